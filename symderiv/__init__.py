@@ -1,0 +1,22 @@
+"""symderiv: a symbolic derivation verifier for the mathematics of ML papers.
+
+A proof file needs one import line::
+
+    from symderiv import claim, readings, parts, sweep, pal2019_rnn, HV, kron, diag, product, total
+"""
+from .claims import claim, parts, readings
+from .errors import SymderivError
+from .functions import ABSTRACT, IDENTITY, LOGISTIC, TANH
+from .models import Cell, Model, avram2025_rnn, cell, elman_rnn, lstm_cell, pal2019_generic_rnn, pal2019_rnn
+from .notation import HV, T, diag, eye, hadamard, kron, ones, product, softmax, total, vec, zeros
+from .results import Verdict
+from .sizes import sweep
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "claim", "readings", "parts", "sweep", "Verdict", "SymderivError",
+    "Cell", "Model", "cell", "pal2019_rnn", "pal2019_generic_rnn", "elman_rnn", "avram2025_rnn", "lstm_cell",
+    "HV", "T", "diag", "eye", "hadamard", "kron", "ones", "product", "softmax", "total", "vec", "zeros",
+    "ABSTRACT", "IDENTITY", "LOGISTIC", "TANH",
+]

@@ -1,0 +1,297 @@
+"""Claims, readings and parts; proof-file discovery; target selection.
+
+A proof file declares claims with :func:`claim` (or through a group made by
+:func:`readings` / :func:`parts`). Collection imports each ``*.py`` of a proof
+folder the way pytest collects test files: a file that raises becomes a
+one-line collection error, and the other files are still collected.
+"""
+from __future__ import annotations
+
+import contextvars
+import difflib
+import importlib.util
+import inspect
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import sympy as sp
+
+from .errors import ProofFileError, ShapeError, UsageError
+from .models import Cell, Model
+from .results import Verdict
+from .sizes import Sweep, sweep
+
+KINDS = ("identity", "inequality", "limit", "example")
+
+
+def _verdict(v) -> Verdict | None:
+    if v is None or isinstance(v, Verdict):
+        return v
+    try:
+        return Verdict(v)
+    except ValueError:
+        raise ProofFileError(f"expect={v!r} must be one of {[x.value for x in Verdict]}") from None
+
+
+def _source(depth: int = 2) -> str:
+    frame = inspect.stack()[depth]
+    return f"{Path(frame.filename).name}:{frame.lineno}"
+
+
+@dataclass
+class Claim:
+    """One checkable statement of a paper, as transcribed in a proof file."""
+
+    id: str
+    where: str
+    statement: str
+    check: Callable
+    kind: str = "identity"
+    model: Cell | None = None
+    activation: str = "abstract"
+    loss: str = "abstract"
+    conventions: dict = field(default_factory=dict)
+    sizes: Sweep = field(default_factory=sweep)
+    expect: Verdict | None = None
+    source: str = ""
+    group: str | None = None
+    note: str = ""
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ProofFileError(f"{self.id}: kind={self.kind!r} must be one of {KINDS}")
+        self.expect = _verdict(self.expect)
+
+    def shown_conventions(self) -> dict:
+        out = dict(self.conventions)
+        if self.model is not None:
+            out.setdefault("σ", self.activation)
+        return out
+
+    def build(self, size: dict) -> Model | None:
+        if self.model is None:
+            return None
+        return Model(self.model, n=size.get("n", 1), t=size.get("t", 1), m=size.get("m", 1),
+                     activation=self.activation, loss=self.loss,
+                     layout=self.conventions.get("layout", "row-major"))
+
+    def sides(self, size: dict) -> tuple[sp.Matrix, sp.Matrix]:
+        """The claim's two sides at a size, as matrices of the same shape."""
+        model = self.build(size)
+        out = self.check(model) if model is not None else self.check(**size)
+        if not (isinstance(out, tuple) and len(out) == 2):
+            raise ProofFileError(f"{self.id}: the check must return (lhs, rhs), not {type(out).__name__}")
+        lhs, rhs = (x if isinstance(x, sp.MatrixBase) else sp.Matrix([[x]]) for x in out)
+        if lhs.shape != rhs.shape:
+            raise ShapeError(f"the sides have different shapes: lhs is {lhs.rows}×{lhs.cols}, rhs is {rhs.rows}×{rhs.cols}")
+        return lhs, rhs
+
+
+@dataclass
+class Group:
+    """A claim split into readings (one is the text's evident intent) or parts (all must hold)."""
+
+    id: str
+    kind: str  # "readings" | "parts"
+    where: str
+    statement: str
+    defaults: dict
+    intent: str | None = None
+    why: str = ""
+    expect: Verdict | None = None
+    source: str = ""
+    members: list = field(default_factory=list)
+
+    def _member(self, name: str, kw: dict):
+        def wrap(fn):
+            opts = {**self.defaults, **kw}
+            opts["conventions"] = {**self.defaults.get("conventions", {}), **kw.get("conventions", {})}
+            opts.setdefault("statement", self.statement)
+            opts.setdefault("where", self.where)
+            c = Claim(id=f"{self.id}.{name}", check=fn, group=self.id, source=_source(2), **opts)
+            self.members.append(c.id)
+            _register(c)
+            return fn
+
+        return wrap
+
+    def reading(self, name: str, **kw):
+        """Declare one reading of an ambiguous claim."""
+        if self.kind != "readings":
+            raise ProofFileError(f"{self.id} is split into parts, not readings")
+        return self._member(name, kw)
+
+    def part(self, name: str, **kw):
+        """Declare one part of a claim that makes several statements."""
+        if self.kind != "parts":
+            raise ProofFileError(f"{self.id} is split into readings, not parts")
+        return self._member(name, kw)
+
+
+# ----- declaration API ---------------------------------------------------------
+
+_collecting: contextvars.ContextVar[list | None] = contextvars.ContextVar("symderiv_collecting", default=None)
+
+
+def _register(item):
+    bucket = _collecting.get()
+    if bucket is not None:
+        bucket.append(item)
+
+
+def claim(id: str, *, where: str, statement: str, kind: str = "identity", model: Cell | None = None,
+          activation: str = "abstract", loss: str = "abstract", conventions: dict | None = None,
+          sizes: Sweep | None = None, expect=None, note: str = ""):
+    """Decorator: declare a claim whose check returns its two sides."""
+
+    def wrap(fn):
+        c = Claim(id=id, where=where, statement=statement, check=fn, kind=kind, model=model,
+                  activation=activation, loss=loss, conventions=dict(conventions or {}),
+                  sizes=sizes or sweep(), expect=expect, source=_source(2), note=note)
+        _register(c)
+        return fn
+
+    return wrap
+
+
+def _group(kind, id, where, statement, intent, why, expect, defaults):
+    g = Group(id=id, kind=kind, where=where, statement=statement, defaults=defaults, intent=intent,
+              why=why, expect=_verdict(expect), source=_source(3))
+    _register(g)
+    return g
+
+
+def readings(id: str, *, where: str, statement: str, intent: str, why: str, expect=None, **defaults) -> Group:
+    """A claim the text leaves ambiguous: each reading is its own claim; ``intent`` is reported as the base id."""
+    return _group("readings", id, where, statement, intent, why, expect, defaults)
+
+
+def parts(id: str, *, where: str, statement: str, expect=None, **defaults) -> Group:
+    """A claim that makes several statements: the base fails as soon as one part fails."""
+    return _group("parts", id, where, statement, None, "", expect, defaults)
+
+
+# ----- collection --------------------------------------------------------------
+
+@dataclass
+class Collection:
+    items: dict = field(default_factory=dict)    # id -> Claim | Group
+    errors: list = field(default_factory=list)   # (path, one-line cause)
+
+    def claims(self) -> list[Claim]:
+        return [c for c in self.items.values() if isinstance(c, Claim)]
+
+
+def shipped_proofs() -> Path:
+    """The proof files that ship with symderiv (installed, or in a source checkout)."""
+    here = Path(__file__).resolve().parent
+    for p in (here / "proofs", here.parent / "proofs"):
+        if p.is_dir():
+            return p
+    raise UsageError("symderiv's shipped proof files are missing from this installation")
+
+
+def default_target() -> Path:
+    local = Path.cwd() / "proofs"
+    return local if local.is_dir() else shipped_proofs()
+
+
+def _one_line(e: BaseException) -> str:
+    msg = str(e).strip().splitlines()[0] if str(e).strip() else ""
+    return f"{type(e).__name__}: {msg}" if msg else type(e).__name__
+
+
+def collect_file(path: Path, into: Collection) -> None:
+    bucket: list = []
+    token = _collecting.set(bucket)
+    name = f"symderiv_proofs.{path.stem}"
+    try:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    except Exception as e:  # a proof file that raises is a collection error, not a crash
+        tb = e.__traceback__
+        line = ""
+        while tb is not None:
+            if Path(tb.tb_frame.f_code.co_filename).resolve() == path.resolve():
+                line = f":{tb.tb_lineno}"
+            tb = tb.tb_next
+        into.errors.append((f"{path}{line}", _one_line(e)))
+        return
+    finally:
+        _collecting.reset(token)
+    for item in bucket:
+        if item.id in into.items:
+            into.errors.append((str(path), f"duplicate claim id {item.id!r}"))
+            continue
+        if isinstance(item, Claim):
+            item.source = f"{path.name}:{item.source.split(':')[-1]}"
+        into.items[item.id] = item
+    for g in (i for i in bucket if isinstance(i, Group)):
+        if g.kind == "readings" and f"{g.id}.{g.intent}" not in g.members:
+            into.errors.append((str(path), f"{g.id}: intent {g.intent!r} is not one of its readings {g.members}"))
+
+
+def collect(paths) -> Collection:
+    out = Collection()
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            files = sorted(f for f in p.glob("*.py") if not f.name.startswith("_"))
+        elif p.is_file():
+            files = [p]
+        else:
+            raise UsageError(f"{p} is not a proof file or folder")
+        for f in files:
+            collect_file(f, out)
+    return out
+
+
+def _is_path(target: str) -> bool:
+    return target.endswith(".py") or "/" in target or Path(target).is_dir()
+
+
+def select(targets: list[str]) -> tuple[Collection, list[str]]:
+    """Resolve CLI targets to a collection and the ids to check, in order.
+
+    A target is a path (file or folder), a claim id, or a unique suffix of one;
+    an id brings its readings, parts and ``.corrected`` along.
+    """
+    paths = [t for t in targets if _is_path(t)]
+    ids = [t for t in targets if not _is_path(t)]
+    col = collect(paths or [default_target()]) if paths or not ids else Collection()
+    if ids:
+        if paths:
+            pool = col
+        else:
+            pool = collect([default_target()])
+            col = pool
+        chosen: list[str] = []
+        for t in ids:
+            base = resolve_id(pool, t)
+            for i in pool.items:
+                if (i == base or i.startswith(base + ".")) and i not in chosen:
+                    chosen.append(i)
+        return col, chosen
+    return col, list(col.items)
+
+
+def resolve_id(col: Collection, target: str) -> str:
+    if target in col.items:
+        return target
+    hits = sorted(i for i in col.items if i.endswith("." + target))
+    if len(hits) == 1:
+        return hits[0]
+    if len(hits) > 1:
+        # prefer the shortest: "theorem1" names the base id, not a reading of it
+        bases = [h for h in hits if not any(h != o and h.startswith(o + ".") for o in hits)]
+        if len(bases) == 1:
+            return bases[0]
+        raise UsageError(f"{target!r} is ambiguous: it names {', '.join(hits)}")
+    near = difflib.get_close_matches(target, list(col.items), n=3, cutoff=0.5)
+    near += [i for i in col.items if target in i and i not in near][: 3 - len(near)]
+    hint = f"; nearest: {', '.join(near)}" if near else ""
+    raise UsageError(f"no claim {target!r}{hint}")

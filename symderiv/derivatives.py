@@ -1,0 +1,92 @@
+"""Exact derivatives, taken from the unrolled expression itself.
+
+No chain-rule formula from a paper enters here. A total derivative with
+respect to a parameter differentiates the fully unrolled expression; one with
+respect to an intermediate quantity (h_k, o_t) re-unrolls the model with that
+quantity replaced by fresh symbols, differentiates, and substitutes the
+quantity's true value back. An explicit partial does the same with the
+previous state held as fresh symbols.
+
+Layouts: the derivative of an r-vector with respect to a p × q matrix W is an
+r × pq matrix whose column order is vec(W) in the stated layout.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import sympy as sp
+
+from .errors import ProofFileError
+from .notation import vec
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .models import Model
+
+
+def _as_column(expr) -> sp.Matrix:
+    if isinstance(expr, sp.MatrixBase):
+        if expr.cols != 1 and expr.rows != 1:
+            raise ProofFileError(f"can only differentiate a vector or a scalar, not a {expr.rows}×{expr.cols} matrix")
+        return expr if expr.cols == 1 else expr.T
+    return sp.Matrix([[expr]])
+
+
+def _fresh(name: str, k: int, rows: int) -> sp.Matrix:
+    return sp.Matrix(rows, 1, lambda i, j: sp.Symbol(f"δ{name}{k}[{i}]"))
+
+
+def _param_vars(model: "Model", name: str, layout: str) -> list[sp.Symbol]:
+    try:
+        p = getattr(model.params, name)
+    except AttributeError:
+        raise ProofFileError(f"the model has no parameter {name!r}; it has {sorted(model.cell.params)}") from None
+    return list(vec(p, layout)) if p.cols > 1 else list(p)
+
+
+def _resolve(model: "Model", of):
+    if isinstance(of, tuple):
+        return model.at(*of)
+    return of
+
+
+def jacobian(expr, variables) -> sp.Matrix:
+    return _as_column(expr).jacobian(list(variables))
+
+
+def total_derivative(model: "Model", of, wrt, layout: str) -> sp.Matrix:
+    if isinstance(wrt, str):
+        if wrt in model.cell.params:
+            return jacobian(_resolve(model, of), _param_vars(model, wrt, layout))
+        wrt = (wrt, 0)  # an initial state named by itself: "h" means h_0
+    if not (isinstance(wrt, tuple) and len(wrt) == 2):
+        raise ProofFileError(f"wrt={wrt!r} must be a parameter name or a quantity such as ('h', k)")
+    if not isinstance(of, tuple):
+        raise ProofFileError("a derivative with respect to a quantity needs `of` as a quantity such as ('h', t)")
+    name, k = wrt
+    true = model.at(name, k)
+    fresh = _fresh(name, k, true.rows)
+    of_name, of_k = of
+    model._check_step(of_k)
+    expr = model.trajectory(override=(name, k, fresh))[of_k].get(of_name)
+    if expr is None:
+        raise ProofFileError(f"step {of_k} has no quantity {of_name!r}")
+    J = jacobian(expr, list(fresh))
+    return J.xreplace(dict(zip(fresh, true)))
+
+
+def explicit_partial(model: "Model", of: tuple[str, int], wrt, layout: str) -> sp.Matrix:
+    name, k = of
+    model._check_step(k, lo=1)
+    prev_true = {s: model.at(s, k - 1) for s in model.cell.state}
+    prev_fresh = {s: _fresh(s, k - 1, v.rows) for s, v in prev_true.items()}
+    q = model._step(k, prev_fresh, {})
+    if name not in q:
+        raise ProofFileError(f"step {k} has no quantity {name!r}")
+    if isinstance(wrt, str) and wrt in model.cell.params:
+        variables = _param_vars(model, wrt, layout)
+    elif isinstance(wrt, tuple) and wrt[0] in prev_fresh and wrt[1] == k - 1:
+        variables = list(prev_fresh[wrt[0]])
+    else:
+        raise ProofFileError(f"an explicit partial of step {k} is taken w.r.t. a parameter or the previous state, not {wrt!r}")
+    back = {f: v for s in prev_fresh for f, v in zip(prev_fresh[s], prev_true[s])}
+    return jacobian(q[name], variables).xreplace(back)

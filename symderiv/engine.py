@@ -1,0 +1,150 @@
+"""The engine: claim → evidence → verdict, in named phases.
+
+For an identity, each size of the sweep goes through
+build (the two sides from the transcription) → decide (normal form) →
+search (a counterexample where the normal form is not zero) → shrink (at the
+smallest failing size) → certify (the independent checker). The engine returns
+values; it never prints and never exits.
+"""
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+
+from . import certificates
+from .claims import Claim, Collection, Group, _one_line
+from .errors import SymderivError
+from .identity import nonzero_entries
+from .results import Result, SizeOutcome, Verdict, describe_scope
+from .search import search_identity
+
+
+@contextmanager
+def _phase(phases: dict, name: str):
+    t0 = time.perf_counter()
+    try:
+        yield
+    finally:
+        phases[name] = phases.get(name, 0.0) + time.perf_counter() - t0
+
+
+def _combine(statuses: list[Verdict]) -> Verdict:
+    if Verdict.FAILS in statuses:
+        return Verdict.FAILS
+    if Verdict.ERROR in statuses:
+        return Verdict.ERROR
+    if statuses and all(s == Verdict.HOLDS for s in statuses):
+        return Verdict.HOLDS
+    return Verdict.UNDECIDED
+
+
+def _result(claim: Claim, verdict: Verdict, **kw) -> Result:
+    return Result(id=claim.id, verdict=verdict, expected=claim.expect, source=claim.source, where=claim.where,
+                  statement=claim.statement, conventions=claim.shown_conventions(), group=claim.group,
+                  note=claim.note, **kw)
+
+
+def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, shrink: bool, phases: dict):
+    """One size of an identity claim: its outcome and, if it fails, the certificate."""
+    with _phase(phases, "build"):
+        lhs, rhs = claim.sides(size)
+    with _phase(phases, "decide"):
+        bad = nonzero_entries(lhs, rhs, backend)
+    if not bad:
+        return SizeOutcome(size, Verdict.HOLDS, f"normal form of lhs − rhs is 0 ({backend})"), None
+    with _phase(phases, "search" if not shrink else "search+shrink"):
+        w = search_identity(lhs, rhs, bad if shrink else bad[:4], abstract_sigma=claim.activation == "abstract",
+                            seed=seed, shrink=shrink)
+    if w is None:
+        return SizeOutcome(size, Verdict.UNDECIDED,
+                           f"normal form ≠ 0 at {len(bad)} entries, but no counterexample was found"), None
+    with _phase(phases, "certify"):
+        cert = certificates.issue(claim.id, size, (lhs, rhs), w.sigma, w.point, w.entry)
+        check = certificates.verify(cert, claim.sides(size))  # rebuilt from the transcription
+    if not check.ok:
+        return SizeOutcome(size, Verdict.UNDECIDED, f"counterexample not certified: {check.reason}"), None
+    return SizeOutcome(size, Verdict.FAILS, check.reason), (cert, check)
+
+
+def check_claim(claim: Claim, *, n=None, t=None, backend: str = "symengine", seed: int = 0) -> Result:
+    """Check one claim over its sweep (``n``/``t`` override the sweep's sizes)."""
+    t_start = time.perf_counter()
+    phases: dict = {}
+    outcomes: list[SizeOutcome] = []
+    first = None
+    try:
+        sizes = claim.sizes.override(n=n, t=t).sizes()
+    except SymderivError as e:
+        return _result(claim, Verdict.ERROR, error=str(e))
+    for size in sizes:
+        t0 = time.perf_counter()
+        try:
+            outcome, found = check_identity_at(claim, size, backend=backend, seed=seed, shrink=first is None,
+                                               phases=phases)
+        except SymderivError as e:
+            outcome, found = SizeOutcome(size, Verdict.ERROR, str(e)), None
+        except Exception as e:  # a transcription that raises is that claim's error, not the run's
+            outcome, found = SizeOutcome(size, Verdict.ERROR, _one_line(e)), None
+        outcome.seconds = time.perf_counter() - t0
+        outcomes.append(outcome)
+        if found and first is None:
+            first = found
+    verdict = _combine([o.status for o in outcomes])
+    errors = [o for o in outcomes if o.status == Verdict.ERROR]
+    return _result(
+        claim, verdict, scope=describe_scope(outcomes, "exact normal form"),
+        counterexample=first[0] if first else None, certificate=first[1].reason if first else "",
+        seconds=time.perf_counter() - t_start, sizes=outcomes, phases=phases,
+        error=(f"at {_size_str(errors[0].size)}: {errors[0].detail}" if errors else None),
+    )
+
+
+def _size_str(size: dict) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in size.items())
+
+
+def aggregate(group: Group, members: dict[str, Result]) -> Result:
+    """The base id's verdict: its intended reading's, or the first failing part's."""
+    res = [members[m] for m in group.members if m in members]
+    common = dict(id=group.id, expected=group.expect, source=group.source, where=group.where,
+                  statement=group.statement, conventions={}, members=list(group.members),
+                  seconds=sum(r.seconds for r in res))
+    if group.kind == "readings":
+        chosen = members[f"{group.id}.{group.intent}"]
+        others = ", ".join(f"{r.id.rsplit('.', 1)[1]} {r.verdict.value}" for r in res if r is not chosen)
+        return Result(verdict=chosen.verdict, scope=f"reading {group.intent!r} (the text's intent: {group.why}); "
+                      f"{chosen.scope}" + (f"; other readings: {others}" if others else ""),
+                      counterexample=chosen.counterexample, certificate=chosen.certificate,
+                      error=chosen.error, conventions=chosen.conventions, **common)
+    verdict = _combine([r.verdict for r in res])
+    failing = next((r for r in res if r.verdict == verdict), None) if verdict != Verdict.HOLDS else None
+    scope = f"{sum(r.verdict == Verdict.HOLDS for r in res)} of {len(res)} parts hold"
+    if failing is not None:
+        scope += f"; first {verdict.value}: {failing.id.rsplit('.', 1)[1]}"
+    return Result(verdict=verdict, scope=scope, counterexample=failing.counterexample if failing else None,
+                  certificate=failing.certificate if failing else "", error=failing.error if failing else None,
+                  **common)
+
+
+def run(col: Collection, ids: list[str], *, n=None, t=None, backend: str = "symengine", seed: int = 0,
+        on_result=None) -> list[Result]:
+    """Check the selected claims (groups pull in their members) and return results in order."""
+    done: dict[str, Result] = {}
+
+    def one(cid: str) -> Result:
+        if cid not in done:
+            item = col.items[cid]
+            if isinstance(item, Group):
+                for m in item.members:
+                    one(m)
+                done[cid] = aggregate(item, done)
+            else:
+                done[cid] = check_claim(item, n=n, t=t, backend=backend, seed=seed)
+            if on_result:
+                on_result(done[cid])
+        return done[cid]
+
+    for cid in ids:
+        one(cid)
+    order = list(ids) + [i for i in done if i not in ids]
+    return [done[i] for i in order]

@@ -1,0 +1,81 @@
+"""Fast evaluation of an expression DAG at a point, for the counterexample search.
+
+The search uses this to try many points quickly; it never decides a verdict.
+Values are exact ``Fraction``s while every atom is rational (a polynomial σ),
+else mpmath floats that only guide the search (certificates.py decides).
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import mpmath
+import sympy as sp
+
+from .functions import PolynomialSigma, ddsigma, dsigma, logistic, sigma
+
+
+class NotRational(Exception):
+    pass
+
+
+def _float_fn(e):
+    f = {sp.tanh: mpmath.tanh, sp.exp: mpmath.exp, sp.log: mpmath.log,
+         logistic: lambda x: 1 / (1 + mpmath.exp(-x))}.get(e.func)
+    if f is None:
+        raise NotImplementedError(f"cannot evaluate {e.func.__name__}")
+    return f
+
+
+def evaluate(exprs, env: dict, sig: PolynomialSigma | None, *, exact: bool = True):
+    """Evaluate expressions at ``env`` (symbol → Fraction) with σ := ``sig``.
+
+    With ``exact=True`` the result is a list of Fractions, or NotRational is
+    raised when a transcendental atom appears; with ``exact=False`` mpmath
+    numbers at 50 digits.
+    """
+    memo: dict = {}
+    mp = mpmath.mp.clone() if hasattr(mpmath.mp, "clone") else mpmath.mp
+    mp.dps = 50
+    num = Fraction if exact else mpmath.mpf
+
+    def ev(e):
+        r = memo.get(e)
+        if r is not None:
+            return r
+        if e.is_Symbol:
+            r = num(env[e]) if not exact else env[e]
+        elif e.is_Rational:
+            r = Fraction(int(e.p), int(e.q)) if exact else mpmath.mpf(int(e.p)) / int(e.q)
+        elif e.is_Add:
+            r = sum((ev(a) for a in e.args), num(0))
+        elif e.is_Mul:
+            r = num(1)
+            for a in e.args:
+                r = r * ev(a)
+        elif e.is_Pow:
+            if e.exp.is_Integer:
+                r = ev(e.base) ** int(e.exp)
+            elif exact:
+                raise NotRational(str(e))
+            else:
+                r = ev(e.base) ** ev(e.exp)
+        elif isinstance(e, (sigma, dsigma, ddsigma)):
+            if sig is None:
+                raise ValueError("an abstract σ needs a witness σ to be evaluated")
+            order = {sigma: 0, dsigma: 1, ddsigma: 2}[e.func]
+            a = ev(e.args[0])
+            r = sig.value(a) if order == 0 else sig.derivative(a, order)
+        elif e.is_Function:
+            if exact:
+                raise NotRational(str(e.func))
+            r = _float_fn(e)(ev(e.args[0]))
+        elif e.is_Number:
+            if exact:
+                raise NotRational(str(e))
+            r = mpmath.mpf(sp.N(e, 60))
+        else:
+            raise NotImplementedError(f"cannot evaluate {type(e).__name__}")
+        memo[e] = r
+        return r
+
+    return [ev(sp.sympify(x)) for x in exprs]

@@ -1,0 +1,122 @@
+"""Activations: the abstract σ with σ' as its own atom, and concrete ones.
+
+An abstract σ is an undefined SymPy function whose derivative is the atom
+``dsigma``; so the exact derivative of an unrolled model is a polynomial in the
+model's symbols and in atoms σ(·), σ'(·), σ''(·) over their arguments. Concrete
+activations are SymPy expressions (tanh) or functions with a closed-form
+derivative (logistic) so that derivatives stay polynomial in the same atoms.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import sympy as sp
+
+
+class ddsigma(sp.Function):
+    """σ'' (abstract): only reached when a claim differentiates twice."""
+
+    nargs = 1
+
+
+class dsigma(sp.Function):
+    """σ' (abstract), its own atom."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return ddsigma(self.args[0])
+
+
+class sigma(sp.Function):
+    """σ (abstract): any differentiable function; derivative is ``dsigma``."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return dsigma(self.args[0])
+
+
+class logistic(sp.Function):
+    """The logistic function 1/(1+e^{-x}), with derivative s(1-s) in its own atom."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        s = logistic(self.args[0])
+        return s * (1 - s)
+
+    def _eval_rewrite_as_exp(self, arg, **kwargs):
+        return 1 / (1 + sp.exp(-arg))
+
+
+#: The atoms an abstract activation introduces; a concrete σ replaces all of them.
+ABSTRACT_ATOMS = (sigma, dsigma, ddsigma)
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An elementwise activation: its value and its derivative on a scalar."""
+
+    name: str
+    value: Callable[[sp.Expr], sp.Expr]
+    derivative: Callable[[sp.Expr], sp.Expr]
+    abstract: bool = False
+
+    def __str__(self) -> str:
+        return self.name
+
+
+ABSTRACT = Activation("σ abstract", sigma, dsigma, abstract=True)
+TANH = Activation("tanh", sp.tanh, lambda z: 1 - sp.tanh(z) ** 2)
+LOGISTIC = Activation("logistic", logistic, lambda z: logistic(z) * (1 - logistic(z)))
+IDENTITY = Activation("identity", lambda z: z, lambda z: sp.Integer(1))
+
+ACTIVATIONS = {a.name.split()[0]: a for a in (ABSTRACT, TANH, LOGISTIC, IDENTITY)}
+ACTIVATIONS["abstract"] = ABSTRACT
+
+
+def activation(spec: str | Activation) -> Activation:
+    """Look an activation up by name ("abstract", "tanh", "logistic", "identity")."""
+    if isinstance(spec, Activation):
+        return spec
+    try:
+        return ACTIVATIONS[spec]
+    except KeyError:
+        names = ", ".join(sorted(ACTIVATIONS))
+        raise ValueError(f"activation={spec!r} is unknown; use one of {names}") from None
+
+
+@dataclass(frozen=True)
+class PolynomialSigma:
+    """A concrete polynomial σ used to witness a failure of an all-σ claim.
+
+    Polynomials are differentiable and keep every value rational, so a
+    counterexample with a polynomial σ is checked in exact arithmetic.
+    """
+
+    coeffs: tuple[int, ...]  # c0 + c1 x + c2 x^2 + ...
+
+    def value(self, x):
+        return sum(c * x**k for k, c in enumerate(self.coeffs))
+
+    def derivative(self, x, order: int = 1):
+        cs = list(self.coeffs)
+        for _ in range(order):
+            cs = [k * c for k, c in enumerate(cs)][1:]
+        return sum(c * x**k for k, c in enumerate(cs))
+
+    def __str__(self) -> str:
+        x = sp.Symbol("x")
+        return f"σ(x) = {sp.sstr(sp.expand(self.value(x)))}"
+
+
+#: Witness activations in the order a shrinker prefers them (simplest first).
+WITNESS_SIGMAS = (
+    PolynomialSigma((0, 1)),        # x
+    PolynomialSigma((0, 0, 1)),     # x^2
+    PolynomialSigma((0, 1, 1)),     # x + x^2
+    PolynomialSigma((0, 1, 0, 1)),  # x + x^3
+    PolynomialSigma((1, 2, 0, 1)),  # 1 + 2x + x^3
+)

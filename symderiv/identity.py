@@ -1,0 +1,90 @@
+"""Deciding lhs == rhs for all σ and all values, by a canonical normal form.
+
+The normal form treats σ(·), σ'(·), tanh(·), exp(·), ... as atoms over
+canonicalised (expanded) arguments, and expands the difference into a
+polynomial in symbols and atoms. A zero normal form proves the identity for
+every σ and every value at that size. A non-zero normal form is only a
+suspicion: the engine then looks for a concrete counterexample.
+
+Backends are chosen by name and imported lazily: ``symengine`` (the SymPy
+project's C++ core, the default) and ``sympy`` (the reference the tests
+compare it against).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import sympy as sp
+
+
+def _sympy_is_zero(exprs: list[sp.Expr]) -> list[bool]:
+    return [sp.expand(e) == 0 for e in exprs]
+
+
+def _symengine_converter() -> Callable[[sp.Expr], object]:
+    """A memoised SymPy → SymEngine converter that canonicalises function arguments.
+
+    Memoisation matters: unrolled models share subexpressions, and a
+    converter that walks them as a tree is exponential in t.
+    """
+    import symengine as se
+
+    memo: dict = {}
+    funcs: dict = {}
+    named = {sp.exp: se.exp, sp.tanh: se.tanh, sp.log: se.log, sp.sin: se.sin, sp.cos: se.cos}
+
+    def conv(e):
+        r = memo.get(e)
+        if r is not None:
+            return r
+        if e.is_Symbol:
+            r = se.Symbol(e.name)
+        elif e.is_Integer:
+            r = se.Integer(int(e))
+        elif e.is_Rational:
+            r = se.Rational(int(e.p), int(e.q))
+        elif e.is_Add:
+            r = se.Add(*[conv(a) for a in e.args])
+        elif e.is_Mul:
+            r = se.Mul(*[conv(a) for a in e.args])
+        elif e.is_Pow:
+            base = conv(e.base)
+            r = se.Pow(se.expand(base) if e.exp.is_negative else base, conv(e.exp))
+        elif isinstance(e, sp.Function):
+            args = [se.expand(conv(a)) for a in e.args]
+            f = named.get(e.func)
+            if f is None:
+                name = e.func.__name__
+                f = funcs.setdefault(name, se.Function(name))
+            r = f(*args)
+        else:
+            r = se.sympify(e)
+        memo[e] = r
+        return r
+
+    return conv
+
+
+def _symengine_is_zero(exprs: list[sp.Expr]) -> list[bool]:
+    import symengine as se
+
+    conv = _symengine_converter()
+    return [se.expand(conv(e)) == 0 for e in exprs]
+
+
+BACKENDS: dict[str, Callable[[list[sp.Expr]], list[bool]]] = {
+    "symengine": _symengine_is_zero,
+    "sympy": _sympy_is_zero,
+}
+
+
+def nonzero_entries(lhs: sp.Matrix, rhs: sp.Matrix, backend: str = "symengine") -> list[tuple[int, int]]:
+    """The entries (i, j) where lhs − rhs has a non-zero normal form."""
+    try:
+        decide = BACKENDS[backend]
+    except KeyError:
+        raise ValueError(f"backend={backend!r} must be one of {sorted(BACKENDS)}") from None
+    diff = lhs - rhs
+    idx = [(i, j) for i in range(diff.rows) for j in range(diff.cols)]
+    zero = decide([diff[i, j] for i, j in idx])
+    return [ij for ij, z in zip(idx, zero) if not z]

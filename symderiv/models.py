@@ -1,0 +1,319 @@
+"""Recurrent cells and their symbolic unrolling.
+
+A :class:`Cell` is a few lines of Python: a step function that assigns the
+step's named quantities (``s.h = ...``) from the previous state, the input and
+named parameters. :class:`Model` unrolls a cell for hidden size n and horizon t
+into explicit SymPy expressions over symbols for every parameter entry, the
+initial state, the inputs and the targets. Assignments go through a scope, so
+any quantity of any step can be replaced by fresh symbols: that is how exact
+derivatives with respect to intermediate quantities (dh_t/dh_k, dE_t/do_t) are
+taken, by differentiating the re-unrolled expression (see derivatives.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from types import SimpleNamespace
+from typing import Callable, Mapping
+
+import sympy as sp
+
+from . import notation
+from .errors import ProofFileError, SizeError
+from .functions import Activation, activation
+
+Dim = int | str  # a number, or the name of a size ("n", "m")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A recurrent cell: ``step(s, prev, x, p, f)`` assigns the step's quantities.
+
+    - ``s``: the step scope; assign quantities to it (``s.h = ...``). A step
+      that returns a value assigns it to the first state variable.
+    - ``prev``: the previous step's state (``prev.h``, ``prev.c``).
+    - ``x``: this step's input (m × 1), ``p``: the parameters by name,
+      ``f``: the activations (``f.sigma``, ``f.dsigma``, ``f.tanh``, ...).
+    """
+
+    name: str
+    step: Callable
+    params: Mapping[str, tuple[Dim, Dim]]
+    state: tuple[str, ...] = ("h",)
+    output: Callable | None = None  # output(q, p, f) -> o_t from the step's quantities q
+    outputs: Dim = "n"              # size of o_t
+
+    def __call__(self, n: int = 2, t: int = 3, **kw) -> "Model":
+        return Model(self, n=n, t=t, **kw)
+
+
+def cell(name: str, *, params: Mapping[str, tuple[Dim, Dim] | Dim], state=("h",), output=None, outputs="n"):
+    """Decorator: turn a step function into a :class:`Cell`.
+
+    ``params`` maps a name to its shape, e.g. ``{"W": ("n", "n"), "b": "n"}``
+    (a bare dimension is a column vector).
+    """
+    shapes = {k: (v if isinstance(v, tuple) else (v, 1)) for k, v in params.items()}
+
+    def wrap(step):
+        return Cell(name, step, shapes, tuple(state), output, outputs)
+
+    return wrap
+
+
+class _Scope:
+    """Where a step assigns its quantities; overridden quantities keep their fresh symbols."""
+
+    def __init__(self, overrides: Mapping[str, sp.Matrix]):
+        object.__setattr__(self, "_values", {})
+        object.__setattr__(self, "_overrides", overrides)
+
+    def __setattr__(self, name, value):
+        if not isinstance(value, sp.MatrixBase):
+            value = sp.Matrix([[value]]) if not isinstance(value, (list, tuple)) else sp.Matrix(value)
+        self._values[name] = self._overrides.get(name, value)
+
+    def __getattr__(self, name):
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(f"quantity {name!r} is used before it is assigned in the step") from None
+
+
+def _loss(kind: str):
+    if kind == "squared":
+        return lambda o, y: sum((a - b) ** 2 for a, b in zip(o, y)) / 2
+    if kind == "cross-entropy":
+        return lambda o, y: -sum(b * sp.log(a) for a, b in zip(o, y))
+    if kind == "abstract":
+        return lambda o, y: AbstractLoss(*o, *y)
+    raise ValueError(f"loss={kind!r} must be 'squared', 'cross-entropy' or 'abstract'")
+
+
+class AbstractLoss(sp.Function):
+    """E(o, y), an abstract differentiable loss; its partials are atoms ∂_iE(o, y)."""
+
+    def fdiff(self, argindex=1):
+        return _loss_partial(argindex)(*self.args)
+
+
+_PARTIALS: dict[int, type] = {}
+
+
+def _loss_partial(i: int):
+    if i not in _PARTIALS:
+        _PARTIALS[i] = sp.Function(f"dE{i}")
+    return _PARTIALS[i]
+
+
+@dataclass
+class Model:
+    """A cell unrolled symbolically for sizes n (hidden), m (input), t (horizon)."""
+
+    cell: Cell
+    n: int = 2
+    t: int = 3
+    m: int = 1
+    activation: Activation | str = "abstract"
+    loss: str = "abstract"
+    layout: str = "row-major"
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        for name in ("n", "t", "m"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise SizeError(f"{name}={v!r} must be a positive integer")
+        self.activation = activation(self.activation)
+        self._lossf = _loss(self.loss)
+
+    # ----- symbols -----------------------------------------------------------
+    def dim(self, d: Dim) -> int:
+        if isinstance(d, int):
+            return d
+        try:
+            return {"n": self.n, "m": self.m}[d]
+        except KeyError:
+            raise ProofFileError(f"dimension {d!r} is unknown; use an integer, 'n' or 'm'") from None
+
+    @property
+    def _outputs(self) -> int:
+        return self.dim(self.cell.outputs)
+
+    @staticmethod
+    def _symbols(name: str, rows: int, cols: int) -> sp.Matrix:
+        if cols == 1:
+            return sp.Matrix(rows, 1, lambda i, j: sp.Symbol(f"{name}[{i}]"))
+        return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{name}[{i},{j}]"))
+
+    @cached_property
+    def params(self) -> SimpleNamespace:
+        return SimpleNamespace(**{
+            name: self._symbols(name, self.dim(r), self.dim(c)) for name, (r, c) in self.cell.params.items()
+        })
+
+    def __getattr__(self, name):
+        # parameters read as attributes: m.W_R
+        if name.startswith("_") or name not in self.cell.params:
+            raise AttributeError(name)
+        return getattr(self.params, name)
+
+    def x(self, k: int) -> sp.Matrix:
+        self._check_step(k, lo=1)
+        return self._symbols(f"x{k}", self.m, 1)
+
+    def y(self, k: int) -> sp.Matrix:
+        self._check_step(k, lo=1)
+        return self._symbols(f"y{k}", self._outputs, 1)
+
+    def initial(self, name: str) -> sp.Matrix:
+        return self._symbols(f"{name}0", self.n, 1)
+
+    @cached_property
+    def f(self) -> SimpleNamespace:
+        """The activations a step calls, elementwise on vectors."""
+        act = self.activation
+
+        def ew(fn):
+            return lambda v: (v.applyfunc(fn) if isinstance(v, sp.MatrixBase) else fn(v))
+
+        return SimpleNamespace(
+            sigma=ew(act.value), dsigma=ew(act.derivative),
+            tanh=ew(sp.tanh), dtanh=ew(lambda z: 1 - sp.tanh(z) ** 2),
+            logistic=ew(activation("logistic").value), softmax=notation.softmax,
+        )
+
+    # ----- unrolling ---------------------------------------------------------
+    def _check_step(self, k: int, lo: int = 0):
+        if not isinstance(k, int) or not lo <= k <= self.t:
+            raise IndexError(f"step {k!r} is outside {lo}..{self.t} for this model (t = {self.t})")
+
+    def _step(self, k: int, prev: Mapping[str, sp.Matrix], overrides: Mapping[str, sp.Matrix]) -> dict:
+        scope = _Scope(overrides)
+        ret = self.cell.step(scope, SimpleNamespace(**prev), self.x(k), self.params, self.f)
+        if ret is not None:
+            setattr(scope, self.cell.state[0], ret)
+        q = scope._values
+        missing = [s for s in self.cell.state if s not in q]
+        if missing:
+            raise ProofFileError(f"cell {self.cell.name!r} does not assign its state {missing} in a step")
+        if self.cell.output is not None:
+            setattr(scope, "o", self.cell.output(SimpleNamespace(**q), self.params, self.f))
+            setattr(scope, "E", self._lossf(list(q["o"]), list(self.y(k))))
+        return q
+
+    def trajectory(self, override: tuple[str, int, sp.Matrix] | None = None) -> list[dict]:
+        """Every step's quantities; ``override=(name, k, value)`` replaces one quantity."""
+        key = None if override is None else (override[0], override[1], tuple(override[2]))
+        if key is not None or "traj" not in self._cache:
+            state0 = {s: self.initial(s) for s in self.cell.state}
+            if override is not None and override[1] == 0:
+                state0[override[0]] = override[2]
+            steps = [state0]
+            for k in range(1, self.t + 1):
+                ov = {override[0]: override[2]} if override is not None and override[1] == k else {}
+                steps.append(self._step(k, {s: steps[-1][s] for s in self.cell.state}, ov))
+            if key is None:
+                self._cache["traj"] = steps
+            return steps
+        return self._cache["traj"]
+
+    def at(self, name: str, k: int) -> sp.Matrix:
+        """The quantity ``name`` of step k (k = 0 is the initial state)."""
+        self._check_step(k)
+        q = self.trajectory()[k]
+        if name not in q:
+            raise ProofFileError(f"step {k} has no quantity {name!r}; it has {sorted(q)}")
+        return q[name]
+
+    def h(self, k: int) -> sp.Matrix:
+        return self.at("h", k)
+
+    def o(self, k: int) -> sp.Matrix:
+        return self.at("o", k)
+
+    def E(self, k: int) -> sp.Expr:
+        return self.at("E", k)[0, 0]
+
+    def sigma(self, v):
+        return self.f.sigma(v)
+
+    def dsigma(self, v):
+        return self.f.dsigma(v)
+
+    # ----- exact derivatives (derivatives.py does the work) ------------------
+    def d(self, of, wrt, *, layout: str | None = None) -> sp.Matrix:
+        """Exact total derivative of ``of`` with respect to ``wrt``.
+
+        ``of``: a quantity ``("h", t)`` or any expression of the model's
+        symbols; ``wrt``: a parameter name (``"W_R"``), an initial state or a
+        quantity ``("h", k)``. A matrix parameter is laid out by ``layout``
+        (default: the model's convention).
+        """
+        from .derivatives import total_derivative
+
+        return total_derivative(self, of, wrt, layout or self.layout)
+
+    def partial(self, of: tuple[str, int], wrt, *, layout: str | None = None) -> sp.Matrix:
+        """Explicit partial of a step's quantity, the previous state held fixed."""
+        from .derivatives import explicit_partial
+
+        return explicit_partial(self, of, wrt, layout or self.layout)
+
+    def symbols(self) -> list[sp.Symbol]:
+        """Every free symbol the unrolled model has, in a stable order."""
+        out = []
+        for name in self.cell.params:
+            out += list(getattr(self.params, name))
+        for s in self.cell.state:
+            out += list(self.initial(s))
+        for k in range(1, self.t + 1):
+            out += list(self.x(k))
+            if self.cell.output is not None:
+                out += list(self.y(k))
+        return out
+
+
+# ----- the shipped cells -------------------------------------------------------
+
+@cell("pal2019 RNN: h_t = W_R σ(h_{t-1}) + W_I x_t + b_R, o_t = softmax(W_O h_t + b_O)",
+      params={"W_R": ("n", "n"), "W_I": ("n", "m"), "b_R": "n", "W_O": ("n", "n"), "b_O": "n"},
+      output=lambda q, p, f: f.softmax(p.W_O * q.h + p.b_O))
+def pal2019_rnn(s, prev, x, p, f):
+    s.h = p.W_R * f.sigma(prev.h) + p.W_I * x + p.b_R
+
+
+@cell("pal2019 generic RNN (G1)(G2): h_t = σ(W_R h_{t-1} + W_I x_t + b_R), o_t = softmax(W_O h_t + b_O)",
+      params={"W_R": ("n", "n"), "W_I": ("n", "m"), "b_R": "n", "W_O": ("n", "n"), "b_O": "n"},
+      output=lambda q, p, f: f.softmax(p.W_O * q.h + p.b_O))
+def pal2019_generic_rnn(s, prev, x, p, f):
+    s.z = p.W_R * prev.h + p.W_I * x + p.b_R
+    s.h = f.sigma(s.z)
+
+
+@cell("Elman RNN: h_t = σ(W h_{t-1} + U x_t + b), o_t = V h_t + c",
+      params={"W": ("n", "n"), "U": ("n", "m"), "b": "n", "V": ("n", "n"), "c": "n"},
+      output=lambda q, p, f: p.V * q.h + p.c)
+def elman_rnn(s, prev, x, p, f):
+    s.z = p.W * prev.h + p.U * x + p.b
+    s.h = f.sigma(s.z)
+
+
+@cell("avram2025 RNN: z_t = W h_{t-1}, h_t = tanh(z_t)", params={"W": ("n", "n")})
+def avram2025_rnn(s, prev, x, p, f):
+    s.z = p.W * prev.h
+    s.h = f.tanh(s.z)
+
+
+@cell("LSTM cell (forget f, input i, output o gates; candidate g = tanh(·); c_t = f⊙c_{t-1} + i⊙g; h_t = o⊙tanh(c_t))",
+      params={k: ("n", "n") for k in ("W_f", "W_i", "W_o", "W_g")}
+      | {k: ("n", "m") for k in ("U_f", "U_i", "U_o", "U_g")}
+      | {k: "n" for k in ("b_f", "b_i", "b_o", "b_g")},
+      state=("h", "c"))
+def lstm_cell(s, prev, x, p, f):
+    s.f = f.logistic(p.W_f * prev.h + p.U_f * x + p.b_f)
+    s.i = f.logistic(p.W_i * prev.h + p.U_i * x + p.b_i)
+    s.og = f.logistic(p.W_o * prev.h + p.U_o * x + p.b_o)
+    s.g = f.tanh(p.W_g * prev.h + p.U_g * x + p.b_g)
+    s.c = notation.hadamard(s.f, prev.c) + notation.hadamard(s.i, s.g)
+    s.h = notation.hadamard(s.og, f.tanh(s.c))

@@ -1,0 +1,94 @@
+"""Counterexample search for identities: generate, then shrink.
+
+Floats may guide this search; they never decide. What it returns is a
+:class:`Witness` (a size, a σ, a point, an entry) that certificates.py turns
+into a certificate and re-checks from scratch.
+
+Shrinking follows Hypothesis: the sweep is tried smallest size first, witness
+σs simplest first, and each coordinate of a failing point is moved toward
+0, 1, -1, 2, -2 while the failure persists.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy as sp
+
+from .evaluate import NotRational, evaluate
+from .functions import WITNESS_SIGMAS, PolynomialSigma
+
+#: Values a shrinker prefers, simplest first.
+SIMPLE_VALUES = (0, 1, -1, 2, -2, 3, -3)
+
+
+@dataclass(frozen=True)
+class Witness:
+    sigma: PolynomialSigma | None
+    point: dict  # Symbol -> Fraction
+    entry: tuple[int, int]
+    exact: bool  # False when the search could only see the difference in floats
+
+
+def _simpler(v: Fraction) -> list[int]:
+    rank = {c: i for i, c in enumerate(SIMPLE_VALUES)}
+    mine = rank.get(v, len(SIMPLE_VALUES)) if v.denominator == 1 else len(SIMPLE_VALUES) + 1
+    return [c for c in SIMPLE_VALUES if rank[c] < mine]
+
+
+def _first_difference(exprs, env, sig) -> tuple[int, bool] | None:
+    """Index of the first entry that differs at env, and whether exactly."""
+    try:
+        vals = evaluate(exprs, env, sig, exact=True)
+        exact = True
+    except NotRational:
+        try:
+            vals = evaluate(exprs, env, sig, exact=False)
+        except (ZeroDivisionError, ValueError, ArithmeticError):
+            return None
+        exact = False
+    except (ZeroDivisionError, ArithmeticError):
+        return None
+    for k, v in enumerate(vals):
+        if (v != 0) if exact else (abs(v) > 1e-30):
+            return k, exact
+    return None
+
+
+def shrink_point(exprs, env: dict, sig, order: list) -> dict:
+    """Move each coordinate toward simpler values while some entry still differs."""
+    env = dict(env)
+    changed = True
+    while changed:
+        changed = False
+        for s in order:
+            for c in _simpler(env[s]):
+                trial = dict(env)
+                trial[s] = Fraction(c)
+                if _first_difference(exprs, trial, sig) is not None:
+                    env = trial
+                    changed = True
+                    break
+    return env
+
+
+def search_identity(lhs: sp.Matrix, rhs: sp.Matrix, entries: list[tuple[int, int]], *,
+                    abstract_sigma: bool, seed: int, tries: int = 24,
+                    shrink: bool = True) -> Witness | None:
+    """Look for a point where lhs and rhs differ, on the suspected entries."""
+    exprs = [lhs[i, j] - rhs[i, j] for i, j in entries]
+    syms = sorted(set().union(*(sp.sympify(e).free_symbols for e in exprs)), key=lambda s: s.name)
+    rng = random.Random(seed)
+    sigmas = WITNESS_SIGMAS if abstract_sigma else (None,)
+    for sig in sigmas:
+        for attempt in range(tries):
+            lo, hi = (-1, 1) if attempt < tries // 2 else (-3, 3)
+            env = {s: Fraction(rng.randint(lo, hi)) for s in syms}
+            if _first_difference(exprs, env, sig) is None:
+                continue
+            if shrink:
+                env = shrink_point(exprs, env, sig, syms)
+            k, exact = _first_difference(exprs, env, sig)
+            return Witness(sig, env, entries[k], exact)
+    return None
