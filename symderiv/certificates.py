@@ -72,10 +72,16 @@ def substitute(expr: sp.Expr, point: dict, sig: PolynomialSigma | None) -> sp.Ex
     if missing:
         raise ValueError(f"the point leaves {', '.join(missing[:3])} unassigned")
     v = expr.xreplace(values)
-    if sig is not None:
-        for fn, order in ((ddsigma, 2), (dsigma, 1), (sigma, 0)):
-            v = v.replace(fn, (lambda o: (lambda a: sig.value(a) if o == 0 else sig.derivative(a, o)))(order))
-    v = v.replace(logistic, lambda a: 1 / (1 + sp.exp(-a)))
+    order = {sigma: 0, dsigma: 1, ddsigma: 2}
+    while True:  # innermost atoms first: their arguments are numbers by now
+        atoms = [a for a in v.atoms(sigma, dsigma, ddsigma, logistic) if a.args[0].is_number]
+        if not atoms:
+            break
+        if sig is None and any(a.func is not logistic for a in atoms):
+            raise ValueError("an abstract σ needs a witness σ")
+        v = v.xreplace({a: (1 / (1 + sp.exp(-a.args[0])) if a.func is logistic else
+                            sig.value(a.args[0]) if order[a.func] == 0 else sig.derivative(a.args[0], order[a.func]))
+                        for a in atoms})
     return sp.sympify(v)
 
 

@@ -50,7 +50,64 @@ def _resolve(model: "Model", of):
 
 
 def jacobian(expr, variables) -> sp.Matrix:
-    return _as_column(expr).jacobian(list(variables))
+    """Exact Jacobian of a vector (or scalar) expression w.r.t. ``variables``.
+
+    Symbolic differentiation of the expression DAG with one memo per variable,
+    so a subexpression shared by many steps of an unrolled model is
+    differentiated once (SymPy's ``Matrix.jacobian`` walks it as a tree, which
+    is exponential in t). The rules are the textbook ones for Add, Mul, Pow and
+    a function's own ``fdiff``; tests compare the result with SymPy's.
+    """
+    col = _as_column(expr)
+    variables = list(variables)
+    wanted = set(variables)
+    dep_memo: dict = {}
+
+    def deps(e) -> frozenset:
+        r = dep_memo.get(e)
+        if r is None:
+            if e.is_Symbol:
+                r = frozenset((e,)) if e in wanted else frozenset()
+            elif not e.args:
+                r = frozenset()
+            else:
+                r = frozenset().union(*(deps(a) for a in e.args))
+            dep_memo[e] = r
+        return r
+
+    def derivative(e, w, memo):
+        if w not in deps(e):
+            return sp.Integer(0)
+        r = memo.get(e)
+        if r is not None:
+            return r
+        if e == w:
+            r = sp.Integer(1)
+        elif e.is_Add:
+            r = sp.Add(*[derivative(a, w, memo) for a in e.args])
+        elif e.is_Mul:
+            a = e.args
+            r = sp.Add(*[sp.Mul(*a[:i], derivative(a[i], w, memo), *a[i + 1:])
+                         for i in range(len(a)) if w in deps(a[i])])
+        elif e.is_Pow:
+            b, x = e.args
+            if w not in deps(x):
+                r = x * b ** (x - 1) * derivative(b, w, memo)
+            else:
+                r = e * (derivative(x, w, memo) * sp.log(b) + x * derivative(b, w, memo) / b)
+        elif isinstance(e, sp.Function):
+            r = sp.Add(*[e.fdiff(i + 1) * derivative(a, w, memo) for i, a in enumerate(e.args) if w in deps(a)])
+        else:
+            r = sp.diff(e, w)
+        memo[e] = r
+        return r
+
+    out = sp.zeros(col.rows, len(variables))
+    for j, w in enumerate(variables):
+        memo: dict = {}
+        for i in range(col.rows):
+            out[i, j] = derivative(col[i, 0], w, memo)
+    return out
 
 
 def total_derivative(model: "Model", of, wrt, layout: str) -> sp.Matrix:

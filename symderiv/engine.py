@@ -2,8 +2,8 @@
 
 For an identity, each size of the sweep goes through
 build (the two sides from the transcription) → decide (normal form) →
-search (a counterexample where the normal form is not zero) → shrink (at the
-smallest failing size) → certify (the independent checker). The engine returns
+search (a counterexample where the normal form is not zero) → shrink →
+certify (the independent checker). The engine returns
 values; it never prints and never exits.
 """
 from __future__ import annotations
@@ -17,6 +17,10 @@ from .errors import SymderivError
 from .identity import nonzero_entries
 from .results import Result, SizeOutcome, Verdict, describe_scope
 from .search import search_identity
+
+
+#: how many search candidates an identity size may send to the certifier
+MAX_CANDIDATES = 4
 
 
 @contextmanager
@@ -44,7 +48,7 @@ def _result(claim: Claim, verdict: Verdict, **kw) -> Result:
                   note=claim.note, **kw)
 
 
-def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, shrink: bool, phases: dict):
+def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phases: dict):
     """One size of an identity claim: its outcome and, if it fails, the certificate."""
     with _phase(phases, "build"):
         lhs, rhs = claim.sides(size)
@@ -52,18 +56,21 @@ def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, shri
         bad = nonzero_entries(lhs, rhs, backend)
     if not bad:
         return SizeOutcome(size, Verdict.HOLDS, f"normal form of lhs − rhs is 0 ({backend})"), None
-    with _phase(phases, "search" if not shrink else "search+shrink"):
-        w = search_identity(lhs, rhs, bad if shrink else bad[:4], abstract_sigma=claim.activation == "abstract",
-                            seed=seed, shrink=shrink)
-    if w is None:
-        return SizeOutcome(size, Verdict.UNDECIDED,
-                           f"normal form ≠ 0 at {len(bad)} entries, but no counterexample was found"), None
-    with _phase(phases, "certify"):
-        cert = certificates.issue(claim.id, size, (lhs, rhs), w.sigma, w.point, w.entry)
-        check = certificates.verify(cert, claim.sides(size))  # rebuilt from the transcription
-    if not check.ok:
-        return SizeOutcome(size, Verdict.UNDECIDED, f"counterexample not certified: {check.reason}"), None
-    return SizeOutcome(size, Verdict.FAILS, check.reason), (cert, check)
+    candidates = search_identity(lhs, rhs, bad, seed=seed, abstract_sigma=claim.activation == "abstract")
+    rejected = ""
+    for _ in range(MAX_CANDIDATES):
+        with _phase(phases, "search+shrink"):
+            w = next(candidates, None)
+        if w is None:
+            break
+        with _phase(phases, "certify"):
+            cert = certificates.issue(claim.id, size, (lhs, rhs), w.sigma, w.point, w.entry)
+            check = certificates.verify(cert, (lhs, rhs))
+        if check.ok:
+            return SizeOutcome(size, Verdict.FAILS, check.reason), (cert, check)
+        rejected = f"; a candidate was not certified: {check.reason}"
+    return SizeOutcome(size, Verdict.UNDECIDED,
+                       f"normal form ≠ 0 at {len(bad)} entries, but no certified counterexample{rejected}"), None
 
 
 def check_claim(claim: Claim, *, n=None, t=None, backend: str = "symengine", seed: int = 0) -> Result:
@@ -79,8 +86,7 @@ def check_claim(claim: Claim, *, n=None, t=None, backend: str = "symengine", see
     for size in sizes:
         t0 = time.perf_counter()
         try:
-            outcome, found = check_identity_at(claim, size, backend=backend, seed=seed, shrink=first is None,
-                                               phases=phases)
+            outcome, found = check_identity_at(claim, size, backend=backend, seed=seed, phases=phases)
         except SymderivError as e:
             outcome, found = SizeOutcome(size, Verdict.ERROR, str(e)), None
         except Exception as e:  # a transcription that raises is that claim's error, not the run's
@@ -106,7 +112,13 @@ def _size_str(size: dict) -> str:
 def aggregate(group: Group, members: dict[str, Result]) -> Result:
     """The base id's verdict: its intended reading's, or the first failing part's."""
     res = [members[m] for m in group.members if m in members]
-    common = dict(id=group.id, expected=group.expect, source=group.source, where=group.where,
+    expected = group.expect
+    if expected is None and group.kind == "readings":
+        expected = members[f"{group.id}.{group.intent}"].expected
+    elif expected is None:
+        exp = [r.expected or Verdict.HOLDS for r in res]
+        expected = Verdict.FAILS if Verdict.FAILS in exp else _combine(exp)
+    common = dict(id=group.id, expected=expected, source=group.source, where=group.where,
                   statement=group.statement, conventions={}, members=list(group.members),
                   seconds=sum(r.seconds for r in res))
     if group.kind == "readings":
@@ -115,7 +127,7 @@ def aggregate(group: Group, members: dict[str, Result]) -> Result:
         return Result(verdict=chosen.verdict, scope=f"reading {group.intent!r} (the text's intent: {group.why}); "
                       f"{chosen.scope}" + (f"; other readings: {others}" if others else ""),
                       counterexample=chosen.counterexample, certificate=chosen.certificate,
-                      error=chosen.error, conventions=chosen.conventions, **common)
+                      error=chosen.error, **{**common, "conventions": chosen.conventions})
     verdict = _combine([r.verdict for r in res])
     failing = next((r for r in res if r.verdict == verdict), None) if verdict != Verdict.HOLDS else None
     scope = f"{sum(r.verdict == Verdict.HOLDS for r in res)} of {len(res)} parts hold"

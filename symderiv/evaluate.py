@@ -43,7 +43,8 @@ def evaluate(exprs, env: dict, sig: PolynomialSigma | None, *, exact: bool = Tru
         if r is not None:
             return r
         if e.is_Symbol:
-            r = num(env[e]) if not exact else env[e]
+            v = env[e]
+            r = v if exact else mpmath.mpf(v.numerator) / v.denominator
         elif e.is_Rational:
             r = Fraction(int(e.p), int(e.q)) if exact else mpmath.mpf(int(e.p)) / int(e.q)
         elif e.is_Add:

@@ -117,6 +117,7 @@ class Model:
     activation: Activation | str = "abstract"
     loss: str = "abstract"
     layout: str = "row-major"
+    init: dict | None = None  # state name -> initial value (default: fresh symbols h0[i])
     _cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
@@ -157,6 +158,16 @@ class Model:
         if name.startswith("_") or name not in self.cell.params:
             raise AttributeError(name)
         return getattr(self.params, name)
+
+    def like(self, cell: Cell, **changes) -> "Model":
+        """Another model at the same sizes and activation, sharing every symbol of the same name."""
+        kw = dict(n=self.n, t=self.t, m=self.m, activation=self.activation, loss=self.loss, layout=self.layout)
+        kw.update(changes)
+        return Model(cell, **kw)
+
+    def vector(self, name: str, rows: Dim = "n") -> sp.Matrix:
+        """A fresh column of symbols ``name[i]``."""
+        return self._symbols(name, self.dim(rows), 1)
 
     def x(self, k: int) -> sp.Matrix:
         self._check_step(k, lo=1)
@@ -206,7 +217,7 @@ class Model:
         """Every step's quantities; ``override=(name, k, value)`` replaces one quantity."""
         key = None if override is None else (override[0], override[1], tuple(override[2]))
         if key is not None or "traj" not in self._cache:
-            state0 = {s: self.initial(s) for s in self.cell.state}
+            state0 = {s: (self.init or {}).get(s, self.initial(s)) for s in self.cell.state}
             if override is not None and override[1] == 0:
                 state0[override[0]] = override[2]
             steps = [state0]
@@ -228,6 +239,10 @@ class Model:
 
     def h(self, k: int) -> sp.Matrix:
         return self.at("h", k)
+
+    def states(self, name: str = "h", lo: int = 1) -> sp.Matrix:
+        """The quantities of steps lo..t stacked into one column."""
+        return sp.Matrix.vstack(*[self.at(name, k) for k in range(lo, self.t + 1)])
 
     def o(self, k: int) -> sp.Matrix:
         return self.at("o", k)

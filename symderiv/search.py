@@ -51,7 +51,7 @@ def _first_difference(exprs, env, sig) -> tuple[int, bool] | None:
     except (ZeroDivisionError, ArithmeticError):
         return None
     for k, v in enumerate(vals):
-        if (v != 0) if exact else (abs(v) > 1e-30):
+        if (v != 0) if exact else (abs(v) > 1e-20):
             return k, exact
     return None
 
@@ -75,8 +75,12 @@ def shrink_point(exprs, env: dict, sig, order: list) -> dict:
 
 def search_identity(lhs: sp.Matrix, rhs: sp.Matrix, entries: list[tuple[int, int]], *,
                     abstract_sigma: bool, seed: int, tries: int = 24,
-                    shrink: bool = True) -> Witness | None:
-    """Look for a point where lhs and rhs differ, on the suspected entries."""
+                    shrink: bool = True):
+    """Candidate points where lhs and rhs seem to differ on the suspected entries, best first.
+
+    A generator: the engine certifies each candidate and asks for the next
+    one when a float-guided candidate does not survive exact checking.
+    """
     exprs = [lhs[i, j] - rhs[i, j] for i, j in entries]
     syms = sorted(set().union(*(sp.sympify(e).free_symbols for e in exprs)), key=lambda s: s.name)
     rng = random.Random(seed)
@@ -89,6 +93,6 @@ def search_identity(lhs: sp.Matrix, rhs: sp.Matrix, entries: list[tuple[int, int
                 continue
             if shrink:
                 env = shrink_point(exprs, env, sig, syms)
-            k, exact = _first_difference(exprs, env, sig)
-            return Witness(sig, env, entries[k], exact)
-    return None
+            found = _first_difference(exprs, env, sig)
+            if found is not None:
+                yield Witness(sig, env, entries[found[0]], found[1])
