@@ -1,0 +1,15 @@
+import pytest
+
+from symderiv.claims import Claim
+from symderiv.sizes import sweep
+
+
+@pytest.fixture
+def make_claim():
+    def make(check, *, model=None, n=(1, 2, 3), t=(1, 2, 3, 4), **kw):
+        from symderiv import pal2019_rnn
+
+        return Claim(id=kw.pop("id", "test.claim"), where="test", statement="test", check=check,
+                     model=model or pal2019_rnn, sizes=sweep(n=n, t=t), conventions={"layout": "row-major"}, **kw)
+
+    return make
