@@ -10,12 +10,12 @@ from .functions import ABSTRACT, IDENTITY, LOGISTIC, TANH
 from .models import Cell, Model, avram2025_rnn, cell, elman_rnn, lstm_cell, pal2019_generic_rnn, pal2019_rnn
 from .notation import HV, T, diag, eye, hadamard, kron, ones, product, softmax, total, vec, zeros
 from .results import Verdict
-from .sizes import sweep
+from .sizes import no_sizes, sweep
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "claim", "readings", "parts", "sweep", "Verdict", "SymderivError",
+    "claim", "readings", "parts", "sweep", "no_sizes", "Verdict", "SymderivError",
     "Cell", "Model", "cell", "pal2019_rnn", "pal2019_generic_rnn", "elman_rnn", "avram2025_rnn", "lstm_cell",
     "HV", "T", "diag", "eye", "hadamard", "kron", "ones", "product", "softmax", "total", "vec", "zeros",
     "ABSTRACT", "IDENTITY", "LOGISTIC", "TANH",

@@ -58,8 +58,11 @@ class Claim:
     source: str = ""
     group: str | None = None
     note: str = ""
+    relation: str = "="  # "=": the sides are equal; "≠": they differ somewhere (shown by a certified point)
 
     def __post_init__(self):
+        if self.relation not in ("=", "≠"):
+            raise ProofFileError(f"{self.id}: relation={self.relation!r} must be '=' or '≠'")
         if self.kind not in KINDS:
             raise ProofFileError(f"{self.id}: kind={self.kind!r} must be one of {KINDS}")
         self.expect = _verdict(self.expect)
@@ -143,13 +146,13 @@ def _register(item):
 
 def claim(id: str, *, where: str, statement: str, kind: str = "identity", model: Cell | None = None,
           activation: str = "abstract", loss: str = "abstract", conventions: dict | None = None,
-          sizes: Sweep | None = None, expect=None, note: str = ""):
+          sizes: Sweep | None = None, expect=None, note: str = "", relation: str = "="):
     """Decorator: declare a claim whose check returns its two sides."""
 
     def wrap(fn):
         c = Claim(id=id, where=where, statement=statement, check=fn, kind=kind, model=model,
                   activation=activation, loss=loss, conventions=dict(conventions or {}),
-                  sizes=sizes or sweep(), expect=expect, source=_source(2), note=note)
+                  sizes=sizes or sweep(), expect=expect, source=_source(2), note=note, relation=relation)
         _register(c)
         return fn
 

@@ -91,18 +91,33 @@ def check_claim(claim: Claim, *, n=None, t=None, backend: str = "symengine", see
             outcome, found = SizeOutcome(size, Verdict.ERROR, str(e)), None
         except Exception as e:  # a transcription that raises is that claim's error, not the run's
             outcome, found = SizeOutcome(size, Verdict.ERROR, _one_line(e)), None
+        if claim.relation == "≠":
+            outcome = _negate(outcome)
         outcome.seconds = time.perf_counter() - t0
         outcomes.append(outcome)
         if found and first is None:
             first = found
     verdict = _combine([o.status for o in outcomes])
+    if claim.relation == "≠":  # a certified point is the evidence that it holds, not a counterexample
+        first = None
     errors = [o for o in outcomes if o.status == Verdict.ERROR]
     return _result(
         claim, verdict, scope=describe_scope(outcomes, "exact normal form"),
-        counterexample=first[0] if first else None, certificate=first[1].reason if first else "",
+        counterexample=first[0] if first else None,
+        certificate=first[1].reason if first else next((o.detail for o in outcomes if claim.relation == "≠"
+                                                          and o.status == Verdict.HOLDS), ""),
         seconds=time.perf_counter() - t_start, sizes=outcomes, phases=phases,
         error=(f"at {_size_str(errors[0].size)}: {errors[0].detail}" if errors else None),
     )
+
+
+def _negate(o: SizeOutcome) -> SizeOutcome:
+    """For a claim that the sides differ: a certified point proves it; a zero normal form refutes it."""
+    if o.status == Verdict.FAILS:
+        return SizeOutcome(o.size, Verdict.HOLDS, f"the sides differ: {o.detail}")
+    if o.status == Verdict.HOLDS:
+        return SizeOutcome(o.size, Verdict.FAILS, f"the sides are identical: {o.detail}")
+    return o
 
 
 def _size_str(size: dict) -> str:

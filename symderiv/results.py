@@ -56,6 +56,8 @@ def describe_scope(outcomes: list[SizeOutcome], method: str) -> str:
     """Summarise per-size outcomes: "holds for n = 1 (t = 1–4); fails for n = 2–3 (t = 1–4)"."""
     if not outcomes:
         return ""
+    if len(outcomes) == 1 and not outcomes[0].size:
+        return f"{method}: {outcomes[0].status.value}"
     by_n: dict = {}
     for o in outcomes:
         key = tuple((k, v) for k, v in o.size.items() if k != "t")

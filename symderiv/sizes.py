@@ -52,6 +52,11 @@ class Sweep:
         return sorted((dict(zip(names, c)) for c in combos), key=lambda s: tuple(s[k] for k in names))
 
 
+def no_sizes() -> Sweep:
+    """For a claim about fixed numbers (a worked example): checked once, with no size."""
+    return Sweep({}, frozenset())
+
+
 def sweep(n=None, t=None, *, fixed=(), **other) -> Sweep:
     """A proof file's sweep: ``sweep(n=[1, 2, 3], t=range(1, 5))``; ``fixed`` dims ignore --n/--t."""
     dims = dict(DEFAULT)
