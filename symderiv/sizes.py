@@ -32,7 +32,8 @@ class Sweep:
     dims: dict = field(default_factory=lambda: dict(DEFAULT))
     fixed: frozenset = frozenset()
 
-    def __post_init__(self):
+    def validate(self) -> None:
+        """Checked when the claim is run, so a bad size is that claim's error, not its file's."""
         for name, values in self.dims.items():
             for v in values:
                 if isinstance(v, bool) or not isinstance(v, int) or v < 1:
@@ -47,9 +48,14 @@ class Sweep:
 
     def sizes(self) -> list[dict]:
         """Every size, smallest first (by n, then t)."""
+        self.validate()
         names = list(self.dims)
         combos = itertools.product(*(self.dims[k] for k in names))
         return sorted((dict(zip(names, c)) for c in combos), key=lambda s: tuple(s[k] for k in names))
+
+
+def _values(v) -> tuple:
+    return tuple(v) if isinstance(v, (list, tuple, range)) else (v,)
 
 
 def no_sizes() -> Sweep:
@@ -61,11 +67,11 @@ def sweep(n=None, t=None, *, fixed=(), **other) -> Sweep:
     """A proof file's sweep: ``sweep(n=[1, 2, 3], t=range(1, 5))``; ``fixed`` dims ignore --n/--t."""
     dims = dict(DEFAULT)
     if n is not None:
-        dims["n"] = tuple(n) if not isinstance(n, int) else (n,)
+        dims["n"] = _values(n)
     if t is not None:
-        dims["t"] = tuple(t) if not isinstance(t, int) else (t,)
+        dims["t"] = _values(t)
     for k, v in other.items():
-        dims[k] = tuple(v) if not isinstance(v, int) else (v,)
+        dims[k] = _values(v)
     return Sweep(dims, frozenset(fixed))
 
 

@@ -24,6 +24,11 @@ GOOD = textwrap.dedent('''
     def shapes(m):
         return m.d(("h", 1), "W_R"), m.h(1)
 
+    @claim("toy.badsize", where="§4", statement="a size that is not a positive integer", model=pal2019_rnn,
+           sizes=sweep(n=0, t=1))
+    def badsize(m):
+        return m.h(1), m.h(1)
+
     @claim("toy.wrong", where="§3", statement="h_1 = h_0 (expected to hold, but fails)", model=pal2019_rnn,
            sizes=sweep(n=1, t=1))
     def wrong(m):
@@ -65,6 +70,7 @@ def test_bad_proof_file_and_bad_claim_do_not_stop_the_others(proofs):
     assert by_id["toy.shapes"]["verdict"] == "error"
     assert "different shapes" in by_id["toy.shapes"]["error"]
     assert by_id["toy.wrong"]["verdict"] == "fails"
+    assert by_id["toy.badsize"]["verdict"] == "error" and "n=0 must be a positive integer" in by_id["toy.badsize"]["error"]
     [err] = doc["summary"]["proof_file_errors"]
     assert "broken.py:2" in err["path"] and "transcription not finished" in err["cause"]
 
