@@ -18,8 +18,6 @@ HERE = Path(__file__).resolve().parent
 
 
 def sides(n, t):
-    import importlib.util
-
     from symderiv.claims import collect
 
     col = collect([HERE.parent / "proofs" / "pal2019.py"])

@@ -17,7 +17,7 @@ from fractions import Fraction
 
 import sympy as sp
 
-from .functions import PolynomialSigma, ddsigma, dsigma, logistic, sigma
+from .functions import SIGMA_ORDER, PolynomialSigma, logistic
 
 
 @dataclass(frozen=True)
@@ -72,9 +72,9 @@ def substitute(expr: sp.Expr, point: dict, sig: PolynomialSigma | None) -> sp.Ex
     if missing:
         raise ValueError(f"the point leaves {', '.join(missing[:3])} unassigned")
     v = expr.xreplace(values)
-    order = {sigma: 0, dsigma: 1, ddsigma: 2}
+    order = SIGMA_ORDER
     while True:  # innermost atoms first: their arguments are numbers by now
-        atoms = [a for a in v.atoms(sigma, dsigma, ddsigma, logistic) if a.args[0].is_number]
+        atoms = [a for a in v.atoms(*SIGMA_ORDER, logistic) if a.args[0].is_number]
         if not atoms:
             break
         if sig is None and any(a.func is not logistic for a in atoms):

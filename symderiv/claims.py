@@ -265,21 +265,14 @@ def select(targets: list[str]) -> tuple[Collection, list[str]]:
     """
     paths = [t for t in targets if _is_path(t)]
     ids = [t for t in targets if not _is_path(t)]
-    col = collect(paths or [default_target()]) if paths or not ids else Collection()
-    if ids:
-        if paths:
-            pool = col
-        else:
-            pool = collect([default_target()])
-            col = pool
-        chosen: list[str] = []
-        for t in ids:
-            base = resolve_id(pool, t)
-            for i in pool.items:
-                if (i == base or i.startswith(base + ".")) and i not in chosen:
-                    chosen.append(i)
-        return col, chosen
-    return col, list(col.items)
+    col = collect(paths or [default_target()])
+    if not ids:
+        return col, list(col.items)
+    chosen: list[str] = []
+    for t in ids:
+        base = resolve_id(col, t)
+        chosen += [i for i in col.items if (i == base or i.startswith(base + ".")) and i not in chosen]
+    return col, chosen
 
 
 def resolve_id(col: Collection, target: str) -> str:

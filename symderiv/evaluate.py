@@ -11,7 +11,7 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
-from .functions import PolynomialSigma, ddsigma, dsigma, logistic, sigma
+from .functions import SIGMA_ORDER, PolynomialSigma, logistic
 
 
 class NotRational(Exception):
@@ -34,8 +34,6 @@ def evaluate(exprs, env: dict, sig: PolynomialSigma | None, *, exact: bool = Tru
     numbers at 50 digits.
     """
     memo: dict = {}
-    mp = mpmath.mp.clone() if hasattr(mpmath.mp, "clone") else mpmath.mp
-    mp.dps = 50
     num = Fraction if exact else mpmath.mpf
 
     def ev(e):
@@ -60,10 +58,10 @@ def evaluate(exprs, env: dict, sig: PolynomialSigma | None, *, exact: bool = Tru
                 raise NotRational(str(e))
             else:
                 r = ev(e.base) ** ev(e.exp)
-        elif isinstance(e, (sigma, dsigma, ddsigma)):
+        elif e.func in SIGMA_ORDER:
             if sig is None:
                 raise ValueError("an abstract σ needs a witness σ to be evaluated")
-            order = {sigma: 0, dsigma: 1, ddsigma: 2}[e.func]
+            order = SIGMA_ORDER[e.func]
             a = ev(e.args[0])
             r = sig.value(a) if order == 0 else sig.derivative(a, order)
         elif e.is_Function:
@@ -79,4 +77,5 @@ def evaluate(exprs, env: dict, sig: PolynomialSigma | None, *, exact: bool = Tru
         memo[e] = r
         return r
 
-    return [ev(sp.sympify(x)) for x in exprs]
+    with mpmath.workdps(50):
+        return [ev(sp.sympify(x)) for x in exprs]

@@ -51,8 +51,8 @@ class logistic(sp.Function):
         return 1 / (1 + sp.exp(-arg))
 
 
-#: The atoms an abstract activation introduces; a concrete σ replaces all of them.
-ABSTRACT_ATOMS = (sigma, dsigma, ddsigma)
+#: The atoms an abstract activation introduces, with the derivative order each stands for.
+SIGMA_ORDER = {sigma: 0, dsigma: 1, ddsigma: 2}
 
 
 @dataclass(frozen=True)
