@@ -18,6 +18,7 @@ from fractions import Fraction
 import sympy as sp
 
 from .functions import SIGMA_ORDER, PolynomialSigma, logistic
+from .rigorous import sign
 
 
 @dataclass(frozen=True)
@@ -28,16 +29,21 @@ class Counterexample:
     size: dict
     sigma: tuple[int, ...] | None   # witness σ's coefficients c0, c1, ...; None: the claim's own σ
     point: dict                     # symbol name -> exact rational, as a string
-    entry: tuple[int, int]
+    entry: tuple[int, int] | None
     lhs: str                        # exact value of lhs[entry]
     rhs: str                        # exact value of rhs[entry]
     lhs_approx: str = ""
     rhs_approx: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    kind: str = "identity"          # "identity" | "relation" | "limit"
+    step: str = ""                  # the failing step of a relation or limit claim
+    shapes: dict = field(default_factory=dict)  # name -> [rows, cols] (a relation's matrices), or None (a scalar)
+    curve: tuple[float, ...] = ()   # a limit's ‖X_q‖, q = 0, 1, … (floats: a picture, not evidence)
 
     def to_json(self) -> dict:
         d = asdict(self)
-        d["entry"] = list(self.entry)
+        d["entry"] = None if self.entry is None else list(self.entry)
+        d["curve"] = list(self.curve)
         d["sigma"] = None if self.sigma is None else list(self.sigma)
         d["notes"] = list(self.notes)
         return d
@@ -45,7 +51,8 @@ class Counterexample:
     @classmethod
     def from_json(cls, d: dict) -> "Counterexample":
         d = dict(d)
-        d["entry"] = tuple(d["entry"])
+        d["entry"] = None if d.get("entry") is None else tuple(d["entry"])
+        d["curve"] = tuple(d.get("curve", ()))
         d["sigma"] = None if d.get("sigma") is None else tuple(d["sigma"])
         d["notes"] = tuple(d.get("notes", ()))
         return cls(**d)
@@ -83,57 +90,6 @@ def substitute(expr: sp.Expr, point: dict, sig: PolynomialSigma | None) -> sp.Ex
                             sig.value(a.args[0]) if order[a.func] == 0 else sig.derivative(a.args[0], order[a.func]))
                         for a in atoms})
     return sp.sympify(v)
-
-
-def _arb(e: sp.Expr):
-    import flint
-
-    if e.is_Rational:
-        return flint.arb(flint.fmpq(int(e.p), int(e.q)))
-    if e.is_Add:
-        out = flint.arb(0)
-        for a in e.args:
-            out += _arb(a)
-        return out
-    if e.is_Mul:
-        out = flint.arb(1)
-        for a in e.args:
-            out *= _arb(a)
-        return out
-    if e.is_Pow:
-        b = _arb(e.base)
-        if e.exp.is_Integer:
-            return b ** int(e.exp)
-        return b ** _arb(e.exp)
-    fns = {sp.exp: "exp", sp.tanh: "tanh", sp.log: "log"}
-    if e.func in fns:
-        return getattr(_arb(e.args[0]), fns[e.func])()
-    if e == sp.E:
-        return flint.arb(1).exp()
-    if e == sp.pi:
-        return flint.arb.pi()
-    raise ValueError(f"no rigorous enclosure for {e.func}")
-
-
-def sign(value: sp.Expr) -> int | None:
-    """The certified sign of an exact real number: −1, 0, 1, or None if undecided."""
-    value = sp.sympify(value)
-    if value.is_Rational:
-        return int(bool(value > 0)) - int(bool(value < 0))
-    import flint
-
-    old = flint.ctx.prec
-    try:
-        for prec in (64, 256, 1024):
-            flint.ctx.prec = prec
-            x = _arb(value)
-            if x > 0:
-                return 1
-            if x < 0:
-                return -1
-    finally:
-        flint.ctx.prec = old
-    return None
 
 
 def approx(value: sp.Expr, digits: int = 12) -> str:
@@ -176,3 +132,93 @@ def verify(cert: Counterexample, sides) -> Verification:
         return Verification(False, "both sides are equal at the point")
     how = "exact rational arithmetic" if (lv - rv).is_Rational else "arb ball arithmetic"
     return Verification(True, f"lhs − rhs = {approx(lv - rv)} ≠ 0 at entry {cert.entry}, by {how}")
+
+
+# ----- relations and limits -------------------------------------------------------
+
+def flatten(values: dict) -> tuple[dict, dict]:
+    """Named exact values → (point "W[0,1]" -> "1/2", shapes name -> [rows, cols] or None)."""
+    point, shapes = {}, {}
+    for name, v in values.items():
+        if isinstance(v, sp.MatrixBase):
+            shapes[name] = [v.rows, v.cols]
+            for i in range(v.rows):
+                for j in range(v.cols):
+                    point[f"{name}[{i},{j}]"] = sp.sstr(v[i, j])
+        else:
+            shapes[name] = None
+            point[name] = sp.sstr(sp.sympify(v))
+    return point, shapes
+
+
+def unflatten(point: dict, shapes: dict) -> dict:
+    out = {}
+    for name, shape in shapes.items():
+        if shape is None:
+            out[name] = sp.Rational(point[name])
+        else:
+            r, c = shape
+            out[name] = sp.Matrix(r, c, lambda i, j: sp.Rational(point[f"{name}[{i},{j}]"]))
+    return out
+
+
+def _steps_at(evaluate, values):
+    from .rigorous import relations_of
+
+    out, hyps = evaluate(values)
+    return relations_of(out), hyps
+
+
+def issue_relation(claim_id: str, size: dict, values: dict, step: str, evaluate) -> Counterexample:
+    """A certificate for a relation or limit that fails at ``values`` (``evaluate(values)`` runs the check)."""
+    from .rigorous import decide, decide_limit
+    from .scalars import Limit
+
+    point, shapes = flatten(values)
+    steps, hyps = _steps_at(evaluate, values)
+    rel = dict(steps)[step]
+    notes = tuple(f"hypothesis {h.label or str(h)}: holds ({decide(h).how})" for h in hyps)
+    if isinstance(rel, Limit):
+        d, g = decide_limit(rel)
+        return Counterexample(claim_id, dict(size), None, point, None, d.lhs, d.rhs, g.factor, g.poly,
+                              notes, "limit", step, shapes, tuple(rel.seq.values(24)))
+    d = decide(rel)
+    return Counterexample(claim_id, dict(size), None, point, None, d.lhs, d.rhs, f"{rel.lhs.approx():.6g}",
+                          f"{rel.rhs.approx():.6g}", notes + (f"{rel.op} violated: {d.how}",), "relation", step, shapes)
+
+
+def verify_relation(cert: Counterexample, evaluate) -> Verification:
+    """Re-check a relation or limit certificate from its recorded values, rigorously."""
+    from .rigorous import decide, decide_limit, matches
+    from .scalars import Limit
+
+    try:
+        values = unflatten(cert.point, cert.shapes)
+        steps, hyps = _steps_at(evaluate, values)
+    except Exception as e:  # the recorded values do not even fit the claim
+        return Verification(False, f"the recorded values do not evaluate: {type(e).__name__}: {e}")
+    found = dict(steps)
+    if cert.step not in found:
+        return Verification(False, f"the claim has no step {cert.step!r}")
+    for h in hyps:
+        d = decide(h)
+        if d.value is not True:
+            return Verification(False, f"hypothesis {h.label or str(h)} is not certified to hold "
+                                       f"({'it fails' if d.value is False else d.how})")
+    rel = found[cert.step]
+    if isinstance(rel, Limit):
+        d, g = decide_limit(rel)
+        if g.poly != cert.rhs_approx or g.factor != cert.lhs_approx:
+            return Verification(False, f"recorded growth {cert.lhs_approx} (minimal polynomial {cert.rhs_approx}) "
+                                       f"is not the recomputed {g.factor} ({g.poly})")
+        if d.value is not False:
+            return Verification(False, f"the limit is not refuted: {d.how}")
+        return Verification(True, f"{d.lhs}, not {rel.to!r}: {d.how}")
+    d = decide(rel)
+    for name, recorded, mine in (("lhs", cert.lhs, rel.lhs), ("rhs", cert.rhs, rel.rhs)):
+        if not matches(recorded, mine):
+            return Verification(False, f"recorded {name} {recorded} is not the recomputed value")
+    if d.value is not False:
+        return Verification(False, "the relation is not refuted at the recorded values: "
+                                   + ("it holds" if d.value else d.how))
+    return Verification(True, f"{rel.lhs.approx():.6g} {rel.op} {rel.rhs.approx():.6g} is false: {d.how}")

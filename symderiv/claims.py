@@ -24,6 +24,7 @@ from .results import Verdict
 from .sizes import Sweep, sweep
 
 KINDS = ("identity", "inequality", "limit", "example")
+RELATIONAL = ("inequality", "limit")
 
 
 def _verdict(v) -> Verdict | None:
@@ -59,6 +60,9 @@ class Claim:
     group: str | None = None
     note: str = ""
     relation: str = "="  # "=": the sides are equal; "≠": they differ somewhere (shown by a certified point)
+    given: dict = field(default_factory=dict)  # inequality/limit: name -> Strategy of the values searched over
+    budget: int = 120                          # inequality/limit: candidates tried per size
+    modulo: tuple = ()                         # identity: polynomial relations the sides may use (c² + s² − 1)
 
     def __post_init__(self):
         if self.relation not in ("=", "≠"):
@@ -66,6 +70,27 @@ class Claim:
         if self.kind not in KINDS:
             raise ProofFileError(f"{self.id}: kind={self.kind!r} must be one of {KINDS}")
         self.expect = _verdict(self.expect)
+        if self.kind in RELATIONAL and self.model is None and not self.given:
+            raise ProofFileError(f"{self.id}: an {self.kind} claim needs given={{name: strategy}} to search over")
+
+    @property
+    def relational(self) -> bool:
+        """Decided by counterexample search over ``given`` (inequalities, limits), not by a normal form."""
+        return self.kind in RELATIONAL and bool(self.given)
+
+    def evaluator(self, size: dict):
+        """values -> (the check's relations, its hypotheses), at one size."""
+        from .scalars import collect_assumptions
+
+        model = self.build(size)
+        params = inspect.signature(self.check).parameters
+        extra = {k: v for k, v in size.items() if k in params}
+
+        def evaluate(values: dict):
+            args = (model,) if model is not None else ()
+            return collect_assumptions(self.check, *args, **values, **extra)
+
+        return evaluate
 
     def shown_conventions(self) -> dict:
         out = dict(self.conventions)
@@ -113,6 +138,7 @@ class Group:
             opts["conventions"] = {**self.defaults.get("conventions", {}), **kw.get("conventions", {})}
             opts.setdefault("statement", self.statement)
             opts.setdefault("where", self.where)
+            opts.setdefault("sizes", default_sizes(opts.get("kind", "identity")))
             c = Claim(id=f"{self.id}.{name}", check=fn, group=self.id, source=_source(2), **opts)
             self.members.append(c.id)
             _register(c)
@@ -146,17 +172,29 @@ def _register(item):
 
 def claim(id: str, *, where: str, statement: str, kind: str = "identity", model: Cell | None = None,
           activation: str = "abstract", loss: str = "abstract", conventions: dict | None = None,
-          sizes: Sweep | None = None, expect=None, note: str = "", relation: str = "="):
-    """Decorator: declare a claim whose check returns its two sides."""
+          sizes: Sweep | None = None, expect=None, note: str = "", relation: str = "=",
+          given: dict | None = None, budget: int = 120, modulo=()):
+    """Decorator: declare a claim.
+
+    An identity's check returns its two sides; an inequality's or limit's check
+    takes the values named in ``given`` (searched over) and returns a Relation,
+    ``steps(...)`` or a Limit.
+    """
 
     def wrap(fn):
         c = Claim(id=id, where=where, statement=statement, check=fn, kind=kind, model=model,
                   activation=activation, loss=loss, conventions=dict(conventions or {}),
-                  sizes=sizes or sweep(), expect=expect, source=_source(2), note=note, relation=relation)
+                  sizes=sizes or default_sizes(kind), expect=expect, source=_source(2), note=note,
+                  relation=relation, given=dict(given or {}), budget=budget, modulo=tuple(modulo))
         _register(c)
         return fn
 
     return wrap
+
+
+def default_sizes(kind: str) -> Sweep:
+    """Identities: n = 1–3, t = 1–4. Inequalities and limits: n = 1–3 at t = 3 (search is per size)."""
+    return sweep(t=(3,)) if kind in RELATIONAL else sweep()
 
 
 def _group(kind, id, where, statement, intent, why, expect, defaults):

@@ -11,16 +11,22 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 
+import sympy as sp
+
 from . import certificates
 from .claims import Claim, Collection, Group, _one_line
 from .errors import SymderivError
-from .identity import nonzero_entries
+from .identity import nonzero_entries, nonzero_modulo
 from .results import Result, SizeOutcome, Verdict, describe_scope
-from .search import search_identity
+from .rigorous import decide, decide_limit
+from .scalars import Limit
+from .search import draw_candidates, float_suspect, hypotheses_plausible, search_identity, shrink_candidates
 
 
 #: how many search candidates an identity size may send to the certifier
 MAX_CANDIDATES = 4
+#: how many shrink attempts a relational counterexample may send to the certifier
+MAX_SHRINKS = 40
 
 
 @contextmanager
@@ -52,6 +58,14 @@ def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phas
     """One size of an identity claim: its outcome and, if it fails, the certificate."""
     with _phase(phases, "build"):
         lhs, rhs = claim.sides(size)
+    if claim.modulo:
+        with _phase(phases, "decide"):
+            bad = nonzero_modulo(lhs, rhs, claim.modulo)
+        rels = ", ".join(f"{sp.sstr(r)} = 0" for r in claim.modulo)
+        if not bad:
+            return SizeOutcome(size, Verdict.HOLDS, f"lhs − rhs reduces to 0 modulo {rels} (Gröbner basis)"), None
+        return SizeOutcome(size, Verdict.UNDECIDED, f"lhs − rhs does not reduce to 0 modulo {rels} at "
+                           f"{len(bad)} entries; no point search under side relations"), None
     with _phase(phases, "decide"):
         bad = nonzero_entries(lhs, rhs, backend)
     if not bad:
@@ -73,6 +87,140 @@ def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phas
                        f"normal form ≠ 0 at {len(bad)} entries, but no certified counterexample{rejected}"), None
 
 
+def _certified_failure(evaluate, values, label):
+    """Rigorously: every hypothesis holds and step ``label`` fails at ``values``."""
+    from .rigorous import relations_of
+
+    out, hyps = evaluate(values)
+    step = dict(relations_of(out))[label]
+    if not all(decide(h).value is True for h in hyps):
+        return False
+    return (decide_limit(step)[0] if isinstance(step, Limit) else decide(step)).value is False
+
+
+def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):
+    """One size of an inequality or limit: search, certify, shrink, per step.
+
+    Returns the steps' outcomes {label: (status, detail, (cert, verification) | None)}.
+    """
+    from .rigorous import relations_of
+
+    evaluate = claim.evaluator(size)
+    labels: list[str] = []
+    found: dict = {}
+    raised, tried, plausible = None, 0, 0
+    for values in draw_candidates(claim.given, size, seed, claim.budget):
+        with _phase(phases, "search"):
+            try:
+                out, hyps = evaluate(values)
+                steps = relations_of(out)
+            except TypeError:
+                raise
+            except Exception as e:  # a candidate the check cannot evaluate (a singular matrix, …)
+                raised = raised or _one_line(e)
+                continue
+            tried += 1
+            labels = labels or [lab for lab, _ in steps]
+            if not hypotheses_plausible(hyps):
+                continue
+            plausible += 1
+            suspects = [lab for lab, st in steps if lab not in found and float_suspect(st)]
+        for label in suspects:
+            with _phase(phases, "certify"):
+                if not _certified_failure(evaluate, values, label):
+                    continue
+            with _phase(phases, "shrink"):
+                best = _shrink(claim, evaluate, values, label)
+            with _phase(phases, "certify"):
+                cert = certificates.issue_relation(claim.id, size, best, label, evaluate)
+                check = certificates.verify_relation(cert, evaluate)
+            if check.ok:
+                found[label] = (cert, check)
+        if labels and all(lab in found for lab in labels):
+            break
+    if not tried:
+        raise SymderivError(f"no candidate could be evaluated: {raised}")
+    out = {}
+    for lab in labels:
+        if lab in found:
+            out[lab] = (Verdict.FAILS, found[lab][1].reason, found[lab])
+        else:
+            out[lab] = (Verdict.UNDECIDED, f"no counterexample among {claim.budget} candidates "
+                        f"({plausible} satisfying the hypotheses in floats); a search is not a proof", None)
+    return out
+
+
+def _shrink(claim: Claim, evaluate, values: dict, label: str) -> dict:
+    """Hypothesis-style: take any simpler assignment that still fails, certified, until none does."""
+    budget = MAX_SHRINKS
+    improved = True
+    while improved and budget > 0:
+        improved = False
+        for cand in shrink_candidates(claim.given, values):
+            if budget <= 0:
+                break
+            try:
+                out_ok = _float_fails(evaluate, cand, label)
+            except Exception:
+                continue
+            if not out_ok:
+                continue
+            budget -= 1
+            try:
+                if _certified_failure(evaluate, cand, label):
+                    values, improved = cand, True
+                    break
+            except Exception:
+                continue
+    return values
+
+
+def _float_fails(evaluate, values, label) -> bool:
+    from .rigorous import relations_of
+
+    out, hyps = evaluate(values)
+    return hypotheses_plausible(hyps) and float_suspect(dict(relations_of(out))[label])
+
+
+def check_relational(claim: Claim, sizes: list[dict], *, seed: int, phases: dict, t_start: float) -> Result:
+    """Sizes smallest first; the first size with a certified failure ends the search."""
+    outcomes: list[SizeOutcome] = []
+    step_status: dict = {}
+    first = None
+    for size in sizes:
+        t0 = time.perf_counter()
+        try:
+            per_step = check_relations_at(claim, size, seed=seed, phases=phases)
+        except SymderivError as e:
+            outcomes.append(SizeOutcome(size, Verdict.ERROR, str(e), time.perf_counter() - t0))
+            continue
+        except Exception as e:
+            outcomes.append(SizeOutcome(size, Verdict.ERROR, _one_line(e), time.perf_counter() - t0))
+            continue
+        for lab, (status, detail, found) in per_step.items():
+            prev = step_status.get(lab)
+            if prev is None or (prev[0] != Verdict.FAILS and status == Verdict.FAILS):
+                step_status[lab] = (status, f"at {_size_str(size)}: {detail}" if size else detail)
+            if found and first is None:
+                first = found
+        status = _combine([s for s, _, _ in per_step.values()])
+        failing = [lab for lab, (s, _, _) in per_step.items() if s == Verdict.FAILS]
+        detail = f"fails: {', '.join(failing)}" if failing else next(iter(per_step.values()))[1]
+        outcomes.append(SizeOutcome(size, status, detail, time.perf_counter() - t0))
+        if status == Verdict.FAILS:
+            break
+    verdict = _combine([o.status for o in outcomes])
+    searched = describe_scope(outcomes, "certified counterexample search")
+    if verdict == Verdict.FAILS and len(outcomes) < len(sizes):
+        searched += "; larger sizes not searched"
+    errors = [o for o in outcomes if o.status == Verdict.ERROR]
+    return _result(claim, verdict, scope=searched, counterexample=first[0] if first else None,
+                   certificate=first[1].reason if first else "", seconds=time.perf_counter() - t_start,
+                   sizes=outcomes, phases=phases,
+                   steps=[(lab, s.value, d) for lab, (s, d) in step_status.items()] if len(step_status) > 1 else [],
+                   error=(f"at {_size_str(errors[0].size)}: {errors[0].detail}" if errors else None))
+
+
 def check_claim(claim: Claim, *, n=None, t=None, backend: str = "symengine", seed: int = 0) -> Result:
     """Check one claim over its sweep (``n``/``t`` override the sweep's sizes)."""
     t_start = time.perf_counter()
@@ -83,6 +231,8 @@ def check_claim(claim: Claim, *, n=None, t=None, backend: str = "symengine", see
         sizes = claim.sizes.override(n=n, t=t).sizes()
     except SymderivError as e:
         return _result(claim, Verdict.ERROR, error=str(e))
+    if claim.relational:
+        return check_relational(claim, sizes, seed=seed, phases=phases, t_start=t_start)
     for size in sizes:
         t0 = time.perf_counter()
         try:

@@ -88,3 +88,28 @@ def nonzero_entries(lhs: sp.Matrix, rhs: sp.Matrix, backend: str = "symengine") 
     idx = [(i, j) for i in range(diff.rows) for j in range(diff.cols)]
     zero = decide([diff[i, j] for i, j in idx])
     return [ij for ij, z in zip(idx, zero) if not z]
+
+
+def nonzero_modulo(lhs: sp.Matrix, rhs: sp.Matrix, relations) -> list[tuple[int, int]]:
+    """The entries where lhs − rhs is not in the ideal of ``relations`` (e.g. c² + s² − 1).
+
+    Exact: each entry's numerator is reduced by a Gröbner basis of the relations
+    (SymPy's ``groebner``/``reduced``), so cos²θ + sin²θ = 1 written as
+    polynomials in c, s is used and nothing else.
+    """
+    rels = [sp.expand(r) for r in relations]
+    gens = sorted(set().union(*(r.free_symbols for r in rels)), key=lambda s: s.name)
+    diff = lhs - rhs
+    out = []
+    for i in range(diff.rows):
+        for j in range(diff.cols):
+            num, _ = sp.fraction(sp.together(sp.expand(diff[i, j])))
+            num = sp.expand(num)
+            if num == 0:
+                continue
+            syms = sorted(num.free_symbols | set(gens), key=lambda s: s.name)
+            G = sp.groebner(rels, *syms, order="grevlex")
+            _, rem = G.reduce(num)
+            if sp.expand(rem) != 0:
+                out.append((i, j))
+    return out

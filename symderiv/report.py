@@ -82,15 +82,53 @@ def counterexample_panel(r: Result) -> Panel:
     lines.append("point (exact; · = does not enter):\n")
     for name, rows in point_matrices(c.point):
         lines.append(f"  {name} = [{_matrix_text(rows)}]\n")
-    lines.append(f"entry {tuple(c.entry)}:  lhs = {c.lhs}   rhs = {c.rhs}\n")
+    if c.kind == "identity":
+        lines.append(f"entry {tuple(c.entry)}:  lhs = {c.lhs}   rhs = {c.rhs}\n")
+    elif c.kind == "relation":
+        lines.append(f"failing step: {c.step}\n  lhs = {c.lhs}  (≈ {c.lhs_approx})\n"
+                     f"  rhs = {c.rhs}  (≈ {c.rhs_approx})\n")
+    else:
+        lines.append(f"failing step: {c.step}\n  {c.lhs}; claimed {c.rhs!r}\n"
+                     f"  growth factor per period: {c.lhs_approx}   minimal polynomial: {c.rhs_approx}\n")
+        if c.curve:
+            lines.append(f"  ‖X_q‖, q = 0…{len(c.curve) - 1}: {sparkline(c.curve)}  "
+                         f"({c.curve[0]:.3g} → {c.curve[-1]:.3g})\n")
+    for note in c.notes:
+        lines.append(f"  {note}\n", style="dim")
     lines.append(f"certificate: {r.certificate}", style="dim")
     return Panel(lines, title=f"[red]counterexample: {r.id}", expand=True)
+
+
+def sparkline(values) -> str:
+    """A one-line chart of a curve on a log scale (floats: a picture of the evidence, not the evidence)."""
+    import math
+
+    bars = "▁▂▃▄▅▆▇█"
+    logs = [math.log10(v) if v > 0 else None for v in values]
+    finite = [x for x in logs if x is not None]
+    if not finite:
+        return "·" * len(values)
+    lo, hi = min(finite), max(finite)
+    span = (hi - lo) or 1.0
+    return "".join("·" if x is None else bars[min(7, int((x - lo) / span * 7.999))] for x in logs)
+
+
+def steps_table(r: Result) -> Table:
+    table = Table(title=f"{r.id}: step by step", expand=True, show_header=True)
+    table.add_column("step", no_wrap=True)
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("evidence", overflow="fold")
+    for label, verdict, detail in r.steps:
+        table.add_row(label, Text(verdict, style=STYLE[Verdict(verdict)]), detail)
+    return table
 
 
 def render(results: list[Result], errors: list, meta: dict):
     """The whole report as one rich renderable."""
     parts = [Text(" · ".join(f"{k} {v}" for k, v in meta.items()), style="dim"), summary_table(results)]
     for r in results:
+        if r.steps:
+            parts.append(steps_table(r))
         if r.counterexample is not None and not r.members:
             parts.append(counterexample_panel(r))
     for r in results:
@@ -118,6 +156,7 @@ def to_json(results: list[Result], errors: list, meta: dict) -> str:
             "certificate": r.certificate or None, "seconds": round(r.seconds, 4),
             "sizes": [{"size": s.size, "status": s.status.value, "detail": s.detail} for s in r.sizes],
             "members": r.members, "group": r.group,
+            "steps": [{"step": lab, "verdict": v, "detail": d} for lab, v, d in r.steps],
         })
     summary = {v.value: sum(r.verdict == v for r in results) for v in Verdict}
     summary["total"] = len(results)

@@ -46,6 +46,7 @@ class Result:
     members: list[str] = field(default_factory=list)
     group: str | None = None
     note: str = ""
+    steps: list = field(default_factory=list)  # a chain's steps: (label, verdict, detail), in order
 
     @property
     def as_expected(self) -> bool:

@@ -14,6 +14,7 @@ import random
 from dataclasses import dataclass
 from fractions import Fraction
 
+import numpy as np
 import sympy as sp
 
 from .evaluate import NotRational, evaluate
@@ -96,3 +97,51 @@ def search_identity(lhs: sp.Matrix, rhs: sp.Matrix, entries: list[tuple[int, int
             found = _first_difference(exprs, env, sig)
             if found is not None:
                 yield Witness(sig, env, entries[found[0]], found[1])
+
+
+# ----- inequalities and limits -----------------------------------------------------
+
+#: a relation within this float margin of failing is sent to the certifier (ties matter: tanh'(0) = 1)
+TIE = 1e-9
+
+
+def float_suspect(step) -> bool:
+    """Do floats suggest that a relation or limit fails here? (a guide only)"""
+    from .scalars import Limit
+
+    try:
+        if isinstance(step, Limit):
+            curve = step.seq.values(64)
+            first, last = max(curve[:4] + [1e-300]), curve[-1]
+            looks = "0" if last < 1e-9 * first else "inf" if last > 1e6 * first else "bounded"
+            return {"0": looks != "0", "inf": looks != "inf", "bounded": looks == "inf",
+                    "not0": looks == "0"}[step.to] or looks == "bounded"
+        m = step.margin()
+        return bool(m > -TIE * max(1.0, abs(step.lhs.approx()), abs(step.rhs.approx())))
+    except (ValueError, ZeroDivisionError, OverflowError, TypeError, np.linalg.LinAlgError):
+        return False
+
+
+def hypotheses_plausible(hyps) -> bool:
+    for h in hyps:
+        try:
+            if h.approx() is False and h.margin() > TIE:
+                return False
+        except (ValueError, ZeroDivisionError, OverflowError, np.linalg.LinAlgError):
+            return False
+    return True
+
+
+def draw_candidates(given: dict, size: dict, seed: int, count: int):
+    """``count`` assignments name -> exact value, drawn from each name's strategy (seeded)."""
+    rng = random.Random(f"{seed}:{sorted(size.items())}")
+    gens = {name: strat.examples(size, rng) for name, strat in given.items()}
+    for _ in range(count):
+        yield {name: next(g) for name, g in gens.items()}
+
+
+def shrink_candidates(given: dict, values: dict):
+    """Simpler assignments than ``values``: one name changed at a time, simplest change first."""
+    for name, strat in given.items():
+        for v in strat.shrink(values[name]):
+            yield {**values, name: v}

@@ -1,0 +1,334 @@
+"""The papers' scalar notation: norms, spectra, relations, hypotheses, limits.
+
+A claim of kind ``inequality`` or ``limit`` is written against exact matrices
+(SymPy matrices of rationals, or of exact values such as 1 − tanh(2)²) and
+returns a :class:`Relation`, a chain of them (:func:`steps`), or a
+:class:`Limit`. The scalars are unevaluated trees:
+
+* :meth:`Scalar.approx` evaluates them in floats, to guide the search only;
+* :mod:`symderiv.certificates` evaluates them again, rigorously (exact
+  rationals, certified root isolation, arb balls), and only that decides.
+
+Hypotheses are stated inside a check with :func:`assume`, as in Hypothesis: a
+candidate counterexample must satisfy every one, certified like the claim.
+"""
+from __future__ import annotations
+
+import contextvars
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy as sp
+
+OPS = ("<=", "<", ">=", ">", "=", "!=")
+
+
+def _float_matrix(M: sp.MatrixBase) -> np.ndarray:
+    return np.array(M.evalf(30).tolist(), dtype=float).reshape(M.shape)
+
+
+class Scalar:
+    """A real number built from exact matrices and exact numbers."""
+
+    def approx(self) -> float:
+        raise NotImplementedError
+
+    # arithmetic builds trees
+    def __add__(self, o): return Op("+", (self, lift(o)))
+    def __radd__(self, o): return Op("+", (lift(o), self))
+    def __sub__(self, o): return Op("-", (self, lift(o)))
+    def __rsub__(self, o): return Op("-", (lift(o), self))
+    def __mul__(self, o): return Op("*", (self, lift(o)))
+    def __rmul__(self, o): return Op("*", (lift(o), self))
+    def __truediv__(self, o): return Op("/", (self, lift(o)))
+    def __rtruediv__(self, o): return Op("/", (lift(o), self))
+    def __pow__(self, k): return Op("^", (self, lift(k)))
+    def __neg__(self): return Op("-", (Num(sp.Integer(0)), self))
+
+    # comparisons build relations (equality: :func:`eq`, so Scalars stay hashable)
+    def __le__(self, o): return Relation(self, "<=", lift(o))
+    def __lt__(self, o): return Relation(self, "<", lift(o))
+    def __ge__(self, o): return Relation(self, ">=", lift(o))
+    def __gt__(self, o): return Relation(self, ">", lift(o))
+
+    __hash__ = object.__hash__
+
+
+@dataclass(eq=False)
+class Num(Scalar):
+    value: sp.Expr
+
+    def approx(self) -> float:
+        return float(sp.N(self.value, 30))
+
+    def __str__(self):
+        return sp.sstr(self.value)
+
+
+@dataclass(eq=False)
+class Op(Scalar):
+    op: str
+    args: tuple
+
+    def approx(self) -> float:
+        a, b = (x.approx() for x in self.args)
+        with np.errstate(all="ignore"):
+            return {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b else float("inf"),
+                    "^": a ** b if a >= 0 or float(b).is_integer() else float("nan")}[self.op]
+
+    def __str__(self):
+        a, b = self.args
+        return f"({a} {self.op} {b})"
+
+
+#: the spectral quantities and what each means (their rigorous evaluation lives in certificates.py)
+SPECTRAL = {
+    "norm2": "‖M‖₂, the largest singular value",
+    "fro": "‖M‖_F",
+    "rho": "ρ(M), the largest eigenvalue modulus",
+    "lam_min": "λ*(M), the smallest eigenvalue modulus",
+    "lam_max": "the largest real eigenvalue (M symmetric)",
+    "smin": "σ_min(M), the smallest singular value",
+    "det": "det M",
+    "abs": "|x|",
+}
+
+
+@dataclass(eq=False)
+class Spectral(Scalar):
+    kind: str
+    M: sp.Matrix
+
+    def approx(self) -> float:
+        A = _float_matrix(self.M)
+        if self.kind == "norm2":
+            return float(np.linalg.norm(A, 2)) if A.size else 0.0
+        if self.kind == "fro":
+            return float(np.linalg.norm(A))
+        if self.kind == "rho":
+            return float(max(abs(np.linalg.eigvals(A))))
+        if self.kind == "lam_min":
+            return float(min(abs(np.linalg.eigvals(A))))
+        if self.kind == "lam_max":
+            return float(max(np.linalg.eigvals(A).real))
+        if self.kind == "smin":
+            return float(min(np.linalg.svd(A, compute_uv=False)))
+        if self.kind == "det":
+            return float(np.linalg.det(A))
+        if self.kind == "abs":
+            return float(abs(A[0, 0]))
+        raise ValueError(self.kind)
+
+    def __str__(self):
+        return f"{self.kind}({_matrix_str(self.M)})"
+
+
+def _matrix_str(M) -> str:
+    if M.shape == (1, 1):
+        return sp.sstr(M[0, 0])
+    return "[" + "; ".join(", ".join(sp.sstr(x) for x in M.row(i)) for i in range(M.rows)) + "]"
+
+
+def lift(x) -> Scalar:
+    if isinstance(x, Scalar):
+        return x
+    if isinstance(x, sp.MatrixBase) and x.shape == (1, 1):
+        x = x[0, 0]
+    return Num(sp.sympify(x))
+
+
+def _matrix(M) -> sp.Matrix:
+    if isinstance(M, sp.MatrixBase):
+        return sp.Matrix(M)
+    return sp.Matrix([[sp.sympify(M)]])
+
+
+def norm2(M) -> Scalar:
+    """‖M‖₂ (vectors: the Euclidean norm)."""
+    return Spectral("norm2", _matrix(M))
+
+
+def fro(M) -> Scalar:
+    return Spectral("fro", _matrix(M))
+
+
+def rho(M) -> Scalar:
+    """Spectral radius: the largest eigenvalue modulus."""
+    return Spectral("rho", _matrix(M))
+
+
+def lam_min(M) -> Scalar:
+    """λ*(M): the smallest eigenvalue modulus (pal2019's notation)."""
+    return Spectral("lam_min", _matrix(M))
+
+
+def lam_max(M) -> Scalar:
+    """The largest eigenvalue of a symmetric matrix."""
+    return Spectral("lam_max", _matrix(M))
+
+
+def smin(M) -> Scalar:
+    return Spectral("smin", _matrix(M))
+
+
+def det(M) -> Scalar:
+    return Spectral("det", _matrix(M))
+
+
+def absval(x) -> Scalar:
+    return Spectral("abs", _matrix(x))
+
+
+# ----- relations, chains, hypotheses --------------------------------------------
+
+@dataclass(eq=False)
+class Relation:
+    lhs: Scalar
+    op: str
+    rhs: Scalar
+    label: str = ""
+
+    def __post_init__(self):
+        if self.op not in OPS:
+            raise ValueError(f"relation {self.op!r} must be one of {OPS}")
+
+    def approx(self) -> bool | None:
+        """Does it hold in floats? (a guide for the search, never a verdict)"""
+        a, b = self.lhs.approx(), self.rhs.approx()
+        if not (np.isfinite(a) and np.isfinite(b)):
+            return None
+        return _compare(a, self.op, b)
+
+    def margin(self) -> float:
+        """How far from holding, in floats (> 0: violated)."""
+        a, b = self.lhs.approx(), self.rhs.approx()
+        return {"<=": a - b, "<": a - b, ">=": b - a, ">": b - a, "=": abs(a - b), "!=": -abs(a - b)}[self.op]
+
+    def __str__(self):
+        return f"{self.lhs} {self.op} {self.rhs}"
+
+    def __bool__(self):
+        raise TypeError("a Relation is decided by the engine, not by Python's truth value: "
+                        "return it (or pass it to assume()) instead of using it in an if")
+
+
+def _compare(a, op, b) -> bool:
+    return {"<=": a <= b, "<": a < b, ">=": a >= b, ">": a > b, "=": a == b, "!=": a != b}[op]
+
+
+def eq(a, b, label: str = "") -> Relation:
+    return Relation(lift(a), "=", lift(b), label)
+
+
+def ne(a, b, label: str = "") -> Relation:
+    return Relation(lift(a), "!=", lift(b), label)
+
+
+def rel(a, op: str, b, label: str = "") -> Relation:
+    return Relation(lift(a), op, lift(b), label)
+
+
+@dataclass
+class Chain:
+    """A proof written as a = b ≤ c = d …: each step is its own relation."""
+
+    steps: list[Relation]
+
+
+def steps(*items, labels: tuple[str, ...] = ()) -> Chain:
+    """``steps(a, "=", b, "<=", c)``: the chain a = b ≤ c, one relation per step."""
+    if len(items) < 3 or len(items) % 2 == 0:
+        raise ValueError("steps(a, op, b, op, c, …) needs an odd number of items, at least three")
+    out = []
+    for k in range(0, len(items) - 2, 2):
+        label = labels[k // 2] if k // 2 < len(labels) else f"step {k // 2 + 1}"
+        out.append(Relation(lift(items[k]), items[k + 1], lift(items[k + 2]), label))
+    return Chain(out)
+
+
+_assumed: contextvars.ContextVar[list | None] = contextvars.ContextVar("symderiv_assumed", default=None)
+
+
+def assume(relation: Relation, label: str = "") -> None:
+    """State a hypothesis: a counterexample must satisfy it (certified, like the claim)."""
+    if not isinstance(relation, Relation):
+        raise TypeError("assume() takes a Relation such as rho(W) < 1")
+    bucket = _assumed.get()
+    if label:
+        relation.label = label
+    if bucket is not None:
+        bucket.append(relation)
+
+
+def collect_assumptions(fn, *args, **kw):
+    """Call ``fn`` and return (its result, the hypotheses it assumed)."""
+    bucket: list = []
+    token = _assumed.set(bucket)
+    try:
+        return fn(*args, **kw), bucket
+    finally:
+        _assumed.reset(token)
+
+
+# ----- limits along eventually periodic trajectories ------------------------------
+
+@dataclass(eq=False)
+class Sequence:
+    """X_q = Mᵠ X₀ (q = 0, 1, …): a period's Jacobian product M applied q times.
+
+    An affine recurrence X_{q+1} = M X_q + B is written with :func:`affine`,
+    which augments the state so that it is again a power sequence.
+    """
+
+    M: sp.Matrix
+    X0: sp.Matrix
+    label: str = "X_q"
+    period: int = 1
+    view: tuple[int, int] | None = None   # rows of the state that the quantity reads (affine: the top block)
+
+    def values(self, count: int) -> list[float]:
+        """‖X_q‖_F for q < count, in floats: the curve the report draws."""
+        M, X = _float_matrix(self.M), _float_matrix(self.X0)
+        out = []
+        for _ in range(count):
+            top = X if self.view is None else X[self.view[0]:self.view[1]]
+            out.append(float(np.linalg.norm(top)))
+            X = M @ X
+        return out
+
+
+def powers(M, X0, label: str = "X_q", period: int = 1) -> Sequence:
+    return Sequence(sp.Matrix(M), sp.Matrix(X0), label, period)
+
+
+def affine(M, B, X0=None, label: str = "X_q", period: int = 1) -> Sequence:
+    """X_{q+1} = M X_q + B from X_0 (default 0), as the power sequence of [[M, B], [0, I]]."""
+    M, B = sp.Matrix(M), sp.Matrix(B)
+    X0 = sp.zeros(*B.shape) if X0 is None else sp.Matrix(X0)
+    k = B.cols
+    big = sp.Matrix(sp.BlockMatrix([[M, B], [sp.zeros(k, M.cols), sp.eye(k)]]))
+    start = sp.Matrix.vstack(X0, sp.eye(k))
+    return Sequence(big, start, label, period, view=(0, M.rows))
+
+
+LIMITS = {"0": "→ 0", "inf": "→ ∞", "bounded": "stays bounded", "not0": "does not → 0"}
+
+
+@dataclass(eq=False)
+class Limit:
+    """The claim that ‖X_q‖ has a behaviour as q → ∞ (``to``: see LIMITS)."""
+
+    seq: Sequence
+    to: str
+    label: str = ""
+
+    def __post_init__(self):
+        if self.to not in LIMITS:
+            raise ValueError(f"limit to={self.to!r} must be one of {list(LIMITS)}")
+
+    def __str__(self):
+        return f"‖{self.seq.label}‖ {LIMITS[self.to]} as q → ∞"
+
+
+def limit(seq: Sequence, to: str, label: str = "") -> Limit:
+    return Limit(seq, to, label)
