@@ -207,3 +207,225 @@ def small_t2(m):
        statement="dh_1/dW_R = I ⊗ σ(h_0)ᵀ; dh_2/dW_R = W_R diag(σ'(h_1)) (I ⊗ σ(h_0)ᵀ) + I ⊗ σ(h_1)ᵀ")
 def small_t_corrected(m):
     return m.d(("h", m.t), "W_R"), theorem1_rhs(m, "descending", block_diag_sigma)
+
+
+# ----- §4–5: vanishing and exploding gradients -------------------------------------
+#
+# These claims quantify over W_R and over σ. A counterexample is a trajectory of
+# the model: with the constant input c = W_I x + b_R = h* − W_R σ(h*), the state
+# stays at h_t = h* for every t, so each Jacobian factor W_R diag(σ'(h_{r−1})) is
+# the same matrix W_R D and F(k₀, t) = (W_R D)^{t−k₀} HV(σ(h*)). σ is abstract:
+# its values s = σ(h*) and slopes d = σ'(h*) are free, and a smooth σ with
+# sup |σ'| ≤ γ through them exists once the points h*_i are spread apart
+# (h*_i = i·K with K > 2 max|s|/γ), so every (W_R, s, d) with |d_i| ≤ γ is reached.
+
+from symderiv import (absval, affine, assume, diagonals, just, lam_min, limit, matrices, norm2, powers, rho, scalars,
+                      smin, steps, vectors)
+import sympy as sp
+
+LIMIT_SIZES = sweep(n=(1, 2), t=(1,), fixed=("t",))
+FIXED_POINT = {"trajectory": "fixed point h_t = h* held by a constant input", "σ": "abstract (values and slopes free)",
+               "‖·‖": "2-norm", "HV": "as the paper defines it, 11ᵀ ⊗ vᵀ"}
+
+
+def top_eigenvalue(W):
+    """λ₁ read literally: the eigenvalue of largest modulus, with its sign (W triangular: its diagonal)."""
+    return max((W[i, i] for i in range(W.rows)), key=lambda v: (abs(v), v))
+
+
+theorem2 = readings(
+    "pal2019.theorem2", kind="limit", where="§4.1, Theorem 2", sizes=LIMIT_SIZES, conventions=FIXED_POINT,
+    statement="if ‖diag σ'(·)‖ ≤ γ and λ₁ < 1/γ (λ₁ the eigenvalue of W_R of largest modulus), "
+              "then F(k₀, t) → 0 as t → ∞",
+    intent="modulus", why="λ₁ is introduced as 'the eigenvalue with the largest absolute value' and Proof 3 uses "
+                          "it as a bound on ‖W_R‖, i.e. as a magnitude")
+
+
+@theorem2.reading("modulus", expect="fails", given=dict(W=matrices(), s=vectors(nonzero=True), D=diagonals(lo=0, hi=1),
+                                                         gamma=just(sp.Integer(1))),
+                  statement="|λ₁| γ < 1 and |σ'| ≤ γ ⇒ F(k₀, t) → 0")
+def theorem2_modulus(W, s, D, gamma):
+    assume(norm2(D) <= gamma, "‖diag σ'‖ ≤ γ")
+    assume(rho(W) * gamma < 1, "|λ₁| < 1/γ")
+    return limit(powers(W * D, HV(s), label="F(k₀, k₀+q)"), "0")
+
+
+@theorem2.reading("signed", expect="fails",
+                  given=dict(W=matrices(families=("triangular", "diagonal")), s=vectors(nonzero=True),
+                             D=diagonals(lo=0, hi=1), gamma=just(sp.Integer(1))),
+                  statement="λ₁ γ < 1 with λ₁ signed, as printed ⇒ F(k₀, t) → 0")
+def theorem2_signed(W, s, D, gamma):
+    assume(norm2(D) <= gamma, "‖diag σ'‖ ≤ γ")
+    assume(rel_(top_eigenvalue(W) * gamma, "<", 1), "λ₁ < 1/γ")
+    return limit(powers(W * D, HV(s), label="F(k₀, k₀+q)"), "0")
+
+
+def rel_(a, op, b):
+    from symderiv import rel
+    return rel(a, op, b)
+
+
+@claim("pal2019.theorem2.corrected", kind="limit", where="§4.1, Theorem 2", sizes=LIMIT_SIZES, expect="undecided",
+       conventions=FIXED_POINT, given=dict(W=matrices(), s=vectors(nonzero=True), D=diagonals(lo=0, hi=1),
+                                         gamma=just(sp.Integer(1))),
+       statement="with the 2-norm in place of the eigenvalue: ‖W_R‖ γ < 1 and |σ'| ≤ γ ⇒ F(k₀, t) → 0 "
+                 "(true by submultiplicativity; a search cannot prove it)")
+def theorem2_corrected(W, s, D, gamma):
+    assume(norm2(D) <= gamma, "‖diag σ'‖ ≤ γ")
+    assume(norm2(W) * gamma < 1, "‖W_R‖ < 1/γ")
+    return limit(powers(W * D, HV(s), label="F(k₀, k₀+q)"), "0")
+
+
+PROOF3_GIVEN = dict(W=matrices(), D1=diagonals(lo=-2, hi=2), D2=diagonals(lo=-2, hi=2), v=vectors(nonzero=True),
+                    u=vectors(), gamma=scalars(lo=sp.Rational(1, 2), hi=2))
+proof3 = parts("pal2019.proof3", kind="inequality", where="§4.1, Proof 3", sizes=sweep(n=(1, 2, 3), t=(1,),
+                                                                                        fixed=("t",)),
+               given=PROOF3_GIVEN, conventions={"t − k₀": "2 (two factors W_R D_r)", **FIXED_POINT},
+               statement="‖F(k₀,t)‖ = ‖Π W_R diag σ'(h_{r−1}) σ(h_{k−1})‖ ≤ ‖W_R‖^{t−k₀} ‖diag σ'‖^{t−k₀} "
+                         "‖σ(h_{t−1})‖^{t−k₀} ≤ (‖W_R‖ ‖σ(h_{t−1})‖)^{t−k₀} ≤ (λ₁ ‖σ(h_{t−1})‖)^{t−k₀} "
+                         "≤ (λ₁γ)^{t−k₀} = η^{t−k₀} → 0")
+
+
+def proof3_chain(W, D1, D2, v, u, gamma):
+    """The quantities of Proof 3 with t − k₀ = 2: D_r = diag σ'(h_{r−1}), v = σ(h_{k₀−1}), u = σ(h_{t−1})."""
+    assume(norm2(D1) <= gamma, "‖D_{k₀+1}‖ ≤ γ")
+    assume(norm2(D2) <= gamma, "‖D_{k₀+2}‖ ≤ γ")
+    assume(rho(W) * gamma < 1, "|λ₁| γ < 1")
+    P = (W * D2) * (W * D1)
+    lam1 = rho(W)
+    return [norm2(P * HV(v)), norm2(P * v), norm2(W) ** 2 * norm2(D1) * norm2(D2) * norm2(u) ** 2,
+            (norm2(W) * norm2(u)) ** 2, (lam1 * norm2(u)) ** 2, (lam1 * gamma) ** 2]
+
+
+def _step(i, op):
+    def check(W, D1, D2, v, u, gamma):
+        q = proof3_chain(W, D1, D2, v, u, gamma)
+        return rel_(q[i], op, q[i + 1])
+    return check
+
+
+proof3.part("hv-dropped", expect="fails", statement="‖Π W_R D_r · HV(σ(h_{k−1}))‖ = ‖Π W_R D_r · σ(h_{k−1})‖ "
+            "(the HV is silently dropped)")(_step(0, "="))
+proof3.part("submultiplicative", expect="fails", statement="‖Π W_R D_r σ(h_{k−1})‖ ≤ ‖W_R‖^{t−k₀} Π‖D_r‖ "
+            "‖σ(h_{t−1})‖^{t−k₀} (σ(h_{k−1}) becomes σ(h_{t−1}), raised to t − k₀)")(_step(1, "<="))
+proof3.part("diag-dropped", expect="fails", budget=600, statement="‖W_R‖^{t−k₀} Π‖D_r‖ ‖σ(h_{t−1})‖^{t−k₀} ≤ "
+            "(‖W_R‖ ‖σ(h_{t−1})‖)^{t−k₀} (needs ‖D_r‖ ≤ 1, not ≤ γ)")(_step(2, "<="))
+proof3.part("norm-le-eigenvalue", expect="fails", statement="(‖W_R‖ ‖σ(h_{t−1})‖)^{t−k₀} ≤ (λ₁ ‖σ(h_{t−1})‖)^{t−k₀}, "
+            "i.e. ‖W_R‖ ≤ λ₁")(_step(3, "<="))
+proof3.part("sigma-le-gamma", expect="fails", statement="(λ₁ ‖σ(h_{t−1})‖)^{t−k₀} ≤ (λ₁γ)^{t−k₀}, i.e. ‖σ(h)‖ ≤ γ "
+            "(γ bounds σ', not σ)")(_step(4, "<="))
+
+
+@proof3.part("eta-to-zero", kind="limit", expect="undecided", given=dict(eta=scalars(lo=0, hi=sp.Rational(15, 16))),
+             statement="η = λ₁γ < 1 ⇒ η^{t−k₀} → 0")
+def proof3_eta(eta):
+    assume(rel_(eta, "<", 1), "η < 1")
+    return limit(powers(sp.Matrix([[eta]]), sp.Matrix([[1]]), label="η^q"), "0")
+
+
+PASCANU = {"σ": "identity (Theorem 3's hypothesis)", "eigenvalues": "W_R triangular: distinct rational eigenvalues",
+           "δ": "∂E_t/∂h_t = q_j (c_j = 1, every other c_i = 0)", "direction": "the error sent back s steps, "
+           "∂E_t/∂h_{t−s} = (W_Rᵀ)^s δ, scaled by λ_j^{−s}"}
+
+
+def pascanu_setup(W, j):
+    vals = [W[i, i] for i in range(W.rows)]
+    order = sorted(range(len(vals)), key=lambda i: -abs(vals[i]))
+    for a, b in zip(order, order[1:]):
+        assume(absval(vals[a]) > absval(vals[b]), "distinct eigenvalue moduli")
+    lam = vals[order[j - 1]]
+    assume(rel_(lam, ">", 1), "λ_j > 1")
+    q = (W - lam * eye(W.rows)).nullspace()[0]
+    return lam, q
+
+
+theorem3 = readings(
+    "pal2019.theorem3", kind="limit", where="§5, Theorem 3", conventions=PASCANU,
+    sizes=sweep(n=(2, 3), t=(1,), fixed=("t",)),
+    given=dict(W=matrices(families=("triangular",))),
+    statement="σ = Id, distinct eigenvalues, ∂E_t/∂h_t = Σ_{i≥j} c_i q_i with λ_j > 1: the gradient grows "
+              "exponentially along q_j (like λ_j^t)",
+    intent="backprop", why="the gradient ∂E_t/∂W_R carries ∂E_t/∂h_t back through (W_R^s)ᵀ, and the theorem "
+                           "cites Pascanu et al. for exactly that product")
+
+
+@theorem3.reading("backprop", expect="fails",
+                  statement="(W_Rᵀ)^s q_j / λ_j^s stays bounded and away from 0: growth exactly like λ_j^s")
+def theorem3_backprop(W):
+    lam, q = pascanu_setup(W, 2)
+    return limit(powers(W.T / lam, q, label="(W_Rᵀ/λ_j)^q q_j"), "bounded")
+
+
+@theorem3.reading("forward", expect="undecided",
+                  statement="W_R^s q_j / λ_j^s stays bounded: q_j is an eigenvector, so W_R^s q_j = λ_j^s q_j")
+def theorem3_forward(W):
+    lam, q = pascanu_setup(W, 2)
+    return limit(powers(W / lam, q, label="(W_R/λ_j)^q q_j"), "bounded")
+
+
+@claim("pal2019.theorem3.corrected", kind="limit", where="§5, Theorem 3", conventions=PASCANU, expect="undecided",
+       sizes=sweep(n=(2, 3), t=(1,), fixed=("t",)), given=dict(W=matrices(families=("triangular",))),
+       statement="with q_i the left eigenvectors (eigenvectors of W_Rᵀ), the back-propagated error grows exactly "
+                 "like λ_j^s along q_j")
+def theorem3_corrected(W):
+    lam, _ = pascanu_setup(W, 2)
+    p = (W.T - lam * eye(W.rows)).nullspace()[0]
+    return limit(powers(W.T / lam, p, label="(W_Rᵀ/λ_j)^q p_j"), "bounded")
+
+
+@claim("pal2019.theorem4", kind="limit", where="§5, Theorem 4 (flagged by its author)", expect="fails",
+       sizes=LIMIT_SIZES, given=dict(W=matrices(), h=vectors(nonzero=True), eps=scalars(lo=sp.Rational(1, 4), hi=2)),
+       conventions={"σ": "identity: λ*(diag σ') = 1", "trajectory": "fixed point h* held by a constant input",
+                    "∂h_t/∂W_R": "row-major; X_{t+1} = W_R X_t + I ⊗ h*ᵀ (pal2019.lemma2.corrected at σ = Id)"},
+       statement="‖W_R‖ ≥ (1+ε)/λ*(diag σ'(·)) ⇒ ‖∂E_t/∂W_R‖ → ∞ (shown through ∂h_t/∂W_R)")
+def theorem4(W, h, eps):
+    assume(rel_(eps, ">", 0), "ε > 0")
+    assume(norm2(W) >= 1 + eps, "‖W_R‖ ≥ (1+ε)/λ*")
+    return limit(affine(W, kron(eye(W.rows), h.T), label="∂h_t/∂W_R"), "inf")
+
+
+@claim("pal2019.lemma3", kind="inequality", where="§5, Lemma 3", expect="fails", given=dict(A=matrices(), B=matrices()),
+       sizes=sweep(n=(1, 2, 3), t=(1,), fixed=("t",)), conventions={"‖·‖": "2-norm", "λ*(A)": "min |eigenvalue|"},
+       statement="for square A, B: ‖AB‖ ≥ λ*(A) ‖B‖")
+def lemma3(A, B):
+    return norm2(A * B) >= lam_min(A) * norm2(B)
+
+
+@claim("pal2019.lemma3.corrected", kind="inequality", where="§5, Lemma 3", expect="undecided",
+       given=dict(A=matrices(), B=matrices()), sizes=sweep(n=(1, 2, 3), t=(1,), fixed=("t",)),
+       statement="‖AB‖ ≥ σ_min(A) ‖B‖, the smallest singular value in place of the smallest eigenvalue modulus")
+def lemma3_corrected(A, B):
+    return norm2(A * B) >= smin(A) * norm2(B)
+
+
+PROOF4_GIVEN = dict(W=matrices(), D1=diagonals(lo=-1, hi=1), D2=diagonals(lo=-1, hi=1),
+                    eps=scalars(lo=sp.Rational(1, 4), hi=2))
+proof4 = parts("pal2019.proof4", kind="inequality", where="§5, Proof 4", given=PROOF4_GIVEN,
+               sizes=sweep(n=(1, 2, 3), t=(1,), fixed=("t",)),
+               conventions={"t − k": "2 (two factors)", "D_r": "diag σ'(h_{r−1}), σ abstract", "‖·‖": "2-norm"},
+               statement="‖Π W_R diag σ'‖ is the largest eigenvalue modulus; "
+                         "‖Π W_R diag σ'‖ ≥ (Π λ*(diag σ')) ‖W_R‖^{t−k} ≥ (1+ε)^{t−k} → ∞")
+
+
+@proof4.part("norm-is-eigenvalue", expect="fails",
+             statement="the operator 2-norm of Π W_R D_r is the largest absolute value of its eigenvalues")
+def proof4_norm(W, D1, D2, eps):
+    P = (W * D2) * (W * D1)
+    return rel_(norm2(P), "=", rho(P))
+
+
+@proof4.part("lemma3-repeated", expect="fails", statement="‖Π W_R D_r‖ ≥ (Π λ*(D_r)) ‖W_R‖^{t−k}")
+def proof4_lemma3(W, D1, D2, eps):
+    P = (W * D2) * (W * D1)
+    return norm2(P) >= lam_min(D1) * lam_min(D2) * norm2(W) ** 2
+
+
+@proof4.part("epsilon", expect="undecided",
+             statement="(Π λ*(D_r)) ‖W_R‖^{t−k} ≥ (1+ε)^{t−k} when ‖W_R‖ ≥ (1+ε)/λ*(diag σ'(·))")
+def proof4_eps(W, D1, D2, eps):
+    lo = min(lam_min(D1).approx(), lam_min(D2).approx())
+    star = lam_min(D1) if lo == lam_min(D1).approx() else lam_min(D2)
+    assume(rel_(eps, ">", 0), "ε > 0")
+    assume(star > 0, "λ*(diag σ') > 0")
+    assume(norm2(W) * star >= 1 + eps, "‖W_R‖ ≥ (1+ε)/λ*")
+    return lam_min(D1) * lam_min(D2) * norm2(W) ** 2 >= (1 + eps) ** 2

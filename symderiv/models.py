@@ -275,6 +275,30 @@ class Model:
 
         return explicit_partial(self, of, wrt, layout or self.layout)
 
+    def value(self, expr, **values):
+        """``expr`` with the named parameters, initial states (``h0``) or inputs (``x1``) set to exact values.
+
+        This is how a counterexample lives in the model: weights, inputs and the
+        initial state are given, and every quantity (z_k, D_k, a Jacobian) is
+        computed from them exactly.
+        """
+        subs = {}
+        for name, val in values.items():
+            if name in self.cell.params:
+                syms = getattr(self.params, name)
+            elif name.endswith("0") and name[:-1] in self.cell.state:
+                syms = self.initial(name[:-1])
+            elif name[:1] == "x" and name[1:].isdigit():
+                syms = self.x(int(name[1:]))
+            else:
+                raise KeyError(f"{name!r} is not a parameter, initial state or input of {self.cell.name}")
+            val = sp.Matrix(val) if not isinstance(val, sp.MatrixBase) else val
+            if val.shape != syms.shape:
+                raise ValueError(f"{name} must be {syms.rows}×{syms.cols}, not {val.rows}×{val.cols}")
+            subs.update(zip(syms, val))
+        expr = sp.sympify(expr)
+        return expr.xreplace(subs) if not isinstance(expr, sp.MatrixBase) else expr.applyfunc(lambda e: e.xreplace(subs))
+
     def symbols(self) -> list[sp.Symbol]:
         """Every free symbol the unrolled model has, in a stable order."""
         out = []
