@@ -1,12 +1,12 @@
 """avram2025: A. Avram (2025), Vanishing Gradients in Vanilla RNNs.
 (shared/papers/001_479fa5fdf8c6a73b.txt)
 
-Transcribed so far: the identity claims. The norm, eigenvalue and limit
-claims (tanh-derivative-range, diag-norm, spectral-psd, norm-product-equality,
-norm-bounds, w-bounds, power-spectral, polar-reduction) need the inequality and
-limit engine and are not transcribed yet.
+Identities are decided by normal forms; the norm discussion is transcribed as
+inequalities searched over weights W and initial states h_0 of the model
+itself (so D_k = diag(tanh'(z_k)) is what a trajectory produces), and over
+structured matrix families for the linear-algebra claims.
 """
-from symderiv import avram2025_rnn, cell, claim, diag, hadamard, product, readings, sweep
+from symderiv import avram2025_rnn, cell, claim, diag, hadamard, product, readings, sweep  # noqa: I001
 
 TANH = {"σ": "tanh (the paper's choice)"}
 
@@ -61,3 +61,214 @@ def avram2025_lstm(s, prev, x, p, f):
             "'output gate' is the input gate; an LSTM's output gate has its own W_o, U_o, b_o")
 def lstm_equations(m):
     return m.states("o"), m.states("g")
+
+
+# ----- the norm discussion ------------------------------------------------------------
+
+import sympy as sp
+
+from symderiv import (assume, det, diagonals, eq, eye, just, lam_max, matrices, no_sizes, norm2, parts, rel, rho,
+                      sampled, scalars, steps, vectors)
+from symderiv.families import cayley
+
+IN_MODEL = {"σ": "tanh", "values": "W and h_0 of the model; z_k, D_k, J_t computed from them exactly",
+            "‖·‖": "spectral norm"}
+MODEL_GIVEN = dict(W=matrices(), h0=vectors())
+MODEL_SIZES = sweep(n=(1, 2), t=(1, 2), fixed=("t",))
+
+
+def dtanh(x):
+    return 1 - sp.tanh(x) ** 2
+
+
+def D_at(m, k, W, h0):
+    return m.value(D(m, k), W=W, h0=h0)
+
+
+_J: dict = {}
+
+
+def J_at(m, W, h0):
+    """J_t = ∂h_t/∂h_0, differentiated from the unrolled model (memoised per model), at (W, h_0)."""
+    if id(m) not in _J:
+        _J[id(m)] = (m, m.d(("h", m.t), ("h", 0)))
+    return m.value(_J[id(m)][1], W=W, h0=h0)
+
+
+tanh_range = parts("avram2025.tanh-derivative-range", kind="inequality", where="norm discussion", conventions=IN_MODEL,
+                   statement="tanh' takes values in [0, 1), hence 0 ≤ ‖D_t‖ < 1")
+
+
+@tanh_range.part("range", expect="fails", given=dict(x=scalars()), sizes=sweep(n=1, t=1, fixed=("n", "t")),
+                 statement="0 ≤ tanh'(x) < 1 for every real x")
+def tanh_range_values(x):
+    return [rel(0, "<=", dtanh(x), "0 ≤ tanh'(x)"), rel(dtanh(x), "<", 1, "tanh'(x) < 1")]
+
+
+@tanh_range.part("norm", expect="fails", model=avram2025_rnn, activation="tanh", given=MODEL_GIVEN,
+                 sizes=MODEL_SIZES, statement="0 ≤ ‖D_t‖ < 1 along every trajectory")
+def tanh_range_norm(m, W, h0):
+    Dt = D_at(m, m.t, W, h0)
+    return [rel(0, "<=", norm2(Dt), "0 ≤ ‖D_t‖"), rel(norm2(Dt), "<", 1, "‖D_t‖ < 1")]
+
+
+@claim("avram2025.tanh-derivative-range.corrected", kind="inequality", where="norm discussion", expect="undecided",
+       model=avram2025_rnn, activation="tanh", given=MODEL_GIVEN, sizes=MODEL_SIZES, conventions=IN_MODEL,
+       statement="tanh' takes values in (0, 1] (tanh'(0) = 1), hence 0 < ‖D_t‖ ≤ 1")
+def tanh_range_corrected(m, W, h0):
+    Dt = D_at(m, m.t, W, h0)
+    return [rel(0, "<", norm2(Dt), "0 < ‖D_t‖"), rel(norm2(Dt), "<=", 1, "‖D_t‖ ≤ 1")]
+
+
+@claim("avram2025.diag-norm", kind="inequality", where="norm discussion", expect="undecided",
+       given=dict(d=vectors()), sizes=sweep(n=(1, 2, 3), t=1, fixed=("t",)),
+       statement="the spectral norm of a diagonal matrix is its largest absolute entry (true; a search cannot prove it)")
+def diag_norm(d):
+    return eq(norm2(diag(d)), max(abs(x) for x in d))
+
+
+def psd(size, rng):
+    """W = C V Cᵀ with C an exact rational orthogonal matrix and V ≥ 0 diagonal."""
+    n = size["n"]
+    S = sp.Matrix(n, n, lambda i, j: 0)
+    for i in range(n):
+        for j in range(i + 1, n):
+            S[i, j] = rng.randint(-2, 2)
+            S[j, i] = -S[i, j]
+    return cayley(S), sp.diag(*[rng.randint(0, 3) for _ in range(n)])
+
+
+spectral = readings("avram2025.spectral-psd", kind="inequality", where="norm discussion",
+                    sizes=sweep(n=(1, 2, 3), t=1, fixed=("t",)), conventions={"‖·‖": "spectral norm"},
+                    statement="for positive W = C V Cᵀ: ‖W‖ = ‖V‖ = λ_max(V)", intent="psd",
+                    why="'W admits a spectral decomposition W = CVCᵀ' with C orthogonal is the positive "
+                        "semi-definite case")
+
+
+@spectral.reading("psd", expect="undecided", given=dict(CV=sampled(psd)),
+                  statement="W = C V Cᵀ, C orthogonal, V ≥ 0 diagonal: ‖W‖ = ‖V‖ = λ_max(V)")
+def spectral_psd(CV):
+    C, V = CV
+    W = C * V * C.T
+    return steps(norm2(W), "=", norm2(V), "=", lam_max(V), labels=("‖W‖ = ‖V‖", "‖V‖ = λ_max(V)"))
+
+
+@spectral.reading("entrywise-positive", expect="fails", given=dict(W=matrices(families=("general", "rank-one", "spd"))),
+                  statement="W with positive entries: ‖W‖ = λ_max, its largest eigenvalue (modulus)")
+def spectral_positive(W):
+    for x in W:
+        assume(rel(x, ">", 0), "every entry of W is positive")
+    return eq(norm2(W), rho(W))
+
+
+npe = parts("avram2025.norm-product-equality", where="‖J_t‖ chain", conventions=IN_MODEL,
+            statement="‖Π_k D_k W‖ = Π_k ‖D_k‖ ‖W‖ = ‖W‖^t Π_k ‖D_k‖")
+
+
+@npe.part("norm-of-product", kind="inequality", expect="fails", model=avram2025_rnn, activation="tanh",
+          given=MODEL_GIVEN, sizes=MODEL_SIZES, statement="‖J_t‖ = ‖Π_k D_k W‖ = Π_k ‖D_k‖ ‖W‖")
+def npe_product(m, W, h0):
+    rhs = sp.Integer(1)
+    prod = norm2(W) ** 0
+    for k in range(1, m.t + 1):
+        prod = prod * norm2(D_at(m, k, W, h0)) * norm2(W)
+    return eq(norm2(J_at(m, W, h0)), prod * rhs)
+
+
+@npe.part("collect", sizes=sweep(n=1, t=(1, 2, 3, 4), fixed=("n",)),
+          statement="Π_k (‖D_k‖ ‖W‖) = ‖W‖^t Π_k ‖D_k‖, for any numbers ‖D_k‖, ‖W‖")
+def npe_collect(n, t):
+    w = sp.Symbol("‖W‖")
+    d = sp.symbols(f"‖D_1:{t + 1}‖")
+    return sp.prod([dk * w for dk in d]), w ** t * sp.prod(d)
+
+
+@claim("avram2025.norm-product-equality.corrected", kind="inequality", where="‖J_t‖ chain", expect="undecided",
+       model=avram2025_rnn, activation="tanh", given=MODEL_GIVEN, sizes=MODEL_SIZES, conventions=IN_MODEL,
+       statement="‖Π_k D_k W‖ ≤ Π_k ‖D_k‖ ‖W‖ (submultiplicativity: an inequality, not an equality)")
+def npe_corrected(m, W, h0):
+    prod = norm2(W) ** 0
+    for k in range(1, m.t + 1):
+        prod = prod * norm2(D_at(m, k, W, h0)) * norm2(W)
+    return norm2(J_at(m, W, h0)) <= prod
+
+
+bounds = parts("avram2025.norm-bounds", kind="inequality", where="‖J_t‖ chain", model=avram2025_rnn,
+               activation="tanh", given=MODEL_GIVEN, sizes=MODEL_SIZES,
+               conventions={**IN_MODEL, "δ_i": "inf_t ‖D_t‖ ≥ tanh'(R), R = ‖W‖_∞ max(1, ‖h_0‖_∞) bounds every |z_k|",
+                            "δ_s": "max_{k ≤ t} ‖D_k‖ (the horizon checked)"},
+               statement="(δ_i ‖W‖)^t ≤ ‖J_t‖ ≤ (δ_s ‖W‖)^t")
+
+
+@bounds.part("lower", expect="fails",
+             statement="(δ_i ‖W‖)^t ≤ ‖J_t‖; refuted with a lower bound δ ≤ δ_i, which refutes it for δ_i too")
+def bounds_lower(m, W, h0):
+    R = max(sum(abs(x) for x in W.row(i)) for i in range(W.rows)) * max([1] + [abs(x) for x in h0])
+    delta_lo = dtanh(R)
+    return (delta_lo * norm2(W)) ** m.t <= norm2(J_at(m, W, h0))
+
+
+@bounds.part("upper", expect="undecided", statement="‖J_t‖ ≤ (δ_s ‖W‖)^t")
+def bounds_upper(m, W, h0):
+    Ds = [norm2(D_at(m, k, W, h0)) for k in range(1, m.t + 1)]
+    best = max(Ds, key=lambda q: q.approx())
+    return norm2(J_at(m, W, h0)) <= (best * norm2(W)) ** m.t
+
+
+@claim("avram2025.w-bounds", kind="inequality", where="the remaining case", expect="undecided",
+       given=dict(di=scalars(lo=0, hi=1), ds=scalars(lo=0, hi=1), w=scalars(lo=0, hi=4)), sizes=no_sizes(),
+       statement="from ‖W‖δ_i ≤ 1 and ‖W‖δ_s ≥ 1 (0 < δ_i ≤ δ_s ≤ 1): 1 ≤ 1/δ_s ≤ ‖W‖ ≤ 1/δ_i")
+def w_bounds(di, ds, w):
+    assume(rel(di, ">", 0), "δ_i > 0")
+    assume(rel(di, "<=", ds), "δ_i ≤ δ_s")
+    assume(rel(ds, "<=", 1), "δ_s ≤ 1")
+    assume(rel(w * di, "<=", 1), "‖W‖δ_i ≤ 1")
+    assume(rel(w * ds, ">=", 1), "‖W‖δ_s ≥ 1")
+    return steps(1, "<=", 1 / ds, "<=", w, "<=", 1 / di, labels=("1 ≤ 1/δ_s", "1/δ_s ≤ ‖W‖", "‖W‖ ≤ 1/δ_i"))
+
+
+c_, s_ = sp.symbols("c s", real=True)
+ROTATION = sp.Matrix([[c_, -s_], [s_, c_]])
+REFLECTION = sp.Matrix([[c_, s_], [s_, -c_]])
+
+
+@claim("avram2025.power-spectral", where="linearised model", modulo=(c_ ** 2 + s_ ** 2 - 1,),
+       sizes=sweep(n=2, t=(1, 2, 3, 4), fixed=("n",)),
+       conventions={"C": "every 2×2 orthogonal matrix: a rotation [[c, −s], [s, c]] or a reflection "
+                         "[[c, s], [s, −c]] with c² + s² = 1", "V": "diagonal, symbolic"},
+       statement="W^t = (C V Cᵀ)^t = C V^t Cᵀ")
+def power_spectral(n, t):
+    V = sp.diag(*sp.symbols("v1 v2"))
+    sides = [((C * V * C.T) ** t, C * V ** t * C.T) for C in (ROTATION, REFLECTION)]
+    return sp.Matrix.hstack(*(a for a, _ in sides)), sp.Matrix.hstack(*(b for _, b in sides))
+
+
+def polar(size, rng):
+    """W = U R: U exact rational orthogonal (Cayley), R symmetric positive definite."""
+    n = size["n"]
+    S = sp.zeros(n, n)
+    for i in range(n):
+        for j in range(i + 1, n):
+            S[i, j] = rng.choice([-2, -1, 1, 2])
+            S[j, i] = -S[i, j]
+    B = sp.Matrix(n, n, lambda i, j: rng.randint(-2, 2))
+    return cayley(S), B.T * B + sp.eye(n) * rng.choice([1, sp.Rational(1, 4)])
+
+
+polar_red = parts("avram2025.polar-reduction", kind="inequality", where="general case",
+                  given=dict(UR=sampled(polar)), sizes=sweep(n=(2, 3), t=1, fixed=("t",)),
+                  conventions={"polar": "W = U R, U orthogonal, R symmetric positive definite",
+                               "growth": "‖W^t‖ and ‖R^t‖ grow like ρ(W)^t and ρ(R)^t (Gelfand)"},
+                  statement="with W = U R, the magnitude of W's gradients (‖W^t‖) is determined by R (‖R^t‖)")
+
+
+@polar_red.part("norm", expect="undecided", statement="‖W‖ = ‖R‖ (true: U is an isometry)")
+def polar_norm(UR):
+    U, R = UR
+    return eq(norm2(U * R), norm2(R))
+
+
+@polar_red.part("growth", expect="fails", statement="‖W^t‖ grows as ‖R^t‖ does: ρ(W) = ρ(R)")
+def polar_growth(UR):
+    U, R = UR
+    return eq(rho(U * R), rho(R))

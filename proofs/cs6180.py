@@ -1,9 +1,10 @@
 """cs6180: CS 6180 Lecture 6 (2025), RNN Gradient Problems – Advanced Perspectives.
 (shared/papers/002_54711ee4201386f2.txt)
 
-Transcribed so far: the identity and worked-example claims. eigen-table,
-orthogonal-properties, rotation and qr-orthogonal need the inequality, limit
-and orthogonal-family machinery and are not transcribed yet.
+Identities and worked examples are decided exactly; the eigenvalue table is
+transcribed as limits of ‖W^q‖ (one part per row), searched over structured
+matrix families; the orthogonal-matrix claims as identities modulo c² + s² = 1,
+which cover every 2×2 orthogonal matrix.
 """
 import sympy as sp
 
@@ -132,3 +133,133 @@ def clip_unchanged():
 @clipping.part("clipped", statement="(80, 60)/100 × 10 = (8, 6)")
 def clip_clipped():
     return clip(sp.Matrix([80, 60]), 10), sp.Matrix([8, 6])
+
+
+# ----- eigenvalues, orthogonal matrices --------------------------------------------
+
+from symderiv import absval, assume, det, eq, lam_min, limit, matrices, powers, rel, rho, sampled  # noqa: E402
+from symderiv.families import cayley  # noqa: E402
+
+POWERS = {"quantity": "‖W_h^q‖ (repeated multiplication by W_h), q → ∞", "|λ|": "every eigenvalue's modulus "
+          "compared with 1, i.e. ρ(W_h)"}
+table = parts("cs6180.eigen-table", kind="limit", where="§1 table", given=dict(W=matrices()), conventions=POWERS,
+              sizes=sweep(n=(1, 2, 3), t=1, fixed=("t",)),
+              statement="|λ| > 1 → exploding, |λ| = 1 → stable, |λ| < 1 → vanishing, λ < −1 → oscillating growth")
+
+
+@table.part("exploding", expect="undecided", statement="ρ(W_h) > 1 ⇒ ‖W_h^q‖ → ∞")
+def table_exploding(W):
+    assume(rho(W) > 1, "|λ| > 1")
+    return limit(powers(W, eye(W.rows), label="W_h^q"), "inf")
+
+
+@table.part("stable", expect="fails", statement="ρ(W_h) = 1 ⇒ ‖W_h^q‖ neither grows nor decays")
+def table_stable(W):
+    assume(eq(rho(W), 1), "|λ| = 1")
+    return limit(powers(W, eye(W.rows), label="W_h^q"), "bounded")
+
+
+@table.part("vanishing", expect="undecided", statement="ρ(W_h) < 1 ⇒ ‖W_h^q‖ → 0")
+def table_vanishing(W):
+    assume(rho(W) < 1, "|λ| < 1")
+    return limit(powers(W, eye(W.rows), label="W_h^q"), "0")
+
+
+@table.part("oscillating", expect="undecided", given=dict(W=matrices(families=("triangular", "diagonal"))),
+            statement="an eigenvalue λ < −1 ⇒ ‖W_h^q‖ → ∞ (with the sign of that mode alternating)")
+def table_oscillating(W):
+    assume(rel(min(W[i, i] for i in range(W.rows)), "<", -1), "λ < −1 (W_h triangular: λ on its diagonal)")
+    return limit(powers(W, eye(W.rows), label="W_h^q"), "inf")
+
+
+@claim("cs6180.eigen-table.corrected", kind="limit", where="§1 table", given=dict(W=matrices()), conventions=POWERS,
+       sizes=sweep(n=(1, 2, 3), t=1, fixed=("t",)), expect="undecided",
+       statement="|λ| = 1 is stable only for semisimple eigenvalues: ρ(W_h) = 1 with W_h orthogonal "
+                 "(normal) ⇒ ‖W_h^q‖ stays bounded")
+def table_corrected(W):
+    assume(eq(rho(W), 1), "|λ| = 1")
+    assume(eq(fro_(W.T * W - eye(W.rows)), 0), "W_h orthogonal")
+    return limit(powers(W, eye(W.rows), label="W_h^q"), "bounded")
+
+
+def fro_(M):
+    from symderiv import fro
+    return fro(M)
+
+
+c, s = sp.symbols("c s", real=True)
+UNIT = (c ** 2 + s ** 2 - 1,)
+O2 = {"Q": "every 2×2 orthogonal matrix: [[c, −s], [s, c]] (rotation) or [[c, s], [s, −c]] (reflection), "
+           "c² + s² = 1 (exactly the orthogonal 2×2 matrices)"}
+FAMILY = (sp.Matrix([[c, -s], [s, c]]), sp.Matrix([[c, s], [s, -c]]))
+ortho = parts("cs6180.orthogonal-properties", where="§2", conventions=O2, modulo=UNIT, sizes=no_sizes(),
+              statement="for orthogonal Q: QᵀQ = I, det Q = ±1, every eigenvalue has modulus 1")
+
+
+@ortho.part("transpose-inverse", statement="QᵀQ = I")
+def ortho_tt():
+    return sp.Matrix.hstack(*(Q.T * Q for Q in FAMILY)), sp.Matrix.hstack(eye(2), eye(2))
+
+
+@ortho.part("determinant", statement="det Q = ±1: det Q = 1 for rotations, −1 for reflections")
+def ortho_det():
+    return sp.Matrix([[FAMILY[0].det(), FAMILY[1].det()]]), sp.Matrix([[1, -1]])
+
+
+@ortho.part("eigenvalue-modulus", kind="inequality", expect="undecided", modulo=(),
+            given=dict(Q=sampled(lambda size, rng: _orthogonal(size["n"], rng))),
+            sizes=sweep(n=(1, 2, 3), t=1, fixed=("t",)),
+            statement="every eigenvalue of an orthogonal Q has modulus 1 (exact rational Q by the Cayley transform)")
+def ortho_eigen(Q):
+    return steps_(rho(Q), lam_min(Q))
+
+
+def steps_(top, bottom):
+    from symderiv import steps
+    return steps(1, "=", top, "=", bottom, labels=("ρ(Q) = 1", "λ*(Q) = ρ(Q)"))
+
+
+def _orthogonal(n, rng):
+    S = sp.zeros(n, n)
+    for i in range(n):
+        for j in range(i + 1, n):
+            S[i, j] = rng.randint(-2, 2)
+            S[j, i] = -S[i, j]
+    Q = cayley(S)
+    return Q if rng.random() < 0.5 else sp.diag(-1, *([1] * (n - 1))) * Q
+
+
+th = sp.Symbol("θ", real=True)
+
+
+@claim("cs6180.rotation", where="§2 example", modulo=UNIT, sizes=no_sizes(),
+       conventions={"R": "[[cos θ, sin θ], [−sin θ, cos θ]] written with c = cos θ, s = sin θ, c² + s² = 1"},
+       statement="R = [[cos θ, sin θ], [−sin θ, cos θ]] is orthogonal: RᵀR = RRᵀ = I")
+def rotation():
+    R = sp.Matrix([[c, s], [-s, c]])
+    return sp.Matrix.hstack(R.T * R, R * R.T), sp.Matrix.hstack(eye(2), eye(2))
+
+
+def gram_schmidt(A):
+    """Q of the QR decomposition (what np.linalg.qr returns, up to column signs), in exact arithmetic."""
+    Q, _ = A.QRdecomposition()
+    return Q
+
+
+def gaussian_like(size, rng):
+    """A square matrix of small random integers; redrawn until invertible (a Gaussian matrix is, almost surely)."""
+    n = size["n"]
+    while True:
+        A = sp.Matrix(n, n, lambda i, j: rng.randint(-3, 3))
+        if A.det() != 0:
+            return A
+
+
+@claim("cs6180.qr-orthogonal", kind="inequality", where="§2 code", expect="undecided",
+       given=dict(A=sampled(gaussian_like)), sizes=sweep(n=(1, 2, 3), t=1, fixed=("t",)),
+       conventions={"QR": "exact Gram–Schmidt (SymPy QRdecomposition); numpy's Householder QR differs only in "
+                          "column signs", "A": "random square integer matrices, invertible like a Gaussian one"},
+       statement="Q from the QR decomposition of a square Gaussian matrix is orthogonal: ‖QᵀQ − I‖_F = 0")
+def qr_orthogonal(A):
+    Q = gram_schmidt(A)
+    return eq(fro_(Q.T * Q - eye(A.rows)), 0)

@@ -137,10 +137,17 @@ def verify(cert: Counterexample, sides) -> Verification:
 # ----- relations and limits -------------------------------------------------------
 
 def flatten(values: dict) -> tuple[dict, dict]:
-    """Named exact values → (point "W[0,1]" -> "1/2", shapes name -> [rows, cols] or None)."""
+    """Named exact values → (point "W[0,1]" -> "1/2", shapes name -> [rows, cols] / None (a scalar) /
+    {"tuple": [element names]})."""
     point, shapes = {}, {}
     for name, v in values.items():
-        if isinstance(v, sp.MatrixBase):
+        if isinstance(v, tuple):
+            names = [f"{name}.{i}" for i in range(len(v))]
+            p, sh = flatten(dict(zip(names, v)))
+            point.update(p)
+            shapes.update(sh)
+            shapes[name] = {"tuple": names}
+        elif isinstance(v, sp.MatrixBase):
             shapes[name] = [v.rows, v.cols]
             for i in range(v.rows):
                 for j in range(v.cols):
@@ -152,14 +159,17 @@ def flatten(values: dict) -> tuple[dict, dict]:
 
 
 def unflatten(point: dict, shapes: dict) -> dict:
-    out = {}
-    for name, shape in shapes.items():
+    def one(name):
+        shape = shapes[name]
+        if isinstance(shape, dict):
+            return tuple(one(e) for e in shape["tuple"])
         if shape is None:
-            out[name] = sp.Rational(point[name])
-        else:
-            r, c = shape
-            out[name] = sp.Matrix(r, c, lambda i, j: sp.Rational(point[f"{name}[{i},{j}]"]))
-    return out
+            return sp.Rational(point[name])
+        r, c = shape
+        return sp.Matrix(r, c, lambda i, j: sp.Rational(point[f"{name}[{i},{j}]"]))
+
+    parts = {e for sh in shapes.values() if isinstance(sh, dict) for e in sh["tuple"]}
+    return {name: one(name) for name in shapes if name not in parts}
 
 
 def _steps_at(evaluate, values):
