@@ -51,16 +51,28 @@ def main():
 @click.argument("targets", nargs=-1)
 @click.option("--n", "n", help="hidden sizes, e.g. 2, 1-3 or 1,2,5 (overrides each claim's sweep)")
 @click.option("--t", "t", help="horizons, e.g. 5, 1-4")
-@click.option("--format", "fmt", type=click.Choice(["rich", "json"]), default="rich", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["rich", "json", "markdown"]), default="rich", show_default=True,
+              help="rich: the terminal report; json: the documented schema; markdown: for a review or PR comment")
 @click.option("--backend", type=click.Choice(["symengine", "sympy"]), default="symengine", show_default=True,
               help="normal-form backend for identities")
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of every random choice")
-def check(targets, n, t, fmt, backend, seed):
+@click.option("--timeout", type=float, default=300.0, show_default=True,
+              help="per-claim budget in seconds; a claim that runs out is undecided (0: no budget, in-process)")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="check claims in this many worker processes")
+@click.option("--junit", "junit", type=click.Path(dir_okay=False, writable=True),
+              help="also write JUnit XML here (one testcase per claim)")
+@click.option("--html", "html", type=click.Path(dir_okay=False, writable=True),
+              help="also write the rich report as HTML here")
+def check(targets, n, t, fmt, backend, seed, timeout, jobs, junit, html):
     """Check claims: TARGETS are claim ids (or unique suffixes), proof files or folders."""
+    from pathlib import Path
+
     from .claims import select
     from .engine import run
-    from .report import render, to_json
+    from .report import render, to_json, to_junit, to_markdown
     from .results import Verdict
+    from .runner import run_claims
 
     console = _console()
     try:
@@ -69,15 +81,77 @@ def check(targets, n, t, fmt, backend, seed):
     except SymderivError as e:
         click.echo(f"symderiv: {e}", err=True)
         sys.exit(ExitCode.USAGE)
-    results = run(col, ids, n=ns, t=ts, backend=backend, seed=seed)
+    kw = dict(n=ns, t=ts, backend=backend, seed=seed)
+    with _progress(console, fmt, len(ids)) as advance:
+        if timeout and timeout > 0 or jobs > 1:
+            results = run_claims(col, ids, jobs=jobs, timeout=timeout or None, on_result=advance, **kw)
+        else:
+            results = run(col, ids, on_result=advance, **kw)
     meta = _meta(seed, backend)
     if fmt == "json":
         click.echo(to_json(results, col.errors, meta))
+    elif fmt == "markdown":
+        click.echo(to_markdown(results, col.errors, meta), nl=False)
     else:
         console.print(render(results, col.errors, meta))
+    if junit:
+        Path(junit).write_text(to_junit(results, col.errors, meta), encoding="utf-8")
+    if html:
+        from rich.console import Console
+
+        rec = Console(record=True, width=140, file=open("/dev/null", "w"), highlight=False)
+        rec.print(render(results, col.errors, meta))
+        Path(html).write_text(rec.export_html(), encoding="utf-8")
     if col.errors or any(r.verdict == Verdict.ERROR and not r.as_expected for r in results):
         sys.exit(ExitCode.USAGE)
     sys.exit(ExitCode.OK if all(r.as_expected for r in results) else ExitCode.MISMATCH)
+
+
+class _progress:
+    """A rich progress bar on a terminal (rich output only); nothing in a pipe or CI log."""
+
+    def __init__(self, console, fmt, total):
+        self.on = console.is_terminal and fmt == "rich" and total > 1
+        self.console, self.total = console, total
+
+    def __enter__(self):
+        if not self.on:
+            return lambda r: None
+        from rich.progress import Progress
+
+        self.bar = Progress(console=self.console, transient=True)
+        self.bar.start()
+        task = self.bar.add_task("checking claims", total=self.total)
+        return lambda r: self.bar.update(task, advance=1, description=f"checked {r.id}")
+
+    def __exit__(self, *exc):
+        if self.on:
+            self.bar.stop()
+        return False
+
+
+@main.command()
+@click.argument("claim_id")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--n", "n", help="hidden sizes (overrides the claim's sweep)")
+@click.option("--t", "t", help="horizons")
+def explain(claim_id, seed, n, t):
+    """One claim in full: transcription, location, conventions, each size, and its counterexample step by step."""
+    from .claims import resolve_id, select
+    from .engine import run
+    from .report import explain as render_explain
+
+    console = _console()
+    try:
+        ns, ts = _parse_sizes(n, t)
+        col, _ = select([])
+        cid = resolve_id(col, claim_id)
+    except SymderivError as e:
+        click.echo(f"symderiv: {e}", err=True)
+        sys.exit(ExitCode.USAGE)
+    results = run(col, [cid], n=ns, t=ts, seed=seed)
+    console.print(render_explain(col.items[cid], results, _meta(seed, "symengine")))
+    sys.exit(ExitCode.OK)
 
 
 @main.command("list")

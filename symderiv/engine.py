@@ -29,8 +29,14 @@ MAX_CANDIDATES = 4
 MAX_SHRINKS = 40
 
 
+#: called with each phase's name as the engine enters it (the runner reports it when a budget runs out)
+PHASE_HOOK = None
+
+
 @contextmanager
 def _phase(phases: dict, name: str):
+    if PHASE_HOOK is not None:
+        PHASE_HOOK(name)
     t0 = time.perf_counter()
     try:
         yield
@@ -304,9 +310,12 @@ def aggregate(group: Group, members: dict[str, Result]) -> Result:
 
 
 def run(col: Collection, ids: list[str], *, n=None, t=None, backend: str = "symengine", seed: int = 0,
-        on_result=None) -> list[Result]:
-    """Check the selected claims (groups pull in their members) and return results in order."""
-    done: dict[str, Result] = {}
+        on_result=None, precomputed: dict | None = None) -> list[Result]:
+    """Check the selected claims (groups pull in their members) and return results in order.
+
+    ``precomputed``: results already obtained for some claims (by the runner's workers).
+    """
+    done: dict[str, Result] = dict(precomputed or {})
 
     def one(cid: str) -> Result:
         if cid not in done:
