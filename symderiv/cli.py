@@ -53,8 +53,9 @@ def main():
 @click.option("--t", "t", help="horizons, e.g. 5, 1-4")
 @click.option("--format", "fmt", type=click.Choice(["rich", "json", "markdown"]), default="rich", show_default=True,
               help="rich: the terminal report; json: the documented schema; markdown: for a review or PR comment")
-@click.option("--backend", type=click.Choice(["symengine", "sympy"]), default="symengine", show_default=True,
-              help="normal-form backend for identities")
+@click.option("--backend", type=click.Choice(["auto", "symengine", "sympy", "fp"]), default="auto", show_default=True,
+              help="identities: symbolic normal form (symengine; sympy is the reference) or randomized exact testing "
+                   "over F_p (fp, error ≤ 2^-64); auto: symengine up to n = 3, t = 6, fp beyond")
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of every random choice")
 @click.option("--timeout", type=float, default=300.0, show_default=True,
               help="per-claim budget in seconds; a claim that runs out is undecided (0: no budget, in-process)")
@@ -150,7 +151,7 @@ def explain(claim_id, seed, n, t):
         click.echo(f"symderiv: {e}", err=True)
         sys.exit(ExitCode.USAGE)
     results = run(col, [cid], n=ns, t=ts, seed=seed)
-    console.print(render_explain(col.items[cid], results, _meta(seed, "symengine")))
+    console.print(render_explain(col.items[cid], results, _meta(seed, "auto")))
     sys.exit(ExitCode.OK)
 
 

@@ -8,6 +8,7 @@ values; it never prints and never exits.
 """
 from __future__ import annotations
 
+import math
 import time
 from contextlib import contextmanager
 
@@ -60,8 +61,42 @@ def _result(claim: Claim, verdict: Verdict, **kw) -> Result:
                   note=claim.note, **kw)
 
 
+#: sizes up to which ``backend="auto"`` decides identities symbolically (SymEngine); beyond, over F_p
+AUTO_SYMBOLIC = {"n": 3, "t": 6}
+
+
+def pick_backend(backend: str, claim: Claim, size: dict) -> str:
+    if backend != "auto":
+        return backend
+    small = all(size.get(k, 1) <= v for k, v in AUTO_SYMBOLIC.items())
+    return "symengine" if small or claim.activation != "abstract" or claim.modulo else "fp"
+
+
+def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict, backend: str):
+    """Randomized exact testing over F_p; a disagreement is then certified symbolically at a small size."""
+    from . import fp
+
+    with _phase(phases, "decide (F_p)"):
+        out = fp.test_identity(claim, size, seed=seed)
+    if out.equal:
+        return SizeOutcome(size, Verdict.HOLDS, f"randomized exact over F_p (p = 2³¹ − 1): {out.trials} trials, "
+                           f"degree ≤ {out.degree}, error ≤ 2^−{math.floor(out.error_bits)}"
+                           + (f", {out.redraws} colliding draws redrawn" if out.redraws else "")), None
+    for small in claim.sizes.sizes():
+        if all(small.get(k, 1) <= v for k, v in AUTO_SYMBOLIC.items()):
+            o, found = check_identity_at(claim, small, backend="symengine", seed=seed, phases=phases)
+            if o.status == Verdict.FAILS:
+                return SizeOutcome(size, Verdict.FAILS, f"an F_p trial disagreed (the difference is not zero); "
+                                   f"certified at {_size_str(small)}: {o.detail}"), found
+    return SizeOutcome(size, Verdict.UNDECIDED, "an F_p trial disagreed (the difference is not the zero "
+                       "polynomial), but no certified counterexample at the small sizes of the sweep"), None
+
+
 def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phases: dict):
     """One size of an identity claim: its outcome and, if it fails, the certificate."""
+    backend = pick_backend(backend, claim, size)
+    if backend == "fp":
+        return check_identity_fp(claim, size, seed=seed, phases=phases, backend=backend)
     with _phase(phases, "build"):
         lhs, rhs = claim.sides(size)
     if claim.modulo:
@@ -227,7 +262,7 @@ def check_relational(claim: Claim, sizes: list[dict], *, seed: int, phases: dict
                    error=(f"at {_size_str(errors[0].size)}: {errors[0].detail}" if errors else None))
 
 
-def check_claim(claim: Claim, *, n=None, t=None, backend: str = "symengine", seed: int = 0) -> Result:
+def check_claim(claim: Claim, *, n=None, t=None, backend: str = "auto", seed: int = 0) -> Result:
     """Check one claim over its sweep (``n``/``t`` override the sweep's sizes)."""
     t_start = time.perf_counter()
     phases: dict = {}
@@ -257,8 +292,12 @@ def check_claim(claim: Claim, *, n=None, t=None, backend: str = "symengine", see
     if claim.relation == "≠":  # a certified point is the evidence that it holds, not a counterexample
         first = None
     errors = [o for o in outcomes if o.status == Verdict.ERROR]
+    method = "randomized exact (F_p) / exact normal form" if any("F_p" in o.detail for o in outcomes) \
+        else "exact normal form"
+    if any("F_p" in o.detail for o in outcomes) and all("F_p" in o.detail for o in outcomes):
+        method = outcomes[0].detail if len(outcomes) == 1 else "randomized exact (F_p)"
     return _result(
-        claim, verdict, scope=describe_scope(outcomes, "exact normal form"),
+        claim, verdict, scope=describe_scope(outcomes, method),
         counterexample=first[0] if first else None,
         certificate=first[1].reason if first else next((o.detail for o in outcomes if claim.relation == "≠"
                                                           and o.status == Verdict.HOLDS), ""),
@@ -309,7 +348,7 @@ def aggregate(group: Group, members: dict[str, Result]) -> Result:
                   **common)
 
 
-def run(col: Collection, ids: list[str], *, n=None, t=None, backend: str = "symengine", seed: int = 0,
+def run(col: Collection, ids: list[str], *, n=None, t=None, backend: str = "auto", seed: int = 0,
         on_result=None, precomputed: dict | None = None) -> list[Result]:
     """Check the selected claims (groups pull in their members) and return results in order.
 

@@ -19,8 +19,19 @@ def _m(x) -> sp.Matrix:
     return x if isinstance(x, sp.MatrixBase) else sp.Matrix(x)
 
 
+def _fp(*xs) -> bool:
+    """Is any argument an F_p value or lazy operator? (the randomized backend's domain, see fp.py)"""
+    from . import fp
+
+    return any(isinstance(x, (fp.Val, fp.Node)) for x in xs)
+
+
 def HV(v) -> sp.Matrix:
     """pal2019's HV(v): the n × n² block matrix whose n × n blocks are all vᵀ."""
+    if _fp(v):
+        from .fp import HVNode
+
+        return HVNode(v.rows, v)
     v = _m(v)
     n = v.rows
     return sp.kronecker_product(sp.ones(n, n), v.T)
@@ -28,11 +39,21 @@ def HV(v) -> sp.Matrix:
 
 def kron(a, b) -> sp.Matrix:
     """Kronecker product a ⊗ b."""
+    if _fp(a, b):
+        from .fp import KronEyeRow, Unsupported
+
+        if isinstance(a, sp.MatrixBase) and a == sp.eye(a.rows) and b.shape[0] == 1:
+            return KronEyeRow(a.rows, b.T)
+        raise Unsupported("over F_p, kron is implemented for I ⊗ vᵀ only")
     return sp.kronecker_product(_m(a), _m(b))
 
 
 def diag(v) -> sp.Matrix:
     """diag(v): the diagonal matrix with the entries of the vector v."""
+    if _fp(v):
+        from .fp import Diag
+
+        return Diag(v)
     v = _m(v)
     return sp.diag(*list(v))
 
@@ -70,6 +91,10 @@ def product(factor: Callable[[int], sp.Matrix], lo: int, hi: int, *, order: Orde
     if order not in ("descending", "ascending"):
         raise ValueError(f"order={order!r} must be 'descending' or 'ascending'")
     rs = range(hi, lo - 1, -1) if order == "descending" else range(lo, hi + 1)
+    if len(rs) and _fp(factor(rs[0])):
+        from .fp import OrderedProduct
+
+        return OrderedProduct(factor, lo, hi, order, size)
     out = sp.eye(size)
     for r in rs:
         out = out * factor(r)
@@ -78,6 +103,11 @@ def product(factor: Callable[[int], sp.Matrix], lo: int, hi: int, *, order: Orde
 
 def total(terms: Iterable[sp.Matrix], shape: tuple[int, int]) -> sp.Matrix:
     """Σ of matrices of the given shape; the empty sum is zero."""
+    terms = list(terms)
+    if _fp(*terms):
+        from .fp import Sum, Zero, lift
+
+        return Sum([lift(t) for t in terms]) if terms else Zero(shape)
     out = sp.zeros(*shape)
     for term in terms:
         out = out + _m(term)

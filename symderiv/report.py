@@ -176,7 +176,7 @@ def reproduce_command(r: Result, meta: dict) -> str:
         for dim in ("n", "t"):
             if dim in c.size:
                 parts += [f"--{dim}", str(c.size[dim])]
-    if meta.get("backend", "symengine") != "symengine":
+    if meta.get("backend", "auto") != "auto":
         parts += ["--backend", meta["backend"]]
     return " ".join(parts)
 
