@@ -91,6 +91,7 @@ class Val:
     deg: int
     tan: np.ndarray | None = None
     tdeg: int = 0
+    _op_priority = 20.0  # above SymPy matrices'
 
     @property
     def shape(self):
@@ -152,6 +153,7 @@ class Node:
 
     shape: tuple[int, int]
     has_jacobian = False
+    _op_priority = 20.0  # above SymPy matrices': sympy.zeros(...) + node calls node.__radd__
 
     def left(self, g: np.ndarray, ev: "Evaluator") -> tuple[np.ndarray, int]:
         raise Unsupported(f"{type(self).__name__} cannot be applied from the left")

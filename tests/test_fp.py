@@ -1,0 +1,66 @@
+"""The randomized exact backend over F_p agrees with the exact symbolic reference, and states its bound."""
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from symderiv import fp
+from symderiv.cli import ExitCode, main
+from symderiv.engine import check_claim
+from symderiv.results import Verdict
+from tests.test_quality import PLANTED, closed_form
+
+SIZES = [(n, t) for n in (1, 2, 3) for t in (1, 2, 3, 4)]
+VARIANTS = {"true closed form": ({}, lambda n, t: False), **PLANTED}
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_fp_agrees_with_the_exact_engine_at_every_small_size(make_claim, name):
+    kw, differs = VARIANTS[name]  # `differs` is where the exact engine (tests/test_quality.py) finds a difference
+    claim = make_claim(lambda m: (m.d(("h", m.t), "W_R"), closed_form(m, **kw)))
+    for n, t in SIZES:
+        out = fp.test_identity(claim, {"n": n, "t": t}, seed=n * 10 + t)
+        assert out.equal == (not differs(n, t)), (name, n, t)
+        if out.equal:
+            assert out.error_bits >= 64 and out.degree <= 2 * t + 3
+
+
+@pytest.mark.parametrize("name", ["true closed form", "ascending product order", "HV in place of I ⊗ vᵀ"])
+def test_fp_and_sympy_reference_give_the_same_verdicts(make_claim, name):
+    kw, _ = VARIANTS[name]
+    claim = make_claim(lambda m: (m.d(("h", m.t), "W_R"), closed_form(m, **kw)), n=(1, 2), t=(1, 2, 3))
+    a, b = check_claim(claim, backend="fp"), check_claim(claim, backend="sympy")
+    assert [s.status for s in a.sizes] == [s.status for s in b.sizes]
+    if a.verdict == Verdict.FAILS:  # certified by the symbolic path at the smallest failing size
+        assert a.counterexample is not None and a.counterexample.size == b.counterexample.size
+
+
+def test_large_sizes_pick_the_randomized_backend_and_say_so(monkeypatch):
+    from pathlib import Path
+
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    r = CliRunner().invoke(main, ["check", "pal2019.theorem1.corrected", "pal2019.lemma2", "--n", "24", "--t", "40",
+                                  "--format", "json"])
+    assert r.exit_code == ExitCode.OK, r.output
+    claims = {c["id"]: c for c in json.loads(r.output)["claims"]}
+    assert claims["pal2019.theorem1.corrected"]["verdict"] == "holds"
+    assert "F_p" in claims["pal2019.theorem1.corrected"]["scope"] and "error ≤ 2^−" in \
+        claims["pal2019.theorem1.corrected"]["scope"]
+    lemma2 = claims["pal2019.lemma2"]
+    assert lemma2["verdict"] == "fails" and lemma2["counterexample"]["size"] == {"n": 2, "t": 1}
+
+
+def test_unsupported_claims_are_a_clear_error(make_claim):
+    claim = make_claim(lambda m: (m.partial(("h", m.t), "W_R"), m.partial(("h", m.t), "W_R")), n=(8,), t=(9,))
+    r = check_claim(claim, backend="fp")
+    assert r.verdict == Verdict.ERROR and "not implemented over F_p" in r.error
+
+
+def test_field_arithmetic_does_not_overflow():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    A = rng.integers(fp.P - 1000, fp.P, size=(300, 300))
+    B = rng.integers(fp.P - 1000, fp.P, size=(300, 2))
+    exact = [[sum(int(A[i, k]) * int(B[k, j]) for k in range(300)) % fp.P for j in range(2)] for i in range(3)]
+    assert fp.matmul(A, B)[:3].tolist() == exact
