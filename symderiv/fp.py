@@ -266,6 +266,24 @@ class KronEyeRow(Node):
 
 
 @dataclass(eq=False)
+class KronRowEye(Node):
+    """sᵀ ⊗ I_n (n × len(s)·n): the column-major explicit partial."""
+
+    n: int
+    s: Val
+
+    def __post_init__(self):
+        self.shape = (self.n, self.n * self.s.rows)
+
+    def left(self, g, ev):
+        return np.kron(self.s.a.reshape(1, -1), g) % P, self.s.deg
+
+    def right(self, x, ev):
+        X = x.reshape(self.s.rows, self.n)
+        return matmul(X.T.copy(), self.s.a), self.s.deg
+
+
+@dataclass(eq=False)
 class HVNode(Node):
     """pal2019's HV(s) = 1 1ᵀ ⊗ sᵀ."""
 

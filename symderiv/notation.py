@@ -40,11 +40,13 @@ def HV(v) -> sp.Matrix:
 def kron(a, b) -> sp.Matrix:
     """Kronecker product a ⊗ b."""
     if _fp(a, b):
-        from .fp import KronEyeRow, Unsupported
+        from .fp import KronEyeRow, KronRowEye, Unsupported
 
         if isinstance(a, sp.MatrixBase) and a == sp.eye(a.rows) and b.shape[0] == 1:
             return KronEyeRow(a.rows, b.T)
-        raise Unsupported("over F_p, kron is implemented for I ⊗ vᵀ only")
+        if isinstance(b, sp.MatrixBase) and b == sp.eye(b.rows) and a.shape[0] == 1:
+            return KronRowEye(b.rows, a.T)
+        raise Unsupported("over F_p, kron is implemented for I ⊗ vᵀ and vᵀ ⊗ I only")
     return sp.kronecker_product(_m(a), _m(b))
 
 
