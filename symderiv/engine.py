@@ -182,13 +182,37 @@ def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):
     if not tried:
         raise SymderivError(f"no candidate could be evaluated: {raised}")
     out = {}
+    named = _named_witness(claim, evaluate)
     for lab in labels:
         if lab in found:
             out[lab] = (Verdict.FAILS, found[lab][1].reason, found[lab])
+        elif named is not None:
+            out[lab] = (Verdict.UNDECIDED, f"the named witness does not refute it: {named.get(lab, '?')}", None)
         else:
             out[lab] = (Verdict.UNDECIDED, f"no counterexample among {claim.budget} candidates "
                         f"({plausible} satisfying the hypotheses in floats); a search is not a proof", None)
     return out
+
+
+def _named_witness(claim: Claim, evaluate) -> dict | None:
+    """When the proof file names its witness (every value ``just(...)``): why it does not refute each step."""
+    from .families import Just
+    from .rigorous import relations_of
+
+    if not all(isinstance(s, Just) for s in claim.given.values()):
+        return None
+    values = {k: s.value for k, s in claim.given.items()}
+    out, hyps = evaluate(values)
+    for h in hyps:
+        d = decide(h)
+        if d.value is not True:
+            why = f"hypothesis {h.label or h} {'fails' if d.value is False else 'is undecided'} ({d.how})"
+            return {lab: why for lab, _ in relations_of(out)}
+    reasons = {}
+    for lab, step in relations_of(out):
+        d = decide_limit(step)[0] if isinstance(step, Limit) else decide(step)
+        reasons[lab] = {True: "the step holds there", None: "undecided there"}.get(d.value, "it fails") + f" ({d.how})"
+    return reasons
 
 
 def _shrink(claim: Claim, evaluate, values: dict, label: str) -> dict:

@@ -153,3 +153,20 @@ def test_chain_reports_each_step_and_names_the_failing_one():
 def test_relation_cannot_be_used_as_a_bool():
     with pytest.raises(TypeError, match="decided by the engine"):
         bool(norm2(sp.eye(2)) <= 1)
+
+
+def test_a_named_witness_is_certified_or_the_report_says_why_not():
+    from symderiv import just
+
+    def check(A):
+        assume(rho(A) < 1, "ρ(A) < 1")
+        return norm2(A) <= rho(A)
+
+    nilpotent = sp.Matrix([[0, 1], [0, 0]])
+    res = check_claim(relational(check, dict(A=just(nilpotent)), n=(2,)))
+    assert res.verdict == Verdict.FAILS
+    res = check_claim(relational(check, dict(A=just(sp.Matrix([[2, 0], [0, 1]]))), n=(2,)))
+    assert res.verdict == Verdict.UNDECIDED
+    assert "named witness does not refute it: hypothesis ρ(A) < 1 fails" in res.sizes[0].detail
+    res = check_claim(relational(check, dict(A=just(sp.eye(2) / 2)), n=(2,)))
+    assert "the step holds there" in res.sizes[0].detail
