@@ -137,7 +137,7 @@ def measure(method, n, t):
 def main(with_simplify: bool) -> str:
     _claim()
     import symderiv.fp  # noqa: F401  (imported before forking: not part of any timing)
-    import symderiv.identity  # noqa: F401
+    import symderiv.identity  # noqa: F401  (likewise)
     rows = []
     data = {}
     for n, t in LADDER:

@@ -8,7 +8,7 @@ which cover every 2×2 orthogonal matrix.
 """
 import sympy as sp
 
-from symderiv import cell, claim, diag, elman_rnn, eye, lstm_cell, no_sizes, parts, product, readings, sweep, total
+from symderiv import claim, diag, elman_rnn, eye, lstm_cell, no_sizes, parts, product, readings, sweep, total
 
 LSTM_SIZES = sweep(n=(1, 2), t=(1, 2, 3))
 
@@ -137,7 +137,7 @@ def clip_clipped():
 
 # ----- eigenvalues, orthogonal matrices --------------------------------------------
 
-from symderiv import absval, assume, det, eq, lam_min, limit, matrices, powers, rel, rho, sampled  # noqa: E402
+from symderiv import assume, eq, fro, lam_min, limit, matrices, powers, rel, rho, sampled, steps  # noqa: E402
 from symderiv.families import cayley  # noqa: E402
 
 POWERS = {"quantity": "‖W_h^q‖ (repeated multiplication by W_h), q → ∞", "|λ|": "every eigenvalue's modulus "
@@ -178,13 +178,8 @@ def table_oscillating(W):
                  "(normal) ⇒ ‖W_h^q‖ stays bounded")
 def table_corrected(W):
     assume(eq(rho(W), 1), "|λ| = 1")
-    assume(eq(fro_(W.T * W - eye(W.rows)), 0), "W_h orthogonal")
+    assume(eq(fro(W.T * W - eye(W.rows)), 0), "W_h orthogonal")
     return limit(powers(W, eye(W.rows), label="W_h^q"), "bounded")
-
-
-def fro_(M):
-    from symderiv import fro
-    return fro(M)
 
 
 c, s = sp.symbols("c s", real=True)
@@ -211,12 +206,7 @@ def ortho_det():
             sizes=sweep(n=(1, 2, 3), t=1, fixed=("t",)),
             statement="every eigenvalue of an orthogonal Q has modulus 1 (exact rational Q by the Cayley transform)")
 def ortho_eigen(Q):
-    return steps_(rho(Q), lam_min(Q))
-
-
-def steps_(top, bottom):
-    from symderiv import steps
-    return steps(1, "=", top, "=", bottom, labels=("ρ(Q) = 1", "λ*(Q) = ρ(Q)"))
+    return steps(1, "=", rho(Q), "=", lam_min(Q), labels=("ρ(Q) = 1", "λ*(Q) = ρ(Q)"))
 
 
 def _orthogonal(n, rng):
@@ -262,4 +252,4 @@ def gaussian_like(size, rng):
        statement="Q from the QR decomposition of a square Gaussian matrix is orthogonal: ‖QᵀQ − I‖_F = 0")
 def qr_orthogonal(A):
     Q = gram_schmidt(A)
-    return eq(fro_(Q.T * Q - eye(A.rows)), 0)
+    return eq(fro(Q.T * Q - eye(A.rows)), 0)

@@ -219,8 +219,8 @@ def small_t_corrected(m):
 # sup |σ'| ≤ γ through them exists once the points h*_i are spread apart
 # (h*_i = i·K with K > 2 max|s|/γ), so every (W_R, s, d) with |d_i| ≤ γ is reached.
 
-from symderiv import (absval, affine, assume, diagonals, just, lam_min, limit, matrices, norm2, powers, rho, scalars,
-                      smin, steps, vectors)
+from symderiv import (absval, affine, assume, diagonals, just, lam_min, limit, matrices, norm2, powers, rel, rho,
+                      scalars, smin, vectors)
 import sympy as sp
 
 LIMIT_SIZES = sweep(n=(1, 2), t=(1,), fixed=("t",))
@@ -256,13 +256,8 @@ def theorem2_modulus(W, s, D, gamma):
                   statement="λ₁ γ < 1 with λ₁ signed, as printed ⇒ F(k₀, t) → 0")
 def theorem2_signed(W, s, D, gamma):
     assume(norm2(D) <= gamma, "‖diag σ'‖ ≤ γ")
-    assume(rel_(top_eigenvalue(W) * gamma, "<", 1), "λ₁ < 1/γ")
+    assume(rel(top_eigenvalue(W) * gamma, "<", 1), "λ₁ < 1/γ")
     return limit(powers(W * D, HV(s), label="F(k₀, k₀+q)"), "0")
-
-
-def rel_(a, op, b):
-    from symderiv import rel
-    return rel(a, op, b)
 
 
 @claim("pal2019.theorem2.corrected", kind="limit", where="§4.1, Theorem 2", sizes=LIMIT_SIZES, expect="undecided",
@@ -300,7 +295,7 @@ def proof3_chain(W, D1, D2, v, u, gamma):
 def _step(i, op):
     def check(W, D1, D2, v, u, gamma):
         q = proof3_chain(W, D1, D2, v, u, gamma)
-        return rel_(q[i], op, q[i + 1])
+        return rel(q[i], op, q[i + 1])
     return check
 
 
@@ -319,7 +314,7 @@ proof3.part("sigma-le-gamma", expect="fails", statement="(λ₁ ‖σ(h_{t−1})
 @proof3.part("eta-to-zero", kind="limit", expect="undecided", given=dict(eta=scalars(lo=0, hi=sp.Rational(15, 16))),
              statement="η = λ₁γ < 1 ⇒ η^{t−k₀} → 0")
 def proof3_eta(eta):
-    assume(rel_(eta, "<", 1), "η < 1")
+    assume(rel(eta, "<", 1), "η < 1")
     return limit(powers(sp.Matrix([[eta]]), sp.Matrix([[1]]), label="η^q"), "0")
 
 
@@ -334,7 +329,7 @@ def pascanu_setup(W, j):
     for a, b in zip(order, order[1:]):
         assume(absval(vals[a]) > absval(vals[b]), "distinct eigenvalue moduli")
     lam = vals[order[j - 1]]
-    assume(rel_(lam, ">", 1), "λ_j > 1")
+    assume(rel(lam, ">", 1), "λ_j > 1")
     q = (W - lam * eye(W.rows)).nullspace()[0]
     return lam, q
 
@@ -379,7 +374,7 @@ def theorem3_corrected(W):
                     "∂h_t/∂W_R": "row-major; X_{t+1} = W_R X_t + I ⊗ h*ᵀ (pal2019.lemma2.corrected at σ = Id)"},
        statement="‖W_R‖ ≥ (1+ε)/λ*(diag σ'(·)) ⇒ ‖∂E_t/∂W_R‖ → ∞ (shown through ∂h_t/∂W_R)")
 def theorem4(W, h, eps):
-    assume(rel_(eps, ">", 0), "ε > 0")
+    assume(rel(eps, ">", 0), "ε > 0")
     assume(norm2(W) >= 1 + eps, "‖W_R‖ ≥ (1+ε)/λ*")
     return limit(affine(W, kron(eye(W.rows), h.T), label="∂h_t/∂W_R"), "inf")
 
@@ -411,7 +406,7 @@ proof4 = parts("pal2019.proof4", kind="inequality", where="§5, Proof 4", given=
              statement="the operator 2-norm of Π W_R D_r is the largest absolute value of its eigenvalues")
 def proof4_norm(W, D1, D2, eps):
     P = (W * D2) * (W * D1)
-    return rel_(norm2(P), "=", rho(P))
+    return rel(norm2(P), "=", rho(P))
 
 
 @proof4.part("lemma3-repeated", expect="fails", statement="‖Π W_R D_r‖ ≥ (Π λ*(D_r)) ‖W_R‖^{t−k}")
@@ -423,9 +418,9 @@ def proof4_lemma3(W, D1, D2, eps):
 @proof4.part("epsilon", expect="undecided",
              statement="(Π λ*(D_r)) ‖W_R‖^{t−k} ≥ (1+ε)^{t−k} when ‖W_R‖ ≥ (1+ε)/λ*(diag σ'(·))")
 def proof4_eps(W, D1, D2, eps):
-    lo = min(lam_min(D1).approx(), lam_min(D2).approx())
-    star = lam_min(D1) if lo == lam_min(D1).approx() else lam_min(D2)
-    assume(rel_(eps, ">", 0), "ε > 0")
+    star = lam_min(D1)  # λ*(diag σ'(·)), the smallest over the trajectory: certified by the hypothesis below
+    assume(lam_min(D1) <= lam_min(D2), "λ*(D_{k+1}) is the smaller")
+    assume(rel(eps, ">", 0), "ε > 0")
     assume(star > 0, "λ*(diag σ') > 0")
     assume(norm2(W) * star >= 1 + eps, "‖W_R‖ ≥ (1+ε)/λ*")
     return lam_min(D1) * lam_min(D2) * norm2(W) ** 2 >= (1 + eps) ** 2

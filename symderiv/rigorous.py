@@ -143,7 +143,7 @@ def _sqrt(b):
     return b.sqrt()
 
 
-def ball(s) -> "flint.arb":
+def ball(s):
     """A rigorous enclosure of a scalar tree at the current arb precision."""
     import flint
 
@@ -386,7 +386,6 @@ def growth(seq: Sequence) -> Growth:
             ex = sp.sqrt(coeffs[0] / coeffs[2])
         for r, _m in fp.complex_roots():
             moduli.append((ex, abs(r), mult))
-    over = under = True
     top_exact_one, top_mult = False, 0
     for ex, b, mult in moduli:
         if ex is not None:

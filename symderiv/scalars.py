@@ -15,7 +15,7 @@ candidate counterexample must satisfy every one, certified like the claim.
 from __future__ import annotations
 
 import contextvars
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp

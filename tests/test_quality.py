@@ -2,7 +2,7 @@
 counterexamples are the small ones (cf. Hypothesis' tests/quality)."""
 import pytest
 
-from symderiv import HV, T, diag, eye, kron, pal2019_rnn, product, total
+from symderiv import HV, diag, eye, kron, product, total
 from symderiv.engine import check_claim
 from symderiv.results import Verdict
 
