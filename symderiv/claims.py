@@ -308,7 +308,14 @@ def select(targets: list[str]) -> tuple[Collection, list[str]]:
         return col, list(col.items)
     chosen: list[str] = []
     for t in ids:
-        base = resolve_id(col, t)
+        try:
+            base = resolve_id(col, t)
+        except UsageError as e:
+            if col.errors:  # the id may live in a proof file that failed to import: say so
+                path, cause = col.errors[0]
+                more = f" (and {len(col.errors) - 1} more)" if len(col.errors) > 1 else ""
+                raise UsageError(f"{e}; note: proof file {path} failed to import{more}: {cause}") from None
+            raise
         chosen += [i for i in col.items if (i == base or i.startswith(base + ".")) and i not in chosen]
     return col, chosen
 

@@ -110,3 +110,10 @@ def test_works_from_an_empty_directory(tmp_path):
                        capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     assert "pal2019.theorem1.corrected" in p.stdout
+
+
+def test_unknown_id_names_a_proof_file_that_failed_to_import(tmp_path):
+    (tmp_path / "broken.py").write_text("from symderiv import no_such_name\n")
+    r = CliRunner().invoke(main, ["check", str(tmp_path), "broken.claim"])
+    assert r.exit_code == ExitCode.USAGE
+    assert "no claim 'broken.claim'" in r.output and "broken.py:1 failed to import" in r.output
