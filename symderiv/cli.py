@@ -98,9 +98,11 @@ def check(targets, n, t, fmt, backend, seed, timeout, jobs, junit, html):
     if junit:
         Path(junit).write_text(to_junit(results, col.errors, meta), encoding="utf-8")
     if html:
+        import io
+
         from rich.console import Console
 
-        rec = Console(record=True, width=140, file=open("/dev/null", "w"), highlight=False)
+        rec = Console(record=True, width=140, file=io.StringIO(), highlight=False)
         rec.print(render(results, col.errors, meta))
         Path(html).write_text(rec.export_html(), encoding="utf-8")
     if col.errors or any(r.verdict == Verdict.ERROR and not r.as_expected for r in results):

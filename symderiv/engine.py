@@ -72,7 +72,7 @@ def pick_backend(backend: str, claim: Claim, size: dict) -> str:
     return "symengine" if small or claim.activation != "abstract" or claim.modulo else "fp"
 
 
-def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict, backend: str):
+def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict):
     """Randomized exact testing over F_p; a disagreement is then certified symbolically at a small size."""
     from . import fp
 
@@ -96,7 +96,7 @@ def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phas
     """One size of an identity claim: its outcome and, if it fails, the certificate."""
     backend = pick_backend(backend, claim, size)
     if backend == "fp":
-        return check_identity_fp(claim, size, seed=seed, phases=phases, backend=backend)
+        return check_identity_fp(claim, size, seed=seed, phases=phases)
     with _phase(phases, "build"):
         lhs, rhs = claim.sides(size)
     if claim.modulo:
@@ -128,15 +128,14 @@ def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phas
                        f"normal form ≠ 0 at {len(bad)} entries, but no certified counterexample{rejected}"), None
 
 
-def _certified_failure(evaluate, values, label):
-    """Rigorously: every hypothesis holds and step ``label`` fails at ``values``."""
-    from .rigorous import relations_of
+def _decision(step):
+    """The rigorous decision of one step, a relation or a limit."""
+    return decide_limit(step)[0] if isinstance(step, Limit) else decide(step)
 
-    out, hyps = evaluate(values)
-    step = dict(relations_of(out))[label]
-    if not all(decide(h).value is True for h in hyps):
-        return False
-    return (decide_limit(step)[0] if isinstance(step, Limit) else decide(step)).value is False
+
+def _certified_failure(steps: dict, hyps: list, label: str) -> bool:
+    """Rigorously: every hypothesis holds and step ``label`` fails (sides as the check returned them)."""
+    return all(decide(h).value is True for h in hyps) and _decision(steps[label]).value is False
 
 
 def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):
@@ -168,7 +167,7 @@ def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):
             suspects = [lab for lab, st in steps if lab not in found and float_suspect(st)]
         for label in suspects:
             with _phase(phases, "certify"):
-                if not _certified_failure(evaluate, values, label):
+                if not _certified_failure(dict(steps), hyps, label):
                     continue
             with _phase(phases, "shrink"):
                 best = _shrink(claim, evaluate, values, label)
@@ -210,13 +209,15 @@ def _named_witness(claim: Claim, evaluate) -> dict | None:
             return {lab: why for lab, _ in relations_of(out)}
     reasons = {}
     for lab, step in relations_of(out):
-        d = decide_limit(step)[0] if isinstance(step, Limit) else decide(step)
+        d = _decision(step)
         reasons[lab] = {True: "the step holds there", None: "undecided there"}.get(d.value, "it fails") + f" ({d.how})"
     return reasons
 
 
 def _shrink(claim: Claim, evaluate, values: dict, label: str) -> dict:
     """Hypothesis-style: take any simpler assignment that still fails, certified, until none does."""
+    from .rigorous import relations_of
+
     budget = MAX_SHRINKS
     improved = True
     while improved and budget > 0:
@@ -225,26 +226,17 @@ def _shrink(claim: Claim, evaluate, values: dict, label: str) -> dict:
             if budget <= 0:
                 break
             try:
-                out_ok = _float_fails(evaluate, cand, label)
-            except Exception:
-                continue
-            if not out_ok:
-                continue
-            budget -= 1
-            try:
-                if _certified_failure(evaluate, cand, label):
+                out, hyps = evaluate(cand)
+                steps = dict(relations_of(out))
+                if not (hypotheses_plausible(hyps) and float_suspect(steps[label])):
+                    continue
+                budget -= 1
+                if _certified_failure(steps, hyps, label):
                     values, improved = cand, True
                     break
-            except Exception:
+            except Exception:  # a simpler candidate the check cannot evaluate is simply not taken
                 continue
     return values
-
-
-def _float_fails(evaluate, values, label) -> bool:
-    from .rigorous import relations_of
-
-    out, hyps = evaluate(values)
-    return hypotheses_plausible(hyps) and float_suspect(dict(relations_of(out))[label])
 
 
 def check_relational(claim: Claim, sizes: list[dict], *, seed: int, phases: dict, t_start: float) -> Result:
@@ -316,9 +308,12 @@ def check_claim(claim: Claim, *, n=None, t=None, backend: str = "auto", seed: in
     if claim.relation == "≠":  # a certified point is the evidence that it holds, not a counterexample
         first = None
     errors = [o for o in outcomes if o.status == Verdict.ERROR]
-    method = "randomized exact (F_p) / exact normal form" if any("F_p" in o.detail for o in outcomes) \
-        else "exact normal form"
-    if any("F_p" in o.detail for o in outcomes) and all("F_p" in o.detail for o in outcomes):
+    by_fp = sum("F_p" in o.detail for o in outcomes)
+    if not by_fp:
+        method = "exact normal form"
+    elif by_fp < len(outcomes):
+        method = "randomized exact (F_p) / exact normal form"
+    else:
         method = outcomes[0].detail if len(outcomes) == 1 else "randomized exact (F_p)"
     return _result(
         claim, verdict, scope=describe_scope(outcomes, method),

@@ -561,9 +561,7 @@ class Evaluator:
 
     def project(self, side, u: np.ndarray) -> tuple[int, int]:
         """uᵀ · side · vec(V): a number of F_p and its degree bound."""
-        side = side if isinstance(side, (Node, Val)) else lift(side)
-        if isinstance(side, Val):
-            side = Dense(side)
+        side = lift(side)
         terms = side.terms if isinstance(side, Sum) else [side]
         total, deg = 0, 0
         for term in terms:

@@ -124,6 +124,12 @@ def steps_table(r: Result) -> Table:
     return table
 
 
+def tally(results: list[Result]) -> tuple[str, list[str]]:
+    """("38 holds, 44 fails, …", the ids whose verdict is not the expected one)."""
+    n = {v: sum(r.verdict == v for r in results) for v in Verdict}
+    return ", ".join(f"{n[v]} {v.value}" for v in Verdict if n[v]), [r.id for r in results if not r.as_expected]
+
+
 def render(results: list[Result], errors: list, meta: dict):
     """The whole report as one rich renderable."""
     parts = [Text(" · ".join(f"{k} {v}" for k, v in meta.items()), style="dim"), summary_table(results)]
@@ -137,9 +143,7 @@ def render(results: list[Result], errors: list, meta: dict):
             parts.append(Text(f"error in {r.id} ({r.source}): {r.error}", style="magenta"))
     for path, cause in errors:
         parts.append(Text(f"proof file error: {path}: {cause}", style="bold magenta"))
-    n = {v: sum(r.verdict == v for r in results) for v in Verdict}
-    off = [r.id for r in results if not r.as_expected]
-    tail = ", ".join(f"{n[v]} {v.value}" for v in Verdict if n[v])
+    tail, off = tally(results)
     parts.append(Text(f"{len(results)} claims: {tail}; " + (f"{len(off)} not as expected: {', '.join(off)}"
                                                              if off else "every verdict as expected"),
                       style="bold red" if off else "bold green"))
@@ -234,9 +238,8 @@ def to_markdown(results: list[Result], errors: list, meta: dict) -> str:
         out += [f"Certificate: {_md_escape(r.certificate)}  ", "", f"Reproduce: `{reproduce_command(r, meta)}`"]
     for path, cause in errors:
         out += ["", f"**Proof file error** `{path}`: {_md_escape(cause)}"]
-    n = {v: sum(r.verdict == v for r in results) for v in Verdict}
-    off = [r.id for r in results if not r.as_expected]
-    out += ["", f"**{len(results)} claims**: " + ", ".join(f"{n[v]} {v.value}" for v in Verdict if n[v])
+    counts, off = tally(results)
+    out += ["", f"**{len(results)} claims**: " + counts
             + ("; every verdict as expected" if not off else f"; not as expected: {', '.join(off)}")]
     return "\n".join(out) + "\n"
 

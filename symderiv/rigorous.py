@@ -115,17 +115,10 @@ def _roots(M: sp.Matrix) -> list:
 
 
 def _bmax(balls):
-    out = balls[0]
-    for b in balls[1:]:
-        lo = out.lower() if out.lower() > b.lower() else b.lower()
-        hi = out.upper() if out.upper() > b.upper() else b.upper()
-        if out.lower() >= b.lower() and out.upper() >= b.upper():
-            continue
-        if b.lower() >= out.lower() and b.upper() >= out.upper():
-            out = b
-            continue
-        out = lo.union(hi)
-    return out
+    """An enclosure of the largest of several values: [max of lower ends, max of upper ends]."""
+    lo = max(b.lower() for b in balls)  # exact endpoints: arb's > decides them
+    hi = max(b.upper() for b in balls)
+    return lo.union(hi)
 
 
 def _bmin(balls):
@@ -372,19 +365,19 @@ def growth(seq: Sequence) -> Growth:
     p = minimal_polynomial(seq)
     if p.degree() == 0:
         return Growth("0", "0", "1", "the sequence is identically 0")
+    import flint
+
     moduli: list = []  # (exact modulus or None, ball, multiplicity)
     for factor, mult in sp.factor_list(p.as_expr(), _x)[1]:
         f = sp.Poly(factor, _x)
         coeffs = [sp.Rational(c) for c in reversed(f.all_coeffs())]
-        import flint
-
-        fp = flint.fmpq_poly([flint.fmpq(int(c.p), int(c.q)) for c in coeffs])
+        fpoly = flint.fmpq_poly([flint.fmpq(int(c.p), int(c.q)) for c in coeffs])
         ex = None
         if f.degree() == 1:
             ex = abs(-coeffs[0] / coeffs[1])
         elif f.degree() == 2 and coeffs[1] ** 2 - 4 * coeffs[2] * coeffs[0] < 0:
             ex = sp.sqrt(coeffs[0] / coeffs[2])
-        for r, _m in fp.complex_roots():
+        for r, _m in fpoly.complex_roots():
             moduli.append((ex, abs(r), mult))
     top_exact_one, top_mult = False, 0
     for ex, b, mult in moduli:

@@ -42,9 +42,9 @@ def _child(conn, claim: Claim, kw: dict) -> None:
     conn.close()
 
 
-def _stopped(claim: Claim, why: str, seconds: float) -> Result:
-    verdict = Verdict.UNDECIDED if why.startswith("ran out") else Verdict.ERROR
-    return engine._result(claim, verdict, scope=why, error=None if verdict == Verdict.UNDECIDED else why,
+def _stopped(claim: Claim, verdict: Verdict, why: str, seconds: float) -> Result:
+    """Out of budget: undecided; crashed: error. Either way the reason is the scope."""
+    return engine._result(claim, verdict, scope=why, error=why if verdict == Verdict.ERROR else None,
                           seconds=seconds)
 
 
@@ -89,12 +89,12 @@ def run_claims(col: Collection, ids: list[str], *, jobs: int = 1, timeout: float
             claim = col.items[job.cid]
             if res is None and not job.proc.is_alive():
                 job.proc.join()
-                res = _stopped(claim, f"the worker process crashed (exit code {job.proc.exitcode}) "
+                res = _stopped(claim, Verdict.ERROR, f"the worker process crashed (exit code {job.proc.exitcode}) "
                                       f"in phase {job.phase}", elapsed)
             elif res is None and timeout is not None and elapsed > timeout:
                 job.proc.kill()
                 job.proc.join()
-                res = _stopped(claim, f"ran out of its {timeout:g} s budget in phase {job.phase}; "
+                res = _stopped(claim, Verdict.UNDECIDED, f"ran out of its {timeout:g} s budget in phase {job.phase}; "
                                       f"no verdict was established", elapsed)
             if res is not None:
                 job.proc.join(timeout=5)

@@ -192,16 +192,20 @@ class Relation:
         if self.op not in OPS:
             raise ValueError(f"relation {self.op!r} must be one of {OPS}")
 
-    def approx(self) -> bool | None:
-        """Does it hold in floats? (a guide for the search, never a verdict)"""
-        a, b = self.lhs.approx(), self.rhs.approx()
+    def floats(self) -> tuple[float, float]:
+        """Both sides in floats (a guide for the search, never a verdict)."""
+        return self.lhs.approx(), self.rhs.approx()
+
+    def approx(self, floats: tuple[float, float] | None = None) -> bool | None:
+        """Does it hold in floats? ``floats``: the sides, if already evaluated."""
+        a, b = floats or self.floats()
         if not (np.isfinite(a) and np.isfinite(b)):
             return None
         return _compare(a, self.op, b)
 
-    def margin(self) -> float:
+    def margin(self, floats: tuple[float, float] | None = None) -> float:
         """How far from holding, in floats (> 0: violated)."""
-        a, b = self.lhs.approx(), self.rhs.approx()
+        a, b = floats or self.floats()
         return {"<=": a - b, "<": a - b, ">=": b - a, ">": b - a, "=": abs(a - b), "!=": -abs(a - b)}[self.op]
 
     def __str__(self):

@@ -116,8 +116,8 @@ def float_suspect(step) -> bool:
             looks = "0" if last < 1e-9 * first else "inf" if last > 1e6 * first else "bounded"
             return {"0": looks != "0", "inf": looks != "inf", "bounded": looks == "inf",
                     "not0": looks == "0"}[step.to] or looks == "bounded"
-        m = step.margin()
-        return bool(m > -TIE * max(1.0, abs(step.lhs.approx()), abs(step.rhs.approx())))
+        a, b = step.floats()
+        return bool(step.margin((a, b)) > -TIE * max(1.0, abs(a), abs(b)))
     except (ValueError, ZeroDivisionError, OverflowError, TypeError, np.linalg.LinAlgError):
         return False
 
@@ -125,7 +125,8 @@ def float_suspect(step) -> bool:
 def hypotheses_plausible(hyps) -> bool:
     for h in hyps:
         try:
-            if h.approx() is False and h.margin() > TIE:
+            sides = h.floats()
+            if h.approx(sides) is False and h.margin(sides) > TIE:
                 return False
         except (ValueError, ZeroDivisionError, OverflowError, np.linalg.LinAlgError):
             return False
