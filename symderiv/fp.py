@@ -121,14 +121,20 @@ class Val:
         if isinstance(o, Node):
             return Prod([Dense(self), o])
         o = _val(o)
-        if o.a.shape == (1, 1) and self.a.shape[1] != 1:
-            o, s = self, o  # scalar times matrix
-            return Val(mul(o.a, s.a[0, 0]), o.deg + s.deg)
+        if o.a.shape == (1, 1) and self.a.shape[1] != 1:  # a matrix times a number: the product rule still holds
+            c, dc = int(o.a[0, 0]), int(o._t()[0, 0])
+            tan = None
+            if self.tan is not None or o.tan is not None:
+                tan = (mul(self._t(), c) + mul(self.a, dc)) % P
+            return Val(mul(self.a, c), self.deg + o.deg, tan, max(self.tdeg + o.deg, self.deg + o.tdeg))
         a = matmul(self.a, o.a)
         tan = None
         if self.tan is not None or o.tan is not None:
             tan = (matmul(self._t(), o.a) + matmul(self.a, o._t())) % P
         return Val(a, self.deg + o.deg, tan, max(self.tdeg + o.deg, self.deg + o.tdeg))
+
+    def __rmul__(self, o):  # a number times a matrix
+        return self * o
 
     @property
     def T(self):

@@ -64,3 +64,26 @@ def test_field_arithmetic_does_not_overflow():
     B = rng.integers(fp.P - 1000, fp.P, size=(300, 2))
     exact = [[sum(int(A[i, k]) * int(B[k, j]) for k in range(300)) % fp.P for j in range(2)] for i in range(3)]
     assert fp.matmul(A, B)[:3].tolist() == exact
+
+
+def test_numbers_in_a_cell_keep_the_forward_mode_tangent():
+    from symderiv import cell, diag, eye, kron
+    from symderiv.claims import Claim
+    from symderiv.sizes import sweep
+
+    @cell("doubled", params={"W_R": ("n", "n"), "b": "n"})
+    def doubled(s, prev, x, p, f):
+        s.h = 2 * (p.W_R * f.sigma(prev.h)) + p.b
+
+    def check(m):
+        blk = kron(eye(m.n), m.sigma(m.h(m.t - 1)).T)
+        rhs = blk + blk
+        if m.t == 2:
+            back = m.W_R * diag(m.dsigma(m.h(1))) * m.d(("h", 1), "W_R")
+            rhs = rhs + back + back
+        return m.d(("h", m.t), "W_R"), rhs
+
+    claim = Claim(id="test.doubled", where="t", statement="t", check=check, model=doubled,
+                  sizes=sweep(n=(1, 2), t=(1, 2)), conventions={"layout": "row-major"})
+    a, b = check_claim(claim, backend="fp"), check_claim(claim, backend="symengine")
+    assert [s.status for s in a.sizes] == [s.status for s in b.sizes] == [Verdict.HOLDS] * 4
