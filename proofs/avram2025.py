@@ -69,7 +69,7 @@ import sympy as sp
 
 from symderiv import (assume, eq, lam_max, matrices, no_sizes, norm2, parts, rel, rho, sampled, scalars, steps,
                       vectors)
-from symderiv.families import cayley
+from symderiv.families import cayley_orthogonal
 
 IN_MODEL = {"σ": "tanh", "values": "W and h_0 of the model; z_k, D_k, J_t computed from them exactly",
             "‖·‖": "spectral norm"}
@@ -130,12 +130,8 @@ def diag_norm(d):
 def psd(size, rng):
     """W = C V Cᵀ with C an exact rational orthogonal matrix and V ≥ 0 diagonal."""
     n = size["n"]
-    S = sp.Matrix(n, n, lambda i, j: 0)
-    for i in range(n):
-        for j in range(i + 1, n):
-            S[i, j] = rng.randint(-2, 2)
-            S[j, i] = -S[i, j]
-    return cayley(S), sp.diag(*[rng.randint(0, 3) for _ in range(n)])
+    C = cayley_orthogonal(rng, n, lambda r: r.randint(-2, 2))
+    return C, sp.diag(*[rng.randint(0, 3) for _ in range(n)])
 
 
 spectral = readings("avram2025.spectral-psd", kind="inequality", where="norm discussion",
@@ -168,10 +164,15 @@ npe = parts("avram2025.norm-product-equality", where="‖J_t‖ chain", conventi
 @npe.part("norm-of-product", kind="inequality", expect="fails", model=avram2025_rnn, activation="tanh",
           given=MODEL_GIVEN, sizes=MODEL_SIZES, statement="‖J_t‖ = ‖Π_k D_k W‖ = Π_k ‖D_k‖ ‖W‖")
 def npe_product(m, W, h0):
+    return eq(norm2(J_at(m, W, h0)), product_of_norms(m, W, h0))
+
+
+def product_of_norms(m, W, h0):
+    """Π_{k=1}^{t} ‖D_k‖ ‖W‖ along the trajectory from h_0."""
     prod = norm2(W) ** 0
     for k in range(1, m.t + 1):
         prod = prod * norm2(D_at(m, k, W, h0)) * norm2(W)
-    return eq(norm2(J_at(m, W, h0)), prod)
+    return prod
 
 
 @npe.part("collect", sizes=sweep(n=1, t=(1, 2, 3, 4), fixed=("n",)),
@@ -186,10 +187,7 @@ def npe_collect(n, t):
        model=avram2025_rnn, activation="tanh", given=MODEL_GIVEN, sizes=MODEL_SIZES, conventions=IN_MODEL,
        statement="‖Π_k D_k W‖ ≤ Π_k ‖D_k‖ ‖W‖ (submultiplicativity: an inequality, not an equality)")
 def npe_corrected(m, W, h0):
-    prod = norm2(W) ** 0
-    for k in range(1, m.t + 1):
-        prod = prod * norm2(D_at(m, k, W, h0)) * norm2(W)
-    return norm2(J_at(m, W, h0)) <= prod
+    return norm2(J_at(m, W, h0)) <= product_of_norms(m, W, h0)
 
 
 bounds = parts("avram2025.norm-bounds", kind="inequality", where="‖J_t‖ chain", model=avram2025_rnn,
@@ -247,13 +245,9 @@ def power_spectral(n, t):
 def polar(size, rng):
     """W = U R: U exact rational orthogonal (Cayley), R symmetric positive definite."""
     n = size["n"]
-    S = sp.zeros(n, n)
-    for i in range(n):
-        for j in range(i + 1, n):
-            S[i, j] = rng.choice([-2, -1, 1, 2])
-            S[j, i] = -S[i, j]
+    U = cayley_orthogonal(rng, n, lambda r: r.choice([-2, -1, 1, 2]))
     B = sp.Matrix(n, n, lambda i, j: rng.randint(-2, 2))
-    return cayley(S), B.T * B + sp.eye(n) * rng.choice([1, sp.Rational(1, 4)])
+    return U, B.T * B + sp.eye(n) * rng.choice([1, sp.Rational(1, 4)])
 
 
 polar_red = parts("avram2025.polar-reduction", kind="inequality", where="general case",

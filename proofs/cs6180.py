@@ -138,7 +138,7 @@ def clip_clipped():
 # ----- eigenvalues, orthogonal matrices --------------------------------------------
 
 from symderiv import assume, eq, fro, lam_min, limit, matrices, powers, rel, rho, sampled, steps  # noqa: E402
-from symderiv.families import cayley  # noqa: E402
+from symderiv.families import cayley_orthogonal, reflect  # noqa: E402
 
 POWERS = {"quantity": "‖W_h^q‖ (repeated multiplication by W_h), q → ∞", "|λ|": "every eigenvalue's modulus "
           "compared with 1, i.e. ρ(W_h)"}
@@ -210,13 +210,8 @@ def ortho_eigen(Q):
 
 
 def _orthogonal(n, rng):
-    S = sp.zeros(n, n)
-    for i in range(n):
-        for j in range(i + 1, n):
-            S[i, j] = rng.randint(-2, 2)
-            S[j, i] = -S[i, j]
-    Q = cayley(S)
-    return Q if rng.random() < 0.5 else sp.diag(-1, *([1] * (n - 1))) * Q
+    Q = cayley_orthogonal(rng, n, lambda r: r.randint(-2, 2))
+    return Q if rng.random() < 0.5 else reflect(Q)
 
 
 th = sp.Symbol("θ", real=True)

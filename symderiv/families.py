@@ -70,16 +70,25 @@ def cayley(S: sp.Matrix) -> sp.Matrix:
     return (sp.eye(n) - S) * (sp.eye(n) + S).inv()
 
 
-def _orthogonal(rng, n):
+def cayley_orthogonal(rng, n: int, entry) -> sp.Matrix:
+    """An exact rational orthogonal n × n matrix: the Cayley transform of a skew-symmetric S whose
+    entries above the diagonal are ``entry(rng)``, drawn row by row."""
     S = sp.zeros(n, n)
     for i in range(n):
         for j in range(i + 1, n):
-            S[i, j] = _small(rng, -2, 2)
+            S[i, j] = entry(rng)
             S[j, i] = -S[i, j]
-    Q = cayley(S)
-    if rng.random() < 0.5:  # a reflection too (det −1), which Cayley never gives
-        Q = sp.diag(-1, *([1] * (n - 1))) * Q
-    return Q
+    return cayley(S)
+
+
+def reflect(Q: sp.Matrix) -> sp.Matrix:
+    """diag(−1, 1, …, 1) Q: an orthogonal matrix of determinant −1, which Cayley never gives."""
+    return sp.diag(-1, *([1] * (Q.rows - 1))) * Q
+
+
+def _orthogonal(rng, n):
+    Q = cayley_orthogonal(rng, n, lambda r: _small(r, -2, 2))
+    return reflect(Q) if rng.random() < 0.5 else Q
 
 
 def _rotation(rng, n):

@@ -10,7 +10,7 @@ from symderiv import (affine, assume, eq, eye, lam_min, limit, matrices, norm2, 
 from symderiv.certificates import verify_relation
 from symderiv.claims import Claim
 from symderiv.engine import check_claim
-from symderiv.families import cayley
+from symderiv.families import cayley, cayley_orthogonal
 from symderiv.results import Verdict
 from symderiv.rigorous import decide, growth
 from symderiv.scalars import Num
@@ -25,13 +25,7 @@ def relational(check, given, *, n=(1, 2), kind="inequality", **kw):
 
 
 def orthogonal(size, rng):
-    n = size["n"]
-    S = sp.zeros(n, n)
-    for i in range(n):
-        for j in range(i + 1, n):
-            S[i, j] = rng.randint(-3, 3)
-            S[j, i] = -S[i, j]
-    return cayley(S)
+    return cayley_orthogonal(rng, size["n"], lambda r: r.randint(-3, 3))
 
 
 TRUE = {
