@@ -25,6 +25,11 @@ def _simplicity(x) -> tuple:
     return (abs(x.p) + x.q, bool(x < 0))
 
 
+def _in_order(values) -> list:
+    """Simplest first, ties broken by value: an order that never depends on set or hash order."""
+    return sorted(set(values), key=lambda v: (_simplicity(v), sp.Rational(v)))
+
+
 def _small(rng: random.Random, lo=-3, hi=3, halves=True):
     v = sp.Integer(rng.randint(lo, hi))
     if halves and rng.random() < 0.25:
@@ -206,8 +211,7 @@ class Diagonals(Strategy):
 
     def _values(self):
         lo, hi = sp.Rational(self.lo), sp.Rational(self.hi)
-        return sorted({v for v in [lo, hi, (lo + hi) / 2, lo + (hi - lo) / 4, *SIMPLE] if lo <= v <= hi},
-                      key=_simplicity)
+        return _in_order(v for v in [lo, hi, (lo + hi) / 2, lo + (hi - lo) / 4, *SIMPLE] if lo <= v <= hi)
 
     def examples(self, size, rng):
         n = _dim(self.rows, size)
@@ -234,7 +238,7 @@ class Scalars(Strategy):
     def _values(self):
         lo, hi = sp.Rational(self.lo), sp.Rational(self.hi)
         grid = [sp.Rational(k, q) for q in ((1,) if self.integer else (1, 2, 3, 4)) for k in range(-12, 13)]
-        return sorted({v for v in grid if lo <= v <= hi}, key=_simplicity)
+        return _in_order(v for v in grid if lo <= v <= hi)
 
     def examples(self, size, rng):
         vals = self._values()
