@@ -103,7 +103,7 @@ def symbolic(m, k):
 
 def claim_for(name):
     from symderiv.claims import Claim
-    from symderiv.models import pal2019_rnn
+    from symderiv.cells import pal2019_rnn
     from symderiv.sizes import sweep
 
     k = knobs(name)

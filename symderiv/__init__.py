@@ -7,7 +7,8 @@ A proof file needs one import line::
 from .claims import claim, parts, readings
 from .errors import SymderivError
 from .functions import ABSTRACT, IDENTITY, LOGISTIC, TANH
-from .models import Cell, Model, avram2025_rnn, cell, elman_rnn, lstm_cell, pal2019_generic_rnn, pal2019_rnn
+from .cells import Cell, avram2025_rnn, cell, elman_rnn, lstm_cell, pal2019_generic_rnn, pal2019_rnn
+from .models import Model
 from .notation import HV, T, diag, eye, hadamard, kron, ones, product, softmax, total, vec, zeros
 from .families import diagonals, just, matrices, sampled, scalars, vectors
 from .results import Verdict

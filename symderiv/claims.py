@@ -19,7 +19,8 @@ from typing import Callable
 import sympy as sp
 
 from .errors import ProofFileError, ShapeError, UsageError
-from .models import Cell, Model
+from .cells import Cell
+from .models import Model
 from .results import Verdict
 from .sizes import Sweep, sweep
 

@@ -40,6 +40,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from . import notation
 from .errors import SymderivError
 
 P = 2 ** 31 - 1
@@ -398,42 +399,29 @@ class Sum(Node):
         return out, d
 
 
-@dataclass(eq=False)
-class OrderedProduct(Node):
-    """Π_{r=lo}^{hi} factor(r), lazily; applied from the left, descending products share prefixes."""
+class FpNotation:
+    """The notation over F_p values (registered with :mod:`symderiv.notation`)."""
 
-    factor: object
-    lo: int
-    hi: int
-    order: str
-    size: int
+    def HV(self, v):
+        return HVNode(v.rows, v)
 
-    def __post_init__(self):
-        self.shape = (self.size, self.size)
-        self.rs = list(range(self.hi, self.lo - 1, -1) if self.order == "descending" else range(self.lo, self.hi + 1))
+    def kron(self, a, b):
+        import sympy as sp
 
-    def left(self, g, ev):
-        key = (id(self.factor), self.order, self.rs[0] if self.rs else None, id(g))
-        d = 0
-        start = 0
-        cache = ev.prefix.setdefault(key, {}) if self.rs else {}
-        for i in range(len(self.rs), 0, -1):  # the longest prefix already applied
-            if i in cache:
-                g, d = cache[i]
-                start = i
-                break
-        for i in range(start, len(self.rs)):
-            g, k = ev.left(ev.factor(self.factor, self.rs[i]), g)
-            d += k
-            cache[i + 1] = (g, d)
-        return g, d
+        if isinstance(a, sp.MatrixBase) and a == sp.eye(a.rows) and b.shape[0] == 1:
+            return KronEyeRow(a.rows, b.T)
+        if isinstance(b, sp.MatrixBase) and b == sp.eye(b.rows) and a.shape[0] == 1:
+            return KronRowEye(b.rows, a.T)
+        raise Unsupported("over F_p, kron is implemented for I ⊗ vᵀ and vᵀ ⊗ I only")
 
-    def right(self, x, ev):
-        d = 0
-        for r in reversed(self.rs):
-            x, k = ev.right(ev.factor(self.factor, r), x)
-            d += k
-        return x, d
+    def diag(self, v):
+        return Diag(v)
+
+    def product(self, factors, size):
+        return Prod([lift(f) for f in factors]) if factors else Identity(size)
+
+    def total(self, terms, shape):
+        return Sum([lift(t) for t in terms]) if terms else Zero(shape)
 
 
 # ----- the model over F_p ------------------------------------------------------------
@@ -443,7 +431,7 @@ class FpModel:
 
     def __init__(self, claim_model, *, n: int, t: int, m: int, rng: np.random.Generator, wrt: str = "W_R",
                  layout: str = "row-major"):
-        from .models import Cell
+        from .cells import Cell
 
         cell: Cell = claim_model
         self.cell, self.n, self.t, self.m, self.layout = cell, n, t, m, layout
@@ -554,10 +542,7 @@ class Evaluator:
     factors: dict = field(default_factory=dict)
 
     def factor(self, fn, r):
-        key = (id(fn), r)
-        if key not in self.factors:
-            self.factors[key] = lift(fn(r))
-        return self.factors[key]
+        return lift(fn(r))
 
     def left(self, node, g):
         return lift(node).left(g, self)
@@ -627,3 +612,6 @@ def test_identity(claim, size: dict, *, seed: int = 0, target_bits: int = TARGET
             return Outcome(False, trials, math.inf, degree, redraws, (time.perf_counter() - t0) / trials)
         bits += math.log2(P) - math.log2(max(degree, 1))
     return Outcome(True, trials, bits, degree, redraws, (time.perf_counter() - t0) / max(trials, 1))
+
+
+notation.register_backend((Val, Node), FpNotation())

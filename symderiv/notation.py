@@ -3,6 +3,15 @@
 Every function takes and returns matrices (column vectors are n × 1). The
 conventions that the papers leave implicit are explicit arguments here: the
 order of an ordered product and the layout of vec.
+
+One implementation of the notation, dispatched by value type. The default is
+SymPy's (symbolic or exact-number matrices). A backend whose values are of
+another type (the F_p backend's lazy operators, the kernel's dual numbers)
+registers them with :func:`register_backend` together with an object that
+implements the notation for them; this module imports no backend. Products are
+eager everywhere: ``product`` calls its factor function for every index, in
+order, before any backend sees the factors, so every backend reads a loop
+variable at the same moment.
 """
 from __future__ import annotations
 
@@ -10,28 +19,61 @@ from typing import Callable, Iterable, Literal
 
 import sympy as sp
 
+from .errors import ShapeError, SymderivError
+
 Matrix = sp.MutableDenseMatrix
 Order = Literal["descending", "ascending"]
 Layout = Literal["row-major", "col-major"]
+
+#: (value types, implementation): a backend's types and the object implementing the notation for them
+_BACKENDS: list[tuple[tuple[type, ...], object]] = []
+
+
+def register_backend(types: tuple[type, ...], impl: object) -> None:
+    """Route notation calls whose arguments include one of ``types`` to ``impl``.
+
+    ``impl`` has a method per function it supports, with the function's name
+    (``HV``, ``kron``, ``diag``, ``hadamard``, ``T``, ``vec``, ``softmax``)
+    and ``product(factors, size)`` (factors already in left-to-right order),
+    ``total(terms, shape)``. A function it lacks is a clear error.
+    """
+    for i, (ts, _) in enumerate(_BACKENDS):
+        if ts == tuple(types):
+            _BACKENDS[i] = (tuple(types), impl)
+            return
+    _BACKENDS.append((tuple(types), impl))
+
+
+def backend_of(*xs) -> object | None:
+    """The registered implementation for these values, or None for SymPy's."""
+    found = None
+    for x in xs:
+        for types, impl in _BACKENDS:
+            if isinstance(x, types):
+                if found is not None and found is not impl:
+                    raise SymderivError(f"values of two backends are mixed: {type(x).__name__} with another")
+                found = impl
+    return found
+
+
+def _dispatch(name: str, *xs):
+    impl = backend_of(*xs)
+    if impl is None:
+        return None
+    fn = getattr(impl, name, None)
+    if fn is None:
+        raise SymderivError(f"{name} is not available for {type(impl).__name__} values")
+    return fn
 
 
 def _m(x) -> sp.Matrix:
     return x if isinstance(x, sp.MatrixBase) else sp.Matrix(x)
 
 
-def _fp(*xs) -> bool:
-    """Is any argument an F_p value or lazy operator? (the randomized backend's domain, see fp.py)"""
-    from . import fp
-
-    return any(isinstance(x, (fp.Val, fp.Node)) for x in xs)
-
-
 def HV(v) -> sp.Matrix:
     """pal2019's HV(v): the n × n² block matrix whose n × n blocks are all vᵀ."""
-    if _fp(v):
-        from .fp import HVNode
-
-        return HVNode(v.rows, v)
+    if fn := _dispatch("HV", v):
+        return fn(v)
     v = _m(v)
     n = v.rows
     return sp.kronecker_product(sp.ones(n, n), v.T)
@@ -39,24 +81,18 @@ def HV(v) -> sp.Matrix:
 
 def kron(a, b) -> sp.Matrix:
     """Kronecker product a ⊗ b."""
-    if _fp(a, b):
-        from .fp import KronEyeRow, KronRowEye, Unsupported
-
-        if isinstance(a, sp.MatrixBase) and a == sp.eye(a.rows) and b.shape[0] == 1:
-            return KronEyeRow(a.rows, b.T)
-        if isinstance(b, sp.MatrixBase) and b == sp.eye(b.rows) and a.shape[0] == 1:
-            return KronRowEye(b.rows, a.T)
-        raise Unsupported("over F_p, kron is implemented for I ⊗ vᵀ and vᵀ ⊗ I only")
+    if fn := _dispatch("kron", a, b):
+        return fn(a, b)
     return sp.kronecker_product(_m(a), _m(b))
 
 
 def diag(v) -> sp.Matrix:
     """diag(v): the diagonal matrix with the entries of the vector v."""
-    if _fp(v):
-        from .fp import Diag
-
-        return Diag(v)
+    if fn := _dispatch("diag", v):
+        return fn(v)
     v = _m(v)
+    if v.cols != 1 and v.rows != 1:
+        raise ShapeError(f"diag takes a vector, not a {v.rows}×{v.cols} matrix")
     return sp.diag(*list(v))
 
 
@@ -74,11 +110,15 @@ def ones(rows: int, cols: int = 1) -> sp.Matrix:
 
 def hadamard(a, b) -> sp.Matrix:
     """Elementwise product a ⊙ b."""
+    if fn := _dispatch("hadamard", a, b):
+        return fn(a, b)
     return _m(a).multiply_elementwise(_m(b))
 
 
 def T(a) -> sp.Matrix:
     """Transpose."""
+    if fn := _dispatch("T", a):
+        return fn(a)
     return _m(a).T
 
 
@@ -88,28 +128,26 @@ def product(factor: Callable[[int], sp.Matrix], lo: int, hi: int, *, order: Orde
     ``order="descending"``: the factor with r = hi stands leftmost
     (factor(hi) · … · factor(lo)), the order of a chain rule applied from the
     newest step back. ``order="ascending"``: factor(lo) · … · factor(hi).
-    An empty range (lo > hi) is the identity of the given size.
+    An empty range (lo > hi) is the identity of the given size. The factors
+    are built eagerly, leftmost first, whatever the backend.
     """
     if order not in ("descending", "ascending"):
         raise ValueError(f"order={order!r} must be 'descending' or 'ascending'")
     rs = range(hi, lo - 1, -1) if order == "descending" else range(lo, hi + 1)
-    if len(rs) and _fp(factor(rs[0])):
-        from .fp import OrderedProduct
-
-        return OrderedProduct(factor, lo, hi, order, size)
+    factors = [factor(r) for r in rs]
+    if fn := _dispatch("product", *factors):
+        return fn(factors, size)
     out = sp.eye(size)
-    for r in rs:
-        out = out * factor(r)
+    for f in factors:
+        out = out * _m(f)
     return out
 
 
 def total(terms: Iterable[sp.Matrix], shape: tuple[int, int]) -> sp.Matrix:
     """Σ of matrices of the given shape; the empty sum is zero."""
     terms = list(terms)
-    if _fp(*terms):
-        from .fp import Sum, Zero, lift
-
-        return Sum([lift(t) for t in terms]) if terms else Zero(shape)
+    if fn := _dispatch("total", *terms):
+        return fn(terms, shape)
     out = sp.zeros(*shape)
     for term in terms:
         out = out + _m(term)
@@ -118,6 +156,8 @@ def total(terms: Iterable[sp.Matrix], shape: tuple[int, int]) -> sp.Matrix:
 
 def vec(a, layout: Layout) -> sp.Matrix:
     """vec(A) as a column, by rows ("row-major") or by columns ("col-major")."""
+    if fn := _dispatch("vec", a):
+        return fn(a, layout)
     a = _m(a)
     if layout == "row-major":
         return sp.Matrix(a.rows * a.cols, 1, list(a))
@@ -127,6 +167,8 @@ def vec(a, layout: Layout) -> sp.Matrix:
 
 
 def softmax(z) -> sp.Matrix:
+    if fn := _dispatch("softmax", z):
+        return fn(z)
     z = _m(z)
     e = z.applyfunc(sp.exp)
     s = sum(e)

@@ -1,7 +1,7 @@
 import sympy as sp
 from hypothesis import given, settings, strategies as st
 
-from symderiv import elman_rnn, lstm_cell, pal2019_rnn
+from symderiv import Model, elman_rnn, lstm_cell, pal2019_rnn
 from symderiv.derivatives import jacobian
 from symderiv.identity import nonzero_entries
 from symderiv.functions import sigma, dsigma
@@ -11,7 +11,7 @@ from symderiv.functions import sigma, dsigma
 @given(n=st.integers(1, 3), t=st.integers(1, 3), which=st.sampled_from(["h", "o", "E"]),
        activation=st.sampled_from(["abstract", "tanh", "logistic", "identity"]))
 def test_memoised_jacobian_matches_sympy(n, t, which, activation):
-    m = pal2019_rnn(n=n, t=t, activation=activation, loss="squared")
+    m = Model(pal2019_rnn, n=n, t=t, activation=activation, loss="squared")
     expr = m.at(which, t)
     ours = jacobian(expr, list(m.W_R))
     ref = sp.Matrix(expr).jacobian(list(m.W_R))
@@ -19,7 +19,7 @@ def test_memoised_jacobian_matches_sympy(n, t, which, activation):
 
 
 def test_derivative_wrt_state_is_taken_from_the_unrolled_expression():
-    m = pal2019_rnn(n=2, t=3)
+    m = Model(pal2019_rnn, n=2, t=3)
     J = m.d(("h", 3), ("h", 1))
     # dh_3/dh_1 = W diag σ'(h_2) · W diag σ'(h_1): newest factor leftmost
     expected = m.W_R * sp.diag(*[dsigma(a) for a in m.h(2)]) * m.W_R * sp.diag(*[dsigma(a) for a in m.h(1)])
@@ -29,7 +29,7 @@ def test_derivative_wrt_state_is_taken_from_the_unrolled_expression():
 
 
 def test_layout_changes_column_order():
-    m = pal2019_rnn(n=2, t=1)
+    m = Model(pal2019_rnn, n=2, t=1)
     row = m.d(("h", 1), "W_R", layout="row-major")
     col = m.d(("h", 1), "W_R", layout="col-major")
     assert row[:, 1] == col[:, 2] and row[:, 2] == col[:, 1]
@@ -37,12 +37,12 @@ def test_layout_changes_column_order():
 
 
 def test_lstm_direct_partial_is_forget_gate_total_is_not():
-    m = lstm_cell(n=1, t=2)
+    m = Model(lstm_cell, n=1, t=2)
     assert nonzero_entries(m.partial(("c", 2), ("c", 1)), sp.diag(*m.at("f", 2))) == []
     assert nonzero_entries(m.d(("c", 2), ("c", 1)), sp.diag(*m.at("f", 2))) != []
 
 
 def test_elman_model_builds():
-    m = elman_rnn(n=2, t=2)
+    m = Model(elman_rnn, n=2, t=2)
     assert m.h(2).shape == (2, 1)
     assert m.d(("h", 2), "W").shape == (2, 4)

@@ -1,0 +1,94 @@
+"""Recurrent cells: a step function and the shapes of its parameters.
+
+A :class:`Cell` is a few lines of Python: a step function that assigns the
+step's named quantities (``s.h = ...``) from the previous state, the input and
+named parameters. It knows nothing of how it is run: the symbolic model
+(models.py), the F_p backend (fp.py) and the kernel's exact forward mode
+(kernel/) each run the same step function on values of their own type.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+from . import notation
+
+Dim = int | str  # a number, or the name of a size ("n", "m")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A recurrent cell: ``step(s, prev, x, p, f)`` assigns the step's quantities.
+
+    - ``s``: the step scope; assign quantities to it (``s.h = ...``). A step
+      that returns a value assigns it to the first state variable.
+    - ``prev``: the previous step's state (``prev.h``, ``prev.c``).
+    - ``x``: this step's input (m × 1), ``p``: the parameters by name,
+      ``f``: the activations (``f.sigma``, ``f.dsigma``, ``f.tanh``, ...).
+    """
+
+    name: str
+    step: Callable
+    params: Mapping[str, tuple[Dim, Dim]]
+    state: tuple[str, ...] = ("h",)
+    output: Callable | None = None  # output(q, p, f) -> o_t from the step's quantities q
+    outputs: Dim = "n"              # size of o_t
+
+
+def cell(name: str, *, params: Mapping[str, tuple[Dim, Dim] | Dim], state=("h",), output=None, outputs="n"):
+    """Decorator: turn a step function into a :class:`Cell`.
+
+    ``params`` maps a name to its shape, e.g. ``{"W": ("n", "n"), "b": "n"}``
+    (a bare dimension is a column vector).
+    """
+    shapes = {k: (v if isinstance(v, tuple) else (v, 1)) for k, v in params.items()}
+
+    def wrap(step):
+        return Cell(name, step, shapes, tuple(state), output, outputs)
+
+    return wrap
+
+
+# ----- the shipped cells -------------------------------------------------------
+
+@cell("pal2019 RNN: h_t = W_R σ(h_{t-1}) + W_I x_t + b_R, o_t = softmax(W_O h_t + b_O)",
+      params={"W_R": ("n", "n"), "W_I": ("n", "m"), "b_R": "n", "W_O": ("n", "n"), "b_O": "n"},
+      output=lambda q, p, f: f.softmax(p.W_O * q.h + p.b_O))
+def pal2019_rnn(s, prev, x, p, f):
+    s.h = p.W_R * f.sigma(prev.h) + p.W_I * x + p.b_R
+
+
+@cell("pal2019 generic RNN (G1)(G2): h_t = σ(W_R h_{t-1} + W_I x_t + b_R), o_t = softmax(W_O h_t + b_O)",
+      params={"W_R": ("n", "n"), "W_I": ("n", "m"), "b_R": "n", "W_O": ("n", "n"), "b_O": "n"},
+      output=lambda q, p, f: f.softmax(p.W_O * q.h + p.b_O))
+def pal2019_generic_rnn(s, prev, x, p, f):
+    s.z = p.W_R * prev.h + p.W_I * x + p.b_R
+    s.h = f.sigma(s.z)
+
+
+@cell("Elman RNN: h_t = σ(W h_{t-1} + U x_t + b), o_t = V h_t + c",
+      params={"W": ("n", "n"), "U": ("n", "m"), "b": "n", "V": ("n", "n"), "c": "n"},
+      output=lambda q, p, f: p.V * q.h + p.c)
+def elman_rnn(s, prev, x, p, f):
+    s.z = p.W * prev.h + p.U * x + p.b
+    s.h = f.sigma(s.z)
+
+
+@cell("avram2025 RNN: z_t = W h_{t-1}, h_t = tanh(z_t)", params={"W": ("n", "n")})
+def avram2025_rnn(s, prev, x, p, f):
+    s.z = p.W * prev.h
+    s.h = f.tanh(s.z)
+
+
+@cell("LSTM cell (forget f, input i, output o gates; candidate g = tanh(·); c_t = f⊙c_{t-1} + i⊙g; h_t = o⊙tanh(c_t))",
+      params={k: ("n", "n") for k in ("W_f", "W_i", "W_o", "W_g")}
+      | {k: ("n", "m") for k in ("U_f", "U_i", "U_o", "U_g")}
+      | {k: "n" for k in ("b_f", "b_i", "b_o", "b_g")},
+      state=("h", "c"))
+def lstm_cell(s, prev, x, p, f):
+    s.f = f.logistic(p.W_f * prev.h + p.U_f * x + p.b_f)
+    s.i = f.logistic(p.W_i * prev.h + p.U_i * x + p.b_i)
+    s.og = f.logistic(p.W_o * prev.h + p.U_o * x + p.b_o)
+    s.g = f.tanh(p.W_g * prev.h + p.U_g * x + p.b_g)
+    s.c = notation.hadamard(s.f, prev.c) + notation.hadamard(s.i, s.g)
+    s.h = notation.hadamard(s.og, f.tanh(s.c))
