@@ -12,7 +12,7 @@ from .models import Model
 from .notation import HV, T, diag, eye, hadamard, kron, ones, product, softmax, total, vec, zeros
 from .families import diagonals, just, matrices, sampled, scalars, vectors
 from .results import Verdict
-from .scalars import (absval, affine, assume, det, eq, fro, lam_max, lam_min, limit, ne, norm2, powers, rel, rho,
+from .relations import (absval, affine, assume, det, eq, fro, lam_max, lam_min, limit, ne, norm2, powers, rel, rho,
                       smin, steps)
 from .sizes import no_sizes, sweep
 

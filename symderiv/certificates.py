@@ -1,13 +1,10 @@
-"""Certificates: a refutation as data, and a checker that trusts nothing else.
+"""Certificates: a refutation as data, issued from what the engine found.
 
 A certificate records what was found (the size, the witness σ, the exact point,
-the entry and both sides' exact values). :func:`verify` rebuilds the claim's
-two sides from the transcription at that size, substitutes the point with
-SymPy's own exact arithmetic (not the search's evaluator), compares the
-recomputed values with the recorded ones, and decides that they differ:
-exactly for rationals, and by python-flint arb balls for transcendental values
-such as tanh(1/2). arb was chosen over mpmath's ``iv`` because its balls carry
-rigorous error bounds through tanh/exp/log at any precision and it is fast.
+the entry and both sides' exact values, as the engine computed them from its
+symbolic sides). Issuing one is the engine's business; accepting one is the
+kernel's (:mod:`symderiv.kernel`), which replays it by its own algorithm and
+trusts nothing recorded here but the point.
 """
 from __future__ import annotations
 
@@ -17,7 +14,6 @@ from dataclasses import asdict, dataclass, field
 import sympy as sp
 
 from .functions import SIGMA_ORDER, PolynomialSigma, logistic
-from .rigorous import sign
 
 
 @dataclass(frozen=True)
@@ -64,12 +60,6 @@ class Counterexample:
         return None if self.sigma is None else PolynomialSigma(tuple(self.sigma))
 
 
-@dataclass(frozen=True)
-class Verification:
-    ok: bool
-    reason: str
-
-
 def substitute(expr: sp.Expr, point: dict, sig: PolynomialSigma | None) -> sp.Expr:
     """The exact value of ``expr`` at ``point`` (symbol name -> rational), σ := sig."""
     expr = sp.sympify(expr)
@@ -106,33 +96,6 @@ def issue(claim_id: str, size: dict, sides, sig: PolynomialSigma | None, point: 
                           sp.sstr(lv), sp.sstr(rv), approx(lv), approx(rv))
 
 
-def verify(cert: Counterexample, sides) -> Verification:
-    """Re-check a certificate from scratch against the transcription's sides at its size."""
-    lhs, rhs = sides
-    if lhs.shape != rhs.shape:
-        return Verification(False, f"the sides have shapes {lhs.shape} and {rhs.shape}")
-    i, j = cert.entry
-    if not (0 <= i < lhs.rows and 0 <= j < lhs.cols):
-        return Verification(False, f"entry {cert.entry} is outside the {lhs.rows}×{lhs.cols} sides")
-    sig = cert.witness_sigma
-    try:
-        lv = substitute(lhs[i, j], cert.point, sig)
-        rv = substitute(rhs[i, j], cert.point, sig)
-    except (ValueError, ZeroDivisionError) as e:
-        return Verification(False, f"cannot evaluate the sides at the point: {e}")
-    for name, mine, recorded in (("lhs", lv, cert.lhs), ("rhs", rv, cert.rhs)):
-        s = sign(mine - sp.sympify(recorded))
-        if s != 0 and not (s is None and sp.sstr(mine) == recorded):
-            return Verification(False, f"recorded {name} {recorded} is not the recomputed {sp.sstr(mine)}")
-    s = sign(lv - rv)
-    if s is None:
-        return Verification(False, "the difference could not be separated from 0 by rigorous enclosures")
-    if s == 0:
-        return Verification(False, "both sides are equal at the point")
-    how = "exact rational arithmetic" if (lv - rv).is_Rational else "arb ball arithmetic"
-    return Verification(True, f"lhs − rhs = {approx(lv - rv)} ≠ 0 at entry {cert.entry}, by {how}")
-
-
 # ----- relations and limits -------------------------------------------------------
 
 def flatten(values: dict) -> tuple[dict, dict]:
@@ -157,22 +120,8 @@ def flatten(values: dict) -> tuple[dict, dict]:
     return point, shapes
 
 
-def unflatten(point: dict, shapes: dict) -> dict:
-    def one(name):
-        shape = shapes[name]
-        if isinstance(shape, dict):
-            return tuple(one(e) for e in shape["tuple"])
-        if shape is None:
-            return sp.Rational(point[name])
-        r, c = shape
-        return sp.Matrix(r, c, lambda i, j: sp.Rational(point[f"{name}[{i},{j}]"]))
-
-    parts = {e for sh in shapes.values() if isinstance(sh, dict) for e in sh["tuple"]}
-    return {name: one(name) for name in shapes if name not in parts}
-
-
 def _steps_at(evaluate, values):
-    from .rigorous import relations_of
+    from .kernel.decide import relations_of
 
     out, hyps = evaluate(values)
     return relations_of(out), hyps
@@ -180,8 +129,8 @@ def _steps_at(evaluate, values):
 
 def issue_relation(claim_id: str, size: dict, values: dict, step: str, evaluate) -> Counterexample:
     """A certificate for a relation or limit that fails at ``values`` (``evaluate(values)`` runs the check)."""
-    from .rigorous import decide, decide_limit
-    from .scalars import Limit
+    from .kernel.decide import decide, decide_limit
+    from .relations import Limit
 
     point, shapes = flatten(values)
     steps, hyps = _steps_at(evaluate, values)
@@ -194,40 +143,3 @@ def issue_relation(claim_id: str, size: dict, values: dict, step: str, evaluate)
     d = decide(rel)
     return Counterexample(claim_id, dict(size), None, point, None, d.lhs, d.rhs, f"{rel.lhs.approx():.6g}",
                           f"{rel.rhs.approx():.6g}", notes + (f"{rel.op} violated: {d.how}",), "relation", step, shapes)
-
-
-def verify_relation(cert: Counterexample, evaluate) -> Verification:
-    """Re-check a relation or limit certificate from its recorded values, rigorously."""
-    from .rigorous import decide, decide_limit, matches
-    from .scalars import Limit
-
-    try:
-        values = unflatten(cert.point, cert.shapes)
-        steps, hyps = _steps_at(evaluate, values)
-    except Exception as e:  # the recorded values do not even fit the claim
-        return Verification(False, f"the recorded values do not evaluate: {type(e).__name__}: {e}")
-    found = dict(steps)
-    if cert.step not in found:
-        return Verification(False, f"the claim has no step {cert.step!r}")
-    for h in hyps:
-        d = decide(h)
-        if d.value is not True:
-            return Verification(False, f"hypothesis {h.label or str(h)} is not certified to hold "
-                                       f"({'it fails' if d.value is False else d.how})")
-    rel = found[cert.step]
-    if isinstance(rel, Limit):
-        d, g = decide_limit(rel)
-        if g.poly != cert.rhs_approx or g.factor != cert.lhs_approx:
-            return Verification(False, f"recorded growth {cert.lhs_approx} (minimal polynomial {cert.rhs_approx}) "
-                                       f"is not the recomputed {g.factor} ({g.poly})")
-        if d.value is not False:
-            return Verification(False, f"the limit is not refuted: {d.how}")
-        return Verification(True, f"{d.lhs}, not {rel.to!r}: {d.how}")
-    d = decide(rel)
-    for name, recorded, mine in (("lhs", cert.lhs, rel.lhs), ("rhs", cert.rhs, rel.rhs)):
-        if not matches(recorded, mine):
-            return Verification(False, f"recorded {name} {recorded} is not the recomputed value")
-    if d.value is not False:
-        return Verification(False, "the relation is not refuted at the recorded values: "
-                                   + ("it holds" if d.value else d.how))
-    return Verification(True, f"{rel.lhs.approx():.6g} {rel.op} {rel.rhs.approx():.6g} is false: {d.how}")

@@ -81,7 +81,7 @@ class Claim:
 
     def evaluator(self, size: dict):
         """values -> (the check's relations, its hypotheses), at one size."""
-        from .scalars import collect_assumptions
+        from .relations import collect_assumptions
 
         model = self.build(size)
         params = inspect.signature(self.check).parameters

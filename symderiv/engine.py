@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import math
 import time
+from fractions import Fraction
 from contextlib import contextmanager
 
 import sympy as sp
 
-from . import certificates
+from . import certificates, kernel
 from .claims import Claim, Collection, Group, _one_line
 from .errors import SymderivError
 from .identity import nonzero_entries, nonzero_modulo
 from .results import Result, SizeOutcome, Verdict, describe_scope
-from .rigorous import decide, decide_limit
-from .scalars import Limit
+from .kernel.decide import decide, decide_limit
+from .relations import Limit
 from .search import draw_candidates, float_suspect, hypotheses_plausible, search_identity, shrink_candidates
 
 
@@ -111,7 +112,8 @@ def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phas
         bad = nonzero_entries(lhs, rhs, backend)
     if not bad:
         return SizeOutcome(size, Verdict.HOLDS, f"normal form of lhs − rhs is 0 ({backend})"), None
-    candidates = search_identity(lhs, rhs, bad, seed=seed, abstract_sigma=claim.activation == "abstract")
+    inputs = lhs.free_symbols | rhs.free_symbols | set(claim.build(size).symbols() if claim.model else ())
+    candidates = search_identity(lhs, rhs, bad, seed=seed, abstract_sigma=claim.activation == "abstract" and claim.model is not None)
     rejected = ""
     for _ in range(MAX_CANDIDATES):
         with _phase(phases, "search+shrink"):
@@ -119,13 +121,18 @@ def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phas
         if w is None:
             break
         with _phase(phases, "certify"):
-            cert = certificates.issue(claim.id, size, (lhs, rhs), w.sigma, w.point, w.entry)
-            check = certificates.verify(cert, (lhs, rhs))
+            cert = certificates.issue(claim.id, size, (lhs, rhs), w.sigma, _complete(w.point, inputs), w.entry)
+            check = kernel.verify_identity(claim, cert)
         if check.ok:
             return SizeOutcome(size, Verdict.FAILS, check.reason), (cert, check)
         rejected = f"; a candidate was not certified: {check.reason}"
     return SizeOutcome(size, Verdict.UNDECIDED,
                        f"normal form ≠ 0 at {len(bad)} entries, but no certified counterexample{rejected}"), None
+
+
+def _complete(point: dict, inputs) -> dict:
+    """A point with a value for every input: what the search left free is 0 (it does not affect the entry)."""
+    return {**{s: Fraction(0) for s in inputs}, **point}
 
 
 def _decision(step):
@@ -143,7 +150,7 @@ def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):
 
     Returns the steps' outcomes {label: (status, detail, (cert, verification) | None)}.
     """
-    from .rigorous import relations_of
+    from .kernel.decide import relations_of
 
     evaluate = claim.evaluator(size)
     labels: list[str] = []
@@ -173,7 +180,7 @@ def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):
                 best = _shrink(claim, evaluate, values, label)
             with _phase(phases, "certify"):
                 cert = certificates.issue_relation(claim.id, size, best, label, evaluate)
-                check = certificates.verify_relation(cert, evaluate)
+                check = kernel.verify_relation(claim, cert)
             if check.ok:
                 found[label] = (cert, check)
         if labels and all(lab in found for lab in labels):
@@ -196,7 +203,7 @@ def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):
 def _named_witness(claim: Claim, evaluate) -> dict | None:
     """When the proof file names its witness (every value ``just(...)``): why it does not refute each step."""
     from .families import Just
-    from .rigorous import relations_of
+    from .kernel.decide import relations_of
 
     if not all(isinstance(s, Just) for s in claim.given.values()):
         return None
@@ -216,7 +223,7 @@ def _named_witness(claim: Claim, evaluate) -> dict | None:
 
 def _shrink(claim: Claim, evaluate, values: dict, label: str) -> dict:
     """Hypothesis-style: take any simpler assignment that still fails, certified, until none does."""
-    from .rigorous import relations_of
+    from .kernel.decide import relations_of
 
     budget = MAX_SHRINKS
     improved = True

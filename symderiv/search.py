@@ -107,7 +107,7 @@ TIE = 1e-9
 
 def float_suspect(step) -> bool:
     """Do floats suggest that a relation or limit fails here? (a guide only)"""
-    from .scalars import Limit
+    from .relations import Limit
 
     try:
         if isinstance(step, Limit):

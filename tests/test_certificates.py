@@ -1,11 +1,13 @@
+"""Certificates as data, and the kernel that accepts or rejects them."""
 import dataclasses
 
 import pytest
 
-from symderiv.certificates import Counterexample, substitute, verify
-from symderiv.engine import check_claim
-from symderiv.results import Verdict
 from symderiv import HV
+from symderiv.certificates import Counterexample, substitute
+from symderiv.engine import check_claim
+from symderiv.kernel import verify_identity
+from symderiv.results import Verdict
 
 
 @pytest.fixture
@@ -16,24 +18,32 @@ def failing(make_claim):
     return claim, r.counterexample
 
 
-def test_certificate_round_trips_and_verifies_from_scratch(failing):
+def test_certificate_round_trips_and_the_kernel_replays_it(failing):
     claim, cert = failing
     again = Counterexample.from_json(cert.to_json())
     assert again == cert
-    assert verify(again, claim.sides(cert.size)).ok
+    check = verify_identity(claim, again)
+    assert check.ok, check.reason
+    assert "forward mode" in check.reason
 
 
 @pytest.mark.parametrize("corrupt", [
-    lambda c: {"point": {k: str(int(v) + 1) if i == 0 else v for i, (k, v) in enumerate(sorted(c.point.items()))}},
+    lambda c: {"point": {k: str(int(v) + 1) if k.startswith("h0") else v for k, v in c.point.items()}},
     lambda c: {"lhs": c.rhs},
     lambda c: {"entry": (c.entry[0], (c.entry[1] + 1) % 4)},
     lambda c: {"sigma": (0, 0, 0, 5)},
-    lambda c: {"point": dict(list(c.point.items())[1:])},
+    lambda c: {"point": {k: v for k, v in c.point.items() if not k.startswith("h0")}},
+    lambda c: {"size": {"n": 0, "t": 1}},
+    lambda c: {"size": {"n": 2, "t": 1, "q": 3}},
+    lambda c: {"sigma": None},
+    lambda c: {"sigma": (0.5, 1)},
+    lambda c: {"point": {**c.point, next(iter(c.point)): "0.1e"}},
+    lambda c: {"entry": (5, 0)},
 ])
 def test_a_corrupted_certificate_is_rejected(failing, corrupt):
     claim, cert = failing
     bad = dataclasses.replace(cert, **corrupt(cert))
-    assert not verify(bad, claim.sides(cert.size)).ok
+    assert not verify_identity(claim, bad).ok
 
 
 def test_equal_sides_are_never_certified(make_claim, failing):
@@ -43,5 +53,13 @@ def test_equal_sides_are_never_certified(make_claim, failing):
     sides = true_claim.sides(cert.size)
     value = str(substitute(sides[0][cert.entry], cert.point, cert.witness_sigma))
     forged = dataclasses.replace(cert, lhs=value, rhs=value)
-    check = verify(forged, sides)
+    check = verify_identity(true_claim, forged)
     assert not check.ok and "equal" in check.reason
+
+
+def test_a_witness_sigma_is_outside_a_claim_that_fixes_sigma(make_claim, failing):
+    _, cert = failing
+    tanh_claim = make_claim(lambda m: (m.d(("h", m.t), "W_R"), HV(m.sigma(m.h(m.t - 1)))), n=(2,), t=(1,),
+                            activation="tanh")
+    check = verify_identity(tanh_claim, cert)
+    assert not check.ok and "outside its domain" in check.reason

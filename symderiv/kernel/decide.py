@@ -2,7 +2,7 @@
 
 This is the only arithmetic that decides an inequality or a limit:
 
-* a scalar tree (:mod:`symderiv.scalars`) is enclosed in an arb ball. A
+* a scalar tree (:mod:`symderiv.relations`) is enclosed in an arb ball. A
   spectral quantity of a rational matrix comes from its characteristic
   polynomial over ℚ (python-flint's exact ``fmpq_mat.charpoly``) whose roots
   are isolated with certified enclosures (``fmpq_poly.complex_roots``); of a
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .scalars import Chain, Limit, Num, Op, Relation, Sequence, Spectral
+from ..relations import Chain, Limit, Num, Op, Relation, Sequence, Spectral
 
 PRECISIONS = (64, 256, 1024)
 

@@ -1,0 +1,32 @@
+"""The kernel: the small part of symderiv that decides whether evidence is accepted.
+
+Everything that finds evidence (normal forms, the counterexample search, the
+F_p backend, symbolic differentiation) may be clever and may be wrong; a
+``fails`` verdict stands only if this package re-derives it by its own
+algorithm: the truth side by forward-mode differentiation of the cell's own
+step function over exact numbers (:mod:`.model`, :mod:`.dual`), the claimed
+side by running the proof's check on that exact model, and every decision by
+exact rational arithmetic, certified root isolation or arb balls
+(:mod:`.decide`). It imports none of symderiv's derivatives, identity (normal
+forms), search, evaluate, engine or fp modules; ``tests/test_kernel.py`` reads
+its imports and fails otherwise. It trusts SymPy's exact arithmetic on numbers
+and matrices of numbers, python-flint (arb, fmpq_poly), the proof file's own
+check and cell, and the notation (``symderiv.notation``: the meaning of HV,
+kron, product, ...).
+"""
+from __future__ import annotations
+
+from .check import Verification, unflatten, verify_identity, verify_relation
+from .dual import DualMatrix, DualNotation, KernelError
+from .model import ExactModel
+
+
+def _register() -> None:
+    from .. import notation
+
+    notation.register_backend((DualMatrix,), DualNotation())
+
+
+_register()
+
+__all__ = ["Verification", "verify_identity", "verify_relation", "unflatten", "ExactModel", "KernelError"]

@@ -1,0 +1,295 @@
+"""Replaying certificates: the kernel's verdict on a claimed counterexample.
+
+An identity certificate names a size, a witness σ (a polynomial, when σ is
+abstract), an exact point and an entry. The kernel checks the premises (the
+size is a size, the witness is in the claim's domain, every input has an
+exact value), runs the proof's check on an :class:`ExactModel` at that point
+(the truth by forward-mode over exact numbers, the claimed side by the
+notation on exact matrices), and decides that the entry's two values differ:
+exactly for rationals, by arb balls otherwise. A relation or limit certificate
+is replayed the same way at its recorded values, after checking that they lie
+in the search domain the claim declares, and decided by :mod:`.decide`.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .decide import decide, decide_limit, matches, relations_of, sign
+from .dual import KernelError
+from .model import ExactModel, entry_name
+
+SIZE_KEYS = ("n", "t", "m")
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    reason: str
+
+
+def _size(size) -> dict:
+    if not isinstance(size, dict) or not set(size) <= set(SIZE_KEYS):
+        raise KernelError(f"size {size!r} is not a size (keys among {SIZE_KEYS})")
+    for k, v in size.items():
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise KernelError(f"size {k}={v!r} is not a positive integer")
+    return dict(size)
+
+
+def _rational(name: str, text) -> sp.Rational:
+    try:
+        v = sp.Rational(str(text))
+    except (TypeError, ValueError, SyntaxError):
+        raise KernelError(f"the point's {name} = {text!r} is not an exact rational") from None
+    return v
+
+
+def _witness(claim, sigma):
+    if claim.activation == "abstract" and claim.model is not None:
+        if sigma is None or not sigma or not all(isinstance(c, int) and not isinstance(c, bool) for c in sigma):
+            raise KernelError(f"the witness σ {sigma!r} is not a polynomial with integer coefficients")
+        return tuple(sigma)
+    if sigma is not None:
+        raise KernelError(f"the claim fixes σ = {claim.activation}; a witness σ is outside its domain")
+    return None
+
+
+def _sides(out) -> tuple[sp.Matrix, sp.Matrix]:
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise KernelError(f"the check returned {type(out).__name__}, not (lhs, rhs)")
+
+    def one(x):
+        if isinstance(x, sp.MatrixBase):
+            return sp.Matrix(x)
+        if isinstance(x, (int, sp.Basic)) and not isinstance(x, bool):
+            return sp.Matrix([[x]])
+        raise KernelError(f"a side is a {type(x).__name__}, not a matrix or an exact number")
+
+    return one(out[0]), one(out[1])
+
+
+def _exact(e: sp.Expr, values: dict) -> sp.Expr:
+    """The entry as an exact number: a user's own symbols take the point's values, by name."""
+    e = sp.sympify(e)
+    if e.has(sp.Float):
+        raise KernelError(f"{e} contains a float")
+    by_name: dict = {}
+    for s in e.free_symbols:
+        if s.name in by_name and by_name[s.name] != s:
+            raise KernelError(f"two different symbols are both named {s.name}")
+        by_name[s.name] = s
+    missing = sorted(n for n in by_name if n not in values)
+    if missing:
+        raise KernelError(f"the point gives no value for {', '.join(missing[:3])}")
+    e = e.xreplace({s: values[n] for n, s in by_name.items()})
+    undefined = e.atoms(sp.core.function.AppliedUndef)
+    if undefined:
+        raise KernelError(f"{sorted(map(str, undefined))[0]} has no value (an abstract function)")
+    return e
+
+
+def verify_identity(claim, cert) -> Verification:
+    """Does the certificate refute the identity ``claim``? (see the module docstring)"""
+    try:
+        size = _size(cert.size)
+        witness = _witness(claim, cert.sigma)
+        values = {name: _rational(name, v) for name, v in cert.point.items()}
+        if claim.model is not None:
+            model = ExactModel(claim.model, n=size.get("n", 1), t=size.get("t", 1), m=size.get("m", 1),
+                               activation=claim.activation, loss=claim.loss,
+                               layout=claim.conventions.get("layout", "row-major"), witness=witness, values=values)
+            out = claim.check(model)
+        else:
+            out = claim.check(**size)
+        lhs, rhs = _sides(out)
+        if lhs.shape != rhs.shape:
+            raise KernelError(f"the sides have shapes {lhs.shape} and {rhs.shape}")
+        if cert.entry is None or len(cert.entry) != 2:
+            raise KernelError("the certificate names no entry")
+        i, j = cert.entry
+        if not (0 <= i < lhs.rows and 0 <= j < lhs.cols):
+            raise KernelError(f"entry {tuple(cert.entry)} is outside the {lhs.rows}×{lhs.cols} sides")
+        lv, rv = _exact(lhs[i, j], values), _exact(rhs[i, j], values)
+    except KernelError as e:
+        return Verification(False, str(e))
+    except Exception as e:  # the check itself raised at the point: not a refutation
+        return Verification(False, f"the check does not run at the point: {type(e).__name__}: {e}")
+    for name, mine, recorded in (("lhs", lv, cert.lhs), ("rhs", rv, cert.rhs)):
+        try:
+            s = sign(mine - sp.sympify(recorded))
+        except Exception:
+            return Verification(False, f"recorded {name} {recorded!r} is not an exact number")
+        if s != 0 and not (s is None and sp.sstr(mine) == recorded):
+            return Verification(False, f"recorded {name} {recorded} is not the recomputed {sp.sstr(mine)}")
+    s = sign(lv - rv)
+    if s is None:
+        return Verification(False, "the difference could not be separated from 0 by rigorous enclosures")
+    if s == 0:
+        return Verification(False, "both sides are equal at the point")
+    d = lv - rv
+    if d.is_Rational:
+        return Verification(True, f"lhs − rhs = {sp.sstr(d)} ≠ 0 at entry {tuple(cert.entry)}, by exact rational "
+                                  f"arithmetic (truth by forward mode over ℚ)")
+    return Verification(True, f"lhs − rhs {'>' if s > 0 else '<'} 0 at entry {tuple(cert.entry)}, by arb ball "
+                              f"arithmetic (truth by forward mode over exact numbers)")
+
+
+# ----- relations and limits -------------------------------------------------------
+
+
+def unflatten(point: dict, shapes: dict) -> dict:
+    """A certificate's flat point ("W[0,1]" -> "1/2") and shapes back into named exact values."""
+
+    def one(name):
+        shape = shapes[name]
+        if isinstance(shape, dict):
+            return tuple(one(e) for e in shape["tuple"])
+        if shape is None:
+            return _rational(name, point[name])
+        r, c = shape
+        return sp.Matrix(r, c, lambda i, j: _rational(name, point[f"{name}[{i},{j}]"]))
+
+    parts = {e for sh in shapes.values() if isinstance(sh, dict) for e in sh["tuple"]}
+    return {name: one(name) for name in shapes if name not in parts}
+
+
+def _dim(d, size: dict) -> int:
+    return size.get(d, 1) if isinstance(d, str) else int(d)
+
+
+def _family(name: str, M: sp.Matrix) -> bool:
+    """Does M belong to the named structured family? (decided exactly)"""
+    n = M.rows
+    if name in ("general", "jordan"):
+        return True
+    if name == "diagonal":
+        return M.is_diagonal()
+    if name == "triangular":
+        return M.is_upper
+    if name == "nilpotent":
+        return (M ** n).is_zero_matrix
+    if name == "rank-one":
+        return M.rank() <= 1
+    if name == "spd":
+        return M.is_symmetric() and all(M[:k, :k].det() > 0 for k in range(1, n + 1))
+    if name == "orthogonal":
+        return M.T * M == sp.eye(n)
+    if name == "rotation":
+        return M.T * M == sp.eye(n) and M.det() == 1
+    raise KernelError(f"matrix family {name!r} is unknown to the kernel")
+
+
+def premise(strategy, value, size: dict) -> str:
+    """Check that ``value`` lies in the search domain ``strategy`` declares; say how (or raise)."""
+    kind = type(strategy).__name__
+    if kind == "Matrices":
+        r = _dim(strategy.rows, size)
+        c = r if strategy.cols is None else _dim(strategy.cols, size)
+        if not isinstance(value, sp.MatrixBase) or value.shape != (r, c):
+            raise KernelError(f"a {r}×{c} matrix was expected")
+        fams = tuple(strategy.families)
+        if not any(_family(f, value) for f in fams):
+            raise KernelError(f"the value is in none of the families {', '.join(fams)}")
+        return "any matrix" if "general" in fams else f"in {' or '.join(fams)}"
+    if kind == "Vectors":
+        r = _dim(strategy.rows, size)
+        if not isinstance(value, sp.MatrixBase) or value.shape != (r, 1):
+            raise KernelError(f"an {r}-vector was expected")
+        if strategy.nonzero and value.is_zero_matrix:
+            raise KernelError("a nonzero vector was expected")
+        return "nonzero vector" if strategy.nonzero else "vector"
+    if kind == "Diagonals":
+        r = _dim(strategy.rows, size)
+        lo, hi = sp.Rational(strategy.lo), sp.Rational(strategy.hi)
+        if not isinstance(value, sp.MatrixBase) or value.shape != (r, r) or not value.is_diagonal():
+            raise KernelError(f"an {r}×{r} diagonal matrix was expected")
+        if not all(lo <= value[i, i] <= hi for i in range(r)):
+            raise KernelError(f"a diagonal entry is outside [{lo}, {hi}]")
+        return f"diagonal in [{lo}, {hi}]"
+    if kind == "Scalars":
+        lo, hi = sp.Rational(strategy.lo), sp.Rational(strategy.hi)
+        if isinstance(value, sp.MatrixBase) or not (lo <= value <= hi):
+            raise KernelError(f"a number in [{lo}, {hi}] was expected")
+        if strategy.integer and not sp.sympify(value).is_Integer:
+            raise KernelError("an integer was expected")
+        return f"in [{lo}, {hi}]"
+    if kind == "Just":
+        if sp.sympify(strategy.value) != sp.sympify(value):
+            raise KernelError("the value is not the one the proof file names")
+        return "the named witness"
+    if kind == "Sampled":
+        return "from the proof file's own sampler (its premises are the check's assume(...) hypotheses)"
+    raise KernelError(f"search domain {kind} is unknown to the kernel")
+
+
+def _inputs(cell, values: dict) -> dict:
+    """Named values that are a model's inputs (W, h0, x1), as entry values (W[0,1], h0[0])."""
+    out = {}
+    for name, v in values.items():
+        is_input = (name in cell.params or (name.endswith("0") and name[:-1] in cell.state)
+                    or (name[:1] == "x" and name[1:].isdigit()))
+        if is_input and isinstance(v, sp.MatrixBase):
+            for i in range(v.rows):
+                for j in range(v.cols):
+                    out[entry_name(name, v.rows, v.cols, i, j)] = v[i, j]
+    return out
+
+
+def _run_check(claim, size: dict, values: dict):
+    from ..relations import collect_assumptions
+
+    params = inspect.signature(claim.check).parameters
+    extra = {k: v for k, v in size.items() if k in params}
+    args = ()
+    if claim.model is not None:
+        model = ExactModel(claim.model, n=size.get("n", 1), t=size.get("t", 1), m=size.get("m", 1),
+                           activation=claim.activation, loss=claim.loss,
+                           layout=claim.conventions.get("layout", "row-major"), values=_inputs(claim.model, values))
+        args = (model,)
+    return collect_assumptions(claim.check, *args, **values, **extra)
+
+
+def verify_relation(claim, cert) -> Verification:
+    """Re-check a relation or limit certificate at its recorded values, rigorously."""
+    from ..relations import Limit
+
+    try:
+        size = _size(cert.size)
+        values = unflatten(cert.point, cert.shapes)
+        if set(values) != set(claim.given):
+            raise KernelError(f"the certificate gives {sorted(values)}, the claim searches {sorted(claim.given)}")
+        domain = [f"{k}: {premise(claim.given[k], v, size)}" for k, v in values.items()]
+        out, hyps = _run_check(claim, size, values)
+        steps = dict(relations_of(out))
+    except KernelError as e:
+        return Verification(False, str(e))
+    except Exception as e:  # the recorded values do not even fit the claim
+        return Verification(False, f"the recorded values do not evaluate: {type(e).__name__}: {e}")
+    if cert.step not in steps:
+        return Verification(False, f"the claim has no step {cert.step!r}")
+    for h in hyps:
+        d = decide(h)
+        if d.value is not True:
+            return Verification(False, f"hypothesis {h.label or str(h)} is not certified to hold "
+                                       f"({'it fails' if d.value is False else d.how})")
+    rel = steps[cert.step]
+    where = f" (domain: {'; '.join(domain)})" if domain else ""
+    if isinstance(rel, Limit):
+        d, g = decide_limit(rel)
+        if g.poly != cert.rhs_approx or g.factor != cert.lhs_approx:
+            return Verification(False, f"recorded growth {cert.lhs_approx} (minimal polynomial {cert.rhs_approx}) "
+                                       f"is not the recomputed {g.factor} ({g.poly})")
+        if d.value is not False:
+            return Verification(False, f"the limit is not refuted: {d.how}")
+        return Verification(True, f"{d.lhs}, not {rel.to!r}: {d.how}{where}")
+    d = decide(rel)
+    for name, recorded, mine in (("lhs", cert.lhs, rel.lhs), ("rhs", cert.rhs, rel.rhs)):
+        if not matches(recorded, mine):
+            return Verification(False, f"recorded {name} {recorded} is not the recomputed value")
+    if d.value is not False:
+        return Verification(False, "the relation is not refuted at the recorded values: "
+                                   + ("it holds" if d.value else d.how))
+    return Verification(True, f"{rel.lhs.approx():.6g} {rel.op} {rel.rhs.approx():.6g} is false: {d.how}{where}")

@@ -1,0 +1,281 @@
+"""Dual numbers over exact SymPy numbers: forward-mode differentiation, the kernel's own.
+
+A :class:`Dual` is v + d·ε with ε² = 0, where v and d are exact numbers
+(rationals, or closed forms such as tanh(1/2) that the kernel encloses in arb
+balls only when it decides a sign). A :class:`DualMatrix` is a pair of SymPy
+matrices (values, tangents) with the product rule built into ``*``. Shapes are
+checked the way SymPy checks them: a matrix product needs matching inner
+dimensions, a sum equal shapes, and an n × n matrix times a 1 × 1 matrix is an
+error, not a scaling.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+
+class KernelError(Exception):
+    """The kernel cannot replay this certificate (a value is missing, a shape is wrong, ...)."""
+
+
+def number(x) -> sp.Expr:
+    """An exact number, or a KernelError: floats, strings and symbols are refused."""
+    if isinstance(x, bool):
+        raise KernelError(f"a boolean {x!r} is not a number")
+    if isinstance(x, int):
+        return sp.Integer(x)
+    if isinstance(x, sp.Basic) and not isinstance(x, sp.MatrixBase):
+        if x.has(sp.Float):
+            raise KernelError(f"the float {x} is not exact")
+        if x.free_symbols:
+            raise KernelError(f"{x} is not a number (free symbols {sorted(map(str, x.free_symbols))})")
+        return x
+    raise KernelError(f"a {type(x).__name__} ({x!r}) is not an exact number")
+
+
+class Dual:
+    """v + d·ε, ε² = 0."""
+
+    __slots__ = ("v", "d")
+    _op_priority = 30.0
+
+    def __init__(self, v, d=0):
+        self.v = number(v) if not isinstance(v, sp.Basic) else v
+        self.d = number(d) if not isinstance(d, sp.Basic) else d
+
+    @staticmethod
+    def of(x) -> "Dual":
+        return x if isinstance(x, Dual) else Dual(number(x), sp.Integer(0))
+
+    def __add__(self, o):
+        if isinstance(o, (DualMatrix, sp.MatrixBase)):
+            raise KernelError("a number plus a matrix is undefined")
+        o = Dual.of(o)
+        return Dual(self.v + o.v, self.d + o.d)
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return Dual(-self.v, -self.d)
+
+    def __sub__(self, o):
+        return self + (-Dual.of(o))
+
+    def __rsub__(self, o):
+        return Dual.of(o) + (-self)
+
+    def __mul__(self, o):
+        if isinstance(o, (DualMatrix, sp.MatrixBase)):
+            return DualMatrix.of(o) * self
+        o = Dual.of(o)
+        return Dual(self.v * o.v, self.d * o.v + self.v * o.d)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, o):
+        o = Dual.of(o)
+        if o.v == 0:
+            raise KernelError("division by zero")
+        return Dual(self.v / o.v, (self.d * o.v - self.v * o.d) / o.v ** 2)
+
+    def __rtruediv__(self, o):
+        return Dual.of(o) / self
+
+    def __pow__(self, k):
+        if not isinstance(k, (int, sp.Integer)) or isinstance(k, bool):
+            raise KernelError(f"only integer powers of a dual number are defined, not {k!r}")
+        k = int(k)
+        if k < 0:
+            return Dual(1) / self ** (-k)
+        return Dual(self.v ** k, k * self.v ** (k - 1) * self.d if k else sp.Integer(0))
+
+    def __repr__(self):
+        return f"Dual({self.v}, {self.d})"
+
+
+def lift(fn, dfn):
+    """An elementwise function on duals from its value and derivative on exact numbers."""
+
+    def apply(x):
+        x = Dual.of(x)
+        return Dual(fn(x.v), dfn(x.v) * x.d)
+
+    return apply
+
+
+class DualMatrix:
+    """A matrix of duals as (values, tangents), both SymPy matrices of exact numbers."""
+
+    _op_priority = 30.0  # above SymPy matrices': sp.Matrix * DualMatrix calls DualMatrix.__rmul__
+
+    def __init__(self, val: sp.MatrixBase, tan: sp.MatrixBase | None = None):
+        self.val = sp.Matrix(val)
+        self.tan = sp.zeros(*self.val.shape) if tan is None else sp.Matrix(tan)
+        if self.tan.shape != self.val.shape:
+            raise KernelError("a tangent of another shape than its value")
+
+    @staticmethod
+    def of(x) -> "DualMatrix":
+        if isinstance(x, DualMatrix):
+            return x
+        if isinstance(x, sp.MatrixBase):
+            return DualMatrix(x.applyfunc(number))
+        if isinstance(x, (list, tuple)):
+            return DualMatrix.of(sp.Matrix(x))
+        raise KernelError(f"a {type(x).__name__} is not a matrix")
+
+    @staticmethod
+    def from_entries(rows: int, cols: int, entries) -> "DualMatrix":
+        entries = [Dual.of(e) for e in entries]
+        return DualMatrix(sp.Matrix(rows, cols, [e.v for e in entries]), sp.Matrix(rows, cols, [e.d for e in entries]))
+
+    @property
+    def shape(self):
+        return self.val.shape
+
+    @property
+    def rows(self):
+        return self.val.rows
+
+    @property
+    def cols(self):
+        return self.val.cols
+
+    def __len__(self):
+        return self.rows * self.cols
+
+    def __iter__(self):
+        return iter([Dual(v, d) for v, d in zip(self.val, self.tan)])
+
+    def __getitem__(self, key):
+        v, d = self.val[key], self.tan[key]
+        if isinstance(v, sp.MatrixBase):
+            return DualMatrix(v, d)
+        return Dual(v, d)
+
+    def _same_shape(self, o: "DualMatrix", what: str):
+        if o.shape != self.shape:
+            raise KernelError(f"{what} of a {self.rows}×{self.cols} and a {o.rows}×{o.cols} matrix")
+
+    def __add__(self, o):
+        if not isinstance(o, (DualMatrix, sp.MatrixBase, list, tuple)):
+            raise KernelError("a matrix plus a number is undefined (SymPy refuses it too)")
+        o = DualMatrix.of(o)
+        self._same_shape(o, "sum")
+        return DualMatrix(self.val + o.val, self.tan + o.tan)
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return DualMatrix(-self.val, -self.tan)
+
+    def __sub__(self, o):
+        return self + (-DualMatrix.of(o))
+
+    def __rsub__(self, o):
+        return DualMatrix.of(o) + (-self)
+
+    def __mul__(self, o):
+        if isinstance(o, (DualMatrix, sp.MatrixBase, list, tuple)):
+            o = DualMatrix.of(o)
+            if self.cols != o.rows:
+                raise KernelError(f"product of a {self.rows}×{self.cols} and a {o.rows}×{o.cols} matrix")
+            return DualMatrix(self.val * o.val, self.tan * o.val + self.val * o.tan)
+        c = Dual.of(o)
+        return DualMatrix(self.val * c.v, self.tan * c.v + self.val * c.d)
+
+    def __rmul__(self, o):
+        if isinstance(o, (sp.MatrixBase, list, tuple)):
+            return DualMatrix.of(o) * self
+        return self * o
+
+    def __truediv__(self, o):
+        return self * (Dual(1) / Dual.of(o))
+
+    def __pow__(self, k):
+        if not isinstance(k, (int, sp.Integer)) or isinstance(k, bool) or k < 0 or self.rows != self.cols:
+            raise KernelError(f"only non-negative integer powers of a square matrix are defined, not {k!r}")
+        out = DualMatrix(sp.eye(self.rows))
+        for _ in range(int(k)):
+            out = out * self
+        return out
+
+    @property
+    def T(self):
+        return DualMatrix(self.val.T, self.tan.T)
+
+    def applyfunc(self, fn):
+        return DualMatrix.from_entries(self.rows, self.cols, [fn(e) for e in self])
+
+    def multiply_elementwise(self, o):
+        o = DualMatrix.of(o)
+        self._same_shape(o, "elementwise product")
+        return DualMatrix.from_entries(self.rows, self.cols, [a * b for a, b in zip(self, o)])
+
+    def col_join(self, o):
+        o = DualMatrix.of(o)
+        return DualMatrix(self.val.col_join(o.val), self.tan.col_join(o.tan))
+
+    def row_join(self, o):
+        o = DualMatrix.of(o)
+        return DualMatrix(self.val.row_join(o.val), self.tan.row_join(o.tan))
+
+    def __repr__(self):
+        return f"DualMatrix({self.val.tolist()}, {self.tan.tolist()})"
+
+
+class DualNotation:
+    """The notation for dual matrices (registered with symderiv.notation by the kernel)."""
+
+    @staticmethod
+    def _col(v) -> DualMatrix:
+        v = DualMatrix.of(v)
+        if v.cols != 1 and v.rows != 1:
+            raise KernelError(f"a vector was expected, not a {v.rows}×{v.cols} matrix")
+        return v if v.cols == 1 else v.T
+
+    def hadamard(self, a, b):
+        return DualMatrix.of(a).multiply_elementwise(b)
+
+    def T(self, a):
+        return DualMatrix.of(a).T
+
+    def diag(self, v):
+        v = self._col(v)
+        n = v.rows
+        return DualMatrix(sp.diag(*list(v.val)), sp.diag(*list(v.tan))) if n else DualMatrix(sp.zeros(0, 0))
+
+    def kron(self, a, b):
+        a, b = DualMatrix.of(a), DualMatrix.of(b)
+        kp = sp.kronecker_product
+        return DualMatrix(kp(a.val, b.val), kp(a.tan, b.val) + kp(a.val, b.tan))
+
+    def HV(self, v):
+        v = self._col(v)
+        n = v.rows
+        return self.kron(DualMatrix(sp.ones(n, n)), v.T)
+
+    def product(self, factors, size):
+        out = DualMatrix(sp.eye(size))
+        for f in factors:
+            out = out * f
+        return out
+
+    def total(self, terms, shape):
+        out = DualMatrix(sp.zeros(*shape))
+        for t in terms:
+            out = out + t
+        return out
+
+    def vec(self, a, layout):
+        a = DualMatrix.of(a)
+        if layout == "row-major":
+            return DualMatrix(sp.Matrix(len(a), 1, list(a.val)), sp.Matrix(len(a), 1, list(a.tan)))
+        if layout == "col-major":
+            return self.vec(a.T, "row-major")
+        raise KernelError(f"layout={layout!r} must be 'row-major' or 'col-major'")
+
+    def softmax(self, z):
+        z = DualMatrix.of(z)
+        e = [lift(sp.exp, sp.exp)(x) for x in z]
+        s = sum(e, Dual(0))
+        return DualMatrix.from_entries(z.rows, z.cols, [x / s for x in e])

@@ -1,0 +1,393 @@
+"""The exact-numeric model: a cell run on exact numbers, derivatives by forward mode.
+
+This is the kernel's own model of a claim at one point. Every input (weights,
+initial states, inputs, targets, the vectors a check names) has an exact value
+given up front; the cell's own step function runs on :class:`DualMatrix`
+values; a derivative is one forward-mode run per column of the Jacobian, with
+the tangent seeded on one entry of the parameter (in the stated layout), of
+the initial state or of an intermediate quantity. Nothing here differentiates
+an expression: the truth comes from running the step function on dual numbers.
+
+The model offers the same protocol as the symbolic model (``m.h(k)``,
+``m.at(name, k)``, ``m.d(of, wrt)``, ``m.partial(of, wrt)``, ``m.W_R``, ...),
+so a proof's check runs on it unchanged and returns exact numbers.
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import sympy as sp
+
+from .dual import Dual, DualMatrix, KernelError, lift
+
+# ----- activations, by name, with their first two derivatives -------------------------
+
+
+def _poly(coeffs, order: int):
+    cs = list(coeffs)
+    for _ in range(order):
+        cs = [k * c for k, c in enumerate(cs)][1:]
+    return lambda x: sum((sp.Rational(c) * x ** k for k, c in enumerate(cs)), sp.Integer(0))
+
+
+def _logistic(x):
+    return 1 / (1 + sp.exp(-x))
+
+
+#: name -> (f, f', f''), on exact numbers
+CONCRETE = {
+    "tanh": (sp.tanh, lambda x: 1 - sp.tanh(x) ** 2, lambda x: -2 * sp.tanh(x) * (1 - sp.tanh(x) ** 2)),
+    "logistic": (_logistic, lambda x: _logistic(x) * (1 - _logistic(x)),
+                 lambda x: _logistic(x) * (1 - _logistic(x)) * (1 - 2 * _logistic(x))),
+    "identity": (lambda x: x, lambda x: sp.Integer(1), lambda x: sp.Integer(0)),
+}
+
+
+def activation(name: str, witness: tuple | None):
+    """σ, σ', σ'' for a claim's activation: the witness polynomial when σ is abstract."""
+    if name == "abstract":
+        if witness is None:
+            raise KernelError("an abstract σ needs a witness polynomial")
+        return tuple(_poly(witness, k) for k in range(3))
+    if witness is not None:
+        raise KernelError(f"the claim fixes σ = {name}; a witness σ is not in its domain")
+    try:
+        return CONCRETE[name]
+    except KeyError:
+        raise KernelError(f"activation {name!r} is unknown to the kernel") from None
+
+
+def _elementwise(fn, dfn):
+    dual = lift(fn, dfn)
+
+    def apply(v):
+        if isinstance(v, DualMatrix):
+            return v.applyfunc(dual)
+        if isinstance(v, Dual):
+            return dual(v)
+        if isinstance(v, sp.MatrixBase):
+            return v.applyfunc(fn)
+        return fn(v)
+
+    return apply
+
+
+def functions(name: str, witness) -> SimpleNamespace:
+    s, ds, dds = activation(name, witness)
+    th, dth, ddth = CONCRETE["tanh"]
+    lo, dlo, _ = CONCRETE["logistic"]
+    from .dual import DualNotation
+
+    def softmax(z):
+        if isinstance(z, DualMatrix):
+            return DualNotation().softmax(z)
+        e = z.applyfunc(sp.exp)
+        tot = sum(e)
+        return e.applyfunc(lambda x: x / tot)
+
+    return SimpleNamespace(sigma=_elementwise(s, ds), dsigma=_elementwise(ds, dds),
+                           tanh=_elementwise(th, dth), dtanh=_elementwise(dth, ddth),
+                           logistic=_elementwise(lo, dlo), softmax=softmax)
+
+
+def loss_of(kind: str):
+    if kind == "squared":
+        return lambda o, y: sum(((a - b) ** 2 for a, b in zip(o, y)), Dual(0)) / 2
+    if kind == "cross-entropy":
+        log = lift(sp.log, lambda x: 1 / x)
+        return lambda o, y: -sum((b * log(a) for a, b in zip(o, y)), Dual(0))
+    raise KernelError(f"loss={kind!r}: the kernel replays squared and cross-entropy losses only")
+
+
+# ----- the model ------------------------------------------------------------------
+
+
+def entry_name(name: str, rows: int, cols: int, i: int, j: int) -> str:
+    """The name of one entry of an input, as certificates record it (``W[0,1]``, ``h0[0]``)."""
+    return f"{name}[{i}]" if cols == 1 else f"{name}[{i},{j}]"
+
+
+class _Scope:
+    """Where a step assigns its quantities; an overridden quantity keeps the override."""
+
+    def __init__(self, overrides: dict):
+        object.__setattr__(self, "_values", {})
+        object.__setattr__(self, "_overrides", overrides)
+
+    def __setattr__(self, name, value):
+        if isinstance(value, (Dual, int, sp.Basic)) and not isinstance(value, sp.MatrixBase):
+            value = DualMatrix.from_entries(1, 1, [value])
+        value = DualMatrix.of(value)
+        self._values[name] = self._overrides.get(name, value)
+
+    def __getattr__(self, name):
+        try:
+            return self._values[name]
+        except KeyError:
+            raise KernelError(f"quantity {name!r} is used before it is assigned in the step") from None
+
+
+class ExactModel:
+    """A cell at sizes n, t, m with every input an exact number; see the module docstring.
+
+    ``values`` maps an entry name (``W_R[0,1]``, ``h0[0]``, ``x1[0]``,
+    ``g0[1]``) to an exact number; ``inputs`` optionally gives whole inputs
+    (``{"W": Matrix, "h0": Matrix}``), the way a relational certificate
+    records them.
+    """
+
+    def __init__(self, cell, *, n: int, t: int, m: int = 1, activation: str = "abstract", loss: str = "abstract",
+                 layout: str = "row-major", witness: tuple | None = None, values: dict | None = None,
+                 init: dict | None = None):
+        for k, v in (("n", n), ("t", t), ("m", m)):
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise KernelError(f"size {k}={v!r} is not a positive integer")
+        self.cell, self.n, self.t, self.m = cell, n, t, m
+        self.activation, self.loss, self.layout, self.witness = activation, loss, layout, witness
+        self.values = dict(values or {})
+        self.init = dict(init or {})
+        self.f = functions(activation, witness)
+        self._loss = None if cell.output is None or loss == "abstract" else loss_of(loss)
+        self._runs: dict = {}
+        self.params = SimpleNamespace(**{name: self._maybe(name, self.dim(r), self.dim(c))
+                                         for name, (r, c) in cell.params.items()})
+        for name in cell.params:  # the protocol: parameters read as attributes (m.W_R)
+            setattr(self, name, getattr(self.params, name))
+
+    # ----- inputs -------------------------------------------------------------
+    def dim(self, d) -> int:
+        if isinstance(d, int):
+            return d
+        try:
+            return {"n": self.n, "m": self.m}[d]
+        except KeyError:
+            raise KernelError(f"dimension {d!r} is unknown") from None
+
+    def input(self, name: str, rows: int, cols: int = 1) -> sp.Matrix:
+        """The exact value of an input, entry by entry from ``values``."""
+        out = sp.zeros(rows, cols)
+        for i in range(rows):
+            for j in range(cols):
+                key = entry_name(name, rows, cols, i, j)
+                if key not in self.values:
+                    raise KernelError(f"the point gives no value for {key}")
+                out[i, j] = self.values[key]
+        return out
+
+    def _maybe(self, name: str, rows: int, cols: int = 1):
+        """An input's value, or a stand-in that fails when used if the point gives none of its entries."""
+        if not any(entry_name(name, rows, cols, i, j) in self.values for i in range(rows) for j in range(cols)):
+            return _Unbound(name, (rows, cols))
+        return self.input(name, rows, cols)
+
+    def _check_step(self, k, lo=0):
+        if isinstance(k, bool) or not isinstance(k, int) or not lo <= k <= self.t:
+            raise KernelError(f"step {k!r} is outside {lo}..{self.t}")
+
+    def vector(self, name: str, rows="n") -> sp.Matrix:
+        return self.input(name, self.dim(rows))
+
+    def x(self, k: int) -> sp.Matrix:
+        self._check_step(k, lo=1)
+        return self.input(f"x{k}", self.m)
+
+    def y(self, k: int) -> sp.Matrix:
+        self._check_step(k, lo=1)
+        return self.input(f"y{k}", self.dim(self.cell.outputs))
+
+    def initial(self, name: str) -> sp.Matrix:
+        return self.input(f"{name}0", self.n)
+
+    def like(self, cell, **changes) -> "ExactModel":
+        """Another cell at the same point: inputs of the same name share their values."""
+        kw = dict(n=self.n, t=self.t, m=self.m, activation=self.activation, loss=self.loss, layout=self.layout,
+                  witness=self.witness, values=self.values)
+        kw.update(changes)
+        return ExactModel(cell, **kw)
+
+    def value(self, expr, **values):
+        """The symbolic model substitutes values here; this model has them already: they must agree."""
+        for name, val in values.items():
+            if name in self.cell.params:
+                mine = getattr(self.params, name)
+            elif name.endswith("0") and name[:-1] in self.cell.state:
+                mine = self.initial(name[:-1])
+            elif name[:1] == "x" and name[1:].isdigit():
+                mine = self.x(int(name[1:]))
+            else:
+                raise KernelError(f"{name!r} is not a parameter, initial state or input of {self.cell.name}")
+            if sp.Matrix(val) != mine:
+                raise KernelError(f"value({name}=...) differs from the model's own {name}")
+        return expr
+
+    # ----- running the cell ---------------------------------------------------
+    def _run(self, seed=None) -> list[dict]:
+        """Every step's quantities as dual matrices; ``seed``: where the tangent starts.
+
+        ``("param", name, E)``: parameter ``name`` has tangent E;
+        ``("quantity", name, k, e)``: quantity ``name`` of step k is replaced by
+        its value with tangent e (k = 0: an initial state).
+        """
+        key = None if seed is None else (seed[0], seed[1], seed[2] if seed[0] == "quantity" else None,
+                                         tuple(seed[-1]))
+        if key in self._runs:
+            return self._runs[key]
+        params = {}
+        for name in self.cell.params:
+            val = getattr(self.params, name)
+            tan = seed[2] if seed is not None and seed[0] == "param" and seed[1] == name else None
+            params[name] = val if isinstance(val, _Unbound) else DualMatrix(val, tan)
+        plain = None if seed is None else self._run(None)
+        state0 = {}
+        for s in self.cell.state:
+            v = self.init.get(s)
+            v = self.initial(s) if v is None else v
+            v = v.val if isinstance(v, DualMatrix) else sp.Matrix(v)
+            tan = seed[3] if seed is not None and seed[0] == "quantity" and seed[2] == 0 and seed[1] == s else None
+            state0[s] = DualMatrix(v, tan)
+        steps = [state0]
+        for k in range(1, self.t + 1):
+            ov = {}
+            if seed is not None and seed[0] == "quantity" and seed[2] == k:
+                ov[seed[1]] = DualMatrix(plain[k][seed[1]].val, seed[3])
+            steps.append(self._step(k, {s: steps[-1][s] for s in self.cell.state}, params, ov))
+        self._runs[key] = steps
+        return steps
+
+    def _step(self, k, prev: dict, params: dict, overrides: dict) -> dict:
+        scope = _Scope(overrides)
+        x = self._maybe(f"x{k}", self.m)  # a cell that never reads its input needs no value for it
+        x = x if isinstance(x, _Unbound) else DualMatrix(x)
+        ret = self.cell.step(scope, SimpleNamespace(**prev), x, SimpleNamespace(**params), self.f)
+        if ret is not None:
+            setattr(scope, self.cell.state[0], ret)
+        q = scope._values
+        missing = [s for s in self.cell.state if s not in q]
+        if missing:
+            raise KernelError(f"cell {self.cell.name!r} does not assign its state {missing}")
+        if self.cell.output is not None:
+            try:  # o and E need inputs (W_O, y_k) a claim about h alone does not give: an error only when read
+                setattr(scope, "o", self.cell.output(SimpleNamespace(**q), SimpleNamespace(**params), self.f))
+                if self._loss is not None:
+                    setattr(scope, "E", self._loss(list(q["o"]), list(self.y(k))))
+            except KernelError as e:
+                q.setdefault("o", _Unbound(f"o{k} ({e})", (0, 0)))
+                q.setdefault("E", _Unbound(f"E{k} ({e})", (1, 1)))
+        return q
+
+    def at(self, name: str, k: int) -> sp.Matrix:
+        self._check_step(k)
+        q = self._run()[k]
+        if name not in q:
+            if name == "E" and self.cell.output is not None:
+                raise KernelError(f"loss={self.loss!r}: the kernel replays squared and cross-entropy losses only")
+            raise KernelError(f"step {k} has no quantity {name!r}")
+        if isinstance(q[name], _Unbound):
+            q[name]._fail()
+        return q[name].val
+
+    def h(self, k: int) -> sp.Matrix:
+        return self.at("h", k)
+
+    def o(self, k: int) -> sp.Matrix:
+        return self.at("o", k)
+
+    def E(self, k: int):
+        return self.at("E", k)[0, 0]
+
+    def states(self, name: str = "h", lo: int = 1) -> sp.Matrix:
+        return sp.Matrix.vstack(*[self.at(name, k) for k in range(lo, self.t + 1)])
+
+    def sigma(self, v):
+        return self.f.sigma(v)
+
+    def dsigma(self, v):
+        return self.f.dsigma(v)
+
+    # ----- derivatives by forward mode ----------------------------------------
+    def _directions(self, wrt, layout: str, k_of: int):
+        """(seed, ...) for each column of the Jacobian, in order."""
+        if isinstance(wrt, str) and wrt in self.cell.params:
+            P = getattr(self.params, wrt)
+            r, c = P.shape
+            order = [(a, b) for a in range(r) for b in range(c)]
+            if c > 1 and layout == "col-major":
+                order = [(a, b) for b in range(c) for a in range(r)]
+            elif c > 1 and layout != "row-major":
+                raise KernelError(f"layout={layout!r} must be 'row-major' or 'col-major'")
+            for a, b in order:
+                E = sp.zeros(r, c)
+                E[a, b] = 1
+                yield ("param", wrt, E)
+            return
+        if isinstance(wrt, str):
+            wrt = (wrt, 0)
+        if not (isinstance(wrt, tuple) and len(wrt) == 2):
+            raise KernelError(f"wrt={wrt!r} must be a parameter or a quantity (name, k)")
+        name, j = wrt
+        self._check_step(j)
+        rows = self.at(name, j).rows
+        for i in range(rows):
+            e = sp.zeros(rows, 1)
+            e[i] = 1
+            yield ("quantity", name, j, e)
+
+    @staticmethod
+    def _column(m: DualMatrix) -> sp.Matrix:
+        if isinstance(m, _Unbound):
+            m._fail()
+        if m.cols != 1 and m.rows != 1:
+            raise KernelError(f"can only differentiate a vector or a scalar, not a {m.rows}×{m.cols} matrix")
+        return m.tan if m.cols == 1 else m.tan.T
+
+    def d(self, of, wrt, *, layout: str | None = None) -> sp.Matrix:
+        if not isinstance(of, tuple):
+            raise KernelError("the kernel differentiates quantities (name, k), not expressions")
+        name, k = of
+        self._check_step(k)
+        cols = [self._column(self._run(seed)[k][name]) for seed in self._directions(wrt, layout or self.layout, k)]
+        return sp.Matrix.hstack(*cols)
+
+    def partial(self, of, wrt, *, layout: str | None = None) -> sp.Matrix:
+        """The explicit partial of step k's quantity: the previous state held at its value."""
+        name, k = of
+        self._check_step(k, lo=1)
+        plain = self._run()
+        prev_val = {s: plain[k - 1][s].val for s in self.cell.state}
+        params_val = {p: getattr(self.params, p) for p in self.cell.params}
+        if isinstance(wrt, str) and wrt in self.cell.params:
+            seeds = list(self._directions(wrt, layout or self.layout, k))
+        elif isinstance(wrt, tuple) and wrt[0] in self.cell.state and wrt[1] == k - 1:
+            seeds = [("quantity", wrt[0], k - 1, e) for *_, e in self._directions(wrt, "row-major", k)]
+        else:
+            raise KernelError(f"an explicit partial of step {k} is taken w.r.t. a parameter or the previous state")
+        cols = []
+        for seed in seeds:
+            params = {p: v if isinstance(v, _Unbound) else
+                      DualMatrix(v, seed[2] if seed[0] == "param" and seed[1] == p else None)
+                      for p, v in params_val.items()}
+            prev = {s: DualMatrix(v, seed[3] if seed[0] == "quantity" and seed[1] == s else None)
+                    for s, v in prev_val.items()}
+            q = self._step(k, prev, params, {})
+            if name not in q:
+                raise KernelError(f"step {k} has no quantity {name!r}")
+            cols.append(self._column(q[name]))
+        return sp.Matrix.hstack(*cols)
+
+
+class _Unbound:
+    """An input the point does not give: any use of it is an error, not a silent value."""
+
+    def __init__(self, name: str, shape: tuple[int, int]):
+        self.name, self.shape = name, shape
+        self.rows, self.cols = shape
+
+    def _fail(self, *a, **k):
+        raise KernelError(f"the point gives no value for {self.name}")
+
+    __mul__ = __rmul__ = __add__ = __radd__ = __sub__ = __rsub__ = __neg__ = __getitem__ = __iter__ = _fail
+    __len__ = applyfunc = multiply_elementwise = _fail
+
+    @property
+    def T(self):
+        self._fail()

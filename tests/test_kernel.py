@@ -1,0 +1,124 @@
+"""The kernel: independent of what it checks, and not fooled by a bug in it.
+
+The kernel must re-derive the truth by an algorithm of its own (forward mode
+over exact numbers), so a bug in the symbolic differentiation that the engine
+uses cannot be confirmed by it.
+"""
+import ast
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from symderiv import Model, diag, eye, kron, pal2019_rnn, product, total
+from symderiv.engine import check_claim
+from symderiv.kernel import DualMatrix, ExactModel, KernelError
+from symderiv.results import Verdict
+
+PACKAGE = Path(__file__).resolve().parents[1] / "symderiv"
+#: what finds evidence, which the kernel must never import (directly or through another module)
+FORBIDDEN = {"derivatives", "identity", "search", "evaluate", "engine", "fp", "models", "certificates", "runner",
+             "cli", "report", "claims"}
+
+
+def _imports(path: Path) -> set[str]:
+    """symderiv modules a file imports (relative or absolute), as names relative to the package."""
+    here = path.relative_to(PACKAGE).with_suffix("").parts
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = list(here[:-node.level]) if len(here) >= node.level else []
+                mod = base + (node.module.split(".") if node.module else [])
+                names = [".".join(mod)] if node.module else [".".join(mod + [a.name]) for a in node.names]
+            elif node.module and node.module.startswith("symderiv"):
+                names = [node.module.removeprefix("symderiv").lstrip(".")]
+            else:
+                continue
+            out.update(n for n in names if n)
+        elif isinstance(node, ast.Import):
+            out.update(a.name.removeprefix("symderiv.") for a in node.names if a.name.startswith("symderiv."))
+    return out
+
+
+def _module_file(name: str) -> Path | None:
+    p = PACKAGE.joinpath(*name.split("."))
+    if p.with_suffix(".py").is_file():
+        return p.with_suffix(".py")
+    if (p / "__init__.py").is_file():
+        return p / "__init__.py"
+    return None
+
+
+def test_the_kernel_imports_nothing_that_finds_evidence():
+    seen, todo = set(), [f"kernel.{p.stem}" if p.stem != "__init__" else "kernel"
+                         for p in (PACKAGE / "kernel").glob("*.py")]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        f = _module_file(name)
+        if f is not None:
+            todo += list(_imports(f))
+    reached = {n.split(".")[0] for n in seen}
+    assert not reached & FORBIDDEN, f"the kernel reaches {sorted(reached & FORBIDDEN)}"
+    assert "notation" in reached  # the reading itself works: the kernel does use the notation
+
+
+def test_the_import_reader_sees_a_forbidden_import(tmp_path, monkeypatch):
+    """The test above could pass by reading nothing: show that it sees an import."""
+    f = PACKAGE / "kernel" / "check.py"
+    assert "decide" in {n.split(".")[-1] for n in _imports(f)}
+    assert "kernel.decide" in _imports(f)
+
+
+def _closed(m):
+    blk = lambda v: kron(eye(v.rows), v.T)  # noqa: E731
+    F = lambda r: m.W_R * diag(m.dsigma(m.h(r - 1)))  # noqa: E731
+    T = (product(F, k + 1, m.t, order="descending", size=m.n) * blk(m.sigma(m.h(k - 1))) for k in range(1, m.t))
+    return total(T, (m.n, m.n * m.n)) + blk(m.sigma(m.h(m.t - 1)))
+
+
+def test_a_planted_bug_in_the_chain_rule_is_not_confirmed(make_claim, monkeypatch):
+    """σ's derivative rule drops σ' (the planted bug): the engine's symbolic truth is wrong, its normal form
+    is not zero, its search proposes points, and the kernel, differentiating by itself, rejects them all."""
+    from symderiv import functions
+
+    claim = make_claim(lambda m: (m.d(("h", m.t), "W_R"), _closed(m)), n=(2,), t=(2,))
+    assert check_claim(claim).verdict == Verdict.HOLDS  # without the bug
+    monkeypatch.setattr(functions.sigma, "fdiff", lambda self, argindex=1: sp.Integer(1))
+    res = check_claim(claim)
+    assert res.verdict != Verdict.FAILS, res.certificate
+    assert res.verdict == Verdict.UNDECIDED
+    assert "not the recomputed" in res.scope or "not certified" in res.sizes[0].detail
+
+
+def test_forward_mode_matches_the_symbolic_jacobian():
+    """Two algorithms for the same truth agree at a point (tanh, row- and col-major, w.r.t. a state)."""
+    vals = {}
+    sym = Model(pal2019_rnn, n=2, t=2, activation="tanh")
+    for i, s in enumerate(sym.symbols()):
+        vals[s.name] = sp.Rational((i % 5) - 2, 1 + i % 3)
+    ex = ExactModel(pal2019_rnn, n=2, t=2, activation="tanh", loss="squared", values=vals)
+    sub = {s: vals[s.name] for s in sym.symbols()}
+    for of, wrt, layout in [(("h", 2), "W_R", "row-major"), (("h", 2), "W_R", "col-major"), (("h", 2), ("h", 0), None),
+                            (("h", 2), "b_R", None)]:
+        J = sym.d(of, wrt, layout=layout).xreplace(sub)
+        K = ex.d(of, wrt, layout=layout)
+        diff = (J - K).applyfunc(lambda e: sp.N(e, 30))
+        assert max(abs(x) for x in diff) < 1e-25, (of, wrt, layout)
+
+
+def test_the_exact_model_refuses_floats_and_missing_values():
+    with pytest.raises(KernelError):
+        ExactModel(pal2019_rnn, n=1, t=1, values={})
+    vals = {n: 1 for n in ("W_R[0]", "W_I[0]", "b_R[0]", "h0[0]", "x1[0]")}
+    with pytest.raises(KernelError):  # σ abstract needs a witness
+        ExactModel(pal2019_rnn, n=1, t=1, values=vals)
+    m = ExactModel(pal2019_rnn, n=1, t=1, witness=(0, 1), values=vals)
+    assert m.h(1) == sp.Matrix([[3]])
+    with pytest.raises(KernelError):
+        DualMatrix.of(m.h(1)) * 0.5
+    with pytest.raises(KernelError):  # W_O has no value: using it is an error, never a default
+        m.o(1)
