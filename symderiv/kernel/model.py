@@ -18,6 +18,7 @@ from types import SimpleNamespace
 
 import sympy as sp
 
+from ..protocol import bind_parameters
 from .dual import Dual, DualMatrix, KernelError, lift
 
 # ----- activations, by name, with their first two derivatives -------------------------
@@ -151,8 +152,7 @@ class ExactModel:
         self._runs: dict = {}
         self.params = SimpleNamespace(**{name: self._maybe(name, self.dim(r), self.dim(c))
                                          for name, (r, c) in cell.params.items()})
-        for name in cell.params:  # the protocol: parameters read as attributes (m.W_R)
-            setattr(self, name, getattr(self.params, name))
+        bind_parameters(self, vars(self.params))
 
     # ----- inputs -------------------------------------------------------------
     def dim(self, d) -> int:
