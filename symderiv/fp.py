@@ -59,12 +59,14 @@ false identity survives k trials with probability ≤ ε^k; trials continue unti
 ε^k ≤ 2⁻⁶⁴. D, H and the sites do not depend on the draw, so every trial has
 the same ε.
 
-Corrected Theorem 1 at n = 64, t = 256: D = 516 (the truth's tangent has
-degree 2t + 2 with u and x); H ≈ 1.6 · 10³ bits (each of the 255 factors
-W diag σ' adds log₂ 64 bits), ⌊H/62⌋ = 25; 16 384 sites of σ and 16 384 of σ'
-(n per step), all of degree ≤ 2 and c ≈ 6, so Σ_pairs D_ij = 2 · 2 · C(16384, 2)
-≈ 2^29.0 and no pair term of (a)-type; ε ≈ 2^29.0/2⁶² + 25/2^56.56 ≈ 2^−33.0:
-2 trials, error ≤ 2^−66.
+Corrected Theorem 1 at n = 64, t = 256: D = 513 (the truth's tangent has
+degree 2t − 1, the closed form 2t − 1, and u, x one each); H ≈ 1543 bits (each
+of the 255 factors W diag σ' adds log₂ 64 bits), so ⌊H/62⌋ = 24; 16 384 sites
+of σ (σ(h_0), …, σ(h_255)) and 16 320 of σ' (σ'(h_1), …, σ'(h_255)), the
+claim's own σ(h_{k−1}), σ'(h_{r−1}) being the model's very objects; arguments
+of degree ≤ 2 with c ≈ 6.1 bits, so Σ_pairs D_ij = 534 743 136 ≈ 2^28.99 and
+no pair can be divisible by a prime ≥ 2⁶²: ε = (513 + 534 743 136)/2⁶² +
+24/N ≈ 2^−33.006 per trial: 2 trials, error ≤ 2^−66.0.
 
 Evaluation
 ==========
@@ -1318,6 +1320,11 @@ def test_identity(claim, size: dict, *, seed: int = 0, target_bits: float = TARG
     """Trials until one disagrees, or until the bound on a false "equal" is ≤ 2^−target_bits."""
     if claim.model is None:
         raise Unsupported("the randomized backend checks claims about a model")
+    if getattr(claim, "activation", "abstract") != "abstract":
+        raise Unsupported(f"the randomized backend replaces an abstract σ by random functions; this claim's σ is "
+                          f"{claim.activation} (use the symbolic backends)")
+    if getattr(claim, "modulo", ()):
+        raise Unsupported("side relations (modulo=...) are decided by the symbolic backends only")
     t0 = time.perf_counter()
     seq = np.random.SeedSequence([seed, *(size.get(k, 1) for k in ("n", "t", "m"))])
     bits, trials, redraws, want = 0.0, 0, 0, BATCH
