@@ -1,6 +1,6 @@
 """The ladder: corrected Theorem 1 (all σ) decided by every method, at growing (n, t).
 
-Run: ``python benchmarks/bench_scale.py [--simplify]``. For each (n, t): wall time
+Run: ``python benchmarks/bench_scale.py [--simplify] [--only fp,fp-trial]``. For each (n, t): wall time
 and peak memory (tracemalloc) of
 
 * ``sympy.simplify`` on lhs − rhs (with ``--simplify``; only where it finishes in 5 minutes),
@@ -11,7 +11,9 @@ and peak memory (tracemalloc) of
 
 each also as a ratio to the floor of the same run. Each method runs in a
 subprocess with a time limit, so one that does not finish is recorded as such.
-Writes its section of benchmarks/RESULTS.md.
+Writes its section of benchmarks/RESULTS.md. ``--only`` re-measures the named
+methods (and the float64 floor) and keeps the other columns' cells from the
+section already there, saying so.
 """
 from __future__ import annotations
 
@@ -134,8 +136,24 @@ def measure(method, n, t):
     return {"ok": ok, "s": secs, "mb": None if traced is None else traced[2] / 2 ** 20}
 
 
-def main(with_simplify: bool) -> str:
+def _old_cells() -> dict:
+    """(n, t) -> {method: cell text} from the section already in RESULTS.md."""
+    path = HERE / "RESULTS.md"
+    text = path.read_text() if path.exists() else ""
+    m = re.search(r"<!-- scale -->(.*?)<!-- /scale -->", text, flags=re.S)
+    out: dict = {}
+    for line in (m.group(1).splitlines() if m else []):
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 2 + len(METHODS) and cells[0].isdigit():
+            out[(int(cells[0]), int(cells[1]))] = dict(zip(METHODS, cells[2:]))
+    return out
+
+
+def main(with_simplify: bool, only: set | None = None) -> str:
     _claim()
+    old = _old_cells() if only else {}
+    if only:
+        only = set(only) | {"float64"}
     import symderiv.fp  # noqa: F401  (imported before forking: not part of any timing)
     import symderiv.identity  # noqa: F401  (likewise)
     rows = []
@@ -145,6 +163,8 @@ def main(with_simplify: bool) -> str:
         for method in METHODS:
             cap = MAX_SIZE.get(method)
             if method == "simplify" and not with_simplify:
+                continue
+            if only and method not in only:
                 continue
             if cap and (n > cap[0] or t > cap[1]):
                 continue
@@ -156,7 +176,7 @@ def main(with_simplify: bool) -> str:
         def cell(m):
             r = res.get(m)
             if r is None:
-                return "—"
+                return old.get((n, t), {}).get(m, "—") if only else "—"
             if r["ok"] is None:
                 return f"> {r['limit']} s"
             flag = "" if r["ok"] else " (wrong)"
@@ -168,11 +188,14 @@ def main(with_simplify: bool) -> str:
         "<!-- scale -->",
         "## The ladder: corrected Theorem 1 for all σ, every method",
         "",
-        f"`python benchmarks/bench_scale.py{' --simplify' if with_simplify else ''}` on {platform.machine()}, "
-        f"2 cores, {time.strftime('%Y-%m-%d')}. Each cell: wall time (untraced run), peak memory (a separate "
+        f"`python benchmarks/bench_scale.py{' --simplify' if with_simplify else ''}"
+        f"{' --only ' + ','.join(sorted(only)) if only else ''}` on {platform.machine()}, "
+        f"2 cores, {time.strftime('%Y-%m-%d')}"
+        + (f" (the other columns are kept from the previous full run)" if only else "") + ". Each cell: wall time (untraced run), peak memory (a separate "
         "tracemalloc run; — for runs over a minute), and the ratio to the "
         "float64 floor of the same row (one trial of the same projected evaluation in NumPy float64). "
-        "*fp*: randomized exact over F_p until the error bound is ≤ 2⁻⁶⁴; *fp trial*: one F_p trial. "
+        "*fp*: randomized exact over F_p (a fresh random prime in [2⁶², 2⁶³) per trial) until the error bound "
+        "is ≤ 2⁻⁶⁴; *fp trial*: one F_p trial. "
         "— : not run at that size (beyond where the method is practical); > N s: stopped at its limit.",
         "",
         "| n | t | sympy.simplify | SymPy normal form | SymEngine normal form | F_p (≤ 2⁻⁶⁴) | one F_p trial | "
@@ -191,4 +214,10 @@ def main(with_simplify: bool) -> str:
 
 
 if __name__ == "__main__":
-    main("--simplify" in sys.argv)
+    only = None
+    if "--only" in sys.argv:
+        only = set(sys.argv[sys.argv.index("--only") + 1].split(","))
+        unknown = only - set(METHODS)
+        if unknown:
+            sys.exit(f"--only: unknown methods {sorted(unknown)}; known: {', '.join(METHODS)}")
+    main("--simplify" in sys.argv, only)

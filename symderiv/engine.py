@@ -74,23 +74,37 @@ def pick_backend(backend: str, claim: Claim, size: dict) -> str:
 
 
 def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict):
-    """Randomized exact testing over F_p; a disagreement is then certified symbolically at a small size."""
+    """Randomized exact testing over F_p; a disagreement is then certified by the exact engine at small sizes."""
     from . import fp
 
     with _phase(phases, "decide (F_p)"):
         out = fp.test_identity(claim, size, seed=seed)
     if out.equal:
-        return SizeOutcome(size, Verdict.HOLDS, f"randomized exact over F_p (p = 2³¹ − 1): {out.trials} trials, "
-                           f"degree ≤ {out.degree}, error ≤ 2^−{math.floor(out.error_bits)}"
-                           + (f", {out.redraws} colliding draws redrawn" if out.redraws else "")), None
-    for small in claim.sizes.sizes():
-        if all(small.get(k, 1) <= v for k, v in AUTO_SYMBOLIC.items()):
-            o, found = check_identity_at(claim, small, backend="symengine", seed=seed, phases=phases)
-            if o.status == Verdict.FAILS:
-                return SizeOutcome(size, Verdict.FAILS, f"an F_p trial disagreed (the difference is not zero); "
-                                   f"certified at {_size_str(small)}: {o.detail}"), found
+        sites = sum(out.sites.values())
+        return SizeOutcome(size, Verdict.HOLDS, f"randomized exact over F_p (a fresh random prime p ∈ [2⁶², 2⁶³) "
+                           f"per trial): {out.trials} trials, degree ≤ {out.degree}, {sites} σ sites, "
+                           f"error ≤ 2^−{math.floor(out.error_bits)}", method="fp"), None
+    # certify where the exact engine can reach: small sizes where an F_p trial disagrees too, smallest first
+    tried = []
+    for small in fp.certification_sizes(claim, size):
+        if small != size:
+            with _phase(phases, "locate (F_p)"):
+                try:
+                    if fp.test_identity(claim, small, seed=seed, target_bits=1).equal:
+                        continue
+                except SymderivError:
+                    pass
+        o, found = check_identity_at(claim, small, backend="symengine", seed=seed, phases=phases)
+        tried.append(_size_str(small))
+        if o.status == Verdict.FAILS:
+            return SizeOutcome(size, Verdict.FAILS, f"an F_p trial disagreed (the difference is not zero); "
+                               f"certified at {_size_str(small)}: {o.detail}", method="fp"), found
+        if len(tried) >= 4:
+            break
+    where = "; the exact engine found no certified counterexample at " + " / ".join(tried) if tried else \
+        "; no small size where the exact engine can certify it disagrees"
     return SizeOutcome(size, Verdict.UNDECIDED, "an F_p trial disagreed (the difference is not the zero "
-                       "polynomial), but no certified counterexample at the small sizes of the sweep"), None
+                       f"polynomial){where}", method="fp"), None
 
 
 def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phases: dict):
@@ -315,7 +329,7 @@ def check_claim(claim: Claim, *, n=None, t=None, backend: str = "auto", seed: in
     if claim.relation == "≠":  # a certified point is the evidence that it holds, not a counterexample
         first = None
     errors = [o for o in outcomes if o.status == Verdict.ERROR]
-    by_fp = sum("F_p" in o.detail for o in outcomes)
+    by_fp = sum(o.method == "fp" for o in outcomes)
     if not by_fp:
         method = "exact normal form"
     elif by_fp < len(outcomes):
@@ -335,9 +349,13 @@ def check_claim(claim: Claim, *, n=None, t=None, backend: str = "auto", seed: in
 def _negate(o: SizeOutcome) -> SizeOutcome:
     """For a claim that the sides differ: a certified point proves it; a zero normal form refutes it."""
     if o.status == Verdict.FAILS:
-        return SizeOutcome(o.size, Verdict.HOLDS, f"the sides differ: {o.detail}")
+        return SizeOutcome(o.size, Verdict.HOLDS, f"the sides differ: {o.detail}", method=o.method)
+    if o.status == Verdict.HOLDS and o.method == "fp":
+        return SizeOutcome(o.size, Verdict.UNDECIDED, "the sides agreed in every F_p trial, which is no exact "
+                           "proof that they are identical, so it cannot refute a '≠' claim; decide it exactly at "
+                           f"a small size (--backend symengine) [{o.detail}]", method=o.method)
     if o.status == Verdict.HOLDS:
-        return SizeOutcome(o.size, Verdict.FAILS, f"the sides are identical: {o.detail}")
+        return SizeOutcome(o.size, Verdict.FAILS, f"the sides are identical: {o.detail}", method=o.method)
     return o
 
 

@@ -1,524 +1,951 @@
-"""Randomized exact identity testing over the prime field F_p, p = 2³¹ − 1.
+"""Randomized exact identity testing over prime fields F_p, a fresh random prime p ∈ [2⁶², 2⁶³) per trial.
 
-A claim that holds for every σ is a polynomial identity in the weights, the
-inputs and the atoms σ(a), σ'(a), … once each atom is read as a variable of its
-own (the same reading the symbolic normal form uses). So both sides are
-evaluated at a random point of F_p with σ, σ', σ'' replaced by independent
-uniformly random functions (a fresh random value for each new argument,
-memoised), and compared along random projections uᵀ · side · vec(V):
+What is tested
+==============
+Read every σ(a), σ'(a), σ''(a) as a variable of its own, one per distinct
+argument polynomial a (the reading the symbolic normal form uses). Both sides
+of an identity claim are then matrices of polynomials with rational
+coefficients in the weights, the inputs, the initial state and these atoms;
+the claim holds for every σ when lhs − rhs is the zero polynomial. A trial
+evaluates uᵀ · (lhs − rhs) · x exactly in F_p at a uniformly random point: the
+weights, inputs and initial state, a random row u and a random column x, and
+σ, σ', σ'' replaced by independent uniformly random functions F_p → F_p (a
+fresh uniform value for each new argument value, memoised). The truth
+``m.d(("h", t), "W")`` is forward-mode differentiation of the unrolled cell
+in F_p along the direction x (unvec'd in the Jacobian's layout), never the
+formula under test. A true identity passes every trial (exact arithmetic: a
+zero polynomial stays zero under any substitution, and the random function
+only identifies atoms). A disagreeing trial proves lhs − rhs ≠ 0; the engine
+then certifies a counterexample with the exact engine at small sizes.
 
-* the truth ``m.d(("h", t), "W_R")`` is computed by forward-mode
-  differentiation of the unrolled model in F_p (dual numbers, tangent V on the
-  parameter), independently of the formula under test;
-* the claim's right side is built by the same notation functions as for the
-  symbolic engine, which return lazy operators here; a product that contains
-  no Jacobian is applied from the left (uᵀ · …, prefixes of ordered products
-  shared between the terms of a sum), a product ending in a Jacobian from the
-  right (… · J vec(V)), so a trial at n = 64, t = 256 costs O(t n²);
-* every value carries a bound on its degree as a polynomial in the random
-  variables, so each trial knows D, the degree of the projected difference.
+The error bound (what a trial of a false identity can miss)
+===========================================================
+Every value carries, besides its residues, a bound (D, h, d): its entries are
+polynomials of total degree ≤ D in the random variables (weights, inputs,
+initial state, u, x and the atoms, each of degree 1), and 2^d · entry is a
+polynomial with integer coefficients whose L1 norm is ≤ 2^h (d bounds the bits
+of the common denominator brought in by rational constants). The rules:
+A + B: D = max, d = d_A + d_B, h = log₂(2^(d_B+h_A) + 2^(d_A+h_B)); A · B with
+inner dimension k: D, h and d add, plus log₂ k on h; a constant a/b: D = 0,
+h = log₂|a|, d = log₂ b; a random variable or an atom: (1, 0, 0).
 
-**Error bound.** If the difference is not the zero polynomial, a trial in which
-no two distinct model sites fed σ the same argument sees a zero with
-probability at most D/p (Schwartz–Zippel; the atoms are then independent
-uniform variables). A trial where two sites collide is detected and redrawn.
-Independent trials multiply: after k trials the probability that a false
-identity survived is at most (D/p)^k, and trials continue until that is at
-most 2⁻⁶⁴. A single disagreeing trial proves the difference is not zero (the
-evaluation is exact), and the symbolic engine then produces the certified
-counterexample at the smallest size where it fails.
+Couple the real trial with an *ideal* one in which each σ site whose argument
+is a new polynomial gets its own independent uniform atom. The two agree
+unless (b) below happens. A false identity passes a trial only if
 
-Limits: only abstract σ and linear-algebra cells (σ applied to model
-quantities); a claim using anything else (tanh, softmax, m.partial, concrete
-losses) raises :class:`Unsupported` and is left to the symbolic backends.
+(a) p divides every coefficient of the nonzero integer polynomial
+    2^(d_l+d_r)(lhs − rhs) projected: then p divides one nonzero coefficient
+    of absolute value ≤ 2^H (H from the rules above), and at most ⌊H/62⌋
+    primes ≥ 2⁶² do. p is uniform over the primes of [2⁶², 2⁶³), of which
+    there are N ≥ 1.0629 · 10¹⁷ ≈ 2^56.56 (Dusart 1999: x/ln x (1 + 1/ln x +
+    1.8/ln²x) ≤ π(x) ≤ x/ln x (1 + 1/ln x + 2.51/ln²x) for x ≥ 355991, at
+    x = 2⁶³ and x = 2⁶²); so (a) has probability ≤ ⌊H/62⌋ / N;
+(b) two σ sites (of the same one of σ, σ', σ'') whose arguments A_i ≠ A_j are
+    different polynomials get equal values: for each pair, p divides the
+    content of A_i − A_j (≤ ⌊H_ij/62⌋/N, H_ij ≤ 1 + c_i + c_j with c = h + d of
+    the argument) or the nonzero A_i − A_j vanishes at the point (≤ D_ij/p,
+    D_ij = max(D_i, D_j), Schwartz–Zippel in the ideal trial). A union bound
+    over all pairs of sites of both sides, the model's and the claim's
+    (arguments that are the very same value object are one site); no trial is
+    redrawn, so nothing is conditioned;
+(c) the projected difference, a nonzero polynomial over F_p of degree ≤ D,
+    vanishes at the uniform point: ≤ D/p (Schwartz–Zippel).
+
+Per trial, with p ≥ 2⁶²: ε = (D + Σ_pairs D_ij) / 2⁶² + (⌊H/62⌋ + Σ_pairs
+⌊H_ij/62⌋) / N. A prime that divides a denominator met in the trial is
+redrawn; the primes so excluded (⌊log₂ b / 62⌋ per denominator b) are taken
+off N. Trials are independent (fresh prime, point and random functions), so a
+false identity survives k trials with probability ≤ ε^k; trials continue until
+ε^k ≤ 2⁻⁶⁴. D, H and the sites do not depend on the draw, so every trial has
+the same ε.
+
+Corrected Theorem 1 at n = 64, t = 256: D = 513 (the truth's tangent has
+degree 2t − 1, the closed form 2t − 1, and u, x one each); H ≈ 1543 bits (each
+of the 255 factors W diag σ' adds log₂ 64 bits), so ⌊H/62⌋ = 24; 16 384 sites
+of σ (σ(h_0), …, σ(h_255)) and 16 320 of σ' (σ'(h_1), …, σ'(h_255)), the
+claim's own σ(h_{k−1}), σ'(h_{r−1}) being the model's very objects; arguments
+of degree ≤ 2 with c ≈ 6.1 bits, so Σ_pairs D_ij = 534 743 136 ≈ 2^28.99 and
+no pair can be divisible by a prime ≥ 2⁶²: ε = (513 + 534 743 136)/2⁶² +
+24/N ≈ 2^−33.006 per trial: 2 trials, error ≤ 2^−66.0.
+
+Evaluation
+==========
+Trials run in batches: every value holds one ``nmod_mat`` per trial (python-
+flint, exact residues, no overflow at any size), so the claim's Python code
+runs once per batch. The notation returns lazy operators (diag, kron, HV,
+ordered products, sums); a product is applied to u from the left up to its
+narrowest point and to x from the right after it, a derivative always from the
+right (forward mode). Work is shared between the terms of a sum by memo tables
+keyed by serial numbers (never reused in a process) of canonical operator
+objects (a value's diag and dense operator are memoised on the value itself),
+so the prefixes of a descending product are applied once: corrected Theorem 1
+costs O(t n²) per projection.
+
+Limits: abstract σ over cells built from matrix products, sums, hadamard and
+σ, σ', σ'' (σ''' is not available); ``m.partial``, tanh, softmax or losses
+raise :class:`Unsupported` and are left to the symbolic backends. Python floats
+and strings raise an error: exact rationals (sympy.Rational) are the way.
 """
 from __future__ import annotations
 
+import contextvars
+import itertools
 import math
+import time
 from dataclasses import dataclass, field
-from types import SimpleNamespace
+from fractions import Fraction
 
 import numpy as np
+import sympy as sp
+from flint import fmpz, nmod_mat
 
 from . import notation
-from .errors import SymderivError
+from .errors import ShapeError, SymderivError
 
-P = 2 ** 31 - 1
+#: primes are drawn uniformly from [PRIME_LO, PRIME_HI)
+PRIME_LO, PRIME_HI = 2 ** 62, 2 ** 63
+#: a lower bound on the number of primes in [2⁶², 2⁶³) (Dusart 1999, see the module docstring)
+N_PRIMES_LO = 106_297_190_014_990_579
 TARGET_BITS = 64
+#: trials per batch (one trial alone never reaches 2⁻⁶⁴: D/p ≥ 2⁻⁶²)
+BATCH = 2
+#: the functions a random-function trial replaces, each with its derivative's name
+DERIVATIVE = {"sigma": "dsigma", "dsigma": "ddsigma", "ddsigma": None}
+_NEG_INF = float("-inf")
 
 
 class Unsupported(SymderivError):
     """The claim uses something the randomized backend cannot evaluate."""
 
 
-# ----- arithmetic in F_p ---------------------------------------------------------
+class _Redraw(BaseException):  # not an Exception: a claim's own `except Exception` cannot swallow it
+    """The prime of trial ``i`` divides a denominator of the claim: draw another."""
 
-def matmul(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """A · B mod p without int64 overflow: B split into 16-bit halves (entries < p < 2³¹)."""
-    lo = (A @ (B & 0xFFFF)) % P
-    hi = (A @ (B >> 16)) % P
-    return (hi * 65536 + lo) % P
+    def __init__(self, i: int):
+        self.i = i
 
 
-def mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Elementwise a ⊙ b mod p (products < 2⁶²)."""
-    return (a * b) % P
+_UID = itertools.count(1)
+_ACTIVE: contextvars.ContextVar["_Batch | None"] = contextvars.ContextVar("symderiv_fp_batch", default=None)
 
 
-class RandomFunction:
-    """A uniformly random function F_p → F_p, drawn lazily and memoised."""
-
-    def __init__(self, rng: np.random.Generator, name: str):
-        self.rng, self.name, self.table = rng, name, {}
-
-    def __call__(self, a: np.ndarray) -> np.ndarray:
-        flat = a.ravel()
-        uniq, inv = np.unique(flat, return_inverse=True)
-        new = [int(x) for x in uniq if int(x) not in self.table]
-        if new:
-            vals = self.rng.integers(0, P, size=len(new))
-            self.table.update(zip(new, (int(v) for v in vals)))
-        out = np.array([self.table[int(x)] for x in uniq], dtype=np.int64)
-        return out[inv].reshape(a.shape)
+def random_prime(rng: np.random.Generator) -> int:
+    """A prime drawn uniformly from [2⁶², 2⁶³) (rejection sampling, FLINT's proven primality test)."""
+    while True:
+        x = PRIME_LO + int(rng.integers(0, PRIME_HI - PRIME_LO))
+        if fmpz(x).is_prime():
+            return x
 
 
-# ----- values with degree bounds and tangents (forward mode) ---------------------------
+# ----- bounds: (degree, log₂ L1 of the cleared numerator, log₂ denominator) -----------------------
 
-@dataclass
+def _lse(x: float, y: float) -> float:
+    """log₂(2^x + 2^y)."""
+    if x < y:
+        x, y = y, x
+    if y == _NEG_INF:
+        return x
+    return x + math.log2(1.0 + 2.0 ** (y - x))
+
+
+def _bits(k: int) -> float:
+    return math.log2(k) if k > 0 else _NEG_INF
+
+
+# ----- exact constants -------------------------------------------------------------------------
+
+def _rational(x) -> Fraction:
+    """An exact rational constant of a claim, or a clear error."""
+    if isinstance(x, bool):
+        raise Unsupported(f"a bool ({x!r}) cannot enter an exact computation")
+    if isinstance(x, (int, np.integer)):
+        return Fraction(int(x))
+    if isinstance(x, Fraction):
+        return x
+    if isinstance(x, (float, np.floating, sp.Float)):
+        raise Unsupported(f"a float ({x!r}) cannot enter an exact computation: write it as an exact "
+                          "rational, sympy.Rational(p, q)")
+    if isinstance(x, sp.Rational):  # Integer too
+        return Fraction(int(x.p), int(x.q))
+    if isinstance(x, str):
+        raise Unsupported(f"a string ({x!r}) is not a mathematical value")
+    if isinstance(x, sp.Basic) and x.is_number and x.is_rational:
+        return _rational(sp.nsimplify(x))
+    raise Unsupported(f"a {type(x).__name__} ({x!r}) cannot enter an F_p computation: only matrices of the "
+                      "model, exact rationals and SymPy matrices of rationals can")
+
+
+def _is_scalar(x) -> bool:
+    return isinstance(x, (int, float, Fraction, np.number, str)) or (isinstance(x, sp.Basic)
+                                                                      and not isinstance(x, sp.MatrixBase))
+
+
+def _residue(c: Fraction, p: int, i: int) -> int:
+    if c.denominator % p == 0:
+        raise _Redraw(i)
+    return c.numerator * pow(c.denominator, -1, p) % p
+
+
+def _note_denominator(den: int) -> None:
+    batch = _ACTIVE.get()
+    if batch is not None and den >= PRIME_LO:
+        batch.dens.add(den)
+
+
+def _primes() -> list[int]:
+    batch = _ACTIVE.get()
+    if batch is None:
+        raise Unsupported("an F_p constant outside a trial")
+    return batch.primes
+
+
+# ----- values: one residue matrix per trial, and their bound ----------------------------------------
+
 class Val:
-    """An F_p matrix, its degree bound, and (forward mode) its tangent along one direction."""
+    """A matrix over F_p for each trial of a batch, with its bound (degree, height bits, denominator bits)."""
 
-    a: np.ndarray
-    deg: int
-    tan: np.ndarray | None = None
-    tdeg: int = 0
-    _op_priority = 20.0  # above SymPy matrices'
+    __slots__ = ("a", "rows", "cols", "deg", "h", "d", "uid", "memo")
+    _op_priority = 20.0  # above SymPy matrices': sympy_matrix * val calls val.__rmul__
+    __array_ufunc__ = None  # numpy scalars defer to us too
+
+    def __init__(self, a: list, rows: int, cols: int, deg: int, h: float, d: float):
+        self.a, self.rows, self.cols, self.deg, self.h, self.d = a, rows, cols, deg, h, d
+        self.uid = next(_UID)
+        self.memo = None
+
+    # construction
+    @classmethod
+    def constant(cls, x, primes: list[int]) -> "Val":
+        """A number (1 × 1) or a SymPy matrix of rationals."""
+        if isinstance(x, sp.MatrixBase):
+            entries = [_rational(e) for e in x]
+            rows, cols = x.shape
+        else:
+            entries, rows, cols = [_rational(x)], 1, 1
+        den = math.lcm(*(e.denominator for e in entries)) if entries else 1
+        _note_denominator(den)
+        top = max((abs(e.numerator) * (den // e.denominator) for e in entries), default=0)
+        a = []
+        for i, p in enumerate(primes):
+            if den % p == 0:
+                raise _Redraw(i)
+            inv = pow(den, -1, p)
+            a.append(nmod_mat(rows, cols, [e.numerator * (den // e.denominator) * inv % p for e in entries], p))
+        return cls(a, rows, cols, 0, _bits(top), math.log2(den))
+
+    @classmethod
+    def zeros(cls, rows: int, cols: int, primes: list[int]) -> "Val":
+        return cls([nmod_mat(rows, cols, p) for p in primes], rows, cols, 0, _NEG_INF, 0.0)
 
     @property
-    def shape(self):
-        return self.a.shape
+    def primes(self) -> list[int]:
+        return [x.modulus() for x in self.a]
 
     @property
-    def rows(self):
-        return self.a.shape[0]
+    def shape(self) -> tuple[int, int]:
+        return (self.rows, self.cols)
 
-    def _t(self):
-        return np.zeros_like(self.a) if self.tan is None else self.tan
+    def _memo(self) -> dict:
+        if self.memo is None:
+            self.memo = {}
+        return self.memo
 
+    def node(self) -> "Dense":
+        """The canonical lazy operator of this value (memoised on the value, so products share it)."""
+        memo = self._memo()
+        n = memo.get("node")
+        if n is None:
+            n = memo["node"] = Dense(self)
+        return n
+
+    # arithmetic (shapes checked as SymPy checks them)
     def __add__(self, o):
-        o = _val(o, self.shape)
-        tan = None if self.tan is None and o.tan is None else (self._t() + o._t()) % P
-        return Val((self.a + o.a) % P, max(self.deg, o.deg), tan, max(self.tdeg, o.tdeg))
+        if isinstance(o, Node):
+            return Sum([self.node(), o])
+        o = _as_val(o, self, "+")
+        _same_shape(self, o, "+")
+        return _add(self, o)
 
-    __radd__ = __add__
+    def __radd__(self, o):
+        return _as_val(o, self, "+") + self
 
     def __neg__(self):
-        return Val((-self.a) % P, self.deg, None if self.tan is None else (-self.tan) % P, self.tdeg)
+        return _scale(self, Fraction(-1))
 
     def __sub__(self, o):
-        return self + (-_val(o, self.shape))
+        if isinstance(o, Node):
+            return self.node() - o
+        return self + (-_as_val(o, self, "-"))
+
+    def __rsub__(self, o):
+        return _as_val(o, self, "-") + (-self)
 
     def __mul__(self, o):
         if isinstance(o, Node):
-            return Prod([Dense(self), o])
-        o = _val(o)
-        if o.a.shape == (1, 1) and self.a.shape[1] != 1:  # a matrix times a number: the product rule still holds
-            c, dc = int(o.a[0, 0]), int(o._t()[0, 0])
-            tan = None
-            if self.tan is not None or o.tan is not None:
-                tan = (mul(self._t(), c) + mul(self.a, dc)) % P
-            return Val(mul(self.a, c), self.deg + o.deg, tan, max(self.tdeg + o.deg, self.deg + o.tdeg))
-        a = matmul(self.a, o.a)
-        tan = None
-        if self.tan is not None or o.tan is not None:
-            tan = (matmul(self._t(), o.a) + matmul(self.a, o._t())) % P
-        return Val(a, self.deg + o.deg, tan, max(self.tdeg + o.deg, self.deg + o.tdeg))
+            memo = self.memo
+            return Prod([memo["node"] if memo is not None and "node" in memo else self.node(), o])
+        if _is_scalar(o):
+            return _scale(self, _rational(o))
+        return _matmul(self, _as_val(o, self, "*"))
 
-    def __rmul__(self, o):  # a number times a matrix
-        return self * o
+    def __rmul__(self, o):
+        if _is_scalar(o):
+            return _scale(self, _rational(o))
+        return _matmul(_as_val(o, self, "*"), self)
+
+    def __truediv__(self, o):
+        if not _is_scalar(o):
+            raise Unsupported("only division by a number is available over F_p")
+        c = _rational(o)
+        if c == 0:
+            raise ZeroDivisionError("division of a matrix by zero")
+        return _scale(self, 1 / c)
+
+    def __pow__(self, k):
+        if not isinstance(k, int) or k < 0 or self.rows != self.cols:
+            raise Unsupported("over F_p, a power is a square matrix to a non-negative integer")
+        out = Val.constant(sp.eye(self.rows), self.primes)
+        for _ in range(k):
+            out = _matmul(out, self)
+        return out
 
     @property
-    def T(self):
-        return Val(self.a.T.copy(), self.deg, None if self.tan is None else self.tan.T.copy(), self.tdeg)
+    def T(self) -> "Val":
+        memo = self._memo()
+        t = memo.get("T")
+        if t is None:
+            t = memo["T"] = Val([x.transpose() for x in self.a], self.cols, self.rows, self.deg, self.h, self.d)
+        return t
 
     def __iter__(self):
         raise Unsupported("iterating over entries (a loss, softmax, a Python sum) is not available over F_p")
 
+    def __getitem__(self, key):
+        raise Unsupported("indexing entries is not available over F_p")
 
-def _val(x, shape=None) -> Val:
-    if isinstance(x, Val):
-        return x
-    if isinstance(x, (int, np.integer)):
-        return Val(np.full(shape or (1, 1), int(x) % P, dtype=np.int64), 0)
-    raise Unsupported(f"cannot use a {type(x).__name__} in an F_p computation")
+    def __repr__(self):
+        return f"Val({self.rows}×{self.cols}, deg ≤ {self.deg})"
 
 
-# ----- lazy operators: the notation over F_p --------------------------------------------
+def _same_shape(a, b, op: str) -> None:
+    if a.shape != b.shape:
+        raise ShapeError(f"Matrix size mismatch: {a.shape} {op} {b.shape}")
+
+
+def _as_val(o, like: Val, op: str) -> Val:
+    """The other operand of a matrix operation: a value or a SymPy matrix of rationals (never a number)."""
+    if isinstance(o, Val):
+        return o
+    if isinstance(o, sp.MatrixBase):
+        return Val.constant(o, like.primes)
+    if isinstance(o, Dual):
+        raise Unsupported("a cell's state mixed with a claim's value")
+    if _is_scalar(o):
+        _rational(o)  # a float or a string is named as such
+        raise ShapeError(f"cannot apply {op} to a number and a {like.rows}×{like.cols} matrix (SymPy raises too)")
+    raise Unsupported(f"a {type(o).__name__} cannot enter an F_p computation")
+
+
+def _add(a: Val, b: Val) -> Val:
+    if a.d == 0 and b.d == 0:
+        h = _lse(a.h, b.h)
+    else:
+        h = _lse(b.d + a.h, a.d + b.h)
+    return Val([x + y for x, y in zip(a.a, b.a)], a.rows, a.cols, max(a.deg, b.deg), h, a.d + b.d)
+
+
+def _matmul(a: Val, b: Val) -> Val:
+    if a.cols != b.rows:
+        raise ShapeError(f"Matrix size mismatch: {a.shape} * {b.shape}")
+    return Val([x * y for x, y in zip(a.a, b.a)], a.rows, b.cols, a.deg + b.deg, a.h + b.h + _bits(a.cols),
+               a.d + b.d)
+
+
+def _scale(v: Val, c: Fraction) -> Val:
+    _note_denominator(c.denominator)
+    cs = [_residue(c, x.modulus(), i) for i, x in enumerate(v.a)]
+    return Val([x * k for x, k in zip(v.a, cs)], v.rows, v.cols, v.deg, v.h + _bits(abs(c.numerator)),
+               v.d + math.log2(c.denominator))
+
+
+def _ew(a: Val, b: Val, rows: int, cols: int) -> Val:
+    """The entrywise product of two values with the same number of entries, shaped rows × cols."""
+    out = [nmod_mat(rows, cols, [u * v for u, v in zip(x.entries(), y.entries())], x.modulus())
+           for x, y in zip(a.a, b.a)]
+    return Val(out, rows, cols, a.deg + b.deg, a.h + b.h, a.d + b.d)
+
+
+def _reshape(v: Val, rows: int, cols: int, order: str) -> Val:
+    """The entries of v (read by rows) as a rows × cols matrix, filled by rows ("C") or by columns ("F")."""
+    out = []
+    for x in v.a:
+        e = x.entries()
+        if order == "F":
+            e = [e[j * rows + i] for i in range(rows) for j in range(cols)]
+        out.append(nmod_mat(rows, cols, e, x.modulus()))
+    return Val(out, rows, cols, v.deg, v.h, v.d)
+
+
+def _entry_sum(v: Val) -> Val:
+    out = [nmod_mat(1, 1, [sum(int(e) for e in x.entries()) % x.modulus()], x.modulus()) for x in v.a]
+    return Val(out, 1, 1, v.deg, v.h + _bits(v.rows * v.cols), v.d)
+
+
+def _kron_dense(a: Val, b: Val) -> Val:
+    out = []
+    for x, y in zip(a.a, b.a):
+        A, B = x.tolist(), y.tolist()
+        out.append(nmod_mat(a.rows * b.rows, a.cols * b.cols,
+                            [A[i][j] * B[k][l] for i in range(a.rows) for k in range(b.rows)
+                             for j in range(a.cols) for l in range(b.cols)], x.modulus()))
+    return Val(out, a.rows * b.rows, a.cols * b.cols, a.deg + b.deg, a.h + b.h, a.d + b.d)
+
+
+def _column(v: Val) -> Val:
+    """A vector as a column."""
+    if v.cols == 1:
+        return v
+    if v.rows == 1:
+        return v.T
+    raise ShapeError(f"diag takes a vector, not a {v.rows}×{v.cols} matrix")
+
+
+# ----- lazy operators: the notation over F_p -------------------------------------------------------
 
 class Node:
-    """A lazy matrix: applied to a row vector from the left or a column from the right."""
+    """A lazy matrix: applied to a row vector from the left, or to a column from the right."""
 
-    shape: tuple[int, int]
-    has_jacobian = False
-    _op_priority = 20.0  # above SymPy matrices': sympy.zeros(...) + node calls node.__radd__
+    __slots__ = ("rows", "cols", "uid", "jac")
+    _op_priority = 20.0
+    __array_ufunc__ = None
 
-    def left(self, g: np.ndarray, ev: "Evaluator") -> tuple[np.ndarray, int]:
+    def _init(self, rows: int, cols: int, jac: bool = False):
+        self.rows, self.cols, self.jac = rows, cols, jac
+        self.uid = next(_UID)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.rows, self.cols)
+
+    def left(self, g: Val, ev: "Evaluator") -> Val:
         raise Unsupported(f"{type(self).__name__} cannot be applied from the left")
 
-    def right(self, x: np.ndarray, ev: "Evaluator") -> tuple[np.ndarray, int]:
+    def right(self, x: Val, ev: "Evaluator") -> Val:
         raise Unsupported(f"{type(self).__name__} cannot be applied from the right")
 
     def __mul__(self, o):
-        o = lift(o)
-        return Prod([self, o])
+        if _is_scalar(o):
+            return Scaled(_rational(o), self)
+        return Prod([self, lift(o)])
 
     def __rmul__(self, o):
+        if _is_scalar(o):
+            return Scaled(_rational(o), self)
         return Prod([lift(o), self])
 
     def __add__(self, o):
+        if _is_scalar(o):
+            _rational(o)
+            raise ShapeError(f"cannot add a number and a {self.rows}×{self.cols} matrix (SymPy raises too)")
         return Sum([self, lift(o)])
 
     __radd__ = __add__
 
     def __sub__(self, o):
-        return Sum([self, Scaled(P - 1, lift(o))])
+        return self + Scaled(Fraction(-1), lift(o))
+
+    def __rsub__(self, o):
+        return lift(o) + Scaled(Fraction(-1), self)
 
     def __neg__(self):
-        return Scaled(P - 1, self)
+        return Scaled(Fraction(-1), self)
+
+    def __truediv__(self, o):
+        if not _is_scalar(o):
+            raise Unsupported("only division by a number is available over F_p")
+        return Scaled(1 / _rational(o), self)
+
+    @property
+    def T(self):
+        return dense(self).T
+
+    def __iter__(self):
+        raise Unsupported("iterating over entries is not available over F_p")
+
+    def __getitem__(self, key):
+        raise Unsupported("indexing entries is not available over F_p")
 
 
 def lift(x) -> Node:
+    """A value, a SymPy matrix of rationals or an operator, as an operator."""
     if isinstance(x, Node):
         return x
     if isinstance(x, Val):
-        return Dense(x)
-    import sympy as sp
-
-    if isinstance(x, sp.MatrixBase) and x == sp.eye(x.rows):
-        return Identity(x.rows)
-    if isinstance(x, sp.MatrixBase) and x.is_zero_matrix:
-        return Zero(x.shape)
+        return x.node()
+    if isinstance(x, sp.MatrixBase):
+        if x.rows == x.cols and x == sp.eye(x.rows):
+            return Identity(x.rows)
+        if x.is_zero_matrix:
+            return Zero(x.rows, x.cols)
+        return Val.constant(x, _primes()).node()
+    if isinstance(x, Dual):
+        raise Unsupported("a cell's state mixed with a claim's value")
+    if _is_scalar(x):
+        _rational(x)
+        raise ShapeError("a number is not a matrix here (SymPy raises too)")
     raise Unsupported(f"a {type(x).__name__} cannot enter an F_p computation")
 
 
-@dataclass(eq=False)
 class Dense(Node):
-    v: Val
+    __slots__ = ("v",)
 
-    def __post_init__(self):
-        self.shape = self.v.shape
+    def __init__(self, v: Val):
+        self.v = v
+        self._init(v.rows, v.cols)
 
     def left(self, g, ev):
-        return matmul(g, self.v.a), self.v.deg
+        return _matmul(g, self.v)
 
     def right(self, x, ev):
-        return matmul(self.v.a, x), self.v.deg
+        return _matmul(self.v, x)
+
+    @property
+    def T(self):
+        return self.v.T.node()
 
 
-@dataclass(eq=False)
 class Identity(Node):
-    n: int
+    __slots__ = ()
 
-    def __post_init__(self):
-        self.shape = (self.n, self.n)
+    def __init__(self, n: int):
+        self._init(n, n)
 
     def left(self, g, ev):
-        return g, 0
+        return g
 
     def right(self, x, ev):
-        return x, 0
+        return x
+
+    @property
+    def T(self):
+        return self
 
 
-@dataclass(eq=False)
 class Zero(Node):
-    shape: tuple
+    __slots__ = ()
+
+    def __init__(self, rows: int, cols: int):
+        self._init(rows, cols)
 
     def left(self, g, ev):
-        return np.zeros((g.shape[0], self.shape[1]), dtype=np.int64), 0
+        return Val.zeros(1, self.cols, g.primes)
 
     def right(self, x, ev):
-        return np.zeros((self.shape[0], x.shape[1]), dtype=np.int64), 0
+        return Val.zeros(self.rows, 1, x.primes)
+
+    @property
+    def T(self):
+        return Zero(self.cols, self.rows)
 
 
-@dataclass(eq=False)
 class Diag(Node):
-    v: Val
+    """diag(v) for a column v."""
 
-    def __post_init__(self):
-        self.shape = (self.v.rows, self.v.rows)
+    __slots__ = ("v",)
+
+    def __init__(self, v: Val):
+        self.v = v
+        self._init(v.rows, v.rows)
 
     def left(self, g, ev):
-        return mul(g, self.v.a.reshape(1, -1)), self.v.deg
+        return _ew(g, self.v, 1, self.cols)
 
     def right(self, x, ev):
-        return mul(self.v.a.reshape(-1, 1), x), self.v.deg
+        return _ew(self.v, x, self.rows, 1)
+
+    @property
+    def T(self):
+        return self
 
 
-@dataclass(eq=False)
 class KronEyeRow(Node):
-    """I_n ⊗ sᵀ (n × n·len(s)): the row-major explicit partial ∂(W s)/∂W."""
+    """I_n ⊗ s for a row s (1 × k): n × n·k, the row-major explicit partial ∂(W v)/∂W with s = vᵀ."""
 
-    n: int
-    s: Val
+    __slots__ = ("n", "s")
 
-    def __post_init__(self):
-        self.shape = (self.n, self.n * self.s.rows)
+    def __init__(self, n: int, s: Val):
+        self.n, self.s = n, s
+        self._init(n, n * s.cols)
 
-    def left(self, g, ev):  # g (1 × n) → g ⊗ sᵀ, flattened row-major
-        return (g.reshape(-1, 1) * self.s.a.reshape(1, -1) % P).reshape(1, -1), self.s.deg
+    def left(self, g, ev):  # g ⊗ s, flattened by rows
+        k = self.s.cols
+        out = [nmod_mat(1, self.n * k, [a * b for a in x.entries() for b in y.entries()], x.modulus())
+               for x, y in zip(g.a, self.s.a)]
+        return Val(out, 1, self.n * k, g.deg + self.s.deg, g.h + self.s.h, g.d + self.s.d)
 
-    def right(self, x, ev):  # vec_r(V) → V s
-        V = x.reshape(self.n, self.s.rows)
-        return matmul(V, self.s.a), self.s.deg
+    def right(self, x, ev):  # X sᵀ, X the n × k matrix read by rows from x
+        return _matmul(ev.reshape(x, self.n, self.s.cols, "C"), self.s.T)
 
 
-@dataclass(eq=False)
 class KronRowEye(Node):
-    """sᵀ ⊗ I_n (n × len(s)·n): the column-major explicit partial."""
+    """s ⊗ I_n for a row s (1 × k): n × k·n, the column-major explicit partial."""
 
-    n: int
-    s: Val
+    __slots__ = ("n", "s")
 
-    def __post_init__(self):
-        self.shape = (self.n, self.n * self.s.rows)
+    def __init__(self, s: Val, n: int):
+        self.n, self.s = n, s
+        self._init(n, s.cols * n)
 
     def left(self, g, ev):
-        return np.kron(self.s.a.reshape(1, -1), g) % P, self.s.deg
+        k = self.s.cols
+        out = [nmod_mat(1, k * self.n, [b * a for b in y.entries() for a in x.entries()], x.modulus())
+               for x, y in zip(g.a, self.s.a)]
+        return Val(out, 1, k * self.n, g.deg + self.s.deg, g.h + self.s.h, g.d + self.s.d)
 
-    def right(self, x, ev):
-        X = x.reshape(self.s.rows, self.n)
-        return matmul(X.T.copy(), self.s.a), self.s.deg
+    def right(self, x, ev):  # Y sᵀ with Y[i, j] = x[j n + i]
+        return _matmul(ev.reshape(x, self.n, self.s.cols, "F"), self.s.T)
 
 
-@dataclass(eq=False)
 class HVNode(Node):
-    """pal2019's HV(s) = 1 1ᵀ ⊗ sᵀ."""
+    """pal2019's HV(v) = 1 1ᵀ ⊗ vᵀ (n × n·k for v of n = k entries)."""
 
-    n: int
-    s: Val
+    __slots__ = ("n", "v")
 
-    def __post_init__(self):
-        self.shape = (self.n, self.n * self.s.rows)
+    def __init__(self, v: Val):
+        self.n, self.v = v.rows, v
+        self._init(v.rows, v.rows * v.rows)
 
     def left(self, g, ev):
-        tot = int(g.sum() % P)
-        return (np.tile(self.s.a.reshape(1, -1), (1, self.n)) * tot % P), self.s.deg
+        tot = _entry_sum(g)
+        row = _matmul(tot, self.v.T)  # (Σg) vᵀ
+        out = [nmod_mat(1, self.cols, list(r.entries()) * self.n, r.modulus()) for r in row.a]
+        return Val(out, 1, self.cols, row.deg, row.h, row.d)
 
     def right(self, x, ev):
-        V = x.reshape(self.n, self.s.rows)
-        tot = int(matmul(V, self.s.a).sum() % P)
-        return np.full((self.n, 1), tot, dtype=np.int64), self.s.deg
+        s = _entry_sum(_matmul(ev.reshape(x, self.n, self.v.rows, "C"), self.v))
+        return _matmul(Val.constant(sp.ones(self.n, 1), s.primes), s)
 
 
-@dataclass(eq=False)
 class Scaled(Node):
-    c: int
-    x: Node
+    __slots__ = ("c", "x")
 
-    def __post_init__(self):
-        self.shape = self.x.shape
-        self.has_jacobian = self.x.has_jacobian
+    def __init__(self, c: Fraction, x: Node):
+        _note_denominator(c.denominator)
+        self.c, self.x = c, x
+        self._init(x.rows, x.cols, x.jac)
 
     def left(self, g, ev):
-        r, d = ev.left(self.x, g)
-        return r * self.c % P, d
+        return _scale(ev.left(self.x, g), self.c)
 
     def right(self, x, ev):
-        r, d = ev.right(self.x, x)
-        return r * self.c % P, d
+        return _scale(ev.right(self.x, x), self.c)
+
+    @property
+    def T(self):
+        return Scaled(self.c, self.x.T)
 
 
-@dataclass(eq=False)
 class Jacobian(Node):
-    """dh_t/d(parameter) of the F_p model: known only along the trial's direction (forward mode)."""
+    """d(quantity)/d(parameter) of the F_p model, in a layout: known along any direction (forward mode)."""
 
-    of: tuple
-    shape: tuple
-    has_jacobian = True
+    __slots__ = ("model", "quantity", "wrt", "layout")
+
+    def __init__(self, model: "FpModel", quantity: "Dual", wrt: str, layout: str):
+        self.model, self.quantity, self.wrt, self.layout = model, quantity, wrt, layout
+        pr, pc = model._params[wrt].v.shape
+        self._init(quantity.v.rows, pr * pc, True)
 
     def right(self, x, ev):
-        if x is not ev.direction:
-            raise Unsupported("a derivative must stand rightmost in a product (it is known along vec(V) only)")
-        val = ev.model.at(*self.of)
-        return val.tan, val.tdeg
+        pr, pc = self.model._params[self.wrt].v.shape
+        V = ev.reshape(x, pr, pc, "C" if self.layout == "row-major" else "F")
+        return self.model.tangent(self.quantity, self.wrt, V)
+
+    def left(self, g, ev):
+        raise Unsupported("a derivative must stand rightmost in a product over F_p (forward mode knows it "
+                          "along a direction only)")
+
+    @property
+    def T(self):
+        raise Unsupported("a transposed derivative is not available over F_p (forward mode)")
 
 
-@dataclass(eq=False)
 class Prod(Node):
-    factors: list
+    __slots__ = ("factors",)
 
-    def __post_init__(self):
-        flat = []
-        for f in self.factors:
-            flat += f.factors if isinstance(f, Prod) else [f]
-        self.factors = flat
-        self.shape = (flat[0].shape[0], flat[-1].shape[1])
-        self.has_jacobian = any(f.has_jacobian for f in flat)
+    def __init__(self, factors: list):
+        flat, prev, jac = [], None, False
+        for f in factors:
+            if prev is not None and prev.cols != f.rows:
+                raise ShapeError(f"Matrix size mismatch: {prev.shape} * {f.shape}")
+            prev = f
+            jac = jac or f.jac
+            if type(f) is Prod:
+                flat += f.factors
+            elif type(f) is not Identity:
+                flat.append(f)
+        self.factors = flat or [Identity(factors[0].rows)]
+        self.rows, self.cols, self.jac = factors[0].rows, prev.cols, jac
+        self.uid = next(_UID)
 
     def left(self, g, ev):
-        d = 0
         for f in self.factors:
-            g, k = ev.left(f, g)
-            d += k
-        return g, d
+            g = ev.left(f, g)
+        return g
 
     def right(self, x, ev):
-        d = 0
         for f in reversed(self.factors):
-            x, k = ev.right(f, x)
-            d += k
-        return x, d
+            x = ev.right(f, x)
+        return x
+
+    @property
+    def T(self):
+        return Prod([f.T if isinstance(f, Node) else lift(f).T for f in reversed(self.factors)])
 
 
-@dataclass(eq=False)
 class Sum(Node):
-    terms: list
+    __slots__ = ("terms",)
 
-    def __post_init__(self):
+    def __init__(self, terms: list):
         flat = []
-        for t in self.terms:
-            flat += t.terms if isinstance(t, Sum) else [t]
+        for t in terms:
+            if t.shape != terms[0].shape:
+                raise ShapeError(f"Matrix size mismatch: {terms[0].shape} + {t.shape}")
+            flat.extend(t.terms if type(t) is Sum else [t])
         self.terms = flat
-        self.shape = flat[0].shape
-        self.has_jacobian = any(t.has_jacobian for t in flat)
+        self._init(terms[0].rows, terms[0].cols, any(t.jac for t in flat))
 
     def left(self, g, ev):
-        out, d = None, 0
+        out = None
         for t in self.terms:
-            r, k = ev.left(t, g)
-            out = r if out is None else (out + r) % P
-            d = max(d, k)
-        return out, d
+            r = ev.left(t, g)
+            out = r if out is None else _add(out, r)
+        return out
 
     def right(self, x, ev):
-        out, d = None, 0
+        out = None
         for t in self.terms:
-            r, k = ev.right(t, x)
-            out = r if out is None else (out + r) % P
-            d = max(d, k)
-        return out, d
+            r = ev.right(t, x)
+            out = r if out is None else _add(out, r)
+        return out
+
+    @property
+    def T(self):
+        return Sum([t.T for t in self.terms])
+
+
+def dense(node) -> Val:
+    """An operator as an explicit matrix (column by column; small operators only)."""
+    if isinstance(node, Val):
+        return node
+    if isinstance(node, Dense):
+        return node.v
+    if node.cols > 4096:
+        raise Unsupported(f"a {node.rows}×{node.cols} operator is too large to build explicitly over F_p")
+    ev, primes, cols = Evaluator(), _primes(), []
+    for j in range(node.cols):
+        e = Val.constant(sp.Matrix(node.cols, 1, lambda i, _: int(i == j)), primes)
+        cols.append(ev.right(node, e))
+    out = [nmod_mat(node.rows, node.cols, [c.a[i][r, 0] for r in range(node.rows) for c in cols], p)
+           for i, p in enumerate(primes)]
+    return Val(out, node.rows, node.cols, max(c.deg for c in cols), max(c.h for c in cols),
+               max(c.d for c in cols))
+
+
+def _materialize(x) -> Val:
+    if isinstance(x, Val):
+        return x
+    if isinstance(x, Node):
+        return dense(x)
+    if isinstance(x, sp.MatrixBase):
+        return Val.constant(x, _primes())
+    if _is_scalar(x):
+        return Val.constant(x, _primes())
+    if isinstance(x, Dual):
+        return x.v
+    raise Unsupported(f"a {type(x).__name__} cannot enter an F_p computation")
 
 
 class FpNotation:
-    """The notation over F_p values (registered with :mod:`symderiv.notation`)."""
+    """The notation over F_p values (registered with :mod:`symderiv.notation`); eager like every backend."""
 
     def HV(self, v):
-        return HVNode(v.rows, v)
+        v = _materialize(v)
+        if v.cols != 1:
+            raise ShapeError("HV takes a column vector")
+        return HVNode(v)
 
     def kron(self, a, b):
-        import sympy as sp
-
-        if isinstance(a, sp.MatrixBase) and a == sp.eye(a.rows) and b.shape[0] == 1:
-            return KronEyeRow(a.rows, b.T)
-        if isinstance(b, sp.MatrixBase) and b == sp.eye(b.rows) and a.shape[0] == 1:
-            return KronRowEye(b.rows, a.T)
-        raise Unsupported("over F_p, kron is implemented for I ⊗ vᵀ and vᵀ ⊗ I only")
+        if isinstance(a, sp.MatrixBase) and a.rows == a.cols and a == sp.eye(a.rows) and not isinstance(b, sp.MatrixBase):
+            b = _materialize(b)
+            if b.rows == 1:
+                return KronEyeRow(a.rows, b)
+        if isinstance(b, sp.MatrixBase) and b.rows == b.cols and b == sp.eye(b.rows) and not isinstance(a, sp.MatrixBase):
+            a = _materialize(a)
+            if a.rows == 1:
+                return KronRowEye(a, b.rows)
+        return _kron_dense(_materialize(a), _materialize(b))
 
     def diag(self, v):
-        return Diag(v)
+        if type(v) is Val and v.cols == 1 and v.memo is not None:  # the common case, kept fast
+            d = v.memo.get("diag")
+            if d is not None:
+                return d
+        if isinstance(v, Dual):
+            raise Unsupported("diag of a cell's quantity inside a step is not available over F_p; use hadamard")
+        v = _column(_materialize(v))
+        memo = v._memo()
+        d = memo.get("diag")
+        if d is None:
+            d = memo["diag"] = Diag(v)
+        return d
+
+    def hadamard(self, a, b):
+        if isinstance(a, Dual) or isinstance(b, Dual):
+            return Dual.lift(a).hadamard(Dual.lift(b))
+        a, b = _materialize(a), _materialize(b)
+        _same_shape(a, b, "⊙")
+        return _ew(a, b, a.rows, a.cols)
+
+    def T(self, a):
+        return a.T
+
+    def vec(self, a, layout):
+        a = _materialize(a)
+        if layout == "row-major":
+            return _reshape(a, a.rows * a.cols, 1, "C")
+        if layout == "col-major":
+            return _reshape(a.T, a.rows * a.cols, 1, "C")
+        raise ValueError(f"layout={layout!r} must be 'row-major' or 'col-major'")
+
+    def softmax(self, z):
+        raise Unsupported("softmax is a concrete function: not available over F_p (use the symbolic backends)")
 
     def product(self, factors, size):
-        return Prod([lift(f) for f in factors]) if factors else Identity(size)
+        if not factors:
+            return Identity(size)
+        nodes = [lift(f) for f in factors]
+        if nodes[0].rows != size:
+            raise ShapeError(f"Matrix size mismatch: ({size}, {size}) * {nodes[0].shape}")
+        return Prod(nodes)
 
     def total(self, terms, shape):
-        return Sum([lift(t) for t in terms]) if terms else Zero(shape)
+        shape = tuple(shape)
+        for t in terms:
+            if tuple(t.shape) != shape:
+                raise ShapeError(f"Matrix size mismatch: {shape} + {tuple(t.shape)}")
+        if not terms:
+            return Zero(*shape)
+        if all(isinstance(t, Val) for t in terms):
+            out = terms[0]
+            for t in terms[1:]:
+                out = _add(out, t)
+            return out
+        return Sum([lift(t) for t in terms])
 
 
-# ----- the model over F_p ------------------------------------------------------------
+# ----- the model over F_p: the cell unrolled on values that record a forward-mode tape -------------
 
-class FpModel:
-    """A cell unrolled numerically over F_p, with tangents along one parameter direction."""
+class Dual:
+    """A cell's quantity during unrolling: its value and the tape entry of its tangent (None: zero)."""
 
-    def __init__(self, claim_model, *, n: int, t: int, m: int, rng: np.random.Generator, wrt: str = "W_R",
-                 layout: str = "row-major"):
-        from .cells import Cell
+    __slots__ = ("v", "tid", "model")
+    _op_priority = 21.0
+    __array_ufunc__ = None
 
-        cell: Cell = claim_model
-        self.cell, self.n, self.t, self.m, self.layout = cell, n, t, m, layout
-        if layout != "row-major":
-            raise Unsupported("the randomized backend implements the row-major layout")
-        self.rng = rng
-        self.fns = {name: RandomFunction(rng, name) for name in ("sigma", "dsigma", "ddsigma")}
-        self.sites: list[np.ndarray] = []
-        dims = {"n": n, "m": m}
-        self.params = {}
-        for name, (r, c) in cell.params.items():
-            rr, cc = dims.get(r, r) if isinstance(r, str) else r, dims.get(c, c) if isinstance(c, str) else c
-            self.params[name] = Val(rng.integers(0, P, size=(rr, cc)), 1)
-        if wrt not in self.params:
-            raise Unsupported(f"{cell.name} has no parameter {wrt!r}")
-        self.wrt = wrt
-        w = self.params[wrt]
-        self.V = rng.integers(0, P, size=w.shape)
-        self.params[wrt] = Val(w.a, 1, self.V.copy(), 1)
-        state = {s: Val(rng.integers(0, P, size=(n, 1)), 1) for s in cell.state}
-        self.steps = [state]
-        f = SimpleNamespace(sigma=self._fn("sigma", "dsigma"), dsigma=self._fn("dsigma", "ddsigma"))
-        for k in range(1, t + 1):
-            scope = _FpScope()
-            x = Val(rng.integers(0, P, size=(m, 1)), 1)
-            ret = cell.step(scope, SimpleNamespace(**self.steps[-1]), x, SimpleNamespace(**self.params), f)
-            if ret is not None:
-                scope.__setattr__(cell.state[0], ret)
-            self.steps.append(dict(scope._values))
+    def __init__(self, v: Val, tid, model: "FpModel"):
+        self.v, self.tid, self.model = v, tid, model
 
-    def _fn(self, name, dname):
-        value_fn, slope_fn = self.fns[name], self.fns[dname]
+    @staticmethod
+    def lift(x, model=None) -> "Dual":
+        if isinstance(x, Dual):
+            return x
+        if isinstance(x, (Val, sp.MatrixBase)) or _is_scalar(x):
+            return Dual(_materialize(x), None, model)
+        raise Unsupported(f"a {type(x).__name__} in a cell's step cannot be evaluated over F_p")
 
-        def apply(v):
-            if not isinstance(v, Val):
-                raise Unsupported("σ over F_p applies to model quantities only")
-            self.sites.append(v.a.ravel().copy())
-            out = value_fn(v.a)
-            tan = None
-            if v.tan is not None:
-                tan = mul(slope_fn(v.a), v.tan)
-            return Val(out, 1, tan, 1 + v.tdeg)
+    def _op(self, *entry):
+        return self.model._record(entry)
+
+    @property
+    def shape(self):
+        return self.v.shape
+
+    @property
+    def rows(self):
+        return self.v.rows
+
+    def __add__(self, o):
+        if _is_scalar(o):
+            return Dual(self.v + o, None, self.model)  # raises as SymPy does
+        o = Dual.lift(o, self.model)
+        v = self.v + o.v
+        tid = None if self.tid is None and o.tid is None else self._op("add", self.tid, o.tid)
+        return Dual(v, tid, self.model)
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return self * -1
+
+    def __sub__(self, o):
+        return self + (-Dual.lift(o, self.model))
+
+    def __rsub__(self, o):
+        return Dual.lift(o, self.model) + (-self)
+
+    def __mul__(self, o):
+        if _is_scalar(o):
+            c = _rational(o)
+            return Dual(_scale(self.v, c), None if self.tid is None else self._op("scale", c, self.tid), self.model)
+        o = Dual.lift(o, self.model)
+        v = _matmul(self.v, o.v)
+        tid = None if self.tid is None and o.tid is None else self._op("mm", self.v, self.tid, o.v, o.tid)
+        return Dual(v, tid, self.model)
+
+    def __rmul__(self, o):
+        if _is_scalar(o):
+            return self * o
+        return Dual.lift(o, self.model) * self
+
+    def hadamard(self, o: "Dual") -> "Dual":
+        _same_shape(self.v, o.v, "⊙")
+        v = _ew(self.v, o.v, self.v.rows, self.v.cols)
+        tid = None if self.tid is None and o.tid is None else self._op("had", self.v, self.tid, o.v, o.tid)
+        return Dual(v, tid, self.model)
+
+    @property
+    def T(self):
+        return Dual(self.v.T, None if self.tid is None else self._op("T", self.tid), self.model)
+
+    def __iter__(self):
+        raise Unsupported("iterating over entries is not available over F_p")
+
+
+class _Functions:
+    """The activations a step calls (``f.sigma``, ``f.dsigma``): random functions with their tangents."""
+
+    def __init__(self, model: "FpModel"):
+        self._model = model
+
+    def _fn(self, name):
+        model = self._model
+
+        def apply(x):
+            x = Dual.lift(x, model)
+            out = model.apply(name, x.v)
+            tid = None if x.tid is None else model._record(("ew", DERIVATIVE[name], x.v, x.tid))
+            return Dual(out, tid, model)
 
         return apply
 
-    def collision(self) -> bool:
-        """Did two distinct sites feed σ the same argument? (the trial is then redrawn)"""
-        allv = np.concatenate(self.sites) if self.sites else np.zeros(0, dtype=np.int64)
-        return len(np.unique(allv)) < len(allv)
-
-    # the Model API that identity claims use
-    def at(self, name: str, k: int) -> Val:
-        if not 0 <= k <= self.t:
-            raise IndexError(f"step {k} is outside 0..{self.t}")
-        try:
-            return self.steps[k][name]
-        except KeyError:
-            raise Unsupported(f"quantity {name!r} at step {k}") from None
-
-    def h(self, k):
-        return self.at("h", k)
-
-    def sigma(self, v):
-        return Val(self.fns["sigma"](v.a), 1)
-
-    def dsigma(self, v):
-        return Val(self.fns["dsigma"](v.a), 1)
-
     def __getattr__(self, name):
-        params = self.__dict__.get("params", {})
-        if name in params:
-            p = params[name]
-            return Val(p.a, p.deg)  # the parameter's value (its tangent belongs to the model's trajectory)
-        raise AttributeError(name)
-
-    def d(self, of, wrt, *, layout=None):
-        if wrt != self.wrt or not (isinstance(of, tuple) and of[0] in self.cell.state):
-            raise Unsupported(f"d({of!r}, {wrt!r}): the randomized backend differentiates a state "
-                              f"with respect to {self.wrt}")
-        rows = self.n
-        return Jacobian(of, (rows, self.V.size))
-
-    def partial(self, *a, **k):
-        raise Unsupported("m.partial is not implemented over F_p")
+        if name in DERIVATIVE:
+            return self._fn(name)
+        raise Unsupported(f"f.{name} is a concrete function: not available over F_p (the randomized backend "
+                          "replaces abstract σ, σ', σ'' only; use the symbolic backends)")
 
 
-class _FpScope:
+class _Scope:
     def __init__(self):
         object.__setattr__(self, "_values", {})
 
@@ -529,89 +956,432 @@ class _FpScope:
         try:
             return self._values[name]
         except KeyError:
+            raise AttributeError(f"quantity {name!r} is used before it is assigned in the step") from None
+
+
+class FpModel:
+    """A cell unrolled over F_p for a batch of trials; the claim's ``m``."""
+
+    def __init__(self, cell, *, n: int, t: int, m: int, batch: "_Batch", layout: str = "row-major"):
+        if layout not in ("row-major", "col-major"):
+            raise Unsupported(f"layout {layout!r} must be 'row-major' or 'col-major'")
+        self.cell, self.n, self.t, self.m, self.layout, self.batch = cell, n, t, m, layout, batch
+        self._tape: list = []
+        self._tangents: dict = {}
+        dims = {"n": n, "m": m}
+        self._params: dict[str, Dual] = {}
+        for name, (r, c) in cell.params.items():
+            rr, cc = (dims[r] if isinstance(r, str) else r), (dims[c] if isinstance(c, str) else c)
+            self._params[name] = Dual(batch.random(rr, cc), self._record(("leaf", name)), self)
+        for name, dual in self._params.items():
+            if not hasattr(type(self), name) and name not in self.__dict__:
+                self.__dict__[name] = dual.v  # m.W_R without __getattr__
+        state = {s: Dual(batch.random(n, 1), None, self) for s in cell.state}
+        self._steps = [state]
+        self._inputs = [None]
+        f = _Functions(self)
+        params = _Namespace(self._params)
+        for k in range(1, t + 1):
+            scope = _Scope()
+            x = Dual(batch.random(m, 1), None, self)
+            self._inputs.append(x.v)
+            ret = cell.step(scope, _Namespace(self._steps[-1]), x, params, f)
+            q = scope._values
+            if ret is not None:
+                q[cell.state[0]] = ret
+            missing = [s for s in cell.state if s not in q]
+            if missing:
+                raise Unsupported(f"cell {cell.name!r} does not assign its state {missing} in a step")
+            self._steps.append({name: Dual.lift(v, self) for name, v in q.items()})
+
+    def _record(self, entry) -> int:
+        self._tape.append(entry)
+        return len(self._tape) - 1
+
+    # ----- random functions, with every site counted
+    def apply(self, name: str, v: Val) -> Val:
+        """σ, σ' or σ'' of a value: one site per value object (memoised on it)."""
+        memo = v._memo()
+        out = memo.get(name)
+        if out is None:
+            out = memo[name] = self.batch.apply(name, v)
+        return out
+
+    # ----- forward mode: replay the tape along a direction
+    def tangent(self, quantity: Dual, wrt: str, V: Val) -> Val:
+        rows, cols = quantity.v.shape
+        if quantity.tid is None:
+            return Val.zeros(rows, cols, V.primes)
+        key = (wrt, V.uid)
+        tans = self._tangents.get(key)
+        if tans is None:
+            tans = self._tangents[key] = self._replay(wrt, V)
+        out = tans[quantity.tid]
+        return Val.zeros(rows, cols, V.primes) if out is None else out
+
+    def _replay(self, wrt: str, V: Val) -> list:
+        tans: list = []
+        for op in self._tape:
+            kind = op[0]
+            if kind == "leaf":
+                r = V if op[1] == wrt else None
+            elif kind == "add":
+                a = None if op[1] is None else tans[op[1]]
+                b = None if op[2] is None else tans[op[2]]
+                r = a if b is None else b if a is None else _add(a, b)
+            elif kind == "scale":
+                a = tans[op[2]]
+                r = None if a is None else _scale(a, op[1])
+            elif kind in ("mm", "had"):
+                A, ta, B, tb = op[1], (None if op[2] is None else tans[op[2]]), op[3], (None if op[4] is None else tans[op[4]])
+                if kind == "mm":
+                    x = None if ta is None else _matmul(ta, B)
+                    y = None if tb is None else _matmul(A, tb)
+                else:
+                    x = None if ta is None else _ew(ta, B, A.rows, A.cols)
+                    y = None if tb is None else _ew(A, tb, A.rows, A.cols)
+                r = x if y is None else y if x is None else _add(x, y)
+            elif kind == "ew":
+                a = tans[op[3]]
+                if a is None:
+                    r = None
+                elif op[1] is None:
+                    raise Unsupported("σ''' is not available over F_p")
+                else:
+                    r = _ew(self.apply(op[1], op[2]), a, op[2].rows, op[2].cols)
+            elif kind == "T":
+                a = tans[op[1]]
+                r = None if a is None else a.T
+            else:  # pragma: no cover
+                raise AssertionError(kind)
+            tans.append(r)
+        return tans
+
+    # ----- the Model API that identity claims use
+    def _check_step(self, k, lo=0):
+        if not isinstance(k, int) or not lo <= k <= self.t:
+            raise IndexError(f"step {k!r} is outside {lo}..{self.t} for this model (t = {self.t})")
+
+    def at(self, name: str, k: int) -> Val:
+        self._check_step(k)
+        try:
+            return self._steps[k][name].v
+        except KeyError:
+            raise Unsupported(f"step {k} has no quantity {name!r} over F_p") from None
+
+    def h(self, k: int) -> Val:
+        if type(k) is int and 0 <= k <= self.t:
+            return self._steps[k]["h"].v
+        self._check_step(k)
+
+    def x(self, k: int) -> Val:
+        self._check_step(k, lo=1)
+        return self._inputs[k]
+
+    def initial(self, name: str) -> Val:
+        return self.at(name, 0)
+
+    def sigma(self, v) -> Val:
+        if type(v) is Val and v.memo is not None and "sigma" in v.memo:
+            return v.memo["sigma"]
+        return self.apply("sigma", _materialize(v))
+
+    def dsigma(self, v) -> Val:
+        if type(v) is Val and v.memo is not None and "dsigma" in v.memo:
+            return v.memo["dsigma"]
+        return self.apply("dsigma", _materialize(v))
+
+    def __getattr__(self, name):
+        params = self.__dict__.get("_params", {})
+        if name in params:
+            return params[name].v
+        raise AttributeError(name)
+
+    def d(self, of, wrt, *, layout=None):
+        layout = layout or self.layout
+        if layout not in ("row-major", "col-major"):
+            raise ValueError(f"layout={layout!r} must be 'row-major' or 'col-major'")
+        if not (isinstance(of, tuple) and len(of) == 2 and isinstance(wrt, str) and wrt in self._params):
+            raise Unsupported(f"d({of!r}, {wrt!r}): the randomized backend differentiates a step's quantity "
+                              "(name, k) with respect to a parameter")
+        name, k = of
+        self._check_step(k)
+        q = self._steps[k].get(name)
+        if q is None:
+            raise Unsupported(f"step {k} has no quantity {name!r} over F_p")
+        if q.v.cols != 1:
+            raise Unsupported("the randomized backend differentiates column vectors")
+        return Jacobian(self, q, wrt, layout)
+
+    def partial(self, *a, **k):
+        raise Unsupported("m.partial is not implemented over F_p")
+
+
+class _Namespace:
+    """Attribute access to a dict (a step's previous state, the parameters)."""
+
+    def __init__(self, values: dict):
+        object.__setattr__(self, "_values", values)
+
+    def __getattr__(self, name):
+        try:
+            return self._values[name]
+        except KeyError:
             raise AttributeError(name) from None
 
 
-# ----- evaluation of one trial ---------------------------------------------------------
+# ----- a batch of trials ---------------------------------------------------------------------------
+
+class _Batch:
+    """K independent trials: a prime, a point and random functions each; the σ sites they share."""
+
+    def __init__(self, rngs: list, primes: list[int]):
+        self.rngs, self.primes = rngs, primes
+        self.tables = [{name: {} for name in DERIVATIVE} for _ in primes]
+        #: function -> [(entries, degree, height bits, denominator bits)] of each site's argument
+        self.sites: dict[str, list] = {name: [] for name in DERIVATIVE}
+        self.dens: set[int] = set()
+
+    def random(self, rows: int, cols: int) -> Val:
+        """Fresh uniform variables (degree 1, coefficient 1)."""
+        a = [nmod_mat(rows, cols, rng.integers(0, p, size=rows * cols).tolist(), p)
+             for rng, p in zip(self.rngs, self.primes)]
+        return Val(a, rows, cols, 1, 0.0, 0.0)
+
+    def apply(self, name: str, v: Val) -> Val:
+        self.sites[name].append((v.rows * v.cols, v.deg, v.h, v.d))
+        out = []
+        for rng, p, tables, x in zip(self.rngs, self.primes, self.tables, v.a):
+            table = tables[name]
+            args = list(map(int, x.entries()))
+            new = [a for a in dict.fromkeys(args) if a not in table]  # in order of appearance
+            if new:
+                table.update(zip(new, rng.integers(0, p, size=len(new)).tolist()))
+            out.append(nmod_mat(v.rows, v.cols, [table[a] for a in args], p))
+        return Val(out, v.rows, v.cols, 1, 0.0, 0.0)
+
 
 @dataclass
 class Evaluator:
-    model: FpModel
-    direction: np.ndarray
-    prefix: dict = field(default_factory=dict)
-    factors: dict = field(default_factory=dict)
+    """Applies operators to vectors; memo tables keyed by serial numbers, which are never reused."""
 
-    def factor(self, fn, r):
-        return lift(fn(r))
+    lmemo: dict = field(default_factory=dict)
+    rmemo: dict = field(default_factory=dict)
+    shapes: dict = field(default_factory=dict)
 
-    def left(self, node, g):
-        return lift(node).left(g, self)
+    def left(self, node, g: Val) -> Val:
+        key = (node.uid, g.uid)
+        r = self.lmemo.get(key)
+        if r is None:
+            r = self.lmemo[key] = node.left(g, self)
+        return r
 
-    def right(self, node, x):
-        return lift(node).right(x, self)
+    def right(self, node, x: Val) -> Val:
+        key = (node.uid, x.uid)
+        r = self.rmemo.get(key)
+        if r is None:
+            r = self.rmemo[key] = node.right(x, self)
+        return r
 
-    def project(self, side, u: np.ndarray) -> tuple[int, int]:
-        """uᵀ · side · vec(V): a number of F_p and its degree bound."""
-        side = lift(side)
-        terms = side.terms if isinstance(side, Sum) else [side]
-        total, deg = 0, 0
-        for term in terms:
-            if term.has_jacobian:
-                col, d = self.right(term, self.direction)
-                val = int(matmul(u, col)[0, 0])
-            else:
-                row, d = self.left(term, u)
-                val = int(matmul(row, self.direction)[0, 0])
-            total = (total + val) % P
-            deg = max(deg, d + 2)  # + u and V
-        return total, deg
+    def reshape(self, x: Val, rows: int, cols: int, order: str) -> Val:
+        key = (x.uid, rows, cols, order)
+        r = self.shapes.get(key)
+        if r is None:
+            if x.rows * x.cols != rows * cols or x.cols != 1:
+                raise ShapeError(f"cannot read a {x.rows}×{x.cols} value as {rows}×{cols}")
+            r = self.shapes[key] = _reshape(x, rows, cols, order)
+        return r
 
+    def project(self, node: Node, u: Val, x: Val) -> Val:
+        """u · node · x (1 × 1): a product applied to u up to its narrowest point, to x after it."""
+        if type(node) is Sum:
+            out = None
+            for t in node.terms:
+                r = self.project(t, u, x)
+                out = r if out is None else _add(out, r)
+            return out
+        if type(node) is Scaled:
+            return _scale(self.project(node.x, u, x), node.c)
+        fs = node.factors if type(node) is Prod else [node]
+        first_jac = next((i for i, f in enumerate(fs) if f.jac), len(fs))
+        split, width = 0, node.rows
+        for i in range(first_jac):
+            if fs[i].cols <= width:
+                split, width = i + 1, fs[i].cols
+        g = u
+        for f in fs[:split]:
+            g = self.left(f, g)
+        y = x
+        for f in reversed(fs[split:]):
+            y = self.right(f, y)
+        return _matmul(g, y)
+
+
+# ----- the error bound -------------------------------------------------------------------------------
+
+def _pair_terms(groups: list) -> tuple[int, int]:
+    """Σ over pairs of sites of max(D_i, D_j), and of ⌊(1 + c_i + c_j)/62⌋ (c = ⌈h + d⌉ of the argument)."""
+    by_deg: dict[int, int] = {}
+    by_bits: dict[int, int] = {}
+    for count, deg, h, d in groups:
+        by_deg[deg] = by_deg.get(deg, 0) + count
+        c = math.ceil(max(h, 0.0) + d)
+        by_bits[c] = by_bits.get(c, 0) + count
+    deg_sum, seen = 0, 0
+    for deg in sorted(by_deg):
+        c = by_deg[deg]
+        deg_sum += deg * (c * (c - 1) // 2 + c * seen)
+        seen += c
+    primes = 0
+    items = sorted(by_bits.items())
+    if items and 1 + 2 * items[-1][0] >= 62:
+        for i, (ca, na) in enumerate(items):
+            primes += na * (na - 1) // 2 * ((1 + 2 * ca) // 62)
+            for cb, nb in items[i + 1:]:
+                primes += na * nb * ((1 + ca + cb) // 62)
+    return deg_sum, primes
+
+
+def trial_error(degree: int, height: float, sites: dict, dens=()) -> tuple[float, dict]:
+    """−log₂ of ε, the bound on one trial passing a false identity (module docstring), and its parts."""
+    pair_deg, pair_primes = 0, 0
+    for groups in sites.values():
+        a, b = _pair_terms(groups)
+        pair_deg += a
+        pair_primes += b
+    excluded = sum(int(math.log2(q)) // 62 for q in dens)
+    content = math.floor(height / 62) if height >= 62 else 0  # primes ≥ 2⁶² dividing a nonzero |c| ≤ 2^H
+    eps = (Fraction(degree + pair_deg, PRIME_LO)
+           + Fraction(content + pair_primes, N_PRIMES_LO - excluded))
+    parts = {"D": degree, "pairs_degree": pair_deg, "H": height, "content_primes": content,
+             "pair_primes": pair_primes, "excluded_primes": excluded}
+    if eps >= 1:
+        return 0.0, parts
+    # −log₂ ε rounded down, so the stated bound is never better than the true one
+    return math.floor(-math.log2(eps) * 1e6) / 1e6, parts
+
+
+# ----- one size: trials until a disagreement or error ≤ 2^−target_bits ------------------------------------
 
 @dataclass
 class Outcome:
     equal: bool
     trials: int
-    error_bits: float    # −log₂ of the bound on a false "equal"
+    error_bits: float    # −log₂ of the bound on a false "equal" (∞ after a disagreement)
     degree: int
-    redraws: int
+    redraws: int         # primes redrawn because they divided a denominator
     seconds_per_trial: float
+    bits_per_trial: float = 0.0
+    height: float = 0.0
+    sites: dict = field(default_factory=dict)   # function -> number of σ sites (entries) in a trial
+    parts: dict = field(default_factory=dict)
 
 
-def test_identity(claim, size: dict, *, seed: int = 0, target_bits: int = TARGET_BITS, max_trials: int = 64) -> Outcome:
-    """Trials until a disagreement, or until the false-equality bound is ≤ 2^−target_bits."""
-    import time
+def _sides(claim, model, primes):
+    out = claim.check(model)
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise Unsupported(f"the check must return (lhs, rhs), not {type(out).__name__}")
+    sides = []
+    for s in out:
+        if _is_scalar(s):
+            s = Val.constant(s, primes)
+        sides.append(lift(s))
+    lhs, rhs = sides
+    if lhs.shape != rhs.shape:
+        raise ShapeError(f"the sides have different shapes: lhs is {lhs.rows}×{lhs.cols}, "
+                         f"rhs is {rhs.rows}×{rhs.cols}")
+    return lhs, rhs
 
-    rng = np.random.default_rng([seed, size.get("n", 1), size.get("t", 1)])
-    bits, trials, redraws, degree = 0.0, 0, 0, 0
-    t0 = time.perf_counter()
-    while bits < target_bits and trials < max_trials:
-        model = FpModel(claim.model, n=size.get("n", 1), t=size.get("t", 1), m=size.get("m", 1), rng=rng,
-                        wrt=claim.conventions.get("wrt", "W_R"), layout=claim.conventions.get("layout", "row-major"))
-        if model.collision():
-            redraws += 1
-            if redraws > 8 * (trials + 1):
-                raise Unsupported("σ arguments keep colliding: p is too small for this size")
+
+def _batch(claim, size: dict, rngs: list) -> tuple[bool, Val, Val, "_Batch", int]:
+    primes = [random_prime(r) for r in rngs]
+    for redraws in range(16):
+        batch = _Batch(rngs, primes)
+        token = _ACTIVE.set(batch)
+        try:
+            model = FpModel(claim.model, n=size.get("n", 1), t=size.get("t", 1), m=size.get("m", 1), batch=batch,
+                            layout=claim.conventions.get("layout", "row-major"))
+            lhs, rhs = _sides(claim, model, primes)
+            u, x = batch.random(1, lhs.rows), batch.random(lhs.cols, 1)
+            ev = Evaluator()
+            a, b = ev.project(lhs, u, x), ev.project(rhs, u, x)
+        except _Redraw as r:
+            primes[r.i] = random_prime(rngs[r.i])
             continue
-        out = claim.check(model)
-        if not (isinstance(out, tuple) and len(out) == 2):
-            raise Unsupported("the check must return (lhs, rhs)")
-        lhs, rhs = out
-        if tuple(lhs.shape) != tuple(rhs.shape):
-            from .errors import ShapeError
-
-            raise ShapeError(f"the sides have different shapes: {lhs.shape} and {rhs.shape}")
-        ev = Evaluator(model, model.V.reshape(-1, 1))
-        u = rng.integers(0, P, size=(1, lhs.shape[0]))
-        if lhs.shape[1] != model.V.size:
-            ev.direction = rng.integers(0, P, size=(lhs.shape[1], 1))
-        a, da = ev.project(lhs, u)
-        b, db = ev.project(rhs, u)
-        trials += 1
-        degree = max(degree, da, db)
-        if a != b:
-            return Outcome(False, trials, math.inf, degree, redraws, (time.perf_counter() - t0) / trials)
-        bits += math.log2(P) - math.log2(max(degree, 1))
-    return Outcome(True, trials, bits, degree, redraws, (time.perf_counter() - t0) / max(trials, 1))
+        finally:
+            _ACTIVE.reset(token)
+        equal = all(int(p[0, 0]) == int(q[0, 0]) for p, q in zip(a.a, b.a))
+        return equal, a, b, batch, redraws
+    raise Unsupported("the primes drawn keep dividing the claim's denominators")
 
 
-notation.register_backend((Val, Node), FpNotation())
+def test_identity(claim, size: dict, *, seed: int = 0, target_bits: float = TARGET_BITS,
+                  max_trials: int = 64) -> Outcome:
+    """Trials until one disagrees, or until the bound on a false "equal" is ≤ 2^−target_bits."""
+    if claim.model is None:
+        raise Unsupported("the randomized backend checks claims about a model")
+    if getattr(claim, "activation", "abstract") != "abstract":
+        raise Unsupported(f"the randomized backend replaces an abstract σ by random functions; this claim's σ is "
+                          f"{claim.activation} (use the symbolic backends)")
+    if getattr(claim, "modulo", ()):
+        raise Unsupported("side relations (modulo=...) are decided by the symbolic backends only")
+    t0 = time.perf_counter()
+    seq = np.random.SeedSequence([seed, *(size.get(k, 1) for k in ("n", "t", "m"))])
+    bits, trials, redraws, want = 0.0, 0, 0, BATCH
+    out = Outcome(True, 0, 0.0, 0, 0, 0.0)
+    while bits < target_bits:
+        k = min(want, max_trials - trials)
+        if k <= 0:
+            raise Unsupported(f"{trials} trials reach an error bound of 2^−{bits:.0f} only "
+                              f"(2^−{out.bits_per_trial:.1f} per trial): too many σ sites for p ≈ 2⁶²")
+        equal, a, b, batch, r = _batch(claim, size, [np.random.default_rng(s) for s in seq.spawn(k)])
+        trials, redraws = trials + k, redraws + r
+        degree = max(a.deg, b.deg)
+        height = _lse(b.d + a.h, a.d + b.h)
+        per, parts = trial_error(degree, height, batch.sites, batch.dens)
+        out = Outcome(equal, trials, math.inf if not equal else bits + k * per, degree, redraws,
+                      (time.perf_counter() - t0) / trials, per, height,
+                      {name: sum(g[0] for g in groups) for name, groups in batch.sites.items() if groups}, parts)
+        if not equal:
+            return out
+        if per <= 0:
+            raise Unsupported("one trial's error bound is ≥ 1: too many σ sites for p ≈ 2⁶²")
+        bits = out.error_bits
+        want = max(1, math.ceil((target_bits - bits) / per))
+    return out
+
+
+def certification_sizes(claim, size: dict) -> list[dict]:
+    """Where the exact engine may certify a disagreement found at ``size``: small sizes, smallest first.
+
+    The sizes asked for when small enough, the small sizes of the claim's sweep,
+    every n ≤ 3, t ≤ 6 below the size asked, and larger t at n = 1, 2 (a closed
+    form may break only late). Dimensions the claim fixes are kept.
+    """
+    n, t = size.get("n"), size.get("t")
+    if n is None or t is None:
+        return [size]
+    fixed = claim.sizes.fixed
+    own = claim.sizes.dims
+    ns = own.get("n", (n,)) if "n" in fixed else range(1, min(n, 3) + 1)
+    ts = set(own.get("t", (t,))) if "t" in fixed else set(range(1, min(t, 6) + 1))
+    out = []
+    for nn in ns:
+        extra = set() if "t" in fixed else set(range(1, min(t, {1: 12, 2: 8}.get(nn, 6)) + 1))
+        for tt in sorted(ts | extra):
+            out.append({**size, "n": nn, "t": tt})
+    for s in claim.sizes.sizes():
+        if s.get("n", 1) <= 3 and s.get("t", 1) <= 6:
+            out.append({**size, **s})
+    if n <= 3 and t <= 6:
+        out.append(dict(size))
+    seen, uniq = set(), []
+    for s in sorted(out, key=lambda s: (s["n"], s["t"])):
+        key = tuple(sorted(s.items()))
+        if key not in seen:
+            seen.add(key)
+            uniq.append(s)
+    return uniq
+
+
+notation.register_backend((Val, Node, Dual), FpNotation())

@@ -25,6 +25,7 @@ class SizeOutcome:
     status: Verdict
     detail: str = ""
     seconds: float = 0.0
+    method: str = ""  # "fp": decided by randomized exact testing over F_p (its `holds` is no exact proof)
 
 
 @dataclass

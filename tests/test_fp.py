@@ -58,12 +58,17 @@ def test_unsupported_claims_are_a_clear_error(make_claim):
 
 def test_field_arithmetic_does_not_overflow():
     import numpy as np
+    from flint import nmod_mat
 
-    rng = np.random.default_rng(0)
-    A = rng.integers(fp.P - 1000, fp.P, size=(300, 300))
-    B = rng.integers(fp.P - 1000, fp.P, size=(300, 2))
-    exact = [[sum(int(A[i, k]) * int(B[k, j]) for k in range(300)) % fp.P for j in range(2)] for i in range(3)]
-    assert fp.matmul(A, B)[:3].tolist() == exact
+    p = fp.random_prime(np.random.default_rng(0))  # ≥ 2⁶²: products of residues need 124 bits
+    rng = np.random.default_rng(1)
+    A = [[p - 1 - int(x) for x in row] for row in rng.integers(0, 1000, size=(300, 300))]
+    B = [[p - 1 - int(x) for x in row] for row in rng.integers(0, 1000, size=(300, 2))]
+    a = fp.Val([nmod_mat(300, 300, [x for r in A for x in r], p)], 300, 300, 1, 0.0, 0.0)
+    b = fp.Val([nmod_mat(300, 2, [x for r in B for x in r], p)], 300, 2, 1, 0.0, 0.0)
+    exact = [[sum(A[i][k] * B[k][j] for k in range(300)) % p for j in range(2)] for i in range(3)]
+    got = (a * b).a[0].tolist()
+    assert [[int(x) for x in row] for row in got[:3]] == exact
 
 
 def test_numbers_in_a_cell_keep_the_forward_mode_tangent():
