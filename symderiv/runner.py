@@ -3,8 +3,9 @@
 Each claim runs in its own forked process (the collected proof files are
 inherited, nothing is re-imported), so that a claim that runs out of its
 budget can be stopped and a claim that crashes its process takes nothing else
-down. The engine reports the phase it enters through a pipe; a claim stopped
-at its budget is ``undecided`` with that phase named. Up to ``jobs`` claims
+down. The engine tells its observer the phase it enters, and the worker sends
+it through a pipe; a claim stopped at its budget is ``undecided`` with that
+phase named. Up to ``jobs`` claims
 run at once.
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ import time
 from dataclasses import dataclass
 
 from . import engine
-from .claims import Claim, Collection, Group
+from .claims import Claim, Collection, Group, _one_line
 from .results import Result, Verdict
 
 #: the default per-claim budget, in seconds
@@ -31,21 +32,18 @@ class _Job:
 
 
 def _child(conn, claim: Claim, kw: dict) -> None:
-    engine.PHASE_HOOK = lambda name: conn.send(("phase", name))
     try:
-        res = engine.check_claim(claim, **kw)
+        res = engine.check_claim(claim, on_phase=lambda name: conn.send(("phase", name)), **kw)
     except BaseException as e:  # noqa: BLE001 — anything at all becomes this claim's error
-        from .claims import _one_line
-
-        res = engine._result(claim, Verdict.ERROR, error=f"the check crashed: {_one_line(e)}")
+        res = engine.result_for(claim, Verdict.ERROR, error=f"the check crashed: {_one_line(e)}")
     conn.send(("result", res))
     conn.close()
 
 
 def _stopped(claim: Claim, verdict: Verdict, why: str, seconds: float) -> Result:
     """Out of budget: undecided; crashed: error. Either way the reason is the scope."""
-    return engine._result(claim, verdict, scope=why, error=why if verdict == Verdict.ERROR else None,
-                          seconds=seconds)
+    return engine.result_for(claim, verdict, scope=why, error=why if verdict == Verdict.ERROR else None,
+                             seconds=seconds)
 
 
 def run_claims(col: Collection, ids: list[str], *, jobs: int = 1, timeout: float | None = DEFAULT_TIMEOUT,

@@ -1,0 +1,103 @@
+"""The runner observes the engine (issue 10, item 6)."""
+import ast
+import json
+import os
+import pickle
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from symderiv import engine
+from symderiv.cli import ExitCode, main
+from symderiv.claims import Claim, Collection, collect_file
+from symderiv.sizes import sweep
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: a claim that holds at once (no model: the check gets the size and returns two equal sides)
+TRIVIAL = textwrap.dedent('''
+    from symderiv import claim, sweep
+
+    @claim("ok.one", where="§1", statement="1 = 1", sizes=sweep(n=1, t=1))
+    def one(**size):
+        return 1, 1
+''')
+
+#: claims whose check sleeps (in its build phase): a worker that is still running when the signal comes
+SLOW = textwrap.dedent('''
+    import time
+    from symderiv import claim, sweep
+
+    @claim("slow.a", where="§1", statement="slow", sizes=sweep(n=1, t=1))
+    def a(**size):
+        time.sleep(60)
+        return 1, 1
+
+    @claim("slow.b", where="§2", statement="slow", sizes=sweep(n=1, t=1))
+    def b(**size):
+        time.sleep(60)
+        return 1, 1
+''')
+
+
+def cli(*args, cwd=None, **kw):
+    """The CLI in a fresh interpreter, from this worktree (not the installed console script)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), NO_COLOR="1")
+    return subprocess.run([sys.executable, "-m", "symderiv", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=120, **kw)
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, list(args))
+
+
+# ----- the budget names the phase the observer last heard -------------------------------
+
+def test_a_claim_out_of_budget_is_undecided_naming_its_phase(tmp_path):
+    (tmp_path / "slow.py").write_text(SLOW.split("@claim(\"slow.b\"")[0])
+    t0 = time.perf_counter()
+    r = invoke("check", str(tmp_path), "--timeout", "0.5", "--format", "json")
+    assert time.perf_counter() - t0 < 20
+    [c] = json.loads(r.stdout)["claims"]
+    assert c["verdict"] == "undecided" and "0.5 s budget in phase build" in c["scope"]
+    assert r.exit_code == ExitCode.MISMATCH  # undecided is not the holds the file expects
+
+
+# ----- 6. the runner observes the engine; no global hook -----------------------------------
+
+def _trivial_claim():
+    def check(**size):
+        return 1, 1
+    return Claim(id="obs.one", where="§1", statement="1 = 1", check=check, sizes=sweep(n=(1, 2), t=1))
+
+
+def test_the_engine_reports_phases_to_an_observer_and_keeps_no_global_hook():
+    assert not hasattr(engine, "PHASE_HOOK")
+    seen: list[str] = []
+    res = engine.check_claim(_trivial_claim(), on_phase=seen.append)
+    assert res.verdict.value == "holds"
+    assert seen == ["build", "decide", "build", "decide"]  # each size: build, then decide
+    assert type(res.phases) is dict and set(res.phases) == {"build", "decide"}
+    pickle.dumps(res)  # what a worker sends back through its pipe, its observer not included
+    seen.clear()
+    col = Collection(items={"obs.one": _trivial_claim()})
+    engine.run(col, ["obs.one"], on_phase=seen.append)
+    assert seen[:2] == ["build", "decide"]
+    engine.check_claim(_trivial_claim())  # no observer: nothing to call
+
+
+def test_the_runner_uses_only_the_engines_public_names():
+    tree = ast.parse((ROOT / "symderiv" / "runner.py").read_text())
+    private = [n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+               and n.value.id == "engine" and n.attr.startswith("_")]
+    assigned = [n for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AugAssign))
+                and any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "engine"
+                        for t in (n.targets if isinstance(n, ast.Assign) else [n.target]))]
+    assert not private and not assigned
