@@ -11,7 +11,11 @@ import contextvars
 import difflib
 import importlib.util
 import inspect
+import os
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -245,23 +249,94 @@ def _one_line(e: BaseException) -> str:
     return f"{type(e).__name__}: {msg}" if msg else type(e).__name__
 
 
+class ProofFileExit(BaseException):
+    """A proof file called ``os._exit`` while it was being imported (raised in place of ending the process)."""
+
+    def __init__(self, status):
+        super().__init__(status)
+        self.status = status
+
+
+@contextmanager
+def _importing():
+    """While one proof file is imported: ``os._exit`` raises, and a real Ctrl-C is told from a raised one.
+
+    Why intercept ``os._exit`` rather than import each file in a throwaway
+    process first: the claims' checks are closures over the module and must be
+    imported in this process anyway (the runner's workers inherit them by
+    fork), so a probe would run every file's top level twice, side effects
+    included, without making the real import any safer. Collection guards
+    against accidents, not malice (a proof file runs in-process and could
+    patch symderiv itself); of the accidental ways to end a process at import,
+    ``os._exit`` is the only one that is not an exception, so for the length of
+    the import it becomes one. Only this thread of this process, and only
+    during the import, is intercepted: a reference kept for later (``from os
+    import _exit``) ends the process as usual when called afterwards.
+    """
+    real_exit, me, pid = os._exit, threading.get_ident(), os.getpid()
+    state = {"open": True, "sigint": False}
+
+    def exit_stub(status):
+        if state["open"] and threading.get_ident() == me and os.getpid() == pid:
+            raise ProofFileExit(status)
+        real_exit(status)
+
+    previous = signal.getsignal(signal.SIGINT) if threading.current_thread() is threading.main_thread() else None
+    if callable(previous):
+        def on_sigint(signum, frame):
+            state["sigint"] = True
+            previous(signum, frame)
+
+        signal.signal(signal.SIGINT, on_sigint)
+    os._exit = exit_stub
+    try:
+        yield state
+    finally:
+        state["open"] = False
+        os._exit = real_exit
+        if callable(previous):
+            signal.signal(signal.SIGINT, previous)
+
+
+def _import_failure(e: BaseException) -> str:
+    """One line: why a proof file's import did not complete."""
+    if isinstance(e, ProofFileExit):
+        return f"os._exit({e.status!r}) at import: a proof file must not end the process"
+    if isinstance(e, SystemExit):
+        return f"SystemExit({e.code!r}) at import (sys.exit or exit() at top level?): a proof file must not exit"
+    if isinstance(e, KeyboardInterrupt):
+        return "KeyboardInterrupt raised at import"
+    return _one_line(e)
+
+
 def collect_file(path: Path, into: Collection) -> None:
+    """Import one proof file and add its claims; any way its import fails is a one-line error naming the file.
+
+    That includes ``SystemExit``, a ``KeyboardInterrupt`` the file raises and
+    ``os._exit`` (see :func:`_importing`); only a real Ctrl-C (or a signal the
+    caller turns into an exception) stops the collection.
+    """
     bucket: list = []
     token = _collecting.set(bucket)
     name = f"symderiv_proofs.{path.stem}"
+    importing = {"sigint": False}
     try:
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    except Exception as e:  # a proof file that raises is a collection error, not a crash
+        with _importing() as importing:
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+    except (Exception, SystemExit, KeyboardInterrupt, ProofFileExit) as e:  # the file's error, not the run's end
+        if isinstance(e, KeyboardInterrupt) and importing["sigint"]:
+            raise  # the user pressed Ctrl-C
+        sys.modules.pop(name, None)
         tb = e.__traceback__
         line = ""
         while tb is not None:
             if Path(tb.tb_frame.f_code.co_filename).resolve() == path.resolve():
                 line = f":{tb.tb_lineno}"
             tb = tb.tb_next
-        into.errors.append((f"{path}{line}", _one_line(e)))
+        into.errors.append((f"{path}{line}", _import_failure(e)))
         return
     finally:
         _collecting.reset(token)

@@ -1,4 +1,7 @@
-"""The runner observes the engine (issue 10, item 6)."""
+"""A proof file that exits at import is that file's error (issue 10, item 5); the runner observes the engine (item 6).
+
+Subprocess tests run the CLI as CI does (``python -m symderiv``).
+"""
 import ast
 import json
 import os
@@ -56,6 +59,50 @@ def cli(*args, cwd=None, **kw):
 
 def invoke(*args):
     return CliRunner().invoke(main, list(args))
+
+
+# ----- 2. a proof file that exits at import ------------------------------------------------
+
+EXITS = {
+    "sys_exit": ("import sys\nsys.exit(0)\n", "SystemExit"),
+    "keyboard_interrupt": ("raise KeyboardInterrupt\n", "KeyboardInterrupt"),
+    "os_exit": ("import os\nos._exit(0)\n", "os._exit(0)"),
+    "os_exit_imported_name": ("from os import _exit\n_exit(0)\n", "os._exit(0)"),
+}
+
+
+@pytest.mark.parametrize("case", list(EXITS))
+def test_a_proof_file_that_exits_at_import_is_its_error(tmp_path, case):
+    source, cause = EXITS[case]
+    (tmp_path / "a_exits.py").write_text("import symderiv\nX = 1\n" + source)  # collected first
+    (tmp_path / "b_good.py").write_text(TRIVIAL)
+    p = cli("check", str(tmp_path), "--format", "json")
+    assert p.returncode == ExitCode.USAGE, (p.returncode, p.stdout, p.stderr)
+    doc = json.loads(p.stdout)
+    assert [(c["id"], c["verdict"]) for c in doc["claims"]] == [("ok.one", "holds")]  # the others still run
+    [err] = doc["summary"]["proof_file_errors"]
+    line = 2 + len(source.splitlines())  # the line that exits
+    assert err["path"].endswith(f"a_exits.py:{line}") and cause in err["cause"] and "\n" not in err["cause"]
+
+
+def test_os_exit_is_only_intercepted_while_a_proof_file_is_imported(tmp_path):
+    """A reference to os._exit taken at import still ends the process when called later, with its status."""
+    (tmp_path / "keeps.py").write_text("import builtins\nfrom os import _exit\nbuiltins.KEPT_EXIT = _exit\n")
+    code = (f"import os, builtins; from pathlib import Path; from symderiv.claims import Collection, collect_file\n"
+            f"real = os._exit; col = Collection(); collect_file(Path({str(tmp_path / 'keeps.py')!r}), col)\n"
+            f"assert not col.errors and os._exit is real\nbuiltins.KEPT_EXIT(7)\nraise SystemExit(1)\n")
+    p = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 7, p.stderr
+
+
+def test_collect_file_leaves_no_half_imported_module(tmp_path):
+    (tmp_path / "half.py").write_text("import sys\nsys.exit(3)\n")
+    col = Collection()
+    collect_file(tmp_path / "half.py", col)
+    [(path, cause)] = col.errors
+    assert path.endswith("half.py:2") and cause.startswith("SystemExit(3)")
+    assert "symderiv_proofs.half" not in sys.modules
 
 
 # ----- the budget names the phase the observer last heard -------------------------------
