@@ -371,11 +371,17 @@ def _is_path(target: str) -> bool:
     return target.endswith(".py") or "/" in target or Path(target).is_dir()
 
 
+class NothingSelected(UsageError):
+    """A claim id among the targets names no claim: nothing would be checked."""
+
+
 def select(targets: list[str]) -> tuple[Collection, list[str]]:
     """Resolve CLI targets to a collection and the ids to check, in order.
 
     A target is a path (file or folder), a claim id, or a unique suffix of one;
-    an id brings its readings, parts and ``.corrected`` along.
+    an id brings its readings, parts and ``.corrected`` along. An id that names
+    no claim raises :class:`NothingSelected`; a path that does not exist, a
+    plain :class:`UsageError`. No id and no claim in the paths: an empty list.
     """
     paths = [t for t in targets if _is_path(t)]
     ids = [t for t in targets if not _is_path(t)]
@@ -387,11 +393,13 @@ def select(targets: list[str]) -> tuple[Collection, list[str]]:
         try:
             base = resolve_id(col, t)
         except UsageError as e:
+            if any(i == t or i.endswith("." + t) for i in col.items):
+                raise  # it names several claims: ambiguous, a usage error
             if col.errors:  # the id may live in a proof file that failed to import: say so
                 path, cause = col.errors[0]
                 more = f" (and {len(col.errors) - 1} more)" if len(col.errors) > 1 else ""
-                raise UsageError(f"{e}; note: proof file {path} failed to import{more}: {cause}") from None
-            raise
+                raise NothingSelected(f"{e}; note: proof file {path} failed to import{more}: {cause}") from None
+            raise NothingSelected(str(e)) from None
         chosen += [i for i in col.items if (i == base or i.startswith(base + ".")) and i not in chosen]
     return col, chosen
 

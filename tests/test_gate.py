@@ -1,6 +1,9 @@
-"""A proof file that exits at import is that file's error (issue 10, item 5); the runner observes the engine (item 6).
+"""The gate cannot pass by accident (issue 10, item 5), and the runner observes the engine (item 6).
 
-Subprocess tests run the CLI as CI does (``python -m symderiv``).
+Every exit is one of :class:`ExitCode`; a run that checks nothing, a proof file
+that exits at import, a signal, a bad ``--timeout`` and a crash inside
+symderiv each have their own outcome, never 0 and never 1 ("some verdict
+differs"). Subprocess tests run the CLI as CI does (``python -m symderiv``).
 """
 import ast
 import json
@@ -59,6 +62,64 @@ def cli(*args, cwd=None, **kw):
 
 def invoke(*args):
     return CliRunner().invoke(main, list(args))
+
+
+# ----- 1. a run that checks nothing ---------------------------------------------------------
+
+def test_an_empty_folder_checks_nothing_and_exits_5(tmp_path):
+    r = invoke("check", str(tmp_path))
+    assert r.exit_code == ExitCode.NOTHING_CHECKED == 5
+    [line] = r.stderr.strip().splitlines()
+    assert line.startswith("symderiv: nothing checked") and str(tmp_path) in line
+    assert "as expected" not in r.stdout  # no empty report that reads as a pass
+
+
+def test_files_that_fail_to_import_are_listed_when_nothing_is_checked(tmp_path):
+    (tmp_path / "a.py").write_text("raise RuntimeError('unfinished')\n")
+    r = invoke("check", str(tmp_path), "--format", "markdown")
+    assert r.exit_code == ExitCode.NOTHING_CHECKED
+    assert "a.py:1: RuntimeError: unfinished" in r.stdout and "as expected" not in r.stdout
+    assert r.stderr.strip() == f"symderiv: nothing checked: no claims in {tmp_path}; 1 proof file error (listed above)"
+
+
+def test_a_folder_of_files_without_claims_checks_nothing(tmp_path):
+    (tmp_path / "notes.py").write_text("import symderiv\nX = 1\n")
+    r = invoke("check", str(tmp_path), "--format", "json")
+    assert r.exit_code == ExitCode.NOTHING_CHECKED
+    assert json.loads(r.stdout)["claims"] == []
+    assert "nothing checked: no claims in" in r.stderr
+
+
+def test_a_folder_whose_every_file_fails_to_import_checks_nothing(tmp_path):
+    (tmp_path / "a.py").write_text("raise RuntimeError('unfinished')\n")
+    (tmp_path / "b.py").write_text("from symderiv import no_such_name\n")
+    r = invoke("check", str(tmp_path), "--format", "json")
+    assert r.exit_code == ExitCode.NOTHING_CHECKED
+    errors = json.loads(r.stdout)["summary"]["proof_file_errors"]  # the report still names each cause
+    assert [Path(e["path"].split(":")[0]).name for e in errors] == ["a.py", "b.py"]
+    assert f"nothing checked: no claims in {tmp_path}; 2 proof file errors" in r.stderr
+
+
+def test_a_filter_that_selects_nothing_exits_5_naming_the_nearest():
+    r = invoke("check", "theorm1")
+    assert r.exit_code == ExitCode.NOTHING_CHECKED
+    [line] = r.stderr.strip().splitlines()
+    assert "nothing checked: no claim 'theorm1'" in line and "pal2019.theorem1" in line
+
+
+def test_list_agrees_on_nothing(tmp_path):
+    r = invoke("list", str(tmp_path))
+    assert r.exit_code == ExitCode.NOTHING_CHECKED and "nothing listed: no claims in" in r.stderr
+    r = invoke("list", "no.such.claim")
+    assert r.exit_code == ExitCode.NOTHING_CHECKED and "no claim 'no.such.claim'" in r.stderr
+
+
+def test_ci_maps_5_to_0_only_for_pytest():
+    """.ci/run: the first quick-start command (symderiv check) fails CI with its own code; only pytest's 5 is 0."""
+    script = (ROOT / ".ci" / "run").read_text()
+    first, second = script.split('bash -c "${cmds[1]}"')
+    assert 'bash -c "${cmds[0]}" || exit $?' in first and "-eq 5" not in first
+    assert '[ "$rc" -eq 5 ] && rc=0' in second
 
 
 # ----- 2. a proof file that exits at import ------------------------------------------------
@@ -126,6 +187,41 @@ def _alive(pid: int) -> bool:
         return False
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
+@pytest.mark.parametrize("sig, code", [(signal.SIGTERM, "TERMINATED"), (signal.SIGINT, "INTERRUPTED")])
+def test_a_signal_ends_the_workers_too(tmp_path, sig, code):
+    code = ExitCode[code]
+    (tmp_path / "slow.py").write_text(SLOW)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), NO_COLOR="1")
+    err_file = tmp_path / "stderr.txt"  # a file, not a pipe: an orphaned worker would hold a pipe open
+    with open(err_file, "w") as err_out:
+        proc = subprocess.Popen([sys.executable, "-m", "symderiv", "check", str(tmp_path), "-j", "2"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=err_out)
+    workers: set[int] = set()
+    try:
+        deadline = time.monotonic() + 30
+        while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+            workers |= _children(proc.pid)
+            time.sleep(0.05)
+        assert len(workers) == 2, f"expected 2 workers, saw {workers}"
+        time.sleep(0.3)  # the workers are inside the claims' sleep
+        proc.send_signal(sig)
+        proc.wait(timeout=20)
+        err = err_file.read_text()
+        deadline = time.monotonic() + 3
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [w for w in workers if _alive(w)], "orphaned workers outlived the CLI"
+        assert proc.returncode == code, (proc.returncode, err)
+        [line] = err.strip().splitlines()
+        assert line.startswith("symderiv: ") and signal.Signals(sig).name in line and "0 of 2" in line
+    finally:
+        proc.kill()
+        for w in workers:
+            if _alive(w):
+                os.kill(w, signal.SIGKILL)
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 def test_a_worker_dies_with_its_parent_even_when_the_parent_is_killed(tmp_path):
     """SIGKILL reaches no handler: the kernel kills the workers (PR_SET_PDEATHSIG)."""
@@ -152,7 +248,34 @@ def test_a_worker_dies_with_its_parent_even_when_the_parent_is_killed(tmp_path):
                 os.kill(w, signal.SIGKILL)
 
 
-# ----- the budget names the phase the observer last heard -------------------------------
+@pytest.mark.parametrize("call", ["sys.exit(0)", "os._exit(0)"])
+def test_a_check_that_exits_its_process_is_that_claims_error(tmp_path, call):
+    """Even with no budget, a claim runs in a worker: exiting it is the claim's error, never the run's exit 0."""
+    (tmp_path / "quits.py").write_text(TRIVIAL.replace("return 1, 1", f"import os, sys\n    {call}")
+                                       .replace('"ok.one"', '"quits.one"'))
+    (tmp_path / "ok.py").write_text(TRIVIAL)
+    p = cli("check", str(tmp_path), "--timeout", "none", "--format", "json")
+    assert p.returncode == ExitCode.USAGE, (p.returncode, p.stderr)
+    by_id = {c["id"]: c for c in json.loads(p.stdout)["claims"]}
+    assert by_id["ok.one"]["verdict"] == "holds" and by_id["quits.one"]["verdict"] == "error"
+
+
+# ----- 4. --timeout must be positive -------------------------------------------------------
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "soon"])
+def test_timeout_must_be_a_positive_number_of_seconds(tmp_path, value):
+    (tmp_path / "ok.py").write_text(TRIVIAL)
+    r = invoke("check", str(tmp_path), "--timeout", value)
+    assert r.exit_code == ExitCode.USAGE
+    assert "--timeout" in r.stderr and "positive" in r.stderr and "none" in r.stderr
+
+
+def test_timeout_none_is_the_spelling_of_no_budget(tmp_path):
+    (tmp_path / "ok.py").write_text(TRIVIAL)
+    r = invoke("check", str(tmp_path), "--timeout", "none", "--format", "json")
+    assert r.exit_code == ExitCode.OK, r.output
+    assert json.loads(r.stdout)["claims"][0]["verdict"] == "holds"
+
 
 def test_a_claim_out_of_budget_is_undecided_naming_its_phase(tmp_path):
     (tmp_path / "slow.py").write_text(SLOW.split("@claim(\"slow.b\"")[0])
@@ -162,6 +285,48 @@ def test_a_claim_out_of_budget_is_undecided_naming_its_phase(tmp_path):
     [c] = json.loads(r.stdout)["claims"]
     assert c["verdict"] == "undecided" and "0.5 s budget in phase build" in c["scope"]
     assert r.exit_code == ExitCode.MISMATCH  # undecided is not the holds the file expects
+
+
+# ----- 5. a crash inside symderiv ----------------------------------------------------------
+
+def test_a_crash_inside_symderiv_is_an_internal_error(tmp_path, monkeypatch):
+    import symderiv.report
+
+    def broken(*a, **k):
+        raise RuntimeError("a bug in the renderer")
+
+    monkeypatch.setattr(symderiv.report, "render", broken)
+    (tmp_path / "ok.py").write_text(TRIVIAL)
+    r = invoke("check", str(tmp_path))
+    assert r.exit_code == ExitCode.INTERNAL_ERROR == 3
+    cause, where = r.stderr.strip().splitlines()
+    assert cause.startswith("symderiv: internal error: RuntimeError: a bug in the renderer")
+    assert "test_gate.py" in cause  # where it was raised
+    assert "report" in where and "bug in symderiv" in where
+
+
+def test_an_interrupted_run_is_not_a_mismatch(tmp_path, monkeypatch):
+    import symderiv.runner
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(symderiv.runner, "run_claims", interrupted)
+    (tmp_path / "ok.py").write_text(TRIVIAL)
+    r = invoke("check", str(tmp_path))
+    assert r.exit_code == ExitCode.INTERRUPTED
+    assert "interrupted" in r.stderr and "SIGINT" in r.stderr
+
+
+def test_exit_codes_are_distinct_and_documented_in_the_readme():
+    codes = {e.value for e in ExitCode}
+    assert len(codes) == len(ExitCode) and {0, 1, 2} <= codes
+    source = (ROOT / "symderiv" / "cli.py").read_text()
+    for e in ExitCode:  # each value carries its #: comment, as pytest's ExitCode does
+        assert re.search(rf"#: .+\n\s+{e.name} = {e.value}\n", source), e.name
+    readme = (ROOT / "README.md").read_text()
+    table = dict(re.findall(r"^\| \*\*(\d+)\*\* \| `(\w+)` \|", readme, flags=re.M))
+    assert table == {str(e.value): e.name for e in ExitCode}
 
 
 # ----- 6. the runner observes the engine; no global hook -----------------------------------
