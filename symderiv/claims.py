@@ -11,7 +11,11 @@ import contextvars
 import difflib
 import importlib.util
 import inspect
+import os
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -245,23 +249,94 @@ def _one_line(e: BaseException) -> str:
     return f"{type(e).__name__}: {msg}" if msg else type(e).__name__
 
 
+class ProofFileExit(BaseException):
+    """A proof file called ``os._exit`` while it was being imported (raised in place of ending the process)."""
+
+    def __init__(self, status):
+        super().__init__(status)
+        self.status = status
+
+
+@contextmanager
+def _importing():
+    """While one proof file is imported: ``os._exit`` raises, and a real Ctrl-C is told from a raised one.
+
+    Why intercept ``os._exit`` rather than import each file in a throwaway
+    process first: the claims' checks are closures over the module and must be
+    imported in this process anyway (the runner's workers inherit them by
+    fork), so a probe would run every file's top level twice, side effects
+    included, without making the real import any safer. Collection guards
+    against accidents, not malice (a proof file runs in-process and could
+    patch symderiv itself); of the accidental ways to end a process at import,
+    ``os._exit`` is the only one that is not an exception, so for the length of
+    the import it becomes one. Only this thread of this process, and only
+    during the import, is intercepted: a reference kept for later (``from os
+    import _exit``) ends the process as usual when called afterwards.
+    """
+    real_exit, me, pid = os._exit, threading.get_ident(), os.getpid()
+    state = {"open": True, "sigint": False}
+
+    def exit_stub(status):
+        if state["open"] and threading.get_ident() == me and os.getpid() == pid:
+            raise ProofFileExit(status)
+        real_exit(status)
+
+    previous = signal.getsignal(signal.SIGINT) if threading.current_thread() is threading.main_thread() else None
+    if callable(previous):
+        def on_sigint(signum, frame):
+            state["sigint"] = True
+            previous(signum, frame)
+
+        signal.signal(signal.SIGINT, on_sigint)
+    os._exit = exit_stub
+    try:
+        yield state
+    finally:
+        state["open"] = False
+        os._exit = real_exit
+        if callable(previous):
+            signal.signal(signal.SIGINT, previous)
+
+
+def _import_failure(e: BaseException) -> str:
+    """One line: why a proof file's import did not complete."""
+    if isinstance(e, ProofFileExit):
+        return f"os._exit({e.status!r}) at import: a proof file must not end the process"
+    if isinstance(e, SystemExit):
+        return f"SystemExit({e.code!r}) at import (sys.exit or exit() at top level?): a proof file must not exit"
+    if isinstance(e, KeyboardInterrupt):
+        return "KeyboardInterrupt raised at import"
+    return _one_line(e)
+
+
 def collect_file(path: Path, into: Collection) -> None:
+    """Import one proof file and add its claims; any way its import fails is a one-line error naming the file.
+
+    That includes ``SystemExit``, a ``KeyboardInterrupt`` the file raises and
+    ``os._exit`` (see :func:`_importing`); only a real Ctrl-C (or a signal the
+    caller turns into an exception) stops the collection.
+    """
     bucket: list = []
     token = _collecting.set(bucket)
     name = f"symderiv_proofs.{path.stem}"
+    importing = {"sigint": False}
     try:
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    except Exception as e:  # a proof file that raises is a collection error, not a crash
+        with _importing() as importing:
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+    except (Exception, SystemExit, KeyboardInterrupt, ProofFileExit) as e:  # the file's error, not the run's end
+        if isinstance(e, KeyboardInterrupt) and importing["sigint"]:
+            raise  # the user pressed Ctrl-C
+        sys.modules.pop(name, None)
         tb = e.__traceback__
         line = ""
         while tb is not None:
             if Path(tb.tb_frame.f_code.co_filename).resolve() == path.resolve():
                 line = f":{tb.tb_lineno}"
             tb = tb.tb_next
-        into.errors.append((f"{path}{line}", _one_line(e)))
+        into.errors.append((f"{path}{line}", _import_failure(e)))
         return
     finally:
         _collecting.reset(token)
@@ -296,11 +371,17 @@ def _is_path(target: str) -> bool:
     return target.endswith(".py") or "/" in target or Path(target).is_dir()
 
 
+class NothingSelected(UsageError):
+    """A claim id among the targets names no claim: nothing would be checked."""
+
+
 def select(targets: list[str]) -> tuple[Collection, list[str]]:
     """Resolve CLI targets to a collection and the ids to check, in order.
 
     A target is a path (file or folder), a claim id, or a unique suffix of one;
-    an id brings its readings, parts and ``.corrected`` along.
+    an id brings its readings, parts and ``.corrected`` along. An id that names
+    no claim raises :class:`NothingSelected`; a path that does not exist, a
+    plain :class:`UsageError`. No id and no claim in the paths: an empty list.
     """
     paths = [t for t in targets if _is_path(t)]
     ids = [t for t in targets if not _is_path(t)]
@@ -312,11 +393,13 @@ def select(targets: list[str]) -> tuple[Collection, list[str]]:
         try:
             base = resolve_id(col, t)
         except UsageError as e:
+            if any(i == t or i.endswith("." + t) for i in col.items):
+                raise  # it names several claims: ambiguous, a usage error
             if col.errors:  # the id may live in a proof file that failed to import: say so
                 path, cause = col.errors[0]
                 more = f" (and {len(col.errors) - 1} more)" if len(col.errors) > 1 else ""
-                raise UsageError(f"{e}; note: proof file {path} failed to import{more}: {cause}") from None
-            raise
+                raise NothingSelected(f"{e}; note: proof file {path} failed to import{more}: {cause}") from None
+            raise NothingSelected(str(e)) from None
         chosen += [i for i in col.items if (i == base or i.startswith(base + ".")) and i not in chosen]
     return col, chosen
 

@@ -12,6 +12,7 @@ import math
 import time
 from fractions import Fraction
 from contextlib import contextmanager
+from typing import Callable
 
 import sympy as sp
 
@@ -31,14 +32,25 @@ MAX_CANDIDATES = 4
 MAX_SHRINKS = 40
 
 
-#: called with each phase's name as the engine enters it (the runner reports it when a budget runs out)
-PHASE_HOOK = None
+class Phases(dict):
+    """One check's seconds per phase, and its observer: ``on_phase(name)`` as the engine enters each phase.
+
+    :func:`check_claim` makes one per call and hands it down to every phase, so
+    the observer travels with the check (the runner's workers report the phase
+    a budget ran out in); nothing module-level is written. Results keep a plain
+    dict of the seconds, never the observer.
+    """
+
+    def __init__(self, on_phase: Callable[[str], None] | None = None):
+        super().__init__()
+        self.on_phase = on_phase
 
 
 @contextmanager
 def _phase(phases: dict, name: str):
-    if PHASE_HOOK is not None:
-        PHASE_HOOK(name)
+    observer = getattr(phases, "on_phase", None)
+    if observer is not None:
+        observer(name)
     t0 = time.perf_counter()
     try:
         yield
@@ -56,7 +68,10 @@ def _combine(statuses: list[Verdict]) -> Verdict:
     return Verdict.UNDECIDED
 
 
-def _result(claim: Claim, verdict: Verdict, **kw) -> Result:
+def result_for(claim: Claim, verdict: Verdict, **kw) -> Result:
+    """A result for ``claim``: its declared fields, and ``verdict`` with ``kw`` (scope, error, …)."""
+    if "phases" in kw:
+        kw["phases"] = dict(kw["phases"])  # the seconds, without the observer (results cross process pipes)
     return Result(id=claim.id, verdict=verdict, expected=claim.expect, source=claim.source, where=claim.where,
                   statement=claim.statement, conventions=claim.shown_conventions(), group=claim.group,
                   note=claim.note, **kw)
@@ -292,23 +307,25 @@ def check_relational(claim: Claim, sizes: list[dict], *, seed: int, phases: dict
     if verdict == Verdict.FAILS and len(outcomes) < len(sizes):
         searched += "; larger sizes not searched"
     errors = [o for o in outcomes if o.status == Verdict.ERROR]
-    return _result(claim, verdict, scope=searched, counterexample=first[0] if first else None,
-                   certificate=first[1].reason if first else "", seconds=time.perf_counter() - t_start,
-                   sizes=outcomes, phases=phases,
-                   steps=[(lab, s.value, d) for lab, (s, d) in step_status.items()] if len(step_status) > 1 else [],
-                   error=(f"at {_size_str(errors[0].size)}: {errors[0].detail}" if errors else None))
+    return result_for(claim, verdict, scope=searched, counterexample=first[0] if first else None,
+                      certificate=first[1].reason if first else "", seconds=time.perf_counter() - t_start,
+                      sizes=outcomes, phases=phases,
+                      steps=[(lab, s.value, d) for lab, (s, d) in step_status.items()] if len(step_status) > 1
+                      else [],
+                      error=(f"at {_size_str(errors[0].size)}: {errors[0].detail}" if errors else None))
 
 
-def check_claim(claim: Claim, *, n=None, t=None, backend: str = "auto", seed: int = 0) -> Result:
-    """Check one claim over its sweep (``n``/``t`` override the sweep's sizes)."""
+def check_claim(claim: Claim, *, n=None, t=None, backend: str = "auto", seed: int = 0,
+                on_phase: Callable[[str], None] | None = None) -> Result:
+    """Check one claim over its sweep (``n``/``t`` override the sweep's sizes); ``on_phase`` observes its phases."""
     t_start = time.perf_counter()
-    phases: dict = {}
+    phases = Phases(on_phase)
     outcomes: list[SizeOutcome] = []
     first = None
     try:
         sizes = claim.sizes.override(n=n, t=t).sizes()
     except SymderivError as e:
-        return _result(claim, Verdict.ERROR, error=str(e))
+        return result_for(claim, Verdict.ERROR, error=str(e))
     if claim.relational:
         return check_relational(claim, sizes, seed=seed, phases=phases, t_start=t_start)
     for size in sizes:
@@ -336,7 +353,7 @@ def check_claim(claim: Claim, *, n=None, t=None, backend: str = "auto", seed: in
         method = "randomized exact (F_p) / exact normal form"
     else:
         method = outcomes[0].detail if len(outcomes) == 1 else "randomized exact (F_p)"
-    return _result(
+    return result_for(
         claim, verdict, scope=describe_scope(outcomes, method),
         counterexample=first[0] if first else None,
         certificate=first[1].reason if first else next((o.detail for o in outcomes if claim.relation == "≠"
@@ -393,10 +410,12 @@ def aggregate(group: Group, members: dict[str, Result]) -> Result:
 
 
 def run(col: Collection, ids: list[str], *, n=None, t=None, backend: str = "auto", seed: int = 0,
-        on_result=None, precomputed: dict | None = None) -> list[Result]:
+        on_result=None, precomputed: dict | None = None,
+        on_phase: Callable[[str], None] | None = None) -> list[Result]:
     """Check the selected claims (groups pull in their members) and return results in order.
 
-    ``precomputed``: results already obtained for some claims (by the runner's workers).
+    ``precomputed``: results already obtained for some claims (by the runner's workers);
+    ``on_phase``: told each phase's name as a claim's check enters it.
     """
     done: dict[str, Result] = dict(precomputed or {})
 
@@ -408,7 +427,7 @@ def run(col: Collection, ids: list[str], *, n=None, t=None, backend: str = "auto
                     one(m)
                 done[cid] = aggregate(item, done)
             else:
-                done[cid] = check_claim(item, n=n, t=t, backend=backend, seed=seed)
+                done[cid] = check_claim(item, n=n, t=t, backend=backend, seed=seed, on_phase=on_phase)
             if on_result:
                 on_result(done[cid])
         return done[cid]

@@ -49,10 +49,18 @@ def run(*args):
     return CliRunner().invoke(main, list(args))
 
 
-def test_unknown_id_exits_2_naming_the_nearest():
+def test_unknown_id_checks_nothing_naming_the_nearest():
     r = run("check", "theorm1")
-    assert r.exit_code == ExitCode.USAGE
+    assert r.exit_code == ExitCode.NOTHING_CHECKED
     assert "pal2019.theorem1" in r.output
+
+
+def test_ambiguous_id_is_a_usage_error(proofs):
+    (proofs / "broken.py").unlink()
+    (proofs / "other.py").write_text(GOOD.replace('"toy.', '"other.'))
+    r = run("check", str(proofs), "lemma")
+    assert r.exit_code == ExitCode.USAGE
+    assert "ambiguous" in r.output and "other.lemma" in r.output and "toy.lemma" in r.output
 
 
 def test_malformed_size_exits_2():
@@ -115,5 +123,5 @@ def test_works_from_an_empty_directory(tmp_path):
 def test_unknown_id_names_a_proof_file_that_failed_to_import(tmp_path):
     (tmp_path / "broken.py").write_text("from symderiv import no_such_name\n")
     r = CliRunner().invoke(main, ["check", str(tmp_path), "broken.claim"])
-    assert r.exit_code == ExitCode.USAGE
+    assert r.exit_code == ExitCode.NOTHING_CHECKED
     assert "no claim 'broken.claim'" in r.output and "broken.py:1 failed to import" in r.output

@@ -52,3 +52,12 @@ def test_a_proof_file_that_raises_is_a_collection_error(pytester):
     result = pytester.runpytest(*_plugin_args(), "proofs", "-p", "no:cacheprovider")
     assert result.ret != 0
     assert "broken transcription" in result.stdout.str()
+
+
+def test_a_proof_file_that_exits_at_import_is_a_collection_error_not_the_end_of_pytest(pytester):
+    proofs = pytester.mkdir("proofs")
+    (proofs / "a_exits.py").write_text("import symderiv, sys\nsys.exit(0)\n")
+    (proofs / "plug.py").write_text(PROOF)
+    result = pytester.runpytest(*_plugin_args(), "proofs", "-p", "no:cacheprovider", "--continue-on-collection-errors")
+    result.assert_outcomes(passed=1, xfailed=1, failed=1, errors=1)
+    assert "a_exits.py:2: SystemExit(0)" in result.stdout.str()
