@@ -34,7 +34,7 @@ class ExitCode(enum.IntEnum):
     INTERNAL_ERROR = 3
     #: nothing was checked: no claim in the targets, an id that names no claim, or no proof file imported
     NOTHING_CHECKED = 5
-    #: interrupted (Ctrl-C, SIGINT) before the report; the workers were stopped (128 + 2, as shells report it)
+    #: interrupted (Ctrl-C, SIGINT, or the reader closed the pipe) before the report ended (128 + 2, as shells report it)
     INTERRUPTED = 130
     #: terminated (SIGTERM) before the report; the workers were stopped (128 + 15, as shells report it)
     TERMINATED = 143
@@ -110,6 +110,9 @@ class _Main(click.Group):
                 _exit(ExitCode.INTERRUPTED, f"interrupted (SIGINT){_progress_note(ctx)}")
             except Terminated:
                 _exit(ExitCode.TERMINATED, f"terminated (SIGTERM){_progress_note(ctx)}")
+            except BrokenPipeError:  # `symderiv check | head`: the reader left; not a crash, and nothing more to say
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                sys.exit(ExitCode.INTERRUPTED)
             except Exception as e:  # noqa: BLE001 — a crash inside symderiv: its own code, never a verdict's
                 _internal_error(e)
 

@@ -360,3 +360,15 @@ def test_the_runner_uses_only_the_engines_public_names():
                 and any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "engine"
                         for t in (n.targets if isinstance(n, ast.Assign) else [n.target]))]
     assert not private and not assigned
+
+
+def test_a_reader_that_leaves_is_not_an_internal_error(tmp_path):
+    """`symderiv check … | true`: the pipe closes before symderiv writes; that is no crash inside symderiv (exit 3)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(f"{sys.executable} -m symderiv check pal2019.lemma1-example --format json | true", shell=True, capture_output=True,
+                          text=True, cwd=Path(__file__).resolve().parents[1], executable="/bin/bash",
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert "bug in symderiv" not in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
