@@ -107,6 +107,8 @@ PRIME_LO, PRIME_HI = 2 ** 62, 2 ** 63
 #: a lower bound on the number of primes in [2⁶², 2⁶³) (Dusart 1999, see the module docstring)
 N_PRIMES_LO = 106_297_190_014_990_579
 TARGET_BITS = 64
+#: a trial's error bound is stated as at most 2^−MAX_BITS even where it is 0 (a constant difference)
+MAX_BITS = 1000
 #: trials per batch (one trial alone never reaches 2⁻⁶⁴: D/p ≥ 2⁻⁶²)
 BATCH = 2
 #: the functions a random-function trial replaces, each with its derivative's name
@@ -1257,8 +1259,10 @@ def trial_error(degree: int, height: float, sites: dict, dens=()) -> tuple[float
              "pair_primes": pair_primes, "excluded_primes": excluded}
     if eps >= 1:
         return 0.0, parts
+    if eps == 0:  # a constant difference below 2⁶² in absolute value, and no σ site: it cannot vanish mod p
+        return float(MAX_BITS), parts
     # −log₂ ε rounded down, so the stated bound is never better than the true one
-    return math.floor(-math.log2(eps) * 1e6) / 1e6, parts
+    return min(float(MAX_BITS), math.floor(-math.log2(eps) * 1e6) / 1e6), parts
 
 
 # ----- one size: trials until a disagreement or error ≤ 2^−target_bits ------------------------------------
