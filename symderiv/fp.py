@@ -107,6 +107,8 @@ PRIME_LO, PRIME_HI = 2 ** 62, 2 ** 63
 #: a lower bound on the number of primes in [2⁶², 2⁶³) (Dusart 1999, see the module docstring)
 N_PRIMES_LO = 106_297_190_014_990_579
 TARGET_BITS = 64
+#: a trial's error bound is stated as at most 2^−MAX_BITS even where it is 0 (a constant difference)
+MAX_BITS = 1000
 #: trials per batch (one trial alone never reaches 2⁻⁶⁴: D/p ≥ 2⁻⁶²)
 BATCH = 2
 #: the functions a random-function trial replaces, each with its derivative's name
@@ -281,9 +283,14 @@ class Val:
         return _as_val(o, self, "-") + (-self)
 
     def __mul__(self, o):
-        if isinstance(o, Node):
-            memo = self.memo
-            return Prod([memo["node"] if memo is not None and "node" in memo else self.node(), o])
+        if isinstance(o, Node):  # memoised on the operator by this value's serial number (never reused)
+            cache = o.products
+            if cache is None:
+                cache = o.products = {}
+            p = cache.get(self.uid)
+            if p is None:
+                p = cache[self.uid] = Prod([self.node(), o])
+            return p
         if _is_scalar(o):
             return _scale(self, _rational(o))
         return _matmul(self, _as_val(o, self, "*"))
@@ -415,13 +422,14 @@ def _column(v: Val) -> Val:
 class Node:
     """A lazy matrix: applied to a row vector from the left, or to a column from the right."""
 
-    __slots__ = ("rows", "cols", "uid", "jac")
+    __slots__ = ("rows", "cols", "uid", "jac", "products")
     _op_priority = 20.0
     __array_ufunc__ = None
 
     def _init(self, rows: int, cols: int, jac: bool = False):
         self.rows, self.cols, self.jac = rows, cols, jac
         self.uid = next(_UID)
+        self.products = None  # value uid -> the product value · self (built once: W diag(σ'(h_r)) per r)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -686,6 +694,7 @@ class Prod(Node):
         self.factors = flat or [Identity(factors[0].rows)]
         self.rows, self.cols, self.jac = factors[0].rows, prev.cols, jac
         self.uid = next(_UID)
+        self.products = None
 
     def left(self, g, ev):
         for f in self.factors:
@@ -823,7 +832,7 @@ class FpNotation:
     def product(self, factors, size):
         if not factors:
             return Identity(size)
-        nodes = [lift(f) for f in factors]
+        nodes = [f if isinstance(f, Node) else lift(f) for f in factors]
         if nodes[0].rows != size:
             raise ShapeError(f"Matrix size mismatch: ({size}, {size}) * {nodes[0].shape}")
         return Prod(nodes)
@@ -926,6 +935,8 @@ class _Functions:
 
     def __init__(self, model: "FpModel"):
         self._model = model
+        for name in DERIVATIVE:
+            setattr(self, name, self._fn(name))
 
     def _fn(self, name):
         model = self._model
@@ -993,6 +1004,7 @@ class FpModel:
             if missing:
                 raise Unsupported(f"cell {cell.name!r} does not assign its state {missing} in a step")
             self._steps.append({name: Dual.lift(v, self) for name, v in q.items()})
+        self._h = [q["h"].v for q in self._steps] if "h" in cell.state else None
 
     def _record(self, entry) -> int:
         self._tape.append(entry)
@@ -1070,9 +1082,10 @@ class FpModel:
             raise Unsupported(f"step {k} has no quantity {name!r} over F_p") from None
 
     def h(self, k: int) -> Val:
-        if type(k) is int and 0 <= k <= self.t:
-            return self._steps[k]["h"].v
+        if type(k) is int and 0 <= k <= self.t and self._h:
+            return self._h[k]
         self._check_step(k)
+        return self.at("h", k)
 
     def x(self, k: int) -> Val:
         self._check_step(k, lo=1)
@@ -1257,8 +1270,10 @@ def trial_error(degree: int, height: float, sites: dict, dens=()) -> tuple[float
              "pair_primes": pair_primes, "excluded_primes": excluded}
     if eps >= 1:
         return 0.0, parts
+    if eps == 0:  # a constant difference below 2⁶² in absolute value, and no σ site: it cannot vanish mod p
+        return float(MAX_BITS), parts
     # −log₂ ε rounded down, so the stated bound is never better than the true one
-    return math.floor(-math.log2(eps) * 1e6) / 1e6, parts
+    return min(float(MAX_BITS), math.floor(-math.log2(eps) * 1e6) / 1e6), parts
 
 
 # ----- one size: trials until a disagreement or error ≤ 2^−target_bits ------------------------------------

@@ -254,3 +254,36 @@ def test_the_requested_small_size_is_among_those_certified():
 
     r = check_claim(make(check), n=(2,), t=(5,), backend="fp")
     assert r.verdict == Verdict.FAILS and r.counterexample.size == {"n": 2, "t": 5}
+
+
+# ----- forward mode along any direction: derivatives inside products, other parameters, both layouts ---
+
+@pytest.mark.parametrize("layout", ["row-major", "col-major"])
+def test_the_chain_rule_recursion_agrees_with_the_exact_engine(layout):
+    """dh_t/dW = ∂ + W diag σ'(h_{t-1}) dh_{t-1}/dW (a derivative rightmost in a product), and dh_t/db."""
+    part = blk if layout == "row-major" else blk_col
+
+    def lemma(m, wrong=False):
+        back = m.W_R * diag(m.dsigma(m.h(m.t - 1))) * m.d(("h", m.t - 1), "W_R")
+        return m.d(("h", m.t), "W_R"), part(m.sigma(m.h(m.t - 1))) + (back * 2 if wrong else back)
+
+    def bias(m, wrong=False):
+        back = (m.W_R.T if wrong else m.W_R) * diag(m.dsigma(m.h(m.t - 1))) * m.d(("h", m.t - 1), "b_R")
+        return m.d(("h", m.t), "b_R"), eye(m.n) + back
+
+    conv = {"layout": layout}
+    for check in (lemma, bias):
+        good = make(lambda m: check(m), n=(1, 2, 3), t=(2, 3), conventions=conv)
+        bad = make(lambda m: check(m, wrong=True), n=(1, 2, 3), t=(2, 3), conventions=conv)
+        for c in (good, bad):
+            a, b = check_claim(c, backend="fp"), check_claim(c, backend="symengine")
+            assert [s.status for s in a.sizes] == [s.status for s in b.sizes], (check.__name__, layout)
+        assert check_claim(good, n=(24,), t=(40,), backend="fp").verdict == Verdict.HOLDS
+        assert not fp.test_identity(bad, {"n": 24, "t": 40}).equal
+
+
+def test_concrete_activations_are_refused_not_tested_as_abstract():
+    c = Claim(id="t", where="t", statement="t", check=lambda m: (m.h(1), m.h(1)), model=pal2019_rnn,
+              activation="tanh", sizes=sweep(n=(2,), t=(2,)), conventions=ROW)
+    r = check_claim(c, backend="fp")
+    assert r.verdict == Verdict.ERROR and "abstract" in r.error
