@@ -22,7 +22,7 @@ against the F_p backend before issue 10 (p = 2³¹ − 1 fixed), the default run
 fails at once on the "times-2^31" mutation (Elman cell, row-major, n = t = 1: a false closed
 form `holds` over F_p); it also refused col-major and integer constants (errors,
 not verdicts). With the rewritten backend: none, in the default run and in
-the slow run (counts in the closing note of issue 10).
+the slow run (2,000 cases, 449 s on 2 shared cores, 2026-11-24).
 """
 from __future__ import annotations
 
