@@ -287,3 +287,11 @@ def test_concrete_activations_are_refused_not_tested_as_abstract():
               activation="tanh", sizes=sweep(n=(2,), t=(2,)), conventions=ROW)
     r = check_claim(c, backend="fp")
     assert r.verdict == Verdict.ERROR and "abstract" in r.error
+
+
+def test_sizes_where_the_claim_cannot_be_built_are_skipped_when_certifying():
+    def check(m):  # needs t ≥ 3 (h_{t-3}); wrong everywhere it can be built
+        return truth(m), closed(m) + blk(m.sigma(m.h(m.t - 3)))
+
+    r = check_claim(make(check), n=(8,), t=(12,), backend="fp")
+    assert r.verdict == Verdict.FAILS and r.counterexample.size["t"] >= 3
