@@ -295,3 +295,19 @@ def test_sizes_where_the_claim_cannot_be_built_are_skipped_when_certifying():
 
     r = check_claim(make(check), n=(8,), t=(12,), backend="fp")
     assert r.verdict == Verdict.FAILS and r.counterexample.size["t"] >= 3
+
+
+def test_a_prime_dividing_a_denominator_is_redrawn(monkeypatch):
+    real, calls = fp.random_prime, []
+
+    def rigged(rng):  # the first prime of each batch is P0, which divides the claim's denominator
+        calls.append(1)
+        return P0 if len(calls) == 1 else real(rng)
+
+    monkeypatch.setattr(fp, "random_prime", rigged)
+    claim = make(lambda m: (sp.Rational(1, P0) * m.W_R * m.h(0) * P0, m.W_R * m.h(0)), n=(2,), t=(2,))
+    out = fp.test_identity(claim, {"n": 2, "t": 2})
+    assert out.equal and out.redraws == 1 and out.parts["excluded_primes"] == 1
+    wrong = make(lambda m: (sp.Rational(1, P0) * m.W_R * m.h(0) * (P0 + 1), m.W_R * m.h(0)), n=(2,), t=(2,))
+    calls.clear()
+    assert not fp.test_identity(wrong, {"n": 2, "t": 2}).equal
