@@ -273,8 +273,8 @@ def test_the_chain_rule_recursion_agrees_with_the_exact_engine(layout):
 
     conv = {"layout": layout}
     for check in (lemma, bias):
-        good = make(lambda m: check(m), n=(1, 2, 3), t=(2, 3), conventions=conv)
-        bad = make(lambda m: check(m, wrong=True), n=(1, 2, 3), t=(2, 3), conventions=conv)
+        good = make(lambda m, check=check: check(m), n=(1, 2, 3), t=(2, 3), conventions=conv)
+        bad = make(lambda m, check=check: check(m, wrong=True), n=(1, 2, 3), t=(2, 3), conventions=conv)
         for c in (good, bad):
             a, b = check_claim(c, backend="fp"), check_claim(c, backend="symengine")
             assert [s.status for s in a.sizes] == [s.status for s in b.sizes], (check.__name__, layout)
