@@ -5,6 +5,7 @@ test here either builds a false claim and requires that the F_p backend does
 not accept it, or builds a true one and requires that it is not refuted.
 """
 import gc
+import math
 
 import pytest
 import sympy as sp
@@ -311,3 +312,21 @@ def test_a_prime_dividing_a_denominator_is_redrawn(monkeypatch):
     wrong = make(lambda m: (sp.Rational(1, P0) * m.W_R * m.h(0) * (P0 + 1), m.W_R * m.h(0)), n=(2,), t=(2,))
     calls.clear()
     assert not fp.test_identity(wrong, {"n": 2, "t": 2}).equal
+
+
+def test_the_per_trial_bound_is_the_stated_formula():
+    from fractions import Fraction
+
+    # 3 sites of σ of degree 2, small height: 3 pairs × 2 = 6, plus D = 10: ε = 16 / 2⁶², no prime terms
+    bits, parts = fp.trial_error(10, 10.0, {"sigma": [(3, 2, 1.0, 0.0)], "dsigma": []})
+    assert parts["pairs_degree"] == 6 and parts["pair_primes"] == 0 and parts["content_primes"] == 0
+    assert bits == pytest.approx(62 - 4, abs=1e-5)
+    # two sites whose arguments carry 40 bits: their difference may have one prime ≥ 2⁶² in its content;
+    # a 130-bit difference of the sides may have two
+    bits, parts = fp.trial_error(5, 130.0, {"sigma": [(2, 1, 40.0, 0.0)]})
+    assert parts["pair_primes"] == 1 and parts["content_primes"] == 2
+    eps = Fraction(5 + 1, 2 ** 62) + Fraction(2 + 1, fp.N_PRIMES_LO)
+    assert bits == pytest.approx(-math.log2(eps), abs=1e-5)
+    # mixed degrees: pairs count the larger degree
+    _, parts = fp.trial_error(1, 0.0, {"sigma": [(1, 1, 0.0, 0.0), (2, 3, 0.0, 0.0)]})
+    assert parts["pairs_degree"] == 3 + 3 + 3
