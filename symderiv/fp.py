@@ -22,9 +22,10 @@ The error bound (what a trial of a false identity can miss)
 ===========================================================
 Every value carries, besides its residues, a bound (D, h, d): its entries are
 polynomials of total degree ≤ D in the random variables (weights, inputs,
-initial state, u, x and the atoms, each of degree 1), and 2^d · entry is a
-polynomial with integer coefficients whose L1 norm is ≤ 2^h (d bounds the bits
-of the common denominator brought in by rational constants). The rules:
+initial state, u, x and the atoms, each of degree 1), and an integer
+denominator B ≤ 2^d makes B · entry a polynomial with integer coefficients
+whose L1 norm is ≤ 2^h (B is a product of the denominators of the rational
+constants met). The rules:
 A + B: D = max, d = d_A + d_B, h = log₂(2^(d_B+h_A) + 2^(d_A+h_B)); A · B with
 inner dimension k: D, h and d add, plus log₂ k on h; a constant a/b: D = 0,
 h = log₂|a|, d = log₂ b; a random variable or an atom: (1, 0, 0).
@@ -34,12 +35,13 @@ is a new polynomial gets its own independent uniform atom. The two agree
 unless (b) below happens. A false identity passes a trial only if
 
 (a) p divides every coefficient of the nonzero integer polynomial
-    2^(d_l+d_r)(lhs − rhs) projected: then p divides one nonzero coefficient
+    B_l B_r (lhs − rhs), projected: then p divides one nonzero coefficient
     of absolute value ≤ 2^H (H from the rules above), and at most ⌊H/62⌋
     primes ≥ 2⁶² do. p is uniform over the primes of [2⁶², 2⁶³), of which
-    there are N ≥ 1.0629 · 10¹⁷ ≈ 2^56.56 (Dusart 1999: x/ln x (1 + 1/ln x +
-    1.8/ln²x) ≤ π(x) ≤ x/ln x (1 + 1/ln x + 2.51/ln²x) for x ≥ 355991, at
-    x = 2⁶³ and x = 2⁶²); so (a) has probability ≤ ⌊H/62⌋ / N;
+    there are N ≥ 1.0629 · 10¹⁷ ≈ 2^56.56 (Dusart 1999: π(x) ≥ x/ln x
+    (1 + 1/ln x + 1.8/ln²x) for x ≥ 32299, at x = 2⁶³, minus π(x) ≤ x/ln x
+    (1 + 1/ln x + 2.51/ln²x) for x ≥ 355991, at x = 2⁶²); so (a) has
+    probability ≤ ⌊H/62⌋ / N;
 (b) two σ sites (of the same one of σ, σ', σ'') whose arguments A_i ≠ A_j are
     different polynomials get equal values: for each pair, p divides the
     content of A_i − A_j (≤ ⌊H_ij/62⌋/N, H_ij ≤ 1 + c_i + c_j with c = h + d of
@@ -59,8 +61,9 @@ false identity survives k trials with probability ≤ ε^k; trials continue unti
 ε^k ≤ 2⁻⁶⁴. D, H and the sites do not depend on the draw, so every trial has
 the same ε.
 
-Corrected Theorem 1 at n = 64, t = 256: D = 513 (the truth's tangent has
-degree 2t − 1, the closed form 2t − 1, and u, x one each); H ≈ 1543 bits (each
+Corrected Theorem 1 at n = 64, t = 256: D = 513 = 2t + 1 on both sides (the
+tangent dh_t along x has degree 2t; in the closed form each of the t − 1
+factors W diag σ' has degree 2, the block 1, and x 1; u adds 1); H ≈ 1543 bits (each
 of the 255 factors W diag σ' adds log₂ 64 bits), so ⌊H/62⌋ = 24; 16 384 sites
 of σ (σ(h_0), …, σ(h_255)) and 16 320 of σ' (σ'(h_1), …, σ'(h_255)), the
 claim's own σ(h_{k−1}), σ'(h_{r−1}) being the model's very objects; arguments
@@ -752,7 +755,7 @@ def dense(node) -> Val:
         raise Unsupported(f"a {node.rows}×{node.cols} operator is too large to build explicitly over F_p")
     ev, primes, cols = Evaluator(), _primes(), []
     for j in range(node.cols):
-        e = Val.constant(sp.Matrix(node.cols, 1, lambda i, _: int(i == j)), primes)
+        e = Val.constant(sp.eye(node.cols)[:, j], primes)
         cols.append(ev.right(node, e))
     out = [nmod_mat(node.rows, node.cols, [c.a[i][r, 0] for r in range(node.rows) for c in cols], p)
            for i, p in enumerate(primes)]

@@ -5,6 +5,7 @@ test here either builds a false claim and requires that the F_p backend does
 not accept it, or builds a true one and requires that it is not refuted.
 """
 import gc
+import math
 
 import pytest
 import sympy as sp
@@ -273,8 +274,8 @@ def test_the_chain_rule_recursion_agrees_with_the_exact_engine(layout):
 
     conv = {"layout": layout}
     for check in (lemma, bias):
-        good = make(lambda m: check(m), n=(1, 2, 3), t=(2, 3), conventions=conv)
-        bad = make(lambda m: check(m, wrong=True), n=(1, 2, 3), t=(2, 3), conventions=conv)
+        good = make(lambda m, check=check: check(m), n=(1, 2, 3), t=(2, 3), conventions=conv)
+        bad = make(lambda m, check=check: check(m, wrong=True), n=(1, 2, 3), t=(2, 3), conventions=conv)
         for c in (good, bad):
             a, b = check_claim(c, backend="fp"), check_claim(c, backend="symengine")
             assert [s.status for s in a.sizes] == [s.status for s in b.sizes], (check.__name__, layout)
@@ -287,3 +288,45 @@ def test_concrete_activations_are_refused_not_tested_as_abstract():
               activation="tanh", sizes=sweep(n=(2,), t=(2,)), conventions=ROW)
     r = check_claim(c, backend="fp")
     assert r.verdict == Verdict.ERROR and "abstract" in r.error
+
+
+def test_sizes_where_the_claim_cannot_be_built_are_skipped_when_certifying():
+    def check(m):  # needs t ≥ 3 (h_{t-3}); wrong everywhere it can be built
+        return truth(m), closed(m) + blk(m.sigma(m.h(m.t - 3)))
+
+    r = check_claim(make(check), n=(8,), t=(12,), backend="fp")
+    assert r.verdict == Verdict.FAILS and r.counterexample.size["t"] >= 3
+
+
+def test_a_prime_dividing_a_denominator_is_redrawn(monkeypatch):
+    real, calls = fp.random_prime, []
+
+    def rigged(rng):  # the first prime of each batch is P0, which divides the claim's denominator
+        calls.append(1)
+        return P0 if len(calls) == 1 else real(rng)
+
+    monkeypatch.setattr(fp, "random_prime", rigged)
+    claim = make(lambda m: (sp.Rational(1, P0) * m.W_R * m.h(0) * P0, m.W_R * m.h(0)), n=(2,), t=(2,))
+    out = fp.test_identity(claim, {"n": 2, "t": 2})
+    assert out.equal and out.redraws == 1 and out.parts["excluded_primes"] == 1
+    wrong = make(lambda m: (sp.Rational(1, P0) * m.W_R * m.h(0) * (P0 + 1), m.W_R * m.h(0)), n=(2,), t=(2,))
+    calls.clear()
+    assert not fp.test_identity(wrong, {"n": 2, "t": 2}).equal
+
+
+def test_the_per_trial_bound_is_the_stated_formula():
+    from fractions import Fraction
+
+    # 3 sites of σ of degree 2, small height: 3 pairs × 2 = 6, plus D = 10: ε = 16 / 2⁶², no prime terms
+    bits, parts = fp.trial_error(10, 10.0, {"sigma": [(3, 2, 1.0, 0.0)], "dsigma": []})
+    assert parts["pairs_degree"] == 6 and parts["pair_primes"] == 0 and parts["content_primes"] == 0
+    assert bits == pytest.approx(62 - 4, abs=1e-5)
+    # two sites whose arguments carry 40 bits: their difference may have one prime ≥ 2⁶² in its content;
+    # a 130-bit difference of the sides may have two
+    bits, parts = fp.trial_error(5, 130.0, {"sigma": [(2, 1, 40.0, 0.0)]})
+    assert parts["pair_primes"] == 1 and parts["content_primes"] == 2
+    eps = Fraction(5 + 1, 2 ** 62) + Fraction(2 + 1, fp.N_PRIMES_LO)
+    assert bits == pytest.approx(-math.log2(eps), abs=1e-5)
+    # mixed degrees: pairs count the larger degree
+    _, parts = fp.trial_error(1, 0.0, {"sigma": [(1, 1, 0.0, 0.0), (2, 3, 0.0, 0.0)]})
+    assert parts["pairs_degree"] == 3 + 3 + 3
