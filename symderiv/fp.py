@@ -103,6 +103,7 @@ import sympy as sp
 from flint import fmpz, nmod_mat
 
 from . import notation
+from .protocol import bind_parameters
 from .errors import ShapeError, SymderivError
 
 #: primes are drawn uniformly from [PRIME_LO, PRIME_HI)
@@ -987,9 +988,7 @@ class FpModel:
         for name, (r, c) in cell.params.items():
             rr, cc = (dims[r] if isinstance(r, str) else r), (dims[c] if isinstance(c, str) else c)
             self._params[name] = Dual(batch.random(rr, cc), self._record(("leaf", name)), self)
-        for name, dual in self._params.items():
-            if not hasattr(type(self), name) and name not in self.__dict__:
-                self.__dict__[name] = dual.v  # m.W_R without __getattr__
+        bind_parameters(self, {name: dual.v for name, dual in self._params.items()})  # m.W_R: the protocol
         state = {s: Dual(batch.random(n, 1), None, self) for s in cell.state}
         self._steps = [state]
         self._inputs = [None]
@@ -1106,12 +1105,6 @@ class FpModel:
         if type(v) is Val and v.memo is not None and "dsigma" in v.memo:
             return v.memo["dsigma"]
         return self.apply("dsigma", _materialize(v))
-
-    def __getattr__(self, name):
-        params = self.__dict__.get("_params", {})
-        if name in params:
-            return params[name].v
-        raise AttributeError(name)
 
     def d(self, of, wrt, *, layout=None):
         layout = layout or self.layout
