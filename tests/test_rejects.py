@@ -1,0 +1,119 @@
+"""The exact path rejects what it cannot mean (issue 10, "What it must do" item 4).
+
+Each test here started as a reproduction of a wrong verdict or a crash: name
+collisions between parameters, states, inputs and user symbols; Python floats
+and strings in a side; a SymEngine conversion keyed by names; σ''' (a SymEngine
+segfault); shape mismatches masked by a dimension equal to 1; ``lam_max`` read
+as the largest real part. Each is now an ``error`` (or a clear exception at
+declaration) or the right value, on both exact backends.
+"""
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from symderiv import (affine, assume, cell, diag, eq, eye, just, lam_max, limit, matrices, no_sizes, norm2, pal2019_rnn,
+                      powers, rel, rho, vectors)
+from symderiv.cells import Cell
+from symderiv.claims import Claim
+from symderiv.engine import check_claim
+from symderiv.errors import ProofFileError
+from symderiv.functions import ddsigma, dsigma, sigma
+from symderiv.identity import nonzero_entries
+from symderiv.results import Verdict
+from symderiv.rigorous import ball, decide, exact, precision
+from symderiv.scalars import lift
+from symderiv.sizes import sweep
+
+BACKENDS = ("symengine", "sympy")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def identity(check, *, model=pal2019_rnn, n=(1, 2), t=(1, 2), **kw):
+    return Claim(id=kw.pop("id", "test.reject"), where="test", statement="test", check=check, model=model,
+                 sizes=sweep(n=n, t=t), conventions={"layout": "row-major"}, **kw)
+
+
+def relational(check, given, *, n=(1, 2), kind="inequality", **kw):
+    return Claim(id="test.reject.rel", where="test", statement="test", check=check, kind=kind, given=given,
+                 sizes=sweep(n=n, t=(1,)), **kw)
+
+
+def _step(s, prev, x, p, f):
+    s.h = p.W * f.sigma(prev.h) + p.B
+
+
+# ----- 1. names collide ------------------------------------------------------------------
+
+#: (cell keyword arguments, the clashing name, what it clashes with (in the message))
+CLASHES = {
+    "parameter h0 = initial state h0": (dict(params={"W": ("n", "n"), "h0": "n"}), "h0", "initial state"),
+    "parameter x1 = step-1 input": (dict(params={"W": ("n", "n"), "x1": "m"}), "x1", "input"),
+    "parameter y3 = step-3 target": (dict(params={"y3": "n"}), "y3", "target"),
+    "parameter c0 = initial state of c": (dict(params={"c0": "n"}, state=("h", "c")), "c0", "initial state"),
+    "parameter δh1 = a derivative's fresh symbols": (dict(params={"δh1": "n"}), "δh1", "δ"),
+    "parameter named like a state": (dict(params={"h": "n"}), "'h'", "state"),
+    "parameter t hides the horizon m.t": (dict(params={"t": ("n", "n")}), "'t'", "model"),
+    "parameter d hides m.d": (dict(params={"d": "n"}), "'d'", "model"),
+    "state x1 makes x10 (the step-10 input)": (dict(params={"W": ("n", "n")}, state=("h", "x1")), "x1", "input"),
+    "state twice": (dict(params={"W": ("n", "n")}, state=("h", "h")), "'h'", "twice"),
+    "state o of a cell with an output": (dict(params={"W": ("n", "n")}, state=("h", "o"),
+                                              output=lambda q, p, f: q.h), "'o'", "output"),
+    "not an identifier": (dict(params={"W[0": "n"}), "W[0", "identifier"),
+    "leading underscore": (dict(params={"_W": "n"}), "_W", "underscore"),
+}
+
+
+@pytest.mark.parametrize("name", list(CLASHES))
+def test_a_name_collision_is_an_error_at_declaration(name):
+    kw, clash, why = CLASHES[name]
+    with pytest.raises(ProofFileError, match="rename") as e:
+        cell("clashing cell", **kw)(_step)
+    assert clash in str(e.value) and why in str(e.value), str(e.value)
+    with pytest.raises(ProofFileError):  # a Cell built directly is checked the same way
+        Cell("clashing cell", _step, {k: (v if isinstance(v, tuple) else (v, 1)) for k, v in kw["params"].items()},
+             tuple(kw.get("state", ("h",))), kw.get("output"))
+
+
+def test_shipped_cells_and_model_attributes_are_covered():
+    """Every public attribute of the symbolic model is a name a parameter may not take (m.<name> would hide it)."""
+    from symderiv import cells
+    from symderiv.models import Model
+
+    public = {a for a in dir(Model) if not a.startswith("_")} | set(Model.__dataclass_fields__)
+    assert {a for a in public if not a.startswith("_")} <= cells.MODEL_ATTRIBUTES
+
+
+@cell("bias b0 (no clash): h_t = W σ(h_{t-1}) + b0", params={"W": ("n", "n"), "b0": "n"})
+def renamed_cell(s, prev, x, p, f):
+    s.h = p.W * f.sigma(prev.h) + p.b0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_with_the_clash_renamed_the_reproduction_gets_the_right_verdicts(backend):
+    """The reproduction: with the bias named h0 the true claim was a certified `fails`, the false one `holds`."""
+    true = identity(lambda m: (m.d(("h", 1), "b0"), eye(m.n)), model=renamed_cell, t=(1,))
+    false = identity(lambda m: (m.d(("h", 1), "b0"), eye(m.n) + m.W * diag(m.dsigma(m.initial("h")))),
+                     model=renamed_cell, t=(1,))
+    assert check_claim(true, backend=backend).verdict == Verdict.HOLDS
+    r = check_claim(false, backend=backend)
+    assert r.verdict == Verdict.FAILS and r.counterexample is not None
+
+
+def test_a_quantity_named_like_a_parameter_is_an_error():
+    @cell("quantity W shadows the parameter W", params={"W": ("n", "n")})
+    def shadow(s, prev, x, p, f):
+        s.W = p.W * prev.h
+        s.h = f.sigma(s.W)
+
+    r = check_claim(identity(lambda m: (m.h(1), m.h(1)), model=shadow, t=(1,)))
+    assert r.verdict == Verdict.ERROR and "'W'" in r.error and "parameter" in r.error
+
+
+def test_an_unknown_initial_state_is_an_error():
+    r = check_claim(identity(lambda m: (m.like(pal2019_rnn, init={"hh": m.h(0)}).h(1), m.h(1)), t=(1,)))
+    assert r.verdict == Verdict.ERROR and "'hh'" in r.error
