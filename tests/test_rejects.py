@@ -117,3 +117,60 @@ def test_a_quantity_named_like_a_parameter_is_an_error():
 def test_an_unknown_initial_state_is_an_error():
     r = check_claim(identity(lambda m: (m.like(pal2019_rnn, init={"hh": m.h(0)}).h(1), m.h(1)), t=(1,)))
     assert r.verdict == Verdict.ERROR and "'hh'" in r.error
+
+
+# ----- 4. higher derivatives of σ ----------------------------------------------------------
+
+def sigma_derivative(k):
+    from symderiv.functions import sigma_derivative as make  # imported late: it is new with these tests
+
+    return make(k)
+
+
+def third_derivative(m):
+    e = m.d(("h", 2), "W_R")[0, 0]
+    for _ in range(2):
+        e = m.d(e, "W_R")[0, 0]
+    return e
+
+
+def sigma3_closed(m, c=3):
+    """d³h_2/dW_R³ at n = 1: 3 σ''(h_1) σ(h_0)² + W_R σ'''(h_1) σ(h_0)³."""
+    s0, h1 = m.sigma(m.h(0))[0], m.h(1)[0]
+    return c * ddsigma(h1) * s0 ** 2 + m.W_R[0] * sigma_derivative(3)(h1) * s0 ** 3
+
+
+def test_every_derivative_order_of_sigma_is_an_atom():
+    z = sp.Symbol("z")
+    assert [sigma_derivative(k) for k in range(3)] == [sigma, dsigma, ddsigma]
+    assert sp.diff(ddsigma(z), z) == sigma_derivative(3)(z)
+    assert sp.diff(sigma(z), z, 6) == sigma_derivative(6)(z)
+    assert not sp.diff(sigma(z ** 2), z, 5).has(sp.Derivative, sp.Subs)
+    import pickle
+
+    assert pickle.loads(pickle.dumps(sigma_derivative(4)(z))) == sigma_derivative(4)(z)
+
+
+def test_sigma_triple_prime_is_decided_on_the_sympy_backend():
+    """σ‴ was an unevaluated Subs(Derivative(ddsigma)) that no backend could decide (an `error` on SymPy's)."""
+    true = identity(lambda m: (third_derivative(m), sigma3_closed(m)), n=(1,), t=(2,))
+    false = identity(lambda m: (third_derivative(m), sigma3_closed(m, c=2)), n=(1,), t=(2,))
+    assert check_claim(true, backend="sympy").verdict == Verdict.HOLDS
+    r = check_claim(false, backend="sympy")
+    assert r.verdict in (Verdict.FAILS, Verdict.UNDECIDED), (r.verdict, r.error)  # the normal form is not 0
+    if r.verdict == Verdict.FAILS:
+        assert r.counterexample is not None
+
+
+def test_a_witness_sigma_evaluates_every_derivative_order():
+    from fractions import Fraction
+
+    from symderiv.certificates import substitute
+    from symderiv.evaluate import evaluate
+    from symderiv.functions import PolynomialSigma
+
+    z = sp.Symbol("z")
+    sig = PolynomialSigma((0, 1, 0, 1))  # x + x³: σ‴ = 6, σ⁗ = 0
+    e = sigma_derivative(3)(z) + sigma_derivative(4)(z) * z
+    assert evaluate([e], {z: Fraction(2)}, sig) == [Fraction(6)]
+    assert substitute(e, {"z": "2"}, sig) == 6
