@@ -16,6 +16,9 @@ from typing import Callable
 
 import sympy as sp
 
+from .errors import ProofFileError
+from .values import FLOAT_HINT, exact_value, float_error
+
 
 def _sympy_is_zero(exprs: list[sp.Expr]) -> list[bool]:
     return [sp.expand(e) == 0 for e in exprs]
@@ -26,23 +29,44 @@ def _symengine_converter() -> Callable[[sp.Expr], object]:
 
     Memoisation matters: unrolled models share subexpressions, and a
     converter that walks them as a tree is exponential in t.
+
+    SymEngine identifies symbols and undefined functions by name only, so each
+    distinct SymPy symbol (a name with its assumptions, or a Dummy) and each
+    distinct function class gets its own SymEngine name: a user's
+    ``Symbol("b[0]", real=True)`` is never the model's ``b[0]``, nor a user's
+    ``Function("sigma")`` the model's σ. Anything else that is not a number is
+    refused (``se.sympify`` of an unevaluated ``Derivative`` crashed SymEngine).
     """
     import symengine as se
 
     memo: dict = {}
-    funcs: dict = {}
+    symbols: dict = {}    # SymPy symbol -> SymEngine symbol
+    functions: dict = {}  # SymPy function class -> SymEngine function
+    used: dict = {"symbol": set(), "function": set()}
     named = {sp.exp: se.exp, sp.tanh: se.tanh, sp.log: se.log, sp.sin: se.sin, sp.cos: se.cos}
+
+    def unique(kind: str, name: str) -> str:
+        taken, out, k = used[kind], name, 0
+        while out in taken:
+            k += 1
+            out = f"{name}#{k}"
+        taken.add(out)
+        return out
 
     def conv(e):
         r = memo.get(e)
         if r is not None:
             return r
         if e.is_Symbol:
-            r = se.Symbol(e.name)
+            r = symbols.get(e)
+            if r is None:
+                r = symbols[e] = se.Symbol(unique("symbol", e.name))
         elif e.is_Integer:
             r = se.Integer(int(e))
         elif e.is_Rational:
             r = se.Rational(int(e.p), int(e.q))
+        elif e.is_Float:
+            raise float_error(e, "an identity's side")
         elif e.is_Add:
             r = se.Add(*[conv(a) for a in e.args])
         elif e.is_Mul:
@@ -54,11 +78,14 @@ def _symengine_converter() -> Callable[[sp.Expr], object]:
             args = [se.expand(conv(a)) for a in e.args]
             f = named.get(e.func)
             if f is None:
-                name = e.func.__name__
-                f = funcs.setdefault(name, se.Function(name))
+                f = functions.get(e.func)
+                if f is None:
+                    f = functions[e.func] = se.Function(unique("function", e.func.__name__))
             r = f(*args)
+        elif e.is_number and not e.free_symbols and not e.atoms(sp.Derivative, sp.Subs):
+            r = se.sympify(e)  # π, E, I, …
         else:
-            r = se.sympify(e)
+            raise ProofFileError(f"{type(e).__name__} ({sp.sstr(e)[:80]}) cannot be decided by a normal form")
         memo[e] = r
         return r
 

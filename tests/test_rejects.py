@@ -119,6 +119,30 @@ def test_an_unknown_initial_state_is_an_error():
     assert r.verdict == Verdict.ERROR and "'hh'" in r.error
 
 
+# ----- 3. SymEngine maps SymPy objects, not names ------------------------------------------
+
+x, xr, xd = sp.Symbol("b[0]"), sp.Symbol("b[0]", real=True), sp.Dummy("b[0]")
+S, E = sp.Function("sigma"), sp.Function("exp")
+CONVERTER_CASES = {
+    "real=True vs plain": xr - x,
+    "Dummy vs plain": xd - x,
+    "two distinct, squared": (xr - x) * (xr + x),
+    "user sigma vs model sigma": S(x) - sigma(x),
+    "user exp vs exp": E(x) - sp.exp(x),
+    "user sigma inside the model's": sigma(S(x)) - sigma(sigma(x)),
+    "a symbol named like a renamed one": xr - x + sp.Symbol("b[0]#1") - sp.Symbol("b[0]#1"),
+    "same objects cancel": sigma(x) + xr - sigma(x) - xr,
+    "exp(x) exp(-x)": sp.exp(x) * sp.exp(-x) - 1,
+}
+
+
+@pytest.mark.parametrize("name", list(CONVERTER_CASES))
+def test_symengine_and_sympy_backends_agree_on_distinct_objects_with_one_name(name):
+    e = CONVERTER_CASES[name]
+    got = {be: nonzero_entries(sp.Matrix([[e]]), sp.zeros(1, 1), be) for be in BACKENDS}
+    assert got["symengine"] == got["sympy"], (name, got)
+
+
 # ----- 4. higher derivatives of σ ----------------------------------------------------------
 
 def sigma_derivative(k):
@@ -174,3 +198,40 @@ def test_a_witness_sigma_evaluates_every_derivative_order():
     e = sigma_derivative(3)(z) + sigma_derivative(4)(z) * z
     assert evaluate([e], {z: Fraction(2)}, sig) == [Fraction(6)]
     assert substitute(e, {"z": "2"}, sig) == 6
+
+
+SUBPROCESS = textwrap.dedent("""
+    import json, sympy as sp
+    from symderiv import cell, pal2019_rnn
+    from symderiv.engine import check_claim
+    from tests.test_rejects import identity, third_derivative, sigma3_closed
+
+    g = sp.Function("g")  # no derivative rule: SymPy would make a Derivative / Subs
+
+    @cell("a cell with an activation that has no derivative rule", params={"W": ("n", "n")})
+    def gcell(s, prev, x, p, f):
+        s.h = (p.W * prev.h).applyfunc(g)
+
+    claims = {
+        "true": identity(lambda m: (third_derivative(m), sigma3_closed(m)), n=(1,), t=(2,)),
+        "false": identity(lambda m: (third_derivative(m), sigma3_closed(m, c=2)), n=(1,), t=(2,)),
+        "no fdiff": identity(lambda m: (m.d(("h", 2), "W"), m.d(("h", 2), "W")), model=gcell, n=(1,), t=(2,)),
+        "a Derivative side": identity(lambda m: (sp.Derivative(g(m.h(1)[0]), m.W_R[0]), 0), n=(1,), t=(1,)),
+    }
+    out = {}
+    for name, c in claims.items():
+        r = check_claim(c, backend="symengine")
+        out[name] = [r.verdict.value, r.error or ""]
+    print(json.dumps(out))
+""")
+
+
+def test_higher_derivatives_never_crash_the_symengine_backend():
+    """σ''' made SymPy build a Derivative that segfaulted SymEngine: run in a child process so a crash is a failure."""
+    p = subprocess.run([sys.executable, "-c", SUBPROCESS], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                       env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+    assert p.returncode == 0, (p.returncode, p.stderr[-2000:])
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    assert out["true"][0] == "holds" and out["false"][0] in ("fails", "undecided"), out
+    assert out["no fdiff"][0] == "error" and "derivative rule" in out["no fdiff"][1], out
+    assert out["a Derivative side"][0] == "error" and "Derivative" in out["a Derivative side"][1], out
