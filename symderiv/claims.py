@@ -66,6 +66,13 @@ class Claim:
     modulo: tuple = ()                         # identity: polynomial relations the sides may use (c² + s² − 1)
 
     def __post_init__(self):
+        from .values import exact_value
+
+        for i, r in enumerate(self.modulo):
+            try:
+                exact_value(r, f"modulo[{i}]")
+            except ProofFileError as e:
+                raise ProofFileError(f"{self.id}: {e}") from None
         if self.relation not in ("=", "≠"):
             raise ProofFileError(f"{self.id}: relation={self.relation!r} must be '=' or '≠'")
         if self.kind not in KINDS:
@@ -107,15 +114,29 @@ class Claim:
                      layout=self.conventions.get("layout", "row-major"))
 
     def sides(self, size: dict) -> tuple[sp.Matrix, sp.Matrix]:
-        """The claim's two sides at a size, as matrices of the same shape."""
+        """The claim's two sides at a size, as exact SymPy matrices of the same shape.
+
+        What the exact path cannot mean is the claim's ``error``, never a
+        verdict: a side that is a string or holds a float, distinct symbols or
+        functions that share a name (:func:`symderiv.identity.vet_sides`), and
+        sides of different shapes.
+        """
+        from .identity import vet_sides
+
+        lhs, rhs = self._raw_sides(size)
+        if lhs.shape != rhs.shape:
+            raise ShapeError(f"the sides have different shapes: lhs is {lhs.rows}×{lhs.cols}, rhs is {rhs.rows}×{rhs.cols}")
+        vet_sides(lhs, rhs)
+        return lhs, rhs
+
+    def _raw_sides(self, size: dict) -> tuple[sp.Matrix, sp.Matrix]:
+        from .identity import as_side
+
         model = self.build(size)
         out = self.check(model) if model is not None else self.check(**size)
         if not (isinstance(out, tuple) and len(out) == 2):
             raise ProofFileError(f"{self.id}: the check must return (lhs, rhs), not {type(out).__name__}")
-        lhs, rhs = (x if isinstance(x, sp.MatrixBase) else sp.Matrix([[x]]) for x in out)
-        if lhs.shape != rhs.shape:
-            raise ShapeError(f"the sides have different shapes: lhs is {lhs.rows}×{lhs.cols}, rhs is {rhs.rows}×{rhs.cols}")
-        return lhs, rhs
+        return as_side(out[0], "lhs"), as_side(out[1], "rhs")
 
 
 @dataclass

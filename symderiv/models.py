@@ -22,6 +22,7 @@ from . import notation
 from .cells import OUTPUT_QUANTITIES, Cell, Dim
 from .errors import ProofFileError, SizeError
 from .functions import Activation, activation
+from .values import exact_value
 
 
 class _Scope:
@@ -274,6 +275,7 @@ class Model:
             else:
                 raise KeyError(f"{name!r} is not a parameter, initial state or input of {self.cell.name}")
             val = sp.Matrix(val) if not isinstance(val, sp.MatrixBase) else val
+            val = exact_value(val, f"the value of {name}")
             if val.shape != syms.shape:
                 raise ValueError(f"{name} must be {syms.rows}×{syms.cols}, not {val.rows}×{val.cols}")
             subs.update(zip(syms, val))

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from .values import exact_matrix, exact_value
+
 OPS = ("<=", "<", ">=", ">", "=", "!=")
 
 
@@ -130,17 +132,16 @@ def _matrix_str(M) -> str:
 
 
 def lift(x) -> Scalar:
+    """A number as a Scalar: exact SymPy values and Python ints/fractions; floats and strings are an error."""
     if isinstance(x, Scalar):
         return x
     if isinstance(x, sp.MatrixBase) and x.shape == (1, 1):
         x = x[0, 0]
-    return Num(sp.sympify(x))
+    return Num(exact_value(x, "a side of a relation"))
 
 
 def _matrix(M) -> sp.Matrix:
-    if isinstance(M, sp.MatrixBase):
-        return sp.Matrix(M)
-    return sp.Matrix([[sp.sympify(M)]])
+    return exact_matrix(M, "a matrix of a spectral quantity")
 
 
 def norm2(M) -> Scalar:
@@ -302,13 +303,14 @@ class Sequence:
 
 
 def powers(M, X0, label: str = "X_q", period: int = 1) -> Sequence:
-    return Sequence(sp.Matrix(M), sp.Matrix(X0), label, period)
+    return Sequence(exact_matrix(M, "the matrix of a sequence"), exact_matrix(X0, "the start of a sequence"),
+                    label, period)
 
 
 def affine(M, B, X0=None, label: str = "X_q", period: int = 1) -> Sequence:
     """X_{q+1} = M X_q + B from X_0 (default 0), as the power sequence of [[M, B], [0, I]]."""
-    M, B = sp.Matrix(M), sp.Matrix(B)
-    X0 = sp.zeros(*B.shape) if X0 is None else sp.Matrix(X0)
+    M, B = exact_matrix(M, "the matrix of a sequence"), exact_matrix(B, "the offset of a sequence")
+    X0 = sp.zeros(*B.shape) if X0 is None else exact_matrix(X0, "the start of a sequence")
     k = B.cols
     big = sp.Matrix(sp.BlockMatrix([[M, B], [sp.zeros(k, M.cols), sp.eye(k)]]))
     start = sp.Matrix.vstack(X0, sp.eye(k))

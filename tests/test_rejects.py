@@ -119,6 +119,111 @@ def test_an_unknown_initial_state_is_an_error():
     assert r.verdict == Verdict.ERROR and "'hh'" in r.error
 
 
+SAME_NAME = {
+    "a symbol b_R[0] with real=True beside the model's b_R[0]":
+        (lambda m: (m.b_R + sp.Matrix(m.n, 1, lambda i, j: sp.Symbol(f"b_R[{i}]", real=True)), 2 * m.b_R), "b_R[0]"),
+    "a Dummy named h0[0]": (lambda m: (m.h(0) - sp.Matrix(m.n, 1, lambda i, j: sp.Dummy(f"h0[{i}]")),
+                                       sp.zeros(m.n, 1)), "h0[0]"),
+    "a user's sp.Function('sigma') beside the model's σ":
+        (lambda m: (m.sigma(m.h(m.t)), m.h(m.t).applyfunc(sp.Function("sigma"))), "sigma"),
+    "a user's sp.Function('exp') beside exp": (lambda m: (m.h(1).applyfunc(sp.exp),
+                                                          m.h(1).applyfunc(sp.Function("exp"))), "exp"),
+}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", list(SAME_NAME))
+def test_distinct_objects_that_share_a_name_are_an_error(name, backend):
+    check, clash = SAME_NAME[name]
+    r = check_claim(identity(check), backend=backend)
+    assert r.verdict == Verdict.ERROR, (r.verdict, r.scope)
+    assert clash in r.error and "share" in r.error, r.error
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_same_objects_by_name_are_fine(backend):
+    """A plain sp.Symbol("b_R[0]") IS the model's b_R[0]; m.vector("h0") IS the initial state (as pal2019.py uses)."""
+    mine = lambda m: sp.Matrix(m.n, 1, lambda i, j: sp.Symbol(f"b_R[{i}]"))
+    assert check_claim(identity(lambda m: (m.b_R + mine(m), 2 * m.b_R)), backend=backend).verdict == Verdict.HOLDS
+    assert check_claim(identity(lambda m: (m.vector("h0"), m.h(0))), backend=backend).verdict == Verdict.HOLDS
+
+
+# ----- 2. floats and strings --------------------------------------------------------------
+
+FLOATS = {
+    "h + 1e-17 h vs h": (lambda m: (m.h(m.t) + 1e-17 * m.h(m.t), m.h(m.t)), "1.0"),
+    "(1/3) W vs W/3": (lambda m: ((1 / 3) * m.W_R, m.W_R / 3), "0.3333"),
+    "a scalar float side": (lambda m: (m.b_R[0] * 0.5, m.b_R[0] / 2), "0.5"),
+    "a float inside σ": (lambda m: (m.sigma(m.h(1) * 2.0), m.sigma(2 * m.h(1))), "2.0"),
+}
+
+
+@pytest.mark.parametrize("relation", ["=", "≠"])
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", list(FLOATS))
+def test_a_python_float_in_a_side_is_an_error_naming_it(name, backend, relation):
+    check, shown = FLOATS[name]
+    r = check_claim(identity(check, relation=relation), backend=backend)
+    assert r.verdict == Verdict.ERROR, (r.verdict, r.scope)
+    assert "float" in r.error and shown in r.error and "Rational(1, 3)" in r.error, r.error
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("sides", [("W*h", "h*W"), ("b_R[0]", "b_R[0]"), (None, None), (True, True), ([1], [1])])
+def test_a_side_that_is_not_a_sympy_value_is_an_error(sides, backend):
+    r = check_claim(identity(lambda m: sides), backend=backend)
+    assert r.verdict == Verdict.ERROR, (sides, r.verdict)
+    if isinstance(sides[0], str):
+        assert "string" in r.error, r.error
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_exact_numbers_are_still_accepted(backend):
+    from fractions import Fraction
+
+    assert check_claim(identity(lambda m: (m.b_R[0] * 2, m.b_R[0] + m.b_R[0])), backend=backend).verdict == \
+        Verdict.HOLDS
+    c = Claim(id="test.numbers", where="t", statement="t", check=lambda: (Fraction(1, 3), sp.Rational(1, 3)),
+              sizes=no_sizes())
+    assert check_claim(c, backend=backend).verdict == Verdict.HOLDS
+
+
+@pytest.mark.parametrize("value", [0.5, "1/2", sp.Float(0.5), True, sp.Matrix([[0.5]])])
+def test_lift_rejects_floats_and_strings(value):
+    with pytest.raises(ProofFileError):
+        lift(value)
+
+
+RELATIONAL_FLOATS = {
+    "norm2(A) <= 0.5": (lambda A: norm2(A) <= 0.5, "0.5"),
+    "a string bound": (lambda A: norm2(A) <= "1/2", "string"),
+    "a float matrix entry": (lambda A: rho(A * 0.5) <= norm2(A), "0.5"),
+    "a float in a hypothesis": (lambda A: (assume(norm2(A) < 1.5), rho(A) <= norm2(A))[1], "1.5"),
+    "eq with a float": (lambda A: eq(norm2(A), 1e-300), "float"),
+}
+
+
+@pytest.mark.parametrize("name", list(RELATIONAL_FLOATS))
+def test_floats_and_strings_in_a_relation_are_an_error(name):
+    check, shown = RELATIONAL_FLOATS[name]
+    r = check_claim(relational(check, dict(A=matrices())))
+    assert r.verdict == Verdict.ERROR, (r.verdict, r.scope)
+    assert shown in r.error, r.error
+
+
+def test_floats_in_a_limit_are_an_error():
+    r = check_claim(relational(lambda W: limit(powers(W * 0.5, eye(W.rows)), "0"), dict(W=matrices()), kind="limit"))
+    assert r.verdict == Verdict.ERROR and "0.5" in r.error, r.error
+    with pytest.raises(ProofFileError):
+        affine(sp.Matrix([[0.5]]), sp.Matrix([[1]]))
+
+
+@pytest.mark.parametrize("modulo", [("c**2 + s**2 - 1",), (sp.Symbol("c") ** 2 - 0.5,)])
+def test_modulo_relations_must_be_exact_sympy_expressions(modulo):
+    with pytest.raises(ProofFileError):
+        Claim(id="test.modulo", where="t", statement="t", check=lambda: (0, 0), modulo=modulo)
+
+
 # ----- 3. SymEngine maps SymPy objects, not names ------------------------------------------
 
 x, xr, xd = sp.Symbol("b[0]"), sp.Symbol("b[0]", real=True), sp.Dummy("b[0]")
