@@ -340,3 +340,40 @@ def test_higher_derivatives_never_crash_the_symengine_backend():
     assert out["true"][0] == "holds" and out["false"][0] in ("fails", "undecided"), out
     assert out["no fdiff"][0] == "error" and "derivative rule" in out["no fdiff"][1], out
     assert out["a Derivative side"][0] == "error" and "Derivative" in out["a Derivative side"][1], out
+
+
+# ----- 5. shape mismatches, whichever size runs first --------------------------------------
+
+def _s(m):
+    return m.h(m.t).T * m.h(m.t)  # 1 × 1: a matrix, not a scalar
+
+
+SHAPES = {
+    "1×1 side against n×n": lambda m: (_s(m), m.h(m.t) * m.h(m.t).T),
+    "matrix times a 1×1 (false at n = 1)": lambda m: (m.W_R * _s(m), 2 * _s(m)[0, 0] * m.W_R),
+    "matrix times a 1×1 (true at n = 1)": lambda m: (m.W_R * _s(m), _s(m)[0, 0] * m.W_R),
+    "the input x_t as a scalar (m = 1)": lambda m: (m.b_R * m.x(1), m.x(1)[0, 0] * m.b_R),
+}
+
+
+@pytest.mark.parametrize("n", [(1,), (2,), (1, 2), (1, 2, 3)], ids=lambda n: f"n={n}")
+@pytest.mark.parametrize("name", list(SHAPES))
+def test_a_shape_mismatch_is_an_error_at_every_size(name, n):
+    r = check_claim(identity(SHAPES[name], n=n, t=(1, 2)), backend="sympy")
+    assert r.verdict == Verdict.ERROR, (name, n, r.verdict, [(s.size, s.status) for s in r.sizes])
+    assert all(s.status == Verdict.ERROR for s in r.sizes), [(s.size, s.status, s.detail) for s in r.sizes]
+    assert "shape" in r.error.lower() or "ShapeError" in r.error, r.error
+
+
+def test_a_claim_about_a_fixed_size_is_not_probed_elsewhere():
+    """A sweep that fixes m = 1 says so: x_t is then a 1 × 1 input by the claim's own statement."""
+    c = identity(SHAPES["the input x_t as a scalar (m = 1)"])
+    c.sizes = sweep(n=(1, 2), t=(1, 2), m=1, fixed=("m",))
+    assert check_claim(c, backend="sympy").verdict == Verdict.HOLDS
+
+
+@pytest.mark.parametrize("n", [(1,), (2,), (1, 2)], ids=lambda n: f"n={n}")
+def test_a_shape_mismatch_in_a_relation_is_an_error_whichever_size_runs_first(n):
+    # at n = 1, ‖A (xᵀx)‖ ≤ ‖A‖ fails (certified); at n = 2, A (xᵀx) is not a product of matrices
+    r = check_claim(relational(lambda A, x: norm2(A * (x.T * x)) <= norm2(A), dict(A=matrices(), x=vectors()), n=n))
+    assert r.verdict == Verdict.ERROR, (n, r.verdict, [(s.size, s.status, s.detail) for s in r.sizes])
