@@ -89,7 +89,7 @@ SPECTRAL = {
     "fro": "‖M‖_F",
     "rho": "ρ(M), the largest eigenvalue modulus",
     "lam_min": "λ*(M), the smallest eigenvalue modulus",
-    "lam_max": "the largest real eigenvalue (M symmetric)",
+    "lam_max": "the largest real eigenvalue (undefined when M has none; for a symmetric M, its largest eigenvalue)",
     "smin": "σ_min(M), the smallest singular value",
     "det": "det M",
     "abs": "|x|",
@@ -112,7 +112,11 @@ class Spectral(Scalar):
         if self.kind == "lam_min":
             return float(min(abs(np.linalg.eigvals(A))))
         if self.kind == "lam_max":
-            return float(max(np.linalg.eigvals(A).real))
+            ev = np.linalg.eigvals(A)
+            real = ev.real[np.abs(ev.imag) <= 1e-9 * np.maximum(1.0, np.abs(ev))]
+            if not real.size:
+                raise ValueError("lam_max: the matrix has no real eigenvalue")
+            return float(real.max())
         if self.kind == "smin":
             return float(min(np.linalg.svd(A, compute_uv=False)))
         if self.kind == "det":
@@ -164,7 +168,7 @@ def lam_min(M) -> Scalar:
 
 
 def lam_max(M) -> Scalar:
-    """The largest eigenvalue of a symmetric matrix."""
+    """The largest real eigenvalue of M (of a symmetric M: its largest eigenvalue); undefined when M has none."""
     return Spectral("lam_max", _matrix(M))
 
 

@@ -377,3 +377,60 @@ def test_a_shape_mismatch_in_a_relation_is_an_error_whichever_size_runs_first(n)
     # at n = 1, ‖A (xᵀx)‖ ≤ ‖A‖ fails (certified); at n = 2, A (xᵀx) is not a product of matrices
     r = check_claim(relational(lambda A, x: norm2(A * (x.T * x)) <= norm2(A), dict(A=matrices(), x=vectors()), n=n))
     assert r.verdict == Verdict.ERROR, (n, r.verdict, [(s.size, s.status, s.detail) for s in r.sizes])
+
+
+# ----- 6. lam_max: the largest real eigenvalue, in every path -------------------------------
+
+C3 = sp.Matrix([[0, 0, -2], [1, 0, 0], [0, 1, 1]])  # companion of (x + 1)(x² − 2x + 2): eigenvalues −1, 1 ± i
+T3 = sp.Matrix([[1, sp.tanh(1), 0], [0, 1, 0], [0, 0, 1]])
+C3_TANH = T3 * C3 * T3.inv()  # the same eigenvalues, entries with tanh(1): the arb/acb path
+
+
+def test_companion_matrix_has_the_eigenvalues_we_think():
+    assert set(C3.eigenvals()) == {-1, 1 + sp.I, 1 - sp.I}
+    assert sp.expand(C3.charpoly().as_expr() - (sp.Symbol("lambda") + 1) * (sp.Symbol("lambda") ** 2 - 2 *
+                                                                          sp.Symbol("lambda") + 2)) == 0
+
+
+@pytest.mark.parametrize("M", [C3, C3_TANH], ids=["rational", "tanh entries"])
+def test_lam_max_is_the_largest_real_eigenvalue_in_every_path(M):
+    assert decide(lam_max(M) < 0).value is True
+    assert decide(rel(lam_max(M), ">", -2)).value is True
+    for prec in (64, 256):
+        with precision(prec):
+            assert ball(lam_max(M)).overlaps(ball(lift(-1)))
+            assert ball(lam_max(M)) < 0
+    assert lam_max(M).approx() == pytest.approx(-1)
+    assert decide(eq(lam_max(M), -1)).value in (True, None)  # never False
+
+
+def test_lam_max_exact_path():
+    assert exact(lam_max(C3)) == -1
+    assert exact(lam_max(sp.Matrix([[2, 1], [1, 2]]))) == 3
+    assert decide(eq(lam_max(C3), -1)).value is True
+
+
+def test_a_claim_on_lam_max_is_not_refuted_by_a_complex_pair():
+    r = check_claim(relational(lambda W: lam_max(W) < 0, dict(W=just(C3)), n=(3,)))
+    assert r.verdict != Verdict.FAILS, r.scope
+
+
+ROT = sp.Matrix([[0, -1], [1, 0]])
+
+
+@pytest.mark.parametrize("M", [ROT, ROT * (1 - sp.tanh(1) ** 2)], ids=["rational", "tanh entries"])
+def test_lam_max_of_a_matrix_without_real_eigenvalues_is_undefined_never_a_number(M):
+    d = decide(lam_max(M) < 5)
+    assert d.value is None and "no real eigenvalue" in d.how, d
+    assert exact(lam_max(M)) is None
+    with pytest.raises(ValueError, match="no real eigenvalue"):
+        lam_max(M).approx()
+    r = check_claim(relational(lambda W: lam_max(W) < 5, dict(W=just(M))))
+    assert r.verdict != Verdict.FAILS and r.verdict != Verdict.HOLDS
+
+
+def test_lam_max_of_a_symmetric_matrix_with_transcendental_entries():
+    a = sp.tanh(1)
+    M = sp.Matrix([[2, a], [a, 2]])  # eigenvalues 2 ± tanh(1)
+    assert decide(rel(lam_max(M), ">", 2)).value is True
+    assert decide(rel(lam_max(M), "<", 3)).value is True
