@@ -8,10 +8,12 @@ named parameters. It knows nothing of how it is run: the symbolic model
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from . import notation
+from .errors import ProofFileError
 
 Dim = int | str  # a number, or the name of a size ("n", "m")
 
@@ -33,6 +35,72 @@ class Cell:
     state: tuple[str, ...] = ("h",)
     output: Callable | None = None  # output(q, p, f) -> o_t from the step's quantities q
     outputs: Dim = "n"              # size of o_t
+
+    def __post_init__(self):
+        check_names(self.params, self.state, self.output is not None)
+
+
+#: What a model exposes as attributes (``m.t``, ``m.d``, ...): a parameter of that
+#: name would be hidden behind it, since parameters are read as ``m.<name>``.
+#: A test checks that every public attribute of models.Model is listed; the last
+#: line holds what the kernel's exact model and the F_p model keep besides.
+MODEL_ATTRIBUTES = frozenset({
+    "cell", "n", "t", "m", "activation", "loss", "layout", "init", "dim", "params", "like", "vector", "x", "y",
+    "initial", "f", "trajectory", "at", "h", "states", "o", "E", "sigma", "dsigma", "d", "partial", "value",
+    "symbols",
+    "input", "values", "witness", "batch",
+})
+#: Names the unrolling generates for symbols: inputs x<k>[i], targets y<k>[i] (k ≥ 1), and the
+#: fresh symbols δ<quantity><k>[i] that derivatives.py substitutes for a quantity.
+_GENERATED = re.compile(r"[xy][1-9]\d*")
+#: Quantities a cell with an output adds to every step.
+OUTPUT_QUANTITIES = ("o", "E")
+
+
+def _clash(name: str, what: str) -> ProofFileError:
+    return ProofFileError(f"{name!r} {what}; rename it (names are shared by every symbol the model makes, "
+                          f"so two meanings would be one symbol)")
+
+
+def check_names(params: Mapping, state: tuple, has_output: bool) -> None:
+    """Parameters, states and the names the model generates from them must not collide.
+
+    A parameter ``P`` is the symbols ``P[i]`` / ``P[i,j]``; a state ``s`` starts
+    from ``s0[i]``; inputs are ``x<k>[i]``, targets ``y<k>[i]`` and a
+    derivative's fresh symbols ``δ<name><k>[i]``. Two meanings of one name would
+    be one SymPy symbol: a true claim would get a certified ``fails``.
+    """
+    names = [("parameter", p) for p in params] + [("state", s) for s in state]
+    for kind, name in names:
+        if not isinstance(name, str) or not name.isidentifier():
+            raise _clash(str(name), f"(a {kind}) is not a Python identifier")
+        if name.startswith("_"):
+            raise _clash(name, f"(a {kind}) starts with an underscore")
+        if name.startswith("δ"):
+            raise _clash(name, f"(a {kind}) starts with δ, which names the fresh symbols of derivatives")
+    seen = set()
+    for s in state:
+        if s in seen:
+            raise _clash(s, "is listed twice as a state")
+        seen.add(s)
+        if has_output and s in OUTPUT_QUANTITIES:
+            raise _clash(s, f"is a state, but a cell with an output adds the quantities {OUTPUT_QUANTITIES} "
+                            "to every step")
+        if _GENERATED.fullmatch(f"{s}0"):
+            kind = "input" if s[0] == "x" else "target"
+            raise _clash(s, f"is a state whose initial value {s}0[i] is the step-{s[1:]}0 {kind}'s symbols")
+    initials = {f"{s}0": s for s in state}
+    for p in params:
+        if p in state:
+            raise _clash(p, "is both a parameter and a state (m.d(..., name) could mean either)")
+        if p in initials:
+            raise _clash(p, f"is a parameter and the initial state of {initials[p]!r} (its symbols "
+                            f"{p}[i] are the initial state's)")
+        if _GENERATED.fullmatch(p):
+            kind = "input" if p[0] == "x" else "target"
+            raise _clash(p, f"is a parameter and the step-{p[1:]} {kind} (its symbols {p}[i] are the {kind}'s)")
+        if p in MODEL_ATTRIBUTES:
+            raise _clash(p, f"is a parameter but m.{p} is a model attribute, which would hide it")
 
 
 def cell(name: str, *, params: Mapping[str, tuple[Dim, Dim] | Dim], state=("h",), output=None, outputs="n"):

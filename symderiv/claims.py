@@ -68,8 +68,16 @@ class Claim:
     given: dict = field(default_factory=dict)  # inequality/limit: name -> Strategy of the values searched over
     budget: int = 120                          # inequality/limit: candidates tried per size
     modulo: tuple = ()                         # identity: polynomial relations the sides may use (c² + s² − 1)
+    _probed: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # shape probes, by size
 
     def __post_init__(self):
+        from .values import exact_value
+
+        for i, r in enumerate(self.modulo):
+            try:
+                exact_value(r, f"modulo[{i}]")
+            except ProofFileError as e:
+                raise ProofFileError(f"{self.id}: {e}") from None
         if self.relation not in ("=", "≠"):
             raise ProofFileError(f"{self.id}: relation={self.relation!r} must be '=' or '≠'")
         if self.kind not in KINDS:
@@ -103,7 +111,14 @@ class Claim:
             out.setdefault("σ", self.activation)
         return out
 
-    def build(self, size: dict) -> Model | None:
+    def build(self, size: dict, *, probe: bool = True) -> Model | None:
+        """The model at ``size`` (None for a claim without one).
+
+        With ``probe``, first a ShapeError if the claim's shapes match at this
+        size only because a dimension is 1 here (:meth:`_check_shapes_elsewhere`).
+        """
+        if probe:
+            self._check_shapes_elsewhere(size)
         if self.model is None:
             return None
         return Model(self.model, n=size.get("n", 1), t=size.get("t", 1), m=size.get("m", 1),
@@ -111,15 +126,96 @@ class Claim:
                      layout=self.conventions.get("layout", "row-major"))
 
     def sides(self, size: dict) -> tuple[sp.Matrix, sp.Matrix]:
-        """The claim's two sides at a size, as matrices of the same shape."""
-        model = self.build(size)
+        """The claim's two sides at a size, as exact SymPy matrices of the same shape.
+
+        What the exact path cannot mean is the claim's ``error``, never a
+        verdict: a side that is a string or holds a float, distinct symbols or
+        functions that share a name (:func:`symderiv.identity.vet_sides`), and
+        a shape mismatch, here or at the probe size where no free dimension is
+        1 (a 1 × 1 matrix is not a scalar: see :meth:`_check_shapes_elsewhere`).
+        """
+        from .identity import vet_sides
+
+        lhs, rhs = self._raw_sides(size)
+        if lhs.shape != rhs.shape:
+            raise ShapeError(f"the sides have different shapes: lhs is {lhs.rows}×{lhs.cols}, rhs is {rhs.rows}×{rhs.cols}")
+        vet_sides(lhs, rhs)
+        self._check_shapes_elsewhere(size)
+        return lhs, rhs
+
+    def _raw_sides(self, size: dict) -> tuple[sp.Matrix, sp.Matrix]:
+        from .identity import as_side
+
+        model = self.build(size, probe=False)
         out = self.check(model) if model is not None else self.check(**size)
         if not (isinstance(out, tuple) and len(out) == 2):
             raise ProofFileError(f"{self.id}: the check must return (lhs, rhs), not {type(out).__name__}")
-        lhs, rhs = (x if isinstance(x, sp.MatrixBase) else sp.Matrix([[x]]) for x in out)
+        return as_side(out[0], "lhs"), as_side(out[1], "rhs")
+
+    #: the probe's value for a free dimension that is 1 at the size checked
+    PROBE = {"n": 2, "m": 3, "t": 2}
+
+    def _probe_size(self, size: dict) -> dict | None:
+        """Where to re-check shapes: each free dimension (not in ``sizes.fixed``) set to PROBE.
+
+        A model claim always has an input size m (1 unless the sweep names it).
+        None when no free dimension is 1 at ``size``: its own shapes then say enough.
+        """
+        dims = set(size) | ({"m"} if self.model is not None else set())
+        free = [k for k in self.PROBE if k in dims and k not in self.sizes.fixed]
+        if all(size.get(k, 1) > 1 for k in free):
+            return None
+        return {**size, **{k: self.PROBE[k] for k in free}}
+
+    def _check_shapes_elsewhere(self, size: dict) -> None:
+        """A shape mismatch is an error at every size, not only where no dimension happens to be 1.
+
+        At n = 1 (or m = 1, t = 1) a 1 × 1 matrix multiplies anything and a
+        scalar side matches any vector: the check then computes at that size,
+        and fails or holds there, while at n = 2 it raises. So a size with a
+        free dimension equal to 1 is checked once more, at the fixed probe size
+        where every free dimension exceeds 1; a shape mismatch there is this
+        size's ``error`` too. The probe depends only on the claim and the fixed
+        dimensions, so the verdict does not depend on which size runs first.
+        """
+        probe = self._probe_size(size)
+        if probe is None:
+            return
+        key = tuple(sorted(probe.items()))
+        if key not in self._probed:
+            self._probed[key] = self._shape_problem(probe)
+        if self._probed[key]:
+            at = ", ".join(f"{k} = {v}" for k, v in probe.items())
+            raise ShapeError(f"shapes only match because a dimension is 1: at {at}, {self._probed[key]} "
+                             "(a 1 × 1 matrix is not a scalar: write M[0, 0]; a claim about one size says so "
+                             "with sweep(..., fixed=(...)))")
+
+    def _shape_problem(self, probe: dict) -> str:
+        """What goes wrong with shapes at the probe size ('' when nothing does, or something else does)."""
+        from sympy.matrices.exceptions import ShapeError as SympyShapeError
+
+        try:
+            if self.relational:
+                from .families import Just
+                from .scalars import collect_assumptions
+                from .search import draw_candidates
+
+                if any(isinstance(g, Just) for g in self.given.values()):
+                    return ""  # a named witness has its own size
+                values = next(draw_candidates(self.given, probe, 0, 1))
+                params = inspect.signature(self.check).parameters
+                model = self.build(probe, probe=False)
+                collect_assumptions(self.check, *((model,) if model is not None else ()), **values,
+                                    **{k: v for k, v in probe.items() if k in params})
+                return ""
+            lhs, rhs = self._raw_sides(probe)
+        except (SympyShapeError, ShapeError) as e:
+            return f"{type(e).__name__}: {e}"
+        except Exception:  # not a shape problem: the size checked speaks for itself
+            return ""
         if lhs.shape != rhs.shape:
-            raise ShapeError(f"the sides have different shapes: lhs is {lhs.rows}×{lhs.cols}, rhs is {rhs.rows}×{rhs.cols}")
-        return lhs, rhs
+            return f"lhs is {lhs.rows}×{lhs.cols} and rhs is {rhs.rows}×{rhs.cols}"
+        return ""
 
 
 @dataclass

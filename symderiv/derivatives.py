@@ -49,6 +49,24 @@ def _resolve(model: "Model", of):
     return of
 
 
+def _no_derivative(d, e):
+    """``d``, unless SymPy left it unevaluated (a function without a derivative rule).
+
+    SymPy's default ``fdiff`` returns a ``Derivative`` or ``Subs`` at the top:
+    only the top is looked at (``has`` would walk the arguments as a tree).
+    """
+    if isinstance(d, (sp.Derivative, sp.Subs)):
+        name = getattr(e.func, "__name__", type(e).__name__)
+        raise ProofFileError(f"{name} has no derivative rule (fdiff), so its derivative would be an unevaluated "
+                             f"Derivative that no backend can decide; give {name} an fdiff, as σ and logistic have")
+    return d
+
+
+def _rule(e, i: int):
+    """∂e/∂(argument i) by the function's own rule."""
+    return _no_derivative(e.fdiff(i + 1), e)
+
+
 def jacobian(expr, variables) -> sp.Matrix:
     """Exact Jacobian of a vector (or scalar) expression w.r.t. ``variables``.
 
@@ -96,9 +114,9 @@ def jacobian(expr, variables) -> sp.Matrix:
             else:
                 r = e * (derivative(x, w, memo) * sp.log(b) + x * derivative(b, w, memo) / b)
         elif isinstance(e, sp.Function):
-            r = sp.Add(*[e.fdiff(i + 1) * derivative(a, w, memo) for i, a in enumerate(e.args) if w in deps(a)])
+            r = sp.Add(*[_rule(e, i) * derivative(a, w, memo) for i, a in enumerate(e.args) if w in deps(a)])
         else:
-            r = sp.diff(e, w)
+            r = _no_derivative(sp.diff(e, w), e)
         memo[e] = r
         return r
 

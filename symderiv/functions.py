@@ -2,40 +2,78 @@
 
 An abstract σ is an undefined SymPy function whose derivative is the atom
 ``dsigma``; so the exact derivative of an unrolled model is a polynomial in the
-model's symbols and in atoms σ(·), σ'(·), σ''(·) over their arguments. Concrete
+model's symbols and in atoms σ(·), σ'(·), σ''(·), … over their arguments. Concrete
 activations are SymPy expressions (tanh) or functions with a closed-form
 derivative (logistic) so that derivatives stay polynomial in the same atoms.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
 import sympy as sp
 
 
-class ddsigma(sp.Function):
-    """σ'' (abstract): only reached when a claim differentiates twice."""
+class _SigmaDerivative(sp.Function):
+    """σ^(k) (abstract) for the class's ``derivative_order`` k; its derivative is σ^(k+1), again an atom."""
 
     nargs = 1
-
-
-class dsigma(sp.Function):
-    """σ' (abstract), its own atom."""
-
-    nargs = 1
+    derivative_order = 0
 
     def fdiff(self, argindex=1):
-        return ddsigma(self.args[0])
+        return sigma_derivative(self.derivative_order + 1)(self.args[0])
 
 
-class sigma(sp.Function):
+class sigma(_SigmaDerivative):
     """σ (abstract): any differentiable function; derivative is ``dsigma``."""
 
-    nargs = 1
+    derivative_order = 0
 
-    def fdiff(self, argindex=1):
-        return dsigma(self.args[0])
+
+class dsigma(_SigmaDerivative):
+    """σ' (abstract), its own atom."""
+
+    derivative_order = 1
+
+
+class ddsigma(_SigmaDerivative):
+    """σ'' (abstract): reached when a claim differentiates twice."""
+
+    derivative_order = 2
+
+
+#: The atoms an abstract activation introduces, with the derivative order each stands for.
+#: σ''' and beyond (``d3sigma``, ``d4sigma``, …) are added by :func:`sigma_derivative` when first made.
+SIGMA_ORDER = {sigma: 0, dsigma: 1, ddsigma: 2}
+_BY_ORDER = [sigma, dsigma, ddsigma]
+
+
+def sigma_derivative(k: int) -> type:
+    """The atom σ^(k): ``sigma``, ``dsigma``, ``ddsigma``, then ``d3sigma``, ``d4sigma``, … made on first use.
+
+    Every order is an atom with its own derivative rule, so differentiating
+    never leaves SymPy an unevaluated ``Derivative`` (which SymEngine cannot
+    convert), and a witness σ evaluates it as ``PolynomialSigma.derivative(x, k)``.
+    """
+    if isinstance(k, bool) or not isinstance(k, int) or k < 0:
+        raise ValueError(f"a derivative order is a non-negative integer, not {k!r}")
+    while len(_BY_ORDER) <= k:
+        j = len(_BY_ORDER)
+        cls = type(f"d{j}sigma", (_SigmaDerivative,), {
+            "derivative_order": j, "__module__": __name__, "__doc__": f"σ^({j}) (abstract), its own atom."})
+        globals()[cls.__name__] = cls  # so that a pickled σ^(j) finds its class by name
+        _BY_ORDER.append(cls)
+        SIGMA_ORDER[cls] = j
+    return _BY_ORDER[k]
+
+
+def __getattr__(name: str):
+    """``d<k>sigma`` for any k, made on demand (unpickling in a fresh worker process)."""
+    m = re.fullmatch(r"d([1-9]\d*)sigma", name)
+    if m:
+        return sigma_derivative(int(m.group(1)))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class logistic(sp.Function):
@@ -49,10 +87,6 @@ class logistic(sp.Function):
 
     def _eval_rewrite_as_exp(self, arg, **kwargs):
         return 1 / (1 + sp.exp(-arg))
-
-
-#: The atoms an abstract activation introduces, with the derivative order each stands for.
-SIGMA_ORDER = {sigma: 0, dsigma: 1, ddsigma: 2}
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,9 @@ from typing import Callable
 
 import sympy as sp
 
+from .errors import ProofFileError
+from .values import FLOAT_HINT, exact_value, float_error
+
 
 def _sympy_is_zero(exprs: list[sp.Expr]) -> list[bool]:
     return [sp.expand(e) == 0 for e in exprs]
@@ -26,23 +29,44 @@ def _symengine_converter() -> Callable[[sp.Expr], object]:
 
     Memoisation matters: unrolled models share subexpressions, and a
     converter that walks them as a tree is exponential in t.
+
+    SymEngine identifies symbols and undefined functions by name only, so each
+    distinct SymPy symbol (a name with its assumptions, or a Dummy) and each
+    distinct function class gets its own SymEngine name: a user's
+    ``Symbol("b[0]", real=True)`` is never the model's ``b[0]``, nor a user's
+    ``Function("sigma")`` the model's σ. Anything else that is not a number is
+    refused (``se.sympify`` of an unevaluated ``Derivative`` crashed SymEngine).
     """
     import symengine as se
 
     memo: dict = {}
-    funcs: dict = {}
+    symbols: dict = {}    # SymPy symbol -> SymEngine symbol
+    functions: dict = {}  # SymPy function class -> SymEngine function
+    used: dict = {"symbol": set(), "function": set()}
     named = {sp.exp: se.exp, sp.tanh: se.tanh, sp.log: se.log, sp.sin: se.sin, sp.cos: se.cos}
+
+    def unique(kind: str, name: str) -> str:
+        taken, out, k = used[kind], name, 0
+        while out in taken:
+            k += 1
+            out = f"{name}#{k}"
+        taken.add(out)
+        return out
 
     def conv(e):
         r = memo.get(e)
         if r is not None:
             return r
         if e.is_Symbol:
-            r = se.Symbol(e.name)
+            r = symbols.get(e)
+            if r is None:
+                r = symbols[e] = se.Symbol(unique("symbol", e.name))
         elif e.is_Integer:
             r = se.Integer(int(e))
         elif e.is_Rational:
             r = se.Rational(int(e.p), int(e.q))
+        elif e.is_Float:
+            raise float_error(e, "an identity's side")
         elif e.is_Add:
             r = se.Add(*[conv(a) for a in e.args])
         elif e.is_Mul:
@@ -54,11 +78,14 @@ def _symengine_converter() -> Callable[[sp.Expr], object]:
             args = [se.expand(conv(a)) for a in e.args]
             f = named.get(e.func)
             if f is None:
-                name = e.func.__name__
-                f = funcs.setdefault(name, se.Function(name))
+                f = functions.get(e.func)
+                if f is None:
+                    f = functions[e.func] = se.Function(unique("function", e.func.__name__))
             r = f(*args)
+        elif e.is_number and not e.free_symbols and not e.atoms(sp.Derivative, sp.Subs):
+            r = se.sympify(e)  # π, E, I, …
         else:
-            r = se.sympify(e)
+            raise ProofFileError(f"{type(e).__name__} ({sp.sstr(e)[:80]}) cannot be decided by a normal form")
         memo[e] = r
         return r
 
@@ -76,6 +103,97 @@ BACKENDS: dict[str, Callable[[list[sp.Expr]], list[bool]]] = {
     "symengine": _symengine_is_zero,
     "sympy": _sympy_is_zero,
 }
+
+
+# ----- what a side may contain ---------------------------------------------------------
+
+#: unevaluated operations no normal form decides (SymPy makes them for a function without fdiff)
+UNDECIDABLE = (sp.Derivative, sp.Subs, sp.Integral, sp.Limit, sp.Sum, sp.Product)
+
+
+def as_side(value, which: str) -> sp.Matrix:
+    """A check's returned side as a SymPy matrix; a scalar is 1 × 1.
+
+    Strings are refused (SymPy would parse them into symbols that merely share
+    the model's names), and so are floats, booleans, None and containers that
+    are not SymPy matrices.
+    """
+    if isinstance(value, (list, tuple, dict, set)):
+        raise ProofFileError(f"the {which} is a {type(value).__name__}; return a SymPy matrix "
+                             "(sp.Matrix(...)) or a SymPy expression")
+    if isinstance(value, sp.MatrixExpr) and not isinstance(value, sp.MatrixBase):  # ImmutableMatrix is both
+        raise ProofFileError(f"the {which} is a symbolic matrix expression ({type(value).__name__}); return "
+                             "explicit matrices (sp.Matrix(...), the model's matrices)")
+    if isinstance(value, sp.MatrixBase):
+        bad = next((e for e in value if not isinstance(e, sp.Expr)), None)
+        if bad is not None:
+            raise ProofFileError(f"the {which} has the entry {bad!r}, which is not a number")
+        return sp.Matrix(value)
+    if isinstance(value, sp.Expr):
+        return sp.Matrix([[value]])  # floats inside are found by vet_sides, in one walk of the DAG
+    return sp.Matrix([[exact_value(value, f"the {which}")]])
+
+
+def _describe_function(f) -> str:
+    module = getattr(f, "__module__", "") or ""
+    if module.startswith("symderiv"):
+        return f"{module}.{f.__name__}"
+    if isinstance(f, sp.core.function.UndefinedFunction):
+        return f"sp.Function({f.__name__!r}{', ' + repr(f._kwargs) if getattr(f, '_kwargs', None) else ''})"
+    return f"{module}.{f.__name__}" if module else f.__name__
+
+
+def _describe_symbol(x) -> str:
+    if isinstance(x, sp.Dummy):
+        return f"sp.Dummy({x.name!r})"
+    given = getattr(x, "_assumptions_orig", None) or x.assumptions0  # as written, not what SymPy derives
+    shown = ", ".join(f"{k}={v}" for k, v in sorted(given.items()) if not (k == "commutative" and v))
+    return f"sp.Symbol({x.name!r}{', ' + shown if shown else ''})"
+
+
+def vet_sides(lhs: sp.Matrix, rhs: sp.Matrix) -> None:
+    """Refuse what no backend can mean: floats, unevaluated derivatives, distinct objects sharing a name.
+
+    The backends and certificates identify symbols and functions by name
+    (SymEngine, a certificate's point, the F_p backend), so two distinct SymPy
+    symbols named ``b[0]`` (say one ``real=True``) or two functions named
+    ``sigma`` would silently be one. Walks each side's expression DAG once.
+    """
+    seen: set = set()
+    symbols: dict = {}
+    functions: dict = {}
+    for which, side in (("lhs", lhs), ("rhs", rhs)):
+        stack = [e for e in side]
+        while stack:
+            e = stack.pop()
+            if e in seen:
+                continue
+            seen.add(e)
+            if not isinstance(e, sp.Basic):
+                raise ProofFileError(f"the {which} has an entry {e!r} that is not a SymPy value")
+            if e.is_Float:
+                raise ProofFileError(f"the {which} contains the float {e}; {FLOAT_HINT}")
+            if isinstance(e, UNDECIDABLE):
+                raise ProofFileError(f"the {which} contains an unevaluated {type(e).__name__} "
+                                     f"({sp.sstr(e)[:80]}), which no normal form decides; give the function a "
+                                     "derivative rule (fdiff), as σ and logistic have")
+            if e.is_Symbol:
+                symbols.setdefault(e.name, set()).add(e)
+            elif isinstance(e, sp.Function):
+                functions.setdefault(e.func.__name__, set()).add(e.func)
+            stack.extend(e.args)
+    for name, objs in sorted(symbols.items()):
+        if len(objs) > 1:
+            shown = " and ".join(sorted(_describe_symbol(x) for x in objs))
+            raise ProofFileError(f"distinct symbols share the name {name!r}: {shown}; backends and certificates "
+                                 "name values by symbol, so they would be one. Use the model's own symbol "
+                                 "(sp.Symbol(name) with no assumptions, m.vector, m.h(0)) or another name")
+    for name, objs in sorted(functions.items()):
+        if len(objs) > 1:
+            shown = " and ".join(sorted(_describe_function(f) for f in objs))
+            raise ProofFileError(f"distinct functions share the name {name!r}: {shown}; backends name "
+                                 "functions by name, so they would be one. Use the model's (m.sigma, "
+                                 "m.dsigma) or another name")
 
 
 def nonzero_entries(lhs: sp.Matrix, rhs: sp.Matrix, backend: str = "symengine") -> list[tuple[int, int]]:

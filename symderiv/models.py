@@ -19,9 +19,10 @@ from typing import Mapping
 import sympy as sp
 
 from . import notation
-from .cells import Cell, Dim
+from .cells import OUTPUT_QUANTITIES, Cell, Dim
 from .errors import ProofFileError, SizeError
 from .functions import Activation, activation
+from .values import exact_value
 
 
 class _Scope:
@@ -90,6 +91,14 @@ class Model:
                 raise SizeError(f"{name}={v!r} must be a positive integer")
         self.activation = activation(self.activation)
         self._lossf = _loss(self.loss)
+        unknown = sorted(set(self.init or {}) - set(self.cell.state))
+        if unknown:
+            raise ProofFileError(f"init names {unknown}, which are not states of {self.cell.name!r} "
+                                 f"(its states: {list(self.cell.state)})")
+        for s, v in (self.init or {}).items():
+            if not isinstance(v, sp.MatrixBase) or v.shape != (self.n, 1):
+                shape = f"{v.rows}×{v.cols}" if isinstance(v, sp.MatrixBase) else type(v).__name__
+                raise ProofFileError(f"init[{s!r}] must be an {self.n}×1 matrix, not {shape}")
 
     # ----- symbols -----------------------------------------------------------
     def dim(self, d: Dim) -> int:
@@ -129,7 +138,10 @@ class Model:
         return Model(cell, **kw)
 
     def vector(self, name: str, rows: Dim = "n") -> sp.Matrix:
-        """A fresh column of symbols ``name[i]``."""
+        """A column of symbols ``name[i]``: the model's own where the name is the model's (``h0``)."""
+        if not isinstance(name, str) or not name.isidentifier() or name.startswith("δ"):
+            raise ProofFileError(f"vector name {name!r} must be an identifier not starting with δ "
+                                 "(δ names the fresh symbols of derivatives)")
         return self._symbols(name, self.dim(rows), 1)
 
     def x(self, k: int) -> sp.Matrix:
@@ -168,6 +180,13 @@ class Model:
         if ret is not None:
             setattr(scope, self.cell.state[0], ret)
         q = scope._values
+        shadow = [name for name in q if name in self.cell.params]
+        if shadow:
+            raise ProofFileError(f"cell {self.cell.name!r} assigns the quantity {shadow[0]!r}, which is also a "
+                                 "parameter (m.d(..., name) and m.at(name, k) could mean either); rename it")
+        if self.cell.output is not None and any(name in q for name in OUTPUT_QUANTITIES):
+            raise ProofFileError(f"cell {self.cell.name!r} has an output, which adds the quantities "
+                                 f"{OUTPUT_QUANTITIES} to every step; its step may not assign them; rename it")
         missing = [s for s in self.cell.state if s not in q]
         if missing:
             raise ProofFileError(f"cell {self.cell.name!r} does not assign its state {missing} in a step")
@@ -256,6 +275,7 @@ class Model:
             else:
                 raise KeyError(f"{name!r} is not a parameter, initial state or input of {self.cell.name}")
             val = sp.Matrix(val) if not isinstance(val, sp.MatrixBase) else val
+            val = exact_value(val, f"the value of {name}")
             if val.shape != syms.shape:
                 raise ValueError(f"{name} must be {syms.rows}×{syms.cols}, not {val.rows}×{val.cols}")
             subs.update(zip(syms, val))

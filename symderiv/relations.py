@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from .values import exact_matrix, exact_value
+
 OPS = ("<=", "<", ">=", ">", "=", "!=")
 
 
@@ -87,7 +89,7 @@ SPECTRAL = {
     "fro": "‖M‖_F",
     "rho": "ρ(M), the largest eigenvalue modulus",
     "lam_min": "λ*(M), the smallest eigenvalue modulus",
-    "lam_max": "the largest real eigenvalue (M symmetric)",
+    "lam_max": "the largest real eigenvalue (undefined when M has none; for a symmetric M, its largest eigenvalue)",
     "smin": "σ_min(M), the smallest singular value",
     "det": "det M",
     "abs": "|x|",
@@ -110,7 +112,11 @@ class Spectral(Scalar):
         if self.kind == "lam_min":
             return float(min(abs(np.linalg.eigvals(A))))
         if self.kind == "lam_max":
-            return float(max(np.linalg.eigvals(A).real))
+            ev = np.linalg.eigvals(A)
+            real = ev.real[np.abs(ev.imag) <= 1e-9 * np.maximum(1.0, np.abs(ev))]
+            if not real.size:
+                raise ValueError("lam_max: the matrix has no real eigenvalue")
+            return float(real.max())
         if self.kind == "smin":
             return float(min(np.linalg.svd(A, compute_uv=False)))
         if self.kind == "det":
@@ -130,17 +136,16 @@ def _matrix_str(M) -> str:
 
 
 def lift(x) -> Scalar:
+    """A number as a Scalar: exact SymPy values and Python ints/fractions; floats and strings are an error."""
     if isinstance(x, Scalar):
         return x
     if isinstance(x, sp.MatrixBase) and x.shape == (1, 1):
         x = x[0, 0]
-    return Num(sp.sympify(x))
+    return Num(exact_value(x, "a side of a relation"))
 
 
 def _matrix(M) -> sp.Matrix:
-    if isinstance(M, sp.MatrixBase):
-        return sp.Matrix(M)
-    return sp.Matrix([[sp.sympify(M)]])
+    return exact_matrix(M, "a matrix of a spectral quantity")
 
 
 def norm2(M) -> Scalar:
@@ -163,7 +168,7 @@ def lam_min(M) -> Scalar:
 
 
 def lam_max(M) -> Scalar:
-    """The largest eigenvalue of a symmetric matrix."""
+    """The largest real eigenvalue of M (of a symmetric M: its largest eigenvalue); undefined when M has none."""
     return Spectral("lam_max", _matrix(M))
 
 
@@ -302,13 +307,14 @@ class Sequence:
 
 
 def powers(M, X0, label: str = "X_q", period: int = 1) -> Sequence:
-    return Sequence(sp.Matrix(M), sp.Matrix(X0), label, period)
+    return Sequence(exact_matrix(M, "the matrix of a sequence"), exact_matrix(X0, "the start of a sequence"),
+                    label, period)
 
 
 def affine(M, B, X0=None, label: str = "X_q", period: int = 1) -> Sequence:
     """X_{q+1} = M X_q + B from X_0 (default 0), as the power sequence of [[M, B], [0, I]]."""
-    M, B = sp.Matrix(M), sp.Matrix(B)
-    X0 = sp.zeros(*B.shape) if X0 is None else sp.Matrix(X0)
+    M, B = exact_matrix(M, "the matrix of a sequence"), exact_matrix(B, "the offset of a sequence")
+    X0 = sp.zeros(*B.shape) if X0 is None else exact_matrix(X0, "the start of a sequence")
     k = B.cols
     big = sp.Matrix(sp.BlockMatrix([[M, B], [sp.zeros(k, M.cols), sp.eye(k)]]))
     start = sp.Matrix.vstack(X0, sp.eye(k))

@@ -180,8 +180,36 @@ def ball(s):
         if s.kind == "lam_min":
             return _bmin([abs(v) for v in vals])
         if s.kind == "lam_max":
-            return _bmax([v.real for v in vals])
+            return _bmax(_real_eigenvalues(M, vals))
     raise TypeError(f"cannot enclose {s!r}")
+
+
+def _real_eigenvalues(M: sp.Matrix, vals: list) -> list:
+    """Enclosures of the real eigenvalues only (lam_max is the largest real eigenvalue, in every path).
+
+    Rational M: flint isolates the charpoly's real roots with an exactly zero
+    imaginary part. Otherwise (M real): an enclosure whose imaginary part
+    excludes 0 is not real; one that contains 0 and meets no other enclosure,
+    nor does its conjugate, holds one eigenvalue λ whose conjugate (also an
+    eigenvalue) can only be in it too, so λ is real. A symmetric M has only real
+    eigenvalues. Anything else is undecided.
+    """
+    if _rational(M):
+        reals = [v.real for v in vals if v.imag.is_zero()]
+    elif M == M.T:  # symmetric: every eigenvalue is real
+        reals = [v.real for v in vals]
+    else:
+        reals = []
+        for i, v in enumerate(vals):
+            if not v.imag.contains(0):
+                continue
+            others = vals[:i] + vals[i + 1:]
+            if any(v.overlaps(o) or v.conjugate().overlaps(o) for o in others):
+                raise ValueError("lam_max: the eigenvalue enclosures do not separate real from complex ones")
+            reals.append(v.real)
+    if not reals:
+        raise ValueError("lam_max: the matrix has no real eigenvalue, so lam_max is undefined")
+    return reals
 
 
 # ----- exact values, for ties ---------------------------------------------------
