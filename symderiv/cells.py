@@ -47,7 +47,7 @@ class Cell:
 MODEL_ATTRIBUTES = frozenset({
     "cell", "n", "t", "m", "activation", "loss", "layout", "init", "dim", "params", "like", "vector", "x", "y",
     "initial", "f", "trajectory", "at", "h", "states", "o", "E", "sigma", "dsigma", "d", "partial", "value",
-    "symbols",
+    "symbols", "check_step", "run_step",
     "input", "values", "witness", "batch",
 })
 #: Names the unrolling generates for symbols: inputs x<k>[i], targets y<k>[i] (k ≥ 1), and the

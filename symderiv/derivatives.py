@@ -12,15 +12,13 @@ r × pq matrix whose column order is vec(W) in the stated layout.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
 import sympy as sp
 
 from .errors import ProofFileError
 from .notation import vec
+from .protocol import ModelProtocol  # the symbolic model, models.Model: never imported here (it imports us)
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .models import Model
 
 
 def _as_column(expr) -> sp.Matrix:
@@ -35,7 +33,7 @@ def _fresh(name: str, k: int, rows: int) -> sp.Matrix:
     return sp.Matrix(rows, 1, lambda i, j: sp.Symbol(f"δ{name}{k}[{i}]"))
 
 
-def _param_vars(model: "Model", name: str, layout: str) -> list[sp.Symbol]:
+def _param_vars(model: ModelProtocol, name: str, layout: str) -> list[sp.Symbol]:
     try:
         p = getattr(model.params, name)
     except AttributeError:
@@ -43,7 +41,7 @@ def _param_vars(model: "Model", name: str, layout: str) -> list[sp.Symbol]:
     return list(vec(p, layout)) if p.cols > 1 else list(p)
 
 
-def _resolve(model: "Model", of):
+def _resolve(model: ModelProtocol, of):
     if isinstance(of, tuple):
         return model.at(*of)
     return of
@@ -128,7 +126,7 @@ def jacobian(expr, variables) -> sp.Matrix:
     return out
 
 
-def total_derivative(model: "Model", of, wrt, layout: str) -> sp.Matrix:
+def total_derivative(model: ModelProtocol, of, wrt, layout: str) -> sp.Matrix:
     if isinstance(wrt, str):
         if wrt in model.cell.params:
             return jacobian(_resolve(model, of), _param_vars(model, wrt, layout))
@@ -141,7 +139,7 @@ def total_derivative(model: "Model", of, wrt, layout: str) -> sp.Matrix:
     true = model.at(name, k)
     fresh = _fresh(name, k, true.rows)
     of_name, of_k = of
-    model._check_step(of_k)
+    model.check_step(of_k)
     expr = model.trajectory(override=(name, k, fresh))[of_k].get(of_name)
     if expr is None:
         raise ProofFileError(f"step {of_k} has no quantity {of_name!r}")
@@ -149,12 +147,12 @@ def total_derivative(model: "Model", of, wrt, layout: str) -> sp.Matrix:
     return J.xreplace(dict(zip(fresh, true)))
 
 
-def explicit_partial(model: "Model", of: tuple[str, int], wrt, layout: str) -> sp.Matrix:
+def explicit_partial(model: ModelProtocol, of: tuple[str, int], wrt, layout: str) -> sp.Matrix:
     name, k = of
-    model._check_step(k, lo=1)
+    model.check_step(k, lo=1)
     prev_true = {s: model.at(s, k - 1) for s in model.cell.state}
     prev_fresh = {s: _fresh(s, k - 1, v.rows) for s, v in prev_true.items()}
-    q = model._step(k, prev_fresh, {})
+    q = model.run_step(k, prev_fresh, {})
     if name not in q:
         raise ProofFileError(f"step {k} has no quantity {name!r}")
     if isinstance(wrt, str) and wrt in model.cell.params:

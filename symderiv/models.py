@@ -20,6 +20,7 @@ import sympy as sp
 
 from . import notation
 from .cells import OUTPUT_QUANTITIES, Cell, Dim
+from .derivatives import explicit_partial, total_derivative
 from .errors import ProofFileError, SizeError
 from .functions import Activation, activation
 from .values import exact_value
@@ -145,11 +146,11 @@ class Model:
         return self._symbols(name, self.dim(rows), 1)
 
     def x(self, k: int) -> sp.Matrix:
-        self._check_step(k, lo=1)
+        self.check_step(k, lo=1)
         return self._symbols(f"x{k}", self.m, 1)
 
     def y(self, k: int) -> sp.Matrix:
-        self._check_step(k, lo=1)
+        self.check_step(k, lo=1)
         return self._symbols(f"y{k}", self._outputs, 1)
 
     def initial(self, name: str) -> sp.Matrix:
@@ -170,11 +171,11 @@ class Model:
         )
 
     # ----- unrolling ---------------------------------------------------------
-    def _check_step(self, k: int, lo: int = 0):
+    def check_step(self, k: int, lo: int = 0):
         if not isinstance(k, int) or not lo <= k <= self.t:
             raise IndexError(f"step {k!r} is outside {lo}..{self.t} for this model (t = {self.t})")
 
-    def _step(self, k: int, prev: Mapping[str, sp.Matrix], overrides: Mapping[str, sp.Matrix]) -> dict:
+    def run_step(self, k: int, prev: Mapping[str, sp.Matrix], overrides: Mapping[str, sp.Matrix]) -> dict:
         scope = _Scope(overrides)
         ret = self.cell.step(scope, SimpleNamespace(**prev), self.x(k), self.params, self.f)
         if ret is not None:
@@ -205,7 +206,7 @@ class Model:
             steps = [state0]
             for k in range(1, self.t + 1):
                 ov = {override[0]: override[2]} if override is not None and override[1] == k else {}
-                steps.append(self._step(k, {s: steps[-1][s] for s in self.cell.state}, ov))
+                steps.append(self.run_step(k, {s: steps[-1][s] for s in self.cell.state}, ov))
             if key is None:
                 self._cache["traj"] = steps
             return steps
@@ -213,7 +214,7 @@ class Model:
 
     def at(self, name: str, k: int) -> sp.Matrix:
         """The quantity ``name`` of step k (k = 0 is the initial state)."""
-        self._check_step(k)
+        self.check_step(k)
         q = self.trajectory()[k]
         if name not in q:
             raise ProofFileError(f"step {k} has no quantity {name!r}; it has {sorted(q)}")
@@ -247,14 +248,10 @@ class Model:
         quantity ``("h", k)``. A matrix parameter is laid out by ``layout``
         (default: the model's convention).
         """
-        from .derivatives import total_derivative
-
         return total_derivative(self, of, wrt, layout or self.layout)
 
     def partial(self, of: tuple[str, int], wrt, *, layout: str | None = None) -> sp.Matrix:
         """Explicit partial of a step's quantity, the previous state held fixed."""
-        from .derivatives import explicit_partial
-
         return explicit_partial(self, of, wrt, layout or self.layout)
 
     def value(self, expr, **values):

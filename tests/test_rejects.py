@@ -25,8 +25,8 @@ from symderiv.errors import ProofFileError
 from symderiv.functions import ddsigma, dsigma, sigma
 from symderiv.identity import nonzero_entries
 from symderiv.results import Verdict
-from symderiv.rigorous import ball, decide, exact, precision
-from symderiv.scalars import lift
+from symderiv.kernel.decide import ball, decide, exact, precision
+from symderiv.relations import lift
 from symderiv.sizes import sweep
 
 BACKENDS = ("symengine", "sympy")
