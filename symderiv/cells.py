@@ -36,6 +36,20 @@ class Cell:
     output: Callable | None = None  # output(q, p, f) -> o_t from the step's quantities q
     outputs: Dim = "n"              # size of o_t
 
+    def input_of(self, name: str) -> tuple[str, object] | None:
+        """Which input a value's name denotes: ("param", "W"), ("init", "h") for h0, ("x", 1) for x1; else None.
+
+        The one reading of these names, for the symbolic model's ``m.value``,
+        the kernel's exact model and its certificates.
+        """
+        if name in self.params:
+            return ("param", name)
+        if name.endswith("0") and name[:-1] in self.state:
+            return ("init", name[:-1])
+        if name[:1] == "x" and name[1:].isdigit() and int(name[1:]) >= 1:
+            return ("x", int(name[1:]))
+        return None
+
     def __post_init__(self):
         check_names(self.params, self.state, self.output is not None)
 
@@ -48,7 +62,7 @@ MODEL_ATTRIBUTES = frozenset({
     "cell", "n", "t", "m", "activation", "loss", "layout", "init", "dim", "params", "like", "vector", "x", "y",
     "initial", "f", "trajectory", "at", "h", "states", "o", "E", "sigma", "dsigma", "d", "partial", "value",
     "symbols", "check_step", "run_step",
-    "input", "values", "witness", "batch",
+    "input", "input_symbols", "values", "witness", "batch",
 })
 #: Names the unrolling generates for symbols: inputs x<k>[i], targets y<k>[i] (k ≥ 1), and the
 #: fresh symbols δ<quantity><k>[i] that derivatives.py substitutes for a quantity.

@@ -263,14 +263,10 @@ class Model:
         """
         subs = {}
         for name, val in values.items():
-            if name in self.cell.params:
-                syms = getattr(self.params, name)
-            elif name.endswith("0") and name[:-1] in self.cell.state:
-                syms = self.initial(name[:-1])
-            elif name[:1] == "x" and name[1:].isdigit():
-                syms = self.x(int(name[1:]))
-            else:
+            role = self.cell.input_of(name)
+            if role is None:
                 raise KeyError(f"{name!r} is not a parameter, initial state or input of {self.cell.name}")
+            syms = self.input_symbols(*role)
             val = sp.Matrix(val) if not isinstance(val, sp.MatrixBase) else val
             val = exact_value(val, f"the value of {name}")
             if val.shape != syms.shape:
@@ -278,6 +274,11 @@ class Model:
             subs.update(zip(syms, val))
         expr = sp.sympify(expr)
         return expr.xreplace(subs) if not isinstance(expr, sp.MatrixBase) else expr.applyfunc(lambda e: e.xreplace(subs))
+
+    def input_symbols(self, kind: str, key) -> sp.Matrix:
+        """The symbols of one input, as :meth:`Cell.input_of` names it."""
+        return {"param": lambda: getattr(self.params, key), "init": lambda: self.initial(key),
+                "x": lambda: self.x(key)}[kind]()
 
     def symbols(self) -> list[sp.Symbol]:
         """Every free symbol the unrolled model has, in a stable order."""

@@ -229,9 +229,7 @@ def _inputs(cell, values: dict) -> dict:
     """Named values that are a model's inputs (W, h0, x1), as entry values (W[0,1], h0[0])."""
     out = {}
     for name, v in values.items():
-        is_input = (name in cell.params or (name.endswith("0") and name[:-1] in cell.state)
-                    or (name[:1] == "x" and name[1:].isdigit()))
-        if is_input and isinstance(v, sp.MatrixBase):
+        if cell.input_of(name) is not None and isinstance(v, sp.MatrixBase):
             for i in range(v.rows):
                 for j in range(v.cols):
                     out[entry_name(name, v.rows, v.cols, i, j)] = v[i, j]

@@ -208,14 +208,12 @@ class ExactModel:
     def value(self, expr, **values):
         """The symbolic model substitutes values here; this model has them already: they must agree."""
         for name, val in values.items():
-            if name in self.cell.params:
-                mine = getattr(self.params, name)
-            elif name.endswith("0") and name[:-1] in self.cell.state:
-                mine = self.initial(name[:-1])
-            elif name[:1] == "x" and name[1:].isdigit():
-                mine = self.x(int(name[1:]))
-            else:
+            role = self.cell.input_of(name)
+            if role is None:
                 raise KernelError(f"{name!r} is not a parameter, initial state or input of {self.cell.name}")
+            kind, key = role
+            mine = {"param": lambda: getattr(self.params, key), "init": lambda: self.initial(key),
+                    "x": lambda: self.x(key)}[kind]()
             if sp.Matrix(val) != mine:
                 raise KernelError(f"value({name}=...) differs from the model's own {name}")
         return expr
