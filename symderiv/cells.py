@@ -174,3 +174,27 @@ def lstm_cell(s, prev, x, p, f):
     s.g = f.tanh(p.W_g * prev.h + p.U_g * x + p.b_g)
     s.c = notation.hadamard(s.f, prev.c) + notation.hadamard(s.i, s.g)
     s.h = notation.hadamard(s.og, f.tanh(s.c))
+
+
+class StepScope:
+    """Where a step assigns its quantities (``s.h = ...``), for every backend that runs a cell.
+
+    ``convert`` turns an assigned value into the backend's matrix type; a
+    quantity named in ``overrides`` keeps the override (how a derivative with
+    respect to an intermediate quantity seeds it).
+    """
+
+    def __init__(self, overrides: Mapping | None = None, convert: Callable = lambda v: v):
+        object.__setattr__(self, "_values", {})
+        object.__setattr__(self, "_overrides", overrides or {})
+        object.__setattr__(self, "_convert", convert)
+
+    def __setattr__(self, name, value):
+        self._values[name] = self._overrides.get(name, self._convert(value))
+
+    def __getattr__(self, name):
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(f"quantity {name!r} is used before it is assigned in the step") from None
+

@@ -103,6 +103,7 @@ import sympy as sp
 from flint import fmpz, nmod_mat
 
 from . import notation
+from .cells import StepScope
 from .protocol import bind_parameters
 from .errors import ShapeError, SymderivError
 
@@ -960,20 +961,6 @@ class _Functions:
                           "replaces abstract σ, σ', σ'' only; use the symbolic backends)")
 
 
-class _Scope:
-    def __init__(self):
-        object.__setattr__(self, "_values", {})
-
-    def __setattr__(self, name, value):
-        self._values[name] = value
-
-    def __getattr__(self, name):
-        try:
-            return self._values[name]
-        except KeyError:
-            raise AttributeError(f"quantity {name!r} is used before it is assigned in the step") from None
-
-
 class FpModel:
     """A cell unrolled over F_p for a batch of trials; the claim's ``m``."""
 
@@ -995,7 +982,7 @@ class FpModel:
         f = _Functions(self)
         params = _Namespace(self._params)
         for k in range(1, t + 1):
-            scope = _Scope()
+            scope = StepScope()
             x = Dual(batch.random(m, 1), None, self)
             self._inputs.append(x.v)
             ret = cell.step(scope, _Namespace(self._steps[-1]), x, params, f)

@@ -19,30 +19,17 @@ from typing import Mapping
 import sympy as sp
 
 from . import notation
-from .cells import OUTPUT_QUANTITIES, Cell, Dim
+from .cells import OUTPUT_QUANTITIES, Cell, Dim, StepScope
 from .derivatives import explicit_partial, total_derivative
 from .errors import ProofFileError, SizeError
 from .functions import Activation, activation
 from .values import exact_value
 
 
-class _Scope:
-    """Where a step assigns its quantities; overridden quantities keep their fresh symbols."""
-
-    def __init__(self, overrides: Mapping[str, sp.Matrix]):
-        object.__setattr__(self, "_values", {})
-        object.__setattr__(self, "_overrides", overrides)
-
-    def __setattr__(self, name, value):
-        if not isinstance(value, sp.MatrixBase):
-            value = sp.Matrix([[value]]) if not isinstance(value, (list, tuple)) else sp.Matrix(value)
-        self._values[name] = self._overrides.get(name, value)
-
-    def __getattr__(self, name):
-        try:
-            return self._values[name]
-        except KeyError:
-            raise AttributeError(f"quantity {name!r} is used before it is assigned in the step") from None
+def _as_matrix(value) -> sp.Matrix:
+    if isinstance(value, sp.MatrixBase):
+        return value
+    return sp.Matrix(value) if isinstance(value, (list, tuple)) else sp.Matrix([[value]])
 
 
 def _loss(kind: str):
@@ -176,7 +163,7 @@ class Model:
             raise IndexError(f"step {k!r} is outside {lo}..{self.t} for this model (t = {self.t})")
 
     def run_step(self, k: int, prev: Mapping[str, sp.Matrix], overrides: Mapping[str, sp.Matrix]) -> dict:
-        scope = _Scope(overrides)
+        scope = StepScope(overrides, _as_matrix)
         ret = self.cell.step(scope, SimpleNamespace(**prev), self.x(k), self.params, self.f)
         if ret is not None:
             setattr(scope, self.cell.state[0], ret)

@@ -18,6 +18,7 @@ from types import SimpleNamespace
 
 import sympy as sp
 
+from ..cells import StepScope
 from ..protocol import bind_parameters
 from .dual import Dual, DualMatrix, KernelError, lift
 
@@ -108,24 +109,10 @@ def entry_name(name: str, rows: int, cols: int, i: int, j: int) -> str:
     return f"{name}[{i}]" if cols == 1 else f"{name}[{i},{j}]"
 
 
-class _Scope:
-    """Where a step assigns its quantities; an overridden quantity keeps the override."""
-
-    def __init__(self, overrides: dict):
-        object.__setattr__(self, "_values", {})
-        object.__setattr__(self, "_overrides", overrides)
-
-    def __setattr__(self, name, value):
-        if isinstance(value, (Dual, int, sp.Basic)) and not isinstance(value, sp.MatrixBase):
-            value = DualMatrix.from_entries(1, 1, [value])
-        value = DualMatrix.of(value)
-        self._values[name] = self._overrides.get(name, value)
-
-    def __getattr__(self, name):
-        try:
-            return self._values[name]
-        except KeyError:
-            raise KernelError(f"quantity {name!r} is used before it is assigned in the step") from None
+def _as_dual_matrix(value) -> DualMatrix:
+    if isinstance(value, (Dual, int, sp.Basic)) and not isinstance(value, sp.MatrixBase):
+        return DualMatrix.from_entries(1, 1, [value])
+    return DualMatrix.of(value)
 
 
 class ExactModel:
@@ -253,7 +240,7 @@ class ExactModel:
         return steps
 
     def _step(self, k, prev: dict, params: dict, overrides: dict) -> dict:
-        scope = _Scope(overrides)
+        scope = StepScope(overrides, _as_dual_matrix)
         x = self._maybe(f"x{k}", self.m)  # a cell that never reads its input needs no value for it
         x = x if isinstance(x, _Unbound) else DualMatrix(x)
         ret = self.cell.step(scope, SimpleNamespace(**prev), x, SimpleNamespace(**params), self.f)
