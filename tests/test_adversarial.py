@@ -1,0 +1,42 @@
+"""Adversarial findings: each test fails today because symderiv gives a wrong verdict."""
+import dataclasses
+
+import sympy as sp
+
+from symderiv import pal2019_rnn
+from symderiv.claims import Claim
+from symderiv.engine import check_claim
+from symderiv.functions import sigma
+from symderiv.kernel import verify_identity
+from symderiv.results import Verdict
+from symderiv.sizes import no_sizes, sweep
+
+
+def test_modulo_a_relation_with_a_constant_function_atom_does_not_prove_everything():
+    """modulo σ(0) = 0: Gröbner over the EX domain treats σ(0) as a nonzero field coefficient,
+    so the ideal is the whole ring and x = y 'holds'. x = 1, y = 0, σ(0) = 0 refutes it."""
+    x, y = sp.symbols("x y")
+    c = Claim(id="adv.modulo", where="t", statement="x = y given σ(0) = 0", check=lambda: (x, y),
+              sizes=no_sizes(), modulo=(sigma(0),))
+    assert check_claim(c).verdict != Verdict.HOLDS
+
+
+def test_modulo_does_not_divide_by_an_atom_that_may_vanish():
+    """x = 0 modulo g(1)·x = 0: false at g(1) = 0, x = 1."""
+    x = sp.Symbol("x")
+    g = sp.Function("g")
+    c = Claim(id="adv.modulo2", where="t", statement="x = 0 given g(1) x = 0", check=lambda: (x, sp.Integer(0)),
+              sizes=no_sizes(), modulo=(g(1) * x,))
+    assert check_claim(c).verdict != Verdict.HOLDS
+
+
+def test_kernel_refuses_a_certificate_at_a_size_the_claim_fixes_otherwise():
+    """A claim about n = 1 only (fixed), true there; a certificate at n = 2 is outside its domain."""
+    check = lambda m: (m.W_R * m.W_O, m.W_O * m.W_R)  # noqa: E731  commute: true at n = 1 only
+    claim = Claim(id="adv.fixed", where="t", statement="t", check=check, model=pal2019_rnn,
+                  sizes=sweep(n=1, t=1, fixed=("n",)), conventions={"layout": "row-major"})
+    assert check_claim(claim).verdict == Verdict.HOLDS
+    at_two = dataclasses.replace(claim, sizes=sweep(n=2, t=1))
+    cert = check_claim(at_two).counterexample
+    assert cert is not None and cert.size["n"] == 2
+    assert not verify_identity(claim, cert).ok
