@@ -40,3 +40,18 @@ def test_kernel_refuses_a_certificate_at_a_size_the_claim_fixes_otherwise():
     cert = check_claim(at_two).counterexample
     assert cert is not None and cert.size["n"] == 2
     assert not verify_identity(claim, cert).ok
+
+
+def test_kernel_premise_refuses_a_non_jordan_matrix_for_the_jordan_family():
+    """premise() accepts every matrix as 'jordan' (the search draws only Jordan blocks), so a forged
+    certificate refutes a true claim about Jordan blocks: ρ(J − J₀₀ I) = 0."""
+    from symderiv import matrices, rho
+    from symderiv.certificates import issue_relation
+    from symderiv.kernel import verify_relation
+
+    claim = Claim(id="adv.jordan", where="t", statement="J − λI is nilpotent for a Jordan block J",
+                  check=lambda J: rho(J - J[0, 0] * sp.eye(J.rows)) <= 0, kind="inequality",
+                  given=dict(J=matrices(families=("jordan",))), sizes=sweep(n=2, t=1, fixed=("t",)))
+    size = {"n": 2, "t": 1}
+    forged = issue_relation(claim.id, size, {"J": sp.Matrix([[0, 1], [1, 0]])}, "claim", claim.evaluator(size))
+    assert not verify_relation(claim, forged).ok
