@@ -55,3 +55,19 @@ def test_kernel_premise_refuses_a_non_jordan_matrix_for_the_jordan_family():
     size = {"n": 2, "t": 1}
     forged = issue_relation(claim.id, size, {"J": sp.Matrix([[0, 1], [1, 0]])}, "claim", claim.evaluator(size))
     assert not verify_relation(claim, forged).ok
+
+
+def test_kernel_refuses_a_forged_certificate_for_a_check_that_substitutes_model_symbols():
+    """The check substitutes W_R[0,0] := 0 (xreplace with the model's own symbol): it holds symbolically.
+    On the ExactModel, m.W_R[0, 0] is the number 2, so xreplace({2: 0}) rewrites other numbers too, and
+    the kernel accepts a forged refutation of a claim the engine proves."""
+    from symderiv.certificates import Counterexample
+
+    chk = lambda m: (m.h(1).xreplace({m.W_R[0, 0]: 0}), m.W_I * m.x(1) + m.b_R)  # noqa: E731
+    claim = Claim(id="adv.xreplace", where="t", statement="t", check=chk, model=pal2019_rnn,
+                  sizes=sweep(n=1, t=1), conventions={"layout": "row-major"})
+    assert check_claim(claim).verdict == Verdict.HOLDS
+    pt = {"W_R[0]": "2", "h0[0]": "1", "W_I[0]": "0", "x1[0]": "0", "b_R[0]": "2", "W_O[0]": "0", "b_O[0]": "0",
+          "y1[0]": "0"}
+    forged = Counterexample("adv.xreplace", {"n": 1, "t": 1}, (0, 1), pt, (0, 0), "4", "2")
+    assert not verify_identity(claim, forged).ok
