@@ -71,3 +71,18 @@ def test_kernel_refuses_a_forged_certificate_for_a_check_that_substitutes_model_
           "y1[0]": "0"}
     forged = Counterexample("adv.xreplace", {"n": 1, "t": 1}, (0, 1), pt, (0, 0), "4", "2")
     assert not verify_identity(claim, forged).ok
+
+
+def test_a_certificates_recorded_value_is_never_executed(tmp_path):
+    """verify_identity runs sp.sympify(cert.lhs): a corrupted certificate (e.g. from JSON) runs code."""
+    from symderiv import HV
+
+    claim = Claim(id="adv.exec", where="t", statement="t", model=pal2019_rnn, sizes=sweep(n=2, t=1),
+                  check=lambda m: (m.d(("h", m.t), "W_R"), HV(m.sigma(m.h(m.t - 1)))),
+                  conventions={"layout": "row-major"})
+    cert = check_claim(claim).counterexample
+    marker = tmp_path / "pwned"
+    bad = dataclasses.replace(cert, lhs=f"__import__('pathlib').Path({str(marker)!r}).touch() or ({cert.lhs})")
+    check = verify_identity(claim, bad)
+    assert not marker.exists(), "the kernel executed code from a certificate"
+    assert not check.ok
