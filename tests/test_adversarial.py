@@ -86,3 +86,22 @@ def test_a_certificates_recorded_value_is_never_executed(tmp_path):
     check = verify_identity(claim, bad)
     assert not marker.exists(), "the kernel executed code from a certificate"
     assert not check.ok
+
+
+def test_derivative_wrt_a_quantity_the_step_reassigns_is_not_taken_at_a_wrong_value():
+    """A step that assigns z twice (z = W h; h = σ(z); z = z + b). h1 = σ(W h0), so dh1/dz1 is σ'(W h0)
+    (z as used) or 0 (z as finally assigned); never σ'(W h0 + b). The override replaces both assignments
+    of z by z's final value, so the model runs h = σ(W h0 + b): this false claim 'holds' (and the kernel's
+    forward mode, with the same override, confirms the wrong value)."""
+    from symderiv import cell, diag
+
+    @cell("reassigns z", params={"W": ("n", "n"), "b": "n"})
+    def reassign(s, prev, x, p, f):
+        s.z = p.W * prev.h
+        s.h = f.sigma(s.z)
+        s.z = s.z + p.b
+
+    claim = Claim(id="adv.reassign", where="t", statement="t", model=reassign, sizes=sweep(n=2, t=1),
+                  check=lambda m: (m.d(("h", 1), ("z", 1)), diag(m.dsigma(m.W * m.h(0) + m.b))),
+                  conventions={"layout": "row-major"})
+    assert check_claim(claim, backend="symengine").verdict != Verdict.HOLDS
