@@ -105,3 +105,21 @@ def test_derivative_wrt_a_quantity_the_step_reassigns_is_not_taken_at_a_wrong_va
                   check=lambda m: (m.d(("h", 1), ("z", 1)), diag(m.dsigma(m.W * m.h(0) + m.b))),
                   conventions={"layout": "row-major"})
     assert check_claim(claim, backend="symengine").verdict != Verdict.HOLDS
+
+
+def test_a_corrupted_relation_certificate_is_rejected_not_a_crash():
+    """JSON-representable corruptions (a list as the step, a list as a recorded value) raise TypeError
+    out of verify_relation instead of giving Verification(ok=False, ...)."""
+    from symderiv import matrices, rho
+    from symderiv.certificates import issue_relation
+    from symderiv.kernel import verify_relation
+
+    claim = Claim(id="adv.rel", where="t", statement="ρ subadditive", kind="inequality",
+                  check=lambda A, B: rho(A + B) <= rho(A) + rho(B),
+                  given=dict(A=matrices(), B=matrices()), sizes=sweep(n=2, t=1, fixed=("t",)))
+    size = {"n": 2, "t": 1}
+    cert = issue_relation(claim.id, size, {"A": sp.Matrix([[0, 1], [0, 0]]), "B": sp.Matrix([[0, 0], [1, 0]])},
+                          "claim", claim.evaluator(size))
+    assert verify_relation(claim, cert).ok
+    for corrupt in ({"step": ["claim"]}, {"rhs": [0]}):
+        assert not verify_relation(claim, dataclasses.replace(cert, **corrupt)).ok
