@@ -190,6 +190,9 @@ class StepScope:
         object.__setattr__(self, "_convert", convert)
 
     def __setattr__(self, name, value):
+        if name in self._overrides and name in self._values:
+            raise ProofFileError(f"the step assigns {name!r} twice, so a derivative with respect to {name!r} is "
+                                 f"ambiguous (which {name}?); give each value its own name")
         self._values[name] = self._overrides.get(name, self._convert(value))
 
     def __getattr__(self, name):

@@ -215,17 +215,21 @@ def nonzero_modulo(lhs: sp.Matrix, rhs: sp.Matrix, relations) -> list[tuple[int,
     (SymPy's ``groebner``/``reduced``), so cos²θ + sin²θ = 1 written as
     polynomials in c, s is used and nothing else.
     """
-    rels = [sp.expand(r) for r in relations]
-    gens = sorted(set().union(*(r.free_symbols for r in rels)), key=lambda s: s.name)
     diff = lhs - rhs
+    # a function applied to constants (σ(0), g(1), tanh(1)) is an unknown number that may vanish: it is a
+    # generator of the ring like a symbol, never a coefficient that Gröbner reduction could divide by
+    atoms = set().union(*(sp.sympify(r).atoms(sp.Function) for r in relations), *(e.atoms(sp.Function) for e in diff))
+    as_gen = {a: sp.Dummy(f"atom{k}") for k, a in enumerate(sorted(atoms, key=sp.default_sort_key))}
+    rels = [sp.expand(sp.sympify(r).xreplace(as_gen)) for r in relations]
+    gens = sorted(set().union(*(r.free_symbols for r in rels)), key=sp.default_sort_key)
     out = []
     for i in range(diff.rows):
         for j in range(diff.cols):
-            num, _ = sp.fraction(sp.together(sp.expand(diff[i, j])))
+            num, _ = sp.fraction(sp.together(sp.expand(diff[i, j].xreplace(as_gen))))
             num = sp.expand(num)
             if num == 0:
                 continue
-            syms = sorted(num.free_symbols | set(gens), key=lambda s: s.name)
+            syms = sorted(num.free_symbols | set(gens), key=sp.default_sort_key)
             G = sp.groebner(rels, *syms, order="grevlex")
             _, rem = G.reduce(num)
             if sp.expand(rem) != 0:

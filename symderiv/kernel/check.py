@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .decide import decide, decide_limit, matches, relations_of, sign
-from .dual import KernelError
+from .dual import KernelError, recorded_number
 from .model import ExactModel, entry_name
 
 SIZE_KEYS = ("n", "t", "m")
@@ -30,12 +30,22 @@ class Verification:
     reason: str
 
 
-def _size(size) -> dict:
+def _size(claim, cert) -> dict:
+    """The certificate's size, if it is one the claim speaks of: its dimensions, and a fixed one's values."""
+    size = cert.size
+    if cert.claim_id != claim.id:
+        raise KernelError(f"the certificate is for {cert.claim_id!r}, not {claim.id!r}")
     if not isinstance(size, dict) or not set(size) <= set(SIZE_KEYS):
         raise KernelError(f"size {size!r} is not a size (keys among {SIZE_KEYS})")
     for k, v in size.items():
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise KernelError(f"size {k}={v!r} is not a positive integer")
+    dims = claim.sizes.dims
+    if set(size) != set(dims):
+        raise KernelError(f"size {size!r} does not give the claim's dimensions {sorted(dims)}")
+    for k in claim.sizes.fixed:
+        if size[k] not in tuple(dims[k]):
+            raise KernelError(f"the claim is about {k} in {tuple(dims[k])}, not {k} = {size[k]}")
     return dict(size)
 
 
@@ -94,7 +104,7 @@ def _exact(e: sp.Expr, values: dict) -> sp.Expr:
 def verify_identity(claim, cert) -> Verification:
     """Does the certificate refute the identity ``claim``? (see the module docstring)"""
     try:
-        size = _size(cert.size)
+        size = _size(claim, cert)
         witness = _witness(claim, cert.sigma)
         values = {name: _rational(name, v) for name, v in cert.point.items()}
         if claim.model is not None:
@@ -119,7 +129,7 @@ def verify_identity(claim, cert) -> Verification:
         return Verification(False, f"the check does not run at the point: {type(e).__name__}: {e}")
     for name, mine, recorded in (("lhs", lv, cert.lhs), ("rhs", rv, cert.rhs)):
         try:
-            s = sign(mine - sp.sympify(recorded))
+            s = sign(mine - recorded_number(recorded))
         except Exception:
             return Verification(False, f"recorded {name} {recorded!r} is not an exact number")
         if s != 0 and not (s is None and sp.sstr(mine) == recorded):
@@ -163,8 +173,10 @@ def _dim(d, size: dict) -> int:
 def _family(name: str, M: sp.Matrix) -> bool:
     """Does M belong to the named structured family? (decided exactly)"""
     n = M.rows
-    if name in ("general", "jordan"):
+    if name == "general":
         return True
+    if name == "jordan":  # one Jordan block λI + N, N the ones above the diagonal
+        return all(M[i, j] == (M[0, 0] if i == j else 1 if j == i + 1 else 0) for i in range(n) for j in range(n))
     if name == "diagonal":
         return M.is_diagonal()
     if name == "triangular":
@@ -252,10 +264,17 @@ def _run_check(claim, size: dict, values: dict):
 
 def verify_relation(claim, cert) -> Verification:
     """Re-check a relation or limit certificate at its recorded values, rigorously."""
+    try:
+        return _verify_relation(claim, cert)
+    except Exception as e:  # a corrupted certificate is rejected, never a crash
+        return Verification(False, f"the certificate does not replay: {type(e).__name__}: {e}")
+
+
+def _verify_relation(claim, cert) -> Verification:
     from ..relations import Limit
 
     try:
-        size = _size(cert.size)
+        size = _size(claim, cert)
         values = unflatten(cert.point, cert.shapes)
         if set(values) != set(claim.given):
             raise KernelError(f"the certificate gives {sorted(values)}, the claim searches {sorted(claim.given)}")

@@ -303,8 +303,14 @@ def matches(recorded: str, s) -> bool:
     try:
         rec = flint.arb(recorded)
     except ValueError:
+        from .dual import KernelError, recorded_number
+
         ex = exact(s)
-        return ex is not None and _is_zero(sp.sympify(ex) - sp.sympify(recorded)) is True
+        try:
+            rec = recorded_number(recorded)
+        except KernelError:
+            return False
+        return ex is not None and _is_zero(sp.sympify(ex) - rec) is True
     with precision(256):
         return rec.overlaps(ball(s))
 

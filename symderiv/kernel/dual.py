@@ -10,6 +10,8 @@ error, not a scaling.
 """
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 
 
@@ -30,6 +32,34 @@ def number(x) -> sp.Expr:
             raise KernelError(f"{x} is not a number (free symbols {sorted(map(str, x.free_symbols))})")
         return x
     raise KernelError(f"a {type(x).__name__} ({x!r}) is not an exact number")
+
+
+#: a recorded exact value: numbers, these names, + − * / ** and parentheses, nothing else
+_TOKEN = re.compile(r"\s*(?:(\d+(?:\.\d+)?)|([A-Za-z]+)|(\*\*|[-+*/()]))")
+_NAMES = frozenset({"tanh", "exp", "log", "sqrt", "sin", "cos", "E", "pi"})
+
+
+def recorded_number(text) -> sp.Expr:
+    """A certificate's recorded value (``"-3/4"``, ``"1 - tanh(1/2)**2"``) as an exact number.
+
+    The text is checked token by token before SymPy reads it, so nothing in a
+    certificate is ever executed; anything else is a KernelError.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise KernelError(f"recorded value {text!r} is not a number")
+    pos = 0
+    while pos < len(text.rstrip()):
+        m = _TOKEN.match(text, pos)
+        if m is None or m.end() == pos:
+            raise KernelError(f"recorded value {text!r} is not an exact number")
+        if m.group(2) and m.group(2) not in _NAMES:
+            raise KernelError(f"recorded value {text!r} names {m.group(2)!r}")
+        pos = m.end()
+    try:
+        value = sp.sympify(text, rational=True)
+    except (sp.SympifyError, SyntaxError, TypeError, ValueError):
+        raise KernelError(f"recorded value {text!r} is not an exact number") from None
+    return number(value)
 
 
 class Dual:
