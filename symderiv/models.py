@@ -23,6 +23,7 @@ from .cells import OUTPUT_QUANTITIES, Cell, Dim, StepScope
 from .derivatives import explicit_partial, total_derivative
 from .errors import ProofFileError, SizeError
 from .functions import Activation, activation
+from .protocol import bind_parameters
 from .values import exact_value
 
 
@@ -79,6 +80,7 @@ class Model:
                 raise SizeError(f"{name}={v!r} must be a positive integer")
         self.activation = activation(self.activation)
         self._lossf = _loss(self.loss)
+        bind_parameters(self, vars(self.params))  # m.W_R: the model protocol
         unknown = sorted(set(self.init or {}) - set(self.cell.state))
         if unknown:
             raise ProofFileError(f"init names {unknown}, which are not states of {self.cell.name!r} "
@@ -112,12 +114,6 @@ class Model:
         return SimpleNamespace(**{
             name: self._symbols(name, self.dim(r), self.dim(c)) for name, (r, c) in self.cell.params.items()
         })
-
-    def __getattr__(self, name):
-        # parameters read as attributes: m.W_R
-        if name.startswith("_") or name not in self.cell.params:
-            raise AttributeError(name)
-        return getattr(self.params, name)
 
     def like(self, cell: Cell, **changes) -> "Model":
         """Another model at the same sizes and activation, sharing every symbol of the same name."""
