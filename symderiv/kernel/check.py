@@ -132,7 +132,10 @@ def verify_identity(claim, cert) -> Verification:
             s = sign(mine - recorded_number(recorded))
         except Exception:
             return Verification(False, f"recorded {name} {recorded!r} is not an exact number")
-        if s != 0 and not (s is None and sp.sstr(mine) == recorded):
+        # the verdict rests on the kernel's own values below; a recorded value is refused when it provably
+        # differs (exactly, or by disjoint arb balls). Equal closed forms written differently (exp(2)/(1 + E)
+        # against its expansion) cannot always be proved equal, and are then consistent to 1024 bits
+        if s is not None and s != 0:
             return Verification(False, f"recorded {name} {recorded} is not the recomputed {sp.sstr(mine)}")
     s = sign(lv - rv)
     if s is None:
