@@ -63,3 +63,17 @@ def test_a_witness_sigma_is_outside_a_claim_that_fixes_sigma(make_claim, failing
                             activation="tanh")
     check = verify_identity(tanh_claim, cert)
     assert not check.ok and "outside its domain" in check.reason
+
+
+def test_a_recorded_closed_form_is_judged_by_its_value_not_its_spelling(make_claim):
+    """Equal closed forms written differently are consistent; one that provably differs is refused."""
+    claim = make_claim(lambda m: (m.d(("h", m.t), "W_R"), HV(m.sigma(m.h(m.t - 1)))), n=(2,), t=(2,),
+                       activation="tanh")
+    r = check_claim(claim)
+    assert r.verdict == Verdict.FAILS
+    cert = r.counterexample
+    same = f"({cert.lhs}) + (1 + E)**2 - 1 - 2*E - E**2"  # zero, but no rational arithmetic shows it
+    assert same != cert.lhs
+    check = verify_identity(claim, dataclasses.replace(cert, lhs=same))
+    assert check.ok, check.reason
+    assert not verify_identity(claim, dataclasses.replace(cert, lhs=f"({cert.lhs}) + 1/1000")).ok
