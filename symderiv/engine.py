@@ -24,6 +24,7 @@ from .results import Result, SizeOutcome, Verdict, describe_scope
 from .kernel.decide import decide, decide_limit
 from .relations import Limit
 from .search import draw_candidates, float_suspect, hypotheses_plausible, search_identity, shrink_candidates
+from .values import nodes
 
 
 #: how many search candidates an identity size may send to the certifier
@@ -146,7 +147,7 @@ def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phas
         bad = nonzero_entries(lhs, rhs, backend)
     if not bad:
         return SizeOutcome(size, Verdict.HOLDS, f"normal form of lhs − rhs is 0 ({backend})"), None
-    inputs = _symbols_of(lhs, rhs) | set(claim.build(size).symbols() if claim.model else ())
+    inputs = {e for e in nodes(lhs, rhs) if e.is_Symbol} | set(claim.build(size).symbols() if claim.model else ())
     candidates = search_identity(lhs, rhs, bad, seed=seed, abstract_sigma=claim.activation == "abstract" and claim.model is not None)
     rejected = ""
     for _ in range(MAX_CANDIDATES):
@@ -162,22 +163,6 @@ def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phas
         rejected = f"; a candidate was not certified: {check.reason}"
     return SizeOutcome(size, Verdict.UNDECIDED,
                        f"normal form ≠ 0 at {len(bad)} entries, but no certified counterexample{rejected}"), None
-
-
-def _symbols_of(*matrices) -> set:
-    """The free symbols of matrices, each shared subexpression visited once (SymPy's walk is a tree walk)."""
-    seen, out = set(), set()
-    stack = [e for M in matrices for e in M]
-    while stack:
-        e = stack.pop()
-        if e in seen:
-            continue
-        seen.add(e)
-        if e.is_Symbol:
-            out.add(e)
-        else:
-            stack.extend(e.args)
-    return out
 
 
 def _complete(point: dict, inputs) -> dict:

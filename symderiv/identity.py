@@ -17,7 +17,7 @@ from typing import Callable
 import sympy as sp
 
 from .errors import ProofFileError
-from .values import FLOAT_HINT, exact_value, float_error
+from .values import FLOAT_HINT, exact_value, float_error, nodes
 
 
 def _sympy_is_zero(exprs: list[sp.Expr]) -> list[bool]:
@@ -163,12 +163,7 @@ def vet_sides(lhs: sp.Matrix, rhs: sp.Matrix) -> None:
     symbols: dict = {}
     functions: dict = {}
     for which, side in (("lhs", lhs), ("rhs", rhs)):
-        stack = [e for e in side]
-        while stack:
-            e = stack.pop()
-            if e in seen:
-                continue
-            seen.add(e)
+        for e in nodes(side, seen=seen):
             if not isinstance(e, sp.Basic):
                 raise ProofFileError(f"the {which} has an entry {e!r} that is not a SymPy value")
             if e.is_Float:
@@ -181,7 +176,6 @@ def vet_sides(lhs: sp.Matrix, rhs: sp.Matrix) -> None:
                 symbols.setdefault(e.name, set()).add(e)
             elif isinstance(e, sp.Function):
                 functions.setdefault(e.func.__name__, set()).add(e.func)
-            stack.extend(e.args)
     for name, objs in sorted(symbols.items()):
         if len(objs) > 1:
             shown = " and ".join(sorted(_describe_symbol(x) for x in objs))

@@ -53,22 +53,28 @@ def exact_value(x, where: str = "a value"):
     return x
 
 
-def first_float(x):
-    """A Float in ``x`` (an expression or a matrix), or None; walks the expression DAG once.
+def nodes(*xs, seen: set | None = None):
+    """Every distinct subexpression of expressions or matrices, each once (a DAG walk).
 
-    (``Basic.has`` walks it as a tree, which is exponential in t for an unrolled model.)
+    ``Basic.has`` and ``free_symbols`` walk an expression as a tree, which is
+    exponential in t for an unrolled model; every walk over sides uses this.
+    A value that is not a SymPy object is yielded as it is, without children.
     """
-    stack = list(x) if isinstance(x, sp.MatrixBase) else [x]
-    seen = set()
+    seen = set() if seen is None else seen
+    stack = [e for x in xs for e in (list(x) if isinstance(x, sp.MatrixBase) else [x])]
     while stack:
         e = stack.pop()
         if e in seen:
             continue
         seen.add(e)
-        if e.is_Float:
-            return e
-        stack.extend(e.args)
-    return None
+        yield e
+        if isinstance(e, sp.Basic):
+            stack.extend(e.args)
+
+
+def first_float(x):
+    """A Float in ``x`` (an expression or a matrix), or None."""
+    return next((e for e in nodes(x) if isinstance(e, sp.Basic) and e.is_Float), None)
 
 
 def exact_matrix(M, where: str) -> sp.Matrix:
