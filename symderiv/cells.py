@@ -176,6 +176,16 @@ def lstm_cell(s, prev, x, p, f):
     s.h = notation.hadamard(s.og, f.tanh(s.c))
 
 
+def dimension(d: Dim, *, n: int, m: int) -> int:
+    """The size a cell's dimension stands for: a number, or the name "n" (hidden) or "m" (input)."""
+    if isinstance(d, int) and not isinstance(d, bool):
+        return d
+    try:
+        return {"n": n, "m": m}[d]
+    except (KeyError, TypeError):
+        raise ProofFileError(f"dimension {d!r} is unknown; use an integer, 'n' or 'm'") from None
+
+
 class StepScope:
     """Where a step assigns its quantities (``s.h = ...``), for every backend that runs a cell.
 

@@ -103,7 +103,7 @@ import sympy as sp
 from flint import fmpz, nmod_mat
 
 from . import notation
-from .cells import StepScope
+from .cells import StepScope, dimension
 from .protocol import bind_parameters
 from .errors import ShapeError, SymderivError
 
@@ -970,10 +970,9 @@ class FpModel:
         self.cell, self.n, self.t, self.m, self.layout, self.batch = cell, n, t, m, layout, batch
         self._tape: list = []
         self._tangents: dict = {}
-        dims = {"n": n, "m": m}
         self._params: dict[str, Dual] = {}
         for name, (r, c) in cell.params.items():
-            rr, cc = (dims[r] if isinstance(r, str) else r), (dims[c] if isinstance(c, str) else c)
+            rr, cc = dimension(r, n=n, m=m), dimension(c, n=n, m=m)
             self._params[name] = Dual(batch.random(rr, cc), self._record(("leaf", name)), self)
         bind_parameters(self, {name: dual.v for name, dual in self._params.items()})  # m.W_R: the protocol
         state = {s: Dual(batch.random(n, 1), None, self) for s in cell.state}

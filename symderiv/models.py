@@ -19,7 +19,7 @@ from typing import Mapping
 import sympy as sp
 
 from . import notation
-from .cells import OUTPUT_QUANTITIES, Cell, Dim, StepScope
+from .cells import OUTPUT_QUANTITIES, Cell, Dim, StepScope, dimension
 from .derivatives import explicit_partial, total_derivative
 from .errors import ProofFileError, SizeError
 from .functions import Activation, activation
@@ -92,12 +92,7 @@ class Model:
 
     # ----- symbols -----------------------------------------------------------
     def dim(self, d: Dim) -> int:
-        if isinstance(d, int):
-            return d
-        try:
-            return {"n": self.n, "m": self.m}[d]
-        except KeyError:
-            raise ProofFileError(f"dimension {d!r} is unknown; use an integer, 'n' or 'm'") from None
+        return dimension(d, n=self.n, m=self.m)
 
     @property
     def _outputs(self) -> int:

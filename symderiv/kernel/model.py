@@ -18,7 +18,7 @@ from types import SimpleNamespace
 
 import sympy as sp
 
-from ..cells import StepScope
+from ..cells import StepScope, dimension
 from ..protocol import bind_parameters
 from .dual import Dual, DualMatrix, KernelError, lift
 
@@ -143,12 +143,7 @@ class ExactModel:
 
     # ----- inputs -------------------------------------------------------------
     def dim(self, d) -> int:
-        if isinstance(d, int):
-            return d
-        try:
-            return {"n": self.n, "m": self.m}[d]
-        except KeyError:
-            raise KernelError(f"dimension {d!r} is unknown") from None
+        return dimension(d, n=self.n, m=self.m)
 
     def input(self, name: str, rows: int, cols: int = 1) -> sp.Matrix:
         """The exact value of an input, entry by entry from ``values``."""
