@@ -187,65 +187,67 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _start_with_two_workers(tmp_path, stderr):
+    """``symderiv check -j 2`` on two slow claims, once both workers run: (the CLI process, the workers' pids)."""
+    (tmp_path / "slow.py").write_text(SLOW)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), NO_COLOR="1")
+    proc = subprocess.Popen([sys.executable, "-m", "symderiv", "check", str(tmp_path), "-j", "2"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=stderr)
+    workers: set[int] = set()
+    deadline = time.monotonic() + 30
+    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        workers |= _children(proc.pid)
+        time.sleep(0.05)
+    return proc, workers
+
+
+def _reap(proc, workers) -> None:
+    proc.kill()
+    for w in workers:
+        if _alive(w):
+            os.kill(w, signal.SIGKILL)
+
+
+def _gone_within(workers, seconds: float) -> list[int]:
+    """The workers still alive after waiting up to ``seconds`` for them to end."""
+    deadline = time.monotonic() + seconds
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return [w for w in workers if _alive(w)]
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
 @pytest.mark.parametrize("sig, code", [(signal.SIGTERM, "TERMINATED"), (signal.SIGINT, "INTERRUPTED")])
 def test_a_signal_ends_the_workers_too(tmp_path, sig, code):
     code = ExitCode[code]
-    (tmp_path / "slow.py").write_text(SLOW)
-    env = dict(os.environ, PYTHONPATH=str(ROOT), NO_COLOR="1")
     err_file = tmp_path / "stderr.txt"  # a file, not a pipe: an orphaned worker would hold a pipe open
     with open(err_file, "w") as err_out:
-        proc = subprocess.Popen([sys.executable, "-m", "symderiv", "check", str(tmp_path), "-j", "2"], env=env,
-                                stdout=subprocess.DEVNULL, stderr=err_out)
-    workers: set[int] = set()
+        proc, workers = _start_with_two_workers(tmp_path, err_out)
     try:
-        deadline = time.monotonic() + 30
-        while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
-            workers |= _children(proc.pid)
-            time.sleep(0.05)
         assert len(workers) == 2, f"expected 2 workers, saw {workers}"
         time.sleep(0.3)  # the workers are inside the claims' sleep
         proc.send_signal(sig)
         proc.wait(timeout=20)
         err = err_file.read_text()
-        deadline = time.monotonic() + 3
-        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not [w for w in workers if _alive(w)], "orphaned workers outlived the CLI"
+        assert not _gone_within(workers, 3), "orphaned workers outlived the CLI"
         assert proc.returncode == code, (proc.returncode, err)
         [line] = err.strip().splitlines()
         assert line.startswith("symderiv: ") and signal.Signals(sig).name in line and "0 of 2" in line
     finally:
-        proc.kill()
-        for w in workers:
-            if _alive(w):
-                os.kill(w, signal.SIGKILL)
+        _reap(proc, workers)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 def test_a_worker_dies_with_its_parent_even_when_the_parent_is_killed(tmp_path):
     """SIGKILL reaches no handler: the kernel kills the workers (PR_SET_PDEATHSIG)."""
-    (tmp_path / "slow.py").write_text(SLOW)
-    env = dict(os.environ, PYTHONPATH=str(ROOT), NO_COLOR="1")
-    proc = subprocess.Popen([sys.executable, "-m", "symderiv", "check", str(tmp_path), "-j", "2"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    workers: set[int] = set()
+    proc, workers = _start_with_two_workers(tmp_path, subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 30
-        while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
-            workers |= _children(proc.pid)
-            time.sleep(0.05)
         assert len(workers) == 2
         proc.kill()
         proc.wait(timeout=10)
-        deadline = time.monotonic() + 3
-        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not [w for w in workers if _alive(w)]
+        assert not _gone_within(workers, 3)
     finally:
-        for w in workers:
-            if _alive(w):
-                os.kill(w, signal.SIGKILL)
+        _reap(proc, workers)
 
 
 @pytest.mark.parametrize("call", ["sys.exit(0)", "os._exit(0)"])
