@@ -67,6 +67,13 @@ def _witness(claim, sigma):
     return None
 
 
+def _exact_model(claim, size: dict, values: dict, witness=None) -> ExactModel:
+    """The claim's model at ``size`` with every input an exact value, its σ and conventions as declared."""
+    return ExactModel(claim.model, n=size.get("n", 1), t=size.get("t", 1), m=size.get("m", 1),
+                      activation=claim.activation, loss=claim.loss,
+                      layout=claim.conventions.get("layout", "row-major"), witness=witness, values=values)
+
+
 def _sides(out) -> tuple[sp.Matrix, sp.Matrix]:
     if not (isinstance(out, tuple) and len(out) == 2):
         raise KernelError(f"the check returned {type(out).__name__}, not (lhs, rhs)")
@@ -108,10 +115,7 @@ def verify_identity(claim, cert) -> Verification:
         witness = _witness(claim, cert.sigma)
         values = {name: _rational(name, v) for name, v in cert.point.items()}
         if claim.model is not None:
-            model = ExactModel(claim.model, n=size.get("n", 1), t=size.get("t", 1), m=size.get("m", 1),
-                               activation=claim.activation, loss=claim.loss,
-                               layout=claim.conventions.get("layout", "row-major"), witness=witness, values=values)
-            out = claim.check(model)
+            out = claim.check(_exact_model(claim, size, values, witness))
         else:
             out = claim.check(**size)
         lhs, rhs = _sides(out)
@@ -258,10 +262,7 @@ def _run_check(claim, size: dict, values: dict):
     extra = {k: v for k, v in size.items() if k in params}
     args = ()
     if claim.model is not None:
-        model = ExactModel(claim.model, n=size.get("n", 1), t=size.get("t", 1), m=size.get("m", 1),
-                           activation=claim.activation, loss=claim.loss,
-                           layout=claim.conventions.get("layout", "row-major"), values=_inputs(claim.model, values))
-        args = (model,)
+        args = (_exact_model(claim, size, _inputs(claim.model, values)),)
     return collect_assumptions(claim.check, *args, **values, **extra)
 
 
