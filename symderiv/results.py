@@ -1,4 +1,4 @@
-"""Verdicts and the evidence behind them: plain data, rendered by report.py."""
+"""Verdicts and the evidence behind them: plain data, rendered by the report package."""
 from __future__ import annotations
 
 import enum

@@ -1,0 +1,70 @@
+"""What every report format shares: a point as named matrices, the tally, the reproduce line.
+
+Rendering is apart from deciding: nothing here computes a verdict.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from ..results import Result, Verdict
+
+
+def point_matrices(point: dict) -> list[tuple[str, list[list[str]]]]:
+    """Group a point's symbols ("W_R[0,1]": "1") into named matrices; unused entries are '·'."""
+    grouped: dict = defaultdict(dict)
+    for name, value in point.items():
+        m = re.fullmatch(r"(.+)\[(\d+)(?:,(\d+))?\]", name)
+        if not m:
+            grouped[name][(0, 0)] = value
+            continue
+        grouped[m.group(1)][(int(m.group(2)), int(m.group(3) or 0))] = value
+    out = []
+    for name in sorted(grouped):
+        cells = grouped[name]
+        rows = max(i for i, _ in cells) + 1
+        cols = max(j for _, j in cells) + 1
+        out.append((name, [[cells.get((i, j), "·") for j in range(cols)] for i in range(rows)]))
+    return out
+
+
+def matrix_text(rows: list[list[str]]) -> str:
+    width = max(len(c) for row in rows for c in row)
+    return "; ".join(" ".join(c.rjust(width) for c in row) for row in rows)
+
+
+def tally(results: list[Result]) -> tuple[str, list[str]]:
+    """("38 holds, 44 fails, …", the ids whose verdict is not the expected one)."""
+    n = {v: sum(r.verdict == v for r in results) for v in Verdict}
+    return ", ".join(f"{n[v]} {v.value}" for v in Verdict if n[v]), [r.id for r in results if not r.as_expected]
+
+
+def reproduce_command(r: Result, meta: dict) -> str:
+    """The one command that finds this counterexample again."""
+    c = r.counterexample
+    parts = ["symderiv", "check", r.id, "--seed", str(meta.get("seed", 0))]
+    if c is not None and c.size:
+        for dim in ("n", "t"):
+            if dim in c.size:
+                parts += [f"--{dim}", str(c.size[dim])]
+    if meta.get("backend", "auto") != "auto":
+        parts += ["--backend", meta["backend"]]
+    return " ".join(parts)
+
+
+def first_line(text: str) -> str:
+    return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+
+
+def sparkline(values) -> str:
+    """A one-line chart of a curve on a log scale (floats: a picture of the evidence, not the evidence)."""
+    import math
+
+    bars = "▁▂▃▄▅▆▇█"
+    logs = [math.log10(v) if v > 0 else None for v in values]
+    finite = [x for x in logs if x is not None]
+    if not finite:
+        return "·" * len(values)
+    lo, hi = min(finite), max(finite)
+    span = (hi - lo) or 1.0
+    return "".join("·" if x is None else bars[min(7, int((x - lo) / span * 7.999))] for x in logs)
