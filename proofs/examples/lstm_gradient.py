@@ -1,0 +1,46 @@
+"""An LSTM's BPTT Jacobian through both states, checked exactly at small sizes and over F_p at n = 32, t = 64.
+
+The cell is the shipped ``lstm_cell`` (logistic gates f, i, o; tanh candidate g;
+c_t = f ⊙ c_{t−1} + i ⊙ g, h_t = o ⊙ tanh(c_t)). Its state is the pair
+(h, c), so the chain rule for dh_t/dh_0 runs through a 2 × 2 block recursion
+of one-step partials (each step's partials with the previous state held fixed):
+
+    G^h_k = ∂h_k/∂h_{k−1} G^h_{k−1} + ∂h_k/∂c_{k−1} G^c_{k−1},   G^h_0 = I
+    G^c_k = ∂c_k/∂h_{k−1} G^h_{k−1} + ∂c_k/∂c_{k−1} G^c_{k−1},   G^c_0 = 0
+
+and dh_t/dh_0 = G^h_t. A common slip keeps only the h → h path (the
+"recurrent Jacobian" Π ∂h_k/∂h_{k−1}), dropping the memory cell's path: that
+reading is transcribed too and fails.
+"""
+from symderiv import claim, lstm_cell, sweep, eye, zeros
+
+SIZES = sweep(n=(1, 2, 3), t=(1, 2, 3, 4))
+
+
+def _recursion(m, through_c: bool):
+    gh, gc = eye(m.n), zeros(m.n, m.n)
+    for k in range(1, m.t + 1):
+        A = m.partial(("h", k), ("h", k - 1))
+        B = m.partial(("h", k), ("c", k - 1))
+        C = m.partial(("c", k), ("h", k - 1))
+        D = m.partial(("c", k), ("c", k - 1))
+        if through_c:
+            gh, gc = A * gh + B * gc, C * gh + D * gc
+        else:
+            gh = A * gh
+    return gh
+
+
+@claim("examples.lstm.dh-dh0", where="LSTM BPTT, the (h, c) block recursion", model=lstm_cell,
+       statement="dh_t/dh_0 = G^h_t, G^h_k = ∂h_k/∂h_{k−1} G^h_{k−1} + ∂h_k/∂c_{k−1} G^c_{k−1}, "
+                 "G^c_k = ∂c_k/∂h_{k−1} G^h_{k−1} + ∂c_k/∂c_{k−1} G^c_{k−1}",
+       sizes=SIZES)
+def dh_dh0(m):
+    return m.d(("h", m.t), ("h", 0)), _recursion(m, through_c=True)
+
+
+@claim("examples.lstm.dh-dh0-h-path-only", where="LSTM BPTT, a slip: the memory cell's path dropped",
+       model=lstm_cell, expect="fails",
+       statement="dh_t/dh_0 = Π_k ∂h_k/∂h_{k−1} (the c path dropped)", sizes=SIZES)
+def dh_dh0_h_only(m):
+    return m.d(("h", m.t), ("h", 0)), _recursion(m, through_c=False)
