@@ -86,7 +86,12 @@ def pick_backend(backend: str, claim: Claim, size: dict) -> str:
     if backend != "auto":
         return backend
     small = all(size.get(k, 1) <= v for k, v in AUTO_SYMBOLIC.items())
-    return "symengine" if small or claim.activation != "abstract" or claim.modulo else "fp"
+    return "symengine" if small or claim.modulo else "fp"
+
+
+def fp_fallback_note(reason: str) -> str:
+    """What a size's outcome says when ``auto`` chose F_p but the randomized backend cannot evaluate the claim."""
+    return f"the randomized backend cannot check this claim ({reason}), so the exact engine decided it"
 
 
 def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict):
@@ -130,7 +135,17 @@ def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict):
 
 def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phases: dict):
     """One size of an identity claim: its outcome and, if it fails, the certificate."""
-    backend = pick_backend(backend, claim, size)
+    picked = pick_backend(backend, claim, size)
+    if picked == "fp" and backend == "auto":  # auto never turns what F_p cannot evaluate into an error
+        from .fp import Unsupported
+
+        try:
+            return check_identity_fp(claim, size, seed=seed, phases=phases)
+        except Unsupported as e:
+            o, found = check_identity_at(claim, size, backend="symengine", seed=seed, phases=phases)
+            o.note = fp_fallback_note(str(e))
+            return o, found
+    backend = picked
     if backend == "fp":
         return check_identity_fp(claim, size, seed=seed, phases=phases)
     with _phase(phases, "build"):
@@ -359,6 +374,9 @@ def check_claim(claim: Claim, *, n=None, t=None, backend: str = "auto", seed: in
         method = "randomized exact (F_p) / exact normal form"
     else:
         method = outcomes[0].detail if len(outcomes) == 1 else "randomized exact (F_p)"
+    notes = list(dict.fromkeys(o.note for o in outcomes if o.note))
+    if notes:
+        method += f" ({'; '.join(notes)})"
     return result_for(
         claim, verdict, scope=describe_scope(outcomes, method),
         counterexample=first[0] if first else None,

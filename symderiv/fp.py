@@ -103,9 +103,10 @@ import sympy as sp
 from flint import fmpz, nmod_mat
 
 from . import notation
-from .cells import StepScope, dimension
+from .cells import OUTPUT_QUANTITIES, StepScope, dimension
+from .errors import ProofFileError, ShapeError, SymderivError
+from .functions import activation as activation_of
 from .protocol import bind_parameters
-from .errors import ShapeError, SymderivError
 
 #: primes are drawn uniformly from [PRIME_LO, PRIME_HI)
 PRIME_LO, PRIME_HI = 2 ** 62, 2 ** 63
@@ -116,8 +117,6 @@ TARGET_BITS = 64
 MAX_BITS = 1000
 #: trials per batch (one trial alone never reaches 2⁻⁶⁴: D/p ≥ 2⁻⁶²)
 BATCH = 2
-#: the functions a random-function trial replaces, each with its derivative's name
-DERIVATIVE = {"sigma": "dsigma", "dsigma": "ddsigma", "ddsigma": None}
 _NEG_INF = float("-inf")
 
 
@@ -658,28 +657,66 @@ class Scaled(Node):
         return Scaled(self.c, self.x.T)
 
 
+@dataclass(frozen=True)
+class Seed:
+    """Where a derivative's direction enters the tape: entry ``tid`` (rows × cols), ops from ``lo`` on replayed.
+
+    One kind of derivative is one way of choosing a seed (see ``FpModel.d`` and
+    ``FpModel.partial``): a parameter, an initial state or an input is a leaf of
+    the tape, an intermediate quantity the entry its step assigned (the
+    symbolic engine's override by fresh symbols), and an explicit partial
+    replays only the ops of its own step (``lo``: what came before is held
+    fixed).
+    """
+
+    tid: int
+    rows: int
+    cols: int
+    lo: int
+
+
 class Jacobian(Node):
-    """d(quantity)/d(parameter) of the F_p model, in a layout: known along any direction (forward mode)."""
+    """d(quantity)/d(seed) of the F_p model in a layout: forward mode from the right, reverse mode from the left."""
 
-    __slots__ = ("model", "quantity", "wrt", "layout")
+    __slots__ = ("model", "quantity", "seed", "order")
 
-    def __init__(self, model: "FpModel", quantity: "Dual", wrt: str, layout: str):
-        self.model, self.quantity, self.wrt, self.layout = model, quantity, wrt, layout
-        pr, pc = model._params[wrt].v.shape
-        self._init(quantity.v.rows, pr * pc, True)
+    def __init__(self, model: "FpModel", quantity: "Dual", seed: Seed, layout: str):
+        self.model, self.quantity, self.seed = model, quantity, seed
+        self.order = "C" if layout == "row-major" else "F"
+        self._init(quantity.v.rows, seed.rows * seed.cols, True)
 
     def right(self, x, ev):
-        pr, pc = self.model._params[self.wrt].v.shape
-        V = ev.reshape(x, pr, pc, "C" if self.layout == "row-major" else "F")
-        return self.model.tangent(self.quantity, self.wrt, V)
+        V = ev.reshape(x, self.seed.rows, self.seed.cols, self.order)
+        return self.model.tangent(self.quantity, self.seed, V)
 
     def left(self, g, ev):
-        raise Unsupported("a derivative must stand rightmost in a product over F_p (forward mode knows it "
-                          "along a direction only)")
+        A = self.model.adjoint(self.quantity, self.seed, g)
+        A = A if self.order == "C" else A.T  # vec(A) in the layout, as a row
+        return _reshape(A, 1, A.rows * A.cols, "C")
 
     @property
     def T(self):
-        raise Unsupported("a transposed derivative is not available over F_p (forward mode)")
+        return Transposed(self)
+
+
+class Transposed(Node):
+    """Xᵀ of an operator known along directions: (Xᵀ y) = (yᵀ X)ᵀ, so a transposed Jacobian is reverse mode."""
+
+    __slots__ = ("x",)
+
+    def __init__(self, x: Node):
+        self.x = x
+        self._init(x.cols, x.rows, True)
+
+    def right(self, y, ev):
+        return ev.left(self.x, y.T).T
+
+    def left(self, g, ev):
+        return ev.right(self.x, g.T).T
+
+    @property
+    def T(self):
+        return self.x
 
 
 class Prod(Node):
@@ -860,7 +897,7 @@ class FpNotation:
 # ----- the model over F_p: the cell unrolled on values that record a forward-mode tape -------------
 
 class Dual:
-    """A cell's quantity during unrolling: its value and the tape entry of its tangent (None: zero)."""
+    """A cell's quantity during unrolling: its value and the tape entry of its tangent (None: a constant)."""
 
     __slots__ = ("v", "tid", "model")
     _op_priority = 21.0
@@ -887,6 +924,10 @@ class Dual:
     @property
     def rows(self):
         return self.v.rows
+
+    @property
+    def cols(self):
+        return self.v.cols
 
     def __add__(self, o):
         if _is_scalar(o):
@@ -921,6 +962,11 @@ class Dual:
             return self * o
         return Dual.lift(o, self.model) * self
 
+    def __truediv__(self, o):
+        if not _is_scalar(o):
+            raise Unsupported("only division by a number is available over F_p")
+        return self * (1 / _rational(o))
+
     def hadamard(self, o: "Dual") -> "Dual":
         _same_shape(self.v, o.v, "⊙")
         v = _ew(self.v, o.v, self.v.rows, self.v.cols)
@@ -935,105 +981,268 @@ class Dual:
         raise Unsupported("iterating over entries is not available over F_p")
 
 
+# ----- elementwise functions: σ and its derivatives, tanh, logistic ----------------------------------------
+#
+# A function is a family and a derivative order. The abstract σ's orders are
+# independent random functions (σ, σ', σ'', σ''' … each a table of its own). A
+# concrete function is a polynomial in ONE random atom Y per distinct argument:
+# tanh: Y = tanh(a), Y' = 1 − Y²; logistic: Y = s(a), Y' = Y(1 − Y); its k-th
+# derivative is P_k(Y) with P_0 = Y, P_{k+1} = P_k'(Y) · Y'(Y). This is the
+# symbolic engine's reading (tanh(a) an atom, its derivative 1 − tanh(a)²), and
+# why it is sound: see the module docstring, "Concrete functions".
+
+#: family -> the atom's derivative as a polynomial in the atom (coefficients c0, c1, c2, …)
+CONCRETE = {"tanh": (1, 0, -1), "logistic": (0, 1, -1)}
+#: the name a step or a check calls -> (family, order); "sigma" is the claim's activation's family
+FUNCTIONS = {"sigma": ("sigma", 0), "dsigma": ("sigma", 1), "ddsigma": ("sigma", 2),
+             "tanh": ("tanh", 0), "dtanh": ("tanh", 1), "logistic": ("logistic", 0)}
+
+
+def _poly_derivative(p: tuple, rel: tuple) -> tuple:
+    """(P'(Y) · R(Y)) for P, R given by coefficients."""
+    dp = [i * c for i, c in enumerate(p)][1:] or [0]
+    out = [0] * (len(dp) + len(rel) - 1)
+    for i, a in enumerate(dp):
+        for j, b in enumerate(rel):
+            out[i + j] += a * b
+    while len(out) > 1 and out[-1] == 0:
+        out.pop()
+    return tuple(out)
+
+
+def concrete_polynomial(family: str, order: int) -> tuple:
+    """P_order of a concrete family: its order-th derivative as a polynomial in the atom."""
+    p = (0, 1)
+    for _ in range(order):
+        p = _poly_derivative(p, CONCRETE[family])
+    return p
+
+
+def _abstract_table(order: int) -> str:
+    return ("sigma", "dsigma", "ddsigma")[order] if order < 3 else f"d{order}sigma"
+
+
+def _filled(c: Fraction, rows: int, cols: int, primes: list[int]) -> Val:
+    """The constant matrix with every entry c."""
+    _note_denominator(c.denominator)
+    a = [nmod_mat(rows, cols, [_residue(c, p, i)] * (rows * cols), p) for i, p in enumerate(primes)]
+    return Val(a, rows, cols, 0, _bits(abs(c.numerator)), math.log2(c.denominator))
+
+
+def _vstack(vals: list) -> Val:
+    """Column vectors stacked into one column."""
+    out = []
+    for i, p in enumerate(vals[0].primes):
+        out.append(nmod_mat(sum(v.rows for v in vals), 1, [e for v in vals for e in v.a[i].entries()], p))
+    return Val(out, sum(v.rows for v in vals), 1, max(v.deg for v in vals), max(v.h for v in vals),
+               max(v.d for v in vals))
+
+
+def _hstack(vals: list) -> Val:
+    """1 × 1 values side by side: a row."""
+    out = []
+    for i, p in enumerate(vals[0].primes):
+        out.append(nmod_mat(1, len(vals), [v.a[i][0, 0] for v in vals], p))
+    return Val(out, 1, len(vals), max(v.deg for v in vals), max(v.h for v in vals), max(v.d for v in vals))
+
+
 class _Functions:
-    """The activations a step calls (``f.sigma``, ``f.dsigma``): random functions with their tangents."""
+    """The functions a step or a check calls (``f.sigma``, ``f.tanh``, …): on a Dual they record a tape entry."""
 
     def __init__(self, model: "FpModel"):
         self._model = model
-        for name in DERIVATIVE:
-            setattr(self, name, self._fn(name))
 
-    def _fn(self, name):
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
         model = self._model
+        family, order = model.function(name)
 
         def apply(x):
-            x = Dual.lift(x, model)
-            out = model.apply(name, x.v)
-            tid = None if x.tid is None else model._record(("ew", DERIVATIVE[name], x.v, x.tid))
-            return Dual(out, tid, model)
+            if isinstance(x, Dual):
+                out = model.fvalue(family, order, x.v)
+                tid = None if x.tid is None else model._record(("fn", family, order, x.v, x.tid))
+                return Dual(out, tid, model)
+            return model.fvalue(family, order, _materialize(x))
 
         return apply
 
-    def __getattr__(self, name):
-        if name in DERIVATIVE:
-            return self._fn(name)
-        raise Unsupported(f"f.{name} is a concrete function: not available over F_p (the randomized backend "
-                          "replaces abstract σ, σ', σ'' only; use the symbolic backends)")
-
 
 class FpModel:
-    """A cell unrolled over F_p for a batch of trials; the claim's ``m``."""
+    """A cell unrolled over F_p for a batch of trials; the claim's ``m``.
 
-    def __init__(self, cell, *, n: int, t: int, m: int, batch: "_Batch", layout: str = "row-major"):
+    Every input (a parameter, an initial state, a step's input x_k and target
+    y_k) is a leaf of a tape; every quantity a step assigns is an entry of its
+    own (so that a derivative with respect to it seeds exactly what the
+    symbolic engine's override replaces). Outputs o_k and losses E_k are built
+    when a check asks for them.
+    """
+
+    def __init__(self, cell, *, n: int, t: int, m: int, batch: "_Batch", layout: str = "row-major",
+                 activation="abstract", loss: str = "abstract"):
         if layout not in ("row-major", "col-major"):
             raise Unsupported(f"layout {layout!r} must be 'row-major' or 'col-major'")
+        act = activation_of(activation)
+        if act.abstract:
+            self._family = "sigma"
+        elif act.name in CONCRETE or act.name == "identity":
+            self._family = act.name
+        else:
+            raise Unsupported(f"the activation {act.name!r} is not available over F_p")
+        if loss not in ("abstract", "squared", "cross-entropy"):
+            raise ValueError(f"loss={loss!r} must be 'squared', 'cross-entropy' or 'abstract'")
         self.cell, self.n, self.t, self.m, self.layout, self.batch = cell, n, t, m, layout, batch
+        self.activation, self.loss = act, loss
         self._tape: list = []
-        self._tangents: dict = {}
+        self._fwd: dict = {}
+        self._rev: dict = {}
+        self._leaves: dict = {}
         self._params: dict[str, Dual] = {}
         for name, (r, c) in cell.params.items():
             rr, cc = dimension(r, n=n, m=m), dimension(c, n=n, m=m)
-            self._params[name] = Dual(batch.random(rr, cc), self._record(("leaf", name)), self)
+            self._params[name] = self._leaf(("param", name), rr, cc)
         bind_parameters(self, {name: dual.v for name, dual in self._params.items()})  # m.W_R: the protocol
-        state = {s: Dual(batch.random(n, 1), None, self) for s in cell.state}
-        self._steps = [state]
+        self.f = _Functions(self)
+        self._steps = [{s: self._leaf(("init", s), n, 1) for s in cell.state}]
+        self._starts = [0]
         self._inputs = [None]
-        f = _Functions(self)
         params = _Namespace(self._params)
         for k in range(1, t + 1):
-            scope = StepScope()
-            x = Dual(batch.random(m, 1), None, self)
+            self._starts.append(len(self._tape))
+            x = self._leaf(("x", k), m, 1)
             self._inputs.append(x.v)
-            ret = cell.step(scope, _Namespace(self._steps[-1]), x, params, f)
-            q = scope._values
+            scope = StepScope(convert=self._assigned)
+            ret = cell.step(scope, _Namespace(self._steps[-1]), x, params, self.f)
             if ret is not None:
-                q[cell.state[0]] = ret
+                setattr(scope, cell.state[0], ret)
+            q = dict(scope._values)
             missing = [s for s in cell.state if s not in q]
             if missing:
                 raise Unsupported(f"cell {cell.name!r} does not assign its state {missing} in a step")
-            self._steps.append({name: Dual.lift(v, self) for name, v in q.items()})
+            self._steps.append(q)
         self._h = [q["h"].v for q in self._steps] if "h" in cell.state else None
 
+    # ----- the tape
     def _record(self, entry) -> int:
         self._tape.append(entry)
         return len(self._tape) - 1
 
-    # ----- random functions, with every site counted
-    def apply(self, name: str, v: Val) -> Val:
-        """σ, σ' or σ'' of a value: one site per value object (memoised on it)."""
+    def _leaf(self, key, rows: int, cols: int) -> Dual:
+        d = self._leaves.get(key)
+        if d is None:
+            d = self._leaves[key] = Dual(self.batch.random(rows, cols), self._record(("leaf", key)), self)
+        return d
+
+    def _assigned(self, v) -> Dual:
+        """A quantity a step assigns: an entry of its own (a derivative with respect to it seeds it)."""
+        d = Dual.lift(v, self)
+        return Dual(d.v, self._record(("copy", d.tid)), self)
+
+    def _quantity(self, name: str, k: int) -> Dual:
+        q = self._steps[k]
+        if name not in q and self.cell.output is not None and k >= 1 and name in OUTPUT_QUANTITIES:
+            if "o" not in q:
+                q["o"] = self._assigned(self.cell.output(_Namespace(q), _Namespace(self._params), self.f))
+            if name == "E":
+                q["E"] = self._assigned(self._loss(q["o"], self._leaf(("y", k), q["o"].rows, 1)))
+        try:
+            return q[name]
+        except KeyError:
+            raise ProofFileError(f"step {k} has no quantity {name!r}; it has {sorted(q)}") from None
+
+    def _loss(self, o: Dual, y: Dual) -> Dual:
+        if self.loss == "squared":
+            e = o - y
+            return (e.T * e) * Fraction(1, 2)
+        if self.loss == "abstract":
+            args = _vstack([o.v, y.v])
+            v = self.batch.apply_tuple("E", args)
+            tid = None if o.tid is None and y.tid is None else self._record(("loss", args, o.tid, y.tid, o.rows))
+            return Dual(v, tid, self)
+        raise Unsupported(f"the {self.loss} loss (log of softmax outputs) is not available over F_p: a "
+                          "field has no logarithm")
+
+    def _loss_gradient(self, args: Val, no: int) -> tuple[Val, Val]:
+        """The rows (∂_i E)(o, y) for o's entries and for y's: the abstract loss's partials, random functions."""
+        memo = args._memo()
+        g = memo.get("dE")
+        if g is None:
+            parts = [self.batch.apply_tuple(f"dE{i + 1}", args) for i in range(args.rows)]
+            g = memo["dE"] = (_hstack(parts[:no]), _hstack(parts[no:]))
+        return g
+
+    # ----- functions, with every site counted
+    def function(self, name: str) -> tuple[str, int]:
+        spec = FUNCTIONS.get(name)
+        if spec is None:
+            raise Unsupported(f"f.{name} is not available over F_p (it has {sorted(FUNCTIONS)}); use the "
+                              "symbolic backends")
+        family, order = spec
+        return (self._family if family == "sigma" else family), order
+
+    def fvalue(self, family: str, order: int, v: Val) -> Val:
+        """The order-th derivative of a family at a value (memoised on the value: one site per value object)."""
         memo = v._memo()
-        out = memo.get(name)
+        key = ("fn", family, order)
+        out = memo.get(key)
         if out is None:
-            out = memo[name] = self.batch.apply(name, v)
+            if family == "sigma":
+                out = self.batch.apply(_abstract_table(order), v)
+            elif family == "identity":
+                out = v if order == 0 else _filled(Fraction(int(order == 1)), v.rows, v.cols, v.primes)
+            else:
+                Y = self.fvalue(family, 0, v) if order else self.batch.apply(family, v)
+                if order:
+                    coeffs = concrete_polynomial(family, order)
+                    out = _filled(Fraction(coeffs[-1]), v.rows, v.cols, v.primes)
+                    for c in reversed(coeffs[:-1]):  # Horner, entrywise
+                        out = _add(_ew(out, Y, v.rows, v.cols), _filled(Fraction(c), v.rows, v.cols, v.primes))
+                else:
+                    out = Y
+            memo[key] = out
         return out
 
-    # ----- forward mode: replay the tape along a direction
-    def tangent(self, quantity: Dual, wrt: str, V: Val) -> Val:
+    def apply(self, name: str, v: Val) -> Val:
+        """σ, σ' or σ'' (by table name) of a value: kept for callers of the former API."""
+        return self.fvalue("sigma", ("sigma", "dsigma", "ddsigma").index(name), v)
+
+    # ----- forward mode: replay the tape from a seed along a direction
+    def tangent(self, quantity: Dual, seed: Seed, V: Val) -> Val:
         rows, cols = quantity.v.shape
-        if quantity.tid is None:
+        q = quantity.tid
+        if q is None or (q < seed.lo and q != seed.tid):
             return Val.zeros(rows, cols, V.primes)
-        key = (wrt, V.uid)
-        tans = self._tangents.get(key)
-        if tans is None:
-            tans = self._tangents[key] = self._replay(wrt, V)
-        out = tans[quantity.tid]
+        key = (seed.tid, seed.lo, V.uid)
+        state = self._fwd.get(key)
+        if state is None:
+            state = self._fwd[key] = [{seed.tid: V}, seed.lo]
+        tans, nxt = state
+        if q >= nxt:
+            self._forward(tans, nxt, q + 1)
+            state[1] = q + 1
+        out = tans.get(q)
         return Val.zeros(rows, cols, V.primes) if out is None else out
 
-    def _replay(self, wrt: str, V: Val) -> list:
-        tans: list = []
-        for op in self._tape:
+    def _forward(self, tans: dict, lo: int, hi: int) -> None:
+        get = tans.get
+        for i in range(lo, hi):
+            op = self._tape[i]
             kind = op[0]
             if kind == "leaf":
-                r = V if op[1] == wrt else None
+                continue
+            if kind == "copy":
+                r = get(op[1]) if op[1] is not None else None
             elif kind == "add":
-                a = None if op[1] is None else tans[op[1]]
-                b = None if op[2] is None else tans[op[2]]
+                a = get(op[1]) if op[1] is not None else None
+                b = get(op[2]) if op[2] is not None else None
                 r = a if b is None else b if a is None else _add(a, b)
             elif kind == "scale":
-                a = tans[op[2]]
+                a = get(op[2])
                 r = None if a is None else _scale(a, op[1])
             elif kind in ("mm", "had"):
-                A, ta, B, tb = op[1], (None if op[2] is None else tans[op[2]]), op[3], (None if op[4] is None else tans[op[4]])
+                A, B = op[1], op[3]
+                ta = get(op[2]) if op[2] is not None else None
+                tb = get(op[4]) if op[4] is not None else None
                 if kind == "mm":
                     x = None if ta is None else _matmul(ta, B)
                     y = None if tb is None else _matmul(A, tb)
@@ -1041,21 +1250,84 @@ class FpModel:
                     x = None if ta is None else _ew(ta, B, A.rows, A.cols)
                     y = None if tb is None else _ew(A, tb, A.rows, A.cols)
                 r = x if y is None else y if x is None else _add(x, y)
-            elif kind == "ew":
-                a = tans[op[3]]
-                if a is None:
-                    r = None
-                elif op[1] is None:
-                    raise Unsupported("σ''' is not available over F_p")
-                else:
-                    r = _ew(self.apply(op[1], op[2]), a, op[2].rows, op[2].cols)
+            elif kind == "fn":
+                a = get(op[4])
+                r = None if a is None else _ew(self.fvalue(op[1], op[2] + 1, op[3]), a, op[3].rows, op[3].cols)
             elif kind == "T":
-                a = tans[op[1]]
+                a = get(op[1])
                 r = None if a is None else a.T
+            elif kind == "loss":
+                go, gy = self._loss_gradient(op[1], op[4])
+                a = get(op[2]) if op[2] is not None else None
+                b = get(op[3]) if op[3] is not None else None
+                x = None if a is None else _matmul(go, a)
+                y = None if b is None else _matmul(gy, b)
+                r = x if y is None else y if x is None else _add(x, y)
             else:  # pragma: no cover
                 raise AssertionError(kind)
-            tans.append(r)
-        return tans
+            if r is not None:
+                tans[i] = r
+
+    # ----- reverse mode: a row times the Jacobian, the tape swept back from the quantity to the seed
+    def adjoint(self, quantity: Dual, seed: Seed, g: Val) -> Val:
+        q = quantity.tid
+        if q is None or (q < seed.lo and q != seed.tid):
+            return Val.zeros(seed.rows, seed.cols, g.primes)
+        key = (q, seed.tid, seed.lo, g.uid)
+        out = self._rev.get(key)
+        if out is None:
+            if g.rows != 1 or g.cols != quantity.v.rows or quantity.v.cols != 1:
+                raise ShapeError(f"a {g.rows}×{g.cols} row times the Jacobian of a "
+                                 f"{quantity.v.rows}×{quantity.v.cols} quantity")
+            adj = {q: g.T}
+            for i in range(q, seed.lo - 1, -1):
+                y = adj.pop(i, None) if i != seed.tid else None
+                if y is not None:
+                    self._backward(self._tape[i], y, adj)
+            out = adj.get(seed.tid)
+            out = self._rev[key] = Val.zeros(seed.rows, seed.cols, g.primes) if out is None else out
+        return out
+
+    def _backward(self, op, y: Val, adj: dict) -> None:
+        def acc(tid, v):
+            if tid is not None:
+                prev = adj.get(tid)
+                adj[tid] = v if prev is None else _add(prev, v)
+
+        kind = op[0]
+        if kind == "leaf":
+            return
+        if kind == "copy":
+            acc(op[1], y)
+        elif kind == "add":
+            acc(op[1], y)
+            acc(op[2], y)
+        elif kind == "scale":
+            acc(op[2], _scale(y, op[1]))
+        elif kind == "mm":
+            A, B = op[1], op[3]
+            if op[2] is not None:
+                acc(op[2], _matmul(y, B.T))
+            if op[4] is not None:
+                acc(op[4], _matmul(A.T, y))
+        elif kind == "had":
+            A, B = op[1], op[3]
+            if op[2] is not None:
+                acc(op[2], _ew(y, B, A.rows, A.cols))
+            if op[4] is not None:
+                acc(op[4], _ew(y, A, A.rows, A.cols))
+        elif kind == "fn":
+            acc(op[4], _ew(self.fvalue(op[1], op[2] + 1, op[3]), y, op[3].rows, op[3].cols))
+        elif kind == "T":
+            acc(op[1], y.T)
+        elif kind == "loss":
+            go, gy = self._loss_gradient(op[1], op[4])
+            if op[2] is not None:
+                acc(op[2], _matmul(go.T, y))
+            if op[3] is not None:
+                acc(op[3], _matmul(gy.T, y))
+        else:  # pragma: no cover
+            raise AssertionError(kind)
 
     # ----- the Model API that identity claims use
     def _check_step(self, k, lo=0):
@@ -1064,10 +1336,7 @@ class FpModel:
 
     def at(self, name: str, k: int) -> Val:
         self._check_step(k)
-        try:
-            return self._steps[k][name].v
-        except KeyError:
-            raise Unsupported(f"step {k} has no quantity {name!r} over F_p") from None
+        return self._quantity(name, k).v
 
     def h(self, k: int) -> Val:
         if type(k) is int and 0 <= k <= self.t and self._h:
@@ -1079,37 +1348,97 @@ class FpModel:
         self._check_step(k, lo=1)
         return self._inputs[k]
 
+    def y(self, k: int) -> Val:
+        self._check_step(k, lo=1)
+        if self.cell.output is None:
+            raise ProofFileError(f"cell {self.cell.name!r} has no output, so no targets y_k")
+        return self._leaf(("y", k), dimension(self.cell.outputs, n=self.n, m=self.m), 1).v
+
+    def o(self, k: int) -> Val:
+        return self.at("o", k)
+
+    def E(self, k: int) -> Val:
+        return self.at("E", k)
+
     def initial(self, name: str) -> Val:
         return self.at(name, 0)
 
+    def states(self, name: str = "h", lo: int = 1) -> Val:
+        return _vstack([self.at(name, k) for k in range(lo, self.t + 1)])
+
+    def vector(self, name: str, rows="n") -> Val:
+        """A column of fresh variables (the model's own initial state for ``h0``)."""
+        if isinstance(name, str) and name.endswith("0") and name[:-1] in self.cell.state:
+            return self.initial(name[:-1])
+        return self._leaf(("vector", name), dimension(rows, n=self.n, m=self.m), 1).v
+
     def sigma(self, v) -> Val:
-        if type(v) is Val and v.memo is not None and "sigma" in v.memo:
-            return v.memo["sigma"]
-        return self.apply("sigma", _materialize(v))
+        return self.fvalue(self._family, 0, _materialize(v))
 
     def dsigma(self, v) -> Val:
-        if type(v) is Val and v.memo is not None and "dsigma" in v.memo:
-            return v.memo["dsigma"]
-        return self.apply("dsigma", _materialize(v))
+        return self.fvalue(self._family, 1, _materialize(v))
 
-    def d(self, of, wrt, *, layout=None):
+    def like(self, *a, **k):
+        raise Unsupported("m.like (a second model sharing the symbols) is not available over F_p")
+
+    def value(self, *a, **k):
+        raise Unsupported("m.value (exact values substituted) is not available over F_p")
+
+    # ----- derivatives: each kind is a choice of seed
+    def _layout(self, layout):
         layout = layout or self.layout
         if layout not in ("row-major", "col-major"):
             raise ValueError(f"layout={layout!r} must be 'row-major' or 'col-major'")
-        if not (isinstance(of, tuple) and len(of) == 2 and isinstance(wrt, str) and wrt in self._params):
-            raise Unsupported(f"d({of!r}, {wrt!r}): the randomized backend differentiates a step's quantity "
-                              "(name, k) with respect to a parameter")
-        name, k = of
-        self._check_step(k)
-        q = self._steps[k].get(name)
-        if q is None:
-            raise Unsupported(f"step {k} has no quantity {name!r} over F_p")
-        if q.v.cols != 1:
-            raise Unsupported("the randomized backend differentiates column vectors")
-        return Jacobian(self, q, wrt, layout)
+        return layout
 
-    def partial(self, *a, **k):
-        raise Unsupported("m.partial is not implemented over F_p")
+    def _of(self, of) -> Dual:
+        if not (isinstance(of, tuple) and len(of) == 2 and isinstance(of[0], str)):
+            raise Unsupported(f"d of {type(of).__name__} values: the randomized backend differentiates a "
+                              "step's quantity (name, k)")
+        self._check_step(of[1])
+        q = self._quantity(*of)
+        if q.v.cols != 1:
+            raise ProofFileError(f"can only differentiate a vector or a scalar, not a {q.v.rows}×{q.v.cols} matrix")
+        return q
+
+    def _leaf_seed(self, dual: Dual) -> Seed:
+        return Seed(dual.tid, dual.v.rows, dual.v.cols, dual.tid + 1)
+
+    def _total_seed(self, wrt) -> Seed:
+        if isinstance(wrt, str):
+            if wrt in self._params:
+                return self._leaf_seed(self._params[wrt])
+            wrt = (wrt, 0)  # an initial state named by itself: "h" means h_0
+        if not (isinstance(wrt, tuple) and len(wrt) == 2):
+            raise ProofFileError(f"wrt={wrt!r} must be a parameter name or a quantity such as ('h', k)")
+        name, k = wrt
+        self._check_step(k)
+        q = self._quantity(name, k)
+        return self._leaf_seed(q)  # an initial state is a leaf; a later quantity, its own entry
+
+    def d(self, of, wrt, *, layout=None):
+        """The total derivative of a quantity with respect to a parameter, an initial state or a quantity."""
+        layout = self._layout(layout)
+        return Jacobian(self, self._of(of), self._total_seed(wrt), layout)
+
+    def partial(self, of, wrt, *, layout=None):
+        """The explicit partial of step k's quantity, the previous state held fixed (only step k's ops replayed)."""
+        layout = self._layout(layout)
+        if not (isinstance(of, tuple) and len(of) == 2):
+            raise ProofFileError(f"m.partial takes a step's quantity (name, k), not {of!r}")
+        name, k = of
+        self._check_step(k, lo=1)
+        q = self._of(of)
+        if isinstance(wrt, str) and wrt in self._params:
+            p = self._params[wrt]
+            seed = Seed(p.tid, p.v.rows, p.v.cols, self._starts[k])
+        elif isinstance(wrt, tuple) and len(wrt) == 2 and wrt[0] in self.cell.state and wrt[1] == k - 1:
+            s = self._steps[k - 1][wrt[0]]
+            seed = Seed(s.tid, s.v.rows, s.v.cols, self._starts[k])
+        else:
+            raise ProofFileError(f"an explicit partial of step {k} is taken w.r.t. a parameter or the previous "
+                                 f"state, not {wrt!r}")
+        return Jacobian(self, q, seed, layout)
 
 
 class _Namespace:
@@ -1128,13 +1457,14 @@ class _Namespace:
 # ----- a batch of trials ---------------------------------------------------------------------------
 
 class _Batch:
-    """K independent trials: a prime, a point and random functions each; the σ sites they share."""
+    """K independent trials: a prime, a point and random functions each; the sites they share."""
 
     def __init__(self, rngs: list, primes: list[int]):
         self.rngs, self.primes = rngs, primes
-        self.tables = [{name: {} for name in DERIVATIVE} for _ in primes]
-        #: function -> [(entries, degree, height bits, denominator bits)] of each site's argument
-        self.sites: dict[str, list] = {name: [] for name in DERIVATIVE}
+        #: per trial, random function (a table name: sigma, dsigma, tanh, logistic, E, dE1, …) -> its table
+        self.tables = [{} for _ in primes]
+        #: random function -> [(sites, degree, height bits, denominator bits)] of each group of sites' arguments
+        self.sites: dict[str, list] = {}
         self.dens: set[int] = set()
 
     def random(self, rows: int, cols: int) -> Val:
@@ -1144,16 +1474,33 @@ class _Batch:
         return Val(a, rows, cols, 1, 0.0, 0.0)
 
     def apply(self, name: str, v: Val) -> Val:
-        self.sites[name].append((v.rows * v.cols, v.deg, v.h, v.d))
+        """A random function applied entrywise: one site per entry."""
+        self.sites.setdefault(name, []).append((v.rows * v.cols, v.deg, v.h, v.d))
         out = []
         for rng, p, tables, x in zip(self.rngs, self.primes, self.tables, v.a):
-            table = tables[name]
+            table = tables.setdefault(name, {})
             args = list(map(int, x.entries()))
             new = [a for a in dict.fromkeys(args) if a not in table]  # in order of appearance
             if new:
                 table.update(zip(new, rng.integers(0, p, size=len(new)).tolist()))
             out.append(nmod_mat(v.rows, v.cols, [table[a] for a in args], p))
         return Val(out, v.rows, v.cols, 1, 0.0, 0.0)
+
+    def apply_tuple(self, name: str, v: Val) -> Val:
+        """A random function of all the entries of v at once (an abstract loss E(o, y)): one site, 1 × 1.
+
+        Two sites collide only if their argument tuples agree in every entry; where the tuples are different
+        polynomials, some entry differs, so the pair bound of single entries applies (module docstring).
+        """
+        self.sites.setdefault(name, []).append((1, v.deg, v.h, v.d))
+        out = []
+        for rng, p, tables, x in zip(self.rngs, self.primes, self.tables, v.a):
+            table = tables.setdefault(name, {})
+            key = tuple(map(int, x.entries()))
+            if key not in table:
+                table[key] = int(rng.integers(0, p))
+            out.append(nmod_mat(1, 1, [table[key]], p))
+        return Val(out, 1, 1, 1, 0.0, 0.0)
 
 
 @dataclass
@@ -1297,7 +1644,8 @@ def _batch(claim, size: dict, rngs: list) -> tuple[bool, Val, Val, "_Batch", int
         token = _ACTIVE.set(batch)
         try:
             model = FpModel(claim.model, n=size.get("n", 1), t=size.get("t", 1), m=size.get("m", 1), batch=batch,
-                            layout=claim.conventions.get("layout", "row-major"))
+                            layout=claim.conventions.get("layout", "row-major"),
+                            activation=getattr(claim, "activation", "abstract"), loss=getattr(claim, "loss", "abstract"))
             lhs, rhs = _sides(claim, model, primes)
             u, x = batch.random(1, lhs.rows), batch.random(lhs.cols, 1)
             ev = Evaluator()
@@ -1317,9 +1665,6 @@ def test_identity(claim, size: dict, *, seed: int = 0, target_bits: float = TARG
     """Trials until one disagrees, or until the bound on a false "equal" is ≤ 2^−target_bits."""
     if claim.model is None:
         raise Unsupported("the randomized backend checks claims about a model")
-    if getattr(claim, "activation", "abstract") != "abstract":
-        raise Unsupported(f"the randomized backend replaces an abstract σ by random functions; this claim's σ is "
-                          f"{claim.activation} (use the symbolic backends)")
     if getattr(claim, "modulo", ()):
         raise Unsupported("side relations (modulo=...) are decided by the symbolic backends only")
     t0 = time.perf_counter()

@@ -26,6 +26,7 @@ class SizeOutcome:
     detail: str = ""
     seconds: float = 0.0
     method: str = ""  # "fp": decided by randomized exact testing over F_p (its `holds` is no exact proof)
+    note: str = ""    # said in the scope: e.g. why `auto` fell back from F_p to the exact engine
 
 
 @dataclass

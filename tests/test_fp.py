@@ -51,9 +51,10 @@ def test_large_sizes_pick_the_randomized_backend_and_say_so(monkeypatch):
 
 
 def test_unsupported_claims_are_a_clear_error(make_claim):
-    claim = make_claim(lambda m: (m.partial(("h", m.t), "W_R"), m.partial(("h", m.t), "W_R")), n=(8,), t=(9,))
+    """Forced F_p on what a field cannot evaluate (softmax: a quotient of exponentials) is an error naming it."""
+    claim = make_claim(lambda m: (m.o(m.t), m.o(m.t)), n=(8,), t=(9,))
     r = check_claim(claim, backend="fp")
-    assert r.verdict == Verdict.ERROR and "not implemented over F_p" in r.error
+    assert r.verdict == Verdict.ERROR and "softmax" in r.error
 
 
 def test_field_arithmetic_does_not_overflow():

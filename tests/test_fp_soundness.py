@@ -283,11 +283,18 @@ def test_the_chain_rule_recursion_agrees_with_the_exact_engine(layout):
         assert not fp.test_identity(bad, {"n": 24, "t": 40}).equal
 
 
-def test_concrete_activations_are_refused_not_tested_as_abstract():
-    c = Claim(id="t", where="t", statement="t", check=lambda m: (m.h(1), m.h(1)), model=pal2019_rnn,
-              activation="tanh", sizes=sweep(n=(2,), t=(2,)), conventions=ROW)
-    r = check_claim(c, backend="fp")
-    assert r.verdict == Verdict.ERROR and "abstract" in r.error
+def test_concrete_activations_are_tested_by_their_derivative_relation_not_as_abstract():
+    """tanh' = 1 − tanh² over F_p with a concrete σ; the same claim with an abstract σ is not an identity."""
+    from symderiv import hadamard, ones
+
+    def check(m):
+        s = m.sigma(m.h(1))
+        return m.dsigma(m.h(1)), ones(m.n) - hadamard(s, s)
+
+    for act, equal in (("tanh", True), ("abstract", False), ("logistic", False)):
+        c = Claim(id="t", where="t", statement="t", check=check, model=pal2019_rnn, activation=act,
+                  sizes=sweep(n=(2,), t=(2,)), conventions=ROW)
+        assert fp.test_identity(c, {"n": 6, "t": 5}).equal == equal, act
 
 
 def test_sizes_where_the_claim_cannot_be_built_are_skipped_when_certifying():
