@@ -84,10 +84,65 @@ objects (a value's diag and dense operator are memoised on the value itself),
 so the prefixes of a descending product are applied once: corrected Theorem 1
 costs O(t n²) per projection.
 
-Limits: abstract σ over cells built from matrix products, sums, hadamard and
-σ, σ', σ'' (σ''' is not available); ``m.partial``, tanh, softmax or losses
-raise :class:`Unsupported` and are left to the symbolic backends. Python floats
-and strings raise an error: exact rationals (sympy.Rational) are the way.
+Derivatives: one tape, a seed per kind
+=====================================
+The cell is unrolled once on values that record a tape. Every input is a
+leaf of it (each parameter, each initial state, each x_k and y_k), and every
+quantity a step assigns (``s.z = …``, ``s.h = …``; outputs o_k and losses E_k
+when a check first asks for them) is an entry of its own. A derivative is a
+:class:`Seed`: the entry its direction enters and the first entry replayed.
+``m.d(q, "W")`` seeds W's leaf; ``m.d(q, "h")`` or ``("h", 0)`` the initial
+state's leaf; ``m.d(q, ("h", k))`` the entry step k assigned to h, which is
+what the symbolic engine replaces by fresh symbols (what used h_k before its
+assignment, or reads another quantity, is untouched); ``m.partial(q_k, w)``
+seeds w (a parameter, or the state of step k − 1) and replays only step k's
+entries, everything before held fixed. A new kind of derivative is one more
+way of choosing a seed. The truth along a direction x is forward mode over
+the tape (``Jacobian.right``); a row times a derivative, or a transposed
+derivative, is reverse mode (``Jacobian.left``, :class:`Transposed`): the
+tape swept back from the quantity to the seed. Both are the chain rule over
+the unrolled model's own operations, never the formula under test.
+
+Concrete functions (tanh, logistic) and losses
+==============================================
+A concrete function is read as the symbolic normal form reads it: tanh(a)
+for each distinct argument polynomial a is an atom T_a, and every derivative
+is a polynomial in that same atom, by the function's derivative relation:
+tanh' = 1 − T², logistic' = S(1 − S), and P_{k+1} = P_k'(Y) · Y' for the k-th
+derivative (tanh'' = −2T(1 − T²), …; ``concrete_polynomial``). Both sides of
+a claim are then polynomials in the weights, inputs and these atoms.
+
+*Sound for holds.* If that polynomial is zero, the claim holds for the
+concrete function: put the true values tanh(a(w)) in for the atoms; the
+derivative relations are true identities of tanh and the logistic, so the
+truth computed with them is the true derivative, and a zero polynomial stays
+zero. A trial evaluates the polynomial with each atom replaced by a random
+function of its argument's value, one table per family (tanh, logistic):
+exactly the abstract-σ construction above, with the same coupling and the same
+union bound over pairs of sites of one table; the derivatives are polynomials
+in the same atom (no new site, only degree, which the bound carries).
+
+*Not a counterexample when it disagrees.* The converse fails: tanh satisfies
+relations between atoms at different arguments (tanh(2x) = 2T/(1 + T²), T =
+tanh(x)), which the relaxation forgets, so a claim true for tanh can disagree
+here. A disagreement only sends the claim to the exact engine, which certifies
+a counterexample at small sizes (arb ball arithmetic for tanh and exp) or
+says ``undecided``; it never makes ``fails`` by itself.
+
+Losses: ``loss="squared"`` is the polynomial ½ (o − y)ᵀ(o − y);
+``loss="abstract"`` is E(o, y), a random function of the whole argument tuple
+(one site per E_k), its partials ∂_iE independent random functions, as the
+symbolic engine's atoms dE_i: two tuples that are different polynomials
+differ in an entry, so the single-entry pair bound applies. The
+cross-entropy of softmax outputs and ``softmax`` are quotients and logarithms
+of exponentials, which a field cannot evaluate: they raise
+:class:`Unsupported`, and ``--backend auto`` then decides the claim with the
+exact engine and says so in the scope.
+
+Limits: σ, its derivatives of any order, tanh, logistic, identity; ``m.like``,
+``m.value``, softmax, cross-entropy and ``modulo=`` relations are left to the
+symbolic backends (:class:`Unsupported`). Python floats and strings raise an
+error: exact rationals (sympy.Rational) are the way.
 """
 from __future__ import annotations
 
