@@ -59,6 +59,34 @@ def _loss_partial(i: int):
     return _PARTIALS[i]
 
 
+#: the assumption facts SymPy may ask of tanh(z); see _quiet_tanh
+_TANH_FACTS = ("real", "extended_real", "finite", "infinite", "complex", "zero", "nonzero", "positive", "negative",
+               "nonnegative", "nonpositive", "extended_positive", "extended_negative", "extended_nonnegative",
+               "extended_nonpositive", "extended_nonzero", "rational", "irrational", "algebraic", "transcendental",
+               "integer", "noninteger", "imaginary", "even", "odd", "prime", "composite")
+
+
+def _quiet_tanh(z) -> None:
+    """Settle tanh(z)'s assumptions as unknown when z is symbolic (performance only; issue 14.10).
+
+    SymPy answers ``tanh(z).is_real`` by expanding z into real and imaginary parts
+    (``as_real_imag``), and it asks that (and ``is_finite``, ``is_zero``, …) of every
+    factor whenever it builds a product: on an LSTM, whose tanh arguments nest
+    tanh and the logistic, building the sides took 42 of 45 s at n = 2, t = 3.
+    "Unknown" is always a true answer for an assumption (it only forgoes a
+    simplification, and no identity is decided by SymPy's simplification), and
+    ``tanh(z)`` is one cached object, so the tanh that the step, its derivative
+    (1 − tanh(z)²) and the check build is the one settled here.
+    """
+    if isinstance(z, sp.Expr) and not z.is_number:
+        e = sp.tanh(z)
+        if isinstance(e, sp.tanh):
+            if e._assumptions is e.default_assumptions:
+                e._assumptions = e._assumptions.copy()
+            for fact in _TANH_FACTS:
+                e._assumptions.setdefault(fact, None)
+
+
 @dataclass
 class Model:
     """A cell unrolled symbolically for sizes n (hidden), m (input), t (horizon)."""
@@ -139,12 +167,18 @@ class Model:
         """The activations a step calls, elementwise on vectors."""
         act = self.activation
 
-        def ew(fn):
-            return lambda v: (v.applyfunc(fn) if isinstance(v, sp.MatrixBase) else fn(v))
+        def ew(fn, tanh=False):
+            def quiet(z):  # tanh(z) made (and its assumptions settled) before fn builds on it: performance only
+                _quiet_tanh(z)
+                return fn(z)
 
+            g = quiet if tanh else fn
+            return lambda v: (v.applyfunc(g) if isinstance(v, sp.MatrixBase) else g(v))
+
+        is_tanh = act.name == "tanh"
         return SimpleNamespace(
-            sigma=ew(act.value), dsigma=ew(act.derivative),
-            tanh=ew(sp.tanh), dtanh=ew(lambda z: 1 - sp.tanh(z) ** 2),
+            sigma=ew(act.value, is_tanh), dsigma=ew(act.derivative, is_tanh),
+            tanh=ew(sp.tanh, True), dtanh=ew(lambda z: 1 - sp.tanh(z) ** 2, True),
             logistic=ew(activation("logistic").value), softmax=notation.softmax,
         )
 
