@@ -16,8 +16,9 @@ Sizes: n, t ∈ {1, 2} are decided exactly (symbolic normal form; certified
 counterexamples), n = 32 or t = 64 by the randomized exact backend over F_p
 (`auto` picks it beyond n = 3, t = 6), where tanh and the logistic are one
 random atom per argument with their derivative relations (see symderiv/fp.py).
-The exact engine at n = 3, t = 4 is still slow on this cell (SymPy's
-assumption queries on nested tanh; benchmarks/RESULTS.md).
+The exact engine decides n = 2, t = 3 in about a second; at n = 3, t = 4 it
+still takes minutes, in the normal form's expansion of nested tanh/logistic
+atoms (benchmarks/RESULTS.md).
 """
 from symderiv import claim, lstm_cell, sweep, eye, zeros
 
