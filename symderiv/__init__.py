@@ -7,7 +7,7 @@ A proof file needs one import line::
 from .claims import claim, parts, readings
 from .errors import SymderivError
 from .functions import ABSTRACT, IDENTITY, LOGISTIC, TANH
-from .cells import Cell, avram2025_rnn, cell, elman_rnn, lstm_cell, pal2019_generic_rnn, pal2019_rnn
+from .cells import Cell, avram2025_rnn, cell, elman_rnn, gru_cell, lstm_cell, pal2019_generic_rnn, pal2019_rnn
 from .models import Model
 from .notation import HV, T, diag, eye, hadamard, kron, ones, product, softmax, total, vec, zeros
 from .families import diagonals, just, matrices, sampled, scalars, vectors
@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "claim", "readings", "parts", "sweep", "no_sizes", "Verdict", "SymderivError",
-    "Cell", "Model", "cell", "pal2019_rnn", "pal2019_generic_rnn", "elman_rnn", "avram2025_rnn", "lstm_cell",
+    "Cell", "Model", "cell", "pal2019_rnn", "pal2019_generic_rnn", "elman_rnn", "avram2025_rnn", "lstm_cell", "gru_cell",
     "HV", "T", "diag", "eye", "hadamard", "kron", "ones", "product", "softmax", "total", "vec", "zeros",
     "ABSTRACT", "IDENTITY", "LOGISTIC", "TANH",
     "matrices", "vectors", "diagonals", "scalars", "sampled", "just",

@@ -217,14 +217,17 @@ def lstm_cell(s, prev, x, p, f):
     s.h = notation.hadamard(s.og, f.tanh(s.c))
 
 
-@cell("GRU cell (update gate z = σ(·), reset gate r = σ(·), candidate htilde = tanh(W_h (r⊙h_{t-1}) + U_h x_t + b_h); "
-      "h_t = (1 − z)⊙h_{t-1} + z⊙htilde)",
+@cell("GRU cell: z = σ(a_z), a_z = W_z h_{t-1} + U_z x_t + b_z; r = σ(a_r), a_r = W_r h_{t-1} + U_r x_t + b_r; "
+      "htilde = tanh(a_h), a_h = W_h (r⊙h_{t-1}) + U_h x_t + b_h; h_t = (1 − z)⊙h_{t-1} + z⊙htilde",
       params={k: ("n", "n") for k in ("W_z", "W_r", "W_h")} | {k: ("n", "m") for k in ("U_z", "U_r", "U_h")}
       | {k: "n" for k in ("b_z", "b_r", "b_h")})
 def gru_cell(s, prev, x, p, f):
-    s.z = f.sigma(p.W_z * prev.h + p.U_z * x + p.b_z)
-    s.r = f.sigma(p.W_r * prev.h + p.U_r * x + p.b_r)
-    s.htilde = f.tanh(p.W_h * notation.hadamard(s.r, prev.h) + p.U_h * x + p.b_h)
+    s.a_z = p.W_z * prev.h + p.U_z * x + p.b_z
+    s.z = f.sigma(s.a_z)
+    s.a_r = p.W_r * prev.h + p.U_r * x + p.b_r
+    s.r = f.sigma(s.a_r)
+    s.a_h = p.W_h * notation.hadamard(s.r, prev.h) + p.U_h * x + p.b_h
+    s.htilde = f.tanh(s.a_h)
     s.h = prev.h - notation.hadamard(s.z, prev.h) + notation.hadamard(s.z, s.htilde)
 
 

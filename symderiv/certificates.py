@@ -59,6 +59,15 @@ class Counterexample:
         return json.dumps(self.to_json(), sort_keys=True)
 
     @property
+    def witness_loss(self) -> str | None:
+        """The witness loss in words, when the claim is about every loss: E(o, y) = Σ_i q(o_i − y_i)."""
+        if self.loss is None:
+            return None
+        d = sp.Symbol("d")
+        q = sp.sstr(sp.expand(sum(c * d ** k for k, c in enumerate(self.loss))))
+        return f"E(o, y) = Σ_i q(o_i − y_i), q(d) = {q}"
+
+    @property
     def witness_sigma(self) -> PolynomialSigma | None:
         return None if self.sigma is None else PolynomialSigma(tuple(self.sigma))
 

@@ -60,8 +60,8 @@ def resolve_loss(cell: Cell, kind: str | None) -> str:
 
 
 def _loss(kind: str, cell: Cell | None = None, f=None):
-    if kind == "cell":
-        return lambda o, y: cell.loss(o, y, f)
+    if kind == "cell":  # the cell's own loss sees o_t and y_t as columns, as its step sees vectors
+        return lambda o, y: cell.loss(sp.Matrix(o), sp.Matrix(y), f)
     if kind == "squared":
         return lambda o, y: sum((a - b) ** 2 for a, b in zip(o, y)) / 2
     if kind == "cross-entropy":

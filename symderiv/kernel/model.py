@@ -101,6 +101,15 @@ def functions(name: str, witness) -> SimpleNamespace:
                            log=_elementwise(sp.log, lambda x: 1 / x), exp=_elementwise(sp.exp, sp.exp))
 
 
+def _scalar(v):
+    """A loss's value: a number, or the one entry of a 1 × 1 matrix."""
+    if isinstance(v, (DualMatrix, sp.MatrixBase)):
+        if v.shape != (1, 1):
+            raise KernelError(f"a loss is a scalar, not a {v.rows}×{v.cols} matrix")
+        return v[0, 0]
+    return v
+
+
 def witness_loss(coeffs):
     """E(o, y) = Σ_i q(o_i − y_i) for the witness polynomial q (an abstract loss's counterexample)."""
     if not coeffs or not all(isinstance(c, int) and not isinstance(c, bool) for c in coeffs):
@@ -125,7 +134,8 @@ def loss_of(kind: str, cell=None, f=None, witness=None):
     if kind == "cell":
         if cell is None or cell.loss is None:
             raise KernelError("loss='cell' but the cell declares no loss")
-        return lambda o, y: cell.loss(o, y, f)
+        return lambda o, y: _scalar(cell.loss(DualMatrix.from_entries(len(o), 1, o),
+                                              DualMatrix.from_entries(len(y), 1, y), f))
     if kind == "abstract":
         if witness is None:
             raise KernelError("an abstract loss needs a witness loss polynomial (the certificate gives none)")
