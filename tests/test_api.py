@@ -83,3 +83,159 @@ def test_an_identity_without_a_model_is_a_clear_error_not_a_type_error():
     r = _check(c)
     assert r.verdict == Verdict.ERROR
     assert "TypeError" not in r.error and "model=" in r.error
+
+
+# ----- 1: abstract losses get witnesses ----------------------------------------------
+
+def _goodfellow(transpose: bool, **kw):
+    from symderiv import diag, elman_rnn
+
+    def check(m):
+        k = m.t - 1
+        gh = lambda j: m.d(m.sum_of("E"), ("h", j)).T  # noqa: E731
+        W = m.W.T if transpose else m.W
+        return gh(k), W * diag(m.dsigma(m.at("z", k + 1))) * gh(k + 1) + m.V.T * m.d(("E", k), ("o", k)).T
+
+    return Claim(id="t.goodfellow", where="-", statement="eq. 10.21", check=check, model=elman_rnn,
+                 loss="abstract", sizes=sweep(n=(2,), t=(2,)), **kw)
+
+
+def test_a_false_claim_about_an_abstract_loss_fails_with_a_certified_witness_loss():
+    from symderiv import kernel
+
+    r = _check(_goodfellow(transpose=False))
+    assert r.verdict == Verdict.FAILS, (r.scope, r.error)
+    cert = r.counterexample
+    assert cert.loss is not None and "q(d)" in cert.witness_loss
+    assert kernel.verify_identity(_goodfellow(transpose=False), cert).ok
+    # the kernel recomputes E from the witness loss by forward mode: another loss does not replay
+    from dataclasses import replace
+
+    assert not kernel.verify_identity(_goodfellow(transpose=False), replace(cert, loss=None)).ok
+    other = (0, 1) if cert.loss != (0, 1) else (0, 0, 1)
+    assert not kernel.verify_identity(_goodfellow(transpose=False), replace(cert, loss=other)).ok
+
+
+def test_a_witness_loss_is_outside_the_domain_of_a_claim_with_a_fixed_loss():
+    from dataclasses import replace
+
+    from symderiv import kernel
+
+    cert = _check(_goodfellow(transpose=False)).counterexample
+    fixed = _goodfellow(transpose=False)
+    fixed.loss = "squared"
+    v = kernel.verify_identity(fixed, replace(cert, loss=(0, 0, 1)))
+    assert not v.ok and "witness loss" in v.reason
+
+
+def test_the_true_recursion_holds_for_every_loss():
+    r = _check(_goodfellow(transpose=True))
+    assert r.verdict == Verdict.HOLDS, (r.scope, r.error)
+
+
+# ----- 2: partial derivatives with quantities held fixed ------------------------------
+
+def test_partial_with_held_gates_is_the_direct_term_and_the_kernel_agrees():
+    from symderiv import Model, gru_cell
+    from symderiv.kernel.model import ExactModel
+
+    m = Model(gru_cell, n=2, t=2)
+    direct = m.partial(("h", 2), ("h", 1), hold=("z", "htilde"))
+    z = m.at("z", 2)
+    assert (direct - sp.diag(*[1 - v for v in z])).expand() == sp.zeros(2, 2)
+    assert (m.partial(("h", 2), ("h", 1)) - direct).expand() != sp.zeros(2, 2)
+    # the kernel's forward mode holds them the same way (at t = 1: exact numbers stay small)
+    import random
+
+    from symderiv.certificates import substitute
+    from symderiv.functions import PolynomialSigma
+
+    m1 = Model(gru_cell, n=2, t=1)
+    rng = random.Random(1)
+    values = {s.name: sp.Rational(rng.randint(-3, 3), rng.randint(1, 3)) for s in m1.symbols()}
+    ex = ExactModel(gru_cell, n=2, t=1, witness=(0, 1, 1), values=values)
+    sig = PolynomialSigma((0, 1, 1))
+    point = {k: str(v) for k, v in values.items()}
+    results = []
+    for hold in ((), ("z",), ("z", "htilde")):
+        sym = m1.partial(("h", 1), ("h", 0), hold=hold).applyfunc(lambda e: substitute(e, point, sig))
+        diff = ex.partial(("h", 1), ("h", 0), hold=hold) - sym
+        assert all(abs(sp.N(e, 30)) < 1e-20 for e in diff), hold
+        results.append(sym)
+    assert results[0] != results[2]  # holding changes the value at this point
+
+
+def test_hold_names_a_quantity_of_the_step():
+    from symderiv import Model, gru_cell
+    from symderiv.errors import ProofFileError
+
+    m = Model(gru_cell, n=1, t=1)
+    with pytest.raises(ProofFileError, match="no quantity 'gate'"):
+        m.partial(("h", 1), ("h", 0), hold=("gate",))
+    with pytest.raises(ProofFileError, match="very quantity"):
+        m.partial(("h", 1), ("h", 0), hold=("h",))
+
+
+# ----- 3: the derivative of a function of the model with respect to a quantity --------
+
+def test_d_of_a_total_loss_with_respect_to_a_state_sums_every_path():
+    from symderiv import Model, elman_rnn
+    from symderiv.identity import nonzero_entries
+
+    m = Model(elman_rnn, n=2, t=3)
+    total = m.d(m.sum_of("E"), ("h", 1))
+    by_hand = sum((m.d(("E", j), ("h", 1)) for j in (2, 3)), m.d(("E", 1), ("h", 1)))
+    assert total.shape == (1, 2)
+    assert nonzero_entries(total, by_hand, "symengine") == []
+    # the last step alone is not the total
+    assert nonzero_entries(total, m.d(("E", 3), ("h", 1)), "symengine") != []
+    # a function of the model works w.r.t. a parameter too, as an expression does
+    assert nonzero_entries(m.d(m.sum_of("E"), "W"), m.d(m.sum_of("E")(m), "W"), "symengine") == []
+
+
+def test_d_of_a_bare_expression_with_respect_to_a_quantity_says_what_to_write():
+    from symderiv import Model, elman_rnn
+    from symderiv.errors import ProofFileError
+
+    m = Model(elman_rnn, n=1, t=2)
+    with pytest.raises(ProofFileError, match="sum_of"):
+        m.d(m.E(1) + m.E(2), ("h", 1))
+
+
+# ----- 4: losses of one's own; a step that sees y_t, k and the sizes -----------------
+
+def test_a_cell_declares_its_own_loss_and_its_step_sees_the_target():
+    from symderiv import Model, cell
+    from symderiv.errors import ProofFileError
+
+    @cell("teacher-forced", params={"W": ("n", "n")}, output=lambda q, p, f: q.h,
+          loss=lambda o, y, f: sum((a - b) ** 4 for a, b in zip(o, y)))
+    def forced(s, prev, x, p, f, *, y, k, n):
+        s.h = p.W * prev.h + y * k + sp.ones(n, 1) * 0
+
+    m = Model(forced, n=2, t=2)
+    assert m.loss == "cell"
+    assert sp.expand(m.E(1) - sum((a - b) ** 4 for a, b in zip(m.h(1), m.y(1)))) == 0
+    assert m.h(1) == m.W * m.initial("h") + m.y(1)
+    assert m.h(2) == m.W * m.h(1) + 2 * m.y(2)
+    with pytest.raises(ProofFileError, match="own loss"):
+        Model(forced, n=1, t=1, loss="squared")
+
+
+def test_a_claim_with_a_cell_loss_is_replayed_by_the_kernel():
+    from symderiv import cell, diag
+
+    @cell("quartic", params={"W": ("n", "n"), "V": ("n", "n")}, output=lambda q, p, f: p.V * q.h,
+          loss=lambda o, y, f: sum((a - b) ** 4 for a, b in zip(o, y)))
+    def quartic(s, prev, x, p, f):
+        s.z = p.W * prev.h
+        s.h = f.sigma(s.z)
+
+    def wrong(m):  # ∇_{o}E = 4(o − y)³ elementwise: claimed as 3(o − y)²
+        o, y = m.o(1), m.y(1)
+        return m.d(("E", 1), ("o", 1)).T, (o - y).applyfunc(lambda v: 3 * v ** 2)
+
+    c = Claim(id="t.quartic", where="-", statement="-", check=wrong, model=quartic, sizes=sweep(n=(1,), t=(1,)))
+    r = _check(c)
+    assert r.verdict == Verdict.FAILS and r.counterexample.loss is None
+    assert diag  # imported for the cell's users
