@@ -12,8 +12,8 @@ from .models import Model
 from .notation import HV, T, diag, eye, hadamard, kron, ones, product, softmax, total, vec, zeros
 from .families import diagonals, just, matrices, sampled, scalars, vectors
 from .results import Verdict
-from .relations import (absval, affine, assume, det, eq, fro, lam_max, lam_min, limit, ne, norm2, powers, rel, rho,
-                      smin, steps)
+from .relations import (absval, affine, assume, det, eq, fro, lam_max, lam_min, limit, lift, maximum, minimum, ne,
+                        norm2, powers, rel, rho, smin, steps)
 from .sizes import no_sizes, sweep
 
 __version__ = "0.1.0"
@@ -25,5 +25,5 @@ __all__ = [
     "ABSTRACT", "IDENTITY", "LOGISTIC", "TANH",
     "matrices", "vectors", "diagonals", "scalars", "sampled", "just",
     "norm2", "fro", "rho", "lam_min", "lam_max", "smin", "det", "absval", "eq", "ne", "rel", "steps", "assume",
-    "limit", "powers", "affine",
+    "limit", "powers", "affine", "maximum", "minimum", "lift",
 ]

@@ -206,7 +206,7 @@ def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):
     evaluate = claim.evaluator(size)
     labels: list[str] = []
     found: dict = {}
-    raised, tried, plausible = None, 0, 0
+    raised, tried, plausible, floated, last_steps = None, 0, 0, 0, []
     for values in draw_candidates(claim.given, size, seed, claim.budget):
         with _phase(phases, "search"):
             try:
@@ -222,7 +222,10 @@ def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):
             if not hypotheses_plausible(hyps):
                 continue
             plausible += 1
-            suspects = [lab for lab, st in steps if lab not in found and float_suspect(st)]
+            guide = {lab: float_suspect(st) for lab, st in steps if lab not in found}
+            floated += any(v is not None for v in guide.values()) or not guide
+            last_steps = steps
+            suspects = [lab for lab, v in guide.items() if v]
         for label in suspects:
             with _phase(phases, "certify"):
                 if not _certified_failure(dict(steps), hyps, label):
@@ -238,6 +241,12 @@ def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):
             break
     if not tried:
         raise SymderivError(f"no candidate could be evaluated: {raised}")
+    if plausible and not floated:  # a search that evaluated nothing has searched nothing
+        from .search import float_problem
+
+        cause = next((p for _, st in last_steps if (p := float_problem(st))), "no finite float value")
+        raise SymderivError(f"no candidate's relation could be evaluated (even in floats, to guide the search): "
+                            f"{cause}")
     out = {}
     named = _named_witness(claim, evaluate)
     for lab in labels:

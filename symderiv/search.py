@@ -112,8 +112,23 @@ def search_identity(lhs: sp.Matrix, rhs: sp.Matrix, entries: list[tuple[int, int
 TIE = 1e-9
 
 
-def float_suspect(step) -> bool:
-    """Do floats suggest that a relation or limit fails here? (a guide only)"""
+def float_problem(step) -> str | None:
+    """Why a relation's sides cannot be evaluated in floats (None when they can, or for a limit)."""
+    from .relations import Limit
+
+    if isinstance(step, Limit):
+        return None
+    try:
+        a, b = step.floats()
+    except Exception as e:
+        return f"{type(e).__name__}: {e}"
+    if not (np.isfinite(a) and np.isfinite(b)):
+        return f"the sides evaluate to {a} and {b} in floats"
+    return None
+
+
+def float_suspect(step) -> bool | None:
+    """Do floats suggest that a relation or limit fails here? (a guide only; None: they cannot say)"""
     from .relations import Limit
 
     try:
@@ -124,9 +139,11 @@ def float_suspect(step) -> bool:
             return {"0": looks != "0", "inf": looks != "inf", "bounded": looks == "inf",
                     "not0": looks == "0"}[step.to] or looks == "bounded"
         a, b = step.floats()
+        if not (np.isfinite(a) and np.isfinite(b)):
+            return None
         return bool(step.margin((a, b)) > -TIE * max(1.0, abs(a), abs(b)))
     except (ValueError, ZeroDivisionError, OverflowError, TypeError, np.linalg.LinAlgError):
-        return False
+        return None
 
 
 def hypotheses_plausible(hyps) -> bool:

@@ -239,3 +239,97 @@ def test_a_claim_with_a_cell_loss_is_replayed_by_the_kernel():
     r = _check(c)
     assert r.verdict == Verdict.FAILS and r.counterexample.loss is None
     assert diag  # imported for the cell's users
+
+
+# ----- 7: max, concrete derivatives in inequalities, searches that evaluated nothing --
+
+def _relational(check, **given):
+    from symderiv import scalars
+
+    return Claim(id="t.rel", where="-", statement="-", check=check, kind="inequality",
+                 given={k: scalars(lo=-3, hi=3) for k in given} or {"x": scalars(lo=-3, hi=3)},
+                 sizes=sweep(n=(1,), t=(1,), fixed=("n", "t")))
+
+
+def test_max_in_the_scalar_notation_is_decided_and_certified():
+    from symderiv import lift, maximum, minimum
+
+    fails = _check(_relational(lambda a, b: maximum(a, b) <= lift(a), a=1, b=1))
+    assert fails.verdict == Verdict.FAILS
+    assert _check(_relational(lambda a, b: maximum(a, b) >= lift(a), a=1, b=1)).verdict == Verdict.UNDECIDED
+    assert _check(_relational(lambda a, b: minimum(a, b) >= lift(a), a=1, b=1)).verdict == Verdict.FAILS
+
+
+def test_a_logistic_derivative_in_an_inequality_is_evaluated():
+    from symderiv import LOGISTIC
+
+    r = _check(_relational(lambda x: LOGISTIC.derivative(x) <= sp.Rational(1, 5)))
+    assert r.verdict == Verdict.FAILS, (r.scope, r.error)
+    assert _check(_relational(lambda x: LOGISTIC.derivative(x) <= sp.Rational(1, 4))).verdict == Verdict.UNDECIDED
+
+
+def test_a_search_that_evaluated_nothing_never_reports_a_search():
+    g = sp.Function("g")
+    r = _check(_relational(lambda x: g(x) <= 1))
+    assert r.verdict == Verdict.ERROR and "could be evaluated" in r.error
+    assert "no counterexample among" not in (r.scope or "")
+
+
+# ----- 7: no witness σ where σ is absent; one layout per claim --------------------------
+
+def test_an_identity_without_sigma_records_no_witness_sigma():
+    from symderiv import cell
+
+    @cell("linear", params={"W": ("n", "n")})
+    def linear(s, prev, x, p, f):
+        s.h = p.W * prev.h
+
+    c = Claim(id="t.linear", where="-", statement="h_2 = W h_0 (wrong)", check=lambda m: (m.h(2), m.W * m.h(0)),
+              model=linear, sizes=sweep(n=(1,), t=(2,)))
+    r = _check(c)
+    assert r.verdict == Verdict.FAILS and r.counterexample.sigma is None
+    from symderiv.report.terminal import counterexample_panel
+    from rich.console import Console
+
+    console = Console(width=200, record=True)
+    console.print(counterexample_panel(r))
+    assert "witness σ" not in console.export_text()
+
+
+def test_m_d_layout_may_not_disagree_with_the_claims_layout():
+    from symderiv import pal2019_rnn
+
+    def check(m):
+        return m.d(("h", 1), "W_R", layout="col-major"), m.d(("h", 1), "W_R")
+
+    c = Claim(id="t.layout", where="-", statement="-", check=check, model=pal2019_rnn,
+              sizes=sweep(n=(2,), t=(1,)), conventions={"layout": "row-major"})
+    r = _check(c)
+    assert r.verdict == Verdict.ERROR and "disagrees" in r.error
+    same = Claim(id="t.layout2", where="-", statement="-", model=pal2019_rnn, sizes=sweep(n=(2,), t=(1,)),
+                 check=lambda m: (m.d(("h", 1), "W_R", layout="col-major"), m.d(("h", 1), "W_R")),
+                 conventions={"layout": "col-major"})
+    assert _check(same).verdict == Verdict.HOLDS
+
+
+# ----- 5: conventions the engine reads are checked at declaration ----------------------
+
+def test_a_layout_written_as_prose_is_rejected_at_declaration():
+    from symderiv import claim, pal2019_rnn
+    from symderiv.errors import ProofFileError
+
+    with pytest.raises(ProofFileError, match="layout"):
+        @claim("t.prose", where="-", statement="-", model=pal2019_rnn,
+               conventions={"layout": "row-major: column a·n+b is ∂/∂W[a, b]"})
+        def prose(m):
+            return m.h(1), m.h(1)
+
+
+def test_a_loss_name_is_checked_at_declaration():
+    from symderiv import claim, elman_rnn
+    from symderiv.errors import ProofFileError
+
+    with pytest.raises(ProofFileError, match="loss"):
+        @claim("t.loss", where="-", statement="-", model=elman_rnn, loss="hinge")
+        def bad(m):
+            return m.h(1), m.h(1)
