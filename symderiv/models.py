@@ -394,3 +394,56 @@ class Model:
             if self.cell.output is not None:
                 out += list(self.y(k))
         return out
+
+
+# ----- describing a cell (``symderiv models``) ----------------------------------------------
+
+def _shape_text(rows: int, cols: int, n: int, m: int) -> str:
+    name = {n: "n", m: "m"}
+    r, c = name.get(rows, str(rows)), name.get(cols, str(cols))
+    return r if c == "1" else f"{r}×{c}"
+
+
+def describe_cell(cell: Cell) -> dict:
+    """A cell's parameters, states, quantities with their shapes, and each quantity's equation.
+
+    Shapes come from running the step at n = 2, m = 3 (so "n" and "m" can be
+    told apart); equations from running it at n = m = 1, where each entry is
+    one symbol: W[0,0] is written W, h0[0] as h_{t-1}, x1[0] as x_t, and an
+    earlier quantity of the step by its name. Both are read off the step
+    function itself, never typed in.
+    """
+    from .functions import sigma as _sigma
+
+    big = Model(cell, n=2, m=3, t=1)
+    q_big = big.trajectory()[1]
+    small = Model(cell, n=1, m=1, t=1)
+    shown = sp.Function("softmax")  # at n = 1 softmax(v) is 1: show the function, not its value
+    small.f.softmax = lambda v: v.applyfunc(shown) if isinstance(v, sp.MatrixBase) else shown(v)
+    q_small = small.trajectory()[1]
+    names = {}
+    for p in cell.params:
+        names[getattr(small.params, p)[0, 0]] = sp.Symbol(p)
+    for s in cell.state:
+        names[small.initial(s)[0, 0]] = sp.Symbol(f"{s}_{{t-1}}")
+    names[small.x(1)[0, 0]] = sp.Symbol("x_t")
+    if cell.output is not None:
+        names[small.y(1)[0, 0]] = sp.Symbol("y_t")
+    quantities = []
+    earlier: dict = {}
+    for name, value in q_small.items():
+        v = value[0, 0] if isinstance(value, sp.MatrixBase) else value
+        eq = sp.sympify(v).xreplace(earlier).xreplace(names)
+        eq = eq.replace(_sigma, lambda a: sp.Function("σ")(a)).replace(AbstractLoss, sp.Function("E"))
+        big_v = q_big[name]
+        rows, cols = (big_v.rows, big_v.cols) if isinstance(big_v, sp.MatrixBase) else (1, 1)
+        quantities.append((name, _shape_text(rows, cols, 2, 3), sp.sstr(eq)))
+        if isinstance(v, sp.Basic) and not v.is_Atom:
+            earlier[v] = sp.Symbol(f"{name}_t")
+    params = [(p, _shape_text(big.dim(r), big.dim(c), 2, 3)) for p, (r, c) in cell.params.items()]
+    loss = None
+    if cell.output is not None:
+        loss = "the cell's own: E_t = loss(o_t, y_t)" if cell.loss is not None else \
+            "named by the claim: loss='abstract' (default), 'squared' or 'cross-entropy'"
+    return {"title": cell.name, "params": params, "state": list(cell.state), "quantities": quantities,
+            "loss": loss}

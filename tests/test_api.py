@@ -333,3 +333,23 @@ def test_a_loss_name_is_checked_at_declaration():
         @claim("t.loss", where="-", statement="-", model=elman_rnn, loss="hinge")
         def bad(m):
             return m.h(1), m.h(1)
+
+
+# ----- 5: symderiv models ------------------------------------------------------------
+
+def test_models_lists_each_shipped_cell_from_its_step_function():
+    from click.testing import CliRunner
+
+    from symderiv import cells
+    from symderiv.cli import main
+
+    out = CliRunner().invoke(main, ["models"])
+    assert out.exit_code == 0, out.output
+    for name in cells.SHIPPED:
+        assert f"{name}:" in out.output
+    # elman_rnn: the names a proof file uses, with shapes and equations read off the step
+    one = CliRunner().invoke(main, ["models", "elman_rnn"]).output
+    assert "W (n×n), U (n×m), b (n), V (n×n), c (n)" in one
+    assert "z_t = U*x_t + W*h_{t-1} + b" in one and "h_t = σ(z_t)" in one and "o_t = V*h_t + c" in one
+    bad = CliRunner().invoke(main, ["models", "nope"])
+    assert bad.exit_code == 2 and "elman_rnn" in bad.output
