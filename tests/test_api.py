@@ -353,3 +353,21 @@ def test_models_lists_each_shipped_cell_from_its_step_function():
     assert "z_t = U*x_t + W*h_{t-1} + b" in one and "h_t = σ(z_t)" in one and "o_t = V*h_t + c" in one
     bad = CliRunner().invoke(main, ["models", "nope"])
     assert bad.exit_code == 2 and "elman_rnn" in bad.output
+
+
+# ----- 11: pal2019.lemma1-example, both readings ---------------------------------------
+
+def test_lemma1_example_is_transcribed_in_both_readings_with_the_scalar_one_as_intent():
+    from pathlib import Path
+
+    from symderiv.claims import Group
+
+    col = collect([Path(__file__).resolve().parent.parent / "proofs" / "pal2019.py"])
+    g = col.items["pal2019.lemma1-example"]
+    assert isinstance(g, Group) and g.kind == "readings" and g.intent == "scalar"
+    assert g.members == ["pal2019.lemma1-example.scalar", "pal2019.lemma1-example.matrix"]
+    scalar = _check(col.items["pal2019.lemma1-example.scalar"])
+    matrix = _check(col.items["pal2019.lemma1-example.matrix"])
+    assert scalar.verdict == Verdict.HOLDS
+    # the matrix reading: 2 W_R h_0 read as 2 ∂h_2/∂W_R is refuted from n = 2 (the product rule's W_R HV(h_0))
+    assert matrix.verdict == Verdict.FAILS and matrix.counterexample.size["n"] == 2
