@@ -371,3 +371,21 @@ def test_lemma1_example_is_transcribed_in_both_readings_with_the_scalar_one_as_i
     assert scalar.verdict == Verdict.HOLDS
     # the matrix reading: 2 W_R h_0 read as 2 ∂h_2/∂W_R is refuted from n = 2 (the product rule's W_R HV(h_0))
     assert matrix.verdict == Verdict.FAILS and matrix.counterexample.size["n"] == 2
+
+
+def test_the_readme_cell_with_its_own_loss_runs_as_written():
+    import re
+    from pathlib import Path
+
+    from symderiv import Model
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = next(b for b in re.findall(r"```python\n(.*?)```", readme, flags=re.S) if "loss=cross_entropy" in b)
+    scope: dict = {}
+    exec(block, scope)  # noqa: S102 (the README's own example)
+    m = Model(scope["my_rnn"], n=2, t=1)
+    o, y = m.o(1), m.y(1)
+    expected = -sum(b * sp.log(sp.exp(a) / sum(sp.exp(v) for v in o)) for a, b in zip(o, y))
+    assert m.loss == "cell"
+    point = {s: sp.Rational(i + 1, 7) for i, s in enumerate(m.symbols())}
+    assert abs(sp.N((m.E(1) - expected).subs(point), 50)) < 1e-40  # a float guides nothing here: a check of the example
