@@ -121,6 +121,11 @@ class Claim:
             raise ProofFileError(f"{self.id}: conventions['layout']={layout!r} must be one of {LAYOUTS}: the "
                                  "engine reads it to order the Jacobian's columns (row-major: column a·q + b is "
                                  "∂/∂W[a, b]); put a description under another key")
+        from .functions import ACTIVATIONS
+
+        if not isinstance(self.activation, str) or self.activation not in ACTIVATIONS:
+            raise ProofFileError(f"{self.id}: activation={self.activation!r} must be one of "
+                                 f"{sorted(ACTIVATIONS)}")
         if self.loss not in LOSSES:
             raise ProofFileError(f"{self.id}: loss={self.loss!r} must be one of {LOSSES[:3]}, or a loss the cell "
                                  "declares (cell(..., loss=...))")

@@ -313,10 +313,11 @@ class Model:
         if layout is None:
             return self.layout
         check_layout(layout, "m.d(..., layout)")
-        stated = (self.conventions or {}).get("layout")
-        if stated is not None and layout != stated:
-            raise ProofFileError(f"m.d(..., layout={layout!r}) disagrees with the claim's convention "
-                                 f"layout={stated!r}; a claim has one layout (state it once in conventions=)")
+        if self.conventions is not None and layout != self.layout:  # a claim's model: its layout is the claim's
+            stated = "its convention" if "layout" in self.conventions else "its default (no layout stated)"
+            raise ProofFileError(f"m.d(..., layout={layout!r}) disagrees with the claim's layout {self.layout!r}, "
+                                 f"{stated}; a claim has one layout: state it once, conventions={{'layout': "
+                                 f"{layout!r}}}, and the report shows it")
         return layout
 
     def d(self, of, wrt, *, layout: str | None = None) -> sp.Matrix:

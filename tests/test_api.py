@@ -389,3 +389,22 @@ def test_the_readme_cell_with_its_own_loss_runs_as_written():
     assert m.loss == "cell"
     point = {s: sp.Rational(i + 1, 7) for i, s in enumerate(m.symbols())}
     assert abs(sp.N((m.E(1) - expected).subs(point), 50)) < 1e-40  # a float guides nothing here: a check of the example
+
+
+def test_a_layout_other_than_the_claims_default_must_be_stated():
+    from symderiv import pal2019_rnn
+
+    c = Claim(id="t.layout3", where="-", statement="-", model=pal2019_rnn, sizes=sweep(n=(2,), t=(1,)),
+              check=lambda m: (m.d(("h", 1), "W_R", layout="col-major"), m.d(("h", 1), "W_R", layout="col-major")))
+    r = _check(c)
+    assert r.verdict == Verdict.ERROR and "conventions={'layout': 'col-major'}" in r.error
+
+
+def test_an_unknown_activation_is_rejected_at_declaration():
+    from symderiv import claim, elman_rnn
+    from symderiv.errors import ProofFileError
+
+    with pytest.raises(ProofFileError, match="activation"):
+        @claim("t.act", where="-", statement="-", model=elman_rnn, activation="Tanh")
+        def bad(m):
+            return m.h(1), m.h(1)
