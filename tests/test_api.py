@@ -408,3 +408,14 @@ def test_an_unknown_activation_is_rejected_at_declaration():
         @claim("t.act", where="-", statement="-", model=elman_rnn, activation="Tanh")
         def bad(m):
             return m.h(1), m.h(1)
+
+
+def test_a_false_claim_about_a_held_partial_is_certified_by_the_kernel():
+    from symderiv import diag, gru_cell
+
+    def wrong(m):  # the direct term is diag(1 − z_t), not diag(z_t)
+        t = m.t
+        return m.partial(("h", t), ("h", t - 1), hold=("z", "htilde")), diag(m.at("z", t))
+
+    r = _check(Claim(id="t.gru", where="-", statement="-", check=wrong, model=gru_cell, sizes=sweep(n=(1,), t=(1,))))
+    assert r.verdict == Verdict.FAILS and "forward mode" in r.certificate
