@@ -92,7 +92,8 @@ def search_identity(lhs: sp.Matrix, rhs: sp.Matrix, entries: list[tuple[int, int
     syms = sorted(set().union(*(sp.sympify(e).free_symbols for e in exprs)), key=lambda s: s.name)
     rng = random.Random(seed)
     # a witness σ only where the differences meet σ: a claim they never involve records none (nor prints one)
-    sigmas = WITNESS_SIGMAS if abstract_sigma and _meets_sigma(exprs) else (None,)
+    sides = [x for i, j in entries for x in (lhs[i, j], rhs[i, j])]  # the certificate evaluates the sides
+    sigmas = WITNESS_SIGMAS if abstract_sigma and _meets_sigma(sides) else (None,)
     for sig in sigmas:
         for attempt in range(tries):
             lo, hi = (-1, 1) if attempt < tries // 2 else (-3, 3)

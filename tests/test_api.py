@@ -419,3 +419,16 @@ def test_a_false_claim_about_a_held_partial_is_certified_by_the_kernel():
 
     r = _check(Claim(id="t.gru", where="-", statement="-", check=wrong, model=gru_cell, sizes=sweep(n=(1,), t=(1,))))
     assert r.verdict == Verdict.FAILS and "forward mode" in r.certificate
+
+
+def test_a_step_that_reads_its_target_is_replayed_by_the_kernel():
+    from symderiv import cell
+
+    @cell("forced", params={"W": ("n", "n")}, output=lambda q, p, f: q.h)
+    def forced(s, prev, x, p, f, *, y, k):
+        s.h = f.sigma(p.W * prev.h) + k * y
+
+    wrong = Claim(id="t.forced", where="-", statement="h_1 = σ(W h_0)", model=forced, sizes=sweep(n=(1,), t=(1,)),
+                  check=lambda m: (m.h(1), m.sigma(m.W * m.h(0))))
+    r = _check(wrong)
+    assert r.verdict == Verdict.FAILS and "y1[0]" in r.counterexample.point
