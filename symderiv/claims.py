@@ -514,8 +514,9 @@ def collect_file(path: Path, into: Collection) -> None:
         if added and folder in sys.path:
             sys.path.remove(folder)
     mine = str(path.resolve())
-    # claims of another proof file this one imports belong to that file (collected from it, not twice)
-    bucket = [item for item in bucket if item.origin in (mine, "")]
+    # claims of another proof file this one imports belong to that file (collected from it, not twice); a
+    # helper module (its name starts with _, never collected itself) declares claims for the file importing it
+    bucket = [item for item in bucket if item.origin in (mine, "") or Path(item.origin).name.startswith("_")]
     for item in bucket:
         if item.id in into.items:
             into.errors.append((str(path), f"duplicate claim id {item.id!r}"))

@@ -432,3 +432,16 @@ def test_a_step_that_reads_its_target_is_replayed_by_the_kernel():
                   check=lambda m: (m.h(1), m.sigma(m.W * m.h(0))))
     r = _check(wrong)
     assert r.verdict == Verdict.FAILS and "y1[0]" in r.counterexample.point
+
+
+def test_claims_declared_by_a_helper_module_belong_to_the_file_importing_it(tmp_path):
+    _write(tmp_path, "_family.py", """\
+        from symderiv import claim, elman_rnn, sweep
+
+        @claim("fam.one", where="-", statement="h_1 = σ(z_1)", model=elman_rnn, sizes=sweep(n=1, t=1))
+        def one(m):
+            return m.h(1), m.sigma(m.at("z", 1))
+        """)
+    _write(tmp_path, "user.py", "import _family  # noqa: F401\n")
+    col = collect([tmp_path])
+    assert col.errors == [] and list(col.items) == ["fam.one"]
