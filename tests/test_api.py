@@ -445,3 +445,23 @@ def test_claims_declared_by_a_helper_module_belong_to_the_file_importing_it(tmp_
     _write(tmp_path, "user.py", "import _family  # noqa: F401\n")
     col = collect([tmp_path])
     assert col.errors == [] and list(col.items) == ["fam.one"]
+
+
+def test_a_function_of_the_model_is_replayed_by_the_kernel_along_each_direction():
+    from symderiv import elman_rnn
+
+    def norm2(q):
+        s = q.states("h")
+        return (s.T * s)[0, 0]
+
+    def wrong(m):  # d/dh_1 of Σ_k ‖h_k‖²: the later steps' paths dropped
+        return m.d(norm2, ("h", 1)), 2 * m.h(1).T
+
+    r = _check(Claim(id="t.fn", where="-", statement="-", check=wrong, model=elman_rnn, sizes=sweep(n=(1,), t=(2,))))
+    assert r.verdict == Verdict.FAILS and "forward mode" in r.certificate
+
+    def right(m):
+        return m.d(norm2, ("h", 1)), 2 * m.h(1).T + m.d(lambda q: (q.h(2).T * q.h(2))[0, 0], ("h", 1))
+
+    assert _check(Claim(id="t.fn2", where="-", statement="-", check=right, model=elman_rnn,
+                        sizes=sweep(n=(1, 2), t=(2,)))).verdict == Verdict.HOLDS

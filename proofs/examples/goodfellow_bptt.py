@@ -7,6 +7,7 @@ columns (∇_x L = (dL/dx)ᵀ, the book's convention). The truth ∇_{h_t}L come
 from differentiating L = Σ_k L_k itself (``m.d(m.sum_of("E"), ("h", t))``),
 never from the recursion under test.
 
+Eq. (10.19): ∇_{h_τ}L = Vᵀ ∇_{o_τ}L at the last step τ.
 Eq. (10.21): ∇_{h_t}L = Wᵀ diag(1 − h_{t+1}²) ∇_{h_{t+1}}L + Vᵀ ∇_{o_t}L (t < τ).
 """
 from symderiv import cell, claim, diag, elman_rnn, sweep
@@ -48,6 +49,14 @@ def grad_o(m, k):
 def recursion(m, k, W):
     one_minus_h2 = diag(m.h(k + 1).applyfunc(lambda v: 1 - v ** 2))
     return W * one_minus_h2 * grad_h(m, k + 1) + m.V.T * grad_o(m, k)
+
+
+@claim("goodfellow.eq10-19", where="Deep Learning §10.2.2, eq. (10.19)", model=goodfellow_rnn,
+       activation="tanh", sizes=sweep(n=(1, 2), t=(1, 2)),
+       conventions={"∇": "gradients are columns, ∇_x L = (dL/dx)ᵀ"},
+       statement="∇_{h_τ}L = Vᵀ ∇_{o_τ}L at the last step τ (h_τ has o_τ as its only descendant)")
+def eq10_19(m):
+    return grad_h(m, m.t), m.V.T * grad_o(m, m.t)
 
 
 @claim("goodfellow.eq10-21", where="Deep Learning §10.2.2, eq. (10.21)", model=goodfellow_rnn,

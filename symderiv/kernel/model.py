@@ -468,6 +468,10 @@ class _DualView:
     def E(self, k):
         return self.at("E", k)[0, 0]
 
+    def states(self, name: str = "h", lo: int = 1):
+        parts = [self.at(name, k) for k in range(lo, self.t + 1)]
+        return DualMatrix(sp.Matrix.vstack(*[p.val for p in parts]), sp.Matrix.vstack(*[p.tan for p in parts]))
+
     def x(self, k):
         return self._model.x(k)
 
