@@ -10,7 +10,8 @@ Two things are left open: the layout of ∂x_i/∂x_{i-1} (the Jacobian, row a =
 ∂x_i[a], or its transpose, the "denominator" layout of gradients, which the Wᵀ
 suggests) and the order of Π (i = t factor leftmost, "descending", or i = k+1
 leftmost, "ascending"). Each of the four is a reading; the truth is the
-Jacobian m.d(("x", t), ("x", k)) of the unrolled model, transposed for the
+Jacobian m.d(("h", t), ("h", k)) of the unrolled model (the paper's state x_t
+is the cell's state h, its input u_t the model's x_t), transposed for the
 gradient layout.
 """
 from symderiv import cell, diag, parts, product, readings, sweep
@@ -18,18 +19,18 @@ from symderiv import cell, diag, parts, product, readings, sweep
 SIZES = sweep(n=(1, 2), t=(2, 3))
 
 
-@cell("Pascanu et al. eq. (2): x_t = W_rec σ(x_{t-1}) + W_in u_t + b",
-      params={"W_rec": ("n", "n"), "W_in": ("n", "m"), "b": "n"}, state=("x",))
+@cell("Pascanu et al. eq. (2): x_t = W_rec σ(x_{t-1}) + W_in u_t + b (the state x_t is the model's h)",
+      params={"W_rec": ("n", "n"), "W_in": ("n", "m"), "b": "n"})
 def pascanu_rnn(s, prev, u, p, f):
-    s.x = p.W_rec * f.sigma(prev.x) + p.W_in * u + p.b
+    s.h = p.W_rec * f.sigma(prev.h) + p.W_in * u + p.b
 
 
 def factor_as_written(m):
-    return lambda i: m.W_rec.T * diag(m.dsigma(m.at("x", i - 1)))
+    return lambda i: m.W_rec.T * diag(m.dsigma(m.at("h", i - 1)))
 
 
 def jacobian(m, k):
-    return m.d(("x", m.t), ("x", k))
+    return m.d(("h", m.t), ("h", k))
 
 
 K = 1  # ∂x_t/∂x_1: t − 1 factors (t = 2, 3)
@@ -79,12 +80,12 @@ corrected = parts(
 
 @corrected.part("jacobian", conventions={"layout": "row-major", "product": "descending: i = t factor leftmost"})
 def corrected_jacobian(m):
-    return jacobian(m, K), product(lambda i: m.W_rec * diag(m.dsigma(m.at("x", i - 1))), K + 1, m.t,
+    return jacobian(m, K), product(lambda i: m.W_rec * diag(m.dsigma(m.at("h", i - 1))), K + 1, m.t,
                                    order="descending", size=m.n)
 
 
 @corrected.part("gradient", conventions={"∂x_t/∂x_k": "denominator layout (the Jacobian's transpose)",
                                             "product": "ascending: i = k+1 factor leftmost"})
 def corrected_gradient(m):
-    return jacobian(m, K).T, product(lambda i: diag(m.dsigma(m.at("x", i - 1))) * m.W_rec.T, K + 1, m.t,
+    return jacobian(m, K).T, product(lambda i: diag(m.dsigma(m.at("h", i - 1))) * m.W_rec.T, K + 1, m.t,
                                      order="ascending", size=m.n)
