@@ -59,6 +59,10 @@ def resolve_loss(cell: Cell, kind: str | None) -> str:
     return kind
 
 
+def _elementwise(fn):
+    return lambda v: (v.applyfunc(fn) if isinstance(v, sp.MatrixBase) else fn(v))
+
+
 def _loss(kind: str, cell: Cell | None = None, f=None):
     if kind == "cell":  # the cell's own loss sees o_t and y_t as columns, as its step sees vectors
         return lambda o, y: cell.loss(sp.Matrix(o), sp.Matrix(y), f)
@@ -87,60 +91,6 @@ def _loss_partial(i: int):
     return _PARTIALS[i]
 
 
-#: Witness losses for a claim about every loss, simplest first: E(o, y) = Σ_i q(o_i − y_i) with q's
-#: integer coefficients c0, c1, … (as witness σs are polynomials: every value stays rational).
-LOSS_WITNESSES = ((0, 0, 1), (0, 1), (0, 1, 1), (0, 0, 0, 1))
-
-
-def _q(coeffs, x, order: int = 0):
-    cs = list(coeffs)
-    for _ in range(order):
-        cs = [k * c for k, c in enumerate(cs)][1:]
-    return sp.Add(*[c * x ** k for k, c in enumerate(cs)])
-
-
-def loss_atoms(*exprs) -> bool:
-    """Do the expressions contain the abstract loss E(o, y) or one of its partials?"""
-    from .values import nodes
-
-    heads = {AbstractLoss, *_PARTIALS.values()}
-    return any(getattr(e, "func", None) in heads for e in nodes(*exprs))
-
-
-def instantiate_loss(side: sp.Matrix, coeffs) -> sp.Matrix:
-    """``side`` with the abstract loss replaced by the witness E(o, y) = Σ_i q(o_i − y_i), q from ``coeffs``.
-
-    E(o, y) becomes Σ q(o_i − y_i); its partial ∂_i E (argument i, 1-based, of
-    o_1..o_r, y_1..y_r) becomes q'(o_i − y_i) for an output and −q'(o_j − y_j)
-    for a target, so the substituted side is what the same claim computes with
-    that concrete loss (the kernel recomputes it by forward mode).
-    """
-    partial_index = {f: i for i, f in _PARTIALS.items()}
-
-    def sub(e):
-        if not e.args:
-            return e
-        args = [cached(a) for a in e.args]
-        if e.func is AbstractLoss:
-            r = len(args) // 2
-            return sp.Add(*[_q(coeffs, args[i] - args[r + i]) for i in range(r)])
-        if e.func in partial_index:
-            i, r = partial_index[e.func] - 1, len(args) // 2
-            j = i if i < r else i - r
-            d = _q(coeffs, args[j] - args[r + j], 1)
-            return d if i < r else -d
-        return e.func(*args)
-
-    memo: dict = {}
-
-    def cached(e):
-        if e not in memo:
-            memo[e] = sub(e)
-        return memo[e]
-
-    return side.applyfunc(cached)
-
-
 @dataclass
 class Model:
     """A cell unrolled symbolically for sizes n (hidden), m (input), t (horizon)."""
@@ -164,6 +114,8 @@ class Model:
         self.activation = activation(self.activation)
         self.loss = resolve_loss(self.cell, self.loss)
         check_layout(self.layout)
+        for name, fn in (("log", sp.log), ("exp", sp.exp)):  # for a loss of the cell's own (cross-entropy)
+            setattr(self.f, name, _elementwise(fn))
         self._lossf = _loss(self.loss, self.cell, self.f)
         bind_parameters(self, vars(self.params))  # m.W_R: the model protocol
         unknown = sorted(set(self.init or {}) - set(self.cell.state))
@@ -234,7 +186,6 @@ class Model:
             sigma=ew(act.value), dsigma=ew(act.derivative),
             tanh=ew(sp.tanh), dtanh=ew(lambda z: 1 - sp.tanh(z) ** 2),
             logistic=ew(activation("logistic").value), softmax=notation.softmax,
-            log=ew(sp.log), exp=ew(sp.exp),
         )
 
     # ----- unrolling ---------------------------------------------------------
@@ -395,6 +346,62 @@ class Model:
             if self.cell.output is not None:
                 out += list(self.y(k))
         return out
+
+
+# ----- witness losses (a claim about every loss) -----------------------------------------
+
+#: Witness losses for a claim about every loss, simplest first: E(o, y) = Σ_i q(o_i − y_i) with q's
+#: integer coefficients c0, c1, … (as witness σs are polynomials: every value stays rational).
+LOSS_WITNESSES = ((0, 0, 1), (0, 1), (0, 1, 1), (0, 0, 0, 1))
+
+
+def _q(coeffs, x, order: int = 0):
+    cs = list(coeffs)
+    for _ in range(order):
+        cs = [k * c for k, c in enumerate(cs)][1:]
+    return sp.Add(*[c * x ** k for k, c in enumerate(cs)])
+
+
+def loss_atoms(*exprs) -> bool:
+    """Do the expressions contain the abstract loss E(o, y) or one of its partials?"""
+    from .values import nodes
+
+    heads = {AbstractLoss, *_PARTIALS.values()}
+    return any(getattr(e, "func", None) in heads for e in nodes(*exprs))
+
+
+def instantiate_loss(side: sp.Matrix, coeffs) -> sp.Matrix:
+    """``side`` with the abstract loss replaced by the witness E(o, y) = Σ_i q(o_i − y_i), q from ``coeffs``.
+
+    E(o, y) becomes Σ q(o_i − y_i); its partial ∂_i E (argument i, 1-based, of
+    o_1..o_r, y_1..y_r) becomes q'(o_i − y_i) for an output and −q'(o_j − y_j)
+    for a target, so the substituted side is what the same claim computes with
+    that concrete loss (the kernel recomputes it by forward mode).
+    """
+    partial_index = {f: i for i, f in _PARTIALS.items()}
+
+    def sub(e):
+        if not e.args:
+            return e
+        args = [cached(a) for a in e.args]
+        if e.func is AbstractLoss:
+            r = len(args) // 2
+            return sp.Add(*[_q(coeffs, args[i] - args[r + i]) for i in range(r)])
+        if e.func in partial_index:
+            i, r = partial_index[e.func] - 1, len(args) // 2
+            j = i if i < r else i - r
+            d = _q(coeffs, args[j] - args[r + j], 1)
+            return d if i < r else -d
+        return e.func(*args)
+
+    memo: dict = {}
+
+    def cached(e):
+        if e not in memo:
+            memo[e] = sub(e)
+        return memo[e]
+
+    return side.applyfunc(cached)
 
 
 # ----- describing a cell (``symderiv models``) ----------------------------------------------
