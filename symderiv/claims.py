@@ -101,9 +101,34 @@ class Claim:
         if self.kind not in KINDS:
             raise ProofFileError(f"{self.id}: kind={self.kind!r} must be one of {KINDS}")
         self.expect = _verdict(self.expect)
-        self._check_conventions()
         if self.kind in RELATIONAL and self.model is None and not self.given:
             raise ProofFileError(f"{self.id}: an {self.kind} claim needs given={{name: strategy}} to search over")
+        self._check_conventions()  # issue 14.5: what the engine reads, checked at declaration
+
+    @property
+    def relational(self) -> bool:
+        """Decided by counterexample search over ``given`` (inequalities, limits), not by a normal form."""
+        return self.kind in RELATIONAL and bool(self.given)
+
+    def evaluator(self, size: dict):
+        """values -> (the check's relations, its hypotheses), at one size."""
+        from .relations import collect_assumptions
+
+        model = self.build(size)
+        params = inspect.signature(self.check).parameters
+        extra = {k: v for k, v in size.items() if k in params}
+
+        def evaluate(values: dict):
+            args = (model,) if model is not None else ()
+            return collect_assumptions(self.check, *args, **values, **extra)
+
+        return evaluate
+
+    def shown_conventions(self) -> dict:
+        out = dict(self.conventions)
+        if self.model is not None:
+            out.setdefault("σ", self.activation)
+        return out
 
     def _check_conventions(self) -> None:
         """What the engine reads is checked at declaration; everything else in ``conventions`` is prose.
@@ -131,31 +156,6 @@ class Claim:
                                  "declares (cell(..., loss=...))")
         if self.model is not None:
             resolve_loss(self.model, self.loss)
-
-    @property
-    def relational(self) -> bool:
-        """Decided by counterexample search over ``given`` (inequalities, limits), not by a normal form."""
-        return self.kind in RELATIONAL and bool(self.given)
-
-    def evaluator(self, size: dict):
-        """values -> (the check's relations, its hypotheses), at one size."""
-        from .relations import collect_assumptions
-
-        model = self.build(size)
-        params = inspect.signature(self.check).parameters
-        extra = {k: v for k, v in size.items() if k in params}
-
-        def evaluate(values: dict):
-            args = (model,) if model is not None else ()
-            return collect_assumptions(self.check, *args, **values, **extra)
-
-        return evaluate
-
-    def shown_conventions(self) -> dict:
-        out = dict(self.conventions)
-        if self.model is not None:
-            out.setdefault("σ", self.activation)
-        return out
 
     def build(self, size: dict, *, probe: bool = True) -> Model | None:
         """The model at ``size`` (None for a claim without one).
