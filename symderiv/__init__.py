@@ -15,8 +15,6 @@ from .results import Verdict
 from .relations import (absval, affine, assume, det, eq, fro, lam_max, lam_min, limit, ne, norm2, powers, rel, rho,
                       smin, steps)
 from .sizes import no_sizes, sweep
-from .cells import gru_cell  # noqa: E402 (issue 14: the GRU of proofs/examples/gru.py)
-from .relations import lift, maximum, minimum  # noqa: E402 (issue 14: max/min in the scalar notation)
 
 __version__ = "0.1.0"
 
@@ -29,4 +27,9 @@ __all__ = [
     "norm2", "fro", "rho", "lam_min", "lam_max", "smin", "det", "absval", "eq", "ne", "rel", "steps", "assume",
     "limit", "powers", "affine",
 ]
+
+# issue 14: the GRU of proofs/examples/gru.py; max/min in the scalar notation
+from .cells import gru_cell  # noqa: E402
+from .relations import lift, maximum, minimum  # noqa: E402
+
 __all__ += ["gru_cell", "maximum", "minimum", "lift"]

@@ -165,11 +165,12 @@ def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phas
                        f"normal form ≠ 0 at {len(bad)} entries, but no certified counterexample{rejected}"), None
 
 
-def _candidates(claim: Claim, lhs, rhs, bad, seed: int):
+def _candidates(claim: Claim, lhs, rhs, bad, seed: int, **search_kw):
     """(witness, the sides it refutes, witness loss) per search candidate.
 
     Sides with an abstract loss E(o, y) are searched once per witness loss
     (``models.LOSS_WITNESSES``, simplest first), as an abstract σ is per witness σ.
+    ``search_kw`` goes to :func:`search_identity` as it is.
     """
     from .models import LOSS_WITNESSES, instantiate_loss, loss_atoms
 
@@ -177,7 +178,7 @@ def _candidates(claim: Claim, lhs, rhs, bad, seed: int):
     losses = LOSS_WITNESSES if claim.model is not None and loss_atoms(lhs, rhs) else (None,)
     for loss in losses:
         sides = (lhs, rhs) if loss is None else (instantiate_loss(lhs, loss), instantiate_loss(rhs, loss))
-        for w in search_identity(*sides, bad, seed=seed, abstract_sigma=abstract):
+        for w in search_identity(*sides, bad, seed=seed, abstract_sigma=abstract, **search_kw):
             yield w, sides, loss
 
 

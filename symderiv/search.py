@@ -18,7 +18,7 @@ import numpy as np
 import sympy as sp
 
 from .evaluate import NotRational, evaluate
-from .functions import SIGMA_ORDER, WITNESS_SIGMAS, PolynomialSigma
+from .functions import WITNESS_SIGMAS, PolynomialSigma
 
 #: Values a shrinker prefers, simplest first.
 SIMPLE_VALUES = (0, 1, -1, 2, -2, 3, -3)
@@ -75,6 +75,7 @@ def shrink_point(exprs, env: dict, sig, order: list) -> dict:
 
 
 def _meets_sigma(exprs) -> bool:
+    from .functions import SIGMA_ORDER
     from .values import nodes
 
     return any(getattr(e, "func", None) in SIGMA_ORDER for e in nodes(*exprs))
