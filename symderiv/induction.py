@@ -36,6 +36,7 @@ reason, and the claim keeps its concrete verdict and scope.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -51,6 +52,10 @@ HORIZON = "t"
 
 class Unsupported(SymderivError):
     """A claim the induction cannot handle: it keeps its concrete verdict."""
+
+
+class EmptyRange(Unsupported):
+    """A sum or product whose top cannot be peeled for some t of the step: its range may be empty."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,18 +142,30 @@ class Context:
     counter: itertools.count = field(default_factory=itertools.count)
     peeled: list = field(default_factory=list)    # what was peeled, for the scope line
 
+    within: list = field(default_factory=list)    # the generic indices whose summand is being evaluated
+
     def fresh(self, label: str, rows: int, cols: int, depends: set) -> sp.Matrix:
+        """An opaque matrix; it depends on the generic indices named and on every one being evaluated."""
         k = next(self.counter)
         M = sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{label}{k}[{i},{j}]"))
         for s in M:
-            self.deps[s] = set(depends)
+            self.deps[s] = set(depends) | set(self.within)
         return M
+
+    def depends_on(self, expr) -> set:
+        """The generic indices the symbols of ``expr`` vary with (by their names, and opaque ones by record)."""
+        out = set()
+        for s in sp.sympify(expr).free_symbols:
+            out |= self.deps.get(s, set()) | set(_INDEX.findall(s.name))
+        return out
 
     def generic(self) -> Ix:
         return Ix(f"k{next(self.counter)}", 0)
 
 
 _ACTIVE: list[Context] = []
+#: a generic index (k1, k2, …, and ρ for a factor's key) inside a symbol's name: h[k3-1][0]
+_INDEX = re.compile(r"\[(k\d+|ρ)(?:[+-]\d+)?\]")
 
 
 def _ctx() -> Context:
@@ -177,7 +194,7 @@ def _check_nonempty(ctx: Context, lo: Ix, hi: Ix, what: str) -> None:
     else:
         ok = False
     if not ok:
-        raise Unsupported(f"{what} from {lo} to {hi} may be empty for some t ≥ {ctx.t_min}, so its top "
+        raise EmptyRange(f"{what} from {lo} to {hi} may be empty for some t ≥ {ctx.t_min}, so its top "
                           "cannot be peeled")
 
 
@@ -202,11 +219,15 @@ class Formal:
         return self._opaque_product(ctx, factor, lo, hi, order, size)
 
     def _opaque_product(self, ctx, factor, lo, hi, order, size):
-        rho = Ix("ρ", 0)  # the factor at a generic index: the product's identity
-        at = sp.ImmutableMatrix(factor(rho))
+        rho = Ix("ρ", 0)  # the factor at a generic index, read the same way in both runs: the product's identity
+        saved, ctx.mode = ctx.mode, "opaque"
+        try:
+            at = sp.ImmutableMatrix(factor(rho))
+        finally:
+            ctx.mode = saved
         key = ("Π", order, str(lo), str(hi), size, at)
         if key not in ctx.products:
-            ctx.products[key] = ctx.fresh("Π", size, size, _bases(lo, hi))
+            ctx.products[key] = ctx.fresh("Π", size, size, _bases(lo, hi) | (ctx.depends_on(at) - {"ρ"}))
         return ctx.products[key]
 
     def total(self, term, lo, hi, shape):
@@ -233,6 +254,13 @@ class Formal:
         """Σ_{k=lo}^{hi} term_A(k) as L · S_B or S_B · R, with S_B run B's Σ_{k=lo}^{hi} term_B(k)."""
         k = ctx.generic()
         ctx.upper[k.base] = hi.off
+        ctx.within.append(k.base)
+        try:
+            return self._remainder_at(ctx, term, lo, hi, shape, k)
+        finally:
+            ctx.within.pop()
+
+    def _remainder_at(self, ctx, term, lo, hi, shape, k):
         a = sp.Matrix(term(k))                        # run A's summand at a generic index, peeled
         why = "no sum over the same range in the claim at horizon t − 1"
         for term_b, lo_b, hi_b, shape_b, S in ctx.sums_b:
@@ -259,13 +287,7 @@ notation.register_formal(Formal())
 
 def _local_symbols(ctx: Context, base: str, *mats) -> set:
     """The symbols that vary with the generic index ``base``: its states and inputs, its opaque objects."""
-    out = set()
-    token = f"[{base}"
-    for M in mats:
-        for s in M.free_symbols:
-            if token in s.name or base in ctx.deps.get(s, ()):
-                out.add(s)
-    return out
+    return {s for M in mats for s in M.free_symbols if base in ctx.depends_on(s)}
 
 
 def _solve_left(a: sp.Matrix, b: sp.Matrix, local: set) -> sp.Matrix | None:
@@ -412,6 +434,11 @@ class Step:
     proved: bool
     reason: str
     seconds: float = 0.0
+    search: bool = False        # not proved, and worth looking for the first t where it breaks
+    wrt: object = None          # when proved: what J_t, P_t differentiate with respect to, and the layout
+    layout: str = ""
+    J: sp.Matrix | None = field(default=None, repr=False)
+    P: sp.Matrix | None = field(default=None, repr=False)
 
 
 def recursion(m: InductionModel, wrt, layout: str, t_min: int) -> tuple[sp.Matrix, sp.Matrix]:
@@ -474,16 +501,17 @@ def step_check(claim, n: int, t_min: int) -> Step:
         J, P = recursion(ma, wrt, key_a[2], t_min + 1)
         bad = nonzero_entries(c_a, J * c_b + P)
     except Exception as e:  # the transcription cannot be read at a symbolic t: refused, never a verdict
-        return Step(False, f"not induced on: {_one_line(e)}", time.perf_counter() - t0)
+        return Step(False, f"not induced on: {_one_line(e)}", time.perf_counter() - t0,
+                    search=isinstance(e, EmptyRange))
     finally:
         _ACTIVE.pop()
     if bad:
         stray = used & set().union(*(c_a[i, j].free_symbols for i, j in bad))
         note = " (it uses the truth at an earlier step than t − 1)" if stray else ""
         return Step(False, f"step C_t = J_t C_{{t−1}} + P_t fails at {len(bad)} of {c_a.rows * c_a.cols} "
-                    f"entries{note}", time.perf_counter() - t0)
+                    f"entries{note}", time.perf_counter() - t0, search=True)
     peeled = ", ".join(sorted(set(ctx.peeled))) or "nothing to peel"
-    return Step(True, f"step proved ({peeled})", time.perf_counter() - t0)
+    return Step(True, f"step proved ({peeled})", time.perf_counter() - t0, wrt=wrt, layout=key_a[2], J=J, P=P)
 
 
 def _wrt_of(claim, m: InductionModel, key):
@@ -499,3 +527,101 @@ def _wrt_of(claim, m: InductionModel, key):
 def _one_line(e: BaseException) -> str:
     text = str(e).strip().splitlines()
     return text[0] if text else type(e).__name__
+
+
+# ----- the engine's phase: after the concrete sizes hold -----------------------------
+
+#: the largest n the step is decided at (as the exact engine's own reach, engine.AUTO_SYMBOLIC)
+MAX_N = 3
+#: how many horizons past the sweep the exact engine tries, when the step is not proved, for the first t that breaks
+SEARCH_T = 3
+#: seconds the search for the first breaking t may take, in all
+SEARCH_SECONDS = 20.0
+
+
+def _recursion_matches(claim, n: int, t0: int, wrt, layout: str, J: sp.Matrix, P: sp.Matrix) -> bool:
+    """The recursion X_t = J_t X_{t−1} + P_t, with J_t, P_t of the generic step, at t = t0 + 1 against the
+    exact engine's truth (the unrolled model differentiated): the cell is time-invariant and J, P are its
+    partials in the claim's layout."""
+    from .models import Model
+
+    t = t0 + 1
+    mod = Model(claim.model, n=n, t=t, activation=claim.activation, loss=claim.loss, layout=layout)
+    s = claim.model.state[0]
+    subs = {sp.Symbol(f"{s}[t-1][{i}]"): mod.h(t - 1)[i] for i in range(n)}
+    subs |= {sp.Symbol(f"x[t][{i}]"): mod.x(t)[i] for i in range(mod.m)}
+    J, P = J.xreplace(subs), P.xreplace(subs)
+    return not nonzero_entries(mod.d((s, t), wrt, layout=layout), J * mod.d((s, t - 1), wrt, layout=layout) + P)
+
+
+def extend(claim, outcomes, *, seed: int = 0) -> tuple[bool, str]:
+    """(for every t, the scope's addition) for an identity that holds at every size of its sweep.
+
+    The base is the concrete outcome at the sweep's smallest t for that n
+    (exact, never F_p); the step is :func:`step_check`. At an n where the
+    step is not proved the claim keeps its scope, and the exact engine looks
+    a few horizons past the sweep for the first t where it breaks.
+    """
+    from .sizes import format_values
+
+    if "t" in claim.sizes.fixed or not outcomes or any("t" not in o.size for o in outcomes):
+        return False, ""
+    by_n: dict = {}
+    for o in outcomes:
+        by_n.setdefault(o.size.get("n", 1), []).append(o)
+    proved, failed, refused = [], [], []
+    for n, outs in sorted(by_n.items()):
+        if n > MAX_N:
+            continue
+        base = min(outs, key=lambda o: o.size["t"])
+        t0 = base.size["t"]
+        if base.method == "fp":
+            refused.append((n, "the base case was decided over F_p, not exactly"))
+            continue
+        st = step_check(claim, n, t0)
+        if st.proved and not _recursion_matches(claim, n, t0, st.wrt, st.layout, st.J, st.P):
+            st = Step(False, "the recursion X_t = J_t X_{t−1} + P_t of the generic step does not match the "
+                             "engine's truth at t = t0 + 1 (a cell that is not time-invariant?)")
+        (proved if st.proved else failed if st.search else refused).append((n, st.reason, t0))
+    if not (proved or failed or refused):
+        return False, ""
+    t0s = sorted({p[2] for p in proved})
+    if proved and not failed and not refused and len(t0s) == 1 and len(proved) == len(by_n):
+        ns = format_values([p[0] for p in proved])
+        return True, f"; for every t ≥ {t0s[0]} at n = {ns} (induction: base exact, step proved)"
+    parts = []
+    if proved:
+        parts.append(f"for every t at n = {format_values([p[0] for p in proved])} (induction: base exact, step "
+                     "proved)")
+    for n, why, *_ in failed + refused:
+        parts.append(f"not for every t at n = {n}: {why}")
+    note = "; " + "; ".join(parts)
+    if failed:
+        n = min(f[0] for f in failed)
+        note += "; " + _first_break(claim, n, max(o.size["t"] for o in by_n[n]), seed)
+    elif refused:
+        note += "; the closed form is shown only at the sizes checked"
+    return False, note
+
+
+def _first_break(claim, n: int, t_max: int, seed: int) -> str:
+    import time
+
+    from .engine import Phases, check_identity_at
+
+    start = time.perf_counter()
+    for t in range(t_max + 1, t_max + 1 + SEARCH_T):
+        if time.perf_counter() - start > SEARCH_SECONDS:
+            break
+        try:
+            o, found = check_identity_at(claim, {"n": n, "t": t}, backend="symengine", seed=seed, phases=Phases())
+        except Exception:
+            break
+        if o.status.value == "fails":
+            return f"the closed form is right only at the sizes checked: it breaks at t = {t} (n = {n}): {o.detail}"
+        if o.status.value != "holds":
+            break
+    else:
+        return f"the closed form is right only at the sizes checked (the exact engine finds it right up to " \
+               f"t = {t_max + SEARCH_T} at n = {n})"
+    return "the closed form is right only at the sizes checked"
