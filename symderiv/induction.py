@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -166,6 +167,16 @@ class Context:
 _ACTIVE: list[Context] = []
 #: a generic index (k1, k2, …, and ρ for a factor's key) inside a symbol's name: h[k3-1][0]
 _INDEX = re.compile(r"\[(k\d+|ρ)(?:[+-]\d+)?\]")
+
+
+@contextmanager
+def active(ctx: Context):
+    """Within: notation's sums and products over a symbolic range are read in ``ctx`` (its mode, its opaques)."""
+    _ACTIVE.append(ctx)
+    try:
+        yield ctx
+    finally:
+        _ACTIVE.pop()
 
 
 def _ctx() -> Context:
