@@ -122,7 +122,7 @@ def ix(k) -> Ix:
         return Ix(None, k.off) if k.base is None else k
     if isinstance(k, int) and not isinstance(k, bool):
         return Ix(None, k)
-    raise Unsupported(f"{k!r} is not a step index (an integer or the horizon ± an integer)")
+    raise Unsupported(f"{_show(k)} is not a step index (an integer or the horizon ± an integer)")
 
 
 def _plain(k: Ix):
@@ -144,6 +144,7 @@ class Context:
     peeled: list = field(default_factory=list)    # what was peeled, for the scope line
 
     within: list = field(default_factory=list)    # the generic indices whose summand is being evaluated
+    lowest: int = 0                               # the smallest offset o of a step t + o the claim reads
 
     def fresh(self, label: str, rows: int, cols: int, depends: set) -> sp.Matrix:
         """An opaque matrix; it depends on the generic indices named and on every one being evaluated."""
@@ -360,6 +361,8 @@ class InductionModel:
             setattr(self, name, value)
 
     def _symbols(self, name: str, k: Ix, rows: int) -> sp.Matrix:
+        if k.base == HORIZON:  # the earliest step the claim reads, relative to t
+            self._ctx.lowest = min(self._ctx.lowest, k.off)
         return sp.Matrix(rows, 1, lambda i, _: sp.Symbol(f"{name}[{k}][{i}]"))
 
     def x(self, k) -> sp.Matrix:
@@ -399,10 +402,10 @@ class InductionModel:
 
     def d(self, of, wrt, *, layout: str | None = None):
         if not (isinstance(of, tuple) and len(of) == 2 and of[0] == self.cell.state[0]):
-            raise Unsupported(f"m.d({of!r}, …): only the truth d{self.cell.state[0]}_k/dθ is induced on")
+            raise Unsupported(f"m.d({_show(of)}, …): only the truth d{self.cell.state[0]}_k/dθ is induced on")
         k = ix(of[1])
         if k.base != HORIZON:
-            raise Unsupported(f"m.d({of!r}, …) at a step that is not the horizon ± an integer")
+            raise Unsupported(f"m.d({_show(of)}, …) at a step that is not the horizon ± an integer")
         key = (str(k), _wrt_key(wrt), layout or self.layout)
         if key not in self.truths:
             rows, cols = self.n, _wrt_cols(self, wrt)
@@ -410,7 +413,20 @@ class InductionModel:
         return self.truths[key]
 
     def partial(self, of, wrt, *, layout=None):
-        raise Unsupported("m.partial is not supported in the induction mode")
+        """The explicit partial of a quantity of step k: the Jacobian of the cell's step at the free state of
+        step k − 1, with respect to a parameter (in the layout) or to that previous state."""
+        if not (isinstance(of, tuple) and len(of) == 2):
+            raise Unsupported(f"m.partial({_show(of)}, …): only a quantity of one step")
+        k = ix(of[1])
+        q = self.step(k)
+        if of[0] not in q:
+            raise Unsupported(f"the step has no quantity {of[0]!r}")
+        value = q[of[0]]
+        if isinstance(wrt, tuple) and len(wrt) == 2 and wrt[0] in self.cell.state and str(ix(wrt[1])) == str(k - 1):
+            return value.jacobian(list(self.state(wrt[0], k - 1)))
+        if isinstance(wrt, str) and wrt in self.cell.params:
+            return value.jacobian(list(notation.vec(getattr(self.params, wrt), layout or self.layout)))
+        raise Unsupported(f"m.partial(…, {_show(wrt)}): only a parameter or the previous step's state")
 
     def like(self, *a, **kw):
         raise Unsupported("m.like is not supported in the induction mode")
@@ -419,6 +435,13 @@ class InductionModel:
         if name.startswith("_"):
             raise AttributeError(name)
         raise Unsupported(f"m.{name} is not supported in the induction mode")
+
+
+def _show(x) -> str:
+    """A quantity or index as the claim wrote it: ("E", t-1), not Ix(base='t', off=-1)."""
+    if isinstance(x, tuple):
+        return "(" + ", ".join(_show(v) for v in x) + ")"
+    return str(x) if isinstance(x, Ix) else repr(x)
 
 
 def _wrt_key(wrt) -> str:
@@ -446,6 +469,7 @@ class Step:
     reason: str
     seconds: float = 0.0
     search: bool = False        # not proved, and worth looking for the first t where it breaks
+    kind: str = "induction"     # "induction" (base + step) or "generic" (an identity of one step at a free state)
     wrt: object = None          # when proved: what J_t, P_t differentiate with respect to, and the layout
     layout: str = ""
     J: sp.Matrix | None = field(default=None, repr=False)
@@ -481,19 +505,47 @@ def _truth_side(m: InductionModel, lhs, rhs):
 
 
 def step_check(claim, n: int, t_min: int) -> Step:
-    """Decide the inductive step of ``claim`` at size n, for every t ≥ t_min + 1."""
+    """Decide the inductive step of ``claim`` at size n, for every t ≥ t_min + 1.
+
+    A claim whose sides use no truth dh/dθ at all (an identity of one step,
+    such as ∂c_t/∂c_{t−1} = diag(f_t)) needs no induction: decided at the free
+    state of a generic step t, it holds for every t ≥ t_min (``kind="generic"``).
+    """
     import time
 
     from .models import Model
 
     t0 = time.perf_counter()
-    if claim.model is None or len(claim.model.state) != 1:
-        return Step(False, "only a cell with one state is induced on (a cell with states (h, c) is not yet)")
+    if claim.model is None:
+        return Step(False, "not induced on: the claim has no model")
     base = Model(claim.model, n=n, t=1, activation=claim.activation, loss=claim.loss,
                  layout=claim.conventions.get("layout", "row-major"))
-    ctx = Context(n=n, t_min=t_min + 1)
-    _ACTIVE.append(ctx)
     try:
+        with active(Context(n=n, t_min=t_min)) as ctx:
+            m = InductionModel(base, Ix(HORIZON, 0), ctx)
+            lhs, rhs = claim.check(m)
+            if not m.truths:
+                if t_min + ctx.lowest < 0:
+                    raise Unsupported(f"the claim reads step t{ctx.lowest:+d}, before step 0 at t = {t_min}")
+                bad = nonzero_entries(sp.Matrix(lhs), sp.Matrix(rhs))
+                if bad:
+                    return Step(False, f"not for every t: at a free state of step t the sides differ at {len(bad)} "
+                                "entries (it may hold on trajectories only; shown at the sizes checked)", time.perf_counter() - t0,
+                                search=True)
+                return Step(True, "an identity of one step at a free state", time.perf_counter() - t0,
+                            kind="generic")
+        return _induction(claim, base, n, t_min, t0)
+    except Exception as e:  # the transcription cannot be read at a symbolic t: refused, never a verdict
+        return Step(False, f"not induced on: {_one_line(e)}", time.perf_counter() - t0,
+                    search=isinstance(e, EmptyRange))
+
+
+def _induction(claim, base, n: int, t_min: int, t0: float) -> Step:
+    import time
+
+    if len(claim.model.state) != 1:
+        raise Unsupported("the recursion of a cell with several states (h, c) is not induced on")
+    with active(Context(n=n, t_min=t_min + 1)) as ctx:
         mb = InductionModel(base, Ix(HORIZON, -1), ctx)
         ctx.mode = "opaque"
         key_b, c_b = _truth_side(mb, *claim.check(mb))
@@ -502,6 +554,8 @@ def step_check(claim, n: int, t_min: int) -> Step:
         key_a, c_a = _truth_side(ma, *claim.check(ma))
         if key_a[1:] != key_b[1:]:
             raise Unsupported("the truth at horizon t and at t − 1 are not the same derivative")
+        if t_min + 1 + ctx.lowest < 0:
+            raise Unsupported(f"the claim reads step t{ctx.lowest:+d}, before step 0 at t = {t_min + 1}")
         wrt = _wrt_of(claim, ma, key_a)
         # the induction hypothesis: the truth at t − 1, wherever the claim itself uses it, is C_{t−1}
         hyp = ma.truths.get((str(Ix(HORIZON, -1)),) + key_a[1:])
@@ -511,11 +565,6 @@ def step_check(claim, n: int, t_min: int) -> Step:
         used = set().union(*(M.free_symbols for M in others)) if others else set()
         J, P = recursion(ma, wrt, key_a[2], t_min + 1)
         bad = nonzero_entries(c_a, J * c_b + P)
-    except Exception as e:  # the transcription cannot be read at a symbolic t: refused, never a verdict
-        return Step(False, f"not induced on: {_one_line(e)}", time.perf_counter() - t0,
-                    search=isinstance(e, EmptyRange))
-    finally:
-        _ACTIVE.pop()
     if bad:
         stray = used & set().union(*(c_a[i, j].free_symbols for i, j in bad))
         note = " (it uses the truth at an earlier step than t − 1)" if stray else ""
@@ -590,22 +639,27 @@ def extend(claim, outcomes, *, seed: int = 0) -> tuple[bool, str]:
             refused.append((n, "the base case was decided over F_p, not exactly"))
             continue
         st = step_check(claim, n, t0)
-        if st.proved and not _recursion_matches(claim, n, t0, st.wrt, st.layout, st.J, st.P):
+        if st.proved and st.kind == "induction" and not _recursion_matches(claim, n, t0, st.wrt, st.layout, st.J,
+                                                                            st.P):
             st = Step(False, "the recursion X_t = J_t X_{t−1} + P_t of the generic step does not match the "
                              "engine's truth at t = t0 + 1 (a cell that is not time-invariant?)")
-        (proved if st.proved else failed if st.search else refused).append((n, st.reason, t0))
+        (proved if st.proved else failed if st.search else refused).append((n, st.reason, t0, st.kind))
     if not (proved or failed or refused):
         return False, ""
     t0s = sorted({p[2] for p in proved})
+    how = "induction: base exact, step proved" if all(p[3] == "induction" for p in proved) else \
+        "an identity of one step, decided at a free state of step t"
     if proved and not failed and not refused and len(t0s) == 1 and len(proved) == len(by_n):
         ns = format_values([p[0] for p in proved])
-        return True, f"; for every t ≥ {t0s[0]} at n = {ns} (induction: base exact, step proved)"
+        return True, f"; for every t ≥ {t0s[0]} at n = {ns} ({how})"
     parts = []
     if proved:
-        parts.append(f"for every t at n = {format_values([p[0] for p in proved])} (induction: base exact, step "
-                     "proved)")
+        parts.append(f"for every t at n = {format_values([p[0] for p in proved])} ({how})")
+    reasons: dict = {}
     for n, why, *_ in failed + refused:
-        parts.append(f"not for every t at n = {n}: {why}")
+        reasons.setdefault(why, []).append(n)
+    for why, ns in reasons.items():
+        parts.append(f"not for every t at n = {format_values(ns)}: {why}")
     note = "; " + "; ".join(parts)
     if failed:
         n = min(f[0] for f in failed)

@@ -226,3 +226,20 @@ def test_jacobian_products_with_respect_to_a_state(make_claim):
     assert r.every_t, r.scope
     asc = make_claim(lambda m: check(m, "ascending"), model=avram2025_rnn, activation="tanh")
     assert not step_check(asc, 2, 1).proved
+
+
+def test_an_identity_of_one_step_holds_for_every_t_at_a_free_state(make_claim):
+    """cs6180's LSTM: ∂c_t/∂c_{t−1} = diag(f_t) with h_{t−1} held fixed needs no induction: one generic step."""
+    from symderiv import lstm_cell
+
+    def partial(m, gate):
+        return m.partial(("c", m.t), ("c", m.t - 1)), diag(m.at(gate, m.t))
+
+    right = make_claim(lambda m: partial(m, "f"), model=lstm_cell, activation="logistic", n=(1, 2), t=(1, 2))
+    st = step_check(right, 2, 1)
+    assert st.proved and st.kind == "generic", st.reason
+    wrong = make_claim(lambda m: partial(m, "i"), model=lstm_cell, activation="logistic", n=(1, 2), t=(1, 2))
+    assert not step_check(wrong, 2, 1).proved
+    total_ = make_claim(lambda m: (m.d(("c", m.t), ("c", m.t - 1)), diag(m.at("f", m.t))), model=lstm_cell,
+                        activation="logistic")
+    assert not step_check(total_, 1, 1).proved    # a total derivative of c: not read (only dh/dθ is)
