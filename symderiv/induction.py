@@ -47,6 +47,7 @@ from . import notation
 from .cells import StepScope
 from .errors import SymderivError
 from .identity import nonzero_entries
+from .protocol import bind_parameters
 
 HORIZON = "t"
 
@@ -356,9 +357,8 @@ class InductionModel:
         self.params = base_model.params
         self._ctx = ctx
         self._steps: dict = {}
-        self.truths: dict = {}           # Ix -> (wrt, layout, matrix of opaque truth symbols)
-        for name, value in vars(base_model.params).items():
-            setattr(self, name, value)
+        self._truths: dict = {}           # Ix -> (wrt, layout, matrix of opaque truth symbols)
+        bind_parameters(self, vars(base_model.params))  # m.W_R; a name that would hide the model's own is refused
 
     def _symbols(self, name: str, k: Ix, rows: int) -> sp.Matrix:
         if k.base == HORIZON:  # the earliest step the claim reads, relative to t
@@ -407,10 +407,10 @@ class InductionModel:
         if k.base != HORIZON:
             raise Unsupported(f"m.d({_show(of)}, …) at a step that is not the horizon ± an integer")
         key = (str(k), _wrt_key(wrt), layout or self.layout)
-        if key not in self.truths:
+        if key not in self._truths:
             rows, cols = self.n, _wrt_cols(self, wrt)
-            self.truths[key] = sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"X[{k}][{i},{j}]⟨{key[1]}⟩"))
-        return self.truths[key]
+            self._truths[key] = sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"X[{k}][{i},{j}]⟨{key[1]}⟩"))
+        return self._truths[key]
 
     def partial(self, of, wrt, *, layout=None):
         """The explicit partial of a quantity of step k: the Jacobian of the cell's step at the free state of
@@ -495,7 +495,7 @@ def recursion(m: InductionModel, wrt, layout: str, t_min: int) -> tuple[sp.Matri
 
 def _truth_side(m: InductionModel, lhs, rhs):
     """(wrt, layout, C): the claim's closed form C beside the truth at the horizon."""
-    tops = {key: M for key, M in m.truths.items() if key[0] == str(m.t)}
+    tops = {key: M for key, M in m._truths.items() if key[0] == str(m.t)}
     for key, M in tops.items():
         if isinstance(lhs, sp.MatrixBase) and lhs == M:
             return key, sp.Matrix(rhs)
@@ -524,7 +524,7 @@ def step_check(claim, n: int, t_min: int) -> Step:
         with active(Context(n=n, t_min=t_min)) as ctx:
             m = InductionModel(base, Ix(HORIZON, 0), ctx)
             lhs, rhs = claim.check(m)
-            if not m.truths:
+            if not m._truths:
                 if t_min + ctx.lowest < 0:
                     raise Unsupported(f"the claim reads step t{ctx.lowest:+d}, before step 0 at t = {t_min}")
                 bad = nonzero_entries(sp.Matrix(lhs), sp.Matrix(rhs))
@@ -558,10 +558,10 @@ def _induction(claim, base, n: int, t_min: int, t0: float) -> Step:
             raise Unsupported(f"the claim reads step t{ctx.lowest:+d}, before step 0 at t = {t_min + 1}")
         wrt = _wrt_of(claim, ma, key_a)
         # the induction hypothesis: the truth at t − 1, wherever the claim itself uses it, is C_{t−1}
-        hyp = ma.truths.get((str(Ix(HORIZON, -1)),) + key_a[1:])
+        hyp = ma._truths.get((str(Ix(HORIZON, -1)),) + key_a[1:])
         if hyp is not None:
             c_a = c_a.xreplace(dict(zip(hyp, c_b)))
-        others = [M for key, M in {**ma.truths, **mb.truths}.items() if key[0] != HORIZON]
+        others = [M for key, M in {**ma._truths, **mb._truths}.items() if key[0] != HORIZON]
         used = set().union(*(M.free_symbols for M in others)) if others else set()
         J, P = recursion(ma, wrt, key_a[2], t_min + 1)
         bad = nonzero_entries(c_a, J * c_b + P)
