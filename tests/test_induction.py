@@ -243,3 +243,45 @@ def test_an_identity_of_one_step_holds_for_every_t_at_a_free_state(make_claim):
     total_ = make_claim(lambda m: (m.d(("c", m.t), ("c", m.t - 1)), diag(m.at("f", m.t))), model=lstm_cell,
                         activation="logistic")
     assert not step_check(total_, 1, 1).proved    # a total derivative of c: not read (only dh/dθ is)
+
+
+def test_a_factor_that_branches_on_the_horizon_is_refused(make_claim):
+    """A family that means one thing at a generic index and another at r = t cannot be an opaque product."""
+    def check(m):
+        t = m.t
+        A = lambda r: m.W_R * diag(m.dsigma(m.h(r - 1))) if r != t else m.W_R * diag(m.dsigma(m.h(t - 1)))
+        term = lambda k: product(A, k + 1, t, order="descending", size=m.n) * block(m.sigma(m.h(k - 1)))
+        return m.d(("h", t), "W_R"), total(term, (m.n, m.n ** 2), lo=1, hi=t - 1) + block(m.sigma(m.h(t - 1)))
+
+    st = step_check(make_claim(check), 2, 1)
+    assert not st.proved and "depends on t" in st.reason
+
+
+@pytest.mark.parametrize("which, proved", [("x_k", True), ("x_{k-1}", False), ("x_t", False)])
+def test_a_time_varying_family_of_inputs_is_peeled_at_its_own_index(make_claim, which, proved):
+    """dh_t/dW_I = Σ_{k=1}^{t} Π_{r=k+1}^{t} W_R diag σ'(h_{r−1}) (I ⊗ x_kᵀ): P_t = I ⊗ x_tᵀ varies with t."""
+    def check(m):
+        t = m.t
+        x = {"x_k": lambda k: m.x(k), "x_{k-1}": lambda k: m.x(k - 1), "x_t": lambda k: m.x(t)}[which]
+        A = lambda r: m.W_R * diag(m.dsigma(m.h(r - 1)))
+        term = lambda k: product(A, k + 1, t, order="descending", size=m.n) * kron(eye(m.n), x(k).T)
+        return m.d(("h", t), "W_I"), total(term, (m.n, m.n * m.m), lo=1, hi=t)
+
+    assert step_check(make_claim(check), 2, 1).proved is proved
+
+
+def test_the_column_major_layout_is_honoured(make_claim):
+    """In the col-major layout the block is σ(h_{k−1})ᵀ ⊗ I; the row-major block is then wrong at n ≥ 2."""
+    def check(m, blk):
+        t = m.t
+        A = lambda r: m.W_R * diag(m.dsigma(m.h(r - 1)))
+        term = lambda k: product(A, k + 1, t, order="descending", size=m.n) * blk(m.sigma(m.h(k - 1)))
+        return m.d(("h", t), "W_R"), total(term, (m.n, m.n ** 2), lo=1, hi=t - 1) + blk(m.sigma(m.h(t - 1)))
+
+    col = lambda v: kron(v.T, eye(v.rows))
+    right = make_claim(lambda m: check(m, col))
+    right.conventions = {"layout": "col-major"}
+    assert step_check(right, 2, 1).proved
+    wrong = make_claim(lambda m: check(m, block))
+    wrong.conventions = {"layout": "col-major"}
+    assert not step_check(wrong, 2, 1).proved
