@@ -285,3 +285,16 @@ def test_the_column_major_layout_is_honoured(make_claim):
     wrong = make_claim(lambda m: check(m, block))
     wrong.conventions = {"layout": "col-major"}
     assert not step_check(wrong, 2, 1).proved
+
+
+def test_total_of_a_family_with_integer_bounds_is_the_eager_sum_and_misuse_is_one_line():
+    v = [sp.Matrix([[k]]) for k in range(6)]
+    assert total(lambda k: v[k], (1, 1), lo=2, hi=4) == total([v[2], v[3], v[4]], (1, 1)) == sp.Matrix([[9]])
+    assert total(lambda k: v[k], (1, 1), lo=3, hi=2) == sp.zeros(1, 1)
+    with pytest.raises(SymderivError, match="needs the range"):
+        total(lambda k: v[k], (1, 1))
+    with pytest.raises(SymderivError, match="takes a family"):
+        total(v, (1, 1), lo=1, hi=2)
+    from symderiv import power
+    W = sp.Matrix([[1, 2], [3, 4]])
+    assert power(W, 3, size=2) == W ** 3 and power(W, 0, size=2) == sp.eye(2)
