@@ -536,8 +536,11 @@ def step_check(claim, n: int, t_min: int) -> Step:
                             kind="generic")
         return _induction(claim, base, n, t_min, t0)
     except Exception as e:  # the transcription cannot be read at a symbolic t: refused, never a verdict
-        return Step(False, f"not induced on: {_one_line(e)}", time.perf_counter() - t0,
-                    search=isinstance(e, EmptyRange))
+        why = _one_line(e)
+        if isinstance(e, TypeError) and "'Ix'" in why:
+            why = f"the horizon m.t is used as a number ({why}); write a sum over steps as a family, " \
+                  "total(term, shape, lo=…, hi=…), and a power as power(W, k, size=…)"
+        return Step(False, f"not induced on: {why}", time.perf_counter() - t0, search=isinstance(e, EmptyRange))
 
 
 def _induction(claim, base, n: int, t_min: int, t0: float) -> Step:
@@ -665,7 +668,7 @@ def extend(claim, outcomes, *, seed: int = 0) -> tuple[bool, str]:
         n = min(f[0] for f in failed)
         note += "; " + _first_break(claim, n, max(o.size["t"] for o in by_n[n]), seed)
     elif refused:
-        note += "; the closed form is shown only at the sizes checked"
+        note += "; shown only at the sizes checked"
     return False, note
 
 
@@ -683,10 +686,10 @@ def _first_break(claim, n: int, t_max: int, seed: int) -> str:
         except Exception:
             break
         if o.status.value == "fails":
-            return f"the closed form is right only at the sizes checked: it breaks at t = {t} (n = {n}): {o.detail}"
+            return f"right only at the sizes checked: it breaks at t = {t} (n = {n}): {o.detail}"
         if o.status.value != "holds":
             break
     else:
-        return f"the closed form is right only at the sizes checked (the exact engine finds it right up to " \
-               f"t = {t_max + SEARCH_T} at n = {n})"
-    return "the closed form is right only at the sizes checked"
+        return f"shown only at the sizes checked (the exact engine finds it right up to t = {t_max + SEARCH_T} " \
+               f"at n = {n})"
+    return "shown only at the sizes checked"
