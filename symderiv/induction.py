@@ -321,11 +321,11 @@ def _solve_left(a: sp.Matrix, b: sp.Matrix, local: set) -> sp.Matrix | None:
         e = sp.expand(e.xreplace(as_gen))
         return sp.Poly(e, *gens).as_dict() if e != 0 else {}
 
-    cb = [[coeffs(b[l, j]) for j in range(b.cols)] for l in range(b.rows)]
+    cb = [[coeffs(b[r, j]) for j in range(b.cols)] for r in range(b.rows)]
     ca = [[coeffs(a[i, j]) for j in range(a.cols)] for i in range(a.rows)]
     eqs = sorted({(j, mono) for row in cb + ca for j, c in enumerate(row) for mono in c},
                  key=lambda x: (x[0], x[1]))
-    M = sp.Matrix(len(eqs), b.rows, lambda q, l: cb[l][eqs[q][0]].get(eqs[q][1], 0))
+    M = sp.Matrix(len(eqs), b.rows, lambda q, r: cb[r][eqs[q][0]].get(eqs[q][1], 0))
     if not all(e.is_Rational for e in M):
         return None  # coefficients that are not numbers: not solved for (the step is then not proved)
     # a basis of the equations, and the unknowns they pin down; the others are 0; the result is verified
@@ -530,8 +530,7 @@ def step_check(claim, n: int, t_min: int) -> Step:
                 bad = nonzero_entries(sp.Matrix(lhs), sp.Matrix(rhs))
                 if bad:
                     return Step(False, f"not for every t: at a free state of step t the sides differ at {len(bad)} "
-                                "entries (it may hold on trajectories only; shown at the sizes checked)", time.perf_counter() - t0,
-                                search=True)
+                                "entries (it may hold on trajectories only)", time.perf_counter() - t0, search=True)
                 return Step(True, "an identity of one step at a free state", time.perf_counter() - t0,
                             kind="generic")
         return _induction(claim, base, n, t_min, t0)

@@ -11,7 +11,7 @@ import sympy as sp
 from symderiv import HV, diag, eye, kron, product, total
 from symderiv.engine import check_claim
 from symderiv.errors import SymderivError
-from symderiv.induction import Context, EmptyRange, Formal, Ix, Unsupported, active, step_check
+from symderiv.induction import Context, EmptyRange, Ix, Unsupported, active, step_check
 from symderiv.report.common import tally
 from symderiv.results import Verdict
 
@@ -191,7 +191,8 @@ def test_a_recursion_that_uses_the_truth_at_t_minus_1_is_proved(make_claim):
     def lemma2(m, W=None):
         t = m.t
         W = m.W_R if W is None else W
-        return m.d(("h", t), "W_R"), block(m.sigma(m.h(t - 1))) + W * diag(m.dsigma(m.h(t - 1))) * m.d(("h", t - 1), "W_R")
+        rhs = block(m.sigma(m.h(t - 1))) + W * diag(m.dsigma(m.h(t - 1))) * m.d(("h", t - 1), "W_R")
+        return m.d(("h", t), "W_R"), rhs
 
     r = check_claim(make_claim(lemma2))
     assert r.every_t, r.scope
