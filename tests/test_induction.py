@@ -299,3 +299,14 @@ def test_total_of_a_family_with_integer_bounds_is_the_eager_sum_and_misuse_is_on
     from symderiv import power
     W = sp.Matrix([[1, 2], [3, 4]])
     assert power(W, 3, size=2) == W ** 3 and power(W, 0, size=2) == sp.eye(2)
+
+
+def test_the_generic_step_recursion_is_checked_against_the_engines_truth(make_claim):
+    """J_t, P_t of the generic step reproduce X_2 = J_2 X_1 + P_2 of the unrolled model; a wrong J does not."""
+    from symderiv.induction import _recursion_matches
+
+    c = make_claim(lambda m: (m.d(("h", m.t), "W_R"), closed_form(m)))
+    st = step_check(c, 2, 1)
+    assert st.proved and _recursion_matches(c, 2, 1, st.wrt, st.layout, st.J, st.P)
+    assert not _recursion_matches(c, 2, 1, st.wrt, st.layout, st.J.T, st.P)
+    assert not _recursion_matches(c, 2, 1, st.wrt, "col-major", st.J, st.P)
