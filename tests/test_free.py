@@ -288,3 +288,12 @@ def test_the_readme_example_holds(tmp_path):
     col = collect([tmp_path / "mynotes.py"])
     res = check_claim(col.items["mynotes.inverse"])
     assert res.verdict == Verdict.HOLDS and "X invertible" in res.scope
+
+
+def test_second_derivatives_hold_exactly_and_a_false_one_is_never_a_fails():
+    """v.d of v.d: the engine decides a true Hessian identity; the kernel's jets are first order, so a false
+    one stays undecided with that reason (no certificate it cannot re-derive)."""
+    hess = lambda rhs: lambda v: (v.d(v.d(v.x.T * v.A * v.x, "x"), "x"), rhs(v))  # noqa: E731
+    assert check_claim(free_claim(hess(lambda v: v.A + v.A.T), QUAD, n=(1, 2))).verdict == Verdict.HOLDS
+    res = check_claim(free_claim(hess(lambda v: 2 * v.A), QUAD, n=(2,)))
+    assert res.verdict == Verdict.UNDECIDED and "first order" in res.sizes[0].detail

@@ -372,6 +372,7 @@ class ExactVariables:
             raise KernelError(f"unknown layout conventions {self._jac!r}, {self._vec!r}")
         self._seeds: dict = {}  # name -> its seeds' matrix of seed keys
         self._by_id: dict = {}
+        self._derivatives: dict = {}  # id -> a matrix d returned (a second d of it is refused)
         self.premises: list[str] = []
         for k, v in size.items():
             setattr(self, k, v)
@@ -405,15 +406,22 @@ class ExactVariables:
             name = self._by_id.get(id(wrt))
         if name is None:
             raise KernelError(f"d(..., {wrt!r}): not a variable of the claim")
+        if id(of) in self._derivatives:
+            raise KernelError("a derivative of a derivative (v.d of v.d): the kernel's jets are first order, so it "
+                              "cannot replay a second derivative")
         r, c, keys = self._seeds[name]
         F = JetMatrix.of(of) if isinstance(of, (JetMatrix, sp.MatrixBase)) else JetMatrix(1, 1, [Jet.of(of)])
         if F.shape == (1, 1):
             f = F.e[0]
-            return sp.Matrix(r, c, [f.d.get(k, _ZERO) for k in keys])
+            return self._keep(sp.Matrix(r, c, [f.d.get(k, _ZERO) for k in keys]))
         cols = keys if self._vec == "row-major" else [keys[i * c + j] for j in range(c) for i in range(r)]
         vf = list(F.e) if self._vec == "row-major" else list(F.T.e)
         J = sp.Matrix(len(vf), len(cols), lambda a, b: vf[a].d.get(cols[b], _ZERO))
-        return J if self._jac == "numerator" else J.T
+        return self._keep(J if self._jac == "numerator" else J.T)
+
+    def _keep(self, D: sp.Matrix) -> sp.Matrix:
+        self._derivatives[id(D)] = D  # kept alive, so its id is not reused
+        return D
 
 
 def value_of(x):
