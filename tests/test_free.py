@@ -297,3 +297,16 @@ def test_second_derivatives_hold_exactly_and_a_false_one_is_never_a_fails():
     assert check_claim(free_claim(hess(lambda v: v.A + v.A.T), QUAD, n=(1, 2))).verdict == Verdict.HOLDS
     res = check_claim(free_claim(hess(lambda v: 2 * v.A), QUAD, n=(2,)))
     assert res.verdict == Verdict.UNDECIDED and "first order" in res.sizes[0].detail
+
+
+def test_the_kernel_refuses_a_point_where_a_denominator_is_zero():
+    def check(n, t):
+        x, y = sp.Symbol("x"), sp.Symbol("y")
+        return sp.Matrix([[1 / x + y]]), sp.Matrix([[y]])
+
+    c = Claim(id="t.z", where="", statement="", check=check, sizes=sweep(n=(1,), t=1, fixed=("t",)))
+    forged = Counterexample("t.z", {"n": 1, "t": 1}, None, {"x": "0", "y": "1"}, (0, 0), "1", "1")
+    check_ = verify_identity(c, forged)
+    assert not check_.ok and "denominator is 0" in check_.reason
+    res = check_claim(c)  # the engine's own point avoids x = 0
+    assert res.verdict == Verdict.FAILS and res.counterexample.point["x"] != "0"

@@ -103,6 +103,8 @@ def _exact(e: sp.Expr, values: dict) -> sp.Expr:
     if missing:
         raise KernelError(f"the point gives no value for {', '.join(missing[:3])}")
     e = e.xreplace({s: values[n] for n, s in by_name.items()})
+    if e.has(sp.zoo, sp.nan, sp.oo):
+        raise KernelError("a denominator is 0 at the point: the sides are undefined there")
     undefined = e.atoms(sp.core.function.AppliedUndef)
     if undefined:
         raise KernelError(f"{sorted(map(str, undefined))[0]} has no value (an abstract function)")
