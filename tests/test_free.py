@@ -42,6 +42,8 @@ TRUE = {
     "∂ tr(AXB)/∂X = AᵀBᵀ": (dict(A=matrix("n"), X=matrix("n"), B=matrix("n")),
                            lambda v: (v.d(tr(v.A * v.X * v.B), "X"), v.A.T * v.B.T)),
     "∂ log det X/∂X = X⁻ᵀ": (dict(X=matrix("n", invertible=True)), lambda v: (v.d(logdet(v.X), "X"), inv(v.X).T)),
+    "∂ det X/∂X = det(X) X⁻ᵀ": (dict(X=matrix("n", invertible=True)),
+                               lambda v: (v.d(v.X.det(), "X"), v.X.det() * inv(v.X).T)),
     "∂ aᵀX⁻¹b/∂X = −X⁻ᵀabᵀX⁻ᵀ": (INV, lambda v: (v.d(v.a.T * inv(v.X) * v.b, "X"),
                                                 -inv(v.X).T * v.a * v.b.T * inv(v.X).T)),
     "∂ aᵀXb/∂X = abᵀ (X is n×m)": (dict(a=vector("n"), X=matrix("n", "m"), b=vector("m")),
@@ -67,6 +69,8 @@ FALSE = {
                              lambda v: (v.d(tr(v.A * v.X * v.B), "X"), v.B.T * v.A.T)),
     "X⁻¹ for ∂ log det X/∂X": (dict(X=matrix("n", invertible=True)),
                                lambda v: (v.d(logdet(v.X), "X"), inv(v.X))),
+    "det(X) X⁻¹ for ∂ det X/∂X": (dict(X=matrix("n", invertible=True)),
+                                  lambda v: (v.d(v.X.det(), "X"), v.X.det() * inv(v.X))),
 }
 
 

@@ -48,6 +48,12 @@ def log_determinant(v):
     return v.d(logdet(v.X), "X"), inv(v.X).T
 
 
+@claim("cookbook.eq49", where="§2.1.1, eq. (49)", statement="∂ det X/∂X = det(X) X⁻ᵀ",
+       variables=dict(X=matrix("n", invertible=True)))
+def determinant(v):
+    return v.d(v.X.det(), "X"), v.X.det() * inv(v.X).T
+
+
 @claim("cookbook.eq61", where="§2.2, eq. (61)", statement="∂(aᵀX⁻¹b)/∂X = −X⁻ᵀabᵀX⁻ᵀ",
        variables=dict(a=vector("n"), b=vector("n"), X=matrix("n", invertible=True)))
 def inverse_form(v):
