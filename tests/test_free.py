@@ -314,3 +314,16 @@ def test_the_kernel_refuses_a_point_where_a_denominator_is_zero():
     assert not check_.ok and "denominator is 0" in check_.reason
     res = check_claim(c)  # the engine's own point avoids x = 0
     assert res.verdict == Verdict.FAILS and res.counterexample.point["x"] != "0"
+
+
+def test_a_false_lstm_bptt_variant_fails_rather_than_error():
+    """Issue 14.9's third case: a false LSTM BPTT claim (the h path dropped from dc_t/dc_0) is `fails`, certified,
+    with a value for every input of the point."""
+    from symderiv import diag, lstm_cell
+
+    c = Claim(id="t.lstm", where="", statement="dc_2/dc_0 = diag(f_2) diag(f_1)", model=lstm_cell,
+              check=lambda m: (m.d(("c", 2), ("c", 0)), diag(m.at("f", 2)) * diag(m.at("f", 1))),
+              sizes=sweep(n=(1,), t=(2,), fixed=("t",)))
+    res = check_claim(c)
+    assert res.verdict == Verdict.FAILS, (res.scope, res.error)
+    assert {"W_f[0]", "U_g[0]", "b_o[0]", "c0[0]", "h0[0]", "x1[0]", "x2[0]"} <= set(res.counterexample.point)
