@@ -15,6 +15,7 @@ from .results import Verdict
 from .relations import (absval, affine, assume, det, eq, fro, lam_max, lam_min, limit, ne, norm2, powers, rel, rho,
                       smin, steps)
 from .sizes import no_sizes, sweep
+from .variables import inv, logdet, matrix, scalar, tr, vector
 
 __version__ = "0.1.0"
 
@@ -26,4 +27,5 @@ __all__ = [
     "matrices", "vectors", "diagonals", "scalars", "sampled", "just",
     "norm2", "fro", "rho", "lam_min", "lam_max", "smin", "det", "absval", "eq", "ne", "rel", "steps", "assume",
     "limit", "powers", "affine",
+    "vector", "matrix", "scalar", "tr", "inv", "logdet",
 ]
