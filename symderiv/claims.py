@@ -85,6 +85,7 @@ class Claim:
     given: dict = field(default_factory=dict)  # inequality/limit: name -> Strategy of the values searched over
     budget: int = 120                          # inequality/limit: candidates tried per size
     modulo: tuple = ()                         # identity: polynomial relations the sides may use (c² + s² − 1)
+    variables: dict | None = None              # identity without a model: name -> vector/matrix/scalar (variables.py)
     _probed: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # shape probes, by size
     origin: str = field(default_factory=_origin, repr=False, compare=False)  # the declaring proof file (_origin)
 
@@ -101,6 +102,10 @@ class Claim:
         if self.kind not in KINDS:
             raise ProofFileError(f"{self.id}: kind={self.kind!r} must be one of {KINDS}")
         self.expect = _verdict(self.expect)
+        if self.variables is not None:
+            from .variables import declare
+
+            declare(self)
         if self.kind in RELATIONAL and self.model is None and not self.given:
             raise ProofFileError(f"{self.id}: an {self.kind} claim needs given={{name: strategy}} to search over")
         self._check_conventions()  # issue 14.5: what the engine reads, checked at declaration
@@ -165,6 +170,10 @@ class Claim:
         """
         if probe:
             self._check_shapes_elsewhere(size)
+        if self.variables is not None:
+            from .variables import FreeValues
+
+            return FreeValues(self.variables, size, self.conventions)
         if self.model is None:
             return None
         return Model(self.model, n=size.get("n", 1), t=size.get("t", 1), m=size.get("m", 1),
@@ -309,7 +318,8 @@ class Group:
             opts["conventions"] = {**self.defaults.get("conventions", {}), **kw.get("conventions", {})}
             opts.setdefault("statement", self.statement)
             opts.setdefault("where", self.where)
-            opts.setdefault("sizes", default_sizes(opts.get("kind", "identity")))
+            opts.setdefault("sizes", FREE_SIZES if opts.get("variables") is not None
+                            else default_sizes(opts.get("kind", "identity")))
             c = Claim(id=f"{self.id}.{name}", check=fn, group=self.id, source=_source(2), **opts)
             self.members.append(c.id)
             _register(c)
@@ -344,23 +354,30 @@ def _register(item):
 def claim(id: str, *, where: str, statement: str, kind: str = "identity", model: Cell | None = None,
           activation: str = "abstract", loss: str = "abstract", conventions: dict | None = None,
           sizes: Sweep | None = None, expect=None, note: str = "", relation: str = "=",
-          given: dict | None = None, budget: int = 120, modulo=()):
+          given: dict | None = None, budget: int = 120, modulo=(), variables: dict | None = None):
     """Decorator: declare a claim.
 
     An identity's check returns its two sides; an inequality's or limit's check
     takes the values named in ``given`` (searched over) and returns a Relation,
-    ``steps(...)`` or a Limit.
+    ``steps(...)`` or a Limit. An identity of free vectors and matrices declares
+    ``variables=dict(x=vector("n"), A=matrix("n", "n"))`` instead of a model
+    (see :mod:`symderiv.variables`).
     """
 
     def wrap(fn):
         c = Claim(id=id, where=where, statement=statement, check=fn, kind=kind, model=model,
                   activation=activation, loss=loss, conventions=dict(conventions or {}),
-                  sizes=sizes or default_sizes(kind), expect=expect, source=_source(2), note=note,
-                  relation=relation, given=dict(given or {}), budget=budget, modulo=tuple(modulo))
+                  sizes=sizes or (FREE_SIZES if variables is not None else default_sizes(kind)), expect=expect,
+                  source=_source(2), note=note, relation=relation, given=dict(given or {}), budget=budget,
+                  modulo=tuple(modulo), variables=variables)
         _register(c)
         return fn
 
     return wrap
+
+
+#: free variables have no horizon: n = 1–3
+FREE_SIZES = Sweep({"n": (1, 2, 3)})
 
 
 def default_sizes(kind: str) -> Sweep:
@@ -533,7 +550,8 @@ def collect(paths) -> Collection:
     out = Collection()
     for p in paths:
         p = Path(p)
-        if p.is_dir():  # sub-folders too (proofs/examples/); a name starting with _ is a helper, not collected
+        if p.is_dir():
+            # subfolders too (proofs/examples/), as pytest collects; a name starting with _ or . is skipped
             files = sorted(f for f in p.rglob("*.py")
                            if not any(part.startswith(("_", ".")) for part in f.relative_to(p).parts))
         elif p.is_file():

@@ -86,7 +86,8 @@ def pick_backend(backend: str, claim: Claim, size: dict) -> str:
     if backend != "auto":
         return backend
     small = all(size.get(k, 1) <= v for k, v in AUTO_SYMBOLIC.items())
-    return "symengine" if small or claim.activation != "abstract" or claim.modulo else "fp"
+    free = claim.variables is not None  # free variables: no unrolling, the exact normal form at every size
+    return "symengine" if small or free or claim.activation != "abstract" or claim.modulo else "fp"
 
 
 def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict):
@@ -131,6 +132,9 @@ def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict):
 def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phases: dict):
     """One size of an identity claim: its outcome and, if it fails, the certificate."""
     backend = pick_backend(backend, claim, size)
+    if backend == "fp" and claim.variables is not None:
+        raise SymderivError("the F_p backend does not cover free variables (variables=); use --backend auto or "
+                            "symengine")
     if backend == "fp":
         return check_identity_fp(claim, size, seed=seed, phases=phases)
     with _phase(phases, "build"):
@@ -143,12 +147,17 @@ def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phas
             return SizeOutcome(size, Verdict.HOLDS, f"lhs − rhs reduces to 0 modulo {rels} (Gröbner basis)"), None
         return SizeOutcome(size, Verdict.UNDECIDED, f"lhs − rhs does not reduce to 0 modulo {rels} at "
                            f"{len(bad)} entries; no point search under side relations"), None
+    cleared: list = []
     with _phase(phases, "decide"):
-        bad = nonzero_entries(lhs, rhs, backend)
+        bad = nonzero_entries(lhs, rhs, backend, cleared=cleared)
     if not bad:
-        return SizeOutcome(size, Verdict.HOLDS, f"normal form of lhs − rhs is 0 ({backend})"), None
-    inputs = {e for e in nodes(lhs, rhs) if e.is_Symbol} | set(claim.build(size).symbols() if claim.model else ())
-    candidates = _candidates(claim, lhs, rhs, bad, seed)
+        return SizeOutcome(size, Verdict.HOLDS, f"normal form of lhs − rhs is 0 ({backend})"
+                           + rational_scope(claim, cleared), method="rational" if cleared else ""), None
+    built = claim.build(size, probe=False) if claim.model is not None or claim.variables is not None else None
+    inputs = {e for e in nodes(lhs, rhs) if e.is_Symbol} | set(built.symbols() if built is not None else ())
+    candidates = _candidates(claim, lhs, rhs, bad, seed,
+                                 symbols=sorted(inputs, key=lambda e: e.name) if claim.variables is not None else None,
+                                 admissible=built.admissible if claim.variables is not None else None)
     rejected = ""
     for _ in range(MAX_CANDIDATES):
         with _phase(phases, "search+shrink"):
@@ -180,6 +189,30 @@ def _candidates(claim: Claim, lhs, rhs, bad, seed: int, **search_kw):
         sides = (lhs, rhs) if loss is None else (instantiate_loss(lhs, loss), instantiate_loss(rhs, loss))
         for w in search_identity(*sides, bad, seed=seed, abstract_sigma=abstract, **search_kw):
             yield w, sides, loss
+
+
+def rational_scope(claim: Claim, cleared: list) -> str:
+    """The domain of an identity that holds as rational functions: where its denominators are not 0."""
+    if not cleared:
+        return ""
+    from .variables import domain
+
+    named = domain(claim)
+    shown = ", ".join(cleared[:2]) + (f", … ({len(cleared)} in all)" if len(cleared) > 2 else "")
+    return (f" after clearing denominators: a rational identity, on the domain where {shown} ≠ 0"
+            + (f" ({named})" if named else ""))
+
+
+def _domain_note(claim: Claim, outcomes: list) -> str:
+    """The scope's domain: a claim's invertible variables, and where denominators were cleared."""
+    from .variables import domain
+
+    named = domain(claim) if claim.variables is not None else ""
+    rational = any(o.method == "rational" for o in outcomes)
+    if not (named or rational):
+        return ""
+    what = "of rational functions, " if rational else ""
+    return f" ({what}on the domain {named})" if named else f" ({what}where its denominators ≠ 0)"
 
 
 def _complete(point: dict, inputs) -> dict:
@@ -380,13 +413,20 @@ def check_claim(claim: Claim, *, n=None, t=None, backend: str = "auto", seed: in
     errors = [o for o in outcomes if o.status == Verdict.ERROR]
     by_fp = sum(o.method == "fp" for o in outcomes)
     if not by_fp:
-        method = "exact normal form"
+        method = "exact normal form" + _domain_note(claim, outcomes)
     elif by_fp < len(outcomes):
         method = "randomized exact (F_p) / exact normal form"
     else:
         method = outcomes[0].detail if len(outcomes) == 1 else "randomized exact (F_p)"
+    scope, every_t = describe_scope(outcomes, method), False
+    if verdict == Verdict.HOLDS and claim.relation == "=" and claim.model is not None and not claim.modulo:
+        from . import induction  # holds at every size: is it proved for every t? (issue 12)
+
+        with _phase(phases, "induction"):
+            every_t, more = induction.extend(claim, outcomes, seed=seed)
+        scope += more
     return result_for(
-        claim, verdict, scope=describe_scope(outcomes, method),
+        claim, verdict, scope=scope, every_t=every_t,
         counterexample=first[0] if first else None,
         certificate=first[1].reason if first else next((o.detail for o in outcomes if claim.relation == "≠"
                                                           and o.status == Verdict.HOLDS), ""),
@@ -430,13 +470,14 @@ def aggregate(group: Group, members: dict[str, Result]) -> Result:
         return Result(verdict=chosen.verdict, scope=f"reading {group.intent!r} (the text's intent: {group.why}); "
                       f"{chosen.scope}" + (f"; other readings: {others}" if others else ""),
                       counterexample=chosen.counterexample, certificate=chosen.certificate,
-                      error=chosen.error, **{**common, "conventions": chosen.conventions})
+                      error=chosen.error, every_t=chosen.every_t, **{**common, "conventions": chosen.conventions})
     verdict = _combine([r.verdict for r in res])
     failing = next((r for r in res if r.verdict == verdict), None) if verdict != Verdict.HOLDS else None
     scope = f"{sum(r.verdict == Verdict.HOLDS for r in res)} of {len(res)} parts hold"
     if failing is not None:
         scope += f"; first {verdict.value}: {failing.id.rsplit('.', 1)[1]}"
-    return Result(verdict=verdict, scope=scope, counterexample=failing.counterexample if failing else None,
+    return Result(verdict=verdict, scope=scope, every_t=verdict == Verdict.HOLDS and all(r.every_t for r in res),
+                  counterexample=failing.counterexample if failing else None,
                   certificate=failing.certificate if failing else "", error=failing.error if failing else None,
                   **common)
 

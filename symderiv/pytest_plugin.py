@@ -25,7 +25,7 @@ def _is_proof_file(file_path, config) -> bool:
     if file_path.suffix != ".py" or file_path.name.startswith(("_", "test_", "conftest")):
         return False
     given = any(str(file_path) == str(a) for a in config.args)
-    if not (given or "proofs" in file_path.parent.parts):  # proofs/ and its sub-folders (proofs/examples/)
+    if not (given or "proofs" in file_path.parent.parts):  # proofs/ and its subfolders (proofs/examples/)
         return False
     try:
         return "symderiv" in file_path.read_text(encoding="utf-8")
