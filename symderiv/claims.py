@@ -502,6 +502,28 @@ def select(targets: list[str]) -> tuple[Collection, list[str]]:
     return col, chosen
 
 
+def expected_of(col: Collection, cid: str) -> Verdict:
+    """The verdict the proof file expects of ``cid``: what ``list`` shows and ``check`` compares against.
+
+    A claim: its ``expect`` (none: ``holds``). A group without one: its intended
+    reading's, or for parts ``fails`` as soon as a part is expected to fail
+    (the same rule as :func:`symderiv.engine.aggregate`).
+    """
+    item = col.items[cid]
+    if item.expect is not None:
+        return item.expect
+    if isinstance(item, Group) and item.kind == "readings" and f"{item.id}.{item.intent}" in col.items:
+        return expected_of(col, f"{item.id}.{item.intent}")
+    if isinstance(item, Group):
+        exp = [expected_of(col, m) for m in item.members if m in col.items]
+        if Verdict.FAILS in exp:
+            return Verdict.FAILS
+        if exp and all(e == Verdict.HOLDS for e in exp):
+            return Verdict.HOLDS
+        return Verdict.ERROR if Verdict.ERROR in exp else Verdict.UNDECIDED
+    return Verdict.HOLDS
+
+
 def resolve_id(col: Collection, target: str) -> str:
     if target in col.items:
         return target
