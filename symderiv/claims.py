@@ -438,16 +438,30 @@ def collect_file(path: Path, into: Collection) -> None:
         return
     finally:
         _collecting.reset(token)
+    shown = _shown_path(path)
     for item in bucket:
         if item.id in into.items:
             into.errors.append((str(path), f"duplicate claim id {item.id!r}"))
             continue
-        if isinstance(item, Claim):
-            item.source = f"{path.name}:{item.source.split(':')[-1]}"
+        item.source = f"{shown}:{item.source.split(':')[-1]}"
         into.items[item.id] = item
     for g in (i for i in bucket if isinstance(i, Group)):
         if g.kind == "readings" and f"{g.id}.{g.intent}" not in g.members:
             into.errors.append((str(path), f"{g.id}: intent {g.intent!r} is not one of its readings {g.members}"))
+
+
+def _shown_path(path: Path) -> str:
+    """How a claim's source names its file: the name alone in the default proof folder (``check ID`` finds it
+    there); elsewhere the path a command line needs to find it again (relative to the cwd when below it)."""
+    try:
+        if path.resolve().parent == default_target().resolve():
+            return path.name
+    except UsageError:
+        pass
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.resolve().as_posix()
 
 
 def collect(paths) -> Collection:
