@@ -87,8 +87,8 @@ def _is_own(module) -> bool:
 class _ModuleIndex:
     """A proof file's top-level statements, by the names each binds."""
 
-    def __init__(self, path: Path):
-        self.source = path.read_text(encoding="utf-8")
+    def __init__(self, path: Path, text: str):
+        self.source = text
         tree = ast.parse(self.source)
         self.binds: dict[str, list[ast.stmt]] = {}
         self.by_line: dict[int, ast.stmt] = {}
@@ -123,14 +123,16 @@ def _used(stmt: ast.stmt) -> set[str]:
     return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
-@lru_cache(maxsize=64)
-def _index(path: str, mtime_ns: int, size: int) -> _ModuleIndex:
-    return _ModuleIndex(Path(path))
+_INDEXES: dict[str, _ModuleIndex] = {}
 
 
 def _module_index(path: Path) -> _ModuleIndex:
-    st = path.stat()
-    return _index(str(path), st.st_mtime_ns, st.st_size)
+    """The file's index, parsed once per content (the content is read each time: an edit is always seen)."""
+    text = path.read_text(encoding="utf-8")
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    if digest not in _INDEXES:
+        _INDEXES[digest] = _ModuleIndex(path, text)
+    return _INDEXES[digest]
 
 
 def claim_source(check) -> str:
@@ -156,17 +158,20 @@ def claim_source(check) -> str:
             names_seen.add(name)
             todo += index.binds.get(name, [])
             value = check.__globals__.get(name)
-            _reach_module(value, modules)
+            _reach_module(value, modules, skip=path)
     ordered = sorted(pieces.values())
     return "\n\n".join(ordered + [f"# module {k}\n{v}" for k, v in sorted(modules.items())])
 
 
-def _reach_module(value, modules: dict[str, str]) -> None:
-    """The whole source of the project module ``value`` comes from (a helper module, or a name taken from it)."""
+def _reach_module(value, modules: dict[str, str], skip: Path) -> None:
+    """The whole source of the project module ``value`` comes from (a helper module, or a name taken from it);
+    not the claim's own file (``skip``), whose statements are taken one by one."""
     import inspect
 
     module = value if inspect.ismodule(value) else sys.modules.get(getattr(value, "__module__", "") or "")
     if module is None or not _is_own(module) or module.__name__ in modules:
+        return
+    if Path(module.__file__).resolve() == skip.resolve():
         return
     try:
         modules[module.__name__] = Path(module.__file__).read_text(encoding="utf-8")
@@ -175,7 +180,7 @@ def _reach_module(value, modules: dict[str, str]) -> None:
         return
     for other in list(vars(module).values()):  # what the helper itself imports from the project
         if inspect.ismodule(other) or getattr(other, "__module__", None) not in (None, module.__name__):
-            _reach_module(other, modules)
+            _reach_module(other, modules, skip)
 
 
 def claim_key(claim, options: dict) -> str | None:
