@@ -269,7 +269,7 @@ def check(targets, n, t, fmt, backend, seed, timeout, jobs, json_out, md_out, ju
 
     ctx = click.get_current_context()
     cfg = _config(ctx)
-    targets = list(targets) or cfg.paths()
+    targets = _with_config_paths(list(targets), cfg)
     console = _console()
     try:
         ns, ts = _parse_sizes(n, t)
@@ -334,6 +334,15 @@ def check(targets, n, t, fmt, backend, seed, timeout, jobs, json_out, md_out, ju
     if col.errors or any(r.verdict == Verdict.ERROR and not r.as_expected for r in results):
         _exit(ExitCode.USAGE)
     _exit(ExitCode.OK if all(r.as_expected for r in results) else ExitCode.MISMATCH)
+
+
+def _with_config_paths(targets: list[str], cfg) -> list[str]:
+    """Targets that name no path look in [tool.symderiv] paths (when set), as they look in ./proofs/ without."""
+    from .claims import _is_path
+
+    if any(_is_path(t) for t in targets):
+        return targets
+    return cfg.paths() + targets
 
 
 def _leaves(col, ids) -> set:
@@ -550,7 +559,7 @@ def explain(targets, seed, n, t, backend, timeout):
         _exit(ExitCode.USAGE, f"explain names exactly one claim id (got {len(names)}: {', '.join(names) or '-'})")
     try:
         ns, ts = _parse_sizes(n, t)
-        col, _ = select(paths)
+        col, _ = select(paths or _config(click.get_current_context()).paths())
         cid = resolve_id(col, names[0])
     except SymderivError as e:  # explain names exactly one claim: an id that names none is a usage error
         _exit(ExitCode.USAGE, str(e))
@@ -573,7 +582,7 @@ def list_claims(targets):
 
     cfg = _config(click.get_current_context())
     try:
-        col, ids = select(list(targets) or cfg.paths())
+        col, ids = select(_with_config_paths(list(targets), cfg))
     except NothingSelected as e:
         _exit(ExitCode.NOTHING_CHECKED, f"nothing listed: {e}")
     except UsageError as e:
