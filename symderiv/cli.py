@@ -11,7 +11,6 @@ import math
 import os
 import signal
 import sys
-import traceback
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -84,6 +83,8 @@ def _report_to() -> str:
 
 
 def _internal_error(e: BaseException):
+    import traceback
+
     from . import __version__
 
     msg = str(e).strip().splitlines()[0] if str(e).strip() else ""
