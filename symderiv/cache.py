@@ -266,15 +266,29 @@ class Cache:
         except (OSError, ValueError):
             return []
 
+    def durations(self) -> dict[str, float]:
+        """Each claim's seconds when it was last computed (the runner starts the longest first)."""
+        try:
+            data = json.loads((self.dir / "durations.json").read_text(encoding="utf-8"))
+            return {str(k): float(v) for k, v in data.items()} if isinstance(data, dict) else {}
+        except (OSError, ValueError, TypeError, AttributeError):
+            return {}
+
     def record(self, results) -> None:
-        """Update the ids whose verdict differed: this run's results replace what was known of those ids."""
+        """Update the ids whose verdict differed (this run's results replace what was known of those ids), and
+        the claims' durations."""
         known = set(self.last_failed())
+        seconds = self.durations()
         for r in results:
             known.discard(r.id)
             if not r.as_expected:
                 known.add(r.id)
+            if not r.members:
+                seconds[r.id] = round(r.seconds, 3)
         try:
             self._ensure()
             (self.dir / "lastfailed.json").write_text(json.dumps(sorted(known), indent=1), encoding="utf-8")
+            (self.dir / "durations.json").write_text(json.dumps(seconds, indent=1, sort_keys=True),
+                                                     encoding="utf-8")
         except OSError:
             pass

@@ -26,6 +26,7 @@ only the claims whose every member has a result are reported.
 """
 from __future__ import annotations
 
+import math
 import multiprocessing as mp
 import os
 import signal
@@ -159,6 +160,9 @@ def run_claims(col: Collection, ids: list[str], *, jobs: int = 1, timeout: float
     options = {"n": kw.get("n"), "t": kw.get("t"), "backend": kw.get("backend", "auto"), "seed": kw.get("seed", 0),
                "timeout": timeout}
     pending = list(leaves)
+    if cache is not None and jobs > 1:  # longest first (as last measured; new claims first): a shorter tail
+        last = cache.durations()
+        pending.sort(key=lambda cid: -last.get(cid, math.inf))
     running: list[_Job] = []
     stopped = False
 

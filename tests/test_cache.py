@@ -176,3 +176,11 @@ def test_last_failed_rechecks_what_differed(project):
 def test_pre_commit_hook_is_declared():
     text = (ROOT / ".pre-commit-hooks.yaml").read_text()
     assert "- id: symderiv-check" in text and "entry: symderiv check" in text
+
+
+def test_durations_are_kept_for_longest_first_scheduling(project):
+    check()
+    from symderiv.cache import Cache
+
+    seconds = Cache(project).durations()
+    assert set(seconds) == {"c.a", "c.b"} and all(v >= 0 for v in seconds.values())
