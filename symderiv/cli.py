@@ -472,12 +472,13 @@ def _print_rich(console, results, errors, meta, quiet: int) -> None:
 
 
 def _github(fmt, results, errors, meta, locations) -> None:
-    """Under GitHub Actions: annotations (stdout, or stderr when stdout carries JSON/JUnit) and the job summary."""
+    """Under GitHub Actions: annotations (stdout beside the terminal report; stderr when stdout carries a
+    document: GitHub reads workflow commands on both) and the job summary."""
     from .report import github
 
     if not github.active():
         return
-    err = fmt in ("json", "junit")
+    err = fmt != "rich"
     for line in github.annotations(results, errors, meta, locations):
         click.echo(line, err=err)
     from .report import to_markdown
