@@ -42,8 +42,10 @@ def _verdict(v) -> Verdict | None:
 
 
 def _source(depth: int = 2) -> str:
-    frame = inspect.stack()[depth]
-    return f"{Path(frame.filename).name}:{frame.lineno}"
+    # sys._getframe, not inspect.stack(): stack() reads the source context of every frame (about 1 s of the
+    # collection of the shipped proof files, once per declared claim)
+    frame = sys._getframe(depth)
+    return f"{Path(frame.f_code.co_filename).name}:{frame.f_lineno}"
 
 
 def _origin() -> str:
@@ -534,16 +536,30 @@ def collect_file(path: Path, into: Collection) -> None:
     # claims of another proof file this one imports belong to that file (collected from it, not twice); a
     # helper module (its name starts with _, never collected itself) declares claims for the file importing it
     bucket = [item for item in bucket if item.origin in (mine, "") or Path(item.origin).name.startswith("_")]
+    shown = _shown_path(path)
     for item in bucket:
         if item.id in into.items:
             into.errors.append((str(path), f"duplicate claim id {item.id!r}"))
             continue
-        if isinstance(item, Claim):
-            item.source = f"{path.name}:{item.source.split(':')[-1]}"
+        item.source = f"{shown}:{item.source.split(':')[-1]}"
         into.items[item.id] = item
     for g in (i for i in bucket if isinstance(i, Group)):
         if g.kind == "readings" and f"{g.id}.{g.intent}" not in g.members:
             into.errors.append((str(path), f"{g.id}: intent {g.intent!r} is not one of its readings {g.members}"))
+
+
+def _shown_path(path: Path) -> str:
+    """How a claim's source names its file: the name alone in the default proof folder (``check ID`` finds it
+    there); elsewhere the path a command line needs to find it again (relative to the cwd when below it)."""
+    try:
+        if path.resolve().parent == default_target().resolve():
+            return path.name
+    except UsageError:
+        pass
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.resolve().as_posix()
 
 
 def collect(paths) -> Collection:
@@ -598,6 +614,28 @@ def select(targets: list[str]) -> tuple[Collection, list[str]]:
             raise NothingSelected(str(e)) from None
         chosen += [i for i in col.items if (i == base or i.startswith(base + ".")) and i not in chosen]
     return col, chosen
+
+
+def expected_of(col: Collection, cid: str) -> Verdict:
+    """The verdict the proof file expects of ``cid``: what ``list`` shows and ``check`` compares against.
+
+    A claim: its ``expect`` (none: ``holds``). A group without one: its intended
+    reading's, or for parts ``fails`` as soon as a part is expected to fail
+    (the same rule as :func:`symderiv.engine.aggregate`).
+    """
+    item = col.items[cid]
+    if item.expect is not None:
+        return item.expect
+    if isinstance(item, Group) and item.kind == "readings" and f"{item.id}.{item.intent}" in col.items:
+        return expected_of(col, f"{item.id}.{item.intent}")
+    if isinstance(item, Group):
+        exp = [expected_of(col, m) for m in item.members if m in col.items]
+        if Verdict.FAILS in exp:
+            return Verdict.FAILS
+        if exp and all(e == Verdict.HOLDS for e in exp):
+            return Verdict.HOLDS
+        return Verdict.ERROR if Verdict.ERROR in exp else Verdict.UNDECIDED
+    return Verdict.HOLDS
 
 
 def resolve_id(col: Collection, target: str) -> str:
