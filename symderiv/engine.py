@@ -148,21 +148,37 @@ def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phas
     if not bad:
         return SizeOutcome(size, Verdict.HOLDS, f"normal form of lhs − rhs is 0 ({backend})"), None
     inputs = {e for e in nodes(lhs, rhs) if e.is_Symbol} | set(claim.build(size).symbols() if claim.model else ())
-    candidates = search_identity(lhs, rhs, bad, seed=seed, abstract_sigma=claim.activation == "abstract" and claim.model is not None)
+    candidates = _candidates(claim, lhs, rhs, bad, seed)
     rejected = ""
     for _ in range(MAX_CANDIDATES):
         with _phase(phases, "search+shrink"):
-            w = next(candidates, None)
+            w, sides, loss = next(candidates, (None, None, None))
         if w is None:
             break
         with _phase(phases, "certify"):
-            cert = certificates.issue(claim.id, size, (lhs, rhs), w.sigma, _complete(w.point, inputs), w.entry)
+            cert = certificates.issue(claim.id, size, sides, w.sigma, _complete(w.point, inputs), w.entry, loss)
             check = kernel.verify_identity(claim, cert)
         if check.ok:
             return SizeOutcome(size, Verdict.FAILS, check.reason), (cert, check)
         rejected = f"; a candidate was not certified: {check.reason}"
     return SizeOutcome(size, Verdict.UNDECIDED,
                        f"normal form ≠ 0 at {len(bad)} entries, but no certified counterexample{rejected}"), None
+
+
+def _candidates(claim: Claim, lhs, rhs, bad, seed: int):
+    """(witness, the sides it refutes, witness loss) per search candidate.
+
+    Sides with an abstract loss E(o, y) are searched once per witness loss
+    (``models.LOSS_WITNESSES``, simplest first), as an abstract σ is per witness σ.
+    """
+    from .models import LOSS_WITNESSES, instantiate_loss, loss_atoms
+
+    abstract = claim.activation == "abstract" and claim.model is not None
+    losses = LOSS_WITNESSES if claim.model is not None and loss_atoms(lhs, rhs) else (None,)
+    for loss in losses:
+        sides = (lhs, rhs) if loss is None else (instantiate_loss(lhs, loss), instantiate_loss(rhs, loss))
+        for w in search_identity(*sides, bad, seed=seed, abstract_sigma=abstract):
+            yield w, sides, loss
 
 
 def _complete(point: dict, inputs) -> dict:
@@ -190,7 +206,7 @@ def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):
     evaluate = claim.evaluator(size)
     labels: list[str] = []
     found: dict = {}
-    raised, tried, plausible = None, 0, 0
+    raised, tried, plausible, floated, last_steps = None, 0, 0, 0, []
     for values in draw_candidates(claim.given, size, seed, claim.budget):
         with _phase(phases, "search"):
             try:
@@ -206,7 +222,10 @@ def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):
             if not hypotheses_plausible(hyps):
                 continue
             plausible += 1
-            suspects = [lab for lab, st in steps if lab not in found and float_suspect(st)]
+            guide = {lab: float_suspect(st) for lab, st in steps if lab not in found}
+            floated += any(v is not None for v in guide.values()) or not guide
+            last_steps = steps
+            suspects = [lab for lab, v in guide.items() if v]
         for label in suspects:
             with _phase(phases, "certify"):
                 if not _certified_failure(dict(steps), hyps, label):
@@ -222,6 +241,12 @@ def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):
             break
     if not tried:
         raise SymderivError(f"no candidate could be evaluated: {raised}")
+    if plausible and not floated:  # a search that evaluated nothing has searched nothing
+        from .search import float_problem
+
+        cause = next((p for _, st in last_steps if (p := float_problem(st))), "no finite float value")
+        raise SymderivError(f"no candidate's relation could be evaluated (even in floats, to guide the search): "
+                            f"{cause}")
     out = {}
     named = _named_witness(claim, evaluate)
     for lab in labels:

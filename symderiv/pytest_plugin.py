@@ -1,7 +1,7 @@
 """pytest plugin (entry point ``pytest11``): ``pytest proofs/`` checks every claim as a test item.
 
 A proof file is collected when it imports symderiv and sits in a folder named
-``proofs`` (or is given on the command line). Each claim, reading and part is
+``proofs`` (or below one) (or is given on the command line). Each claim, reading and part is
 an item; a claim expected to fail is a strict xfail (it must fail, with a
 certified counterexample); a verdict other than the expected one fails the
 test and the failure report shows the evidence. Items are independent, so
@@ -25,7 +25,7 @@ def _is_proof_file(file_path, config) -> bool:
     if file_path.suffix != ".py" or file_path.name.startswith(("_", "test_", "conftest")):
         return False
     given = any(str(file_path) == str(a) for a in config.args)
-    if not (given or file_path.parent.name == "proofs"):
+    if not (given or "proofs" in file_path.parent.parts):  # proofs/ and its sub-folders (proofs/examples/)
         return False
     try:
         return "symderiv" in file_path.read_text(encoding="utf-8")
