@@ -284,7 +284,8 @@ class Formal:
         mark = len(ctx.factors)
         a = sp.Matrix(term(k))                        # run A's summand at a generic index, peeled
         peeled = ctx.factors[mark:]
-        why = "no sum over the same range in the claim at horizon t − 1"
+        why = "no sum over the same range in the claim at horizon t − 1" if ctx.var == HORIZON else \
+            "no sum over the same range in the claim at step k + 1"
         for term_b, lo_b, hi_b, shape_b, S in ctx.sums_b:
             if (str(lo_b), str(hi_b), tuple(shape_b)) != (str(lo), str(hi), tuple(shape)):
                 continue
@@ -303,7 +304,10 @@ class Formal:
             R = _solve_left(a.T, b.T, local)
             if R is not None and not (R.free_symbols & local):
                 return S * R.T
-            why = "its summand at horizon t is not a fixed matrix times the summand at horizon t − 1"
+            why = "its summand at horizon t is not a fixed matrix times the summand at horizon t − 1" \
+                if ctx.var == HORIZON else "its summand at step k is not a fixed matrix times the summand at k + 1"
+        if ctx.var != HORIZON:
+            raise Unsupported(f"the sum from {lo - 1} to {hi} cannot be peeled at its bottom: {why}")
         raise Unsupported(f"the sum from {lo} to {hi + 1} cannot be peeled: {why}")
 
 
