@@ -291,6 +291,9 @@ def step_check(claim, n: int, t_min: int) -> Step:
             lhs, rhs = claim.check(m)
             if m._downward is not None:
                 return _downward(claim, base, n, m._downward, t0)
+            if m._grads:
+                raise Unsupported("∇_{h_k}L is induced on only downward, in a claim about every step k: "
+                                  "every_step(m, lambda k: (lhs_k, rhs_k), lo=…, hi=…)")
             if not m._truths:
                 if t_min + ctx.lowest < 0:
                     raise Unsupported(f"the claim reads step t{ctx.lowest:+d}, before step 0 at t = {t_min}")
@@ -546,8 +549,8 @@ def _downward(claim, base, n: int, spec, t0: float) -> Step:
         expected = (c_b * J + dl).xreplace(up)
         bad = nonzero_entries(c_a.xreplace(up), expected)
     if bad:
-        return Step(False, f"downward step C_k = J_{{k+1}}ᵀ C_{{k+1}} + ∂ℓ_k/∂h_k fails at {len(bad)} of {c_a.cols} "
-                    "entries", time.perf_counter() - t0, search=True)
+        return Step(False, f"downward step C_k = J_{{k+1}}ᵀ C_{{k+1}} + ∂ℓ_k/∂h_k fails at {len(bad)} of "
+                    f"{c_a.cols} entries", time.perf_counter() - t0, search=True)
     if not _down_matches(claim, n, m, K, J, dl):
         return Step(False, "the backward recursion of the generic step does not match the engine's truth at t = 2 "
                     "(a cell that is not time-invariant, or a loss that is not a sum of per-step terms?)",

@@ -176,5 +176,14 @@ def test_every_step_stacks_the_sides_of_every_k_at_a_size():
     from symderiv.models import Model
 
     m = Model(elman_rnn, n=1, t=3, activation="tanh", loss="abstract")
-    lhs, rhs = every_step(m, lambda k: (m.h(k), m.h(k)), lo=1)
+    lhs, _ = every_step(m, lambda k: (m.h(k), m.h(k)), lo=1)
     assert lhs.shape == (3, 1) and list(lhs) == [m.h(1)[0], m.h(2)[0], m.h(3)[0]]
+
+
+def test_a_gradient_claim_at_one_step_only_is_refused_with_the_way_to_state_it(rnn):
+    """eq. (10.21) at k = T − 1 alone: not a claim about every k, so not induced on; the concrete verdict stays."""
+    c = rnn(lambda m: (grad_h(m, m.t - 1), m.W.T * dtanh(m, m.t) * grad_h(m, m.t) + m.V.T * grad_o(m, m.t - 1)))
+    st = step_check(c, 2, 2)
+    assert not st.proved and "every_step" in st.reason
+    r = check_claim(c)
+    assert r.verdict == Verdict.HOLDS and not r.every_t and "shown only at the sizes checked" in r.scope

@@ -15,7 +15,8 @@ from symderiv import claim, diag, elman_rnn, product, sweep, total
 from symderiv.induction import every_step
 
 SIZES = sweep(n=(1, 2), t=(2, 3))
-GRAD = {"∇": "gradients are columns, ∇_x L = (dL/dx)ᵀ", "loss": "abstract per-step L_s = E(o_s, y_s), L = Σ_s L_s"}
+GRAD = {"∇": "gradients are columns, ∇_x L = (dL/dx)ᵀ",
+        "loss": "abstract per-step L_s = E(o_s, y_s), L = Σ_s L_s"}
 ROW = {"∇": "rows: dL/dh_k = (∇_{h_k}L)ᵀ (numerator layout)", "loss": GRAD["loss"]}
 
 
@@ -44,15 +45,18 @@ def closed_form(m, k, lo_s, first_r):
        activation="tanh", loss="abstract", sizes=SIZES, conventions=GRAD,
        statement="∇_{h_k}L = Wᵀ diag(1 − h_{k+1}²) ∇_{h_{k+1}}L + Vᵀ ∇_{o_k}L for k = 1…T−1")
 def eq10_21(m):
-    return every_step(m, lambda k: (grad_h(m, k), m.W.T * dtanh(m, k + 1) * grad_h(m, k + 1) + m.V.T * grad_o(m, k)),
+    return every_step(m, lambda k: (grad_h(m, k),
+                                    m.W.T * dtanh(m, k + 1) * grad_h(m, k + 1) + m.V.T * grad_o(m, k)),
                       lo=1, hi=m.t - 1)
 
 
 @claim("goodfellow.down.eq10-21-W", where="Deep Learning §10.2.2, eq. (10.21), W in place of Wᵀ", expect="fails",
        model=elman_rnn, activation="tanh", loss="abstract", sizes=SIZES, conventions=GRAD,
-       statement="∇_{h_k}L = W diag(1 − h_{k+1}²) ∇_{h_{k+1}}L + Vᵀ ∇_{o_k}L for k = 1…T−1 (the transpose dropped)")
+       statement="∇_{h_k}L = W diag(1 − h_{k+1}²) ∇_{h_{k+1}}L + Vᵀ ∇_{o_k}L for k = 1…T−1 "
+                 "(the transpose dropped)")
 def eq10_21_w(m):
-    return every_step(m, lambda k: (grad_h(m, k), m.W * dtanh(m, k + 1) * grad_h(m, k + 1) + m.V.T * grad_o(m, k)),
+    return every_step(m, lambda k: (grad_h(m, k),
+                                    m.W * dtanh(m, k + 1) * grad_h(m, k + 1) + m.V.T * grad_o(m, k)),
                       lo=1, hi=m.t - 1)
 
 
@@ -75,7 +79,8 @@ def unrolled(m):
 
 @claim("goodfellow.down.unrolled-from-k+1", where="the unrolled form with its sum started one step late",
        expect="fails", model=elman_rnn, activation="tanh", loss="abstract", sizes=SIZES, conventions=GRAD,
-       statement="∇_{h_k}L = Σ_{s=k+1}^{T} (Π_{r=k+1}^{s} diag(1 − h_r²) W)ᵀ Vᵀ ∇_{o_s}L (the s = k term dropped)")
+       statement="∇_{h_k}L = Σ_{s=k+1}^{T} (Π_{r=k+1}^{s} diag(1 − h_r²) W)ᵀ Vᵀ ∇_{o_s}L "
+                 "(the s = k term dropped)")
 def unrolled_late(m):
     return every_step(m, lambda k: (grad_h(m, k), closed_form(m, k, 1, 1)))
 
