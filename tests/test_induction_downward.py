@@ -114,8 +114,8 @@ def unrolled(*, lo_s=0, first_r=1, shift=0, order="descending", extra=False):
 
 @pytest.fixture
 def rnn(make_claim):
-    def make(check, **kw):
-        return make_claim(check, model=elman_rnn, activation="tanh", loss="abstract", n=(1, 2), t=(2, 3), **kw)
+    def make(check, loss="abstract", **kw):
+        return make_claim(check, model=elman_rnn, activation="tanh", loss=loss, n=(1, 2), t=(2, 3), **kw)
     return make
 
 
@@ -123,6 +123,15 @@ def test_the_backward_recursion_holds_for_every_T(rnn):
     r = check_claim(rnn(recursion()))
     assert r.verdict == Verdict.HOLDS and r.every_t, r.scope
     assert "for every T ≥ 2 and k = 1…T−1 at n = 1–2 (downward induction: base exact at k = T−1" in r.scope
+
+
+@pytest.mark.parametrize("loss", ["squared", "cross-entropy"])
+def test_the_backward_recursion_and_its_unrolled_form_hold_for_every_T_for_a_concrete_per_step_loss(rnn, loss):
+    for check in (recursion(), unrolled()):
+        r = check_claim(rnn(check, loss=loss))
+        assert r.verdict == Verdict.HOLDS and r.every_t, r.scope
+    wrong = check_claim(rnn(recursion(W=lambda m: m.W), loss=loss))
+    assert wrong.verdict == Verdict.FAILS and not wrong.every_t
 
 
 def test_the_row_form_numerator_layout_holds_for_every_T(rnn):
