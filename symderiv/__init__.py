@@ -29,6 +29,7 @@ _WHERE = {
                      "powers", "rel", "rho", "smin", "steps"), "relations"),
     **dict.fromkeys(("lift", "maximum", "minimum"), "relations"),  # issue 14: max/min in the scalar notation
     **dict.fromkeys(("no_sizes", "sweep"), "sizes"),
+    "every_step": "induction",  # issue 12: a claim at every step k, proved downward for every T
     **dict.fromkeys(("inv", "logdet", "matrix", "scalar", "tr", "vector"), "variables"),
 }
 
