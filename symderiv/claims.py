@@ -68,6 +68,7 @@ class Claim:
     given: dict = field(default_factory=dict)  # inequality/limit: name -> Strategy of the values searched over
     budget: int = 120                          # inequality/limit: candidates tried per size
     modulo: tuple = ()                         # identity: polynomial relations the sides may use (c² + s² − 1)
+    prove: object = ()                         # inequality: the n to prove at in real arithmetic (True: every size)
     _probed: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # shape probes, by size
 
     def __post_init__(self):
@@ -85,6 +86,12 @@ class Claim:
         self.expect = _verdict(self.expect)
         if self.kind in RELATIONAL and self.model is None and not self.given:
             raise ProofFileError(f"{self.id}: an {self.kind} claim needs given={{name: strategy}} to search over")
+
+    def proves_at(self, size: dict) -> bool:
+        """Whether ``prove=`` asks for a real-arithmetic proof at this size (before the search)."""
+        if self.prove is True:
+            return True
+        return bool(self.prove) and size.get("n") in tuple(self.prove)
 
     @property
     def relational(self) -> bool:
@@ -276,7 +283,7 @@ def _register(item):
 def claim(id: str, *, where: str, statement: str, kind: str = "identity", model: Cell | None = None,
           activation: str = "abstract", loss: str = "abstract", conventions: dict | None = None,
           sizes: Sweep | None = None, expect=None, note: str = "", relation: str = "=",
-          given: dict | None = None, budget: int = 120, modulo=()):
+          given: dict | None = None, budget: int = 120, modulo=(), prove=()):
     """Decorator: declare a claim.
 
     An identity's check returns its two sides; an inequality's or limit's check
@@ -288,7 +295,8 @@ def claim(id: str, *, where: str, statement: str, kind: str = "identity", model:
         c = Claim(id=id, where=where, statement=statement, check=fn, kind=kind, model=model,
                   activation=activation, loss=loss, conventions=dict(conventions or {}),
                   sizes=sizes or default_sizes(kind), expect=expect, source=_source(2), note=note,
-                  relation=relation, given=dict(given or {}), budget=budget, modulo=tuple(modulo))
+                  relation=relation, given=dict(given or {}), budget=budget, modulo=tuple(modulo),
+                  prove=prove)
         _register(c)
         return fn
 

@@ -1,0 +1,2 @@
+def try_certificate(enc, negated):
+    return None
