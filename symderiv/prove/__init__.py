@@ -75,63 +75,97 @@ def encode_size(claim, size: dict):
     return values, syms, domain, steps, hyps
 
 
-def sentence(domain, hyps, step):
-    """Encode one step: (encoder with its constraints, the negated step)."""
+def sentence(domain, hyps, step, syms=None, matrices=()):
+    """Encode one step: (encoder with its constraints and lemma instances, the negated step, the lemma library)."""
+    from .lemmas import instantiate
+
     enc = Encoder()
+    enc.orthogonal = list(syms.orthogonal) if syms is not None else []
     for c in domain:
         enc.add(enc.boolean(c))
     for h in hyps:
         enc.add(enc.relation(h))
     goal = enc.relation(step)
-    return enc, sp.Not(goal)
+    lib = instantiate(enc, list(matrices))
+    return enc, sp.Not(goal), lib
 
 
-def prove_size(claim, size: dict, *, budget: float = BUDGET, use_sos: bool = True) -> SizeProof:
-    """Try to prove every step of the claim at ``size``; never raises for an unsupported claim."""
+def _matrices(values) -> list:
+    out = []
+    for v in values:
+        if isinstance(v, tuple):
+            out += _matrices(v)
+        elif isinstance(v, sp.MatrixBase) and v.rows > 1:
+            out.append(v)
+    return out
+
+
+def _halves(step):
+    """An equality as its two inequalities (each is an easier sentence); any other relation as itself."""
+    from ..relations import Relation
+
+    if step.op == "=":
+        return [Relation(step.lhs, "<=", step.rhs, step.label), Relation(step.lhs, ">=", step.rhs, step.label)]
+    return [step]
+
+
+def decide_step(domain, hyps, step, *, syms=None, matrices=(), budget: float = BUDGET, use_sos: bool = True):
+    """(mark, method, detail, z3's model or None) for one relation."""
     from . import solvers
 
-    try:
-        values, syms, domain, steps, hyps = encode_size(claim, size)
-    except (NoDomain, Unsupported) as e:
-        return SizeProof(why_not=str(e))
-    except TypeError as e:  # the check compares symbolic values in Python (max(…), if x > 0: …)
-        return SizeProof(why_not=f"the check cannot run on symbolic values ({str(e).splitlines()[0][:80]})")
-    except Exception as e:
-        return SizeProof(why_not=f"the check cannot run on symbolic values ({type(e).__name__}: "
-                                 f"{str(e).splitlines()[0][:80] if str(e) else ''})")
-    res = SizeProof()
-    for label, step in steps:
-        t0 = time.perf_counter()
-        try:
-            enc, negated = sentence(domain, hyps, step)
-        except Unsupported as e:
-            res.steps[label] = StepProof(label, Mark.UNDECIDED, "not encoded", str(e), time.perf_counter() - t0)
-            continue
+    methods, details, lemmas = [], [], 0
+    for half in _halves(step):
+        enc, negated, lib = sentence(domain, hyps, half, syms, matrices)
+        lemmas += len(lib.used)
         if use_sos:
             from .sos import try_certificate
 
             cert = try_certificate(enc, negated)
             if cert is not None:
-                res.steps[label] = StepProof(label, Mark.PROVED, "SOS certificate, checked exactly by the kernel",
-                                             cert.describe(), time.perf_counter() - t0, certificate=cert)
+                methods.append("SOS certificate, checked exactly by the kernel")
+                details.append(cert.describe())
                 continue
         text = solvers.smtlib(enc.variables, enc.constraints + [negated])
         answers = solvers.run_both(text, budget)
         z3a, cv = answers["z3"], answers["cvc5"]
         said = f"z3 nlsat: {_said(z3a)}; cvc5: {_said(cv)}"
-        secs = time.perf_counter() - t0
         if z3a.status == "unsat" and cv.status == "unsat":
-            res.steps[label] = StepProof(label, Mark.PROVED, "z3 nlsat and cvc5 both unsat (no checkable certificate)",
-                                         said, secs)
-        elif "sat" in (z3a.status, cv.status) and "unsat" not in (z3a.status, cv.status):
-            res.steps[label] = StepProof(label, Mark.UNDECIDED, "solver model (a candidate)", said, secs,
-                                         candidate=_candidate(values, z3a.model))
-        else:
-            if "unsat" in (z3a.status, cv.status) and "sat" in (z3a.status, cv.status):
-                said += " — the solvers disagree"
-            elif "unsat" in (z3a.status, cv.status):
-                said += " — one solver's unsat is not confirmed by the other"
-            res.steps[label] = StepProof(label, Mark.UNDECIDED, "undecided", said, secs)
+            methods.append("z3 nlsat and cvc5 both unsat" + (f", with {len(lib.used)} lemma instances checked "
+                                                             "exactly by the kernel" if lib.used else ""))
+            details.append(said)
+            continue
+        if "sat" in (z3a.status, cv.status) and "unsat" not in (z3a.status, cv.status):
+            return Mark.UNDECIDED, "solver model (a candidate)", said, z3a.model
+        if "unsat" in (z3a.status, cv.status) and "sat" in (z3a.status, cv.status):
+            said += " — the solvers disagree"
+        elif "unsat" in (z3a.status, cv.status):
+            said += " — one solver's unsat is not confirmed by the other"
+        return Mark.UNDECIDED, "undecided", said, None
+    method = " and ".join(dict.fromkeys(methods))
+    return Mark.PROVED, method, "; ".join(details), None
+
+
+def prove_size(claim, size: dict, *, budget: float = BUDGET, use_sos: bool = True) -> SizeProof:
+    """Try to prove every step of the claim at ``size``; never raises for an unsupported claim."""
+    try:
+        values, syms, domain, steps, hyps = encode_size(claim, size)
+    except (NoDomain, Unsupported) as e:
+        return SizeProof(why_not=str(e))
+    except Exception as e:  # the check compares symbolic values in Python (max(…), if x > 0: …)
+        return SizeProof(why_not=f"the check cannot run on symbolic values ({type(e).__name__}: "
+                                 f"{str(e).splitlines()[0][:80] if str(e) else ''})")
+    res = SizeProof()
+    mats = _matrices(values.values())
+    for label, step in steps:
+        t0 = time.perf_counter()
+        try:
+            mark, method, detail, model = decide_step(domain, hyps, step, syms=syms, matrices=mats, budget=budget,
+                                                      use_sos=use_sos)
+        except Unsupported as e:
+            res.steps[label] = StepProof(label, Mark.UNDECIDED, "not encoded", str(e), time.perf_counter() - t0)
+            continue
+        res.steps[label] = StepProof(label, mark, method, detail, time.perf_counter() - t0,
+                                     candidate=_candidate(values, model) if model else None)
     return res
 
 

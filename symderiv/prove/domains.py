@@ -27,10 +27,11 @@ class NoDomain(Exception):
 
 
 class Symbols:
-    """Fresh real symbols named after the claim's values (W_0_1, d_0, …)."""
+    """Fresh real symbols named after the claim's values (W_0_1, d_0, …); which matrices are orthogonal."""
 
     def __init__(self):
         self.made: list = []
+        self.orthogonal: list = []
 
     def scalar(self, name: str) -> sp.Symbol:
         s = sp.Symbol(name, real=True)
@@ -42,10 +43,13 @@ class Symbols:
 
 
 def orthogonal(M: sp.Matrix) -> list:
-    """MᵀM = I, entry by entry."""
+    """MᵀM = I and, for a square M, MMᵀ = I (equivalent for square matrices; both are stated)."""
     n = M.cols
-    G = (M.T * M - sp.eye(n)).applyfunc(sp.expand)
-    return [sp.Eq(G[i, j], 0) for i in range(n) for j in range(i, n)]
+    out = []
+    for G in [M.T * M - sp.eye(n)] + ([M * M.T - sp.eye(M.rows)] if M.rows == n else []):
+        G = G.applyfunc(sp.expand)
+        out += [sp.Eq(G[i, j], 0) for i in range(G.rows) for j in range(i, G.cols)]
+    return out
 
 
 def symmetric(M: sp.Matrix) -> list:
@@ -86,6 +90,7 @@ def symbolic(strategy, name: str, size: dict, syms: Symbols):
         if r != c or "general" in fams:  # any real matrix (a superset of every family: sound for a proof)
             return M, []
         if fams == {"orthogonal"}:
+            syms.orthogonal.append(M)
             return M, orthogonal(M)
         if fams == {"spd"}:
             return M, positive_definite(M)
@@ -107,6 +112,7 @@ def orthogonal_matrix(size: dict, syms: Symbols, name: str = "Q"):
     """Every real orthogonal n × n matrix."""
     n = size["n"]
     Q = syms.matrix(name, n, n)
+    syms.orthogonal.append(Q)
     return Q, orthogonal(Q)
 
 

@@ -71,6 +71,12 @@ class Encoder:
         self.hints: list = []
         self._memo: dict = {}
         self._count = itertools.count()
+        # what the lemmas (symderiv.prove.lemmas) instantiate: each quantity with its defining variables
+        self.norms: list = []        # dict(s, M, G, R, x): s = ‖M‖₂, s²I − G = R Rᵀ, ‖x‖ = 1, xᵀGx = s²
+        self.orthogonal: list = []   # matrices Q of the domain with QᵀQ = I (and QQᵀ = I)
+        self.eigen: list = []        # dict(M, p, q, u, w): M(u + iw) = (p + iq)(u + iw), ‖u‖² + ‖w‖² = 1
+        self.maxima: list = []       # (v, [args]): v = max(args)
+        self.absolutes: list = []    # (v, x): v = |x|
 
     # ----- variables ------------------------------------------------------------
 
@@ -135,6 +141,8 @@ class Encoder:
             v = self.fresh("max" if isinstance(e, sp.Max) else "min")
             rel = sp.Ge if isinstance(e, sp.Max) else sp.Le
             self.add(*[rel(v, a) for a in args], sp.Or(*[sp.Eq(v, a) for a in args]))
+            if isinstance(e, sp.Max):
+                self.maxima.append((v, args))
             return v
         if isinstance(e, sp.tanh):
             return self._sigmoid_like(self.expr(e.args[0]), -1, 1, "tanh")
@@ -164,6 +172,7 @@ class Encoder:
             return abs(x)
         v = self.fresh("a")
         self.add(sp.Ge(v, 0), sp.Eq(v ** 2, x ** 2))
+        self.absolutes.append((v, x))
         return v
 
     def _sigmoid_like(self, x, lo, hi, name):
@@ -229,6 +238,7 @@ class Encoder:
         """S ⪰ 0 as S = R Rᵀ with R lower triangular (fresh variables): every PSD matrix has such a factor."""
         n = S.rows
         R = sp.Matrix(n, n, lambda i, j: self.fresh("L") if j <= i else 0)
+        self._last_factor = R
         D = (S - R * R.T).applyfunc(sp.expand)
         return [sp.Eq(D[i, j], 0) for i in range(n) for j in range(i, n)]
 
@@ -243,8 +253,11 @@ class Encoder:
         n = G.rows
         x = sp.Matrix(n, 1, lambda i, j: self.fresh("x"))
         S = s ** 2 * sp.eye(n) - G if largest else G - s ** 2 * sp.eye(n)
-        self.add(sp.Ge(s, 0), *self.psd_factor(S), sp.Eq(sp.expand((x.T * x)[0, 0]), 1),
+        factor = self.psd_factor(S)
+        self.add(sp.Ge(s, 0), *factor, sp.Eq(sp.expand((x.T * x)[0, 0]), 1),
                  sp.Eq(sp.expand((x.T * G * x)[0, 0]), s ** 2))
+        if largest and M.rows >= M.cols:
+            self.norms.append(dict(s=s, M=M, G=G, R=self._last_factor, x=x))
         return s
 
     def _q_norm2(self, M):
@@ -279,6 +292,15 @@ class Encoder:
             prod = nxt
         for (a, b), c in zip(prod[1:], coeffs[1:]):
             self.add(sp.Eq(sp.expand(a), sp.expand(c)), sp.Eq(sp.expand(b), 0))
+        if any(M == Q for Q in self.orthogonal):
+            # every eigenvalue has an eigenvector u + i w (normalised): the orthogonal lemma reads it
+            for p, q in roots:
+                u = sp.Matrix(n, 1, lambda i, j: self.fresh("u"))
+                w = sp.Matrix(n, 1, lambda i, j: self.fresh("w"))
+                e1 = (M * u - p * u + q * w).applyfunc(sp.expand)
+                e2 = (M * w - q * u - p * w).applyfunc(sp.expand)
+                self.add(sp.Eq(sp.expand((u.T * u + w.T * w)[0, 0]), 1), *[sp.Eq(x, 0) for x in list(e1) + list(e2)])
+                self.eigen.append(dict(M=M, p=p, q=q, u=u, w=w))
         self._memo[key] = roots
         return roots
 
