@@ -202,7 +202,7 @@ def ortho_det():
     return sp.Matrix([[FAMILY[0].det(), FAMILY[1].det()]]), sp.Matrix([[1, -1]])
 
 
-@ortho.part("eigenvalue-modulus", kind="inequality", expect="undecided", modulo=(),
+@ortho.part("eigenvalue-modulus", kind="inequality", expect="holds", modulo=(),
             given=dict(Q=sampled(lambda size, rng: _orthogonal(size["n"], rng), domain=orthogonal_matrix)),
             sizes=sweep(n=(1, 2, 3), t=1, fixed=("t",)), prove=(1, 2),
             statement="every eigenvalue of an orthogonal Q has modulus 1 (exact rational Q by the Cayley transform)")
@@ -241,9 +241,9 @@ def gaussian_like(size, rng):
             return A
 
 
-@claim("cs6180.qr-orthogonal", kind="inequality", where="§2 code", expect="undecided",
+@claim("cs6180.qr-orthogonal", kind="inequality", where="§2 code", expect="holds",
        given=dict(A=sampled(gaussian_like, domain=invertible_matrix)), sizes=sweep(n=(1, 2, 3), t=1, fixed=("t",)),
-       prove=(1, 2),
+       prove=(1,),
        conventions={"QR": "exact Gram–Schmidt (SymPy QRdecomposition); numpy's Householder QR differs only in "
                           "column signs", "A": "random square integer matrices, invertible like a Gaussian one"},
        statement="Q from the QR decomposition of a square Gaussian matrix is orthogonal: ‖QᵀQ − I‖_F = 0")

@@ -117,3 +117,23 @@ def _check(cert: Certificate) -> tuple[bool, str]:
         if sp.sympify(x).atoms(sp.Float):
             return False, "a float in the certificate"
     return True, "the polynomial identity holds over Q" + (" and the Gram matrix is PSD (exact LDLᵀ)" if z else "")
+
+
+def check_step(small, big, certs, squared: bool) -> tuple[bool, str]:
+    """small ≤ big from certificates: big − small ≥ 0, or big ≥ 0 and big² − small² ≥ 0 (then small ≤ |small| ≤ big)."""
+    small, big = sp.sympify(small), sp.sympify(big)
+    if squared:
+        if len(certs) != 2:
+            return False, "the squared form needs two certificates"
+        want = [sp.expand(big), sp.expand(big ** 2 - small ** 2)]
+    else:
+        if len(certs) != 1:
+            return False, "the direct form needs one certificate"
+        want = [sp.expand(big - small)]
+    for cert, w in zip(certs, want):
+        if cert.kind != ">=" or sp.expand(sp.sympify(cert.goal) - w) != 0:
+            return False, f"a certificate proves {sp.sstr(cert.goal)[:80]} ≥ 0, not {sp.sstr(w)[:80]} ≥ 0"
+        ok, why = check(cert)
+        if not ok:
+            return False, why
+    return True, "every certificate checks exactly"

@@ -84,6 +84,11 @@ class Library:
         self.used.append((name, cert))
         self.enc.hints.append(cert)
         self.enc.add(sp.Ge(cert.goal, 0) if cert.kind == ">=" else sp.Eq(cert.goal, 0))
+        if cert.kind == ">=":
+            self.ge.append(sp.expand(cert.goal))
+        else:
+            self.eq_index.setdefault(_key(cert.goal), len(self.eq))
+            self.eq.append(_key(cert.goal))
 
     # ----- the lemmas ----------------------------------------------------------------
 
