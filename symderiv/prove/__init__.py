@@ -148,8 +148,9 @@ def decide_step(domain, hyps, step, *, syms=None, matrices=(), budget: float = B
     return Mark.PROVED, method, "; ".join(details), None
 
 
-def prove_size(claim, size: dict, *, budget: float = BUDGET, use_sos: bool = True) -> SizeProof:
+def prove_size(claim, size: dict, *, budget: float | None = None, use_sos: bool = True) -> SizeProof:
     """Try to prove every step of the claim at ``size``; never raises for an unsupported claim."""
+    budget = BUDGET if budget is None else budget
     try:
         values, syms, domain, steps, hyps = encode_size(claim, size)
     except (NoDomain, Unsupported) as e:
