@@ -77,6 +77,7 @@ class Encoder:
         self.eigen: list = []        # dict(M, p, q, u, w): M(u + iw) = (p + iq)(u + iw), ‖u‖² + ‖w‖² = 1
         self.maxima: list = []       # (v, [args]): v = max(args)
         self.absolutes: list = []    # (v, x): v = |x|
+        self.names: dict = {}        # variable -> the quantity it stands for, for the report
 
     # ----- variables ------------------------------------------------------------
 
@@ -217,7 +218,10 @@ class Encoder:
                 raise Unsupported(f"the power {s}")
         if isinstance(s, Spectral):
             self.used.add(s.kind)
-            return getattr(self, f"_q_{s.kind}")(self.matrix(s.M))
+            v = getattr(self, f"_q_{s.kind}")(self.matrix(s.M))
+            if isinstance(v, sp.Symbol):
+                self.names.setdefault(v, _shown(s))
+            return v
         raise Unsupported(f"no encoding for {type(s).__name__}")
 
     def _q_abs(self, M):
@@ -341,6 +345,12 @@ class Encoder:
     def relation(self, r: Relation):
         a, b = self.scalar(r.lhs), self.scalar(r.rhs)
         return {"<=": sp.Le, "<": sp.Lt, ">=": sp.Ge, ">": sp.Gt, "=": sp.Eq, "!=": sp.Ne}[r.op](a, b)
+
+
+def _shown(s: Spectral) -> str:
+    """norm2(M) with M's entries, shortened for a report line."""
+    text = str(s)
+    return text if len(text) <= 70 else text[:67] + "…)"
 
 
 def psd(S: sp.Matrix) -> list:

@@ -152,9 +152,11 @@ def _signed(m, h):
     return m if sp.expand(_key(h) - sp.expand(h)) == 0 else -m
 
 
-def instantiate(enc, given_matrices: list) -> Library:
+def instantiate(enc, given_matrices: list, enabled: bool = True) -> Library:
     """Add every lemma instance at the problem's vectors; returns the library (what was used)."""
     lib = Library(enc)
+    if not enabled:  # the plain encoding (benchmarks/bench_prove.py measures what the lemmas buy)
+        return lib
     witnesses = [nm["x"] for nm in enc.norms]
     mats = []
     for M in given_matrices:

@@ -59,16 +59,15 @@ def try_certificate(enc, goal, lib):
     if strict:
         return None  # a strict goal needs a strictly positive certificate: not attempted
     ge, eq = tuple(lib.ge), tuple(lib.eq)
-    c = _certify(sp.expand(big - small), ge, eq, lib)
-    if c is not None:
-        return Proof(small, big, [c], False)
     bc = _certify(sp.expand(big), ge, eq, lib, gram=False)
-    if bc is None:
-        return None
-    c = _certify(sp.expand(big ** 2 - small ** 2), ge, eq, lib)
-    if c is None:
-        return None
-    return Proof(small, big, [bc, c], True)
+    norms = bc is not None and bool(sp.sympify(big).free_symbols)  # ‖·‖ ≤ c·‖·‖: square both sides first
+    for squared in ((True, False) if norms else (False, True)):
+        if squared and bc is None:
+            continue
+        c = _certify(sp.expand(big ** 2 - small ** 2 if squared else big - small), ge, eq, lib)
+        if c is not None:
+            return Proof(small, big, [bc, c] if squared else [c], squared)
+    return None
 
 
 def _rules(eq, eq_index):
@@ -144,7 +143,15 @@ def _solve(P, ge, eq, lib, gram):
     basis = [sp.Integer(1)] + list(pvars) if use_gram else []
     target = _coeffs(P, gens)
     gc = [_coeffs(g, gens) for g in ge]
-    hc = [_coeffs(h, gens) for h in eq]
+    # each equality times a constant (multipliers v²·h were measured: more unknowns, degenerate LPs whose
+    # rounded solutions no longer check, and no claim gained; see benchmarks/RESULTS.md)
+    scales = [sp.Integer(1)]
+    eq_terms = [(j, m) for j in range(len(eq)) for m in scales]
+    hc = [_coeffs(sp.expand(m * eq[j]), gens) for j, m in eq_terms]
+    # keep only the terms connected to P through shared monomials (three rounds): the LP stays small
+    keep_g, keep_h = _connected(set(target), gc, hc, rounds=3)
+    gc = [d if i in keep_g else {} for i, d in enumerate(gc)]
+    hc = [d if i in keep_h else {} for i, d in enumerate(hc)]
     monos = set(target)
     for d in gc + hc:
         monos |= set(d)
@@ -157,7 +164,7 @@ def _solve(P, ge, eq, lib, gram):
                 gram_terms.setdefault(mono, []).append((a, b, float(v)))
                 monos.add(mono)
     c = cp.Variable(len(ge), nonneg=True) if ge else None
-    e = cp.Variable(len(eq)) if eq else None
+    e = cp.Variable(len(eq_terms)) if eq_terms else None
     Q = cp.Variable((k, k), PSD=True) if k else None
     cons = []
     for mono in monos:
@@ -184,11 +191,14 @@ def _solve(P, ge, eq, lib, gram):
         return None
     # round: nonnegative rationals for c (tiny ones dropped), rationals for e
     cr = [_rat(x) if x > 1e-7 else sp.Integer(0) for x in (c.value if c is not None else [])]
-    er = [_rat(x) for x in (e.value if e is not None else [])]
+    er: dict = {}
+    for (j, m), x in zip(eq_terms, e.value if e is not None else []):
+        if abs(x) > 1e-9:
+            er[j] = er.get(j, 0) + _rat(x) * m
     rest = sp.expand(P - sum((ci * g for ci, g in zip(cr, ge)), sp.Integer(0))
-                     - sum((ej * h for ej, h in zip(er, eq)), sp.Integer(0)))
+                     - sum((ej * eq[j] for j, ej in er.items()), sp.Integer(0)))
     products = tuple((ci, 1, (i,)) for i, ci in enumerate(cr) if ci != 0)
-    multipliers = tuple(mult) + tuple((ej, j) for j, ej in enumerate(er) if ej != 0)
+    multipliers = tuple(mult) + tuple((sp.expand(ej), j) for j, ej in er.items() if ej != 0)
     gram_cert = ((), ())
     if rest != 0:
         if not use_gram:
@@ -201,6 +211,26 @@ def _solve(P, ge, eq, lib, gram):
                        products=products, gram=gram_cert, multipliers=multipliers)
     ok, _ = check(cert)
     return cert if ok else None
+
+
+def _connected(start: set, gc: list, hc: list, rounds: int):
+    """Indices of the g and h terms reachable from the monomials ``start`` by sharing a monomial."""
+    seen = set(start)
+    keep_g: set = set()
+    keep_h: set = set()
+    for _ in range(rounds):
+        grew = False
+        for keep, ds in ((keep_g, gc), (keep_h, hc)):
+            for i, d in enumerate(ds):
+                if i not in keep and seen & set(d):
+                    keep.add(i)
+                    grew = True
+        for keep, ds in ((keep_g, gc), (keep_h, hc)):
+            for i in keep:
+                seen |= set(ds[i])
+        if not grew:
+            break
+    return keep_g, keep_h
 
 
 def _rat(x: float) -> sp.Rational:
