@@ -24,7 +24,8 @@ from symderiv.claims import Claim, collect, shipped_proofs
 from symderiv.prove import Mark, prove_size
 
 HERE = Path(__file__).resolve().parent
-CONFIGS = {"full": dict(), "solvers + lemmas": dict(use_sos=False), "plain": dict(use_sos=False, lemmas=False)}
+CONFIGS = {"full": dict(budget=10), "solvers + lemmas": dict(use_sos=False, budget=10),
+           "plain": dict(use_sos=False, lemmas=False, budget=10)}
 
 
 def _cell(proof) -> str:

@@ -190,9 +190,11 @@ def _solve(P, ge, eq, lib, gram):
     if prob.status not in ("optimal", "optimal_inaccurate"):
         return None
     # round: nonnegative rationals for c (tiny ones dropped), rationals for e
-    cr = [_rat(x) if x > 1e-7 else sp.Integer(0) for x in (c.value if c is not None else [])]
+    cvals = c.value if c is not None and c.value is not None else np.zeros(len(ge))  # unused: None
+    evals = e.value if e is not None and e.value is not None else np.zeros(len(eq_terms))
+    cr = [_rat(x) if x > 1e-7 else sp.Integer(0) for x in cvals]
     er: dict = {}
-    for (j, m), x in zip(eq_terms, e.value if e is not None else []):
+    for (j, m), x in zip(eq_terms, evals):
         if abs(x) > 1e-9:
             er[j] = er.get(j, 0) + _rat(x) * m
     rest = sp.expand(P - sum((ci * g for ci, g in zip(cr, ge)), sp.Integer(0))
@@ -203,7 +205,8 @@ def _solve(P, ge, eq, lib, gram):
     if rest != 0:
         if not use_gram:
             return None
-        Qr = _fold([[_rat(Q.value[a][b]) for b in range(k)] for a in range(k)], basis, rest)
+        Qv = Q.value if Q.value is not None else np.zeros((k, k))
+        Qr = _fold([[_rat(Qv[a][b]) for b in range(k)] for a in range(k)], basis, rest)
         if Qr is None:
             return None
         gram_cert = (tuple(basis), tuple(tuple(r) for r in Qr))
