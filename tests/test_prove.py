@@ -97,10 +97,12 @@ def test_a_false_fact_is_never_proved(check, given, size):
 
 
 def test_the_readme_inequality_still_fails_with_a_certified_counterexample():
+    # true at n = 1 (|a + b| ≤ |a| + |b|), which the prove phase shows; false at n = 2, which the search certifies
     c = relational(lambda A, B: rho(A + B) <= rho(A) + rho(B), dict(A=matrices(), B=matrices()), n=(1, 2),
-                   prove=(1, 2))
+                   prove=(1,))
     res = check_claim(c)
     assert res.verdict == Verdict.FAILS and res.counterexample is not None
+    assert res.sizes[0].status == Verdict.HOLDS and "proved" in res.sizes[0].detail
 
 
 # ----- what counts: two solvers, a kernel-certified model ------------------------------------
