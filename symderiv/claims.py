@@ -88,6 +88,7 @@ class Claim:
     budget: int = 120                          # inequality/limit: candidates tried per size
     modulo: tuple = ()                         # identity: polynomial relations the sides may use (c² + s² − 1)
     variables: dict | None = None              # identity without a model: name -> vector/matrix/scalar (variables.py)
+    prove: object = ()                         # inequality: the n to prove at in real arithmetic (True: every size)
     _probed: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # shape probes, by size
     origin: str = field(default_factory=_origin, repr=False, compare=False)  # the declaring proof file (_origin)
 
@@ -111,6 +112,12 @@ class Claim:
         if self.kind in RELATIONAL and self.model is None and not self.given:
             raise ProofFileError(f"{self.id}: an {self.kind} claim needs given={{name: strategy}} to search over")
         self._check_conventions()  # issue 14.5: what the engine reads, checked at declaration
+
+    def proves_at(self, size: dict) -> bool:
+        """Whether ``prove=`` asks for a real-arithmetic proof at this size (before the search)."""
+        if self.prove is True:
+            return True
+        return bool(self.prove) and size.get("n") in tuple(self.prove)
 
     @property
     def relational(self) -> bool:
@@ -356,7 +363,8 @@ def _register(item):
 def claim(id: str, *, where: str, statement: str, kind: str = "identity", model: Cell | None = None,
           activation: str = "abstract", loss: str = "abstract", conventions: dict | None = None,
           sizes: Sweep | None = None, expect=None, note: str = "", relation: str = "=",
-          given: dict | None = None, budget: int = 120, modulo=(), variables: dict | None = None):
+          given: dict | None = None, budget: int = 120, modulo=(), variables: dict | None = None,
+          prove=()):
     """Decorator: declare a claim.
 
     An identity's check returns its two sides; an inequality's or limit's check
@@ -371,7 +379,7 @@ def claim(id: str, *, where: str, statement: str, kind: str = "identity", model:
                   activation=activation, loss=loss, conventions=dict(conventions or {}),
                   sizes=sizes or (FREE_SIZES if variables is not None else default_sizes(kind)), expect=expect,
                   source=_source(2), note=note, relation=relation, given=dict(given or {}), budget=budget,
-                  modulo=tuple(modulo), variables=variables)
+                  modulo=tuple(modulo), variables=variables, prove=prove)
         _register(c)
         return fn
 

@@ -340,6 +340,65 @@ def _shrink(claim: Claim, evaluate, values: dict, label: str) -> dict:
     return values
 
 
+class StepOutcomes(dict):
+    """{label: (status, detail, found)} and, for the steps proved, the method that proved each."""
+
+    def __init__(self):
+        super().__init__()
+        self.methods: dict = {}
+
+
+def prove_then_search(claim: Claim, size: dict, *, seed: int, phases: dict) -> dict:
+    """The prove phase (a real-arithmetic proof per step, at the sizes the claim lists in ``prove=``), then the
+    search for the steps it did not prove. A solver's model is only a candidate: the kernel certifies it.
+
+    Returns the steps' outcomes {label: (status, detail, (cert, verification) | None)}.
+    """
+    if not claim.proves_at(size):
+        return check_relations_at(claim, size, seed=seed, phases=phases)
+    from .prove import Mark, prove_size
+
+    with _phase(phases, "prove"):
+        proof = prove_size(claim, size)
+    out = StepOutcomes()
+    for lab, st in proof.steps.items():
+        if st.mark == Mark.PROVED:
+            out[lab] = (Verdict.HOLDS, f"proved ({st.method}): {st.detail}", None)
+            out.methods[lab] = st.method
+        elif st.candidate is not None:
+            found = _certify_candidate(claim, size, st.candidate, lab, phases)
+            if found is not None:
+                out[lab] = (Verdict.FAILS, f"{found[1].reason} (a solver's model, certified by the kernel)", found)
+    if proof.steps and len(out) == len(proof.steps):
+        return out
+    searched = check_relations_at(claim, size, seed=seed, phases=phases)
+    why = proof.why_not or "; ".join(f"{lab}: {st.detail}" for lab, st in proof.steps.items() if lab not in out)
+    for lab, (status, detail, found) in searched.items():
+        if lab not in out:
+            out[lab] = (status, f"{detail} [not proved: {why}]" if status == Verdict.UNDECIDED else detail, found)
+    return out
+
+
+def _certify_candidate(claim: Claim, size: dict, values: dict, label: str, phases: dict):
+    """A solver's model for step ``label``, shrunk and certified by the kernel; None if it is not a counterexample."""
+    from .kernel.decide import relations_of
+
+    evaluate = claim.evaluator(size)
+    with _phase(phases, "certify"):
+        try:
+            out, hyps = evaluate(values)
+            if not _certified_failure(dict(relations_of(out)), hyps, label):
+                return None
+        except Exception:
+            return None
+    with _phase(phases, "shrink"):
+        best = _shrink(claim, evaluate, values, label)
+    with _phase(phases, "certify"):
+        cert = certificates.issue_relation(claim.id, size, best, label, evaluate)
+        check = kernel.verify_relation(claim, cert)
+    return (cert, check) if check.ok else None
+
+
 def check_relational(claim: Claim, sizes: list[dict], *, seed: int, phases: dict, t_start: float) -> Result:
     """Sizes smallest first; the first size with a certified failure ends the search."""
     outcomes: list[SizeOutcome] = []
@@ -348,7 +407,7 @@ def check_relational(claim: Claim, sizes: list[dict], *, seed: int, phases: dict
     for size in sizes:
         t0 = time.perf_counter()
         try:
-            per_step = check_relations_at(claim, size, seed=seed, phases=phases)
+            per_step = prove_then_search(claim, size, seed=seed, phases=phases)
         except SymderivError as e:
             outcomes.append(SizeOutcome(size, Verdict.ERROR, str(e), time.perf_counter() - t0))
             continue
@@ -357,18 +416,27 @@ def check_relational(claim: Claim, sizes: list[dict], *, seed: int, phases: dict
             continue
         for lab, (status, detail, found) in per_step.items():
             prev = step_status.get(lab)
-            if prev is None or (prev[0] != Verdict.FAILS and status == Verdict.FAILS):
+            if prev is None or (prev[0] != Verdict.FAILS and status == Verdict.FAILS) or (
+                    prev[0] == Verdict.HOLDS and status != Verdict.HOLDS and claim.proves_at(size)):
                 step_status[lab] = (status, f"at {_size_str(size)}: {detail}" if size else detail)
             if found and first is None:
                 first = found
         status = _combine([s for s, _, _ in per_step.values()])
         failing = [lab for lab, (s, _, _) in per_step.items() if s == Verdict.FAILS]
         detail = f"fails: {', '.join(failing)}" if failing else next(iter(per_step.values()))[1]
-        outcomes.append(SizeOutcome(size, status, detail, time.perf_counter() - t0))
+        methods = getattr(per_step, "methods", {})
+        outcomes.append(SizeOutcome(size, status, detail, time.perf_counter() - t0,
+                                    method=" + ".join(dict.fromkeys(methods.values())) if status == Verdict.HOLDS
+                                    else ""))
         if status == Verdict.FAILS:
             break
     verdict = _combine([o.status for o in outcomes])
     searched = describe_scope(outcomes, "certified counterexample search")
+    if claim.prove:
+        from .prove.scope import proved_verdict, proved_scope
+
+        verdict = proved_verdict(claim, outcomes, verdict)
+        searched = proved_scope(claim, outcomes)
     if verdict == Verdict.FAILS and len(outcomes) < len(sizes):
         searched += "; larger sizes not searched"
     errors = [o for o in outcomes if o.status == Verdict.ERROR]

@@ -18,7 +18,7 @@ from symderiv.results import Verdict
 PACKAGE = Path(__file__).resolve().parents[1] / "symderiv"
 #: what finds evidence, which the kernel must never import (directly or through another module)
 FORBIDDEN = {"derivatives", "identity", "search", "evaluate", "engine", "fp", "models", "certificates", "runner",
-             "cli", "report", "claims"}
+             "cli", "report", "claims", "prove"}
 
 
 def _imports(path: Path) -> set[str]:
