@@ -18,7 +18,7 @@ logistic function) soundly over-approximated by them:
   for every k and = for one (ρ), ≤ and = for λ*, the largest real one for λ_max;
 * x/y: v with v·y = x, y ≠ 0; √x: v ≥ 0, v² = x; |x|: v ≥ 0, v² = x²;
   max/min: v ≥ (≤) every argument and equal to one;
-* tanh(x), logistic(x): a relaxation (range, sign, monotone in x): a proof
+* tanh(x), logistic(x): a relaxation (range, sign, monotone in x); e^x: e^x > 0, e^x ≥ 1 + x: a proof
   for every function with those properties is a proof for tanh.
 
 The sentence to refute is ``domain ∧ definitions ∧ hypotheses ∧ ¬step``: if it
@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from ..functions import logistic
 from ..relations import Num, Op, Relation, Spectral
 
 
@@ -118,6 +119,8 @@ class Encoder:
                 raise Unsupported(f"the symbol {e} is not declared real")
             self.declare([e])
             return e
+        if e.has(sp.exp):  # relations.lift writes the logistic function as 1/(1 + e^−x): read it back
+            e = e.replace(_is_logistic, lambda p: logistic(-p.base.args[1].args[0]))
         if e.is_Add:
             return sp.Add(*[self.expr(a) for a in e.args])
         if e.is_Mul:
@@ -147,6 +150,11 @@ class Encoder:
             return v
         if isinstance(e, sp.tanh):
             return self._sigmoid_like(self.expr(e.args[0]), -1, 1, "tanh")
+        if isinstance(e, sp.exp):  # the logistic function reaches here as 1/(1 + e^−x) (relations.lift)
+            x, v = self.expr(e.args[0]), self.fresh("exp")
+            self.add(sp.Gt(v, 0), sp.Ge(v, 1 + x))  # sound: e^x > 0 and e^x ≥ 1 + x for every real x
+            self.used.add("exp")
+            return v
         name = type(e).__name__
         if name in ("logistic", "Logistic", "sigmoid"):
             return self._sigmoid_like(self.expr(e.args[0]), 0, 1, "logistic")
@@ -366,3 +374,9 @@ def psd(S: sp.Matrix) -> list:
 def negate(c):
     """¬c for a relation or Boolean (Ne(a, b) for Eq(a, b), …)."""
     return sp.Not(c)
+
+
+def _is_logistic(e) -> bool:
+    """Whether e is 1/(1 + e^u), the logistic function of −u."""
+    return (e.is_Pow and e.exp == -1 and e.base.is_Add and len(e.base.args) == 2 and e.base.args[0] == 1
+            and isinstance(e.base.args[1], sp.exp))
