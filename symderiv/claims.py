@@ -42,8 +42,27 @@ def _verdict(v) -> Verdict | None:
 
 
 def _source(depth: int = 2) -> str:
-    frame = inspect.stack()[depth]
-    return f"{Path(frame.filename).name}:{frame.lineno}"
+    # sys._getframe, not inspect.stack(): stack() reads the source context of every frame (about 1 s of the
+    # collection of the shipped proof files, once per declared claim)
+    frame = sys._getframe(depth)
+    return f"{Path(frame.f_code.co_filename).name}:{frame.f_lineno}"
+
+
+def _origin() -> str:
+    """The file whose module body is declaring the claim: the innermost ``<module>`` frame on the stack.
+
+    A proof file that imports another proof file runs the other's module body,
+    which declares the other's claims; collection keeps only the claims whose
+    origin is the file being collected, so none is registered twice. A claim
+    made by a helper function called from a proof file's body belongs to that
+    proof file.
+    """
+    f = inspect.currentframe()
+    while f is not None:
+        if f.f_code.co_name == "<module>":
+            return str(Path(f.f_code.co_filename).resolve())
+        f = f.f_back
+    return ""
 
 
 @dataclass
@@ -68,7 +87,10 @@ class Claim:
     given: dict = field(default_factory=dict)  # inequality/limit: name -> Strategy of the values searched over
     budget: int = 120                          # inequality/limit: candidates tried per size
     modulo: tuple = ()                         # identity: polynomial relations the sides may use (c² + s² − 1)
+    variables: dict | None = None              # identity without a model: name -> vector/matrix/scalar (variables.py)
+    prove: object = ()                         # inequality: the n to prove at in real arithmetic (True: every size)
     _probed: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # shape probes, by size
+    origin: str = field(default_factory=_origin, repr=False, compare=False)  # the declaring proof file (_origin)
 
     def __post_init__(self):
         from .values import exact_value
@@ -83,8 +105,19 @@ class Claim:
         if self.kind not in KINDS:
             raise ProofFileError(f"{self.id}: kind={self.kind!r} must be one of {KINDS}")
         self.expect = _verdict(self.expect)
+        if self.variables is not None:
+            from .variables import declare
+
+            declare(self)
         if self.kind in RELATIONAL and self.model is None and not self.given:
             raise ProofFileError(f"{self.id}: an {self.kind} claim needs given={{name: strategy}} to search over")
+        self._check_conventions()  # issue 14.5: what the engine reads, checked at declaration
+
+    def proves_at(self, size: dict) -> bool:
+        """Whether ``prove=`` asks for a real-arithmetic proof at this size (before the search)."""
+        if self.prove is True:
+            return True
+        return bool(self.prove) and size.get("n") in tuple(self.prove)
 
     @property
     def relational(self) -> bool:
@@ -111,6 +144,33 @@ class Claim:
             out.setdefault("σ", self.activation)
         return out
 
+    def _check_conventions(self) -> None:
+        """What the engine reads is checked at declaration; everything else in ``conventions`` is prose.
+
+        ``layout`` orders a Jacobian's columns and must be 'row-major' or
+        'col-major' (a sentence there would otherwise surface only at n ≥ 2);
+        the loss must be one the engine knows, or the cell's own.
+        """
+        from .models import LAYOUTS, LOSSES, resolve_loss
+
+        if not isinstance(self.conventions, dict) or not all(isinstance(k, str) for k in self.conventions):
+            raise ProofFileError(f"{self.id}: conventions= must be a dict from names to descriptions")
+        layout = self.conventions.get("layout")
+        if layout is not None and layout not in LAYOUTS:
+            raise ProofFileError(f"{self.id}: conventions['layout']={layout!r} must be one of {LAYOUTS}: the "
+                                 "engine reads it to order the Jacobian's columns (row-major: column a·q + b is "
+                                 "∂/∂W[a, b]); put a description under another key")
+        from .functions import ACTIVATIONS
+
+        if not isinstance(self.activation, str) or self.activation not in ACTIVATIONS:
+            raise ProofFileError(f"{self.id}: activation={self.activation!r} must be one of "
+                                 f"{sorted(ACTIVATIONS)}")
+        if self.loss not in LOSSES:
+            raise ProofFileError(f"{self.id}: loss={self.loss!r} must be one of {LOSSES[:3]}, or a loss the cell "
+                                 "declares (cell(..., loss=...))")
+        if self.model is not None:
+            resolve_loss(self.model, self.loss)
+
     def build(self, size: dict, *, probe: bool = True) -> Model | None:
         """The model at ``size`` (None for a claim without one).
 
@@ -119,11 +179,15 @@ class Claim:
         """
         if probe:
             self._check_shapes_elsewhere(size)
+        if self.variables is not None:
+            from .variables import FreeValues
+
+            return FreeValues(self.variables, size, self.conventions)
         if self.model is None:
             return None
         return Model(self.model, n=size.get("n", 1), t=size.get("t", 1), m=size.get("m", 1),
                      activation=self.activation, loss=self.loss,
-                     layout=self.conventions.get("layout", "row-major"))
+                     layout=self.conventions.get("layout", "row-major"), conventions=self.conventions)
 
     def sides(self, size: dict) -> tuple[sp.Matrix, sp.Matrix]:
         """The claim's two sides at a size, as exact SymPy matrices of the same shape.
@@ -147,6 +211,8 @@ class Claim:
         from .identity import as_side
 
         model = self.build(size, probe=False)
+        if model is None:
+            _check_takes_sizes(self, size)
         out = self.check(model) if model is not None else self.check(**size)
         if not (isinstance(out, tuple) and len(out) == 2):
             raise ProofFileError(f"{self.id}: the check must return (lhs, rhs), not {type(out).__name__}")
@@ -220,6 +286,25 @@ class Claim:
         return ""
 
 
+def _check_takes_sizes(claim: "Claim", size: dict) -> None:
+    """A claim without ``model=`` calls its check with the sizes as keywords: say so when it cannot take them."""
+    try:
+        params = inspect.signature(claim.check).parameters
+    except (TypeError, ValueError):
+        return
+    if any(p.kind == p.VAR_KEYWORD for p in params.values()):
+        return
+    required = [k for k, p in params.items() if p.default is p.empty and p.kind != p.VAR_POSITIONAL]
+    unknown = [k for k in required if k not in size]
+    extra = [k for k in size if k not in params]
+    if unknown or extra:
+        takes = ", ".join(params) or "nothing"
+        raise ProofFileError(
+            f"{claim.id}: declared without model=, so its check is called with the sizes as keywords "
+            f"({', '.join(f'{k}={v}' for k, v in size.items())}), but it takes ({takes}); "
+            "a check of a model's quantities needs model=<cell> (e.g. model=elman_rnn)")
+
+
 @dataclass
 class Group:
     """A claim split into readings (one is the text's evident intent) or parts (all must hold)."""
@@ -234,6 +319,7 @@ class Group:
     expect: Verdict | None = None
     source: str = ""
     members: list = field(default_factory=list)
+    origin: str = field(default_factory=_origin, repr=False, compare=False)
 
     def _member(self, name: str, kw: dict):
         def wrap(fn):
@@ -241,7 +327,8 @@ class Group:
             opts["conventions"] = {**self.defaults.get("conventions", {}), **kw.get("conventions", {})}
             opts.setdefault("statement", self.statement)
             opts.setdefault("where", self.where)
-            opts.setdefault("sizes", default_sizes(opts.get("kind", "identity")))
+            opts.setdefault("sizes", FREE_SIZES if opts.get("variables") is not None
+                            else default_sizes(opts.get("kind", "identity")))
             c = Claim(id=f"{self.id}.{name}", check=fn, group=self.id, source=_source(2), **opts)
             self.members.append(c.id)
             _register(c)
@@ -276,23 +363,31 @@ def _register(item):
 def claim(id: str, *, where: str, statement: str, kind: str = "identity", model: Cell | None = None,
           activation: str = "abstract", loss: str = "abstract", conventions: dict | None = None,
           sizes: Sweep | None = None, expect=None, note: str = "", relation: str = "=",
-          given: dict | None = None, budget: int = 120, modulo=()):
+          given: dict | None = None, budget: int = 120, modulo=(), variables: dict | None = None,
+          prove=()):
     """Decorator: declare a claim.
 
     An identity's check returns its two sides; an inequality's or limit's check
     takes the values named in ``given`` (searched over) and returns a Relation,
-    ``steps(...)`` or a Limit.
+    ``steps(...)`` or a Limit. An identity of free vectors and matrices declares
+    ``variables=dict(x=vector("n"), A=matrix("n", "n"))`` instead of a model
+    (see :mod:`symderiv.variables`).
     """
 
     def wrap(fn):
         c = Claim(id=id, where=where, statement=statement, check=fn, kind=kind, model=model,
                   activation=activation, loss=loss, conventions=dict(conventions or {}),
-                  sizes=sizes or default_sizes(kind), expect=expect, source=_source(2), note=note,
-                  relation=relation, given=dict(given or {}), budget=budget, modulo=tuple(modulo))
+                  sizes=sizes or (FREE_SIZES if variables is not None else default_sizes(kind)), expect=expect,
+                  source=_source(2), note=note, relation=relation, given=dict(given or {}), budget=budget,
+                  modulo=tuple(modulo), variables=variables, prove=prove)
         _register(c)
         return fn
 
     return wrap
+
+
+#: free variables have no horizon: n = 1–3
+FREE_SIZES = Sweep({"n": (1, 2, 3)})
 
 
 def default_sizes(kind: str) -> Sweep:
@@ -416,8 +511,13 @@ def collect_file(path: Path, into: Collection) -> None:
     """
     bucket: list = []
     token = _collecting.set(bucket)
-    name = f"symderiv_proofs.{path.stem}"
+    name = f"symderiv_proofs.{path.stem}" if path.parent.name == "proofs" else \
+        f"symderiv_proofs.{path.parent.name}.{path.stem}"
     importing = {"sigint": False}
+    folder = str(path.parent.resolve())
+    added = folder not in sys.path
+    if added:  # a proof file may import a helper module beside it (``from _helpers import ...``)
+        sys.path.insert(0, folder)
     try:
         with _importing() as importing:
             spec = importlib.util.spec_from_file_location(name, path)
@@ -438,16 +538,36 @@ def collect_file(path: Path, into: Collection) -> None:
         return
     finally:
         _collecting.reset(token)
+        if added and folder in sys.path:
+            sys.path.remove(folder)
+    mine = str(path.resolve())
+    # claims of another proof file this one imports belong to that file (collected from it, not twice); a
+    # helper module (its name starts with _, never collected itself) declares claims for the file importing it
+    bucket = [item for item in bucket if item.origin in (mine, "") or Path(item.origin).name.startswith("_")]
+    shown = _shown_path(path)
     for item in bucket:
         if item.id in into.items:
             into.errors.append((str(path), f"duplicate claim id {item.id!r}"))
             continue
-        if isinstance(item, Claim):
-            item.source = f"{path.name}:{item.source.split(':')[-1]}"
+        item.source = f"{shown}:{item.source.split(':')[-1]}"
         into.items[item.id] = item
     for g in (i for i in bucket if isinstance(i, Group)):
         if g.kind == "readings" and f"{g.id}.{g.intent}" not in g.members:
             into.errors.append((str(path), f"{g.id}: intent {g.intent!r} is not one of its readings {g.members}"))
+
+
+def _shown_path(path: Path) -> str:
+    """How a claim's source names its file: the name alone in the default proof folder (``check ID`` finds it
+    there); elsewhere the path a command line needs to find it again (relative to the cwd when below it)."""
+    try:
+        if path.resolve().parent == default_target().resolve():
+            return path.name
+    except UsageError:
+        pass
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.resolve().as_posix()
 
 
 def collect(paths) -> Collection:
@@ -455,7 +575,9 @@ def collect(paths) -> Collection:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            files = sorted(f for f in p.glob("*.py") if not f.name.startswith("_"))
+            # subfolders too (proofs/examples/), as pytest collects; a name starting with _ or . is skipped
+            files = sorted(f for f in p.rglob("*.py")
+                           if not any(part.startswith(("_", ".")) for part in f.relative_to(p).parts))
         elif p.is_file():
             files = [p]
         else:
@@ -500,6 +622,28 @@ def select(targets: list[str]) -> tuple[Collection, list[str]]:
             raise NothingSelected(str(e)) from None
         chosen += [i for i in col.items if (i == base or i.startswith(base + ".")) and i not in chosen]
     return col, chosen
+
+
+def expected_of(col: Collection, cid: str) -> Verdict:
+    """The verdict the proof file expects of ``cid``: what ``list`` shows and ``check`` compares against.
+
+    A claim: its ``expect`` (none: ``holds``). A group without one: its intended
+    reading's, or for parts ``fails`` as soon as a part is expected to fail
+    (the same rule as :func:`symderiv.engine.aggregate`).
+    """
+    item = col.items[cid]
+    if item.expect is not None:
+        return item.expect
+    if isinstance(item, Group) and item.kind == "readings" and f"{item.id}.{item.intent}" in col.items:
+        return expected_of(col, f"{item.id}.{item.intent}")
+    if isinstance(item, Group):
+        exp = [expected_of(col, m) for m in item.members if m in col.items]
+        if Verdict.FAILS in exp:
+            return Verdict.FAILS
+        if exp and all(e == Verdict.HOLDS for e in exp):
+            return Verdict.HOLDS
+        return Verdict.ERROR if Verdict.ERROR in exp else Verdict.UNDECIDED
+    return Verdict.HOLDS
 
 
 def resolve_id(col: Collection, target: str) -> str:

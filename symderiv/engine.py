@@ -86,7 +86,8 @@ def pick_backend(backend: str, claim: Claim, size: dict) -> str:
     if backend != "auto":
         return backend
     small = all(size.get(k, 1) <= v for k, v in AUTO_SYMBOLIC.items())
-    return "symengine" if small or claim.modulo else "fp"
+    free = claim.variables is not None  # free variables: no unrolling, the exact normal form at every size
+    return "symengine" if small or free or claim.modulo else "fp"
 
 
 def fp_fallback_note(reason: str) -> str:
@@ -136,6 +137,9 @@ def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict):
 def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phases: dict):
     """One size of an identity claim: its outcome and, if it fails, the certificate."""
     picked = pick_backend(backend, claim, size)
+    if picked == "fp" and claim.variables is not None:
+        raise SymderivError("the F_p backend does not cover free variables (variables=); use --backend auto or "
+                            "symengine")
     if picked == "fp" and backend == "auto":  # auto never turns what F_p cannot evaluate into an error
         from .fp import Unsupported
 
@@ -158,26 +162,72 @@ def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phas
             return SizeOutcome(size, Verdict.HOLDS, f"lhs − rhs reduces to 0 modulo {rels} (Gröbner basis)"), None
         return SizeOutcome(size, Verdict.UNDECIDED, f"lhs − rhs does not reduce to 0 modulo {rels} at "
                            f"{len(bad)} entries; no point search under side relations"), None
+    cleared: list = []
     with _phase(phases, "decide"):
-        bad = nonzero_entries(lhs, rhs, backend)
+        bad = nonzero_entries(lhs, rhs, backend, cleared=cleared)
     if not bad:
-        return SizeOutcome(size, Verdict.HOLDS, f"normal form of lhs − rhs is 0 ({backend})"), None
-    inputs = {e for e in nodes(lhs, rhs) if e.is_Symbol} | set(claim.build(size).symbols() if claim.model else ())
-    candidates = search_identity(lhs, rhs, bad, seed=seed, abstract_sigma=claim.activation == "abstract" and claim.model is not None)
+        return SizeOutcome(size, Verdict.HOLDS, f"normal form of lhs − rhs is 0 ({backend})"
+                           + rational_scope(claim, cleared), method="rational" if cleared else ""), None
+    built = claim.build(size, probe=False) if claim.model is not None or claim.variables is not None else None
+    inputs = {e for e in nodes(lhs, rhs) if e.is_Symbol} | set(built.symbols() if built is not None else ())
+    candidates = _candidates(claim, lhs, rhs, bad, seed,
+                                 symbols=sorted(inputs, key=lambda e: e.name) if claim.variables is not None else None,
+                                 admissible=built.admissible if claim.variables is not None else None)
     rejected = ""
     for _ in range(MAX_CANDIDATES):
         with _phase(phases, "search+shrink"):
-            w = next(candidates, None)
+            w, sides, loss = next(candidates, (None, None, None))
         if w is None:
             break
         with _phase(phases, "certify"):
-            cert = certificates.issue(claim.id, size, (lhs, rhs), w.sigma, _complete(w.point, inputs), w.entry)
+            cert = certificates.issue(claim.id, size, sides, w.sigma, _complete(w.point, inputs), w.entry, loss)
             check = kernel.verify_identity(claim, cert)
         if check.ok:
             return SizeOutcome(size, Verdict.FAILS, check.reason), (cert, check)
         rejected = f"; a candidate was not certified: {check.reason}"
     return SizeOutcome(size, Verdict.UNDECIDED,
                        f"normal form ≠ 0 at {len(bad)} entries, but no certified counterexample{rejected}"), None
+
+
+def _candidates(claim: Claim, lhs, rhs, bad, seed: int, **search_kw):
+    """(witness, the sides it refutes, witness loss) per search candidate.
+
+    Sides with an abstract loss E(o, y) are searched once per witness loss
+    (``models.LOSS_WITNESSES``, simplest first), as an abstract σ is per witness σ.
+    ``search_kw`` goes to :func:`search_identity` as it is.
+    """
+    from .models import LOSS_WITNESSES, instantiate_loss, loss_atoms
+
+    abstract = claim.activation == "abstract" and claim.model is not None
+    losses = LOSS_WITNESSES if claim.model is not None and loss_atoms(lhs, rhs) else (None,)
+    for loss in losses:
+        sides = (lhs, rhs) if loss is None else (instantiate_loss(lhs, loss), instantiate_loss(rhs, loss))
+        for w in search_identity(*sides, bad, seed=seed, abstract_sigma=abstract, **search_kw):
+            yield w, sides, loss
+
+
+def rational_scope(claim: Claim, cleared: list) -> str:
+    """The domain of an identity that holds as rational functions: where its denominators are not 0."""
+    if not cleared:
+        return ""
+    from .variables import domain
+
+    named = domain(claim)
+    shown = ", ".join(cleared[:2]) + (f", … ({len(cleared)} in all)" if len(cleared) > 2 else "")
+    return (f" after clearing denominators: a rational identity, on the domain where {shown} ≠ 0"
+            + (f" ({named})" if named else ""))
+
+
+def _domain_note(claim: Claim, outcomes: list) -> str:
+    """The scope's domain: a claim's invertible variables, and where denominators were cleared."""
+    from .variables import domain
+
+    named = domain(claim) if claim.variables is not None else ""
+    rational = any(o.method == "rational" for o in outcomes)
+    if not (named or rational):
+        return ""
+    what = "of rational functions, " if rational else ""
+    return f" ({what}on the domain {named})" if named else f" ({what}where its denominators ≠ 0)"
 
 
 def _complete(point: dict, inputs) -> dict:
@@ -205,7 +255,7 @@ def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):
     evaluate = claim.evaluator(size)
     labels: list[str] = []
     found: dict = {}
-    raised, tried, plausible = None, 0, 0
+    raised, tried, plausible, floated, last_steps = None, 0, 0, 0, []
     for values in draw_candidates(claim.given, size, seed, claim.budget):
         with _phase(phases, "search"):
             try:
@@ -221,7 +271,10 @@ def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):
             if not hypotheses_plausible(hyps):
                 continue
             plausible += 1
-            suspects = [lab for lab, st in steps if lab not in found and float_suspect(st)]
+            guide = {lab: float_suspect(st) for lab, st in steps if lab not in found}
+            floated += any(v is not None for v in guide.values()) or not guide
+            last_steps = steps
+            suspects = [lab for lab, v in guide.items() if v]
         for label in suspects:
             with _phase(phases, "certify"):
                 if not _certified_failure(dict(steps), hyps, label):
@@ -237,6 +290,12 @@ def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):
             break
     if not tried:
         raise SymderivError(f"no candidate could be evaluated: {raised}")
+    if plausible and not floated:  # a search that evaluated nothing has searched nothing
+        from .search import float_problem
+
+        cause = next((p for _, st in last_steps if (p := float_problem(st))), "no finite float value")
+        raise SymderivError(f"no candidate's relation could be evaluated (even in floats, to guide the search): "
+                            f"{cause}")
     out = {}
     named = _named_witness(claim, evaluate)
     for lab in labels:
@@ -296,6 +355,65 @@ def _shrink(claim: Claim, evaluate, values: dict, label: str) -> dict:
     return values
 
 
+class StepOutcomes(dict):
+    """{label: (status, detail, found)} and, for the steps proved, the method that proved each."""
+
+    def __init__(self):
+        super().__init__()
+        self.methods: dict = {}
+
+
+def prove_then_search(claim: Claim, size: dict, *, seed: int, phases: dict) -> dict:
+    """The prove phase (a real-arithmetic proof per step, at the sizes the claim lists in ``prove=``), then the
+    search for the steps it did not prove. A solver's model is only a candidate: the kernel certifies it.
+
+    Returns the steps' outcomes {label: (status, detail, (cert, verification) | None)}.
+    """
+    if not claim.proves_at(size):
+        return check_relations_at(claim, size, seed=seed, phases=phases)
+    from .prove import Mark, prove_size
+
+    with _phase(phases, "prove"):
+        proof = prove_size(claim, size)
+    out = StepOutcomes()
+    for lab, st in proof.steps.items():
+        if st.mark == Mark.PROVED:
+            out[lab] = (Verdict.HOLDS, f"proved ({st.method}): {st.detail}", None)
+            out.methods[lab] = st.method
+        elif st.candidate is not None:
+            found = _certify_candidate(claim, size, st.candidate, lab, phases)
+            if found is not None:
+                out[lab] = (Verdict.FAILS, f"{found[1].reason} (a solver's model, certified by the kernel)", found)
+    if proof.steps and len(out) == len(proof.steps):
+        return out
+    searched = check_relations_at(claim, size, seed=seed, phases=phases)
+    why = proof.why_not or "; ".join(f"{lab}: {st.detail}" for lab, st in proof.steps.items() if lab not in out)
+    for lab, (status, detail, found) in searched.items():
+        if lab not in out:
+            out[lab] = (status, f"{detail} [not proved: {why}]" if status == Verdict.UNDECIDED else detail, found)
+    return out
+
+
+def _certify_candidate(claim: Claim, size: dict, values: dict, label: str, phases: dict):
+    """A solver's model for step ``label``, shrunk and certified by the kernel; None if it is not a counterexample."""
+    from .kernel.decide import relations_of
+
+    evaluate = claim.evaluator(size)
+    with _phase(phases, "certify"):
+        try:
+            out, hyps = evaluate(values)
+            if not _certified_failure(dict(relations_of(out)), hyps, label):
+                return None
+        except Exception:
+            return None
+    with _phase(phases, "shrink"):
+        best = _shrink(claim, evaluate, values, label)
+    with _phase(phases, "certify"):
+        cert = certificates.issue_relation(claim.id, size, best, label, evaluate)
+        check = kernel.verify_relation(claim, cert)
+    return (cert, check) if check.ok else None
+
+
 def check_relational(claim: Claim, sizes: list[dict], *, seed: int, phases: dict, t_start: float) -> Result:
     """Sizes smallest first; the first size with a certified failure ends the search."""
     outcomes: list[SizeOutcome] = []
@@ -304,7 +422,7 @@ def check_relational(claim: Claim, sizes: list[dict], *, seed: int, phases: dict
     for size in sizes:
         t0 = time.perf_counter()
         try:
-            per_step = check_relations_at(claim, size, seed=seed, phases=phases)
+            per_step = prove_then_search(claim, size, seed=seed, phases=phases)
         except SymderivError as e:
             outcomes.append(SizeOutcome(size, Verdict.ERROR, str(e), time.perf_counter() - t0))
             continue
@@ -313,18 +431,27 @@ def check_relational(claim: Claim, sizes: list[dict], *, seed: int, phases: dict
             continue
         for lab, (status, detail, found) in per_step.items():
             prev = step_status.get(lab)
-            if prev is None or (prev[0] != Verdict.FAILS and status == Verdict.FAILS):
+            if prev is None or (prev[0] != Verdict.FAILS and status == Verdict.FAILS) or (
+                    prev[0] == Verdict.HOLDS and status != Verdict.HOLDS and claim.proves_at(size)):
                 step_status[lab] = (status, f"at {_size_str(size)}: {detail}" if size else detail)
             if found and first is None:
                 first = found
         status = _combine([s for s, _, _ in per_step.values()])
         failing = [lab for lab, (s, _, _) in per_step.items() if s == Verdict.FAILS]
         detail = f"fails: {', '.join(failing)}" if failing else next(iter(per_step.values()))[1]
-        outcomes.append(SizeOutcome(size, status, detail, time.perf_counter() - t0))
+        methods = getattr(per_step, "methods", {})
+        outcomes.append(SizeOutcome(size, status, detail, time.perf_counter() - t0,
+                                    method=" + ".join(dict.fromkeys(methods.values())) if status == Verdict.HOLDS
+                                    else ""))
         if status == Verdict.FAILS:
             break
     verdict = _combine([o.status for o in outcomes])
     searched = describe_scope(outcomes, "certified counterexample search")
+    if claim.prove:
+        from .prove.scope import proved_verdict, proved_scope
+
+        verdict = proved_verdict(claim, outcomes, verdict)
+        searched = proved_scope(claim, outcomes)
     if verdict == Verdict.FAILS and len(outcomes) < len(sizes):
         searched += "; larger sizes not searched"
     errors = [o for o in outcomes if o.status == Verdict.ERROR]
@@ -369,7 +496,7 @@ def check_claim(claim: Claim, *, n=None, t=None, backend: str = "auto", seed: in
     errors = [o for o in outcomes if o.status == Verdict.ERROR]
     by_fp = sum(o.method == "fp" for o in outcomes)
     if not by_fp:
-        method = "exact normal form"
+        method = "exact normal form" + _domain_note(claim, outcomes)
     elif by_fp < len(outcomes):
         method = "randomized exact (F_p) / exact normal form"
     else:
@@ -377,8 +504,15 @@ def check_claim(claim: Claim, *, n=None, t=None, backend: str = "auto", seed: in
     notes = list(dict.fromkeys(o.note for o in outcomes if o.note))
     if notes:
         method += f" ({'; '.join(notes)})"
+    scope, every_t = describe_scope(outcomes, method), False
+    if verdict == Verdict.HOLDS and claim.relation == "=" and claim.model is not None and not claim.modulo:
+        from . import induction  # holds at every size: is it proved for every t? (issue 12)
+
+        with _phase(phases, "induction"):
+            every_t, more = induction.extend(claim, outcomes, seed=seed)
+        scope += more
     return result_for(
-        claim, verdict, scope=describe_scope(outcomes, method),
+        claim, verdict, scope=scope, every_t=every_t,
         counterexample=first[0] if first else None,
         certificate=first[1].reason if first else next((o.detail for o in outcomes if claim.relation == "≠"
                                                           and o.status == Verdict.HOLDS), ""),
@@ -422,13 +556,14 @@ def aggregate(group: Group, members: dict[str, Result]) -> Result:
         return Result(verdict=chosen.verdict, scope=f"reading {group.intent!r} (the text's intent: {group.why}); "
                       f"{chosen.scope}" + (f"; other readings: {others}" if others else ""),
                       counterexample=chosen.counterexample, certificate=chosen.certificate,
-                      error=chosen.error, **{**common, "conventions": chosen.conventions})
+                      error=chosen.error, every_t=chosen.every_t, **{**common, "conventions": chosen.conventions})
     verdict = _combine([r.verdict for r in res])
     failing = next((r for r in res if r.verdict == verdict), None) if verdict != Verdict.HOLDS else None
     scope = f"{sum(r.verdict == Verdict.HOLDS for r in res)} of {len(res)} parts hold"
     if failing is not None:
         scope += f"; first {verdict.value}: {failing.id.rsplit('.', 1)[1]}"
-    return Result(verdict=verdict, scope=scope, counterexample=failing.counterexample if failing else None,
+    return Result(verdict=verdict, scope=scope, every_t=verdict == Verdict.HOLDS and all(r.every_t for r in res),
+                  counterexample=failing.counterexample if failing else None,
                   certificate=failing.certificate if failing else "", error=failing.error if failing else None,
                   **common)
 

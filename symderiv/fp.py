@@ -1144,8 +1144,10 @@ class FpModel:
             self._family = act.name
         else:
             raise Unsupported(f"the activation {act.name!r} is not available over F_p")
-        if loss not in ("abstract", "squared", "cross-entropy"):
-            raise ValueError(f"loss={loss!r} must be 'squared', 'cross-entropy' or 'abstract'")
+        if getattr(cell, "loss", None) is not None:  # the cell's own loss, as the symbolic model reads it
+            loss = "cell"
+        if loss not in ("abstract", "squared", "cross-entropy", "cell"):
+            raise Unsupported(f"loss={loss!r} is not available over F_p")
         self.cell, self.n, self.t, self.m, self.layout, self.batch = cell, n, t, m, layout, batch
         self.activation, self.loss = act, loss
         self._tape: list = []
@@ -1209,6 +1211,8 @@ class FpModel:
         if self.loss == "squared":
             e = o - y
             return (e.T * e) * Fraction(1, 2)
+        if self.loss == "cell":  # the cell's own loss of the columns o_t, y_t (polynomial ones evaluate over F_p)
+            return Dual.lift(self.cell.loss(o, y, self.f), self)
         if self.loss == "abstract":
             args = _vstack([o.v, y.v])
             v = self.batch.apply_tuple("E", args)

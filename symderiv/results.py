@@ -49,6 +49,7 @@ class Result:
     group: str | None = None
     note: str = ""
     steps: list = field(default_factory=list)  # a chain's steps: (label, verdict, detail), in order
+    every_t: bool = False  # `holds` proved for every t by induction (induction.py), not only at the sizes shown
 
     @property
     def as_expected(self) -> bool:

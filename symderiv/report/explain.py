@@ -71,6 +71,8 @@ def worked_counterexample(r: Result, meta: dict) -> Panel:
         from ..functions import PolynomialSigma
 
         step(f"Take σ(x) = {PolynomialSigma(tuple(c.sigma))}; the claim is for every σ, so this one must satisfy it.")
+    if getattr(c, "loss", None) is not None:
+        step(f"Take the loss {c.witness_loss}; the claim is for every loss, so this one must satisfy it.")
     for name, rows in point_matrices(c.point):
         step(f"Set {name} = [{matrix_text(rows)}].")
     for note in c.notes:

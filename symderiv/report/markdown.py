@@ -44,6 +44,8 @@ def to_markdown(results: list[Result], errors: list, meta: dict) -> str:
             from ..functions import PolynomialSigma
 
             out.append(f"Witness σ: $\\sigma(x) = {PolynomialSigma(tuple(c.sigma))}$  ")
+        if getattr(c, "loss", None) is not None:
+            out.append(f"Witness loss: {c.witness_loss}  ")
         for name, rows in point_matrices(c.point):
             tex_name = name.replace("_", "\\_")
             out.append(f"$$ {tex_name} = {_latex_matrix(rows)} $$")

@@ -48,6 +48,8 @@ def counterexample_panel(r: Result, meta: dict | None = None) -> Panel:
         from ..functions import PolynomialSigma
 
         lines.append(f"witness σ: {PolynomialSigma(tuple(c.sigma))}  (any σ must satisfy an all-σ claim)\n")
+    if getattr(c, "loss", None) is not None:
+        lines.append(f"witness loss: {c.witness_loss}  (any loss must satisfy an all-loss claim)\n")
     lines.append("point (exact; · = does not enter):\n")
     for name, rows in point_matrices(c.point):
         lines.append(f"  {name} = [{matrix_text(rows)}]\n")
