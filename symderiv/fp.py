@@ -386,6 +386,9 @@ class Val:
     def __iter__(self):
         raise Unsupported("iterating over entries (a loss, softmax, a Python sum) is not available over F_p")
 
+    def applyfunc(self, fn):
+        raise Unsupported("applyfunc (a function of each entry) is not available over F_p")
+
     def __getitem__(self, key):
         raise Unsupported("indexing entries is not available over F_p")
 
@@ -541,6 +544,9 @@ class Node:
 
     def __getitem__(self, key):
         raise Unsupported("indexing entries is not available over F_p")
+
+    def applyfunc(self, fn):
+        raise Unsupported("applyfunc (a function of each entry) is not available over F_p")
 
 
 def lift(x) -> Node:
@@ -1440,6 +1446,12 @@ class FpModel:
     def like(self, *a, **k):
         raise Unsupported("m.like (a second model sharing the symbols) is not available over F_p")
 
+    def __getattr__(self, name):
+        """A part of the model API the randomized backend does not implement: Unsupported (auto then falls back)."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        raise Unsupported(f"m.{name} is not available over F_p")
+
     def value(self, *a, **k):
         raise Unsupported("m.value (exact values substituted) is not available over F_p")
 
@@ -1475,13 +1487,17 @@ class FpModel:
         q = self._quantity(name, k)
         return self._leaf_seed(q)  # an initial state is a leaf; a later quantity, its own entry
 
-    def d(self, of, wrt, *, layout=None):
+    def d(self, of, wrt, *, layout=None, **options):
         """The total derivative of a quantity with respect to a parameter, an initial state or a quantity."""
+        if options:
+            raise Unsupported(f"m.d with {', '.join(sorted(options))}= is not available over F_p")
         layout = self._layout(layout)
         return Jacobian(self, self._of(of), self._total_seed(wrt), layout)
 
-    def partial(self, of, wrt, *, layout=None):
+    def partial(self, of, wrt, *, layout=None, **options):
         """The explicit partial of step k's quantity, the previous state held fixed (only step k's ops replayed)."""
+        if options:
+            raise Unsupported(f"m.partial with {', '.join(sorted(options))}= is not available over F_p")
         layout = self._layout(layout)
         if not (isinstance(of, tuple) and len(of) == 2):
             raise ProofFileError(f"m.partial takes a step's quantity (name, k), not {of!r}")
