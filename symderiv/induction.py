@@ -97,7 +97,8 @@ class InductionModel:
         if k not in self._steps:
             scope = StepScope({}, lambda v: v if isinstance(v, sp.MatrixBase) else sp.Matrix(v))
             prev = SimpleNamespace(**{s: self.state(s, k - 1) for s in self.cell.state})
-            ret = self.cell.step(scope, prev, self.x(k), self.params, self.f)
+            ret = self.cell.call(scope, prev, self.x(k), self.params, self.f,  # as models.run_step does
+                                 y=lambda: self.y(k), k=k, n=self.n, m=self.m, t=self.t)
             if ret is not None:
                 setattr(scope, self.cell.state[0], ret)
             self._steps[k] = scope._values
@@ -380,7 +381,7 @@ def _recursion_matches(claim, n: int, t0: int, wrt, layout: str, J: sp.Matrix, P
     t = t0 + 1
     mod = Model(claim.model, n=n, t=t, activation=claim.activation, loss=claim.loss, layout=layout)
     s = claim.model.state[0]
-    subs = {sp.Symbol(f"{s}[t-1][{i}]"): mod.h(t - 1)[i] for i in range(n)}
+    subs = {sp.Symbol(f"{s}[t-1][{i}]"): mod.at(s, t - 1)[i] for i in range(n)}
     subs |= {sp.Symbol(f"x[t][{i}]"): mod.x(t)[i] for i in range(mod.m)}
     J, P = J.xreplace(subs), P.xreplace(subs)
     return not nonzero_entries(mod.d((s, t), wrt, layout=layout), J * mod.d((s, t - 1), wrt, layout=layout) + P)
