@@ -68,6 +68,7 @@ class Claim:
     given: dict = field(default_factory=dict)  # inequality/limit: name -> Strategy of the values searched over
     budget: int = 120                          # inequality/limit: candidates tried per size
     modulo: tuple = ()                         # identity: polynomial relations the sides may use (c² + s² − 1)
+    why: str = ""                              # in words, why the claim fails (shown beside its counterexample)
     _probed: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # shape probes, by size
 
     def __post_init__(self):
@@ -276,19 +277,20 @@ def _register(item):
 def claim(id: str, *, where: str, statement: str, kind: str = "identity", model: Cell | None = None,
           activation: str = "abstract", loss: str = "abstract", conventions: dict | None = None,
           sizes: Sweep | None = None, expect=None, note: str = "", relation: str = "=",
-          given: dict | None = None, budget: int = 120, modulo=()):
+          given: dict | None = None, budget: int = 120, modulo=(), why: str = ""):
     """Decorator: declare a claim.
 
     An identity's check returns its two sides; an inequality's or limit's check
     takes the values named in ``given`` (searched over) and returns a Relation,
-    ``steps(...)`` or a Limit.
+    ``steps(...)`` or a Limit. ``why``: a sentence saying why the claim fails,
+    shown beside its counterexample (a reading or part takes ``why=`` too).
     """
 
     def wrap(fn):
         c = Claim(id=id, where=where, statement=statement, check=fn, kind=kind, model=model,
                   activation=activation, loss=loss, conventions=dict(conventions or {}),
                   sizes=sizes or default_sizes(kind), expect=expect, source=_source(2), note=note,
-                  relation=relation, given=dict(given or {}), budget=budget, modulo=tuple(modulo))
+                  relation=relation, given=dict(given or {}), budget=budget, modulo=tuple(modulo), why=why)
         _register(c)
         return fn
 
