@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 import sympy as sp
+from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from ..results import Result
@@ -61,11 +62,12 @@ class _Printer(StrPrinter):
     """SymPy's str form, written as mathematics: √2, x^2, 2·x, e."""
 
     def _print_Pow(self, e, rational=False):
-        if e.exp == sp.S.Half:
-            return "√" + self.parenthesize(e.base, 1000)
-        if e.exp == -sp.S.Half:
-            return "1/√" + self.parenthesize(e.base, 1000)
-        return f"{self.parenthesize(e.base, 1000)}^{self.parenthesize(e.exp, 1000)}"
+        if e.exp in (sp.S.Half, -sp.S.Half):
+            b = self._print(e.base)
+            root = "√" + (b if e.base.is_Atom else f"({b})")
+            return root if e.exp == sp.S.Half else f"1/{root}"
+        prec = PRECEDENCE["Pow"]
+        return f"{self.parenthesize(e.base, prec, strict=True)}^{self.parenthesize(e.exp, prec, strict=True)}"
 
     def _print_Exp1(self, e):
         return "e"

@@ -17,7 +17,7 @@ from .evidence import Kind, describe
 def md_text(text) -> str:
     """Text as literal Markdown: HTML characters as entities, Markdown punctuation backslash-escaped, one line."""
     text = html.escape(str(text), quote=False).replace("\n", " ")
-    return re.sub(r"([\\`*_{}\[\]()#+!|$~])", r"\\\1", text)
+    return re.sub(r"([\\`*_\[\]|$~])", r"\\\1", text)
 
 
 def md_code(text) -> str:
@@ -39,10 +39,15 @@ def counterexample_section(r: Result, meta: dict) -> list[str]:
     out = ["", f"### Counterexample: {md_code(r.id)} ({md_text(r.where)})", "", f"> {md_text(r.statement)}", ""]
     if r.conventions:
         out.append("Conventions: " + "; ".join(f"{md_text(k)}: {md_text(v)}" for k, v in r.conventions.items()) + "  ")
+    previous = None
     for ln in ev.lines:
-        if ln.kind == Kind.POINT:
-            out.append(f"$$ {ln.latex} $$")
+        if ln.kind == Kind.POINT:  # display math: one block per value, the group set apart by blank lines
+            out += ([""] if previous != Kind.POINT else []) + [f"$$ {ln.latex} $$"]
+            previous = ln.kind
             continue
+        if previous == Kind.POINT:
+            out.append("")
+        previous = ln.kind
         label = LABEL.get(ln.kind, "")
         body = f"${ln.latex}$" if ln.latex else md_text(ln.text)
         if ln.kind == Kind.ENTRY and ln.latex:
