@@ -196,18 +196,21 @@ def _structure(claim: Claim, size: dict, sides, bad, cert) -> dict:
         meaning = None
     if meaning is not None:
         out["derivative"] = meaning
-    sig, differs = cert.witness_sigma, []
+    sig, differs, undecided = cert.witness_sigma, [], 0
     entries = sorted(bad)[:MAX_STRUCTURE_ENTRIES]
     try:
         for i, j in entries:
             lv = certificates.substitute(lhs[i, j], cert.point, sig)
             rv = certificates.substitute(rhs[i, j], cert.point, sig)
-            if sign(lv - rv):
+            s = sign(lv - rv)
+            undecided += s is None
+            if s:
                 differs.append([i, j, sp.sstr(lv), sp.sstr(rv)])
     except Exception:  # an entry without an exact value at the point: say nothing rather than something partial
         return out
     out["differs"] = differs
-    out["complete"] = len(entries) == len(bad)
+    # complete: every other entry is known equal at the point (identically, or by its exact value)
+    out["complete"] = len(entries) == len(bad) and not undecided
     return out
 
 

@@ -18,6 +18,7 @@ from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from ..results import Result
+from .common import sparkline
 
 
 class Kind(enum.StrEnum):
@@ -252,7 +253,8 @@ def _structure_lines(structure: dict) -> list[Line]:
         return []
     rows, cols = structure["shape"]
     meaning = structure.get("derivative")
-    scope = "" if structure.get("complete", True) else f" (among the first {len(differs)} evaluated)"
+    complete = structure.get("complete", True)
+    scope = "" if complete else " (at least: not every entry was decided at the point)"
     if not differs:
         return []
     if meaning is None or _block(meaning, 0) is None:
@@ -274,7 +276,8 @@ def _structure_lines(structure: dict) -> list[Line]:
     listed = lambda ks: ", ".join(name(k) for k in ks[:4]) + (", …" if len(ks) > 4 else "")
     text = (f"at this point the sides differ in {len(bad)} of {len(blocks)} blocks{scope} (a block: one row of the "
             f"derivative × the columns of one {unit} of {meaning['wrt']['param']}, {meaning['wrt']['layout']}): "
-            f"{listed(bad)}; first {name(bad[0])} ({at})" + (f"; they agree in {listed(good)}" if good else ""))
+            f"{listed(bad)}; first {name(bad[0])} ({at})" + (f"; they agree in {listed(good)}" if good and complete
+                                                              else ""))
     return [Line(Kind.DIFFERS, "differs", text)]
 
 
@@ -330,8 +333,8 @@ def describe(r: Result) -> Evidence:
             lines.append(Line(Kind.LIMIT, "minimal polynomial", f"minimal polynomial of the sequence: {math_text(poly)}",
                               f"\\text{{minimal polynomial of the sequence: }} {sp.latex(poly)}"))
         if c.curve:
-            lines.append(Line(Kind.CURVE, "‖X_q‖", f"‖X_q‖, q = 0…{len(c.curve) - 1}: {c.curve[0]:.3g} → "
-                              f"{c.curve[-1]:.3g} (floats: a picture, not the evidence)"))
+            lines.append(Line(Kind.CURVE, "‖X_q‖", f"‖X_q‖, q = 0…{len(c.curve) - 1}: {sparkline(c.curve)} "
+                              f"({c.curve[0]:.3g} → {c.curve[-1]:.3g}; floats: a picture, not the evidence)"))
     if r.why:
         lines.append(Line(Kind.WHY, "why", r.why))
     lines.append(Line(Kind.CERTIFICATE, "certificate", r.certificate))
