@@ -90,7 +90,7 @@ def pick_backend(backend: str, claim: Claim, size: dict) -> str:
     return "symengine" if small or claim.activation != "abstract" or claim.modulo else "fp"
 
 
-def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict):
+def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict, describe: bool = True):
     """Randomized exact testing over F_p; a disagreement is then certified by the exact engine at small sizes."""
     from . import fp
 
@@ -114,7 +114,8 @@ def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict):
                 except Exception:
                     continue  # the claim cannot be built at this size
         try:
-            o, found = check_identity_at(claim, small, backend="symengine", seed=seed, phases=phases)
+            o, found = check_identity_at(claim, small, backend="symengine", seed=seed, phases=phases,
+                                         describe=describe)
         except Exception:
             continue
         tried.append(_size_str(small))
@@ -130,11 +131,15 @@ def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict):
                        f"polynomial){where}", method=Method.FP, stop=StopReason.SEARCH_EXHAUSTED), None
 
 
-def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phases: dict):
-    """One size of an identity claim: its outcome and, if it fails, the certificate."""
+def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phases: dict, describe: bool = True):
+    """One size of an identity claim: its outcome and, if it fails, the certificate.
+
+    ``describe``: also record, for the report, what the certified entry means and
+    which entries differ (:func:`_structure`; only the claim's first certificate is shown).
+    """
     backend = pick_backend(backend, claim, size)
     if backend == "fp":
-        return check_identity_fp(claim, size, seed=seed, phases=phases)
+        return check_identity_fp(claim, size, seed=seed, phases=phases, describe=describe)
     with _phase(phases, Phase.BUILD):
         lhs, rhs = claim.sides(size)
     if claim.modulo:
@@ -163,7 +168,9 @@ def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phas
             cert = certificates.issue(claim.id, size, (lhs, rhs), w.sigma, _complete(w.point, inputs), w.entry)
             check = kernel.verify_identity(claim, cert)
         if check.ok:
-            cert = replace(cert, structure=_structure(claim, size, (lhs, rhs), bad, cert))
+            if describe:
+                with _phase(phases, Phase.DESCRIBE):
+                    cert = replace(cert, structure=_structure(claim, size, (lhs, rhs), bad, cert))
             return SizeOutcome(size, Verdict.FAILS, check.reason, stop=StopReason.CERTIFIED), (cert, check)
         rejected = f"; a candidate was not certified: {check.reason}"
     return SizeOutcome(size, Verdict.UNDECIDED,
@@ -429,7 +436,8 @@ def check_claim(claim: Claim, *, n=None, t=None, backend: str = "auto", seed: in
     for size in sizes:
         t0 = time.perf_counter()
         try:
-            outcome, found = check_identity_at(claim, size, backend=backend, seed=seed, phases=phases)
+            outcome, found = check_identity_at(claim, size, backend=backend, seed=seed, phases=phases,
+                                               describe=first is None and claim.relation != "≠")
         except SymderivError as e:
             outcome, found = SizeOutcome(size, Verdict.ERROR, str(e), stop=StopReason.ERROR), None
         except Exception as e:  # a transcription that raises is that claim's error, not the run's

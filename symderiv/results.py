@@ -45,6 +45,8 @@ class Phase(enum.StrEnum):
     SHRINK = "shrink"
     #: the kernel's replay of a certificate
     CERTIFY = "certify"
+    #: naming what a certified entry is and which entries differ (for the report; no verdict depends on it)
+    DESCRIBE = "describe"
 
 
 class StopReason(enum.StrEnum):
