@@ -8,7 +8,8 @@ which cover every 2×2 orthogonal matrix.
 """
 import sympy as sp
 
-from symderiv import claim, diag, elman_rnn, eye, lstm_cell, no_sizes, parts, product, readings, sweep, total
+from symderiv import (claim, diag, elman_rnn, eye, lstm_cell, no_sizes, parts, power, product, readings, sweep,
+                      total)
 
 LSTM_SIZES = sweep(n=(1, 2), t=(1, 2, 3))
 
@@ -83,7 +84,7 @@ def powers_factor(m):
        activation="identity", statement="for a linear RNN (σ = Id), ∂h^(t)/∂h^(1) = (W_h)^{t−1} exactly; "
        "otherwise the diag(σ') factors sit between the powers")
 def powers_corrected(m):
-    return m.d(("h", m.t), ("h", 1)), m.W ** (m.t - 1)
+    return m.d(("h", m.t), ("h", 1)), power(m.W, m.t - 1, size=m.n)  # (W_h)^{t−1} = Π_{i=2}^{t} W_h
 
 
 lam = sp.Symbol("λ")

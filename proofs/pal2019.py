@@ -24,8 +24,8 @@ def theorem1_rhs(m, order, block):
     """Σ_{k=1}^{t-1} (Π_{r=k+1}^{t} W_R diag σ'(h_{r-1})) · block(σ(h_{k-1})) + block(σ(h_{t-1}))."""
     n, t = m.n, m.t
     factor = lambda r: m.W_R * diag(m.dsigma(m.h(r - 1)))
-    terms = (product(factor, k + 1, t, order=order, size=n) * block(m.sigma(m.h(k - 1))) for k in range(1, t))
-    return total(terms, (n, n * n)) + block(m.sigma(m.h(t - 1)))
+    term = lambda k: product(factor, k + 1, t, order=order, size=n) * block(m.sigma(m.h(k - 1)))
+    return total(term, (n, n * n), lo=1, hi=t - 1) + block(m.sigma(m.h(t - 1)))
 
 
 # ---------------------------------------------------------------- §2 -----------

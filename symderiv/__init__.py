@@ -9,7 +9,7 @@ from .errors import SymderivError
 from .functions import ABSTRACT, IDENTITY, LOGISTIC, TANH
 from .cells import Cell, avram2025_rnn, cell, elman_rnn, lstm_cell, pal2019_generic_rnn, pal2019_rnn
 from .models import Model
-from .notation import HV, T, diag, eye, hadamard, kron, ones, product, softmax, total, vec, zeros
+from .notation import HV, T, diag, eye, hadamard, kron, ones, power, product, softmax, total, vec, zeros
 from .families import diagonals, just, matrices, sampled, scalars, vectors
 from .results import Verdict
 from .relations import (absval, affine, assume, det, eq, fro, lam_max, lam_min, limit, ne, norm2, powers, rel, rho,
@@ -21,7 +21,7 @@ __version__ = "0.1.0"
 __all__ = [
     "claim", "readings", "parts", "sweep", "no_sizes", "Verdict", "SymderivError",
     "Cell", "Model", "cell", "pal2019_rnn", "pal2019_generic_rnn", "elman_rnn", "avram2025_rnn", "lstm_cell",
-    "HV", "T", "diag", "eye", "hadamard", "kron", "ones", "product", "softmax", "total", "vec", "zeros",
+    "HV", "T", "diag", "eye", "hadamard", "kron", "ones", "power", "product", "softmax", "total", "vec", "zeros",
     "ABSTRACT", "IDENTITY", "LOGISTIC", "TANH",
     "matrices", "vectors", "diagonals", "scalars", "sampled", "just",
     "norm2", "fro", "rho", "lam_min", "lam_max", "smin", "det", "absval", "eq", "ne", "rel", "steps", "assume",

@@ -90,7 +90,7 @@ def pick_backend(backend: str, claim: Claim, size: dict) -> str:
     return "symengine" if small or claim.activation != "abstract" or claim.modulo else "fp"
 
 
-def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict, describe: bool = True):
+def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict, describe: bool = False):
     """Randomized exact testing over F_p; a disagreement is then certified by the exact engine at small sizes."""
     from . import fp
 
@@ -131,7 +131,7 @@ def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict, desc
                        f"polynomial){where}", method=Method.FP, stop=StopReason.SEARCH_EXHAUSTED), None
 
 
-def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phases: dict, describe: bool = True):
+def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phases: dict, describe: bool = False):
     """One size of an identity claim: its outcome and, if it fails, the certificate.
 
     ``describe``: also record, for the report, what the certified entry means and
@@ -459,8 +459,15 @@ def check_claim(claim: Claim, *, n=None, t=None, backend: str = "auto", seed: in
         method = "randomized exact (F_p) / exact normal form"
     else:
         method = outcomes[0].detail if len(outcomes) == 1 else "randomized exact (F_p)"
+    scope, every_t = describe_scope(outcomes, method), False
+    if verdict == Verdict.HOLDS and claim.relation == "=" and claim.model is not None and not claim.modulo:
+        from . import induction  # holds at every size: is it proved for every t? (issue 12)
+
+        with _phase(phases, Phase.INDUCTION):
+            every_t, more = induction.extend(claim, outcomes, seed=seed)
+        scope += more
     return result_for(
-        claim, verdict, scope=describe_scope(outcomes, method),
+        claim, verdict, scope=scope, every_t=every_t,
         counterexample=first[0] if first else None,
         certificate=first[1].reason if first else next((o.detail for o in outcomes if claim.relation == "≠"
                                                           and o.status == Verdict.HOLDS), ""),
@@ -507,13 +514,15 @@ def aggregate(group: Group, members: dict[str, Result]) -> Result:
         return Result(verdict=chosen.verdict, scope=f"reading {group.intent!r} (the text's intent: {group.why}); "
                       f"{chosen.scope}" + (f"; other readings: {others}" if others else ""),
                       counterexample=chosen.counterexample, certificate=chosen.certificate,
-                      error=chosen.error, why=chosen.why, **{**common, "conventions": chosen.conventions})
+                      error=chosen.error, why=chosen.why, every_t=chosen.every_t,
+                      **{**common, "conventions": chosen.conventions})
     verdict = _combine([r.verdict for r in res])
     failing = next((r for r in res if r.verdict == verdict), None) if verdict != Verdict.HOLDS else None
     scope = f"{sum(r.verdict == Verdict.HOLDS for r in res)} of {len(res)} parts hold"
     if failing is not None:
         scope += f"; first {verdict.value}: {failing.id.rsplit('.', 1)[1]}"
-    return Result(verdict=verdict, scope=scope, counterexample=failing.counterexample if failing else None,
+    return Result(verdict=verdict, scope=scope, every_t=verdict == Verdict.HOLDS and all(r.every_t for r in res),
+                  counterexample=failing.counterexample if failing else None,
                   certificate=failing.certificate if failing else "", error=failing.error if failing else None,
                   why=failing.why if failing else "", **common)
 

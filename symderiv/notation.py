@@ -122,6 +122,26 @@ def T(a) -> sp.Matrix:
     return _m(a).T
 
 
+#: the handler of sums and products over a symbolic range (induction.py registers it); None: refused
+_FORMAL: list = []
+
+
+def register_formal(handler) -> None:
+    """Route ``product``/``total`` over a range whose bounds are not integers (the horizon ``t`` of an induction
+    model) to ``handler.product(factor, lo, hi, order, size)`` / ``handler.total(term, lo, hi, shape)``."""
+    _FORMAL[:] = [handler]
+
+
+def _symbolic_range(lo, hi) -> bool:
+    return not (isinstance(lo, int) and isinstance(hi, int))
+
+
+def _formal():
+    if not _FORMAL:
+        raise SymderivError("a sum or product over a symbolic range needs the induction mode (symderiv.induction)")
+    return _FORMAL[0]
+
+
 def product(factor: Callable[[int], sp.Matrix], lo: int, hi: int, *, order: Order, size: int) -> sp.Matrix:
     """The ordered product Π_{r=lo}^{hi} factor(r), with the order explicit.
 
@@ -133,6 +153,8 @@ def product(factor: Callable[[int], sp.Matrix], lo: int, hi: int, *, order: Orde
     """
     if order not in ("descending", "ascending"):
         raise ValueError(f"order={order!r} must be 'descending' or 'ascending'")
+    if _symbolic_range(lo, hi):  # Π over a symbolic range (induction over the horizon): a formal product
+        return _formal().product(factor, lo, hi, order, size)
     rs = range(hi, lo - 1, -1) if order == "descending" else range(lo, hi + 1)
     factors = [factor(r) for r in rs]
     if fn := _dispatch("product", *factors):
@@ -143,8 +165,28 @@ def product(factor: Callable[[int], sp.Matrix], lo: int, hi: int, *, order: Orde
     return out
 
 
-def total(terms: Iterable[sp.Matrix], shape: tuple[int, int]) -> sp.Matrix:
-    """Σ of matrices of the given shape; the empty sum is zero."""
+def power(a, k, *, size: int) -> sp.Matrix:
+    """aᵏ for a square a, as the product Π_{i=1}^{k} a (so a symbolic k is a formal product; a⁰ = I)."""
+    return product(lambda _i: a, 1, k, order="descending", size=size)
+
+
+def total(terms: Iterable[sp.Matrix] | Callable[[int], sp.Matrix], shape: tuple[int, int], *,
+          lo=None, hi=None) -> sp.Matrix:
+    """Σ of matrices of the given shape; the empty sum is zero.
+
+    ``terms`` is the terms themselves, or a family: a function of the index k
+    with the range ``lo``..``hi`` (Σ_{k=lo}^{hi} terms(k)). The range may be
+    symbolic (the horizon ``t`` of an induction model): then the sum is a
+    formal object. With integer bounds the terms are built eagerly, k = lo first.
+    """
+    if callable(terms):
+        if lo is None or hi is None:
+            raise SymderivError("total(family, shape) needs the range: total(family, shape, lo=…, hi=…)")
+        if _symbolic_range(lo, hi):
+            return _formal().total(terms, lo, hi, shape)
+        terms = [terms(k) for k in range(lo, hi + 1)]
+    elif lo is not None or hi is not None:
+        raise SymderivError("total(..., lo=, hi=) takes a family (a function of the index), not the terms")
     terms = list(terms)
     if fn := _dispatch("total", *terms):
         return fn(terms, shape)

@@ -47,6 +47,8 @@ class Phase(enum.StrEnum):
     CERTIFY = "certify"
     #: naming what a certified entry is and which entries differ (for the report; no verdict depends on it)
     DESCRIBE = "describe"
+    #: after every size holds: the proof for every t (induction.py)
+    INDUCTION = "induction"
 
 
 class StopReason(enum.StrEnum):
@@ -130,6 +132,7 @@ class Result:
     note: str = ""
     steps: list[Step] = field(default_factory=list)  # a chain's steps, in order
     why: str = ""                  # the proof file's sentence on why the claim fails (``why=``)
+    every_t: bool = False  # `holds` proved for every t by induction (induction.py), not only at the sizes shown
 
     @property
     def as_expected(self) -> bool:

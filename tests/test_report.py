@@ -282,7 +282,7 @@ _results = st.builds(
     certificate=_text, seconds=st.floats(0, 1e4, allow_nan=False), sizes=st.lists(_outcomes, max_size=3),
     error=st.none() | _text, phases=st.dictionaries(st.sampled_from(list(Phase)), st.floats(0, 10, allow_nan=False)),
     members=st.lists(_text, max_size=3), group=st.none() | _text, note=_text,
-    steps=st.lists(st.builds(Step, _text, _verdicts, _text), max_size=3), why=_text)
+    steps=st.lists(st.builds(Step, _text, _verdicts, _text), max_size=3), why=_text, every_t=st.booleans())
 
 
 @settings(max_examples=150, deadline=None)

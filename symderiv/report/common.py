@@ -15,7 +15,11 @@ def claims_count(n: int) -> str:
 def tally(results: list[Result]) -> tuple[str, list[str]]:
     """("38 holds, 44 fails, …", the ids whose verdict is not the expected one)."""
     n = {v: sum(r.verdict == v for r in results) for v in Verdict}
-    return ", ".join(f"{n[v]} {v.value}" for v in Verdict if n[v]), [r.id for r in results if not r.as_expected]
+    every = sum(r.verdict == Verdict.HOLDS and r.every_t for r in results)
+    text = {v: f"{n[v]} {v.value}" for v in Verdict}
+    if every:  # holds for every t (induction) is counted apart from holds at the sizes shown
+        text[Verdict.HOLDS] += f" ({every} for every t, {n[Verdict.HOLDS] - every} at the sizes shown)"
+    return ", ".join(text[v] for v in Verdict if n[v]), [r.id for r in results if not r.as_expected]
 
 
 def reproduce_command(r: Result, meta: dict) -> str:

@@ -12,7 +12,7 @@ def to_json(results: list[Result], errors: list, meta: dict) -> str:
         claims.append({
             "id": r.id, "verdict": r.verdict.value, "expected": (r.expected or Verdict.HOLDS).value,
             "as_expected": r.as_expected, "source": r.source, "where": r.where, "statement": r.statement,
-            "conventions": r.conventions, "scope": r.scope, "error": r.error,
+            "conventions": r.conventions, "scope": r.scope, "every_t": r.every_t, "error": r.error,
             "counterexample": r.counterexample.to_json() if r.counterexample else None,
             "certificate": r.certificate or None, "seconds": round(r.seconds, 4),
             "sizes": [{"size": s.size, "status": s.status.value, "detail": s.detail} for s in r.sizes],
@@ -20,6 +20,7 @@ def to_json(results: list[Result], errors: list, meta: dict) -> str:
             "steps": [{"step": lab, "verdict": v, "detail": d} for lab, v, d in r.steps],
         })
     summary = {v.value: sum(r.verdict == v for r in results) for v in Verdict}
+    summary["holds_for_every_t"] = sum(r.verdict == Verdict.HOLDS and r.every_t for r in results)
     summary["total"] = len(results)
     summary["not_as_expected"] = [r.id for r in results if not r.as_expected]
     summary["proof_file_errors"] = [{"path": p, "cause": c} for p, c in errors]

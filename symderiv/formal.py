@@ -1,0 +1,337 @@
+"""Sums and ordered products over a symbolic range: the formal objects of an induction over the horizon.
+
+notation.product / notation.total hand a range whose bounds are not integers
+(the horizon t of :class:`symderiv.induction.InductionModel`, ± an integer, or
+a generic index k) to :class:`Formal`, which reads it in the active
+:class:`Context`:
+
+* a range of known length (both bounds on the same base) is the sum or product
+  itself, built term by term;
+* in ``opaque`` mode (the claim at horizon t − 1) a range of symbolic length
+  is an opaque matrix: fresh symbols, the same symbols for the same product
+  (same order, range and factor at a generic index ρ);
+* in ``peel`` mode (the claim at horizon t) what reaches the top index is
+  peeled: the newest factor of a product (leftmost when ``descending``,
+  rightmost when ``ascending``), the last term of a sum. A product's remainder
+  is then the opaque product of the t − 1 reading; a sum's remainder is L · S
+  (or S · R), S the t − 1 reading's opaque sum over the same range and L found
+  exactly from the summands at one generic index (summand_t(κ) = L ·
+  summand_{t−1}(κ) identically in what varies with κ), then verified by the
+  normal form. A top that may not exist for some t (an empty range) is refused.
+
+Only index ± integer is an index (:class:`Ix`): a comparison or arithmetic
+whose answer depends on t is refused, never guessed.
+"""
+from __future__ import annotations
+
+import itertools
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from . import notation
+from .errors import SymderivError
+from .identity import nonzero_entries
+
+HORIZON = "t"
+
+
+class Unsupported(SymderivError):
+    """A claim the induction cannot handle: it keeps its concrete verdict."""
+
+
+class EmptyRange(Unsupported):
+    """A sum or product whose top cannot be peeled for some t of the step: its range may be empty."""
+
+
+@dataclass(frozen=True, eq=False)
+class Ix:
+    """A step index base + off: base None (a number), "t" (the horizon) or a generic index ("k1").
+
+    Only index ± integer is defined. A comparison whose answer depends on the
+    value of t or of a generic index (``r == m.t``, ``k < 3``, ``min(r, t)``) is
+    refused: a check that branches on it would mean one thing at a generic index
+    and another at some concrete one.
+    """
+
+    base: str | None
+    off: int
+
+    def _cmp(self, other, op):
+        o = other if isinstance(other, Ix) else (Ix(None, other) if isinstance(other, int) else None)
+        if o is None or o.base != self.base:
+            raise Unsupported(f"the check compares the step index {self} with {other!r}, which depends on t")
+        return op(self.off, o.off)
+
+    def __eq__(self, other):
+        return self._cmp(other, lambda a, b: a == b)
+
+    def __ne__(self, other):
+        return self._cmp(other, lambda a, b: a != b)
+
+    def __lt__(self, other):
+        return self._cmp(other, lambda a, b: a < b)
+
+    def __le__(self, other):
+        return self._cmp(other, lambda a, b: a <= b)
+
+    def __gt__(self, other):
+        return self._cmp(other, lambda a, b: a > b)
+
+    def __ge__(self, other):
+        return self._cmp(other, lambda a, b: a >= b)
+
+    def __hash__(self):
+        return hash((self.base, self.off))
+
+    def __add__(self, c):
+        if isinstance(c, bool) or not isinstance(c, int):
+            raise Unsupported(f"the index {self} is used with {c!r}: only index ± integer is an index")
+        return Ix(self.base, self.off + c)
+
+    __radd__ = __add__
+
+    def __sub__(self, c):
+        if isinstance(c, bool) or not isinstance(c, int):
+            raise Unsupported(f"the index {self} is used with {c!r}: only index ± integer is an index")
+        return Ix(self.base, self.off - c)
+
+    def __str__(self):
+        if self.base is None:
+            return str(self.off)
+        return self.base + (f"{self.off:+d}" if self.off else "")
+
+
+def ix(k) -> Ix:
+    if isinstance(k, Ix):
+        return Ix(None, k.off) if k.base is None else k
+    if isinstance(k, int) and not isinstance(k, bool):
+        return Ix(None, k)
+    raise Unsupported(f"{_show(k)} is not a step index (an integer or the horizon ± an integer)")
+
+
+def _plain(k: Ix):
+    return k.off if k.base is None else k
+
+
+@dataclass
+class Context:
+    """One step check: the runs' shared opaque objects."""
+
+    n: int
+    t_min: int                      # the step is claimed for t ≥ t_min
+    mode: str = "opaque"            # "opaque" (run B) or "peel" (run A)
+    products: dict = field(default_factory=dict)  # key -> opaque matrix
+    sums_b: list = field(default_factory=list)    # run B's opaque sums: (family, lo, hi, shape, matrix)
+    upper: dict = field(default_factory=dict)     # generic base -> its upper bound's offset from t
+    deps: dict = field(default_factory=dict)      # opaque symbol -> generic bases it depends on
+    counter: itertools.count = field(default_factory=itertools.count)
+    peeled: list = field(default_factory=list)    # what was peeled, for the scope line
+
+    within: list = field(default_factory=list)    # the generic indices whose summand is being evaluated
+    lowest: int = 0                               # the smallest offset o of a step t + o the claim reads
+
+    def fresh(self, label: str, rows: int, cols: int, depends: set) -> sp.Matrix:
+        """An opaque matrix; it depends on the generic indices named and on every one being evaluated."""
+        k = next(self.counter)
+        M = sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{label}{k}[{i},{j}]"))
+        for s in M:
+            self.deps[s] = set(depends) | set(self.within)
+        return M
+
+    def depends_on(self, expr) -> set:
+        """The generic indices the symbols of ``expr`` vary with (by their names, and opaque ones by record)."""
+        out = set()
+        for s in sp.sympify(expr).free_symbols:
+            out |= self.deps.get(s, set()) | set(_INDEX.findall(s.name))
+        return out
+
+    def generic(self) -> Ix:
+        return Ix(f"k{next(self.counter)}", 0)
+
+
+_ACTIVE: list[Context] = []
+#: a generic index (k1, k2, …, and ρ for a factor's key) inside a symbol's name: h[k3-1][0]
+_INDEX = re.compile(r"\[(k\d+|ρ)(?:[+-]\d+)?\]")
+
+
+@contextmanager
+def active(ctx: Context):
+    """Within: notation's sums and products over a symbolic range are read in ``ctx`` (its mode, its opaques)."""
+    _ACTIVE.append(ctx)
+    try:
+        yield ctx
+    finally:
+        _ACTIVE.pop()
+
+
+def _ctx() -> Context:
+    if not _ACTIVE:
+        raise SymderivError("a sum or product over a symbolic range needs the induction mode")
+    return _ACTIVE[-1]
+
+
+def _bases(*ks: Ix) -> set:
+    return {k.base for k in ks if k.base is not None}
+
+
+def _same_base(lo: Ix, hi: Ix) -> bool:
+    return lo.base == hi.base
+
+
+def _check_nonempty(ctx: Context, lo: Ix, hi: Ix, what: str) -> None:
+    """Peeling Σ/Π_{lo}^{hi} needs hi ≥ lo wherever the step is claimed (t ≥ t_min, every generic index)."""
+    assert hi.base == HORIZON
+    if lo.base is None:
+        ok = ctx.t_min + hi.off >= lo.off
+    elif lo.base == HORIZON:
+        ok = hi.off >= lo.off
+    elif lo.base in ctx.upper:  # lo = κ + a with κ ≤ t + c
+        ok = hi.off >= ctx.upper[lo.base] + lo.off
+    else:
+        ok = False
+    if not ok:
+        raise EmptyRange(f"{what} from {lo} to {hi} may be empty for some t ≥ {ctx.t_min}, so its top "
+                          "cannot be peeled")
+
+
+class Formal:
+    """notation's handler for sums and products over a symbolic range (see the module docstring)."""
+
+    def product(self, factor, lo, hi, order, size):
+        ctx = _ctx()
+        lo, hi = ix(lo), ix(hi)
+        if _same_base(lo, hi):  # a range of known length: the product itself
+            rs = [lo + d for d in range(hi.off - lo.off + 1)]
+            out = sp.eye(size)
+            for r in (reversed(rs) if order == "descending" else rs):
+                out = out * sp.Matrix(factor(_plain(r)))
+            return out
+        if ctx.mode == "peel" and hi.base == HORIZON:
+            _check_nonempty(ctx, lo, hi, "the product")
+            top = sp.Matrix(factor(hi))
+            rest = self._opaque_product(ctx, factor, lo, hi - 1, order, size)
+            ctx.peeled.append(f"Π newest factor ({order})")
+            return top * rest if order == "descending" else rest * top
+        return self._opaque_product(ctx, factor, lo, hi, order, size)
+
+    def _opaque_product(self, ctx, factor, lo, hi, order, size):
+        rho = Ix("ρ", 0)  # the factor at a generic index, read the same way in both runs: the product's identity
+        saved, ctx.mode = ctx.mode, "opaque"
+        try:
+            at = sp.ImmutableMatrix(factor(rho))
+        finally:
+            ctx.mode = saved
+        key = ("Π", order, str(lo), str(hi), size, at)
+        if key not in ctx.products:
+            ctx.products[key] = ctx.fresh("Π", size, size, _bases(lo, hi) | (ctx.depends_on(at) - {"ρ"}))
+        return ctx.products[key]
+
+    def total(self, term, lo, hi, shape):
+        ctx = _ctx()
+        lo, hi = ix(lo), ix(hi)
+        rows, cols = shape
+        if _same_base(lo, hi):
+            out = sp.zeros(rows, cols)
+            for d in range(hi.off - lo.off + 1):
+                out = out + sp.Matrix(term(_plain(lo + d)))
+            return out
+        if ctx.mode == "peel" and hi.base == HORIZON:
+            _check_nonempty(ctx, lo, hi, "the sum")
+            top = sp.Matrix(term(hi))
+            rest = self._remainder(ctx, term, lo, hi - 1, shape)
+            ctx.peeled.append("Σ last term")
+            return top + rest
+        S = ctx.fresh("Σ", rows, cols, _bases(lo, hi))
+        if ctx.mode == "opaque":
+            ctx.sums_b.append((term, lo, hi, shape, S))
+        return S
+
+    def _remainder(self, ctx, term, lo, hi, shape):
+        """Σ_{k=lo}^{hi} term_A(k) as L · S_B or S_B · R, with S_B run B's Σ_{k=lo}^{hi} term_B(k)."""
+        k = ctx.generic()
+        ctx.upper[k.base] = hi.off
+        ctx.within.append(k.base)
+        try:
+            return self._remainder_at(ctx, term, lo, hi, shape, k)
+        finally:
+            ctx.within.pop()
+
+    def _remainder_at(self, ctx, term, lo, hi, shape, k):
+        a = sp.Matrix(term(k))                        # run A's summand at a generic index, peeled
+        why = "no sum over the same range in the claim at horizon t − 1"
+        for term_b, lo_b, hi_b, shape_b, S in ctx.sums_b:
+            if (str(lo_b), str(hi_b), tuple(shape_b)) != (str(lo), str(hi), tuple(shape)):
+                continue
+            saved, ctx.mode = ctx.mode, "opaque"
+            try:
+                b = sp.Matrix(term_b(k))              # run B's summand at the same index, opaque
+            finally:
+                ctx.mode = saved
+            local = _local_symbols(ctx, k.base, a, b)
+            L = _solve_left(a, b, local)
+            if L is not None and not (L.free_symbols & local):
+                return L * S
+            R = _solve_left(a.T, b.T, local)
+            if R is not None and not (R.free_symbols & local):
+                return S * R.T
+            why = "its summand at horizon t is not a fixed matrix times the summand at horizon t − 1"
+        raise Unsupported(f"the sum from {lo} to {hi + 1} cannot be peeled: {why}")
+
+
+notation.register_formal(Formal())
+
+
+def _local_symbols(ctx: Context, base: str, *mats) -> set:
+    """The symbols that vary with the generic index ``base``: its states and inputs, its opaque objects."""
+    return {s for M in mats for s in M.free_symbols if base in ctx.depends_on(s)}
+
+
+def _solve_left(a: sp.Matrix, b: sp.Matrix, local: set) -> sp.Matrix | None:
+    """L with a = L · b identically in the ``local`` symbols (and the atoms over them), or None.
+
+    Coefficients of each monomial in the local symbols give a linear system for
+    each row of L; a solution is verified by the normal form before it is used.
+    """
+    if a.cols != b.cols:
+        return None
+    atoms = {f for M in (a, b) for e in M for f in e.atoms(sp.Function) if f.free_symbols & local}
+    as_gen = {f: sp.Dummy(f"g{i}") for i, f in enumerate(sorted(atoms, key=sp.default_sort_key))}
+    gens = sorted(local, key=sp.default_sort_key) + list(as_gen.values())
+    if not gens:
+        return None
+
+    def coeffs(e):
+        e = sp.expand(e.xreplace(as_gen))
+        return sp.Poly(e, *gens).as_dict() if e != 0 else {}
+
+    cb = [[coeffs(b[r, j]) for j in range(b.cols)] for r in range(b.rows)]
+    ca = [[coeffs(a[i, j]) for j in range(a.cols)] for i in range(a.rows)]
+    eqs = sorted({(j, mono) for row in cb + ca for j, c in enumerate(row) for mono in c},
+                 key=lambda x: (x[0], x[1]))
+    M = sp.Matrix(len(eqs), b.rows, lambda q, r: cb[r][eqs[q][0]].get(eqs[q][1], 0))
+    if not all(e.is_Rational for e in M):
+        return None  # coefficients that are not numbers: not solved for (the step is then not proved)
+    # a basis of the equations, and the unknowns they pin down; the others are 0; the result is verified
+    _, rows = M.T.rref(simplify=False)
+    sub = M.extract(list(rows), list(range(M.cols)))
+    _, cols = sub.rref(simplify=False)
+    inv = sub.extract(list(range(sub.rows)), list(cols)).inv()
+    L = sp.zeros(a.rows, b.rows)
+    for i in range(a.rows):
+        rhs = sp.Matrix(len(rows), 1, lambda q, _: ca[i][eqs[rows[q]][0]].get(eqs[rows[q]][1], 0))
+        x = inv * rhs
+        for c, v in zip(cols, x):
+            L[i, c] = v
+    if nonzero_entries(a, L * b):
+        return None
+    return L
+
+
+def _show(x) -> str:
+    """A quantity or index as the claim wrote it: ("E", t-1), not Ix(base='t', off=-1)."""
+    if isinstance(x, tuple):
+        return "(" + ", ".join(_show(v) for v in x) + ")"
+    return str(x) if isinstance(x, Ix) else repr(x)
