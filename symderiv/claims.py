@@ -446,6 +446,7 @@ def collect_file(path: Path, into: Collection) -> None:
             continue
         if isinstance(item, Claim):
             item.source = f"{path.name}:{item.source.split(':')[-1]}"
+        item.path = str(path)  # the proof file, for the report's reproduce line
         into.items[item.id] = item
     for g in (i for i in bucket if isinstance(i, Group)):
         if g.kind == "readings" and f"{g.id}.{g.intent}" not in g.members:

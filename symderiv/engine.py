@@ -76,7 +76,7 @@ def result_for(claim: Claim, verdict: Verdict, **kw) -> Result:
         kw["phases"] = dict(kw["phases"])  # the seconds, without the observer (results cross process pipes)
     return Result(id=claim.id, verdict=verdict, expected=claim.expect, source=claim.source, where=claim.where,
                   statement=claim.statement, conventions=claim.shown_conventions(), group=claim.group,
-                  note=claim.note, why=getattr(claim, "why", ""), **kw)
+                  note=claim.note, why=getattr(claim, "why", ""), path=getattr(claim, "path", ""), **kw)
 
 
 #: sizes up to which ``backend="auto"`` decides identities symbolically (SymEngine); beyond, over F_p
@@ -505,7 +505,7 @@ def aggregate(group: Group, members: dict[str, Result]) -> Result:
     elif expected is None:
         exp = [r.expected or Verdict.HOLDS for r in res]
         expected = Verdict.FAILS if Verdict.FAILS in exp else _combine(exp)
-    common = dict(id=group.id, expected=expected, source=group.source, where=group.where,
+    common = dict(id=group.id, expected=expected, source=group.source, where=group.where, path=getattr(group, "path", ""),
                   statement=group.statement, conventions={}, members=list(group.members),
                   seconds=sum(r.seconds for r in res))
     if group.kind == "readings":

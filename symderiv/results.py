@@ -132,6 +132,7 @@ class Result:
     note: str = ""
     steps: list[Step] = field(default_factory=list)  # a chain's steps, in order
     why: str = ""                  # the proof file's sentence on why the claim fails (``why=``)
+    path: str = ""                 # the proof file the claim was collected from
     every_t: bool = False  # `holds` proved for every t by induction (induction.py), not only at the sizes shown
 
     @property

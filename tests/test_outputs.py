@@ -67,7 +67,8 @@ def test_junit_marks_an_unexpected_verdict_as_failure(gate, tmp_path):
     assert res.exit_code == ExitCode.MISMATCH
     case = next(c for c in ET.parse(junit).getroot().iter("testcase") if c.get("name") == "gate.xfail")
     assert case.find("failure").get("message") == "fails, expected holds"
-    assert "reproduce: symderiv check gate.xfail --seed 0 --n 2" in case.find("failure").text
+    # the proof file is outside ./proofs here, so the reproduce line names it
+    assert f"reproduce: symderiv check {gate}/gate.py gate.xfail --seed 0 --n 2" in case.find("failure").text
 
 
 def test_markdown_has_a_table_math_and_the_reproduce_command(gate):
@@ -75,7 +76,7 @@ def test_markdown_has_a_table_math_and_the_reproduce_command(gate):
     assert res.exit_code == ExitCode.OK, res.output
     assert "| claim | where | verdict | expected | scope |" in res.output
     assert "$$ A = \\begin{pmatrix}" in res.output
-    assert "Reproduce: `symderiv check gate.xfail --seed 0 --n 2 --t 1`" in res.output
+    assert f"Reproduce: `symderiv check {gate}/gate.py gate.xfail --seed 0 --n 2 --t 1`" in res.output
 
 
 def test_html_export(gate, tmp_path):

@@ -289,3 +289,34 @@ _results = st.builds(
 @given(_results)
 def test_result_round_trips_through_json(r):
     assert Result.from_json(json.loads(json.dumps(r.to_json()))) == r
+
+
+def test_the_reproduce_line_finds_a_proof_file_outside_proofs(tmp_path, monkeypatch):
+    """A proof file elsewhere (notes/mine.py): the reproduce line names it, and running that line finds it again."""
+    import shlex
+
+    from click.testing import CliRunner
+
+    from symderiv.cli import main
+
+    notes = tmp_path / "my notes"
+    notes.mkdir()
+    (notes / "mine.py").write_text(textwrap.dedent('''
+        from symderiv import HV, claim, pal2019_rnn, sweep
+
+        @claim("mine.hv", where="§1", model=pal2019_rnn, expect="fails", statement="dh_1/dW_R = HV(σ(h_0))",
+               sizes=sweep(n=2, t=1), why="HV fills every block")
+        def hv(m):
+            return m.d(("h", 1), "W_R"), HV(m.sigma(m.h(0)))
+    '''))
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    first = CliRunner().invoke(main, ["check", str(notes / "mine.py"), "--format", "markdown"])
+    assert first.exit_code == 0, first.output
+    line = next(ln for ln in first.output.splitlines() if ln.startswith("Reproduce:"))
+    command = shlex.split(line.split("`")[1])
+    assert command[:3] == ["symderiv", "check", str(notes / "mine.py")] and "mine.hv" in command
+    again = CliRunner().invoke(main, command[1:])
+    assert again.exit_code == 0, again.output
+    assert "entry (0, 2) = ∂h₁[0]/∂W_R[1,0]" in again.output and "HV fills every block" in again.output

@@ -4,6 +4,8 @@ Rendering is apart from deciding: nothing here computes a verdict.
 """
 from __future__ import annotations
 
+import shlex
+
 from ..results import Result, Verdict
 
 
@@ -25,7 +27,7 @@ def tally(results: list[Result]) -> tuple[str, list[str]]:
 def reproduce_command(r: Result, meta: dict) -> str:
     """The one command that finds this counterexample again."""
     c = r.counterexample
-    parts = ["symderiv", "check", r.id, "--seed", str(meta.get("seed", 0))]
+    parts = ["symderiv", "check", *_proof_file(r), r.id, "--seed", str(meta.get("seed", 0))]
     if c is not None and c.size:
         for dim in ("n", "t"):
             if dim in c.size:
@@ -33,6 +35,21 @@ def reproduce_command(r: Result, meta: dict) -> str:
     if meta.get("backend", "auto") != "auto":
         parts += ["--backend", meta["backend"]]
     return " ".join(parts)
+
+
+def _proof_file(r: Result) -> list[str]:
+    """The proof file's path, when ``symderiv check ID`` run here would not collect it (not in the default folder)."""
+    if not r.path:
+        return []
+    from pathlib import Path
+
+    from ..claims import default_target
+
+    try:
+        default = default_target().resolve()
+    except Exception:  # no default folder at all: name the file
+        return [shlex.quote(r.path)]
+    return [] if Path(r.path).resolve().parent == default else [shlex.quote(r.path)]
 
 
 def first_line(text: str) -> str:
