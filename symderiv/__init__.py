@@ -3,27 +3,45 @@
 A proof file needs one import line::
 
     from symderiv import claim, readings, parts, sweep, pal2019_rnn, HV, kron, diag, product, total
+
+The names are loaded on first use (PEP 562), so that ``symderiv --help`` and
+loading the pytest plugin do not import SymPy and NumPy.
 """
-from .claims import claim, parts, readings
+from importlib import import_module
+
 from .errors import SymderivError
-from .functions import ABSTRACT, IDENTITY, LOGISTIC, TANH
-from .cells import Cell, avram2025_rnn, cell, elman_rnn, lstm_cell, pal2019_generic_rnn, pal2019_rnn
-from .models import Model
-from .notation import HV, T, diag, eye, hadamard, kron, ones, power, product, softmax, total, vec, zeros
-from .families import diagonals, just, matrices, sampled, scalars, vectors
-from .results import Verdict
-from .relations import (absval, affine, assume, det, eq, fro, lam_max, lam_min, limit, ne, norm2, powers, rel, rho,
-                      smin, steps)
-from .sizes import no_sizes, sweep
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "claim", "readings", "parts", "sweep", "no_sizes", "Verdict", "SymderivError",
-    "Cell", "Model", "cell", "pal2019_rnn", "pal2019_generic_rnn", "elman_rnn", "avram2025_rnn", "lstm_cell",
-    "HV", "T", "diag", "eye", "hadamard", "kron", "ones", "power", "product", "softmax", "total", "vec", "zeros",
-    "ABSTRACT", "IDENTITY", "LOGISTIC", "TANH",
-    "matrices", "vectors", "diagonals", "scalars", "sampled", "just",
-    "norm2", "fro", "rho", "lam_min", "lam_max", "smin", "det", "absval", "eq", "ne", "rel", "steps", "assume",
-    "limit", "powers", "affine",
-]
+#: where each public name lives (imported when first asked for)
+_WHERE = {
+    **dict.fromkeys(("claim", "parts", "readings"), "claims"),
+    **dict.fromkeys(("ABSTRACT", "IDENTITY", "LOGISTIC", "TANH"), "functions"),
+    **dict.fromkeys(("Cell", "avram2025_rnn", "cell", "elman_rnn", "lstm_cell", "pal2019_generic_rnn",
+                     "pal2019_rnn"), "cells"),
+    "Model": "models",
+    **dict.fromkeys(("HV", "T", "diag", "eye", "hadamard", "kron", "ones", "power", "product", "softmax", "total",
+                     "vec", "zeros"), "notation"),
+    **dict.fromkeys(("diagonals", "just", "matrices", "sampled", "scalars", "vectors"), "families"),
+    "Verdict": "results",
+    **dict.fromkeys(("absval", "affine", "assume", "det", "eq", "fro", "lam_max", "lam_min", "limit", "ne", "norm2",
+                     "powers", "rel", "rho", "smin", "steps"), "relations"),
+    **dict.fromkeys(("no_sizes", "sweep"), "sizes"),
+    **dict.fromkeys(("inv", "logdet", "matrix", "scalar", "tr", "vector"), "variables"),
+}
+
+
+def __getattr__(name: str):
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module 'symderiv' has no attribute {name!r}")
+    value = getattr(import_module(f".{where}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_WHERE))
+
+
+__all__ = ["SymderivError", *_WHERE]

@@ -42,8 +42,10 @@ def _verdict(v) -> Verdict | None:
 
 
 def _source(depth: int = 2) -> str:
-    frame = inspect.stack()[depth]
-    return f"{Path(frame.filename).name}:{frame.lineno}"
+    # sys._getframe, not inspect.stack(): stack() reads the source context of every frame (about 1 s of the
+    # collection of the shipped proof files, once per declared claim)
+    frame = sys._getframe(depth)
+    return f"{Path(frame.f_code.co_filename).name}:{frame.f_lineno}"
 
 
 @dataclass
@@ -69,6 +71,7 @@ class Claim:
     budget: int = 120                          # inequality/limit: candidates tried per size
     modulo: tuple = ()                         # identity: polynomial relations the sides may use (c² + s² − 1)
     why: str = ""                              # in words, why the claim fails (shown beside its counterexample)
+    variables: dict | None = None              # identity without a model: name -> vector/matrix/scalar (variables.py)
     _probed: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # shape probes, by size
 
     def __post_init__(self):
@@ -84,6 +87,10 @@ class Claim:
         if self.kind not in KINDS:
             raise ProofFileError(f"{self.id}: kind={self.kind!r} must be one of {KINDS}")
         self.expect = _verdict(self.expect)
+        if self.variables is not None:
+            from .variables import declare
+
+            declare(self)
         if self.kind in RELATIONAL and self.model is None and not self.given:
             raise ProofFileError(f"{self.id}: an {self.kind} claim needs given={{name: strategy}} to search over")
 
@@ -120,6 +127,10 @@ class Claim:
         """
         if probe:
             self._check_shapes_elsewhere(size)
+        if self.variables is not None:
+            from .variables import FreeValues
+
+            return FreeValues(self.variables, size, self.conventions)
         if self.model is None:
             return None
         return Model(self.model, n=size.get("n", 1), t=size.get("t", 1), m=size.get("m", 1),
@@ -242,7 +253,8 @@ class Group:
             opts["conventions"] = {**self.defaults.get("conventions", {}), **kw.get("conventions", {})}
             opts.setdefault("statement", self.statement)
             opts.setdefault("where", self.where)
-            opts.setdefault("sizes", default_sizes(opts.get("kind", "identity")))
+            opts.setdefault("sizes", FREE_SIZES if opts.get("variables") is not None
+                            else default_sizes(opts.get("kind", "identity")))
             c = Claim(id=f"{self.id}.{name}", check=fn, group=self.id, source=_source(2), **opts)
             self.members.append(c.id)
             _register(c)
@@ -277,24 +289,33 @@ def _register(item):
 def claim(id: str, *, where: str, statement: str, kind: str = "identity", model: Cell | None = None,
           activation: str = "abstract", loss: str = "abstract", conventions: dict | None = None,
           sizes: Sweep | None = None, expect=None, note: str = "", relation: str = "=",
-          given: dict | None = None, budget: int = 120, modulo=(), why: str = ""):
+          given: dict | None = None, budget: int = 120, modulo=(), variables: dict | None = None,
+          why: str = ""):
     """Decorator: declare a claim.
 
     An identity's check returns its two sides; an inequality's or limit's check
     takes the values named in ``given`` (searched over) and returns a Relation,
-    ``steps(...)`` or a Limit. ``why``: a sentence saying why the claim fails,
-    shown beside its counterexample (a reading or part takes ``why=`` too).
+    ``steps(...)`` or a Limit. An identity of free vectors and matrices declares
+    ``variables=dict(x=vector("n"), A=matrix("n", "n"))`` instead of a model
+    (see :mod:`symderiv.variables`).
+    ``why``: a sentence saying why the claim fails, shown beside its counterexample
+    (a reading or part takes ``why=`` too).
     """
 
     def wrap(fn):
         c = Claim(id=id, where=where, statement=statement, check=fn, kind=kind, model=model,
                   activation=activation, loss=loss, conventions=dict(conventions or {}),
-                  sizes=sizes or default_sizes(kind), expect=expect, source=_source(2), note=note,
-                  relation=relation, given=dict(given or {}), budget=budget, modulo=tuple(modulo), why=why)
+                  sizes=sizes or (FREE_SIZES if variables is not None else default_sizes(kind)), expect=expect,
+                  source=_source(2), note=note, relation=relation, given=dict(given or {}), budget=budget,
+                  modulo=tuple(modulo), variables=variables, why=why)
         _register(c)
         return fn
 
     return wrap
+
+
+#: free variables have no horizon: n = 1–3
+FREE_SIZES = Sweep({"n": (1, 2, 3)})
 
 
 def default_sizes(kind: str) -> Sweep:
@@ -440,17 +461,30 @@ def collect_file(path: Path, into: Collection) -> None:
         return
     finally:
         _collecting.reset(token)
+    shown = _shown_path(path)
     for item in bucket:
         if item.id in into.items:
             into.errors.append((str(path), f"duplicate claim id {item.id!r}"))
             continue
-        if isinstance(item, Claim):
-            item.source = f"{path.name}:{item.source.split(':')[-1]}"
-        item.path = str(path)  # the proof file, for the report's reproduce line
+        item.source = f"{shown}:{item.source.split(':')[-1]}"
         into.items[item.id] = item
     for g in (i for i in bucket if isinstance(i, Group)):
         if g.kind == "readings" and f"{g.id}.{g.intent}" not in g.members:
             into.errors.append((str(path), f"{g.id}: intent {g.intent!r} is not one of its readings {g.members}"))
+
+
+def _shown_path(path: Path) -> str:
+    """How a claim's source names its file: the name alone in the default proof folder (``check ID`` finds it
+    there); elsewhere the path a command line needs to find it again (relative to the cwd when below it)."""
+    try:
+        if path.resolve().parent == default_target().resolve():
+            return path.name
+    except UsageError:
+        pass
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.resolve().as_posix()
 
 
 def collect(paths) -> Collection:
@@ -458,7 +492,9 @@ def collect(paths) -> Collection:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            files = sorted(f for f in p.glob("*.py") if not f.name.startswith("_"))
+            # subfolders too (proofs/examples/), as pytest collects; a name starting with _ or . is skipped
+            files = sorted(f for f in p.rglob("*.py")
+                           if not any(part.startswith(("_", ".")) for part in f.relative_to(p).parts))
         elif p.is_file():
             files = [p]
         else:
@@ -503,6 +539,28 @@ def select(targets: list[str]) -> tuple[Collection, list[str]]:
             raise NothingSelected(str(e)) from None
         chosen += [i for i in col.items if (i == base or i.startswith(base + ".")) and i not in chosen]
     return col, chosen
+
+
+def expected_of(col: Collection, cid: str) -> Verdict:
+    """The verdict the proof file expects of ``cid``: what ``list`` shows and ``check`` compares against.
+
+    A claim: its ``expect`` (none: ``holds``). A group without one: its intended
+    reading's, or for parts ``fails`` as soon as a part is expected to fail
+    (the same rule as :func:`symderiv.engine.aggregate`).
+    """
+    item = col.items[cid]
+    if item.expect is not None:
+        return item.expect
+    if isinstance(item, Group) and item.kind == "readings" and f"{item.id}.{item.intent}" in col.items:
+        return expected_of(col, f"{item.id}.{item.intent}")
+    if isinstance(item, Group):
+        exp = [expected_of(col, m) for m in item.members if m in col.items]
+        if Verdict.FAILS in exp:
+            return Verdict.FAILS
+        if exp and all(e == Verdict.HOLDS for e in exp):
+            return Verdict.HOLDS
+        return Verdict.ERROR if Verdict.ERROR in exp else Verdict.UNDECIDED
+    return Verdict.HOLDS
 
 
 def resolve_id(col: Collection, target: str) -> str:

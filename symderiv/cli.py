@@ -11,14 +11,15 @@ import math
 import os
 import signal
 import sys
-import traceback
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from .errors import SymderivError, UsageError
+
+# Only click and the standard library at import: `symderiv --help` must not pay for SymPy, NumPy or rich
+# (each command imports what it uses).
 
 
 class ExitCode(enum.IntEnum):
@@ -82,6 +83,8 @@ def _report_to() -> str:
 
 
 def _internal_error(e: BaseException):
+    import traceback
+
     from . import __version__
 
     msg = str(e).strip().splitlines()[0] if str(e).strip() else ""
@@ -99,6 +102,9 @@ def _internal_error(e: BaseException):
 
 class _Main(click.Group):
     """Maps whatever ends a command to its :class:`ExitCode`: signals, and crashes inside symderiv."""
+
+    def list_commands(self, ctx):  # in the order they are declared, as a reader meets them
+        return list(self.commands)
 
     def invoke(self, ctx):
         with _sigterm_raises():
@@ -132,12 +138,34 @@ def _meta(seed: int, backend: str) -> dict:
     return {"symderiv": __version__, "sympy": sympy.__version__, "backend": backend, "seed": seed}
 
 
-def _console() -> Console:
-    """A terminal gets colour; a pipe or CI log (or NO_COLOR) gets plain text at a readable width."""
-    probe = Console()
+def _no_color() -> bool:
+    return os.environ.get("NO_COLOR", "") != ""
+
+
+def _console(file=None):
+    """The console, the way rich reads the environment.
+
+    A terminal gets colour; a pipe or CI log gets plain text at a readable
+    width, unless ``FORCE_COLOR`` asks for colour (then colour, but no
+    animation: see :class:`_progress`). ``NO_COLOR`` means no escape codes at
+    all (rich alone would still write bold and dim). A stream that cannot
+    encode the report's characters gets ASCII renderings of them.
+    """
+    from rich.console import Console
+
+    from .report.textsafe import can_encode, make_safe
+
+    stream = file if file is not None else sys.stdout
+    make_safe(stream)
+    ascii_only = not can_encode(stream)
+    probe = Console(file=stream)
+    extra = {"color_system": None} if _no_color() else {}
+    if ascii_only:
+        extra["safe_box"] = True
     if probe.is_terminal:
-        return Console(highlight=False)
-    return Console(highlight=False, width=max(probe.width, 132), no_color=True, emoji=False)
+        return Console(file=stream, highlight=False, emoji=not ascii_only, **extra)
+    return Console(file=stream, highlight=False, width=max(probe.width, 132), emoji=False, **extra,
+                   **({} if _no_color() or os.environ.get("FORCE_COLOR") else {"no_color": True}))
 
 
 def _parse_sizes(n, t):
@@ -152,7 +180,7 @@ class _Budget(click.ParamType):
     name = "SECONDS|none"
 
     def convert(self, value, param, ctx):
-        if isinstance(value, str) and value.strip().lower() == "none":
+        if value is None or (isinstance(value, str) and value.strip().lower() == "none"):
             return None
         try:
             seconds = float(value)
@@ -164,74 +192,141 @@ class _Budget(click.ParamType):
         return seconds
 
 
-@click.group(cls=_Main)
+def _config(ctx):
+    """``[tool.symderiv]`` of the nearest pyproject.toml (read once per invocation)."""
+    root = ctx.find_root()
+    if "symderiv.config" not in root.meta:
+        from . import config
+
+        try:
+            root.meta["symderiv.config"] = config.find()
+        except SymderivError as e:
+            _exit(ExitCode.USAGE, str(e))
+    return root.meta["symderiv.config"]
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="symderiv")
-def main():
-    """symderiv: check the derivations of ML papers exactly."""
+@click.pass_context
+def main(ctx):
+    """symderiv: check the derivations of ML papers exactly.
+
+    Defaults for `check` (paths, timeout, jobs, backend, seed) can live in
+    [tool.symderiv] of the nearest pyproject.toml, from the current directory
+    upward.
+    """
+    cfg = _config(ctx)
+    ctx.default_map = {"check": cfg.check_defaults(), "explain": {
+        k: v for k, v in cfg.check_defaults().items() if k in ("timeout", "backend", "seed")}}
 
 
-@main.command()
+# ----- check ---------------------------------------------------------------------
+
+BACKENDS = ("auto", "symengine", "sympy", "fp")
+_BACKEND_HELP = ("identities: symbolic normal form (symengine; sympy is the reference) or randomized exact testing "
+                 "over F_p (fp, error ≤ 2^-64); auto: symengine up to n = 3, t = 6, fp beyond")
+_TIMEOUT_HELP = ("per-claim budget in seconds (> 0); a claim that runs out is undecided. 'none': no budget "
+                 "(each claim still runs in its own worker process)")
+
+
+@main.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("targets", nargs=-1)
 @click.option("--n", "n", help="hidden sizes, e.g. 2, 1-3 or 1,2,5 (overrides each claim's sweep)")
 @click.option("--t", "t", help="horizons, e.g. 5, 1-4")
-@click.option("--format", "fmt", type=click.Choice(["rich", "json", "markdown"]), default="rich", show_default=True,
-              help="rich: the terminal report; json: the documented schema; markdown: for a review or PR comment")
-@click.option("--backend", type=click.Choice(["auto", "symengine", "sympy", "fp"]), default="auto", show_default=True,
-              help="identities: symbolic normal form (symengine; sympy is the reference) or randomized exact testing "
-                   "over F_p (fp, error ≤ 2^-64); auto: symengine up to n = 3, t = 6, fp beyond")
+@click.option("--format", "fmt", type=click.Choice(["rich", "json", "markdown", "junit"]), default="rich",
+              show_default=True, help="the report on stdout: rich (the terminal report), json (the documented "
+                                      "schema), markdown (for a review or PR comment), junit (XML)")
+@click.option("--backend", type=click.Choice(BACKENDS), default="auto", show_default=True, help=_BACKEND_HELP)
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of every random choice")
-@click.option("--timeout", type=_Budget(), default=300.0, show_default=True,
-              help="per-claim budget in seconds (> 0); a claim that runs out is undecided. 'none': no budget "
-                   "(each claim still runs in its own worker process)")
+@click.option("--timeout", type=_Budget(), default="300", show_default=True, help=_TIMEOUT_HELP)
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="check claims in this many worker processes")
-@click.option("--junit", "junit", type=click.Path(dir_okay=False, writable=True),
-              help="also write JUnit XML here (one testcase per claim)")
-@click.option("--html", "html", type=click.Path(dir_okay=False, writable=True),
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), metavar="FILE",
+              help="also write the JSON report here (folders are created)")
+@click.option("--markdown", "md_out", type=click.Path(dir_okay=False), metavar="FILE",
+              help="also write the Markdown report here")
+@click.option("--junit", "junit", type=click.Path(dir_okay=False), metavar="FILE",
+              help="also write JUnit XML here (valid against junit-10.xsd; one testcase per claim)")
+@click.option("--html", "html", type=click.Path(dir_okay=False), metavar="FILE",
               help="also write the rich report as HTML here")
-def check(targets, n, t, fmt, backend, seed, timeout, jobs, junit, html):
-    """Check claims: TARGETS are claim ids (or unique suffixes), proof files or folders."""
+@click.option("-q", "--quiet", count=True, help="-q: only the claims not as expected and the tally; -qq: the tally")
+@click.option("-v", "--verbose", count=True, help="a line per claim as it is checked (and every cache hit)")
+@click.option("-x", "--exitfirst", is_flag=True, help="stop at the first verdict that is not the expected one")
+@click.option("--lf", "--last-failed", "last_failed", is_flag=True,
+              help="check only the claims whose verdict differed last time (all of them if none did)")
+@click.option("--no-cache", is_flag=True, envvar="SYMDERIV_NO_CACHE",
+              help="neither read nor write the verdict cache (.symderiv_cache/; also SYMDERIV_NO_CACHE=1)")
+@click.option("--cache-clear", is_flag=True, help="empty the verdict cache before the run")
+def check(targets, n, t, fmt, backend, seed, timeout, jobs, json_out, md_out, junit, html, quiet, verbose,
+          exitfirst, last_failed, no_cache, cache_clear):
+    """Check claims: TARGETS are claim ids (or unique suffixes), proof files or folders.
+
+    Without TARGETS: the paths of [tool.symderiv] in pyproject.toml, else ./proofs/, else the proof files
+    shipped with symderiv. Verdicts are cached in .symderiv_cache/ under a key of everything they depend on.
+    """
     from .claims import NothingSelected, default_target, select
-    from .report import render, to_json, to_junit, to_markdown
     from .results import Verdict
     from .runner import run_claims
 
+    ctx = click.get_current_context()
+    cfg = _config(ctx)
+    targets = _with_config_paths(list(targets), cfg)
     console = _console()
     try:
         ns, ts = _parse_sizes(n, t)
-        col, ids = select(list(targets))
+        col, ids = select(targets)
     except NothingSelected as e:
         _exit(ExitCode.NOTHING_CHECKED, f"nothing checked: {e}")
     except SymderivError as e:
         _exit(ExitCode.USAGE, str(e))
+    store = None
+    if not no_cache:
+        from .cache import Cache
+
+        store = Cache(cfg.root)
+        if cache_clear:
+            store.clear()
+    elif cache_clear:
+        from .cache import Cache
+
+        Cache(cfg.root).clear()
+    if last_failed:
+        ids = _last_failed(store if store is not None else _cache_of(cfg), col, ids, quiet)
     kw = dict(n=ns, t=ts, backend=backend, seed=seed)
     done = [0]
-    click.get_current_context().meta["symderiv.progress"] = (done, len(ids))
+    ctx.meta["symderiv.progress"] = (done, len(ids))
     with _progress(console, fmt, len(ids)) as advance:
         def on_result(r):
             done[0] += 1
             advance(r)
+            if verbose and fmt == "rich":
+                _verbose_line(console, r)
 
+        stop = (lambda r: not r.as_expected) if exitfirst else None
         # always in worker processes: a claim that crashes or exits its process is that claim's error
-        results = run_claims(col, ids, jobs=jobs, timeout=timeout, on_result=on_result, **kw)
+        results = run_claims(col, ids, jobs=jobs, timeout=timeout, on_result=on_result, cache=store, stop=stop,
+                             **kw)
+    if store is not None:
+        store.record(results)
     meta = _meta(seed, backend)
-    if fmt == "json":
-        click.echo(to_json(results, col.errors, meta))
+    locations = _locations(col, [r.id for r in results])
+    if fmt == "json" or (ids and fmt != "rich"):
+        click.echo(_render_text(fmt, results, col.errors, meta, locations, console), nl=False)
     elif not ids:  # no table of zero claims "every verdict as expected": the files' errors, then why (below)
         for path, cause in col.errors:
             click.echo(f"proof file error: {path}: {cause}")
-    elif fmt == "markdown":
-        click.echo(to_markdown(results, col.errors, meta), nl=False)
     else:
-        console.print(render(results, col.errors, meta))
-    if junit:
-        _write(junit, "--junit", lambda: to_junit(results, col.errors, meta))
-    if html:
-        import io
-
-        rec = Console(record=True, width=140, file=io.StringIO(), highlight=False)
-        rec.print(render(results, col.errors, meta))
-        _write(html, "--html", rec.export_html)
+        _print_rich(console, results, col.errors, meta, quiet)
+    outputs = {json_out: "json", md_out: "markdown", junit: "junit", html: "html"}
+    for path, kind in outputs.items():
+        if path:
+            _write(path, f"--{kind}", lambda kind=kind: _render_file(kind, results, col.errors, meta, locations))
+    _github(fmt, results, col.errors, meta, locations)
+    if store is not None and store.hits and quiet < 2:
+        click.echo(f"symderiv: {store.hits} of {sum(1 for r in results if not r.members)} claims' verdicts from "
+                   f"the cache ({store.dir}; --no-cache to recompute)", err=True)
+    if exitfirst and len([r for r in results if not r.members]) < len(_leaves(col, ids)):
+        click.echo("symderiv: stopped at the first unexpected verdict (-x); the rest was not checked", err=True)
     if not ids:
         where = ", ".join(targets) or str(default_target())
         errs = len(col.errors)
@@ -242,18 +337,186 @@ def check(targets, n, t, fmt, backend, seed, timeout, jobs, junit, html):
     _exit(ExitCode.OK if all(r.as_expected for r in results) else ExitCode.MISMATCH)
 
 
-def _write(path: str, option: str, text) -> None:
+def _with_config_paths(targets: list[str], cfg) -> list[str]:
+    """Targets that name no path look in [tool.symderiv] paths (when set), as they look in ./proofs/ without."""
+    from .claims import _is_path
+
+    if any(_is_path(t) for t in targets):
+        return targets
+    return cfg.paths() + targets
+
+
+def _leaves(col, ids) -> set:
+    from .claims import Group
+
+    out = set()
+
+    def add(cid):
+        item = col.items[cid]
+        if isinstance(item, Group):
+            for m in item.members:
+                add(m)
+        else:
+            out.add(cid)
+
+    for cid in ids:
+        add(cid)
+    return out
+
+
+def _cache_of(cfg):
+    from .cache import Cache
+
+    return Cache(cfg.root)
+
+
+def _last_failed(store, col, ids: list[str], quiet: int) -> list[str]:
+    """``--lf``: the selected ids whose verdict differed last time, with their members; all if none did."""
+    last = set(store.last_failed())
+    chosen = [i for i in ids if i in last or any(i.startswith(f + ".") for f in last)]
+    if not chosen:
+        if quiet < 2:
+            click.echo(f"symderiv: no verdict differed last time: checking all {len(ids)} claims (--lf)", err=True)
+        return ids
+    if quiet < 2:
+        click.echo(f"symderiv: checking the {len(chosen)} claims whose verdict differed last time (--lf)", err=True)
+    return chosen
+
+
+def _verbose_line(console, r) -> None:
+    from rich.text import Text
+
+    mark = "as expected" if r.as_expected else f"EXPECTED {(r.expected.value if r.expected else 'holds')}"
+    console.print(Text(f"{r.id} {r.verdict.value} ({mark}) {r.seconds:.2f} s"), highlight=False)
+
+
+def _locations(col, ids) -> dict:
+    """claim id -> (proof file, line), the file relative to the current directory when it lies below it."""
+    from .claims import Group
+
+    out = {}
+    cwd = Path.cwd()
+    for cid in ids:
+        item = col.items.get(cid)
+        if item is None:
+            continue
+        first = item
+        while isinstance(first, Group) and first.members:
+            first = col.items[first.members[0]]
+        code = getattr(getattr(first, "check", None), "__code__", None)
+        if code is None:
+            continue
+        path = Path(code.co_filename)
+        try:
+            shown = path.resolve().relative_to(cwd.resolve()).as_posix()
+        except ValueError:
+            shown = path.as_posix()
+        line = (item.source or "").rpartition(":")[2]
+        out[cid] = (shown, int(line) if line.isdigit() else code.co_firstlineno)
+    return out
+
+
+def _render_file(kind, results, errors, meta, locations) -> str:
+    from .report import render, to_json, to_junit, to_markdown
+
+    if kind == "json":
+        return to_json(results, errors, meta, locations) + "\n"
+    if kind == "markdown":
+        return to_markdown(results, errors, meta)
+    if kind == "junit":
+        return to_junit(results, errors, meta, locations)
+    import io
+
+    from rich.console import Console
+
+    rec = Console(record=True, width=140, file=io.StringIO(), highlight=False)
+    rec.print(render(results, errors, meta))
+    return rec.export_html()
+
+
+def _render_text(fmt, results, errors, meta, locations, console) -> str:
+    """The stdout report of a machine format ('' for rich, which the console prints)."""
+    from .report.textsafe import can_encode
+
+    if fmt == "json":
+        from .report import to_json
+
+        return to_json(results, errors, meta, locations, ascii_only=not can_encode(sys.stdout)) + "\n"
+    if fmt in ("markdown", "junit"):
+        return _render_file(fmt, results, errors, meta, locations)
+    return ""
+
+
+def _print_rich(console, results, errors, meta, quiet: int) -> None:
+    from .report import render
+
+    if not quiet:
+        console.print(render(results, errors, meta))
+        return
+    from rich.text import Text
+
+    from .report import counterexample_panel, summary_table, tally
+
+    off = [r for r in results if not r.as_expected]
+    if quiet == 1:
+        if off:
+            console.print(summary_table(off))
+        for r in off:
+            if r.counterexample is not None and not r.members:
+                console.print(counterexample_panel(r, meta))
+        for path, cause in errors:
+            console.print(Text(f"proof file error: {path}: {cause}"))
+    counts, ids = tally(results)
+    console.print(Text(f"{len(results)} claim{'s' if len(results) != 1 else ''}: {counts}; "
+                       + (f"{len(ids)} not as expected: {', '.join(ids)}" if ids else "every verdict as expected")))
+
+
+def _github(fmt, results, errors, meta, locations) -> None:
+    """Under GitHub Actions: annotations (stdout beside the terminal report; stderr when stdout carries a
+    document: GitHub reads workflow commands on both) and the job summary."""
+    from .report import github
+
+    if not github.active():
+        return
+    err = fmt != "rich"
+    for line in github.annotations(results, errors, meta, locations):
+        click.echo(line, err=err)
+    from .report import to_markdown
+
     try:
-        Path(path).write_text(text(), encoding="utf-8")
+        github.append_summary(to_markdown(results, errors, meta))
+    except OSError as e:
+        click.echo(f"symderiv: cannot append to $GITHUB_STEP_SUMMARY: {e.strerror or e}", err=True)
+
+
+def _write(path: str, option: str, text) -> None:
+    """Write an output file, creating its folder (as pytest does for --junitxml)."""
+    try:
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text(), encoding="utf-8")
     except OSError as e:
         _exit(ExitCode.USAGE, f"cannot write {option} {path}: {e.strerror or e}")
 
 
 class _progress:
-    """A rich progress bar on a terminal (rich output only); nothing in a pipe or CI log."""
+    """A progress bar only where it animates in place: an interactive terminal, rich output, colour allowed.
+
+    Rich draws its bar on ``console.is_interactive``, which ``FORCE_COLOR``
+    turns on in a pipe too (a CI log then fills with frames): here the bar also
+    needs the stream to be a real TTY. ``NO_COLOR`` (no escape codes at all)
+    turns it off; ``TTY_INTERACTIVE=0``/``1`` is rich's own switch and wins.
+    """
 
     def __init__(self, console, fmt, total):
-        self.on = console.is_terminal and fmt == "rich" and total > 1
+        forced = os.environ.get("TTY_INTERACTIVE")
+        isatty = getattr(console.file, "isatty", lambda: False)
+        try:
+            tty = bool(isatty())
+        except ValueError:
+            tty = False
+        interactive = console.is_interactive and tty and not _no_color() if forced is None else forced == "1"
+        self.on = interactive and fmt == "rich" and total > 1
         self.console, self.total = console, total
 
     def __enter__(self):
@@ -272,52 +535,79 @@ class _progress:
         return False
 
 
-@main.command()
-@click.argument("claim_id")
+# ----- explain -------------------------------------------------------------------
+
+@main.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("targets", nargs=-1, required=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--n", "n", help="hidden sizes (overrides the claim's sweep)")
 @click.option("--t", "t", help="horizons")
-def explain(claim_id, seed, n, t):
-    """One claim in full: transcription, location, conventions, each size, and its counterexample step by step."""
-    from .claims import resolve_id, select
-    from .engine import run
+@click.option("--backend", type=click.Choice(BACKENDS), default="auto", show_default=True, help=_BACKEND_HELP)
+@click.option("--timeout", type=_Budget(), default="300", show_default=True, help=_TIMEOUT_HELP)
+def explain(targets, seed, n, t, backend, timeout):
+    """One claim in full: transcription, location, conventions, each size, and its counterexample step by step.
+
+    TARGETS: the claim's id (or a unique suffix), after the proof files or folders to look in if it is not
+    in the default ones (e.g. `symderiv explain notes/mine.py mine.lemma`).
+    """
+    from .claims import _is_path, resolve_id, select
     from .report import explain as render_explain
+    from .runner import run_claims
 
     console = _console()
+    paths = [x for x in targets if _is_path(x)]
+    names = [x for x in targets if not _is_path(x)]
+    if len(names) != 1:
+        _exit(ExitCode.USAGE, f"explain names exactly one claim id (got {len(names)}: {', '.join(names) or '-'})")
     try:
         ns, ts = _parse_sizes(n, t)
-        col, _ = select([])
-        cid = resolve_id(col, claim_id)
+        col, _ = select(paths or _config(click.get_current_context()).paths())
+        cid = resolve_id(col, names[0])
     except SymderivError as e:  # explain names exactly one claim: an id that names none is a usage error
         _exit(ExitCode.USAGE, str(e))
-    results = run(col, [cid], n=ns, t=ts, seed=seed)
-    console.print(render_explain(col.items[cid], results, _meta(seed, "auto")))
+    results = run_claims(col, [cid], jobs=1, timeout=timeout, n=ns, t=ts, backend=backend, seed=seed)
+    console.print(render_explain(col.items[cid], results, _meta(seed, backend)))
     _exit(ExitCode.OK)
 
 
-@main.command("list")
+# ----- list ----------------------------------------------------------------------
+
+@main.command("list", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("targets", nargs=-1)
 def list_claims(targets):
-    """List claims with their paper locations."""
-    from rich.table import Table
+    """List claims with their paper locations and the verdict each proof file expects.
 
-    from .claims import Claim, NothingSelected, default_target, select
+    On a terminal: a table; in a pipe: one claim per line, tab-separated (id, kind, where, expect, source),
+    so that ids are never wrapped.
+    """
+    from .claims import Claim, NothingSelected, default_target, expected_of, select
 
+    cfg = _config(click.get_current_context())
     try:
-        col, ids = select(list(targets))
+        col, ids = select(_with_config_paths(list(targets), cfg))
     except NothingSelected as e:
         _exit(ExitCode.NOTHING_CHECKED, f"nothing listed: {e}")
     except UsageError as e:
         _exit(ExitCode.USAGE, str(e))
-    table = Table(expand=True)
-    for c in ("claim", "kind", "where", "expect", "source"):
-        table.add_column(c, overflow="fold")
+    rows = []
     for i in ids:
         item = col.items[i]
         kind = item.kind if isinstance(item, Claim) else f"{item.kind}"
-        exp = (item.expect.value if item.expect else "holds")
-        table.add_row(("  " if getattr(item, "group", None) else "") + i, kind, item.where, exp, item.source)
-    _console().print(table)
+        rows.append((i, getattr(item, "group", None), kind, item.where, expected_of(col, i).value, item.source))
+    console = _console()
+    if console.is_terminal:
+        from rich.table import Table
+
+        table = Table(expand=True)
+        table.add_column("claim", no_wrap=True, min_width=max([len(r[0]) + 2 for r in rows] + [5]))
+        for c in ("kind", "where", "expect", "source"):
+            table.add_column(c, overflow="fold")
+        for i, group, kind, where, exp, source in rows:
+            table.add_row(("  " if group else "") + i, kind, where, exp, source)
+        console.print(table)
+    else:
+        for i, group, kind, where, exp, source in rows:
+            click.echo("\t".join((i, kind, where, exp, source)))
     for path, cause in col.errors:
         click.echo(f"proof file error: {path}: {cause}", err=True)
     if not ids:

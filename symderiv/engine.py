@@ -76,7 +76,7 @@ def result_for(claim: Claim, verdict: Verdict, **kw) -> Result:
         kw["phases"] = dict(kw["phases"])  # the seconds, without the observer (results cross process pipes)
     return Result(id=claim.id, verdict=verdict, expected=claim.expect, source=claim.source, where=claim.where,
                   statement=claim.statement, conventions=claim.shown_conventions(), group=claim.group,
-                  note=claim.note, why=getattr(claim, "why", ""), path=getattr(claim, "path", ""), **kw)
+                  note=claim.note, why=getattr(claim, "why", ""), **kw)
 
 
 #: sizes up to which ``backend="auto"`` decides identities symbolically (SymEngine); beyond, over F_p
@@ -87,7 +87,8 @@ def pick_backend(backend: str, claim: Claim, size: dict) -> str:
     if backend != "auto":
         return backend
     small = all(size.get(k, 1) <= v for k, v in AUTO_SYMBOLIC.items())
-    return "symengine" if small or claim.activation != "abstract" or claim.modulo else "fp"
+    free = claim.variables is not None  # free variables: no unrolling, the exact normal form at every size
+    return "symengine" if small or free or claim.activation != "abstract" or claim.modulo else "fp"
 
 
 def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict, describe: bool = False):
@@ -138,6 +139,9 @@ def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phas
     which entries differ (:func:`_structure`; only the claim's first certificate is shown).
     """
     backend = pick_backend(backend, claim, size)
+    if backend == "fp" and claim.variables is not None:
+        raise SymderivError("the F_p backend does not cover free variables (variables=); use --backend auto or "
+                            "symengine")
     if backend == "fp":
         return check_identity_fp(claim, size, seed=seed, phases=phases, describe=describe)
     with _phase(phases, Phase.BUILD):
@@ -150,14 +154,20 @@ def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phas
             return SizeOutcome(size, Verdict.HOLDS, f"lhs − rhs reduces to 0 modulo {rels} (Gröbner basis)",
                                stop=StopReason.REDUCED_MODULO), None
         return SizeOutcome(size, Verdict.UNDECIDED, f"lhs − rhs does not reduce to 0 modulo {rels} at "
-                           f"{len(bad)} entries; no point search under side relations", stop=StopReason.NOT_REDUCED_MODULO), None
+                           f"{len(bad)} entries; no point search under side relations",
+                           stop=StopReason.NOT_REDUCED_MODULO), None
+    cleared: list = []
     with _phase(phases, Phase.DECIDE):
-        bad = nonzero_entries(lhs, rhs, backend)
+        bad = nonzero_entries(lhs, rhs, backend, cleared=cleared)
     if not bad:
-        return SizeOutcome(size, Verdict.HOLDS, f"normal form of lhs − rhs is 0 ({backend})",
+        return SizeOutcome(size, Verdict.HOLDS, f"normal form of lhs − rhs is 0 ({backend})"
+                           + rational_scope(claim, cleared), method=Method.RATIONAL if cleared else Method.EXACT,
                            stop=StopReason.NORMAL_FORM_ZERO), None
-    inputs = {e for e in nodes(lhs, rhs) if e.is_Symbol} | set(claim.build(size).symbols() if claim.model else ())
-    candidates = search_identity(lhs, rhs, bad, seed=seed, abstract_sigma=claim.activation == "abstract" and claim.model is not None)
+    built = claim.build(size, probe=False) if claim.model is not None or claim.variables is not None else None
+    inputs = {e for e in nodes(lhs, rhs) if e.is_Symbol} | set(built.symbols() if built is not None else ())
+    candidates = search_identity(lhs, rhs, bad, seed=seed, abstract_sigma=claim.activation == "abstract" and claim.model is not None,
+                                 symbols=sorted(inputs, key=lambda e: e.name) if claim.variables is not None else None,
+                                 admissible=built.admissible if claim.variables is not None else None)
     rejected = ""
     for _ in range(MAX_CANDIDATES):
         with _phase(phases, Phase.SEARCH_SHRINK):
@@ -256,6 +266,30 @@ def _derivative_meaning(claim: Claim, size: dict) -> dict | None:
                 [f"{name}_{k}[{i}]" for i in range(result.rows)]
             return {"side": side, "kind": kind, "of": [name, k], "wrt": wrt_d, "rows": rows, "columns": cols}
     return None
+
+
+def rational_scope(claim: Claim, cleared: list) -> str:
+    """The domain of an identity that holds as rational functions: where its denominators are not 0."""
+    if not cleared:
+        return ""
+    from .variables import domain
+
+    named = domain(claim)
+    shown = ", ".join(cleared[:2]) + (f", … ({len(cleared)} in all)" if len(cleared) > 2 else "")
+    return (f" after clearing denominators: a rational identity, on the domain where {shown} ≠ 0"
+            + (f" ({named})" if named else ""))
+
+
+def _domain_note(claim: Claim, outcomes: list) -> str:
+    """The scope's domain: a claim's invertible variables, and where denominators were cleared."""
+    from .variables import domain
+
+    named = domain(claim) if claim.variables is not None else ""
+    rational = any(o.method == "rational" for o in outcomes)
+    if not (named or rational):
+        return ""
+    what = "of rational functions, " if rational else ""
+    return f" ({what}on the domain {named})" if named else f" ({what}where its denominators ≠ 0)"
 
 
 def _complete(point: dict, inputs) -> dict:
@@ -454,7 +488,7 @@ def check_claim(claim: Claim, *, n=None, t=None, backend: str = "auto", seed: in
     errors = [o for o in outcomes if o.status == Verdict.ERROR]
     by_fp = sum(o.method == Method.FP for o in outcomes)
     if not by_fp:
-        method = "exact normal form"
+        method = "exact normal form" + _domain_note(claim, outcomes)
     elif by_fp < len(outcomes):
         method = "randomized exact (F_p) / exact normal form"
     else:
@@ -505,7 +539,7 @@ def aggregate(group: Group, members: dict[str, Result]) -> Result:
     elif expected is None:
         exp = [r.expected or Verdict.HOLDS for r in res]
         expected = Verdict.FAILS if Verdict.FAILS in exp else _combine(exp)
-    common = dict(id=group.id, expected=expected, source=group.source, where=group.where, path=getattr(group, "path", ""),
+    common = dict(id=group.id, expected=expected, source=group.source, where=group.where,
                   statement=group.statement, conventions={}, members=list(group.members),
                   seconds=sum(r.seconds for r in res))
     if group.kind == "readings":

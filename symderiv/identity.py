@@ -20,8 +20,22 @@ from .errors import ProofFileError
 from .values import FLOAT_HINT, exact_value, float_error, nodes
 
 
-def _sympy_is_zero(exprs: list[sp.Expr]) -> list[bool]:
-    return [sp.expand(e) == 0 for e in exprs]
+#: how many layers of nested fractions (a denominator that has fractions in it) are cleared
+MAX_CLEARINGS = 8
+
+
+def _sympy_is_zero(exprs: list[sp.Expr], cleared: list | None = None) -> list[bool]:
+    """Zero as a rational function: numerator of the expanded entry over one denominator (``together``)."""
+    out = []
+    for e in exprs:
+        x = sp.expand(e)
+        if x != 0 and any(p.exp.is_negative and not p.base.is_number for p in x.atoms(sp.Pow)):
+            num, den = sp.fraction(sp.together(x))
+            x = sp.expand(num)
+            if cleared is not None and not den.is_number:
+                cleared.append(sp.sstr(sp.factor(den)))
+        out.append(x == 0)
+    return out
 
 
 def _symengine_converter() -> Callable[[sp.Expr], object]:
@@ -92,11 +106,90 @@ def _symengine_converter() -> Callable[[sp.Expr], object]:
     return conv
 
 
-def _symengine_is_zero(exprs: list[sp.Expr]) -> list[bool]:
+def _split(term) -> tuple[list, dict]:
+    """A SymEngine term as (its other factors, {denominator base: exponent}) for non-constant bases."""
+    import symengine as se
+
+    rest, dens = [], {}
+    for f in (term.args if isinstance(term, se.Mul) else (term,)):
+        if isinstance(f, se.Pow) and f.exp.is_Integer and f.exp < 0 and not f.base.is_Number:
+            dens[f.base] = dens.get(f.base, 0) - int(f.exp)
+        else:
+            rest.append(f)
+    return rest, dens
+
+
+def _as_powers(bases) -> dict:
+    """Each base as (root, k) with base = root^k expanded, for small k (SymEngine expands (a + b)^-2 into
+    1/(a² + 2ab + b²), so det^-1 and det^-2 reach us with two different bases)."""
+    import symengine as se
+
+    out = {b: (b, 1) for b in bases}
+    by_len = sorted(bases, key=lambda b: len(b.args) if isinstance(b, se.Add) else 1)
+    for i, root in enumerate(by_len):
+        if out[root][1] != 1:
+            continue
+        for k in (2, 3, 4):
+            power = se.expand(root ** k)
+            for b in by_len[i + 1:]:
+                if out[b][1] == 1 and b == power:
+                    out[b] = (root, k)
+    return out
+
+
+def _clear_denominators(x, cleared: list | None):
+    """x times a common multiple of its denominators, expanded: a polynomial when x had one layer of them.
+
+    Term by term: each term is multiplied by the common multiple divided by its
+    own denominator, so nothing is expanded only to be divided again. Exact:
+    the multiplier is a nonzero polynomial, so the result is 0 iff x is.
+    """
+    import symengine as se
+
+    terms = [_split(t) for t in (x.args if isinstance(x, se.Add) else (x,))]
+    bases = {b for _, d in terms for b in d}
+    if not bases:
+        return None
+    powers = _as_powers(bases)
+    need: dict = {}
+    for _, d in terms:
+        mine: dict = {}
+        for b, e in d.items():
+            root, k = powers[b]
+            mine[root] = mine.get(root, 0) + k * e
+        for root, e in mine.items():
+            need[root] = max(need.get(root, 0), e)
+    if cleared is not None:
+        cleared.extend(str(r) for r in need if str(r) not in cleared)
+    out = []
+    for rest, d in terms:
+        mine: dict = {}
+        for b, e in d.items():
+            root, k = powers[b]
+            mine[root] = mine.get(root, 0) + k * e
+        out.append(se.Mul(*rest, *[r ** (e - mine.get(r, 0)) for r, e in need.items() if e - mine.get(r, 0)]))
+    return se.expand(se.Add(*out))
+
+
+def _symengine_is_zero(exprs: list[sp.Expr], cleared: list | None = None) -> list[bool]:
+    """Zero as a polynomial in symbols and atoms; an entry with denominators is zero as a rational function
+    when its numerator is: each round clears one layer of denominators (:func:`_clear_denominators`) and
+    expands, until none is left."""
     import symengine as se
 
     conv = _symengine_converter()
-    return [se.expand(conv(e)) == 0 for e in exprs]
+    out = []
+    for e in exprs:
+        x = se.expand(conv(e))
+        for _ in range(MAX_CLEARINGS):
+            if x == 0:
+                break
+            y = _clear_denominators(x, cleared)
+            if y is None:
+                break
+            x = y
+        out.append(x == 0)
+    return out
 
 
 BACKENDS: dict[str, Callable[[list[sp.Expr]], list[bool]]] = {
@@ -190,15 +283,22 @@ def vet_sides(lhs: sp.Matrix, rhs: sp.Matrix) -> None:
                                  "m.dsigma) or another name")
 
 
-def nonzero_entries(lhs: sp.Matrix, rhs: sp.Matrix, backend: str = "symengine") -> list[tuple[int, int]]:
-    """The entries (i, j) where lhs − rhs has a non-zero normal form."""
+def nonzero_entries(lhs: sp.Matrix, rhs: sp.Matrix, backend: str = "symengine",
+                    cleared: list | None = None) -> list[tuple[int, int]]:
+    """The entries (i, j) where lhs − rhs has a non-zero normal form.
+
+    The normal form is that of a rational function: denominators are cleared
+    (multiplied out) before expanding, so an identity with a matrix inverse is
+    decided; it then holds where the denominators are not 0, and ``cleared``
+    (a list, if given) receives each denominator that was cleared.
+    """
     try:
         decide = BACKENDS[backend]
     except KeyError:
         raise ValueError(f"backend={backend!r} must be one of {sorted(BACKENDS)}") from None
     diff = lhs - rhs
     idx = [(i, j) for i in range(diff.rows) for j in range(diff.cols)]
-    zero = decide([diff[i, j] for i, j in idx])
+    zero = decide([diff[i, j] for i, j in idx], cleared)
     return [ij for ij, z in zip(idx, zero) if not z]
 
 

@@ -1,35 +1,74 @@
 """pytest plugin (entry point ``pytest11``): ``pytest proofs/`` checks every claim as a test item.
 
 A proof file is collected when it imports symderiv and sits in a folder named
-``proofs`` (or is given on the command line). Each claim, reading and part is
-an item; a claim expected to fail is a strict xfail (it must fail, with a
-certified counterexample); a verdict other than the expected one fails the
-test and the failure report shows the evidence. Items are independent, so
-``pytest -n auto`` (pytest-xdist) spreads them over workers.
+``proofs`` (or is given on the command line, by any path: ``pytest
+notes/mine.py``). Each claim, reading and part is an item; a claim expected to
+fail is a strict xfail (it must fail, with a certified counterexample); a
+verdict other than the expected one fails the test and the failure report shows
+the evidence. Items are independent, so ``pytest -n auto`` (pytest-xdist)
+spreads them over workers.
+
+Light: loading the plugin imports only pytest (every pytest run where symderiv
+is installed loads it); SymPy and the engine are imported when a proof file is
+collected. Each claim runs in a worker process under a time limit
+(``--symderiv-timeout`` or the ini option ``symderiv_timeout``, seconds or
+``none``; default 300), as ``symderiv check`` runs it; a group (readings,
+parts) is aggregated from its members' results, which are checked once.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from . import engine
-from .claims import Collection, Group, collect_file
-from .results import Verdict
+DEFAULT_TIMEOUT = "300"
 
 
 def pytest_addoption(parser):
     group = parser.getgroup("symderiv")
     group.addoption("--symderiv-seed", type=int, default=0, help="seed of symderiv's counterexample search")
+    group.addoption("--symderiv-timeout", default=None,
+                    help="each claim's time limit in seconds, or 'none' (default: the ini option, else 300)")
+    parser.addini("symderiv_timeout", "each claim's time limit in seconds, or 'none'", default=DEFAULT_TIMEOUT)
+
+
+def _timeout(config) -> float | None:
+    raw = config.getoption("symderiv_timeout") or config.getini("symderiv_timeout") or DEFAULT_TIMEOUT
+    if str(raw).strip().lower() == "none":
+        return None
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = float("nan")
+    if not seconds > 0:
+        raise pytest.UsageError(f"symderiv timeout {raw!r}: a positive number of seconds, or 'none'")
+    return seconds
+
+
+def _given(config) -> set[Path]:
+    """The files named on the command line, resolved against the directory pytest was started in."""
+    if not hasattr(config, "_symderiv_given"):
+        base = Path(config.invocation_params.dir)
+        given = set()
+        for a in config.args:
+            a = str(a).split("::", 1)[0]
+            try:
+                given.add((base / a).resolve())
+            except (OSError, ValueError):
+                pass
+        config._symderiv_given = given
+    return config._symderiv_given
 
 
 def _is_proof_file(file_path, config) -> bool:
     if file_path.suffix != ".py" or file_path.name.startswith(("_", "test_", "conftest")):
         return False
-    given = any(str(file_path) == str(a) for a in config.args)
-    if not (given or file_path.parent.name == "proofs"):
+    given = Path(file_path).resolve() in _given(config)
+    if not (given or "proofs" in file_path.parent.parts):  # proofs/ and its subfolders
         return False
     try:
         return "symderiv" in file_path.read_text(encoding="utf-8")
-    except OSError:
+    except (OSError, UnicodeDecodeError):
         return False
 
 
@@ -41,38 +80,58 @@ def pytest_collect_file(file_path, parent):
 
 class ProofFile(pytest.File):
     def collect(self):
+        from .claims import Collection, collect_file
+
         col = Collection()
         collect_file(self.path, col)
         for path, cause in col.errors:
             raise self.CollectError(f"{path}: {cause}")
-        for cid, item in col.items.items():
-            yield ClaimItem.from_parent(self, name=cid, collection=col, cid=cid)
+        done: dict = {}  # the file's results so far: a group reuses its members'
+        for cid in col.items:
+            yield ClaimItem.from_parent(self, name=cid, collection=col, cid=cid, done=done)
 
 
 class ClaimItem(pytest.Item):
-    def __init__(self, *, collection: Collection, cid: str, **kw):
+    def __init__(self, *, collection, cid: str, done: dict, **kw):
         super().__init__(**kw)
-        self.collection, self.cid = collection, cid
-        item = collection.items[cid]
-        expected = item.expect
-        if expected is None and isinstance(item, Group) and item.kind == "readings":
-            expected = collection.items[f"{item.id}.{item.intent}"].expect
-        if expected == Verdict.FAILS or (expected is None and isinstance(item, Group) and item.kind == "parts"
-                                         and any(collection.items[m].expect == Verdict.FAILS for m in item.members)):
+        from .claims import expected_of
+        from .results import Verdict
+
+        self.collection, self.cid, self.done = collection, cid, done
+        if expected_of(collection, cid) == Verdict.FAILS:
             self.add_marker(pytest.mark.xfail(strict=True, raises=ClaimFailed,
                                               reason="the proof file expects a certified counterexample"))
         self.result = None
 
+    def _result(self, cid: str):
+        """``cid``'s result: from this file's results if it was checked already, else checked now (a group:
+        aggregated from its members', each checked once)."""
+        from . import engine
+        from .claims import Group
+        from .runner import run_claims
+
+        if cid in self.done:
+            return self.done[cid]
+        item = self.collection.items[cid]
+        if isinstance(item, Group):
+            for m in item.members:
+                self._result(m)
+            res = next(r for r in engine.run(self.collection, [cid], precomputed=self.done) if r.id == cid)
+        else:
+            res = run_claims(self.collection, [cid], jobs=1, timeout=_timeout(self.config),
+                             seed=self.config.getoption("symderiv_seed"))[0]
+        self.done[cid] = res
+        return res
+
     def runtest(self):
-        seed = self.config.getoption("symderiv_seed")
-        results = engine.run(self.collection, [self.cid], seed=seed)
-        self.result = next(r for r in results if r.id == self.cid)
-        r = self.result
+        from .results import Verdict
+
+        self.result = r = self._result(self.cid)
         expected = r.expected or Verdict.HOLDS
         if r.verdict == Verdict.FAILS:
-            raise ClaimFailed(self.result, expected)
+            raise ClaimFailed(r, expected)
         if r.verdict != expected and not (expected == Verdict.FAILS and r.verdict == Verdict.HOLDS):
-            raise ClaimMismatch(self.result, expected)  # (a holds where fails was expected: strict XPASS)
+            raise ClaimMismatch(r, expected)  # (a holds where fails was expected: strict XPASS)
 
     def repr_failure(self, excinfo):
         if isinstance(excinfo.value, (ClaimFailed, ClaimMismatch)):
@@ -80,6 +139,7 @@ class ClaimItem(pytest.Item):
             if r is None or r.counterexample is None:
                 return str(excinfo.value)
             from .report.evidence import describe, plain_lines  # the report's one description of a witness
+            from .results import Verdict
 
             expected = (r.expected or Verdict.HOLDS).value
             head = [f"{r.id} {r.verdict.value}, expected {expected} ({r.where})", f"statement: {r.statement}",
@@ -95,19 +155,30 @@ class ClaimItem(pytest.Item):
 
 
 class ClaimMismatch(Exception):
+    """A verdict other than the expected one; ``result`` is the engine's Result (the evidence)."""
+
     def __init__(self, r, expected):
+        self.result, self.expected = r, expected
         super().__init__(f"{r.id}: {r.verdict.value}, expected {expected.value}\n{r.where}: {r.statement}\n"
                          f"{r.error or r.scope}")
 
 
 class ClaimFailed(Exception):
-    """A certified counterexample: the claim fails (strict xfail when the proof file expects it)."""
+    """A certified counterexample: the claim fails (strict xfail when the proof file expects it).
+
+    ``result`` is the engine's Result, counterexample (witness σ included) and certificate.
+    """
 
     def __init__(self, r, expected):
+        self.result, self.expected = r, expected
         c = r.counterexample
         lines = [f"{r.id} fails ({r.where}): {r.statement}", f"scope: {r.scope}"]
         if c is not None:
             lines.append("counterexample at " + ", ".join(f"{k} = {v}" for k, v in c.size.items()))
+            if c.sigma is not None:
+                from .functions import PolynomialSigma
+
+                lines.append(f"  witness σ(x) = {PolynomialSigma(tuple(c.sigma))}")
             lines += [f"  {k} = {v}" for k, v in c.point.items()]
             if c.kind == "identity":
                 lines.append(f"  entry {c.entry}: lhs = {c.lhs}, rhs = {c.rhs}")

@@ -81,6 +81,8 @@ class Method(enum.StrEnum):
     EXACT = ""
     #: randomized exact testing over F_p (its ``holds`` is no exact proof)
     FP = "fp"
+    #: exact, as rational functions after clearing denominators (engine.rational_scope: where they are not 0)
+    RATIONAL = "rational"
 
 
 class Step(NamedTuple):
@@ -132,7 +134,6 @@ class Result:
     note: str = ""
     steps: list[Step] = field(default_factory=list)  # a chain's steps, in order
     why: str = ""                  # the proof file's sentence on why the claim fails (``why=``)
-    path: str = ""                 # the proof file the claim was collected from
     every_t: bool = False  # `holds` proved for every t by induction (induction.py), not only at the sizes shown
 
     @property

@@ -1,7 +1,6 @@
 """Running claims under a time budget, in worker processes.
 
-Each claim runs in its own forked process (the collected proof files are
-inherited, nothing is re-imported), so that a claim that runs out of its
+Each claim runs in its own worker process, so that a claim that runs out of its
 budget can be stopped and a claim that crashes or exits its process takes
 nothing else down. The engine tells its observer the phase it enters, and the
 worker sends it through a pipe; a claim stopped at its budget is
@@ -11,9 +10,23 @@ No worker outlives the run: whatever ends :func:`run_claims` early (Ctrl-C, a
 signal the caller turns into an exception, a bug) kills and reaps the running
 workers on the way out, and on Linux the kernel kills a worker whose parent
 died without that chance (SIGKILL).
+
+Start methods: where ``fork`` is safe (Linux) a worker is forked and inherits
+the collected proof files (nothing is re-imported). Elsewhere (Windows, and
+macOS, where Python's default is ``spawn``) or with
+``SYMDERIV_START_METHOD=spawn``, a worker starts a fresh interpreter and is
+told only the proof file's path and the claim's id: it imports that file
+again and checks that claim (a claim's check is a closure over its module and
+cannot be pickled). The verdict does not depend on the start method.
+
+With a verdict cache (:mod:`symderiv.cache`), a claim whose key is stored is
+not run at all; a result the engine returned is stored. ``stop`` ends the run
+after the first result it accepts (``-x``): running workers are stopped, and
+only the claims whose every member has a result are reported.
 """
 from __future__ import annotations
 
+import math
 import multiprocessing as mp
 import os
 import signal
@@ -54,17 +67,44 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def _child(conn, claim: Claim, kw: dict, parent: int) -> None:
+def start_method() -> str:
+    """``fork`` where it is safe and available (Linux), else ``spawn``; ``SYMDERIV_START_METHOD`` overrides."""
+    wanted = os.environ.get("SYMDERIV_START_METHOD", "").strip()
+    if wanted:
+        return wanted
+    return "fork" if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods() else "spawn"
+
+
+def _reimport(spec) -> Claim:
+    """Under spawn: the claim, from its proof file imported again in this fresh process."""
+    from pathlib import Path
+
+    from .claims import collect_file
+
+    path, cid = spec
+    col = Collection()
+    collect_file(Path(path), col)
+    if cid not in col.items:
+        cause = col.errors[0][1] if col.errors else "the claim is no longer declared there"
+        raise RuntimeError(f"re-importing {path} in a spawned worker: {cause}")
+    return col.items[cid]
+
+
+def _child(conn, claim, kw: dict, parent: int) -> None:
     # The parent stops its workers (Ctrl-C reaches the whole terminal's process group: the parent acts on it);
     # the handlers it installed for itself (SIGTERM) must not run here.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP)  # held back by the parent while it started this worker
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP)  # held back by the parent while it started this worker
     _die_with(parent)
     try:
+        if not isinstance(claim, Claim):
+            claim = _reimport(claim)
         res = engine.check_claim(claim, on_phase=lambda name: conn.send(("phase", name)), **kw)
     except BaseException as e:  # noqa: BLE001 — anything at all becomes this claim's error
-        res = engine.result_for(claim, Verdict.ERROR, error=f"the check crashed: {_one_line(e)}")
+        res = (engine.result_for(claim, Verdict.ERROR, error=f"the check crashed: {_one_line(e)}")
+               if isinstance(claim, Claim) else ("crash", _one_line(e)))
     conn.send(("result", res))
     conn.close()
 
@@ -90,9 +130,18 @@ def _receive(job: _Job, wait: float) -> Result | None:
     return res
 
 
+def _block(how, signals):
+    return signal.pthread_sigmask(how, signals) if hasattr(signal, "pthread_sigmask") else None
+
+
 def run_claims(col: Collection, ids: list[str], *, jobs: int = 1, timeout: float | None = DEFAULT_TIMEOUT,
-               on_result=None, **kw) -> list[Result]:
-    """Like :func:`engine.run`, but each claim in a worker process under ``timeout`` seconds (None: no budget)."""
+               on_result=None, cache=None, stop=None, method: str | None = None, **kw) -> list[Result]:
+    """Like :func:`engine.run`, but each claim in a worker process under ``timeout`` seconds (None: no budget).
+
+    ``cache``: a :class:`symderiv.cache.Cache` (stored results are reused, new ones stored);
+    ``stop``: a predicate on each claim's result; the first it accepts ends the run (``-x``);
+    ``method``: the multiprocessing start method (default :func:`start_method`).
+    """
     leaves: list[str] = []
 
     def add(cid):
@@ -104,29 +153,62 @@ def run_claims(col: Collection, ids: list[str], *, jobs: int = 1, timeout: float
 
     for cid in ids:
         add(cid)
-    ctx = mp.get_context("fork")
+    method = method or start_method()
+    ctx = mp.get_context(method)
     done: dict[str, Result] = {}
+    keys: dict[str, str | None] = {}
+    options = {"n": kw.get("n"), "t": kw.get("t"), "backend": kw.get("backend", "auto"), "seed": kw.get("seed", 0),
+               "timeout": timeout}
     pending = list(leaves)
+    if cache is not None and jobs > 1:  # longest first (as last measured; new claims first): a shorter tail
+        last = cache.durations()
+        pending.sort(key=lambda cid: -last.get(cid, math.inf))
     running: list[_Job] = []
+    stopped = False
+
+    def finish(cid: str, res: Result) -> None:
+        nonlocal stopped
+        done[cid] = res
+        if on_result:
+            on_result(res)
+        if stop is not None and stop(res):
+            stopped = True
+
     try:
-        while pending or running:
-            while pending and len(running) < max(1, jobs):
+        while (pending or running) and not stopped:
+            while pending and len(running) < max(1, jobs) and not stopped:
                 cid = pending.pop(0)
+                if cache is not None:
+                    from .cache import claim_key
+
+                    keys[cid] = claim_key(col.items[cid], options)
+                    hit = cache.get(keys[cid])
+                    if hit is not None:
+                        finish(cid, hit)
+                        continue
+                claim = col.items[cid]
+                what = claim if method == "fork" else (claim.check.__code__.co_filename, cid)
                 parent, child = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=_child, args=(child, col.items[cid], kw, os.getpid()), daemon=True)
-                mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP)  # a stop between fork and append: after
+                proc = ctx.Process(target=_child, args=(child, what, kw, os.getpid()), daemon=True)
+                mask = _block(signal.SIG_BLOCK, _STOP)  # a stop between fork and append: after
                 try:
                     proc.start()
                     running.append(_Job(cid, proc, parent, time.perf_counter()))
                 finally:
-                    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+                    if mask is not None:
+                        _block(signal.SIG_SETMASK, mask)
                 child.close()
+            if stopped:
+                break
             for job in list(running):
                 res = _receive(job, 0.02)
                 elapsed = time.perf_counter() - job.start
                 claim = col.items[job.cid]
                 if res is None and not job.proc.is_alive():
                     res = _receive(job, 0)  # it may have sent its result just before it exited
+                computed = isinstance(res, Result)
+                if isinstance(res, tuple):  # a spawned worker that could not even rebuild its claim
+                    res = _stopped(claim, Verdict.ERROR, f"the check crashed: {res[1]}", elapsed)
                 if res is None and not job.proc.is_alive():
                     job.proc.join()
                     res = _stopped(claim, Verdict.ERROR, f"the worker process crashed (exit code "
@@ -140,14 +222,22 @@ def run_claims(col: Collection, ids: list[str], *, jobs: int = 1, timeout: float
                     job.proc.join(timeout=5)
                     job.conn.close()
                     running.remove(job)
-                    done[job.cid] = res
-                    if on_result:
-                        on_result(res)
+                    if computed and cache is not None:
+                        cache.put(keys.get(job.cid), res)
+                    finish(job.cid, res)
+                    if stopped:
+                        break
     finally:  # ended early (interrupted, terminated, a bug): no worker outlives the run
         for job in running:
             job.proc.kill()
         for job in running:
             job.proc.join()
             job.conn.close()
+    if stopped:  # -x: report only what is complete (a group, when each of its members has a result)
+        def complete(cid):
+            item = col.items[cid]
+            return all(complete(m) for m in item.members) if isinstance(item, Group) else cid in done
+
+        ids = [cid for cid in ids if complete(cid)]
     # groups aggregate in the parent, in the engine's own way
     return engine.run(col, ids, precomputed=done, on_result=on_result, **kw)

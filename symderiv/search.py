@@ -19,6 +19,7 @@ import sympy as sp
 
 from .evaluate import NotRational, evaluate
 from .functions import WITNESS_SIGMAS, PolynomialSigma
+from .values import nodes
 
 #: Values a shrinker prefers, simplest first.
 SIMPLE_VALUES = (0, 1, -1, 2, -2, 3, -3)
@@ -38,8 +39,16 @@ def _simpler(v: Fraction) -> list[int]:
     return [c for c in SIMPLE_VALUES if rank[c] < mine]
 
 
-def _first_difference(exprs, env, sig) -> tuple[int, bool] | None:
-    """Index of the first entry that differs at env, and whether exactly."""
+def _first_difference(exprs, env, sig, admissible=None) -> tuple[int, bool] | None:
+    """Index of the first entry whose two sides differ at env, and whether exactly.
+
+    ``exprs`` holds each entry's lhs and rhs in turn: each side is evaluated
+    on its own, so a point where either side is undefined (a zero
+    denominator) is no candidate, even when the undefined part cancels from
+    their difference. ``admissible(env)``: the point is in the claim's domain.
+    """
+    if admissible is not None and not admissible(env):
+        return None
     try:
         vals = evaluate(exprs, env, sig, exact=True)
         exact = True
@@ -51,13 +60,14 @@ def _first_difference(exprs, env, sig) -> tuple[int, bool] | None:
         exact = False
     except (ZeroDivisionError, ArithmeticError):
         return None
-    for k, v in enumerate(vals):
+    for k in range(len(vals) // 2):
+        v = vals[2 * k] - vals[2 * k + 1]
         if (v != 0) if exact else (abs(v) > 1e-20):
             return k, exact
     return None
 
 
-def shrink_point(exprs, env: dict, sig, order: list) -> dict:
+def shrink_point(exprs, env: dict, sig, order: list, admissible=None) -> dict:
     """Move each coordinate toward simpler values while some entry still differs."""
     env = dict(env)
     changed = True
@@ -67,7 +77,7 @@ def shrink_point(exprs, env: dict, sig, order: list) -> dict:
             for c in _simpler(env[s]):
                 trial = dict(env)
                 trial[s] = Fraction(c)
-                if _first_difference(exprs, trial, sig) is not None:
+                if _first_difference(exprs, trial, sig, admissible) is not None:
                     env = trial
                     changed = True
                     break
@@ -76,25 +86,30 @@ def shrink_point(exprs, env: dict, sig, order: list) -> dict:
 
 def search_identity(lhs: sp.Matrix, rhs: sp.Matrix, entries: list[tuple[int, int]], *,
                     abstract_sigma: bool, seed: int, tries: int = 24,
-                    shrink: bool = True):
+                    shrink: bool = True, symbols: list | None = None, admissible=None):
     """Candidate points where lhs and rhs seem to differ on the suspected entries, best first.
 
     A generator: the engine certifies each candidate and asks for the next
-    one when a float-guided candidate does not survive exact checking.
+    one when a float-guided candidate does not survive exact checking. Every
+    symbol of either side of a suspected entry gets a value (one that cancels
+    from the difference too); ``symbols`` adds more (a claim's free variables,
+    all of which the kernel needs), ``admissible(point)`` restricts the points
+    to the claim's domain (an invertible matrix).
     """
-    exprs = [lhs[i, j] - rhs[i, j] for i, j in entries]
-    syms = sorted(set().union(*(sp.sympify(e).free_symbols for e in exprs)), key=lambda s: s.name)
+    exprs = [side[i, j] for i, j in entries for side in (lhs, rhs)]
+    syms = {e for e in nodes(*exprs) if isinstance(e, sp.Symbol)} | set(symbols or ())
+    syms = sorted(syms, key=lambda s: s.name)
     rng = random.Random(seed)
     sigmas = WITNESS_SIGMAS if abstract_sigma else (None,)
     for sig in sigmas:
         for attempt in range(tries):
             lo, hi = (-1, 1) if attempt < tries // 2 else (-3, 3)
             env = {s: Fraction(rng.randint(lo, hi)) for s in syms}
-            if _first_difference(exprs, env, sig) is None:
+            if _first_difference(exprs, env, sig, admissible) is None:
                 continue
             if shrink:
-                env = shrink_point(exprs, env, sig, syms)
-            found = _first_difference(exprs, env, sig)
+                env = shrink_point(exprs, env, sig, syms, admissible)
+            found = _first_difference(exprs, env, sig, admissible)
             if found is not None:
                 yield Witness(sig, env, entries[found[0]], found[1])
 

@@ -13,3 +13,9 @@ def make_claim():
                      model=model or pal2019_rnn, sizes=sweep(n=n, t=t), conventions={"layout": "row-major"}, **kw)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _no_verdict_cache(monkeypatch):
+    """Tests compute their verdicts: the verdict cache is off (tests/test_cache.py turns it on where it is tested)."""
+    monkeypatch.setenv("SYMDERIV_NO_CACHE", "1")

@@ -125,3 +125,173 @@ def test_unknown_id_names_a_proof_file_that_failed_to_import(tmp_path):
     r = CliRunner().invoke(main, ["check", str(tmp_path), "broken.claim"])
     assert r.exit_code == ExitCode.NOTHING_CHECKED
     assert "no claim 'broken.claim'" in r.output and "broken.py:1 failed to import" in r.output
+
+
+# ----- issue 11, item 3: the conventions of the tools users know ----------------------------------------------
+
+FAST = textwrap.dedent('''
+    from symderiv import claim, readings, sweep
+
+    @claim("fast.one", where="§1", statement="1 = 1", sizes=sweep(n=1, t=1))
+    def one(**size):
+        return 1, 1
+
+    @claim("fast.wrong", where="§2", statement="1 = 2", sizes=sweep(n=1, t=1))
+    def wrong(**size):
+        return 1, 2
+
+    @claim("fast.two", where="§3", statement="2 = 2", sizes=sweep(n=1, t=1))
+    def two(**size):
+        return 2, 2
+
+    amb = readings("fast.amb", where="§4", statement="ambiguous", intent="bad", why="the text's words")
+
+    @amb.reading("good", sizes=sweep(n=1, t=1))
+    def good(**size):
+        return 1, 1
+
+    @amb.reading("bad", sizes=sweep(n=1, t=1), expect="fails")
+    def bad(**size):
+        return 1, 3
+''')
+
+
+@pytest.fixture
+def fast(tmp_path, monkeypatch):
+    d = tmp_path / "proofs"
+    d.mkdir()
+    (d / "fast.py").write_text(FAST)
+    monkeypatch.chdir(tmp_path)
+    return d
+
+
+def test_dash_h_is_help():
+    for args in (["-h"], ["check", "-h"], ["list", "-h"], ["explain", "-h"]):
+        r = run(*args)
+        assert r.exit_code == 0 and "Usage:" in r.output, args
+    assert "--exitfirst" in run("check", "-h").output
+
+
+def test_quiet_shows_only_what_differs_and_very_quiet_only_the_tally(fast):
+    full = run("check")
+    quiet = run("check", "-q")
+    quieter = run("check", "-qq")
+    assert full.exit_code == quiet.exit_code == quieter.exit_code == ExitCode.MISMATCH
+    assert "fast.one" in full.output and "fast.one" not in quiet.output.split("claims:")[0]
+    assert "fast.wrong" in quiet.output and "counterexample: fast.wrong" in quiet.output
+    assert quieter.output.strip().splitlines() == [
+        "6 claims: 3 holds, 3 fails; 1 not as expected: fast.wrong"]
+
+
+def test_verbose_prints_a_line_per_claim(fast):
+    r = run("check", "-v")
+    assert "fast.one holds (as expected)" in r.output and "fast.wrong fails (EXPECTED holds)" in r.output
+
+
+def test_exitfirst_stops_at_the_first_unexpected_verdict(fast):
+    r = run("check", "-x", "--format", "json")
+    assert r.exit_code == ExitCode.MISMATCH
+    ids = [c["id"] for c in json.loads(r.stdout)["claims"]]
+    assert ids == ["fast.one", "fast.wrong"]  # fast.two and the readings were not checked
+    assert "stopped at the first unexpected verdict" in r.stderr
+
+
+def test_configuration_in_pyproject_is_found_from_a_subfolder(fast, tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text(textwrap.dedent('''
+        [project]
+        name = "mine"
+
+        [tool.symderiv]
+        paths = ["proofs/fast.py"]
+        seed = 7
+        backend = "sympy"
+        timeout = 50
+        jobs = 2
+    '''))
+    (tmp_path / "sub" / "deeper").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "sub" / "deeper")
+    r = run("check", "fast.one", "--format", "json")
+    assert r.exit_code == ExitCode.OK, r.output
+    meta = json.loads(r.stdout)["meta"]
+    assert meta["seed"] == 7 and meta["backend"] == "sympy"
+    r = run("check", "fast.one", "--format", "json", "--seed", "3")  # the command line wins
+    assert json.loads(r.stdout)["meta"]["seed"] == 3
+    (tmp_path / "pyproject.toml").write_text("[tool.symderiv]\nseeed = 1\n")
+    r = run("check", "fast.one")
+    assert r.exit_code == ExitCode.USAGE and "no key 'seeed'" in r.output
+
+
+def _cmd_cost(*args) -> float:
+    """Median wall time of a fresh interpreter running ``args`` (seconds)."""
+    import statistics
+    import time
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, *args], env=env, capture_output=True, check=True)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def test_help_imports_nothing_heavy():
+    code = ("import sys; from symderiv.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('sympy', 'numpy', 'symengine', 'flint', 'rich', 'symderiv.claims') "
+            "if m in sys.modules), file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                         capture_output=True, text=True)
+    assert out.stderr.strip().splitlines()[-1] == "[]", out.stderr
+
+
+@pytest.mark.slow
+def test_help_costs_under_150_ms_above_a_bare_interpreter():
+    assert _cmd_cost("-m", "symderiv", "--help") - _cmd_cost("-c", "pass") < 0.15
+
+
+def test_list_in_a_pipe_never_wraps_an_id(fast):
+    env = dict(os.environ, PYTHONPATH=str(ROOT), COLUMNS="40")
+    p = subprocess.run([sys.executable, "-m", "symderiv", "list"], cwd=fast.parent, env=env, capture_output=True,
+                       text=True)
+    assert p.returncode == 0, p.stderr
+    first = [line.split("\t")[0] for line in p.stdout.splitlines()]
+    assert first == ["fast.one", "fast.wrong", "fast.two", "fast.amb", "fast.amb.good", "fast.amb.bad"]
+
+
+def test_list_and_check_agree_on_every_expected_verdict(fast):
+    listed = {line.split("\t")[0]: line.split("\t")[3]
+              for line in run("list").output.splitlines() if "\t" in line}
+    checked = {c["id"]: c["expected"] for c in json.loads(run("check", "--format", "json").stdout)["claims"]}
+    assert listed == checked
+    assert listed["fast.amb"] == "fails"  # the group expects what its intended reading expects
+
+
+def test_list_and_check_agree_on_the_shipped_groups():
+    """Every group of the shipped proof files: list's expectation is the one the engine aggregates."""
+    from symderiv import engine
+    from symderiv.claims import Group, collect, expected_of, shipped_proofs
+    from symderiv.results import Result, Verdict
+
+    col = collect([shipped_proofs()])
+    for gid, g in col.items.items():
+        if not isinstance(g, Group):
+            continue
+        members = {m: Result(id=m, verdict=Verdict.HOLDS, expected=col.items[m].expect, source="", where="",
+                             statement="", conventions={}) for m in g.members}
+        assert expected_of(col, gid) == (engine.aggregate(g, members).expected or Verdict.HOLDS), gid
+
+
+def test_explain_takes_timeout_backend_and_a_proof_file_outside_proofs(tmp_path, monkeypatch):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "mine.py").write_text(FAST)
+    monkeypatch.chdir(tmp_path)
+    r = run("explain", "notes/mine.py", "fast.wrong", "--timeout", "60", "--backend", "sympy")
+    assert r.exit_code == ExitCode.OK, r.output
+    assert "counterexample, worked out" in r.output
+    assert "reproduce: symderiv check notes/mine.py fast.wrong" in r.output
+    reproduce = [w for w in r.output.split("reproduce: ")[1].split("\n")[0].split() if w != "│"]  # (panel edge)
+    again = run(*reproduce[1:], "--format", "json")  # the reproduce line, as printed, finds it again
+    assert json.loads(again.stdout)["claims"][0]["verdict"] == "fails"
+    assert run("explain", "fast.wrong").exit_code == ExitCode.USAGE  # not in the default folder: say so

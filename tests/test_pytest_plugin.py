@@ -1,8 +1,13 @@
 """`pytest proofs/` collects every claim as an item; expected failures are strict xfails."""
 import textwrap
+
 from importlib.metadata import entry_points
 
+import pytest
+
 pytest_plugins = ["pytester"]
+# Each run in its own interpreter (runpytest_subprocess), as a user runs pytest: the plugin imports symderiv
+# lazily, and pytester's in-process runs drop the modules a run loaded (NumPy cannot be loaded twice).
 
 PROOF = textwrap.dedent('''
     from symderiv import claim, matrices, norm2, rho, pal2019_rnn, sweep, kron, eye, HV
@@ -32,7 +37,7 @@ def _plugin_args():
 def test_pytest_collects_claims_and_agrees_with_the_cli(pytester):
     proofs = pytester.mkdir("proofs")
     (proofs / "plug.py").write_text(PROOF)
-    result = pytester.runpytest(*_plugin_args(), "proofs", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(*_plugin_args(), "proofs", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, xfailed=1, failed=1)
     out = result.stdout.str()
     assert "plug.surprise fails" in out and "counterexample at n = 2" in out and "certificate:" in out
@@ -41,7 +46,7 @@ def test_pytest_collects_claims_and_agrees_with_the_cli(pytester):
 def test_an_expected_failure_that_holds_is_a_strict_xpass(pytester):
     proofs = pytester.mkdir("proofs")
     (proofs / "plug.py").write_text(PROOF.replace('HV(m.sigma(m.h(0)))', 'kron(eye(m.n), m.sigma(m.h(0)).T)'))
-    result = pytester.runpytest(*_plugin_args(), "proofs", "-k", "expected", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(*_plugin_args(), "proofs", "-k", "expected", "-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     assert "XPASS(strict)" in result.stdout.str()
 
@@ -49,7 +54,7 @@ def test_an_expected_failure_that_holds_is_a_strict_xpass(pytester):
 def test_a_proof_file_that_raises_is_a_collection_error(pytester):
     proofs = pytester.mkdir("proofs")
     (proofs / "bad.py").write_text("import symderiv\nraise RuntimeError('broken transcription')\n")
-    result = pytester.runpytest(*_plugin_args(), "proofs", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(*_plugin_args(), "proofs", "-p", "no:cacheprovider")
     assert result.ret != 0
     assert "broken transcription" in result.stdout.str()
 
@@ -58,6 +63,118 @@ def test_a_proof_file_that_exits_at_import_is_a_collection_error_not_the_end_of_
     proofs = pytester.mkdir("proofs")
     (proofs / "a_exits.py").write_text("import symderiv, sys\nsys.exit(0)\n")
     (proofs / "plug.py").write_text(PROOF)
-    result = pytester.runpytest(*_plugin_args(), "proofs", "-p", "no:cacheprovider", "--continue-on-collection-errors")
+    result = pytester.runpytest_subprocess(*_plugin_args(), "proofs", "-p", "no:cacheprovider", "--continue-on-collection-errors")
     result.assert_outcomes(passed=1, xfailed=1, failed=1, errors=1)
     assert "a_exits.py:2: SystemExit(0)" in result.stdout.str()
+
+
+# ----- issue 11, item 5: a plugin as light as the anchors' ------------------------------------------------------
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_loading_the_plugin_imports_nothing_heavy():
+    code = ("import sys, symderiv.pytest_plugin; "
+            "print(sorted(m for m in ('sympy', 'numpy', 'symengine', 'flint', 'rich', 'symderiv.engine') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+COUNTED = '''
+import os
+from pathlib import Path
+from symderiv import claim, parts, sweep
+
+LOG = Path(__file__).with_name("runs.log")
+
+def ran(name):
+    with LOG.open("a") as f:
+        f.write(f"{name} {os.getpid()}\\n")
+
+both = parts("count.both", where="§1", statement="two parts")
+
+@both.part("a", sizes=sweep(n=1, t=1))
+def a(**size):
+    ran("a")
+    return 1, 1
+
+@both.part("b", sizes=sweep(n=1, t=1))
+def b(**size):
+    ran("b")
+    return 2, 2
+'''
+
+
+def test_a_group_reuses_its_members_results(pytester):
+    """The group's item checks no member again: its members' checks run as often as the same claims alone."""
+    alone = COUNTED.replace('both = parts("count.both", where="§1", statement="two parts")\n', "")
+    alone = alone.replace('@both.part("a",', '@claim("count.a", where="§1", statement="a",')
+    alone = alone.replace('@both.part("b",', '@claim("count.b", where="§1", statement="b",')
+    proofs = pytester.mkdir("proofs")
+
+    def runs(text, passed):
+        (proofs / "count.py").write_text(text)
+        (proofs / "runs.log").unlink(missing_ok=True)
+        pytester.runpytest_subprocess(*_plugin_args(), "proofs", "-p", "no:cacheprovider").assert_outcomes(
+            passed=passed)
+        return sorted(line.split()[0] for line in (proofs / "runs.log").read_text().splitlines())
+
+    assert runs(COUNTED, 3) == runs(alone, 2)
+
+
+def test_a_proof_file_given_by_a_relative_path_outside_proofs(pytester):
+    notes = pytester.mkdir("notes")
+    (notes / "mine.py").write_text(PROOF)
+    result = pytester.runpytest_subprocess(*_plugin_args(), "notes/mine.py", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, xfailed=1, failed=1)
+
+
+SLEEPS = '''
+import time
+from symderiv import claim, sweep
+
+@claim("slow.one", where="§1", statement="never ends", sizes=sweep(n=1, t=1))
+def one(**size):
+    time.sleep(60)
+    return 1, 1
+'''
+
+
+@pytest.mark.parametrize("how", ["option", "ini"])
+def test_each_item_has_a_time_limit(pytester, how):
+    proofs = pytester.mkdir("proofs")
+    (proofs / "slow.py").write_text(SLEEPS)
+    args = ["--symderiv-timeout", "2"] if how == "option" else []
+    if how == "ini":
+        pytester.makeini("[pytest]\nsymderiv_timeout = 2\n")
+    result = pytester.runpytest_subprocess(*_plugin_args(), "proofs", "-p", "no:cacheprovider", *args)
+    result.assert_outcomes(failed=1)
+    assert "ran out of its 2 s budget" in result.stdout.str()
+
+
+def test_the_failure_carries_the_evidence_witness_sigma_included(pytester):
+    proofs = pytester.mkdir("proofs")
+    (proofs / "plug.py").write_text(PROOF.replace('expect="fails",', ""))
+    result = pytester.runpytest_subprocess(*_plugin_args(), "proofs", "-k", "expected", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    assert "witness σ" in out and "certificate:" in out
+
+
+def test_pytest_tests_runs_without_python_m():
+    """`pytest tests/…` (the console script: the root is not on sys.path by itself) imports `tests.…`."""
+    exe = Path(sys.executable).with_name("pytest")
+    if not exe.exists():
+        pytest.skip("no pytest console script beside this interpreter")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(ROOT)  # the worktree's symderiv (not needed by the fix: `tests` is what is found)
+    out = subprocess.run([str(exe), "-q", "-p", "no:cacheprovider", "tests/test_fp.py", "--co"], cwd=ROOT,
+                         capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stdout[-2000:]

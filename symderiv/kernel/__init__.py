@@ -17,6 +17,7 @@ kron, product, ...).
 from __future__ import annotations
 
 from .check import Verification, unflatten, verify_identity, verify_relation
+from . import free
 from .dual import DualMatrix, DualNotation, KernelError
 from .model import ExactModel
 
@@ -25,6 +26,7 @@ def _register() -> None:
     from .. import notation
 
     notation.register_backend((DualMatrix,), DualNotation())
+    free.register()
 
 
 _register()

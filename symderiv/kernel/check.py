@@ -19,6 +19,7 @@ import sympy as sp
 
 from .decide import decide, decide_limit, matches, relations_of, sign
 from .dual import KernelError, recorded_number
+from .free import run_check as run_free_check
 from .model import ExactModel, entry_name
 
 SIZE_KEYS = ("n", "t", "m")
@@ -102,6 +103,8 @@ def _exact(e: sp.Expr, values: dict) -> sp.Expr:
     if missing:
         raise KernelError(f"the point gives no value for {', '.join(missing[:3])}")
     e = e.xreplace({s: values[n] for n, s in by_name.items()})
+    if e.has(sp.zoo, sp.nan, sp.oo):
+        raise KernelError("a denominator is 0 at the point: the sides are undefined there")
     undefined = e.atoms(sp.core.function.AppliedUndef)
     if undefined:
         raise KernelError(f"{sorted(map(str, undefined))[0]} has no value (an abstract function)")
@@ -114,8 +117,12 @@ def verify_identity(claim, cert) -> Verification:
         size = _size(claim, cert)
         witness = _witness(claim, cert.sigma)
         values = {name: _rational(name, v) for name, v in cert.point.items()}
+        premises = []
         if claim.model is not None:
             out = claim.check(_exact_model(claim, size, values, witness))
+        elif getattr(claim, "variables", None) is not None:  # free vectors and matrices: kernel/free.py
+            *out, premises = run_free_check(claim, size, values)
+            out = tuple(out)
         else:
             out = claim.check(**size)
         lhs, rhs = _sides(out)
@@ -147,11 +154,12 @@ def verify_identity(claim, cert) -> Verification:
     if s == 0:
         return Verification(False, "both sides are equal at the point")
     d = lv - rv
+    where = f"; premises: {', '.join(premises)} (exact)" if premises else ""
     if d.is_Rational:
         return Verification(True, f"lhs − rhs = {sp.sstr(d)} ≠ 0 at entry {tuple(cert.entry)}, by exact rational "
-                                  f"arithmetic (truth by forward mode over ℚ)")
+                                  f"arithmetic (truth by forward mode over ℚ){where}")
     return Verification(True, f"lhs − rhs {'>' if s > 0 else '<'} 0 at entry {tuple(cert.entry)}, by arb ball "
-                              f"arithmetic (truth by forward mode over exact numbers)")
+                              f"arithmetic (truth by forward mode over exact numbers){where}")
 
 
 # ----- relations and limits -------------------------------------------------------

@@ -27,7 +27,12 @@ def tally(results: list[Result]) -> tuple[str, list[str]]:
 def reproduce_command(r: Result, meta: dict) -> str:
     """The one command that finds this counterexample again."""
     c = r.counterexample
-    parts = ["symderiv", "check", *_proof_file(r), r.id, "--seed", str(meta.get("seed", 0))]
+    parts = ["symderiv", "check", r.id, "--seed", str(meta.get("seed", 0))]
+    file = r.source.rpartition(":")[0]
+    if "/" in file:  # a proof file outside the default folder: the command names it
+        import shlex
+
+        parts.insert(2, shlex.quote(file))
     if c is not None and c.size:
         for dim in ("n", "t"):
             if dim in c.size:

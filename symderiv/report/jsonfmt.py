@@ -6,7 +6,11 @@ import json
 from ..results import Result, Verdict
 
 
-def to_json(results: list[Result], errors: list, meta: dict) -> str:
+def to_json(results: list[Result], errors: list, meta: dict, locations: dict | None = None, *,
+            ascii_only: bool = False) -> str:
+    """The JSON document; ``locations`` (claim id -> (file, line)) adds ``file`` and ``line`` to each claim;
+    ``ascii_only`` escapes non-ASCII characters (a stream that cannot encode them: nothing is lost)."""
+    locations = locations or {}
     claims = []
     for r in results:
         claims.append({
@@ -19,9 +23,11 @@ def to_json(results: list[Result], errors: list, meta: dict) -> str:
             "members": r.members, "group": r.group,
             "steps": [{"step": lab, "verdict": v, "detail": d} for lab, v, d in r.steps],
         })
+        if r.id in locations:
+            claims[-1]["file"], claims[-1]["line"] = str(locations[r.id][0]), int(locations[r.id][1])
     summary = {v.value: sum(r.verdict == v for r in results) for v in Verdict}
     summary["holds_for_every_t"] = sum(r.verdict == Verdict.HOLDS and r.every_t for r in results)
     summary["total"] = len(results)
     summary["not_as_expected"] = [r.id for r in results if not r.as_expected]
     summary["proof_file_errors"] = [{"path": p, "cause": c} for p, c in errors]
-    return json.dumps({"meta": meta, "claims": claims, "summary": summary}, indent=2, ensure_ascii=False)
+    return json.dumps({"meta": meta, "claims": claims, "summary": summary}, indent=2, ensure_ascii=ascii_only)
