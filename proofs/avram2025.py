@@ -73,6 +73,7 @@ import sympy as sp
 from symderiv import (assume, eq, lam_max, matrices, no_sizes, norm2, parts, rel, rho, sampled, scalars, steps,
                       vectors)
 from symderiv.families import cayley_orthogonal
+from symderiv.prove.domains import orthogonal_and_nonneg_diagonal
 
 IN_MODEL = {"σ": "tanh", "values": "W and h_0 of the model; z_k, D_k, J_t computed from them exactly",
             "‖·‖": "spectral norm"}
@@ -128,11 +129,11 @@ def tanh_range_corrected(m, W, h0):
     return [rel(0, "<", norm2(Dt), "0 < ‖D_t‖"), rel(norm2(Dt), "<=", 1, "‖D_t‖ ≤ 1")]
 
 
-@claim("avram2025.diag-norm", kind="inequality", where="norm discussion", expect="undecided",
-       given=dict(d=vectors()), sizes=sweep(n=(1, 2, 3), t=1, fixed=("t",)),
-       statement="the spectral norm of a diagonal matrix is its largest absolute entry (true; a search cannot prove it)")
+@claim("avram2025.diag-norm", kind="inequality", where="norm discussion", expect="holds",
+       given=dict(d=vectors()), sizes=sweep(n=(1, 2, 3), t=1, fixed=("t",)), prove=(1, 2),
+       statement="the spectral norm of a diagonal matrix is its largest absolute entry")
 def diag_norm(d):
-    return eq(norm2(diag(d)), max(abs(x) for x in d))
+    return eq(norm2(diag(d)), sp.Max(*[sp.Abs(x) for x in d]))
 
 
 def psd(size, rng):
@@ -149,7 +150,8 @@ spectral = readings("avram2025.spectral-psd", kind="inequality", where="norm dis
                         "semi-definite case")
 
 
-@spectral.reading("psd", expect="undecided", given=dict(CV=sampled(psd)),
+@spectral.reading("psd", expect="holds", given=dict(CV=sampled(psd, domain=orthogonal_and_nonneg_diagonal)),
+                  prove=(1,),
                   statement="W = C V Cᵀ, C orthogonal, V ≥ 0 diagonal: ‖W‖ = ‖V‖ = λ_max(V)")
 def spectral_psd(CV):
     C, V = CV
@@ -230,8 +232,9 @@ def bounds_upper(m, W, h0):
     return norm2(J_at(m, W, h0)) <= (best * norm2(W)) ** m.t
 
 
-@claim("avram2025.w-bounds", kind="inequality", where="the remaining case", expect="undecided",
+@claim("avram2025.w-bounds", kind="inequality", where="the remaining case", expect="holds",
        given=dict(di=scalars(lo=0, hi=1), ds=scalars(lo=0, hi=1), w=scalars(lo=0, hi=4)), sizes=no_sizes(),
+       prove=True,
        statement="from ‖W‖δ_i ≤ 1 and ‖W‖δ_s ≥ 1 (0 < δ_i ≤ δ_s ≤ 1): 1 ≤ 1/δ_s ≤ ‖W‖ ≤ 1/δ_i")
 def w_bounds(di, ds, w):
     assume(rel(di, ">", 0), "δ_i > 0")

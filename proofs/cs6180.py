@@ -145,6 +145,7 @@ def clip_clipped():
 
 from symderiv import assume, eq, fro, lam_min, limit, matrices, powers, rel, rho, sampled, steps  # noqa: E402
 from symderiv.families import cayley_orthogonal, reflect  # noqa: E402
+from symderiv.prove.domains import invertible_matrix, orthogonal_matrix  # noqa: E402
 
 POWERS = {"quantity": "‖W_h^q‖ (repeated multiplication by W_h), q → ∞", "|λ|": "every eigenvalue's modulus "
           "compared with 1, i.e. ρ(W_h)"}
@@ -210,9 +211,9 @@ def ortho_det():
     return sp.Matrix([[FAMILY[0].det(), FAMILY[1].det()]]), sp.Matrix([[1, -1]])
 
 
-@ortho.part("eigenvalue-modulus", kind="inequality", expect="undecided", modulo=(),
-            given=dict(Q=sampled(lambda size, rng: _orthogonal(size["n"], rng))),
-            sizes=sweep(n=(1, 2, 3), t=1, fixed=("t",)),
+@ortho.part("eigenvalue-modulus", kind="inequality", expect="holds", modulo=(),
+            given=dict(Q=sampled(lambda size, rng: _orthogonal(size["n"], rng), domain=orthogonal_matrix)),
+            sizes=sweep(n=(1, 2, 3), t=1, fixed=("t",)), prove=(1, 2),
             statement="every eigenvalue of an orthogonal Q has modulus 1 (exact rational Q by the Cayley transform)")
 def ortho_eigen(Q):
     return steps(1, "=", rho(Q), "=", lam_min(Q), labels=("ρ(Q) = 1", "λ*(Q) = ρ(Q)"))
@@ -249,8 +250,9 @@ def gaussian_like(size, rng):
             return A
 
 
-@claim("cs6180.qr-orthogonal", kind="inequality", where="§2 code", expect="undecided",
-       given=dict(A=sampled(gaussian_like)), sizes=sweep(n=(1, 2, 3), t=1, fixed=("t",)),
+@claim("cs6180.qr-orthogonal", kind="inequality", where="§2 code", expect="holds",
+       given=dict(A=sampled(gaussian_like, domain=invertible_matrix)), sizes=sweep(n=(1, 2, 3), t=1, fixed=("t",)),
+       prove=(1,),
        conventions={"QR": "exact Gram–Schmidt (SymPy QRdecomposition); numpy's Householder QR differs only in "
                           "column signs", "A": "random square integer matrices, invertible like a Gaussian one"},
        statement="Q from the QR decomposition of a square Gaussian matrix is orthogonal: ‖QᵀQ − I‖_F = 0")

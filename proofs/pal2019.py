@@ -165,25 +165,44 @@ def bare_rnn(s, prev, x, p, f):
     s.h = p.W_R * f.sigma(prev.h)
 
 
-example = parts("pal2019.lemma1-example", where="remark after Lemma 1", model=bare_rnn, activation="identity",
-                sizes=sweep(n=1, t=2, fixed=("n", "t")),
-                conventions={"scope": "n = 1: the example is scalar (h_0 'a non-zero constant', 2 W_R h_0)"},
-                statement="σ = Id: h_2 = W_R² h_0, dh_2/dW_R = 2 W_R h_0 and ∂h_2/∂W_R = h_1 = W_R h_0")
+example = readings(
+    "pal2019.lemma1-example", where="remark after Lemma 1", model=bare_rnn, activation="identity",
+    statement="σ = Id: h_2 = W_R² h_0, dh_2/dW_R = 2 W_R h_0 and ∂h_2/∂W_R = h_1 = W_R h_0",
+    intent="scalar",
+    why="the example computes in scalar calculus: h_0 is 'a non-zero constant' and d(W_R² h_0)/dW_R = 2 W_R h_0 "
+        "lets W_R commute with its own derivative, which only a scalar W_R does; its point (total ≠ partial: "
+        "2 W_R h_0 against W_R h_0) is made in one dimension. 'From (1)' names the recurrence, the vector RNN, "
+        "so the matrix reading is checked beside it")
+
+STACKED = {"sides": "the example's three equalities stacked in one column: h_2, then dh_2/dW_R row by row, "
+                    "then ∂h_2/∂W_R row by row"}
 
 
-@example.part("h2", statement="h_2 = W_R² h_0", sizes=sweep(n=(1, 2, 3), t=2, fixed=("t",)))
-def example_h2(m):
-    return m.h(2), m.W_R ** 2 * m.h(0)
+def _stacked(m, total_rhs, partial_rhs):
+    from symderiv import vec
+
+    lhs = [m.h(2), m.d(("h", 2), "W_R"), m.partial(("h", 2), "W_R")]
+    rhs = [m.W_R ** 2 * m.h(0), total_rhs, partial_rhs]
+    col = lambda parts: sp.Matrix.vstack(*[vec(p, "row-major") for p in parts])  # noqa: E731
+    return col(lhs), col(rhs)
 
 
-@example.part("total", statement="dh_2/dW_R = 2 W_R h_0")
-def example_total(m):
-    return m.d(("h", 2), "W_R"), 2 * m.W_R * m.h(0)
+@example.reading("scalar", sizes=sweep(n=1, t=2, fixed=("n", "t")),
+                 conventions=STACKED | {"h_t, W_R": "scalars (n = 1): the system of the example is one-dimensional"})
+def example_scalar(m):
+    return _stacked(m, 2 * m.W_R * m.h(0), m.W_R * m.h(0))
 
 
-@example.part("partial", statement="∂h_2/∂W_R = h_1 = W_R h_0")
-def example_partial(m):
-    return m.partial(("h", 2), "W_R"), m.W_R * m.h(0)
+@example.reading("matrix", sizes=sweep(n=(1, 2, 3), t=2, fixed=("t",)), expect="fails",
+    why="with σ = Id, dh_2/dW_R = I_n ⊗ h_1ᵀ + W_R (I_n ⊗ h_0ᵀ); the two terms coincide only for scalars (n ="
+        " 1), so '2 W_R h_0', twice the partial, is the scalar case only",
+                 conventions=ROW | STACKED | {
+                     "h_t, W_R": "from (1): h_t an n-vector, W_R an n × n matrix; ∂/∂W_R in the paper's row-major "
+                                 "layout, so ∂(W_R u)/∂W_R = I_n ⊗ uᵀ",
+                     "2 W_R h_0": "read as 2 ∂h_2/∂W_R = 2 (I_n ⊗ h_1ᵀ), twice the partial h_1 = W_R h_0, as in "
+                                  "the scalar case"})
+def example_matrix(m):
+    return _stacked(m, 2 * block_diag_sigma(m.h(1)), block_diag_sigma(m.h(1)))
 
 
 @claim("pal2019.lemma2", where="§3.3, Lemma 2", model=pal2019_rnn, expect="fails",

@@ -19,6 +19,7 @@ _WHERE = {
     **dict.fromkeys(("ABSTRACT", "IDENTITY", "LOGISTIC", "TANH"), "functions"),
     **dict.fromkeys(("Cell", "avram2025_rnn", "cell", "elman_rnn", "lstm_cell", "pal2019_generic_rnn",
                      "pal2019_rnn"), "cells"),
+    "gru_cell": "cells",  # issue 14: the GRU of proofs/examples/gru.py
     "Model": "models",
     **dict.fromkeys(("HV", "T", "diag", "eye", "hadamard", "kron", "ones", "power", "product", "softmax", "total",
                      "vec", "zeros"), "notation"),
@@ -26,7 +27,9 @@ _WHERE = {
     "Verdict": "results",
     **dict.fromkeys(("absval", "affine", "assume", "det", "eq", "fro", "lam_max", "lam_min", "limit", "ne", "norm2",
                      "powers", "rel", "rho", "smin", "steps"), "relations"),
+    **dict.fromkeys(("lift", "maximum", "minimum"), "relations"),  # issue 14: max/min in the scalar notation
     **dict.fromkeys(("no_sizes", "sweep"), "sizes"),
+    "every_step": "induction",  # issue 12: a claim at every step k, proved downward for every T
     **dict.fromkeys(("inv", "logdet", "matrix", "scalar", "tr", "vector"), "variables"),
 }
 

@@ -26,7 +26,14 @@ class Cell:
       that returns a value assigns it to the first state variable.
     - ``prev``: the previous step's state (``prev.h``, ``prev.c``).
     - ``x``: this step's input (m × 1), ``p``: the parameters by name,
-      ``f``: the activations (``f.sigma``, ``f.dsigma``, ``f.tanh``, ...).
+      ``f``: the activations (``f.sigma``, ``f.dsigma``, ``f.tanh``, ``f.log``, ...).
+    - A step that also needs them declares keyword parameters among
+      ``y`` (this step's target), ``k`` (the step's index), ``n``, ``m``, ``t``
+      (the sizes): ``def step(s, prev, x, p, f, *, y, k)``. Every backend runs a
+      step through :meth:`Cell.call`, which passes exactly those it declares.
+    - ``loss``: a per-step loss of one's own, ``loss(o, y, f)`` → a scalar, of
+      the step's outputs o_t and target y_t (``f`` as for the step); it is the
+      quantity E of every step (``m.E(k)``), in place of a loss named by the claim.
     """
 
     name: str
@@ -35,6 +42,20 @@ class Cell:
     state: tuple[str, ...] = ("h",)
     output: Callable | None = None  # output(q, p, f) -> o_t from the step's quantities q
     outputs: Dim = "n"              # size of o_t
+    loss: Callable | None = None    # loss(o, y, f) -> E_t, a per-step loss of the cell's own
+
+    def extras(self) -> tuple[str, ...]:
+        """The keyword parameters among STEP_EXTRAS that the step function declares."""
+        return _step_extras(self.step)
+
+    def call(self, scope, prev, x, p, f, **extras):
+        """Run the step; ``extras`` (y, k, n, m, t: a callable or a value each) are passed only if declared."""
+        wanted = self.extras()
+        kw = {k: (v() if callable(v) else v) for k, v in extras.items() if k in wanted}
+        missing = [k for k in wanted if k not in kw]
+        if missing:
+            raise ProofFileError(f"cell {self.name!r}: its step asks for {missing}, which this backend does not give")
+        return self.step(scope, prev, x, p, f, **kw)
 
     def input_of(self, name: str) -> tuple[str, object] | None:
         """Which input a value's name denotes: ("param", "W"), ("init", "h") for h0, ("x", 1) for x1; else None.
@@ -61,7 +82,7 @@ class Cell:
 MODEL_ATTRIBUTES = frozenset({
     "cell", "n", "t", "m", "activation", "loss", "layout", "init", "dim", "params", "like", "vector", "x", "y",
     "initial", "f", "trajectory", "at", "h", "states", "o", "E", "sigma", "dsigma", "d", "partial", "value",
-    "symbols", "check_step", "run_step",
+    "symbols", "check_step", "run_step", "sum_of", "conventions",
     "input", "input_symbols", "values", "witness", "batch",
 })
 #: Names the unrolling generates for symbols: inputs x<k>[i], targets y<k>[i] (k ≥ 1), and the
@@ -117,16 +138,36 @@ def check_names(params: Mapping, state: tuple, has_output: bool) -> None:
             raise _clash(p, f"is a parameter but m.{p} is a model attribute, which would hide it")
 
 
-def cell(name: str, *, params: Mapping[str, tuple[Dim, Dim] | Dim], state=("h",), output=None, outputs="n"):
+#: What a step function may ask for by keyword, besides (s, prev, x, p, f): see :class:`Cell`.
+STEP_EXTRAS = ("y", "k", "n", "m", "t")
+
+
+def _step_extras(step) -> tuple[str, ...]:
+    import inspect
+
+    try:
+        params = inspect.signature(step).parameters
+    except (TypeError, ValueError):
+        return ()
+    return tuple(k for k in STEP_EXTRAS if k in params)
+
+
+def cell(name: str, *, params: Mapping[str, tuple[Dim, Dim] | Dim], state=("h",), output=None, outputs="n",
+         loss=None):
     """Decorator: turn a step function into a :class:`Cell`.
 
     ``params`` maps a name to its shape, e.g. ``{"W": ("n", "n"), "b": "n"}``
-    (a bare dimension is a column vector).
+    (a bare dimension is a column vector). ``output(q, p, f)`` gives o_t from
+    the step's quantities; ``loss(o, y, f)`` a per-step loss of one's own (it
+    needs ``output``).
     """
     shapes = {k: (v if isinstance(v, tuple) else (v, 1)) for k, v in params.items()}
+    if loss is not None and (output is None or not callable(loss)):
+        raise ProofFileError(f"cell {name!r}: loss= must be a function loss(o, y, f) of the outputs, "
+                             "and needs output= (the loss is of o_t and y_t)")
 
     def wrap(step):
-        return Cell(name, step, shapes, tuple(state), output, outputs)
+        return Cell(name, step, shapes, tuple(state), output, outputs, loss)
 
     return wrap
 
@@ -174,6 +215,24 @@ def lstm_cell(s, prev, x, p, f):
     s.g = f.tanh(p.W_g * prev.h + p.U_g * x + p.b_g)
     s.c = notation.hadamard(s.f, prev.c) + notation.hadamard(s.i, s.g)
     s.h = notation.hadamard(s.og, f.tanh(s.c))
+
+
+@cell("GRU cell: z = σ(a_z), a_z = W_z h_{t-1} + U_z x_t + b_z; r = σ(a_r), a_r = W_r h_{t-1} + U_r x_t + b_r; "
+      "htilde = tanh(a_h), a_h = W_h (r⊙h_{t-1}) + U_h x_t + b_h; h_t = (1 − z)⊙h_{t-1} + z⊙htilde",
+      params={k: ("n", "n") for k in ("W_z", "W_r", "W_h")} | {k: ("n", "m") for k in ("U_z", "U_r", "U_h")}
+      | {k: "n" for k in ("b_z", "b_r", "b_h")})
+def gru_cell(s, prev, x, p, f):
+    s.a_z = p.W_z * prev.h + p.U_z * x + p.b_z
+    s.z = f.sigma(s.a_z)
+    s.a_r = p.W_r * prev.h + p.U_r * x + p.b_r
+    s.r = f.sigma(s.a_r)
+    s.a_h = p.W_h * notation.hadamard(s.r, prev.h) + p.U_h * x + p.b_h
+    s.htilde = f.tanh(s.a_h)
+    s.h = prev.h - notation.hadamard(s.z, prev.h) + notation.hadamard(s.z, s.htilde)
+
+
+#: The cells symderiv ships, by the name a proof file imports (``symderiv models`` lists them).
+SHIPPED = ("pal2019_rnn", "pal2019_generic_rnn", "elman_rnn", "avram2025_rnn", "lstm_cell", "gru_cell")
 
 
 def dimension(d: Dim, *, n: int, m: int) -> int:

@@ -34,6 +34,7 @@ class Counterexample:
     step: str = ""                  # the failing step of a relation or limit claim
     shapes: dict = field(default_factory=dict)  # name -> [rows, cols] (a relation's matrices), or None (a scalar)
     curve: tuple[float, ...] = ()   # a limit's ‖X_q‖, q = 0, 1, … (floats: a picture, not evidence)
+    loss: tuple[int, ...] | None = None  # witness loss E(o, y) = Σ q(o_i − y_i): q's coefficients; None: the claim's
     # Descriptive, for the report; the kernel reads neither:
     structure: dict = field(default_factory=dict)  # an identity's: the entry as a derivative, the entries that differ
     exact: tuple[str, str] = ("", "")  # a relation's sides in closed form (√2, 1/3, tanh(1/2)) where one is cheap
@@ -43,6 +44,7 @@ class Counterexample:
         d["entry"] = None if self.entry is None else list(self.entry)
         d["curve"] = list(self.curve)
         d["sigma"] = None if self.sigma is None else list(self.sigma)
+        d["loss"] = None if self.loss is None else list(self.loss)
         d["notes"] = list(self.notes)
         d["exact"] = list(self.exact)
         return d
@@ -53,12 +55,22 @@ class Counterexample:
         d["entry"] = None if d.get("entry") is None else tuple(d["entry"])
         d["curve"] = tuple(d.get("curve", ()))
         d["sigma"] = None if d.get("sigma") is None else tuple(d["sigma"])
+        d["loss"] = None if d.get("loss") is None else tuple(d["loss"])
         d["notes"] = tuple(d.get("notes", ()))
         d["exact"] = tuple(d.get("exact", ("", "")))
         return cls(**d)
 
     def dumps(self) -> str:
         return json.dumps(self.to_json(), sort_keys=True)
+
+    @property
+    def witness_loss(self) -> str | None:
+        """The witness loss in words, when the claim is about every loss: E(o, y) = Σ_i q(o_i − y_i)."""
+        if self.loss is None:
+            return None
+        d = sp.Symbol("d")
+        q = sp.sstr(sp.expand(sum(c * d ** k for k, c in enumerate(self.loss))))
+        return f"E(o, y) = Σ_i q(o_i − y_i), q(d) = {q}"
 
     @property
     def witness_sigma(self) -> PolynomialSigma | None:
@@ -90,15 +102,16 @@ def approx(value: sp.Expr, digits: int = 12) -> str:
     return sp.sstr(sp.N(value, digits))
 
 
-def issue(claim_id: str, size: dict, sides, sig: PolynomialSigma | None, point: dict, entry) -> Counterexample:
-    """Fill in a certificate's exact values from the transcription's two sides."""
+def issue(claim_id: str, size: dict, sides, sig: PolynomialSigma | None, point: dict, entry,
+          loss: tuple | None = None) -> Counterexample:
+    """Fill in a certificate's exact values from the transcription's two sides (``loss``: a witness loss's q)."""
     lhs, rhs = sides
     i, j = entry
     pt = {s.name: str(sp.Rational(v.numerator, v.denominator)) for s, v in point.items()}
     lv = substitute(lhs[i, j], pt, sig)
     rv = substitute(rhs[i, j], pt, sig)
     return Counterexample(claim_id, dict(size), None if sig is None else tuple(sig.coeffs), pt, (i, j),
-                          sp.sstr(lv), sp.sstr(rv), approx(lv), approx(rv))
+                          sp.sstr(lv), sp.sstr(rv), approx(lv), approx(rv), loss=None if loss is None else tuple(loss))
 
 
 # ----- relations and limits -------------------------------------------------------

@@ -48,6 +48,23 @@ def _source(depth: int = 2) -> str:
     return f"{Path(frame.f_code.co_filename).name}:{frame.f_lineno}"
 
 
+def _origin() -> str:
+    """The file whose module body is declaring the claim: the innermost ``<module>`` frame on the stack.
+
+    A proof file that imports another proof file runs the other's module body,
+    which declares the other's claims; collection keeps only the claims whose
+    origin is the file being collected, so none is registered twice. A claim
+    made by a helper function called from a proof file's body belongs to that
+    proof file.
+    """
+    f = inspect.currentframe()
+    while f is not None:
+        if f.f_code.co_name == "<module>":
+            return str(Path(f.f_code.co_filename).resolve())
+        f = f.f_back
+    return ""
+
+
 @dataclass
 class Claim:
     """One checkable statement of a paper, as transcribed in a proof file."""
@@ -72,7 +89,9 @@ class Claim:
     modulo: tuple = ()                         # identity: polynomial relations the sides may use (c² + s² − 1)
     why: str = ""                              # in words, why the claim fails (shown beside its counterexample)
     variables: dict | None = None              # identity without a model: name -> vector/matrix/scalar (variables.py)
+    prove: object = ()                         # inequality: the n to prove at in real arithmetic (True: every size)
     _probed: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # shape probes, by size
+    origin: str = field(default_factory=_origin, repr=False, compare=False)  # the declaring proof file (_origin)
 
     def __post_init__(self):
         from .values import exact_value
@@ -93,6 +112,13 @@ class Claim:
             declare(self)
         if self.kind in RELATIONAL and self.model is None and not self.given:
             raise ProofFileError(f"{self.id}: an {self.kind} claim needs given={{name: strategy}} to search over")
+        self._check_conventions()  # issue 14.5: what the engine reads, checked at declaration
+
+    def proves_at(self, size: dict) -> bool:
+        """Whether ``prove=`` asks for a real-arithmetic proof at this size (before the search)."""
+        if self.prove is True:
+            return True
+        return bool(self.prove) and size.get("n") in tuple(self.prove)
 
     @property
     def relational(self) -> bool:
@@ -119,6 +145,33 @@ class Claim:
             out.setdefault("σ", self.activation)
         return out
 
+    def _check_conventions(self) -> None:
+        """What the engine reads is checked at declaration; everything else in ``conventions`` is prose.
+
+        ``layout`` orders a Jacobian's columns and must be 'row-major' or
+        'col-major' (a sentence there would otherwise surface only at n ≥ 2);
+        the loss must be one the engine knows, or the cell's own.
+        """
+        from .models import LAYOUTS, LOSSES, resolve_loss
+
+        if not isinstance(self.conventions, dict) or not all(isinstance(k, str) for k in self.conventions):
+            raise ProofFileError(f"{self.id}: conventions= must be a dict from names to descriptions")
+        layout = self.conventions.get("layout")
+        if layout is not None and layout not in LAYOUTS:
+            raise ProofFileError(f"{self.id}: conventions['layout']={layout!r} must be one of {LAYOUTS}: the "
+                                 "engine reads it to order the Jacobian's columns (row-major: column a·q + b is "
+                                 "∂/∂W[a, b]); put a description under another key")
+        from .functions import ACTIVATIONS
+
+        if not isinstance(self.activation, str) or self.activation not in ACTIVATIONS:
+            raise ProofFileError(f"{self.id}: activation={self.activation!r} must be one of "
+                                 f"{sorted(ACTIVATIONS)}")
+        if self.loss not in LOSSES:
+            raise ProofFileError(f"{self.id}: loss={self.loss!r} must be one of {LOSSES[:3]}, or a loss the cell "
+                                 "declares (cell(..., loss=...))")
+        if self.model is not None:
+            resolve_loss(self.model, self.loss)
+
     def build(self, size: dict, *, probe: bool = True) -> Model | None:
         """The model at ``size`` (None for a claim without one).
 
@@ -135,7 +188,7 @@ class Claim:
             return None
         return Model(self.model, n=size.get("n", 1), t=size.get("t", 1), m=size.get("m", 1),
                      activation=self.activation, loss=self.loss,
-                     layout=self.conventions.get("layout", "row-major"))
+                     layout=self.conventions.get("layout", "row-major"), conventions=self.conventions)
 
     def sides(self, size: dict) -> tuple[sp.Matrix, sp.Matrix]:
         """The claim's two sides at a size, as exact SymPy matrices of the same shape.
@@ -159,6 +212,8 @@ class Claim:
         from .identity import as_side
 
         model = self.build(size, probe=False)
+        if model is None:
+            _check_takes_sizes(self, size)
         out = self.check(model) if model is not None else self.check(**size)
         if not (isinstance(out, tuple) and len(out) == 2):
             raise ProofFileError(f"{self.id}: the check must return (lhs, rhs), not {type(out).__name__}")
@@ -232,6 +287,25 @@ class Claim:
         return ""
 
 
+def _check_takes_sizes(claim: "Claim", size: dict) -> None:
+    """A claim without ``model=`` calls its check with the sizes as keywords: say so when it cannot take them."""
+    try:
+        params = inspect.signature(claim.check).parameters
+    except (TypeError, ValueError):
+        return
+    if any(p.kind == p.VAR_KEYWORD for p in params.values()):
+        return
+    required = [k for k, p in params.items() if p.default is p.empty and p.kind != p.VAR_POSITIONAL]
+    unknown = [k for k in required if k not in size]
+    extra = [k for k in size if k not in params]
+    if unknown or extra:
+        takes = ", ".join(params) or "nothing"
+        raise ProofFileError(
+            f"{claim.id}: declared without model=, so its check is called with the sizes as keywords "
+            f"({', '.join(f'{k}={v}' for k, v in size.items())}), but it takes ({takes}); "
+            "a check of a model's quantities needs model=<cell> (e.g. model=elman_rnn)")
+
+
 @dataclass
 class Group:
     """A claim split into readings (one is the text's evident intent) or parts (all must hold)."""
@@ -246,6 +320,7 @@ class Group:
     expect: Verdict | None = None
     source: str = ""
     members: list = field(default_factory=list)
+    origin: str = field(default_factory=_origin, repr=False, compare=False)
 
     def _member(self, name: str, kw: dict):
         def wrap(fn):
@@ -290,7 +365,7 @@ def claim(id: str, *, where: str, statement: str, kind: str = "identity", model:
           activation: str = "abstract", loss: str = "abstract", conventions: dict | None = None,
           sizes: Sweep | None = None, expect=None, note: str = "", relation: str = "=",
           given: dict | None = None, budget: int = 120, modulo=(), variables: dict | None = None,
-          why: str = ""):
+          prove=(), why: str = ""):
     """Decorator: declare a claim.
 
     An identity's check returns its two sides; an inequality's or limit's check
@@ -307,7 +382,7 @@ def claim(id: str, *, where: str, statement: str, kind: str = "identity", model:
                   activation=activation, loss=loss, conventions=dict(conventions or {}),
                   sizes=sizes or (FREE_SIZES if variables is not None else default_sizes(kind)), expect=expect,
                   source=_source(2), note=note, relation=relation, given=dict(given or {}), budget=budget,
-                  modulo=tuple(modulo), variables=variables, why=why)
+                  modulo=tuple(modulo), variables=variables, prove=prove, why=why)
         _register(c)
         return fn
 
@@ -439,8 +514,13 @@ def collect_file(path: Path, into: Collection) -> None:
     """
     bucket: list = []
     token = _collecting.set(bucket)
-    name = f"symderiv_proofs.{path.stem}"
+    name = f"symderiv_proofs.{path.stem}" if path.parent.name == "proofs" else \
+        f"symderiv_proofs.{path.parent.name}.{path.stem}"
     importing = {"sigint": False}
+    folder = str(path.parent.resolve())
+    added = folder not in sys.path
+    if added:  # a proof file may import a helper module beside it (``from _helpers import ...``)
+        sys.path.insert(0, folder)
     try:
         with _importing() as importing:
             spec = importlib.util.spec_from_file_location(name, path)
@@ -461,6 +541,12 @@ def collect_file(path: Path, into: Collection) -> None:
         return
     finally:
         _collecting.reset(token)
+        if added and folder in sys.path:
+            sys.path.remove(folder)
+    mine = str(path.resolve())
+    # claims of another proof file this one imports belong to that file (collected from it, not twice); a
+    # helper module (its name starts with _, never collected itself) declares claims for the file importing it
+    bucket = [item for item in bucket if item.origin in (mine, "") or Path(item.origin).name.startswith("_")]
     shown = _shown_path(path)
     for item in bucket:
         if item.id in into.items:

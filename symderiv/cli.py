@@ -613,3 +613,39 @@ def list_claims(targets):
     if not ids:
         _exit(ExitCode.NOTHING_CHECKED, f"nothing listed: no claims in {', '.join(targets) or default_target()}")
     _exit(ExitCode.USAGE if col.errors else ExitCode.OK)
+
+
+@main.command("models")
+@click.argument("names", nargs=-1)
+def models_command(names):
+    """List the shipped cells (or the NAMES given): parameters, states, quantities, shapes and equations."""
+    _exit(*_models(names))
+
+
+def _models(names) -> tuple:
+    """Render each shipped cell; (exit code, message) for an unknown name."""
+    from rich.table import Table
+
+    from . import cells
+    from .models import describe_cell
+
+    unknown = [n for n in names if n not in cells.SHIPPED]
+    if unknown:
+        return ExitCode.USAGE, f"no shipped cell {unknown[0]!r}; the shipped cells: {', '.join(cells.SHIPPED)}"
+    console = _console()
+    for name in names or cells.SHIPPED:
+        d = describe_cell(getattr(cells, name))
+        console.print(f"[bold]{name}[/bold]: {d['title']}")
+        console.print("  parameters: " + ", ".join(f"{p} ({shape})" for p, shape in d["params"]))
+        console.print(f"  state: {', '.join(d['state'])} (initial values {', '.join(s + '0' for s in d['state'])}; "
+                      f"m.initial(name))")
+        table = Table(show_edge=False, pad_edge=False, box=None, padding=(0, 2))
+        for col in ("quantity", "shape", "equation (read off the step at n = m = 1; m.at(name, k))"):
+            table.add_column(col, overflow="fold")
+        for q, shape, eq in d["quantities"]:
+            table.add_row(f"  {q}", shape, f"{q}_t = {eq}")
+        console.print(table)
+        if d["loss"]:
+            console.print(f"  loss: {d['loss']}")
+        console.print()
+    return (ExitCode.OK,)

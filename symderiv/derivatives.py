@@ -17,7 +17,8 @@ import sympy as sp
 
 from .errors import ProofFileError
 from .notation import vec
-from .protocol import ModelProtocol  # the symbolic model, models.Model: never imported here (it imports us)
+from .protocol import ModelProtocol, SumOf  # noqa: F401 (models.py imports SumOf from here)
+# ModelProtocol: the symbolic model, models.Model: never imported here (it imports us)
 
 
 
@@ -44,7 +45,18 @@ def _param_vars(model: ModelProtocol, name: str, layout: str) -> list[sp.Symbol]
 def _resolve(model: ModelProtocol, of):
     if isinstance(of, tuple):
         return model.at(*of)
+    if callable(of) and not isinstance(of, sp.Basic):
+        return of(model)
     return of
+
+
+def _view(model, trajectory):
+    """The model with its trajectory replaced (an intermediate quantity made fresh symbols), for ``of(view)``."""
+    import copy
+
+    view = copy.copy(model)
+    view._cache = {"traj": trajectory}
+    return view
 
 
 def _no_derivative(d, e):
@@ -133,26 +145,50 @@ def total_derivative(model: ModelProtocol, of, wrt, layout: str) -> sp.Matrix:
         wrt = (wrt, 0)  # an initial state named by itself: "h" means h_0
     if not (isinstance(wrt, tuple) and len(wrt) == 2):
         raise ProofFileError(f"wrt={wrt!r} must be a parameter name or a quantity such as ('h', k)")
-    if not isinstance(of, tuple):
-        raise ProofFileError("a derivative with respect to a quantity needs `of` as a quantity such as ('h', t)")
+    function = callable(of) and not isinstance(of, (tuple, sp.Basic, sp.MatrixBase))
+    if not isinstance(of, tuple) and not function:
+        raise ProofFileError("a derivative of an expression with respect to a quantity is not defined by the "
+                             "expression alone (through which quantities does it depend on h_k?): pass a quantity "
+                             "such as ('h', t), or a function of the model such as m.sum_of('E') or "
+                             "lambda q: q.E(1) + q.E(2)")
     name, k = wrt
     true = model.at(name, k)
     fresh = _fresh(name, k, true.rows)
-    of_name, of_k = of
-    model.check_step(of_k)
-    expr = model.trajectory(override=(name, k, fresh))[of_k].get(of_name)
-    if expr is None:
-        raise ProofFileError(f"step {of_k} has no quantity {of_name!r}")
+    traj = model.trajectory(override=(name, k, fresh))
+    if function:
+        expr = of(_view(model, traj))
+    else:
+        of_name, of_k = of
+        model.check_step(of_k)
+        expr = traj[of_k].get(of_name)
+        if expr is None:
+            raise ProofFileError(f"step {of_k} has no quantity {of_name!r}")
     J = jacobian(expr, list(fresh))
     return J.xreplace(dict(zip(fresh, true)))
 
 
-def explicit_partial(model: ModelProtocol, of: tuple[str, int], wrt, layout: str) -> sp.Matrix:
+def held(model: ModelProtocol, k: int, hold, of_name: str) -> dict:
+    """The quantities of step k that ``hold`` names, at their values (the overrides that cut them off)."""
+    if isinstance(hold, str):
+        hold = (hold,)
+    hold = tuple(hold)
+    step = model.trajectory()[k]
+    for h in hold:
+        if h not in step:
+            raise ProofFileError(f"hold={h!r}: step {k} has no quantity {h!r}; it has {sorted(step)}")
+        if h == of_name:
+            raise ProofFileError(f"hold={h!r} holds the very quantity being differentiated")
+    return {h: step[h] for h in hold}
+
+
+def explicit_partial(model: ModelProtocol, of: tuple[str, int], wrt, layout: str, hold=()) -> sp.Matrix:
+    if not (isinstance(of, tuple) and len(of) == 2):
+        raise ProofFileError(f"m.partial(of, ...) takes a quantity of one step such as ('h', t), not {of!r}")
     name, k = of
     model.check_step(k, lo=1)
     prev_true = {s: model.at(s, k - 1) for s in model.cell.state}
     prev_fresh = {s: _fresh(s, k - 1, v.rows) for s, v in prev_true.items()}
-    q = model.run_step(k, prev_fresh, {})
+    q = model.run_step(k, prev_fresh, held(model, k, hold, name))
     if name not in q:
         raise ProofFileError(f"step {k} has no quantity {name!r}")
     if isinstance(wrt, str) and wrt in model.cell.params:

@@ -165,17 +165,17 @@ def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phas
                            stop=StopReason.NORMAL_FORM_ZERO), None
     built = claim.build(size, probe=False) if claim.model is not None or claim.variables is not None else None
     inputs = {e for e in nodes(lhs, rhs) if e.is_Symbol} | set(built.symbols() if built is not None else ())
-    candidates = search_identity(lhs, rhs, bad, seed=seed, abstract_sigma=claim.activation == "abstract" and claim.model is not None,
+    candidates = _candidates(claim, lhs, rhs, bad, seed,
                                  symbols=sorted(inputs, key=lambda e: e.name) if claim.variables is not None else None,
                                  admissible=built.admissible if claim.variables is not None else None)
     rejected = ""
     for _ in range(MAX_CANDIDATES):
         with _phase(phases, Phase.SEARCH_SHRINK):
-            w = next(candidates, None)
+            w, sides, loss = next(candidates, (None, None, None))
         if w is None:
             break
         with _phase(phases, Phase.CERTIFY):
-            cert = certificates.issue(claim.id, size, (lhs, rhs), w.sigma, _complete(w.point, inputs), w.entry)
+            cert = certificates.issue(claim.id, size, sides, w.sigma, _complete(w.point, inputs), w.entry, loss)
             check = kernel.verify_identity(claim, cert)
         if check.ok:
             if describe:
@@ -268,6 +268,23 @@ def _derivative_meaning(claim: Claim, size: dict) -> dict | None:
     return None
 
 
+def _candidates(claim: Claim, lhs, rhs, bad, seed: int, **search_kw):
+    """(witness, the sides it refutes, witness loss) per search candidate.
+
+    Sides with an abstract loss E(o, y) are searched once per witness loss
+    (``models.LOSS_WITNESSES``, simplest first), as an abstract σ is per witness σ.
+    ``search_kw`` goes to :func:`search_identity` as it is.
+    """
+    from .models import LOSS_WITNESSES, instantiate_loss, loss_atoms
+
+    abstract = claim.activation == "abstract" and claim.model is not None
+    losses = LOSS_WITNESSES if claim.model is not None and loss_atoms(lhs, rhs) else (None,)
+    for loss in losses:
+        sides = (lhs, rhs) if loss is None else (instantiate_loss(lhs, loss), instantiate_loss(rhs, loss))
+        for w in search_identity(*sides, bad, seed=seed, abstract_sigma=abstract, **search_kw):
+            yield w, sides, loss
+
+
 def rational_scope(claim: Claim, cleared: list) -> str:
     """The domain of an identity that holds as rational functions: where its denominators are not 0."""
     if not cleared:
@@ -317,7 +334,7 @@ def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):
     evaluate = claim.evaluator(size)
     labels: list[str] = []
     found: dict = {}
-    raised, tried, plausible, hypothesised = None, 0, 0, False
+    raised, tried, plausible, floated, last_steps, hypothesised = None, 0, 0, 0, [], False
     for values in draw_candidates(claim.given, size, seed, claim.budget):
         with _phase(phases, Phase.SEARCH):
             try:
@@ -334,7 +351,10 @@ def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):
             if not hypotheses_plausible(hyps):
                 continue
             plausible += 1
-            suspects = [lab for lab, st in steps if lab not in found and float_suspect(st)]
+            guide = {lab: float_suspect(st) for lab, st in steps if lab not in found}
+            floated += any(v is not None for v in guide.values()) or not guide
+            last_steps = steps
+            suspects = [lab for lab, v in guide.items() if v]
         for label in suspects:
             with _phase(phases, Phase.CERTIFY):
                 if not _certified_failure(dict(steps), hyps, label):
@@ -350,6 +370,12 @@ def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):
             break
     if not tried:
         raise SymderivError(f"no candidate could be evaluated: {raised}")
+    if plausible and not floated:  # a search that evaluated nothing has searched nothing
+        from .search import float_problem
+
+        cause = next((p for _, st in last_steps if (p := float_problem(st))), "no finite float value")
+        raise SymderivError(f"no candidate's relation could be evaluated (even in floats, to guide the search): "
+                            f"{cause}")
     out = {}
     named = _named_witness(claim, evaluate)
     for lab in labels:
@@ -410,6 +436,65 @@ def _shrink(claim: Claim, evaluate, values: dict, label: str) -> dict:
     return values
 
 
+class StepOutcomes(dict):
+    """{label: (status, detail, found)} and, for the steps proved, the method that proved each."""
+
+    def __init__(self):
+        super().__init__()
+        self.methods: dict = {}
+
+
+def prove_then_search(claim: Claim, size: dict, *, seed: int, phases: dict) -> dict:
+    """The prove phase (a real-arithmetic proof per step, at the sizes the claim lists in ``prove=``), then the
+    search for the steps it did not prove. A solver's model is only a candidate: the kernel certifies it.
+
+    Returns the steps' outcomes {label: (status, detail, (cert, verification) | None)}.
+    """
+    if not claim.proves_at(size):
+        return check_relations_at(claim, size, seed=seed, phases=phases)
+    from .prove import Mark, prove_size
+
+    with _phase(phases, Phase.PROVE):
+        proof = prove_size(claim, size)
+    out = StepOutcomes()
+    for lab, st in proof.steps.items():
+        if st.mark == Mark.PROVED:
+            out[lab] = (Verdict.HOLDS, f"proved ({st.method}): {st.detail}", None)
+            out.methods[lab] = st.method
+        elif st.candidate is not None:
+            found = _certify_candidate(claim, size, st.candidate, lab, phases)
+            if found is not None:
+                out[lab] = (Verdict.FAILS, f"{found[1].reason} (a solver's model, certified by the kernel)", found)
+    if proof.steps and len(out) == len(proof.steps):
+        return out
+    searched = check_relations_at(claim, size, seed=seed, phases=phases)
+    why = proof.why_not or "; ".join(f"{lab}: {st.detail}" for lab, st in proof.steps.items() if lab not in out)
+    for lab, (status, detail, found) in searched.items():
+        if lab not in out:
+            out[lab] = (status, f"{detail} [not proved: {why}]" if status == Verdict.UNDECIDED else detail, found)
+    return out
+
+
+def _certify_candidate(claim: Claim, size: dict, values: dict, label: str, phases: dict):
+    """A solver's model for step ``label``, shrunk and certified by the kernel; None if it is not a counterexample."""
+    from .kernel.decide import relations_of
+
+    evaluate = claim.evaluator(size)
+    with _phase(phases, Phase.CERTIFY):
+        try:
+            out, hyps = evaluate(values)
+            if not _certified_failure(dict(relations_of(out)), hyps, label):
+                return None
+        except Exception:
+            return None
+    with _phase(phases, Phase.SHRINK):
+        best = _shrink(claim, evaluate, values, label)
+    with _phase(phases, Phase.CERTIFY):
+        cert = certificates.issue_relation(claim.id, size, best, label, evaluate)
+        check = kernel.verify_relation(claim, cert)
+    return (cert, check) if check.ok else None
+
+
 def check_relational(claim: Claim, sizes: list[dict], *, seed: int, phases: dict, t_start: float) -> Result:
     """Sizes smallest first; the first size with a certified failure ends the search."""
     outcomes: list[SizeOutcome] = []
@@ -418,7 +503,7 @@ def check_relational(claim: Claim, sizes: list[dict], *, seed: int, phases: dict
     for size in sizes:
         t0 = time.perf_counter()
         try:
-            per_step = check_relations_at(claim, size, seed=seed, phases=phases)
+            per_step = prove_then_search(claim, size, seed=seed, phases=phases)
         except SymderivError as e:
             outcomes.append(SizeOutcome(size, Verdict.ERROR, str(e), time.perf_counter() - t0, stop=StopReason.ERROR))
             continue
@@ -428,21 +513,30 @@ def check_relational(claim: Claim, sizes: list[dict], *, seed: int, phases: dict
             continue
         for lab, (status, detail, found) in per_step.items():
             prev = step_status.get(lab)
-            if prev is None or (prev[0] != Verdict.FAILS and status == Verdict.FAILS):
+            if prev is None or (prev[0] != Verdict.FAILS and status == Verdict.FAILS) or (
+                    prev[0] == Verdict.HOLDS and status != Verdict.HOLDS and claim.proves_at(size)):
                 step_status[lab] = (status, f"at {_size_str(size)}: {detail}" if size else detail)
             if found and first is None:
                 first = found
         status = _combine([s for s, _, _ in per_step.values()])
         failing = [lab for lab, (s, _, _) in per_step.items() if s == Verdict.FAILS]
         detail = f"fails: {', '.join(failing)}" if failing else next(iter(per_step.values()))[1]
+        methods = getattr(per_step, "methods", {})
         named = all(type(s).__name__ == "Just" for s in claim.given.values())
         stop = StopReason.CERTIFIED if status == Verdict.FAILS else \
             StopReason.NAMED_WITNESS if named else StopReason.SEARCH_EXHAUSTED
-        outcomes.append(SizeOutcome(size, status, detail, time.perf_counter() - t0, stop=stop))
+        outcomes.append(SizeOutcome(size, status, detail, time.perf_counter() - t0,
+                                    method=" + ".join(dict.fromkeys(methods.values())) if status == Verdict.HOLDS
+                                    else "", stop=stop))
         if status == Verdict.FAILS:
             break
     verdict = _combine([o.status for o in outcomes])
     searched = describe_scope(outcomes, "certified counterexample search")
+    if claim.prove:
+        from .prove.scope import proved_verdict, proved_scope
+
+        verdict = proved_verdict(claim, outcomes, verdict)
+        searched = proved_scope(claim, outcomes)
     if verdict == Verdict.FAILS and len(outcomes) < len(sizes):
         searched += "; larger sizes not searched"
     errors = [o for o in outcomes if o.status == Verdict.ERROR]

@@ -258,6 +258,7 @@ class Sampled(Strategy):
 
     make: object = None
     free: bool = False
+    domain: object = None  # (size, symbols) -> (symbolic value, constraints): every value, for the prove phase
 
     def examples(self, size, rng):
         while True:
@@ -292,8 +293,10 @@ def scalars(lo=-3, hi=3, integer: bool = False) -> Scalars:
     return Scalars(lo, hi, integer)
 
 
-def sampled(make) -> Sampled:
-    return Sampled(make)
+def sampled(make, domain=None) -> Sampled:
+    """Values from ``make(size, rng)``; ``domain`` states in real arithmetic every value ``make`` stands for
+    (see symderiv.prove.domains), so that the claim can be proved, not only searched."""
+    return Sampled(make, domain=domain)
 
 
 def just(value) -> Just:

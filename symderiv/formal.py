@@ -132,6 +132,11 @@ class Context:
 
     within: list = field(default_factory=list)    # the generic indices whose summand is being evaluated
     lowest: int = 0                               # the smallest offset o of a step t + o the claim reads
+    # a downward induction (∇_{h_k}L from k = T down): the index peeled is the generic k at the bottom of a range
+    var: str = HORIZON                            # the induction's index: t (upward) or the generic k (downward)
+    top: int = 0                                  # downward: k ≤ t + top wherever the step is claimed
+    lower: dict = field(default_factory=dict)     # generic base -> its lower bound's offset from k (downward)
+    factors: list = field(default_factory=list)   # the oldest factors peeled off products (downward)
 
     def fresh(self, label: str, rows: int, cols: int, depends: set) -> sp.Matrix:
         """An opaque matrix; it depends on the generic indices named and on every one being evaluated."""
@@ -209,12 +214,19 @@ class Formal:
             for r in (reversed(rs) if order == "descending" else rs):
                 out = out * sp.Matrix(factor(_plain(r)))
             return out
-        if ctx.mode == "peel" and hi.base == HORIZON:
+        if ctx.mode == "peel" and ctx.var == HORIZON and hi.base == HORIZON:
             _check_nonempty(ctx, lo, hi, "the product")
             top = sp.Matrix(factor(hi))
             rest = self._opaque_product(ctx, factor, lo, hi - 1, order, size)
             ctx.peeled.append(f"Π newest factor ({order})")
             return top * rest if order == "descending" else rest * top
+        if ctx.mode == "peel" and ctx.var != HORIZON and lo.base == ctx.var:  # downward: the oldest factor
+            _check_nonempty_down(ctx, lo, hi, "the product")
+            bottom = sp.Matrix(factor(lo))
+            rest = self._opaque_product(ctx, factor, lo + 1, hi, order, size)
+            ctx.peeled.append(f"Π oldest factor ({order})")
+            ctx.factors.append(bottom)
+            return rest * bottom if order == "descending" else bottom * rest
         return self._opaque_product(ctx, factor, lo, hi, order, size)
 
     def _opaque_product(self, ctx, factor, lo, hi, order, size):
@@ -238,12 +250,18 @@ class Formal:
             for d in range(hi.off - lo.off + 1):
                 out = out + sp.Matrix(term(_plain(lo + d)))
             return out
-        if ctx.mode == "peel" and hi.base == HORIZON:
+        if ctx.mode == "peel" and ctx.var == HORIZON and hi.base == HORIZON:
             _check_nonempty(ctx, lo, hi, "the sum")
             top = sp.Matrix(term(hi))
             rest = self._remainder(ctx, term, lo, hi - 1, shape)
             ctx.peeled.append("Σ last term")
             return top + rest
+        if ctx.mode == "peel" and ctx.var != HORIZON and lo.base == ctx.var:  # downward: the first term
+            _check_nonempty_down(ctx, lo, hi, "the sum")
+            first = sp.Matrix(term(lo))
+            rest = self._remainder(ctx, term, lo + 1, hi, shape)
+            ctx.peeled.append("Σ first term")
+            return first + rest
         S = ctx.fresh("Σ", rows, cols, _bases(lo, hi))
         if ctx.mode == "opaque":
             ctx.sums_b.append((term, lo, hi, shape, S))
@@ -252,7 +270,10 @@ class Formal:
     def _remainder(self, ctx, term, lo, hi, shape):
         """Σ_{k=lo}^{hi} term_A(k) as L · S_B or S_B · R, with S_B run B's Σ_{k=lo}^{hi} term_B(k)."""
         k = ctx.generic()
-        ctx.upper[k.base] = hi.off
+        if ctx.var == HORIZON:
+            ctx.upper[k.base] = hi.off
+        else:
+            ctx.lower[k.base] = lo.off  # κ ≥ k + lo.off
         ctx.within.append(k.base)
         try:
             return self._remainder_at(ctx, term, lo, hi, shape, k)
@@ -260,8 +281,11 @@ class Formal:
             ctx.within.pop()
 
     def _remainder_at(self, ctx, term, lo, hi, shape, k):
+        mark = len(ctx.factors)
         a = sp.Matrix(term(k))                        # run A's summand at a generic index, peeled
-        why = "no sum over the same range in the claim at horizon t − 1"
+        peeled = ctx.factors[mark:]
+        why = "no sum over the same range in the claim at horizon t − 1" if ctx.var == HORIZON else \
+            "no sum over the same range in the claim at step k + 1"
         for term_b, lo_b, hi_b, shape_b, S in ctx.sums_b:
             if (str(lo_b), str(hi_b), tuple(shape_b)) != (str(lo), str(hi), tuple(shape)):
                 continue
@@ -271,17 +295,46 @@ class Formal:
             finally:
                 ctx.mode = saved
             local = _local_symbols(ctx, k.base, a, b)
+            for L, side in _candidates(peeled, a, b):  # the oldest factors peeled off (downward), verified
+                if not (L.free_symbols & local) and not nonzero_entries(a, L * b if side == "left" else b * L):
+                    return L * S if side == "left" else S * L
             L = _solve_left(a, b, local)
             if L is not None and not (L.free_symbols & local):
                 return L * S
             R = _solve_left(a.T, b.T, local)
             if R is not None and not (R.free_symbols & local):
                 return S * R.T
-            why = "its summand at horizon t is not a fixed matrix times the summand at horizon t − 1"
+            why = "its summand at horizon t is not a fixed matrix times the summand at horizon t − 1" \
+                if ctx.var == HORIZON else "its summand at step k is not a fixed matrix times the summand at k + 1"
+        if ctx.var != HORIZON:
+            raise Unsupported(f"the sum from {lo - 1} to {hi} cannot be peeled at its bottom: {why}")
         raise Unsupported(f"the sum from {lo} to {hi + 1} cannot be peeled: {why}")
 
 
 notation.register_formal(Formal())
+
+
+def _check_nonempty_down(ctx: Context, lo: Ix, hi: Ix, what: str) -> None:
+    """Peeling the bottom of Σ/Π_{lo}^{hi}, lo = k + a, needs hi ≥ lo for every k of the step (k ≤ t + top)."""
+    if hi.base == HORIZON:
+        ok = hi.off - ctx.top >= lo.off
+    elif hi.base in ctx.lower:  # hi = κ + b with κ ≥ k + lower
+        ok = ctx.lower[hi.base] + hi.off >= lo.off
+    else:
+        ok = False
+    if not ok:
+        raise EmptyRange(f"{what} from {lo} to {hi} may be empty for some k ≤ t{ctx.top:+d}, so its first "
+                         "term cannot be peeled")
+
+
+def _candidates(factors, a: sp.Matrix, b: sp.Matrix):
+    """(L, side) to try for a = L · b (left) or a = b · L (right): the peeled factors, transposed or not."""
+    for F in factors:
+        for M in (F, F.T):
+            if M.cols == b.rows and M.rows == a.rows:
+                yield M, "left"
+            if b.cols == M.rows and M.cols == a.cols:
+                yield M, "right"
 
 
 def _local_symbols(ctx: Context, base: str, *mats) -> set:

@@ -38,9 +38,28 @@ from . import notation
 from .cells import StepScope
 from .formal import HORIZON, Context, EmptyRange, Ix, Unsupported, _show, active, ix
 from .identity import nonzero_entries
-from .protocol import bind_parameters
+from .protocol import SumOf, bind_parameters
 
-__all__ = ["Context", "EmptyRange", "InductionModel", "Ix", "Step", "Unsupported", "active", "extend", "step_check"]
+__all__ = ["Context", "EmptyRange", "InductionModel", "Ix", "Step", "Unsupported", "active", "every_step", "extend",
+           "step_check"]
+
+
+def every_step(m, family, *, lo: int = 1, hi=None):
+    """A claim about every step k = lo..hi (hi: the horizon m.t by default, or m.t − 1): ``family(k)`` gives
+    the sides (lhs_k, rhs_k) at step k; at the sizes they are stacked k = lo first, and in an induction the
+    family is proved downward from k = hi (``∇_{h_k}L`` for L = Σ_s E_s, see :func:`step_check`)."""
+    hi = m.t if hi is None else hi
+    if isinstance(m, InductionModel):
+        m._downward = (family, lo, hi)
+        z = sp.zeros(1, 1)
+        return z, z
+    sides = [family(k) for k in range(lo, hi + 1)]
+    if not sides:
+        raise Unsupported(f"every_step: no step from {lo} to {hi} at t = {m.t}")
+    bad = [s for pair in sides for s in pair if not isinstance(s, sp.MatrixBase)]
+    if bad:
+        raise Unsupported("every_step stacks exact matrices only (this backend's sides are not)")
+    return sp.Matrix.vstack(*[a for a, _ in sides]), sp.Matrix.vstack(*[b for _, b in sides])
 
 
 class InductionModel:
@@ -57,6 +76,8 @@ class InductionModel:
         self._ctx = ctx
         self._steps: dict = {}
         self._truths: dict = {}           # Ix -> (wrt, layout, matrix of opaque truth symbols)
+        self._grads: dict = {}            # str(k) -> (k, the 1×n row dL/dh_k as opaque symbols), L = Σ_s E_s
+        self._downward = None             # (family, lo, hi) when the check is every_step(m, family, …)
         bind_parameters(self, vars(base_model.params))  # m.W_R; a name that would hide the model's own is refused
 
     def _symbols(self, name: str, k: Ix, rows: int) -> sp.Matrix:
@@ -82,9 +103,31 @@ class InductionModel:
             self._steps[k] = scope._values
         return self._steps[k]
 
+    def y(self, k) -> sp.Matrix:
+        return self._symbols("y", ix(k), self._base.dim(self.cell.outputs))
+
+    def _output(self, k) -> dict:
+        """o_k and E_k of step k at the free state h_k (the loss of one step sees h_k only through o_k)."""
+        if self.cell.output is None:
+            raise Unsupported(f"cell {self.cell.name!r} has no output, so no per-step loss")
+        k = ix(k)
+        q = dict(self.step(k))
+        q.update({s: self.state(s, k) for s in self.cell.state})
+        o = sp.Matrix(self.cell.output(SimpleNamespace(**q), self.params, self.f))
+        E = self._base._lossf(list(o), list(self.y(k)))
+        return {"o": o, "E": E if isinstance(E, sp.MatrixBase) else sp.Matrix([[E]])}
+
+    def o(self, k):
+        return self.at("o", k)
+
+    def E(self, k):
+        return self.at("E", k)[0, 0]
+
     def at(self, name: str, k):
         if name in self.cell.state:
             return self.state(name, k)
+        if name in ("o", "E") and self.cell.output is not None:
+            return self._output(k)[name]
         q = self.step(k)
         if name not in q:
             raise Unsupported(f"the step has no quantity {name!r} (or it is an output, which is not induced on)")
@@ -100,6 +143,20 @@ class InductionModel:
         return self.f.dsigma(v)
 
     def d(self, of, wrt, *, layout: str | None = None):
+        s0 = self.cell.state[0]
+        if isinstance(of, SumOf) and isinstance(wrt, tuple) and len(wrt) == 2 and wrt[0] == s0:
+            return self._grad(of, ix(wrt[1]))
+        if isinstance(of, tuple) and len(of) == 2 and of[0] == "E" and isinstance(wrt, tuple) and len(wrt) == 2 \
+                and wrt[0] in ("o", s0) and str(ix(of[1])) == str(ix(wrt[1])):
+            # ∂E_k/∂o_k or ∂E_k/∂h_k within one step (E_k sees h_k through o_k only): at the free state h_k
+            k = ix(of[1])
+            q = self._output(k)
+            if wrt[0] == "o":
+                o = sp.Matrix(len(q["o"]), 1, lambda i, _: sp.Dummy(f"o{i}"))
+                E = self._base._lossf(list(o), list(self.y(k)))
+                E = E[0, 0] if isinstance(E, sp.MatrixBase) else E
+                return sp.Matrix([[E]]).jacobian(list(o)).xreplace(dict(zip(o, q["o"])))
+            return q["E"].jacobian(list(self.state(s0, k)))
         if not (isinstance(of, tuple) and len(of) == 2 and of[0] == self.cell.state[0]):
             raise Unsupported(f"m.d({_show(of)}, …): only the truth d{self.cell.state[0]}_k/dθ is induced on")
         k = ix(of[1])
@@ -110,6 +167,20 @@ class InductionModel:
             rows, cols = self.n, _wrt_cols(self, wrt)
             self._truths[key] = sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"X[{k}][{i},{j}]⟨{key[1]}⟩"))
         return self._truths[key]
+
+    def sum_of(self, name: str, lo: int = 1, hi=None) -> SumOf:
+        return SumOf(name, lo, hi)
+
+    def _grad(self, of: SumOf, k: Ix) -> sp.Matrix:
+        """dL/dh_k (a 1×n row, as the model's m.d gives it) for L = Σ_{s=1}^{t} E_s: opaque, the truth."""
+        if of.name != "E" or of.lo != 1 or of.hi is not None:
+            raise Unsupported(f"the derivative of {of!r} from {of.lo} to {of.hi}: only L = Σ_{{s=1}}^{{t}} E_s, the "
+                              "sum of the per-step losses over the horizon, is induced on downward")
+        if k.base is None:
+            raise Unsupported(f"∇_h{k}L at a fixed step: only at the generic k or the horizon ± an integer")
+        if str(k) not in self._grads:
+            self._grads[str(k)] = (k, sp.Matrix(1, self.n, lambda _, i: sp.Symbol(f"G[{k}][{i}]")))
+        return self._grads[str(k)][1]
 
     def partial(self, of, wrt, *, layout=None):
         """The explicit partial of a quantity of step k: the Jacobian of the cell's step at the free state of
@@ -161,7 +232,9 @@ class Step:
     reason: str
     seconds: float = 0.0
     search: bool = False        # not proved, and worth looking for the first t where it breaks
-    kind: str = "induction"     # "induction" (base + step) or "generic" (an identity of one step at a free state)
+    kind: str = "induction"     # "induction" (base + step), "generic" (an identity of one step at a free
+    #                             state) or "downward" (∇_{h_k}L from k = T down: base at the top, step proved)
+    every: str = ""             # downward: what "for every" covers (T and the range of k)
     wrt: object = None          # when proved: what J_t, P_t differentiate with respect to, and the layout
     layout: str = ""
     J: sp.Matrix | None = field(default=None, repr=False)
@@ -216,6 +289,11 @@ def step_check(claim, n: int, t_min: int) -> Step:
         with active(Context(n=n, t_min=t_min)) as ctx:
             m = InductionModel(base, Ix(HORIZON, 0), ctx)
             lhs, rhs = claim.check(m)
+            if m._downward is not None:
+                return _downward(claim, base, n, m._downward, t0)
+            if m._grads:
+                raise Unsupported("∇_{h_k}L is induced on only downward, in a claim about every step k: "
+                                  "every_step(m, lambda k: (lhs_k, rhs_k), lo=…, hi=…)")
             if not m._truths:
                 if t_min + ctx.lowest < 0:
                     raise Unsupported(f"the claim reads step t{ctx.lowest:+d}, before step 0 at t = {t_min}")
@@ -337,11 +415,16 @@ def extend(claim, outcomes, *, seed: int = 0) -> tuple[bool, str]:
                                                                             st.P):
             st = Step(False, "the recursion X_t = J_t X_{t−1} + P_t of the generic step does not match the "
                              "engine's truth at t = t0 + 1 (a cell that is not time-invariant?)")
-        (proved if st.proved else failed if st.search else refused).append((n, st.reason, t0, st.kind))
+        (proved if st.proved else failed if st.search else refused).append((n, st.reason, t0, st.kind, st.every))
     if not (proved or failed or refused):
         return False, ""
+    if proved and all(p[3] == "downward" for p in proved) and not failed and not refused \
+            and len({p[4] for p in proved}) == 1 and len(proved) == len(by_n):
+        ns = format_values([p[0] for p in proved])
+        return True, f"; {proved[0][4]} at n = {ns} (downward induction: {proved[0][1]})"
     t0s = sorted({p[2] for p in proved})
     how = "induction: base exact, step proved" if all(p[3] == "induction" for p in proved) else \
+        "downward induction: base exact at k = T, step proved" if all(p[3] == "downward" for p in proved) else \
         "an identity of one step, decided at a free state of step t"
     if proved and not failed and not refused and len(t0s) == 1 and len(proved) == len(by_n):
         ns = format_values([p[0] for p in proved])
@@ -384,3 +467,132 @@ def _first_break(claim, n: int, t_max: int, seed: int) -> str:
         return f"shown only at the sizes checked (the exact engine finds it right up to t = {t_max + SEARCH_T} " \
                f"at n = {n})"
     return "shown only at the sizes checked"
+
+
+# ----- downward: ∇_{h_k}L from k = T down ------------------------------------------
+
+def _grad_side(m: InductionModel, k: Ix, lhs, rhs) -> tuple[bool, sp.Matrix]:
+    """(transposed, C_k as a 1×n row): the claimed side beside the truth dL/dh_k (or its transpose ∇_{h_k}L)."""
+    G = m._grads.get(str(k))
+    if G is not None:
+        G = G[1]
+        for a, b in ((lhs, rhs), (rhs, lhs)):
+            if isinstance(a, sp.MatrixBase) and a == G:
+                return False, sp.Matrix(b)
+            if isinstance(a, sp.MatrixBase) and a == G.T:
+                return True, sp.Matrix(b).T
+    raise Unsupported(f"neither side is the truth ∇_{{h_{k}}}L (m.d(m.sum_of('E'), ('h', k)), or its transpose), "
+                      "so there is no backward recursion to induce on")
+
+
+def _down_parts(m: InductionModel, k: Ix) -> tuple[sp.Matrix, sp.Matrix, dict]:
+    """(J_{k+1} = ∂h_{k+1}/∂h_k, dℓ_k = ∂E_k/∂h_k as a row, {h_{k+1}: f(h_k)}) of the cell's own step at the
+    free state h_k: the truth obeys dL/dh_k = dL/dh_{k+1} · J_{k+1} + dℓ_k (k < T), dL/dh_T = dℓ_T."""
+    s0 = m.cell.state[0]
+    nxt = m.step(k + 1)[s0]
+    J = nxt.jacobian(list(m.state(s0, k)))
+    dl = m._output(k)["E"].jacobian(list(m.state(s0, k)))
+    return J, dl, dict(zip(m.state(s0, k + 1), nxt))
+
+
+def _downward(claim, base, n: int, spec, t0: float) -> Step:
+    """Downward induction for ``every_step(m, family, lo=, hi=t + c)``: C_k = ∇_{h_k}L for lo ≤ k ≤ t + c.
+
+    * base (k = t + c): the family at the horizon, with dL/dh_t = dℓ_t and dL/dh_j = dL/dh_{j+1} J_{j+1} + dℓ_j
+      for t + c ≤ j < t, each h_{j+1} its step f(h_j): an identity at a free state, for every t;
+    * step (every k ≤ t + c − 1, k generic): C_k = C_{k+1} J_{k+1} + dℓ_k (rows) with the family at k + 1
+      opaque (run B) and at k peeled at its bottom (run A); a truth dL/dh_{k+1} the claim itself uses is
+      C_{k+1}, the induction hypothesis; h_{k+1} is its step f(h_k) on both sides.
+    """
+    import time
+
+    _, lo, hi = spec
+    if len(claim.model.state) != 1:
+        raise Unsupported("the backward recursion of a cell with several states (h, c) is not induced on")
+    if not isinstance(lo, int) or isinstance(lo, bool):
+        raise Unsupported(f"every_step(lo={_show(lo)}): the lowest step must be an integer")
+    hi = ix(hi)
+    if hi.base != HORIZON or hi.off > 0:
+        raise Unsupported(f"every_step(hi={hi}): the highest step must be the horizon t or t − c")
+    c = hi.off
+    # -- the base, k = t + c
+    with active(Context(n=n, t_min=max(lo - c, 1))) as ctx:
+        m, family = _bound(claim, base, ctx)
+        _, C = _grad_side(m, hi, *family(hi))
+        truth = _truth_at(m, c)
+        subs = [_down_parts(m, Ix(HORIZON, j))[2] for j in range(-1, c - 1, -1)]  # h_t := f(h_{t−1}), …
+        known = {str(Ix(HORIZON, j)) for j in range(c, 1)}
+        beyond = [key for key in m._grads if key not in known]
+        if beyond:
+            raise Unsupported(f"at k = {hi} the claim uses ∇_h L at {beyond[0]}, past the horizon")
+        G = {g: v for key, (j, M) in m._grads.items() for g, v in zip(M, _truth_at(m, j.off))}
+        C = C.xreplace(G)
+        for up in subs:
+            C, truth = C.xreplace(up), truth.xreplace(up)
+        bad = nonzero_entries(C, truth)
+    if bad:
+        return Step(False, f"downward base fails: at k = {hi} the claim differs from ∇_{{h_{hi}}}L at a free state "
+                    f"({len(bad)} entries)", time.perf_counter() - t0, search=True)
+    # -- the step, lo ≤ k ≤ t + c − 1
+    with active(Context(n=n, t_min=max(lo - c, 1))) as ctx:
+        K = ctx.generic()
+        ctx.var, ctx.top = K.base, c - 1
+        m, family = _bound(claim, base, ctx)
+        ctx.mode = "opaque"
+        _, c_b = _grad_side(m, K + 1, *family(K + 1))
+        ctx.mode = "peel"
+        _, c_a = _grad_side(m, K, *family(K))
+        hyp = m._grads.get(str(K + 1))
+        if hyp is not None:  # the induction hypothesis: dL/dh_{k+1}, wherever the claim uses it, is C_{k+1}
+            c_a = c_a.xreplace(dict(zip(hyp[1], c_b)))
+        J, dl, up = _down_parts(m, K)
+        expected = (c_b * J + dl).xreplace(up)
+        bad = nonzero_entries(c_a.xreplace(up), expected)
+    if bad:
+        return Step(False, f"downward step C_k = J_{{k+1}}ᵀ C_{{k+1}} + ∂ℓ_k/∂h_k fails at {len(bad)} of "
+                    f"{c_a.cols} entries", time.perf_counter() - t0, search=True)
+    if not _down_matches(claim, n, m, K, J, dl):
+        return Step(False, "the backward recursion of the generic step does not match the engine's truth at t = 2 "
+                    "(a cell that is not time-invariant, or a loss that is not a sum of per-step terms?)",
+                    time.perf_counter() - t0)
+    peeled = ", ".join(sorted(set(ctx.peeled))) or "nothing to peel"
+    top = "T" if c == 0 else f"T{c:+d}".replace("-", "−")
+    every = f"for every T ≥ {max(lo - c, 1)} and k = {lo}…{top}"
+    return Step(True, f"base exact at k = {top}, step proved ({peeled})", time.perf_counter() - t0,
+                kind="downward", every=every)
+
+
+def _bound(claim, base, ctx: Context):
+    """A fresh model at the symbolic horizon and the claim's family read on it (the family closes over it)."""
+    m = InductionModel(base, Ix(HORIZON, 0), ctx)
+    claim.check(m)
+    if m._downward is None:
+        raise Unsupported("the claim calls every_step only sometimes")
+    return m, m._downward[0]
+
+
+def _truth_at(m: InductionModel, j: int) -> sp.Matrix:
+    """dL/dh_{t+j} (row) at the horizon's free states: dℓ_t at j = 0, then the recursion downward."""
+    s0 = m.cell.state[0]
+    T = Ix(HORIZON, 0)
+    g = m._output(T)["E"].jacobian(list(m.state(s0, T)))
+    for i in range(-1, j - 1, -1):
+        J, dl, _ = _down_parts(m, Ix(HORIZON, i))
+        g = g * J + dl
+    return g
+
+
+def _down_matches(claim, n: int, m: InductionModel, K: Ix, J: sp.Matrix, dl: sp.Matrix) -> bool:
+    """The truth's backward recursion dL/dh_1 = dL/dh_2 · J_2 + dℓ_1, with J, dℓ of the generic step, against
+    the exact engine's truth at t = 2 (L = Σ_s E_s differentiated through every path)."""
+    from .models import Model
+
+    mod = Model(claim.model, n=n, t=2, activation=claim.activation, loss=claim.loss,
+                layout=claim.conventions.get("layout", "row-major"))
+    s0 = claim.model.state[0]
+    L = mod.sum_of("E")
+    subs = dict(zip(m.state(s0, K), mod.h(1))) | dict(zip(m.x(K + 1), mod.x(2))) | dict(zip(m.y(K), mod.y(1)))
+    g1, g2 = mod.d(L, (s0, 1)), mod.d(L, (s0, 2))
+    if g1.shape != (1, n):
+        return False
+    return not nonzero_entries(g1, g2 * J.xreplace(subs) + dl.xreplace(subs))

@@ -20,7 +20,7 @@ import sympy as sp
 
 from . import notation
 from .cells import OUTPUT_QUANTITIES, Cell, Dim, StepScope, dimension
-from .derivatives import explicit_partial, total_derivative
+from .derivatives import SumOf, explicit_partial, total_derivative
 from .errors import ProofFileError, SizeError
 from .functions import Activation, activation
 from .protocol import bind_parameters
@@ -33,14 +33,46 @@ def _as_matrix(value) -> sp.Matrix:
     return sp.Matrix(value) if isinstance(value, (list, tuple)) else sp.Matrix([[value]])
 
 
-def _loss(kind: str):
+#: The losses a claim names; a cell may declare its own instead (``cell(..., loss=...)``: loss "cell").
+LOSSES = ("abstract", "squared", "cross-entropy", "cell")
+#: The layouts the engine reads from ``conventions={"layout": ...}``.
+LAYOUTS = ("row-major", "col-major")
+
+
+def check_layout(layout, where: str = "layout") -> str:
+    if layout not in LAYOUTS:
+        raise ProofFileError(f"{where}={layout!r} must be one of {LAYOUTS} (the engine reads it to order the "
+                             "Jacobian's columns; describe anything else under another key)")
+    return layout
+
+
+def resolve_loss(cell: Cell, kind: str | None) -> str:
+    """The loss a model uses: the cell's own when it declares one (the claim may then name no other)."""
+    if cell.loss is not None:
+        if kind not in (None, "abstract", "cell"):
+            raise ProofFileError(f"cell {cell.name!r} declares its own loss; loss={kind!r} would be a second one")
+        return "cell"
+    if kind is None:
+        return "abstract"
+    if kind == "cell":
+        raise ProofFileError(f"loss='cell' but cell {cell.name!r} declares no loss (cell(..., loss=...))")
+    return kind
+
+
+def _elementwise(fn):
+    return lambda v: (v.applyfunc(fn) if isinstance(v, sp.MatrixBase) else fn(v))
+
+
+def _loss(kind: str, cell: Cell | None = None, f=None):
+    if kind == "cell":  # the cell's own loss sees o_t and y_t as columns, as its step sees vectors
+        return lambda o, y: cell.loss(sp.Matrix(o), sp.Matrix(y), f)
     if kind == "squared":
         return lambda o, y: sum((a - b) ** 2 for a, b in zip(o, y)) / 2
     if kind == "cross-entropy":
         return lambda o, y: -sum(b * sp.log(a) for a, b in zip(o, y))
     if kind == "abstract":
         return lambda o, y: AbstractLoss(*o, *y)
-    raise ValueError(f"loss={kind!r} must be 'squared', 'cross-entropy' or 'abstract'")
+    raise ProofFileError(f"loss={kind!r} must be one of {LOSSES[:3]} (or a loss of the cell's own)")
 
 
 class AbstractLoss(sp.Function):
@@ -71,6 +103,7 @@ class Model:
     loss: str = "abstract"
     layout: str = "row-major"
     init: dict | None = None  # state name -> initial value (default: fresh symbols h0[i])
+    conventions: dict | None = None  # the claim's conventions: a layout it states binds every m.d / m.partial
     _cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
@@ -79,7 +112,11 @@ class Model:
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise SizeError(f"{name}={v!r} must be a positive integer")
         self.activation = activation(self.activation)
-        self._lossf = _loss(self.loss)
+        self.loss = resolve_loss(self.cell, self.loss)
+        check_layout(self.layout)
+        for name, fn in (("log", sp.log), ("exp", sp.exp)):  # for a loss of the cell's own (cross-entropy)
+            setattr(self.f, name, _elementwise(fn))
+        self._lossf = _loss(self.loss, self.cell, self.f)
         bind_parameters(self, vars(self.params))  # m.W_R: the model protocol
         unknown = sorted(set(self.init or {}) - set(self.cell.state))
         if unknown:
@@ -112,7 +149,10 @@ class Model:
 
     def like(self, cell: Cell, **changes) -> "Model":
         """Another model at the same sizes and activation, sharing every symbol of the same name."""
-        kw = dict(n=self.n, t=self.t, m=self.m, activation=self.activation, loss=self.loss, layout=self.layout)
+        kw = dict(n=self.n, t=self.t, m=self.m, activation=self.activation, layout=self.layout,
+                  conventions=self.conventions)
+        if cell.loss is None and self.loss != "cell":
+            kw["loss"] = self.loss
         kw.update(changes)
         return Model(cell, **kw)
 
@@ -155,7 +195,8 @@ class Model:
 
     def run_step(self, k: int, prev: Mapping[str, sp.Matrix], overrides: Mapping[str, sp.Matrix]) -> dict:
         scope = StepScope(overrides, _as_matrix)
-        ret = self.cell.step(scope, SimpleNamespace(**prev), self.x(k), self.params, self.f)
+        ret = self.cell.call(scope, SimpleNamespace(**prev), self.x(k), self.params, self.f,
+                             y=lambda: self.y(k), k=k, n=self.n, m=self.m, t=self.t)
         if ret is not None:
             setattr(scope, self.cell.state[0], ret)
         q = scope._values
@@ -218,19 +259,54 @@ class Model:
         return self.f.dsigma(v)
 
     # ----- exact derivatives (derivatives.py does the work) ------------------
+    def _layout(self, layout: str | None) -> str:
+        """The layout of one derivative: the claim's convention; a different one passed to m.d is an error."""
+        if layout is None:
+            return self.layout
+        check_layout(layout, "m.d(..., layout)")
+        if self.conventions is not None and layout != self.layout:  # a claim's model: its layout is the claim's
+            stated = "its convention" if "layout" in self.conventions else "its default (no layout stated)"
+            raise ProofFileError(f"m.d(..., layout={layout!r}) disagrees with the claim's layout {self.layout!r}, "
+                                 f"{stated}; a claim has one layout: state it once, conventions={{'layout': "
+                                 f"{layout!r}}}, and the report shows it")
+        return layout
+
     def d(self, of, wrt, *, layout: str | None = None) -> sp.Matrix:
         """Exact total derivative of ``of`` with respect to ``wrt``.
 
-        ``of``: a quantity ``("h", t)`` or any expression of the model's
-        symbols; ``wrt``: a parameter name (``"W_R"``), an initial state or a
-        quantity ``("h", k)``. A matrix parameter is laid out by ``layout``
-        (default: the model's convention).
+        ``of``: a quantity ``("h", t)``; an expression of the model's symbols
+        (w.r.t. a parameter only: an expression does not say through which
+        quantities it depends on h_k); or a function of the model,
+        ``lambda q: ...`` or ``m.sum_of("E")`` (L = Σ_k E_k), which is
+        re-evaluated on the model with the quantity ``wrt`` made a variable, so
+        ``m.d(m.sum_of("E"), ("h", k))`` is dL/dh_k through every path.
+        ``wrt``: a parameter name (``"W_R"``), an initial state (``"h"`` =
+        h_0) or a quantity ``("h", k)``. A matrix parameter's entries are laid
+        out by the claim's ``layout`` convention (``layout=`` may only repeat it).
         """
-        return total_derivative(self, of, wrt, layout or self.layout)
+        return total_derivative(self, of, wrt, self._layout(layout))
 
-    def partial(self, of: tuple[str, int], wrt, *, layout: str | None = None) -> sp.Matrix:
-        """Explicit partial of a step's quantity, the previous state held fixed."""
-        return explicit_partial(self, of, wrt, layout or self.layout)
+    def partial(self, of: tuple[str, int], wrt, *, hold=(), layout: str | None = None) -> sp.Matrix:
+        """Partial derivative of one step's quantity, ``of = (name, k)``.
+
+        Step k's function is differentiated with the previous state
+        (``("h", k-1)``, and every other state of step k−1) and the parameters
+        as its independent variables; ``wrt`` is one of them. ``hold`` names
+        quantities *of step k* held fixed: each is replaced by its value, so
+        no derivative flows through it. For a GRU,
+        ``m.partial(("h", t), ("h", t-1), hold=("z", "htilde"))`` is the
+        direct term diag(1 − z_t); without ``hold`` it is the whole step
+        Jacobian ∂h_t/∂h_{t−1}, which for a one-state cell equals
+        ``m.d(("h", t), ("h", t-1))``.
+        """
+        return explicit_partial(self, of, wrt, self._layout(layout), hold=hold)
+
+    def sum_of(self, name: str, lo: int = 1, hi: int | None = None) -> SumOf:
+        """Σ_{k=lo}^{hi} of a scalar quantity (default: every step), as a function of the model for ``m.d``.
+
+        ``m.d(m.sum_of("E"), ("h", k))`` is dL/dh_k for L = Σ_k E_k; ``m.sum_of("E")(m)`` is L itself.
+        """
+        return SumOf(name, lo, hi)
 
     def value(self, expr, **values):
         """``expr`` with the named parameters, initial states (``h0``) or inputs (``x1``) set to exact values.
@@ -270,3 +346,112 @@ class Model:
             if self.cell.output is not None:
                 out += list(self.y(k))
         return out
+
+
+# ----- witness losses (a claim about every loss) -----------------------------------------
+
+#: Witness losses for a claim about every loss, simplest first: E(o, y) = Σ_i q(o_i − y_i) with q's
+#: integer coefficients c0, c1, … (as witness σs are polynomials: every value stays rational).
+LOSS_WITNESSES = ((0, 0, 1), (0, 1), (0, 1, 1), (0, 0, 0, 1))
+
+
+def _q(coeffs, x, order: int = 0):
+    cs = list(coeffs)
+    for _ in range(order):
+        cs = [k * c for k, c in enumerate(cs)][1:]
+    return sp.Add(*[c * x ** k for k, c in enumerate(cs)])
+
+
+def loss_atoms(*exprs) -> bool:
+    """Do the expressions contain the abstract loss E(o, y) or one of its partials?"""
+    from .values import nodes
+
+    heads = {AbstractLoss, *_PARTIALS.values()}
+    return any(getattr(e, "func", None) in heads for e in nodes(*exprs))
+
+
+def instantiate_loss(side: sp.Matrix, coeffs) -> sp.Matrix:
+    """``side`` with the abstract loss replaced by the witness E(o, y) = Σ_i q(o_i − y_i), q from ``coeffs``.
+
+    E(o, y) becomes Σ q(o_i − y_i); its partial ∂_i E (argument i, 1-based, of
+    o_1..o_r, y_1..y_r) becomes q'(o_i − y_i) for an output and −q'(o_j − y_j)
+    for a target, so the substituted side is what the same claim computes with
+    that concrete loss (the kernel recomputes it by forward mode).
+    """
+    partial_index = {f: i for i, f in _PARTIALS.items()}
+
+    def sub(e):
+        if not e.args:
+            return e
+        args = [cached(a) for a in e.args]
+        if e.func is AbstractLoss:
+            r = len(args) // 2
+            return sp.Add(*[_q(coeffs, args[i] - args[r + i]) for i in range(r)])
+        if e.func in partial_index:
+            i, r = partial_index[e.func] - 1, len(args) // 2
+            j = i if i < r else i - r
+            d = _q(coeffs, args[j] - args[r + j], 1)
+            return d if i < r else -d
+        return e.func(*args)
+
+    memo: dict = {}
+
+    def cached(e):
+        if e not in memo:
+            memo[e] = sub(e)
+        return memo[e]
+
+    return side.applyfunc(cached)
+
+
+# ----- describing a cell (``symderiv models``) ----------------------------------------------
+
+def _shape_text(rows: int, cols: int, n: int, m: int) -> str:
+    name = {n: "n", m: "m"}
+    r, c = name.get(rows, str(rows)), name.get(cols, str(cols))
+    return r if c == "1" else f"{r}×{c}"
+
+
+def describe_cell(cell: Cell) -> dict:
+    """A cell's parameters, states, quantities with their shapes, and each quantity's equation.
+
+    Shapes come from running the step at n = 2, m = 3 (so "n" and "m" can be
+    told apart); equations from running it at n = m = 1, where each entry is
+    one symbol: W[0,0] is written W, h0[0] as h_{t-1}, x1[0] as x_t, and an
+    earlier quantity of the step by its name. Both are read off the step
+    function itself, never typed in.
+    """
+    from .functions import sigma as _sigma
+
+    big = Model(cell, n=2, m=3, t=1)
+    q_big = big.trajectory()[1]
+    small = Model(cell, n=1, m=1, t=1)
+    shown = sp.Function("softmax")  # at n = 1 softmax(v) is 1: show the function, not its value
+    small.f.softmax = lambda v: v.applyfunc(shown) if isinstance(v, sp.MatrixBase) else shown(v)
+    q_small = small.trajectory()[1]
+    names = {}
+    for p in cell.params:
+        names[getattr(small.params, p)[0, 0]] = sp.Symbol(p)
+    for s in cell.state:
+        names[small.initial(s)[0, 0]] = sp.Symbol(f"{s}_{{t-1}}")
+    names[small.x(1)[0, 0]] = sp.Symbol("x_t")
+    if cell.output is not None:
+        names[small.y(1)[0, 0]] = sp.Symbol("y_t")
+    quantities = []
+    earlier: dict = {}
+    for name, value in q_small.items():
+        v = value[0, 0] if isinstance(value, sp.MatrixBase) else value
+        eq = sp.sympify(v).xreplace(earlier).xreplace(names)
+        eq = eq.replace(_sigma, lambda a: sp.Function("σ")(a)).replace(AbstractLoss, sp.Function("E"))
+        big_v = q_big[name]
+        rows, cols = (big_v.rows, big_v.cols) if isinstance(big_v, sp.MatrixBase) else (1, 1)
+        quantities.append((name, _shape_text(rows, cols, 2, 3), sp.sstr(eq)))
+        if isinstance(v, sp.Basic) and not v.is_Atom:
+            earlier[v] = sp.Symbol(f"{name}_t")
+    params = [(p, _shape_text(big.dim(r), big.dim(c), 2, 3)) for p, (r, c) in cell.params.items()]
+    loss = None
+    if cell.output is not None:
+        loss = "the cell's own: E_t = loss(o_t, y_t)" if cell.loss is not None else \
+            "named by the claim: loss='abstract' (default), 'squared' or 'cross-entropy'"
+    return {"title": cell.name, "params": params, "state": list(cell.state), "quantities": quantities,
+            "loss": loss}

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
+from .errors import ProofFileError
+
 
 @runtime_checkable
 class ModelProtocol(Protocol):
@@ -42,3 +44,29 @@ def bind_parameters(model, values: dict) -> None:
         if name in ModelProtocol.__annotations__ or hasattr(type(model), name):
             raise ValueError(f"parameter {name!r} would hide the model's own {name!r}; rename the parameter")
         setattr(model, name, value)
+
+
+class SumOf:
+    """Σ_{k=lo}^{hi} of a scalar quantity, as a function of a model (``m.sum_of("E")``).
+
+    A function of the model, not an expression, so that a derivative with
+    respect to an intermediate quantity can re-evaluate it on the model with
+    that quantity made a variable. Every backend's model runs it the same way.
+    """
+
+    def __init__(self, name: str, lo: int = 1, hi: int | None = None):
+        self.name, self.lo, self.hi = name, lo, hi
+
+    def __call__(self, m):
+        hi = m.t if self.hi is None else self.hi
+        terms = [m.at(self.name, k) for k in range(self.lo, hi + 1)]
+        for k, v in zip(range(self.lo, hi + 1), terms):
+            if getattr(v, "shape", (1, 1)) != (1, 1):
+                raise ProofFileError(f"sum_of({self.name!r}): {self.name}_{k} is not a scalar")
+        out = 0
+        for v in terms:
+            out = out + v[0, 0]
+        return out
+
+    def __repr__(self):
+        return f"Σ_k {self.name}_k"

@@ -1,7 +1,7 @@
 """pytest plugin (entry point ``pytest11``): ``pytest proofs/`` checks every claim as a test item.
 
 A proof file is collected when it imports symderiv and sits in a folder named
-``proofs`` (or is given on the command line, by any path: ``pytest
+``proofs`` or below one (or is given on the command line, by any path: ``pytest
 notes/mine.py``). Each claim, reading and part is an item; a claim expected to
 fail is a strict xfail (it must fail, with a certified counterexample); a
 verdict other than the expected one fails the test and the failure report shows

@@ -76,7 +76,8 @@ class Op(Scalar):
         a, b = (x.approx() for x in self.args)
         with np.errstate(all="ignore"):
             return {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b else float("inf"),
-                    "^": a ** b if a >= 0 or float(b).is_integer() else float("nan")}[self.op]
+                    "^": a ** b if a >= 0 or float(b).is_integer() else float("nan"),
+                    "max": max(a, b), "min": min(a, b)}[self.op]
 
     def __str__(self):
         a, b = self.args
@@ -135,13 +136,46 @@ def _matrix_str(M) -> str:
     return "[" + "; ".join(", ".join(sp.sstr(x) for x in M.row(i)) for i in range(M.rows)) + "]"
 
 
+def _closed_form(v: sp.Expr) -> sp.Expr:
+    """An exact value with the logistic function written as 1/(1 + e^−x), which floats and arb balls evaluate."""
+    from .functions import logistic
+
+    if isinstance(v, sp.Basic) and v.has(logistic):
+        v = v.replace(logistic, lambda a: 1 / (1 + sp.exp(-a)))
+    return v
+
+
 def lift(x) -> Scalar:
     """A number as a Scalar: exact SymPy values and Python ints/fractions; floats and strings are an error."""
     if isinstance(x, Scalar):
         return x
     if isinstance(x, sp.MatrixBase) and x.shape == (1, 1):
         x = x[0, 0]
-    return Num(exact_value(x, "a side of a relation"))
+    return Num(_closed_form(exact_value(x, "a side of a relation")))
+
+
+def maximum(*xs) -> Scalar:
+    """max(a, b, …) of scalars (the papers' max over a finite set); ``max`` of a list also works."""
+    if len(xs) == 1 and isinstance(xs[0], (list, tuple)):
+        xs = tuple(xs[0])
+    if not xs:
+        raise ValueError("max() of nothing")
+    out = lift(xs[0])
+    for x in xs[1:]:
+        out = Op("max", (out, lift(x)))
+    return out
+
+
+def minimum(*xs) -> Scalar:
+    """min(a, b, …) of scalars."""
+    if len(xs) == 1 and isinstance(xs[0], (list, tuple)):
+        xs = tuple(xs[0])
+    if not xs:
+        raise ValueError("min() of nothing")
+    out = lift(xs[0])
+    for x in xs[1:]:
+        out = Op("min", (out, lift(x)))
+    return out
 
 
 def _matrix(M) -> sp.Matrix:
@@ -218,7 +252,8 @@ class Relation:
 
     def __bool__(self):
         raise TypeError("a Relation is decided by the engine, not by Python's truth value: "
-                        "return it (or pass it to assume()) instead of using it in an if")
+                        "return it (or pass it to assume()) instead of using it in an if "
+                        "(for max/min of scalars use maximum(a, b) / minimum(a, b))")
 
 
 def _compare(a, op, b) -> bool:
@@ -269,12 +304,34 @@ def assume(relation: Relation, label: str = "") -> None:
         bucket.append(relation)
 
 
+_SYMPY_OPS = {sp.LessThan: "<=", sp.StrictLessThan: "<", sp.GreaterThan: ">=", sp.StrictGreaterThan: ">",
+              sp.Eq: "=", sp.Ne: "!="}
+
+
+def as_relation(out):
+    """A check's result with SymPy comparisons (``expr <= 1/4`` of exact values) read as Relations.
+
+    ``LOGISTIC.derivative(x) <= sp.Rational(1, 4)`` is a SymPy ``LessThan``, not
+    a Relation; it is decided like one. A comparison SymPy already settled
+    (``True``) is refused: its sides are gone, so nothing could certify it.
+    """
+    if isinstance(out, (sp.logic.boolalg.BooleanTrue, sp.logic.boolalg.BooleanFalse)):
+        raise TypeError("the check compared exact numbers and SymPy already decided it "
+                        f"({out}): wrap a side in lift(...) so the engine decides and certifies it")
+    op = _SYMPY_OPS.get(type(out))
+    if op is not None:
+        return Relation(lift(out.lhs), op, lift(out.rhs))
+    if isinstance(out, (list, tuple)) and not isinstance(out, Chain):
+        return type(out)(as_relation(x) for x in out)
+    return out
+
+
 def collect_assumptions(fn, *args, **kw):
     """Call ``fn`` and return (its result, the hypotheses it assumed)."""
     bucket: list = []
     token = _assumed.set(bucket)
     try:
-        return fn(*args, **kw), bucket
+        return as_relation(fn(*args, **kw)), bucket
     finally:
         _assumed.reset(token)
 

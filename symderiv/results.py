@@ -49,6 +49,8 @@ class Phase(enum.StrEnum):
     DESCRIBE = "describe"
     #: after every size holds: the proof for every t (induction.py)
     INDUCTION = "induction"
+    #: an inequality's proof over all values (prove=: an SOS or convex certificate)
+    PROVE = "prove"
 
 
 class StopReason(enum.StrEnum):
@@ -99,18 +101,18 @@ class SizeOutcome:
     status: Verdict
     detail: str = ""
     seconds: float = 0.0
-    method: Method = Method.EXACT
+    method: Method | str = Method.EXACT  # a Method, or the proof methods of an inequality's steps ("sos + …")
     stop: StopReason | None = None
 
     def to_json(self) -> dict:
         return {"size": dict(self.size), "status": self.status.value, "detail": self.detail,
-                "seconds": self.seconds, "method": self.method.value,
+                "seconds": self.seconds, "method": str(self.method),
                 "stop": None if self.stop is None else self.stop.value}
 
     @classmethod
     def from_json(cls, d: dict) -> "SizeOutcome":
         return cls(dict(d["size"]), Verdict(d["status"]), d.get("detail", ""), float(d.get("seconds", 0.0)),
-                   Method(d.get("method", "")), None if d.get("stop") is None else StopReason(d["stop"]))
+                   _method(d.get("method", "")), None if d.get("stop") is None else StopReason(d["stop"]))
 
 
 @dataclass
@@ -171,6 +173,13 @@ class Result:
         d["steps"] = [Step(s["step"], Verdict(s["verdict"]), s["detail"]) for s in d.get("steps", ())]
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known})
+
+
+def _method(name: str):
+    try:
+        return Method(name)
+    except ValueError:  # an inequality's proof methods, as the engine named them
+        return name
 
 
 def _phase(name: str):

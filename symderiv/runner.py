@@ -26,6 +26,8 @@ only the claims whose every member has a result are reported.
 """
 from __future__ import annotations
 
+import functools
+import importlib
 import math
 import multiprocessing as mp
 import os
@@ -134,6 +136,15 @@ def _block(how, signals):
     return signal.pthread_sigmask(how, signals) if hasattr(signal, "pthread_sigmask") else None
 
 
+@functools.cache
+def _warm_prover() -> None:
+    """Import cvxpy (about 1 s of CPU) before forking the first claim with ``prove=``, not in each worker."""
+    try:
+        importlib.import_module("cvxpy")
+    except ImportError:  # the prove phase reports it where it is needed
+        pass
+
+
 def run_claims(col: Collection, ids: list[str], *, jobs: int = 1, timeout: float | None = DEFAULT_TIMEOUT,
                on_result=None, cache=None, stop=None, method: str | None = None, **kw) -> list[Result]:
     """Like :func:`engine.run`, but each claim in a worker process under ``timeout`` seconds (None: no budget).
@@ -187,6 +198,8 @@ def run_claims(col: Collection, ids: list[str], *, jobs: int = 1, timeout: float
                         finish(cid, hit)
                         continue
                 claim = col.items[cid]
+                if method == "fork" and getattr(claim, "prove", ()):
+                    _warm_prover()  # once, in the parent: every forked prover inherits the SDP modelling library
                 what = claim if method == "fork" else (claim.check.__code__.co_filename, cid)
                 parent, child = ctx.Pipe(duplex=False)
                 proc = ctx.Process(target=_child, args=(child, what, kw, os.getpid()), daemon=True)

@@ -84,6 +84,13 @@ def shrink_point(exprs, env: dict, sig, order: list, admissible=None) -> dict:
     return env
 
 
+def _meets_sigma(exprs) -> bool:
+    from .functions import SIGMA_ORDER
+    from .values import nodes
+
+    return any(getattr(e, "func", None) in SIGMA_ORDER for e in nodes(*exprs))
+
+
 def search_identity(lhs: sp.Matrix, rhs: sp.Matrix, entries: list[tuple[int, int]], *,
                     abstract_sigma: bool, seed: int, tries: int = 24,
                     shrink: bool = True, symbols: list | None = None, admissible=None):
@@ -100,7 +107,9 @@ def search_identity(lhs: sp.Matrix, rhs: sp.Matrix, entries: list[tuple[int, int
     syms = {e for e in nodes(*exprs) if isinstance(e, sp.Symbol)} | set(symbols or ())
     syms = sorted(syms, key=lambda s: s.name)
     rng = random.Random(seed)
-    sigmas = WITNESS_SIGMAS if abstract_sigma else (None,)
+    # a witness σ only where the differences meet σ: a claim they never involve records none (nor prints one)
+    sides = [x for i, j in entries for x in (lhs[i, j], rhs[i, j])]  # the certificate evaluates the sides
+    sigmas = WITNESS_SIGMAS if abstract_sigma and _meets_sigma(sides) else (None,)
     for sig in sigmas:
         for attempt in range(tries):
             lo, hi = (-1, 1) if attempt < tries // 2 else (-3, 3)
@@ -120,8 +129,23 @@ def search_identity(lhs: sp.Matrix, rhs: sp.Matrix, entries: list[tuple[int, int
 TIE = 1e-9
 
 
-def float_suspect(step) -> bool:
-    """Do floats suggest that a relation or limit fails here? (a guide only)"""
+def float_problem(step) -> str | None:
+    """Why a relation's sides cannot be evaluated in floats (None when they can, or for a limit)."""
+    from .relations import Limit
+
+    if isinstance(step, Limit):
+        return None
+    try:
+        a, b = step.floats()
+    except Exception as e:
+        return f"{type(e).__name__}: {e}"
+    if not (np.isfinite(a) and np.isfinite(b)):
+        return f"the sides evaluate to {a} and {b} in floats"
+    return None
+
+
+def float_suspect(step) -> bool | None:
+    """Do floats suggest that a relation or limit fails here? (a guide only; None: they cannot say)"""
     from .relations import Limit
 
     try:
@@ -132,9 +156,11 @@ def float_suspect(step) -> bool:
             return {"0": looks != "0", "inf": looks != "inf", "bounded": looks == "inf",
                     "not0": looks == "0"}[step.to] or looks == "bounded"
         a, b = step.floats()
+        if not (np.isfinite(a) and np.isfinite(b)):
+            return None
         return bool(step.margin((a, b)) > -TIE * max(1.0, abs(a), abs(b)))
     except (ValueError, ZeroDivisionError, OverflowError, TypeError, np.linalg.LinAlgError):
-        return False
+        return None
 
 
 def hypotheses_plausible(hyps) -> bool:

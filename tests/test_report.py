@@ -267,6 +267,7 @@ _sizes = st.dictionaries(st.sampled_from(["n", "t", "m"]), st.integers(1, 9), ma
 _values = st.one_of(st.integers(-9, 9).map(str), st.fractions(max_denominator=9).map(str), _text)
 _counterexamples = st.builds(
     Counterexample, claim_id=_text, size=_sizes, sigma=st.none() | st.tuples(st.integers(-3, 3), st.integers(-3, 3)),
+    loss=st.none() | st.tuples(st.integers(-3, 3), st.integers(-3, 3)),
     point=st.dictionaries(_text, _values, max_size=4), entry=st.none() | st.tuples(st.integers(0, 5), st.integers(0, 5)),
     lhs=_values, rhs=_values, lhs_approx=_text, rhs_approx=_text, notes=st.lists(_text, max_size=3).map(tuple),
     kind=st.sampled_from(["identity", "relation", "limit"]), step=_text,

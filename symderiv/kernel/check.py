@@ -60,7 +60,9 @@ def _rational(name: str, text) -> sp.Rational:
 
 def _witness(claim, sigma):
     if claim.activation == "abstract" and claim.model is not None:
-        if sigma is None or not sigma or not all(isinstance(c, int) and not isinstance(c, bool) for c in sigma):
+        if sigma is None:
+            return None  # σ may not be evaluated: the exact model raises if the claim meets σ after all
+        if not sigma or not all(isinstance(c, int) and not isinstance(c, bool) for c in sigma):
             raise KernelError(f"the witness σ {sigma!r} is not a polynomial with integer coefficients")
         return tuple(sigma)
     if sigma is not None:
@@ -68,11 +70,24 @@ def _witness(claim, sigma):
     return None
 
 
-def _exact_model(claim, size: dict, values: dict, witness=None) -> ExactModel:
+def _loss_witness(claim, loss):
+    """A witness loss is in the claim's domain only when the claim's loss is abstract (any loss)."""
+    if loss is None:
+        return None
+    model = claim.model
+    if model is None or model.output is None or model.loss is not None or claim.loss not in (None, "abstract"):
+        raise KernelError(f"the claim fixes its loss; a witness loss {loss!r} is outside its domain")
+    if not loss or not all(isinstance(c, int) and not isinstance(c, bool) for c in loss):
+        raise KernelError(f"the witness loss {loss!r} is not a polynomial with integer coefficients")
+    return tuple(loss)
+
+
+def _exact_model(claim, size: dict, values: dict, witness=None, loss_witness=None) -> ExactModel:
     """The claim's model at ``size`` with every input an exact value, its σ and conventions as declared."""
     return ExactModel(claim.model, n=size.get("n", 1), t=size.get("t", 1), m=size.get("m", 1),
                       activation=claim.activation, loss=claim.loss,
-                      layout=claim.conventions.get("layout", "row-major"), witness=witness, values=values)
+                      layout=claim.conventions.get("layout", "row-major"), witness=witness, values=values,
+                      loss_witness=loss_witness, conventions=claim.conventions)
 
 
 def _sides(out) -> tuple[sp.Matrix, sp.Matrix]:
@@ -116,10 +131,11 @@ def verify_identity(claim, cert) -> Verification:
     try:
         size = _size(claim, cert)
         witness = _witness(claim, cert.sigma)
+        loss = _loss_witness(claim, getattr(cert, "loss", None))
         values = {name: _rational(name, v) for name, v in cert.point.items()}
         premises = []
         if claim.model is not None:
-            out = claim.check(_exact_model(claim, size, values, witness))
+            out = claim.check(_exact_model(claim, size, values, witness, loss))
         elif getattr(claim, "variables", None) is not None:  # free vectors and matrices: kernel/free.py
             *out, premises = run_free_check(claim, size, values)
             out = tuple(out)

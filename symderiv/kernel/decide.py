@@ -154,6 +154,8 @@ def ball(s):
             if not (b > 0 or b < 0):
                 raise ZeroDivisionError("division by an enclosure that contains 0")
             return a / b
+        if s.op in ("max", "min"):  # arb's max/min enclose the max/min of any points of the two balls
+            return a.max(b) if s.op == "max" else a.min(b)
         if s.op == "^":
             e = s.args[1]
             if isinstance(e, Num) and e.value.is_Integer:
@@ -248,7 +250,8 @@ def exact(s) -> sp.Expr | None:
         a, b = (exact(x) for x in s.args)
         if a is None or b is None:
             return None
-        return {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b != 0 else None, "^": a ** b}[s.op]
+        return {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b != 0 else None, "^": a ** b,
+                "max": sp.Max(a, b), "min": sp.Min(a, b)}[s.op]
     if isinstance(s, Spectral) and _rational(s.M):
         M = s.M
         if s.kind == "abs":

@@ -19,7 +19,7 @@ from types import SimpleNamespace
 import sympy as sp
 
 from ..cells import StepScope, dimension
-from ..protocol import bind_parameters
+from ..protocol import SumOf, bind_parameters
 from .dual import Dual, DualMatrix, KernelError, lift
 
 # ----- activations, by name, with their first two derivatives -------------------------
@@ -45,11 +45,19 @@ CONCRETE = {
 }
 
 
+def _needs_witness(*_):
+    raise KernelError("an abstract σ needs a witness polynomial (the certificate gives none)")
+
+
 def activation(name: str, witness: tuple | None):
-    """σ, σ', σ'' for a claim's activation: the witness polynomial when σ is abstract."""
+    """σ, σ', σ'' for a claim's activation: the witness polynomial when σ is abstract.
+
+    Without a witness an abstract σ is an error only when it is evaluated: a
+    claim whose sides never meet σ (a linear cell's Jacobian) needs none.
+    """
     if name == "abstract":
         if witness is None:
-            raise KernelError("an abstract σ needs a witness polynomial")
+            return (_needs_witness,) * 3
         return tuple(_poly(witness, k) for k in range(3))
     if witness is not None:
         raise KernelError(f"the claim fixes σ = {name}; a witness σ is not in its domain")
@@ -89,16 +97,56 @@ def functions(name: str, witness) -> SimpleNamespace:
 
     return SimpleNamespace(sigma=_elementwise(s, ds), dsigma=_elementwise(ds, dds),
                            tanh=_elementwise(th, dth), dtanh=_elementwise(dth, ddth),
-                           logistic=_elementwise(lo, dlo), softmax=softmax)
+                           logistic=_elementwise(lo, dlo), softmax=softmax,
+                           log=_elementwise(sp.log, lambda x: 1 / x), exp=_elementwise(sp.exp, sp.exp))
 
 
-def loss_of(kind: str):
+def _scalar(v):
+    """A loss's value: a number, or the one entry of a 1 × 1 matrix."""
+    if isinstance(v, (DualMatrix, sp.MatrixBase)):
+        if v.shape != (1, 1):
+            raise KernelError(f"a loss is a scalar, not a {v.rows}×{v.cols} matrix")
+        return v[0, 0]
+    return v
+
+
+def witness_loss(coeffs):
+    """E(o, y) = Σ_i q(o_i − y_i) for the witness polynomial q (an abstract loss's counterexample)."""
+    if not coeffs or not all(isinstance(c, int) and not isinstance(c, bool) for c in coeffs):
+        raise KernelError(f"the witness loss {coeffs!r} is not a polynomial with integer coefficients")
+    q = _poly(coeffs, 0)
+
+    def loss(o, y):
+        total = Dual(0)
+        for a, b in zip(o, y):
+            d = Dual.of(a) - Dual.of(b)
+            term = Dual(0)
+            for j, c in enumerate(coeffs):  # Horner-free: Σ c_j d^j, on duals (forward mode)
+                term = term + c * d ** j
+            total = total + term
+        return total
+
+    loss.q = q
+    return loss
+
+
+def loss_of(kind: str, cell=None, f=None, witness=None):
+    if kind == "cell":
+        if cell is None or cell.loss is None:
+            raise KernelError("loss='cell' but the cell declares no loss")
+        return lambda o, y: _scalar(cell.loss(DualMatrix.from_entries(len(o), 1, o),
+                                              DualMatrix.from_entries(len(y), 1, y), f))
+    if kind == "abstract":
+        if witness is None:
+            raise KernelError("an abstract loss needs a witness loss polynomial (the certificate gives none)")
+        return witness_loss(witness)
     if kind == "squared":
         return lambda o, y: sum(((a - b) ** 2 for a, b in zip(o, y)), Dual(0)) / 2
     if kind == "cross-entropy":
         log = lift(sp.log, lambda x: 1 / x)
         return lambda o, y: -sum((b * log(a) for a, b in zip(o, y)), Dual(0))
-    raise KernelError(f"loss={kind!r}: the kernel replays squared and cross-entropy losses only")
+    raise KernelError(f"loss={kind!r}: the kernel replays squared, cross-entropy, a cell's own loss and "
+                      "an abstract loss with a witness polynomial")
 
 
 # ----- the model ------------------------------------------------------------------
@@ -126,16 +174,22 @@ class ExactModel:
 
     def __init__(self, cell, *, n: int, t: int, m: int = 1, activation: str = "abstract", loss: str = "abstract",
                  layout: str = "row-major", witness: tuple | None = None, values: dict | None = None,
-                 init: dict | None = None):
+                 init: dict | None = None, loss_witness: tuple | None = None, conventions: dict | None = None):
         for k, v in (("n", n), ("t", t), ("m", m)):
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise KernelError(f"size {k}={v!r} is not a positive integer")
         self.cell, self.n, self.t, self.m = cell, n, t, m
+        if cell.loss is not None and loss in (None, "abstract", "cell"):
+            loss = "cell"  # the cell's own loss (as the symbolic model reads it)
+        loss = "abstract" if loss is None else loss
         self.activation, self.loss, self.layout, self.witness = activation, loss, layout, witness
+        self.loss_witness, self.conventions = loss_witness, dict(conventions or {})
         self.values = dict(values or {})
         self.init = dict(init or {})
         self.f = functions(activation, witness)
-        self._loss = None if cell.output is None or loss == "abstract" else loss_of(loss)
+        self._loss = None
+        if cell.output is not None and (loss != "abstract" or loss_witness is not None):
+            self._loss = loss_of(loss, cell, self.f, loss_witness)
         self._runs: dict = {}
         self.params = SimpleNamespace(**{name: self._maybe(name, self.dim(r), self.dim(c))
                                          for name, (r, c) in cell.params.items()})
@@ -183,7 +237,8 @@ class ExactModel:
     def like(self, cell, **changes) -> "ExactModel":
         """Another cell at the same point: inputs of the same name share their values."""
         kw = dict(n=self.n, t=self.t, m=self.m, activation=self.activation, loss=self.loss, layout=self.layout,
-                  witness=self.witness, values=self.values)
+                  witness=self.witness, values=self.values, loss_witness=self.loss_witness,
+                  conventions=self.conventions)
         kw.update(changes)
         return ExactModel(cell, **kw)
 
@@ -238,7 +293,8 @@ class ExactModel:
         scope = StepScope(overrides, _as_dual_matrix)
         x = self._maybe(f"x{k}", self.m)  # a cell that never reads its input needs no value for it
         x = x if isinstance(x, _Unbound) else DualMatrix(x)
-        ret = self.cell.step(scope, SimpleNamespace(**prev), x, SimpleNamespace(**params), self.f)
+        ret = self.cell.call(scope, SimpleNamespace(**prev), x, SimpleNamespace(**params), self.f,
+                             y=lambda: DualMatrix(self.y(k)), k=k, n=self.n, m=self.m, t=self.t)
         if ret is not None:
             setattr(scope, self.cell.state[0], ret)
         q = scope._values
@@ -260,7 +316,7 @@ class ExactModel:
         q = self._run()[k]
         if name not in q:
             if name == "E" and self.cell.output is not None:
-                raise KernelError(f"loss={self.loss!r}: the kernel replays squared and cross-entropy losses only")
+                raise KernelError(f"loss={self.loss!r} without a witness loss: the kernel cannot evaluate E")
             raise KernelError(f"step {k} has no quantity {name!r}")
         if isinstance(q[name], _Unbound):
             q[name]._fail()
@@ -320,19 +376,46 @@ class ExactModel:
             raise KernelError(f"can only differentiate a vector or a scalar, not a {m.rows}×{m.cols} matrix")
         return m.tan if m.cols == 1 else m.tan.T
 
+    def _layout(self, layout):
+        stated = self.conventions.get("layout")
+        if layout is not None and stated is not None and layout != stated:
+            raise KernelError(f"layout={layout!r} disagrees with the claim's layout={stated!r}")
+        return layout or self.layout
+
+    def sum_of(self, name: str, lo: int = 1, hi: int | None = None):
+        return SumOf(name, lo, hi)
+
     def d(self, of, wrt, *, layout: str | None = None) -> sp.Matrix:
+        layout = self._layout(layout)
+        if callable(of) and not isinstance(of, (tuple, sp.Basic, sp.MatrixBase)):
+            # a function of the model (a total loss): run it on each seeded trajectory, read its tangent
+            cols = []
+            for seed in self._directions(wrt, layout, self.t):
+                out = of(_DualView(self, seed))
+                cols.append(self._column(out if isinstance(out, DualMatrix) else _as_dual_matrix(out)))
+            return sp.Matrix.hstack(*cols)
         if not isinstance(of, tuple):
+            if isinstance(wrt, str) and wrt in self.cell.params:
+                raise KernelError("the kernel differentiates quantities (name, k) or functions of the model, not "
+                                  "expressions: its values are numbers")
             raise KernelError("the kernel differentiates quantities (name, k), not expressions")
         name, k = of
         self._check_step(k)
-        cols = [self._column(self._run(seed)[k][name]) for seed in self._directions(wrt, layout or self.layout, k)]
+        cols = [self._column(self._run(seed)[k][name]) for seed in self._directions(wrt, layout, k)]
         return sp.Matrix.hstack(*cols)
 
-    def partial(self, of, wrt, *, layout: str | None = None) -> sp.Matrix:
+    def partial(self, of, wrt, *, hold=(), layout: str | None = None) -> sp.Matrix:
         """The explicit partial of step k's quantity: the previous state held at its value."""
+        layout = self._layout(layout)
         name, k = of
         self._check_step(k, lo=1)
         plain = self._run()
+        hold = (hold,) if isinstance(hold, str) else tuple(hold)
+        for h in hold:
+            if h not in plain[k] or h == name:
+                raise KernelError(f"hold={h!r} is not another quantity of step {k}")
+        # a held quantity is its value with a zero tangent: nothing flows through it
+        held = {h: DualMatrix(plain[k][h].val) for h in hold}
         prev_val = {s: plain[k - 1][s].val for s in self.cell.state}
         params_val = {p: getattr(self.params, p) for p in self.cell.params}
         if isinstance(wrt, str) and wrt in self.cell.params:
@@ -348,11 +431,58 @@ class ExactModel:
                       for p, v in params_val.items()}
             prev = {s: DualMatrix(v, seed[3] if seed[0] == "quantity" and seed[1] == s else None)
                     for s, v in prev_val.items()}
-            q = self._step(k, prev, params, {})
+            q = self._step(k, prev, params, dict(held))
             if name not in q:
                 raise KernelError(f"step {k} has no quantity {name!r}")
             cols.append(self._column(q[name]))
         return sp.Matrix.hstack(*cols)
+
+
+class _DualView:
+    """The exact model as a function of the model sees it along one seeded direction: values carry tangents."""
+
+    def __init__(self, model: ExactModel, seed):
+        self._model, self._steps = model, model._run(seed)
+        self.n, self.t, self.m, self.f = model.n, model.t, model.m, model.f
+        self.layout, self.cell = model.layout, model.cell
+        for p in model.cell.params:
+            v = getattr(model.params, p)
+            tan = seed[2] if seed[0] == "param" and seed[1] == p else None
+            setattr(self, p, v if isinstance(v, _Unbound) else DualMatrix(v, tan))
+
+    def at(self, name: str, k: int):
+        self._model._check_step(k)
+        q = self._steps[k]
+        if name not in q:
+            raise KernelError(f"step {k} has no quantity {name!r}")
+        if isinstance(q[name], _Unbound):
+            q[name]._fail()
+        return q[name]
+
+    def h(self, k):
+        return self.at("h", k)
+
+    def o(self, k):
+        return self.at("o", k)
+
+    def E(self, k):
+        return self.at("E", k)[0, 0]
+
+    def states(self, name: str = "h", lo: int = 1):
+        parts = [self.at(name, k) for k in range(lo, self.t + 1)]
+        return DualMatrix(sp.Matrix.vstack(*[p.val for p in parts]), sp.Matrix.vstack(*[p.tan for p in parts]))
+
+    def x(self, k):
+        return self._model.x(k)
+
+    def y(self, k):
+        return self._model.y(k)
+
+    def sigma(self, v):
+        return self.f.sigma(v)
+
+    def dsigma(self, v):
+        return self.f.dsigma(v)
 
 
 class _Unbound:

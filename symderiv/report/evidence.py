@@ -26,6 +26,7 @@ class Kind(enum.StrEnum):
 
     SIZE = "size"
     SIGMA = "witness σ"
+    LOSS = "witness loss"
     POINT = "point"
     HYPOTHESIS = "hypothesis"
     ENTRY = "entry"
@@ -296,6 +297,11 @@ def describe(r: Result) -> Evidence:
         size = ", ".join(f"{k} = {v}" for k, v in c.size.items())
         lines.append(Line(Kind.SIZE, "size", size, ", ".join(f"{k} = {v}" for k, v in c.size.items())))
     lines += _sigma_lines(c.sigma)
+    if getattr(c, "loss", None) is not None:
+        d = sp.Symbol("d")
+        q = sp.expand(sum(k * d ** p for p, k in enumerate(c.loss)))
+        lines.append(Line(Kind.LOSS, "witness loss", f"E(o, y) = Σ_i q(o_i − y_i), q(d) = {math_text(q)}",
+                          f"E(o, y) = \\sum_i q(o_i - y_i),\\ q(d) = {sp.latex(q)}"))
     lines += [_point_line(name, rows) for name, rows in point_matrices(c.point)]
     seen = set()
     for note in c.notes:
@@ -352,6 +358,6 @@ def _side(label: str, v: Value) -> Line:
 
 def plain_lines(ev: Evidence) -> list[str]:
     """The evidence as plain text lines (the pytest failure, a log)."""
-    prefix = {Kind.SIZE: "counterexample at ", Kind.SIGMA: "witness ", Kind.POINT: "  ", Kind.SIDE: "  ", Kind.HYPOTHESIS: "  hypothesis ",
+    prefix = {Kind.SIZE: "counterexample at ", Kind.SIGMA: "witness ", Kind.LOSS: "witness loss ", Kind.POINT: "  ", Kind.SIDE: "  ", Kind.HYPOTHESIS: "  hypothesis ",
               Kind.STEP: "failing step: ", Kind.WHY: "why: ", Kind.CERTIFICATE: "certificate: ", Kind.DIFFERS: "  "}
     return [prefix.get(ln.kind, "") + ln.text for ln in ev.lines]

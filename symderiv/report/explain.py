@@ -58,6 +58,7 @@ def explain(item, results: list[Result], meta: dict):
 
 #: the verb of each step of a worked counterexample
 VERB = {Kind.SIZE: "Take {}.", Kind.SIGMA: "Take the witness {}: the claim is for every σ, so this one must satisfy it.",
+        Kind.LOSS: "Take the witness loss {}: the claim is for every loss, so this one must satisfy it.",
         Kind.POINT: "Set {}.", Kind.HYPOTHESIS: "Check the hypothesis {}.", Kind.ENTRY: "Look at {}.",
         Kind.STEP: "Decide the failing step '{}' exactly:", Kind.SIDE: "   {}", Kind.LIMIT: "   {}", Kind.CURVE: "   {}",
         Kind.DIFFERS: "Where the sides differ: {}.", Kind.WHY: "Why it fails: {}", Kind.CERTIFICATE: "So the claim fails: {}"}

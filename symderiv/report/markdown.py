@@ -29,7 +29,7 @@ def md_code(text) -> str:
 
 
 #: how the Markdown section introduces each kind of line (math lines are set as $…$ or $$…$$)
-LABEL = {Kind.SIZE: "Size", Kind.SIGMA: "Witness", Kind.ENTRY: "Entry", Kind.STEP: "Failing step",
+LABEL = {Kind.SIZE: "Size", Kind.SIGMA: "Witness", Kind.LOSS: "Witness loss", Kind.ENTRY: "Entry", Kind.STEP: "Failing step",
          Kind.HYPOTHESIS: "Hypothesis", Kind.WHY: "**Why it fails**", Kind.CERTIFICATE: "Certificate",
          Kind.DIFFERS: "Where the sides differ", Kind.LIMIT: "", Kind.CURVE: "", Kind.SIDE: ""}
 

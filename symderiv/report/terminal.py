@@ -61,7 +61,7 @@ def counterexample_panel(r: Result, meta: dict | None = None) -> Panel:
 
 
 #: how the terminal panel introduces each kind of line
-TERMINAL_PREFIX = {Kind.SIZE: "smallest size: ", Kind.SIGMA: "witness ", Kind.POINT: "  ", Kind.SIDE: "  ",
+TERMINAL_PREFIX = {Kind.SIZE: "smallest size: ", Kind.SIGMA: "witness ", Kind.LOSS: "witness loss ", Kind.POINT: "  ", Kind.SIDE: "  ",
                    Kind.HYPOTHESIS: "  hypothesis ", Kind.STEP: "failing step: ", Kind.LIMIT: "  ",
                    Kind.CURVE: "  ", Kind.DIFFERS: "  "}
 

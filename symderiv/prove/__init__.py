@@ -1,0 +1,214 @@
+"""The prove phase: a relational claim at a fixed size, decided as a sentence of real arithmetic.
+
+At a size listed in the claim's ``prove=``, the check is run once on symbolic
+values (:mod:`.domains`), each step (and each hypothesis) is translated into
+real arithmetic (:mod:`.encode`), and the sentence ``domain ∧ hypotheses ∧
+definitions ∧ ¬step`` is refuted:
+
+1. by a **sums-of-squares certificate** (:mod:`.sos`) found numerically and
+   rounded to exact rationals, which the kernel re-checks exactly
+   (:mod:`symderiv.kernel.sos`) — the method of choice, a checkable proof; else
+2. by **two independent solvers**: z3 (nlsat) and cvc5 must both answer
+   ``unsat`` within the budget (:mod:`.solvers`); one solver's ``unsat`` alone is
+   reported, never counted.
+
+A ``sat`` answer from z3 with a rational model is a *candidate* counterexample
+only: the engine certifies it through the kernel like any other. Anything else
+(``unknown``, out of budget, a quantity with no encoding) leaves the step to
+the counterexample search, as before.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from .domains import NoDomain, Symbols, symbolic
+from .encode import Encoder, Unsupported
+
+#: seconds each solver may spend on one sentence (a step; an equality is two): twice the 10 s target, since
+#: the audit shares 2 cores with its own workers (cvc5 needs 4–10 s on diag-norm at n = 2 under load)
+BUDGET = 20.0
+
+
+class Mark:
+    PROVED = "proved"
+    REFUTED = "refuted"       # set by the engine once the kernel certified the candidate
+    UNDECIDED = "undecided"
+
+
+@dataclass
+class StepProof:
+    label: str
+    mark: str                  # Mark.PROVED or Mark.UNDECIDED (a candidate needs the kernel first)
+    method: str                # "SOS certificate, checked exactly", "z3 + cvc5: unsat", …
+    detail: str
+    seconds: float = 0.0
+    candidate: dict | None = None   # a solver's rational model as the claim's values: for the kernel to certify
+    certificate: object = None      # the exact certificate (kernel.sos.Certificate), when there is one
+
+
+@dataclass
+class SizeProof:
+    steps: dict = field(default_factory=dict)   # label -> StepProof
+    why_not: str = ""                            # the whole size could not be encoded: why
+
+    @property
+    def all_proved(self) -> bool:
+        return bool(self.steps) and all(s.mark == Mark.PROVED for s in self.steps.values())
+
+
+def encode_size(claim, size: dict):
+    """(symbolic values, their domain constraints, [(label, step)], hypotheses) at ``size``."""
+    from ..kernel.decide import relations_of
+    from ..relations import Limit
+
+    syms = Symbols()
+    values, domain = {}, []
+    for name, strategy in claim.given.items():
+        values[name], cs = symbolic(strategy, name, size, syms)
+        domain += cs
+    out, hyps = claim.evaluator(size)(values)
+    steps = relations_of(out)
+    if any(isinstance(st, Limit) for _, st in steps):
+        raise Unsupported("a limit has no fixed-size real-arithmetic sentence here")
+    return values, syms, domain, steps, hyps
+
+
+def sentence(domain, hyps, step, syms=None, matrices=(), lemmas: bool = True):
+    """Encode one step: (encoder with its constraints and lemma instances, the negated step, the lemma library)."""
+    from .lemmas import instantiate
+
+    enc = Encoder()
+    enc.orthogonal = list(syms.orthogonal) if syms is not None else []
+    for c in domain:
+        enc.add(enc.boolean(c))
+    for h in hyps:
+        enc.add(enc.relation(h))
+    goal = enc.relation(step)
+    lib = instantiate(enc, list(matrices), enabled=lemmas)
+    enc.goal = goal
+    return enc, sp.Not(goal), lib
+
+
+def _matrices(values) -> list:
+    out = []
+    for v in values:
+        if isinstance(v, tuple):
+            out += _matrices(v)
+        elif isinstance(v, sp.MatrixBase) and v.rows > 1:
+            out.append(v)
+    return out
+
+
+def _halves(step):
+    """An equality as its two inequalities (each is an easier sentence); any other relation as itself."""
+    from ..relations import Relation
+
+    if step.op == "=":
+        return [Relation(step.lhs, "<=", step.rhs, step.label), Relation(step.lhs, ">=", step.rhs, step.label)]
+    return [step]
+
+
+def decide_step(domain, hyps, step, *, syms=None, matrices=(), budget: float = BUDGET, use_sos: bool = True,
+                lemmas: bool = True):
+    """(mark, method, detail, z3's model or None) for one relation."""
+    from . import solvers
+
+    from ..kernel.sos import check_step
+    from .sos import try_certificate
+
+    methods, details = [], []
+    for half in _halves(step):
+        enc, negated, lib = sentence(domain, hyps, half, syms, matrices, lemmas)
+        if use_sos:
+            proof = try_certificate(enc, enc.goal, lib)
+            if proof is not None and check_step(proof.small, proof.big, proof.certs, proof.squared)[0]:
+                methods.append("SOS certificate, checked exactly by the kernel")
+                shown = sp.sympify(proof.small).free_symbols | sp.sympify(proof.big).free_symbols
+                legend = [f"{v} = {t}" for v, t in enc.names.items() if v in shown]
+                details.append(proof.describe() + (f" (where {', '.join(legend)})" if legend else ""))
+                continue
+        text = solvers.smtlib(enc.variables, enc.constraints + [negated])
+        answers = solvers.run_both(text, budget)
+        z3a, cv = answers["z3"], answers["cvc5"]
+        if lib.used and not (z3a.status == cv.status == "unsat"):
+            # the lemma instances can slow a solver down (cvc5 on diag-norm at n = 2): the plain sentence too
+            plain, negated_plain, _ = sentence(domain, hyps, half, syms, matrices, lemmas=False)
+            again = solvers.run_both(solvers.smtlib(plain.variables, plain.constraints + [negated_plain]), budget)
+            if again["z3"].status == again["cvc5"].status == "unsat" or "sat" in (again["z3"].status,
+                                                                                  again["cvc5"].status):
+                z3a, cv, lib = again["z3"], again["cvc5"], _NoLemmas
+        said = f"z3 nlsat: {_said(z3a)}; cvc5: {_said(cv)}"
+        if z3a.status == "unsat" and cv.status == "unsat":
+            methods.append("z3 nlsat and cvc5 both unsat" + (f", with {len(lib.used)} lemma instances checked "
+                                                             "exactly by the kernel" if lib.used else ""))
+            details.append(said)
+            continue
+        if "sat" in (z3a.status, cv.status) and "unsat" not in (z3a.status, cv.status):
+            return Mark.UNDECIDED, "solver model (a candidate)", said, z3a.model
+        if "unsat" in (z3a.status, cv.status) and "sat" in (z3a.status, cv.status):
+            said += " — the solvers disagree"
+        elif "unsat" in (z3a.status, cv.status):
+            said += " — one solver's unsat is not confirmed by the other"
+        return Mark.UNDECIDED, "undecided", said, None
+    method = " and ".join(dict.fromkeys(methods))
+    return Mark.PROVED, method, "; ".join(details), None
+
+
+def prove_size(claim, size: dict, *, budget: float | None = None, use_sos: bool = True,
+               lemmas: bool = True) -> SizeProof:
+    """Try to prove every step of the claim at ``size``; never raises for an unsupported claim."""
+    budget = BUDGET if budget is None else budget
+    try:
+        values, syms, domain, steps, hyps = encode_size(claim, size)
+    except (NoDomain, Unsupported) as e:
+        return SizeProof(why_not=str(e))
+    except Exception as e:  # the check compares symbolic values in Python (max(…), if x > 0: …)
+        return SizeProof(why_not=f"the check cannot run on symbolic values ({type(e).__name__}: "
+                                 f"{str(e).splitlines()[0][:80] if str(e) else ''})")
+    res = SizeProof()
+    mats = _matrices(values.values())
+    for label, step in steps:
+        t0 = time.perf_counter()
+        try:
+            mark, method, detail, model = decide_step(domain, hyps, step, syms=syms, matrices=mats, budget=budget,
+                                                      use_sos=use_sos, lemmas=lemmas)
+        except Unsupported as e:
+            res.steps[label] = StepProof(label, Mark.UNDECIDED, "not encoded", str(e), time.perf_counter() - t0)
+            continue
+        res.steps[label] = StepProof(label, mark, method, detail, time.perf_counter() - t0,
+                                     candidate=_candidate(values, model) if model else None)
+    return res
+
+
+class _NoLemmas:
+    used: list = []
+
+
+def _said(a) -> str:
+    if a.status == "unknown":
+        return f"unknown after {a.seconds:.1f} s" + (f" ({a.why})" if a.why and "budget" in a.why else "")
+    return f"{a.status} in {a.seconds:.2f} s"
+
+
+def _candidate(values: dict, model: dict) -> dict | None:
+    """The claim's values at a solver's model, if every coordinate is an exact rational (else None)."""
+    if not model or any(v.startswith("~") for v in model.values()):
+        return None
+    sub = {}
+    for name, v in model.items():
+        p, q = v.split("/")
+        sub[sp.Symbol(name, real=True)] = sp.Rational(int(p), int(q))
+
+    def at(x):
+        if isinstance(x, tuple):
+            return tuple(at(y) for y in x)
+        if isinstance(x, (sp.Basic, sp.MatrixBase)):
+            x = x.xreplace(sub)
+            free = x.free_symbols
+            return x.xreplace({s: sp.Integer(0) for s in free})  # what the model leaves free does not matter
+        return x
+
+    return {k: at(v) for k, v in values.items()}

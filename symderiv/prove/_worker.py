@@ -1,0 +1,57 @@
+"""A solver in a child process: reads SMT-LIB on stdin, prints one JSON line. Imports only the solver.
+
+Run by path (``python _worker.py z3 BUDGET``), not through the symderiv package,
+so that a child starts in a fraction of a second.
+"""
+import json
+import sys
+
+
+def _z3(text: str, budget: float) -> dict:
+    import z3
+
+    s = z3.SolverFor("QF_NRA")
+    s.set("timeout", int(budget * 1000))
+    s.from_string(text)
+    r = s.check()
+    if r == z3.unsat:
+        return {"status": "unsat"}
+    if r == z3.sat:
+        m = s.model()
+        model = {}
+        for d in m.decls():
+            v = m[d]
+            if z3.is_rational_value(v):
+                model[d.name()] = f"{v.numerator_as_long()}/{v.denominator_as_long()}"
+            else:  # an algebraic number: its approximation only guides the search
+                model[d.name()] = "~" + v.approx(20).as_decimal(20).rstrip("?")
+        return {"status": "sat", "model": model}
+    return {"status": "unknown", "why": s.reason_unknown()}
+
+
+def _cvc5(text: str, budget: float) -> dict:
+    import cvc5
+
+    tm = cvc5.TermManager()
+    slv = cvc5.Solver(tm)
+    slv.setOption("tlimit-per", str(int(budget * 1000)))
+    sm = cvc5.SymbolManager(tm)
+    parser = cvc5.InputParser(slv, sm)
+    parser.setStringInput(cvc5.InputLanguage.SMT_LIB_2_6, text + "(check-sat)\n", "sentence")
+    answer = ""
+    while True:
+        cmd = parser.nextCommand()
+        if cmd.isNull():
+            break
+        answer = cmd.invoke(slv, sm) or answer
+    answer = answer.strip()
+    return {"status": answer if answer in ("sat", "unsat") else "unknown", "why": answer}
+
+
+if __name__ == "__main__":
+    solver, budget = sys.argv[1], float(sys.argv[2])
+    try:
+        res = {"z3": _z3, "cvc5": _cvc5}[solver](sys.stdin.read(), budget)
+    except Exception as e:  # a solver's own failure is an unknown, never a verdict
+        res = {"status": "unknown", "why": f"{type(e).__name__}: {e}"[:200]}
+    print(json.dumps(res))

@@ -1,0 +1,131 @@
+"""A claim's ``given`` domains as symbols and constraints: what "every value the search could draw" means.
+
+Each strategy of :mod:`symderiv.families` has a real-arithmetic meaning at a
+size: ``matrices()`` any real n × n matrix (every entry a real symbol),
+``matrices(families=("orthogonal",))`` QᵀQ = I, ``("spd",)`` symmetric with
+every leading principal minor > 0, ``("diagonal",)`` / ``("triangular",)``
+zeros where the family has them, ``vectors(nonzero=True)`` ‖v‖² > 0,
+``diagonals(lo, hi)`` lo ≤ dᵢ ≤ hi, ``scalars(lo, hi)`` lo ≤ x ≤ hi, ``just(v)``
+the value itself. A proof over the domain covers *every* real value there,
+not only the exact rationals the search draws (a superset: sound for `holds`).
+
+A ``sampled(make)`` strategy is a Python function of a random generator, which
+has no such meaning: the proof file states it with ``sampled(make, domain=…)``,
+a function (size, symbols) → (value, constraints) (see :func:`orthogonal`,
+:func:`nonneg_diagonal`, :func:`invertible` for the usual ones). Mixed
+families (``matrices(families=("general", "spd"))``) are the general matrices.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from ..families import Diagonals, Just, Matrices, Sampled, Scalars, Vectors, _dim
+
+
+class NoDomain(Exception):
+    """A strategy whose values have no real-arithmetic description."""
+
+
+class Symbols:
+    """Fresh real symbols named after the claim's values (W_0_1, d_0, …); which matrices are orthogonal."""
+
+    def __init__(self):
+        self.made: list = []
+        self.orthogonal: list = []
+
+    def scalar(self, name: str) -> sp.Symbol:
+        s = sp.Symbol(name, real=True)
+        self.made.append(s)
+        return s
+
+    def matrix(self, name: str, rows: int, cols: int) -> sp.Matrix:
+        return sp.Matrix(rows, cols, lambda i, j: self.scalar(f"{name}_{i}_{j}" if cols > 1 else f"{name}_{i}"))
+
+
+def orthogonal(M: sp.Matrix) -> list:
+    """MᵀM = I and, for a square M, MMᵀ = I (equivalent for square matrices; both are stated)."""
+    n = M.cols
+    out = []
+    for G in [M.T * M - sp.eye(n)] + ([M * M.T - sp.eye(M.rows)] if M.rows == n else []):
+        G = G.applyfunc(sp.expand)
+        out += [sp.Eq(G[i, j], 0) for i in range(G.rows) for j in range(i, G.cols)]
+    return out
+
+
+def symmetric(M: sp.Matrix) -> list:
+    return [sp.Eq(M[i, j], M[j, i]) for i in range(M.rows) for j in range(i + 1, M.cols)]
+
+
+def positive_definite(M: sp.Matrix) -> list:
+    """Symmetric with every leading principal minor > 0 (Sylvester's criterion)."""
+    return symmetric(M) + [sp.Gt(sp.expand(M[:k, :k].det(method="berkowitz")), 0) for k in range(1, M.rows + 1)]
+
+
+def symbolic(strategy, name: str, size: dict, syms: Symbols):
+    """(a symbolic value, its constraints) standing for every value of ``strategy`` at ``size``."""
+    if isinstance(strategy, Just):
+        return strategy.value, []
+    if isinstance(strategy, Sampled):
+        if getattr(strategy, "domain", None) is None:
+            raise NoDomain(f"{name}: sampled(...) without domain=: its values have no stated real-arithmetic domain")
+        return strategy.domain(size, syms)
+    if isinstance(strategy, Scalars):
+        if strategy.integer:
+            raise NoDomain(f"{name}: integer scalars")
+        x = syms.scalar(name)
+        return x, [sp.Ge(x, sp.Rational(strategy.lo)), sp.Le(x, sp.Rational(strategy.hi))]
+    if isinstance(strategy, Diagonals):
+        n = _dim(strategy.rows, size)
+        d = [syms.scalar(f"{name}_{i}") for i in range(n)]
+        lo, hi = sp.Rational(strategy.lo), sp.Rational(strategy.hi)
+        return sp.diag(*d), [c for x in d for c in (sp.Ge(x, lo), sp.Le(x, hi))]
+    if isinstance(strategy, Vectors):
+        v = syms.matrix(name, _dim(strategy.rows, size), 1)
+        return v, ([sp.Gt(sum(x ** 2 for x in v), 0)] if strategy.nonzero else [])
+    if isinstance(strategy, Matrices):
+        r = _dim(strategy.rows, size)
+        c = r if strategy.cols is None else _dim(strategy.cols, size)
+        fams = set(strategy.families)
+        M = syms.matrix(name, r, c)
+        if r != c or "general" in fams:  # any real matrix (a superset of every family: sound for a proof)
+            return M, []
+        if fams == {"orthogonal"}:
+            syms.orthogonal.append(M)
+            return M, orthogonal(M)
+        if fams == {"spd"}:
+            return M, positive_definite(M)
+        if fams <= {"diagonal"}:
+            return sp.diag(*[M[i, i] for i in range(r)]), []
+        if fams <= {"diagonal", "triangular"}:
+            return sp.Matrix(r, c, lambda i, j: M[i, j] if j >= i else 0), []
+        if fams <= {"nilpotent"}:
+            return sp.Matrix(r, c, lambda i, j: M[i, j] if j > i else 0), []
+        if fams <= {"diagonal", "triangular", "nilpotent"}:
+            return sp.Matrix(r, c, lambda i, j: M[i, j] if j >= i else 0), []
+        raise NoDomain(f"{name}: matrices of the families {sorted(fams)} have no real-arithmetic domain here")
+    raise NoDomain(f"{name}: a {type(strategy).__name__} strategy has no real-arithmetic domain")
+
+
+# ----- domains for sampled(make, domain=...) ---------------------------------------
+
+def orthogonal_matrix(size: dict, syms: Symbols, name: str = "Q"):
+    """Every real orthogonal n × n matrix."""
+    n = size["n"]
+    Q = syms.matrix(name, n, n)
+    syms.orthogonal.append(Q)
+    return Q, orthogonal(Q)
+
+
+def invertible_matrix(size: dict, syms: Symbols, name: str = "A"):
+    """Every real invertible n × n matrix."""
+    n = size["n"]
+    A = syms.matrix(name, n, n)
+    return A, [sp.Ne(sp.expand(A.det(method="berkowitz")), 0)]
+
+
+def orthogonal_and_nonneg_diagonal(size: dict, syms: Symbols):
+    """(C, V): C any real orthogonal matrix, V diagonal with every entry ≥ 0."""
+    C, cs = orthogonal_matrix(size, syms, "C")
+    v = [syms.scalar(f"v_{i}") for i in range(size["n"])]
+    return (C, sp.diag(*v)), cs + [sp.Ge(x, 0) for x in v]
+

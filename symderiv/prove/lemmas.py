@@ -1,0 +1,188 @@
+"""A small library of norm and spectral lemmas, each instance checked exactly before it is used.
+
+A plain encoding of ‖W diag(d)‖₂ ≤ ‖W‖₂ max|dᵢ| or ‖AB‖_F ≤ ‖A‖₂‖B‖_F is out
+of reach of nlsat at n = 2 (minutes, then unknown). What a person would use is
+a handful of facts; here each is *instantiated* at vectors of the problem and
+added to the sentence as a constraint, and each instance comes with a
+Positivstellensatz certificate (:mod:`symderiv.kernel.sos`) from the
+sentence's own definitions, which the kernel checks exactly first. An
+instance is a consequence of constraints already in the sentence, so adding
+it never removes a real solution: a proof with the instances is a proof
+without them.
+
+* **PSD quadratic form** (s = ‖M‖₂ with s²I − MᵀM = R Rᵀ): s²‖y‖² − ‖My‖² ≥ 0,
+  since it equals ‖Rᵀy‖² + yᵀ(s²I − MᵀM − RRᵀ)y;
+* **isometry** (QᵀQ = I): ‖Qy‖² = ‖y‖², since it is yᵀ(QᵀQ − I)y;
+* **orthogonal spectrum** (QᵀQ = I, Q(u + iw) = (p + iq)(u + iw), ‖u‖² + ‖w‖² = 1):
+  p² + q² = 1 (the ideal-membership certificate below);
+* **max of moduli** (m = max(|x₁|, …), a = |xᵢ|): m² − xᵢ² ≥ 0
+  = (m − a)² + 2a(m − a) + (a² − xᵢ²).
+
+Instances are taken at the vectors of the problem: the witnesses x of the
+norms, the columns of the given matrices, and their images under the given
+matrices and their transposes (two levels), at most :data:`MAX_VECTORS`.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from ..kernel.sos import Certificate, check
+
+MAX_VECTORS = 24
+
+
+def _quad(y: sp.Matrix, D: sp.Matrix, eq_index: dict) -> list:
+    """Multipliers expressing yᵀDy for a symmetric D whose upper entries are equalities of the sentence."""
+    out = []
+    n = D.rows
+    for i in range(n):
+        for j in range(i, n):
+            if D[i, j] == 0:
+                continue
+            out.append((_signed(sp.expand((1 if i == j else 2) * y[i] * y[j]), D[i, j]), eq_index[_key(D[i, j])]))
+    return out
+
+
+def _key(poly) -> sp.Expr:
+    """A polynomial up to sign, as the constraint lists store it."""
+    p = sp.expand(poly)
+    q = sp.expand(-p)
+    return p if sp.default_sort_key(p) <= sp.default_sort_key(q) else q
+
+
+class Library:
+    """The sentence's constraints as polynomials (g ≥ 0, h = 0), and the lemma instances added to it."""
+
+    def __init__(self, enc):
+        self.enc = enc
+        self.ge: list = []
+        self.eq: list = []
+        self.eq_index: dict = {}
+        for c in enc.constraints:
+            if isinstance(c, sp.Eq):
+                h = sp.expand(c.lhs - c.rhs)
+                self.eq_index.setdefault(_key(h), len(self.eq))
+                self.eq.append(_key(h))
+            elif isinstance(c, (sp.Ge, sp.Gt)):
+                self.ge.append(sp.expand(c.lhs - c.rhs))
+            elif isinstance(c, (sp.Le, sp.Lt)):
+                self.ge.append(sp.expand(c.rhs - c.lhs))
+        self.used: list = []     # (lemma name, certificate)
+        self.rejected: list = []
+
+    def _ge(self, g) -> int:
+        g = sp.expand(g)
+        self.ge.index(g)  # ValueError when the hypothesis is not a constraint of the sentence
+        return self.ge.index(g)
+
+    def add(self, name: str, cert: Certificate) -> None:
+        """Add the instance if the kernel accepts its certificate; otherwise record the rejection."""
+        ok, why = check(cert)
+        if not ok:
+            self.rejected.append((name, why))
+            return
+        self.used.append((name, cert))
+        self.enc.hints.append(cert)
+        self.enc.add(sp.Ge(cert.goal, 0) if cert.kind == ">=" else sp.Eq(cert.goal, 0))
+        if cert.kind == ">=":
+            self.ge.append(sp.expand(cert.goal))
+        else:
+            self.eq_index.setdefault(_key(cert.goal), len(self.eq))
+            self.eq.append(_key(cert.goal))
+
+    # ----- the lemmas ----------------------------------------------------------------
+
+    def psd_form(self, norm: dict, y: sp.Matrix) -> None:
+        s, M, R, G = norm["s"], norm["M"], norm["R"], norm["G"]
+        n = G.rows
+        D = (s ** 2 * sp.eye(n) - G - R * R.T).applyfunc(sp.expand)
+        goal = sp.expand(s ** 2 * (y.T * y)[0, 0] - ((M * y).T * (M * y))[0, 0])
+        rt = R.T * y
+        try:
+            mult = _quad(y, D, self.eq_index)
+        except KeyError:
+            return
+        self.add("‖My‖ ≤ ‖M‖₂‖y‖", Certificate(goal, ">=", tuple(self.ge), tuple(self.eq),
+                                               products=tuple((1, sp.expand(r), ()) for r in rt),
+                                               multipliers=tuple(mult)))
+
+    def isometry(self, Q: sp.Matrix, y: sp.Matrix, transpose: bool) -> None:
+        A = Q.T if transpose else Q
+        O = (A.T * A - sp.eye(A.cols)).applyfunc(sp.expand)
+        goal = sp.expand(((A * y).T * (A * y))[0, 0] - (y.T * y)[0, 0])
+        try:
+            mult = _quad(y, O, self.eq_index)
+        except KeyError:
+            return
+        self.add("‖Qy‖ = ‖y‖", Certificate(goal, "=", tuple(self.ge), tuple(self.eq), multipliers=tuple(mult)))
+
+    def orthogonal_spectrum(self, e: dict) -> None:
+        M, p, q, u, w = e["M"], e["p"], e["q"], e["u"], e["w"]
+        lam = p ** 2 + q ** 2
+        a, b = p * u - q * w, q * u + p * w
+        O = (M.T * M - sp.eye(M.cols)).applyfunc(sp.expand)
+        E1 = (M * u - a).applyfunc(sp.expand)
+        E2 = (M * w - b).applyfunc(sp.expand)
+        N = sp.expand((u.T * u + w.T * w)[0, 0]) - 1
+        try:
+            mult = _quad(u, O, self.eq_index) + _quad(w, O, self.eq_index)
+            for E, v in ((E1, M * u + a), (E2, M * w + b)):
+                for i in range(E.rows):
+                    mult.append((_signed(-v[i], E[i]), self.eq_index[_key(E[i])]))
+            mult.append((_signed(-(lam - 1), N), self.eq_index[_key(N)]))
+        except KeyError:
+            return
+        self.add("|λ| = 1 for orthogonal Q", Certificate(sp.expand(lam - 1), "=", tuple(self.ge), tuple(self.eq),
+                                                       multipliers=tuple(mult)))
+
+    def max_modulus(self, m, v, x) -> None:
+        try:
+            gv, gm = self._ge(v), self._ge(m - v)
+            j = self.eq_index[_key(v ** 2 - x ** 2)]
+        except (ValueError, KeyError):
+            return
+        self.add("max|xᵢ|² ≥ xᵢ²", Certificate(
+            sp.expand(m ** 2 - x ** 2), ">=", tuple(self.ge), tuple(self.eq),
+            products=((1, sp.expand(m - v), ()), (2, 1, (gv, gm))),
+            multipliers=((_signed(1, v ** 2 - x ** 2), j),)))
+
+
+def _signed(m, h):
+    """The multiplier of the stored equality _key(h) that contributes m·h."""
+    return m if sp.expand(_key(h) - sp.expand(h)) == 0 else -m
+
+
+def instantiate(enc, given_matrices: list, enabled: bool = True) -> Library:
+    """Add every lemma instance at the problem's vectors; returns the library (what was used)."""
+    lib = Library(enc)
+    if not enabled:  # the plain encoding (benchmarks/bench_prove.py measures what the lemmas buy)
+        return lib
+    witnesses = [nm["x"] for nm in enc.norms]
+    mats = []
+    for M in given_matrices:
+        mats += [M, M.T]
+    level0 = list(witnesses) + [M.col(j) for M in given_matrices for j in range(M.cols) if M.cols > 1]
+    level1 = [N * y for N in mats for y in witnesses if N.cols == y.rows]
+    level2 = [N * y for N in mats for y in level1 if N.cols == y.rows]
+    vectors = []
+    for y in level0 + level1 + level2:
+        y = y.applyfunc(sp.expand)
+        if not y.is_zero_matrix and y not in vectors:
+            vectors.append(y)
+    vectors = vectors[:MAX_VECTORS]
+    for nm in enc.norms:
+        for y in vectors[:12]:
+            if y.rows == nm["G"].rows:
+                lib.psd_form(nm, y)
+    for Q in enc.orthogonal:
+        for y in vectors:
+            if y.rows == Q.rows:
+                lib.isometry(Q, y, False)
+                lib.isometry(Q, y, True)
+    for e in enc.eigen:
+        lib.orthogonal_spectrum(e)
+    for m, args in enc.maxima:
+        for v, x in enc.absolutes:
+            if any(sp.expand(a - v) == 0 for a in args):
+                lib.max_modulus(m, v, x)
+    return lib

@@ -1,0 +1,117 @@
+"""Real-arithmetic solvers, each in a child process with a hard budget.
+
+The sentence is written once in SMT-LIB 2 (QF_NRA) and handed to z3 (its
+nlsat procedure, ``z3-solver``) and to cvc5 (``cvc5``), two independent
+implementations. z3 can overrun its own ``timeout`` inside nlsat, so each
+solver runs in a child process that is killed when its budget is spent: a
+budget is a wall-clock promise. The answer is ``unsat``, ``sat`` (with z3's
+model as exact rationals where it has them: a *candidate* only), or
+``unknown`` (including "out of budget").
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sympy as sp
+
+SOLVERS = ("z3", "cvc5")
+#: the child process: imports only its solver
+WORKER = str(Path(__file__).with_name("_worker.py"))
+
+
+@dataclass
+class Answer:
+    solver: str
+    status: str                 # "unsat", "sat", "unknown"
+    seconds: float
+    model: dict = field(default_factory=dict)   # variable name -> exact rational (str "p/q"); sat only
+    why: str = ""
+
+
+# ----- SMT-LIB ----------------------------------------------------------------------
+
+def _name(s: sp.Symbol) -> str:
+    return "|" + s.name.replace("|", "_") + "|"
+
+
+def _num(r: sp.Rational) -> str:
+    p, q = int(r.p), int(r.q)
+    body = f"{abs(p)}.0" if q == 1 else f"(/ {abs(p)}.0 {q}.0)"
+    return f"(- {body})" if p < 0 else body
+
+
+def term(e) -> str:
+    e = sp.sympify(e)
+    if e.is_Rational:
+        return _num(e)
+    if e.is_Symbol:
+        return _name(e)
+    if e.is_Add:
+        return "(+ " + " ".join(term(a) for a in e.args) + ")"
+    if e.is_Mul:
+        return "(* " + " ".join(term(a) for a in e.args) + ")"
+    if e.is_Pow and e.exp.is_Integer and e.exp > 0:
+        return "(* " + " ".join([term(e.base)] * int(e.exp)) + ")"
+    raise ValueError(f"not a polynomial: {e}")
+
+
+def formula(c) -> str:
+    if c is sp.true or c is True:
+        return "true"
+    if c is sp.false or c is False:
+        return "false"
+    if isinstance(c, sp.And):
+        return "(and " + " ".join(formula(a) for a in c.args) + ")"
+    if isinstance(c, sp.Or):
+        return "(or " + " ".join(formula(a) for a in c.args) + ")"
+    if isinstance(c, sp.Not):
+        return "(not " + formula(c.args[0]) + ")"
+    if isinstance(c, sp.Equivalent):
+        a, *rest = c.args
+        return "(and " + " ".join(f"(= {formula(a)} {formula(b)})" for b in rest) + ")"
+    ops = {sp.Eq: "=", sp.Le: "<=", sp.Lt: "<", sp.Ge: ">=", sp.Gt: ">"}
+    for cls, op in ops.items():
+        if isinstance(c, cls):
+            return f"({op} {term(sp.expand(c.lhs - c.rhs))} 0.0)"
+    if isinstance(c, sp.Ne):
+        return f"(not (= {term(sp.expand(c.lhs - c.rhs))} 0.0))"
+    raise ValueError(f"not a formula of real arithmetic: {c}")
+
+
+def smtlib(variables, constraints) -> str:
+    lines = ["(set-logic QF_NRA)"]
+    lines += [f"(declare-fun {_name(v)} () Real)" for v in variables]
+    lines += [f"(assert {formula(c)})" for c in constraints]
+    return "\n".join(lines) + "\n"
+
+
+# ----- running ----------------------------------------------------------------------
+
+def run(solver: str, text: str, budget: float) -> Answer:
+    """One solver on one sentence, in a child process killed after ``budget`` seconds."""
+    t0 = time.perf_counter()
+    try:
+        out = subprocess.run([sys.executable, WORKER, solver, str(budget)], input=text,
+                             capture_output=True, text=True, timeout=budget + 1)
+    except subprocess.TimeoutExpired:
+        return Answer(solver, "unknown", time.perf_counter() - t0, why=f"out of budget ({budget:g} s)")
+    secs = time.perf_counter() - t0
+    try:
+        data = json.loads(out.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return Answer(solver, "unknown", secs, why=f"no answer ({(out.stderr or '').strip()[-120:]})")
+    return Answer(solver, data["status"], secs, data.get("model", {}), data.get("why", ""))
+
+
+def run_both(text: str, budget: float) -> dict[str, Answer]:
+    """z3 and cvc5 at once (two child processes), each with the full budget."""
+    import concurrent.futures as cf
+
+    with cf.ThreadPoolExecutor(2) as pool:
+        futs = {s: pool.submit(run, s, text, budget) for s in SOLVERS}
+        return {s: f.result() for s, f in futs.items()}

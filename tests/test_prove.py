@@ -1,0 +1,165 @@
+"""The prove phase (issue 13): true facts proved, false ones never, certificates checked by the kernel.
+
+Every 'proved' here must come from a certificate the kernel accepted or from
+z3 and cvc5 both answering unsat; the planted errors (wrong constants, flipped
+relations) must never be proved, and a corrupted certificate is rejected.
+"""
+import pytest
+import sympy as sp
+
+from symderiv import LOGISTIC, diag, fro, matrices, norm2, rel, rho, scalars, vectors
+from symderiv.claims import Claim
+from symderiv.engine import check_claim
+from symderiv.kernel.sos import Certificate, check, check_step
+from symderiv.prove import Mark, prove_size, solvers
+from symderiv.prove.solvers import Answer
+from symderiv.results import Verdict
+from symderiv.sizes import no_sizes, sweep
+
+
+def relational(check, given, *, n=(1, 2), prove=(1, 2), **kw):
+    sizes = no_sizes() if n is None else sweep(n=n, t=1, fixed=("t",))
+    return Claim(id=kw.pop("id", "test.prove"), where="test", statement="test", check=check, kind="inequality",
+                 given=given, sizes=sizes, prove=prove, **kw)
+
+
+x = sp.Symbol("x", real=True)
+y = sp.Symbol("y", real=True)
+
+
+# ----- the kernel's certificate checker -----------------------------------------------
+
+def test_kernel_accepts_an_exact_sos_identity():
+    # x² − x + 1/4 = (x − 1/2)², written as a Gram matrix over (1, x)
+    cert = Certificate(x ** 2 - x + sp.Rational(1, 4), ">=", gram=((sp.Integer(1), x),
+                       ((sp.Rational(1, 4), sp.Rational(-1, 2)), (sp.Rational(-1, 2), sp.Integer(1)))))
+    assert check(cert)[0]
+
+
+@pytest.mark.parametrize("bad, why", [
+    # the identity is off by a constant
+    (Certificate(x ** 2 - x + sp.Rational(1, 5), ">=", gram=((sp.Integer(1), x),
+     ((sp.Rational(1, 4), sp.Rational(-1, 2)), (sp.Rational(-1, 2), sp.Integer(1))))), "identity"),
+    # a Gram matrix that is not PSD (x² − 3x + 1 is negative at x = 1)
+    (Certificate(x ** 2 - 3 * x + 1, ">=", gram=((sp.Integer(1), x),
+     ((sp.Integer(1), sp.Rational(-3, 2)), (sp.Rational(-3, 2), sp.Integer(1))))), "semidefinite"),
+    # a negative coefficient on a hypothesis: −(y) is not ≥ 0 from y ≥ 0
+    (Certificate(-y, ">=", hypotheses=(y,), products=((sp.Integer(-1), 1, (0,)),)), "nonnegative"),
+])
+def test_kernel_rejects_a_corrupted_certificate(bad, why):
+    ok, reason = check(bad)
+    assert not ok and why in reason
+
+
+def test_check_step_needs_the_certificates_to_prove_the_step():
+    good = Certificate(1 - y, ">=", hypotheses=(1 - y,), products=((sp.Integer(1), 1, (0,)),))
+    assert check_step(y, sp.Integer(1), [good], squared=False)[0]
+    # the same certificate does not prove y ≤ 1/2
+    assert not check_step(y, sp.Rational(1, 2), [good], squared=False)[0]
+
+
+# ----- true facts are proved ------------------------------------------------------------
+
+def test_logistic_derivative_is_proved_by_an_sos_certificate():
+    c = relational(lambda x: rel(LOGISTIC.derivative(x), "<=", sp.Rational(1, 4)), dict(x=scalars()), n=None,
+                   prove=True)
+    proof = prove_size(c, {})
+    step = next(iter(proof.steps.values()))
+    assert step.mark == Mark.PROVED and "SOS certificate" in step.method
+
+
+def test_frobenius_spectral_is_proved_at_n2_by_certificate():
+    c = relational(lambda A, B: fro(A * B) <= norm2(A) * fro(B), dict(A=matrices(), B=matrices()))
+    step = next(iter(prove_size(c, {"n": 2, "t": 1}).steps.values()))
+    assert step.mark == Mark.PROVED and "checked exactly by the kernel" in step.method
+
+
+def test_spectral_norm_of_a_diagonal_is_its_largest_modulus_at_n1():
+    c = relational(lambda d: rel(norm2(diag(d)), "=", sp.Max(*[sp.Abs(v) for v in d])),
+                   dict(d=vectors()))
+    assert prove_size(c, {"n": 1, "t": 1}).all_proved
+
+
+# ----- false facts are never proved -------------------------------------------------------
+
+@pytest.mark.parametrize("check, given, size", [
+    # a planted wrong constant: logistic' ≤ 1/5
+    (lambda x: rel(LOGISTIC.derivative(x), "<=", sp.Rational(1, 5)), dict(x=scalars()), {}),
+    # a flipped relation: ‖AB‖_F ≥ ‖A‖₂‖B‖_F (true at n = 1, where every norm is |·|; false at n = 2)
+    (lambda A, B: fro(A * B) >= norm2(A) * fro(B), dict(A=matrices(), B=matrices()), {"n": 2, "t": 1}),
+    # a wrong constant in the diagonal norm: ‖diag(d)‖₂ = max|dᵢ| / 2
+    (lambda d: rel(norm2(diag(d)), "=", sp.Max(*[sp.Abs(v) for v in d]) / 2), dict(d=vectors()), {"n": 1, "t": 1}),
+])
+def test_a_false_fact_is_never_proved(check, given, size):
+    c = relational(check, given, n=None if not size else (size["n"],), prove=True if not size else (size["n"],))
+    proof = prove_size(c, size, budget=3)
+    assert proof.steps and not proof.all_proved
+
+
+def test_the_readme_inequality_still_fails_with_a_certified_counterexample():
+    # true at n = 1 (|a + b| ≤ |a| + |b|), which the prove phase shows; false at n = 2, which the search certifies
+    c = relational(lambda A, B: rho(A + B) <= rho(A) + rho(B), dict(A=matrices(), B=matrices()), n=(1, 2),
+                   prove=(1,))
+    res = check_claim(c)
+    assert res.verdict == Verdict.FAILS and res.counterexample is not None
+    assert res.sizes[0].status == Verdict.HOLDS and "proved" in res.sizes[0].detail
+
+
+# ----- what counts: two solvers, a kernel-certified model ------------------------------------
+
+def _fake(z3_status, cvc5_status, model=None):
+    def run_both(text, budget):
+        return {"z3": Answer("z3", z3_status, 0.0, model or {}), "cvc5": Answer("cvc5", cvc5_status, 0.0)}
+    return run_both
+
+
+def test_one_solvers_unsat_is_not_a_proof(monkeypatch):
+    monkeypatch.setattr(solvers, "run_both", _fake("unsat", "unknown"))
+    c = relational(lambda A: rho(A) <= norm2(A) + 1, dict(A=matrices()), n=(2,), prove=(2,))
+    step = next(iter(prove_size(c, {"n": 2, "t": 1}, use_sos=False).steps.values()))
+    assert step.mark == Mark.UNDECIDED and "not confirmed" in step.detail
+
+
+def test_a_solver_model_is_only_a_candidate(monkeypatch):
+    # a true claim and a (bogus) model: the kernel must not certify it, so the verdict is not `fails`
+    monkeypatch.setattr(solvers, "run_both", _fake("sat", "sat", {"A_0_0": "1/1"}))
+    c = relational(lambda A: rho(A) <= norm2(A), dict(A=matrices()), n=(1,), prove=(1,), budget=5)
+    res = check_claim(c)
+    assert res.verdict != Verdict.FAILS
+
+
+def test_a_corrupted_lemma_instance_is_rejected_before_use():
+    from symderiv.prove import encode_size, sentence
+    from symderiv.prove.lemmas import Library
+
+    c = relational(lambda A, B: fro(A * B) <= norm2(A) * fro(B), dict(A=matrices(), B=matrices()))
+    _, syms, domain, steps, hyps = encode_size(c, {"n": 2, "t": 1})
+    enc, _, lib = sentence(domain, hyps, steps[0][1], syms, [])
+    before = len(enc.constraints)
+    name, good = lib.used[0]
+    bad = Certificate(good.goal + 1, good.kind, good.hypotheses, good.equalities, good.products, good.gram,
+                      good.multipliers)
+    Library.add(lib, "corrupted", bad)
+    assert len(enc.constraints) == before and lib.rejected[-1][0] == "corrupted"
+
+
+# ----- the seed claims -----------------------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cid", ["avram2025.diag-norm", "avram2025.w-bounds", "avram2025.spectral-psd.psd",
+                                 "cs6180.orthogonal-properties.eigenvalue-modulus", "cs6180.qr-orthogonal"])
+def test_seed_claims_hold_with_the_method_in_the_scope(cid):
+    from symderiv.claims import select
+
+    col, ids = select([cid])
+    res = check_claim(col.items[cid])
+    assert res.verdict == Verdict.HOLDS and "proved for" in res.scope and ("SOS" in res.scope or "z3" in res.scope)
+
+
+def test_w_bounds_holds_with_its_method():
+    from symderiv.claims import select
+
+    col, _ = select(["avram2025.w-bounds"])
+    res = check_claim(col.items["avram2025.w-bounds"])
+    assert res.verdict == Verdict.HOLDS and "proved for every value" in res.scope
+    assert [s[1] for s in res.steps] == ["holds"] * 3
