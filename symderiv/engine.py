@@ -592,7 +592,8 @@ def check_claim(claim: Claim, *, n=None, t=None, backend: str = "auto", seed: in
         from . import induction  # holds at every size: is it proved for every t? (issue 12)
 
         with _phase(phases, Phase.INDUCTION):
-            every_t, more = induction.extend(claim, outcomes, seed=seed)
+            every_t, more = induction.extend(claim, outcomes, check_at=lambda size: check_identity_at(
+                claim, size, backend="symengine", seed=seed, phases=Phases()))
         scope += more
     return result_for(
         claim, verdict, scope=scope, every_t=every_t,
