@@ -6,13 +6,13 @@ Run: ``python benchmarks/bench_audit.py``. Writes its section of benchmarks/RESU
 from __future__ import annotations
 
 import platform
-import re
 import time
 from collections import Counter
 from pathlib import Path
 
 from symderiv.claims import collect, shipped_proofs
 from symderiv.engine import run
+from results_section import write_section
 
 HERE = Path(__file__).resolve().parent
 
@@ -48,15 +48,7 @@ def main() -> str:
         "Slowest: " + ", ".join(f"{r.id} {r.seconds:.1f} s" for r in slow) + ".",
         "<!-- /audit -->",
     ])
-    path = HERE / "RESULTS.md"
-    old = path.read_text() if path.exists() else "# Benchmark results\n"
-    if "<!-- audit -->" in old:
-        new = re.sub(r"<!-- audit -->.*<!-- /audit -->", lambda _: text, old, flags=re.S)
-    else:
-        new = old.rstrip() + "\n\n" + text + "\n"
-    path.write_text(new)
-    print(text)
-    return text
+    return write_section("audit", text)
 
 
 if __name__ == "__main__":

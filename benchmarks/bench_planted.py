@@ -20,10 +20,10 @@ A detection rate is the fraction of seeds where the check rejects the variant.
 from __future__ import annotations
 
 import platform
-import re
 import sys
 import time
 from pathlib import Path
+from results_section import write_section
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -309,13 +309,7 @@ def main() -> str:
         *rows,
         "<!-- /planted -->",
     ])
-    path = HERE / "RESULTS.md"
-    old = path.read_text()
-    new = re.sub(r"<!-- planted -->.*<!-- /planted -->", lambda _: text, old, flags=re.S) \
-        if "<!-- planted -->" in old else old.rstrip() + "\n\n" + text + "\n"
-    path.write_text(new)
-    print(text)
-    return text
+    return write_section("planted", text)
 
 
 if __name__ == "__main__":

@@ -15,13 +15,13 @@ prints it. Times are wall-clock seconds on a shared machine: noisy.
 from __future__ import annotations
 
 import platform
-import re
 import sys
 import time
 from pathlib import Path
 
 from symderiv.claims import Claim, collect, shipped_proofs
 from symderiv.prove import Mark, prove_size
+from results_section import write_section
 
 HERE = Path(__file__).resolve().parent
 CONFIGS = {"full": dict(budget=10), "solvers + lemmas": dict(use_sos=False, budget=10),
@@ -77,15 +77,7 @@ def main(configs=tuple(CONFIGS)) -> str:
         *rows,
         "<!-- /prove -->",
     ])
-    path = HERE / "RESULTS.md"
-    old = path.read_text() if path.exists() else "# Benchmark results\n"
-    if "<!-- prove -->" in old:
-        new = re.sub(r"<!-- prove -->.*<!-- /prove -->", lambda _: text, old, flags=re.S)
-    else:
-        new = old.rstrip() + "\n\n" + text + "\n"
-    path.write_text(new)
-    print(text)
-    return text
+    return write_section("prove", text)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ import sys
 import time
 import tracemalloc
 from pathlib import Path
+from results_section import write_section
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -213,13 +214,7 @@ def main(with_simplify: bool, only: set | None = None) -> str:
         *rows,
         "<!-- /scale -->",
     ])
-    path = HERE / "RESULTS.md"
-    old = path.read_text()
-    new = re.sub(r"<!-- scale -->.*<!-- /scale -->", lambda _: text, old, flags=re.S) if "<!-- scale -->" in old \
-        else old.rstrip() + "\n\n" + text + "\n"
-    path.write_text(new)
-    print(text)
-    return text
+    return write_section("scale", text)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,10 @@ def jacobian_desc(m):
     return m.d(("h", m.t), ("h", 0)), product(lambda k: D(m, k) * m.W, 1, m.t, order="descending", size=m.n)
 
 
-@jac.reading("asc-product", expect="fails", conventions={"product": "ascending: k = 1 factor leftmost"})
+@jac.reading("asc-product", expect="fails",
+    why="the chain rule composes the newest step's Jacobian D_t W on the left, J_t = D_t W ⋯ D_1 W; the "
+        "ascending order D_1 W ⋯ D_t W differs once the factors do not commute (n ≥ 2, t ≥ 2)",
+    conventions={"product": "ascending: k = 1 factor leftmost"})
 def jacobian_asc(m):
     return m.d(("h", m.t), ("h", 0)), product(lambda k: D(m, k) * m.W, 1, m.t, order="ascending", size=m.n)
 
@@ -100,13 +103,18 @@ tanh_range = parts("avram2025.tanh-derivative-range", kind="inequality", where="
                    statement="tanh' takes values in [0, 1), hence 0 ≤ ‖D_t‖ < 1")
 
 
-@tanh_range.part("range", expect="fails", given=dict(x=scalars()), sizes=sweep(n=1, t=1, fixed=("n", "t")),
+@tanh_range.part("range", expect="fails",
+    why="tanh'(0) = 1 − tanh(0)² = 1: tanh' takes the value 1, so its range is (0, 1], not [0, 1)",
+    given=dict(x=scalars()), sizes=sweep(n=1, t=1, fixed=("n", "t")),
                  statement="0 ≤ tanh'(x) < 1 for every real x")
 def tanh_range_values(x):
     return [rel(0, "<=", dtanh(x), "0 ≤ tanh'(x)"), rel(dtanh(x), "<", 1, "tanh'(x) < 1")]
 
 
-@tanh_range.part("norm", expect="fails", model=avram2025_rnn, activation="tanh", given=MODEL_GIVEN,
+@tanh_range.part("norm", expect="fails",
+    why="where a trajectory passes through z_k = 0, D_k = diag(tanh'(0)) = I and ‖D_k‖ = 1, so ‖D_t‖ < 1 "
+        "fails (the corrected range is 0 < ‖D_t‖ ≤ 1)",
+    model=avram2025_rnn, activation="tanh", given=MODEL_GIVEN,
                  sizes=MODEL_SIZES, statement="0 ≤ ‖D_t‖ < 1 along every trajectory")
 def tanh_range_norm(m, W, h0):
     Dt = D_at(m, m.t, W, h0)
@@ -151,7 +159,10 @@ def spectral_psd(CV):
     return steps(norm2(W), "=", norm2(V), "=", lam_max(V), labels=("‖W‖ = ‖V‖", "‖V‖ = λ_max(V)"))
 
 
-@spectral.reading("entrywise-positive", expect="fails", given=dict(W=matrices(families=("general", "rank-one", "spd"))),
+@spectral.reading("entrywise-positive", expect="fails",
+    why="positive entries do not make W symmetric: for a non-symmetric W the spectral norm exceeds the "
+        "largest eigenvalue modulus; ‖W‖ = λ_max needs W symmetric positive semi-definite",
+    given=dict(W=matrices(families=("general", "rank-one", "spd"))),
                   statement="W with positive entries: ‖W‖ = λ_max, its largest eigenvalue (modulus)")
 def spectral_positive(W):
     for x in W:
@@ -163,7 +174,10 @@ npe = parts("avram2025.norm-product-equality", where="‖J_t‖ chain", conventi
             statement="‖Π_k D_k W‖ = Π_k ‖D_k‖ ‖W‖ = ‖W‖^t Π_k ‖D_k‖")
 
 
-@npe.part("norm-of-product", kind="inequality", expect="fails", model=avram2025_rnn, activation="tanh",
+@npe.part("norm-of-product", kind="inequality", expect="fails",
+    why="the spectral norm is only submultiplicative: ‖Π D_k W‖ ≤ Π ‖D_k‖ ‖W‖, with equality only in special "
+        "cases (norm-product-equality.corrected)",
+    model=avram2025_rnn, activation="tanh",
           given=MODEL_GIVEN, sizes=MODEL_SIZES, statement="‖J_t‖ = ‖Π_k D_k W‖ = Π_k ‖D_k‖ ‖W‖")
 def npe_product(m, W, h0):
     return eq(norm2(J_at(m, W, h0)), product_of_norms(m, W, h0))
@@ -200,6 +214,8 @@ bounds = parts("avram2025.norm-bounds", kind="inequality", where="‖J_t‖ chai
 
 
 @bounds.part("lower", expect="fails",
+    why="the norm of a product can be far below the product of norms: for a nilpotent W (W² = 0) at t = 2, "
+        "J_2 = D_2 W D_1 W can vanish while δ_i ‖W‖ > 0",
              statement="(δ_i ‖W‖)^t ≤ ‖J_t‖; refuted with a lower bound δ ≤ δ_i, which refutes it for δ_i too")
 def bounds_lower(m, W, h0):
     R = max(sum(abs(x) for x in W.row(i)) for i in range(W.rows)) * max([1] + [abs(x) for x in h0])
@@ -266,7 +282,10 @@ def polar_norm(UR):
     return eq(norm2(U * R), norm2(R))
 
 
-@polar_red.part("growth", expect="fails", statement="‖W^t‖ grows as ‖R^t‖ does: ρ(W) = ρ(R)")
+@polar_red.part("growth", expect="fails",
+    why="the orthogonal factor U preserves norms but not eigenvalues: ρ(U R) differs from ρ(R) in general, so"
+        " R alone does not determine how ‖W^t‖ grows",
+    statement="‖W^t‖ grows as ‖R^t‖ does: ρ(W) = ρ(R)")
 def polar_growth(UR):
     U, R = UR
     return eq(rho(U * R), rho(R))

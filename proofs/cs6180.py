@@ -27,6 +27,9 @@ def cell_grad_partial(m):
 
 
 @cell_grad.reading("total", expect="fails",
+    why="h_{t−1} = o_{t−1} ⊙ tanh(C_{t−1}) depends on C_{t−1} too, and every gate of step t depends on "
+        "h_{t−1}: the total derivative adds those paths, so only the direct partial (h_{t−1} held fixed) is "
+        "diag(f_t)",
                    statement="dC_t/dC_{t−1} = diag(f_t), the total derivative (h_{t−1} = o ⊙ tanh(C_{t−1}) varies too)")
 def cell_grad_total(m):
     return m.d(("c", m.t), ("c", m.t - 1)), diag(m.at("f", m.t))
@@ -68,6 +71,8 @@ def powers_product(m):
 
 
 @powers.part("powers", expect="fails",
+    why="the factors diag(σ'(ã^(i))) and W_h do not commute, so they cannot be collected as (Π diag "
+        "σ')(W_h)^{t−1}; only for σ = Id do the powers factor out (jacobian-powers.corrected)",
              statement="Π_{i=2}^{t} diag(σ'(ã^(i))) W_h = (Π_i diag(σ'(ã^(i)))) (W_h)^{t−1}: the powers factor out")
 def powers_factor(m):
     f = lambda i: diag(m.dsigma(m.at("z", i))) * m.W
@@ -155,7 +160,10 @@ def table_exploding(W):
     return limit(powers(W, eye(W.rows), label="W_h^q"), "inf")
 
 
-@table.part("stable", expect="fails", statement="ρ(W_h) = 1 ⇒ ‖W_h^q‖ neither grows nor decays")
+@table.part("stable", expect="fails",
+    why="ρ(W_h) = 1 with an eigenvalue of modulus 1 in a Jordan block (e.g. [[1, 1], [0, 1]]) makes ‖W_h^q‖ "
+        "grow linearly: |λ| = 1 is stable only when those eigenvalues are semisimple",
+    statement="ρ(W_h) = 1 ⇒ ‖W_h^q‖ neither grows nor decays")
 def table_stable(W):
     assume(eq(rho(W), 1), "|λ| = 1")
     return limit(powers(W, eye(W.rows), label="W_h^q"), "bounded")

@@ -55,6 +55,8 @@ def simplified_hidden(m):
 
 
 @simplified.part("output", expect="fails",
+    why="(1) makes h_t the pre-activation h̃_t of (R1), and (2) feeds it to the output where (R2) feeds "
+        "σ(h̃_t): the simplified output drops σ, so the two agree only when σ is the identity",
                  statement="(2) is (R2): softmax(W_O h_t + b_O) = softmax(W_O σ(h̃_t) + b_O)")
 def simplified_output(m):
     G = m.like(pal2019_generic_rnn, init={"h": m.sigma(m.vector("h0"))})
@@ -88,14 +90,20 @@ eq3 = parts("pal2019.eq3", where="§3.2, eq. (3)", model=pal2019_rnn, loss="squa
             statement="∂E_t/∂W_R = Σ_{k=1}^{t} ∂E_t/∂h_t ∂h_t/∂W_R = Σ_{k=1}^{t} ∂E_t/∂o_t ∂o_t/∂h_t ∂h_t/∂W_R")
 
 
-@eq3.part("via-h", expect="fails", statement="∂E_t/∂W_R = Σ_{k=1}^{t} ∂E_t/∂h_t · ∂h_t/∂W_R, as printed")
+@eq3.part("via-h", expect="fails",
+    why="the summand does not depend on k, so the sum over k = 1…t is t copies of ∂E_t/∂h_t · dh_t/dW_R, "
+        "which is the whole gradient by itself (eq3.corrected): wrong by a factor t from t = 2 on",
+    statement="∂E_t/∂W_R = Σ_{k=1}^{t} ∂E_t/∂h_t · ∂h_t/∂W_R, as printed")
 def eq3_via_h(m):
     t = m.t
     term = m.d(("E", t), ("h", t)) * m.d(("h", t), "W_R")
     return m.d(("E", t), "W_R"), total((term for k in range(1, t + 1)), (1, m.n ** 2))
 
 
-@eq3.part("via-o", expect="fails", statement="∂E_t/∂W_R = Σ_{k=1}^{t} ∂E_t/∂o_t · ∂o_t/∂h_t · ∂h_t/∂W_R, as printed")
+@eq3.part("via-o", expect="fails",
+    why="the summand does not depend on k, so the sum over k = 1…t is t copies of ∂E_t/∂o_t · ∂o_t/∂h_t · "
+        "dh_t/dW_R, which is the whole gradient by itself (eq3.corrected): wrong by a factor t from t = 2 on",
+    statement="∂E_t/∂W_R = Σ_{k=1}^{t} ∂E_t/∂o_t · ∂o_t/∂h_t · ∂h_t/∂W_R, as printed")
 def eq3_via_o(m):
     t = m.t
     term = m.d(("E", t), ("o", t)) * m.d(("o", t), ("h", t)) * m.d(("h", t), "W_R")
@@ -118,12 +126,20 @@ theorem1 = readings(
     why="Lemma 2's recursion dh_t = HV + W_R σ'(h_{t-1}) dh_{t-1}, unrolled, puts the newest factor leftmost")
 
 
-@theorem1.reading("desc-product", expect="fails", conventions={"product": "descending: r = t factor leftmost"})
+@theorem1.reading("desc-product", expect="fails",
+    why="each explicit partial ∂(W_R σ(h_{k-1}))/∂W_R is written HV(σ(h_{k-1})) = 1 1ᵀ ⊗ σ(h_{k-1})ᵀ, which "
+        "puts σ(h_{k-1})ᵀ in every block, but h_k[i] depends only on row i of W_R: the true partial is I_n ⊗ "
+        "σ(h_{k-1})ᵀ, block diagonal, so the closed form is wrong for every n ≥ 2 (theorem1.corrected)",
+    conventions={"product": "descending: r = t factor leftmost"})
 def theorem1_desc(m):
     return m.d(("h", m.t), "W_R"), theorem1_rhs(m, "descending", HV)
 
 
-@theorem1.reading("asc-product", expect="fails", conventions={"product": "ascending: r = k+1 factor leftmost"})
+@theorem1.reading("asc-product", expect="fails",
+    why="as in the descending reading, HV(σ(h_{k-1})) = 1 1ᵀ ⊗ σ(h_{k-1})ᵀ puts σ(h_{k-1})ᵀ in every block "
+        "where the true partial I_n ⊗ σ(h_{k-1})ᵀ is block diagonal; the ascending product also reverses the "
+        "chain rule's order of the Jacobian factors",
+    conventions={"product": "ascending: r = k+1 factor leftmost"})
 def theorem1_asc(m):
     return m.d(("h", m.t), "W_R"), theorem1_rhs(m, "ascending", HV)
 
@@ -178,6 +194,8 @@ def example_scalar(m):
 
 
 @example.reading("matrix", sizes=sweep(n=(1, 2, 3), t=2, fixed=("t",)), expect="fails",
+    why="with σ = Id, dh_2/dW_R = I_n ⊗ h_1ᵀ + W_R (I_n ⊗ h_0ᵀ); the two terms coincide only for scalars (n ="
+        " 1), so '2 W_R h_0', twice the partial, is the scalar case only",
                  conventions=ROW | STACKED | {
                      "h_t, W_R": "from (1): h_t an n-vector, W_R an n × n matrix; ∂/∂W_R in the paper's row-major "
                                  "layout, so ∂(W_R u)/∂W_R = I_n ⊗ uᵀ",
@@ -188,6 +206,9 @@ def example_matrix(m):
 
 
 @claim("pal2019.lemma2", where="§3.3, Lemma 2", model=pal2019_rnn, expect="fails",
+    why="the first term, the explicit partial of W_R σ(h_{t-1}) with respect to W_R, is I_n ⊗ σ(h_{t-1})ᵀ "
+        "(h_t[i] depends only on row i of W_R), block diagonal; HV(σ(h_{t-1})) puts σ(h_{t-1})ᵀ in every "
+        "block (lemma2.corrected)",
        conventions=ROW | {"σ'(h_{t-1})": "read as diag(σ'(h_{t-1})), as Proof 2 writes it"},
        statement="dh_t/dW_R = HV(σ(h_{t-1})) + W_R σ'(h_{t-1}) dh_{t-1}/dW_R")
 def lemma2(m):
@@ -208,12 +229,18 @@ small_t = parts("pal2019.theorem1-small-t", where="§3.3, proofs for t = 1, 2", 
                           "each 'matching the expression of Theorem 1' (σ(h) standing for HV(σ(h)))")
 
 
-@small_t.part("t1", expect="fails", sizes=sweep(t=1, fixed=("t",)), statement="dh_1/dW_R = HV(σ(h_0))")
+@small_t.part("t1", expect="fails",
+    why="h_1[i] depends only on row i of W_R, so dh_1/dW_R = I_n ⊗ σ(h_0)ᵀ is block diagonal, while "
+        "HV(σ(h_0)) puts σ(h_0)ᵀ in every block (they agree only at n = 1)",
+    sizes=sweep(t=1, fixed=("t",)), statement="dh_1/dW_R = HV(σ(h_0))")
 def small_t1(m):
     return m.d(("h", 1), "W_R"), HV(m.sigma(m.h(0)))
 
 
-@small_t.part("t2", expect="fails", sizes=sweep(t=2, fixed=("t",)),
+@small_t.part("t2", expect="fails",
+    why="both HV terms stand for explicit partials I_n ⊗ σ(h)ᵀ, which are block diagonal; HV(σ(h)) puts σ(h)ᵀ"
+        " in every block",
+    sizes=sweep(t=2, fixed=("t",)),
               statement="dh_2/dW_R = W_R diag(σ'(h_1)) HV(σ(h_0)) + HV(σ(h_1))")
 def small_t2(m):
     return m.d(("h", 2), "W_R"), m.W_R * diag(m.dsigma(m.h(1))) * HV(m.sigma(m.h(0))) + HV(m.sigma(m.h(1)))
@@ -258,7 +285,11 @@ theorem2 = readings(
                           "it as a bound on ‖W_R‖, i.e. as a magnitude")
 
 
-@theorem2.reading("modulus", expect="fails", given=dict(W=matrices(), s=vectors(nonzero=True), D=diagonals(lo=0, hi=1),
+@theorem2.reading("modulus", expect="fails",
+    why="a bound on the eigenvalues of W_R does not bound those of W_R diag σ' (the spectral radius is not "
+        "submultiplicative): with |λ₁| γ < 1, ρ(W_R D) can still reach 1 or more, so F(k₀, t) = (W_R "
+        "D)^{t−k₀} HV(σ(h*)) need not vanish; ‖W_R‖ γ < 1 suffices (theorem2.corrected)",
+    given=dict(W=matrices(), s=vectors(nonzero=True), D=diagonals(lo=0, hi=1),
                                                          gamma=just(sp.Integer(1))),
                   statement="|λ₁| γ < 1 and |σ'| ≤ γ ⇒ F(k₀, t) → 0")
 def theorem2_modulus(W, s, D, gamma):
@@ -268,6 +299,8 @@ def theorem2_modulus(W, s, D, gamma):
 
 
 @theorem2.reading("signed", expect="fails",
+    why="read with its sign, λ₁ < 1/γ also holds for a negative eigenvalue with |λ₁| ≥ 1/γ (λ₁ = −1 at γ = 1), "
+        "whose powers do not vanish; and even a bound on |λ₁| would not bound the eigenvalues of W_R diag σ'",
                   given=dict(W=matrices(families=("triangular", "diagonal")), s=vectors(nonzero=True),
                              D=diagonals(lo=0, hi=1), gamma=just(sp.Integer(1))),
                   statement="λ₁ γ < 1 with λ₁ signed, as printed ⇒ F(k₀, t) → 0")
@@ -316,15 +349,27 @@ def _step(i, op):
     return check
 
 
-proof3.part("hv-dropped", expect="fails", statement="‖Π W_R D_r · HV(σ(h_{k−1}))‖ = ‖Π W_R D_r · σ(h_{k−1})‖ "
+proof3.part("hv-dropped", expect="fails",
+    why="the HV cannot be dropped: P · HV(v) = (P 1)(1 ⊗ v)ᵀ has norm ‖P 1‖ √n ‖v‖, not ‖P v‖",
+    statement="‖Π W_R D_r · HV(σ(h_{k−1}))‖ = ‖Π W_R D_r · σ(h_{k−1})‖ "
             "(the HV is silently dropped)")(_step(0, "="))
-proof3.part("submultiplicative", expect="fails", statement="‖Π W_R D_r σ(h_{k−1})‖ ≤ ‖W_R‖^{t−k₀} Π‖D_r‖ "
+proof3.part("submultiplicative", expect="fails",
+    why="submultiplicativity gives ‖Π W_R D_r v‖ ≤ ‖W_R‖^{t−k₀} Π‖D_r‖ ‖v‖ with v = σ(h_{k−1}) once; the "
+        "proof replaces ‖v‖ by ‖σ(h_{t−1})‖^{t−k₀}, a different vector raised to a power",
+    statement="‖Π W_R D_r σ(h_{k−1})‖ ≤ ‖W_R‖^{t−k₀} Π‖D_r‖ "
             "‖σ(h_{t−1})‖^{t−k₀} (σ(h_{k−1}) becomes σ(h_{t−1}), raised to t − k₀)")(_step(1, "<="))
-proof3.part("diag-dropped", expect="fails", budget=600, statement="‖W_R‖^{t−k₀} Π‖D_r‖ ‖σ(h_{t−1})‖^{t−k₀} ≤ "
+proof3.part("diag-dropped", expect="fails",
+    why="dropping Π‖D_r‖ needs ‖D_r‖ ≤ 1, but the hypothesis gives only ‖D_r‖ ≤ γ, and γ may exceed 1",
+    budget=600, statement="‖W_R‖^{t−k₀} Π‖D_r‖ ‖σ(h_{t−1})‖^{t−k₀} ≤ "
             "(‖W_R‖ ‖σ(h_{t−1})‖)^{t−k₀} (needs ‖D_r‖ ≤ 1, not ≤ γ)")(_step(2, "<="))
-proof3.part("norm-le-eigenvalue", expect="fails", statement="(‖W_R‖ ‖σ(h_{t−1})‖)^{t−k₀} ≤ (λ₁ ‖σ(h_{t−1})‖)^{t−k₀}, "
+proof3.part("norm-le-eigenvalue", expect="fails",
+    why="the norm bounds the eigenvalues from above (ρ(W) ≤ ‖W‖), not from below: a non-normal W_R (a "
+        "nilpotent one, say) has ‖W_R‖ > λ₁",
+    statement="(‖W_R‖ ‖σ(h_{t−1})‖)^{t−k₀} ≤ (λ₁ ‖σ(h_{t−1})‖)^{t−k₀}, "
             "i.e. ‖W_R‖ ≤ λ₁")(_step(3, "<="))
-proof3.part("sigma-le-gamma", expect="fails", statement="(λ₁ ‖σ(h_{t−1})‖)^{t−k₀} ≤ (λ₁γ)^{t−k₀}, i.e. ‖σ(h)‖ ≤ γ "
+proof3.part("sigma-le-gamma", expect="fails",
+    why="γ bounds σ' (‖diag σ'‖ ≤ γ), not σ: nothing bounds ‖σ(h)‖ by γ",
+    statement="(λ₁ ‖σ(h_{t−1})‖)^{t−k₀} ≤ (λ₁γ)^{t−k₀}, i.e. ‖σ(h)‖ ≤ γ "
             "(γ bounds σ', not σ)")(_step(4, "<="))
 
 
@@ -362,6 +407,9 @@ theorem3 = readings(
 
 
 @theorem3.reading("backprop", expect="fails",
+    why="q_j is an eigenvector of W_R, not of W_Rᵀ (W_R is not symmetric): expanded in W_Rᵀ's eigenvectors it"
+        " has a component along the larger eigenvalue, so (W_Rᵀ)^s q_j grows faster than λ_j^s; the left "
+        "eigenvectors are needed (theorem3.corrected)",
                   statement="(W_Rᵀ)^s q_j / λ_j^s stays bounded and away from 0: growth exactly like λ_j^s")
 def theorem3_backprop(W):
     lam, q = pascanu_setup(W, 2)
@@ -386,6 +434,8 @@ def theorem3_corrected(W):
 
 
 @claim("pal2019.theorem4", kind="limit", where="§5, Theorem 4 (flagged by its author)", expect="fails",
+    why="‖W_R‖ ≥ 1 + ε bounds the norm, not the eigenvalues: the recursion X_{t+1} = W_R X_t + I ⊗ h*ᵀ stays "
+        "bounded when W_R's eigenvalues are small (a nilpotent or non-normal W_R) however large ‖W_R‖ is",
        sizes=LIMIT_SIZES, given=dict(W=matrices(), h=vectors(nonzero=True), eps=scalars(lo=sp.Rational(1, 4), hi=2)),
        conventions={"σ": "identity: λ*(diag σ') = 1", "trajectory": "fixed point h* held by a constant input",
                     "∂h_t/∂W_R": "row-major; X_{t+1} = W_R X_t + I ⊗ h*ᵀ (pal2019.lemma2.corrected at σ = Id)"},
@@ -396,7 +446,10 @@ def theorem4(W, h, eps):
     return limit(affine(W, kron(eye(W.rows), h.T), label="∂h_t/∂W_R"), "inf")
 
 
-@claim("pal2019.lemma3", kind="inequality", where="§5, Lemma 3", expect="fails", given=dict(A=matrices(), B=matrices()),
+@claim("pal2019.lemma3", kind="inequality", where="§5, Lemma 3", expect="fails",
+    why="the smallest eigenvalue modulus λ*(A) does not bound ‖A x‖/‖x‖ from below; the smallest singular "
+        "value does (lemma3.corrected), and for a non-normal A it is smaller than λ*(A)",
+    given=dict(A=matrices(), B=matrices()),
        sizes=sweep(n=(1, 2, 3), t=(1,), fixed=("t",)), conventions={"‖·‖": "2-norm", "λ*(A)": "min |eigenvalue|"},
        statement="for square A, B: ‖AB‖ ≥ λ*(A) ‖B‖")
 def lemma3(A, B):
@@ -420,13 +473,18 @@ proof4 = parts("pal2019.proof4", kind="inequality", where="§5, Proof 4", given=
 
 
 @proof4.part("norm-is-eigenvalue", expect="fails",
+    why="the 2-norm equals the largest eigenvalue modulus only for normal matrices; a non-normal product W_R "
+        "D W_R D has ‖P‖ > ρ(P)",
              statement="the operator 2-norm of Π W_R D_r is the largest absolute value of its eigenvalues")
 def proof4_norm(W, D1, D2, eps):
     P = (W * D2) * (W * D1)
     return rel(norm2(P), "=", rho(P))
 
 
-@proof4.part("lemma3-repeated", expect="fails", statement="‖Π W_R D_r‖ ≥ (Π λ*(D_r)) ‖W_R‖^{t−k}")
+@proof4.part("lemma3-repeated", expect="fails",
+    why="it applies Lemma 3, which fails (pal2019.lemma3): the smallest eigenvalue modulus of a factor does "
+        "not bound the norm of a product from below",
+    statement="‖Π W_R D_r‖ ≥ (Π λ*(D_r)) ‖W_R‖^{t−k}")
 def proof4_lemma3(W, D1, D2, eps):
     P = (W * D2) * (W * D1)
     return norm2(P) >= lam_min(D1) * lam_min(D2) * norm2(W) ** 2

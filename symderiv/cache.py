@@ -28,7 +28,6 @@ import ast
 import hashlib
 import json
 import os
-import pickle
 import shutil
 import sys
 import sysconfig
@@ -37,7 +36,7 @@ from functools import lru_cache
 from pathlib import Path
 
 #: bump when the stored format changes
-FORMAT = 1
+FORMAT = 2  # 2: entries are JSON (Result.to_json), not pickles
 DIRNAME = ".symderiv_cache"
 _README = """# symderiv verdict cache
 
@@ -224,18 +223,20 @@ class Cache:
                                                 encoding="utf-8")
 
     def _path(self, key: str) -> Path:
-        return self.dir / f"v{FORMAT}" / "results" / key[:2] / f"{key}.pickle"
+        return self.dir / f"v{FORMAT}" / "results" / key[:2] / f"{key}.json"
 
     def get(self, key: str | None):
         """The stored result for ``key``, or None (missing, unreadable, or stored under another key)."""
         if key is None:
             return None
         try:
-            with self._path(key).open("rb") as f:
-                stored_key, result = pickle.load(f)
+            from .results import Result
+
+            entry = json.loads(self._path(key).read_text(encoding="utf-8"))
+            if entry["key"] != key:
+                return None
+            result = Result.from_json(entry["result"])
         except Exception:  # noqa: BLE001 — a missing or damaged entry is a miss, never a verdict
-            return None
-        if stored_key != key:
             return None
         self.hits += 1
         return result
@@ -248,10 +249,10 @@ class Cache:
             path = self._path(key)
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump((key, result), f, protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:  # data only: reading an entry runs no code
+                json.dump({"key": key, "result": result.to_json()}, f, ensure_ascii=False)
             os.replace(tmp, path)  # atomic: a reader sees the whole entry or none
-        except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        except (OSError, TypeError, ValueError):
             pass  # a cache that cannot be written only costs time
 
     def clear(self) -> None:

@@ -35,6 +35,9 @@ class Counterexample:
     shapes: dict = field(default_factory=dict)  # name -> [rows, cols] (a relation's matrices), or None (a scalar)
     curve: tuple[float, ...] = ()   # a limit's ‖X_q‖, q = 0, 1, … (floats: a picture, not evidence)
     loss: tuple[int, ...] | None = None  # witness loss E(o, y) = Σ q(o_i − y_i): q's coefficients; None: the claim's
+    # Descriptive, for the report; the kernel reads neither:
+    structure: dict = field(default_factory=dict)  # an identity's: the entry as a derivative, the entries that differ
+    exact: tuple[str, str] = ("", "")  # a relation's sides in closed form (√2, 1/3, tanh(1/2)) where one is cheap
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -43,6 +46,7 @@ class Counterexample:
         d["sigma"] = None if self.sigma is None else list(self.sigma)
         d["loss"] = None if self.loss is None else list(self.loss)
         d["notes"] = list(self.notes)
+        d["exact"] = list(self.exact)
         return d
 
     @classmethod
@@ -53,6 +57,7 @@ class Counterexample:
         d["sigma"] = None if d.get("sigma") is None else tuple(d["sigma"])
         d["loss"] = None if d.get("loss") is None else tuple(d["loss"])
         d["notes"] = tuple(d.get("notes", ()))
+        d["exact"] = tuple(d.get("exact", ("", "")))
         return cls(**d)
 
     def dumps(self) -> str:
@@ -155,4 +160,33 @@ def issue_relation(claim_id: str, size: dict, values: dict, step: str, evaluate)
                               notes, "limit", step, shapes, tuple(rel.seq.values(24)))
     d = decide(rel)
     return Counterexample(claim_id, dict(size), None, point, None, d.lhs, d.rhs, f"{rel.lhs.approx():.6g}",
-                          f"{rel.rhs.approx():.6g}", notes + (f"{rel.op} violated: {d.how}",), "relation", step, shapes)
+                          f"{rel.rhs.approx():.6g}", notes + (f"{rel.op} violated: {d.how}",), "relation", step, shapes,
+                          exact=(closed_form(rel.lhs), closed_form(rel.rhs)))
+
+
+def closed_form(s) -> str:
+    """A scalar tree's exact value in closed form (√2, 1/3, tanh(1/2)), or '' when none is cheap.
+
+    Numbers are kept as the check computed them (tanh, exp included); a
+    spectral quantity has one only for a rational matrix whose eigenvalues are
+    at most quadratic (:func:`symderiv.kernel.decide.exact`). Shown beside the
+    kernel's enclosure; the kernel does not read it.
+    """
+    from .kernel.decide import exact
+    from .relations import Num, Op
+
+    def walk(x):
+        if isinstance(x, Num):
+            return sp.sympify(x.value)
+        if isinstance(x, Op):
+            a, b = (walk(y) for y in x.args)
+            if a is None or b is None or (x.op == "/" and b == 0):
+                return None
+            return {"+": a + b, "-": a - b, "*": a * b, "/": a / b, "^": a ** b}[x.op]
+        return exact(x)
+
+    try:
+        v = walk(s)
+    except Exception:  # no closed form is only a missing nicety: the enclosure stands
+        return ""
+    return "" if v is None else sp.sstr(v)

@@ -87,6 +87,7 @@ class Claim:
     given: dict = field(default_factory=dict)  # inequality/limit: name -> Strategy of the values searched over
     budget: int = 120                          # inequality/limit: candidates tried per size
     modulo: tuple = ()                         # identity: polynomial relations the sides may use (c² + s² − 1)
+    why: str = ""                              # in words, why the claim fails (shown beside its counterexample)
     variables: dict | None = None              # identity without a model: name -> vector/matrix/scalar (variables.py)
     prove: object = ()                         # inequality: the n to prove at in real arithmetic (True: every size)
     _probed: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # shape probes, by size
@@ -364,7 +365,7 @@ def claim(id: str, *, where: str, statement: str, kind: str = "identity", model:
           activation: str = "abstract", loss: str = "abstract", conventions: dict | None = None,
           sizes: Sweep | None = None, expect=None, note: str = "", relation: str = "=",
           given: dict | None = None, budget: int = 120, modulo=(), variables: dict | None = None,
-          prove=()):
+          prove=(), why: str = ""):
     """Decorator: declare a claim.
 
     An identity's check returns its two sides; an inequality's or limit's check
@@ -372,6 +373,8 @@ def claim(id: str, *, where: str, statement: str, kind: str = "identity", model:
     ``steps(...)`` or a Limit. An identity of free vectors and matrices declares
     ``variables=dict(x=vector("n"), A=matrix("n", "n"))`` instead of a model
     (see :mod:`symderiv.variables`).
+    ``why``: a sentence saying why the claim fails, shown beside its counterexample
+    (a reading or part takes ``why=`` too).
     """
 
     def wrap(fn):
@@ -379,7 +382,7 @@ def claim(id: str, *, where: str, statement: str, kind: str = "identity", model:
                   activation=activation, loss=loss, conventions=dict(conventions or {}),
                   sizes=sizes or (FREE_SIZES if variables is not None else default_sizes(kind)), expect=expect,
                   source=_source(2), note=note, relation=relation, given=dict(given or {}), budget=budget,
-                  modulo=tuple(modulo), variables=variables, prove=prove)
+                  modulo=tuple(modulo), variables=variables, prove=prove, why=why)
         _register(c)
         return fn
 

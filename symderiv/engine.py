@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 from fractions import Fraction
 from contextlib import contextmanager
 from typing import Callable
@@ -20,7 +21,7 @@ from . import certificates, kernel
 from .claims import Claim, Collection, Group, _one_line
 from .errors import SymderivError
 from .identity import nonzero_entries, nonzero_modulo
-from .results import Result, SizeOutcome, Verdict, describe_scope
+from .results import Method, Phase, Result, SizeOutcome, Step, StopReason, Verdict, describe_scope
 from .kernel.decide import decide, decide_limit
 from .relations import Limit
 from .search import draw_candidates, float_suspect, hypotheses_plausible, search_identity, shrink_candidates
@@ -75,7 +76,7 @@ def result_for(claim: Claim, verdict: Verdict, **kw) -> Result:
         kw["phases"] = dict(kw["phases"])  # the seconds, without the observer (results cross process pipes)
     return Result(id=claim.id, verdict=verdict, expected=claim.expect, source=claim.source, where=claim.where,
                   statement=claim.statement, conventions=claim.shown_conventions(), group=claim.group,
-                  note=claim.note, **kw)
+                  note=claim.note, why=getattr(claim, "why", ""), **kw)
 
 
 #: sizes up to which ``backend="auto"`` decides identities symbolically (SymEngine); beyond, over F_p
@@ -95,22 +96,22 @@ def fp_fallback_note(reason: str) -> str:
     return f"the randomized backend cannot check this claim ({reason}), so the exact engine decided it"
 
 
-def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict):
+def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict, describe: bool = False):
     """Randomized exact testing over F_p; a disagreement is then certified by the exact engine at small sizes."""
     from . import fp
 
-    with _phase(phases, "decide (F_p)"):
+    with _phase(phases, Phase.DECIDE_FP):
         out = fp.test_identity(claim, size, seed=seed)
     if out.equal:
         sites = sum(out.sites.values())
         return SizeOutcome(size, Verdict.HOLDS, f"randomized exact over F_p (a fresh random prime p ∈ [2⁶², 2⁶³) "
                            f"per trial): {out.trials} trials, degree ≤ {out.degree}, {sites} σ sites, "
-                           f"error ≤ 2^−{math.floor(out.error_bits)}", method="fp"), None
+                           f"error ≤ 2^−{math.floor(out.error_bits)}", method=Method.FP, stop=StopReason.FP_AGREED), None
     # certify where the exact engine can reach: small sizes where an F_p trial disagrees too, smallest first
     tried = []
     for small in fp.certification_sizes(claim, size):
         if small != size:
-            with _phase(phases, "locate (F_p)"):
+            with _phase(phases, Phase.LOCATE_FP):
                 try:
                     if fp.test_identity(claim, small, seed=seed, target_bits=1).equal:
                         continue
@@ -119,23 +120,29 @@ def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict):
                 except Exception:
                     continue  # the claim cannot be built at this size
         try:
-            o, found = check_identity_at(claim, small, backend="symengine", seed=seed, phases=phases)
+            o, found = check_identity_at(claim, small, backend="symengine", seed=seed, phases=phases,
+                                         describe=describe)
         except Exception:
             continue
         tried.append(_size_str(small))
         if o.status == Verdict.FAILS:
             return SizeOutcome(size, Verdict.FAILS, f"an F_p trial disagreed (the difference is not zero); "
-                               f"certified at {_size_str(small)}: {o.detail}", method="fp"), found
+                               f"certified at {_size_str(small)}: {o.detail}", method=Method.FP,
+                               stop=StopReason.CERTIFIED), found
         if len(tried) >= 4:
             break
     where = "; the exact engine found no certified counterexample at " + " / ".join(tried) if tried else \
         "; no small size where the exact engine can certify it disagrees"
     return SizeOutcome(size, Verdict.UNDECIDED, "an F_p trial disagreed (the difference is not the zero "
-                       f"polynomial){where}", method="fp"), None
+                       f"polynomial){where}", method=Method.FP, stop=StopReason.SEARCH_EXHAUSTED), None
 
 
-def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phases: dict):
-    """One size of an identity claim: its outcome and, if it fails, the certificate."""
+def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phases: dict, describe: bool = False):
+    """One size of an identity claim: its outcome and, if it fails, the certificate.
+
+    ``describe``: also record, for the report, what the certified entry means and
+    which entries differ (:func:`_structure`; only the claim's first certificate is shown).
+    """
     picked = pick_backend(backend, claim, size)
     if picked == "fp" and claim.variables is not None:
         raise SymderivError("the F_p backend does not cover free variables (variables=); use --backend auto or "
@@ -144,30 +151,34 @@ def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phas
         from .fp import Unsupported
 
         try:
-            return check_identity_fp(claim, size, seed=seed, phases=phases)
+            return check_identity_fp(claim, size, seed=seed, phases=phases, describe=describe)
         except Unsupported as e:
-            o, found = check_identity_at(claim, size, backend="symengine", seed=seed, phases=phases)
+            o, found = check_identity_at(claim, size, backend="symengine", seed=seed, phases=phases,
+                                         describe=describe)
             o.note = fp_fallback_note(str(e))
             return o, found
     backend = picked
     if backend == "fp":
-        return check_identity_fp(claim, size, seed=seed, phases=phases)
-    with _phase(phases, "build"):
+        return check_identity_fp(claim, size, seed=seed, phases=phases, describe=describe)
+    with _phase(phases, Phase.BUILD):
         lhs, rhs = claim.sides(size)
     if claim.modulo:
-        with _phase(phases, "decide"):
+        with _phase(phases, Phase.DECIDE):
             bad = nonzero_modulo(lhs, rhs, claim.modulo)
         rels = ", ".join(f"{sp.sstr(r)} = 0" for r in claim.modulo)
         if not bad:
-            return SizeOutcome(size, Verdict.HOLDS, f"lhs − rhs reduces to 0 modulo {rels} (Gröbner basis)"), None
+            return SizeOutcome(size, Verdict.HOLDS, f"lhs − rhs reduces to 0 modulo {rels} (Gröbner basis)",
+                               stop=StopReason.REDUCED_MODULO), None
         return SizeOutcome(size, Verdict.UNDECIDED, f"lhs − rhs does not reduce to 0 modulo {rels} at "
-                           f"{len(bad)} entries; no point search under side relations"), None
+                           f"{len(bad)} entries; no point search under side relations",
+                           stop=StopReason.NOT_REDUCED_MODULO), None
     cleared: list = []
-    with _phase(phases, "decide"):
+    with _phase(phases, Phase.DECIDE):
         bad = nonzero_entries(lhs, rhs, backend, cleared=cleared)
     if not bad:
         return SizeOutcome(size, Verdict.HOLDS, f"normal form of lhs − rhs is 0 ({backend})"
-                           + rational_scope(claim, cleared), method="rational" if cleared else ""), None
+                           + rational_scope(claim, cleared), method=Method.RATIONAL if cleared else Method.EXACT,
+                           stop=StopReason.NORMAL_FORM_ZERO), None
     built = claim.build(size, probe=False) if claim.model is not None or claim.variables is not None else None
     inputs = {e for e in nodes(lhs, rhs) if e.is_Symbol} | set(built.symbols() if built is not None else ())
     candidates = _candidates(claim, lhs, rhs, bad, seed,
@@ -175,18 +186,102 @@ def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phas
                                  admissible=built.admissible if claim.variables is not None else None)
     rejected = ""
     for _ in range(MAX_CANDIDATES):
-        with _phase(phases, "search+shrink"):
+        with _phase(phases, Phase.SEARCH_SHRINK):
             w, sides, loss = next(candidates, (None, None, None))
         if w is None:
             break
-        with _phase(phases, "certify"):
+        with _phase(phases, Phase.CERTIFY):
             cert = certificates.issue(claim.id, size, sides, w.sigma, _complete(w.point, inputs), w.entry, loss)
             check = kernel.verify_identity(claim, cert)
         if check.ok:
-            return SizeOutcome(size, Verdict.FAILS, check.reason), (cert, check)
+            if describe:
+                with _phase(phases, Phase.DESCRIBE):
+                    cert = replace(cert, structure=_structure(claim, size, (lhs, rhs), bad, cert))
+            return SizeOutcome(size, Verdict.FAILS, check.reason, stop=StopReason.CERTIFIED), (cert, check)
         rejected = f"; a candidate was not certified: {check.reason}"
     return SizeOutcome(size, Verdict.UNDECIDED,
-                       f"normal form ≠ 0 at {len(bad)} entries, but no certified counterexample{rejected}"), None
+                       f"normal form ≠ 0 at {len(bad)} entries, but no certified counterexample{rejected}",
+                       stop=StopReason.SEARCH_EXHAUSTED), None
+
+
+#: how many entries whose normal form is not zero are evaluated at the point, to say which part of the sides differs
+MAX_STRUCTURE_ENTRIES = 400
+
+
+def _structure(claim: Claim, size: dict, sides, bad, cert) -> dict:
+    """What the certified entry means, and which entries differ at the point: evidence for the report.
+
+    ``derivative``: when a side is exactly what ``m.d(of, wrt)`` or
+    ``m.partial(of, wrt)`` returned (the check is run once more on a model
+    that records those calls), its rows and columns named by the model's own
+    symbols, in the layout the derivative used. ``differs``: the entries whose
+    exact values differ at the certificate's point (evaluated exactly, and
+    only among the entries whose normal form is not 0: the others are equal
+    identically), with both values. Descriptive only: the kernel does not read it.
+    """
+    from .kernel.decide import sign
+
+    lhs, rhs = sides
+    out: dict = {"shape": [lhs.rows, lhs.cols]}
+    try:
+        meaning = _derivative_meaning(claim, size)
+    except Exception:  # the check ran once already; a second run that fails names nothing
+        meaning = None
+    if meaning is not None:
+        out["derivative"] = meaning
+    sig, differs, undecided = cert.witness_sigma, [], 0
+    entries = sorted(bad)[:MAX_STRUCTURE_ENTRIES]
+    try:
+        for i, j in entries:
+            lv = certificates.substitute(lhs[i, j], cert.point, sig)
+            rv = certificates.substitute(rhs[i, j], cert.point, sig)
+            s = sign(lv - rv)
+            undecided += s is None
+            if s:
+                differs.append([i, j, sp.sstr(lv), sp.sstr(rv)])
+    except Exception:  # an entry without an exact value at the point: say nothing rather than something partial
+        return out
+    out["differs"] = differs
+    # complete: every other entry is known equal at the point (identically, or by its exact value)
+    out["complete"] = len(entries) == len(bad) and not undecided
+    return out
+
+
+def _derivative_meaning(claim: Claim, size: dict) -> dict | None:
+    """Which side is a derivative the model computed, and the names of its rows and columns (or None)."""
+    from .notation import vec
+
+    model = claim.build(size, probe=False)
+    if model is None:
+        return None
+    calls: list = []
+
+    def recording(kind, fn):
+        def call(of, wrt, *, layout=None):
+            value = fn(of, wrt, layout=layout)
+            calls.append((kind, of, wrt, layout or model.layout, value))
+            return value
+        return call
+
+    model.d, model.partial = recording("total", model.d), recording("partial", model.partial)
+    sides = claim.check(model)
+    for side, value in zip(("lhs", "rhs"), sides):
+        for kind, of, wrt, layout, result in calls:
+            if value is not result or not isinstance(of, tuple):
+                continue
+            if isinstance(wrt, str) and wrt in model.cell.params:
+                p = getattr(model.params, wrt)
+                cols = [s.name for s in (vec(p, layout) if p.cols > 1 else p)]
+                wrt_d = {"param": wrt, "shape": [p.rows, p.cols], "layout": layout}
+            else:
+                name, k = (wrt, 0) if isinstance(wrt, str) else wrt
+                cols = [f"{name}_{k}[{j}]" for j in range(result.cols)]
+                wrt_d = {"quantity": [name, k]}
+            name, k = of
+            rows = [f"{name}_{k}"] if result.rows == 1 and name == "E" else \
+                [f"{name}_{k}[{i}]" for i in range(result.rows)]
+            return {"side": side, "kind": kind, "of": [name, k], "wrt": wrt_d, "rows": rows, "columns": cols}
+    return None
 
 
 def _candidates(claim: Claim, lhs, rhs, bad, seed: int, **search_kw):
@@ -255,9 +350,9 @@ def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):
     evaluate = claim.evaluator(size)
     labels: list[str] = []
     found: dict = {}
-    raised, tried, plausible, floated, last_steps = None, 0, 0, 0, []
+    raised, tried, plausible, floated, last_steps, hypothesised = None, 0, 0, 0, [], False
     for values in draw_candidates(claim.given, size, seed, claim.budget):
-        with _phase(phases, "search"):
+        with _phase(phases, Phase.SEARCH):
             try:
                 out, hyps = evaluate(values)
                 steps = relations_of(out)
@@ -268,6 +363,7 @@ def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):
                 continue
             tried += 1
             labels = labels or [lab for lab, _ in steps]
+            hypothesised = hypothesised or bool(hyps)
             if not hypotheses_plausible(hyps):
                 continue
             plausible += 1
@@ -276,12 +372,12 @@ def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):
             last_steps = steps
             suspects = [lab for lab, v in guide.items() if v]
         for label in suspects:
-            with _phase(phases, "certify"):
+            with _phase(phases, Phase.CERTIFY):
                 if not _certified_failure(dict(steps), hyps, label):
                     continue
-            with _phase(phases, "shrink"):
+            with _phase(phases, Phase.SHRINK):
                 best = _shrink(claim, evaluate, values, label)
-            with _phase(phases, "certify"):
+            with _phase(phases, Phase.CERTIFY):
                 cert = certificates.issue_relation(claim.id, size, best, label, evaluate)
                 check = kernel.verify_relation(claim, cert)
             if check.ok:
@@ -304,8 +400,9 @@ def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):
         elif named is not None:
             out[lab] = (Verdict.UNDECIDED, f"the named witness does not refute it: {named.get(lab, '?')}", None)
         else:
-            out[lab] = (Verdict.UNDECIDED, f"no counterexample among {claim.budget} candidates "
-                        f"({plausible} satisfying the hypotheses in floats); a search is not a proof", None)
+            among = f" ({plausible} satisfying the hypotheses in floats)" if hypothesised else ""
+            out[lab] = (Verdict.UNDECIDED, f"no counterexample among {tried} candidates{among}; "
+                        "a search is not a proof", None)
     return out
 
 
@@ -373,7 +470,7 @@ def prove_then_search(claim: Claim, size: dict, *, seed: int, phases: dict) -> d
         return check_relations_at(claim, size, seed=seed, phases=phases)
     from .prove import Mark, prove_size
 
-    with _phase(phases, "prove"):
+    with _phase(phases, Phase.PROVE):
         proof = prove_size(claim, size)
     out = StepOutcomes()
     for lab, st in proof.steps.items():
@@ -399,16 +496,16 @@ def _certify_candidate(claim: Claim, size: dict, values: dict, label: str, phase
     from .kernel.decide import relations_of
 
     evaluate = claim.evaluator(size)
-    with _phase(phases, "certify"):
+    with _phase(phases, Phase.CERTIFY):
         try:
             out, hyps = evaluate(values)
             if not _certified_failure(dict(relations_of(out)), hyps, label):
                 return None
         except Exception:
             return None
-    with _phase(phases, "shrink"):
+    with _phase(phases, Phase.SHRINK):
         best = _shrink(claim, evaluate, values, label)
-    with _phase(phases, "certify"):
+    with _phase(phases, Phase.CERTIFY):
         cert = certificates.issue_relation(claim.id, size, best, label, evaluate)
         check = kernel.verify_relation(claim, cert)
     return (cert, check) if check.ok else None
@@ -424,10 +521,11 @@ def check_relational(claim: Claim, sizes: list[dict], *, seed: int, phases: dict
         try:
             per_step = prove_then_search(claim, size, seed=seed, phases=phases)
         except SymderivError as e:
-            outcomes.append(SizeOutcome(size, Verdict.ERROR, str(e), time.perf_counter() - t0))
+            outcomes.append(SizeOutcome(size, Verdict.ERROR, str(e), time.perf_counter() - t0, stop=StopReason.ERROR))
             continue
         except Exception as e:
-            outcomes.append(SizeOutcome(size, Verdict.ERROR, _one_line(e), time.perf_counter() - t0))
+            outcomes.append(SizeOutcome(size, Verdict.ERROR, _one_line(e), time.perf_counter() - t0,
+                                        stop=StopReason.ERROR))
             continue
         for lab, (status, detail, found) in per_step.items():
             prev = step_status.get(lab)
@@ -440,9 +538,12 @@ def check_relational(claim: Claim, sizes: list[dict], *, seed: int, phases: dict
         failing = [lab for lab, (s, _, _) in per_step.items() if s == Verdict.FAILS]
         detail = f"fails: {', '.join(failing)}" if failing else next(iter(per_step.values()))[1]
         methods = getattr(per_step, "methods", {})
+        named = all(type(s).__name__ == "Just" for s in claim.given.values())
+        stop = StopReason.CERTIFIED if status == Verdict.FAILS else \
+            StopReason.NAMED_WITNESS if named else StopReason.SEARCH_EXHAUSTED
         outcomes.append(SizeOutcome(size, status, detail, time.perf_counter() - t0,
                                     method=" + ".join(dict.fromkeys(methods.values())) if status == Verdict.HOLDS
-                                    else ""))
+                                    else "", stop=stop))
         if status == Verdict.FAILS:
             break
     verdict = _combine([o.status for o in outcomes])
@@ -458,7 +559,7 @@ def check_relational(claim: Claim, sizes: list[dict], *, seed: int, phases: dict
     return result_for(claim, verdict, scope=searched, counterexample=first[0] if first else None,
                       certificate=first[1].reason if first else "", seconds=time.perf_counter() - t_start,
                       sizes=outcomes, phases=phases,
-                      steps=[(lab, s.value, d) for lab, (s, d) in step_status.items()] if len(step_status) > 1
+                      steps=[Step(lab, s, d) for lab, (s, d) in step_status.items()] if len(step_status) > 1
                       else [],
                       error=(f"at {_size_str(errors[0].size)}: {errors[0].detail}" if errors else None))
 
@@ -479,11 +580,12 @@ def check_claim(claim: Claim, *, n=None, t=None, backend: str = "auto", seed: in
     for size in sizes:
         t0 = time.perf_counter()
         try:
-            outcome, found = check_identity_at(claim, size, backend=backend, seed=seed, phases=phases)
+            outcome, found = check_identity_at(claim, size, backend=backend, seed=seed, phases=phases,
+                                               describe=first is None and claim.relation != "≠")
         except SymderivError as e:
-            outcome, found = SizeOutcome(size, Verdict.ERROR, str(e)), None
+            outcome, found = SizeOutcome(size, Verdict.ERROR, str(e), stop=StopReason.ERROR), None
         except Exception as e:  # a transcription that raises is that claim's error, not the run's
-            outcome, found = SizeOutcome(size, Verdict.ERROR, _one_line(e)), None
+            outcome, found = SizeOutcome(size, Verdict.ERROR, _one_line(e), stop=StopReason.ERROR), None
         if claim.relation == "≠":
             outcome = _negate(outcome)
         outcome.seconds = time.perf_counter() - t0
@@ -494,7 +596,7 @@ def check_claim(claim: Claim, *, n=None, t=None, backend: str = "auto", seed: in
     if claim.relation == "≠":  # a certified point is the evidence that it holds, not a counterexample
         first = None
     errors = [o for o in outcomes if o.status == Verdict.ERROR]
-    by_fp = sum(o.method == "fp" for o in outcomes)
+    by_fp = sum(o.method == Method.FP for o in outcomes)
     if not by_fp:
         method = "exact normal form" + _domain_note(claim, outcomes)
     elif by_fp < len(outcomes):
@@ -508,8 +610,9 @@ def check_claim(claim: Claim, *, n=None, t=None, backend: str = "auto", seed: in
     if verdict == Verdict.HOLDS and claim.relation == "=" and claim.model is not None and not claim.modulo:
         from . import induction  # holds at every size: is it proved for every t? (issue 12)
 
-        with _phase(phases, "induction"):
-            every_t, more = induction.extend(claim, outcomes, seed=seed)
+        with _phase(phases, Phase.INDUCTION):
+            every_t, more = induction.extend(claim, outcomes, check_at=lambda size: check_identity_at(
+                claim, size, backend="symengine", seed=seed, phases=Phases()))
         scope += more
     return result_for(
         claim, verdict, scope=scope, every_t=every_t,
@@ -524,13 +627,16 @@ def check_claim(claim: Claim, *, n=None, t=None, backend: str = "auto", seed: in
 def _negate(o: SizeOutcome) -> SizeOutcome:
     """For a claim that the sides differ: a certified point proves it; a zero normal form refutes it."""
     if o.status == Verdict.FAILS:
-        return SizeOutcome(o.size, Verdict.HOLDS, f"the sides differ: {o.detail}", method=o.method)
-    if o.status == Verdict.HOLDS and o.method == "fp":
+        return SizeOutcome(o.size, Verdict.HOLDS, f"the sides differ: {o.detail}", method=o.method,
+                           stop=StopReason.NEGATED)
+    if o.status == Verdict.HOLDS and o.method == Method.FP:
         return SizeOutcome(o.size, Verdict.UNDECIDED, "the sides agreed in every F_p trial, which is no exact "
                            "proof that they are identical, so it cannot refute a '≠' claim; decide it exactly at "
-                           f"a small size (--backend symengine) [{o.detail}]", method=o.method)
+                           f"a small size (--backend symengine) [{o.detail}]", method=o.method,
+                           stop=StopReason.NEGATED)
     if o.status == Verdict.HOLDS:
-        return SizeOutcome(o.size, Verdict.FAILS, f"the sides are identical: {o.detail}", method=o.method)
+        return SizeOutcome(o.size, Verdict.FAILS, f"the sides are identical: {o.detail}", method=o.method,
+                           stop=StopReason.NEGATED)
     return o
 
 
@@ -556,7 +662,8 @@ def aggregate(group: Group, members: dict[str, Result]) -> Result:
         return Result(verdict=chosen.verdict, scope=f"reading {group.intent!r} (the text's intent: {group.why}); "
                       f"{chosen.scope}" + (f"; other readings: {others}" if others else ""),
                       counterexample=chosen.counterexample, certificate=chosen.certificate,
-                      error=chosen.error, every_t=chosen.every_t, **{**common, "conventions": chosen.conventions})
+                      error=chosen.error, why=chosen.why, every_t=chosen.every_t,
+                      **{**common, "conventions": chosen.conventions})
     verdict = _combine([r.verdict for r in res])
     failing = next((r for r in res if r.verdict == verdict), None) if verdict != Verdict.HOLDS else None
     scope = f"{sum(r.verdict == Verdict.HOLDS for r in res)} of {len(res)} parts hold"
@@ -565,7 +672,7 @@ def aggregate(group: Group, members: dict[str, Result]) -> Result:
     return Result(verdict=verdict, scope=scope, every_t=verdict == Verdict.HOLDS and all(r.every_t for r in res),
                   counterexample=failing.counterexample if failing else None,
                   certificate=failing.certificate if failing else "", error=failing.error if failing else None,
-                  **common)
+                  why=failing.why if failing else "", **common)
 
 
 def run(col: Collection, ids: list[str], *, n=None, t=None, backend: str = "auto", seed: int = 0,

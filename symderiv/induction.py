@@ -97,7 +97,8 @@ class InductionModel:
         if k not in self._steps:
             scope = StepScope({}, lambda v: v if isinstance(v, sp.MatrixBase) else sp.Matrix(v))
             prev = SimpleNamespace(**{s: self.state(s, k - 1) for s in self.cell.state})
-            ret = self.cell.step(scope, prev, self.x(k), self.params, self.f)
+            ret = self.cell.call(scope, prev, self.x(k), self.params, self.f,  # as models.run_step does
+                                 y=lambda: self.y(k), k=k, n=self.n, m=self.m, t=self.t)
             if ret is not None:
                 setattr(scope, self.cell.state[0], ret)
             self._steps[k] = scope._values
@@ -380,19 +381,21 @@ def _recursion_matches(claim, n: int, t0: int, wrt, layout: str, J: sp.Matrix, P
     t = t0 + 1
     mod = Model(claim.model, n=n, t=t, activation=claim.activation, loss=claim.loss, layout=layout)
     s = claim.model.state[0]
-    subs = {sp.Symbol(f"{s}[t-1][{i}]"): mod.h(t - 1)[i] for i in range(n)}
+    subs = {sp.Symbol(f"{s}[t-1][{i}]"): mod.at(s, t - 1)[i] for i in range(n)}
     subs |= {sp.Symbol(f"x[t][{i}]"): mod.x(t)[i] for i in range(mod.m)}
     J, P = J.xreplace(subs), P.xreplace(subs)
     return not nonzero_entries(mod.d((s, t), wrt, layout=layout), J * mod.d((s, t - 1), wrt, layout=layout) + P)
 
 
-def extend(claim, outcomes, *, seed: int = 0) -> tuple[bool, str]:
+def extend(claim, outcomes, *, check_at=None) -> tuple[bool, str]:
     """(for every t, the scope's addition) for an identity that holds at every size of its sweep.
 
     The base is the concrete outcome at the sweep's smallest t for that n
     (exact, never F_p); the step is :func:`step_check`. At an n where the
-    step is not proved the claim keeps its scope, and the exact engine looks
-    a few horizons past the sweep for the first t where it breaks.
+    step is not proved the claim keeps its scope, and the exact engine
+    (``check_at(size) -> (SizeOutcome, found)``, given by the engine, which
+    imports this module, not the other way round) looks a few horizons past
+    the sweep for the first t where it breaks.
     """
     from .sizes import format_values
 
@@ -440,23 +443,22 @@ def extend(claim, outcomes, *, seed: int = 0) -> tuple[bool, str]:
     note = "; " + "; ".join(parts)
     if failed:
         n = min(f[0] for f in failed)
-        note += "; " + _first_break(claim, n, max(o.size["t"] for o in by_n[n]), seed)
+        note += "; " + (_first_break(n, max(o.size["t"] for o in by_n[n]), check_at) if check_at
+                        else "shown only at the sizes checked")
     elif refused:
         note += "; shown only at the sizes checked"
     return False, note
 
 
-def _first_break(claim, n: int, t_max: int, seed: int) -> str:
+def _first_break(n: int, t_max: int, check_at) -> str:
     import time
-
-    from .engine import Phases, check_identity_at
 
     start = time.perf_counter()
     for t in range(t_max + 1, t_max + 1 + SEARCH_T):
         if time.perf_counter() - start > SEARCH_SECONDS:
             break
         try:
-            o, found = check_identity_at(claim, {"n": n, "t": t}, backend="symengine", seed=seed, phases=Phases())
+            o, found = check_at({"n": n, "t": t})
         except Exception:
             break
         if o.status.value == "fails":

@@ -135,7 +135,16 @@ class ClaimItem(pytest.Item):
 
     def repr_failure(self, excinfo):
         if isinstance(excinfo.value, (ClaimFailed, ClaimMismatch)):
-            return str(excinfo.value)
+            r = self.result
+            if r is None or r.counterexample is None:
+                return str(excinfo.value)
+            from .report.evidence import describe, plain_lines  # the report's one description of a witness
+            from .results import Verdict
+
+            expected = (r.expected or Verdict.HOLDS).value
+            head = [f"{r.id} {r.verdict.value}, expected {expected} ({r.where})", f"statement: {r.statement}",
+                    f"scope: {r.scope}"]
+            return "\n".join(head + plain_lines(describe(r)))
         return super().repr_failure(excinfo)
 
     def reportinfo(self):

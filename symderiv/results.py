@@ -1,8 +1,15 @@
-"""Verdicts and the evidence behind them: plain data, rendered by the report package."""
+"""Verdicts and the evidence behind them: typed data, rendered by the report package.
+
+Nothing here is prose parsed back: a step carries its :class:`Verdict`, a phase
+is a :class:`Phase`, and why a size's check stopped is a :class:`StopReason`.
+A :class:`Result` round-trips through JSON (:meth:`Result.to_json` /
+:meth:`Result.from_json`), as its certificate does.
+"""
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import NamedTuple
 
 from .certificates import Counterexample
 from .sizes import format_values
@@ -19,14 +26,98 @@ class Verdict(str, enum.Enum):
     ERROR = "error"
 
 
+class Phase(enum.StrEnum):
+    """The named phases of one check, in the order the engine enters them (its seconds are kept per phase)."""
+
+    #: the two sides from the transcription
+    BUILD = "build"
+    #: the normal form of lhs − rhs
+    DECIDE = "decide"
+    #: randomized exact testing over F_p
+    DECIDE_FP = "decide (F_p)"
+    #: F_p trials at small sizes, to find where the exact engine can certify
+    LOCATE_FP = "locate (F_p)"
+    #: an identity's witness search and shrinking
+    SEARCH_SHRINK = "search+shrink"
+    #: a relation's candidate search
+    SEARCH = "search"
+    #: a relation's counterexample shrinking
+    SHRINK = "shrink"
+    #: the kernel's replay of a certificate
+    CERTIFY = "certify"
+    #: naming what a certified entry is and which entries differ (for the report; no verdict depends on it)
+    DESCRIBE = "describe"
+    #: after every size holds: the proof for every t (induction.py)
+    INDUCTION = "induction"
+    #: an inequality's proof over all values (prove=: an SOS or convex certificate)
+    PROVE = "prove"
+
+
+class StopReason(enum.StrEnum):
+    """Why the check of one size stopped (as Hypothesis records an ExitReason)."""
+
+    #: the normal form of lhs − rhs is 0: holds at this size
+    NORMAL_FORM_ZERO = "normal form zero"
+    #: lhs − rhs reduces to 0 modulo the stated relations (Gröbner basis)
+    REDUCED_MODULO = "reduced modulo"
+    #: lhs − rhs does not reduce modulo the relations; no search under side relations
+    NOT_REDUCED_MODULO = "not reduced modulo"
+    #: every F_p trial agreed, with the stated error bound
+    FP_AGREED = "F_p trials agreed"
+    #: the kernel accepted a counterexample
+    CERTIFIED = "certified counterexample"
+    #: the search ended without a certified counterexample (not a proof)
+    SEARCH_EXHAUSTED = "search exhausted"
+    #: the proof file names its witness and it does not refute the claim
+    NAMED_WITNESS = "named witness"
+    #: a '≠' claim: the verdict is the negation of the sides' equality
+    NEGATED = "negated"
+    #: the size could not be checked (the claim's error)
+    ERROR = "error"
+
+
+class Method(enum.StrEnum):
+    """How a size was decided."""
+
+    #: symbolic: exact normal form, or a certified search
+    EXACT = ""
+    #: randomized exact testing over F_p (its ``holds`` is no exact proof)
+    FP = "fp"
+    #: exact, as rational functions after clearing denominators (engine.rational_scope: where they are not 0)
+    RATIONAL = "rational"
+
+
+class Step(NamedTuple):
+    """One step of a chain a = b ≤ c: its label, verdict and evidence (a tuple: ``label, verdict, detail = step``)."""
+
+    label: str
+    verdict: Verdict
+    detail: str
+
+
 @dataclass
 class SizeOutcome:
     size: dict
     status: Verdict
     detail: str = ""
     seconds: float = 0.0
-    method: str = ""  # "fp": decided by randomized exact testing over F_p (its `holds` is no exact proof)
+    method: Method | str = Method.EXACT  # a Method, or the proof methods of an inequality's steps ("sos + …")
+    stop: StopReason | None = None
     note: str = ""    # said in the scope: e.g. why `auto` fell back from F_p to the exact engine
+
+    def to_json(self) -> dict:
+        out = {"size": dict(self.size), "status": self.status.value, "detail": self.detail,
+               "seconds": self.seconds, "method": str(self.method),
+               "stop": None if self.stop is None else self.stop.value}
+        if self.note:
+            out["note"] = self.note
+        return out
+
+    @classmethod
+    def from_json(cls, d: dict) -> "SizeOutcome":
+        return cls(dict(d["size"]), Verdict(d["status"]), d.get("detail", ""), float(d.get("seconds", 0.0)),
+                   _method(d.get("method", "")), None if d.get("stop") is None else StopReason(d["stop"]),
+                   d.get("note", ""))
 
 
 @dataclass
@@ -44,16 +135,63 @@ class Result:
     seconds: float = 0.0
     sizes: list[SizeOutcome] = field(default_factory=list)
     error: str | None = None
-    phases: dict = field(default_factory=dict)
+    phases: dict = field(default_factory=dict)   # Phase -> seconds
     members: list[str] = field(default_factory=list)
     group: str | None = None
     note: str = ""
-    steps: list = field(default_factory=list)  # a chain's steps: (label, verdict, detail), in order
+    steps: list[Step] = field(default_factory=list)  # a chain's steps, in order
+    why: str = ""                  # the proof file's sentence on why the claim fails (``why=``)
     every_t: bool = False  # `holds` proved for every t by induction (induction.py), not only at the sizes shown
 
     @property
     def as_expected(self) -> bool:
         return self.verdict == (self.expected or Verdict.HOLDS)
+
+    def to_json(self) -> dict:
+        """Plain JSON data; :meth:`from_json` gives back an equal Result."""
+        out = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if f.name in ("verdict", "expected"):
+                v = None if v is None else v.value
+            elif f.name == "counterexample":
+                v = None if v is None else v.to_json()
+            elif f.name == "sizes":
+                v = [s.to_json() for s in v]
+            elif f.name == "phases":
+                v = {str(k): float(s) for k, s in v.items()}
+            elif f.name == "steps":
+                v = [{"step": s.label, "verdict": Verdict(s.verdict).value, "detail": s.detail} for s in v]
+            elif f.name in ("conventions", "members"):
+                v = type(v)(v)
+            out[f.name] = v
+        return out
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Result":
+        d = dict(d)
+        d["verdict"] = Verdict(d["verdict"])
+        d["expected"] = None if d.get("expected") is None else Verdict(d["expected"])
+        d["counterexample"] = None if d.get("counterexample") is None else Counterexample.from_json(d["counterexample"])
+        d["sizes"] = [SizeOutcome.from_json(s) for s in d.get("sizes", ())]
+        d["phases"] = {_phase(k): float(s) for k, s in d.get("phases", {}).items()}
+        d["steps"] = [Step(s["step"], Verdict(s["verdict"]), s["detail"]) for s in d.get("steps", ())]
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+
+def _method(name: str):
+    try:
+        return Method(name)
+    except ValueError:  # an inequality's proof methods, as the engine named them
+        return name
+
+
+def _phase(name: str):
+    try:
+        return Phase(name)
+    except ValueError:  # a phase named by another part (the runner's "start")
+        return name
 
 
 def describe_scope(outcomes: list[SizeOutcome], method: str) -> str:

@@ -128,8 +128,8 @@ def test_the_package_fingerprint_covers_symderivs_source(tmp_path):
 
 def test_a_damaged_entry_is_a_miss_never_a_verdict(project):
     check()
-    for f in (project / ".symderiv_cache").rglob("*.pickle"):
-        f.write_bytes(b"not a pickle")
+    for f in (project / ".symderiv_cache").rglob("*.json"):
+        f.write_bytes(b"{not json")
     res, claims = check()
     assert cached(res) == 0 and claims["c.a"]["verdict"] == "holds"
 

@@ -310,3 +310,19 @@ def test_the_generic_step_recursion_is_checked_against_the_engines_truth(make_cl
     assert st.proved and _recursion_matches(c, 2, 1, st.wrt, st.layout, st.J, st.P)
     assert not _recursion_matches(c, 2, 1, st.wrt, st.layout, st.J.T, st.P)
     assert not _recursion_matches(c, 2, 1, st.wrt, "col-major", st.J, st.P)
+
+
+def test_a_cell_whose_step_asks_for_extras_and_names_its_state_s_is_induced_on(make_claim):
+    """The generic step runs the cell as every backend does (Cell.call: y, k, n, m, t passed when declared)."""
+    from symderiv import cell
+
+    @cell("scaled", params={"W": ("n", "n")}, state=("s",))
+    def scaled(q, prev, x, p, f, n):
+        q.s = p.W * f.sigma(prev.s) * (1 if n else 0)
+
+    def check(m):
+        D = lambda k: diag(m.dsigma(m.at("s", k - 1)))
+        return m.d(("s", m.t), ("s", 0)), product(lambda k: m.W * D(k), 1, m.t, order="descending", size=m.n)
+
+    r = check_claim(make_claim(check, model=scaled, n=(1, 2), t=(1, 2, 3)))
+    assert r.verdict == Verdict.HOLDS and r.every_t, r.scope

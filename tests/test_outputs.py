@@ -330,3 +330,18 @@ def test_workers_can_be_spawned(fast):
     by_fork = {r.id: (r.verdict, r.counterexample.point if r.counterexample else None)
                for r in run_claims(col, ids, jobs=2, timeout=120, method="fork")}
     assert by_spawn == by_fork and by_spawn["out.both.second"][0].value == "fails"
+
+
+def test_the_json_report_reads_back_as_results():
+    """Each claim of the JSON document is a Result (Result.from_json), why= included: one serialization."""
+    import json
+
+    from symderiv.report import to_json
+    from symderiv.results import Result, Verdict
+
+    r = Result(id="a.b", verdict=Verdict.FAILS, expected=Verdict.FAILS, source="p.py:1", where="§1", statement="s",
+               conventions={"layout": "row-major"}, scope="scope", why="HV fills every block")
+    doc = json.loads(to_json([r], [], {"seed": 0}))
+    back = Result.from_json(doc["claims"][0])
+    assert back.why == "HV fills every block" and back.verdict == Verdict.FAILS and back.scope == "scope"
+    assert doc["claims"][0]["as_expected"] is True

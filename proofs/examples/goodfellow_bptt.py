@@ -68,6 +68,8 @@ def eq10_21(m):
 
 
 @claim("goodfellow.eq10-21-W", where="Deep Learning §10.2.2, eq. (10.21), W in place of Wᵀ", expect="fails",
+    why="∂h_{t+1}/∂h_t = diag(1 − h_{t+1}²) W, and a gradient (a column) goes back through its transpose Wᵀ "
+        "diag(1 − h_{t+1}²); W in place of Wᵀ differs unless W is symmetric",
        model=goodfellow_rnn, activation="tanh", sizes=SIZES,
        conventions={"∇": "gradients are columns, ∇_x L = (dL/dx)ᵀ"},
        statement="∇_{h_t}L = W diag(1 − h_{t+1}²) ∇_{h_{t+1}}L + Vᵀ ∇_{o_t}L (the transpose dropped)")
@@ -86,6 +88,8 @@ def eq10_21_any(m):
 
 
 @claim("goodfellow.eq10-21-any-loss-W", where="Deep Learning §10.2.2, eq. (10.21), W in place of Wᵀ",
+    why="∂h_{t+1}/∂h_t = diag(1 − h_{t+1}²) W, and a gradient (a column) goes back through its transpose Wᵀ "
+        "diag(1 − h_{t+1}²), whatever the loss; W in place of Wᵀ differs unless W is symmetric",
        expect="fails", model=elman_rnn, activation="tanh", loss="abstract", sizes=SIZES,
        conventions={"∇": "gradients are columns, ∇_x L = (dL/dx)ᵀ", "loss": "abstract L_t(o_t, y_t)"},
        statement="∇_{h_t}L = W diag(1 − h_{t+1}²) ∇_{h_{t+1}}L + Vᵀ ∇_{o_t}L for every L_t (the transpose dropped)")

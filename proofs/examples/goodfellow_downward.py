@@ -50,6 +50,8 @@ def eq10_21(m):
 
 
 @claim("goodfellow.down.eq10-21-W", where="Deep Learning §10.2.2, eq. (10.21), W in place of Wᵀ", expect="fails",
+    why="∂h_{k+1}/∂h_k = diag(1 − h_{k+1}²) W, and a gradient goes back through its transpose Wᵀ diag(1 − "
+        "h_{k+1}²); W in place of Wᵀ differs unless W is symmetric",
        model=elman_rnn, activation="tanh", loss="abstract", sizes=SIZES, conventions=GRAD,
        statement="∇_{h_k}L = W diag(1 − h_{k+1}²) ∇_{h_{k+1}}L + Vᵀ ∇_{o_k}L for k = 1…T−1 "
                  "(the transpose dropped)")
@@ -77,6 +79,8 @@ def unrolled(m):
 
 
 @claim("goodfellow.down.unrolled-from-k+1", where="the unrolled form with its sum started one step late",
+    why="the sum must start at s = k: the loss at step k reaches h_k directly through o_k (the term Vᵀ "
+        "∇_{o_k}L), and starting at s = k + 1 drops it",
        expect="fails", model=elman_rnn, activation="tanh", loss="abstract", sizes=SIZES, conventions=GRAD,
        statement="∇_{h_k}L = Σ_{s=k+1}^{T} (Π_{r=k+1}^{s} diag(1 − h_r²) W)ᵀ Vᵀ ∇_{o_s}L "
                  "(the s = k term dropped)")
@@ -85,6 +89,8 @@ def unrolled_late(m):
 
 
 @claim("goodfellow.down.unrolled-r-from-k", where="the unrolled form with its product started one step early",
+    why="∂h_s/∂h_k has the factors r = k+1…s only; starting the product at r = k adds one Jacobian factor "
+        "diag(1 − h_k²) W too many",
        expect="fails", model=elman_rnn, activation="tanh", loss="abstract", sizes=SIZES, conventions=GRAD,
        statement="∇_{h_k}L = Σ_{s=k}^{T} (Π_{r=k}^{s} diag(1 − h_r²) W)ᵀ Vᵀ ∇_{o_s}L (off by one in r)")
 def unrolled_early(m):

@@ -47,6 +47,8 @@ def total(m):
 
 
 @claim("gru.total-is-direct", where="GRU update, the direct path read as the whole Jacobian", model=gru_cell,
+    why="the gates z_t, r_t and the candidate h̃_t all depend on h_{t−1}, so dh_t/dh_{t−1} is diag(1 − z_t) "
+        "plus those paths; diag(1 − z_t) is only the direct one",
        sizes=SIZES, expect="fails",
        statement="dh_t/dh_{t-1} = diag(1 − z_t) (the gates' and the candidate's paths dropped)")
 def total_is_direct(m):

@@ -31,7 +31,8 @@ def quadratic(v):
 
 
 @claim("cookbook.eq81-symmetric-only", where="§2.4.2, eq. (81), planted error",
-       statement="∂(xᵀBx)/∂x = 2Bx (true only for symmetric B)", variables=QUADRATIC, expect="fails")
+       statement="∂(xᵀBx)/∂x = 2Bx (true only for symmetric B)", variables=QUADRATIC, expect="fails",
+       why="∂(xᵀBx)/∂x = (B + Bᵀ)x (eq. 81), which is 2Bx only when B is symmetric; the claim is for every B")
 def quadratic_wrong(v):
     return v.d(v.x.T * v.B * v.x, "x"), 2 * v.B * v.x
 
@@ -63,6 +64,8 @@ def inverse_form(v):
 
 @claim("cookbook.eq61-no-transposes", where="§2.2, eq. (61), planted error",
        statement="∂(aᵀX⁻¹b)/∂X = −X⁻¹abᵀX⁻¹ (transposes dropped)", expect="fails",
+       why="the gradient is −X⁻ᵀabᵀX⁻ᵀ (eq. 61); without the transposes it is a different matrix unless X is "
+           "symmetric",
        variables=dict(a=vector("n"), b=vector("n"), X=matrix("n", invertible=True)))
 def inverse_form_wrong(v):
     Xi = inv(v.X)
@@ -86,6 +89,7 @@ def vec_columns(v):
     return v.d(v.A * v.X * v.B, "X"), kron(v.B.T, v.A)
 
 
-@VEC.reading("row-major", conventions={"vec": "row-major"}, expect="fails")
+@VEC.reading("row-major", conventions={"vec": "row-major"}, expect="fails",
+             why="with vec stacking rows, vec(AXB) = (A ⊗ Bᵀ) vec(X); Bᵀ ⊗ A is the formula for vec by columns")
 def vec_rows(v):
     return v.d(v.A * v.X * v.B, "X"), kron(v.B.T, v.A)

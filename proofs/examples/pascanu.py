@@ -45,6 +45,8 @@ eq5 = readings(
 
 
 @eq5.reading("jacobian-desc", expect="fails",
+    why="the Jacobian of x_i = W_rec σ(x_{i−1}) + W_in u_i + b is ∂x_i/∂x_{i−1} = W_rec diag(σ'(x_{i−1})); "
+        "the order is right but W_recᵀ is not W_rec unless W_rec is symmetric",
              conventions={"layout": "row-major", "∂x_t/∂x_k": "the Jacobian (row a: ∂x_t[a])",
                           "product": "descending: i = t factor leftmost"})
 def jacobian_desc(m):
@@ -52,6 +54,8 @@ def jacobian_desc(m):
 
 
 @eq5.reading("jacobian-asc", expect="fails",
+    why="each Jacobian factor is W_rec diag(σ'(x_{i−1})), not W_recᵀ diag(σ'(x_{i−1})), and the ascending "
+        "order also reverses the chain rule's product",
              conventions={"layout": "row-major", "∂x_t/∂x_k": "the Jacobian (row a: ∂x_t[a])",
                           "product": "ascending: i = k+1 factor leftmost"})
 def jacobian_asc(m):
@@ -59,6 +63,8 @@ def jacobian_asc(m):
 
 
 @eq5.reading("gradient-desc", expect="fails",
+    why="the transpose of Π (descending) W_rec diag(σ') is Π (ascending) diag(σ'(x_{i−1})) W_recᵀ: both the "
+        "order and the side of the diag are wrong",
              conventions={"∂x_t/∂x_k": "denominator layout: the Jacobian's transpose (row a: ∂/∂x_k[a])",
                           "product": "descending: i = t factor leftmost"})
 def gradient_desc(m):
@@ -66,6 +72,8 @@ def gradient_desc(m):
 
 
 @eq5.reading("gradient-asc", expect="fails",
+    why="in the denominator layout each factor is (W_rec diag(σ'(x_{i−1})))ᵀ = diag(σ'(x_{i−1})) W_recᵀ: the "
+        "diag belongs on the left of W_recᵀ",
              conventions={"∂x_t/∂x_k": "denominator layout: the Jacobian's transpose (row a: ∂/∂x_k[a])",
                           "product": "ascending: i = k+1 factor leftmost"})
 def gradient_asc(m):

@@ -1,36 +1,17 @@
-"""What every report format shares: a point as named matrices, the tally, the reproduce line.
+"""What every report format shares: the tally, the reproduce line (a witness is described in evidence.py).
 
 Rendering is apart from deciding: nothing here computes a verdict.
 """
 from __future__ import annotations
 
-import re
-from collections import defaultdict
+import shlex
 
 from ..results import Result, Verdict
 
 
-def point_matrices(point: dict) -> list[tuple[str, list[list[str]]]]:
-    """Group a point's symbols ("W_R[0,1]": "1") into named matrices; unused entries are '·'."""
-    grouped: dict = defaultdict(dict)
-    for name, value in point.items():
-        m = re.fullmatch(r"(.+)\[(\d+)(?:,(\d+))?\]", name)
-        if not m:
-            grouped[name][(0, 0)] = value
-            continue
-        grouped[m.group(1)][(int(m.group(2)), int(m.group(3) or 0))] = value
-    out = []
-    for name in sorted(grouped):
-        cells = grouped[name]
-        rows = max(i for i, _ in cells) + 1
-        cols = max(j for _, j in cells) + 1
-        out.append((name, [[cells.get((i, j), "·") for j in range(cols)] for i in range(rows)]))
-    return out
-
-
-def matrix_text(rows: list[list[str]]) -> str:
-    width = max(len(c) for row in rows for c in row)
-    return "; ".join(" ".join(c.rjust(width) for c in row) for row in rows)
+def claims_count(n: int) -> str:
+    """'1 claim', '3 claims', 'no claims'."""
+    return "no claims" if n == 0 else f"{n} claim" if n == 1 else f"{n} claims"
 
 
 def tally(results: list[Result]) -> tuple[str, list[str]]:
@@ -59,6 +40,21 @@ def reproduce_command(r: Result, meta: dict) -> str:
     if meta.get("backend", "auto") != "auto":
         parts += ["--backend", meta["backend"]]
     return " ".join(parts)
+
+
+def _proof_file(r: Result) -> list[str]:
+    """The proof file's path, when ``symderiv check ID`` run here would not collect it (not in the default folder)."""
+    if not r.path:
+        return []
+    from pathlib import Path
+
+    from ..claims import default_target
+
+    try:
+        default = default_target().resolve()
+    except Exception:  # no default folder at all: name the file
+        return [shlex.quote(r.path)]
+    return [] if Path(r.path).resolve().parent == default else [shlex.quote(r.path)]
 
 
 def first_line(text: str) -> str:

@@ -7,7 +7,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..results import Result, Verdict
-from .common import matrix_text, point_matrices, reproduce_command, sparkline
+from .common import reproduce_command
+from .evidence import Kind, describe
 from .terminal import STYLE, steps_table
 
 
@@ -55,39 +56,32 @@ def explain(item, results: list[Result], meta: dict):
     return RGroup(*parts)
 
 
+#: the verb of each step of a worked counterexample
+VERB = {Kind.SIZE: "Take {}.", Kind.SIGMA: "Take the witness {}: the claim is for every σ, so this one must satisfy it.",
+        Kind.LOSS: "Take the witness loss {}: the claim is for every loss, so this one must satisfy it.",
+        Kind.POINT: "Set {}.", Kind.HYPOTHESIS: "Check the hypothesis {}.", Kind.ENTRY: "Look at {}.",
+        Kind.STEP: "Decide the failing step '{}' exactly:", Kind.SIDE: "   {}", Kind.LIMIT: "   {}", Kind.CURVE: "   {}",
+        Kind.DIFFERS: "Where the sides differ: {}.", Kind.WHY: "Why it fails: {}", Kind.CERTIFICATE: "So the claim fails: {}"}
+
+
 def worked_counterexample(r: Result, meta: dict) -> Panel:
-    """The counterexample step by step, to copy into a review."""
-    c = r.counterexample
+    """The counterexample step by step, to copy into a review (rendered from :func:`.evidence.describe`)."""
+    ev = describe(r)
     lines = Text()
-    n = 1
-
-    def step(text):
-        nonlocal n
-        lines.append(f"{n}. {text}\n")
+    n = 0
+    if r.counterexample.kind == "identity" and not ev.of(Kind.SIZE):
+        lines.append("1. Take the claim's fixed values.\n")
+        n = 1
+    for ln in ev.lines:
+        text = VERB[ln.kind].format(ln.text)
+        if ln.kind == Kind.ENTRY:
+            text = text.rstrip(".") + " and evaluate both sides exactly:"
+        if text.startswith("   "):
+            lines.append(text + "\n")
+            continue
         n += 1
-
-    step("Take " + (", ".join(f"{k} = {v}" for k, v in c.size.items()) or "the claim's fixed values") + ".")
-    if c.sigma is not None:
-        from ..functions import PolynomialSigma
-
-        step(f"Take σ(x) = {PolynomialSigma(tuple(c.sigma))}; the claim is for every σ, so this one must satisfy it.")
-    if getattr(c, "loss", None) is not None:
-        step(f"Take the loss {c.witness_loss}; the claim is for every loss, so this one must satisfy it.")
-    for name, rows in point_matrices(c.point):
-        step(f"Set {name} = [{matrix_text(rows)}].")
-    for note in c.notes:
-        if note.startswith("hypothesis"):
-            step(f"Check the {note}.")
-    if c.kind == "identity":
-        step(f"Evaluate entry {tuple(c.entry)} of both sides exactly: lhs = {c.lhs}, rhs = {c.rhs}.")
-    elif c.kind == "relation":
-        step(f"Evaluate step '{c.step}': lhs ∈ {c.lhs} (≈ {c.lhs_approx}), rhs ∈ {c.rhs} (≈ {c.rhs_approx}).")
-    else:
-        step(f"Follow the sequence: its minimal polynomial is {c.rhs_approx}, growth factor per period "
-             f"{c.lhs_approx}, so {c.lhs}; the claim says {c.rhs!r}.")
-        if c.curve:
-            step(f"‖X_q‖ for q = 0…{len(c.curve) - 1}: {sparkline(c.curve)} "
-                 + ", ".join(f"{v:.3g}" for v in c.curve[:8]) + ", …")
-    step(f"So the claim fails: {r.certificate}")
+        lines.append(f"{n}. {text}\n", style="bold" if ln.kind == Kind.WHY else "")
+    if ev.uses_dot:
+        lines.append("(· = an entry that does not enter the claim)\n", style="dim")
     lines.append(f"reproduce: {reproduce_command(r, meta)}", style="dim")
     return Panel(lines, title=f"[red]counterexample, worked out: {r.id}", expand=True)

@@ -13,15 +13,9 @@ def to_json(results: list[Result], errors: list, meta: dict, locations: dict | N
     locations = locations or {}
     claims = []
     for r in results:
-        claims.append({
-            "id": r.id, "verdict": r.verdict.value, "expected": (r.expected or Verdict.HOLDS).value,
-            "as_expected": r.as_expected, "source": r.source, "where": r.where, "statement": r.statement,
-            "conventions": r.conventions, "scope": r.scope, "every_t": r.every_t, "error": r.error,
-            "counterexample": r.counterexample.to_json() if r.counterexample else None,
+        claims.append({  # the Result itself (Result.from_json reads it back), and what the gate adds
+            **r.to_json(), "expected": (r.expected or Verdict.HOLDS).value, "as_expected": r.as_expected,
             "certificate": r.certificate or None, "seconds": round(r.seconds, 4),
-            "sizes": [{"size": s.size, "status": s.status.value, "detail": s.detail} for s in r.sizes],
-            "members": r.members, "group": r.group,
-            "steps": [{"step": lab, "verdict": v, "detail": d} for lab, v, d in r.steps],
         })
         if r.id in locations:
             claims[-1]["file"], claims[-1]["line"] = str(locations[r.id][0]), int(locations[r.id][1])

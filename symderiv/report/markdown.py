@@ -1,66 +1,79 @@
-"""The Markdown report, for a review or a pull-request comment (GitHub renders the $…$ math)."""
+"""The Markdown report, for a review or a pull-request comment (GitHub renders the $…$ math).
+
+Mathematics goes through ``sympy.latex`` (via :mod:`.evidence`); every piece of
+text is escaped, so nothing from a proof file or an error message (``<…>``,
+``*``, ``_``, ``$``, ``|``) is read as HTML, emphasis, math or a table cell.
+"""
 from __future__ import annotations
 
+import html
+import re
+
 from ..results import Result, Verdict
-from .common import point_matrices, reproduce_command, tally
+from .common import claims_count, reproduce_command, tally
+from .evidence import Kind, describe
 
 
-def _md_escape(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+def md_text(text) -> str:
+    """Text as literal Markdown: HTML characters as entities, Markdown punctuation backslash-escaped, one line."""
+    text = html.escape(str(text), quote=False).replace("\n", " ")
+    return re.sub(r"([\\`*_\[\]|$~])", r"\\\1", text)
 
 
-def _latex_matrix(rows: list[list[str]]) -> str:
-    def cell(x):
-        if x == "·":
-            return "\\cdot"
-        if "/" in x:
-            p, q = x.split("/", 1)
-            sign = "-" if p.startswith("-") else ""
-            return f"{sign}\\tfrac{{{p.lstrip('-')}}}{{{q}}}"
-        return x
-    body = " \\\\ ".join(" & ".join(cell(x) for x in row) for row in rows)
-    return f"\\begin{{pmatrix}} {body} \\end{{pmatrix}}"
+def md_code(text) -> str:
+    """Inline code: a backtick run longer than any inside it."""
+    text = str(text).replace("\n", " ")
+    fence = "`" * (max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+#: how the Markdown section introduces each kind of line (math lines are set as $…$ or $$…$$)
+LABEL = {Kind.SIZE: "Size", Kind.SIGMA: "Witness", Kind.LOSS: "Witness loss", Kind.ENTRY: "Entry", Kind.STEP: "Failing step",
+         Kind.HYPOTHESIS: "Hypothesis", Kind.WHY: "**Why it fails**", Kind.CERTIFICATE: "Certificate",
+         Kind.DIFFERS: "Where the sides differ", Kind.LIMIT: "", Kind.CURVE: "", Kind.SIDE: ""}
+
+
+def counterexample_section(r: Result, meta: dict) -> list[str]:
+    ev = describe(r)
+    out = ["", f"### Counterexample: {md_code(r.id)} ({md_text(r.where)})", "", f"> {md_text(r.statement)}", ""]
+    if r.conventions:
+        out.append("Conventions: " + "; ".join(f"{md_text(k)}: {md_text(v)}" for k, v in r.conventions.items()) + "  ")
+    previous = None
+    for ln in ev.lines:
+        if ln.kind == Kind.POINT:  # display math: one block per value, the group set apart by blank lines
+            out += ([""] if previous != Kind.POINT else []) + [f"$$ {ln.latex} $$"]
+            previous = ln.kind
+            continue
+        if previous == Kind.POINT:
+            out.append("")
+        previous = ln.kind
+        label = LABEL.get(ln.kind, "")
+        body = f"${ln.latex}$" if ln.latex else md_text(ln.text)
+        if ln.kind == Kind.ENTRY and ln.latex:
+            body += " " + md_text(ln.text.split("  ", 1)[1]) if "  " in ln.text else ""
+        out.append((f"{label}: " if label else "") + body + "  ")
+    if ev.uses_dot:
+        out.append("($\\cdot$: an entry that does not enter the claim)  ")
+    out += ["", f"Reproduce: {md_code(reproduce_command(r, meta))}"]
+    return out
 
 
 def to_markdown(results: list[Result], errors: list, meta: dict) -> str:
     """A report to paste into a review or a pull-request comment (GitHub renders the $…$ math)."""
-    out = ["## symderiv audit", "", " · ".join(f"{k} {v}" for k, v in meta.items()), "",
+    out = ["## symderiv audit", "", " · ".join(f"{md_text(k)} {md_text(v)}" for k, v in meta.items()), "",
            "| claim | where | verdict | expected | scope |", "|---|---|---|---|---|"]
     for r in results:
         mark = "✓" if r.as_expected else "✗"
-        out.append(f"| {'&nbsp;&nbsp;' if r.group else ''}`{r.id}` | {_md_escape(r.where)} | **{r.verdict.value}** "
-                   f"| {(r.expected or Verdict.HOLDS).value} {mark} | {_md_escape(r.error or r.scope)} |")
+        out.append(f"| {'&nbsp;&nbsp;' if r.group else ''}{md_code(r.id)} | {md_text(r.where)} | **{r.verdict.value}** "
+                   f"| {(r.expected or Verdict.HOLDS).value} {mark} | {md_text(r.error or r.scope)} |")
     for r in results:
-        c = r.counterexample
-        if c is None or r.members:
+        if r.counterexample is None or r.members:
             continue
-        out += ["", f"### Counterexample: `{r.id}` ({_md_escape(r.where)})", "",
-                f"> {_md_escape(r.statement)}", ""]
-        if r.conventions:
-            out.append("Conventions: " + "; ".join(f"{k}: {v}" for k, v in r.conventions.items()) + "  ")
-        if c.size:
-            out.append("Size: " + ", ".join(f"${k} = {v}$" for k, v in c.size.items()) + "  ")
-        if c.sigma is not None:
-            from ..functions import PolynomialSigma
-
-            out.append(f"Witness σ: $\\sigma(x) = {PolynomialSigma(tuple(c.sigma))}$  ")
-        if getattr(c, "loss", None) is not None:
-            out.append(f"Witness loss: {c.witness_loss}  ")
-        for name, rows in point_matrices(c.point):
-            tex_name = name.replace("_", "\\_")
-            out.append(f"$$ {tex_name} = {_latex_matrix(rows)} $$")
-        if c.kind == "identity":
-            out.append(f"Entry {tuple(c.entry)}: lhs $= {c.lhs}$, rhs $= {c.rhs}$  ")
-        elif c.kind == "relation":
-            out.append(f"Failing step **{_md_escape(c.step)}**: lhs $\\approx {c.lhs_approx}$, "
-                       f"rhs $\\approx {c.rhs_approx}$ (enclosures `{c.lhs}`, `{c.rhs}`)  ")
-        else:
-            out.append(f"Failing step **{_md_escape(c.step)}**: {_md_escape(c.lhs)}; growth factor per period "
-                       f"{c.lhs_approx}, minimal polynomial `{c.rhs_approx}`  ")
-        out += [f"Certificate: {_md_escape(r.certificate)}  ", "", f"Reproduce: `{reproduce_command(r, meta)}`"]
+        out += counterexample_section(r, meta)
     for path, cause in errors:
-        out += ["", f"**Proof file error** `{path}`: {_md_escape(cause)}"]
+        out += ["", f"**Proof file error** {md_code(path)}: {md_text(cause)}"]
     counts, off = tally(results)
-    out += ["", f"**{len(results)} claims**: " + counts
-            + ("; every verdict as expected" if not off else f"; not as expected: {', '.join(off)}")]
+    out += ["", f"**{claims_count(len(results))}**" + (f": {counts}" if counts else "")
+            + ("; every verdict as expected" if not off else f"; not as expected: {', '.join(md_code(i) for i in off)}")]
     return "\n".join(out) + "\n"

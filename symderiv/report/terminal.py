@@ -7,7 +7,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..results import Result, Verdict
-from .common import matrix_text, point_matrices, reproduce_command, sparkline, tally
+from .common import claims_count, reproduce_command, tally
+from .evidence import Kind, describe
 
 STYLE = {Verdict.HOLDS: "green", Verdict.FAILS: "red", Verdict.UNDECIDED: "yellow", Verdict.ERROR: "magenta"}
 
@@ -36,39 +37,33 @@ def summary_table(results: list[Result]) -> Table:
 
 
 def counterexample_panel(r: Result, meta: dict | None = None) -> Panel:
-    c = r.counterexample
+    """The counterexample as mathematics, rendered from :func:`.evidence.describe` (as every format is)."""
+    ev = describe(r)
     lines = Text()
     lines.append(f"{r.id}", style="bold")
     lines.append(f"  ({r.where}; {r.source})\n")
     lines.append(f"statement: {r.statement}\n")
     if r.conventions:
         lines.append("conventions: " + "; ".join(f"{k}: {v}" for k, v in r.conventions.items()) + "\n")
-    lines.append("smallest size: " + ", ".join(f"{k} = {v}" for k, v in c.size.items()) + "\n")
-    if c.sigma is not None:
-        from ..functions import PolynomialSigma
-
-        lines.append(f"witness σ: {PolynomialSigma(tuple(c.sigma))}  (any σ must satisfy an all-σ claim)\n")
-    if getattr(c, "loss", None) is not None:
-        lines.append(f"witness loss: {c.witness_loss}  (any loss must satisfy an all-loss claim)\n")
-    lines.append("point (exact; · = does not enter):\n")
-    for name, rows in point_matrices(c.point):
-        lines.append(f"  {name} = [{matrix_text(rows)}]\n")
-    if c.kind == "identity":
-        lines.append(f"entry {tuple(c.entry)}:  lhs = {c.lhs}   rhs = {c.rhs}\n")
-    elif c.kind == "relation":
-        lines.append(f"failing step: {c.step}\n  lhs = {c.lhs}  (≈ {c.lhs_approx})\n"
-                     f"  rhs = {c.rhs}  (≈ {c.rhs_approx})\n")
-    else:
-        lines.append(f"failing step: {c.step}\n  {c.lhs}; claimed {c.rhs!r}\n"
-                     f"  growth factor per period: {c.lhs_approx}   minimal polynomial: {c.rhs_approx}\n")
-        if c.curve:
-            lines.append(f"  ‖X_q‖, q = 0…{len(c.curve) - 1}: {sparkline(c.curve)}  "
-                         f"({c.curve[0]:.3g} → {c.curve[-1]:.3g})\n")
-    for note in c.notes:
-        lines.append(f"  {note}\n", style="dim")
-    lines.append(f"certificate: {r.certificate}\n", style="dim")
+    point_shown = False
+    for ln in ev.lines:
+        if ln.kind == Kind.POINT and not point_shown:
+            point_shown = True
+            lines.append("point (exact" + ("; · = does not enter" if ev.uses_dot else "") + "):\n")
+        if ln.kind == Kind.WHY:
+            lines.append(f"why it fails: {ln.text}\n", style="bold")
+        elif ln.kind == Kind.CERTIFICATE:
+            lines.append(f"certificate: {ln.text}\n", style="dim")
+        else:
+            lines.append(TERMINAL_PREFIX.get(ln.kind, "") + ln.text + "\n")
     lines.append(f"reproduce: {reproduce_command(r, meta or {})}")
     return Panel(lines, title=f"[red]counterexample: {r.id}", expand=True)
+
+
+#: how the terminal panel introduces each kind of line
+TERMINAL_PREFIX = {Kind.SIZE: "smallest size: ", Kind.SIGMA: "witness ", Kind.LOSS: "witness loss ", Kind.POINT: "  ", Kind.SIDE: "  ",
+                   Kind.HYPOTHESIS: "  hypothesis ", Kind.STEP: "failing step: ", Kind.LIMIT: "  ",
+                   Kind.CURVE: "  ", Kind.DIFFERS: "  "}
 
 
 def steps_table(r: Result) -> Table:
@@ -76,8 +71,9 @@ def steps_table(r: Result) -> Table:
     table.add_column("step", no_wrap=True)
     table.add_column("verdict", no_wrap=True)
     table.add_column("evidence", overflow="fold")
-    for label, verdict, detail in r.steps:
-        table.add_row(label, Text(verdict, style=STYLE[Verdict(verdict)]), detail)
+    for step in r.steps:
+        verdict = Verdict(step.verdict)
+        table.add_row(step.label, Text(verdict.value, style=STYLE[verdict]), step.detail)
     return table
 
 
@@ -95,7 +91,7 @@ def render(results: list[Result], errors: list, meta: dict):
     for path, cause in errors:
         parts.append(Text(f"proof file error: {path}: {cause}", style="bold magenta"))
     tail, off = tally(results)
-    parts.append(Text(f"{len(results)} claims: {tail}; " + (f"{len(off)} not as expected: {', '.join(off)}"
-                                                             if off else "every verdict as expected"),
+    parts.append(Text(f"{claims_count(len(results))}" + (f": {tail}" if tail else "") + "; "
+                      + (f"{len(off)} not as expected: {', '.join(off)}" if off else "every verdict as expected"),
                       style="bold red" if off else "bold green"))
     return RGroup(*parts)
