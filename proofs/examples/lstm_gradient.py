@@ -49,6 +49,8 @@ def dh_dh0(m):
 
 @claim("examples.lstm.dh-dh0-h-path-only", where="LSTM BPTT, a slip: the memory cell's path dropped",
        model=lstm_cell, expect="fails",
+       why="h_{k−1} also reaches h_k through the memory cell (the gates of c_k read h_{k−1}, and c_{k−1} reaches "
+           "h_k through f_k ⊙ c_{k−1}), so dropping the c path drops the terms ∂h_k/∂c_{k−1} G^c_{k−1}",
        statement="dh_t/dh_0 = Π_k ∂h_k/∂h_{k−1} (the c path dropped)", sizes=SIZES)
 def dh_dh0_h_only(m):
     return m.d(("h", m.t), ("h", 0)), _recursion(m, through_c=False)
