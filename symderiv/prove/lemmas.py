@@ -16,7 +16,13 @@ without them.
 * **orthogonal spectrum** (QᵀQ = I, Q(u + iw) = (p + iq)(u + iw), ‖u‖² + ‖w‖² = 1):
   p² + q² = 1 (the ideal-membership certificate below);
 * **max of moduli** (m = max(|x₁|, …), a = |xᵢ|): m² − xᵢ² ≥ 0
-  = (m − a)² + 2a(m − a) + (a² − xᵢ²).
+  = (m − a)² + 2a(m − a) + (a² − xᵢ²);
+* **orthogonal invariance** (A = QBQᵀ, QᵀQ = QQᵀ = I, s = ‖A‖₂, t = ‖B‖₂):
+  t² − s² ≥ 0 and s² − t² ≥ 0, each as one PSD-form instance at the other
+  norm's witness moved by Q (y = Qᵀx or y = Qx) plus an ideal-membership part
+  in the entries of QᵀQ − I and QQᵀ − I (multipliers found by
+  :func:`_ideal`, substituting QᵀQ = I + E symbolically), so that
+  ‖CVCᵀ‖₂ = ‖V‖₂ needs no search at all.
 
 Instances are taken at the vectors of the problem: the witnesses x of the
 norms, the columns of the given matrices, and their images under the given
@@ -135,6 +141,54 @@ class Library:
         self.add("|λ| = 1 for orthogonal Q", Certificate(sp.expand(lam - 1), "=", tuple(self.ge), tuple(self.eq),
                                                        multipliers=tuple(mult)))
 
+    def orthogonal_invariance(self, big: dict, small: dict, Q: sp.Matrix) -> None:
+        """big["M"] = Q small["M"] Qᵀ with Q orthogonal: ‖small‖₂² − ‖big‖₂² ≥ 0 and its converse."""
+        A, B = big["M"], small["M"]
+        n = Q.rows
+        if B.shape != (n, n) or A.shape != (n, n) or not (A - Q * B * Q.T).applyfunc(sp.expand).is_zero_matrix:
+            return
+        I = sp.eye(n)
+        E, emap = _placeholders((Q.T * Q - I).applyfunc(sp.expand), "e")
+        F, fmap = _placeholders((Q * Q.T - I).applyfunc(sp.expand), "f")
+        allmap = {**emap, **fmap}
+        # (nm, the other norm, y as the other witness moved by Q, ‖y‖² and ‖My‖² with QᵀQ = I + E, QQᵀ = I + F)
+        for nm, other in ((small, big), (big, small)):
+            x = other["x"]
+            if nm is small:   # y = Qᵀx: ‖y‖² = xᵀ(I + F)x, ‖By‖² = ‖BQᵀx‖², and ‖Ax‖² = ‖QBQᵀx‖² = (BQᵀx)ᵀ(I + E)(BQᵀx)
+                y = Q.T * x
+                ny2 = (x.T * (I + F) * x)[0, 0]
+                v = B * Q.T * x
+                my2 = (v.T * v)[0, 0]
+                ox2 = (v.T * (I + E) * v)[0, 0]
+            else:             # y = Qx: ‖y‖² = xᵀ(I + E)x, ‖Ay‖² = ‖Q B (I + E) x‖² = (B(I + E)x)ᵀ(I + E)(B(I + E)x)
+                y = Q * x
+                ny2 = (x.T * (I + E) * x)[0, 0]
+                v = B * (I + E) * x
+                my2 = (v.T * (I + E) * v)[0, 0]
+                ox2 = (x.T * B.T * B * x)[0, 0]
+            before = len(self.ge)
+            self.psd_form(nm, y)
+            if len(self.ge) == before:
+                return
+            gi = len(self.ge) - 1
+            s, t = nm["s"], other["s"]
+            goal = sp.expand(s ** 2 - t ** 2)
+            # goal − (s²‖y‖² − ‖My‖²) = s²(1 − ‖y‖²) + ‖My‖² − t², split as
+            # −s²(‖y‖² − ‖x‖²) − s²(‖x‖² − 1) + (‖My‖² − ‖Ox‖²) + (‖Ox‖² − t²), where ‖Ox‖² = xᵀG_other x
+            part = _ideal(-s ** 2 * (ny2 - (x.T * x)[0, 0]) + (my2 - ox2), allmap)
+            if part is None:
+                return
+            unit = sp.expand((x.T * x)[0, 0] - 1)
+            wit = sp.expand((x.T * other["G"] * x)[0, 0] - t ** 2)
+            try:
+                mult = [(_signed(m, h), self.eq_index[_key(h)]) for m, h in part]
+                mult.append((_signed(-s ** 2, unit), self.eq_index[_key(unit)]))
+                mult.append((_signed(sp.Integer(1), wit), self.eq_index[_key(wit)]))
+            except KeyError:
+                return
+            self.add("‖QMQᵀ‖₂ = ‖M‖₂ for orthogonal Q", Certificate(
+                goal, ">=", tuple(self.ge), tuple(self.eq), products=((1, 1, (gi,)),), multipliers=tuple(mult)))
+
     def max_modulus(self, m, v, x) -> None:
         try:
             gv, gm = self._ge(v), self._ge(m - v)
@@ -145,6 +199,38 @@ class Library:
             sp.expand(m ** 2 - x ** 2), ">=", tuple(self.ge), tuple(self.eq),
             products=((1, sp.expand(m - v), ()), (2, 1, (gv, gm))),
             multipliers=((_signed(1, v ** 2 - x ** 2), j),)))
+
+
+def _ideal(P, emap: dict):
+    """P, a polynomial in the placeholder symbols of ``emap`` (e → h, h a polynomial) with no monomial free of
+    them, as [(m, h)] with P = Σ m·e, each m with every placeholder replaced by its h; None otherwise."""
+    es = list(emap)
+    P = sp.expand(P)
+    if P == 0:
+        return []
+    out = []
+    for mono, coef in sp.Poly(P, *es).terms():
+        k = next((i for i, a in enumerate(mono) if a > 0), None)
+        if k is None:
+            return None
+        m = coef * sp.Mul(*[e ** (a - (1 if i == k else 0)) for i, (e, a) in enumerate(zip(es, mono))])
+        out.append((sp.expand(m.xreplace(emap)), emap[es[k]]))
+    return out
+
+
+def _placeholders(D: sp.Matrix, tag: str):
+    """A symmetric matrix of placeholder symbols for the symmetric D, and the map placeholder → entry."""
+    n = D.rows
+    E = sp.zeros(n, n)
+    emap = {}
+    for i in range(n):
+        for j in range(i, n):
+            if D[i, j] == 0:
+                continue
+            e = sp.Dummy(f"{tag}{i}{j}")
+            E[i, j] = E[j, i] = e
+            emap[e] = D[i, j]
+    return E, emap
 
 
 def _signed(m, h):
@@ -181,6 +267,11 @@ def instantiate(enc, given_matrices: list, enabled: bool = True) -> Library:
                 lib.isometry(Q, y, True)
     for e in enc.eigen:
         lib.orthogonal_spectrum(e)
+    for Q in enc.orthogonal:
+        for a in enc.norms:
+            for b in enc.norms:
+                if a is not b and a["x"].rows == b["x"].rows == Q.rows:
+                    lib.orthogonal_invariance(a, b, Q)
     for m, args in enc.maxima:
         for v, x in enc.absolutes:
             if any(sp.expand(a - v) == 0 for a in args):
