@@ -143,7 +143,7 @@ spectral = readings("avram2025.spectral-psd", kind="inequality", where="norm dis
 
 
 @spectral.reading("psd", expect="holds", given=dict(CV=sampled(psd, domain=orthogonal_and_nonneg_diagonal)),
-                  prove=(1,),
+                  prove=(1, 2),
                   statement="W = C V Cᵀ, C orthogonal, V ≥ 0 diagonal: ‖W‖ = ‖V‖ = λ_max(V)")
 def spectral_psd(CV):
     C, V = CV

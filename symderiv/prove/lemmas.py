@@ -36,6 +36,10 @@ from ..kernel.sos import Certificate, check
 
 MAX_VECTORS = 24
 
+#: the kernel's answer on each lemma certificate already checked in this process: the two halves of an
+#: equality and the plain retry rebuild the same sentence (same variable names), hence the same certificates
+_CHECKED: dict = {}
+
 
 def _quad(y: sp.Matrix, D: sp.Matrix, eq_index: dict) -> list:
     """Multipliers expressing yᵀDy for a symmetric D whose upper entries are equalities of the sentence."""
@@ -83,7 +87,9 @@ class Library:
 
     def add(self, name: str, cert: Certificate) -> None:
         """Add the instance if the kernel accepts its certificate; otherwise record the rejection."""
-        ok, why = check(cert)
+        if cert not in _CHECKED:
+            _CHECKED[cert] = check(cert)
+        ok, why = _CHECKED[cert]
         if not ok:
             self.rejected.append((name, why))
             return
@@ -260,18 +266,30 @@ def instantiate(enc, given_matrices: list, enabled: bool = True) -> Library:
         for y in vectors[:12]:
             if y.rows == nm["G"].rows:
                 lib.psd_form(nm, y)
+    # an orthogonal matrix none of whose entries occurs in a norm or a spectrum of the step (‖V‖ = λ_max(V) next
+    # to an orthogonal C) gets no isometry instances: they cannot help and cost seconds of kernel checks
+    inside = set()
+    for d in list(enc.norms) + list(enc.eigen):
+        inside |= d["M"].free_symbols
+    invariant = []
     for Q in enc.orthogonal:
+        before = len(lib.used)
+        for a in enc.norms:
+            for b in enc.norms:
+                if a is not b and a["x"].rows == b["x"].rows == Q.rows:
+                    lib.orthogonal_invariance(a, b, Q)
+        if len(lib.used) > before:
+            invariant.append(Q)  # ‖QMQᵀ‖₂ = ‖M‖₂ already certified: the isometry instances would only cost time
+    for Q in enc.orthogonal:
+        if not (Q.free_symbols & inside) or any(Q is P for P in invariant):
+            continue
         for y in vectors:
             if y.rows == Q.rows:
                 lib.isometry(Q, y, False)
                 lib.isometry(Q, y, True)
     for e in enc.eigen:
         lib.orthogonal_spectrum(e)
-    for Q in enc.orthogonal:
-        for a in enc.norms:
-            for b in enc.norms:
-                if a is not b and a["x"].rows == b["x"].rows == Q.rows:
-                    lib.orthogonal_invariance(a, b, Q)
+
     for m, args in enc.maxima:
         for v, x in enc.absolutes:
             if any(sp.expand(a - v) == 0 for a in args):
