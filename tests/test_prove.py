@@ -163,3 +163,53 @@ def test_w_bounds_holds_with_its_method():
     res = check_claim(col.items["avram2025.w-bounds"])
     assert res.verdict == Verdict.HOLDS and "proved for every value" in res.scope
     assert [s[1] for s in res.steps] == ["holds"] * 3
+
+
+# ----- orthogonal invariance (‖QMQᵀ‖₂ = ‖M‖₂): the lemma that proves avram2025.spectral-psd at n = 2 --------
+
+def _invariance(op, factor=1):
+    def check(Q, d):
+        V = diag(d)
+        return rel(norm2(Q * V * Q.T), op, factor * norm2(V))
+    return relational(check, dict(Q=matrices(families=("orthogonal",)), d=vectors()), n=(2,), prove=(2,))
+
+
+@pytest.mark.parametrize("op", ["<=", ">="])
+def test_orthogonal_invariance_is_proved_by_a_kernel_checked_certificate(op):
+    proof = prove_size(_invariance(op), {"n": 2, "t": 1}, budget=2)
+    (step,) = proof.steps.values()
+    assert step.mark == Mark.PROVED and "SOS certificate" in step.method, step
+
+
+@pytest.mark.parametrize("op, factor", [("<=", sp.Rational(1, 2)), (">=", 2)])
+def test_orthogonal_invariance_with_a_planted_wrong_constant_is_never_proved(op, factor):
+    proof = prove_size(_invariance(op, factor), {"n": 2, "t": 1}, budget=2)
+    assert proof.steps and not proof.why_not   # encoded (not vacuously unproved)
+    assert all(s.mark != Mark.PROVED for s in proof.steps.values())
+
+
+def test_a_corrupted_invariance_certificate_is_rejected():
+    from symderiv.prove import encode_size, sentence
+
+    claim = _invariance("<=")
+    values, syms, domain, steps, hyps = encode_size(claim, {"n": 2, "t": 1})
+    (label, step), = steps
+    enc, _, lib = sentence(domain, hyps, step, syms, [])
+    certs = [c for name, c in lib.used if name.startswith("‖QMQᵀ‖₂")]
+    assert len(certs) == 2 and all(check(c)[0] for c in certs)
+    c = certs[0]
+    (m, j), *rest = c.multipliers
+    bad = Certificate(c.goal, c.kind, c.hypotheses, c.equalities, products=c.products,
+                      multipliers=((sp.expand(2 * m), j), *rest))
+    ok, why = check(bad)
+    assert not ok and "identity" in why
+
+
+def test_ideal_multipliers_substitute_the_placeholders_back():
+    from symderiv.prove.lemmas import _ideal
+
+    e, f = sp.Dummy("e"), sp.Dummy("f")
+    h1, h2 = x ** 2 - 1, y - x
+    out = _ideal(3 * e * f + y * e, {e: h1, f: h2})
+    assert sp.expand(sum(m * h for m, h in out) - (3 * h1 * h2 + y * h1)) == 0
+    assert _ideal(e + 1, {e: h1}) is None   # a constant part is not in the ideal
