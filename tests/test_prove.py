@@ -213,3 +213,42 @@ def test_ideal_multipliers_substitute_the_placeholders_back():
     out = _ideal(3 * e * f + y * e, {e: h1, f: h2})
     assert sp.expand(sum(m * h for m, h in out) - (3 * h1 * h2 + y * h1)) == 0
     assert _ideal(e + 1, {e: h1}) is None   # a constant part is not in the ideal
+
+
+# ----- Gram–Schmidt: QᵀQ = I from denominators cleared (cs6180.qr-orthogonal at n = 2) --------------------
+
+def _gram_schmidt_claim(shift):
+    def check(A):
+        Q, _ = A.QRdecomposition()
+        return rel(fro(Q.T * Q - shift * sp.eye(A.rows)), "=", 0)
+    return relational(check, dict(A=matrices()), n=(2,), prove=(2,))
+
+
+def test_gram_schmidt_orthogonality_is_proved_by_a_scaled_ideal_certificate():
+    proof = prove_size(_gram_schmidt_claim(1), {"n": 2, "t": 1}, budget=2)
+    (step,) = proof.steps.values()
+    assert step.mark == Mark.PROVED and "SOS certificate" in step.method, step
+    assert "≠ 0" in step.detail or "Σ mⱼhⱼ" in step.detail
+
+
+def test_gram_schmidt_with_a_planted_wrong_identity_is_never_proved():
+    proof = prove_size(_gram_schmidt_claim(2), {"n": 2, "t": 1}, budget=2)
+    assert proof.steps and not proof.why_not
+    assert all(s.mark != Mark.PROVED for s in proof.steps.values())
+
+
+def test_a_scaled_certificate_needs_every_nonzero_factor():
+    # (x − 1)·q − 1 = 0 with x − 1 ≠ 0: (x − 1)·(q·(x − 1) − 1) is in the ideal; without the scale it is not
+    q = sp.Symbol("q", real=True)
+    h = sp.expand(q * (x - 1) - 1)
+    goal = q * (x - 1) - 1
+    good = Certificate(goal, "=", equalities=(h,), multipliers=((sp.Integer(1), 0),))
+    assert check(good)[0]
+    scaled = Certificate(sp.expand(q * (x - 1) ** 2 - (x - 1)), "=", equalities=(h,), multipliers=((x - 1, 0),),
+                         nonzero=(x - 1,), scaled=())
+    assert check(scaled)[0]
+    wrong = Certificate(q - 1, "=", equalities=(h,), multipliers=((sp.Integer(1), 0),), nonzero=(x - 1,), scaled=(0,))
+    ok, why = check(wrong)
+    assert not ok and "identity" in why
+    ge_scaled = Certificate(q, ">=", equalities=(h,), nonzero=(x - 1,), scaled=(0,))
+    assert not check(ge_scaled)[0]

@@ -87,6 +87,7 @@ def sentence(domain, hyps, step, syms=None, matrices=(), lemmas: bool = True):
     for h in hyps:
         enc.add(enc.relation(h))
     goal = enc.relation(step)
+    enc.goal = goal   # the lemmas read which quantities the step is about
     lib = instantiate(enc, list(matrices), enabled=lemmas)
     enc.goal = goal
     return enc, sp.Not(goal), lib

@@ -17,6 +17,11 @@ without them.
   p² + q² = 1 (the ideal-membership certificate below);
 * **max of moduli** (m = max(|x₁|, …), a = |xᵢ|): m² − xᵢ² ≥ 0
   = (m − a)² + 2a(m − a) + (a² − xᵢ²);
+* **vanishing sum of squares** (v² = Σ cₖ Bₖ², cₖ > 0, as ‖QᵀQ − I‖_F for a Q
+  built by Gram–Schmidt): each Bₖ = 0 by an ideal-membership certificate
+  scaled by the sentence's nonzero denominators (Π dᵢ · Bₖ = Σ mⱼhⱼ, found by
+  eliminating the quotient and root variables newest first: pseudo-division
+  by q·d − x, division by r² − x), then −v² ≥ 0;
 * **orthogonal invariance** (A = QBQᵀ, QᵀQ = QQᵀ = I, s = ‖A‖₂, t = ‖B‖₂):
   t² − s² ≥ 0 and s² − t² ≥ 0, each as one PSD-form instance at the other
   norm's witness moved by Q (y = Qᵀx or y = Qx) plus an ideal-membership part
@@ -77,6 +82,7 @@ class Library:
                 self.ge.append(sp.expand(c.lhs - c.rhs))
             elif isinstance(c, (sp.Le, sp.Lt)):
                 self.ge.append(sp.expand(c.rhs - c.lhs))
+        self.nonzero: list = [sp.expand(c.lhs - c.rhs) for c in enc.constraints if isinstance(c, sp.Ne)]
         self.used: list = []     # (lemma name, certificate)
         self.rejected: list = []
 
@@ -195,6 +201,133 @@ class Library:
             self.add("‖QMQᵀ‖₂ = ‖M‖₂ for orthogonal Q", Certificate(
                 goal, ">=", tuple(self.ge), tuple(self.eq), products=((1, 1, (gi,)),), multipliers=tuple(mult)))
 
+    def _definitions(self) -> dict:
+        """variable → (index of its defining equality, kind): "div" (d·v − x, d ≠ 0 in the sentence) or "root"
+        (v² − x); only the encoder's own variables (named _…)."""
+        nz = {_key(d): d for d in self.nonzero}
+        out = {}
+        for j, h in enumerate(self.eq):
+            for v in h.free_symbols:
+                if not v.name.startswith("_") or v in out:
+                    continue
+                ph = sp.Poly(h, v)
+                if ph.degree() == 1 and _key(ph.LC()) in nz:
+                    out[v] = (j, "div", nz[_key(ph.LC())])
+                elif ph.degree() == 2 and ph.LC() in (1, -1) and ph.coeff_monomial(v) == 0:
+                    out[v] = (j, "root", ph.LC())
+        return out
+
+    def vanish(self, P, defs: dict, max_steps: int = 40):
+        """(scale, multipliers) with Π nonzero[i] · P = Σ m·eq[j], or None: the newest defined variable of P is
+        eliminated first, a quotient v (lc·v − x = 0, lc ≠ 0) by v ↦ x/lc times lc^k, a root (v² − x = 0) by
+        v² ↦ x; in sparse polynomial arithmetic (SymPy's rings), the result checked by the kernel afterwards."""
+        from sympy.polys.rings import ring
+
+        P = sp.expand(P)
+        gens = set(P.free_symbols)
+        for j, _, _ in defs.values():
+            gens |= self.eq[j].free_symbols
+        gens = sorted(gens, key=str)
+        R, *_ = ring(gens, sp.QQ)
+        g = dict(zip(gens, R.gens))
+        p = R.from_expr(P) if P.free_symbols else R(P)
+        steps: list = []   # (multiplier as a ring element, j, lc, k): lc^k · P_before = P_after + multiplier·h
+        done: set = set()
+
+        def order(v):
+            tail = "".join(ch for ch in v.name if ch.isdigit())
+            return int(tail) if tail else -1
+
+        for _ in range(max_steps):
+            present = {gens[i] for m in p.monoms() for i, e in enumerate(m) if e}
+            todo = [v for v in present if v in defs and v not in done]
+            if not todo:
+                break
+            v = max(todo, key=order)
+            done.add(v)
+            j, kind, lc = defs[v]
+            h = R.from_expr(self.eq[j])
+            V = g[v]
+            k = p.degree(V)
+            if kind == "root":
+                sign = int(lc)            # h = sign·(v² − x)
+                x = sign * h - V ** 2
+                x = -x                    # v² − x = sign·h  ⇒  x = v² − sign·h
+                if k < 2:
+                    continue
+                rest, mult = R(0), R(0)
+                for i in range(k + 1):
+                    a = p.coeff_wrt(V, i)
+                    if a == 0:
+                        continue
+                    m2, r = divmod(i, 2)
+                    rest += a * V ** r * x ** m2
+                    if m2:   # a·v^r·(v^{2m} − x^m) = a·v^r·(v² − x)·Σ v^{2t} x^{m−1−t}
+                        mult += a * V ** r * sum((V ** (2 * t) * x ** (m2 - 1 - t) for t in range(m2)), R(0))
+                steps.append((sign * mult, j, None, 0))
+                p = rest
+                continue
+            L = R.from_expr(lc)
+            hl = h.coeff_wrt(V, 1)
+            sign = 1 if hl == L else (-1 if hl == -L else 0)
+            if sign == 0 or lc not in self.nonzero:
+                return None
+            x = -(sign * h - L * V)       # lc·v − x = sign·h
+            rest, mult = R(0), R(0)
+            for i in range(k + 1):
+                a = p.coeff_wrt(V, i)
+                if a == 0:
+                    continue
+                rest += a * L ** (k - i) * x ** i
+                if i:        # a·lc^{k−i}·((lc v)^i − x^i) = a·lc^{k−i}·(lc v − x)·Σ (lc v)^t x^{i−1−t}
+                    mult += a * L ** (k - i) * sum(((L * V) ** t * x ** (i - 1 - t) for t in range(i)), R(0))
+            steps.append((sign * mult, j, lc, k))
+            p = rest
+        if p != 0:
+            return None
+        # Π lc^k · P = Σ (later scales) · mult·h: each step's multiplier times the scales of the steps after it
+        scale: list = []
+        out: list = []
+        factor = R(1)
+        for mult, j, lc, k in reversed(steps):
+            out.append(((factor * mult).as_expr(), j))
+            if lc is not None and k:
+                factor *= R.from_expr(lc) ** k
+                scale += [self.nonzero.index(lc)] * k
+        return scale, out
+
+    def vanishing_square_sum(self, v, rhs) -> None:
+        """v² = Σ cₖ Bₖ² with every Bₖ = 0 (certified): −v² ≥ 0, i.e. v = 0."""
+        terms = rhs.args if isinstance(rhs, sp.Add) else (rhs,)
+        parts = []
+        for t in terms:
+            c, b = t.as_coeff_Mul()
+            base, e = b.as_base_exp()
+            if not (c.is_Rational and c > 0 and e == 2):
+                return
+            parts.append((c, sp.expand(base)))
+        defs = self._definitions()
+        zero_idx = []
+        for c, base in parts:
+            found = self.vanish(base, defs)
+            if found is None:
+                return
+            scale, mult = found
+            self.add("a term of a vanishing sum of squares is 0", Certificate(
+                base, "=", tuple(self.ge), tuple(self.eq), multipliers=tuple(mult), nonzero=tuple(self.nonzero),
+                scaled=tuple(scale)))
+            if not self.used or sp.expand(self.used[-1][1].goal - base) != 0:
+                return
+            zero_idx.append((c, base, self.eq_index[_key(base)]))
+        d = sp.expand(v ** 2 - rhs)
+        try:
+            mult = [(_signed(sp.Integer(-1), d), self.eq_index[_key(d)])]
+        except KeyError:
+            return
+        mult += [(_signed(-c * base, base), j) for c, base, j in zero_idx]
+        self.add("v² = Σ cₖBₖ² with every Bₖ = 0", Certificate(
+            sp.expand(-v ** 2), ">=", tuple(self.ge), tuple(self.eq), multipliers=tuple(mult)))
+
     def max_modulus(self, m, v, x) -> None:
         try:
             gv, gm = self._ge(v), self._ge(m - v)
@@ -290,6 +423,13 @@ def instantiate(enc, given_matrices: list, enabled: bool = True) -> Library:
     for e in enc.eigen:
         lib.orthogonal_spectrum(e)
 
+    goal_vars = sp.sympify(getattr(enc, "goal", sp.true)).free_symbols if getattr(enc, "goal", None) is not None \
+        else set()
+    goal = getattr(enc, "goal", None)
+    upper = isinstance(goal, sp.Le) and goal.rhs == 0 or isinstance(goal, sp.Ge) and goal.lhs == 0
+    for c in list(enc.constraints) if upper else ():   # v ≤ 0 for a v defined by v² = Σ cₖBₖ²
+        if isinstance(c, sp.Eq) and c.lhs.is_Pow and c.lhs.exp == 2 and c.lhs.base in goal_vars:
+            lib.vanishing_square_sum(c.lhs.base, c.rhs)
     for m, args in enc.maxima:
         for v, x in enc.absolutes:
             if any(sp.expand(a - v) == 0 for a in args):
