@@ -93,6 +93,10 @@ class Library:
 
     def add(self, name: str, cert: Certificate) -> None:
         """Add the instance if the kernel accepts its certificate; otherwise record the rejection."""
+        if not cert.name:
+            import dataclasses
+
+            cert = dataclasses.replace(cert, name=name)
         if cert not in _CHECKED:
             _CHECKED[cert] = check(cert)
         ok, why = _CHECKED[cert]
@@ -372,6 +376,21 @@ def _placeholders(D: sp.Matrix, tag: str):
     return E, emap
 
 
+def lemmas_behind(certs, lib) -> list:
+    """The names of the lemma instances the certificates rest on (as hypotheses, as equalities, or directly)."""
+    by_goal = {}
+    for name, c in lib.used:
+        by_goal.setdefault(_key(c.goal), name)
+    out = []
+    for cert in certs:
+        if cert.name:
+            out.append(cert.name)
+        refs = [cert.hypotheses[i] for _, _, idx in cert.products for i in idx]
+        refs += [cert.equalities[j] for _, j in cert.multipliers]
+        out += [by_goal[_key(r)] for r in refs if _key(r) in by_goal]
+    return list(dict.fromkeys(out))
+
+
 def _signed(m, h):
     """The multiplier of the stored equality _key(h) that contributes m·h."""
     return m if sp.expand(_key(h) - sp.expand(h)) == 0 else -m
@@ -389,10 +408,15 @@ def instantiate(enc, given_matrices: list, enabled: bool = True) -> Library:
     level0 = list(witnesses) + [M.col(j) for M in given_matrices for j in range(M.cols) if M.cols > 1]
     level1 = [N * y for N in mats for y in witnesses if N.cols == y.rows]
     level2 = [N * y for N in mats for y in level1 if N.cols == y.rows]
+    # only vectors over the symbols the step's own definitions mention: next to ‖V‖ = λ_max(V), a vector built
+    # from an orthogonal C of the domain only slows the solvers down (cvc5 out of budget on spectral-psd at n = 2)
+    relevant = set()
+    for c in enc.constraints[getattr(enc, "domain_count", 0):]:
+        relevant |= c.free_symbols
     vectors = []
     for y in level0 + level1 + level2:
         y = y.applyfunc(sp.expand)
-        if not y.is_zero_matrix and y not in vectors:
+        if not y.is_zero_matrix and y not in vectors and y.free_symbols <= relevant:
             vectors.append(y)
     vectors = vectors[:MAX_VECTORS]
     for nm in enc.norms:
