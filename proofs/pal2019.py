@@ -290,9 +290,10 @@ def theorem2_corrected(W, s, D, gamma):
 
 PROOF3_GIVEN = dict(W=matrices(), D1=diagonals(lo=-2, hi=2), D2=diagonals(lo=-2, hi=2), v=vectors(nonzero=True),
                     u=vectors(), gamma=scalars(lo=sp.Rational(1, 2), hi=2))
-# prove=(1,): at n = 1 each step is proved or refuted by a solver model in ≤ 0.3 s; at n = 2 every step is
+# prove=(1,) on the five inequality parts (not on the limit eta-to-zero): at n = 1 each step is proved
+# or refuted by a solver model in ≤ 0.3 s; at n = 2 every step is
 # unknown or a model after 6–14 s (measured, loaded machine), so n = 2–3 are left to the search
-proof3 = parts("pal2019.proof3", kind="inequality", where="§4.1, Proof 3", prove=(1,), sizes=sweep(n=(1, 2, 3), t=(1,),
+proof3 = parts("pal2019.proof3", kind="inequality", where="§4.1, Proof 3", sizes=sweep(n=(1, 2, 3), t=(1,),
                                                                                         fixed=("t",)),
                given=PROOF3_GIVEN, conventions={"t − k₀": "2 (two factors W_R D_r)", **FIXED_POINT},
                statement="‖F(k₀,t)‖ = ‖Π W_R diag σ'(h_{r−1}) σ(h_{k−1})‖ ≤ ‖W_R‖^{t−k₀} ‖diag σ'‖^{t−k₀} "
@@ -318,15 +319,15 @@ def _step(i, op):
     return check
 
 
-proof3.part("hv-dropped", expect="fails", statement="‖Π W_R D_r · HV(σ(h_{k−1}))‖ = ‖Π W_R D_r · σ(h_{k−1})‖ "
+proof3.part("hv-dropped", expect="fails", prove=(1,), statement="‖Π W_R D_r · HV(σ(h_{k−1}))‖ = ‖Π W_R D_r · σ(h_{k−1})‖ "
             "(the HV is silently dropped)")(_step(0, "="))
-proof3.part("submultiplicative", expect="fails", statement="‖Π W_R D_r σ(h_{k−1})‖ ≤ ‖W_R‖^{t−k₀} Π‖D_r‖ "
+proof3.part("submultiplicative", expect="fails", prove=(1,), statement="‖Π W_R D_r σ(h_{k−1})‖ ≤ ‖W_R‖^{t−k₀} Π‖D_r‖ "
             "‖σ(h_{t−1})‖^{t−k₀} (σ(h_{k−1}) becomes σ(h_{t−1}), raised to t − k₀)")(_step(1, "<="))
-proof3.part("diag-dropped", expect="fails", budget=600, statement="‖W_R‖^{t−k₀} Π‖D_r‖ ‖σ(h_{t−1})‖^{t−k₀} ≤ "
+proof3.part("diag-dropped", expect="fails", prove=(1,), budget=600, statement="‖W_R‖^{t−k₀} Π‖D_r‖ ‖σ(h_{t−1})‖^{t−k₀} ≤ "
             "(‖W_R‖ ‖σ(h_{t−1})‖)^{t−k₀} (needs ‖D_r‖ ≤ 1, not ≤ γ)")(_step(2, "<="))
-proof3.part("norm-le-eigenvalue", expect="fails", statement="(‖W_R‖ ‖σ(h_{t−1})‖)^{t−k₀} ≤ (λ₁ ‖σ(h_{t−1})‖)^{t−k₀}, "
+proof3.part("norm-le-eigenvalue", expect="fails", prove=(1,), statement="(‖W_R‖ ‖σ(h_{t−1})‖)^{t−k₀} ≤ (λ₁ ‖σ(h_{t−1})‖)^{t−k₀}, "
             "i.e. ‖W_R‖ ≤ λ₁")(_step(3, "<="))
-proof3.part("sigma-le-gamma", expect="fails", statement="(λ₁ ‖σ(h_{t−1})‖)^{t−k₀} ≤ (λ₁γ)^{t−k₀}, i.e. ‖σ(h)‖ ≤ γ "
+proof3.part("sigma-le-gamma", expect="fails", prove=(1,), statement="(λ₁ ‖σ(h_{t−1})‖)^{t−k₀} ≤ (λ₁γ)^{t−k₀}, i.e. ‖σ(h)‖ ≤ γ "
             "(γ bounds σ', not σ)")(_step(4, "<="))
 
 
