@@ -154,6 +154,9 @@ def test_seed_claims_hold_with_the_method_in_the_scope(cid):
     col, ids = select([cid])
     res = check_claim(col.items[cid])
     assert res.verdict == Verdict.HOLDS and "proved for" in res.scope and ("SOS" in res.scope or "z3" in res.scope)
+    if cid != "avram2025.w-bounds":   # w-bounds has no size ("proved for every value")
+        assert "proved for n = 1–2" in res.scope or ("proved for n = 1 " in res.scope and
+                                                     "proved for n = 2 " in res.scope), res.scope
 
 
 def test_w_bounds_holds_with_its_method():
@@ -252,3 +255,22 @@ def test_a_scaled_certificate_needs_every_nonzero_factor():
     assert not ok and "identity" in why
     ge_scaled = Certificate(q, ">=", equalities=(h,), nonzero=(x - 1,), scaled=(0,))
     assert not check(ge_scaled)[0]
+
+
+# ----- per-step marks: a step refuted by a kernel-certified solver model, without the search ---------------
+
+def test_a_step_is_refuted_by_a_certified_solver_model_while_another_is_proved(monkeypatch):
+    import symderiv.engine as engine
+
+    def no_search(claim, size, **kw):
+        raise AssertionError("the search must not be needed")
+
+    monkeypatch.setattr(engine, "check_relations_at", no_search)
+    c = relational(lambda x: [rel(x * x, ">=", 0, "x² ≥ 0"), rel(x, "<=", 1, "x ≤ 1")], dict(x=scalars()),
+                   n=None, prove=True)
+    res = check_claim(c)
+    marks = {label: verdict for label, verdict, _ in res.steps}
+    assert marks == {"x² ≥ 0": "holds", "x ≤ 1": "fails"}, res.steps
+    assert res.verdict == Verdict.FAILS
+    detail = dict((label, d) for label, _, d in res.steps)["x ≤ 1"]
+    assert "solver's model, certified by the kernel" in detail
