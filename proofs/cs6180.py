@@ -252,7 +252,7 @@ def gaussian_like(size, rng):
 
 @claim("cs6180.qr-orthogonal", kind="inequality", where="§2 code", expect="holds",
        given=dict(A=sampled(gaussian_like, domain=invertible_matrix)), sizes=sweep(n=(1, 2, 3), t=1, fixed=("t",)),
-       prove=(1,),
+       prove=(1, 2),
        conventions={"QR": "exact Gram–Schmidt (SymPy QRdecomposition); numpy's Householder QR differs only in "
                           "column signs", "A": "random square integer matrices, invertible like a Gaussian one"},
        statement="Q from the QR decomposition of a square Gaussian matrix is orthogonal: ‖QᵀQ − I‖_F = 0")

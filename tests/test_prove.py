@@ -154,6 +154,9 @@ def test_seed_claims_hold_with_the_method_in_the_scope(cid):
     col, ids = select([cid])
     res = check_claim(col.items[cid])
     assert res.verdict == Verdict.HOLDS and "proved for" in res.scope and ("SOS" in res.scope or "z3" in res.scope)
+    if cid != "avram2025.w-bounds":   # w-bounds has no size ("proved for every value")
+        assert "proved for n = 1–2" in res.scope or ("proved for n = 1 " in res.scope and
+                                                     "proved for n = 2 " in res.scope), res.scope
 
 
 def test_w_bounds_holds_with_its_method():
@@ -163,3 +166,111 @@ def test_w_bounds_holds_with_its_method():
     res = check_claim(col.items["avram2025.w-bounds"])
     assert res.verdict == Verdict.HOLDS and "proved for every value" in res.scope
     assert [s[1] for s in res.steps] == ["holds"] * 3
+
+
+# ----- orthogonal invariance (‖QMQᵀ‖₂ = ‖M‖₂): the lemma that proves avram2025.spectral-psd at n = 2 --------
+
+def _invariance(op, factor=1):
+    def check(Q, d):
+        V = diag(d)
+        return rel(norm2(Q * V * Q.T), op, factor * norm2(V))
+    return relational(check, dict(Q=matrices(families=("orthogonal",)), d=vectors()), n=(2,), prove=(2,))
+
+
+@pytest.mark.parametrize("op", ["<=", ">="])
+def test_orthogonal_invariance_is_proved_by_a_kernel_checked_certificate(op):
+    proof = prove_size(_invariance(op), {"n": 2, "t": 1}, budget=2)
+    (step,) = proof.steps.values()
+    assert step.mark == Mark.PROVED and "SOS certificate" in step.method, step
+
+
+@pytest.mark.parametrize("op, factor", [("<=", sp.Rational(1, 2)), (">=", 2)])
+def test_orthogonal_invariance_with_a_planted_wrong_constant_is_never_proved(op, factor):
+    proof = prove_size(_invariance(op, factor), {"n": 2, "t": 1}, budget=2)
+    assert proof.steps and not proof.why_not   # encoded (not vacuously unproved)
+    assert all(s.mark != Mark.PROVED for s in proof.steps.values())
+
+
+def test_a_corrupted_invariance_certificate_is_rejected():
+    from symderiv.prove import encode_size, sentence
+
+    claim = _invariance("<=")
+    values, syms, domain, steps, hyps = encode_size(claim, {"n": 2, "t": 1})
+    (label, step), = steps
+    enc, _, lib = sentence(domain, hyps, step, syms, [])
+    certs = [c for name, c in lib.used if name.startswith("‖QMQᵀ‖₂")]
+    assert len(certs) == 2 and all(check(c)[0] for c in certs)
+    c = certs[0]
+    (m, j), *rest = c.multipliers
+    bad = Certificate(c.goal, c.kind, c.hypotheses, c.equalities, products=c.products,
+                      multipliers=((sp.expand(2 * m), j), *rest))
+    ok, why = check(bad)
+    assert not ok and "identity" in why
+
+
+def test_ideal_multipliers_substitute_the_placeholders_back():
+    from symderiv.prove.lemmas import _ideal
+
+    e, f = sp.Dummy("e"), sp.Dummy("f")
+    h1, h2 = x ** 2 - 1, y - x
+    out = _ideal(3 * e * f + y * e, {e: h1, f: h2})
+    assert sp.expand(sum(m * h for m, h in out) - (3 * h1 * h2 + y * h1)) == 0
+    assert _ideal(e + 1, {e: h1}) is None   # a constant part is not in the ideal
+
+
+# ----- Gram–Schmidt: QᵀQ = I from denominators cleared (cs6180.qr-orthogonal at n = 2) --------------------
+
+def _gram_schmidt_claim(shift):
+    def check(A):
+        Q, _ = A.QRdecomposition()
+        return rel(fro(Q.T * Q - shift * sp.eye(A.rows)), "=", 0)
+    return relational(check, dict(A=matrices()), n=(2,), prove=(2,))
+
+
+def test_gram_schmidt_orthogonality_is_proved_by_a_scaled_ideal_certificate():
+    proof = prove_size(_gram_schmidt_claim(1), {"n": 2, "t": 1}, budget=2)
+    (step,) = proof.steps.values()
+    assert step.mark == Mark.PROVED and "SOS certificate" in step.method, step
+    assert "≠ 0" in step.detail or "Σ mⱼhⱼ" in step.detail
+
+
+def test_gram_schmidt_with_a_planted_wrong_identity_is_never_proved():
+    proof = prove_size(_gram_schmidt_claim(2), {"n": 2, "t": 1}, budget=2)
+    assert proof.steps and not proof.why_not
+    assert all(s.mark != Mark.PROVED for s in proof.steps.values())
+
+
+def test_a_scaled_certificate_needs_every_nonzero_factor():
+    # (x − 1)·q − 1 = 0 with x − 1 ≠ 0: (x − 1)·(q·(x − 1) − 1) is in the ideal; without the scale it is not
+    q = sp.Symbol("q", real=True)
+    h = sp.expand(q * (x - 1) - 1)
+    goal = q * (x - 1) - 1
+    good = Certificate(goal, "=", equalities=(h,), multipliers=((sp.Integer(1), 0),))
+    assert check(good)[0]
+    scaled = Certificate(sp.expand(q * (x - 1) ** 2 - (x - 1)), "=", equalities=(h,), multipliers=((x - 1, 0),),
+                         nonzero=(x - 1,), scaled=())
+    assert check(scaled)[0]
+    wrong = Certificate(q - 1, "=", equalities=(h,), multipliers=((sp.Integer(1), 0),), nonzero=(x - 1,), scaled=(0,))
+    ok, why = check(wrong)
+    assert not ok and "identity" in why
+    ge_scaled = Certificate(q, ">=", equalities=(h,), nonzero=(x - 1,), scaled=(0,))
+    assert not check(ge_scaled)[0]
+
+
+# ----- per-step marks: a step refuted by a kernel-certified solver model, without the search ---------------
+
+def test_a_step_is_refuted_by_a_certified_solver_model_while_another_is_proved(monkeypatch):
+    import symderiv.engine as engine
+
+    def no_search(claim, size, **kw):
+        raise AssertionError("the search must not be needed")
+
+    monkeypatch.setattr(engine, "check_relations_at", no_search)
+    c = relational(lambda x: [rel(x * x, ">=", 0, "x² ≥ 0"), rel(x, "<=", 1, "x ≤ 1")], dict(x=scalars()),
+                   n=None, prove=True)
+    res = check_claim(c)
+    marks = {label: verdict for label, verdict, _ in res.steps}
+    assert marks == {"x² ≥ 0": "holds", "x ≤ 1": "fails"}, res.steps
+    assert res.verdict == Verdict.FAILS
+    detail = dict((label, d) for label, _, d in res.steps)["x ≤ 1"]
+    assert "solver's model, certified by the kernel" in detail

@@ -10,7 +10,10 @@ because
 
 holds as an identity of polynomials with rational coefficients. Each term on
 the right is ≥ 0 (or 0) at such a point, so p is too. For ``kind="="`` there
-may be no nonnegative terms at all (ideal membership). This module checks it
+may be no nonnegative terms at all (ideal membership), and the identity may be
+scaled by nonzero factors: ``Π_{i ∈ S} d_i · p = Σ m_j h_j`` with each ``d_i ≠ 0``
+a hypothesis (``nonzero``), which gives p = 0 (a denominator cleared: the
+quotient q = x/y is defined by q·y − x = 0 and y ≠ 0). This module checks it
 with its own means: exact expansion of polynomials over Q (SymPy's ``Poly``
 over QQ), the signs of the c_k, and Q ⪰ 0 by an exact LDLᵀ decomposition
 (symmetric Gaussian elimination over Q; a zero pivot needs a zero row). It
@@ -33,6 +36,8 @@ class Certificate:
     products: tuple = ()          # (c_k, s_k, (i, …)): c_k · s_k² · Π g_i
     gram: tuple = ((), ())        # (z: polynomials, Q: tuple of rows of rationals)
     multipliers: tuple = ()       # (m_j, j): m_j · h_j
+    nonzero: tuple = ()           # d_i, each meaning d_i ≠ 0
+    scaled: tuple = ()            # (i, …): the goal is multiplied by Π d_i (a multiset; kind "=" only)
     name: str = ""                # what the certificate proves, in words
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
@@ -47,7 +52,10 @@ class Certificate:
             terms.append(f"zᵀQz (Q ⪰ 0, {len(self.gram[0])}×{len(self.gram[0])})")
         if self.multipliers:
             terms.append(f"Σ mⱼhⱼ ({len(self.multipliers)} terms)")
-        return f"{sp.sstr(self.goal)} {rel}: it equals " + " + ".join(terms or ["0"])
+        scale = "·".join(f"({sp.sstr(self.nonzero[i])})" for i in self.scaled)
+        head = f"{scale}·({sp.sstr(self.goal)})" if scale else sp.sstr(self.goal)
+        tail = f" with {', '.join(sorted({sp.sstr(self.nonzero[i]) for i in self.scaled}))} ≠ 0" if scale else ""
+        return f"{sp.sstr(self.goal)} {rel}: {head} equals " + " + ".join(terms or ["0"]) + tail
 
 
 def _ldl_psd(Q: sp.Matrix) -> bool:
@@ -109,11 +117,20 @@ def _check(cert: Certificate) -> tuple[bool, str]:
         rhs += (zv.T * Q * zv)[0, 0]
     for m, j in cert.multipliers:
         rhs += sp.sympify(m) * cert.equalities[j]
-    diff = sp.expand(sp.sympify(cert.goal) - rhs)
+    lhs = sp.sympify(cert.goal)
+    if cert.scaled:
+        if cert.kind != "=":
+            return False, "only an equality may be scaled by nonzero factors"
+        for i in cert.scaled:
+            d = sp.expand(sp.sympify(cert.nonzero[i]))
+            if d == 0:
+                return False, "a nonzero factor is the zero polynomial"
+            lhs = lhs * d
+    diff = sp.expand(lhs - rhs)
     gens = sorted(diff.free_symbols, key=str)
     if diff != 0 and (not gens or not sp.Poly(diff, *gens, domain="QQ").is_zero):
         return False, f"the identity does not hold: goal − certificate = {sp.sstr(diff)[:120]}"
-    for x in list(cert.hypotheses) + list(cert.equalities) + [cert.goal]:
+    for x in list(cert.hypotheses) + list(cert.equalities) + list(cert.nonzero) + [cert.goal]:
         if sp.sympify(x).atoms(sp.Float):
             return False, "a float in the certificate"
     return True, "the polynomial identity holds over Q" + (" and the Gram matrix is PSD (exact LDLᵀ)" if z else "")

@@ -84,9 +84,11 @@ def sentence(domain, hyps, step, syms=None, matrices=(), lemmas: bool = True):
     enc.orthogonal = list(syms.orthogonal) if syms is not None else []
     for c in domain:
         enc.add(enc.boolean(c))
+    enc.domain_count = len(enc.constraints)   # the lemmas take vectors only over what the step itself mentions
     for h in hyps:
         enc.add(enc.relation(h))
     goal = enc.relation(step)
+    enc.goal = goal   # the lemmas read which quantities the step is about
     lib = instantiate(enc, list(matrices), enabled=lemmas)
     enc.goal = goal
     return enc, sp.Not(goal), lib
@@ -128,7 +130,11 @@ def decide_step(domain, hyps, step, *, syms=None, matrices=(), budget: float = B
                 methods.append("SOS certificate, checked exactly by the kernel")
                 shown = sp.sympify(proof.small).free_symbols | sp.sympify(proof.big).free_symbols
                 legend = [f"{v} = {t}" for v, t in enc.names.items() if v in shown]
-                details.append(proof.describe() + (f" (where {', '.join(legend)})" if legend else ""))
+                from .lemmas import lemmas_behind
+
+                behind = lemmas_behind(proof.certs, lib)
+                details.append(proof.describe() + (f" (where {', '.join(legend)})" if legend else "")
+                               + (f"; it rests on the lemma instances: {'; '.join(behind)}" if behind else ""))
                 continue
         text = solvers.smtlib(enc.variables, enc.constraints + [negated])
         answers = solvers.run_both(text, budget)

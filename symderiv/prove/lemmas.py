@@ -16,7 +16,18 @@ without them.
 * **orthogonal spectrum** (QᵀQ = I, Q(u + iw) = (p + iq)(u + iw), ‖u‖² + ‖w‖² = 1):
   p² + q² = 1 (the ideal-membership certificate below);
 * **max of moduli** (m = max(|x₁|, …), a = |xᵢ|): m² − xᵢ² ≥ 0
-  = (m − a)² + 2a(m − a) + (a² − xᵢ²).
+  = (m − a)² + 2a(m − a) + (a² − xᵢ²);
+* **vanishing sum of squares** (v² = Σ cₖ Bₖ², cₖ > 0, as ‖QᵀQ − I‖_F for a Q
+  built by Gram–Schmidt): each Bₖ = 0 by an ideal-membership certificate
+  scaled by the sentence's nonzero denominators (Π dᵢ · Bₖ = Σ mⱼhⱼ, found by
+  eliminating the quotient and root variables newest first: pseudo-division
+  by q·d − x, division by r² − x), then −v² ≥ 0;
+* **orthogonal invariance** (A = QBQᵀ, QᵀQ = QQᵀ = I, s = ‖A‖₂, t = ‖B‖₂):
+  t² − s² ≥ 0 and s² − t² ≥ 0, each as one PSD-form instance at the other
+  norm's witness moved by Q (y = Qᵀx or y = Qx) plus an ideal-membership part
+  in the entries of QᵀQ − I and QQᵀ − I (multipliers found by
+  :func:`_ideal`, substituting QᵀQ = I + E symbolically), so that
+  ‖CVCᵀ‖₂ = ‖V‖₂ needs no search at all.
 
 Instances are taken at the vectors of the problem: the witnesses x of the
 norms, the columns of the given matrices, and their images under the given
@@ -29,6 +40,10 @@ import sympy as sp
 from ..kernel.sos import Certificate, check
 
 MAX_VECTORS = 24
+
+#: the kernel's answer on each lemma certificate already checked in this process: the two halves of an
+#: equality and the plain retry rebuild the same sentence (same variable names), hence the same certificates
+_CHECKED: dict = {}
 
 
 def _quad(y: sp.Matrix, D: sp.Matrix, eq_index: dict) -> list:
@@ -67,6 +82,7 @@ class Library:
                 self.ge.append(sp.expand(c.lhs - c.rhs))
             elif isinstance(c, (sp.Le, sp.Lt)):
                 self.ge.append(sp.expand(c.rhs - c.lhs))
+        self.nonzero: list = [sp.expand(c.lhs - c.rhs) for c in enc.constraints if isinstance(c, sp.Ne)]
         self.used: list = []     # (lemma name, certificate)
         self.rejected: list = []
 
@@ -77,7 +93,13 @@ class Library:
 
     def add(self, name: str, cert: Certificate) -> None:
         """Add the instance if the kernel accepts its certificate; otherwise record the rejection."""
-        ok, why = check(cert)
+        if not cert.name:
+            import dataclasses
+
+            cert = dataclasses.replace(cert, name=name)
+        if cert not in _CHECKED:
+            _CHECKED[cert] = check(cert)
+        ok, why = _CHECKED[cert]
         if not ok:
             self.rejected.append((name, why))
             return
@@ -135,6 +157,181 @@ class Library:
         self.add("|λ| = 1 for orthogonal Q", Certificate(sp.expand(lam - 1), "=", tuple(self.ge), tuple(self.eq),
                                                        multipliers=tuple(mult)))
 
+    def orthogonal_invariance(self, big: dict, small: dict, Q: sp.Matrix) -> None:
+        """big["M"] = Q small["M"] Qᵀ with Q orthogonal: ‖small‖₂² − ‖big‖₂² ≥ 0 and its converse."""
+        A, B = big["M"], small["M"]
+        n = Q.rows
+        if B.shape != (n, n) or A.shape != (n, n) or not (A - Q * B * Q.T).applyfunc(sp.expand).is_zero_matrix:
+            return
+        I = sp.eye(n)
+        E, emap = _placeholders((Q.T * Q - I).applyfunc(sp.expand), "e")
+        F, fmap = _placeholders((Q * Q.T - I).applyfunc(sp.expand), "f")
+        allmap = {**emap, **fmap}
+        # (nm, the other norm, y as the other witness moved by Q, ‖y‖² and ‖My‖² with QᵀQ = I + E, QQᵀ = I + F)
+        for nm, other in ((small, big), (big, small)):
+            x = other["x"]
+            if nm is small:   # y = Qᵀx: ‖y‖² = xᵀ(I + F)x, ‖By‖² = ‖BQᵀx‖², and ‖Ax‖² = ‖QBQᵀx‖² = (BQᵀx)ᵀ(I + E)(BQᵀx)
+                y = Q.T * x
+                ny2 = (x.T * (I + F) * x)[0, 0]
+                v = B * Q.T * x
+                my2 = (v.T * v)[0, 0]
+                ox2 = (v.T * (I + E) * v)[0, 0]
+            else:             # y = Qx: ‖y‖² = xᵀ(I + E)x, ‖Ay‖² = ‖Q B (I + E) x‖² = (B(I + E)x)ᵀ(I + E)(B(I + E)x)
+                y = Q * x
+                ny2 = (x.T * (I + E) * x)[0, 0]
+                v = B * (I + E) * x
+                my2 = (v.T * (I + E) * v)[0, 0]
+                ox2 = (x.T * B.T * B * x)[0, 0]
+            before = len(self.ge)
+            self.psd_form(nm, y)
+            if len(self.ge) == before:
+                return
+            gi = len(self.ge) - 1
+            s, t = nm["s"], other["s"]
+            goal = sp.expand(s ** 2 - t ** 2)
+            # goal − (s²‖y‖² − ‖My‖²) = s²(1 − ‖y‖²) + ‖My‖² − t², split as
+            # −s²(‖y‖² − ‖x‖²) − s²(‖x‖² − 1) + (‖My‖² − ‖Ox‖²) + (‖Ox‖² − t²), where ‖Ox‖² = xᵀG_other x
+            part = _ideal(-s ** 2 * (ny2 - (x.T * x)[0, 0]) + (my2 - ox2), allmap)
+            if part is None:
+                return
+            unit = sp.expand((x.T * x)[0, 0] - 1)
+            wit = sp.expand((x.T * other["G"] * x)[0, 0] - t ** 2)
+            try:
+                mult = [(_signed(m, h), self.eq_index[_key(h)]) for m, h in part]
+                mult.append((_signed(-s ** 2, unit), self.eq_index[_key(unit)]))
+                mult.append((_signed(sp.Integer(1), wit), self.eq_index[_key(wit)]))
+            except KeyError:
+                return
+            self.add("‖QMQᵀ‖₂ = ‖M‖₂ for orthogonal Q", Certificate(
+                goal, ">=", tuple(self.ge), tuple(self.eq), products=((1, 1, (gi,)),), multipliers=tuple(mult)))
+
+    def _definitions(self) -> dict:
+        """variable → (index of its defining equality, kind): "div" (d·v − x, d ≠ 0 in the sentence) or "root"
+        (v² − x); only the encoder's own variables (named _…)."""
+        nz = {_key(d): d for d in self.nonzero}
+        out = {}
+        for j, h in enumerate(self.eq):
+            for v in h.free_symbols:
+                if not v.name.startswith("_") or v in out:
+                    continue
+                ph = sp.Poly(h, v)
+                if ph.degree() == 1 and _key(ph.LC()) in nz:
+                    out[v] = (j, "div", nz[_key(ph.LC())])
+                elif ph.degree() == 2 and ph.LC() in (1, -1) and ph.coeff_monomial(v) == 0:
+                    out[v] = (j, "root", ph.LC())
+        return out
+
+    def vanish(self, P, defs: dict, max_steps: int = 40):
+        """(scale, multipliers) with Π nonzero[i] · P = Σ m·eq[j], or None: the newest defined variable of P is
+        eliminated first, a quotient v (lc·v − x = 0, lc ≠ 0) by v ↦ x/lc times lc^k, a root (v² − x = 0) by
+        v² ↦ x; in sparse polynomial arithmetic (SymPy's rings), the result checked by the kernel afterwards."""
+        from sympy.polys.rings import ring
+
+        P = sp.expand(P)
+        gens = set(P.free_symbols)
+        for j, _, _ in defs.values():
+            gens |= self.eq[j].free_symbols
+        gens = sorted(gens, key=str)
+        R, *_ = ring(gens, sp.QQ)
+        g = dict(zip(gens, R.gens))
+        p = R.from_expr(P) if P.free_symbols else R(P)
+        steps: list = []   # (multiplier as a ring element, j, lc, k): lc^k · P_before = P_after + multiplier·h
+        done: set = set()
+
+        def order(v):
+            tail = "".join(ch for ch in v.name if ch.isdigit())
+            return int(tail) if tail else -1
+
+        for _ in range(max_steps):
+            present = {gens[i] for m in p.monoms() for i, e in enumerate(m) if e}
+            todo = [v for v in present if v in defs and v not in done]
+            if not todo:
+                break
+            v = max(todo, key=order)
+            done.add(v)
+            j, kind, lc = defs[v]
+            h = R.from_expr(self.eq[j])
+            V = g[v]
+            k = p.degree(V)
+            if kind == "root":
+                sign = int(lc)            # h = sign·(v² − x)
+                x = sign * h - V ** 2
+                x = -x                    # v² − x = sign·h  ⇒  x = v² − sign·h
+                if k < 2:
+                    continue
+                rest, mult = R(0), R(0)
+                for i in range(k + 1):
+                    a = p.coeff_wrt(V, i)
+                    if a == 0:
+                        continue
+                    m2, r = divmod(i, 2)
+                    rest += a * V ** r * x ** m2
+                    if m2:   # a·v^r·(v^{2m} − x^m) = a·v^r·(v² − x)·Σ v^{2t} x^{m−1−t}
+                        mult += a * V ** r * sum((V ** (2 * t) * x ** (m2 - 1 - t) for t in range(m2)), R(0))
+                steps.append((sign * mult, j, None, 0))
+                p = rest
+                continue
+            L = R.from_expr(lc)
+            hl = h.coeff_wrt(V, 1)
+            sign = 1 if hl == L else (-1 if hl == -L else 0)
+            if sign == 0 or lc not in self.nonzero:
+                return None
+            x = -(sign * h - L * V)       # lc·v − x = sign·h
+            rest, mult = R(0), R(0)
+            for i in range(k + 1):
+                a = p.coeff_wrt(V, i)
+                if a == 0:
+                    continue
+                rest += a * L ** (k - i) * x ** i
+                if i:        # a·lc^{k−i}·((lc v)^i − x^i) = a·lc^{k−i}·(lc v − x)·Σ (lc v)^t x^{i−1−t}
+                    mult += a * L ** (k - i) * sum(((L * V) ** t * x ** (i - 1 - t) for t in range(i)), R(0))
+            steps.append((sign * mult, j, lc, k))
+            p = rest
+        if p != 0:
+            return None
+        # Π lc^k · P = Σ (later scales) · mult·h: each step's multiplier times the scales of the steps after it
+        scale: list = []
+        out: list = []
+        factor = R(1)
+        for mult, j, lc, k in reversed(steps):
+            out.append(((factor * mult).as_expr(), j))
+            if lc is not None and k:
+                factor *= R.from_expr(lc) ** k
+                scale += [self.nonzero.index(lc)] * k
+        return scale, out
+
+    def vanishing_square_sum(self, v, rhs) -> None:
+        """v² = Σ cₖ Bₖ² with every Bₖ = 0 (certified): −v² ≥ 0, i.e. v = 0."""
+        terms = rhs.args if isinstance(rhs, sp.Add) else (rhs,)
+        parts = []
+        for t in terms:
+            c, b = t.as_coeff_Mul()
+            base, e = b.as_base_exp()
+            if not (c.is_Rational and c > 0 and e == 2):
+                return
+            parts.append((c, sp.expand(base)))
+        defs = self._definitions()
+        zero_idx = []
+        for c, base in parts:
+            found = self.vanish(base, defs)
+            if found is None:
+                return
+            scale, mult = found
+            self.add("a term of a vanishing sum of squares is 0", Certificate(
+                base, "=", tuple(self.ge), tuple(self.eq), multipliers=tuple(mult), nonzero=tuple(self.nonzero),
+                scaled=tuple(scale)))
+            if not self.used or sp.expand(self.used[-1][1].goal - base) != 0:
+                return
+            zero_idx.append((c, base, self.eq_index[_key(base)]))
+        d = sp.expand(v ** 2 - rhs)
+        try:
+            mult = [(_signed(sp.Integer(-1), d), self.eq_index[_key(d)])]
+        except KeyError:
+            return
+        mult += [(_signed(-c * base, base), j) for c, base, j in zero_idx]
+        self.add("v² = Σ cₖBₖ² with every Bₖ = 0", Certificate(
+            sp.expand(-v ** 2), ">=", tuple(self.ge), tuple(self.eq), multipliers=tuple(mult)))
+
     def max_modulus(self, m, v, x) -> None:
         try:
             gv, gm = self._ge(v), self._ge(m - v)
@@ -145,6 +342,53 @@ class Library:
             sp.expand(m ** 2 - x ** 2), ">=", tuple(self.ge), tuple(self.eq),
             products=((1, sp.expand(m - v), ()), (2, 1, (gv, gm))),
             multipliers=((_signed(1, v ** 2 - x ** 2), j),)))
+
+
+def _ideal(P, emap: dict):
+    """P, a polynomial in the placeholder symbols of ``emap`` (e → h, h a polynomial) with no monomial free of
+    them, as [(m, h)] with P = Σ m·e, each m with every placeholder replaced by its h; None otherwise."""
+    es = list(emap)
+    P = sp.expand(P)
+    if P == 0:
+        return []
+    out = []
+    for mono, coef in sp.Poly(P, *es).terms():
+        k = next((i for i, a in enumerate(mono) if a > 0), None)
+        if k is None:
+            return None
+        m = coef * sp.Mul(*[e ** (a - (1 if i == k else 0)) for i, (e, a) in enumerate(zip(es, mono))])
+        out.append((sp.expand(m.xreplace(emap)), emap[es[k]]))
+    return out
+
+
+def _placeholders(D: sp.Matrix, tag: str):
+    """A symmetric matrix of placeholder symbols for the symmetric D, and the map placeholder → entry."""
+    n = D.rows
+    E = sp.zeros(n, n)
+    emap = {}
+    for i in range(n):
+        for j in range(i, n):
+            if D[i, j] == 0:
+                continue
+            e = sp.Dummy(f"{tag}{i}{j}")
+            E[i, j] = E[j, i] = e
+            emap[e] = D[i, j]
+    return E, emap
+
+
+def lemmas_behind(certs, lib) -> list:
+    """The names of the lemma instances the certificates rest on (as hypotheses, as equalities, or directly)."""
+    by_goal = {}
+    for name, c in lib.used:
+        by_goal.setdefault(_key(c.goal), name)
+    out = []
+    for cert in certs:
+        if cert.name:
+            out.append(cert.name)
+        refs = [cert.hypotheses[i] for _, _, idx in cert.products for i in idx]
+        refs += [cert.equalities[j] for _, j in cert.multipliers]
+        out += [by_goal[_key(r)] for r in refs if _key(r) in by_goal]
+    return list(dict.fromkeys(out))
 
 
 def _signed(m, h):
@@ -164,23 +408,52 @@ def instantiate(enc, given_matrices: list, enabled: bool = True) -> Library:
     level0 = list(witnesses) + [M.col(j) for M in given_matrices for j in range(M.cols) if M.cols > 1]
     level1 = [N * y for N in mats for y in witnesses if N.cols == y.rows]
     level2 = [N * y for N in mats for y in level1 if N.cols == y.rows]
+    # only vectors over the symbols the step's own definitions mention: next to ‖V‖ = λ_max(V), a vector built
+    # from an orthogonal C of the domain only slows the solvers down (cvc5 out of budget on spectral-psd at n = 2)
+    relevant = set()
+    for c in enc.constraints[getattr(enc, "domain_count", 0):]:
+        relevant |= c.free_symbols
     vectors = []
     for y in level0 + level1 + level2:
         y = y.applyfunc(sp.expand)
-        if not y.is_zero_matrix and y not in vectors:
+        if not y.is_zero_matrix and y not in vectors and y.free_symbols <= relevant:
             vectors.append(y)
     vectors = vectors[:MAX_VECTORS]
     for nm in enc.norms:
         for y in vectors[:12]:
             if y.rows == nm["G"].rows:
                 lib.psd_form(nm, y)
+    # an orthogonal matrix none of whose entries occurs in a norm or a spectrum of the step (‖V‖ = λ_max(V) next
+    # to an orthogonal C) gets no isometry instances: they cannot help and cost seconds of kernel checks
+    inside = set()
+    for d in list(enc.norms) + list(enc.eigen):
+        inside |= d["M"].free_symbols
+    invariant = []
     for Q in enc.orthogonal:
+        before = len(lib.used)
+        for a in enc.norms:
+            for b in enc.norms:
+                if a is not b and a["x"].rows == b["x"].rows == Q.rows:
+                    lib.orthogonal_invariance(a, b, Q)
+        if len(lib.used) > before:
+            invariant.append(Q)  # ‖QMQᵀ‖₂ = ‖M‖₂ already certified: the isometry instances would only cost time
+    for Q in enc.orthogonal:
+        if not (Q.free_symbols & inside) or any(Q is P for P in invariant):
+            continue
         for y in vectors:
             if y.rows == Q.rows:
                 lib.isometry(Q, y, False)
                 lib.isometry(Q, y, True)
     for e in enc.eigen:
         lib.orthogonal_spectrum(e)
+
+    goal_vars = sp.sympify(getattr(enc, "goal", sp.true)).free_symbols if getattr(enc, "goal", None) is not None \
+        else set()
+    goal = getattr(enc, "goal", None)
+    upper = isinstance(goal, sp.Le) and goal.rhs == 0 or isinstance(goal, sp.Ge) and goal.lhs == 0
+    for c in list(enc.constraints) if upper else ():   # v ≤ 0 for a v defined by v² = Σ cₖBₖ²
+        if isinstance(c, sp.Eq) and c.lhs.is_Pow and c.lhs.exp == 2 and c.lhs.base in goal_vars:
+            lib.vanishing_square_sum(c.lhs.base, c.rhs)
     for m, args in enc.maxima:
         for v, x in enc.absolutes:
             if any(sp.expand(a - v) == 0 for a in args):

@@ -120,7 +120,18 @@ def _monomial_certificate(P, ge, eq):
     return Certificate(P, ">=", ge, eq, products=((c, 1, tuple(idx)),))
 
 
+def _lemma(P, lib):
+    """The certificate of a lemma instance whose goal is exactly P ≥ 0 (e.g. ‖V‖₂² − ‖CVCᵀ‖₂² ≥ 0), if any."""
+    for _, cert in getattr(lib, "used", ()):
+        if cert.kind == ">=" and sp.expand(sp.sympify(cert.goal) - P) == 0:
+            return cert
+    return None
+
+
 def _certify(P, ge, eq, lib, gram: bool = True):
+    direct = _lemma(P, lib)
+    if direct is not None:
+        return direct
     if not gram:
         mono = _monomial_certificate(P, ge, eq)
         if mono is not None and check(mono)[0]:
