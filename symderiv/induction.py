@@ -95,14 +95,17 @@ class InductionModel:
         """Step k's quantities: the cell's step function at the free states of step k − 1."""
         k = ix(k)
         if k not in self._steps:
-            scope = StepScope({}, lambda v: v if isinstance(v, sp.MatrixBase) else sp.Matrix(v))
-            prev = SimpleNamespace(**{s: self.state(s, k - 1) for s in self.cell.state})
-            ret = self.cell.call(scope, prev, self.x(k), self.params, self.f,  # as models.run_step does
-                                 y=lambda: self.y(k), k=k, n=self.n, m=self.m, t=self.t)
-            if ret is not None:
-                setattr(scope, self.cell.state[0], ret)
-            self._steps[k] = scope._values
+            self._steps[k] = self._run(k, {s: self.state(s, k - 1) for s in self.cell.state}, {})
         return self._steps[k]
+
+    def _run(self, k: Ix, prev: dict, overrides: dict) -> dict:
+        """The cell's step k from the given previous states, with ``overrides`` fixed (as models.run_step)."""
+        scope = StepScope(overrides, lambda v: v if isinstance(v, sp.MatrixBase) else sp.Matrix(v))
+        ret = self.cell.call(scope, SimpleNamespace(**prev), self.x(k), self.params, self.f,
+                             y=lambda: self.y(k), k=k, n=self.n, m=self.m, t=self.t)
+        if ret is not None:
+            setattr(scope, self.cell.state[0], ret)
+        return scope._values
 
     def y(self, k) -> sp.Matrix:
         return self._symbols("y", ix(k), self._base.dim(self.cell.outputs))
@@ -183,21 +186,33 @@ class InductionModel:
             self._grads[str(k)] = (k, sp.Matrix(1, self.n, lambda _, i: sp.Symbol(f"G[{k}][{i}]")))
         return self._grads[str(k)][1]
 
-    def partial(self, of, wrt, *, layout=None):
+    def partial(self, of, wrt, *, hold=(), layout=None):
         """The explicit partial of a quantity of step k: the Jacobian of the cell's step at the free state of
-        step k − 1, with respect to a parameter (in the layout) or to that previous state."""
+        step k − 1, with respect to a parameter (in the layout) or to that previous state; the quantities
+        ``hold`` names are cut off at their values (constants), as models.Model.partial does."""
         if not (isinstance(of, tuple) and len(of) == 2):
             raise Unsupported(f"m.partial({_show(of)}, …): only a quantity of one step")
         k = ix(of[1])
         q = self.step(k)
         if of[0] not in q:
             raise Unsupported(f"the step has no quantity {of[0]!r}")
-        value = q[of[0]]
+        hold = (hold,) if isinstance(hold, str) else tuple(hold)
+        for h in hold:
+            if h not in q or h == of[0]:
+                raise Unsupported(f"hold={h!r}: not another quantity of step {k}")
+        prev = {s: self.state(s, k - 1) for s in self.cell.state}
+        fresh = {s: sp.Matrix(v.rows, 1, lambda i, _: sp.Dummy(f"{s}{i}")) for s, v in prev.items()}
+        value = self._run(k, fresh, {h: q[h] for h in hold})[of[0]] if hold else q[of[0]]
+        variables = fresh if hold else prev
         if isinstance(wrt, tuple) and len(wrt) == 2 and wrt[0] in self.cell.state and str(ix(wrt[1])) == str(k - 1):
-            return value.jacobian(list(self.state(wrt[0], k - 1)))
-        if isinstance(wrt, str) and wrt in self.cell.params:
-            return value.jacobian(list(notation.vec(getattr(self.params, wrt), layout or self.layout)))
-        raise Unsupported(f"m.partial(…, {_show(wrt)}): only a parameter or the previous step's state")
+            out = value.jacobian(list(variables[wrt[0]]))
+        elif isinstance(wrt, str) and wrt in self.cell.params:
+            out = value.jacobian(list(notation.vec(getattr(self.params, wrt), layout or self.layout)))
+        else:
+            raise Unsupported(f"m.partial(…, {_show(wrt)}): only a parameter or the previous step's state")
+        if hold:  # back to the free state of step k − 1
+            out = out.xreplace({f: v for s in fresh for f, v in zip(fresh[s], prev[s])})
+        return out
 
     def like(self, *a, **kw):
         raise Unsupported("m.like is not supported in the induction mode")

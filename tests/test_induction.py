@@ -326,3 +326,20 @@ def test_a_cell_whose_step_asks_for_extras_and_names_its_state_s_is_induced_on(m
 
     r = check_claim(make_claim(check, model=scaled, n=(1, 2), t=(1, 2, 3)))
     assert r.verdict == Verdict.HOLDS and r.every_t, r.scope
+
+
+@pytest.mark.parametrize("hold, every_t", [(("z", "htilde"), True), ((), False)])
+def test_a_held_partial_is_read_at_a_free_state(make_claim, hold, every_t):
+    """GRU: ∂h_t/∂h_{t-1} with z_t, h̃_t held is diag(1 − z_t) at every step; the whole step's Jacobian is not."""
+    from symderiv import gru_cell
+
+    def check(m):
+        z = m.at("z", m.t)
+        return m.partial(("h", m.t), ("h", m.t - 1), hold=hold), diag(sp.ones(m.n, 1) - z)
+
+    r = check_claim(make_claim(check, model=gru_cell, n=(1, 2), t=(1, 2)))
+    assert r.every_t == every_t, r.scope
+    if every_t:
+        assert r.verdict == Verdict.HOLDS
+    else:
+        assert r.verdict == Verdict.FAILS and "for every t" not in r.scope
