@@ -96,8 +96,20 @@ state's leaf; ``m.d(q, ("h", k))`` the entry step k assigned to h, which is
 what the symbolic engine replaces by fresh symbols (what used h_k before its
 assignment, or reads another quantity, is untouched); ``m.partial(q_k, w)``
 seeds w (a parameter, or the state of step k − 1) and replays only step k's
-entries, everything before held fixed. A new kind of derivative is one more
-way of choosing a seed. The truth along a direction x is forward mode over
+entries, everything before held fixed; ``hold=(...)`` adds step k's named
+entries to the seed's cut set: their tangent is zero and no adjoint passes
+them (the exact engine's overrides by the held values). ``m.d(fn, wrt)`` for a
+function of the model (``m.sum_of("E")``, ``lambda q: q.E(1) + q.E(2)``) runs
+fn on a view whose quantities are the tape's own entries, so what fn computes
+is recorded and a seed at h_k replays every path to it (the exact engine's
+re-run of the steps after k with h_k a variable). A new kind of derivative is
+one more way of choosing a seed. None of this adds σ sites or changes the
+bound: the values are the same ones, only which entries carry a tangent
+changes. ``applyfunc`` of a polynomial with rational coefficients is Horner's
+rule entrywise (⊙ and +, bounds carried by the rules above); of anything else
+it is :class:`Unsupported`. A 1 × 1 value plays the scalar E_k (plus a number,
+times a matrix: a Kronecker product with a 1 × 1 factor, whose bound is that
+of a product). The truth along a direction x is forward mode over
 the tape (``Jacobian.right``); a row times a derivative, or a transposed
 derivative, is reverse mode (``Jacobian.left``, :class:`Transposed`): the
 tape swept back from the quantity to the seed. Both are the chain rule over
