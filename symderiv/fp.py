@@ -1655,6 +1655,14 @@ class _TapeView:
     def E(self, k: int) -> Dual:
         return self.at("E", k)
 
+    def x(self, k: int) -> Dual:
+        self._m._check_step(k, lo=1)
+        return self._m._leaves[("x", k)]
+
+    def y(self, k: int) -> Dual:
+        self._m._check_step(k, lo=1)
+        return self._m._y_leaf(k)
+
     def __getattr__(self, name):
         if name.startswith("_"):
             raise AttributeError(name)

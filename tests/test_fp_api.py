@@ -188,3 +188,13 @@ def test_shipped_examples_check_randomized_at_n32_t64(cid, verdict):
     assert r.verdict == verdict, r.error or r.scope
     if verdict == Verdict.HOLDS:
         assert "F_p" in r.scope and "n = 32" in r.scope
+
+
+def test_a_function_of_the_model_reads_parameters_inputs_and_targets():
+    def check(m, wrong=False):  # d/dh_t of (o_t − y_t)ᵀ(V h_t + x-free terms) = (o_t − y_t)ᵀ V + (V h_t)ᵀ V
+        t = m.t
+        f = lambda q: (q.o(t) - q.y(t)).T * (q.V * q.h(t))
+        rhs = (m.o(t) - m.y(t)).T * m.V + (m.V * m.h(t)).T * (m.V if not wrong else m.V.T)
+        return m.d(f, ("h", t)), rhs
+
+    holds_and_false_never_holds(check, lambda m: check(m, wrong=True))
