@@ -335,15 +335,15 @@ class Val:
     def __add__(self, o):
         if isinstance(o, Node):
             return Sum([self.node(), o])
-        o = _as_val(o, self, "+")
-        _same_shape(self, o, "+")
-        return _add(self, o)
+        other = _as_val(o, self, "+")
+        _same_shape(self, other, "+")
+        return _keep(_add(self, other), self, o)
 
     def __radd__(self, o):
         return _as_val(o, self, "+") + self
 
     def __neg__(self):
-        return _scale(self, Fraction(-1))
+        return _keep(_scale(self, Fraction(-1)), self)
 
     def __sub__(self, o):
         if isinstance(o, Node):
@@ -363,13 +363,13 @@ class Val:
                 p = cache[self.uid] = Prod([self.node(), o])
             return p
         if _is_scalar(o):
-            return _scale(self, _rational(o))
-        return _times(self, _as_val(o, self, "*"))
+            return _keep(_scale(self, _rational(o)), self)
+        return _keep(_times(self, _as_val(o, self, "*")), self, o)
 
     def __rmul__(self, o):
         if _is_scalar(o):
-            return _scale(self, _rational(o))
-        return _times(_as_val(o, self, "*"), self)
+            return _keep(_scale(self, _rational(o)), self)
+        return _keep(_times(_as_val(o, self, "*"), self), self, o)
 
     def __truediv__(self, o):
         if not _is_scalar(o):
@@ -407,8 +407,8 @@ class Val:
         return out
 
     def __getitem__(self, key):
-        if self.shape == (1, 1) and key in ((0, 0), 0):  # a 1 × 1 value is the scalar the exact engine returns
-            return self
+        if self.shape == (1, 1) and key in ((0, 0), 0):  # entry (0, 0) of a 1 × 1 value: a scalar
+            return _as_scalar(self)
         raise Unsupported("indexing entries is not available over F_p")
 
     def __repr__(self):
@@ -436,6 +436,31 @@ def _entry_polynomial(fn) -> list:
     return coeffs or [Fraction(0)]
 
 
+class ScalarVal(Val):
+    """A value the exact engine returns as a scalar (E_k, an entry, Σ_k E_k), not a 1 × 1 matrix.
+
+    It adds to a number and multiplies a matrix as a scalar does; a 1 × 1
+    *matrix* (hᵀh) still raises a shape error there, as SymPy does.
+    """
+
+    __slots__ = ()
+
+
+def _as_scalar(v: Val) -> "ScalarVal":
+    if isinstance(v, ScalarVal):
+        return v
+    if v.shape != (1, 1):
+        raise ShapeError(f"a {v.rows}×{v.cols} matrix is not a scalar")
+    return ScalarVal(v.a, 1, 1, v.deg, v.h, v.d)
+
+
+def _keep(out: Val, *operands) -> Val:
+    """out as a scalar when every operand is a scalar (a ScalarVal or a number), as SymPy's Expr arithmetic."""
+    if out.shape == (1, 1) and all(isinstance(o, ScalarVal) or _is_scalar(o) for o in operands):
+        return _as_scalar(out)
+    return out
+
+
 def _same_shape(a, b, op: str) -> None:
     if a.shape != b.shape:
         raise ShapeError(f"Matrix size mismatch: {a.shape} {op} {b.shape}")
@@ -451,7 +476,7 @@ def _as_val(o, like: Val, op: str) -> Val:
         raise Unsupported("a cell's state mixed with a claim's value")
     if _is_scalar(o):
         c = _rational(o)  # a float or a string is named as such
-        if like.shape == (1, 1):  # a 1 × 1 value (E_k) is the scalar the exact engine returns
+        if isinstance(like, ScalarVal):  # E_k is the scalar the exact engine returns: E_k + 1 is fine
             return Val.constant(c, like.primes)
         raise ShapeError(f"cannot apply {op} to a number and a {like.rows}×{like.cols} matrix (SymPy raises too)")
     raise Unsupported(f"a {type(o).__name__} cannot enter an F_p computation")
@@ -474,9 +499,7 @@ def _matmul(a: Val, b: Val) -> Val:
 
 def _times(a: Val, b: Val) -> Val:
     """a · b; a 1 × 1 factor that does not fit as a matrix is a scalar (E_k, as the exact engine returns it)."""
-    if a.cols != b.rows and a.shape == (1, 1):
-        return _kron_dense(a, b)
-    if a.cols != b.rows and b.shape == (1, 1):
+    if a.cols != b.rows and (isinstance(a, ScalarVal) or isinstance(b, ScalarVal)):
         return _kron_dense(a, b)
     return _matmul(a, b)
 
@@ -1045,7 +1068,7 @@ class Dual:
 
     def __add__(self, o):
         if _is_scalar(o):
-            if self.v.shape == (1, 1):  # a scalar quantity (E_k) plus a number: the same tangent
+            if isinstance(self.v, ScalarVal):  # a scalar quantity (E_k) plus a number: the same tangent
                 v = self.v + o
                 return Dual(v, None if self.tid is None else self._op("copy", self.tid), self.model)
             return Dual(self.v + o, None, self.model)  # raises as SymPy does
@@ -1068,7 +1091,8 @@ class Dual:
     def __mul__(self, o):
         if _is_scalar(o):
             c = _rational(o)
-            return Dual(_scale(self.v, c), None if self.tid is None else self._op("scale", c, self.tid), self.model)
+            return Dual(_keep(_scale(self.v, c), self.v), None if self.tid is None else self._op("scale", c, self.tid),
+                        self.model)
         o = Dual.lift(o, self.model)
         v = _matmul(self.v, o.v)
         tid = None if self.tid is None and o.tid is None else self._op("mm", self.v, self.tid, o.v, o.tid)
@@ -1107,8 +1131,8 @@ class Dual:
         return out
 
     def __getitem__(self, key):
-        if self.shape == (1, 1) and key in ((0, 0), 0):  # a 1 × 1 quantity is a scalar (E_k)
-            return self
+        if self.shape == (1, 1) and key in ((0, 0), 0):  # entry (0, 0) of a 1 × 1 quantity: a scalar
+            return Dual(_as_scalar(self.v), self.tid, self.model)
         raise Unsupported("indexing entries is not available over F_p")
 
 
@@ -1279,7 +1303,8 @@ class FpModel:
             if "o" not in q:
                 q["o"] = self._assigned(self.cell.output(_Namespace(q), _Namespace(self._params), self.f))
             if name == "E":
-                q["E"] = self._assigned(self._loss(q["o"], self._leaf(("y", k), q["o"].rows, 1)))
+                e = self._assigned(self._loss(q["o"], self._leaf(("y", k), q["o"].rows, 1)))
+                q["E"] = Dual(_as_scalar(e.v), e.tid, self)  # a scalar, as the exact engine's E_k
         try:
             return q[name]
         except KeyError:

@@ -76,8 +76,8 @@ def test_sum_of_squared_loss_gradient_wrt_a_parameter():
 def test_a_lambda_of_the_model_wrt_a_state():
     def check(m, wrong=False):  # d(E_t + E_{t−1})/dh_{t−1} = dE_{t−1}/dh_{t−1} + dE_t/dh_{t−1}
         t = m.t
-        f = (lambda q: q.E(t) + q.E(t - 1)) if not wrong else (lambda q: q.E(t))
-        return m.d(f, ("h", t - 1)), m.d(("E", t - 1), ("h", t - 1)) + m.d(("E", t), ("h", t - 1))
+        f = (lambda q: 2 * q.E(t) + q.E(t - 1) + 1) if not wrong else (lambda q: 2 * q.E(t) + 1)
+        return m.d(f, ("h", t - 1)), m.d(("E", t - 1), ("h", t - 1)) + 2 * m.d(("E", t), ("h", t - 1))
 
     holds_and_false_never_holds(check, lambda m: check(m, wrong=True))
 
@@ -90,6 +90,14 @@ def test_sum_of_value_and_e_as_a_scalar():
         return m.sum_of("E")(m), total
 
     holds_and_false_never_holds(check, lambda m: check(m, wrong=True))
+
+
+def test_a_one_by_one_matrix_is_still_not_a_scalar():
+    from symderiv.errors import ShapeError
+
+    for check in (lambda m: (m.W * (m.h(0).T * m.h(0)), m.W), lambda m: (m.h(0).T * m.h(0) + 1, m.E(1))):
+        with pytest.raises(ShapeError):
+            fp_equal(make(check), {"n": 2, "t": 2})
 
 
 def test_e_is_a_scalar_plus_a_number_and_times_a_matrix():
