@@ -206,3 +206,18 @@ def test_a_function_of_the_model_reads_parameters_inputs_and_targets():
         return m.d(f, ("h", t)), rhs
 
     holds_and_false_never_holds(check, lambda m: check(m, wrong=True))
+
+
+def test_hold_in_reverse_mode(monkeypatch):
+    """A transposed partial (reverse mode) is swept back over the tape: a held entry passes no adjoint there either."""
+    calls = []
+    adjoint = fp.FpModel.adjoint
+    monkeypatch.setattr(fp.FpModel, "adjoint", lambda self, *a: calls.append(1) or adjoint(self, *a))
+
+    def check(m, hold=("z", "htilde")):
+        z = m.at("z", m.t)
+        P = m.partial(("h", m.t), ("h", m.t - 1), hold=hold)
+        return P.T * m.h(m.t), diag(z.applyfunc(lambda a: 1 - a)) * m.h(m.t)
+
+    holds_and_false_never_holds(check, lambda m: check(m, hold=("z",)), model=gru_cell)
+    assert calls  # reverse mode was exercised
