@@ -44,12 +44,19 @@ def _cases():
     }
 
 
-def _fp_row(name, n, t):
+def _api_cases():
+    """The newer model API (tests/test_fp_api.py, the differential suite's API shapes), true and false."""
+    from tests.test_differential import _api_shapes
+
+    return _api_shapes()
+
+
+def _fp_row(name, n, t, cases=None):
     from symderiv import fp
     from symderiv.engine import check_claim
     from tests import test_fp_coverage as c
 
-    true, false, kw = _cases()[name]
+    true, false, kw = (cases or _cases())[name]
     cells = []
     for check in (true, false):
         claim = c.make(check, n=(n,), t=(t,), **kw)
@@ -94,7 +101,12 @@ def main():
     ap.add_argument("--exact-limit", type=float, default=150)
     ap.add_argument("--n", type=int, default=32)
     ap.add_argument("--t", type=int, default=64)
+    ap.add_argument("--api-only", action="store_true",
+                    help="only the model-API section (sum_of, hold=, extras, applyfunc): its own RESULTS.md section")
     a = ap.parse_args()
+    api_section(a.n, a.t)
+    if a.api_only:
+        return
     rows = []
     for name in _cases():
         good, bad = _fp_row(name, a.n, a.t)
@@ -134,6 +146,33 @@ def main():
         if "<!-- fpcover -->" in old else old.rstrip() + "\n\n" + text + "\n"
     path.write_text(new)
     print(text)
+
+
+def api_section(n, t):
+    from results_section import write_section
+
+    cases = _api_cases()
+    rows = []
+    for name in cases:
+        good, bad = _fp_row(name, n, t, cases)
+        rows.append(f"| {name} | {good} | {bad} |")
+        print(rows[-1], flush=True)
+    write_section("fpapi", "\n".join([
+        "<!-- fpapi -->",
+        "## Issue 14.6: the newer model API over F_p (sum_of, a function of the model, hold=, step extras, "
+        "applyfunc, E as a scalar)",
+        "",
+        f"`python benchmarks/bench_fp_cover.py --api-only` ({platform.machine()}, {time.strftime('%Y-%m-%d')}, "
+        "2 cores shared with ~7 other jobs: noisy). Per shape (tests/test_differential.py `_api_shapes`), at "
+        f"n = {n}, t = {t}: `fp.test_identity` to error ≤ 2⁻⁶⁴ (or to the first disagreeing batch), then the "
+        "whole `check_claim` with `--backend auto` (a false claim's disagreement certified by the exact engine "
+        "at small sizes).",
+        "",
+        "| claim | true form | false variant |",
+        "|---|---|---|",
+        *rows,
+        "<!-- /fpapi -->",
+    ]))
 
 
 if __name__ == "__main__":

@@ -96,8 +96,20 @@ state's leaf; ``m.d(q, ("h", k))`` the entry step k assigned to h, which is
 what the symbolic engine replaces by fresh symbols (what used h_k before its
 assignment, or reads another quantity, is untouched); ``m.partial(q_k, w)``
 seeds w (a parameter, or the state of step k − 1) and replays only step k's
-entries, everything before held fixed. A new kind of derivative is one more
-way of choosing a seed. The truth along a direction x is forward mode over
+entries, everything before held fixed; ``hold=(...)`` adds step k's named
+entries to the seed's cut set: their tangent is zero and no adjoint passes
+them (the exact engine's overrides by the held values). ``m.d(fn, wrt)`` for a
+function of the model (``m.sum_of("E")``, ``lambda q: q.E(1) + q.E(2)``) runs
+fn on a view whose quantities are the tape's own entries, so what fn computes
+is recorded and a seed at h_k replays every path to it (the exact engine's
+re-run of the steps after k with h_k a variable). A new kind of derivative is
+one more way of choosing a seed. None of this adds σ sites or changes the
+bound: the values are the same ones, only which entries carry a tangent
+changes. ``applyfunc`` of a polynomial with rational coefficients is Horner's
+rule entrywise (⊙ and +, bounds carried by the rules above); of anything else
+it is :class:`Unsupported`. A 1 × 1 value plays the scalar E_k (plus a number,
+times a matrix: a Kronecker product with a 1 × 1 factor, whose bound is that
+of a product). The truth along a direction x is forward mode over
 the tape (``Jacobian.right``); a row times a derivative, or a transposed
 derivative, is reverse mode (``Jacobian.left``, :class:`Transposed`): the
 tape swept back from the quantity to the seed. Both are the chain rule over
@@ -161,7 +173,7 @@ from . import notation
 from .cells import OUTPUT_QUANTITIES, StepScope, dimension
 from .errors import ProofFileError, ShapeError, SymderivError
 from .functions import activation as activation_of
-from .protocol import bind_parameters
+from .protocol import SumOf, bind_parameters
 
 #: primes are drawn uniformly from [PRIME_LO, PRIME_HI)
 PRIME_LO, PRIME_HI = 2 ** 62, 2 ** 63
@@ -323,15 +335,15 @@ class Val:
     def __add__(self, o):
         if isinstance(o, Node):
             return Sum([self.node(), o])
-        o = _as_val(o, self, "+")
-        _same_shape(self, o, "+")
-        return _add(self, o)
+        other = _as_val(o, self, "+")
+        _same_shape(self, other, "+")
+        return _keep(_add(self, other), self, o)
 
     def __radd__(self, o):
         return _as_val(o, self, "+") + self
 
     def __neg__(self):
-        return _scale(self, Fraction(-1))
+        return _keep(_scale(self, Fraction(-1)), self)
 
     def __sub__(self, o):
         if isinstance(o, Node):
@@ -351,13 +363,13 @@ class Val:
                 p = cache[self.uid] = Prod([self.node(), o])
             return p
         if _is_scalar(o):
-            return _scale(self, _rational(o))
-        return _matmul(self, _as_val(o, self, "*"))
+            return _keep(_scale(self, _rational(o)), self)
+        return _keep(_times(self, _as_val(o, self, "*")), self, o)
 
     def __rmul__(self, o):
         if _is_scalar(o):
-            return _scale(self, _rational(o))
-        return _matmul(_as_val(o, self, "*"), self)
+            return _keep(_scale(self, _rational(o)), self)
+        return _keep(_times(_as_val(o, self, "*"), self), self, o)
 
     def __truediv__(self, o):
         if not _is_scalar(o):
@@ -387,13 +399,66 @@ class Val:
         raise Unsupported("iterating over entries (a loss, softmax, a Python sum) is not available over F_p")
 
     def applyfunc(self, fn):
-        raise Unsupported("applyfunc (a function of each entry) is not available over F_p")
+        """fn of each entry, for a polynomial fn with rational coefficients (Horner, entrywise, bounds tracked)."""
+        coeffs = _entry_polynomial(fn)
+        out = _filled(coeffs[-1], self.rows, self.cols, self.primes)
+        for c in reversed(coeffs[:-1]):
+            out = _add(_ew(out, self, self.rows, self.cols), _filled(c, self.rows, self.cols, self.primes))
+        return out
 
     def __getitem__(self, key):
+        if self.shape == (1, 1) and key in ((0, 0), 0):  # entry (0, 0) of a 1 × 1 value: a scalar
+            return _as_scalar(self)
         raise Unsupported("indexing entries is not available over F_p")
 
     def __repr__(self):
         return f"Val({self.rows}×{self.cols}, deg ≤ {self.deg})"
+
+
+def _entry_polynomial(fn) -> list:
+    """The coefficients (constant first, Fractions) of fn as a polynomial in one entry; else Unsupported.
+
+    fn is called on a SymPy symbol (as SymPy's applyfunc would call it on an
+    entry); only a polynomial with rational coefficients evaluates over F_p.
+    """
+    a = sp.Dummy("a")
+    try:
+        e = sp.sympify(fn(a))
+    except SymderivError:
+        raise
+    except Exception as exc:
+        raise Unsupported(f"applyfunc: the function cannot be read on a symbol over F_p ({exc})") from None
+    if not isinstance(e, sp.Expr) or not e.free_symbols <= {a} or not e.is_polynomial(a):
+        raise Unsupported(f"applyfunc of {e}: over F_p only a polynomial in the entry evaluates "
+                          "(use the symbolic backends)")
+    poly = sp.Poly(e, a)
+    coeffs = [_rational(c) for c in reversed(poly.all_coeffs())]
+    return coeffs or [Fraction(0)]
+
+
+class ScalarVal(Val):
+    """A value the exact engine returns as a scalar (E_k, an entry, Σ_k E_k), not a 1 × 1 matrix.
+
+    It adds to a number and multiplies a matrix as a scalar does; a 1 × 1
+    *matrix* (hᵀh) still raises a shape error there, as SymPy does.
+    """
+
+    __slots__ = ()
+
+
+def _as_scalar(v: Val) -> "ScalarVal":
+    if isinstance(v, ScalarVal):
+        return v
+    if v.shape != (1, 1):
+        raise ShapeError(f"a {v.rows}×{v.cols} matrix is not a scalar")
+    return ScalarVal(v.a, 1, 1, v.deg, v.h, v.d)
+
+
+def _keep(out: Val, *operands) -> Val:
+    """out as a scalar when every operand is a scalar (a ScalarVal or a number), as SymPy's Expr arithmetic."""
+    if out.shape == (1, 1) and all(isinstance(o, ScalarVal) or _is_scalar(o) for o in operands):
+        return _as_scalar(out)
+    return out
 
 
 def _same_shape(a, b, op: str) -> None:
@@ -410,7 +475,9 @@ def _as_val(o, like: Val, op: str) -> Val:
     if isinstance(o, Dual):
         raise Unsupported("a cell's state mixed with a claim's value")
     if _is_scalar(o):
-        _rational(o)  # a float or a string is named as such
+        c = _rational(o)  # a float or a string is named as such
+        if isinstance(like, ScalarVal):  # E_k is the scalar the exact engine returns: E_k + 1 is fine
+            return Val.constant(c, like.primes)
         raise ShapeError(f"cannot apply {op} to a number and a {like.rows}×{like.cols} matrix (SymPy raises too)")
     raise Unsupported(f"a {type(o).__name__} cannot enter an F_p computation")
 
@@ -428,6 +495,13 @@ def _matmul(a: Val, b: Val) -> Val:
         raise ShapeError(f"Matrix size mismatch: {a.shape} * {b.shape}")
     return Val([x * y for x, y in zip(a.a, b.a)], a.rows, b.cols, a.deg + b.deg, a.h + b.h + _bits(a.cols),
                a.d + b.d)
+
+
+def _times(a: Val, b: Val) -> Val:
+    """a · b; a 1 × 1 factor that does not fit as a matrix is a scalar (E_k, as the exact engine returns it)."""
+    if a.cols != b.rows and (isinstance(a, ScalarVal) or isinstance(b, ScalarVal)):
+        return _kron_dense(a, b)
+    return _matmul(a, b)
 
 
 def _scale(v: Val, c: Fraction) -> Val:
@@ -734,6 +808,8 @@ class Seed:
     rows: int
     cols: int
     lo: int
+    #: entries held fixed (``m.partial(..., hold=...)``): their tangent is zero, no adjoint passes them
+    cut: frozenset = frozenset()
 
 
 class Jacobian(Node):
@@ -992,6 +1068,9 @@ class Dual:
 
     def __add__(self, o):
         if _is_scalar(o):
+            if isinstance(self.v, ScalarVal):  # a scalar quantity (E_k) plus a number: the same tangent
+                v = self.v + o
+                return Dual(v, None if self.tid is None else self._op("copy", self.tid), self.model)
             return Dual(self.v + o, None, self.model)  # raises as SymPy does
         o = Dual.lift(o, self.model)
         v = self.v + o.v
@@ -1012,7 +1091,8 @@ class Dual:
     def __mul__(self, o):
         if _is_scalar(o):
             c = _rational(o)
-            return Dual(_scale(self.v, c), None if self.tid is None else self._op("scale", c, self.tid), self.model)
+            return Dual(_keep(_scale(self.v, c), self.v), None if self.tid is None else self._op("scale", c, self.tid),
+                        self.model)
         o = Dual.lift(o, self.model)
         v = _matmul(self.v, o.v)
         tid = None if self.tid is None and o.tid is None else self._op("mm", self.v, self.tid, o.v, o.tid)
@@ -1040,6 +1120,20 @@ class Dual:
 
     def __iter__(self):
         raise Unsupported("iterating over entries is not available over F_p")
+
+    def applyfunc(self, fn):
+        """fn of each entry for a polynomial fn (Horner with ⊙ and +, so the tape records it)."""
+        coeffs = _entry_polynomial(fn)
+        rows, cols, primes = self.v.rows, self.v.cols, self.v.primes
+        out = Dual.lift(_filled(coeffs[-1], rows, cols, primes), self.model)
+        for c in reversed(coeffs[:-1]):
+            out = out.hadamard(self) + Dual.lift(_filled(c, rows, cols, primes), self.model)
+        return out
+
+    def __getitem__(self, key):
+        if self.shape == (1, 1) and key in ((0, 0), 0):  # entry (0, 0) of a 1 × 1 quantity: a scalar
+            return Dual(_as_scalar(self.v), self.tid, self.model)
+        raise Unsupported("indexing entries is not available over F_p")
 
 
 # ----- elementwise functions: σ and its derivatives, tanh, logistic ----------------------------------------
@@ -1175,7 +1269,9 @@ class FpModel:
             x = self._leaf(("x", k), m, 1)
             self._inputs.append(x.v)
             scope = StepScope(convert=self._assigned)
-            ret = cell.step(scope, _Namespace(self._steps[-1]), x, params, self.f)
+            ret = cell.call(scope, _Namespace(self._steps[-1]), x, params, self.f,
+                            y=lambda k=k: self._y_leaf(k),
+                            k=k, n=n, m=m, t=t)
             if ret is not None:
                 setattr(scope, cell.state[0], ret)
             q = dict(scope._values)
@@ -1207,7 +1303,8 @@ class FpModel:
             if "o" not in q:
                 q["o"] = self._assigned(self.cell.output(_Namespace(q), _Namespace(self._params), self.f))
             if name == "E":
-                q["E"] = self._assigned(self._loss(q["o"], self._leaf(("y", k), q["o"].rows, 1)))
+                e = self._assigned(self._loss(q["o"], self._leaf(("y", k), q["o"].rows, 1)))
+                q["E"] = Dual(_as_scalar(e.v), e.tid, self)  # a scalar, as the exact engine's E_k
         try:
             return q[name]
         except KeyError:
@@ -1277,23 +1374,23 @@ class FpModel:
         q = quantity.tid
         if q is None or (q < seed.lo and q != seed.tid):
             return Val.zeros(rows, cols, V.primes)
-        key = (seed.tid, seed.lo, V.uid)
+        key = (seed.tid, seed.lo, seed.cut, V.uid)
         state = self._fwd.get(key)
         if state is None:
             state = self._fwd[key] = [{seed.tid: V}, seed.lo]
         tans, nxt = state
         if q >= nxt:
-            self._forward(tans, nxt, q + 1)
+            self._forward(tans, nxt, q + 1, seed.cut)
             state[1] = q + 1
         out = tans.get(q)
         return Val.zeros(rows, cols, V.primes) if out is None else out
 
-    def _forward(self, tans: dict, lo: int, hi: int) -> None:
+    def _forward(self, tans: dict, lo: int, hi: int, cut=frozenset()) -> None:
         get = tans.get
         for i in range(lo, hi):
             op = self._tape[i]
             kind = op[0]
-            if kind == "leaf":
+            if kind == "leaf" or i in cut:  # a held quantity: zero tangent
                 continue
             if kind == "copy":
                 r = get(op[1]) if op[1] is not None else None
@@ -1338,7 +1435,7 @@ class FpModel:
         q = quantity.tid
         if q is None or (q < seed.lo and q != seed.tid):
             return Val.zeros(seed.rows, seed.cols, g.primes)
-        key = (q, seed.tid, seed.lo, g.uid)
+        key = (q, seed.tid, seed.lo, seed.cut, g.uid)
         out = self._rev.get(key)
         if out is None:
             if g.rows != 1 or g.cols != quantity.v.rows or quantity.v.cols != 1:
@@ -1347,7 +1444,7 @@ class FpModel:
             adj = {q: g.T}
             for i in range(q, seed.lo - 1, -1):
                 y = adj.pop(i, None) if i != seed.tid else None
-                if y is not None:
+                if y is not None and i not in seed.cut:
                     self._backward(self._tape[i], y, adj)
             out = adj.get(seed.tid)
             out = self._rev[key] = Val.zeros(seed.rows, seed.cols, g.primes) if out is None else out
@@ -1415,9 +1512,13 @@ class FpModel:
 
     def y(self, k: int) -> Val:
         self._check_step(k, lo=1)
+        return self._y_leaf(k).v
+
+    def _y_leaf(self, k: int) -> Dual:
+        """The target y_k: a leaf of the tape (a step that declares ``y`` reads it as a Dual)."""
         if self.cell.output is None:
             raise ProofFileError(f"cell {self.cell.name!r} has no output, so no targets y_k")
-        return self._leaf(("y", k), dimension(self.cell.outputs, n=self.n, m=self.m), 1).v
+        return self._leaf(("y", k), dimension(self.cell.outputs, n=self.n, m=self.m), 1)
 
     def o(self, k: int) -> Val:
         return self.at("o", k)
@@ -1463,6 +1564,8 @@ class FpModel:
         return layout
 
     def _of(self, of) -> Dual:
+        if callable(of) and not isinstance(of, (tuple, Val, Node, sp.Basic, sp.MatrixBase)):
+            return self._function_of_model(of)
         if not (isinstance(of, tuple) and len(of) == 2 and isinstance(of[0], str)):
             raise Unsupported(f"d of {type(of).__name__} values: the randomized backend differentiates a "
                               "step's quantity (name, k)")
@@ -1471,6 +1574,24 @@ class FpModel:
         if q.v.cols != 1:
             raise ProofFileError(f"can only differentiate a vector or a scalar, not a {q.v.rows}×{q.v.cols} matrix")
         return q
+
+    def _function_of_model(self, of) -> Dual:
+        """A function of the model (``m.sum_of("E")``, ``lambda q: q.E(1) + q.E(2)``) run on the taped quantities.
+
+        The function sees a view whose quantities are the tape's own values, so
+        what it computes is recorded and a derivative seeded at h_k replays every
+        path from h_k to it (the exact engine's re-run with h_k made a variable).
+        """
+        out = of(_TapeView(self))
+        if not isinstance(out, Dual):
+            raise Unsupported(f"a function of the model returning a {type(out).__name__}: over F_p it must be "
+                              "built from the model's quantities (q.at, q.h, q.o, q.E) by +, −, products")
+        if out.v.cols != 1:
+            raise ProofFileError(f"can only differentiate a vector or a scalar, not a {out.v.rows}×{out.v.cols} "
+                                 "matrix")
+        if out.tid is None:
+            out = Dual(out.v, self._record(("add", None, None)), self)
+        return out
 
     def _leaf_seed(self, dual: Dual) -> Seed:
         return Seed(dual.tid, dual.v.rows, dual.v.cols, dual.tid + 1)
@@ -1494,8 +1615,13 @@ class FpModel:
         layout = self._layout(layout)
         return Jacobian(self, self._of(of), self._total_seed(wrt), layout)
 
-    def partial(self, of, wrt, *, layout=None, **options):
-        """The explicit partial of step k's quantity, the previous state held fixed (only step k's ops replayed)."""
+    def partial(self, of, wrt, *, hold=(), layout=None, **options):
+        """The explicit partial of step k's quantity, the previous state held fixed (only step k's ops replayed).
+
+        ``hold`` names quantities of step k held at their values, as the exact
+        engine's overrides hold them: their entries get a zero tangent (and no
+        adjoint passes them), so only the paths around them are differentiated.
+        """
         if options:
             raise Unsupported(f"m.partial with {', '.join(sorted(options))}= is not available over F_p")
         layout = self._layout(layout)
@@ -1513,7 +1639,62 @@ class FpModel:
         else:
             raise ProofFileError(f"an explicit partial of step {k} is taken w.r.t. a parameter or the previous "
                                  f"state, not {wrt!r}")
+        cut = self._held(k, hold, name)
+        if cut:
+            seed = Seed(seed.tid, seed.rows, seed.cols, seed.lo, cut)
         return Jacobian(self, q, seed, layout)
+
+    def _held(self, k: int, hold, of_name: str) -> frozenset:
+        """The tape entries of step k's quantities that ``hold`` names (errors as the exact engine's ``held``)."""
+        hold = (hold,) if isinstance(hold, str) else tuple(hold)
+        step = self._steps[k]
+        for h in hold:
+            if h not in step:
+                raise ProofFileError(f"hold={h!r}: step {k} has no quantity {h!r}; it has {sorted(step)}")
+            if h == of_name:
+                raise ProofFileError(f"hold={h!r} holds the very quantity being differentiated")
+        return frozenset(step[h].tid for h in hold if step[h].tid is not None)
+
+    def sum_of(self, name: str, lo: int = 1, hi: int | None = None) -> SumOf:
+        """Σ_{k=lo}^{hi} name_k as a function of the model (the same object every backend runs)."""
+        return SumOf(name, lo, hi)
+
+
+class _TapeView:
+    """The model as a function of the model sees it in ``m.d(fn, wrt)``: quantities are taped Duals."""
+
+    def __init__(self, model: FpModel):
+        self._m = model
+        self.n, self.t = model.n, model.t
+
+    def at(self, name: str, k: int) -> Dual:
+        self._m._check_step(k)
+        return self._m._quantity(name, k)
+
+    def h(self, k: int) -> Dual:
+        return self.at("h", k)
+
+    def o(self, k: int) -> Dual:
+        return self.at("o", k)
+
+    def E(self, k: int) -> Dual:
+        return self.at("E", k)
+
+    def x(self, k: int) -> Dual:
+        self._m._check_step(k, lo=1)
+        return self._m._leaves[("x", k)]
+
+    def y(self, k: int) -> Dual:
+        self._m._check_step(k, lo=1)
+        return self._m._y_leaf(k)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        m = self._m
+        if name in m._params:
+            return m._params[name]
+        raise Unsupported(f"q.{name} inside a function of the model is not available over F_p")
 
 
 class _Namespace:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from symderiv import HV, cell, diag, eye, kron, product, total
+from symderiv import HV, cell, diag, eye, hadamard, kron, product, total
 from symderiv.claims import Claim
 from symderiv.engine import check_claim
 from symderiv.kernel import verify_identity
@@ -205,10 +205,52 @@ def _shapes():
 SHAPES = ["elman dW", "h_k", "partial", "transposed", "tanh", "squared loss", "abstract loss", "gru"]
 
 
+def _api_shapes():
+    """The newer model API over F_p (tests/test_fp_api.py): sum_of, a function of the model, hold=, extras, applyfunc."""
+    from symderiv import gru_cell
+    from tests import test_fp_api as a
+
+    def wrong(fn, **kw):
+        return lambda m: fn(m, **kw)
+
+    def dL_dc(m, wrong=False):
+        out = (m.o(1) - m.y(1)).T
+        for k in range(2, m.t + (0 if wrong else 1)):
+            out = out + (m.o(k) - m.y(k)).T
+        return m.d(m.sum_of("E"), "c"), out
+
+    def direct(m, wrong=False):
+        z = m.at("z", m.t)
+        return m.partial(("h", m.t), ("h", m.t - 1), hold=("z", "htilde")), diag(z if wrong else
+                                                                                  z.applyfunc(lambda v: 1 - v))
+
+    extras = lambda m, wrong=False: (m.d(("h", m.t), ("h", m.t - 1)),
+                                     (1 if wrong else m.t) * diag(m.dsigma(m.at("z", m.t))) * m.W)
+    poly = lambda m, c=-2: (m.d(("h", m.t), ("h", m.t - 1)),
+                            c * diag(hadamard(m.sigma(m.at("z", m.t)), m.dsigma(m.at("z", m.t)))) * m.W)
+    return {
+        "sum_of abstract loss": (lambda m: a.bptt(m, m.W.T), lambda m: a.bptt(m, m.W), {}),
+        "sum_of squared loss": (dL_dc, wrong(dL_dc, wrong=True), {"loss": "squared"}),
+        "lambda of the model": (lambda m: (m.d(lambda q: q.E(m.t) + q.E(m.t - 1), ("h", m.t - 1)),
+                                           m.d(("E", m.t - 1), ("h", m.t - 1)) + m.d(("E", m.t), ("h", m.t - 1))),
+                                lambda m: (m.d(lambda q: q.E(m.t), ("h", m.t - 1)),
+                                           m.d(("E", m.t - 1), ("h", m.t - 1)) + m.d(("E", m.t), ("h", m.t - 1))),
+                                {}),
+        "hold": (direct, wrong(direct, wrong=True), {"model": gru_cell}),
+        "extras": (extras, wrong(extras, wrong=True), {"model": a.indexed}),
+        "applyfunc": (poly, wrong(poly, c=-1), {"model": a.poly_step}),
+        "E scalar": (lambda m: (m.E(m.t) * m.W + m.W, (m.E(m.t) + 1) * m.W),
+                     lambda m: (m.E(m.t) * m.W + m.W, m.E(m.t) * m.W), {}),
+    }
+
+
+API_SHAPES = list(_api_shapes())
+
+
 def agree_shape(shape, variant, n, t):
     from tests import test_fp_coverage as c
 
-    true, false, kw = _shapes()[shape]
+    true, false, kw = {**_shapes(), **_api_shapes()}[shape]
     claim = c.make(true if variant == "true" else false, n=(n,), t=(t,), **kw)
     exact = check_claim(claim, backend="symengine")
     fp = check_claim(claim, backend="fp")
@@ -252,3 +294,17 @@ def test_lstm_agrees_with_the_exact_engine(through_c):
     exact, fp = check_claim(claim, backend="symengine"), check_claim(claim, backend="fp")
     assert exact.verdict == (Verdict.HOLDS if through_c else Verdict.FAILS)
     assert fp.verdict == exact.verdict
+
+
+@pytest.mark.parametrize("variant", ["true", "false"])
+@pytest.mark.parametrize("shape", API_SHAPES)
+def test_model_api_shapes_agree_with_the_exact_engine(shape, variant):
+    agree_shape(shape, variant, 2, 2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", ["true", "false"])
+@pytest.mark.parametrize("shape", API_SHAPES)
+@pytest.mark.parametrize("n,t", [(1, 2), (2, 3), (3, 2)])
+def test_model_api_shapes_agree_with_the_exact_engine_slow(shape, variant, n, t):
+    agree_shape(shape, variant, n, t)

@@ -62,3 +62,22 @@ def total_is_direct(m):
 def partial_is_total(m):
     t = m.t
     return m.partial(("h", t), ("h", t - 1)), m.d(("h", t), ("h", t - 1))
+
+
+# ----- the same claims at a realistic size, randomized (issue 14 item 6) --------------------------------------
+# At n = 32, t = 64 ``auto`` checks over F_p (randomized exact identity testing, error ≤ 2^−64 stated in the
+# scope; a disagreement goes to the exact engine at small sizes for a certified counterexample).
+BIG = sweep(n=(32,), t=(64,))
+
+claim("gru.direct-n32", where="GRU direct path, n = 32, t = 64 (randomized)", model=gru_cell, sizes=BIG,
+      conventions={"∂": "partial with z_t and h̃_t held fixed (hold=('z', 'htilde'))"},
+      statement="∂h_t/∂h_{t-1} |_{z_t, h̃_t fixed} = diag(1 − z_t)")(direct)
+claim("gru.total-n32", where="GRU total Jacobian, n = 32, t = 64 (randomized)", model=gru_cell, sizes=BIG,
+      conventions={"layout": "row-major", "d": "total derivative through z_t, r_t and h̃_t"},
+      statement="dh_t/dh_{t-1} = diag(1 − z_t) + diag(h̃_t − h_{t-1}) diag(σ'(a_z)) W_z "
+                "+ diag(z_t) diag(1 − h̃_t²) W_h (diag(r_t) + diag(h_{t-1}) diag(σ'(a_r)) W_r)")(total)
+claim("gru.total-is-direct-n32", where="GRU, the direct path read as the whole Jacobian, n = 32, t = 64",
+      model=gru_cell, sizes=BIG, expect="fails",
+      why="the gates z_t, r_t and the candidate h̃_t all depend on h_{t−1}; diag(1 − z_t) is only the direct path "
+          "(F_p disagrees at n = 32; the counterexample is certified by the exact engine at a small size)",
+      statement="dh_t/dh_{t-1} = diag(1 − z_t) (the gates' and the candidate's paths dropped)")(total_is_direct)
