@@ -171,7 +171,7 @@ def _clear_denominators(x, cleared: list | None):
     return se.expand(se.Add(*out))
 
 
-def _symengine_is_zero(exprs: list[sp.Expr], cleared: list | None = None) -> list[bool]:
+def _symengine_expand_is_zero(exprs: list[sp.Expr], cleared: list | None = None) -> list[bool]:
     """Zero as a polynomial in symbols and atoms; an entry with denominators is zero as a rational function
     when its numerator is: each round clears one layer of denominators (:func:`_clear_denominators`) and
     expands, until none is left."""
@@ -192,8 +192,112 @@ def _symengine_is_zero(exprs: list[sp.Expr], cleared: list | None = None) -> lis
     return out
 
 
+class _NotPolynomial(Exception):
+    """An entry that is not a polynomial in symbols and function applications (a denominator, a root, π)."""
+
+
+#: functions whose parity is used to canonicalise their argument's sign: f(−p) = sign · f(p)
+_PARITY = {sp.tanh: -1, sp.sin: -1, sp.cos: 1}
+
+
+def _balanced(xs: list, op, unit):
+    """op over xs as a balanced tree (summing k polynomials one by one copies the sum k times)."""
+    while len(xs) > 1:
+        xs = [op(xs[i], xs[i + 1]) if i + 1 < len(xs) else xs[i] for i in range(0, len(xs), 2)]
+    return xs[0] if xs else unit
+
+
+def _flint_is_zero(exprs: list[sp.Expr], cleared: list | None = None) -> list[bool]:
+    """Zero as a polynomial over Q in symbols and generators, in python-flint's sparse ``fmpq_mpoly``.
+
+    Each distinct function application f(p) is one generator, keyed by f and the
+    canonical polynomial p of its argument (built bottom up, one polynomial per
+    DAG node, so shared subexpressions are never expanded twice). A zero
+    polynomial proves the entry zero: substituting each generator's value is a
+    ring homomorphism, so this holds whatever relations the generators satisfy.
+
+    A non-zero polynomial is the same suspicion as the SymEngine normal form's
+    when every generator is an undefined function (σ, σ', the logistic, the
+    loss) or tanh/sin/cos of a non-constant argument (their sign is made
+    canonical with their parity, as SymEngine does). Otherwise (exp, log, a
+    function of a constant, a denominator, a root) the entry goes to
+    :func:`_symengine_expand_is_zero`, which knows more relations and clears denominators.
+    """
+    import flint
+
+    nodes_all = list(nodes(*exprs))
+    size = sum(1 for e in nodes_all if isinstance(e, sp.Basic) and (e.is_Symbol or isinstance(e, sp.Function)))
+    ctx = flint.fmpq_mpoly_ctx.get(("g", max(size, 1)), "degrevlex")
+    gens = ctx.gens()
+    zero = ctx.from_dict({})
+    one = ctx.from_dict({(0,) * len(gens): 1})
+    keys: dict = {}      # (kind, key) -> generator index
+    unsafe: set = set()  # generator indices whose function SymEngine knows relations of
+    memo: dict = {}
+
+    def gen(key, is_unsafe: bool):
+        k = keys.get(key)
+        if k is None:
+            k = keys[key] = len(keys)
+        if is_unsafe:
+            unsafe.add(k)
+        return gens[k]
+
+    def conv(e):
+        r = memo.get(e)
+        if r is not None:
+            return r
+        if e.is_Symbol:
+            r = gen(("symbol", e), False)
+        elif e.is_Rational:
+            r = one * flint.fmpq(int(e.p), int(e.q))
+        elif e.is_Add:
+            r = _balanced(sorted((conv(a) for a in e.args), key=len), lambda a, b: a + b, zero)
+        elif e.is_Mul:
+            r = _balanced(sorted((conv(a) for a in e.args), key=len), lambda a, b: a * b, one)
+        elif e.is_Pow and e.exp.is_Integer and e.exp >= 0:
+            r = conv(e.base) ** int(e.exp)
+        elif isinstance(e, sp.Function) and not isinstance(e, UNDECIDABLE):
+            args = [conv(a) for a in e.args]
+            parity = _PARITY.get(e.func)
+            sign = 1
+            if parity is not None and len(args) == 1 and not args[0].is_constant():
+                if args[0].leading_coefficient() < 0:
+                    args[0] = -args[0]
+                    sign = parity
+            is_unsafe = e.func.__module__.startswith("sympy") and (
+                parity is None or any(a.is_constant() for a in args))
+            r = gen(("function", e.func, tuple(str(a) for a in args)), is_unsafe)
+            if sign < 0:
+                r = -r
+        else:
+            raise _NotPolynomial(e)
+        memo[e] = r
+        return r
+
+    out: list = []
+    for e in exprs:
+        try:
+            x = conv(e)
+        except _NotPolynomial:
+            out.append(None)
+            continue
+        if x.is_zero():
+            out.append(True)
+        elif any(d > 0 for k, d in enumerate(x.degrees()) if k in unsafe):
+            out.append(None)
+        else:
+            out.append(False)
+    rest = [i for i, z in enumerate(out) if z is None]
+    if rest:
+        for i, z in zip(rest, _symengine_expand_is_zero([exprs[i] for i in rest], cleared)):
+            out[i] = z
+    return out
+
+
 BACKENDS: dict[str, Callable[[list[sp.Expr]], list[bool]]] = {
-    "symengine": _symengine_is_zero,
+    # the sparse-polynomial normal form first; entries it cannot settle go to SymEngine's expansion
+    "symengine": _flint_is_zero,
     "sympy": _sympy_is_zero,
 }
 

@@ -1,0 +1,77 @@
+"""The sparse-polynomial normal form (identity._flint_is_zero): generators for function applications.
+
+Issue 14 item 10: the LSTM claim at n = 3, t = 4 decided exactly. A zero polynomial in independent generators
+proves the identity (specialising generators is a ring homomorphism); a non-zero one is only a suspicion, and
+entries whose generators SymEngine knows relations of (exp, log, constants) go to SymEngine's expansion.
+"""
+import importlib.util
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from symderiv.claims import collect
+from symderiv.engine import check_claim
+from symderiv.functions import logistic, sigma
+from symderiv.identity import _flint_is_zero, _symengine_expand_is_zero, nonzero_entries
+from symderiv.kernel import verify_identity
+from symderiv.results import Verdict
+
+x, y, z = sp.symbols("x y z")
+LSTM = Path(__file__).resolve().parent.parent / "proofs" / "examples" / "lstm_gradient.py"
+
+
+@pytest.mark.parametrize("e, zero", [
+    ((x + y) ** 3 - (x ** 3 + 3 * x ** 2 * y + 3 * x * y ** 2 + y ** 3), True),
+    ((x + y) ** 3 - (x ** 3 + 3 * x ** 2 * y + 3 * x * y ** 2 + 2 * y ** 3), False),
+    (sigma(x * (y + 1)) - sigma(x * y + x), True),                     # one generator: argument expanded
+    (sp.tanh((x + y) ** 2) * z - z * sp.tanh(x ** 2 + 2 * x * y + y ** 2), True),
+    (sp.tanh(x - y) + sp.tanh(y - x), True),                             # parity, made canonical
+    (sp.cos(x - y) - sp.cos(y - x), True),
+    (sigma(x - y) + sigma(y - x), False),                                # σ abstract: no parity
+    (logistic(sigma(x + y) * 2) - logistic(2 * sigma(y + x)), True),    # nested generators
+    (logistic(sigma(x + y)) - logistic(sigma(x - y)), False),
+    (sp.Rational(1, 3) * x - x / 3, True),
+])
+def test_flint_normal_form_on_true_and_false_identities(e, zero):
+    assert _flint_is_zero([e]) == [zero]
+    assert _symengine_expand_is_zero([e]) == [zero]  # the reference agrees
+
+
+@pytest.mark.parametrize("e", [
+    sp.exp(x) * sp.exp(y) - sp.exp(x + y),          # related generators: exp(x)exp(y) = exp(x + y)
+    sp.tanh(0) + x - x,                              # evaluates to 0 in SymPy already
+    x / (x + 1) - 1 + 1 / (x + 1),                   # a denominator: SymEngine clears it
+])
+def test_related_generators_go_to_symengine_and_are_still_decided(e):
+    """Related generators must not give a wrong verdict: the fast path may not say 'non-zero' for these."""
+    assert _flint_is_zero([e]) == [True]
+
+
+def test_related_generators_never_make_a_false_identity_hold():
+    """tanh(2x) and tanh(x) are related (double angle); tanh(2x) = 2 tanh(x) is still false, never zero."""
+    assert _flint_is_zero([sp.tanh(2 * x) - 2 * sp.tanh(x)]) == [False]
+    assert _flint_is_zero([sp.exp(2 * x) - 2 * sp.exp(x)]) == [False]
+
+
+def test_nonzero_entries_default_backend_uses_the_fast_path_on_matrices():
+    a = sp.Matrix([[sp.tanh(x * (y + 1)), sigma(x)], [x * y, 0]])
+    b = sp.Matrix([[sp.tanh(x * y + x), sigma(x)], [y * x, 1]])
+    assert nonzero_entries(a, b) == [(1, 1)]
+    assert nonzero_entries(a, b, "sympy") == [(1, 1)]
+
+
+def _lstm_claims():
+    col = collect([LSTM])
+    return {c.id: c for c in col.claims}
+
+
+@pytest.mark.slow
+def test_lstm_block_recursion_is_decided_exactly_at_n3_t4():
+    """Issue 14.10: the true claim holds, the slip fails with a certificate the kernel re-verifies."""
+    claims = _lstm_claims()
+    true = check_claim(claims["examples.lstm.dh-dh0"], n=[3], t=[4], backend="symengine")
+    assert true.verdict == Verdict.HOLDS, true
+    false = check_claim(claims["examples.lstm.dh-dh0-h-path-only"], n=[3], t=[4], backend="symengine")
+    assert false.verdict == Verdict.FAILS, false
+    assert verify_identity(claims["examples.lstm.dh-dh0-h-path-only"], false.counterexample).ok
