@@ -207,6 +207,128 @@ def _balanced(xs: list, op, unit):
     return xs[0] if xs else unit
 
 
+class _Ring:
+    """Q[g_0, …, g_{size−1}] in python-flint, and SymPy expressions converted into it, memoised per DAG node.
+
+    Without ``atoms`` each symbol and each function application (keyed by its function and its argument
+    polynomials) becomes a new generator, recorded in ``atoms`` (node -> (index, ±1)); with ``atoms`` (from
+    such a first pass) symbols and function applications are looked up there.
+    """
+
+    def __init__(self, size: int, atoms: dict | None = None, opaque: frozenset = frozenset()):
+        import flint
+
+        self.opaque = opaque  # nodes that are generators themselves (see _shared_opaque)
+        self.fmpq = flint.fmpq
+        self.ctx = flint.fmpq_mpoly_ctx.get(("g", max(size, 1)), "degrevlex")
+        self.gens = self.ctx.gens()
+        self.zero = self.ctx.from_dict({})
+        self.one = self.ctx.from_dict({(0,) * len(self.gens): 1})
+        self.fixed = atoms is not None
+        self.atoms: dict = atoms if atoms is not None else {}
+        self.keys: dict = {}      # (kind, key) -> generator index
+        self.unsafe: set = set()  # generator indices of functions SymEngine knows relations of
+        self.memo: dict = {}
+
+    def _gen(self, e, key, sign: int, is_unsafe: bool):
+        k = self.keys.get(key)
+        if k is None:
+            k = self.keys[key] = len(self.keys)
+        if is_unsafe:
+            self.unsafe.add(k)
+        self.atoms[e] = (k, sign)
+        return self.gens[k] if sign > 0 else -self.gens[k]
+
+    def conv(self, e):
+        r = self.memo.get(e)
+        if r is not None:
+            return r
+        if self.fixed and (e.is_Symbol or isinstance(e, sp.Function) or e in self.opaque):
+            if e not in self.atoms:
+                raise _NotPolynomial(e)
+            k, sign = self.atoms[e]
+            r = self.gens[k] if sign > 0 else -self.gens[k]
+        elif e.is_Symbol:
+            r = self._gen(e, ("symbol", e), 1, False)
+        elif e in self.opaque:
+            r = self._gen(e, ("opaque", e), 1, False)
+        elif e.is_Rational:
+            r = self.one * self.fmpq(int(e.p), int(e.q))
+        elif e.is_Add:
+            r = _balanced(sorted((self.conv(a) for a in e.args), key=len), lambda a, b: a + b, self.zero)
+        elif e.is_Mul:
+            r = _balanced(sorted((self.conv(a) for a in e.args), key=len), lambda a, b: a * b, self.one)
+        elif e.is_Pow and e.exp.is_Integer and e.exp >= 0:
+            r = self.conv(e.base) ** int(e.exp)
+        elif isinstance(e, sp.Function) and not isinstance(e, UNDECIDABLE):
+            args = [self.conv(a) for a in e.args]
+            parity = _PARITY.get(e.func)
+            sign = 1
+            if parity is not None and len(args) == 1 and not args[0].is_constant():
+                if args[0].leading_coefficient() < 0:
+                    args[0] = -args[0]
+                    sign = parity
+            is_unsafe = e.func.__module__.startswith("sympy") and (
+                parity is None or any(a.is_constant() for a in args))
+            r = self._gen(e, ("function", e.func, tuple(str(a) for a in args)), sign, is_unsafe)
+        else:
+            raise _NotPolynomial(e)
+        self.memo[e] = r
+        return r
+
+
+def _rings(exprs, opaque: frozenset = frozenset()):
+    """The ring of the entries' generators, and the indices of the unsafe ones.
+
+    Pass 1 finds the generators in a ring with room for every symbol, function
+    node and opaque node of the DAG (only the functions' arguments are expanded
+    there, and they are small); pass 2 converts the entries in a ring with
+    exactly those generators (a monomial's cost grows with its ring's variables).
+    """
+    dag = [e for e in nodes(*exprs) if isinstance(e, sp.Basic)]
+    atomic = [e for e in dag if e.is_Symbol or isinstance(e, sp.Function) or e in opaque]
+    big = _Ring(len(atomic), opaque=opaque)
+    for e in atomic:
+        try:
+            big.conv(e)
+        except _NotPolynomial:
+            pass
+    return _Ring(len(big.keys), atoms=big.atoms, opaque=opaque), big.unsafe
+
+
+def _shared_opaque(lhs: list, rhs: list) -> frozenset:
+    """Sums that occur as the same node in both sides, contain no other such sum, and are in no function's
+    argument (1 − tanh(c)², the gates' pre-activations): generators of their own for a first, cheap attempt."""
+    fn = [e for e in nodes(*lhs, *rhs) if isinstance(e, sp.Function)]
+    inside = set(nodes(*[a for f in fn for a in f.args]))
+    both = {e for e in set(nodes(*lhs)) & set(nodes(*rhs)) if isinstance(e, sp.Add) and e not in inside}
+    return frozenset(e for e in both if not any(x in both for x in nodes(*e.args)))
+
+
+def _flint_sides_is_zero(lhs: list, rhs: list, cleared: list | None = None) -> list[bool]:
+    """lhs[k] − rhs[k] zero, entry by entry: first with the sums both sides share as generators (a zero there
+    is a proof: substituting each sum back is a ring homomorphism), then without (:func:`_flint_is_zero`).
+
+    The first attempt keeps an unrolled model's Jacobian products from being expanded into millions of terms
+    (the LSTM at n = 3, t = 4); a non-zero there is no evidence at all (the sums are related to the rest), so
+    those entries are decided again by the full normal form."""
+    out: list = [None] * len(lhs)
+    opaque = _shared_opaque(lhs, rhs)
+    if opaque:
+        ring, _ = _rings([*lhs, *rhs], opaque)
+        for k, (a, b) in enumerate(zip(lhs, rhs)):
+            try:
+                if (ring.conv(a) - ring.conv(b)).is_zero():
+                    out[k] = True
+            except _NotPolynomial:
+                pass
+    rest = [k for k, z in enumerate(out) if z is None]
+    if rest:
+        for k, z in zip(rest, _flint_is_zero([lhs[k] - rhs[k] for k in rest], cleared)):
+            out[k] = z
+    return out
+
+
 def _flint_is_zero(exprs: list[sp.Expr], cleared: list | None = None) -> list[bool]:
     """Zero as a polynomial over Q in symbols and generators, in python-flint's sparse ``fmpq_mpoly``.
 
@@ -223,62 +345,11 @@ def _flint_is_zero(exprs: list[sp.Expr], cleared: list | None = None) -> list[bo
     function of a constant, a denominator, a root) the entry goes to
     :func:`_symengine_expand_is_zero`, which knows more relations and clears denominators.
     """
-    import flint
-
-    nodes_all = list(nodes(*exprs))
-    size = sum(1 for e in nodes_all if isinstance(e, sp.Basic) and (e.is_Symbol or isinstance(e, sp.Function)))
-    ctx = flint.fmpq_mpoly_ctx.get(("g", max(size, 1)), "degrevlex")
-    gens = ctx.gens()
-    zero = ctx.from_dict({})
-    one = ctx.from_dict({(0,) * len(gens): 1})
-    keys: dict = {}      # (kind, key) -> generator index
-    unsafe: set = set()  # generator indices whose function SymEngine knows relations of
-    memo: dict = {}
-
-    def gen(key, is_unsafe: bool):
-        k = keys.get(key)
-        if k is None:
-            k = keys[key] = len(keys)
-        if is_unsafe:
-            unsafe.add(k)
-        return gens[k]
-
-    def conv(e):
-        r = memo.get(e)
-        if r is not None:
-            return r
-        if e.is_Symbol:
-            r = gen(("symbol", e), False)
-        elif e.is_Rational:
-            r = one * flint.fmpq(int(e.p), int(e.q))
-        elif e.is_Add:
-            r = _balanced(sorted((conv(a) for a in e.args), key=len), lambda a, b: a + b, zero)
-        elif e.is_Mul:
-            r = _balanced(sorted((conv(a) for a in e.args), key=len), lambda a, b: a * b, one)
-        elif e.is_Pow and e.exp.is_Integer and e.exp >= 0:
-            r = conv(e.base) ** int(e.exp)
-        elif isinstance(e, sp.Function) and not isinstance(e, UNDECIDABLE):
-            args = [conv(a) for a in e.args]
-            parity = _PARITY.get(e.func)
-            sign = 1
-            if parity is not None and len(args) == 1 and not args[0].is_constant():
-                if args[0].leading_coefficient() < 0:
-                    args[0] = -args[0]
-                    sign = parity
-            is_unsafe = e.func.__module__.startswith("sympy") and (
-                parity is None or any(a.is_constant() for a in args))
-            r = gen(("function", e.func, tuple(str(a) for a in args)), is_unsafe)
-            if sign < 0:
-                r = -r
-        else:
-            raise _NotPolynomial(e)
-        memo[e] = r
-        return r
-
+    ring, unsafe = _rings(exprs)
     out: list = []
     for e in exprs:
         try:
-            x = conv(e)
+            x = ring.conv(e)
         except _NotPolynomial:
             out.append(None)
             continue
@@ -400,9 +471,13 @@ def nonzero_entries(lhs: sp.Matrix, rhs: sp.Matrix, backend: str = "symengine",
         decide = BACKENDS[backend]
     except KeyError:
         raise ValueError(f"backend={backend!r} must be one of {sorted(BACKENDS)}") from None
-    diff = lhs - rhs
-    idx = [(i, j) for i in range(diff.rows) for j in range(diff.cols)]
-    zero = decide([diff[i, j] for i, j in idx], cleared)
+    if lhs.shape != rhs.shape:
+        lhs - rhs  # SymPy's ShapeError, as before
+    idx = [(i, j) for i in range(lhs.rows) for j in range(lhs.cols)]
+    if backend == "symengine":
+        zero = _flint_sides_is_zero([lhs[i, j] for i, j in idx], [rhs[i, j] for i, j in idx], cleared)
+    else:
+        zero = decide([lhs[i, j] - rhs[i, j] for i, j in idx], cleared)
     return [ij for ij, z in zip(idx, zero) if not z]
 
 

@@ -13,7 +13,7 @@ import sympy as sp
 from symderiv.claims import collect
 from symderiv.engine import check_claim
 from symderiv.functions import logistic, sigma
-from symderiv.identity import _flint_is_zero, _symengine_expand_is_zero, nonzero_entries
+from symderiv.identity import _flint_is_zero, _flint_sides_is_zero, _symengine_expand_is_zero, nonzero_entries
 from symderiv.kernel import verify_identity
 from symderiv.results import Verdict
 
@@ -75,3 +75,19 @@ def test_lstm_block_recursion_is_decided_exactly_at_n3_t4():
     false = check_claim(claims["examples.lstm.dh-dh0-h-path-only"], n=[3], t=[4], backend="symengine")
     assert false.verdict == Verdict.FAILS, false
     assert verify_identity(claims["examples.lstm.dh-dh0-h-path-only"], false.counterexample).ok
+
+
+def test_shared_sums_as_generators_never_decide_a_related_entry_wrongly():
+    """(x + y) occurs in both sides, so the first attempt makes it a generator; entry 0 needs it expanded
+    (x z + y z): non-zero with the generator, and the full normal form must then say zero."""
+    s = x + y
+    lhs, rhs = [s * z, s, sigma(x) * s], [x * z + y * z, s, sigma(x) * s + 1]
+    assert _flint_sides_is_zero(lhs, rhs) == [True, True, False]
+    assert nonzero_entries(sp.Matrix(lhs), sp.Matrix(rhs)) == [(2, 0)]
+
+
+def test_shared_sums_prove_an_identity_without_expanding_them():
+    s = sp.Add(*sp.symbols("a0:6"))
+    lhs, rhs = [(s * z + x) * (s - z)], [s ** 2 * z - s * z ** 2 + x * s - x * z]
+    assert _flint_sides_is_zero(lhs, rhs) == [True]
+    assert _flint_sides_is_zero(lhs, [rhs[0] + x]) == [False]
