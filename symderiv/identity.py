@@ -296,6 +296,55 @@ def _rings(exprs, opaque: frozenset = frozenset()):
     return _Ring(len(big.keys), atoms=big.atoms, opaque=opaque), big.unsafe
 
 
+def _nonzero_at_a_point(exprs: list, seed: int = 0) -> list[bool]:
+    """Whether each entry's polynomial in independent generators is non-zero, shown exactly by evaluating it
+    over Q at a point (each generator a random rational, whatever its function): a non-zero value proves a
+    non-zero polynomial; False means not shown (a zero value, a generator SymEngine knows relations of, or an
+    entry that is not a polynomial). Linear in the DAG: no expansion."""
+    import random
+
+    import flint
+
+    ring, unsafe = _rings(exprs)
+    rng = random.Random(seed)
+    vals = [flint.fmpq(rng.randint(-10 ** 6, 10 ** 6), rng.randint(1, 10 ** 6)) for _ in range(len(ring.gens))]
+    memo: dict = {}
+
+    def ev(e):
+        r = memo.get(e)
+        if r is not None:
+            return r
+        if e in ring.atoms:
+            k, sign = ring.atoms[e]
+            if k in unsafe:
+                raise _NotPolynomial(e)
+            r = vals[k] if sign > 0 else -vals[k]
+        elif e.is_Rational:
+            r = flint.fmpq(int(e.p), int(e.q))
+        elif e.is_Add:
+            r = flint.fmpq(0)
+            for a in e.args:
+                r += ev(a)
+        elif e.is_Mul:
+            r = flint.fmpq(1)
+            for a in e.args:
+                r *= ev(a)
+        elif e.is_Pow and e.exp.is_Integer and e.exp >= 0:
+            r = ev(e.base) ** int(e.exp)
+        else:
+            raise _NotPolynomial(e)
+        memo[e] = r
+        return r
+
+    out = []
+    for e in exprs:
+        try:
+            out.append(ev(e) != 0)
+        except _NotPolynomial:
+            out.append(False)
+    return out
+
+
 def _shared_opaque(lhs: list, rhs: list) -> frozenset:
     """Sums that occur as the same node in both sides, contain no other such sum, and are in no function's
     argument (1 − tanh(c)², the gates' pre-activations): generators of their own for a first, cheap attempt."""
@@ -311,7 +360,8 @@ def _flint_sides_is_zero(lhs: list, rhs: list, cleared: list | None = None) -> l
 
     The first attempt keeps an unrolled model's Jacobian products from being expanded into millions of terms
     (the LSTM at n = 3, t = 4); a non-zero there is no evidence at all (the sums are related to the rest), so
-    those entries are decided again by the full normal form."""
+    those entries are decided again: non-zero when the polynomial in independent generators is non-zero at a
+    rational point (:func:`_nonzero_at_a_point`, exact), else by the full normal form."""
     out: list = [None] * len(lhs)
     opaque = _shared_opaque(lhs, rhs)
     if opaque:
@@ -322,6 +372,11 @@ def _flint_sides_is_zero(lhs: list, rhs: list, cleared: list | None = None) -> l
                     out[k] = True
             except _NotPolynomial:
                 pass
+    rest = [k for k, z in enumerate(out) if z is None]
+    if rest:
+        for k, shown in zip(rest, _nonzero_at_a_point([lhs[k] - rhs[k] for k in rest])):
+            if shown:
+                out[k] = False
     rest = [k for k, z in enumerate(out) if z is None]
     if rest:
         for k, z in zip(rest, _flint_is_zero([lhs[k] - rhs[k] for k in rest], cleared)):

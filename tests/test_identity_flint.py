@@ -91,3 +91,12 @@ def test_shared_sums_prove_an_identity_without_expanding_them():
     lhs, rhs = [(s * z + x) * (s - z)], [s ** 2 * z - s * z ** 2 + x * s - x * z]
     assert _flint_sides_is_zero(lhs, rhs) == [True]
     assert _flint_sides_is_zero(lhs, [rhs[0] + x]) == [False]
+
+
+def test_a_point_shows_a_nonzero_polynomial_but_never_a_related_one():
+    from symderiv.identity import _nonzero_at_a_point
+
+    assert _nonzero_at_a_point([sigma(x) * y - y * sigma(x) + x, sp.tanh(x - y) + sp.tanh(y - x)]) == [True, False]
+    # exp(x) exp(y) − exp(x + y) is 0: exp is a function SymEngine knows relations of, never 'shown non-zero'
+    assert _nonzero_at_a_point([sp.exp(x) * sp.exp(y) - sp.exp(x + y)]) == [False]
+    assert _flint_sides_is_zero([sp.exp(x) * sp.exp(y)], [sp.exp(x + y)]) == [True]
