@@ -268,7 +268,7 @@ class _Ring:
                 if args[0].leading_coefficient() < 0:
                     args[0] = -args[0]
                     sign = parity
-            is_unsafe = e.func.__module__.startswith("sympy") and (
+            is_unsafe = (getattr(e.func, "__module__", None) or "").startswith("sympy") and (
                 parity is None or any(a.is_constant() for a in args))
             r = self._gen(e, ("function", e.func, tuple(str(a) for a in args)), sign, is_unsafe)
         else:
