@@ -171,7 +171,7 @@ def _clear_denominators(x, cleared: list | None):
     return se.expand(se.Add(*out))
 
 
-def _symengine_is_zero(exprs: list[sp.Expr], cleared: list | None = None) -> list[bool]:
+def _symengine_expand_is_zero(exprs: list[sp.Expr], cleared: list | None = None) -> list[bool]:
     """Zero as a polynomial in symbols and atoms; an entry with denominators is zero as a rational function
     when its numerator is: each round clears one layer of denominators (:func:`_clear_denominators`) and
     expands, until none is left."""
@@ -192,8 +192,238 @@ def _symengine_is_zero(exprs: list[sp.Expr], cleared: list | None = None) -> lis
     return out
 
 
+class _NotPolynomial(Exception):
+    """An entry that is not a polynomial in symbols and function applications (a denominator, a root, π)."""
+
+
+#: functions whose parity is used to canonicalise their argument's sign: f(−p) = sign · f(p)
+_PARITY = {sp.tanh: -1, sp.sin: -1, sp.cos: 1}
+
+
+def _balanced(xs: list, op, unit):
+    """op over xs as a balanced tree (summing k polynomials one by one copies the sum k times)."""
+    while len(xs) > 1:
+        xs = [op(xs[i], xs[i + 1]) if i + 1 < len(xs) else xs[i] for i in range(0, len(xs), 2)]
+    return xs[0] if xs else unit
+
+
+class _Ring:
+    """Q[g_0, …, g_{size−1}] in python-flint, and SymPy expressions converted into it, memoised per DAG node.
+
+    Without ``atoms`` each symbol and each function application (keyed by its function and its argument
+    polynomials) becomes a new generator, recorded in ``atoms`` (node -> (index, ±1)); with ``atoms`` (from
+    such a first pass) symbols and function applications are looked up there.
+    """
+
+    def __init__(self, size: int, atoms: dict | None = None, opaque: frozenset = frozenset()):
+        import flint
+
+        self.opaque = opaque  # nodes that are generators themselves (see _shared_opaque)
+        self.fmpq = flint.fmpq
+        self.ctx = flint.fmpq_mpoly_ctx.get(("g", max(size, 1)), "degrevlex")
+        self.gens = self.ctx.gens()
+        self.zero = self.ctx.from_dict({})
+        self.one = self.ctx.from_dict({(0,) * len(self.gens): 1})
+        self.fixed = atoms is not None
+        self.atoms: dict = atoms if atoms is not None else {}
+        self.keys: dict = {}      # (kind, key) -> generator index
+        self.unsafe: set = set()  # generator indices of functions SymEngine knows relations of
+        self.memo: dict = {}
+
+    def _gen(self, e, key, sign: int, is_unsafe: bool):
+        k = self.keys.get(key)
+        if k is None:
+            k = self.keys[key] = len(self.keys)
+        if is_unsafe:
+            self.unsafe.add(k)
+        self.atoms[e] = (k, sign)
+        return self.gens[k] if sign > 0 else -self.gens[k]
+
+    def conv(self, e):
+        r = self.memo.get(e)
+        if r is not None:
+            return r
+        if self.fixed and (e.is_Symbol or isinstance(e, sp.Function) or e in self.opaque):
+            if e not in self.atoms:
+                raise _NotPolynomial(e)
+            k, sign = self.atoms[e]
+            r = self.gens[k] if sign > 0 else -self.gens[k]
+        elif e.is_Symbol:
+            r = self._gen(e, ("symbol", e), 1, False)
+        elif e in self.opaque:
+            r = self._gen(e, ("opaque", e), 1, False)
+        elif e.is_Rational:
+            r = self.one * self.fmpq(int(e.p), int(e.q))
+        elif e.is_Add:
+            r = _balanced(sorted((self.conv(a) for a in e.args), key=len), lambda a, b: a + b, self.zero)
+        elif e.is_Mul:
+            r = _balanced(sorted((self.conv(a) for a in e.args), key=len), lambda a, b: a * b, self.one)
+        elif e.is_Pow and e.exp.is_Integer and e.exp >= 0:
+            r = self.conv(e.base) ** int(e.exp)
+        elif isinstance(e, sp.Function) and not isinstance(e, UNDECIDABLE):
+            args = [self.conv(a) for a in e.args]
+            parity = _PARITY.get(e.func)
+            sign = 1
+            if parity is not None and len(args) == 1 and not args[0].is_constant():
+                if args[0].leading_coefficient() < 0:
+                    args[0] = -args[0]
+                    sign = parity
+            is_unsafe = (getattr(e.func, "__module__", None) or "").startswith("sympy") and (
+                parity is None or any(a.is_constant() for a in args))
+            r = self._gen(e, ("function", e.func, tuple(str(a) for a in args)), sign, is_unsafe)
+        else:
+            raise _NotPolynomial(e)
+        self.memo[e] = r
+        return r
+
+
+def _rings(exprs, opaque: frozenset = frozenset()):
+    """The ring of the entries' generators, and the indices of the unsafe ones.
+
+    Pass 1 finds the generators in a ring with room for every symbol, function
+    node and opaque node of the DAG (only the functions' arguments are expanded
+    there, and they are small); pass 2 converts the entries in a ring with
+    exactly those generators (a monomial's cost grows with its ring's variables).
+    """
+    dag = [e for e in nodes(*exprs) if isinstance(e, sp.Basic)]
+    atomic = [e for e in dag if e.is_Symbol or isinstance(e, sp.Function) or e in opaque]
+    big = _Ring(len(atomic), opaque=opaque)
+    for e in atomic:
+        try:
+            big.conv(e)
+        except _NotPolynomial:
+            pass
+    return _Ring(len(big.keys), atoms=big.atoms, opaque=opaque), big.unsafe
+
+
+def _nonzero_at_a_point(exprs: list, seed: int = 0) -> list[bool]:
+    """Whether each entry's polynomial in independent generators is non-zero, shown exactly by evaluating it
+    over Q at a point (each generator a random rational, whatever its function): a non-zero value proves a
+    non-zero polynomial; False means not shown (a zero value, a generator SymEngine knows relations of, or an
+    entry that is not a polynomial). Linear in the DAG: no expansion."""
+    import random
+
+    import flint
+
+    ring, unsafe = _rings(exprs)
+    rng = random.Random(seed)
+    vals = [flint.fmpq(rng.randint(-10 ** 6, 10 ** 6), rng.randint(1, 10 ** 6)) for _ in range(len(ring.gens))]
+    memo: dict = {}
+
+    def ev(e):
+        r = memo.get(e)
+        if r is not None:
+            return r
+        if e in ring.atoms:
+            k, sign = ring.atoms[e]
+            if k in unsafe:
+                raise _NotPolynomial(e)
+            r = vals[k] if sign > 0 else -vals[k]
+        elif e.is_Rational:
+            r = flint.fmpq(int(e.p), int(e.q))
+        elif e.is_Add:
+            r = flint.fmpq(0)
+            for a in e.args:
+                r += ev(a)
+        elif e.is_Mul:
+            r = flint.fmpq(1)
+            for a in e.args:
+                r *= ev(a)
+        elif e.is_Pow and e.exp.is_Integer and e.exp >= 0:
+            r = ev(e.base) ** int(e.exp)
+        else:
+            raise _NotPolynomial(e)
+        memo[e] = r
+        return r
+
+    out = []
+    for e in exprs:
+        try:
+            out.append(ev(e) != 0)
+        except _NotPolynomial:
+            out.append(False)
+    return out
+
+
+def _shared_opaque(lhs: list, rhs: list) -> frozenset:
+    """Sums that occur as the same node in both sides, contain no other such sum, and are in no function's
+    argument (1 − tanh(c)², the gates' pre-activations): generators of their own for a first, cheap attempt."""
+    fn = [e for e in nodes(*lhs, *rhs) if isinstance(e, sp.Function)]
+    inside = set(nodes(*[a for f in fn for a in f.args]))
+    both = {e for e in set(nodes(*lhs)) & set(nodes(*rhs)) if isinstance(e, sp.Add) and e not in inside}
+    return frozenset(e for e in both if not any(x in both for x in nodes(*e.args)))
+
+
+def _flint_sides_is_zero(lhs: list, rhs: list, cleared: list | None = None) -> list[bool]:
+    """lhs[k] − rhs[k] zero, entry by entry: first with the sums both sides share as generators (a zero there
+    is a proof: substituting each sum back is a ring homomorphism), then without (:func:`_flint_is_zero`).
+
+    The first attempt keeps an unrolled model's Jacobian products from being expanded into millions of terms
+    (the LSTM at n = 3, t = 4); a non-zero there is no evidence at all (the sums are related to the rest), so
+    those entries are decided again: non-zero when the polynomial in independent generators is non-zero at a
+    rational point (:func:`_nonzero_at_a_point`, exact), else by the full normal form."""
+    out: list = [None] * len(lhs)
+    opaque = _shared_opaque(lhs, rhs)
+    if opaque:
+        ring, _ = _rings([*lhs, *rhs], opaque)
+        for k, (a, b) in enumerate(zip(lhs, rhs)):
+            try:
+                if (ring.conv(a) - ring.conv(b)).is_zero():
+                    out[k] = True
+            except _NotPolynomial:
+                pass
+    rest = [k for k, z in enumerate(out) if z is None]
+    if rest:
+        for k, shown in zip(rest, _nonzero_at_a_point([lhs[k] - rhs[k] for k in rest])):
+            if shown:
+                out[k] = False
+    rest = [k for k, z in enumerate(out) if z is None]
+    if rest:
+        for k, z in zip(rest, _flint_is_zero([lhs[k] - rhs[k] for k in rest], cleared)):
+            out[k] = z
+    return out
+
+
+def _flint_is_zero(exprs: list[sp.Expr], cleared: list | None = None) -> list[bool]:
+    """Zero as a polynomial over Q in symbols and generators, in python-flint's sparse ``fmpq_mpoly``.
+
+    Each distinct function application f(p) is one generator, keyed by f and the
+    canonical polynomial p of its argument (built bottom up, one polynomial per
+    DAG node, so shared subexpressions are never expanded twice). A zero
+    polynomial proves the entry zero: substituting each generator's value is a
+    ring homomorphism, so this holds whatever relations the generators satisfy.
+
+    A non-zero polynomial is the same suspicion as the SymEngine normal form's
+    when every generator is an undefined function (σ, σ', the logistic, the
+    loss) or tanh/sin/cos of a non-constant argument (their sign is made
+    canonical with their parity, as SymEngine does). Otherwise (exp, log, a
+    function of a constant, a denominator, a root) the entry goes to
+    :func:`_symengine_expand_is_zero`, which knows more relations and clears denominators.
+    """
+    ring, unsafe = _rings(exprs)
+    out: list = []
+    for e in exprs:
+        try:
+            x = ring.conv(e)
+        except _NotPolynomial:
+            out.append(None)
+            continue
+        if x.is_zero():
+            out.append(True)
+        elif any(d > 0 for k, d in enumerate(x.degrees()) if k in unsafe):
+            out.append(None)
+        else:
+            out.append(False)
+    rest = [i for i, z in enumerate(out) if z is None]
+    if rest:
+        for i, z in zip(rest, _symengine_expand_is_zero([exprs[i] for i in rest], cleared)):
+            out[i] = z
+    return out
+
+
 BACKENDS: dict[str, Callable[[list[sp.Expr]], list[bool]]] = {
-    "symengine": _symengine_is_zero,
+    # the sparse-polynomial normal form first; entries it cannot settle go to SymEngine's expansion
+    "symengine": _flint_is_zero,
     "sympy": _sympy_is_zero,
 }
 
@@ -296,9 +526,13 @@ def nonzero_entries(lhs: sp.Matrix, rhs: sp.Matrix, backend: str = "symengine",
         decide = BACKENDS[backend]
     except KeyError:
         raise ValueError(f"backend={backend!r} must be one of {sorted(BACKENDS)}") from None
-    diff = lhs - rhs
-    idx = [(i, j) for i in range(diff.rows) for j in range(diff.cols)]
-    zero = decide([diff[i, j] for i, j in idx], cleared)
+    if lhs.shape != rhs.shape:
+        lhs - rhs  # SymPy's ShapeError, as before
+    idx = [(i, j) for i in range(lhs.rows) for j in range(lhs.cols)]
+    if backend == "symengine":
+        zero = _flint_sides_is_zero([lhs[i, j] for i, j in idx], [rhs[i, j] for i, j in idx], cleared)
+    else:
+        zero = decide([lhs[i, j] - rhs[i, j] for i, j in idx], cleared)
     return [ij for ij, z in zip(idx, zero) if not z]
 
 

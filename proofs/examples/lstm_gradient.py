@@ -16,9 +16,10 @@ Sizes: n, t ∈ {1, 2} are decided exactly (symbolic normal form; certified
 counterexamples), n = 32 or t = 64 by the randomized exact backend over F_p
 (`auto` picks it beyond n = 3, t = 6), where tanh and the logistic are one
 random atom per argument with their derivative relations (see symderiv/fp.py).
-The exact engine decides n = 2, t = 3 in about a second; at n = 3, t = 4 it
-still takes minutes, in the normal form's expansion of nested tanh/logistic
-atoms (benchmarks/RESULTS.md).
+The exact normal form decides n = 3, t = 4 in under a second (`--n 3 --t 4
+--backend symengine`: the true reading holds); the slip's counterexample search
+at that size still takes minutes, so the shipped exact sizes stay at 1, 2
+(benchmarks/RESULTS.md, issue 14.10).
 """
 from symderiv import claim, lstm_cell, sweep, eye, zeros
 
