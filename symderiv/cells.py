@@ -48,14 +48,20 @@ class Cell:
         """The keyword parameters among STEP_EXTRAS that the step function declares."""
         return _step_extras(self.step)
 
-    def call(self, scope, prev, x, p, f, **extras):
-        """Run the step; ``extras`` (y, k, n, m, t: a callable or a value each) are passed only if declared."""
+    def call(self, scope, prev, x, p, f, **extras) -> dict:
+        """Run the step in ``scope``; its quantities by name (a returned value is the first state).
+
+        ``extras`` (y, k, n, m, t: a callable or a value each) are passed only if the step declares them.
+        """
         wanted = self.extras()
         kw = {k: (v() if callable(v) else v) for k, v in extras.items() if k in wanted}
         missing = [k for k in wanted if k not in kw]
         if missing:
             raise ProofFileError(f"cell {self.name!r}: its step asks for {missing}, which this backend does not give")
-        return self.step(scope, prev, x, p, f, **kw)
+        ret = self.step(scope, prev, x, p, f, **kw)
+        if ret is not None:
+            setattr(scope, self.state[0], ret)
+        return scope._values
 
     def input_of(self, name: str) -> tuple[str, object] | None:
         """Which input a value's name denotes: ("param", "W"), ("init", "h") for h0, ("x", 1) for x1; else None.

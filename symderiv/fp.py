@@ -1269,12 +1269,8 @@ class FpModel:
             x = self._leaf(("x", k), m, 1)
             self._inputs.append(x.v)
             scope = StepScope(convert=self._assigned)
-            ret = cell.call(scope, _Namespace(self._steps[-1]), x, params, self.f,
-                            y=lambda k=k: self._y_leaf(k),
-                            k=k, n=n, m=m, t=t)
-            if ret is not None:
-                setattr(scope, cell.state[0], ret)
-            q = dict(scope._values)
+            q = dict(cell.call(scope, _Namespace(self._steps[-1]), x, params, self.f,
+                               y=lambda k=k: self._y_leaf(k), k=k, n=n, m=m, t=t))
             missing = [s for s in cell.state if s not in q]
             if missing:
                 raise Unsupported(f"cell {cell.name!r} does not assign its state {missing} in a step")

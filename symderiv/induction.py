@@ -101,11 +101,8 @@ class InductionModel:
     def _run(self, k: Ix, prev: dict, overrides: dict) -> dict:
         """The cell's step k from the given previous states, with ``overrides`` fixed (as models.run_step)."""
         scope = StepScope(overrides, lambda v: v if isinstance(v, sp.MatrixBase) else sp.Matrix(v))
-        ret = self.cell.call(scope, SimpleNamespace(**prev), self.x(k), self.params, self.f,
-                             y=lambda: self.y(k), k=k, n=self.n, m=self.m, t=self.t)
-        if ret is not None:
-            setattr(scope, self.cell.state[0], ret)
-        return scope._values
+        return self.cell.call(scope, SimpleNamespace(**prev), self.x(k), self.params, self.f,
+                              y=lambda: self.y(k), k=k, n=self.n, m=self.m, t=self.t)
 
     def y(self, k) -> sp.Matrix:
         return self._symbols("y", ix(k), self._base.dim(self.cell.outputs))

@@ -229,11 +229,8 @@ class Model:
 
     def run_step(self, k: int, prev: Mapping[str, sp.Matrix], overrides: Mapping[str, sp.Matrix]) -> dict:
         scope = StepScope(overrides, _as_matrix)
-        ret = self.cell.call(scope, SimpleNamespace(**prev), self.x(k), self.params, self.f,
-                             y=lambda: self.y(k), k=k, n=self.n, m=self.m, t=self.t)
-        if ret is not None:
-            setattr(scope, self.cell.state[0], ret)
-        q = scope._values
+        q = self.cell.call(scope, SimpleNamespace(**prev), self.x(k), self.params, self.f,
+                           y=lambda: self.y(k), k=k, n=self.n, m=self.m, t=self.t)
         shadow = [name for name in q if name in self.cell.params]
         if shadow:
             raise ProofFileError(f"cell {self.cell.name!r} assigns the quantity {shadow[0]!r}, which is also a "

@@ -293,11 +293,8 @@ class ExactModel:
         scope = StepScope(overrides, _as_dual_matrix)
         x = self._maybe(f"x{k}", self.m)  # a cell that never reads its input needs no value for it
         x = x if isinstance(x, _Unbound) else DualMatrix(x)
-        ret = self.cell.call(scope, SimpleNamespace(**prev), x, SimpleNamespace(**params), self.f,
-                             y=lambda: DualMatrix(self.y(k)), k=k, n=self.n, m=self.m, t=self.t)
-        if ret is not None:
-            setattr(scope, self.cell.state[0], ret)
-        q = scope._values
+        q = self.cell.call(scope, SimpleNamespace(**prev), x, SimpleNamespace(**params), self.f,
+                           y=lambda: DualMatrix(self.y(k)), k=k, n=self.n, m=self.m, t=self.t)
         missing = [s for s in self.cell.state if s not in q]
         if missing:
             raise KernelError(f"cell {self.cell.name!r} does not assign its state {missing}")
