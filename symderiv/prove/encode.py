@@ -119,8 +119,6 @@ class Encoder:
                 raise Unsupported(f"the symbol {e} is not declared real")
             self.declare([e])
             return e
-        if e.has(sp.exp):  # relations.lift writes the logistic function as 1/(1 + e^−x): read it back
-            e = e.replace(_is_logistic, lambda p: logistic(-p.base.args[1].args[0]))
         if e.is_Add:
             return sp.Add(*[self.expr(a) for a in e.args])
         if e.is_Mul:
@@ -205,8 +203,11 @@ class Encoder:
         return out
 
     def _scalar(self, s):
-        if isinstance(s, Num):
-            return self.expr(s.value)
+        if isinstance(s, Num):  # relations.lift writes the logistic function as 1/(1 + e^−x): read it back, once
+            v = s.value
+            if isinstance(v, sp.Basic) and v.has(sp.exp):
+                v = v.replace(_is_logistic, lambda p: logistic(-p.base.args[1].args[0]))
+            return self.expr(v)
         if isinstance(s, Op):
             a, b = (self.scalar(x) for x in s.args)
             if s.op == "+":
