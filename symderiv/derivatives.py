@@ -197,10 +197,12 @@ def total_derivative(model: ModelProtocol, of, wrt, layout: str) -> sp.Matrix:
 
 def held(model: ModelProtocol, k: int, hold, of_name: str) -> dict:
     """The quantities of step k that ``hold`` names, at their values (the overrides that cut them off)."""
-    if isinstance(hold, str):
-        hold = (hold,)
-    hold = tuple(hold)
-    step = model.trajectory()[k]
+    return held_of(model.trajectory()[k], k, hold, of_name)
+
+
+def held_of(step: dict, k, hold, of_name: str) -> dict:
+    """Of one step's quantities, those ``hold`` names (a name or names; checked), at their values."""
+    hold = (hold,) if isinstance(hold, str) else tuple(hold)
     for h in hold:
         if h not in step:
             raise ProofFileError(f"hold={h!r}: step {k} has no quantity {h!r}; it has {sorted(step)}")

@@ -36,6 +36,7 @@ import sympy as sp
 
 from . import notation
 from .cells import StepScope
+from .derivatives import held_of
 from .formal import HORIZON, Context, EmptyRange, Ix, Unsupported, _show, active, ix
 from .identity import nonzero_entries
 from .protocol import SumOf, bind_parameters
@@ -193,13 +194,10 @@ class InductionModel:
         q = self.step(k)
         if of[0] not in q:
             raise Unsupported(f"the step has no quantity {of[0]!r}")
-        hold = (hold,) if isinstance(hold, str) else tuple(hold)
-        for h in hold:
-            if h not in q or h == of[0]:
-                raise Unsupported(f"hold={h!r}: not another quantity of step {k}")
+        hold = held_of(q, k, hold, of[0])  # the quantities cut off, at their values (as models.Model.partial)
         prev = {s: self.state(s, k - 1) for s in self.cell.state}
         fresh = {s: sp.Matrix(v.rows, 1, lambda i, _: sp.Dummy(f"{s}{i}")) for s, v in prev.items()}
-        value = self._run(k, fresh, {h: q[h] for h in hold})[of[0]] if hold else q[of[0]]
+        value = self._run(k, fresh, hold)[of[0]] if hold else q[of[0]]
         variables = fresh if hold else prev
         if isinstance(wrt, tuple) and len(wrt) == 2 and wrt[0] in self.cell.state and str(ix(wrt[1])) == str(k - 1):
             out = value.jacobian(list(variables[wrt[0]]))
