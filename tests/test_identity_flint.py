@@ -70,17 +70,14 @@ def _lstm_claims():
 def test_lstm_block_recursion_is_decided_exactly_at_n3_t4():
     """Issue 14.10: the true claim holds at n = 3, t = 4 through the engine; the slip's normal form is shown
     non-zero at every entry there (the engine's counterexample search at that size is not this module's, and
-    still takes minutes), and the slip fails with a certificate the kernel re-verifies at n = 2, t = 2."""
-    import time
-
+    still takes minutes), and the slip fails with a certificate the kernel re-verifies at n = 2, t = 2.
+    Its times are benchmarks/RESULTS.md's (section lstmspeed), not asserted here."""
     claims = _lstm_claims()
     true = check_claim(claims["examples.lstm.dh-dh0"], n=[3], t=[4], backend="symengine")
     assert true.verdict == Verdict.HOLDS, true
     slip = claims["examples.lstm.dh-dh0-h-path-only"]
     lhs, rhs = slip.sides({"n": 3, "t": 4})
-    start = time.perf_counter()
     assert len(nonzero_entries(lhs, rhs)) == 9
-    assert time.perf_counter() - start < 60
     false = check_claim(slip, n=[2], t=[2], backend="symengine")
     assert false.verdict == Verdict.FAILS, false
     assert verify_identity(slip, false.counterexample).ok
