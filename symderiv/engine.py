@@ -248,40 +248,10 @@ def _structure(claim: Claim, size: dict, sides, bad, cert) -> dict:
 
 
 def _derivative_meaning(claim: Claim, size: dict) -> dict | None:
-    """Which side is a derivative the model computed, and the names of its rows and columns (or None)."""
-    from .notation import vec
+    """Which side is a derivative the model computed, and the names of its entries (or None): see meaning.py."""
+    from .meaning import side_meaning
 
-    model = claim.build(size, probe=False)
-    if model is None:
-        return None
-    calls: list = []
-
-    def recording(kind, fn):
-        def call(of, wrt, *, layout=None):
-            value = fn(of, wrt, layout=layout)
-            calls.append((kind, of, wrt, layout or model.layout, value))
-            return value
-        return call
-
-    model.d, model.partial = recording("total", model.d), recording("partial", model.partial)
-    sides = claim.check(model)
-    for side, value in zip(("lhs", "rhs"), sides):
-        for kind, of, wrt, layout, result in calls:
-            if value is not result or not isinstance(of, tuple):
-                continue
-            if isinstance(wrt, str) and wrt in model.cell.params:
-                p = getattr(model.params, wrt)
-                cols = [s.name for s in (vec(p, layout) if p.cols > 1 else p)]
-                wrt_d = {"param": wrt, "shape": [p.rows, p.cols], "layout": layout}
-            else:
-                name, k = (wrt, 0) if isinstance(wrt, str) else wrt
-                cols = [f"{name}_{k}[{j}]" for j in range(result.cols)]
-                wrt_d = {"quantity": [name, k]}
-            name, k = of
-            rows = [f"{name}_{k}"] if result.rows == 1 and name == "E" else \
-                [f"{name}_{k}[{i}]" for i in range(result.rows)]
-            return {"side": side, "kind": kind, "of": [name, k], "wrt": wrt_d, "rows": rows, "columns": cols}
-    return None
+    return side_meaning(claim, size)
 
 
 def _candidates(claim: Claim, lhs, rhs, bad, seed: int, **search_kw):

@@ -132,7 +132,7 @@ def domain(claim) -> str:
 class FreeValues:
     """The variables at one size as SymPy matrices of symbols (scalars as symbols), and ``d``."""
 
-    RESERVED = frozenset({"d", "n", "m", "t", "symbols", "admissible", "variables", "conventions", "size"})
+    RESERVED = frozenset({"d", "n", "m", "t", "symbols", "admissible", "variables", "conventions", "size", "variable"})
 
     def __init__(self, variables: dict, size: dict, conventions: dict):
         self.variables = variables
@@ -168,7 +168,8 @@ class FreeValues:
                     return False
         return True
 
-    def _wrt(self, wrt) -> tuple[str, sp.Matrix]:
+    def variable(self, wrt) -> tuple[str, sp.Matrix]:
+        """(name, value as a matrix) of a variable named by its name or given as itself (``v.X``)."""
         if isinstance(wrt, str):
             if wrt not in self.variables:
                 raise ProofFileError(f"v.d(..., {wrt!r}): no variable {wrt!r}; the claim declares "
@@ -183,7 +184,7 @@ class FreeValues:
 
     def d(self, of, wrt) -> sp.Matrix:
         """∂of/∂wrt, from ``of`` itself, in the claim's stated layouts (see the module docstring)."""
-        _, X = self._wrt(wrt)
+        _, X = self.variable(wrt)
         F = of if isinstance(of, sp.MatrixBase) else sp.Matrix([[sp.sympify(of)]])
         if F.shape == (1, 1):
             f = F[0, 0]

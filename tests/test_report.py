@@ -321,3 +321,67 @@ def test_the_reproduce_line_finds_a_proof_file_outside_proofs(tmp_path, monkeypa
     again = CliRunner().invoke(main, command[1:])
     assert again.exit_code == 0, again.output
     assert "entry (0, 2) = ∂h₁[0]/∂W_R[1,0]" in again.output and "HV fills every block" in again.output
+
+
+# ----- item 6: entries of free-variable derivatives and of functions of the model ----
+
+def _entry_and_result(cid):
+    col, ids = select([cid])
+    r = engine.run(col, ids)[0]
+    assert r.counterexample is not None, r
+    return col, r, describe(r).of(Kind.ENTRY)[0].text
+
+
+def test_a_free_gradient_entry_is_named_as_the_partial_of_f_and_its_value_is_that_partial():
+    """∂(xᵀBx)/∂x = 2Bx: entry (i, 0) of the gradient (shaped like x) is ∂f/∂x[i], f = xᵀBx."""
+    col, r, entry = _entry_and_result("cookbook.eq81-symmetric-only")
+    c = r.counterexample
+    i, j = c.entry
+    assert j == 0 and f"= ∂f/∂x[{i}]" in entry and "gradient" in entry and "shaped like x" in entry
+    v = col.items[r.id].build(c.size)
+    f = (v.x.T * v.B * v.x)[0, 0]
+    assert sp.Rational(c.lhs) == substitute(sp.diff(f, v.x[i]), c.point, c.witness_sigma)
+
+
+def test_a_free_jacobian_entry_names_the_entries_of_vec_f_and_vec_x_in_the_stated_vec_layout():
+    """∂vec(AXB)/∂vec(X) with vec by rows: entry (r, c) is ∂F[r // n, r % n]/∂X[c // n, c % n]."""
+    col, r, entry = _entry_and_result("cookbook.vec-AXB.row-major")
+    c = r.counterexample
+    n = c.size["n"]
+    row, cc = c.entry
+    (a, b), (k, l) = divmod(row, n), divmod(cc, n)
+    assert f"= ∂F[{a},{b}]/∂X[{k},{l}]" in entry and "row-major" in entry and "numerator" in entry
+    v = col.items[r.id].build(c.size)
+    F = v.A * v.X * v.B
+    assert sp.Rational(c.lhs) == substitute(sp.diff(F[a, b], v.X[k, l]), c.point, c.witness_sigma)
+
+
+def test_the_gradient_of_a_function_of_the_model_is_named_with_that_function_even_transposed():
+    """Goodfellow's ∇_{h_k}L = (dL/dh_k)ᵀ with L = Σ E: entry (i, 0) is ∂L/∂h_k[i], L defined in words."""
+    _, r, entry = _entry_and_result("goodfellow.eq10-21-W")
+    c = r.counterexample
+    i, j = c.entry
+    k = c.size["t"] - 1
+    assert j == 0 and f"= ∂L/∂h{'₀₁₂₃₄₅₆₇₈₉'[k]}[{i}]" in entry
+    assert "L = Σ_{k=1}^{t} E_k" in entry and "transpose" in entry
+
+
+def test_a_denominator_layout_jacobian_entry_puts_the_variable_in_the_row(tmp_path):
+    """∂(Ax)/∂x in denominator layout is Aᵀ: entry (r, c) is ∂F[c]/∂x[r], and its value is that partial."""
+    (tmp_path / "den.py").write_text(textwrap.dedent('''
+        from symderiv import claim, matrix, vector
+
+        @claim("den.ax", where="§", statement="∂(Ax)/∂x = A in denominator layout", expect="fails",
+               variables=dict(A=matrix("n"), x=vector("n")), conventions={"jacobian": "denominator"})
+        def ax(v):
+            return v.d(v.A * v.x, "x"), v.A
+    '''))
+    col = collect([tmp_path])
+    r = engine.run(col, ["den.ax"])[0]
+    c = r.counterexample
+    assert c is not None
+    row, cc = c.entry
+    text = describe(r).of(Kind.ENTRY)[0].text
+    assert f"= ∂F[{cc}]/∂x[{row}]" in text and "denominator layout" in text
+    v = col.items["den.ax"].build(c.size)
+    assert sp.Rational(c.lhs) == substitute(sp.diff((v.A * v.x)[cc], v.x[row]), c.point, c.witness_sigma)

@@ -18,6 +18,7 @@ from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from ..results import Result
+from ..meaning import entry
 from .common import sparkline
 
 
@@ -215,31 +216,44 @@ def _sigma_lines(coeffs) -> list[Line]:
 # ----- derivatives and structure -----------------------------------------------
 
 def _derivative(meaning: dict, i: int, j: int) -> tuple[str, str]:
-    """(text, LaTeX) of what entry (i, j) of a derivative is: ∂h₁[0]/∂W_R[1,0]."""
-    row, col = meaning["rows"][i], meaning["columns"][j]
-    d = "∂" if meaning["kind"] == "total" else "∂ₑ"
-    text = f"{d}{pretty_name(row)}/{d}{pretty_name(col)}"
-    tex = f"\\frac{{\\partial {latex_name(row)}}}{{\\partial {latex_name(col)}}}"
+    """(text, LaTeX) of what entry (i, j) of a derivative is: ∂h₁[0]/∂W_R[1,0], ∂f/∂x[1], ∂L/∂h₂[0]."""
+    num, den = entry(meaning, i, j)
+    d = "∂ₑ" if meaning["kind"] == "partial" else "∂"
+    text = f"{d}{pretty_name(num)}/{d}{pretty_name(den)}"
+    tex = f"\\frac{{\\partial {latex_name(num)}}}{{\\partial {latex_name(den)}}}"
     return text, tex
 
 
 def _what(meaning: dict) -> str:
-    """'lhs is dh_1/dW_R (columns: vec(W_R), row-major)'."""
-    of = f"{meaning['of'][0]}_{meaning['of'][1]}"
-    wrt = meaning["wrt"]
-    kind = "the total derivative" if meaning["kind"] == "total" else "the explicit partial (previous state held fixed)"
+    """'lhs is the total derivative dh₁/dW_R; its columns follow vec(W_R) row-major', and the like."""
+    side, kind, wrt = meaning["side"], meaning["kind"], meaning["wrt"]
+    of = pretty_name(meaning["of"])
+    if kind == "gradient":
+        x = wrt["variable"]
+        return (f"{side} is the gradient ∂f/∂{x} of the scalar f the check differentiates, shaped like {x} "
+                f"(denominator layout)")
+    if kind == "jacobian":
+        return (f"{side} is the Jacobian of vec(F) with respect to vec({wrt['variable']}), F the matrix the check "
+                f"differentiates, vec {wrt['vec']}, {wrt['jacobian']} layout")
+    what = "the total derivative" if kind == "total" else "the explicit partial (previous state held fixed)"
+    as_column = ""
+    if meaning.get("transposed"):
+        what, as_column = f"the transpose of {what}", " (a gradient, as a column)"
+    defined = f"{as_column}, {meaning['defined']}" if meaning.get("defined") else as_column
     if "param" in wrt:
         w = wrt["param"]
         cols = f"; its columns follow vec({w}) {wrt['layout']}" if wrt["shape"][1] > 1 else ""
-        return f"{meaning['side']} is {kind} d{pretty_name(of)}/d{w}{cols}"
+        rows_cols = "rows" if meaning.get("transposed") else "columns"
+        cols = cols.replace("its columns", f"its {rows_cols}")
+        return f"{side} is {what} d{of}/d{w}{cols}{defined}"
     name, k = wrt["quantity"]
-    return f"{meaning['side']} is {kind} d{pretty_name(of)}/d{pretty_name(f'{name}_{k}')}"
+    return f"{side} is {what} d{of}/d{pretty_name(f'{name}_{k}')}{defined}"
 
 
 def _block(meaning: dict, j: int) -> str | None:
     """The column block of column j in the layout's terms: 'W_R[1,·]' (row-major) or 'W_R[·,1]' (col-major)."""
     wrt = meaning["wrt"]
-    if "param" not in wrt or wrt["shape"][1] == 1:
+    if "param" not in wrt or wrt["shape"][1] == 1 or meaning.get("transposed"):
         return None
     m = re.fullmatch(r"(.+)\[(\d+),(\d+)\]", meaning["columns"][j])
     if not m:
