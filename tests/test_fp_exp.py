@@ -35,3 +35,96 @@ def test_eq10_18_sign_slip_fails_at_n32_t64_certified_small():
     r = check_claim(shipped("goodfellow.eq10-18-sign-n32"), backend="fp")
     assert r.verdict == Verdict.FAILS, r.error or r.scope
     assert r.counterexample.size["n"] <= 3
+
+
+# ----- where the exact engine decides (n, t ≤ 2), the F_p verdict is the exact one ---------------------------
+
+import sympy as sp  # noqa: E402
+
+from symderiv import cell, diag, fp, hadamard, ones, pal2019_rnn, softmax  # noqa: E402
+from symderiv.claims import Claim  # noqa: E402
+from symderiv.sizes import sweep  # noqa: E402
+
+
+def make(check, model, **kw):
+    return Claim(id="fpexp.claim", where="test", statement="test", check=check, model=model,
+                 sizes=sweep(n=(1, 2), t=(1, 2)), conventions={"layout": "row-major"}, **kw)
+
+
+@cell("logistic written with exp: h_t = 1/(1 + exp(−(W h_{t−1} + U x_t)))", params={"W": ("n", "n"), "U": ("n", "m")})
+def exp_logistic(s, prev, x, p, f):
+    s.z = p.W * prev.h + p.U * x
+    s.h = s.z.applyfunc(lambda v: 1 / (1 + sp.exp(-v)))
+
+
+def logistic_jacobian(m, slip=False):
+    h = m.h(m.t)
+    d = h if slip else hadamard(h, ones(m.n, 1) - h)
+    return m.d(("h", m.t), ("h", m.t - 1)), diag(d) * m.W
+
+
+def softmax_jacobian(m, slip=False):
+    """pal2019's o_t = softmax(W_O h_t + b_O): do_t/dh_t = (diag(ŷ) − ŷŷᵀ) W_O (the slip drops −ŷŷᵀ)."""
+    y = m.o(m.t)
+    J = diag(y) if slip else diag(y) - y * y.T
+    return m.d(("o", m.t), ("h", m.t)), J * m.W_O
+
+
+def builtin_cross_entropy(m, slip=False):
+    """loss='cross-entropy' (−Σ y_i log o_i of the softmax outputs): ∂E_t/∂o_t = −(y_i/o_i)_i as a row."""
+    o, y = m.o(m.t), m.y(m.t)
+    inv = o.applyfunc(lambda v: 1 / v)
+    return m.d(("E", m.t), ("o", m.t)), (-1 if not slip else 1) * hadamard(y, inv).T
+
+
+def builtin_cross_entropy_through_softmax(m, slip=False):
+    """dE_t/dz_t for z_t = W_O h_t + b_O: (1ᵀy) ŷ − y, as a row (the slip: ŷ − y)."""
+    o, y = m.o(m.t), m.y(m.t)
+    lhs = m.d(("E", m.t), ("h", m.t))
+    s = (sp.ones(1, m.n) * y)[0, 0]
+    g = (o - y) if slip else (o * s - y)
+    return lhs, g.T * m.W_O
+
+
+EXAMPLE_IDS = ["goodfellow.eq10-18.probability", "goodfellow.eq10-18.any-target", "goodfellow.eq10-18.corrected",
+               "goodfellow.eq10-18-sign", "goodfellow.eq10-18-no-softmax", "goodfellow.eq10-18-first-step"]
+CASES = [(lambda m, s=s, f=f: f(m, slip=s), model, kw, f"{f.__name__}{'-slip' if s else ''}")
+         for f, model, kw in [(logistic_jacobian, exp_logistic, {}),
+                              (softmax_jacobian, pal2019_rnn, {}),
+                              (builtin_cross_entropy, pal2019_rnn, {"loss": "cross-entropy"}),
+                              (builtin_cross_entropy_through_softmax, pal2019_rnn, {"loss": "cross-entropy"})]
+         for s in (False, True)]
+
+
+def _agree(claim, n, t):
+    from symderiv.engine import check_identity_at
+
+    exact, _ = check_identity_at(claim, {"n": n, "t": t}, backend="symengine", seed=0, phases={})
+    over_fp = fp.test_identity(claim, {"n": n, "t": t}, seed=3).equal
+    if exact.status in (Verdict.HOLDS, Verdict.FAILS):  # the exact verdict, where it has one, is F_p's
+        assert over_fp == (exact.status == Verdict.HOLDS), (n, t, exact.detail)
+    return exact.status, over_fp
+
+
+@pytest.mark.parametrize("n,t", [(1, 1), (1, 2), (2, 1), (2, 2)])
+@pytest.mark.parametrize("cid", EXAMPLE_IDS)
+def test_fp_agrees_with_the_exact_engine_on_the_example(cid, n, t):
+    status, _ = _agree(shipped(cid), n, t)
+    assert status in (Verdict.HOLDS, Verdict.FAILS)  # the exact engine decides every one of them
+
+
+@pytest.mark.parametrize("n,t", [(1, 2), (2, 2)])
+@pytest.mark.parametrize("check,model,kw,name", CASES, ids=[c[3] for c in CASES])
+def test_fp_agrees_with_the_exact_engine(check, model, kw, name, n, t):
+    status, over_fp = _agree(make(check, model, **kw), n, t)
+    if n == 2:  # each slip is false at n = 2 and each true form true, decided exactly or not
+        assert over_fp != name.endswith("-slip"), status
+        assert status != (Verdict.HOLDS if name.endswith("-slip") else Verdict.FAILS)
+
+
+@pytest.mark.parametrize("check,model,kw,name", CASES, ids=[c[3] for c in CASES])
+def test_the_same_cases_at_n32_t64(check, model, kw, name):
+    out = fp.test_identity(make(check, model, **kw), {"n": 32, "t": 64}, seed=5)
+    assert out.equal != name.endswith("-slip")
+    if out.equal:
+        assert out.error_bits >= 64
