@@ -145,16 +145,85 @@ Losses: ``loss="squared"`` is the polynomial ½ (o − y)ᵀ(o − y);
 ``loss="abstract"`` is E(o, y), a random function of the whole argument tuple
 (one site per E_k), its partials ∂_iE independent random functions, as the
 symbolic engine's atoms dE_i: two tuples that are different polynomials
-differ in an entry, so the single-entry pair bound applies. The
-cross-entropy of softmax outputs and ``softmax`` are quotients and logarithms
-of exponentials, which a field cannot evaluate: they raise
-:class:`Unsupported`, and ``--backend auto`` then decides the claim with the
-exact engine and says so in the scope.
+differ in an entry, so the single-entry pair bound applies.
+``loss="cross-entropy"`` is −Σ_i y_i log o_i of the (softmax) outputs, and a
+cell's own loss may use ``f.exp``, ``f.log``, iteration over entries, sums and
+quotients: see the next section.
 
-Limits: σ, its derivatives of any order, tanh, logistic, identity; ``m.like``,
-``m.value``, softmax, cross-entropy and ``modulo=`` relations are left to the
-symbolic backends (:class:`Unsupported`). Python floats and strings raise an
-error: exact rationals (sympy.Rational) are the way.
+Exponentials, logarithms and quotients (a relaxation)
+=====================================================
+A field has no exp or log, so they are read as the symbolic normal form reads
+a concrete function, by their derivative rules:
+
+- exp(z): one random atom X per distinct argument, d X = X dz (``CONCRETE``);
+- log(s): one random atom L per distinct argument, d L = ds / s;
+- a quotient a / s (softmax e_i / Σ_j e_j, log's derivative 1/s, ``x / y`` by a
+  scalar value, ``applyfunc(lambda v: 1 / (1 + exp(-v)))``): the field inverse
+  of s at the point, a *reciprocal site*, with d(1/s) = −ds / s².
+
+``applyfunc`` reads fn's expression on a symbol (+, ×, integer powers, exp,
+log, tanh, the logistic, rational constants) with these operations, so a σ
+written through exp is covered; anything else (sin, √) stays Unsupported.
+
+*Sound for holds.* Let every atom be a variable and every reciprocal site
+V_j = 1/q_j the inverse of its argument: lhs − rhs is then a rational function
+R of the weights, inputs and atoms (an atom's argument may itself be rational).
+If R is the zero rational function, the claim holds for the real exp and log:
+put X = exp(z(w)), L = log(s(w)) in; the derivative rules are true identities,
+so the truth computed with them is the true derivative, and a zero rational
+function is zero wherever its denominators are not (the claim is not defined
+where they are: log of a non-positive number, softmax never divides by 0).
+Atoms are keyed by the *F_p value* of their argument, not by the expression
+node: the same argument written twice (exp(o_t) in the loss and again in the
+check's softmax(o_t), another object) is then the same atom, as it must be for
+a true claim to agree; two different arguments share an atom only when their
+values collide, which the pair bound below counts (keying by node would be
+sound for holds too, since identifying atoms never makes a zero non-zero, but
+would make true claims disagree).
+
+*Not a counterexample when it disagrees.* The relaxation forgets exp(a)exp(b)
+= exp(a + b), log(exp z) = z, exp(−z) = 1/exp(z): a true claim that needs such
+a relation disagrees here (tests/test_fp_api.py keeps exp(a) exp(−a) = 1). A
+disagreement only sends the claim to the exact engine for certification at
+small sizes, else ``undecided`` with "differs only under the relaxation"
+(engine.check_identity_fp); never ``fails`` by itself.
+
+*The bound.* Treat each reciprocal site V_j as one more variable of the
+polynomial bookkeeping (degree 1, no height), so every value still carries
+(D, h, d); the values are polynomials P in (w, atoms, V). Each value also
+carries the set K of reciprocal groups its polynomial may contain (``Val.k``,
+the union over operands). For site j, made from an argument of degree D_a,
+height h_a, denominator bits d_a and groups K_a, clearing the inner sites
+(V_k = M_k/N_k with deg ≤ c_k, log₂ L1 ≤ g_k) gives V_j = M_j/N_j with
+
+    c_j = D_a (1 + Σ_{k∈K_a} c_k),   g_j = max(h_a, d_a) + D_a Σ_{k∈K_a} g_k
+
+(a monomial of degree ≤ D_a times Π N_k^{D_a}; by induction on the order of
+creation). The projected difference (degree D, height H), cleared by
+Π_k N_k^{D} over all sites, has a numerator of degree ≤ D (1 + Σ c_k) and
+log₂ L1 ≤ H + D Σ g_k; it is non-zero when R is. Then (a) and (c) above hold
+with these numbers, and (b) for pairs of atom sites whose arguments carry
+sites: the difference of two rational arguments, cleared, has degree ≤
+max(D_i, D_j)(1 + C_i + C_j) ≤ max(D_i, D_j) + (D_i + D_j)(C_i + C_j) (C = Σ c
+over the argument's groups) and height ≤ 1 + (c_i + D_max G_i) + (c_j + D_max G_j).
+Reciprocal sites are not random, so they add no pair.
+
+A denominator that is 0 at the point (N_j ≡ 0 there) cannot be inverted: the
+batch is drawn again with the same primes (``_ZeroDenominator``). That
+conditions each trial on E = "no N_j vanishes", so a false identity passes
+with probability ≤ ε / P(E) ≤ ε / (1 − ε − δ), δ = Σ_j (c_j / 2⁶² + ⌊g_j/62⌋/N)
+(Schwartz–Zippel and content for each N_j in the ideal trial; ε covers the
+collisions that make the real trial differ from it). ``trial_error`` computes
+exactly this; with no quotient every term is the one above, unchanged.
+Goodfellow's eq. (10.18) at n = 32, t = 64: D = 5, 2 reciprocal sites of
+degree 1, numerator degree ≤ 15, 4160 atom sites (tanh, exp, log): ε ≈ 2^−39.9
+per trial, 2 trials, error ≤ 2^−78.
+
+Limits: σ, its derivatives of any order, tanh, logistic, identity, exp, log,
+quotients by a scalar (or entrywise, in applyfunc); ``m.like``, ``m.value``,
+other functions (sin, √), quotients by a matrix and ``modulo=`` relations are
+left to the symbolic backends (:class:`Unsupported`). Python floats and strings
+raise an error: exact rationals (sympy.Rational) are the way.
 """
 from __future__ import annotations
 
