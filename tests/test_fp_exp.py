@@ -128,3 +128,49 @@ def test_the_same_cases_at_n32_t64(check, model, kw, name):
     assert out.equal != name.endswith("-slip")
     if out.equal:
         assert out.error_bits >= 64
+
+
+# ----- the bound and the redraw -------------------------------------------------------------------------------
+
+def test_the_bound_with_reciprocals_is_the_stated_formula():
+    """ε = (D(1 + Σc) + pairs)/2⁶² + (⌊(H + DΣg)/62⌋ + …)/N, divided by 1 − ε − δ, δ = Σ (c/2⁶² + ⌊g/62⌋/N)."""
+    from fractions import Fraction
+    import math
+
+    D, H, recips = 7, 100.0, {1: (3, 4, 70.0), 2: (1, 2, 10.0)}
+    bits, parts = fp.trial_error(D, H, {}, (), recips)
+    c_all, g_all = 3 * 4 + 2, 3 * 70.0 + 10.0
+    eps = Fraction(D * (1 + c_all), fp.PRIME_LO) + Fraction(math.floor((H + D * g_all) / 62), fp.N_PRIMES_LO)
+    delta = 3 * (Fraction(4, fp.PRIME_LO) + Fraction(1, fp.N_PRIMES_LO)) + Fraction(2, fp.PRIME_LO)
+    want = eps / (1 - eps - delta)
+    assert parts["numerator_degree"] == D * (1 + c_all) and parts["reciprocals"] == 4
+    assert bits == math.floor(-math.log2(want) * 1e6) / 1e6
+    assert fp.trial_error(D, H, {}, ())[0] > bits  # no quotient: the plain bound, strictly better
+
+
+def test_rational_arguments_widen_the_pair_bound():
+    plain = fp._pair_terms([(10, 2, 3.0, 0.0)])
+    rational = fp._pair_terms([(10, 2, 3.0, 0.0, 5, 8.0)])
+    assert rational[0] == plain[0] + (10 - 2) * 10 * 2 * 5 + (10 * 2) * (10 * 5)
+
+
+def test_a_vanishing_denominator_draws_the_point_again(monkeypatch):
+    real, calls = fp._Batch.reciprocal, []
+
+    def flaky(self, v):
+        calls.append(1)
+        if len(calls) == 1:
+            raise fp._ZeroDenominator(0)
+        return real(self, v)
+
+    monkeypatch.setattr(fp._Batch, "reciprocal", flaky)
+    out = fp.test_identity(shipped("goodfellow.eq10-18.probability"), {"n": 2, "t": 2}, seed=0)
+    assert out.equal and len(calls) > 2 and out.error_bits >= 64
+
+
+def test_a_denominator_that_is_always_zero_is_unsupported_not_a_verdict():
+    from symderiv import elman_rnn
+
+    claim = make(lambda m: (m.h(m.t) / (m.E(1) - m.E(1)), m.h(m.t)), elman_rnn, loss="squared")
+    with pytest.raises(fp.Unsupported):
+        fp.test_identity(claim, {"n": 2, "t": 2})
