@@ -174,3 +174,14 @@ def test_a_denominator_that_is_always_zero_is_unsupported_not_a_verdict():
     claim = make(lambda m: (m.h(m.t) / (m.E(1) - m.E(1)), m.h(m.t)), elman_rnn, loss="squared")
     with pytest.raises(fp.Unsupported):
         fp.test_identity(claim, {"n": 2, "t": 2})
+
+
+@pytest.mark.parametrize("cid,verdict", [("goodfellow.eq10-21-n32", Verdict.HOLDS),
+                                         ("goodfellow.eq10-21-W-n32", Verdict.FAILS)])
+def test_eq10_21_with_the_cross_entropy_loss_at_n32_t64(cid, verdict):
+    """The BPTT recursion with the cell's own cross-entropy loss (log Σ exp) is checked over F_p at n = 32."""
+    claims = {c.id: c for c in collect([EXAMPLE.parent / "goodfellow_bptt.py"]).claims()}
+    r = check_claim(claims[cid], backend="fp")
+    assert r.verdict == verdict, r.error or r.scope
+    if verdict == Verdict.HOLDS:
+        assert "F_p" in r.scope and "n = 32" in r.scope and "log" in r.scope
