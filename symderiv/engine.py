@@ -106,7 +106,10 @@ def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict, desc
         sites = sum(out.sites.values())
         return SizeOutcome(size, Verdict.HOLDS, f"randomized exact over F_p (a fresh random prime p ∈ [2⁶², 2⁶³) "
                            f"per trial): {out.trials} trials, degree ≤ {out.degree}, {sites} σ sites, "
-                           f"error ≤ 2^−{math.floor(out.error_bits)}", method=Method.FP, stop=StopReason.FP_AGREED), None
+                           f"error ≤ 2^−{math.floor(out.error_bits)}"
+                           + (f" ({relaxed}: a relaxation, so a zero there is a zero for the real functions)"
+                              if (relaxed := out.relaxation()) else ""),
+                           method=Method.FP, stop=StopReason.FP_AGREED), None
     # certify where the exact engine can reach: small sizes where an F_p trial disagrees too, smallest first
     tried = []
     for small in fp.certification_sizes(claim, size):
@@ -133,8 +136,12 @@ def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict, desc
             break
     where = "; the exact engine found no certified counterexample at " + " / ".join(tried) if tried else \
         "; no small size where the exact engine can certify it disagrees"
-    return SizeOutcome(size, Verdict.UNDECIDED, "an F_p trial disagreed (the difference is not the zero "
-                       f"polynomial){where}", method=Method.FP, stop=StopReason.SEARCH_EXHAUSTED), None
+    what = ("the difference is not zero under the relaxation, exp and log as independent atoms; it may differ "
+            "only under the relaxation" if {"exp", "log"} & set(out.relaxed) else
+            "the difference is not the zero rational function" if out.relaxed else
+            "the difference is not the zero polynomial")
+    return SizeOutcome(size, Verdict.UNDECIDED, f"an F_p trial disagreed ({what}){where}", method=Method.FP,
+                       stop=StopReason.SEARCH_EXHAUSTED), None
 
 
 def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phases: dict, describe: bool = False):

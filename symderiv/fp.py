@@ -145,16 +145,85 @@ Losses: ``loss="squared"`` is the polynomial ½ (o − y)ᵀ(o − y);
 ``loss="abstract"`` is E(o, y), a random function of the whole argument tuple
 (one site per E_k), its partials ∂_iE independent random functions, as the
 symbolic engine's atoms dE_i: two tuples that are different polynomials
-differ in an entry, so the single-entry pair bound applies. The
-cross-entropy of softmax outputs and ``softmax`` are quotients and logarithms
-of exponentials, which a field cannot evaluate: they raise
-:class:`Unsupported`, and ``--backend auto`` then decides the claim with the
-exact engine and says so in the scope.
+differ in an entry, so the single-entry pair bound applies.
+``loss="cross-entropy"`` is −Σ_i y_i log o_i of the (softmax) outputs, and a
+cell's own loss may use ``f.exp``, ``f.log``, iteration over entries, sums and
+quotients: see the next section.
 
-Limits: σ, its derivatives of any order, tanh, logistic, identity; ``m.like``,
-``m.value``, softmax, cross-entropy and ``modulo=`` relations are left to the
-symbolic backends (:class:`Unsupported`). Python floats and strings raise an
-error: exact rationals (sympy.Rational) are the way.
+Exponentials, logarithms and quotients (a relaxation)
+=====================================================
+A field has no exp or log, so they are read as the symbolic normal form reads
+a concrete function, by their derivative rules:
+
+- exp(z): one random atom X per distinct argument, d X = X dz (``CONCRETE``);
+- log(s): one random atom L per distinct argument, d L = ds / s;
+- a quotient a / s (softmax e_i / Σ_j e_j, log's derivative 1/s, ``x / y`` by a
+  scalar value, ``applyfunc(lambda v: 1 / (1 + exp(-v)))``): the field inverse
+  of s at the point, a *reciprocal site*, with d(1/s) = −ds / s².
+
+``applyfunc`` reads fn's expression on a symbol (+, ×, integer powers, exp,
+log, tanh, the logistic, rational constants) with these operations, so a σ
+written through exp is covered; anything else (sin, √) stays Unsupported.
+
+*Sound for holds.* Let every atom be a variable and every reciprocal site
+V_j = 1/q_j the inverse of its argument: lhs − rhs is then a rational function
+R of the weights, inputs and atoms (an atom's argument may itself be rational).
+If R is the zero rational function, the claim holds for the real exp and log:
+put X = exp(z(w)), L = log(s(w)) in; the derivative rules are true identities,
+so the truth computed with them is the true derivative, and a zero rational
+function is zero wherever its denominators are not (the claim is not defined
+where they are: log of a non-positive number, softmax never divides by 0).
+Atoms are keyed by the *F_p value* of their argument, not by the expression
+node: the same argument written twice (exp(o_t) in the loss and again in the
+check's softmax(o_t), another object) is then the same atom, as it must be for
+a true claim to agree; two different arguments share an atom only when their
+values collide, which the pair bound below counts (keying by node would be
+sound for holds too, since identifying atoms never makes a zero non-zero, but
+would make true claims disagree).
+
+*Not a counterexample when it disagrees.* The relaxation forgets exp(a)exp(b)
+= exp(a + b), log(exp z) = z, exp(−z) = 1/exp(z): a true claim that needs such
+a relation disagrees here (tests/test_fp_api.py keeps exp(a) exp(−a) = 1). A
+disagreement only sends the claim to the exact engine for certification at
+small sizes, else ``undecided`` with "differs only under the relaxation"
+(engine.check_identity_fp); never ``fails`` by itself.
+
+*The bound.* Treat each reciprocal site V_j as one more variable of the
+polynomial bookkeeping (degree 1, no height), so every value still carries
+(D, h, d); the values are polynomials P in (w, atoms, V). Each value also
+carries the set K of reciprocal groups its polynomial may contain (``Val.k``,
+the union over operands). For site j, made from an argument of degree D_a,
+height h_a, denominator bits d_a and groups K_a, clearing the inner sites
+(V_k = M_k/N_k with deg ≤ c_k, log₂ L1 ≤ g_k) gives V_j = M_j/N_j with
+
+    c_j = D_a (1 + Σ_{k∈K_a} c_k),   g_j = max(h_a, d_a) + D_a Σ_{k∈K_a} g_k
+
+(a monomial of degree ≤ D_a times Π N_k^{D_a}; by induction on the order of
+creation). The projected difference (degree D, height H), cleared by
+Π_k N_k^{D} over all sites, has a numerator of degree ≤ D (1 + Σ c_k) and
+log₂ L1 ≤ H + D Σ g_k; it is non-zero when R is. Then (a) and (c) above hold
+with these numbers, and (b) for pairs of atom sites whose arguments carry
+sites: the difference of two rational arguments, cleared, has degree ≤
+max(D_i, D_j)(1 + C_i + C_j) ≤ max(D_i, D_j) + (D_i + D_j)(C_i + C_j) (C = Σ c
+over the argument's groups) and height ≤ 1 + (c_i + D_max G_i) + (c_j + D_max G_j).
+Reciprocal sites are not random, so they add no pair.
+
+A denominator that is 0 at the point (N_j ≡ 0 there) cannot be inverted: the
+batch is drawn again with the same primes (``_ZeroDenominator``). That
+conditions each trial on E = "no N_j vanishes", so a false identity passes
+with probability ≤ ε / P(E) ≤ ε / (1 − ε − δ), δ = Σ_j (c_j / 2⁶² + ⌊g_j/62⌋/N)
+(Schwartz–Zippel and content for each N_j in the ideal trial; ε covers the
+collisions that make the real trial differ from it). ``trial_error`` computes
+exactly this; with no quotient every term is the one above, unchanged.
+Goodfellow's eq. (10.18) at n = 32, t = 64: D = 5, 2 reciprocal sites of
+degree 1, numerator degree ≤ 15, 4160 atom sites (tanh, exp, log): ε ≈ 2^−39.9
+per trial, 2 trials, error ≤ 2^−78.
+
+Limits: σ, its derivatives of any order, tanh, logistic, identity, exp, log,
+quotients by a scalar (or entrywise, in applyfunc); ``m.like``, ``m.value``,
+other functions (sin, √), quotients by a matrix and ``modulo=`` relations are
+left to the symbolic backends (:class:`Unsupported`). Python floats and strings
+raise an error: exact rationals (sympy.Rational) are the way.
 """
 from __future__ import annotations
 
@@ -193,6 +262,13 @@ class Unsupported(SymderivError):
 
 class _Redraw(BaseException):  # not an Exception: a claim's own `except Exception` cannot swallow it
     """The prime of trial ``i`` divides a denominator of the claim: draw another."""
+
+    def __init__(self, i: int):
+        self.i = i
+
+
+class _ZeroDenominator(BaseException):  # as _Redraw: never swallowed by a claim's own `except Exception`
+    """A quotient's denominator is 0 at trial ``i``'s point: the batch is drawn again (see "Quotients")."""
 
     def __init__(self, i: int):
         self.i = i
@@ -277,14 +353,16 @@ def _primes() -> list[int]:
 class Val:
     """A matrix over F_p for each trial of a batch, with its bound (degree, height bits, denominator bits)."""
 
-    __slots__ = ("a", "rows", "cols", "deg", "h", "d", "uid", "memo")
+    __slots__ = ("a", "rows", "cols", "deg", "h", "d", "uid", "memo", "k")
     _op_priority = 20.0  # above SymPy matrices': sympy_matrix * val calls val.__rmul__
     __array_ufunc__ = None  # numpy scalars defer to us too
 
-    def __init__(self, a: list, rows: int, cols: int, deg: int, h: float, d: float):
+    def __init__(self, a: list, rows: int, cols: int, deg: int, h: float, d: float, k=None):
         self.a, self.rows, self.cols, self.deg, self.h, self.d = a, rows, cols, deg, h, d
         self.uid = next(_UID)
         self.memo = None
+        #: the reciprocal groups (ids) this value's polynomial may use as variables (None: none); see _ku
+        self.k = k
 
     # construction
     @classmethod
@@ -372,12 +450,17 @@ class Val:
         return _keep(_times(_as_val(o, self, "*"), self), self, o)
 
     def __truediv__(self, o):
+        if isinstance(o, Val) and not isinstance(o, Dual):  # by a scalar value: times its field inverse
+            return self * _recip_scalar(o)
         if not _is_scalar(o):
-            raise Unsupported("only division by a number is available over F_p")
+            raise Unsupported("over F_p, a value is divided by a number or by a scalar value only")
         c = _rational(o)
         if c == 0:
             raise ZeroDivisionError("division of a matrix by zero")
-        return _scale(self, 1 / c)
+        return _keep(_scale(self, 1 / c), self)
+
+    def __rtruediv__(self, o):  # a number over a scalar value
+        return _recip_scalar(self) * o
 
     def __pow__(self, k):
         if not isinstance(k, int) or k < 0 or self.rows != self.cols:
@@ -392,15 +475,22 @@ class Val:
         memo = self._memo()
         t = memo.get("T")
         if t is None:
-            t = memo["T"] = Val([x.transpose() for x in self.a], self.cols, self.rows, self.deg, self.h, self.d)
+            t = memo["T"] = Val([x.transpose() for x in self.a], self.cols, self.rows, self.deg, self.h, self.d,
+                                    self.k)
         return t
 
     def __iter__(self):
-        raise Unsupported("iterating over entries (a loss, softmax, a Python sum) is not available over F_p")
+        """The entries, row by row, as scalars (SymPy's order): ``sum(v)``, ``zip(o, y)``."""
+        return (_entry(self, i) for i in range(self.rows * self.cols))
+
+    def __len__(self):
+        return self.rows * self.cols
 
     def applyfunc(self, fn):
-        """fn of each entry, for a polynomial fn with rational coefficients (Horner, entrywise, bounds tracked)."""
-        coeffs = _entry_polynomial(fn)
+        """fn of each entry: a polynomial by Horner's rule, else fn's expression over exp, log, tanh, ÷ (_walk)."""
+        coeffs = _entry_polynomial(fn, allow_other=True)
+        if coeffs is None:
+            return _walk(fn, self, _ValOps(self))
         out = _filled(coeffs[-1], self.rows, self.cols, self.primes)
         for c in reversed(coeffs[:-1]):
             out = _add(_ew(out, self, self.rows, self.cols), _filled(c, self.rows, self.cols, self.primes))
@@ -415,8 +505,10 @@ class Val:
         return f"Val({self.rows}×{self.cols}, deg ≤ {self.deg})"
 
 
-def _entry_polynomial(fn) -> list:
+def _entry_polynomial(fn, allow_other: bool = False) -> list | None:
     """The coefficients (constant first, Fractions) of fn as a polynomial in one entry; else Unsupported.
+
+    ``allow_other``: None (instead of Unsupported) for an expression that is not a polynomial (_walk reads it).
 
     fn is called on a SymPy symbol (as SymPy's applyfunc would call it on an
     entry); only a polynomial with rational coefficients evaluates over F_p.
@@ -428,6 +520,8 @@ def _entry_polynomial(fn) -> list:
         raise
     except Exception as exc:
         raise Unsupported(f"applyfunc: the function cannot be read on a symbol over F_p ({exc})") from None
+    if allow_other and isinstance(e, sp.Expr) and e.free_symbols <= {a} and not e.is_polynomial(a):
+        return None
     if not isinstance(e, sp.Expr) or not e.free_symbols <= {a} or not e.is_polynomial(a):
         raise Unsupported(f"applyfunc of {e}: over F_p only a polynomial in the entry evaluates "
                           "(use the symbolic backends)")
@@ -451,13 +545,27 @@ def _as_scalar(v: Val) -> "ScalarVal":
         return v
     if v.shape != (1, 1):
         raise ShapeError(f"a {v.rows}×{v.cols} matrix is not a scalar")
-    return ScalarVal(v.a, 1, 1, v.deg, v.h, v.d)
+    return ScalarVal(v.a, 1, 1, v.deg, v.h, v.d, v.k)
 
 
 def _keep(out: Val, *operands) -> Val:
     """out as a scalar when every operand is a scalar (a ScalarVal or a number), as SymPy's Expr arithmetic."""
     if out.shape == (1, 1) and all(isinstance(o, ScalarVal) or _is_scalar(o) for o in operands):
         return _as_scalar(out)
+    return out
+
+
+def _ku(*vals) -> frozenset | None:
+    """The reciprocal groups of a value computed from ``vals``: the union of theirs (None when there are none).
+
+    Every value built from other values carries this union, so a reciprocal's argument knows which
+    earlier reciprocals its polynomial may contain (the degree bound of "Quotients" in the docstring).
+    """
+    out = None
+    for v in vals:
+        k = v.k
+        if k:
+            out = k if out is None or k <= out else (out | k if not out <= k else k)
     return out
 
 
@@ -487,14 +595,15 @@ def _add(a: Val, b: Val) -> Val:
         h = _lse(a.h, b.h)
     else:
         h = _lse(b.d + a.h, a.d + b.h)
-    return Val([x + y for x, y in zip(a.a, b.a)], a.rows, a.cols, max(a.deg, b.deg), h, a.d + b.d)
+    return Val([x + y for x, y in zip(a.a, b.a)], a.rows, a.cols, max(a.deg, b.deg), h, a.d + b.d,
+               _ku(a, b))
 
 
 def _matmul(a: Val, b: Val) -> Val:
     if a.cols != b.rows:
         raise ShapeError(f"Matrix size mismatch: {a.shape} * {b.shape}")
     return Val([x * y for x, y in zip(a.a, b.a)], a.rows, b.cols, a.deg + b.deg, a.h + b.h + _bits(a.cols),
-               a.d + b.d)
+               a.d + b.d, _ku(a, b))
 
 
 def _times(a: Val, b: Val) -> Val:
@@ -508,14 +617,14 @@ def _scale(v: Val, c: Fraction) -> Val:
     _note_denominator(c.denominator)
     cs = [_residue(c, x.modulus(), i) for i, x in enumerate(v.a)]
     return Val([x * k for x, k in zip(v.a, cs)], v.rows, v.cols, v.deg, v.h + _bits(abs(c.numerator)),
-               v.d + math.log2(c.denominator))
+               v.d + math.log2(c.denominator), v.k)
 
 
 def _ew(a: Val, b: Val, rows: int, cols: int) -> Val:
     """The entrywise product of two values with the same number of entries, shaped rows × cols."""
     out = [nmod_mat(rows, cols, [u * v for u, v in zip(x.entries(), y.entries())], x.modulus())
            for x, y in zip(a.a, b.a)]
-    return Val(out, rows, cols, a.deg + b.deg, a.h + b.h, a.d + b.d)
+    return Val(out, rows, cols, a.deg + b.deg, a.h + b.h, a.d + b.d, _ku(a, b))
 
 
 def _reshape(v: Val, rows: int, cols: int, order: str) -> Val:
@@ -526,12 +635,12 @@ def _reshape(v: Val, rows: int, cols: int, order: str) -> Val:
         if order == "F":
             e = [e[j * rows + i] for i in range(rows) for j in range(cols)]
         out.append(nmod_mat(rows, cols, e, x.modulus()))
-    return Val(out, rows, cols, v.deg, v.h, v.d)
+    return Val(out, rows, cols, v.deg, v.h, v.d, v.k)
 
 
 def _entry_sum(v: Val) -> Val:
     out = [nmod_mat(1, 1, [sum(int(e) for e in x.entries()) % x.modulus()], x.modulus()) for x in v.a]
-    return Val(out, 1, 1, v.deg, v.h + _bits(v.rows * v.cols), v.d)
+    return Val(out, 1, 1, v.deg, v.h + _bits(v.rows * v.cols), v.d, v.k)
 
 
 def _kron_dense(a: Val, b: Val) -> Val:
@@ -541,7 +650,7 @@ def _kron_dense(a: Val, b: Val) -> Val:
         out.append(nmod_mat(a.rows * b.rows, a.cols * b.cols,
                             [A[i][j] * B[k][l] for i in range(a.rows) for k in range(b.rows)
                              for j in range(a.cols) for l in range(b.cols)], x.modulus()))
-    return Val(out, a.rows * b.rows, a.cols * b.cols, a.deg + b.deg, a.h + b.h, a.d + b.d)
+    return Val(out, a.rows * b.rows, a.cols * b.cols, a.deg + b.deg, a.h + b.h, a.d + b.d, _ku(a, b))
 
 
 def _column(v: Val) -> Val:
@@ -551,6 +660,131 @@ def _column(v: Val) -> Val:
     if v.rows == 1:
         return v.T
     raise ShapeError(f"diag takes a vector, not a {v.rows}×{v.cols} matrix")
+
+
+def _entry(v: Val, i: int) -> "ScalarVal":
+    """Entry i (row by row) of a value, as a scalar with the value's bounds."""
+    out = [nmod_mat(1, 1, [x.entries()[i]], x.modulus()) for x in v.a]
+    return ScalarVal(out, 1, 1, v.deg, v.h, v.d, v.k)
+
+
+def _batch_now() -> "_Batch":
+    batch = _ACTIVE.get()
+    if batch is None:
+        raise Unsupported("an F_p function outside a trial")
+    return batch
+
+
+def _recip_scalar(o: Val) -> "ScalarVal":
+    """1/o for a scalar value (its field inverse: a reciprocal site, see "Quotients")."""
+    if o.shape != (1, 1):
+        raise Unsupported(f"over F_p, a value is divided by a scalar, not by a {o.rows}×{o.cols} matrix")
+    return _as_scalar(_fvalue(_batch_now(), "recip", 0, o))
+
+
+def _softmax_val(z: Val) -> Val:
+    batch = _batch_now()
+    e = _fvalue(batch, "exp", 0, _column(z))
+    return _matmul(e, _fvalue(batch, "recip", 0, _entry_sum(e)))
+
+
+def _softmax_dual(z: "Dual") -> "Dual":
+    if z.v.cols != 1:
+        raise ShapeError("softmax takes a column vector")
+    e = z.model._fn("exp", 0, z)
+    return e * z.model._fn("recip", 0, e.entry_sum())
+
+
+#: the functions an expression read by _walk may apply to an entry, by family
+_WALK_FAMILIES = {"exp": "exp", "log": "log", "tanh": "tanh", "logistic": "logistic"}
+
+
+def _walk(fn, x, ops):
+    """fn of each entry of x, read from fn's SymPy expression on a symbol: +, ×, integer powers (a negative
+    one through a reciprocal), exp, log, tanh, the logistic, rational constants. Each operation is the
+    backend's own (so a Dual records its tape and every bound is carried)."""
+    a = sp.Dummy("a")
+    e = sp.sympify(fn(a))
+    seen: dict = {}
+
+    def go(e):
+        if e in seen:
+            return seen[e]
+        if e == a:
+            out = x
+        elif e.is_Rational:
+            out = ops.const(Fraction(int(e.p), int(e.q)))
+        elif e.is_Add:
+            out = None
+            for t in e.args:
+                r = go(t)
+                out = r if out is None else ops.add(out, r)
+        elif e.is_Mul:
+            c, rest = e.as_coeff_Mul()
+            if c != 1 and c.is_Rational:
+                out = ops.scale(go(rest), Fraction(int(c.p), int(c.q)))
+            else:
+                out = None
+                for t in e.args:
+                    r = go(t)
+                    out = r if out is None else ops.mul(out, r)
+        elif e.is_Pow and e.exp.is_Integer:
+            k = int(e.exp)
+            b = go(e.base)
+            if k < 0:
+                b, k = ops.fn("recip", b), -k
+            out = ops.const(Fraction(1)) if k == 0 else b
+            for _ in range(k - 1):
+                out = ops.mul(out, b)
+        elif isinstance(e, sp.Function) and len(e.args) == 1 and getattr(e.func, "__name__", "") in _WALK_FAMILIES:
+            out = ops.fn(_WALK_FAMILIES[e.func.__name__], go(e.args[0]))
+        else:
+            raise Unsupported(f"applyfunc of {e}: over F_p an entry's function is built from +, ×, integer powers, "
+                              "exp, log, tanh and the logistic (use the symbolic backends)")
+        seen[e] = out
+        return out
+
+    return go(e)
+
+
+class _ValOps:
+    def __init__(self, like: Val):
+        self.like = like
+
+    def const(self, c):
+        return _filled(c, self.like.rows, self.like.cols, self.like.primes)
+
+    def add(self, p, q):
+        return _add(p, q)
+
+    def mul(self, p, q):
+        return _ew(p, q, p.rows, p.cols)
+
+    def scale(self, p, c):
+        return _scale(p, c)
+
+    def fn(self, family, p):
+        return _fvalue(_batch_now(), family, 0, p)
+
+
+class _DualOps(_ValOps):
+    def __init__(self, like: "Dual"):
+        self.like, self.model = like.v, like.model
+
+    def const(self, c):
+        return Dual.lift(super().const(c), self.model)
+
+    def add(self, p, q):
+        return p + q
+
+    def mul(self, p, q):
+        return p.hadamard(q)
+
+    def scale(self, p, c):
+        return p * c
+
+    def fn(self, family, p):
+        return self.model._fn(family, 0, p)
 
 
 # ----- lazy operators: the notation over F_p -------------------------------------------------------
@@ -728,7 +962,7 @@ class KronEyeRow(Node):
         k = self.s.cols
         out = [nmod_mat(1, self.n * k, [a * b for a in x.entries() for b in y.entries()], x.modulus())
                for x, y in zip(g.a, self.s.a)]
-        return Val(out, 1, self.n * k, g.deg + self.s.deg, g.h + self.s.h, g.d + self.s.d)
+        return Val(out, 1, self.n * k, g.deg + self.s.deg, g.h + self.s.h, g.d + self.s.d, _ku(g, self.s))
 
     def right(self, x, ev):  # X sᵀ, X the n × k matrix read by rows from x
         return _matmul(ev.reshape(x, self.n, self.s.cols, "C"), self.s.T)
@@ -747,7 +981,7 @@ class KronRowEye(Node):
         k = self.s.cols
         out = [nmod_mat(1, k * self.n, [b * a for b in y.entries() for a in x.entries()], x.modulus())
                for x, y in zip(g.a, self.s.a)]
-        return Val(out, 1, k * self.n, g.deg + self.s.deg, g.h + self.s.h, g.d + self.s.d)
+        return Val(out, 1, k * self.n, g.deg + self.s.deg, g.h + self.s.h, g.d + self.s.d, _ku(g, self.s))
 
     def right(self, x, ev):  # Y sᵀ with Y[i, j] = x[j n + i]
         return _matmul(ev.reshape(x, self.n, self.s.cols, "F"), self.s.T)
@@ -766,7 +1000,7 @@ class HVNode(Node):
         tot = _entry_sum(g)
         row = _matmul(tot, self.v.T)  # (Σg) vᵀ
         out = [nmod_mat(1, self.cols, list(r.entries()) * self.n, r.modulus()) for r in row.a]
-        return Val(out, 1, self.cols, row.deg, row.h, row.d)
+        return Val(out, 1, self.cols, row.deg, row.h, row.d, row.k)
 
     def right(self, x, ev):
         s = _entry_sum(_matmul(ev.reshape(x, self.n, self.v.rows, "C"), self.v))
@@ -936,7 +1170,7 @@ def dense(node) -> Val:
     out = [nmod_mat(node.rows, node.cols, [c.a[i][r, 0] for r in range(node.rows) for c in cols], p)
            for i, p in enumerate(primes)]
     return Val(out, node.rows, node.cols, max(c.deg for c in cols), max(c.h for c in cols),
-               max(c.d for c in cols))
+               max(c.d for c in cols), _ku(*cols))
 
 
 def _materialize(x) -> Val:
@@ -1006,7 +1240,10 @@ class FpNotation:
         raise ValueError(f"layout={layout!r} must be 'row-major' or 'col-major'")
 
     def softmax(self, z):
-        raise Unsupported("softmax is a concrete function: not available over F_p (use the symbolic backends)")
+        """exp(z) / Σ exp(z): exp atoms and the field inverse of their sum (module docstring, "Quotients")."""
+        if isinstance(z, Dual):
+            return _softmax_dual(z)
+        return _softmax_val(_materialize(z))
 
     def product(self, factors, size):
         if not factors:
@@ -1094,8 +1331,12 @@ class Dual:
             return Dual(_keep(_scale(self.v, c), self.v), None if self.tid is None else self._op("scale", c, self.tid),
                         self.model)
         o = Dual.lift(o, self.model)
-        v = _matmul(self.v, o.v)
-        tid = None if self.tid is None and o.tid is None else self._op("mm", self.v, self.tid, o.v, o.tid)
+        a, b = self, o
+        if a.v.cols != b.v.rows:  # a scalar (E_k, an entry) times a vector: as SymPy's scalar × matrix
+            if isinstance(a.v, ScalarVal) and b.v.cols == 1 or isinstance(b.v, ScalarVal) and a.v.rows == 1:
+                a, b = b, a
+        v = _keep(_matmul(a.v, b.v), self.v, o.v)
+        tid = None if a.tid is None and b.tid is None else self._op("mm", a.v, a.tid, b.v, b.tid)
         return Dual(v, tid, self.model)
 
     def __rmul__(self, o):
@@ -1104,9 +1345,27 @@ class Dual:
         return Dual.lift(o, self.model) * self
 
     def __truediv__(self, o):
-        if not _is_scalar(o):
-            raise Unsupported("only division by a number is available over F_p")
-        return self * (1 / _rational(o))
+        if _is_scalar(o):
+            return self * (1 / _rational(o))
+        o = Dual.lift(o, self.model)
+        if o.v.shape != (1, 1):
+            raise Unsupported("over F_p, a quantity is divided by a number or by a scalar only")
+        return self * self.model._fn("recip", 0, Dual(_as_scalar(o.v), o.tid, self.model))
+
+    def __rtruediv__(self, o):  # a number over a scalar quantity
+        if self.v.shape != (1, 1):
+            raise Unsupported("over F_p, only a scalar quantity can be a denominator")
+        return self.model._fn("recip", 0, Dual(_as_scalar(self.v), self.tid, self.model)) * o
+
+    def __pow__(self, k):
+        if not isinstance(k, int) or self.v.shape != (1, 1):
+            raise Unsupported("over F_p, a quantity's power is a scalar to an integer power")
+        base = self if k >= 0 else 1 / self
+        out = Dual.lift(Val.constant(1, self.v.primes), self.model)
+        out = Dual(_as_scalar(out.v), None, self.model)
+        for _ in range(abs(k)):
+            out = out * base
+        return out
 
     def hadamard(self, o: "Dual") -> "Dual":
         _same_shape(self.v, o.v, "⊙")
@@ -1119,11 +1378,24 @@ class Dual:
         return Dual(self.v.T, None if self.tid is None else self._op("T", self.tid), self.model)
 
     def __iter__(self):
-        raise Unsupported("iterating over entries is not available over F_p")
+        """The entries, row by row, as scalar quantities (each a tape entry: ``sum(f.exp(o))``, ``zip(o, y)``)."""
+        for i in range(self.v.rows * self.v.cols):
+            tid = None if self.tid is None else self._op("entry", self.tid, i, self.v.rows, self.v.cols)
+            yield Dual(_entry(self.v, i), tid, self.model)
+
+    def __len__(self):
+        return self.v.rows * self.v.cols
+
+    def entry_sum(self) -> "Dual":
+        """Σ of the entries, a scalar (one tape entry)."""
+        tid = None if self.tid is None else self._op("esum", self.tid, self.v.rows, self.v.cols)
+        return Dual(_as_scalar(_entry_sum(self.v)), tid, self.model)
 
     def applyfunc(self, fn):
-        """fn of each entry for a polynomial fn (Horner with ⊙ and +, so the tape records it)."""
-        coeffs = _entry_polynomial(fn)
+        """fn of each entry: a polynomial by Horner (⊙ and +), else its expression over exp, log, tanh, ÷ (_walk)."""
+        coeffs = _entry_polynomial(fn, allow_other=True)
+        if coeffs is None:
+            return _walk(fn, self, _DualOps(self))
         rows, cols, primes = self.v.rows, self.v.cols, self.v.primes
         out = Dual.lift(_filled(coeffs[-1], rows, cols, primes), self.model)
         for c in reversed(coeffs[:-1]):
@@ -1147,10 +1419,13 @@ class Dual:
 # why it is sound: see the module docstring, "Concrete functions".
 
 #: family -> the atom's derivative as a polynomial in the atom (coefficients c0, c1, c2, …)
-CONCRETE = {"tanh": (1, 0, -1), "logistic": (0, 1, -1)}
+CONCRETE = {"tanh": (1, 0, -1), "logistic": (0, 1, -1), "exp": (0, 1)}
+#: families whose relations between atoms the relaxation forgets and the report names (exp(a)exp(b) = exp(a + b))
+RELAXED = ("exp",)
 #: the name a step or a check calls -> (family, order); "sigma" is the claim's activation's family
 FUNCTIONS = {"sigma": ("sigma", 0), "dsigma": ("sigma", 1), "ddsigma": ("sigma", 2),
-             "tanh": ("tanh", 0), "dtanh": ("tanh", 1), "logistic": ("logistic", 0)}
+             "tanh": ("tanh", 0), "dtanh": ("tanh", 1), "logistic": ("logistic", 0),
+             "exp": ("exp", 0), "log": ("log", 0)}
 
 
 def _poly_derivative(p: tuple, rel: tuple) -> tuple:
@@ -1190,7 +1465,7 @@ def _vstack(vals: list) -> Val:
     for i, p in enumerate(vals[0].primes):
         out.append(nmod_mat(sum(v.rows for v in vals), 1, [e for v in vals for e in v.a[i].entries()], p))
     return Val(out, sum(v.rows for v in vals), 1, max(v.deg for v in vals), max(v.h for v in vals),
-               max(v.d for v in vals))
+               max(v.d for v in vals), _ku(*vals))
 
 
 def _hstack(vals: list) -> Val:
@@ -1198,7 +1473,57 @@ def _hstack(vals: list) -> Val:
     out = []
     for i, p in enumerate(vals[0].primes):
         out.append(nmod_mat(1, len(vals), [v.a[i][0, 0] for v in vals], p))
-    return Val(out, 1, len(vals), max(v.deg for v in vals), max(v.h for v in vals), max(v.d for v in vals))
+    return Val(out, 1, len(vals), max(v.deg for v in vals), max(v.h for v in vals), max(v.d for v in vals),
+               _ku(*vals))
+
+
+def _fvalue(batch: "_Batch", family: str, order: int, v: Val) -> Val:
+    """The order-th derivative of a family at a value (memoised on the value: one site per value object).
+
+    sigma: independent random tables per order; identity; tanh, logistic, exp: one random atom Y per
+    argument and every derivative a polynomial in it (CONCRETE); log: a random atom at order 0, and
+    log^(k) = (−1)^(k−1) (k−1)! R^k with R the reciprocal of the argument; recip (1/a): R, and
+    recip^(k) = (−1)^k k! R^(k+1). A reciprocal is the field inverse of the argument (``_Batch.reciprocal``).
+    """
+    memo = v._memo()
+    key = ("fn", family, order)
+    out = memo.get(key)
+    if out is None:
+        if family == "sigma":
+            out = batch.apply(_abstract_table(order), v)
+        elif family == "identity":
+            out = v if order == 0 else _filled(Fraction(int(order == 1)), v.rows, v.cols, v.primes)
+        elif family in ("log", "recip"):
+            if family == "log" and order == 0:
+                batch.relaxed.add("log")
+                out = batch.apply("log", v)
+            else:
+                r = memo.get("recip")
+                if r is None:
+                    r = memo["recip"] = batch.reciprocal(v)
+                power = order if family == "log" else order + 1
+                coeff = (-1) ** (order - 1) * math.factorial(order - 1) if family == "log" else \
+                    (-1) ** order * math.factorial(order)
+                out = r
+                for _ in range(power - 1):
+                    out = _ew(out, r, v.rows, v.cols)
+                if coeff != 1:
+                    out = _scale(out, Fraction(coeff))
+        else:
+            if family in RELAXED:
+                batch.relaxed.add(family)
+            Y = _fvalue(batch, family, 0, v) if order else batch.apply(family, v)
+            if order:
+                coeffs = concrete_polynomial(family, order)
+                out = _filled(Fraction(coeffs[-1]), v.rows, v.cols, v.primes)
+                for c in reversed(coeffs[:-1]):  # Horner, entrywise
+                    out = _add(_ew(out, Y, v.rows, v.cols), _filled(Fraction(c), v.rows, v.cols, v.primes))
+            else:
+                out = Y
+        if isinstance(v, ScalarVal):  # a function of a scalar (E_k, an entry, Σ exp) is a scalar, as in SymPy
+            out = _as_scalar(out)
+        memo[key] = out
+    return out
 
 
 class _Functions:
@@ -1211,6 +1536,8 @@ class _Functions:
         if name.startswith("_"):
             raise AttributeError(name)
         model = self._model
+        if name == "softmax":
+            return FpNotation().softmax
         family, order = model.function(name)
 
         def apply(x):
@@ -1317,8 +1644,9 @@ class FpModel:
             v = self.batch.apply_tuple("E", args)
             tid = None if o.tid is None and y.tid is None else self._record(("loss", args, o.tid, y.tid, o.rows))
             return Dual(v, tid, self)
-        raise Unsupported(f"the {self.loss} loss (log of softmax outputs) is not available over F_p: a "
-                          "field has no logarithm")
+        if self.loss == "cross-entropy":  # −Σ_i y_i log o_i (o the softmax outputs): log atoms, d log o = do / o
+            return (y.T * self._fn("log", 0, o)) * -1
+        raise Unsupported(f"loss={self.loss!r} is not available over F_p")
 
     def _loss_gradient(self, args: Val, no: int) -> tuple[Val, Val]:
         """The rows (∂_i E)(o, y) for o's entries and for y's: the abstract loss's partials, random functions."""
@@ -1340,25 +1668,15 @@ class FpModel:
 
     def fvalue(self, family: str, order: int, v: Val) -> Val:
         """The order-th derivative of a family at a value (memoised on the value: one site per value object)."""
-        memo = v._memo()
-        key = ("fn", family, order)
-        out = memo.get(key)
-        if out is None:
-            if family == "sigma":
-                out = self.batch.apply(_abstract_table(order), v)
-            elif family == "identity":
-                out = v if order == 0 else _filled(Fraction(int(order == 1)), v.rows, v.cols, v.primes)
-            else:
-                Y = self.fvalue(family, 0, v) if order else self.batch.apply(family, v)
-                if order:
-                    coeffs = concrete_polynomial(family, order)
-                    out = _filled(Fraction(coeffs[-1]), v.rows, v.cols, v.primes)
-                    for c in reversed(coeffs[:-1]):  # Horner, entrywise
-                        out = _add(_ew(out, Y, v.rows, v.cols), _filled(Fraction(c), v.rows, v.cols, v.primes))
-                else:
-                    out = Y
-            memo[key] = out
-        return out
+        return _fvalue(self.batch, family, order, v)
+
+    def _fn(self, family: str, order: int, x) -> "Dual":
+        """family^(order) of a cell's quantity (or of a value), recorded on the tape."""
+        if isinstance(x, Dual):
+            out = self.fvalue(family, order, x.v)
+            tid = None if x.tid is None else self._record(("fn", family, order, x.v, x.tid))
+            return Dual(out, tid, self)
+        return Dual(self.fvalue(family, order, _materialize(x)), None, self)
 
     def apply(self, name: str, v: Val) -> Val:
         """σ, σ' or σ'' (by table name) of a value: kept for callers of the former API."""
@@ -1414,6 +1732,12 @@ class FpModel:
             elif kind == "T":
                 a = get(op[1])
                 r = None if a is None else a.T
+            elif kind == "entry":
+                a = get(op[1])
+                r = None if a is None else _entry(a, op[2])
+            elif kind == "esum":
+                a = get(op[1])
+                r = None if a is None else _as_scalar(_entry_sum(a))
             elif kind == "loss":
                 go, gy = self._loss_gradient(op[1], op[4])
                 a = get(op[2]) if op[2] is not None else None
@@ -1478,6 +1802,18 @@ class FpModel:
             acc(op[4], _ew(self.fvalue(op[1], op[2] + 1, op[3]), y, op[3].rows, op[3].cols))
         elif kind == "T":
             acc(op[1], y.T)
+        elif kind == "entry":  # the adjoint of entry i: y at position i, zeros elsewhere
+            _, src, i, rows, cols = op
+            out = []
+            for x in y.a:
+                e = [0] * (rows * cols)
+                e[i] = int(x[0, 0])
+                out.append(nmod_mat(rows, cols, e, x.modulus()))
+            acc(src, Val(out, rows, cols, y.deg, y.h, y.d, y.k))
+        elif kind == "esum":  # the adjoint of Σ entries: y in every entry
+            _, src, rows, cols = op
+            out = [nmod_mat(rows, cols, [int(x[0, 0])] * (rows * cols), x.modulus()) for x in y.a]
+            acc(src, Val(out, rows, cols, y.deg, y.h, y.d, y.k))
         elif kind == "loss":
             go, gy = self._loss_gradient(op[1], op[4])
             if op[2] is not None:
@@ -1718,6 +2054,36 @@ class _Batch:
         #: random function -> [(sites, degree, height bits, denominator bits)] of each group of sites' arguments
         self.sites: dict[str, list] = {}
         self.dens: set[int] = set()
+        #: reciprocal group id -> (entries, c, g): each entry's 1/q has degree ≤ c, height ≤ g bits once cleared
+        self.recips: dict[int, tuple] = {}
+        #: what the relaxation reads as independent atoms (exp, log) or quotients: named in the report
+        self.relaxed: set[str] = set()
+
+    def rational(self, k) -> tuple[int, float]:
+        """Σ c and Σ g over the reciprocal sites of groups ``k`` (each group counts its entries)."""
+        C, G = 0, 0.0
+        for gid in k or ():
+            cnt, c, g = self.recips[gid]
+            C, G = C + cnt * c, G + cnt * g
+        return C, G
+
+    def reciprocal(self, v: Val) -> Val:
+        """1/v entrywise: the field inverse at the point; a new group of reciprocal sites (module docstring)."""
+        if v.h == _NEG_INF:
+            raise Unsupported("a quotient's denominator is identically zero (division by zero)")
+        C, G = self.rational(v.k)
+        c = v.deg * (1 + C)
+        g = max(v.h, v.d, 0.0) + v.deg * G
+        out = []
+        for i, (p, x) in enumerate(zip(self.primes, v.a)):
+            ents = [int(e) for e in x.entries()]
+            if 0 in ents:
+                raise _ZeroDenominator(i)
+            out.append(nmod_mat(v.rows, v.cols, [pow(e, -1, p) for e in ents], p))
+        gid = next(_UID)
+        self.recips[gid] = (v.rows * v.cols, c, g)
+        self.relaxed.add("quotients")
+        return Val(out, v.rows, v.cols, 1, 0.0, 0.0, frozenset((gid,)))
 
     def random(self, rows: int, cols: int) -> Val:
         """Fresh uniform variables (degree 1, coefficient 1)."""
@@ -1727,7 +2093,7 @@ class _Batch:
 
     def apply(self, name: str, v: Val) -> Val:
         """A random function applied entrywise: one site per entry."""
-        self.sites.setdefault(name, []).append((v.rows * v.cols, v.deg, v.h, v.d))
+        self.sites.setdefault(name, []).append((v.rows * v.cols, v.deg, v.h, v.d, *self.rational(v.k)))
         out = []
         for rng, p, tables, x in zip(self.rngs, self.primes, self.tables, v.a):
             table = tables.setdefault(name, {})
@@ -1744,7 +2110,7 @@ class _Batch:
         Two sites collide only if their argument tuples agree in every entry; where the tuples are different
         polynomials, some entry differs, so the pair bound of single entries applies (module docstring).
         """
-        self.sites.setdefault(name, []).append((1, v.deg, v.h, v.d))
+        self.sites.setdefault(name, []).append((1, v.deg, v.h, v.d, *self.rational(v.k)))
         out = []
         for rng, p, tables, x in zip(self.rngs, self.primes, self.tables, v.a):
             table = tables.setdefault(name, {})
@@ -1817,15 +2183,21 @@ def _pair_terms(groups: list) -> tuple[int, int]:
     """Σ over pairs of sites of max(D_i, D_j), and of ⌊(1 + c_i + c_j)/62⌋ (c = ⌈h + d⌉ of the argument)."""
     by_deg: dict[int, int] = {}
     by_bits: dict[int, int] = {}
-    for count, deg, h, d in groups:
+    dmax = max((g[1] for g in groups), default=0)
+    n_all = s_d = s_c = s_dc = 0
+    for count, deg, h, d, *rest in groups:
+        C, G = rest if rest else (0, 0.0)  # Σ c, Σ g of the reciprocals the argument may contain
         by_deg[deg] = by_deg.get(deg, 0) + count
-        c = math.ceil(max(h, 0.0) + d)
+        c = math.ceil(max(h, 0.0) + d + dmax * G)
         by_bits[c] = by_bits.get(c, 0) + count
+        n_all, s_d, s_c, s_dc = n_all + count, s_d + count * deg, s_c + count * C, s_dc + count * deg * C
     deg_sum, seen = 0, 0
     for deg in sorted(by_deg):
         c = by_deg[deg]
         deg_sum += deg * (c * (c - 1) // 2 + c * seen)
         seen += c
+    if s_c:  # rational arguments: Σ_pairs (D_i + D_j)(C_i + C_j) on top of Σ_pairs max(D_i, D_j)
+        deg_sum += (n_all - 2) * s_dc + s_d * s_c
     primes = 0
     items = sorted(by_bits.items())
     if items and 1 + 2 * items[-1][0] >= 62:
@@ -1836,19 +2208,40 @@ def _pair_terms(groups: list) -> tuple[int, int]:
     return deg_sum, primes
 
 
-def trial_error(degree: int, height: float, sites: dict, dens=()) -> tuple[float, dict]:
-    """−log₂ of ε, the bound on one trial passing a false identity (module docstring), and its parts."""
+def _content(bits: float) -> int:
+    """How many primes ≥ 2⁶² can divide a nonzero integer of absolute value ≤ 2^bits."""
+    return math.floor(bits / 62) if bits >= 62 else 0
+
+
+def trial_error(degree: int, height: float, sites: dict, dens=(), recips=None) -> tuple[float, dict]:
+    """−log₂ of ε, the bound on one trial passing a false identity (module docstring), and its parts.
+
+    ``recips`` (group -> (entries, c, g)): the quotients' reciprocal sites. Their values are field
+    inverses, not random, so they add no pair; the difference's numerator once they are cleared has
+    degree ≤ D (1 + Σ c) and height ≤ H + D Σ g, and the trial is drawn again when a denominator is 0
+    at the point, which divides the bound by P(no denominator is 0) ≥ 1 − ε − δ (module docstring).
+    """
     pair_deg, pair_primes = 0, 0
     for groups in sites.values():
         a, b = _pair_terms(groups)
         pair_deg += a
         pair_primes += b
     excluded = sum(int(math.log2(q)) // 62 for q in dens)
-    content = math.floor(height / 62) if height >= 62 else 0  # primes ≥ 2⁶² dividing a nonzero |c| ≤ 2^H
-    eps = (Fraction(degree + pair_deg, PRIME_LO)
-           + Fraction(content + pair_primes, N_PRIMES_LO - excluded))
+    n_primes = N_PRIMES_LO - excluded
+    recips = recips or {}
+    c_all = sum(cnt * c for cnt, c, g in recips.values())
+    g_all = sum(cnt * g for cnt, c, g in recips.values())
+    num_degree, num_height = degree * (1 + c_all), height + degree * g_all
+    content = _content(num_height)  # primes ≥ 2⁶² dividing a nonzero |c| ≤ 2^H
+    eps = (Fraction(num_degree + pair_deg, PRIME_LO)
+           + Fraction(content + pair_primes, n_primes))
     parts = {"D": degree, "pairs_degree": pair_deg, "H": height, "content_primes": content,
              "pair_primes": pair_primes, "excluded_primes": excluded}
+    if recips:
+        delta = sum(cnt * (Fraction(c, PRIME_LO) + Fraction(_content(g), n_primes)) for cnt, c, g in recips.values())
+        parts.update(reciprocals=sum(cnt for cnt, c, g in recips.values()), numerator_degree=num_degree,
+                     numerator_height=num_height, zero_denominator=float(delta))
+        eps = eps / (1 - eps - delta) if eps + delta < 1 else Fraction(1)
     if eps >= 1:
         return 0.0, parts
     if eps == 0:  # a constant difference below 2⁶² in absolute value, and no σ site: it cannot vanish mod p
@@ -1871,6 +2264,23 @@ class Outcome:
     height: float = 0.0
     sites: dict = field(default_factory=dict)   # function -> number of σ sites (entries) in a trial
     parts: dict = field(default_factory=dict)
+    #: what the trial read by the relaxation: "exp", "log" (atoms with their derivative rules), "quotients"
+    relaxed: tuple = ()
+
+    def relaxation(self) -> str:
+        """The scope's words for the relaxation this outcome rests on ("" when it used none of exp, log, ÷)."""
+        if not self.relaxed:
+            return ""
+        fns = [f for f in self.relaxed if f != "quotients"]
+        words = []
+        if fns:
+            words.append(f"{' and '.join(fns)} read as one random atom per argument with the derivative rule "
+                         + ", ".join({"exp": "d exp z = exp z dz", "log": "d log s = ds/s"}[f] for f in fns))
+        if "quotients" in self.relaxed:
+            rec = self.parts.get("reciprocals", 0)
+            words.append(f"{rec} quotient entries as field inverses (numerator degree ≤ "
+                         f"{self.parts.get('numerator_degree', self.degree)} once cleared)")
+        return "; ".join(words)
 
 
 def _sides(claim, model, primes):
@@ -1905,11 +2315,14 @@ def _batch(claim, size: dict, rngs: list) -> tuple[bool, Val, Val, "_Batch", int
         except _Redraw as r:
             primes[r.i] = random_prime(rngs[r.i])
             continue
+        except _ZeroDenominator:  # the same primes, a fresh point for every trial (each rng draws on)
+            continue
         finally:
             _ACTIVE.reset(token)
         equal = all(int(p[0, 0]) == int(q[0, 0]) for p, q in zip(a.a, b.a))
         return equal, a, b, batch, redraws
-    raise Unsupported("the primes drawn keep dividing the claim's denominators")
+    raise Unsupported("the primes drawn keep dividing the claim's denominators, or its quotients' denominators "
+                      "keep vanishing at the points drawn")
 
 
 def test_identity(claim, size: dict, *, seed: int = 0, target_bits: float = TARGET_BITS,
@@ -1932,10 +2345,11 @@ def test_identity(claim, size: dict, *, seed: int = 0, target_bits: float = TARG
         trials, redraws = trials + k, redraws + r
         degree = max(a.deg, b.deg)
         height = _lse(b.d + a.h, a.d + b.h)
-        per, parts = trial_error(degree, height, batch.sites, batch.dens)
+        per, parts = trial_error(degree, height, batch.sites, batch.dens, batch.recips)
         out = Outcome(equal, trials, math.inf if not equal else bits + k * per, degree, redraws,
                       (time.perf_counter() - t0) / trials, per, height,
-                      {name: sum(g[0] for g in groups) for name, groups in batch.sites.items() if groups}, parts)
+                      {name: sum(g[0] for g in groups) for name, groups in batch.sites.items() if groups}, parts,
+                      tuple(sorted(batch.relaxed)))
         if not equal:
             return out
         if per <= 0:

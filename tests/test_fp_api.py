@@ -170,8 +170,32 @@ def test_applyfunc_of_a_polynomial_in_a_step_and_in_a_check():
                                            m.h(m.t).applyfunc(lambda a: a ** 2 - 1)))
 
 
+def test_applyfunc_of_exp_and_log_evaluates_over_fp():
+    """exp, log and quotients of an entry are read by the relaxation (issue 14.6): no fallback any more."""
+    logistic = lambda a: 1 / (1 + sp.exp(-a))  # noqa: E731
+    holds_and_false_never_holds(lambda m: (m.h(m.t).applyfunc(lambda a: sp.log(sp.exp(a) + 1)),
+                                           m.h(m.t).applyfunc(lambda a: sp.log(1 + sp.exp(a)))),
+                                lambda m: (m.h(m.t).applyfunc(lambda a: sp.log(sp.exp(a) + 1)),
+                                           m.h(m.t).applyfunc(lambda a: sp.log(2 + sp.exp(a)))))
+    holds_and_false_never_holds(lambda m: (hadamard(m.h(m.t).applyfunc(logistic),
+                                                    m.h(m.t).applyfunc(lambda a: 1 + sp.exp(-a))), ones(m.n, 1)),
+                                lambda m: (hadamard(m.h(m.t).applyfunc(logistic),
+                                                    m.h(m.t).applyfunc(lambda a: 1 + sp.exp(a))), ones(m.n, 1)))
+
+
+def test_a_disagreement_only_under_the_relaxation_is_never_fails():
+    """exp(a) exp(−a) = 1 is true, but the relaxation reads exp(a) and exp(−a) as independent atoms: F_p
+    disagrees, and the claim must end ``holds`` (exact, small) or ``undecided`` with the reason, never ``fails``."""
+    claim = make(lambda m: (hadamard(m.h(m.t).applyfunc(sp.exp), m.h(m.t).applyfunc(lambda a: sp.exp(-a))),
+                            ones(m.n, 1)))
+    assert not fp_equal(claim)
+    r = check_claim(claim, n=(8,), t=(9,), backend="fp")
+    assert r.verdict == Verdict.UNDECIDED, r.error or r.scope
+    assert "relaxation" in r.scope
+
+
 def test_applyfunc_of_a_non_polynomial_is_unsupported_and_auto_falls_back():
-    claim = make(lambda m: (m.h(m.t).applyfunc(sp.exp), m.h(m.t).applyfunc(sp.exp)))
+    claim = make(lambda m: (m.h(m.t).applyfunc(sp.sin), m.h(m.t).applyfunc(sp.sin)))
     with pytest.raises(fp.Unsupported):
         fp_equal(claim, {"n": 2, "t": 2})
     r = check_claim(claim, n=(4,), t=(7,))

@@ -100,8 +100,8 @@ def eq10_21_any_w(m):
 
 # ----- eq. (10.21) for any loss at a realistic size, randomized (issue 14 item 6) --------------------------
 # At n = 32, t = 64 ``auto`` checks over F_p, the loss an abstract function (random values and partials, one
-# site per argument: any differentiable L_t). The cross-entropy claims above stay at small exact sizes: their
-# loss is a logarithm of exponentials, which a prime field cannot evaluate (F_p refuses it, auto falls back).
+# site per argument: any differentiable L_t). The cross-entropy claims are checked there too: exp and log are
+# read by their derivative rules and quotients as field inverses (a relaxation, sound for holds; symderiv/fp.py).
 BIG = sweep(n=(32,), t=(64,))
 ANY = {"∇": "gradients are columns, ∇_x L = (dL/dx)ᵀ", "loss": "abstract L_t(o_t, y_t)"}
 
@@ -115,3 +115,14 @@ claim("goodfellow.eq10-21-any-loss-W-n32", where="Deep Learning §10.2.2, eq. (1
           "is symmetric (F_p disagrees at n = 32; the counterexample is certified by the exact engine at a small size)",
       statement="∇_{h_t}L = W diag(1 − h_{t+1}²) ∇_{h_{t+1}}L + Vᵀ ∇_{o_t}L for every L_t (the transpose dropped)"
       )(eq10_21_any_w)
+claim("goodfellow.eq10-21-n32", where="Deep Learning §10.2.2, eq. (10.21), n = 32, t = 64 (randomized)",
+      model=goodfellow_rnn, activation="tanh", sizes=BIG, conventions={"∇": "gradients are columns, ∇_x L = (dL/dx)ᵀ"},
+      statement="∇_{h_t}L = Wᵀ diag(1 − h_{t+1}²) ∇_{h_{t+1}}L + Vᵀ ∇_{o_t}L, L = Σ_t cross-entropy(ŷ_t, y_t)"
+      )(eq10_21)
+claim("goodfellow.eq10-21-W-n32", where="Deep Learning §10.2.2, eq. (10.21), W in place of Wᵀ, n = 32, t = 64",
+      expect="fails", model=goodfellow_rnn, activation="tanh", sizes=BIG,
+      conventions={"∇": "gradients are columns, ∇_x L = (dL/dx)ᵀ"},
+      why="a gradient goes back through Wᵀ diag(1 − h_{t+1}²); W in place of Wᵀ differs unless W is symmetric (F_p "
+          "disagrees at n = 32; the counterexample is certified by the exact engine at a small size)",
+      statement="∇_{h_t}L = W diag(1 − h_{t+1}²) ∇_{h_{t+1}}L + Vᵀ ∇_{o_t}L, cross-entropy loss (the transpose dropped)"
+      )(eq10_21_w)
