@@ -247,7 +247,8 @@ def exact(s) -> sp.Expr | None:
     if isinstance(s, Num):
         return s.value if not s.value.has(sp.tanh, sp.exp, sp.log) else None
     if isinstance(s, Op):
-        a, b = (exact(x) for x in s.args)
+        a = exact(s.args[0])
+        b = None if a is None else exact(s.args[1])  # no closed form for one side: none for the tree either
         if a is None or b is None:
             return None
         return {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b != 0 else None, "^": a ** b,
@@ -318,8 +319,21 @@ def matches(recorded: str, s) -> bool:
         return rec.overlaps(ball(s))
 
 
-def decide(r: Relation) -> Decision:
-    """Decide ``lhs op rhs`` rigorously; a tie is settled exactly or left undecided."""
+#: the relations a tie (lhs = rhs) makes true; a tie makes the others (<, >, !=) false
+TRUE_AT_A_TIE = ("<=", ">=", "=")
+
+
+def decide(r: Relation, want: bool | None = None) -> Decision:
+    """Decide ``lhs op rhs`` rigorously; a tie is settled exactly or left undecided.
+
+    ``want``: the caller only asks whether the value is ``want`` (a search
+    asking for a refutation: False; for a hypothesis that must hold: True).
+    When the enclosures overlap and a tie would give ``not want``, the exact
+    tie-break (the costly part: characteristic polynomials and minimal
+    polynomials in SymPy) cannot answer yes, so it is skipped and the decision
+    is undecided. ``decide(r, want).value is want`` exactly when
+    ``decide(r).value is want``.
+    """
     last = ("?", "?")
     for prec in PRECISIONS:
         with precision(prec):
@@ -332,7 +346,11 @@ def decide(r: Relation) -> Decision:
                 return Decision(r.op in ("<=", "<", "!="), *last, f"arb balls at {prec} bits: lhs < rhs")
             if a > b:
                 return Decision(r.op in (">=", ">", "!="), *last, f"arb balls at {prec} bits: lhs > rhs")
-    ea, eb = exact(r.lhs), exact(r.rhs)
+    if want is not None and (r.op in TRUE_AT_A_TIE) != want:
+        return Decision(None, *last, "the enclosures overlap; a tie could only make it "
+                        f"{'true' if r.op in TRUE_AT_A_TIE else 'false'}, so it was not settled")
+    ea = exact(r.lhs)
+    eb = None if ea is None else exact(r.rhs)
     if ea is not None and eb is not None:
         zero = _is_zero(sp.sympify(ea - eb))
         if zero:
