@@ -155,3 +155,98 @@ def test_the_kernel_still_refutes_a_strict_relation_at_an_exact_tie_and_rejects_
     assert verify_relation(claim, cert).ok
     assert not verify_relation(claim, dataclasses.replace(cert, point={"x": "1/2"})).ok
     assert not verify_relation(claim, dataclasses.replace(cert, lhs="2")).ok
+
+
+def _reference_minimal_polynomial(seq):
+    """The kernel's earlier algorithm (SymPy's gauss_jordan_solve), kept here as the reference."""
+    x = sp.Symbol("x")
+    M, X = sp.Matrix(seq.M), sp.Matrix(seq.X0)
+    N = M.rows
+    lo, hi = seq.view or (0, M.rows)
+    ys, Z = [], X
+    for _ in range(2 * N + 1):
+        ys.append(Z[lo:hi, :])
+        Z = M * Z
+    for d in range(0, N + 1):
+        rows, rhs = [], []
+        for q in range(N):
+            for idx in range(ys[0].rows * ys[0].cols):
+                rows.append([ys[q + i][idx] for i in range(d)])
+                rhs.append(-ys[q + d][idx])
+        if d == 0:
+            if all(v == 0 for v in rhs):
+                return sp.Poly(1, x)
+            continue
+        try:
+            sol, params = sp.Matrix(rows).gauss_jordan_solve(sp.Matrix(rhs))
+        except ValueError:
+            continue
+        sol = sol.subs({p: 0 for p in params})
+        return sp.Poly(x ** d + sum(sol[i] * x ** i for i in range(d)), x)
+
+
+def _sequences():
+    import random
+
+    from symderiv import affine, powers
+
+    rng = random.Random(7)
+    out = [powers(sp.Matrix([[1, 1], [0, 1]]), sp.Matrix([0, 1])), powers(sp.Matrix([[0, 7], [0, 0]]), sp.eye(2)),
+           powers(sp.zeros(2, 2), sp.Matrix([1, 2])), powers(sp.eye(3), sp.Matrix([1, 0, 0])),
+           powers(sp.diag(2, 2, sp.Rational(1, 2)), sp.Matrix([1, 1, 0]))]
+    for n in (1, 2, 3):
+        for _ in range(6):
+            M = sp.Matrix(n, n, lambda i, j: sp.Rational(rng.randint(-3, 3), rng.choice([1, 2, 3])))
+            X = sp.Matrix(n, rng.choice([1, 2]), lambda i, j: rng.randint(-2, 2))
+            out.append(powers(M, X))
+            out.append(affine(M, sp.Matrix(n, 1, lambda i, j: rng.randint(-1, 1)), X[:, 0]))
+    return out
+
+
+@pytest.mark.parametrize("seq", _sequences())
+def test_the_minimal_polynomial_over_flint_is_sympys(seq):
+    from symderiv.kernel.decide import minimal_polynomial
+
+    mine, ref = minimal_polynomial(seq), _reference_minimal_polynomial(seq)
+    assert sp.sstr(mine.as_expr()) == sp.sstr(ref.as_expr())
+    # and it annihilates the observed sequence
+    lo, hi = seq.view or (0, seq.M.rows)
+    c = list(reversed(mine.all_coeffs()))
+    Z = [seq.M ** q * seq.X0 for q in range(len(c) + 2)]
+    for q in range(2):
+        assert sum((c[i] * Z[q + i][lo:hi, :] for i in range(len(c))), sp.zeros(hi - lo, seq.X0.cols)).is_zero_matrix
+
+
+def test_cayley_over_flint_is_sympys_exact_transform():
+    import random
+
+    from symderiv.families import cayley
+
+    rng = random.Random(3)
+    for n in (1, 2, 3):
+        for _ in range(10):
+            S = sp.zeros(n, n)
+            for i in range(n):
+                for j in range(i + 1, n):
+                    S[i, j] = sp.Rational(rng.randint(-3, 3), rng.choice([1, 2, 3]))
+                    S[j, i] = -S[i, j]
+            Q = cayley(S)
+            assert Q == (sp.eye(n) - S) * (sp.eye(n) + S).inv() and Q.T * Q == sp.eye(n)
+    c = sp.Symbol("c")
+    assert sp.cancel(cayley(sp.Matrix([[0, c], [-c, 0]]))[0, 1] + 2 * c / (c ** 2 + 1)) == 0  # symbolic: SymPy
+
+
+@pytest.mark.parametrize("M", [sp.Matrix([[1, 2], [3, -4]]), sp.Matrix([[h, -sp.Rational(10 ** 20, 3)], [0, 7]]),
+                               sp.Matrix([[1 - sp.tanh(h) ** 2, 2]]), sp.Matrix([[sp.sqrt(2), h]])])
+def test_a_matrix_read_from_its_representation_has_the_floats_and_rationals_of_its_entries(M):
+    import numpy as np
+
+    from symderiv.kernel.decide import _entries
+    from symderiv.relations import _float_matrix
+
+    assert (_float_matrix(M) == np.array([[float(x.evalf(30)) for x in M.row(i)] for i in range(M.rows)])).all()
+    entries = _entries(M)
+    if all(x.is_Rational for x in M):
+        assert [sp.Rational(int(q.p), int(q.q)) for q in entries] == list(M)
+    else:
+        assert entries is None
