@@ -91,6 +91,19 @@ def _reimport(spec) -> Claim:
     return col.items[cid]
 
 
+def _phase_sender(conn):
+    """The engine's phase observer in a worker: each change of phase goes to the parent, a repeat does not (the
+    search enters its phase once per candidate, and every message wakes the parent)."""
+    last = [None]
+
+    def send(name) -> None:
+        if name != last[0]:
+            last[0] = name
+            conn.send(("phase", name))
+
+    return send
+
+
 def _child(conn, claim, kw: dict, parent: int) -> None:
     # The parent stops its workers (Ctrl-C reaches the whole terminal's process group: the parent acts on it);
     # the handlers it installed for itself (SIGTERM) must not run here.
@@ -102,7 +115,7 @@ def _child(conn, claim, kw: dict, parent: int) -> None:
     try:
         if not isinstance(claim, Claim):
             claim = _reimport(claim)
-        res = engine.check_claim(claim, on_phase=lambda name: conn.send(("phase", name)), **kw)
+        res = engine.check_claim(claim, on_phase=_phase_sender(conn), **kw)
     except BaseException as e:  # noqa: BLE001 — anything at all becomes this claim's error
         res = (engine.result_for(claim, Verdict.ERROR, error=f"the check crashed: {_one_line(e)}")
                if isinstance(claim, Claim) else ("crash", _one_line(e)))

@@ -68,3 +68,21 @@ def test_scheduled_parallel_results_are_the_in_process_ones():
         assert there[cid].verdict == here[cid].verdict and there[cid].scope == here[cid].scope
         assert there[cid].counterexample == here[cid].counterexample
     assert not mp.active_children()  # every worker reaped by the end of the run
+
+
+def test_a_worker_sends_each_change_of_phase_once():
+    from symderiv.runner import _phase_sender
+
+    class Pipe:
+        def __init__(self):
+            self.sent = []
+
+        def send(self, msg):
+            self.sent.append(msg)
+
+    pipe = Pipe()
+    send = _phase_sender(pipe)
+    for name in ["build", "search", "search", "search", "certify", "search", "search", "shrink"]:
+        send(name)
+    assert [m[1] for m in pipe.sent] == ["build", "search", "certify", "search", "shrink"]
+    assert all(m[0] == "phase" for m in pipe.sent)
