@@ -4,7 +4,9 @@ Each claim runs in its own worker process, so that a claim that runs out of its
 budget can be stopped and a claim that crashes or exits its process takes
 nothing else down. The engine tells its observer the phase it enters, and the
 worker sends it through a pipe; a claim stopped at its budget is
-``undecided`` with that phase named. Up to ``jobs`` claims run at once.
+``undecided`` with that phase named. Up to ``jobs`` claims run at once, the
+longest first (:func:`schedule`: the cache's measured times, else an estimate
+from each claim's declaration), so that no long claim starts last.
 
 No worker outlives the run: whatever ends :func:`run_claims` early (Ctrl-C, a
 signal the caller turns into an exception, a bug) kills and reaps the running
