@@ -307,14 +307,19 @@ def _complete(point: dict, inputs) -> dict:
     return {**{s: Fraction(0) for s in inputs}, **point}
 
 
-def _decision(step):
-    """The rigorous decision of one step, a relation or a limit."""
-    return decide_limit(step)[0] if isinstance(step, Limit) else decide(step)
+def _decision(step, want: bool | None = None):
+    """The rigorous decision of one step, a relation or a limit (``want``: see :func:`kernel.decide.decide`)."""
+    return decide_limit(step)[0] if isinstance(step, Limit) else decide(step, want)
 
 
 def _certified_failure(steps: dict, hyps: list, label: str) -> bool:
-    """Rigorously: every hypothesis holds and step ``label`` fails (sides as the check returned them)."""
-    return all(decide(h).value is True for h in hyps) and _decision(steps[label]).value is False
+    """Rigorously: step ``label`` fails and every hypothesis holds (sides as the check returned them).
+
+    The step first: most float-suspect steps are not refuted, and then the
+    hypotheses need no decision; a tie is settled only where it could answer.
+    """
+    return _decision(steps[label], want=False).value is False and all(decide(h, want=True).value is True
+                                                                      for h in hyps)
 
 
 def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):

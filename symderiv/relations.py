@@ -25,8 +25,61 @@ from .values import exact_matrix, exact_value
 OPS = ("<=", "<", ">=", ">", "=", "!=")
 
 
+#: the function heads SymEngine evaluates as SymPy does; an expression with any other (the logistic function,
+#: a user's own Function) is evaluated by SymPy's evalf (SymEngine cannot convert those, and may crash trying)
+_SYMENGINE_HEADS = frozenset({sp.tanh, sp.exp, sp.log, sp.sin, sp.cos, sp.tan, sp.sinh, sp.cosh, sp.Abs, sp.Max,
+                              sp.Min, sp.atan, sp.asin, sp.acos})
+#: bits SymEngine evaluates at (MPFR, not adaptive); a value below 2**-150 in magnitude (a cancellation that 256
+#: bits may not resolve) is evaluated again by SymPy's adaptive evalf
+_FLOAT_BITS, _FLOAT_TINY = 256, 2.0 ** -150
+
+
+def float_value(e) -> float:
+    """An exact value as a float, to guide the search (never to decide): what ``float(e.evalf(30))`` gives.
+
+    Rationals are converted directly; other expressions are evaluated by
+    SymEngine's MPFR at 256 bits (some 20 times faster than SymPy's evalf,
+    which the search used to spend most of its time in), falling back to
+    SymPy's evalf for what SymEngine cannot evaluate (a complex value, an
+    unknown function) or may not resolve (a value that is nearly 0). Raises
+    as ``float(e.evalf(30))`` does on a value with no float (complex).
+    """
+    if isinstance(e, (int, float)):
+        return float(e)
+    if e.is_Rational:
+        return float(e)
+    if all(f.func in _SYMENGINE_HEADS for f in e.atoms(sp.Function)) and not e.free_symbols:
+        import symengine as se
+
+        try:
+            v = float(se.sympify(e).n(_FLOAT_BITS, real=True))
+        except (RuntimeError, TypeError, ValueError, ArithmeticError):
+            pass
+        else:
+            if abs(v) > _FLOAT_TINY and np.isfinite(v):
+                return v
+    return float(e.evalf(30))
+
+
 def _float_matrix(M: sp.MatrixBase) -> np.ndarray:
-    return np.array(M.evalf(30).tolist(), dtype=float).reshape(M.shape)
+    rep = getattr(M, "_rep", None)
+    if getattr(rep, "domain", None) in _RATIONAL_DOMAINS:  # rationals: p / q, rounded once, as float(Rational) does
+        return np.array([int(x.numerator) / int(x.denominator) for x in rep.to_list_flat()],
+                        dtype=float).reshape(M.shape)
+    return np.array([float_value(x) for x in M], dtype=float).reshape(M.shape)
+
+
+def _remembered(approx):
+    """``approx`` evaluated once per scalar (its exact value does not change): steps, hypotheses and the
+    proof file's own ``q.approx()`` share their subtrees, and each is asked several times per candidate."""
+    def once(self):
+        memo = self.__dict__.get("_float")
+        if memo is None:
+            memo = self.__dict__["_float"] = approx(self)
+        return memo
+
+    once.__doc__ = approx.__doc__
+    return once
 
 
 class Scalar:
@@ -60,8 +113,9 @@ class Scalar:
 class Num(Scalar):
     value: sp.Expr
 
+    @_remembered
     def approx(self) -> float:
-        return float(sp.N(self.value, 30))
+        return float_value(sp.sympify(self.value))
 
     def __str__(self):
         return sp.sstr(self.value)
@@ -72,6 +126,7 @@ class Op(Scalar):
     op: str
     args: tuple
 
+    @_remembered
     def approx(self) -> float:
         a, b = (x.approx() for x in self.args)
         with np.errstate(all="ignore"):
@@ -102,6 +157,7 @@ class Spectral(Scalar):
     kind: str
     M: sp.Matrix
 
+    @_remembered
     def approx(self) -> float:
         A = _float_matrix(self.M)
         if self.kind == "norm2":
@@ -178,8 +234,25 @@ def minimum(*xs) -> Scalar:
     return out
 
 
+def _exact_copy(M, where: str) -> sp.Matrix:
+    """A copy of M, checked exact (:func:`exact_matrix`). A SymPy matrix stored over ℤ or ℚ (its entries are
+    integers and rationals: exact, no float) is copied as it is, some 20 times faster than the check."""
+    if type(M) is sp.MutableDenseMatrix and getattr(getattr(M, "_rep", None), "domain", None) in _RATIONAL_DOMAINS:
+        return M.copy()
+    return exact_matrix(M, where)
+
+
 def _matrix(M) -> sp.Matrix:
-    return exact_matrix(M, "a matrix of a spectral quantity")
+    return _exact_copy(M, "a matrix of a spectral quantity")
+
+
+def _rational_domains() -> tuple:
+    from sympy.polys.domains import QQ, ZZ
+
+    return ZZ, QQ
+
+
+_RATIONAL_DOMAINS = _rational_domains()
 
 
 def norm2(M) -> Scalar:
@@ -364,7 +437,7 @@ class Sequence:
 
 
 def powers(M, X0, label: str = "X_q", period: int = 1) -> Sequence:
-    return Sequence(exact_matrix(M, "the matrix of a sequence"), exact_matrix(X0, "the start of a sequence"),
+    return Sequence(_exact_copy(M, "the matrix of a sequence"), _exact_copy(X0, "the start of a sequence"),
                     label, period)
 
 

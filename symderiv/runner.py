@@ -4,7 +4,9 @@ Each claim runs in its own worker process, so that a claim that runs out of its
 budget can be stopped and a claim that crashes or exits its process takes
 nothing else down. The engine tells its observer the phase it enters, and the
 worker sends it through a pipe; a claim stopped at its budget is
-``undecided`` with that phase named. Up to ``jobs`` claims run at once.
+``undecided`` with that phase named. Up to ``jobs`` claims run at once, the
+longest first (:func:`schedule`: the cache's measured times, else an estimate
+from each claim's declaration), so that no long claim starts last.
 
 No worker outlives the run: whatever ends :func:`run_claims` early (Ctrl-C, a
 signal the caller turns into an exception, a bug) kills and reaps the running
@@ -28,7 +30,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import math
 import multiprocessing as mp
 import os
 import signal
@@ -92,6 +93,19 @@ def _reimport(spec) -> Claim:
     return col.items[cid]
 
 
+def _phase_sender(conn):
+    """The engine's phase observer in a worker: each change of phase goes to the parent, a repeat does not (the
+    search enters its phase once per candidate, and every message wakes the parent)."""
+    last = [None]
+
+    def send(name) -> None:
+        if name != last[0]:
+            last[0] = name
+            conn.send(("phase", name))
+
+    return send
+
+
 def _child(conn, claim, kw: dict, parent: int) -> None:
     # The parent stops its workers (Ctrl-C reaches the whole terminal's process group: the parent acts on it);
     # the handlers it installed for itself (SIGTERM) must not run here.
@@ -103,7 +117,7 @@ def _child(conn, claim, kw: dict, parent: int) -> None:
     try:
         if not isinstance(claim, Claim):
             claim = _reimport(claim)
-        res = engine.check_claim(claim, on_phase=lambda name: conn.send(("phase", name)), **kw)
+        res = engine.check_claim(claim, on_phase=_phase_sender(conn), **kw)
     except BaseException as e:  # noqa: BLE001 — anything at all becomes this claim's error
         res = (engine.result_for(claim, Verdict.ERROR, error=f"the check crashed: {_one_line(e)}")
                if isinstance(claim, Claim) else ("crash", _one_line(e)))
@@ -134,6 +148,47 @@ def _receive(job: _Job, wait: float) -> Result | None:
 
 def _block(how, signals):
     return signal.pthread_sigmask(how, signals) if hasattr(signal, "pthread_sigmask") else None
+
+
+#: a static estimate's seconds: per size proved in real arithmetic (prove=), per size of a relational search
+#: (doubled with a model: each candidate unrolls it), per size of an identity (doubled with a model)
+EST_PROVE, EST_SEARCH, EST_IDENTITY = 3.0, 0.3, 0.1
+
+
+def estimate(claim: Claim) -> float:
+    """A claim's likely seconds, from its declaration alone: the order of a run without measured times.
+
+    Crude by design (it only has to put the prove= claims and the model-based searches, the long ones,
+    before the many short identities); a claim whose sizes do not even build is estimated at 0.
+    """
+    try:
+        sizes = claim.sizes.sizes()
+    except Exception:  # noqa: BLE001 — the engine reports it; scheduling only needs a number
+        return 0.0
+    model = 2.0 if getattr(claim, "model", None) is not None else 1.0
+    if claim.relational:
+        per = EST_SEARCH * model * getattr(claim, "budget", 120) / 120
+        return sum(per + (EST_PROVE if claim.proves_at(size) else 0.0) for size in sizes)
+    return EST_IDENTITY * model * len(sizes)
+
+
+def schedule(col: Collection, leaves: list[str], durations: dict[str, float] | None = None) -> list[str]:
+    """Longest first (a shorter tail at ``-j N``): measured seconds where known (``durations``, from the
+    cache's last run), else :func:`estimate`. Stable: equal estimates keep their order."""
+    known = durations or {}
+    return sorted(leaves, key=lambda cid: -known.get(cid, estimate(col.items[cid])))
+
+
+def _wait_any(running: list, timeout: float) -> None:
+    """Until a running worker sends something or exits, or ``timeout`` passes (at once when one has)."""
+    from multiprocessing.connection import wait
+
+    handles = [job.conn for job in running] + [job.proc.sentinel for job in running]
+    if handles:
+        try:
+            wait(handles, timeout)
+        except (OSError, ValueError):  # a handle closed under us: the loop below reads what happened
+            pass
 
 
 @functools.cache
@@ -171,10 +226,10 @@ def run_claims(col: Collection, ids: list[str], *, jobs: int = 1, timeout: float
     options = {"n": kw.get("n"), "t": kw.get("t"), "backend": kw.get("backend", "auto"), "seed": kw.get("seed", 0),
                "timeout": timeout}
     pending = list(leaves)
-    if cache is not None and jobs > 1:  # longest first (as last measured; new claims first): a shorter tail
-        last = cache.durations()
-        pending.sort(key=lambda cid: -last.get(cid, math.inf))
+    if jobs > 1:  # longest first (as last measured, else estimated): a shorter tail
+        pending = schedule(col, pending, cache.durations() if cache is not None else None)
     running: list[_Job] = []
+    exiting: list = []  # workers that sent their result and are exiting: reaped without holding up the next
     stopped = False
 
     def finish(cid: str, res: Result) -> None:
@@ -213,8 +268,10 @@ def run_claims(col: Collection, ids: list[str], *, jobs: int = 1, timeout: float
                 child.close()
             if stopped:
                 break
+            _wait_any(running, 0.05)
+            exiting[:] = [p for p in exiting if p.exitcode is None]  # reaps those that have exited
             for job in list(running):
-                res = _receive(job, 0.02)
+                res = _receive(job, 0)
                 elapsed = time.perf_counter() - job.start
                 claim = col.items[job.cid]
                 if res is None and not job.proc.is_alive():
@@ -232,9 +289,9 @@ def run_claims(col: Collection, ids: list[str], *, jobs: int = 1, timeout: float
                     res = _stopped(claim, Verdict.UNDECIDED, f"ran out of its {timeout:g} s budget in phase "
                                    f"{job.phase}; no verdict was established", elapsed)
                 if res is not None:
-                    job.proc.join(timeout=5)
                     job.conn.close()
                     running.remove(job)
+                    exiting.append(job.proc)
                     if computed and cache is not None:
                         cache.put(keys.get(job.cid), res)
                     finish(job.cid, res)
@@ -246,6 +303,11 @@ def run_claims(col: Collection, ids: list[str], *, jobs: int = 1, timeout: float
         for job in running:
             job.proc.join()
             job.conn.close()
+        for proc in exiting:  # they sent their result: let them exit, but not past the run
+            proc.join(timeout=5)
+            if proc.exitcode is None:
+                proc.kill()
+                proc.join()
     if stopped:  # -x: report only what is complete (a group, when each of its members has a result)
         def complete(cid):
             item = col.items[cid]

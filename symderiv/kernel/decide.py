@@ -89,14 +89,40 @@ def sign(value: sp.Expr) -> int | None:
 
 # ----- spectra -----------------------------------------------------------------
 
+def _fmpq(x):
+    """An exact rational (SymPy's, or a ground-domain element: flint's or SymPy's own) as flint's fmpq."""
+    import flint
+
+    if isinstance(x, flint.fmpq):
+        return x
+    if isinstance(x, sp.Basic):
+        x = sp.Rational(x)
+        return flint.fmpq(int(x.p), int(x.q))
+    return flint.fmpq(int(x.numerator), int(x.denominator))
+
+
+def _entries(M: sp.Matrix) -> list | None:
+    """M's entries as fmpq (row by row), or None when one is not rational.
+
+    A matrix SymPy stores over ℤ or ℚ (its domain) has only rational
+    entries: they are read from that representation, not tested one by one.
+    """
+    rep = getattr(M, "_rep", None)
+    dom = getattr(rep, "domain", None)
+    if dom is not None and (dom.is_ZZ or dom.is_QQ):
+        return [_fmpq(x) for x in rep.to_list_flat()]
+    values = [sp.sympify(x) for x in M]
+    return [_fmpq(x) for x in values] if all(x.is_Rational for x in values) else None
+
+
 def _rational(M: sp.Matrix) -> bool:
-    return all(sp.sympify(x).is_Rational for x in M)
+    return _entries(M) is not None
 
 
 def _fmpq_mat(M: sp.Matrix):
     import flint
 
-    return flint.fmpq_mat(M.rows, M.cols, [flint.fmpq(int(x.p), int(x.q)) for x in (sp.Rational(v) for v in M)])
+    return flint.fmpq_mat(M.rows, M.cols, _entries(M))
 
 
 def _roots(M: sp.Matrix) -> list:
@@ -105,13 +131,32 @@ def _roots(M: sp.Matrix) -> list:
 
     if M.rows == 0:
         return []
-    if _rational(M):
-        out = []
-        for r, mult in _fmpq_mat(M).charpoly().complex_roots():
-            out += [flint.acb(r)] * mult
-        return out
+    entries = _entries(M)
+    if entries is not None:
+        return _exact_roots(flint.fmpq_mat(M.rows, M.cols, entries))
     A = flint.acb_mat([[flint.acb(arb_of(x)) for x in M.row(i)] for i in range(M.rows)])
     return list(A.eig(multiple=True))
+
+
+def _exact_roots(A) -> list:
+    """Certified enclosures (acb) of the eigenvalues of a rational matrix (fmpq_mat), with multiplicity."""
+    import flint
+
+    out = []
+    for r, mult in A.charpoly().complex_roots():
+        out += [flint.acb(r)] * mult
+    return out
+
+
+def _gram_roots(M: sp.Matrix) -> list:
+    """Enclosures of the eigenvalues of MᵀM (or MMᵀ, the smaller), whose square roots are M's singular values."""
+    import flint
+
+    entries = _entries(M)
+    if entries is not None:  # exact: the Gram matrix over ℚ in flint
+        A = flint.fmpq_mat(M.rows, M.cols, entries)
+        return _exact_roots(A.transpose() * A if M.rows >= M.cols else A * A.transpose())
+    return _roots(M.T * M if M.rows >= M.cols else M * M.T)
 
 
 def _bmax(balls):
@@ -171,8 +216,7 @@ def ball(s):
         if s.kind == "fro":
             return _sqrt(sum((arb_of(x) ** 2 for x in M), flint.arb(0)))
         if s.kind in ("norm2", "smin"):
-            gram = M.T * M if M.rows >= M.cols else M * M.T
-            vals = [r.real for r in _roots(gram)]
+            vals = [r.real for r in _gram_roots(M)]
             if not vals:
                 return flint.arb(0)
             return _sqrt(_bmax(vals) if s.kind == "norm2" else _bmin(vals))
@@ -247,7 +291,8 @@ def exact(s) -> sp.Expr | None:
     if isinstance(s, Num):
         return s.value if not s.value.has(sp.tanh, sp.exp, sp.log) else None
     if isinstance(s, Op):
-        a, b = (exact(x) for x in s.args)
+        a = exact(s.args[0])
+        b = None if a is None else exact(s.args[1])  # no closed form for one side: none for the tree either
         if a is None or b is None:
             return None
         return {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b != 0 else None, "^": a ** b,
@@ -318,8 +363,21 @@ def matches(recorded: str, s) -> bool:
         return rec.overlaps(ball(s))
 
 
-def decide(r: Relation) -> Decision:
-    """Decide ``lhs op rhs`` rigorously; a tie is settled exactly or left undecided."""
+#: the relations a tie (lhs = rhs) makes true; a tie makes the others (<, >, !=) false
+TRUE_AT_A_TIE = ("<=", ">=", "=")
+
+
+def decide(r: Relation, want: bool | None = None) -> Decision:
+    """Decide ``lhs op rhs`` rigorously; a tie is settled exactly or left undecided.
+
+    ``want``: the caller only asks whether the value is ``want`` (a search
+    asking for a refutation: False; for a hypothesis that must hold: True).
+    When the enclosures overlap and a tie would give ``not want``, the exact
+    tie-break (the costly part: characteristic polynomials and minimal
+    polynomials in SymPy) cannot answer yes, so it is skipped and the decision
+    is undecided. ``decide(r, want).value is want`` exactly when
+    ``decide(r).value is want``.
+    """
     last = ("?", "?")
     for prec in PRECISIONS:
         with precision(prec):
@@ -332,7 +390,11 @@ def decide(r: Relation) -> Decision:
                 return Decision(r.op in ("<=", "<", "!="), *last, f"arb balls at {prec} bits: lhs < rhs")
             if a > b:
                 return Decision(r.op in (">=", ">", "!="), *last, f"arb balls at {prec} bits: lhs > rhs")
-    ea, eb = exact(r.lhs), exact(r.rhs)
+    if want is not None and (r.op in TRUE_AT_A_TIE) != want:
+        return Decision(None, *last, "the enclosures overlap; a tie could only make it "
+                        f"{'true' if r.op in TRUE_AT_A_TIE else 'false'}, so it was not settled")
+    ea = exact(r.lhs)
+    eb = None if ea is None else exact(r.rhs)
     if ea is not None and eb is not None:
         zero = _is_zero(sp.sympify(ea - eb))
         if zero:
@@ -366,33 +428,45 @@ class Growth:
 
 
 def minimal_polynomial(seq: Sequence) -> sp.Poly:
-    """The monic minimal polynomial p with Σ p_i X_{q+i} = 0 (read through the view) for all q."""
+    """The monic minimal polynomial p with Σ p_i X_{q+i} = 0 (read through the view) for all q.
+
+    Exact linear algebra over ℚ (python-flint's fmpq_mat): for d = 0, 1, …
+    the first d for which p_0 … p_{d−1} solve Σ_i p_i y_{q+i} = −y_{q+d}
+    (q < N) gives p. At that smallest d the solution is unique (two would
+    differ by a relation of lower degree), so reading it off the reduced row
+    echelon form is the same p as any exact solver's. Rational M and X₀ only.
+    """
+    import flint
+
     M, X = sp.Matrix(seq.M), sp.Matrix(seq.X0)
     N = M.rows
     lo, hi = seq.view or (0, M.rows)
+    Mq = flint.fmpq_mat(M.rows, M.cols, _entries(M))
+    Z = flint.fmpq_mat(X.rows, X.cols, _entries(X))
     ys = []
-    Z = X
     for _ in range(2 * N + 1):
-        ys.append(Z[lo:hi, :])
-        Z = M * Z
+        ys.append([Z[i, j] for i in range(lo, hi) for j in range(Z.ncols())])  # the view, row by row
+        Z = Mq * Z
+    width = len(ys[0])
     for d in range(0, N + 1):
         # unknowns p_0..p_{d-1}: Σ_i p_i y_{q+i} = −y_{q+d}, q = 0..N−1
-        rows, rhs = [], []
-        for q in range(N):
-            for idx in range(ys[0].rows * ys[0].cols):
-                rows.append([ys[q + i][idx] for i in range(d)])
-                rhs.append(-ys[q + d][idx])
+        rows = [[ys[q + i][idx] for i in range(d)] + [-ys[q + d][idx]] for q in range(N) for idx in range(width)]
         if d == 0:
-            if all(v == 0 for v in rhs):
+            if all(r[0] == 0 for r in rows):
                 return sp.Poly(1, _x)
             continue
-        A, b = sp.Matrix(rows), sp.Matrix(rhs)
-        try:
-            sol, params = A.gauss_jordan_solve(b)
-        except ValueError:
+        R, rank = flint.fmpq_mat(len(rows), d + 1, [v for r in rows for v in r]).rref()
+        sol = [flint.fmpq(0)] * d
+        consistent = True
+        for i in range(rank):
+            col = next(c for c in range(d + 1) if R[i, c] != 0)
+            if col == d:  # a pivot in the right-hand side: 0 = 1
+                consistent = False
+                break
+            sol[col] = R[i, d]
+        if not consistent:
             continue
-        sol = sol.subs({p: 0 for p in params})
-        return sp.Poly(_x ** d + sum(sol[i] * _x ** i for i in range(d)), _x)
+        return sp.Poly(_x ** d + sum(sp.Rational(int(c.p), int(c.q)) * _x ** i for i, c in enumerate(sol)), _x)
     raise AssertionError("Cayley–Hamilton bounds the degree by the dimension")
 
 
