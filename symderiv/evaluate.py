@@ -1,8 +1,8 @@
 """Fast evaluation of an expression DAG at a point, for the counterexample search.
 
 The search uses this to try many points quickly; it never decides a verdict.
-Values are exact ``Fraction``s while every atom is rational (a polynomial σ),
-else mpmath floats that only guide the search (certificates.py decides).
+Values are exact ``Fraction``s while every atom is rational (a polynomial σ;
+tanh, the logistic, exp at 0), else mpmath floats that only guide the search (certificates.py decides).
 """
 from __future__ import annotations
 
@@ -16,6 +16,12 @@ from .functions import SIGMA_ORDER, PolynomialSigma, logistic
 
 class NotRational(Exception):
     pass
+
+
+#: the concrete functions whose value at a rational argument is rational, and where: each is 0 or 1 at 0 and
+#: irrational at every other rational (Lindemann–Weierstrass), so this is the whole of their rational part
+_RATIONAL_AT_ZERO = {sp.tanh: Fraction(0), sp.exp: Fraction(1), sp.sin: Fraction(0), sp.cos: Fraction(1),
+                     logistic: Fraction(1, 2)}
 
 
 def _float_fn(e):
@@ -66,6 +72,10 @@ def evaluate(exprs, env: dict, sig: PolynomialSigma | None, *, exact: bool = Tru
             r = sig.value(a) if order == 0 else sig.derivative(a, order)
         elif e.is_Function:
             if exact:
+                if e.func in _RATIONAL_AT_ZERO and len(e.args) == 1 and ev(e.args[0]) == 0:
+                    r = _RATIONAL_AT_ZERO[e.func]  # an activation at 0: the point stays exact (tanh(0) = 0)
+                    memo[e] = r
+                    return r
                 raise NotRational(str(e.func))
             r = _float_fn(e)(ev(e.args[0]))
         elif e.is_Number:
