@@ -17,7 +17,7 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from .evaluate import _RATIONAL_AT_ZERO as _EXACT_AT_ZERO, NotRational, evaluate
+from .evaluate import _RATIONAL_AT_ZERO as _EXACT_AT_ZERO, NotRational, evaluate, values
 from .functions import WITNESS_SIGMAS, PolynomialSigma
 from .values import nodes
 
@@ -50,7 +50,7 @@ def _first_difference(exprs, env, sig, admissible=None) -> tuple[int, bool] | No
     if admissible is not None and not admissible(env):
         return None
     try:
-        vals = evaluate(exprs, env, sig, exact=True)
+        vals = list(values(exprs, env, sig, exact=True))  # fmpq: only compared with 0 here
         exact = True
     except NotRational:
         try:
