@@ -20,7 +20,7 @@ class NotRational(Exception):
 
 #: the concrete functions whose value at a rational argument is rational, and where: each is 0 or 1 at 0 and
 #: irrational at every other rational (Lindemann–Weierstrass), so this is the whole of their rational part
-_RATIONAL_AT_ZERO = {sp.tanh: Fraction(0), sp.exp: Fraction(1), sp.sin: Fraction(0), sp.cos: Fraction(1),
+RATIONAL_AT_ZERO = {sp.tanh: Fraction(0), sp.exp: Fraction(1), sp.sin: Fraction(0), sp.cos: Fraction(1),
                      logistic: Fraction(1, 2)}
 
 
@@ -54,7 +54,7 @@ def values(exprs, env: dict, sig: PolynomialSigma | None, *, exact: bool = True)
 
     memo: dict = {}
     fmpq = flint.fmpq
-    at_zero = {f: fmpq(v.numerator, v.denominator) for f, v in _RATIONAL_AT_ZERO.items()}
+    at_zero = {f: fmpq(v.numerator, v.denominator) for f, v in RATIONAL_AT_ZERO.items()}
     one, zero = (fmpq(1), fmpq(0)) if exact else (mpmath.mpf(1), mpmath.mpf(0))
 
     def ev(e):

@@ -17,7 +17,7 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from .evaluate import _RATIONAL_AT_ZERO as _EXACT_AT_ZERO, NotRational, evaluate, values
+from .evaluate import RATIONAL_AT_ZERO, NotRational, evaluate, values
 from .functions import WITNESS_SIGMAS, PolynomialSigma
 from .values import nodes
 
@@ -95,7 +95,7 @@ def _transcendental(exprs) -> bool:
     """Do the sides apply a concrete function (tanh, the logistic, exp), rational only at 0?"""
     from .functions import SIGMA_ORDER
 
-    return any(isinstance(e, sp.Function) and e.func not in SIGMA_ORDER and e.func in _EXACT_AT_ZERO
+    return any(isinstance(e, sp.Function) and e.func not in SIGMA_ORDER and e.func in RATIONAL_AT_ZERO
                for e in nodes(*exprs))
 
 
