@@ -1,8 +1,8 @@
 """Fast evaluation of an expression DAG at a point, for the counterexample search.
 
 The search uses this to try many points quickly; it never decides a verdict.
-Values are exact ``Fraction``s while every atom is rational (a polynomial σ),
-else mpmath floats that only guide the search (certificates.py decides).
+Values are exact ``Fraction``s while every atom is rational (a polynomial σ;
+tanh, the logistic, exp at 0), else mpmath floats that only guide the search (certificates.py decides).
 """
 from __future__ import annotations
 
@@ -16,6 +16,12 @@ from .functions import SIGMA_ORDER, PolynomialSigma, logistic
 
 class NotRational(Exception):
     pass
+
+
+#: the concrete functions whose value at a rational argument is rational, and where: each is 0 or 1 at 0 and
+#: irrational at every other rational (Lindemann–Weierstrass), so this is the whole of their rational part
+RATIONAL_AT_ZERO = {sp.tanh: Fraction(0), sp.exp: Fraction(1), sp.sin: Fraction(0), sp.cos: Fraction(1),
+                     logistic: Fraction(1, 2)}
 
 
 def _float_fn(e):
@@ -33,8 +39,23 @@ def evaluate(exprs, env: dict, sig: PolynomialSigma | None, *, exact: bool = Tru
     raised when a transcendental atom appears; with ``exact=False`` mpmath
     numbers at 50 digits.
     """
+    out = list(values(exprs, env, sig, exact=exact))
+    return [Fraction(int(v.p), int(v.q)) for v in out] if exact else out
+
+
+def values(exprs, env: dict, sig: PolynomialSigma | None, *, exact: bool = True):
+    """Each expression's value in turn, lazily, with one memo over their DAG (what :func:`evaluate` lists).
+
+    Exact values are python-flint ``fmpq`` (C rationals: the search evaluates
+    millions of nodes, and ``Fraction`` arithmetic was most of its time); a
+    caller that stops at the first value it needs evaluates no more.
+    """
+    import flint
+
     memo: dict = {}
-    num = Fraction if exact else mpmath.mpf
+    fmpq = flint.fmpq
+    at_zero = {f: fmpq(v.numerator, v.denominator) for f, v in RATIONAL_AT_ZERO.items()}
+    one, zero = (fmpq(1), fmpq(0)) if exact else (mpmath.mpf(1), mpmath.mpf(0))
 
     def ev(e):
         r = memo.get(e)
@@ -42,13 +63,15 @@ def evaluate(exprs, env: dict, sig: PolynomialSigma | None, *, exact: bool = Tru
             return r
         if e.is_Symbol:
             v = env[e]
-            r = v if exact else mpmath.mpf(v.numerator) / v.denominator
+            r = fmpq(v.numerator, v.denominator) if exact else mpmath.mpf(v.numerator) / v.denominator
         elif e.is_Rational:
-            r = Fraction(int(e.p), int(e.q)) if exact else mpmath.mpf(int(e.p)) / int(e.q)
+            r = fmpq(int(e.p), int(e.q)) if exact else mpmath.mpf(int(e.p)) / int(e.q)
         elif e.is_Add:
-            r = sum((ev(a) for a in e.args), num(0))
+            r = zero
+            for a in e.args:
+                r = r + ev(a)
         elif e.is_Mul:
-            r = num(1)
+            r = one
             for a in e.args:
                 r = r * ev(a)
         elif e.is_Pow:
@@ -66,8 +89,12 @@ def evaluate(exprs, env: dict, sig: PolynomialSigma | None, *, exact: bool = Tru
             r = sig.value(a) if order == 0 else sig.derivative(a, order)
         elif e.is_Function:
             if exact:
-                raise NotRational(str(e.func))
-            r = _float_fn(e)(ev(e.args[0]))
+                if e.func in at_zero and len(e.args) == 1 and ev(e.args[0]) == 0:
+                    r = at_zero[e.func]  # an activation at 0: the point stays exact (tanh(0) = 0)
+                else:
+                    raise NotRational(str(e.func))
+            else:
+                r = _float_fn(e)(ev(e.args[0]))
         elif e.is_Number:
             if exact:
                 raise NotRational(str(e))
@@ -77,5 +104,9 @@ def evaluate(exprs, env: dict, sig: PolynomialSigma | None, *, exact: bool = Tru
         memo[e] = r
         return r
 
-    with mpmath.workdps(50):
-        return [ev(sp.sympify(x)) for x in exprs]
+    for x in exprs:
+        if exact:
+            yield ev(sp.sympify(x))
+        else:
+            with mpmath.workdps(50):
+                yield ev(sp.sympify(x))

@@ -69,8 +69,8 @@ def _lstm_claims():
 @pytest.mark.slow
 def test_lstm_block_recursion_is_decided_exactly_at_n3_t4():
     """Issue 14.10: the true claim holds at n = 3, t = 4 through the engine; the slip's normal form is shown
-    non-zero at every entry there (the engine's counterexample search at that size is not this module's, and
-    still takes minutes), and the slip fails with a certificate the kernel re-verifies at n = 2, t = 2.
+    non-zero at every entry there, and the slip fails with a certificate the kernel re-verifies at n = 2, t = 2
+    (at n = 3, t = 4: tests/test_search_exact.py).
     Its times are benchmarks/RESULTS.md's (section lstmspeed), not asserted here."""
     claims = _lstm_claims()
     true = check_claim(claims["examples.lstm.dh-dh0"], n=[3], t=[4], backend="symengine")

@@ -12,18 +12,19 @@ and dh_t/dh_0 = G^h_t. A common slip keeps only the h → h path (the
 "recurrent Jacobian" Π ∂h_k/∂h_{k−1}), dropping the memory cell's path: that
 reading is transcribed too and fails.
 
-Sizes: n, t ∈ {1, 2} are decided exactly (symbolic normal form; certified
+Sizes: n ∈ {1, 3}, t ∈ {1, 2, 4} are decided exactly (symbolic normal form; certified
 counterexamples), n = 32 or t = 64 by the randomized exact backend over F_p
 (`auto` picks it beyond n = 3, t = 6), where tanh and the logistic are one
 random atom per argument with their derivative relations (see symderiv/fp.py).
-The exact normal form decides n = 3, t = 4 in under a second (`--n 3 --t 4
---backend symengine`: the true reading holds); the slip's counterexample search
-at that size still takes minutes, so the shipped exact sizes stay at 1, 2
-(benchmarks/RESULTS.md, issue 14.10).
+At n = 3, t = 4 the true reading holds by the exact normal form and the slip
+fails with a counterexample the kernel certifies over ℚ (the search tries the
+sparse points first, where the gates meet 0: tanh(0) = 0, logistic(0) = 1/2),
+each in a few seconds (benchmarks/RESULTS.md, sections lstmspeed and speedid;
+issue 14.10).
 """
 from symderiv import claim, lstm_cell, sweep, eye, zeros
 
-SIZES = sweep(n=(1, 2, 32), t=(1, 2, 64))
+SIZES = sweep(n=(1, 3, 32), t=(1, 2, 4, 64))
 
 
 def _recursion(m, through_c: bool):

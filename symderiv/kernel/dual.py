@@ -138,8 +138,11 @@ class DualMatrix:
     _op_priority = 30.0  # above SymPy matrices': sp.Matrix * DualMatrix calls DualMatrix.__rmul__
 
     def __init__(self, val: sp.MatrixBase, tan: sp.MatrixBase | None = None):
-        self.val = sp.Matrix(val)
-        self.tan = sp.zeros(*self.val.shape) if tan is None else sp.Matrix(tan)
+        # a mutable dense matrix is kept as it is (no copy: nothing here writes into a value or a tangent, and
+        # SymPy's constructor re-reads every entry, a third of the kernel's time); anything else is converted
+        self.val = val if type(val) is sp.MutableDenseMatrix else sp.Matrix(val)
+        self.tan = sp.zeros(*self.val.shape) if tan is None else \
+            tan if type(tan) is sp.MutableDenseMatrix else sp.Matrix(tan)
         if self.tan.shape != self.val.shape:
             raise KernelError("a tangent of another shape than its value")
 
