@@ -122,10 +122,15 @@ def _monomial_certificate(P, ge, eq):
 
 def _lemma(P, lib):
     """The certificate of a lemma instance whose goal is exactly P ≥ 0 (e.g. ‖V‖₂² − ‖CVCᵀ‖₂² ≥ 0), if any."""
-    for _, cert in getattr(lib, "used", ()):
-        if cert.kind == ">=" and sp.expand(sp.sympify(cert.goal) - P) == 0:
-            return cert
-    return None
+    used = getattr(lib, "used", ())
+    goals = getattr(lib, "_goals", None)
+    if goals is None or goals[0] != len(used):   # each instance's goal expanded once (an expanded polynomial
+        goals = (len(used), {})                   # over Q has one form), not once per target
+        for _, cert in reversed(used):
+            if cert.kind == ">=":
+                goals[1][sp.expand(sp.sympify(cert.goal))] = cert
+        lib._goals = goals
+    return goals[1].get(sp.expand(P))
 
 
 def _certify(P, ge, eq, lib, gram: bool = True):
