@@ -126,3 +126,23 @@ def test_cvc5_by_coverings_still_answers_both_ways():
     sat = solvers.smtlib([x], [sp.Eq(x ** 2, 2)])
     assert solvers.run("cvc5", unsat, 20).status == "unsat"
     assert solvers.run("cvc5", sat, 20).status == "sat"
+
+
+def test_a_warm_solver_child_is_reused_and_killed_when_it_overruns(monkeypatch, tmp_path):
+    text = solvers.smtlib([x], [sp.Lt(x ** 2, 0)])
+    child = solvers._CHILDREN["z3"]
+    assert solvers.run("z3", text, 20).status == "unsat"
+    first = child.proc.pid
+    assert solvers.run("z3", text, 20).status == "unsat"
+    assert child.proc.pid == first, "the second sentence goes to the same (warm) child"
+    # a child that never answers: killed after the budget, an unknown; the next sentence starts a fresh child
+    slow = tmp_path / "slow.py"
+    slow.write_text("import sys, time\nfor line in sys.stdin:\n    time.sleep(60)\n")
+    child.close()
+    monkeypatch.setattr(solvers, "WORKER", str(slow))
+    a = solvers.run("z3", text, 0.2)
+    assert a.status == "unknown" and "budget" in a.why and a.seconds < 10
+    assert child.proc is None
+    monkeypatch.undo()
+    assert solvers.run("z3", text, 20).status == "unsat"
+    assert child.proc.pid != first
