@@ -72,17 +72,29 @@ def try_certificate(enc, goal, lib):
 
 def _rules(eq, eq_index):
     """Definitions v² = poly (v a variable not in poly) as (v, poly, index of the equality)."""
+    return [(v, poly, j, sign) for j, h in enumerate(eq) for v, poly, sign in _rules_of(h)]
+
+
+#: each equality's definitions, worked out once per process (the halves of an equality, the plain retry and every
+#: target of a step read the same equalities)
+_RULES: dict = {}
+
+
+def _rules_of(h) -> list:
+    got = _RULES.get(h)
+    if got is not None:
+        return got
     out = []
-    for j, h in enumerate(eq):
-        for sign in (1, -1):
-            e = sp.expand(sign * h)
-            for v in e.free_symbols:
-                poly = sp.expand(v ** 2 - e)
-                if any(x.name.startswith("_") for x in poly.free_symbols):
-                    continue  # only definitions in terms of the claim's own values (‖B‖_F² = Σ b²), not witnesses
-                if sp.expand(e - (v ** 2 - poly)) == 0 and v not in poly.free_symbols and \
-                        sp.Poly(e, v).degree() == 2 and sp.expand(e.coeff(v, 2)) == 1 and e.coeff(v, 1) == 0:
-                    out.append((v, poly, j, sign))
+    for sign in (1, -1):
+        e = sp.expand(sign * h)
+        for v in e.free_symbols:
+            poly = sp.expand(v ** 2 - e)
+            if any(x.name.startswith("_") for x in poly.free_symbols):
+                continue  # only definitions in terms of the claim's own values (‖B‖_F² = Σ b²), not witnesses
+            if sp.expand(e - (v ** 2 - poly)) == 0 and v not in poly.free_symbols and \
+                    sp.Poly(e, v).degree() == 2 and sp.expand(e.coeff(v, 2)) == 1 and e.coeff(v, 1) == 0:
+                out.append((v, poly, sign))
+    _RULES[h] = out
     return out
 
 
