@@ -14,14 +14,15 @@ may be no nonnegative terms at all (ideal membership), and the identity may be
 scaled by nonzero factors: ``Π_{i ∈ S} d_i · p = Σ m_j h_j`` with each ``d_i ≠ 0``
 a hypothesis (``nonzero``), which gives p = 0 (a denominator cleared: the
 quotient q = x/y is defined by q·y − x = 0 and y ≠ 0). This module checks it
-with its own means: exact expansion of polynomials over Q (SymPy's ``Poly``
-over QQ), the signs of the c_k, and Q ⪰ 0 by an exact LDLᵀ decomposition
+with its own means: exact polynomial arithmetic over Q (python-flint's
+``fmpq_mpoly``, each SymPy expression read term by term), the signs of the c_k, and Q ⪰ 0 by an exact LDLᵀ decomposition
 (symmetric Gaussian elimination over Q; a zero pivot needs a zero row). It
 trusts nothing the prover computed; a certificate that does not check is
 rejected with the reason.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -58,24 +59,86 @@ class Certificate:
         return f"{sp.sstr(self.goal)} {rel}: {head} equals " + " + ".join(terms or ["0"]) + tail
 
 
-def _ldl_psd(Q: sp.Matrix) -> bool:
+def _ldl_psd(Q: list) -> bool:
     """Q ⪰ 0, exactly: symmetric elimination; every pivot ≥ 0, and a zero pivot has a zero column below it."""
-    A = sp.Matrix(Q)
-    n = A.rows
+    import flint
+
+    A = [[flint.fmpq(int(x.p), int(x.q)) for x in row] for row in Q]
+    n = len(A)
     for k in range(n):
-        piv = A[k, k]
+        piv = A[k][k]
         if piv < 0:
             return False
         if piv == 0:
-            if any(A[i, k] != 0 for i in range(k + 1, n)):
+            if any(A[i][k] != 0 for i in range(k + 1, n)):
                 return False
             continue
         for i in range(k + 1, n):
-            f = A[i, k] / piv
+            f = A[i][k] / piv
             if f != 0:
                 for j in range(k + 1, n):
-                    A[i, j] -= f * A[k, j]
+                    A[i][j] -= f * A[k][j]
     return True
+
+
+class _Float(Exception):
+    """A float met while reading a certificate's polynomial: an exact certificate has none."""
+
+
+class _Polys:
+    """SymPy polynomial expressions read into one python-flint ``fmpq_mpoly`` ring over all their symbols.
+
+    Only sums, products, nonnegative integer powers, symbols and rationals are read; anything else (a float, a
+    square root, a function) is not a polynomial over Q and rejects the certificate.
+    """
+
+    def __init__(self, exprs):
+        import flint
+
+        syms: set = set()
+        for e in exprs:
+            syms |= sp.sympify(e).free_symbols
+        self.syms = sorted(syms, key=sp.default_sort_key)
+        names = [x.name for x in self.syms]
+        names = [n if names.count(n) == 1 else f"{n}_{i}" for i, n in enumerate(names)]
+        self.ctx = flint.fmpq_mpoly_ctx.get(tuple(names) or ("_",), "lex")
+        gens = self.ctx.gens()
+        self.gen = dict(zip(self.syms, gens))
+        self.fmpq = flint.fmpq
+        self.memo: dict = {}
+
+    def __call__(self, e):
+        e = sp.sympify(e)
+        got = self.memo.get(e)
+        if got is None:
+            got = self.memo[e] = self._read(e)
+        return got
+
+    def _read(self, e):
+        if e.is_Symbol:
+            return self.gen[e]
+        if e.is_Rational:
+            return self.ctx.constant(self.fmpq(int(e.p), int(e.q)))
+        if e.is_Float:
+            raise _Float()
+        if e.is_Add:
+            out = self.ctx.constant(0)
+            for a in e.args:
+                out += self(a)
+            return out
+        if e.is_Mul:
+            out = self.ctx.constant(1)
+            for a in e.args:
+                out *= self(a)
+            return out
+        if e.is_Pow and e.exp.is_Integer and e.exp >= 0:
+            return self(e.base) ** int(e.exp)
+        raise ValueError(f"not a polynomial over Q: {sp.sstr(e)[:60]}")
+
+    def expr(self, p) -> sp.Expr:
+        """A polynomial of the ring as a SymPy expression (for a rejection's message)."""
+        return sp.Add(*[sp.Rational(int(c.p), int(c.q)) * sp.Mul(*[x ** k for x, k in zip(self.syms, m)])
+                        for m, c in zip(p.monoms(), p.coeffs())])
 
 
 def check(cert: Certificate) -> tuple[bool, str]:
@@ -93,47 +156,63 @@ def _rational(x) -> bool:
 def _check(cert: Certificate) -> tuple[bool, str]:
     if cert.kind not in (">=", "="):
         return False, f"kind {cert.kind!r} is neither '>=' nor '='"
-    rhs = sp.Integer(0)
-    for c, s, idx in cert.products:
+    if cert.kind == "=" and (cert.products or cert.gram[0]):
+        return False, "an equality is certified by multipliers of the equalities only"
+    if cert.scaled and cert.kind != "=":
+        return False, "only an equality may be scaled by nonzero factors"
+    for c, _, _ in cert.products:
         c = sp.sympify(c)
         if not _rational(c) or c < 0:
             return False, f"the coefficient {c} is not a nonnegative rational"
-        if cert.kind == "=" :
-            return False, "an equality is certified by multipliers of the equalities only"
-        term = c * sp.sympify(s) ** 2
-        for i in idx:
-            term *= cert.hypotheses[i]
-        rhs += term
     z, rows = cert.gram
     if z:
-        if cert.kind == "=":
-            return False, "an equality is certified by multipliers of the equalities only"
-        Q = sp.Matrix([[sp.sympify(x) for x in r] for r in rows])
-        if Q.shape != (len(z), len(z)) or Q != Q.T or not all(_rational(x) for x in Q):
+        Q = [[sp.sympify(x) for x in r] for r in rows]
+        if len(Q) != len(z) or any(len(r) != len(z) for r in Q) or not all(_rational(x) for r in Q for x in r) \
+                or any(Q[a][b] != Q[b][a] for a in range(len(z)) for b in range(a)):
             return False, "the Gram matrix is not a symmetric rational matrix of the basis' size"
         if not _ldl_psd(Q):
             return False, "the Gram matrix is not positive semidefinite (exact LDLᵀ)"
-        zv = sp.Matrix(list(z))
-        rhs += (zv.T * Q * zv)[0, 0]
-    for m, j in cert.multipliers:
-        rhs += sp.sympify(m) * cert.equalities[j]
-    lhs = sp.sympify(cert.goal)
-    if cert.scaled:
-        if cert.kind != "=":
-            return False, "only an equality may be scaled by nonzero factors"
+    for x in list(cert.hypotheses) + list(cert.equalities) + list(cert.nonzero) + [cert.goal]:
+        if _has_float(sp.sympify(x)):
+            return False, "a float in the certificate"
+    # the identity, in exact polynomial arithmetic over Q (python-flint): goal · Π dᵢ − (every term) = 0
+    used = [cert.goal] + [s for _, s, _ in cert.products] + [cert.hypotheses[i] for _, _, idx in cert.products
+                                                             for i in idx]
+    used += list(z) + [m for m, _ in cert.multipliers] + [cert.equalities[j] for _, j in cert.multipliers]
+    used += [cert.nonzero[i] for i in cert.scaled]
+    try:
+        poly = _Polys(used)
+        rhs = poly.ctx.constant(0)
+        for c, s, idx in cert.products:
+            term = poly(c) * poly(s) ** 2
+            for i in idx:
+                term *= poly(cert.hypotheses[i])
+            rhs += term
+        if z:
+            zs = [poly(x) for x in z]
+            for a in range(len(z)):
+                for b in range(len(z)):
+                    if Q[a][b] != 0:
+                        rhs += poly(Q[a][b]) * zs[a] * zs[b]
+        for m, j in cert.multipliers:
+            rhs += poly(m) * poly(cert.equalities[j])
+        lhs = poly(cert.goal)
         for i in cert.scaled:
-            d = sp.expand(sp.sympify(cert.nonzero[i]))
+            d = poly(cert.nonzero[i])
             if d == 0:
                 return False, "a nonzero factor is the zero polynomial"
             lhs = lhs * d
-    diff = sp.expand(lhs - rhs)
-    gens = sorted(diff.free_symbols, key=str)
-    if diff != 0 and (not gens or not sp.Poly(diff, *gens, domain="QQ").is_zero):
-        return False, f"the identity does not hold: goal − certificate = {sp.sstr(diff)[:120]}"
-    for x in list(cert.hypotheses) + list(cert.equalities) + list(cert.nonzero) + [cert.goal]:
-        if sp.sympify(x).atoms(sp.Float):
-            return False, "a float in the certificate"
+    except _Float:
+        return False, "a float in the certificate"
+    diff = lhs - rhs
+    if diff != 0:
+        return False, f"the identity does not hold: goal − certificate = {sp.sstr(poly.expr(diff))[:120]}"
     return True, "the polynomial identity holds over Q" + (" and the Gram matrix is PSD (exact LDLᵀ)" if z else "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _has_float(e) -> bool:
+    return bool(e.atoms(sp.Float))
 
 
 def check_step(small, big, certs, squared: bool) -> tuple[bool, str]:

@@ -85,6 +85,7 @@ class Library:
         self.nonzero: list = [sp.expand(c.lhs - c.rhs) for c in enc.constraints if isinstance(c, sp.Ne)]
         self.used: list = []     # (lemma name, certificate)
         self.rejected: list = []
+        self.added: list = []    # the constraints the instances added to the sentence (what the solvers may omit)
 
     def _ge(self, g) -> int:
         g = sp.expand(g)
@@ -105,7 +106,9 @@ class Library:
             return
         self.used.append((name, cert))
         self.enc.hints.append(cert)
-        self.enc.add(sp.Ge(cert.goal, 0) if cert.kind == ">=" else sp.Eq(cert.goal, 0))
+        constraint = sp.Ge(cert.goal, 0) if cert.kind == ">=" else sp.Eq(cert.goal, 0)
+        self.added.append(constraint)
+        self.enc.add(constraint)
         if cert.kind == ">=":
             self.ge.append(sp.expand(cert.goal))
         else:

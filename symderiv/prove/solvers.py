@@ -4,15 +4,20 @@ The sentence is written once in SMT-LIB 2 (QF_NRA) and handed to z3 (its
 nlsat procedure, ``z3-solver``) and to cvc5 (``cvc5``), two independent
 implementations. z3 can overrun its own ``timeout`` inside nlsat, so each
 solver runs in a child process that is killed when its budget is spent: a
-budget is a wall-clock promise. The answer is ``unsat``, ``sat`` (with z3's
+budget is a wall-clock promise; the child stays warm between sentences (one
+per solver and process) and is replaced when it overruns. The answer is ``unsat``, ``sat`` (with z3's
 model as exact rationals where it has them: a *candidate* only), or
 ``unknown`` (including "out of budget").
 """
 from __future__ import annotations
 
+import atexit
 import json
+import os
+import select
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,20 +97,88 @@ def smtlib(variables, constraints) -> str:
 
 # ----- running ----------------------------------------------------------------------
 
+class OutOfBudget(Exception):
+    """A solver did not answer within its budget (its child was killed)."""
+
+
+class _Child:
+    """One solver in a warm child process (``_worker.py SOLVER serve``), reused across sentences.
+
+    A child belongs to the process that started it (a forked claim worker starts its own). An answer that
+    does not come within the budget (+1 s) gets the child killed, so the budget stays a wall-clock promise;
+    the next sentence starts a fresh child. When this process exits, the child's stdin closes and it ends.
+    """
+
+    def __init__(self, solver: str):
+        self.solver = solver
+        self.proc = None
+        self.pid = None
+        self.lock = threading.Lock()
+
+    def _start(self):
+        if self.proc is None or self.pid != os.getpid() or self.proc.poll() is not None:
+            if self.proc is not None and self.pid == os.getpid():
+                self.close()
+            self.proc = subprocess.Popen([sys.executable, WORKER, self.solver, "serve"], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            self.pid = os.getpid()
+        return self.proc
+
+    def close(self) -> str:
+        """Kill the child; what it wrote on stderr (the end of it)."""
+        proc, self.proc = self.proc, None
+        if proc is None or self.pid != os.getpid():
+            return ""
+        proc.kill()
+        try:
+            _, err = proc.communicate(timeout=2)
+        except (subprocess.TimeoutExpired, ValueError, OSError):
+            err = ""
+        return (err or "").strip()[-120:]
+
+    def ask(self, text: str, budget: float) -> dict:
+        """The child's answer as a dict; raises :class:`OutOfBudget` when it did not answer within the budget."""
+        if self.pid is not None and self.pid != os.getpid():   # forked: the parent's child and lock are not ours
+            self.proc, self.pid, self.lock = None, None, threading.Lock()
+        with self.lock:
+            proc = self._start()
+            try:
+                proc.stdin.write(json.dumps({"text": text, "budget": budget}) + "\n")
+                proc.stdin.flush()
+                ready = select.select([proc.stdout], [], [], budget + 1)[0]
+                line = proc.stdout.readline() if ready else None
+            except OSError:   # the child died (a broken pipe)
+                line = ""
+            if line is None:
+                self.close()
+                raise OutOfBudget
+            if not line:
+                return {"status": "unknown", "why": f"no answer ({self.close()})"}
+            try:
+                return json.loads(line)
+            except ValueError:
+                self.close()
+                return {"status": "unknown", "why": f"no answer ({line.strip()[-120:]})"}
+
+
+_CHILDREN = {s: _Child(s) for s in SOLVERS}
+
+
+@atexit.register
+def _close_children() -> None:
+    for child in _CHILDREN.values():
+        child.close()
+
+
 def run(solver: str, text: str, budget: float) -> Answer:
-    """One solver on one sentence, in a child process killed after ``budget`` seconds."""
+    """One solver on one sentence, in its warm child process, killed after ``budget`` seconds."""
     t0 = time.perf_counter()
     try:
-        out = subprocess.run([sys.executable, WORKER, solver, str(budget)], input=text,
-                             capture_output=True, text=True, timeout=budget + 1)
-    except subprocess.TimeoutExpired:
+        data = _CHILDREN[solver].ask(text, budget)
+    except OutOfBudget:
         return Answer(solver, "unknown", time.perf_counter() - t0, why=f"out of budget ({budget:g} s)")
     secs = time.perf_counter() - t0
-    try:
-        data = json.loads(out.stdout.strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        return Answer(solver, "unknown", secs, why=f"no answer ({(out.stderr or '').strip()[-120:]})")
-    return Answer(solver, data["status"], secs, data.get("model", {}), data.get("why", ""))
+    return Answer(solver, data.get("status", "unknown"), secs, data.get("model", {}), data.get("why", ""))
 
 
 def run_both(text: str, budget: float) -> dict[str, Answer]:

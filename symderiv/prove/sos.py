@@ -12,7 +12,7 @@ and the lemma instances of :mod:`.lemmas`, each already checked):
 1. **rewrite** P by the definitions v² = poly of the quantities (‖M‖_F² = Σ m²,
    ‖Mx‖² = s², …): P = Σ q_j h_j + P', exactly, by polynomial division;
 2. **solve** P' = Σ c_k g_k + Σ e_j h_j + zᵀQz (c ≥ 0, Q ⪰ 0 over z = (1, x₁, …)
-   when P' has few variables) as an LP/SDP with cvxpy (Clarabel), then round
+   when P' has few variables) as an LP/SDP built directly for Clarabel, then round
    c and Q to rationals and fold the exact residual of degree ≤ 2 into Q
    (Peyrl–Parrilo), so that the identity holds exactly;
 3. hand the certificate to the kernel (:mod:`symderiv.kernel.sos`), which
@@ -72,17 +72,29 @@ def try_certificate(enc, goal, lib):
 
 def _rules(eq, eq_index):
     """Definitions v² = poly (v a variable not in poly) as (v, poly, index of the equality)."""
+    return [(v, poly, j, sign) for j, h in enumerate(eq) for v, poly, sign in _rules_of(h)]
+
+
+#: each equality's definitions, worked out once per process (the halves of an equality, the plain retry and every
+#: target of a step read the same equalities)
+_RULES: dict = {}
+
+
+def _rules_of(h) -> list:
+    got = _RULES.get(h)
+    if got is not None:
+        return got
     out = []
-    for j, h in enumerate(eq):
-        for sign in (1, -1):
-            e = sp.expand(sign * h)
-            for v in e.free_symbols:
-                poly = sp.expand(v ** 2 - e)
-                if any(x.name.startswith("_") for x in poly.free_symbols):
-                    continue  # only definitions in terms of the claim's own values (‖B‖_F² = Σ b²), not witnesses
-                if sp.expand(e - (v ** 2 - poly)) == 0 and v not in poly.free_symbols and \
-                        sp.Poly(e, v).degree() == 2 and sp.expand(e.coeff(v, 2)) == 1 and e.coeff(v, 1) == 0:
-                    out.append((v, poly, j, sign))
+    for sign in (1, -1):
+        e = sp.expand(sign * h)
+        for v in e.free_symbols:
+            poly = sp.expand(v ** 2 - e)
+            if any(x.name.startswith("_") for x in poly.free_symbols):
+                continue  # only definitions in terms of the claim's own values (‖B‖_F² = Σ b²), not witnesses
+            if sp.expand(e - (v ** 2 - poly)) == 0 and v not in poly.free_symbols and \
+                    sp.Poly(e, v).degree() == 2 and sp.expand(e.coeff(v, 2)) == 1 and e.coeff(v, 1) == 0:
+                out.append((v, poly, sign))
+    _RULES[h] = out
     return out
 
 
@@ -122,10 +134,15 @@ def _monomial_certificate(P, ge, eq):
 
 def _lemma(P, lib):
     """The certificate of a lemma instance whose goal is exactly P ≥ 0 (e.g. ‖V‖₂² − ‖CVCᵀ‖₂² ≥ 0), if any."""
-    for _, cert in getattr(lib, "used", ()):
-        if cert.kind == ">=" and sp.expand(sp.sympify(cert.goal) - P) == 0:
-            return cert
-    return None
+    used = getattr(lib, "used", ())
+    goals = getattr(lib, "_goals", None)
+    if goals is None or goals[0] != len(used):   # each instance's goal expanded once (an expanded polynomial
+        goals = (len(used), {})                   # over Q has one form), not once per target
+        for _, cert in reversed(used):
+            if cert.kind == ">=":
+                goals[1][sp.expand(sp.sympify(cert.goal))] = cert
+        lib._goals = goals
+    return goals[1].get(sp.expand(P))
 
 
 def _certify(P, ge, eq, lib, gram: bool = True):
@@ -143,9 +160,6 @@ def _certify(P, ge, eq, lib, gram: bool = True):
 
 
 def _solve(P, ge, eq, lib, gram):
-    import cvxpy as cp
-    import numpy as np
-
     P, mult = _rewrite(P, eq, lib)
     gens = sorted(set(P.free_symbols) | {s for g in ge for s in g.free_symbols}
                   | {s for h in eq for s in h.free_symbols}, key=str)
@@ -174,35 +188,11 @@ def _solve(P, ge, eq, lib, gram):
             for mono, v in m.items():
                 gram_terms.setdefault(mono, []).append((a, b, float(v)))
                 monos.add(mono)
-    c = cp.Variable(len(ge), nonneg=True) if ge else None
-    e = cp.Variable(len(eq_terms)) if eq_terms else None
-    Q = cp.Variable((k, k), PSD=True) if k else None
-    cons = []
-    for mono in monos:
-        expr = 0
-        if c is not None:
-            row = np.array([float(d.get(mono, 0)) for d in gc])
-            if row.any():
-                expr = expr + row @ c
-        if e is not None:
-            row = np.array([float(d.get(mono, 0)) for d in hc])
-            if row.any():
-                expr = expr + row @ e
-        for a, b, v in gram_terms.get(mono, ()):
-            expr = expr + v * Q[a, b]
-        cons.append(expr == float(target.get(mono, 0)))
-    obj = cp.Minimize((cp.sum(c) if c is not None else 0) + (cp.trace(Q) if Q is not None else 0))
-    prob = cp.Problem(obj, cons)
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        prob.solve(solver=cp.CLARABEL)
-    if prob.status not in ("optimal", "optimal_inaccurate"):
+    solved = solve_gram_lp(sorted(monos), target, gc, hc, gram_terms, k)
+    if solved is None:
         return None
+    cvals, evals, Qv = solved
     # round: nonnegative rationals for c (tiny ones dropped), rationals for e
-    cvals = c.value if c is not None and c.value is not None else np.zeros(len(ge))  # unused: None
-    evals = e.value if e is not None and e.value is not None else np.zeros(len(eq_terms))
     cr = [_rat(x) if x > 1e-7 else sp.Integer(0) for x in cvals]
     er: dict = {}
     for (j, m), x in zip(eq_terms, evals):
@@ -216,7 +206,6 @@ def _solve(P, ge, eq, lib, gram):
     if rest != 0:
         if not use_gram:
             return None
-        Qv = Q.value if Q.value is not None else np.zeros((k, k))
         Qr = _fold([[_rat(Qv[a][b]) for b in range(k)] for a in range(k)], basis, rest)
         if Qr is None:
             return None
@@ -281,3 +270,95 @@ def _fold(Q, basis, rest):
         else:
             return None
     return Q
+
+
+def solve_gram_lp(monos: list, target: dict, gc: list, hc: list, gram_terms: dict, k: int):
+    """The coefficient-matching SDP, built directly for Clarabel: (c, e, Q) as floats, or None.
+
+    For every monomial: Σ cᵢ·gᵢ + Σ eⱼ·hⱼ + Σ Q[a,b]·(zₐz_b) = P, with c ≥ 0 and Q ⪰ 0 (k × k), minimising
+    Σ c + trace Q. In Clarabel's form (min qᵀx, Ax + s = b, s in a cone), x = (c, e, Q's upper triangle by
+    columns): a zero cone for the monomials, a nonnegative cone for c and a PSD triangle cone for Q (its
+    off-diagonal entries scaled by √2). A term that shares no monomial with P (an empty coefficient dict) is 0
+    and not a variable. Floats only guide: the caller rounds, and the kernel decides.
+    """
+    import clarabel
+    import numpy as np
+    from scipy import sparse
+
+    gi = [i for i, d in enumerate(gc) if d]
+    hi = [j for j, d in enumerate(hc) if d]
+    tri = [(a, b) for b in range(k) for a in range(b + 1)]   # Clarabel's svec order: the upper triangle by columns
+    col = {("c", i): n for n, i in enumerate(gi)}
+    col.update({("e", j): len(gi) + n for n, j in enumerate(hi)})
+    col.update({("q", a, b): len(gi) + len(hi) + n for n, (a, b) in enumerate(tri)})
+    nx = len(col)
+    rows, cols, vals, rhs = [], [], [], []
+    r = 0
+    for mono in monos:
+        entry: dict = {}
+        for i in gi:
+            v = gc[i].get(mono, 0)
+            if v:
+                entry[col["c", i]] = entry.get(col["c", i], 0.0) + float(v)
+        for j in hi:
+            v = hc[j].get(mono, 0)
+            if v:
+                entry[col["e", j]] = entry.get(col["e", j], 0.0) + float(v)
+        for a, b, v in gram_terms.get(mono, ()):
+            key = col["q", min(a, b), max(a, b)]
+            entry[key] = entry.get(key, 0.0) + v
+        want = float(target.get(mono, 0))
+        entry = {key: v for key, v in entry.items() if v != 0.0}
+        if not entry:
+            if want != 0.0:
+                return None   # a monomial of P nothing can produce
+            continue
+        for key, v in entry.items():
+            rows.append(r)
+            cols.append(key)
+            vals.append(v)
+        rhs.append(want)
+        r += 1
+    n_zero = r
+    if nx == 0:   # P has no monomial (it is 0 once rewritten): every coefficient 0 is the solution
+        return np.zeros(len(gc)), np.zeros(len(hc)), np.zeros((k, k))
+    for i in gi:                                   # −c + s = 0, s ≥ 0
+        rows.append(r)
+        cols.append(col["c", i])
+        vals.append(-1.0)
+        rhs.append(0.0)
+        r += 1
+    for a, b in tri:                               # −svec(Q) + s = 0, s in the PSD triangle cone
+        rows.append(r)
+        cols.append(col["q", a, b])
+        vals.append(-1.0 if a == b else -np.sqrt(2.0))
+        rhs.append(0.0)
+        r += 1
+    A = sparse.csc_matrix((vals, (rows, cols)), shape=(r, nx))
+    P = sparse.csc_matrix((nx, nx))
+    q = np.zeros(nx)
+    for i in gi:
+        q[col["c", i]] = 1.0
+    for a in range(k):
+        q[col["q", a, a]] = 1.0
+    cones = [clarabel.ZeroConeT(n_zero)] if n_zero else []
+    if gi:
+        cones.append(clarabel.NonnegativeConeT(len(gi)))
+    if k:
+        cones.append(clarabel.PSDTriangleConeT(k))
+    settings = clarabel.DefaultSettings()
+    settings.verbose = False
+    sol = clarabel.DefaultSolver(P, q, A, np.array(rhs), cones, settings).solve()
+    if str(sol.status) not in ("Solved", "AlmostSolved"):
+        return None
+    x = np.asarray(sol.x)
+    cvals = np.zeros(len(gc))
+    for i in gi:
+        cvals[i] = x[col["c", i]]
+    evals = np.zeros(len(hc))
+    for j in hi:
+        evals[j] = x[col["e", j]]
+    Qv = np.zeros((k, k))
+    for a, b in tri:
+        Qv[a, b] = Qv[b, a] = x[col["q", a, b]]
+    return cvals, evals, Qv
