@@ -257,8 +257,10 @@ _TIMEOUT_HELP = ("per-claim budget in seconds (> 0); a claim that runs out is un
 @click.option("--no-cache", is_flag=True, envvar="SYMDERIV_NO_CACHE",
               help="neither read nor write the verdict cache (.symderiv_cache/; also SYMDERIV_NO_CACHE=1)")
 @click.option("--cache-clear", is_flag=True, help="empty the verdict cache before the run")
+@click.option("--isolate", is_flag=True, help="a fresh worker process for every claim (default: a worker checks "
+                                               "claim after claim, sharing SymPy's caches)")
 def check(targets, n, t, fmt, backend, seed, timeout, jobs, json_out, md_out, junit, html, quiet, verbose,
-          exitfirst, last_failed, no_cache, cache_clear):
+          exitfirst, last_failed, no_cache, cache_clear, isolate):
     """Check claims: TARGETS are claim ids (or unique suffixes), proof files or folders.
 
     Without TARGETS: the paths of [tool.symderiv] in pyproject.toml, else ./proofs/, else the proof files
@@ -305,7 +307,7 @@ def check(targets, n, t, fmt, backend, seed, timeout, jobs, json_out, md_out, ju
         stop = (lambda r: not r.as_expected) if exitfirst else None
         # always in worker processes: a claim that crashes or exits its process is that claim's error
         results = run_claims(col, ids, jobs=jobs, timeout=timeout, on_result=on_result, cache=store, stop=stop,
-                             **kw)
+                             isolate=isolate, **kw)
     if store is not None:
         store.record(results)
     meta = _meta(seed, backend)
