@@ -41,9 +41,8 @@ GRAD = {"∇": "gradients are columns, ∇_x L = (dL/dx)ᵀ"}
 def probability(y):
     """y with its last entry replaced by 1 − Σ_{i<n} y_i: a probability vector's free coordinates (Σ = 1)."""
     n = y.rows
-    A = sp.Matrix(n, n, lambda i, j: (1 if i == j else 0) if i < n - 1 else (-1 if j < n - 1 else 0))
     e = sp.Matrix(n, 1, lambda i, j: 1 if i == n - 1 else 0)
-    return A * y + e
+    return y - e * (sp.ones(1, n) * y - sp.Matrix([[1]]))  # y_n − (Σ_i y_i − 1) = 1 − Σ_{i<n} y_i
 
 
 def _cross_entropy(o, y, f):
