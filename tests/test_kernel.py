@@ -122,3 +122,48 @@ def test_the_exact_model_refuses_floats_and_missing_values():
         DualMatrix.of(m.h(1)) * 0.5
     with pytest.raises(KernelError):  # W_O has no value: using it is an error, never a default
         m.o(1)
+
+
+# ----- a cell that applies SymPy functions itself (applyfunc(lambda v: 1/(1 + sp.exp(-v)))) -----------------
+
+def test_the_kernel_runs_a_lambda_of_sympy_functions_on_dual_numbers_by_forward_mode():
+    """applyfunc of a lambda written with sp.exp/sp.log/sp.tanh: value and tangent by the functions' own rules."""
+    import sympy as sp
+
+    from symderiv.kernel.dual import Dual, DualMatrix
+
+    x = sp.Rational(1, 3)
+    M = DualMatrix(sp.Matrix([[x]]), sp.Matrix([[1]]))  # the tangent seeded on the entry
+    for fn, f in [(lambda v: 1 / (1 + sp.exp(-v)), lambda s: 1 / (1 + sp.exp(-s))),
+                  (lambda v: sp.log(1 + v ** 2) * sp.tanh(v), lambda s: sp.log(1 + s ** 2) * sp.tanh(s)),
+                  (lambda v: sp.sqrt(2 + v) - 3 * v, lambda s: sp.sqrt(2 + s) - 3 * s)]:
+        out = M.applyfunc(fn)
+        s = sp.Symbol("s")
+        assert sp.simplify(out.val[0, 0] - f(x)) == 0  # a test may simplify: it checks, it does not decide
+        assert sp.simplify(out.tan[0, 0] - sp.diff(f(s), s).subs(s, x)) == 0
+    with pytest.raises(Exception, match="cannot run"):
+        M.applyfunc(lambda v: sp.besselj(0, v))
+    assert isinstance(Dual(1), Dual)
+
+
+def test_a_slip_in_a_cell_written_with_sp_exp_fails_with_a_kernel_certified_counterexample():
+    """The exp-written logistic cell: the slip diag(h) W for diag(h ⊙ (1 − h)) W was undecided (the kernel could
+    not run sp.exp on its dual numbers); now it fails, certified."""
+    import sympy as sp
+
+    from symderiv import cell, diag
+    from symderiv.claims import Claim
+    from symderiv.engine import check_identity_at
+    from symderiv.sizes import sweep
+
+    @cell("h_t = 1/(1 + exp(−W h_{t−1}))", params={"W": ("n", "n")})
+    def exp_logistic(s, prev, x, p, f):
+        s.h = (p.W * prev.h).applyfunc(lambda v: 1 / (1 + sp.exp(-v)))
+
+    def slip(m):
+        return m.d(("h", m.t), ("h", m.t - 1)), diag(m.h(m.t)) * m.W
+
+    c = Claim(id="k.exp-slip", where="test", statement="test", check=slip, model=exp_logistic,
+              sizes=sweep(n=(1,), t=(2,)), conventions={"layout": "row-major"})
+    out, _ = check_identity_at(c, {"n": 1, "t": 2}, backend="symengine", seed=0, phases={})
+    assert out.status == Verdict.FAILS, out.detail

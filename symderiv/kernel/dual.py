@@ -132,6 +132,63 @@ def lift(fn, dfn):
     return apply
 
 
+#: value and derivative of the elementary functions, on exact numbers (forward mode's rules)
+RULES = {
+    sp.exp: (sp.exp, sp.exp),
+    sp.log: (sp.log, lambda v: 1 / v),
+    sp.tanh: (sp.tanh, lambda v: 1 - sp.tanh(v) ** 2),
+    sp.sin: (sp.sin, sp.cos),
+    sp.cos: (sp.cos, lambda v: -sp.sin(v)),
+}
+
+
+def forward(expr: sp.Expr, x: sp.Symbol, at: "Dual") -> "Dual":
+    """expr(x) at the dual number ``at``, node by node: sums, products, constant powers and the functions of
+    :data:`RULES` (and the logistic function), each by its own rule. Nothing is differentiated symbolically."""
+    from ..functions import logistic
+
+    memo: dict = {}
+
+    def run(e):
+        got = memo.get(e)
+        if got is not None:
+            return got
+        if e == x:
+            r = at
+        elif not e.has(x):
+            r = Dual(number(e) if e.is_Number else e)
+        elif e.is_Add:
+            r = Dual(0)
+            for a in e.args:
+                r = r + run(a)
+        elif e.is_Mul:
+            r = Dual(1)
+            for a in e.args:
+                r = r * run(a)
+        elif e.is_Pow and not e.exp.has(x):
+            b, k = run(e.base), e.exp
+            if k.is_Integer:
+                r = b ** int(k)
+            else:
+                if b.v == 0:
+                    raise KernelError(f"{sp.sstr(e)} at 0 has no derivative")
+                r = Dual(b.v ** k, k * b.v ** (k - 1) * b.d)
+        elif isinstance(e, logistic) and len(e.args) == 1:
+            a = run(e.args[0])
+            r = Dual(logistic(a.v), logistic(a.v) * (1 - logistic(a.v)) * a.d)
+        elif e.func in RULES and len(e.args) == 1:
+            a = run(e.args[0])
+            fn, dfn = RULES[e.func]
+            r = Dual(fn(a.v), dfn(a.v) * a.d)
+        else:
+            raise KernelError(f"cannot run {sp.sstr(e)[:60]} on dual numbers (functions the kernel knows: "
+                              f"exp, log, tanh, sin, cos, the logistic function, powers)")
+        memo[e] = r
+        return r
+
+    return run(expr)
+
+
 class DualMatrix:
     """A matrix of duals as (values, tangents), both SymPy matrices of exact numbers."""
 
@@ -237,7 +294,15 @@ class DualMatrix:
         return DualMatrix(self.val.T, self.tan.T)
 
     def applyfunc(self, fn):
-        return DualMatrix.from_entries(self.rows, self.cols, [fn(e) for e in self])
+        """fn on each entry: fn itself when it runs on dual numbers, else (a lambda of SymPy functions,
+        ``lambda v: 1/(1 + sp.exp(-v))``) its expression in one variable run by :func:`forward`."""
+        try:
+            out = [fn(e) for e in self]
+        except (sp.SympifyError, TypeError):
+            x = sp.Dummy("x")
+            expr = sp.sympify(fn(x))
+            out = [forward(expr, x, e) for e in self]
+        return DualMatrix.from_entries(self.rows, self.cols, out)
 
     def multiply_elementwise(self, o):
         o = DualMatrix.of(o)
