@@ -185,3 +185,15 @@ def test_eq10_21_with_the_cross_entropy_loss_at_n32_t64(cid, verdict):
     assert r.verdict == verdict, r.error or r.scope
     if verdict == Verdict.HOLDS:
         assert "F_p" in r.scope and "n = 32" in r.scope and "log" in r.scope
+
+
+def test_the_exp_written_logistic_slip_fails_at_n32_t64_certified_at_a_small_size():
+    """F_p's disagreement alone is not `fails`: the exact engine certifies the slip at a small size (the kernel
+    runs the cell's sp.exp lambda by forward mode), so the verdict at n = 32, t = 64 is fails, not undecided."""
+    from symderiv.engine import check_claim
+
+    c = make(lambda m: logistic_jacobian(m, slip=True), exp_logistic)
+    c.sizes = sweep(n=(32,), t=(64,))
+    r = check_claim(c, backend="auto")
+    assert r.verdict == Verdict.FAILS and "certified at n = 1" in r.scope
+    assert r.counterexample is not None
