@@ -78,6 +78,31 @@ def pytest_collect_file(file_path, parent):
     return None
 
 
+#: the worker pool of the proof file being run (a worker checks that file's claims one after another, as
+#: `symderiv check` does); stopped when the next file starts, and when the session ends
+_POOLS = pytest.StashKey[dict]()
+
+
+def _workers(config, collection):
+    """The worker pool of ``collection`` (started on its first claim)."""
+    from .runner import Workers
+
+    pools = config.stash.setdefault(_POOLS, {})
+    pool = pools.get(id(collection))
+    if pool is None:
+        for other in pools.values():  # items run file by file: the previous file's worker is done
+            other.close()
+        pools.clear()
+        pool = pools[id(collection)] = Workers(collection, jobs=1, timeout=_timeout(config),
+                                               seed=config.getoption("symderiv_seed"))
+    return pool
+
+
+def pytest_sessionfinish(session):
+    for pool in session.config.stash.get(_POOLS, {}).values():
+        pool.close()
+
+
 class ProofFile(pytest.File):
     def collect(self):
         from .claims import Collection, collect_file
@@ -108,7 +133,6 @@ class ClaimItem(pytest.Item):
         aggregated from its members', each checked once)."""
         from . import engine
         from .claims import Group
-        from .runner import run_claims
 
         if cid in self.done:
             return self.done[cid]
@@ -118,8 +142,7 @@ class ClaimItem(pytest.Item):
                 self._result(m)
             res = next(r for r in engine.run(self.collection, [cid], precomputed=self.done) if r.id == cid)
         else:
-            res = run_claims(self.collection, [cid], jobs=1, timeout=_timeout(self.config),
-                             seed=self.config.getoption("symderiv_seed"))[0]
+            res = _workers(self.config, self.collection).check(cid)
         self.done[cid] = res
         return res
 

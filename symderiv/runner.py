@@ -229,6 +229,123 @@ def _warm_prover() -> None:
             pass
 
 
+class Workers:
+    """Up to ``jobs`` worker processes checking claims of ``col``, each claim after claim (``isolate``: one each).
+
+    :meth:`submit` gives a claim to an idle worker (starting one if fewer than ``jobs`` run); :meth:`wait`
+    returns the claims answered since (id, result, whether the engine computed it), replacing a worker whose
+    claim ran out of its budget, crashed or exited; :meth:`close` stops them all (also a context manager).
+    """
+
+    def __init__(self, col: Collection, *, jobs: int = 1, timeout: float | None = DEFAULT_TIMEOUT,
+                 method: str | None = None, isolate: bool = False, warm: bool = False, **kw):
+        self.col, self.jobs, self.timeout, self.isolate, self.warm, self.kw = col, max(1, jobs), timeout, isolate, \
+            warm, kw
+        self.method = method or start_method()
+        self.ctx = mp.get_context(self.method)
+        self.workers: list[_Worker] = []
+        self.retired: list = []  # told to stop (or killed): reaped without holding up the next claim
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def busy(self) -> int:
+        return sum(w.cid is not None for w in self.workers)
+
+    def free(self) -> bool:
+        """Can a claim be submitted now (an idle worker, or room for a new one)?"""
+        return len(self.workers) < self.jobs or any(w.cid is None for w in self.workers)
+
+    def submit(self, cid: str) -> None:
+        worker = next((w for w in self.workers if w.cid is None), None) or self._start()
+        worker.cid, worker.start, worker.phase = cid, time.perf_counter(), "start"
+        worker.conn.send(cid if self.method == "fork" else (self.col.items[cid].check.__code__.co_filename, cid))
+
+    def _start(self) -> _Worker:
+        if self.method == "fork" and self.warm:
+            _warm_prover()  # once, in the parent: every forked worker inherits the prover's libraries
+        parent, child = self.ctx.Pipe(duplex=True)
+        proc = self.ctx.Process(target=_serve, daemon=True,
+                                args=(child, self.col if self.method == "fork" else None, self.kw, os.getpid()))
+        mask = _block(signal.SIG_BLOCK, _STOP)  # a stop between fork and append: after
+        try:
+            proc.start()
+            worker = _Worker(proc, parent)
+            self.workers.append(worker)
+        finally:
+            if mask is not None:
+                _block(signal.SIG_SETMASK, mask)
+        child.close()
+        return worker
+
+    def _retire(self, worker: _Worker, kill: bool = False) -> None:
+        self.workers.remove(worker)
+        if kill:
+            worker.proc.kill()
+        else:
+            try:
+                worker.conn.send(None)
+            except (OSError, ValueError):
+                pass
+        worker.conn.close()
+        self.retired.append(worker.proc)
+
+    def wait(self, poll: float = 0.05) -> list[tuple[str, Result, bool]]:
+        """The claims answered within about ``poll`` seconds: (id, result, computed by the engine)."""
+        busy = [w for w in self.workers if w.cid is not None]
+        _wait_any(busy, poll)
+        self.retired[:] = [p for p in self.retired if p.exitcode is None]  # reaps those that have exited
+        out = []
+        for worker in busy:
+            res = _receive(worker, 0)
+            elapsed = time.perf_counter() - worker.start
+            claim = self.col.items[worker.cid]
+            if res is None and not worker.proc.is_alive():
+                res = _receive(worker, 0)  # it may have sent its result just before it exited
+            computed = isinstance(res, Result)
+            if isinstance(res, tuple):  # a spawned worker that could not even rebuild its claim
+                res = _stopped(claim, Verdict.ERROR, f"the check crashed: {res[1]}", elapsed)
+            if res is None and not worker.proc.is_alive():
+                worker.proc.join()
+                res = _stopped(claim, Verdict.ERROR, f"the worker process crashed (exit code "
+                               f"{worker.proc.exitcode}) in phase {worker.phase}", elapsed)
+                self._retire(worker, kill=True)
+            elif res is None and self.timeout is not None and elapsed > self.timeout:
+                self._retire(worker, kill=True)
+                res = _stopped(claim, Verdict.UNDECIDED, f"ran out of its {self.timeout:g} s budget in phase "
+                               f"{worker.phase}; no verdict was established", elapsed)
+            elif res is not None:
+                worker.checked += 1
+                if self.isolate:
+                    self._retire(worker)
+            if res is not None:
+                out.append((worker.cid, res, computed))
+                worker.cid = None
+        return out
+
+    def check(self, cid: str) -> Result:
+        """One claim, start to end (the pytest plugin's way: one item at a time)."""
+        self.submit(cid)
+        while True:
+            for got, res, _ in self.wait():
+                if got == cid:
+                    return res
+
+    def close(self) -> None:
+        """Stop every worker: a busy one is killed, an idle one told to exit; none outlives this call."""
+        for worker in list(self.workers):
+            self._retire(worker, kill=worker.cid is not None)
+        for proc in self.retired:  # idle ones were told to stop: let them exit, but not past the run
+            proc.join(timeout=5)
+            if proc.exitcode is None:
+                proc.kill()
+                proc.join()
+        self.retired.clear()
+
+
 def run_claims(col: Collection, ids: list[str], *, jobs: int = 1, timeout: float | None = DEFAULT_TIMEOUT,
                on_result=None, cache=None, stop=None, method: str | None = None, isolate: bool = False,
                **kw) -> list[Result]:
@@ -250,8 +367,6 @@ def run_claims(col: Collection, ids: list[str], *, jobs: int = 1, timeout: float
 
     for cid in ids:
         add(cid)
-    method = method or start_method()
-    ctx = mp.get_context(method)
     done: dict[str, Result] = {}
     keys: dict[str, str | None] = {}
     options = {"n": kw.get("n"), "t": kw.get("t"), "backend": kw.get("backend", "auto"), "seed": kw.get("seed", 0),
@@ -259,8 +374,6 @@ def run_claims(col: Collection, ids: list[str], *, jobs: int = 1, timeout: float
     pending = list(leaves)
     if jobs > 1:  # longest first (as last measured, else estimated): a shorter tail
         pending = schedule(col, pending, cache.durations() if cache is not None else None)
-    workers: list[_Worker] = []
-    retired: list = []  # workers told to stop (or killed): reaped without holding up the next claim
     stopped = False
 
     def finish(cid: str, res: Result) -> None:
@@ -286,93 +399,22 @@ def run_claims(col: Collection, ids: list[str], *, jobs: int = 1, timeout: float
             return cid
         return None
 
-    def start_worker() -> _Worker:
-        if method == "fork" and any(getattr(col.items[c], "prove", ()) for c in pending):
-            _warm_prover()  # once, in the parent: every forked worker inherits the prover's libraries
-        parent, child = ctx.Pipe(duplex=True)
-        proc = ctx.Process(target=_serve, args=(child, col if method == "fork" else None, kw, os.getpid()),
-                           daemon=True)
-        mask = _block(signal.SIG_BLOCK, _STOP)  # a stop between fork and append: after
-        try:
-            proc.start()
-            worker = _Worker(proc, parent)
-            workers.append(worker)
-        finally:
-            if mask is not None:
-                _block(signal.SIG_SETMASK, mask)
-        child.close()
-        return worker
-
-    def retire(worker: _Worker, kill: bool = False) -> None:
-        workers.remove(worker)
-        if kill:
-            worker.proc.kill()
-        else:
-            try:
-                worker.conn.send(None)
-            except (OSError, ValueError):
-                pass
-        worker.conn.close()
-        retired.append(worker.proc)
-
-    try:
+    warm = any(getattr(col.items[c], "prove", ()) for c in leaves)
+    with Workers(col, jobs=jobs, timeout=timeout, method=method, isolate=isolate, warm=warm, **kw) as workers:
         while not stopped:
-            for worker in [w for w in workers if w.cid is None]:  # idle workers take the next claims
+            while workers.free() and not stopped:
                 cid = next_claim()
                 if cid is None:
                     break
-                worker.cid, worker.start, worker.phase = cid, time.perf_counter(), "start"
-                worker.conn.send(cid if method == "fork" else (col.items[cid].check.__code__.co_filename, cid))
-            while pending and len(workers) < max(1, jobs) and not stopped:
-                cid = next_claim()
-                if cid is None:
-                    break
-                worker = start_worker()
-                worker.cid, worker.start = cid, time.perf_counter()
-                worker.conn.send(cid if method == "fork" else (col.items[cid].check.__code__.co_filename, cid))
-            busy = [w for w in workers if w.cid is not None]
-            if stopped or not busy:
+                workers.submit(cid)
+            if stopped or not workers.busy():
                 break
-            _wait_any(busy, 0.05)
-            retired[:] = [p for p in retired if p.exitcode is None]  # reaps those that have exited
-            for worker in busy:
-                res = _receive(worker, 0)
-                elapsed = time.perf_counter() - worker.start
-                claim = col.items[worker.cid]
-                if res is None and not worker.proc.is_alive():
-                    res = _receive(worker, 0)  # it may have sent its result just before it exited
-                computed = isinstance(res, Result)
-                if isinstance(res, tuple):  # a spawned worker that could not even rebuild its claim
-                    res = _stopped(claim, Verdict.ERROR, f"the check crashed: {res[1]}", elapsed)
-                dead = res is None and not worker.proc.is_alive()
-                if dead:
-                    worker.proc.join()
-                    res = _stopped(claim, Verdict.ERROR, f"the worker process crashed (exit code "
-                                   f"{worker.proc.exitcode}) in phase {worker.phase}", elapsed)
-                    retire(worker, kill=True)
-                elif res is None and timeout is not None and elapsed > timeout:
-                    retire(worker, kill=True)
-                    res = _stopped(claim, Verdict.UNDECIDED, f"ran out of its {timeout:g} s budget in phase "
-                                   f"{worker.phase}; no verdict was established", elapsed)
-                elif res is not None:
-                    worker.checked += 1
-                    if isolate:
-                        retire(worker)
-                if res is not None:
-                    cid, worker.cid = worker.cid, None
-                    if computed and cache is not None:
-                        cache.put(keys.get(cid), res)
-                    finish(cid, res)
-                    if stopped:
-                        break
-    finally:  # ended early (interrupted, terminated, a bug) or done: no worker outlives the run
-        for worker in list(workers):
-            retire(worker, kill=worker.cid is not None)
-        for proc in retired:  # idle ones were told to stop: let them exit, but not past the run
-            proc.join(timeout=5)
-            if proc.exitcode is None:
-                proc.kill()
-                proc.join()
+            for cid, res, computed in workers.wait():
+                if computed and cache is not None:
+                    cache.put(keys.get(cid), res)
+                finish(cid, res)
+                if stopped:
+                    break
     if stopped:  # -x: report only what is complete (a group, when each of its members has a result)
         def complete(cid):
             item = col.items[cid]

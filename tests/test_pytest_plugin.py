@@ -178,3 +178,32 @@ def test_pytest_tests_runs_without_python_m():
     out = subprocess.run([str(exe), "-q", "-p", "no:cacheprovider", "tests/test_fp.py", "--co"], cwd=ROOT,
                          capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stdout[-2000:]
+
+
+def test_one_worker_checks_a_files_claims_one_after_another(tmp_path):
+    """As `symderiv check` does: the claims of one proof file share a worker (and SymPy's caches)."""
+    (tmp_path / "proofs").mkdir()
+    (tmp_path / "proofs" / "pids.py").write_text(textwrap.dedent('''
+        import os
+        from pathlib import Path
+        from symderiv import claim, sweep
+
+        def log(cid):
+            with open(Path(__file__).with_name("pids.txt"), "a") as f:
+                f.write(f"{cid} {os.getpid()}\\n")
+
+        @claim("p.a", where="§1", statement="1 = 1", sizes=sweep(n=1, t=1))
+        def a(**size):
+            log("a")
+            return 1, 1
+
+        @claim("p.b", where="§2", statement="2 = 2", sizes=sweep(n=1, t=1))
+        def b(**size):
+            log("b")
+            return 2, 2
+    '''))
+    p = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "proofs/pids.py"],
+                       cwd=tmp_path, capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert p.returncode == 0, p.stdout + p.stderr
+    pids = {line.split()[0]: line.split()[1] for line in (tmp_path / "proofs" / "pids.txt").read_text().splitlines()}
+    assert set(pids) == {"a", "b"} and pids["a"] == pids["b"] != str(os.getpid())
