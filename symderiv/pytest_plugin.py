@@ -78,28 +78,35 @@ def pytest_collect_file(file_path, parent):
     return None
 
 
-#: the worker pool of the proof file being run (a worker checks that file's claims one after another, as
-#: `symderiv check` does); stopped when the next file starts, and when the session ends
-_POOLS = pytest.StashKey[dict]()
+#: the session's worker pool: one worker checks the claims of every collected proof file one after another, as
+#: `symderiv check` does (started at the first claim, when every file is collected; stopped when the session ends)
+_POOL = pytest.StashKey[object]()
 
 
-def _workers(config, collection):
-    """The worker pool of ``collection`` (started on its first claim)."""
+def _workers(item):
+    """The session's worker pool, over the claims of every proof file the session collected."""
+    from .claims import Collection
     from .runner import Workers
 
-    pools = config.stash.setdefault(_POOLS, {})
-    pool = pools.get(id(collection))
-    if pool is None:
-        for other in pools.values():  # items run file by file: the previous file's worker is done
-            other.close()
-        pools.clear()
-        pool = pools[id(collection)] = Workers(collection, jobs=1, timeout=_timeout(config),
-                                               seed=config.getoption("symderiv_seed"))
+    config = item.config
+    pool = config.stash.get(_POOL, None)
+    mine = item.collection.items[item.cid]
+    if pool is None or pool.col.items.get(item.cid) is not mine:
+        if pool is not None:  # a claim the pool does not know (collected after it started): a new pool
+            pool.close()
+        merged = Collection()
+        for other in item.session.items:
+            if isinstance(other, ClaimItem):
+                merged.items.update(other.collection.items)
+        merged.items.update(item.collection.items)
+        pool = config.stash[_POOL] = Workers(merged, jobs=1, timeout=_timeout(config),
+                                             seed=config.getoption("symderiv_seed"))
     return pool
 
 
 def pytest_sessionfinish(session):
-    for pool in session.config.stash.get(_POOLS, {}).values():
+    pool = session.config.stash.get(_POOL, None)
+    if pool is not None:
         pool.close()
 
 
@@ -142,7 +149,7 @@ class ClaimItem(pytest.Item):
                 self._result(m)
             res = next(r for r in engine.run(self.collection, [cid], precomputed=self.done) if r.id == cid)
         else:
-            res = _workers(self.config, self.collection).check(cid)
+            res = _workers(self).check(cid)
         self.done[cid] = res
         return res
 

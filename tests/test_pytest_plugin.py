@@ -180,8 +180,8 @@ def test_pytest_tests_runs_without_python_m():
     assert out.returncode == 0, out.stdout[-2000:]
 
 
-def test_one_worker_checks_a_files_claims_one_after_another(tmp_path):
-    """As `symderiv check` does: the claims of one proof file share a worker (and SymPy's caches)."""
+def test_one_worker_checks_the_claims_of_every_file_one_after_another(tmp_path):
+    """As `symderiv check` does: the session's claims share a worker (and SymPy's caches)."""
     (tmp_path / "proofs").mkdir()
     (tmp_path / "proofs" / "pids.py").write_text(textwrap.dedent('''
         import os
@@ -202,8 +202,12 @@ def test_one_worker_checks_a_files_claims_one_after_another(tmp_path):
             log("b")
             return 2, 2
     '''))
-    p = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "proofs/pids.py"],
+    (tmp_path / "proofs" / "other.py").write_text((tmp_path / "proofs" / "pids.py").read_text()
+                                                  .replace('"p.a"', '"q.a"').replace('"p.b"', '"q.b"')
+                                                  .replace('log("a")', 'log("c")').replace('log("b")', 'log("d")'))
+    p = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "proofs/"],
                        cwd=tmp_path, capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert p.returncode == 0, p.stdout + p.stderr
     pids = {line.split()[0]: line.split()[1] for line in (tmp_path / "proofs" / "pids.txt").read_text().splitlines()}
-    assert set(pids) == {"a", "b"} and pids["a"] == pids["b"] != str(os.getpid())
+    assert set(pids) == {"a", "b", "c", "d"} and len(set(pids.values())) == 1  # one worker for both files
+    assert str(os.getpid()) not in pids.values()
