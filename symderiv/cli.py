@@ -17,11 +17,9 @@ from pathlib import Path
 import click
 
 from .errors import SymderivError, UsageError
+from .tuning import tune
 
-# SymPy's memo caches (cacheit) hold 1,000 entries per function by default; a worker checks claim after claim over
-# the same models, and 20,000 entries make that about 7% faster for ~12 MB. Read once, when SymPy is first imported
-# (the CLI imports it lazily, after this line); a value the user set stands.
-os.environ.setdefault("SYMPY_CACHE_SIZE", "20000")
+tune()  # before SymPy is imported (the CLI imports it lazily): see tuning.py
 
 # Only click and the standard library at import: `symderiv --help` must not pay for SymPy, NumPy or rich
 # (each command imports what it uses).

@@ -112,6 +112,9 @@ def pytest_sessionfinish(session):
 
 class ProofFile(pytest.File):
     def collect(self):
+        from .tuning import tune
+
+        tune()  # the first proof file imports SymPy: its caches sized for claim after claim (tuning.py)
         from .claims import Collection, collect_file
 
         col = Collection()

@@ -211,3 +211,14 @@ def test_one_worker_checks_the_claims_of_every_file_one_after_another(tmp_path):
     pids = {line.split()[0]: line.split()[1] for line in (tmp_path / "proofs" / "pids.txt").read_text().splitlines()}
     assert set(pids) == {"a", "b", "c", "d"} and len(set(pids.values())) == 1  # one worker for both files
     assert str(os.getpid()) not in pids.values()
+
+
+def test_sympys_caches_are_sized_for_claim_after_claim_unless_the_user_chose(tmp_path):
+    """tuning.tune sets SYMPY_CACHE_SIZE before SymPy's first import, and leaves a user's value alone."""
+    code = "import symderiv.cli, sympy.core.cache as c, os; print(os.environ['SYMPY_CACHE_SIZE'])"
+    env = {k: v for k, v in os.environ.items() if k != "SYMPY_CACHE_SIZE"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.stdout.strip() == "20000", out.stderr
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(env, SYMPY_CACHE_SIZE="500"))
+    assert out.stdout.strip() == "500", out.stderr
