@@ -696,7 +696,12 @@ def _softmax_dual(z: "Dual") -> "Dual":
 
 
 #: the functions an expression read by _walk may apply to an entry, by family
-_WALK_FAMILIES = {"exp": "exp", "log": "log", "tanh": "tanh", "logistic": "logistic"}
+_WALK_FAMILIES = {"exp": "exp", "log": "log", "tanh": "tanh", "logistic": "logistic", "sin": "sin", "cos": "cos"}
+
+
+def root_family(r: Fraction) -> str:
+    """The family of the atom s^r for a rational 0 < r < 1 (``"pow1/2"``: √s), see "Square roots"."""
+    return f"pow{r.numerator}/{r.denominator}"
 
 
 def _walk(fn, x, ops):
@@ -728,19 +733,24 @@ def _walk(fn, x, ops):
                 for t in e.args:
                     r = go(t)
                     out = r if out is None else ops.mul(out, r)
-        elif e.is_Pow and e.exp.is_Integer:
-            k = int(e.exp)
+        elif e.is_Pow and e.exp.is_Rational:  # s^(k + r), 0 ≤ r < 1: s^k (a reciprocal if k < 0) times the atom s^r
+            q = Fraction(int(e.exp.p), int(e.exp.q))
+            k, r = math.floor(q), q - math.floor(q)
             b = go(e.base)
+            root = ops.fn(root_family(r), b) if r else None
             if k < 0:
                 b, k = ops.fn("recip", b), -k
-            out = ops.const(Fraction(1)) if k == 0 else b
-            for _ in range(k - 1):
-                out = ops.mul(out, b)
+            out = None
+            for _ in range(k):
+                out = b if out is None else ops.mul(out, b)
+            out = root if out is None else out if root is None else ops.mul(out, root)
+            if out is None:
+                out = ops.const(Fraction(1))
         elif isinstance(e, sp.Function) and len(e.args) == 1 and getattr(e.func, "__name__", "") in _WALK_FAMILIES:
             out = ops.fn(_WALK_FAMILIES[e.func.__name__], go(e.args[0]))
         else:
-            raise Unsupported(f"applyfunc of {e}: over F_p an entry's function is built from +, ×, integer powers, "
-                              "exp, log, tanh and the logistic (use the symbolic backends)")
+            raise Unsupported(f"applyfunc of {e}: over F_p an entry's function is built from +, ×, rational powers, "
+                              "exp, log, sin, cos, tanh and the logistic (use the symbolic backends)")
         seen[e] = out
         return out
 
@@ -1493,6 +1503,28 @@ def _fvalue(batch: "_Batch", family: str, order: int, v: Val) -> Val:
             out = batch.apply(_abstract_table(order), v)
         elif family == "identity":
             out = v if order == 0 else _filled(Fraction(int(order == 1)), v.rows, v.cols, v.primes)
+        elif family in ("sin", "cos"):  # two atoms S, C per argument: sin^(k) = S, C, −S, −C, … (module docstring)
+            if order == 0:
+                batch.relaxed.add("sin/cos")
+                out = batch.apply(family, v)
+            else:
+                k = order % 4 if family == "sin" else (order + 1) % 4
+                out = _fvalue(batch, ("sin", "cos")[k % 2], 0, v)
+                if k >= 2:
+                    out = _scale(out, Fraction(-1))
+        elif family.startswith("pow"):  # s^r, 0 < r < 1: one atom A; A^(k) = r(r − 1)…(r − k + 1) A (1/s)^k
+            r = Fraction(family[3:])
+            if order == 0:
+                batch.relaxed.add(family)
+                out = batch.apply(family, v)
+            else:
+                out = _fvalue(batch, family, 0, v)
+                rec = _fvalue(batch, "recip", 0, v)
+                coeff = Fraction(1)
+                for i in range(order):
+                    coeff *= r - i
+                    out = _ew(out, rec, v.rows, v.cols)
+                out = _scale(out, coeff)
         elif family in ("log", "recip"):
             if family == "log" and order == 0:
                 batch.relaxed.add("log")
@@ -2274,13 +2306,46 @@ class Outcome:
         fns = [f for f in self.relaxed if f != "quotients"]
         words = []
         if fns:
-            words.append(f"{' and '.join(fns)} read as one random atom per argument with the derivative rule "
-                         + ", ".join({"exp": "d exp z = exp z dz", "log": "d log s = ds/s"}[f] for f in fns))
+            words.append(f"{' and '.join(self.atoms)} read as one random atom per argument with the derivative rule "
+                         + ", ".join(_rule_words(f) for f in fns))
+            forgotten = [w for f in fns if (w := _forgotten_words(f))]
+            if forgotten:
+                words.append("relations forgotten: " + ", ".join(forgotten))
         if "quotients" in self.relaxed:
             rec = self.parts.get("reciprocals", 0)
             words.append(f"{rec} quotient entries as field inverses (numerator degree ≤ "
                          f"{self.parts.get('numerator_degree', self.degree)} once cleared)")
         return "; ".join(words)
+
+
+    @property
+    def atoms(self) -> tuple:
+        """The functions read as independent random atoms ("exp", "log", "sin", "cos", "√", "s^(1/3)", …)."""
+        out = []
+        for f in self.relaxed:
+            if f == "sin/cos":
+                out += ["sin", "cos"]
+            elif f.startswith("pow"):
+                out.append("√" if f == "pow1/2" else f"s^({f[3:]})")
+            elif f != "quotients":
+                out.append(f)
+        return tuple(out)
+
+
+def _rule_words(family: str) -> str:
+    if family.startswith("pow"):
+        r = family[3:]
+        return "d√s = ½ √s ds/s" if r == "1/2" else f"d s^({r}) = ({r}) s^({r}) ds/s"
+    return {"exp": "d exp z = exp z dz", "log": "d log s = ds/s",
+            "sin/cos": "d sin z = cos z dz, d cos z = −sin z dz"}[family]
+
+
+def _forgotten_words(family: str) -> str:
+    if family.startswith("pow"):
+        r = Fraction(family[3:])
+        return "(√s)² = s" if r == Fraction(1, 2) else f"(s^({r}))^{r.denominator} = s^{r.numerator}"
+    return {"exp": "exp(a) exp(b) = exp(a + b)", "log": "log(exp z) = z",
+            "sin/cos": "sin² + cos² = 1 and the addition formulas"}[family]
 
 
 def _sides(claim, model, primes):
