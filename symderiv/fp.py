@@ -161,9 +161,10 @@ a concrete function, by their derivative rules:
   scalar value, ``applyfunc(lambda v: 1 / (1 + exp(-v)))``): the field inverse
   of s at the point, a *reciprocal site*, with d(1/s) = −ds / s².
 
-``applyfunc`` reads fn's expression on a symbol (+, ×, integer powers, exp,
-log, tanh, the logistic, rational constants) with these operations, so a σ
-written through exp is covered; anything else (sin, √) stays Unsupported.
+``applyfunc`` reads fn's expression on a symbol (+, ×, rational powers, exp,
+log, sin, cos, tanh, the logistic, rational constants) with these operations
+(rational powers, sin and cos: next section), so a σ written through exp is
+covered; anything else (atan, |·|, max, …) stays Unsupported.
 
 *Sound for holds.* Let every atom be a variable and every reciprocal site
 V_j = 1/q_j the inverse of its argument: lhs − rhs is then a rational function
@@ -219,11 +220,45 @@ Goodfellow's eq. (10.18) at n = 32, t = 64: D = 5, 2 reciprocal sites of
 degree 1, numerator degree ≤ 15, 4160 atom sites (tanh, exp, log): ε ≈ 2^−39.9
 per trial, 2 trials, error ≤ 2^−78.
 
+Square roots, rational powers, sines and cosines (the same relaxation)
+=====================================================================
+Read in ``applyfunc`` (``_walk``), as exp and log are:
+
+- s^(k + r) with k an integer and 0 < r < 1 rational (√s = s^(1/2), s^(−1/2),
+  s^(3/2) = s · √s): s^k (through the reciprocal of s when k < 0) times one
+  random atom A = s^r per distinct argument (one table per r: ``pow1/2``,
+  ``pow1/3``, …), with dA = r · A · (1/s) · ds, and A^(j) = r(r − 1)…(r − j + 1)
+  A (1/s)^j; 1/s is a reciprocal site, counted in the bound exactly as log's
+  derivative is. (dA = ds/(2A) would be as true for √, but s^(−1/2) in a claim
+  is read as (1/s) · A, and the two readings differ under the relaxation, so
+  the truth uses the reading the claim's own powers get.)
+- sin z, cos z: two random atoms S, C per distinct argument (tables ``sin`` and
+  ``cos``), dS = C dz, dC = −S dz, so the j-th derivative of sin is S, C, −S, −C
+  for j ≡ 0, 1, 2, 3 (mod 4), and of cos C, −S, −C, S: each an atom of one of
+  the two tables at the same argument value, no new kind of site.
+
+*Sound for holds.* With the atoms as variables and the reciprocals as
+inverses, lhs − rhs is a rational function of the weights, inputs and atoms;
+put A = s(w)^r, S = sin z(w), C = cos z(w) in: the derivative rules are true
+identities of the real functions (s^r where s > 0, the claim's domain), so the
+truth computed with them is the true derivative, and a zero rational function
+stays zero. *The bound* is the one of the previous section unchanged: the atoms
+are random-function sites (degree 1, the pair bound per table), the
+reciprocals of s are reciprocal sites. *Not a counterexample when it
+disagrees:* the relaxation forgets sin² + cos² = 1, the addition formulas,
+(√s)² = s (tests/test_fp_trig.py keeps sin² + cos² = 1 and (√(1 + h²))² = 1 + h²,
+both true and both ``undecided`` over F_p); the report's scope names them
+(``Outcome.relaxation``); a disagreement only sends the claim to the exact
+engine, as above. A cell whose state is a power of itself (s · √s) doubles its
+degree each step, as a polynomial cell does: its degree bound, not the
+reading, limits t.
+
 Limits: σ, its derivatives of any order, tanh, logistic, identity, exp, log,
-quotients by a scalar (or entrywise, in applyfunc); ``m.like``, ``m.value``,
-other functions (sin, √), quotients by a matrix and ``modulo=`` relations are
-left to the symbolic backends (:class:`Unsupported`). Python floats and strings
-raise an error: exact rationals (sympy.Rational) are the way.
+rational powers, sin, cos, quotients by a scalar (or entrywise, in applyfunc);
+``m.like``, ``m.value``, other functions (atan, |·|, max, …), quotients by a
+matrix and ``modulo=`` relations are left to the symbolic backends
+(:class:`Unsupported`). Python floats and strings raise an error: exact
+rationals (sympy.Rational) are the way.
 """
 from __future__ import annotations
 
@@ -487,7 +522,8 @@ class Val:
         return self.rows * self.cols
 
     def applyfunc(self, fn):
-        """fn of each entry: a polynomial by Horner's rule, else fn's expression over exp, log, tanh, ÷ (_walk)."""
+        """fn of each entry: a polynomial by Horner's rule, else fn's expression over exp, log, sin, cos, tanh,
+        rational powers, ÷ (_walk)."""
         coeffs = _entry_polynomial(fn, allow_other=True)
         if coeffs is None:
             return _walk(fn, self, _ValOps(self))
@@ -705,8 +741,9 @@ def root_family(r: Fraction) -> str:
 
 
 def _walk(fn, x, ops):
-    """fn of each entry of x, read from fn's SymPy expression on a symbol: +, ×, integer powers (a negative
-    one through a reciprocal), exp, log, tanh, the logistic, rational constants. Each operation is the
+    """fn of each entry of x, read from fn's SymPy expression on a symbol: +, ×, rational powers (a negative
+    integer part through a reciprocal, a fractional part r as the atom s^r), exp, log, sin, cos, tanh, the
+    logistic, rational constants. Each operation is the
     backend's own (so a Dual records its tape and every bound is carried)."""
     a = sp.Dummy("a")
     e = sp.sympify(fn(a))
@@ -1402,7 +1439,8 @@ class Dual:
         return Dual(_as_scalar(_entry_sum(self.v)), tid, self.model)
 
     def applyfunc(self, fn):
-        """fn of each entry: a polynomial by Horner (⊙ and +), else its expression over exp, log, tanh, ÷ (_walk)."""
+        """fn of each entry: a polynomial by Horner (⊙ and +), else its expression over exp, log, sin, cos, tanh,
+        rational powers, ÷ (_walk)."""
         coeffs = _entry_polynomial(fn, allow_other=True)
         if coeffs is None:
             return _walk(fn, self, _DualOps(self))
@@ -1494,6 +1532,8 @@ def _fvalue(batch: "_Batch", family: str, order: int, v: Val) -> Val:
     argument and every derivative a polynomial in it (CONCRETE); log: a random atom at order 0, and
     log^(k) = (−1)^(k−1) (k−1)! R^k with R the reciprocal of the argument; recip (1/a): R, and
     recip^(k) = (−1)^k k! R^(k+1). A reciprocal is the field inverse of the argument (``_Batch.reciprocal``).
+    sin, cos: atoms S, C (two tables), the k-th derivative ±S or ±C; pow r/q (0 < r/q < 1): an atom A and
+    A^(k) = (r/q)(r/q − 1)…(r/q − k + 1) A R^k (module docstring, "Square roots").
     """
     memo = v._memo()
     key = ("fn", family, order)
@@ -2306,7 +2346,9 @@ class Outcome:
         fns = [f for f in self.relaxed if f != "quotients"]
         words = []
         if fns:
-            words.append(f"{' and '.join(self.atoms)} read as one random atom per argument with the derivative rule "
+            atoms = self.atoms
+            names = atoms[0] if len(atoms) == 1 else ", ".join(atoms[:-1]) + " and " + atoms[-1]
+            words.append(f"{names} read as one random atom per argument with the derivative rule "
                          + ", ".join(_rule_words(f) for f in fns))
             forgotten = [w for f in fns if (w := _forgotten_words(f))]
             if forgotten:
