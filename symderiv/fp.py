@@ -2346,9 +2346,7 @@ class Outcome:
         fns = [f for f in self.relaxed if f != "quotients"]
         words = []
         if fns:
-            atoms = self.atoms
-            names = atoms[0] if len(atoms) == 1 else ", ".join(atoms[:-1]) + " and " + atoms[-1]
-            words.append(f"{names} read as one random atom per argument with the derivative rule "
+            words.append(f"{self.atom_words} read as one random atom per argument with the derivative rule "
                          + ", ".join(_rule_words(f) for f in fns))
             forgotten = [w for f in fns if (w := _forgotten_words(f))]
             if forgotten:
@@ -2372,6 +2370,13 @@ class Outcome:
             elif f != "quotients":
                 out.append(f)
         return tuple(out)
+
+
+    @property
+    def atom_words(self) -> str:
+        """The atoms as words: "exp and log", "√, sin and cos" ("" when there are none)."""
+        a = self.atoms
+        return ", ".join(a[:-1]) + " and " + a[-1] if len(a) > 1 else "".join(a)
 
 
 def _rule_words(family: str) -> str:

@@ -99,6 +99,37 @@ def test_a_slip_at_n32_t64_fails_certified_small_or_is_undecided_never_holds(nam
         assert "certified at n = " in r.scope and r.counterexample is not None
 
 
+@cell("nested: h_t = sin(z_t) √(1 + cos²(z_t))", params={"W": ("n", "n"), "U": ("n", "m")})
+def nested_cell(s, prev, x, p, f):
+    s.z = p.W * prev.h + p.U * x
+    s.h = s.z.applyfunc(lambda v: sp.sin(v) * sp.sqrt(1 + sp.cos(v) ** 2))
+
+
+def test_nested_sin_cos_sqrt_holds_over_fp_and_its_slip_never_holds():
+    """sin, cos and √ composed: the true derivative (SymPy's, of the entry function) holds at n = 32, t = 64
+    and agrees with the exact engine at n = t = 1; a slip (the second term's sign) never holds."""
+    v = sp.Symbol("v")
+    g = sp.sin(v) * sp.sqrt(1 + sp.cos(v) ** 2)
+    true = sp.Lambda(v, sp.diff(g, v))
+    slip = sp.Lambda(v, sp.sqrt(1 + sp.cos(v) ** 2) * sp.cos(v) + sp.sin(v) ** 2 * sp.cos(v) / sp.sqrt(1 + sp.cos(v) ** 2))
+    r = check_claim(make(jacobian(true), nested_cell, sweep(n=(32,), t=(64,))), backend="fp")
+    assert r.verdict == Verdict.HOLDS, r.error or r.scope
+    assert "√, sin and cos" in r.scope and "sin² + cos² = 1" in r.scope and "(√s)² = s" in r.scope
+    exact, _ = check_identity_at(make(jacobian(true), nested_cell), {"n": 1, "t": 1}, backend="symengine", seed=0,
+                                 phases={})
+    assert exact.status == Verdict.HOLDS
+    assert not fp.test_identity(make(jacobian(slip), nested_cell), {"n": 2, "t": 2}, seed=4).equal
+
+
+@pytest.mark.slow
+def test_nested_slip_through_the_engine_never_holds():
+    """(~10 s: the exact engine's search at small sizes, which cannot evaluate cos numerically, gives up.)"""
+    v = sp.Symbol("v")
+    slip = sp.Lambda(v, sp.sqrt(1 + sp.cos(v) ** 2) * sp.cos(v) + sp.sin(v) ** 2 * sp.cos(v) / sp.sqrt(1 + sp.cos(v) ** 2))
+    r = check_claim(make(jacobian(slip), nested_cell, sweep(n=(32,), t=(64,))), backend="auto")
+    assert r.verdict in (Verdict.FAILS, Verdict.UNDECIDED), r.error or r.scope
+
+
 def _identity(f, g):
     """Σ f(h)⊙g(h) written entrywise against 1: a relation between atoms at the same argument."""
     return lambda m: (hadamard(m.h(m.t).applyfunc(f), m.h(m.t).applyfunc(f))
