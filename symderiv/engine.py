@@ -136,8 +136,8 @@ def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict, desc
             break
     where = "; the exact engine found no certified counterexample at " + " / ".join(tried) if tried else \
         "; no small size where the exact engine can certify it disagrees"
-    what = ("the difference is not zero under the relaxation, exp and log as independent atoms; it may differ "
-            "only under the relaxation" if {"exp", "log"} & set(out.relaxed) else
+    what = (f"the difference is not zero under the relaxation, {out.atom_words} as independent atoms; it "
+            "may differ only under the relaxation" if out.atoms else
             "the difference is not the zero rational function" if out.relaxed else
             "the difference is not the zero polynomial")
     return SizeOutcome(size, Verdict.UNDECIDED, f"an F_p trial disagreed ({what}){where}", method=Method.FP,

@@ -161,9 +161,10 @@ a concrete function, by their derivative rules:
   scalar value, ``applyfunc(lambda v: 1 / (1 + exp(-v)))``): the field inverse
   of s at the point, a *reciprocal site*, with d(1/s) = −ds / s².
 
-``applyfunc`` reads fn's expression on a symbol (+, ×, integer powers, exp,
-log, tanh, the logistic, rational constants) with these operations, so a σ
-written through exp is covered; anything else (sin, √) stays Unsupported.
+``applyfunc`` reads fn's expression on a symbol (+, ×, rational powers, exp,
+log, sin, cos, tanh, the logistic, rational constants) with these operations
+(rational powers, sin and cos: next section), so a σ written through exp is
+covered; anything else (atan, |·|, max, …) stays Unsupported.
 
 *Sound for holds.* Let every atom be a variable and every reciprocal site
 V_j = 1/q_j the inverse of its argument: lhs − rhs is then a rational function
@@ -219,11 +220,45 @@ Goodfellow's eq. (10.18) at n = 32, t = 64: D = 5, 2 reciprocal sites of
 degree 1, numerator degree ≤ 15, 4160 atom sites (tanh, exp, log): ε ≈ 2^−39.9
 per trial, 2 trials, error ≤ 2^−78.
 
+Square roots, rational powers, sines and cosines (the same relaxation)
+=====================================================================
+Read in ``applyfunc`` (``_walk``), as exp and log are:
+
+- s^(k + r) with k an integer and 0 < r < 1 rational (√s = s^(1/2), s^(−1/2),
+  s^(3/2) = s · √s): s^k (through the reciprocal of s when k < 0) times one
+  random atom A = s^r per distinct argument (one table per r: ``pow1/2``,
+  ``pow1/3``, …), with dA = r · A · (1/s) · ds, and A^(j) = r(r − 1)…(r − j + 1)
+  A (1/s)^j; 1/s is a reciprocal site, counted in the bound exactly as log's
+  derivative is. (dA = ds/(2A) would be as true for √, but s^(−1/2) in a claim
+  is read as (1/s) · A, and the two readings differ under the relaxation, so
+  the truth uses the reading the claim's own powers get.)
+- sin z, cos z: two random atoms S, C per distinct argument (tables ``sin`` and
+  ``cos``), dS = C dz, dC = −S dz, so the j-th derivative of sin is S, C, −S, −C
+  for j ≡ 0, 1, 2, 3 (mod 4), and of cos C, −S, −C, S: each an atom of one of
+  the two tables at the same argument value, no new kind of site.
+
+*Sound for holds.* With the atoms as variables and the reciprocals as
+inverses, lhs − rhs is a rational function of the weights, inputs and atoms;
+put A = s(w)^r, S = sin z(w), C = cos z(w) in: the derivative rules are true
+identities of the real functions (s^r where s > 0, the claim's domain), so the
+truth computed with them is the true derivative, and a zero rational function
+stays zero. *The bound* is the one of the previous section unchanged: the atoms
+are random-function sites (degree 1, the pair bound per table), the
+reciprocals of s are reciprocal sites. *Not a counterexample when it
+disagrees:* the relaxation forgets sin² + cos² = 1, the addition formulas,
+(√s)² = s (tests/test_fp_trig.py keeps sin² + cos² = 1 and (√(1 + h²))² = 1 + h²,
+both true and both ``undecided`` over F_p); the report's scope names them
+(``Outcome.relaxation``); a disagreement only sends the claim to the exact
+engine, as above. A cell whose state is a power of itself (s · √s) doubles its
+degree each step, as a polynomial cell does: its degree bound, not the
+reading, limits t.
+
 Limits: σ, its derivatives of any order, tanh, logistic, identity, exp, log,
-quotients by a scalar (or entrywise, in applyfunc); ``m.like``, ``m.value``,
-other functions (sin, √), quotients by a matrix and ``modulo=`` relations are
-left to the symbolic backends (:class:`Unsupported`). Python floats and strings
-raise an error: exact rationals (sympy.Rational) are the way.
+rational powers, sin, cos, quotients by a scalar (or entrywise, in applyfunc);
+``m.like``, ``m.value``, other functions (atan, |·|, max, …), quotients by a
+matrix and ``modulo=`` relations are left to the symbolic backends
+(:class:`Unsupported`). Python floats and strings raise an error: exact
+rationals (sympy.Rational) are the way.
 """
 from __future__ import annotations
 
@@ -487,7 +522,8 @@ class Val:
         return self.rows * self.cols
 
     def applyfunc(self, fn):
-        """fn of each entry: a polynomial by Horner's rule, else fn's expression over exp, log, tanh, ÷ (_walk)."""
+        """fn of each entry: a polynomial by Horner's rule, else fn's expression over exp, log, sin, cos, tanh,
+        rational powers, ÷ (_walk)."""
         coeffs = _entry_polynomial(fn, allow_other=True)
         if coeffs is None:
             return _walk(fn, self, _ValOps(self))
@@ -696,12 +732,18 @@ def _softmax_dual(z: "Dual") -> "Dual":
 
 
 #: the functions an expression read by _walk may apply to an entry, by family
-_WALK_FAMILIES = {"exp": "exp", "log": "log", "tanh": "tanh", "logistic": "logistic"}
+_WALK_FAMILIES = {"exp": "exp", "log": "log", "tanh": "tanh", "logistic": "logistic", "sin": "sin", "cos": "cos"}
+
+
+def root_family(r: Fraction) -> str:
+    """The family of the atom s^r for a rational 0 < r < 1 (``"pow1/2"``: √s), see "Square roots"."""
+    return f"pow{r.numerator}/{r.denominator}"
 
 
 def _walk(fn, x, ops):
-    """fn of each entry of x, read from fn's SymPy expression on a symbol: +, ×, integer powers (a negative
-    one through a reciprocal), exp, log, tanh, the logistic, rational constants. Each operation is the
+    """fn of each entry of x, read from fn's SymPy expression on a symbol: +, ×, rational powers (a negative
+    integer part through a reciprocal, a fractional part r as the atom s^r), exp, log, sin, cos, tanh, the
+    logistic, rational constants. Each operation is the
     backend's own (so a Dual records its tape and every bound is carried)."""
     a = sp.Dummy("a")
     e = sp.sympify(fn(a))
@@ -728,19 +770,24 @@ def _walk(fn, x, ops):
                 for t in e.args:
                     r = go(t)
                     out = r if out is None else ops.mul(out, r)
-        elif e.is_Pow and e.exp.is_Integer:
-            k = int(e.exp)
+        elif e.is_Pow and e.exp.is_Rational:  # s^(k + r), 0 ≤ r < 1: s^k (a reciprocal if k < 0) times the atom s^r
+            q = Fraction(int(e.exp.p), int(e.exp.q))
+            k, r = math.floor(q), q - math.floor(q)
             b = go(e.base)
+            root = ops.fn(root_family(r), b) if r else None
             if k < 0:
                 b, k = ops.fn("recip", b), -k
-            out = ops.const(Fraction(1)) if k == 0 else b
-            for _ in range(k - 1):
-                out = ops.mul(out, b)
+            out = None
+            for _ in range(k):
+                out = b if out is None else ops.mul(out, b)
+            out = root if out is None else out if root is None else ops.mul(out, root)
+            if out is None:
+                out = ops.const(Fraction(1))
         elif isinstance(e, sp.Function) and len(e.args) == 1 and getattr(e.func, "__name__", "") in _WALK_FAMILIES:
             out = ops.fn(_WALK_FAMILIES[e.func.__name__], go(e.args[0]))
         else:
-            raise Unsupported(f"applyfunc of {e}: over F_p an entry's function is built from +, ×, integer powers, "
-                              "exp, log, tanh and the logistic (use the symbolic backends)")
+            raise Unsupported(f"applyfunc of {e}: over F_p an entry's function is built from +, ×, rational powers, "
+                              "exp, log, sin, cos, tanh and the logistic (use the symbolic backends)")
         seen[e] = out
         return out
 
@@ -1392,7 +1439,8 @@ class Dual:
         return Dual(_as_scalar(_entry_sum(self.v)), tid, self.model)
 
     def applyfunc(self, fn):
-        """fn of each entry: a polynomial by Horner (⊙ and +), else its expression over exp, log, tanh, ÷ (_walk)."""
+        """fn of each entry: a polynomial by Horner (⊙ and +), else its expression over exp, log, sin, cos, tanh,
+        rational powers, ÷ (_walk)."""
         coeffs = _entry_polynomial(fn, allow_other=True)
         if coeffs is None:
             return _walk(fn, self, _DualOps(self))
@@ -1484,6 +1532,8 @@ def _fvalue(batch: "_Batch", family: str, order: int, v: Val) -> Val:
     argument and every derivative a polynomial in it (CONCRETE); log: a random atom at order 0, and
     log^(k) = (−1)^(k−1) (k−1)! R^k with R the reciprocal of the argument; recip (1/a): R, and
     recip^(k) = (−1)^k k! R^(k+1). A reciprocal is the field inverse of the argument (``_Batch.reciprocal``).
+    sin, cos: atoms S, C (two tables), the k-th derivative ±S or ±C; pow r/q (0 < r/q < 1): an atom A and
+    A^(k) = (r/q)(r/q − 1)…(r/q − k + 1) A R^k (module docstring, "Square roots").
     """
     memo = v._memo()
     key = ("fn", family, order)
@@ -1493,6 +1543,28 @@ def _fvalue(batch: "_Batch", family: str, order: int, v: Val) -> Val:
             out = batch.apply(_abstract_table(order), v)
         elif family == "identity":
             out = v if order == 0 else _filled(Fraction(int(order == 1)), v.rows, v.cols, v.primes)
+        elif family in ("sin", "cos"):  # two atoms S, C per argument: sin^(k) = S, C, −S, −C, … (module docstring)
+            if order == 0:
+                batch.relaxed.add("sin/cos")
+                out = batch.apply(family, v)
+            else:
+                k = order % 4 if family == "sin" else (order + 1) % 4
+                out = _fvalue(batch, ("sin", "cos")[k % 2], 0, v)
+                if k >= 2:
+                    out = _scale(out, Fraction(-1))
+        elif family.startswith("pow"):  # s^r, 0 < r < 1: one atom A; A^(k) = r(r − 1)…(r − k + 1) A (1/s)^k
+            r = Fraction(family[3:])
+            if order == 0:
+                batch.relaxed.add(family)
+                out = batch.apply(family, v)
+            else:
+                out = _fvalue(batch, family, 0, v)
+                rec = _fvalue(batch, "recip", 0, v)
+                coeff = Fraction(1)
+                for i in range(order):
+                    coeff *= r - i
+                    out = _ew(out, rec, v.rows, v.cols)
+                out = _scale(out, coeff)
         elif family in ("log", "recip"):
             if family == "log" and order == 0:
                 batch.relaxed.add("log")
@@ -2274,13 +2346,53 @@ class Outcome:
         fns = [f for f in self.relaxed if f != "quotients"]
         words = []
         if fns:
-            words.append(f"{' and '.join(fns)} read as one random atom per argument with the derivative rule "
-                         + ", ".join({"exp": "d exp z = exp z dz", "log": "d log s = ds/s"}[f] for f in fns))
+            words.append(f"{self.atom_words} read as one random atom per argument with the derivative rule "
+                         + ", ".join(_rule_words(f) for f in fns))
+            forgotten = [w for f in fns if (w := _forgotten_words(f))]
+            if forgotten:
+                words.append("relations forgotten: " + ", ".join(forgotten))
         if "quotients" in self.relaxed:
             rec = self.parts.get("reciprocals", 0)
             words.append(f"{rec} quotient entries as field inverses (numerator degree ≤ "
                          f"{self.parts.get('numerator_degree', self.degree)} once cleared)")
         return "; ".join(words)
+
+
+    @property
+    def atoms(self) -> tuple:
+        """The functions read as independent random atoms ("exp", "log", "sin", "cos", "√", "s^(1/3)", …)."""
+        out = []
+        for f in self.relaxed:
+            if f == "sin/cos":
+                out += ["sin", "cos"]
+            elif f.startswith("pow"):
+                out.append("√" if f == "pow1/2" else f"s^({f[3:]})")
+            elif f != "quotients":
+                out.append(f)
+        return tuple(out)
+
+
+    @property
+    def atom_words(self) -> str:
+        """The atoms as words: "exp and log", "√, sin and cos" ("" when there are none)."""
+        a = self.atoms
+        return ", ".join(a[:-1]) + " and " + a[-1] if len(a) > 1 else "".join(a)
+
+
+def _rule_words(family: str) -> str:
+    if family.startswith("pow"):
+        r = family[3:]
+        return "d√s = ½ √s ds/s" if r == "1/2" else f"d s^({r}) = ({r}) s^({r}) ds/s"
+    return {"exp": "d exp z = exp z dz", "log": "d log s = ds/s",
+            "sin/cos": "d sin z = cos z dz, d cos z = −sin z dz"}[family]
+
+
+def _forgotten_words(family: str) -> str:
+    if family.startswith("pow"):
+        r = Fraction(family[3:])
+        return "(√s)² = s" if r == Fraction(1, 2) else f"(s^({r}))^{r.denominator} = s^{r.numerator}"
+    return {"exp": "exp(a) exp(b) = exp(a + b)", "log": "log(exp z) = z",
+            "sin/cos": "sin² + cos² = 1 and the addition formulas"}[family]
 
 
 def _sides(claim, model, primes):
