@@ -25,9 +25,12 @@ RATIONAL_AT_ZERO = {sp.tanh: Fraction(0), sp.exp: Fraction(1), sp.sin: Fraction(
 
 
 def _float_fn(e):
-    f = {sp.tanh: mpmath.tanh, sp.exp: mpmath.exp, sp.log: mpmath.log,
-         logistic: lambda x: 1 / (1 + mpmath.exp(-x))}.get(e.func)
-    if f is None:
+    """A one-argument function in floats (to guide a search only): the logistic function, else mpmath's
+    function of SymPy's name (tanh, exp, log, sin, cos, atan, sinh, …)."""
+    if e.func is logistic:
+        return lambda x: 1 / (1 + mpmath.exp(-x))
+    f = getattr(mpmath, e.func.__name__, None) if len(e.args) == 1 else None
+    if not callable(f):
         raise NotImplementedError(f"cannot evaluate {e.func.__name__}")
     return f
 
