@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 import sympy as sp
 
+from . import derivatives
 from .functions import SIGMA_ORDER, PolynomialSigma, logistic
 
 
@@ -95,31 +96,18 @@ def substitute(expr: sp.Expr, point: dict, sig: PolynomialSigma | None) -> sp.Ex
         raise ValueError(f"the point leaves {', '.join(missing[:3])} unassigned")
     values = {s: sp.Rational(point[s.name]) for s in symbols}
     order = SIGMA_ORDER
-    memo: dict = {}
 
-    def sub(e):
-        r = memo.get(e)
-        if r is not None:
-            return r
-        if e in values:
-            r = values[e]
-        elif not e.args:
-            r = e
-        else:
-            args = [sub(a) for a in e.args]
-            r = e.func(*args) if any(a is not b for a, b in zip(args, e.args)) else e
-            if (r.func in order or r.func is logistic) and r.args and r.args[0].is_number:
-                a = r.args[0]
-                if r.func is logistic:
-                    r = 1 / (1 + sp.exp(-a))
-                elif sig is None:
-                    raise ValueError("an abstract σ needs a witness σ")
-                else:
-                    r = sig.value(a) if order[r.func] == 0 else sig.derivative(a, order[r.func])
-        memo[e] = r
+    def instantiate(r):  # a σ atom or logistic whose argument is a number by now: its value
+        if (r.func in order or r.func is logistic) and r.args and r.args[0].is_number:
+            a = r.args[0]
+            if r.func is logistic:
+                return 1 / (1 + sp.exp(-a))
+            if sig is None:
+                raise ValueError("an abstract σ needs a witness σ")
+            return sig.value(a) if order[r.func] == 0 else sig.derivative(a, order[r.func])
         return r
 
-    return sp.sympify(sub(expr))
+    return sp.sympify(derivatives.substitute(expr, values, rebuilt=instantiate))
 
 
 def approx(value: sp.Expr, digits: int = 12) -> str:

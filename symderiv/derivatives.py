@@ -138,13 +138,14 @@ def jacobian(expr, variables) -> sp.Matrix:
     return out
 
 
-def substitute(expr, mapping: dict):
+def substitute(expr, mapping: dict, rebuilt=None):
     """``expr.xreplace(mapping)`` with one memo over the expression DAG (performance only; issue 14.10).
 
     SymPy's xreplace walks an expression as a tree, so a subexpression shared by
     many steps of an unrolled model is rebuilt once per path to it (an LSTM's
     dh_t/dh_0 at n = 3, t = 3: 1.3 million calls, 6.5 s). The rebuild is the
-    same, ``e.func(*args)`` where an argument changed.
+    same, ``e.func(*args)`` where an argument changed. ``rebuilt``: applied to
+    each node rebuilt from its arguments (a certificate's values put σ in there).
     """
     memo: dict = {}
 
@@ -158,6 +159,8 @@ def substitute(expr, mapping: dict):
             else:
                 args = [sub(a) for a in e.args]
                 r = e.func(*args) if any(a is not b for a, b in zip(args, e.args)) else e
+                if rebuilt is not None:
+                    r = rebuilt(r)
             memo[e] = r
         return r
 
