@@ -71,7 +71,7 @@ def _installed_prefixes() -> tuple[str, ...]:
     return tuple(str(Path(paths[k]).resolve()) for k in keys if k in paths) + (sys.base_prefix, sys.prefix)
 
 
-def _is_own(module) -> bool:
+def is_project_module(module) -> bool:
     """A module whose source is part of the project (not symderiv, not the standard library, not installed)."""
     name = getattr(module, "__name__", "") or ""
     if name == "symderiv" or name.startswith("symderiv."):
@@ -168,7 +168,7 @@ def _reach_module(value, modules: dict[str, str], skip: Path) -> None:
     import inspect
 
     module = value if inspect.ismodule(value) else sys.modules.get(getattr(value, "__module__", "") or "")
-    if module is None or not _is_own(module) or module.__name__ in modules:
+    if module is None or not is_project_module(module) or module.__name__ in modules:
         return
     if Path(module.__file__).resolve() == skip.resolve():
         return

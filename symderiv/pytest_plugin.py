@@ -90,9 +90,9 @@ def _workers(item):
 
     config = item.config
     pool = config.stash.get(_POOL, None)
-    mine = item.collection.items[item.cid]
-    if pool is None or pool.col.items.get(item.cid) is not mine:
-        if pool is not None:  # a claim the pool does not know (collected after it started): a new pool
+    mine = item.collection.items
+    if pool is None or any(pool.col.items.get(cid) is not c for cid, c in mine.items()):  # a group's members too
+        if pool is not None:  # a claim the pool does not know, or knows as another file's: a new pool
             pool.close()
         merged = Collection()
         for other in item.session.items:

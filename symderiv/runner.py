@@ -39,6 +39,7 @@ only the claims whose every member has a result are reported.
 from __future__ import annotations
 
 import functools
+from fractions import Fraction
 import importlib
 import multiprocessing as mp
 import os
@@ -67,6 +68,7 @@ class _Worker:
     start: float = 0.0
     phase: str = "start"
     checked: int = 0
+    clean: bool = True  # did its last claim leave the state as it found it? (else it exits: not reused)
 
 
 def _die_with(parent: int) -> None:
@@ -126,6 +128,39 @@ def _phase_sender(conn):
     return send
 
 
+def _fingerprint(value, depth: int = 3):
+    """What a module global is, deep enough to see a claim change it: scalars by value, containers by their
+    contents (``depth`` levels), anything else by identity."""
+    if isinstance(value, (int, float, complex, str, bytes, bool, type(None), Fraction)):
+        return value
+    if depth and isinstance(value, dict):
+        return ("dict", id(value), tuple((repr(k), _fingerprint(v, depth - 1)) for k, v in list(value.items())))
+    if depth and isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
+        return (type(value).__name__, id(value), tuple(_fingerprint(v, depth - 1) for v in items))
+    return ("id", id(value))
+
+
+def _state() -> tuple:
+    """What one claim could leave behind for the next in the same worker: SymPy's global parameters
+    (``evaluate``, ``distribute``, …) and the globals of the project's own modules (proof files, their helpers)."""
+    from sympy.core.parameters import global_parameters
+
+    from .cache import is_project_module
+
+    params = tuple(sorted(vars(global_parameters).items())) if hasattr(global_parameters, "__dict__") else ()
+    for name, m in list(sys.modules.items()):
+        if _PROJECT.get(name, (None,))[0] is not m:  # a module seen once is not resolved on disk again
+            _PROJECT[name] = (m, is_project_module(m))
+    mods = tuple((name, tuple((k, _fingerprint(v)) for k, v in list(vars(m).items()) if not k.startswith("__")))
+                 for name, (m, own) in sorted(_PROJECT.items()) if own and sys.modules.get(name) is m)
+    return params, mods
+
+
+#: module name -> (the module, is it the project's own?): is_project_module resolves a path on disk
+_PROJECT: dict = {}
+
+
 def _serve(conn, col: Collection | None, kw: dict, parent: int) -> None:
     """A worker: check each claim the parent sends (its id; under spawn, its proof file and id), until told to stop."""
     # The parent stops its workers (Ctrl-C reaches the whole terminal's process group: the parent acts on it);
@@ -135,6 +170,7 @@ def _serve(conn, col: Collection | None, kw: dict, parent: int) -> None:
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP)  # held back by the parent while it started this worker
     _die_with(parent)
+    state = None
     while True:
         try:
             what = conn.recv()
@@ -145,11 +181,19 @@ def _serve(conn, col: Collection | None, kw: dict, parent: int) -> None:
         claim = None
         try:
             claim = col.items[what] if col is not None else _reimport(what)
+            if state is None:
+                state = _state()
             res = engine.check_claim(claim, on_phase=_phase_sender(conn), **kw)
         except BaseException as e:  # noqa: BLE001 — anything at all becomes this claim's error
             res = (engine.result_for(claim, Verdict.ERROR, error=f"the check crashed: {_one_line(e)}")
                    if isinstance(claim, Claim) else ("crash", _one_line(e)))
-        conn.send(("result", res))
+        try:
+            clean = state is not None and _state() == state
+        except Exception:  # noqa: BLE001 — a state that cannot even be read is not known to be clean
+            clean = False
+        conn.send(("result", res, clean))
+        if not clean:  # the next claim must not see what this one left behind: a fresh worker takes it
+            return
 
 
 def _stopped(claim: Claim, verdict: Verdict, why: str, seconds: float) -> Result:
@@ -163,11 +207,11 @@ def _receive(job: _Worker, wait: float) -> Result | None:
     res = None
     try:
         while job.conn.poll(wait):
-            tag, payload = job.conn.recv()
+            tag, payload, *rest = job.conn.recv()
             if tag == "phase":
                 job.phase = payload
             else:
-                res = payload
+                res, job.clean = payload, bool(rest and rest[0])
     except Exception:  # noqa: BLE001 — a pipe cut mid-message: the worker died, which the caller reports
         pass
     return res
@@ -259,14 +303,26 @@ class Workers:
         """Can a claim be submitted now (an idle worker, or room for a new one)?"""
         return len(self.workers) < self.jobs or any(w.cid is None for w in self.workers)
 
-    def submit(self, cid: str) -> None:
-        worker = next((w for w in self.workers if w.cid is None), None) or self._start()
+    def submit(self, cid: str, *, fresh: bool = False) -> None:
+        """Give ``cid`` to an idle worker (``fresh``: to a new one), starting one if none is idle."""
+        what = cid if self.method == "fork" else (self.col.items[cid].check.__code__.co_filename, cid)
+        worker = None if fresh else next((w for w in self.workers if w.cid is None), None)
+        if worker is not None:
+            try:
+                worker.conn.send(what)
+            except (OSError, ValueError):  # it died while idle (a claim's leftover thread killed it): replace it
+                self._retire(worker, kill=True)
+                worker = None
+        if worker is None:
+            worker = self._start()
+            worker.conn.send(what)
         worker.cid, worker.start, worker.phase = cid, time.perf_counter(), "start"
-        worker.conn.send(cid if self.method == "fork" else (self.col.items[cid].check.__code__.co_filename, cid))
 
     def _start(self) -> _Worker:
-        if self.method == "fork" and self.warm:
-            _warm_prover()  # once, in the parent: every forked worker inherits the prover's libraries
+        if self.method == "fork":
+            if self.warm:
+                _warm_prover()  # once, in the parent: every forked worker inherits the prover's libraries
+            _state()  # which modules are the project's, resolved once here and inherited by every worker
         parent, child = self.ctx.Pipe(duplex=True)
         proc = self.ctx.Process(target=_serve, daemon=True,
                                 args=(child, self.col if self.method == "fork" else None, self.kw, os.getpid()))
@@ -310,21 +366,28 @@ class Workers:
                 res = _stopped(claim, Verdict.ERROR, f"the check crashed: {res[1]}", elapsed)
             if res is None and not worker.proc.is_alive():
                 worker.proc.join()
+                self._retire(worker, kill=True)
+                if worker.checked:  # a reused worker: what killed it may be a claim before this one's leftovers
+                    self._retry(worker.cid)
+                    continue
                 res = _stopped(claim, Verdict.ERROR, f"the worker process crashed (exit code "
                                f"{worker.proc.exitcode}) in phase {worker.phase}", elapsed)
-                self._retire(worker, kill=True)
             elif res is None and self.timeout is not None and elapsed > self.timeout:
                 self._retire(worker, kill=True)
                 res = _stopped(claim, Verdict.UNDECIDED, f"ran out of its {self.timeout:g} s budget in phase "
                                f"{worker.phase}; no verdict was established", elapsed)
             elif res is not None:
                 worker.checked += 1
-                if self.isolate:
+                if self.isolate or not worker.clean:
                     self._retire(worker)
             if res is not None:
                 out.append((worker.cid, res, computed))
                 worker.cid = None
         return out
+
+    def _retry(self, cid: str) -> None:
+        """``cid`` once more, on a fresh worker: its verdict (or crash) is then its own."""
+        self.submit(cid, fresh=True)
 
     def check(self, cid: str) -> Result:
         """One claim, start to end (the pytest plugin's way: one item at a time)."""
@@ -338,8 +401,9 @@ class Workers:
         """Stop every worker: a busy one is killed, an idle one told to exit; none outlives this call."""
         for worker in list(self.workers):
             self._retire(worker, kill=worker.cid is not None)
-        for proc in self.retired:  # idle ones were told to stop: let them exit, but not past the run
-            proc.join(timeout=5)
+        deadline = time.monotonic() + 5  # idle ones were told to stop: let them exit, together, but not past 5 s
+        for proc in self.retired:
+            proc.join(timeout=max(0.0, deadline - time.monotonic()))
             if proc.exitcode is None:
                 proc.kill()
                 proc.join()

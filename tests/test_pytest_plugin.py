@@ -222,3 +222,33 @@ def test_sympys_caches_are_sized_for_claim_after_claim_unless_the_user_chose(tmp
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=dict(env, SYMPY_CACHE_SIZE="500"))
     assert out.stdout.strip() == "500", out.stderr
+
+
+def test_a_groups_members_are_checked_from_its_own_file_when_another_file_uses_a_members_id(tmp_path):
+    """b.py declares a claim whose id is a.py's group member's: a.py's group must check a.py's member."""
+    (tmp_path / "proofs").mkdir()
+    (tmp_path / "proofs" / "a.py").write_text(textwrap.dedent('''
+        from symderiv import readings, sweep
+
+        grp = readings("a.grp", where="§1", statement="two readings", intent="good", why="the first is meant",
+                       sizes=sweep(n=1, t=1))
+
+        @grp.reading("good")
+        def good(**size):
+            return 1, 1
+
+        @grp.reading("bad", expect="fails", why="1 ≠ 2")
+        def bad(**size):
+            return 1, 2
+    '''))
+    (tmp_path / "proofs" / "b.py").write_text(textwrap.dedent('''
+        from symderiv import claim, sweep
+
+        @claim("a.grp.good", where="§2", statement="b.py's own claim with a clashing id", expect="fails",
+               why="1 ≠ 2", sizes=sweep(n=1, t=1))
+        def clash(**size):
+            return 1, 2
+    '''))
+    p = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "proofs/b.py", "proofs/a.py"],
+                       cwd=tmp_path, capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert p.returncode == 0, p.stdout + p.stderr

@@ -84,3 +84,69 @@ def test_a_claim_that_exits_its_worker_is_its_error_and_the_next_claim_still_run
     assert res["w.b"].verdict == Verdict.ERROR
     assert res["w.a"].verdict == res["w.c"].verdict == Verdict.HOLDS
     assert len(pids) == 3
+
+
+LEAKS = textwrap.dedent('''
+    from symderiv import claim, sweep
+
+    STATE = {"n": 0}
+
+    @claim("leak.a", where="§1", statement="changes a module global", sizes=sweep(n=1, t=1))
+    def a(**size):
+        STATE["n"] += 1
+        return 1, 1
+
+    @claim("leak.b", where="§2", statement="reads it", sizes=sweep(n=1, t=1))
+    def b(**size):
+        return STATE["n"], 0
+''')
+
+SYMPY_SETTING = textwrap.dedent('''
+    import sympy as sp
+    from sympy.core.parameters import global_parameters
+    from symderiv import claim, sweep
+
+    @claim("set.a", where="§1", statement="turns SymPy's evaluation off", sizes=sweep(n=1, t=1))
+    def a(**size):
+        global_parameters.evaluate = False
+        return 1, 1
+
+    @claim("set.b", where="§2", statement="x + x = 2x", sizes=sweep(n=1, t=1))
+    def b(**size):
+        x = sp.Symbol("x")
+        return sp.Add(x, x), 2 * x
+''')
+
+
+@pytest.mark.parametrize("text, ids", [(LEAKS, ["leak.a", "leak.b"]), (SYMPY_SETTING, ["set.a", "set.b"])])
+def test_a_claim_that_changes_shared_state_does_not_pass_it_to_the_next_claim(tmp_path, text, ids):
+    """A worker is reused only while its claims leave the project's module globals and SymPy's global parameters
+    as they found them: the verdicts are those of a fresh worker per claim, in any order."""
+    (tmp_path / "s.py").write_text(text)
+    col = collect([tmp_path])
+    pooled = {r.id: r.verdict for r in run_claims(col, ids, jobs=1, method="fork", timeout=60)}
+    isolated = {r.id: r.verdict for r in run_claims(col, ids, jobs=1, method="fork", timeout=60, isolate=True)}
+    assert pooled == isolated and pooled[ids[1]] == Verdict.HOLDS  # as if it ran first
+    assert not mp.active_children()
+
+
+def test_a_worker_killed_by_a_claims_leftover_thread_does_not_blame_the_next_claim(tmp_path):
+    """idle.a returns, then its timer kills the worker while idle.b runs: idle.b is checked again, fresh."""
+    (tmp_path / "idle.py").write_text(textwrap.dedent('''
+        import os, threading, time
+        from symderiv import claim, sweep
+
+        @claim("idle.a", where="§1", statement="1 = 1", sizes=sweep(n=1, t=1))
+        def a(**size):
+            threading.Timer(0.3, lambda: os.kill(os.getpid(), 9)).start()
+            return 1, 1
+
+        @claim("idle.b", where="§2", statement="1 = 1", sizes=sweep(n=1, t=1))
+        def b(**size):
+            time.sleep(0.6)
+            return 1, 1
+    '''))
+    col = collect([tmp_path])
+    res = {r.id: r.verdict for r in run_claims(col, ["idle.a", "idle.b"], jobs=1, method="fork", timeout=60)}
+    assert res == {"idle.a": Verdict.HOLDS, "idle.b": Verdict.HOLDS}
+    assert not mp.active_children()
