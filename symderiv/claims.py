@@ -92,6 +92,7 @@ class Claim:
     prove: object = ()                         # inequality: the n to prove at in real arithmetic (True: every size)
     _probed: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # shape probes, by size
     origin: str = field(default_factory=_origin, repr=False, compare=False)  # the declaring proof file (_origin)
+    collected_from: str = field(default="", repr=False, compare=False)  # the proof file that was collected
 
     def __post_init__(self):
         from .values import exact_value
@@ -553,6 +554,8 @@ def collect_file(path: Path, into: Collection) -> None:
             into.errors.append((str(path), f"duplicate claim id {item.id!r}"))
             continue
         item.source = f"{shown}:{item.source.split(':')[-1]}"
+        if isinstance(item, Claim):
+            item.collected_from = mine  # a spawned worker imports this file again (not a helper the check is in)
         into.items[item.id] = item
     for g in (i for i in bucket if isinstance(i, Group)):
         if g.kind == "readings" and f"{g.id}.{g.intent}" not in g.members:

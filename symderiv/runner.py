@@ -105,6 +105,12 @@ def _collected(path: str) -> Collection:
     return col
 
 
+def _proof_file(claim: Claim) -> str:
+    """The file a spawned worker imports to rebuild ``claim``: the proof file it was collected from."""
+    code = getattr(claim.check, "__code__", None)
+    return claim.collected_from or (code.co_filename if code is not None else "")
+
+
 def _reimport(spec) -> Claim:
     """Under spawn: the claim, from its proof file imported again in this fresh process."""
     path, cid = spec
@@ -305,7 +311,7 @@ class Workers:
 
     def submit(self, cid: str, *, fresh: bool = False) -> None:
         """Give ``cid`` to an idle worker (``fresh``: to a new one), starting one if none is idle."""
-        what = cid if self.method == "fork" else (self.col.items[cid].check.__code__.co_filename, cid)
+        what = cid if self.method == "fork" else (_proof_file(self.col.items[cid]), cid)
         worker = None if fresh else next((w for w in self.workers if w.cid is None), None)
         if worker is not None:
             try:

@@ -150,3 +150,25 @@ def test_a_worker_killed_by_a_claims_leftover_thread_does_not_blame_the_next_cla
     res = {r.id: r.verdict for r in run_claims(col, ["idle.a", "idle.b"], jobs=1, method="fork", timeout=60)}
     assert res == {"idle.a": Verdict.HOLDS, "idle.b": Verdict.HOLDS}
     assert not mp.active_children()
+
+
+def test_a_spawned_worker_imports_the_proof_file_not_the_helper_that_defines_the_check(tmp_path):
+    """A check defined in a helper module (or wrapped, without __code__) is rebuilt from the proof file it was
+    collected from: under spawn it used to re-import the helper (error) or crash on the wrapper (internal error)."""
+    (tmp_path / "_common.py").write_text("def trivial(**size):\n    return 1, 1\n")
+    (tmp_path / "main.py").write_text(textwrap.dedent('''
+        import functools
+        from symderiv import claim, sweep
+        from _common import trivial
+
+        claim("main.helper-fn", where="§1", statement="1 = 1", sizes=sweep(n=1, t=1))(trivial)
+
+        @claim("main.cached", where="§2", statement="1 = 1", sizes=sweep(n=1, t=1))
+        @functools.lru_cache
+        def cached(**size):
+            return 1, 1
+    '''))
+    col = collect([tmp_path])
+    res = {r.id: r.verdict for r in run_claims(col, ["main.helper-fn", "main.cached"], jobs=1, method="spawn",
+                                                 timeout=120)}
+    assert res == {"main.helper-fn": Verdict.HOLDS, "main.cached": Verdict.HOLDS}
