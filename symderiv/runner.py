@@ -39,14 +39,14 @@ only the claims whose every member has a result are reported.
 from __future__ import annotations
 
 import functools
-from fractions import Fraction
 import importlib
 import multiprocessing as mp
 import os
 import signal
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from fractions import Fraction
 
 from . import engine
 from .claims import Claim, Collection, Group, _one_line
@@ -463,8 +463,8 @@ def run_claims(col: Collection, ids: list[str], *, jobs: int = 1, timeout: float
 
                 keys[cid] = claim_key(col.items[cid], options)
                 hit = cache.get(keys[cid])
-                if hit is not None:
-                    finish(cid, hit)
+                if hit is not None:  # where the claim is now (a line added above it, or the same claim elsewhere)
+                    finish(cid, replace(hit, source=col.items[cid].source))
                     continue
             return cid
         return None

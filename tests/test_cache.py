@@ -184,3 +184,29 @@ def test_durations_are_kept_for_longest_first_scheduling(project):
 
     seconds = Cache(project).durations()
     assert set(seconds) == {"c.a", "c.b"} and all(v >= 0 for v in seconds.values())
+
+
+def test_a_cached_verdict_is_reported_where_the_claim_is_now(tmp_path, monkeypatch):
+    """The same claim in two files (one key: its source and id, not its path): a hit from the first file's run is
+    reported at the second file's place."""
+    import json as _json
+    import subprocess as _sp
+    import sys as _sys
+    from pathlib import Path as _Path
+
+    root = _Path(__file__).resolve().parent.parent
+    text = '@claim("same.one", where="§1", statement="1 = 1", sizes=sweep(n=1, t=1))\ndef one(**size):\n' \
+           '    return 1, 1\n'
+    for folder, name, gap in (("a", "x", "\n"), ("b", "y", "\n\n\n\n")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / f"{name}.py").write_text("from symderiv import claim, sweep\n" + gap + text)
+    monkeypatch.delenv("SYMDERIV_NO_CACHE", raising=False)
+    env = dict(__import__("os").environ, PYTHONPATH=str(root), NO_COLOR="1")
+    run = lambda folder: _sp.run([_sys.executable, "-m", "symderiv", "check", folder, "--format", "json"],
+                                 cwd=tmp_path, capture_output=True, text=True, env=env)
+    run("a")
+    p = run("b")
+    assert "1 of 1 claims' verdicts from the cache" in p.stderr  # a hit: the claim's own source is the same
+    c = _json.loads(p.stdout)["claims"][0]
+    assert c["source"].endswith("y.py:6"), c["source"]
+    assert c["file"].endswith("y.py") and c["line"] == 6
