@@ -14,6 +14,8 @@ import re
 
 import sympy as sp
 
+from ..functions import logistic
+
 
 class KernelError(Exception):
     """The kernel cannot replay this certificate (a value is missing, a shape is wrong, ...)."""
@@ -132,21 +134,26 @@ def lift(fn, dfn):
     return apply
 
 
-#: value and derivative of the elementary functions, on exact numbers (forward mode's rules)
+def logistic_value(x):
+    """The logistic function's exact value, as a closed form the kernel can enclose: 1/(1 + e^(−x))."""
+    return 1 / (1 + sp.exp(-x))
+
+
+#: value and derivative of the elementary functions, on exact numbers (forward mode's rules): the kernel's one
+#: table of them (the exact model's activations, functions and losses read it too)
 RULES = {
     sp.exp: (sp.exp, sp.exp),
     sp.log: (sp.log, lambda v: 1 / v),
     sp.tanh: (sp.tanh, lambda v: 1 - sp.tanh(v) ** 2),
     sp.sin: (sp.sin, sp.cos),
     sp.cos: (sp.cos, lambda v: -sp.sin(v)),
+    logistic: (logistic_value, lambda v: logistic_value(v) * (1 - logistic_value(v))),
 }
 
 
 def forward(expr: sp.Expr, x: sp.Symbol, at: "Dual") -> "Dual":
     """expr(x) at the dual number ``at``, node by node: sums, products, constant powers and the functions of
-    :data:`RULES` (and the logistic function), each by its own rule. Nothing is differentiated symbolically."""
-    from ..functions import logistic
-
+    :data:`RULES`, each by its own rule. Nothing is differentiated symbolically."""
     memo: dict = {}
 
     def run(e):
@@ -173,9 +180,6 @@ def forward(expr: sp.Expr, x: sp.Symbol, at: "Dual") -> "Dual":
                 if b.v == 0:
                     raise KernelError(f"{sp.sstr(e)} at 0 has no derivative")
                 r = Dual(b.v ** k, k * b.v ** (k - 1) * b.d)
-        elif isinstance(e, logistic) and len(e.args) == 1:
-            a = run(e.args[0])
-            r = Dual(logistic(a.v), logistic(a.v) * (1 - logistic(a.v)) * a.d)
         elif e.func in RULES and len(e.args) == 1:
             a = run(e.args[0])
             fn, dfn = RULES[e.func]
@@ -374,6 +378,6 @@ class DualNotation:
 
     def softmax(self, z):
         z = DualMatrix.of(z)
-        e = [lift(sp.exp, sp.exp)(x) for x in z]
+        e = [lift(*RULES[sp.exp])(x) for x in z]
         s = sum(e, Dual(0))
         return DualMatrix.from_entries(z.rows, z.cols, [x / s for x in e])

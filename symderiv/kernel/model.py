@@ -20,7 +20,8 @@ import sympy as sp
 
 from ..cells import StepScope, dimension
 from ..protocol import SumOf, bind_parameters
-from .dual import Dual, DualMatrix, KernelError, lift
+from ..functions import logistic
+from .dual import RULES, Dual, DualMatrix, KernelError, lift, logistic_value
 
 # ----- activations, by name, with their first two derivatives -------------------------
 
@@ -32,15 +33,10 @@ def _poly(coeffs, order: int):
     return lambda x: sum((sp.Rational(c) * x ** k for k, c in enumerate(cs)), sp.Integer(0))
 
 
-def _logistic(x):
-    return 1 / (1 + sp.exp(-x))
-
-
-#: name -> (f, f', f''), on exact numbers
+#: name -> (f, f', f''), on exact numbers (f and f' are the kernel's RULES)
 CONCRETE = {
-    "tanh": (sp.tanh, lambda x: 1 - sp.tanh(x) ** 2, lambda x: -2 * sp.tanh(x) * (1 - sp.tanh(x) ** 2)),
-    "logistic": (_logistic, lambda x: _logistic(x) * (1 - _logistic(x)),
-                 lambda x: _logistic(x) * (1 - _logistic(x)) * (1 - 2 * _logistic(x))),
+    "tanh": (*RULES[sp.tanh], lambda x: -2 * sp.tanh(x) * (1 - sp.tanh(x) ** 2)),
+    "logistic": (*RULES[logistic], lambda x: logistic_value(x) * (1 - logistic_value(x)) * (1 - 2 * logistic_value(x))),
     "identity": (lambda x: x, lambda x: sp.Integer(1), lambda x: sp.Integer(0)),
 }
 
@@ -98,7 +94,7 @@ def functions(name: str, witness) -> SimpleNamespace:
     return SimpleNamespace(sigma=_elementwise(s, ds), dsigma=_elementwise(ds, dds),
                            tanh=_elementwise(th, dth), dtanh=_elementwise(dth, ddth),
                            logistic=_elementwise(lo, dlo), softmax=softmax,
-                           log=_elementwise(sp.log, lambda x: 1 / x), exp=_elementwise(sp.exp, sp.exp))
+                           log=_elementwise(*RULES[sp.log]), exp=_elementwise(*RULES[sp.exp]))
 
 
 def _scalar(v):
@@ -143,7 +139,7 @@ def loss_of(kind: str, cell=None, f=None, witness=None):
     if kind == "squared":
         return lambda o, y: sum(((a - b) ** 2 for a, b in zip(o, y)), Dual(0)) / 2
     if kind == "cross-entropy":
-        log = lift(sp.log, lambda x: 1 / x)
+        log = lift(*RULES[sp.log])
         return lambda o, y: -sum((b * log(a) for a, b in zip(o, y)), Dual(0))
     raise KernelError(f"loss={kind!r}: the kernel replays squared, cross-entropy, a cell's own loss and "
                       "an abstract loss with a witness polynomial")
