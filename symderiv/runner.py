@@ -289,8 +289,8 @@ class Workers:
 
     def __init__(self, col: Collection, *, jobs: int = 1, timeout: float | None = DEFAULT_TIMEOUT,
                  method: str | None = None, isolate: bool = False, warm: bool = False, **kw):
-        self.col, self.jobs, self.timeout, self.isolate, self.warm, self.kw = col, max(1, jobs), timeout, isolate, \
-            warm, kw
+        self.col, self.jobs, self.timeout, self.kw = col, max(1, jobs), timeout, kw
+        self.isolate, self.warm = isolate, warm
         self.method = method or start_method()
         self.ctx = mp.get_context(self.method)
         self.workers: list[_Worker] = []

@@ -242,9 +242,8 @@ def _what(meaning: dict) -> str:
     defined = f"{as_column}, {meaning['defined']}" if meaning.get("defined") else as_column
     if "param" in wrt:
         w = wrt["param"]
-        cols = f"; its columns follow vec({w}) {wrt['layout']}" if wrt["shape"][1] > 1 else ""
-        rows_cols = "rows" if meaning.get("transposed") else "columns"
-        cols = cols.replace("its columns", f"its {rows_cols}")
+        along = "rows" if meaning.get("transposed") else "columns"
+        cols = f"; its {along} follow vec({w}) {wrt['layout']}" if wrt["shape"][1] > 1 else ""
         return f"{side} is {what} d{of}/d{w}{cols}{defined}"
     name, k = wrt["quantity"]
     return f"{side} is {what} d{of}/d{pretty_name(f'{name}_{k}')}{defined}"
