@@ -221,7 +221,7 @@ bounds = parts("avram2025.norm-bounds", kind="inequality", where="‖J_t‖ chai
         "J_2 = D_2 W D_1 W can vanish while δ_i ‖W‖ > 0",
              statement="(δ_i ‖W‖)^t ≤ ‖J_t‖; refuted with a lower bound δ ≤ δ_i, which refutes it for δ_i too")
 def bounds_lower(m, W, h0):
-    R = max(sum(abs(x) for x in W.row(i)) for i in range(W.rows)) * max([1] + [abs(x) for x in h0])
+    R = sp.Max(*[sum(abs(x) for x in W.row(i)) for i in range(W.rows)]) * sp.Max(1, *[abs(x) for x in h0])
     delta_lo = dtanh(R)
     return (delta_lo * norm2(W)) ** m.t <= norm2(J_at(m, W, h0))
 

@@ -178,7 +178,7 @@ def table_vanishing(W):
 @table.part("oscillating", expect="undecided", given=dict(W=matrices(families=("triangular", "diagonal"))),
             statement="an eigenvalue λ < −1 ⇒ ‖W_h^q‖ → ∞ (with the sign of that mode alternating)")
 def table_oscillating(W):
-    assume(rel(min(W[i, i] for i in range(W.rows)), "<", -1), "λ < −1 (W_h triangular: λ on its diagonal)")
+    assume(rel(sp.Min(*[W[i, i] for i in range(W.rows)]), "<", -1), "λ < −1 (W_h triangular: λ on its diagonal)")
     return limit(powers(W, eye(W.rows), label="W_h^q"), "inf")
 
 

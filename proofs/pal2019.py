@@ -273,8 +273,12 @@ FIXED_POINT = {"trajectory": "fixed point h_t = h* held by a constant input", "�
 
 
 def top_eigenvalue(W):
-    """λ₁ read literally: the eigenvalue of largest modulus, with its sign (W triangular: its diagonal)."""
-    return max((W[i, i] for i in range(W.rows)), key=lambda v: (abs(v), v))
+    """λ₁ read literally: the eigenvalue of largest modulus, with its sign (W triangular: its diagonal); a tie
+    in modulus goes to the positive one. Written as an expression (not Python's max with a key, which would
+    branch on the values)."""
+    d = [W[i, i] for i in range(W.rows)]
+    top, bottom = sp.Max(*d), sp.Min(*d)
+    return sp.Piecewise((top, top >= -bottom), (bottom, True))
 
 
 theorem2 = readings(

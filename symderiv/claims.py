@@ -23,6 +23,7 @@ from typing import Callable
 import sympy as sp
 
 from .errors import ProofFileError, ShapeError, UsageError
+from .concrete import UserFinder, UserLoader
 from .cells import Cell
 from .models import Model
 from .results import Verdict
@@ -506,6 +507,17 @@ def _import_failure(e: BaseException) -> str:
     return _one_line(e)
 
 
+@contextmanager
+def _helpers_are_user_code(folder: str):
+    """While a proof file is imported, a helper module beside it is compiled as user code (concrete.py)."""
+    finder = UserFinder(folder)
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
+
+
 def collect_file(path: Path, into: Collection) -> None:
     """Import one proof file and add its claims; any way its import fails is a one-line error naming the file.
 
@@ -523,8 +535,8 @@ def collect_file(path: Path, into: Collection) -> None:
     if added:  # a proof file may import a helper module beside it (``from _helpers import ...``)
         sys.path.insert(0, folder)
     try:
-        with _importing() as importing:
-            spec = importlib.util.spec_from_file_location(name, path)
+        with _importing() as importing, _helpers_are_user_code(folder):
+            spec = importlib.util.spec_from_file_location(name, path, loader=UserLoader(name, str(path)))
             module = importlib.util.module_from_spec(spec)
             sys.modules[name] = module
             spec.loader.exec_module(module)

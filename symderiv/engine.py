@@ -19,6 +19,7 @@ import sympy as sp
 
 from . import certificates, kernel
 from .claims import Claim, Collection, Group, _one_line
+from .concrete import ConcretizationError
 from .errors import SymderivError
 from .identity import nonzero_entries, nonzero_modulo
 from .results import Method, Phase, Result, SizeOutcome, Step, StopReason, Verdict, describe_scope
@@ -322,6 +323,25 @@ def _certified_failure(steps: dict, hyps: list, label: str) -> bool:
                                                                       for h in hyps)
 
 
+def probe_meaning(claim: Claim, size: dict, evaluate) -> None:
+    """Run the check once on symbols standing for every value (the prove phase's): Python that asks about a
+    value is refused here (:mod:`symderiv.concrete`), on the path that searches concrete points as on every
+    other, so a branch never picks a meaning at one point that the claim does not have at the next."""
+    from .prove.domains import NoDomain, Symbols, symbolic
+
+    syms = Symbols()
+    try:
+        values = {name: symbolic(strategy, name, size, syms)[0] for name, strategy in claim.given.items()}
+    except (NoDomain, SymderivError):
+        return  # values with no symbolic stand-in (sampled without a domain): their points are all there is
+    try:
+        evaluate(values)
+    except ConcretizationError:
+        raise
+    except Exception:  # a check that has no symbolic reading (a norm of symbols, …): its points decide
+        return
+
+
 def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):
     """One size of an inequality or limit: search, certify, shrink, per step.
 
@@ -330,6 +350,7 @@ def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):
     from .kernel.decide import relations_of
 
     evaluate = claim.evaluator(size)
+    probe_meaning(claim, size, evaluate)
     labels: list[str] = []
     found: dict = {}
     raised, tried, plausible, floated, last_steps, hypothesised = None, 0, 0, 0, [], False
@@ -338,7 +359,7 @@ def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):
             try:
                 out, hyps = evaluate(values)
                 steps = relations_of(out)
-            except TypeError:
+            except (TypeError, ConcretizationError):
                 raise
             except Exception as e:  # a candidate the check cannot evaluate (a singular matrix, …)
                 raised = raised or _one_line(e)

@@ -1,0 +1,348 @@
+"""Python that depends on a claim's value is refused, on every path, naming the check's line.
+
+A proof file's check is Python, and several interpreters run it: the symbolic
+model (SymPy expressions), F_p (random field elements), the induction (a
+symbolic step index), the prove phase (real variables), free variables and the
+kernel's exact model (rationals and dual numbers). Python's own control flow
+cannot be interpreted by any of them: ``if x == 1:`` is structurally False on a
+SymPy symbol, True or False on a rational, and hashing the step index
+(``k in {5}``) never compares at all. Each interpreter would take a branch of
+its own, and the check would mean different things on different paths.
+
+So, as JAX refuses to branch on a tracer (``ConcretizationTypeError``), a
+check may not ask Python about a claim value. The proof file (and every helper
+module beside it) is compiled through :class:`_Rewriter`, which routes, in that
+code only, the operations that ask Python for an answer through this module:
+
+* ``==`` and ``!=`` with a claim value on either side (``<``, ``<=``, ``>``,
+  ``>=`` stay: on claim values they build relations, which are claims);
+* ``in`` / ``not in`` with a claim value as element or as container;
+* truth tests: ``if``, ``while``, ``… if … else …``, ``and``, ``or``, ``not``,
+  ``assert`` and comprehension filters;
+* a claim value as a key: ``d[v]``, ``{v: …}``, ``{v}``, ``d.get(v)``,
+  ``d.setdefault(v)``, ``s.add(v)``, ``xs.index(v)`` and their kin on a plain
+  Python container;
+* the builtins that concretize: ``int``, ``float``, ``complex``, ``bool``,
+  ``hash``, ``round``, ``range``, ``len`` of a value, ``max``, ``min``,
+  ``sorted``, ``set``, ``frozenset``, ``dict.fromkeys`` and ``divmod``.
+
+A claim value is anything the claim language hands a check: a SymPy expression
+or matrix of the claim's variables (its free symbols) or of an abstract σ, and
+any backend value whose class says so with ``__symderiv_value__ = True`` (F_p nodes, the kernel's dual numbers, the
+induction's symbolic index). What the rewrite cannot see (C code that hashes a
+value, e.g. ``functools.lru_cache`` of a check's helper) is covered by the
+backend types themselves: their ``__hash__`` refuses a caller in user code
+(:func:`asked_from_user`).
+
+Sizes (``m.n``, ``m.t`` at a fixed size, ``v.rows``) are plain integers: Python
+may branch on them freely, and every path sees the same ones.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import importlib.machinery
+import importlib.util
+import sys
+from typing import NoReturn
+
+from sympy import Basic
+from sympy.core.function import AppliedUndef
+from sympy.matrices import MatrixBase
+
+from .errors import SymderivError
+
+MARK = "__symderiv_user__"     # a module global: this module is a proof file or a helper beside one
+GUARD = "__symderiv_guard__"   # the module global the rewritten code calls
+
+
+class ConcretizationError(SymderivError):
+    """A check asked Python for an answer that depends on a claim value (refused on every path)."""
+
+
+def is_value(x) -> bool:
+    """Is ``x`` a value of the claim language (whose answers Python cannot give)?"""
+    if getattr(type(x), "__symderiv_value__", False):
+        return True
+    # a SymPy constant (no variable, no abstract function: 2, √2, Matrix([8, 6])) is the same number on
+    # every path, so Python may ask about it; anything of the claim's variables or of σ is a claim value
+    return isinstance(x, (Basic, MatrixBase)) and bool(x.free_symbols or x.has(AppliedUndef))
+
+
+def user_frame():
+    """The innermost frame of user code (a proof file or its helper) on the stack, or None."""
+    f = sys._getframe(1)
+    while f is not None:
+        if f.f_globals.get(MARK):
+            return f
+        f = f.f_back
+    return None
+
+
+def asked_from_user(depth: int = 1) -> bool:
+    """Is the caller ``depth`` frames up user code itself (not symderiv or a library acting for it)?"""
+    f = sys._getframe(depth + 1)
+    return bool(f.f_globals.get(MARK))
+
+
+def _where(frame) -> str:
+    if frame is None:
+        return "the check"
+    name = frame.f_code.co_filename.rsplit("/", 1)[-1]
+    return f"{name}:{frame.f_lineno}"
+
+
+def _show(x) -> str:
+    s = str(x)
+    return s if len(s) <= 40 else s[:37] + "…"
+
+
+def refuse(what: str, value) -> NoReturn:
+    """Raise the one error for Python asked about a claim value, naming the user's line."""
+    where = _where(user_frame())
+    raise ConcretizationError(
+        f"{where}: {what} of the claim value {_show(value)}: Python cannot decide it for every value "
+        f"(every path reads a check alike, so none guesses); write it in the claim language "
+        f"(rel/assume, maximum/minimum, piecewise functions) or branch on sizes only")
+
+
+# ----- what the rewritten code calls ---------------------------------------------
+
+_EQ_OPS = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b}
+
+
+class _Guard:
+    """The namespace rewritten code calls (one instance, bound as a module global)."""
+
+    @staticmethod
+    def eq(op, a, b):
+        if is_value(a) or is_value(b):
+            if _decidable_index(a, b):
+                return _EQ_OPS[op](a, b)
+            refuse(f"'{op}'", a if is_value(a) else b)
+        return _EQ_OPS[op](a, b)
+
+    @staticmethod
+    def contains(negate, a, b):
+        if is_value(a):
+            refuse("'in' (a lookup)", a)
+        if is_value(b):
+            refuse("'in' on a container", b)
+        r = a in b
+        return not r if negate else r
+
+    @staticmethod
+    def truth(x):
+        if is_value(x):
+            refuse("a truth test (if/while/and/or/not)", x)
+        return x
+
+    @staticmethod
+    def key(x):
+        if is_value(x):
+            refuse("use as a key or set element", x)
+        return x
+
+    @staticmethod
+    def subscript(container, k):
+        return container[_Guard.index(container, k)]
+
+    @staticmethod
+    def index(container, k):
+        if is_value(k) and not is_value(container):
+            refuse("indexing a Python container by", k)
+        return k
+
+    @staticmethod
+    def method(obj, name, *args, **kw):
+        bound = getattr(obj, name)
+        if isinstance(obj, (dict, set, frozenset, list, tuple, str, bytes)) and not is_value(obj):
+            for a in args:
+                if is_value(a):
+                    refuse(f"'.{name}(…)' on a Python container with", a)
+        return bound(*args, **kw)
+
+    @staticmethod
+    def builtin(fn, name, *args, **kw):
+        if fn is not getattr(builtins, name):  # the file's own binding of the name: not Python's builtin
+            return fn(*args, **kw)
+        if name in _ITERATING:
+            args = tuple(list(a) if _iterable_arg(a) else a for a in args)
+            for a in args:
+                for x in (a if isinstance(a, list) else ()):
+                    if is_value(x):
+                        refuse(f"{name}() over", x)
+        for a in args:
+            if is_value(a):
+                refuse(f"{name}()", a)
+        return fn(*args, **kw)
+
+
+def _decidable_index(a, b) -> bool:
+    """The induction's index decides ``==`` itself where the answer is the same at every t (k == k + 0)."""
+    return any(getattr(type(x), "__symderiv_index__", False) for x in (a, b))
+
+
+def _iterable_arg(a) -> bool:
+    return not is_value(a) and not isinstance(a, (str, bytes)) and hasattr(a, "__iter__")
+
+
+_CONCRETIZING = {"int", "float", "complex", "bool", "hash", "round", "range", "divmod", "max", "min",
+                 "sorted", "set", "frozenset", "any", "all"}
+_ITERATING = {"max", "min", "sorted", "set", "frozenset", "any", "all"}
+_KEYED_METHODS = {"get", "setdefault", "pop", "index", "count", "add", "discard", "remove", "fromkeys",
+                  "__contains__", "__getitem__", "__setitem__", "__delitem__"}
+
+GUARD_OBJECT = _Guard()
+
+
+# ----- the rewrite ---------------------------------------------------------------
+
+def _g(attr: str, node: ast.AST) -> ast.Attribute:
+    return ast.copy_location(ast.Attribute(value=ast.Name(id=GUARD, ctx=ast.Load()), attr=attr, ctx=ast.Load()),
+                             node)
+
+
+def _call(attr: str, args: list, node: ast.AST) -> ast.Call:
+    return ast.copy_location(ast.Call(func=_g(attr, node), args=args, keywords=[]), node)
+
+
+class _Rewriter(ast.NodeTransformer):
+    """Routes the value-asking operations of user code through :class:`_Guard` (see the module docstring)."""
+
+    def _test(self, node):
+        return _call("truth", [node], node) if node is not None else None
+
+    def visit_If(self, node):
+        self.generic_visit(node)
+        node.test = self._test(node.test)
+        return node
+
+    visit_While = visit_If
+
+    def visit_IfExp(self, node):
+        self.generic_visit(node)
+        node.test = self._test(node.test)
+        return node
+
+    def visit_Assert(self, node):
+        self.generic_visit(node)
+        node.test = self._test(node.test)
+        return node
+
+    def visit_comprehension(self, node):
+        self.generic_visit(node)
+        node.ifs = [self._test(c) for c in node.ifs]
+        return node
+
+    def visit_BoolOp(self, node):
+        self.generic_visit(node)
+        # every operand but the last has its truth asked; the value itself is what `and`/`or` return
+        node.values = [self._test(v) for v in node.values[:-1]] + [node.values[-1]]
+        return node
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Not):
+            node.operand = self._test(node.operand)
+        return node
+
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        # a chain a < b < c is asked pairwise: (a < b) and (b < c), each operand evaluated once in order
+        pieces, left = [], node.left
+        for op, right in zip(node.ops, node.comparators):
+            pieces.append(self._one(op, left, right, node))
+            left = right
+        if len(pieces) == 1:
+            return pieces[0]
+        if any(isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn)) for op in node.ops):
+            return ast.copy_location(ast.BoolOp(op=ast.And(), values=[self._test(p) for p in pieces[:-1]]
+                                                + [pieces[-1]]), node)
+        return node  # a chain of orderings only: relations (or numbers), as written
+
+    def _one(self, op, left, right, node):
+        if isinstance(op, (ast.Eq, ast.NotEq)):
+            return _call("eq", [ast.Constant("==" if isinstance(op, ast.Eq) else "!="), left, right], node)
+        if isinstance(op, (ast.In, ast.NotIn)):
+            return _call("contains", [ast.Constant(isinstance(op, ast.NotIn)), left, right], node)
+        return ast.copy_location(ast.Compare(left=left, ops=[op], comparators=[right]), node)
+
+    def visit_Subscript(self, node):
+        self.generic_visit(node)
+        if isinstance(node.slice, (ast.Slice, ast.Tuple, ast.Constant)):
+            return node
+        if isinstance(node.ctx, ast.Load):
+            return _call("subscript", [node.value, node.slice], node)
+        node.slice = _call("index", [node.value, node.slice], node.slice)  # d[v] = …, del d[v]
+        return node
+
+    def visit_Dict(self, node):
+        self.generic_visit(node)
+        node.keys = [_call("key", [k], k) if k is not None else None for k in node.keys]
+        return node
+
+    def visit_Set(self, node):
+        self.generic_visit(node)
+        node.elts = [_call("key", [e], e) for e in node.elts]
+        return node
+
+    def visit_DictComp(self, node):
+        self.generic_visit(node)
+        node.key = _call("key", [node.key], node.key)
+        return node
+
+    def visit_SetComp(self, node):
+        self.generic_visit(node)
+        node.elt = _call("key", [node.elt], node.elt)
+        return node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        f = node.func
+        if isinstance(f, ast.Name) and f.id in _CONCRETIZING:
+            return ast.copy_location(ast.Call(func=_g("builtin", node), args=[f, ast.Constant(f.id)] + node.args,
+                                              keywords=node.keywords), node)
+        if isinstance(f, ast.Attribute) and f.attr in _KEYED_METHODS:
+            return ast.copy_location(ast.Call(func=_g("method", node), args=[f.value, ast.Constant(f.attr)]
+                                              + node.args, keywords=node.keywords), node)
+        return node
+
+
+def compile_user(source: str | bytes, filename: str):
+    """Compile a proof file (or a helper module beside one) with its value-asking operations guarded."""
+    tree = ast.parse(source, filename=filename)
+    tree = ast.fix_missing_locations(_Rewriter().visit(tree))
+    return compile(tree, filename, "exec", dont_inherit=True)
+
+
+def prepare(namespace: dict) -> None:
+    """Mark a module's globals as user code and give the rewritten code its guard."""
+    namespace[MARK] = True
+    namespace[GUARD] = GUARD_OBJECT
+
+
+class UserLoader(importlib.machinery.SourceFileLoader):
+    """Loads a proof file or a helper beside it through :func:`compile_user` (never from, or into, a .pyc)."""
+
+    def get_code(self, fullname):
+        return compile_user(self.get_data(self.path), self.path)
+
+    def exec_module(self, module):
+        prepare(module.__dict__)
+        super().exec_module(module)
+
+
+class UserFinder:
+    """While a proof file is imported: a module found in its folder (a helper) is user code too."""
+
+    def __init__(self, folder: str):
+        self.folder = folder
+
+    def find_spec(self, name, path=None, target=None):
+        if path is not None:  # a submodule of a package: not a helper beside the file
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, [self.folder])
+        if spec is None or not isinstance(spec.loader, importlib.machinery.SourceFileLoader):
+            return None
+        return importlib.util.spec_from_file_location(name, spec.origin, loader=UserLoader(name, spec.origin))

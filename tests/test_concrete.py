@@ -1,0 +1,211 @@
+"""Python that asks about a claim value is refused on every path, naming the proof file's line (issue 19).
+
+Finding 3: at a ``prove=`` size the check ran once on SymPy symbols, where
+``if x == 1:`` is silently False, so a removable singularity patched with a
+branch, or the pseudo-inverse of a diagonal, was "proved". The class is wider
+than ``==``: any way Python answers a question about a value (a truth test, a
+lookup that hashes, a builtin that concretizes) picks one branch at a symbol and
+another at a number. Each form below, in each kind of claim, must give
+``error`` with the line, never ``holds`` or ``fails``.
+"""
+import textwrap
+
+import pytest
+
+from symderiv.claims import collect
+from symderiv.concrete import ConcretizationError, compile_user, is_value, prepare
+from symderiv.engine import check_claim
+from symderiv.results import Verdict
+
+# a value-asking fragment, as a function of the value ``x``; each evaluates to a number when it runs
+FORMS = {
+    "eq-if": "(1 if x == 1 else 0)",
+    "ne-and": "(x != 0 and 1)",
+    "not": "(0 if not x else 1)",
+    "truth": "(1 if x else 0)",
+    "in-set": "(1 if x in {0} else 0)",
+    "not-in-tuple": "(1 if x not in (0, 1) else 0)",
+    "dict-get": "({0: 2}.get(x, 1))",
+    "dict-index": "({0: 2}.setdefault(x, 1))",
+    "set-display": "len({x, 1})",
+    "dict-display": "len({x: 1, 0: 2})",
+    "int": "int(x)",
+    "float": "float(x)",
+    "round": "round(x)",
+    "hash": "(hash(x) % 1)",
+    "bool": "int(bool(x))",
+    "max": "max(x, 1)",
+    "min-list": "min([x, 0])",
+    "sorted": "sorted([x, 1])[0]",
+    "any": "int(any([x]))",
+    "list-index": "[0, 1].index(x)",
+    "chain-eq": "(1 if 0 == x == 0 else 0)",
+}
+
+
+def _file(tmp_path, body: str, header: str = "") -> str:
+    p = tmp_path / "proof.py"
+    p.write_text(textwrap.dedent(header) + textwrap.dedent(body))
+    return p
+
+
+def _only(path):
+    col = collect([path])
+    assert not col.errors, col.errors
+    (claim,) = col.claims()
+    return check_claim(claim)
+
+
+def _assert_refused(res, line: int):
+    assert res.verdict == Verdict.ERROR, (res.verdict, res.scope, res.error)
+    assert f"proof.py:{line}" in (res.error or ""), res.error
+    assert "claim value" in res.error
+
+
+@pytest.mark.parametrize("prove", ["True", "False"])
+@pytest.mark.parametrize("form", sorted(FORMS))
+def test_relational_claim_refuses_value_dependent_python(tmp_path, form, prove):
+    """An inequality over a free scalar: proved on symbols, searched on rationals: one refusal for both."""
+    path = _file(tmp_path, f"""\
+        from symderiv import claim, scalars, no_sizes, eq
+        @claim("c", kind="inequality", where="t", statement="s", prove={prove},
+               given=dict(x=scalars()), sizes=no_sizes())
+        def c(x):
+            y = {FORMS[form]}
+            return eq(x * 0 + y, y)
+        """)
+    _assert_refused(_only(path), 5)
+
+
+def test_removable_singularity_and_pseudo_inverse_are_never_proved(tmp_path):
+    """The issue's two examples, each false at its special point: not holds, on any path."""
+    path = _file(tmp_path, """\
+        from symderiv import claim, scalars, no_sizes, eq
+        @claim("removable", kind="inequality", where="t", statement="s", prove=True,
+               given=dict(x=scalars()), sizes=no_sizes())
+        def removable(x):
+            y = x if x == 1 else (x ** 2 - 1) / (x - 1)
+            return eq(y, x + 1)
+
+        @claim("pinv", kind="inequality", where="t", statement="s", prove=True,
+               given=dict(d=scalars()), sizes=no_sizes())
+        def pinv(d):
+            if d == 0:
+                dp = 0
+            else:
+                dp = 1 / d
+            return eq(d * dp, 1)
+        """)
+    col = collect([path])
+    lines = {"removable": 5, "pinv": 11}
+    for claim in col.claims():
+        _assert_refused(check_claim(claim), lines[claim.id])
+
+
+@pytest.mark.parametrize("form", ["eq-if", "truth", "in-set", "dict-get", "int", "max"])
+def test_model_claim_refuses_value_dependent_python(tmp_path, form):
+    """On the symbolic model at a concrete size: h_1's entry is an expression of the parameters."""
+    path = _file(tmp_path, f"""\
+        from symderiv import claim, pal2019_rnn, sweep
+        @claim("c", where="t", statement="s", model=pal2019_rnn, sizes=sweep(n=1, t=1))
+        def c(m):
+            x = m.h(1)[0]
+            y = {FORMS[form]}
+            return m.h(1) * y, m.h(1) * y
+        """)
+    _assert_refused(_only(path), 5)
+
+
+@pytest.mark.parametrize("form", ["eq-if", "not", "in-set", "dict-display", "float", "sorted"])
+def test_free_variable_claim_refuses_value_dependent_python(tmp_path, form):
+    path = _file(tmp_path, f"""\
+        from symderiv import claim, vector, sweep
+        @claim("c", where="t", statement="s", variables=dict(v=vector("n")), sizes=sweep(n=(1, 2)))
+        def c(w):
+            x = w.v[0]
+            y = {FORMS[form]}
+            return w.v * y, w.v * y
+        """)
+    _assert_refused(_only(path), 5)
+
+
+def test_a_helper_module_beside_the_proof_file_is_guarded_too(tmp_path):
+    """The branch hides in ``_helpers.py`` (imported by the proof file): its line is named."""
+    (tmp_path / "_helpers.py").write_text("def clip(v):\n    if v > 1:\n        return 1\n    return v\n")
+    path = _file(tmp_path, """\
+        from symderiv import claim, scalars, no_sizes, eq
+        from _helpers import clip
+        @claim("c", kind="inequality", where="t", statement="s", prove=True, given=dict(x=scalars()),
+               sizes=no_sizes())
+        def c(x):
+            return eq(clip(x), x)
+        """)
+    res = _only(path)
+    assert res.verdict == Verdict.ERROR
+    assert "_helpers.py:2" in res.error
+
+
+def test_sizes_and_constants_stay_plain_python(tmp_path):
+    """Branching on a size, or on a SymPy constant the file builds, means the same on every path: allowed."""
+    path = _file(tmp_path, """\
+        import sympy as sp
+        from symderiv import claim, vector, sweep
+        @claim("c", where="t", statement="s", variables=dict(v=vector("n")), sizes=sweep(n=(1, 2)))
+        def c(w):
+            k = 2 if w.n == 1 else 3
+            half = sp.Rational(1, 2)
+            scale = 1 if half == sp.Rational(1, 2) and half in {half} else 0
+            return w.v * k * scale, w.v * (k * scale)
+        """)
+    assert _only(path).verdict == Verdict.HOLDS
+
+
+def test_orderings_build_relations_and_are_not_refused(tmp_path):
+    """``<=`` on values is the claim language (a relation), not a Python question."""
+    path = _file(tmp_path, """\
+        from symderiv import claim, scalars, no_sizes
+        @claim("c", kind="inequality", where="t", statement="s", prove=True, given=dict(x=scalars()),
+               sizes=no_sizes())
+        def c(x):
+            return x ** 2 + 1 >= 2 * x
+        """)
+    assert _only(path).verdict == Verdict.HOLDS
+
+
+def test_the_rewrite_keeps_python_meaning_for_plain_values():
+    """The guarded operations give Python's own answers on non-values (ints, strings, containers)."""
+    src = textwrap.dedent("""\
+        d = {1: 2}
+        out = [1 == 1, 1 != 2, 1 in d, 3 not in d, d.get(1), {1, 2} == {2, 1}, 0 < 1 < 2, 1 == 1 == 2,
+               int("3"), max([1, 5]), sorted([3, 1]), (1 if [] else 2), (not 0), ([] or 7), (0 and 5),
+               [i for i in range(4) if i % 2], {i: i for i in range(2)}, d[1]]
+        def range(*a):
+            return "mine"
+        mine = range(3)
+        """)
+    ns = {}
+    prepare(ns)
+    exec(compile_user(src, "<t>"), ns)
+    plain = {}
+    exec(src, plain)
+    assert ns["out"] == plain["out"]
+    assert ns["mine"] == "mine"
+
+
+def test_values_are_told_from_constants():
+    import sympy as sp
+
+    x = sp.Symbol("x")
+    assert is_value(x) and is_value(sp.Matrix([x, 1])) and is_value(sp.Function("s")(1))
+    assert not is_value(sp.Integer(2)) and not is_value(sp.sqrt(2)) and not is_value(sp.Matrix([8, 6]))
+    assert not is_value(3) and not is_value("x")
+
+
+def test_the_error_is_a_concretization_error(tmp_path):
+    import sympy as sp
+
+    ns = {}
+    prepare(ns)
+    exec(compile_user("def f(x):\n    return 1 if x == 0 else 2\n", "f.py"), ns)
+    with pytest.raises(ConcretizationError, match=r"f\.py:2"):
+        ns["f"](sp.Symbol("x"))
