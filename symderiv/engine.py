@@ -654,7 +654,7 @@ def aggregate(group: Group, members: dict[str, Result]) -> Result:
     if expected is None and group.kind == "readings":
         expected = members[f"{group.id}.{group.intent}"].expected
     elif expected is None:
-        exp = [r.expected or Verdict.HOLDS for r in res]
+        exp = [r.wanted for r in res]
         expected = Verdict.FAILS if Verdict.FAILS in exp else _combine(exp)
     common = dict(id=group.id, expected=expected, source=group.source, where=group.where,
                   statement=group.statement, conventions={}, members=list(group.members),

@@ -144,8 +144,13 @@ class Result:
     every_t: bool = False  # `holds` proved for every t by induction (induction.py), not only at the sizes shown
 
     @property
+    def wanted(self) -> Verdict:
+        """The verdict CI should see: the proof file's ``expect=``, ``holds`` when it says nothing (the one rule)."""
+        return self.expected or Verdict.HOLDS
+
+    @property
     def as_expected(self) -> bool:
-        return self.verdict == (self.expected or Verdict.HOLDS)
+        return self.verdict == self.wanted
 
     def to_json(self) -> dict:
         """Plain JSON data; :meth:`from_json` gives back an equal Result."""

@@ -6,7 +6,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..results import Result, Verdict
+from ..results import Result
 from .common import reproduce_command
 from .evidence import Kind, describe
 from .terminal import STYLE, steps_table
@@ -32,7 +32,7 @@ def explain(item, results: list[Result], meta: dict):
                       Syntax(inspect.getsource(check).rstrip(), "python", theme="ansi_dark", line_numbers=False)]
         except (OSError, TypeError):
             pass
-    parts.append(Text(f"verdict: {top.verdict.value} (expected {(top.expected or Verdict.HOLDS).value})",
+    parts.append(Text(f"verdict: {top.verdict.value} (expected {top.wanted.value})",
                       style=f"bold {STYLE[top.verdict]}"))
     parts.append(Text(f"scope: {top.scope or top.error}"))
     for mid in top.members:

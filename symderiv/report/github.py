@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..results import Result, Verdict
+from ..results import Result
 from .common import first_line, reproduce_command
 
 
@@ -39,7 +39,7 @@ def annotations(results: list[Result], errors: list, meta: dict, locations: dict
     for r in results:
         if r.id not in off or any(m in off for m in r.members):
             continue
-        expected = (r.expected or Verdict.HOLDS).value
+        expected = r.wanted.value
         path, line = locations.get(r.id, (r.source.split(":")[0], 1))
         message = f"{r.id} ({r.where}): {r.verdict.value}, expected {expected}. {first_line(r.error or r.scope)}"
         if r.counterexample is not None:

@@ -14,7 +14,7 @@ def to_json(results: list[Result], errors: list, meta: dict, locations: dict | N
     claims = []
     for r in results:
         claims.append({  # the Result itself (Result.from_json reads it back), and what the gate adds
-            **r.to_json(), "expected": (r.expected or Verdict.HOLDS).value, "as_expected": r.as_expected,
+            **r.to_json(), "expected": r.wanted.value, "as_expected": r.as_expected,
             "certificate": r.certificate or None, "seconds": round(r.seconds, 4),
         })
         if r.id in locations:

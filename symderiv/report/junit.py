@@ -59,7 +59,7 @@ def to_junit(results: list[Result], errors: list, meta: dict, locations: dict | 
             seconds += float(_seconds(t))
             case = ET.SubElement(suite, "testcase", classname=suite.get("name"), name=r.id, time=_seconds(t))
             counts["tests"] += 1
-            expected = r.expected or Verdict.HOLDS
+            expected = r.wanted
             detail = f"{r.verdict.value}: {r.error or r.scope}"
             if r.counterexample is not None:
                 detail += f"\ncertificate: {r.certificate}\nreproduce: {reproduce_command(r, meta)}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 
-from ..results import Result, Verdict
+from ..results import Result
 from .common import claims_count, reproduce_command, tally
 from .evidence import Kind, describe
 
@@ -66,7 +66,7 @@ def to_markdown(results: list[Result], errors: list, meta: dict) -> str:
     for r in results:
         mark = "✓" if r.as_expected else "✗"
         out.append(f"| {'&nbsp;&nbsp;' if r.group else ''}{md_code(r.id)} | {md_text(r.where)} | **{r.verdict.value}** "
-                   f"| {(r.expected or Verdict.HOLDS).value} {mark} | {md_text(r.error or r.scope)} |")
+                   f"| {r.wanted.value} {mark} | {md_text(r.error or r.scope)} |")
     for r in results:
         if r.counterexample is None or r.members:
             continue

@@ -14,7 +14,7 @@ STYLE = {Verdict.HOLDS: "green", Verdict.FAILS: "red", Verdict.UNDECIDED: "yello
 
 def _verdict_text(r: Result) -> Text:
     t = Text(r.verdict.value, style=f"bold {STYLE[r.verdict]}")
-    exp = r.expected or Verdict.HOLDS
+    exp = r.wanted
     if r.as_expected:
         t.append(" ✓", style="dim")
     else:
