@@ -550,7 +550,9 @@ def collect_file(path: Path, into: Collection) -> None:
             if Path(tb.tb_frame.f_code.co_filename).resolve() == path.resolve():
                 line = f":{tb.tb_lineno}"
             tb = tb.tb_next
-        into.errors.append((f"{path}{line}", _import_failure(e)))
+        if isinstance(e, SyntaxError) and e.lineno and e.filename and Path(e.filename).resolve() == path.resolve():
+            line = f":{e.lineno}"  # a syntax error has no frame in the file: the parser says where
+        into.errors.append((f"{relative(path)}{line}", _import_failure(e)))
         return
     finally:
         _collecting.reset(token)
@@ -563,7 +565,7 @@ def collect_file(path: Path, into: Collection) -> None:
     shown = _shown_path(path)
     for item in bucket:
         if item.id in into.items:
-            into.errors.append((str(path), f"duplicate claim id {item.id!r}"))
+            into.errors.append((relative(path), f"duplicate claim id {item.id!r}"))
             continue
         item.source = f"{shown}:{item.source.split(':')[-1]}"
         if isinstance(item, Claim):
@@ -571,7 +573,16 @@ def collect_file(path: Path, into: Collection) -> None:
         into.items[item.id] = item
     for g in (i for i in bucket if isinstance(i, Group)):
         if g.kind == "readings" and f"{g.id}.{g.intent}" not in g.members:
-            into.errors.append((str(path), f"{g.id}: intent {g.intent!r} is not one of its readings {g.members}"))
+            into.errors.append((relative(path), f"{g.id}: intent {g.intent!r} is not one of its readings {g.members}"))
+
+
+def relative(path) -> str:
+    """A path as CI tools read it: relative to the working directory (the checkout) when below it."""
+    p = Path(path)
+    try:
+        return p.resolve().relative_to(Path.cwd().resolve()).as_posix() if p.is_absolute() else p.as_posix()
+    except ValueError:
+        return p.as_posix()
 
 
 def _shown_path(path: Path) -> str:

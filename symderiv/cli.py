@@ -323,9 +323,8 @@ def check(targets, n, t, fmt, backend, seed, timeout, jobs, json_out, md_out, ju
     else:
         _print_rich(console, results, col.errors, meta, quiet)
     outputs = {json_out: "json", md_out: "markdown", junit: "junit", html: "html"}
-    for path, kind in outputs.items():
-        if path:
-            _write(path, f"--{kind}", lambda kind=kind: _render_file(kind, results, col.errors, meta, locations))
+    unwritten = [path for path, kind in outputs.items() if path and not _write(
+        path, f"--{kind}", lambda kind=kind: _render_file(kind, results, col.errors, meta, locations))]
     _github(fmt, results, col.errors, meta, locations)
     if store is not None and store.hits and quiet < 2:
         click.echo(f"symderiv: {store.hits} of {sum(1 for r in results if not r.members)} claims' verdicts from "
@@ -337,7 +336,7 @@ def check(targets, n, t, fmt, backend, seed, timeout, jobs, json_out, md_out, ju
         errs = len(col.errors)
         _exit(ExitCode.NOTHING_CHECKED, f"nothing checked: no claims in {where}" + (
             f"; {errs} proof file error{'s' if errs != 1 else ''} (listed above)" if errs else ""))
-    if col.errors or any(r.verdict == Verdict.ERROR and not r.as_expected for r in results):
+    if unwritten or col.errors or any(r.verdict == Verdict.ERROR and not r.as_expected for r in results):
         _exit(ExitCode.USAGE)
     _exit(ExitCode.OK if all(r.as_expected for r in results) else ExitCode.MISMATCH)
 
@@ -460,7 +459,8 @@ def _print_rich(console, results, errors, meta, quiet: int) -> None:
         return
     from rich.text import Text
 
-    from .report import counterexample_panel, summary_table, tally
+    from .report import counterexample_panel, summary_table
+    from .report.common import summary_line
 
     off = [r for r in results if not r.as_expected]
     if quiet == 1:
@@ -471,9 +471,7 @@ def _print_rich(console, results, errors, meta, quiet: int) -> None:
                 console.print(counterexample_panel(r, meta))
         for path, cause in errors:
             console.print(Text(f"proof file error: {path}: {cause}"))
-    counts, ids = tally(results)
-    console.print(Text(f"{len(results)} claim{'s' if len(results) != 1 else ''}: {counts}; "
-                       + (f"{len(ids)} not as expected: {', '.join(ids)}" if ids else "every verdict as expected")))
+    console.print(Text(summary_line(results, errors)[0]), soft_wrap=True)  # one line, as scripts read it
 
 
 def _github(fmt, results, errors, meta, locations) -> None:
@@ -494,14 +492,17 @@ def _github(fmt, results, errors, meta, locations) -> None:
         click.echo(f"symderiv: cannot append to $GITHUB_STEP_SUMMARY: {e.strerror or e}", err=True)
 
 
-def _write(path: str, option: str, text) -> None:
-    """Write an output file, creating its folder (as pytest does for --junitxml)."""
+def _write(path: str, option: str, text) -> bool:
+    """Write an output file, creating its folder (as pytest does for --junitxml); False (said on stderr) when it
+    cannot be written, so that one unwritable path costs no other report."""
     try:
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text(), encoding="utf-8")
+        return True
     except OSError as e:
-        _exit(ExitCode.USAGE, f"cannot write {option} {path}: {e.strerror or e}")
+        click.echo(f"symderiv: cannot write {option} {path}: {e.strerror or e}", err=True)
+        return False
 
 
 class _progress:

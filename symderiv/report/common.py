@@ -14,6 +14,21 @@ def claims_count(n: int) -> str:
     return "no claims" if n == 0 else f"{n} claim" if n == 1 else f"{n} claims"
 
 
+def summary_line(results: list[Result], errors: list) -> tuple[str, bool]:
+    """The report's last line, and whether all is well: the verdicts' tally, the proof files that failed to
+    import (counted, and each named with its cause), and the ids whose verdict is not the expected one."""
+    tail, off = tally(results)
+    text = claims_count(len(results)) + (f": {tail}" if tail else "")
+    if errors:
+        text += f"; {len(errors)} proof file error{'s' if len(errors) != 1 else ''} (" + "; ".join(
+            f"{path}: {first_line(cause)}" for path, cause in errors) + ")"
+    if off:
+        text += f"; {len(off)} not as expected: {', '.join(off)}"
+    elif not errors:
+        text += "; every verdict as expected"
+    return text, not (off or errors)
+
+
 def tally(results: list[Result]) -> tuple[str, list[str]]:
     """("38 holds, 44 fails, …", the ids whose verdict is not the expected one)."""
     n = {v: sum(r.verdict == v for r in results) for v in Verdict}
@@ -22,6 +37,12 @@ def tally(results: list[Result]) -> tuple[str, list[str]]:
     if every:  # holds for every t (induction) is counted apart from holds at the sizes shown
         text[Verdict.HOLDS] += f" ({every} for every t, {n[Verdict.HOLDS] - every} at the sizes shown)"
     return ", ".join(text[v] for v in Verdict if n[v]), [r.id for r in results if not r.as_expected]
+
+
+def split_location(where: str) -> tuple[str, int]:
+    """A proof-file error's ``path:line`` (or bare path: line 1) as (path, line)."""
+    file, _, line = str(where).rpartition(":")
+    return (file, int(line)) if line.isdigit() and file else (str(where), 1)
 
 
 def reproduce_command(r: Result, meta: dict) -> str:

@@ -9,7 +9,7 @@ from rich.text import Text
 from ..results import Result
 from .common import reproduce_command
 from .evidence import Kind, describe
-from .terminal import STYLE, steps_table
+from .terminal import STYLE, outcome_style, steps_table
 
 
 def explain(item, results: list[Result], meta: dict):
@@ -33,7 +33,7 @@ def explain(item, results: list[Result], meta: dict):
         except (OSError, TypeError):
             pass
     parts.append(Text(f"verdict: {top.verdict.value} (expected {top.wanted.value})",
-                      style=f"bold {STYLE[top.verdict]}"))
+                      style=f"bold {outcome_style(top)}"))
     parts.append(Text(f"scope: {top.scope or top.error}"))
     for mid in top.members:
         r = by_id.get(mid)

@@ -12,7 +12,8 @@ import os
 from pathlib import Path
 
 from ..results import Result
-from .common import first_line, reproduce_command
+from ..claims import relative
+from .common import first_line, reproduce_command, split_location
 
 
 def active(environ=None) -> bool:
@@ -47,8 +48,9 @@ def annotations(results: list[Result], errors: list, meta: dict, locations: dict
         out.append(f"::error file={_prop(path)},line={line},title={_prop(f'symderiv: {r.id} {r.verdict.value}')}"
                    f"::{_data(message)}")
     for path, cause in errors:
-        file, _, line = str(path).rpartition(":") if str(path).rsplit(":", 1)[-1].isdigit() else (path, "", "1")
-        out.append(f"::error file={_prop(file)},line={line or 1},title=symderiv: proof file error::{_data(cause)}")
+        file, line = split_location(path)
+        out.append(f"::error file={_prop(relative(file))},line={line},title={_prop('symderiv: proof file error')}"
+                   f"::{_data(cause)}")
     return out
 
 

@@ -74,6 +74,8 @@ def to_markdown(results: list[Result], errors: list, meta: dict) -> str:
     for path, cause in errors:
         out += ["", f"**Proof file error** {md_code(path)}: {md_text(cause)}"]
     counts, off = tally(results)
-    out += ["", f"**{claims_count(len(results))}**" + (f": {counts}" if counts else "")
-            + ("; every verdict as expected" if not off else f"; not as expected: {', '.join(md_code(i) for i in off)}")]
+    errs = f"; {len(errors)} proof file error{'s' if len(errors) != 1 else ''}" if errors else ""
+    out += ["", f"**{claims_count(len(results))}**" + (f": {counts}" if counts else "") + errs
+            + (f"; not as expected: {', '.join(md_code(i) for i in off)}" if off
+               else "" if errors else "; every verdict as expected")]
     return "\n".join(out) + "\n"

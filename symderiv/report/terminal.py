@@ -7,13 +7,23 @@ from rich.table import Table
 from rich.text import Text
 
 from ..results import Result, Verdict
-from .common import claims_count, reproduce_command, tally
+from .common import reproduce_command, summary_line
 from .evidence import Kind, describe
 
+#: a step's or a size's own verdict (no expectation attaches to it)
 STYLE = {Verdict.HOLDS: "green", Verdict.FAILS: "red", Verdict.UNDECIDED: "yellow", Verdict.ERROR: "magenta"}
 
+
+def outcome_style(r: Result) -> str:
+    """Colour tells the outcome, not the verdict: as expected green (an expected ``fails`` too), a verdict that
+    differs red, an error that was not expected magenta. A reviewer scanning for problems sees only those."""
+    if r.as_expected:
+        return "green"
+    return "magenta" if r.verdict == Verdict.ERROR else "red"
+
+
 def _verdict_text(r: Result) -> Text:
-    t = Text(r.verdict.value, style=f"bold {STYLE[r.verdict]}")
+    t = Text(r.verdict.value, style=f"bold {outcome_style(r)}")
     exp = r.wanted
     if r.as_expected:
         t.append(" ✓", style="dim")
@@ -90,8 +100,6 @@ def render(results: list[Result], errors: list, meta: dict):
             parts.append(Text(f"error in {r.id} ({r.source}): {r.error}", style="magenta"))
     for path, cause in errors:
         parts.append(Text(f"proof file error: {path}: {cause}", style="bold magenta"))
-    tail, off = tally(results)
-    parts.append(Text(f"{claims_count(len(results))}" + (f": {tail}" if tail else "") + "; "
-                      + (f"{len(off)} not as expected: {', '.join(off)}" if off else "every verdict as expected"),
-                      style="bold red" if off else "bold green"))
+    line, well = summary_line(results, errors)
+    parts.append(Text(line, style="bold green" if well else "bold red"))
     return RGroup(*parts)

@@ -1,0 +1,128 @@
+"""What a newcomer tripped on in the gate (issue 22): one project with a syntax error, a raising check and a
+wrong ``expect=``, run as CI runs it (``python -m symderiv`` in a fresh interpreter, from an empty folder)."""
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from symderiv.cli import ExitCode
+from symderiv.report.common import split_location, summary_line
+from symderiv.report.terminal import outcome_style
+from symderiv.results import Result, Verdict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+GOOD = textwrap.dedent('''\
+    from symderiv import claim, sweep
+
+    @claim("ok.one", where="§1", statement="1 = 1", sizes=sweep(n=1, t=1))
+    def one(**size):
+        return 1, 1
+
+    @claim("ok.wrong-expect", where="§2", statement="1 = 1", expect="fails", sizes=sweep(n=1, t=1))
+    def two(**size):
+        return 1, 1
+
+    @claim("ok.raises", where="§3", statement="raises", sizes=sweep(n=1, t=1))
+    def three(**size):
+        raise RuntimeError("boom")
+''')
+BROKEN = "import symderiv\n\nx = (1,\n"   # a syntax error on line 3
+
+
+def cli(*args, cwd, env=None):
+    full = dict(os.environ, PYTHONPATH=str(ROOT), NO_COLOR="1")
+    full.pop("GITHUB_ACTIONS", None)
+    full.update(env or {})
+    return subprocess.run([sys.executable, "-m", "symderiv", *args], cwd=cwd, env=full, capture_output=True,
+                          text=True, timeout=300)
+
+
+@pytest.fixture
+def project(tmp_path):
+    proofs = tmp_path / "proofs"
+    proofs.mkdir()
+    (proofs / "good.py").write_text(GOOD)
+    (proofs / "broken.py").write_text(BROKEN)
+    (tmp_path / "pyproject.toml").write_text('[tool.symderiv]\npaths = ["proofs"]\n')
+    return tmp_path
+
+
+def test_annotations_are_relative_at_the_right_line_and_escaped(project):
+    p = cli("check", "--no-cache", cwd=project, env={"GITHUB_ACTIONS": "true"})
+    lines = [ln for ln in (p.stdout + p.stderr).splitlines() if ln.startswith("::error")]
+    broken = [ln for ln in lines if "broken.py" in ln]
+    assert len(broken) == 1, lines
+    props = broken[0].split("::")[1]
+    fields = dict(kv.split("=", 1) for kv in props.removeprefix("error ").split(","))
+    assert fields["file"] == "proofs/broken.py"          # relative to the checkout, as [tool.symderiv] names it
+    assert fields["line"] == "3"                         # the parser's line, not 1
+    assert ":" not in fields["title"] and "%3A" in fields["title"]   # a property's ':' is escaped
+
+
+def test_the_tally_counts_proof_file_errors_and_qq_names_them(project):
+    p = cli("check", "--no-cache", "-qq", cwd=project)
+    assert p.returncode == ExitCode.USAGE
+    out = p.stdout.strip().splitlines()
+    assert len(out) == 1, out
+    assert "every verdict as expected" not in out[0]
+    assert "1 proof file error" in out[0] and "broken.py:3" in out[0]
+
+
+def test_one_unwritable_report_costs_no_other(project):
+    ro = project / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        if os.access(ro, os.W_OK):
+            pytest.skip("running as a user who can write a read-only folder (root)")
+        p = cli("check", "--no-cache", "--json", str(ro / "x" / "r.json"), "--markdown", "r.md",
+                "--junit", "r.xml", "--html", "r.html", cwd=project)
+    finally:
+        ro.chmod(0o700)
+    assert p.returncode == ExitCode.USAGE
+    for name in ("r.md", "r.xml", "r.html"):
+        assert (project / name).stat().st_size > 0, name
+    assert "cannot write --json" in p.stderr
+
+
+def test_one_unwritable_report_costs_no_other_in_process(project, monkeypatch):
+    """The same without relying on file permissions (root writes anywhere): a path under a regular file."""
+    (project / "afile").write_text("")
+    p = cli("check", "--no-cache", "--json", str(project / "afile" / "r.json"), "--markdown", "r.md",
+            "--junit", "r.xml", "--html", "r.html", cwd=project)
+    assert p.returncode == ExitCode.USAGE
+    for name in ("r.md", "r.xml", "r.html"):
+        assert (project / name).stat().st_size > 0, name
+    assert "cannot write --json" in p.stderr
+    md = (project / "r.md").read_text()
+    assert "1 proof file error" in md and "every verdict as expected" not in md
+
+
+@pytest.mark.parametrize("verdict,expected,style", [
+    (Verdict.FAILS, Verdict.FAILS, "green"),    # an expected fails is a pass
+    (Verdict.HOLDS, Verdict.FAILS, "red"),      # holds where fails was expected is a problem
+    (Verdict.HOLDS, None, "green"),
+    (Verdict.UNDECIDED, None, "red"),
+    (Verdict.ERROR, None, "magenta"),
+    (Verdict.ERROR, Verdict.ERROR, "green"),
+])
+def test_colour_tells_the_outcome(verdict, expected, style):
+    r = Result(id="c", verdict=verdict, expected=expected, source="f.py:1", where="", statement="", conventions={})
+    assert outcome_style(r) == style
+
+
+def test_summary_line_is_well_only_when_nothing_is_off():
+    ok = Result(id="c", verdict=Verdict.HOLDS, expected=None, source="f.py:1", where="", statement="", conventions={})
+    assert summary_line([ok], []) == ("1 claim: 1 holds; every verdict as expected", True)
+    text, well = summary_line([ok], [("p.py:3", "SyntaxError: '(' was never closed")])
+    assert not well and "1 proof file error (p.py:3: SyntaxError" in text
+
+
+@pytest.mark.parametrize("where,expected", [("a/b.py:3", ("a/b.py", 3)), ("a/b.py", ("a/b.py", 1)),
+                                            ("C:/x.py", ("C:/x.py", 1))])
+def test_split_location(where, expected):
+    assert split_location(where) == expected
