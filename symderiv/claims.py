@@ -608,6 +608,8 @@ def collect(paths) -> Collection:
             files = sorted(f for f in p.rglob("*.py")
                            if not any(part.startswith(("_", ".")) for part in f.relative_to(p).parts))
         elif p.is_file():
+            if p.suffix != ".py":
+                raise UsageError(f"{p} is not a proof file: a proof file is Python (.py)")
             files = [p]
         else:
             raise UsageError(f"{p} is not a proof file or folder")
@@ -632,6 +634,8 @@ def select(targets: list[str]) -> tuple[Collection, list[str]]:
     no claim raises :class:`NothingSelected`; a path that does not exist, a
     plain :class:`UsageError`. No id and no claim in the paths: an empty list.
     """
+    if any(not t.strip() for t in targets):
+        raise UsageError("an empty target names no claim, file or folder")
     paths = [t for t in targets if _is_path(t)]
     ids = [t for t in targets if not _is_path(t)]
     col = collect(paths or [default_target()])

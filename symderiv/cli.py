@@ -32,11 +32,12 @@ class ExitCode(enum.IntEnum):
     OK = 0
     #: some verdict differs from its expectation
     MISMATCH = 1
-    #: usage error, proof file that raised, or a claim that could not be checked
+    #: usage error (an id that names no claim, a target that is not a proof file), proof file that raised, or a
+    #: claim that could not be checked
     USAGE = 2
     #: symderiv itself crashed (a bug in symderiv, reported with where to send it); no verdict is implied
     INTERNAL_ERROR = 3
-    #: nothing was checked: no claim in the targets, an id that names no claim, or no proof file imported
+    #: nothing was checked: no claim in the targets, or no proof file imported (an id that names no claim: 2)
     NOTHING_CHECKED = 5
     #: interrupted (Ctrl-C, SIGINT, or the reader closed the pipe) before the report ended (128 + 2, as shells report it)
     INTERRUPTED = 130
@@ -166,9 +167,17 @@ def _console(file=None):
     if ascii_only:
         extra["safe_box"] = True
     if probe.is_terminal:
-        return Console(file=stream, highlight=False, emoji=not ascii_only, **extra)
-    return Console(file=stream, highlight=False, width=max(probe.width, 132), emoji=False, **extra,
-                   **({} if _no_color() or os.environ.get("FORCE_COLOR") else {"no_color": True}))
+        console = Console(file=stream, highlight=False, emoji=not ascii_only, **extra)
+    else:
+        console = Console(file=stream, highlight=False, width=max(probe.width, 132), emoji=False, **extra,
+                          **({} if _no_color() or os.environ.get("FORCE_COLOR") else {"no_color": True}))
+    console.on_broken_pipe = _reader_left  # rich's own exits 1, which reads "a verdict differs"
+    return console
+
+
+def _reader_left():
+    """The reader of stdout closed the pipe (``symderiv check -v | head``): as :class:`_Main` maps it."""
+    raise BrokenPipeError
 
 
 def _parse_sizes(n, t):
@@ -280,8 +289,8 @@ def check(targets, n, t, fmt, backend, seed, timeout, jobs, json_out, md_out, ju
     try:
         ns, ts = _parse_sizes(n, t)
         col, ids = select(targets)
-    except NothingSelected as e:
-        _exit(ExitCode.NOTHING_CHECKED, f"nothing checked: {e}")
+    except NothingSelected as e:  # an id that names no claim: a usage error, as pytest's unknown node id
+        _exit(ExitCode.USAGE, f"nothing checked: {e}")
     except SymderivError as e:
         _exit(ExitCode.USAGE, str(e))
     store = None
@@ -592,7 +601,7 @@ def list_claims(targets):
     try:
         col, ids = select(_with_config_paths(list(targets), cfg))
     except NothingSelected as e:
-        _exit(ExitCode.NOTHING_CHECKED, f"nothing listed: {e}")
+        _exit(ExitCode.USAGE, f"nothing listed: {e}")
     except UsageError as e:
         _exit(ExitCode.USAGE, str(e))
     rows = []

@@ -51,7 +51,7 @@ def run(*args):
 
 def test_unknown_id_checks_nothing_naming_the_nearest():
     r = run("check", "theorm1")
-    assert r.exit_code == ExitCode.NOTHING_CHECKED
+    assert r.exit_code == ExitCode.USAGE  # as pytest's unknown node id: a usage error
     assert "pal2019.theorem1" in r.output
 
 
@@ -123,7 +123,7 @@ def test_works_from_an_empty_directory(tmp_path):
 def test_unknown_id_names_a_proof_file_that_failed_to_import(tmp_path):
     (tmp_path / "broken.py").write_text("from symderiv import no_such_name\n")
     r = CliRunner().invoke(main, ["check", str(tmp_path), "broken.claim"])
-    assert r.exit_code == ExitCode.NOTHING_CHECKED
+    assert r.exit_code == ExitCode.USAGE
     assert "no claim 'broken.claim'" in r.output and "broken.py:1 failed to import" in r.output
 
 

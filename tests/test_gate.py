@@ -100,9 +100,10 @@ def test_a_folder_whose_every_file_fails_to_import_checks_nothing(tmp_path):
     assert f"nothing checked: no claims in {tmp_path}; 2 proof file errors" in r.stderr
 
 
-def test_a_filter_that_selects_nothing_exits_5_naming_the_nearest():
+def test_an_id_that_names_no_claim_is_a_usage_error_naming_the_nearest():
+    """pytest's unknown node id is a usage error (its 4); symderiv's usage error is 2 (issue 22, item 7)."""
     r = invoke("check", "theorm1")
-    assert r.exit_code == ExitCode.NOTHING_CHECKED
+    assert r.exit_code == ExitCode.USAGE
     [line] = r.stderr.strip().splitlines()
     assert "nothing checked: no claim 'theorm1'" in line and "pal2019.theorem1" in line
 
@@ -111,7 +112,7 @@ def test_list_agrees_on_nothing(tmp_path):
     r = invoke("list", str(tmp_path))
     assert r.exit_code == ExitCode.NOTHING_CHECKED and "nothing listed: no claims in" in r.stderr
     r = invoke("list", "no.such.claim")
-    assert r.exit_code == ExitCode.NOTHING_CHECKED and "no claim 'no.such.claim'" in r.stderr
+    assert r.exit_code == ExitCode.USAGE and "no claim 'no.such.claim'" in r.stderr
 
 
 def test_ci_maps_5_to_0_only_for_pytest():

@@ -126,3 +126,26 @@ def test_summary_line_is_well_only_when_nothing_is_off():
                                             ("C:/x.py", ("C:/x.py", 1))])
 def test_split_location(where, expected):
     assert split_location(where) == expected
+
+
+@pytest.mark.parametrize("target", ["README.md", "./README.md", ""])
+def test_a_target_that_is_not_a_proof_file_or_id_is_a_usage_error(tmp_path, target):
+    (tmp_path / "README.md").write_text("hi\n")
+    p = cli("check", target, cwd=tmp_path)
+    assert p.returncode == ExitCode.USAGE, (p.returncode, p.stderr)
+    assert "Traceback" not in p.stderr and "internal error" not in p.stderr
+
+
+def test_an_unknown_id_is_a_usage_error(tmp_path):
+    p = cli("check", "no.such.claim", cwd=tmp_path)
+    assert p.returncode == ExitCode.USAGE and "no claim 'no.such.claim'" in p.stderr
+
+
+def test_a_reader_that_leaves_early_is_interrupted_not_a_mismatch(project):
+    """``symderiv check -v | head -1``: the same exit as ``list | head`` (130), never 1 ("a verdict differs")."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), NO_COLOR="1")
+    proc = subprocess.Popen([sys.executable, "-m", "symderiv", "check", "-v", "--no-cache", "proofs/good.py"],
+                            cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc.stdout.readline()
+    proc.stdout.close()
+    assert proc.wait(timeout=300) == ExitCode.INTERRUPTED
