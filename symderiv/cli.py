@@ -430,7 +430,7 @@ def _locations(col, ids) -> dict:
 
 
 def _render_file(kind, results, errors, meta, locations) -> str:
-    from .report import render, to_json, to_junit, to_markdown
+    from .report import to_html, to_json, to_junit, to_markdown
 
     if kind == "json":
         return to_json(results, errors, meta, locations) + "\n"
@@ -438,13 +438,7 @@ def _render_file(kind, results, errors, meta, locations) -> str:
         return to_markdown(results, errors, meta)
     if kind == "junit":
         return to_junit(results, errors, meta, locations)
-    import io
-
-    from rich.console import Console
-
-    rec = Console(record=True, width=140, file=io.StringIO(), highlight=False)
-    rec.print(render(results, errors, meta))
-    return rec.export_html()
+    return to_html(results, errors, meta)
 
 
 def _render_text(fmt, results, errors, meta, locations, console) -> str:
