@@ -95,9 +95,10 @@ class InductionModel:
     def step(self, k) -> dict:
         """Step k's quantities: the cell's step function at the free states of step k − 1."""
         k = ix(k)
-        if k not in self._steps:
-            self._steps[k] = self._run(k, {s: self.state(s, k - 1) for s in self.cell.state}, {})
-        return self._steps[k]
+        key = (k.base, k.off)  # an index on a symbolic base is unhashable (formal.Ix)
+        if key not in self._steps:
+            self._steps[key] = self._run(k, {s: self.state(s, k - 1) for s in self.cell.state}, {})
+        return self._steps[key]
 
     def _run(self, k: Ix, prev: dict, overrides: dict) -> dict:
         """The cell's step k from the given previous states, with ``overrides`` fixed (as models.run_step)."""

@@ -69,24 +69,29 @@ def test_a_sum_of_products_pulls_the_newest_factor_out_of_the_remainder(order):
     def closed(m_t):
         return total(lambda k: product(A, k + 1, m_t, order=order, size=N) * B(k), (N, 1), lo=1, hi=m_t - 1)
 
+    if order == "ascending":  # refused, and for good: the context raises it again as it ends, even if caught
+        with pytest.raises(Unsupported, match="cannot be peeled"), active(ctx):
+            ctx.mode = "opaque"
+            closed(T - 1)
+            ctx.mode = "peel"
+            try:
+                closed(T)
+            except Unsupported:
+                pass
+        return
     with active(ctx):
         ctx.mode = "opaque"
         s_b = closed(T - 1)
         ctx.mode = "peel"
-        if order == "ascending":
-            with pytest.raises(Unsupported, match="cannot be peeled"):
-                closed(T)
-            return
         s_a = closed(T)
     assert sp.expand(s_a - (A(T) * s_b + A(T) * B(T - 1))) == sp.zeros(N, 1)
 
 
 def test_a_sum_that_may_be_empty_is_not_peeled():
     ctx = Context(n=N, t_min=2)
-    with active(ctx):
+    with pytest.raises(EmptyRange), active(ctx):
         ctx.mode = "peel"
-        with pytest.raises(EmptyRange):
-            total(B, (N, 1), lo=6, hi=T)
+        total(B, (N, 1), lo=6, hi=T)
 
 
 def test_a_symbolic_range_outside_the_induction_mode_is_an_error():

@@ -75,7 +75,7 @@ def test_a_backward_sum_of_products_pulls_the_oldest_factor_out_of_the_remainder
 
 def test_a_backward_sum_that_may_be_empty_is_not_peeled():
     ctx, K = down(top=-1)                                     # k ≤ T − 1: Σ_{s=k+3}^{T} may be empty
-    with active(ctx), pytest.raises(EmptyRange):
+    with pytest.raises(EmptyRange), active(ctx):
         ctx.mode = "peel"
         total(B, (N, 1), lo=K + 3, hi=T)
 

@@ -1,0 +1,122 @@
+"""One meaning for every claim, in the induction over the horizon (issue 19).
+
+* The symbolic step index is never told apart by anything but the refused comparisons: not by hashing
+  (``k in {5}``, ``{5: 2}.get(k, 1)``, ``k not in SKIP``) nor by its truth value (``not (k - 5)``), in a
+  closed form, in a cell's step and in a downward family; and the generic step is checked against the
+  unrolled model at every horizon up to one past the sweep, not only at t = 2.
+* The step is decided at every size the sweep uses (n and m), and the scope names every dimension.
+* A certified counterexample found past the sweep makes the verdict ``fails``, with that counterexample.
+"""
+import pytest
+import sympy as sp
+
+from symderiv import cell, diag, elman_rnn, eye, kron, product, total
+from symderiv.engine import check_claim
+from symderiv.induction import Context, Ix, Unsupported, active, every_step, step_check
+from symderiv.results import Verdict
+
+T = Ix("t", 0)
+
+def swallowed(k):
+    """The refusal caught, and the ordinary branch taken."""
+    try:
+        return 2 if k == 5 else 1
+    except Exception:
+        return 1
+
+
+#: the same special step 5, told apart without a comparison the index answers: at an integer k, 2 at k = 5
+SPECIAL = {
+    "k in {5}": lambda k: 2 if k in {5} else 1,
+    "{5: 2}.get(k, 1)": lambda k: {5: 2}.get(k, 1),
+    "k not in frozenset": lambda k: 1 if k not in frozenset({5}) else 2,
+    "truth value of k − 5": lambda k: 1 if (k - 5) else 2,
+    "as a SymPy number": lambda k: 2 if sp.sympify(k) == 5 else 1,
+    "a list indexed by k": lambda k: ([1] * 5 + [2] + [1] * 100)[k],
+    "the refusal caught": swallowed,
+}
+
+
+# ----- the index itself -------------------------------------------------------------------
+
+@pytest.mark.parametrize("k", [T, T - 1, Ix("k1", 0), Ix("k1", 2)])
+def test_a_symbolic_index_refuses_hashing_and_a_truth_value(k):
+    for tell in (hash, bool, lambda k: k in {5}, lambda k: {5: 1}.get(k), lambda k: {k: 1},
+                 lambda k: k in frozenset({T})):
+        with pytest.raises(Unsupported, match="step index"):
+            tell(k)
+
+
+@pytest.mark.parametrize("how", list(SPECIAL))
+def test_every_way_to_tell_the_special_step_apart_is_refused_at_a_symbolic_index(how):
+    assert [SPECIAL[how](k) for k in (4, 5, 6)] == [1, 2, 1]
+    with pytest.raises(Unsupported, match="step index"), active(Context(n=1, t_min=1)):
+        SPECIAL[how](T - 1)
+
+
+def test_a_numeric_index_hashes_as_its_integer():
+    assert hash(Ix(None, 5)) == hash(5) and Ix(None, 5) in {5} and bool(Ix(None, 0)) is False
+
+
+# ----- a closed form, a cell, a downward family with a special step 5 -------------------------
+
+def dw_i(m, c=lambda k: 1, blk=lambda m, k: kron(eye(m.n), m.x(k).T)):
+    """dh_t/dW_I = Σ_{k=1}^{t} Π_{r=k+1}^{t} W_R diag σ'(h_{r−1}) · c(k) (I ⊗ x_kᵀ) (pal2019, row-major)."""
+    A = lambda r: m.W_R * diag(m.dsigma(m.h(r - 1)))
+    term = lambda k: product(A, k + 1, m.t, order="descending", size=m.n) * blk(m, k) * c(k)
+    return m.d(("h", m.t), "W_I"), total(term, (m.n, m.n * m.m), lo=1, hi=m.t)
+
+
+@pytest.mark.parametrize("how", list(SPECIAL))
+def test_a_closed_form_with_a_special_step_is_not_proved_for_every_t(make_claim, how):
+    c = make_claim(lambda m: dw_i(m, SPECIAL[how]), n=(1, 2), t=(1, 2, 3))
+    st = step_check(c, 2, 1)
+    assert not st.proved and "step index" in st.reason, st.reason
+    assert not check_claim(c).every_t
+
+
+def resetting(special):
+    @cell("resets at step 5", params={"W": ("n", "n")})
+    def step(q, prev, x, p, f, k):
+        q.h = p.W * f.sigma(prev.h * (2 - special(k)))   # h_5 = W σ(0): it forgets h_4
+    return step
+
+
+def jacobian_product(m):
+    return m.d(("h", m.t), ("h", 0)), product(lambda k: m.W * diag(m.dsigma(m.h(k - 1))), 1, m.t,
+                                               order="descending", size=m.n)
+
+
+@pytest.mark.parametrize("how", list(SPECIAL))
+def test_a_cell_that_resets_at_a_special_step_is_not_proved_for_every_t(make_claim, how):
+    c = make_claim(jacobian_product, model=resetting(SPECIAL[how]), n=(1, 2), t=(1, 2, 3))
+    st = step_check(c, 2, 1)
+    assert not st.proved and "step index" in st.reason, st.reason
+    assert not check_claim(c).every_t
+    assert check_claim(c, n=(1,), t=(5,)).verdict == Verdict.FAILS   # the claim is false from t = 5
+
+
+def grad_h(m, k):
+    return m.d(m.sum_of("E"), ("h", k)).T
+
+
+def unrolled(special):
+    """Goodfellow's ∇_{h_k}L = Σ_{s=k}^{T} (Π_{r=k+1}^{s} diag(1 − h_r²) W)ᵀ Vᵀ ∇_{o_s}L, doubled at k = 5."""
+    def check(m):
+        def closed(k):
+            def term(s):
+                chain = product(lambda r: diag(m.h(r).applyfunc(lambda v: 1 - v ** 2)) * m.W, k + 1, s,
+                                order="descending", size=m.n)
+                return chain.T * m.V.T * m.d(("E", s), ("o", s)).T
+            return total(term, (m.n, 1), lo=k, hi=m.t) * special(k)
+        return every_step(m, lambda k: (grad_h(m, k), closed(k)))
+    return check
+
+
+@pytest.mark.parametrize("how", list(SPECIAL))
+def test_a_downward_family_with_a_special_step_is_not_proved_for_every_t(make_claim, how):
+    c = make_claim(unrolled(SPECIAL[how]), model=elman_rnn, activation="tanh", loss="abstract", n=(1, 2),
+                   t=(2, 3))
+    st = step_check(c, 2, 2)
+    assert not st.proved and "step index" in st.reason, st.reason
+    assert not check_claim(c).every_t
