@@ -111,7 +111,8 @@ class Ix:
     def _sympy_(self):  # sp.sympify(k) would otherwise parse str(k), "t-1", into a symbol t
         if self.base is None:
             return sp.Integer(self.off)
-        raise Unsupported(f"the step index {self} is made a SymPy expression, which compares as t does not")
+        raise Unsupported(f"the step index {self} is made a SymPy expression: as a symbol it would compare "
+                          "(t == 5 is False) where the index refuses to")
 
     def __add__(self, c):
         if isinstance(c, bool) or not isinstance(c, int):
@@ -140,9 +141,10 @@ def _as_number(name: str):
     return op
 
 
+# only index ± integer is an index: the rest is refused (for good), never a TypeError a check could catch
 for _op in ("__index__", "__int__", "__float__", "__neg__", "__abs__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
             "__rtruediv__", "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__", "__pow__", "__rpow__", "__divmod__",
-            "__rdivmod__"):  # only index ± integer is an index: the rest is refused (sticky), never a TypeError to catch
+            "__rdivmod__"):
     setattr(Ix, _op, _as_number(_op))
 
 

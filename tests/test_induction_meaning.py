@@ -14,6 +14,7 @@ from symderiv import cell, diag, elman_rnn, eye, kron, product, total
 from symderiv.engine import check_claim
 from symderiv.induction import Context, Ix, Unsupported, active, every_step, step_check
 from symderiv.results import Verdict
+from symderiv.sizes import sweep
 
 T = Ix("t", 0)
 
@@ -101,7 +102,7 @@ def grad_h(m, k):
 
 
 def unrolled(special):
-    """Goodfellow's ∇_{h_k}L = Σ_{s=k}^{T} (Π_{r=k+1}^{s} diag(1 − h_r²) W)ᵀ Vᵀ ∇_{o_s}L, doubled at k = 5."""
+    """Goodfellow's ∇_{h_k}L = Σ_{s=k}^{T} (Π_{r=k+1}^{s} diag(1 − h_r²) W)ᵀ Vᵀ ∇_{o_s}L, twice that at k = 5."""
     def check(m):
         def closed(k):
             def term(s):
@@ -120,3 +121,87 @@ def test_a_downward_family_with_a_special_step_is_not_proved_for_every_t(make_cl
     st = step_check(c, 2, 2)
     assert not st.proved and "step index" in st.reason, st.reason
     assert not check_claim(c).every_t
+
+
+@cell("doubles from step 3", params={"W": ("n", "n"), "U": ("n", "m"), "b": "n", "V": ("n", "n"), "c": "n"},
+      output=lambda q, p, f: p.V * q.h + p.c)
+def typed(q, prev, x, p, f, k):
+    """Tells its step apart by type, which the index cannot refuse: at a symbolic k its ordinary branch."""
+    q.z = p.W * prev.h + p.U * x + p.b
+    q.h = f.sigma(q.z) * (2 if isinstance(k, int) and k >= 3 else 1)
+
+
+TYPED = {  # (check, sweep's t): right at the sweep (t ≤ 2, or T = 2), false from step 3 on
+    "upward": (lambda m: (m.d(("h", m.t), ("h", 0)), product(lambda k: diag(m.dsigma(m.at("z", k))) * m.W, 1, m.t,
+                                                             order="descending", size=m.n)), (1, 2)),
+    "one step": (lambda m: (m.partial(("h", m.t), ("h", m.t - 1)), diag(m.dsigma(m.at("z", m.t))) * m.W), (1, 2)),
+    "downward": (lambda m: every_step(m, lambda k: (grad_h(m, k), m.W.T * diag(m.dsigma(m.at("z", k + 1)))
+                                                    * grad_h(m, k + 1) + m.V.T * m.d(("E", k), ("o", k)).T),
+                                      lo=1, hi=m.t - 1), (2,)),
+}
+
+
+@pytest.mark.parametrize("kind", list(TYPED))
+def test_a_step_that_is_not_time_invariant_is_not_proved_and_fails_where_it_breaks(make_claim, kind):
+    """The generic step matches the unrolled model at k ≤ 2, not at k = 3: every proof is checked against
+    the cell's step at every k up to three past the sweep, so none is proved, and the engine certifies where
+    the claim breaks (t = 3)."""
+    check, ts = TYPED[kind]
+    c = make_claim(check, model=typed, loss="abstract", n=(1,), t=ts)
+    st = step_check(c, 1, ts[0], ts[-1])
+    assert not st.proved and "time-invariant" in st.reason, st.reason
+    r = check_claim(c)
+    assert r.verdict == Verdict.FAILS and not r.every_t, r.scope
+    assert r.counterexample is not None and r.counterexample.size["t"] == 3
+
+
+# ----- every dimension of the size --------------------------------------------------------------
+
+def test_the_step_is_decided_at_the_input_size_of_the_sweep(make_claim):
+    """x_kᵀ ⊗ I in place of I ⊗ x_kᵀ agrees with it when m = 1 (or n = 1): the step at m = 2, n = 2 is not."""
+    def check(m):
+        A = lambda r: m.W_R * diag(m.dsigma(m.h(r - 1)))
+        term = lambda k: product(A, k + 1, m.t, order="descending", size=m.n) * kron(m.x(k).T, eye(m.n))
+        return m.d(("h", m.t), "W_I"), total(term, (m.n, m.n * m.m), lo=1, hi=m.t - 1) + kron(eye(m.n), m.x(m.t).T)
+
+    wrong = make_claim(check, n=(1, 2), t=(1,))
+    wrong.sizes = sweep(n=(1, 2), t=(1,), m=2)
+    assert not step_check(wrong, {"n": 2, "m": 2}, 1).proved
+    assert step_check(wrong, {"n": 2, "m": 1}, 1).proved
+    r = check_claim(wrong)
+    assert r.verdict == Verdict.FAILS and not r.every_t, r.scope
+    assert r.counterexample is not None and r.counterexample.size == {"n": 2, "t": 2, "m": 2}
+
+
+def test_the_scope_names_every_dimension_it_holds_for(make_claim):
+    right = make_claim(dw_i)
+    right.sizes = sweep(n=(1, 2), t=(1, 2), m=2)
+    r = check_claim(right)
+    assert r.verdict == Verdict.HOLDS and r.every_t, r.scope
+    assert "for every t ≥ 1 at n = 1–2, m = 2 (induction" in r.scope
+
+
+# ----- refuted past the sweep: fails ---------------------------------------------------------------
+
+def truncated(m):
+    """Truncated BPTT, two terms: I ⊗ x_tᵀ + W_R diag σ'(h_{t−1}) (I ⊗ x_{t−1}ᵀ); right at t = 2 only."""
+    t = m.t
+    blk = lambda k: kron(eye(m.n), m.x(k).T)
+    return m.d(("h", t), "W_I"), blk(t) + m.W_R * diag(m.dsigma(m.h(t - 1))) * blk(t - 1)
+
+
+def from_k2(m):
+    """Σ_{k=2}^{t} … + I ⊗ x_1ᵀ: the k = 1 term without its product, right at t = 1 only."""
+    blk = lambda k: kron(eye(m.n), m.x(k).T)
+    A = lambda r: m.W_R * diag(m.dsigma(m.h(r - 1)))
+    term = lambda k: product(A, k + 1, m.t, order="descending", size=m.n) * blk(k)
+    return m.d(("h", m.t), "W_I"), total(term, (m.n, m.n * m.m), lo=2, hi=m.t) + blk(1)
+
+
+@pytest.mark.parametrize("check, ts, breaks", [(truncated, (2,), 3), (from_k2, (1,), 2)])
+def test_a_counterexample_past_the_sweep_makes_the_verdict_fails(make_claim, check, ts, breaks):
+    r = check_claim(make_claim(check, n=(1, 2), t=ts))
+    assert r.verdict == Verdict.FAILS and not r.every_t, r.scope
+    assert r.counterexample is not None and r.certificate
+    assert r.counterexample.size["t"] == breaks and f"breaks at t = {breaks}" in r.scope
+    assert any(o.status == Verdict.FAILS and o.size["t"] == breaks for o in r.sizes)
