@@ -1,9 +1,11 @@
 """One meaning for every claim, in the induction over the horizon (issue 19).
 
-* The symbolic step index is never told apart by anything but the refused comparisons: not by hashing
-  (``k in {5}``, ``{5: 2}.get(k, 1)``, ``k not in SKIP``) nor by its truth value (``not (k - 5)``), in a
-  closed form, in a cell's step and in a downward family; and the generic step is checked against the
-  unrolled model at every horizon up to one past the sweep, not only at t = 2.
+* The symbolic step index cannot be told apart from a number it is not: comparisons, hashing
+  (``k in {5}``, ``{5: 2}.get(k, 1)``, ``k not in SKIP``), its truth value, its use as a number or a SymPy
+  expression are refused, and for good (a check that catches the refusal is still refused), in a closed
+  form, in a cell's step and in a downward family; and every proof's cell step is checked against the
+  unrolled model at every k up to three past the sweep, not only at t = 2. (A family that tells its step
+  apart by type is the strict xfail at the end.)
 * The step is decided at every size the sweep uses (n and m), and the scope names every dimension.
 * A certified counterexample found past the sweep makes the verdict ``fails``, with that counterexample.
 """
@@ -17,6 +19,7 @@ from symderiv.results import Verdict
 from symderiv.sizes import sweep
 
 T = Ix("t", 0)
+
 
 def swallowed(k):
     """The refusal caught, and the ordinary branch taken."""
