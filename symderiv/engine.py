@@ -609,14 +609,17 @@ def check_claim(claim: Claim, *, n=None, t=None, backend: str = "auto", seed: in
     notes = list(dict.fromkeys(o.note for o in outcomes if o.note))
     if notes:
         method += f" ({'; '.join(notes)})"
-    scope, every_t = describe_scope(outcomes, method), False
+    every_t, more = False, ""
     if verdict == Verdict.HOLDS and claim.relation == "=" and claim.model is not None and not claim.modulo:
         from . import induction  # holds at every size: is it proved for every t? (issue 12)
 
         with _phase(phases, Phase.INDUCTION):
-            every_t, more = induction.extend(claim, outcomes, check_at=lambda size: check_identity_at(
-                claim, size, backend="symengine", seed=seed, phases=Phases()))
-        scope += more
+            every_t, more, broken = induction.extend(claim, outcomes, check_at=lambda size: check_identity_at(
+                claim, size, backend="symengine", seed=seed, phases=Phases(), describe=True))
+        if broken is not None:  # a certified counterexample past the sweep: the claim fails, there
+            outcomes.append(broken[0])
+            verdict, first = Verdict.FAILS, broken[1]
+    scope = describe_scope(outcomes, method) + more
     return result_for(
         claim, verdict, scope=scope, every_t=every_t,
         counterexample=first[0] if first else None,

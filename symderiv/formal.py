@@ -19,8 +19,8 @@ a generic index k) to :class:`Formal`, which reads it in the active
   summand_{t−1}(κ) identically in what varies with κ), then verified by the
   normal form. A top that may not exist for some t (an empty range) is refused.
 
-Only index ± integer is an index (:class:`Ix`): a comparison or arithmetic
-whose answer depends on t is refused, never guessed.
+Only index ± integer is an index (:class:`Ix`): a comparison, a hash, a truth
+value or arithmetic whose answer depends on t is refused, never guessed.
 """
 from __future__ import annotations
 
@@ -39,7 +39,18 @@ HORIZON = "t"
 
 
 class Unsupported(SymderivError):
-    """A claim the induction cannot handle: it keeps its concrete verdict."""
+    """A claim the induction cannot handle: it keeps its concrete verdict.
+
+    A refusal is for good: made while a :class:`Context` is active, it is kept
+    there and raised again as the context ends (:func:`active`), so a check
+    that catches it and takes another path (``try: k in S except: …``) is
+    still refused.
+    """
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        if _ACTIVE and _ACTIVE[-1].refused is None:
+            _ACTIVE[-1].refused = self
 
 
 class EmptyRange(Unsupported):
@@ -53,7 +64,10 @@ class Ix:
     Only index ± integer is defined. A comparison whose answer depends on the
     value of t or of a generic index (``r == m.t``, ``k < 3``, ``min(r, t)``) is
     refused: a check that branches on it would mean one thing at a generic index
-    and another at some concrete one.
+    and another at some concrete one. So are the ways to tell it apart without
+    comparing: hashing (``k in {5}``, ``{5: 2}.get(k, 1)``, a dict keyed by it)
+    and its truth value (``if k - 5``). An index on a symbolic base is
+    unhashable, like a tracer; symderiv keys its own tables on (base, off).
     """
 
     base: str | None
@@ -84,7 +98,21 @@ class Ix:
         return self._cmp(other, lambda a, b: a >= b)
 
     def __hash__(self):
-        return hash((self.base, self.off))
+        if self.base is None:
+            return hash(self.off)  # a number hashes as its integer, as it compares
+        raise Unsupported(f"the check hashes the step index {self} (a set, a dict key, `in` a set): that tells "
+                          "it apart at a symbolic t without comparing, so it is refused")
+
+    def __bool__(self):
+        if self.base is None:
+            return bool(self.off)
+        raise Unsupported(f"the check takes the truth value of the step index {self}, which depends on t")
+
+    def _sympy_(self):  # sp.sympify(k) would otherwise parse str(k), "t-1", into a symbol t
+        if self.base is None:
+            return sp.Integer(self.off)
+        raise Unsupported(f"the step index {self} is made a SymPy expression: as a symbol it would compare "
+                          "(t == 5 is False) where the index refuses to")
 
     def __add__(self, c):
         if isinstance(c, bool) or not isinstance(c, int):
@@ -102,6 +130,22 @@ class Ix:
         if self.base is None:
             return str(self.off)
         return self.base + (f"{self.off:+d}" if self.off else "")
+
+
+def _as_number(name: str):
+    def op(self, *args):
+        if self.base is None:
+            return getattr(self.off, name)(*args)
+        raise Unsupported(f"the step index {self} is used as a number ({name.strip('_')}): write a sum over steps "
+                          "as a family, total(term, shape, lo=…, hi=…), and a power as power(W, k, size=…)")
+    return op
+
+
+# only index ± integer is an index: the rest is refused (for good), never a TypeError a check could catch
+for _op in ("__index__", "__int__", "__float__", "__neg__", "__abs__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
+            "__rtruediv__", "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__", "__pow__", "__rpow__", "__divmod__",
+            "__rdivmod__"):
+    setattr(Ix, _op, _as_number(_op))
 
 
 def ix(k) -> Ix:
@@ -128,6 +172,7 @@ class Context:
     upper: dict = field(default_factory=dict)     # generic base -> its upper bound's offset from t
     deps: dict = field(default_factory=dict)      # opaque symbol -> generic bases it depends on
     counter: itertools.count = field(default_factory=itertools.count)
+    refused: Exception | None = None              # the first refusal made within (see Unsupported)
     peeled: list = field(default_factory=list)    # what was peeled, for the scope line
 
     within: list = field(default_factory=list)    # the generic indices whose summand is being evaluated
@@ -164,12 +209,15 @@ _INDEX = re.compile(r"\[(k\d+|ρ)(?:[+-]\d+)?\]")
 
 @contextmanager
 def active(ctx: Context):
-    """Within: notation's sums and products over a symbolic range are read in ``ctx`` (its mode, its opaques)."""
+    """Within: notation's sums and products over a symbolic range are read in ``ctx`` (its mode, its opaques);
+    a refusal made within is raised as it ends, even if the check caught it."""
     _ACTIVE.append(ctx)
     try:
         yield ctx
     finally:
         _ACTIVE.pop()
+    if ctx.refused is not None:  # refused within, and the check went on: still refused
+        raise ctx.refused
 
 
 def _ctx() -> Context:

@@ -8,7 +8,7 @@ and t > j). A claimed C_t therefore equals X_t for every t ≥ t₀ if
 * (base) C_{t₀} = X_{t₀}: decided by the exact engine (the concrete sweep);
 * (step) C_t = J_t C_{t−1} + P_t for every t ≥ t₀ + 1, as an identity.
 
-The step is decided at a fixed n with t symbolic. The proof's own check is run
+The step is decided at a fixed size (n, m) with t symbolic. The proof's own check is run
 twice on an :class:`InductionModel`: at horizon t−1 (run B) and at horizon t
 (run A). Its states are free symbols per step (``h[t-1][0]``); every quantity
 of a step is the cell's own step function at those symbols. A sum or ordered
@@ -95,9 +95,10 @@ class InductionModel:
     def step(self, k) -> dict:
         """Step k's quantities: the cell's step function at the free states of step k − 1."""
         k = ix(k)
-        if k not in self._steps:
-            self._steps[k] = self._run(k, {s: self.state(s, k - 1) for s in self.cell.state}, {})
-        return self._steps[k]
+        key = (k.base, k.off)  # an index on a symbolic base is unhashable (formal.Ix)
+        if key not in self._steps:
+            self._steps[key] = self._run(k, {s: self.state(s, k - 1) for s in self.cell.state}, {})
+        return self._steps[key]
 
     def _run(self, k: Ix, prev: dict, overrides: dict) -> dict:
         """The cell's step k from the given previous states, with ``overrides`` fixed (as models.run_step)."""
@@ -280,12 +281,18 @@ def _truth_side(m: InductionModel, lhs, rhs):
     raise Unsupported("neither side is the truth dh_t/dθ at the horizon, so there is no recursion to induce on")
 
 
-def step_check(claim, n: int, t_min: int) -> Step:
-    """Decide the inductive step of ``claim`` at size n, for every t ≥ t_min + 1.
+def step_check(claim, size, t_min: int, t_max: int | None = None) -> Step:
+    """Decide the inductive step of ``claim`` at ``size`` (every dimension but t: {"n": 2, "m": 2}, or n alone),
+    for every t ≥ t_min + 1.
 
     A claim whose sides use no truth dh/dθ at all (an identity of one step,
     such as ∂c_t/∂c_{t−1} = diag(f_t)) needs no induction: decided at the free
     state of a generic step t, it holds for every t ≥ t_min (``kind="generic"``).
+    Every proof reads the cell's step at a symbolic index, so a proved step
+    is then checked to be the cell's step at every k = 1 … t_max + SEARCH_T
+    (t_max: the sweep's largest t, t_min by default), as the unrolled model
+    runs it (:func:`_step_breaks`): a cell that is not time-invariant is not
+    induced on, and the engine looks for where the claim breaks.
     """
     import time
 
@@ -294,41 +301,73 @@ def step_check(claim, n: int, t_min: int) -> Step:
     t0 = time.perf_counter()
     if claim.model is None:
         return Step(False, "not induced on: the claim has no model")
-    base = Model(claim.model, n=n, t=1, activation=claim.activation, loss=claim.loss,
-                 layout=claim.conventions.get("layout", "row-major"))
+    size = {"n": size} if isinstance(size, int) else {k: v for k, v in size.items() if k != "t"}
+    base = Model(claim.model, n=size.get("n", 1), m=size.get("m", 1), t=1, activation=claim.activation,
+                 loss=claim.loss, layout=claim.conventions.get("layout", "row-major"))
     try:
-        with active(Context(n=n, t_min=t_min)) as ctx:
-            m = InductionModel(base, Ix(HORIZON, 0), ctx)
-            lhs, rhs = claim.check(m)
-            if m._downward is not None:
-                return _downward(claim, base, n, m._downward, t0)
-            if m._grads:
-                raise Unsupported("∇_{h_k}L is induced on only downward, in a claim about every step k: "
-                                  "every_step(m, lambda k: (lhs_k, rhs_k), lo=…, hi=…)")
-            if not m._truths:
-                if t_min + ctx.lowest < 0:
-                    raise Unsupported(f"the claim reads step t{ctx.lowest:+d}, before step 0 at t = {t_min}")
-                bad = nonzero_entries(sp.Matrix(lhs), sp.Matrix(rhs))
-                if bad:
-                    return Step(False, f"not for every t: at a free state of step t the sides differ at {len(bad)} "
-                                "entries (it may hold on trajectories only)", time.perf_counter() - t0, search=True)
-                return Step(True, "an identity of one step at a free state", time.perf_counter() - t0,
-                            kind="generic")
-        return _induction(claim, base, n, t_min, t0)
+        st = _decide(claim, base, t_min, t0)
+        k = _step_breaks(claim, base, max(t_min if t_max is None else t_max, t_min + 1) + SEARCH_T) \
+            if st.proved else None
     except Exception as e:  # the transcription cannot be read at a symbolic t: refused, never a verdict
-        why = _one_line(e)
-        if isinstance(e, TypeError) and "'Ix'" in why:
-            why = f"the horizon m.t is used as a number ({why}); write a sum over steps as a family, " \
-                  "total(term, shape, lo=…, hi=…), and a power as power(W, k, size=…)"
-        return Step(False, f"not induced on: {why}", time.perf_counter() - t0, search=isinstance(e, EmptyRange))
+        return Step(False, f"not induced on: {_one_line(e)}", time.perf_counter() - t0,
+                    search=isinstance(e, EmptyRange))
+    if k is not None:
+        return Step(False, f"the cell's step at k = {k} is not its step at a generic k (a cell that is not "
+                    "time-invariant)", time.perf_counter() - t0, search=True)
+    return st
 
 
-def _induction(claim, base, n: int, t_min: int, t0: float) -> Step:
+def _decide(claim, base, t_min: int, t0: float) -> Step:
+    """The step of :func:`step_check` (downward, an identity of one step, or upward), at the size of ``base``."""
+    import time
+
+    with active(Context(n=base.n, t_min=t_min)) as ctx:
+        m = InductionModel(base, Ix(HORIZON, 0), ctx)
+        lhs, rhs = claim.check(m)
+        if m._downward is not None:
+            return _downward(claim, base, m._downward, t0)
+        if m._grads:
+            raise Unsupported("∇_{h_k}L is induced on only downward, in a claim about every step k: "
+                              "every_step(m, lambda k: (lhs_k, rhs_k), lo=…, hi=…)")
+        if not m._truths:
+            if t_min + ctx.lowest < 0:
+                raise Unsupported(f"the claim reads step t{ctx.lowest:+d}, before step 0 at t = {t_min}")
+            bad = nonzero_entries(sp.Matrix(lhs), sp.Matrix(rhs))
+            if bad:
+                return Step(False, f"not for every t: at a free state of step t the sides differ at {len(bad)} "
+                            "entries (it may hold on trajectories only)", time.perf_counter() - t0, search=True)
+            return Step(True, "an identity of one step at a free state", time.perf_counter() - t0, kind="generic")
+    return _induction(claim, base, t_min, t0)
+
+
+def _step_breaks(claim, base, t_hi: int) -> int | None:
+    """The first k ≤ t_hi where the cell's step, run by the unrolled model at step k from free previous states,
+    is not its step at the symbolic index read at k (x_t as x_k, y_t as y_k), or None."""
+    from .models import Model
+
+    with active(Context(n=base.n, t_min=1)) as ctx:
+        m = InductionModel(base, Ix(HORIZON, 0), ctx)
+        T = Ix(HORIZON, 0)
+        generic = m.step(T)
+        prev = {s: m.state(s, T - 1) for s in m.cell.state}
+    mod = Model(claim.model, n=base.n, m=base.m, t=t_hi, activation=claim.activation, loss=claim.loss,
+                layout=base.layout)
+    for k in range(1, t_hi + 1):
+        q = mod.run_step(k, prev, {})
+        at_k = dict(zip(m.x(T), mod.x(k))) | dict(zip(m.y(T), mod.y(k)))
+        for name, v in generic.items():
+            v = sp.Matrix(v).xreplace(at_k)
+            if name not in q or sp.Matrix(q[name]).shape != v.shape or nonzero_entries(sp.Matrix(q[name]), v):
+                return k
+    return None
+
+
+def _induction(claim, base, t_min: int, t0: float) -> Step:
     import time
 
     if len(claim.model.state) != 1:
         raise Unsupported("the recursion of a cell with several states (h, c) is not induced on")
-    with active(Context(n=n, t_min=t_min + 1)) as ctx:
+    with active(Context(n=base.n, t_min=t_min + 1)) as ctx:
         mb = InductionModel(base, Ix(HORIZON, -1), ctx)
         ctx.mode = "opaque"
         key_b, c_b = _truth_side(mb, *claim.check(mb))
@@ -353,6 +392,9 @@ def _induction(claim, base, n: int, t_min: int, t0: float) -> Step:
         note = " (it uses the truth at an earlier step than t − 1)" if stray else ""
         return Step(False, f"step C_t = J_t C_{{t−1}} + P_t fails at {len(bad)} of {c_a.rows * c_a.cols} "
                     f"entries{note}", time.perf_counter() - t0, search=True)
+    if not _recursion_matches(claim, base, t_min, wrt, key_a[2], J, P):
+        return Step(False, "the recursion X_t = J_t X_{t−1} + P_t of the generic step does not match the "
+                    f"engine's truth at t = {t_min + 1}", time.perf_counter() - t0)
     peeled = ", ".join(sorted(set(ctx.peeled))) or "nothing to peel"
     return Step(True, f"step proved ({peeled})", time.perf_counter() - t0, wrt=wrt, layout=key_a[2], J=J, P=P)
 
@@ -382,103 +424,116 @@ SEARCH_T = 3
 SEARCH_SECONDS = 20.0
 
 
-def _recursion_matches(claim, n: int, t0: int, wrt, layout: str, J: sp.Matrix, P: sp.Matrix) -> bool:
+def _recursion_matches(claim, base, t0: int, wrt, layout: str, J: sp.Matrix, P: sp.Matrix) -> bool:
     """The recursion X_t = J_t X_{t−1} + P_t, with J_t, P_t of the generic step, at t = t0 + 1 against the
-    exact engine's truth (the unrolled model differentiated): the cell is time-invariant and J, P are its
-    partials in the claim's layout."""
+    exact engine's truth (the unrolled model differentiated): J, P are the cell's partials in the claim's
+    layout (that the step is the same at every k is :func:`_step_breaks`)."""
     from .models import Model
 
     t = t0 + 1
-    mod = Model(claim.model, n=n, t=t, activation=claim.activation, loss=claim.loss, layout=layout)
+    mod = Model(claim.model, n=base.n, m=base.m, t=t, activation=claim.activation, loss=claim.loss, layout=layout)
     s = claim.model.state[0]
-    subs = {sp.Symbol(f"{s}[t-1][{i}]"): mod.at(s, t - 1)[i] for i in range(n)}
+    subs = {sp.Symbol(f"{s}[t-1][{i}]"): mod.at(s, t - 1)[i] for i in range(base.n)}
     subs |= {sp.Symbol(f"x[t][{i}]"): mod.x(t)[i] for i in range(mod.m)}
     J, P = J.xreplace(subs), P.xreplace(subs)
     return not nonzero_entries(mod.d((s, t), wrt, layout=layout), J * mod.d((s, t - 1), wrt, layout=layout) + P)
 
 
-def extend(claim, outcomes, *, check_at=None) -> tuple[bool, str]:
-    """(for every t, the scope's addition) for an identity that holds at every size of its sweep.
+def extend(claim, outcomes, *, check_at=None) -> tuple[bool, str, tuple | None]:
+    """(for every t, the scope's addition, a counterexample past the sweep) for an identity that holds at every
+    size of its sweep.
 
-    The base is the concrete outcome at the sweep's smallest t for that n
-    (exact, never F_p); the step is :func:`step_check`. At an n where the
-    step is not proved the claim keeps its scope, and the exact engine
-    (``check_at(size) -> (SizeOutcome, found)``, given by the engine, which
-    imports this module, not the other way round) looks a few horizons past
-    the sweep for the first t where it breaks.
+    The step is decided at every size of the sweep (each dimension but t: n, m, …; n ≤ MAX_N), the base being
+    the concrete outcome at that size's smallest t (exact, never F_p); the step is :func:`step_check`. Where
+    the step is not proved the claim keeps its scope, and the exact engine (``check_at(size) -> (SizeOutcome,
+    found)``, given by the engine, which imports this module, not the other way round) looks a few horizons
+    past the sweep for the first t where it breaks: a certified counterexample there is returned, as
+    (its outcome, found), and the engine's verdict is then ``fails``.
     """
-    from .sizes import format_values
-
     if "t" in claim.sizes.fixed or not outcomes or any("t" not in o.size for o in outcomes):
-        return False, ""
-    by_n: dict = {}
+        return False, "", None
+    by_size: dict = {}
     for o in outcomes:
-        by_n.setdefault(o.size.get("n", 1), []).append(o)
+        by_size.setdefault(tuple((k, v) for k, v in o.size.items() if k != "t"), []).append(o)
     proved, failed, refused = [], [], []
-    for n, outs in sorted(by_n.items()):
-        if n > MAX_N:
+    for key, outs in sorted(by_size.items()):
+        if dict(key).get("n", 1) > MAX_N:
             continue
         base = min(outs, key=lambda o: o.size["t"])
         t0 = base.size["t"]
         if base.method == "fp":
-            refused.append((n, "the base case was decided over F_p, not exactly"))
+            refused.append((key, "the base case was decided over F_p, not exactly"))
             continue
-        st = step_check(claim, n, t0)
-        if st.proved and st.kind == "induction" and not _recursion_matches(claim, n, t0, st.wrt, st.layout, st.J,
-                                                                            st.P):
-            st = Step(False, "the recursion X_t = J_t X_{t−1} + P_t of the generic step does not match the "
-                             "engine's truth at t = t0 + 1 (a cell that is not time-invariant?)")
-        (proved if st.proved else failed if st.search else refused).append((n, st.reason, t0, st.kind, st.every))
+        st = step_check(claim, dict(key), t0, max(o.size["t"] for o in outs))
+        (proved if st.proved else failed if st.search else refused).append((key, st.reason, t0, st.kind, st.every))
     if not (proved or failed or refused):
-        return False, ""
+        return False, "", None
+    at = lambda rows: _at([r[0] for r in rows])
     if proved and all(p[3] == "downward" for p in proved) and not failed and not refused \
-            and len({p[4] for p in proved}) == 1 and len(proved) == len(by_n):
-        ns = format_values([p[0] for p in proved])
-        return True, f"; {proved[0][4]} at n = {ns} (downward induction: {proved[0][1]})"
+            and len({p[4] for p in proved}) == 1 and len(proved) == len(by_size):
+        return True, f"; {proved[0][4]}{at(proved)} (downward induction: {proved[0][1]})", None
     t0s = sorted({p[2] for p in proved})
     how = "induction: base exact, step proved" if all(p[3] == "induction" for p in proved) else \
         "downward induction: base exact at k = T, step proved" if all(p[3] == "downward" for p in proved) else \
         "an identity of one step, decided at a free state of step t"
-    if proved and not failed and not refused and len(t0s) == 1 and len(proved) == len(by_n):
-        ns = format_values([p[0] for p in proved])
-        return True, f"; for every t ≥ {t0s[0]} at n = {ns} ({how})"
+    if proved and not failed and not refused and len(t0s) == 1 and len(proved) == len(by_size):
+        return True, f"; for every t ≥ {t0s[0]}{at(proved)} ({how})", None
     parts = []
     if proved:
-        parts.append(f"for every t at n = {format_values([p[0] for p in proved])} ({how})")
+        parts.append(f"for every t{at(proved)} ({how})")
     reasons: dict = {}
-    for n, why, *_ in failed + refused:
-        reasons.setdefault(why, []).append(n)
-    for why, ns in reasons.items():
-        parts.append(f"not for every t at n = {format_values(ns)}: {why}")
-    note = "; " + "; ".join(parts)
-    if failed:
-        n = min(f[0] for f in failed)
-        note += "; " + (_first_break(n, max(o.size["t"] for o in by_n[n]), check_at) if check_at
-                        else "shown only at the sizes checked")
-    elif refused:
+    for row in failed + refused:
+        reasons.setdefault(row[1], []).append(row)
+    for why, rows in reasons.items():
+        parts.append(f"not for every t{at(rows)}: {why}")
+    note, broken = "; " + "; ".join(parts), None
+    if failed and check_at:
+        outs = by_size[failed[0][0]]
+        text, broken = _first_break(max(outs, key=lambda o: o.size["t"]).size, check_at)
+        note += "; " + text
+    elif failed or refused:
         note += "; shown only at the sizes checked"
-    return False, note
+    return False, note, broken
 
 
-def _first_break(n: int, t_max: int, check_at) -> str:
+def _at(keys) -> str:
+    """" at n = 1–3, m = 2" for sizes (every dimension but t, as (name, value) pairs) that are every combination
+    of their values; else " at (n = 1, m = 2), (n = 2, m = 1)"; "" for sizes of t alone."""
+    import math
+
+    from .sizes import format_values
+
+    names = [k for k, _ in keys[0]] if keys else []
+    if not names:
+        return ""
+    values = {k: {dict(key)[k] for key in keys} for k in names}
+    if len(set(keys)) == math.prod(len(v) for v in values.values()):
+        return " at " + ", ".join(f"{k} = {format_values(v)}" for k, v in values.items())
+    return " at " + ", ".join("(" + ", ".join(f"{k} = {v}" for k, v in key) + ")" for key in sorted(set(keys)))
+
+
+def _first_break(last: dict, check_at) -> tuple[str, tuple | None]:
+    """(the scope's words, (outcome, found) or None): the exact engine at the horizons past ``last``, the
+    sweep's largest size of one (n, m, …), for the first t with a certified counterexample."""
     import time
 
-    start = time.perf_counter()
+    start, t_max = time.perf_counter(), last["t"]
+    where = _at([tuple((k, v) for k, v in last.items() if k != "t")])
     for t in range(t_max + 1, t_max + 1 + SEARCH_T):
         if time.perf_counter() - start > SEARCH_SECONDS:
             break
         try:
-            o, found = check_at({"n": n, "t": t})
+            o, found = check_at({k: (t if k == "t" else v) for k, v in last.items()})
         except Exception:
             break
-        if o.status.value == "fails":
-            return f"right only at the sizes checked: it breaks at t = {t} (n = {n}): {o.detail}"
+        if o.status.value == "fails" and found is not None:
+            return f"false past the sweep: it breaks at t = {t}{where}: {o.detail}", (o, found)
         if o.status.value != "holds":
             break
     else:
-        return f"shown only at the sizes checked (the exact engine finds it right up to t = {t_max + SEARCH_T} " \
-               f"at n = {n})"
-    return "shown only at the sizes checked"
+        return f"shown only at the sizes checked (the exact engine finds it right up to t = {t_max + SEARCH_T}" \
+               f"{where})", None
+    return "shown only at the sizes checked", None
 
 
 # ----- downward: ∇_{h_k}L from k = T down ------------------------------------------
@@ -507,7 +562,7 @@ def _down_parts(m: InductionModel, k: Ix) -> tuple[sp.Matrix, sp.Matrix, dict]:
     return J, dl, dict(zip(m.state(s0, k + 1), nxt))
 
 
-def _downward(claim, base, n: int, spec, t0: float) -> Step:
+def _downward(claim, base, spec, t0: float) -> Step:
     """Downward induction for ``every_step(m, family, lo=, hi=t + c)``: C_k = ∇_{h_k}L for lo ≤ k ≤ t + c.
 
     * base (k = t + c): the family at the horizon, with dL/dh_t = dℓ_t and dL/dh_j = dL/dh_{j+1} J_{j+1} + dℓ_j
@@ -528,7 +583,7 @@ def _downward(claim, base, n: int, spec, t0: float) -> Step:
         raise Unsupported(f"every_step(hi={hi}): the highest step must be the horizon t or t − c")
     c = hi.off
     # -- the base, k = t + c
-    with active(Context(n=n, t_min=max(lo - c, 1))) as ctx:
+    with active(Context(n=base.n, t_min=max(lo - c, 1))) as ctx:
         m, family = _bound(claim, base, ctx)
         _, C = _grad_side(m, hi, *family(hi))
         truth = _truth_at(m, c)
@@ -546,7 +601,7 @@ def _downward(claim, base, n: int, spec, t0: float) -> Step:
         return Step(False, f"downward base fails: at k = {hi} the claim differs from ∇_{{h_{hi}}}L at a free state "
                     f"({len(bad)} entries)", time.perf_counter() - t0, search=True)
     # -- the step, lo ≤ k ≤ t + c − 1
-    with active(Context(n=n, t_min=max(lo - c, 1))) as ctx:
+    with active(Context(n=base.n, t_min=max(lo - c, 1))) as ctx:
         K = ctx.generic()
         ctx.var, ctx.top = K.base, c - 1
         m, family = _bound(claim, base, ctx)
@@ -563,10 +618,9 @@ def _downward(claim, base, n: int, spec, t0: float) -> Step:
     if bad:
         return Step(False, f"downward step C_k = J_{{k+1}}ᵀ C_{{k+1}} + ∂ℓ_k/∂h_k fails at {len(bad)} of "
                     f"{c_a.cols} entries", time.perf_counter() - t0, search=True)
-    if not _down_matches(claim, n, m, K, J, dl):
+    if not _down_matches(claim, base, m, K, J, dl):
         return Step(False, "the backward recursion of the generic step does not match the engine's truth at t = 2 "
-                    "(a cell that is not time-invariant, or a loss that is not a sum of per-step terms?)",
-                    time.perf_counter() - t0)
+                    "(a loss that is not a sum of per-step terms?)", time.perf_counter() - t0)
     peeled = ", ".join(sorted(set(ctx.peeled))) or "nothing to peel"
     top = "T" if c == 0 else f"T{c:+d}".replace("-", "−")
     every = f"for every T ≥ {max(lo - c, 1)} and k = {lo}…{top}"
@@ -594,17 +648,17 @@ def _truth_at(m: InductionModel, j: int) -> sp.Matrix:
     return g
 
 
-def _down_matches(claim, n: int, m: InductionModel, K: Ix, J: sp.Matrix, dl: sp.Matrix) -> bool:
+def _down_matches(claim, base, m: InductionModel, K: Ix, J: sp.Matrix, dl: sp.Matrix) -> bool:
     """The truth's backward recursion dL/dh_1 = dL/dh_2 · J_2 + dℓ_1, with J, dℓ of the generic step, against
     the exact engine's truth at t = 2 (L = Σ_s E_s differentiated through every path)."""
     from .models import Model
 
-    mod = Model(claim.model, n=n, t=2, activation=claim.activation, loss=claim.loss,
+    mod = Model(claim.model, n=base.n, m=base.m, t=2, activation=claim.activation, loss=claim.loss,
                 layout=claim.conventions.get("layout", "row-major"))
     s0 = claim.model.state[0]
     L = mod.sum_of("E")
     subs = dict(zip(m.state(s0, K), mod.h(1))) | dict(zip(m.x(K + 1), mod.x(2))) | dict(zip(m.y(K), mod.y(1)))
     g1, g2 = mod.d(L, (s0, 1)), mod.d(L, (s0, 2))
-    if g1.shape != (1, n):
+    if g1.shape != (1, base.n):
         return False
     return not nonzero_entries(g1, g2 * J.xreplace(subs) + dl.xreplace(subs))

@@ -75,7 +75,7 @@ def test_a_backward_sum_of_products_pulls_the_oldest_factor_out_of_the_remainder
 
 def test_a_backward_sum_that_may_be_empty_is_not_peeled():
     ctx, K = down(top=-1)                                     # k ≤ T − 1: Σ_{s=k+3}^{T} may be empty
-    with active(ctx), pytest.raises(EmptyRange):
+    with pytest.raises(EmptyRange), active(ctx):
         ctx.mode = "peel"
         total(B, (N, 1), lo=K + 3, hi=T)
 
@@ -175,9 +175,9 @@ def test_an_off_by_one_that_passes_the_base_is_caught_by_the_step(rnn):
     assert not st.proved and "downward step" in st.reason
 
 
-def test_a_closed_form_right_only_up_to_T_3_is_not_for_every_T(rnn):
+def test_a_closed_form_right_only_up_to_T_3_fails_at_T_4(rnn):
     r = check_claim(rnn(unrolled(extra=True)))
-    assert r.verdict == Verdict.HOLDS and not r.every_t
+    assert r.verdict == Verdict.FAILS and not r.every_t and r.counterexample.size["t"] == 4
     assert "may be empty" in r.scope and "breaks at t = 4" in r.scope
 
 
