@@ -62,7 +62,7 @@ class ConcretizationError(SymderivError):
 
 def is_value(x) -> bool:
     """Is ``x`` a value of the claim language (whose answers Python cannot give)?"""
-    if getattr(type(x), "__symderiv_value__", False):
+    if getattr(x, "__symderiv_value__", False):  # a class attribute, or a property (the index: symbolic or not)
         return True
     # a SymPy constant (no variable, no abstract function: 2, √2, Matrix([8, 6])) is the same number on
     # every path, so Python may ask about it; anything of the claim's variables or of σ is a claim value
@@ -172,7 +172,7 @@ class _Guard:
                 for x in (a if isinstance(a, list) else ()):
                     if is_value(x):
                         refuse(f"{name}() over", x)
-        for a in args:
+        for a in args[:1] if name in ("isinstance", "type", "id") else args:  # isinstance(v, int): which path?
             if is_value(a):
                 refuse(f"{name}()", a)
         return fn(*args, **kw)
@@ -188,7 +188,7 @@ def _iterable_arg(a) -> bool:
 
 
 _CONCRETIZING = {"int", "float", "complex", "bool", "hash", "round", "range", "divmod", "max", "min",
-                 "sorted", "set", "frozenset", "any", "all"}
+                 "sorted", "set", "frozenset", "any", "all", "isinstance", "type", "id"}
 _ITERATING = {"max", "min", "sorted", "set", "frozenset", "any", "all"}
 _KEYED_METHODS = {"get", "setdefault", "pop", "index", "count", "add", "discard", "remove", "fromkeys",
                   "__contains__", "__getitem__", "__setitem__", "__delitem__"}

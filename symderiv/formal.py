@@ -73,6 +73,13 @@ class Ix:
     base: str | None
     off: int
 
+    @property
+    def __symderiv_value__(self) -> bool:
+        """A claim value for :mod:`symderiv.concrete` (Python may not ask about it) unless it is a number."""
+        return self.base is not None
+
+    __symderiv_index__ = True  # decides ``==`` itself where the answer is the same at every t (k == k)
+
     def _cmp(self, other, op):
         o = other if isinstance(other, Ix) else (Ix(None, other) if isinstance(other, int) else None)
         if o is None or o.base != self.base:

@@ -209,3 +209,32 @@ def test_the_error_is_a_concretization_error(tmp_path):
     exec(compile_user("def f(x):\n    return 1 if x == 0 else 2\n", "f.py"), ns)
     with pytest.raises(ConcretizationError, match=r"f\.py:2"):
         ns["f"](sp.Symbol("x"))
+
+
+INDEX_FORMS = {
+    "isinstance": "2 if isinstance(k, int) and k == 5 else 1",
+    "type": "2 if type(k) is int and k == 5 else 1",
+    "in-set": "2 if k in {5} else 1",
+    "get": "{5: 2}.get(k, 1)",
+}
+
+
+@pytest.mark.parametrize("form", sorted(INDEX_FORMS))
+def test_a_proof_file_that_tells_the_step_apart_is_not_proved_for_every_t(tmp_path, form):
+    """At a concrete t the index is an int and Python may ask about it; at the induction's symbolic index the
+    same question is refused, so the claim keeps its verdict at the sizes shown, never 'for every t'."""
+    path = _file(tmp_path, f"""\
+        from symderiv import claim, diag, eye, kron, pal2019_rnn, product, sweep, total
+        @claim("c", where="t", statement="s", model=pal2019_rnn, sizes=sweep(n=(1,), t=(1, 2, 3)),
+               conventions={{"layout": "row-major"}})
+        def c(m):
+            A = lambda r: m.W_R * diag(m.dsigma(m.h(r - 1)))
+            c = lambda k: {INDEX_FORMS[form]}
+            term = lambda k: product(A, k + 1, m.t, order="descending", size=m.n) * kron(eye(m.n), m.x(k).T) * c(k)
+            return m.d(("h", m.t), "W_I"), total(term, (m.n, m.n * m.m), lo=1, hi=m.t)
+        """)
+    col = collect([path])
+    (claim,) = col.claims()
+    res = check_claim(claim)
+    assert res.verdict == Verdict.HOLDS and not res.every_t, (res.verdict, res.scope)
+    assert check_claim(claim, t=(5,)).verdict == Verdict.FAILS  # false from t = 5, certified
