@@ -180,10 +180,10 @@ def _reader_left():
     raise BrokenPipeError
 
 
-def _parse_sizes(n, t):
+def _parse_sizes(n, t, m=None):
     from .sizes import parse_range
 
-    return (parse_range("n", n) if n else None), (parse_range("t", t) if t else None)
+    return tuple((parse_range(dim, v) if v else None) for dim, v in (("n", n), ("t", t), ("m", m)))
 
 
 class _Budget(click.ParamType):
@@ -245,6 +245,7 @@ _TIMEOUT_HELP = ("per-claim budget in seconds (> 0); a claim that runs out is un
 @click.argument("targets", nargs=-1)
 @click.option("--n", "n", help="hidden sizes, e.g. 2, 1-3 or 1,2,5 (overrides each claim's sweep)")
 @click.option("--t", "t", help="horizons, e.g. 5, 1-4")
+@click.option("--m", "m", help="input sizes, e.g. 2, 1-3 (overrides each claim's sweep where it has an m)")
 @click.option("--format", "fmt", type=click.Choice(["rich", "json", "markdown", "junit"]), default="rich",
               show_default=True, help="the report on stdout: rich (the terminal report), json (the documented "
                                       "schema), markdown (for a review or PR comment), junit (XML)")
@@ -271,7 +272,7 @@ _TIMEOUT_HELP = ("per-claim budget in seconds (> 0); a claim that runs out is un
 @click.option("--cache-clear", is_flag=True, help="empty the verdict cache before the run")
 @click.option("--isolate", is_flag=True, help="a fresh worker process for every claim (default: a worker checks "
                                                "claim after claim, sharing SymPy's caches)")
-def check(targets, n, t, fmt, backend, seed, timeout, jobs, json_out, md_out, junit, html, quiet, verbose,
+def check(targets, n, t, m, fmt, backend, seed, timeout, jobs, json_out, md_out, junit, html, quiet, verbose,
           exitfirst, last_failed, no_cache, cache_clear, isolate):
     """Check claims: TARGETS are claim ids (or unique suffixes), proof files or folders.
 
@@ -287,7 +288,7 @@ def check(targets, n, t, fmt, backend, seed, timeout, jobs, json_out, md_out, ju
     targets = _with_config_paths(list(targets), cfg)
     console = _console()
     try:
-        ns, ts = _parse_sizes(n, t)
+        ns, ts, ms = _parse_sizes(n, t, m)
         col, ids = select(targets)
     except NothingSelected as e:  # an id that names no claim: a usage error, as pytest's unknown node id
         _exit(ExitCode.USAGE, f"nothing checked: {e}")
@@ -306,7 +307,7 @@ def check(targets, n, t, fmt, backend, seed, timeout, jobs, json_out, md_out, ju
         Cache(cfg.root).clear()
     if last_failed:
         ids = _last_failed(store if store is not None else _cache_of(cfg), col, ids, quiet)
-    kw = dict(n=ns, t=ts, backend=backend, seed=seed)
+    kw = dict(n=ns, t=ts, m=ms, backend=backend, seed=seed)
     done = [0]
     ctx.meta["symderiv.progress"] = (done, len(ids))
     with _progress(console, fmt, len(ids)) as advance:
@@ -551,9 +552,10 @@ class _progress:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--n", "n", help="hidden sizes (overrides the claim's sweep)")
 @click.option("--t", "t", help="horizons")
+@click.option("--m", "m", help="input sizes (overrides the claim's sweep where it has an m)")
 @click.option("--backend", type=click.Choice(BACKENDS), default="auto", show_default=True, help=_BACKEND_HELP)
 @click.option("--timeout", type=_Budget(), default="300", show_default=True, help=_TIMEOUT_HELP)
-def explain(targets, seed, n, t, backend, timeout):
+def explain(targets, seed, n, t, m, backend, timeout):
     """One claim in full: transcription, location, conventions, each size, and its counterexample step by step.
 
     TARGETS: the claim's id (or a unique suffix), after the proof files or folders to look in if it is not
@@ -569,12 +571,12 @@ def explain(targets, seed, n, t, backend, timeout):
     if len(names) != 1:
         _exit(ExitCode.USAGE, f"explain names exactly one claim id (got {len(names)}: {', '.join(names) or '-'})")
     try:
-        ns, ts = _parse_sizes(n, t)
+        ns, ts, ms = _parse_sizes(n, t, m)
         col, _ = select(paths or _config(click.get_current_context()).paths())
         cid = resolve_id(col, names[0])
     except SymderivError as e:  # explain names exactly one claim: an id that names none is a usage error
         _exit(ExitCode.USAGE, str(e))
-    results = run_claims(col, [cid], jobs=1, timeout=timeout, n=ns, t=ts, backend=backend, seed=seed)
+    results = run_claims(col, [cid], jobs=1, timeout=timeout, n=ns, t=ts, m=ms, backend=backend, seed=seed)
     console.print(render_explain(col.items[cid], results, _meta(seed, backend)))
     _exit(ExitCode.OK)
 

@@ -567,15 +567,16 @@ def check_relational(claim: Claim, sizes: list[dict], *, seed: int, phases: dict
                       error=(f"at {_size_str(errors[0].size)}: {errors[0].detail}" if errors else None))
 
 
-def check_claim(claim: Claim, *, n=None, t=None, backend: str = "auto", seed: int = 0,
+def check_claim(claim: Claim, *, n=None, t=None, m=None, backend: str = "auto", seed: int = 0,
                 on_phase: Callable[[str], None] | None = None) -> Result:
-    """Check one claim over its sweep (``n``/``t`` override the sweep's sizes); ``on_phase`` observes its phases."""
+    """Check one claim over its sweep (``n``/``t``/``m`` override the sweep's sizes); ``on_phase`` observes its
+    phases."""
     t_start = time.perf_counter()
     phases = Phases(on_phase)
     outcomes: list[SizeOutcome] = []
     first = None
     try:
-        sizes = claim.sizes.override(n=n, t=t).sizes()
+        sizes = claim.sizes.override(n=n, t=t, m=m).sizes()
     except SymderivError as e:
         return result_for(claim, Verdict.ERROR, error=str(e))
     if claim.relational:
@@ -681,7 +682,7 @@ def aggregate(group: Group, members: dict[str, Result]) -> Result:
                   why=failing.why if failing else "", **common)
 
 
-def run(col: Collection, ids: list[str], *, n=None, t=None, backend: str = "auto", seed: int = 0,
+def run(col: Collection, ids: list[str], *, n=None, t=None, m=None, backend: str = "auto", seed: int = 0,
         on_result=None, precomputed: dict | None = None,
         on_phase: Callable[[str], None] | None = None) -> list[Result]:
     """Check the selected claims (groups pull in their members) and return results in order.
@@ -695,11 +696,11 @@ def run(col: Collection, ids: list[str], *, n=None, t=None, backend: str = "auto
         if cid not in done:
             item = col.items[cid]
             if isinstance(item, Group):
-                for m in item.members:
-                    one(m)
+                for member in item.members:
+                    one(member)
                 done[cid] = aggregate(item, done)
             else:
-                done[cid] = check_claim(item, n=n, t=t, backend=backend, seed=seed, on_phase=on_phase)
+                done[cid] = check_claim(item, n=n, t=t, m=m, backend=backend, seed=seed, on_phase=on_phase)
             if on_result:
                 on_result(done[cid])
         return done[cid]

@@ -199,6 +199,21 @@ def _phase(name: str):
         return name
 
 
+def _dims_text(keys: list[tuple]) -> str:
+    """Every dimension but t of a set of sizes: "n = 1–3, m = 2" when the set is the product of each dimension's
+    values, else each size apart ("n = 1, m = 2; n = 2, m = 1"): a scope names every dimension it holds for."""
+    if not keys or not keys[0]:
+        return ""
+    names = [k for k, _ in keys[0]]
+    values = {name: sorted({dict(k)[name] for k in keys}) for name in names}
+    count = 1
+    for v in values.values():
+        count *= len(v)
+    if count == len(set(keys)):
+        return ", ".join(f"{name} = {format_values(values[name])}" for name in names)
+    return "; ".join(", ".join(f"{k} = {v}" for k, v in key) for key in sorted(set(keys)))
+
+
 def describe_scope(outcomes: list[SizeOutcome], method: str) -> str:
     """Summarise per-size outcomes: "holds for n = 1 (t = 1–4); fails for n = 2–3 (t = 1–4)"."""
     if not outcomes:
@@ -218,8 +233,7 @@ def describe_scope(outcomes: list[SizeOutcome], method: str) -> str:
                 groups.setdefault((status, ts), []).append(key)
     parts = []
     for (status, ts), keys in sorted(groups.items(), key=lambda kv: (list(Verdict).index(kv[0][0]), kv[1])):
-        ns = [dict(k).get("n") for k in keys]
-        where = f"n = {format_values(ns)}" if None not in ns else ""
+        where = _dims_text(keys)
         tpart = f"t = {format_values(ts)}" if None not in ts else ""
         label = {"holds": "holds", "fails": "fails", "undecided": "undecided", "error": "error"}[status.value]
         parts.append(f"{label} for {where}" + (f" ({tpart})" if tpart and where else tpart))

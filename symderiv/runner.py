@@ -439,7 +439,7 @@ def run_claims(col: Collection, ids: list[str], *, jobs: int = 1, timeout: float
         add(cid)
     done: dict[str, Result] = {}
     keys: dict[str, str | None] = {}
-    options = {"n": kw.get("n"), "t": kw.get("t"), "backend": kw.get("backend", "auto"), "seed": kw.get("seed", 0),
+    options = {"n": kw.get("n"), "t": kw.get("t"), "m": kw.get("m"), "backend": kw.get("backend", "auto"), "seed": kw.get("seed", 0),
                "timeout": timeout}
     pending = list(leaves)
     if jobs > 1:  # longest first (as last measured, else estimated): a shorter tail

@@ -149,3 +149,34 @@ def test_a_reader_that_leaves_early_is_interrupted_not_a_mismatch(project):
     proc.stdout.readline()
     proc.stdout.close()
     assert proc.wait(timeout=300) == ExitCode.INTERRUPTED
+
+
+def test_a_scope_names_every_dimension():
+    """m is named beside n (issue 22 item 10); a set of sizes that is not a product is listed size by size."""
+    from symderiv.results import SizeOutcome, describe_scope
+
+    grid = [SizeOutcome(size={"n": n, "t": t, "m": m}, status=Verdict.HOLDS, detail="", seconds=0)
+            for n in (1, 2) for m in (1, 2) for t in (1, 2)]
+    assert describe_scope(grid, "exact") == "exact: holds for n = 1–2, m = 1–2 (t = 1–2)"
+    odd = [SizeOutcome(size={"n": n, "t": 1, "m": m}, status=Verdict.HOLDS, detail="", seconds=0)
+           for n, m in ((1, 2), (2, 1))]
+    assert describe_scope(odd, "exact") == "exact: holds for n = 1, m = 2; n = 2, m = 1 (t = 1)"
+
+
+def test_m_is_an_option_and_in_the_reproduce_command(tmp_path):
+    """A counterexample at m = 2 reproduces with --m 2, and --m overrides the sweep."""
+    (tmp_path / "p.py").write_text(textwrap.dedent('''\
+        from symderiv import claim, sweep, pal2019_rnn, kron, eye
+
+        @claim("m.wrong", where="§1", statement="x_kᵀ ⊗ I for I ⊗ x_kᵀ", model=pal2019_rnn,
+               sizes=sweep(n=(2,), t=(1,), m=(1,)), conventions={"layout": "row-major"})
+        def wrong(m):
+            return kron(eye(m.n), m.x(1).T), kron(m.x(1).T, eye(m.n))
+    '''))
+    p = cli("check", "p.py", "--no-cache", "--format", "json", cwd=tmp_path)
+    assert p.returncode == ExitCode.OK, p.stderr          # at m = 1 the two agree
+    p = cli("check", "p.py", "--no-cache", "--m", "2", "--format", "json", cwd=tmp_path)
+    import json
+
+    (r,) = json.loads(p.stdout)["claims"]
+    assert r["verdict"] == "fails" and "--m 2" in r["reproduce"], r

@@ -55,7 +55,7 @@ def reproduce_command(r: Result, meta: dict) -> str:
 
         parts.insert(2, shlex.quote(file))
     if c is not None and c.size:
-        for dim in ("n", "t"):
+        for dim in ("n", "t", "m"):   # every dimension the CLI takes (a cell's input size m too)
             if dim in c.size:
                 parts += [f"--{dim}", str(c.size[dim])]
     if meta.get("backend", "auto") != "auto":

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from ..results import Result, Verdict
+from .common import reproduce_command
 
 
 def to_json(results: list[Result], errors: list, meta: dict, locations: dict | None = None, *,
@@ -19,6 +20,8 @@ def to_json(results: list[Result], errors: list, meta: dict, locations: dict | N
         })
         if r.id in locations:
             claims[-1]["file"], claims[-1]["line"] = str(locations[r.id][0]), int(locations[r.id][1])
+        if r.counterexample is not None:
+            claims[-1]["reproduce"] = reproduce_command(r, meta)   # the one command that finds it again
     summary = {v.value: sum(r.verdict == v for r in results) for v in Verdict}
     summary["holds_for_every_t"] = sum(r.verdict == Verdict.HOLDS and r.every_t for r in results)
     summary["total"] = len(results)
