@@ -564,10 +564,12 @@ def collect_file(path: Path, into: Collection) -> None:
     bucket = [item for item in bucket if item.origin in (mine, "") or Path(item.origin).name.startswith("_")]
     shown = _shown_path(path)
     for item in bucket:
-        if item.id in into.items:
-            into.errors.append((relative(path), f"duplicate claim id {item.id!r}"))
+        line = item.source.split(':')[-1]
+        if item.id in into.items:  # both places named, as a reader needs to pick one
+            into.errors.append((f"{relative(path)}:{line}", f"duplicate claim id {item.id!r}: first declared at "
+                                                            f"{into.items[item.id].source}"))
             continue
-        item.source = f"{shown}:{item.source.split(':')[-1]}"
+        item.source = f"{shown}:{line}"
         if isinstance(item, Claim):
             item.collected_from = mine  # a spawned worker imports this file again (not a helper the check is in)
         into.items[item.id] = item

@@ -92,6 +92,19 @@ def _where(frame) -> str:
     return f"{name}:{frame.f_lineno}"
 
 
+def user_traceback(e: BaseException) -> str:
+    """Where an exception passed through user code: "raise2.py:5 in helper ← raise2.py:12 in two" (innermost
+    first), or '' when it never did; the user's own frames, not symderiv's or SymPy's."""
+    frames = []
+    tb = e.__traceback__
+    while tb is not None:
+        f = tb.tb_frame
+        if f.f_globals.get(MARK):
+            frames.append(f"{f.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno} in {f.f_code.co_name}")
+        tb = tb.tb_next
+    return " ← ".join(reversed(frames))
+
+
 def _show(x) -> str:
     s = str(x)
     return s if len(s) <= 40 else s[:37] + "…"

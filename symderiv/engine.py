@@ -19,7 +19,7 @@ import sympy as sp
 
 from . import certificates, kernel
 from .claims import Claim, Collection, Group, _one_line
-from .concrete import ConcretizationError
+from .concrete import ConcretizationError, user_traceback
 from .errors import SymderivError
 from .identity import nonzero_entries, nonzero_modulo
 from .results import Method, Phase, Result, SizeOutcome, Step, StopReason, Verdict, describe_scope
@@ -323,6 +323,12 @@ def _certified_failure(steps: dict, hyps: list, label: str) -> bool:
                                                                       for h in hyps)
 
 
+def _raised(e: BaseException) -> str:
+    """One line for an exception a check raised: its cause, and the user's own frames it passed through."""
+    where = user_traceback(e) if not isinstance(e, ConcretizationError) else ""  # that one names its line
+    return _one_line(e) + (f" (at {where})" if where else "")
+
+
 def probe_meaning(claim: Claim, size: dict, evaluate) -> None:
     """Run the check once on symbols standing for every value (the prove phase's): Python that asks about a
     value is refused here (:mod:`symderiv.concrete`), on the path that searches concrete points as on every
@@ -362,7 +368,7 @@ def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):
             except (TypeError, ConcretizationError):
                 raise
             except Exception as e:  # a candidate the check cannot evaluate (a singular matrix, …)
-                raised = raised or _one_line(e)
+                raised = raised or _raised(e)
                 continue
             tried += 1
             labels = labels or [lab for lab, _ in steps]
@@ -527,7 +533,7 @@ def check_relational(claim: Claim, sizes: list[dict], *, seed: int, phases: dict
             outcomes.append(SizeOutcome(size, Verdict.ERROR, str(e), time.perf_counter() - t0, stop=StopReason.ERROR))
             continue
         except Exception as e:
-            outcomes.append(SizeOutcome(size, Verdict.ERROR, _one_line(e), time.perf_counter() - t0,
+            outcomes.append(SizeOutcome(size, Verdict.ERROR, _raised(e), time.perf_counter() - t0,
                                         stop=StopReason.ERROR))
             continue
         for lab, (status, detail, found) in per_step.items():
@@ -589,7 +595,7 @@ def check_claim(claim: Claim, *, n=None, t=None, m=None, backend: str = "auto", 
         except SymderivError as e:
             outcome, found = SizeOutcome(size, Verdict.ERROR, str(e), stop=StopReason.ERROR), None
         except Exception as e:  # a transcription that raises is that claim's error, not the run's
-            outcome, found = SizeOutcome(size, Verdict.ERROR, _one_line(e), stop=StopReason.ERROR), None
+            outcome, found = SizeOutcome(size, Verdict.ERROR, _raised(e), stop=StopReason.ERROR), None
         if claim.relation == "≠":
             outcome = _negate(outcome)
         outcome.seconds = time.perf_counter() - t0

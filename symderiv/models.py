@@ -155,6 +155,14 @@ class Model:
                 shape = f"{v.rows}×{v.cols}" if isinstance(v, sp.MatrixBase) else type(v).__name__
                 raise ProofFileError(f"init[{s!r}] must be an {self.n}×1 matrix, not {shape}")
 
+    def __getattr__(self, name):
+        """Only for a name the model does not have (a typo'd parameter): say what it has instead."""
+        if name.startswith("_") or "cell" not in self.__dict__:
+            raise AttributeError(name)
+        raise AttributeError(f"the model of cell {self.cell.name!r} has no {name!r}: its parameters are "
+                             f"{', '.join(sorted(self.cell.params))}; its states {', '.join(self.cell.state)} "
+                             "(m.h(k), m.at(name, k))")
+
     # ----- symbols -----------------------------------------------------------
     def dim(self, d: Dim) -> int:
         return dimension(d, n=self.n, m=self.m)
@@ -267,7 +275,8 @@ class Model:
         self.check_step(k)
         q = self.trajectory()[k]
         if name not in q:
-            raise ProofFileError(f"step {k} has no quantity {name!r}; it has {sorted(q)}")
+            raise ProofFileError(f"step {k} has no quantity {name!r}; it has {sorted(q)}; the parameters (a name "
+                                 f"m.d can take too) are {sorted(self.cell.params)}")
         return q[name]
 
     def h(self, k: int) -> sp.Matrix:

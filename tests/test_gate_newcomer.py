@@ -180,3 +180,39 @@ def test_m_is_an_option_and_in_the_reproduce_command(tmp_path):
 
     (r,) = json.loads(p.stdout)["claims"]
     assert r["verdict"] == "fails" and "--m 2" in r["reproduce"], r
+
+
+def test_messages_name_what_the_user_needs(tmp_path):
+    """A raising check names the user's frames; a typo'd parameter lists the parameters; a duplicate id names
+    both places (issue 22 item 8)."""
+    (tmp_path / "a.py").write_text(textwrap.dedent('''\
+        from symderiv import claim, pal2019_rnn, sweep
+
+        def helper(m):
+            return m.W_R * undefined_name
+
+        @claim("msg.raises", where="t", statement="s", model=pal2019_rnn, sizes=sweep(n=1, t=1))
+        def raises(m):
+            y = helper(m)
+            return y, y
+
+        @claim("msg.typo", where="t", statement="s", model=pal2019_rnn, sizes=sweep(n=1, t=1))
+        def typo(m):
+            return m.W_X, m.W_X
+    '''))
+    (tmp_path / "b.py").write_text(textwrap.dedent('''\
+        from symderiv import claim, sweep
+
+        @claim("msg.raises", where="t", statement="s", sizes=sweep(n=1, t=1))
+        def again(**size):
+            return 1, 1
+    '''))
+    import json
+
+    p = cli("check", ".", "--no-cache", "--format", "json", cwd=tmp_path)
+    doc = json.loads(p.stdout)
+    by_id = {c["id"]: c for c in doc["claims"]}
+    assert "a.py:4 in helper ← a.py:8 in raises" in by_id["msg.raises"]["error"]
+    assert "W_R" in by_id["msg.typo"]["error"] and "W_I" in by_id["msg.typo"]["error"]
+    (dup,) = doc["summary"]["proof_file_errors"]
+    assert dup["path"] == "b.py:3" and "first declared at a.py:6" in dup["cause"], dup
