@@ -345,3 +345,18 @@ def test_the_json_report_reads_back_as_results():
     back = Result.from_json(doc["claims"][0])
     assert back.why == "HV fills every block" and back.verdict == Verdict.FAILS and back.scope == "scope"
     assert doc["claims"][0]["as_expected"] is True
+
+
+def test_a_cp1252_table_stays_aligned_and_tells_partial_from_total(fast, tmp_path):
+    """Issue 22 item 9: a verdict's mark keeps its column (the row is as wide as the table's border), and ∂ is
+    'del' (AsciiMath), never the 'd' of a total derivative. (A cell whose text has σ or ‖ still widens its
+    row: the ASCII rendering is longer than the character rich measured; see the README.)"""
+    from symderiv.report.textsafe import ascii_of
+
+    assert ascii_of("∂") == "del" and ascii_of("d") == "d"
+    assert all(len(ascii_of(c)) == 1 for c in "✓✗│─╭╮╰╯┃━")
+    out = _cli("check", cwd=tmp_path, env={"PYTHONIOENCODING": "cp1252"})
+    lines = out.stdout.decode("cp1252").splitlines()
+    border = next(ln for ln in lines if ln.startswith("+-"))
+    row = next(ln for ln in lines if "out.ok" in ln and "holds +" in ln)
+    assert len(row) == len(border), (row, border)

@@ -3,8 +3,10 @@
 ``PYTHONIOENCODING=cp1252`` (or a Windows console, or ``LANG=C``) cannot
 encode σ, ⊗, ‖ or ✓. Rather than crash, the stream is reconfigured with the
 ``symderiv-ascii`` error handler: each such character becomes an ASCII
-rendering (σ → sigma, ≤ → <=, ✓ → ok, ²  → ^2, …; a letter with an accent
-loses it; anything else is its ``\\N{NAME}``-free ``U+XXXX``). The JSON
+rendering (σ → sigma, ≤ → <=, ∂ → del as AsciiMath writes it, so that a partial
+derivative never reads as a total one, ²  → ^2, …; a letter with an accent
+loses it; anything else is its ``\\N{NAME}``-free ``U+XXXX``). A mark that sits in
+a table cell keeps its one column (✓ → +, ✗ → x), so the table stays aligned. The JSON
 report does not need it: it is written with ``ensure_ascii`` on such a stream,
 which loses nothing.
 """
@@ -18,11 +20,11 @@ import unicodedata
 ASCII = {
     "σ": "sigma", "Σ": "Sigma", "λ": "lambda", "ρ": "rho", "γ": "gamma", "α": "alpha", "β": "beta", "δ": "delta",
     "ε": "eps", "θ": "theta", "μ": "mu", "π": "pi", "τ": "tau", "φ": "phi", "ω": "omega", "η": "eta", "ξ": "xi",
-    "Δ": "Delta", "∂": "d", "∇": "grad", "∞": "inf", "√": "sqrt", "∑": "sum", "∏": "prod",
+    "Δ": "Delta", "∂": "del", "∇": "grad", "∞": "inf", "√": "sqrt", "∑": "sum", "∏": "prod",
     "≤": "<=", "≥": ">=", "≠": "!=", "≈": "~", "∈": " in ", "±": "+/-", "×": "x", "·": ".", "∘": "o",
     "⊗": "(x)", "⊙": "(.)", "⊕": "(+)", "‖": "||", "ᵀ": "^T", "⁻": "^-", "¹": "^1", "²": "^2", "³": "^3",
     "⁰": "^0", "₀": "_0", "₁": "_1", "₂": "_2", "₃": "_3", "ₜ": "_t", "ₖ": "_k", "ᵢ": "_i",
-    "✓": "ok", "✗": "X", "✔": "ok", "✘": "X", "→": "->", "←": "<-", "⇒": "=>", "↦": "|->", "…": "...",
+    "✓": "+", "✗": "x", "✔": "+", "✘": "x", "→": "->", "←": "<-", "⇒": "=>", "↦": "|->", "…": "...",
     "—": "--", "–": "-", "−": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "§": "S", "•": "*", "≡": "==",
     "▁": "_", "▂": "_", "▃": "-", "▄": "-", "▅": "=", "▆": "=", "▇": "#", "█": "#", "␣": " ",
     "─": "-", "━": "-", "│": "|", "┃": "|", "┌": "+", "┐": "+", "└": "+", "┘": "+", "├": "+", "┤": "+",
