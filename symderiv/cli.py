@@ -131,7 +131,9 @@ def _progress_note(ctx) -> str:
     done, total = ctx.meta.get("symderiv.progress", (None, None))
     if total is None:
         return ""
-    return f" after {min(done[0], total)} of {total} claims; the workers were stopped, no report was written"
+    partial = ctx.meta.get("symderiv.partial")
+    return f" after {min(done[0], total)} of {total} claims; the workers were stopped, " + (
+        "the report above (and any output file) is partial" if partial else "no report was written")
 
 
 def _meta(seed: int, backend: str) -> dict:
@@ -310,32 +312,47 @@ def check(targets, n, t, m, fmt, backend, seed, timeout, jobs, json_out, md_out,
     kw = dict(n=ns, t=ts, m=ms, backend=backend, seed=seed)
     done = [0]
     ctx.meta["symderiv.progress"] = (done, len(ids))
+    got: list = []
+    outputs = {json_out: "json", md_out: "markdown", junit: "junit", html: "html"}
+
+    def report(results, meta) -> list[str]:
+        """Render stdout, write every output file, annotate; the paths that could not be written."""
+        locations = _locations(col, [r.id for r in results])
+        if fmt == "json" or (ids and fmt != "rich"):
+            click.echo(_render_text(fmt, results, col.errors, meta, locations, console), nl=False)
+        elif not ids:  # no table of zero claims "every verdict as expected": the files' errors, then why (below)
+            for path, cause in col.errors:
+                click.echo(f"proof file error: {path}: {cause}")
+        else:
+            _print_rich(console, results, col.errors, meta, quiet)
+        unwritten = [path for path, kind in outputs.items() if path and not _write(
+            path, f"--{kind}", lambda kind=kind: _render_file(kind, results, col.errors, meta, locations))]
+        _github(fmt, results, col.errors, meta, locations)
+        return unwritten
+
     with _progress(console, fmt, len(ids)) as advance:
         def on_result(r):
             done[0] += 1
+            got.append(r)
             advance(r)
             if verbose and fmt == "rich":
                 _verbose_line(console, r)
 
         stop = (lambda r: not r.as_expected) if exitfirst else None
         # always in worker processes: a claim that crashes or exits its process is that claim's error
-        results = run_claims(col, ids, jobs=jobs, timeout=timeout, on_result=on_result, cache=store, stop=stop,
-                             isolate=isolate, **kw)
+        try:
+            results = run_claims(col, ids, jobs=jobs, timeout=timeout, on_result=on_result, cache=store,
+                                 stop=stop, isolate=isolate, **kw)
+        except (KeyboardInterrupt, Terminated):  # as pytest: what ran is reported, said to be partial
+            ctx.meta["symderiv.partial"] = bool(got)
+            if got:
+                report(got, {**_meta(seed, backend), "partial": f"interrupted after {len(got)} of {len(ids)} "
+                                                                   "claims: the others were not checked"})
+            raise
     if store is not None:
         store.record(results)
     meta = _meta(seed, backend)
-    locations = _locations(col, [r.id for r in results])
-    if fmt == "json" or (ids and fmt != "rich"):
-        click.echo(_render_text(fmt, results, col.errors, meta, locations, console), nl=False)
-    elif not ids:  # no table of zero claims "every verdict as expected": the files' errors, then why (below)
-        for path, cause in col.errors:
-            click.echo(f"proof file error: {path}: {cause}")
-    else:
-        _print_rich(console, results, col.errors, meta, quiet)
-    outputs = {json_out: "json", md_out: "markdown", junit: "junit", html: "html"}
-    unwritten = [path for path, kind in outputs.items() if path and not _write(
-        path, f"--{kind}", lambda kind=kind: _render_file(kind, results, col.errors, meta, locations))]
-    _github(fmt, results, col.errors, meta, locations)
+    unwritten = report(results, meta)
     if store is not None and store.hits and quiet < 2:
         click.echo(f"symderiv: {store.hits} of {sum(1 for r in results if not r.members)} claims' verdicts from "
                    f"the cache ({store.dir}; --no-cache to recompute)", err=True)

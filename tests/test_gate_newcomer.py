@@ -216,3 +216,46 @@ def test_messages_name_what_the_user_needs(tmp_path):
     assert "W_R" in by_id["msg.typo"]["error"] and "W_I" in by_id["msg.typo"]["error"]
     (dup,) = doc["summary"]["proof_file_errors"]
     assert dup["path"] == "b.py:3" and "first declared at a.py:6" in dup["cause"], dup
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_an_interrupted_run_reports_what_ran_and_says_it_is_partial(tmp_path, sig):
+    """As pytest prints what ran when interrupted (issue 22 item 10): the claims checked before the signal are
+    reported, the report and every output file say they are partial, and the exit says which signal."""
+    import signal
+    import time
+
+    (tmp_path / "p.py").write_text(textwrap.dedent('''\
+        import time
+        from symderiv import claim, sweep
+
+        @claim("part.fast", where="§1", statement="1 = 1", sizes=sweep(n=1, t=1))
+        def fast(**size):
+            return 1, 1
+
+        @claim("part.slow", where="§2", statement="slow", sizes=sweep(n=1, t=1))
+        def slow(**size):
+            time.sleep(120)
+            return 1, 1
+    '''))
+    env = dict(os.environ, PYTHONPATH=str(ROOT), NO_COLOR="1")
+    env.pop("GITHUB_ACTIONS", None)
+    proc = subprocess.Popen([sys.executable, "-m", "symderiv", "check", "p.py", "-j", "1", "--no-cache", "-v",
+                             "--json", "r.json"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()            # -v: a line per claim as it ends; the fast one first
+        assert "part.fast" in line, line
+        time.sleep(0.5)
+        proc.send_signal(getattr(signal, sig))
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    code = ExitCode.TERMINATED if sig == "SIGTERM" else ExitCode.INTERRUPTED
+    assert proc.returncode == code, (proc.returncode, err)
+    assert "part.fast" in out and "partial" in out
+    assert "is partial" in err
+    import json
+
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert [c["id"] for c in doc["claims"]] == ["part.fast"] and "interrupted after 1 of 2" in doc["meta"]["partial"]
