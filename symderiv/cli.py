@@ -600,13 +600,17 @@ def explain(targets, seed, n, t, m, backend, timeout):
 
 # ----- list ----------------------------------------------------------------------
 
+#: `list`'s columns, in a terminal's table and as the header row of its tab-separated form
+LIST_COLUMNS = ("claim", "kind", "where", "expect", "source")
+
+
 @main.command("list", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("targets", nargs=-1)
 def list_claims(targets):
     """List claims with their paper locations and the verdict each proof file expects.
 
-    On a terminal: a table; in a pipe: one claim per line, tab-separated (id, kind, where, expect, source),
-    so that ids are never wrapped.
+    On a terminal: a table; in a pipe: a header row, then one claim per line, tab-separated (claim, kind,
+    where, expect, source), so that ids are never wrapped.
     """
     from .claims import Claim, NothingSelected, default_target, expected_of, select
 
@@ -628,12 +632,13 @@ def list_claims(targets):
 
         table = Table(expand=True)
         table.add_column("claim", no_wrap=True, min_width=max([len(r[0]) + 2 for r in rows] + [5]))
-        for c in ("kind", "where", "expect", "source"):
+        for c in LIST_COLUMNS[1:]:
             table.add_column(c, overflow="fold")
         for i, group, kind, where, exp, source in rows:
             table.add_row(("  " if group else "") + i, kind, where, exp, source)
         console.print(table)
-    else:
+    elif rows:  # tab-separated with a header row, as a TSV reader (and `tail -n +2`) expects
+        click.echo("\t".join(LIST_COLUMNS))
         for i, group, kind, where, exp, source in rows:
             click.echo("\t".join((i, kind, where, exp, source)))
     for path, cause in col.errors:
