@@ -496,8 +496,39 @@ def _importing():
             signal.signal(signal.SIGINT, previous)
 
 
+class ImportTimeout(BaseException):
+    """A proof file's import ran past the run's budget (a BaseException: a file's ``except Exception`` cannot
+    swallow it)."""
+
+    def __init__(self, seconds):
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+@contextmanager
+def _import_budget(seconds):
+    """While one proof file is imported: SIGALRM after ``seconds`` raises :class:`ImportTimeout` (the main
+    thread only, where signals are delivered; elsewhere, or with no budget, nothing is armed)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise ImportTimeout(seconds)
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _import_failure(e: BaseException) -> str:
     """One line: why a proof file's import did not complete."""
+    if isinstance(e, ImportTimeout):
+        return f"its import did not finish within {e.seconds:g} s (--timeout): a loop or a long computation at top level?"
     if isinstance(e, ProofFileExit):
         return f"os._exit({e.status!r}) at import: a proof file must not end the process"
     if isinstance(e, SystemExit):
@@ -518,7 +549,7 @@ def _helpers_are_user_code(folder: str):
         sys.meta_path.remove(finder)
 
 
-def collect_file(path: Path, into: Collection) -> None:
+def collect_file(path: Path, into: Collection, import_timeout: float | None = None) -> None:
     """Import one proof file and add its claims; any way its import fails is a one-line error naming the file.
 
     That includes ``SystemExit``, a ``KeyboardInterrupt`` the file raises and
@@ -535,12 +566,12 @@ def collect_file(path: Path, into: Collection) -> None:
     if added:  # a proof file may import a helper module beside it (``from _helpers import ...``)
         sys.path.insert(0, folder)
     try:
-        with _importing() as importing, _helpers_are_user_code(folder):
+        with _importing() as importing, _helpers_are_user_code(folder), _import_budget(import_timeout):
             spec = importlib.util.spec_from_file_location(name, path, loader=UserLoader(name, str(path)))
             module = importlib.util.module_from_spec(spec)
             sys.modules[name] = module
             spec.loader.exec_module(module)
-    except (Exception, SystemExit, KeyboardInterrupt, ProofFileExit) as e:  # the file's error, not the run's end
+    except (Exception, SystemExit, KeyboardInterrupt, ProofFileExit, ImportTimeout) as e:  # the file's, not the run's
         if isinstance(e, KeyboardInterrupt) and importing["sigint"]:
             raise  # the user pressed Ctrl-C
         sys.modules.pop(name, None)
@@ -601,7 +632,7 @@ def _shown_path(path: Path) -> str:
         return path.resolve().as_posix()
 
 
-def collect(paths) -> Collection:
+def collect(paths, import_timeout: float | None = None) -> Collection:
     out = Collection()
     for p in paths:
         p = Path(p)
@@ -616,7 +647,7 @@ def collect(paths) -> Collection:
         else:
             raise UsageError(f"{p} is not a proof file or folder")
         for f in files:
-            collect_file(f, out)
+            collect_file(f, out, import_timeout)
     return out
 
 
@@ -628,7 +659,7 @@ class NothingSelected(UsageError):
     """A claim id among the targets names no claim: nothing would be checked."""
 
 
-def select(targets: list[str]) -> tuple[Collection, list[str]]:
+def select(targets: list[str], import_timeout: float | None = None) -> tuple[Collection, list[str]]:
     """Resolve CLI targets to a collection and the ids to check, in order.
 
     A target is a path (file or folder), a claim id, or a unique suffix of one;
@@ -640,7 +671,7 @@ def select(targets: list[str]) -> tuple[Collection, list[str]]:
         raise UsageError("an empty target names no claim, file or folder")
     paths = [t for t in targets if _is_path(t)]
     ids = [t for t in targets if not _is_path(t)]
-    col = collect(paths or [default_target()])
+    col = collect(paths or [default_target()], import_timeout)
     if not ids:
         return col, list(col.items)
     chosen: list[str] = []

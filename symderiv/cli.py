@@ -291,7 +291,7 @@ def check(targets, n, t, m, fmt, backend, seed, timeout, jobs, json_out, md_out,
     console = _console()
     try:
         ns, ts, ms = _parse_sizes(n, t, m)
-        col, ids = select(targets)
+        col, ids = select(targets, import_timeout=timeout)  # a file's import has the claim's budget too
     except NothingSelected as e:  # an id that names no claim: a usage error, as pytest's unknown node id
         _exit(ExitCode.USAGE, f"nothing checked: {e}")
     except SymderivError as e:

@@ -259,3 +259,13 @@ def test_an_interrupted_run_reports_what_ran_and_says_it_is_partial(tmp_path, si
 
     doc = json.loads((tmp_path / "r.json").read_text())
     assert [c["id"] for c in doc["claims"]] == ["part.fast"] and "interrupted after 1 of 2" in doc["meta"]["partial"]
+
+
+def test_a_hang_at_import_is_bounded_by_the_timeout(tmp_path):
+    """A proof file that never finishes importing is that file's error after --timeout (issue 22 item 8)."""
+    (tmp_path / "hang.py").write_text("import symderiv\nwhile True:\n    pass\n")
+    (tmp_path / "ok.py").write_text(GOOD.split("@claim(\"ok.wrong-expect\"")[0])
+    p = cli("check", ".", "--timeout", "2", "--no-cache", "-qq", cwd=tmp_path)
+    assert p.returncode == ExitCode.USAGE, (p.returncode, p.stdout, p.stderr)
+    assert "hang.py:" in p.stdout and "did not finish within 2 s" in p.stdout
+    assert "1 claim: 1 holds" in p.stdout          # the other file is still checked
