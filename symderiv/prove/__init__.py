@@ -65,7 +65,7 @@ def encode_size(claim, size: dict):
     from ..kernel.decide import relations_of
     from ..relations import Limit
 
-    syms = Symbols()
+    syms = Symbols(claim.given)
     values, domain = {}, []
     for name, strategy in claim.given.items():
         values[name], cs = symbolic(strategy, name, size, syms)
@@ -116,7 +116,8 @@ def _halves(step):
 
 def decide_step(domain, hyps, step, *, syms=None, matrices=(), budget: float = BUDGET, use_sos: bool = True,
                 lemmas: bool = True):
-    """(mark, method, detail, z3's model or None) for one relation."""
+    """(mark, method, detail, z3's model or None) for one relation; the model maps the sentence's variables
+    (objects, read back through the names they were given in SMT-LIB) to rationals "p/q"."""
     from . import solvers
 
     from ..kernel.sos import check_step
@@ -137,16 +138,19 @@ def decide_step(domain, hyps, step, *, syms=None, matrices=(), budget: float = B
                 details.append(proof.describe() + (f" (where {', '.join(legend)})" if legend else "")
                                + (f"; it rests on the lemma instances: {'; '.join(behind)}" if behind else ""))
                 continue
-        text = solvers.smtlib(enc.variables, for_solvers(enc.constraints, lib) + [negated])
-        answers = solvers.run_both(text, budget)
+        names = solvers.names_for(enc.variables)
+        answers = solvers.run_both(solvers.smtlib(enc.variables, for_solvers(enc.constraints, lib) + [negated],
+                                                  names), budget)
         z3a, cv = answers["z3"], answers["cvc5"]
         if lib.used and not (z3a.status == cv.status == "unsat"):
             # the lemma instances can slow a solver down (cvc5 on diag-norm at n = 2): the plain sentence too
             plain, negated_plain, _ = sentence(domain, hyps, half, syms, matrices, lemmas=False)
-            again = solvers.run_both(solvers.smtlib(plain.variables, plain.constraints + [negated_plain]), budget)
+            plain_names = solvers.names_for(plain.variables)
+            again = solvers.run_both(solvers.smtlib(plain.variables, plain.constraints + [negated_plain],
+                                                    plain_names), budget)
             if again["z3"].status == again["cvc5"].status == "unsat" or "sat" in (again["z3"].status,
                                                                                   again["cvc5"].status):
-                z3a, cv, lib = again["z3"], again["cvc5"], _NoLemmas
+                z3a, cv, lib, names = again["z3"], again["cvc5"], _NoLemmas, plain_names
         said = f"z3 nlsat: {_said(z3a)}; cvc5: {_said(cv)}"
         if z3a.status == "unsat" and cv.status == "unsat":
             methods.append("z3 nlsat and cvc5 both unsat" + (f", with {len(lib.used)} lemma instances checked "
@@ -154,7 +158,7 @@ def decide_step(domain, hyps, step, *, syms=None, matrices=(), budget: float = B
             details.append(said)
             continue
         if "sat" in (z3a.status, cv.status) and "unsat" not in (z3a.status, cv.status):
-            return Mark.UNDECIDED, "solver model (a candidate)", said, z3a.model
+            return Mark.UNDECIDED, "solver model (a candidate)", said, _read_back(z3a.model, names)
         if "unsat" in (z3a.status, cv.status) and "sat" in (z3a.status, cv.status):
             said += " — the solvers disagree"
         elif "unsat" in (z3a.status, cv.status):
@@ -223,14 +227,23 @@ def _said(a) -> str:
     return f"{a.status} in {a.seconds:.2f} s"
 
 
+def _read_back(model: dict, names: dict) -> dict | None:
+    """A solver's model (SMT-LIB name -> "p/q") as variable -> "p/q", through the names the sentence gave its
+    variables (by object); what the sentence did not declare (a solver's own function) is left out: the
+    candidate is only a point, which the kernel certifies or not."""
+    back = {name: v for v, name in names.items()}
+    return {back[name]: value for name, value in (model or {}).items() if name in back} or None
+
+
 def _candidate(values: dict, model: dict) -> dict | None:
-    """The claim's values at a solver's model, if every coordinate is an exact rational (else None)."""
+    """The claim's values at a solver's model (variable -> "p/q", :func:`_read_back`), if every coordinate is an
+    exact rational (else None)."""
     if not model or any(v.startswith("~") for v in model.values()):
         return None
     sub = {}
-    for name, v in model.items():
+    for var, v in model.items():
         p, q = v.split("/")
-        sub[sp.Symbol(name, real=True)] = sp.Rational(int(p), int(q))
+        sub[var] = sp.Rational(int(p), int(q))
 
     def at(x):
         if isinstance(x, tuple):

@@ -34,10 +34,20 @@ import sympy as sp
 
 from ..functions import logistic
 from ..relations import Num, Op, Relation, Spectral
+from .domains import Value
 
 
 class Unsupported(Exception):
     """A quantity or expression the encoder has no real-arithmetic meaning for."""
+
+
+class Witness(sp.Symbol):
+    """A variable the encoder adds (a quotient ``_q0``, a norm ``_norm3``, …), numbered within one sentence.
+
+    Its own class, so it is never equal to a claim's :class:`~.domains.Value` nor to a symbol the check made,
+    whatever the names (a given value named ``_q0`` is another variable). Two sentences number theirs alike, so
+    the caches of certificates (checked as polynomial identities, whatever the variables stand for) are shared.
+    """
 
 
 #: what each encoded quantity says, for the report ("how a step was proved")
@@ -83,7 +93,7 @@ class Encoder:
     # ----- variables ------------------------------------------------------------
 
     def fresh(self, prefix: str) -> sp.Symbol:
-        v = sp.Symbol(f"_{prefix}{next(self._count)}", real=True)
+        v = Witness(f"_{prefix}{next(self._count)}", real=True)
         self.variables.append(v)
         return v
 
@@ -115,6 +125,9 @@ class Encoder:
         if e.is_Rational:
             return e
         if e.is_Symbol:
+            if not isinstance(e, Value):   # by object: a symbol named v[0] is not the value v's entry
+                raise Unsupported(f"the symbol {e} is not a coordinate of one of the claim's given values "
+                                  "(the check made it): it has no domain")
             if e.is_real is not True:
                 raise Unsupported(f"the symbol {e} is not declared real")
             self.declare([e])
