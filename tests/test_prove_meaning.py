@@ -146,8 +146,8 @@ def _branch_zero(d):                # the pseudo-inverse of a diagonal: d⁺ = 0
     return rel(d[0] * p[0], "=", 1)
 
 
-def _ne_and(x):                     # x != 0 and …: True on a symbol
-    v = 1 / x if (x != 0 and x <= 1) else 5
+def _ne_and(x):                     # x != 0 and …: True on a symbol (x <= 1 would raise: SymPy's own guard)
+    v = 1 / x if (x != 0 and x * x != 4) else 5
     return rel(x * v, "=", 1)
 
 
