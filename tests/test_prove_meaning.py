@@ -16,7 +16,7 @@ tests say what it must give (``error``), and that the verdict is never ``holds``
 import pytest
 import sympy as sp
 
-from symderiv import diag, fro, matrices, norm2, rel, sampled, scalars, vectors
+from symderiv import diag, fro, just, matrices, rel, sampled, scalars, vectors
 from symderiv.claims import Claim
 from symderiv.engine import check_claim
 from symderiv.prove import Mark, prove_size, solvers
@@ -190,3 +190,50 @@ def test_python_equality_on_a_symbol_is_refused_at_a_prove_size(case):
     res = check_claim(relational(check, given))
     assert res.verdict != Verdict.HOLDS, (case, res.scope)
     assert res.verdict == Verdict.ERROR, (case, res.verdict, res.scope)
+
+
+# ----- a proof over no value says nothing: the premises must have a real solution -----------------------------
+
+def _inconsistent_hypothesis(x):
+    from symderiv.relations import assume
+
+    assume(rel(x, ">", 2))          # never, for x in [−1, 1]
+    return rel(x, "<=", -5)
+
+
+def _zero_denominator(x):           # 1/0 written as a polynomial that is identically 0
+    return rel(1 / ((x + 1) ** 2 - x ** 2 - 2 * x - 1), "<=", 0)
+
+
+def _root_of_a_negative(x):         # √(−1 − x²) is not real anywhere
+    return rel(sp.sqrt(-1 - x * x), ">=", 5)
+
+
+def _zero_on_the_domain(Q):         # Q[0,0]² = 1 for every orthogonal 1 × 1 Q: the denominator is 0 on the domain
+    return rel(1 / (Q[0, 0] ** 2 - 1), ">=", 5)
+
+
+def _no_real_eigenvalue(R):         # a rotation by 90° has no real eigenvalue: lam_max is undefined
+    from symderiv import lam_max
+
+    return rel(lam_max(R), ">=", 100)
+
+
+VACUOUS = {
+    "inconsistent hypothesis": (_inconsistent_hypothesis, dict(x=scalars(-1, 1))),
+    "identically zero denominator": (_zero_denominator, dict(x=scalars(-1, 1))),
+    "square root of a negative": (_root_of_a_negative, dict(x=scalars(-1, 1))),
+    "denominator zero on the domain": (_zero_on_the_domain, dict(Q=sampled(_orth, domain=orthogonal_matrix))),
+    "lam_max with no real eigenvalue": (_no_real_eigenvalue, dict(R=just(sp.Matrix([[0, -1], [1, 0]])))),
+}
+
+
+@pytest.mark.parametrize("case", list(VACUOUS))
+def test_a_proof_whose_premises_no_value_satisfies_is_not_holds(case):
+    """Each sentence is unsat because its premises are (the domain, the hypotheses, where the sides are defined):
+    without prove= the search finds no value to evaluate (undecided or error); with it, never holds."""
+    check, given = VACUOUS[case]
+    proof = prove_size(relational(check, given), {"n": 1, "t": 1}, budget=5)
+    assert not proof.all_proved, (case, proof)
+    assert "no value" in " ".join(s.detail for s in proof.steps.values()) or proof.why_not, (case, proof)
+    assert check_claim(relational(check, given)).verdict != Verdict.HOLDS

@@ -165,7 +165,46 @@ def decide_step(domain, hyps, step, *, syms=None, matrices=(), budget: float = B
             said += " — one solver's unsat is not confirmed by the other"
         return Mark.UNDECIDED, "undecided", said, None
     method = " and ".join(dict.fromkeys(methods))
+    found, why = premises(domain, hyps, step, syms=syms, matrices=matrices, budget=budget)
+    if found is False:
+        return Mark.UNDECIDED, "undecided", f"{why} (the proof, {method}, says nothing)", None
+    if found is None:
+        details.append(why)
     return Mark.PROVED, method, "; ".join(details), None
+
+
+#: seconds each solver may spend showing that some value satisfies a proved step's premises
+PREMISE_BUDGET = 5.0
+
+
+def premises(domain, hyps, step, *, syms=None, matrices=(), budget: float = BUDGET) -> tuple[bool | None, str]:
+    """Whether some real value satisfies the step's premises (the domain, the hypotheses, and the definitions of
+    its quantities: a denominator ≠ 0, a square root's argument ≥ 0, a real eigenvalue for lam_max): (True, ''),
+    (False, why not) or (None, why unknown).
+
+    A refutation of ``premises ∧ ¬step`` is a proof of the step only over the values the premises admit: when
+    none is (x > 2 assumed for x in [−1, 1], √(−1 − x²), 1/(Q₀₀² − 1) for an orthogonal 1 × 1 Q) the proof says
+    nothing, and the search finds no value to evaluate either. Without hypotheses, partial definitions or a
+    domain the proof file states, there is a value by construction; else a solver's sat shows one (either
+    solver: a model is not needed), and unsat from both shows there is none. No answer within the budget keeps
+    the proof (it is one; its premises are only not shown to have a solution), and its detail says so.
+    """
+    from . import solvers
+
+    enc, _, _ = sentence(domain, hyps, _halves(step)[0], syms, matrices, lemmas=False)
+    if any(c is sp.false for c in enc.constraints):
+        return False, "no value satisfies the premises (a constraint is false)"
+    if not (hyps or enc.partial or (syms is not None and not syms.nonempty)):
+        return True, ""   # a built-in domain has a point, and every definition but the partial ones a solution
+    names = solvers.names_for(enc.variables)
+    answers = solvers.run_both(solvers.smtlib(enc.variables, enc.constraints, names), min(budget, PREMISE_BUDGET))
+    z3a, cv = answers["z3"], answers["cvc5"]
+    if "sat" in (z3a.status, cv.status):
+        return True, ""
+    if z3a.status == cv.status == "unsat":
+        return False, ("no value satisfies the premises: the domain, the hypotheses and where the sides are "
+                       "defined (z3 nlsat and cvc5 both unsat)")
+    return None, f"no value was shown to satisfy the premises (z3 nlsat: {_said(z3a)}; cvc5: {_said(cv)})"
 
 
 def prove_size(claim, size: dict, *, budget: float | None = None, use_sos: bool = True,

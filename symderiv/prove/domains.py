@@ -53,6 +53,7 @@ class Symbols:
         self.made: list = []
         self.orthogonal: list = []
         self.owner: str = ""
+        self.nonempty = True   # every value's domain has a point (False: a domain stated by the proof file, or lo > hi)
         self._given = set(given)
         self._shown: set = set()
 
@@ -113,7 +114,11 @@ def _symbolic(strategy, name: str, size: dict, syms: Symbols):
     if isinstance(strategy, Sampled):
         if getattr(strategy, "domain", None) is None:
             raise NoDomain(f"{name}: sampled(...) without domain=: its values have no stated real-arithmetic domain")
+        if strategy.domain not in NONEMPTY:
+            syms.nonempty = False
         return strategy.domain(size, syms)
+    if isinstance(strategy, (Scalars, Diagonals)) and not sp.Rational(strategy.lo) <= sp.Rational(strategy.hi):
+        syms.nonempty = False
     if isinstance(strategy, Scalars):
         if strategy.integer:
             raise NoDomain(f"{name}: integer scalars")
@@ -176,3 +181,7 @@ def orthogonal_and_nonneg_diagonal(size: dict, syms: Symbols):
     v = list(syms.vector("v", size["n"]))
     return (C, sp.diag(*v)), cs + [sp.Ge(x, 0) for x in v]
 
+
+
+#: the domains above, each with a point at every size (I, I, (I, 0)): a proof over them is over some value
+NONEMPTY = (orthogonal_matrix, invertible_matrix, orthogonal_and_nonneg_diagonal)

@@ -89,6 +89,9 @@ class Encoder:
         self.maxima: list = []       # (v, [args]): v = max(args)
         self.absolutes: list = []    # (v, x): v = |x|
         self.names: dict = {}        # variable -> the quantity it stands for, for the report
+        # the definitions that hold only where a quantity is defined (a denominator ≠ 0, a square root's argument
+        # ≥ 0, a real eigenvalue for lam_max): every other definition has a solution for every value
+        self.partial: list = []
 
     # ----- variables ------------------------------------------------------------
 
@@ -178,6 +181,7 @@ class Encoder:
             return num / den
         v = self.fresh("q")
         self.add(sp.Ne(den, 0), sp.Eq(v * den, num))
+        self.partial.append(sp.Ne(den, 0))
         return v
 
     def _sqrt(self, x):
@@ -185,6 +189,7 @@ class Encoder:
             return sp.sqrt(x)
         v = self.fresh("r")
         self.add(sp.Ge(x, 0), sp.Ge(v, 0), sp.Eq(v ** 2, x))
+        self.partial.append(sp.Ge(x, 0))
         return v
 
     def _abs(self, x):
@@ -348,8 +353,9 @@ class Encoder:
         roots = self.eigenvalues(M)
         v = self.fresh("lmax")
         # the claim is only meaningful when M has a real eigenvalue; lam_max is the largest one
-        self.add(sp.Or(*[sp.And(sp.Eq(q, 0), sp.Eq(v, p)) for p, q in roots]),
-                 *[sp.Or(sp.Ne(q, 0), sp.Le(p, v)) for p, q in roots])
+        real = sp.Or(*[sp.And(sp.Eq(q, 0), sp.Eq(v, p)) for p, q in roots])
+        self.add(real, *[sp.Or(sp.Ne(q, 0), sp.Le(p, v)) for p, q in roots])
+        self.partial.append(real)
         return v
 
     # ----- relations -------------------------------------------------------------
