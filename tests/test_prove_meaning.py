@@ -108,6 +108,16 @@ def test_the_solvers_tell_symbols_apart_by_object_not_by_name():
     assert model == {a: "1/1", b: "2/1"}
 
 
+def test_a_solver_model_is_read_back_onto_the_values_it_names():
+    """z3's model of A[0,1] ≠ A_0[1] is the claim's values at a point where they differ (read back by object)."""
+    check, given, n = NAME_CLASHES["matrix entry and a vector entry"]
+    proof = prove_size(relational(check, given, n=(n,), prove=(n,)), {"n": n, "t": 1}, budget=5)
+    (step,) = proof.steps.values()
+    assert step.mark == Mark.UNDECIDED and step.candidate is not None, step
+    A, A_0 = step.candidate["A"], step.candidate["A_0"]
+    assert A[0, 1] != A_0[1] and all(x.is_Rational for x in list(A) + list(A_0)), step.candidate
+
+
 def test_a_constraint_over_an_undeclared_symbol_is_refused():
     a, b = sp.Symbol("a", real=True), sp.Symbol("b", real=True)
     with pytest.raises(ValueError):
