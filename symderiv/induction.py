@@ -40,7 +40,6 @@ from .derivatives import held_of
 from .formal import HORIZON, Context, EmptyRange, Ix, Unsupported, _show, active, ix
 from .identity import nonzero_entries
 from .protocol import SumOf, bind_parameters
-from .variables import entry
 
 __all__ = ["Context", "EmptyRange", "InductionModel", "Ix", "Step", "Unsupported", "active", "every_step", "extend",
            "step_check"]
@@ -85,7 +84,7 @@ class InductionModel:
     def _symbols(self, name: str, k: Ix, rows: int) -> sp.Matrix:
         if k.base == HORIZON:  # the earliest step the claim reads, relative to t
             self._ctx.lowest = min(self._ctx.lowest, k.off)
-        return sp.Matrix(rows, 1, lambda i, _: sp.Symbol(entry(f"{name}[{k}]", i)))
+        return sp.Matrix(rows, 1, lambda i, _: sp.Symbol(f"{name}[{k}][{i}]"))
 
     def x(self, k) -> sp.Matrix:
         return self._symbols("x", ix(k), self.m)
@@ -168,7 +167,7 @@ class InductionModel:
         key = (str(k), _wrt_key(wrt), layout or self.layout)
         if key not in self._truths:
             rows, cols = self.n, _wrt_cols(self, wrt)
-            self._truths[key] = sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{entry(f'X[{k}]', i, j)}⟨{key[1]}⟩"))
+            self._truths[key] = sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"X[{k}][{i},{j}]⟨{key[1]}⟩"))
         return self._truths[key]
 
     def sum_of(self, name: str, lo: int = 1, hi=None) -> SumOf:
@@ -182,7 +181,7 @@ class InductionModel:
         if k.base is None:
             raise Unsupported(f"∇_h{k}L at a fixed step: only at the generic k or the horizon ± an integer")
         if str(k) not in self._grads:
-            self._grads[str(k)] = (k, sp.Matrix(1, self.n, lambda _, i: sp.Symbol(entry(f"G[{k}]", i))))
+            self._grads[str(k)] = (k, sp.Matrix(1, self.n, lambda _, i: sp.Symbol(f"G[{k}][{i}]")))
         return self._grads[str(k)][1]
 
     def partial(self, of, wrt, *, hold=(), layout=None):
@@ -392,8 +391,8 @@ def _recursion_matches(claim, n: int, t0: int, wrt, layout: str, J: sp.Matrix, P
     t = t0 + 1
     mod = Model(claim.model, n=n, t=t, activation=claim.activation, loss=claim.loss, layout=layout)
     s = claim.model.state[0]
-    subs = {sp.Symbol(entry(f"{s}[t-1]", i)): mod.at(s, t - 1)[i] for i in range(n)}
-    subs |= {sp.Symbol(entry("x[t]", i)): mod.x(t)[i] for i in range(mod.m)}
+    subs = {sp.Symbol(f"{s}[t-1][{i}]"): mod.at(s, t - 1)[i] for i in range(n)}
+    subs |= {sp.Symbol(f"x[t][{i}]"): mod.x(t)[i] for i in range(mod.m)}
     J, P = J.xreplace(subs), P.xreplace(subs)
     return not nonzero_entries(mod.d((s, t), wrt, layout=layout), J * mod.d((s, t - 1), wrt, layout=layout) + P)
 
