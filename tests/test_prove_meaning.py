@@ -145,59 +145,79 @@ def test_a_true_claim_over_values_with_clashing_old_names_is_still_proved():
 
 
 # ----- finding 3: Python's == on the symbols of a prove= size -------------------------------------------------
-
-def _branch_one(x):                 # a removable singularity written with a branch: (x² − 1)/(x − 1), 3 at x = 1
-    v = 3 if x == 1 else (x * x - 1) / (x - 1)
-    return rel(v, "<=", 2)
-
-
-def _branch_zero(d):                # the pseudo-inverse of a diagonal: d⁺ = 0 where d = 0, so d·d⁺ = 1 fails there
-    p = [0 if di == 0 else 1 / di for di in d]
-    return rel(d[0] * p[0], "=", 1)
-
-
-def _ne_and(x):                     # x != 0 and …: True on a symbol (x <= 1 would raise: SymPy's own guard)
-    v = 1 / x if (x != 0 and x * x != 4) else 5
-    return rel(x * v, "=", 1)
-
-
-def _conditional_expression(x):     # 1 if x == 0 else 1/x, then x·v = 1
-    v = 1 if x == 0 else 1 / x
-    return rel(x * v, "=", 1)
-
-
-def _membership(x):                 # x in {0}: hashed, never equal to a symbol
-    v = 0 if x in {0} else x / x
-    return rel(v, "=", 1)
-
-
-def _lookup(x):                     # a dict lookup on x: the default on a symbol
-    return rel({0: 0, 1: 1}.get(x, 1), "=", 1)
-
+# Written as proof files: the guard (symderiv/concrete.py) rewrites proof files and the helpers beside them, not
+# this module. Each body is a check of its given values, false at its special point.
 
 CONCRETE = {
-    "if x == 1": (_branch_one, dict(x=scalars(-1, 1))),
-    "if d == 0": (_branch_zero, dict(d=vectors())),
-    "x != 0 and …": (_ne_and, dict(x=scalars(-1, 1))),
-    "1 if x == 0 else 1/x": (_conditional_expression, dict(x=scalars(-1, 1))),
-    "x in {0}": (_membership, dict(x=scalars(-1, 1))),
-    "dict lookup on x": (_lookup, dict(x=scalars(0, 1))),
+    # a removable singularity written with a branch: (x² − 1)/(x − 1), and 3 at x = 1
+    "if x == 1": ("dict(x=scalars(-1, 1))", """
+        def check(x):
+            v = 3 if x == 1 else (x * x - 1) / (x - 1)
+            return rel(v, "<=", 2)
+    """),
+    # the pseudo-inverse of a diagonal: d⁺ = 0 where d = 0, so d·d⁺ = 1 fails there
+    "if d == 0": ("dict(d=vectors())", """
+        def check(d):
+            p = [0 if di == 0 else 1 / di for di in d]
+            return rel(d[0] * p[0], "=", 1)
+    """),
+    # x != 0 and …: True on a symbol (x <= 1 would raise: SymPy's own guard)
+    "x != 0 and …": ("dict(x=scalars(-1, 1))", """
+        def check(x):
+            v = 1 / x if (x != 0 and x * x != 4) else 5
+            return rel(x * v, "=", 1)
+    """),
+    "1 if x == 0 else 1/x": ("dict(x=scalars(-1, 1))", """
+        def check(x):
+            v = 1 if x == 0 else 1 / x
+            return rel(x * v, "=", 1)
+    """),
+    # x in {0}: hashed, never equal to a symbol
+    "x in {0}": ("dict(x=scalars(-1, 1))", """
+        def check(x):
+            v = 0 if x in {0} else x / x
+            return rel(v, "=", 1)
+    """),
+    # a dict lookup on x: the default on a symbol
+    "dict lookup on x": ("dict(x=scalars(0, 1))", """
+        def check(x):
+            return rel({0: 0, 1: 1}.get(x, 1), "=", 1)
+    """),
 }
 
 
+def _proof_file(tmp_path, case: str, prove: str):
+    import textwrap
+
+    given, body = CONCRETE[case]
+    path = tmp_path / "branch.py"
+    path.write_text("from symderiv import claim, rel, scalars, sweep, vectors\n\n"
+                    f"@claim('test.branch', kind='inequality', where='test', statement='test', given={given},\n"
+                    f"       sizes=sweep(n=(1,), t=1, fixed=('t',)), prove={prove})\n"
+                    + textwrap.dedent(body).lstrip())
+    return path
+
+
+def _check_file(path):
+    from symderiv.claims import collect
+
+    col = collect([path])
+    assert not col.errors, col.errors
+    (c,) = col.claims()
+    return check_claim(c)
+
+
 @pytest.mark.parametrize("case", list(CONCRETE))
-def test_the_special_point_is_a_certified_counterexample_without_prove(case):
-    """Each claim is false at its special point, and the search certifies that point."""
-    check, given = CONCRETE[case]
-    res = check_claim(relational(check, given, prove=()))
-    assert res.verdict == Verdict.FAILS, (case, res.verdict, res.scope, res.error)
+def test_the_special_point_is_never_holds_without_prove(case, tmp_path):
+    """Without prove= the search reaches the special point: a certified fails (or, with the guard, error)."""
+    res = _check_file(_proof_file(tmp_path, case, "()"))
+    assert res.verdict in (Verdict.FAILS, Verdict.ERROR), (case, res.verdict, res.scope, res.error)
 
 
 @pytest.mark.xfail(reason="needs concrete.py guard", strict=False)
 @pytest.mark.parametrize("case", list(CONCRETE))
-def test_python_equality_on_a_symbol_is_refused_at_a_prove_size(case):
-    check, given = CONCRETE[case]
-    res = check_claim(relational(check, given))
+def test_python_equality_on_a_symbol_is_refused_at_a_prove_size(case, tmp_path):
+    res = _check_file(_proof_file(tmp_path, case, "(1,)"))
     assert res.verdict != Verdict.HOLDS, (case, res.scope)
     assert res.verdict == Verdict.ERROR, (case, res.verdict, res.scope)
 
