@@ -267,3 +267,14 @@ def test_a_proof_whose_premises_no_value_satisfies_is_not_holds(case):
     assert not proof.all_proved, (case, proof)
     assert "no value" in " ".join(s.detail for s in proof.steps.values()) or proof.why_not, (case, proof)
     assert check_claim(relational(check, given)).verdict != Verdict.HOLDS
+
+
+def test_the_proof_files_own_error_at_a_prove_size_is_raised_not_left_to_the_search():
+    """An error symderiv raises on purpose (a float in a relation; the guard's refusal) is the claim's error on
+    every path: the prove phase does not read it as 'the check cannot run on symbols' and fall back."""
+    from symderiv.errors import ProofFileError
+
+    c = relational(lambda x: rel(x, "<=", 0.5), dict(x=scalars(-1, 1)))
+    with pytest.raises(ProofFileError):
+        prove_size(c, {"n": 1, "t": 1}, budget=5)
+    assert check_claim(c).verdict == Verdict.ERROR

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from ..errors import SymderivError
 from .domains import NoDomain, Symbols, symbolic
 from .encode import Encoder, Unsupported
 
@@ -215,6 +216,8 @@ def prove_size(claim, size: dict, *, budget: float | None = None, use_sos: bool 
         values, syms, domain, steps, hyps = encode_size(claim, size)
     except (NoDomain, Unsupported) as e:
         return SizeProof(why_not=str(e))
+    except SymderivError:   # the proof file's error (a check refused for asking Python about a value, …): on
+        raise               # every path, never a reason to leave the size to the search
     except Exception as e:  # the check compares symbolic values in Python (max(…), if x > 0: …)
         return SizeProof(why_not=f"the check cannot run on symbolic values ({type(e).__name__}: "
                                  f"{str(e).splitlines()[0][:80] if str(e) else ''})")
