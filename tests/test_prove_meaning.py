@@ -278,3 +278,12 @@ def test_the_proof_files_own_error_at_a_prove_size_is_raised_not_left_to_the_sea
     with pytest.raises(ProofFileError):
         prove_size(c, {"n": 1, "t": 1}, budget=5)
     assert check_claim(c).verdict == Verdict.ERROR
+
+
+def test_a_given_value_named_like_a_size_is_refused_at_declaration():
+    """given=dict(n=…) beside the sweep's n: the check would get two values under one name."""
+    from symderiv.errors import ProofFileError
+
+    with pytest.raises(ProofFileError, match="names a size"):
+        relational(lambda n, x: rel(x, "<=", n), dict(n=scalars(0, 1), x=scalars(0, 1)))
+    relational(lambda n: rel(n, "<=", 1), dict(n=scalars(0, 1)), n=None, prove=True)   # no sizes: no clash
