@@ -287,3 +287,11 @@ def test_a_given_value_named_like_a_size_is_refused_at_declaration():
     with pytest.raises(ProofFileError, match="names a size"):
         relational(lambda n, x: rel(x, "<=", n), dict(n=scalars(0, 1), x=scalars(0, 1)))
     relational(lambda n: rel(n, "<=", 1), dict(n=scalars(0, 1)), n=None, prove=True)   # no sizes: no clash
+
+
+def test_the_proof_says_which_value_and_position_each_variable_is():
+    """What a checker (the kernel's own goal) needs to pair the proof's variables with its own without names."""
+    c = relational(lambda v, v_0: rel(v[0] * v[0] + v_0 * v_0, ">=", 2 * v[0] * v_0), dict(v=vectors(), v_0=scalars()))
+    proof = prove_size(c, {"n": 1, "t": 1}, budget=5)
+    assert set(proof.values) == {"v", "v_0"}
+    assert proof.values["v"][0] != proof.values["v_0"] and str(proof.values["v"][0]) == "v[0]"

@@ -55,6 +55,9 @@ class StepProof:
 class SizeProof:
     steps: dict = field(default_factory=dict)   # label -> StepProof
     why_not: str = ""                            # the whole size could not be encoded: why
+    # the claim's values as the proof read them (given name -> matrix, tuple or scalar of domains.Value): a
+    # checker pairs the proof's variables with its own by the value and the position, never by name
+    values: dict = field(default_factory=dict)
 
     @property
     def all_proved(self) -> bool:
@@ -221,7 +224,7 @@ def prove_size(claim, size: dict, *, budget: float | None = None, use_sos: bool 
     except Exception as e:  # the check compares symbolic values in Python (max(…), if x > 0: …)
         return SizeProof(why_not=f"the check cannot run on symbolic values ({type(e).__name__}: "
                                  f"{str(e).splitlines()[0][:80] if str(e) else ''})")
-    res = SizeProof()
+    res = SizeProof(values=values)
     mats = _matrices(values.values())
     for label, step in steps:
         t0 = time.perf_counter()
