@@ -295,3 +295,18 @@ def test_the_proof_says_which_value_and_position_each_variable_is():
     proof = prove_size(c, {"n": 1, "t": 1}, budget=5)
     assert set(proof.values) == {"v", "v_0"}
     assert proof.values["v"][0] != proof.values["v_0"] and str(proof.values["v"][0]) == "v[0]"
+
+
+def test_the_built_in_domains_ask_only_scalar_and_matrix_of_their_symbols():
+    """A domain= function is given (size, symbols): another reader's symbols (the kernel's own goal) offer scalar
+    and matrix only, and the built-in domains need nothing more."""
+    class Plain:
+        def scalar(self, name):
+            return sp.Symbol(name, real=True)
+
+        def matrix(self, name, rows, cols):
+            return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{name}{i}{j}", real=True))
+
+    for domain in (orthogonal_matrix, invertible_matrix, orthogonal_and_nonneg_diagonal):
+        value, constraints = domain({"n": 2}, Plain())
+        assert constraints

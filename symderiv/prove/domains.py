@@ -73,11 +73,9 @@ class Symbols:
     def scalar(self, name: str) -> Value:
         return self._make(name, name)
 
-    def vector(self, name: str, rows: int) -> sp.Matrix:
-        return sp.Matrix(rows, 1, lambda i, j: self._make(name, entry(name, i)))
-
     def matrix(self, name: str, rows: int, cols: int) -> sp.Matrix:
-        return sp.Matrix(rows, cols, lambda i, j: self._make(name, entry(name, i, j)))
+        """rows × cols fresh Values named ``name[i,j]`` (a column's ``name[i]``, as the symbolic model's)."""
+        return sp.Matrix(rows, cols, lambda i, j: self._make(name, entry(name, i, None if cols == 1 else j)))
 
 
 def orthogonal(M: sp.Matrix) -> list:
@@ -101,7 +99,8 @@ def positive_definite(M: sp.Matrix) -> list:
 
 def symbolic(strategy, name: str, size: dict, syms: Symbols):
     """(a symbolic value, its constraints) standing for every value of ``strategy`` at ``size``."""
-    outer, syms.owner = syms.owner, name
+    outer = getattr(syms, "owner", "")
+    syms.owner = name
     try:
         return _symbolic(strategy, name, size, syms)
     finally:
@@ -126,11 +125,11 @@ def _symbolic(strategy, name: str, size: dict, syms: Symbols):
         return x, [sp.Ge(x, sp.Rational(strategy.lo)), sp.Le(x, sp.Rational(strategy.hi))]
     if isinstance(strategy, Diagonals):
         n = _dim(strategy.rows, size)
-        d = list(syms.vector(name, n))
+        d = list(syms.matrix(name, n, 1))
         lo, hi = sp.Rational(strategy.lo), sp.Rational(strategy.hi)
         return sp.diag(*d), [c for x in d for c in (sp.Ge(x, lo), sp.Le(x, hi))]
     if isinstance(strategy, Vectors):
-        v = syms.vector(name, _dim(strategy.rows, size))
+        v = syms.matrix(name, _dim(strategy.rows, size), 1)
         return v, ([sp.Gt(sum(x ** 2 for x in v), 0)] if strategy.nonzero else [])
     if isinstance(strategy, Matrices):
         r = _dim(strategy.rows, size)
@@ -161,7 +160,7 @@ def _symbolic(strategy, name: str, size: dict, syms: Symbols):
 def orthogonal_matrix(size: dict, syms: Symbols, name: str | None = None):
     """Every real orthogonal n × n matrix (named after the given value, else ``name`` or Q)."""
     n = size["n"]
-    name = name or syms.owner or "Q"
+    name = name or getattr(syms, "owner", "") or "Q"   # a checker's own Symbols may have no owner
     Q = syms.matrix(name, n, n)
     syms.orthogonal.append(Q)
     return Q, orthogonal(Q)
@@ -170,7 +169,7 @@ def orthogonal_matrix(size: dict, syms: Symbols, name: str | None = None):
 def invertible_matrix(size: dict, syms: Symbols, name: str | None = None):
     """Every real invertible n × n matrix (named after the given value, else ``name`` or A)."""
     n = size["n"]
-    name = name or syms.owner or "A"
+    name = name or getattr(syms, "owner", "") or "A"
     A = syms.matrix(name, n, n)
     return A, [sp.Ne(sp.expand(A.det(method="berkowitz")), 0)]
 
@@ -178,7 +177,7 @@ def invertible_matrix(size: dict, syms: Symbols, name: str | None = None):
 def orthogonal_and_nonneg_diagonal(size: dict, syms: Symbols):
     """(C, V): C any real orthogonal matrix, V diagonal with every entry ≥ 0."""
     C, cs = orthogonal_matrix(size, syms, "C")
-    v = list(syms.vector("v", size["n"]))
+    v = list(syms.matrix("v", size["n"], 1))
     return (C, sp.diag(*v)), cs + [sp.Ge(x, 0) for x in v]
 
 
