@@ -298,9 +298,11 @@ def test_the_proof_says_which_value_and_position_each_variable_is():
 
 
 def test_the_built_in_domains_ask_only_scalar_and_matrix_of_their_symbols():
-    """A domain= function is given (size, symbols): another reader's symbols (the kernel's own goal) offer scalar
-    and matrix only, and the built-in domains need nothing more."""
+    """A domain= function is given (size, symbols): another reader's symbols (the kernel's own goal) offer scalar,
+    matrix and the list of orthogonal matrices only, and the built-in domains need nothing more."""
     class Plain:
+        orthogonal: list = []
+
         def scalar(self, name):
             return sp.Symbol(name, real=True)
 
