@@ -12,6 +12,11 @@ Finding 3: at a ``prove=`` size the check runs once on symbols, where Python's
 ``==`` (``if x == 1``, ``x in {0}``, a dict lookup) is silently False. The
 guard that refuses such a check (symderiv/concrete.py) is another change: these
 tests say what it must give (``error``), and that the verdict is never ``holds``.
+
+Also: a proof over premises no value satisfies (hypotheses the domain never
+meets, √ of a negative, a denominator 0 everywhere) is not ``holds``; a given
+value named like a size is refused; the proof records which value and position
+each variable is, so another checker pairs them without names.
 """
 import pytest
 import sympy as sp
