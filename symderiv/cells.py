@@ -108,7 +108,8 @@ def check_names(params: Mapping, state: tuple, has_output: bool) -> None:
 
     A parameter ``P`` is the symbols ``P[i]`` / ``P[i,j]``; a state ``s`` starts
     from ``s0[i]``; inputs are ``x<k>[i]``, targets ``y<k>[i]`` and a
-    derivative's fresh symbols ``δ<name><k>[i]``. Two meanings of one name would
+    derivative's fresh symbols ``δ<name><k>[i]`` (an induction's opaque products
+    and sums ``Π<k>[i,j]``, ``Σ<k>[i,j]``). Two meanings of one name would
     be one SymPy symbol: a true claim would get a certified ``fails``.
     """
     names = [("parameter", p) for p in params] + [("state", s) for s in state]
@@ -119,6 +120,9 @@ def check_names(params: Mapping, state: tuple, has_output: bool) -> None:
             raise _clash(name, f"(a {kind}) starts with an underscore")
         if name.startswith("δ"):
             raise _clash(name, f"(a {kind}) starts with δ, which names the fresh symbols of derivatives")
+        if name.startswith(("Π", "Σ")):
+            raise _clash(name, f"(a {kind}) starts with {name[0]}, which names the opaque products and sums of "
+                               f"an induction ({name[0]}<k>[i,j])")
     seen = set()
     for s in state:
         if s in seen:

@@ -114,6 +114,10 @@ class Claim:
             declare(self)
         if self.kind in RELATIONAL and self.model is None and not self.given:
             raise ProofFileError(f"{self.id}: an {self.kind} claim needs given={{name: strategy}} to search over")
+        sized = sorted(set(self.given or {}) & set(getattr(self.sizes, "dims", {})))
+        if sized:  # the check receives the size under that name too: one name, two values
+            raise ProofFileError(f"{self.id}: given= names {sized}, which the sweep names a size; the check "
+                                 "receives the size under that name, so rename the value")
         self._check_conventions()  # issue 14.5: what the engine reads, checked at declaration
 
     def proves_at(self, size: dict) -> bool:

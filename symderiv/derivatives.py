@@ -31,7 +31,9 @@ def _as_column(expr) -> sp.Matrix:
 
 
 def _fresh(name: str, k: int, rows: int) -> sp.Matrix:
-    return sp.Matrix(rows, 1, lambda i, j: sp.Symbol(f"δ{name}{k}[{i}]"))
+    from .variables import entry
+
+    return sp.Matrix(rows, 1, lambda i, j: sp.Symbol(entry(f"δ{name}{k}", i)))
 
 
 def _param_vars(model: ModelProtocol, name: str, layout: str) -> list[sp.Symbol]:

@@ -34,6 +34,7 @@ import sympy as sp
 from . import notation
 from .errors import SymderivError
 from .identity import nonzero_entries
+from .variables import entry
 
 HORIZON = "t"
 
@@ -193,7 +194,7 @@ class Context:
     def fresh(self, label: str, rows: int, cols: int, depends: set) -> sp.Matrix:
         """An opaque matrix; it depends on the generic indices named and on every one being evaluated."""
         k = next(self.counter)
-        M = sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{label}{k}[{i},{j}]"))
+        M = sp.Matrix(rows, cols, lambda i, j: sp.Symbol(entry(f"{label}{k}", i, j)))
         for s in M:
             self.deps[s] = set(depends) | set(self.within)
         return M

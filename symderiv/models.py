@@ -25,6 +25,7 @@ from .errors import ProofFileError, SizeError
 from .functions import Activation, activation
 from .protocol import bind_parameters
 from .values import exact_value
+from .variables import entry
 
 
 def _as_matrix(value) -> sp.Matrix:
@@ -173,9 +174,7 @@ class Model:
 
     @staticmethod
     def _symbols(name: str, rows: int, cols: int) -> sp.Matrix:
-        if cols == 1:
-            return sp.Matrix(rows, 1, lambda i, j: sp.Symbol(f"{name}[{i}]"))
-        return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{name}[{i},{j}]"))
+        return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(entry(name, i, None if cols == 1 else j)))
 
     @cached_property
     def params(self) -> SimpleNamespace:

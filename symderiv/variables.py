@@ -86,11 +86,20 @@ def scalar() -> Variable:
     return Variable("scalar")
 
 
+def entry(name: str, i: int, j: int | None = None) -> str:
+    """The name of one entry of a vector (``x[0]``) or a matrix (``A[0,1]``): the one naming of entries.
+
+    A bracket is in no Python identifier, so no value (named by an identifier) is named like another's entry;
+    the symbolic model, free variables, the prove phase and derivatives' fresh symbols all name entries so.
+    """
+    return f"{name}[{i}]" if j is None else f"{name}[{i},{j}]"
+
+
 def entry_name(name: str, var: Variable, i: int, j: int) -> str:
     """The name of one entry, as points and certificates record it (``A[0,1]``, ``x[0]``, ``c``)."""
     if var.kind == "scalar":
         return name
-    return f"{name}[{i}]" if var.kind == "vector" else f"{name}[{i},{j}]"
+    return entry(name, i, None if var.kind == "vector" else j)
 
 
 def declare(claim) -> None:

@@ -122,7 +122,7 @@ def test_one_solvers_unsat_is_not_a_proof(monkeypatch):
 
 def test_a_solver_model_is_only_a_candidate(monkeypatch):
     # a true claim and a (bogus) model: the kernel must not certify it, so the verdict is not `fails`
-    monkeypatch.setattr(solvers, "run_both", _fake("sat", "sat", {"A_0_0": "1/1"}))
+    monkeypatch.setattr(solvers, "run_both", _fake("sat", "sat", {"A[0,0]": "1/1"}))
     c = relational(lambda A: rho(A) <= norm2(A), dict(A=matrices()), n=(1,), prove=(1,), budget=5)
     res = check_claim(c)
     assert res.verdict != Verdict.FAILS

@@ -56,6 +56,8 @@ CLASHES = {
     "parameter y3 = step-3 target": (dict(params={"y3": "n"}), "y3", "target"),
     "parameter c0 = initial state of c": (dict(params={"c0": "n"}, state=("h", "c")), "c0", "initial state"),
     "parameter δh1 = a derivative's fresh symbols": (dict(params={"δh1": "n"}), "δh1", "δ"),
+    "parameter Π0 = an induction's opaque product": (dict(params={"Π0": ("n", "n")}), "Π0", "products"),
+    "state Σ1 = an induction's opaque sum": (dict(params={"W": ("n", "n")}, state=("Σ1",)), "Σ1", "sums"),
     "parameter named like a state": (dict(params={"h": "n"}), "'h'", "state"),
     "parameter t hides the horizon m.t": (dict(params={"t": ("n", "n")}), "'t'", "model"),
     "parameter d hides m.d": (dict(params={"d": "n"}), "'d'", "model"),

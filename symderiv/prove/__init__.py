@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from ..errors import SymderivError
 from .domains import NoDomain, Symbols, symbolic
 from .encode import Encoder, Unsupported
 
@@ -54,6 +55,9 @@ class StepProof:
 class SizeProof:
     steps: dict = field(default_factory=dict)   # label -> StepProof
     why_not: str = ""                            # the whole size could not be encoded: why
+    # the claim's values as the proof read them (given name -> matrix, tuple or scalar of domains.Value): a
+    # checker pairs the proof's variables with its own by the value and the position, never by name
+    values: dict = field(default_factory=dict)
 
     @property
     def all_proved(self) -> bool:
@@ -65,7 +69,7 @@ def encode_size(claim, size: dict):
     from ..kernel.decide import relations_of
     from ..relations import Limit
 
-    syms = Symbols()
+    syms = Symbols(claim.given)
     values, domain = {}, []
     for name, strategy in claim.given.items():
         values[name], cs = symbolic(strategy, name, size, syms)
@@ -116,7 +120,8 @@ def _halves(step):
 
 def decide_step(domain, hyps, step, *, syms=None, matrices=(), budget: float = BUDGET, use_sos: bool = True,
                 lemmas: bool = True):
-    """(mark, method, detail, z3's model or None) for one relation."""
+    """(mark, method, detail, z3's model or None) for one relation; the model maps the sentence's variables
+    (objects, read back through the names they were given in SMT-LIB) to rationals "p/q"."""
     from . import solvers
 
     from ..kernel.sos import check_step
@@ -137,16 +142,19 @@ def decide_step(domain, hyps, step, *, syms=None, matrices=(), budget: float = B
                 details.append(proof.describe() + (f" (where {', '.join(legend)})" if legend else "")
                                + (f"; it rests on the lemma instances: {'; '.join(behind)}" if behind else ""))
                 continue
-        text = solvers.smtlib(enc.variables, for_solvers(enc.constraints, lib) + [negated])
-        answers = solvers.run_both(text, budget)
+        names = solvers.names_for(enc.variables)
+        answers = solvers.run_both(solvers.smtlib(enc.variables, for_solvers(enc.constraints, lib) + [negated],
+                                                  names), budget)
         z3a, cv = answers["z3"], answers["cvc5"]
         if lib.used and not (z3a.status == cv.status == "unsat"):
             # the lemma instances can slow a solver down (cvc5 on diag-norm at n = 2): the plain sentence too
             plain, negated_plain, _ = sentence(domain, hyps, half, syms, matrices, lemmas=False)
-            again = solvers.run_both(solvers.smtlib(plain.variables, plain.constraints + [negated_plain]), budget)
+            plain_names = solvers.names_for(plain.variables)
+            again = solvers.run_both(solvers.smtlib(plain.variables, plain.constraints + [negated_plain],
+                                                    plain_names), budget)
             if again["z3"].status == again["cvc5"].status == "unsat" or "sat" in (again["z3"].status,
                                                                                   again["cvc5"].status):
-                z3a, cv, lib = again["z3"], again["cvc5"], _NoLemmas
+                z3a, cv, lib, names = again["z3"], again["cvc5"], _NoLemmas, plain_names
         said = f"z3 nlsat: {_said(z3a)}; cvc5: {_said(cv)}"
         if z3a.status == "unsat" and cv.status == "unsat":
             methods.append("z3 nlsat and cvc5 both unsat" + (f", with {len(lib.used)} lemma instances checked "
@@ -154,14 +162,53 @@ def decide_step(domain, hyps, step, *, syms=None, matrices=(), budget: float = B
             details.append(said)
             continue
         if "sat" in (z3a.status, cv.status) and "unsat" not in (z3a.status, cv.status):
-            return Mark.UNDECIDED, "solver model (a candidate)", said, z3a.model
+            return Mark.UNDECIDED, "solver model (a candidate)", said, _read_back(z3a.model, names)
         if "unsat" in (z3a.status, cv.status) and "sat" in (z3a.status, cv.status):
             said += " — the solvers disagree"
         elif "unsat" in (z3a.status, cv.status):
             said += " — one solver's unsat is not confirmed by the other"
         return Mark.UNDECIDED, "undecided", said, None
     method = " and ".join(dict.fromkeys(methods))
+    found, why = premises(domain, hyps, step, syms=syms, matrices=matrices, budget=budget)
+    if found is False:
+        return Mark.UNDECIDED, "undecided", f"{why} (the proof, {method}, says nothing)", None
+    if found is None:
+        details.append(why)
     return Mark.PROVED, method, "; ".join(details), None
+
+
+#: seconds each solver may spend showing that some value satisfies a proved step's premises
+PREMISE_BUDGET = 5.0
+
+
+def premises(domain, hyps, step, *, syms=None, matrices=(), budget: float = BUDGET) -> tuple[bool | None, str]:
+    """Whether some real value satisfies the step's premises (the domain, the hypotheses, and the definitions of
+    its quantities: a denominator ≠ 0, a square root's argument ≥ 0, a real eigenvalue for lam_max): (True, ''),
+    (False, why not) or (None, why unknown).
+
+    A refutation of ``premises ∧ ¬step`` is a proof of the step only over the values the premises admit: when
+    none is (x > 2 assumed for x in [−1, 1], √(−1 − x²), 1/(Q₀₀² − 1) for an orthogonal 1 × 1 Q) the proof says
+    nothing, and the search finds no value to evaluate either. Without hypotheses, partial definitions or a
+    domain the proof file states, there is a value by construction; else a solver's sat shows one (either
+    solver: a model is not needed), and unsat from both shows there is none. No answer within the budget keeps
+    the proof (it is one; its premises are only not shown to have a solution), and its detail says so.
+    """
+    from . import solvers
+
+    enc, _, _ = sentence(domain, hyps, _halves(step)[0], syms, matrices, lemmas=False)
+    if any(c is sp.false for c in enc.constraints):
+        return False, "no value satisfies the premises (a constraint is false)"
+    if not (hyps or enc.partial or (syms is not None and not syms.nonempty)):
+        return True, ""   # a built-in domain has a point, and every definition but the partial ones a solution
+    names = solvers.names_for(enc.variables)
+    answers = solvers.run_both(solvers.smtlib(enc.variables, enc.constraints, names), min(budget, PREMISE_BUDGET))
+    z3a, cv = answers["z3"], answers["cvc5"]
+    if "sat" in (z3a.status, cv.status):
+        return True, ""
+    if z3a.status == cv.status == "unsat":
+        return False, ("no value satisfies the premises: the domain, the hypotheses and where the sides are "
+                       "defined (z3 nlsat and cvc5 both unsat)")
+    return None, f"no value was shown to satisfy the premises (z3 nlsat: {_said(z3a)}; cvc5: {_said(cv)})"
 
 
 def prove_size(claim, size: dict, *, budget: float | None = None, use_sos: bool = True,
@@ -172,10 +219,12 @@ def prove_size(claim, size: dict, *, budget: float | None = None, use_sos: bool 
         values, syms, domain, steps, hyps = encode_size(claim, size)
     except (NoDomain, Unsupported) as e:
         return SizeProof(why_not=str(e))
+    except SymderivError:   # the proof file's error (a check refused for asking Python about a value, …): on
+        raise               # every path, never a reason to leave the size to the search
     except Exception as e:  # the check compares symbolic values in Python (max(…), if x > 0: …)
         return SizeProof(why_not=f"the check cannot run on symbolic values ({type(e).__name__}: "
                                  f"{str(e).splitlines()[0][:80] if str(e) else ''})")
-    res = SizeProof()
+    res = SizeProof(values=values)
     mats = _matrices(values.values())
     for label, step in steps:
         t0 = time.perf_counter()
@@ -223,14 +272,23 @@ def _said(a) -> str:
     return f"{a.status} in {a.seconds:.2f} s"
 
 
+def _read_back(model: dict, names: dict) -> dict | None:
+    """A solver's model (SMT-LIB name -> "p/q") as variable -> "p/q", through the names the sentence gave its
+    variables (by object); what the sentence did not declare (a solver's own function) is left out: the
+    candidate is only a point, which the kernel certifies or not."""
+    back = {name: v for v, name in names.items()}
+    return {back[name]: value for name, value in (model or {}).items() if name in back} or None
+
+
 def _candidate(values: dict, model: dict) -> dict | None:
-    """The claim's values at a solver's model, if every coordinate is an exact rational (else None)."""
+    """The claim's values at a solver's model (variable -> "p/q", :func:`_read_back`), if every coordinate is an
+    exact rational (else None)."""
     if not model or any(v.startswith("~") for v in model.values()):
         return None
     sub = {}
-    for name, v in model.items():
+    for var, v in model.items():
         p, q = v.split("/")
-        sub[sp.Symbol(name, real=True)] = sp.Rational(int(p), int(q))
+        sub[var] = sp.Rational(int(p), int(q))
 
     def at(x):
         if isinstance(x, tuple):

@@ -20,26 +20,62 @@ from __future__ import annotations
 import sympy as sp
 
 from ..families import Diagonals, Just, Matrices, Sampled, Scalars, Vectors, _dim
+from ..variables import entry
 
 
 class NoDomain(Exception):
     """A strategy whose values have no real-arithmetic description."""
 
 
-class Symbols:
-    """Fresh real symbols named after the claim's values (W_0_1, d_0, …); which matrices are orthogonal."""
+class Value(sp.Dummy):
+    """One real coordinate of a claim's value (``v[0]``, ``A[0,1]``, a scalar ``x``) in the prove phase.
 
-    def __init__(self):
+    A distinct object by construction: two Values are one variable only if they are the same object, whatever
+    their names, and no symbol the check makes itself (``sp.Symbol("v[0]", real=True)``) is one (the encoder
+    refuses such a symbol: it has no domain). Shown by its name (a Dummy's would be ``_v[0]``).
+    """
+
+    def _sympystr(self, printer):
+        return self.name
+
+
+class Symbols:
+    """The real symbols of a claim's values at one size, named after them (``W[0,1]``, ``d[0]``, ``x``), and
+    which matrices are orthogonal.
+
+    Every symbol is a fresh :class:`Value`, so names only show: a scalar given as ``v_0`` and a vector ``v``'s
+    entry ``v[0]`` are distinct variables (and have distinct names). ``owner`` is the given value being built:
+    a ``sampled(…, domain=…)`` matrix is named after it, and a name a domain function picks that is another
+    given value's (``C`` of ``orthogonal_and_nonneg_diagonal`` beside a given ``C``) is shown as ``CV.C[0,0]``.
+    """
+
+    def __init__(self, given=()):
         self.made: list = []
         self.orthogonal: list = []
+        self.owner: str = ""
+        self.nonempty = True   # every value's domain has a point (False: a domain stated by the proof file, or lo > hi)
+        self._given = set(given)
+        self._shown: set = set()
 
-    def scalar(self, name: str) -> sp.Symbol:
-        s = sp.Symbol(name, real=True)
+    def _show(self, base: str, shown: str) -> str:
+        if self.owner and base != self.owner and base in self._given:
+            shown = f"{self.owner}.{shown}"
+        while shown in self._shown:   # a domain function naming two matrices alike: still two names
+            shown += "′"
+        self._shown.add(shown)
+        return shown
+
+    def _make(self, base: str, shown: str) -> Value:
+        s = Value(self._show(base, shown), real=True)
         self.made.append(s)
         return s
 
+    def scalar(self, name: str) -> Value:
+        return self._make(name, name)
+
     def matrix(self, name: str, rows: int, cols: int) -> sp.Matrix:
-        return sp.Matrix(rows, cols, lambda i, j: self.scalar(f"{name}_{i}_{j}" if cols > 1 else f"{name}_{i}"))
+        """rows × cols fresh Values named ``name[i,j]`` (a column's ``name[i]``, as the symbolic model's)."""
+        return sp.Matrix(rows, cols, lambda i, j: self._make(name, entry(name, i, None if cols == 1 else j)))
 
 
 def orthogonal(M: sp.Matrix) -> list:
@@ -63,12 +99,25 @@ def positive_definite(M: sp.Matrix) -> list:
 
 def symbolic(strategy, name: str, size: dict, syms: Symbols):
     """(a symbolic value, its constraints) standing for every value of ``strategy`` at ``size``."""
+    outer = getattr(syms, "owner", "")
+    syms.owner = name
+    try:
+        return _symbolic(strategy, name, size, syms)
+    finally:
+        syms.owner = outer
+
+
+def _symbolic(strategy, name: str, size: dict, syms: Symbols):
     if isinstance(strategy, Just):
         return strategy.value, []
     if isinstance(strategy, Sampled):
         if getattr(strategy, "domain", None) is None:
             raise NoDomain(f"{name}: sampled(...) without domain=: its values have no stated real-arithmetic domain")
+        if strategy.domain not in NONEMPTY:
+            syms.nonempty = False
         return strategy.domain(size, syms)
+    if isinstance(strategy, (Scalars, Diagonals)) and not sp.Rational(strategy.lo) <= sp.Rational(strategy.hi):
+        syms.nonempty = False
     if isinstance(strategy, Scalars):
         if strategy.integer:
             raise NoDomain(f"{name}: integer scalars")
@@ -76,7 +125,7 @@ def symbolic(strategy, name: str, size: dict, syms: Symbols):
         return x, [sp.Ge(x, sp.Rational(strategy.lo)), sp.Le(x, sp.Rational(strategy.hi))]
     if isinstance(strategy, Diagonals):
         n = _dim(strategy.rows, size)
-        d = [syms.scalar(f"{name}_{i}") for i in range(n)]
+        d = list(syms.matrix(name, n, 1))
         lo, hi = sp.Rational(strategy.lo), sp.Rational(strategy.hi)
         return sp.diag(*d), [c for x in d for c in (sp.Ge(x, lo), sp.Le(x, hi))]
     if isinstance(strategy, Vectors):
@@ -108,17 +157,19 @@ def symbolic(strategy, name: str, size: dict, syms: Symbols):
 
 # ----- domains for sampled(make, domain=...) ---------------------------------------
 
-def orthogonal_matrix(size: dict, syms: Symbols, name: str = "Q"):
-    """Every real orthogonal n × n matrix."""
+def orthogonal_matrix(size: dict, syms: Symbols, name: str | None = None):
+    """Every real orthogonal n × n matrix (named after the given value, else ``name`` or Q)."""
     n = size["n"]
+    name = name or getattr(syms, "owner", "") or "Q"   # a checker's own Symbols may have no owner
     Q = syms.matrix(name, n, n)
     syms.orthogonal.append(Q)
     return Q, orthogonal(Q)
 
 
-def invertible_matrix(size: dict, syms: Symbols, name: str = "A"):
-    """Every real invertible n × n matrix."""
+def invertible_matrix(size: dict, syms: Symbols, name: str | None = None):
+    """Every real invertible n × n matrix (named after the given value, else ``name`` or A)."""
     n = size["n"]
+    name = name or getattr(syms, "owner", "") or "A"
     A = syms.matrix(name, n, n)
     return A, [sp.Ne(sp.expand(A.det(method="berkowitz")), 0)]
 
@@ -126,6 +177,10 @@ def invertible_matrix(size: dict, syms: Symbols, name: str = "A"):
 def orthogonal_and_nonneg_diagonal(size: dict, syms: Symbols):
     """(C, V): C any real orthogonal matrix, V diagonal with every entry ≥ 0."""
     C, cs = orthogonal_matrix(size, syms, "C")
-    v = [syms.scalar(f"v_{i}") for i in range(size["n"])]
+    v = list(syms.matrix("v", size["n"], 1))
     return (C, sp.diag(*v)), cs + [sp.Ge(x, 0) for x in v]
 
+
+
+#: the domains above, each with a point at every size (I, I, (I, 0)): a proof over them is over some value
+NONEMPTY = (orthogonal_matrix, invertible_matrix, orthogonal_and_nonneg_diagonal)

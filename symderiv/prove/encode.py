@@ -34,10 +34,20 @@ import sympy as sp
 
 from ..functions import logistic
 from ..relations import Num, Op, Relation, Spectral
+from .domains import Value
 
 
 class Unsupported(Exception):
     """A quantity or expression the encoder has no real-arithmetic meaning for."""
+
+
+class Witness(sp.Symbol):
+    """A variable the encoder adds (a quotient ``_q0``, a norm ``_norm3``, …), numbered within one sentence.
+
+    Its own class, so it is never equal to a claim's :class:`~.domains.Value` nor to a symbol the check made,
+    whatever the names (a given value named ``_q0`` is another variable). Two sentences number theirs alike, so
+    the caches of certificates (checked as polynomial identities, whatever the variables stand for) are shared.
+    """
 
 
 #: what each encoded quantity says, for the report ("how a step was proved")
@@ -79,11 +89,14 @@ class Encoder:
         self.maxima: list = []       # (v, [args]): v = max(args)
         self.absolutes: list = []    # (v, x): v = |x|
         self.names: dict = {}        # variable -> the quantity it stands for, for the report
+        # the definitions that hold only where a quantity is defined (a denominator ≠ 0, a square root's argument
+        # ≥ 0, a real eigenvalue for lam_max): every other definition has a solution for every value
+        self.partial: list = []
 
     # ----- variables ------------------------------------------------------------
 
     def fresh(self, prefix: str) -> sp.Symbol:
-        v = sp.Symbol(f"_{prefix}{next(self._count)}", real=True)
+        v = Witness(f"_{prefix}{next(self._count)}", real=True)
         self.variables.append(v)
         return v
 
@@ -115,6 +128,9 @@ class Encoder:
         if e.is_Rational:
             return e
         if e.is_Symbol:
+            if not isinstance(e, Value):   # by object: a symbol named v[0] is not the value v's entry
+                raise Unsupported(f"the symbol {e} is not a coordinate of one of the claim's given values "
+                                  "(the check made it): it has no domain")
             if e.is_real is not True:
                 raise Unsupported(f"the symbol {e} is not declared real")
             self.declare([e])
@@ -165,6 +181,7 @@ class Encoder:
             return num / den
         v = self.fresh("q")
         self.add(sp.Ne(den, 0), sp.Eq(v * den, num))
+        self.partial.append(sp.Ne(den, 0))
         return v
 
     def _sqrt(self, x):
@@ -172,6 +189,7 @@ class Encoder:
             return sp.sqrt(x)
         v = self.fresh("r")
         self.add(sp.Ge(x, 0), sp.Ge(v, 0), sp.Eq(v ** 2, x))
+        self.partial.append(sp.Ge(x, 0))
         return v
 
     def _abs(self, x):
@@ -335,8 +353,9 @@ class Encoder:
         roots = self.eigenvalues(M)
         v = self.fresh("lmax")
         # the claim is only meaningful when M has a real eigenvalue; lam_max is the largest one
-        self.add(sp.Or(*[sp.And(sp.Eq(q, 0), sp.Eq(v, p)) for p, q in roots]),
-                 *[sp.Or(sp.Ne(q, 0), sp.Le(p, v)) for p, q in roots])
+        real = sp.Or(*[sp.And(sp.Eq(q, 0), sp.Eq(v, p)) for p, q in roots])
+        self.add(real, *[sp.Or(sp.Ne(q, 0), sp.Le(p, v)) for p, q in roots])
+        self.partial.append(real)
         return v
 
     # ----- relations -------------------------------------------------------------

@@ -38,6 +38,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..kernel.sos import Certificate, check
+from .encode import Witness
 
 MAX_VECTORS = 24
 
@@ -210,12 +211,12 @@ class Library:
 
     def _definitions(self) -> dict:
         """variable → (index of its defining equality, kind): "div" (d·v − x, d ≠ 0 in the sentence) or "root"
-        (v² − x); only the encoder's own variables (named _…)."""
+        (v² − x); only the encoder's own variables (its Witnesses)."""
         nz = {_key(d): d for d in self.nonzero}
         out = {}
         for j, h in enumerate(self.eq):
             for v in h.free_symbols:
-                if not v.name.startswith("_") or v in out:
+                if not isinstance(v, Witness) or v in out:
                     continue
                 ph = sp.Poly(h, v)
                 if ph.degree() == 1 and _key(ph.LC()) in nz:

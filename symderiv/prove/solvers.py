@@ -34,14 +34,30 @@ class Answer:
     solver: str
     status: str                 # "unsat", "sat", "unknown"
     seconds: float
-    model: dict = field(default_factory=dict)   # variable name -> exact rational (str "p/q"); sat only
+    model: dict = field(default_factory=dict)   # variable's SMT-LIB name (names_for) -> rational "p/q"; sat only
     why: str = ""
 
 
 # ----- SMT-LIB ----------------------------------------------------------------------
 
-def _name(s: sp.Symbol) -> str:
-    return "|" + s.name.replace("|", "_") + "|"
+def names_for(variables) -> dict:
+    """Each variable's SMT-LIB name, by object: distinct variables get distinct names even where their SymPy
+    names agree (two values' entries, a Dummy). The name shows the variable's in printable ASCII (other
+    characters, and SMT-LIB's quote and escape, as ``_``), with ``#k`` added where it is taken; a solver's model
+    is read back through this map."""
+    out: dict = {}
+    taken: set = set()
+    for v in variables:
+        if v in out:
+            continue
+        base = "".join(ch if 32 < ord(ch) < 127 and ch not in "|\\" else "_" for ch in str(v)) or "v"
+        name, k = base, 0
+        while name in taken:
+            k += 1
+            name = f"{base}#{k}"
+        taken.add(name)
+        out[v] = name
+    return out
 
 
 def _num(r: sp.Rational) -> str:
@@ -50,48 +66,54 @@ def _num(r: sp.Rational) -> str:
     return f"(- {body})" if p < 0 else body
 
 
-def term(e) -> str:
+def term(e, names: dict) -> str:
     e = sp.sympify(e)
     if e.is_Rational:
         return _num(e)
     if e.is_Symbol:
-        return _name(e)
+        try:
+            return "|" + names[e] + "|"
+        except KeyError:
+            raise ValueError(f"the symbol {e} is not a declared variable of the sentence") from None
     if e.is_Add:
-        return "(+ " + " ".join(term(a) for a in e.args) + ")"
+        return "(+ " + " ".join(term(a, names) for a in e.args) + ")"
     if e.is_Mul:
-        return "(* " + " ".join(term(a) for a in e.args) + ")"
+        return "(* " + " ".join(term(a, names) for a in e.args) + ")"
     if e.is_Pow and e.exp.is_Integer and e.exp > 0:
-        return "(* " + " ".join([term(e.base)] * int(e.exp)) + ")"
+        return "(* " + " ".join([term(e.base, names)] * int(e.exp)) + ")"
     raise ValueError(f"not a polynomial: {e}")
 
 
-def formula(c) -> str:
+def formula(c, names: dict) -> str:
     if c is sp.true or c is True:
         return "true"
     if c is sp.false or c is False:
         return "false"
     if isinstance(c, sp.And):
-        return "(and " + " ".join(formula(a) for a in c.args) + ")"
+        return "(and " + " ".join(formula(a, names) for a in c.args) + ")"
     if isinstance(c, sp.Or):
-        return "(or " + " ".join(formula(a) for a in c.args) + ")"
+        return "(or " + " ".join(formula(a, names) for a in c.args) + ")"
     if isinstance(c, sp.Not):
-        return "(not " + formula(c.args[0]) + ")"
+        return "(not " + formula(c.args[0], names) + ")"
     if isinstance(c, sp.Equivalent):
         a, *rest = c.args
-        return "(and " + " ".join(f"(= {formula(a)} {formula(b)})" for b in rest) + ")"
+        return "(and " + " ".join(f"(= {formula(a, names)} {formula(b, names)})" for b in rest) + ")"
     ops = {sp.Eq: "=", sp.Le: "<=", sp.Lt: "<", sp.Ge: ">=", sp.Gt: ">"}
     for cls, op in ops.items():
         if isinstance(c, cls):
-            return f"({op} {term(sp.expand(c.lhs - c.rhs))} 0.0)"
+            return f"({op} {term(sp.expand(c.lhs - c.rhs), names)} 0.0)"
     if isinstance(c, sp.Ne):
-        return f"(not (= {term(sp.expand(c.lhs - c.rhs))} 0.0))"
+        return f"(not (= {term(sp.expand(c.lhs - c.rhs), names)} 0.0))"
     raise ValueError(f"not a formula of real arithmetic: {c}")
 
 
-def smtlib(variables, constraints) -> str:
+def smtlib(variables, constraints, names: dict | None = None) -> str:
+    """The sentence in SMT-LIB 2: every variable declared under its name in ``names`` (:func:`names_for`),
+    and a constraint over any other symbol refused (ValueError), never declared implicitly."""
+    names = names_for(variables) if names is None else names
     lines = ["(set-logic QF_NRA)"]
-    lines += [f"(declare-fun {_name(v)} () Real)" for v in variables]
-    lines += [f"(assert {formula(c)})" for c in constraints]
+    lines += [f"(declare-fun |{names[v]}| () Real)" for v in dict.fromkeys(variables)]
+    lines += [f"(assert {formula(c, names)})" for c in constraints]
     return "\n".join(lines) + "\n"
 
 

@@ -25,6 +25,7 @@ from fractions import Fraction
 import sympy as sp
 
 from ..kernel.sos import Certificate, check
+from .encode import Witness
 
 #: at most this many variables in the Gram basis (1, x₁, …, x_k)
 MAX_GRAM_VARS = 6
@@ -89,7 +90,7 @@ def _rules_of(h) -> list:
         e = sp.expand(sign * h)
         for v in e.free_symbols:
             poly = sp.expand(v ** 2 - e)
-            if any(x.name.startswith("_") for x in poly.free_symbols):
+            if any(isinstance(x, Witness) for x in poly.free_symbols):
                 continue  # only definitions in terms of the claim's own values (‖B‖_F² = Σ b²), not witnesses
             if sp.expand(e - (v ** 2 - poly)) == 0 and v not in poly.free_symbols and \
                     sp.Poly(e, v).degree() == 2 and sp.expand(e.coeff(v, 2)) == 1 and e.coeff(v, 1) == 0:
