@@ -1,0 +1,124 @@
+"""The field side of the F_p backend: the primes drawn, exact constants, the errors a trial raises."""
+from __future__ import annotations
+
+import contextvars
+import itertools
+import math
+from fractions import Fraction
+
+import numpy as np
+import sympy as sp
+from flint import fmpz
+
+from ..errors import SymderivError
+
+
+#: primes are drawn uniformly from [PRIME_LO, PRIME_HI)
+PRIME_LO, PRIME_HI = 2 ** 62, 2 ** 63
+#: a lower bound on the number of primes in [2⁶², 2⁶³) (Dusart 1999, see the module docstring)
+N_PRIMES_LO = 106_297_190_014_990_579
+TARGET_BITS = 64
+#: a trial's error bound is stated as at most 2^−MAX_BITS even where it is 0 (a constant difference)
+MAX_BITS = 1000
+#: trials per batch (one trial alone never reaches 2⁻⁶⁴: D/p ≥ 2⁻⁶²)
+BATCH = 2
+_NEG_INF = float("-inf")
+
+
+class Unsupported(SymderivError):
+    """The claim uses something the randomized backend cannot evaluate."""
+
+
+class _Redraw(BaseException):  # not an Exception: a claim's own `except Exception` cannot swallow it
+    """The prime of trial ``i`` divides a denominator of the claim: draw another."""
+
+    def __init__(self, i: int):
+        self.i = i
+
+
+class _ZeroDenominator(BaseException):  # as _Redraw: never swallowed by a claim's own `except Exception`
+    """A quotient's denominator is 0 at trial ``i``'s point: the batch is drawn again (see "Quotients")."""
+
+    def __init__(self, i: int):
+        self.i = i
+
+
+_UID = itertools.count(1)
+_ACTIVE: contextvars.ContextVar["_Batch | None"] = contextvars.ContextVar("symderiv_fp_batch", default=None)
+
+
+def random_prime(rng: np.random.Generator) -> int:
+    """A prime drawn uniformly from [2⁶², 2⁶³) (rejection sampling, FLINT's proven primality test)."""
+    while True:
+        x = PRIME_LO + int(rng.integers(0, PRIME_HI - PRIME_LO))
+        if fmpz(x).is_prime():
+            return x
+
+
+# ----- bounds: (degree, log₂ L1 of the cleared numerator, log₂ denominator) -----------------------
+
+def _lse(x: float, y: float) -> float:
+    """log₂(2^x + 2^y)."""
+    if x < y:
+        x, y = y, x
+    if y == _NEG_INF:
+        return x
+    return x + math.log2(1.0 + 2.0 ** (y - x))
+
+
+def _bits(k: int) -> float:
+    return math.log2(k) if k > 0 else _NEG_INF
+
+
+# ----- exact constants -------------------------------------------------------------------------
+
+def _rational(x) -> Fraction:
+    """An exact rational constant of a claim, or a clear error."""
+    if isinstance(x, bool):
+        raise Unsupported(f"a bool ({x!r}) cannot enter an exact computation")
+    if isinstance(x, (int, np.integer)):
+        return Fraction(int(x))
+    if isinstance(x, Fraction):
+        return x
+    if isinstance(x, (float, np.floating, sp.Float)):
+        raise Unsupported(f"a float ({x!r}) cannot enter an exact computation: write it as an exact "
+                          "rational, sympy.Rational(p, q)")
+    if isinstance(x, sp.Rational):  # Integer too
+        return Fraction(int(x.p), int(x.q))
+    if isinstance(x, str):
+        raise Unsupported(f"a string ({x!r}) is not a mathematical value")
+    if isinstance(x, sp.Basic) and x.is_number and x.is_rational:
+        return _rational(sp.nsimplify(x))
+    raise Unsupported(f"a {type(x).__name__} ({x!r}) cannot enter an F_p computation: only matrices of the "
+                      "model, exact rationals and SymPy matrices of rationals can")
+
+
+def _is_scalar(x) -> bool:
+    return isinstance(x, (int, float, Fraction, np.number, str)) or (isinstance(x, sp.Basic)
+                                                                      and not isinstance(x, sp.MatrixBase))
+
+
+def _residue(c: Fraction, p: int, i: int) -> int:
+    if c.denominator % p == 0:
+        raise _Redraw(i)
+    return c.numerator * pow(c.denominator, -1, p) % p
+
+
+def _note_denominator(den: int) -> None:
+    batch = _ACTIVE.get()
+    if batch is not None and den >= PRIME_LO:
+        batch.dens.add(den)
+
+
+def _primes() -> list[int]:
+    batch = _ACTIVE.get()
+    if batch is None:
+        raise Unsupported("an F_p constant outside a trial")
+    return batch.primes
+
+
+def _batch_now() -> "_Batch":
+    batch = _ACTIVE.get()
+    if batch is None:
+        raise Unsupported("an F_p function outside a trial")
+    return batch
