@@ -8,6 +8,7 @@ from fractions import Fraction
 
 import sympy as sp
 
+from ..functions import logistic
 from .field import Unsupported, _batch_now
 from .values import ScalarVal, Val, _add, _as_scalar, _column, _entry_sum, _ew, _filled, _matmul, _scale
 
@@ -25,8 +26,23 @@ def _softmax_val(z: Val) -> Val:
     return _matmul(e, _fvalue(batch, "recip", 0, _entry_sum(e)))
 
 
-#: the functions an expression read by _walk may apply to an entry, by family
-_WALK_FAMILIES = {"exp": "exp", "log": "log", "tanh": "tanh", "logistic": "logistic", "sin": "sin", "cos": "cos"}
+#: the functions an expression read by _walk may apply to an entry: the very classes (SymPy's own, symderiv's
+#: logistic) and their families. A function is recognised by identity, never by its name: a proof file's own
+#: ``sp.Function("tanh")``, a class named ``logistic`` or a subclass of ``sp.tanh`` has no derivative rule the
+#: exact engine knows, so it is refused here as there (issue 19 item 5).
+_WALK_FUNCTIONS = ((sp.exp, "exp"), (sp.log, "log"), (sp.tanh, "tanh"), (logistic, "logistic"), (sp.sin, "sin"),
+                   (sp.cos, "cos"))
+#: the families by name (what the report and the tests name), not a way of recognising a function
+_WALK_FAMILIES = {name: name for _, name in _WALK_FUNCTIONS}
+
+
+def _walk_family(e) -> str | None:
+    """The family of a function application e when its class is one of _WALK_FUNCTIONS itself, else None."""
+    cls = type(e)
+    for fn, family in _WALK_FUNCTIONS:
+        if cls is fn:
+            return family
+    return None
 
 
 def root_family(r: Fraction) -> str:
@@ -48,23 +64,23 @@ def _walk(fn, x, ops):
             return seen[e]
         if e == a:
             out = x
-        elif e.is_Rational:
+        elif isinstance(e, sp.Rational):
             out = ops.const(Fraction(int(e.p), int(e.q)))
-        elif e.is_Add:
+        elif type(e) is sp.Add:
             out = None
             for t in e.args:
                 r = go(t)
                 out = r if out is None else ops.add(out, r)
-        elif e.is_Mul:
+        elif type(e) is sp.Mul:
             c, rest = e.as_coeff_Mul()
-            if c != 1 and c.is_Rational:
+            if c != 1 and isinstance(c, sp.Rational):
                 out = ops.scale(go(rest), Fraction(int(c.p), int(c.q)))
             else:
                 out = None
                 for t in e.args:
                     r = go(t)
                     out = r if out is None else ops.mul(out, r)
-        elif e.is_Pow and e.exp.is_Rational:  # s^(k + r), 0 ≤ r < 1: s^k (a reciprocal if k < 0) times the atom s^r
+        elif type(e) is sp.Pow and isinstance(e.exp, sp.Rational):  # s^(k + r), 0 ≤ r < 1: s^k (a reciprocal if k < 0) times the atom s^r
             q = Fraction(int(e.exp.p), int(e.exp.q))
             k, r = math.floor(q), q - math.floor(q)
             b = go(e.base)
@@ -77,8 +93,8 @@ def _walk(fn, x, ops):
             out = root if out is None else out if root is None else ops.mul(out, root)
             if out is None:
                 out = ops.const(Fraction(1))
-        elif isinstance(e, sp.Function) and len(e.args) == 1 and getattr(e.func, "__name__", "") in _WALK_FAMILIES:
-            out = ops.fn(_WALK_FAMILIES[e.func.__name__], go(e.args[0]))
+        elif len(e.args) == 1 and (family := _walk_family(e)) is not None:
+            out = ops.fn(family, go(e.args[0]))
         else:
             raise Unsupported(f"applyfunc of {e}: over F_p an entry's function is built from +, ×, rational powers, "
                               "exp, log, sin, cos, tanh and the logistic (use the symbolic backends)")

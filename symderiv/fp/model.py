@@ -9,10 +9,11 @@ from flint import nmod_mat
 
 from ..cells import OUTPUT_QUANTITIES, StepScope, dimension
 from ..errors import ProofFileError, ShapeError
+from ..functions import ABSTRACT, IDENTITY, LOGISTIC, TANH
 from ..functions import activation as activation_of
 from ..protocol import SumOf, bind_parameters
 from .dag import Jacobian, Node, Seed, _materialize
-from .elementwise import CONCRETE, FUNCTIONS, _fvalue, _ValOps, _walk
+from .elementwise import FUNCTIONS, _fvalue, _ValOps, _walk
 from .field import Unsupported, _is_scalar, _rational
 from .values import (ScalarVal, Val, _add, _as_scalar, _entry, _keep, _entry_polynomial, _entry_sum, _ew, _filled,
                      _hstack, _matmul, _same_shape, _scale, _vstack)
@@ -225,10 +226,11 @@ class FpModel:
         if layout not in ("row-major", "col-major"):
             raise Unsupported(f"layout {layout!r} must be 'row-major' or 'col-major'")
         act = activation_of(activation)
-        if act.abstract:
-            self._family = "sigma"
-        elif act.name in CONCRETE or act.name == "identity":
-            self._family = act.name
+        # by identity, never by name (issue 19 item 5): an Activation of one's own named "tanh" is not tanh
+        family = next((fam for a, fam in ((ABSTRACT, "sigma"), (TANH, "tanh"), (LOGISTIC, "logistic"),
+                                          (IDENTITY, "identity")) if act is a), None)
+        if family is not None:
+            self._family = family
         else:
             raise Unsupported(f"the activation {act.name!r} is not available over F_p")
         if getattr(cell, "loss", None) is not None:  # the cell's own loss, as the symbolic model reads it

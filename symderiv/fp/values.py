@@ -186,14 +186,31 @@ def _entry_polynomial(fn, allow_other: bool = False) -> list | None:
         raise
     except Exception as exc:
         raise Unsupported(f"applyfunc: the function cannot be read on a symbol over F_p ({exc})") from None
-    if allow_other and isinstance(e, sp.Expr) and e.free_symbols <= {a} and not e.is_polynomial(a):
+    plain = isinstance(e, sp.Expr) and _plain_polynomial(e, a)
+    if allow_other and isinstance(e, sp.Expr) and e.free_symbols <= {a} and not plain:
         return None
-    if not isinstance(e, sp.Expr) or not e.free_symbols <= {a} or not e.is_polynomial(a):
+    if not isinstance(e, sp.Expr) or not e.free_symbols <= {a} or not plain:
         raise Unsupported(f"applyfunc of {e}: over F_p only a polynomial in the entry evaluates "
                           "(use the symbolic backends)")
     poly = sp.Poly(e, a)
     coeffs = [_rational(c) for c in reversed(poly.all_coeffs())]
     return coeffs or [Fraction(0)]
+
+
+def _plain_polynomial(e, a) -> bool:
+    """e is built from the symbol a and numbers by SymPy's own +, × and non-negative integer powers only.
+
+    Checked node by node on the classes themselves (never ``is_polynomial``, which a class of a proof file's
+    own may answer as it likes): anything else is read by _walk, which knows functions by identity.
+    """
+    for node in sp.preorder_traversal(e):
+        cls = type(node)
+        if node is a or cls is sp.Add or cls is sp.Mul or isinstance(node, sp.Number):
+            continue
+        if cls is sp.Pow and isinstance(node.exp, sp.Integer) and node.exp >= 0:
+            continue
+        return False
+    return True
 
 
 class ScalarVal(Val):
