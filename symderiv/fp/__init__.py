@@ -273,16 +273,16 @@ unrolled on a tape, forward and reverse mode), ``bound`` (the error bound) and
 from __future__ import annotations
 
 from .. import notation as _notation
-from .field import (_ACTIVE, _NEG_INF, _UID, BATCH, MAX_BITS, N_PRIMES_LO, PRIME_HI, PRIME_LO, TARGET_BITS,
-                    Unsupported, _batch_now, _bits, _is_scalar, _lse, _note_denominator, _primes, _rational,
-                    _Redraw, _residue, _ZeroDenominator, random_prime)
+from .field import (_ACTIVE, _NEG_INF, _UID, BATCH, MATRIX_API, MAX_BITS, N_PRIMES_LO, PRIME_HI, PRIME_LO,
+                    TARGET_BITS, Unsupported, UnsupportedOperation, _batch_now, _bits, _is_scalar, _lse, _note_denominator, _primes, _rational,
+                    _Redraw, _residue, _ZeroDenominator, random_prime, refuse_attribute)
 from .values import (ScalarVal, Val, _add, _as_scalar, _as_val, _column, _entry, _entry_polynomial, _entry_sum,
-                     _ew, _filled, _hstack, _keep, _kron_dense, _ku, _matmul, _reshape, _same_shape, _scale, _times,
-                     _vstack)
+                     _ew, _filled, _hstack, _index, _join, _join_bounds, _keep, _kron_dense, _ku, _matmul, _reshape,
+                     _same_shape, _scale, _slice, _times, _vstack)
 from .elementwise import (_WALK_FAMILIES, CONCRETE, FUNCTIONS, RELAXED, _abstract_table, _fvalue, _poly_derivative,
                           _recip_scalar, _softmax_val, _ValOps, _walk, concrete_polynomial, root_family)
-from .dag import (Dense, Diag, HVNode, Identity, Jacobian, KronEyeRow, KronRowEye, Node, Prod, Scaled, Seed, Sum,
-                  Transposed, Zero, _materialize, dense, lift)
+from .dag import (Dense, Diag, HJoin, HVNode, Identity, Jacobian, KronEyeRow, KronRowEye, Node, Prod, Scaled, Seed,
+                  Sum, Transposed, VJoin, Zero, _materialize, dense, lift)
 from .evaluate import Evaluator
 from .model import Dual, FpModel, _DualOps, _Functions, _Namespace, _softmax_dual, _TapeView
 from .notation import FpNotation

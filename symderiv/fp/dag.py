@@ -8,14 +8,16 @@ import sympy as sp
 from flint import nmod_mat
 
 from ..errors import ShapeError
-from .field import _UID, Unsupported, _is_scalar, _note_denominator, _primes, _rational
-from .values import Val, _add, _entry_sum, _ku, _matmul, _reshape, _scale, _ew
+from .field import _UID, Unsupported, _is_scalar, _note_denominator, _primes, _rational, refuse_attribute
+from .values import (ScalarVal, Val, _add, _as_scalar, _entry_sum, _ew, _fold, _index, _join, _ku,
+                     _matmul, _repeat, _reshape, _scale, _slice)
 
 
 class Node:
     """A lazy matrix: applied to a row vector from the left, or to a column from the right."""
 
-    __slots__ = ("rows", "cols", "uid", "jac", "products")
+    __slots__ = ("rows", "cols", "uid", "jac", "products", "rowmemo")
+    __symderiv_value__ = True  # a value a check sees (the lead's guard refuses comparisons, hashing, truth tests)
     _op_priority = 20.0
     __array_ufunc__ = None
 
@@ -23,6 +25,7 @@ class Node:
         self.rows, self.cols, self.jac = rows, cols, jac
         self.uid = next(_UID)
         self.products = None  # value uid -> the product value · self (built once: W diag(σ'(h_r)) per r)
+        self.rowmemo = None  # row index -> that row of the operator (eᵢᵀ · self), for indexing
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -37,6 +40,8 @@ class Node:
     def __mul__(self, o):
         if _is_scalar(o):
             return Scaled(_rational(o), self)
+        if isinstance(o, ScalarVal) and self.cols != 1:  # times a scalar (an entry), as in SymPy
+            return Prod([self, Diag(_repeat(o, self.cols))])
         return Prod([self, lift(o)])
 
     def __rmul__(self, o):
@@ -70,14 +75,76 @@ class Node:
     def T(self):
         return dense(self).T
 
+    def transpose(self):
+        return self.T
+
     def __iter__(self):
-        raise Unsupported("iterating over entries is not available over F_p")
+        """The entries, row by row (the operator built explicitly: small operators only)."""
+        return iter(dense(self))
+
+    def __len__(self):
+        return self.rows * self.cols
+
+    def _row(self, i: int) -> Val:
+        """eᵢᵀ · self (reverse mode for a Jacobian), memoised on the operator."""
+        memo = self.rowmemo
+        if memo is None:
+            memo = self.rowmemo = {}
+        r = memo.get(i)
+        if r is None:
+            e = Val.constant(sp.Matrix(1, self.rows, lambda _, j: int(j == i)), _primes())
+            r = memo[i] = Evaluator().left(self, e)
+        return r
+
+    def _col(self, j: int) -> Val:
+        """self · eⱼ (forward mode for a Jacobian)."""
+        e = Val.constant(sp.Matrix(self.cols, 1, lambda i, _: int(i == j)), _primes())
+        return Evaluator().right(self, e)
 
     def __getitem__(self, key):
-        raise Unsupported("indexing entries is not available over F_p")
+        """SymPy's indexing, by rows (eᵢᵀ · self) or by columns (self · eⱼ), whichever are fewer."""
+        sel = _index(key, self.rows, self.cols)
+        if isinstance(sel, list):
+            return [self[k // self.cols, k % self.cols] for k in sel]
+        rows, cols, scalar = sel
+        if len(rows) <= len(cols):
+            out = _join([self._row(i) for i in rows], 0) if rows else Val.zeros(0, self.cols, _primes())
+            if cols != list(range(self.cols)):
+                out = _slice(out, range(out.rows), cols)
+        else:
+            out = _join([self._col(j) for j in cols], 1)
+            if rows != list(range(self.rows)):
+                out = _slice(out, rows, range(out.cols))
+        return _as_scalar(out) if scalar else out
+
+    def row(self, i):
+        return self[i, :]
+
+    def col(self, j):
+        return self[:, j]
+
+    def row_join(self, o):
+        """[self o] (SymPy's row_join, which ``sp.Matrix.hstack`` calls): a lazy block operator."""
+        return HJoin([self, lift(o)])
+
+    def col_join(self, o):
+        """[self; o] (SymPy's col_join, which ``sp.Matrix.vstack`` calls): a lazy block operator."""
+        return VJoin([self, lift(o)])
+
+    @classmethod
+    def hstack(cls, *args):
+        return _fold(args, "row_join")
+
+    @classmethod
+    def vstack(cls, *args):
+        return _fold(args, "col_join")
 
     def applyfunc(self, fn):
-        raise Unsupported("applyfunc (a function of each entry) is not available over F_p")
+        """fn of each entry (the operator built explicitly, then read as a value's applyfunc reads fn)."""
+        return dense(self).applyfunc(fn)
+
+    def __getattr__(self, name):
+        return refuse_attribute(self, name)
 
 
 def lift(x) -> Node:
@@ -313,6 +380,62 @@ class Transposed(Node):
         return self.x
 
 
+class HJoin(Node):
+    """[A B …] of operators with the same rows: A x₁ + B x₂ + … from the right, [gA gB …] from the left."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: list):
+        parts = [q for q in parts if q.cols] or parts[:1]  # a null matrix can always be joined (SymPy #10770)
+        if any(q.rows != parts[0].rows for q in parts):
+            raise ShapeError(f"The matrices have incompatible number of rows "
+                             f"({', '.join(str(q.rows) for q in parts)})")
+        self.parts = [f for q in parts for f in (q.parts if type(q) is HJoin else [q])]
+        self._init(parts[0].rows, sum(q.cols for q in self.parts), any(q.jac for q in self.parts))
+
+    def right(self, x, ev):
+        out, off = None, 0
+        for q in self.parts:
+            r = ev.right(q, _slice(x, range(off, off + q.cols), range(x.cols)))
+            out, off = r if out is None else _add(out, r), off + q.cols
+        return out
+
+    def left(self, g, ev):
+        return _join([ev.left(q, g) for q in self.parts], 1)
+
+    @property
+    def T(self):
+        return VJoin([q.T for q in self.parts])
+
+
+class VJoin(Node):
+    """[A; B; …] of operators with the same columns: [A x; B x; …] from the right, g₁A + g₂B + … from the left."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: list):
+        parts = [q for q in parts if q.rows] or parts[:1]
+        if any(q.cols != parts[0].cols for q in parts):
+            raise ShapeError(f"The matrices have incompatible number of columns "
+                             f"({', '.join(str(q.cols) for q in parts)})")
+        self.parts = [f for q in parts for f in (q.parts if type(q) is VJoin else [q])]
+        self._init(sum(q.rows for q in self.parts), parts[0].cols, any(q.jac for q in self.parts))
+
+    def right(self, x, ev):
+        return _join([ev.right(q, x) for q in self.parts], 0)
+
+    def left(self, g, ev):
+        out, off = None, 0
+        for q in self.parts:
+            r = ev.left(q, _slice(g, range(g.rows), range(off, off + q.rows)))
+            out, off = r if out is None else _add(out, r), off + q.rows
+        return out
+
+    @property
+    def T(self):
+        return HJoin([q.T for q in self.parts])
+
+
 class Prod(Node):
     __slots__ = ("factors",)
 
@@ -331,6 +454,7 @@ class Prod(Node):
         self.rows, self.cols, self.jac = factors[0].rows, prev.cols, jac
         self.uid = next(_UID)
         self.products = None
+        self.rowmemo = None
 
     def left(self, g, ev):
         for f in self.factors:

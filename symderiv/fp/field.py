@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextvars
 import itertools
 import math
+import sys
 from fractions import Fraction
 
 import numpy as np
@@ -27,6 +28,52 @@ _NEG_INF = float("-inf")
 
 class Unsupported(SymderivError):
     """The claim uses something the randomized backend cannot evaluate."""
+
+
+#: the SymPy Matrix API that F_p's values have (values, operators and a cell's quantities alike)
+MATRIX_API = ("+", "−", "*", "/ by a scalar", "[i, j]", "slices", ".T", "transpose", "shape", "rows", "cols", "row",
+              "col", "row_join", "col_join", "sp.Matrix.hstack", "sp.Matrix.vstack", "applyfunc", "iteration", "len")
+
+
+class UnsupportedOperation(Unsupported, AttributeError):
+    """A SymPy Matrix attribute F_p's values do not have: refused naming it, before any verdict.
+
+    An AttributeError too, so that ``getattr(x, name, default)`` and ``hasattr`` (SymPy's own probes of its
+    operands) still see a missing attribute; a check or a step that calls it gets this one-line error, which
+    ``auto`` answers by falling back to the exact engine.
+    """
+
+
+def _sympy_operation() -> str | None:
+    """The SymPy matrix operation (``row_join``, ``col_join``, …) that is reaching into an F_p value, if any."""
+    f = sys._getframe(3)
+    for _ in range(4):
+        if f is None:
+            return None
+        name = f.f_code.co_name
+        if name.startswith("_eval_") and "sympy" in f.f_code.co_filename:
+            return name[len("_eval_"):]
+        f = f.f_back
+    return None
+
+
+def refuse_attribute(obj, name: str):
+    """``__getattr__`` of an F_p value: a private name is plainly missing, a public one refused by name.
+
+    SymPy's own matrix, first in a join (``sp.Matrix.hstack(C, v)`` is ``C.row_join(v)``), reads the other
+    operand's internals (``_rep``; ``_class_priority`` in older SymPy), which an F_p value cannot have: that is
+    refused naming the operation (not an AttributeError, which SymPy's ``getattr`` probes would swallow).
+    """
+    if name in ("_rep", "_class_priority") and (op := _sympy_operation()) is not None:
+        raise Unsupported(f"SymPy's {op} of a SymPy matrix and an F_p value, the SymPy matrix first "
+                          f"(sp.Matrix.hstack(C, v) is C.row_join(v)), is not available over F_p: put an F_p "
+                          "value first (the symbolic backends take either)")
+    if name.startswith("_"):
+        raise AttributeError(name)
+    kind = {"Val": "a value", "ScalarVal": "a scalar", "Dual": "a cell's quantity"}.get(type(obj).__name__,
+                                                                                      "an operator")
+    raise UnsupportedOperation(f".{name} of a matrix ({kind}) is not available over F_p; F_p has "
+                               f"{', '.join(MATRIX_API)} (use the symbolic backends)")
 
 
 class _Redraw(BaseException):  # not an Exception: a claim's own `except Exception` cannot swallow it

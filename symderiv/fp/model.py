@@ -2,6 +2,7 @@
 (see the package docstring, "Derivatives: one tape, a seed per kind")."""
 from __future__ import annotations
 
+from collections import Counter
 from fractions import Fraction
 
 import sympy as sp
@@ -14,9 +15,9 @@ from ..functions import activation as activation_of
 from ..protocol import SumOf, bind_parameters
 from .dag import Jacobian, Node, Seed, _materialize
 from .elementwise import FUNCTIONS, _fvalue, _ValOps, _walk
-from .field import Unsupported, _is_scalar, _rational
-from .values import (ScalarVal, Val, _add, _as_scalar, _entry, _keep, _entry_polynomial, _entry_sum, _ew, _filled,
-                     _hstack, _matmul, _same_shape, _scale, _vstack)
+from .field import Unsupported, _bits, _is_scalar, _rational, refuse_attribute
+from .values import (ScalarVal, Val, _add, _as_scalar, _entry, _entry_polynomial, _entry_sum, _ew,
+                     _filled, _fold, _hstack, _index, _join, _keep, _matmul, _same_shape, _scale, _slice, _vstack)
 
 
 # ----- the model over F_p: the cell unrolled on values that record a forward-mode tape -------------
@@ -25,6 +26,7 @@ class Dual:
     """A cell's quantity during unrolling: its value and the tape entry of its tangent (None: a constant)."""
 
     __slots__ = ("v", "tid", "model")
+    __symderiv_value__ = True  # a value a step sees (the lead's guard refuses comparisons, hashing, truth tests)
     _op_priority = 21.0
     __array_ufunc__ = None
 
@@ -155,9 +157,57 @@ class Dual:
         return out
 
     def __getitem__(self, key):
-        if self.shape == (1, 1) and key in ((0, 0), 0):  # entry (0, 0) of a 1 × 1 quantity: a scalar
+        """SymPy's indexing: an entry a scalar quantity (an ``entry`` of the tape), a block a ``slice`` of it."""
+        if self.shape == (1, 1) and type(key) in (tuple, int) and key in ((0, 0), 0):  # a 1 × 1 quantity's entry
             return Dual(_as_scalar(self.v), self.tid, self.model)
-        raise Unsupported("indexing entries is not available over F_p")
+        rows, cols = self.v.rows, self.v.cols
+        sel = _index(key, rows, cols)
+        if isinstance(sel, list):
+            return [self._entry(k) for k in sel]
+        R, C, scalar = sel
+        if scalar:
+            return self._entry(R[0] * cols + C[0])
+        tid = None if self.tid is None else self._op("slice", self.tid, tuple(R), tuple(C), rows, cols)
+        return Dual(_slice(self.v, R, C), tid, self.model)
+
+    def _entry(self, i: int) -> "Dual":
+        tid = None if self.tid is None else self._op("entry", self.tid, i, self.v.rows, self.v.cols)
+        return Dual(_entry(self.v, i), tid, self.model)
+
+    def row(self, i):
+        return self[i, :]
+
+    def col(self, j):
+        return self[:, j]
+
+    def _join(self, o, axis: int) -> "Dual":
+        parts = [self, Dual.lift(o, self.model)]
+        v = _join([q.v for q in parts], axis)
+        tids = tuple(q.tid for q in parts)
+        tid = None if all(t is None for t in tids) else self._op("join", axis, tids, tuple(q.v for q in parts))
+        return Dual(v, tid, self.model)
+
+    def row_join(self, o):
+        """[self o] (SymPy's row_join, which ``sp.Matrix.hstack`` calls): one ``join`` entry of the tape."""
+        return self._join(o, 1)
+
+    def col_join(self, o):
+        """[self; o] (SymPy's col_join, which ``sp.Matrix.vstack`` calls)."""
+        return self._join(o, 0)
+
+    @classmethod
+    def hstack(cls, *args):
+        return _fold(args, "row_join")
+
+    @classmethod
+    def vstack(cls, *args):
+        return _fold(args, "col_join")
+
+    def transpose(self):
+        return self.T
+
+    def __getattr__(self, name):
+        return refuse_attribute(self, name)
 
 
 def _softmax_dual(z: "Dual") -> "Dual":
@@ -400,6 +450,15 @@ class FpModel:
             elif kind == "esum":
                 a = get(op[1])
                 r = None if a is None else _as_scalar(_entry_sum(a))
+            elif kind == "slice":
+                a = get(op[1])
+                r = None if a is None else _slice(a, op[2], op[3])
+            elif kind == "join":
+                ts = [get(t) if t is not None else None for t in op[2]]
+                known = next((x for x in ts if x is not None), None)
+                r = None if known is None else _join(
+                    [x if x is not None else Val.zeros(v.rows, v.cols, known.primes) for x, v in zip(ts, op[3])],
+                    op[1])
             elif kind == "loss":
                 go, gy = self._loss_gradient(op[1], op[4])
                 a = get(op[2]) if op[2] is not None else None
@@ -476,6 +535,29 @@ class FpModel:
             _, src, rows, cols = op
             out = [nmod_mat(rows, cols, [int(x[0, 0])] * (rows * cols), x.modulus()) for x in y.a]
             acc(src, Val(out, rows, cols, y.deg, y.h, y.d, y.k))
+        elif kind == "slice":  # the adjoint of a block: y in its place, zeros elsewhere (repeats add up)
+            _, src, R, C, rows, cols = op
+            out = []
+            for x in y.a:
+                e, ye = [0] * (rows * cols), x.entries()
+                for a, i in enumerate(R):
+                    for b, j in enumerate(C):
+                        e[i * cols + j] += int(ye[a * len(C) + b])
+                out.append(nmod_mat(rows, cols, [v % x.modulus() for v in e], x.modulus()))
+            times = max(Counter(R).values(), default=1) * max(Counter(C).values(), default=1)
+            acc(src, Val(out, rows, cols, y.deg, y.h + _bits(times), y.d, y.k))
+        elif kind == "join":  # the adjoint of a join: each part's block of y
+            _, axis, tids, vals = op
+            off = 0
+            for t, v in zip(tids, vals):
+                if axis == 1:
+                    block = _slice(y, range(y.rows), range(off, off + v.cols))
+                    off += v.cols
+                else:
+                    block = _slice(y, range(off, off + v.rows), range(y.cols))
+                    off += v.rows
+                if t is not None:
+                    acc(t, block)
         elif kind == "loss":
             go, gy = self._loss_gradient(op[1], op[4])
             if op[2] is not None:

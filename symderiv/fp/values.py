@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+import numpy as np
 import sympy as sp
 from flint import nmod_mat
 
 from ..errors import ShapeError, SymderivError
 from .field import (_NEG_INF, _UID, Unsupported, _bits, _is_scalar, _lse, _note_denominator,
-                    _rational, _Redraw, _residue)
+                    _rational, _Redraw, _residue, refuse_attribute)
 
 
 # ----- values: one residue matrix per trial, and their bound ----------------------------------------
@@ -19,6 +20,7 @@ class Val:
     """A matrix over F_p for each trial of a batch, with its bound (degree, height bits, denominator bits)."""
 
     __slots__ = ("a", "rows", "cols", "deg", "h", "d", "uid", "memo", "k")
+    __symderiv_value__ = True  # a value a check sees (the lead's guard refuses comparisons, hashing, truth tests)
     _op_priority = 20.0  # above SymPy matrices': sympy_matrix * val calls val.__rmul__
     __array_ufunc__ = None  # numpy scalars defer to us too
 
@@ -97,6 +99,8 @@ class Val:
         return _as_val(o, self, "-") + (-self)
 
     def __mul__(self, o):
+        if isinstance(o, Node) and isinstance(self, ScalarVal) and o.rows != 1:  # a scalar (an entry) times
+            return Prod([Diag(_repeat(self, o.rows)), o])                       # an operator, as in SymPy
         if isinstance(o, Node):  # memoised on the operator by this value's serial number (never reused)
             cache = o.products
             if cache is None:
@@ -163,9 +167,48 @@ class Val:
         return out
 
     def __getitem__(self, key):
-        if self.shape == (1, 1) and key in ((0, 0), 0):  # entry (0, 0) of a 1 × 1 value: a scalar
+        """SymPy's indexing: M[i, j] a scalar, M[k] the k-th entry by rows, M[i, :], M[a:b, c:d], M[[0, 2], j] …"""
+        if self.shape == (1, 1) and type(key) in (tuple, int) and key in ((0, 0), 0):  # a 1 × 1 value's entry
             return _as_scalar(self)
-        raise Unsupported("indexing entries is not available over F_p")
+        sel = _index(key, self.rows, self.cols)
+        if isinstance(sel, list):  # a flat slice: a list of entries, as SymPy gives
+            return [_entry(self, i) for i in sel]
+        rows, cols, scalar = sel
+        if scalar:
+            return _entry(self, rows[0] * self.cols + cols[0])
+        return _slice(self, rows, cols)
+
+    def row(self, i):
+        return self[i, :]
+
+    def col(self, j):
+        return self[:, j]
+
+    def row_join(self, o):
+        """[self o], SymPy's row_join (``sp.Matrix.hstack(a, b)`` calls it)."""
+        if isinstance(o, (Node, Dual)):
+            return _upcast(self, o).row_join(o)
+        return _join([self, _as_val(o, self, "row_join")], 1)
+
+    def col_join(self, o):
+        """[self; o], SymPy's col_join (``sp.Matrix.vstack(a, b)`` calls it)."""
+        if isinstance(o, (Node, Dual)):
+            return _upcast(self, o).col_join(o)
+        return _join([self, _as_val(o, self, "col_join")], 0)
+
+    @classmethod
+    def hstack(cls, *args):
+        return _fold(args, "row_join")
+
+    @classmethod
+    def vstack(cls, *args):
+        return _fold(args, "col_join")
+
+    def transpose(self):
+        return self.T
+
+    def __getattr__(self, name):
+        return refuse_attribute(self, name)
 
     def __repr__(self):
         return f"Val({self.rows}×{self.cols}, deg ≤ {self.deg})"
@@ -358,24 +401,126 @@ def _filled(c: Fraction, rows: int, cols: int, primes: list[int]) -> Val:
     return Val(a, rows, cols, 0, _bits(abs(c.numerator)), math.log2(c.denominator))
 
 
-def _vstack(vals: list) -> Val:
-    """Column vectors stacked into one column."""
+def _join_bounds(vals: list) -> tuple[int, float, float]:
+    """The bound of values put side by side or stacked: one common denominator, the product of theirs.
+
+    Each value's entries are polynomials over its own denominator B_i ≤ 2^(d_i); the joined matrix has the
+    denominator Π B_i (d = Σ d_i), over which the entries of value i have height ≤ h_i + Σ_(j≠i) d_j. (Taking
+    the largest d_i alone would claim one B_i clears every entry, which it need not.)
+    """
+    d = sum(v.d for v in vals)
+    h = max((v.h + (d - v.d) for v in vals), default=_NEG_INF)
+    return max((v.deg for v in vals), default=0), h, d
+
+
+def _join(vals: list, axis: int) -> Val:
+    """Values side by side (axis 1: SymPy's row_join, hstack) or stacked (axis 0: col_join, vstack)."""
+    vals = [v for v in vals if (v.cols if axis == 1 else v.rows)] or vals[:1]  # a null matrix joins anything
+    if axis == 1:  # (SymPy #10770)
+        rows = vals[0].rows
+        if any(v.rows != rows for v in vals):
+            raise ShapeError(f"The matrices have incompatible number of rows "
+                             f"({', '.join(str(v.rows) for v in vals)})")
+        cols = sum(v.cols for v in vals)
+    else:
+        cols = vals[0].cols
+        if any(v.cols != cols for v in vals):
+            raise ShapeError(f"The matrices have incompatible number of columns "
+                             f"({', '.join(str(v.cols) for v in vals)})")
+        rows = sum(v.rows for v in vals)
+    if len(vals) == 1:
+        return vals[0]
     out = []
     for i, p in enumerate(vals[0].primes):
-        out.append(nmod_mat(sum(v.rows for v in vals), 1, [e for v in vals for e in v.a[i].entries()], p))
-    return Val(out, sum(v.rows for v in vals), 1, max(v.deg for v in vals), max(v.h for v in vals),
-               max(v.d for v in vals), _ku(*vals))
+        es = [v.a[i].entries() for v in vals]
+        if axis == 0:
+            flat = [e for part in es for e in part]
+        else:
+            flat = [e for r in range(rows) for v, part in zip(vals, es) for e in part[r * v.cols:(r + 1) * v.cols]]
+        out.append(nmod_mat(rows, cols, flat, p))
+    deg, h, d = _join_bounds(vals)
+    return Val(out, rows, cols, deg, h, d, _ku(*vals))
+
+
+def _vstack(vals: list) -> Val:
+    """Column vectors stacked into one column."""
+    return _join(vals, 0)
 
 
 def _hstack(vals: list) -> Val:
     """1 × 1 values side by side: a row."""
+    return _join(vals, 1)
+
+
+def _slice(v: Val, rows, cols) -> Val:
+    """The sub-matrix of v on the row indices ``rows`` and the column indices ``cols`` (v's bound: each entry
+    is one of v's, over v's denominator)."""
+    R, C = len(rows), len(cols)
     out = []
-    for i, p in enumerate(vals[0].primes):
-        out.append(nmod_mat(1, len(vals), [v.a[i][0, 0] for v in vals], p))
-    return Val(out, 1, len(vals), max(v.deg for v in vals), max(v.h for v in vals), max(v.d for v in vals),
-               _ku(*vals))
+    for x in v.a:
+        e = x.entries()
+        out.append(nmod_mat(R, C, [e[i * v.cols + j] for i in rows for j in cols], x.modulus()))
+    return Val(out, R, C, v.deg, v.h, v.d, v.k)
 
 
-from .dag import Dense, Node, Prod, Sum  # noqa: E402  (a cycle: operators are built from values)
+def _repeat(s: Val, k: int) -> Val:
+    """A scalar value repeated in a column of k entries (its bound: each entry is s)."""
+    out = [nmod_mat(k, 1, [x[0, 0]] * k, x.modulus()) for x in s.a]
+    return Val(out, k, 1, s.deg, s.h, s.d, s.k)
+
+
+def _is_index(k) -> bool:
+    return (isinstance(k, (int, np.integer)) and not isinstance(k, bool)) or isinstance(k, sp.Integer)
+
+
+def _positions(k, n: int) -> list[int]:
+    """The positions a key selects among n (an index, a slice, or a list of indices), as SymPy reads them."""
+    if isinstance(k, slice):
+        return list(range(n))[k]
+    if _is_index(k):
+        i = int(k)
+        j = i + n if i < 0 else i
+        if not 0 <= j < n:
+            raise IndexError(f"Index out of range: a[{i}]")
+        return [j]
+    if isinstance(k, (list, tuple)) and all(_is_index(i) for i in k):
+        return [p for i in k for p in _positions(i, n)]
+    raise Unsupported(f"indexing a matrix by {k!r} is not available over F_p (an index, a slice or a list of "
+                      "indices is)")
+
+
+def _index(key, rows: int, cols: int):
+    """SymPy's indexing: (row positions, column positions, scalar?) for a pair; a flat key k: (i, j) of entry k
+    by rows; a flat slice: the list of flat positions (SymPy returns a list of entries)."""
+    if isinstance(key, tuple) and len(key) == 2:
+        r, c = key
+        return _positions(r, rows), _positions(c, cols), _is_index(r) and _is_index(c)
+    if _is_index(key):
+        (k,) = _positions(key, rows * cols)
+        return [k // cols], [k % cols], True
+    if isinstance(key, slice):
+        return list(range(rows * cols))[key]
+    raise Unsupported(f"indexing a matrix by {key!r} is not available over F_p (M[i, j], M[k], slices and "
+                      "lists of indices are)")
+
+
+def _fold(args, how: str):
+    """SymPy's hstack/vstack: row_join/col_join folded from the left (an empty call is refused)."""
+    if not args:
+        raise Unsupported(f"an empty {'hstack' if how == 'row_join' else 'vstack'} is not available over F_p")
+    out = args[0]
+    for a in args[1:]:
+        out = getattr(out, how)(a)
+    return out
+
+
+def _upcast(v: Val, o):
+    """v as the kind of o (an operator, or a cell's quantity), so that a join with o is o's kind of join."""
+    if isinstance(o, Dual):
+        return Dual.lift(v, o.model)
+    return v.node()
+
+
+from .dag import Dense, Diag, Node, Prod, Sum  # noqa: E402  (a cycle: operators are built from values)
 from .elementwise import _recip_scalar, _ValOps, _walk  # noqa: E402
 from .model import Dual  # noqa: E402
