@@ -95,6 +95,10 @@ def _walk(fn, x, ops):
                 out = ops.const(Fraction(1))
         elif len(e.args) == 1 and (family := _walk_family(e)) is not None:
             out = ops.fn(family, go(e.args[0]))
+        elif getattr(e.func, "__name__", None) in _WALK_FAMILIES:  # the name only words the refusal
+            raise Unsupported(f"applyfunc of {e}: this {e.func.__name__} is a function of the proof's own, not "
+                              f"SymPy's or symderiv's {e.func.__name__}: F_p knows a function by identity, never by "
+                              "name (use the symbolic backends)")
         else:
             raise Unsupported(f"applyfunc of {e}: over F_p an entry's function is built from +, ×, rational powers, "
                               "exp, log, sin, cos, tanh and the logistic (use the symbolic backends)")

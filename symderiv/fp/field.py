@@ -31,8 +31,8 @@ class Unsupported(SymderivError):
 
 
 #: the SymPy Matrix API that F_p's values have (values, operators and a cell's quantities alike)
-MATRIX_API = ("+", "−", "*", "/ by a scalar", "[i, j]", "slices", ".T", "transpose", "shape", "rows", "cols", "row",
-              "col", "row_join", "col_join", "sp.Matrix.hstack", "sp.Matrix.vstack", "applyfunc", "iteration", "len")
+MATRIX_API = ("row", "col", "row_join", "col_join", "hstack", "vstack", "applyfunc", "T", "transpose", "shape",
+              "indexing and slicing")
 
 
 class UnsupportedOperation(Unsupported, AttributeError):
@@ -72,8 +72,8 @@ def refuse_attribute(obj, name: str):
         raise AttributeError(name)
     kind = {"Val": "a value", "ScalarVal": "a scalar", "Dual": "a cell's quantity"}.get(type(obj).__name__,
                                                                                       "an operator")
-    raise UnsupportedOperation(f".{name} of a matrix ({kind}) is not available over F_p; F_p has "
-                               f"{', '.join(MATRIX_API)} (use the symbolic backends)")
+    raise UnsupportedOperation(f".{name} of a matrix ({kind}) is not available over F_p, whose matrices have "
+                               f"+, −, ×, {', '.join(MATRIX_API)} (use the symbolic backends)")
 
 
 class _Redraw(BaseException):  # not an Exception: a claim's own `except Exception` cannot swallow it
