@@ -90,12 +90,15 @@ def _z(p, prev, x, n, how):
     if how == "entries":
         z = p.W * prev.h + p.U * x
         return sp.Matrix.vstack(*[z[i, 0] * sp.ones(1, 1) for i in range(n)])
+    if how == "scalars":  # entries (scalar quantities) times columns, and times a matrix on either side
+        z = sum((prev.h[j, 0] * p.W[:, j] for j in range(n)), p.U * x)
+        return z + (prev.h[0, 0] * p.W - p.W * prev.h[0, 0]) * prev.h
     if how == "T":
         return (prev.h.T * p.W.T + x.T * p.U.T).T
     raise AssertionError(how)
 
 
-STEPS = ["row_join/col_join", "hstack/vstack", "rows", "cols", "slices", "SymPy second", "entries", "T"]
+STEPS = ["row_join/col_join", "hstack/vstack", "rows", "cols", "slices", "SymPy second", "entries", "scalars", "T"]
 
 
 def step_cell(how):

@@ -88,6 +88,8 @@ class Dual:
         if a.v.cols != b.v.rows:  # a scalar (E_k, an entry) times a vector: as SymPy's scalar × matrix
             if isinstance(a.v, ScalarVal) and b.v.cols == 1 or isinstance(b.v, ScalarVal) and a.v.rows == 1:
                 a, b = b, a
+            elif isinstance(a.v, ScalarVal) or isinstance(b.v, ScalarVal):  # times any matrix: entrywise
+                return _scalar_times(a, b) if isinstance(a.v, ScalarVal) else _scalar_times(b, a)
         v = _keep(_matmul(a.v, b.v), self.v, o.v)
         tid = None if a.tid is None and b.tid is None else self._op("mm", a.v, a.tid, b.v, b.tid)
         return Dual(v, tid, self.model)
@@ -208,6 +210,14 @@ class Dual:
 
     def __getattr__(self, name):
         return refuse_attribute(self, name)
+
+
+def _scalar_times(c: Dual, M: Dual) -> Dual:
+    """A scalar quantity times a matrix one, as SymPy's scalar × matrix: (1 c 1ᵀ) ⊙ M, the column and the row of
+    ones constants (inner dimension 1: products that add no height), so the tape's own entries carry it."""
+    model = M.model or c.model
+    ones = lambda r, k: Dual.lift(sp.ones(r, k), model)  # noqa: E731
+    return ((ones(M.v.rows, 1) * c) * ones(1, M.v.cols)).hadamard(M)
 
 
 def _softmax_dual(z: "Dual") -> "Dual":
