@@ -116,3 +116,28 @@ def test_a_class_claiming_to_be_a_polynomial_is_not_read_as_one():
     claim = make(poly, lambda F: lambda v: 2 * v)
     with pytest.raises(fp.Unsupported):
         fp.test_identity(claim, {"n": 4, "t": 2})
+
+
+class half(sp.Function):  # noqa: N801  says of itself that it is the rational 1/2
+    nargs = 1
+    is_rational = True
+
+    def _eval_evalf(self, prec):
+        return sp.Float(0.5)
+
+
+@pytest.mark.parametrize("backend", ["fp", "auto"])
+def test_a_class_claiming_to_be_a_rational_is_not_read_as_one(backend):
+    """A constant is read from SymPy's own number classes, never from what an expression says of itself."""
+    claim = make(sp.tanh, lambda F: lambda v: 1 - F(v) ** 2)
+    claim = Claim(id="fpid.half", where="test", statement="test", model=claim.model,
+                  check=lambda m: (half(1) * m.W, m.W / 2), sizes=sweep(n=(4,), t=(2,)),
+                  conventions={"layout": "row-major"})
+    with pytest.raises(fp.Unsupported):
+        fp.test_identity(claim, {"n": 4, "t": 2})
+    assert check_claim(claim, backend=backend).verdict != Verdict.HOLDS
+
+
+def test_unevaluated_rationals_are_still_read():
+    assert fp._rational(sp.Mul(2, sp.Rational(1, 3), evaluate=False)) == sp.Rational(2, 3)
+    assert fp._rational(sp.Add(1, sp.Pow(2, -1, evaluate=False), evaluate=False)) == sp.Rational(3, 2)

@@ -134,10 +134,23 @@ def _rational(x) -> Fraction:
         return Fraction(int(x.p), int(x.q))
     if isinstance(x, str):
         raise Unsupported(f"a string ({x!r}) is not a mathematical value")
-    if isinstance(x, sp.Basic) and x.is_number and x.is_rational:
-        return _rational(sp.nsimplify(x))
+    if isinstance(x, sp.Basic) and (v := _unevaluated_rational(x)) is not None:
+        return v
     raise Unsupported(f"a {type(x).__name__} ({x!r}) cannot enter an F_p computation: only matrices of the "
                       "model, exact rationals and SymPy matrices of rationals can")
+
+
+def _unevaluated_rational(x) -> Fraction | None:
+    """An unevaluated sum, product or integer power of SymPy's own rationals (``Mul(2, 1/3, evaluate=False)``),
+    evaluated; None for anything else. Read from the classes themselves, never from what an expression says of
+    itself (a proof file's class with ``is_rational = True`` is not a number over F_p)."""
+    for node in sp.preorder_traversal(x):
+        cls = type(node)
+        if not (cls is sp.Add or cls is sp.Mul or isinstance(node, sp.Rational)
+                or cls is sp.Pow and isinstance(node.exp, sp.Integer)):
+            return None
+    v = x.doit()
+    return Fraction(int(v.p), int(v.q)) if isinstance(v, sp.Rational) else None
 
 
 def _is_scalar(x) -> bool:
