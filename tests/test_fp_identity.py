@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from symderiv import cell, diag, fp
+from symderiv import cell, diag, fp, kron
 from symderiv.claims import Claim
 from symderiv.engine import check_claim
 from symderiv.functions import logistic as real_logistic
@@ -141,3 +141,42 @@ def test_a_class_claiming_to_be_a_rational_is_not_read_as_one(backend):
 def test_unevaluated_rationals_are_still_read():
     assert fp._rational(sp.Mul(2, sp.Rational(1, 3), evaluate=False)) == sp.Rational(2, 3)
     assert fp._rational(sp.Add(1, sp.Pow(2, -1, evaluate=False), evaluate=False)) == sp.Rational(3, 2)
+
+
+class zero(sp.Function):  # noqa: N801  says of itself that it is 0
+    nargs = 1
+    is_zero = True
+
+
+class one(sp.Function):  # noqa: N801  says it equals 1
+    nargs = 1
+
+    def __eq__(self, o):
+        return o == 1 or super().__eq__(o)
+
+    __hash__ = sp.Function.__hash__
+
+
+def _jac(m):
+    return m.d(("h", m.t), ("h", m.t - 1))
+
+
+SELF_DESCRIBED = [  # (case, check): each holds only if the class's word about itself is taken
+    ("is_zero", lambda m: (_jac(m) + sp.Matrix(m.n, m.n, lambda i, j: zero(1)), _jac(m))),
+    ("equal-to-1", lambda m: (kron(sp.Matrix(m.n, m.n, lambda i, j: one(1) if i == j else 0), m.h(1).T),
+                              kron(sp.eye(m.n), m.h(1).T))),
+]
+
+
+@pytest.mark.parametrize("name,check", SELF_DESCRIBED, ids=[c[0] for c in SELF_DESCRIBED])
+def test_a_matrix_of_a_class_of_ones_own_is_not_read_as_zero_or_identity(name, check):
+    from symderiv import elman_rnn
+
+    claim = Claim(id="fpid.self", where="test", statement="test", model=elman_rnn, check=check,
+                  sizes=sweep(n=(4,), t=(2,)), conventions={"layout": "row-major"})
+    with pytest.raises(fp.Unsupported):
+        fp.test_identity(claim, {"n": 4, "t": 2})
+    assert check_claim(claim, backend="fp").verdict != Verdict.HOLDS
+    # auto falls back to the exact engine, whatever it says (it takes one(1) == 1 at its word: not F_p's to fix)
+    r = check_claim(claim)
+    assert r.verdict == check_claim(claim, backend="symengine").verdict

@@ -9,8 +9,8 @@ from flint import nmod_mat
 
 from ..errors import ShapeError
 from .field import _UID, Unsupported, _is_scalar, _note_denominator, _primes, _rational, refuse_attribute
-from .values import (ScalarVal, Val, _add, _as_scalar, _entry_sum, _ew, _fold, _index, _join, _ku,
-                     _matmul, _repeat, _reshape, _scale, _slice)
+from .values import (ScalarVal, Val, _add, _as_scalar, _entry_sum, _ew, _fold, _index, _is_rational_matrix, _join,
+                     _ku, _matmul, _repeat, _reshape, _scale, _slice)
 
 
 class Node:
@@ -154,10 +154,11 @@ def lift(x) -> Node:
     if isinstance(x, Val):
         return x.node()
     if isinstance(x, sp.MatrixBase):
-        if x.rows == x.cols and x == sp.eye(x.rows):
-            return Identity(x.rows)
-        if x.is_zero_matrix:
-            return Zero(x.rows, x.cols)
+        if _is_rational_matrix(x):  # the shortcuts only for SymPy's own numbers (never a class's own word)
+            if x.rows == x.cols and x == sp.eye(x.rows):
+                return Identity(x.rows)
+            if x.is_zero_matrix:
+                return Zero(x.rows, x.cols)
         return Val.constant(x, _primes()).node()
     if isinstance(x, Dual):
         raise Unsupported("a cell's state mixed with a claim's value")

@@ -8,7 +8,12 @@ from .dag import Diag, HVNode, Identity, KronEyeRow, KronRowEye, Node, Prod, Sum
 from .elementwise import _softmax_val
 from .field import Unsupported
 from .model import Dual, _softmax_dual
-from .values import Val, _add, _column, _ew, _kron_dense, _reshape, _same_shape
+from .values import Val, _add, _column, _ew, _is_rational_matrix, _kron_dense, _reshape, _same_shape
+
+
+def _is_eye(a) -> bool:
+    """a is SymPy's identity matrix, read from its exact entries (a class of one's own equal to 1 is not 1)."""
+    return isinstance(a, sp.MatrixBase) and a.rows == a.cols and _is_rational_matrix(a) and a == sp.eye(a.rows)
 
 
 class FpNotation:
@@ -21,11 +26,11 @@ class FpNotation:
         return HVNode(v)
 
     def kron(self, a, b):
-        if isinstance(a, sp.MatrixBase) and a.rows == a.cols and a == sp.eye(a.rows) and not isinstance(b, sp.MatrixBase):
+        if _is_eye(a) and not isinstance(b, sp.MatrixBase):
             b = _materialize(b)
             if b.rows == 1:
                 return KronEyeRow(a.rows, b)
-        if isinstance(b, sp.MatrixBase) and b.rows == b.cols and b == sp.eye(b.rows) and not isinstance(a, sp.MatrixBase):
+        if _is_eye(b) and not isinstance(a, sp.MatrixBase):
             a = _materialize(a)
             if a.rows == 1:
                 return KronRowEye(a, b.rows)

@@ -469,6 +469,13 @@ def _repeat(s: Val, k: int) -> Val:
     return Val(out, k, 1, s.deg, s.h, s.d, s.k)
 
 
+def _is_rational_matrix(x) -> bool:
+    """A SymPy matrix whose entries SymPy itself holds as integers or rationals (its domain ZZ or QQ), so that its
+    comparisons (== eye, is_zero_matrix) are about numbers, never what an entry's class says of itself."""
+    rep = getattr(x, "_rep", None)
+    return rep is not None and getattr(rep, "domain", None) in (sp.ZZ, sp.QQ)
+
+
 def _is_index(k) -> bool:
     return (isinstance(k, (int, np.integer)) and not isinstance(k, bool)) or isinstance(k, sp.Integer)
 
