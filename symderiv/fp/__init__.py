@@ -164,7 +164,14 @@ a concrete function, by their derivative rules:
 ``applyfunc`` reads fn's expression on a symbol (+, ×, rational powers, exp,
 log, sin, cos, tanh, the logistic, rational constants) with these operations
 (rational powers, sin and cos: next section), so a σ written through exp is
-covered; anything else (atan, |·|, max, …) stays Unsupported.
+covered; anything else (atan, |·|, max, …) stays Unsupported. A function is
+recognised by identity, never by name: the classes sp.exp, sp.log, sp.tanh,
+sp.sin, sp.cos and symderiv's logistic themselves (``type(e) is sp.tanh``), the
+activation the objects ABSTRACT, TANH, LOGISTIC, IDENTITY, a polynomial by
+SymPy's own Add, Mul and Pow, a constant by SymPy's own Rational (a proof
+file's ``sp.Function("tanh")``, a class named ``logistic``, a subclass of
+sp.tanh, a class saying ``is_rational``, ``is_zero`` or ``== 1`` of itself has
+no rule the exact engine knows, so F_p refuses it as well; issue 19 item 5).
 
 *Sound for holds.* Let every atom be a variable and every reciprocal site
 V_j = 1/q_j the inverse of its argument: lhs − rhs is then a rational function
@@ -259,6 +266,29 @@ rational powers, sin, cos, quotients by a scalar (or entrywise, in applyfunc);
 matrix and ``modulo=`` relations are left to the symbolic backends
 (:class:`Unsupported`). Python floats and strings raise an error: exact
 rationals (sympy.Rational) are the way.
+
+The Matrix API (issue 19 item 10)
+=================================
+Values, operators and a cell's quantities have SymPy's row, col, row_join,
+col_join, hstack and vstack (``sp.Matrix.hstack(v, …)`` calls the first
+operand's row_join), indexing and slicing as SymPy reads them (``M[i, j]`` a
+scalar, ``M[k]``, blocks, lists of indices), ``.T``, transpose, shape,
+iteration and applyfunc; a scalar entry times a matrix is SymPy's scalar
+product. A block or an entry keeps its value's bound (its entries are among
+the value's, over the same denominator); joined values get one common
+denominator, the product of theirs (d = Σ d_i, each part's height raised by
+the others' d). Operators join lazily (``HJoin``, ``VJoin``: a block of the
+direction per part from the right, the parts' rows side by side from the
+left) and are indexed by rows (eᵢᵀ · X, reverse mode for a Jacobian) or by
+columns (X · eⱼ, forward mode); a cell's quantities record ``slice`` and
+``join`` entries on the tape (tangent: the block, the join of the tangents;
+adjoint: scattered into place, split by parts). Nothing of this adds a site
+or changes the bound's terms. Any other attribute is refused before a verdict
+with one line naming it (:class:`UnsupportedOperation`, also an
+AttributeError so that SymPy's ``getattr`` probes still see it missing), and
+a SymPy matrix first in a join (``sp.Matrix.hstack(C, v)``: SymPy reads the
+other operand's internals) is refused naming row_join or col_join: put an F_p
+value first.
 
 Layout
 ======
