@@ -126,6 +126,14 @@ def test_a_step_written_with_the_matrix_api(how):
         else:  # the kernel's certificate may not run every method (DualMatrix.row): undecided, never holds
             assert exact.verdict in (Verdict.FAILS, Verdict.UNDECIDED) and over_fp.verdict == exact.verdict, case
     assert fp.test_identity(make(jac, model=model), {"n": 8, "t": 16}).equal
+    # reverse mode over the tape's slice and join entries: the transposed Jacobian, and its rows (eᵢᵀ J)
+    for form in (lambda J: J.T, lambda J: sp.Matrix.vstack(*[J.row(i) for i in range(J.rows)])):
+        for wrong in (False, True):
+            def check(m, form=form, wrong=wrong):
+                J, rhs = jac(m, wrong)
+                return form(J), form(rhs)
+
+            assert fp.test_identity(make(check, model=model), {"n": 8, "t": 16}).equal is not wrong, (how, wrong)
 
 
 # ----- a differential test: checks built from the Matrix API, exact engine vs F_p --------------------
@@ -320,6 +328,41 @@ def test_each_method_on_each_kind_of_value(op, leaf):
     prog = Prog(op, shape, (X,) if second is None else (X, second), 1, **kw)
     agree(prog, -1)
     agree(prog, 1)
+
+
+JOINED = {  # two different kinds side by side or stacked: an operator with an operator, with a value
+    "J|D": lambda: Prog("row_join", (N, 2 * N), (_leaf("J"), _leaf("D")), 1),
+    "J|W": lambda: Prog("row_join", (N, 2 * N), (_leaf("J"), _leaf("W")), 1),
+    "W|J": lambda: Prog("row_join", (N, 2 * N), (_leaf("W"), _leaf("J")), 1),
+    "J/D": lambda: Prog("col_join", (2 * N, N), (_leaf("J"), _leaf("D")), 1),
+    "D/W": lambda: Prog("col_join", (2 * N, N), (_leaf("D"), _leaf("W")), 1),
+    "JW|J": lambda: Prog("row_join", (N, N * N + N), (_leaf("JW"), _leaf("J")), 1),
+}
+
+
+def _leaf(name):
+    return Prog("leaf", LEAVES[name][0], (), 0, name=name)
+
+
+@pytest.mark.parametrize("op", ["T", "row", "col", "slice", "entry", "applyfunc", "matmul", "rmatmul"])
+@pytest.mark.parametrize("joined", sorted(JOINED))
+def test_each_method_on_joined_operators(op, joined):
+    """A join of two different operators (or an operator and a value), then each method: every part of the
+    block operator is reached from the left (rows, a row vector times it) and from the right (columns)."""
+    X = JOINED[joined]()
+    r, c = X.shape
+    if op == "rmatmul":  # a constant row times the block: applied from the left
+        C = Prog("const", (1, r), (), 3, k=2)
+        prog = Prog("matmul", (1, c), (C, X), 2)
+    else:
+        kw = {"row": dict(i=r - 1), "col": dict(j=c - 1), "slice": dict(a=r - 1, b=r, c0=1, c1=c),
+              "applyfunc": dict(f="poly"), "entry": dict(i=r - 1, j=c - 1)}.get(op, {})
+        second = {"entry": Prog("const", (N, N), (), 3, k=1), "matmul": Prog("const", (c, 1), (), 3, k=0)}.get(op)
+        shape = {"T": (c, r), "row": (1, c), "col": (r, 1), "slice": (1, c - 1), "entry": (N, N),
+                 "matmul": (r, 1)}.get(op, (r, c))
+        prog = Prog(op, shape, (X,) if second is None else (X, second), 2, **kw)
+    agree(prog, -1)
+    agree(prog, 2)
 
 
 # ----- anything else is refused, naming the operation --------------------------------------------------
