@@ -410,6 +410,33 @@ def test_a_sympy_matrix_first_in_a_step_is_refused_and_auto_falls_back():
     assert r.verdict == Verdict.HOLDS and "randomized backend cannot check" in (r.sizes[0].note or ""), r.sizes[0]
 
 
+SYMPY_OF = [("Matrix-of-entries", lambda X: sp.Matrix([[X[0, 0], 1]])), ("Matrix", lambda X: sp.Matrix(X)),
+            ("diag", lambda X: sp.diag(X, X)), ("BlockMatrix", lambda X: sp.BlockMatrix([[X, X]])),
+            ("kronecker_product", lambda X: sp.kronecker_product(X, X)), ("sympify", lambda X: sp.sympify(X)),
+            ("exp-of-an-entry", lambda X: sp.exp(X[0, 0]) * sp.eye(1)), ("simplify", lambda X: sp.simplify(X)),
+            ("trace", lambda X: sp.trace(X) * sp.eye(1))]
+
+
+@pytest.mark.parametrize("what,fn", SYMPY_OF, ids=[o[0] for o in SYMPY_OF])
+@pytest.mark.parametrize("leaf", ["W", "J"])
+def test_sympy_functions_of_a_value_are_refused_in_one_line(what, fn, leaf):
+    """SymPy's own functions and constructors of an F_p value: Unsupported before a verdict (several recursed
+    until Python's RecursionError, or raised AttributeError, before)."""
+    claim = make(lambda m: (fn(LEAVES[leaf][1](m)), fn(LEAVES[leaf][1](m))))
+    with pytest.raises(fp.Unsupported) as e:
+        fp.test_identity(claim, {"n": N, "t": T})
+    assert "\n" not in str(e.value)
+
+
+def test_a_sympy_constructor_in_a_step_is_refused():
+    @cell("a step building a SymPy matrix of its quantities", params={"W": ("n", "n")})
+    def built(s, prev, x, p, f):
+        s.h = p.W * sp.Matrix(prev.h)
+
+    with pytest.raises(fp.Unsupported, match="sympify"):
+        fp.test_identity(make(lambda m: (m.h(m.t), m.h(m.t)), model=built), {"n": 4, "t": 2})
+
+
 def test_another_method_in_a_step_is_refused_naming_it():
     @cell("a step calling norm()", params={"W": ("n", "n")})
     def normed(s, prev, x, p, f):

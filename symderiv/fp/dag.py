@@ -8,7 +8,8 @@ import sympy as sp
 from flint import nmod_mat
 
 from ..errors import ShapeError
-from .field import _UID, Unsupported, _is_scalar, _note_denominator, _primes, _rational, refuse_attribute
+from .field import (_UID, Unsupported, _is_scalar, _note_denominator, _primes, _rational, refuse_attribute,
+                    refuse_sympify)
 from .values import (ScalarVal, Val, _add, _as_scalar, _entry_sum, _ew, _fold, _index, _is_rational_matrix, _join,
                      _ku, _matmul, _repeat, _reshape, _scale, _slice)
 
@@ -142,6 +143,9 @@ class Node:
     def applyfunc(self, fn):
         """fn of each entry (the operator built explicitly, then read as a value's applyfunc reads fn)."""
         return dense(self).applyfunc(fn)
+
+    def _sympy_(self):
+        return refuse_sympify(self)
 
     def __getattr__(self, name):
         return refuse_attribute(self, name)

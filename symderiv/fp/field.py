@@ -76,6 +76,16 @@ def refuse_attribute(obj, name: str):
                                f"+, −, ×, {', '.join(MATRIX_API)} (use the symbolic backends)")
 
 
+def refuse_sympify(obj):
+    """``_sympy_`` of an F_p value: SymPy turning it into an expression (``sp.Matrix(v)``, ``sp.Matrix([[v[0, 0],
+    1]])``, ``sp.diag(v)``, ``sp.exp(v[0, 0])``, ``sp.simplify(v)``) is refused naming it, before SymPy walks
+    into the value (which recursed until Python gave up)."""
+    raise Unsupported("SymPy cannot take an F_p value into its own functions or constructors (sympify: "
+                      "sp.Matrix(v), sp.Matrix([[v[0, 0], …]]), sp.diag, sp.exp of an entry, sp.simplify, …): "
+                      "over F_p use the notation (diag, kron, hadamard, …), the matrix's own methods and applyfunc "
+                      "(or the symbolic backends)")
+
+
 class _Redraw(BaseException):  # not an Exception: a claim's own `except Exception` cannot swallow it
     """The prime of trial ``i`` divides a denominator of the claim: draw another."""
 

@@ -15,7 +15,7 @@ from ..functions import activation as activation_of
 from ..protocol import SumOf, bind_parameters
 from .dag import Jacobian, Node, Seed, _materialize
 from .elementwise import FUNCTIONS, _fvalue, _ValOps, _walk
-from .field import Unsupported, _bits, _is_scalar, _rational, refuse_attribute
+from .field import Unsupported, _bits, _is_scalar, _rational, refuse_attribute, refuse_sympify
 from .values import (ScalarVal, Val, _add, _as_scalar, _entry, _entry_polynomial, _entry_sum, _ew,
                      _filled, _fold, _hstack, _index, _join, _keep, _matmul, _same_shape, _scale, _slice, _vstack)
 
@@ -207,6 +207,9 @@ class Dual:
 
     def transpose(self):
         return self.T
+
+    def _sympy_(self):
+        return refuse_sympify(self)
 
     def __getattr__(self, name):
         return refuse_attribute(self, name)

@@ -11,7 +11,7 @@ from flint import nmod_mat
 
 from ..errors import ShapeError, SymderivError
 from .field import (_NEG_INF, _UID, Unsupported, _bits, _is_scalar, _lse, _note_denominator,
-                    _rational, _Redraw, _residue, refuse_attribute)
+                    _rational, _Redraw, _residue, refuse_attribute, refuse_sympify)
 
 
 # ----- values: one residue matrix per trial, and their bound ----------------------------------------
@@ -206,6 +206,9 @@ class Val:
 
     def transpose(self):
         return self.T
+
+    def _sympy_(self):
+        return refuse_sympify(self)
 
     def __getattr__(self, name):
         return refuse_attribute(self, name)
