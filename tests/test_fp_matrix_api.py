@@ -136,6 +136,67 @@ def test_a_step_written_with_the_matrix_api(how):
             assert fp.test_identity(make(check, model=model), {"n": 8, "t": 16}).equal is not wrong, (how, wrong)
 
 
+# ----- a differential test of steps: z_t = W h + U x rewritten by value-preserving Matrix API moves -------
+
+def _rewrite(E, move, n, p, prev, bad):
+    """E (an n × 1 quantity) rewritten by one move; ``bad`` perturbs it (the value may then change)."""
+    k = max(1, n // 2)
+    if move == "split-rows":
+        return sp.Matrix.vstack(E[0:k, :], E[0:n - k, :] if bad else E[k:, :])
+    if move == "TT":
+        return E.T.T
+    if move == "hstack-col":
+        return sp.Matrix.hstack(E, 2 * E).col(1 if bad else 0)
+    if move == "col_join-tail":
+        return (E.col_join(3 * E) if bad else (3 * E).col_join(E))[n:, :]
+    if move == "entries":
+        return sp.Matrix.vstack(*[E[(i + bad) % n, 0] * sp.ones(1, 1) for i in range(n)])
+    if move == "scalar-zero":
+        return E + (E[0, 0] * p.W - p.W * E[0, 0] * (2 if bad else 1)) * prev.h
+    if move == "applyfunc":
+        return E.applyfunc(lambda v: v + 1 if bad else v)
+    if move == "rows-of":
+        return sp.Matrix.vstack(*[E.row(n - 1 - i if bad else i) for i in range(n)])
+    raise AssertionError(move)
+
+
+MOVES = ["split-rows", "TT", "hstack-col", "col_join-tail", "entries", "scalar-zero", "applyfunc", "rows-of"]
+
+
+def rewritten_cell(moves, bad):
+    @cell(f"Elman step rewritten by {moves}", params={"W": ("n", "n"), "U": ("n", "m")})
+    def step(s, prev, x, p, f, n):
+        E = p.W * prev.h + p.U * x
+        for i, move in enumerate(moves):
+            E = _rewrite(E, move, n, p, prev, bad == i)
+        s.z = E
+        s.h = f.sigma(s.z)
+
+    return step
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(moves=st.lists(st.sampled_from(MOVES), min_size=1, max_size=4), data=st.data())
+def test_steps_rewritten_with_the_matrix_api_agree_with_the_exact_engine(moves, data):
+    bad = data.draw(st.sampled_from([-1, *range(len(moves))]))
+    model = rewritten_cell(moves, bad)
+    for form in (lambda J: J, lambda J: J.T):  # forward and reverse mode over the tape
+        claim = make(lambda m: tuple(map(form, jac(m))), model=model)
+        exact, over_fp = check_claim(claim, backend="symengine"), check_claim(claim, backend="fp")
+        case = (moves, bad, exact.verdict, exact.error or exact.scope, over_fp.verdict, over_fp.error or over_fp.scope)
+        assert over_fp.verdict != Verdict.ERROR and exact.verdict != Verdict.ERROR, case
+        if bad < 0:
+            assert exact.verdict == over_fp.verdict == Verdict.HOLDS, case
+        if exact.verdict == Verdict.HOLDS:
+            assert over_fp.verdict == Verdict.HOLDS, case
+        else:
+            assert over_fp.verdict != Verdict.HOLDS, case
+        if over_fp.verdict == Verdict.FAILS:
+            assert exact.verdict == Verdict.FAILS, case
+    if bad < 0:
+        assert fp.test_identity(make(jac, model=model), {"n": 5, "t": 4}).equal
+
+
 # ----- a differential test: checks built from the Matrix API, exact engine vs F_p --------------------
 
 N, T = 2, 2
