@@ -154,7 +154,7 @@ def _rewrite(E, move, n, p, prev, bad):
     if move == "scalar-zero":
         return E + (E[0, 0] * p.W - p.W * E[0, 0] * (2 if bad else 1)) * prev.h
     if move == "applyfunc":
-        return E.applyfunc(lambda v: v + 1 if bad else v)
+        return E.applyfunc(lambda v: 2 * v if bad else v)
     if move == "rows-of":
         return sp.Matrix.vstack(*[E.row(n - 1 - i if bad else i) for i in range(n)])
     raise AssertionError(move)
