@@ -86,7 +86,8 @@ def test_a_function_named_like_a_real_one_is_refused_over_fp(name, F, dF):
 
 
 @pytest.mark.parametrize("backend", ["fp", "auto"])
-@pytest.mark.parametrize("name,F,dF", IMPOSTORS[:2] + IMPOSTORS[6:8], ids=[c[0] for c in IMPOSTORS[:2] + IMPOSTORS[6:8]])
+@pytest.mark.parametrize("name,F,dF", IMPOSTORS[:2] + IMPOSTORS[6:8],
+                         ids=[c[0] for c in IMPOSTORS[:2] + IMPOSTORS[6:8]])
 def test_no_verdict_holds_for_an_impostor(name, F, dF, backend):
     r = check_claim(make(F, dF), backend=backend)
     assert r.verdict != Verdict.HOLDS, r.scope

@@ -304,9 +304,9 @@ from __future__ import annotations
 
 from .. import notation as _notation
 from .field import (_ACTIVE, _NEG_INF, _UID, BATCH, MATRIX_API, MAX_BITS, N_PRIMES_LO, PRIME_HI, PRIME_LO,
-                    TARGET_BITS, Unsupported, UnsupportedOperation, _batch_now, _bits, _is_scalar, _lse, _note_denominator, _primes, _rational,
-                    _Redraw, _residue, _ZeroDenominator, random_prime, refuse_attribute,
-                    refuse_sympify)
+                    TARGET_BITS, Unsupported, UnsupportedOperation, _batch_now, _bits, _is_scalar, _lse,
+                    _note_denominator, _primes, _rational, _Redraw, _residue, _ZeroDenominator, random_prime,
+                    refuse_attribute, refuse_sympify)
 from .values import (ScalarVal, Val, _add, _as_scalar, _as_val, _column, _entry, _entry_polynomial, _entry_sum,
                      _ew, _filled, _hstack, _index, _join, _join_bounds, _keep, _kron_dense, _ku, _matmul, _reshape,
                      _same_shape, _scale, _slice, _times, _vstack)

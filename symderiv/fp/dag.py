@@ -414,7 +414,8 @@ class HJoin(Node):
 
 
 class VJoin(Node):
-    """[A; B; …] of operators with the same columns: [A x; B x; …] from the right, g₁A + g₂B + … from the left."""
+    """[A; B; …] of operators with the same columns: [A x; B x; …] from the right, g₁A + g₂B + … from the
+    left."""
 
     __slots__ = ("parts",)
 

@@ -80,7 +80,8 @@ def _walk(fn, x, ops):
                 for t in e.args:
                     r = go(t)
                     out = r if out is None else ops.mul(out, r)
-        elif type(e) is sp.Pow and isinstance(e.exp, sp.Rational):  # s^(k + r), 0 ≤ r < 1: s^k (a reciprocal if k < 0) times the atom s^r
+        elif type(e) is sp.Pow and isinstance(e.exp, sp.Rational):
+            # s^(k + r), 0 ≤ r < 1: s^k (a reciprocal if k < 0) times the atom s^r
             q = Fraction(int(e.exp.p), int(e.exp.q))
             k, r = math.floor(q), q - math.floor(q)
             b = go(e.base)

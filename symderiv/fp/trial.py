@@ -14,8 +14,8 @@ from ..errors import ShapeError
 from .bound import trial_error
 from .dag import lift
 from .evaluate import Evaluator
-from .field import (_ACTIVE, _NEG_INF, _UID, BATCH, _lse, TARGET_BITS, Unsupported, _is_scalar, _Redraw, _ZeroDenominator,
-                    random_prime)
+from .field import (_ACTIVE, _NEG_INF, _UID, BATCH, TARGET_BITS, Unsupported, _is_scalar, _lse, _Redraw,
+                    _ZeroDenominator, random_prime)
 from .model import FpModel
 from .values import Val
 
