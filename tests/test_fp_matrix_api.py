@@ -498,6 +498,20 @@ def test_a_sympy_constructor_in_a_step_is_refused():
         fp.test_identity(make(lambda m: (m.h(m.t), m.h(m.t)), model=built), {"n": 4, "t": 2})
 
 
+@pytest.mark.parametrize("leaf", ["W", "J"])
+def test_hasattr_in_a_check_cannot_take_another_branch_over_fp(leaf):
+    """hasattr(v, "is_symmetric") is True for SymPy's matrices: over F_p it must refuse, not answer False (the
+    check would then compute something else than over the exact engine)."""
+    def check(m):
+        X = LEAVES[leaf][1](m)
+        return (X, X) if hasattr(X, "is_symmetric") else (X, 2 * X)
+
+    with pytest.raises(fp.Unsupported, match="is_symmetric"):
+        fp.test_identity(make(check), {"n": N, "t": T})
+    r = check_claim(make(check, n=4, t=2))  # auto: the exact engine decides, on SymPy's matrices
+    assert r.verdict == Verdict.HOLDS, r.error or r.scope
+
+
 def test_another_method_in_a_step_is_refused_naming_it():
     @cell("a step calling norm()", params={"W": ("n", "n")})
     def normed(s, prev, x, p, f):

@@ -284,8 +284,11 @@ columns (X · eⱼ, forward mode); a cell's quantities record ``slice`` and
 ``join`` entries on the tape (tangent: the block, the join of the tangents;
 adjoint: scattered into place, split by parts). Nothing of this adds a site
 or changes the bound's terms. Any other attribute is refused before a verdict
-with one line naming it (:class:`UnsupportedOperation`, also an
-AttributeError so that SymPy's ``getattr`` probes still see it missing), and
+with one line naming it (:class:`UnsupportedOperation`; not an
+AttributeError to a proof's own code, so ``hasattr(v, "is_symmetric")``
+cannot quietly send a check down another branch than over SymPy's matrices,
+but one to SymPy's own probes), SymPy's functions and constructors of an F_p
+value (``sp.Matrix(v)``, ``sp.exp(v[0, 0])``: ``_sympy_``) likewise, and
 a SymPy matrix first in a join (``sp.Matrix.hstack(C, v)``: SymPy reads the
 other operand's internals) is refused naming row_join or col_join: put an F_p
 value first.

@@ -35,13 +35,23 @@ MATRIX_API = ("row", "col", "row_join", "col_join", "hstack", "vstack", "applyfu
               "indexing and slicing")
 
 
-class UnsupportedOperation(Unsupported, AttributeError):
+class UnsupportedOperation(Unsupported):
     """A SymPy Matrix attribute F_p's values do not have: refused naming it, before any verdict.
 
-    An AttributeError too, so that ``getattr(x, name, default)`` and ``hasattr`` (SymPy's own probes of its
-    operands) still see a missing attribute; a check or a step that calls it gets this one-line error, which
-    ``auto`` answers by falling back to the exact engine.
+    Not an AttributeError when a proof's own code asks: ``hasattr(v, "is_symmetric")`` or ``getattr(v, name,
+    default)`` then raise it too, so that a check or a step cannot silently take another branch over F_p than
+    over the exact engine's SymPy matrices (which have the attribute). ``auto`` answers it by falling back to
+    the exact engine.
     """
+
+
+class _SympyProbe(UnsupportedOperation, AttributeError):
+    """The same refusal when SymPy's own code asks (``getattr(v, "is_Matrix", False)``, ``v.tolist()`` in
+    ``sp.diag``): its probes still see a missing attribute, what it calls outright is refused by name."""
+
+
+def _sympy_frame(f) -> bool:
+    return f is not None and str(f.f_globals.get("__name__", "")).startswith("sympy.")
 
 
 def _sympy_operation() -> str | None:
@@ -51,7 +61,7 @@ def _sympy_operation() -> str | None:
         if f is None:
             return None
         name = f.f_code.co_name
-        if name.startswith("_eval_") and "sympy" in f.f_code.co_filename:
+        if name.startswith("_eval_") and _sympy_frame(f):
             return name[len("_eval_"):]
         f = f.f_back
     return None
@@ -72,8 +82,9 @@ def refuse_attribute(obj, name: str):
         raise AttributeError(name)
     kind = {"Val": "a value", "ScalarVal": "a scalar", "Dual": "a cell's quantity"}.get(type(obj).__name__,
                                                                                       "an operator")
-    raise UnsupportedOperation(f".{name} of a matrix ({kind}) is not available over F_p, whose matrices have "
-                               f"+, −, ×, {', '.join(MATRIX_API)} (use the symbolic backends)")
+    error = _SympyProbe if _sympy_frame(sys._getframe(2)) else UnsupportedOperation
+    raise error(f".{name} of a matrix ({kind}) is not available over F_p, whose matrices have "
+                f"+, −, ×, {', '.join(MATRIX_API)} (use the symbolic backends)")
 
 
 def refuse_sympify(obj):
