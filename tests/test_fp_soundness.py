@@ -312,7 +312,7 @@ def test_a_prime_dividing_a_denominator_is_redrawn(monkeypatch):
         calls.append(1)
         return P0 if len(calls) == 1 else real(rng)
 
-    monkeypatch.setattr(fp, "random_prime", rigged)
+    monkeypatch.setattr(fp.trial, "random_prime", rigged)  # the driver draws the primes
     claim = make(lambda m: (sp.Rational(1, P0) * m.W_R * m.h(0) * P0, m.W_R * m.h(0)), n=(2,), t=(2,))
     out = fp.test_identity(claim, {"n": 2, "t": 2})
     assert out.equal and out.redraws == 1 and out.parts["excluded_primes"] == 1
