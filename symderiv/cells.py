@@ -3,7 +3,7 @@
 A :class:`Cell` is a few lines of Python: a step function that assigns the
 step's named quantities (``s.h = ...``) from the previous state, the input and
 named parameters. It knows nothing of how it is run: the symbolic model
-(models.py), the F_p backend (fp.py) and the kernel's exact forward mode
+(models.py), the F_p backend (fp/) and the kernel's exact forward mode
 (kernel/) each run the same step function on values of their own type.
 """
 from __future__ import annotations

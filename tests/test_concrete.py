@@ -40,6 +40,7 @@ FORMS = {
     "any": "int(any([x]))",
     "list-index": "[0, 1].index(x)",
     "chain-eq": "(1 if 0 == x == 0 else 0)",
+    "isinstance": "(1 if isinstance(x, int) else 2)",
 }
 
 
@@ -102,18 +103,21 @@ def test_removable_singularity_and_pseudo_inverse_are_never_proved(tmp_path):
         _assert_refused(check_claim(claim), lines[claim.id])
 
 
-@pytest.mark.parametrize("form", ["eq-if", "truth", "in-set", "dict-get", "int", "max"])
-def test_model_claim_refuses_value_dependent_python(tmp_path, form):
-    """On the symbolic model at a concrete size: h_1's entry is an expression of the parameters."""
+@pytest.mark.parametrize("backend", ["exact", "fp"])
+@pytest.mark.parametrize("form", ["eq-if", "truth", "in-set", "dict-get", "int", "max", "isinstance"])
+def test_model_claim_refuses_value_dependent_python(tmp_path, form, backend):
+    """On the symbolic model and on F_p's random field values alike: h_1's entry is a claim value."""
     path = _file(tmp_path, f"""\
         from symderiv import claim, pal2019_rnn, sweep
-        @claim("c", where="t", statement="s", model=pal2019_rnn, sizes=sweep(n=1, t=1))
+        @claim("c", where="t", statement="s", model=pal2019_rnn, sizes=sweep(n=2, t=1))
         def c(m):
             x = m.h(1)[0]
             y = {FORMS[form]}
             return m.h(1) * y, m.h(1) * y
         """)
-    _assert_refused(_only(path), 5)
+    col = collect([path])
+    (claim,) = col.claims()
+    _assert_refused(check_claim(claim, backend=backend), 5)
 
 
 @pytest.mark.parametrize("form", ["eq-if", "not", "in-set", "dict-display", "float", "sorted"])

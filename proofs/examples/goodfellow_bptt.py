@@ -101,7 +101,7 @@ def eq10_21_any_w(m):
 # ----- eq. (10.21) for any loss at a realistic size, randomized (issue 14 item 6) --------------------------
 # At n = 32, t = 64 ``auto`` checks over F_p, the loss an abstract function (random values and partials, one
 # site per argument: any differentiable L_t). The cross-entropy claims are checked there too: exp and log are
-# read by their derivative rules and quotients as field inverses (a relaxation, sound for holds; symderiv/fp.py).
+# read by their derivative rules and quotients as field inverses (a relaxation, sound for holds; symderiv/fp/__init__.py).
 BIG = sweep(n=(32,), t=(64,))
 ANY = {"∇": "gradients are columns, ∇_x L = (dL/dx)ᵀ", "loss": "abstract L_t(o_t, y_t)"}
 

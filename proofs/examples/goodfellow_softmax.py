@@ -27,7 +27,7 @@ kernel), and n = 32, t = 64 by the randomized backend over F_p, where exp and
 log are read as atoms with their derivative rules (d exp z = exp z dz,
 d log s = ds/s: a field inverse) — a relaxation, sound for ``holds``; a
 disagreement there is only sent to the exact engine for certification
-(symderiv/fp.py, "Exponentials, logarithms and quotients").
+(symderiv/fp/__init__.py, "Exponentials, logarithms and quotients").
 """
 import sympy as sp
 

@@ -15,7 +15,7 @@ reading is transcribed too and fails.
 Sizes: n ∈ {1, 3}, t ∈ {1, 2, 4} are decided exactly (symbolic normal form; certified
 counterexamples), n = 32 or t = 64 by the randomized exact backend over F_p
 (`auto` picks it beyond n = 3, t = 6), where tanh and the logistic are one
-random atom per argument with their derivative relations (see symderiv/fp.py).
+random atom per argument with their derivative relations (see symderiv/fp/__init__.py).
 At n = 3, t = 4 the true reading holds by the exact normal form and the slip
 fails with a counterexample the kernel certifies over ℚ (the search tries the
 sparse points first, where the gates meet 0: tanh(0) = 0, logistic(0) = 1/2),
