@@ -218,3 +218,21 @@ def test_a_closed_form_that_tells_its_step_apart_by_type_is_not_proved_for_every
     c = make_claim(lambda m: dw_i(m, lambda k: 2 if isinstance(k, int) and k == 5 else 1), n=(1,), t=(1, 2, 3))
     assert check_claim(c, t=(5,)).verdict == Verdict.FAILS     # false from t = 5
     assert not check_claim(c).every_t
+
+
+def test_a_tautology_holds_for_every_t_and_says_why(make_claim):
+    """Both sides the same derivative (issue 22 item 8): the scope said 'step … fails at 27 of 27 entries'; the
+    sides are one expression at a symbolic t, so it holds for every t, and the scope says that."""
+    c = make_claim(lambda m: (m.d(("h", m.t), "W_R"), m.d(("h", m.t), "W_R")), n=(1, 2, 3), t=(1, 2))
+    r = check_claim(c)
+    assert r.verdict == Verdict.HOLDS and r.every_t, r.scope
+    assert "fails at" not in r.scope and "one expression at a symbolic t" in r.scope
+
+
+def test_sides_that_differ_only_past_a_range_are_not_one_expression(make_claim):
+    """The shortcut compares the sides as read at a symbolic t: a sum to t − 1 is not a sum to t."""
+    A = lambda m: lambda r: m.W_R * diag(m.dsigma(m.h(r - 1)))
+    c = make_claim(lambda m: (product(A(m), 2, m.t, order="descending", size=m.n),
+                              product(A(m), 2, m.t - 1, order="descending", size=m.n) * A(m)(m.t)),
+                   n=(1, 2), t=(2, 3))
+    assert not any("one expression" in o for o in [check_claim(c).scope])
