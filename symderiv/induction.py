@@ -329,12 +329,6 @@ def _decide(claim, base, t_min: int, t0: float) -> Step:
         if m._grads:
             raise Unsupported("∇_{h_k}L is induced on only downward, in a claim about every step k: "
                               "every_step(m, lambda k: (lhs_k, rhs_k), lo=…, hi=…)")
-        if isinstance(lhs, sp.MatrixBase) and isinstance(rhs, sp.MatrixBase) and lhs.shape == rhs.shape \
-                and not nonzero_entries(sp.Matrix(lhs), sp.Matrix(rhs)):
-            # the same expression at the symbolic horizon (an opaque sum or product is one symbol for one range
-            # and one summand): no recursion to find, the sides agree at every t the reading covers
-            return Step(True, "the two sides are one expression at a symbolic t", time.perf_counter() - t0,
-                        kind="same")
         if not m._truths:
             if t_min + ctx.lowest < 0:
                 raise Unsupported(f"the claim reads step t{ctx.lowest:+d}, before step 0 at t = {t_min}")
@@ -343,6 +337,14 @@ def _decide(claim, base, t_min: int, t0: float) -> Step:
                 return Step(False, f"not for every t: at a free state of step t the sides differ at {len(bad)} "
                             "entries (it may hold on trajectories only)", time.perf_counter() - t0, search=True)
             return Step(True, "an identity of one step at a free state", time.perf_counter() - t0, kind="generic")
+    if isinstance(lhs, sp.MatrixBase) and isinstance(rhs, sp.MatrixBase) and lhs.shape == rhs.shape \
+            and not nonzero_entries(sp.Matrix(lhs), sp.Matrix(rhs)):
+        if t_min + ctx.lowest < 0:
+            raise Unsupported(f"the claim reads step t{ctx.lowest:+d}, before step 0 at t = {t_min}")
+        # the same expression at the symbolic horizon (an opaque sum or product is one symbol for one range
+        # and one summand): no recursion to find, the sides agree at every t the reading covers
+        return Step(True, "the two sides are one expression at a symbolic t", time.perf_counter() - t0,
+                    kind="same")
     return _induction(claim, base, t_min, t0)
 
 
