@@ -1,0 +1,398 @@
+"""A cached verdict depends on nothing but the claim (finding 6, issue 19): every edit that could change a verdict
+is a miss. Each test checks, edits what the claim reads or how it is declared, and checks again: the second run
+must recompute (not take the stale entry) and give the verdict a run without the cache gives."""
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from symderiv.cli import main
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.delenv("SYMDERIV_NO_CACHE", raising=False)
+    d = tmp_path / "proofs"
+    d.mkdir()
+    monkeypatch.syspath_prepend(str(d))
+    monkeypatch.chdir(tmp_path)
+    yield tmp_path
+    _forget(tmp_path)  # the next test's helpers of the same name are its own
+
+
+def _forget(project: Path) -> None:
+    """As in a fresh process: the project's helper modules are imported again."""
+    for name, m in list(sys.modules.items()):
+        f = getattr(m, "__file__", None) or ""
+        if f.startswith(str(project)) and not name.startswith("symderiv_proofs"):
+            del sys.modules[name]
+
+
+def check(project, *args):
+    _forget(project)
+    res = CliRunner().invoke(main, ["check", "--format", "json", *args])
+    doc = json.loads(res.stdout)
+    return res, {c["id"]: c for c in doc["claims"]}
+
+
+def cached(res) -> int:
+    import re
+
+    m = re.search(r"(\d+) of \d+ claims' verdicts from the cache", res.stderr)
+    return int(m.group(1)) if m else 0
+
+
+def write(project, name, text):
+    (project / "proofs" / name).write_text(textwrap.dedent(text))
+
+
+def edit(project, name, old, new):
+    f = project / "proofs" / name
+    text = f.read_text()
+    assert old in text, (old, text)
+    f.write_text(text.replace(old, new))
+
+
+def recheck(project, cid, before="holds"):
+    """The run after the edit: recomputed, and the verdict a run without the cache gives (not ``before``)."""
+    res, claims = check(project)
+    _, fresh = check(project, "--no-cache")
+    assert fresh[cid]["verdict"] != before, "the edit must change the verdict for the test to mean anything"
+    assert claims[cid]["verdict"] == fresh[cid]["verdict"], f"stale: {claims[cid]['verdict']} from the cache"
+    assert cached(res) == 0
+    return claims[cid]
+
+
+def first(project, cid, expect="holds"):
+    res, claims = check(project)
+    assert claims[cid]["verdict"] == expect, claims[cid]
+    res, claims = check(project)
+    assert cached(res) == 1, "an unchanged claim is a hit (what it read is recorded stably)"
+
+
+HEAD = "from symderiv import claim, sweep\n"
+
+# ----- an int constant from a helper module ------------------------------------
+
+CONST_FORMS = {
+    "from-import": ("from _consts import SCALE\n", "SCALE"),
+    "module-attribute": ("import _consts\n", "_consts.SCALE"),
+    "import-in-the-check": ("", "__import__('_consts').SCALE"),
+    "through-a-helper": ("from _lib import scale\n", "scale()"),
+    "helper-from-import": ("from _lib import SCALE2 as SCALE\n", "SCALE"),
+}
+
+
+@pytest.mark.parametrize("form", CONST_FORMS)
+def test_a_helper_modules_constant(project, form):
+    imports, use = CONST_FORMS[form]
+    write(project, "_consts.py", "SCALE = 2\n")
+    write(project, "_lib.py", "from _consts import SCALE\nSCALE2 = SCALE\n\ndef scale():\n    return SCALE\n")
+    write(project, "c.py", HEAD + imports + textwrap.dedent(f'''
+        @claim("c.k", where="§1", statement="SCALE = 2", sizes=sweep(n=1, t=1))
+        def k(**size):
+            return {use}, 2
+    '''))
+    first(project, "c.k")
+    edit(project, "_consts.py", "SCALE = 2", "SCALE = 3")
+    assert recheck(project, "c.k")["verdict"] == "fails"
+
+
+LAZY = {"import": "import _consts as c", "__import__": "c = __import__('_consts')",
+        "import_module": "import importlib; c = importlib.import_module('_consts')"}
+
+
+@pytest.mark.parametrize("form", LAZY)
+def test_a_helper_imported_inside_the_check_by_two_claims(project, form):
+    """The second claim a worker checks imports the module the first one already imported: it depends on it too."""
+    write(project, "_consts.py", "SCALE = 2\n")
+    write(project, "c.py", HEAD + textwrap.dedent(f'''
+        @claim("c.a", where="§1", statement="SCALE = 2", sizes=sweep(n=1, t=1))
+        def a(**size):
+            {LAZY[form]}
+            return c.SCALE, 2
+
+        @claim("c.b", where="§2", statement="SCALE = 2", sizes=sweep(n=1, t=1))
+        def b(**size):
+            {LAZY[form]}
+            return c.SCALE, 2
+    '''))
+    check(project, "-j", "1")
+    edit(project, "_consts.py", "SCALE = 2", "SCALE = 3")
+    res, claims = check(project, "-j", "1")
+    assert cached(res) == 0 and claims["c.a"]["verdict"] == claims["c.b"]["verdict"] == "fails"
+
+
+@pytest.mark.parametrize("form", LAZY)
+def test_a_helper_imported_inside_the_check_and_already_by_another_file(project, form):
+    """The module the check imports was imported when another proof file was collected: it counts all the same."""
+    write(project, "_consts.py", "SCALE = 2\n")
+    write(project, "a.py", "import _consts\n")
+    write(project, "c.py", HEAD + textwrap.dedent(f'''
+        @claim("c.a", where="§1", statement="SCALE = 2", sizes=sweep(n=1, t=1))
+        def a(**size):
+            {LAZY[form]}
+            return c.SCALE, 2
+    '''))
+    first(project, "c.a")
+    edit(project, "_consts.py", "SCALE = 2", "SCALE = 3")
+    assert recheck(project, "c.a")["verdict"] == "fails"
+
+
+def test_a_module_constant_computed_at_import_from_the_environment(project, monkeypatch):
+    monkeypatch.setenv("SYMDERIV_TEST_SCALE", "2")
+    write(project, "c.py", HEAD + textwrap.dedent('''
+        import os
+        SCALE = int(os.environ["SYMDERIV_TEST_SCALE"])
+
+        @claim("c.k", where="§1", statement="SCALE = 2", sizes=sweep(n=1, t=1))
+        def k(**size):
+            return SCALE, 2
+    '''))
+    first(project, "c.k")
+    monkeypatch.setenv("SYMDERIV_TEST_SCALE", "3")
+    assert recheck(project, "c.k")["verdict"] == "fails"
+
+
+# ----- the body of a wrapped check -----------------------------------------------
+
+WRAPS = '''
+    import functools
+
+    def traced(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kw):
+            return fn(*args, **kw)
+        return wrapper
+'''
+PLAIN = '''
+    def traced(fn):
+        def wrapper(*args, **kw):
+            return fn(*args, **kw)
+        return wrapper
+'''
+CLASS = '''
+    class traced:
+        def __init__(self, fn):
+            self.fn = fn
+
+        def __call__(self, *args, **kw):
+            return self.fn(*args, **kw)
+'''
+DECORATORS = {"functools.wraps": (WRAPS, False), "no-wraps": (PLAIN, False), "in-a-helper": (WRAPS, True),
+              "no-wraps-in-a-helper": (PLAIN, True), "callable-instance": (CLASS, False)}
+
+
+@pytest.mark.parametrize("form", DECORATORS)
+def test_the_body_of_a_wrapped_check(project, form):
+    deco, in_helper = DECORATORS[form]
+    if in_helper:
+        write(project, "_deco.py", deco)
+        deco = "from _deco import traced\n"
+    write(project, "c.py", HEAD + textwrap.dedent(deco) + textwrap.dedent('''
+        @claim("c.w", where="§1", statement="2 = 2", sizes=sweep(n=1, t=1))
+        @traced
+        def w(**size):
+            return 2, 2
+    '''))
+    first(project, "c.w")
+    edit(project, "c.py", "return 2, 2", "return 2, 3")
+    assert recheck(project, "c.w")["verdict"] == "fails"
+
+
+# ----- the declaration, whatever its form --------------------------------------
+
+LAYOUT = '''
+    from symderiv import claim, elman_rnn, eye, kron, sweep
+
+    def explicit(m):
+        return m.partial(("z", 1), "W"), kron(m.h(0).T, eye(m.n))
+
+    claim("d.x", where="§1", statement="dz/dW = hᵀ ⊗ I", model=elman_rnn, sizes=sweep(n=(1, 2), t=1),
+          conventions={"layout": "col-major"})(explicit)
+'''
+SIZES = '''
+    from symderiv import claim, sweep
+
+    def small(n, t):
+        return (n if n < 2 else 0), n
+
+    claim("d.x", where="§1", statement="n = n", sizes=sweep(n=1, t=1), expect="holds")(small)
+'''
+DECLARATIONS = {
+    "conventions": (LAYOUT, '"layout": "col-major"', '"layout": "row-major"'),
+    "sizes": (SIZES, "sweep(n=1, t=1)", "sweep(n=(1, 2), t=1)"),
+}
+
+
+@pytest.mark.parametrize("form", DECLARATIONS)
+def test_a_call_form_declaration(project, form):
+    text, old, new = DECLARATIONS[form]
+    write(project, "d.py", text)
+    first(project, "d.x")
+    edit(project, "d.py", old, new)
+    recheck(project, "d.x")
+
+
+def test_a_call_form_declarations_expectation_and_words(project):
+    write(project, "d.py", SIZES)
+    first(project, "d.x")
+    edit(project, "d.py", 'statement="n = n", sizes=sweep(n=1, t=1), expect="holds"',
+         'statement="n equals n", sizes=sweep(n=1, t=1), expect="fails"')
+    res, claims = check(project)
+    assert cached(res) == 0 and claims["d.x"]["expected"] == "fails" and claims["d.x"]["statement"] == "n equals n"
+    assert res.exit_code != 0
+
+
+def test_a_declaration_made_by_a_helper_function(project):
+    """Claims declared in a loop by a function (the value differs by claim): each one's own arguments count."""
+    write(project, "d.py", '''
+        from symderiv import claim, sweep
+
+        def declare(name, value):
+            def check(**size):
+                return value, 2
+            claim(f"d.{name}", where="§1", statement="value = 2", sizes=sweep(n=1, t=1))(check)
+
+        declare("x", 2)
+    ''')
+    first(project, "d.x")
+    edit(project, "d.py", 'declare("x", 2)', 'declare("x", 3)')
+    assert recheck(project, "d.x")["verdict"] == "fails"
+
+
+# ----- a file the check reads ----------------------------------------------------
+
+READS = {
+    "open-json": "json.load(open(DATA))['scale']",
+    "pathlib-read-text": "json.loads(pathlib.Path(DATA).read_text())['scale']",
+    "relative-open": "json.load(open('proofs/data.json'))['scale']",
+    "io-open-bytes": "json.loads(io.open(DATA, 'rb').read())['scale']",
+}
+
+
+@pytest.mark.parametrize("form", READS)
+def test_a_file_the_check_reads(project, form):
+    (project / "proofs" / "data.json").write_text('{"scale": 2}')
+    write(project, "c.py", HEAD + textwrap.dedent(f'''
+        import io, json, pathlib, os
+        DATA = os.path.join(os.path.dirname(__file__), "data.json")
+
+        @claim("c.f", where="§1", statement="scale = 2", sizes=sweep(n=1, t=1))
+        def f(**size):
+            return {READS[form]}, 2
+    '''))
+    first(project, "c.f")
+    (project / "proofs" / "data.json").write_text('{"scale": 3}')
+    assert recheck(project, "c.f")["verdict"] == "fails"
+
+
+FALLBACKS = {
+    "missing-file": ('''
+        try:
+            scale = json.load(open(DATA))["scale"]
+        except FileNotFoundError:
+            scale = 2
+    ''', None),
+    "exists-test": ('''
+        scale = json.load(open(DATA))["scale"] if os.path.exists(DATA) else 2
+    ''', None),
+    "listing": ('''
+        scale = 2 + len([p for p in pathlib.Path(DATA).parent.glob("*.json")])
+    ''', None),
+}
+
+
+@pytest.mark.parametrize("form", FALLBACKS)
+def test_a_file_the_check_looks_for(project, form):
+    body, _ = FALLBACKS[form]
+    write(project, "c.py", HEAD + textwrap.dedent('''
+        import json, os, pathlib
+        DATA = os.path.join(os.path.dirname(__file__), "data.json")
+
+        @claim("c.f", where="§1", statement="scale = 2", sizes=sweep(n=1, t=1))
+        def f(**size):
+    ''') + textwrap.indent(textwrap.dedent(body), "    ") + "    return scale, 2\n")
+    first(project, "c.f")
+    (project / "proofs" / "data.json").write_text('{"scale": 3}')
+    assert recheck(project, "c.f")["verdict"] == "fails"
+
+
+def test_a_file_read_at_import_by_a_helper(project):
+    (project / "proofs" / "data.json").write_text('{"scale": 2}')
+    write(project, "_data.py", '''
+        import json, os
+        SCALE = json.load(open(os.path.join(os.path.dirname(__file__), "data.json")))["scale"]
+    ''')
+    write(project, "c.py", HEAD + textwrap.dedent('''
+        from _data import SCALE
+
+        @claim("c.f", where="§1", statement="scale = 2", sizes=sweep(n=1, t=1))
+        def f(**size):
+            return SCALE, 2
+    '''))
+    first(project, "c.f")
+    (project / "proofs" / "data.json").write_text('{"scale": 3}')
+    assert recheck(project, "c.f")["verdict"] == "fails"
+
+
+# ----- an environment variable ---------------------------------------------------
+
+ENV = {
+    "os.getenv": "int(os.getenv('SYMDERIV_TEST_SCALE', '2'))",
+    "os.environ[]": "int(os.environ['SYMDERIV_TEST_SCALE'])",
+    "os.environ.get": "int(os.environ.get('SYMDERIV_TEST_SCALE', '2'))",
+    "in": "2 if 'SYMDERIV_TEST_SCALE' not in os.environ else int(os.environ['SYMDERIV_TEST_SCALE'])",
+    "copy": "int(dict(os.environ).get('SYMDERIV_TEST_SCALE', '2'))",
+}
+
+
+@pytest.mark.parametrize("form", ENV)
+def test_an_environment_variable(project, monkeypatch, form):
+    monkeypatch.setenv("SYMDERIV_TEST_SCALE", "2")
+    write(project, "c.py", HEAD + textwrap.dedent(f'''
+        import os
+
+        @claim("c.e", where="§1", statement="scale = 2", sizes=sweep(n=1, t=1))
+        def e(**size):
+            return {ENV[form]}, 2
+    '''))
+    first(project, "c.e")
+    monkeypatch.setenv("SYMDERIV_TEST_SCALE", "3")
+    assert recheck(project, "c.e")["verdict"] == "fails"
+
+
+def test_an_environment_variable_set_after_being_absent(project, monkeypatch):
+    monkeypatch.delenv("SYMDERIV_TEST_SCALE", raising=False)
+    write(project, "c.py", HEAD + textwrap.dedent('''
+        import os
+
+        @claim("c.e", where="§1", statement="scale = 2", sizes=sweep(n=1, t=1))
+        def e(**size):
+            return int(os.getenv('SYMDERIV_TEST_SCALE', '2')), 2
+    '''))
+    first(project, "c.e")
+    monkeypatch.setenv("SYMDERIV_TEST_SCALE", "3")
+    assert recheck(project, "c.e")["verdict"] == "fails"
+
+
+def test_an_unrelated_edit_is_still_a_hit(project, monkeypatch):
+    """What a claim read is recorded precisely: another variable or file changing is not a miss."""
+    monkeypatch.setenv("SYMDERIV_TEST_SCALE", "2")
+    (project / "proofs" / "data.json").write_text('{"scale": 2}')
+    write(project, "c.py", HEAD + textwrap.dedent('''
+        import json, os
+        DATA = os.path.join(os.path.dirname(__file__), "data.json")
+
+        @claim("c.e", where="§1", statement="scale = 2", sizes=sweep(n=1, t=1))
+        def e(**size):
+            return int(os.getenv('SYMDERIV_TEST_SCALE')) + json.load(open(DATA))["scale"] - 2, 2
+    '''))
+    first(project, "c.e")
+    monkeypatch.setenv("SYMDERIV_TEST_OTHER", "x")
+    (project / "proofs" / "other.json").write_text("{}")
+    res, _ = check(project)
+    assert cached(res) == 1
