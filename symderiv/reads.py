@@ -19,7 +19,7 @@ of these reads would give the same answer now (:func:`unchanged`):
 * the working directory, when a path was relative.
 
 Files of the standard library, of installed packages and of symderiv itself
-are not recorded (the key's package fingerprint stands for them), nor
+are not recorded, nor the folders of ``sys.path`` the import system lists (the key's package fingerprint stands for them), nor
 ``/proc``, ``/sys``, ``/dev`` and compiled ``__pycache__`` files (a module's
 source is what counts). Reads by other processes (the prover's solver
 children) are not seen: they read only what symderiv gives them.
@@ -190,6 +190,8 @@ def _audit(event: str, args) -> None:
             return
     else:
         path = args[0] if args else None
+        if sys._getframe(1).f_code.co_filename.startswith("<frozen importlib"):
+            return  # the import system listing a folder of sys.path to find a module: not the check's read
     _state.busy = True
     try:
         reads.file(path, what)

@@ -396,3 +396,48 @@ def test_an_unrelated_edit_is_still_a_hit(project, monkeypatch):
     (project / "proofs" / "other.json").write_text("{}")
     res, _ = check(project)
     assert cached(res) == 1
+
+
+# ----- the recorder itself -------------------------------------------------------
+
+def test_the_recorder_sees_the_checks_reads_and_not_the_import_systems(tmp_path, monkeypatch):
+    """A folder on sys.path that the import system lists to find a module is not a read of the check's (else
+    adding any file beside the project would be a miss for whichever claim first imported something lazily)."""
+    from symderiv.reads import recording, unchanged
+
+    import importlib
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "mod_for_reads.py").write_text("X = 1\n")
+    (tmp_path / "data").mkdir()
+    importlib.invalidate_caches()  # the import below lists tmp_path again to find the module
+    monkeypatch.setenv("SYMDERIV_TEST_READ", "1")
+    with recording() as reads:
+        __import__("mod_for_reads")  # a first import: the import system lists tmp_path to find it
+        sorted((tmp_path / "data").iterdir())
+        (tmp_path / "data" / "x.txt").exists()
+        os_value = __import__("os").environ.get("SYMDERIV_TEST_READ")
+    recorded = reads.to_json()
+    assert os_value == "1" and recorded["env"] == {"SYMDERIV_TEST_READ": "1"}
+    assert set(recorded["files"]) == {str(tmp_path / "data"), str(tmp_path / "data" / "x.txt"),
+                                      str(tmp_path / "mod_for_reads.py")}
+    assert unchanged(recorded)
+    (tmp_path / "other.txt").write_text("")  # beside, not read
+    assert unchanged(recorded)
+    (tmp_path / "data" / "x.txt").write_text("")  # asked for, and now there
+    assert not unchanged(recorded)
+    sys.modules.pop("mod_for_reads", None)
+
+
+def test_the_recorder_restores_what_it_patched():
+    import builtins
+    import importlib
+    import os
+
+    from symderiv.reads import recording
+
+    before = (type(os.environ), os.stat, os.lstat, builtins.__import__, importlib.import_module)
+    with pytest.raises(RuntimeError):
+        with recording():
+            raise RuntimeError
+    assert (type(os.environ), os.stat, os.lstat, builtins.__import__, importlib.import_module) == before
