@@ -159,13 +159,14 @@ def unchanged(recorded) -> bool:
 
 _state = threading.local()
 _current: Reads | None = None
-_owner: int | None = None  # the thread that records (the check runs in one thread)
+_owner: int | None = None  # the thread that started recording
 _installed = False
 
 
 def _active() -> Reads | None:
-    """The Reads to note into, in the recording thread and not from inside a note (our own reads)."""
-    if _current is None or threading.get_ident() != _owner or getattr(_state, "busy", False):
+    """The Reads to note into, from any thread (a thread the check started reads for it too), and not from inside
+    a note (our own reads)."""
+    if _current is None or getattr(_state, "busy", False):
         return None
     return _current
 

@@ -441,3 +441,22 @@ def test_the_recorder_restores_what_it_patched():
         with recording():
             raise RuntimeError
     assert (type(os.environ), os.stat, os.lstat, builtins.__import__, importlib.import_module) == before
+
+
+def test_a_file_read_by_a_thread_the_check_starts(project):
+    (project / "proofs" / "data.json").write_text('{"scale": 2}')
+    write(project, "c.py", HEAD + textwrap.dedent('''
+        import json, os, threading
+        DATA = os.path.join(os.path.dirname(__file__), "data.json")
+
+        @claim("c.f", where="§1", statement="scale = 2", sizes=sweep(n=1, t=1))
+        def f(**size):
+            out = []
+            worker = threading.Thread(target=lambda: out.append(json.load(open(DATA))["scale"]))
+            worker.start()
+            worker.join()
+            return out[0], 2
+    '''))
+    first(project, "c.f")
+    (project / "proofs" / "data.json").write_text('{"scale": 3}')
+    assert recheck(project, "c.f")["verdict"] == "fails"
