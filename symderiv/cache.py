@@ -1,26 +1,49 @@
 """The verdict cache: ``.symderiv_cache/`` in the project, like pytest's ``.pytest_cache``.
 
-A claim's result is stored under a key made of everything its verdict depends
-on, so a stale entry can never produce a verdict: it is simply never looked
-up again. The key of a claim is the SHA-256 of
+A verdict depends on nothing but its claim, so a stored result is used only
+when nothing that could change its verdict has changed. Like a build system,
+the cache has two parts: a key known before the claim runs, and a depfile
+recorded while it runs.
 
-* the claim's own source: its decorator and function, and, transitively, the
-  source of every top-level statement of its proof file that binds a name it
-  uses (helpers, constants, the group a reading belongs to), and the whole
-  source of every module it reaches that is neither symderiv nor installed
-  (a ``proofs/_helpers.py``, say); if any of that cannot be read, the whole
-  proof file's source stands in (coarser, never staler);
+The key of a claim is the SHA-256 of
+
+* its declaration: every field of the :class:`~symderiv.claims.Claim` as
+  declared, whatever the form of the declaration (``@claim(...)``, the call
+  ``claim(...)(fn)``, a reading or part with its group's defaults, a helper
+  function that declares claims in a loop), each in a canonical form
+  (:meth:`_Reach.value`): data by value, SymPy objects by ``srepr``, arrays by
+  their bytes, dataclasses and objects by their fields, functions by what
+  follows;
+* the source its check reaches (:class:`_Reach`): from every Python function
+  reached (the check; what it wraps, by ``__wrapped__`` or in its closure, so a
+  decorator with or without ``functools.wraps``; the cells of its closure and
+  its defaults; a callable object's class and fields; the functions of its
+  declaration, such as a cell's step), the top-level statements of its file
+  that contain it, and transitively those binding a name they use; the whole
+  source of every module of the project reached (imported by a statement
+  reached, ``from _consts import SCALE`` included, or by the check's body, or
+  the home of a value reached), except the claim's own proof file; and the
+  value of every global a statement reached uses, and of a reached helper
+  module's plain data (a value computed at import, from a file or the
+  environment, counts by what it is). A claim whose values cannot be described
+  stably is not cached;
 * symderiv itself: its version and a hash of every ``.py`` file of the
   package, and the versions of Python, SymPy, SymEngine and python-flint;
 * the run's options that change a verdict: ``--n``, ``--t``, ``--backend``,
   ``--seed`` and ``--timeout``.
 
+The depfile (:mod:`symderiv.reads`) is what the check read while it ran: the
+files it opened, looked for or listed (by content), the environment variables
+it read (by value, or absence), the project modules it imported; it is stored
+with the result, and a stored result whose reads would now give another answer
+is a miss.
+
 So after one claim is edited only that claim (and what uses what changed) is
-checked again. Only a result the engine returned is stored: a claim stopped at
-its budget or whose worker crashed is not (that depends on the machine's load,
-not the claim). ``--no-cache`` neither reads nor writes; ``--cache-clear``
-empties it first. The cache also keeps the ids whose verdict differed from the
-expectation in the last run (``--lf`` checks those again).
+checked again. Only a result the engine returned is stored, with what it read:
+a claim stopped at its budget or whose worker crashed is not (that depends on
+the machine's load, not the claim). ``--no-cache`` neither reads nor writes;
+``--cache-clear`` empties it first. The cache also keeps the ids whose verdict
+differed from the expectation in the last run (``--lf`` checks those again).
 """
 from __future__ import annotations
 
