@@ -28,7 +28,9 @@ The key of a claim is the SHA-256 of
   environment, counts by what it is). A claim whose values cannot be described
   stably is not cached;
 * symderiv itself: its version and a hash of every ``.py`` file of the
-  package, and the versions of Python, SymPy, SymEngine and python-flint;
+  package, and the versions of Python and of the packages that decide
+  verdicts (:data:`DISTRIBUTIONS`: SymPy, SymEngine, python-flint, mpmath,
+  NumPy, and the prove phase's SciPy, Clarabel and Z3);
 * the run's options that change a verdict: ``--n``, ``--t``, ``--backend``,
   ``--seed`` and ``--timeout``.
 
@@ -69,6 +71,11 @@ This folder is symderiv's verdict cache (see `symderiv check --help`: `--no-cach
 """
 
 
+#: the installed packages whose version can change a verdict: the kernel's (SymPy, SymEngine, python-flint,
+#: mpmath, NumPy) and the prove phase's (SciPy, Clarabel, Z3)
+DISTRIBUTIONS = ("sympy", "symengine", "python-flint", "numpy", "mpmath", "scipy", "clarabel", "z3-solver")
+
+
 @lru_cache(maxsize=1)
 def package_fingerprint() -> str:
     """symderiv's version and the hash of its own source, and the versions of what decides verdicts."""
@@ -77,7 +84,7 @@ def package_fingerprint() -> str:
     from . import __version__
 
     h = hashlib.sha256(f"symderiv {__version__} python {sys.version}".encode())
-    for dist in ("sympy", "symengine", "python-flint", "numpy"):
+    for dist in DISTRIBUTIONS:
         try:
             h.update(f"{dist} {version(dist)}\n".encode())
         except PackageNotFoundError:
