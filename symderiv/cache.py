@@ -174,6 +174,10 @@ class _Opaque(Exception):
     """Something the key cannot describe so that an edit to it changes the key: the claim is not cached."""
 
 
+class _TooLarge(_Opaque):
+    """More canonical form than the budget: the claim is not cached."""
+
+
 _SCALARS = (int, float, complex, str, bytes, bool, type(None), Fraction)
 
 
@@ -209,7 +213,7 @@ class _Reach:
         (raises _NotPlain for anything else)."""
         self.nodes += 1
         if self.nodes > self.BUDGET:
-            raise _Opaque("too large a value")
+            raise _TooLarge("too large a value")
         if isinstance(v, bool) or v is None or isinstance(v, (int, str)):
             return [type(v).__name__, v if not isinstance(v, int) or abs(v) < 2 ** 53 else str(v)]
         if isinstance(v, _SCALARS):
@@ -335,7 +339,17 @@ class _Reach:
                 seen.add(name)
                 todo += index.binds.get(name, [])
                 if name in globals_ and not name.startswith("__"):
-                    self.values.add(json.dumps([name, self.value(globals_[name])], sort_keys=True))
+                    self.values.add(json.dumps([name, self.global_value(globals_[name])], sort_keys=True))
+
+    def global_value(self, v):
+        """A global's canonical form; one without a stable description (a lock, a socket) by its type: the
+        statement that made it is in the key, and it holds no data a file or the environment gave it."""
+        try:
+            return self.value(v)
+        except _TooLarge:
+            raise
+        except _Opaque:
+            return ["opaque", type(v).__module__, type(v).__qualname__]
 
     def imported(self, stmt, globals_: dict) -> None:
         """The project modules an import statement reached names (``from _consts import SCALE``: _consts)."""

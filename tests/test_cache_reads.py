@@ -460,3 +460,17 @@ def test_a_file_read_by_a_thread_the_check_starts(project):
     first(project, "c.f")
     (project / "proofs" / "data.json").write_text('{"scale": 3}')
     assert recheck(project, "c.f")["verdict"] == "fails"
+
+
+def test_a_global_without_a_stable_description_does_not_stop_caching(project):
+    """A lock the check uses has no value to key on: the statement that made it stands for it (still a hit)."""
+    write(project, "c.py", HEAD + textwrap.dedent('''
+        import threading
+        LOCK = threading.Lock()
+
+        @claim("c.l", where="§1", statement="2 = 2", sizes=sweep(n=1, t=1))
+        def l(**size):
+            with LOCK:
+                return 2, 2
+    '''))
+    first(project, "c.l")
