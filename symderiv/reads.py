@@ -16,7 +16,9 @@ of these reads would give the same answer now (:func:`unchanged`):
   ``os.getenv``), by its value or its absence; the whole environment when it
   was iterated (``dict(os.environ)``, ``.copy()``);
 * every module of the project imported while it ran, by its file's content;
-* the working directory, when a path was relative.
+* the working directory, when a path was relative;
+* and all that the same process read while it checked earlier claims (a
+  reused worker): it may have kept it, in a memo, say.
 
 Files of the standard library, of installed packages and of symderiv itself
 are not recorded, nor the folders of ``sys.path`` the import system lists (the key's package fingerprint stands for them), nor
@@ -47,6 +49,16 @@ class Reads:
         self.env_all: str | None = None
         self.cwd: str | None = None
         self.written: set[str] = set()  # variables the check set before reading them: its own, not a read
+
+    def merge(self, other: "Reads") -> None:
+        """Add what ``other`` read (what was first seen stands)."""
+        for path, seen in other.files.items():
+            self.files.setdefault(path, seen)
+        for name, value in other.env.items():
+            if name not in self.written:
+                self.env.setdefault(name, value)
+        self.env_all = self.env_all or other.env_all
+        self.cwd = self.cwd or other.cwd
 
     def to_json(self) -> dict:
         out: dict = {"format": FORMAT, "files": dict(sorted(self.files.items())),
@@ -161,6 +173,10 @@ _state = threading.local()
 _current: Reads | None = None
 _owner: int | None = None  # the thread that started recording
 _installed = False
+#: what this process read while checking earlier claims: a later claim's reads include it, for the process may
+#: have kept it (a memo filled by an earlier claim serves a later one without reading again), so a verdict's
+#: record never depends on which claim this process checked before
+_EARLIER = Reads()
 
 
 def _active() -> Reads | None:
@@ -350,6 +366,7 @@ def recording():
         return
     _install()
     reads = Reads()
+    reads.merge(_EARLIER)
     before = set(sys.modules)
     envs = [e for e in (os.environ, getattr(os, "environb", None)) if type(e) is os._Environ]
     import builtins
@@ -379,6 +396,7 @@ def recording():
                     reads.files.setdefault(full, observe(full))
         except Exception:  # noqa: BLE001
             reads.files["<unrecorded>"] = "unrecorded"
+        _EARLIER.merge(reads)
 
 
 def _project_modules_named(names: set) -> set:

@@ -403,10 +403,12 @@ def test_an_unrelated_edit_is_still_a_hit(project, monkeypatch):
 def test_the_recorder_sees_the_checks_reads_and_not_the_import_systems(tmp_path, monkeypatch):
     """A folder on sys.path that the import system lists to find a module is not a read of the check's (else
     adding any file beside the project would be a miss for whichever claim first imported something lazily)."""
-    from symderiv.reads import recording, unchanged
-
     import importlib
 
+    from symderiv import reads as module
+    from symderiv.reads import Reads, recording, unchanged
+
+    monkeypatch.setattr(module, "_EARLIER", Reads())  # this process's earlier reads are not this test's
     monkeypatch.syspath_prepend(str(tmp_path))
     (tmp_path / "mod_for_reads.py").write_text("X = 1\n")
     (tmp_path / "data").mkdir()
@@ -474,3 +476,44 @@ def test_a_global_without_a_stable_description_does_not_stop_caching(project):
                 return 2, 2
     '''))
     first(project, "c.l")
+
+
+def test_a_file_a_memo_read_for_an_earlier_claim_in_the_same_worker(project):
+    """The second claim a worker checks gets the table from a memo the first one filled, without opening the file:
+    the file counts for it too (what a worker read before may be memoized)."""
+    (project / "proofs" / "data.json").write_text('{"scale": 2}')
+    write(project, "_loader.py", '''
+        import functools, json, os
+
+        @functools.lru_cache(maxsize=None)
+        def table():
+            return json.load(open(os.path.join(os.path.dirname(__file__), "data.json")))
+    ''')
+    write(project, "c.py", HEAD + textwrap.dedent('''
+        from _loader import table
+
+        @claim("c.a", where="§1", statement="scale = 2", sizes=sweep(n=1, t=1))
+        def a(**size):
+            return table()["scale"], 2
+
+        @claim("c.b", where="§2", statement="scale = 2", sizes=sweep(n=1, t=1))
+        def b(**size):
+            return table()["scale"], 2
+    '''))
+    check(project, "-j", "1")
+    (project / "proofs" / "data.json").write_text('{"scale": 3}')
+    res, claims = check(project, "-j", "1")
+    assert cached(res) == 0 and claims["c.a"]["verdict"] == claims["c.b"]["verdict"] == "fails"
+
+
+def test_a_later_recording_includes_what_the_process_read_before(tmp_path, monkeypatch):
+    from symderiv import reads as module
+    from symderiv.reads import Reads, recording
+
+    monkeypatch.setattr(module, "_EARLIER", Reads())
+    (tmp_path / "a.txt").write_text("a")
+    with recording():
+        (tmp_path / "a.txt").read_text()
+    with recording() as later:
+        pass
+    assert str(tmp_path / "a.txt") in later.to_json()["files"]
