@@ -23,8 +23,11 @@ of these reads would give the same answer now (:func:`unchanged`):
 Files of the standard library, of installed packages and of symderiv itself
 are not recorded, nor the folders of ``sys.path`` the import system lists (the key's package fingerprint stands for them), nor
 ``/proc``, ``/sys``, ``/dev`` and compiled ``__pycache__`` files (a module's
-source is what counts). Reads by other processes (the prover's solver
-children) are not seen: they read only what symderiv gives them.
+source is what counts). Reads by other processes are not seen: a check that
+starts one (``subprocess``, ``os.system``, ``os.fork``, ``multiprocessing``)
+gets a record that never matches, so its verdict is never taken from the
+cache; the prover's solver children, which read only what symderiv sends
+them, do not count.
 """
 from __future__ import annotations
 
@@ -194,6 +197,9 @@ def _audit(event: str, args) -> None:
         what = "open"
     elif event in ("os.listdir", "os.scandir"):
         what = "list"
+    elif event in _CHILDREN:
+        _child_process()
+        return
     else:
         return
     reads = _active()
@@ -216,6 +222,28 @@ def _audit(event: str, args) -> None:
         reads.files["<unrecorded>"] = "unrecorded"  # never equal to what observe() finds: a miss next time
     finally:
         _state.busy = False
+
+
+#: the audit events of starting another program or process: what it reads cannot be seen from here
+_CHILDREN = {"subprocess.Popen", "os.system", "os.posix_spawn", "os.exec", "os.spawn", "os.fork", "os.startfile"}
+
+
+def _child_process() -> None:
+    """The check started another process: its reads are unknown, so the record can never be matched (its verdict
+    is recomputed each time); symderiv's own children (the prover's solvers) read only what they are sent."""
+    reads = _active()
+    if reads is None:
+        return
+    frame = sys._getframe(2)
+    here = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    while frame is not None:
+        file = frame.f_code.co_filename
+        if not file.startswith(_skipped_prefixes()) or file.startswith(here):
+            break  # the first caller that is not the standard library's subprocess, multiprocessing, …
+        frame = frame.f_back
+    if frame is not None and frame.f_code.co_filename.startswith(here):
+        return
+    reads.files["<a child process>"] = "unrecorded"
 
 
 def _wrap_stat(real):

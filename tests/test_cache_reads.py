@@ -517,3 +517,43 @@ def test_a_later_recording_includes_what_the_process_read_before(tmp_path, monke
     with recording() as later:
         pass
     assert str(tmp_path / "a.txt") in later.to_json()["files"]
+
+
+def test_a_check_that_starts_a_process_is_never_taken_from_the_cache(project):
+    (project / "proofs" / "data.txt").write_text("2")
+    write(project, "c.py", HEAD + textwrap.dedent('''
+        import os, subprocess
+
+        @claim("c.p", where="§1", statement="scale = 2", sizes=sweep(n=1, t=1))
+        def p(**size):
+            out = subprocess.run(["cat", os.path.join(os.path.dirname(__file__), "data.txt")],
+                                 capture_output=True, text=True).stdout
+            return int(out), 2
+    '''))
+    check(project)
+    res, claims = check(project)
+    assert cached(res) == 0 and claims["c.p"]["verdict"] == "holds"
+
+
+def test_an_object_a_helper_builds_at_import_from_a_file(project):
+    """A helper module's object (not plain data) made at import from a file, used as ``_table.TABLE``."""
+    (project / "proofs" / "data.json").write_text('{"scale": 2}')
+    write(project, "_table.py", '''
+        import json, os
+
+        class Table:
+            def __init__(self, data):
+                self.data = data
+
+        TABLE = Table(json.load(open(os.path.join(os.path.dirname(__file__), "data.json"))))
+    ''')
+    write(project, "c.py", HEAD + textwrap.dedent('''
+        import _table
+
+        @claim("c.t", where="§1", statement="scale = 2", sizes=sweep(n=1, t=1))
+        def t(**size):
+            return _table.TABLE.data["scale"], 2
+    '''))
+    first(project, "c.t")
+    (project / "proofs" / "data.json").write_text('{"scale": 3}')
+    assert recheck(project, "c.t")["verdict"] == "fails"
