@@ -23,8 +23,8 @@ The key of a claim is the SHA-256 of
   source of every module of the project reached (imported by a statement
   reached, ``from _consts import SCALE`` included, or by the check's body, or
   the home of a value reached), except the claim's own proof file; and the
-  value of every global a statement reached uses, and of a reached helper
-  module's plain data (a value computed at import, from a file or the
+  value of every global a statement reached uses, and of every global of a
+  reached helper module (a value computed at import, from a file or the
   environment, counts by what it is). A claim whose values cannot be described
   stably is not cached;
 * symderiv itself: its version and a hash of every ``.py`` file of the
@@ -189,8 +189,8 @@ class _Reach:
       following the names each statement uses; a file that cannot be split stands whole;
     * ``modules``: the whole source of every module of the project reached (imported by a statement reached,
       by the check's body, or the home of a value reached), except the claim's own proof file;
-    * ``values``: the canonical form (:meth:`value`) of every global a statement reached uses, of a reached
-      helper module's plain data, and of every cell of a closure and default reached: a value computed at
+    * ``values``: the canonical form (:meth:`value`) of every global a statement reached uses, of every global
+      of a reached helper module, and of every cell of a closure and default reached: a value computed at
       import (from a file, from the environment) counts by what it is.
     """
 
@@ -208,9 +208,8 @@ class _Reach:
 
     # ----- values ------------------------------------------------------------------
 
-    def value(self, v, plain: bool = False):
-        """A JSON-able form of ``v`` that changes when ``v`` would compute differently; ``plain``: data only
-        (raises _NotPlain for anything else)."""
+    def value(self, v):
+        """A JSON-able form of ``v`` that changes when ``v`` would compute differently."""
         self.nodes += 1
         if self.nodes > self.BUDGET:
             raise _TooLarge("too large a value")
@@ -219,16 +218,16 @@ class _Reach:
         if isinstance(v, _SCALARS):
             return [type(v).__name__, repr(v)]
         if isinstance(v, (list, tuple)):
-            return [type(v).__name__, [self.value(x, plain) for x in v]]
+            return [type(v).__name__, [self.value(x) for x in v]]
         if isinstance(v, (set, frozenset)):
-            items = [json.dumps(self.value(x, plain), sort_keys=True) for x in v]
+            items = [json.dumps(self.value(x), sort_keys=True) for x in v]
             return [type(v).__name__, sorted(items)]
         if isinstance(v, dict):
-            return ["dict", [[self.value(k, plain), self.value(x, plain)] for k, x in list(v.items())]]
+            return ["dict", [[self.value(k), self.value(x)] for k, x in list(v.items())]]
         import enum
 
         if isinstance(v, enum.Enum):
-            return ["enum", type(v).__qualname__, self.value(v.value, plain)]
+            return ["enum", type(v).__qualname__, self.value(v.value)]
         mod = type(v).__module__ or ""
         if mod.startswith("sympy") or mod.startswith("symengine"):
             import sympy as sp
@@ -236,8 +235,6 @@ class _Reach:
             return ["sympy", sp.srepr(v)]
         if mod == "numpy" and hasattr(v, "tobytes") and hasattr(v, "dtype"):
             return ["ndarray", str(v.dtype), list(getattr(v, "shape", ())), hashlib.sha256(v.tobytes()).hexdigest()]
-        if plain:
-            raise _NotPlain
         if id(v) in self.done:
             return ["seen", type(v).__qualname__]
         self.done[id(v)] = True
@@ -371,7 +368,7 @@ class _Reach:
 
     def module(self, module) -> None:
         """The whole source of a project module reached (not the claim's own file, taken by statements), what it
-        imports from the project, and its plain data."""
+        imports from the project, and its globals' values."""
         if module is None or not is_project_module(module) or module.__name__ in self.modules:
             return
         if _resolved(module.__file__) in self.own:
@@ -382,12 +379,9 @@ class _Reach:
             raise _Opaque(f"{module.__file__}: {e}") from None
         self.modules[module.__name__] = text
         for name, v in sorted(vars(module).items()):
-            if name.startswith("__"):
+            if name.startswith("__") or _is_module(v):  # a module: reached below, by the imports
                 continue
-            try:
-                self.values.add(json.dumps([module.__name__, name, self.value(v, plain=True)], sort_keys=True))
-            except _NotPlain:
-                pass
+            self.values.add(json.dumps([module.__name__, name, self.global_value(v)], sort_keys=True))
         try:
             tree = ast.parse(text)
         except SyntaxError:
@@ -404,10 +398,6 @@ class _Reach:
         pieces = sorted(t for by_line in self.pieces.values() for t in by_line.values())
         return "\n\n".join(pieces + [f"# module {k}\n{v}" for k, v in sorted(self.modules.items())]
                            + [f"# value {v}" for v in sorted(self.values)])
-
-
-class _NotPlain(Exception):
-    pass
 
 
 def _is_module(v) -> bool:
