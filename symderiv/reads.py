@@ -193,33 +193,38 @@ def _active() -> Reads | None:
 def _audit(event: str, args) -> None:
     if _current is None:  # the common case, first: the hook sees every audited event of the process
         return
-    if event == "open":
-        what = "open"
-    elif event in ("os.listdir", "os.scandir"):
-        what = "list"
-    elif event in _CHILDREN:
-        _child_process()
+    if event not in ("open", "os.listdir", "os.scandir") and event not in _CHILDREN:
         return
-    else:
+    try:
+        _note(event, args)
+    except Exception:  # noqa: BLE001 — a hook must never break the check it watches
+        reads = _current
+        if reads is not None:
+            reads.files["<unrecorded>"] = "unrecorded"  # never what observe() finds: a miss next time
+
+
+def _note(event: str, args) -> None:
+    if event in _CHILDREN:
+        _child_process()
         return
     reads = _active()
     if reads is None:
         return
-    if what == "open":
+    if event == "open":
+        what = "open"
         path, mode, flags = (tuple(args) + (None, None, None))[:3]
-        if isinstance(mode, str) and not any(c in mode for c in "r+a"):
-            return  # written only ('w', 'x'): not a read
-        if mode is None and isinstance(flags, int) and flags & os.O_ACCMODE == os.O_WRONLY:
+        if isinstance(mode, str) and "r" not in mode and "+" not in mode:
+            return  # written only ('w', 'x', 'a'): not a read
+        if mode is None and isinstance(flags, int) and flags & getattr(os, "O_ACCMODE", 3) == os.O_WRONLY:
             return
     else:
+        what = "list"
         path = args[0] if args else None
-        if sys._getframe(1).f_code.co_filename.startswith("<frozen importlib"):
+        if sys._getframe(2).f_code.co_filename.startswith("<frozen importlib"):
             return  # the import system listing a folder of sys.path to find a module: not the check's read
     _state.busy = True
     try:
         reads.file(path, what)
-    except Exception:  # noqa: BLE001 — a hook must never break the check it watches
-        reads.files["<unrecorded>"] = "unrecorded"  # never equal to what observe() finds: a miss next time
     finally:
         _state.busy = False
 
@@ -234,7 +239,7 @@ def _child_process() -> None:
     reads = _active()
     if reads is None:
         return
-    frame = sys._getframe(2)
+    frame = sys._getframe(3)  # _child_process, _note, _audit, then who raised the event
     here = os.path.dirname(os.path.abspath(__file__)) + os.sep
     while frame is not None:
         file = frame.f_code.co_filename

@@ -557,3 +557,16 @@ def test_an_object_a_helper_builds_at_import_from_a_file(project):
     first(project, "c.t")
     (project / "proofs" / "data.json").write_text('{"scale": 3}')
     assert recheck(project, "c.t")["verdict"] == "fails"
+
+
+def test_a_log_the_check_appends_to_is_not_a_read(project):
+    write(project, "c.py", HEAD + textwrap.dedent('''
+        import os
+
+        @claim("c.g", where="§1", statement="2 = 2", sizes=sweep(n=1, t=1))
+        def g(**size):
+            with open(os.path.join(os.path.dirname(__file__), "log.txt"), "a") as f:
+                f.write("checked\\n")
+            return 2, 2
+    '''))
+    first(project, "c.g")
