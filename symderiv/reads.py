@@ -391,48 +391,68 @@ def _install() -> None:
 
 @contextmanager
 def recording():
-    """Record what the code run inside reads (in this thread); yields the :class:`Reads`. Nested: the inner
-    records into the outer too (they are one claim's)."""
-    global _current, _owner
-    if _current is not None and _owner == threading.get_ident():
-        yield _current
-        return
-    _install()
-    reads = Reads()
-    reads.merge(_EARLIER)
-    before = set(sys.modules)
-    envs = [e for e in (os.environ, getattr(os, "environb", None)) if type(e) is os._Environ]
-    import builtins
-    import importlib
-
-    patched = [(os, name, getattr(os, name), _wrap_stat) for name in ("stat", "lstat")]
-    patched += [(builtins, "__import__", builtins.__import__, _wrap_import),
-                (importlib, "import_module", importlib.import_module, _wrap_import_module)]
-    _current, _owner = reads, threading.get_ident()
-    for e in envs:
-        e.__class__ = _RecordingEnviron
-    for where, name, real, wrap in patched:
-        setattr(where, name, wrap(real))
+    """Record what the code run inside reads (in any thread); yields the :class:`Reads`. Nested, or begun in
+    another thread while one records: the same record (more reads than its own, never fewer), which goes on
+    until the last of them ends."""
+    global _users
+    with _lock:
+        if _users == 0:
+            _start()
+        _users += 1
+        reads = _current
     try:
         yield reads
     finally:
-        _current, _owner = None, None
-        for e in envs:
+        with _lock:
+            _users -= 1
+            if _users == 0:
+                _stop()
+
+
+_lock = threading.Lock()
+_users = 0  # how many recordings are open (nested, or in several threads): the last one to end restores
+_patched: list = []  # (where, name, the real one) while recording
+_before: set = set()  # the modules loaded when recording began
+
+
+def _start() -> None:
+    global _current, _owner, _before
+    import builtins
+    import importlib
+
+    _install()
+    reads = Reads()
+    reads.merge(_EARLIER)
+    _before = set(sys.modules)
+    _patched[:] = [(os, name, getattr(os, name), _wrap_stat) for name in ("stat", "lstat")] + [
+        (builtins, "__import__", builtins.__import__, _wrap_import),
+        (importlib, "import_module", importlib.import_module, _wrap_import_module)]
+    _current, _owner = reads, threading.get_ident()
+    for e in (os.environ, getattr(os, "environb", None)):
+        if type(e) is os._Environ:
+            e.__class__ = _RecordingEnviron
+    for where, name, real, wrap in _patched:
+        setattr(where, name, wrap(real))
+
+
+def _stop() -> None:
+    global _current, _owner
+    reads = _current
+    _current, _owner = None, None
+    for e in (os.environ, getattr(os, "environb", None)):
+        if type(e) is _RecordingEnviron:
             e.__class__ = os._Environ
-        for where, name, real, _ in patched:
-            setattr(where, name, real)
-        try:  # a project module imported while the check ran (a first ``import _consts`` in its body)
-            for name in set(sys.modules) - before:
-                file = getattr(sys.modules.get(name), "__file__", None)
-                if file and name in _project_modules_named({name}):
-                    full = os.path.abspath(file)
-                    reads.files.setdefault(full, observe(full))
-        except Exception:  # noqa: BLE001
-            reads.files["<unrecorded>"] = "unrecorded"
-        _EARLIER.merge(reads)
+    for where, name, real, _ in _patched:
+        setattr(where, name, real)
+    _patched.clear()
+    try:  # a project module imported while the check ran (a first ``import _consts`` in its body)
+        from .cache import is_project_module
 
-
-def _project_modules_named(names: set) -> set:
-    from .cache import is_project_module
-
-    return {n for n in names if is_project_module(sys.modules.get(n))}
+        for name in set(sys.modules) - _before:
+            module = sys.modules.get(name)
+            if is_project_module(module):
+                full = os.path.abspath(module.__file__)
+                reads.files.setdefault(full, observe(full))
+    except Exception:  # noqa: BLE001
+        reads.files["<unrecorded>"] = "unrecorded"
+    _EARLIER.merge(reads)

@@ -570,3 +570,30 @@ def test_a_log_the_check_appends_to_is_not_a_read(project):
             return 2, 2
     '''))
     first(project, "c.g")
+
+
+def test_recordings_in_two_threads_share_one_record_until_the_last_ends(tmp_path, monkeypatch):
+    import threading
+
+    from symderiv import reads as module
+    from symderiv.reads import Reads, recording
+
+    monkeypatch.setattr(module, "_EARLIER", Reads())
+    (tmp_path / "late.txt").write_text("x")
+    first_done, seen = threading.Event(), {}
+
+    def other():
+        with recording() as reads:
+            first_done.wait()
+            (tmp_path / "late.txt").read_text()  # after the first recording ended: still recorded
+        seen["files"] = reads.to_json()["files"]
+
+    with recording():
+        t = threading.Thread(target=other)
+        t.start()
+        while module._users < 2:
+            pass
+    first_done.set()
+    t.join()
+    assert str(tmp_path / "late.txt") in seen["files"]
+    assert module._current is None and type(__import__("os").environ).__name__ == "_Environ"
