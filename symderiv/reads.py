@@ -21,9 +21,10 @@ of these reads would give the same answer now (:func:`unchanged`):
   reused worker): it may have kept it, in a memo, say.
 
 Files of the standard library, of installed packages and of symderiv itself
-are not recorded, nor the folders of ``sys.path`` the import system lists (the key's package fingerprint stands for them), nor
+are not recorded (the key's package fingerprint stands for them), nor
 ``/proc``, ``/sys``, ``/dev`` and compiled ``__pycache__`` files (a module's
-source is what counts). Reads by other processes are not seen: a check that
+source is what counts), nor the folders of ``sys.path`` the import system
+lists to find a module (the module found counts). Reads by other processes are not seen: a check that
 starts one (``subprocess``, ``os.system``, ``os.fork``, ``multiprocessing``)
 gets a record that never matches, so its verdict is never taken from the
 cache; the prover's solver children, which read only what symderiv sends
@@ -122,11 +123,12 @@ def observe(path: str, listing: bool = False) -> str:
 
 
 def environment_hash() -> str:
-    items = sorted((str(k), str(v)) for k, v in _REAL_ENVIRON_ITEMS())
+    items = sorted((str(k), str(v)) for k, v in _environ_items())
     return hashlib.sha256(repr(items).encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def _REAL_ENVIRON_ITEMS():
+def _environ_items():
+    """The environment's items, read without noting a read (its raw data, under the recording class too)."""
     env = os.environ
     return [(k, env._data[k]) for k in list(env._data)] if hasattr(env, "_data") else list(dict(env).items())
 
@@ -174,7 +176,6 @@ def unchanged(recorded) -> bool:
 
 _state = threading.local()
 _current: Reads | None = None
-_owner: int | None = None  # the thread that started recording
 _installed = False
 #: what this process read while checking earlier claims: a later claim's reads include it, for the process may
 #: have kept it (a memo filled by an earlier claim serves a later one without reading again), so a verdict's
@@ -416,7 +417,7 @@ _before: set = set()  # the modules loaded when recording began
 
 
 def _start() -> None:
-    global _current, _owner, _before
+    global _current, _before
     import builtins
     import importlib
 
@@ -427,7 +428,7 @@ def _start() -> None:
     _patched[:] = [(os, name, getattr(os, name), _wrap_stat) for name in ("stat", "lstat")] + [
         (builtins, "__import__", builtins.__import__, _wrap_import),
         (importlib, "import_module", importlib.import_module, _wrap_import_module)]
-    _current, _owner = reads, threading.get_ident()
+    _current = reads
     for e in (os.environ, getattr(os, "environb", None)):
         if type(e) is os._Environ:
             e.__class__ = _RecordingEnviron
@@ -436,9 +437,9 @@ def _start() -> None:
 
 
 def _stop() -> None:
-    global _current, _owner
+    global _current
     reads = _current
-    _current, _owner = None, None
+    _current = None
     for e in (os.environ, getattr(os, "environb", None)):
         if type(e) is _RecordingEnviron:
             e.__class__ = os._Environ
