@@ -277,12 +277,22 @@ class _Reach:
     def cls(self, c: type):
         module = sys.modules.get(c.__module__ or "")
         if module is not None and is_project_module(module):
-            if _resolved(module.__file__) in self.own:
-                for item in vars(c).values():  # its statement, by its methods' source lines
-                    fn = getattr(item, "__func__", item)
-                    if getattr(fn, "__code__", None) is not None:
-                        self.code(fn.__code__, getattr(fn, "__globals__", {}))
-                        break
+            if _resolved(module.__file__) in self.own:  # its statement: by its name, else by a method's lines
+                path = Path(module.__file__)
+                try:
+                    index = _module_index(path)
+                except (OSError, SyntaxError, UnicodeDecodeError, ValueError) as e:
+                    raise _Opaque(f"{path}: {e}") from None
+                stmts = [st for st in index.binds.get(c.__name__, []) if isinstance(st, ast.ClassDef)]
+                if "." in c.__qualname__ or not stmts:
+                    lines = [fn.__code__.co_firstlineno for fn in (getattr(i, "__func__", i) for i in vars(c).values())
+                             if getattr(fn, "__code__", None) is not None
+                             and _resolved(fn.__code__.co_filename) == _resolved(module.__file__)]
+                    stmts = [index.by_line[n] for n in lines[:1] if n in index.by_line]
+                if stmts:
+                    self.statements(path, index, list(stmts), vars(module))
+                else:  # made where no statement says (by type(), in a loop): the whole file stands in
+                    self.pieces.setdefault(str(path), {})[0] = index.source
             else:
                 self.module(module)
         return ["type", c.__module__, c.__qualname__]

@@ -597,3 +597,25 @@ def test_recordings_in_two_threads_share_one_record_until_the_last_ends(tmp_path
     t.join()
     assert str(tmp_path / "late.txt") in seen["files"]
     assert module._current is None and type(__import__("os").environ).__name__ == "_Environ"
+
+
+def test_a_dataclass_of_the_proof_file_in_the_checks_closure(project):
+    """A dataclass's generated methods have no source file: its class statement stands for it (still cached), and
+    the instance's fields are part of the key."""
+    write(project, "c.py", HEAD + textwrap.dedent('''
+        from dataclasses import dataclass
+
+        @dataclass
+        class Scale:
+            value: int
+
+        def make(scale):
+            def check(**size):
+                return scale.value, 2
+            return check
+
+        claim("c.d", where="§1", statement="scale = 2", sizes=sweep(n=1, t=1))(make(Scale(2)))
+    '''))
+    first(project, "c.d")
+    edit(project, "c.py", "make(Scale(2))", "make(Scale(3))")
+    assert recheck(project, "c.d")["verdict"] == "fails"
