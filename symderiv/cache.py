@@ -234,6 +234,8 @@ class _Reach:
 
             return ["sympy", sp.srepr(v)]
         if mod == "numpy" and hasattr(v, "tobytes") and hasattr(v, "dtype"):
+            if v.dtype.hasobject:  # its bytes are pointers: by its entries
+                return ["ndarray", "object", list(getattr(v, "shape", ())), self.value(v.tolist())]
             return ["ndarray", str(v.dtype), list(getattr(v, "shape", ())), hashlib.sha256(v.tobytes()).hexdigest()]
         if id(v) in self.done:
             return ["seen", type(v).__qualname__]

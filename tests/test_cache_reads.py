@@ -619,3 +619,28 @@ def test_a_dataclass_of_the_proof_file_in_the_checks_closure(project):
     first(project, "c.d")
     edit(project, "c.py", "make(Scale(2))", "make(Scale(3))")
     assert recheck(project, "c.d")["verdict"] == "fails"
+
+
+def test_the_keys_canonical_values():
+    """Equal values describe equally, different ones differently; one with only an address is not described."""
+    import functools
+    import threading
+
+    import numpy as np
+    import sympy as sp
+
+    from symderiv.cache import _Opaque, _Reach
+
+    def canon(v):
+        return _Reach(set()).value(v)
+
+    x = sp.Symbol("x")
+    for a, b in ((np.array([x, 1], dtype=object), np.array([x, 1], dtype=object)), (np.arange(3), np.arange(3)),
+                 ({"a": (1, 2.5)}, {"a": (1, 2.5)}), (x ** 2 + 1, sp.Symbol("x") ** 2 + 1),
+                 (functools.partial(max, 1), functools.partial(max, 1)), ({3, 1, 2}, {2, 3, 1})):
+        assert canon(a) == canon(b)
+    for a, b in ((np.arange(3), np.arange(1, 4)), ({"a": 1}, {"a": 2}), (x, sp.Symbol("x", positive=True)),
+                 ((1,), [1]), (1, True), (2, 2.0), ({"a": 1, "b": 2}, {"b": 2, "a": 1})):
+        assert canon(a) != canon(b), (a, b)
+    with pytest.raises(_Opaque):
+        canon(threading.Lock())
