@@ -33,6 +33,7 @@ them, do not count.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import sys
 import threading
@@ -269,46 +270,53 @@ def _wrap_stat(real):
     return stat
 
 
-#: (name, package, level, fromlist) -> the project modules' files an import of it names (modules stay put)
+#: (name, fromlist, package if relative) -> the files of the project modules an import of it names (modules stay
+#: put); an import executes often (SymPy imports inside its functions: ~80,000 in a 2 s claim), so it is looked up
 _IMPORTS: dict[tuple, tuple[str, ...]] = {}
 
 
-def _imported_files(name: str, globals_, fromlist, level: int) -> tuple[str, ...]:
-    package = (globals_ or {}).get("__package__") or "" if level else ""
-    key = (name, package, level, tuple(fromlist or ()))
-    files = _IMPORTS.get(key)
-    if files is None:
-        from .cache import is_project_module
+def _imported_files(key: tuple, name: str, fromlist, level: int) -> tuple[str, ...]:
+    from .cache import is_project_module  # (under the busy flag: this import is not looked up again)
 
-        try:
-            import importlib.util
-
-            full = importlib.util.resolve_name("." * level + name, package) if level else name
-        except (ImportError, ValueError, TypeError):
-            return ()
-        names = [full] + [f"{full}.{item}" for item in key[3] if isinstance(item, str)]
-        files = tuple(os.path.abspath(m.__file__) for m in map(sys.modules.get, names) if is_project_module(m))
-        if full in sys.modules:
-            _IMPORTS[key] = files
+    try:
+        full = importlib.util.resolve_name("." * level + name, key[2] or "") if level else name
+    except (ImportError, ValueError, TypeError):
+        return ()
+    names = [full] + [f"{full}.{item}" for item in (fromlist or ()) if isinstance(item, str)]
+    files = tuple(os.path.abspath(m.__file__) for m in map(sys.modules.get, names) if is_project_module(m))
+    if full in sys.modules:
+        _IMPORTS[key] = files
     return files
 
 
 def _wrap_import(real):
     """``builtins.__import__`` while a claim is checked: a module of the project it imports counts by its file,
     whether or not it was imported already (when the file it was collected from was, by another claim)."""
+    imports = _IMPORTS
+
     def __import__(name, globals=None, locals=None, fromlist=(), level=0):
         module = real(name, globals, locals, fromlist, level)
-        reads = _active()
-        if reads is not None:
+        try:
+            key = (name, fromlist if fromlist is None or type(fromlist) is tuple else tuple(fromlist),
+                   (globals or {}).get("__package__") if level else None)
+            files = imports.get(key)
+            if files == ():  # the common case, first: an import of nothing of the project's
+                return module
+            reads = _active()
+            if reads is None:
+                return module
             _state.busy = True
             try:
-                for file in _imported_files(name, globals, fromlist, level):
+                if files is None:
+                    files = _imported_files(key, name, fromlist, level)
+                for file in files:
                     if file not in reads.files:
                         reads.files[file] = observe(file)
-            except Exception:  # noqa: BLE001
-                reads.files["<unrecorded>"] = "unrecorded"
             finally:
                 _state.busy = False
+        except Exception:  # noqa: BLE001 — a hook must never break the check it watches
+            if _current is not None:
+                _current.files["<unrecorded>"] = "unrecorded"
         return module
 
     return __import__
