@@ -1,26 +1,51 @@
 """The verdict cache: ``.symderiv_cache/`` in the project, like pytest's ``.pytest_cache``.
 
-A claim's result is stored under a key made of everything its verdict depends
-on, so a stale entry can never produce a verdict: it is simply never looked
-up again. The key of a claim is the SHA-256 of
+A verdict depends on nothing but its claim, so a stored result is used only
+when nothing that could change its verdict has changed. Like a build system,
+the cache has two parts: a key known before the claim runs, and a depfile
+recorded while it runs.
 
-* the claim's own source: its decorator and function, and, transitively, the
-  source of every top-level statement of its proof file that binds a name it
-  uses (helpers, constants, the group a reading belongs to), and the whole
-  source of every module it reaches that is neither symderiv nor installed
-  (a ``proofs/_helpers.py``, say); if any of that cannot be read, the whole
-  proof file's source stands in (coarser, never staler);
+The key of a claim is the SHA-256 of
+
+* its declaration: every field of the :class:`~symderiv.claims.Claim` as
+  declared, whatever the form of the declaration (``@claim(...)``, the call
+  ``claim(...)(fn)``, a reading or part with its group's defaults, a helper
+  function that declares claims in a loop), each in a canonical form
+  (:meth:`_Reach.value`): data by value, SymPy objects by ``srepr``, arrays by
+  their bytes, dataclasses and objects by their fields, functions by what
+  follows;
+* the source its check reaches (:class:`_Reach`): from every Python function
+  reached (the check; what it wraps, by ``__wrapped__`` or in its closure, so a
+  decorator with or without ``functools.wraps``; the cells of its closure and
+  its defaults; a callable object's class and fields; the functions of its
+  declaration, such as a cell's step), the top-level statements of its file
+  that contain it, and transitively those binding a name they use; the whole
+  source of every module of the project reached (imported by a statement
+  reached, ``from _consts import SCALE`` included, or by the check's body, or
+  the home of a value reached), except the claim's own proof file; and the
+  value of every global a statement reached uses, and of every global of a
+  reached helper module (a value computed at import, from a file or the
+  environment, counts by what it is). A claim whose values cannot be described
+  stably is not cached;
 * symderiv itself: its version and a hash of every ``.py`` file of the
-  package, and the versions of Python, SymPy, SymEngine and python-flint;
+  package, and the versions of Python and of the packages that decide
+  verdicts (:data:`DISTRIBUTIONS`: SymPy, SymEngine, python-flint, mpmath,
+  NumPy, and the prove phase's SciPy, Clarabel and Z3);
 * the run's options that change a verdict: ``--n``, ``--t``, ``--backend``,
   ``--seed`` and ``--timeout``.
 
+The depfile (:mod:`symderiv.reads`) is what the check read while it ran: the
+files it opened, looked for or listed (by content), the environment variables
+it read (by value, or absence), the project modules it imported; it is stored
+with the result, and a stored result whose reads would now give another answer
+is a miss.
+
 So after one claim is edited only that claim (and what uses what changed) is
-checked again. Only a result the engine returned is stored: a claim stopped at
-its budget or whose worker crashed is not (that depends on the machine's load,
-not the claim). ``--no-cache`` neither reads nor writes; ``--cache-clear``
-empties it first. The cache also keeps the ids whose verdict differed from the
-expectation in the last run (``--lf`` checks those again).
+checked again. Only a result the engine returned is stored, with what it read:
+a claim stopped at its budget or whose worker crashed is not (that depends on
+the machine's load, not the claim). ``--no-cache`` neither reads nor writes;
+``--cache-clear`` empties it first. The cache also keeps the ids whose verdict
+differed from the expectation in the last run (``--lf`` checks those again).
 """
 from __future__ import annotations
 
@@ -32,17 +57,23 @@ import shutil
 import sys
 import sysconfig
 import tempfile
+from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 
 #: bump when the stored format changes
-FORMAT = 2  # 2: entries are JSON (Result.to_json), not pickles
+FORMAT = 3  # 2: entries are JSON (Result.to_json), not pickles; 3: with what the check read (reads.py)
 DIRNAME = ".symderiv_cache"
 _README = """# symderiv verdict cache
 
 This folder is symderiv's verdict cache (see `symderiv check --help`: `--no-cache`,
 `--cache-clear`, `--lf`). Do not commit it; it can be deleted at any time.
 """
+
+
+#: the installed packages whose version can change a verdict: the kernel's (SymPy, SymEngine, python-flint,
+#: mpmath, NumPy) and the prove phase's (SciPy, Clarabel, Z3)
+DISTRIBUTIONS = ("sympy", "symengine", "python-flint", "numpy", "mpmath", "scipy", "clarabel", "z3-solver")
 
 
 @lru_cache(maxsize=1)
@@ -53,7 +84,7 @@ def package_fingerprint() -> str:
     from . import __version__
 
     h = hashlib.sha256(f"symderiv {__version__} python {sys.version}".encode())
-    for dist in ("sympy", "symengine", "python-flint", "numpy"):
+    for dist in DISTRIBUTIONS:
         try:
             h.update(f"{dist} {version(dist)}\n".encode())
         except PackageNotFoundError:
@@ -65,6 +96,7 @@ def package_fingerprint() -> str:
     return h.hexdigest()
 
 
+@lru_cache(maxsize=1)
 def _installed_prefixes() -> tuple[str, ...]:
     paths = sysconfig.get_paths()
     keys = ("stdlib", "platstdlib", "purelib", "platlib")
@@ -79,8 +111,7 @@ def is_project_module(module) -> bool:
     file = getattr(module, "__file__", None)
     if not file or not file.endswith(".py"):
         return False
-    resolved = str(Path(file).resolve())
-    return not resolved.startswith(_installed_prefixes())
+    return not _resolved(file).startswith(_installed_prefixes())
 
 
 class _ModuleIndex:
@@ -88,6 +119,7 @@ class _ModuleIndex:
 
     def __init__(self, path: Path, text: str):
         self.source = text
+        self.lines = text.splitlines()
         tree = ast.parse(self.source)
         self.binds: dict[str, list[ast.stmt]] = {}
         self.by_line: dict[int, ast.stmt] = {}
@@ -100,7 +132,7 @@ class _ModuleIndex:
 
     def text(self, stmt: ast.stmt) -> str:
         first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
-        lines = self.source.splitlines()[first - 1: stmt.end_lineno]
+        lines = self.lines[first - 1: stmt.end_lineno]
         return "\n".join(lines)
 
 
@@ -119,7 +151,11 @@ def _bound(stmt: ast.stmt) -> set[str]:
 
 
 def _used(stmt: ast.stmt) -> set[str]:
-    return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    names = getattr(stmt, "_symderiv_used", None)  # a statement of a parsed file is walked once
+    if names is None:
+        names = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        stmt._symderiv_used = names
+    return names
 
 
 _INDEXES: dict[str, _ModuleIndex] = {}
@@ -134,63 +170,323 @@ def _module_index(path: Path) -> _ModuleIndex:
     return _INDEXES[digest]
 
 
-def claim_source(check) -> str:
-    """The source a claim's verdict depends on (see the module docstring); the whole file if it cannot be split."""
-    code = getattr(check, "__code__", None)
-    if code is None:
-        raise LookupError("not a Python function")
-    path = Path(code.co_filename)
-    index = _module_index(path)
-    start = index.by_line.get(code.co_firstlineno)
-    if start is None:  # not a top-level function (made in a loop, a closure): the whole file stands in
-        return index.source
-    pieces: dict[int, str] = {}
-    modules: dict[str, str] = {}
-    todo = [start]
-    names_seen: set[str] = set()
-    while todo:
-        stmt = todo.pop()
-        if id(stmt) in pieces:
-            continue
-        pieces[id(stmt)] = index.text(stmt)
-        for name in sorted(_used(stmt) - names_seen):
-            names_seen.add(name)
-            todo += index.binds.get(name, [])
-            value = check.__globals__.get(name)
-            _reach_module(value, modules, skip=path)
-    ordered = sorted(pieces.values())
-    return "\n\n".join(ordered + [f"# module {k}\n{v}" for k, v in sorted(modules.items())])
+class _Opaque(Exception):
+    """Something the key cannot describe so that an edit to it changes the key: the claim is not cached."""
 
 
-def _reach_module(value, modules: dict[str, str], skip: Path) -> None:
-    """The whole source of the project module ``value`` comes from (a helper module, or a name taken from it);
-    not the claim's own file (``skip``), whose statements are taken one by one."""
-    import inspect
+class _TooLarge(_Opaque):
+    """More canonical form than the budget: the claim is not cached."""
 
-    module = value if inspect.ismodule(value) else sys.modules.get(getattr(value, "__module__", "") or "")
-    if module is None or not is_project_module(module) or module.__name__ in modules:
-        return
-    if Path(module.__file__).resolve() == skip.resolve():
-        return
+
+_SCALARS = (int, float, complex, str, bytes, bool, type(None), Fraction)
+
+
+class _Reach:
+    """What a claim's verdict depends on that is known before it runs (see the module docstring).
+
+    * ``pieces``: the source of every top-level statement reached (by file), starting from each Python function
+      reached (the check, what it wraps, what its closure and defaults hold, the functions of its declaration),
+      following the names each statement uses; a file that cannot be split stands whole;
+    * ``modules``: the whole source of every module of the project reached (imported by a statement reached,
+      by the check's body, or the home of a value reached), except the claim's own proof file;
+    * ``values``: the canonical form (:meth:`value`) of every global a statement reached uses, of every global
+      of a reached helper module, and of every cell of a closure and default reached: a value computed at
+      import (from a file, from the environment) counts by what it is.
+    """
+
+    BUDGET = 200_000  # nodes of canonical form: beyond it the claim is not cached (a huge value stands for itself)
+
+    def __init__(self, own: set[str]):
+        self.own = own
+        self.pieces: dict[str, dict[int, str]] = {}
+        self.names: dict[str, set[str]] = {}
+        self.modules: dict[str, str] = {}
+        self.values: set[str] = set()
+        self.done: dict[int, object] = {}  # id -> canonical form of a function or object reached (cycles end)
+        self.keep: list = []  # what `done` describes, alive while it is used (an id is not reused)
+        self.nodes = 0
+
+    # ----- values ------------------------------------------------------------------
+
+    def value(self, v):
+        """A JSON-able form of ``v`` that changes when ``v`` would compute differently."""
+        self.nodes += 1
+        if self.nodes > self.BUDGET:
+            raise _TooLarge("too large a value")
+        if isinstance(v, bool) or v is None or isinstance(v, (int, str)):
+            return [type(v).__name__, v if not isinstance(v, int) or abs(v) < 2 ** 53 else str(v)]
+        if isinstance(v, _SCALARS):
+            return [type(v).__name__, repr(v)]
+        if isinstance(v, (list, tuple)):
+            return [type(v).__name__, [self.value(x) for x in v]]
+        if isinstance(v, (set, frozenset)):
+            items = [json.dumps(self.value(x), sort_keys=True) for x in v]
+            return [type(v).__name__, sorted(items)]
+        if isinstance(v, dict):
+            return ["dict", [[self.value(k), self.value(x)] for k, x in list(v.items())]]
+        import enum
+
+        if isinstance(v, enum.Enum):
+            return ["enum", type(v).__qualname__, self.value(v.value)]
+        mod = type(v).__module__ or ""
+        if mod.startswith("sympy") or mod.startswith("symengine"):
+            import sympy as sp
+
+            return ["sympy", sp.srepr(v)]
+        if mod == "numpy" and hasattr(v, "tobytes") and hasattr(v, "dtype"):
+            if v.dtype.hasobject:  # its bytes are pointers: by its entries
+                return ["ndarray", "object", list(getattr(v, "shape", ())), self.value(v.tolist())]
+            return ["ndarray", str(v.dtype), list(getattr(v, "shape", ())), hashlib.sha256(v.tobytes()).hexdigest()]
+        if id(v) in self.done:
+            return ["seen", type(v).__qualname__]
+        self.done[id(v)] = True
+        self.keep.append(v)
+        return self._thing(v)
+
+    def _thing(self, v):
+        import dataclasses
+        import functools
+        import inspect
+
+        if inspect.ismodule(v):
+            self.module(v)
+            return ["module", v.__name__]
+        if isinstance(v, functools.partial):
+            return ["partial", self.value(v.func), self.value(v.args), self.value(v.keywords)]
+        if inspect.ismethod(v):
+            return ["method", self.value(v.__func__), self.value(v.__self__)]
+        if inspect.isfunction(v):
+            return self.function(v)
+        if isinstance(v, type):
+            return self.cls(v)
+        wrapped = getattr(v, "__wrapped__", None) if not isinstance(v, type) else None
+        if wrapped is not None:  # functools.lru_cache and the like: what they wrap
+            return ["wrapper", type(v).__qualname__, self.value(wrapped)]
+        if callable(v) and type(v).__module__ == "builtins":  # a builtin function: its name says what it does
+            return ["builtin", getattr(v, "__qualname__", repr(v))]
+        kind = ["object", self.cls(type(v))]
+        if dataclasses.is_dataclass(v):
+            return kind + [[[f.name, self.value(getattr(v, f.name))] for f in dataclasses.fields(v)]]
+        if hasattr(v, "__dict__"):
+            return kind + [self.value(dict(vars(v)))]
+        if hasattr(v, "__slots__"):
+            return kind + [[[k, self.value(getattr(v, k, None))] for k in v.__slots__ if isinstance(k, str)]]
+        text = repr(v)
+        if " at 0x" in text:
+            raise _Opaque(f"{type(v).__qualname__} has no stable description")
+        return kind + [text]
+
+    def cls(self, c: type):
+        module = sys.modules.get(c.__module__ or "")
+        if module is not None and is_project_module(module):
+            if _resolved(module.__file__) in self.own:  # its statement: by its name, else by a method's lines
+                path = Path(module.__file__)
+                try:
+                    index = _module_index(path)
+                except (OSError, SyntaxError, UnicodeDecodeError, ValueError) as e:
+                    raise _Opaque(f"{path}: {e}") from None
+                stmts = [st for st in index.binds.get(c.__name__, []) if isinstance(st, ast.ClassDef)]
+                if "." in c.__qualname__ or not stmts:
+                    lines = [fn.__code__.co_firstlineno for fn in (getattr(i, "__func__", i) for i in vars(c).values())
+                             if getattr(fn, "__code__", None) is not None
+                             and _resolved(fn.__code__.co_filename) == _resolved(module.__file__)]
+                    stmts = [index.by_line[n] for n in lines[:1] if n in index.by_line]
+                if stmts:
+                    self.statements(path, index, list(stmts), vars(module))
+                else:  # made where no statement says (by type(), in a loop): the whole file stands in
+                    self.pieces.setdefault(str(path), {})[0] = index.source
+            else:
+                self.module(module)
+        return ["type", c.__module__, c.__qualname__]
+
+    def function(self, fn):
+        """A Python function: its source (by statement), its closure's cells, its defaults, what it wraps."""
+        self.code(fn.__code__, fn.__globals__)
+        out = ["function", fn.__qualname__]
+        for cell in fn.__closure__ or ():
+            try:
+                out.append(self.value(cell.cell_contents))
+            except ValueError:  # an empty cell
+                out.append(None)
+        out.append(self.value(fn.__defaults__))
+        out.append(self.value(fn.__kwdefaults__))
+        wrapped = getattr(fn, "__wrapped__", None)
+        if wrapped is not None:
+            out.append(self.value(wrapped))
+        return out
+
+    # ----- source ------------------------------------------------------------------
+
+    def code(self, code, globals_: dict) -> None:
+        file = code.co_filename
+        if not _project_file(file):
+            return  # symderiv (the package fingerprint), the standard library, installed packages
+        for name in _imports_in(code):  # `import _consts` in the function's body
+            self.module(sys.modules.get(name))
+        path = Path(file)
+        try:
+            index = _module_index(path)
+        except (OSError, SyntaxError, UnicodeDecodeError, ValueError) as e:
+            raise _Opaque(f"{file}: {e}") from None
+        start = index.by_line.get(code.co_firstlineno)
+        if start is None:  # not inside a top-level statement: the whole file stands in (coarser, never staler)
+            self.pieces.setdefault(str(path), {})[0] = index.source
+            return
+        self.statements(path, index, [start], globals_)
+
+    def statements(self, path: Path, index, todo: list, globals_: dict) -> None:
+        got = self.pieces.setdefault(str(path), {})
+        seen = self.names.setdefault(str(path), set())
+        while todo:
+            stmt = todo.pop()
+            if stmt.lineno in got:
+                continue
+            got[stmt.lineno] = index.text(stmt)
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                self.imported(stmt, globals_)
+            for name in sorted(_used(stmt) - seen):
+                seen.add(name)
+                todo += index.binds.get(name, [])
+                if name in globals_ and not name.startswith("__"):
+                    self.values.add(json.dumps([name, self.global_value(globals_[name])], sort_keys=True))
+
+    def global_value(self, v):
+        """A global's canonical form; one without a stable description (a lock, a socket) by its type: the
+        statement that made it is in the key, and it holds no data a file or the environment gave it."""
+        try:
+            return self.value(v)
+        except _TooLarge:
+            raise
+        except _Opaque:
+            return ["opaque", type(v).__module__, type(v).__qualname__]
+
+    def imported(self, stmt, globals_: dict) -> None:
+        """The project modules an import statement reached names (``from _consts import SCALE``: _consts)."""
+        import importlib.util
+
+        for alias in getattr(stmt, "names", []):
+            try:
+                if isinstance(stmt, ast.Import):
+                    names = [alias.name]
+                else:
+                    base = ("." * stmt.level) + (stmt.module or "")
+                    base = importlib.util.resolve_name(base, globals_.get("__package__") or "") \
+                        if stmt.level else base
+                    names = [base, f"{base}.{alias.name}"]
+            except (ImportError, ValueError):
+                continue
+            for name in names:
+                self.module(sys.modules.get(name))
+
+    def module(self, module) -> None:
+        """The whole source of a project module reached (not the claim's own file, taken by statements), what it
+        imports from the project, and its globals' values."""
+        if module is None or not is_project_module(module) or module.__name__ in self.modules:
+            return
+        if _resolved(module.__file__) in self.own:
+            return
+        try:
+            text = Path(module.__file__).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise _Opaque(f"{module.__file__}: {e}") from None
+        self.modules[module.__name__] = text
+        for name, v in sorted(vars(module).items()):
+            if name.startswith("__") or _is_module(v):  # a module: reached below, by the imports
+                continue
+            self.values.add(json.dumps([module.__name__, name, self.global_value(v)], sort_keys=True))
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            return
+        for stmt in ast.walk(tree):
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                self.imported(stmt, vars(module))
+        for other in list(vars(module).values()):  # a name it took from another project module
+            home = sys.modules.get(getattr(other, "__module__", None) or "") if not _is_module(other) else other
+            if home is not module:
+                self.module(home)
+
+    def text(self) -> str:
+        pieces = sorted(t for by_line in self.pieces.values() for t in by_line.values())
+        return "\n\n".join(pieces + [f"# module {k}\n{v}" for k, v in sorted(self.modules.items())]
+                           + [f"# value {v}" for v in sorted(self.values)])
+
+
+def _is_module(v) -> bool:
+    import types
+
+    return isinstance(v, types.ModuleType)
+
+
+@lru_cache(maxsize=4096)
+def _resolved(file) -> str:
     try:
-        modules[module.__name__] = Path(module.__file__).read_text(encoding="utf-8")
-    except OSError:
-        modules[module.__name__] = f"<unreadable {module.__file__}>"
-        return
-    for other in list(vars(module).values()):  # what the helper itself imports from the project
-        if inspect.ismodule(other) or getattr(other, "__module__", None) not in (None, module.__name__):
-            _reach_module(other, modules, skip)
+        return str(Path(file).resolve())
+    except (OSError, TypeError):
+        return str(file)
+
+
+@lru_cache(maxsize=4096)
+def _project_file(file: str) -> bool:
+    """A file of the project's own (not symderiv, the standard library or an installed package)."""
+    if not file or file.startswith("<"):
+        return True  # made by exec/compile: its source cannot be read, which code() says
+    resolved = _resolved(file)
+    here = str(Path(__file__).resolve().parent)
+    return not resolved.startswith(_installed_prefixes()) and not resolved.startswith(here + os.sep)
+
+
+@lru_cache(maxsize=4096)
+def _imports_in(code) -> list[str]:
+    """The absolute module names ``import`` statements in ``code`` (and the functions inside it) import."""
+    import dis
+
+    out = []
+    for ins in dis.get_instructions(code):
+        if ins.opname == "IMPORT_NAME":
+            out.append(ins.argval)
+    for const in code.co_consts:
+        if hasattr(const, "co_code"):
+            out += _imports_in(const)
+    return out
+
+
+#: Claim fields that are not its declaration: where it is reported (a hit is reported where the claim is now),
+#: and the engine's own memo
+_NOT_DECLARED = {"source", "origin", "collected_from", "_probed"}
+
+
+def _reach(claim) -> _Reach:
+    import dataclasses
+
+    own = {_resolved(f) for f in (claim.collected_from, claim.origin) if f}
+    code = getattr(claim.check, "__code__", None)
+    if code is not None:
+        own.add(_resolved(code.co_filename))
+    reach = _Reach(own)
+    declared = [[f.name, reach.value(getattr(claim, f.name))]
+                for f in dataclasses.fields(claim) if f.name not in _NOT_DECLARED]
+    reach.values.add(json.dumps(["declaration", declared], sort_keys=True))
+    return reach
+
+
+def claim_source(check) -> str:
+    """The source a claim's check depends on (see the module docstring and :class:`_Reach`)."""
+    reach = _Reach({_resolved(check.__code__.co_filename)} if hasattr(check, "__code__") else set())
+    reach.value(check)
+    return reach.text()
 
 
 def claim_key(claim, options: dict) -> str | None:
-    """The key of ``claim``'s result under ``options`` (n, t, backend, seed, timeout); None: not cacheable."""
+    """The key of ``claim``'s result under ``options`` (n, t, backend, seed, timeout); None: not cacheable.
+
+    Made of every field of the claim as declared (whatever the form of its declaration), the source and values
+    it reaches (:class:`_Reach`), symderiv's fingerprint and the options. What the check reads while it runs is
+    recorded then and stored with the result (:mod:`symderiv.reads`)."""
     try:
-        source = claim_source(claim.check)
-    except (LookupError, OSError, SyntaxError, UnicodeDecodeError, ValueError):
-        try:
-            source = Path(claim.check.__code__.co_filename).read_text(encoding="utf-8")
-        except (AttributeError, OSError, UnicodeDecodeError):
-            return None
+        source = _reach(claim).text()
+    except (_Opaque, RecursionError):
+        return None
     h = hashlib.sha256()
     h.update(f"format {FORMAT}\n{package_fingerprint()}\n".encode())
     h.update(json.dumps({"id": claim.id, **{k: _plain(v) for k, v in sorted(options.items())}},
@@ -232,8 +528,10 @@ class Cache:
         try:
             from .results import Result
 
+            from .reads import unchanged
+
             entry = json.loads(self._path(key).read_text(encoding="utf-8"))
-            if entry["key"] != key:
+            if entry["key"] != key or not unchanged(entry["reads"]):  # what it read then reads differently now
                 return None
             result = Result.from_json(entry["result"])
         except Exception:  # noqa: BLE001 — a missing or damaged entry is a miss, never a verdict
@@ -242,7 +540,10 @@ class Cache:
         return result
 
     def put(self, key: str | None, result) -> None:
-        if key is None:
+        """Store ``result`` with what its check read (``result.reads``); a result without that record is not
+        stored (its dependencies are unknown)."""
+        reads = getattr(result, "reads", None)
+        if key is None or not isinstance(reads, dict):
             return
         try:
             self._ensure()
@@ -250,7 +551,7 @@ class Cache:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as f:  # data only: reading an entry runs no code
-                json.dump({"key": key, "result": result.to_json()}, f, ensure_ascii=False)
+                json.dump({"key": key, "reads": reads, "result": result.to_json()}, f, ensure_ascii=False)
             os.replace(tmp, path)  # atomic: a reader sees the whole entry or none
         except (OSError, TypeError, ValueError):
             pass  # a cache that cannot be written only costs time

@@ -576,7 +576,20 @@ def check_relational(claim: Claim, sizes: list[dict], *, seed: int, phases: dict
 def check_claim(claim: Claim, *, n=None, t=None, m=None, backend: str = "auto", seed: int = 0,
                 on_phase: Callable[[str], None] | None = None) -> Result:
     """Check one claim over its sweep (``n``/``t``/``m`` override the sweep's sizes); ``on_phase`` observes its
-    phases."""
+    phases.
+
+    The result carries what the check read (``result.reads``: files, environment; :mod:`symderiv.reads`), which
+    the verdict cache stores with it."""
+    from .reads import recording
+
+    with recording() as reads:
+        res = _check_claim(claim, n=n, t=t, m=m, backend=backend, seed=seed, on_phase=on_phase)
+    res.reads = reads.to_json()
+    return res
+
+
+def _check_claim(claim: Claim, *, n=None, t=None, m=None, backend: str = "auto", seed: int = 0,
+                 on_phase: Callable[[str], None] | None = None) -> Result:
     t_start = time.perf_counter()
     phases = Phases(on_phase)
     outcomes: list[SizeOutcome] = []
