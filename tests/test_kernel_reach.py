@@ -1,0 +1,324 @@
+"""The kernel covers what the engine accepts (issue 19, item 3).
+
+Every function the notation offers (softmax, exp, log, √ and rational powers,
+|·|, tanh, the logistic function, sin, cos, max/min), the SymPy Matrix methods
+a check calls on its values (row, col, row_join, col_join, vstack, hstack,
+applyfunc with SymPy functions, sums, indexing, slicing), derivatives of
+expressions as well as of quantities, and second derivatives: a false claim
+written with them is a `fails` the kernel certifies, its true sibling never
+fails. Values where √ is irrational are decided exactly (arb balls prove the
+sign of lhs − rhs), never by floats; a planted bug in the kernel's own
+derivative table is caught, not confirmed.
+"""
+from __future__ import annotations
+
+import random
+
+import pytest
+import sympy as sp
+
+from symderiv import cell, diag, kron, lstm_cell, matrix, scalar, softmax, sweep, vector
+from symderiv.certificates import Counterexample
+from symderiv.claims import Claim
+from symderiv.engine import check_claim
+from symderiv.functions import logistic
+from symderiv.kernel import KernelError, Verification, verify_identity
+from symderiv.kernel.dual import RULES
+from symderiv.kernel.free import ExactVariables, Jet, JetMatrix
+from symderiv.results import Verdict
+
+V = dict(c=scalar(), x=vector("n"), A=matrix("n"))
+CONV = {"vec": "col-major", "jacobian": "numerator"}
+
+
+def free_claim(check, variables=V, n=(1, 2), cid="reach.free"):
+    return Claim(id=cid, where="test", statement="test", check=check, variables=variables, conventions={},
+                 sizes=sweep(n=n))
+
+
+def assert_certified_fails(c):
+    res = check_claim(c)
+    assert res.verdict == Verdict.FAILS, (res.verdict, res.error, [o.detail for o in res.sizes])
+    check = verify_identity(c, res.counterexample)
+    assert check.ok, check.reason
+    return res
+
+
+def assert_not_fails(c):
+    res = check_claim(c)
+    assert res.verdict != Verdict.FAILS, res.certificate
+    assert res.verdict == Verdict.HOLDS, (res.verdict, res.error, [o.detail for o in res.sizes])
+
+
+def q(v):
+    """1 + xᵀx + c²: positive at every point, so log, √ and rational powers are real."""
+    return 1 + (v.x.T * v.x)[0, 0] + v.c ** 2
+
+
+# name -> (F, F' written by hand); each is applied to kernel numbers as the proof file writes it
+FUNCTIONS = {
+    "exp": (sp.exp, sp.exp),
+    "log": (sp.log, lambda s: 1 / s),
+    "sqrt": (sp.sqrt, lambda s: 1 / (2 * sp.sqrt(s))),
+    "power 1/2": (lambda s: s ** sp.Rational(1, 2), lambda s: s ** sp.Rational(-1, 2) / 2),
+    "power 3/2": (lambda s: s ** sp.Rational(3, 2), lambda s: sp.Rational(3, 2) * sp.sqrt(s)),
+    "power -1/3": (lambda s: s ** sp.Rational(-1, 3), lambda s: -s ** sp.Rational(-4, 3) / 3),
+    "tanh": (sp.tanh, lambda s: 1 - sp.tanh(s) ** 2),
+    "logistic": (logistic, lambda s: logistic(s) * (1 - logistic(s))),
+    "sin": (sp.sin, sp.cos),
+    "cos": (sp.cos, lambda s: -sp.sin(s)),
+}
+
+
+@pytest.mark.parametrize("name", list(FUNCTIONS))
+def test_a_function_of_free_variables_false_gradient_fails_certified_true_one_holds(name):
+    F, dF = FUNCTIONS[name]
+    true = free_claim(lambda v: (v.d(F(q(v)), "x"), dF(q(v)) * 2 * v.x))
+    false = free_claim(lambda v: (v.d(F(q(v)), "x"), dF(q(v)) * v.x))  # the chain rule's factor 2 dropped
+    assert_not_fails(true)
+    assert_certified_fails(false)
+
+
+@pytest.mark.parametrize("name", list(FUNCTIONS))
+def test_a_function_applied_entrywise_false_jacobian_fails_certified(name):
+    F, dF = FUNCTIONS[name]
+    pos = lambda v: v.x.applyfunc(lambda s: 2 + s ** 2)  # noqa: E731  (positive entries)
+    true = free_claim(lambda v: (v.d(pos(v).applyfunc(F), "x"),
+                                 diag(pos(v).applyfunc(dF)) * 2 * diag(v.x)))
+    false = free_claim(lambda v: (v.d(pos(v).applyfunc(F), "x"), diag(pos(v).applyfunc(dF)) * 2))
+    assert_not_fails(true)
+    assert_certified_fails(false)
+
+
+# name -> (check of a true claim, check of a false sibling), Matrix methods on the kernel's values
+METHODS = {
+    "row": (lambda v: (v.d((v.A.row(0) * v.x)[0, 0], "x"), v.A.row(0).T),
+            lambda v: (v.d((v.A.row(0) * v.x)[0, 0], "x"), v.A.col(0))),
+    "col": (lambda v: (v.d((v.x.T * v.A.col(0))[0, 0], "x"), v.A.col(0)),
+            lambda v: (v.d((v.x.T * v.A.col(0))[0, 0], "x"), v.A.row(0).T)),
+    "slice": (lambda v: (v.d((v.A[:, 0].T * v.x)[0, 0], "x"), v.A[:, 0]),
+              lambda v: (v.d((v.A[:, 0].T * v.x)[0, 0], "x"), v.A[0, :].T)),
+    "index": (lambda v: (v.d(v.x[0] * v.A[0, 0] * v.c, "c"), sp.Matrix([[v.x[0] * v.A[0, 0]]])),
+              lambda v: (v.d(v.x[0] * v.A[0, 0] * v.c, "c"), sp.Matrix([[v.x[0]]]))),
+    "col_join": (lambda v: (v.d(v.x.col_join(v.A * v.x), "x"), sp.eye(v.n).col_join(v.A)),
+                 lambda v: (v.d(v.x.col_join(v.A * v.x), "x"), sp.eye(v.n).col_join(v.A.T))),
+    "row_join": (lambda v: (v.d((v.x.T.row_join(v.c * v.x.T) * v.x.col_join(v.x))[0, 0], "x"), 2 * (1 + v.c) * v.x),
+                 lambda v: (v.d((v.x.T.row_join(v.c * v.x.T) * v.x.col_join(v.x))[0, 0], "x"), (1 + v.c) * v.x)),
+    "vstack": (lambda v: (v.d(sp.Matrix.vstack(v.x, v.c * v.x), "x"), sp.Matrix.vstack(sp.eye(v.n), v.c * sp.eye(v.n))),
+               lambda v: (v.d(sp.Matrix.vstack(v.x, v.c * v.x), "x"), sp.Matrix.vstack(sp.eye(v.n), sp.eye(v.n)))),
+    "hstack": (lambda v: (v.d(sp.Matrix.hstack(v.A * v.x, v.x), "x"), sp.Matrix.vstack(v.A, sp.eye(v.n))),
+               lambda v: (v.d(sp.Matrix.hstack(v.A * v.x, v.x), "x"), sp.Matrix.vstack(v.A.T, sp.eye(v.n)))),
+    "sum": (lambda v: (v.d(sum(v.A * v.x), "x"), (sp.ones(1, v.n) * v.A).T),
+            lambda v: (v.d(sum(v.A * v.x), "x"), v.A * sp.ones(v.n, 1))),
+    "Matrix of a sum": (lambda v: (v.d(sp.Matrix([[sum(v.x[i] ** 2 for i in range(v.n))]]), "x"), 2 * v.x),
+                        lambda v: (v.d(sp.Matrix([[sum(v.x[i] ** 2 for i in range(v.n))]]), "x"), v.x)),
+    "applyfunc lambda": (lambda v: (v.d(v.x.applyfunc(lambda s: sp.sqrt(1 + s ** 2)), "x"),
+                                    diag(v.x.applyfunc(lambda s: s / sp.sqrt(1 + s ** 2)))),
+                         lambda v: (v.d(v.x.applyfunc(lambda s: sp.sqrt(1 + s ** 2)), "x"), diag(v.x))),
+    "softmax": (lambda v: (v.d(softmax(v.x), "x"), diag(softmax(v.x)) - softmax(v.x) * softmax(v.x).T),
+                lambda v: (v.d(softmax(v.x), "x"), diag(softmax(v.x)))),
+    "second derivative": (lambda v: (v.d(v.d(v.x.T * v.A * v.x, "x"), "x"), v.A + v.A.T),
+                          lambda v: (v.d(v.d(v.x.T * v.A * v.x, "x"), "x"), 2 * v.A)),
+    "second derivative of exp": (lambda v: (v.d(v.d(sp.exp(v.c ** 2), "c"), "c"), (2 + 4 * v.c ** 2) * sp.exp(v.c ** 2)),
+                                 lambda v: (v.d(v.d(sp.exp(v.c ** 2), "c"), "c"), 2 * sp.exp(v.c ** 2))),
+    "mixed second derivative": (lambda v: (v.d(v.d(v.c * (v.x.T * v.x)[0, 0], "x"), "c"), 2 * v.x),
+                                lambda v: (v.d(v.d(v.c * (v.x.T * v.x)[0, 0], "x"), "c"), v.x)),
+    "derivative times a variable": (
+        lambda v: (v.d(v.d(v.c ** 3, "c")[0, 0] * v.c, "c"), sp.Matrix([[9 * v.c ** 2]])),
+        lambda v: (v.d(v.d(v.c ** 3, "c")[0, 0] * v.c, "c"), sp.Matrix([[3 * v.c ** 2]]))),
+}
+
+
+@pytest.mark.parametrize("name", list(METHODS))
+def test_matrix_methods_on_free_variables(name):
+    true, false = METHODS[name]
+    assert_not_fails(free_claim(true))
+    assert_certified_fails(free_claim(false))
+
+
+# ----- a generated family: compositions of the notation's functions, each with a slip -------------------------
+
+def _generated(seed: int):
+    """A random composition F2(a·F1(q) + b) of two functions, its hand-written chain rule, and a slip in it."""
+    rnd = random.Random(seed)
+    (n1, (F1, d1)), (n2, (F2, d2)) = rnd.sample(sorted(FUNCTIONS.items()), 2)
+    a, b = rnd.choice([1, 2, -1, sp.Rational(1, 2)]), rnd.choice([0, 1, 3])
+    slip = rnd.choice(["drop inner", "drop 2", "wrong sign"])
+
+    def inner(v):
+        # √ and log need a positive argument: F1 of q, then squared and shifted
+        return (a * F1(q(v)) + b) ** 2 + 1
+
+    def dinner(v):
+        return 2 * (a * F1(q(v)) + b) * a * d1(q(v))
+
+    def true(v):
+        return v.d(F2(inner(v)), "x"), d2(inner(v)) * dinner(v) * 2 * v.x
+
+    def false(v):
+        g = {"drop inner": d2(inner(v)) * 2 * v.x, "drop 2": d2(inner(v)) * dinner(v) * v.x,
+             "wrong sign": -d2(inner(v)) * dinner(v) * 2 * v.x}[slip]
+        return v.d(F2(inner(v)), "x"), g
+
+    return f"{n2}∘{n1} ({slip})", true, false
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_generated_compositions(seed):
+    name, true, false = _generated(seed)
+    assert_not_fails(free_claim(true, n=(1,)))
+    assert_certified_fails(free_claim(false, n=(1,)))
+
+
+# ----- |·|, max and min: exact signs, refused where they have no derivative -------------------------------------
+
+def _side(x):
+    from symderiv.kernel.free import value_of
+
+    x = value_of(x)
+    return x if isinstance(x, sp.MatrixBase) else sp.Matrix([[x]])
+
+
+def _replay(check, point, entry=(0, 0), variables=V, size=None):
+    """The kernel's own verdict on a hand-made counterexample (the recorded sides are the kernel's values)."""
+    size = size or {"n": 1}
+    c = free_claim(check, variables, n=(size["n"],))
+    ns = ExactVariables(variables, size, {k: sp.Rational(v) for k, v in point.items()}, CONV)
+    try:
+        lhs, rhs = (_side(x) for x in check(ns))
+    except KernelError as e:
+        return Verification(False, str(e))
+    cx = Counterexample(c.id, size, None, {k: str(v) for k, v in point.items()}, entry,
+                        sp.sstr(lhs[entry]), sp.sstr(rhs[entry]))
+    return verify_identity(c, cx)
+
+
+POINT = {"c": "-2/3", "x[0]": "1/2", "A[0,0]": "3"}
+
+
+def test_abs_is_exact_where_it_is_differentiable_and_refused_at_its_kink():
+    slip = lambda v: (v.d(sp.Abs(v.c) * v.x[0], "c"), sp.Matrix([[v.x[0]]]))  # noqa: E731  (sign dropped)
+    right = lambda v: (v.d(sp.Abs(v.c) * v.x[0], "c"), sp.Matrix([[-v.x[0]]]))  # noqa: E731  (c < 0 here)
+    assert _replay(slip, POINT).ok
+    assert not _replay(right, POINT).ok
+    at_kink = _replay(slip, {**POINT, "c": "0"})
+    assert not at_kink.ok and "|·|" in at_kink.reason
+    # an irrational argument: |1 − √2·c| at c = 1: the sign of 1 − √2 is proved by arb balls
+    irr = lambda v: (v.d(sp.Abs(1 - sp.sqrt(2) * v.c), "c"), sp.Matrix([[-sp.sqrt(2)]]))  # noqa: E731
+    assert _replay(irr, {**POINT, "c": "1"}).ok  # the truth is +√2
+
+
+def test_max_and_min_pick_a_branch_exactly_and_refuse_a_tie_between_different_branches():
+    mx = lambda v: (v.d(sp.Max(v.c, v.x[0] ** 2), "c"), sp.Matrix([[1]]))  # noqa: E731
+    mn = lambda v: (v.d(sp.Min(v.c, v.x[0] ** 2), "c"), sp.Matrix([[0]]))  # noqa: E731
+    assert _replay(mx, POINT).ok       # c < x², so d max/dc = 0 ≠ 1
+    assert _replay(mn, POINT).ok       # d min/dc = 1 ≠ 0
+    assert not _replay(mx, {**POINT, "c": "2"}).ok  # c > x²: d max/dc = 1, the claim holds there
+    tie = _replay(mx, {**POINT, "c": "1/4"})
+    assert not tie.ok and "max" in tie.reason
+
+
+def test_an_unknown_function_is_refused_with_one_line_naming_it():
+    got = _replay(lambda v: (v.d(sp.atan(v.c), "c"), sp.Matrix([[1]])), POINT)
+    assert not got.ok and "atan" in got.reason and "\n" not in got.reason
+
+
+def test_an_irrational_value_is_decided_by_exact_signs_not_floats():
+    """√(1 + xᵀx) at x = 1: lhs = 1/√2, rhs = 1/√2 + 10⁻³⁰ differ by far less than a double can see."""
+    eps = sp.Rational(1, 10 ** 30)
+    near = lambda v: (v.d(sp.sqrt(1 + (v.x.T * v.x)[0, 0]), "x"),  # noqa: E731
+                      v.x / sp.sqrt(1 + (v.x.T * v.x)[0, 0]) + eps)
+    ok = _replay(near, {**POINT, "x[0]": "1"})
+    assert ok.ok and "arb" in ok.reason
+    same = lambda v: (v.d(sp.sqrt(1 + (v.x.T * v.x)[0, 0]), "x"), v.x / sp.sqrt(1 + (v.x.T * v.x)[0, 0]))  # noqa
+    assert not _replay(same, {**POINT, "x[0]": "1"}).ok
+
+
+# ----- one-step cells: derivatives of expressions of the parameters --------------------------------------------
+
+@cell("a one-step cell holding the Cookbook's variables as parameters", params={"u": "n", "B": ("n", "n"),
+                                                                                 "W": ("n", "n")})
+def holder(s, prev, x, p, f):
+    s.h = prev.h
+
+
+def cell_claim(check, model=holder, n=(1, 2), cid="reach.cell"):
+    return Claim(id=cid, where="test", statement="test", check=check, model=model,
+                 sizes=sweep(n=n, t=(1,), fixed=("t",)), conventions={"layout": "row-major"})
+
+
+CELL = {
+    "∂(uᵀBu)/∂u": (lambda m: (m.d(m.u.T * m.B * m.u, "u"), m.u.T * (m.B + m.B.T)),
+                   lambda m: (m.d(m.u.T * m.B * m.u, "u"), 2 * m.u.T * m.B)),
+    "∂(W²h)/∂W": (lambda m: (m.d(m.W * m.W * m.h(0), "W"),
+                             m.W * kron(sp.eye(m.n), m.h(0).T) + kron(sp.eye(m.n), (m.W * m.h(0)).T)),
+                  lambda m: (m.d(m.W * m.W * m.h(0), "W"), 2 * m.W * kron(sp.eye(m.n), m.h(0).T))),
+    "∂ tanh(Bu)/∂u": (lambda m: (m.d((m.B * m.u).applyfunc(sp.tanh), "u"),
+                                 diag((m.B * m.u).applyfunc(lambda s: 1 - sp.tanh(s) ** 2)) * m.B),
+                      lambda m: (m.d((m.B * m.u).applyfunc(sp.tanh), "u"),
+                                 diag((m.B * m.u).applyfunc(lambda s: 1 - sp.tanh(s) ** 2)))),
+    "∂ √(1 + uᵀu)/∂u": (lambda m: (m.d(sp.sqrt(1 + (m.u.T * m.u)[0, 0]), "u"),
+                                   m.u.T / sp.sqrt(1 + (m.u.T * m.u)[0, 0])),
+                        lambda m: (m.d(sp.sqrt(1 + (m.u.T * m.u)[0, 0]), "u"), m.u.T)),
+}
+
+
+@pytest.mark.parametrize("name", list(CELL))
+def test_derivatives_of_expressions_of_parameters_on_a_one_step_cell(name):
+    true, false = CELL[name]
+    assert_not_fails(cell_claim(true))
+    assert_certified_fails(cell_claim(false))
+
+
+def test_an_lstm_expression_derivative_agrees_with_the_quantity_derivative_and_its_slip_fails():
+    """m.d(m.at("c", 1), "W_f") (an expression) against m.d(("c", 1), "W_f") (a quantity): the same truth; the
+    BPTT slip that drops the forget gate's derivative fails, certified."""
+    from symderiv import hadamard
+
+    def true(m):
+        return m.d(m.at("c", 1), "U_f"), m.d(("c", 1), "U_f")
+
+    def slip(m):  # dc/dU_f = diag(c0 ⊙ f ⊙ (1 − f)) (I ⊗ xᵀ); the slip drops f(1 − f)
+        return m.d(m.at("c", 1), "U_f"), diag(m.initial("c")) * kron(sp.eye(m.n), m.x(1).T)
+
+    assert_not_fails(cell_claim(true, model=lstm_cell, n=(1,)))
+    assert_certified_fails(cell_claim(slip, model=lstm_cell, n=(1,)))
+    _ = hadamard
+
+
+# ----- a planted bug in the kernel's own derivative table is caught ---------------------------------------------
+
+def test_a_planted_bug_in_the_kernels_tanh_rule_is_caught(monkeypatch):
+    """The kernel's tanh rule gets 1 + tanh² (the planted bug): a false claim's counterexample, whose recorded
+    sides are the engine's, no longer replays (the kernel's recomputed lhs differs), so the verdict is not a
+    certified `fails` on the kernel's wrong word; and the kernel's jets disagree with SymPy's derivative."""
+    F, dF = FUNCTIONS["tanh"]
+    false = free_claim(lambda v: (v.d(F(q(v)), "x"), dF(q(v)) * v.x), n=(1,))
+    res = assert_certified_fails(false)
+    fn, dfn, ddfn = RULES[sp.tanh]
+    monkeypatch.setitem(RULES, sp.tanh, (fn, lambda s: 1 + sp.tanh(s) ** 2, ddfn))
+    replay = verify_identity(false, res.counterexample)
+    assert not replay.ok and "not the recomputed" in replay.reason
+    assert check_claim(false).verdict != Verdict.FAILS
+    with pytest.raises(AssertionError):
+        test_kernel_jets_agree_with_sympy_on_every_function()
+
+
+def test_kernel_jets_agree_with_sympy_on_every_function():
+    """Two algorithms for one truth: the kernel's jets (first and second order) against SymPy's diff."""
+    s = sp.Symbol("s")
+    for name, (F, _) in FUNCTIONS.items():
+        for at in (sp.Rational(1, 3), sp.Integer(2)):
+            j = F(Jet(at, {"s": sp.Integer(1)}, order=2))
+            j = Jet.of(j)
+            want = [F(s).subs(s, at), sp.diff(F(s), s).subs(s, at), sp.diff(F(s), s, 2).subs(s, at)]
+            got = [j.v, j.d.get("s", 0), 2 * j.h.get(("s", "s"), 0)]
+            for w, g in zip(want, got):
+                assert abs(sp.N(w - g, 40)) < sp.Rational(1, 10 ** 30), (name, at, w, g)
+
+
+def test_kernel_values_are_marked():
+    from symderiv.kernel.dual import Dual, DualMatrix
+
+    for cls in (Dual, DualMatrix, Jet, JetMatrix):
+        assert cls.__symderiv_value__ is True
