@@ -68,6 +68,7 @@ class Dual:
     """v + d·ε, ε² = 0."""
 
     __slots__ = ("v", "d")
+    __symderiv_value__ = True  # a kernel value: user code may not compare, hash or truth-test it
     _op_priority = 30.0
 
     def __init__(self, v, d=0):
@@ -139,15 +140,16 @@ def logistic_value(x):
     return 1 / (1 + sp.exp(-x))
 
 
-#: value and derivative of the elementary functions, on exact numbers (forward mode's rules): the kernel's one
-#: table of them (the exact model's activations, functions and losses read it too)
+#: value, first and second derivative of the elementary functions, on exact numbers (forward mode's rules): the
+#: kernel's one table of them (the exact model's activations, functions and losses, and the jets of free.py read it)
 RULES = {
-    sp.exp: (sp.exp, sp.exp),
-    sp.log: (sp.log, lambda v: 1 / v),
-    sp.tanh: (sp.tanh, lambda v: 1 - sp.tanh(v) ** 2),
-    sp.sin: (sp.sin, sp.cos),
-    sp.cos: (sp.cos, lambda v: -sp.sin(v)),
-    logistic: (logistic_value, lambda v: logistic_value(v) * (1 - logistic_value(v))),
+    sp.exp: (sp.exp, sp.exp, sp.exp),
+    sp.log: (sp.log, lambda v: 1 / v, lambda v: -1 / v ** 2),
+    sp.tanh: (sp.tanh, lambda v: 1 - sp.tanh(v) ** 2, lambda v: -2 * sp.tanh(v) * (1 - sp.tanh(v) ** 2)),
+    sp.sin: (sp.sin, sp.cos, lambda v: -sp.sin(v)),
+    sp.cos: (sp.cos, lambda v: -sp.sin(v), lambda v: -sp.cos(v)),
+    logistic: (logistic_value, lambda v: logistic_value(v) * (1 - logistic_value(v)),
+               lambda v: logistic_value(v) * (1 - logistic_value(v)) * (1 - 2 * logistic_value(v))),
 }
 
 
@@ -182,7 +184,7 @@ def forward(expr: sp.Expr, x: sp.Symbol, at: "Dual") -> "Dual":
                 r = Dual(b.v ** k, k * b.v ** (k - 1) * b.d)
         elif e.func in RULES and len(e.args) == 1:
             a = run(e.args[0])
-            fn, dfn = RULES[e.func]
+            fn, dfn = RULES[e.func][:2]
             r = Dual(fn(a.v), dfn(a.v) * a.d)
         else:
             raise KernelError(f"cannot run {sp.sstr(e)[:60]} on dual numbers (functions the kernel knows: "
@@ -196,6 +198,7 @@ def forward(expr: sp.Expr, x: sp.Symbol, at: "Dual") -> "Dual":
 class DualMatrix:
     """A matrix of duals as (values, tangents), both SymPy matrices of exact numbers."""
 
+    __symderiv_value__ = True  # a kernel value: user code may not compare, hash or truth-test it
     _op_priority = 30.0  # above SymPy matrices': sp.Matrix * DualMatrix calls DualMatrix.__rmul__
 
     def __init__(self, val: sp.MatrixBase, tan: sp.MatrixBase | None = None):
@@ -378,6 +381,6 @@ class DualNotation:
 
     def softmax(self, z):
         z = DualMatrix.of(z)
-        e = [lift(*RULES[sp.exp])(x) for x in z]
+        e = [lift(*RULES[sp.exp][:2])(x) for x in z]
         s = sum(e, Dual(0))
         return DualMatrix.from_entries(z.rows, z.cols, [x / s for x in e])
