@@ -19,8 +19,9 @@ import sympy as sp
 
 from .decide import decide, decide_limit, matches, relations_of, sign
 from .dual import KernelError, recorded_number
+from .free import MAX_ORDER, NeedsOrder, value_of
 from .free import run_check as run_free_check
-from .model import ExactModel, entry_name
+from .model import ExactModel, NeedsJets, entry_name
 
 SIZE_KEYS = ("n", "t", "m")
 
@@ -82,12 +83,25 @@ def _loss_witness(claim, loss):
     return tuple(loss)
 
 
-def _exact_model(claim, size: dict, values: dict, witness=None, loss_witness=None) -> ExactModel:
+def _exact_model(claim, size: dict, values: dict, witness=None, loss_witness=None, order: int = 0) -> ExactModel:
     """The claim's model at ``size`` with every input an exact value, its σ and conventions as declared."""
     return ExactModel(claim.model, n=size.get("n", 1), t=size.get("t", 1), m=size.get("m", 1),
                       activation=claim.activation, loss=claim.loss,
                       layout=claim.conventions.get("layout", "row-major"), witness=witness, values=values,
-                      loss_witness=loss_witness, conventions=claim.conventions)
+                      loss_witness=loss_witness, conventions=claim.conventions, order=order)
+
+
+def _model_check(claim, size: dict, values: dict, witness, loss):
+    """The check on the exact model; one that differentiates an expression of the parameters runs again on the
+    jet model (order 1), and one that differentiates a derivative of one at order 2."""
+    for order in range(0, MAX_ORDER + 1):
+        try:
+            return claim.check(_exact_model(claim, size, values, witness, loss, order))
+        except (NeedsJets, NeedsOrder):
+            if order == MAX_ORDER:
+                raise KernelError(f"a derivative of order {MAX_ORDER + 1} or more, or a derivative of a "
+                                  "derivative with respect to a quantity: beyond the kernel's jets") from None
+    raise AssertionError("unreachable")
 
 
 def _sides(out) -> tuple[sp.Matrix, sp.Matrix]:
@@ -95,6 +109,7 @@ def _sides(out) -> tuple[sp.Matrix, sp.Matrix]:
         raise KernelError(f"the check returned {type(out).__name__}, not (lhs, rhs)")
 
     def one(x):
+        x = value_of(x)
         if isinstance(x, sp.MatrixBase):
             return sp.Matrix(x)
         if isinstance(x, (int, sp.Basic)) and not isinstance(x, bool):
@@ -135,7 +150,7 @@ def verify_identity(claim, cert) -> Verification:
         values = {name: _rational(name, v) for name, v in cert.point.items()}
         premises = []
         if claim.model is not None:
-            out = claim.check(_exact_model(claim, size, values, witness, loss))
+            out = _model_check(claim, size, values, witness, loss)
         elif getattr(claim, "variables", None) is not None:  # free vectors and matrices: kernel/free.py
             *out, premises = run_free_check(claim, size, values)
             out = tuple(out)
