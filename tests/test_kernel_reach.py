@@ -323,3 +323,88 @@ def test_kernel_values_are_marked():
 
     for cls in (Dual, DualMatrix, Jet, JetMatrix):
         assert cls.__symderiv_value__ is True
+
+
+# ----- the Matrix Cookbook written on a one-step cell (before free variables existed) ---------------------------
+
+@cell("a one-step cell holding a Cookbook page's variables as parameters",
+      params={"a": "n", "b": "n", "u": "n", "X": ("n", "n"), "B": ("n", "n")})
+def page(s, prev, x, p, f):
+    s.h = prev.h
+
+
+def _r(M):
+    """vec by rows as a row: the layout of m.d(scalar, matrix parameter) under conventions layout='row-major'."""
+    from symderiv import vec
+
+    return vec(M, "row-major").T
+
+
+def _inv(M):
+    from symderiv import inv
+
+    return inv(M)
+
+
+# name -> (check of the Cookbook's formula, check of a slip in it); m.d of expressions of the parameters
+COOKBOOK_CELL = {
+    "eq69 ∂(uᵀa)/∂u": (lambda m: (m.d(m.u.T * m.a, "u"), m.a.T), lambda m: (m.d(m.u.T * m.a, "u"), m.u.T)),
+    "eq70 ∂(aᵀXb)/∂X": (lambda m: (m.d(m.a.T * m.X * m.b, "X"), kron(m.a, m.b).T),
+                        lambda m: (m.d(m.a.T * m.X * m.b, "X"), kron(m.b, m.a).T)),
+    "eq81 ∂(uᵀBu)/∂u": (lambda m: (m.d(m.u.T * m.B * m.u, "u"), m.u.T * (m.B + m.B.T)),
+                        lambda m: (m.d(m.u.T * m.B * m.u, "u"), 2 * m.u.T * m.B)),
+    "eq101 ∂ tr(XB)/∂X": (lambda m: (m.d((m.X * m.B).trace(), "X"), _r(m.B.T)),
+                          lambda m: (m.d((m.X * m.B).trace(), "X"), _r(m.B))),
+    "eq49 ∂ det X/∂X": (lambda m: (m.d(m.X.det(), "X"), _r(m.X.det() * _inv(m.X).T)),
+                        lambda m: (m.d(m.X.det(), "X"), _r(m.X.adjugate()))),  # det X·X⁻¹: no transpose
+    "eq61 ∂(aᵀX⁻¹b)/∂X": (lambda m: (m.d(m.a.T * _inv(m.X) * m.b, "X"),
+                                     -_r(_inv(m.X).T * m.a * m.b.T * _inv(m.X).T)),
+                          lambda m: (m.d(m.a.T * _inv(m.X) * m.b, "X"), -_r(_inv(m.X) * m.a * m.b.T * _inv(m.X)))),
+    "∂(Xu)/∂X": (lambda m: (m.d(m.X * m.u, "X"), kron(sp.eye(m.n), m.u.T)),
+                 lambda m: (m.d(m.X * m.u, "X"), kron(m.u.T, sp.eye(m.n)))),
+    "∂(Xu)/∂u": (lambda m: (m.d(m.X * m.u, "u"), m.X), lambda m: (m.d(m.X * m.u, "u"), m.X.T)),
+    "∂ softmax(Xu)/∂u": (lambda m: (m.d(softmax(m.X * m.u), "u"),
+                                    (diag(softmax(m.X * m.u)) - softmax(m.X * m.u) * softmax(m.X * m.u).T) * m.X),
+                         lambda m: (m.d(softmax(m.X * m.u), "u"), diag(softmax(m.X * m.u)) * m.X)),
+    "∂ exp(uᵀu)/∂u": (lambda m: (m.d(sp.exp((m.u.T * m.u)[0, 0]), "u"), 2 * sp.exp((m.u.T * m.u)[0, 0]) * m.u.T),
+                      lambda m: (m.d(sp.exp((m.u.T * m.u)[0, 0]), "u"), sp.exp((m.u.T * m.u)[0, 0]) * m.u.T)),
+    "∂ row(0)·u/∂u": (lambda m: (m.d(m.X.row(0) * m.u, "u"), m.X.row(0)),
+                      lambda m: (m.d(m.X.row(0) * m.u, "u"), m.X.col(0).T)),
+    "∂ vstack(u, Bu)/∂u": (lambda m: (m.d(sp.Matrix.vstack(m.u, m.B * m.u), "u"), sp.eye(m.n).col_join(m.B)),
+                           lambda m: (m.d(sp.Matrix.vstack(m.u, m.B * m.u), "u"), sp.eye(m.n).col_join(m.B.T))),
+    "∂²(uᵀBu)/∂u²": (lambda m: (m.d(m.d(m.u.T * m.B * m.u, "u").T, "u"), m.B + m.B.T),
+                     lambda m: (m.d(m.d(m.u.T * m.B * m.u, "u").T, "u"), 2 * m.B)),
+}
+
+
+@pytest.mark.parametrize("name", list(COOKBOOK_CELL))
+def test_the_cookbook_on_a_one_step_cell(name):
+    true, false = COOKBOOK_CELL[name]
+    assert_not_fails(cell_claim(true, model=page))
+    assert_certified_fails(cell_claim(false, model=page))
+
+
+LSTM_SLIPS = {  # BPTT through one LSTM step, by expression; each the true derivative with one factor dropped
+    "dc/dU_f drops f(1 − f)": lambda m: diag(m.initial("c")) * kron(sp.eye(m.n), m.x(1).T),
+    "dc/db_i drops g": lambda m: diag(m.at("i", 1).applyfunc(lambda s: s * (1 - s))),
+    "dh/db_o drops tanh(c)": lambda m: diag(hadamard(m.at("og", 1), m.at("og", 1).applyfunc(lambda s: 1 - s))),
+    "dh/dW_g drops og": lambda m: diag(m.at("c", 1).applyfunc(lambda s: 1 - sp.tanh(s) ** 2))
+    * diag(m.at("i", 1)) * diag(m.at("g", 1).applyfunc(lambda s: 1 - s ** 2)) * kron(sp.eye(m.n), m.h(0).T),
+    "dE/dU_f reads h, not c": lambda m: m.d(m.at("h", 1), "U_f"),
+}
+LSTM_OF = {"dc/dU_f drops f(1 − f)": ("c", "U_f"), "dc/db_i drops g": ("c", "b_i"),
+           "dh/db_o drops tanh(c)": ("h", "b_o"), "dh/dW_g drops og": ("h", "W_g"),
+           "dE/dU_f reads h, not c": ("c", "U_f")}
+
+
+def hadamard(a, b):
+    from symderiv import hadamard as h
+
+    return h(a, b)
+
+
+@pytest.mark.parametrize("name", list(LSTM_SLIPS))
+def test_lstm_bptt_slips_written_by_expression_fail_certified(name):
+    q, p = LSTM_OF[name]
+    assert_not_fails(cell_claim(lambda m: (m.d(m.at(q, 1), p), m.d((q, 1), p)), model=lstm_cell, n=(1,)))
+    assert_certified_fails(cell_claim(lambda m: (m.d(m.at(q, 1), p), LSTM_SLIPS[name](m)), model=lstm_cell, n=(1,)))

@@ -338,7 +338,7 @@ class JetMatrix:
             raise AttributeError(name)
         raise Refused(f"the kernel's matrices have no method {name!r}: it replays sums, products, powers, "
                           "transposes, indexing and slicing, row, col, row_join, col_join, vstack, hstack, "
-                          "applyfunc, trace, det, inv, multiply_elementwise, reshape, dot and norm")
+                          "applyfunc, trace, det, inv, adjugate, multiply_elementwise, reshape, dot and norm")
 
     def _sympy_(self):
         return sp.ImmutableMatrix(self.rows, self.cols, [x._sympy_() for x in self.e])
@@ -530,12 +530,35 @@ class JetMatrix:
         return det, JetMatrix(n, rhs.cols, [x for row in sol for x in row])
 
     def det(self) -> Jet:
+        """The determinant: by elimination where it is not 0, by cofactor expansion (a polynomial in the entries,
+        so its jet is exact at a singular point too) where it is, for up to 6 × 6."""
         if self.rows != self.cols:
             raise KernelError(f"det of a {self.rows}×{self.cols} matrix")
         det, _ = self._eliminate(None)
         if det.v == 0:
-            raise KernelError("det of a singular matrix: its derivative is not replayed by elimination")
+            if self.rows > 6:
+                raise KernelError("det of a singular matrix larger than 6 × 6: its derivative is not replayed")
+            return self._laplace(list(range(self.rows)), list(range(self.cols)))
         return det
+
+    def _laplace(self, rows: list, cols: list) -> Jet:
+        if not rows:
+            return Jet(sp.Integer(1))
+        acc = Jet(_ZERO)
+        for k, c in enumerate(cols):
+            term = self._at(rows[0], c) * self._laplace(rows[1:], cols[:k] + cols[k + 1:])
+            acc = acc + term if k % 2 == 0 else acc - term
+        return acc
+
+    def adjugate(self) -> "JetMatrix":
+        """adj(M)[i, j] = (−1)^(i+j) det M with row j and column i removed (cofactor expansion, up to 6 × 6)."""
+        if self.rows != self.cols or self.rows > 6:
+            raise KernelError(f"adjugate of a {self.rows}×{self.cols} matrix (square, up to 6 × 6)")
+        n = self.rows
+        every = list(range(n))
+        return JetMatrix(n, n, [(1 if (i + j) % 2 == 0 else -1) *
+                                self._laplace([r for r in every if r != j], [c for c in every if c != i])
+                                for i in range(n) for j in range(n)])
 
     def inv(self) -> "JetMatrix":
         det, sol = self._eliminate(JetMatrix.eye(self.rows))
