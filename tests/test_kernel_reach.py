@@ -408,3 +408,57 @@ def test_lstm_bptt_slips_written_by_expression_fail_certified(name):
     q, p = LSTM_OF[name]
     assert_not_fails(cell_claim(lambda m: (m.d(m.at(q, 1), p), m.d((q, 1), p)), model=lstm_cell, n=(1,)))
     assert_certified_fails(cell_claim(lambda m: (m.d(m.at(q, 1), p), LSTM_SLIPS[name](m)), model=lstm_cell, n=(1,)))
+
+
+# ----- generated checks (hypothesis): a function of the notation on a block built with Matrix methods ------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+# name -> (B(x, A, c): a positive scalar built with Matrix methods, ∇_x B written by hand)
+BLOCKS = {
+    "xᵀx": (lambda x, A, c, n: 1 + (x.T * x)[0, 0] + c ** 2, lambda x, A, c, n: 2 * x),
+    "row": (lambda x, A, c, n: 1 + (A.row(0) * x)[0, 0] ** 2, lambda x, A, c, n: 2 * (A.row(0) * x)[0, 0] * A.row(0).T),
+    "slice": (lambda x, A, c, n: 2 + (A[:, 0].T * x)[0, 0] ** 2, lambda x, A, c, n: 2 * (A[:, 0].T * x)[0, 0] * A[:, 0]),
+    "vstack": (lambda x, A, c, n: 1 + sum(sp.Matrix.vstack(x, c * x).applyfunc(lambda s: s ** 2)),
+               lambda x, A, c, n: 2 * (1 + c ** 2) * x),
+    "Matrix of a sum": (lambda x, A, c, n: sp.Matrix([[3 + sum(x[i] * x[i] for i in range(n))]])[0, 0],
+                        lambda x, A, c, n: 2 * x),
+    "softmax": (lambda x, A, c, n: 1 + softmax(x)[0, 0],
+                lambda x, A, c, n: softmax(x)[0, 0] * (sp.eye(n)[:, 0] - softmax(x))),
+    "hstack": (lambda x, A, c, n: 1 + (sp.Matrix.hstack(x, A * x).T * sp.Matrix.hstack(x, A * x))[0, 0] ** 2,
+               lambda x, A, c, n: 4 * (x.T * x)[0, 0] * x),
+}
+SLIPS = ("drop F'", "half", "sign")
+
+
+def _gen_check(F, dF, block, slip, on_cell):
+    B, dB = BLOCKS[block]
+
+    def parts(v):
+        if on_cell:  # a one-step cell: u and X are parameters, a[0] a parameter the block treats as constant
+            return v.u, v.X, v.a[0], v.n, lambda f: v.d(f, "u").T
+        return v.x, v.A, v.c, v.n, lambda f: v.d(f, "x")
+
+    def true(v):
+        x, A, c, n, d = parts(v)
+        return d(F(B(x, A, c, n))), dF(B(x, A, c, n)) * dB(x, A, c, n)
+
+    def false(v):
+        x, A, c, n, d = parts(v)
+        g = {"drop F'": dB(x, A, c, n), "half": dF(B(x, A, c, n)) * dB(x, A, c, n) / 2,
+             "sign": -dF(B(x, A, c, n)) * dB(x, A, c, n)}[slip]
+        return d(F(B(x, A, c, n))), g
+
+    return true, false
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(fn=st.sampled_from(sorted(FUNCTIONS)), block=st.sampled_from(sorted(BLOCKS)), slip=st.sampled_from(SLIPS),
+       on_cell=st.booleans())
+def test_generated_checks_over_functions_and_matrix_methods(fn, block, slip, on_cell):
+    F, dF = FUNCTIONS[fn]
+    true, false = _gen_check(F, dF, block, slip, on_cell)
+    make = (lambda chk: cell_claim(chk, model=page, n=(2,))) if on_cell else (lambda chk: free_claim(chk, n=(2,)))
+    assert_not_fails(make(true))
+    assert_certified_fails(make(false))
