@@ -462,3 +462,24 @@ def test_generated_checks_over_functions_and_matrix_methods(fn, block, slip, on_
     make = (lambda chk: cell_claim(chk, model=page, n=(2,))) if on_cell else (lambda chk: free_claim(chk, n=(2,)))
     assert_not_fails(make(true))
     assert_certified_fails(make(false))
+
+
+# ----- a cell's step on dual numbers: the same functions by forward mode ------------------------------------------
+
+def test_a_cell_step_runs_abs_max_and_rational_powers_on_dual_numbers():
+    from symderiv.kernel.dual import DualMatrix
+
+    s = sp.Symbol("s", real=True)
+    f = sp.Abs(s - 1) + sp.Max(s, sp.Rational(1, 2)) + sp.sqrt(s ** 2 + 1) + (s + 3) ** sp.Rational(2, 3)
+    for at in (sp.Rational(-1, 3), sp.Integer(2)):
+        out = DualMatrix(sp.Matrix([[at]]), sp.Matrix([[1]])).applyfunc(
+            lambda v: sp.Abs(v - 1) + sp.Max(v, sp.Rational(1, 2)) + sp.sqrt(v ** 2 + 1) + (v + 3) ** sp.Rational(2, 3))
+        want = sp.diff(f, s).subs(s, at)
+        assert abs(sp.N(out.tan[0, 0] - want, 30)) < 1e-25 and abs(sp.N(out.val[0, 0] - f.subs(s, at), 30)) < 1e-25
+    M = DualMatrix(sp.Matrix([[-2]]), sp.Matrix([[1]]))
+    with pytest.raises(KernelError, match="positive base"):
+        M.applyfunc(lambda v: sp.sqrt(v))
+    with pytest.raises(KernelError, match="kink"):
+        DualMatrix(sp.Matrix([[1]]), sp.Matrix([[1]])).applyfunc(lambda v: sp.Abs(v - 1))
+    with pytest.raises(KernelError, match="tie"):
+        DualMatrix(sp.Matrix([[1]]), sp.Matrix([[1]])).applyfunc(lambda v: sp.Max(v, 1))

@@ -125,6 +125,19 @@ class Dual:
         return f"Dual({self.v}, {self.d})"
 
 
+def exact_sign(value, what: str) -> int:
+    """The sign of an exact number, proved (exactly, or by arb balls); a KernelError if it cannot be."""
+    from .decide import sign
+
+    try:
+        s = sign(value)
+    except (ValueError, TypeError) as e:
+        raise KernelError(f"the sign of {what} {sp.sstr(value)[:60]} has no rigorous enclosure ({e})") from None
+    if s is None:
+        raise KernelError(f"the sign of {what} {sp.sstr(value)[:60]} could not be proved")
+    return s
+
+
 def lift(fn, dfn):
     """An elementwise function on duals from its value and derivative on exact numbers."""
 
@@ -179,16 +192,38 @@ def forward(expr: sp.Expr, x: sp.Symbol, at: "Dual") -> "Dual":
             if k.is_Integer:
                 r = b ** int(k)
             else:
-                if b.v == 0:
-                    raise KernelError(f"{sp.sstr(e)} at 0 has no derivative")
+                if not k.is_Rational or exact_sign(b.v, "a rational power's base") <= 0:
+                    raise KernelError(f"{sp.sstr(e)[:60]}: a non-integer power is replayed for a positive base "
+                                      "and a rational exponent only")
                 r = Dual(b.v ** k, k * b.v ** (k - 1) * b.d)
         elif e.func in RULES and len(e.args) == 1:
             a = run(e.args[0])
+            if e.func is sp.log and exact_sign(a.v, "log's argument") <= 0:
+                raise KernelError(f"log of {sp.sstr(a.v)[:60]}, which is not positive")
             fn, dfn = RULES[e.func][:2]
             r = Dual(fn(a.v), dfn(a.v) * a.d)
+        elif e.func is sp.Abs:
+            a = run(e.args[0])
+            s = exact_sign(a.v, "|·|'s argument") if a.v != 0 else 0
+            if s == 0 and a.d != 0:
+                raise KernelError("|·| at 0 has no derivative: the point is at its kink")
+            r = a if s >= 0 else -a
+        elif e.func in (sp.Max, sp.Min):
+            what = "max" if e.func is sp.Max else "min"
+            r = None
+            for arg in e.args:
+                a = run(arg)
+                if r is None:
+                    r = a
+                    continue
+                s = exact_sign(a.v - r.v, f"the difference of {what}'s arguments") if a.v != r.v else 0
+                if s == 0 and a.d != r.d:
+                    raise KernelError(f"{what} at a tie of two different branches has no derivative")
+                if (s > 0) == (e.func is sp.Max) and s != 0:
+                    r = a
         else:
             raise KernelError(f"cannot run {sp.sstr(e)[:60]} on dual numbers (functions the kernel knows: "
-                              f"exp, log, tanh, sin, cos, the logistic function, powers)")
+                              f"exp, log, tanh, sin, cos, the logistic function, rational powers, |·|, max, min)")
         memo[e] = r
         return r
 

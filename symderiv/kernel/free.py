@@ -22,7 +22,7 @@ import sympy as sp
 
 from .. import notation
 from ..cells import dimension
-from .dual import RULES, KernelError, number
+from .dual import RULES, KernelError, exact_sign, number
 
 _ZERO = sp.Integer(0)
 
@@ -205,16 +205,6 @@ class Jet:
 
 class Carried(sp.Dummy):
     """A kernel value (a :class:`Jet`) standing inside a SymPy expression, read back by :func:`from_sympy`."""
-
-
-def exact_sign(value, what: str) -> int:
-    """The sign of an exact number, proved (exactly, or by arb balls); a KernelError if it cannot be."""
-    from .decide import sign
-
-    s = sign(value)
-    if s is None:
-        raise KernelError(f"the sign of {what} {sp.sstr(value)[:60]} could not be proved")
-    return s
 
 
 def apply(func, x: Jet) -> Jet:
