@@ -483,3 +483,21 @@ def test_a_cell_step_runs_abs_max_and_rational_powers_on_dual_numbers():
         DualMatrix(sp.Matrix([[1]]), sp.Matrix([[1]])).applyfunc(lambda v: sp.Abs(v - 1))
     with pytest.raises(KernelError, match="tie"):
         DualMatrix(sp.Matrix([[1]]), sp.Matrix([[1]])).applyfunc(lambda v: sp.Max(v, 1))
+
+
+def test_the_jet_model_and_the_dual_runs_agree():
+    """Two kernel algorithms for one truth: dJ/dθ read off jets seeded on every parameter entry (the jet model)
+    and forward mode with one dual run per direction (the plain model), for LSTM and an Elman RNN, both layouts."""
+    from symderiv import Model, elman_rnn
+    from symderiv.kernel import ExactModel
+
+    for cell_, act, of, wrts in ((lstm_cell, "abstract", ("h", 2), ("W_f", "U_g", "b_o")),
+                                 (elman_rnn, "tanh", ("h", 2), ("W", "b"))):
+        sym = Model(cell_, n=2, t=2, activation=act if act != "abstract" else "abstract")
+        vals = {s.name: sp.Rational((i % 5) - 2, 2 + i % 3) for i, s in enumerate(sym.symbols())}
+        kw = dict(n=2, t=2, activation=act, values=vals, witness=(0, 1, 0, -1) if act == "abstract" else None)
+        plain, jets = ExactModel(cell_, **kw), ExactModel(cell_, **kw, order=1)
+        for wrt in (w for w in wrts if w in cell_.params):
+            for layout in ("row-major", "col-major"):
+                got = jets.d(jets.at(*of), wrt, layout=layout).values()
+                assert got == plain.d(of, wrt, layout=layout), (cell_.name, wrt, layout)

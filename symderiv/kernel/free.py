@@ -1,14 +1,23 @@
-"""The kernel's replay of free-variable claims: forward mode with a tangent per entry, over exact numbers.
+"""The kernel's replay of free-variable claims: forward mode by jets, over exact numbers.
 
 A claim of free vectors and matrices (``variables=``, no model) is replayed
-here at a certificate's point. Every entry of every variable is a :class:`Jet`
-v + Σ_k d_k ε_k (ε_i ε_j = 0), seeded with its own ε; the proof's check runs
-on these values unchanged (sums, products, transposes, ``tr``, ``inv``,
-``logdet``, ``kron``, ``vec``), and ``v.d(f, "X")`` reads the tangents of f
-on X's seeds. Nothing here differentiates an expression: inverses and
-determinants are computed by Gaussian elimination over jets, so their
-derivatives come out of the arithmetic (the rule for one division of numbers),
-never from a matrix-calculus formula such as Jacobi's.
+here at a certificate's point. Every entry of every variable is a :class:`Jet`,
+a Taylor polynomial in one ε per entry truncated at order 1 (v + Σ d_k ε_k),
+or at order 2 when the check differentiates a derivative (the check is then
+run again with jets of order 2; a third derivative is refused). The proof's
+check runs on these values unchanged (sums, products, transposes, ``tr``,
+``inv``, ``logdet``, ``kron``, ``vec``, softmax, the SymPy Matrix methods of
+:class:`JetMatrix`), and ``v.d(f, "X")`` reads the tangents of f on X's seeds,
+as jets one order lower. SymPy functions of kernel values (``sp.sqrt``,
+``sp.Abs``, ``sp.exp``, ``sp.Max``, ``sp.Matrix([[...]])``) hold them as
+:class:`Carried` atoms, which :func:`from_sympy` reads back node by node by the
+rules of ``dual.RULES`` (exp, log, tanh, the logistic function, sin, cos),
+rational powers of a positive base, |·| away from 0 and max/min away from a tie
+between different branches, every sign proved exactly or by arb balls; any
+other function is refused in one line naming it. Nothing here differentiates an
+expression: inverses and determinants are computed by Gaussian elimination
+over jets (a singular determinant by cofactor expansion), so their derivatives
+come out of the arithmetic, never from a matrix-calculus formula such as Jacobi's.
 
 Premises checked: every entry has an exact value, and an invertible variable's
 determinant is not 0 (exactly). The layouts come from the claim's stated

@@ -8,6 +8,12 @@ the tangent seeded on one entry of the parameter (in the stated layout), of
 the initial state or of an intermediate quantity. Nothing here differentiates
 an expression: the truth comes from running the step function on dual numbers.
 
+A check that differentiates an expression of the parameters (``m.d(m.u.T *
+m.B * m.u, "u")``, the Matrix Cookbook written on a one-step cell) is run
+again on the jet model (``order`` ≥ 1): every parameter entry is a jet of
+:mod:`.free` seeded with its own ε, the cell runs on jets, and ``m.d(..., θ)``
+reads the tangents on θ's seeds in the stated layout.
+
 The model offers the same protocol as the symbolic model (``m.h(k)``,
 ``m.at(name, k)``, ``m.d(of, wrt)``, ``m.partial(of, wrt)``, ``m.W_R``, ...),
 so a proof's check runs on it unchanged and returns exact numbers.
