@@ -501,3 +501,17 @@ def test_the_jet_model_and_the_dual_runs_agree():
             for layout in ("row-major", "col-major"):
                 got = jets.d(jets.at(*of), wrt, layout=layout).values()
                 assert got == plain.d(of, wrt, layout=layout), (cell_.name, wrt, layout)
+
+
+def test_a_planted_bug_in_rules_reaches_the_cells_forward_mode_and_is_caught(monkeypatch):
+    """The same planted bug in RULES reaches the exact model's tanh (the one table): a tanh cell's false Jacobian
+    (tanh' dropped) is certified without it, and its certificate does not replay with it."""
+    from symderiv import elman_rnn
+
+    slip = Claim(id="reach.tanh-cell", where="test", statement="test", model=elman_rnn, activation="tanh",
+                 check=lambda m: (m.d(("h", 1), "b"), sp.eye(m.n)), sizes=sweep(n=(1,), t=(1,), fixed=("t",)))
+    res = assert_certified_fails(slip)
+    fn, dfn, ddfn = RULES[sp.tanh]
+    monkeypatch.setitem(RULES, sp.tanh, (fn, lambda s: 1 + sp.tanh(s) ** 2, ddfn))
+    replay = verify_identity(slip, res.counterexample)
+    assert not replay.ok and "not the recomputed" in replay.reason

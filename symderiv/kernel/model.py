@@ -27,7 +27,7 @@ import sympy as sp
 from ..cells import StepScope, dimension
 from ..protocol import SumOf, bind_parameters
 from ..functions import logistic
-from .dual import RULES, Dual, DualMatrix, KernelError, lift, logistic_value
+from .dual import RULES, Dual, DualMatrix, KernelError, lift
 
 # ----- activations, by name, with their first two derivatives -------------------------
 
@@ -39,11 +39,11 @@ def _poly(coeffs, order: int):
     return lambda x: sum((sp.Rational(c) * x ** k for k, c in enumerate(cs)), sp.Integer(0))
 
 
-#: name -> (f, f', f''), on exact numbers (f and f' are the kernel's RULES)
+#: name -> its (f, f', f'') on exact numbers, read when used (tanh's and the logistic function's are RULES')
 CONCRETE = {
-    "tanh": RULES[sp.tanh],
-    "logistic": RULES[logistic],
-    "identity": (lambda x: x, lambda x: sp.Integer(1), lambda x: sp.Integer(0)),
+    "tanh": lambda: RULES[sp.tanh],  # read when used: RULES is the one table (a planted bug in it reaches here)
+    "logistic": lambda: RULES[logistic],
+    "identity": lambda: (lambda x: x, lambda x: sp.Integer(1), lambda x: sp.Integer(0)),
 }
 
 
@@ -64,7 +64,7 @@ def activation(name: str, witness: tuple | None):
     if witness is not None:
         raise KernelError(f"the claim fixes σ = {name}; a witness σ is not in its domain")
     try:
-        return CONCRETE[name]
+        return CONCRETE[name]()
     except KeyError:
         raise KernelError(f"activation {name!r} is unknown to the kernel") from None
 
@@ -86,8 +86,8 @@ def _elementwise(fn, dfn):
 
 def functions(name: str, witness) -> SimpleNamespace:
     s, ds, dds = activation(name, witness)
-    th, dth, ddth = CONCRETE["tanh"]
-    lo, dlo, _ = CONCRETE["logistic"]
+    th, dth, ddth = CONCRETE["tanh"]()
+    lo, dlo, _ = CONCRETE["logistic"]()
     from .dual import DualNotation
 
     def softmax(z):
