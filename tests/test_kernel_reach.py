@@ -242,9 +242,9 @@ def holder(s, prev, x, p, f):
     s.h = prev.h
 
 
-def cell_claim(check, model=holder, n=(1, 2), cid="reach.cell"):
+def cell_claim(check, model=holder, n=(1, 2), cid="reach.cell", fixed=("t",)):
     return Claim(id=cid, where="test", statement="test", check=check, model=model,
-                 sizes=sweep(n=n, t=(1,), fixed=("t",)), conventions={"layout": "row-major"})
+                 sizes=sweep(n=n, t=(1,), fixed=fixed), conventions={"layout": "row-major"})
 
 
 CELL = {
@@ -515,3 +515,22 @@ def test_a_planted_bug_in_rules_reaches_the_cells_forward_mode_and_is_caught(mon
     monkeypatch.setitem(RULES, sp.tanh, (fn, lambda s: 1 + sp.tanh(s) ** 2, ddfn))
     replay = verify_identity(slip, res.counterexample)
     assert not replay.ok and "not the recomputed" in replay.reason
+
+
+@cell("h_t = √(1 + (W h_{t−1})²) as a 1 × 1 matrix built of its entry (n = 1)", params={"W": ("n", "n")})
+def root_cell(s, prev, x, p, f):
+    s.h = sp.Matrix([[sp.sqrt(1 + (p.W * prev.h)[0, 0] ** 2)]])
+
+
+def test_a_cell_building_a_sympy_matrix_of_dual_numbers_with_sqrt():
+    """sp.Matrix([[sp.sqrt(...)]]) of the step's dual numbers (SympifyError before): dh₁/dh₀ = W²h₀/h₁, and the slip
+    that drops the chain rule's W fails, certified (h₁ is irrational at most points: arb balls decide)."""
+    true = lambda m: (m.d(("h", 1), ("h", 0)), m.W * m.W * m.h(0) / m.h(1)[0, 0])  # noqa: E731
+    slip = lambda m: (m.d(("h", 1), ("h", 0)), m.W * m.h(0) / m.h(1)[0, 0])  # noqa: E731
+    assert_not_fails(cell_claim(true, model=root_cell, n=(1,), fixed=("n", "t")))
+    assert_certified_fails(cell_claim(slip, model=root_cell, n=(1,), fixed=("n", "t")))
+    # a function of the model on its dual view: d √(1 + h₁²)/dh₀
+    fn = lambda m: (m.d(lambda q: sp.sqrt(1 + q.h(1)[0, 0] ** 2), ("h", 0)),  # noqa: E731
+                    m.h(1) * m.W * m.W * m.h(0) / (m.h(1)[0, 0] * sp.sqrt(1 + m.h(1)[0, 0] ** 2)))
+    assert_not_fails(cell_claim(fn, model=root_cell, n=(1,), fixed=("n", "t")))
+    assert_certified_fails(cell_claim(lambda m: (fn(m)[0], 2 * fn(m)[1]), model=root_cell, n=(1,), fixed=("n", "t")))

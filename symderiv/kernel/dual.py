@@ -21,6 +21,10 @@ class KernelError(Exception):
     """The kernel cannot replay this certificate (a value is missing, a shape is wrong, ...)."""
 
 
+class Refused(KernelError, AttributeError):
+    """A method the kernel's values do not have (an AttributeError to ``getattr(x, name, default)`` probes)."""
+
+
 def number(x) -> sp.Expr:
     """An exact number, or a KernelError: floats, strings and symbols are refused."""
     if isinstance(x, bool):
@@ -64,6 +68,10 @@ def recorded_number(text) -> sp.Expr:
     return number(value)
 
 
+class DualAtom(sp.Dummy):
+    """A :class:`Dual` standing inside a SymPy expression, read back by :func:`forward`."""
+
+
 class Dual:
     """v + d·ε, ε² = 0."""
 
@@ -77,7 +85,21 @@ class Dual:
 
     @staticmethod
     def of(x) -> "Dual":
-        return x if isinstance(x, Dual) else Dual(number(x), sp.Integer(0))
+        if isinstance(x, Dual):
+            return x
+        if isinstance(x, DualMatrix):
+            if x.shape != (1, 1):
+                raise KernelError(f"a {x.rows}×{x.cols} matrix where a number was expected")
+            return x[0, 0]
+        if isinstance(x, sp.Basic) and x.has(DualAtom):
+            return forward(x)
+        return Dual(number(x), sp.Integer(0))
+
+    def _sympy_(self):
+        """The dual number inside a SymPy expression (sp.sqrt(d), sp.Matrix([[d]])): an atom forward mode reads."""
+        atom = DualAtom("kernel_dual")
+        atom.dual = self
+        return atom
 
     def __add__(self, o):
         if isinstance(o, (DualMatrix, sp.MatrixBase)):
@@ -114,8 +136,12 @@ class Dual:
         return Dual.of(o) / self
 
     def __pow__(self, k):
+        if isinstance(k, sp.Rational) and not k.is_Integer:
+            if exact_sign(self.v, "a rational power's base") <= 0:
+                raise KernelError(f"x**{k} at x = {sp.sstr(self.v)[:60]}: a rational power is replayed where x > 0 only")
+            return Dual(self.v ** k, k * self.v ** (k - 1) * self.d)
         if not isinstance(k, (int, sp.Integer)) or isinstance(k, bool):
-            raise KernelError(f"only integer powers of a dual number are defined, not {k!r}")
+            raise KernelError(f"only rational powers of a dual number are defined, not {k!r}")
         k = int(k)
         if k < 0:
             return Dual(1) / self ** (-k)
@@ -166,19 +192,25 @@ RULES = {
 }
 
 
-def forward(expr: sp.Expr, x: sp.Symbol, at: "Dual") -> "Dual":
-    """expr(x) at the dual number ``at``, node by node: sums, products, constant powers and the functions of
-    :data:`RULES`, each by its own rule. Nothing is differentiated symbolically."""
+def forward(expr: sp.Expr, x: sp.Symbol | None = None, at: "Dual | None" = None) -> "Dual":
+    """expr(x) at the dual number ``at`` (and each :class:`DualAtom` at its own dual number), node by node: sums,
+    products, constant powers and the functions of :data:`RULES`, each by its own rule. Nothing is differentiated
+    symbolically."""
     memo: dict = {}
+
+    def variable(e):
+        return e.has(DualAtom) or (x is not None and e.has(x))
 
     def run(e):
         got = memo.get(e)
         if got is not None:
             return got
-        if e == x:
+        if isinstance(e, DualAtom):
+            r = e.dual
+        elif x is not None and e == x:
             r = at
-        elif not e.has(x):
-            r = Dual(number(e) if e.is_Number else e)
+        elif not variable(e):
+            r = Dual(number(e))
         elif e.is_Add:
             r = Dual(0)
             for a in e.args:
@@ -187,7 +219,7 @@ def forward(expr: sp.Expr, x: sp.Symbol, at: "Dual") -> "Dual":
             r = Dual(1)
             for a in e.args:
                 r = r * run(a)
-        elif e.is_Pow and not e.exp.has(x):
+        elif e.is_Pow and not variable(e.exp):
             b, k = run(e.base), e.exp
             if k.is_Integer:
                 r = b ** int(k)
@@ -227,7 +259,7 @@ def forward(expr: sp.Expr, x: sp.Symbol, at: "Dual") -> "Dual":
         memo[e] = r
         return r
 
-    return run(expr)
+    return run(sp.sympify(expr))
 
 
 class DualMatrix:
@@ -250,6 +282,8 @@ class DualMatrix:
         if isinstance(x, DualMatrix):
             return x
         if isinstance(x, sp.MatrixBase):
+            if x.has(DualAtom):  # a SymPy matrix built of dual numbers (sp.Matrix([[d]]), sp.eye(n).col_join(D))
+                return DualMatrix.from_entries(x.rows, x.cols, list(x))
             return DualMatrix(x.applyfunc(number))
         if isinstance(x, (list, tuple)):
             return DualMatrix.of(sp.Matrix(x))
@@ -354,6 +388,38 @@ class DualMatrix:
     def col_join(self, o):
         o = DualMatrix.of(o)
         return DualMatrix(self.val.col_join(o.val), self.tan.col_join(o.tan))
+
+    def row(self, i):
+        return self[i, :]
+
+    def col(self, j):
+        return self[:, j]
+
+    @classmethod
+    def vstack(cls, *ms):
+        out = DualMatrix.of(ms[0])
+        for m in ms[1:]:
+            out = out.col_join(m)
+        return out
+
+    @classmethod
+    def hstack(cls, *ms):
+        out = DualMatrix.of(ms[0])
+        for m in ms[1:]:
+            out = out.row_join(m)
+        return out
+
+    def _sympy_(self):
+        return sp.ImmutableMatrix(self.rows, self.cols, [x._sympy_() for x in self])
+
+    def __getattr__(self, name):
+        if name == "_rep":  # a SymPy matrix joined with this one (sp.eye(n).col_join(D)): its entries as atoms
+            return sp.Matrix(self._sympy_())._rep
+        if name.startswith("_") or name.startswith("is_"):  # SymPy's and Python's probes: not there
+            raise AttributeError(name)
+        raise Refused(f"the kernel's dual matrices have no method {name!r}: a cell's step may use sums, "
+                      "products, powers, transposes, indexing and slicing, row, col, row_join, col_join, vstack, "
+                      "hstack, applyfunc and multiply_elementwise")
 
     def row_join(self, o):
         o = DualMatrix.of(o)

@@ -31,7 +31,7 @@ import sympy as sp
 
 from .. import notation
 from ..cells import dimension
-from .dual import RULES, KernelError, exact_sign, number
+from .dual import RULES, KernelError, Refused, exact_sign, number
 
 _ZERO = sp.Integer(0)
 
@@ -44,10 +44,6 @@ MAX_ORDER = 2
 
 class NeedsOrder(KernelError):
     """A derivative of a derivative at the jets' order: the check is run again with jets one order higher."""
-
-
-class Refused(KernelError, AttributeError):
-    """A method the kernel's values do not have (an AttributeError to ``getattr(x, name, default)`` probes)."""
 
 
 def _pair(k, l):
