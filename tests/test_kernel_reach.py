@@ -534,3 +534,38 @@ def test_a_cell_building_a_sympy_matrix_of_dual_numbers_with_sqrt():
                     m.h(1) * m.W * m.W * m.h(0) / (m.h(1)[0, 0] * sp.sqrt(1 + m.h(1)[0, 0] ** 2)))
     assert_not_fails(cell_claim(fn, model=root_cell, n=(1,), fixed=("n", "t")))
     assert_certified_fails(cell_claim(lambda m: (fn(m)[0], 2 * fn(m)[1]), model=root_cell, n=(1,), fixed=("n", "t")))
+
+
+# ----- reach, before any verdict: kernel.probe names an operation the kernel never replays ------------------------
+
+def test_probe_names_an_operation_outside_the_kernels_reach_in_one_line():
+    from symderiv.kernel import probe
+
+    outside = {
+        "atan": lambda v: (v.d(sp.atan(v.c), "c"), sp.Matrix([[1]])),
+        "'exp'": lambda v: (v.d(v.A.exp(), "A"), sp.eye(v.n ** 2)),  # the matrix exponential: not a kernel method
+        "order 3": lambda v: (v.d(v.d(v.d(v.c ** 4, "c"), "c"), "c"), sp.Matrix([[v.c]])),
+        "variable exponent": lambda v: (v.d(v.c ** v.x[0], "c"), sp.Matrix([[1]])),
+    }
+    for word, check in outside.items():
+        got = probe(free_claim(check), {"n": 2})
+        assert got is not None and word in got and "\n" not in got, (word, got)
+    inside = [METHODS[k][1] for k in METHODS] + [lambda v: (v.d(sp.Abs(v.c) + sp.Max(v.c, 0), "c"), v.c)]
+    for check in inside:
+        assert probe(free_claim(check), {"n": 2}) is None
+    assert probe(cell_claim(COOKBOOK_CELL["eq61 ∂(aᵀX⁻¹b)/∂X"][1], model=page), {"n": 2, "t": 1}) is None
+    got = probe(cell_claim(lambda m: (m.d(m.u.norm(1), "u"), m.u.T), model=page), {"n": 2, "t": 1})
+    assert got is not None and "norm(ord=1)" in got  # the 1-norm: SymPy has it, the kernel's jets do not
+
+
+def test_probe_finds_every_shipped_cookbook_and_lstm_claim_inside_the_kernels_reach():
+    from pathlib import Path
+
+    from symderiv.claims import collect
+    from symderiv.kernel import probe
+
+    here = Path(__file__).resolve().parents[1] / "proofs" / "examples"
+    col = collect([here / "matrix_cookbook.py", here / "lstm_gradient.py"])
+    claims = [c for c in col.claims() if c.kind == "identity"]
+    assert len(claims) >= 10
+    assert all(probe(c, next(iter(c.sizes.sizes()))) is None for c in claims)

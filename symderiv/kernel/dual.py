@@ -21,7 +21,11 @@ class KernelError(Exception):
     """The kernel cannot replay this certificate (a value is missing, a shape is wrong, ...)."""
 
 
-class Refused(KernelError, AttributeError):
+class Unsupported(KernelError):
+    """An operation outside the kernel's reach, whatever the point: named in one line (see check.probe)."""
+
+
+class Refused(Unsupported, AttributeError):
     """A method the kernel's values do not have (an AttributeError to ``getattr(x, name, default)`` probes)."""
 
 
@@ -141,7 +145,7 @@ class Dual:
                 raise KernelError(f"x**{k} at x = {sp.sstr(self.v)[:60]}: a rational power is replayed where x > 0 only")
             return Dual(self.v ** k, k * self.v ** (k - 1) * self.d)
         if not isinstance(k, (int, sp.Integer)) or isinstance(k, bool):
-            raise KernelError(f"only rational powers of a dual number are defined, not {k!r}")
+            raise Unsupported(f"only rational powers of a dual number are defined, not {k!r}")
         k = int(k)
         if k < 0:
             return Dual(1) / self ** (-k)
@@ -254,7 +258,7 @@ def forward(expr: sp.Expr, x: sp.Symbol | None = None, at: "Dual | None" = None)
                 if (s > 0) == (e.func is sp.Max) and s != 0:
                     r = a
         else:
-            raise KernelError(f"cannot run {sp.sstr(e)[:60]} on dual numbers (functions the kernel knows: "
+            raise Unsupported(f"cannot run {sp.sstr(e)[:60]} on dual numbers (functions the kernel knows: "
                               f"exp, log, tanh, sin, cos, the logistic function, rational powers, |·|, max, min)")
         memo[e] = r
         return r

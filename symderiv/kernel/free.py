@@ -31,7 +31,7 @@ import sympy as sp
 
 from .. import notation
 from ..cells import dimension
-from .dual import RULES, KernelError, Refused, exact_sign, number
+from .dual import RULES, KernelError, Refused, Unsupported, exact_sign, number
 
 _ZERO = sp.Integer(0)
 
@@ -173,10 +173,10 @@ class Jet:
         if isinstance(k, Jet) or (isinstance(k, sp.Basic) and k.has(Carried)):
             k = Jet.of(k)
             if k.d or k.h or k.order < EXACT:
-                raise KernelError("a power with a variable exponent (x**y): write exp(y·log x)")
+                raise Unsupported("a power with a variable exponent (x**y): write exp(y·log x)")
             k = k.v
         if isinstance(k, bool) or not isinstance(k, (int, sp.Rational)):
-            raise KernelError(f"only rational powers of a number are defined here, not {k!r}")
+            raise Unsupported(f"only rational powers of a number are defined here, not {k!r}")
         k = sp.Rational(k)
         if k.is_Integer:
             k = int(k)
@@ -264,7 +264,7 @@ def from_sympy(e) -> Jet:
                 r = r + run(a) if e.is_Add else r * run(a)
         elif e.is_Pow:
             if e.exp.has(Carried):
-                raise KernelError("a power with a variable exponent (x**y): write exp(y·log x)")
+                raise Unsupported("a power with a variable exponent (x**y): write exp(y·log x)")
             r = run(e.base) ** number(e.exp)
         elif e.func in RULES and len(e.args) == 1:
             a = run(e.args[0])
@@ -276,7 +276,7 @@ def from_sympy(e) -> Jet:
         elif e.func in (sp.Max, sp.Min):
             r = extremum([run(a) for a in e.args], e.func is sp.Max)
         else:
-            raise KernelError(f"the kernel does not replay {e.func.__name__}(…) (it runs +, ·, rational powers, "
+            raise Unsupported(f"the kernel does not replay {e.func.__name__}(…) (it runs +, ·, rational powers, "
                               "exp, log, tanh, the logistic function, sin, cos, |·|, max and min)")
         memo[e] = r
         return r
@@ -389,7 +389,7 @@ class JetMatrix:
 
     def norm(self, ord=None) -> Jet:
         if ord not in (None, 2, "fro") or (ord == 2 and 1 not in self.shape):
-            raise KernelError(f"norm(ord={ord!r}) of a matrix: the kernel replays the Euclidean/Frobenius norm")
+            raise Unsupported(f"norm(ord={ord!r}) of a matrix: the kernel replays the Euclidean/Frobenius norm")
         return sum((x * x for x in self.e), Jet(_ZERO)) ** sp.Rational(1, 2)
 
     def copy(self) -> "JetMatrix":
@@ -464,7 +464,7 @@ class JetMatrix:
 
     def __pow__(self, k):
         if isinstance(k, bool) or not isinstance(k, (int, sp.Integer)) or self.rows != self.cols:
-            raise KernelError(f"only integer powers of a square matrix are defined, not {k!r}")
+            raise Unsupported(f"only integer powers of a square matrix are defined, not {k!r}")
         k = int(k)
         base = self.inv() if k < 0 else self
         out = JetMatrix.eye(self.rows)
@@ -734,7 +734,7 @@ def run_check(claim, size: dict, values: dict):
             out = claim.check(ns)
         except NeedsOrder:
             if order == MAX_ORDER:
-                raise KernelError(f"a derivative of order {MAX_ORDER + 1} or more: the kernel's jets stop at "
+                raise Unsupported(f"a derivative of order {MAX_ORDER + 1} or more: the kernel's jets stop at "
                                   f"order {MAX_ORDER}") from None
             continue
         if not (isinstance(out, tuple) and len(out) == 2):

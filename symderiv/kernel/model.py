@@ -27,7 +27,7 @@ import sympy as sp
 from ..cells import StepScope, dimension
 from ..protocol import SumOf, bind_parameters
 from ..functions import logistic
-from .dual import RULES, Dual, DualMatrix, KernelError, lift
+from .dual import RULES, Dual, DualMatrix, KernelError, Unsupported, lift
 
 # ----- activations, by name, with their first two derivatives -------------------------
 
@@ -66,7 +66,7 @@ def activation(name: str, witness: tuple | None):
     try:
         return CONCRETE[name]()
     except KeyError:
-        raise KernelError(f"activation {name!r} is unknown to the kernel") from None
+        raise Unsupported(f"activation {name!r} is unknown to the kernel") from None
 
 
 def _elementwise(fn, dfn):
@@ -182,7 +182,7 @@ def jet_functions(name: str, witness) -> SimpleNamespace:
     elif name in concrete:
         s, ds = concrete[name]
     else:
-        raise KernelError(f"activation {name!r} is unknown to the kernel")
+        raise Unsupported(f"activation {name!r} is unknown to the kernel")
     return SimpleNamespace(sigma=ew(s), dsigma=ew(ds), tanh=ew(tanh), dtanh=ew(concrete["tanh"][1]),
                            logistic=ew(logi), softmax=JetNotation().softmax, log=ew(lambda x: Jet.of(x).log()),
                            exp=ew(lambda x: apply(sp.exp, Jet.of(x))))
