@@ -496,7 +496,7 @@ def test_the_jet_model_and_the_dual_runs_agree():
         sym = Model(cell_, n=2, t=2, activation=act if act != "abstract" else "abstract")
         vals = {s.name: sp.Rational((i % 5) - 2, 2 + i % 3) for i, s in enumerate(sym.symbols())}
         kw = dict(n=2, t=2, activation=act, values=vals, witness=(0, 1, 0, -1) if act == "abstract" else None)
-        plain, jets = ExactModel(cell_, **kw), ExactModel(cell_, **kw, order=1)
+        plain, jets = ExactModel(cell_, **kw), ExactModel(cell_, **kw, order=1, seeded=frozenset(wrts))
         for wrt in (w for w in wrts if w in cell_.params):
             for layout in ("row-major", "col-major"):
                 got = jets.d(jets.at(*of), wrt, layout=layout).values()
@@ -569,3 +569,16 @@ def test_probe_finds_every_shipped_cookbook_and_lstm_claim_inside_the_kernels_re
     claims = [c for c in col.claims() if c.kind == "identity"]
     assert len(claims) >= 10
     assert all(probe(c, next(iter(c.sizes.sizes()))) is None for c in claims)
+
+
+def test_a_check_differentiating_w_r_t_two_parameters_seeds_both():
+    """The jet model seeds only the parameters a check differentiates by (one re-run per new one): two of them in
+    one check, and a mixed second derivative across them."""
+    f = lambda m: (m.u.T * m.X * m.a)[0, 0]  # noqa: E731
+    true = lambda m: (m.d(f(m), "u").row_join(m.d(f(m), "a")), (m.X * m.a).T.row_join(m.u.T * m.X))  # noqa: E731
+    slip = lambda m: (m.d(f(m), "u").row_join(m.d(f(m), "a")), (m.X * m.a).T.row_join(m.u.T * m.X.T))  # noqa: E731
+    mixed = lambda m: (m.d(m.d(f(m), "u").T, "a"), m.X.T)  # noqa: E731  (∂²f/∂a∂u = X; the slip transposes)
+    assert_not_fails(cell_claim(true, model=page))
+    assert_certified_fails(cell_claim(slip, model=page))
+    assert_certified_fails(cell_claim(mixed, model=page))
+    assert_not_fails(cell_claim(lambda m: (mixed(m)[0], m.X), model=page))

@@ -83,25 +83,31 @@ def _loss_witness(claim, loss):
     return tuple(loss)
 
 
-def _exact_model(claim, size: dict, values: dict, witness=None, loss_witness=None, order: int = 0) -> ExactModel:
+def _exact_model(claim, size: dict, values: dict, witness=None, loss_witness=None, order: int = 0,
+                 seeded: frozenset = frozenset()) -> ExactModel:
     """The claim's model at ``size`` with every input an exact value, its σ and conventions as declared."""
     return ExactModel(claim.model, n=size.get("n", 1), t=size.get("t", 1), m=size.get("m", 1),
                       activation=claim.activation, loss=claim.loss,
                       layout=claim.conventions.get("layout", "row-major"), witness=witness, values=values,
-                      loss_witness=loss_witness, conventions=claim.conventions, order=order)
+                      loss_witness=loss_witness, conventions=claim.conventions, order=order, seeded=seeded)
 
 
 def _model_check(claim, size: dict, values: dict, witness, loss):
     """The check on the exact model; one that differentiates an expression of the parameters runs again on the
-    jet model (order 1), and one that differentiates a derivative of one at order 2."""
-    for order in range(0, MAX_ORDER + 1):
+    jet model (order 1) with those parameters seeded (the set grows with each parameter a run asks for), and one
+    that differentiates a derivative of one at order 2."""
+    order, seeded = 0, frozenset()
+    for _ in range(len(claim.model.params) + MAX_ORDER + 2):
         try:
-            return claim.check(_exact_model(claim, size, values, witness, loss, order))
-        except (NeedsJets, NeedsOrder):
+            return claim.check(_exact_model(claim, size, values, witness, loss, order, seeded))
+        except NeedsJets as e:
+            order, seeded = max(order, 1), seeded | {e.wrt}
+        except NeedsOrder:
             if order == MAX_ORDER:
                 raise Unsupported(f"a derivative of order {MAX_ORDER + 1} or more, or a derivative of a "
                                   "derivative with respect to a quantity: beyond the kernel's jets") from None
-    raise AssertionError("unreachable")
+            order += 1
+    raise Unsupported("the check asks for more runs of the jet model than it has parameters")
 
 
 def _sides(out) -> tuple[sp.Matrix, sp.Matrix]:

@@ -155,8 +155,13 @@ def loss_of(kind: str, cell=None, f=None, witness=None):
 
 
 class NeedsJets(KernelError):
-    """m.d of an expression: the check is run again on a model whose parameters are jets (:class:`ExactModel`
-    with ``order`` ≥ 1), so every value a check builds from them carries its derivatives."""
+    """m.d of an expression w.r.t. parameter ``wrt``: the check is run again on a model whose parameters are
+    jets (:class:`ExactModel` with ``order`` ≥ 1, ``wrt`` among the ``seeded``), so every value a check builds
+    from them carries its derivatives."""
+
+    def __init__(self, wrt: str):
+        super().__init__(f"m.d of an expression w.r.t. {wrt}: run on the jet model")
+        self.wrt = wrt
 
 
 def jet_functions(name: str, witness) -> SimpleNamespace:
@@ -236,7 +241,7 @@ class ExactModel:
     def __init__(self, cell, *, n: int, t: int, m: int = 1, activation: str = "abstract", loss: str = "abstract",
                  layout: str = "row-major", witness: tuple | None = None, values: dict | None = None,
                  init: dict | None = None, loss_witness: tuple | None = None, conventions: dict | None = None,
-                 order: int = 0):
+                 order: int = 0, seeded: frozenset = frozenset()):
         for k, v in (("n", n), ("t", t), ("m", m)):
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise KernelError(f"size {k}={v!r} is not a positive integer")
@@ -255,7 +260,7 @@ class ExactModel:
         self._runs: dict = {}
         self.params = SimpleNamespace(**{name: self._maybe(name, self.dim(r), self.dim(c))
                                          for name, (r, c) in cell.params.items()})
-        self.order = order
+        self.order, self.seeded = order, frozenset(seeded)
         self._jets = None
         if order:  # every parameter entry a jet seeded with its own ε: values a check builds carry derivatives
             from .free import Jet, JetMatrix
@@ -265,9 +270,10 @@ class ExactModel:
                 if isinstance(P, _Unbound):
                     self.jet_params[name] = P
                     continue
+                seed = name in self.seeded  # the others are constants: a derivative w.r.t. one re-runs (NeedsJets)
                 self.jet_params[name] = JetMatrix(P.rows, P.cols, [
-                    Jet(P[i, j], {entry_name(name, P.rows, P.cols, i, j): sp.Integer(1)}, None, order)
-                    for i in range(P.rows) for j in range(P.cols)])
+                    Jet(P[i, j], {entry_name(name, P.rows, P.cols, i, j): sp.Integer(1)}, None, order) if seed
+                    else Jet(P[i, j]) for i in range(P.rows) for j in range(P.cols)])
             self.jf = jet_functions(activation, witness)
             bind_parameters(self, self.jet_params)
         else:
@@ -316,7 +322,7 @@ class ExactModel:
         """Another cell at the same point: inputs of the same name share their values."""
         kw = dict(n=self.n, t=self.t, m=self.m, activation=self.activation, loss=self.loss, layout=self.layout,
                   witness=self.witness, values=self.values, loss_witness=self.loss_witness,
-                  conventions=self.conventions, order=self.order)
+                  conventions=self.conventions, order=self.order, seeded=self.seeded)
         kw.update(changes)
         return ExactModel(cell, **kw)
 
@@ -517,6 +523,8 @@ class ExactModel:
         P = self.jet_params[wrt]
         if isinstance(P, _Unbound):
             P._fail()
+        if wrt not in self.seeded:
+            raise NeedsJets(wrt)
         r, c = P.shape
         if c > 1 and layout not in ("row-major", "col-major"):
             raise KernelError(f"layout={layout!r} must be 'row-major' or 'col-major'")
@@ -546,7 +554,7 @@ class ExactModel:
             return sp.Matrix.hstack(*cols)
         if not isinstance(of, tuple):
             if isinstance(wrt, str) and wrt in self.cell.params:
-                raise NeedsJets("an expression of the parameters: run on the jet model")
+                raise NeedsJets(wrt)
             raise KernelError("a derivative of an expression with respect to a quantity is not defined by the "
                               "expression alone")
         name, k = of
