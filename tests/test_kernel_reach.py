@@ -582,3 +582,19 @@ def test_a_check_differentiating_w_r_t_two_parameters_seeds_both():
     assert_certified_fails(cell_claim(slip, model=page))
     assert_certified_fails(cell_claim(mixed, model=page))
     assert_not_fails(cell_claim(lambda m: (mixed(m)[0], m.X), model=page))
+
+
+@pytest.mark.parametrize("loss,witness", [("squared", None), ("cross-entropy", None), ("abstract", (0, 1, 1))])
+def test_losses_on_the_jet_model_agree_with_the_dual_runs(loss, witness):
+    """dE₂/dV and dE₂/dW read off jets (E₂ through the cell's output and the loss, on the jet model) against forward
+    mode's dual runs of the quantity ("E", 2): the jet model's losses and outputs are the same functions."""
+    from symderiv import Model, elman_rnn
+    from symderiv.kernel import ExactModel
+
+    sym = Model(elman_rnn, n=2, t=2, activation="tanh")
+    vals = {s.name: sp.Rational(1 + i % 4, 3 + i % 5) for i, s in enumerate(sym.symbols())}
+    kw = dict(n=2, t=2, activation="tanh", loss=loss, values=vals, loss_witness=witness)
+    plain, jets = ExactModel(elman_rnn, **kw), ExactModel(elman_rnn, **kw, order=1, seeded=frozenset({"V", "W"}))
+    for wrt in ("V", "W"):
+        got, want = jets.d(jets.E(2), wrt).values(), plain.d(("E", 2), wrt)
+        assert all(abs(sp.N(a - b, 40)) < 1e-30 for a, b in zip(got, want)), (loss, wrt)
