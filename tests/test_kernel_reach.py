@@ -588,3 +588,29 @@ def test_losses_on_the_jet_model_agree_with_the_dual_runs(loss, witness):
     for wrt in ("V", "W"):
         got, want = jets.d(jets.E(2), wrt).values(), plain.d(("E", 2), wrt)
         assert all(abs(sp.N(a - b, 40)) < 1e-30 for a, b in zip(got, want)), (loss, wrt)
+
+
+# ----- the kernel's values under a guard that refuses comparisons, hashing and truth tests ---------------------
+
+def test_the_kernel_runs_under_a_guard_on_its_values(monkeypatch):
+    """Kernel values (``__symderiv_value__``) may be guarded against user code's ==, <, hash and bool. The kernel
+    never uses them itself; SymPy's cache hashes a function's arguments before it sympifies them, and calls the
+    function uncached only on a TypeError saying 'unhashable type: …', so a guard must raise that (checked here)."""
+    from symderiv.kernel.dual import Dual, DualMatrix
+
+    def refuse(self, *a):
+        raise TypeError(f"unhashable type: {type(self).__name__!r} (a kernel value is not compared, hashed or "
+                        "truth-tested)")
+
+    for cls in (Dual, DualMatrix, Jet, JetMatrix):
+        for name in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__hash__", "__bool__"):
+            monkeypatch.setattr(cls, name, refuse, raising=False)
+    for name in ("sqrt", "power 3/2", "logistic"):
+        F, dF = FUNCTIONS[name]
+        assert_certified_fails(free_claim(lambda v: (v.d(F(q(v)), "x"), dF(q(v)) * v.x), n=(1,)))
+    for name in ("Matrix of a sum", "vstack", "softmax", "second derivative of exp"):
+        assert_certified_fails(free_claim(METHODS[name][1]))
+    assert _replay(lambda v: (v.d(sp.Abs(v.c) * v.x[0], "c"), sp.Matrix([[v.x[0]]])), POINT).ok
+    assert_certified_fails(cell_claim(CELL["∂ √(1 + uᵀu)/∂u"][1]))
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(Jet(sp.Integer(1)))
