@@ -614,3 +614,17 @@ def test_the_kernel_runs_under_a_guard_on_its_values(monkeypatch):
     assert_certified_fails(cell_claim(CELL["∂ √(1 + uᵀu)/∂u"][1]))
     with pytest.raises(TypeError, match="unhashable"):
         hash(Jet(sp.Integer(1)))
+
+
+def test_a_relation_claim_with_m_d_of_an_expression_is_refused_in_one_line():
+    """Relations are replayed on exact numbers, not jets: m.d of an expression there is named, not a crash."""
+    from symderiv import matrices, norm2
+    from symderiv.kernel.check import _run_check
+
+    c = Claim(id="reach.rel", where="test", statement="test", kind="inequality", model=holder,
+              check=lambda m, W: norm2(m.d((m.W * m.W)[0, 0], "W")) <= norm2(W), given=dict(W=matrices()),
+              sizes=sweep(n=(1,), t=(1,), fixed=("n", "t",)))
+    values = {"W": sp.Matrix([[2]])}
+    with pytest.raises(KernelError, match="relation claim") as e:
+        _run_check(c, {"n": 1, "t": 1}, values)
+    assert "\n" not in str(e.value)
