@@ -189,7 +189,7 @@ def test_forward_mode_through_elimination_matches_the_symbolic_derivative():
     sym = FreeValues(INV, size, conv)
     sub = {s: point[s.name] for s in sym.symbols()}
     for f in (lambda v: v.a.T * inv(v.X) * v.b, lambda v: logdet(v.X), lambda v: inv(v.X) * v.a):
-        K = ex.d(f(ex), "X")
+        K = ex.d(f(ex), "X").values()  # the derivative's values (a matrix of jets: its tangents are 2nd order)
         S = sym.d(f(sym), "X").xreplace(sub)
         assert (K - S).applyfunc(sp.nsimplify) == sp.zeros(*K.shape)
 
@@ -294,13 +294,18 @@ def test_the_readme_example_holds(tmp_path):
     assert res.verdict == Verdict.HOLDS and "X invertible" in res.scope
 
 
-def test_second_derivatives_hold_exactly_and_a_false_one_is_never_a_fails():
-    """v.d of v.d: the engine decides a true Hessian identity; the kernel's jets are first order, so a false
-    one stays undecided with that reason (no certificate it cannot re-derive)."""
+def test_second_derivatives_hold_exactly_and_a_false_one_fails_certified():
+    """v.d of v.d: the engine decides a true Hessian identity; a false one fails, and the kernel certifies it by
+    jets of order 2 (issue 19.3; its jets were first order, and such a claim was undecided)."""
     hess = lambda rhs: lambda v: (v.d(v.d(v.x.T * v.A * v.x, "x"), "x"), rhs(v))  # noqa: E731
     assert check_claim(free_claim(hess(lambda v: v.A + v.A.T), QUAD, n=(1, 2))).verdict == Verdict.HOLDS
-    res = check_claim(free_claim(hess(lambda v: 2 * v.A), QUAD, n=(2,)))
-    assert res.verdict == Verdict.UNDECIDED and "first order" in res.sizes[0].detail
+    c = free_claim(hess(lambda v: 2 * v.A), QUAD, n=(2,))
+    res = check_claim(c)
+    assert res.verdict == Verdict.FAILS and verify_identity(c, res.counterexample).ok
+    third = free_claim(lambda v: (v.d(v.d(v.d(v.c ** 4, "c"), "c"), "c"), sp.Matrix([[v.c]])),
+                       dict(c=scalar()), n=(1,))
+    res = check_claim(third)  # a third derivative: beyond the kernel's jets, refused in one line, never certified
+    assert res.verdict == Verdict.UNDECIDED and "order 3" in res.sizes[0].detail
 
 
 def test_the_kernel_refuses_a_point_where_a_denominator_is_zero():

@@ -16,7 +16,7 @@ kron, product, ...).
 """
 from __future__ import annotations
 
-from .check import Verification, unflatten, verify_identity, verify_relation
+from .check import Verification, probe, unflatten, verify_identity, verify_relation
 from . import free
 from .dual import DualMatrix, DualNotation, KernelError
 from .model import ExactModel
@@ -31,4 +31,4 @@ def _register() -> None:
 
 _register()
 
-__all__ = ["Verification", "verify_identity", "verify_relation", "unflatten", "ExactModel", "KernelError"]
+__all__ = ["Verification", "verify_identity", "verify_relation", "unflatten", "probe", "ExactModel", "KernelError"]

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .decide import decide, decide_limit, matches, relations_of, sign
-from .dual import KernelError, recorded_number
+from .dual import KernelError, Unsupported, recorded_number
+from .free import MAX_ORDER, NeedsOrder, value_of
 from .free import run_check as run_free_check
-from .model import ExactModel, entry_name
+from .model import ExactModel, NeedsJets, entry_name
 
 SIZE_KEYS = ("n", "t", "m")
 
@@ -82,12 +83,31 @@ def _loss_witness(claim, loss):
     return tuple(loss)
 
 
-def _exact_model(claim, size: dict, values: dict, witness=None, loss_witness=None) -> ExactModel:
+def _exact_model(claim, size: dict, values: dict, witness=None, loss_witness=None, order: int = 0,
+                 seeded: frozenset = frozenset()) -> ExactModel:
     """The claim's model at ``size`` with every input an exact value, its σ and conventions as declared."""
     return ExactModel(claim.model, n=size.get("n", 1), t=size.get("t", 1), m=size.get("m", 1),
                       activation=claim.activation, loss=claim.loss,
                       layout=claim.conventions.get("layout", "row-major"), witness=witness, values=values,
-                      loss_witness=loss_witness, conventions=claim.conventions)
+                      loss_witness=loss_witness, conventions=claim.conventions, order=order, seeded=seeded)
+
+
+def _model_check(claim, size: dict, values: dict, witness, loss):
+    """The check on the exact model; one that differentiates an expression of the parameters runs again on the
+    jet model (order 1) with those parameters seeded (the set grows with each parameter a run asks for), and one
+    that differentiates a derivative of one at order 2."""
+    order, seeded = 0, frozenset()
+    for _ in range(len(claim.model.params) + MAX_ORDER + 2):
+        try:
+            return claim.check(_exact_model(claim, size, values, witness, loss, order, seeded))
+        except NeedsJets as e:
+            order, seeded = max(order, 1), seeded | {e.wrt}
+        except NeedsOrder:
+            if order == MAX_ORDER:
+                raise Unsupported(f"a derivative of order {MAX_ORDER + 1} or more, or a derivative of a "
+                                  "derivative with respect to a quantity: beyond the kernel's jets") from None
+            order += 1
+    raise Unsupported("the check asks for more runs of the jet model than it has parameters")
 
 
 def _sides(out) -> tuple[sp.Matrix, sp.Matrix]:
@@ -95,6 +115,7 @@ def _sides(out) -> tuple[sp.Matrix, sp.Matrix]:
         raise KernelError(f"the check returned {type(out).__name__}, not (lhs, rhs)")
 
     def one(x):
+        x = value_of(x)
         if isinstance(x, sp.MatrixBase):
             return sp.Matrix(x)
         if isinstance(x, (int, sp.Basic)) and not isinstance(x, bool):
@@ -135,7 +156,7 @@ def verify_identity(claim, cert) -> Verification:
         values = {name: _rational(name, v) for name, v in cert.point.items()}
         premises = []
         if claim.model is not None:
-            out = claim.check(_exact_model(claim, size, values, witness, loss))
+            out = _model_check(claim, size, values, witness, loss)
         elif getattr(claim, "variables", None) is not None:  # free vectors and matrices: kernel/free.py
             *out, premises = run_free_check(claim, size, values)
             out = tuple(out)
@@ -287,7 +308,11 @@ def _run_check(claim, size: dict, values: dict):
     args = ()
     if claim.model is not None:
         args = (_exact_model(claim, size, _inputs(claim.model, values)),)
-    return collect_assumptions(claim.check, *args, **values, **extra)
+    try:
+        return collect_assumptions(claim.check, *args, **values, **extra)
+    except NeedsJets as e:  # a relation's sides are exact numbers: the jet model's values are not read there
+        raise Unsupported(f"m.d of an expression (w.r.t. {e.wrt}) in a relation claim: the kernel replays a "
+                          "relation's derivatives of quantities (name, k) and of functions of the model only") from None
 
 
 def verify_relation(claim, cert) -> Verification:
@@ -338,3 +363,71 @@ def _verify_relation(claim, cert) -> Verification:
         return Verification(False, "the relation is not refuted at the recorded values: "
                                    + ("it holds" if d.value else d.how))
     return Verification(True, f"{rel.lhs.approx():.6g} {rel.op} {rel.rhs.approx():.6g} is false: {d.how}{where}")
+
+
+# ----- reach: is every operation of a check one the kernel replays? --------------------------------------------
+
+
+def _probe_value(i: int, j: int, square: bool) -> sp.Rational:
+    """A generic exact value: positive, and a square matrix strictly diagonally dominant (so invertible)."""
+    if square and i == j:
+        return sp.Integer(8)
+    return sp.Rational(1, 2 + i + 2 * j)
+
+
+def probe_point(claim, size: dict) -> dict:
+    """A point giving every input of the claim a generic exact value (entry name -> rational)."""
+    from .free import _entry_name
+
+    n, m = size.get("n", 1), size.get("m", 1)
+    out: dict = {}
+
+    def fill(name, rows, cols, namer):
+        for i in range(rows):
+            for j in range(cols):
+                out[namer(i, j)] = _probe_value(i, j, rows == cols)
+
+    if getattr(claim, "variables", None) is not None:
+        for name, var in claim.variables.items():
+            r, c = (1, 1) if var.kind == "scalar" else var.shape(size)
+            fill(name, r, c, lambda i, j, name=name, var=var: _entry_name(name, var.kind, i, j))
+        return out
+    cell = claim.model
+    from ..cells import dimension
+
+    for name, (r, c) in cell.params.items():
+        r, c = dimension(r, n=n, m=m), dimension(c, n=n, m=m)
+        fill(name, r, c, lambda i, j, name=name, r=r, c=c: entry_name(name, r, c, i, j))
+    for s in cell.state:
+        fill(f"{s}0", n, 1, lambda i, j, s=s: entry_name(f"{s}0", n, 1, i, j))
+    outputs = dimension(cell.outputs, n=n, m=m) if getattr(cell, "outputs", None) is not None else n
+    for k in range(1, size.get("t", 1) + 1):
+        fill(f"x{k}", m, 1, lambda i, j, k=k: entry_name(f"x{k}", m, 1, i, j))
+        fill(f"y{k}", outputs, 1, lambda i, j, k=k: entry_name(f"y{k}", outputs, 1, i, j))
+    return out
+
+
+def probe(claim, size: dict) -> str | None:
+    """The one line naming an operation of the claim's check that the kernel never replays (an unknown function, a
+    method its values lack, a third derivative, ...), found by running the check on the kernel at a generic point;
+    None when it runs there, or stops only at something particular to that point (a kink, a singular matrix).
+
+    For the engine to refuse such a claim before any verdict: whatever it would find, the kernel could not certify
+    a counterexample. Identity claims only (a relation's values are exact numbers, not the kernel's)."""
+    if claim.kind != "identity" or (claim.model is None and getattr(claim, "variables", None) is None):
+        return None
+    try:
+        values = probe_point(claim, size)
+        if claim.model is not None:
+            witness = (0, 1) if claim.activation == "abstract" else None
+            model = claim.model
+            loss = (0, 0, 1) if (model.output is not None and model.loss is None
+                                 and claim.loss in (None, "abstract")) else None
+            _model_check(claim, size, values, witness, loss)
+        elif getattr(claim, "variables", None) is not None:
+            run_free_check(claim, size, values)
+    except Unsupported as e:
+        return str(e).splitlines()[0] if str(e) else type(e).__name__
+    except Exception:  # particular to the point, or the check's own error: the engine reports those itself
+        return None
+    return None

@@ -21,6 +21,14 @@ class KernelError(Exception):
     """The kernel cannot replay this certificate (a value is missing, a shape is wrong, ...)."""
 
 
+class Unsupported(KernelError):
+    """An operation outside the kernel's reach, whatever the point: named in one line (see check.probe)."""
+
+
+class Refused(Unsupported, AttributeError):
+    """A method the kernel's values do not have (an AttributeError to ``getattr(x, name, default)`` probes)."""
+
+
 def number(x) -> sp.Expr:
     """An exact number, or a KernelError: floats, strings and symbols are refused."""
     if isinstance(x, bool):
@@ -64,10 +72,15 @@ def recorded_number(text) -> sp.Expr:
     return number(value)
 
 
+class DualAtom(sp.Dummy):
+    """A :class:`Dual` standing inside a SymPy expression, read back by :func:`forward`."""
+
+
 class Dual:
     """v + d·ε, ε² = 0."""
 
     __slots__ = ("v", "d")
+    __symderiv_value__ = True  # a kernel value: user code may not compare, hash or truth-test it
     _op_priority = 30.0
 
     def __init__(self, v, d=0):
@@ -76,7 +89,21 @@ class Dual:
 
     @staticmethod
     def of(x) -> "Dual":
-        return x if isinstance(x, Dual) else Dual(number(x), sp.Integer(0))
+        if isinstance(x, Dual):
+            return x
+        if isinstance(x, DualMatrix):
+            if x.shape != (1, 1):
+                raise KernelError(f"a {x.rows}×{x.cols} matrix where a number was expected")
+            return x[0, 0]
+        if isinstance(x, sp.Basic) and x.has(DualAtom):
+            return forward(x)
+        return Dual(number(x), sp.Integer(0))
+
+    def _sympy_(self):
+        """The dual number inside a SymPy expression (sp.sqrt(d), sp.Matrix([[d]])): an atom forward mode reads."""
+        atom = DualAtom("kernel_dual")
+        atom.dual = self
+        return atom
 
     def __add__(self, o):
         if isinstance(o, (DualMatrix, sp.MatrixBase)):
@@ -113,8 +140,12 @@ class Dual:
         return Dual.of(o) / self
 
     def __pow__(self, k):
+        if isinstance(k, sp.Rational) and not k.is_Integer:
+            if exact_sign(self.v, "a rational power's base") <= 0:
+                raise KernelError(f"x**{k} at x = {sp.sstr(self.v)[:60]}: a rational power is replayed where x > 0 only")
+            return Dual(self.v ** k, k * self.v ** (k - 1) * self.d)
         if not isinstance(k, (int, sp.Integer)) or isinstance(k, bool):
-            raise KernelError(f"only integer powers of a dual number are defined, not {k!r}")
+            raise Unsupported(f"only rational powers of a dual number are defined, not {k!r}")
         k = int(k)
         if k < 0:
             return Dual(1) / self ** (-k)
@@ -122,6 +153,19 @@ class Dual:
 
     def __repr__(self):
         return f"Dual({self.v}, {self.d})"
+
+
+def exact_sign(value, what: str) -> int:
+    """The sign of an exact number, proved (exactly, or by arb balls); a KernelError if it cannot be."""
+    from .decide import sign
+
+    try:
+        s = sign(value)
+    except (ValueError, TypeError) as e:
+        raise KernelError(f"the sign of {what} {sp.sstr(value)[:60]} has no rigorous enclosure ({e})") from None
+    if s is None:
+        raise KernelError(f"the sign of {what} {sp.sstr(value)[:60]} could not be proved")
+    return s
 
 
 def lift(fn, dfn):
@@ -139,31 +183,38 @@ def logistic_value(x):
     return 1 / (1 + sp.exp(-x))
 
 
-#: value and derivative of the elementary functions, on exact numbers (forward mode's rules): the kernel's one
-#: table of them (the exact model's activations, functions and losses read it too)
+#: value, first and second derivative of the elementary functions, on exact numbers (forward mode's rules): the
+#: kernel's one table of them (the exact model's activations, functions and losses, and the jets of free.py read it)
 RULES = {
-    sp.exp: (sp.exp, sp.exp),
-    sp.log: (sp.log, lambda v: 1 / v),
-    sp.tanh: (sp.tanh, lambda v: 1 - sp.tanh(v) ** 2),
-    sp.sin: (sp.sin, sp.cos),
-    sp.cos: (sp.cos, lambda v: -sp.sin(v)),
-    logistic: (logistic_value, lambda v: logistic_value(v) * (1 - logistic_value(v))),
+    sp.exp: (sp.exp, sp.exp, sp.exp),
+    sp.log: (sp.log, lambda v: 1 / v, lambda v: -1 / v ** 2),
+    sp.tanh: (sp.tanh, lambda v: 1 - sp.tanh(v) ** 2, lambda v: -2 * sp.tanh(v) * (1 - sp.tanh(v) ** 2)),
+    sp.sin: (sp.sin, sp.cos, lambda v: -sp.sin(v)),
+    sp.cos: (sp.cos, lambda v: -sp.sin(v), lambda v: -sp.cos(v)),
+    logistic: (logistic_value, lambda v: logistic_value(v) * (1 - logistic_value(v)),
+               lambda v: logistic_value(v) * (1 - logistic_value(v)) * (1 - 2 * logistic_value(v))),
 }
 
 
-def forward(expr: sp.Expr, x: sp.Symbol, at: "Dual") -> "Dual":
-    """expr(x) at the dual number ``at``, node by node: sums, products, constant powers and the functions of
-    :data:`RULES`, each by its own rule. Nothing is differentiated symbolically."""
+def forward(expr: sp.Expr, x: sp.Symbol | None = None, at: "Dual | None" = None) -> "Dual":
+    """expr(x) at the dual number ``at`` (and each :class:`DualAtom` at its own dual number), node by node: sums,
+    products, constant powers and the functions of :data:`RULES`, each by its own rule. Nothing is differentiated
+    symbolically."""
     memo: dict = {}
+
+    def variable(e):
+        return e.has(DualAtom) or (x is not None and e.has(x))
 
     def run(e):
         got = memo.get(e)
         if got is not None:
             return got
-        if e == x:
+        if isinstance(e, DualAtom):
+            r = e.dual
+        elif x is not None and e == x:
             r = at
-        elif not e.has(x):
-            r = Dual(number(e) if e.is_Number else e)
+        elif not variable(e):
+            r = Dual(number(e))
         elif e.is_Add:
             r = Dual(0)
             for a in e.args:
@@ -172,30 +223,53 @@ def forward(expr: sp.Expr, x: sp.Symbol, at: "Dual") -> "Dual":
             r = Dual(1)
             for a in e.args:
                 r = r * run(a)
-        elif e.is_Pow and not e.exp.has(x):
+        elif e.is_Pow and not variable(e.exp):
             b, k = run(e.base), e.exp
             if k.is_Integer:
                 r = b ** int(k)
             else:
-                if b.v == 0:
-                    raise KernelError(f"{sp.sstr(e)} at 0 has no derivative")
+                if not k.is_Rational or exact_sign(b.v, "a rational power's base") <= 0:
+                    raise KernelError(f"{sp.sstr(e)[:60]}: a non-integer power is replayed for a positive base "
+                                      "and a rational exponent only")
                 r = Dual(b.v ** k, k * b.v ** (k - 1) * b.d)
         elif e.func in RULES and len(e.args) == 1:
             a = run(e.args[0])
-            fn, dfn = RULES[e.func]
+            if e.func is sp.log and exact_sign(a.v, "log's argument") <= 0:
+                raise KernelError(f"log of {sp.sstr(a.v)[:60]}, which is not positive")
+            fn, dfn = RULES[e.func][:2]
             r = Dual(fn(a.v), dfn(a.v) * a.d)
+        elif e.func is sp.Abs:
+            a = run(e.args[0])
+            s = exact_sign(a.v, "|·|'s argument") if a.v != 0 else 0
+            if s == 0 and a.d != 0:
+                raise KernelError("|·| at 0 has no derivative: the point is at its kink")
+            r = a if s >= 0 else -a
+        elif e.func in (sp.Max, sp.Min):
+            what = "max" if e.func is sp.Max else "min"
+            r = None
+            for arg in e.args:
+                a = run(arg)
+                if r is None:
+                    r = a
+                    continue
+                s = exact_sign(a.v - r.v, f"the difference of {what}'s arguments") if a.v != r.v else 0
+                if s == 0 and a.d != r.d:
+                    raise KernelError(f"{what} at a tie of two different branches has no derivative")
+                if (s > 0) == (e.func is sp.Max) and s != 0:
+                    r = a
         else:
-            raise KernelError(f"cannot run {sp.sstr(e)[:60]} on dual numbers (functions the kernel knows: "
-                              f"exp, log, tanh, sin, cos, the logistic function, powers)")
+            raise Unsupported(f"cannot run {sp.sstr(e)[:60]} on dual numbers (functions the kernel knows: "
+                              f"exp, log, tanh, sin, cos, the logistic function, rational powers, |·|, max, min)")
         memo[e] = r
         return r
 
-    return run(expr)
+    return run(sp.sympify(expr))
 
 
 class DualMatrix:
     """A matrix of duals as (values, tangents), both SymPy matrices of exact numbers."""
 
+    __symderiv_value__ = True  # a kernel value: user code may not compare, hash or truth-test it
     _op_priority = 30.0  # above SymPy matrices': sp.Matrix * DualMatrix calls DualMatrix.__rmul__
 
     def __init__(self, val: sp.MatrixBase, tan: sp.MatrixBase | None = None):
@@ -212,6 +286,8 @@ class DualMatrix:
         if isinstance(x, DualMatrix):
             return x
         if isinstance(x, sp.MatrixBase):
+            if x.has(DualAtom):  # a SymPy matrix built of dual numbers (sp.Matrix([[d]]), sp.eye(n).col_join(D))
+                return DualMatrix.from_entries(x.rows, x.cols, list(x))
             return DualMatrix(x.applyfunc(number))
         if isinstance(x, (list, tuple)):
             return DualMatrix.of(sp.Matrix(x))
@@ -317,6 +393,38 @@ class DualMatrix:
         o = DualMatrix.of(o)
         return DualMatrix(self.val.col_join(o.val), self.tan.col_join(o.tan))
 
+    def row(self, i):
+        return self[i, :]
+
+    def col(self, j):
+        return self[:, j]
+
+    @classmethod
+    def vstack(cls, *ms):
+        out = DualMatrix.of(ms[0])
+        for m in ms[1:]:
+            out = out.col_join(m)
+        return out
+
+    @classmethod
+    def hstack(cls, *ms):
+        out = DualMatrix.of(ms[0])
+        for m in ms[1:]:
+            out = out.row_join(m)
+        return out
+
+    def _sympy_(self):
+        return sp.ImmutableMatrix(self.rows, self.cols, [x._sympy_() for x in self])
+
+    def __getattr__(self, name):
+        if name == "_rep":  # a SymPy matrix joined with this one (sp.eye(n).col_join(D)): its entries as atoms
+            return sp.Matrix(self._sympy_())._rep
+        if name.startswith("_") or name.startswith("is_"):  # SymPy's and Python's probes: not there
+            raise AttributeError(name)
+        raise Refused(f"the kernel's dual matrices have no method {name!r}: a cell's step may use sums, "
+                      "products, powers, transposes, indexing and slicing, row, col, row_join, col_join, vstack, "
+                      "hstack, applyfunc and multiply_elementwise")
+
     def row_join(self, o):
         o = DualMatrix.of(o)
         return DualMatrix(self.val.row_join(o.val), self.tan.row_join(o.tan))
@@ -378,6 +486,6 @@ class DualNotation:
 
     def softmax(self, z):
         z = DualMatrix.of(z)
-        e = [lift(*RULES[sp.exp])(x) for x in z]
+        e = [lift(*RULES[sp.exp][:2])(x) for x in z]
         s = sum(e, Dual(0))
         return DualMatrix.from_entries(z.rows, z.cols, [x / s for x in e])

@@ -1,14 +1,23 @@
-"""The kernel's replay of free-variable claims: forward mode with a tangent per entry, over exact numbers.
+"""The kernel's replay of free-variable claims: forward mode by jets, over exact numbers.
 
 A claim of free vectors and matrices (``variables=``, no model) is replayed
-here at a certificate's point. Every entry of every variable is a :class:`Jet`
-v + Σ_k d_k ε_k (ε_i ε_j = 0), seeded with its own ε; the proof's check runs
-on these values unchanged (sums, products, transposes, ``tr``, ``inv``,
-``logdet``, ``kron``, ``vec``), and ``v.d(f, "X")`` reads the tangents of f
-on X's seeds. Nothing here differentiates an expression: inverses and
-determinants are computed by Gaussian elimination over jets, so their
-derivatives come out of the arithmetic (the rule for one division of numbers),
-never from a matrix-calculus formula such as Jacobi's.
+here at a certificate's point. Every entry of every variable is a :class:`Jet`,
+a Taylor polynomial in one ε per entry truncated at order 1 (v + Σ d_k ε_k),
+or at order 2 when the check differentiates a derivative (the check is then
+run again with jets of order 2; a third derivative is refused). The proof's
+check runs on these values unchanged (sums, products, transposes, ``tr``,
+``inv``, ``logdet``, ``kron``, ``vec``, softmax, the SymPy Matrix methods of
+:class:`JetMatrix`), and ``v.d(f, "X")`` reads the tangents of f on X's seeds,
+as jets one order lower. SymPy functions of kernel values (``sp.sqrt``,
+``sp.Abs``, ``sp.exp``, ``sp.Max``, ``sp.Matrix([[...]])``) hold them as
+:class:`Carried` atoms, which :func:`from_sympy` reads back node by node by the
+rules of ``dual.RULES`` (exp, log, tanh, the logistic function, sin, cos),
+rational powers of a positive base, |·| away from 0 and max/min away from a tie
+between different branches, every sign proved exactly or by arb balls; any
+other function is refused in one line naming it. Nothing here differentiates an
+expression: inverses and determinants are computed by Gaussian elimination
+over jets (a singular determinant by cofactor expansion), so their derivatives
+come out of the arithmetic, never from a matrix-calculus formula such as Jacobi's.
 
 Premises checked: every entry has an exact value, and an invertible variable's
 determinant is not 0 (exactly). The layouts come from the claim's stated
@@ -22,20 +31,44 @@ import sympy as sp
 
 from .. import notation
 from ..cells import dimension
-from .dual import KernelError, number
+from .dual import RULES, KernelError, Refused, Unsupported, exact_sign, number
 
 _ZERO = sp.Integer(0)
 
 
-class Jet:
-    """v + Σ d[k] ε_k with ε_i ε_j = 0: a value and its sparse tangents (seed -> exact number)."""
+#: the order of an exact constant (or of a variable's own entry): every derivative of it is known
+EXACT = 1 << 30
+#: the highest derivative order the kernel runs (jets truncated at total degree 2)
+MAX_ORDER = 2
 
-    __slots__ = ("v", "d")
+
+class NeedsOrder(KernelError):
+    """A derivative of a derivative at the jets' order: the check is run again with jets one order higher."""
+
+
+def _pair(k, l):
+    return (k, l) if k <= l else (l, k)
+
+
+class Jet:
+    """A truncated Taylor polynomial v + Σ d[k] ε_k + Σ_{k≤l} h[k, l] ε_k ε_l in the entries' seeds ε.
+
+    ``order`` is how many of its terms are known: 1 (value and tangents), 2 (and the second-order
+    terms), 0 (a derivative read off at the run's top order: its value only), or :data:`EXACT` (a
+    constant). Arithmetic keeps the smaller order of its operands and drops the terms beyond it, so a
+    derivative of a derivative is either right or refused (:class:`NeedsOrder`), never a truncation.
+    """
+
+    __slots__ = ("v", "d", "h", "order", "_atom")
+    __symderiv_value__ = True  # a kernel value: user code may not compare, hash or truth-test it
     _op_priority = 31.0
 
-    def __init__(self, v, d: dict | None = None):
+    def __init__(self, v, d: dict | None = None, h: dict | None = None, order: int = EXACT):
         self.v = v if isinstance(v, sp.Basic) else number(v)
-        self.d = d or {}
+        self.d = (d or {}) if order >= 1 else {}
+        self.h = (h or {}) if order >= 2 else {}
+        self.order = order
+        self._atom = None
 
     @staticmethod
     def of(x) -> "Jet":
@@ -49,26 +82,51 @@ class Jet:
             if x.shape != (1, 1):
                 raise KernelError(f"a {x.rows}×{x.cols} matrix where a number was expected")
             x = x[0, 0]
+        if isinstance(x, sp.Basic) and x.has(Carried):
+            return from_sympy(x)
         return Jet(number(x))
 
-    def _lin(self, a, o: "Jet", b) -> "Jet":
-        d = {k: a * t for k, t in self.d.items()}
-        for k, t in o.d.items():
-            d[k] = d.get(k, _ZERO) + b * t
-        return Jet(_ZERO, d)
+    def _sympy_(self):
+        """The jet inside a SymPy expression (sp.sqrt(j), sp.Matrix([[j]])): an atom the kernel reads back."""
+        if self._atom is None:
+            self._atom = Carried("kernel_value")
+            self._atom.jet = self
+        return self._atom
+
+    def _compose(self, f0, f1, f2h) -> "Jet":
+        """g(self) for g with g(v) = f0, g'(v) = f1, g''(v)/2 = f2h: the chain rule to the jet's order."""
+        o = self.order
+        d = {k: f1 * t for k, t in self.d.items()} if o >= 1 else {}
+        h = {}
+        if o >= 2:
+            h = {p: f1 * t for p, t in self.h.items()}
+            if f2h != 0:
+                items = list(self.d.items())
+                for k, t in items:
+                    for l, u in items:
+                        p = _pair(k, l)
+                        h[p] = h.get(p, _ZERO) + f2h * t * u
+        return Jet(f0, d, h, o)
 
     def __add__(self, o):
         if isinstance(o, (JetMatrix, sp.MatrixBase)):
             return JetMatrix.of(o) + self  # only 1 × 1 (checked there)
         o = Jet.of(o)
-        r = self._lin(1, o, 1)
-        r.v = self.v + o.v
-        return r
+        order = min(self.order, o.order)
+        d = dict(self.d) if order >= 1 else {}
+        if order >= 1:
+            for k, t in o.d.items():
+                d[k] = d.get(k, _ZERO) + t
+        h = dict(self.h) if order >= 2 else {}
+        if order >= 2:
+            for k, t in o.h.items():
+                h[k] = h.get(k, _ZERO) + t
+        return Jet(self.v + o.v, d, h, order)
 
     __radd__ = __add__
 
     def __neg__(self):
-        return Jet(-self.v, {k: -t for k, t in self.d.items()})
+        return Jet(-self.v, {k: -t for k, t in self.d.items()}, {k: -t for k, t in self.h.items()}, self.order)
 
     def __sub__(self, o):
         return self + (-Jet.of(o) if not isinstance(o, (JetMatrix, sp.MatrixBase)) else -JetMatrix.of(o))
@@ -80,9 +138,22 @@ class Jet:
         if isinstance(o, (JetMatrix, sp.MatrixBase)):
             return JetMatrix.of(o) * self
         o = Jet.of(o)
-        r = self._lin(o.v, o, self.v)
-        r.v = self.v * o.v
-        return r
+        order = min(self.order, o.order)
+        a, b = self.v, o.v
+        d, h = {}, {}
+        if order >= 1:
+            d = {k: b * t for k, t in self.d.items()}
+            for k, t in o.d.items():
+                d[k] = d.get(k, _ZERO) + a * t
+        if order >= 2:
+            h = {k: b * t for k, t in self.h.items()}
+            for k, t in o.h.items():
+                h[k] = h.get(k, _ZERO) + a * t
+            for k, t in self.d.items():
+                for l, u in o.d.items():
+                    p = _pair(k, l)
+                    h[p] = h.get(p, _ZERO) + t * u
+        return Jet(a * b, d, h, order)
 
     __rmul__ = __mul__
 
@@ -90,7 +161,7 @@ class Jet:
         if self.v == 0:
             raise KernelError("division by zero")
         inv = 1 / self.v
-        return Jet(inv, {k: -t * inv ** 2 for k, t in self.d.items()})
+        return self._compose(inv, -inv ** 2, inv ** 3)
 
     def __truediv__(self, o):
         return self * Jet.of(o).reciprocal()
@@ -99,28 +170,131 @@ class Jet:
         return Jet.of(o) * self.reciprocal()
 
     def __pow__(self, k):
-        if isinstance(k, bool) or not isinstance(k, (int, sp.Integer)):
-            raise KernelError(f"only integer powers of a number are defined here, not {k!r}")
-        k = int(k)
-        if k < 0:
-            return (self ** (-k)).reciprocal()
-        out = Jet(sp.Integer(1))
-        for _ in range(k):
-            out = out * self
-        return out
+        if isinstance(k, Jet) or (isinstance(k, sp.Basic) and k.has(Carried)):
+            k = Jet.of(k)
+            if k.d or k.h or k.order < EXACT:
+                raise Unsupported("a power with a variable exponent (x**y): write exp(y·log x)")
+            k = k.v
+        if isinstance(k, bool) or not isinstance(k, (int, sp.Rational)):
+            raise Unsupported(f"only rational powers of a number are defined here, not {k!r}")
+        k = sp.Rational(k)
+        if k.is_Integer:
+            k = int(k)
+            if k < 0:
+                return (self ** (-k)).reciprocal()
+            out, base = Jet(sp.Integer(1)), self
+            while k:  # by squaring: x**k in O(log k) products
+                if k & 1:
+                    out = out * base
+                k >>= 1
+                if k:
+                    base = base * base
+            return out
+        s = exact_sign(self.v, "a rational power's base")
+        if s <= 0:
+            raise KernelError(f"x**{k} at x = {sp.sstr(self.v)}: a rational power is replayed where x > 0 only")
+        a = self.v
+        return self._compose(a ** k, k * a ** (k - 1), k * (k - 1) * a ** (k - 2) / 2)
+
+    def __rpow__(self, base):
+        return Jet(number(base)) ** self
 
     def log(self) -> "Jet":
-        if not (self.v.is_number and sp.sympify(self.v).is_positive):
+        if exact_sign(self.v, "log's argument") <= 0:
             raise KernelError(f"log of {self.v}, which is not positive")
-        return Jet(sp.log(self.v), {k: t / self.v for k, t in self.d.items()})
+        return apply(sp.log, self)
 
     def __repr__(self):
-        return f"Jet({self.v}, {self.d})"
+        return f"Jet({self.v}, {self.d}, order={self.order})"
+
+
+class Carried(sp.Dummy):
+    """A kernel value (a :class:`Jet`) standing inside a SymPy expression, read back by :func:`from_sympy`."""
+
+
+def apply(func, x: Jet) -> Jet:
+    """An elementary function of :data:`RULES` on a jet, by its value and derivative rules."""
+    fn, dfn, ddfn = RULES[func]
+    a = x.v
+    if not x.d and not x.h:
+        return Jet(fn(a), order=x.order)
+    return x._compose(fn(a), dfn(a) if x.order >= 1 else _ZERO, ddfn(a) / 2 if x.order >= 2 else _ZERO)
+
+
+def absolute(x: Jet) -> Jet:
+    """|x| = sign(x)·x where x ≠ 0 (the sign proved exactly); refused at 0 unless x is constant there."""
+    s = exact_sign(x.v, "|·|'s argument") if x.v != 0 else 0
+    if s == 0:
+        if x.d or x.h or x.order < EXACT:
+            raise KernelError("|·| at 0 has no derivative: the point is at its kink")
+        return Jet(_ZERO)
+    return x if s > 0 else -x
+
+
+def extremum(xs: list, largest: bool) -> Jet:
+    """max or min of jets: the branch whose value is larger (smaller), proved; a tie between branches whose
+    jets differ has no derivative and is refused."""
+    what = "max" if largest else "min"
+    best = xs[0]
+    for x in xs[1:]:
+        s = exact_sign(x.v - best.v, f"the difference of {what}'s arguments") if x.v != best.v else 0
+        if s == 0:
+            if x.d != best.d or x.h != best.h or x.order != best.order:
+                raise KernelError(f"{what} at a tie of two different branches has no derivative")
+        elif (s > 0) == largest:
+            best = x
+    return best
+
+
+def from_sympy(e) -> Jet:
+    """A SymPy expression over kernel values (:class:`Carried` atoms) as a jet, node by node."""
+    memo: dict = {}
+
+    def run(e):
+        got = memo.get(e)
+        if got is not None:
+            return got
+        if isinstance(e, Carried):
+            r = e.jet
+        elif not e.has(Carried):
+            r = Jet(number(e))
+        elif e.is_Add or e.is_Mul:
+            r = Jet(sp.Integer(int(e.is_Mul)))
+            for a in e.args:
+                r = r + run(a) if e.is_Add else r * run(a)
+        elif e.is_Pow:
+            if e.exp.has(Carried):
+                raise Unsupported("a power with a variable exponent (x**y): write exp(y·log x)")
+            r = run(e.base) ** number(e.exp)
+        elif e.func in RULES and len(e.args) == 1:
+            a = run(e.args[0])
+            if e.func is sp.log and exact_sign(a.v, "log's argument") <= 0:
+                raise KernelError(f"log of {sp.sstr(a.v)}, which is not positive")
+            r = apply(e.func, a)
+        elif e.func is sp.Abs:
+            r = absolute(run(e.args[0]))
+        elif e.func in (sp.Max, sp.Min):
+            r = extremum([run(a) for a in e.args], e.func is sp.Max)
+        else:
+            raise Unsupported(f"the kernel does not replay {e.func.__name__}(…) (it runs +, ·, rational powers, "
+                              "exp, log, tanh, the logistic function, sin, cos, |·|, max and min)")
+        memo[e] = r
+        return r
+
+    return run(sp.sympify(e))
 
 
 class JetMatrix:
-    """A matrix of jets, row-major; shapes checked as SymPy checks them."""
+    """A matrix of jets, row-major; shapes checked as SymPy checks them.
 
+    It offers the SymPy Matrix methods a check calls on its values (indexing and slicing, ``row``, ``col``,
+    ``row_join``, ``col_join``, ``vstack``, ``hstack``, ``applyfunc``, ``T``, ``trace``, ``det``, ``inv``,
+    ``multiply_elementwise``, ``reshape``, ``dot``, ``norm``); any other attribute is refused with one line
+    naming it. A SymPy matrix built of its entries (``sp.Matrix([[sum(...)]])``) holds them as
+    :class:`Carried` atoms and is read back entry by entry.
+    """
+
+    __symderiv_value__ = True
     _op_priority = 31.0  # above SymPy's: sp.Matrix * JetMatrix calls JetMatrix.__rmul__
 
     def __init__(self, rows: int, cols: int, entries):
@@ -152,6 +326,78 @@ class JetMatrix:
     def _at(self, i, j) -> Jet:
         return self.e[i * self.cols + j]
 
+    def __getattr__(self, name):
+        if name == "_rep":  # a SymPy matrix joined with this one (sp.eye(n).col_join(J)): its entries as atoms
+            return sp.Matrix(self._sympy_())._rep
+        if name.startswith("_") or name.startswith("is_"):  # SymPy's and Python's probes: not there
+            raise AttributeError(name)
+        raise Refused(f"the kernel's matrices have no method {name!r}: it replays sums, products, powers, "
+                          "transposes, indexing and slicing, row, col, row_join, col_join, vstack, hstack, "
+                          "applyfunc, trace, det, inv, adjugate, multiply_elementwise, reshape, dot and norm")
+
+    def _sympy_(self):
+        return sp.ImmutableMatrix(self.rows, self.cols, [x._sympy_() for x in self.e])
+
+    def row(self, i) -> "JetMatrix":
+        return self[i, :]
+
+    def col(self, j) -> "JetMatrix":
+        return self[:, j]
+
+    def row_join(self, o) -> "JetMatrix":
+        o = JetMatrix.of(o)
+        if self.rows != o.rows and len(self) and len(o):
+            raise KernelError(f"row_join of a {self.rows}×{self.cols} and a {o.rows}×{o.cols} matrix")
+        rows = self.rows if len(self) else o.rows
+        return JetMatrix(rows, self.cols + o.cols,
+                         [x for i in range(rows) for x in (self.e[i * self.cols:(i + 1) * self.cols]
+                                                           + o.e[i * o.cols:(i + 1) * o.cols])])
+
+    def col_join(self, o) -> "JetMatrix":
+        return self.T.row_join(JetMatrix.of(o).T).T
+
+    @classmethod
+    def vstack(cls, *ms) -> "JetMatrix":
+        out = JetMatrix.of(ms[0])
+        for m in ms[1:]:
+            out = out.col_join(m)
+        return out
+
+    @classmethod
+    def hstack(cls, *ms) -> "JetMatrix":
+        out = JetMatrix.of(ms[0])
+        for m in ms[1:]:
+            out = out.row_join(m)
+        return out
+
+    def reshape(self, rows: int, cols: int) -> "JetMatrix":
+        if rows * cols != len(self):
+            raise KernelError(f"reshape of a {self.rows}×{self.cols} matrix to {rows}×{cols}")
+        return JetMatrix(rows, cols, self.e)
+
+    def multiply_elementwise(self, o) -> "JetMatrix":
+        o = JetMatrix.of(o)
+        if o.shape != self.shape:
+            raise KernelError("elementwise product of matrices of different shapes")
+        return JetMatrix(self.rows, self.cols, [x * y for x, y in zip(self.e, o.e)])
+
+    def dot(self, o) -> Jet:
+        o = JetMatrix.of(o)
+        if len(o) != len(self) or 1 not in self.shape or 1 not in o.shape:
+            raise KernelError(f"dot of a {self.rows}×{self.cols} and a {o.rows}×{o.cols} matrix")
+        return sum((x * y for x, y in zip(self.e, o.e)), Jet(_ZERO))
+
+    def norm(self, ord=None) -> Jet:
+        if ord not in (None, 2, "fro") or (ord == 2 and 1 not in self.shape):
+            raise Unsupported(f"norm(ord={ord!r}) of a matrix: the kernel replays the Euclidean/Frobenius norm")
+        return sum((x * x for x in self.e), Jet(_ZERO)) ** sp.Rational(1, 2)
+
+    def copy(self) -> "JetMatrix":
+        return JetMatrix(self.rows, self.cols, self.e)
+
+    def tolist(self) -> list:
+        return [self.e[i * self.cols:(i + 1) * self.cols] for i in range(self.rows)]
+
     def __getitem__(self, key):
         if isinstance(key, tuple):
             i, j = key
@@ -162,6 +408,10 @@ class JetMatrix:
             if not (-self.rows <= i < self.rows and -self.cols <= j < self.cols):
                 raise KernelError(f"index {key} outside a {self.rows}×{self.cols} matrix")
             return self._at(i % self.rows, j % self.cols)
+        if isinstance(key, slice):
+            return self.e[key]
+        if not -len(self) <= key < len(self):
+            raise KernelError(f"index {key} outside a {self.rows}×{self.cols} matrix")
         return self.e[key]
 
     def values(self) -> sp.Matrix:
@@ -214,7 +464,7 @@ class JetMatrix:
 
     def __pow__(self, k):
         if isinstance(k, bool) or not isinstance(k, (int, sp.Integer)) or self.rows != self.cols:
-            raise KernelError(f"only integer powers of a square matrix are defined, not {k!r}")
+            raise Unsupported(f"only integer powers of a square matrix are defined, not {k!r}")
         k = int(k)
         base = self.inv() if k < 0 else self
         out = JetMatrix.eye(self.rows)
@@ -275,12 +525,35 @@ class JetMatrix:
         return det, JetMatrix(n, rhs.cols, [x for row in sol for x in row])
 
     def det(self) -> Jet:
+        """The determinant: by elimination where it is not 0, by cofactor expansion (a polynomial in the entries,
+        so its jet is exact at a singular point too) where it is, for up to 6 × 6."""
         if self.rows != self.cols:
             raise KernelError(f"det of a {self.rows}×{self.cols} matrix")
         det, _ = self._eliminate(None)
         if det.v == 0:
-            raise KernelError("det of a singular matrix: its derivative is not replayed by elimination")
+            if self.rows > 6:
+                raise KernelError("det of a singular matrix larger than 6 × 6: its derivative is not replayed")
+            return self._laplace(list(range(self.rows)), list(range(self.cols)))
         return det
+
+    def _laplace(self, rows: list, cols: list) -> Jet:
+        if not rows:
+            return Jet(sp.Integer(1))
+        acc = Jet(_ZERO)
+        for k, c in enumerate(cols):
+            term = self._at(rows[0], c) * self._laplace(rows[1:], cols[:k] + cols[k + 1:])
+            acc = acc + term if k % 2 == 0 else acc - term
+        return acc
+
+    def adjugate(self) -> "JetMatrix":
+        """adj(M)[i, j] = (−1)^(i+j) det M with row j and column i removed (cofactor expansion, up to 6 × 6)."""
+        if self.rows != self.cols or self.rows > 6:
+            raise KernelError(f"adjugate of a {self.rows}×{self.cols} matrix (square, up to 6 × 6)")
+        n = self.rows
+        every = list(range(n))
+        return JetMatrix(n, n, [(1 if (i + j) % 2 == 0 else -1) *
+                                self._laplace([r for r in every if r != j], [c for c in every if c != i])
+                                for i in range(n) for j in range(n)])
 
     def inv(self) -> "JetMatrix":
         det, sol = self._eliminate(JetMatrix.eye(self.rows))
@@ -292,6 +565,8 @@ class JetMatrix:
         return self.det().log()
 
     def applyfunc(self, fn):
+        """fn on each entry: kernel arithmetic, or SymPy functions (``sp.exp``, ``lambda s: sp.sqrt(1 + s**2)``)
+        whose result holds the entry as a Carried atom and is read back by the functions' own rules."""
         return JetMatrix(self.rows, self.cols, [fn(x) for x in self.e])
 
     def __repr__(self):
@@ -353,6 +628,12 @@ class JetNotation:
             out = out + t
         return out
 
+    def softmax(self, z):
+        z = JetMatrix.of(z)
+        e = [apply(sp.exp, x) for x in z.e]
+        s = sum(e, Jet(_ZERO))
+        return JetMatrix(z.rows, z.cols, [x / s for x in e])
+
 
 def _entry_name(name: str, kind: str, i: int, j: int) -> str:
     if kind == "scalar":
@@ -360,10 +641,27 @@ def _entry_name(name: str, kind: str, i: int, j: int) -> str:
     return f"{name}[{i}]" if kind == "vector" else f"{name}[{i},{j}]"
 
 
-class ExactVariables:
-    """The claim's variables at a point, as jets seeded one ε per entry; ``d`` reads the tangents."""
+def derivative(f: Jet, keys: list) -> list:
+    """∂f/∂ε_k for each seed k, as jets one order lower (their tangents from f's second-order terms)."""
+    if f.order < 1:
+        raise NeedsOrder("a derivative of a derivative at the jets' order")
+    lower = f.order - 1 if f.order < EXACT else EXACT
+    seconds: dict = {}
+    if lower >= 1:
+        for (k, l), c in f.h.items():
+            seconds.setdefault(k, {})[l] = seconds.get(k, {}).get(l, _ZERO) + (2 * c if k == l else c)
+            if k != l:
+                seconds.setdefault(l, {})[k] = seconds.get(l, {}).get(k, _ZERO) + c
+    return [Jet(f.d.get(k, _ZERO), seconds.get(k), None, lower) for k in keys]
 
-    def __init__(self, variables: dict, size: dict, values: dict, conventions: dict):
+
+class ExactVariables:
+    """The claim's variables at a point, as jets seeded one ε per entry; ``d`` reads the tangents.
+
+    ``order``: 1 (first derivatives), 2 (a derivative of a derivative: the jets carry second-order terms).
+    """
+
+    def __init__(self, variables: dict, size: dict, values: dict, conventions: dict, order: int = 1):
         try:
             self._jac, self._vec = conventions["jacobian"], conventions["vec"]
         except KeyError as e:
@@ -372,7 +670,6 @@ class ExactVariables:
             raise KernelError(f"unknown layout conventions {self._jac!r}, {self._vec!r}")
         self._seeds: dict = {}  # name -> its seeds' matrix of seed keys
         self._by_id: dict = {}
-        self._derivatives: dict = {}  # id -> a matrix d returned (a second d of it is refused)
         self.premises: list[str] = []
         for k, v in size.items():
             setattr(self, k, v)
@@ -389,7 +686,7 @@ class ExactVariables:
                     if key not in values:
                         raise KernelError(f"the point gives no value for {key}")
                     keys.append(key)
-                    entries.append(Jet(number(values[key]), {key: sp.Integer(1)}))
+                    entries.append(Jet(number(values[key]), {key: sp.Integer(1)}, None, order))
             self._seeds[name] = (r, c, keys)
             value = entries[0] if kind == "scalar" else JetMatrix(r, c, entries)
             if getattr(var, "invertible", False):
@@ -399,33 +696,27 @@ class ExactVariables:
             setattr(self, name, value)
             self._by_id[id(value)] = name
 
-    def d(self, of, wrt) -> sp.Matrix:
+    def d(self, of, wrt) -> JetMatrix:
         if isinstance(wrt, str):
             name = wrt if wrt in self._seeds else None
         else:
             name = self._by_id.get(id(wrt))
         if name is None:
             raise KernelError(f"d(..., {wrt!r}): not a variable of the claim")
-        if id(of) in self._derivatives:
-            raise KernelError("a derivative of a derivative (v.d of v.d): the kernel's jets are first order, so it "
-                              "cannot replay a second derivative")
         r, c, keys = self._seeds[name]
         F = JetMatrix.of(of) if isinstance(of, (JetMatrix, sp.MatrixBase)) else JetMatrix(1, 1, [Jet.of(of)])
         if F.shape == (1, 1):
-            f = F.e[0]
-            return self._keep(sp.Matrix(r, c, [f.d.get(k, _ZERO) for k in keys]))
+            return JetMatrix(r, c, derivative(F.e[0], keys))
         cols = keys if self._vec == "row-major" else [keys[i * c + j] for j in range(c) for i in range(r)]
         vf = list(F.e) if self._vec == "row-major" else list(F.T.e)
-        J = sp.Matrix(len(vf), len(cols), lambda a, b: vf[a].d.get(cols[b], _ZERO))
-        return self._keep(J if self._jac == "numerator" else J.T)
-
-    def _keep(self, D: sp.Matrix) -> sp.Matrix:
-        self._derivatives[id(D)] = D  # kept alive, so its id is not reused
-        return D
+        J = JetMatrix(len(vf), len(cols), [x for f in vf for x in derivative(f, cols)])
+        return J if self._jac == "numerator" else J.T
 
 
 def value_of(x):
     """A side as exact numbers: the values of jets (their tangents are not part of a side)."""
+    if isinstance(x, (sp.Basic, sp.MatrixBase)) and x.has(Carried):
+        x = JetMatrix.of(x) if isinstance(x, sp.MatrixBase) else Jet.of(x)
     if isinstance(x, JetMatrix):
         return x.values()
     if isinstance(x, Jet):
@@ -434,12 +725,22 @@ def value_of(x):
 
 
 def run_check(claim, size: dict, values: dict):
-    """The proof's check on the claim's variables at the point: (lhs, rhs, premises that were checked)."""
-    ns = ExactVariables(claim.variables, size, values, claim.conventions)
-    out = claim.check(ns)
-    if not (isinstance(out, tuple) and len(out) == 2):
-        raise KernelError(f"the check returned {type(out).__name__}, not (lhs, rhs)")
-    return value_of(out[0]), value_of(out[1]), ns.premises
+    """The proof's check on the claim's variables at the point: (lhs, rhs, premises that were checked).
+
+    Jets of order 1 first; a check that differentiates a derivative runs again with jets of order 2."""
+    for order in range(1, MAX_ORDER + 1):
+        ns = ExactVariables(claim.variables, size, values, claim.conventions, order)
+        try:
+            out = claim.check(ns)
+        except NeedsOrder:
+            if order == MAX_ORDER:
+                raise Unsupported(f"a derivative of order {MAX_ORDER + 1} or more: the kernel's jets stop at "
+                                  f"order {MAX_ORDER}") from None
+            continue
+        if not (isinstance(out, tuple) and len(out) == 2):
+            raise KernelError(f"the check returned {type(out).__name__}, not (lhs, rhs)")
+        return value_of(out[0]), value_of(out[1]), ns.premises
+    raise AssertionError("unreachable")
 
 
 def register() -> None:

@@ -8,6 +8,12 @@ the tangent seeded on one entry of the parameter (in the stated layout), of
 the initial state or of an intermediate quantity. Nothing here differentiates
 an expression: the truth comes from running the step function on dual numbers.
 
+A check that differentiates an expression of the parameters (``m.d(m.u.T *
+m.B * m.u, "u")``, the Matrix Cookbook written on a one-step cell) is run
+again on the jet model (``order`` ≥ 1): every parameter entry is a jet of
+:mod:`.free` seeded with its own ε, the cell runs on jets, and ``m.d(..., θ)``
+reads the tangents on θ's seeds in the stated layout.
+
 The model offers the same protocol as the symbolic model (``m.h(k)``,
 ``m.at(name, k)``, ``m.d(of, wrt)``, ``m.partial(of, wrt)``, ``m.W_R``, ...),
 so a proof's check runs on it unchanged and returns exact numbers.
@@ -21,7 +27,7 @@ import sympy as sp
 from ..cells import StepScope, dimension
 from ..protocol import SumOf, bind_parameters
 from ..functions import logistic
-from .dual import RULES, Dual, DualMatrix, KernelError, lift, logistic_value
+from .dual import RULES, Dual, DualMatrix, KernelError, Unsupported, lift
 
 # ----- activations, by name, with their first two derivatives -------------------------
 
@@ -33,11 +39,11 @@ def _poly(coeffs, order: int):
     return lambda x: sum((sp.Rational(c) * x ** k for k, c in enumerate(cs)), sp.Integer(0))
 
 
-#: name -> (f, f', f''), on exact numbers (f and f' are the kernel's RULES)
+#: name -> its (f, f', f'') on exact numbers, read when used (tanh's and the logistic function's are RULES')
 CONCRETE = {
-    "tanh": (*RULES[sp.tanh], lambda x: -2 * sp.tanh(x) * (1 - sp.tanh(x) ** 2)),
-    "logistic": (*RULES[logistic], lambda x: logistic_value(x) * (1 - logistic_value(x)) * (1 - 2 * logistic_value(x))),
-    "identity": (lambda x: x, lambda x: sp.Integer(1), lambda x: sp.Integer(0)),
+    "tanh": lambda: RULES[sp.tanh],  # read when used: RULES is the one table (a planted bug in it reaches here)
+    "logistic": lambda: RULES[logistic],
+    "identity": lambda: (lambda x: x, lambda x: sp.Integer(1), lambda x: sp.Integer(0)),
 }
 
 
@@ -58,9 +64,9 @@ def activation(name: str, witness: tuple | None):
     if witness is not None:
         raise KernelError(f"the claim fixes σ = {name}; a witness σ is not in its domain")
     try:
-        return CONCRETE[name]
+        return CONCRETE[name]()
     except KeyError:
-        raise KernelError(f"activation {name!r} is unknown to the kernel") from None
+        raise Unsupported(f"activation {name!r} is unknown to the kernel") from None
 
 
 def _elementwise(fn, dfn):
@@ -80,8 +86,8 @@ def _elementwise(fn, dfn):
 
 def functions(name: str, witness) -> SimpleNamespace:
     s, ds, dds = activation(name, witness)
-    th, dth, ddth = CONCRETE["tanh"]
-    lo, dlo, _ = CONCRETE["logistic"]
+    th, dth, ddth = CONCRETE["tanh"]()
+    lo, dlo, _ = CONCRETE["logistic"]()
     from .dual import DualNotation
 
     def softmax(z):
@@ -94,7 +100,7 @@ def functions(name: str, witness) -> SimpleNamespace:
     return SimpleNamespace(sigma=_elementwise(s, ds), dsigma=_elementwise(ds, dds),
                            tanh=_elementwise(th, dth), dtanh=_elementwise(dth, ddth),
                            logistic=_elementwise(lo, dlo), softmax=softmax,
-                           log=_elementwise(*RULES[sp.log]), exp=_elementwise(*RULES[sp.exp]))
+                           log=_elementwise(*RULES[sp.log][:2]), exp=_elementwise(*RULES[sp.exp][:2]))
 
 
 def _scalar(v):
@@ -139,8 +145,72 @@ def loss_of(kind: str, cell=None, f=None, witness=None):
     if kind == "squared":
         return lambda o, y: sum(((a - b) ** 2 for a, b in zip(o, y)), Dual(0)) / 2
     if kind == "cross-entropy":
-        log = lift(*RULES[sp.log])
+        log = lift(*RULES[sp.log][:2])
         return lambda o, y: -sum((b * log(a) for a, b in zip(o, y)), Dual(0))
+    raise KernelError(f"loss={kind!r}: the kernel replays squared, cross-entropy, a cell's own loss and "
+                      "an abstract loss with a witness polynomial")
+
+
+# ----- the same on jets (kernel/free.py): a check that differentiates an expression of the parameters ---------
+
+
+class NeedsJets(KernelError):
+    """m.d of an expression w.r.t. parameter ``wrt``: the check is run again on a model whose parameters are
+    jets (:class:`ExactModel` with ``order`` ≥ 1, ``wrt`` among the ``seeded``), so every value a check builds
+    from them carries its derivatives."""
+
+    def __init__(self, wrt: str):
+        super().__init__(f"m.d of an expression w.r.t. {wrt}: run on the jet model")
+        self.wrt = wrt
+
+
+def jet_functions(name: str, witness) -> SimpleNamespace:
+    """σ, σ', tanh, … elementwise on jets, by the rules of :data:`RULES` (σ' of a concrete σ by jet arithmetic
+    on σ itself: tanh' = 1 − tanh², logistic' = s(1 − s))."""
+    from .free import Jet, JetMatrix, JetNotation, apply
+
+    def ew(g):
+        return lambda v: v.applyfunc(g) if isinstance(v, (JetMatrix, sp.MatrixBase)) else g(Jet.of(v))
+
+    def jpoly(coeffs, order):
+        cs = list(coeffs)
+        for _ in range(order):
+            cs = [k * c for k, c in enumerate(cs)][1:]
+        return lambda x: sum((c * Jet.of(x) ** k for k, c in enumerate(cs)), Jet(sp.Integer(0)))
+
+    tanh = lambda x: apply(sp.tanh, Jet.of(x))  # noqa: E731
+    logi = lambda x: apply(logistic, Jet.of(x))  # noqa: E731
+    concrete = {"tanh": (tanh, lambda x: 1 - tanh(x) ** 2), "logistic": (logi, lambda x: logi(x) * (1 - logi(x))),
+                "identity": (lambda x: Jet.of(x), lambda x: Jet(sp.Integer(1)))}
+    if name == "abstract":
+        s, ds = (_needs_witness, _needs_witness) if witness is None else (jpoly(witness, 0), jpoly(witness, 1))
+    elif name in concrete:
+        s, ds = concrete[name]
+    else:
+        raise Unsupported(f"activation {name!r} is unknown to the kernel")
+    return SimpleNamespace(sigma=ew(s), dsigma=ew(ds), tanh=ew(tanh), dtanh=ew(concrete["tanh"][1]),
+                           logistic=ew(logi), softmax=JetNotation().softmax, log=ew(lambda x: Jet.of(x).log()),
+                           exp=ew(lambda x: apply(sp.exp, Jet.of(x))))
+
+
+def jet_loss(kind: str, cell, f, witness):
+    """The loss on jets: squared, cross-entropy, the cell's own, or the witness polynomial Σ q(o_i − y_i)."""
+    from .free import Jet, JetMatrix
+
+    zero = Jet(sp.Integer(0))
+    if kind == "cell":
+        if cell is None or cell.loss is None:
+            raise KernelError("loss='cell' but the cell declares no loss")
+        return lambda o, y: Jet.of(_scalar(cell.loss(JetMatrix(len(o), 1, o), JetMatrix(len(y), 1, y), f)))
+    if kind == "abstract":
+        if witness is None:
+            raise KernelError("an abstract loss needs a witness loss polynomial (the certificate gives none)")
+        witness_loss(witness)  # the same premises on the coefficients
+        return lambda o, y: sum((c * (Jet.of(a) - b) ** j for a, b in zip(o, y) for j, c in enumerate(witness)), zero)
+    if kind == "squared":
+        return lambda o, y: sum(((Jet.of(a) - b) ** 2 for a, b in zip(o, y)), zero) / 2
+    if kind == "cross-entropy":
+        return lambda o, y: -sum((b * Jet.of(a).log() for a, b in zip(o, y)), zero)
     raise KernelError(f"loss={kind!r}: the kernel replays squared, cross-entropy, a cell's own loss and "
                       "an abstract loss with a witness polynomial")
 
@@ -170,7 +240,8 @@ class ExactModel:
 
     def __init__(self, cell, *, n: int, t: int, m: int = 1, activation: str = "abstract", loss: str = "abstract",
                  layout: str = "row-major", witness: tuple | None = None, values: dict | None = None,
-                 init: dict | None = None, loss_witness: tuple | None = None, conventions: dict | None = None):
+                 init: dict | None = None, loss_witness: tuple | None = None, conventions: dict | None = None,
+                 order: int = 0, seeded: frozenset = frozenset()):
         for k, v in (("n", n), ("t", t), ("m", m)):
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise KernelError(f"size {k}={v!r} is not a positive integer")
@@ -189,7 +260,24 @@ class ExactModel:
         self._runs: dict = {}
         self.params = SimpleNamespace(**{name: self._maybe(name, self.dim(r), self.dim(c))
                                          for name, (r, c) in cell.params.items()})
-        bind_parameters(self, vars(self.params))
+        self.order, self.seeded = order, frozenset(seeded)
+        self._jets = None
+        if order:  # every parameter entry a jet seeded with its own ε: values a check builds carry derivatives
+            from .free import Jet, JetMatrix
+
+            self.jet_params = {}
+            for name, P in vars(self.params).items():
+                if isinstance(P, _Unbound):
+                    self.jet_params[name] = P
+                    continue
+                seed = name in self.seeded  # the others are constants: a derivative w.r.t. one re-runs (NeedsJets)
+                self.jet_params[name] = JetMatrix(P.rows, P.cols, [
+                    Jet(P[i, j], {entry_name(name, P.rows, P.cols, i, j): sp.Integer(1)}, None, order) if seed
+                    else Jet(P[i, j]) for i in range(P.rows) for j in range(P.cols)])
+            self.jf = jet_functions(activation, witness)
+            bind_parameters(self, self.jet_params)
+        else:
+            bind_parameters(self, vars(self.params))
 
     # ----- inputs -------------------------------------------------------------
     def dim(self, d) -> int:
@@ -234,7 +322,7 @@ class ExactModel:
         """Another cell at the same point: inputs of the same name share their values."""
         kw = dict(n=self.n, t=self.t, m=self.m, activation=self.activation, loss=self.loss, layout=self.layout,
                   witness=self.witness, values=self.values, loss_witness=self.loss_witness,
-                  conventions=self.conventions)
+                  conventions=self.conventions, order=self.order, seeded=self.seeded)
         kw.update(changes)
         return ExactModel(cell, **kw)
 
@@ -304,16 +392,55 @@ class ExactModel:
                 q.setdefault("E", _Unbound(f"E{k} ({e})", (1, 1)))
         return q
 
+    def _jet_run(self) -> list[dict]:
+        """Every step's quantities as jet matrices: the cell run with the parameters' jets (inputs exact)."""
+        if self._jets is not None:
+            return self._jets
+        from .free import JetMatrix
+
+        def as_jets(v):
+            if isinstance(v, (int, sp.Basic)) and not isinstance(v, sp.MatrixBase):
+                return JetMatrix(1, 1, [v])
+            return JetMatrix.of(v)
+
+        loss = None
+        if self.cell.output is not None and (self.loss != "abstract" or self.loss_witness is not None):
+            loss = jet_loss(self.loss, self.cell, self.jf, self.loss_witness)
+        steps = [{}]
+        for s in self.cell.state:
+            v = self.init.get(s)
+            v = self.initial(s) if v is None else v
+            steps[0][s] = as_jets(v.val if isinstance(v, DualMatrix) else sp.Matrix(v))
+        params = SimpleNamespace(**self.jet_params)
+        for k in range(1, self.t + 1):
+            scope = StepScope({}, as_jets)
+            x = self._maybe(f"x{k}", self.m)
+            x = x if isinstance(x, _Unbound) else JetMatrix.of(x)
+            prev = SimpleNamespace(**{s: steps[-1][s] for s in self.cell.state})
+            q = self.cell.call(scope, prev, x, params, self.jf, y=lambda k=k: JetMatrix.of(self.y(k)), k=k,
+                               n=self.n, m=self.m, t=self.t)
+            if self.cell.output is not None:
+                try:
+                    setattr(scope, "o", self.cell.output(SimpleNamespace(**q), params, self.jf))
+                    if loss is not None:
+                        setattr(scope, "E", loss(list(q["o"]), list(self.y(k))))
+                except KernelError as e:
+                    q.setdefault("o", _Unbound(f"o{k} ({e})", (0, 0)))
+                    q.setdefault("E", _Unbound(f"E{k} ({e})", (1, 1)))
+            steps.append(q)
+        self._jets = steps
+        return steps
+
     def at(self, name: str, k: int) -> sp.Matrix:
         self._check_step(k)
-        q = self._run()[k]
+        q = self._jet_run()[k] if self.order else self._run()[k]
         if name not in q:
             if name == "E" and self.cell.output is not None:
                 raise KernelError(f"loss={self.loss!r} without a witness loss: the kernel cannot evaluate E")
             raise KernelError(f"step {k} has no quantity {name!r}")
         if isinstance(q[name], _Unbound):
             q[name]._fail()
-        return q[name].val
+        return q[name] if self.order else q[name].val
 
     def h(self, k: int) -> sp.Matrix:
         return self.at("h", k)
@@ -325,13 +452,14 @@ class ExactModel:
         return self.at("E", k)[0, 0]
 
     def states(self, name: str = "h", lo: int = 1) -> sp.Matrix:
-        return sp.Matrix.vstack(*[self.at(name, k) for k in range(lo, self.t + 1)])
+        parts = [self.at(name, k) for k in range(lo, self.t + 1)]
+        return type(parts[0]).vstack(*parts)
 
     def sigma(self, v):
-        return self.f.sigma(v)
+        return (self.jf if self.order else self.f).sigma(v)
 
     def dsigma(self, v):
-        return self.f.dsigma(v)
+        return (self.jf if self.order else self.f).dsigma(v)
 
     # ----- derivatives by forward mode ----------------------------------------
     def _directions(self, wrt, layout: str, k_of: int):
@@ -380,6 +508,43 @@ class ExactModel:
 
     def d(self, of, wrt, *, layout: str | None = None) -> sp.Matrix:
         layout = self._layout(layout)
+        if self.order:
+            return self._jet_d(of, wrt, layout)
+        return self._dual_d(of, wrt, layout)
+
+    def _jet_d(self, of, wrt, layout: str):
+        """d on the jet model: w.r.t. a parameter, read off the tangents of ``of`` (a quantity's jets, a function
+        of the model run on it, an expression); w.r.t. a quantity, forward mode's numbers, as values only (a
+        derivative of them is refused, not taken as 0)."""
+        from .free import Jet, JetMatrix, derivative
+
+        if not (isinstance(wrt, str) and wrt in self.cell.params):
+            return _values_only(self._dual_d(of, wrt, layout))
+        P = self.jet_params[wrt]
+        if isinstance(P, _Unbound):
+            P._fail()
+        if wrt not in self.seeded:
+            raise NeedsJets(wrt)
+        r, c = P.shape
+        if c > 1 and layout not in ("row-major", "col-major"):
+            raise KernelError(f"layout={layout!r} must be 'row-major' or 'col-major'")
+        order = [(a, b) for a in range(r) for b in range(c)]
+        if c > 1 and layout == "col-major":
+            order = [(a, b) for b in range(c) for a in range(r)]
+        keys = [entry_name(wrt, r, c, a, b) for a, b in order]
+        if isinstance(of, tuple):
+            of = self.at(*of)
+        elif callable(of) and not isinstance(of, (sp.Basic, sp.MatrixBase)):
+            of = of(self)
+        if isinstance(of, _Unbound):
+            of._fail()
+        F = JetMatrix.of(of) if isinstance(of, (JetMatrix, sp.MatrixBase)) else JetMatrix(1, 1, [Jet.of(of)])
+        if F.cols != 1 and F.rows != 1:
+            raise KernelError(f"can only differentiate a vector or a scalar, not a {F.rows}×{F.cols} matrix")
+        col = F if F.cols == 1 else F.T
+        return JetMatrix(col.rows, len(keys), [x for f in col.e for x in derivative(f, keys)])
+
+    def _dual_d(self, of, wrt, layout: str) -> sp.Matrix:
         if callable(of) and not isinstance(of, (tuple, sp.Basic, sp.MatrixBase)):
             # a function of the model (a total loss): run it on each seeded trajectory, read its tangent
             cols = []
@@ -389,9 +554,9 @@ class ExactModel:
             return sp.Matrix.hstack(*cols)
         if not isinstance(of, tuple):
             if isinstance(wrt, str) and wrt in self.cell.params:
-                raise KernelError("the kernel differentiates quantities (name, k) or functions of the model, not "
-                                  "expressions: its values are numbers")
-            raise KernelError("the kernel differentiates quantities (name, k), not expressions")
+                raise NeedsJets(wrt)
+            raise KernelError("a derivative of an expression with respect to a quantity is not defined by the "
+                              "expression alone")
         name, k = of
         self._check_step(k)
         cols = [self._column(self._run(seed)[k][name]) for seed in self._directions(wrt, layout, k)]
@@ -399,6 +564,11 @@ class ExactModel:
 
     def partial(self, of, wrt, *, hold=(), layout: str | None = None) -> sp.Matrix:
         """The explicit partial of step k's quantity: the previous state held at its value."""
+        if self.order:
+            return _values_only(self._partial(of, wrt, hold=hold, layout=layout))
+        return self._partial(of, wrt, hold=hold, layout=layout)
+
+    def _partial(self, of, wrt, *, hold=(), layout: str | None = None) -> sp.Matrix:
         layout = self._layout(layout)
         name, k = of
         self._check_step(k, lo=1)
@@ -429,6 +599,14 @@ class ExactModel:
                 raise KernelError(f"step {k} has no quantity {name!r}")
             cols.append(self._column(q[name]))
         return sp.Matrix.hstack(*cols)
+
+
+def _values_only(M: sp.Matrix):
+    """Numbers that depend on the parameters, as jets of order 0: a check may use their values; a derivative of
+    them is refused (the kernel has not run their tangents), never taken as 0."""
+    from .free import Jet, JetMatrix
+
+    return JetMatrix(M.rows, M.cols, [Jet(x, order=0) for x in M])
 
 
 class _DualView:
