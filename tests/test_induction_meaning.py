@@ -236,3 +236,16 @@ def test_sides_that_differ_only_past_a_range_are_not_one_expression(make_claim):
                               product(A(m), 2, m.t - 1, order="descending", size=m.n) * A(m)(m.t)),
                    n=(1, 2), t=(2, 3))
     assert not any("one expression" in o for o in [check_claim(c).scope])
+
+
+@pytest.mark.parametrize("backend", ["symengine", "fp"])
+def test_past_the_sweep_is_searched_whichever_backend_decided_the_sweep(backend):
+    """Ascending for descending is true at t = 2 (one factor) and false from t = 3. Whether the sweep was decided
+    exactly or over F_p, the step is not proved, the exact engine looks past the sweep, and the certified
+    counterexample there makes the verdict fails (the two backends once disagreed: holds over F_p)."""
+    from tests import test_fp_coverage as cov
+    from tests.test_fp_coverage import state_k
+
+    c = cov.make(lambda m: state_k(m, 1, order="ascending"), n=(2,), t=(2,))
+    r = check_claim(c, backend=backend)
+    assert r.verdict == Verdict.FAILS and r.counterexample is not None and r.counterexample.size["t"] > 2, r.scope
