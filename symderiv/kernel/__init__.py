@@ -17,7 +17,8 @@ kron, product, ...).
 from __future__ import annotations
 
 from .check import Verification, unflatten, verify_identity, verify_relation
-from . import free
+from . import accept, free
+from .accept import Proved, Refuted, admit
 from .dual import DualMatrix, DualNotation, KernelError
 from .model import ExactModel
 
@@ -31,4 +32,4 @@ def _register() -> None:
 
 _register()
 
-__all__ = ["Verification", "verify_identity", "verify_relation", "unflatten", "ExactModel", "KernelError"]
+__all__ = ["Proved", "Refuted", "admit", "Verification", "verify_identity", "verify_relation", "unflatten", "ExactModel", "KernelError"]

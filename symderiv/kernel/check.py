@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from .accept import IDENTITY, STEP, Refuted, _issue, genuine
 from .decide import decide, decide_limit, matches, relations_of, sign
 from .dual import KernelError, recorded_number
 from .free import run_check as run_free_check
@@ -27,8 +28,20 @@ SIZE_KEYS = ("n", "t", "m")
 
 @dataclass(frozen=True)
 class Verification:
+    """The kernel's answer on a certificate: ``ok`` only with the :class:`~.accept.Refuted` token it made."""
+
     ok: bool
     reason: str
+    token: object = None
+
+    def __post_init__(self):
+        if self.ok and not (genuine(self.token) and isinstance(self.token, Refuted)):
+            raise KernelError("only the kernel accepts a certificate (an accepted Verification needs its token)")
+
+
+def _refuted(claim, size: dict, reason: str, label: str = "") -> Verification:
+    kind = STEP if label else IDENTITY
+    return Verification(True, reason, _issue(Refuted, claim.id, size, kind, reason, label=label))
 
 
 def _size(claim, cert) -> dict:
@@ -172,10 +185,10 @@ def verify_identity(claim, cert) -> Verification:
     d = lv - rv
     where = f"; premises: {', '.join(premises)} (exact)" if premises else ""
     if d.is_Rational:
-        return Verification(True, f"lhs − rhs = {sp.sstr(d)} ≠ 0 at entry {tuple(cert.entry)}, by exact rational "
-                                  f"arithmetic (truth by forward mode over ℚ){where}")
-    return Verification(True, f"lhs − rhs {'>' if s > 0 else '<'} 0 at entry {tuple(cert.entry)}, by arb ball "
-                              f"arithmetic (truth by forward mode over exact numbers){where}")
+        return _refuted(claim, size, f"lhs − rhs = {sp.sstr(d)} ≠ 0 at entry {tuple(cert.entry)}, by exact "
+                                     f"rational arithmetic (truth by forward mode over ℚ){where}")
+    return _refuted(claim, size, f"lhs − rhs {'>' if s > 0 else '<'} 0 at entry {tuple(cert.entry)}, by arb ball "
+                                 f"arithmetic (truth by forward mode over exact numbers){where}")
 
 
 # ----- relations and limits -------------------------------------------------------
@@ -329,7 +342,7 @@ def _verify_relation(claim, cert) -> Verification:
                                        f"is not the recomputed {g.factor} ({g.poly})")
         if d.value is not False:
             return Verification(False, f"the limit is not refuted: {d.how}")
-        return Verification(True, f"{d.lhs}, not {rel.to!r}: {d.how}{where}")
+        return _refuted(claim, size, f"{d.lhs}, not {rel.to!r}: {d.how}{where}", cert.step)
     d = decide(rel)
     for name, recorded, mine in (("lhs", cert.lhs, rel.lhs), ("rhs", cert.rhs, rel.rhs)):
         if not matches(recorded, mine):
@@ -337,4 +350,5 @@ def _verify_relation(claim, cert) -> Verification:
     if d.value is not False:
         return Verification(False, "the relation is not refuted at the recorded values: "
                                    + ("it holds" if d.value else d.how))
-    return Verification(True, f"{rel.lhs.approx():.6g} {rel.op} {rel.rhs.approx():.6g} is false: {d.how}{where}")
+    return _refuted(claim, size, f"{rel.lhs.approx():.6g} {rel.op} {rel.rhs.approx():.6g} is false: {d.how}{where}",
+                    cert.step)
