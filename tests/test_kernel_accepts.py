@@ -117,3 +117,65 @@ def test_the_shipped_verdicts_carry_no_token_out_of_the_engine(make_claim):
     assert res.verdict == Verdict.HOLDS
     assert all(o.tokens == () for o in res.sizes)
     pickle.dumps(res)  # results cross process pipes
+
+
+# ----- a relational step's holds: the kernel's own goal ------------------------------------------------------------
+
+def _inequality(check, given, **kw):
+    from symderiv.claims import Claim
+    from symderiv.sizes import no_sizes
+
+    return Claim(id=kw.pop("id", "test.sos"), where="test", statement="test", check=check, kind="inequality",
+                 given=given, sizes=no_sizes(), prove=True, **kw)
+
+
+def _am_gm(c=0):
+    from symderiv import rel, scalars
+
+    return _inequality(lambda x, y: rel(2 * x * y, "<=", x ** 2 + y ** 2 - c),
+                       dict(x=scalars(lo=-1, hi=1), y=scalars(lo=-1, hi=1)), budget=20)
+
+
+def test_a_polynomial_step_is_proved_on_the_kernels_own_goal():
+    res = check_claim(_am_gm())
+    assert res.verdict == Verdict.HOLDS, res.scope
+    assert "SOS certificate" in res.sizes[0].method
+
+
+def test_the_kernel_reads_the_goal_from_the_claim_not_from_the_encoder():
+    from symderiv.kernel.goal import Statement
+
+    stmt = Statement(_am_gm(sp.Rational(1, 10)), {})
+    ((small, big),) = stmt.halves("claim")
+    x, y = sp.symbols("x y", real=True)
+    assert sp.expand(big - small - (x - y) ** 2 + sp.Rational(1, 10)) == 0
+    assert sp.expand(stmt.facts.ge[0] - (x + 1)) == 0  # x ≥ −1 from scalars(lo=-1)
+
+
+@pytest.mark.parametrize("plant", ["drop a term", "flip a sign"])
+def test_a_planted_bug_in_the_encoder_is_caught_by_the_kernels_goal(monkeypatch, plant):
+    """2xy ≤ x² + y² − 1/10 is false (x = y); an encoder that drops the −1/10 (or flips the step) lets SOS
+    prove another statement, which the kernel refuses: the verdict is not holds."""
+    from symderiv.prove import encode, solvers
+    from symderiv.prove.solvers import Answer
+
+    original = encode.Encoder.relation
+
+    def planted(self, r):
+        out = original(self, r)
+        # x² + y² − 1/10 read as x² + y² (the term dropped) or as x² + y² + 1/10 (its sign flipped)
+        return type(out)(out.lhs, out.rhs + sp.Rational(1 if plant == "drop a term" else 2, 10))
+
+    monkeypatch.setattr(encode.Encoder, "relation", planted)
+    # no solver either: only the certificate could make this step hold
+    monkeypatch.setattr(solvers, "run_both", lambda text, budget: {
+        "z3": Answer("z3", "unknown", 0.0), "cvc5": Answer("cvc5", "unknown", 0.0)})
+    claim = _am_gm(sp.Rational(1, 10))
+    from symderiv.prove import prove_size
+
+    proof = prove_size(claim, {})
+    assert proof.all_proved  # the prover is fooled: a certificate for its (wrong) goal
+    token, why = kernel.accept_step(claim, {}, "claim", proof.steps["claim"].evidence)
+    assert token is None and "the kernel rejects the certificate" in why and "not the claim's" in why
+    res = check_claim(claim)
+    assert res.verdict != Verdict.HOLDS  # the search then refutes it at x = y

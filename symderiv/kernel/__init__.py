@@ -19,6 +19,7 @@ from __future__ import annotations
 from .check import Verification, unflatten, verify_identity, verify_relation
 from . import accept, free
 from .accept import Proved, Refuted, admit
+from .goal import accept_step
 from .dual import DualMatrix, DualNotation, KernelError
 from .model import ExactModel
 
@@ -32,4 +33,4 @@ def _register() -> None:
 
 _register()
 
-__all__ = ["Proved", "Refuted", "admit", "Verification", "verify_identity", "verify_relation", "unflatten", "ExactModel", "KernelError"]
+__all__ = ["Proved", "Refuted", "admit", "accept_step", "Verification", "verify_identity", "verify_relation", "unflatten", "ExactModel", "KernelError"]

@@ -176,7 +176,3 @@ def identity_holds(claim, size, how: str, trusts: str) -> Proved:
     """A Proved for the identity at ``size`` on evidence the kernel does not re-check here: ``trusts`` names it."""
     return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(trusts,))
 
-
-def step_holds(claim, size, label: str, how: str, trusts: str, steps) -> Proved:
-    """A Proved for step ``label`` at ``size`` on evidence the kernel does not re-check here: ``trusts`` names it."""
-    return _issue(Proved, claim.id, size, STEP, how, label=label, trusts=(trusts,), steps=steps)
