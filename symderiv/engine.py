@@ -78,6 +78,8 @@ def result_for(claim: Claim, verdict: Verdict, **kw) -> Result:
     refused = kernel.admit(claim, verdict, kw.get("sizes", ()))  # holds/fails only with the kernel's tokens
     if refused is not None:
         verdict, kw["error"] = Verdict.ERROR, refused + (f"; {kw['error']}" if kw.get("error") else "")
+    elif verdict == Verdict.HOLDS and (said := kernel.accept.scope_note(kw.get("sizes", ()))):
+        kw["scope"] = f"{kw.get('scope', '')} ({said})"
     for o in kw.get("sizes", ()):
         o.tokens = ()  # a token never leaves the process whose kernel made it
     return Result(id=claim.id, verdict=verdict, expected=claim.expect, source=claim.source, where=claim.where,
@@ -110,7 +112,10 @@ def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict, desc
         out = fp.test_identity(claim, size, seed=seed)
     if out.equal:
         sites = sum(out.sites.values())
-        token = kernel.accept.identity_holds(claim, size, "F_p trials", "the F_p trials (fp.py)")
+        token, why = kernel.confirm_identity(claim, size, seed=seed, trusts="the F_p trials")
+        if token is None:
+            return SizeOutcome(size, Verdict.UNDECIDED, f"every F_p trial agreed, but {why}", method=Method.FP,
+                               stop=StopReason.SEARCH_EXHAUSTED), None
         return SizeOutcome(size, Verdict.HOLDS, f"randomized exact over F_p (a fresh random prime p ∈ [2⁶², 2⁶³) "
                            f"per trial): {out.trials} trials, degree ≤ {out.degree}, {sites} σ sites, "
                            f"error ≤ 2^−{math.floor(out.error_bits)}"
@@ -181,7 +186,10 @@ def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phas
             bad = nonzero_modulo(lhs, rhs, claim.modulo)
         rels = ", ".join(f"{sp.sstr(r)} = 0" for r in claim.modulo)
         if not bad:
-            token = kernel.accept.identity_holds(claim, size, "Gröbner reduction", "identity.nonzero_modulo")
+            token, why = kernel.confirm_modulo(claim, size)
+            if token is None:
+                return SizeOutcome(size, Verdict.UNDECIDED, f"lhs − rhs reduces to 0 modulo {rels}, but {why}",
+                                   stop=StopReason.NOT_REDUCED_MODULO), None
             return SizeOutcome(size, Verdict.HOLDS, f"lhs − rhs reduces to 0 modulo {rels} (Gröbner basis)",
                                stop=StopReason.REDUCED_MODULO, tokens=(token,)), None
         return SizeOutcome(size, Verdict.UNDECIDED, f"lhs − rhs does not reduce to 0 modulo {rels} at "
@@ -191,7 +199,10 @@ def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phas
     with _phase(phases, Phase.DECIDE):
         bad = nonzero_entries(lhs, rhs, backend, cleared=cleared)
     if not bad:
-        token = kernel.accept.identity_holds(claim, size, "normal form", f"the normal form ({backend})")
+        token, why = kernel.confirm_identity(claim, size, seed=seed, trusts=f"the normal form ({backend})")
+        if token is None:  # the kernel's own evaluation disagrees with the normal form: no holds
+            return SizeOutcome(size, Verdict.UNDECIDED, f"normal form of lhs − rhs is 0 ({backend}), but {why}",
+                               stop=StopReason.SEARCH_EXHAUSTED), None
         return SizeOutcome(size, Verdict.HOLDS, f"normal form of lhs − rhs is 0 ({backend})"
                            + rational_scope(claim, cleared), method=Method.RATIONAL if cleared else Method.EXACT,
                            stop=StopReason.NORMAL_FORM_ZERO, tokens=(token,)), None

@@ -43,7 +43,8 @@ def test_an_accepted_verification_cannot_be_made_outside_the_kernel():
 
 def _a_genuine_token(make_claim):
     claim = make_claim(lambda m: (m.h(1), m.h(1)), n=(1,), t=(1,))
-    return claim, kernel.accept.identity_holds(claim, {"n": 1, "t": 1}, "test", "test")
+    token, _ = kernel.confirm_identity(claim, {"n": 1, "t": 1})
+    return claim, token
 
 
 def test_a_token_is_immutable_and_does_not_leave_its_process(make_claim):
@@ -179,3 +180,70 @@ def test_a_planted_bug_in_the_encoder_is_caught_by_the_kernels_goal(monkeypatch,
     assert token is None and "the kernel rejects the certificate" in why and "not the claim's" in why
     res = check_claim(claim)
     assert res.verdict != Verdict.HOLDS  # the search then refutes it at x = y
+
+
+# ----- an identity's holds: the kernel's own randomized check -----------------------------------------------------
+
+def _theorem1(block):
+    from symderiv import diag, eye, kron, product, total
+
+    def check(m):
+        F = lambda r: m.W_R * diag(m.dsigma(m.h(r - 1)))  # noqa: E731
+        T = (product(F, k + 1, m.t, order="descending", size=m.n) * block(m.sigma(m.h(k - 1)))
+             for k in range(1, m.t))
+        return m.d(("h", m.t), "W_R"), total(T, (m.n, m.n * m.n)) + block(m.sigma(m.h(m.t - 1)))
+
+    return check
+
+
+def test_the_kernel_confirms_a_true_identity_with_sigma_a_random_function(make_claim):
+    from symderiv import eye, kron
+
+    claim = make_claim(_theorem1(lambda v: kron(eye(v.rows), v.T)), n=(2,), t=(3,))
+    token, how = kernel.confirm_identity(claim, {"n": 2, "t": 3})
+    assert token is not None and not token.trusts and "random" in how and token.error == (128, 1)
+    res = check_claim(claim)
+    assert res.verdict == Verdict.HOLDS
+
+
+def test_a_planted_bug_in_the_normal_form_is_caught_by_the_kernels_own_check(make_claim, monkeypatch):
+    """Theorem 1 with HV (false for n ≥ 2); the normal form is made to say 'zero' everywhere: the kernel's random
+    evaluation disagrees, so the verdict is not holds."""
+    from symderiv import HV
+
+    claim = make_claim(_theorem1(HV), n=(2,), t=(2,))
+    monkeypatch.setattr(engine, "nonzero_entries", lambda lhs, rhs, backend, cleared=None: [])
+    res = check_claim(claim, backend="symengine")
+    assert res.verdict != Verdict.HOLDS
+    assert "the kernel's own check at a random point" in res.sizes[0].detail
+
+
+def test_a_planted_bug_in_the_fp_trials_is_caught_by_the_kernels_own_check(make_claim, monkeypatch):
+    from types import SimpleNamespace
+
+    from symderiv import HV, fp
+
+    claim = make_claim(_theorem1(HV), n=(2,), t=(2,))
+    monkeypatch.setattr(fp, "test_identity", lambda *a, **k: SimpleNamespace(
+        equal=True, trials=3, degree=4, sites={"σ": 1}, error_bits=100.0, relaxation=lambda: ""))
+    res = check_claim(claim, backend="fp")
+    assert res.verdict != Verdict.HOLDS
+    assert "every F_p trial agreed, but the kernel's own check" in res.sizes[0].detail
+
+
+def test_what_the_kernel_cannot_evaluate_is_named_as_trusted(make_claim):
+    claim = make_claim(lambda m: (m.h(1).applyfunc(sp.exp), m.h(1).applyfunc(sp.exp)), n=(1,), t=(1,))
+    token, how = kernel.confirm_identity(claim, {"n": 1, "t": 1})
+    assert token is not None and token.trusts and "not re-checked by the kernel" in how
+
+
+def test_a_planted_bug_in_the_groebner_reduction_is_caught(monkeypatch):
+    from symderiv.claims import Claim
+    from symderiv.sizes import no_sizes
+
+    c, s = sp.symbols("c s", real=True)
+    false = Claim(id="test.modulo", where="test", statement="test", sizes=no_sizes(), modulo=(c ** 2 + s ** 2 - 1,),
+                  check=lambda: (sp.Matrix([[c ** 2 + s ** 2]]), sp.Matrix([[2]])))
+    monkeypatch.setattr(engine, "nonzero_modulo", lambda lhs, rhs, relations: [])
+    res = check_claim(false)
+    assert res.verdict != Verdict.HOLDS and "the kernel's Gröbner reduction leaves" in res.sizes[0].detail

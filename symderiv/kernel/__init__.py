@@ -20,6 +20,7 @@ from .check import Verification, unflatten, verify_identity, verify_relation
 from . import accept, free
 from .accept import Proved, Refuted, admit
 from .goal import accept_step
+from .random_check import confirm_identity, confirm_modulo
 from .dual import DualMatrix, DualNotation, KernelError
 from .model import ExactModel
 
@@ -33,4 +34,4 @@ def _register() -> None:
 
 _register()
 
-__all__ = ["Proved", "Refuted", "admit", "accept_step", "Verification", "verify_identity", "verify_relation", "unflatten", "ExactModel", "KernelError"]
+__all__ = ["Proved", "Refuted", "admit", "accept_step", "confirm_identity", "confirm_modulo", "Verification", "verify_identity", "verify_relation", "unflatten", "ExactModel", "KernelError"]

@@ -169,10 +169,27 @@ def admit(claim, verdict, outcomes) -> str | None:
     return None if backed else f"no size's '{want}' is backed by the kernel"
 
 
-# ----- holds ----------------------------------------------------------------------------------------------------
 
-
-def identity_holds(claim, size, how: str, trusts: str) -> Proved:
-    """A Proved for the identity at ``size`` on evidence the kernel does not re-check here: ``trusts`` names it."""
-    return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(trusts,))
-
+def scope_note(outcomes) -> str:
+    """What the kernel did for the sizes that hold, for the verdict's scope: its own checks' error bounds, and
+    what it trusted without re-checking (each once, with the sizes)."""
+    toks = [t for o in outcomes if _status(o.status) == "holds" for t in getattr(o, "tokens", ()) if genuine(t)
+            and t.holds]
+    if not toks:
+        return ""
+    trusted: dict = {}
+    for t in toks:
+        for what in t.trusts:
+            trusted.setdefault(what, []).append(", ".join(f"{k} = {v}" for k, v in t.size) or "every value")
+    errors = sorted({t.error for t in toks if t.error})
+    parts = []
+    if errors:
+        bits = min(b for b, _ in errors)
+        parts.append(f"the kernel's own random evaluation agreed (error ≤ D·2^−{bits} per size, D the difference's "
+                     "degree)")
+    if trusted:
+        shown = [f"{what} [{'; '.join(dict.fromkeys(where))[:60]}]" for what, where in trusted.items()]
+        parts.append("trusted: " + "; ".join(shown[:3]) + (f"; … ({len(shown)} in all)" if len(shown) > 3 else ""))
+    elif not errors:
+        parts.append("re-checked by the kernel on its own statement")
+    return "kernel: " + "; ".join(parts)
