@@ -79,6 +79,7 @@ def result_for(claim: Claim, verdict: Verdict, **kw) -> Result:
     if refused is not None:
         verdict, kw["error"] = Verdict.ERROR, refused + (f"; {kw['error']}" if kw.get("error") else "")
     elif verdict == Verdict.HOLDS and (said := kernel.accept.scope_note(kw.get("sizes", ()))):
+        said += "; the induction for every t is not re-checked by the kernel" if kw.get("every_t") else ""
         kw["scope"] = f"{kw.get('scope', '')} ({said})"
     for o in kw.get("sizes", ()):
         o.tokens = ()  # a token never leaves the process whose kernel made it

@@ -247,3 +247,16 @@ def test_a_planted_bug_in_the_groebner_reduction_is_caught(monkeypatch):
     monkeypatch.setattr(engine, "nonzero_modulo", lambda lhs, rhs, relations: [])
     res = check_claim(false)
     assert res.verdict != Verdict.HOLDS and "the kernel's Gröbner reduction leaves" in res.sizes[0].detail
+
+
+def test_the_kernel_knows_a_search_domain_by_its_class_not_its_name():
+    from symderiv.kernel.check import premise
+
+    class Matrices:  # a look-alike: same name and fields, not the declaration language's class
+        rows, cols, families = "n", None, ("general",)
+
+    with pytest.raises(KernelError, match="unknown to the kernel"):
+        premise(Matrices(), sp.eye(2), {"n": 2})
+    from symderiv import matrices
+
+    assert premise(matrices(), sp.eye(2), {"n": 2}) == "any matrix"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from ..families import Diagonals, Just, Matrices, Sampled, Scalars, Vectors
 from .accept import IDENTITY, STEP, Refuted, _issue, genuine
 from .decide import decide, decide_limit, matches, relations_of, sign
 from .dual import KernelError, recorded_number
@@ -241,7 +242,7 @@ def _family(name: str, M: sp.Matrix) -> bool:
 def premise(strategy, value, size: dict) -> str:
     """Check that ``value`` lies in the search domain ``strategy`` declares; say how (or raise)."""
     kind = type(strategy).__name__
-    if kind == "Matrices":
+    if isinstance(strategy, Matrices):
         r = _dim(strategy.rows, size)
         c = r if strategy.cols is None else _dim(strategy.cols, size)
         if not isinstance(value, sp.MatrixBase) or value.shape != (r, c):
@@ -250,14 +251,14 @@ def premise(strategy, value, size: dict) -> str:
         if not any(_family(f, value) for f in fams):
             raise KernelError(f"the value is in none of the families {', '.join(fams)}")
         return "any matrix" if "general" in fams else f"in {' or '.join(fams)}"
-    if kind == "Vectors":
+    if isinstance(strategy, Vectors):
         r = _dim(strategy.rows, size)
         if not isinstance(value, sp.MatrixBase) or value.shape != (r, 1):
             raise KernelError(f"an {r}-vector was expected")
         if strategy.nonzero and value.is_zero_matrix:
             raise KernelError("a nonzero vector was expected")
         return "nonzero vector" if strategy.nonzero else "vector"
-    if kind == "Diagonals":
+    if isinstance(strategy, Diagonals):
         r = _dim(strategy.rows, size)
         lo, hi = sp.Rational(strategy.lo), sp.Rational(strategy.hi)
         if not isinstance(value, sp.MatrixBase) or value.shape != (r, r) or not value.is_diagonal():
@@ -265,18 +266,18 @@ def premise(strategy, value, size: dict) -> str:
         if not all(lo <= value[i, i] <= hi for i in range(r)):
             raise KernelError(f"a diagonal entry is outside [{lo}, {hi}]")
         return f"diagonal in [{lo}, {hi}]"
-    if kind == "Scalars":
+    if isinstance(strategy, Scalars):
         lo, hi = sp.Rational(strategy.lo), sp.Rational(strategy.hi)
         if isinstance(value, sp.MatrixBase) or not (lo <= value <= hi):
             raise KernelError(f"a number in [{lo}, {hi}] was expected")
         if strategy.integer and not sp.sympify(value).is_Integer:
             raise KernelError("an integer was expected")
         return f"in [{lo}, {hi}]"
-    if kind == "Just":
+    if isinstance(strategy, Just):
         if sp.sympify(strategy.value) != sp.sympify(value):
             raise KernelError("the value is not the one the proof file names")
         return "the named witness"
-    if kind == "Sampled":
+    if isinstance(strategy, Sampled):
         return "from the proof file's own sampler (its premises are the check's assume(...) hypotheses)"
     raise KernelError(f"search domain {kind} is unknown to the kernel")
 
