@@ -154,7 +154,12 @@ class _RandomModel(ExactModel):
                 self._loss = loss_of("cell", cell, f)
 
     def input(self, name: str, rows: int, cols: int = 1):
-        return sp.Matrix(rows, cols, lambda i, j: self._draws[entry_name(name, rows, cols, i, j)])
+        key = ("input", name, rows, cols)  # built once per point (entry by entry is most of a trial's cost)
+        got = dict.get(self._draws, key)
+        if got is None:
+            got = sp.Matrix(rows, cols, lambda i, j: self._draws[entry_name(name, rows, cols, i, j)])
+            dict.__setitem__(self._draws, key, got)
+        return got.copy()
 
     def _maybe(self, name: str, rows: int, cols: int = 1):
         return self.input(name, rows, cols)
