@@ -51,6 +51,7 @@ import random
 
 import sympy as sp
 
+from . import dual
 from .accept import IDENTITY, Proved, _issue
 from .dual import Dual, KernelError, lift
 from .model import ExactModel, _elementwise, entry_name, loss_of
@@ -74,10 +75,16 @@ class _Singular(Exception):
 
 
 class RandomFunction:
-    """A random function on exact rationals: (value, derivative, second derivative) at each distinct argument."""
+    """A random function on exact rationals: (value, derivative, second derivative) at each distinct argument.
 
-    def __init__(self, draw, rule=None):
-        self.draw, self.rule, self.table = draw, rule, {}
+    ``rule(r, x)``: the three from one draw r (a function that keeps its differential equation); ``at0``: its
+    value and derivatives at 0, where SymPy knows them (tanh(0) = 0, e⁰ = 1); ``mirror(v, x)``: its values at −x
+    from those at x (tanh is odd, logistic(−x) = 1 − logistic(x)), so that the symmetries SymPy applies by itself
+    hold for the random function too.
+    """
+
+    def __init__(self, draw, rule=None, at0=None, mirror=None):
+        self.draw, self.rule, self.at0, self.mirror, self.table = draw, rule, at0, mirror, {}
 
     def at(self, x) -> tuple:
         x = sp.sympify(x)
@@ -85,20 +92,32 @@ class RandomFunction:
             raise Cannot(f"a random function's argument {sp.sstr(x)[:60]} is not a rational number")
         got = self.table.get(x)
         if got is None:
-            got = self.table[x] = self.rule(self.draw(), x) if self.rule else (self.draw(), self.draw(), self.draw())
+            if x == 0 and self.at0 is not None:
+                got = self.at0
+            elif x < 0 and self.mirror is not None:
+                got = self.mirror(self.at(-x))
+            else:
+                got = self.rule(self.draw(), x) if self.rule else (self.draw(), self.draw(), self.draw())
+            self.table[x] = got
         return got
 
     def order(self, k: int):
         return lambda x: self.at(x)[k]
 
 
-#: random functions that keep their differential equations: (value, derivative, second derivative) from a draw r
+_HALF = sp.Rational(1, 2)
+#: random functions that keep their differential equations: (value, derivative, second derivative) from a draw r,
+#: their values at 0, and their symmetry (see RandomFunction)
 RULES = {
-    "tanh": lambda r, x: (r, 1 - r ** 2, -2 * r * (1 - r ** 2)),
-    "logistic": lambda r, x: (r, r * (1 - r), r * (1 - r) * (1 - 2 * r)),
-    "exp": lambda r, x: (r, r, r),
-    "log": lambda r, x: (r, 1 / x, -1 / x ** 2),
+    "tanh": (lambda r, x: (r, 1 - r ** 2, -2 * r * (1 - r ** 2)), (0, 1, 0), lambda v: (-v[0], v[1], -v[2])),
+    "logistic": (lambda r, x: (r, r * (1 - r), r * (1 - r) * (1 - 2 * r)), (_HALF, _HALF / 2, 0),
+                 lambda v: (1 - v[0], v[1], -v[2])),
+    "exp": (lambda r, x: (r, r, r), (1, 1, 1), None),
+    "log": (lambda r, x: (r, 1 / x, -1 / x ** 2), None, None),
 }
+#: random functions that do not keep every identity SymPy applies by itself (e^a e^b = e^(a+b)): a disagreement
+#: in a trial that drew them is not a refutation (the kernel then does not confirm, and names what it trusted)
+LAWLESS = {"exp", "log"}
 
 
 def _softmax(exp):
@@ -144,8 +163,9 @@ class _RandomModel(ExactModel):
             f.sigma, f.dsigma = _elementwise(sig.order(0), sig.order(1)), _elementwise(sig.order(1), sig.order(2))
         f.tanh, f.dtanh = _elementwise(tanh.order(0), tanh.order(1)), _elementwise(tanh.order(1), tanh.order(2))
         f.logistic = _elementwise(logi.order(0), logi.order(1))
-        f.exp, f.log = (_elementwise(funcs[k].order(0), funcs[k].order(1)) for k in ("exp", "log"))
-        f.softmax = _softmax(funcs["exp"])
+        if funcs.get("exp") is not None:  # else the kernel's own exp, log and softmax (closed forms)
+            f.exp, f.log = (_elementwise(funcs[k].order(0), funcs[k].order(1)) for k in ("exp", "log"))
+            f.softmax = _softmax(funcs["exp"])
         if cell.output is not None:
             if self.loss == "abstract":
                 q = lift(funcs["loss"].order(0), funcs["loss"].order(1))
@@ -171,8 +191,8 @@ class _RandomModel(ExactModel):
         return _RandomModel(cell, draws=self._draws, funcs=self._funcs, **kw)
 
 
-def _rational_sides(out) -> list:
-    """lhs − rhs entry by entry, each a rational number (or Cannot / _Singular)."""
+def _rational_sides(out, exact: bool = False) -> list:
+    """lhs − rhs entry by entry, each a rational number (or Cannot / _Singular); ``exact``: any exact number."""
     from .check import _sides
 
     lhs, rhs = _sides(out)
@@ -184,27 +204,36 @@ def _rational_sides(out) -> list:
         for side in (a, b):  # each side, not only the difference: the argument is about rational functions
             if side.has(sp.zoo, sp.nan, sp.oo):
                 raise _Singular()
-            if not side.is_Rational:
+            if not side.is_Rational and not (exact and side.is_number):
                 raise Cannot(f"a side is {sp.sstr(side)[:60]} at the point, not a rational number")
         out.append(a - b)
     return out
 
 
-def _trial(claim, size: dict, rng: random.Random) -> list:
+def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False) -> tuple[list, bool]:
+    """lhs − rhs at one random point, and whether exp was drawn at random there. ``real_exp``: the kernel's own
+    exp (closed forms, decided by arb balls) instead of a random one."""
     draw = lambda: sp.Integer(rng.getrandbits(BITS))  # noqa: E731
     if claim.model is not None:
         act = claim.activation
         if act not in ("abstract", "tanh", "logistic", "identity"):
             raise Cannot(f"σ = {act} is not one the kernel draws at random")
         funcs = {"abstract": RandomFunction(draw), "loss": RandomFunction(draw),
-                 **{k: RandomFunction(draw, rule) for k, rule in RULES.items()}}
-        model = _RandomModel(claim.model, draws=_Draws(draw), funcs=funcs, n=size.get("n", 1), t=size.get("t", 1),
-                             m=size.get("m", 1), activation=act, loss=claim.loss,
-                             layout=claim.conventions.get("layout", "row-major"), conventions=claim.conventions)
+                 **{k: RandomFunction(draw, *rule) for k, rule in RULES.items()}}
+        if real_exp:
+            funcs["exp"] = funcs["log"] = None
+        saved = dual.RULES[sp.exp]  # the notation's softmax and a cell's sp.exp read the kernel's table: e random
+        if not real_exp:
+            dual.RULES[sp.exp] = (funcs["exp"].order(0), funcs["exp"].order(1))
         try:
-            return _rational_sides(claim.check(model))
+            model = _RandomModel(claim.model, draws=_Draws(draw), funcs=funcs, n=size.get("n", 1),
+                                 t=size.get("t", 1), m=size.get("m", 1), activation=act, loss=claim.loss,
+                                 layout=claim.conventions.get("layout", "row-major"), conventions=claim.conventions)
+            return _rational_sides(claim.check(model), real_exp), any(funcs[k] and funcs[k].table for k in LAWLESS)
         except ZeroDivisionError:
             raise _Singular() from None
+        finally:
+            dual.RULES[sp.exp] = saved
     if getattr(claim, "variables", None) is not None:
         from .free import run_check
 
@@ -216,7 +245,7 @@ def _trial(claim, size: dict, rng: random.Random) -> list:
             if "det" in str(e) and "= 0" in str(e):
                 raise _Singular() from None
             raise
-        return _rational_sides((lhs, rhs))
+        return _rational_sides((lhs, rhs)), False
     out = claim.check(**size)
     from .check import _sides
 
@@ -225,7 +254,7 @@ def _trial(claim, size: dict, rng: random.Random) -> list:
         raise Cannot("the sides apply functions the kernel has no values for")
     syms = sorted(lhs.free_symbols | rhs.free_symbols, key=sp.default_sort_key)
     at = {s: draw() for s in syms}
-    return _rational_sides((lhs.xreplace(at), rhs.xreplace(at)))
+    return _rational_sides((lhs.xreplace(at), rhs.xreplace(at))), False
 
 
 def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the normal form") -> tuple[Proved | None, str]:
@@ -244,13 +273,17 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
         for _ in range(TRIALS):
             for _ in range(REDRAWS):
                 try:
-                    diffs = _trial(claim, size, rng)
+                    diffs, lawless = _trial(claim, size, rng)
                     break
                 except _Singular:
                     continue
             else:
                 raise Cannot("a denominator is 0 at every point drawn")
             bad = [(k, d) for k, d in enumerate(diffs) if d != 0]
+            if bad and lawless:
+                # exp drawn at random does not keep e^a·e^b = e^(a+b), which SymPy applies by itself: a difference
+                # counts only if it stays with the kernel's own exp, where it is decided by arb balls
+                return _with_real_exp(claim, size, rng)
             if bad:
                 k, d = bad[0]
                 return None, (f"the kernel's own check at a random point (σ a random function): entry {k} of "
@@ -266,6 +299,25 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
     how = (f"the kernel's own check: lhs − rhs = 0 at {done} random points (inputs uniform in [0, 2^{BITS}), σ a "
            f"random function), error ≤ (D·2^−{BITS})^{done} for a difference of degree D")
     return _issue(Proved, claim.id, size, IDENTITY, how, error=(BITS, done)), how
+
+
+def _with_real_exp(claim, size: dict, rng: random.Random) -> tuple[Proved | None, str]:
+    from .decide import sign
+
+    for _ in range(REDRAWS):
+        try:
+            diffs, _ = _trial(claim, size, rng, real_exp=True)
+            break
+        except _Singular:
+            continue
+    else:
+        raise Cannot("a denominator is 0 at every point drawn")
+    for k, d in enumerate(diffs):
+        s = sign(d)
+        if s:
+            return None, (f"the kernel's own check at a random point (σ a random function, exp the true one): "
+                          f"entry {k} of lhs − rhs is {'> 0' if s > 0 else '< 0'} (arb balls)")
+    raise Cannot("its random evaluation differs with exp drawn at random, but not certifiably with the true exp")
 
 
 def confirm_modulo(claim, size: dict) -> tuple[Proved | None, str]:
