@@ -260,3 +260,14 @@ def test_the_kernel_knows_a_search_domain_by_its_class_not_its_name():
     from symderiv import matrices
 
     assert premise(matrices(), sp.eye(2), {"n": 2}) == "any matrix"
+
+
+def test_a_models_softmax_is_evaluated_with_a_random_exp(make_claim):
+    # the outputs o = softmax(W_O h + b_O) sum to 1: with e a random function the sides are rational and agree
+    true = make_claim(lambda m: (sp.ones(1, 2) * m.o(1), sp.Matrix([[1]])), n=(2,), t=(1,))
+    token, how = kernel.confirm_identity(true, {"n": 2, "t": 1})
+    assert token is not None and not token.trusts, how
+    # a wrong claim: the difference found with a random e is confirmed with the true exp (arb balls)
+    false = make_claim(lambda m: (m.o(1), 2 * m.o(1)), n=(2,), t=(1,), id="test.false")
+    token, why = kernel.confirm_identity(false, {"n": 2, "t": 1})
+    assert token is None and "exp the true one" in why

@@ -13,8 +13,13 @@ points, and requires lhs − rhs = 0 there:
   integers in [0, 2¹²⁸), drawn once and remembered. tanh and the logistic
   function (a concrete σ, or a cell's gates) are random functions that keep
   their differential equations: tanh(a) = r, tanh'(a) = 1 − r², tanh''(a) =
-  −2r(1 − r²); logistic(a) = r, r(1 − r), r(1 − r)(1 − 2r). An abstract loss
-  is E(o, y) = Σᵢ q(oᵢ − yᵢ) with q a random function;
+  −2r(1 − r²); logistic(a) = r, r(1 − r), r(1 − r)(1 − 2r) (and their
+  symmetries and values at 0, which SymPy applies by itself); e^a = r with
+  derivatives r (the model's exp and softmax, and the kernel's table that a
+  cell's ``sp.exp`` and the dual notation's softmax read). An abstract loss
+  is E(o, y) = Σᵢ q(oᵢ − yᵢ) with q a random function: the separable losses,
+  which cover a claim about the gradient (each ∂E/∂oᵢ independent at distinct
+  arguments) but not one about mixed second partials of E;
 * a claim about free variables runs on the kernel's jets (:mod:`.free`) at a
   random integer point; a claim with neither evaluates its sides at random
   integers for its symbols.
@@ -39,11 +44,16 @@ this is the one number of the argument it takes as given, and it is small for
 every claim the kernel can evaluate at all (the values it computes are exact,
 so their size grows with the degree).
 
-What the kernel cannot evaluate to a rational number (exp, log, a softmax, a
-closed form such as tanh(1) written into the check, a Gröbner side relation)
-is not confirmed here: the token then names the normal form as trusted, with
-the reason. A difference that evaluates to a nonzero rational is a
-disagreement: no token, and the engine's ``holds`` does not stand.
+A random e does not keep e^a·e^b = e^(a+b), which SymPy applies by itself,
+so a true claim could differ with it: a difference found in a trial that drew
+e at random counts only if a second trial with the kernel's own exp (closed
+forms) differs certifiably (arb balls, :func:`.decide.sign`). What the kernel
+cannot evaluate to a rational number (log values, a closed form such as
+tanh(1) or SymPy's softmax of plain matrices written into the check) is not
+confirmed here: the token then names the normal form (or the F_p trials) as
+trusted, with the reason. A difference that evaluates to a nonzero rational
+(or, with exp, certifiably nonzero) is a disagreement: no token, and the
+engine's ``holds`` does not stand.
 """
 from __future__ import annotations
 
