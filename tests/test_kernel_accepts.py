@@ -271,3 +271,34 @@ def test_a_models_softmax_is_evaluated_with_a_random_exp(make_claim):
     false = make_claim(lambda m: (m.o(1), 2 * m.o(1)), n=(2,), t=(1,), id="test.false")
     token, why = kernel.confirm_identity(false, {"n": 2, "t": 1})
     assert token is None and "exp the true one" in why
+
+
+def test_a_planted_engine_bug_that_marks_a_step_proved_without_the_kernel_is_an_error(monkeypatch):
+    claim = _am_gm(sp.Rational(1, 10))  # false at x = y
+
+    def planted(claim, size, **kw):
+        out = engine.StepOutcomes()
+        out["claim"] = (Verdict.HOLDS, "proved (planted)", None)
+        return out
+
+    monkeypatch.setattr(engine, "prove_then_search", planted)
+    res = check_claim(claim)
+    assert res.verdict == Verdict.ERROR and "no kernel Proved for its steps" in res.error
+
+
+def test_a_chain_needs_the_kernels_proved_for_every_step(monkeypatch):
+    """One step proved by the kernel does not back a chain whose other step the engine marked proved itself."""
+    from symderiv import rel, scalars, steps
+
+    claim = _inequality(lambda x: steps(0, "<=", x ** 2, "<=", x ** 2 + 1, labels=("a", "b")),
+                        dict(x=scalars(lo=-1, hi=1)), id="test.chain")
+    original = engine.prove_then_search
+
+    def planted(claim, size, **kw):
+        out = original(claim, size, **kw)
+        out.tokens.pop("b", None)  # step b: holds in the engine's eyes, no kernel token
+        return out
+
+    monkeypatch.setattr(engine, "prove_then_search", planted)
+    res = check_claim(claim)
+    assert res.verdict == Verdict.ERROR and "no kernel Proved for step 'b'" in res.error
