@@ -15,7 +15,7 @@ import sympy as sp
 from symderiv import engine, kernel
 from symderiv.engine import check_claim
 from symderiv.kernel import KernelError, Proved, Refuted, Verification
-from symderiv.kernel.accept import Token, genuine
+from symderiv.kernel.accept import genuine
 from symderiv.results import SizeOutcome, StopReason, Verdict
 
 PACKAGE = Path(__file__).resolve().parents[1] / "symderiv"
@@ -288,7 +288,7 @@ def test_a_planted_engine_bug_that_marks_a_step_proved_without_the_kernel_is_an_
 
 def test_a_chain_needs_the_kernels_proved_for_every_step(monkeypatch):
     """One step proved by the kernel does not back a chain whose other step the engine marked proved itself."""
-    from symderiv import rel, scalars, steps
+    from symderiv import scalars, steps
 
     claim = _inequality(lambda x: steps(0, "<=", x ** 2, "<=", x ** 2 + 1, labels=("a", "b")),
                         dict(x=scalars(lo=-1, hi=1)), id="test.chain")

@@ -41,4 +41,5 @@ def _register() -> None:
 
 _register()
 
-__all__ = ["Proved", "Refuted", "admit", "accept_step", "confirm_identity", "confirm_modulo", "Verification", "verify_identity", "verify_relation", "unflatten", "ExactModel", "KernelError"]
+__all__ = ["Proved", "Refuted", "admit", "accept_step", "confirm_identity", "confirm_modulo", "Verification",
+           "verify_identity", "verify_relation", "unflatten", "ExactModel", "KernelError"]

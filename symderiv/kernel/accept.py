@@ -67,7 +67,8 @@ class Token:
 
     def __repr__(self):
         where = ", ".join(f"{k} = {v}" for k, v in self.size)
-        return f"{type(self).__name__}({self.claim}{' ' + self.label if self.label else ''} at {where or 'every value'})"
+        step = f" {self.label}" if self.label else ""
+        return f"{type(self).__name__}({self.claim}{step} at {where or 'every value'})"
 
 
 class Proved(Token):
@@ -185,8 +186,8 @@ def scope_note(outcomes) -> str:
     parts = []
     if errors:
         bits = min(b for b, _ in errors)
-        parts.append(f"the kernel's own random evaluation agreed (error ≤ D·2^−{bits} per size, D the difference's "
-                     "degree)")
+        parts.append(f"the kernel's own random evaluation agreed (error ≤ D·2^−{bits} per size, D the "
+                     "difference's degree)")
     if trusted:
         shown = [f"{what} [{'; '.join(dict.fromkeys(where))[:60]}]" for what, where in trusted.items()]
         parts.append("trusted: " + "; ".join(shown[:3]) + (f"; … ({len(shown)} in all)" if len(shown) > 3 else ""))

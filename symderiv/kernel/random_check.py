@@ -66,7 +66,8 @@ from .accept import IDENTITY, Proved, _issue
 from .dual import Dual, KernelError, lift
 from .model import ExactModel, _elementwise, entry_name, loss_of
 
-#: one trial of 128-bit draws: error ≤ D·2⁻¹²⁸, below two 64-bit trials' (D·2⁻⁶⁴)² for D > 1, at half the cost
+#: one trial of 128-bit draws: error ≤ D·2⁻¹²⁸, below two 64-bit trials' (D·2⁻⁶⁴)² for D > 1, at half the
+#: cost
 BITS = 128
 TRIALS = 1
 #: the sizes the kernel's exact model evaluates within the audit's budget (a trial costs ≤ 0.6 s at n ≤ 3, t ≤ 6;

@@ -183,8 +183,8 @@ def prove_size(claim, size: dict, *, budget: float | None = None, use_sos: bool 
     for label, step in steps:
         t0 = time.perf_counter()
         try:
-            mark, method, detail, model, evidence = decide_step(domain, hyps, step, syms=syms, matrices=mats, budget=budget,
-                                                      use_sos=use_sos, lemmas=lemmas)
+            mark, method, detail, model, evidence = decide_step(domain, hyps, step, syms=syms, matrices=mats,
+                                                                budget=budget, use_sos=use_sos, lemmas=lemmas)
         except Unsupported as e:
             res.steps[label] = StepProof(label, Mark.UNDECIDED, "not encoded", str(e), time.perf_counter() - t0)
             continue
