@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from symderiv import engine, kernel
+from symderiv import engine, kernel, rel, scalars
 from symderiv.engine import check_claim
 from symderiv.kernel import KernelError, Proved, Refuted, Verification
 from symderiv.kernel.accept import genuine
@@ -302,3 +302,17 @@ def test_a_chain_needs_the_kernels_proved_for_every_step(monkeypatch):
     monkeypatch.setattr(engine, "prove_then_search", planted)
     res = check_claim(claim)
     assert res.verdict == Verdict.ERROR and "no kernel Proved for step 'b'" in res.error
+
+
+@pytest.mark.parametrize("check", [lambda x: rel(sp.Abs(x), "<=", (x ** 2 + 1) / 2),
+                                   lambda x: rel(x, "<=", sp.Max(x, 1 - x))], ids=["abs", "max"])
+def test_a_modulus_or_a_max_is_read_by_the_kernel_as_its_own_atom(check):
+    """|x| ≤ (x² + 1)/2, x ≤ max(x, 1 − x): the prover's variable for |x| (max) is interpreted as the kernel's atom
+    a with the facts the kernel derived (a ≥ 0 and a² = x²; a − x ≥ 0 and a − (1 − x) ≥ 0)."""
+    from symderiv.prove import prove_size
+
+    claim = _inequality(check, dict(x=scalars(lo=-1, hi=1)), id="test.atom")
+    proof = prove_size(claim, {})
+    assert proof.all_proved
+    token, how = kernel.accept_step(claim, {}, "claim", proof.steps["claim"].evidence)
+    assert token is not None and not token.trusts and "kernel's own goal" in how

@@ -11,11 +11,16 @@ wrong statement. So the kernel does not read the prover's goal. At the size it:
    ``sampled(make, domain=f)`` value is the proof file's own ``f``), and runs the
    claim's check on them (the proof file's code, with its ``assume(...)``);
 2. reads the step and each hypothesis as rational functions of those symbols
-   (sums, products, quotients, integer powers of what the check returned),
-   noting every denominator (the step is about the points where they are not 0);
+   (sums, products, quotients, integer powers of what the check returned,
+   det) and of its own *atoms* for |x|, √x, max and min, each with the facts
+   that define it (a ≥ 0 and a² = x²; r ≥ 0, x ≥ 0 and r² = x; m ≥ each
+   argument), noting every denominator (the step is about the points where
+   they are not 0);
 3. checks each certificate exactly (:mod:`.sos`), then *interprets* the
    certificate's other variables: each must be defined by one of its
-   equalities v·d − n = 0 with d a denominator the claim has, i.e. v = n/d;
+   equalities v·d − n = 0 with d a denominator the claim has, i.e. v = n/d,
+   or be one of the kernel's atoms (an equality on it, such as v² − x², becomes
+   an identity once a² is replaced by what the kernel knows it is);
    under that interpretation every hypothesis, equality and nonzero factor the
    certificate uses must be one the kernel derived in 1–2 (up to a positive
    constant factor for g ≥ 0, any nonzero constant for h = 0 or d ≠ 0, or an
@@ -24,8 +29,8 @@ wrong statement. So the kernel does not read the prover's goal. At the size it:
    certificate is ≥ 0 (or 0) at every point where the claim's values are
    defined and its hypotheses hold, so small ≤ big there.
 
-A step whose sides use what this reading does not cover (a norm, an
-eigenvalue, |x|, √x, max, tanh, exp: quantities the prover defines by
+A step whose sides use what this reading does not cover (a spectral or
+Frobenius norm, an eigenvalue, tanh, exp: quantities the prover defines by
 constraints of its own) is outside the fragment: its certificate is checked
 against the prover's goal as before, and the kernel's token names the
 prover's encoding among what it trusts. So does a step proved by two SMT
@@ -143,50 +148,95 @@ def _domain(strategy, name: str, size: dict, syms: _Symbols, facts: Facts):
     raise Outside(f"{name}: a {type(strategy).__name__} domain is unknown to the kernel")
 
 
-def _rational(e, dens: list) -> sp.Expr:
-    """``e`` as a rational function of symbols (its denominators noted), or Outside."""
-    e = sp.sympify(e)
-    if e.is_Symbol:
-        if e.is_real is not True:
-            raise Outside(f"the symbol {e} is not real")
-        return e
-    if e.is_Rational:
-        return e
-    if e.is_Add or e.is_Mul:
-        return type(e)(*[_rational(a, dens) for a in e.args])
-    if e.is_Pow and e.exp.is_Integer:
-        base = _rational(e.base, dens)
-        if e.exp < 0:
-            dens.append(base)
-        return base ** int(e.exp)
-    raise Outside(type(e).__name__ if not e.is_Pow else "a root")
+class _Reading:
+    """What reading a step notes: its denominators (the step speaks of points where they are not 0), and the
+    kernel's own atoms for |x|, √x, max, min and ‖M‖_F, each with the facts that define it."""
 
+    def __init__(self, facts: Facts):
+        self.facts, self.dens, self.atoms = facts, [], {}
 
-def _read(s, dens: list) -> sp.Expr:
-    """A step's side (relations.Num / Op / Spectral) as a rational function, or Outside."""
-    from ..relations import Num, Op
+    def atom(self, kind: str, arg) -> sp.Symbol:
+        key = (kind, arg)
+        got = self.atoms.get(key)
+        if got is not None:
+            return got
+        a = self.atoms[key] = sp.Dummy(f"{kind}{len(self.atoms)}", real=True)
+        f = self.facts
+        if kind in ("abs", "sqrt", "fro"):
+            f.ge.append(a)
+        if kind == "abs":
+            f.eq.append(a ** 2 - arg ** 2)
+        elif kind == "sqrt":
+            f.ge.append(arg)  # √x is real only there: the claim speaks of x ≥ 0
+            f.eq.append(a ** 2 - arg)
+        elif kind == "fro":
+            f.eq.append(a ** 2 - sum(x ** 2 for x in arg))
+        elif kind == "max":
+            f.ge.extend(a - x for x in arg)
+        elif kind == "min":
+            f.ge.extend(x - a for x in arg)
+        return a
 
-    if isinstance(s, Num):
-        if isinstance(s.value, sp.MatrixBase):
-            raise Outside("a matrix side")
-        return _rational(s.value, dens)
-    if isinstance(s, Op):
-        a, b = (_read(x, dens) for x in s.args)
-        if s.op == "+":
-            return a + b
-        if s.op == "-":
-            return a - b
-        if s.op == "*":
-            return a * b
-        if s.op == "/":
-            dens.append(b)
-            return a / b
-        if s.op == "^" and sp.sympify(b).is_Integer:
-            if b < 0:
-                dens.append(a)
-            return a ** int(b)
-        raise Outside(f"the operation {s.op}")
-    raise Outside(getattr(s, "kind", type(s).__name__))
+    def rational(self, e) -> sp.Expr:
+        """``e`` as a rational function of symbols and the kernel's atoms, or Outside."""
+        e = sp.sympify(e)
+        if e.is_Symbol:
+            if e.is_real is not True:
+                raise Outside(f"the symbol {e} is not real")
+            return e
+        if e.is_Rational:
+            return e
+        if e.is_Add or e.is_Mul:
+            return type(e)(*[self.rational(a) for a in e.args])
+        if e.is_Pow and e.exp.is_Integer:
+            base = self.rational(e.base)
+            if e.exp < 0:
+                self.dens.append(base)
+            return base ** int(e.exp)
+        if e.is_Pow and e.exp.is_Rational and e.exp.q == 2:
+            r = self.atom("sqrt", self.rational(e.base))
+            if e.exp < 0:
+                self.dens.append(r)
+            return r ** int(e.exp.p)
+        if isinstance(e, sp.Abs):
+            return self.atom("abs", self.rational(e.args[0]))
+        if isinstance(e, (sp.Max, sp.Min)):
+            return self.atom("max" if isinstance(e, sp.Max) else "min", tuple(self.rational(a) for a in e.args))
+        raise Outside(type(e).__name__ if not e.is_Pow else "a root")
+
+    def read(self, s) -> sp.Expr:
+        """A step's side (relations.Num / Op / Spectral) as a rational function of symbols and atoms, or Outside."""
+        from ..relations import Num, Op, Spectral
+
+        if isinstance(s, Num):
+            if isinstance(s.value, sp.MatrixBase):
+                raise Outside("a matrix side")
+            return self.rational(s.value)
+        if isinstance(s, Op):
+            a, b = (self.read(x) for x in s.args)
+            if s.op == "+":
+                return a + b
+            if s.op == "-":
+                return a - b
+            if s.op == "*":
+                return a * b
+            if s.op == "/":
+                self.dens.append(b)
+                return a / b
+            if s.op == "^" and sp.sympify(b).is_Integer:
+                if b < 0:
+                    self.dens.append(a)
+                return a ** int(b)
+            raise Outside(f"the operation {s.op}")
+        # ‖M‖_F is read by the reading above ("fro" atoms) but not here: the kernel's check of the shipped
+        # Gram–Schmidt certificate at n = 2 took minutes (cancelling its quotients of roots), so a Frobenius norm
+        # stays outside the fragment until that is fast
+        if isinstance(s, Spectral) and s.kind in ("abs", "det"):
+            M = sp.Matrix(s.M).applyfunc(self.rational)
+            if s.kind == "abs":
+                return self.atom("abs", M[0, 0])
+            return sp.expand(M.det(method="berkowitz"))
+        raise Outside(getattr(s, "kind", type(s).__name__))
 
 
 class Statement:
@@ -203,25 +253,45 @@ class Statement:
         extra = {k: v for k, v in size.items() if k in params}
         out, hyps = collect_assumptions(claim.check, **values, **extra)
         self.steps = dict(relations_of(out))
-        self.dens: list = []
+        self.reading = _Reading(self.facts)
         for h in hyps:
             try:
-                dens: list = []
-                a, b = _read(h.lhs, dens), _read(h.rhs, dens)
+                a, b = self.reading.read(h.lhs), self.reading.read(h.rhs)
             except Outside:
                 continue  # a hypothesis the kernel cannot read is not used: sound
-            self.dens += dens
             self.facts.constraint({"<=": sp.Le, "<": sp.Lt, ">=": sp.Ge, ">": sp.Gt, "=": sp.Eq,
                                    "!=": sp.Ne}[h.op](a, b))
+
+    @property
+    def dens(self) -> list:
+        return self.reading.dens
+
+    def reduce(self, x) -> sp.Expr:
+        """x with every even power of a root, a modulus or a norm replaced by its argument (r² = x, a² = x²,
+        f² = Σ m²: facts the kernel derived), so that facts about them become identities."""
+        sq = {a: (arg ** 2 if kind == "abs" else sum(y ** 2 for y in arg) if kind == "fro" else arg)
+              for (kind, arg), a in self.reading.atoms.items() if kind in ("sqrt", "abs", "fro")}
+        x = sp.sympify(x)
+        if not sq or not (x.free_symbols & set(sq)):
+            return x
+        for _ in range(len(sq) + 1):  # an argument may hold another atom's power
+            y = sp.expand(x).replace(lambda e: e.is_Pow and e.base in sq and e.exp.is_Integer and abs(e.exp) >= 2,
+                                     lambda e: sq[e.base] ** (e.exp // 2) * e.base ** (e.exp % 2))
+            if y == x:
+                break
+            x = y
+        return x
+
+    @property
+    def atoms(self) -> list:
+        return list(self.reading.atoms.values())
 
     def halves(self, label: str) -> list:
         """The step as (small, big) pairs, each meaning small ≤ big (an equality is two), or Outside."""
         rel = self.steps[label]
         if not hasattr(rel, "op"):
             raise Outside("a limit")
-        dens: list = []
-        a, b = _read(rel.lhs, dens), _read(rel.rhs, dens)
-        self.dens += dens
+        a, b = self.reading.read(rel.lhs), self.reading.read(rel.rhs)
         if rel.op not in ("<=", ">=", "="):
             raise Outside(f"a strict or '≠' relation ({rel.op})")
         return {"<=": [(a, b)], ">=": [(b, a)], "=": [(a, b), (b, a)]}[rel.op]
@@ -243,8 +313,30 @@ class _Reject(Exception):
     pass
 
 
-def _interpret(certs, own: set, nonzero: list) -> dict:
-    """The certificates' other variables as rational functions of the claim's symbols: v = n/d from v·d − n = 0."""
+def _factors(e) -> list:
+    """The irreducible factors (over ℚ) of a rational function's numerator and denominator, constants dropped."""
+    num, den = sp.fraction(sp.cancel(sp.together(e)))
+    return [f for part in (num, den) for f, _ in sp.factor_list(part)[1]]
+
+
+class _NonZero:
+    """Is d ≠ 0 wherever the claim is defined? When every irreducible factor of it is one of a nonzero fact's."""
+
+    def __init__(self, facts: list):
+        self.known = [f for k in facts for f in _factors(k)]
+
+    def __call__(self, d) -> bool:
+        d = sp.cancel(sp.together(d))
+        if d.is_Rational:
+            return d != 0
+        return all(any(_same(f, k) is not None for k in self.known) for f in _factors(d))
+
+
+def _interpret(certs, own: set, nonzero: list, stmt: "Statement") -> dict:
+    """The certificates' other variables as what the kernel derived: a quotient v = n/d from v·d − n = 0 (d a
+    denominator the claim has), or one of the kernel's atoms (|x|, √x, max, min, ‖M‖_F) when that makes one of the
+    certificate's constraints on v a fact the kernel derived. Any choice is sound: every constraint the certificate
+    uses is checked as a fact under it afterwards; a wrong choice only rejects."""
     fresh = set()
     for c in certs:
         for e in (c.goal, *c.hypotheses, *c.equalities, *c.nonzero, *[s for _, s, _ in c.products],
@@ -253,6 +345,8 @@ def _interpret(certs, own: set, nonzero: list) -> dict:
     subst: dict = {}
     pending = set(fresh)
     eqs = [sp.expand(h) for c in certs for h in c.equalities]
+    ges = [sp.expand(g) for c in certs for g in c.hypotheses]
+    is_nonzero = _NonZero(nonzero)
     while pending:
         progress = False
         for v in sorted(pending, key=str):
@@ -263,10 +357,25 @@ def _interpret(certs, own: set, nonzero: list) -> dict:
                 if (d.free_symbols | n.free_symbols) & pending:
                     continue
                 d, n = d.xreplace(subst), n.xreplace(subst)
-                if not (d.is_Rational and d != 0) and not any(_same(d, k) is not None for k in nonzero):
+                if not is_nonzero(d):
                     continue  # v = n/d only where the claim says d ≠ 0
                 subst[v] = n / d
                 break
+            else:
+                taken = set(subst.values())
+                free = [a for a in stmt.atoms if a not in taken]
+                ready = lambda e: e.has(v) and not ((e.free_symbols - {v}) & pending)  # noqa: E731
+                # an equality on v that becomes one of the kernel's (r² = x, a² = x², f² = Σ m²); else, for max and
+                # min (defined by inequalities), an inequality on v other than v ≥ 0 that becomes one of its facts
+                a = next((a for a in free for h in eqs if ready(h) and _zero(stmt.reduce(h.xreplace({**subst, v: a})))),
+                         None)
+                if a is None:
+                    extremes = [a for (kind, _), a in stmt.reading.atoms.items() if kind in ("max", "min")
+                                and a in free]
+                    a = next((a for a in extremes for g in ges if ready(g) and g != v and
+                              _fact(stmt.reduce(g.xreplace({**subst, v: a})), stmt.facts.ge, True)), None)
+                if a is not None:
+                    subst[v] = a
             if v in subst:
                 pending.discard(v)
                 progress = True
@@ -297,24 +406,29 @@ def check_half(stmt: Statement, small, big, proof) -> None:
         if c.kind != ">=":
             raise _Reject("a step's certificate proves an inequality")
     own = set(stmt.syms.made) | set().union(*(sp.sympify(x).free_symbols for x in stmt.facts.ge + stmt.facts.eq
-                                               + stmt.facts.ne + stmt.dens + [small, big]))
+                                               + stmt.facts.ne + stmt.dens + [small, big])) - set(stmt.atoms)
     nonzero = stmt.dens + stmt.facts.ne
-    subst = _interpret(certs, own, nonzero)
+    # a root, a modulus or a norm that is not 0 has an argument that is not 0 (r² = x, a² = x², f² = Σ m²)
+    known = _NonZero(nonzero)
+    nonzero += [arg ** 2 if kind == "abs" else sum(x ** 2 for x in arg) if kind == "fro" else arg
+                for (kind, arg), a in stmt.reading.atoms.items() if kind in ("sqrt", "abs", "fro") and known(a)]
+    subst = _interpret(certs, own, nonzero, stmt)
+    ge, eq = ([stmt.reduce(f) for f in facts] for facts in (stmt.facts.ge, stmt.facts.eq))
     want = [big, big ** 2 - small ** 2] if proof.squared else [big - small]
     for c, w in zip(certs, want):
-        if not _zero(sp.sympify(c.goal).xreplace(subst) - w):
+        if not _zero(stmt.reduce(sp.sympify(c.goal).xreplace(subst) - w)):
             raise _Reject(f"a certificate proves {sp.sstr(c.goal)[:80]} ≥ 0, which is not the claim's "
                           f"{sp.sstr(w)[:80]} ≥ 0")
         for _, _, idx in c.products:
             for i in idx:
-                g = sp.sympify(c.hypotheses[i]).xreplace(subst)
+                g = stmt.reduce(sp.sympify(c.hypotheses[i]).xreplace(subst))
                 if not (_zero(g) or (sp.cancel(g).is_Rational and sp.cancel(g) >= 0)
-                        or _fact(g, stmt.facts.ge, True)):
+                        or _fact(g, ge, True)):
                     raise _Reject(f"the certificate assumes {sp.sstr(c.hypotheses[i])[:80]} ≥ 0, which the kernel "
                                   "did not derive from the claim")
         for m, j in c.multipliers:
-            h = sp.sympify(c.equalities[j]).xreplace(subst)
-            if m != 0 and not (_zero(h) or _fact(h, stmt.facts.eq, False)):
+            h = stmt.reduce(sp.sympify(c.equalities[j]).xreplace(subst))
+            if m != 0 and not (_zero(h) or _fact(h, eq, False)):
                 raise _Reject(f"the certificate assumes {sp.sstr(c.equalities[j])[:80]} = 0, which the kernel did "
                               "not derive from the claim")
         for i in c.scaled:
