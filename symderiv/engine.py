@@ -75,6 +75,14 @@ def result_for(claim: Claim, verdict: Verdict, **kw) -> Result:
     """A result for ``claim``: its declared fields, and ``verdict`` with ``kw`` (scope, error, …)."""
     if "phases" in kw:
         kw["phases"] = dict(kw["phases"])  # the seconds, without the observer (results cross process pipes)
+    refused = kernel.admit(claim, verdict, kw.get("sizes", ()))  # holds/fails only with the kernel's tokens
+    if refused is not None:
+        verdict, kw["error"] = Verdict.ERROR, refused + (f"; {kw['error']}" if kw.get("error") else "")
+    elif verdict == Verdict.HOLDS and (said := kernel.accept.scope_note(kw.get("sizes", ()))):
+        said += "; the induction for every t is not re-checked by the kernel" if kw.get("every_t") else ""
+        kw["scope"] = f"{kw.get('scope', '')} ({said})"
+    for o in kw.get("sizes", ()):
+        o.tokens = ()  # a token never leaves the process whose kernel made it
     return Result(id=claim.id, verdict=verdict, expected=claim.expect, source=claim.source, where=claim.where,
                   statement=claim.statement, conventions=claim.shown_conventions(), group=claim.group,
                   note=claim.note, why=getattr(claim, "why", ""), **kw)
@@ -105,12 +113,16 @@ def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict, desc
         out = fp.test_identity(claim, size, seed=seed)
     if out.equal:
         sites = sum(out.sites.values())
+        token, why = kernel.confirm_identity(claim, size, seed=seed, trusts="the F_p trials")
+        if token is None:
+            return SizeOutcome(size, Verdict.UNDECIDED, f"every F_p trial agreed, but {why}", method=Method.FP,
+                               stop=StopReason.SEARCH_EXHAUSTED), None
         return SizeOutcome(size, Verdict.HOLDS, f"randomized exact over F_p (a fresh random prime p ∈ [2⁶², 2⁶³) "
                            f"per trial): {out.trials} trials, degree ≤ {out.degree}, {sites} σ sites, "
                            f"error ≤ 2^−{math.floor(out.error_bits)}"
                            + (f" ({relaxed}: a relaxation, so a zero there is a zero for the real functions)"
                               if (relaxed := out.relaxation()) else ""),
-                           method=Method.FP, stop=StopReason.FP_AGREED), None
+                           method=Method.FP, stop=StopReason.FP_AGREED, tokens=(token,)), None
     # certify where the exact engine can reach: small sizes where an F_p trial disagrees too, smallest first
     tried = []
     for small in fp.certification_sizes(claim, size):
@@ -132,7 +144,7 @@ def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict, desc
         if o.status == Verdict.FAILS:
             return SizeOutcome(size, Verdict.FAILS, f"an F_p trial disagreed (the difference is not zero); "
                                f"certified at {_size_str(small)}: {o.detail}", method=Method.FP,
-                               stop=StopReason.CERTIFIED), found
+                               stop=StopReason.CERTIFIED, tokens=o.tokens), found
         if len(tried) >= 4:
             break
     where = "; the exact engine found no certified counterexample at " + " / ".join(tried) if tried else \
@@ -175,8 +187,12 @@ def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phas
             bad = nonzero_modulo(lhs, rhs, claim.modulo)
         rels = ", ".join(f"{sp.sstr(r)} = 0" for r in claim.modulo)
         if not bad:
+            token, why = kernel.confirm_modulo(claim, size)
+            if token is None:
+                return SizeOutcome(size, Verdict.UNDECIDED, f"lhs − rhs reduces to 0 modulo {rels}, but {why}",
+                                   stop=StopReason.NOT_REDUCED_MODULO), None
             return SizeOutcome(size, Verdict.HOLDS, f"lhs − rhs reduces to 0 modulo {rels} (Gröbner basis)",
-                               stop=StopReason.REDUCED_MODULO), None
+                               stop=StopReason.REDUCED_MODULO, tokens=(token,)), None
         return SizeOutcome(size, Verdict.UNDECIDED, f"lhs − rhs does not reduce to 0 modulo {rels} at "
                            f"{len(bad)} entries; no point search under side relations",
                            stop=StopReason.NOT_REDUCED_MODULO), None
@@ -184,9 +200,13 @@ def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phas
     with _phase(phases, Phase.DECIDE):
         bad = nonzero_entries(lhs, rhs, backend, cleared=cleared)
     if not bad:
+        token, why = kernel.confirm_identity(claim, size, seed=seed, trusts=f"the normal form ({backend})")
+        if token is None:  # the kernel's own evaluation disagrees with the normal form: no holds
+            return SizeOutcome(size, Verdict.UNDECIDED, f"normal form of lhs − rhs is 0 ({backend}), but {why}",
+                               stop=StopReason.SEARCH_EXHAUSTED), None
         return SizeOutcome(size, Verdict.HOLDS, f"normal form of lhs − rhs is 0 ({backend})"
                            + rational_scope(claim, cleared), method=Method.RATIONAL if cleared else Method.EXACT,
-                           stop=StopReason.NORMAL_FORM_ZERO), None
+                           stop=StopReason.NORMAL_FORM_ZERO, tokens=(token,)), None
     built = claim.build(size, probe=False) if claim.model is not None or claim.variables is not None else None
     inputs = {e for e in nodes(lhs, rhs) if e.is_Symbol} | set(built.symbols() if built is not None else ())
     candidates = _candidates(claim, lhs, rhs, bad, seed,
@@ -205,7 +225,8 @@ def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phas
             if describe:
                 with _phase(phases, Phase.DESCRIBE):
                     cert = replace(cert, structure=_structure(claim, size, (lhs, rhs), bad, cert))
-            return SizeOutcome(size, Verdict.FAILS, check.reason, stop=StopReason.CERTIFIED), (cert, check)
+            return SizeOutcome(size, Verdict.FAILS, check.reason, stop=StopReason.CERTIFIED,
+                               tokens=(check.token,)), (cert, check)
         rejected = f"; a candidate was not certified: {check.reason}"
     return SizeOutcome(size, Verdict.UNDECIDED,
                        f"normal form ≠ 0 at {len(bad)} entries, but no certified counterexample{rejected}",
@@ -467,6 +488,7 @@ class StepOutcomes(dict):
     def __init__(self):
         super().__init__()
         self.methods: dict = {}
+        self.tokens: dict = {}   # label -> the kernel's Proved
 
 
 def prove_then_search(claim: Claim, size: dict, *, seed: int, phases: dict) -> dict:
@@ -483,9 +505,12 @@ def prove_then_search(claim: Claim, size: dict, *, seed: int, phases: dict) -> d
         proof = prove_size(claim, size)
     out = StepOutcomes()
     for lab, st in proof.steps.items():
-        if st.mark == Mark.PROVED:
+        token, why = kernel.accept_step(claim, size, lab, st.evidence) if st.mark == Mark.PROVED else (None, "")
+        if token is not None:  # the kernel re-derived the goal and checked the certificates on it
             out[lab] = (Verdict.HOLDS, f"proved ({st.method}): {st.detail}", None)
-            out.methods[lab] = st.method
+            out.methods[lab], out.tokens[lab] = st.method, token
+        elif st.mark == Mark.PROVED:
+            st.detail = f"{st.detail}; not accepted: {why}"
         elif st.candidate is not None:
             found = _certify_candidate(claim, size, st.candidate, lab, phases)
             if found is not None:
@@ -550,9 +575,10 @@ def check_relational(claim: Claim, sizes: list[dict], *, seed: int, phases: dict
         named = all(type(s).__name__ == "Just" for s in claim.given.values())
         stop = StopReason.CERTIFIED if status == Verdict.FAILS else \
             StopReason.NAMED_WITNESS if named else StopReason.SEARCH_EXHAUSTED
+        tokens = [f[1].token for _, _, f in per_step.values() if f] + list(getattr(per_step, "tokens", {}).values())
         outcomes.append(SizeOutcome(size, status, detail, time.perf_counter() - t0,
                                     method=" + ".join(dict.fromkeys(methods.values())) if status == Verdict.HOLDS
-                                    else "", stop=stop))
+                                    else "", stop=stop, tokens=tuple(tokens)))
         if status == Verdict.FAILS:
             break
     verdict = _combine([o.status for o in outcomes])
@@ -654,7 +680,7 @@ def _negate(o: SizeOutcome) -> SizeOutcome:
     """For a claim that the sides differ: a certified point proves it; a zero normal form refutes it."""
     if o.status == Verdict.FAILS:
         return SizeOutcome(o.size, Verdict.HOLDS, f"the sides differ: {o.detail}", method=o.method,
-                           stop=StopReason.NEGATED)
+                           stop=StopReason.NEGATED, tokens=o.tokens)
     if o.status == Verdict.HOLDS and o.method == Method.FP:
         return SizeOutcome(o.size, Verdict.UNDECIDED, "the sides agreed in every F_p trial, which is no exact "
                            "proof that they are identical, so it cannot refute a '≠' claim; decide it exactly at "
@@ -662,7 +688,7 @@ def _negate(o: SizeOutcome) -> SizeOutcome:
                            stop=StopReason.NEGATED)
     if o.status == Verdict.HOLDS:
         return SizeOutcome(o.size, Verdict.FAILS, f"the sides are identical: {o.detail}", method=o.method,
-                           stop=StopReason.NEGATED)
+                           stop=StopReason.NEGATED, tokens=o.tokens)
     return o
 
 

@@ -104,6 +104,8 @@ class SizeOutcome:
     method: Method | str = Method.EXACT  # a Method, or the proof methods of an inequality's steps ("sos + …")
     stop: StopReason | None = None
     note: str = ""    # said in the scope: e.g. why `auto` fell back from F_p to the exact engine
+    #: the kernel's Proved/Refuted behind a holds/fails (kernel.accept); checked and dropped where the Result is made
+    tokens: tuple = field(default=(), repr=False, compare=False)
 
     def to_json(self) -> dict:
         out = {"size": dict(self.size), "status": self.status.value, "detail": self.detail,

@@ -16,9 +16,32 @@ from symderiv.kernel import DualMatrix, ExactModel, KernelError
 from symderiv.results import Verdict
 
 PACKAGE = Path(__file__).resolve().parents[1] / "symderiv"
-#: what finds evidence, which the kernel must never import (directly or through another module)
-FORBIDDEN = {"derivatives", "identity", "search", "evaluate", "engine", "fp", "models", "certificates", "runner",
-             "cli", "report", "claims", "prove"}
+
+# ----- the kernel's reach, by an allow-list (issue 19, item 6) ---------------------------------------------------
+
+#: what a module of symderiv/kernel may import from the standard library, by name
+KERNEL_STDLIB = {"__future__", "contextlib", "dataclasses", "fractions", "functools", "inspect", "itertools", "math",
+                 "random", "re", "types", "typing", "weakref"}
+#: third-party libraries a kernel module may import: exact arithmetic (SymPy on numbers and matrices of numbers;
+#: python-flint's fmpq_mpoly, arb balls)
+KERNEL_THIRD_PARTY = {"sympy", "flint"}
+#: symderiv modules outside the kernel that it may reach, and why: the language a claim is stated in (what the
+#: proof file itself reads), never a module that finds evidence
+DECLARATION = {
+    "notation": "the meaning of HV, kron, product, …",
+    "cells": "a model's step function, as the proof file declares it",
+    "protocol": "the model protocol a check is written against",
+    "functions": "the named functions (logistic) a claim writes",
+    "relations": "rel/steps/assume: the relational claim's statement",
+    "families": "the search domains a relational claim declares",
+    "values": "exact values from a proof file's numbers",
+    "errors": "exception classes",
+}
+#: third-party libraries the declaration modules reach, and why the kernel's verdicts do not read them
+DECLARATION_THIRD_PARTY = {
+    "numpy": "relations: float approximations that guide the search (the kernel decides by its own means)",
+    "symengine": "relations: a fast float evaluation for the search's guidance",
+}
 
 
 def _imports(path: Path) -> set[str]:
@@ -50,7 +73,20 @@ def _module_file(name: str) -> Path | None:
     return None
 
 
-def test_the_kernel_imports_nothing_that_finds_evidence():
+def _external(path: Path) -> set[str]:
+    """Top-level names of the non-symderiv modules a file imports (anywhere in it, inside functions too)."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            out |= {a.name.split(".")[0] for a in node.names if a.name.split(".")[0] != "symderiv"}
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            if node.module.split(".")[0] != "symderiv":
+                out.add(node.module.split(".")[0])
+    return out
+
+
+def _reach() -> set[str]:
+    """The symderiv modules the kernel reaches, transitively (relative and absolute imports, anywhere in a file)."""
     seen, todo = set(), [f"kernel.{p.stem}" if p.stem != "__init__" else "kernel"
                          for p in (PACKAGE / "kernel").glob("*.py")]
     while todo:
@@ -61,9 +97,47 @@ def test_the_kernel_imports_nothing_that_finds_evidence():
         f = _module_file(name)
         if f is not None:
             todo += list(_imports(f))
-    reached = {n.split(".")[0] for n in seen}
-    assert not reached & FORBIDDEN, f"the kernel reaches {sorted(reached & FORBIDDEN)}"
-    assert "notation" in reached  # the reading itself works: the kernel does use the notation
+    return seen
+
+
+def _not_allowed(path: Path) -> set[str]:
+    """What a kernel file imports beyond the allow-lists."""
+    inside = {n for n in _imports(path) if n.split(".")[0] not in DECLARATION and n != "kernel"
+              and not n.startswith("kernel.")}
+    return inside | (_external(path) - KERNEL_STDLIB - KERNEL_THIRD_PARTY)
+
+
+def test_every_kernel_module_imports_only_what_the_allow_list_names():
+    files = sorted((PACKAGE / "kernel").glob("*.py"))
+    assert len(files) >= 8
+    bad = {f.name: sorted(_not_allowed(f)) for f in files if _not_allowed(f)}
+    assert not bad, f"kernel modules import beyond the allow-list: {bad}"
+
+
+def test_the_kernels_reach_is_the_allow_list():
+    """Transitively, through symderiv's own modules: the kernel and the declaration language, nothing else; and
+    their libraries: the standard library, the kernel's exact arithmetic, and the declared float guidance."""
+    import sys
+
+    reached = {n.split(".")[0] for n in _reach()}
+    beyond = reached - {"kernel"} - set(DECLARATION)
+    assert not beyond, f"the kernel reaches {sorted(beyond)}"
+    assert "notation" in reached and "relations" in reached  # the reading itself works
+    libs = set().union(*(_external(f) for n in _reach() if (f := _module_file(n)) is not None))
+    extra = libs - set(sys.stdlib_module_names) - KERNEL_THIRD_PARTY - set(DECLARATION_THIRD_PARTY)
+    assert not extra, f"the kernel reaches the libraries {sorted(extra)}"
+
+
+def test_the_allow_list_sees_an_import_it_does_not_name(tmp_path, monkeypatch):
+    """The tests above could pass by reading nothing: a kernel file that imports the engine, NumPy or subprocess
+    (even inside a function) is caught."""
+    fake = tmp_path / "symderiv"
+    (fake / "kernel").mkdir(parents=True)
+    planted = fake / "kernel" / "planted.py"
+    planted.write_text("import subprocess\nimport numpy as np\nimport sympy\nfrom ..engine import check_claim\n"
+                       "from .dual import Dual\nfrom ..notation import kron\ndef f():\n    from .. import identity\n")
+    monkeypatch.setitem(globals(), "PACKAGE", fake)
+    assert _not_allowed(planted) == {"subprocess", "numpy", "engine", "identity"}
 
 
 def test_the_import_reader_sees_a_forbidden_import(tmp_path, monkeypatch):

@@ -1,4 +1,11 @@
-"""The kernel: the small part of symderiv that decides whether evidence is accepted.
+"""The kernel: the small part of symderiv that decides whether evidence is accepted, for `holds` and `fails`.
+
+Only the kernel makes the tokens a verdict needs (:mod:`.accept`: ``Proved``,
+``Refuted``; the engine's ``holds``/``fails`` passes :func:`.accept.admit`). A
+``holds`` rests on a statement the kernel derives from the claim itself: an
+identity by its own randomized evaluation (:mod:`.random_check`), a relational
+step by an SOS certificate checked against its own goal (:mod:`.goal`); what it
+does not re-check, its token names as trusted.
 
 Everything that finds evidence (normal forms, the counterexample search, the
 F_p backend, symbolic differentiation) may be clever and may be wrong; a
@@ -8,8 +15,8 @@ step function over exact numbers (:mod:`.model`, :mod:`.dual`), the claimed
 side by running the proof's check on that exact model, and every decision by
 exact rational arithmetic, certified root isolation or arb balls
 (:mod:`.decide`). It imports none of symderiv's derivatives, identity (normal
-forms), search, evaluate, engine or fp modules; ``tests/test_kernel.py`` reads
-its imports and fails otherwise. It trusts SymPy's exact arithmetic on numbers
+forms), search, evaluate, engine, prove or fp modules: ``tests/test_kernel.py``
+checks its imports against an allow-list. It trusts SymPy's exact arithmetic on numbers
 and matrices of numbers, python-flint (arb, fmpq_poly), the proof file's own
 check and cell, and the notation (``symderiv.notation``: the meaning of HV,
 kron, product, ...).
@@ -17,7 +24,10 @@ kron, product, ...).
 from __future__ import annotations
 
 from .check import Verification, probe, unflatten, verify_identity, verify_relation
-from . import free
+from . import accept, free
+from .accept import Proved, Refuted, admit
+from .goal import accept_step
+from .random_check import confirm_identity, confirm_modulo
 from .dual import DualMatrix, DualNotation, KernelError
 from .model import ExactModel
 
@@ -31,4 +41,5 @@ def _register() -> None:
 
 _register()
 
-__all__ = ["Verification", "verify_identity", "verify_relation", "unflatten", "probe", "ExactModel", "KernelError"]
+__all__ = ["Proved", "Refuted", "admit", "accept_step", "confirm_identity", "confirm_modulo", "Verification",
+           "verify_identity", "verify_relation", "unflatten", "probe", "ExactModel", "KernelError"]

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from ..families import Diagonals, Just, Matrices, Sampled, Scalars, Vectors
+from .accept import IDENTITY, STEP, Refuted, _issue, genuine
 from .decide import decide, decide_limit, matches, relations_of, sign
 from .dual import KernelError, Unsupported, recorded_number
 from .free import MAX_ORDER, NeedsOrder, value_of
@@ -28,8 +30,20 @@ SIZE_KEYS = ("n", "t", "m")
 
 @dataclass(frozen=True)
 class Verification:
+    """The kernel's answer on a certificate: ``ok`` only with the :class:`~.accept.Refuted` token it made."""
+
     ok: bool
     reason: str
+    token: object = None
+
+    def __post_init__(self):
+        if self.ok and not (genuine(self.token) and isinstance(self.token, Refuted)):
+            raise KernelError("only the kernel accepts a certificate (an accepted Verification needs its token)")
+
+
+def _refuted(claim, size: dict, reason: str, label: str = "") -> Verification:
+    kind = STEP if label else IDENTITY
+    return Verification(True, reason, _issue(Refuted, claim.id, size, kind, reason, label=label))
 
 
 def _size(claim, cert) -> dict:
@@ -193,10 +207,10 @@ def verify_identity(claim, cert) -> Verification:
     d = lv - rv
     where = f"; premises: {', '.join(premises)} (exact)" if premises else ""
     if d.is_Rational:
-        return Verification(True, f"lhs − rhs = {sp.sstr(d)} ≠ 0 at entry {tuple(cert.entry)}, by exact rational "
-                                  f"arithmetic (truth by forward mode over ℚ){where}")
-    return Verification(True, f"lhs − rhs {'>' if s > 0 else '<'} 0 at entry {tuple(cert.entry)}, by arb ball "
-                              f"arithmetic (truth by forward mode over exact numbers){where}")
+        return _refuted(claim, size, f"lhs − rhs = {sp.sstr(d)} ≠ 0 at entry {tuple(cert.entry)}, by exact "
+                                     f"rational arithmetic (truth by forward mode over ℚ){where}")
+    return _refuted(claim, size, f"lhs − rhs {'>' if s > 0 else '<'} 0 at entry {tuple(cert.entry)}, by arb ball "
+                                 f"arithmetic (truth by forward mode over exact numbers){where}")
 
 
 # ----- relations and limits -------------------------------------------------------
@@ -249,7 +263,7 @@ def _family(name: str, M: sp.Matrix) -> bool:
 def premise(strategy, value, size: dict) -> str:
     """Check that ``value`` lies in the search domain ``strategy`` declares; say how (or raise)."""
     kind = type(strategy).__name__
-    if kind == "Matrices":
+    if isinstance(strategy, Matrices):
         r = _dim(strategy.rows, size)
         c = r if strategy.cols is None else _dim(strategy.cols, size)
         if not isinstance(value, sp.MatrixBase) or value.shape != (r, c):
@@ -258,14 +272,14 @@ def premise(strategy, value, size: dict) -> str:
         if not any(_family(f, value) for f in fams):
             raise KernelError(f"the value is in none of the families {', '.join(fams)}")
         return "any matrix" if "general" in fams else f"in {' or '.join(fams)}"
-    if kind == "Vectors":
+    if isinstance(strategy, Vectors):
         r = _dim(strategy.rows, size)
         if not isinstance(value, sp.MatrixBase) or value.shape != (r, 1):
             raise KernelError(f"an {r}-vector was expected")
         if strategy.nonzero and value.is_zero_matrix:
             raise KernelError("a nonzero vector was expected")
         return "nonzero vector" if strategy.nonzero else "vector"
-    if kind == "Diagonals":
+    if isinstance(strategy, Diagonals):
         r = _dim(strategy.rows, size)
         lo, hi = sp.Rational(strategy.lo), sp.Rational(strategy.hi)
         if not isinstance(value, sp.MatrixBase) or value.shape != (r, r) or not value.is_diagonal():
@@ -273,18 +287,18 @@ def premise(strategy, value, size: dict) -> str:
         if not all(lo <= value[i, i] <= hi for i in range(r)):
             raise KernelError(f"a diagonal entry is outside [{lo}, {hi}]")
         return f"diagonal in [{lo}, {hi}]"
-    if kind == "Scalars":
+    if isinstance(strategy, Scalars):
         lo, hi = sp.Rational(strategy.lo), sp.Rational(strategy.hi)
         if isinstance(value, sp.MatrixBase) or not (lo <= value <= hi):
             raise KernelError(f"a number in [{lo}, {hi}] was expected")
         if strategy.integer and not sp.sympify(value).is_Integer:
             raise KernelError("an integer was expected")
         return f"in [{lo}, {hi}]"
-    if kind == "Just":
+    if isinstance(strategy, Just):
         if sp.sympify(strategy.value) != sp.sympify(value):
             raise KernelError("the value is not the one the proof file names")
         return "the named witness"
-    if kind == "Sampled":
+    if isinstance(strategy, Sampled):
         return "from the proof file's own sampler (its premises are the check's assume(...) hypotheses)"
     raise KernelError(f"search domain {kind} is unknown to the kernel")
 
@@ -354,7 +368,7 @@ def _verify_relation(claim, cert) -> Verification:
                                        f"is not the recomputed {g.factor} ({g.poly})")
         if d.value is not False:
             return Verification(False, f"the limit is not refuted: {d.how}")
-        return Verification(True, f"{d.lhs}, not {rel.to!r}: {d.how}{where}")
+        return _refuted(claim, size, f"{d.lhs}, not {rel.to!r}: {d.how}{where}", cert.step)
     d = decide(rel)
     for name, recorded, mine in (("lhs", cert.lhs, rel.lhs), ("rhs", cert.rhs, rel.rhs)):
         if not matches(recorded, mine):
@@ -362,7 +376,8 @@ def _verify_relation(claim, cert) -> Verification:
     if d.value is not False:
         return Verification(False, "the relation is not refuted at the recorded values: "
                                    + ("it holds" if d.value else d.how))
-    return Verification(True, f"{rel.lhs.approx():.6g} {rel.op} {rel.rhs.approx():.6g} is false: {d.how}{where}")
+    return _refuted(claim, size, f"{rel.lhs.approx():.6g} {rel.op} {rel.rhs.approx():.6g} is false: {d.how}{where}",
+                    cert.step)
 
 
 # ----- reach: is every operation of a check one the kernel replays? --------------------------------------------

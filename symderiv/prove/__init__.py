@@ -49,6 +49,7 @@ class StepProof:
     seconds: float = 0.0
     candidate: dict | None = None   # a solver's rational model as the claim's values: for the kernel to certify
     certificate: object = None      # the exact certificate (kernel.sos.Certificate), when there is one
+    evidence: list = field(default_factory=list)   # per half: ("sos", Proof) or ("solvers", said), for the kernel
 
 
 @dataclass
@@ -127,13 +128,14 @@ def decide_step(domain, hyps, step, *, syms=None, matrices=(), budget: float = B
     from ..kernel.sos import check_step
     from .sos import try_certificate
 
-    methods, details = [], []
+    methods, details, evidence = [], [], []
     for half in _halves(step):
         enc, negated, lib = sentence(domain, hyps, half, syms, matrices, lemmas)
         if use_sos:
             proof = try_certificate(enc, enc.goal, lib)
             if proof is not None and check_step(proof.small, proof.big, proof.certs, proof.squared)[0]:
                 methods.append("SOS certificate, checked exactly by the kernel")
+                evidence.append(("sos", proof))
                 shown = sp.sympify(proof.small).free_symbols | sp.sympify(proof.big).free_symbols
                 legend = [f"{v} = {t}" for v, t in enc.names.items() if v in shown]
                 from .lemmas import lemmas_behind
@@ -160,21 +162,22 @@ def decide_step(domain, hyps, step, *, syms=None, matrices=(), budget: float = B
             methods.append("z3 nlsat and cvc5 both unsat" + (f", with {len(lib.used)} lemma instances checked "
                                                              "exactly by the kernel" if lib.used else ""))
             details.append(said)
+            evidence.append(("solvers", said))
             continue
         if "sat" in (z3a.status, cv.status) and "unsat" not in (z3a.status, cv.status):
-            return Mark.UNDECIDED, "solver model (a candidate)", said, _read_back(z3a.model, names)
+            return Mark.UNDECIDED, "solver model (a candidate)", said, _read_back(z3a.model, names), []
         if "unsat" in (z3a.status, cv.status) and "sat" in (z3a.status, cv.status):
             said += " — the solvers disagree"
         elif "unsat" in (z3a.status, cv.status):
             said += " — one solver's unsat is not confirmed by the other"
-        return Mark.UNDECIDED, "undecided", said, None
+        return Mark.UNDECIDED, "undecided", said, None, []
     method = " and ".join(dict.fromkeys(methods))
     found, why = premises(domain, hyps, step, syms=syms, matrices=matrices, budget=budget)
     if found is False:
-        return Mark.UNDECIDED, "undecided", f"{why} (the proof, {method}, says nothing)", None
+        return Mark.UNDECIDED, "undecided", f"{why} (the proof, {method}, says nothing)", None, []
     if found is None:
         details.append(why)
-    return Mark.PROVED, method, "; ".join(details), None
+    return Mark.PROVED, method, "; ".join(details), None, evidence
 
 
 #: seconds each solver may spend showing that some value satisfies a proved step's premises
@@ -229,13 +232,13 @@ def prove_size(claim, size: dict, *, budget: float | None = None, use_sos: bool 
     for label, step in steps:
         t0 = time.perf_counter()
         try:
-            mark, method, detail, model = decide_step(domain, hyps, step, syms=syms, matrices=mats, budget=budget,
-                                                      use_sos=use_sos, lemmas=lemmas)
+            mark, method, detail, model, evidence = decide_step(domain, hyps, step, syms=syms, matrices=mats,
+                                                                budget=budget, use_sos=use_sos, lemmas=lemmas)
         except Unsupported as e:
             res.steps[label] = StepProof(label, Mark.UNDECIDED, "not encoded", str(e), time.perf_counter() - t0)
             continue
         res.steps[label] = StepProof(label, mark, method, detail, time.perf_counter() - t0,
-                                     candidate=_candidate(values, model) if model else None)
+                                     candidate=_candidate(values, model) if model else None, evidence=evidence)
     return res
 
 

@@ -1,0 +1,318 @@
+"""The kernel accepts every verdict: only it makes the tokens a `holds` or `fails` needs (issue 19, item 2).
+
+A planted bug in whatever finds evidence (the engine, the prover's encoding,
+the normal form) must not become a verdict: the kernel re-checks, from the
+claim itself, and the engine's verdict needs the kernel's token.
+"""
+import ast
+import copy
+import pickle
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from symderiv import engine, kernel, rel, scalars
+from symderiv.engine import check_claim
+from symderiv.kernel import KernelError, Proved, Refuted, Verification
+from symderiv.kernel.accept import genuine
+from symderiv.results import SizeOutcome, StopReason, Verdict
+
+PACKAGE = Path(__file__).resolve().parents[1] / "symderiv"
+
+
+# ----- tokens: only the kernel makes them -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("cls", [Proved, Refuted])
+def test_a_token_cannot_be_made_outside_the_kernel(cls):
+    with pytest.raises(KernelError, match="only the kernel"):
+        cls("test.claim", {"n": 1}, "identity", "I say so")
+    forged = object.__new__(cls)  # around __init__: still not a token the kernel made
+    assert not genuine(forged)
+    with pytest.raises(AttributeError):
+        forged.claim = "test.claim"
+
+
+def test_an_accepted_verification_cannot_be_made_outside_the_kernel():
+    with pytest.raises(KernelError, match="only the kernel"):
+        Verification(True, "trust me")
+    with pytest.raises(KernelError):
+        Verification(True, "trust me", token=object.__new__(Refuted))
+    assert not Verification(False, "rejected").ok  # a rejection needs no token
+
+
+def _a_genuine_token(make_claim):
+    claim = make_claim(lambda m: (m.h(1), m.h(1)), n=(1,), t=(1,))
+    token, _ = kernel.confirm_identity(claim, {"n": 1, "t": 1})
+    return claim, token
+
+
+def test_a_token_is_immutable_and_does_not_leave_its_process(make_claim):
+    _, tok = _a_genuine_token(make_claim)
+    assert genuine(tok)
+    with pytest.raises(AttributeError):
+        tok.claim = "other.claim"
+    with pytest.raises(TypeError):
+        pickle.dumps(tok)
+    assert copy.deepcopy(tok) is tok
+
+
+def test_no_module_outside_the_kernel_names_the_token_maker():
+    """`_issue` is the kernel's: nothing else may call it, or reach the registry of issued tokens."""
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        if path.parent.name == "kernel":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else \
+                None
+            if isinstance(node, ast.alias):
+                name = node.name
+            if name in ("_issue", "_ISSUED"):
+                offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}" if hasattr(node, "lineno")
+                                 else str(path))
+    assert not offenders, offenders
+
+
+# ----- the engine's verdict needs a token --------------------------------------------------------------------------
+
+def test_a_planted_engine_bug_that_marks_holds_without_a_token_is_an_error(make_claim, monkeypatch):
+    # h_1 ≠ 2·h_1: a false identity; the bug says `holds` without asking the kernel
+    claim = make_claim(lambda m: (m.h(1), 2 * m.h(1)), n=(1,), t=(1,))
+    assert check_claim(claim).verdict == Verdict.FAILS
+
+    def planted(claim, size, **kw):
+        return SizeOutcome(size, Verdict.HOLDS, "normal form of lhs − rhs is 0 (planted)",
+                           stop=StopReason.NORMAL_FORM_ZERO), None
+
+    monkeypatch.setattr(engine, "check_identity_at", planted)
+    res = check_claim(claim)
+    assert res.verdict == Verdict.ERROR
+    assert "kernel does not back 'holds'" in res.error
+
+
+def test_a_token_for_another_claim_or_size_does_not_back_a_verdict(make_claim, monkeypatch):
+    other, tok = _a_genuine_token(make_claim)
+    claim = make_claim(lambda m: (m.h(1), 2 * m.h(1)), n=(2,), t=(1,), id="test.other")
+
+    def planted(claim, size, **kw):
+        return SizeOutcome(size, Verdict.HOLDS, "planted", tokens=(tok,)), None
+
+    monkeypatch.setattr(engine, "check_identity_at", planted)
+    res = check_claim(claim)
+    assert res.verdict == Verdict.ERROR and "is not about test.other" in res.error
+
+
+def test_a_fails_without_the_kernels_refutation_is_an_error(make_claim, monkeypatch):
+    claim = make_claim(lambda m: (m.h(1), m.h(1)), n=(1,), t=(1,))
+
+    def planted(claim, size, **kw):
+        return SizeOutcome(size, Verdict.FAILS, "planted", stop=StopReason.CERTIFIED), None
+
+    monkeypatch.setattr(engine, "check_identity_at", planted)
+    assert check_claim(claim).verdict == Verdict.ERROR
+
+
+def test_the_shipped_verdicts_carry_no_token_out_of_the_engine(make_claim):
+    res = check_claim(make_claim(lambda m: (m.h(1), m.h(1)), n=(1,), t=(1,)))
+    assert res.verdict == Verdict.HOLDS
+    assert all(o.tokens == () for o in res.sizes)
+    pickle.dumps(res)  # results cross process pipes
+
+
+# ----- a relational step's holds: the kernel's own goal ------------------------------------------------------------
+
+def _inequality(check, given, **kw):
+    from symderiv.claims import Claim
+    from symderiv.sizes import no_sizes
+
+    return Claim(id=kw.pop("id", "test.sos"), where="test", statement="test", check=check, kind="inequality",
+                 given=given, sizes=no_sizes(), prove=True, **kw)
+
+
+def _am_gm(c=0):
+    from symderiv import rel, scalars
+
+    return _inequality(lambda x, y: rel(2 * x * y, "<=", x ** 2 + y ** 2 - c),
+                       dict(x=scalars(lo=-1, hi=1), y=scalars(lo=-1, hi=1)), budget=20)
+
+
+def test_a_polynomial_step_is_proved_on_the_kernels_own_goal():
+    res = check_claim(_am_gm())
+    assert res.verdict == Verdict.HOLDS, res.scope
+    assert "SOS certificate" in res.sizes[0].method
+
+
+def test_the_kernel_reads_the_goal_from_the_claim_not_from_the_encoder():
+    from symderiv.kernel.goal import Statement
+
+    stmt = Statement(_am_gm(sp.Rational(1, 10)), {})
+    ((small, big),) = stmt.halves("claim")
+    x, y = sp.symbols("x y", real=True)
+    assert sp.expand(big - small - (x - y) ** 2 + sp.Rational(1, 10)) == 0
+    assert sp.expand(stmt.facts.ge[0] - (x + 1)) == 0  # x ≥ −1 from scalars(lo=-1)
+
+
+@pytest.mark.parametrize("plant", ["drop a term", "flip a sign"])
+def test_a_planted_bug_in_the_encoder_is_caught_by_the_kernels_goal(monkeypatch, plant):
+    """2xy ≤ x² + y² − 1/10 is false (x = y); an encoder that drops the −1/10 (or flips the step) lets SOS
+    prove another statement, which the kernel refuses: the verdict is not holds."""
+    from symderiv.prove import encode, solvers
+    from symderiv.prove.solvers import Answer
+
+    original = encode.Encoder.relation
+
+    def planted(self, r):
+        out = original(self, r)
+        # x² + y² − 1/10 read as x² + y² (the term dropped) or as x² + y² + 1/10 (its sign flipped)
+        return type(out)(out.lhs, out.rhs + sp.Rational(1 if plant == "drop a term" else 2, 10))
+
+    monkeypatch.setattr(encode.Encoder, "relation", planted)
+    # no solver either: only the certificate could make this step hold
+    monkeypatch.setattr(solvers, "run_both", lambda text, budget: {
+        "z3": Answer("z3", "unknown", 0.0), "cvc5": Answer("cvc5", "unknown", 0.0)})
+    claim = _am_gm(sp.Rational(1, 10))
+    from symderiv.prove import prove_size
+
+    proof = prove_size(claim, {})
+    assert proof.all_proved  # the prover is fooled: a certificate for its (wrong) goal
+    token, why = kernel.accept_step(claim, {}, "claim", proof.steps["claim"].evidence)
+    assert token is None and "the kernel rejects the certificate" in why and "not the claim's" in why
+    res = check_claim(claim)
+    assert res.verdict != Verdict.HOLDS  # the search then refutes it at x = y
+
+
+# ----- an identity's holds: the kernel's own randomized check -----------------------------------------------------
+
+def _theorem1(block):
+    from symderiv import diag, eye, kron, product, total
+
+    def check(m):
+        F = lambda r: m.W_R * diag(m.dsigma(m.h(r - 1)))  # noqa: E731
+        T = (product(F, k + 1, m.t, order="descending", size=m.n) * block(m.sigma(m.h(k - 1)))
+             for k in range(1, m.t))
+        return m.d(("h", m.t), "W_R"), total(T, (m.n, m.n * m.n)) + block(m.sigma(m.h(m.t - 1)))
+
+    return check
+
+
+def test_the_kernel_confirms_a_true_identity_with_sigma_a_random_function(make_claim):
+    from symderiv import eye, kron
+
+    claim = make_claim(_theorem1(lambda v: kron(eye(v.rows), v.T)), n=(2,), t=(3,))
+    token, how = kernel.confirm_identity(claim, {"n": 2, "t": 3})
+    assert token is not None and not token.trusts and "random" in how and token.error == (128, 1)
+    res = check_claim(claim)
+    assert res.verdict == Verdict.HOLDS
+
+
+def test_a_planted_bug_in_the_normal_form_is_caught_by_the_kernels_own_check(make_claim, monkeypatch):
+    """Theorem 1 with HV (false for n ≥ 2); the normal form is made to say 'zero' everywhere: the kernel's random
+    evaluation disagrees, so the verdict is not holds."""
+    from symderiv import HV
+
+    claim = make_claim(_theorem1(HV), n=(2,), t=(2,))
+    monkeypatch.setattr(engine, "nonzero_entries", lambda lhs, rhs, backend, cleared=None: [])
+    res = check_claim(claim, backend="symengine")
+    assert res.verdict != Verdict.HOLDS
+    assert "the kernel's own check at a random point" in res.sizes[0].detail
+
+
+def test_a_planted_bug_in_the_fp_trials_is_caught_by_the_kernels_own_check(make_claim, monkeypatch):
+    from types import SimpleNamespace
+
+    from symderiv import HV, fp
+
+    claim = make_claim(_theorem1(HV), n=(2,), t=(2,))
+    monkeypatch.setattr(fp, "test_identity", lambda *a, **k: SimpleNamespace(
+        equal=True, trials=3, degree=4, sites={"σ": 1}, error_bits=100.0, relaxation=lambda: ""))
+    res = check_claim(claim, backend="fp")
+    assert res.verdict != Verdict.HOLDS
+    assert "every F_p trial agreed, but the kernel's own check" in res.sizes[0].detail
+
+
+def test_what_the_kernel_cannot_evaluate_is_named_as_trusted(make_claim):
+    claim = make_claim(lambda m: (m.h(1).applyfunc(sp.exp), m.h(1).applyfunc(sp.exp)), n=(1,), t=(1,))
+    token, how = kernel.confirm_identity(claim, {"n": 1, "t": 1})
+    assert token is not None and token.trusts and "not re-checked by the kernel" in how
+
+
+def test_a_planted_bug_in_the_groebner_reduction_is_caught(monkeypatch):
+    from symderiv.claims import Claim
+    from symderiv.sizes import no_sizes
+
+    c, s = sp.symbols("c s", real=True)
+    false = Claim(id="test.modulo", where="test", statement="test", sizes=no_sizes(), modulo=(c ** 2 + s ** 2 - 1,),
+                  check=lambda: (sp.Matrix([[c ** 2 + s ** 2]]), sp.Matrix([[2]])))
+    monkeypatch.setattr(engine, "nonzero_modulo", lambda lhs, rhs, relations: [])
+    res = check_claim(false)
+    assert res.verdict != Verdict.HOLDS and "the kernel's Gröbner reduction leaves" in res.sizes[0].detail
+
+
+def test_the_kernel_knows_a_search_domain_by_its_class_not_its_name():
+    from symderiv.kernel.check import premise
+
+    class Matrices:  # a look-alike: same name and fields, not the declaration language's class
+        rows, cols, families = "n", None, ("general",)
+
+    with pytest.raises(KernelError, match="unknown to the kernel"):
+        premise(Matrices(), sp.eye(2), {"n": 2})
+    from symderiv import matrices
+
+    assert premise(matrices(), sp.eye(2), {"n": 2}) == "any matrix"
+
+
+def test_a_models_softmax_is_evaluated_with_a_random_exp(make_claim):
+    # the outputs o = softmax(W_O h + b_O) sum to 1: with e a random function the sides are rational and agree
+    true = make_claim(lambda m: (sp.ones(1, 2) * m.o(1), sp.Matrix([[1]])), n=(2,), t=(1,))
+    token, how = kernel.confirm_identity(true, {"n": 2, "t": 1})
+    assert token is not None and not token.trusts, how
+    # a wrong claim: the difference found with a random e is confirmed with the true exp (arb balls)
+    false = make_claim(lambda m: (m.o(1), 2 * m.o(1)), n=(2,), t=(1,), id="test.false")
+    token, why = kernel.confirm_identity(false, {"n": 2, "t": 1})
+    assert token is None and "exp the true one" in why
+
+
+def test_a_planted_engine_bug_that_marks_a_step_proved_without_the_kernel_is_an_error(monkeypatch):
+    claim = _am_gm(sp.Rational(1, 10))  # false at x = y
+
+    def planted(claim, size, **kw):
+        out = engine.StepOutcomes()
+        out["claim"] = (Verdict.HOLDS, "proved (planted)", None)
+        return out
+
+    monkeypatch.setattr(engine, "prove_then_search", planted)
+    res = check_claim(claim)
+    assert res.verdict == Verdict.ERROR and "no kernel Proved for its steps" in res.error
+
+
+def test_a_chain_needs_the_kernels_proved_for_every_step(monkeypatch):
+    """One step proved by the kernel does not back a chain whose other step the engine marked proved itself."""
+    from symderiv import scalars, steps
+
+    claim = _inequality(lambda x: steps(0, "<=", x ** 2, "<=", x ** 2 + 1, labels=("a", "b")),
+                        dict(x=scalars(lo=-1, hi=1)), id="test.chain")
+    original = engine.prove_then_search
+
+    def planted(claim, size, **kw):
+        out = original(claim, size, **kw)
+        out.tokens.pop("b", None)  # step b: holds in the engine's eyes, no kernel token
+        return out
+
+    monkeypatch.setattr(engine, "prove_then_search", planted)
+    res = check_claim(claim)
+    assert res.verdict == Verdict.ERROR and "no kernel Proved for step 'b'" in res.error
+
+
+@pytest.mark.parametrize("check", [lambda x: rel(sp.Abs(x), "<=", (x ** 2 + 1) / 2),
+                                   lambda x: rel(x, "<=", sp.Max(x, 1 - x))], ids=["abs", "max"])
+def test_a_modulus_or_a_max_is_read_by_the_kernel_as_its_own_atom(check):
+    """|x| ≤ (x² + 1)/2, x ≤ max(x, 1 − x): the prover's variable for |x| (max) is interpreted as the kernel's atom
+    a with the facts the kernel derived (a ≥ 0 and a² = x²; a − x ≥ 0 and a − (1 − x) ≥ 0)."""
+    from symderiv.prove import prove_size
+
+    claim = _inequality(check, dict(x=scalars(lo=-1, hi=1)), id="test.atom")
+    proof = prove_size(claim, {})
+    assert proof.all_proved
+    token, how = kernel.accept_step(claim, {}, "claim", proof.steps["claim"].evidence)
+    assert token is not None and not token.trusts and "kernel's own goal" in how
