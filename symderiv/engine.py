@@ -505,7 +505,7 @@ def prove_then_search(claim: Claim, size: dict, *, seed: int, phases: dict) -> d
         proof = prove_size(claim, size)
     out = StepOutcomes()
     for lab, st in proof.steps.items():
-        token, why = kernel.accept_step(claim, size, lab, st.evidence) if st.mark == Mark.PROVED else (None, "")
+        token, why = kernel.accept_step(claim, size, lab, st.evidence, proof.values) if st.mark == Mark.PROVED else (None, "")
         if token is not None:  # the kernel re-derived the goal and checked the certificates on it
             out[lab] = (Verdict.HOLDS, f"proved ({st.method}): {st.detail}", None)
             out.methods[lab], out.tokens[lab] = st.method, token

@@ -148,7 +148,7 @@ def test_the_kernel_reads_the_goal_from_the_claim_not_from_the_encoder():
 
     stmt = Statement(_am_gm(sp.Rational(1, 10)), {})
     ((small, big),) = stmt.halves("claim")
-    x, y = sp.symbols("x y", real=True)
+    x, y = stmt.values["x"], stmt.values["y"]   # the kernel's own objects (a name never identifies a variable)
     assert sp.expand(big - small - (x - y) ** 2 + sp.Rational(1, 10)) == 0
     assert sp.expand(stmt.facts.ge[0] - (x + 1)) == 0  # x ≥ −1 from scalars(lo=-1)
 
@@ -176,7 +176,7 @@ def test_a_planted_bug_in_the_encoder_is_caught_by_the_kernels_goal(monkeypatch,
 
     proof = prove_size(claim, {})
     assert proof.all_proved  # the prover is fooled: a certificate for its (wrong) goal
-    token, why = kernel.accept_step(claim, {}, "claim", proof.steps["claim"].evidence)
+    token, why = kernel.accept_step(claim, {}, "claim", proof.steps["claim"].evidence, proof.values)
     assert token is None and "the kernel rejects the certificate" in why and "not the claim's" in why
     res = check_claim(claim)
     assert res.verdict != Verdict.HOLDS  # the search then refutes it at x = y
@@ -314,5 +314,5 @@ def test_a_modulus_or_a_max_is_read_by_the_kernel_as_its_own_atom(check):
     claim = _inequality(check, dict(x=scalars(lo=-1, hi=1)), id="test.atom")
     proof = prove_size(claim, {})
     assert proof.all_proved
-    token, how = kernel.accept_step(claim, {}, "claim", proof.steps["claim"].evidence)
+    token, how = kernel.accept_step(claim, {}, "claim", proof.steps["claim"].evidence, proof.values)
     assert token is not None and not token.trusts and "kernel's own goal" in how

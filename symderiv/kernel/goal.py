@@ -61,12 +61,12 @@ class _Symbols:
         self.orthogonal: list = []
 
     def scalar(self, name: str) -> sp.Symbol:
-        s = sp.Symbol(name, real=True)
+        s = sp.Dummy(name, real=True)   # a distinct object whatever its name: v[0] and a scalar v_0 are two
         self.made.append(s)
         return s
 
     def matrix(self, name: str, rows: int, cols: int) -> sp.Matrix:
-        return sp.Matrix(rows, cols, lambda i, j: self.scalar(f"{name}_{i}_{j}" if cols > 1 else f"{name}_{i}"))
+        return sp.Matrix(rows, cols, lambda i, j: self.scalar(f"{name}[{i},{j}]" if cols > 1 else f"{name}[{i}]"))
 
 
 def _dim(d, size: dict) -> int:
@@ -249,6 +249,7 @@ class Statement:
             raise KernelError("a claim about a model has no symbolic reading in the kernel")
         self.syms, self.facts = _Symbols(), Facts()
         values = {name: _domain(st, name, size, self.syms, self.facts) for name, st in claim.given.items()}
+        self.values = values
         params = inspect.signature(claim.check).parameters
         extra = {k: v for k, v in size.items() if k in params}
         out, hyps = collect_assumptions(claim.check, **values, **extra)
@@ -438,7 +439,56 @@ def check_half(stmt: Statement, small, big, proof) -> None:
                               "derive from the claim")
 
 
-def accept_step(claim, size: dict, label: str, evidence) -> tuple[Proved | None, str]:
+def _pairing(theirs: dict, ours: dict) -> dict:
+    """The prover's variables as the kernel's, by value and position (never by name); _Reject if they differ."""
+    out: dict = {}
+
+    def walk(a, b, where):
+        if isinstance(a, tuple) or isinstance(b, tuple):
+            if not (isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b)):
+                raise _Reject(f"{where}: the prover's value has another shape")
+            for k, (x, y) in enumerate(zip(a, b)):
+                walk(x, y, f"{where}[{k}]")
+            return
+        A = a if isinstance(a, sp.MatrixBase) else sp.Matrix([[a]])
+        B = b if isinstance(b, sp.MatrixBase) else sp.Matrix([[b]])
+        if A.shape != B.shape:
+            raise _Reject(f"{where}: the prover's value is {A.shape}, the kernel's {B.shape}")
+        for x, y in zip(A, B):
+            x, y = sp.sympify(x), sp.sympify(y)
+            if x.is_Symbol and y.is_Symbol:
+                if out.get(x, y) != y:
+                    raise _Reject(f"{where}: one of the prover's variables is two of the kernel's")
+                out[x] = y
+            elif x != y:
+                raise _Reject(f"{where}: the prover's entry {x} is not the kernel's {y}")
+
+    if set(theirs) != set(ours):
+        raise _Reject("the prover's values are not the claim's")
+    for name in ours:
+        walk(theirs[name], ours[name], name)
+    if len(set(out.values())) != len(out):
+        raise _Reject("two of the prover's variables are one of the kernel's")
+    return out
+
+
+def _renamed(proof, pair: dict):
+    import dataclasses
+
+    def r(e):
+        return sp.sympify(e).xreplace(pair)
+
+    certs = [dataclasses.replace(
+        c, goal=r(c.goal), hypotheses=tuple(map(r, c.hypotheses)), equalities=tuple(map(r, c.equalities)),
+        products=tuple((k, r(s), idx) for k, s, idx in c.products),
+        gram=(tuple(map(r, c.gram[0])), c.gram[1]), multipliers=tuple((r(m), j) for m, j in c.multipliers),
+        nonzero=tuple(map(r, c.nonzero))) for c in proof.certs]
+    out = type("Renamed", (), {})()
+    out.small, out.big, out.certs, out.squared = r(proof.small), r(proof.big), certs, proof.squared
+    return out
+
+
+def accept_step(claim, size: dict, label: str, evidence, values: dict | None = None) -> tuple[Proved | None, str]:
     """The kernel's Proved for step ``label`` at ``size`` from the prove phase's evidence, or (None, why not).
 
     ``evidence``: one entry per half of the step (an equality has two), ``("sos", proof)`` with the prover's
@@ -473,7 +523,9 @@ def accept_step(claim, size: dict, label: str, evidence) -> tuple[Proved | None,
             how.append("SOS certificate on the prover's goal")
             continue
         try:
-            check_half(stmt, *halves[i], what)
+            if values is None:
+                raise _Reject("the prover did not say which value each of its variables is")
+            check_half(stmt, *halves[i], _renamed(what, _pairing(values, stmt.values)))
         except _Reject as e:
             return None, f"the kernel rejects the certificate: {e}"
         except Exception as e:
