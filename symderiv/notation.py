@@ -97,6 +97,8 @@ def diag(v) -> sp.Matrix:
 
 
 def eye(n: int) -> sp.Matrix:
+    if fn := _dispatch("eye", n):  # a symbolic size (every_n.Size): the identity as a copy tensor
+        return fn(n)
     return sp.eye(n)
 
 
