@@ -13,14 +13,15 @@ both halves by its own code:
   every class lies on a variable leg or an open leg (no free index loop), that
   both sides have the same open legs, and that N is at least the count;
 * **the decision**: it rebuilds the sides at N from the check (SymPy matrices
-  of symbols) and expands every entry of lhs − rhs with SymPy's ``expand``
-  (not the engine's normal form), which must be 0.
+  of symbols) and expands every entry of lhs − rhs into an exact polynomial
+  over ℚ by its own bottom-up walk (python-flint ``fmpq_mpoly``; not the
+  engine's normal form), which must be 0.
 
 It imports none of symderiv's identity, engine, search, derivatives or fp.
 """
 from __future__ import annotations
 
-import sympy as sp
+import flint
 
 from .check import Verification
 
@@ -45,7 +46,7 @@ def recount(diagrams) -> tuple[int, dict, str]:
 
 def verify_lift(claim, size: dict) -> Verification:
     """Accept the lift of ``claim`` decided at ``size`` only if the threshold and the decision re-derive."""
-    from ..every_n import NotInFragment, trace
+    from ..diagrams import NotInFragment, trace
 
     try:
         lhs, rhs = trace(claim)
@@ -65,9 +66,45 @@ def verify_lift(claim, size: dict) -> Verification:
         return Verification(False, f"the sides cannot be built at {size}: {e}")
     if L.shape != R.shape:
         return Verification(False, "the sides have different shapes")
+    symbols = sorted({x for e in (L, R) for x in e.free_symbols}, key=lambda x: x.name)
+    ctx = flint.fmpq_mpoly_ctx.get(("v", max(1, len(symbols))), "lex")
+    gens = dict(zip(symbols, ctx.gens()))
     for i in range(L.rows):
         for j in range(L.cols):
-            if sp.expand(L[i, j] - R[i, j]) != 0:
+            try:
+                zero = _poly(L[i, j], ctx, gens, {}) - _poly(R[i, j], ctx, gens, {}) == 0
+            except _NotPolynomial as e:
+                return Verification(False, f"entry ({i}, {j}) is not a polynomial ({e})")
+            if not zero:
                 return Verification(False, f"entry ({i}, {j}) of lhs − rhs is not 0 at {size}")
     where = ", ".join(f"{d} = {size[d]} ≥ {k}" for d, k in sorted(most.items()))
     return Verification(True, f"degree {degree}, index classes re-counted ({where}); lhs − rhs expanded to 0")
+
+
+class _NotPolynomial(Exception):
+    pass
+
+
+def _poly(e, ctx, gens, memo):
+    """A SymPy expression of the variables' entries as an exact polynomial over ℚ (python-flint), bottom up."""
+    key = id(e)
+    if key in memo:
+        return memo[key][1]
+    if e.is_Symbol:
+        out = gens[e]
+    elif e.is_Rational:
+        out = ctx.from_dict({}) + flint.fmpq(int(e.p), int(e.q))
+    elif e.is_Add:
+        out = ctx.from_dict({})
+        for a in e.args:
+            out = out + _poly(a, ctx, gens, memo)
+    elif e.is_Mul:
+        out = ctx.from_dict({}) + 1
+        for a in e.args:
+            out = out * _poly(a, ctx, gens, memo)
+    elif e.is_Pow and e.exp.is_Integer and int(e.exp) >= 0:
+        out = _poly(e.base, ctx, gens, memo) ** int(e.exp)
+    else:
+        raise _NotPolynomial(type(e).__name__)
+    memo[key] = (e, out)  # the expression is kept so that its id is not reused
+    return out

@@ -1,0 +1,558 @@
+"""Traced values: a free-variable check run once at symbolic size, as linear combinations of contraction diagrams.
+
+The tracer of the every-n lift (:mod:`symderiv.every_n`, which states the
+fragment and the theorem). A :class:`Traced` value is a linear combination of
+:class:`Diagram` s with its open legs' dimensions; every operation of the
+fragment (+, −, rational multiples, products, ``.T``, ``tr``, ``kron``,
+``diag``, ``hadamard``, ``vec``, ``eye(v.n)``, integer powers, ``v.d``) builds
+the diagrams of its result, and anything else raises :class:`NotInFragment`
+with the reason (entry indexing, a size used as a number, Python branching on a
+value, inverses, determinants, elementwise functions, shapes that agree only as
+numbers). It imports nothing that finds evidence, so the kernel
+(:mod:`symderiv.kernel.lift`) reads the same diagrams and recounts them itself.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy as sp
+
+from .errors import SymderivError
+
+#: the dimensions a free variable may have by name
+SYMBOLIC = ("n", "m")
+
+
+class NotInFragment(SymderivError):
+    """The check does something the every-n lift cannot read; the message says what."""
+
+
+class NoSuchAttribute(NotInFragment, AttributeError):
+    """An attribute a traced value does not have (``getattr(x, name, default)`` still gets its default)."""
+
+
+# ----- diagrams -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Diagram:
+    """c · G: variable nodes (name, legs), open row and column legs, a dimension per index class.
+
+    Index classes are 0 … len(dims) − 1; legs name classes. A class on several
+    legs is a contraction or a copy tensor.
+    """
+
+    coef: sp.Rational
+    nodes: tuple        # ((name, (class, …)), …)
+    rows: tuple         # classes of the open row legs, major first
+    cols: tuple         # classes of the open column legs, major first
+    dims: tuple         # dims[class]: "n", "m" or a fixed int > 1
+
+    @property
+    def degree(self) -> int:
+        return len(self.nodes)
+
+    def classes(self, dim) -> int:
+        return sum(d == dim for d in self.dims)
+
+    def key(self) -> tuple:
+        return (self.nodes, self.rows, self.cols, self.dims)
+
+
+def _normalize(coef, nodes, rows, cols, dims, merges=()) -> Diagram:
+    """Merge the classes in ``merges`` (pairs), renumber by first appearance, refuse a free index loop."""
+    parent = list(range(len(dims)))
+
+    def find(a):
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for a, b in merges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            if dims[ra] != dims[rb]:
+                raise NotInFragment(f"an index of size {dims[ra]} meets one of size {dims[rb]}: shapes agree "
+                                    "only as numbers")
+            parent[rb] = ra
+    order: dict = {}
+
+    def num(a):
+        r = find(a)
+        if r not in order:
+            order[r] = len(order)
+        return order[r]
+
+    rows2 = tuple(num(a) for a in rows)
+    cols2 = tuple(num(a) for a in cols)
+    nodes2 = tuple((name, tuple(num(a) for a in legs)) for name, legs in nodes)
+    roots = {find(a) for a in range(len(dims))}
+    if len(roots) != len(order):
+        raise NotInFragment("a size used as a number: an index loop with no variable on it (tr(I) = n, 1ᵀ1 = n)")
+    dims2 = [None] * len(order)
+    for r, i in order.items():
+        dims2[i] = dims[r]
+    return Diagram(sp.Rational(coef), nodes2, rows2, cols2, tuple(dims2))
+
+
+def _join(a: Diagram, b: Diagram):
+    """The disjoint union of two diagrams' classes: (nodes, dims, shift of b's classes)."""
+    k = len(a.dims)
+    nodes = a.nodes + tuple((name, tuple(x + k for x in legs)) for name, legs in b.nodes)
+    return nodes, a.dims + b.dims, k
+
+
+def _collect(diagrams) -> tuple:
+    out: dict = {}
+    for g in diagrams:
+        out[g.key()] = out.get(g.key(), 0) + g.coef
+    return tuple(Diagram(c, *k) for k, c in out.items() if c != 0)
+
+
+# ----- the tracer ---------------------------------------------------------------------------------------
+
+class Size:
+    """A symbolic dimension (``v.n``): a size the check may pass on (``eye(v.n)``) but never use as a number."""
+
+    __symderiv_value__ = True
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def _refuse(self, *_a, **_k):
+        raise NotInFragment(f"a size used as a number (v.{self.name})")
+
+    __index__ = __int__ = __float__ = __bool__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __pow__ = _refuse
+
+    def __eq__(self, other):
+        self._refuse()
+
+    __ne__ = __eq__
+
+    def __hash__(self):
+        return hash(("Size", self.name))
+
+    def __repr__(self):
+        return self.name
+
+
+def _dim_of(spec):
+    """A declared dimension ("n", "m", a number) as a leg dimension; None for 1 (no leg)."""
+    if isinstance(spec, Size):
+        return spec.name
+    if isinstance(spec, str):
+        if spec not in SYMBOLIC:
+            raise NotInFragment(f"a dimension {spec!r}")
+        return spec
+    if isinstance(spec, int) and not isinstance(spec, bool) and spec >= 1:
+        return None if spec == 1 else spec
+    raise NotInFragment(f"a size used as a number ({spec!r})")
+
+
+def _number(x):
+    """A rational constant, or None when x is not one (a float is refused)."""
+    if isinstance(x, bool):
+        return None
+    if isinstance(x, (int, Fraction)):
+        return sp.Rational(x)
+    if isinstance(x, float):
+        raise NotInFragment(f"a float ({x!r})")
+    if isinstance(x, sp.Basic) and x.is_Rational:
+        return x
+    if isinstance(x, sp.Basic) and x.is_number:
+        raise NotInFragment(f"a constant that is not rational ({x})")
+    return None
+
+
+class Traced:
+    """A value of the fragment: a linear combination of diagrams with its row/column leg dimensions.
+
+    ``scalar``: a SymPy scalar (``tr(M)``, a scalar variable) rather than a matrix (a 1×1 matrix is a
+    matrix, as in SymPy: it does not multiply an n×n one).
+    """
+
+    __symderiv_value__ = True
+    __array_priority__ = 1000  # NumPy, if ever involved, defers to these operators
+
+    def __init__(self, terms, rowdims: tuple, coldims: tuple, scalar: bool = False, name: str | None = None):
+        self.terms = _collect(terms)
+        self.rowdims, self.coldims, self.scalar, self.name = tuple(rowdims), tuple(coldims), scalar, name
+
+    # --- construction
+    @classmethod
+    def variable(cls, name: str, rows, cols, scalar: bool = False) -> "Traced":
+        r, c = _dim_of(rows), _dim_of(cols)
+        rd, cd = (() if r is None else (r,)), (() if c is None else (c,))
+        dims = rd + cd
+        legs = tuple(range(len(dims)))
+        g = Diagram(sp.Integer(1), ((name, legs),), legs[:len(rd)], legs[len(rd):], dims)
+        return cls((g,), rd, cd, scalar=scalar, name=name)
+
+    @classmethod
+    def constant(cls, c) -> "Traced":
+        return cls((Diagram(sp.Rational(c), (), (), (), ()),), (), (), scalar=True)
+
+    @classmethod
+    def identity(cls, dims: tuple) -> "Traced":
+        k = len(dims)
+        g = Diagram(sp.Integer(1), (), tuple(range(k)), tuple(range(k)), tuple(dims))
+        return cls((g,), dims, dims)
+
+    # --- refusals
+    def _refuse(self, what: str):
+        raise NotInFragment(what)
+
+    def __getitem__(self, key):
+        if not self.rowdims and not self.coldims and not self.scalar and key in ((0, 0), 0, (-1, -1), -1):
+            return Traced(self.terms, (), (), scalar=True)  # the one entry of a 1×1 matrix: structural
+        self._refuse("entry indexing (a value's entries are read one by one)")
+
+    def __iter__(self):
+        self._refuse("entry indexing (iterating over a value's entries)")
+
+    def __len__(self):
+        self._refuse("a size used as a number (len of a value)")
+
+    def __bool__(self):
+        self._refuse("Python branching on a value")
+
+    def __eq__(self, other):
+        self._refuse("Python branching on a value (==)")
+
+    __ne__ = __eq__
+
+    def _cmp(self, other):
+        self._refuse("a comparison of values (not an identity of the fragment)")
+
+    __lt__ = __le__ = __gt__ = __ge__ = _cmp
+
+    def __hash__(self):
+        from .concrete import asked_from_user
+
+        if asked_from_user():
+            self._refuse("a value used as a key (hash)")
+        return id(self)
+
+    def __index__(self):  # no __float__/__int__: SymPy would coerce through them (sympify tries float(x))
+        self._refuse("a value used as a number")
+
+    def inv(self, *a, **k):
+        self._refuse("an inverse (a rational function: the fragment is polynomial)")
+
+    def det(self, *a, **k):
+        self._refuse("a determinant (not a contraction of bounded degree)")
+
+    def logdet(self, *a, **k):
+        self._refuse("a log-determinant")
+
+    def applyfunc(self, *a, **k):
+        self._refuse("an elementwise function (applyfunc)")
+
+    def subs(self, *a, **k):
+        self._refuse("substitution into a value")
+
+    xreplace = subs
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name in ("rows", "cols", "shape"):
+            raise NoSuchAttribute(f"a size used as a number (.{name})")
+        raise NoSuchAttribute(f"the matrix method .{name}")
+
+    # --- arithmetic
+    def _lift(self, other) -> "Traced | None":
+        if isinstance(other, Traced):
+            return other
+        c = _number(other)
+        return None if c is None else Traced.constant(c)
+
+    def _scaled(self, c) -> "Traced":
+        return Traced([Diagram(g.coef * c, g.nodes, g.rows, g.cols, g.dims) for g in self.terms],
+                      self.rowdims, self.coldims, self.scalar)
+
+    def __neg__(self):
+        return self._scaled(-1)
+
+    def __pos__(self):
+        return self
+
+    def __add__(self, other):
+        o = self._lift(other)
+        if o is None:
+            return NotImplemented
+        if isinstance(other, Traced) or not self.scalar:
+            if o.scalar != self.scalar:
+                self._refuse("a scalar added to a matrix")
+            if (o.rowdims, o.coldims) != (self.rowdims, self.coldims):
+                self._refuse(f"a sum of values of shapes {_shape(self)} and {_shape(o)}: shapes agree only as numbers")
+        return Traced(self.terms + o.terms, self.rowdims, self.coldims, self.scalar)
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        o = self._lift(other)
+        return NotImplemented if o is None else self + (-o)
+
+    def __rsub__(self, other):
+        o = self._lift(other)
+        return NotImplemented if o is None else o + (-self)
+
+    def __mul__(self, other):
+        c = _number(other) if not isinstance(other, Traced) else None
+        if c is not None:
+            return self._scaled(c)
+        if not isinstance(other, Traced):
+            return NotImplemented
+        if self.scalar or other.scalar:
+            return _outer(self, other)
+        return _matmul(self, other)
+
+    def __rmul__(self, other):
+        c = _number(other)
+        if c is None:
+            return NotImplemented
+        return self._scaled(c)
+
+    def __matmul__(self, other):
+        return _matmul(self, _as_traced(other))
+
+    def __truediv__(self, other):
+        c = _number(other) if not isinstance(other, Traced) else None
+        if c is None or c == 0:
+            self._refuse("a quotient (the fragment is polynomial)")
+        return self._scaled(1 / c)
+
+    def __rtruediv__(self, other):
+        self._refuse("a quotient (the fragment is polynomial)")
+
+    def __pow__(self, k):
+        if isinstance(k, bool) or not isinstance(k, (int, sp.Integer)) or int(k) < 0:
+            self._refuse(f"a power by {k!r} (only by a Python integer ≥ 0)")
+        k = int(k)
+        if not self.scalar and self.rowdims != self.coldims:
+            self._refuse(f"a power of a non-square value ({_shape(self)})")
+        out = Traced.constant(1) if self.scalar else Traced.identity(self.rowdims)
+        for _ in range(k):
+            out = out * self
+        return out
+
+    @property
+    def T(self) -> "Traced":
+        return Traced([Diagram(g.coef, g.nodes, g.cols, g.rows, g.dims) for g in self.terms],
+                      self.coldims, self.rowdims, self.scalar)
+
+    def transpose(self):
+        return self.T
+
+    def trace(self) -> "Traced":
+        if self.rowdims != self.coldims:
+            self._refuse(f"the trace of a non-square value ({_shape(self)})")
+        out = [_normalize(g.coef, g.nodes, (), (), g.dims, zip(g.rows, g.cols)) for g in self.terms]
+        return Traced(out, (), (), scalar=True)
+
+    def __repr__(self):
+        return f"Traced({_shape(self)}, {len(self.terms)} diagrams)"
+
+
+def _shape(x: Traced) -> str:
+    if x.scalar:
+        return "scalar"
+    side = lambda ds: "·".join(map(str, ds)) or "1"  # noqa: E731
+    return f"{side(x.rowdims)}×{side(x.coldims)}"
+
+
+def _outer(a: Traced, b: Traced) -> Traced:
+    """A scalar times a value (or two scalars): no contraction."""
+    big = b if a.scalar else a
+    out = []
+    for g in a.terms:
+        for h in b.terms:
+            nodes, dims, k = _join(g, h)
+            rows = g.rows + tuple(x + k for x in h.rows)
+            cols = g.cols + tuple(x + k for x in h.cols)
+            out.append(_normalize(g.coef * h.coef, nodes, rows, cols, dims))
+    return Traced(out, big.rowdims, big.coldims, a.scalar and b.scalar)
+
+
+def _matmul(a: Traced, b: Traced) -> Traced:
+    if a.coldims != b.rowdims:
+        raise NotInFragment(f"a product of values of shapes {_shape(a)} and {_shape(b)}")
+    out = []
+    for g in a.terms:
+        for h in b.terms:
+            nodes, dims, k = _join(g, h)
+            merges = [(x, y + k) for x, y in zip(g.cols, h.rows)]
+            out.append(_normalize(g.coef * h.coef, nodes, g.rows, tuple(y + k for y in h.cols), dims, merges))
+    return Traced(out, a.rowdims, b.coldims)
+
+
+def _kron(a: Traced, b: Traced) -> Traced:
+    out = []
+    for g in a.terms:
+        for h in b.terms:
+            nodes, dims, k = _join(g, h)
+            out.append(_normalize(g.coef * h.coef, nodes, g.rows + tuple(y + k for y in h.rows),
+                                  g.cols + tuple(y + k for y in h.cols), dims))
+    return Traced(out, a.rowdims + b.rowdims, a.coldims + b.coldims)
+
+
+def _as_traced(x) -> Traced:
+    if isinstance(x, Traced):
+        return x
+    c = _number(x)
+    if c is None:
+        raise NotInFragment(f"a value that is not of the claim's variables ({type(x).__name__})")
+    return Traced.constant(c)
+
+
+class Notation:
+    """The notation (symderiv.notation) on traced values; registered for :class:`Traced` and :class:`Size`."""
+
+    def kron(self, a, b):
+        return _kron(_as_traced(a), _as_traced(b))
+
+    def diag(self, v):
+        v = _as_traced(v)
+        if v.rowdims and v.coldims:
+            raise NotInFragment(f"diag of a {_shape(v)} matrix, not a vector")
+        legs = v.rowdims or v.coldims
+        out = [Diagram(g.coef, g.nodes, g.rows or g.cols, g.rows or g.cols, g.dims) for g in v.terms]
+        return Traced(out, legs, legs)
+
+    def hadamard(self, a, b):
+        a, b = _as_traced(a), _as_traced(b)
+        if (a.rowdims, a.coldims) != (b.rowdims, b.coldims):
+            raise NotInFragment(f"a Hadamard product of shapes {_shape(a)} and {_shape(b)}")
+        out = []
+        for g in a.terms:
+            for h in b.terms:
+                nodes, dims, k = _join(g, h)
+                merges = [(x, y + k) for x, y in zip(g.rows + g.cols, h.rows + h.cols)]
+                out.append(_normalize(g.coef * h.coef, nodes, g.rows, g.cols, dims, merges))
+        return Traced(out, a.rowdims, a.coldims)
+
+    def T(self, a):
+        return _as_traced(a).T
+
+    def vec(self, a, layout):
+        a = _as_traced(a)
+        if layout not in ("row-major", "col-major"):
+            raise ValueError(f"layout={layout!r} must be 'row-major' or 'col-major'")
+        first = layout == "row-major"
+        out = [Diagram(g.coef, g.nodes, (g.rows + g.cols) if first else (g.cols + g.rows), (), g.dims)
+               for g in a.terms]
+        return Traced(out, (a.rowdims + a.coldims) if first else (a.coldims + a.rowdims), ())
+
+    def eye(self, n):
+        d = _dim_of(n)
+        return Traced.identity(() if d is None else (d,))
+
+    def product(self, factors, size):
+        out = self.eye(size)
+        for f in factors:
+            out = out * _as_traced(f)
+        return out
+
+    def total(self, terms, shape):
+        terms = [_as_traced(t) for t in terms]
+        if not terms:
+            raise NotInFragment("an empty sum of a size given as numbers")
+        out = terms[0]
+        for t in terms[1:]:
+            out = out + t
+        return out
+
+    def HV(self, v):
+        raise NotInFragment("HV (a block matrix of ones)")
+
+    def softmax(self, z):
+        raise NotInFragment("softmax (an elementwise function)")
+
+
+def _register() -> None:
+    from .notation import register_backend
+
+    register_backend((Traced, Size), Notation())
+
+
+_register()
+
+
+class TracedValues:
+    """What a free-variable check receives (``v``) when it is traced: variables of symbolic size, and ``d``."""
+
+    def __init__(self, variables: dict, conventions: dict):
+        self.variables, self.conventions = variables, conventions
+        self.n, self.m = Size("n"), Size("m")
+        self.size = {"n": self.n, "m": self.m}
+        self._names: dict = {}
+        for name, var in variables.items():
+            value = Traced.variable(name, var.rows, var.cols, scalar=var.kind == "scalar")
+            setattr(self, name, value)
+            self._names[id(value)] = name
+
+    def __getattr__(self, name):
+        if name in ("t",):
+            raise NotInFragment("a free-variable claim has no horizon t")
+        raise AttributeError(name)
+
+    def symbols(self):
+        raise NotInFragment("the variables' symbols (entries read one by one)")
+
+    def d(self, of, wrt) -> Traced:
+        """∂of/∂wrt as FreeValues.d takes it: the gradient of a scalar shaped like X, else ∂vec(F)/∂vec(X)."""
+        if isinstance(wrt, str):
+            if wrt not in self.variables:
+                raise NotInFragment(f"v.d(..., {wrt!r}): no such variable")
+            name = wrt
+        else:
+            name = self._names.get(id(wrt))
+            if name is None:
+                raise NotInFragment("v.d(f, wrt): wrt is not a variable")
+        X = getattr(self, name)
+        F = _as_traced(of)
+        scalar = F.scalar or (not F.rowdims and not F.coldims)
+        layout = self.conventions.get("vec", "col-major")
+        out = []
+        for g in F.terms:
+            for i, (node, legs) in enumerate(g.nodes):
+                if node != name:
+                    continue
+                rest = g.nodes[:i] + g.nodes[i + 1:]
+                xr, xc = legs[:len(X.rowdims)], legs[len(X.rowdims):]
+                if scalar:
+                    rows, cols = xr, xc
+                else:
+                    fv = (g.rows + g.cols) if layout == "row-major" else (g.cols + g.rows)
+                    xv = (xr + xc) if layout == "row-major" else (xc + xr)
+                    rows, cols = (fv, xv) if self.conventions.get("jacobian", "numerator") == "numerator" \
+                        else (xv, fv)
+                out.append(_normalize(g.coef, rest, rows, cols, g.dims))
+        if scalar:
+            return Traced(out, X.rowdims, X.coldims)
+        fv = (F.rowdims + F.coldims) if layout == "row-major" else (F.coldims + F.rowdims)
+        xv = (X.rowdims + X.coldims) if layout == "row-major" else (X.coldims + X.rowdims)
+        r, c = (fv, xv) if self.conventions.get("jacobian", "numerator") == "numerator" else (xv, fv)
+        return Traced(out, r, c)
+
+
+def trace(claim) -> tuple[Traced, Traced]:
+    """Run the claim's check once on traced values: its two sides as diagrams, or NotInFragment saying why."""
+    v = TracedValues(claim.variables, claim.conventions)
+    try:
+        out = claim.check(v)
+    except NotInFragment:
+        raise
+    except SymderivError as e:
+        raise NotInFragment(str(e).splitlines()[0] if str(e) else type(e).__name__) from e
+    except Exception as e:  # SymPy (sp.eye(v.n), sp.kronecker_product) on traced values, a TypeError, …
+        raise NotInFragment(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}".rstrip(": ")) from e
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise NotInFragment("the check did not return (lhs, rhs)")
+    lhs, rhs = (_as_traced(x) for x in out)
+    if (lhs.rowdims, lhs.coldims) != (rhs.rowdims, rhs.coldims):
+        raise NotInFragment(f"the sides' shapes {_shape(lhs)} and {_shape(rhs)} agree only as numbers")
+    return lhs, rhs

@@ -1,0 +1,334 @@
+"""For every n (issue 20): the lift of free-variable identities by index relabelling, and what it never lifts.
+
+A claim whose sides are contraction diagrams (products, transposes, traces,
+kron, diag, Hadamard, vec, v.d) is decided exactly at its threshold size (the
+most index classes of a diagram) and then holds for every n; identities that
+hold only at small sizes must hold at their size and never get "every n".
+"""
+import json
+import random
+from pathlib import Path
+
+import pytest
+import sympy as sp
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from symderiv import diag, eye, hadamard, kron, matrix, tr, vec, vector
+from symderiv import every_n
+from symderiv.claims import Claim, collect
+from symderiv.engine import check_claim
+from symderiv.identity import nonzero_entries
+from symderiv.kernel.lift import recount, verify_lift
+from symderiv.results import Result, Verdict
+from symderiv.sizes import sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+HALF = sp.Rational(1, 2)
+
+
+def free(check, variables, *, n=(1, 2, 3), m=None, fixed=(), cid="t.every-n", conventions=None):
+    dims = dict(n=n) if m is None else dict(n=n, m=m)
+    return Claim(id=cid, where="test", statement="test", check=check, variables=variables,
+                 conventions=dict(conventions or {}), sizes=sweep(**dims, fixed=fixed))
+
+
+A1 = dict(A=matrix("n"))
+AB = dict(A=matrix("n"), B=matrix("n"))
+ABC = dict(A=matrix("n"), B=matrix("n"), C=matrix("n"))
+XY = dict(x=vector("n"), y=vector("n"))
+X1 = dict(x=vector("n"))
+s = sp.Function("s")
+
+
+# ----- item 3: what holds only at small sizes holds there and is never lifted ----------------------------
+
+SMALL_ONLY = {
+    "Cayley–Hamilton at n = 2": (A1, (2,), lambda v: (
+        v.A ** 2 - tr(v.A) * v.A + HALF * (tr(v.A) ** 2 - tr(v.A ** 2)) * eye(v.n), 0 * v.A)),
+    "Hall's identity at n = 2": (ABC, (2,), lambda v: (
+        (v.A * v.B - v.B * v.A) ** 2 * v.C, v.C * (v.A * v.B - v.B * v.A) ** 2)),
+    "x xᵀ = (xᵀx) I at n = 1": (X1, (1,), lambda v: (v.x * v.x.T, (v.x.T * v.x)[0, 0] * eye(v.n))),
+    "Newton's identity of diag(x) at n ≤ 2": (X1, (1, 2), lambda v: (
+        diag(v.x) ** 2 - tr(diag(v.x)) * diag(v.x) + HALF * (tr(diag(v.x)) ** 2 - tr(diag(v.x) ** 2)) * eye(v.n),
+        0 * diag(v.x))),
+    "Newton's identity of elementwise σ at n ≤ 2": (X1, (1, 2), lambda v: (
+        diag(v.x.applyfunc(s)) ** 2 - tr(diag(v.x.applyfunc(s))) * diag(v.x.applyfunc(s))
+        + HALF * (tr(diag(v.x.applyfunc(s))) ** 2 - tr(diag(v.x.applyfunc(s)) ** 2)) * eye(v.n),
+        0 * eye(v.n))),
+}
+
+
+@pytest.mark.parametrize("name", list(SMALL_ONLY))
+def test_an_identity_true_only_at_small_n_holds_there_and_is_never_lifted(name):
+    variables, n, check = SMALL_ONLY[name]
+    r = check_claim(free(check, variables, n=n))
+    assert r.verdict == Verdict.HOLDS, (r.scope, r.error)
+    assert not r.every_n and "; for every n" not in r.scope, r.scope
+    assert "; not lifted to every n: " in r.scope, r.scope
+
+
+@pytest.mark.parametrize("name", [k for k in SMALL_ONLY if "σ" not in k])
+def test_the_small_identities_are_decided_false_above_their_size(name):
+    """Not refused by a technicality: the lift reads them, and the exact decision above their size says no."""
+    variables, n, check = SMALL_ONLY[name]
+    out = every_n.lift(free(check, variables, n=n))
+    assert not out.lifted and out.scope.startswith("not lifted to every n: at n = "), out.scope
+    assert "no formal identity" in out.scope
+    assert int(out.scope.split("at n = ")[1].split()[0]) > max(n)
+
+
+def test_a_fixed_size_is_named_and_not_lifted():
+    variables, n, check = SMALL_ONLY["Hall's identity at n = 2"]
+    r = check_claim(free(check, variables, n=n, fixed=("n",)))
+    assert r.verdict == Verdict.HOLDS and not r.every_n
+    assert "the claim fixes n (a fixed size)" in r.scope
+
+
+def test_pal2019_theorem1_at_n_1_holds_there_and_is_not_for_every_n():
+    col = collect([ROOT / "proofs" / "pal2019.py"])
+    r = check_claim(col.items["pal2019.theorem1.desc-product"], n=(1,), t=(1, 2))
+    assert r.verdict == Verdict.HOLDS and not r.every_n and "every n" not in r.scope
+
+
+def test_pal2019_theorem1_still_fails_certified_at_n_2():
+    col = collect([ROOT / "proofs" / "pal2019.py"])
+    r = check_claim(col.items["pal2019.theorem1.desc-product"], n=(1, 2), t=(1,))
+    assert r.verdict == Verdict.FAILS and r.counterexample.size["n"] == 2 and not r.every_n
+
+
+# ----- item 4: what holds for every n ----------------------------------------------------------------------
+
+def test_the_cookbook_polynomial_gradients_hold_for_every_n():
+    col = collect([ROOT / "proofs" / "examples" / "matrix_cookbook.py"])
+    for cid in ("cookbook.eq69", "cookbook.eq70", "cookbook.eq81", "cookbook.eq101", "cookbook.vec-AXB.col-major",
+                "cookbook.scalar-chain"):
+        r = check_claim(col.items[cid])
+        assert r.verdict == Verdict.HOLDS and r.every_n, (cid, r.scope)
+        assert "for every n" in r.scope and "decided exactly at n = " in r.scope and "by the kernel" in r.scope
+    r = check_claim(col.items["cookbook.eq70"])
+    assert "for every n, m ≥ 1" in r.scope  # X is n × m: both dimensions lifted
+
+
+@pytest.mark.parametrize("cid, why", [("cookbook.eq57", "log-determinant"), ("cookbook.eq49", "determinant"),
+                                      ("cookbook.eq61", "inverse")])
+def test_cookbook_claims_outside_the_fragment_say_why(cid, why):
+    col = collect([ROOT / "proofs" / "examples" / "matrix_cookbook.py"])
+    r = check_claim(col.items[cid])
+    assert r.verdict == Verdict.HOLDS and not r.every_n and f"not lifted to every n: a{'n' if why[0] in 'i' else ''} " \
+        f"{why}" in r.scope, r.scope
+
+
+TRUE = {
+    "tr(AB − BA) = 0": (AB, lambda v: (tr(v.A * v.B - v.B * v.A), 0), 2),
+    "(x yᵀ)² = (yᵀx) x yᵀ": (XY, lambda v: ((v.x * v.y.T) ** 2, (v.y.T * v.x)[0, 0] * v.x * v.y.T), 3),
+    "(I ⊗ A)(I ⊗ B) = I ⊗ AB": (AB, lambda v: (kron(eye(v.n), v.A) * kron(eye(v.n), v.B),
+                                             kron(eye(v.n), v.A * v.B)), 4),
+    "diag(x) y = x ∘ y": (XY, lambda v: (diag(v.x) * v.y, hadamard(v.x, v.y)), 1),
+    "tr(diag(x) A) = tr((A ∘ I) diag(x))": (dict(x=vector("n"), A=matrix("n")), lambda v: (
+        tr(diag(v.x) * v.A), tr(hadamard(v.A, eye(v.n)) * diag(v.x))), 1),
+}
+
+
+@pytest.mark.parametrize("name", list(TRUE))
+def test_true_identities_hold_for_every_n_at_their_threshold(name):
+    variables, check, at = TRUE[name]
+    r = check_claim(free(check, variables, n=(1, 2)))
+    assert r.verdict == Verdict.HOLDS and r.every_n, r.scope
+    assert f"decided exactly at n = {at} ≥ {at}" in r.scope, r.scope
+
+
+# ----- item 1: outside the fragment, the scope says why ------------------------------------------------------
+
+OUTSIDE = {
+    "entry indexing": (A1, lambda v: (v.A[0, 0] * v.A, v.A * v.A[0, 0])),
+    "a size used as a number (v.n)": (X1, lambda v: (sum((v.x for _ in range(v.n)), 0 * v.x), v.x * v.n)),
+    "a size used as a number (.rows)": (X1, lambda v: (v.x * v.x.rows, v.x * v.x.rows)),
+    "tr(I) = n": (X1, lambda v: (tr(eye(v.n)) * v.x, tr(eye(v.n)) * v.x)),
+    "Python branching on a value": (X1, lambda v: (v.x if v.x else v.x, v.x)),
+    "an elementwise function": (X1, lambda v: (v.x.applyfunc(s), v.x.applyfunc(s))),
+}
+
+
+@pytest.mark.parametrize("why", list(OUTSIDE))
+def test_outside_the_fragment_the_scope_names_the_reason(why):
+    variables, check = OUTSIDE[why]
+    r = check_claim(free(check, variables, n=(1, 2)))
+    assert r.verdict == Verdict.HOLDS and not r.every_n, r.scope
+    assert f"not lifted to every n: " in r.scope and why in r.scope, r.scope
+
+
+def test_traced_values_are_claim_values_for_the_concrete_guard():
+    from symderiv.concrete import is_value
+
+    v = every_n.TracedValues(AB, {})
+    assert is_value(v.A) and is_value(v.n)
+
+
+def test_shapes_that_agree_only_as_numbers_are_refused():
+    with pytest.raises(every_n.NotInFragment, match="only as numbers"):
+        every_n.trace(free(lambda v: (v.X + v.Y, v.X), dict(X=matrix("n", "m"), Y=matrix("m", "n")), m=(1,)))
+
+
+# ----- item 2: the kernel recounts and re-decides ---------------------------------------------------------
+
+def test_the_kernel_recounts_the_classes_and_refuses_a_size_below_them():
+    c = free(TRUE["(x yᵀ)² = (yᵀx) x yᵀ"][1], XY)
+    lhs, rhs = every_n.trace(c)
+    degree, most, problem = recount(lhs.terms + rhs.terms)
+    assert (degree, most, problem) == (4, {"n": 3}, "")
+    assert verify_lift(c, {"n": 3}).ok
+    below = verify_lift(c, {"n": 2})
+    assert not below.ok and "below the threshold" in below.reason
+
+
+def test_a_threshold_computed_too_low_is_caught_by_the_kernel(monkeypatch):
+    """AB = BA holds at n = 1: were the threshold read as 1, the engine alone would lift it; the kernel recounts."""
+    monkeypatch.setattr(every_n.Threshold, "size", lambda self, dims: {d: 1 for d in dims})
+    out = every_n.lift(free(lambda v: (v.A * v.B, v.B * v.A), AB, n=(1,)))
+    assert not out.lifted and "below the threshold" in out.scope, out.scope
+
+
+def test_a_lying_decision_is_caught_by_the_kernel():
+    """The engine's decision is replaced by one that says 'zero' everywhere: the kernel's own expansion refuses."""
+    variables, n, check = SMALL_ONLY["x xᵀ = (xᵀx) I at n = 1"]
+    out = every_n.lift(free(check, variables, n=n), decide=lambda size: True)
+    assert not out.lifted and "the kernel did not confirm it" in out.scope, out.scope
+
+
+def test_the_kernel_imports_no_engine_module():
+    import ast
+
+    tree = ast.parse((ROOT / "symderiv" / "kernel" / "lift.py").read_text())
+    names = {a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names} | {
+        node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not any(bad in name for name in names for bad in ("identity", "engine", "search", "derivatives", "fp"))
+
+
+# ----- item 5: reported apart --------------------------------------------------------------------------------
+
+def test_reports_say_which_claims_hold_for_every_n():
+    from symderiv.report.common import tally
+    from symderiv.report.jsonfmt import to_json
+    from symderiv.report.junit import to_junit
+    from symderiv.report.markdown import to_markdown
+
+    lifted = check_claim(free(TRUE["tr(AB − BA) = 0"][1], AB, cid="t.lifted"))
+    shown = check_claim(free(SMALL_ONLY["x xᵀ = (xᵀx) I at n = 1"][2], X1, n=(1,), cid="t.shown"))
+    both = Result.from_json({**lifted.to_json(), "id": "t.both", "every_t": True})
+    results = [lifted, shown, both]
+    text, off = tally(results)
+    assert text == "3 holds (1 for every n and every t, 1 for every n, 1 at the sizes shown)" and not off
+    doc = json.loads(to_json(results, [], {}))
+    assert [c["every_n"] for c in doc["claims"]] == [True, False, True]
+    assert doc["summary"]["holds_for_every_n"] == 2 and doc["summary"]["holds_for_every_t"] == 1
+    assert Result.from_json(lifted.to_json()).every_n
+    xml = to_junit(results, [], {})
+    assert 'name="t.lifted.holds_for" value="every n"' in xml and 'value="every n and every t"' in xml
+    assert 'name="t.shown.holds_for" value="the sizes shown"' in xml
+    md = to_markdown(results, [], {})
+    assert "**for every n** · " in md and "**for every n and every t** · " in md
+
+
+def test_the_junit_report_with_properties_is_valid():
+    xmlschema = pytest.importorskip("xmlschema")
+    from symderiv.report.junit import to_junit
+
+    r = check_claim(free(TRUE["tr(AB − BA) = 0"][1], AB, cid="t.lifted"))
+    xmlschema.XMLSchema(str(ROOT / "tests" / "junit-10.xsd")).validate(to_junit([r], [], {}))
+
+
+def test_explain_shows_the_argument_in_steps():
+    from rich.console import Console
+
+    from symderiv.report.explain import explain
+
+    c = free(TRUE["tr(AB − BA) = 0"][1], AB, cid="t.lifted")
+    r = check_claim(c)
+    console = Console(width=120, record=True, color_system=None)
+    console.print(explain(c, [r], {}))
+    out = console.export_text()
+    assert "holds for every n: the argument" in out and "Lemma (index relabelling)" in out
+
+
+# ----- the property: whenever the lift says every n, an exact check at a larger n agrees -------------------
+
+ATOMS = ("A", "B", "Dx", "Dy", "At", "Bt")
+
+
+def _atom(v, a):
+    return {"A": v.A, "B": v.B, "At": v.A.T, "Bt": v.B.T, "Dx": diag(v.x), "Dy": diag(v.y)}[a]
+
+
+def _prod(v, word):
+    out = _atom(v, word[0])
+    for a in word[1:]:
+        out = out * _atom(v, a)
+    return out
+
+
+def _transposed(word):
+    flip = {"A": "At", "At": "A", "B": "Bt", "Bt": "B", "Dx": "Dx", "Dy": "Dy"}
+    return [flip[a] for a in reversed(word)]
+
+
+@st.composite
+def pairs(draw):
+    """(kind, word, other word): sides as products of matrices and diagonals, equal by a rule or mutated."""
+    word = draw(st.lists(st.sampled_from(ATOMS), min_size=1, max_size=4))
+    kind = draw(st.sampled_from(["matrix", "trace", "vector", "hadamard"]))
+    rule = draw(st.sampled_from(["transpose", "rotate", "commute-diag", "mutate-swap", "mutate-flip", "same"]))
+    other = list(word)
+    if rule == "transpose":
+        other = _transposed(word)
+    elif rule == "rotate" and len(word) > 1:
+        k = draw(st.integers(1, len(word) - 1))
+        other = word[k:] + word[:k]
+    elif rule == "commute-diag":
+        for i in range(len(word) - 1):
+            if word[i].startswith("D") and word[i + 1].startswith("D"):
+                other[i], other[i + 1] = other[i + 1], other[i]
+                break
+    elif rule == "mutate-swap" and len(word) > 1:
+        i = draw(st.integers(0, len(word) - 2))
+        other[i], other[i + 1] = other[i + 1], other[i]
+    elif rule == "mutate-flip":
+        i = draw(st.integers(0, len(word) - 1))
+        other[i] = _transposed([other[i]])[0]
+    return kind, word, other, rule
+
+
+def _check_of(kind, word, other, rule):
+    def check(v):
+        P, Q = _prod(v, word), _prod(v, other)
+        if rule == "transpose":
+            Q = Q.T
+        if kind == "trace":
+            return tr(P), tr(Q)
+        if kind == "vector":
+            return P * v.x, Q * v.x
+        if kind == "hadamard":
+            return hadamard(P, v.x * v.y.T) + P, hadamard(Q, v.x * v.y.T) + Q
+        return P, Q
+    return check
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pairs(), st.sampled_from([(1,), (1, 2)]), st.integers(0, 10 ** 6))
+def test_whenever_the_lift_says_every_n_an_exact_check_at_a_larger_n_agrees(pair, swept, seed):
+    """A sweep of n = 1 alone leaves the lift all the work (AB = BA holds at n = 1)."""
+    variables = dict(A=matrix("n"), B=matrix("n"), x=vector("n"), y=vector("n"))
+    c = free(_check_of(*pair), variables, n=swept)
+    r = check_claim(c)
+    if not r.every_n:
+        return
+    n = random.Random(seed).randint(3, 5)
+    lhs, rhs = c.sides({"n": n})
+    assert not nonzero_entries(lhs, rhs, "symengine"), (pair, n, r.scope)
+
+
+def test_a_threshold_too_costly_is_reported_not_decided(monkeypatch):
+    """The lift runs after the claim holds: it never spends the claim's budget on a huge size."""
+    monkeypatch.setattr(every_n, "MAX_TERMS", 100)
+    variables, n, check = SMALL_ONLY["Hall's identity at n = 2"]
+    out = every_n.lift(free(check, variables, n=(1, 2)))
+    assert not out.lifted and "beyond the lift's budget" in out.scope, out.scope
