@@ -45,17 +45,16 @@ again, those use only values in π(V)). So the coefficient of μ in D^(s)[o] is
 that of πμ in D^(N)[πo], which is 0. ∎
 
 This is the elementary core of the invariant-theory bounds the issue cites
-(no trace identities below the degree, Procesi–Razmyslov; the partition
-algebra's n ≥ 2·degree once copy tensors appear, Halverson–Ram, "Partition
-algebras", Europ. J. Combin. 26 (2005), Thm 3.6: the diagrams of the partition
-algebra P_k(n) act independently on (ℂⁿ)^⊗k when n ≥ 2k). It needs no
-representation theory: the threshold is the number of index classes, which
-for a diagram of degree d with o open legs is at most 2d + o (each class holds
-a leg), so it is never above the partition-algebra bound plus the open legs,
-and it is computed exactly from the trace rather than bounded. Identities that
-hold only at small sizes (Cayley–Hamilton at n = 2, Hall's identity, x xᵀ =
-(xᵀx) I at n = 1) have more index classes than the size they hold at, so they
-are decided at a size where they fail and are never lifted.
+(Procesi–Razmyslov: no trace identity of degree ≤ n for n × n matrices; the
+partition algebra's n ≥ 2·degree once copy tensors appear: P_k(n) acts
+faithfully on (ℂⁿ)^⊗k when n ≥ 2k, Halverson–Ram, "Partition algebras",
+Europ. J. Combin. 26 (2005)). It needs no representation theory: the threshold
+is the number of index classes, computed exactly from the trace rather than
+bounded; for a diagram of degree d with o open legs it is at most 2d + o (each
+class holds a leg). Identities that hold only at small sizes (Cayley–Hamilton
+at n = 2, Hall's identity, x xᵀ = (xᵀx) I at n = 1) have more index classes
+than the size they hold at, so they are decided at a size where they fail and
+are never lifted.
 
 How membership is established
 -----------------------------
