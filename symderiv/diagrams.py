@@ -166,6 +166,116 @@ def _number(x):
     return None
 
 
+#: the elementwise-function nodes: name -> (f, its argument), one per distinct (f, argument structure)
+ATOMS: dict = {}
+
+
+def _abstract(f) -> bool:
+    """An abstract function: symderiv's σ^(k) atoms, or an undefined SymPy function (no rule simplifies it)."""
+    from sympy.core.function import UndefinedFunction
+
+    from .functions import _SigmaDerivative
+
+    return isinstance(f, UndefinedFunction) or (isinstance(f, type) and issubclass(f, _SigmaDerivative))
+
+
+def atom(f, arg: "Traced") -> str:
+    """The node name of f applied entrywise to ``arg`` (registered in ATOMS; equal structures, equal names)."""
+    import hashlib
+
+    key = repr((f.__name__, arg.rowdims, arg.coldims, sorted(repr((g.key(), g.coef)) for g in arg.terms)))
+    name = f"{f.__name__}#{hashlib.sha1(key.encode()).hexdigest()[:12]}"
+    ATOMS.setdefault(name, (f, arg))
+    return name
+
+
+def atoms_in(diagrams) -> list[str]:
+    """Every atom name the diagrams use, nested ones too, innermost first."""
+    out: list = []
+
+    def visit(gs):
+        for g in gs:
+            for name, _legs in g.nodes:
+                if name in ATOMS and name not in out:
+                    visit(ATOMS[name][1].terms)
+                    out.append(name)
+    visit(diagrams)
+    return out
+
+
+def _depends(diagrams, X: str) -> bool:
+    return any(name == X or (name in ATOMS and _depends(ATOMS[name][1].terms, X))
+               for g in diagrams for name, _legs in g.nodes)
+
+
+def derive(g: "Diagram", X: str) -> list:
+    """∂g/∂X, as [(diagram, X's legs)]: the diagram keeps g's open legs, X's indices are the extra legs.
+
+    Through an atom σ^(k)(T): σ^(k+1)(T) times ∂T/∂X, T's open legs joined to the atom's (elementwise);
+    an undefined function has no derivative rule here, and is refused.
+    """
+    from .functions import _SigmaDerivative, sigma_derivative
+
+    out = []
+    for i, (node, legs) in enumerate(g.nodes):
+        rest = g.nodes[:i] + g.nodes[i + 1:]
+        if node == X:
+            d = _normalize(g.coef, rest, g.rows + legs, g.cols, g.dims)
+            out.append((Diagram(d.coef, d.nodes, d.rows[:len(g.rows)], d.cols, d.dims), d.rows[len(g.rows):]))
+        elif node in ATOMS and _depends(ATOMS[node][1].terms, X):
+            f, arg = ATOMS[node]
+            if not (isinstance(f, type) and issubclass(f, _SigmaDerivative)):
+                raise NotInFragment(f"a derivative through {f.__name__}, which has no derivative rule")
+            dname = atom(sigma_derivative(f.derivative_order + 1), arg)
+            for h in arg.terms:
+                for hd, hx in derive(h, X):
+                    nodes, dims, k = _join(Diagram(g.coef, rest + ((dname, legs),), g.rows, g.cols, g.dims), hd)
+                    merges = list(zip(legs, (y + k for y in hd.rows + hd.cols)))
+                    xl = tuple(y + k for y in hx)
+                    d = _normalize(g.coef * hd.coef, nodes, g.rows + xl, g.cols, dims, merges)
+                    out.append((Diagram(d.coef, d.nodes, d.rows[:len(g.rows)], d.cols, d.dims), d.rows[len(g.rows):]))
+    return out
+
+
+def evaluate(x: "Traced", values: dict, size: dict, *, expand: bool = False) -> sp.Matrix:
+    """The traced value at ``size``: ``values`` maps each variable's name to (SymPy matrix, row dims, col dims)
+    (a scalar variable: a 1 × 1 matrix with no dims); atoms are computed from their arguments (and added to
+    ``values``). ``expand``: atoms' arguments expanded (as the normal form keys them)."""
+    from itertools import product as cartesian
+
+    def extent(d):
+        return d if isinstance(d, int) else size[d]
+
+    def index(legs, alpha, dims):
+        i = 0
+        for leg in legs:
+            i = i * extent(dims[leg]) + alpha[leg]
+        return i
+
+    for name in atoms_in(x.terms):
+        if name not in values:
+            f, arg = ATOMS[name]
+            M = evaluate(arg, values, size, expand=expand)
+            values[name] = (M.applyfunc(lambda e: f(sp.expand(e) if expand else e)), arg.rowdims, arg.coldims)
+    R = C = 1
+    for d in x.rowdims:
+        R *= extent(d)
+    for d in x.coldims:
+        C *= extent(d)
+    out = sp.zeros(R, C)
+    for g in x.terms:
+        for alpha in cartesian(*[range(extent(d)) for d in g.dims]):
+            term = g.coef
+            for name, legs in g.nodes:
+                M, rd, _cd = values[name]
+                term *= M[index(legs[:len(rd)], alpha, g.dims), index(legs[len(rd):], alpha, g.dims)]
+                if term == 0:
+                    break
+            if term != 0:
+                out[index(g.rows, alpha, g.dims), index(g.cols, alpha, g.dims)] += term
+    return out
+
+
 class Traced:
     """A value of the fragment: a linear combination of diagrams with its row/column leg dimensions.
 
@@ -247,8 +357,19 @@ class Traced:
     def logdet(self, *a, **k):
         self._refuse("a log-determinant")
 
-    def applyfunc(self, *a, **k):
-        self._refuse("an elementwise function (applyfunc)")
+    def applyfunc(self, f, *a, **k):
+        """f applied entrywise, for f an abstract function (σ, σ', …, or an undefined SymPy function): a node
+        of its own per distinct argument (an atom, as the normal form reads σ(·)); anything else is refused."""
+        if self.scalar:
+            self._refuse("applyfunc of a scalar")
+        if not _abstract(f):
+            self._refuse("an elementwise function that is not an abstract σ (applyfunc of "
+                         f"{getattr(f, '__name__', type(f).__name__)})")
+        name = atom(f, self)
+        dims = self.rowdims + self.coldims
+        legs = tuple(range(len(dims)))
+        g = Diagram(sp.Integer(1), ((name, legs),), legs[:len(self.rowdims)], legs[len(self.rowdims):], dims)
+        return Traced((g,), self.rowdims, self.coldims)
 
     def subs(self, *a, **k):
         self._refuse("substitution into a value")
@@ -516,21 +637,18 @@ class TracedValues:
         F = _as_traced(of)
         scalar = F.scalar or (not F.rowdims and not F.coldims)
         layout = self.conventions.get("vec", "col-major")
+        numerator = self.conventions.get("jacobian", "numerator") == "numerator"
         out = []
         for g in F.terms:
-            for i, (node, legs) in enumerate(g.nodes):
-                if node != name:
-                    continue
-                rest = g.nodes[:i] + g.nodes[i + 1:]
+            for d, legs in derive(g, name):
                 xr, xc = legs[:len(X.rowdims)], legs[len(X.rowdims):]
                 if scalar:
                     rows, cols = xr, xc
                 else:
-                    fv = (g.rows + g.cols) if layout == "row-major" else (g.cols + g.rows)
+                    fv = (d.rows + d.cols) if layout == "row-major" else (d.cols + d.rows)
                     xv = (xr + xc) if layout == "row-major" else (xc + xr)
-                    rows, cols = (fv, xv) if self.conventions.get("jacobian", "numerator") == "numerator" \
-                        else (xv, fv)
-                out.append(_normalize(g.coef, rest, rows, cols, g.dims))
+                    rows, cols = (fv, xv) if numerator else (xv, fv)
+                out.append(Diagram(d.coef, d.nodes, rows, cols, d.dims))
         if scalar:
             return Traced(out, X.rowdims, X.coldims)
         fv = (F.rowdims + F.coldims) if layout == "row-major" else (F.coldims + F.rowdims)

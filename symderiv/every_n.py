@@ -80,11 +80,11 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
-from itertools import product as _cartesian
 
 import sympy as sp
 
-from .diagrams import SYMBOLIC, NotInFragment, Size, Traced, TracedValues, trace  # noqa: F401 (the tracer)
+from .diagrams import (ATOMS, SYMBOLIC, NotInFragment, Size, Traced, TracedValues, atoms_in,  # noqa: F401
+                       evaluate, trace)
 
 #: the largest threshold size the lift decides at (a larger one is reported, not decided)
 MAX_SIZE = 9
@@ -124,42 +124,22 @@ def cost(diagrams, size: dict) -> int:
     return total
 
 
-# ----- evaluation of a trace (the consistency check at a probe size) --------------------------------------
+# ----- evaluation of a trace (the consistency check at a probe size, the atoms' keys) -----------------------
 
-def evaluate(x: Traced, values: dict, size: dict) -> sp.Matrix:
-    """The traced value at ``size`` with the variables' entries given (name -> SymPy matrix or number)."""
-    def extent(d):
-        return d if isinstance(d, int) else size[d]
+def values_of(claim, size: dict, point: dict | None = None) -> dict:
+    """The variables at ``size`` as :func:`symderiv.diagrams.evaluate` takes them (symbols, or the point's values)."""
+    from .diagrams import _dim_of
+    from .variables import FreeValues
 
-    def index(legs, alpha, dims):
-        i = 0
-        for leg in legs:
-            i = i * extent(dims[leg]) + alpha[leg]
-        return i
-
-    R = 1
-    for d in x.rowdims:
-        R *= extent(d)
-    C = 1
-    for d in x.coldims:
-        C *= extent(d)
-    out = sp.zeros(R, C)
-    for g in x.terms:
-        ranges = [range(extent(d)) for d in g.dims]
-        for alpha in _cartesian(*ranges):
-            term = g.coef
-            for name, legs in g.nodes:
-                v = values[name]
-                if isinstance(v, sp.MatrixBase):
-                    ix = [alpha[leg] for leg in legs]
-                    term *= v[ix[0], 0] if v.cols == 1 and len(ix) == 1 else v[ix[0], ix[1]] if len(ix) == 2 \
-                        else v[0, ix[0]] if len(ix) == 1 else v[0, 0]
-                else:
-                    term *= v
-                if term == 0:
-                    break
-            if term != 0:
-                out[index(g.rows, alpha, g.dims), index(g.cols, alpha, g.dims)] += term
+    fv = FreeValues(claim.variables, size, claim.conventions)
+    out = {}
+    for name, var in claim.variables.items():
+        value = getattr(fv, name)
+        M = value if isinstance(value, sp.MatrixBase) else sp.Matrix([[value]])
+        if point is not None:
+            M = M.xreplace(point)
+        dims = [_dim_of(var.rows), _dim_of(var.cols)] if var.kind != "scalar" else [None, None]
+        out[name] = (M, tuple(d for d in dims[:1] if d is not None), tuple(d for d in dims[1:] if d is not None))
     return out
 
 
@@ -167,18 +147,36 @@ def consistent(claim, lhs: Traced, rhs: Traced, probe: dict, seed: int = 0) -> s
     """'' when the trace gives the check's own sides at ``probe`` (exactly, at a random integer point)."""
     from .variables import FreeValues
 
-    values = FreeValues(claim.variables, probe, claim.conventions)
     rng = random.Random(seed)
-    point = {s: sp.Integer(rng.randint(-3, 3)) for s in values.symbols()}
+    point = {x: sp.Integer(rng.randint(-3, 3)) for x in FreeValues(claim.variables, probe, claim.conventions).symbols()}
     sides = claim._raw_sides(probe)
-    named = {name: (getattr(values, name).xreplace(point) if isinstance(getattr(values, name), sp.MatrixBase)
-                    else point[getattr(values, name)]) for name in claim.variables}
+    values = values_of(claim, probe, point)
     for which, traced, side in (("lhs", lhs, sides[0]), ("rhs", rhs, sides[1])):
-        want = side.xreplace(point).applyfunc(sp.expand)
-        got = evaluate(traced, named, probe)
+        want = side.xreplace(point)
+        got = evaluate(traced, values, probe)
         if got.shape != want.shape or (got - want).applyfunc(sp.expand) != sp.zeros(*want.shape):
             return f"the trace's {which} differs from the check's at {probe} (the check computes differently " \
                    "on traced values)"
+    return ""
+
+
+def coinciding_atoms(claim, lhs: Traced, rhs: Traced, size: dict) -> str:
+    """'' when the atoms f(T)[i] of the trace are pairwise distinct at ``size`` (distinct expanded arguments),
+    else which two coincide: the lift reads each atom node as a variable of its own, which is the engine's
+    reading only when no two of them are one atom there."""
+    names = atoms_in(lhs.terms + rhs.terms)
+    if not names:
+        return ""
+    values = values_of(claim, size)
+    seen: dict = {}
+    for name in names:
+        f, arg = ATOMS[name]
+        M = evaluate(arg, values, size, expand=True)
+        for k, e in enumerate(M.applyfunc(sp.expand)):
+            key = (f.__name__, e)
+            if key in seen and seen[key] != (name, k):
+                return f"at {_sizes_words(size)} two entries of elementwise {f.__name__} have one argument ({e})"
+            seen[key] = (name, k)
     return ""
 
 
@@ -234,7 +232,8 @@ def lift(claim, *, decide=None) -> Lift:
         tries.append({**size, "n": swept + 1})
     tries.append(size)
     for s in tries:
-        terms = cost(lhs.terms + rhs.terms, s)
+        terms = cost(lhs.terms + rhs.terms + tuple(g for a in atoms_in(lhs.terms + rhs.terms)
+                                                    for g in ATOMS[a][1].terms), s)
         if terms > MAX_TERMS:
             return Lift(False, f"not lifted to every {_every(dims_used)}: deciding at {_sizes_words(s)} "
                         f"(the threshold of contraction diagrams of degree {th.degree}) expands about {terms} terms, "
@@ -243,6 +242,10 @@ def lift(claim, *, decide=None) -> Lift:
             return Lift(False, f"not lifted to every {_every(dims_used)}: at {_sizes_words(s)} the normal form of "
                         "lhs − rhs is not 0, so it is no formal identity (it holds at the sizes shown only)", s,
                         th.degree, th.classes)
+    same = coinciding_atoms(claim, lhs, rhs, size)
+    if same:
+        return Lift(False, f"not lifted to every {_every(dims_used)}: {same}; the lift reads distinct atoms as "
+                    "independent", size, th.degree, th.classes)
     from .kernel.lift import verify_lift
 
     check = verify_lift(claim, size)
@@ -254,9 +257,12 @@ def lift(claim, *, decide=None) -> Lift:
     at = ", ".join(f"{d} = {size[d]} ≥ {th.classes[d]}" for d in dims_used)
     fixed = f"; the dimension{'s' if len(th.fixed) > 1 else ''} {', '.join(map(str, th.fixed))} fixed" \
         if th.fixed else ""
+    names = atoms_in(lhs.terms + rhs.terms)
+    funcs = ", ".join(dict.fromkeys(ATOMS[a][0].__name__ for a in names))
+    atoms = f"; its {len(names)} elementwise atoms ({funcs}) distinct there, each read as a variable" if names else ""
     scope = (f"for every {_every(dims_used)} ≥ 1: a formal identity of contraction diagrams of degree {th.degree} "
              f"with at most {classes}, decided exactly at {at} and re-decided there by the kernel "
-             f"(every-n lift by index relabelling{fixed})")
+             f"(every-n lift by index relabelling{fixed}{atoms})")
     return Lift(True, scope, size, th.degree, th.classes, time.perf_counter() - t0)
 
 

@@ -17,6 +17,7 @@ from symderiv import diag, eye, hadamard, kron, matrix, tr, vec, vector
 from symderiv import every_n
 from symderiv.claims import Claim, collect
 from symderiv.engine import check_claim
+from symderiv.functions import dsigma, sigma
 from symderiv.identity import nonzero_entries
 from symderiv.kernel.lift import recount, verify_lift
 from symderiv.results import Result, Verdict
@@ -67,7 +68,7 @@ def test_an_identity_true_only_at_small_n_holds_there_and_is_never_lifted(name):
     assert "; not lifted to every n: " in r.scope, r.scope
 
 
-@pytest.mark.parametrize("name", [k for k in SMALL_ONLY if "σ" not in k])
+@pytest.mark.parametrize("name", list(SMALL_ONLY))
 def test_the_small_identities_are_decided_false_above_their_size(name):
     """Not refused by a technicality: the lift reads them, and the exact decision above their size says no."""
     variables, n, check = SMALL_ONLY[name]
@@ -137,6 +138,39 @@ def test_true_identities_hold_for_every_n_at_their_threshold(name):
     assert f"decided exactly at n = {at} ≥ {at}" in r.scope, r.scope
 
 
+# ----- elementwise σ: each atom node a variable of its own, when no two atoms coincide at the size decided ------
+
+SIGMA = {
+    "diag(σ(x)) y = σ(x) ∘ y": (XY, lambda v: (diag(v.x.applyfunc(sigma)) * v.y, hadamard(v.x.applyfunc(sigma), v.y))),
+    "∂ yᵀσ(Ax)/∂x = Aᵀ diag(σ'(Ax)) y": (dict(A=matrix("n"), x=vector("n"), y=vector("n")), lambda v: (
+        v.d(tr(v.y.T * (v.A * v.x).applyfunc(sigma)), "x"), v.A.T * diag((v.A * v.x).applyfunc(dsigma)) * v.y)),
+    "∂σ(Wh)/∂W = diag(σ'(Wh)) (I ⊗ hᵀ), row-major (one step of an RNN)": (
+        dict(W=matrix("n"), h=vector("n")), lambda v: (
+            v.d((v.W * v.h).applyfunc(sigma), "W"), diag((v.W * v.h).applyfunc(dsigma)) * kron(eye(v.n), v.h.T))),
+}
+
+
+@pytest.mark.parametrize("name", list(SIGMA))
+def test_identities_of_an_abstract_sigma_hold_for_every_n(name):
+    variables, check = SIGMA[name]
+    conventions = {"vec": "row-major"} if "row-major" in name else None
+    r = check_claim(free(check, variables, n=(1, 2), conventions=conventions))
+    assert r.verdict == Verdict.HOLDS and r.every_n, r.scope
+
+
+def test_atoms_that_coincide_at_the_size_decided_are_not_lifted():
+    """σ(x xᵀ) has σ(x₀x₁) twice: the lift reads atom entries as independent only when they are distinct."""
+    r = check_claim(free(lambda v: ((v.x * v.x.T).applyfunc(sigma), (v.x * v.x.T).applyfunc(sigma).T), X1, n=(1, 2)))
+    assert r.verdict == Verdict.HOLDS and not r.every_n and "have one argument" in r.scope, r.scope
+
+
+def test_a_sigma_identity_the_engine_would_merge_is_not_lifted_by_a_lying_kernel_free_path():
+    """The kernel rechecks the atoms' distinctness itself (its own polynomials of their arguments)."""
+    c = free(lambda v: ((v.x * v.x.T).applyfunc(sigma), (v.x * v.x.T).applyfunc(sigma).T), X1, n=(1, 2))
+    out = verify_lift(c, {"n": 2})
+    assert not out.ok and "coincide" in out.reason
+
+
 # ----- item 1: outside the fragment, the scope says why ------------------------------------------------------
 
 OUTSIDE = {
@@ -145,7 +179,8 @@ OUTSIDE = {
     "a size used as a number (.rows)": (X1, lambda v: (v.x * v.x.rows, v.x * v.x.rows)),
     "tr(I) = n": (X1, lambda v: (tr(eye(v.n)) * v.x, tr(eye(v.n)) * v.x)),
     "Python branching on a value": (X1, lambda v: (v.x if v.x else v.x, v.x)),
-    "an elementwise function": (X1, lambda v: (v.x.applyfunc(s), v.x.applyfunc(s))),
+    "an elementwise function that is not an abstract σ": (X1, lambda v: (v.x.applyfunc(lambda e: e ** 2),
+                                                                       v.x.applyfunc(lambda e: e ** 2))),
 }
 
 
@@ -155,6 +190,11 @@ def test_outside_the_fragment_the_scope_names_the_reason(why):
     r = check_claim(free(check, variables, n=(1, 2)))
     assert r.verdict == Verdict.HOLDS and not r.every_n, r.scope
     assert f"not lifted to every n: " in r.scope and why in r.scope, r.scope
+
+
+def test_a_derivative_through_an_undefined_function_is_refused():
+    with pytest.raises(every_n.NotInFragment, match="no derivative rule"):
+        every_n.trace(free(lambda v: (v.d(tr(v.x.T * v.x.applyfunc(s)), "x"), v.x), X1))
 
 
 def test_traced_values_are_claim_values_for_the_concrete_guard():
@@ -252,10 +292,12 @@ def test_explain_shows_the_argument_in_steps():
 
 # ----- the property: whenever the lift says every n, an exact check at a larger n agrees -------------------
 
-ATOMS = ("A", "B", "Dx", "Dy", "At", "Bt")
+ATOMS = ("A", "B", "Dx", "Dy", "At", "Bt", "Sx", "SAx", "dSAx")
 
 
 def _atom(v, a):
+    if a.startswith("S") or a.startswith("dS"):  # diagonals of elementwise σ, σ'
+        return diag((v.x if a == "Sx" else v.A * v.x).applyfunc(dsigma if a.startswith("d") else sigma))
     return {"A": v.A, "B": v.B, "At": v.A.T, "Bt": v.B.T, "Dx": diag(v.x), "Dy": diag(v.y)}[a]
 
 
@@ -267,13 +309,14 @@ def _prod(v, word):
 
 
 def _transposed(word):
-    flip = {"A": "At", "At": "A", "B": "Bt", "Bt": "B", "Dx": "Dx", "Dy": "Dy"}
+    flip = {"A": "At", "At": "A", "B": "Bt", "Bt": "B", **{a: a for a in ATOMS if "D" in a or "S" in a}}
     return [flip[a] for a in reversed(word)]
 
 
 @st.composite
 def pairs(draw):
-    """(kind, word, other word): sides as products of matrices and diagonals, equal by a rule or mutated."""
+    """(kind, word, other word): sides as products of matrices and diagonals (of x, y, σ(x), σ(Ax), σ'(Ax)),
+    equal by a rule (transpose, cyclic rotation in a trace, diagonals commute) or mutated."""
     word = draw(st.lists(st.sampled_from(ATOMS), min_size=1, max_size=4))
     kind = draw(st.sampled_from(["matrix", "trace", "vector", "hadamard"]))
     rule = draw(st.sampled_from(["transpose", "rotate", "commute-diag", "mutate-swap", "mutate-flip", "same"]))
@@ -285,7 +328,7 @@ def pairs(draw):
         other = word[k:] + word[:k]
     elif rule == "commute-diag":
         for i in range(len(word) - 1):
-            if word[i].startswith("D") and word[i + 1].startswith("D"):
+            if word[i] not in ("A", "B", "At", "Bt") and word[i + 1] not in ("A", "B", "At", "Bt"):
                 other[i], other[i + 1] = other[i + 1], other[i]
                 break
     elif rule == "mutate-swap" and len(word) > 1:

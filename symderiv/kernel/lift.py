@@ -22,6 +22,7 @@ It imports none of symderiv's identity, engine, search, derivatives or fp.
 from __future__ import annotations
 
 import flint
+import sympy as sp
 
 from .check import Verification
 
@@ -46,7 +47,7 @@ def recount(diagrams) -> tuple[int, dict, str]:
 
 def verify_lift(claim, size: dict) -> Verification:
     """Accept the lift of ``claim`` decided at ``size`` only if the threshold and the decision re-derive."""
-    from ..diagrams import NotInFragment, trace
+    from ..diagrams import ATOMS, NotInFragment, atoms_in, trace
 
     try:
         lhs, rhs = trace(claim)
@@ -54,7 +55,8 @@ def verify_lift(claim, size: dict) -> Verification:
         return Verification(False, f"the check is not in the fragment: {e}")
     if (lhs.rowdims, lhs.coldims) != (rhs.rowdims, rhs.coldims):
         return Verification(False, "the sides have different open legs")
-    degree, most, problem = recount(lhs.terms + rhs.terms)
+    names = atoms_in(lhs.terms + rhs.terms)
+    degree, most, problem = recount(lhs.terms + rhs.terms)  # atom nodes count as variables (the lemma's D_s)
     if problem:
         return Verification(False, problem)
     short = [d for d, k in most.items() if size.get(d, 1) < k]
@@ -67,26 +69,69 @@ def verify_lift(claim, size: dict) -> Verification:
     if L.shape != R.shape:
         return Verification(False, "the sides have different shapes")
     symbols = sorted({x for e in (L, R) for x in e.free_symbols}, key=lambda x: x.name)
-    ctx = flint.fmpq_mpoly_ctx.get(("v", max(1, len(symbols))), "lex")
+    calls = {e for side in (L, R) for entry in side for e in sp.preorder_traversal(entry) if _is_atom(e)}
+    atoms_args = []
+    if names:  # the atoms' arguments, from the diagrams, to recheck that no two atom entries coincide
+        from ..diagrams import evaluate
+        from ..variables import FreeValues
+
+        fv = FreeValues(claim.variables, size, claim.conventions)
+        values = {}
+        for name, var in claim.variables.items():
+            value = getattr(fv, name)
+            M = value if isinstance(value, sp.MatrixBase) else sp.Matrix([[value]])
+            legs = [d for d in ((var.rows,) if var.kind != "scalar" else ()) if d != 1], \
+                [d for d in ((var.cols,) if var.kind == "matrix" else ()) if d != 1]
+            values[name] = (M, tuple(legs[0]), tuple(legs[1]))
+        for name in names:
+            f, arg = ATOMS[name]
+            atoms_args.append((name, f.__name__, evaluate(arg, values, size)))
+            symbols_more = {x for e in atoms_args[-1][2] for x in e.free_symbols} - set(symbols)
+            symbols += sorted(symbols_more, key=lambda x: x.name)
+            calls |= {e for e in atoms_args[-1][2] for e in sp.preorder_traversal(e) if _is_atom(e)}
+    ctx = flint.fmpq_mpoly_ctx.get(("v", max(1, len(symbols) + len(calls) + sum(len(a[2]) for a in atoms_args))),
+                                   "lex")
     gens = dict(zip(symbols, ctx.gens()))
+    keys: dict = {}  # (function, its argument's polynomial) -> a generator of its own
+    spare = iter(ctx.gens()[len(symbols):])
+    walk = {}
+    seen: dict = {}
+    for name, fname, M in atoms_args:
+        for k, e in enumerate(M):
+            key = (fname, str(_poly(e, ctx, gens, walk, keys, spare)))
+            if seen.setdefault(key, (name, k)) != (name, k):
+                return Verification(False, f"two atom entries of {fname} coincide at {size}")
     for i in range(L.rows):
         for j in range(L.cols):
             try:
-                zero = _poly(L[i, j], ctx, gens, {}) - _poly(R[i, j], ctx, gens, {}) == 0
+                zero = _poly(L[i, j], ctx, gens, walk, keys, spare) - _poly(R[i, j], ctx, gens, walk, keys, spare) == 0
             except _NotPolynomial as e:
-                return Verification(False, f"entry ({i}, {j}) is not a polynomial ({e})")
+                return Verification(False, f"entry ({i}, {j}) is not a polynomial in the entries and atoms ({e})")
             if not zero:
                 return Verification(False, f"entry ({i}, {j}) of lhs − rhs is not 0 at {size}")
     where = ", ".join(f"{d} = {size[d]} ≥ {k}" for d, k in sorted(most.items()))
-    return Verification(True, f"degree {degree}, index classes re-counted ({where}); lhs − rhs expanded to 0")
+    return Verification(True, f"degree {degree}, index classes re-counted ({where})"
+                        + (f", {len(names)} elementwise atoms distinct" if names else "")
+                        + "; lhs − rhs expanded to 0")
+
+
+def _is_atom(e) -> bool:
+    from sympy.core.function import UndefinedFunction
+
+    from ..functions import _SigmaDerivative
+
+    f = getattr(e, "func", None)
+    return getattr(e, "is_Function", False) and (isinstance(f, UndefinedFunction) or (
+        isinstance(f, type) and issubclass(f, _SigmaDerivative)))
 
 
 class _NotPolynomial(Exception):
     pass
 
 
-def _poly(e, ctx, gens, memo):
-    """A SymPy expression of the variables' entries as an exact polynomial over ℚ (python-flint), bottom up."""
+def _poly(e, ctx, gens, memo, keys, spare):
+    """A SymPy expression of the entries and atoms as an exact polynomial over ℚ (python-flint), bottom up; an
+    atom f(a) is a generator of its own per (f, the polynomial of a)."""
     key = id(e)
     if key in memo:
         return memo[key][1]
@@ -97,13 +142,18 @@ def _poly(e, ctx, gens, memo):
     elif e.is_Add:
         out = ctx.from_dict({})
         for a in e.args:
-            out = out + _poly(a, ctx, gens, memo)
+            out = out + _poly(a, ctx, gens, memo, keys, spare)
     elif e.is_Mul:
         out = ctx.from_dict({}) + 1
         for a in e.args:
-            out = out * _poly(a, ctx, gens, memo)
+            out = out * _poly(a, ctx, gens, memo, keys, spare)
     elif e.is_Pow and e.exp.is_Integer and int(e.exp) >= 0:
-        out = _poly(e.base, ctx, gens, memo) ** int(e.exp)
+        out = _poly(e.base, ctx, gens, memo, keys, spare) ** int(e.exp)
+    elif _is_atom(e) and len(e.args) == 1:
+        k = (e.func.__name__, str(_poly(e.args[0], ctx, gens, memo, keys, spare)))
+        if k not in keys:
+            keys[k] = next(spare)
+        out = keys[k]
     else:
         raise _NotPolynomial(type(e).__name__)
     memo[key] = (e, out)  # the expression is kept so that its id is not reused
