@@ -113,18 +113,36 @@ def _collect(diagrams) -> tuple:
 # ----- the tracer ---------------------------------------------------------------------------------------
 
 class Size:
-    """A symbolic dimension (``v.n``): a size the check may pass on (``eye(v.n)``) but never use as a number."""
+    """A symbolic dimension (``v.n``, ``A.rows``): a size the check may pass on (``eye(v.n)``, ``kron(eye(A.rows),
+    …)``, a product ``v.n * v.n`` as a shape) but never use as a number. ``dims``: its legs, major first."""
 
     __symderiv_value__ = True
 
-    def __init__(self, name: str):
-        self.name = name
+    def __init__(self, dims):
+        self.dims = (dims,) if isinstance(dims, (str, int)) else tuple(dims)
+
+    @property
+    def name(self) -> str:
+        return "·".join(map(str, self.dims))
 
     def _refuse(self, *_a, **_k):
-        raise NotInFragment(f"a size used as a number (v.{self.name})")
+        raise NotInFragment(f"a size used as a number ({self.name})")
 
     __index__ = __int__ = __float__ = __bool__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __pow__ = _refuse
+    __add__ = __radd__ = __sub__ = __rsub__ = __truediv__ = __pow__ = __floordiv__ = __mod__ = _refuse
+
+    def __mul__(self, other):
+        """n · n as the compound dimension of a shape (a Kronecker product's rows), still no number."""
+        if isinstance(other, Size):
+            return Size(self.dims + other.dims)
+        if isinstance(other, int) and not isinstance(other, bool) and other >= 1:
+            return self if other == 1 else Size(self.dims + (other,))
+        self._refuse()
+
+    def __rmul__(self, other):
+        if isinstance(other, int) and not isinstance(other, bool) and other >= 1:
+            return self if other == 1 else Size((other,) + self.dims)
+        self._refuse()
 
     def __eq__(self, other):
         self._refuse()
@@ -132,16 +150,23 @@ class Size:
     __ne__ = __eq__
 
     def __hash__(self):
-        return hash(("Size", self.name))
+        return hash(("Size", self.dims))
 
     def __repr__(self):
         return self.name
 
 
+def _size(dims: tuple):
+    """What ``.rows`` / ``.cols`` of a traced value is: 1 when it has no leg (1 at every size), else a Size."""
+    return Size(dims) if dims else 1
+
+
 def _dim_of(spec):
     """A declared dimension ("n", "m", a number) as a leg dimension; None for 1 (no leg)."""
     if isinstance(spec, Size):
-        return spec.name
+        if len(spec.dims) != 1:
+            raise NotInFragment(f"a compound size {spec.name} where one dimension is declared")
+        return spec.dims[0]
     if isinstance(spec, str):
         if spec not in SYMBOLIC:
             raise NotInFragment(f"a dimension {spec!r}")
@@ -379,8 +404,12 @@ class Traced:
     def __getattr__(self, name):
         if name.startswith("_"):
             raise AttributeError(name)
-        if name in ("rows", "cols", "shape"):
-            raise NoSuchAttribute(f"a size used as a number (.{name})")
+        if name == "rows":
+            return _size(self.rowdims)
+        if name == "cols":
+            return _size(self.coldims)
+        if name == "shape":
+            return (_size(self.rowdims), _size(self.coldims))
         raise NoSuchAttribute(f"the matrix method .{name}")
 
     # --- arithmetic
@@ -568,6 +597,8 @@ class Notation:
         return Traced(out, (a.rowdims + a.coldims) if first else (a.coldims + a.rowdims), ())
 
     def eye(self, n):
+        if isinstance(n, Size):
+            return Traced.identity(tuple(d for d in n.dims if d != 1))
         d = _dim_of(n)
         return Traced.identity(() if d is None else (d,))
 

@@ -125,6 +125,8 @@ TRUE = {
     "(I ⊗ A)(I ⊗ B) = I ⊗ AB": (AB, lambda v: (kron(eye(v.n), v.A) * kron(eye(v.n), v.B),
                                              kron(eye(v.n), v.A * v.B)), 4),
     "diag(x) y = x ∘ y": (XY, lambda v: (diag(v.x) * v.y, hadamard(v.x, v.y)), 1),
+    "I ⊗ xᵀ with eye(x.rows), the size passed on": (XY, lambda v: (
+        kron(eye(v.x.rows), v.y.T) * kron(v.x, eye(v.n * 1)), v.x * v.y.T), 2),
     "tr(diag(x) A) = tr((A ∘ I) diag(x))": (dict(x=vector("n"), A=matrix("n")), lambda v: (
         tr(diag(v.x) * v.A), tr(hadamard(v.A, eye(v.n)) * diag(v.x))), 1),
 }
@@ -173,23 +175,24 @@ def test_a_sigma_identity_the_engine_would_merge_is_not_lifted_by_a_lying_kernel
 
 # ----- item 1: outside the fragment, the scope says why ------------------------------------------------------
 
-OUTSIDE = {
-    "entry indexing": (A1, lambda v: (v.A[0, 0] * v.A, v.A * v.A[0, 0])),
-    "a size used as a number (v.n)": (X1, lambda v: (sum((v.x for _ in range(v.n)), 0 * v.x), v.x * v.n)),
-    "a size used as a number (.rows)": (X1, lambda v: (v.x * v.x.rows, v.x * v.x.rows)),
-    "tr(I) = n": (X1, lambda v: (tr(eye(v.n)) * v.x, tr(eye(v.n)) * v.x)),
-    "Python branching on a value": (X1, lambda v: (v.x if v.x else v.x, v.x)),
-    "an elementwise function that is not an abstract σ": (X1, lambda v: (v.x.applyfunc(lambda e: e ** 2),
-                                                                       v.x.applyfunc(lambda e: e ** 2))),
+OUTSIDE = {  # what the check does: (variables, check, what the scope says)
+    "indexes an entry": (A1, lambda v: (v.A[0, 0] * v.A, v.A * v.A[0, 0]), "entry indexing"),
+    "loops over range(v.n)": (X1, lambda v: (sum((v.x for _ in range(v.n)), 0 * v.x), v.x * v.n),
+                              "a size used as a number (n)"),
+    "multiplies by x.rows": (X1, lambda v: (v.x * v.x.rows, v.x * v.x.rows), "a size used as a number (n)"),
+    "takes tr(I)": (X1, lambda v: (tr(eye(v.n)) * v.x, tr(eye(v.n)) * v.x), "tr(I) = n"),
+    "branches on a value": (X1, lambda v: (v.x if v.x else v.x, v.x), "Python branching on a value"),
+    "applies a polynomial entrywise": (X1, lambda v: (v.x.applyfunc(lambda e: e ** 2), v.x.applyfunc(lambda e: e ** 2)),
+                                       "an elementwise function that is not an abstract σ"),
 }
 
 
-@pytest.mark.parametrize("why", list(OUTSIDE))
-def test_outside_the_fragment_the_scope_names_the_reason(why):
-    variables, check = OUTSIDE[why]
+@pytest.mark.parametrize("what", list(OUTSIDE))
+def test_outside_the_fragment_the_scope_names_the_reason(what):
+    variables, check, why = OUTSIDE[what]
     r = check_claim(free(check, variables, n=(1, 2)))
     assert r.verdict == Verdict.HOLDS and not r.every_n, r.scope
-    assert f"not lifted to every n: " in r.scope and why in r.scope, r.scope
+    assert "not lifted to every n: " in r.scope and why in r.scope, r.scope
 
 
 def test_a_derivative_through_an_undefined_function_is_refused():
