@@ -7,9 +7,10 @@ symbolic size (``vector("n")``, ``matrix("n", "m")``, ``scalar()``) by
 
     +, −, a rational constant times a value, matrix products, ``.T``,
     ``tr``, ``kron`` (of any two values, so ``kron(eye(v.n), A)`` too),
-    ``diag`` of a vector, ``hadamard``, ``vec`` (either layout), ``eye(v.n)``,
-    powers by a Python integer, and ``v.d`` (the gradient of a scalar, the
-    Jacobian of vec(F) by vec(X)),
+    ``diag`` of a vector, ``hadamard``, ``vec`` (either layout), ``eye(v.n)``
+    or ``eye(A.rows)``, powers by a Python integer, an abstract σ entrywise
+    (below), and ``v.d`` (the gradient of a scalar, the Jacobian of vec(F) by
+    vec(X)),
 
 computes, at every size, one fixed linear combination D = Σ_k c_k G_k of
 *contraction diagrams* (tensor networks). A diagram G has variable nodes (one
@@ -56,6 +57,19 @@ at n = 2, Hall's identity, x xᵀ = (xᵀx) I at n = 1) have more index classes
 than the size they hold at, so they are decided at a size where they fail and
 are never lifted.
 
+Elementwise σ
+-------------
+``x.applyfunc(sigma)`` (an abstract σ^(k), or an undefined SymPy function) is
+a node of its own per distinct (function, argument structure), with the legs
+of its argument: in the lemma it is a fresh variable s, so D_s (the sides with
+each atom node read as its variable) ≡ 0 at N gives D_s ≡ 0 at every size, and
+substituting s = σ^(k)(T) gives the identity for every σ. The engine decides
+D at N with σ^(k)(p) one atom per expanded argument p; that is D_s exactly
+when the entries of the atom nodes have pairwise distinct expanded arguments
+at N, which :func:`coinciding_atoms` checks (the kernel again, with its own
+polynomials) before anything is lifted. ``v.d`` through σ^(k)(T) is the chain
+rule on diagrams: σ^(k+1)(T) times ∂T/∂X, joined elementwise.
+
 How membership is established
 -----------------------------
 Not assumed: the check is run once on :class:`Traced` values with symbolic
@@ -65,7 +79,7 @@ indexing or iteration (``A[0, 1]``, ``list(x)``), a size used as a number
 (``range(v.n)``, ``v.rows``, ``sp.eye(v.n)``, tr(I)), Python branching on a
 value (``__bool__``, comparisons; the class says ``__symderiv_value__ = True``
 so :mod:`symderiv.concrete` refuses it too), inverses, determinants, logs,
-``applyfunc`` and elementwise functions, floats, and shapes that agree only as
+elementwise functions other than an abstract σ, floats, and shapes that agree only as
 numbers (an n×m matrix added to an m×n one, sides whose layouts differ). A
 claim whose sweep fixes n (``sweep(..., fixed=("n",))``) is about that size and
 is not lifted. The trace is checked against the check itself at a probe size
