@@ -358,6 +358,42 @@ def _check_of(kind, word, other, rule):
     return check
 
 
+def _grad_check(word, mutate):
+    """∂ tr(Π word)/∂A from the claim (v.d) against the reference rule: Σ over the A in the word of (after · before)ᵀ,
+    and over the Aᵀ of after · before; ``mutate``: the first term's transpose dropped."""
+    def check(v):
+        terms = []
+        for i, a in enumerate(word):
+            if a not in ("A", "At"):
+                continue
+            rest = word[i + 1:] + word[:i]
+            M = _prod(v, rest) if rest else eye(v.n)
+            terms.append(M.T if (a == "A") != (mutate and not terms) else M)
+        rhs = terms[0]
+        for t in terms[1:]:
+            rhs = rhs + t
+        return v.d(tr(_prod(v, word)), "A"), rhs
+    return check
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(("A", "B", "At", "Bt", "Dx", "Sx")), min_size=1, max_size=4)
+       .filter(lambda w: "A" in w or "At" in w), st.booleans(), st.sampled_from([(1,), (1, 2)]),
+       st.integers(0, 10 ** 6))
+def test_whenever_the_lift_says_every_n_a_gradient_agrees_at_a_larger_n(word, mutate, swept, seed):
+    """The derivative on diagrams (derive) against the engine's own: a gradient of a trace of a product."""
+    variables = dict(A=matrix("n"), B=matrix("n"), x=vector("n"), y=vector("n"))
+    c = free(_grad_check(word, mutate), variables, n=swept)
+    r = check_claim(c)
+    if not mutate:
+        assert r.verdict == Verdict.HOLDS and r.every_n, (word, r.scope)
+    if not r.every_n:
+        return
+    n = random.Random(seed).randint(3, 5)
+    lhs, rhs = c.sides({"n": n})
+    assert not nonzero_entries(lhs, rhs, "symengine"), (word, mutate, n, r.scope)
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pairs(), st.sampled_from([(1,), (1, 2)]), st.integers(0, 10 ** 6))
 def test_whenever_the_lift_says_every_n_an_exact_check_at_a_larger_n_agrees(pair, swept, seed):
@@ -378,3 +414,8 @@ def test_a_threshold_too_costly_is_reported_not_decided(monkeypatch):
     variables, n, check = SMALL_ONLY["Hall's identity at n = 2"]
     out = every_n.lift(free(check, variables, n=(1, 2)))
     assert not out.lifted and "beyond the lift's budget" in out.scope, out.scope
+
+
+def test_a_fixed_numeric_dimension_stays_fixed_and_is_named():
+    r = check_claim(free(lambda v: (v.A * v.x, (v.x.T * v.A.T).T), dict(A=matrix("n", 3), x=vector(3)), n=(1, 2)))
+    assert r.verdict == Verdict.HOLDS and r.every_n and "the dimension 3 fixed" in r.scope, r.scope
