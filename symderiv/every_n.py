@@ -273,7 +273,9 @@ def lift(claim, *, decide=None) -> Lift:
         if th.fixed else ""
     names = atoms_in(lhs.terms + rhs.terms)
     funcs = ", ".join(dict.fromkeys(ATOMS[a][0].__name__ for a in names))
-    atoms = f"; its {len(names)} elementwise atoms ({funcs}) distinct there, each read as a variable" if names else ""
+    atoms = ("" if not names else f"; its elementwise atom ({funcs}) distinct there, read as a variable"
+             if len(names) == 1 else f"; its {len(names)} elementwise atoms ({funcs}) distinct there, each read "
+             "as a variable")
     scope = (f"for every {_every(dims_used)} ≥ 1: a formal identity of contraction diagrams of degree {th.degree} "
              f"with at most {classes}, decided exactly at {at} and re-decided there by the kernel "
              f"(every-n lift by index relabelling{fixed}{atoms})")

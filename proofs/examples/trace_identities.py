@@ -1,4 +1,4 @@
-"""Identities of matrix products, traces, Kronecker products and diagonals: for every n, or only at small n.
+"""Identities of matrix products, traces, Kronecker products, diagonals and an abstract σ: for every n, or at small n.
 
 Each true identity here is a formal identity of contraction diagrams: the
 every-n lift (symderiv/every_n.py, README "For every n") decides it exactly at
@@ -10,6 +10,7 @@ for diagonal matrices at n ≤ 2): they hold there, and are never lifted.
 import sympy as sp
 
 from symderiv import claim, diag, eye, hadamard, kron, matrix, sweep, tr, vec, vector
+from symderiv.functions import dsigma, sigma
 
 AB = dict(A=matrix("n"), B=matrix("n"))
 ABC = dict(A=matrix("n"), B=matrix("n"), C=matrix("n"))
@@ -53,6 +54,20 @@ def diag_hadamard(v):
        statement="∂ tr(AXBXᵀ)/∂X = AXB + AᵀXBᵀ", variables=dict(A=matrix("n"), X=matrix("n"), B=matrix("n")))
 def gradient_axbxt(v):
     return v.d(tr(v.A * v.X * v.B * v.X.T), "X"), v.A * v.X * v.B + v.A.T * v.X * v.B.T
+
+
+@claim("trace.rnn-step-jacobian", where="one step of an RNN (pal2019 Theorem 1's corrected block)",
+       statement="∂σ(W h)/∂W = diag(σ'(W h)) (I ⊗ hᵀ), columns in row-major vec(W), for every σ",
+       variables=dict(W=matrix("n"), h=vector("n")), conventions={"vec": "row-major"}, sizes=sweep(n=(1, 2)))
+def rnn_step_jacobian(v):
+    return v.d((v.W * v.h).applyfunc(sigma), "W"), diag((v.W * v.h).applyfunc(dsigma)) * kron(eye(v.h.rows), v.h.T)
+
+
+@claim("trace.chain-rule-sigma", where="the chain rule through an elementwise σ",
+       statement="∂ yᵀσ(Ax)/∂x = Aᵀ diag(σ'(Ax)) y, for every σ",
+       variables=dict(A=matrix("n"), x=vector("n"), y=vector("n")), sizes=sweep(n=(1, 2)))
+def chain_rule_sigma(v):
+    return v.d(tr(v.y.T * (v.A * v.x).applyfunc(sigma)), "x"), v.A.T * diag((v.A * v.x).applyfunc(dsigma)) * v.y
 
 
 # ----- true only at the size they state: they hold there, and the lift never extends them -----

@@ -103,7 +103,11 @@ def argument(r: Result) -> Text:
                 "them injectively into {1…N} maps the terms of size n one to one onto those of size N; so if "
                 "lhs − rhs is 0 at one size N ≥ the threshold, every coefficient at every size is 0.",
                 "The exact engine decided lhs − rhs = 0 at that size, and the kernel recounted the classes from the "
-                "diagrams and expanded lhs − rhs to 0 there itself (sizes in the scope)."):
+                "diagrams and expanded lhs − rhs to 0 there itself (sizes in the scope).",
+                *(["Each elementwise atom σ(T) is read as a variable of its own, which is the engine's reading "
+                   "because no two atom entries share an argument at that size (checked, and rechecked by the "
+                   "kernel); putting σ(T) back in gives the identity for every σ."]
+                  if "elementwise atom" in r.scope else [])):
             k += 1
             out.append(f"{k}. {step}\n")
     if r.every_t:
