@@ -266,9 +266,13 @@ def lift(claim, *, decide=None) -> Lift:
     if not check.ok:
         return Lift(False, f"not lifted to every {_every(dims_used)}: the kernel did not confirm it "
                     f"({check.reason})", size, th.degree, th.classes)
+    present = [d for d in dims_used if th.classes[d]]
     classes = ", ".join(f"{th.classes[d]} index class{'es' if th.classes[d] != 1 else ''} of {d}"
-                        for d in dims_used)
-    at = ", ".join(f"{d} = {size[d]} ≥ {th.classes[d]}" for d in dims_used)
+                        for d in present) or "no index class"
+    at = ", ".join(f"{d} = {size[d]} ≥ {th.classes[d]}" for d in present) or _sizes_words(size)
+    absent = [d for d in dims_used if not th.classes[d]]
+    if absent:
+        at += f" ({', '.join(absent)} not in the sides' diagrams: any size)"
     fixed = f"; the dimension{'s' if len(th.fixed) > 1 else ''} {', '.join(map(str, th.fixed))} fixed" \
         if th.fixed else ""
     names = atoms_in(lhs.terms + rhs.terms)

@@ -419,3 +419,13 @@ def test_a_threshold_too_costly_is_reported_not_decided(monkeypatch):
 def test_a_fixed_numeric_dimension_stays_fixed_and_is_named():
     r = check_claim(free(lambda v: (v.A * v.x, (v.x.T * v.A.T).T), dict(A=matrix("n", 3), x=vector(3)), n=(1, 2)))
     assert r.verdict == Verdict.HOLDS and r.every_n and "the dimension 3 fixed" in r.scope, r.scope
+
+
+def test_theorem1_corrected_base_and_step_hold_for_every_n_and_hv_still_fails():
+    """The induction's J_t and P_t (and the base) of corrected Theorem 1 as free-variable identities: lifted."""
+    col = collect([ROOT / "proofs" / "examples" / "theorem1_every_n.py"])
+    for cid in ("everyn.theorem1.step-J", "everyn.theorem1.step-P"):
+        r = check_claim(col.items[cid])
+        assert r.verdict == Verdict.HOLDS and r.every_n, (cid, r.scope)
+    r = check_claim(col.items["everyn.theorem1.partial-HV"])
+    assert r.verdict == Verdict.FAILS and r.counterexample.size["n"] == 2 and not r.every_n
