@@ -18,7 +18,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-FILES = [ROOT / "proofs" / "examples" / "matrix_cookbook.py", ROOT / "proofs" / "examples" / "trace_identities.py"]
+FILES = [ROOT / "proofs" / "examples" / name for name in ("matrix_cookbook.py", "trace_identities.py",
+                                                          "theorem1_every_n.py")]
 
 
 def _row(cid: str, claim) -> str:
