@@ -429,3 +429,29 @@ def test_theorem1_corrected_base_and_step_hold_for_every_n_and_hv_still_fails():
         assert r.verdict == Verdict.HOLDS and r.every_n, (cid, r.scope)
     r = check_claim(col.items["everyn.theorem1.partial-HV"])
     assert r.verdict == Verdict.FAILS and r.counterexample.size["n"] == 2 and not r.every_n
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(("A", "At", "Dx", "Sx")), min_size=1, max_size=2),
+       st.lists(st.sampled_from(("B", "Bt", "Dy")), min_size=1, max_size=1),
+       st.sampled_from(["col-major", "row-major"]), st.sampled_from(["Qᵀ ⊗ P", "P ⊗ Qᵀ", "Q ⊗ P"]),
+       st.integers(0, 10 ** 6))
+def test_whenever_the_lift_says_every_n_a_vec_jacobian_agrees_at_a_larger_n(p, q, layout, form, seed):
+    """∂vec(P X Q)/∂vec(X) in either vec layout against the three Kronecker forms (Bᵀ ⊗ A is col-major's, A ⊗ Bᵀ
+    row-major's, B ⊗ A neither): compound indices, kron and the Jacobian's layout on diagrams, at a larger n."""
+    variables = dict(A=matrix("n"), B=matrix("n"), X=matrix("n"), x=vector("n"), y=vector("n"))
+
+    def check(v):
+        P, Q = _prod(v, p), _prod(v, q)
+        rhs = {"Qᵀ ⊗ P": kron(Q.T, P), "P ⊗ Qᵀ": kron(P, Q.T), "Q ⊗ P": kron(Q, P)}[form]
+        return v.d(P * v.X * Q, "X"), rhs
+
+    c = free(check, variables, n=(1,), conventions={"vec": layout})
+    r = check_claim(c)
+    if (layout, form) in (("col-major", "Qᵀ ⊗ P"), ("row-major", "P ⊗ Qᵀ")):
+        assert r.verdict == Verdict.HOLDS and r.every_n, r.scope
+    if not r.every_n:
+        return
+    n = random.Random(seed).randint(2, 3)
+    lhs, rhs = c.sides({"n": n})
+    assert not nonzero_entries(lhs, rhs, "symengine"), (p, q, layout, form, n, r.scope)
