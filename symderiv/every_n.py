@@ -230,10 +230,6 @@ def lift(claim, *, decide=None) -> Lift:
         return Lift(False, f"not lifted to every {_every(dims_used)}: {e}")
     th = threshold(lhs, rhs)
     size = th.size(dims_used)
-    if any(v > MAX_SIZE for v in size.values()):
-        return Lift(False, f"not lifted to every {_every(dims_used)}: the threshold size {_sizes_words(size)} "
-                    f"(index classes of contraction diagrams of degree {th.degree}) is beyond the lift's "
-                    f"limit {MAX_SIZE}")
     probe = {d: {"n": 2, "m": 3}[d] for d in dims_used}
     bad = consistent(claim, lhs, rhs, probe)
     if bad:
@@ -246,6 +242,10 @@ def lift(claim, *, decide=None) -> Lift:
         tries.append({**size, "n": swept + 1})
     tries.append(size)
     for s in tries:
+        if s is size and any(v > MAX_SIZE for v in size.values()):
+            return Lift(False, f"not lifted to every {_every(dims_used)}: the threshold size {_sizes_words(size)} "
+                        f"(index classes of contraction diagrams of degree {th.degree}) is beyond the lift's "
+                        f"limit {MAX_SIZE}", size, th.degree, th.classes)
         terms = cost(lhs.terms + rhs.terms + tuple(g for a in atoms_in(lhs.terms + rhs.terms)
                                                     for g in ATOMS[a][1].terms), s)
         if terms > MAX_TERMS:

@@ -455,3 +455,12 @@ def test_whenever_the_lift_says_every_n_a_vec_jacobian_agrees_at_a_larger_n(p, q
     n = random.Random(seed).randint(2, 3)
     lhs, rhs = c.sides({"n": n})
     assert not nonzero_entries(lhs, rhs, "symengine"), (p, q, layout, form, n, r.scope)
+
+
+def test_a_false_identity_is_found_false_at_the_cheap_size_even_when_its_threshold_is_beyond_the_limit(monkeypatch):
+    monkeypatch.setattr(every_n, "MAX_SIZE", 3)
+    variables, n, check = SMALL_ONLY["Hall's identity at n = 2"]
+    out = every_n.lift(free(check, variables, n=n))
+    assert not out.lifted and "at n = 3 the normal form of lhs − rhs is not 0" in out.scope, out.scope
+    true = every_n.lift(free(lambda v: (tr(v.A * v.B * v.C * v.A), tr(v.A * v.A * v.B * v.C)), ABC, n=(1,)))
+    assert not true.lifted and "beyond the lift's limit 3" in true.scope, true.scope
