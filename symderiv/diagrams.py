@@ -610,8 +610,11 @@ class Notation:
 
     def total(self, terms, shape):
         terms = [_as_traced(t) for t in terms]
-        if not terms:
-            raise NotInFragment("an empty sum of a size given as numbers")
+        if not terms:  # the empty sum: zero, of the shape's symbolic sizes
+            dims = [d.dims if isinstance(d, Size) else () if d == 1 else (_dim_of(d),) for d in shape]
+            if any(None in ds for ds in dims):
+                raise NotInFragment(f"an empty sum of shape {shape}")
+            return Traced((), tuple(dims[0]), tuple(dims[1]))
         out = terms[0]
         for t in terms[1:]:
             out = out + t
@@ -688,9 +691,136 @@ class TracedValues:
         return Traced(out, r, c)
 
 
-def trace(claim) -> tuple[Traced, Traced]:
-    """Run the claim's check once on traced values: its two sides as diagrams, or NotInFragment saying why."""
-    v = TracedValues(claim.variables, claim.conventions)
+def _elementwise(f):
+    def apply(v):
+        if not isinstance(v, Traced):
+            raise NotInFragment(f"{f.__name__} of a value that is not of the claim's variables")
+        return v.applyfunc(f)
+    return apply
+
+
+def _refused(what: str):
+    def refuse(*_a, **_k):
+        raise NotInFragment(what)
+    return refuse
+
+
+def _ones_like(v) -> Traced:
+    """The value of v's shape whose every entry is 1: one-legged copy tensors, no node."""
+    v = _as_traced(v)
+    dims = v.rowdims + v.coldims
+    legs = tuple(range(len(dims)))
+    return Traced((Diagram(sp.Integer(1), (), legs[:len(v.rowdims)], legs[len(v.rowdims):], dims),),
+                  v.rowdims, v.coldims)
+
+
+class TracedModel:
+    """A model claim's ``m`` at a fixed horizon t and symbolic n, m: parameters, the initial state and the inputs
+    are variables (named as the model names their symbols: ``W_R``, ``h0``, ``x1``), each step is the cell's own
+    step on traced values, and ``m.d`` of a quantity is the derivative on diagrams (:func:`derive`), in the
+    claim's layout. Only an abstract σ; a loss, ``m.partial``, ``m.like``, a derivative with respect to an
+    intermediate quantity and the other model methods are refused."""
+
+    def __init__(self, claim, t: int):
+        from types import SimpleNamespace
+
+        from .functions import dsigma, sigma
+
+        if claim.activation not in ("abstract", "identity"):
+            raise NotInFragment(f"a concrete activation ({claim.activation}: its relations are not atoms')")
+        self.cell, self.t, self.n, self.m = claim.model, t, Size("n"), Size("m")
+        self.layout = (claim.conventions or {}).get("layout", "row-major")
+        self.params = SimpleNamespace(**{name: Traced.variable(name, r, c) for name, (r, c)
+                                         in self.cell.params.items()})
+        linear = claim.activation == "identity"  # σ(z) = z, σ'(z) = 1: a polynomial model
+        self.f = SimpleNamespace(sigma=(lambda v: v) if linear else _elementwise(sigma),
+                                 dsigma=_ones_like if linear else _elementwise(dsigma),
+                                 **{k: _refused(f"f.{k} (a concrete function)") for k in
+                                    ("tanh", "dtanh", "logistic", "softmax", "exp", "log")})
+        self._traj: list | None = None
+
+    def __getattr__(self, name):
+        params = self.__dict__.get("params")
+        if params is not None and name in vars(params):
+            return getattr(params, name)
+        if name.startswith("_"):
+            raise AttributeError(name)
+        raise NotInFragment(f"m.{name} (the lift reads parameters, h, at, o, x, initial, sigma, dsigma and d)")
+
+    def x(self, k: int) -> Traced:
+        return Traced.variable(f"x{k}", "m", 1)
+
+    def initial(self, name: str) -> Traced:
+        return Traced.variable(f"{name}0", "n", 1)
+
+    def _trajectory(self) -> list:
+        if self._traj is None:
+            from types import SimpleNamespace
+
+            from .cells import StepScope
+
+            steps = [{s: self.initial(s) for s in self.cell.state}]
+            for k in range(1, self.t + 1):
+                scope = StepScope({}, lambda v: v)
+                q = self.cell.call(scope, SimpleNamespace(**{s: steps[-1][s] for s in self.cell.state}), self.x(k),
+                                   self.params, self.f, y=_refused("a target y (a loss)"), k=k, n=self.n, m=self.m,
+                                   t=self.t)
+                steps.append(dict(q))
+            self._traj = steps
+        return self._traj
+
+    def at(self, name: str, k: int) -> Traced:
+        if not isinstance(k, int) or not 0 <= k <= self.t:
+            raise NotInFragment(f"step {k!r} outside 0..{self.t}")
+        q = self._trajectory()[k]
+        if name == "o" and "o" not in q and self.cell.output is not None and k >= 1:  # the output, when asked
+            from types import SimpleNamespace
+
+            q["o"] = self.cell.output(SimpleNamespace(**q), self.params, self.f)
+        if name not in q:
+            raise NotInFragment(f"step {k} has no quantity {name!r} the lift reads")
+        return q[name]
+
+    def h(self, k: int) -> Traced:
+        return self.at("h", k)
+
+    def o(self, k: int) -> Traced:
+        return self.at("o", k)
+
+    def sigma(self, v):
+        return self.f.sigma(v)
+
+    def dsigma(self, v):
+        return self.f.dsigma(v)
+
+    def d(self, of, wrt, *, layout: str | None = None) -> Traced:
+        """dof/dwrt: the Jacobian of vec(of) (rows) by vec(wrt) in the claim's layout (columns), on diagrams."""
+        if layout is not None and layout != self.layout:
+            raise NotInFragment("m.d with a layout other than the claim's")
+        F = self.at(*of) if isinstance(of, tuple) else _as_traced(of)
+        if wrt == "h" or wrt == ("h", 0):
+            name, X = "h0", self.initial("h")
+        elif isinstance(wrt, str) and wrt in vars(self.params):
+            name, X = wrt, getattr(self.params, wrt)
+        else:
+            raise NotInFragment(f"m.d(..., {wrt!r}): the lift reads derivatives w.r.t. a parameter or h_0")
+        if F.coldims:
+            raise NotInFragment("m.d of a matrix")
+        out = []
+        for g in F.terms:
+            for dg, legs in derive(g, name):
+                xr, xc = legs[:len(X.rowdims)], legs[len(X.rowdims):]
+                out.append(Diagram(dg.coef, dg.nodes, dg.rows, (xr + xc) if self.layout == "row-major" else (xc + xr),
+                                   dg.dims))
+        cols = (X.rowdims + X.coldims) if self.layout == "row-major" else (X.coldims + X.rowdims)
+        return Traced(out, F.rowdims, cols)
+
+
+def trace(claim, t: int | None = None) -> tuple[Traced, Traced]:
+    """Run the claim's check once on traced values: its two sides as diagrams, or NotInFragment saying why.
+
+    A model claim is traced at the horizon ``t`` (:class:`TracedModel`)."""
+    v = TracedValues(claim.variables, claim.conventions) if claim.model is None else TracedModel(claim, t)
     try:
         out = claim.check(v)
     except NotInFragment:
@@ -705,3 +835,45 @@ def trace(claim) -> tuple[Traced, Traced]:
     if (lhs.rowdims, lhs.coldims) != (rhs.rowdims, rhs.coldims):
         raise NotInFragment(f"the sides' shapes {_shape(lhs)} and {_shape(rhs)} agree only as numbers")
     return lhs, rhs
+
+
+def symbol_values(claim, size: dict) -> dict:
+    """The claim's variables at ``size`` as :func:`evaluate` takes them: name -> (matrix of the symbols the
+    engine's own sides use, row leg dims, column leg dims). Free variables are named as ``variables.FreeValues``
+    names them (``X[i,j]``, ``x[i]``, ``c``), a model's inputs as the model does (``W[i,j]``, a column ``b[i]``,
+    ``h0[i]``, ``x1[i]``)."""
+    from .cells import dimension
+
+    n, m = size.get("n", 1), size.get("m", 1)
+
+    def legs(d):
+        d = _dim_of(d)
+        return () if d is None else (d,)
+
+    out = {}
+    if claim.model is None:
+        for name, var in claim.variables.items():
+            r, c = dimension(var.rows, n=n, m=m), dimension(var.cols, n=n, m=m)
+            if var.kind == "scalar":
+                M = sp.Matrix([[sp.Symbol(name)]])
+            elif var.kind == "vector":
+                M = sp.Matrix(r, 1, lambda i, j: sp.Symbol(f"{name}[{i}]"))
+            else:
+                M = sp.Matrix(r, c, lambda i, j: sp.Symbol(f"{name}[{i},{j}]"))
+            out[name] = (M, legs(var.rows) if var.kind != "scalar" else (), legs(var.cols) if var.kind == "matrix"
+                         else ())
+        return out
+    cell = claim.model
+
+    def symbols(name, r, c):
+        if c == 1:
+            return sp.Matrix(r, 1, lambda i, j: sp.Symbol(f"{name}[{i}]"))
+        return sp.Matrix(r, c, lambda i, j: sp.Symbol(f"{name}[{i},{j}]"))
+
+    for name, (r, c) in cell.params.items():
+        out[name] = (symbols(name, dimension(r, n=n, m=m), dimension(c, n=n, m=m)), legs(r), legs(c))
+    for s in cell.state:
+        out[f"{s}0"] = (symbols(f"{s}0", n, 1), legs("n"), ())
+    for k in range(1, size.get("t", 1) + 1):
+        out[f"x{k}"] = (symbols(f"x{k}", m, 1), legs("m"), ())
+    return out

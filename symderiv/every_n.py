@@ -98,7 +98,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .diagrams import (ATOMS, SYMBOLIC, NotInFragment, Size, Traced, TracedValues, atoms_in,  # noqa: F401
-                       evaluate, trace)
+                       evaluate, symbol_values, trace)
 
 #: the largest threshold size the lift decides at (a larger one is reported, not decided)
 MAX_SIZE = 9
@@ -141,28 +141,17 @@ def cost(diagrams, size: dict) -> int:
 # ----- evaluation of a trace (the consistency check at a probe size, the atoms' keys) -----------------------
 
 def values_of(claim, size: dict, point: dict | None = None) -> dict:
-    """The variables at ``size`` as :func:`symderiv.diagrams.evaluate` takes them (symbols, or the point's values)."""
-    from .diagrams import _dim_of
-    from .variables import FreeValues
-
-    fv = FreeValues(claim.variables, size, claim.conventions)
-    out = {}
-    for name, var in claim.variables.items():
-        value = getattr(fv, name)
-        M = value if isinstance(value, sp.MatrixBase) else sp.Matrix([[value]])
-        if point is not None:
-            M = M.xreplace(point)
-        dims = [_dim_of(var.rows), _dim_of(var.cols)] if var.kind != "scalar" else [None, None]
-        out[name] = (M, tuple(d for d in dims[:1] if d is not None), tuple(d for d in dims[1:] if d is not None))
-    return out
+    """The variables at ``size`` as :func:`symbol_values` names them, at the point's values when one is given."""
+    values = symbol_values(claim, size)
+    if point is None:
+        return values
+    return {k: (M.xreplace(point), rd, cd) for k, (M, rd, cd) in values.items()}
 
 
 def consistent(claim, lhs: Traced, rhs: Traced, probe: dict, seed: int = 0) -> str:
     """'' when the trace gives the check's own sides at ``probe`` (exactly, at a random integer point)."""
-    from .variables import FreeValues
-
     rng = random.Random(seed)
-    point = {x: sp.Integer(rng.randint(-3, 3)) for x in FreeValues(claim.variables, probe, claim.conventions).symbols()}
+    point = {x: sp.Integer(rng.randint(-3, 3)) for M, _r, _c in symbol_values(claim, probe).values() for x in M}
     sides = claim._raw_sides(probe)
     values = values_of(claim, probe, point)
     for which, traced, side in (("lhs", lhs, sides[0]), ("rhs", rhs, sides[1])):
@@ -210,14 +199,19 @@ def _sizes_words(size: dict) -> str:
     return ", ".join(f"{k} = {v}" for k, v in size.items())
 
 
-def lift(claim, *, decide=None) -> Lift:
-    """Try the every-n lift of a free-variable identity that holds at its sweep (see the module docstring).
+def lift(claim, *, decide=None, t: int | None = None) -> Lift:
+    """Try the every-n lift of a free-variable identity that holds at its sweep (see the module docstring), or
+    of a model claim at the horizon ``t`` (experimental: the engine does not call it; :func:`lift_model`).
 
     ``decide(size) -> bool``: is lhs − rhs 0 at ``size`` (the exact engine's normal form; the engine passes
     its own). Returns what the scope says either way.
     """
     t0 = time.perf_counter()
-    dims_used = [d for d in SYMBOLIC if any(d in (var.rows, var.cols) for var in claim.variables.values())]
+    at_t = {} if claim.model is None else {"t": t}
+    if claim.model is None:
+        dims_used = [d for d in SYMBOLIC if any(d in (var.rows, var.cols) for var in claim.variables.values())]
+    else:
+        dims_used = ["n", "m"]
     fixed_by_claim = [d for d in dims_used if d in claim.sizes.fixed]
     if fixed_by_claim:
         return Lift(False, f"not lifted to every {', '.join(fixed_by_claim)}: the claim fixes "
@@ -225,18 +219,18 @@ def lift(claim, *, decide=None) -> Lift:
     if not dims_used:
         return Lift(False, "")  # nothing has a symbolic size: nothing to lift
     try:
-        lhs, rhs = trace(claim)
+        lhs, rhs = trace(claim, t)
     except NotInFragment as e:
         return Lift(False, f"not lifted to every {_every(dims_used)}: {e}")
     th = threshold(lhs, rhs)
-    size = th.size(dims_used)
-    probe = {d: {"n": 2, "m": 3}[d] for d in dims_used}
+    size = {**th.size(dims_used), **at_t}
+    probe = {**{d: {"n": 2, "m": 3}[d] for d in dims_used}, **at_t}
     bad = consistent(claim, lhs, rhs, probe)
     if bad:
         return Lift(False, f"not lifted to every {_every(dims_used)}: {bad}")
     if decide is None:
         decide = _decide_by_engine(claim)
-    swept = max((s.get("n", 1) for s in claim.sizes.sizes()), default=1)
+    swept = max((s.get("n", 1) for s in claim.sizes.sizes() if s.get("t") == t), default=1)
     tries = []
     if "n" in size and swept + 1 < size["n"]:  # a cheap size first: what holds only at small n fails there
         tries.append({**size, "n": swept + 1})
@@ -262,14 +256,15 @@ def lift(claim, *, decide=None) -> Lift:
                     "independent", size, th.degree, th.classes)
     from .kernel.lift import verify_lift
 
-    check = verify_lift(claim, size)
+    check = verify_lift(claim, size, t)
     if not check.ok:
         return Lift(False, f"not lifted to every {_every(dims_used)}: the kernel did not confirm it "
                     f"({check.reason})", size, th.degree, th.classes)
     present = [d for d in dims_used if th.classes[d]]
     classes = ", ".join(f"{th.classes[d]} index class{'es' if th.classes[d] != 1 else ''} of {d}"
                         for d in present) or "no index class"
-    at = ", ".join(f"{d} = {size[d]} ≥ {th.classes[d]}" for d in present) or _sizes_words(size)
+    at = ", ".join(f"{d} = {size[d]} ≥ {th.classes[d]}" for d in present) or _sizes_words(
+        {d: size[d] for d in dims_used})
     absent = [d for d in dims_used if not th.classes[d]]
     if absent:
         at += f" ({', '.join(absent)} not in the sides' diagrams: any size)"
@@ -280,7 +275,8 @@ def lift(claim, *, decide=None) -> Lift:
     atoms = ("" if not names else f"; its elementwise atom ({funcs}) distinct there, read as a variable"
              if len(names) == 1 else f"; its {len(names)} elementwise atoms ({funcs}) distinct there, each read "
              "as a variable")
-    scope = (f"for every {_every(dims_used)} ≥ 1: a formal identity of contraction diagrams of degree {th.degree} "
+    where = f" at t = {t}" if t is not None else ""
+    scope = (f"for every {_every(dims_used)} ≥ 1{where}: a formal identity of contraction diagrams of degree {th.degree} "
              f"with at most {classes}, decided exactly at {at} and re-decided there by the kernel "
              f"(every-n lift by index relabelling{fixed}{atoms})")
     return Lift(True, scope, size, th.degree, th.classes, time.perf_counter() - t0)
@@ -307,3 +303,16 @@ def extend(claim) -> tuple[bool, str]:
     except Exception as e:  # noqa: BLE001 (the lift never turns a verdict into a crash: it says why it did not lift)
         return False, f"; not lifted to every n: the lift could not read the claim ({type(e).__name__}: {e})"
     return out.lifted, (f"; {out.scope}" if out.scope else "")
+
+
+def lift_model(claim) -> list[Lift]:
+    """Experimental (not called by the engine): the every-n lift of a model claim at each horizon t of its sweep.
+
+    The model is traced at each fixed t (:class:`symderiv.diagrams.TracedModel`): parameters, h_0 and the
+    inputs are variables, each step the cell's own, σ an atom node, ``m.d`` the derivative on diagrams. Each
+    t is its own identity of bounded degree, lifted to every n (and every input size m) as a free-variable
+    identity is. It says nothing about every t: that is the induction's (at n ≤ 3), and combining the two for
+    every n and every t needs the induction's step itself traced (see proofs/examples/theorem1_every_n.py).
+    """
+    ts = sorted({s.get("t", 1) for s in claim.sizes.sizes()})
+    return [lift(claim, t=t) for t in ts]

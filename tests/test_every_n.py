@@ -464,3 +464,57 @@ def test_a_false_identity_is_found_false_at_the_cheap_size_even_when_its_thresho
     assert not out.lifted and "at n = 3 the normal form of lhs − rhs is not 0" in out.scope, out.scope
     true = every_n.lift(free(lambda v: (tr(v.A * v.B * v.C * v.A), tr(v.A * v.A * v.B * v.C)), ABC, n=(1,)))
     assert not true.lifted and "beyond the lift's limit 3" in true.scope, true.scope
+
+
+
+# ----- model claims at a fixed horizon (experimental: every_n.lift_model, not called by the engine) ----------
+
+def _model_claim(check, cid="t.model", **kw):
+    from symderiv import pal2019_rnn
+
+    return Claim(id=cid, where="test", statement="test", check=check, model=pal2019_rnn, conventions={"layout":
+                 "row-major"}, sizes=sweep(n=kw.pop("n", (1,)), t=kw.pop("t", (1, 2))), **kw)
+
+
+def test_corrected_theorem1_is_lifted_to_every_n_at_a_fixed_horizon():
+    col = collect([ROOT / "proofs" / "pal2019.py"])
+    for t in (1, 2):
+        out = every_n.lift(col.items["pal2019.theorem1.corrected"], t=t)
+        assert out.lifted and f"for every n, m ≥ 1 at t = {t}" in out.scope, out.scope
+        assert out.size == {"n": t + 1, "m": 1, "t": t}
+
+
+def test_a_model_identity_true_only_at_n_1_is_not_lifted():
+    """dh_1/dW_R = σ(h_0)ᵀ ⊗ I (the col-major block) agrees with I ⊗ σ(h_0)ᵀ at n = 1 only."""
+    c = _model_claim(lambda m: (m.d(("h", 1), "W_R"), kron(m.sigma(m.h(0)).T, eye(m.n))), t=(1,))
+    assert check_claim(c).verdict == Verdict.HOLDS
+    out = every_n.lift(c, t=1)
+    assert not out.lifted and "at n = 2, m = 1, t = 1 the normal form of lhs − rhs is not 0" in out.scope, out.scope
+
+
+def test_pal2019_theorem1_as_printed_is_never_lifted():
+    col = collect([ROOT / "proofs" / "pal2019.py"])
+    out = every_n.lift(col.items["pal2019.theorem1.desc-product"], t=2)
+    assert not out.lifted and "HV" in out.scope
+
+
+def test_a_planted_product_order_is_not_lifted_at_a_fixed_horizon():
+    from symderiv import product
+
+    def asc(m):
+        F = lambda r: m.W_R * diag(m.dsigma(m.h(r - 1)))  # noqa: E731
+        B = lambda k: kron(eye(m.n), m.sigma(m.h(k - 1)).T)  # noqa: E731
+        return m.d(("h", 3), "W_R"), sum((product(F, k + 1, 3, order="ascending", size=m.n) * B(k)
+                                         for k in (1, 2)), B(3))
+    out = every_n.lift(_model_claim(asc, t=(3,)), t=3)
+    assert not out.lifted and "is not 0" in out.scope, out.scope
+
+
+def test_a_linear_rnn_jacobian_power_is_lifted_at_a_fixed_horizon():
+    from symderiv import elman_rnn, power
+
+    c = Claim(id="t.linear", where="test", statement="test", model=elman_rnn, activation="identity",
+              check=lambda m: (m.d(("h", 2), ("h", 0)), power(m.W, 2, size=m.n)), conventions={},
+              sizes=sweep(n=(1,), t=(2,)))
+    out = every_n.lift(c, t=2)
+    assert out.lifted, out.scope

@@ -45,12 +45,13 @@ def recount(diagrams) -> tuple[int, dict, str]:
     return degree, most, ""
 
 
-def verify_lift(claim, size: dict) -> Verification:
-    """Accept the lift of ``claim`` decided at ``size`` only if the threshold and the decision re-derive."""
-    from ..diagrams import ATOMS, NotInFragment, atoms_in, trace
+def verify_lift(claim, size: dict, t: int | None = None) -> Verification:
+    """Accept the lift of ``claim`` decided at ``size`` only if the threshold and the decision re-derive
+    (a model claim: traced at the horizon ``t``)."""
+    from ..diagrams import ATOMS, NotInFragment, atoms_in, symbol_values, trace
 
     try:
-        lhs, rhs = trace(claim)
+        lhs, rhs = trace(claim, t)
     except NotInFragment as e:
         return Verification(False, f"the check is not in the fragment: {e}")
     if (lhs.rowdims, lhs.coldims) != (rhs.rowdims, rhs.coldims):
@@ -73,16 +74,8 @@ def verify_lift(claim, size: dict) -> Verification:
     atoms_args = []
     if names:  # the atoms' arguments, from the diagrams, to recheck that no two atom entries coincide
         from ..diagrams import evaluate
-        from ..variables import FreeValues
 
-        fv = FreeValues(claim.variables, size, claim.conventions)
-        values = {}
-        for name, var in claim.variables.items():
-            value = getattr(fv, name)
-            M = value if isinstance(value, sp.MatrixBase) else sp.Matrix([[value]])
-            legs = [d for d in ((var.rows,) if var.kind != "scalar" else ()) if d != 1], \
-                [d for d in ((var.cols,) if var.kind == "matrix" else ()) if d != 1]
-            values[name] = (M, tuple(legs[0]), tuple(legs[1]))
+        values = symbol_values(claim, size)
         for name in names:
             f, arg = ATOMS[name]
             atoms_args.append((name, f.__name__, evaluate(arg, values, size)))
