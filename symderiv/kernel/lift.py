@@ -22,8 +22,9 @@ It imports none of symderiv's identity, engine, search, derivatives or fp.
 from __future__ import annotations
 
 import flint
-import sympy as sp
+from sympy.core.function import UndefinedFunction
 
+from ..functions import _SigmaDerivative
 from .check import Verification
 
 
@@ -70,7 +71,8 @@ def verify_lift(claim, size: dict, t: int | None = None) -> Verification:
     if L.shape != R.shape:
         return Verification(False, "the sides have different shapes")
     symbols = sorted({x for e in (L, R) for x in e.free_symbols}, key=lambda x: x.name)
-    calls = {e for side in (L, R) for entry in side for e in sp.preorder_traversal(entry) if _is_atom(e)}
+    seen: set = set()
+    calls = _atoms([e for side in (L, R) for e in side], seen)
     atoms_args = []
     if names:  # the atoms' arguments, from the diagrams, to recheck that no two atom entries coincide
         from ..diagrams import evaluate
@@ -81,7 +83,7 @@ def verify_lift(claim, size: dict, t: int | None = None) -> Verification:
             atoms_args.append((name, f.__name__, evaluate(arg, values, size)))
             symbols_more = {x for e in atoms_args[-1][2] for x in e.free_symbols} - set(symbols)
             symbols += sorted(symbols_more, key=lambda x: x.name)
-            calls |= {e for e in atoms_args[-1][2] for e in sp.preorder_traversal(e) if _is_atom(e)}
+            calls |= _atoms(list(atoms_args[-1][2]), seen)
     ctx = flint.fmpq_mpoly_ctx.get(("v", max(1, len(symbols) + len(calls) + sum(len(a[2]) for a in atoms_args))),
                                    "lex")
     gens = dict(zip(symbols, ctx.gens()))
@@ -108,14 +110,26 @@ def verify_lift(claim, size: dict, t: int | None = None) -> Verification:
                         + "; lhs − rhs expanded to 0")
 
 
+def _atoms(exprs, seen: set) -> set:
+    """The abstract-function applications in ``exprs``, each distinct subexpression visited once (a DAG walk)."""
+    out, stack = set(), list(exprs)
+    while stack:
+        e = stack.pop()
+        if e in seen:
+            continue
+        seen.add(e)
+        if _is_atom(e):
+            out.add(e)
+        stack.extend(e.args)
+    return out
+
+
 def _is_atom(e) -> bool:
-    from sympy.core.function import UndefinedFunction
-
-    from ..functions import _SigmaDerivative
-
-    f = getattr(e, "func", None)
-    return getattr(e, "is_Function", False) and (isinstance(f, UndefinedFunction) or (
-        isinstance(f, type) and issubclass(f, _SigmaDerivative)))
+    """An application of an abstract function: symderiv's σ^(k), or an undefined SymPy function."""
+    if not getattr(e, "is_Function", False):
+        return False
+    f = e.func
+    return isinstance(f, UndefinedFunction) or (isinstance(f, type) and issubclass(f, _SigmaDerivative))
 
 
 class _NotPolynomial(Exception):
