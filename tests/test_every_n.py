@@ -518,3 +518,26 @@ def test_a_linear_rnn_jacobian_power_is_lifted_at_a_fixed_horizon():
               sizes=sweep(n=(1,), t=(2,)))
     out = every_n.lift(c, t=2)
     assert out.lifted, out.scope
+
+
+VARIANTS = {  # dh_t/dh_0 of pal2019's RNN, h_k = W_R σ(h_{k-1}) + …: the true product and three slips
+    "descending W_R diag σ'(h_{k-1})": (True, lambda m, k: m.W_R * diag(m.dsigma(m.h(k - 1))), "descending"),
+    "ascending": (False, lambda m, k: m.W_R * diag(m.dsigma(m.h(k - 1))), "ascending"),
+    "diag σ'(h_{k-1}) W_R (factors swapped)": (False, lambda m, k: diag(m.dsigma(m.h(k - 1))) * m.W_R, "descending"),
+    "σ' dropped": (False, lambda m, k: m.W_R, "descending"),
+}
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+@pytest.mark.parametrize("t", [2, 3])
+def test_a_model_closed_form_is_lifted_at_a_horizon_only_when_true_there_at_a_larger_n(name, t):
+    from symderiv import product
+
+    true, factor, order = VARIANTS[name]
+    c = _model_claim(lambda m: (m.d(("h", m.t), "h"), product(lambda k: factor(m, k), 1, m.t, order=order,
+                                                              size=m.n)), t=(t,))
+    out = every_n.lift(c, t=t)
+    assert out.lifted == true, out.scope
+    if out.lifted:
+        lhs, rhs = c.sides({"n": out.size["n"] + 1, "t": t})
+        assert not nonzero_entries(lhs, rhs, "symengine")
