@@ -70,6 +70,14 @@ at N, which :func:`coinciding_atoms` checks (the kernel again, with its own
 polynomials) before anything is lifted. ``v.d`` through σ^(k)(T) is the chain
 rule on diagrams: σ^(k+1)(T) times ∂T/∂X, joined elementwise.
 
+Model claims at a fixed horizon (experimental)
+----------------------------------------------
+``lift(claim, t=T)`` traces a model claim at horizon T
+(:class:`symderiv.diagrams.TracedModel`): the unrolled cell at a fixed T is a
+free-variable identity in the parameters, h_0 and the inputs, and is lifted the
+same way. The engine does not call it (it would stretch the audit's budget,
+and "every n at t ≤ 4" next to "every t at n ≤ 3" is not "every n and t").
+
 How membership is established
 -----------------------------
 Not assumed: the check is run once on :class:`Traced` values with symbolic
