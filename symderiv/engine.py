@@ -666,8 +666,15 @@ def _check_claim(claim: Claim, *, n=None, t=None, m=None, backend: str = "auto",
             outcomes.append(broken[0])
             verdict, first = Verdict.FAILS, broken[1]
     scope = describe_scope(outcomes, method) + more
+    every_n = False
+    if verdict == Verdict.HOLDS and claim.relation == "=" and claim.variables is not None and not claim.modulo:
+        from . import every_n as lift  # holds at every size: is it a formal identity, for every n? (issue 20)
+
+        with _phase(phases, Phase.EVERY_N):
+            every_n, more = lift.extend(claim)
+        scope += more
     return result_for(
-        claim, verdict, scope=scope, every_t=every_t,
+        claim, verdict, scope=scope, every_t=every_t, every_n=every_n,
         counterexample=first[0] if first else None,
         certificate=first[1].reason if first else next((o.detail for o in outcomes if claim.relation == "≠"
                                                           and o.status == Verdict.HOLDS), ""),
@@ -714,7 +721,7 @@ def aggregate(group: Group, members: dict[str, Result]) -> Result:
         return Result(verdict=chosen.verdict, scope=f"reading {group.intent!r} (the text's intent: {group.why}); "
                       f"{chosen.scope}" + (f"; other readings: {others}" if others else ""),
                       counterexample=chosen.counterexample, certificate=chosen.certificate,
-                      error=chosen.error, why=chosen.why, every_t=chosen.every_t,
+                      error=chosen.error, why=chosen.why, every_t=chosen.every_t, every_n=chosen.every_n,
                       **{**common, "conventions": chosen.conventions})
     verdict = _combine([r.verdict for r in res])
     failing = next((r for r in res if r.verdict == verdict), None) if verdict != Verdict.HOLDS else None
@@ -722,6 +729,7 @@ def aggregate(group: Group, members: dict[str, Result]) -> Result:
     if failing is not None:
         scope += f"; first {verdict.value}: {failing.id.rsplit('.', 1)[1]}"
     return Result(verdict=verdict, scope=scope, every_t=verdict == Verdict.HOLDS and all(r.every_t for r in res),
+                  every_n=verdict == Verdict.HOLDS and all(r.every_n for r in res),
                   counterexample=failing.counterexample if failing else None,
                   certificate=failing.certificate if failing else "", error=failing.error if failing else None,
                   why=failing.why if failing else "", **common)

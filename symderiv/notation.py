@@ -97,6 +97,8 @@ def diag(v) -> sp.Matrix:
 
 
 def eye(n: int) -> sp.Matrix:
+    if fn := _dispatch("eye", n):  # a symbolic size (every_n.Size): the identity as a copy tensor
+        return fn(n)
     return sp.eye(n)
 
 
@@ -188,7 +190,7 @@ def total(terms: Iterable[sp.Matrix] | Callable[[int], sp.Matrix], shape: tuple[
     elif lo is not None or hi is not None:
         raise SymderivError("total(..., lo=, hi=) takes a family (a function of the index), not the terms")
     terms = list(terms)
-    if fn := _dispatch("total", *terms):
+    if fn := _dispatch("total", *terms, *shape):  # a shape of symbolic sizes (every_n.Size): the empty sum too
         return fn(terms, shape)
     out = sp.zeros(*shape)
     for term in terms:

@@ -51,6 +51,8 @@ class Phase(enum.StrEnum):
     INDUCTION = "induction"
     #: an inequality's proof over all values (prove=: an SOS or convex certificate)
     PROVE = "prove"
+    #: after every size holds: the lift to every n (every_n.py)
+    EVERY_N = "every n"
 
 
 class StopReason(enum.StrEnum):
@@ -144,6 +146,7 @@ class Result:
     steps: list[Step] = field(default_factory=list)  # a chain's steps, in order
     why: str = ""                  # the proof file's sentence on why the claim fails (``why=``)
     every_t: bool = False  # `holds` proved for every t by induction (induction.py), not only at the sizes shown
+    every_n: bool = False  # `holds` lifted to every n (every_n.py): a formal identity decided at its threshold size
 
     @property
     def wanted(self) -> Verdict:

@@ -32,11 +32,27 @@ def summary_line(results: list[Result], errors: list) -> tuple[str, bool]:
 def tally(results: list[Result]) -> tuple[str, list[str]]:
     """("38 holds, 44 fails, …", the ids whose verdict is not the expected one)."""
     n = {v: sum(r.verdict == v for r in results) for v in Verdict}
-    every = sum(r.verdict == Verdict.HOLDS and r.every_t for r in results)
+    reaches = [reach(r) for r in results if r.verdict == Verdict.HOLDS]
     text = {v: f"{n[v]} {v.value}" for v in Verdict}
-    if every:  # holds for every t (induction) is counted apart from holds at the sizes shown
-        text[Verdict.HOLDS] += f" ({every} for every t, {n[Verdict.HOLDS] - every} at the sizes shown)"
+    if any(x != SHOWN for x in reaches):  # for every n / t is counted apart from holds at the sizes shown
+        text[Verdict.HOLDS] += " (" + ", ".join(
+            f"{k} {'at the sizes shown' if x == SHOWN else 'for ' + x}" for x in REACHES
+            if (k := reaches.count(x)) or x == SHOWN) + ")"
     return ", ".join(text[v] for v in Verdict if n[v]), [r.id for r in results if not r.as_expected]
+
+
+#: how far a `holds` reaches, widest first
+REACHES = ("every n and every t", "every n", "every t", "the sizes shown")
+SHOWN = REACHES[-1]
+
+
+def reach(r: Result) -> str:
+    """How far a result's `holds` reaches: every n (the lift) and/or every t (induction), or the sizes shown;
+    '' for another verdict."""
+    if r.verdict != Verdict.HOLDS:
+        return ""
+    return REACHES[0] if r.every_n and r.every_t else REACHES[1] if r.every_n else REACHES[2] if r.every_t \
+        else SHOWN
 
 
 def split_location(where: str) -> tuple[str, int]:

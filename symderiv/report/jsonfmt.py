@@ -24,6 +24,7 @@ def to_json(results: list[Result], errors: list, meta: dict, locations: dict | N
             claims[-1]["reproduce"] = reproduce_command(r, meta)   # the one command that finds it again
     summary = {v.value: sum(r.verdict == v for r in results) for v in Verdict}
     summary["holds_for_every_t"] = sum(r.verdict == Verdict.HOLDS and r.every_t for r in results)
+    summary["holds_for_every_n"] = sum(r.verdict == Verdict.HOLDS and r.every_n for r in results)
     summary["total"] = len(results)
     summary["not_as_expected"] = [r.id for r in results if not r.as_expected]
     summary["proof_file_errors"] = [{"path": p, "cause": c} for p, c in errors]

@@ -26,7 +26,7 @@ A claim whose verdict is the expected ``fails`` is an expected failure:
 from __future__ import annotations
 
 from ..results import Result, Verdict
-from .common import first_line, reproduce_command
+from .common import first_line, reach, reproduce_command
 
 
 def _seconds(x: float) -> str:
@@ -52,6 +52,11 @@ def to_junit(results: list[Result], errors: list, meta: dict, locations: dict | 
         if fname != "collection":
             suite.set("file", fname)
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        reached = [(r.id, reach(r)) for r, _ in rs if reach(r)]
+        if reached:  # how far each `holds` reaches (every n, every t, the sizes shown): the schema has no
+            props = ET.SubElement(suite, "properties")  # testcase properties, so the suite carries them
+            for cid, how in reached:
+                ET.SubElement(props, "property", name=f"{cid}.holds_for", value=how)
         seconds = 0.0
         for r, line in rs:
             group = bool(r.members)
@@ -61,6 +66,8 @@ def to_junit(results: list[Result], errors: list, meta: dict, locations: dict | 
             counts["tests"] += 1
             expected = r.wanted
             detail = f"{r.verdict.value}: {r.error or r.scope}"
+            if reach(r):
+                detail += f"\nholds for {reach(r)}"
             if r.counterexample is not None:
                 detail += f"\ncertificate: {r.certificate}\nreproduce: {reproduce_command(r, meta)}"
             explained_by = [m for m in r.members if m in off]

@@ -10,7 +10,7 @@ import html
 import re
 
 from ..results import Result
-from .common import claims_count, reproduce_command, tally
+from .common import SHOWN, claims_count, reach, reproduce_command, tally
 from .evidence import Kind, describe
 
 
@@ -59,6 +59,12 @@ def counterexample_section(r: Result, meta: dict) -> list[str]:
     return out
 
 
+def _reach(r: Result) -> str:
+    """'**for every n and every t** · ' before a scope that reaches beyond the sizes shown."""
+    how = reach(r)
+    return f"**for {how}** · " if how and how != SHOWN else ""
+
+
 def to_markdown(results: list[Result], errors: list, meta: dict) -> str:
     """A report to paste into a review or a pull-request comment (GitHub renders the $…$ math)."""
     out = ["## symderiv audit", "", " · ".join(f"{md_text(k)} {md_text(v)}" for k, v in meta.items()), "",
@@ -66,7 +72,7 @@ def to_markdown(results: list[Result], errors: list, meta: dict) -> str:
     for r in results:
         mark = "✓" if r.as_expected else "✗"
         out.append(f"| {'&nbsp;&nbsp;' if r.group else ''}{md_code(r.id)} | {md_text(r.where)} | **{r.verdict.value}** "
-                   f"| {r.wanted.value} {mark} | {md_text(r.error or r.scope)} |")
+                   f"| {r.wanted.value} {mark} | {_reach(r)}{md_text(r.error or r.scope)} |")
     for r in results:
         if r.counterexample is None or r.members:
             continue

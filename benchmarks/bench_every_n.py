@@ -1,0 +1,100 @@
+"""The every-n lift (issue 20): what it costs per claim, and where it decides.
+
+Run: ``python benchmarks/bench_every_n.py`` (in-process, no cache). For every
+free-variable identity of the shipped proof files (the Matrix Cookbook page and
+the trace identities) it times the whole check (``check_claim``: the sweep,
+then the lift) and the lift's own phase, and records the size the lift decided
+at, the degree and the verdict's reach; then the small-size traps of
+tests/test_every_n.py with an unfixed sweep (the lift decides them false above
+their size). Writes the ``everyn`` section of benchmarks/RESULTS.md. Not a
+timed test: the figures are from the shared machine and vary with its load.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+FILES = [ROOT / "proofs" / "examples" / name for name in ("matrix_cookbook.py", "trace_identities.py",
+                                                          "theorem1_every_n.py")]
+
+
+def _row(cid: str, claim) -> str:
+    from symderiv.engine import check_claim
+    from symderiv.results import Phase
+
+    w0, c0 = time.perf_counter(), time.process_time()
+    r = check_claim(claim)
+    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+    lift = r.phases.get(Phase.EVERY_N, 0.0)
+    tail = r.scope.split("; ", 1)[1] if "; " in r.scope else ""
+    at = tail.split("decided exactly at ")[1].split(" and re-decided")[0] if "decided exactly at" in tail else "—"
+    reach = "every n" if r.every_n else (tail.split(": ", 1)[1][:70] if tail.startswith("not lifted") else "—")
+    return f"| {cid} | {r.verdict.value} | {reach} | {at} | {wall:.2f} | {cpu:.2f} | {lift:.2f} |"
+
+
+def _sizes(size) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in (size or {}).items()) or "—"
+
+
+def main() -> str:
+    sys.path.insert(0, str(HERE))
+    sys.path.insert(0, str(ROOT / "tests"))
+    os.environ["SYMDERIV_NO_CACHE"] = "1"
+    from results_section import write_section
+
+    from symderiv.claims import Claim, collect
+
+    rows = []
+    col = collect(FILES)
+    for cid, item in col.items.items():
+        if isinstance(item, Claim):
+            rows.append(_row(cid, item))
+            print(rows[-1], flush=True)
+    from test_every_n import SMALL_ONLY, free  # the traps, with an unfixed sweep
+
+    for name, (variables, n, check) in SMALL_ONLY.items():
+        rows.append(_row(f"trap: {name} (sweep n = {', '.join(map(str, n))})", free(check, variables, n=n)))
+        print(rows[-1], flush=True)
+    model_rows = []
+    col = collect([ROOT / "proofs" / "pal2019.py"])
+    from symderiv import every_n
+
+    for cid in ("pal2019.theorem1.corrected", "pal2019.lemma2.corrected"):
+        for t in (1, 2, 3, 4):
+            w0, c0 = time.perf_counter(), time.process_time()
+            out = every_n.lift(col.items[cid], t=t)
+            model_rows.append(f"| {cid} | {t} | {'every n' if out.lifted else out.scope[:60]} | "
+                              f"{_sizes(out.size)} | {time.perf_counter() - w0:.2f} | {time.process_time() - c0:.2f} |")
+            print(model_rows[-1], flush=True)
+    load = os.getloadavg()[0]
+    text = "\n".join([
+        "<!-- everyn -->",
+        "## For every n: the lift of free-variable identities (issue 20)",
+        "",
+        f"`python benchmarks/bench_every_n.py`, {time.strftime('%Y-%m-%d')}, in-process, no cache, on the shared "
+        f"2-core machine (load average {load:.1f} when it ended: the figures vary with the load). Seconds: the whole "
+        "check (the sweep, then the lift) in wall and CPU time, and the lift's own phase (`every n`: tracing, "
+        "the consistency probe at n = 2, the decision at the threshold size, the kernel's recount and "
+        "re-decision). 'at' is where the lift decided, with the threshold (the most index classes of a diagram).",
+        "",
+        "| claim | verdict | reach (or why not lifted) | at | s wall | s CPU | lift s |",
+        "|---|---|---|---|---|---|---|",
+        *rows,
+        "",
+        "Model claims at a fixed horizon (experimental, `every_n.lift(claim, t=…)`; the engine does not run it): "
+        "the lift alone (tracing, the probe, the decision at the threshold, the kernel), seconds.",
+        "",
+        "| claim | t | reach | decided at | s wall | s CPU |",
+        "|---|---|---|---|---|---|",
+        *model_rows,
+        "<!-- /everyn -->",
+    ])
+    return write_section("everyn", text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+"""The kernel's re-check of an every-n lift (:mod:`symderiv.every_n`, issue 20).
+
+The engine lifts an identity of free variables to every size when it holds at
+one size N at or above its threshold: the most index classes, per symbolic
+dimension, of any contraction diagram of lhs − rhs (the lemma in
+:mod:`symderiv.every_n`). Before the lift is reported, this module re-derives
+both halves by its own code:
+
+* **the threshold**: it reads the diagrams of the check's trace (it trusts the
+  tracer as it trusts :mod:`symderiv.notation`: the meaning of the operations)
+  and recounts, diagram by diagram, the variable nodes (the degree) and the
+  distinct index classes per dimension from the legs themselves, checks that
+  every class lies on a variable leg or an open leg (no free index loop), that
+  both sides have the same open legs, and that N is at least the count;
+* **the decision**: it rebuilds the sides at N from the check (SymPy matrices
+  of symbols) and expands every entry of lhs − rhs into an exact polynomial
+  over ℚ by its own bottom-up walk (python-flint ``fmpq_mpoly``; not the
+  engine's normal form), which must be 0.
+
+It imports none of symderiv's identity, engine, search, derivatives or fp.
+"""
+from __future__ import annotations
+
+import flint
+from sympy.core.function import UndefinedFunction
+
+from ..functions import _SigmaDerivative
+from .check import Verification
+
+
+def recount(diagrams) -> tuple[int, dict, str]:
+    """(degree, {dim: most index classes}, problem) from the diagrams' legs; problem '' when none."""
+    degree, most = 0, {}
+    for g in diagrams:
+        degree = max(degree, len(g.nodes))
+        on_nodes = {leg for _name, legs in g.nodes for leg in legs}
+        used = on_nodes | set(g.rows) | set(g.cols)
+        if used != set(range(len(g.dims))):
+            return 0, {}, "an index class lies on no variable leg and no open leg (a free loop)"
+        per: dict = {}
+        for c in used:
+            per[g.dims[c]] = per.get(g.dims[c], 0) + 1
+        for d, k in per.items():
+            if not isinstance(d, int):
+                most[d] = max(most.get(d, 0), k)
+    return degree, most, ""
+
+
+def verify_lift(claim, size: dict, t: int | None = None) -> Verification:
+    """Accept the lift of ``claim`` decided at ``size`` only if the threshold and the decision re-derive
+    (a model claim: traced at the horizon ``t``)."""
+    from ..diagrams import ATOMS, NotInFragment, atoms_in, symbol_values, trace
+
+    try:
+        lhs, rhs = trace(claim, t)
+    except NotInFragment as e:
+        return Verification(False, f"the check is not in the fragment: {e}")
+    if (lhs.rowdims, lhs.coldims) != (rhs.rowdims, rhs.coldims):
+        return Verification(False, "the sides have different open legs")
+    names = atoms_in(lhs.terms + rhs.terms)
+    degree, most, problem = recount(lhs.terms + rhs.terms)  # atom nodes count as variables (the lemma's D_s)
+    if problem:
+        return Verification(False, problem)
+    short = [d for d, k in most.items() if size.get(d, 1) < k]
+    if short:
+        return Verification(False, f"the size {size} is below the threshold {most}")
+    try:
+        L, R = claim.sides(size)
+    except Exception as e:  # noqa: BLE001 (the check's own failure is a refusal, not a crash)
+        return Verification(False, f"the sides cannot be built at {size}: {e}")
+    if L.shape != R.shape:
+        return Verification(False, "the sides have different shapes")
+    symbols = sorted({x for e in (L, R) for x in e.free_symbols}, key=lambda x: x.name)
+    seen: set = set()
+    calls = _atoms([e for side in (L, R) for e in side], seen)
+    atoms_args = []
+    if names:  # the atoms' arguments, from the diagrams, to recheck that no two atom entries coincide
+        from ..diagrams import evaluate
+
+        values = symbol_values(claim, size)
+        for name in names:
+            f, arg = ATOMS[name]
+            atoms_args.append((name, f.__name__, evaluate(arg, values, size)))
+            symbols_more = {x for e in atoms_args[-1][2] for x in e.free_symbols} - set(symbols)
+            symbols += sorted(symbols_more, key=lambda x: x.name)
+            calls |= _atoms(list(atoms_args[-1][2]), seen)
+    ctx = flint.fmpq_mpoly_ctx.get(("v", max(1, len(symbols) + len(calls) + sum(len(a[2]) for a in atoms_args))),
+                                   "lex")
+    gens = dict(zip(symbols, ctx.gens()))
+    keys: dict = {}  # (function, its argument's polynomial) -> a generator of its own
+    spare = iter(ctx.gens()[len(symbols):])
+    walk = {}
+    seen: dict = {}
+    for name, fname, M in atoms_args:
+        for k, e in enumerate(M):
+            key = (fname, str(_poly(e, ctx, gens, walk, keys, spare)))
+            if seen.setdefault(key, (name, k)) != (name, k):
+                return Verification(False, f"two atom entries of {fname} coincide at {size}")
+    for i in range(L.rows):
+        for j in range(L.cols):
+            try:
+                zero = _poly(L[i, j], ctx, gens, walk, keys, spare) - _poly(R[i, j], ctx, gens, walk, keys, spare) == 0
+            except _NotPolynomial as e:
+                return Verification(False, f"entry ({i}, {j}) is not a polynomial in the entries and atoms ({e})")
+            if not zero:
+                return Verification(False, f"entry ({i}, {j}) of lhs − rhs is not 0 at {size}")
+    where = ", ".join(f"{d} = {size[d]} ≥ {k}" for d, k in sorted(most.items()))
+    return Verification(True, f"degree {degree}, index classes re-counted ({where})"
+                        + (f", {len(names)} elementwise atoms distinct" if names else "")
+                        + "; lhs − rhs expanded to 0")
+
+
+def _atoms(exprs, seen: set) -> set:
+    """The abstract-function applications in ``exprs``, each distinct subexpression visited once (a DAG walk)."""
+    out, stack = set(), list(exprs)
+    while stack:
+        e = stack.pop()
+        if e in seen:
+            continue
+        seen.add(e)
+        if _is_atom(e):
+            out.add(e)
+        stack.extend(e.args)
+    return out
+
+
+def _is_atom(e) -> bool:
+    """An application of an abstract function: symderiv's σ^(k), or an undefined SymPy function."""
+    if not getattr(e, "is_Function", False):
+        return False
+    f = e.func
+    return isinstance(f, UndefinedFunction) or (isinstance(f, type) and issubclass(f, _SigmaDerivative))
+
+
+class _NotPolynomial(Exception):
+    pass
+
+
+def _poly(e, ctx, gens, memo, keys, spare):
+    """A SymPy expression of the entries and atoms as an exact polynomial over ℚ (python-flint), bottom up; an
+    atom f(a) is a generator of its own per (f, the polynomial of a)."""
+    key = id(e)
+    if key in memo:
+        return memo[key][1]
+    if e.is_Symbol:
+        out = gens[e]
+    elif e.is_Rational:
+        out = ctx.from_dict({}) + flint.fmpq(int(e.p), int(e.q))
+    elif e.is_Add:
+        out = ctx.from_dict({})
+        for a in e.args:
+            out = out + _poly(a, ctx, gens, memo, keys, spare)
+    elif e.is_Mul:
+        out = ctx.from_dict({}) + 1
+        for a in e.args:
+            out = out * _poly(a, ctx, gens, memo, keys, spare)
+    elif e.is_Pow and e.exp.is_Integer and int(e.exp) >= 0:
+        out = _poly(e.base, ctx, gens, memo, keys, spare) ** int(e.exp)
+    elif _is_atom(e) and len(e.args) == 1:
+        k = (e.func.__name__, str(_poly(e.args[0], ctx, gens, memo, keys, spare)))
+        if k not in keys:
+            keys[k] = next(spare)
+        out = keys[k]
+    else:
+        raise _NotPolynomial(type(e).__name__)
+    memo[key] = (e, out)  # the expression is kept so that its id is not reused
+    return out
