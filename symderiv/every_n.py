@@ -265,7 +265,9 @@ def lift(claim, *, decide=None, t: int | None = None) -> Lift:
     from .kernel.lift import verify_lift
 
     check = verify_lift(claim, size, t)
-    if not check.ok:
+    from .kernel.accept import genuine
+
+    if not (check.ok and genuine(check.token)):  # only the kernel's own Proved lifts a claim
         return Lift(False, f"not lifted to every {_every(dims_used)}: the kernel did not confirm it "
                     f"({check.reason})", size, th.degree, th.classes)
     present = [d for d in dims_used if th.classes[d]]

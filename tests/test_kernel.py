@@ -36,6 +36,8 @@ DECLARATION = {
     "families": "the search domains a relational claim declares",
     "values": "exact values from a proof file's numbers",
     "errors": "exception classes",
+    "concrete": "the one refusal of Python asked about a claim value (the kernel's values refuse it too)",
+    "diagrams": "the every-n tracer: what the notation's operations mean on a size left symbolic (lift.py)",
 }
 #: third-party libraries the declaration modules reach, and why the kernel's verdicts do not read them
 DECLARATION_THIRD_PARTY = {

@@ -25,7 +25,18 @@ import flint
 from sympy.core.function import UndefinedFunction
 
 from ..functions import _SigmaDerivative
-from .check import Verification
+from dataclasses import dataclass
+
+from .accept import EVERY_N, Proved, _issue
+
+
+@dataclass(frozen=True)
+class Lifted:
+    """The kernel's answer on a lift: ``ok`` carries the :class:`~.accept.Proved` token it made (kind every n)."""
+
+    ok: bool
+    reason: str
+    token: object = None
 
 
 def recount(diagrams) -> tuple[int, dict, str]:
@@ -46,7 +57,7 @@ def recount(diagrams) -> tuple[int, dict, str]:
     return degree, most, ""
 
 
-def verify_lift(claim, size: dict, t: int | None = None) -> Verification:
+def verify_lift(claim, size: dict, t: int | None = None) -> Lifted:
     """Accept the lift of ``claim`` decided at ``size`` only if the threshold and the decision re-derive
     (a model claim: traced at the horizon ``t``)."""
     from ..diagrams import ATOMS, NotInFragment, atoms_in, symbol_values, trace
@@ -54,22 +65,22 @@ def verify_lift(claim, size: dict, t: int | None = None) -> Verification:
     try:
         lhs, rhs = trace(claim, t)
     except NotInFragment as e:
-        return Verification(False, f"the check is not in the fragment: {e}")
+        return Lifted(False, f"the check is not in the fragment: {e}")
     if (lhs.rowdims, lhs.coldims) != (rhs.rowdims, rhs.coldims):
-        return Verification(False, "the sides have different open legs")
+        return Lifted(False, "the sides have different open legs")
     names = atoms_in(lhs.terms + rhs.terms)
     degree, most, problem = recount(lhs.terms + rhs.terms)  # atom nodes count as variables (the lemma's D_s)
     if problem:
-        return Verification(False, problem)
+        return Lifted(False, problem)
     short = [d for d, k in most.items() if size.get(d, 1) < k]
     if short:
-        return Verification(False, f"the size {size} is below the threshold {most}")
+        return Lifted(False, f"the size {size} is below the threshold {most}")
     try:
         L, R = claim.sides(size)
     except Exception as e:  # noqa: BLE001 (the check's own failure is a refusal, not a crash)
-        return Verification(False, f"the sides cannot be built at {size}: {e}")
+        return Lifted(False, f"the sides cannot be built at {size}: {e}")
     if L.shape != R.shape:
-        return Verification(False, "the sides have different shapes")
+        return Lifted(False, "the sides have different shapes")
     symbols = sorted({x for e in (L, R) for x in e.free_symbols}, key=lambda x: x.name)
     seen: set = set()
     calls = _atoms([e for side in (L, R) for e in side], seen)
@@ -95,19 +106,19 @@ def verify_lift(claim, size: dict, t: int | None = None) -> Verification:
         for k, e in enumerate(M):
             key = (fname, str(_poly(e, ctx, gens, walk, keys, spare)))
             if seen.setdefault(key, (name, k)) != (name, k):
-                return Verification(False, f"two atom entries of {fname} coincide at {size}")
+                return Lifted(False, f"two atom entries of {fname} coincide at {size}")
     for i in range(L.rows):
         for j in range(L.cols):
             try:
                 zero = _poly(L[i, j], ctx, gens, walk, keys, spare) - _poly(R[i, j], ctx, gens, walk, keys, spare) == 0
             except _NotPolynomial as e:
-                return Verification(False, f"entry ({i}, {j}) is not a polynomial in the entries and atoms ({e})")
+                return Lifted(False, f"entry ({i}, {j}) is not a polynomial in the entries and atoms ({e})")
             if not zero:
-                return Verification(False, f"entry ({i}, {j}) of lhs − rhs is not 0 at {size}")
+                return Lifted(False, f"entry ({i}, {j}) of lhs − rhs is not 0 at {size}")
     where = ", ".join(f"{d} = {size[d]} ≥ {k}" for d, k in sorted(most.items()))
-    return Verification(True, f"degree {degree}, index classes re-counted ({where})"
-                        + (f", {len(names)} elementwise atoms distinct" if names else "")
-                        + "; lhs − rhs expanded to 0")
+    how = (f"degree {degree}, index classes re-counted ({where})"
+           + (f", {len(names)} elementwise atoms distinct" if names else "") + "; lhs − rhs expanded to 0")
+    return Lifted(True, how, _issue(Proved, claim.id, size, EVERY_N, how))
 
 
 def _atoms(exprs, seen: set) -> set:
