@@ -12,6 +12,7 @@ import random
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,43 @@ def test_the_shuffle_seed_reorders_the_claims(tmp_path, monkeypatch):
         orders.append(seen)
     assert sorted(orders[0]) == ids and orders[0] != ids
     assert orders[0] == orders[2] != orders[1]
+
+
+def test_under_spawn_each_claim_has_a_process_of_its_own(tmp_path):
+    """Where fork is not safe (spawn), a fresh process per claim: the same isolation, at a process's start each."""
+    _write(tmp_path, *CASES["dataclass-attribute"])
+    col = collect([tmp_path])
+    res = {r.id: r.verdict for r in run_claims(col, ["s.mutate", "s.read"], jobs=1, method="spawn", timeout=120)}
+    assert res == {"s.mutate": Verdict.HOLDS, "s.read": Verdict.HOLDS}
+    assert not mp.active_children()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_claim_stopped_at_its_budget_leaves_no_process_behind(tmp_path):
+    """The claim's own process (a fork of its worker) is killed with the worker."""
+    (tmp_path / "slow.py").write_text(textwrap.dedent('''
+        import os, time
+        from pathlib import Path
+        from symderiv import claim, sweep
+
+        @claim("slow.a", where="§1", statement="1 = 1", sizes=sweep(n=1, t=1))
+        def a(**size):
+            Path(__file__).with_name("pid.txt").write_text(str(os.getpid()))
+            time.sleep(60)
+            return 1, 1
+    '''))
+    col = collect([tmp_path])
+    (res,) = run_claims(col, ["slow.a"], jobs=1, method="fork", timeout=2)
+    assert res.verdict == Verdict.UNDECIDED and "budget" in res.scope
+    pid = int((tmp_path / "pid.txt").read_text())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            break
+        if state == "Z":  # dead, waiting for init to reap it
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"the claim's process {pid} still runs")
