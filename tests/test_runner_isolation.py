@@ -192,3 +192,46 @@ def test_a_claim_stopped_at_its_budget_leaves_no_process_behind(tmp_path):
         time.sleep(0.05)
     else:
         pytest.fail(f"the claim's process {pid} still runs")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_warm_solver_children_are_each_claims_own_and_end_with_it(tmp_path):
+    """A claim's process starts its own warm solver child (none is inherited from the worker, none passed on to
+    the next claim), and kills it before it exits."""
+    pytest.importorskip("z3")
+    (tmp_path / "solve.py").write_text(textwrap.dedent('''
+        import os
+        from pathlib import Path
+        from symderiv import claim, sweep
+        from symderiv.prove import solvers
+
+        def ask(cid):
+            answer = solvers.run("z3", "(declare-fun x () Real)(assert (> x 1))", 10)
+            with open(Path(__file__).with_name("solvers.txt"), "a") as f:
+                f.write(f"{cid} {os.getpid()} {solvers._CHILDREN['z3'].proc.pid} {answer.status}\\n")
+            return 1, 1
+
+        @claim("solve.a", where="§1", statement="1 = 1", sizes=sweep(n=1, t=1))
+        def a(**size):
+            return ask("a")
+
+        @claim("solve.b", where="§2", statement="1 = 1", sizes=sweep(n=1, t=1))
+        def b(**size):
+            return ask("b")
+    '''))
+    col = collect([tmp_path])
+    res = {r.id: r.verdict for r in run_claims(col, ["solve.a", "solve.b"], jobs=1, method="fork", timeout=60)}
+    assert res == {"solve.a": Verdict.HOLDS, "solve.b": Verdict.HOLDS}
+    rows = [line.split() for line in (tmp_path / "solvers.txt").read_text().splitlines()]
+    assert {status for *_, status in rows} == {"sat"}
+    by_claim = {}
+    for cid, pid, solver, _ in rows:
+        by_claim.setdefault(cid, set()).add((int(pid), int(solver)))
+    (a,), (b,) = by_claim["a"], by_claim["b"]  # (a claim's check may run more than once: one pair each)
+    assert a[0] != b[0] and a[1] != b[1]  # two processes, two solver children
+    for _, solver in (a, b):
+        try:
+            state = Path(f"/proc/{solver}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            continue
+        assert state == "Z", f"solver child {solver} still runs"
