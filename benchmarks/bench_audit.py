@@ -75,7 +75,8 @@ def main(runs: int) -> str:
         "",
         "| run | wall s | CPU s |",
         "|---|---|---|",
-        f"| cold: `symderiv check proofs -j 2 --cache-clear` (every claim checked, each in a fresh fork of a warm worker) "
+        f"| cold: `symderiv check proofs -j 2 --cache-clear` (every claim checked, each in a fresh fork of a warm "
+        f"worker) "
         f"| **{med(cold, 0):.1f}** | "
         f"{med(cold, 1):.1f} |",
         f"| cold, `--isolate` (a fresh worker per claim as well) | {med(isolated, 0):.1f} | {med(isolated, 1):.1f} |",

@@ -55,7 +55,8 @@ SHARED = textwrap.dedent('''
 
 CASES = {
     "dataclass-attribute": ("SETTINGS.scale = 2", "SETTINGS.scale"),
-    "list-four-levels-deep": ('CONFIG["model"]["layers"]["sizes"].append(2)', 'len(CONFIG["model"]["layers"]["sizes"])'),
+    "list-four-levels-deep": ('CONFIG["model"]["layers"]["sizes"].append(2)',
+                              'len(CONFIG["model"]["layers"]["sizes"])'),
     "class-attribute": ("Knobs.step = 2", "Knobs.step"),
     "helper-module-global": ("_knobs.FACTOR = 2", "_knobs.FACTOR"),
 }
