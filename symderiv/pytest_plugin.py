@@ -115,7 +115,7 @@ class ProofFile(pytest.File):
     def collect(self):
         from .tuning import tune
 
-        tune()  # the first proof file imports SymPy: its caches sized for claim after claim (tuning.py)
+        tune()  # the first proof file imports SymPy: its caches sized as `symderiv check` sizes them (tuning.py)
         from .claims import Collection, collect_file
 
         col = Collection()

@@ -470,7 +470,7 @@ def run_claims(col: Collection, ids: list[str], *, jobs: int = 1, timeout: float
     ``cache``: a :class:`symderiv.cache.Cache` (stored results are reused, new ones stored);
     ``stop``: a predicate on each claim's result; the first it accepts ends the run (``-x``);
     ``method``: the multiprocessing start method (default :func:`start_method`);
-    ``isolate``: a fresh worker for every claim (default: a worker checks claim after claim).
+    ``isolate``: a fresh worker for every claim as well (default: a worker forks each claim a fresh process).
     """
     leaves: list[str] = []
 
