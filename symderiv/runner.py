@@ -190,7 +190,11 @@ def _serve(conn, col: Collection | None, kw: dict, parent: int) -> None:
             _flush()  # (nothing buffered here is written twice)
             pid = os.fork()
             if pid:
-                conn.send(("exit", k, _reap(pid)))
+                code = _reap(pid)
+                try:
+                    conn.send(("exit", k, code))
+                except OSError:  # the parent closed the pipe (the run ended as the claim's process exited)
+                    return
                 continue
         code = 1
         try:
