@@ -75,10 +75,11 @@ def main(runs: int) -> str:
         "",
         "| run | wall s | CPU s |",
         "|---|---|---|",
-        f"| cold: `symderiv check proofs -j 2 --cache-clear` (every claim checked; a worker checks claim after claim) "
+        f"| cold: `symderiv check proofs -j 2 --cache-clear` (every claim checked, each in a fresh fork of a warm "
+        f"worker) "
         f"| **{med(cold, 0):.1f}** | "
         f"{med(cold, 1):.1f} |",
-        f"| cold, `--isolate` (a fresh worker per claim, as before) | {med(isolated, 0):.1f} | {med(isolated, 1):.1f} |",
+        f"| cold, `--isolate` (a fresh worker per claim as well) | {med(isolated, 0):.1f} | {med(isolated, 1):.1f} |",
         f"| re-run, nothing changed (every verdict from `.symderiv_cache/`) | **{med(warm, 0):.1f}** | "
         f"{med(warm, 1):.1f} |",
         "",

@@ -78,8 +78,9 @@ def pytest_collect_file(file_path, parent):
     return None
 
 
-#: the session's worker pool: one worker checks the claims of every collected proof file one after another, as
-#: `symderiv check` does (started at the first claim, when every file is collected; stopped when the session ends)
+#: the session's worker pool: one warm worker for the claims of every collected proof file, each claim in a fresh
+#: fork of it, as `symderiv check` does (runner.py: no claim sees another's state; started at the first claim,
+#: when every file is collected; stopped when the session ends)
 _POOL = pytest.StashKey[object]()
 
 
@@ -114,7 +115,7 @@ class ProofFile(pytest.File):
     def collect(self):
         from .tuning import tune
 
-        tune()  # the first proof file imports SymPy: its caches sized for claim after claim (tuning.py)
+        tune()  # the first proof file imports SymPy: its caches sized as `symderiv check` sizes them (tuning.py)
         from .claims import Collection, collect_file
 
         col = Collection()

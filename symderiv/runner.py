@@ -2,34 +2,37 @@
 
 Claims run in worker processes, so that a claim that runs out of its budget
 can be stopped and a claim that crashes or exits its process takes nothing
-else down. A worker checks one claim at a time and then the next it is given
-(as pytest-xdist's workers do): SymPy's caches and the prover's warm solver
-children serve every claim it checks, which saves about a third of the CPU of
-a process per claim. ``isolate=True`` (``--isolate``) gives each claim a fresh
-worker instead. A worker whose claim overruns its budget is killed and
-replaced; so is one that crashes or exits. The engine tells its observer the
-phase it enters, and the worker sends it through a pipe; a claim stopped at
-its budget is ``undecided`` with that phase named. Up to ``jobs`` claims run at
-once, the longest first (:func:`schedule`: the cache's measured times, else an
-estimate from each claim's declaration), so that no long claim starts last.
-
-Reuse never changes a verdict: the engine and the kernel keep no state from
-one claim to the next beyond memo caches of pure functions (SymPy's), every
-search is seeded per claim, and a proof file's module is the same object in
-every worker either way (inherited, or imported once per worker under spawn).
+else down. A worker is a warm parent: it inherits the run's imports, the
+collected proof files and the warm-up done before it was forked, and it never
+runs a claim itself: each claim it is given runs in a fresh fork of it
+(``os.fork``), which sends the result and exits. A verdict therefore depends
+on nothing but the claim (issue 19): whatever a claim changes (a module's
+global, a settings object's attribute, a list deep in a config dict, SymPy's
+caches and global parameters, a thread it leaves running) ends with its
+process, whatever ran before it, in any order. ``isolate=True``
+(``--isolate``) gives each claim a fresh worker as well. A worker whose claim
+overruns its budget is killed (its claim's process with it) and replaced. The
+engine tells its observer the phase it enters, and the claim's process sends
+it through the worker's pipe; a claim stopped at its budget is ``undecided``
+with that phase named. Up to ``jobs`` claims run at once, the longest first
+(:func:`schedule`: the cache's measured times, else an estimate from each
+claim's declaration), so that no long claim starts last.
 
 No worker outlives the run: whatever ends :func:`run_claims` early (Ctrl-C, a
 signal the caller turns into an exception, a bug) kills and reaps the running
-workers on the way out, and on Linux the kernel kills a worker whose parent
-died without that chance (SIGKILL).
+workers (and their claims' processes) on the way out, and on Linux the kernel
+kills a worker whose parent died without that chance, and a claim's process
+whose worker died (SIGKILL).
 
 Start methods: where ``fork`` is safe (Linux) a worker is forked and inherits
 the collected proof files (nothing is re-imported). Elsewhere (Windows, and
 macOS, where Python's default is ``spawn``) or with
-``SYMDERIV_START_METHOD=spawn``, a worker starts a fresh interpreter and is
-told only the proof file's path and the claim's id: it imports that file
-again and checks that claim (a claim's check is a closure over its module and
-cannot be pickled). The verdict does not depend on the start method.
+``SYMDERIV_START_METHOD=spawn``, each claim gets a worker of its own (there is
+no safe fork to take a fresh process from a warm one): it starts a fresh
+interpreter and is told only the proof file's path and the claim's id, imports
+that file again, checks that claim (a claim's check is a closure over its
+module and cannot be pickled) and exits. The verdict does not depend on the
+start method.
 
 With a verdict cache (:mod:`symderiv.cache`), a claim whose key is stored is
 not run at all; a result the engine returned is stored. ``stop`` ends the run
@@ -39,14 +42,15 @@ only the claims whose every member has a result are reported.
 from __future__ import annotations
 
 import functools
+import gc
 import importlib
 import multiprocessing as mp
 import os
+import random
 import signal
 import sys
 import time
 from dataclasses import dataclass, replace
-from fractions import Fraction
 
 from . import engine
 from .claims import Claim, Collection, Group, _one_line
@@ -68,7 +72,8 @@ class _Worker:
     start: float = 0.0
     phase: str = "start"
     checked: int = 0
-    clean: bool = True  # did its last claim leave the state as it found it? (else it exits: not reused)
+    child: int | None = None  # under fork: the pid of the process checking ``cid`` (a fresh fork of the worker)
+    sent: int = 0  # claims given to it so far: the worker numbers the ends of its claims' processes alike
 
 
 def _die_with(parent: int) -> None:
@@ -134,41 +139,35 @@ def _phase_sender(conn):
     return send
 
 
-def _fingerprint(value, depth: int = 3):
-    """What a module global is, deep enough to see a claim change it: scalars by value, containers by their
-    contents (``depth`` levels), anything else by identity."""
-    if isinstance(value, (int, float, complex, str, bytes, bool, type(None), Fraction)):
-        return value
-    if depth and isinstance(value, dict):
-        return ("dict", id(value), tuple((repr(k), _fingerprint(v, depth - 1)) for k, v in list(value.items())))
-    if depth and isinstance(value, (list, tuple, set, frozenset)):
-        items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
-        return (type(value).__name__, id(value), tuple(_fingerprint(v, depth - 1) for v in items))
-    return ("id", id(value))
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 — a closed or broken stream has nothing to lose
+            pass
 
 
-def _state() -> tuple:
-    """What one claim could leave behind for the next in the same worker: SymPy's global parameters
-    (``evaluate``, ``distribute``, …) and the globals of the project's own modules (proof files, their helpers)."""
-    from sympy.core.parameters import global_parameters
-
-    from .cache import is_project_module
-
-    params = tuple(sorted(vars(global_parameters).items())) if hasattr(global_parameters, "__dict__") else ()
-    for name, m in list(sys.modules.items()):
-        if _PROJECT.get(name, (None,))[0] is not m:  # a module seen once is not resolved on disk again
-            _PROJECT[name] = (m, is_project_module(m))
-    mods = tuple((name, tuple((k, _fingerprint(v)) for k, v in list(vars(m).items()) if not k.startswith("__")))
-                 for name, (m, own) in sorted(_PROJECT.items()) if own and sys.modules.get(name) is m)
-    return params, mods
-
-
-#: module name -> (the module, is it the project's own?): is_project_module resolves a path on disk
-_PROJECT: dict = {}
+def _reap(pid: int) -> int:
+    """Wait for the claim's process to end: its exit code (−N: killed by signal N)."""
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+        except InterruptedError:
+            continue
+        except ChildProcessError:
+            return -1
+        return os.waitstatus_to_exitcode(status)
 
 
 def _serve(conn, col: Collection | None, kw: dict, parent: int) -> None:
-    """A worker: check each claim the parent sends (its id; under spawn, its proof file and id), until told to stop."""
+    """A worker: check each claim the parent sends (its id; under spawn, its proof file and id), until told to stop.
+
+    Under fork this process is a warm parent that never runs a claim itself: each claim runs in a fresh fork of it,
+    which sends its result and exits, so whatever a claim changes (a module's global, a settings object, SymPy's
+    caches and parameters) ends with it. The parent then reports the child's exit code (``("exit", k, code)``
+    for its k-th claim), which is the claim's error if no result came. Under spawn this process checks one
+    claim and exits.
+    """
     # The parent stops its workers (Ctrl-C reaches the whole terminal's process group: the parent acts on it);
     # the handlers it installed for itself (SIGTERM) must not run here.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -176,7 +175,9 @@ def _serve(conn, col: Collection | None, kw: dict, parent: int) -> None:
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP)  # held back by the parent while it started this worker
     _die_with(parent)
-    state = None
+    if col is not None:  # what it inherited stays out of the garbage collector's passes in each claim's process:
+        gc.freeze()      # else each one's first full pass writes to every object's header (copy-on-write, ~10% CPU)
+    warm, k = os.getpid(), 0
     while True:
         try:
             what = conn.recv()
@@ -184,22 +185,50 @@ def _serve(conn, col: Collection | None, kw: dict, parent: int) -> None:
             return
         if what is None:
             return
-        claim = None
+        k += 1
+        if col is not None:  # fork: the claim runs in a fresh child of this warm process
+            _flush()  # (nothing buffered here is written twice)
+            pid = os.fork()
+            if pid:
+                code = _reap(pid)
+                try:
+                    conn.send(("exit", k, code))
+                except OSError:  # the parent closed the pipe (the run ended as the claim's process exited)
+                    return
+                continue
+        code = 1
         try:
-            claim = col.items[what] if col is not None else _reimport(what)
-            if state is None:
-                state = _state()
-            res = engine.check_claim(claim, on_phase=_phase_sender(conn), **kw)
-        except BaseException as e:  # noqa: BLE001 — anything at all becomes this claim's error
-            res = (engine.result_for(claim, Verdict.ERROR, error=f"the check crashed: {_one_line(e)}")
-                   if isinstance(claim, Claim) else ("crash", _one_line(e)))
+            if col is not None:
+                _die_with(warm)
+            conn.send(("pid", os.getpid()))
+            claim = None
+            try:
+                claim = col.items[what] if col is not None else _reimport(what)
+                res = engine.check_claim(claim, on_phase=_phase_sender(conn), **kw)
+            except BaseException as e:  # noqa: BLE001 — anything at all becomes this claim's error
+                res = (engine.result_for(claim, Verdict.ERROR, error=f"the check crashed: {_one_line(e)}")
+                       if isinstance(claim, Claim) else ("crash", _one_line(e)))
+            try:
+                conn.send(("result", res))
+            except Exception as e:  # noqa: BLE001 — a result that cannot be sent (pickled) is the claim's error
+                conn.send(("result", ("crash", f"its result could not be sent: {_one_line(e)}")))
+            code = 0
+        finally:
+            if col is not None:  # the claim's own process ends here, whatever happened
+                _close_solvers()
+                _flush()
+                os._exit(code)
+        return  # spawn: one claim per process
+
+
+def _close_solvers() -> None:
+    """The claim's warm solver children (cvc5, z3) end with it, mid-answer or not."""
+    solvers = sys.modules.get("symderiv.prove.solvers")
+    if solvers is not None:
         try:
-            clean = state is not None and _state() == state
-        except Exception:  # noqa: BLE001 — a state that cannot even be read is not known to be clean
-            clean = False
-        conn.send(("result", res, clean))
-        if not clean:  # the next claim must not see what this one left behind: a fresh worker takes it
-            return
+            solvers._close_children()
+        except Exception:  # noqa: BLE001 — they end anyway when their stdin closes
+            pass
 
 
 def _stopped(claim: Claim, verdict: Verdict, why: str, seconds: float) -> Result:
@@ -208,16 +237,21 @@ def _stopped(claim: Claim, verdict: Verdict, why: str, seconds: float) -> Result
                              seconds=seconds)
 
 
-def _receive(job: _Worker, wait: float) -> Result | None:
-    """Read what the worker sent: the phases it entered (kept), then its result, if it has come."""
+def _receive(job: _Worker, wait: float):
+    """Read what the worker sent: the phases it entered (kept), then its result, if it has come; a claim whose
+    process ended without one: ``("exit", code)``."""
     res = None
     try:
-        while job.conn.poll(wait):
-            tag, payload, *rest = job.conn.recv()
+        while res is None and job.conn.poll(wait):
+            tag, *payload = job.conn.recv()
             if tag == "phase":
-                job.phase = payload
-            else:
-                res, job.clean = payload, bool(rest and rest[0])
+                job.phase = payload[0]
+            elif tag == "pid":
+                job.child = payload[0]
+            elif tag == "result":
+                res = payload[0]
+            elif tag == "exit" and payload[0] == job.sent and job.cid is not None:  # (not the last claim's end)
+                res = ("exit", payload[1])
     except Exception:  # noqa: BLE001 — a pipe cut mid-message: the worker died, which the caller reports
         pass
     return res
@@ -268,19 +302,28 @@ def _wait_any(running: list, timeout: float) -> None:
             pass
 
 
+#: what the engine imports on first use: NumPy and SymEngine (the search, the fast backends), the F_p layer, the
+#: report's meaning of a side, a few SymPy modules; and, for the prove phase (``prove=``), Clarabel, SciPy's sparse
+#: matrices, python-flint and the prover's own modules (about 0.3 s of CPU). Imported once, in the parent, before the
+#: first worker is forked: otherwise every claim's fresh process would import them again.
+WARM = ("numpy", "symengine", "symderiv.fp", "symderiv.meaning", "sympy.assumptions.wrapper", "sympy.sets.setexpr")
+WARM_PROVER = ("scipy.sparse", "scipy.linalg", "clarabel", "flint", "concurrent.futures.thread", "symderiv.kernel.sos",
+               "symderiv.prove.lemmas", "symderiv.prove.scope", "symderiv.prove.solvers", "symderiv.prove.sos",
+               "sympy.polys.domains.old_fractionfield", "sympy.polys.domains.old_polynomialring")
+
+
 @functools.cache
-def _warm_prover() -> None:
-    """Import the prove phase's numeric modules (Clarabel, SciPy's sparse matrices, python-flint: about 0.3 s of
-    CPU) before forking the first claim with ``prove=``, not in each worker."""
-    for mod in ("scipy.sparse", "clarabel", "flint"):
+def _warm(prover: bool) -> None:
+    for mod in WARM + (WARM_PROVER if prover else ()):
         try:
             importlib.import_module(mod)
-        except ImportError:  # the prove phase reports it where it is needed
+        except ImportError:  # (an optional backend, or the phase that needs it reports it)
             pass
 
 
 class Workers:
-    """Up to ``jobs`` worker processes checking claims of ``col``, each claim after claim (``isolate``: one each).
+    """Up to ``jobs`` worker processes checking claims of ``col``, claim after claim, each in a fresh fork of its
+    worker (``isolate``, or under spawn: a worker for each claim).
 
     :meth:`submit` gives a claim to an idle worker (starting one if fewer than ``jobs`` run); :meth:`wait`
     returns the claims answered since (id, result, whether the engine computed it), replacing a worker whose
@@ -322,13 +365,12 @@ class Workers:
         if worker is None:
             worker = self._start()
             worker.conn.send(what)
-        worker.cid, worker.start, worker.phase = cid, time.perf_counter(), "start"
+        worker.cid, worker.start, worker.phase, worker.child = cid, time.perf_counter(), "start", None
+        worker.sent += 1
 
     def _start(self) -> _Worker:
         if self.method == "fork":
-            if self.warm:
-                _warm_prover()  # once, in the parent: every forked worker inherits the prover's libraries
-            _state()  # which modules are the project's, resolved once here and inherited by every worker
+            _warm(self.warm)  # once, in the parent: every worker, and every claim's process, inherits it
         parent, child = self.ctx.Pipe(duplex=True)
         proc = self.ctx.Process(target=_serve, daemon=True,
                                 args=(child, self.col if self.method == "fork" else None, self.kw, os.getpid()))
@@ -346,6 +388,11 @@ class Workers:
     def _retire(self, worker: _Worker, kill: bool = False) -> None:
         self.workers.remove(worker)
         if kill:
+            if worker.child is not None and worker.cid is not None and worker.child != worker.proc.pid:
+                try:  # the claim's own process (a fork of the worker): on Linux it would die with it anyway
+                    os.kill(worker.child, signal.SIGKILL)
+                except OSError:
+                    pass
             worker.proc.kill()
         else:
             try:
@@ -368,12 +415,15 @@ class Workers:
             if res is None and not worker.proc.is_alive():
                 res = _receive(worker, 0)  # it may have sent its result just before it exited
             computed = isinstance(res, Result)
-            if isinstance(res, tuple):  # a spawned worker that could not even rebuild its claim
+            if isinstance(res, tuple) and res[0] == "exit":  # the claim's process ended without a result
+                res = _stopped(claim, Verdict.ERROR, f"the claim's process crashed (exit code {res[1]}) in phase "
+                               f"{worker.phase}", elapsed)
+            elif isinstance(res, tuple):  # a spawned worker that could not even rebuild its claim
                 res = _stopped(claim, Verdict.ERROR, f"the check crashed: {res[1]}", elapsed)
             if res is None and not worker.proc.is_alive():
                 worker.proc.join()
                 self._retire(worker, kill=True)
-                if worker.checked:  # a reused worker: what killed it may be a claim before this one's leftovers
+                if worker.checked:  # not this claim's doing, perhaps (the worker itself was killed): once more
                     self._retry(worker.cid)
                     continue
                 res = _stopped(claim, Verdict.ERROR, f"the worker process crashed (exit code "
@@ -384,7 +434,7 @@ class Workers:
                                f"{worker.phase}; no verdict was established", elapsed)
             elif res is not None:
                 worker.checked += 1
-                if self.isolate or not worker.clean:
+                if self.isolate or self.method != "fork":  # (a spawned worker checks one claim and exits)
                     self._retire(worker)
             if res is not None:
                 out.append((worker.cid, res, computed))
@@ -424,7 +474,7 @@ def run_claims(col: Collection, ids: list[str], *, jobs: int = 1, timeout: float
     ``cache``: a :class:`symderiv.cache.Cache` (stored results are reused, new ones stored);
     ``stop``: a predicate on each claim's result; the first it accepts ends the run (``-x``);
     ``method``: the multiprocessing start method (default :func:`start_method`);
-    ``isolate``: a fresh worker for every claim (default: a worker checks claim after claim).
+    ``isolate``: a fresh worker for every claim as well (default: a worker forks each claim a fresh process).
     """
     leaves: list[str] = []
 
@@ -442,7 +492,10 @@ def run_claims(col: Collection, ids: list[str], *, jobs: int = 1, timeout: float
     options = {"n": kw.get("n"), "t": kw.get("t"), "m": kw.get("m"), "backend": kw.get("backend", "auto"), "seed": kw.get("seed", 0),
                "timeout": timeout}
     pending = list(leaves)
-    if jobs > 1:  # longest first (as last measured, else estimated): a shorter tail
+    shuffle = os.environ.get("SYMDERIV_SHUFFLE", "").strip()
+    if shuffle:  # (a test's: the verdicts do not depend on the order, tests/test_runner_isolation.py)
+        random.Random(shuffle).shuffle(pending)
+    elif jobs > 1:  # longest first (as last measured, else estimated): a shorter tail
         pending = schedule(col, pending, cache.durations() if cache is not None else None)
     stopped = False
 

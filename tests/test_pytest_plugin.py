@@ -181,7 +181,7 @@ def test_pytest_tests_runs_without_python_m():
 
 
 def test_one_worker_checks_the_claims_of_every_file_one_after_another(tmp_path):
-    """As `symderiv check` does: the session's claims share a worker (and SymPy's caches)."""
+    """As `symderiv check` does: the session's claims share a warm worker, each claim in a fresh fork of it."""
     (tmp_path / "proofs").mkdir()
     (tmp_path / "proofs" / "pids.py").write_text(textwrap.dedent('''
         import os
@@ -190,7 +190,7 @@ def test_one_worker_checks_the_claims_of_every_file_one_after_another(tmp_path):
 
         def log(cid):
             with open(Path(__file__).with_name("pids.txt"), "a") as f:
-                f.write(f"{cid} {os.getpid()}\\n")
+                f.write(f"{cid} {os.getpid()} {os.getppid()}\\n")
 
         @claim("p.a", where="§1", statement="1 = 1", sizes=sweep(n=1, t=1))
         def a(**size):
@@ -208,9 +208,10 @@ def test_one_worker_checks_the_claims_of_every_file_one_after_another(tmp_path):
     p = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "proofs/"],
                        cwd=tmp_path, capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert p.returncode == 0, p.stdout + p.stderr
-    pids = {line.split()[0]: line.split()[1] for line in (tmp_path / "proofs" / "pids.txt").read_text().splitlines()}
-    assert set(pids) == {"a", "b", "c", "d"} and len(set(pids.values())) == 1  # one worker for both files
-    assert str(os.getpid()) not in pids.values()
+    pids = {line.split()[0]: line.split()[1:] for line in (tmp_path / "proofs" / "pids.txt").read_text().splitlines()}
+    assert set(pids) == {"a", "b", "c", "d"} and len({ppid for _, ppid in pids.values()}) == 1  # one worker,
+    assert len({pid for pid, _ in pids.values()}) == 4  # which forks each claim a fresh process (issue 19)
+    assert str(os.getpid()) not in {ppid for _, ppid in pids.values()}
 
 
 def test_sympys_caches_are_sized_for_claim_after_claim_unless_the_user_chose(tmp_path):

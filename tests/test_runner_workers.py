@@ -1,8 +1,10 @@
 """Workers check claim after claim (issue 11, the cold audit), and reuse never costs a claim its verdict.
 
-A worker that checks one claim and then the next shares SymPy's caches across
-them; a worker whose claim overruns its budget, crashes or exits is replaced,
-and the claims after it are checked as if nothing had happened.
+A worker is a warm parent (its imports and the proof files inherited) that forks
+each claim a fresh process (issue 19): nothing a claim changes reaches the next.
+A claim that overruns its budget costs its worker (replaced); one that crashes or
+exits is its own error, and the claims after it are checked as if nothing had
+happened.
 """
 import multiprocessing as mp
 import os
@@ -26,7 +28,7 @@ PIDS = textwrap.dedent('''
 
     def log(cid):
         with open(LOG, "a") as f:
-            f.write(f"{cid} {os.getpid()}\\n")
+            f.write(f"{cid} {os.getpid()} {os.getppid()}\\n")
 
     @claim("w.a", where="§1", statement="1 = 1", sizes=sweep(n=1, t=1))
     def a(**size):
@@ -50,32 +52,34 @@ def _run(tmp_path, body="pass", **kw):
     (tmp_path / "w.py").write_text(PIDS.replace("BODY", body))
     col = collect([tmp_path])
     res = {r.id: r for r in run_claims(col, ["w.a", "w.b", "w.c"], jobs=1, method="fork", **kw)}
-    pids = {}  # the engine may run a check more than once: the pid of each claim's first run
+    pids = {}  # the engine may run a check more than once: the pid of each claim's first run, and its parent's
     for line in (tmp_path / "pids.txt").read_text().splitlines():
-        cid, pid = line.split()
-        pids.setdefault(cid, int(pid))
+        cid, pid, ppid = line.split()
+        pids.setdefault(cid, (int(pid), int(ppid)))
     pids = [pids[c] for c in sorted(pids)]
     assert not mp.active_children()  # every worker reaped by the end of the run
     return res, pids
 
 
-def test_one_worker_checks_claim_after_claim(tmp_path):
+def test_one_worker_forks_a_fresh_process_for_each_claim(tmp_path):
+    """One warm worker (its parent's imports and proof files inherited) forks each claim a process of its own."""
     res, pids = _run(tmp_path, timeout=60)
     assert [res[c].verdict for c in ("w.a", "w.b", "w.c")] == [Verdict.HOLDS] * 3
-    assert len(pids) == 3 and len(set(pids)) == 1 and os.getpid() not in pids
+    assert len(pids) == 3 and len({pid for pid, _ in pids}) == 3 and len({ppid for _, ppid in pids}) == 1
+    assert os.getpid() not in {ppid for _, ppid in pids} | {pid for pid, _ in pids}
 
 
 def test_isolate_gives_each_claim_a_fresh_worker(tmp_path):
     res, pids = _run(tmp_path, timeout=60, isolate=True)
     assert [res[c].verdict for c in ("w.a", "w.b", "w.c")] == [Verdict.HOLDS] * 3
-    assert len(set(pids)) == 3 and os.getpid() not in pids
+    assert len({ppid for _, ppid in pids}) == 3 and os.getpid() not in {ppid for _, ppid in pids}
 
 
 def test_a_claim_out_of_budget_costs_its_worker_not_the_claims_after_it(tmp_path):
     res, pids = _run(tmp_path, body="import time; time.sleep(60)", timeout=2)
     assert res["w.b"].verdict == Verdict.UNDECIDED and "budget" in res["w.b"].scope
     assert res["w.a"].verdict == res["w.c"].verdict == Verdict.HOLDS
-    assert pids[0] == pids[1] != pids[2]  # w.c ran in the worker that replaced the one stopped at w.b
+    assert pids[0][1] == pids[1][1] != pids[2][1]  # w.c ran in the worker that replaced the one stopped at w.b
 
 
 @pytest.mark.parametrize("body", ["os._exit(3)", "import sys; sys.exit(0)", "raise SystemExit(1)"])
@@ -120,8 +124,8 @@ SYMPY_SETTING = textwrap.dedent('''
 
 @pytest.mark.parametrize("text, ids", [(LEAKS, ["leak.a", "leak.b"]), (SYMPY_SETTING, ["set.a", "set.b"])])
 def test_a_claim_that_changes_shared_state_does_not_pass_it_to_the_next_claim(tmp_path, text, ids):
-    """A worker is reused only while its claims leave the project's module globals and SymPy's global parameters
-    as they found them: the verdicts are those of a fresh worker per claim, in any order."""
+    """A claim that changes a module global or SymPy's global parameters changes them in its own process only:
+    the verdicts are those of a fresh worker per claim (tests/test_runner_isolation.py: more kinds of state)."""
     (tmp_path / "s.py").write_text(text)
     col = collect([tmp_path])
     pooled = {r.id: r.verdict for r in run_claims(col, ids, jobs=1, method="fork", timeout=60)}
@@ -131,7 +135,8 @@ def test_a_claim_that_changes_shared_state_does_not_pass_it_to_the_next_claim(tm
 
 
 def test_a_worker_killed_by_a_claims_leftover_thread_does_not_blame_the_next_claim(tmp_path):
-    """idle.a returns, then its timer kills the worker while idle.b runs: idle.b is checked again, fresh."""
+    """idle.a returns, then its timer would kill its process while idle.b runs: it ends with idle.a's process
+    (and, when a reused worker did die, idle.b was checked again, fresh)."""
     (tmp_path / "idle.py").write_text(textwrap.dedent('''
         import os, threading, time
         from symderiv import claim, sweep
