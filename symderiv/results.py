@@ -142,6 +142,19 @@ class Result:
     steps: list[Step] = field(default_factory=list)  # a chain's steps, in order
     why: str = ""                  # the proof file's sentence on why the claim fails (``why=``)
     every_t: bool = False  # `holds` proved for every t by induction (induction.py), not only at the sizes shown
+    # a relational claim's reach (the prove phase): the sizes proved in real arithmetic, and the sizes only
+    # searched (no certified counterexample, no proof); :attr:`reach` says it in words for the verdict line
+    proved_at: list = field(default_factory=list)
+    searched_at: list = field(default_factory=list)
+
+    @property
+    def reach(self) -> str:
+        """'proved at n = 1–2; searched at n = 3' (empty for a result without a prove phase)."""
+        parts = []
+        for word, sizes in (("proved", self.proved_at), ("searched", self.searched_at)):
+            if sizes:
+                parts.append(f"{word} at {_sizes_text(sizes)}")
+        return "; ".join(parts)
 
     @property
     def wanted(self) -> Verdict:
@@ -197,6 +210,14 @@ def _phase(name: str):
         return Phase(name)
     except ValueError:  # a phase named by another part (the runner's "start")
         return name
+
+
+def _sizes_text(sizes: list[dict]) -> str:
+    """'n = 1–2' for sizes that differ only in n ('every value' for the one size of a claim without sizes)."""
+    if len(sizes) == 1 and not sizes[0]:
+        return "every value"
+    keys = [tuple((k, v) for k, v in s.items() if k != "t") for s in sizes]
+    return _dims_text(keys) or ", ".join(str(s) for s in sizes)
 
 
 def _dims_text(keys: list[tuple]) -> str:
