@@ -238,6 +238,13 @@ def prove_size(claim, size: dict, *, budget: float | None = None, use_sos: bool 
         if label in skip:
             continue
         t0 = time.perf_counter()
+        from .interval import try_interval
+
+        found = try_interval(claim, size, label)   # scalar steps with exp/log/tanh: branch and bound, if any
+        if found is not None:
+            res.steps[label] = StepProof(label, Mark.PROVED, f"interval branch and bound (arb) on {found[2]}, checked "
+                                         "by the kernel", found[1], time.perf_counter() - t0, certificate=found[0])
+            continue
         try:
             mark, method, detail, model = decide_step(domain, hyps, step, syms=syms, matrices=mats, budget=budget,
                                                       use_sos=use_sos, lemmas=lemmas, retry=retry)

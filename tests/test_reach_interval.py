@@ -1,0 +1,117 @@
+"""Issue 21.2: scalar inequalities with exp, log, tanh proved by interval branch and bound, re-checked by the
+kernel (symderiv/kernel/interval.py) against the claim itself; their false siblings never hold."""
+from fractions import Fraction
+
+import pytest
+import sympy as sp
+
+from symderiv import LOGISTIC, rel, scalars
+from symderiv.claims import Claim
+from symderiv.engine import check_claim
+from symderiv.kernel import interval as K
+from symderiv.prove import Mark, prove_size
+from symderiv.prove.interval import simplest_inside, try_interval
+from symderiv.results import Verdict
+from symderiv.sizes import no_sizes
+
+
+def scalar_claim(check, **given):
+    return Claim(id="t.interval", where="test", statement="test", check=check, kind="inequality", given=given,
+                 sizes=no_sizes())
+
+
+Q = sp.Rational
+TRUE = {
+    "exp ≥ 1 + x": scalar_claim(lambda x: rel(sp.exp(x), ">=", 1 + x), x=scalars(-10, 10)),
+    "−log p ≥ 1 − p": scalar_claim(lambda p: rel(-sp.log(p), ">=", 1 - p), p=scalars(Q(1, 1000), 10)),
+    "tanh x ≤ x": scalar_claim(lambda x: rel(sp.tanh(x), "<=", x), x=scalars(0, 10)),
+    "x − x³/3 ≤ tanh x": scalar_claim(lambda x: rel(x - x ** 3 / 3, "<=", sp.tanh(x)), x=scalars(0, 10)),
+    "logistic′ ≤ 1/4 (via [0, 3])": scalar_claim(lambda x: rel(LOGISTIC.derivative(x), "<=", Q(1, 4)),
+                                                 x=scalars(0, 3)),
+}
+# near misses: a constant off by 10⁻⁹, a strict inequality where the sides touch, the wrong side, a wider box
+FALSE = {
+    "exp > 1 + x": scalar_claim(lambda x: rel(sp.exp(x), ">", 1 + x), x=scalars(-10, 10)),
+    "exp ≥ 1 + x + 10⁻⁹": scalar_claim(lambda x: rel(sp.exp(x), ">=", 1 + x + Q(1, 10 ** 9)), x=scalars(-10, 10)),
+    "−log p ≥ 1 − p + 10⁻⁹": scalar_claim(lambda p: rel(-sp.log(p), ">=", 1 - p + Q(1, 10 ** 9)),
+                                         p=scalars(Q(1, 1000), 10)),
+    "tanh x ≥ x": scalar_claim(lambda x: rel(sp.tanh(x), ">=", x), x=scalars(0, 10)),
+    "tanh x < x": scalar_claim(lambda x: rel(sp.tanh(x), "<", x), x=scalars(0, 10)),
+    "tanh x ≤ x on [−1, 10]": scalar_claim(lambda x: rel(sp.tanh(x), "<=", x), x=scalars(-1, 10)),
+    "x − x³/3 + x⁵/5 ≤ tanh x": scalar_claim(lambda x: rel(x - x ** 3 / 3 + x ** 5 / 5, "<=", sp.tanh(x)),
+                                            x=scalars(0, 10)),
+    "logistic′ ≤ 1/4 − 10⁻⁹": scalar_claim(lambda x: rel(LOGISTIC.derivative(x), "<=", Q(1, 4) - Q(1, 10 ** 9)),
+                                          x=scalars(-3, 3)),
+}
+
+
+@pytest.mark.parametrize("name", list(TRUE))
+def test_a_true_scalar_inequality_is_proved_by_a_kernel_checked_tree(name):
+    found = try_interval(TRUE[name], {}, "claim")
+    assert found is not None, name
+    ok, why = K.verify(TRUE[name], {}, "claim", found[0])
+    assert ok, why
+
+
+@pytest.mark.parametrize("name", list(FALSE))
+def test_a_false_sibling_is_never_proved(name):
+    assert try_interval(FALSE[name], {}, "claim") is None
+    proof = prove_size(FALSE[name], {}, budget=2.0)
+    assert all(st.mark != Mark.PROVED for st in proof.steps.values()), proof.steps
+
+
+@pytest.mark.parametrize("name", ["exp > 1 + x", "exp ≥ 1 + x + 10⁻⁹", "tanh x ≥ x", "logistic′ ≤ 1/4 − 10⁻⁹",
+                                  "−log p ≥ 1 − p + 10⁻⁹"])
+def test_a_false_sibling_fails_with_a_certified_counterexample(name):
+    r = check_claim(FALSE[name])
+    assert r.verdict == Verdict.FAILS and r.counterexample is not None, r.scope
+
+
+def test_the_kernel_rejects_a_tree_for_another_claim():
+    """A tree is only moves: for exp ≥ 1 + x it proves nothing about exp > 1 + x or exp ≥ 1 + x + 10⁻⁹."""
+    tree = try_interval(TRUE["exp ≥ 1 + x"], {}, "claim")[0]
+    for name in ("exp > 1 + x", "exp ≥ 1 + x + 10⁻⁹"):
+        ok, why = K.verify(FALSE[name], {}, "claim", tree)
+        assert not ok, name
+
+
+@pytest.mark.parametrize("tree, why", [
+    (("eval",), "does not show"),                                          # the root box alone: dependency
+    (("split", 0, Fraction(11), ("eval",), ("eval",)), "not inside"),       # a cut outside the box
+    (("mono", 0, "lo", ("eval",), ("eval",)), "does not show"),            # e^x − 1 ≥ 0 is false on [−10, 10]
+    (("mono", 0, "up", ("eval",), ("eval",)), "side"),
+    (("magic",), "unknown move"),
+])
+def test_the_kernel_rejects_a_corrupted_tree(tree, why):
+    ok, reason = K.verify(TRUE["exp ≥ 1 + x"], {}, "claim", tree)
+    assert not ok and why in reason, reason
+
+
+def test_the_kernel_refuses_a_monotonicity_move_on_a_non_smooth_goal():
+    c = scalar_claim(lambda x: rel(sp.Abs(x), ">=", x * sp.tanh(x) / 2), x=scalars(0, 1))
+    ok, reason = K.verify(c, {}, "claim", ("mono", 0, "lo", ("eval",), ("eval",)))
+    assert not ok and "not smooth" in reason
+
+
+def test_the_goal_comes_from_the_claim_not_the_finder():
+    g = K.goal_of(TRUE["tanh x ≤ x"], {}, "claim")
+    (s,) = g.symbols
+    assert sp.simplify(g.g - (s - sp.tanh(s))) == 0 and not g.strict and g.box == ((0, 10),)
+
+
+def test_floats_and_hypotheses_are_out_of_its_reach():
+    assert try_interval(scalar_claim(lambda x: rel(sp.exp(x), ">=", 1 + sp.Float(0.5) * x), x=scalars()),
+                        {}, "claim") is None
+
+
+def test_the_enclosure_is_outward():
+    x = sp.Dummy("x", real=True)
+    lo, hi = K.enclose(sp.exp(x) - 1 - x, {x: (Fraction(0), Fraction(1))})
+    assert lo <= 0 and hi >= sp.E.evalf(30) - 2
+
+
+def test_simplest_inside():
+    assert simplest_inside(Fraction(-3), Fraction(3)) == 0
+    assert simplest_inside(Fraction(1, 1000), Fraction(10)) == 1
+    assert simplest_inside(Fraction(0), Fraction(1)) == Fraction(1, 2)
+    assert simplest_inside(Fraction(-10), Fraction(-2)) == -3
