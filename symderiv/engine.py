@@ -486,10 +486,17 @@ class ProveBudget:
         self.sentence = prove.DEFAULT_BUDGET if self.default else prove.BUDGET
         self.total = prove.DEFAULT_CLAIM_BUDGET if self.default else math.inf
         self.spent = 0.0
+        self.last = 0.0   # the last size's prove phase: the next (larger) one is likely to cost as much
 
     @property
     def left(self) -> bool:
-        return self.spent < self.total
+        """Whether the next size may be proved: what is spent, plus as much again as the last size cost, is within
+        the total (a size's phase is not interrupted, so it is judged before it starts)."""
+        return self.spent + self.last < self.total
+
+    def charge(self, seconds: float) -> None:
+        self.spent += seconds
+        self.last = seconds
 
 
 def prove_then_search(claim: Claim, size: dict, *, seed: int, phases: dict, budget: ProveBudget | None = None
@@ -510,7 +517,8 @@ def prove_then_search(claim: Claim, size: dict, *, seed: int, phases: dict, budg
         searched = check_relations_at(claim, size, seed=seed, phases=phases)
         for lab, (status, detail, found) in searched.items():
             out[lab] = (status, f"{detail} [not proved: the default prove budget ({budget.total:g} s per claim) "
-                                "was spent at the smaller sizes]" if status == Verdict.UNDECIDED else detail, found)
+                                "was spent, or would be, at the smaller sizes]" if status == Verdict.UNDECIDED else detail,
+                        found)
         return out
     brief = check_relations_at(claim, size, seed=seed, phases=phases, count=min(claim.budget, BRIEF_SEARCH))
     for lab, (status, detail, found) in brief.items():
@@ -523,7 +531,7 @@ def prove_then_search(claim: Claim, size: dict, *, seed: int, phases: dict, budg
     t0 = time.perf_counter()
     with _phase(phases, Phase.PROVE):
         proof = prove_size(claim, size, budget=budget.sentence, skip=set(out), retry=not budget.default)
-    budget.spent += time.perf_counter() - t0
+    budget.charge(time.perf_counter() - t0)
     for lab, st in proof.steps.items():
         if lab in out:
             continue

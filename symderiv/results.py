@@ -213,10 +213,11 @@ def _phase(name: str):
 
 
 def _sizes_text(sizes: list[dict]) -> str:
-    """'n = 1–2' for sizes that differ only in n ('every value' for the one size of a claim without sizes)."""
+    """'n = 1–2' (t too where the sizes differ in it; 'every value' for the one size of a claim without sizes)."""
     if len(sizes) == 1 and not sizes[0]:
         return "every value"
-    keys = [tuple((k, v) for k, v in s.items() if k != "t") for s in sizes]
+    one_t = len({s.get("t") for s in sizes}) == 1   # t shown only where the sizes differ in it
+    keys = [tuple((k, v) for k, v in s.items() if k != "t" or not one_t) for s in sizes]
     return _dims_text(keys) or ", ".join(str(s) for s in sizes)
 
 

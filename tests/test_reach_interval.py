@@ -115,3 +115,37 @@ def test_simplest_inside():
     assert simplest_inside(Fraction(1, 1000), Fraction(10)) == 1
     assert simplest_inside(Fraction(0), Fraction(1)) == Fraction(1, 2)
     assert simplest_inside(Fraction(-10), Fraction(-2)) == -3
+
+
+LIP = scalar_claim(lambda a, b: rel(sp.Abs(sp.tanh(a) - sp.tanh(b)), "<=", sp.Abs(a - b)), a=scalars(), b=scalars())
+
+
+def test_tanh_is_1_lipschitz_by_the_mean_value_theorem():
+    found = try_interval(LIP, {}, "claim")
+    assert found is not None and found[0][0] == "lipschitz"
+    assert K.verify(LIP, {}, "claim", found[0])[0]
+
+
+@pytest.mark.parametrize("check", [
+    lambda a, b: rel(sp.Abs(sp.tanh(a) - sp.tanh(b)), "<=", (1 - Q(1, 10 ** 9)) * sp.Abs(a - b)),   # 10⁻⁹ off
+    lambda a, b: rel(sp.Abs(sp.tanh(a) - sp.tanh(b)), "<", sp.Abs(a - b)),         # strict: equal at a = b
+    lambda a, b: rel(sp.Abs(sp.exp(a) - sp.exp(b)), "<=", 20 * sp.Abs(a - b)),     # e³ > 20 on [−3, 3]
+    lambda a, b: rel(sp.Abs(sp.tanh(a) - sp.tanh(b)), ">=", sp.Abs(a - b)),        # the wrong side
+])
+def test_a_false_lipschitz_sibling_is_never_proved(check):
+    c = scalar_claim(check, a=scalars(), b=scalars())
+    assert try_interval(c, {}, "claim") is None
+    # and the tree that proves tanh's bound proves nothing for it
+    assert not K.verify(c, {}, "claim", try_interval(LIP, {}, "claim")[0])[0]
+
+
+def test_the_kernel_refuses_the_mean_value_move_when_the_left_side_is_not_f_a_minus_f_b():
+    # |tanh a − tanh b + ab/100| is not F(a) − F(b): the move would be unsound; it is refused
+    c = scalar_claim(lambda a, b: rel(sp.Abs(sp.tanh(a) - sp.tanh(b) + a * b / 100), "<=", 2 * sp.Abs(a - b)),
+                     a=scalars(), b=scalars())
+    ok, why = K.verify(c, {}, "claim", ("lipschitz", 0, 1, ("eval",), ("eval",)))
+    assert not ok and "F(a) − F(b)" in why
+    # |tanh a − tanh b| ≤ |a − b| + ... : a right side that is not L·|a − b|
+    c = scalar_claim(lambda a, b: rel(sp.Abs(sp.tanh(a) - sp.tanh(b)), "<=", sp.Abs(a - 2 * b)),
+                     a=scalars(), b=scalars())
+    assert not K.verify(c, {}, "claim", ("lipschitz", 0, 1, ("eval",), ("eval",)))[0]

@@ -36,12 +36,14 @@ def pascanu_sufficient(W, h):
 
 
 @claim("reach.frobenius-le-spectral", kind="inequality", where="false sibling", expect="fails",
+       why="‖I‖_F = √n > 1 = ‖I‖₂ for n ≥ 2",
        given=dict(A=matrices()), sizes=NS, statement="‖A‖_F ≤ ‖A‖₂ (false for n ≥ 2: A = I)")
 def frobenius_le_spectral(A):
     return fro(A) <= norm2(A)
 
 
 @claim("reach.spectral-le-radius", kind="inequality", where="false sibling", expect="fails",
+       why="a nilpotent A has ρ(A) = 0 and ‖A‖₂ > 0",
        given=dict(A=matrices()), sizes=NS, statement="‖A‖₂ ≤ ρ(A) (false for n ≥ 2: a nilpotent A)")
 def spectral_le_radius(A):
     return norm2(A) <= rho(A)
@@ -56,6 +58,7 @@ def logistic_derivative(x):
 
 
 @claim("reach.logistic-derivative-tight", kind="inequality", where="false sibling", expect="fails",
+       why="logistic′(0) = 1/4 exactly",
        given=dict(x=scalars(-10, 10)), sizes=no_sizes(), statement="logistic′(x) ≤ 1/4 − 10⁻⁹ (false at x = 0)")
 def logistic_derivative_tight(x):
     return rel(LOGISTIC.derivative(x), "<=", sp.Rational(1, 4) - sp.Rational(1, 10 ** 9))
@@ -68,6 +71,7 @@ def exp_tangent(x):
 
 
 @claim("reach.exp-tangent-strict", kind="inequality", where="false sibling", expect="fails",
+       why="at x = 0 both sides are 1: the tangent touches",
        given=dict(x=scalars(-10, 10)), sizes=no_sizes(), statement="eˣ > 1 + x (false at x = 0)")
 def exp_tangent_strict(x):
     return rel(sp.exp(x), ">", 1 + x)
@@ -80,6 +84,7 @@ def neg_log(p):
 
 
 @claim("reach.neg-log-shifted", kind="inequality", where="false sibling", expect="fails",
+       why="at p = 1 both −log p and 1 − p are 0",
        given=dict(p=scalars(sp.Rational(1, 1000), 10)), sizes=no_sizes(),
        statement="−log p ≥ 1 − p + 10⁻⁹ (false at p = 1)")
 def neg_log_shifted(p):
@@ -99,14 +104,24 @@ def tanh_cubic(x):
 
 
 @claim("reach.tanh-ge-x", kind="inequality", where="false sibling (the wrong side)", expect="fails",
+       why="tanh x < x for x > 0 (tanh 1 ≈ 0.76)",
        given=dict(x=scalars(0, 10)), sizes=no_sizes(), statement="tanh x ≥ x for x ∈ [0, 10] (false at x = 1)")
 def tanh_ge_x(x):
     return rel(sp.tanh(x), ">=", x)
 
 
-# |a − b| makes the goal non-smooth on the diagonal a = b, where it touches 0: boxes never close there and no
-# monotonicity move applies (the kernel refuses one on |·|); searched only
-@claim("reach.tanh-lipschitz", kind="inequality", where="textbook", expect="undecided",
-       given=dict(a=scalars(), b=scalars()), sizes=no_sizes(), statement="|tanh a − tanh b| ≤ |a − b|")
+# the mean value theorem: |tanh a − tanh b| = |tanh′(ξ)|·|a − b| with ξ between a and b, and 1 ∓ tanh′ ≥ 0 on
+# the hull of the two intervals (the kernel checks that the left side is |F(a) − F(b)|: antisymmetric,
+# ∂²/∂a∂b = 0)
+@claim("reach.tanh-lipschitz", kind="inequality", where="textbook", given=dict(a=scalars(), b=scalars()),
+       sizes=no_sizes(), statement="|tanh a − tanh b| ≤ |a − b| for a, b ∈ [−3, 3]")
 def tanh_lipschitz(a, b):
     return rel(sp.Abs(sp.tanh(a) - sp.tanh(b)), "<=", sp.Abs(a - b))
+
+
+@claim("reach.tanh-lipschitz-9-10", kind="inequality", where="false sibling", expect="fails",
+       why="tanh′(0) = 1: near 0 tanh is a slope-1 line, steeper than 9/10",
+       given=dict(a=scalars(), b=scalars()), sizes=no_sizes(),
+       statement="|tanh a − tanh b| ≤ (9/10)|a − b| (false near a = b = 0)")
+def tanh_lipschitz_tight(a, b):
+    return rel(sp.Abs(sp.tanh(a) - sp.tanh(b)), "<=", sp.Rational(9, 10) * sp.Abs(a - b))

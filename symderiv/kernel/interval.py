@@ -9,6 +9,9 @@ A certificate is only a tree of *moves*; everything it proves is re-derived here
 * ``("eval",)``: an enclosure of g over the box (interval arithmetic with arb endpoints, every function by its
   monotonicity, every rounding outward) whose lower end is ≥ 0 (> 0 for a strict step);
 * ``("split", i, c, left, right)``: the box cut at x_i = c, c strictly inside; both halves proved;
+* ``("lipschitz", i, j, upper, lower)``: g = L·|a − b| − c·|D| with D = F(a) − F(b) (checked: D smooth,
+  antisymmetric, ∂²D/∂a∂b = 0), proved by the mean value theorem from L/c − F′ ≥ 0 and L/c + F′ ≥ 0 on the hull
+  of a's and b's intervals (the ``upper`` and ``lower`` trees, over a alone);
 * ``("mono", i, "lo" | "hi", face, slope)``: g on the face x_i = lo (hi) of the box (the ``face`` tree, same
   strictness) and ∂g/∂x_i ≥ 0 (−∂g/∂x_i ≥ 0 for ``hi``) on the box (the ``slope`` tree, differentiated here
   by SymPy): by the mean value theorem g ≥ g(face) along x_i. Only for a g built from smooth functions (no
@@ -324,7 +327,57 @@ def check_tree(g, strict: bool, symbols: tuple, box: tuple, tree, budget: list |
         check_tree(g, strict, symbols, box[:i] + ((at, at),) + box[i + 1:], face, budget)
         check_tree(d, False, symbols, box, slope, budget)
         return
+    if kind == "lipschitz":
+        _, i, j, upper, lower = tree
+        try:
+            slope, x, hull = lipschitz_parts(g, strict, symbols, box, i, j)
+        except NotEnclosed as e:
+            raise Rejected(f"not a Lipschitz bound: {e}") from None
+        syms = (x,)
+        check_tree(slope[0], False, syms, (hull,), upper, budget)   # L − F′ ≥ 0 on the hull
+        check_tree(slope[1], False, syms, (hull,), lower, budget)   # L + F′ ≥ 0 on the hull
+        return
     raise Rejected(f"unknown move {kind!r}")
+
+
+def lipschitz_parts(g, strict: bool, symbols: tuple, box: tuple, i: int, j: int):
+    """For g = L·|a − b| − c·|D| ≥ 0 (a = symbols[i], b = symbols[j], L, c > 0 rationals) with D = F(a) − F(b)
+    (D smooth, antisymmetric under a ↔ b, ∂²D/∂a∂b = 0, each checked here): ((L′ − F′(a), L′ + F′(a)), a, the
+    hull of a's and b's intervals), L′ = L/c. By the mean value theorem |F(a) − F(b)| = |F′(ξ)|·|a − b| with ξ
+    between a and b, so both slopes ≥ 0 on the hull prove the step. Raises NotEnclosed otherwise."""
+    if strict:
+        raise NotEnclosed("a strict bound (equality at a = b)")
+    if i == j or len(symbols) != 2:
+        raise NotEnclosed("two values are needed")
+    a, b = symbols[i], symbols[j]
+    terms = sp.Add.make_args(g)
+    if len(terms) != 2:
+        raise NotEnclosed("not L·|a − b| − c·|F(a) − F(b)|")
+    parts = []
+    for t in terms:
+        coeff, rest = t.as_coeff_Mul()
+        if not (isinstance(rest, sp.Abs) and coeff.is_Rational):
+            raise NotEnclosed("not L·|a − b| − c·|F(a) − F(b)|")
+        parts.append((coeff, rest.args[0]))
+    parts.sort(key=lambda p: bool(p[0] < 0))   # the positive coefficient first
+    (L, lin), (c, D) = parts
+    if not (L > 0 and c < 0):
+        raise NotEnclosed("the coefficients' signs")
+    if sp.expand(lin - (a - b)) != 0 and sp.expand(lin + (a - b)) != 0:
+        raise NotEnclosed("the right side is not a multiple of |a − b|")
+    if not smooth(D) or D.has(sp.Float):
+        raise NotEnclosed("F is not smooth")
+    swapped = D.subs({a: b, b: a}, simultaneous=True)
+    if sp.expand(D + swapped) != 0:
+        raise NotEnclosed("D is not F(a) − F(b) (not antisymmetric)")
+    if sp.diff(D, a, b) != 0:
+        raise NotEnclosed("D is not F(a) − F(b) (∂²D/∂a∂b ≠ 0)")
+    Fp = sp.diff(D, a)
+    if b in Fp.free_symbols:
+        raise NotEnclosed("F′ depends on b")
+    Lq = sp.Rational(L) / -sp.Rational(c)
+    (la, ha), (lb, hb) = box[i], box[j]
+    return (Lq - Fp, Lq + Fp), a, (min(la, lb), max(ha, hb))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -359,6 +412,8 @@ def verify(claim, size: dict, label: str, tree) -> tuple[bool, str]:
 def count(tree) -> int:
     if tree[0] == "eval":
         return 1
+    if tree[0] == "lipschitz":
+        return 1 + count(tree[3]) + count(tree[4])
     if tree[0] == "split":
         return 1 + count(tree[3]) + count(tree[4])
     return 1 + count(tree[3]) + count(tree[4])

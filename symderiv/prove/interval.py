@@ -18,8 +18,10 @@ import sympy as sp
 
 from ..kernel import interval as K
 
-#: seconds the finder may spend on one step
-SECONDS = 2.0
+#: moves the finder may try on one step (the bound that decides: the same answer on a loaded machine), and
+#: seconds, a safety net only
+NODES = 2500
+SECONDS = 20.0
 #: derivative orders a monotonicity move may stack (x − x³/3 ≤ tanh x at 0 needs 3)
 MAX_ORDER = 6
 #: cuts deep on one branch
@@ -60,7 +62,7 @@ class Finder:
 
     def tick(self):
         self.nodes += 1
-        if self.nodes > K.MAX_NODES // 2 or time.perf_counter() > self.deadline:
+        if self.nodes > NODES or time.perf_counter() > self.deadline:
             raise _Out()
 
     def enclose(self, g, box):
@@ -138,7 +140,7 @@ def try_interval(claim, size: dict, label: str, seconds: float = SECONDS):
     old = ctx.prec
     ctx.prec = K.PREC
     try:
-        tree = Finder(goal.symbols, seconds).prove(goal.g, goal.strict, goal.box)
+        tree = _lipschitz(goal, seconds) or Finder(goal.symbols, seconds).prove(goal.g, goal.strict, goal.box)
     except (_Out, RecursionError):
         tree = None
     finally:
@@ -147,3 +149,20 @@ def try_interval(claim, size: dict, label: str, seconds: float = SECONDS):
         return None
     ok, why = K.verify(claim, size, label, tree)
     return (tree, why, K._box_str(goal.box)) if ok else None
+
+
+def _lipschitz(goal, seconds: float):
+    """|F(a) − F(b)| ≤ L|a − b| by the mean value theorem: trees for L − F′ ≥ 0 and L + F′ ≥ 0 on the hull."""
+    if len(goal.symbols) != 2 or not goal.g.has(sp.Abs):
+        return None
+    for i, j in ((0, 1), (1, 0)):
+        try:
+            (up, down), x, hull = K.lipschitz_parts(goal.g, goal.strict, goal.symbols, goal.box, i, j)
+        except K.NotEnclosed:
+            continue
+        f = Finder((x,), seconds)
+        upper = f.prove(up, False, (hull,))
+        lower = f.prove(down, False, (hull,)) if upper is not None else None
+        if upper is not None and lower is not None:
+            return ("lipschitz", i, j, upper, lower)
+    return None
