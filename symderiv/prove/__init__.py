@@ -36,7 +36,7 @@ BUDGET = 20.0
 #: (then its remaining sizes are only searched). Small, so that proving by default keeps the audit's time: a
 #: sentence the solvers decide at all, they mostly decide in well under a second
 DEFAULT_BUDGET = 2.0
-DEFAULT_CLAIM_BUDGET = 8.0
+DEFAULT_CLAIM_BUDGET = 6.0
 
 
 class Mark:
