@@ -149,3 +149,18 @@ def test_the_kernel_refuses_the_mean_value_move_when_the_left_side_is_not_f_a_mi
     c = scalar_claim(lambda a, b: rel(sp.Abs(sp.tanh(a) - sp.tanh(b)), "<=", sp.Abs(a - 2 * b)),
                      a=scalars(), b=scalars())
     assert not K.verify(c, {}, "claim", ("lipschitz", 0, 1, ("eval",), ("eval",)))[0]
+
+
+def test_a_claim_with_hypotheses_is_left_to_the_other_methods():
+    """The kernel's goal has no place for a hypothesis: such a claim gets no interval proof (the box would be
+    wrong), and the relaxation alone does not prove tanh x ≤ x for x ≥ 0 either: it stays unproved."""
+    from symderiv import assume
+
+    def check(x):
+        assume(rel(x, ">=", 0))
+        return rel(sp.tanh(x), "<=", x)
+
+    c = scalar_claim(check, x=scalars())
+    assert try_interval(c, {}, "claim") is None
+    proof = prove_size(c, {}, budget=2.0)
+    assert all(st.mark != Mark.PROVED for st in proof.steps.values())
