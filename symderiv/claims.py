@@ -90,7 +90,10 @@ class Claim:
     modulo: tuple = ()                         # identity: polynomial relations the sides may use (c² + s² − 1)
     why: str = ""                              # in words, why the claim fails (shown beside its counterexample)
     variables: dict | None = None              # identity without a model: name -> vector/matrix/scalar (variables.py)
-    prove: object = ()                         # inequality: the n to prove at in real arithmetic (True: every size)
+    # inequality: where to prove in real arithmetic before searching. None (the default): at every size with
+    # n ≤ 2 (and a claim without sizes), within a small budget (DEFAULT_PROVE_BUDGET); (1, 2): those n, with the
+    # full budget; True: every size; False (or ()): never, search only
+    prove: object = None
     _probed: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # shape probes, by size
     origin: str = field(default_factory=_origin, repr=False, compare=False)  # the declaring proof file (_origin)
     collected_from: str = field(default="", repr=False, compare=False)  # the proof file that was collected
@@ -121,10 +124,25 @@ class Claim:
         self._check_conventions()  # issue 14.5: what the engine reads, checked at declaration
 
     def proves_at(self, size: dict) -> bool:
-        """Whether ``prove=`` asks for a real-arithmetic proof at this size (before the search)."""
+        """Whether this size gets a real-arithmetic proof attempt (between a brief search and the full one):
+        the sizes ``prove=`` lists, or by default every size with n ≤ 2 (a size without n: yes)."""
+        if self.prove is None:
+            return size.get("n", DEFAULT_PROVE_N[0]) in DEFAULT_PROVE_N
         if self.prove is True:
             return True
+        if self.prove is False:
+            return False
         return bool(self.prove) and size.get("n") in tuple(self.prove)
+
+    @property
+    def proving(self) -> bool:
+        """Whether the claim has a prove phase at all (``prove=False`` or ``prove=()`` turns it off)."""
+        return self.prove is None or self.prove is True or bool(self.prove)
+
+    @property
+    def proves_by_default(self) -> bool:
+        """No ``prove=`` written: the default sizes (n ≤ 2) and the small default budget."""
+        return self.prove is None
 
     @property
     def relational(self) -> bool:
@@ -358,6 +376,9 @@ class Group:
 
 # ----- declaration API ---------------------------------------------------------
 
+#: the sizes a relational claim without ``prove=`` is proved at (then searched at every size of its sweep)
+DEFAULT_PROVE_N = (1, 2)
+
 _collecting: contextvars.ContextVar[list | None] = contextvars.ContextVar("symderiv_collecting", default=None)
 
 
@@ -371,7 +392,7 @@ def claim(id: str, *, where: str, statement: str, kind: str = "identity", model:
           activation: str = "abstract", loss: str = "abstract", conventions: dict | None = None,
           sizes: Sweep | None = None, expect=None, note: str = "", relation: str = "=",
           given: dict | None = None, budget: int = 120, modulo=(), variables: dict | None = None,
-          prove=(), why: str = ""):
+          prove=None, why: str = ""):
     """Decorator: declare a claim.
 
     An identity's check returns its two sides; an inequality's or limit's check

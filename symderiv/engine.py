@@ -369,8 +369,9 @@ def probe_meaning(claim: Claim, size: dict, evaluate) -> None:
         return
 
 
-def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):
-    """One size of an inequality or limit: search, certify, shrink, per step.
+def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict, count: int | None = None):
+    """One size of an inequality or limit: search, certify, shrink, per step (``count`` candidates: the claim's
+    budget unless told).
 
     Returns the steps' outcomes {label: (status, detail, (cert, verification) | None)}.
     """
@@ -381,7 +382,7 @@ def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict):
     labels: list[str] = []
     found: dict = {}
     raised, tried, plausible, floated, last_steps, hypothesised = None, 0, 0, 0, [], False
-    for values in draw_candidates(claim.given, size, seed, claim.budget):
+    for values in draw_candidates(claim.given, size, seed, claim.budget if count is None else count):
         with _phase(phases, Phase.SEARCH):
             try:
                 out, hyps = evaluate(values)
@@ -491,20 +492,71 @@ class StepOutcomes(dict):
         self.tokens: dict = {}   # label -> the kernel's Proved
 
 
-def prove_then_search(claim: Claim, size: dict, *, seed: int, phases: dict) -> dict:
-    """The prove phase (a real-arithmetic proof per step, at the sizes the claim lists in ``prove=``), then the
-    search for the steps it did not prove. A solver's model is only a candidate: the kernel certifies it.
+#: candidates the brief search tries before a size is proved (a false claim is usually refuted by its first few)
+BRIEF_SEARCH = 16
 
-    Returns the steps' outcomes {label: (status, detail, (cert, verification) | None)}.
+
+class ProveBudget:
+    """What one claim's prove phase may still spend across its sizes: without ``prove=`` a small per-sentence
+    solver budget and a total (:data:`symderiv.prove.DEFAULT_CLAIM_BUDGET`), after which the remaining sizes
+    are only searched; with ``prove=`` the full per-sentence budget and no total."""
+
+    def __init__(self, claim: Claim):
+        from . import prove
+
+        self.default = claim.proves_by_default
+        self.sentence = prove.DEFAULT_BUDGET if self.default else prove.BUDGET
+        self.total = prove.DEFAULT_CLAIM_BUDGET if self.default else math.inf
+        self.spent = 0.0
+        self.last = 0.0   # the last size's prove phase: the next (larger) one is likely to cost as much
+
+    @property
+    def left(self) -> bool:
+        """Whether the next size may be proved: what is spent, plus as much again as the last size cost, is within
+        the total (a size's phase is not interrupted, so it is judged before it starts)."""
+        return self.spent + self.last < self.total
+
+    def charge(self, seconds: float) -> None:
+        self.spent += seconds
+        self.last = seconds
+
+
+def prove_then_search(claim: Claim, size: dict, *, seed: int, phases: dict, budget: ProveBudget | None = None
+                      ) -> dict:
+    """At a size the claim proves at (``prove=``, or by default n ≤ 2): a brief search (a false claim is
+    refuted at once, before any solver runs), then the prove phase (a real-arithmetic proof per step not yet
+    refuted), then the full search for the steps neither proved nor refuted. A solver's model is only a
+    candidate: the kernel certifies it.
+
+    Returns the steps' outcomes {label: (status, detail, (cert, verification) | None)}; ``out.unproved`` says why
+    a size the claim proves at was not proved (the budget was spent), for the scope.
     """
+    budget = budget or ProveBudget(claim)
     if not claim.proves_at(size):
         return check_relations_at(claim, size, seed=seed, phases=phases)
+    out = StepOutcomes()
+    if not budget.left:
+        searched = check_relations_at(claim, size, seed=seed, phases=phases)
+        for lab, (status, detail, found) in searched.items():
+            out[lab] = (status, f"{detail} [not proved: the default prove budget ({budget.total:g} s per claim) "
+                                "was spent, or would be, at the smaller sizes]" if status == Verdict.UNDECIDED else detail,
+                        found)
+        return out
+    brief = check_relations_at(claim, size, seed=seed, phases=phases, count=min(claim.budget, BRIEF_SEARCH))
+    for lab, (status, detail, found) in brief.items():
+        if status == Verdict.FAILS:
+            out[lab] = (status, detail, found)
+    if brief and len(out) == len(brief):
+        return out
     from .prove import Mark, prove_size
 
+    t0 = time.perf_counter()
     with _phase(phases, Phase.PROVE):
-        proof = prove_size(claim, size)
-    out = StepOutcomes()
+        proof = prove_size(claim, size, budget=budget.sentence, skip=set(out), retry=not budget.default)
+    budget.charge(time.perf_counter() - t0)
     for lab, st in proof.steps.items():
+        if lab in out:
+            continue
         token, why = kernel.accept_step(claim, size, lab, st.evidence, proof.values) if st.mark == Mark.PROVED else (None, "")
         if token is not None:  # the kernel re-derived the goal and checked the certificates on it
             out[lab] = (Verdict.HOLDS, f"proved ({st.method}): {st.detail}", None)
@@ -515,7 +567,8 @@ def prove_then_search(claim: Claim, size: dict, *, seed: int, phases: dict) -> d
             found = _certify_candidate(claim, size, st.candidate, lab, phases)
             if found is not None:
                 out[lab] = (Verdict.FAILS, f"{found[1].reason} (a solver's model, certified by the kernel)", found)
-    if proof.steps and len(out) == len(proof.steps):
+    labels = set(brief) | set(proof.steps)
+    if labels and labels <= set(out):
         return out
     searched = check_relations_at(claim, size, seed=seed, phases=phases)
     why = proof.why_not or "; ".join(f"{lab}: {st.detail}" for lab, st in proof.steps.items() if lab not in out)
@@ -550,10 +603,11 @@ def check_relational(claim: Claim, sizes: list[dict], *, seed: int, phases: dict
     outcomes: list[SizeOutcome] = []
     step_status: dict = {}
     first = None
+    budget = ProveBudget(claim)
     for size in sizes:
         t0 = time.perf_counter()
         try:
-            per_step = prove_then_search(claim, size, seed=seed, phases=phases)
+            per_step = prove_then_search(claim, size, seed=seed, phases=phases, budget=budget)
         except SymderivError as e:
             outcomes.append(SizeOutcome(size, Verdict.ERROR, str(e), time.perf_counter() - t0, stop=StopReason.ERROR))
             continue
@@ -583,17 +637,19 @@ def check_relational(claim: Claim, sizes: list[dict], *, seed: int, phases: dict
             break
     verdict = _combine([o.status for o in outcomes])
     searched = describe_scope(outcomes, "certified counterexample search")
-    if claim.prove:
-        from .prove.scope import proved_verdict, proved_scope
+    reach = {}
+    if claim.proving:
+        from .prove.scope import proved_verdict, proved_scope, reach_of
 
         verdict = proved_verdict(claim, outcomes, verdict)
         searched = proved_scope(claim, outcomes)
+        reach = reach_of(claim, outcomes)
     if verdict == Verdict.FAILS and len(outcomes) < len(sizes):
         searched += "; larger sizes not searched"
     errors = [o for o in outcomes if o.status == Verdict.ERROR]
     return result_for(claim, verdict, scope=searched, counterexample=first[0] if first else None,
                       certificate=first[1].reason if first else "", seconds=time.perf_counter() - t_start,
-                      sizes=outcomes, phases=phases,
+                      sizes=outcomes, phases=phases, **reach,
                       steps=[Step(lab, s, d) for lab, (s, d) in step_status.items()] if len(step_status) > 1
                       else [],
                       error=(f"at {_size_str(errors[0].size)}: {errors[0].detail}" if errors else None))

@@ -147,6 +147,19 @@ class Result:
     why: str = ""                  # the proof file's sentence on why the claim fails (``why=``)
     every_t: bool = False  # `holds` proved for every t by induction (induction.py), not only at the sizes shown
     every_n: bool = False  # `holds` lifted to every n (every_n.py): a formal identity decided at its threshold size
+    # a relational claim's reach (the prove phase): the sizes proved in real arithmetic, and the sizes only
+    # searched (no certified counterexample, no proof); :attr:`proof_reach` says it in words for the verdict line
+    proved_at: list = field(default_factory=list)
+    searched_at: list = field(default_factory=list)
+
+    @property
+    def proof_reach(self) -> str:
+        """'proved at n = 1–2; searched at n = 3' (empty for a result without a prove phase)."""
+        parts = []
+        for word, sizes in (("proved", self.proved_at), ("searched", self.searched_at)):
+            if sizes:
+                parts.append(f"{word} at {_sizes_text(sizes)}")
+        return "; ".join(parts)
 
     @property
     def wanted(self) -> Verdict:
@@ -202,6 +215,15 @@ def _phase(name: str):
         return Phase(name)
     except ValueError:  # a phase named by another part (the runner's "start")
         return name
+
+
+def _sizes_text(sizes: list[dict]) -> str:
+    """'n = 1–2' (t too where the sizes differ in it; 'every value' for the one size of a claim without sizes)."""
+    if len(sizes) == 1 and not sizes[0]:
+        return "every value"
+    one_t = len({s.get("t") for s in sizes}) == 1   # t shown only where the sizes differ in it
+    keys = [tuple((k, v) for k, v in s.items() if k != "t" or not one_t) for s in sizes]
+    return _dims_text(keys) or ", ".join(str(s) for s in sizes)
 
 
 def _dims_text(keys: list[tuple]) -> str:

@@ -264,6 +264,8 @@ def _block(how, signals):
 #: a static estimate's seconds: per size proved in real arithmetic (prove=), per size of a relational search
 #: (doubled with a model: each candidate unrolls it), per size of an identity (doubled with a model)
 EST_PROVE, EST_SEARCH, EST_IDENTITY = 3.0, 0.3, 0.1
+#: a size proved by default (no prove=: a small budget per sentence, see symderiv.prove.DEFAULT_BUDGET)
+EST_PROVE_DEFAULT = 1.0
 
 
 def estimate(claim: Claim) -> float:
@@ -279,7 +281,8 @@ def estimate(claim: Claim) -> float:
     model = 2.0 if getattr(claim, "model", None) is not None else 1.0
     if claim.relational:
         per = EST_SEARCH * model * getattr(claim, "budget", 120) / 120
-        return sum(per + (EST_PROVE if claim.proves_at(size) else 0.0) for size in sizes)
+        prove = EST_PROVE_DEFAULT if getattr(claim, "proves_by_default", False) else EST_PROVE
+        return sum(per + (prove if claim.proves_at(size) else 0.0) for size in sizes)
     return EST_IDENTITY * model * len(sizes)
 
 
@@ -522,7 +525,8 @@ def run_claims(col: Collection, ids: list[str], *, jobs: int = 1, timeout: float
             return cid
         return None
 
-    warm = any(getattr(col.items[c], "prove", ()) for c in leaves)
+    warm = any(getattr(col.items[c], "proving", False) and getattr(col.items[c], "relational", False)
+               for c in leaves)
     with Workers(col, jobs=jobs, timeout=timeout, method=method, isolate=isolate, warm=warm, **kw) as workers:
         while not stopped:
             while workers.free() and not stopped:

@@ -265,7 +265,9 @@ def test_a_logistic_derivative_in_an_inequality_is_evaluated():
 
     r = _check(_relational(lambda x: LOGISTIC.derivative(x) <= sp.Rational(1, 5)))
     assert r.verdict == Verdict.FAILS, (r.scope, r.error)
-    assert _check(_relational(lambda x: LOGISTIC.derivative(x) <= sp.Rational(1, 4))).verdict == Verdict.UNDECIDED
+    # true, and proved by default (issue 21): no longer left to the search
+    r = _check(_relational(lambda x: LOGISTIC.derivative(x) <= sp.Rational(1, 4)))
+    assert r.verdict == Verdict.HOLDS and r.proved_at, r.scope
 
 
 def test_a_search_that_evaluated_nothing_never_reports_a_search():

@@ -154,16 +154,18 @@ def test_the_witness_sigma_is_written_once_and_as_latex_in_markdown():
 
 
 def test_no_hypotheses_are_counted_for_a_claim_without_any(tmp_path):
+    # search only (prove=False): the search's own wording is under test, not the prove phase that proves these
     (tmp_path / "h.py").write_text(textwrap.dedent('''
         from symderiv import assume, claim, matrices, norm2, rho, sweep
 
         @claim("h.free", kind="inequality", where="§1", statement="ρ(A) ≤ ‖A‖", given=dict(A=matrices()),
-               sizes=sweep(n=1, t=1, fixed=("t",)), budget=10, expect="undecided")
+               sizes=sweep(n=1, t=1, fixed=("t",)), budget=10, expect="undecided", prove=False)
         def free(A):
             return rho(A) <= norm2(A)
 
         @claim("h.assumed", kind="inequality", where="§1", statement="ρ(A) ≤ 1 ⇒ ρ(A) ≤ ‖A‖",
-               given=dict(A=matrices()), sizes=sweep(n=1, t=1, fixed=("t",)), budget=10, expect="undecided")
+               given=dict(A=matrices()), sizes=sweep(n=1, t=1, fixed=("t",)), budget=10, expect="undecided",
+               prove=False)
         def assumed(A):
             assume(rho(A) <= 1)
             return rho(A) <= norm2(A)

@@ -492,8 +492,18 @@ def accept_step(claim, size: dict, label: str, evidence, values: dict | None = N
     """The kernel's Proved for step ``label`` at ``size`` from the prove phase's evidence, or (None, why not).
 
     ``evidence``: one entry per half of the step (an equality has two), ``("sos", proof)`` with the prover's
-    certificates (``proof.small``, ``proof.big``, ``proof.certs``, ``proof.squared``) or ``("solvers", said)``.
+    certificates (``proof.small``, ``proof.big``, ``proof.certs``, ``proof.squared``) or ``("solvers", said)``;
+    or one ``("interval", tree)``: a branch and bound in arb that :mod:`.interval` re-checks on the goal it
+    derives from the claim itself.
     """
+    if len(evidence) == 1 and evidence[0][0] == "interval":
+        from .interval import verify
+
+        ok, why = verify(claim, size, label, evidence[0][1])
+        if not ok:
+            return None, f"the kernel rejects the interval certificate: {why}"
+        text = "interval branch and bound (arb), re-checked by the kernel on its own goal"
+        return _issue(Proved, claim.id, size, STEP, text, label=label), text
     try:
         stmt = Statement(claim, size)
     except Exception as e:

@@ -32,6 +32,11 @@ from .encode import Encoder, Unsupported
 #: the audit shares 2 cores with its own workers (cvc5 needed 4–10 s on diag-norm at n = 2 under load before it
 #: ran coverings alone on the low-degree sentence, see :func:`for_solvers`; now under 1 s)
 BUDGET = 20.0
+#: without ``prove=``: seconds per solver per sentence, and seconds of prove phase per claim over all its sizes
+#: (then its remaining sizes are only searched). Small, so that proving by default keeps the audit's time: a
+#: sentence the solvers decide at all, they mostly decide in well under a second
+DEFAULT_BUDGET = 2.0
+DEFAULT_CLAIM_BUDGET = 6.0
 
 
 class Mark:
@@ -120,9 +125,11 @@ def _halves(step):
 
 
 def decide_step(domain, hyps, step, *, syms=None, matrices=(), budget: float = BUDGET, use_sos: bool = True,
-                lemmas: bool = True):
+                lemmas: bool = True, retry: bool = True):
     """(mark, method, detail, z3's model or None) for one relation; the model maps the sentence's variables
-    (objects, read back through the names they were given in SMT-LIB) to rationals "p/q"."""
+    (objects, read back through the names they were given in SMT-LIB) to rationals "p/q". ``retry``: when the
+    sentence with lemma instances is not decided, the solvers get the plain sentence too (off by default
+    proving, whose budget is small)."""
     from . import solvers
 
     from ..kernel.sos import check_step
@@ -148,7 +155,7 @@ def decide_step(domain, hyps, step, *, syms=None, matrices=(), budget: float = B
         answers = solvers.run_both(solvers.smtlib(enc.variables, for_solvers(enc.constraints, lib) + [negated],
                                                   names), budget)
         z3a, cv = answers["z3"], answers["cvc5"]
-        if lib.used and not (z3a.status == cv.status == "unsat"):
+        if retry and lib.used and not (z3a.status == cv.status == "unsat"):
             # the lemma instances can slow a solver down (cvc5 on diag-norm at n = 2): the plain sentence too
             plain, negated_plain, _ = sentence(domain, hyps, half, syms, matrices, lemmas=False)
             plain_names = solvers.names_for(plain.variables)
@@ -215,8 +222,9 @@ def premises(domain, hyps, step, *, syms=None, matrices=(), budget: float = BUDG
 
 
 def prove_size(claim, size: dict, *, budget: float | None = None, use_sos: bool = True,
-               lemmas: bool = True) -> SizeProof:
-    """Try to prove every step of the claim at ``size``; never raises for an unsupported claim."""
+               lemmas: bool = True, skip=(), retry: bool = True) -> SizeProof:
+    """Try to prove every step of the claim at ``size`` (but the labels in ``skip``: already refuted); never
+    raises for an unsupported claim. ``retry``: see :func:`decide_step`."""
     budget = BUDGET if budget is None else budget
     try:
         values, syms, domain, steps, hyps = encode_size(claim, size)
@@ -230,10 +238,21 @@ def prove_size(claim, size: dict, *, budget: float | None = None, use_sos: bool 
     res = SizeProof(values=values)
     mats = _matrices(values.values())
     for label, step in steps:
+        if label in skip:
+            continue
         t0 = time.perf_counter()
+        from .interval import try_interval
+
+        found = try_interval(claim, size, label)   # scalar steps with exp/log/tanh: branch and bound, if any
+        if found is not None:
+            res.steps[label] = StepProof(label, Mark.PROVED, f"interval branch and bound (arb) on {found[2]}, checked "
+                                         "by the kernel", found[1], time.perf_counter() - t0, certificate=found[0],
+                                         evidence=[("interval", found[0])])
+            continue
         try:
             mark, method, detail, model, evidence = decide_step(domain, hyps, step, syms=syms, matrices=mats,
-                                                                budget=budget, use_sos=use_sos, lemmas=lemmas)
+                                                                budget=budget, use_sos=use_sos, lemmas=lemmas,
+                                                                retry=retry)
         except Unsupported as e:
             res.steps[label] = StepProof(label, Mark.UNDECIDED, "not encoded", str(e), time.perf_counter() - t0)
             continue

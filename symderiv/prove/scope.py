@@ -36,6 +36,9 @@ def proved_scope(claim, outcomes) -> str:
             key = ("error", o.detail)
         elif claim.proves_at(o.size):
             key = ("undecided", "not proved; no certified counterexample")
+        elif claim.proves_by_default:
+            key = ("searched", "beyond the default prove sizes n ≤ 2: no counterexample found by the search, "
+                               "which is not a proof")
         else:
             key = ("searched", "not in prove=: no counterexample found by the search, which is not a proof")
         if groups and groups[-1][0] == key:
@@ -49,3 +52,12 @@ def proved_scope(claim, outcomes) -> str:
                       "error": f"error for {where}: {text}", "undecided": f"undecided for {where} ({text})",
                       "searched": f"{where} searched only ({text})"}[kind])
     return "real-arithmetic proof: " + "; ".join(parts)
+
+
+def reach_of(claim, outcomes) -> dict:
+    """The Result's typed fields saying how far the verdict reaches: ``proved_at`` (the sizes proved) and
+    ``searched_at`` (the sizes only searched, without a certified counterexample: outside the prove sizes, or
+    not proved there)."""
+    proved = [dict(o.size) for o in outcomes if claim.proves_at(o.size) and o.status == Verdict.HOLDS]
+    searched = [dict(o.size) for o in outcomes if o.status == Verdict.UNDECIDED]
+    return {"proved_at": proved, "searched_at": searched}

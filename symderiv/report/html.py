@@ -93,6 +93,7 @@ def _worked(r: Result, meta: dict) -> str:
 def _section(r: Result, by_id: dict, meta: dict) -> str:
     out = [f"<section id='{_slug(r.id)}' class='claim {outcome(r)}' data-outcome='{outcome(r)}'>",
            f"<h2><code>{_e(r.id)}</code> <span class='verdict'>{_e(r.verdict.value)}</span>"
+           + (f" <span class='where'>{_e(r.proof_reach)}</span>" if r.proof_reach else "") +
            f"<span class='expect'>{'✓' if r.as_expected else '(expected ' + _e(r.wanted.value) + ')'}</span></h2>",
            f"<p class='where'>{_e(r.where)} · <code>{_e(r.source)}</code></p>",
            f"<blockquote>{_e(r.statement)}</blockquote>"]

@@ -71,7 +71,8 @@ def to_markdown(results: list[Result], errors: list, meta: dict) -> str:
            "| claim | where | verdict | expected | scope |", "|---|---|---|---|---|"]
     for r in results:
         mark = "✓" if r.as_expected else "✗"
-        out.append(f"| {'&nbsp;&nbsp;' if r.group else ''}{md_code(r.id)} | {md_text(r.where)} | **{r.verdict.value}** "
+        out.append(f"| {'&nbsp;&nbsp;' if r.group else ''}{md_code(r.id)} | {md_text(r.where)} | **{r.verdict.value}**"
+                   f"{(' (' + md_text(r.proof_reach) + ')') if r.proof_reach else ''} "
                    f"| {r.wanted.value} {mark} | {_reach(r)}{md_text(r.error or r.scope)} |")
     for r in results:
         if r.counterexample is None or r.members:

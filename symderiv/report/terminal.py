@@ -29,6 +29,8 @@ def _verdict_text(r: Result) -> Text:
         t.append(" ✓", style="dim")
     else:
         t.append(f" (expected {exp.value})", style="bold")
+    if r.proof_reach:   # how far the verdict reaches: the sizes proved, the sizes only searched
+        t.append("\n" + r.proof_reach.replace("; ", "\n"), style="dim")
     return t
 
 
