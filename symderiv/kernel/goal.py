@@ -497,13 +497,14 @@ def accept_step(claim, size: dict, label: str, evidence, values: dict | None = N
     derives from the claim itself.
     """
     if len(evidence) == 1 and evidence[0][0] == "interval":
-        from .interval import verify
+        from .interval import goal_of, verify
 
         ok, why = verify(claim, size, label, evidence[0][1])
         if not ok:
             return None, f"the kernel rejects the interval certificate: {why}"
         text = "interval branch and bound (arb), re-checked by the kernel on its own goal"
-        return _issue(Proved, claim.id, size, STEP, text, label=label), text
+        return _issue(Proved, claim.id, size, STEP, text, label=label,
+                      steps=goal_of(claim, size, label).labels), text
     try:
         stmt = Statement(claim, size)
     except Exception as e:

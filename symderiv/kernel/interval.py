@@ -218,6 +218,7 @@ class Goal:
     strict: bool
     symbols: tuple          # the kernel's own symbols, in the order of the claim's values
     box: tuple              # ((Fraction lo, Fraction hi), …) per symbol
+    labels: tuple = ()      # every step of the claim, as the kernel read them (a chain needs each proved)
 
 
 def sides_expr(s):
@@ -272,7 +273,7 @@ def goal_of(claim, size: dict, label: str) -> Goal:
         raise NotEnclosed("a float in the claim")
     if g.free_symbols - set(syms):
         raise NotEnclosed("a symbol that is not one of the claim's values")
-    return Goal(g, op in ("<", ">"), tuple(syms), tuple(box))
+    return Goal(g, op in ("<", ">"), tuple(syms), tuple(box), tuple(steps))
 
 
 def _ok(iv, strict: bool) -> bool:
