@@ -127,8 +127,11 @@ def _backs(claim, size, status: str, tokens) -> str | None:
     for tok in tokens:
         if not genuine(tok):
             return f"{tok!r} was not made by the kernel"
-        # a refutation at any size the claim speaks of refutes it (F_p certifies at a smaller size than it tried)
-        if tok.claim != claim.id or (tok.size != size_key(size) and (status == "holds" or tok.holds)):
+        # a refutation at any size the claim speaks of refutes it (F_p certifies at a smaller size than it tried);
+        # for a claim that the sides differ ('≠') that refutation is what it holds by, at any size it speaks of
+        negated = getattr(claim, "relation", "=") == "≠"
+        if tok.claim != claim.id or (tok.size != size_key(size) and (tok.holds or (status == "holds"
+                                                                                 and not negated))):
             return f"{tok!r} is not about {claim.id} at this size"
         mine.append(tok)
     if not getattr(claim, "relational", False):
