@@ -60,16 +60,39 @@ def _given(config) -> set[Path]:
     return config._symderiv_given
 
 
+def _configured(config) -> list[Path]:
+    """The folders ``[tool.symderiv] paths`` names (the project's proof files, as ``symderiv check`` reads them)."""
+    if not hasattr(config, "_symderiv_paths"):
+        from .config import find
+        from .errors import UsageError
+
+        try:
+            found = find(Path(config.rootpath))
+        except UsageError as e:
+            raise pytest.UsageError(str(e)) from None
+        config._symderiv_paths = [Path(p).resolve() for p in found.paths()]
+    return config._symderiv_paths
+
+
 def _is_proof_file(file_path, config) -> bool:
-    if file_path.suffix != ".py" or file_path.name.startswith(("_", "test_", "conftest")):
+    """A proof file as ``symderiv check`` collects one: a .py file (not ``_…`` nor ``conftest.py``) that imports
+    symderiv, below a folder named ``proofs``, below a ``[tool.symderiv] paths`` folder, or named on the command
+    line. Its name may start with ``test_``, and its bytes may be in any encoding Python reads (a coding line)."""
+    if file_path.suffix != ".py" or file_path.name.startswith("_") or file_path.name == "conftest.py":
         return False
-    given = Path(file_path).resolve() in _given(config)
-    if not (given or "proofs" in file_path.parent.parts):  # proofs/ and its subfolders
+    path = Path(file_path).resolve()
+    under = any(path == p or p in path.parents for p in _configured(config))
+    if not (path in _given(config) or under or "proofs" in file_path.parent.parts):
         return False
     try:
-        return "symderiv" in file_path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        return b"symderiv" in file_path.read_bytes()
+    except OSError:
         return False
+
+
+def pytest_configure(config):
+    """A bad ``--symderiv-timeout`` is a usage error at once (pytest exits 4), not a failure of every item."""
+    _timeout(config)
 
 
 def pytest_collect_file(file_path, parent):
@@ -161,7 +184,7 @@ class ClaimItem(pytest.Item):
         from .results import Verdict
 
         self.result = r = self._result(self.cid)
-        expected = r.expected or Verdict.HOLDS
+        expected = r.wanted
         if r.verdict == Verdict.FAILS:
             raise ClaimFailed(r, expected)
         if r.verdict != expected and not (expected == Verdict.FAILS and r.verdict == Verdict.HOLDS):
@@ -170,16 +193,24 @@ class ClaimItem(pytest.Item):
     def repr_failure(self, excinfo):
         if isinstance(excinfo.value, (ClaimFailed, ClaimMismatch)):
             r = self.result
+            where = f"{self._location()}: {r.id}" if r is not None else ""
             if r is None or r.counterexample is None:
-                return str(excinfo.value)
+                return "\n".join(x for x in (where, str(excinfo.value)) if x)
+            from .report.common import reproduce_command
             from .report.evidence import describe, plain_lines  # the report's one description of a witness
-            from .results import Verdict
 
-            expected = (r.expected or Verdict.HOLDS).value
-            head = [f"{r.id} {r.verdict.value}, expected {expected} ({r.where})", f"statement: {r.statement}",
-                    f"scope: {r.scope}"]
-            return "\n".join(head + plain_lines(describe(r)))
+            head = [where, f"{r.id} {r.verdict.value}, expected {r.wanted.value} ({r.where})",
+                    f"statement: {r.statement}", f"scope: {r.scope}"]
+            meta = {"seed": self.config.getoption("symderiv_seed")}
+            return "\n".join(head + plain_lines(describe(r)) + [f"reproduce: {reproduce_command(r, meta)}"])
         return super().repr_failure(excinfo)
+
+    def _location(self) -> str:
+        """The claim's ``file:line``, the file relative to where pytest was started (as its own reports give it)."""
+        from .claims import relative
+
+        _path, line, _ = self.reportinfo()
+        return f"{relative(self.path)}:{line + 1}"
 
     def reportinfo(self):
         item = self.collection.items[self.cid]
