@@ -7,6 +7,7 @@ inside symderiv each have their own code, never 0 and never 1.
 from __future__ import annotations
 
 import enum
+import errno
 import math
 import os
 import signal
@@ -104,6 +105,10 @@ def _internal_error(e: BaseException):
                                    f"(SYMDERIV_TRACEBACK=1 adds the traceback)")
 
 
+#: errnos of a write that failed for the machine's reasons (a full disk, a quota, an I/O error)
+_WRITE_FAILED = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG}
+
+
 class _Main(click.Group):
     """Maps whatever ends a command to its :class:`ExitCode`: signals, and crashes inside symderiv."""
 
@@ -123,6 +128,12 @@ class _Main(click.Group):
             except BrokenPipeError:  # `symderiv check | head`: the reader left; not a crash, and nothing more to say
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 sys.exit(ExitCode.INTERRUPTED)
+            except OSError as e:
+                if e.errno not in _WRITE_FAILED:
+                    _internal_error(e)
+                # stdout (or a file) on a full or failing disk: the machine's, not a bug in symderiv
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                _exit(ExitCode.USAGE, f"cannot write the report: {e.strerror or e} (the disk is full or failing)")
             except Exception as e:  # noqa: BLE001 — a crash inside symderiv: its own code, never a verdict's
                 _internal_error(e)
 

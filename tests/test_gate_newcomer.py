@@ -269,3 +269,28 @@ def test_a_hang_at_import_is_bounded_by_the_timeout(tmp_path):
     assert p.returncode == ExitCode.USAGE, (p.returncode, p.stdout, p.stderr)
     assert "hang.py:" in p.stdout and "did not finish within 2 s" in p.stdout
     assert "1 claim: 1 holds" in p.stdout          # the other file is still checked
+
+
+def test_junit_proof_file_errors_are_relative_with_output(project):
+    """A proof-file error's testcase names the file relative to the checkout, and its system-out starts with
+    file:line as every other testcase's does (issue 22 item 5)."""
+    import xml.etree.ElementTree as ET
+
+    cli("check", "--no-cache", "--junit", "r.xml", cwd=project)
+    root = ET.parse(project / "r.xml").getroot()
+    (case,) = [c for c in root.iter("testcase") if c.get("classname") == "collection"]
+    assert case.get("name") == "proofs/broken.py:3"
+    assert case.find("system-out").text.splitlines()[0] == "proofs/broken.py:3"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="/dev/full is Linux's")
+def test_stdout_on_a_full_disk_is_not_called_a_bug(project):
+    """Writing the report to a full disk is the machine's failure: one line, exit 2, never 'internal error …
+    this is a bug in symderiv' with exit 3 (issue 22 item 7)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), NO_COLOR="1")
+    env.pop("GITHUB_ACTIONS", None)
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([sys.executable, "-m", "symderiv", "check", "--no-cache", "proofs/good.py"],
+                           cwd=project, env=env, stdout=full, stderr=subprocess.PIPE, text=True, timeout=300)
+    assert p.returncode == ExitCode.USAGE, (p.returncode, p.stderr)
+    assert "internal error" not in p.stderr and "No space left on device" in p.stderr

@@ -91,6 +91,8 @@ def to_junit(results: list[Result], errors: list, meta: dict, locations: dict | 
                 case = ET.SubElement(suite, "testcase", classname="collection", name=str(path), time="0.000")
                 ET.SubElement(case, "failure", message=f"proof file error: {first_line(cause)}",
                               type="error").text = cause
+                # as every testcase's output: the file:line first (a CI tool links it), then the cause
+                ET.SubElement(case, "system-out").text = f"{path}\n{cause}"
                 counts["tests"] += 1
                 counts["failures"] += 1
         for k, v in counts.items():
