@@ -185,6 +185,10 @@ def _console(file=None):
         console = Console(file=stream, highlight=False, width=max(probe.width, 132), emoji=False, **extra,
                           **({} if _no_color() or os.environ.get("FORCE_COLOR") else {"no_color": True}))
     console.on_broken_pipe = _reader_left  # rich's own exits 1, which reads "a verdict differs"
+    if ascii_only:  # what the stream cannot encode is rendered before layout, so tables stay aligned
+        from .report.textsafe import transliterating_hook
+
+        console.push_render_hook(transliterating_hook(getattr(stream, "encoding", None) or "ascii"))
     return console
 
 

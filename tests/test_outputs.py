@@ -348,9 +348,8 @@ def test_the_json_report_reads_back_as_results():
 
 
 def test_a_cp1252_table_stays_aligned_and_tells_partial_from_total(fast, tmp_path):
-    """Issue 22 item 9: a verdict's mark keeps its column (the row is as wide as the table's border), and ∂ is
-    'del' (AsciiMath), never the 'd' of a total derivative. (A cell whose text has σ or ‖ still widens its
-    row: the ASCII rendering is longer than the character rich measured; see the README.)"""
+    """Issue 22 item 9: every line of the table is as wide as its border, whatever its cells hold (σ, ‖, ≤ are
+    rendered before rich lays the table out), and ∂ is 'del' (AsciiMath), never the 'd' of a total derivative."""
     from symderiv.report.textsafe import ascii_of
 
     assert ascii_of("∂") == "del" and ascii_of("d") == "d"
@@ -360,3 +359,6 @@ def test_a_cp1252_table_stays_aligned_and_tells_partial_from_total(fast, tmp_pat
     border = next(ln for ln in lines if ln.startswith("+-"))
     row = next(ln for ln in lines if "out.ok" in ln and "holds +" in ln)
     assert len(row) == len(border), (row, border)
+    table = [ln for ln in lines if ln[:1] in "+|"]
+    assert any("sigma" in ln or "||" in ln for ln in table)      # cells with renderings longer than a character
+    assert len({len(ln) for ln in table}) == 1, "\n".join(ln for ln in table if len(ln) != len(border))

@@ -66,3 +66,61 @@ def make_safe(stream=None) -> bool:
     except (AttributeError, ValueError):  # not a TextIOWrapper (a test's capture): leave it alone
         pass
     return True
+
+
+def transliterate(text: str, encoding: str) -> str:
+    """``text`` with every character ``encoding`` cannot write replaced by its ASCII rendering."""
+    out = []
+    for c in text:
+        try:
+            c.encode(encoding)
+            out.append(c)
+        except UnicodeEncodeError:
+            out.append(ascii_of(c))
+    return "".join(out)
+
+
+def transliterating_hook(encoding: str):
+    """A rich render hook that writes the report's text in what ``encoding`` can encode *before* rich lays it
+    out: a table measured on σ but printed as 'sigma' would lose its alignment; measured on 'sigma', it keeps it.
+    Tables, panels, groups and texts are walked; styles are kept span by span."""
+    from rich.console import Group, RenderHook
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Span, Text
+
+    def text(t):
+        if isinstance(t, str):
+            return transliterate(t, encoding)
+        if not isinstance(t, Text) or t.plain == transliterate(t.plain, encoding):
+            return t
+        cuts = sorted({s.start for s in t.spans} | {s.end for s in t.spans})
+        out = Text(style=t.style, justify=t.justify, overflow=t.overflow, no_wrap=t.no_wrap, end=t.end)
+        for piece in t.divide(cuts):
+            plain = transliterate(piece.plain, encoding)
+            out.append_text(Text(plain, style=piece.style, spans=[Span(0, len(plain), s.style) for s in piece.spans]))
+        return out
+
+    def walk(r):
+        if isinstance(r, (str, Text)):
+            return text(r)
+        if isinstance(r, Table):
+            r.title = text(r.title) if r.title is not None else None
+            for col in r.columns:
+                col.header = text(col.header)
+                col._cells = [walk(c) for c in col._cells]
+            return r
+        if isinstance(r, Panel):
+            r.renderable = walk(r.renderable)
+            r.title = text(r.title) if r.title is not None else None
+            return r
+        if isinstance(r, Group):
+            r._renderables = [walk(x) for x in r._renderables]
+            return r
+        return r
+
+    class Hook(RenderHook):
+        def process_renderables(self, renderables):
+            return [walk(r) for r in renderables]
+
+    return Hook()
