@@ -615,6 +615,19 @@ def explain(targets, seed, n, t, m, backend, timeout):
 
 # ----- list ----------------------------------------------------------------------
 
+def _listed_source(source: str) -> str:
+    """A claim's ``file:line`` as ``list`` shows it: a shipped proof file by its place among the shipped ones
+    (``examples/gru.py:12``), not by the folder symderiv was installed into."""
+    from .claims import shipped_proofs
+
+    file, _, line = source.rpartition(":")
+    try:
+        inside = Path(file).resolve().relative_to(shipped_proofs().resolve()).as_posix()
+    except (ValueError, OSError, SymderivError):
+        return source
+    return f"{inside}:{line}" if Path(file).is_absolute() else source
+
+
 #: `list`'s columns, in a terminal's table and as the header row of its tab-separated form
 LIST_COLUMNS = ("claim", "kind", "where", "expect", "source")
 
@@ -640,7 +653,8 @@ def list_claims(targets):
     for i in ids:
         item = col.items[i]
         kind = item.kind if isinstance(item, Claim) else f"{item.kind}"
-        rows.append((i, getattr(item, "group", None), kind, item.where, expected_of(col, i).value, item.source))
+        rows.append((i, getattr(item, "group", None), kind, item.where, expected_of(col, i).value,
+                     _listed_source(item.source)))
     console = _console()
     if console.is_terminal:
         from rich.table import Table

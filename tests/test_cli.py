@@ -277,3 +277,14 @@ def test_explain_takes_timeout_backend_and_a_proof_file_outside_proofs(tmp_path,
     again = run(*reproduce[1:], "--format", "json")  # the reproduce line, as printed, finds it again
     assert json.loads(again.stdout)["claims"][0]["verdict"] == "fails"
     assert run("explain", "fast.wrong").exit_code == ExitCode.USAGE  # not in the default folder: say so
+
+
+def test_list_names_shipped_examples_by_their_place_not_the_install_folder(tmp_path):
+    """From an empty folder, `list` shows a shipped example as examples/gru.py:LINE (issue 22 item 10)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    p = subprocess.run([sys.executable, "-m", "symderiv", "list"], cwd=tmp_path, env=env, capture_output=True,
+                       text=True)
+    assert p.returncode == 0, p.stderr
+    sources = [line.split("\t")[4] for line in p.stdout.splitlines()[1:]]
+    assert any(s.startswith("examples/gru.py:") for s in sources), sources[:5]
+    assert not any(s.startswith("/") for s in sources), [s for s in sources if s.startswith("/")][:3]
