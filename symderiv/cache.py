@@ -507,6 +507,7 @@ class Cache:
     def __init__(self, root: Path):
         self.dir = Path(root) / DIRNAME
         self.hits = 0
+        self.hit_ids: set = set()  # the claims answered from the cache this run (the runner says which)
 
     def _ensure(self) -> None:
         if (self.dir / "CACHEDIR.TAG").exists():

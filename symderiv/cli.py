@@ -368,9 +368,11 @@ def check(targets, n, t, m, fmt, backend, seed, timeout, jobs, json_out, md_out,
         store.record(results)
     meta = _meta(seed, backend)
     unwritten = report(results, meta)
-    if store is not None and store.hits and quiet < 2:
-        click.echo(f"symderiv: {store.hits} of {sum(1 for r in results if not r.members)} claims' verdicts from "
-                   f"the cache ({store.dir}; --no-cache to recompute)", err=True)
+    if store is not None and store.hits and quiet < 2:  # counted as the tally counts: a group is a claim too,
+        hit = store.hit_ids                              # from the cache when every member of it is
+        cached = sum(1 for r in results if r.id in hit or (r.members and all(m in hit for m in r.members)))
+        click.echo(f"symderiv: {cached} of {len(results)} claims' verdicts from the cache ({store.dir}; "
+                   "--no-cache to recompute)", err=True)
     if exitfirst and len([r for r in results if not r.members]) < len(_leaves(col, ids)):
         click.echo("symderiv: stopped at the first unexpected verdict (-x); the rest was not checked", err=True)
     if not ids:

@@ -520,6 +520,7 @@ def run_claims(col: Collection, ids: list[str], *, jobs: int = 1, timeout: float
                 keys[cid] = claim_key(col.items[cid], options)
                 hit = cache.get(keys[cid])
                 if hit is not None:  # where the claim is now (a line added above it, or the same claim elsewhere)
+                    cache.hit_ids.add(cid)
                     finish(cid, replace(hit, source=col.items[cid].source))
                     continue
             return cid

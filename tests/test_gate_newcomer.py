@@ -294,3 +294,32 @@ def test_stdout_on_a_full_disk_is_not_called_a_bug(project):
                            cwd=project, env=env, stdout=full, stderr=subprocess.PIPE, text=True, timeout=300)
     assert p.returncode == ExitCode.USAGE, (p.returncode, p.stderr)
     assert "internal error" not in p.stderr and "No space left on device" in p.stderr
+
+
+def test_the_cache_line_counts_claims_as_the_tally_does(tmp_path, monkeypatch):
+    """A group is a claim in the tally: the cache's line counts it too, from the cache when its members are
+    (issue 22 item 1: '162 claims' beside '135 of 135 claims' verdicts from the cache')."""
+    (tmp_path / "proofs").mkdir()
+    (tmp_path / "proofs" / "g.py").write_text(textwrap.dedent('''\
+        from symderiv import claim, parts, sweep
+
+        both = parts("grp.both", where="§1", statement="two statements", sizes=sweep(n=1, t=1))
+
+        @both.part("first", statement="1 = 1")
+        def first(**size):
+            return 1, 1
+
+        @both.part("second", statement="2 = 2")
+        def second(**size):
+            return 2, 2
+    '''))
+    monkeypatch.delenv("SYMDERIV_NO_CACHE", raising=False)  # the cache is what is tested here
+    cli("check", "-q", cwd=tmp_path)
+    p = cli("check", "-q", cwd=tmp_path)
+    import re
+
+    total = int(re.search(r"(\d+) claims:", p.stdout).group(1))
+    found = re.search(r"(\d+) of (\d+) claims' verdicts from the cache", p.stderr)
+    assert found, (p.stdout, p.stderr)
+    cached, of = map(int, found.groups())
+    assert total == 3 and (cached, of) == (3, 3), (p.stdout, p.stderr)
