@@ -233,8 +233,12 @@ def test_every_format_renders_the_one_description(theorem1, lemma3):
             if r.id.startswith("pal2019.theorem1") else panel
         md = to_markdown([r], [], META)
 
-        class Fake:  # the plugin's repr_failure reads only .result
+        class Fake:  # the plugin's repr_failure reads .result, the item's location and the seed option
             result = r
+            config = type("Config", (), {"getoption": staticmethod(lambda name: 0)})()
+
+            def _location(self):
+                return "proof.py:1"
         from symderiv.pytest_plugin import ClaimFailed
         failure = ClaimItem.repr_failure(Fake(), type("E", (), {"value": ClaimFailed(r, Verdict.HOLDS)})())
         for ln in ev.lines:
