@@ -41,6 +41,8 @@ from __future__ import annotations
 
 import ast
 import builtins
+from contextlib import contextmanager
+import operator as _operator
 import importlib.machinery
 import importlib.util
 import sys
@@ -110,13 +112,34 @@ def _show(x) -> str:
     return s if len(s) <= 40 else s[:37] + "…"
 
 
+_WATCHING: list[list] = []  # one list per open :func:`watching`: the refusals made inside it
+
+
+@contextmanager
+def watching():
+    """Around a run of a check on symbolic values (the prove phase's symbols, the step index, a traced size):
+    a refusal the check caught (``try: … except Exception:``) is raised again when the run ends. Only the
+    symbolic run refuses what a concrete run answers, so a caught refusal would give the two runs two meanings."""
+    seen: list = []
+    _WATCHING.append(seen)
+    try:
+        yield
+    finally:
+        _WATCHING.remove(seen)
+    if seen:
+        raise seen[0]
+
+
 def refuse(what: str, value) -> NoReturn:
     """Raise the one error for Python asked about a claim value, naming the user's line."""
     where = _where(user_frame())
-    raise ConcretizationError(
+    err = ConcretizationError(
         f"{where}: {what} of the claim value {_show(value)}: Python cannot decide it for every value "
         f"(every path reads a check alike, so none guesses); write it in the claim language "
         f"(rel/assume, maximum/minimum, piecewise functions) or branch on sizes only")
+    for seen in _WATCHING:
+        seen.append(err)
+    raise err
 
 
 # ----- what the rewritten code calls ---------------------------------------------
@@ -169,23 +192,49 @@ class _Guard:
     @staticmethod
     def method(obj, name, *args, **kw):
         bound = getattr(obj, name)
-        if isinstance(obj, (dict, set, frozenset, list, tuple, str, bytes)) and not is_value(obj):
+        if name in _DUNDER_ASKS and is_value(obj):
+            refuse(f"'.{name}()'", obj)
+        if (isinstance(obj, (dict, set, frozenset, list, tuple, str, bytes)) and not is_value(obj)) or \
+                (obj is _operator and name in _OPERATOR_ASKS):
             for a in args:
                 if is_value(a):
-                    refuse(f"'.{name}(…)' on a Python container with", a)
+                    refuse(f"'{'operator' if obj is _operator else ''}.{name}(…)' with", a)
         return bound(*args, **kw)
+
+    @staticmethod
+    def attribute(obj, name):
+        """``x.is_zero``, ``x.equals``: SymPy's questions about a value, asked of a claim value."""
+        if is_value(obj):
+            refuse(f"'.{name}'", obj)
+        return getattr(obj, name)
+
+    @staticmethod
+    def matched(subject):
+        """``match v:`` compares (and isinstance-tests) its subject: a claim value is refused."""
+        if is_value(subject):
+            refuse("a match statement on", subject)
+        return subject
+
+    @staticmethod
+    def formatted(value):
+        """``f"{v}"``: the text of a claim value differs by path (a symbol, a rational, a field element)."""
+        if is_value(value):
+            refuse("formatting (an f-string)", value)
+        return value
 
     @staticmethod
     def builtin(fn, name, *args, **kw):
         if fn is not getattr(builtins, name):  # the file's own binding of the name: not Python's builtin
             return fn(*args, **kw)
+        if name in _UNREAD:
+            refuse(f"{name}() (code that symderiv does not read: it could ask anything)", name)
         if name in _ITERATING:
             args = tuple(list(a) if _iterable_arg(a) else a for a in args)
             for a in args:
                 for x in (a if isinstance(a, list) else ()):
                     if is_value(x):
                         refuse(f"{name}() over", x)
-        for a in args[:1] if name in ("isinstance", "type", "id") else args:  # isinstance(v, int): which path?
+        for a in args[:1] if name in _FIRST_ONLY else args:  # isinstance(v, int), str(v): which path?
             if is_value(a):
                 refuse(f"{name}()", a)
         return fn(*args, **kw)
@@ -201,10 +250,25 @@ def _iterable_arg(a) -> bool:
 
 
 _CONCRETIZING = {"int", "float", "complex", "bool", "hash", "round", "range", "divmod", "max", "min",
-                 "sorted", "set", "frozenset", "any", "all", "isinstance", "type", "id"}
-_ITERATING = {"max", "min", "sorted", "set", "frozenset", "any", "all"}
+                 "sorted", "set", "frozenset", "any", "all", "filter", "isinstance", "type", "id", "str", "repr",
+                 "format", "hasattr", "getattr", "eval", "exec", "compile"}
+_ITERATING = {"max", "min", "sorted", "set", "frozenset", "any", "all", "filter"}
+#: builtins whose first argument only is the value asked about (the rest: a type, a name, a default)
+_FIRST_ONLY = {"isinstance", "type", "id", "str", "repr", "format", "hasattr", "getattr"}
+#: builtins that run code symderiv does not read: refused in a check whatever their arguments
+_UNREAD = {"eval", "exec", "compile"}
+#: the operator module's functions that ask Python about their arguments
+_OPERATOR_ASKS = {"eq", "ne", "not_", "truth", "contains", "countOf", "indexOf", "is_", "is_not", "index",
+                  "__eq__", "__ne__", "__not__", "__contains__", "__index__"}
+#: methods that ask Python about the value they are called on (x.__eq__(0), x.__bool__())
+_DUNDER_ASKS = {"__eq__", "__ne__", "__bool__", "__hash__", "__index__", "__int__", "__float__", "__complex__",
+                "__contains__", "__len__", "__format__", "__str__", "__repr__"}
 _KEYED_METHODS = {"get", "setdefault", "pop", "index", "count", "add", "discard", "remove", "fromkeys",
-                  "__contains__", "__getitem__", "__setitem__", "__delitem__"}
+                  "__getitem__", "__setitem__", "__delitem__"} | _OPERATOR_ASKS | _DUNDER_ASKS
+#: SymPy's questions about a value, as attributes: x.is_zero, x.is_positive, …, x.equals(0)
+from sympy.core.assumptions import _assume_defined as _ASSUMPTIONS  # noqa: E402
+
+_ASKING_ATTRIBUTES = {f"is_{a}" for a in _ASSUMPTIONS} | {"equals"}
 
 GUARD_OBJECT = _Guard()
 
@@ -310,6 +374,22 @@ class _Rewriter(ast.NodeTransformer):
         node.elt = _call("key", [node.elt], node.elt)
         return node
 
+    def visit_Match(self, node):
+        self.generic_visit(node)
+        node.subject = _call("matched", [node.subject], node.subject)
+        return node
+
+    def visit_FormattedValue(self, node):
+        self.generic_visit(node)
+        node.value = _call("formatted", [node.value], node.value)
+        return node
+
+    def visit_Attribute(self, node):
+        self.generic_visit(node)
+        if isinstance(node.ctx, ast.Load) and node.attr in _ASKING_ATTRIBUTES:
+            return _call("attribute", [node.value, ast.Constant(node.attr)], node)
+        return node
+
     def visit_Call(self, node):
         self.generic_visit(node)
         f = node.func
@@ -353,9 +433,14 @@ class UserFinder:
         self.folder = folder
 
     def find_spec(self, name, path=None, target=None):
-        if path is not None:  # a submodule of a package: not a helper beside the file
+        import os
+
+        inside = lambda p: os.path.abspath(p).startswith(os.path.abspath(self.folder) + os.sep)  # noqa: E731
+        if path is not None and not all(inside(p) for p in path):  # a submodule of a package elsewhere
             return None
-        spec = importlib.machinery.PathFinder.find_spec(name, [self.folder])
+        spec = importlib.machinery.PathFinder.find_spec(name, [self.folder] if path is None else path)
         if spec is None or not isinstance(spec.loader, importlib.machinery.SourceFileLoader):
             return None
-        return importlib.util.spec_from_file_location(name, spec.origin, loader=UserLoader(name, spec.origin))
+        # a helper module, or a package (and its submodules) in a folder beside the proof file
+        return importlib.util.spec_from_file_location(name, spec.origin, loader=UserLoader(name, spec.origin),
+                                                      submodule_search_locations=spec.submodule_search_locations)

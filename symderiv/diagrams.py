@@ -25,7 +25,16 @@ SYMBOLIC = ("n", "m")
 
 
 class NotInFragment(SymderivError):
-    """The check does something the every-n lift cannot read; the message says what."""
+    """The check does something the every-n lift cannot read; the message says what. Every one made while a
+    check is traced is remembered (:data:`_RAISED`): a check that catches it has still asked it."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        if _RAISED is not None and not isinstance(self, NoSuchAttribute):
+            _RAISED.append(self)
+
+
+_RAISED: list | None = None  # the refusals made during the trace under way
 
 
 class NoSuchAttribute(NotInFragment, AttributeError):
@@ -820,15 +829,24 @@ def trace(claim, t: int | None = None) -> tuple[Traced, Traced]:
     """Run the claim's check once on traced values: its two sides as diagrams, or NotInFragment saying why.
 
     A model claim is traced at the horizon ``t`` (:class:`TracedModel`)."""
+    global _RAISED
     v = TracedValues(claim.variables, claim.conventions) if claim.model is None else TracedModel(claim, t)
+    _RAISED = []
+    from .concrete import watching
+
     try:
-        out = claim.check(v)
+        with watching():  # a refusal of the guard (v.n == 7 asked of a traced size) that the check caught
+            out = claim.check(v)
+        if _RAISED:  # refused, and the check caught it: it still asked what the lift cannot read
+            raise _RAISED[0]
     except NotInFragment:
         raise
     except SymderivError as e:
         raise NotInFragment(str(e).splitlines()[0] if str(e) else type(e).__name__) from e
     except Exception as e:  # SymPy (sp.eye(v.n), sp.kronecker_product) on traced values, a TypeError, …
         raise NotInFragment(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}".rstrip(": ")) from e
+    finally:
+        _RAISED = None
     if not (isinstance(out, tuple) and len(out) == 2):
         raise NotInFragment("the check did not return (lhs, rhs)")
     lhs, rhs = (_as_traced(x) for x in out)

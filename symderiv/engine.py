@@ -361,8 +361,11 @@ def probe_meaning(claim: Claim, size: dict, evaluate) -> None:
         values = {name: symbolic(strategy, name, size, syms)[0] for name, strategy in claim.given.items()}
     except (NoDomain, SymderivError):
         return  # values with no symbolic stand-in (sampled without a domain): their points are all there is
+    from .concrete import watching
+
     try:
-        evaluate(values)
+        with watching():  # a refusal the check catches is a refusal: the points would take the other branch
+            evaluate(values)
     except ConcretizationError:
         raise
     except Exception:  # a check that has no symbolic reading (a norm of symbols, …): its points decide

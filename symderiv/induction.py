@@ -304,8 +304,11 @@ def step_check(claim, size, t_min: int, t_max: int | None = None) -> Step:
     size = {"n": size} if isinstance(size, int) else {k: v for k, v in size.items() if k != "t"}
     base = Model(claim.model, n=size.get("n", 1), m=size.get("m", 1), t=1, activation=claim.activation,
                  loss=claim.loss, layout=claim.conventions.get("layout", "row-major"))
+    from .concrete import watching
+
     try:
-        st = _decide(claim, base, t_min, t0)
+        with watching():  # a refusal the check caught at the symbolic index still refuses the step
+            st = _decide(claim, base, t_min, t0)
         k = _step_breaks(claim, base, max(t_min if t_max is None else t_max, t_min + 1) + SEARCH_T) \
             if st.proved else None
     except Exception as e:  # the transcription cannot be read at a symbolic t: refused, never a verdict

@@ -243,3 +243,103 @@ def test_a_proof_file_that_tells_the_step_apart_is_not_proved_for_every_t(tmp_pa
     res = check_claim(claim)
     assert res.verdict == Verdict.HOLDS and not res.every_t, (res.verdict, res.scope)
     assert check_claim(claim, t=(5,)).verdict == Verdict.FAILS  # false from t = 5, certified
+
+
+# ----- an adversarial pass (2026-12-06): ways past the guard that gave a wrong holds --------------------------
+
+SNEAKY = {
+    "match": "match x:\n        case 0:\n            y = 5\n        case _:\n            y = x",
+    "operator.eq": "import operator\ny = 5 if operator.eq(x, 0) else x",
+    "dunder-eq": "y = 5 if x.__eq__(0) is True else x",
+    "str": "y = 5 if str(x) == '0' else x",
+    "f-string": "y = 5 if f'{x}' == '0' else x",
+    "is_zero": "y = 5 if getattr(x, 'is_zero', False) else x",
+    "attribute": "y = 5 if x.is_zero else x",
+    "equals": "y = 5 if x.equals(0) else x",
+    "filter": "y = 5 if list(filter(None, [x])) == [] else x",
+    "eval": "y = eval('5 if s == 0 else s', {'s': x})",
+}
+
+
+@pytest.mark.parametrize("form", sorted(SNEAKY))
+def test_sneaky_value_dependent_python_is_refused(tmp_path, form):
+    """Each is false at x = 0 and was holds (the symbol took the ordinary branch): now an error on every path."""
+    body = textwrap.indent(SNEAKY[form], "    ")
+    path = _file(tmp_path, "from symderiv import claim, scalar\n"
+                           "@claim('c', where='t', statement='s', variables=dict(x=scalar()))\n"
+                           "def c(v):\n    x = v.x\n" + body + "\n    return y, x\n")
+    res = _only(path)
+    assert res.verdict == Verdict.ERROR, (form, res.verdict, res.scope)
+
+
+def test_a_helper_in_a_package_beside_the_proof_file_is_guarded(tmp_path):
+    (tmp_path / "hp").mkdir()
+    (tmp_path / "hp" / "__init__.py").write_text("")
+    (tmp_path / "hp" / "sub.py").write_text("def f(x):\n    return 5 if x == 0 else x\n")
+    path = _file(tmp_path, """\
+        from symderiv import claim, scalar
+        from hp.sub import f
+        @claim("c", where="t", statement="s", variables=dict(x=scalar()))
+        def c(v):
+            return f(v.x), v.x
+        """)
+    res = _only(path)
+    assert res.verdict == Verdict.ERROR and "sub.py:2" in res.error, (res.verdict, res.error)
+
+
+@pytest.mark.parametrize("how", ["len(str(v.n))", "1 if hasattr(v.n, 'bit_length') else 2"])
+def test_a_size_hidden_as_text_is_never_lifted_to_every_n(tmp_path, how):
+    """len(str(n)) is 1 at n ≤ 9 and 2 at n = 10: the check may use it at a fixed size, never lift it."""
+    path = _file(tmp_path, f"""\
+        from symderiv import claim, vector
+        @claim("c", where="t", statement="s", variables=dict(x=vector("n")))
+        def c(v):
+            return ({how}) * v.x, v.x
+        """)
+    assert not _only(path).every_n
+
+
+def test_a_caught_refusal_still_stops_the_lift(tmp_path):
+    path = _file(tmp_path, """\
+        from symderiv import claim, vector
+        @claim("c", where="t", statement="s", variables=dict(x=vector("n")))
+        def c(v):
+            try:
+                k = 0 if v.n == 7 else 1
+            except Exception:
+                k = 1
+            return k * v.x, v.x
+        """)
+    assert not _only(path).every_n
+
+
+@pytest.mark.parametrize("how", ["len(str(m.t))", "0 if hasattr(m.t, 'bit_length') and m.t >= 4 else 1"])
+def test_a_step_index_told_apart_as_text_is_not_for_every_t(tmp_path, how):
+    path = _file(tmp_path, f"""\
+        from symderiv import claim, elman_rnn, sweep
+        @claim("c", where="t", statement="s", model=elman_rnn, sizes=sweep(n=(1,), t=(1, 2)))
+        def c(m):
+            J = m.d(("h", m.t), "W")
+            return ({how}) * J, J
+        """)
+    res = _only(path)
+    assert not res.every_t, res.scope
+
+
+@pytest.mark.parametrize("prove", ["True", "()"])
+def test_a_refusal_the_check_catches_is_still_a_refusal(tmp_path, prove):
+    """try/except around x == 0: on symbols refused (and caught: the ordinary branch), at the point x = 0 answered
+    (the special branch). Two meanings; the refusal stands whether or not the check catches it."""
+    path = _file(tmp_path, f"""\
+        from symderiv import claim, scalars, no_sizes, eq
+        @claim("c", kind="inequality", where="t", statement="s", prove={prove}, given=dict(x=scalars()),
+               sizes=no_sizes())
+        def c(x):
+            try:
+                y = 5 if x == 0 else x
+            except Exception:
+                y = x
+            return eq(y, x)
+        """)
+    res = _only(path)
+    assert res.verdict == Verdict.ERROR, (res.verdict, res.scope)
