@@ -8,13 +8,12 @@ import sympy as sp
 from flint import nmod_mat
 
 from ..errors import ShapeError
-from .field import (_UID, Unsupported, _is_scalar, _note_denominator, _primes, _rational, refuse_attribute,
-                    refuse_sympify)
-from .values import (ScalarVal, Val, _add, _as_scalar, _entry_sum, _ew, _fold, _index, _is_rational_matrix, _join,
+from .field import _UID, Unsupported, _is_scalar, _note_denominator, _primes, _rational
+from .values import (MatrixFace, ScalarVal, Val, _add, _as_scalar, _entry_sum, _ew, _index, _is_rational_matrix, _join,
                      _ku, _matmul, _repeat, _reshape, _scale, _slice)
 
 
-class Node:
+class Node(MatrixFace):
     """A lazy matrix: applied to a row vector from the left, or to a column from the right."""
 
     __slots__ = ("rows", "cols", "uid", "jac", "products", "rowmemo")
@@ -76,8 +75,6 @@ class Node:
     def T(self):
         return dense(self).T
 
-    def transpose(self):
-        return self.T
 
     def __iter__(self):
         """The entries, row by row (the operator built explicitly: small operators only)."""
@@ -132,23 +129,11 @@ class Node:
         """[self; o] (SymPy's col_join, which ``sp.Matrix.vstack`` calls): a lazy block operator."""
         return VJoin([self, lift(o)])
 
-    @classmethod
-    def hstack(cls, *args):
-        return _fold(args, "row_join")
-
-    @classmethod
-    def vstack(cls, *args):
-        return _fold(args, "col_join")
 
     def applyfunc(self, fn):
         """fn of each entry (the operator built explicitly, then read as a value's applyfunc reads fn)."""
         return dense(self).applyfunc(fn)
 
-    def _sympy_(self):
-        return refuse_sympify(self)
-
-    def __getattr__(self, name):
-        return refuse_attribute(self, name)
 
 
 def lift(x) -> Node:

@@ -15,14 +15,14 @@ from ..functions import activation as activation_of
 from ..protocol import SumOf, bind_parameters
 from .dag import Jacobian, Node, Seed, _materialize
 from .elementwise import FUNCTIONS, _fvalue, _ValOps, _walk
-from .field import Unsupported, _bits, _is_scalar, _rational, refuse_attribute, refuse_sympify
-from .values import (ScalarVal, Val, _add, _as_scalar, _entry, _entry_polynomial, _entry_sum, _ew,
-                     _filled, _fold, _hstack, _index, _join, _keep, _matmul, _same_shape, _scale, _slice, _vstack)
+from .field import Unsupported, _bits, _is_scalar, _rational
+from .values import (MatrixFace, ScalarVal, Val, _add, _as_scalar, _entry, _entry_polynomial, _entry_sum, _ew,
+                     _filled, _hstack, _index, _join, _keep, _matmul, _same_shape, _scale, _slice, _vstack)
 
 
 # ----- the model over F_p: the cell unrolled on values that record a forward-mode tape -------------
 
-class Dual:
+class Dual(MatrixFace):
     """A cell's quantity during unrolling: its value and the tape entry of its tangent (None: a constant)."""
 
     __slots__ = ("v", "tid", "model")
@@ -197,22 +197,6 @@ class Dual:
         """[self; o] (SymPy's col_join, which ``sp.Matrix.vstack`` calls)."""
         return self._join(o, 0)
 
-    @classmethod
-    def hstack(cls, *args):
-        return _fold(args, "row_join")
-
-    @classmethod
-    def vstack(cls, *args):
-        return _fold(args, "col_join")
-
-    def transpose(self):
-        return self.T
-
-    def _sympy_(self):
-        return refuse_sympify(self)
-
-    def __getattr__(self, name):
-        return refuse_attribute(self, name)
 
 
 def _scalar_times(c: Dual, M: Dual) -> Dual:

@@ -16,7 +16,32 @@ from .field import (_NEG_INF, _UID, Unsupported, _bits, _is_scalar, _lse, _note_
 
 # ----- values: one residue matrix per trial, and their bound ----------------------------------------
 
-class Val:
+class MatrixFace:
+    """What every F_p value (a value, an operator, a cell's quantity) answers the way SymPy's matrices do, written
+    once: hstack/vstack fold row_join/col_join, transpose is .T; sympify and any other attribute are refused in
+    one line naming it."""
+
+    __slots__ = ()
+
+    @classmethod
+    def hstack(cls, *args):
+        return _fold(args, "row_join")
+
+    @classmethod
+    def vstack(cls, *args):
+        return _fold(args, "col_join")
+
+    def transpose(self):
+        return self.T
+
+    def _sympy_(self):
+        return refuse_sympify(self)
+
+    def __getattr__(self, name):
+        return refuse_attribute(self, name)
+
+
+class Val(MatrixFace):
     """A matrix over F_p for each trial of a batch, with its bound (degree, height bits, denominator bits)."""
 
     __slots__ = ("a", "rows", "cols", "deg", "h", "d", "uid", "memo", "k")
@@ -196,22 +221,6 @@ class Val:
             return _upcast(self, o).col_join(o)
         return _join([self, _as_val(o, self, "col_join")], 0)
 
-    @classmethod
-    def hstack(cls, *args):
-        return _fold(args, "row_join")
-
-    @classmethod
-    def vstack(cls, *args):
-        return _fold(args, "col_join")
-
-    def transpose(self):
-        return self.T
-
-    def _sympy_(self):
-        return refuse_sympify(self)
-
-    def __getattr__(self, name):
-        return refuse_attribute(self, name)
 
     def __repr__(self):
         return f"Val({self.rows}×{self.cols}, deg ≤ {self.deg})"
