@@ -25,6 +25,17 @@ class Unsupported(KernelError):
     """An operation outside the kernel's reach, whatever the point: named in one line (see check.probe)."""
 
 
+def missing_attribute(matrix, name: str, what: str, offers: str):
+    """A kernel matrix's answer for an attribute it lacks: SymPy joining it to one of its own matrices
+    (``sp.eye(n).col_join(M)`` reads ``_rep``) gets its entries as atoms, a probe (``_…``, ``is_…``) a plain
+    AttributeError, anything else a one-line refusal naming what the kernel offers."""
+    if name == "_rep":
+        return sp.Matrix(matrix._sympy_())._rep
+    if name.startswith("_") or name.startswith("is_"):
+        raise AttributeError(name)
+    raise Refused(f"{what} have no method {name!r}: {offers}")
+
+
 class Refused(Unsupported, AttributeError):
     """A method the kernel's values do not have (an AttributeError to ``getattr(x, name, default)`` probes)."""
 
@@ -417,13 +428,9 @@ class DualMatrix:
         return sp.ImmutableMatrix(self.rows, self.cols, [x._sympy_() for x in self])
 
     def __getattr__(self, name):
-        if name == "_rep":  # a SymPy matrix joined with this one (sp.eye(n).col_join(D)): its entries as atoms
-            return sp.Matrix(self._sympy_())._rep
-        if name.startswith("_") or name.startswith("is_"):  # SymPy's and Python's probes: not there
-            raise AttributeError(name)
-        raise Refused(f"the kernel's dual matrices have no method {name!r}: a cell's step may use sums, "
-                      "products, powers, transposes, indexing and slicing, row, col, row_join, col_join, vstack, "
-                      "hstack, applyfunc and multiply_elementwise")
+        return missing_attribute(self, name, "the kernel's dual matrices", "a cell's step may use sums, products, "
+                                 "powers, transposes, indexing and slicing, row, col, row_join, col_join, vstack, "
+                                 "hstack, applyfunc and multiply_elementwise")
 
     def row_join(self, o):
         o = DualMatrix.of(o)

@@ -31,7 +31,7 @@ import sympy as sp
 
 from .. import notation
 from ..cells import dimension
-from .dual import RULES, KernelError, Refused, Unsupported, exact_sign, number
+from .dual import RULES, KernelError, Unsupported, exact_sign, missing_attribute, number
 
 _ZERO = sp.Integer(0)
 
@@ -327,13 +327,9 @@ class JetMatrix:
         return self.e[i * self.cols + j]
 
     def __getattr__(self, name):
-        if name == "_rep":  # a SymPy matrix joined with this one (sp.eye(n).col_join(J)): its entries as atoms
-            return sp.Matrix(self._sympy_())._rep
-        if name.startswith("_") or name.startswith("is_"):  # SymPy's and Python's probes: not there
-            raise AttributeError(name)
-        raise Refused(f"the kernel's matrices have no method {name!r}: it replays sums, products, powers, "
-                          "transposes, indexing and slicing, row, col, row_join, col_join, vstack, hstack, "
-                          "applyfunc, trace, det, inv, adjugate, multiply_elementwise, reshape, dot and norm")
+        return missing_attribute(self, name, "the kernel's matrices", "it replays sums, products, powers, "
+                                 "transposes, indexing and slicing, row, col, row_join, col_join, vstack, hstack, "
+                                 "applyfunc, trace, det, inv, adjugate, multiply_elementwise, reshape, dot and norm")
 
     def _sympy_(self):
         return sp.ImmutableMatrix(self.rows, self.cols, [x._sympy_() for x in self.e])
