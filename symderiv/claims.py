@@ -26,7 +26,7 @@ from .errors import ProofFileError, ShapeError, UsageError
 from .concrete import UserFinder, UserLoader
 from .cells import Cell
 from .models import Model
-from .results import Verdict
+from .results import Verdict, fold
 from .sizes import Sweep, sweep
 
 KINDS = ("identity", "inequality", "limit", "example")
@@ -728,12 +728,7 @@ def expected_of(col: Collection, cid: str) -> Verdict:
     if isinstance(item, Group) and item.kind == "readings" and f"{item.id}.{item.intent}" in col.items:
         return expected_of(col, f"{item.id}.{item.intent}")
     if isinstance(item, Group):
-        exp = [expected_of(col, m) for m in item.members if m in col.items]
-        if Verdict.FAILS in exp:
-            return Verdict.FAILS
-        if exp and all(e == Verdict.HOLDS for e in exp):
-            return Verdict.HOLDS
-        return Verdict.ERROR if Verdict.ERROR in exp else Verdict.UNDECIDED
+        return fold(expected_of(col, m) for m in item.members if m in col.items)
     return Verdict.HOLDS
 
 

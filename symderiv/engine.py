@@ -22,7 +22,8 @@ from .claims import Claim, Collection, Group, _one_line
 from .concrete import ConcretizationError, user_traceback
 from .errors import SymderivError
 from .identity import nonzero_entries, nonzero_modulo
-from .results import Method, Phase, Result, SizeOutcome, Step, StopReason, Verdict, describe_scope
+from .results import (Acceptance, Method, Phase, Result, SizeOutcome, Step, StopReason, Verdict,
+                      describe_scope, fold)
 from .kernel.decide import decide, decide_limit
 from .relations import Limit
 from .search import draw_candidates, float_suspect, hypotheses_plausible, search_identity, shrink_candidates
@@ -61,16 +62,6 @@ def _phase(phases: dict, name: str):
         phases[name] = phases.get(name, 0.0) + time.perf_counter() - t0
 
 
-def _combine(statuses: list[Verdict]) -> Verdict:
-    if Verdict.FAILS in statuses:
-        return Verdict.FAILS
-    if Verdict.ERROR in statuses:
-        return Verdict.ERROR
-    if statuses and all(s == Verdict.HOLDS for s in statuses):
-        return Verdict.HOLDS
-    return Verdict.UNDECIDED
-
-
 def result_for(claim: Claim, verdict: Verdict, **kw) -> Result:
     """A result for ``claim``: its declared fields, and ``verdict`` with ``kw`` (scope, error, …)."""
     if "phases" in kw:
@@ -82,10 +73,27 @@ def result_for(claim: Claim, verdict: Verdict, **kw) -> Result:
         said += "; the induction for every t is not re-checked by the kernel" if kw.get("every_t") else ""
         kw["scope"] = f"{kw.get('scope', '')} ({said})"
     for o in kw.get("sizes", ()):
-        o.tokens = ()  # a token never leaves the process whose kernel made it
+        o.kernel = _acceptance(o)
+        o.tokens = ()  # a token never leaves the process whose kernel made it; what it said stays, as data
     return Result(id=claim.id, verdict=verdict, expected=claim.expect, source=claim.source, where=claim.where,
                   statement=claim.statement, conventions=claim.shown_conventions(), group=claim.group,
                   note=claim.note, why=getattr(claim, "why", ""), **kw)
+
+
+def _acceptance(o: SizeOutcome) -> Acceptance | None:
+    """What the kernel's genuine token behind a size's holds/fails said, as data (typed evidence for the report,
+    the JSON and the cache): the token of the outcome's own verdict, steps of a chain merged."""
+    want = o.status == Verdict.HOLDS
+    toks = [t for t in o.tokens if kernel.accept.genuine(t) and t.holds == want]
+    if o.stop == StopReason.NEGATED:  # a '≠' claim holds by a Refuted equality and fails by a Proved one
+        toks = [t for t in o.tokens if kernel.accept.genuine(t) and t.holds != want]
+    if not toks or o.status not in (Verdict.HOLDS, Verdict.FAILS):
+        return None
+    errs = [t.error for t in toks if t.error]
+    bits, trials = min(errs) if errs else (None, None)
+    return Acceptance(kind=toks[0].kind, holds=toks[0].holds, how="; ".join(dict.fromkeys(t.how for t in toks)),
+                      trusts=tuple(dict.fromkeys(x for t in toks for x in t.trusts)), error_bits=bits,
+                      trials=trials)
 
 
 #: sizes up to which ``backend="auto"`` decides identities symbolically (SymEngine); beyond, over F_p
@@ -625,7 +633,7 @@ def check_relational(claim: Claim, sizes: list[dict], *, seed: int, phases: dict
                 step_status[lab] = (status, f"at {_size_str(size)}: {detail}" if size else detail)
             if found and first is None:
                 first = found
-        status = _combine([s for s, _, _ in per_step.values()])
+        status = fold(s for s, _, _ in per_step.values())
         failing = [lab for lab, (s, _, _) in per_step.items() if s == Verdict.FAILS]
         detail = f"fails: {', '.join(failing)}" if failing else next(iter(per_step.values()))[1]
         methods = getattr(per_step, "methods", {})
@@ -635,16 +643,16 @@ def check_relational(claim: Claim, sizes: list[dict], *, seed: int, phases: dict
         tokens = [f[1].token for _, _, f in per_step.values() if f] + list(getattr(per_step, "tokens", {}).values())
         outcomes.append(SizeOutcome(size, status, detail, time.perf_counter() - t0,
                                     method=" + ".join(dict.fromkeys(methods.values())) if status == Verdict.HOLDS
-                                    else "", stop=stop, tokens=tuple(tokens)))
+                                    else "", stop=stop, tokens=tuple(tokens),
+                                    in_scope=not claim.proving or claim.proves_at(size)))
         if status == Verdict.FAILS:
             break
-    verdict = _combine([o.status for o in outcomes])
+    verdict = fold(outcomes)  # with a prove phase, its scope is the sizes it proves (SizeOutcome.in_scope)
     searched = describe_scope(outcomes, "certified counterexample search")
     reach = {}
     if claim.proving:
-        from .prove.scope import proved_verdict, proved_scope, reach_of
+        from .prove.scope import proved_scope, reach_of
 
-        verdict = proved_verdict(claim, outcomes, verdict)
         searched = proved_scope(claim, outcomes)
         reach = reach_of(claim, outcomes)
     if verdict == Verdict.FAILS and len(outcomes) < len(sizes):
@@ -700,7 +708,7 @@ def _check_claim(claim: Claim, *, n=None, t=None, m=None, backend: str = "auto",
         outcomes.append(outcome)
         if found and first is None:
             first = found
-    verdict = _combine([o.status for o in outcomes])
+    verdict = fold(outcomes)
     if claim.relation == "≠":  # a certified point is the evidence that it holds, not a counterexample
         first = None
     errors = [o for o in outcomes if o.status == Verdict.ERROR]
@@ -723,7 +731,7 @@ def _check_claim(claim: Claim, *, n=None, t=None, m=None, backend: str = "auto",
                 claim, size, backend="symengine", seed=seed, phases=Phases(), describe=True))
         if broken is not None:  # a certified counterexample past the sweep: the claim fails, there
             outcomes.append(broken[0])
-            verdict, first = Verdict.FAILS, broken[1]
+            verdict, first = fold(outcomes), broken[1]
     scope = describe_scope(outcomes, method) + more
     every_n = False
     if verdict == Verdict.HOLDS and claim.relation == "=" and claim.variables is not None and not claim.modulo:
@@ -770,7 +778,7 @@ def aggregate(group: Group, members: dict[str, Result]) -> Result:
         expected = members[f"{group.id}.{group.intent}"].expected
     elif expected is None:
         exp = [r.wanted for r in res]
-        expected = Verdict.FAILS if Verdict.FAILS in exp else _combine(exp)
+        expected = fold(exp)
     common = dict(id=group.id, expected=expected, source=group.source, where=group.where,
                   statement=group.statement, conventions={}, members=list(group.members),
                   seconds=sum(r.seconds for r in res))
@@ -782,7 +790,7 @@ def aggregate(group: Group, members: dict[str, Result]) -> Result:
                       counterexample=chosen.counterexample, certificate=chosen.certificate,
                       error=chosen.error, why=chosen.why, every_t=chosen.every_t, every_n=chosen.every_n,
                       **{**common, "conventions": chosen.conventions})
-    verdict = _combine([r.verdict for r in res])
+    verdict = fold(res)
     failing = next((r for r in res if r.verdict == verdict), None) if verdict != Verdict.HOLDS else None
     scope = f"{sum(r.verdict == Verdict.HOLDS for r in res)} of {len(res)} parts hold"
     if failing is not None:

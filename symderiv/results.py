@@ -108,6 +108,11 @@ class SizeOutcome:
     note: str = ""    # said in the scope: e.g. why `auto` fell back from F_p to the exact engine
     #: the kernel's Proved/Refuted behind a holds/fails (kernel.accept); checked and dropped where the Result is made
     tokens: tuple = field(default=(), repr=False, compare=False)
+    #: is this size part of what a ``holds`` claims? False for a size only searched outside the prove phase's
+    #: sizes: its ``undecided`` does not make the verdict undecided, its certified failure still fails it (:func:`fold`)
+    in_scope: bool = True
+    #: what the kernel's token for this size said (:class:`Acceptance`), kept when the token itself is dropped
+    kernel: "Acceptance | None" = None
 
     def to_json(self) -> dict:
         out = {"size": dict(self.size), "status": self.status.value, "detail": self.detail,
@@ -115,13 +120,87 @@ class SizeOutcome:
                "stop": None if self.stop is None else self.stop.value}
         if self.note:
             out["note"] = self.note
+        if not self.in_scope:
+            out["in_scope"] = False
+        if self.kernel is not None:
+            out["kernel"] = self.kernel.to_json()
         return out
 
     @classmethod
     def from_json(cls, d: dict) -> "SizeOutcome":
         return cls(dict(d["size"]), Verdict(d["status"]), d.get("detail", ""), float(d.get("seconds", 0.0)),
                    _method(d.get("method", "")), None if d.get("stop") is None else StopReason(d["stop"]),
-                   d.get("note", ""))
+                   d.get("note", ""), in_scope=d.get("in_scope", True),
+                   kernel=None if d.get("kernel") is None else Acceptance.from_json(d["kernel"]))
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """The kernel's word on one size, as data (its token does not leave the process that made it).
+
+    ``kind``: what was accepted ("identity", "step", "every n"); ``holds``: Proved or Refuted; ``how``: the
+    kernel's own check, in its words; ``trusts``: what it did not re-check itself (empty when it re-checked
+    everything); ``error_bits``/``trials``: a randomized acceptance errs with probability ≤ (D·2^−bits)^trials.
+    """
+
+    kind: str
+    holds: bool
+    how: str
+    trusts: tuple = ()
+    error_bits: int | None = None
+    trials: int | None = None
+
+    @property
+    def rechecked(self) -> bool:
+        """Did the kernel re-check everything this size's verdict rests on?"""
+        return not self.trusts
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "holds": self.holds, "how": self.how, "trusts": list(self.trusts),
+                "error_bits": self.error_bits, "trials": self.trials}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Acceptance":
+        return cls(d["kind"], bool(d["holds"]), d.get("how", ""), tuple(d.get("trusts", ())),
+                   d.get("error_bits"), d.get("trials"))
+
+
+def _part(x) -> tuple[Verdict, bool]:
+    """(verdict, in the verdict's scope) of a part: a Verdict, a SizeOutcome, a Step or a Result."""
+    if isinstance(x, Verdict):
+        return x, True
+    for name in ("status", "verdict"):
+        v = getattr(x, name, None)
+        if isinstance(v, Verdict):
+            return v, getattr(x, "in_scope", True)
+    return Verdict(x), True
+
+
+def fold(parts) -> Verdict:
+    """The one rule that folds parts into a verdict: a claim's sizes, a chain's steps, a group's parts, and the
+    verdicts a group's members are expected to have.
+
+    * ``fails`` when any part fails: a certified counterexample anywhere refutes the claim (past the sweep, at a
+      size outside the prove phase, one step of a chain, one part of a compound claim);
+    * else ``error`` when any part is an error: the claim was not checked in full;
+    * else ``holds`` when the parts in the verdict's scope (``in_scope``) are not empty and all hold: the
+      verdict's scope is exactly those parts (a size only searched is outside it, and the report says so);
+    * else ``undecided``.
+
+    Parts are :class:`Verdict` values or objects with a ``status`` or ``verdict`` (and maybe ``in_scope``).
+    tests/test_fold.py checks the rule's properties, that every Result is the fold of its sizes, and that no
+    other module folds verdicts by hand.
+    """
+    seen = [_part(p) for p in parts]
+    verdicts = {v for v, _ in seen}
+    if Verdict.FAILS in verdicts:
+        return Verdict.FAILS
+    if Verdict.ERROR in verdicts:
+        return Verdict.ERROR
+    scoped = [v for v, s in seen if s]
+    if scoped and all(v is Verdict.HOLDS for v in scoped):
+        return Verdict.HOLDS
+    return Verdict.UNDECIDED
 
 
 @dataclass
@@ -160,6 +239,15 @@ class Result:
             if sizes:
                 parts.append(f"{word} at {_sizes_text(sizes)}")
         return "; ".join(parts)
+
+    @property
+    def trusted(self) -> list[str]:
+        """What a ``holds``/``fails`` rests on beyond the kernel's own checks, once each (typed, per size in
+        ``sizes[k].kernel``): empty when the kernel re-checked every size the verdict rests on."""
+        if self.verdict not in (Verdict.HOLDS, Verdict.FAILS):
+            return []
+        return list(dict.fromkeys(x for o in self.sizes if o.status == self.verdict and o.kernel is not None
+                                  for x in o.kernel.trusts))
 
     @property
     def wanted(self) -> Verdict:

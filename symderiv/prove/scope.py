@@ -10,13 +10,6 @@ from ..results import Verdict
 from ..sizes import format_values
 
 
-def proved_verdict(claim, outcomes, searched: Verdict) -> Verdict:
-    if searched in (Verdict.FAILS, Verdict.ERROR):
-        return searched
-    at = [o for o in outcomes if claim.proves_at(o.size)]
-    return Verdict.HOLDS if at and all(o.status == Verdict.HOLDS for o in at) else Verdict.UNDECIDED
-
-
 def _where(outs) -> str:
     ns = [o.size.get("n") for o in outs]
     if None in ns:

@@ -53,10 +53,13 @@ def to_junit(results: list[Result], errors: list, meta: dict, locations: dict | 
             suite.set("file", fname)
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         reached = [(r.id, reach(r)) for r, _ in rs if reach(r)]
-        if reached:  # how far each `holds` reaches (every n, every t, the sizes shown): the schema has no
-            props = ET.SubElement(suite, "properties")  # testcase properties, so the suite carries them
+        trusting = [(r.id, "; ".join(r.trusted)) for r, _ in rs if r.trusted]
+        if reached or trusting:  # how far each `holds` reaches (every n, every t, the sizes shown), and what a
+            props = ET.SubElement(suite, "properties")  # verdict trusts: the schema has no testcase properties
             for cid, how in reached:
                 ET.SubElement(props, "property", name=f"{cid}.holds_for", value=how)
+            for cid, what in trusting:
+                ET.SubElement(props, "property", name=f"{cid}.trusted", value=what)
         seconds = 0.0
         for r, line in rs:
             group = bool(r.members)
