@@ -46,7 +46,12 @@ def _source(depth: int = 2) -> str:
     # sys._getframe, not inspect.stack(): stack() reads the source context of every frame (about 1 s of the
     # collection of the shipped proof files, once per declared claim)
     frame = sys._getframe(depth)
+    while frame.f_back is not None and frame.f_code.co_filename == _GUARD_FILE:
+        frame = frame.f_back  # the guard a user's call goes through (concrete._Guard.call) is not the source
     return f"{Path(frame.f_code.co_filename).name}:{frame.f_lineno}"
+
+
+_GUARD_FILE = str(Path(__file__).with_name("concrete.py"))
 
 
 def _origin() -> str:

@@ -24,7 +24,14 @@ code only, the operations that ask Python for an answer through this module:
   Python container;
 * the builtins that concretize: ``int``, ``float``, ``complex``, ``bool``,
   ``hash``, ``round``, ``range``, ``len`` of a value, ``max``, ``min``,
-  ``sorted``, ``set``, ``frozenset``, ``dict.fromkeys`` and ``divmod``.
+  ``sorted``, ``set``, ``frozenset``, ``dict.fromkeys`` and ``divmod``; under any
+  name (``I = int``, ``builtins.round``: every other call goes through
+  :meth:`_Guard.call`, which knows them by identity), and when handed to a call
+  that would apply them where the rewrite cannot see (``map(bool, xs)``,
+  ``reduce(max, xs)``, ``np.array(xs, dtype=float)``) with claim values among
+  its arguments (or the items of a plain list, tuple, set or dict argument);
+* C code that hashes what it is given: a ``functools.lru_cache``/``cache``
+  function, a ``collections.Counter``, called from user code with claim values.
 
 A claim value is anything the claim language hands a check: a SymPy expression
 or matrix of the claim's variables (its free symbols) or of an abstract σ, and
@@ -223,6 +230,26 @@ class _Guard:
         return value
 
     @staticmethod
+    def call(fn, *args, **kw):
+        """Any other call in user code: Python's concretizing builtins are refused on claim values whatever name
+        they go by, and when passed to a call that would apply them to claim values."""
+        name = _BUILTIN_NAMES.get(id(fn))
+        if name is not None and fn is getattr(builtins, name, None):
+            return _Guard.builtin(fn, name, *args, **kw)
+        if hasattr(fn, "cache_info") or (isinstance(fn, type) and issubclass(fn, _HASHING_TYPES)):
+            for a in (*args, *kw.values()):  # C code that hashes its arguments: a cache, a counter
+                for x in _values_in(a):
+                    refuse(f"{getattr(fn, '__name__', 'a cache')}() (it hashes its arguments) with", x)
+        passed = [a for a in (*args, *kw.values()) if _BUILTIN_NAMES.get(id(a)) and a is getattr(
+            builtins, _BUILTIN_NAMES[id(a)], None)]
+        if passed:
+            for a in (*args, *kw.values()):
+                for x in _values_in(a):
+                    refuse(f"{_BUILTIN_NAMES[id(passed[0])]}, handed to {getattr(fn, '__name__', 'a call')}() "
+                           "with", x)
+        return fn(*args, **kw)
+
+    @staticmethod
     def builtin(fn, name, *args, **kw):
         if fn is not getattr(builtins, name):  # the file's own binding of the name: not Python's builtin
             return fn(*args, **kw)
@@ -245,6 +272,17 @@ def _decidable_index(a, b) -> bool:
     return any(getattr(type(x), "__symderiv_index__", False) for x in (a, b))
 
 
+def _values_in(a):
+    """The claim values in an argument: itself, or the items of a plain list/tuple/set/dict (not iterated
+    further: a generator would be consumed)."""
+    if is_value(a):
+        yield a
+    elif isinstance(a, (list, tuple, set, frozenset)):
+        yield from (x for x in a if is_value(x))
+    elif isinstance(a, dict):
+        yield from (x for x in a.values() if is_value(x))
+
+
 def _iterable_arg(a) -> bool:
     return not is_value(a) and not isinstance(a, (str, bytes)) and hasattr(a, "__iter__")
 
@@ -253,6 +291,12 @@ _CONCRETIZING = {"int", "float", "complex", "bool", "hash", "round", "range", "d
                  "sorted", "set", "frozenset", "any", "all", "filter", "isinstance", "type", "id", "str", "repr",
                  "format", "hasattr", "getattr", "eval", "exec", "compile"}
 _ITERATING = {"max", "min", "sorted", "set", "frozenset", "any", "all", "filter"}
+#: the concretizing builtins by identity: caught under any name (I = int) and when handed to other code
+_BUILTIN_NAMES = {id(getattr(builtins, n)): n for n in _CONCRETIZING if hasattr(builtins, n)}
+#: types whose constructor hashes the items it is given (set and frozenset are caught as builtins)
+_HASHING_TYPES = (__import__("collections").Counter, set, frozenset)
+#: builtins that read their caller's frame: never called through the guard
+_FRAME_BUILTINS = {"super", "locals", "vars", "globals", "dir"}
 #: builtins whose first argument only is the value asked about (the rest: a type, a name, a default)
 _FIRST_ONLY = {"isinstance", "type", "id", "str", "repr", "format", "hasattr", "getattr"}
 #: builtins that run code symderiv does not read: refused in a check whatever their arguments
@@ -399,7 +443,12 @@ class _Rewriter(ast.NodeTransformer):
         if isinstance(f, ast.Attribute) and f.attr in _KEYED_METHODS:
             return ast.copy_location(ast.Call(func=_g("method", node), args=[f.value, ast.Constant(f.attr)]
                                               + node.args, keywords=node.keywords), node)
-        return node
+        if isinstance(f, ast.Name) and f.id in _FRAME_BUILTINS:
+            return node  # super(), locals(), vars(): they read the calling frame, which must stay the user's
+        # any other call: a concretizing builtin under another name (I = int; builtins.round), or handed to code
+        # that applies it where the rewrite cannot see (map(bool, xs), reduce(max, xs), dtype=float)
+        return ast.copy_location(ast.Call(func=_g("call", node), args=[f] + node.args, keywords=node.keywords),
+                                 node)
 
 
 def compile_user(source: str | bytes, filename: str):

@@ -243,9 +243,10 @@ def _child_process() -> None:
         return
     frame = sys._getframe(3)  # _child_process, _note, _audit, then who raised the event
     here = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    guard = here + "concrete.py"  # the guard a user's call goes through is not who started the process
     while frame is not None:
         file = frame.f_code.co_filename
-        if not file.startswith(_skipped_prefixes()) or file.startswith(here):
+        if file != guard and (not file.startswith(_skipped_prefixes()) or file.startswith(here)):
             break  # the first caller that is not the standard library's subprocess, multiprocessing, …
         frame = frame.f_back
     if frame is not None and frame.f_code.co_filename.startswith(here):
