@@ -70,14 +70,20 @@ def result_for(claim: Claim, verdict: Verdict, **kw) -> Result:
     if refused is not None:
         verdict, kw["error"] = Verdict.ERROR, refused + (f"; {kw['error']}" if kw.get("error") else "")
     elif verdict == Verdict.HOLDS and (said := kernel.accept.scope_note(kw.get("sizes", ()))):
-        said += "; the induction for every t is not re-checked by the kernel" if kw.get("every_t") else ""
+        said += f"; {INDUCTION_TRUSTED} is not re-checked by the kernel" if kw.get("every_t") else ""
         kw["scope"] = f"{kw.get('scope', '')} ({said})"
+    if verdict == Verdict.HOLDS and kw.get("every_t"):
+        kw["beyond_sizes_trusts"] = [INDUCTION_TRUSTED]
     for o in kw.get("sizes", ()):
         o.kernel = _acceptance(o)
         o.tokens = ()  # a token never leaves the process whose kernel made it; what it said stays, as data
     return Result(id=claim.id, verdict=verdict, expected=claim.expect, source=claim.source, where=claim.where,
                   statement=claim.statement, conventions=claim.shown_conventions(), group=claim.group,
                   note=claim.note, why=getattr(claim, "why", ""), **kw)
+
+
+#: what a `holds … for every t` rests on that the kernel does not re-check (typed: Result.trusted names it)
+INDUCTION_TRUSTED = "the induction for every t"
 
 
 def _acceptance(o: SizeOutcome) -> Acceptance | None:

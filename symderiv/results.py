@@ -226,6 +226,8 @@ class Result:
     why: str = ""                  # the proof file's sentence on why the claim fails (``why=``)
     every_t: bool = False  # `holds` proved for every t by induction (induction.py), not only at the sizes shown
     every_n: bool = False  # `holds` lifted to every n (every_n.py): a formal identity decided at its threshold size
+    #: what the verdict's reach beyond the sizes shown (every t, every n) rests on that the kernel did not re-check
+    beyond_sizes_trusts: list[str] = field(default_factory=list)
     # a relational claim's reach (the prove phase): the sizes proved in real arithmetic, and the sizes only
     # searched (no certified counterexample, no proof); :attr:`proof_reach` says it in words for the verdict line
     proved_at: list = field(default_factory=list)
@@ -246,8 +248,8 @@ class Result:
         ``sizes[k].kernel``): empty when the kernel re-checked every size the verdict rests on."""
         if self.verdict not in (Verdict.HOLDS, Verdict.FAILS):
             return []
-        return list(dict.fromkeys(x for o in self.sizes if o.status == self.verdict and o.kernel is not None
-                                  for x in o.kernel.trusts))
+        return list(dict.fromkeys([*(x for o in self.sizes if o.status == self.verdict and o.kernel is not None
+                                     for x in o.kernel.trusts), *self.beyond_sizes_trusts]))
 
     @property
     def wanted(self) -> Verdict:

@@ -219,3 +219,16 @@ def sweep_of(n):
     from symderiv import sweep
 
     return sweep(n=(n,), t=(1,))
+
+
+def test_holds_for_every_t_names_what_the_kernel_did_not_recheck(make_claim):
+    """The induction's step is the engine's: a `holds … for every t` says so in a field until the kernel
+    re-checks it."""
+    from symderiv.engine import INDUCTION_TRUSTED, check_claim
+    from symderiv.results import Result
+
+    c = make_claim(lambda m: (m.h(m.t), m.h(m.t)), n=(1,), t=(1, 2))
+    r = check_claim(c)
+    assert r.verdict == Verdict.HOLDS and r.every_t
+    assert INDUCTION_TRUSTED in r.trusted
+    assert Result.from_json(r.to_json()).trusted == r.trusted
