@@ -104,7 +104,10 @@ class Claim:
     collected_from: str = field(default="", repr=False, compare=False)  # the proof file that was collected
 
     def __post_init__(self):
+        from .concrete import guard_check
         from .values import exact_value
+
+        self.check = guard_check(self.check)  # a check made outside a proof file is guarded like one
 
         for i, r in enumerate(self.modulo):
             try:

@@ -78,11 +78,19 @@ def is_value(x) -> bool:
     return isinstance(x, (Basic, MatrixBase)) and bool(x.free_symbols or x.has(AppliedUndef))
 
 
+#: code objects of checks rewritten outside a proof file (:func:`guard_check`): their frames are user code too
+_GUARDED_CODE: set = set()
+
+
+def _is_user(frame) -> bool:
+    return bool(frame.f_globals.get(MARK)) or frame.f_code in _GUARDED_CODE
+
+
 def user_frame():
     """The innermost frame of user code (a proof file or its helper) on the stack, or None."""
     f = sys._getframe(1)
     while f is not None:
-        if f.f_globals.get(MARK):
+        if _is_user(f):
             return f
         f = f.f_back
     return None
@@ -91,7 +99,7 @@ def user_frame():
 def asked_from_user(depth: int = 1) -> bool:
     """Is the caller ``depth`` frames up user code itself (not symderiv or a library acting for it)?"""
     f = sys._getframe(depth + 1)
-    return bool(f.f_globals.get(MARK))
+    return _is_user(f)
 
 
 def _where(frame) -> str:
@@ -108,7 +116,7 @@ def user_traceback(e: BaseException) -> str:
     tb = e.__traceback__
     while tb is not None:
         f = tb.tb_frame
-        if f.f_globals.get(MARK):
+        if _is_user(f):
             frames.append(f"{f.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno} in {f.f_code.co_name}")
         tb = tb.tb_next
     return " ← ".join(reversed(frames))
@@ -140,8 +148,10 @@ def watching():
 def refuse(what: str, value) -> NoReturn:
     """Raise the one error for Python asked about a claim value, naming the user's line."""
     where = _where(user_frame())
+    kind = getattr(value, "__symderiv_what__", None)  # a value that says what it is (a traced size)
     err = ConcretizationError(
-        f"{where}: {what} of the claim value {_show(value)}: Python cannot decide it for every value "
+        f"{where}: {what} of the claim value {_show(value)}{f' ({kind})' if kind else ''}: Python cannot decide "
+        f"it for every value "
         f"(every path reads a check alike, so none guesses); write it in the claim language "
         f"(rel/assume, maximum/minimum, piecewise functions) or branch on sizes only")
     for seen in _WATCHING:
@@ -239,14 +249,13 @@ class _Guard:
         if hasattr(fn, "cache_info") or (isinstance(fn, type) and issubclass(fn, _HASHING_TYPES)):
             for a in (*args, *kw.values()):  # C code that hashes its arguments: a cache, a counter
                 for x in _values_in(a):
-                    refuse(f"{getattr(fn, '__name__', 'a cache')}() (it hashes its arguments) with", x)
+                    refuse(f"{getattr(fn, '__name__', 'a cache')}() (it hashes its arguments)", x)
         passed = [a for a in (*args, *kw.values()) if _BUILTIN_NAMES.get(id(a)) and a is getattr(
             builtins, _BUILTIN_NAMES[id(a)], None)]
         if passed:
             for a in (*args, *kw.values()):
                 for x in _values_in(a):
-                    refuse(f"{_BUILTIN_NAMES[id(passed[0])]}, handed to {getattr(fn, '__name__', 'a call')}() "
-                           "with", x)
+                    refuse(f"{_BUILTIN_NAMES[id(passed[0])]}() (through {getattr(fn, '__name__', 'a call')}())", x)
         return fn(*args, **kw)
 
     @staticmethod
@@ -456,6 +465,95 @@ def compile_user(source: str | bytes, filename: str):
     tree = ast.parse(source, filename=filename)
     tree = ast.fix_missing_locations(_Rewriter().visit(tree))
     return compile(tree, filename, "exec", dont_inherit=True)
+
+
+def guard_check(fn):
+    """A check made outside a proof file (``Claim(check=…)`` in a test module, a notebook's file), rewritten
+    like a proof file's: the same function (globals, closure, defaults) compiled from its source through
+    :class:`_Rewriter`. A check that is already user code, or whose source cannot be read (built by ``exec``,
+    not a Python function), is returned as it is: the backends' own values still refuse to be asked.
+    """
+    import types
+
+    if not isinstance(fn, types.FunctionType) or fn.__globals__.get(MARK) or fn.__code__ in _GUARDED_CODE:
+        return fn
+    node = _source_node(fn)
+    if node is None:
+        return fn
+    node = __import__("copy").deepcopy(node)  # the file's parsed tree is shared: the rewrite changes its copy
+    inner = "__symderiv_check__"
+    if isinstance(node, ast.Lambda):
+        body = [ast.copy_location(ast.Return(value=node.body), node.body)]
+        fdef = ast.FunctionDef(name=inner, args=node.args, body=body, decorator_list=[], returns=None,
+                               type_params=[])
+    else:
+        fdef = ast.FunctionDef(name=inner, args=node.args, body=node.body, decorator_list=[], returns=None,
+                               type_params=[])
+    ast.copy_location(fdef, node)
+    free = fn.__code__.co_freevars
+    outer = ast.FunctionDef(
+        name="__symderiv_outer__", args=ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[],
+                                                      defaults=[]),
+        body=[ast.Assign(targets=[ast.Name(id=v, ctx=ast.Store())], value=ast.Constant(None)) for v in free]
+        + [fdef, ast.Return(value=ast.Name(id=inner, ctx=ast.Load()))], decorator_list=[], returns=None,
+        type_params=[])
+    tree = ast.Module(body=[_Rewriter().visit(outer)], type_ignores=[])
+    ast.copy_location(outer, node)
+    try:
+        code = compile(ast.fix_missing_locations(tree), fn.__code__.co_filename, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, TypeError):
+        return fn
+    outer_code = next(c for c in code.co_consts if isinstance(c, types.CodeType))
+    body_code = next(c for c in outer_code.co_consts if isinstance(c, types.CodeType) and c.co_name == inner)
+    cells = dict(zip(free, fn.__closure__ or ()))
+    if not set(body_code.co_freevars) <= set(cells):
+        return fn
+    body_code = body_code.replace(co_name=fn.__code__.co_name, co_qualname=fn.__code__.co_qualname)
+    new = types.FunctionType(body_code, fn.__globals__, fn.__name__, fn.__defaults__,
+                             tuple(cells[v] for v in body_code.co_freevars))
+    new.__kwdefaults__, new.__qualname__, new.__module__ = fn.__kwdefaults__, fn.__qualname__, fn.__module__
+    new.__doc__ = fn.__doc__
+    fn.__globals__.setdefault(GUARD, GUARD_OBJECT)
+    stack = [body_code]
+    while stack:
+        c = stack.pop()
+        _GUARDED_CODE.add(c)
+        stack.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
+    return new
+
+
+def _source_node(fn):
+    """The def or lambda ``fn`` was compiled from, in its file's syntax tree (None: not found, or not one)."""
+    import linecache
+
+    file, first = fn.__code__.co_filename, fn.__code__.co_firstlineno
+    text = "".join(linecache.getlines(file))
+    if not text:
+        return None
+    try:
+        tree = _parsed(file, text)
+    except SyntaxError:
+        return None
+    names = [a for a in fn.__code__.co_varnames[:fn.__code__.co_argcount + fn.__code__.co_kwonlyargcount]]
+    found = []
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Lambda) and fn.__code__.co_name == "<lambda>" and n.lineno == first:
+            found.append(n)
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == fn.__code__.co_name and \
+                min([n.lineno] + [d.lineno for d in n.decorator_list]) == first:
+            found.append(n)
+    found = [n for n in found if [a.arg for a in (*n.args.posonlyargs, *n.args.args, *n.args.kwonlyargs)] == names]
+    return found[0] if len(found) == 1 and not isinstance(found[0], ast.AsyncFunctionDef) else None
+
+
+_PARSED: dict = {}
+
+
+def _parsed(file: str, text: str) -> ast.Module:
+    key = (file, hash(text))
+    if key not in _PARSED:
+        _PARSED[key] = ast.parse(text, filename=file)
+    return _PARSED[key]
 
 
 def prepare(namespace: dict) -> None:

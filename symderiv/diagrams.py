@@ -134,8 +134,13 @@ class Size:
     def name(self) -> str:
         return "·".join(map(str, self.dims))
 
+    @property
+    def __symderiv_what__(self) -> str:
+        """What the guard says this value is when Python asks about it (concrete.refuse)."""
+        return f"a size used as a number ({self.name})"
+
     def _refuse(self, *_a, **_k):
-        raise NotInFragment(f"a size used as a number ({self.name})")
+        raise NotInFragment(self.__symderiv_what__)
 
     __index__ = __int__ = __float__ = __bool__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
     __add__ = __radd__ = __sub__ = __rsub__ = __truediv__ = __pow__ = __floordiv__ = __mod__ = _refuse

@@ -11,6 +11,7 @@ another at a number. Each form below, in each kind of claim, must give
 import textwrap
 
 import pytest
+import sympy as sp
 
 from symderiv.claims import collect
 from symderiv.concrete import ConcretizationError, compile_user, is_value, prepare
@@ -354,3 +355,81 @@ def test_a_refusal_the_check_catches_is_still_a_refusal(tmp_path, prove):
         """)
     res = _only(path)
     assert res.verdict == Verdict.ERROR, (res.verdict, res.scope)
+
+
+# ----- a check made outside a proof file (Claim(check=…) in a test module or a notebook's file) ------------------
+
+def _claim_here(check, *, relational=False, fp=False):
+    """A Claim built in this test module, as an API user would: its check is guarded like a proof file's."""
+    import symderiv
+    from symderiv import scalars
+    from symderiv.claims import Claim
+    from symderiv.sizes import no_sizes, sweep
+
+    if relational:
+        return Claim(id="api.rel", where="t", statement="s", check=check, kind="inequality",
+                     given=dict(x=scalars()), sizes=no_sizes(), prove=True)
+    return Claim(id="api.model", where="t", statement="s", check=check, model=symderiv.pal2019_rnn,
+                 sizes=sweep(n=(2,), t=(1,)), conventions={"layout": "row-major"})
+
+
+def _api_forms():
+    from symderiv import eq
+
+    def eq_if(x):
+        y = x if x == 1 else (x ** 2 - 1) / (x - 1)
+        return eq(y, x + 1)
+
+    def aliased(x):
+        b = bool
+        return eq(x * 0 + int(b(x)), 1)
+
+    scale = {0: 2}
+
+    def closure_lookup(x):  # a closure over a dict, hashed by its lookup
+        return eq(x * 0 + scale.get(x, 1), 1)
+
+    return {"eq-if": eq_if, "aliased": aliased, "closure-lookup": closure_lookup,
+            "lambda-truth": lambda x: eq(x * 0 + (1 if x else 0), 1)}
+
+
+@pytest.mark.parametrize("form", sorted(_api_forms()))
+def test_a_check_built_outside_a_proof_file_is_refused_alike(form):
+    """Claim(check=…) in Python that is not a proof file: the same refusal, naming this file's line."""
+    check = _api_forms()[form]
+    res = check_claim(_claim_here(check, relational=True))
+    assert res.verdict == Verdict.ERROR, (res.verdict, res.scope)
+    assert "test_concrete.py:" in (res.error or "") and "claim value" in res.error
+
+
+def test_a_model_check_built_outside_a_proof_file_is_refused_on_every_backend():
+    def check(m):
+        x = m.h(1)[0]
+        return m.h(1) * (1 if x == 0 else 2), m.h(1) * 2
+
+    for backend in ("exact", "fp"):
+        res = check_claim(_claim_here(check), backend=backend)
+        assert res.verdict == Verdict.ERROR and "test_concrete.py:" in res.error, (backend, res.error)
+
+
+def test_a_guarded_api_check_keeps_its_meaning_on_plain_values():
+    """The rewrite changes nothing where Python may answer: sizes, constants, closures, defaults."""
+    k = 2
+
+    def check(m, scale=3):
+        rows = [m.h(1)[i] * k for i in range(m.n) if i >= 0]
+        return sp.Matrix(rows) * scale, m.h(1) * (k * scale)
+
+    res = check_claim(_claim_here(check))
+    assert res.verdict == Verdict.HOLDS, (res.scope, res.error)
+
+
+def test_guarding_the_same_check_twice_rewrites_it_once():
+    """Two claims of one function (a parametrized test, a re-collection): the same rewrite, not a rewrite of it."""
+    from symderiv.concrete import guard_check
+
+    def check(x):
+        return max(x, 1)
+
+    a, b = guard_check(check), guard_check(check)
+    assert a.__code__.co_code == b.__code__.co_code and a(3) == b(3) == 3

@@ -181,10 +181,15 @@ OUTSIDE = {  # what the check does: (variables, check, what the scope says)
                               "a size used as a number (n)"),
     "multiplies by x.rows": (X1, lambda v: (v.x * v.x.rows, v.x * v.x.rows), "a size used as a number (n)"),
     "takes tr(I)": (X1, lambda v: (tr(eye(v.n)) * v.x, tr(eye(v.n)) * v.x), "tr(I) = n"),
-    "branches on a value": (X1, lambda v: (v.x if v.x else v.x, v.x), "Python branching on a value"),
     "applies a polynomial entrywise": (X1, lambda v: (v.x.applyfunc(lambda e: e ** 2), v.x.applyfunc(lambda e: e ** 2)),
                                        "an elementwise function that is not an abstract σ"),
 }
+
+
+def test_a_check_that_branches_on_a_value_is_refused_not_lifted():
+    """Python branching on a value is refused on every path (concrete.py), a check made in this module too."""
+    r = check_claim(free(lambda v: (v.x if v.x else v.x, v.x), X1, n=(1, 2)))
+    assert r.verdict == Verdict.ERROR and not r.every_n and "truth test" in r.error, (r.verdict, r.error)
 
 
 @pytest.mark.parametrize("what", list(OUTSIDE))

@@ -210,11 +210,8 @@ def test_a_counterexample_past_the_sweep_makes_the_verdict_fails(make_claim, che
     assert any(o.status == Verdict.FAILS and o.size["t"] == breaks for o in r.sizes)
 
 
-@pytest.mark.xfail(strict=True, reason="a family that tells its step apart by type (isinstance(k, int)) or by the "
-                   "index's fields is read at its ordinary branch at the symbolic index; the cell's step is checked "
-                   "past the sweep (_step_breaks), a claim's own families are not yet: the AST guard "
-                   "(symderiv/concrete.py) or a check that each family is uniform in its index is needed")
 def test_a_closed_form_that_tells_its_step_apart_by_type_is_not_proved_for_every_t(make_claim):
+    """isinstance(k, int) on the step index: refused at the symbolic index, a check made in a test module too."""
     c = make_claim(lambda m: dw_i(m, lambda k: 2 if isinstance(k, int) and k == 5 else 1), n=(1,), t=(1, 2, 3))
     assert check_claim(c, t=(5,)).verdict == Verdict.FAILS     # false from t = 5
     assert not check_claim(c).every_t
