@@ -473,8 +473,19 @@ def guard_check(fn):
     :class:`_Rewriter`. A check that is already user code, or whose source cannot be read (built by ``exec``,
     not a Python function), is returned as it is: the backends' own values still refuse to be asked.
     """
+    import functools
     import types
 
+    if isinstance(fn, types.MethodType):  # a bound method: its function, bound again
+        inner = guard_check(fn.__func__)
+        return fn if inner is fn.__func__ else types.MethodType(inner, fn.__self__)
+    if isinstance(fn, functools.partial):
+        inner = guard_check(fn.func)
+        return fn if inner is fn.func else functools.partial(inner, *fn.args, **fn.keywords)
+    if not isinstance(fn, (types.FunctionType, type)) and isinstance(getattr(type(fn), "__call__", None),
+                                                                      types.FunctionType):
+        inner = guard_check(type(fn).__call__)  # a callable object: its __call__, bound to it
+        return fn if inner is type(fn).__call__ else types.MethodType(inner, fn)
     if not isinstance(fn, types.FunctionType) or fn.__globals__.get(MARK) or fn.__code__ in _GUARDED_CODE:
         return fn
     node = _source_node(fn)

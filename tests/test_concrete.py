@@ -433,3 +433,24 @@ def test_guarding_the_same_check_twice_rewrites_it_once():
 
     a, b = guard_check(check), guard_check(check)
     assert a.__code__.co_code == b.__code__.co_code and a(3) == b(3) == 3
+
+
+def test_a_check_given_as_a_method_or_a_partial_is_guarded_too():
+    """A bound method, a functools.partial or a callable object as the check: the code it runs is rewritten."""
+    import functools
+
+    from symderiv import eq
+
+    class Checks:
+        def method(self, x):
+            return eq(x * 0 + (1 if x == 0 else 2), 2)
+
+        def __call__(self, x):
+            return eq(x * 0 + (1 if x == 0 else 2), 2)
+
+    def with_scale(scale, x):
+        return eq(x * 0 + (1 if x == 0 else scale), scale)
+
+    for check in (Checks().method, functools.partial(with_scale, 2), Checks()):
+        res = check_claim(_claim_here(check, relational=True))
+        assert res.verdict == Verdict.ERROR and "test_concrete.py:" in (res.error or ""), (check, res.error)
