@@ -99,7 +99,9 @@ def user_frame():
 def asked_from_user(depth: int = 1) -> bool:
     """Is the caller ``depth`` frames up user code itself (not symderiv or a library acting for it)?"""
     f = sys._getframe(depth + 1)
-    return _is_user(f)
+    while f is not None and f.f_code.co_filename == __file__:
+        f = f.f_back  # the guard a user's call goes through (_Guard.call) stands for the user
+    return f is not None and _is_user(f)
 
 
 def _where(frame) -> str:
