@@ -316,3 +316,62 @@ def test_a_modulus_or_a_max_is_read_by_the_kernel_as_its_own_atom(check):
     assert proof.all_proved
     token, how = kernel.accept_step(claim, {}, "claim", proof.steps["claim"].evidence, proof.values)
     assert token is not None and not token.trusts and "kernel's own goal" in how
+
+
+# ----- a planted bug in the SOS finder's certificate (issue 19, item 2: for each decider, a planted bug) -----------
+
+def _forged(kind: str, P):
+    """A certificate for P ≥ 0 (the false 2xy ≤ x² + y² − 1/10, so P = (x − y)² − 1/10) as a buggy finder could
+    make it: resting on a hypothesis the claim does not have, with a Gram matrix that is not PSD, with a negative
+    coefficient, or for another goal (the −1/10 dropped)."""
+    from symderiv.kernel.sos import Certificate
+
+    P = sp.expand(P)
+    xs = sorted(P.free_symbols, key=str)
+    if kind == "assumed hypothesis":
+        return Certificate(P, ">=", hypotheses=(P,), products=((sp.Integer(1), sp.Integer(1), (0,)),))
+    if kind == "gram not psd":
+        poly = sp.Poly(P, *xs)
+        z = [sp.Integer(1)] + xs
+        Q = [[sp.Integer(0)] * len(z) for _ in z]
+        for (mono, c) in poly.terms():
+            where = [i + 1 for i, e in enumerate(mono) for _ in range(e)] + [0, 0]
+            a, b = where[0], where[1]
+            if a == b:
+                Q[a][a] += c
+            else:
+                Q[a][b] += c / 2
+                Q[b][a] += c / 2
+        return Certificate(P, ">=", gram=(tuple(z), tuple(tuple(r) for r in Q)))
+    if kind == "negative coefficient":
+        return Certificate(P, ">=", products=((sp.Integer(1), xs[0] - xs[1], ()),
+                                              (P.as_coefficients_dict()[1], sp.Integer(1), ())))
+    assert kind == "another goal"
+    const = P.as_coefficients_dict()[1]
+    return Certificate(P - const, ">=", products=((sp.Integer(1), xs[0] - xs[1], ()),))
+
+
+@pytest.mark.parametrize("kind", ["assumed hypothesis", "gram not psd", "negative coefficient", "another goal"])
+def test_a_planted_bug_in_the_sos_finders_certificate_is_rejected_by_the_kernel(monkeypatch, kind):
+    """The SOS finder (prove/sos.py) returns a wrong certificate for the false 2xy ≤ x² + y² − 1/10, and its own
+    pre-check (kernel.sos.check_step, as prove/ imports it) is fooled too: the kernel's goal.py, checking with its
+    own binding of the exact check against its own goal, rejects it, and the verdict is not holds."""
+    from symderiv.kernel import sos as ksos
+    from symderiv.prove import prove_size, solvers
+    from symderiv.prove import sos as psos
+    from symderiv.prove.solvers import Answer
+
+    def planted(enc, goal, lib):
+        small, big, _ = psos._sides(goal)
+        return psos.Proof(small, big, [_forged(kind, big - small)], False)
+
+    monkeypatch.setattr(psos, "try_certificate", planted)
+    monkeypatch.setattr(ksos, "check_step", lambda *a, **k: (True, ""))  # the finder's self-check, bugged as well
+    monkeypatch.setattr(solvers, "run_both", lambda text, budget: {
+        "z3": Answer("z3", "unknown", 0.0), "cvc5": Answer("cvc5", "unknown", 0.0)})
+    claim = _am_gm(sp.Rational(1, 10))
+    proof = prove_size(claim, {})
+    assert proof.all_proved  # the prover is fooled
+    token, why = kernel.accept_step(claim, {}, "claim", proof.steps["claim"].evidence, proof.values)
+    assert token is None and why.startswith("the kernel rejects the certificate")
+    assert check_claim(claim).verdict != Verdict.HOLDS
