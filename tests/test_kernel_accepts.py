@@ -375,3 +375,54 @@ def test_a_planted_bug_in_the_sos_finders_certificate_is_rejected_by_the_kernel(
     token, why = kernel.accept_step(claim, {}, "claim", proof.steps["claim"].evidence, proof.values)
     assert token is None and why.startswith("the kernel rejects the certificate")
     assert check_claim(claim).verdict != Verdict.HOLDS
+
+
+# ----- free variables with the abstract σ: the kernel's own random σ (issue 19, item 2) -----------------------------
+
+def _free_sigma(lhs, rhs):
+    from symderiv import matrix, vector
+    from symderiv.claims import Claim
+    from symderiv.sizes import sweep
+
+    return Claim(id="test.free-sigma", where="test", statement="test", check=lambda v: (lhs(v), rhs(v)),
+                 variables=dict(A=matrix("n"), x=vector("n"), y=vector("n")),
+                 conventions={"jacobian": "numerator", "vec": "row-major"}, sizes=sweep(n=(1, 2)))
+
+
+def _chain(f):
+    from symderiv import diag, tr
+
+    return lambda v: v.d(tr(v.y.T * (v.A * v.x).applyfunc(f)), "x")
+
+
+def test_a_free_variable_claim_with_sigma_is_confirmed_by_the_kernels_random_sigma():
+    from symderiv import diag
+    from symderiv.functions import dsigma, sigma
+
+    true = _free_sigma(_chain(sigma), lambda v: v.A.T * diag((v.A * v.x).applyfunc(dsigma)) * v.y)
+    for size in ({"n": 1}, {"n": 2}):
+        token, how = kernel.confirm_identity(true, size)
+        assert token is not None and not token.trusts and token.error == (128, 1), how
+    # σ'' through a second derivative: d/dx of the first derivative's entry
+    second = _free_sigma(lambda v: v.d(v.d(sigma(v.x[0]) * v.y[0], "x")[0, 0], "x")[0, 0],
+                         lambda v: sp.Matrix([[__import__("symderiv.functions", fromlist=["x"]).ddsigma(v.x[0])
+                                               * v.y[0]]])[0, 0])
+    token, how = kernel.confirm_identity(second, {"n": 1})
+    assert token is not None and not token.trusts, how
+
+
+@pytest.mark.parametrize("slip", ["sigma for dsigma", "transposed", "ddsigma for dsigma"])
+def test_a_planted_bug_in_the_normal_form_of_a_free_sigma_claim_is_caught(monkeypatch, slip):
+    """Each slip is false; the normal form is made to say 'zero': the kernel's random σ disagrees, not holds."""
+    from symderiv import diag
+    from symderiv.functions import ddsigma, dsigma, sigma
+
+    wrong = {"sigma for dsigma": lambda v: v.A.T * diag((v.A * v.x).applyfunc(sigma)) * v.y,
+             "transposed": lambda v: v.A * diag((v.A * v.x).applyfunc(dsigma)) * v.y,
+             "ddsigma for dsigma": lambda v: v.A.T * diag((v.A * v.x).applyfunc(ddsigma)) * v.y}[slip]
+    claim = _free_sigma(_chain(sigma), wrong)
+    n = 1 if slip != "transposed" else 2
+    token, why = kernel.confirm_identity(claim, {"n": n})
+    assert token is None and "the kernel's own check at a random point" in why
+    monkeypatch.setattr(engine, "nonzero_entries", lambda lhs, rhs, backend, cleared=None: [])
+    assert check_claim(claim, backend="symengine").verdict != Verdict.HOLDS

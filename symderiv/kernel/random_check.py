@@ -145,6 +145,23 @@ def _softmax(exp):
     return softmax
 
 
+class _Derivatives:
+    """An abstract σ of free variables as a random function: σ^(k)(a) a fresh draw for each order k and each distinct
+    exact argument a, drawn once and remembered (every order independent, as the normal form's atoms are)."""
+
+    def __init__(self, draw):
+        self.draw, self.table = draw, {}
+
+    def __call__(self, k: int, x):
+        x = sp.sympify(x)
+        if not x.is_Rational:
+            raise Cannot(f"σ's argument {sp.sstr(x)[:60]} is not a rational number")
+        got = self.table.get((k, x))
+        if got is None:
+            got = self.table[(k, x)] = self.draw()
+        return got
+
+
 class _Draws(dict):
     """Every entry a point could name has a value: a fresh draw the first time it is read."""
 
@@ -246,10 +263,12 @@ def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False) -> tup
         finally:
             dual.RULES[sp.exp] = saved
     if getattr(claim, "variables", None) is not None:
-        from .free import run_check
+        from .free import abstract_sigma, run_check
 
+        sigma = _Derivatives(draw)
         try:
-            lhs, rhs, _ = run_check(claim, size, _Draws(draw))
+            with abstract_sigma(sigma):
+                lhs, rhs, _ = run_check(claim, size, _Draws(draw))
         except ZeroDivisionError:
             raise _Singular() from None
         except KernelError as e:
