@@ -426,3 +426,79 @@ def test_a_planted_bug_in_the_normal_form_of_a_free_sigma_claim_is_caught(monkey
     assert token is None and "the kernel's own check at a random point" in why
     monkeypatch.setattr(engine, "nonzero_entries", lambda lhs, rhs, backend, cleared=None: [])
     assert check_claim(claim, backend="symengine").verdict != Verdict.HOLDS
+
+
+# ----- a model's relational claim: the kernel reads it on its own exact model (issue 19, item 2) --------------------
+
+def _model_inequality(c=0, **kw):
+    """2·h₁ ≤ h₁² + 1 − c along the linear model h₁ = W h₀ at n = 1, h₀ = 1 (true for c = 0: (h₁ − 1)² ≥ 0; false
+    for c = 1/10 at h₁ = 1)."""
+    from symderiv import cell, matrices
+    from symderiv.families import just
+    from symderiv.claims import Claim
+    from symderiv.sizes import sweep
+
+    @cell("linear: h_t = W h_{t-1}", params={"W": ("n", "n")})
+    def linear(s, prev, x, p, f):
+        s.h = p.W * prev.h
+
+    def check(m, W, h0):
+        h1 = m.value(m.h(1), W=W, h0=h0)[0, 0]
+        return rel(2 * h1, "<=", h1 ** 2 + 1 - c)
+
+    return Claim(id="test.model-inequality", where="test", statement="test", check=check, kind="inequality",
+                 model=linear, activation="identity", given=dict(W=matrices(), h0=just(sp.Matrix([[1]]))),
+                 sizes=sweep(n=(1,), t=(1,), fixed=("n", "t")), prove=True, conventions={"layout": "row-major"},
+                 **kw)
+
+
+def test_a_models_relational_step_is_proved_on_the_kernels_own_goal():
+    """The kernel runs the check on its own exact model with its own symbols for W and h₀, reads the step, and
+    checks the SOS certificate against that goal: a token that trusts nothing."""
+    from symderiv.kernel.goal import Statement
+    from symderiv.prove import prove_size
+
+    claim = _model_inequality()
+    stmt = Statement(claim, {"n": 1, "t": 1})
+    ((small, big),) = stmt.halves("claim")
+    w = stmt.values["W"][0, 0]
+    assert sp.expand(big - small - (w - 1) ** 2) == 0   # the kernel's own h₁ = W h₀, not the engine's
+    proof = prove_size(claim, {"n": 1, "t": 1})
+    token, how = kernel.accept_step(claim, {"n": 1, "t": 1}, "claim", proof.steps["claim"].evidence, proof.values)
+    assert token is not None and not token.trusts and "kernel's own goal" in how
+    res = check_claim(claim)
+    assert res.verdict == Verdict.HOLDS and not res.trusted
+
+
+@pytest.mark.parametrize("plant", ["drop a term", "flip a sign"])
+def test_a_planted_bug_in_the_encoding_of_a_models_claim_is_caught(monkeypatch, plant):
+    from symderiv.prove import encode, prove_size, solvers
+    from symderiv.prove.solvers import Answer
+
+    original = encode.Encoder.relation
+
+    def planted(self, r):
+        out = original(self, r)
+        return type(out)(out.lhs, out.rhs + sp.Rational(1 if plant == "drop a term" else 2, 10))
+
+    monkeypatch.setattr(encode.Encoder, "relation", planted)
+    monkeypatch.setattr(solvers, "run_both", lambda text, budget: {
+        "z3": Answer("z3", "unknown", 0.0), "cvc5": Answer("cvc5", "unknown", 0.0)})
+    claim = _model_inequality(sp.Rational(1, 10))
+    proof = prove_size(claim, {"n": 1, "t": 1})
+    assert proof.all_proved  # the prover is fooled
+    token, why = kernel.accept_step(claim, {"n": 1, "t": 1}, "claim", proof.steps["claim"].evidence, proof.values)
+    assert token is None and "not the claim's" in why
+    assert check_claim(claim).verdict != Verdict.HOLDS
+
+
+def test_a_models_relational_step_proved_by_the_solvers_names_them_as_trusted():
+    """avram2025.tanh-derivative-range.corrected: the kernel reads its steps on its own model (tanh of its own
+    symbols), and its token says the step rests on the solvers' unsat."""
+    from symderiv.claims import collect
+
+    col = collect([PACKAGE.parent / "proofs" / "avram2025.py"])
+    claim = {c.id: c for c in col.claims()}["avram2025.tanh-derivative-range.corrected"]
+    res = check_claim(claim)
+    assert res.verdict == Verdict.HOLDS
+    assert res.trusted and all("z3 and cvc5" in t for t in res.trusted)
