@@ -502,3 +502,27 @@ def test_a_models_relational_step_proved_by_the_solvers_names_them_as_trusted():
     res = check_claim(claim)
     assert res.verdict == Verdict.HOLDS
     assert res.trusted and all("z3 and cvc5" in t for t in res.trusted)
+
+
+# ----- kernel.probe: no holds rests on an operation the kernel never replays ----------------------------------------
+
+@pytest.mark.parametrize("what", ["atan", "matrix exp", "order 3"])
+def test_a_holds_never_rests_on_an_operation_the_kernel_never_replays(what):
+    """A true identity whose check uses an operation outside the kernel's reach (at any point): the kernel's
+    confirmation names it in one line (kernel.probe) and backs no holds; the verdict is not holds."""
+    from symderiv import matrix, vector
+    from symderiv.claims import Claim
+    from symderiv.engine import check_claim
+    from symderiv.sizes import sweep
+
+    check = {"atan": lambda v: (v.d(sp.atan(v.c), "c"), sp.Matrix([[1 / (1 + v.c ** 2)]])),
+             "matrix exp": lambda v: (v.A.exp(), v.A.exp()),
+             "order 3": lambda v: (v.d(v.d(v.d(v.c ** 4, "c"), "c"), "c"), sp.Matrix([[24 * v.c]]))}[what]
+    from symderiv import scalar
+
+    claim = Claim(id="test.reach", where="test", statement="test", check=check,
+                  variables=dict(c=scalar(), A=matrix("n"), x=vector("n")),
+                  conventions={"jacobian": "numerator", "vec": "row-major"}, sizes=sweep(n=(1,)))
+    token, why = kernel.confirm_identity(claim, {"n": 1})
+    assert token is None and why.startswith("the kernel never replays an operation of the check") and "\n" not in why
+    assert check_claim(claim).verdict != Verdict.HOLDS

@@ -82,7 +82,7 @@ import sympy as sp
 
 from . import dual
 from .accept import IDENTITY, Proved, _issue
-from .dual import Dual, KernelError, lift
+from .dual import Dual, KernelError, Unsupported, lift
 from .model import ExactModel, _elementwise, entry_name, loss_of
 
 #: one trial of 128-bit draws: error ≤ D·2⁻¹²⁸, below two 64-bit trials' (D·2⁻⁶⁴)² for D > 1, at half the
@@ -468,6 +468,12 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
         how = f"{trusts}, not re-checked by the kernel ({str(e)[:160]})"
         return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
     except Exception as e:  # the check does not run on the kernel's model: not confirmed, not refuted
+        if isinstance(e, Unsupported):
+            from .check import probe
+
+            line = probe(claim, size)  # an operation the kernel never replays, at any point: no holds rests on it
+            if line is not None:
+                return None, f"the kernel never replays an operation of the check: {line}"
         how = (f"{trusts}, not re-checked by the kernel (its check does not run there: {type(e).__name__}: "
                f"{str(e)[:160]})")
         return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
