@@ -526,3 +526,83 @@ def test_a_holds_never_rests_on_an_operation_the_kernel_never_replays(what):
     token, why = kernel.confirm_identity(claim, {"n": 1})
     assert token is None and why.startswith("the kernel never replays an operation of the check") and "\n" not in why
     assert check_claim(claim).verdict != Verdict.HOLDS
+
+
+# ----- norms the kernel derives itself (issue 19, item 2: the kernel builds the spectral goal) ---------------------
+
+def _sized(check, given, n=(1, 2), **kw):
+    from symderiv.claims import Claim
+    from symderiv.sizes import sweep
+
+    return Claim(id=kw.pop("id", "test.norm"), where="test", statement="test", check=check, kind="inequality",
+                 given=given, sizes=sweep(n=n, t=1, fixed=("t",)), prove=True, **kw)
+
+
+def _solvers_say(monkeypatch, status):
+    from symderiv.prove import solvers
+    from symderiv.prove.solvers import Answer
+
+    monkeypatch.setattr(solvers, "run_both", lambda text, budget: {
+        "z3": Answer("z3", status, 0.0), "cvc5": Answer("cvc5", status, 0.0)})
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+@pytest.mark.parametrize("form", ["norm2 = max|d|", "rho(triangular) = max|t_ii|", "lam_max(triangular) <= max"])
+def test_a_norm_of_a_structured_matrix_is_the_kernels_own_reading(monkeypatch, n, form):
+    """‖diag(d)‖₂ = maxᵢ|dᵢ|, ρ(T) = maxᵢ|tᵢᵢ| and λ_max(T) = maxᵢ tᵢᵢ for triangular T: the kernel reads each side
+    from the matrix's own entries, both sides are one atom, and the step holds with no trust, even when the
+    evidence it is given is only the solvers' unsat."""
+    from symderiv import diag, eq, lam_max, matrices, norm2, rho, vectors
+
+    check, given = {
+        "norm2 = max|d|": (lambda d: eq(norm2(diag(d)), sp.Max(*[sp.Abs(x) for x in d])), dict(d=vectors())),
+        "rho(triangular) = max|t_ii|": (lambda T: eq(rho(T), sp.Max(*[sp.Abs(T[i, i]) for i in range(T.rows)])),
+                                        dict(T=matrices(families=("triangular",)))),
+        "lam_max(triangular) <= max": (lambda T: rel(lam_max(T), "<=", sp.Max(*[T[i, i] for i in range(T.rows)])),
+                                       dict(T=matrices(families=("triangular",)))),
+    }[form]
+    claim = _sized(check, given, n=(n,))
+    _solvers_say(monkeypatch, "unsat")
+    halves = 2 if form != "lam_max(triangular) <= max" else 1
+    evidence = [("solvers", "z3 nlsat: unsat; cvc5: unsat")] * halves
+    token, how = kernel.accept_step(claim, {"n": n, "t": 1}, "claim", evidence, None)
+    assert token is not None and not token.trusts and "the kernel's own reading" in how, how
+
+
+@pytest.mark.parametrize("wrong", ["max d (no modulus)", "sum |d|", "min |d|"])
+def test_a_false_reading_of_a_structured_norm_proved_by_planted_solvers_is_named_as_trusted(monkeypatch, wrong):
+    """A false ‖diag(d)‖₂ = … that the solvers (planted) say is proved: the kernel's own reading does not make it
+    evident, so the token names the solvers as trusted (never a holds that says it was re-checked)."""
+    from symderiv import diag, eq, norm2, vectors
+
+    rhs = {"max d (no modulus)": lambda d: sp.Max(*d), "sum |d|": lambda d: sum(sp.Abs(x) for x in d),
+           "min |d|": lambda d: sp.Min(*[sp.Abs(x) for x in d])}[wrong]
+    claim = _sized(lambda d: eq(norm2(diag(d)), rhs(d)), dict(d=vectors()), n=(2,))
+    token, how = kernel.accept_step(claim, {"n": 2, "t": 1}, "claim",
+                                    [("solvers", "planted"), ("solvers", "planted")], None)
+    assert token is not None and token.trusts and all("z3 and cvc5" in t for t in token.trusts)
+
+
+@pytest.mark.parametrize("plant", ["s² = 2·mᵀm", "s² = mᵀm + 1"])
+def test_a_planted_bug_in_the_provers_spectral_norm_at_n1_is_caught(monkeypatch, plant):
+    """The prover defines ‖m‖₂ at n = 1 by s ≥ 0, s² = m²; the kernel reads it as its own |m|. A planted wrong
+    definition lets SOS prove the false ‖a‖₂ ≥ (6/5)|a| (or ‖a‖₂ ≥ 1/2): the kernel rejects the certificate."""
+    from symderiv import matrices, norm2
+    from symderiv.prove import encode, prove_size
+
+    def planted(self, M, prefix, largest):
+        G = (self._gram(M) if largest else M.T * M).applyfunc(sp.expand)
+        s = self.fresh(prefix)
+        wrong = 2 * G[0, 0] if plant == "s² = 2·mᵀm" else G[0, 0] + 1
+        self.add(sp.Ge(s, 0), sp.Eq(s ** 2, wrong))
+        return s
+
+    monkeypatch.setattr(encode.Encoder, "_extreme_singular", planted)
+    _solvers_say(monkeypatch, "unknown")
+    small = (lambda A: sp.Rational(6, 5) * sp.Abs(A[0, 0])) if plant == "s² = 2·mᵀm" else (lambda A: sp.Rational(1, 2))
+    claim = _sized(lambda A: rel(small(A), "<=", norm2(A)), dict(A=matrices()), n=(1,))
+    proof = prove_size(claim, {"n": 1, "t": 1})
+    assert proof.all_proved  # the prover is fooled
+    token, why = kernel.accept_step(claim, {"n": 1, "t": 1}, "claim", proof.steps["claim"].evidence, proof.values)
+    assert token is None and why.startswith("the kernel rejects the certificate")
+    assert check_claim(claim).verdict != Verdict.HOLDS
