@@ -394,10 +394,6 @@ def degree_bound(e, memo: dict | None = None) -> tuple[int, int]:
     return run(e)
 
 
-#: the degree run is skipped beyond this many random values (its expressions grow with the computation)
-DEGREE_RUN_LIMIT = 4000
-
-
 def degree_of(claim, size: dict) -> tuple[int | None, str]:
     """A sound bound E for the randomized check's error E·2^−BITS per trial (or None, why), from one run of the same
     evaluation with every random value a fresh variable (inputs, σ, σ', σ'' at each argument, tanh's r, ...):
