@@ -99,3 +99,26 @@ def test_a_side_the_degree_run_cannot_bound_says_so(make_claim):
     assert token is not None and token.degree is None and "not bounded here" in how
     note = scope_note([SizeOutcome({"n": 1, "t": 1}, Verdict.HOLDS, "", tokens=(token,))])
     assert "not bounded by the kernel at 1 of 1 sizes" in note
+
+
+@pytest.mark.parametrize("form", ["tr(ABC) = tr(CAB)", "d tr(yᵀσ(Ax))/dx"])
+def test_a_free_variable_identity_gets_a_numeric_error_bound(form):
+    """The free variables' jets hold the degree run's variables too: tr(ABC) = tr(CAB) has degree 3 in the entries,
+    the chain rule through σ adds σ's values at each argument."""
+    from symderiv import diag, matrix, tr, vector
+    from symderiv.claims import Claim
+    from symderiv.functions import dsigma, sigma
+    from symderiv.sizes import sweep
+
+    check = {"tr(ABC) = tr(CAB)": lambda v: (sp.Matrix([[tr(v.A * v.B * v.C)]]), sp.Matrix([[tr(v.C * v.A * v.B)]])),
+             "d tr(yᵀσ(Ax))/dx": lambda v: (v.d(tr(v.y.T * (v.A * v.x).applyfunc(sigma)), "x"),
+                                           v.A.T * diag((v.A * v.x).applyfunc(dsigma)) * v.y)}[form]
+    claim = Claim(id="test.free-degree", where="test", statement="test", check=check,
+                  variables=dict(A=matrix("n"), B=matrix("n"), C=matrix("n"), x=vector("n"), y=vector("n")),
+                  conventions={"jacobian": "numerator", "vec": "row-major"}, sizes=sweep(n=(2,)))
+    token, how = kernel.confirm_identity(claim, {"n": 2})
+    assert token is not None and not token.trusts and isinstance(token.degree, int), how
+    if form == "tr(ABC) = tr(CAB)":
+        assert token.degree == 3  # no random function: E = D, the degree of a trace of three matrices
+    else:
+        assert token.degree > 3 and "arguments of random functions" in how

@@ -403,9 +403,12 @@ def degree_of(claim, size: dict) -> tuple[int | None, str]:
     identified, which does not raise a degree, so the bound holds for it."""
     from .check import _sides
 
+    from . import free
+
     fresh = _Fresh()
     exact = dual.number
-    dual.number = fresh.number(exact)  # the dual numbers hold the run's variables (restored below)
+    # the dual numbers and the free variables' jets hold the run's variables (both restored below)
+    dual.number = free.number = fresh.number(exact)
     try:
         out, _ = _trial(claim, size, random.Random(0), draw=fresh)
         lhs, rhs = _sides(out)
@@ -421,7 +424,7 @@ def degree_of(claim, size: dict) -> tuple[int | None, str]:
     except Exception as e:  # the check does not run on fresh variables: the bound is not computed
         return None, f"the check does not run on variables ({type(e).__name__})"
     finally:
-        dual.number = exact
+        dual.number = free.number = exact
     weights = [n + d for n, d in args]
     # u_i = ±u_j (tanh and logistic read −u from u) for each pair, and u_i = 0 (σ's value there may be fixed)
     pairs = (2 * len(weights) - 1) * sum(weights) if weights else 0
