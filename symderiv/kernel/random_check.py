@@ -59,8 +59,10 @@ the kernel's code branches on a value only for shortcuts that compute the same
 function (a zero factor skipped), refuses (a sign it cannot decide on
 variables: then E is not computed), or meets a special argument (σ at 0, tanh
 at −u) whose value is a specialization of a fresh variable, which raises no
-degree. Where the run does not go through (a function such as |·| or √ of the
-random values, a free-variable claim, whose jets hold numbers only), the token
+degree. The dual numbers and the free variables' jets hold the run's
+variables while it runs (``dual.number`` and ``free.number`` accept them, and
+only them, then). Where the run does not go through (a function such as |·| or
+√ of the random values, a sign the kernel must decide), the token
 says the degree is not bounded and the scope says at how many sizes.
 
 A random e does not keep e^a·e^b = e^(a+b), which SymPy applies by itself,
