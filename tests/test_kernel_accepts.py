@@ -606,3 +606,26 @@ def test_a_planted_bug_in_the_provers_spectral_norm_at_n1_is_caught(monkeypatch,
     token, why = kernel.accept_step(claim, {"n": 1, "t": 1}, "claim", proof.steps["claim"].evidence, proof.values)
     assert token is None and why.startswith("the kernel rejects the certificate")
     assert check_claim(claim).verdict != Verdict.HOLDS
+
+
+@pytest.mark.parametrize("what", ["atan", "matrix exp", "order 3"])
+def test_an_operation_the_kernel_never_replays_is_refused_before_any_verdict(what, monkeypatch):
+    """Issue 19 item 3: refused before any verdict, on every path alike, with one line naming the operation: the
+    engine asks the kernel's probe first, so neither the normal form nor F_p runs (a planted normal form that
+    would say holds is never reached)."""
+    from symderiv import matrix, scalar, vector
+    from symderiv import identity
+    from symderiv.claims import Claim
+    from symderiv.engine import check_claim
+    from symderiv.sizes import sweep
+
+    check = {"atan": lambda v: (v.d(sp.atan(v.c), "c"), sp.Matrix([[1 / (1 + v.c ** 2)]])),
+             "matrix exp": lambda v: (v.A.exp(), v.A.exp()),
+             "order 3": lambda v: (v.d(v.d(v.d(v.c ** 4, "c"), "c"), "c"), sp.Matrix([[24 * v.c]]))}[what]
+    claim = Claim(id="test.reach", where="test", statement="test", check=check,
+                  variables=dict(c=scalar(), A=matrix("n"), x=vector("n")),
+                  conventions={"jacobian": "numerator", "vec": "row-major"}, sizes=sweep(n=(1, 2)))
+    for backend in ("auto", "symengine", "fp"):
+        r = check_claim(claim, backend=backend)
+        assert r.verdict == Verdict.ERROR and not r.sizes, (backend, r.verdict, r.scope)
+        assert "never replays" in r.error and "\n" not in r.error
