@@ -37,6 +37,19 @@ def quadratic_wrong(v):
     return v.d(v.x.T * v.B * v.x, "x"), 2 * v.B * v.x
 
 
+@claim("cookbook.hessian-quadratic", where="§2.4.2 (the second derivative of xᵀBx)",
+       statement="∂²(xᵀBx)/∂x∂xᵀ = B + Bᵀ", variables=QUADRATIC)
+def quadratic_hessian(v):
+    return v.d(v.d(v.x.T * v.B * v.x, "x"), "x"), v.B + v.B.T
+
+
+@claim("cookbook.hessian-quadratic-2B", where="§2.4.2, planted error",
+       statement="∂²(xᵀBx)/∂x∂xᵀ = 2B (true only for symmetric B)", variables=QUADRATIC, expect="fails",
+       why="the Hessian of xᵀBx is B + Bᵀ, which is 2B only when B is symmetric; the claim is for every B")
+def quadratic_hessian_wrong(v):
+    return v.d(v.d(v.x.T * v.B * v.x, "x"), "x"), 2 * v.B
+
+
 @claim("cookbook.eq101", where="§2.5.1, eq. (101)", statement="∂ tr(AXB)/∂X = AᵀBᵀ",
        variables=dict(A=matrix("n"), X=matrix("n"), B=matrix("n")))
 def trace_product(v):
