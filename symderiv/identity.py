@@ -532,20 +532,23 @@ def _known_sign(f) -> int:
     return 0
 
 
-def _abs_poly(p):
-    """|p| for a real polynomial p, factor by factor: |c·∏ fᵢ^kᵢ| = |c|·∏ |fᵢ|^kᵢ, |f|^(2j) = f^(2j), |f| = ±f where
-    f's sign is proved, else the atom |f|."""
+def _abs_poly(p, power: int = 1):
+    """|p|^power (an integer power) for a real polynomial p, factor by factor: |c·∏ fᵢ^kᵢ| = |c|·∏ |fᵢ|^kᵢ, where
+    |f|^(2j) = f^(2j), |f| = ±f when f's sign is proved, else |f|^k = f^(k−1)·|f| for odd k (of either sign), so
+    the atom |f| appears to the first power only and |f|·|f| is never a second name for f²."""
     c, facs = sp.factor_list(sp.expand(p))
-    out = abs(c)
+    out = abs(c) ** power
     for f, k in facs:
+        k *= power
         s = _known_sign(f)
-        out *= f ** k if k % 2 == 0 else (s * f) ** k if s else sp.Abs(f) ** k
+        out *= f ** k if k % 2 == 0 else (s * f) ** k if s else f ** (k - 1) * sp.Abs(f)
     return out
 
 
-def _abs(a):
+def _abs(a, power: int = 1):
+    """|a|^power for a real rational function a and an integer power."""
     num, den = sp.fraction(sp.together(a))
-    return _abs_poly(num) / _abs_poly(den)
+    return _abs_poly(num, power) * _abs_poly(den, -power)
 
 
 def _sqrt(b):
@@ -561,7 +564,7 @@ def _sqrt(b):
         if k % 2:
             inner *= f
     inner = sp.expand(inner)
-    return out * (sp.sqrt(inner) if inner != 1 else 1) / _abs_poly(den)
+    return out * (sp.sqrt(inner) if inner != 1 else 1) * _abs_poly(den, -1)
 
 
 def canonical_radicals(exprs: list) -> list:
@@ -582,9 +585,19 @@ def canonical_radicals(exprs: list) -> list:
         got = memo.get(e)
         if got is not None:
             return got
+        try:
+            r = rewrite(e)
+        except (sp.PolynomialError, NotImplementedError):  # not a rational function of generators: an atom as it is
+            r = e.func(*[run(a) for a in e.args]) if e.args else e
+        memo[e] = r
+        return r
+
+    def rewrite(e):
         args = [run(a) for a in e.args]
         if e.func is sp.Abs:
             r = _abs(args[0])
+        elif e.is_Pow and e.exp.is_Integer and e.base.func is sp.Abs:
+            r = _abs(run(e.base.args[0]), int(e.exp))
         elif e.func is sp.sign:
             a = args[0]
             r = a / _abs(a)
@@ -594,7 +607,6 @@ def canonical_radicals(exprs: list) -> list:
             r = e.func(*args)
         else:
             r = e
-        memo[e] = r
         return r
 
     return [run(sp.sympify(e)) for e in exprs]

@@ -196,6 +196,9 @@ class Jet:
         a = self.v
         return self._compose(a ** k, k * a ** (k - 1), k * (k - 1) * a ** (k - 2) / 2)
 
+    def __abs__(self):
+        return absolute(self)
+
     def __rpow__(self, base):
         return Jet(number(base)) ** self
 
@@ -765,6 +768,15 @@ def _algebraic_ties(lhs, rhs):
     rational 0 on both sides; every other entry is left as it is (rational, or not decided here)."""
     from .decide import _is_zero
 
+    if not isinstance(lhs, sp.MatrixBase) and not isinstance(rhs, sp.MatrixBase):
+        try:
+            a, b = sp.sympify(lhs), sp.sympify(rhs)
+        except (sp.SympifyError, TypeError):
+            return lhs, rhs
+        if isinstance(a, sp.Expr) and isinstance(b, sp.Expr):
+            L, R = _algebraic_ties(sp.Matrix([[a]]), sp.Matrix([[b]]))
+            return L[0, 0], R[0, 0]
+        return lhs, rhs
     if not (isinstance(lhs, sp.MatrixBase) and isinstance(rhs, sp.MatrixBase)) or lhs.shape != rhs.shape:
         return lhs, rhs
     if not any(_algebraic(a) or _algebraic(b) for a, b in zip(lhs, rhs)):
