@@ -875,14 +875,12 @@ def symbol_values(claim, size: dict) -> dict:
 
     out = {}
     if claim.model is None:
+        from .variables import FreeValues
+
+        free = FreeValues(claim.variables, {"n": n, "m": m}, claim.conventions)  # its very symbols (real, signed)
         for name, var in claim.variables.items():
-            r, c = dimension(var.rows, n=n, m=m), dimension(var.cols, n=n, m=m)
-            if var.kind == "scalar":
-                M = sp.Matrix([[sp.Symbol(name)]])
-            elif var.kind == "vector":
-                M = sp.Matrix(r, 1, lambda i, j: sp.Symbol(f"{name}[{i}]"))
-            else:
-                M = sp.Matrix(r, c, lambda i, j: sp.Symbol(f"{name}[{i},{j}]"))
+            got = getattr(free, name)
+            M = got if isinstance(got, sp.MatrixBase) else sp.Matrix([[got]])
             out[name] = (M, legs(var.rows) if var.kind != "scalar" else (), legs(var.cols) if var.kind == "matrix"
                          else ())
         return out

@@ -8,6 +8,8 @@ with vec by columns. Two planted errors (a dropped symmetry, dropped
 transposes) must fail with certified counterexamples; vec(AXB) read with vec by
 rows is the other reading of §10.2.2 and fails too.
 """
+import sympy as sp
+
 from symderiv import claim, inv, kron, logdet, matrix, readings, scalar, sweep, tr, vector
 
 QUADRATIC = dict(x=vector("n"), B=matrix("n"))
@@ -60,6 +62,20 @@ def trace_product(v):
        variables=dict(X=matrix("n", invertible=True)))
 def log_determinant(v):
     return v.d(logdet(v.X), "X"), inv(v.X).T
+
+
+@claim("cookbook.eq51", where="§2.1.1, eq. (51)", statement="∂ ln|det X|/∂X = X⁻ᵀ (every invertible X)",
+       variables=dict(X=matrix("n", invertible=True)))
+def log_abs_determinant(v):
+    return v.d(sp.log(sp.Abs(v.X.det())), "X"), inv(v.X).T
+
+
+@claim("cookbook.eq51-no-transpose", where="§2.1.1, eq. (51), planted error",
+       statement="∂ ln|det X|/∂X = X⁻¹ (transpose dropped)", expect="fails",
+       why="the gradient is X⁻ᵀ (eq. 51), which is X⁻¹ only when X is symmetric",
+       variables=dict(X=matrix("n", invertible=True)))
+def log_abs_determinant_wrong(v):
+    return v.d(sp.log(sp.Abs(v.X.det())), "X"), inv(v.X)
 
 
 @claim("cookbook.eq49", where="§2.1.1, eq. (49)", statement="∂ det X/∂X = det(X) X⁻ᵀ",
