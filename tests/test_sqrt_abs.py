@@ -161,3 +161,30 @@ def test_canonical_radicals_never_assume_a_sign():
                      (sp.Abs(x + y), sp.Abs(x) + sp.Abs(y))]:
         assert nonzero_entries(one(lhs), one(rhs)) != [], (lhs, rhs)
     assert canonical_radicals([x + 1]) == [x + 1] and z == sp.zeros(1, 1)
+
+
+# ----- an inequality with √ proved only where it is defined says where (issue 19's √x ≥ 0 on [−1, 1]) -------
+
+def _ineq(check, lo, hi, cid="t.sqrt-ineq"):
+    from symderiv import no_sizes, scalars
+    return Claim(id=cid, where="test", statement="test", kind="inequality", check=check,
+                 given=dict(x=scalars(lo, hi)), sizes=no_sizes())
+
+
+@pytest.mark.parametrize("root", list(ROOTS))
+def test_an_inequality_proved_where_it_is_defined_names_the_undefined_part(root):
+    from symderiv import rel
+    from symderiv.prove import encode_size, undefined_part
+
+    r = ROOTS[root]
+    for (lo, hi), want in {(-1, 1): "x ≥ 0", (0, 1): "", (-2, -1): "x ≥ 0"}.items():
+        c = _ineq(lambda x: rel(r(x), ">=", 0), lo, hi)
+        _, syms, domain, steps, _ = encode_size(c, {})
+        assert undefined_part(domain, steps[0][1], syms=syms) == want, (lo, hi)
+    # the denominator's sibling: 1/x² > 0 is defined where x ≠ 0
+    c = _ineq(lambda x: rel(1 / x ** 2, ">", 0), -1, 1)
+    _, syms, domain, steps, _ = encode_size(c, {})
+    assert undefined_part(domain, steps[0][1], syms=syms) == "x**2 ≠ 0"
+    res = check_claim(_ineq(lambda x: rel(r(x), ">=", 0), -1, 1))
+    assert res.verdict == Verdict.HOLDS
+    assert all("x ≥ 0" in o.method for o in res.sizes), [o.method for o in res.sizes]

@@ -187,7 +187,48 @@ def decide_step(domain, hyps, step, *, syms=None, matrices=(), budget: float = B
         return Mark.UNDECIDED, "undecided", f"{why} (the proof, {method}, says nothing)", None, []
     if found is None:
         details.append(why)
+    where = undefined_part(domain, step, syms=syms, matrices=matrices, budget=budget)
+    if where:  # the proof covers only the values where the sides are defined: the method (and so the scope) says so
+        method += f", where the sides are defined ({where}; elsewhere the claim has no value)"
     return Mark.PROVED, method, "; ".join(details), None, evidence
+
+
+def undefined_part(domain, step, *, syms=None, matrices=(), budget: float = BUDGET) -> str:
+    """The conditions under which the step's sides are defined (a square root's argument ≥ 0, a denominator ≠ 0)
+    that the domain does not imply, as text ('x ≥ 0'), or '' when the domain implies them all.
+
+    A proof of ``premises ∧ ¬step`` unsat covers only the values the partial definitions admit: √x ≥ 0 on
+    x ∈ [−1, 1] is proved where x ≥ 0 and says nothing for x < 0. A condition over the claim's own values is
+    implied when both solvers find the domain ∧ ¬condition unsat; one over a quantity's variable is stated."""
+    from . import solvers
+
+    enc, _, _ = sentence(domain, [], _halves(step)[0], syms, matrices, lemmas=False)
+    if not enc.partial:
+        return ""
+    base = enc.constraints[:enc.domain_count]
+    own = set().union(*(sp.sympify(c).free_symbols for c in base)) if base else set()
+    shown = []
+    for c in dict.fromkeys(enc.partial):
+        text = _condition_text(c, enc)
+        if c.free_symbols and c.free_symbols <= own:
+            names = solvers.names_for(enc.variables)
+            ans = solvers.run_both(solvers.smtlib(enc.variables, base + [sp.Not(c)], names),
+                                   min(budget, PREMISE_BUDGET))
+            if ans["z3"].status == ans["cvc5"].status == "unsat":
+                continue
+        elif c.free_symbols == set() and c is sp.true:
+            continue
+        shown.append(text)
+    return ", ".join(dict.fromkeys(shown))
+
+
+def _condition_text(c, enc) -> str:
+    legend = {v: sp.Symbol(f"({t})") for v, t in enc.names.items()}
+    c = c.xreplace(legend) if legend else c
+    op = {sp.GreaterThan: "≥", sp.StrictGreaterThan: ">", sp.Unequality: "≠"}.get(type(c))
+    if op is None:
+        return sp.sstr(c)
+    return f"{sp.sstr(c.lhs)} {op} {sp.sstr(c.rhs)}"
 
 
 #: seconds each solver may spend showing that some value satisfies a proved step's premises
