@@ -18,6 +18,8 @@ import contextvars
 from dataclasses import dataclass
 
 import numpy as np
+import functools
+
 import sympy as sp
 
 from .values import exact_matrix, exact_value
@@ -69,6 +71,19 @@ def _float_matrix(M: sp.MatrixBase) -> np.ndarray:
     return np.array([float_value(x) for x in M], dtype=float).reshape(M.shape)
 
 
+def _refused_in_user_code(approx):
+    """A check's own call of ``q.approx()`` is refused (floats guide the search; they never pick a check's branch)."""
+    @functools.wraps(approx)
+    def guarded(self):
+        from .concrete import asked_from_user, refuse
+
+        if asked_from_user():
+            refuse("its float (.approx())", self)
+        return approx(self)
+
+    return guarded
+
+
 def _remembered(approx):
     """``approx`` evaluated once per scalar (its exact value does not change): steps, hypotheses and the
     proof file's own ``q.approx()`` share their subtrees, and each is asked several times per candidate."""
@@ -83,7 +98,19 @@ def _remembered(approx):
 
 
 class Scalar:
-    """A real number built from exact matrices and exact numbers."""
+    """A real number built from exact matrices and exact numbers.
+
+    A claim value (concrete.py): a check may not ask Python about it (``if q:``, ``q in xs``, ``max(qs)``), nor
+    read its float (:meth:`approx`, for the search's guidance only): at a search point it is a number, in the
+    prove phase a symbol, and a branch picked by either would give the check two meanings. ``maximum`` and
+    ``minimum`` say it in the claim language."""
+
+    __symderiv_value__ = True
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        if "approx" in cls.__dict__:  # every kind of number's float: refused when a check asks for it
+            cls.approx = _refused_in_user_code(cls.__dict__["approx"])
 
     def approx(self) -> float:
         raise NotImplementedError

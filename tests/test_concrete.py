@@ -454,3 +454,40 @@ def test_a_check_given_as_a_method_or_a_partial_is_guarded_too():
     for check in (Checks().method, functools.partial(with_scale, 2), Checks()):
         res = check_claim(_claim_here(check, relational=True))
         assert res.verdict == Verdict.ERROR and "test_concrete.py:" in (res.error or ""), (check, res.error)
+
+
+# ----- a relation's own numbers (norms, eigenvalues, max): floats never pick a branch ------------------------------
+
+RELATION_FORMS = {
+    "approx-branch": "(2 if norm2(A).approx() > 1 else 1)",
+    "max-by-float": "(max([norm2(A), fro(A)], key=lambda q: q.approx()) * 0 + 1)",
+    "truth": "(1 if fro(A) else 2)",
+    "in-list": "(1 if norm2(A) in [fro(A)] else 2)",
+}
+
+
+@pytest.mark.parametrize("form", sorted(RELATION_FORMS))
+def test_a_relations_number_asked_by_python_is_refused(tmp_path, form):
+    """‖A‖₂, ‖A‖_F, ρ(A) are claim values too: their float (approx) or truth picks a branch per point, which the
+    prove phase's symbols cannot follow; maximum(...) says the same in the claim language."""
+    path = _file(tmp_path, f"""\
+        from symderiv import claim, fro, matrices, norm2, sweep
+        @claim("c", kind="inequality", where="t", statement="s", given=dict(A=matrices()), sizes=sweep(n=(1, 2)))
+        def c(A):
+            y = {RELATION_FORMS[form]}
+            return norm2(A) <= fro(A) * y
+        """)
+    _assert_refused(_only(path), 4)
+
+
+def test_keywords_named_like_the_guards_own_parameters_pass_through():
+    """A user's call with fn=, name=, obj= keywords reaches its callee unchanged (the guard's own are positional)."""
+    from symderiv.concrete import compile_user, prepare
+
+    code = compile_user("def f(fn=0, name=0, obj=0, args=0, kw=0):\n    return fn + name + obj + args + kw\n"
+                        "r = f(fn=1, name=2, obj=3, args=4, kw=5)\ns = max([1, 2], key=None)\n"
+                        "d = {}\nd.get('x', 0)\nt = d.setdefault('k', 7)\n", "proof.py")
+    ns = {}
+    prepare(ns)
+    exec(code, ns)
+    assert ns["r"] == 15 and ns["s"] == 2 and ns["t"] == 7

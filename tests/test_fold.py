@@ -232,3 +232,14 @@ def test_holds_for_every_t_names_what_the_kernel_did_not_recheck(make_claim):
     assert r.verdict == Verdict.HOLDS and r.every_t
     assert INDUCTION_TRUSTED in r.trusted
     assert Result.from_json(r.to_json()).trusted == r.trusted
+
+
+def test_explain_shows_the_kernels_word_for_each_size(make_claim):
+    from symderiv.engine import check_claim
+    from symderiv.report.explain import kernel_word
+
+    r = check_claim(make_claim(lambda m: (m.h(m.t), m.h(m.t)), n=(1,), t=(1,)))
+    (o,) = r.sizes
+    assert kernel_word(o).startswith("Proved (identity)")
+    f = check_claim(make_claim(lambda m: (m.h(m.t), 2 * m.h(m.t)), n=(1,), t=(1,)))
+    assert kernel_word(f.sizes[0]).startswith("Refuted (identity)")

@@ -30,6 +30,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .. import notation
+from ..functions import SIGMA_ORDER
 from ..cells import dimension
 from .dual import RULES, KernelError, Unsupported, exact_sign, missing_attribute, number
 
@@ -224,6 +225,41 @@ def apply(func, x: Jet) -> Jet:
     return x._compose(fn(a), dfn(a) if x.order >= 1 else _ZERO, ddfn(a) / 2 if x.order >= 2 else _ZERO)
 
 
+#: the abstract σ while the kernel's randomized check runs (:func:`abstract_sigma`): a function (k, a) -> σ^(k)(a)
+#: for an exact a (random_check draws σ as a random function, every order independent at each distinct argument);
+#: None elsewhere, where σ(…) is refused (a point without a witness σ has no value for it)
+ABSTRACT_SIGMA = None
+
+
+class abstract_sigma:
+    """``with abstract_sigma(fn):`` the kernel's jets read σ^(k)(a) as ``fn(k, a)`` (one trial at a time)."""
+
+    def __init__(self, fn):
+        self.fn, self.saved = fn, None
+
+    def __enter__(self):
+        global ABSTRACT_SIGMA
+        self.saved, ABSTRACT_SIGMA = ABSTRACT_SIGMA, self.fn
+        return self
+
+    def __exit__(self, *exc):
+        global ABSTRACT_SIGMA
+        ABSTRACT_SIGMA = self.saved
+        return False
+
+
+def sigma_of(k: int, x: Jet) -> Jet:
+    """σ^(k)(x) on a jet by the abstract σ in force: value σ^(k), derivative σ^(k+1), second σ^(k+2)."""
+    s = ABSTRACT_SIGMA
+    if s is None:
+        raise Unsupported("the kernel has no value for the abstract σ(…) at a point (it draws σ only in its "
+                          "randomized check)")
+    a = x.v
+    if not x.d and not x.h:
+        return Jet(s(k, a), order=x.order)
+    return x._compose(s(k, a), s(k + 1, a) if x.order >= 1 else _ZERO, s(k + 2, a) / 2 if x.order >= 2 else _ZERO)
+
+
 def absolute(x: Jet) -> Jet:
     """|x| = sign(x)·x where x ≠ 0 (the sign proved exactly); refused at 0 unless x is constant there."""
     s = exact_sign(x.v, "|·|'s argument") if x.v != 0 else 0
@@ -274,6 +310,8 @@ def from_sympy(e) -> Jet:
             if e.func is sp.log and exact_sign(a.v, "log's argument") <= 0:
                 raise KernelError(f"log of {sp.sstr(a.v)}, which is not positive")
             r = apply(e.func, a)
+        elif e.func in SIGMA_ORDER and len(e.args) == 1:
+            r = sigma_of(SIGMA_ORDER[e.func], run(e.args[0]))
         elif e.func is sp.Abs:
             r = absolute(run(e.args[0]))
         elif e.func in (sp.Max, sp.Min):

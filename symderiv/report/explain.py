@@ -43,12 +43,14 @@ def explain(item, results: list[Result], meta: dict):
             parts.append(Text(f"  {mid}: {r.verdict.value} — {r.error or r.scope}"))
     if top.sizes:
         table = Table(title="each size", expand=True)
-        for c in ("size", "result", "detail", "s"):
+        for c in ("size", "result", "detail", "kernel", "s"):
             table.add_column(c, overflow="fold")
         for o in top.sizes:
             table.add_row(", ".join(f"{k} = {v}" for k, v in o.size.items()) or "—",
-                          Text(o.status.value, style=STYLE[o.status]), o.detail, f"{o.seconds:.2f}")
+                          Text(o.status.value, style=STYLE[o.status]), o.detail, kernel_word(o), f"{o.seconds:.2f}")
         parts.append(table)
+    if top.trusted:
+        parts.append(Text("trusted (not re-checked by the kernel): " + "; ".join(top.trusted), style="yellow"))
     if top.steps:
         parts.append(steps_table(top))
     shown = top if top.counterexample is not None else next(
@@ -56,6 +58,17 @@ def explain(item, results: list[Result], meta: dict):
     if shown is not None:
         parts.append(worked_counterexample(shown, meta))
     return RGroup(*parts)
+
+
+def kernel_word(o) -> str:
+    """What the kernel said of one size (its typed :class:`~symderiv.results.Acceptance`), in a table cell."""
+    k = o.kernel
+    if k is None:
+        return "—" if o.status.value in ("holds", "fails") else ""
+    said = f"{'Proved' if k.holds else 'Refuted'} ({k.kind})"
+    if k.trusts:
+        return f"{said}; trusts {'; '.join(k.trusts)}"
+    return f"{said}; re-checked" + (f", error ≤ (D·2^−{k.error_bits})^{k.trials}" if k.error_bits else "")
 
 
 #: the verb of each step of a worked counterexample
