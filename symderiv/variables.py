@@ -39,6 +39,7 @@ import sympy as sp
 from .cells import Dim, dimension
 from .errors import ProofFileError
 from .notation import vec as _vec
+from .values import free_symbol
 
 #: the conventions a free-variable claim states (and their defaults): the report shows them
 CONVENTIONS = {
@@ -167,10 +168,9 @@ class FreeValues:
             # every free variable is real (|x|, √ and their derivatives mean the real functions); a scalar's
             # declared sign is an assumption SymPy and the normal form use
             if var.kind == "scalar":
-                value = sp.Symbol(name, real=True, **({"positive": True} if var.sign > 0 else
-                                                      {"negative": True} if var.sign < 0 else {}))
+                value = free_symbol(name, var.sign)
             else:
-                value = sp.Matrix(r, c, lambda i, j: sp.Symbol(entry_name(name, var, i, j), real=True))
+                value = sp.Matrix(r, c, lambda i, j: free_symbol(entry_name(name, var, i, j)))
             setattr(self, name, value)
             self._by_id[id(value)] = name
 
