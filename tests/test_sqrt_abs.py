@@ -188,3 +188,16 @@ def test_an_inequality_proved_where_it_is_defined_names_the_undefined_part(root)
     res = check_claim(_ineq(lambda x: rel(r(x), ">=", 0), -1, 1))
     assert res.verdict == Verdict.HOLDS
     assert all("x ≥ 0" in o.method for o in res.sizes), [o.method for o in res.sizes]
+
+
+def test_a_hypothesis_that_implies_the_definition_is_not_restated():
+    from symderiv import assume, rel
+    from symderiv.prove import encode_size, undefined_part
+
+    def check(x):
+        assume(rel(x, ">", 0))
+        return rel(sp.sqrt(x) + 1 / x, ">", 0)
+
+    _, syms, domain, steps, hyps = encode_size(_ineq(check, -1, 1), {})
+    assert undefined_part(domain, steps[0][1], hyps=hyps, syms=syms) == ""
+    assert undefined_part(domain, steps[0][1], syms=syms) == "x ≥ 0, x ≠ 0"  # without it, both are stated
