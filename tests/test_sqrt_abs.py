@@ -201,3 +201,22 @@ def test_a_hypothesis_that_implies_the_definition_is_not_restated():
     _, syms, domain, steps, hyps = encode_size(_ineq(check, -1, 1), {})
     assert undefined_part(domain, steps[0][1], hyps=hyps, syms=syms) == ""
     assert undefined_part(domain, steps[0][1], syms=syms) == "x ≥ 0, x ≠ 0"  # without it, both are stated
+
+
+def test_a_sign_by_assume_in_a_free_identity_never_gives_a_wrong_verdict():
+    """assume(λ > 0) inside a free-variable identity is not (yet) a sign for the normal form: the verdict may be
+    undecided, but a true claim under it never fails and a false one never holds (the domain sibling decides)."""
+    from symderiv import assume, rel
+
+    V = dict(l=scalar(), w=scalar())
+
+    def true(v):
+        assume(rel(v.l, ">", 0))
+        return sp.sqrt(v.l ** 2 * v.w), v.l * sp.sqrt(v.w)
+
+    def false(v):
+        assume(rel(v.l, "<", 0))
+        return sp.sqrt(v.l ** 2 * v.w), v.l * sp.sqrt(v.w)
+
+    assert check_claim(free_claim(true, V, n=(1,))).verdict != Verdict.FAILS
+    assert check_claim(free_claim(false, V, n=(1,))).verdict != Verdict.HOLDS
