@@ -795,6 +795,11 @@ def run_check(claim, size: dict, values: dict):
     raise AssertionError("unreachable")
 
 
+#: at most this many distinct radicals in one entry's difference are compared by minimal polynomial (its degree
+#: doubles with each); with more, the entry is left as it is (the kernel then names what it trusts)
+MAX_RADICALS = 6
+
+
 def _algebraic(x) -> bool:
     x = sp.sympify(x)
     return x.is_number and not x.is_Rational and not x.atoms(sp.Function) and not x.has(sp.E, sp.pi)
@@ -823,7 +828,8 @@ def _algebraic_ties(lhs, rhs):
     for k, (a, b) in enumerate(zip(lhs, rhs)):
         a, b = sp.sympify(a), sp.sympify(b)
         if (_algebraic(a) or _algebraic(b)) and (a.is_Rational or _algebraic(a)) and (b.is_Rational or _algebraic(b)):
-            if _is_zero(a - b) is True:
+            d = a - b
+            if len({p for p in d.atoms(sp.Pow) if not p.exp.is_Integer}) <= MAX_RADICALS and _is_zero(d) is True:
                 L[k] = R[k] = sp.Integer(0)
     return L, R
 
