@@ -406,6 +406,8 @@ def probe_point(claim, size: dict) -> dict:
         for name, var in claim.variables.items():
             r, c = (1, 1) if var.kind == "scalar" else var.shape(size)
             fill(name, r, c, lambda i, j, name=name, var=var: _entry_name(name, var.kind, i, j))
+            if getattr(var, "sign", 0) < 0:  # a scalar declared negative: a value in its domain
+                out[name] = -out[name]
         return out
     cell = claim.model
     from ..cells import dimension
