@@ -174,3 +174,52 @@ def test_an_identity_true_only_at_integers_is_not_said_to_hold():
     c = Claim(id="adv.floor", where="test", statement="adversarial", check=lambda: (sp.floor(x), x),
               sizes=no_sizes())
     assert check_claim(c).verdict != Verdict.HOLDS
+
+
+# ----- finding: the kernel's random re-check of a sign-dependent identity ------------------------------------------
+
+def _planted_abs_drop(monkeypatch):
+    """Plant an engine bug: the √/|·| normal form drops every modulus (|a| → a)."""
+    from symderiv import identity
+
+    orig = identity.canonical_radicals
+
+    def planted(exprs):
+        return orig([sp.sympify(e).replace(lambda t: isinstance(t, sp.Abs), lambda t: t.args[0]) for e in exprs])
+    monkeypatch.setattr(identity, "canonical_radicals", planted)
+
+
+def test_a_planted_modulus_drop_is_caught_by_the_kernels_random_check(monkeypatch):
+    """|x| = x for an unsigned real x is false; with the normal form planted to drop |·| it says holds. The kernel
+    drew every free entry in [0, 2^128), where |x| = x at every point: it agreed, and the claim held (with 'error ≤
+    D·2^−128'). Entries now take a random sign, and where the degree is not bounded (|·| of the random values) the
+    kernel draws 16 points: a sign-dependent rewrite agrees at all of them with probability 2^−16."""
+    from symderiv import scalar
+
+    _planted_abs_drop(monkeypatch)
+    for k in range(4):
+        c = Claim(id=f"adv.planted-abs-{k}", where="test", statement="adversarial",
+                  check=lambda v: (sp.Abs(v.x), v.x), variables=dict(x=scalar()), sizes=sweep(n=(1, 2)))
+        assert check_claim(c).verdict != Verdict.HOLDS
+
+
+def test_a_planted_modulus_drop_under_a_norm_is_caught(monkeypatch):
+    from symderiv import vector
+
+    _planted_abs_drop(monkeypatch)
+    c = Claim(id="adv.planted-abs-norm", where="test", statement="adversarial",
+              check=lambda v: (sp.sqrt(sum(e ** 2 for e in v.x)) * sp.Abs(v.x[0]),
+                               sp.sqrt(sum(e ** 2 for e in v.x)) * v.x[0]),
+              variables=dict(x=vector("n")), sizes=sweep(n=(1, 2)))
+    assert check_claim(c).verdict != Verdict.HOLDS
+
+
+def test_a_declared_sign_is_kept_by_the_signed_draws():
+    """|y − x| = x − y for x > 0, y < 0 is true; the signed draws must keep each declared sign (else the kernel
+    would refuse a true claim, or raise on its premise)."""
+    from symderiv import scalar
+
+    c = Claim(id="adv.signed-draws", where="test", statement="adversarial",
+              check=lambda v: (sp.Abs(v.y - v.x), v.x - v.y),
+              variables=dict(x=scalar(positive=True), y=scalar(negative=True)), sizes=sweep(n=(1,)))
+    assert check_claim(c).verdict == Verdict.HOLDS

@@ -202,7 +202,8 @@ def scope_note(outcomes) -> str:
         else:
             parts.append(f"the kernel's own random evaluation agreed (error ≤ D·2^−{bits} per size, D the "
                          "difference's degree, not bounded by the kernel at "
-                         f"{sum(d is None for d in degrees)} of {len(degrees)} sizes)")
+                         f"{sum(d is None for d in degrees)} of {len(degrees)} sizes: there |·|, √ or a sign of the "
+                         "random values, and agreement at random points with random signs is evidence, not a bound)")
     if trusted:
         shown = [f"{what} [{'; '.join(dict.fromkeys(where))[:60]}]" for what, where in trusted.items()]
         parts.append("trusted: " + "; ".join(shown[:3]) + (f"; … ({len(shown)} in all)" if len(shown) > 3 else ""))

@@ -94,8 +94,11 @@ TRIALS = 1
 #: the sizes the kernel's exact model evaluates within the audit's budget (a trial costs ≤ 0.6 s at n ≤ 3, t ≤ 6;
 #: at n = 32, t = 64 a gradient claim's trial took 50–90 s, so the F_p trials there are trusted and said to be)
 REACH = {"n": 6, "t": 12, "m": 6}
+#: points drawn where the degree is not bounded (|·|, √, a sign of the random values): a wrong sign-dependent
+#: rewrite such as |x| → x agrees at a point with random signs with probability 1/2, so 2^−16 after these
+UNBOUNDED_TRIALS = 16
 #: draws of a point whose denominators vanish, before giving up
-REDRAWS = 3
+REDRAWS = 32   # the signed draws put a √'s or a log's argument below 0 about half the time
 
 
 class Cannot(KernelError):
@@ -304,13 +307,22 @@ def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=N
         from .free import abstract_sigma, run_check
 
         sigma = _Derivatives(draw)
+        # a free variable's entries take both signs: drawn in [0, 2^k) alone, |x| = x and √(x²) = x at every point,
+        # so a normal form that dropped a modulus would be confirmed. A uniform draw with a random sign has no point
+        # of probability above 2^−k (0 is drawn with +0 and −0), so the Schwartz–Zippel bound is unchanged; a
+        # variable that declares a sign takes the draw's modulus with that sign (free.FreeValues)
+        signed = draw if symbolic else (lambda: draw() * (-1 if rng.getrandbits(1) else 1))  # noqa: E731
         try:
             with abstract_sigma(sigma):
-                lhs, rhs, _ = run_check(claim, size, _Draws(draw))
+                lhs, rhs, _ = run_check(claim, size, _Draws(signed))
         except ZeroDivisionError:
             raise _Singular() from None
         except KernelError as e:
-            if "det" in str(e) and "= 0" in str(e):
+            from .free import OutsideDomain
+
+            # a point where a side has no value (a singular matrix; √ or log of a negative number, which the signed
+            # draws reach): draw another
+            if isinstance(e, OutsideDomain) or "det" in str(e) and "= 0" in str(e):
                 raise _Singular() from None
             raise
         if symbolic:
@@ -445,8 +457,12 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
     if beyond:
         how = f"{trusts}, not re-checked by the kernel ({', '.join(beyond)} is beyond its exact model's reach)"
         return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
+    # the degree first: where it is not bounded (|·|, √ or a sign decided on the random values) the sides are not
+    # rational functions of the draws and Schwartz–Zippel says nothing (|x| and x agree on half of the points): there
+    # the kernel draws UNBOUNDED_TRIALS points, each sign pattern of the free variables' entries new at each
+    E, why = degree_of(claim, size)
     try:
-        for _ in range(TRIALS):
+        for _ in range(TRIALS if E is not None else UNBOUNDED_TRIALS):
             for _ in range(REDRAWS):
                 try:
                     diffs, lawless = _trial(claim, size, rng)
@@ -478,11 +494,11 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
         how = (f"{trusts}, not re-checked by the kernel (its check does not run there: {type(e).__name__}: "
                f"{str(e)[:160]})")
         return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
-    E, why = degree_of(claim, size)
     bound = (f"error ≤ ({E}·2^−{BITS})^{done} ({why}, bounded by the kernel)" if E is not None else
-             f"error ≤ (D·2^−{BITS})^{done} for a difference of degree D, not bounded here: {why}")
-    how = (f"the kernel's own check: lhs − rhs = 0 at {done} random points (inputs uniform in [0, 2^{BITS}), σ a "
-           f"random function), {bound}")
+             f"no error bound: the degree is not bounded here ({why}), so the points are evidence, not a bound")
+    inputs = (f"each entry uniform in [0, 2^{BITS}) with a random sign, a declared sign kept"
+              if getattr(claim, "variables", None) is not None else f"inputs uniform in [0, 2^{BITS})")
+    how = f"the kernel's own check: lhs − rhs = 0 at {done} random points ({inputs}, σ a random function), {bound}"
     return _issue(Proved, claim.id, size, IDENTITY, how, error=(BITS, done), degree=E), how
 
 
