@@ -223,3 +223,31 @@ def test_a_declared_sign_is_kept_by_the_signed_draws():
               check=lambda v: (sp.Abs(v.y - v.x), v.x - v.y),
               variables=dict(x=scalar(positive=True), y=scalar(negative=True)), sizes=sweep(n=(1,)))
     assert check_claim(c).verdict == Verdict.HOLDS
+
+
+def test_a_planted_modulus_drop_on_a_model_is_caught(monkeypatch):
+    """The same on a model: |h₁| = h₁ (tanh) and |W| = W entrywise are false; with |·| dropped by the normal form
+    they held, the kernel agreeing, since its inputs and tanh's random values were all ≥ 0. They now take random
+    signs too."""
+    from symderiv import avram2025_rnn
+
+    _planted_abs_drop(monkeypatch)
+    sizes = sweep(n=(1, 2), t=(1,), fixed=("t",))
+    for cid, check in (("adv.planted-abs-h", lambda m: (m.h(1).applyfunc(sp.Abs), m.h(1))),
+                       ("adv.planted-abs-W", lambda m: (m.W.applyfunc(sp.Abs), m.W))):
+        c = Claim(id=cid, where="test", statement="adversarial", check=check, model=avram2025_rnn,
+                  activation="tanh", sizes=sizes)
+        assert check_claim(c).verdict != Verdict.HOLDS
+
+
+def test_a_planted_modulus_drop_on_plain_symbols_is_caught(monkeypatch):
+    """A claim of plain SymPy symbols: |x| = x for a real x held with the planted bug (the kernel drew x ≥ 0). A
+    symbol's declared sign is kept by the draws (r.pos: |p|·x = p·x for p > 0 still holds)."""
+    _planted_abs_drop(monkeypatch)
+    x, p = sp.Symbol("x", real=True), sp.Symbol("p", positive=True)
+    bad = Claim(id="adv.planted-abs-plain", where="test", statement="adversarial",
+                check=lambda: (sp.Matrix([[sp.Abs(x)]]), sp.Matrix([[x]])), sizes=no_sizes())
+    assert check_claim(bad).verdict != Verdict.HOLDS
+    good = Claim(id="adv.signed-plain", where="test", statement="adversarial",
+                 check=lambda: (sp.Matrix([[sp.Abs(p) * x]]), sp.Matrix([[p * x]])), sizes=no_sizes())
+    assert check_claim(good).verdict == Verdict.HOLDS

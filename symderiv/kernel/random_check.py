@@ -8,9 +8,10 @@ points, and requires lhs − rhs = 0 there:
 * a claim about a model runs on the kernel's exact model (:class:`.ExactModel`,
   derivatives by forward mode over ℚ), every input (weights, initial states,
   inputs, targets, vectors the check names) a uniform random integer in
-  [0, 2¹²⁸), and σ a *random function*: at each distinct exact argument a, its
+  [0, 2¹²⁸) with a random sign, and σ a *random function*: at each distinct exact argument a, its
   value and first two derivatives σ(a), σ'(a), σ''(a) are fresh uniform random
-  integers in [0, 2¹²⁸), drawn once and remembered. tanh and the logistic
+  integers in [0, 2¹²⁸) with a random sign, drawn once and remembered (the sign: drawn in [0, 2¹²⁸) alone,
+  |x| = x at every point, and a normal form that dropped a modulus was confirmed). tanh and the logistic
   function (a concrete σ, or a cell's gates) are random functions that keep
   their differential equations: tanh(a) = r, tanh'(a) = 1 − r², tanh''(a) =
   −2r(1 − r²); logistic(a) = r, r(1 − r), r(1 − r)(1 − 2r) (and their
@@ -280,19 +281,23 @@ def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=N
     run (every random value a fresh variable; the sides are then expressions, not numbers)."""
     symbolic = draw is not None
     draw = draw or (lambda: sp.Integer(rng.getrandbits(BITS)))  # noqa: E731
+    # every random value takes a random sign: drawn in [0, 2^k) alone, |x| = x and √(x²) = x at every point, so a
+    # normal form that dropped a modulus would be confirmed. A uniform draw with a random sign has no point of
+    # probability above 2^−k (0 is drawn as +0 and −0), so the Schwartz–Zippel bound is unchanged
+    signed = draw if symbolic else (lambda: draw() * (-1 if rng.getrandbits(1) else 1))  # noqa: E731
     if claim.model is not None:
         act = claim.activation
         if act not in ("abstract", "tanh", "logistic", "identity"):
             raise Cannot(f"σ = {act} is not one the kernel draws at random")
-        funcs = {"abstract": RandomFunction(draw), "loss": RandomFunction(draw),
-                 **{k: RandomFunction(draw, *rule) for k, rule in RULES.items()}}
+        funcs = {"abstract": RandomFunction(signed), "loss": RandomFunction(signed),
+                 **{k: RandomFunction(signed, *rule) for k, rule in RULES.items()}}
         if real_exp:
             funcs["exp"] = funcs["log"] = None
         saved = dual.RULES[sp.exp]  # the notation's softmax and a cell's sp.exp read the kernel's table: e random
         if not real_exp:
             dual.RULES[sp.exp] = (funcs["exp"].order(0), funcs["exp"].order(1))
         try:
-            model = _RandomModel(claim.model, draws=_Draws(draw), funcs=funcs, n=size.get("n", 1),
+            model = _RandomModel(claim.model, draws=_Draws(signed), funcs=funcs, n=size.get("n", 1),
                                  t=size.get("t", 1), m=size.get("m", 1), activation=act, loss=claim.loss,
                                  layout=claim.conventions.get("layout", "row-major"), conventions=claim.conventions)
             out = claim.check(model)
@@ -306,12 +311,8 @@ def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=N
     if getattr(claim, "variables", None) is not None:
         from .free import abstract_sigma, run_check
 
-        sigma = _Derivatives(draw)
-        # a free variable's entries take both signs: drawn in [0, 2^k) alone, |x| = x and √(x²) = x at every point,
-        # so a normal form that dropped a modulus would be confirmed. A uniform draw with a random sign has no point
-        # of probability above 2^−k (0 is drawn with +0 and −0), so the Schwartz–Zippel bound is unchanged; a
-        # variable that declares a sign takes the draw's modulus with that sign (free.FreeValues)
-        signed = draw if symbolic else (lambda: draw() * (-1 if rng.getrandbits(1) else 1))  # noqa: E731
+        sigma = _Derivatives(signed)
+        # a variable that declares a sign takes the draw's modulus with that sign (free.FreeValues)
         try:
             with abstract_sigma(sigma):
                 lhs, rhs, _ = run_check(claim, size, _Draws(signed))
@@ -337,7 +338,8 @@ def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=N
     syms = sorted(lhs.free_symbols | rhs.free_symbols, key=sp.default_sort_key)
     if symbolic:
         return (lhs, rhs), False
-    at = {s: draw() for s in syms}
+    # a symbol's declared sign is kept (SymPy simplified the sides under it), any other takes a random sign
+    at = {s: draw() if s.is_nonnegative else -draw() if s.is_nonpositive else signed() for s in syms}
     return _rational_sides((lhs.xreplace(at), rhs.xreplace(at))), False
 
 
@@ -497,7 +499,9 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
     bound = (f"error ≤ ({E}·2^−{BITS})^{done} ({why}, bounded by the kernel)" if E is not None else
              f"no error bound: the degree is not bounded here ({why}), so the points are evidence, not a bound")
     inputs = (f"each entry uniform in [0, 2^{BITS}) with a random sign, a declared sign kept"
-              if getattr(claim, "variables", None) is not None else f"inputs uniform in [0, 2^{BITS})")
+              if getattr(claim, "variables", None) is not None else
+              f"each input and random value uniform in [0, 2^{BITS}) with a random sign" if claim.model is not None
+              else f"inputs uniform in [0, 2^{BITS})")
     how = f"the kernel's own check: lhs − rhs = 0 at {done} random points ({inputs}, σ a random function), {bound}"
     return _issue(Proved, claim.id, size, IDENTITY, how, error=(BITS, done), degree=E), how
 
