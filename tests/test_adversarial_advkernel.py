@@ -6,8 +6,14 @@
 3. the diagonal-scaling lemma (prove/lemmas.py);
 4. the randomized confirmation's degree bound E (kernel/random_check.py degree_of).
 
-Every attack below is a claim a user could write; none got a wrong verdict. They are kept as guards of the
-class: each asserts the typed verdict (Result.verdict), and the degree-bound ones the typed bound itself.
+Every attack in sections 1–4 is a claim a user could write; none got a wrong verdict. They are kept as guards of
+the class: each asserts the typed verdict (Result.verdict), and the degree-bound ones the typed bound itself.
+
+Finding (fixed; last section): the randomized confirmation drew every random value in [0, 2^128). Where a side
+applies |·| (or √ of a square) to the random values, agreement there says nothing about negative values: with the
+normal form planted to drop |·|, |x| = x (free scalar, plain SymPy symbol), |h₁| = h₁ and |W| = W (a model) all held,
+the kernel 'agreeing' with 'error ≤ D·2^−128'. Draws now take a random sign (a declared sign kept), a point outside
+where √ or log is real is drawn again, and where the degree is not bounded the kernel draws 16 points.
 """
 import sympy as sp
 
