@@ -137,9 +137,15 @@ def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict, desc
                            + (f" ({relaxed}: a relaxation, so a zero there is a zero for the real functions)"
                               if (relaxed := out.relaxation()) else ""),
                            method=Method.FP, stop=StopReason.FP_AGREED, tokens=(token,)), None
-    # certify where the exact engine can reach: small sizes where an F_p trial disagrees too, smallest first
+    # certify where the exact engine can reach: small sizes where an F_p trial disagrees too, smallest first;
+    # beyond its reach (a claim that fixes a large size), at that size by the kernel's forward mode over ℤ/p
     tried = []
     for small in fp.certification_sizes(claim, size):
+        if not all(small.get(k, 1) <= v for k, v in AUTO_SYMBOLIC.items()):
+            o = _refute_modular(claim, small, seed=seed, phases=phases)
+            if o is not None:
+                return o
+            continue
         if small != size:
             with _phase(phases, Phase.LOCATE_FP):
                 try:
@@ -161,6 +167,10 @@ def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict, desc
                                stop=StopReason.CERTIFIED, tokens=o.tokens), found
         if len(tried) >= 4:
             break
+    if size not in fp.certification_sizes(claim, size):  # no small size showed it: at the size itself
+        o = _refute_modular(claim, size, seed=seed, phases=phases)
+        if o is not None:
+            return o
     where = "; the exact engine found no certified counterexample at " + " / ".join(tried) if tried else \
         "; no small size where the exact engine can certify it disagrees"
     what = (f"the difference is not zero under the relaxation, {out.atom_words} as independent atoms; it "
@@ -169,6 +179,20 @@ def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict, desc
             "the difference is not the zero polynomial")
     return SizeOutcome(size, Verdict.UNDECIDED, f"an F_p trial disagreed ({what}){where}", method=Method.FP,
                        stop=StopReason.SEARCH_EXHAUSTED), None
+
+
+def _refute_modular(claim: Claim, size: dict, *, seed: int, phases: dict):
+    """A disagreement certified at ``size`` itself, without a symbolic build: the kernel's forward mode over ℤ/p
+    at an integer point with a witness σ (fp/refute.py, kernel/modular.py); None when it finds none."""
+    from .fp.refute import refute_at
+
+    with _phase(phases, Phase.CERTIFY):
+        cert, check = refute_at(claim, size, seed=seed)
+    if cert is None:
+        return None
+    return SizeOutcome(size, Verdict.FAILS, f"an F_p trial disagreed (the difference is not zero); certified at "
+                       f"{_size_str(size)}: {check.reason}", method=Method.FP, stop=StopReason.CERTIFIED,
+                       tokens=(check.token,)), (cert, check)
 
 
 def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phases: dict, describe: bool = False):
