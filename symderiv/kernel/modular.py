@@ -790,6 +790,9 @@ def verify_modular(claim, cert):
         return Verification(False, str(e))
     except Exception as e:  # the check itself raised at the point: not a refutation
         return Verification(False, f"the check does not run over ℤ/p at the point: {type(e).__name__}: {e}")
+    for name, mine, recorded in (("lhs", a, cert.lhs), ("rhs", b, cert.rhs)):
+        if recorded and recorded != f"≡ {mine} (mod {p})":  # the verdict rests on the residues recomputed here
+            return Verification(False, f"recorded {name} {recorded!r} is not the recomputed ≡ {mine} (mod {p})")
     if a == b:
         return Verification(False, f"both sides are equal modulo {p} at the point")
     bits = max([1] + [max(abs(int(v.p)), int(v.q)).bit_length() for v in values.values()])
