@@ -134,3 +134,43 @@ def test_residues_are_the_image_of_the_rationals():
     assert 2 * half % p == 1
     with pytest.raises(modular.Unsupported):
         modular.residue(__import__("sympy").sqrt(2), p)
+
+
+# ----- holds beyond the exact model's reach: re-checked by the kernel over ℤ/p ------------------------------------
+
+def test_holds_beyond_the_exact_models_reach_is_rechecked_by_the_kernel_over_residues():
+    """At n = 16, t = 32 (beyond random_check.REACH) a true claim's holds is the kernel's own check over ℤ/p, its
+    error bound a field; beyond MODULAR_REACH the F_p trials are still trusted and said to be (a field too)."""
+    from symderiv.kernel.random_check import MODULAR_REACH, REACH
+
+    assert SIZE["n"] > REACH["n"] and SIZE["t"] > REACH["t"]
+    for check in (jac, dE_dh):
+        r = check_claim(_claim(check, SIZE))
+        assert r.verdict == Verdict.HOLDS
+        (o,) = r.sizes
+        assert o.kernel.rechecked and o.kernel.error_bits and o.kernel.trials == 2, o.kernel
+        assert not r.trusted
+    far = {"n": 2, "t": MODULAR_REACH["t"] + 1}
+    r = check_claim(_claim(lambda m: (m.h(m.t), m.h(m.t)), far, id="fixed.far"), backend="fp")
+    assert r.verdict == Verdict.HOLDS and r.trusted and not r.sizes[0].kernel.rechecked
+
+
+def test_the_kernels_residue_check_is_not_fooled_by_a_false_claim_the_engine_calls_holds(monkeypatch):
+    """A planted engine bug that says holds at n = 16, t = 32 for a false claim: the kernel's own check over ℤ/p
+    disagrees, so the verdict is not holds (three false siblings)."""
+    from symderiv import engine
+    from symderiv.results import SizeOutcome, StopReason
+
+    def planted(claim, size, **kw):
+        from symderiv import kernel
+
+        token, why = kernel.confirm_identity(claim, size, trusts="planted")
+        if token is None:
+            return SizeOutcome(size, Verdict.UNDECIDED, why, stop=StopReason.SEARCH_EXHAUSTED), None
+        return SizeOutcome(size, Verdict.HOLDS, "planted", tokens=(token,)), None
+
+    monkeypatch.setattr(engine, "check_identity_at", planted)
+    for name in ("reversed product", "a step dropped", "W for Wᵀ in a loss gradient"):
+        check, size = FALSE[name]
+        r = check_claim(_claim(check, size))
+        assert r.verdict != Verdict.HOLDS, name

@@ -139,7 +139,12 @@ class ModScalar:
 
 
 def _mat(rows: int, cols: int, entries, p: int) -> nmod_mat:
-    return nmod_mat(rows, cols, [int(e) % p for e in entries], p)
+    """An nmod_mat from integers (flint reduces them, negative ones too)."""
+    return nmod_mat(rows, cols, entries if isinstance(entries, list) else list(entries), p)
+
+
+def _ints(M: nmod_mat) -> list[int]:
+    return [int(e) for e in M.entries()]
 
 
 class ModMat:
@@ -281,7 +286,17 @@ class ModMat:
     def multiply_elementwise(self, o):
         o = ModMat.of(o, self.p)
         self._same(o, "elementwise product")
-        return ModMat.entries(self.rows, self.cols, [a * b for a, b in zip(self, o)], self.p)
+        r, c, p = self.rows, self.cols, self.p
+        av, bv = _ints(self.val), _ints(o.val)
+        val = _mat(r, c, [x * y for x, y in zip(av, bv)], p)
+        parts = []
+        if self.tan is not None:
+            parts.append([x * y for x, y in zip(_ints(self.tan), bv)])
+        if o.tan is not None:
+            parts.append([x * y for x, y in zip(av, _ints(o.tan))])
+        tan = None if not parts else _mat(r, c, parts[0] if len(parts) == 1 else
+                                          [x + y for x, y in zip(*parts)], p)
+        return ModMat(val, tan, p)
 
     def _join(self, o, rows: bool):
         o = ModMat.of(o, self.p)
@@ -356,9 +371,14 @@ class ModNotation:
         p = self._p(v)
         v = self._col(v, p)
         n = v.rows
-        vals = list(v)
-        out = [vals[i] if i == j else ModScalar(0, 0, p) for i in range(n) for j in range(n)]
-        return ModMat.entries(n, n, out, p)
+
+        def spread(M):
+            xs, out = _ints(M), [0] * (n * n)
+            for i, x in enumerate(xs):
+                out[i * n + i] = x
+            return _mat(n, n, out, p)
+
+        return ModMat(spread(v.val), None if v.tan is None else spread(v.tan), p)
 
     def kron(self, a, b):
         p = self._p(a, b)
@@ -445,6 +465,72 @@ def _functions(activation: str, witness, p: int) -> SimpleNamespace:
                            log=_refuse("log"), exp=_refuse("exp"))
 
 
+class RandomFunctions:
+    """The kernel's random confirmation over ℤ/p (random_check.py, beyond its exact model's reach): σ, tanh and
+    the logistic function as random functions of their argument's residue, each keeping its differential
+    equation (σ: independent values of σ, σ', σ''; tanh: r, 1 − r², −2r(1 − r²); logistic: r, r(1 − r),
+    r(1 − r)(1 − 2r)), an abstract loss likewise per entry. ``sites`` counts the entries they were applied to
+    (the collision term of the error bound)."""
+
+    RULES = {
+        "tanh": lambda r, p: (r, (1 - r * r) % p, (-2 * r * (1 - r * r)) % p),
+        "logistic": lambda r, p: (r, r * (1 - r) % p, r * (1 - r) * (1 - 2 * r) % p),
+    }
+
+    def __init__(self, draw, p: int):
+        self.draw, self.p, self.tables, self.sites = draw, p, {}, 0
+
+    def at(self, name: str, x: int) -> tuple:
+        table = self.tables.setdefault(name, {})
+        got = table.get(x)
+        if got is None:
+            rule = self.RULES.get(name)
+            got = table[x] = rule(self.draw(), self.p) if rule else (self.draw(), self.draw(), self.draw())
+        return got
+
+    def elementwise(self, name: str, order: int):
+        p = self.p
+
+        def one(v: int, d: int) -> tuple[int, int]:
+            vals = self.at(name, v)
+            return vals[order], vals[order + 1] * d % p
+
+        def apply(v):
+            if isinstance(v, ModMat):
+                vals = _ints(v.val)
+                self.sites += len(vals)
+                table = self.tables.get(name)
+                if table is None or any(a not in table for a in vals):
+                    for a in vals:
+                        self.at(name, a)
+                    table = self.tables[name]
+                rows = [table[a] for a in vals]
+                val = _mat(v.rows, v.cols, [f[order] for f in rows], p)
+                if v.tan is None:
+                    return ModMat(val, None, p)
+                return ModMat(val, _mat(v.rows, v.cols, [f[order + 1] * d for f, d in zip(rows, _ints(v.tan))], p),
+                              p)
+            x = v if isinstance(v, ModScalar) else ModScalar(residue(v, p), 0, p)
+            self.sites += 1
+            a, b = one(x.v, x.d)
+            return ModScalar(a, b, p)
+
+        return apply
+
+
+def _random_functions(activation: str, rf: RandomFunctions) -> SimpleNamespace:
+    if activation in ("abstract", "tanh", "logistic"):
+        name = "sigma" if activation == "abstract" else activation
+        s, ds = rf.elementwise(name, 0), rf.elementwise(name, 1)
+    elif activation == "identity":
+        s, ds = _elementwise([0, 1], [1], rf.p), _elementwise([1], [], rf.p)
+    else:
+        s = ds = _refuse(f"σ = {activation}")
+    return SimpleNamespace(sigma=s, dsigma=ds, tanh=rf.elementwise("tanh", 0), dtanh=rf.elementwise("tanh", 1),
+                           logistic=rf.elementwise("logistic", 0), softmax=_refuse("softmax"),
+                           log=_refuse("log"), exp=_refuse("exp"))
+
+
 def _elementwise(cs, dcs, p: int):
     def one(x: ModScalar) -> ModScalar:
         return ModScalar(_horner(cs, x.v, p), _horner(dcs, x.v, p) * x.d, p)
@@ -472,7 +558,7 @@ class ModularModel:
 
     def __init__(self, cell, *, n: int, t: int, m: int = 1, activation: str = "abstract", loss: str = "abstract",
                  layout: str = "row-major", witness=None, loss_witness=None, values: dict, p: int,
-                 conventions: dict | None = None):
+                 conventions: dict | None = None, random: RandomFunctions | None = None):
         for k, v in (("n", n), ("t", t), ("m", m)):
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise KernelError(f"size {k}={v!r} is not a positive integer")
@@ -482,10 +568,13 @@ class ModularModel:
         self.loss = "abstract" if loss is None else loss
         self.activation, self.layout, self.conventions = activation, layout, dict(conventions or {})
         self.values = values
-        self.f = _functions(activation, witness, p)
+        self.f = _functions(activation, witness, p) if random is None else _random_functions(activation, random)
         self._loss = None
         if cell.output is not None:
-            if self.loss == "squared":
+            if random is not None and self.loss == "abstract":
+                q = random.elementwise("loss", 0)
+                self._loss = lambda o, y: sum((q(a - b) for a, b in zip(o, y)), ModScalar(0, 0, p))
+            elif self.loss == "squared":
                 self._loss = lambda o, y: sum(((a - b) * (a - b) for a, b in zip(o, y)), ModScalar(0, 0, p)) \
                     * ModScalar(pow(2, -1, p), 0, p)
             elif self.loss == "abstract" and loss_witness is not None:
@@ -749,14 +838,16 @@ class _View:
 # ----- the refutation ------------------------------------------------------------------------------------------
 
 
-def sides(claim, size: dict, values: dict, witness, loss_witness, p: int) -> tuple[ModMat, ModMat]:
-    """The claim's two sides at the point, over ℤ/p (values only)."""
+def sides(claim, size: dict, values: dict, witness, loss_witness, p: int,
+          random: RandomFunctions | None = None) -> tuple[ModMat, ModMat]:
+    """The claim's two sides at the point, over ℤ/p (values only); ``random``: σ and the rest random functions."""
     if claim.model is None:
         raise Unsupported("the modular refutation covers claims about a model")
     model = ModularModel(claim.model, n=size.get("n", 1), t=size.get("t", 1), m=size.get("m", 1),
                          activation=claim.activation, loss=claim.loss,
                          layout=claim.conventions.get("layout", "row-major"), witness=witness,
-                         loss_witness=loss_witness, values=values, p=p, conventions=claim.conventions)
+                         loss_witness=loss_witness, values=values, p=p, conventions=claim.conventions,
+                         random=random)
     out = claim.check(model)
     if not (isinstance(out, tuple) and len(out) == 2):
         raise KernelError(f"the check returned {type(out).__name__}, not (lhs, rhs)")
