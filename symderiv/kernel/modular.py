@@ -470,7 +470,9 @@ class RandomFunctions:
     the logistic function as random functions of their argument's residue, each keeping its differential
     equation (σ: independent values of σ, σ', σ''; tanh: r, 1 − r², −2r(1 − r²); logistic: r, r(1 − r),
     r(1 − r)(1 − 2r)), an abstract loss likewise per entry. ``sites`` counts the entries they were applied to
-    (the collision term of the error bound)."""
+    without a tangent (the collision term of the error bound): forward mode only re-runs, with tangents, the very
+    values of the plain run (every seeded run, partial and view starts from it), so an application with a tangent
+    meets an argument polynomial the plain run met already; the count is an upper bound on the distinct ones."""
 
     RULES = {
         "tanh": lambda r, p: (r, (1 - r * r) % p, (-2 * r * (1 - r * r)) % p),
@@ -498,7 +500,8 @@ class RandomFunctions:
         def apply(v):
             if isinstance(v, ModMat):
                 vals = _ints(v.val)
-                self.sites += len(vals)
+                if v.tan is None:  # a value with a tangent repeats the plain run's (the same argument polynomials)
+                    self.sites += len(vals)
                 table = self.tables.get(name)
                 if table is None or any(a not in table for a in vals):
                     for a in vals:
@@ -511,7 +514,7 @@ class RandomFunctions:
                 return ModMat(val, _mat(v.rows, v.cols, [f[order + 1] * d for f, d in zip(rows, _ints(v.tan))], p),
                               p)
             x = v if isinstance(v, ModScalar) else ModScalar(residue(v, p), 0, p)
-            self.sites += 1
+            self.sites += not x.d
             a, b = one(x.v, x.d)
             return ModScalar(a, b, p)
 
