@@ -174,3 +174,16 @@ def test_the_kernels_residue_check_is_not_fooled_by_a_false_claim_the_engine_cal
         check, size = FALSE[name]
         r = check_claim(_claim(check, size))
         assert r.verdict != Verdict.HOLDS, name
+
+
+def test_concrete_functions_beyond_reach_are_rechecked_or_said_trusted():
+    """tanh and the logistic function keep their differential equations (and SymPy's symmetries) over ℤ/p: a true
+    tanh claim at n = 8, t = 16 is re-checked; a cell written with exp (no random function over ℤ/p keeps
+    eᵃeᵇ = eᵃ⁺ᵇ) still holds, its F_p trials trusted and named — never an error."""
+    from tests.test_fp_exp import exp_logistic, logistic_jacobian
+
+    r = check_claim(_claim(jac, {"n": 8, "t": 16}, activation="tanh", id="fixed.tanh"))
+    assert r.verdict == Verdict.HOLDS and r.sizes[0].kernel.rechecked, r.scope
+    r = check_claim(_claim(logistic_jacobian, {"n": 8, "t": 16}, model=exp_logistic, id="fixed.exp"))
+    assert r.verdict == Verdict.HOLDS, r.error or r.scope
+    assert r.trusted and not r.sizes[0].kernel.rechecked

@@ -482,12 +482,25 @@ class RandomFunctions:
     def __init__(self, draw, p: int):
         self.draw, self.p, self.tables, self.sites = draw, p, {}, 0
 
+    #: values at 0 (tanh(0) = 0, logistic(0) = 1/2) and at −x from those at x (tanh odd, logistic(−x) =
+    #: 1 − logistic(x)), the symmetries SymPy applies by itself, as random_check.RandomFunction keeps them; −x is
+    #: the residue p − x
+    AT0 = {"tanh": lambda p: (0, 1, 0), "logistic": lambda p: (pow(2, -1, p), pow(4, -1, p), 0)}
+    MIRROR = {"tanh": lambda v, p: (-v[0] % p, v[1], -v[2] % p),
+              "logistic": lambda v, p: ((1 - v[0]) % p, v[1], -v[2] % p)}
+
     def at(self, name: str, x: int) -> tuple:
         table = self.tables.setdefault(name, {})
         got = table.get(x)
         if got is None:
             rule = self.RULES.get(name)
-            got = table[x] = rule(self.draw(), self.p) if rule else (self.draw(), self.draw(), self.draw())
+            if rule is not None and x == 0:
+                got = self.AT0[name](self.p)
+            elif rule is not None and x > self.p // 2:
+                got = self.MIRROR[name](self.at(name, self.p - x), self.p)
+            else:
+                got = rule(self.draw(), self.p) if rule else (self.draw(), self.draw(), self.draw())
+            table[x] = got
         return got
 
     def elementwise(self, name: str, order: int):
