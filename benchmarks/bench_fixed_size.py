@@ -135,7 +135,7 @@ def main():
         f"One F_p trial of corrected Theorem 1 at n = 64, t = 256 (bench_scale.py's `fp-trial`, target 1 bit, 1 "
         f"trial) against its float64 floor (`float64`: the same forward-mode truth and left-projected closed form "
         f"in NumPy), best of 3 each, in this run: F_p {fp:.3f} s, float64 {fl:.4f} s, ratio ×{fp / fl:.0f}. The "
-        "goal of 10× (issue 21.6) is not met: this change does not touch the F_p trial's evaluation.",
+        "goal of 10× (issue 21.6) is not met: this change does not touch the F_p trial's evaluation. Where its time goes (cProfile, one trial): the claim's own Python, not the field arithmetic: the transcription Σ_k Π_r diag(σ′) W builds t(t − 1)/2 = 32 640 factors, each through the guard's call wrapper (concrete.py, 99 458 guarded calls a trial), where the float64 floor shares prefixes in O(t).",
         "<!-- /fixedsize -->",
     ])
     from results_section import write_section
