@@ -694,18 +694,15 @@ class ModularModel:
         if self.cell.output is not None:
             try:
                 setattr(scope, "o", self.cell.output(SimpleNamespace(**q), SimpleNamespace(**params), self.f))
-                if self._loss is not None:
-                    setattr(scope, "E", self._loss(list(q["o"]), list(self.y(k))))
+                if self._loss is not None:  # evaluated when read: a claim about h alone needs no y_k
+                    q["E"] = _Lazy(lambda o=q["o"], k=k: self._loss(list(o), list(self.y(k))))
             except KernelError:
                 pass
         return q
 
     def at(self, name: str, k: int):
         self._check_step(k)
-        q = self._run()[k]
-        if name not in q:
-            raise KernelError(f"step {k} has no quantity {name!r}")
-        return q[name]
+        return _get(self._run()[k], name, k)
 
     def h(self, k: int):
         return self.at("h", k)
@@ -775,7 +772,7 @@ class ModularModel:
             raise Unsupported("m.d of an expression is replayed by the kernel's jets, not over ℤ/p")
         name, k = of
         self._check_step(k)
-        return self._hstack([self._column(self._run(s)[k][name]) for s in seeds])
+        return self._hstack([self._column(_get(self._run(s)[k], name, k)) for s in seeds])
 
     def partial(self, of, wrt, *, hold=(), layout: str | None = None):
         layout = self._layout(layout)
@@ -805,10 +802,32 @@ class ModularModel:
                 tan = self._unit(v.rows, 1, seed[3], 0) if seed[0] == "quantity" and seed[1] == s else None
                 prev[s] = ModMat(v.val, tan, self.p)
             q = self._step(k, prev, params, dict(held))
-            if name not in q:
-                raise KernelError(f"step {k} has no quantity {name!r}")
-            cols.append(self._column(q[name]))
+            cols.append(self._column(_get(q, name, k)))
         return self._hstack(cols)
+
+
+class _Lazy:
+    """A step's loss E_k, evaluated the first time it is read (the point then needs y_k)."""
+
+    def __init__(self, make):
+        self.make = make
+
+
+def _get(q: dict, name: str, k: int):
+    if name not in q:
+        raise KernelError(f"step {k} has no quantity {name!r}")
+    v = q[name]
+    if isinstance(v, _Lazy):
+        v = q[name] = _as_scalar_mat(v.make())
+    return v
+
+
+def _as_scalar_mat(v):
+    if isinstance(v, ModMat):
+        return v
+    if not isinstance(v, ModScalar):
+        raise KernelError(f"a loss is a number over ℤ/p, not a {type(v).__name__}")
+    return ModMat.entries(1, 1, [v], v.p)
 
 
 class _View:
@@ -824,10 +843,7 @@ class _View:
 
     def at(self, name, k):
         self._model._check_step(k)
-        q = self._steps[k]
-        if name not in q:
-            raise KernelError(f"step {k} has no quantity {name!r}")
-        return q[name]
+        return _get(self._steps[k], name, k)
 
     def h(self, k):
         return self.at("h", k)
