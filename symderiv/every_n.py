@@ -899,6 +899,29 @@ def lift_induction(claim, t0: int = 1) -> InductionLift:
     return InductionLift(True, scope, base, step, peeled, time.perf_counter() - t_start)
 
 
+#: the argument of a model claim's "for every n and every t", in steps (explain shows it; the scope has the numbers)
+MODEL_ARGUMENT = (
+    "Truth's recursion: for a time-invariant cell h_t = f(h_{t−1}, x_t; θ), X_t = dh_t/dθ obeys X_t = J_t X_{t−1} "
+    "+ P_t (J_t = ∂f/∂h_{t−1}, P_t = ∂f/∂θ, the chain rule) with X_0 = 0 for a parameter θ.",
+    "Base t = 1: the claim was read at horizon 1 on traced values of symbolic size (parameters, h_0, x_1 "
+    "variables; σ an atom node); its closed form C_1 and X_1 = P_1 are linear combinations of contraction diagrams "
+    "(checked against the claim's own sides at n = 2, m = 3).",
+    "Step: the claim was read at horizons t − 1 and t on traced values (states h_{t−1}, h_{t−2}, … and x_t free "
+    "variables of symbolic size; a sum or product over a range of symbolic length an opaque matrix variable at "
+    "t − 1 and peeled at its top at t; the truth X_{t−1} wherever the claim uses it replaced by C_{t−1}, the "
+    "hypothesis): C_t = J_t C_{t−1} + P_t is an identity of diagrams in those free variables.",
+    "Lemma (index relabelling, see the lift of free-variable identities): an identity of diagrams that holds at one "
+    "size N at or above its number of index classes per dimension holds at every size; each of the two was "
+    "decided at its threshold size (in the scope) by the kernel's own exact expansion of the diagrams, which also "
+    "recounted the classes.",
+    "So the base holds at every n and m, and the step at every n, m and every trajectory and range (free "
+    "variables); by induction on t, C_t = X_t for every n, m and t ≥ 1.",
+    "Trusted, not re-checked by the kernel: the trace of the claim at a symbolic t (the tracer's reading of the "
+    "check, the peeling of sums and products, the hypothesis substitution) and that J_t, P_t are the cell's "
+    "partials (the chain rule on diagrams).",
+)
+
+
 def extend_model(claim, outcomes) -> tuple[bool, str]:
     """For the engine, after the induction proved a model claim for every t: (lifted, the scope's addition)."""
     ts = [o.size.get("t") for o in outcomes if "t" in o.size]
