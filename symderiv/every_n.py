@@ -578,10 +578,13 @@ class TracedInductionModel:
         return self.f.dsigma(v)
 
     def _wrt_legs(self, wrt):
-        """(name, legs of vec(wrt) in the layout) for a parameter, or for a state h_j."""
+        """(name, legs of vec(wrt) in the layout) for a parameter, or for a state h_j at a fixed j."""
         if isinstance(wrt, str) and wrt in self.cell.params:
             r, c = self._kinds[wrt]
             return wrt, ((r + c) if self.layout == "row-major" else (c + r))
+        if isinstance(wrt, tuple) and len(wrt) == 2 and wrt[0] == self.cell.state[0] and isinstance(wrt[1], int) \
+                and not isinstance(wrt[1], bool) and wrt[1] >= 0:
+            return f"{wrt[0]}[{wrt[1]}]", ("n",)
         raise NotInFragment(f"a derivative with respect to {wrt!r} (the every-n induction: a parameter)")
 
     def d(self, of, wrt, *, layout=None):
@@ -595,9 +598,9 @@ class TracedInductionModel:
         if k.base != HORIZON and not (self.t.base is None and k.base is None and 0 <= k.off <= self.t.off):
             raise NotInFragment(f"m.d({of!r}, …) at a step that is not the horizon ± an integer")
         name, cols = self._wrt_legs(wrt)
-        key = (str(k), name)
+        key = (str(k), wrt if isinstance(wrt, str) else (wrt[0], wrt[1]))
         if key not in self._truths:
-            self._truths[key] = self._variable(f"X[{k}]⟨{name}⟩", ("n",), cols)
+            self._truths[key] = self._variable(f"X[{k}]⟨{name.replace('[', '').replace(']', '')}⟩", ("n",), cols)
         return self._truths[key]
 
     def partial(self, of, wrt, *, hold=(), layout=None):
@@ -664,6 +667,16 @@ def substitute(x: Traced, name: str, value: Traced) -> Traced:
 
     from .diagrams import Diagram, _normalize
 
+    from .diagrams import ATOMS, atom
+
+    def inner(nm):  # an atom over an argument that reads ``name``: the atom of the substituted argument
+        if nm in ATOMS and name in _names_in(ATOMS[nm][1].terms):
+            f, arg = ATOMS[nm]
+            return atom(f, substitute(arg, name, value))
+        return nm
+
+    x = Traced([Diagram(g.coef, tuple((inner(nm), legs) for nm, legs in g.nodes), g.rows, g.cols, g.dims)
+                for g in x.terms], x.rowdims, x.coldims)
     out = []
     for g in x.terms:
         spots = [i for i, (nm, _legs) in enumerate(g.nodes) if nm == name]
@@ -794,9 +807,12 @@ def step_identity(claim, t0: int):
             s = claim.model.state[0]
             h_t = ma.step(Ix(HORIZON, 0))[s]
             J = jacobian(_as(h_t), f"{s}[{Ix(HORIZON, -1)}]", ma._kinds[f"{s}[{Ix(HORIZON, -1)}]"], ("n",), ma.layout)
-            name, cols = ma._wrt_legs(wrt)
-            P = jacobian(_as(h_t), name, ma._kinds[name], cols, ma.layout)
-            rhs = J * c_b + P
+            if wrt in ma.cell.params:
+                name, cols = ma._wrt_legs(wrt)
+                P = jacobian(_as(h_t), name, ma._kinds[name], cols, ma.layout)
+                rhs = J * c_b + P
+            else:  # dh_t/dh_j, t > j: no explicit partial
+                rhs = J * c_b
     except Unsupported as e:
         raise NotInFragment(str(e).splitlines()[0]) from e
     except NotInFragment:
@@ -805,10 +821,11 @@ def step_identity(claim, t0: int):
         raise NotInFragment(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}") from e
     if (c_a.rowdims, c_a.coldims) != (rhs.rowdims, rhs.coldims):
         raise NotInFragment("the step's sides have different open legs")
-    return c_a, rhs, dict(ma._kinds), tuple(dict.fromkeys(ctx.peeled))
+    used = _names_in(c_a.terms + rhs.terms)
+    return c_a, rhs, {k: v for k, v in ma._kinds.items() if k in used}, tuple(dict.fromkeys(ctx.peeled))
 
 
-def base_identity(claim):
+def base_identity(claim, t0: int = 1):
     """The induction's base at t = 1 as diagrams: (C_1 as the claim computes it, the truth X_1 = P_1 (h_0 free,
     dh_0/dθ = 0 for a parameter θ), the variables' shapes). The claim is read at horizon 1 by the same traced
     model as the step; the trace is checked against the claim's own sides at a probe size (n = 2, m = 3, t = 1,
@@ -819,23 +836,39 @@ def base_identity(claim):
     ctx = Context(n=0, t_min=1)
     try:
         with active(ctx), watching():
-            m = TracedInductionModel(claim, Ix(None, 1), ctx)
+            m = TracedInductionModel(claim, Ix(None, t0), ctx)
             TRACED.append(_TracedFormal(m))
             try:
                 lhs, rhs = claim.check(m)
             finally:
                 TRACED.pop()
             key, C = _truth_of(m, lhs, rhs)
-            for (k, _w), M in list(m._truths.items()):
-                if k not in ("1", "0"):
-                    raise NotInFragment(f"the base reads the truth at step {k}")
-                if k == "0":
-                    C = substitute(C, M.name, Traced((), M.rowdims, M.coldims))
             s = claim.model.state[0]
-            name, cols = m._wrt_legs(key[1])
-            X1 = jacobian(_as(m.step(Ix(None, 1))[s]), name, m._kinds[name], cols, m.layout)
-            C = substitute(C, m._truths[key].name, X1)
+            wrt = key[1]
             truth_first = isinstance(lhs, Traced) and _structure(lhs) == _structure(m._truths[key])
+            if wrt in m.cell.params:  # X_0 = 0, X_1 = P_1
+                if t0 != 1:
+                    raise NotInFragment(f"the base of dh_t/d{wrt} is traced at t = 1, not {t0}")
+                below = Traced((), m._truths[key].rowdims, m._truths[key].coldims)
+                name, cols = m._wrt_legs(wrt)
+                X1 = jacobian(_as(m.step(Ix(None, 1))[s]), name, m._kinds[name], cols, m.layout)
+            else:  # dh_j/dh_j = I at the base t = j
+                if wrt[1] != t0:
+                    raise NotInFragment(f"the base of dh_t/dh_{wrt[1]} is at t = {wrt[1]}, the sweep's at {t0}")
+                X1 = _NOTATION.eye(m.n)
+                below = None
+            for (k, _w), M in list(m._truths.items()):
+                if (k, _w) == key:
+                    continue
+                if not (below is not None and k == "0" and _w == wrt):
+                    raise NotInFragment(f"the base reads the truth at step {k}")
+                C = substitute(C, M.name, below)
+            C = substitute(C, m._truths[key].name, X1)
+            for j in range(t0, 0, -1):  # the states of the trajectory, newest first: h_j := f(h_{j−1}, x_j)
+                if f"{s}[{j}]" in m._kinds:
+                    C = substitute(C, f"{s}[{j}]", _as(m.step(Ix(None, j))[s]))
+                    X1 = substitute(X1, f"{s}[{j}]", _as(m.step(Ix(None, j))[s]))
+                    m._kinds.pop(f"{s}[{j}]")
     except Unsupported as e:
         raise NotInFragment(str(e).splitlines()[0]) from e
     except NotInFragment:
@@ -843,22 +876,22 @@ def base_identity(claim):
     except Exception as e:  # noqa: BLE001
         raise NotInFragment(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}") from e
     truths = {M.name for M in m._truths.values()}
-    kinds = {k: v for k, v in m._kinds.items() if k not in truths}
-    probe = {"n": 2, "m": 3, "t": 1}
-    engine_names = {f"{s}[0]": f"{s}0", "x[1]": "x1"}
+    kinds = {k: v for k, v in m._kinds.items() if k not in truths and k in _names_in(C.terms + X1.terms)}
+    probe = {"n": 2, "m": 3, "t": t0}
+    engine_names = {f"{s}[0]": f"{s}0", **{f"x[{j}]": f"x{j}" for j in range(1, t0 + 1)}}
     given = symbol_values(claim, probe)
     rng = random.Random(0)
     point = {x: sp.Integer(rng.randint(-3, 3)) for M, _r, _c in given.values() for x in M}
     values = {name: (given[engine_names.get(name, name)][0].xreplace(point), rd, cd) for name, (rd, cd) in kinds.items()
               if engine_names.get(name, name) in given}
     if len(values) != len(kinds):
-        raise NotInFragment("the base reads a variable the model does not have at t = 1")
+        raise NotInFragment(f"the base reads a variable the model does not have at t = {t0}")
     sides = claim._raw_sides(probe)
     mine = (X1, C) if truth_first else (C, X1)
     for which, traced, side in zip(("lhs", "rhs"), mine, sides):
         got, want = evaluate(traced, dict(values), probe), sp.Matrix(side).xreplace(point)
         if got.shape != want.shape or (got - want).applyfunc(sp.expand) != sp.zeros(*want.shape):
-            raise NotInFragment(f"the trace's {which} at t = 1 differs from the check's at n = 2, m = 3")
+            raise NotInFragment(f"the trace's {which} at t = {t0} differs from the check's at n = 2, m = 3")
     return C, X1, kinds
 
 
@@ -879,13 +912,11 @@ def lift_induction(claim, t0: int = 1) -> InductionLift:
         step = decide_identity(claim.id, "step", c_a, rhs, kinds, dims)
     except NotInFragment as e:
         return InductionLift(False, f"not lifted to every n: the induction's step: {e}")
-    if t0 != 1:
-        return InductionLift(False, f"not lifted to every n: the base is at t = {t0} (the traced base is t = 1)")
     try:
-        C, X1, kinds = base_identity(claim)
+        C, X1, kinds = base_identity(claim, t0)
         base = decide_identity(claim.id, "base", C, X1, kinds, dims)
     except NotInFragment as e:
-        return InductionLift(False, f"not lifted to every n: the induction's base t = 1: {e}", None, step)
+        return InductionLift(False, f"not lifted to every n: the induction's base t = {t0}: {e}", None, step)
     words = lambda dd: ", ".join(f"{d} = {dd.size[d]}" + ("" if dd.classes.get(d) else " (any)") for d in dims)
     bcls = ", ".join(f"{base.classes.get(d, 0)} of {d}" for d in dims)
     scls = ", ".join(f"{step.classes.get(d, 0)} of {d}" for d in dims)
