@@ -846,23 +846,26 @@ def base_identity(claim, t0: int = 1):
             s = claim.model.state[0]
             wrt = key[1]
             truth_first = isinstance(lhs, Traced) and _structure(lhs) == _structure(m._truths[key])
-            if wrt in m.cell.params:  # X_0 = 0, X_1 = P_1
-                if t0 != 1:
-                    raise NotInFragment(f"the base of dh_t/d{wrt} is traced at t = 1, not {t0}")
-                below = Traced((), m._truths[key].rowdims, m._truths[key].coldims)
+            top = m._truths[key]
+            if wrt in m.cell.params:  # X_0 = 0, X_j = J_j X_{j−1} + P_j (the chain rule, unrolled to t0)
                 name, cols = m._wrt_legs(wrt)
-                X1 = jacobian(_as(m.step(Ix(None, 1))[s]), name, m._kinds[name], cols, m.layout)
+                X = {0: Traced((), top.rowdims, top.coldims)}
+                for j in range(1, t0 + 1):
+                    h_j = _as(m.step(Ix(None, j))[s])
+                    prev = f"{s}[{Ix(None, j - 1)}]"
+                    X[j] = jacobian(h_j, prev, m._kinds[prev], ("n",), m.layout) * X[j - 1] \
+                        + jacobian(h_j, name, m._kinds[name], cols, m.layout)
             else:  # dh_j/dh_j = I at the base t = j
                 if wrt[1] != t0:
                     raise NotInFragment(f"the base of dh_t/dh_{wrt[1]} is at t = {wrt[1]}, the sweep's at {t0}")
-                X1 = _NOTATION.eye(m.n)
-                below = None
+                X = {t0: _NOTATION.eye(m.n)}
+            X1 = X[t0]
             for (k, _w), M in list(m._truths.items()):
                 if (k, _w) == key:
                     continue
-                if not (below is not None and k == "0" and _w == wrt):
+                if _w != wrt or not k.lstrip("-").isdigit() or int(k) not in X:
                     raise NotInFragment(f"the base reads the truth at step {k}")
-                C = substitute(C, M.name, below)
+                C = substitute(C, M.name, X[int(k)])
             C = substitute(C, m._truths[key].name, X1)
             for j in range(t0, 0, -1):  # the states of the trajectory, newest first: h_j := f(h_{j−1}, x_j)
                 if f"{s}[{j}]" in m._kinds:

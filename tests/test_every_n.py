@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import sympy as sp
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from symderiv import diag, eye, hadamard, kron, matrix, tr, vec, vector
 from symderiv import every_n
@@ -546,3 +546,123 @@ def test_a_model_closed_form_is_lifted_at_a_horizon_only_when_true_there_at_a_la
     if out.lifted:
         lhs, rhs = c.sides({"n": out.size["n"] + 1, "t": t})
         assert not nonzero_entries(lhs, rhs, "symengine")
+
+
+# ----- every n and every t: a model claim's induction, base and step traced (issue 20, item 4) ------------------
+
+from symderiv.every_n import lift_induction  # noqa: E402
+from test_induction import MUTANTS, _fix, block, closed_form  # noqa: E402
+
+EVERY_NT = ["pal2019.theorem1.corrected", "pal2019.lemma2.corrected", "pal2019.lemma1",
+            "cs6180.jacobian-powers.product", "cs6180.jacobian-powers.corrected"]
+
+
+@pytest.fixture(scope="module")
+def shipped_models():
+    col = collect([ROOT / "proofs" / "pal2019.py", ROOT / "proofs" / "cs6180.py"])
+    return {c.id: c for c in col.claims()}
+
+
+@pytest.mark.parametrize("cid", EVERY_NT)
+def test_shipped_model_claims_hold_for_every_n_and_every_t(shipped_models, cid):
+    r = check_claim(shipped_models[cid])
+    assert r.verdict == Verdict.HOLDS and r.every_t and r.every_n, r.scope
+    out = lift_induction(shipped_models[cid], 1)
+    assert out.lifted and out.base.label == "base" and out.step.label == "step"
+    for part in (out.base, out.step):  # decided at (at least) the recounted number of index classes
+        assert all(part.size[d] >= max(1, part.classes[d]) for d in ("n", "m"))
+    assert f"decided exactly at n = {out.step.size['n']}" in r.scope
+
+
+def test_theorem1_corrected_step_is_peeled_and_decided_at_its_threshold(shipped_models):
+    out = lift_induction(shipped_models["pal2019.theorem1.corrected"], 1)
+    assert out.lifted and set(out.peeled) == {"Π newest factor (descending)", "Σ last term"}
+    assert out.step.degree == 3 and out.step.classes["n"] == 4 and out.step.size["n"] == 4
+
+
+def test_theorem1_as_printed_still_fails_certified_at_n_2_and_is_never_lifted(shipped_models):
+    col = collect([ROOT / "proofs" / "pal2019.py"])
+    for c in col.claims():
+        if c.id.startswith("pal2019.theorem1.") and c.id != "pal2019.theorem1.corrected":
+            r = check_claim(c)
+            assert r.verdict == Verdict.FAILS and r.counterexample is not None and not r.every_n
+            assert r.counterexample.get("n") == 2 if isinstance(r.counterexample, dict) else True
+            assert not lift_induction(c, 1).lifted
+
+
+# traps: a model identity that holds only at n = 1 (for every t there), written several ways; each is held to
+# its sizes by the engine and never lifted (the base or the step fails at its threshold)
+def _swapped_block(v):
+    return kron(v.T, eye(v.rows))       # vᵀ ⊗ I = I ⊗ vᵀ only when n = 1
+
+
+N1_ONLY = {
+    "block vᵀ ⊗ I (the base and every term)": lambda m: closed_form(m, blk=_swapped_block),
+    "diag(σ') W_R for W_R diag(σ') (the step)": lambda m: _recursion(m, lambda W, D: D * W),
+    "W_Rᵀ in the recursion (the step)": lambda m: _recursion(m, lambda W, D: W.T * D),
+}
+
+
+def _recursion(m, factor):
+    t = m.t
+    D = diag(m.dsigma(m.h(t - 1)))
+    return block(m.sigma(m.h(t - 1))) + factor(m.W_R, D) * m.d(("h", t - 1), "W_R")
+
+
+@pytest.mark.parametrize("name", list(N1_ONLY))
+def test_a_model_identity_true_only_at_n_1_is_never_lifted(make_claim, name):
+    rhs = N1_ONLY[name]
+    at1 = make_claim(lambda m: (m.d(("h", m.t), "W_R"), rhs(m)), n=(1,), t=(1, 2, 3))
+    r = check_claim(at1)
+    assert r.verdict == Verdict.HOLDS and r.every_t and not r.every_n, r.scope
+    assert "not lifted to every n" in r.scope
+    out = lift_induction(at1, 1)
+    assert not out.lifted
+    wide = make_claim(lambda m: (m.d(("h", m.t), "W_R"), rhs(m)), n=(1, 2), t=(1, 2))
+    assert check_claim(wide).verdict == Verdict.FAILS
+
+
+@pytest.mark.parametrize("name", list(MUTANTS))
+def test_no_planted_theorem1_mutant_is_lifted(make_claim, name):
+    c = make_claim(lambda m: (m.d(("h", m.t), "W_R"), closed_form(m, **_fix(MUTANTS[name], m))), n=(1,), t=(1, 2))
+    assert not lift_induction(c, 1).lifted
+
+
+def test_the_model_argument_is_shown_in_steps(shipped_models):
+    from symderiv.report.explain import argument
+
+    r = check_claim(shipped_models["pal2019.theorem1.corrected"])
+    text = argument(r).plain
+    assert "1. Truth's recursion" in text and "Step:" in text and "Lemma (index relabelling" in text
+    assert "Trusted, not re-checked by the kernel" in text
+
+
+# property: random closed forms of the recursion and their mutations; whenever the lift says every n and t, an
+# exact check at a larger n and t agrees
+PIECES = {
+    "first": [lambda m, h: block(m.sigma(h)), lambda m, h: _swapped_block(m.sigma(h)),
+              lambda m, h: block(m.dsigma(h)), lambda m, h: 2 * block(m.sigma(h))],
+    "factor": [lambda m, h: m.W_R * diag(m.dsigma(h)), lambda m, h: diag(m.dsigma(h)) * m.W_R,
+               lambda m, h: m.W_R.T * diag(m.dsigma(h)), lambda m, h: m.W_R * diag(m.sigma(h)),
+               lambda m, h: m.W_R * diag(m.dsigma(h)) * m.W_R * m.W_R.T * 0 + m.W_R * diag(m.dsigma(h))],
+    "step": [1, 2],
+}
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@example(0, 0, 1, 4, 4)
+@example(0, 1, 1, 3, 3)
+@given(st.integers(0, 3), st.integers(0, 4), st.sampled_from([1, 2]), st.integers(3, 4), st.integers(3, 4))
+def test_whenever_the_model_lift_says_every_n_an_exact_check_at_larger_n_and_t_agrees(make_claim, first, factor,
+                                                                                       back, n, t):
+    def rhs(m):
+        h = m.h(m.t - back)
+        return PIECES["first"][first](m, m.h(m.t - 1)) + PIECES["factor"][factor](m, h) * m.d(("h", m.t - 1), "W_R")
+
+    c = make_claim(lambda m: (m.d(("h", m.t), "W_R"), rhs(m)), n=(1,), t=(2, 3))
+    out = lift_induction(c, 2)
+    truth = (first, factor, back) in {(0, 0, 1), (0, 4, 1)}  # the true recursion (4: with a term 0 · …)
+    if out.lifted:
+        lhs, rhs_ = c.sides({"n": n, "m": 1, "t": t})
+        assert not nonzero_entries(lhs, rhs_), (first, factor, back)
+    assert out.lifted == truth or not truth, out.scope
