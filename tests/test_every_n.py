@@ -88,7 +88,8 @@ def test_a_fixed_size_is_named_and_not_lifted():
 def test_pal2019_theorem1_at_n_1_holds_there_and_is_not_for_every_n():
     col = collect([ROOT / "proofs" / "pal2019.py"])
     r = check_claim(col.items["pal2019.theorem1.desc-product"], n=(1,), t=(1, 2))
-    assert r.verdict == Verdict.HOLDS and not r.every_n and "every n" not in r.scope
+    assert r.verdict == Verdict.HOLDS and not r.every_n and "for every n ≥" not in r.scope
+    assert "not lifted to every n" in r.scope  # it says why not (the model lift reads HV as outside the fragment)
 
 
 def test_pal2019_theorem1_still_fails_certified_at_n_2():
@@ -550,8 +551,52 @@ def test_a_model_closed_form_is_lifted_at_a_horizon_only_when_true_there_at_a_la
 
 # ----- every n and every t: a model claim's induction, base and step traced (issue 20, item 4) ------------------
 
+from symderiv import HV, product, total  # noqa: E402
 from symderiv.every_n import lift_induction  # noqa: E402
-from test_induction import MUTANTS, _fix, block, closed_form  # noqa: E402
+
+
+# Theorem 1's closed form and its planted errors, as tests/test_induction.py writes them (a copy: importing that
+# module would make its helpers this module's user code for the guard)
+def block(v):
+    return kron(eye(v.rows), v.T)
+
+
+def closed_form(m, *, order="descending", blk=block, W=None, lo=1, dshift=0, vshift=0, d=None, v=None,
+                last=1, diag_d=True):
+    n, t = m.n, m.t
+    W = m.W_R if W is None else W(m)
+    d = d or m.dsigma
+    v = v or m.sigma
+    factor = lambda r: W * diag(d(m.h(r - 1 + dshift))) if diag_d else W  # noqa: E731
+    term = lambda k: product(factor, k + 1, t, order=order, size=n) * blk(v(m.h(k - 1 + vshift)))  # noqa: E731
+    out = total(term, (n, n * n), lo=lo, hi=t - 1)
+    for _ in range(last):
+        out = out + blk(v(m.h(t - 1)))
+    return out
+
+
+MUTANTS = {
+    "ascending product order": dict(order="ascending"),
+    "transposed W_R": dict(W=lambda m: m.W_R.T),
+    "dropped k = 1 term": dict(lo=2),
+    "off-by-one index in σ'": dict(dshift=1),
+    "off-by-one index in the block": dict(vshift=1),
+    "σ where σ' belongs": dict(d=lambda v: v.applyfunc(sp.Function("sigma"))),
+    "σ' where σ belongs": dict(v=lambda v: v),
+    "HV in place of I ⊗ vᵀ": dict(blk=HV),
+    "missing last term": dict(last=0),
+    "extra term (last counted twice)": dict(last=2),
+    "missing diag(σ')": dict(diag_d=False),
+}
+
+
+def _fix(kw, m):
+    kw = dict(kw)
+    if kw.get("d") is not None:
+        kw["d"] = m.sigma
+    if kw.get("v") is not None:
+        kw["v"] = m.dsigma
+    return kw
 
 EVERY_NT = ["pal2019.theorem1.corrected", "pal2019.lemma2.corrected", "pal2019.lemma1",
             "cs6180.jacobian-powers.product", "cs6180.jacobian-powers.corrected"]
@@ -586,7 +631,7 @@ def test_theorem1_as_printed_still_fails_certified_at_n_2_and_is_never_lifted(sh
         if c.id.startswith("pal2019.theorem1.") and c.id != "pal2019.theorem1.corrected":
             r = check_claim(c)
             assert r.verdict == Verdict.FAILS and r.counterexample is not None and not r.every_n
-            assert r.counterexample.get("n") == 2 if isinstance(r.counterexample, dict) else True
+            assert r.counterexample.size["n"] == 2
             assert not lift_induction(c, 1).lifted
 
 
