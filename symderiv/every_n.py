@@ -70,13 +70,23 @@ at N, which :func:`coinciding_atoms` checks (the kernel again, with its own
 polynomials) before anything is lifted. ``v.d`` through σ^(k)(T) is the chain
 rule on diagrams: σ^(k+1)(T) times ∂T/∂X, joined elementwise.
 
-Model claims at a fixed horizon (experimental)
-----------------------------------------------
-``lift(claim, t=T)`` traces a model claim at horizon T
-(:class:`symderiv.diagrams.TracedModel`): the unrolled cell at a fixed T is a
-free-variable identity in the parameters, h_0 and the inputs, and is lifted the
-same way. The engine does not call it (it would stretch the audit's budget,
-and "every n at t ≤ 4" next to "every t at n ≤ 3" is not "every n and t").
+Model claims: every n and every t
+---------------------------------
+For a model claim the induction (:mod:`symderiv.induction`) proved for every t,
+:func:`lift_induction` (called by the engine) traces the induction's base and
+step on :class:`TracedInductionModel` (states h_{t−1}, h_{t−2}, … and x_t free
+variables of symbolic size; a sum or product over a symbolic range an opaque
+matrix variable at t − 1 and peeled at its top at t; the truth X_{t−1} in the
+claim replaced by C_{t−1}; J_t, P_t the cell's step differentiated on
+diagrams): the step C_t = J_t C_{t−1} + P_t and the base C_{t0} = X_{t0} are each
+an identity of diagrams, decided at its own threshold by the kernel
+(:func:`symderiv.kernel.lift.verify_identity`, its own recount and its own exact
+walk) and so, by the lemma, true at every n and m; by induction on t, the claim
+holds for every n, m and t ≥ t0. The kernel re-decides both identities; it
+trusts the trace of the claim at a symbolic t (the peeling, the hypothesis
+substitution) and that J_t, P_t are the cell's partials. ``lift(claim, t=T)``
+(experimental, not called by the engine) still lifts one fixed horizon T
+(:class:`symderiv.diagrams.TracedModel`).
 
 How membership is established
 -----------------------------
