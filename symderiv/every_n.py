@@ -490,7 +490,7 @@ class TracedInductionModel:
         from .diagrams import _elementwise, _ones_like, _refused
         from .functions import dsigma, sigma
 
-        if claim.activation not in ("abstract", "identity"):
+        if claim.activation not in ("abstract", "identity", "tanh"):
             raise NotInFragment(f"a concrete activation ({claim.activation}: its relations are not atoms')")
         self.cell, self.t, self._ctx = claim.model, horizon, ctx
         self.n, self.m = Size("n"), Size("m")
@@ -509,10 +509,15 @@ class TracedInductionModel:
             self.params = SimpleNamespace(**{name: self._variable(name, _legs_of(r), _legs_of(c))
                                              for name, (r, c) in self.cell.params.items()})
         linear = claim.activation == "identity"
-        self.f = SimpleNamespace(sigma=(lambda v: v) if linear else _elementwise(sigma),
-                                 dsigma=_ones_like if linear else _elementwise(dsigma),
+        tanh, dtanh = _elementwise(_tanh), _elementwise(_dtanh)
+        if claim.activation == "tanh":
+            sig, dsig = tanh, dtanh
+        else:
+            sig, dsig = ((lambda v: v) if linear else _elementwise(sigma)), (_ones_like if linear else
+                                                                              _elementwise(dsigma))
+        self.f = SimpleNamespace(sigma=sig, dsigma=dsig, tanh=tanh, dtanh=dtanh,
                                  **{k: _refused(f"f.{k} (a concrete function)") for k in
-                                    ("tanh", "dtanh", "logistic", "softmax", "exp", "log")})
+                                    ("logistic", "softmax", "exp", "log")})
 
     def _variable(self, name, rowdims, coldims, generic=()) -> Traced:
         rowdims, coldims = tuple(rowdims), tuple(coldims)
@@ -633,6 +638,22 @@ class TracedInductionModel:
             name, cols = self._wrt_legs(wrt)
         return jacobian(F, name, self._kinds[name], cols, self.layout)
 
+
+
+def _tanh(z):
+    """tanh entrywise as an atom: evaluated as SymPy's tanh (the engine's), differentiated to the atom dtanh. In the
+    lemma tanh(T) and dtanh(T) are two free variables: an identity that holds with them free holds for tanh
+    (what needs tanh' = 1 − tanh² is not lifted, never wrongly lifted)."""
+    return sp.tanh(z)
+
+
+def _dtanh(z):
+    """tanh' = 1 − tanh² entrywise, an atom of its own (no derivative rule: a second derivative is refused)."""
+    return 1 - sp.tanh(z) ** 2
+
+
+_tanh.derivative_atom = lambda: _dtanh
+_dtanh.derivative_atom = lambda: None
 
 
 def _refuse_y():
@@ -865,10 +886,14 @@ def base_identity(claim, t0: int = 1):
                     prev = f"{s}[{Ix(None, j - 1)}]"
                     X[j] = jacobian(h_j, prev, m._kinds[prev], ("n",), m.layout) * X[j - 1] \
                         + jacobian(h_j, name, m._kinds[name], cols, m.layout)
-            else:  # dh_j/dh_j = I at the base t = j
-                if wrt[1] != t0:
-                    raise NotInFragment(f"the base of dh_t/dh_{wrt[1]} is at t = {wrt[1]}, the sweep's at {t0}")
-                X = {t0: _NOTATION.eye(m.n)}
+            else:  # dh_j/dh_j = I, X_k = J_k X_{k−1} for k = j+1 … t0
+                j0 = wrt[1]
+                if j0 > t0:
+                    raise NotInFragment(f"the base of dh_t/dh_{j0} is at t = {j0}, past the sweep's {t0}")
+                X = {j0: _NOTATION.eye(m.n)}
+                for j in range(j0 + 1, t0 + 1):
+                    prev = f"{s}[{Ix(None, j - 1)}]"
+                    X[j] = jacobian(_as(m.step(Ix(None, j))[s]), prev, m._kinds[prev], ("n",), m.layout) * X[j - 1]
             X1 = X[t0]
             for (k, _w), M in list(m._truths.items()):
                 if (k, _w) == key:

@@ -599,13 +599,22 @@ def _fix(kw, m):
     return kw
 
 EVERY_NT = ["pal2019.theorem1.corrected", "pal2019.lemma2.corrected", "pal2019.lemma1",
-            "cs6180.jacobian-powers.product", "cs6180.jacobian-powers.corrected"]
+            "cs6180.jacobian-powers.product", "cs6180.jacobian-powers.corrected",
+            "avram2025.jacobian-product.desc-product"]
 
 
 @pytest.fixture(scope="module")
 def shipped_models():
-    col = collect([ROOT / "proofs" / "pal2019.py", ROOT / "proofs" / "cs6180.py"])
+    col = collect([ROOT / "proofs" / "pal2019.py", ROOT / "proofs" / "cs6180.py", ROOT / "proofs" / "avram2025.py"])
     return {c.id: c for c in col.claims()}
+
+
+def test_tanh_and_its_derivative_are_two_atoms_so_the_wrong_product_order_is_not_lifted(shipped_models):
+    """tanh and tanh' are read as two free atoms (sound: an identity with them free holds for tanh); the
+    ascending product order of avram2025 is false for n ≥ 2 and its step is decided false at its threshold."""
+    out = lift_induction(shipped_models["avram2025.jacobian-product.asc-product"], 1)
+    assert not out.lifted and out.step is None
+    assert lift_induction(shipped_models["avram2025.jacobian-product.desc-product"], 1).lifted
 
 
 @pytest.mark.parametrize("cid", EVERY_NT)
