@@ -331,8 +331,8 @@ def lift_model(claim) -> list[Lift]:
     The model is traced at each fixed t (:class:`symderiv.diagrams.TracedModel`): parameters, h_0 and the
     inputs are variables, each step the cell's own, σ an atom node, ``m.d`` the derivative on diagrams. Each
     t is its own identity of bounded degree, lifted to every n (and every input size m) as a free-variable
-    identity is. It says nothing about every t: that is the induction's (at n ≤ 3), and combining the two for
-    every n and every t needs the induction's step itself traced (see proofs/examples/theorem1_every_n.py).
+    identity is. It says nothing about every t: every n and every t is :func:`lift_induction` (the induction's
+    base and step traced, each lifted).
     """
     ts = sorted({s.get("t", 1) for s in claim.sizes.sizes()})
     return [lift(claim, t=t) for t in ts]
@@ -743,25 +743,10 @@ class Decided:
     how: str = ""
 
 
-def _values(kinds: dict, size: dict) -> dict:
-    """Each traced variable at ``size``: a matrix of symbols named after it, its legs' dimensions."""
-    def extent(dims):
-        k = 1
-        for d in dims:
-            k *= d if isinstance(d, int) else size[d]
-        return k
-
-    out = {}
-    for name, (rd, cd) in kinds.items():
-        R, C = extent(rd), extent(cd)
-        out[name] = (sp.Matrix(R, C, lambda i, j: sp.Symbol(f"{name}[{i},{j}]")), rd, cd)
-    return out
-
-
 def decide_identity(claim_id: str, label: str, lhs: Traced, rhs: Traced, kinds: dict, dims_used) -> Decided:
-    """Decide lhs = rhs (diagrams) at its threshold size (exactly, by evaluating the diagrams there and the normal
-    form), then have the kernel recount and re-decide it; NotInFragment with the reason when either says no."""
-    from .identity import nonzero_entries
+    """Decide lhs = rhs (diagrams) at its threshold size: the kernel recounts the threshold and decides it there
+    by its own exact expansion of the diagrams (:func:`symderiv.kernel.lift.verify_identity`); the one decision
+    is the kernel's, only its Proved token counts. NotInFragment with the reason when it says no."""
     from .kernel.accept import genuine
     from .kernel.lift import verify_identity
 
@@ -934,10 +919,10 @@ def base_identity(claim, t0: int = 1):
 
 
 def lift_induction(claim, t0: int = 1) -> InductionLift:
-    """Every n and every t ≥ t0 (issue 20): the base C_{t0} = X_{t0} lifted to every n as a model claim at the
-    fixed horizon t0 (:func:`lift`), and the induction's step C_t = J_t C_{t−1} + P_t (C_{t−1} and every sum or
-    product over a symbolic range opaque) traced as diagrams (:func:`step_identity`), decided at its threshold
-    and re-decided there by the kernel. Each is an identity of bounded degree at every n (the relabelling
+    """Every n and every t ≥ t0 (issue 20): the base C_{t0} = X_{t0} (:func:`base_identity`) and the induction's
+    step C_t = J_t C_{t−1} + P_t (C_{t−1} and every sum or product over a symbolic range opaque;
+    :func:`step_identity`), each traced as diagrams and decided at its threshold by the kernel
+    (:func:`decide_identity`). Each is an identity of bounded degree at every n (the relabelling
     lemma); together, by induction on t, the claim at every n and every t ≥ t0."""
     t_start = time.perf_counter()
     dims = ["n", "m"]
@@ -963,8 +948,9 @@ def lift_induction(claim, t0: int = 1) -> InductionLift:
              f"identities of contraction diagrams (every-n lift by index relabelling): base t = {t0} of degree "
              f"{base.degree} with at most {bcls} index classes, decided exactly at {words(base)}; step C_t = J_t "
              f"C_{{t−1}} + P_t with C_{{t−1}} and the sums and products over 1…t−1 opaque ({how}) of degree "
-             f"{step.degree} with at most {scls} index classes, decided exactly at {words(step)}; both re-decided "
-             "there by the kernel (the peeling and the trace of the claim at a symbolic t are not re-checked by it)")
+             f"{step.degree} with at most {scls} index classes, decided exactly at {words(step)}; each decided there "
+             "by the kernel's own recount and exact expansion of the diagrams (the peeling and the trace of the "
+             "claim at a symbolic t are not re-checked by it)")
     return InductionLift(True, scope, base, step, peeled, time.perf_counter() - t_start)
 
 
