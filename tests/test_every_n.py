@@ -720,3 +720,22 @@ def test_whenever_the_model_lift_says_every_n_an_exact_check_at_larger_n_and_t_a
         lhs, rhs_ = c.sides({"n": n, "m": 1, "t": t})
         assert not nonzero_entries(lhs, rhs_), (first, factor, back)
     assert out.lifted == truth or not truth, out.scope
+
+
+def test_a_model_claim_outside_the_fragment_says_why_it_is_not_lifted(make_claim):
+    """Entry indexing (true at n = 1 only) and a fixed size: holds for every t at its size, and the scope names why
+    not every n."""
+    def indexed(m):
+        t = m.t
+        D = diag(m.dsigma(m.h(t - 1)))
+        return block(m.sigma(m.h(t - 1))) + m.W_R[0, 0] * D * m.d(("h", t - 1), "W_R")
+
+    r = check_claim(make_claim(lambda m: (m.d(("h", m.t), "W_R"), indexed(m)), n=(1,), t=(1, 2, 3)))
+    assert r.verdict == Verdict.HOLDS and r.every_t and not r.every_n
+    assert "not lifted to every n: the induction's step: entry indexing" in r.scope
+    fixed = Claim(id="t.fixed-n", where="t", statement="t", check=lambda m: (m.d(("h", m.t), "W_R"), closed_form(m)),
+                  model=make_claim(lambda m: None).model, sizes=sweep(n=2, t=(1, 2, 3), fixed=("n",)),
+                  conventions={"layout": "row-major"})
+    r = check_claim(fixed)
+    assert r.verdict == Verdict.HOLDS and r.every_t and not r.every_n
+    assert "not lifted to every n: the claim fixes n (a fixed size)" in r.scope
