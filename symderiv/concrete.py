@@ -209,7 +209,7 @@ class _Guard:
         return k
 
     @staticmethod
-    def method(obj, name, *args, **kw):
+    def method(obj, name, /, *args, **kw):
         bound = getattr(obj, name)
         if name in _DUNDER_ASKS and is_value(obj):
             refuse(f"'.{name}()'", obj)
@@ -242,7 +242,7 @@ class _Guard:
         return value
 
     @staticmethod
-    def call(fn, *args, **kw):
+    def call(fn, /, *args, **kw):
         """Any other call in user code: Python's concretizing builtins are refused on claim values whatever name
         they go by, and when passed to a call that would apply them to claim values."""
         name = _BUILTIN_NAMES.get(id(fn))
@@ -261,7 +261,7 @@ class _Guard:
         return fn(*args, **kw)
 
     @staticmethod
-    def builtin(fn, name, *args, **kw):
+    def builtin(fn, name, /, *args, **kw):
         if fn is not getattr(builtins, name):  # the file's own binding of the name: not Python's builtin
             return fn(*args, **kw)
         if name in _UNREAD:

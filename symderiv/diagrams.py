@@ -878,14 +878,16 @@ def symbol_values(claim, size: dict) -> dict:
 
     out = {}
     if claim.model is None:
+        from .values import free_symbol  # the symbols variables.FreeValues makes (real, signed), one definition
+
         for name, var in claim.variables.items():
             r, c = dimension(var.rows, n=n, m=m), dimension(var.cols, n=n, m=m)
             if var.kind == "scalar":
-                M = sp.Matrix([[sp.Symbol(name)]])
+                M = sp.Matrix([[free_symbol(name, getattr(var, "sign", 0))]])
             elif var.kind == "vector":
-                M = sp.Matrix(r, 1, lambda i, j: sp.Symbol(f"{name}[{i}]"))
+                M = sp.Matrix(r, 1, lambda i, j: free_symbol(f"{name}[{i}]"))
             else:
-                M = sp.Matrix(r, c, lambda i, j: sp.Symbol(f"{name}[{i},{j}]"))
+                M = sp.Matrix(r, c, lambda i, j: free_symbol(f"{name}[{i},{j}]"))
             out[name] = (M, legs(var.rows) if var.kind != "scalar" else (), legs(var.cols) if var.kind == "matrix"
                          else ())
         return out

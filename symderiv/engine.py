@@ -82,6 +82,10 @@ def result_for(claim: Claim, verdict: Verdict, **kw) -> Result:
                   note=claim.note, why=getattr(claim, "why", ""), **kw)
 
 
+#: the sizes at which the engine asks the kernel's probe before any verdict (a run of the check on the kernel's
+#: exact model; a claim fixed at a larger size is probed by the kernel's own confirmation instead)
+PROBE_REACH = {"n": 4, "t": 8, "m": 4}
+
 #: what a `holds … for every t` rests on that the kernel does not re-check (typed: Result.trusted names it)
 INDUCTION_TRUSTED = "the induction for every t"
 
@@ -97,9 +101,10 @@ def _acceptance(o: SizeOutcome) -> Acceptance | None:
         return None
     errs = [t.error for t in toks if t.error]
     bits, trials = min(errs) if errs else (None, None)
+    degrees = [getattr(t, "degree", None) for t in toks if t.error]
     return Acceptance(kind=toks[0].kind, holds=toks[0].holds, how="; ".join(dict.fromkeys(t.how for t in toks)),
                       trusts=tuple(dict.fromkeys(x for t in toks for x in t.trusts)), error_bits=bits,
-                      trials=trials)
+                      trials=trials, degree=max(degrees) if degrees and None not in degrees else None)
 
 
 #: sizes up to which ``backend="auto"`` decides identities symbolically (SymEngine); beyond, over F_p
@@ -699,6 +704,18 @@ def _check_claim(claim: Claim, *, n=None, t=None, m=None, backend: str = "auto",
         return result_for(claim, Verdict.ERROR, error=str(e))
     if claim.relational:
         return check_relational(claim, sizes, seed=seed, phases=phases, t_start=t_start)
+    smallest = min(sizes, key=lambda s: sorted(s.items())) if sizes else None
+    if smallest is not None and claim.kind == "identity" and all(
+            v <= PROBE_REACH.get(k, v) for k, v in smallest.items()):
+        with _phase(phases, Phase.CERTIFY):  # before any verdict: could the kernel certify one at all?
+            try:
+                outside = kernel.probe(claim, smallest)
+            except Exception:  # noqa: BLE001 (the probe only refuses; a check that raises is the sizes' error)
+                outside = None
+        if outside is not None:
+            return result_for(claim, Verdict.ERROR, error=f"the kernel never replays an operation of the check, so "
+                              f"no verdict could be certified: {outside}", seconds=time.perf_counter() - t_start,
+                              phases=phases)
     for size in sizes:
         t0 = time.perf_counter()
         try:

@@ -80,10 +80,21 @@ def values(exprs, env: dict, sig: PolynomialSigma | None, *, exact: bool = True)
         elif e.is_Pow:
             if e.exp.is_Integer:
                 r = ev(e.base) ** int(e.exp)
+            elif exact and e.exp.is_Rational and e.exp.q == 2 and ev(e.base) >= 0:
+                b = ev(e.base)  # √ of a square rational stays exact (a search point), else not rational
+                p, q = sp.integer_nthroot(int(b.p), 2), sp.integer_nthroot(int(b.q), 2)
+                if not (p[1] and q[1]):
+                    raise NotRational(str(e))
+                r = fmpq(p[0], q[0]) ** int(e.exp.p)
             elif exact:
                 raise NotRational(str(e))
             else:
                 r = ev(e.base) ** ev(e.exp)
+        elif e.func is sp.Abs:
+            r = abs(ev(e.args[0]))
+        elif e.func is sp.sign:
+            a = ev(e.args[0])
+            r = one if a > 0 else -one if a < 0 else zero
         elif e.func in SIGMA_ORDER:
             if sig is None:
                 raise ValueError("an abstract σ needs a witness σ to be evaluated")

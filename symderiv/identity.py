@@ -513,6 +513,105 @@ def vet_sides(lhs: sp.Matrix, rhs: sp.Matrix) -> None:
                                  "m.dsigma) or another name")
 
 
+# ----- √ and |·|: a canonical form from exact factorisation and known signs -----------------------------
+
+def _has_radicals(exprs) -> bool:
+    for e in nodes(*exprs):
+        if isinstance(e, sp.Basic) and (e.func in (sp.Abs, sp.sign) or (
+                e.is_Pow and e.exp.is_Rational and not e.exp.is_Integer)):
+            return True
+    return False
+
+
+def _known_sign(f) -> int:
+    """The sign of a real polynomial factor when SymPy's assumptions prove it (λ declared > 0, λ² + 1), else 0."""
+    if f.is_positive:
+        return 1
+    if f.is_negative:
+        return -1
+    return 0
+
+
+def _abs_poly(p, power: int = 1):
+    """|p|^power (an integer power) for a real polynomial p, factor by factor: |c·∏ fᵢ^kᵢ| = |c|·∏ |fᵢ|^kᵢ, where
+    |f|^(2j) = f^(2j), |f| = ±f when f's sign is proved, else |f|^k = f^(k−1)·|f| for odd k (of either sign), so
+    the atom |f| appears to the first power only and |f|·|f| is never a second name for f²."""
+    c, facs = sp.factor_list(sp.expand(p))
+    out = abs(c) ** power
+    for f, k in facs:
+        k *= power
+        s = _known_sign(f)
+        out *= f ** k if k % 2 == 0 else (s * f) ** k if s else f ** (k - 1) * sp.Abs(f)
+    return out
+
+
+def _abs(a, power: int = 1):
+    """|a|^power for a real rational function a and an integer power."""
+    num, den = sp.fraction(sp.together(a))
+    return _abs_poly(num, power) * _abs_poly(den, -power)
+
+
+def _sqrt(b):
+    """√b for a real rational function b = N/D: √(N·D)/|D|, then √(c·∏ fᵢ^kᵢ) = √|c| · ∏ |fᵢ|^⌊kᵢ/2⌋ ·
+    √(sign(c)·∏ fᵢ^(kᵢ mod 2)) (each step exact for real values, with the principal branch: a square pulled out
+    is ≥ 0, and √(c·P) = √|c|·√(±P))."""
+    num, den = sp.fraction(sp.together(b))
+    c, facs = sp.factor_list(sp.expand(num * den))
+    out, inner = sp.sqrt(abs(c)), sp.sign(c)
+    for f, k in facs:
+        if k // 2:
+            out *= _abs_poly(f) ** (k // 2)
+        if k % 2:
+            inner *= f
+    inner = sp.expand(inner)
+    return out * (sp.sqrt(inner) if inner != 1 else 1) * _abs_poly(den, -1)
+
+
+def canonical_radicals(exprs: list) -> list:
+    """Each expression with √ (and odd powers of it), |·| and sign rewritten canonically (exact, never
+    ``simplify``): |a| and √a from the exact factorisation of a's numerator and denominator, a factor's sign
+    from the variables' declared signs; sign(a) = a/|a| (where a ≠ 0: the scope's cleared denominators say so).
+
+    Every value is real (free variables are declared real; σ and the model's values are real), so each
+    rewrite is an identity of real functions; what remains (√ of a square-free polynomial, |f| of a factor of
+    unknown sign) is an atom of the normal form. Expressions without radicals are returned as they are."""
+    if not _has_radicals(exprs):
+        return list(exprs)
+    memo: dict = {}
+
+    def run(e):
+        if not isinstance(e, sp.Basic) or not e.args or e.is_Atom:
+            return e
+        got = memo.get(e)
+        if got is not None:
+            return got
+        try:
+            r = rewrite(e)
+        except (sp.PolynomialError, NotImplementedError):  # not a rational function of generators: an atom as it is
+            r = e.func(*[run(a) for a in e.args]) if e.args else e
+        memo[e] = r
+        return r
+
+    def rewrite(e):
+        args = [run(a) for a in e.args]
+        if e.func is sp.Abs:
+            r = _abs(args[0])
+        elif e.is_Pow and e.exp.is_Integer and e.base.func is sp.Abs:
+            r = _abs(run(e.base.args[0]), int(e.exp))
+        elif e.func is sp.sign:
+            a = args[0]
+            r = a / _abs(a)
+        elif e.is_Pow and e.exp.is_Rational and not e.exp.is_Integer and e.exp.q == 2:
+            r = _sqrt(args[0]) ** int(e.exp.p)
+        elif any(x is not y for x, y in zip(args, e.args)):
+            r = e.func(*args)
+        else:
+            r = e
+        return r
+
+    return [run(sp.sympify(e)) for e in exprs]
+
+
 def nonzero_entries(lhs: sp.Matrix, rhs: sp.Matrix, backend: str = "symengine",
                     cleared: list | None = None) -> list[tuple[int, int]]:
     """The entries (i, j) where lhs − rhs has a non-zero normal form.
@@ -529,6 +628,9 @@ def nonzero_entries(lhs: sp.Matrix, rhs: sp.Matrix, backend: str = "symengine",
     if lhs.shape != rhs.shape:
         lhs - rhs  # SymPy's ShapeError, as before
     idx = [(i, j) for i in range(lhs.rows) for j in range(lhs.cols)]
+    if _has_radicals([*lhs, *rhs]):
+        lhs = sp.Matrix(lhs.rows, lhs.cols, canonical_radicals(list(lhs)))
+        rhs = sp.Matrix(rhs.rows, rhs.cols, canonical_radicals(list(rhs)))
     if backend == "symengine":
         zero = _flint_sides_is_zero([lhs[i, j] for i, j in idx], [rhs[i, j] for i, j in idx], cleared)
     else:

@@ -149,6 +149,7 @@ class Acceptance:
     trusts: tuple = ()
     error_bits: int | None = None
     trials: int | None = None
+    degree: int | None = None  # E, the kernel's bound on the difference's degree: error ≤ (E·2^−bits)^trials
 
     @property
     def rechecked(self) -> bool:
@@ -157,12 +158,12 @@ class Acceptance:
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "holds": self.holds, "how": self.how, "trusts": list(self.trusts),
-                "error_bits": self.error_bits, "trials": self.trials}
+                "error_bits": self.error_bits, "trials": self.trials, "degree": self.degree}
 
     @classmethod
     def from_json(cls, d: dict) -> "Acceptance":
         return cls(d["kind"], bool(d["holds"]), d.get("how", ""), tuple(d.get("trusts", ())),
-                   d.get("error_bits"), d.get("trials"))
+                   d.get("error_bits"), d.get("trials"), d.get("degree"))
 
 
 def _part(x) -> tuple[Verdict, bool]:

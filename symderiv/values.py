@@ -85,3 +85,13 @@ def exact_matrix(M, where: str) -> sp.Matrix:
         rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in M]
         return sp.Matrix([[exact_value(x, where) for x in r] for r in rows])
     return sp.Matrix([[exact_value(M, where)]])
+
+
+def free_symbol(name: str, sign: int = 0) -> sp.Symbol:
+    """The symbol of one entry of a free variable (``variables.FreeValues``, the every-n tracer): real, and
+    positive or negative when the variable declares that sign. One definition, so both build the same objects."""
+    if sign > 0:
+        return sp.Symbol(name, positive=True)
+    if sign < 0:
+        return sp.Symbol(name, negative=True)
+    return sp.Symbol(name, real=True)

@@ -39,6 +39,7 @@ import sympy as sp
 from .cells import Dim, dimension
 from .errors import ProofFileError
 from .notation import vec as _vec
+from .values import free_symbol
 
 #: the conventions a free-variable claim states (and their defaults): the report shows them
 CONVENTIONS = {
@@ -56,6 +57,7 @@ class Variable:
     rows: Dim = 1
     cols: Dim = 1
     invertible: bool = False
+    sign: int = 0      # a scalar's domain: 1 (> 0), −1 (< 0) or 0 (every real)
 
     def shape(self, size: dict) -> tuple[int, int]:
         n, m = size.get("n", 1), size.get("m", 1)
@@ -63,7 +65,7 @@ class Variable:
 
     def describe(self) -> str:
         if self.kind == "scalar":
-            return "scalar"
+            return {1: "scalar > 0", -1: "scalar < 0"}.get(self.sign, "scalar")
         shape = f"{self.rows}" if self.kind == "vector" else f"{self.rows}×{self.cols}"
         return f"{self.kind} {shape}" + (", invertible" if self.invertible else "")
 
@@ -81,9 +83,15 @@ def matrix(rows: Dim = "n", cols: Dim | None = None, *, invertible: bool = False
     return Variable("matrix", rows, cols, bool(invertible))
 
 
-def scalar() -> Variable:
-    """A free scalar."""
-    return Variable("scalar")
+def scalar(*, positive: bool = False, negative: bool = False) -> Variable:
+    """A free real scalar; ``positive=True`` (``negative=True``) restricts it to > 0 (< 0).
+
+    The sign is a domain, as ``invertible`` is: the normal form uses it (√(λ²v) = λ√v for λ > 0, |λ| = −λ for
+    λ < 0), counterexample points lie in it (the kernel checks) and the scope of an identity that holds says so.
+    """
+    if positive and negative:
+        raise ProofFileError("a scalar is positive or negative, not both")
+    return Variable("scalar", sign=1 if positive else -1 if negative else 0)
 
 
 def entry(name: str, i: int, j: int | None = None) -> str:
@@ -134,8 +142,13 @@ def declare(claim) -> None:
 
 def domain(claim) -> str:
     """Where a rational identity of these variables is claimed: '' when no variable is restricted."""
-    inv = [k for k, v in (claim.variables or {}).items() if v.invertible]
-    return ", ".join(f"{k} invertible" for k in inv)
+    out = []
+    for k, v in (claim.variables or {}).items():
+        if v.invertible:
+            out.append(f"{k} invertible")
+        if getattr(v, "sign", 0):
+            out.append(f"{k} {'>' if v.sign > 0 else '<'} 0")
+    return ", ".join(out)
 
 
 class FreeValues:
@@ -152,10 +165,12 @@ class FreeValues:
             setattr(self, k, v)
         for name, var in variables.items():
             r, c = var.shape(size)
+            # every free variable is real (|x|, √ and their derivatives mean the real functions); a scalar's
+            # declared sign is an assumption SymPy and the normal form use
             if var.kind == "scalar":
-                value = sp.Symbol(name)
+                value = free_symbol(name, var.sign)
             else:
-                value = sp.Matrix(r, c, lambda i, j: sp.Symbol(entry_name(name, var, i, j)))
+                value = sp.Matrix(r, c, lambda i, j: free_symbol(entry_name(name, var, i, j)))
             setattr(self, name, value)
             self._by_id[id(value)] = name
 
@@ -169,6 +184,11 @@ class FreeValues:
     def admissible(self, point: dict) -> bool:
         """Is the point (symbol -> Fraction) in the variables' domain? (exact: det ≠ 0 for an invertible one)"""
         for name, var in self.variables.items():
+            if getattr(var, "sign", 0):
+                s = getattr(self, name)
+                x = point.get(s, point.get(name, 0))
+                if not (x > 0 if var.sign > 0 else x < 0):
+                    return False
             if var.invertible:
                 M = getattr(self, name)
                 vals = M.applyfunc(lambda s: sp.Rational(point[s].numerator, point[s].denominator)

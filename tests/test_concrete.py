@@ -478,3 +478,16 @@ def test_a_relations_number_asked_by_python_is_refused(tmp_path, form):
             return norm2(A) <= fro(A) * y
         """)
     _assert_refused(_only(path), 4)
+
+
+def test_keywords_named_like_the_guards_own_parameters_pass_through():
+    """A user's call with fn=, name=, obj= keywords reaches its callee unchanged (the guard's own are positional)."""
+    from symderiv.concrete import compile_user, prepare
+
+    code = compile_user("def f(fn=0, name=0, obj=0, args=0, kw=0):\n    return fn + name + obj + args + kw\n"
+                        "r = f(fn=1, name=2, obj=3, args=4, kw=5)\ns = max([1, 2], key=None)\n"
+                        "d = {}\nd.get('x', 0)\nt = d.setdefault('k', 7)\n", "proof.py")
+    ns = {}
+    prepare(ns)
+    exec(code, ns)
+    assert ns["r"] == 15 and ns["s"] == 2 and ns["t"] == 7

@@ -52,9 +52,9 @@ SMALL_ONLY = {
     "Newton's identity of diag(x) at n ≤ 2": (X1, (1, 2), lambda v: (
         diag(v.x) ** 2 - tr(diag(v.x)) * diag(v.x) + HALF * (tr(diag(v.x)) ** 2 - tr(diag(v.x) ** 2)) * eye(v.n),
         0 * diag(v.x))),
-    "Newton's identity of elementwise σ at n ≤ 2": (X1, (1, 2), lambda v: (
-        diag(v.x.applyfunc(s)) ** 2 - tr(diag(v.x.applyfunc(s))) * diag(v.x.applyfunc(s))
-        + HALF * (tr(diag(v.x.applyfunc(s))) ** 2 - tr(diag(v.x.applyfunc(s)) ** 2)) * eye(v.n),
+    "Newton's identity of elementwise σ at n ≤ 2": (X1, (1, 2), lambda v: (  # the abstract σ: the kernel replays it
+        diag(v.x.applyfunc(sigma)) ** 2 - tr(diag(v.x.applyfunc(sigma))) * diag(v.x.applyfunc(sigma))
+        + HALF * (tr(diag(v.x.applyfunc(sigma))) ** 2 - tr(diag(v.x.applyfunc(sigma)) ** 2)) * eye(v.n),
         0 * eye(v.n))),
 }
 

@@ -243,3 +243,11 @@ def test_explain_shows_the_kernels_word_for_each_size(make_claim):
     assert kernel_word(o).startswith("Proved (identity)")
     f = check_claim(make_claim(lambda m: (m.h(m.t), 2 * m.h(m.t)), n=(1,), t=(1,)))
     assert kernel_word(f.sizes[0]).startswith("Refuted (identity)")
+
+
+def test_a_randomized_acceptance_records_the_kernels_degree_bound(make_claim):
+    from symderiv.engine import check_claim
+
+    r = check_claim(make_claim(lambda m: (m.h(m.t), m.h(m.t)), n=(1, 2), t=(1, 2)))
+    rand = [o.kernel for o in r.sizes if o.kernel.error_bits]
+    assert rand and all(isinstance(k.degree, int) and k.degree >= 1 for k in rand)

@@ -316,3 +316,316 @@ def test_a_modulus_or_a_max_is_read_by_the_kernel_as_its_own_atom(check):
     assert proof.all_proved
     token, how = kernel.accept_step(claim, {}, "claim", proof.steps["claim"].evidence, proof.values)
     assert token is not None and not token.trusts and "kernel's own goal" in how
+
+
+# ----- a planted bug in the SOS finder's certificate (issue 19, item 2: for each decider, a planted bug) -----------
+
+def _forged(kind: str, P):
+    """A certificate for P ≥ 0 (the false 2xy ≤ x² + y² − 1/10, so P = (x − y)² − 1/10) as a buggy finder could
+    make it: resting on a hypothesis the claim does not have, with a Gram matrix that is not PSD, with a negative
+    coefficient, or for another goal (the −1/10 dropped)."""
+    from symderiv.kernel.sos import Certificate
+
+    P = sp.expand(P)
+    xs = sorted(P.free_symbols, key=str)
+    if kind == "assumed hypothesis":
+        return Certificate(P, ">=", hypotheses=(P,), products=((sp.Integer(1), sp.Integer(1), (0,)),))
+    if kind == "gram not psd":
+        poly = sp.Poly(P, *xs)
+        z = [sp.Integer(1)] + xs
+        Q = [[sp.Integer(0)] * len(z) for _ in z]
+        for (mono, c) in poly.terms():
+            where = [i + 1 for i, e in enumerate(mono) for _ in range(e)] + [0, 0]
+            a, b = where[0], where[1]
+            if a == b:
+                Q[a][a] += c
+            else:
+                Q[a][b] += c / 2
+                Q[b][a] += c / 2
+        return Certificate(P, ">=", gram=(tuple(z), tuple(tuple(r) for r in Q)))
+    if kind == "negative coefficient":
+        return Certificate(P, ">=", products=((sp.Integer(1), xs[0] - xs[1], ()),
+                                              (P.as_coefficients_dict()[1], sp.Integer(1), ())))
+    assert kind == "another goal"
+    const = P.as_coefficients_dict()[1]
+    return Certificate(P - const, ">=", products=((sp.Integer(1), xs[0] - xs[1], ()),))
+
+
+@pytest.mark.parametrize("kind", ["assumed hypothesis", "gram not psd", "negative coefficient", "another goal"])
+def test_a_planted_bug_in_the_sos_finders_certificate_is_rejected_by_the_kernel(monkeypatch, kind):
+    """The SOS finder (prove/sos.py) returns a wrong certificate for the false 2xy ≤ x² + y² − 1/10, and its own
+    pre-check (kernel.sos.check_step, as prove/ imports it) is fooled too: the kernel's goal.py, checking with its
+    own binding of the exact check against its own goal, rejects it, and the verdict is not holds."""
+    from symderiv.kernel import sos as ksos
+    from symderiv.prove import prove_size, solvers
+    from symderiv.prove import sos as psos
+    from symderiv.prove.solvers import Answer
+
+    def planted(enc, goal, lib):
+        small, big, _ = psos._sides(goal)
+        return psos.Proof(small, big, [_forged(kind, big - small)], False)
+
+    monkeypatch.setattr(psos, "try_certificate", planted)
+    monkeypatch.setattr(ksos, "check_step", lambda *a, **k: (True, ""))  # the finder's self-check, bugged as well
+    monkeypatch.setattr(solvers, "run_both", lambda text, budget: {
+        "z3": Answer("z3", "unknown", 0.0), "cvc5": Answer("cvc5", "unknown", 0.0)})
+    claim = _am_gm(sp.Rational(1, 10))
+    proof = prove_size(claim, {})
+    assert proof.all_proved  # the prover is fooled
+    token, why = kernel.accept_step(claim, {}, "claim", proof.steps["claim"].evidence, proof.values)
+    assert token is None and why.startswith("the kernel rejects the certificate")
+    assert check_claim(claim).verdict != Verdict.HOLDS
+
+
+# ----- free variables with the abstract σ: the kernel's own random σ (issue 19, item 2) -----------------------------
+
+def _free_sigma(lhs, rhs):
+    from symderiv import matrix, vector
+    from symderiv.claims import Claim
+    from symderiv.sizes import sweep
+
+    return Claim(id="test.free-sigma", where="test", statement="test", check=lambda v: (lhs(v), rhs(v)),
+                 variables=dict(A=matrix("n"), x=vector("n"), y=vector("n")),
+                 conventions={"jacobian": "numerator", "vec": "row-major"}, sizes=sweep(n=(1, 2)))
+
+
+def _chain(f):
+    from symderiv import diag, tr
+
+    return lambda v: v.d(tr(v.y.T * (v.A * v.x).applyfunc(f)), "x")
+
+
+def test_a_free_variable_claim_with_sigma_is_confirmed_by_the_kernels_random_sigma():
+    from symderiv import diag
+    from symderiv.functions import dsigma, sigma
+
+    true = _free_sigma(_chain(sigma), lambda v: v.A.T * diag((v.A * v.x).applyfunc(dsigma)) * v.y)
+    for size in ({"n": 1}, {"n": 2}):
+        token, how = kernel.confirm_identity(true, size)
+        assert token is not None and not token.trusts and token.error == (128, 1), how
+    # σ'' through a second derivative: d/dx of the first derivative's entry
+    second = _free_sigma(lambda v: v.d(v.d(sigma(v.x[0]) * v.y[0], "x")[0, 0], "x")[0, 0],
+                         lambda v: sp.Matrix([[__import__("symderiv.functions", fromlist=["x"]).ddsigma(v.x[0])
+                                               * v.y[0]]])[0, 0])
+    token, how = kernel.confirm_identity(second, {"n": 1})
+    assert token is not None and not token.trusts, how
+
+
+@pytest.mark.parametrize("slip", ["sigma for dsigma", "transposed", "ddsigma for dsigma"])
+def test_a_planted_bug_in_the_normal_form_of_a_free_sigma_claim_is_caught(monkeypatch, slip):
+    """Each slip is false; the normal form is made to say 'zero': the kernel's random σ disagrees, not holds."""
+    from symderiv import diag
+    from symderiv.functions import ddsigma, dsigma, sigma
+
+    wrong = {"sigma for dsigma": lambda v: v.A.T * diag((v.A * v.x).applyfunc(sigma)) * v.y,
+             "transposed": lambda v: v.A * diag((v.A * v.x).applyfunc(dsigma)) * v.y,
+             "ddsigma for dsigma": lambda v: v.A.T * diag((v.A * v.x).applyfunc(ddsigma)) * v.y}[slip]
+    claim = _free_sigma(_chain(sigma), wrong)
+    n = 1 if slip != "transposed" else 2
+    token, why = kernel.confirm_identity(claim, {"n": n})
+    assert token is None and "the kernel's own check at a random point" in why
+    monkeypatch.setattr(engine, "nonzero_entries", lambda lhs, rhs, backend, cleared=None: [])
+    assert check_claim(claim, backend="symengine").verdict != Verdict.HOLDS
+
+
+# ----- a model's relational claim: the kernel reads it on its own exact model (issue 19, item 2) --------------------
+
+def _model_inequality(c=0, **kw):
+    """2·h₁ ≤ h₁² + 1 − c along the linear model h₁ = W h₀ at n = 1, h₀ = 1 (true for c = 0: (h₁ − 1)² ≥ 0; false
+    for c = 1/10 at h₁ = 1)."""
+    from symderiv import cell, matrices
+    from symderiv.families import just
+    from symderiv.claims import Claim
+    from symderiv.sizes import sweep
+
+    @cell("linear: h_t = W h_{t-1}", params={"W": ("n", "n")})
+    def linear(s, prev, x, p, f):
+        s.h = p.W * prev.h
+
+    def check(m, W, h0):
+        h1 = m.value(m.h(1), W=W, h0=h0)[0, 0]
+        return rel(2 * h1, "<=", h1 ** 2 + 1 - c)
+
+    return Claim(id="test.model-inequality", where="test", statement="test", check=check, kind="inequality",
+                 model=linear, activation="identity", given=dict(W=matrices(), h0=just(sp.Matrix([[1]]))),
+                 sizes=sweep(n=(1,), t=(1,), fixed=("n", "t")), prove=True, conventions={"layout": "row-major"},
+                 **kw)
+
+
+def test_a_models_relational_step_is_proved_on_the_kernels_own_goal():
+    """The kernel runs the check on its own exact model with its own symbols for W and h₀, reads the step, and
+    checks the SOS certificate against that goal: a token that trusts nothing."""
+    from symderiv.kernel.goal import Statement
+    from symderiv.prove import prove_size
+
+    claim = _model_inequality()
+    stmt = Statement(claim, {"n": 1, "t": 1})
+    ((small, big),) = stmt.halves("claim")
+    w = stmt.values["W"][0, 0]
+    assert sp.expand(big - small - (w - 1) ** 2) == 0   # the kernel's own h₁ = W h₀, not the engine's
+    proof = prove_size(claim, {"n": 1, "t": 1})
+    token, how = kernel.accept_step(claim, {"n": 1, "t": 1}, "claim", proof.steps["claim"].evidence, proof.values)
+    assert token is not None and not token.trusts and "kernel's own goal" in how
+    res = check_claim(claim)
+    assert res.verdict == Verdict.HOLDS and not res.trusted
+
+
+@pytest.mark.parametrize("plant", ["drop a term", "flip a sign"])
+def test_a_planted_bug_in_the_encoding_of_a_models_claim_is_caught(monkeypatch, plant):
+    from symderiv.prove import encode, prove_size, solvers
+    from symderiv.prove.solvers import Answer
+
+    original = encode.Encoder.relation
+
+    def planted(self, r):
+        out = original(self, r)
+        return type(out)(out.lhs, out.rhs + sp.Rational(1 if plant == "drop a term" else 2, 10))
+
+    monkeypatch.setattr(encode.Encoder, "relation", planted)
+    monkeypatch.setattr(solvers, "run_both", lambda text, budget: {
+        "z3": Answer("z3", "unknown", 0.0), "cvc5": Answer("cvc5", "unknown", 0.0)})
+    claim = _model_inequality(sp.Rational(1, 10))
+    proof = prove_size(claim, {"n": 1, "t": 1})
+    assert proof.all_proved  # the prover is fooled
+    token, why = kernel.accept_step(claim, {"n": 1, "t": 1}, "claim", proof.steps["claim"].evidence, proof.values)
+    assert token is None and "not the claim's" in why
+    assert check_claim(claim).verdict != Verdict.HOLDS
+
+
+def test_a_models_relational_step_proved_by_the_solvers_names_them_as_trusted():
+    """avram2025.tanh-derivative-range.corrected: the kernel reads its steps on its own model (tanh of its own
+    symbols), and its token says the step rests on the solvers' unsat."""
+    from symderiv.claims import collect
+
+    col = collect([PACKAGE.parent / "proofs" / "avram2025.py"])
+    claim = {c.id: c for c in col.claims()}["avram2025.tanh-derivative-range.corrected"]
+    res = check_claim(claim)
+    assert res.verdict == Verdict.HOLDS
+    assert res.trusted and all("z3 and cvc5" in t for t in res.trusted)
+
+
+# ----- kernel.probe: no holds rests on an operation the kernel never replays ----------------------------------------
+
+@pytest.mark.parametrize("what", ["atan", "matrix exp", "order 3"])
+def test_a_holds_never_rests_on_an_operation_the_kernel_never_replays(what):
+    """A true identity whose check uses an operation outside the kernel's reach (at any point): the kernel's
+    confirmation names it in one line (kernel.probe) and backs no holds; the verdict is not holds."""
+    from symderiv import matrix, vector
+    from symderiv.claims import Claim
+    from symderiv.engine import check_claim
+    from symderiv.sizes import sweep
+
+    check = {"atan": lambda v: (v.d(sp.atan(v.c), "c"), sp.Matrix([[1 / (1 + v.c ** 2)]])),
+             "matrix exp": lambda v: (v.A.exp(), v.A.exp()),
+             "order 3": lambda v: (v.d(v.d(v.d(v.c ** 4, "c"), "c"), "c"), sp.Matrix([[24 * v.c]]))}[what]
+    from symderiv import scalar
+
+    claim = Claim(id="test.reach", where="test", statement="test", check=check,
+                  variables=dict(c=scalar(), A=matrix("n"), x=vector("n")),
+                  conventions={"jacobian": "numerator", "vec": "row-major"}, sizes=sweep(n=(1,)))
+    token, why = kernel.confirm_identity(claim, {"n": 1})
+    assert token is None and why.startswith("the kernel never replays an operation of the check") and "\n" not in why
+    assert check_claim(claim).verdict != Verdict.HOLDS
+
+
+# ----- norms the kernel derives itself (issue 19, item 2: the kernel builds the spectral goal) ---------------------
+
+def _sized(check, given, n=(1, 2), **kw):
+    from symderiv.claims import Claim
+    from symderiv.sizes import sweep
+
+    return Claim(id=kw.pop("id", "test.norm"), where="test", statement="test", check=check, kind="inequality",
+                 given=given, sizes=sweep(n=n, t=1, fixed=("t",)), prove=True, **kw)
+
+
+def _solvers_say(monkeypatch, status):
+    from symderiv.prove import solvers
+    from symderiv.prove.solvers import Answer
+
+    monkeypatch.setattr(solvers, "run_both", lambda text, budget: {
+        "z3": Answer("z3", status, 0.0), "cvc5": Answer("cvc5", status, 0.0)})
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+@pytest.mark.parametrize("form", ["norm2 = max|d|", "rho(triangular) = max|t_ii|", "lam_max(triangular) <= max"])
+def test_a_norm_of_a_structured_matrix_is_the_kernels_own_reading(monkeypatch, n, form):
+    """‖diag(d)‖₂ = maxᵢ|dᵢ|, ρ(T) = maxᵢ|tᵢᵢ| and λ_max(T) = maxᵢ tᵢᵢ for triangular T: the kernel reads each side
+    from the matrix's own entries, both sides are one atom, and the step holds with no trust, even when the
+    evidence it is given is only the solvers' unsat."""
+    from symderiv import diag, eq, lam_max, matrices, norm2, rho, vectors
+
+    check, given = {
+        "norm2 = max|d|": (lambda d: eq(norm2(diag(d)), sp.Max(*[sp.Abs(x) for x in d])), dict(d=vectors())),
+        "rho(triangular) = max|t_ii|": (lambda T: eq(rho(T), sp.Max(*[sp.Abs(T[i, i]) for i in range(T.rows)])),
+                                        dict(T=matrices(families=("triangular",)))),
+        "lam_max(triangular) <= max": (lambda T: rel(lam_max(T), "<=", sp.Max(*[T[i, i] for i in range(T.rows)])),
+                                       dict(T=matrices(families=("triangular",)))),
+    }[form]
+    claim = _sized(check, given, n=(n,))
+    _solvers_say(monkeypatch, "unsat")
+    halves = 2 if form != "lam_max(triangular) <= max" else 1
+    evidence = [("solvers", "z3 nlsat: unsat; cvc5: unsat")] * halves
+    token, how = kernel.accept_step(claim, {"n": n, "t": 1}, "claim", evidence, None)
+    assert token is not None and not token.trusts and "the kernel's own reading" in how, how
+
+
+@pytest.mark.parametrize("wrong", ["max d (no modulus)", "sum |d|", "min |d|"])
+def test_a_false_reading_of_a_structured_norm_proved_by_planted_solvers_is_named_as_trusted(monkeypatch, wrong):
+    """A false ‖diag(d)‖₂ = … that the solvers (planted) say is proved: the kernel's own reading does not make it
+    evident, so the token names the solvers as trusted (never a holds that says it was re-checked)."""
+    from symderiv import diag, eq, norm2, vectors
+
+    rhs = {"max d (no modulus)": lambda d: sp.Max(*d), "sum |d|": lambda d: sum(sp.Abs(x) for x in d),
+           "min |d|": lambda d: sp.Min(*[sp.Abs(x) for x in d])}[wrong]
+    claim = _sized(lambda d: eq(norm2(diag(d)), rhs(d)), dict(d=vectors()), n=(2,))
+    token, how = kernel.accept_step(claim, {"n": 2, "t": 1}, "claim",
+                                    [("solvers", "planted"), ("solvers", "planted")], None)
+    assert token is not None and token.trusts and all("z3 and cvc5" in t for t in token.trusts)
+
+
+@pytest.mark.parametrize("plant", ["s² = 2·mᵀm", "s² = mᵀm + 1"])
+def test_a_planted_bug_in_the_provers_spectral_norm_at_n1_is_caught(monkeypatch, plant):
+    """The prover defines ‖m‖₂ at n = 1 by s ≥ 0, s² = m²; the kernel reads it as its own |m|. A planted wrong
+    definition lets SOS prove the false ‖a‖₂ ≥ (6/5)|a| (or ‖a‖₂ ≥ 1/2): the kernel rejects the certificate."""
+    from symderiv import matrices, norm2
+    from symderiv.prove import encode, prove_size
+
+    def planted(self, M, prefix, largest):
+        G = (self._gram(M) if largest else M.T * M).applyfunc(sp.expand)
+        s = self.fresh(prefix)
+        wrong = 2 * G[0, 0] if plant == "s² = 2·mᵀm" else G[0, 0] + 1
+        self.add(sp.Ge(s, 0), sp.Eq(s ** 2, wrong))
+        return s
+
+    monkeypatch.setattr(encode.Encoder, "_extreme_singular", planted)
+    _solvers_say(monkeypatch, "unknown")
+    small = (lambda A: sp.Rational(6, 5) * sp.Abs(A[0, 0])) if plant == "s² = 2·mᵀm" else (lambda A: sp.Rational(1, 2))
+    claim = _sized(lambda A: rel(small(A), "<=", norm2(A)), dict(A=matrices()), n=(1,))
+    proof = prove_size(claim, {"n": 1, "t": 1})
+    assert proof.all_proved  # the prover is fooled
+    token, why = kernel.accept_step(claim, {"n": 1, "t": 1}, "claim", proof.steps["claim"].evidence, proof.values)
+    assert token is None and why.startswith("the kernel rejects the certificate")
+    assert check_claim(claim).verdict != Verdict.HOLDS
+
+
+@pytest.mark.parametrize("what", ["atan", "matrix exp", "order 3"])
+def test_an_operation_the_kernel_never_replays_is_refused_before_any_verdict(what, monkeypatch):
+    """Issue 19 item 3: refused before any verdict, on every path alike, with one line naming the operation: the
+    engine asks the kernel's probe first, so neither the normal form nor F_p runs (a planted normal form that
+    would say holds is never reached)."""
+    from symderiv import matrix, scalar, vector
+    from symderiv import identity
+    from symderiv.claims import Claim
+    from symderiv.engine import check_claim
+    from symderiv.sizes import sweep
+
+    check = {"atan": lambda v: (v.d(sp.atan(v.c), "c"), sp.Matrix([[1 / (1 + v.c ** 2)]])),
+             "matrix exp": lambda v: (v.A.exp(), v.A.exp()),
+             "order 3": lambda v: (v.d(v.d(v.d(v.c ** 4, "c"), "c"), "c"), sp.Matrix([[24 * v.c]]))}[what]
+    claim = Claim(id="test.reach", where="test", statement="test", check=check,
+                  variables=dict(c=scalar(), A=matrix("n"), x=vector("n")),
+                  conventions={"jacobian": "numerator", "vec": "row-major"}, sizes=sweep(n=(1, 2)))
+    for backend in ("auto", "symengine", "fp"):
+        r = check_claim(claim, backend=backend)
+        assert r.verdict == Verdict.ERROR and not r.sizes, (backend, r.verdict, r.scope)
+        assert "never replays" in r.error and "\n" not in r.error

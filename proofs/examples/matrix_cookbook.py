@@ -8,6 +8,8 @@ with vec by columns. Two planted errors (a dropped symmetry, dropped
 transposes) must fail with certified counterexamples; vec(AXB) read with vec by
 rows is the other reading of §10.2.2 and fails too.
 """
+import sympy as sp
+
 from symderiv import claim, inv, kron, logdet, matrix, readings, scalar, sweep, tr, vector
 
 QUADRATIC = dict(x=vector("n"), B=matrix("n"))
@@ -37,6 +39,19 @@ def quadratic_wrong(v):
     return v.d(v.x.T * v.B * v.x, "x"), 2 * v.B * v.x
 
 
+@claim("cookbook.hessian-quadratic", where="§2.4.2 (the second derivative of xᵀBx)",
+       statement="∂²(xᵀBx)/∂x∂xᵀ = B + Bᵀ", variables=QUADRATIC)
+def quadratic_hessian(v):
+    return v.d(v.d(v.x.T * v.B * v.x, "x"), "x"), v.B + v.B.T
+
+
+@claim("cookbook.hessian-quadratic-2B", where="§2.4.2, planted error",
+       statement="∂²(xᵀBx)/∂x∂xᵀ = 2B (true only for symmetric B)", variables=QUADRATIC, expect="fails",
+       why="the Hessian of xᵀBx is B + Bᵀ, which is 2B only when B is symmetric; the claim is for every B")
+def quadratic_hessian_wrong(v):
+    return v.d(v.d(v.x.T * v.B * v.x, "x"), "x"), 2 * v.B
+
+
 @claim("cookbook.eq101", where="§2.5.1, eq. (101)", statement="∂ tr(AXB)/∂X = AᵀBᵀ",
        variables=dict(A=matrix("n"), X=matrix("n"), B=matrix("n")))
 def trace_product(v):
@@ -47,6 +62,20 @@ def trace_product(v):
        variables=dict(X=matrix("n", invertible=True)))
 def log_determinant(v):
     return v.d(logdet(v.X), "X"), inv(v.X).T
+
+
+@claim("cookbook.eq51", where="§2.1.1, eq. (51)", statement="∂ ln|det X|/∂X = X⁻ᵀ (every invertible X)",
+       variables=dict(X=matrix("n", invertible=True)))
+def log_abs_determinant(v):
+    return v.d(sp.log(sp.Abs(v.X.det())), "X"), inv(v.X).T
+
+
+@claim("cookbook.eq51-no-transpose", where="§2.1.1, eq. (51), planted error",
+       statement="∂ ln|det X|/∂X = X⁻¹ (transpose dropped)", expect="fails",
+       why="the gradient is X⁻ᵀ (eq. 51), which is X⁻¹ only when X is symmetric",
+       variables=dict(X=matrix("n", invertible=True)))
+def log_abs_determinant_wrong(v):
+    return v.d(sp.log(sp.Abs(v.X.det())), "X"), inv(v.X)
 
 
 @claim("cookbook.eq49", where="§2.1.1, eq. (49)", statement="∂ det X/∂X = det(X) X⁻ᵀ",

@@ -39,9 +39,10 @@ class Token:
     """What only the kernel makes (see the module docstring). Fields: ``claim`` (id), ``size`` (sorted tuple of
     (key, value)), ``kind`` (IDENTITY or STEP), ``label`` (the step), ``how``, ``trusts`` (what was not re-checked),
     ``error`` (a bound on a randomized acceptance's error, or None), ``steps`` (every step label of the claim at
-    the size, as the kernel read it; empty when it did not)."""
+    the size, as the kernel read it; empty when it did not), ``degree`` (E in a randomized acceptance's error bound
+    E·2^−bits per trial, computed by the kernel; None when it could not bound it)."""
 
-    __slots__ = ("claim", "size", "kind", "label", "how", "trusts", "error", "steps", "__weakref__")
+    __slots__ = ("claim", "size", "kind", "label", "how", "trusts", "error", "steps", "degree", "__weakref__")
 
     def __init__(self, *args, **kwargs):
         raise KernelError(f"only the kernel makes a {type(self).__name__}")
@@ -92,13 +93,14 @@ def size_key(size) -> tuple:
 
 
 def _issue(cls, claim_id: str, size, kind: str, how: str, *, label: str = "", trusts=(), error=None,
-           steps=()) -> Token:
+           steps=(), degree=None) -> Token:
     """The only maker of tokens: kernel functions call it once their own check has passed."""
     if cls not in (Proved, Refuted) or kind not in (IDENTITY, STEP, EVERY_N):
         raise KernelError(f"no token {cls!r} of kind {kind!r}")
     tok = object.__new__(cls)
     for name, value in (("claim", claim_id), ("size", size_key(size)), ("kind", kind), ("label", label),
-                        ("how", how), ("trusts", tuple(trusts)), ("error", error), ("steps", tuple(steps))):
+                        ("how", how), ("trusts", tuple(trusts)), ("error", error), ("steps", tuple(steps)),
+                        ("degree", degree)):
         object.__setattr__(tok, name, value)
     _ISSUED.add(tok)
     return tok
@@ -190,8 +192,17 @@ def scope_note(outcomes) -> str:
     parts = []
     if errors:
         bits = min(b for b, _ in errors)
-        parts.append(f"the kernel's own random evaluation agreed (error ≤ D·2^−{bits} per size, D the "
-                     "difference's degree)")
+        random_toks = [t for t in toks if t.error]
+        degrees = [t.degree for t in random_toks]
+        if all(d is not None for d in degrees):
+            worst = max(degrees)
+            exp = bits - max(worst, 1).bit_length()  # E < 2^(bit length), so E·2^−bits < 2^−exp
+            parts.append(f"the kernel's own random evaluation agreed (error ≤ {worst}·2^−{bits} ≤ 2^−{exp} per "
+                         "size, the degree bounded by the kernel)")
+        else:
+            parts.append(f"the kernel's own random evaluation agreed (error ≤ D·2^−{bits} per size, D the "
+                         "difference's degree, not bounded by the kernel at "
+                         f"{sum(d is None for d in degrees)} of {len(degrees)} sizes)")
     if trusted:
         shown = [f"{what} [{'; '.join(dict.fromkeys(where))[:60]}]" for what, where in trusted.items()]
         parts.append("trusted: " + "; ".join(shown[:3]) + (f"; … ({len(shown)} in all)" if len(shown) > 3 else ""))

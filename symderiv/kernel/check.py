@@ -406,6 +406,8 @@ def probe_point(claim, size: dict) -> dict:
         for name, var in claim.variables.items():
             r, c = (1, 1) if var.kind == "scalar" else var.shape(size)
             fill(name, r, c, lambda i, j, name=name, var=var: _entry_name(name, var.kind, i, j))
+            if getattr(var, "sign", 0) < 0:  # a scalar declared negative: a value in its domain
+                out[name] = -out[name]
         return out
     cell = claim.model
     from ..cells import dimension
@@ -428,7 +430,10 @@ def probe(claim, size: dict) -> str | None:
     None when it runs there, or stops only at something particular to that point (a kink, a singular matrix).
 
     For the engine to refuse such a claim before any verdict: whatever it would find, the kernel could not certify
-    a counterexample. Identity claims only (a relation's values are exact numbers, not the kernel's)."""
+    a counterexample. Identity claims only (a relation's values are exact numbers, not the kernel's). Wired into
+    the kernel's own confirmation (:func:`.random_check.confirm_identity`): a normal form's (or F_p's) ``holds`` is
+    not backed when the probe names such an operation; the engine's refusal before any verdict calls it too once
+    the engine does (its identity path is outside the kernel)."""
     if claim.kind != "identity" or (claim.model is None and getattr(claim, "variables", None) is None):
         return None
     try:
@@ -440,7 +445,10 @@ def probe(claim, size: dict) -> str | None:
                                  and claim.loss in (None, "abstract")) else None
             _model_check(claim, size, values, witness, loss)
         elif getattr(claim, "variables", None) is not None:
-            run_free_check(claim, size, values)
+            from .free import abstract_sigma
+
+            with abstract_sigma(lambda k, a: sp.Rational(1, k + 2)):  # σ^(k) a generic value: σ is replayed
+                run_free_check(claim, size, values)
     except Unsupported as e:
         return str(e).splitlines()[0] if str(e) else type(e).__name__
     except Exception:  # particular to the point, or the check's own error: the engine reports those itself

@@ -30,6 +30,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .. import notation
+from ..functions import SIGMA_ORDER
 from ..cells import dimension
 from .dual import RULES, KernelError, Unsupported, exact_sign, missing_attribute, number
 
@@ -196,6 +197,9 @@ class Jet:
         a = self.v
         return self._compose(a ** k, k * a ** (k - 1), k * (k - 1) * a ** (k - 2) / 2)
 
+    def __abs__(self):
+        return absolute(self)
+
     def __rpow__(self, base):
         return Jet(number(base)) ** self
 
@@ -219,6 +223,41 @@ def apply(func, x: Jet) -> Jet:
     if not x.d and not x.h:
         return Jet(fn(a), order=x.order)
     return x._compose(fn(a), dfn(a) if x.order >= 1 else _ZERO, ddfn(a) / 2 if x.order >= 2 else _ZERO)
+
+
+#: the abstract σ while the kernel's randomized check runs (:func:`abstract_sigma`): a function (k, a) -> σ^(k)(a)
+#: for an exact a (random_check draws σ as a random function, every order independent at each distinct argument);
+#: None elsewhere, where σ(…) is refused (a point without a witness σ has no value for it)
+ABSTRACT_SIGMA = None
+
+
+class abstract_sigma:
+    """``with abstract_sigma(fn):`` the kernel's jets read σ^(k)(a) as ``fn(k, a)`` (one trial at a time)."""
+
+    def __init__(self, fn):
+        self.fn, self.saved = fn, None
+
+    def __enter__(self):
+        global ABSTRACT_SIGMA
+        self.saved, ABSTRACT_SIGMA = ABSTRACT_SIGMA, self.fn
+        return self
+
+    def __exit__(self, *exc):
+        global ABSTRACT_SIGMA
+        ABSTRACT_SIGMA = self.saved
+        return False
+
+
+def sigma_of(k: int, x: Jet) -> Jet:
+    """σ^(k)(x) on a jet by the abstract σ in force: value σ^(k), derivative σ^(k+1), second σ^(k+2)."""
+    s = ABSTRACT_SIGMA
+    if s is None:
+        raise Unsupported("the kernel has no value for the abstract σ(…) at a point (it draws σ only in its "
+                          "randomized check)")
+    a = x.v
+    if not x.d and not x.h:
+        return Jet(s(k, a), order=x.order)
+    return x._compose(s(k, a), s(k + 1, a) if x.order >= 1 else _ZERO, s(k + 2, a) / 2 if x.order >= 2 else _ZERO)
 
 
 def absolute(x: Jet) -> Jet:
@@ -271,6 +310,8 @@ def from_sympy(e) -> Jet:
             if e.func is sp.log and exact_sign(a.v, "log's argument") <= 0:
                 raise KernelError(f"log of {sp.sstr(a.v)}, which is not positive")
             r = apply(e.func, a)
+        elif e.func in SIGMA_ORDER and len(e.args) == 1:
+            r = sigma_of(SIGMA_ORDER[e.func], run(e.args[0]))
         elif e.func is sp.Abs:
             r = absolute(run(e.args[0]))
         elif e.func in (sp.Max, sp.Min):
@@ -683,6 +724,18 @@ class ExactVariables:
                         raise KernelError(f"the point gives no value for {key}")
                     keys.append(key)
                     entries.append(Jet(number(values[key]), {key: sp.Integer(1)}, None, order))
+            sgn = getattr(var, "sign", 0)
+            if sgn and kind == "scalar":
+                x = entries[0].v
+                if sgn < 0 and hasattr(values, "draw") and x > 0:
+                    # the kernel's own random draws are in [0, 2^k): a variable declared < 0 takes their negatives,
+                    # a set of the same size in its domain (the Schwartz–Zippel bound is unchanged)
+                    x = -x
+                    entries[0] = Jet(x, {keys[0]: sp.Integer(1)}, None, order)
+                if not (x.is_Rational and (x > 0 if sgn > 0 else x < 0)):
+                    raise KernelError(f"{name} is declared {'positive' if sgn > 0 else 'negative'}, but {name} = "
+                                      f"{sp.sstr(x)} at the point")
+                self.premises.append(f"{name} {'>' if sgn > 0 else '<'} 0")
             self._seeds[name] = (r, c, keys)
             value = entries[0] if kind == "scalar" else JetMatrix(r, c, entries)
             if getattr(var, "invertible", False):
@@ -735,8 +788,50 @@ def run_check(claim, size: dict, values: dict):
             continue
         if not (isinstance(out, tuple) and len(out) == 2):
             raise KernelError(f"the check returned {type(out).__name__}, not (lhs, rhs)")
-        return value_of(out[0]), value_of(out[1]), ns.premises
+        lhs, rhs = value_of(out[0]), value_of(out[1])
+        if hasattr(values, "draw"):  # the kernel's own random point: algebraic sides compared exactly
+            lhs, rhs = _algebraic_ties(lhs, rhs)
+        return lhs, rhs, ns.premises
     raise AssertionError("unreachable")
+
+
+#: at most this many distinct radicals in one entry's difference are compared by minimal polynomial (its degree
+#: doubles with each); with more, the entry is left as it is (the kernel then names what it trusts)
+MAX_RADICALS = 6
+
+
+def _algebraic(x) -> bool:
+    x = sp.sympify(x)
+    return x.is_number and not x.is_Rational and not x.atoms(sp.Function) and not x.has(sp.E, sp.pi)
+
+
+def _algebraic_ties(lhs, rhs):
+    """At the kernel's random point, an entry whose sides are algebraic numbers (√ of a rational that is not a
+    square) and exactly equal (their difference's minimal polynomial is x, SymPy's exact algorithm) is the
+    rational 0 on both sides; every other entry is left as it is (rational, or not decided here)."""
+    from .decide import _is_zero
+
+    if not isinstance(lhs, sp.MatrixBase) and not isinstance(rhs, sp.MatrixBase):
+        try:
+            a, b = sp.sympify(lhs), sp.sympify(rhs)
+        except (sp.SympifyError, TypeError):
+            return lhs, rhs
+        if isinstance(a, sp.Expr) and isinstance(b, sp.Expr):
+            L, R = _algebraic_ties(sp.Matrix([[a]]), sp.Matrix([[b]]))
+            return L[0, 0], R[0, 0]
+        return lhs, rhs
+    if not (isinstance(lhs, sp.MatrixBase) and isinstance(rhs, sp.MatrixBase)) or lhs.shape != rhs.shape:
+        return lhs, rhs
+    if not any(_algebraic(a) or _algebraic(b) for a, b in zip(lhs, rhs)):
+        return lhs, rhs
+    L, R = sp.Matrix(lhs), sp.Matrix(rhs)
+    for k, (a, b) in enumerate(zip(lhs, rhs)):
+        a, b = sp.sympify(a), sp.sympify(b)
+        if (_algebraic(a) or _algebraic(b)) and (a.is_Rational or _algebraic(a)) and (b.is_Rational or _algebraic(b)):
+            d = a - b
+            if len({p for p in d.atoms(sp.Pow) if not p.exp.is_Integer}) <= MAX_RADICALS and _is_zero(d) is True:
+                L[k] = R[k] = sp.Integer(0)
+    return L, R
 
 
 def register() -> None:

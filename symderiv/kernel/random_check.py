@@ -24,25 +24,46 @@ points, and requires lhs − rhs = 0 there:
   random integer point; a claim with neither evaluates its sides at random
   integers for its symbols.
 
-Why this is sound. Read the kernel's computation as a straight-line program
-whose random values are variables: the inputs x, and s_j = (σ, σ', σ'') at
-each formally distinct argument u_j (for tanh and logistic one variable r_j,
-the derivatives being polynomials in it). If the claim is false in the sense
-the engine's normal form means (lhs − rhs is not 0 as a rational function of
-the inputs and of σ's values and derivatives at its arguments, each
-independent), then lhs − rhs is a nonzero rational function Δ(x, s) of some
-degree D; its numerator vanishes at a uniform point of [0, 2¹²⁸)^k with
-probability ≤ D/2¹²⁸ (Schwartz–Zippel); two formally distinct arguments
-u_i ≠ u_j take the same value (so that the random function gives them the same
-s) with probability ≤ deg(u_i − u_j)/2¹²⁸. Conversely if Δ = 0 as a rational
-function then it is 0 for every σ (and for tanh: substitute its values), so a
-true claim is never rejected (a point where a denominator is 0 is drawn again).
-Each trial is independent; the verdict's scope states the error as
-(D + Σ deg(u_i − u_j))·2⁻¹²⁸ per trial. D is *not* bounded by the kernel
-itself (the kernel computes over SymPy's exact numbers, which keep no degree):
-this is the one number of the argument it takes as given, and it is small for
-every claim the kernel can evaluate at all (the values it computes are exact,
-so their size grows with the degree).
+Why this is sound (Schwartz–Zippel, and what a random σ means for it). Read
+the kernel's computation as a straight-line program whose random values are
+variables: the inputs x, and s_j = (σ, σ', σ'') at each formally distinct
+argument u_j (for tanh and logistic one variable r_j, the derivatives being
+polynomials in it; an abstract loss's q likewise). A random σ is exactly this:
+σ is not one function drawn from a family, but a fresh independent value for
+σ, σ' and σ'' at every argument the computation reaches, which is what the
+engine's normal form means by "for every σ" (σ(u), σ'(u), σ''(u) independent
+atoms for each argument u). If the claim is false in that sense, lhs − rhs is
+a nonzero rational function Δ = N/M of (x, s); at a uniform point of
+[0, 2¹²⁸)^k, N vanishes (or M does, and the point is drawn again) with
+probability ≤ (deg N + deg M)/2¹²⁸ (Schwartz–Zippel). The random function
+gives two formally distinct arguments u_i ≠ u_j the same s when they take the
+same value (or related ones when u_i = −u_j: tanh and logistic keep their
+symmetry; or fixed ones at u_i = 0), which happens with probability
+≤ deg(u_i ∓ u_j)/2¹²⁸ (resp. deg u_i/2¹²⁸; the numerator's degree, after
+clearing denominators: ≤ the sum of both arguments' numerator and
+denominator bounds). Conversely if Δ = 0 as a
+rational function it is 0 for every σ (and for tanh: substitute its values),
+so a true claim is never rejected. So one trial accepts a false claim with
+probability ≤ E·2⁻¹²⁸, E = D + Σ_{i<j} (deg(u_i − u_j) + deg(u_i + u_j))
++ Σ_i deg u_i, D bounding deg N + deg M.
+
+The kernel computes E (:func:`degree_of`): it runs the same evaluation once
+more with every random value a fresh variable (each argument it meets gets
+its own σ values, formally equal ones too: the true program is that one with
+some variables identified, which raises no degree) and reads degree bounds off
+the resulting expression trees without expanding them (:func:`degree_bound`:
+a sum's bound is the max over a common denominator, a product's the sum, so a
+bound whatever cancels). The scope states E (``error ≤ E·2^−128 ≤ 2^−k``).
+What that run assumes: it performs the same operations as the numeric run;
+the kernel's code branches on a value only for shortcuts that compute the same
+function (a zero factor skipped), refuses (a sign it cannot decide on
+variables: then E is not computed), or meets a special argument (σ at 0, tanh
+at −u) whose value is a specialization of a fresh variable, which raises no
+degree. The dual numbers and the free variables' jets hold the run's
+variables while it runs (``dual.number`` and ``free.number`` accept them, and
+only them, then). Where the run does not go through (a function such as |·| or
+√ of the random values, a sign the kernel must decide), the token
+says the degree is not bounded and the scope says at how many sizes.
 
 A random e does not keep e^a·e^b = e^(a+b), which SymPy applies by itself,
 so a true claim could differ with it: a difference found in a trial that drew
@@ -63,7 +84,7 @@ import sympy as sp
 
 from . import dual
 from .accept import IDENTITY, Proved, _issue
-from .dual import Dual, KernelError, lift
+from .dual import Dual, KernelError, Unsupported, lift
 from .model import ExactModel, _elementwise, entry_name, loss_of
 
 #: one trial of 128-bit draws: error ≤ D·2⁻¹²⁸, below two 64-bit trials' (D·2⁻⁶⁴)² for D > 1, at half the
@@ -99,6 +120,13 @@ class RandomFunction:
 
     def at(self, x) -> tuple:
         x = sp.sympify(x)
+        if isinstance(self.draw, _Fresh):  # the degree run: any argument, recorded, values fresh variables
+            got = self.table.get(x)
+            if got is None:
+                self.draw.arguments.append(x)
+                got = self.rule(self.draw(), x) if self.rule else (self.draw(), self.draw(), self.draw())
+                self.table[x] = got
+            return got
         if not x.is_Rational:
             raise Cannot(f"a random function's argument {sp.sstr(x)[:60]} is not a rational number")
         got = self.table.get(x)
@@ -143,6 +171,28 @@ def _softmax(exp):
         return DualMatrix.from_entries(z.rows, z.cols, [x / s for x in es])
 
     return softmax
+
+
+class _Derivatives:
+    """An abstract σ of free variables as a random function: σ^(k)(a) a fresh draw for each order k and each distinct
+    exact argument a, drawn once and remembered (every order independent, as the normal form's atoms are)."""
+
+    def __init__(self, draw):
+        self.draw, self.table = draw, {}
+
+    def __call__(self, k: int, x):
+        x = sp.sympify(x)
+        if isinstance(self.draw, _Fresh):
+            if (k, x) not in self.table:
+                self.draw.arguments.append(x)
+                self.table[(k, x)] = self.draw()
+            return self.table[(k, x)]
+        if not x.is_Rational:
+            raise Cannot(f"σ's argument {sp.sstr(x)[:60]} is not a rational number")
+        got = self.table.get((k, x))
+        if got is None:
+            got = self.table[(k, x)] = self.draw()
+        return got
 
 
 class _Draws(dict):
@@ -221,10 +271,12 @@ def _rational_sides(out, exact: bool = False) -> list:
     return out
 
 
-def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False) -> tuple[list, bool]:
+def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=None) -> tuple[list, bool]:
     """lhs − rhs at one random point, and whether exp was drawn at random there. ``real_exp``: the kernel's own
-    exp (closed forms, decided by arb balls) instead of a random one."""
-    draw = lambda: sp.Integer(rng.getrandbits(BITS))  # noqa: E731
+    exp (closed forms, decided by arb balls) instead of a random one. ``draw``: a :class:`_Fresh` for the degree
+    run (every random value a fresh variable; the sides are then expressions, not numbers)."""
+    symbolic = draw is not None
+    draw = draw or (lambda: sp.Integer(rng.getrandbits(BITS)))  # noqa: E731
     if claim.model is not None:
         act = claim.activation
         if act not in ("abstract", "tanh", "logistic", "identity"):
@@ -240,22 +292,29 @@ def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False) -> tup
             model = _RandomModel(claim.model, draws=_Draws(draw), funcs=funcs, n=size.get("n", 1),
                                  t=size.get("t", 1), m=size.get("m", 1), activation=act, loss=claim.loss,
                                  layout=claim.conventions.get("layout", "row-major"), conventions=claim.conventions)
-            return _rational_sides(claim.check(model), real_exp), any(funcs[k] and funcs[k].table for k in LAWLESS)
+            out = claim.check(model)
+            if symbolic:
+                return out, False
+            return _rational_sides(out, real_exp), any(funcs[k] and funcs[k].table for k in LAWLESS)
         except ZeroDivisionError:
             raise _Singular() from None
         finally:
             dual.RULES[sp.exp] = saved
     if getattr(claim, "variables", None) is not None:
-        from .free import run_check
+        from .free import abstract_sigma, run_check
 
+        sigma = _Derivatives(draw)
         try:
-            lhs, rhs, _ = run_check(claim, size, _Draws(draw))
+            with abstract_sigma(sigma):
+                lhs, rhs, _ = run_check(claim, size, _Draws(draw))
         except ZeroDivisionError:
             raise _Singular() from None
         except KernelError as e:
             if "det" in str(e) and "= 0" in str(e):
                 raise _Singular() from None
             raise
+        if symbolic:
+            return (lhs, rhs), False
         return _rational_sides((lhs, rhs)), False
     out = claim.check(**size)
     from .check import _sides
@@ -264,8 +323,114 @@ def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False) -> tup
     if lhs.atoms(sp.core.function.AppliedUndef) or rhs.atoms(sp.core.function.AppliedUndef):
         raise Cannot("the sides apply functions the kernel has no values for")
     syms = sorted(lhs.free_symbols | rhs.free_symbols, key=sp.default_sort_key)
+    if symbolic:
+        return (lhs, rhs), False
     at = {s: draw() for s in syms}
     return _rational_sides((lhs.xreplace(at), rhs.xreplace(at))), False
+
+
+class _Fresh:
+    """The degree run's draw: every random value a fresh real variable; the arguments of the random functions are
+    recorded (for the collision term of the error bound)."""
+
+    def __init__(self):
+        self.made, self.arguments, self.symbols = 0, [], set()
+
+    def __call__(self):
+        self.made += 1
+        r = sp.Dummy(f"r{self.made}")
+        self.symbols.add(r)
+        return r
+
+    def number(self, exact):
+        """dual.number for the degree run: an expression of the run's own variables is a value there."""
+        def number(x):
+            if isinstance(x, sp.Basic) and not isinstance(x, sp.MatrixBase) and x.free_symbols \
+                    and x.free_symbols <= self.symbols and not x.has(sp.Float):
+                return x
+            return exact(x)
+        return number
+
+
+class Unbounded(Exception):
+    """The structural degree bound does not reach this expression (a function the kernel did not draw)."""
+
+
+def degree_bound(e, memo: dict | None = None) -> tuple[int, int]:
+    """(dn, dd): e = N/M with deg N ≤ dn and deg M ≤ dd in its symbols, read off the expression tree without
+    expanding it (a + b: max(n₁ + d₂, n₂ + d₁) over d₁ + d₂; a·b: sums; aᵏ: k times; a⁻ᵏ swaps), so a bound
+    whatever cancels. A function application raises Unbounded."""
+    memo = {} if memo is None else memo
+    e = sp.sympify(e)
+
+    def run(e):
+        got = memo.get(e)
+        if got is not None:
+            return got
+        if e.is_Symbol:
+            r = (1, 0)
+        elif e.is_Number:
+            if not e.is_Rational:
+                raise Unbounded(f"the number {sp.sstr(e)[:40]}")
+            r = (0, 0)
+        elif e.is_Add:
+            n, d = run(e.args[0])
+            for a in e.args[1:]:
+                n2, d2 = run(a)
+                n, d = (max(n, n2), d) if d == d2 == 0 else (max(n + d2, n2 + d), d + d2)
+            r = (n, d)
+        elif e.is_Mul:
+            r = (0, 0)
+            for a in e.args:
+                n2, d2 = run(a)
+                r = (r[0] + n2, r[1] + d2)
+        elif e.is_Pow and e.exp.is_Integer:
+            n, d = run(e.base)
+            k = int(e.exp)
+            r = (k * n, k * d) if k >= 0 else (-k * d, -k * n)
+        else:
+            raise Unbounded(f"{type(e).__name__}(…)")
+        memo[e] = r
+        return r
+
+    return run(e)
+
+
+def degree_of(claim, size: dict) -> tuple[int | None, str]:
+    """A sound bound E for the randomized check's error E·2^−BITS per trial (or None, why), from one run of the same
+    evaluation with every random value a fresh variable (inputs, σ, σ', σ'' at each argument, tanh's r, ...):
+    E = D + Σ over pairs of arguments of the random functions of deg(uᵢ ∓ uⱼ) + Σ deg uᵢ, D bounding the degrees
+    of the numerator and denominator of lhs − rhs (:func:`degree_bound`). The run makes a fresh variable for every
+    argument it meets (formally equal ones too): the true computation is that one with some variables
+    identified, which does not raise a degree, so the bound holds for it."""
+    from .check import _sides
+
+    from . import free
+
+    fresh = _Fresh()
+    exact = dual.number
+    # the dual numbers and the free variables' jets hold the run's variables (both restored below)
+    dual.number = free.number = fresh.number(exact)
+    try:
+        out, _ = _trial(claim, size, random.Random(0), draw=fresh)
+        lhs, rhs = _sides(out)
+        memo: dict = {}
+        D = 0
+        for a, b in zip(lhs, rhs):
+            n1, d1 = degree_bound(a, memo)
+            n2, d2 = degree_bound(b, memo)
+            D = max(D, max(n1 + d2, n2 + d1) + d1 + d2)
+        args = [degree_bound(u, memo) for u in dict.fromkeys(fresh.arguments)]
+    except Unbounded as e:
+        return None, f"a side applies {e} to the random values"
+    except Exception as e:  # the check does not run on fresh variables: the bound is not computed
+        return None, f"the check does not run on variables ({type(e).__name__})"
+    finally:
+        dual.number = free.number = exact
+    weights = [n + d for n, d in args]
+    # u_i = ±u_j (tanh and logistic read −u from u) for each pair, and u_i = 0 (σ's value there may be fixed)
+    pairs = (2 * len(weights) - 1) * sum(weights) if weights else 0
+    return D + pairs, f"D ≤ {D}" + (f", {len(weights)} arguments of random functions" if weights else "")
 
 
 def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the normal form") -> tuple[Proved | None, str]:
@@ -304,12 +469,21 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
         how = f"{trusts}, not re-checked by the kernel ({str(e)[:160]})"
         return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
     except Exception as e:  # the check does not run on the kernel's model: not confirmed, not refuted
+        if isinstance(e, Unsupported):
+            from .check import probe
+
+            line = probe(claim, size)  # an operation the kernel never replays, at any point: no holds rests on it
+            if line is not None:
+                return None, f"the kernel never replays an operation of the check: {line}"
         how = (f"{trusts}, not re-checked by the kernel (its check does not run there: {type(e).__name__}: "
                f"{str(e)[:160]})")
         return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
+    E, why = degree_of(claim, size)
+    bound = (f"error ≤ ({E}·2^−{BITS})^{done} ({why}, bounded by the kernel)" if E is not None else
+             f"error ≤ (D·2^−{BITS})^{done} for a difference of degree D, not bounded here: {why}")
     how = (f"the kernel's own check: lhs − rhs = 0 at {done} random points (inputs uniform in [0, 2^{BITS}), σ a "
-           f"random function), error ≤ (D·2^−{BITS})^{done} for a difference of degree D")
-    return _issue(Proved, claim.id, size, IDENTITY, how, error=(BITS, done)), how
+           f"random function), {bound}")
+    return _issue(Proved, claim.id, size, IDENTITY, how, error=(BITS, done), degree=E), how
 
 
 def _with_real_exp(claim, size: dict, rng: random.Random) -> tuple[Proved | None, str]:

@@ -187,7 +187,54 @@ def decide_step(domain, hyps, step, *, syms=None, matrices=(), budget: float = B
         return Mark.UNDECIDED, "undecided", f"{why} (the proof, {method}, says nothing)", None, []
     if found is None:
         details.append(why)
+    where = undefined_part(domain, step, hyps=hyps, syms=syms, matrices=matrices, budget=budget)
+    if where:  # the proof covers only the values where the sides are defined: the method (and so the scope) says so
+        method += f", where the sides are defined ({where}; elsewhere the claim has no value)"
     return Mark.PROVED, method, "; ".join(details), None, evidence
+
+
+def undefined_part(domain, step, *, hyps=(), syms=None, matrices=(), budget: float = BUDGET) -> str:
+    """The conditions under which the step's sides are defined (a square root's argument ≥ 0, a denominator ≠ 0)
+    that the domain and the hypotheses do not imply, as text ('x ≥ 0'), or '' when they imply them all.
+
+    A proof of ``premises ∧ ¬step`` unsat covers only the values the partial definitions admit: √x ≥ 0 on
+    x ∈ [−1, 1] is proved where x ≥ 0 and says nothing for x < 0. A condition over the claim's own values is
+    implied when both solvers find the domain ∧ ¬condition unsat; one over a quantity's variable is stated."""
+    from . import solvers
+
+    from .encode import Witness
+
+    enc, _, _ = sentence(domain, hyps, _halves(step)[0], syms, matrices, lemmas=False)
+    if not enc.partial:
+        return ""
+    partial = set(enc.partial)
+    # the domain and the hypotheses over the claim's own values (a quantity's definition, v² = x, would imply
+    # its own condition)
+    base = enc.constraints[:enc.domain_count] + [
+        c for c in enc.constraints[enc.domain_count:]
+        if c not in partial and not any(isinstance(x, Witness) for x in sp.sympify(c).free_symbols)]
+    shown = []
+    for c in dict.fromkeys(enc.partial):
+        # a square root's argument or a denominator over the claim's own values; a condition on a quantity's
+        # variable (a root of a root, a real eigenvalue of lam_max) is not restated here
+        if not isinstance(c, (sp.GreaterThan, sp.StrictGreaterThan, sp.Unequality)) or not c.free_symbols \
+                or any(isinstance(x, Witness) for x in c.free_symbols):
+            continue
+        names = solvers.names_for(enc.variables)
+        ans = solvers.run_both(solvers.smtlib(enc.variables, base + [sp.Not(c)], names), min(budget, PREMISE_BUDGET))
+        if ans["z3"].status == ans["cvc5"].status == "unsat":
+            continue
+        shown.append(_condition_text(c, enc))
+    return ", ".join(dict.fromkeys(shown))
+
+
+def _condition_text(c, enc) -> str:
+    legend = {v: sp.Symbol(f"({t})") for v, t in enc.names.items()}
+    c = c.xreplace(legend) if legend else c
+    op = {sp.GreaterThan: "≥", sp.StrictGreaterThan: ">", sp.Unequality: "≠"}.get(type(c))
+    if op is None:
+        return sp.sstr(c)
+    return f"{sp.sstr(c.lhs)} {op} {sp.sstr(c.rhs)}"
 
 
 #: seconds each solver may spend showing that some value satisfies a proved step's premises

@@ -336,6 +336,70 @@ class Library:
         self.add("v² = Σ cₖBₖ² with every Bₖ = 0", Certificate(
             sp.expand(-v ** 2), ">=", tuple(self.ge), tuple(self.eq), multipliers=tuple(mult)))
 
+    def _nonneg(self, p):
+        """(c, indices) with p = c·Π g_i, c > 0 rational (p itself a hypothesis, or two factors each one), or
+        None."""
+        p = sp.expand(p)
+        if p in self.ge:
+            return 1, (self.ge.index(p),)
+        c, facs = sp.factor_list(p)
+        flat = [f for f, k in facs for _ in range(k)]
+        if len(flat) != 2:
+            return None
+        for s1 in (1, -1):
+            for s2 in (1, -1):
+                if c * s1 * s2 <= 0:
+                    continue
+                fa, fb = sp.expand(s1 * flat[0]), sp.expand(s2 * flat[1])
+                if fa in self.ge and fb in self.ge:
+                    return c * s1 * s2, (self.ge.index(fa), self.ge.index(fb))
+        return None
+
+    def diagonal_scaling(self, a: dict, b: dict, d: list, m, args: list, gp: int, side: str = "right") -> None:
+        """‖M diag(d)‖₂ ≤ ‖M‖₂·max(d) for dⱼ ≥ 0 (a["M"] = b["M"]·diag(d), m = max(args) with args = d): with
+        s = ‖MD‖₂ (witness x, ‖x‖ = 1, ‖MDx‖² = s²), u = ‖M‖₂ and P = u²‖Dx‖² − ‖MDx‖² ≥ 0 (the PSD form at
+        y = Dx, hypothesis ``gp``),
+
+            u²m² − s² = Σⱼ u²xⱼ²((m − dⱼ)² + 2dⱼ(m − dⱼ)) + P − u²m²(‖x‖² − 1) + (‖MDx‖² − s²),
+
+        and u·m ≥ 0 as u·((m − d₀) + d₀): the two certificates of the squared form s ≤ u·m. For D on the left
+        (a["M"] = diag(d)·b["M"]), P = u²‖x‖² − ‖Mx‖² and, with z = Mx,
+
+            u²m² − s² = m²P + Σᵢ zᵢ²((m − dᵢ)² + 2dᵢ(m − dᵢ)) − u²m²(‖x‖² − 1) + (‖DMx‖² − s²)."""
+        if len(args) != len(d) or any(sp.expand(x - y) != 0 for x, y in zip(args, d)):
+            return
+        s, u, x = a["s"], b["s"], a["x"]
+        try:
+            gu = self._ge(u)
+            gmd = [self._ge(m - dj) for dj in d]
+        except ValueError:
+            return
+        gd = [self._nonneg(dj) for dj in d]
+        if any(g is None for g in gd):
+            return
+        unit = sp.expand((x.T * x)[0, 0] - 1)
+        wit = sp.expand((x.T * a["G"] * x)[0, 0] - s ** 2)
+        try:
+            mult = [(_signed(-u ** 2 * m ** 2, unit), self.eq_index[_key(unit)]),
+                    (_signed(sp.Integer(1), wit), self.eq_index[_key(wit)])]
+        except KeyError:
+            return
+        if side == "right":
+            products = [(1, 1, (gp,))]
+            weights = [u * xj for xj in x]
+        else:
+            products = [(1, m, (gp,))]
+            weights = list(b["M"] * x)
+        for j, dj in enumerate(d):
+            products.append((1, sp.expand(weights[j] * (m - dj)), ()))
+            products.append((2 * gd[j][0], sp.expand(weights[j]), (*gd[j][1], gmd[j])))
+        self.add("‖MD‖₂² ≤ ‖M‖₂² max(d)² for a diagonal D ⪰ 0", Certificate(
+            sp.expand(u ** 2 * m ** 2 - s ** 2), ">=", tuple(self.ge), tuple(self.eq), products=tuple(products),
+            multipliers=tuple(mult)))
+        self.add("‖M‖₂·max(d) ≥ 0", Certificate(
+            sp.expand(u * m), ">=", tuple(self.ge), tuple(self.eq),
+            products=((1, 1, (gu, gmd[0])), (gd[0][0], 1, (gu, *gd[0][1])))))
+
     def max_modulus(self, m, v, x) -> None:
         try:
             gv, gm = self._ge(v), self._ge(m - v)
@@ -346,6 +410,24 @@ class Library:
             sp.expand(m ** 2 - x ** 2), ">=", tuple(self.ge), tuple(self.eq),
             products=((1, sp.expand(m - v), ()), (2, 1, (gv, gm))),
             multipliers=((_signed(1, v ** 2 - x ** 2), j),)))
+
+
+def _column_scaling(A: sp.Matrix, B: sp.Matrix):
+    """[d₁, …] with A = B·diag(d) (column j of A is d_j times column j of B, checked by expansion), or None."""
+    if A.shape != B.shape or B.cols < 1:
+        return None
+    d = []
+    for j in range(B.cols):
+        col_a, col_b = A.col(j), B.col(j)
+        i = next((i for i in range(B.rows) if sp.expand(col_b[i]) != 0), None)
+        if i is None:
+            return None
+        q = sp.cancel(col_a[i] / col_b[i])
+        if sp.fraction(q)[1].free_symbols or not all(sp.expand(col_a[k] - q * col_b[k]) == 0
+                                                      for k in range(B.rows)):
+            return None
+        d.append(q)
+    return None if all(x == 1 for x in d) else d
 
 
 def _ideal(P, emap: dict):
@@ -450,6 +532,19 @@ def instantiate(enc, given_matrices: list, enabled: bool = True) -> Library:
                 lib.isometry(Q, y, True)
     for e in enc.eigen:
         lib.orthogonal_spectrum(e)
+    for a in enc.norms:   # ‖M D‖₂ beside ‖M‖₂ for a diagonal D: the PSD form of ‖M‖₂ at y = D x (x ‖MD‖₂'s witness)
+        for b in enc.norms:
+            if a is not b:
+                for side in ("right", "left"):   # M·diag(d), or diag(d)·M
+                    d = _column_scaling(a["M"], b["M"]) if side == "right" else _column_scaling(a["M"].T, b["M"].T)
+                    if d is None:
+                        continue
+                    y = a["x"] if side == "left" else sp.Matrix([sp.expand(dj * xj) for dj, xj in zip(d, a["x"])])
+                    before = len(lib.ge)
+                    lib.psd_form(b, y)
+                    if len(lib.ge) > before:
+                        for m, args in enc.maxima:
+                            lib.diagonal_scaling(a, b, d, m, args, len(lib.ge) - 1, side)
 
     goal_vars = sp.sympify(getattr(enc, "goal", sp.true)).free_symbols if getattr(enc, "goal", None) is not None \
         else set()

@@ -68,7 +68,8 @@ def kernel_word(o) -> str:
     said = f"{'Proved' if k.holds else 'Refuted'} ({k.kind})"
     if k.trusts:
         return f"{said}; trusts {'; '.join(k.trusts)}"
-    return f"{said}; re-checked" + (f", error ≤ (D·2^−{k.error_bits})^{k.trials}" if k.error_bits else "")
+    degree = k.degree if k.degree is not None else "D"
+    return f"{said}; re-checked" + (f", error ≤ ({degree}·2^−{k.error_bits})^{k.trials}" if k.error_bits else "")
 
 
 #: the verb of each step of a worked counterexample
