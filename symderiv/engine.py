@@ -779,8 +779,14 @@ def _check_claim(claim: Claim, *, n=None, t=None, m=None, backend: str = "auto",
         if broken is not None:  # a certified counterexample past the sweep: the claim fails, there
             outcomes.append(broken[0])
             verdict, first = fold(outcomes), broken[1]
-    scope = describe_scope(outcomes, method) + more
     every_n = False
+    if every_t and verdict == Verdict.HOLDS:
+        from . import every_n as lift  # for every t: and for every n? (issue 20: base and step traced, lifted)
+
+        with _phase(phases, Phase.EVERY_N):
+            every_n, also = lift.extend_model(claim, outcomes)
+        more += also
+    scope = describe_scope(outcomes, method) + more
     if verdict == Verdict.HOLDS and claim.relation == "=" and claim.variables is not None and not claim.modulo:
         from . import every_n as lift  # holds at every size: is it a formal identity, for every n? (issue 20)
 
