@@ -731,7 +731,7 @@ def _check_claim(claim: Claim, *, n=None, t=None, m=None, backend: str = "auto",
     smallest = min(sizes, key=lambda s: sorted(s.items())) if sizes else None
     if smallest is not None and claim.kind == "identity" and all(
             v <= PROBE_REACH.get(k, v) for k, v in smallest.items()):
-        with _phase(phases, Phase.CERTIFY):  # before any verdict: could the kernel certify one at all?
+        with _phase(phases, Phase.BUILD):  # before any verdict: the sides built on the kernel (can it certify?)
             try:
                 outside = kernel.probe(claim, smallest)
             except Exception:  # noqa: BLE001 (the probe only refuses; a check that raises is the sizes' error)
