@@ -1,4 +1,4 @@
-"""The every-n lift (issue 20): what it costs per claim, and where it decides.
+"""The every-n lift (issue 20): what it costs per claim, and where it decides; model claims for every n and t.
 
 Run: ``python benchmarks/bench_every_n.py`` (in-process, no cache). For every
 free-variable identity of the shipped proof files (the Matrix Cookbook page and
@@ -60,16 +60,29 @@ def main() -> str:
         rows.append(_row(f"trap: {name} (sweep n = {', '.join(map(str, n))})", free(check, variables, n=n)))
         print(rows[-1], flush=True)
     model_rows = []
-    col = collect([ROOT / "proofs" / "pal2019.py"])
     from symderiv import every_n
+    from symderiv.engine import check_claim
+    from symderiv.results import Phase
 
-    for cid in ("pal2019.theorem1.corrected", "pal2019.lemma2.corrected"):
-        for t in (1, 2, 3, 4):
-            w0, c0 = time.perf_counter(), time.process_time()
-            out = every_n.lift(col.items[cid], t=t)
-            model_rows.append(f"| {cid} | {t} | {'every n' if out.lifted else out.scope[:60]} | "
-                              f"{_sizes(out.size)} | {time.perf_counter() - w0:.2f} | {time.process_time() - c0:.2f} |")
-            print(model_rows[-1], flush=True)
+    col = collect([ROOT / "proofs" / "pal2019.py", ROOT / "proofs" / "cs6180.py", ROOT / "proofs" / "avram2025.py",
+                   ROOT / "proofs" / "examples" / "goodfellow_bptt.py"])
+    for cid in ("pal2019.theorem1.corrected", "pal2019.lemma2.corrected", "pal2019.lemma1",
+                "cs6180.jacobian-powers.product", "cs6180.jacobian-powers.corrected",
+                "avram2025.jacobian-product.desc-product", "goodfellow.eq10-21"):
+        claim = col.items[cid]
+        w0, c0 = time.perf_counter(), time.process_time()
+        r = check_claim(claim)
+        wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+        w1 = time.perf_counter()
+        out = every_n.lift_induction(claim, 1)
+        alone = time.perf_counter() - w1
+        reach = "every n and every t" if r.every_n and r.every_t else "every t (n ≤ 3)" if r.every_t else "—"
+        why = "" if out.lifted else f" ({out.scope.split(': ', 1)[-1][:70]})"
+        base = f"deg {out.base.degree}, {_sizes(out.base.size)}" if out.base else "—"
+        step = f"deg {out.step.degree}, {_sizes(out.step.size)}" if out.step else "—"
+        model_rows.append(f"| {cid} | {r.verdict.value} | {reach}{why} | {base} | {step} | {wall:.2f} | {cpu:.2f} | "
+                          f"{r.phases.get(Phase.EVERY_N, 0.0):.2f} | {alone:.2f} |")
+        print(model_rows[-1], flush=True)
     load = os.getloadavg()[0]
     text = "\n".join([
         "<!-- everyn -->",
@@ -85,11 +98,13 @@ def main() -> str:
         "|---|---|---|---|---|---|---|",
         *rows,
         "",
-        "Model claims at a fixed horizon (experimental, `every_n.lift(claim, t=…)`; the engine does not run it): "
-        "the lift alone (tracing, the probe, the decision at the threshold, the kernel), seconds.",
+        "Model claims for every n and every t (the engine, no flag): the whole check (the sweep, the induction at "
+        "n ≤ 3, then the every-n lift of its base and step), wall and CPU seconds, the lift's own phase inside it, "
+        "and `every_n.lift_induction` alone (tracing base and step, the kernel's decision at each threshold). "
+        "base/step: the degree of its diagrams and the size decided at.",
         "",
-        "| claim | t | reach | decided at | s wall | s CPU |",
-        "|---|---|---|---|---|---|",
+        "| claim | verdict | reach (or why not lifted) | base | step | s wall | s CPU | lift s | lift alone s |",
+        "|---|---|---|---|---|---|---|---|---|",
         *model_rows,
         "<!-- /everyn -->",
     ])

@@ -39,6 +39,8 @@ class Counterexample:
     # Descriptive, for the report; the kernel reads neither:
     structure: dict = field(default_factory=dict)  # an identity's: the entry as a derivative, the entries that differ
     exact: tuple[str, str] = ("", "")  # a relation's sides in closed form (√2, 1/3, tanh(1/2)) where one is cheap
+    #: a refutation modulo a prime (kernel/modular.py): the prime; lhs and rhs are then residues ("≡ r (mod p)")
+    modulus: int | None = None
 
     def to_json(self) -> dict:
         d = asdict(self)

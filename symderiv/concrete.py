@@ -248,10 +248,13 @@ class _Guard:
         name = _BUILTIN_NAMES.get(id(fn))
         if name is not None and fn is getattr(builtins, name, None):
             return _Guard.builtin(fn, name, *args, **kw)
-        if hasattr(fn, "cache_info") or (isinstance(fn, type) and issubclass(fn, _HASHING_TYPES)):
+        kind = type(fn)  # checked by type first: this runs on every call of user code
+        if kind in _CACHE_TYPES or (kind is type and issubclass(fn, _HASHING_TYPES)):
             for a in (*args, *kw.values()):  # C code that hashes its arguments: a cache, a counter
                 for x in _values_in(a):
                     refuse(f"{getattr(fn, '__name__', 'a cache')}() (it hashes its arguments)", x)
+        if _BUILTIN_IDS.isdisjoint(map(id, args)) and (not kw or _BUILTIN_IDS.isdisjoint(map(id, kw.values()))):
+            return fn(*args, **kw)
         passed = [a for a in (*args, *kw.values()) if _BUILTIN_NAMES.get(id(a)) and a is getattr(
             builtins, _BUILTIN_NAMES[id(a)], None)]
         if passed:
@@ -304,6 +307,9 @@ _CONCRETIZING = {"int", "float", "complex", "bool", "hash", "round", "range", "d
 _ITERATING = {"max", "min", "sorted", "set", "frozenset", "any", "all", "filter"}
 #: the concretizing builtins by identity: caught under any name (I = int) and when handed to other code
 _BUILTIN_NAMES = {id(getattr(builtins, n)): n for n in _CONCRETIZING if hasattr(builtins, n)}
+_BUILTIN_IDS = frozenset(_BUILTIN_NAMES)
+#: the types of functools' caches (lru_cache, cache): calling one hashes its arguments
+_CACHE_TYPES = (type(__import__("functools").lru_cache(None)(lambda: 0)),)
 #: types whose constructor hashes the items it is given (set and frozenset are caught as builtins)
 _HASHING_TYPES = (__import__("collections").Counter, set, frozenset)
 #: builtins that read their caller's frame: never called through the guard

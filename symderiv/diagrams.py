@@ -263,9 +263,12 @@ def derive(g: "Diagram", X: str) -> list:
             out.append((Diagram(d.coef, d.nodes, d.rows[:len(g.rows)], d.cols, d.dims), d.rows[len(g.rows):]))
         elif node in ATOMS and _depends(ATOMS[node][1].terms, X):
             f, arg = ATOMS[node]
-            if not (isinstance(f, type) and issubclass(f, _SigmaDerivative)):
+            rule = getattr(f, "derivative_atom", None)  # tanh → dtanh (every_n.TANH): an atom of its own
+            if rule is None and not (isinstance(f, type) and issubclass(f, _SigmaDerivative)):
                 raise NotInFragment(f"a derivative through {f.__name__}, which has no derivative rule")
-            dname = atom(sigma_derivative(f.derivative_order + 1), arg)
+            if rule is not None and rule() is None:
+                raise NotInFragment(f"a derivative through {f.__name__}, which has no derivative rule here")
+            dname = atom(rule() if rule is not None else sigma_derivative(f.derivative_order + 1), arg)
             for h in arg.terms:
                 for hd, hx in derive(h, X):
                     nodes, dims, k = _join(Diagram(g.coef, rest + ((dname, legs),), g.rows, g.cols, g.dims), hd)
@@ -401,7 +404,7 @@ class Traced:
         of its own per distinct argument (an atom, as the normal form reads σ(·)); anything else is refused."""
         if self.scalar:
             self._refuse("applyfunc of a scalar")
-        if not _abstract(f):
+        if not (_abstract(f) or getattr(f, "derivative_atom", None) is not None):  # or every_n's tanh atoms
             self._refuse("an elementwise function that is not an abstract σ (applyfunc of "
                          f"{getattr(f, '__name__', type(f).__name__)})")
         name = atom(f, self)

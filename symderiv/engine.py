@@ -142,9 +142,15 @@ def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict, desc
                            + (f" ({relaxed}: a relaxation, so a zero there is a zero for the real functions)"
                               if (relaxed := out.relaxation()) else ""),
                            method=Method.FP, stop=StopReason.FP_AGREED, tokens=(token,)), None
-    # certify where the exact engine can reach: small sizes where an F_p trial disagrees too, smallest first
+    # certify where the exact engine can reach: small sizes where an F_p trial disagrees too, smallest first;
+    # beyond its reach (a claim that fixes a large size), at that size by the kernel's forward mode over ℤ/p
     tried = []
     for small in fp.certification_sizes(claim, size):
+        if not all(small.get(k, 1) <= v for k, v in AUTO_SYMBOLIC.items()):
+            o = _refute_modular(claim, small, seed=seed, phases=phases)
+            if o is not None:
+                return o
+            continue
         if small != size:
             with _phase(phases, Phase.LOCATE_FP):
                 try:
@@ -166,6 +172,10 @@ def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict, desc
                                stop=StopReason.CERTIFIED, tokens=o.tokens), found
         if len(tried) >= 4:
             break
+    if size not in fp.certification_sizes(claim, size):  # no small size showed it: at the size itself
+        o = _refute_modular(claim, size, seed=seed, phases=phases)
+        if o is not None:
+            return o
     where = "; the exact engine found no certified counterexample at " + " / ".join(tried) if tried else \
         "; no small size where the exact engine can certify it disagrees"
     what = (f"the difference is not zero under the relaxation, {out.atom_words} as independent atoms; it "
@@ -174,6 +184,20 @@ def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict, desc
             "the difference is not the zero polynomial")
     return SizeOutcome(size, Verdict.UNDECIDED, f"an F_p trial disagreed ({what}){where}", method=Method.FP,
                        stop=StopReason.SEARCH_EXHAUSTED), None
+
+
+def _refute_modular(claim: Claim, size: dict, *, seed: int, phases: dict):
+    """A disagreement certified at ``size`` itself, without a symbolic build: the kernel's forward mode over ℤ/p
+    at an integer point with a witness σ (fp/refute.py, kernel/modular.py); None when it finds none."""
+    from .fp.refute import refute_at
+
+    with _phase(phases, Phase.CERTIFY):
+        cert, check = refute_at(claim, size, seed=seed)
+    if cert is None:
+        return None
+    return SizeOutcome(size, Verdict.FAILS, f"an F_p trial disagreed (the difference is not zero); certified at "
+                       f"{_size_str(size)}: {check.reason}", method=Method.FP, stop=StopReason.CERTIFIED,
+                       tokens=(check.token,)), (cert, check)
 
 
 def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phases: dict, describe: bool = False):
@@ -707,7 +731,7 @@ def _check_claim(claim: Claim, *, n=None, t=None, m=None, backend: str = "auto",
     smallest = min(sizes, key=lambda s: sorted(s.items())) if sizes else None
     if smallest is not None and claim.kind == "identity" and all(
             v <= PROBE_REACH.get(k, v) for k, v in smallest.items()):
-        with _phase(phases, Phase.CERTIFY):  # before any verdict: could the kernel certify one at all?
+        with _phase(phases, Phase.BUILD):  # before any verdict: the sides built on the kernel (can it certify?)
             try:
                 outside = kernel.probe(claim, smallest)
             except Exception:  # noqa: BLE001 (the probe only refuses; a check that raises is the sizes' error)
@@ -755,8 +779,14 @@ def _check_claim(claim: Claim, *, n=None, t=None, m=None, backend: str = "auto",
         if broken is not None:  # a certified counterexample past the sweep: the claim fails, there
             outcomes.append(broken[0])
             verdict, first = fold(outcomes), broken[1]
-    scope = describe_scope(outcomes, method) + more
     every_n = False
+    if every_t and verdict == Verdict.HOLDS:
+        from . import every_n as lift  # for every t: and for every n? (issue 20: base and step traced, lifted)
+
+        with _phase(phases, Phase.EVERY_N):
+            every_n, also = lift.extend_model(claim, outcomes)
+        more += also
+    scope = describe_scope(outcomes, method) + more
     if verdict == Verdict.HOLDS and claim.relation == "=" and claim.variables is not None and not claim.modulo:
         from . import every_n as lift  # holds at every size: is it a formal identity, for every n? (issue 20)
 

@@ -258,10 +258,16 @@ def _check_nonempty(ctx: Context, lo: Ix, hi: Ix, what: str) -> None:
                           "cannot be peeled")
 
 
+#: the handler on traced values while the every-n induction reads a claim (symderiv.every_n), innermost last
+TRACED: list = []
+
+
 class Formal:
     """notation's handler for sums and products over a symbolic range (see the module docstring)."""
 
     def product(self, factor, lo, hi, order, size):
+        if TRACED:
+            return TRACED[-1].product(factor, lo, hi, order, size)
         ctx = _ctx()
         lo, hi = ix(lo), ix(hi)
         if _same_base(lo, hi):  # a range of known length: the product itself
@@ -298,6 +304,8 @@ class Formal:
         return ctx.products[key]
 
     def total(self, term, lo, hi, shape):
+        if TRACED:
+            return TRACED[-1].total(term, lo, hi, shape)
         ctx = _ctx()
         lo, hi = ix(lo), ix(hi)
         rows, cols = shape

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import sympy as sp
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from symderiv import diag, eye, hadamard, kron, matrix, tr, vec, vector
 from symderiv import every_n
@@ -52,9 +52,9 @@ SMALL_ONLY = {
     "Newton's identity of diag(x) at n ≤ 2": (X1, (1, 2), lambda v: (
         diag(v.x) ** 2 - tr(diag(v.x)) * diag(v.x) + HALF * (tr(diag(v.x)) ** 2 - tr(diag(v.x) ** 2)) * eye(v.n),
         0 * diag(v.x))),
-    "Newton's identity of elementwise σ at n ≤ 2": (X1, (1, 2), lambda v: (
-        diag(v.x.applyfunc(s)) ** 2 - tr(diag(v.x.applyfunc(s))) * diag(v.x.applyfunc(s))
-        + HALF * (tr(diag(v.x.applyfunc(s))) ** 2 - tr(diag(v.x.applyfunc(s)) ** 2)) * eye(v.n),
+    "Newton's identity of elementwise σ at n ≤ 2": (X1, (1, 2), lambda v: (  # the abstract σ: the kernel replays it
+        diag(v.x.applyfunc(sigma)) ** 2 - tr(diag(v.x.applyfunc(sigma))) * diag(v.x.applyfunc(sigma))
+        + HALF * (tr(diag(v.x.applyfunc(sigma))) ** 2 - tr(diag(v.x.applyfunc(sigma)) ** 2)) * eye(v.n),
         0 * eye(v.n))),
 }
 
@@ -88,7 +88,8 @@ def test_a_fixed_size_is_named_and_not_lifted():
 def test_pal2019_theorem1_at_n_1_holds_there_and_is_not_for_every_n():
     col = collect([ROOT / "proofs" / "pal2019.py"])
     r = check_claim(col.items["pal2019.theorem1.desc-product"], n=(1,), t=(1, 2))
-    assert r.verdict == Verdict.HOLDS and not r.every_n and "every n" not in r.scope
+    assert r.verdict == Verdict.HOLDS and not r.every_n and "for every n ≥" not in r.scope
+    assert "not lifted to every n" in r.scope  # it says why not (the model lift reads HV as outside the fragment)
 
 
 def test_pal2019_theorem1_still_fails_certified_at_n_2():
@@ -546,3 +547,195 @@ def test_a_model_closed_form_is_lifted_at_a_horizon_only_when_true_there_at_a_la
     if out.lifted:
         lhs, rhs = c.sides({"n": out.size["n"] + 1, "t": t})
         assert not nonzero_entries(lhs, rhs, "symengine")
+
+
+# ----- every n and every t: a model claim's induction, base and step traced (issue 20, item 4) ------------------
+
+from symderiv import HV, product, total  # noqa: E402
+from symderiv.every_n import lift_induction  # noqa: E402
+
+
+# Theorem 1's closed form and its planted errors, as tests/test_induction.py writes them (a copy: importing that
+# module would make its helpers this module's user code for the guard)
+def block(v):
+    return kron(eye(v.rows), v.T)
+
+
+def closed_form(m, *, order="descending", blk=block, W=None, lo=1, dshift=0, vshift=0, d=None, v=None,
+                last=1, diag_d=True):
+    n, t = m.n, m.t
+    W = m.W_R if W is None else W(m)
+    d = d or m.dsigma
+    v = v or m.sigma
+    factor = lambda r: W * diag(d(m.h(r - 1 + dshift))) if diag_d else W  # noqa: E731
+    term = lambda k: product(factor, k + 1, t, order=order, size=n) * blk(v(m.h(k - 1 + vshift)))  # noqa: E731
+    out = total(term, (n, n * n), lo=lo, hi=t - 1)
+    for _ in range(last):
+        out = out + blk(v(m.h(t - 1)))
+    return out
+
+
+MUTANTS = {
+    "ascending product order": dict(order="ascending"),
+    "transposed W_R": dict(W=lambda m: m.W_R.T),
+    "dropped k = 1 term": dict(lo=2),
+    "off-by-one index in σ'": dict(dshift=1),
+    "off-by-one index in the block": dict(vshift=1),
+    "σ where σ' belongs": dict(d=lambda v: v.applyfunc(sp.Function("sigma"))),
+    "σ' where σ belongs": dict(v=lambda v: v),
+    "HV in place of I ⊗ vᵀ": dict(blk=HV),
+    "missing last term": dict(last=0),
+    "extra term (last counted twice)": dict(last=2),
+    "missing diag(σ')": dict(diag_d=False),
+}
+
+
+def _fix(kw, m):
+    kw = dict(kw)
+    if kw.get("d") is not None:
+        kw["d"] = m.sigma
+    if kw.get("v") is not None:
+        kw["v"] = m.dsigma
+    return kw
+
+EVERY_NT = ["pal2019.theorem1.corrected", "pal2019.lemma2.corrected", "pal2019.lemma1",
+            "cs6180.jacobian-powers.product", "cs6180.jacobian-powers.corrected",
+            "avram2025.jacobian-product.desc-product"]
+
+
+@pytest.fixture(scope="module")
+def shipped_models():
+    col = collect([ROOT / "proofs" / "pal2019.py", ROOT / "proofs" / "cs6180.py", ROOT / "proofs" / "avram2025.py"])
+    return {c.id: c for c in col.claims()}
+
+
+def test_tanh_and_its_derivative_are_two_atoms_so_the_wrong_product_order_is_not_lifted(shipped_models):
+    """tanh and tanh' are read as two free atoms (sound: an identity with them free holds for tanh); the
+    ascending product order of avram2025 is false for n ≥ 2 and its step is decided false at its threshold."""
+    out = lift_induction(shipped_models["avram2025.jacobian-product.asc-product"], 1)
+    assert not out.lifted and out.step is None
+    assert lift_induction(shipped_models["avram2025.jacobian-product.desc-product"], 1).lifted
+
+
+@pytest.mark.parametrize("cid", EVERY_NT)
+def test_shipped_model_claims_hold_for_every_n_and_every_t(shipped_models, cid):
+    r = check_claim(shipped_models[cid])
+    assert r.verdict == Verdict.HOLDS and r.every_t and r.every_n, r.scope
+    out = lift_induction(shipped_models[cid], 1)
+    assert out.lifted and out.base.label == "base" and out.step.label == "step"
+    for part in (out.base, out.step):  # decided at (at least) the recounted number of index classes
+        assert all(part.size[d] >= max(1, part.classes[d]) for d in ("n", "m"))
+    assert f"decided exactly at n = {out.step.size['n']}" in r.scope
+
+
+def test_theorem1_corrected_step_is_peeled_and_decided_at_its_threshold(shipped_models):
+    out = lift_induction(shipped_models["pal2019.theorem1.corrected"], 1)
+    assert out.lifted and set(out.peeled) == {"Π newest factor (descending)", "Σ last term"}
+    assert out.step.degree == 3 and out.step.classes["n"] == 4 and out.step.size["n"] == 4
+
+
+def test_theorem1_as_printed_still_fails_certified_at_n_2_and_is_never_lifted(shipped_models):
+    col = collect([ROOT / "proofs" / "pal2019.py"])
+    for c in col.claims():
+        if c.id.startswith("pal2019.theorem1.") and c.id != "pal2019.theorem1.corrected":
+            r = check_claim(c)
+            assert r.verdict == Verdict.FAILS and r.counterexample is not None and not r.every_n
+            assert r.counterexample.size["n"] == 2
+            assert not lift_induction(c, 1).lifted
+
+
+# traps: a model identity that holds only at n = 1 (for every t there), written several ways; each is held to
+# its sizes by the engine and never lifted (the base or the step fails at its threshold)
+def _swapped_block(v):
+    return kron(v.T, eye(v.rows))       # vᵀ ⊗ I = I ⊗ vᵀ only when n = 1
+
+
+N1_ONLY = {
+    "block vᵀ ⊗ I (the base and every term)": lambda m: closed_form(m, blk=_swapped_block),
+    "diag(σ') W_R for W_R diag(σ') (the step)": lambda m: _recursion(m, lambda W, D: D * W),
+    "W_Rᵀ in the recursion (the step)": lambda m: _recursion(m, lambda W, D: W.T * D),
+}
+
+
+def _recursion(m, factor):
+    t = m.t
+    D = diag(m.dsigma(m.h(t - 1)))
+    return block(m.sigma(m.h(t - 1))) + factor(m.W_R, D) * m.d(("h", t - 1), "W_R")
+
+
+@pytest.mark.parametrize("name", list(N1_ONLY))
+def test_a_model_identity_true_only_at_n_1_is_never_lifted(make_claim, name):
+    rhs = N1_ONLY[name]
+    at1 = make_claim(lambda m: (m.d(("h", m.t), "W_R"), rhs(m)), n=(1,), t=(1, 2, 3))
+    r = check_claim(at1)
+    assert r.verdict == Verdict.HOLDS and r.every_t and not r.every_n, r.scope
+    assert "not lifted to every n" in r.scope
+    out = lift_induction(at1, 1)
+    assert not out.lifted
+    wide = make_claim(lambda m: (m.d(("h", m.t), "W_R"), rhs(m)), n=(1, 2), t=(1, 2))
+    assert check_claim(wide).verdict == Verdict.FAILS
+
+
+@pytest.mark.parametrize("name", list(MUTANTS))
+def test_no_planted_theorem1_mutant_is_lifted(make_claim, name):
+    c = make_claim(lambda m: (m.d(("h", m.t), "W_R"), closed_form(m, **_fix(MUTANTS[name], m))), n=(1,), t=(1, 2))
+    assert not lift_induction(c, 1).lifted
+
+
+def test_the_model_argument_is_shown_in_steps(shipped_models):
+    from symderiv.report.explain import argument
+
+    r = check_claim(shipped_models["pal2019.theorem1.corrected"])
+    text = argument(r).plain
+    assert "1. Truth's recursion" in text and "Step:" in text and "Lemma (index relabelling" in text
+    assert "Trusted, not re-checked by the kernel" in text
+
+
+# property: random closed forms of the recursion and their mutations; whenever the lift says every n and t, an
+# exact check at a larger n and t agrees
+PIECES = {
+    "first": [lambda m, h: block(m.sigma(h)), lambda m, h: _swapped_block(m.sigma(h)),
+              lambda m, h: block(m.dsigma(h)), lambda m, h: 2 * block(m.sigma(h))],
+    "factor": [lambda m, h: m.W_R * diag(m.dsigma(h)), lambda m, h: diag(m.dsigma(h)) * m.W_R,
+               lambda m, h: m.W_R.T * diag(m.dsigma(h)), lambda m, h: m.W_R * diag(m.sigma(h)),
+               lambda m, h: m.W_R * diag(m.dsigma(h)) * m.W_R * m.W_R.T * 0 + m.W_R * diag(m.dsigma(h))],
+    "step": [1, 2],
+}
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@example(0, 0, 1, 4, 4)
+@example(0, 1, 1, 3, 3)
+@given(st.integers(0, 3), st.integers(0, 4), st.sampled_from([1, 2]), st.integers(3, 4), st.integers(3, 4))
+def test_whenever_the_model_lift_says_every_n_an_exact_check_at_larger_n_and_t_agrees(make_claim, first, factor,
+                                                                                       back, n, t):
+    def rhs(m):
+        h = m.h(m.t - back)
+        return PIECES["first"][first](m, m.h(m.t - 1)) + PIECES["factor"][factor](m, h) * m.d(("h", m.t - 1), "W_R")
+
+    c = make_claim(lambda m: (m.d(("h", m.t), "W_R"), rhs(m)), n=(1,), t=(2, 3))
+    out = lift_induction(c, 2)
+    truth = (first, factor, back) in {(0, 0, 1), (0, 4, 1)}  # the true recursion (4: with a term 0 · …)
+    if out.lifted:
+        lhs, rhs_ = c.sides({"n": n, "m": 1, "t": t})
+        assert not nonzero_entries(lhs, rhs_), (first, factor, back)
+    assert out.lifted == truth or not truth, out.scope
+
+
+def test_a_model_claim_outside_the_fragment_says_why_it_is_not_lifted(make_claim):
+    """Entry indexing (true at n = 1 only) and a fixed size: holds for every t at its size, and the scope names why
+    not every n."""
+    def indexed(m):
+        t = m.t
+        D = diag(m.dsigma(m.h(t - 1)))
+        return block(m.sigma(m.h(t - 1))) + m.W_R[0, 0] * D * m.d(("h", t - 1), "W_R")
+
+    r = check_claim(make_claim(lambda m: (m.d(("h", m.t), "W_R"), indexed(m)), n=(1,), t=(1, 2, 3)))
+    assert r.verdict == Verdict.HOLDS and r.every_t and not r.every_n
+    assert "not lifted to every n: the induction's step: entry indexing" in r.scope
+    fixed = Claim(id="t.fixed-n", where="t", statement="t", check=lambda m: (m.d(("h", m.t), "W_R"), closed_form(m)),
+                  model=make_claim(lambda m: None).model, sizes=sweep(n=2, t=(1, 2, 3), fixed=("n",)),
+                  conventions={"layout": "row-major"})
+    r = check_claim(fixed)
+    assert r.verdict == Verdict.HOLDS and r.every_t and not r.every_n
+    assert "not lifted to every n: the claim fixes n (a fixed size)" in r.scope

@@ -629,3 +629,28 @@ def test_an_operation_the_kernel_never_replays_is_refused_before_any_verdict(wha
         r = check_claim(claim, backend=backend)
         assert r.verdict == Verdict.ERROR and not r.sizes, (backend, r.verdict, r.scope)
         assert "never replays" in r.error and "\n" not in r.error
+
+
+def test_an_undefined_function_of_free_variables_is_a_random_function_for_the_kernel():
+    """sp.Function("s") applied entrywise means 'for every function s', as the abstract σ does: the kernel draws it
+    as a random function (independent of σ and of another undefined function), so a true identity holds re-checked
+    and a false one is refused, never a holds that trusts the normal form."""
+    from symderiv import vector
+    from symderiv.claims import Claim
+    from symderiv.engine import check_claim
+    from symderiv.functions import sigma
+    from symderiv.sizes import sweep
+
+    s, u = sp.Function("s"), sp.Function("u")
+
+    def claim(check, cid):
+        return Claim(id=cid, where="test", statement="test", check=check, variables=dict(x=vector("n")),
+                     conventions={"jacobian": "numerator"}, sizes=sweep(n=(1, 2)))
+
+    ok = check_claim(claim(lambda v: (v.x.applyfunc(s).T * v.x.applyfunc(s), sp.Matrix([[sum(
+        s(e) ** 2 for e in v.x)]])), "undef.ok"))
+    assert ok.verdict == Verdict.HOLDS and not ok.trusted, (ok.verdict, ok.error, ok.trusted)
+    for cid, check in {"undef.other": lambda v: (v.x.applyfunc(s), v.x.applyfunc(u)),
+                       "undef.sigma": lambda v: (v.x.applyfunc(s), v.x.applyfunc(sigma))}.items():
+        r = check_claim(claim(check, cid))
+        assert r.verdict == Verdict.FAILS or (r.verdict != Verdict.HOLDS), (cid, r.verdict, r.scope)

@@ -24,7 +24,7 @@ kron, product, ...).
 from __future__ import annotations
 
 from .check import Verification, probe, unflatten, verify_identity, verify_relation
-from . import accept, free
+from . import accept, free, modular
 from .accept import Proved, Refuted, admit
 from .goal import accept_step
 from .random_check import confirm_identity, confirm_modulo
@@ -36,6 +36,7 @@ def _register() -> None:
     from .. import notation
 
     notation.register_backend((DualMatrix,), DualNotation())
+    notation.register_backend((modular.ModMat, modular.ModScalar), modular.ModNotation())
     free.register()
 
 

@@ -447,7 +447,7 @@ def probe(claim, size: dict) -> str | None:
         elif getattr(claim, "variables", None) is not None:
             from .free import abstract_sigma
 
-            with abstract_sigma(lambda k, a: sp.Rational(1, k + 2)):  # σ^(k) a generic value: σ is replayed
+            with abstract_sigma(lambda k, a: sp.Rational(1, (k[1] if isinstance(k, tuple) else k) + 2)):  # σ^(k) a generic value: σ is replayed
                 run_free_check(claim, size, values)
     except Unsupported as e:
         return str(e).splitlines()[0] if str(e) else type(e).__name__

@@ -28,6 +28,7 @@ number rules.
 from __future__ import annotations
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from .. import notation
 from ..functions import SIGMA_ORDER
@@ -254,16 +255,22 @@ class abstract_sigma:
         return False
 
 
-def sigma_of(k: int, x: Jet) -> Jet:
-    """σ^(k)(x) on a jet by the abstract σ in force: value σ^(k), derivative σ^(k+1), second σ^(k+2)."""
+def sigma_of(k, x: Jet) -> Jet:
+    """σ^(k)(x) on a jet by the abstract σ in force: value σ^(k), derivative σ^(k+1), second σ^(k+2). ``k`` is
+    an order, or (name, order) for an undefined function of the user's own (drawn apart from σ, by its name)."""
     s = ABSTRACT_SIGMA
     if s is None:
         raise Unsupported("the kernel has no value for the abstract σ(…) at a point (it draws σ only in its "
                           "randomized check)")
+
+    def order(j):
+        return (k[0], k[1] + j) if isinstance(k, tuple) else k + j
+
     a = x.v
     if not x.d and not x.h:
-        return Jet(s(k, a), order=x.order)
-    return x._compose(s(k, a), s(k + 1, a) if x.order >= 1 else _ZERO, s(k + 2, a) / 2 if x.order >= 2 else _ZERO)
+        return Jet(s(order(0), a), order=x.order)
+    return x._compose(s(order(0), a), s(order(1), a) if x.order >= 1 else _ZERO,
+                      s(order(2), a) / 2 if x.order >= 2 else _ZERO)
 
 
 def absolute(x: Jet) -> Jet:
@@ -318,6 +325,8 @@ def from_sympy(e) -> Jet:
             r = apply(e.func, a)
         elif e.func in SIGMA_ORDER and len(e.args) == 1:
             r = sigma_of(SIGMA_ORDER[e.func], run(e.args[0]))
+        elif isinstance(e, AppliedUndef) and len(e.args) == 1:  # a function of the user's own: for every such
+            r = sigma_of((e.func.__name__, 0), run(e.args[0]))  # function, as σ: a random one, by its name
         elif e.func is sp.Abs:
             r = absolute(run(e.args[0]))
         elif e.func in (sp.Max, sp.Min):

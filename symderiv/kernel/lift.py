@@ -176,3 +176,102 @@ def _poly(e, ctx, gens, memo, keys, spare):
         raise _NotPolynomial(type(e).__name__)
     memo[key] = (e, out)  # the expression is kept so that its id is not reused
     return out
+
+
+
+def verify_identity(claim_id: str, label: str, lhs, rhs, size: dict, kinds: dict) -> Lifted:
+    """Accept a diagram identity lhs = rhs (the base or the step of an induction read on traced values, see
+    :func:`symderiv.every_n.lift_induction`) decided at ``size`` only if the threshold and the decision
+    re-derive by the kernel's own code: it recounts the degree and the index classes from the legs, checks
+    ``size`` is at least the count per dimension, and evaluates lhs − rhs at ``size`` by its own walk of every
+    diagram's index assignments into exact polynomials over ℚ (python-flint): each variable (``kinds``: name ->
+    its legs' dimensions) a generator per entry, each elementwise atom a generator per entry keyed by its own
+    polynomial argument (two atom entries with one argument refused: the lemma reads them as distinct
+    variables). Every entry must be 0. It trusts the diagrams as the reading of what they stand for."""
+    from itertools import product as cartesian
+
+    from ..diagrams import ATOMS, atoms_in
+
+    if (lhs.rowdims, lhs.coldims) != (rhs.rowdims, rhs.coldims):
+        return Lifted(False, f"{label}: the sides have different open legs")
+    diagrams = lhs.terms + rhs.terms
+    names = atoms_in(diagrams)
+    degree, most, problem = recount(diagrams)
+    if problem:
+        return Lifted(False, f"{label}: {problem}")
+    short = [d for d, k in most.items() if size.get(d, 1) < k]
+    if short:
+        return Lifted(False, f"{label}: the size {size} is below the threshold {most}")
+
+    def extent(d):
+        return d if isinstance(d, int) else size[d]
+
+    def count(dims):
+        k = 1
+        for d in dims:
+            k *= extent(d)
+        return k
+
+    shapes = dict(kinds)
+    for name in names:
+        arg = ATOMS[name][1]
+        shapes[name] = (tuple(arg.rowdims), tuple(arg.coldims))
+    total = sum(count(rd) * count(cd) for rd, cd in shapes.values())
+    ctx = flint.fmpq_mpoly_ctx.get(("v", max(1, total)), "lex")
+    gens = iter(ctx.gens())
+    zero = ctx.from_dict({})
+    values = {name: [[next(gens) for _j in range(count(cd))] for _i in range(count(rd))]
+              for name, (rd, cd) in kinds.items()}
+
+    def index(legs, alpha, dims):
+        i = 0
+        for leg in legs:
+            i = i * extent(dims[leg]) + alpha[leg]
+        return i
+
+    def walk(x):
+        R, C = count(x.rowdims), count(x.coldims)
+        out = [[zero for _j in range(C)] for _i in range(R)]
+        for g in x.terms:
+            c = flint.fmpq(int(g.coef.p), int(g.coef.q))
+            for alpha in cartesian(*[range(extent(d)) for d in g.dims]):
+                term = None
+                for name, legs in g.nodes:
+                    if name not in values:
+                        raise KeyError(name)
+                    rd = shapes[name][0]
+                    e = values[name][index(legs[:len(rd)], alpha, g.dims)][index(legs[len(rd):], alpha, g.dims)]
+                    term = e if term is None else term * e
+                    if term == 0:
+                        break
+                if term is None:
+                    term = zero + 1
+                if term != 0:
+                    i, j = index(g.rows, alpha, g.dims), index(g.cols, alpha, g.dims)
+                    out[i][j] = out[i][j] + term * c
+        return out
+
+    seen: dict = {}
+    try:
+        for name in names:  # innermost first: an atom's argument reads only variables and earlier atoms
+            f, arg = ATOMS[name]
+            M = walk(arg)
+            values[name] = []
+            for i, row in enumerate(M):
+                values[name].append([])
+                for j, e in enumerate(row):
+                    key = (f.__name__, str(e))
+                    if seen.setdefault(key, (name, i, j)) != (name, i, j):
+                        return Lifted(False, f"{label}: two atom entries of {f.__name__} coincide at {size}")
+                    values[name][-1].append(next(gens))
+        L, R = walk(lhs), walk(rhs)
+    except KeyError as e:
+        return Lifted(False, f"{label}: a node of no declared variable ({e})")
+    for i, (a, b) in enumerate(zip(L, R)):
+        for j, (x, y) in enumerate(zip(a, b)):
+            if x - y != 0:
+                return Lifted(False, f"{label}: entry ({i}, {j}) of lhs − rhs is not 0 at {size}")
+    where = ", ".join(f"{d} = {size[d]} ≥ {k}" for d, k in sorted(most.items()))
+    how = (f"{label}: degree {degree}, index classes re-counted ({where})"
+           + (f", {len(names)} elementwise atoms distinct" if names else "") + "; lhs − rhs expanded to 0")
+    return Lifted(True, how, _issue(Proved, claim_id, size, EVERY_N, how, label=label))

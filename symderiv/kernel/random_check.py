@@ -79,6 +79,7 @@ engine's ``holds`` does not stand.
 """
 from __future__ import annotations
 
+import math
 import random
 
 import sympy as sp
@@ -100,6 +101,13 @@ REACH = {"n": 6, "t": 12, "m": 6}
 UNBOUNDED_TRIALS = 16
 #: draws of a point whose denominators vanish, before giving up
 REDRAWS = 32   # the signed draws put a √'s or a log's argument below 0 about half the time
+#: beyond REACH, up to these sizes the kernel confirms over ℤ/p instead (kernel/modular.py: the cell and the check on
+#: residues, σ a random function; n = 32, t = 64: about a second per trial for dh_t/dh_0, benchmarks/RESULTS.md
+#: section fixedsize); beyond these, the F_p trials are trusted and said to be
+MODULAR_REACH = {"n": 64, "t": 256, "m": 64}
+#: trials over ℤ/p, each with a fresh prime in [2⁶², 2⁶³) (one, as TRIALS: the LSTM's dh_t/dh_0 at n = 32, t = 64
+#: costs 6–20 s a trial on this machine, 8 192 one-step runs of its partials)
+MODULAR_TRIALS = 1
 
 
 class Cannot(KernelError):
@@ -456,6 +464,8 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
     rng = random.Random(f"{seed}:{claim.id}:{sorted(size.items())}")
     done = 0
     beyond = [f"{k} = {v}" for k, v in size.items() if v > REACH.get(k, 0)]
+    if beyond and claim.model is not None and all(v <= MODULAR_REACH.get(k, 0) for k, v in size.items()):
+        return _modular(claim, size, rng, trusts)
     if beyond:
         how = f"{trusts}, not re-checked by the kernel ({', '.join(beyond)} is beyond its exact model's reach)"
         return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
@@ -555,3 +565,42 @@ def confirm_modulo(claim, size: dict) -> tuple[Proved | None, str]:
             return None, f"the kernel's Gröbner reduction leaves {sp.sstr(rem)[:60]} in entry {k}"
     how = "the kernel's own Gröbner reduction of lhs − rhs modulo the stated relations is 0"
     return _issue(Proved, claim.id, size, IDENTITY, how), how
+
+
+def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved | None, str]:
+    """Beyond the exact model's reach: the kernel's own trials over ℤ/p (kernel/modular.py), inputs uniform modulo a
+    fresh prime p ∈ [2⁶², 2⁶³), σ (tanh, the logistic function, an abstract loss) a random function of its
+    argument's residue that keeps its differential equation. A false identity (lhs − rhs a nonzero polynomial of
+    degree ≤ D in the inputs and the function values at distinct argument polynomials, each of degree ≤ D) passes
+    a trial only if the difference vanishes at the point (≤ D/p, Schwartz–Zippel) or two distinct arguments among
+    the S sites collide modulo p (≤ S²·D/p): ≤ (1 + S²)·D·2^−62 per trial."""
+    from flint import fmpz
+
+    from . import modular
+
+    done, sites = 0, 0
+    try:
+        for _ in range(MODULAR_TRIALS):
+            while True:
+                p = rng.randrange(2 ** 62, 2 ** 63)
+                if fmpz(p).is_prime():
+                    break
+            draw = lambda p=p: rng.randrange(p)  # noqa: E731
+            rf = modular.RandomFunctions(draw, p)
+            lhs, rhs = modular.sides(claim, size, _Draws(draw), None, None, p, random=rf)
+            sites = max(sites, rf.sites)
+            bad = next((k for k, (a, b) in enumerate(zip(lhs.val.entries(), rhs.val.entries())) if int(a) != int(b)),
+                       None)
+            if bad is not None:
+                return None, (f"the kernel's own check over ℤ/p at a random point (σ a random function): entry {bad} "
+                              f"of lhs − rhs is not 0 modulo {p}")
+            done += 1
+    except Exception as e:  # the check does not run over ℤ/p: not confirmed, not refuted (as _trial's)
+        how = (f"{trusts}, not re-checked by the kernel (its check over ℤ/p does not run: "
+               f"{'' if isinstance(e, KernelError) else type(e).__name__ + ': '}{str(e)[:160]})")
+        return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
+    bits = max(1, int(62 - math.log2(1 + sites * sites)))
+    how = (f"the kernel's own check over ℤ/p: lhs − rhs ≡ 0 at {done} random points (inputs uniform modulo a fresh "
+           f"prime p ≥ 2^62, σ a random function at {sites} sites), error ≤ (D·2^−{bits})^{done} for a difference and "
+           "arguments of degree ≤ D")
+    return _issue(Proved, claim.id, size, IDENTITY, how, error=(bits, done)), how

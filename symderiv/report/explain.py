@@ -107,6 +107,12 @@ def argument(r: Result) -> Text:
     """Why a `holds` reaches every n (the lift) and/or every t (induction), in steps a reviewer can follow."""
     out = Text(f"holds for {reach(r)}: the argument\n", style="bold")
     k = 0
+    if r.every_n and r.every_t:  # a model claim: the induction's base and step, each lifted (every_n.py)
+        from ..every_n import MODEL_ARGUMENT
+
+        for k, step in enumerate(MODEL_ARGUMENT, 1):
+            out.append(f"{k}. {step}\n")
+        return out
     if r.every_n:
         for step in (
                 "The check was run once on traced values of symbolic size: every operation it used (products, "

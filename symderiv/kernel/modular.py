@@ -1,0 +1,925 @@
+"""Forward mode over ℤ/p: the kernel's refutation of an identity at any size, without exact rationals.
+
+A claim fixed at n = 32, t = 64 cannot be refuted by exact rational arithmetic at a
+generic point: with a witness σ of degree 2 the numbers double in length at every
+step (2⁶⁴ bits at t = 64). It can be refuted modulo a prime p.
+
+Why a residue refutes. Let every input of the point be an integer (or a rational
+whose denominator p does not divide), σ a witness polynomial with integer
+coefficients (an abstract loss's witness too). The check's two sides at the point
+are then rational numbers computed from the inputs by +, −, × and division by
+values that are units modulo p (each division is checked: its divisor's residue is
+not 0), so every value met lies in ℤ_(p), the rationals whose denominator p does
+not divide, and reduction ℤ_(p) → ℤ/p is a ring homomorphism. The model below
+runs the cell's own step function and the proof's own check on the residues
+(forward mode: a dual number's value and tangent are residues, one run per
+column of the Jacobian, exactly as :class:`~.model.ExactModel` does over ℚ), so
+the residue it computes for an entry of lhs − rhs is the image of the true
+value. If that residue is not 0, the true value is not 0: the identity fails at
+this point, for this σ, at this size. Nothing is probabilistic in the
+refutation; only finding the point is (the engine draws it).
+
+Reach: polynomial claims: σ abstract (a witness polynomial) or the identity, losses
+squared or abstract (a witness polynomial). tanh, the logistic function, exp, log and
+softmax have no value in ℤ/p and are refused (:class:`~.dual.Unsupported`), as is
+a derivative of an expression of the parameters (the jet model's business).
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import sympy as sp
+from flint import fmpz, nmod_mat
+
+from ..cells import StepScope, dimension
+from ..protocol import SumOf, bind_parameters
+from .accept import IDENTITY, Refuted, _issue
+from .dual import KernelError, Unsupported
+from .model import _Unbound, entry_name
+
+#: the smallest modulus the kernel accepts (a prime ≥ 2³¹: a small prime would only make refutations rarer)
+MIN_MODULUS = 2 ** 31
+
+
+def residue(x, p: int) -> int:
+    """An exact number's image in ℤ/p: an integer, or a rational whose denominator is a unit mod p."""
+    if isinstance(x, ModScalar):
+        if x.d:
+            raise KernelError("a value with a tangent where a number was expected")
+        return x.v
+    if isinstance(x, bool):
+        raise KernelError(f"a boolean {x!r} is not a number")
+    if isinstance(x, int):
+        return x % p
+    if isinstance(x, sp.Basic) and not isinstance(x, sp.MatrixBase):
+        if x.is_Integer:
+            return int(x) % p
+        if x.is_Rational:
+            q = int(x.q)
+            if q % p == 0:
+                raise KernelError(f"the denominator of {x} is divisible by the modulus")
+            return int(x.p) * pow(q, -1, p) % p
+    raise Unsupported(f"{sp.sstr(x)[:60] if isinstance(x, sp.Basic) else type(x).__name__} has no value in ℤ/p "
+                      "(the modular refutation covers rational numbers and polynomial claims)")
+
+
+class ModScalar:
+    """v + d·ε over ℤ/p."""
+
+    __slots__ = ("v", "d", "p")
+    __symderiv_value__ = True
+    _op_priority = 31.0
+
+    def __init__(self, v: int, d: int, p: int):
+        self.v, self.d, self.p = v % p, d % p, p
+
+    def _of(self, o) -> "ModScalar":
+        if isinstance(o, ModScalar):
+            if o.p != self.p:
+                raise KernelError("values of two moduli are mixed")
+            return o
+        if isinstance(o, ModMat):
+            if o.shape != (1, 1):
+                raise KernelError(f"a {o.rows}×{o.cols} matrix where a number was expected")
+            return o[0, 0]
+        return ModScalar(residue(o, self.p), 0, self.p)
+
+    def __add__(self, o):
+        if isinstance(o, (ModMat, sp.MatrixBase)) and getattr(o, "shape", None) != (1, 1):
+            raise KernelError("a number plus a matrix is undefined")
+        o = self._of(o)
+        return ModScalar(self.v + o.v, self.d + o.d, self.p)
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return ModScalar(-self.v, -self.d, self.p)
+
+    def __sub__(self, o):
+        return self + (-self._of(o))
+
+    def __rsub__(self, o):
+        return self._of(o) + (-self)
+
+    def __mul__(self, o):
+        if isinstance(o, (ModMat, sp.MatrixBase, list, tuple)):
+            return ModMat.of(o, self.p) * self
+        o = self._of(o)
+        return ModScalar(self.v * o.v, self.d * o.v + self.v * o.d, self.p)
+
+    __rmul__ = __mul__
+
+    def inverse(self) -> "ModScalar":
+        if self.v == 0:
+            raise KernelError("division by a value that is 0 modulo p (the point is not one the modular check "
+                              "can use)")
+        inv = pow(self.v, -1, self.p)
+        return ModScalar(inv, -self.d * inv * inv, self.p)
+
+    def __truediv__(self, o):
+        return self * self._of(o).inverse()
+
+    def __rtruediv__(self, o):
+        return self._of(o) * self.inverse()
+
+    def __pow__(self, k):
+        if isinstance(k, bool) or not isinstance(k, (int, sp.Integer)):
+            raise Unsupported(f"only integer powers have a value in ℤ/p, not {k!r}")
+        k = int(k)
+        if k < 0:
+            return (self ** -k).inverse()
+        return ModScalar(pow(self.v, k, self.p), k * pow(self.v, k - 1, self.p) * self.d if k else 0, self.p)
+
+    def _sympy_(self):
+        raise Unsupported("a value over ℤ/p inside a SymPy expression (the modular refutation runs the notation "
+                          "and the model's values only)")
+
+    def __repr__(self):
+        return f"ModScalar({self.v}, {self.d} mod {self.p})"
+
+
+def _mat(rows: int, cols: int, entries, p: int) -> nmod_mat:
+    """An nmod_mat from integers (flint reduces them, negative ones too)."""
+    return nmod_mat(rows, cols, entries if isinstance(entries, list) else list(entries), p)
+
+
+def _ints(M: nmod_mat) -> list[int]:
+    return [int(e) for e in M.entries()]
+
+
+class ModMat:
+    """A matrix of dual numbers over ℤ/p: (values, tangents), each an ``nmod_mat``; ``tan`` None is zero."""
+
+    __slots__ = ("val", "tan", "p", "rows", "cols")
+    __symderiv_value__ = True
+    _op_priority = 31.0
+
+    def __init__(self, val: nmod_mat, tan: nmod_mat | None, p: int):
+        self.val, self.tan, self.p = val, tan, p
+        self.rows, self.cols = val.nrows(), val.ncols()
+
+    @staticmethod
+    def of(x, p: int) -> "ModMat":
+        if isinstance(x, ModMat):
+            if x.p != p:
+                raise KernelError("values of two moduli are mixed")
+            return x
+        if isinstance(x, ModScalar):
+            return ModMat(_mat(1, 1, [x.v], p), _mat(1, 1, [x.d], p) if x.d else None, p)
+        if isinstance(x, (list, tuple)):
+            x = sp.Matrix(x)
+        if isinstance(x, sp.MatrixBase):
+            return ModMat(_mat(x.rows, x.cols, [residue(e, p) for e in x], p), None, p)
+        raise KernelError(f"a {type(x).__name__} is not a matrix")
+
+    @staticmethod
+    def entries(rows: int, cols: int, xs, p: int) -> "ModMat":
+        xs = [x if isinstance(x, ModScalar) else ModScalar(residue(x, p), 0, p) for x in xs]
+        tan = _mat(rows, cols, [x.d for x in xs], p) if any(x.d for x in xs) else None
+        return ModMat(_mat(rows, cols, [x.v for x in xs], p), tan, p)
+
+    @property
+    def shape(self):
+        return (self.rows, self.cols)
+
+    def zero(self) -> nmod_mat:
+        return nmod_mat(self.rows, self.cols, self.p)
+
+    def tangent(self) -> nmod_mat:
+        return self.zero() if self.tan is None else self.tan
+
+    def __len__(self):
+        return self.rows * self.cols
+
+    def __iter__(self):
+        vs = self.val.entries()
+        ds = self.tan.entries() if self.tan is not None else [0] * len(vs)
+        return iter([ModScalar(int(v), int(d), self.p) for v, d in zip(vs, ds)])
+
+    def _index(self, key):
+        if isinstance(key, tuple):
+            i, j = key
+        elif isinstance(key, int) and not isinstance(key, bool):
+            if not -len(self) <= key < len(self):
+                raise IndexError(key)
+            i, j = divmod(key % len(self), self.cols)
+        else:
+            raise KernelError(f"index {key!r}")
+        return i, j
+
+    def __getitem__(self, key):
+        i, j = self._index(key)
+        if isinstance(i, slice) or isinstance(j, slice):
+            rs = range(self.rows)[i] if isinstance(i, slice) else [i % self.rows]
+            cs = range(self.cols)[j] if isinstance(j, slice) else [j % self.cols]
+            pick = lambda M: _mat(len(rs), len(cs), [int(M[r, c]) for r in rs for c in cs], self.p)  # noqa: E731
+            return ModMat(pick(self.val), None if self.tan is None else pick(self.tan), self.p)
+        i, j = i % self.rows, j % self.cols
+        return ModScalar(int(self.val[i, j]), int(self.tan[i, j]) if self.tan is not None else 0, self.p)
+
+    def _same(self, o: "ModMat", what: str):
+        if o.shape != self.shape:
+            raise KernelError(f"{what} of a {self.rows}×{self.cols} and a {o.rows}×{o.cols} matrix")
+
+    def __add__(self, o):
+        if not isinstance(o, (ModMat, sp.MatrixBase, list, tuple)):
+            raise KernelError("a matrix plus a number is undefined (SymPy refuses it too)")
+        o = ModMat.of(o, self.p)
+        self._same(o, "sum")
+        tan = self.tan if o.tan is None else o.tan if self.tan is None else self.tan + o.tan
+        return ModMat(self.val + o.val, tan, self.p)
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return ModMat(-self.val, None if self.tan is None else -self.tan, self.p)
+
+    def __sub__(self, o):
+        return self + (-ModMat.of(o, self.p))
+
+    def __rsub__(self, o):
+        return ModMat.of(o, self.p) + (-self)
+
+    def __mul__(self, o):
+        if isinstance(o, (ModMat, sp.MatrixBase, list, tuple)):
+            o = ModMat.of(o, self.p)
+            if self.cols != o.rows:
+                raise KernelError(f"product of a {self.rows}×{self.cols} and a {o.rows}×{o.cols} matrix")
+            parts = [x for x in (None if self.tan is None else self.tan * o.val,
+                                 None if o.tan is None else self.val * o.tan) if x is not None]
+            tan = None if not parts else parts[0] if len(parts) == 1 else parts[0] + parts[1]
+            return ModMat(self.val * o.val, tan, self.p)
+        c = o if isinstance(o, ModScalar) else ModScalar(residue(o, self.p), 0, self.p)
+        parts = [x for x in (None if self.tan is None else self.tan * c.v, self.val * c.d if c.d else None)
+                 if x is not None]
+        tan = None if not parts else parts[0] if len(parts) == 1 else parts[0] + parts[1]
+        return ModMat(self.val * c.v, tan, self.p)
+
+    def __rmul__(self, o):
+        if isinstance(o, (sp.MatrixBase, list, tuple)):
+            return ModMat.of(o, self.p) * self
+        return self * o
+
+    def __truediv__(self, o):
+        c = o if isinstance(o, ModScalar) else ModScalar(residue(o, self.p), 0, self.p)
+        return self * c.inverse()
+
+    def __pow__(self, k):
+        if isinstance(k, bool) or not isinstance(k, (int, sp.Integer)) or k < 0 or self.rows != self.cols:
+            raise KernelError(f"only non-negative integer powers of a square matrix are defined, not {k!r}")
+        out = ModMat(_mat(self.rows, self.rows, [int(i == j) for i in range(self.rows) for j in range(self.rows)],
+                          self.p), None, self.p)
+        for _ in range(int(k)):
+            out = out * self
+        return out
+
+    @property
+    def T(self):
+        return ModMat(self.val.transpose(), None if self.tan is None else self.tan.transpose(), self.p)
+
+    def transpose(self):
+        return self.T
+
+    def applyfunc(self, fn):
+        return ModMat.entries(self.rows, self.cols, [fn(e) for e in self], self.p)
+
+    def multiply_elementwise(self, o):
+        o = ModMat.of(o, self.p)
+        self._same(o, "elementwise product")
+        r, c, p = self.rows, self.cols, self.p
+        av, bv = _ints(self.val), _ints(o.val)
+        val = _mat(r, c, [x * y for x, y in zip(av, bv)], p)
+        parts = []
+        if self.tan is not None:
+            parts.append([x * y for x, y in zip(_ints(self.tan), bv)])
+        if o.tan is not None:
+            parts.append([x * y for x, y in zip(av, _ints(o.tan))])
+        tan = None if not parts else _mat(r, c, parts[0] if len(parts) == 1 else
+                                          [x + y for x, y in zip(*parts)], p)
+        return ModMat(val, tan, p)
+
+    def _join(self, o, rows: bool):
+        o = ModMat.of(o, self.p)
+        if (self.cols if rows else self.rows) != (o.cols if rows else o.rows):
+            raise KernelError("joined matrices do not fit")
+        a, b = list(self), list(o)
+        if rows:  # col_join: o below self
+            return ModMat.entries(self.rows + o.rows, self.cols, a + b, self.p)
+        out = []
+        for i in range(self.rows):
+            out += a[i * self.cols:(i + 1) * self.cols] + b[i * o.cols:(i + 1) * o.cols]
+        return ModMat.entries(self.rows, self.cols + o.cols, out, self.p)
+
+    def col_join(self, o):
+        return self._join(o, True)
+
+    def row_join(self, o):
+        return self._join(o, False)
+
+    def row(self, i):
+        return self[i, :]
+
+    def col(self, j):
+        return self[:, j]
+
+    def vstack(self, *ms):
+        out = self
+        for m in ms:
+            out = out.col_join(m)
+        return out
+
+    def hstack(self, *ms):
+        out = self
+        for m in ms:
+            out = out.row_join(m)
+        return out
+
+    def _sympy_(self):
+        raise Unsupported("a matrix over ℤ/p inside a SymPy expression (the modular refutation runs the notation "
+                          "and the model's values only)")
+
+    def __getattr__(self, name):
+        if name.startswith("_") or name.startswith("is_"):
+            raise AttributeError(name)
+        raise Unsupported(f"the kernel's matrices over ℤ/p have no method {name!r}")
+
+    def __repr__(self):
+        return f"ModMat({self.val.entries()} mod {self.p})"
+
+
+class ModNotation:
+    """The notation for matrices over ℤ/p (registered with symderiv.notation by the kernel)."""
+
+    @staticmethod
+    def _p(*xs) -> int:
+        return next(x.p for x in xs if isinstance(x, (ModMat, ModScalar)))
+
+    def _col(self, v, p) -> ModMat:
+        v = ModMat.of(v, p)
+        if v.cols != 1 and v.rows != 1:
+            raise KernelError(f"a vector was expected, not a {v.rows}×{v.cols} matrix")
+        return v if v.cols == 1 else v.T
+
+    def hadamard(self, a, b):
+        p = self._p(a, b)
+        return ModMat.of(a, p).multiply_elementwise(b)
+
+    def T(self, a):
+        return ModMat.of(a, self._p(a)).T
+
+    def diag(self, v):
+        p = self._p(v)
+        v = self._col(v, p)
+        n = v.rows
+
+        def spread(M):
+            xs, out = _ints(M), [0] * (n * n)
+            for i, x in enumerate(xs):
+                out[i * n + i] = x
+            return _mat(n, n, out, p)
+
+        return ModMat(spread(v.val), None if v.tan is None else spread(v.tan), p)
+
+    def kron(self, a, b):
+        p = self._p(a, b)
+        a, b = ModMat.of(a, p), ModMat.of(b, p)
+        ea, eb = list(a), list(b)
+        rows, cols = a.rows * b.rows, a.cols * b.cols
+        out = []
+        for r in range(rows):
+            i, k = divmod(r, b.rows)
+            for c in range(cols):
+                j, l = divmod(c, b.cols)
+                out.append(ea[i * a.cols + j] * eb[k * b.cols + l])
+        return ModMat.entries(rows, cols, out, p)
+
+    def HV(self, v):
+        p = self._p(v)
+        v = self._col(v, p)
+        return self.kron(ModMat.of(sp.ones(v.rows, v.rows), p), v.T)
+
+    def product(self, factors, size):
+        p = self._p(*factors)
+        out = ModMat.of(sp.eye(size), p)
+        for f in factors:
+            out = out * f
+        return out
+
+    def total(self, terms, shape):
+        p = self._p(*terms)
+        out = ModMat.of(sp.zeros(*shape), p)
+        for t in terms:
+            out = out + t
+        return out
+
+    def vec(self, a, layout):
+        p = self._p(a)
+        a = ModMat.of(a, p)
+        if layout == "row-major":
+            return ModMat.entries(len(a), 1, list(a), p)
+        if layout == "col-major":
+            return self.vec(a.T, "row-major")
+        raise KernelError(f"layout={layout!r} must be 'row-major' or 'col-major'")
+
+    def softmax(self, z):
+        raise Unsupported("softmax has no value in ℤ/p")
+
+
+# ----- the model ---------------------------------------------------------------------------------------------
+
+
+def _poly(coeffs, k: int):
+    cs = [int(c) for c in coeffs]
+    for _ in range(k):
+        cs = [i * c for i, c in enumerate(cs)][1:]
+    return cs
+
+
+def _horner(cs, x: int, p: int) -> int:
+    out = 0
+    for c in reversed(cs):
+        out = (out * x + c) % p
+    return out
+
+
+def _refuse(what):
+    def fn(*_a, **_k):
+        raise Unsupported(f"{what} has no value in ℤ/p (the modular refutation covers polynomial claims)")
+    return fn
+
+
+def _functions(activation: str, witness, p: int) -> SimpleNamespace:
+    """σ and σ' on dual residues: the witness polynomial (σ abstract) or the identity."""
+    if activation == "abstract":
+        if witness is None:
+            s = ds = _refuse("an abstract σ without a witness polynomial")
+        else:
+            c0, c1, c2 = _poly(witness, 0), _poly(witness, 1), _poly(witness, 2)
+            s, ds = _elementwise(c0, c1, p), _elementwise(c1, c2, p)
+    elif activation == "identity":
+        s, ds = _elementwise([0, 1], [1], p), _elementwise([1], [], p)
+    else:
+        s = ds = _refuse(f"σ = {activation}")
+    return SimpleNamespace(sigma=s, dsigma=ds, tanh=_refuse("tanh"), dtanh=_refuse("tanh"),
+                           logistic=_refuse("the logistic function"), softmax=_refuse("softmax"),
+                           log=_refuse("log"), exp=_refuse("exp"))
+
+
+class RandomFunctions:
+    """The kernel's random confirmation over ℤ/p (random_check.py, beyond its exact model's reach): σ, tanh and
+    the logistic function as random functions of their argument's residue, each keeping its differential
+    equation (σ: independent values of σ, σ', σ''; tanh: r, 1 − r², −2r(1 − r²); logistic: r, r(1 − r),
+    r(1 − r)(1 − 2r)), an abstract loss likewise per entry. ``sites`` counts the entries they were applied to
+    without a tangent (the collision term of the error bound): forward mode only re-runs, with tangents, the very
+    values of the plain run (every seeded run, partial and view starts from it), so an application with a tangent
+    meets an argument polynomial the plain run met already; the count is an upper bound on the distinct ones."""
+
+    RULES = {
+        "tanh": lambda r, p: (r, (1 - r * r) % p, (-2 * r * (1 - r * r)) % p),
+        "logistic": lambda r, p: (r, r * (1 - r) % p, r * (1 - r) * (1 - 2 * r) % p),
+    }
+
+    def __init__(self, draw, p: int):
+        self.draw, self.p, self.tables, self.sites = draw, p, {}, 0
+
+    #: values at 0 (tanh(0) = 0, logistic(0) = 1/2) and at −x from those at x (tanh odd, logistic(−x) =
+    #: 1 − logistic(x)), the symmetries SymPy applies by itself, as random_check.RandomFunction keeps them; −x is
+    #: the residue p − x
+    AT0 = {"tanh": lambda p: (0, 1, 0), "logistic": lambda p: (pow(2, -1, p), pow(4, -1, p), 0)}
+    MIRROR = {"tanh": lambda v, p: (-v[0] % p, v[1], -v[2] % p),
+              "logistic": lambda v, p: ((1 - v[0]) % p, v[1], -v[2] % p)}
+
+    def at(self, name: str, x: int) -> tuple:
+        table = self.tables.setdefault(name, {})
+        got = table.get(x)
+        if got is None:
+            rule = self.RULES.get(name)
+            if rule is not None and x == 0:
+                got = self.AT0[name](self.p)
+            elif rule is not None and x > self.p // 2:
+                got = self.MIRROR[name](self.at(name, self.p - x), self.p)
+            else:
+                got = rule(self.draw(), self.p) if rule else (self.draw(), self.draw(), self.draw())
+            table[x] = got
+        return got
+
+    def elementwise(self, name: str, order: int):
+        p = self.p
+
+        def one(v: int, d: int) -> tuple[int, int]:
+            vals = self.at(name, v)
+            return vals[order], vals[order + 1] * d % p
+
+        def apply(v):
+            if isinstance(v, ModMat):
+                vals = _ints(v.val)
+                if v.tan is None:  # a value with a tangent repeats the plain run's (the same argument polynomials)
+                    self.sites += len(vals)
+                table = self.tables.get(name)
+                if table is None or any(a not in table for a in vals):
+                    for a in vals:
+                        self.at(name, a)
+                    table = self.tables[name]
+                rows = [table[a] for a in vals]
+                val = _mat(v.rows, v.cols, [f[order] for f in rows], p)
+                if v.tan is None:
+                    return ModMat(val, None, p)
+                return ModMat(val, _mat(v.rows, v.cols, [f[order + 1] * d for f, d in zip(rows, _ints(v.tan))], p),
+                              p)
+            x = v if isinstance(v, ModScalar) else ModScalar(residue(v, p), 0, p)
+            self.sites += not x.d
+            a, b = one(x.v, x.d)
+            return ModScalar(a, b, p)
+
+        return apply
+
+
+def _random_functions(activation: str, rf: RandomFunctions) -> SimpleNamespace:
+    if activation in ("abstract", "tanh", "logistic"):
+        name = "sigma" if activation == "abstract" else activation
+        s, ds = rf.elementwise(name, 0), rf.elementwise(name, 1)
+    elif activation == "identity":
+        s, ds = _elementwise([0, 1], [1], rf.p), _elementwise([1], [], rf.p)
+    else:
+        s = ds = _refuse(f"σ = {activation}")
+    return SimpleNamespace(sigma=s, dsigma=ds, tanh=rf.elementwise("tanh", 0), dtanh=rf.elementwise("tanh", 1),
+                           logistic=rf.elementwise("logistic", 0), softmax=_refuse("softmax"),
+                           log=_refuse("log"), exp=_refuse("exp"))
+
+
+def _elementwise(cs, dcs, p: int):
+    def one(x: ModScalar) -> ModScalar:
+        return ModScalar(_horner(cs, x.v, p), _horner(dcs, x.v, p) * x.d, p)
+
+    def apply(v):
+        if isinstance(v, ModMat):
+            vals = [int(e) for e in v.val.entries()]
+            out = _mat(v.rows, v.cols, [_horner(cs, x, p) for x in vals], p)
+            tan = None
+            if v.tan is not None:
+                tan = _mat(v.rows, v.cols, [_horner(dcs, x, p) * int(d) for x, d in zip(vals, v.tan.entries())], p)
+            return ModMat(out, tan, p)
+        if isinstance(v, ModScalar):
+            return one(v)
+        return one(ModScalar(residue(v, p), 0, p))
+
+    return apply
+
+
+class ModularModel:
+    """The cell at sizes n, t, m over ℤ/p with every input an exact number (reduced), σ the witness polynomial.
+
+    The protocol of :class:`~.model.ExactModel` (``m.h(k)``, ``m.at``, ``m.d``, ``m.partial``, parameters as
+    attributes), each derivative one forward-mode run per column, on residues."""
+
+    def __init__(self, cell, *, n: int, t: int, m: int = 1, activation: str = "abstract", loss: str = "abstract",
+                 layout: str = "row-major", witness=None, loss_witness=None, values: dict, p: int,
+                 conventions: dict | None = None, random: RandomFunctions | None = None):
+        for k, v in (("n", n), ("t", t), ("m", m)):
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise KernelError(f"size {k}={v!r} is not a positive integer")
+        self.cell, self.n, self.t, self.m, self.p = cell, n, t, m, p
+        if cell.loss is not None and loss in (None, "abstract", "cell"):
+            raise Unsupported("a cell's own loss is not replayed over ℤ/p")
+        self.loss = "abstract" if loss is None else loss
+        self.activation, self.layout, self.conventions = activation, layout, dict(conventions or {})
+        self.values = values
+        self.f = _functions(activation, witness, p) if random is None else _random_functions(activation, random)
+        self._loss = None
+        if cell.output is not None:
+            if random is not None and self.loss == "abstract":
+                q = random.elementwise("loss", 0)
+                self._loss = lambda o, y: sum((q(a - b) for a, b in zip(o, y)), ModScalar(0, 0, p))
+            elif self.loss == "squared":
+                self._loss = lambda o, y: sum(((a - b) * (a - b) for a, b in zip(o, y)), ModScalar(0, 0, p)) \
+                    * ModScalar(pow(2, -1, p), 0, p)
+            elif self.loss == "abstract" and loss_witness is not None:
+                q, dq = _poly(loss_witness, 0), _poly(loss_witness, 1)
+                self._loss = lambda o, y: sum((_elementwise(q, dq, p)(a - b) for a, b in zip(o, y)),
+                                              ModScalar(0, 0, p))
+            elif self.loss != "abstract":
+                raise Unsupported(f"loss={self.loss!r} has no value in ℤ/p")
+        self._inputs: dict = {}
+        self._runs: dict = {}
+        self.params = SimpleNamespace(**{name: self.input(name, self.dim(r), self.dim(c))
+                                         for name, (r, c) in cell.params.items()})
+        bind_parameters(self, vars(self.params))
+
+    def dim(self, d) -> int:
+        return dimension(d, n=self.n, m=self.m)
+
+    def input(self, name: str, rows: int, cols: int = 1) -> ModMat:
+        key = (name, rows, cols)
+        if key not in self._inputs:
+            out = []
+            for i in range(rows):
+                for j in range(cols):
+                    e = entry_name(name, rows, cols, i, j)
+                    if e not in self.values:
+                        raise KernelError(f"the point gives no value for {e}")
+                    out.append(residue(self.values[e], self.p))
+            self._inputs[key] = ModMat(_mat(rows, cols, out, self.p), None, self.p)
+        return self._inputs[key]
+
+    def _check_step(self, k, lo=0):
+        if isinstance(k, bool) or not isinstance(k, int) or not lo <= k <= self.t:
+            raise KernelError(f"step {k!r} is outside {lo}..{self.t}")
+
+    def vector(self, name: str, rows="n"):
+        return self.input(name, self.dim(rows))
+
+    def x(self, k: int):
+        self._check_step(k, lo=1)
+        return self.input(f"x{k}", self.m)
+
+    def y(self, k: int):
+        self._check_step(k, lo=1)
+        return self.input(f"y{k}", self.dim(self.cell.outputs))
+
+    def initial(self, name: str):
+        return self.input(f"{name}0", self.n)
+
+    def like(self, cell, **changes):
+        raise Unsupported("m.like(...) is not replayed over ℤ/p")
+
+    def value(self, expr, **values):
+        raise Unsupported("m.value(...) is not replayed over ℤ/p")
+
+    # ----- running the cell ---------------------------------------------------
+    def _unit(self, rows: int, cols: int, i: int, j: int) -> nmod_mat:
+        M = nmod_mat(rows, cols, self.p)
+        M[i, j] = 1
+        return M
+
+    def _run(self, seed=None) -> list[dict]:
+        """Every step's quantities; ``seed``: ("param", name, (a, b)) or ("quantity", name, k, i)."""
+        if seed in self._runs:
+            return self._runs[seed]
+        params = {}
+        for name, P in vars(self.params).items():
+            tan = self._unit(P.rows, P.cols, *seed[2]) if seed is not None and seed[0] == "param" \
+                and seed[1] == name else None
+            params[name] = ModMat(P.val, tan, self.p)
+        plain = None if seed is None else self._run(None)
+        state0 = {}
+        for s in self.cell.state:
+            v = self.initial(s)
+            tan = self._unit(self.n, 1, seed[3], 0) if seed is not None and seed[0] == "quantity" \
+                and seed[2] == 0 and seed[1] == s else None
+            state0[s] = ModMat(v.val, tan, self.p)
+        steps = [state0]
+        for k in range(1, self.t + 1):
+            ov = {}
+            if seed is not None and seed[0] == "quantity" and seed[2] == k:
+                v = plain[k][seed[1]]
+                ov[seed[1]] = ModMat(v.val, self._unit(v.rows, 1, seed[3], 0), self.p)
+            steps.append(self._step(k, {s: steps[-1][s] for s in self.cell.state}, params, ov))
+        self._runs[seed] = steps
+        return steps
+
+    def _as(self, v):
+        if isinstance(v, (int, sp.Basic, ModScalar)) and not isinstance(v, sp.MatrixBase):
+            return ModMat.entries(1, 1, [v], self.p)
+        return ModMat.of(v, self.p)
+
+    def _step(self, k, prev: dict, params: dict, overrides: dict) -> dict:
+        scope = StepScope(overrides, self._as)
+        x = self.x(k) if entry_name(f"x{k}", self.m, 1, 0, 0) in self.values else \
+            _Unbound(f"x{k}", (self.m, 1))  # a cell that never reads its input needs no value for it
+        q = self.cell.call(scope, SimpleNamespace(**prev), x, SimpleNamespace(**params), self.f,
+                           y=lambda: self.y(k), k=k, n=self.n, m=self.m, t=self.t)
+        missing = [s for s in self.cell.state if s not in q]
+        if missing:
+            raise KernelError(f"cell {self.cell.name!r} does not assign its state {missing}")
+        if self.cell.output is not None:
+            try:
+                setattr(scope, "o", self.cell.output(SimpleNamespace(**q), SimpleNamespace(**params), self.f))
+                if self._loss is not None:  # evaluated when read: a claim about h alone needs no y_k
+                    q["E"] = _Lazy(lambda o=q["o"], k=k: self._loss(list(o), list(self.y(k))))
+            except KernelError:
+                pass
+        return q
+
+    def at(self, name: str, k: int):
+        self._check_step(k)
+        return _get(self._run()[k], name, k)
+
+    def h(self, k: int):
+        return self.at("h", k)
+
+    def o(self, k: int):
+        return self.at("o", k)
+
+    def E(self, k: int):
+        return self.at("E", k)[0, 0]
+
+    def states(self, name: str = "h", lo: int = 1):
+        parts = [self.at(name, k) for k in range(lo, self.t + 1)]
+        return parts[0].vstack(*parts[1:])
+
+    def sigma(self, v):
+        return self.f.sigma(v)
+
+    def dsigma(self, v):
+        return self.f.dsigma(v)
+
+    def sum_of(self, name: str, lo: int = 1, hi: int | None = None):
+        return SumOf(name, lo, hi)
+
+    # ----- derivatives by forward mode ----------------------------------------
+    def _layout(self, layout):
+        stated = self.conventions.get("layout")
+        if layout is not None and stated is not None and layout != stated:
+            raise KernelError(f"layout={layout!r} disagrees with the claim's layout={stated!r}")
+        return layout or self.layout
+
+    def _directions(self, wrt, layout: str):
+        if isinstance(wrt, str) and wrt in self.cell.params:
+            P = getattr(self.params, wrt)
+            r, c = P.shape
+            order = [(a, b) for a in range(r) for b in range(c)]
+            if c > 1 and layout == "col-major":
+                order = [(a, b) for b in range(c) for a in range(r)]
+            elif c > 1 and layout != "row-major":
+                raise KernelError(f"layout={layout!r} must be 'row-major' or 'col-major'")
+            return [("param", wrt, ab) for ab in order]
+        if isinstance(wrt, str):
+            wrt = (wrt, 0)
+        if not (isinstance(wrt, tuple) and len(wrt) == 2):
+            raise KernelError(f"wrt={wrt!r} must be a parameter or a quantity (name, k)")
+        name, j = wrt
+        self._check_step(j)
+        rows = self.at(name, j).rows
+        return [("quantity", name, j, i) for i in range(rows)]
+
+    def _column(self, v) -> list[int]:
+        v = self._as(v)
+        if v.cols != 1 and v.rows != 1:
+            raise KernelError(f"can only differentiate a vector or a scalar, not a {v.rows}×{v.cols} matrix")
+        return [int(e) for e in v.tangent().entries()]
+
+    def _hstack(self, cols: list[list[int]]) -> ModMat:
+        rows = len(cols[0]) if cols else 0
+        return ModMat(_mat(rows, len(cols), [cols[j][i] for i in range(rows) for j in range(len(cols))], self.p),
+                      None, self.p)
+
+    def d(self, of, wrt, *, layout: str | None = None):
+        layout = self._layout(layout)
+        seeds = self._directions(wrt, layout)
+        if callable(of) and not isinstance(of, (tuple, sp.Basic, sp.MatrixBase)):
+            return self._hstack([self._column(of(_View(self, s))) for s in seeds])
+        if not isinstance(of, tuple):
+            raise Unsupported("m.d of an expression is replayed by the kernel's jets, not over ℤ/p")
+        name, k = of
+        self._check_step(k)
+        return self._hstack([self._column(_get(self._run(s)[k], name, k)) for s in seeds])
+
+    def partial(self, of, wrt, *, hold=(), layout: str | None = None):
+        layout = self._layout(layout)
+        name, k = of
+        self._check_step(k, lo=1)
+        plain = self._run()
+        hold = (hold,) if isinstance(hold, str) else tuple(hold)
+        for h in hold:
+            if h not in plain[k] or h == name:
+                raise KernelError(f"hold={h!r} is not another quantity of step {k}")
+        held = {h: ModMat(plain[k][h].val, None, self.p) for h in hold}
+        if isinstance(wrt, str) and wrt in self.cell.params:
+            seeds = self._directions(wrt, layout)
+        elif isinstance(wrt, tuple) and wrt[0] in self.cell.state and wrt[1] == k - 1:
+            seeds = [("quantity", wrt[0], k - 1, i) for i in range(plain[k - 1][wrt[0]].rows)]
+        else:
+            raise KernelError(f"an explicit partial of step {k} is taken w.r.t. a parameter or the previous state")
+        cols = []
+        for seed in seeds:
+            params = {}
+            for pn, P in vars(self.params).items():
+                tan = self._unit(P.rows, P.cols, *seed[2]) if seed[0] == "param" and seed[1] == pn else None
+                params[pn] = ModMat(P.val, tan, self.p)
+            prev = {}
+            for s in self.cell.state:
+                v = plain[k - 1][s]
+                tan = self._unit(v.rows, 1, seed[3], 0) if seed[0] == "quantity" and seed[1] == s else None
+                prev[s] = ModMat(v.val, tan, self.p)
+            q = self._step(k, prev, params, dict(held))
+            cols.append(self._column(_get(q, name, k)))
+        return self._hstack(cols)
+
+
+class _Lazy:
+    """A step's loss E_k, evaluated the first time it is read (the point then needs y_k)."""
+
+    def __init__(self, make):
+        self.make = make
+
+
+def _get(q: dict, name: str, k: int):
+    if name not in q:
+        raise KernelError(f"step {k} has no quantity {name!r}")
+    v = q[name]
+    if isinstance(v, _Lazy):
+        v = q[name] = _as_scalar_mat(v.make())
+    return v
+
+
+def _as_scalar_mat(v):
+    if isinstance(v, ModMat):
+        return v
+    if not isinstance(v, ModScalar):
+        raise KernelError(f"a loss is a number over ℤ/p, not a {type(v).__name__}")
+    return ModMat.entries(1, 1, [v], v.p)
+
+
+class _View:
+    """The model along one seeded direction, for a function of the model (a total loss)."""
+
+    def __init__(self, model: ModularModel, seed):
+        self._model, self._steps = model, model._run(seed)
+        self.n, self.t, self.m, self.f, self.layout, self.cell = model.n, model.t, model.m, model.f, \
+            model.layout, model.cell
+        for pn, P in vars(model.params).items():
+            tan = model._unit(P.rows, P.cols, *seed[2]) if seed[0] == "param" and seed[1] == pn else None
+            setattr(self, pn, ModMat(P.val, tan, model.p))
+
+    def at(self, name, k):
+        self._model._check_step(k)
+        return _get(self._steps[k], name, k)
+
+    def h(self, k):
+        return self.at("h", k)
+
+    def o(self, k):
+        return self.at("o", k)
+
+    def E(self, k):
+        return self.at("E", k)[0, 0]
+
+    def x(self, k):
+        return self._model.x(k)
+
+    def y(self, k):
+        return self._model.y(k)
+
+    def sigma(self, v):
+        return self.f.sigma(v)
+
+    def dsigma(self, v):
+        return self.f.dsigma(v)
+
+
+# ----- the refutation ------------------------------------------------------------------------------------------
+
+
+def sides(claim, size: dict, values: dict, witness, loss_witness, p: int,
+          random: RandomFunctions | None = None) -> tuple[ModMat, ModMat]:
+    """The claim's two sides at the point, over ℤ/p (values only); ``random``: σ and the rest random functions."""
+    if claim.model is None:
+        raise Unsupported("the modular refutation covers claims about a model")
+    model = ModularModel(claim.model, n=size.get("n", 1), t=size.get("t", 1), m=size.get("m", 1),
+                         activation=claim.activation, loss=claim.loss,
+                         layout=claim.conventions.get("layout", "row-major"), witness=witness,
+                         loss_witness=loss_witness, values=values, p=p, conventions=claim.conventions,
+                         random=random)
+    out = claim.check(model)
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise KernelError(f"the check returned {type(out).__name__}, not (lhs, rhs)")
+    lhs, rhs = (model._as(s) for s in out)
+    if lhs.shape != rhs.shape:
+        raise KernelError(f"the sides have shapes {lhs.shape} and {rhs.shape}")
+    return lhs, rhs
+
+
+def verify_modular(claim, cert):
+    """Does the certificate refute the identity ``claim`` by a residue modulo its prime? (module docstring)"""
+    from .check import Verification, _loss_witness, _rational, _size, _witness
+
+    try:
+        size = _size(claim, cert)
+        p = cert.modulus
+        if isinstance(p, bool) or not isinstance(p, int) or p < MIN_MODULUS or p >= 2 ** 64 \
+                or not fmpz(p).is_prime():
+            raise KernelError(f"the modulus {p!r} is not a prime in [2^31, 2^64)")
+        witness = _witness(claim, cert.sigma)
+        loss = _loss_witness(claim, getattr(cert, "loss", None))
+        values = {name: _rational(name, v) for name, v in cert.point.items()}
+        lhs, rhs = sides(claim, size, values, witness, loss, p)
+        if cert.entry is None or len(cert.entry) != 2:
+            raise KernelError("the certificate names no entry")
+        i, j = cert.entry
+        if not (0 <= i < lhs.rows and 0 <= j < lhs.cols):
+            raise KernelError(f"entry {tuple(cert.entry)} is outside the {lhs.rows}×{lhs.cols} sides")
+        a, b = int(lhs.val[i, j]), int(rhs.val[i, j])
+    except KernelError as e:
+        return Verification(False, str(e))
+    except Exception as e:  # the check itself raised at the point: not a refutation
+        return Verification(False, f"the check does not run over ℤ/p at the point: {type(e).__name__}: {e}")
+    for name, mine, recorded in (("lhs", a, cert.lhs), ("rhs", b, cert.rhs)):
+        if recorded and recorded != f"≡ {mine} (mod {p})":  # the verdict rests on the residues recomputed here
+            return Verification(False, f"recorded {name} {recorded!r} is not the recomputed ≡ {mine} (mod {p})")
+    if a == b:
+        return Verification(False, f"both sides are equal modulo {p} at the point")
+    bits = max([1] + [max(abs(int(v.p)), int(v.q)).bit_length() for v in values.values()])
+    reason = (f"lhs − rhs ≡ {(a - b) % p} ≢ 0 (mod {p}) at entry {tuple(cert.entry)}, so the exact rational value "
+              f"there is not 0 (truth by forward mode over ℤ/p, the image of ℚ's forward mode: every input a "
+              f"rational of ≤ {bits} bits, σ a polynomial with integer coefficients)")
+    return Verification(True, reason, _issue(Refuted, claim.id, size, IDENTITY, reason))
