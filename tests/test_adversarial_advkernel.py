@@ -87,6 +87,20 @@ def test_rho_of_a_matrix_that_is_not_triangular_is_not_read_as_its_diagonal():
     assert _verdict(_ineq("adv.rho-nontri", check, given, no_sizes(), True)) == Verdict.FAILS
 
 
+def test_a_matrix_zero_only_at_n1_is_not_read_as_zero_beyond():
+    """W − Wᵀ is [0] at n = 1 (‖·‖₂ = |0| = 0 by the 1×1 reading) but not at n = 2: ‖W − Wᵀ‖₂ ≤ 0 fails."""
+    def check(W):
+        return norm2(W - W.T) <= 0
+    assert _verdict(_ineq("adv.skew-n1", check, dict(W=matrices()), N12, (1, 2))) == Verdict.FAILS
+
+
+def test_rho_of_a_lower_triangular_matrix_is_not_its_first_entry():
+    def check(T):
+        return rho(T.T) <= sp.Abs(T[0, 0])
+    assert _verdict(_ineq("adv.rho-lower", check, dict(T=matrices(families=("triangular",))), N12, (1, 2))) \
+        == Verdict.FAILS
+
+
 # ----- 2. model relational claims ----------------------------------------------------------------------------------
 
 def _h1(m, W, h0):
