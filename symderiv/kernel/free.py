@@ -215,6 +215,14 @@ class Jet:
 class Carried(sp.Dummy):
     """A kernel value (a :class:`Jet`) standing inside a SymPy expression, read back by :func:`from_sympy`."""
 
+    def _eval_power(self, e):
+        """A rational power of a kernel value (sp.sqrt(j)) is the jet's own power, taken now: otherwise SymPy
+        would combine √j·√j into j before the kernel sees the root, and a point where j < 0 (√j undefined) would
+        read as a value (√a·√a = |a| refuted at a = −1, while a**Rational(1, 2) twice is refused there)."""
+        if isinstance(e, sp.Rational) and not e.is_Integer:
+            return (self.jet ** e)._sympy_()
+        return None
+
 
 def apply(func, x: Jet) -> Jet:
     """An elementary function of :data:`RULES` on a jet, by its value and derivative rules."""

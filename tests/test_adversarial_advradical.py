@@ -1,0 +1,96 @@
+"""Adversarial tests of √ and |·| in the exact normal form (identity.canonical_radicals), the kernel's exact
+comparison of radicals at its random point, and declared signs of free scalars.
+
+Findings (each fixed, the test keeps it fixed):
+- √((a + i)²) = √(a² + 1) was `holds` (trusted normal form): the rewrite √(f²) = |f| is an identity of *real*
+  functions, applied to a factor with the constant i. Now the rewrites leave an argument with a non-real
+  constant as it is (the claim is then an error or undecided, never holds).
+- √a·√a = |a| (sp.sqrt) was `fails` with a certified point a = −1, while the same claim written a**Rational(1, 2)
+  twice is undecided: SymPy combined √j·√j into j on the kernel's own values before the kernel saw the root, so
+  the point where √a is undefined read as a value. The kernel now takes a rational power of its value itself.
+Attacks resisted are kept as passing tests.
+"""
+import pytest
+import sympy as sp
+
+from symderiv import inv, matrix, scalar, sweep, vector
+from symderiv.claims import Claim
+from symderiv.engine import check_claim
+from symderiv.kernel import verify_identity
+from symderiv.results import Verdict
+
+HALF = sp.Rational(1, 2)
+S = dict(a=scalar(), b=scalar())
+P = dict(a=scalar(positive=True), b=scalar(positive=True))
+
+
+def free_claim(check, variables, n=(1,), cid="t.advradical"):
+    return Claim(id=cid, where="test", statement="test", check=check, variables=variables, conventions={},
+                 sizes=sweep(n=n))
+
+
+def verdict(check, variables=S, n=(1,)):
+    return check_claim(free_claim(check, variables, n)).verdict
+
+
+def assert_certified_fails(check, variables=S, n=(1,)):
+    c = free_claim(check, variables, n)
+    res = check_claim(c)
+    assert res.verdict == Verdict.FAILS, (res.verdict, res.error)
+    assert verify_identity(c, res.counterexample).ok
+    return res
+
+
+# ----- findings ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("domain", ["real", "positive"])
+def test_sqrt_of_a_square_with_the_imaginary_unit_is_not_holds(domain):
+    # at a = 1: √((1 + i)²) = √(2i) = 1 + i, not √2
+    check = lambda v: (sp.sqrt((v.a + sp.I) ** 2), sp.sqrt(v.a ** 2 + 1))  # noqa: E731
+    assert verdict(check, S if domain == "real" else P) != Verdict.HOLDS
+
+
+def test_a_root_of_a_negative_constant_is_not_rewritten_as_real():
+    w = (-1) ** sp.Rational(1, 3)  # not real: the principal cube root
+    assert verdict(lambda v: (sp.sqrt((v.a + w) ** 2), sp.Abs(v.a + w))) != Verdict.HOLDS
+
+
+@pytest.mark.parametrize("spelling", ["sp.sqrt twice", "**Rational(1, 2) twice", "(**Rational(1, 2))**2",
+                                      "sp.sqrt(a)**2"])
+def test_a_root_undefined_at_the_point_is_no_counterexample_whatever_the_spelling(spelling):
+    """√a·√a = |a| where √a is defined (a ≥ 0) is true; a = −1 is not a counterexample."""
+    lhs = {"sp.sqrt twice": lambda a: sp.sqrt(a) * sp.sqrt(a),
+           "**Rational(1, 2) twice": lambda a: a ** HALF * a ** HALF,
+           "(**Rational(1, 2))**2": lambda a: (a ** HALF) ** 2,
+           "sp.sqrt(a)**2": lambda a: sp.sqrt(a) ** 2}[spelling]
+    assert verdict(lambda v: (lhs(v.a), sp.Abs(v.a))) != Verdict.FAILS
+
+
+# ----- attacks resisted -----------------------------------------------------------------------------------
+
+def test_products_of_roots_of_unknown_sign_are_not_merged():
+    assert verdict(lambda v: (sp.sqrt(v.a * v.b), sp.sqrt(v.a) * sp.sqrt(v.b))) != Verdict.HOLDS
+    assert verdict(lambda v: (sp.sqrt(v.a / v.b), sp.sqrt(v.a) / sp.sqrt(v.b))) != Verdict.HOLDS
+    assert verdict(lambda v: (sp.Abs(v.a + v.b), sp.Abs(v.a) + sp.Abs(v.b))) != Verdict.HOLDS
+
+
+def test_sqrt_of_a_square_is_not_the_variable_without_a_sign():
+    res = assert_certified_fails(lambda v: (sp.sqrt(v.a ** 2), v.a))
+    assert sp.Rational(res.counterexample.point["a"]) < 0
+    res = assert_certified_fails(lambda v: (sp.sqrt((1 - sp.sqrt(v.a)) ** 2), 1 - sp.sqrt(v.a)))
+    assert sp.Rational(res.counterexample.point["a"]) > 1
+
+
+def test_true_radical_identities_hold():
+    for check in (lambda v: (sp.Abs(v.a) * sp.Abs(v.a), v.a ** 2),
+                  lambda v: (v.a ** sp.Rational(3, 2), v.a * sp.sqrt(v.a)),
+                  lambda v: (sp.sqrt(1 + sp.sqrt(v.a)) ** 2, 1 + sp.sqrt(v.a))):
+        assert verdict(check) == Verdict.HOLDS
+
+
+def test_a_sign_declared_in_one_claim_does_not_reach_another_of_the_same_name():
+    check = lambda v: (sp.sqrt(v.l ** 2) * v.x, v.l * v.x)  # noqa: E731
+    assert verdict(check, dict(x=vector("n"), l=scalar(positive=True)), n=(1, 2)) == Verdict.HOLDS
+    assert verdict(check, dict(x=vector("n"), l=scalar()), n=(1, 2)) == Verdict.FAILS
+    assert verdict(check, dict(x=vector("n"), l=scalar(positive=True)), n=(1, 2)) == Verdict.HOLDS
+    assert verdict(check, dict(x=vector("n"), l=scalar(negative=True)), n=(1, 2)) == Verdict.FAILS
