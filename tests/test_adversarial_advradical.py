@@ -94,3 +94,34 @@ def test_a_sign_declared_in_one_claim_does_not_reach_another_of_the_same_name():
     assert verdict(check, dict(x=vector("n"), l=scalar()), n=(1, 2)) == Verdict.FAILS
     assert verdict(check, dict(x=vector("n"), l=scalar(positive=True)), n=(1, 2)) == Verdict.HOLDS
     assert verdict(check, dict(x=vector("n"), l=scalar(negative=True)), n=(1, 2)) == Verdict.FAILS
+
+
+# ----- inequalities: "where the sides are defined" ---------------------------------------------------------
+
+def _relational(check, given):
+    from symderiv.sizes import sweep as _sweep
+
+    return Claim(id="t.advradical.rel", where="test", statement="test", check=check, kind="inequality",
+                 given=given, sizes=_sweep(n=(1,), t=1, fixed=("t",)), prove=(1,), budget=30)
+
+
+@pytest.mark.xfail(strict=True, reason="(√x)² ≥ 0 on x ∈ [−1, 1] is true where √x is defined (x ≥ 0), as √x ≥ 0 "
+                   "is proved there; but SymPy turns √x·√x into x while the check builds the relation (on the "
+                   "prover's symbols and on the rational point alike), so x = −1, where √x has no value, is "
+                   "certified as a counterexample (both spellings, sp.sqrt and **Rational(1, 2))")
+@pytest.mark.parametrize("spelling", ["sp.sqrt", "**Rational(1, 2)"])
+def test_a_square_of_a_root_is_not_refuted_where_the_root_is_undefined(spelling):
+    from symderiv import rel, scalars
+
+    root = sp.sqrt if spelling == "sp.sqrt" else (lambda x: x ** HALF)
+    res = check_claim(_relational(lambda x: rel(root(x) * root(x), ">=", 0), dict(x=scalars(-1, 1))))
+    assert res.verdict != Verdict.FAILS
+
+
+def test_inequalities_where_the_sides_are_defined_resisted():
+    from symderiv import rel, scalars
+
+    X = dict(x=scalars(-1, 1))
+    assert check_claim(_relational(lambda x: rel(sp.sqrt(x - 2), ">=", 5), X)).verdict != Verdict.HOLDS
+    assert check_claim(_relational(lambda x: rel(sp.sqrt(x) + sp.sqrt(-x), ">=", 1), X)).verdict == Verdict.FAILS
+    assert check_claim(_relational(lambda x: rel(sp.sqrt(x ** 2), "<=", x), X)).verdict == Verdict.FAILS
