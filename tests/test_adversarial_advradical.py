@@ -152,3 +152,13 @@ def test_the_kernel_does_not_confirm_a_false_identity_that_holds_for_nonnegative
                    "no such hook)")
 def test_a_log_undefined_at_the_point_is_no_counterexample():
     assert verdict(lambda v: (sp.exp(sp.log(v.a)), sp.Abs(v.a))) != Verdict.FAILS
+
+
+def test_an_undeclared_symbol_with_a_sign_is_refused_not_a_silent_domain():
+    """√(z²)·a = z·a with the check's own sp.Symbol("z", positive=True) was holds with a scope that never says
+    z > 0 (SymPy simplified by the assumption; the kernel could not evaluate z and trusted the normal form)."""
+    z = sp.Symbol("z", positive=True)
+    res = check_claim(free_claim(lambda v: (sp.sqrt(z ** 2) * v.a, z * v.a), dict(a=scalar())))
+    assert res.verdict == Verdict.ERROR
+    zr = sp.Symbol("z", real=True)  # a real parameter is no domain: not refused, and not holds
+    assert verdict(lambda v: (sp.sqrt(zr ** 2) * v.a, zr * v.a), dict(a=scalar())) != Verdict.HOLDS
