@@ -162,3 +162,30 @@ def test_an_undeclared_symbol_with_a_sign_is_refused_not_a_silent_domain():
     assert res.verdict == Verdict.ERROR
     zr = sp.Symbol("z", real=True)  # a real parameter is no domain: not refused, and not holds
     assert verdict(lambda v: (sp.sqrt(zr ** 2) * v.a, zr * v.a), dict(a=scalar())) != Verdict.HOLDS
+
+
+def test_a_denesting_identity_is_never_refuted_and_its_false_sibling_never_holds():
+    """√(a + 2√(a − 1)) = 1 + √(a − 1) wherever √(a − 1) is defined; at rational points the sides are algebraic
+    numbers SymPy does not denest, so only an exact comparison keeps them equal."""
+    true = lambda v: (sp.sqrt(v.a + 2 * sp.sqrt(v.a - 1)), 1 + sp.sqrt(v.a - 1))  # noqa: E731
+    assert verdict(true, dict(a=scalar())) != Verdict.FAILS
+    assert verdict(true, dict(a=scalar(positive=True))) != Verdict.FAILS
+    false = lambda v: (sp.sqrt(v.a + 2 * sp.sqrt(v.a - 1)), 1 - sp.sqrt(v.a - 1))  # noqa: E731 (a = 2: 2 ≠ 0)
+    assert verdict(false, dict(a=scalar())) != Verdict.HOLDS  # undecided today: no rational point is tried
+
+
+def test_more_radicals_than_the_kernel_compares_is_trusted_never_refuted():
+    P1 = dict(a=scalar(positive=True))
+    for k in (3, 7):
+        roots = lambda v, k=k: sum(sp.sqrt(v.a + j) for j in range(k))  # noqa: E731
+        res = check_claim(free_claim(lambda v, r=roots: (sp.expand(r(v) ** 2), r(v) ** 2), P1))
+        assert res.verdict == Verdict.HOLDS
+
+
+def test_the_sign_of_a_declared_scalar_in_second_derivatives():
+    V = dict(x=vector("n"), B=matrix("n"))
+    hess = lambda v: v.d(v.d(sp.sqrt(v.l ** 2) * (v.x.T * v.B * v.x), "x"), "x")  # noqa: E731
+    assert verdict(lambda v: (hess(v), v.l * (v.B + v.B.T)), dict(V, l=scalar(positive=True)), n=(1, 2)) \
+        == Verdict.HOLDS
+    res = assert_certified_fails(lambda v: (hess(v), v.l * (v.B + v.B.T)), dict(V, l=scalar()), n=(1, 2))
+    assert sp.Rational(res.counterexample.point["l"]) < 0
