@@ -189,3 +189,20 @@ def test_the_sign_of_a_declared_scalar_in_second_derivatives():
         == Verdict.HOLDS
     res = assert_certified_fails(lambda v: (hess(v), v.l * (v.B + v.B.T)), dict(V, l=scalar()), n=(1, 2))
     assert sp.Rational(res.counterexample.point["l"]) < 0
+
+
+def test_an_identity_defined_nowhere_is_not_holds():
+    """−a² + a − 1 < 0 for every real a, so √(−a² + a − 1) has no value anywhere: |r + 1|² = (r + 1)² was holds
+    (the normal form's |f|² = f², the kernel trusting it after a negative radicand at its one point); as complex
+    numbers it is false (|1 + it|² ≠ (1 + it)²). The kernel now redraws with signed values and, defined nowhere,
+    confirms nothing."""
+    r = lambda v: sp.sqrt(-v.a ** 2 + v.a - 1)  # noqa: E731
+    assert verdict(lambda v: (sp.Abs(r(v) + 1) ** 2, (r(v) + 1) ** 2)) != Verdict.HOLDS
+
+
+def test_a_claim_defined_for_negative_values_only_is_rechecked_by_the_kernel():
+    res = check_claim(free_claim(lambda v: (sp.sqrt(-2 * v.a), sp.sqrt(2) * sp.sqrt(-v.a)), dict(a=scalar())))
+    assert res.verdict == Verdict.HOLDS and res.trusted == [], (res.verdict, res.trusted)
+    res = check_claim(free_claim(lambda v: (sp.sqrt(-2 * v.l), sp.sqrt(2) * sp.sqrt(-v.l)),
+                                 dict(l=scalar(negative=True))))
+    assert res.verdict == Verdict.HOLDS and res.trusted == [], (res.verdict, res.trusted)

@@ -43,6 +43,10 @@ EXACT = 1 << 30
 MAX_ORDER = 2
 
 
+class OutsideDomain(KernelError):
+    """A root or a log of a value that is not positive at the point: the side has no (real) value there."""
+
+
 class NeedsOrder(KernelError):
     """A derivative of a derivative at the jets' order: the check is run again with jets one order higher."""
 
@@ -193,7 +197,7 @@ class Jet:
             return out
         s = exact_sign(self.v, "a rational power's base")
         if s <= 0:
-            raise KernelError(f"x**{k} at x = {sp.sstr(self.v)}: a rational power is replayed where x > 0 only")
+            raise OutsideDomain(f"x**{k} at x = {sp.sstr(self.v)}: a rational power is replayed where x > 0 only")
         a = self.v
         return self._compose(a ** k, k * a ** (k - 1), k * (k - 1) * a ** (k - 2) / 2)
 
@@ -205,7 +209,7 @@ class Jet:
 
     def log(self) -> "Jet":
         if exact_sign(self.v, "log's argument") <= 0:
-            raise KernelError(f"log of {self.v}, which is not positive")
+            raise OutsideDomain(f"log of {self.v}, which is not positive")
         return apply(sp.log, self)
 
     def __repr__(self):
@@ -316,7 +320,7 @@ def from_sympy(e) -> Jet:
         elif e.func in RULES and len(e.args) == 1:
             a = run(e.args[0])
             if e.func is sp.log and exact_sign(a.v, "log's argument") <= 0:
-                raise KernelError(f"log of {sp.sstr(a.v)}, which is not positive")
+                raise OutsideDomain(f"log of {sp.sstr(a.v)}, which is not positive")
             r = apply(e.func, a)
         elif e.func in SIGMA_ORDER and len(e.args) == 1:
             r = sigma_of(SIGMA_ORDER[e.func], run(e.args[0]))
@@ -735,9 +739,10 @@ class ExactVariables:
             sgn = getattr(var, "sign", 0)
             if sgn and kind == "scalar":
                 x = entries[0].v
-                if sgn < 0 and hasattr(values, "draw") and x > 0:
-                    # the kernel's own random draws are in [0, 2^k): a variable declared < 0 takes their negatives,
-                    # a set of the same size in its domain (the Schwartz–Zippel bound is unchanged)
+                if hasattr(values, "draw") and (x > 0 if sgn < 0 else x < 0):
+                    # the kernel's own random draws are in [0, 2^k) (or signed, after a point outside the sides'
+                    # domain): a variable declared < 0 takes their negatives, one declared > 0 their absolute
+                    # values, a set of the same size in its domain (the Schwartz–Zippel bound is unchanged)
                     x = -x
                     entries[0] = Jet(x, {keys[0]: sp.Integer(1)}, None, order)
                 if not (x.is_Rational and (x > 0 if sgn > 0 else x < 0)):

@@ -96,6 +96,8 @@ TRIALS = 1
 REACH = {"n": 6, "t": 12, "m": 6}
 #: draws of a point whose denominators vanish, before giving up
 REDRAWS = 3
+#: further draws (free variables of either sign) when a root or log has no value at the point
+DOMAIN_REDRAWS = 12
 
 
 class Cannot(KernelError):
@@ -271,11 +273,14 @@ def _rational_sides(out, exact: bool = False) -> list:
     return out
 
 
-def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=None) -> tuple[list, bool]:
+def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=None,
+           signed: bool = False) -> tuple[list, bool]:
     """lhs − rhs at one random point, and whether exp was drawn at random there. ``real_exp``: the kernel's own
     exp (closed forms, decided by arb balls) instead of a random one. ``draw``: a :class:`_Fresh` for the degree
     run (every random value a fresh variable; the sides are then expressions, not numbers)."""
     symbolic = draw is not None
+    if draw is None and signed:  # a free variable of either sign (a declared sign is kept: free.ExactVariables)
+        draw = lambda: sp.Integer(rng.getrandbits(BITS + 1) - 2 ** BITS)  # noqa: E731
     draw = draw or (lambda: sp.Integer(rng.getrandbits(BITS)))  # noqa: E731
     if claim.model is not None:
         act = claim.activation
@@ -446,14 +451,30 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
         how = f"{trusts}, not re-checked by the kernel ({', '.join(beyond)} is beyond its exact model's reach)"
         return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
     try:
+        from .free import OutsideDomain
+
+        signed = False
         for _ in range(TRIALS):
-            for _ in range(REDRAWS):
+            outside = 0
+            for _ in range(REDRAWS + DOMAIN_REDRAWS):
                 try:
-                    diffs, lawless = _trial(claim, size, rng)
+                    diffs, lawless = _trial(claim, size, rng, signed=signed)
                     break
                 except _Singular:
                     continue
+                except OutsideDomain:
+                    # a root or log of a negative value at the point: the sides have no value there. A free
+                    # variable may then take either sign; a claim whose sides are defined at no point drawn is
+                    # not confirmed (it may be defined nowhere: |√(−a² + a − 1) + 1|² = (…)² has no real value)
+                    if getattr(claim, "variables", None) is None:
+                        raise
+                    signed, outside = True, outside + 1
+                    continue
             else:
+                if outside:
+                    return None, (f"the sides have no value at any of the {outside} points the kernel drew (a root "
+                                  "or log of a value that is not positive at each), so nothing confirms the normal "
+                                  "form where the claim is defined")
                 raise Cannot("a denominator is 0 at every point drawn")
             bad = [(k, d) for k, d in enumerate(diffs) if d != 0]
             if bad and lawless:
@@ -481,7 +502,8 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
     E, why = degree_of(claim, size)
     bound = (f"error ≤ ({E}·2^−{BITS})^{done} ({why}, bounded by the kernel)" if E is not None else
              f"error ≤ (D·2^−{BITS})^{done} for a difference of degree D, not bounded here: {why}")
-    how = (f"the kernel's own check: lhs − rhs = 0 at {done} random points (inputs uniform in [0, 2^{BITS}), σ a "
+    how = (f"the kernel's own check: lhs − rhs = 0 at {done} random points (inputs uniform in "
+           f"{'[−2^' + str(BITS) + ', 2^' + str(BITS) + ')' if signed else '[0, 2^' + str(BITS) + ')'}, σ a "
            f"random function), {bound}")
     return _issue(Proved, claim.id, size, IDENTITY, how, error=(BITS, done), degree=E), how
 
