@@ -129,12 +129,10 @@ def test_inequalities_where_the_sides_are_defined_resisted():
 
 # ----- the kernel's own re-check of a holds ----------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="kernel.random_check.confirm_identity draws every free variable in "
-                   "[0, 2^128), so at its random point |a| = a, √(a²) = a and max(a, 0) = a for an unsigned a: it "
-                   "issues a Proved for these false identities (the Schwartz–Zippel bound it states is for "
-                   "polynomials; |·|, √ of a square and max are not). The normal form refutes them today, so no "
-                   "verdict is wrong yet, but the kernel's re-check that README calls 'not trusted' cannot "
-                   "catch a sign error of canonical_radicals")
+# Finding (fixed): confirm_identity drew every free variable in [0, 2^128), so it issued a Proved for |a| = a,
+# √(a²) = a and max(a, 0) = a (the Schwartz–Zippel bound it states is for polynomials, not |·| or max): blind to
+# any sign error of canonical_radicals. Free variables now take either sign (≥ 0 only after points where a root
+# or log has no value).
 @pytest.mark.parametrize("case", ["|a| = a", "√(a²) = a", "max(a, 0) = a"])
 def test_the_kernel_does_not_confirm_a_false_identity_that_holds_for_nonnegative_values(case):
     from symderiv.kernel.random_check import confirm_identity

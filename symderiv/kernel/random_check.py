@@ -453,22 +453,26 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
     try:
         from .free import OutsideDomain
 
-        signed = False
+        # a free variable takes either sign (|a| = a, √(a²) = a, max(a, 0) = a agree at every point ≥ 0); where a
+        # root or log has no value at such points, the last draws are ≥ 0 (the sides' domain may need it)
+        free = getattr(claim, "variables", None) is not None
+        signed = free
         for _ in range(TRIALS):
             outside = 0
-            for _ in range(REDRAWS + DOMAIN_REDRAWS):
+            for attempt in range(REDRAWS + DOMAIN_REDRAWS):
                 try:
                     diffs, lawless = _trial(claim, size, rng, signed=signed)
                     break
                 except _Singular:
                     continue
                 except OutsideDomain:
-                    # a root or log of a negative value at the point: the sides have no value there. A free
-                    # variable may then take either sign; a claim whose sides are defined at no point drawn is
-                    # not confirmed (it may be defined nowhere: |√(−a² + a − 1) + 1|² = (…)² has no real value)
-                    if getattr(claim, "variables", None) is None:
+                    # a root or log of a negative value at the point: the sides have no value there; a claim whose
+                    # sides are defined at no point drawn is not confirmed (it may be defined nowhere:
+                    # |√(−a² + a − 1) + 1|² = (…)² has no real value)
+                    if not free:
                         raise
-                    signed, outside = True, outside + 1
+                    outside += 1
+                    signed = attempt + 1 < DOMAIN_REDRAWS
                     continue
             else:
                 if outside:
