@@ -204,3 +204,15 @@ def test_a_claim_defined_for_negative_values_only_is_rechecked_by_the_kernel():
     res = check_claim(free_claim(lambda v: (sp.sqrt(-2 * v.l), sp.sqrt(2) * sp.sqrt(-v.l)),
                                  dict(l=scalar(negative=True))))
     assert res.verdict == Verdict.HOLDS and res.trusted == [], (res.verdict, res.trusted)
+
+
+def test_positive_negative_and_unsigned_variables_mixed():
+    M = dict(l=scalar(positive=True), w=scalar(), k=scalar(negative=True))
+    assert verdict(lambda v: (sp.sqrt(v.l * v.w ** 2), sp.sqrt(v.l) * sp.Abs(v.w)), M) == Verdict.HOLDS
+    assert verdict(lambda v: (sp.sqrt(v.k ** 2 * v.l), -v.k * sp.sqrt(v.l)), M) == Verdict.HOLDS
+    assert verdict(lambda v: (sp.Abs(v.l * v.k * v.w), -v.l * v.k * sp.Abs(v.w)), M) == Verdict.HOLDS
+    res = assert_certified_fails(lambda v: (sp.sqrt(v.l * v.w ** 2), sp.sqrt(v.l) * v.w), M)
+    assert sp.Rational(res.counterexample.point["w"]) < 0 < sp.Rational(res.counterexample.point["l"])
+    res = assert_certified_fails(lambda v: (sp.Abs(v.l * v.k * v.w), v.l * v.k * sp.Abs(v.w)), M)
+    assert sp.Rational(res.counterexample.point["k"]) < 0
+    assert verdict(lambda v: (sp.Abs(v.l + v.k), v.l - v.k), M) != Verdict.HOLDS
