@@ -66,6 +66,11 @@ def test_a_root_undefined_at_the_point_is_no_counterexample_whatever_the_spellin
     assert verdict(lambda v: (lhs(v.a), sp.Abs(v.a))) != Verdict.FAILS
 
 
+def test_a_square_of_a_root_of_a_product_is_not_refuted_where_the_root_is_undefined():
+    # was fails at a = 1, b = −1 (√(ab) undefined there): the same SymPy combination as √a·√a
+    assert verdict(lambda v: (sp.sqrt(v.a * v.b) ** 2, sp.Abs(v.a * v.b))) != Verdict.FAILS
+
+
 # ----- attacks resisted -----------------------------------------------------------------------------------
 
 def test_products_of_roots_of_unknown_sign_are_not_merged():
