@@ -237,8 +237,28 @@ class Claim:
         if lhs.shape != rhs.shape:
             raise ShapeError(f"the sides have different shapes: lhs is {lhs.rows}×{lhs.cols}, rhs is {rhs.rows}×{rhs.cols}")
         vet_sides(lhs, rhs)
+        if self.variables is not None:
+            self._vet_undeclared_domains(lhs, rhs, size)
         self._check_shapes_elsewhere(size)
         return lhs, rhs
+
+    def _vet_undeclared_domains(self, lhs: sp.Matrix, rhs: sp.Matrix, size: dict) -> None:
+        """A symbol of the sides that is no declared variable's and that SymPy knows a sign (or integrality) of
+        (``sp.Symbol("z", positive=True)``) is refused: SymPy simplifies by it (√(z²) = z) while neither the
+        search, the kernel nor the scope knows that domain. The sign of a free scalar is declared with
+        ``scalar(positive=True)``."""
+        from .variables import FreeValues
+
+        declared = set(FreeValues(self.variables, size, self.conventions).symbols())
+        for x in sorted(lhs.free_symbols | rhs.free_symbols, key=sp.default_sort_key):
+            if x in declared or not isinstance(x, sp.Symbol):
+                continue
+            if any(getattr(x, f"is_{k}") for k in ("positive", "negative", "nonnegative", "nonpositive", "zero",
+                                                    "integer")):
+                raise ProofFileError(f"the symbol {x.name!r} carries a SymPy assumption of sign or integrality "
+                                     f"({sp.srepr(x)}) but is no declared variable: SymPy simplifies by it (√(z²) = "
+                                     "z) while the claim's domain does not say so. Declare it in variables= "
+                                     "(scalar(positive=True) / scalar(negative=True)) or drop the assumption")
 
     def _raw_sides(self, size: dict) -> tuple[sp.Matrix, sp.Matrix]:
         from .identity import as_side

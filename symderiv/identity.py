@@ -567,6 +567,15 @@ def _sqrt(b):
     return out * (sp.sqrt(inner) if inner != 1 else 1) * _abs_poly(den, -1)
 
 
+def _non_real_constant(a) -> bool:
+    """Whether ``a`` holds a constant that is not real (i, a root of a negative number such as (−1)^(1/3))."""
+    if not isinstance(a, sp.Basic):
+        return False
+    if a.has(sp.I):
+        return True
+    return any(p.is_number and p.is_extended_real is False for p in a.atoms(sp.Pow))
+
+
 def canonical_radicals(exprs: list) -> list:
     """Each expression with √ (and odd powers of it), |·| and sign rewritten canonically (exact, never
     ``simplify``): |a| and √a from the exact factorisation of a's numerator and denominator, a factor's sign
@@ -594,6 +603,9 @@ def canonical_radicals(exprs: list) -> list:
 
     def rewrite(e):
         args = [run(a) for a in e.args]
+        if (e.func in (sp.Abs, sp.sign) or e.is_Pow) and _non_real_constant(e.args[0]):
+            # each rewrite below is an identity of real functions only: √((a + i)²) is not |a + i| = √(a² + 1)
+            return e.func(*args) if any(x is not y for x, y in zip(args, e.args)) else e
         if e.func is sp.Abs:
             r = _abs(args[0])
         elif e.is_Pow and e.exp.is_Integer and e.base.func is sp.Abs:

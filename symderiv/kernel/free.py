@@ -44,6 +44,11 @@ EXACT = 1 << 30
 MAX_ORDER = 2
 
 
+class OutsideDomain(KernelError):
+    """A root or a log of a value that is not positive at the point: the side has no (real) value there, so the
+    kernel's own random check draws another point (a counterexample point there is refused as before)."""
+
+
 class NeedsOrder(KernelError):
     """A derivative of a derivative at the jets' order: the check is run again with jets one order higher."""
 
@@ -214,13 +219,16 @@ class Jet:
         return f"Jet({self.v}, {self.d}, order={self.order})"
 
 
-class OutsideDomain(KernelError):
-    """The point is outside where a side is real (√ or log of a negative number): the claim has no value there, so
-    the kernel's own random check draws another point (a counterexample point there is refused as before)."""
-
-
 class Carried(sp.Dummy):
     """A kernel value (a :class:`Jet`) standing inside a SymPy expression, read back by :func:`from_sympy`."""
+
+    def _eval_power(self, e):
+        """A rational power of a kernel value (sp.sqrt(j)) is the jet's own power, taken now: otherwise SymPy
+        would combine √j·√j into j before the kernel sees the root, and a point where j < 0 (√j undefined) would
+        read as a value (√a·√a = |a| refuted at a = −1, while a**Rational(1, 2) twice is refused there)."""
+        if isinstance(e, sp.Rational) and not e.is_Integer:
+            return (self.jet ** e)._sympy_()
+        return None
 
 
 def apply(func, x: Jet) -> Jet:

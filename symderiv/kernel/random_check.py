@@ -118,6 +118,10 @@ class _Singular(Exception):
     """A denominator is 0 at the drawn point: draw again."""
 
 
+class _Outside(_Singular):
+    """The point drawn is outside where the sides have a value (√ or log of a negative number): draw another."""
+
+
 class RandomFunction:
     """A random function on exact rationals: (value, derivative, second derivative) at each distinct argument.
 
@@ -331,7 +335,9 @@ def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=N
 
             # a point where a side has no value (a singular matrix; √ or log of a negative number, which the signed
             # draws reach): draw another
-            if isinstance(e, OutsideDomain) or "det" in str(e) and "= 0" in str(e):
+            if isinstance(e, OutsideDomain):
+                raise _Outside() from None
+            if "det" in str(e) and "= 0" in str(e):
                 raise _Singular() from None
             raise
         if symbolic:
@@ -475,13 +481,20 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
     E, why = degree_of(claim, size)
     try:
         for _ in range(TRIALS if E is not None else UNBOUNDED_TRIALS):
+            outside = 0
             for _ in range(REDRAWS):
                 try:
                     diffs, lawless = _trial(claim, size, rng)
                     break
+                except _Outside:
+                    outside += 1
                 except _Singular:
                     continue
             else:
+                if outside:  # defined at no point drawn: it may be defined nowhere (|√(−a² + a − 1) + 1|² = (…)²)
+                    return None, (f"the sides have no value at any of the {outside} points the kernel drew (a root "
+                                  "or log of a value that is not positive at each), so nothing confirms the normal "
+                                  "form where the claim is defined")
                 raise Cannot("a denominator is 0 at every point drawn")
             bad = [(k, d) for k, d in enumerate(diffs) if d != 0]
             if bad and lawless:
