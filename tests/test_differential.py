@@ -495,21 +495,21 @@ def _controlled(tmp_path, a: str, form: str, tag: str):
                sizes=sweep(n=(1, 2)))
         def free(v):
             X, A = v.X, v.A
-            y = ({a})[0, 0]
+            y = ({a})[0, 0] + X[0, 0]  # a claim value even where the composition is constant (softmax at n = 1)
             k = {CONTROL[form]}
             return sp.Matrix([[y + k]]), sp.Matrix([[y + k]])
 
         @claim("gen.model", where="-", statement="generated", model=pal2019_rnn, sizes=sweep(n=(2,), t=(1,)))
         def model(m):
             X, A = m.h(1), m.W_R
-            y = ({a})[0, 0]
+            y = ({a})[0, 0] + X[0, 0]  # a claim value even where the composition is constant (softmax at n = 1)
             k = {CONTROL[form]}
             return sp.Matrix([[y + k]]), sp.Matrix([[y + k]])
 
         @claim("gen.rel", where="-", statement="generated", kind="inequality", given=dict(X=vectors(), A=matrices()),
                sizes=sweep(n=(1,), t=1, fixed=("t",)), prove=(1,), budget=8)
         def relational(X, A):
-            y = ({a})[0, 0]
+            y = ({a})[0, 0] + X[0, 0]  # a claim value even where the composition is constant (softmax at n = 1)
             k = {CONTROL[form]}
             return rel(y + k, "<=", y + k)
         """
