@@ -416,6 +416,12 @@ def _generated(tmp_path, a: str, b: str, mutate: bool, tag: str):
     return _proof_file(tmp_path, f"gen_{tag}", free)
 
 
+def _uses_exp(case) -> bool:
+    """The logistic written 1/(1 + e^−u) and e^u/(e^u + 1) agree by e^u·e^−u = 1, which neither the normal form
+    (exp of each argument an atom) nor F_p's relaxation uses: such a true claim may stay undecided, never fail."""
+    return "exp(-u)" in case[0] + case[1]
+
+
 def _one_line(res):
     return res.verdict != Verdict.ERROR or (res.error and "\n" not in res.error.strip())
 
@@ -427,8 +433,9 @@ def _paths_agree(items, mutate: bool, case):
         claim = items[cid]
         exact = check_claim(claim, backend="symengine")
         assert _one_line(exact), (case, cid, exact.error)
-        if not mutate and exact.verdict != Verdict.ERROR:
-            assert exact.verdict == Verdict.HOLDS, (case, cid, exact.verdict, exact.scope)
+        if not mutate and exact.verdict != Verdict.ERROR:  # undecided only where exp(u)·exp(−u) = 1 is needed
+            assert exact.verdict == Verdict.HOLDS or (exact.verdict == Verdict.UNDECIDED and _uses_exp(case)), \
+                (case, cid, exact.verdict, exact.scope)
         if mutate:
             assert exact.verdict != Verdict.HOLDS, (case, cid, exact.scope)
         if exact.verdict == Verdict.FAILS:
@@ -436,7 +443,7 @@ def _paths_agree(items, mutate: bool, case):
         if exact.every_n:
             assert not mutate, case
         size = {"n": 2} if cid == "gen.free" else {"n": 2, "t": 1}
-        if exact.verdict != Verdict.ERROR:  # the kernel's own random evaluation, asked directly
+        if exact.verdict in (Verdict.HOLDS, Verdict.FAILS):  # the kernel's own random evaluation, asked directly
             token, why = kernel.confirm_identity(claim, size)
             if not mutate:
                 assert token is not None, (case, cid, why)
@@ -550,3 +557,99 @@ def test_value_dependent_python_on_a_composed_value_is_refused_on_every_path_slo
     a, _, _ = comp
     items = _controlled(tmp_path, a, form, f"{abs(hash((a, form))) % 10 ** 8}")
     _refused_everywhere(items, (a, form))
+
+
+# ----- in cells: the same compositions inside a cell's step (exact, F_p, the kernel's exact model) ---------------
+
+@st.composite
+def cell_compositions(draw, depth=3):
+    """(source a, source b) of an n×1 value computed from the n×1 value z by a composition that keeps its shape."""
+    a = b = "z"
+    applied = False
+    for _ in range(draw(st.integers(1, depth))):
+        # one elementwise function per step at most: exp(exp(·)) at the kernel's 128-bit random points makes SymPy
+        # evaluate a tower of exponentials (kernel/random_check.py: see the report of issue 19's planted tests)
+        op = draw(st.sampled_from(["slices", "col0", "softmax", "quadratic", "sum"] + ([] if applied else
+                                                                                       ["apply", "apply"])))
+        applied = applied or op in ("apply", "softmax")
+        if op == "apply":
+            fa, fb = draw(st.sampled_from(FUNCS))
+            a, b = f"{a}.applyfunc({fa})", f"{b}.applyfunc({fb})"
+        elif op == "slices":  # the first entry stacked on the rest
+            a, b = f"sp.Matrix.vstack(({a})[:1, :], ({a})[1:, :])", f"({b})[:1, :].col_join(({b})[1:, :])"
+        elif op == "col0":
+            a, b = f"({a}).col(0)", f"({b})[:, 0]"
+        elif op == "softmax":
+            a, b = f"softmax({a})", f"softmax({b}).T.T"
+        elif op == "quadratic":
+            a, b = f"(({a}).T * ({a}))[0, 0] * ({a})", f"sum(list(({b}).applyfunc(lambda u: u**2))) * ({b})"
+        elif op == "sum":
+            a, b = f"({a}) + sp.ones(({a}).rows, 1) * sum({a})", f"({b}) + sp.Matrix.vstack(*[sp.Matrix([[sum(list({b}))]])] * ({b}).rows)"
+    return a, b
+
+
+def _cell_claims(tmp_path, a: str, b: str, mutate: bool, tag: str):
+    bias = "2 * m.b" if mutate else "m.b"
+    body = f"""
+        from symderiv import cell
+
+        @cell("generated", params={{"W": ("n", "n"), "U": ("n", "m"), "b": "n"}})
+        def gen(s, prev, x, p, f):
+            z = p.W * prev.h + p.U * x + p.b
+            s.h = {a}
+
+        def comp(z):
+            return {b}
+
+        @claim("gen.cell", where="-", statement="generated", model=gen, sizes=sweep(n=(2,), t=(2,)))
+        def unrolled(m):
+            return m.h(2), comp(m.W * comp(m.W * m.h(0) + m.U * m.x(1) + {bias}) + m.U * m.x(2) + m.b)
+        """
+    return _proof_file(tmp_path, f"cell_{tag}", body)
+
+
+def _cell_paths_agree(items, mutate: bool, case):
+    from symderiv import kernel
+
+    claim = items["gen.cell"]
+    exact = check_claim(claim, backend="symengine")
+    assert _one_line(exact), (case, exact.error)
+    if exact.verdict != Verdict.ERROR:
+        assert exact.verdict == (Verdict.FAILS if mutate else Verdict.HOLDS) or \
+            (exact.verdict == Verdict.UNDECIDED and (mutate or _uses_exp(case))), (case, exact.verdict, exact.scope)
+    if exact.verdict not in (Verdict.ERROR, Verdict.UNDECIDED):
+        token, why = kernel.confirm_identity(claim, {"n": 2, "t": 2})
+        assert (token is not None) if not mutate else (token is None or token.trusts), (case, why)
+    if exact.verdict == Verdict.FAILS:
+        assert verify_identity(claim, exact.counterexample).ok, case
+    fp = check_claim(claim, backend="fp")
+    assert _one_line(fp), (case, fp.error)
+    if fp.verdict == Verdict.ERROR:
+        return
+    relaxed = any(f in case[0] + case[1] for f in ("exp", "softmax", "sqrt", "Rational(1", "root", "log"))
+    if exact.verdict == Verdict.HOLDS:
+        assert fp.verdict == Verdict.HOLDS or (fp.verdict == Verdict.UNDECIDED and relaxed), (case, fp.scope)
+    if mutate:
+        assert fp.verdict != Verdict.HOLDS, (case, fp.scope)
+    if fp.verdict == Verdict.FAILS:
+        assert verify_identity(claim, fp.counterexample).ok, case
+
+
+@pytest.mark.slow  # not in the default run: an example hung there (> 10 min) and was not yet isolated
+@settings(max_examples=10, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(comp=cell_compositions(depth=2), mutate=st.booleans())
+def test_generated_cells_agree_on_every_path(tmp_path, comp, mutate):
+    a, b = comp
+    _cell_paths_agree(_cell_claims(tmp_path, a, b, mutate, f"{abs(hash((a, b, mutate))) % 10 ** 8}"), mutate,
+                      (a, b, mutate))
+
+
+@pytest.mark.slow
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(comp=cell_compositions(depth=4), mutate=st.booleans())
+def test_generated_cells_agree_on_every_path_slow(tmp_path, comp, mutate):
+    a, b = comp
+    _cell_paths_agree(_cell_claims(tmp_path, a, b, mutate, f"{abs(hash((a, b, mutate))) % 10 ** 8}"), mutate,
+                      (a, b, mutate))
