@@ -62,7 +62,8 @@ from functools import lru_cache
 from pathlib import Path
 
 #: bump when the stored format changes
-FORMAT = 3  # 2: entries are JSON (Result.to_json), not pickles; 3: with what the check read (reads.py)
+FORMAT = 4  # 2: entries are JSON (Result.to_json), not pickles; 3: with what the check read (reads.py);
+#            4: with the claim's witness (a second fingerprint, checked when read)
 DIRNAME = ".symderiv_cache"
 _README = """# symderiv verdict cache
 
@@ -477,14 +478,29 @@ def claim_source(check) -> str:
     return reach.text()
 
 
-def claim_key(claim, options: dict) -> str | None:
+class Key(str):
+    """A cache key (the hex digest) that carries the claim's :func:`witness`, a second fingerprint made by another
+    algorithm: an entry is used only when both agree, so a bug in one of them alone never returns a stale
+    verdict (tests/test_planted.py plants such bugs). A plain ``str`` key has no witness: never a hit."""
+
+    witness: str | None
+
+    def __new__(cls, digest: str, witness: str | None):
+        self = super().__new__(cls, digest)
+        self.witness = witness
+        return self
+
+
+def claim_key(claim, options: dict) -> Key | None:
     """The key of ``claim``'s result under ``options`` (n, t, backend, seed, timeout); None: not cacheable.
 
     Made of every field of the claim as declared (whatever the form of its declaration), the source and values
     it reaches (:class:`_Reach`), symderiv's fingerprint and the options. What the check reads while it runs is
-    recorded then and stored with the result (:mod:`symderiv.reads`)."""
+    recorded then and stored with the result (:mod:`symderiv.reads`). The key carries the claim's
+    :func:`witness`, checked again when an entry is read."""
     try:
         source = _reach(claim).text()
+        seen = witness(claim, options)
     except (_Opaque, RecursionError):
         return None
     h = hashlib.sha256()
@@ -492,7 +508,163 @@ def claim_key(claim, options: dict) -> str | None:
     h.update(json.dumps({"id": claim.id, **{k: _plain(v) for k, v in sorted(options.items())}},
                         sort_keys=True).encode())
     h.update(source.encode("utf-8", "surrogatepass"))
+    return Key(h.hexdigest(), seen)
+
+
+# ----- the witness: a second fingerprint of what the check computes, by compiled code, not by source ---------------
+
+#: plain values a witness takes by value (anything else by its type, and its fields when it has them)
+_PLAIN = (bool, int, float, complex, str, bytes, type(None), Fraction)
+
+
+def witness(claim, options: dict) -> str:
+    """A SHA-256 of the claim's id, the options, and what its check computes, found another way than the key's
+    :class:`_Reach`: the compiled code of every Python function of the project the check reaches (bytecode,
+    constants and names, nested code included), through its closure, defaults, ``__wrapped__``, the globals its
+    code names (looked up in the function's own globals, helper modules' attributes by the names the code uses)
+    and their values (plain data by value, SymPy objects by ``srepr``, project objects by their fields). It
+    knows no file and no statement, so a bug in the key's source walk (a body, a global or a helper's constant
+    left out) leaves the witness to tell the edit apart, and a bug here leaves the key to."""
+    h = hashlib.sha256()
+    h.update(json.dumps({"id": claim.id, **{k: _plain(v) for k, v in sorted(options.items())}},
+                        sort_keys=True).encode())
+    _Witness(h).thing(claim.check)
     return h.hexdigest()
+
+
+class _Witness:
+    LIMIT = 100_000  # things walked: beyond it the claim is not cached (as the key's budget)
+
+    def __init__(self, h):
+        self.h = h
+        self.seen: set[int] = set()
+        self.keep: list = []
+        self.count = 0
+
+    def put(self, *parts) -> None:
+        for p in parts:
+            self.h.update(p if isinstance(p, bytes) else repr(p).encode("utf-8", "surrogatepass"))
+            self.h.update(b"\x00")
+
+    def thing(self, v, depth: int = 0) -> None:
+        import functools
+        import inspect
+
+        self.count += 1
+        if self.count > self.LIMIT or depth > 60:
+            raise _TooLarge("too much to witness")
+        if isinstance(v, _PLAIN):
+            self.put(type(v).__name__, v)
+            return
+        if isinstance(v, (list, tuple)):
+            self.put(type(v).__name__, len(v))
+            for x in v:
+                self.thing(x, depth + 1)
+            return
+        if isinstance(v, (set, frozenset)):  # in no order: each element's own digest, sorted
+            digests = []
+            for x in v:
+                sub = _Witness(hashlib.sha256())
+                sub.count = self.count
+                sub.thing(x, depth + 1)
+                self.count = sub.count
+                digests.append(sub.h.hexdigest())
+            self.put(type(v).__name__, sorted(digests))
+            return
+        if isinstance(v, dict):
+            self.put("dict", len(v))
+            for k, x in list(v.items()):
+                self.thing(k, depth + 1)
+                self.thing(x, depth + 1)
+            return
+        mod = type(v).__module__ or ""
+        if mod.startswith(("sympy", "symengine")):
+            import sympy as sp
+
+            self.put("sympy", sp.srepr(v))
+            return
+        if id(v) in self.seen:
+            self.put("seen", type(v).__qualname__)
+            return
+        self.seen.add(id(v))
+        self.keep.append(v)
+        if inspect.ismodule(v):
+            self.put("module", v.__name__)
+            return
+        if isinstance(v, functools.partial):
+            self.put("partial")
+            for x in (v.func, v.args, v.keywords):
+                self.thing(x, depth + 1)
+            return
+        if inspect.ismethod(v):
+            self.put("method")
+            self.thing(v.__func__, depth + 1)
+            self.thing(v.__self__, depth + 1)
+            return
+        if inspect.isfunction(v):
+            self.function(v, depth)
+            return
+        if isinstance(v, type):
+            project = is_project_module(sys.modules.get(v.__module__ or ""))
+            self.put("type", v.__qualname__) if project else self.put("type", v.__module__, v.__qualname__)
+            if project:
+                for name, x in sorted(vars(v).items()):
+                    if not name.startswith("__") or name in ("__init__", "__call__"):
+                        self.put(name)
+                        self.thing(x, depth + 1)
+            return
+        wrapped = getattr(v, "__wrapped__", None)
+        if wrapped is not None:
+            self.put("wrapper", type(v).__qualname__)
+            self.thing(wrapped, depth + 1)
+            return
+        if is_project_module(sys.modules.get(mod)):
+            self.put("object")
+            self.thing(type(v), depth + 1)
+        else:
+            self.put("object", mod, type(v).__qualname__)
+        fields = getattr(v, "__dict__", None)
+        if isinstance(fields, dict):
+            self.thing(dict(fields), depth + 1)
+
+    def function(self, fn, depth: int) -> None:
+        code = fn.__code__
+        if not _project_file(code.co_filename):  # symderiv, the standard library, installed packages: by name
+            self.put("function", fn.__module__, fn.__qualname__)
+            return
+        self.put("function", fn.__qualname__)  # not its module: the same claim in another file is the same
+        names = self.code(code)
+        for cell in fn.__closure__ or ():
+            try:
+                self.thing(cell.cell_contents, depth + 1)
+            except ValueError:
+                self.put("empty cell")
+        self.thing(fn.__defaults__, depth + 1)
+        self.thing(fn.__kwdefaults__, depth + 1)
+        wrapped = getattr(fn, "__wrapped__", None)
+        if wrapped is not None:
+            self.thing(wrapped, depth + 1)
+        g = fn.__globals__
+        modules = [v for v in g.values() if _is_module(v) and is_project_module(v)]
+        for name in sorted(names):
+            if name in g and not name.startswith("__"):
+                self.put("global", name)
+                self.thing(g[name], depth + 1)
+            for m in modules:  # `_consts.SCALE`: the helper module's attribute the code names
+                if name in vars(m):
+                    self.put("attribute", m.__name__, name)
+                    self.thing(vars(m)[name], depth + 1)
+
+    def code(self, code) -> set:
+        """Hash a code object (and those nested in it); the names it uses."""
+        self.put("code", code.co_code, code.co_names, code.co_varnames, code.co_freevars)
+        names = set(code.co_names)
+        for c in code.co_consts:
+            if hasattr(c, "co_code"):
+                names |= self.code(c)
+            else:
+                self.put(type(c).__name__, c)
+        return names
 
 
 def _plain(v):
@@ -531,8 +703,13 @@ class Cache:
 
             from .reads import unchanged
 
+            seen = getattr(key, "witness", None)
+            if seen is None:  # a key without its witness (not made by claim_key): never a hit
+                return None
             entry = json.loads(self._path(key).read_text(encoding="utf-8"))
-            if entry["key"] != key or not unchanged(entry["reads"]):  # what it read then reads differently now
+            if entry["key"] != key or entry.get("witness") != seen:  # the second fingerprint disagrees: a miss
+                return None
+            if not unchanged(entry["reads"]):  # what it read then reads differently now
                 return None
             result = Result.from_json(entry["result"])
         except Exception:  # noqa: BLE001 — a missing or damaged entry is a miss, never a verdict
@@ -544,7 +721,8 @@ class Cache:
         """Store ``result`` with what its check read (``result.reads``); a result without that record is not
         stored (its dependencies are unknown)."""
         reads = getattr(result, "reads", None)
-        if key is None or not isinstance(reads, dict):
+        seen = getattr(key, "witness", None)
+        if key is None or seen is None or not isinstance(reads, dict):
             return
         try:
             self._ensure()
@@ -552,7 +730,8 @@ class Cache:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as f:  # data only: reading an entry runs no code
-                json.dump({"key": key, "reads": reads, "result": result.to_json()}, f, ensure_ascii=False)
+                json.dump({"key": str(key), "witness": seen, "reads": reads, "result": result.to_json()}, f,
+                          ensure_ascii=False)
             os.replace(tmp, path)  # atomic: a reader sees the whole entry or none
         except (OSError, TypeError, ValueError):
             pass  # a cache that cannot be written only costs time

@@ -1,0 +1,425 @@
+"""Planted bugs, one decider at a time (issue 19, "How we will know").
+
+For each decider — the exact normal form (identity.py), the F_p trials (fp/),
+the induction (induction.py), the prove phase's encoding (prove/), the every-n
+lift (every_n.py) and the verdict cache's key (cache.py) — a test plants one
+bug with monkeypatch, in more than one place where the decider has more than
+one (a sibling written another way), on a claim that is false, and asserts
+that the resulting Result is not a wrong ``holds``: the kernel (or the
+cache's own second fingerprint) rejects what the buggy finder says.
+
+Where a planted bug does give a wrong verdict today, the test is a strict
+xfail naming the module whose owner must fix it; the passing test beside it
+checks that the verdict at least names what it trusted (Result.trusted).
+"""
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from types import SimpleNamespace
+
+import pytest
+import sympy as sp
+
+from symderiv import HV, diag, eye, kron, matrix, product, rel, scalars, total, vector
+from symderiv.claims import Claim
+from symderiv.engine import check_claim
+from symderiv.results import Verdict
+from symderiv.sizes import no_sizes, sweep
+
+
+def _model_claim(check, *, n=(2,), t=(2,), cid="planted.claim", **kw):
+    from symderiv import pal2019_rnn
+
+    return Claim(id=cid, where="test", statement="test", check=check, model=kw.pop("model", pal2019_rnn),
+                 sizes=sweep(n=n, t=t), conventions={"layout": "row-major"}, **kw)
+
+
+def _free_claim(check, variables, *, n=(2,), cid="planted.free", **kw):
+    return Claim(id=cid, where="test", statement="test", check=check, variables=variables, sizes=sweep(n=n), **kw)
+
+
+def _theorem1(block, terms=None):
+    """pal2019's Theorem 1 closed form Σ_k (Π_{r>k} W diag σ'(h_{r−1})) B(σ(h_{k−1})) + B(σ(h_{t−1})); ``terms``
+    sums only from k = t − terms + 1 (a truncated BPTT: right only while t ≤ terms)."""
+
+    def check(m):
+        F = lambda r: m.W_R * diag(m.dsigma(m.h(r - 1)))  # noqa: E731
+        term = lambda k: product(F, k + 1, m.t, order="descending", size=m.n) * block(m.sigma(m.h(k - 1)))  # noqa
+        if terms is None:
+            T = total([term(k) for k in range(1, m.t)], (m.n, m.n * m.n))
+        else:
+            T = total(term, (m.n, m.n * m.n), lo=m.t - terms + 1, hi=m.t - 1)
+        return m.d(("h", m.t), "W_R"), T + block(m.sigma(m.h(m.t - 1)))
+
+    return check
+
+
+def _row_block(v):
+    return kron(eye(v.rows), v.T)
+
+
+def _not_a_wrong_holds(res, *, kernel_words=None):
+    """The verdict is not `holds`; if ``kernel_words``, some size's detail or the error says the kernel refused."""
+    assert res.verdict != Verdict.HOLDS, (res.verdict, res.scope)
+    if kernel_words:
+        said = " ".join([res.error or ""] + [o.detail for o in res.sizes])
+        assert kernel_words in said, said
+
+
+# false identities the planted bugs are asked to decide, each written another way
+FALSE_MODEL = {
+    "HV for I⊗hᵀ (abstract σ)": lambda: _model_claim(_theorem1(HV), cid="planted.hv"),
+    "W for Wᵀ in dh/dh0 (tanh)": lambda: _model_claim(
+        lambda m: (m.d(("h", m.t), ("h", 0)), product(lambda k: m.W_R.T * diag(m.dsigma(m.h(k - 1))), 1, m.t,
+                                                        order="descending", size=m.n)),
+        cid="planted.transpose", activation="tanh"),
+}
+FALSE_FREE = {
+    "∂xᵀAx/∂x = Ax": lambda: _free_claim(lambda v: (v.d(v.x.T * v.A * v.x, "x"), v.A * v.x),
+                                        dict(x=vector("n"), A=matrix("n"))),
+    "∂tr(AX)/∂X = A": lambda: _free_claim(lambda v: (v.d((v.A * v.X).trace(), "X"), v.A),
+                                         dict(A=matrix("n"), X=matrix("n")), cid="planted.trace"),
+}
+
+
+# ----- the exact normal form (identity.py) ------------------------------------------------------------------------
+
+def _plant_normal_form(monkeypatch, where):
+    from symderiv import identity
+
+    if where == "flint sides":  # the sparse-polynomial pass (symengine backend) says every entry is zero
+        monkeypatch.setattr(identity, "_flint_sides_is_zero", lambda lhs, rhs, cleared=None: [True] * len(lhs))
+    elif where == "full expansion":  # the sympy/symengine expansion says zero
+        for name in list(identity.BACKENDS):
+            monkeypatch.setitem(identity.BACKENDS, name, lambda exprs, cleared=None: [True] * len(exprs))
+    else:  # the engine's entry point: no entry differs
+        from symderiv import engine
+
+        monkeypatch.setattr(engine, "nonzero_entries", lambda lhs, rhs, backend="symengine", cleared=None: [])
+
+
+@pytest.mark.parametrize("where", ["flint sides", "full expansion", "entry point"])
+@pytest.mark.parametrize("case", sorted(FALSE_MODEL) + sorted(FALSE_FREE))
+def test_a_normal_form_that_says_zero_is_caught_by_the_kernel(monkeypatch, where, case):
+    claim = {**FALSE_MODEL, **FALSE_FREE}[case]()
+    assert check_claim(claim, backend="symengine").verdict == Verdict.FAILS  # honest: refuted
+    _plant_normal_form(monkeypatch, where)
+    backend = "sympy" if where == "full expansion" else "symengine"
+    res = check_claim(claim, backend=backend)
+    _not_a_wrong_holds(res, kernel_words="the kernel's own check")
+
+
+# ----- the F_p trials (fp/) ---------------------------------------------------------------------------------------
+
+def _plant_fp(monkeypatch, where):
+    from symderiv import fp
+    from symderiv.fp import trial
+
+    if where == "one trial's comparison":  # every trial's projections compare equal
+        original = trial._batch
+
+        def planted(*a, **k):
+            equal, *rest = original(*a, **k)
+            return (True, *rest)
+
+        monkeypatch.setattr(trial, "_batch", planted)
+    else:  # the backend's answer: agreement, with a made-up bound
+        monkeypatch.setattr(fp, "test_identity", lambda *a, **k: SimpleNamespace(
+            equal=True, trials=3, degree=4, sites={"σ": 1}, error_bits=100.0, relaxation=lambda: ""))
+
+
+@pytest.mark.parametrize("where", ["one trial's comparison", "the backend's answer"])
+@pytest.mark.parametrize("case", sorted(FALSE_MODEL))
+def test_an_fp_trial_that_reports_agreement_is_caught_by_the_kernel(monkeypatch, where, case):
+    claim = FALSE_MODEL[case]()
+    _plant_fp(monkeypatch, where)
+    res = check_claim(claim, backend="fp")
+    _not_a_wrong_holds(res, kernel_words="every F_p trial agreed, but the kernel's own check")
+
+
+def _exp_claim():
+    # exp(h) = 2 exp(h): false, with exp in the check (the kernel's random evaluation cannot make it rational)
+    return _model_claim(lambda m: (m.h(1).applyfunc(sp.exp), 2 * m.h(1).applyfunc(sp.exp)), n=(1,), t=(1,),
+                        cid="planted.exp")
+
+
+@pytest.mark.parametrize("where", ["one trial's comparison", "the backend's answer"])
+def test_an_fp_bug_on_a_claim_with_exp_is_caught_by_the_kernels_real_exp(monkeypatch, where):
+    """exp drawn at random is lawless; the kernel decides the difference with its own exp (arb balls)."""
+    _plant_fp(monkeypatch, where)
+    _not_a_wrong_holds(check_claim(_exp_claim(), backend="fp"))
+
+
+FP_TRUSTED = {
+    "beyond the kernel's reach (n = 8)": lambda: _model_claim(_theorem1(HV), n=(8,), t=(2,), cid="planted.big"),
+    "beyond the kernel's reach (t = 13)": lambda: _model_claim(_theorem1(HV), n=(2,), t=(13,), cid="planted.long"),
+}
+
+
+@pytest.mark.xfail(strict=True, reason="finding (kernel/random_check.py, owner: kernel): where the kernel cannot "
+                   "evaluate the claim (beyond n = 6 / t = 12) confirm_identity issues a "
+                   "Proved that trusts the F_p trials, so a planted F_p bug is a wrong holds (named as trusted)")
+@pytest.mark.parametrize("case", sorted(FP_TRUSTED))
+def test_an_fp_bug_where_the_kernel_trusts_the_trials_is_not_a_holds(monkeypatch, case):
+    claim = FP_TRUSTED[case]()
+    _plant_fp(monkeypatch, "one trial's comparison")
+    _not_a_wrong_holds(check_claim(claim, backend="fp"))
+
+
+@pytest.mark.parametrize("case", sorted(FP_TRUSTED))
+def test_an_fp_holds_the_kernel_did_not_recheck_names_what_it_trusted(monkeypatch, case):
+    """Until the kernel re-checks these, the wrong holds at least says, as data, that it rests on the trials."""
+    claim = FP_TRUSTED[case]()
+    _plant_fp(monkeypatch, "one trial's comparison")
+    res = check_claim(claim, backend="fp")
+    if res.verdict == Verdict.HOLDS:
+        assert any("F_p" in x for x in res.trusted), res.trusted
+        assert all(o.kernel is not None and o.kernel.trusts for o in res.sizes)
+
+
+# ----- the induction (induction.py) -------------------------------------------------------------------------------
+
+def _truncated():
+    """A truncated BPTT (the two newest terms): equal to the truth at t = 1, 2 (the sweep), false from t = 3."""
+    return _model_claim(_theorem1(_row_block, terms=2), n=(1,), t=(2,), cid="planted.truncated")
+
+
+def _plant_induction(monkeypatch, where):
+    from symderiv import induction
+
+    if where == "step_check says proved":
+        monkeypatch.setattr(induction, "step_check", lambda claim, size, t_min, t_max=None: induction.Step(
+            True, "step proved (planted)", kind="induction"))
+    else:  # the step's normal form (and its cross-checks) say zero
+        monkeypatch.setattr(induction, "nonzero_entries", lambda *a, **k: [])
+        monkeypatch.setattr(induction, "_decide", lambda claim, base, t_min, t0: induction.Step(
+            True, "step proved (planted: C_t − (J_t C_{t−1} + P_t) read as 0)", kind="induction"))
+
+
+def test_the_truncated_closed_form_is_refuted_past_the_sweep_without_a_plant():
+    res = check_claim(_truncated(), backend="symengine")
+    assert res.verdict == Verdict.FAILS and not res.every_t, res.scope
+
+
+@pytest.mark.xfail(strict=True, reason="finding (induction.py / kernel, owners: induction, kernel): a step the "
+                   "induction says is proved is not re-checked by the kernel; the truncated BPTT (true at t ≤ 2) is "
+                   "then `holds … for every t` (Result.trusted names the induction)")
+@pytest.mark.parametrize("where", ["step_check says proved", "the step's normal form says zero"])
+def test_an_induction_step_planted_proved_is_not_a_holds_for_every_t(monkeypatch, where):
+    _plant_induction(monkeypatch, where)
+    res = check_claim(_truncated(), backend="symengine")
+    assert not (res.verdict == Verdict.HOLDS and res.every_t), res.scope
+
+
+@pytest.mark.parametrize("where", ["step_check says proved", "the step's normal form says zero"])
+def test_a_holds_for_every_t_names_the_induction_as_trusted(monkeypatch, where):
+    from symderiv.engine import INDUCTION_TRUSTED
+
+    _plant_induction(monkeypatch, where)
+    res = check_claim(_truncated(), backend="symengine")
+    if res.every_t:
+        assert res.verdict == Verdict.HOLDS and INDUCTION_TRUSTED in res.trusted, res.trusted
+
+
+# ----- the prove phase's encoding (prove/) ------------------------------------------------------------------------
+
+def _inequality(check, given, cid):
+    return Claim(id=cid, where="test", statement="test", check=check, kind="inequality", given=given,
+                 sizes=no_sizes(), prove=True, budget=20)
+
+
+def _plant_encoding(monkeypatch, where):
+    from symderiv.prove import domains, encode
+
+    if where == "|x| read as x":
+        monkeypatch.setattr(encode.Encoder, "_abs", lambda self, x: x)
+        return _inequality(lambda x: rel(sp.Abs(x), "<=", x), dict(x=scalars(lo=-1, hi=1)), "planted.abs")
+    if where == "a scalar's domain gains x ≥ 0":
+        original = domains._symbolic
+
+        def planted(strategy, name, size, syms):
+            v, cs = original(strategy, name, size, syms)
+            return v, cs + ([sp.Ge(v, 0)] if isinstance(strategy, domains.Scalars) else [])
+
+        monkeypatch.setattr(domains, "_symbolic", planted)
+        return _inequality(lambda x: rel(0, "<=", x), dict(x=scalars(lo=-1, hi=1)), "planted.domain")
+    # the relation's right side loses its constant: 2xy ≤ x² + y² − 1/10 read as 2xy ≤ x² + y²
+    original = encode.Encoder.relation
+
+    def relation(self, r):
+        out = original(self, r)
+        return type(out)(out.lhs, out.rhs + sp.Rational(1, 10))
+
+    monkeypatch.setattr(encode.Encoder, "relation", relation)
+    return _inequality(lambda x, y: rel(2 * x * y, "<=", x ** 2 + y ** 2 - sp.Rational(1, 10)),
+                       dict(x=scalars(lo=-1, hi=1), y=scalars(lo=-1, hi=1)), "planted.relation")
+
+
+def _blind_search(monkeypatch):
+    """The search finds nothing (as for a claim false only where it does not look): only the prover decides."""
+    from symderiv import engine
+
+    blind_search = lambda claim, size, **kw: {"claim": (Verdict.UNDECIDED, "no counterexample (a blind search)",  # noqa: E731
+                                                        None)}
+    monkeypatch.setattr(engine, "check_relations_at", blind_search)
+
+
+def _no_solvers(monkeypatch):
+    from symderiv.prove import solvers
+    from symderiv.prove.solvers import Answer
+
+    monkeypatch.setattr(solvers, "run_both", lambda text, budget: {
+        "z3": Answer("z3", "unknown", 0.0), "cvc5": Answer("cvc5", "unknown", 0.0)})
+
+
+ENCODING = ["|x| read as x", "a scalar's domain gains x ≥ 0", "a constant dropped from the relation"]
+
+
+@pytest.mark.parametrize("where", ENCODING)
+def test_an_encoding_bug_proved_by_a_certificate_is_rejected_by_the_kernels_goal(monkeypatch, where):
+    """Only the certificate path (no solvers) and a search that finds nothing: the kernel's own goal must refuse."""
+    from symderiv import kernel
+    from symderiv.prove import prove_size
+
+    claim = _plant_encoding(monkeypatch, where)
+    _no_solvers(monkeypatch)
+    proof = prove_size(claim, {})
+    for lab, st in proof.steps.items():
+        if st.evidence:
+            token, why = kernel.accept_step(claim, {}, lab, st.evidence, proof.values)
+            assert token is None, (where, why)
+    _blind_search(monkeypatch)
+    _not_a_wrong_holds(check_claim(claim))
+
+
+@pytest.mark.xfail(strict=True, reason="finding (kernel/__init__.accept_step and prove/solvers, owners: kernel, "
+                   "prove): a step proved by z3 and cvc5 both answering unsat is accepted on the encoder's own "
+                   "sentence (the kernel trusts it), so an encoder that reads |x| as x proves |x| ≤ x")
+def test_an_encoding_bug_proved_by_the_solvers_is_not_a_holds(monkeypatch):
+    claim = _plant_encoding(monkeypatch, "|x| read as x")
+    _blind_search(monkeypatch)
+    _not_a_wrong_holds(check_claim(claim))
+
+
+def test_a_holds_proved_by_the_solvers_names_them_as_trusted(monkeypatch):
+    claim = _plant_encoding(monkeypatch, "|x| read as x")
+    _blind_search(monkeypatch)
+    res = check_claim(claim)
+    if res.verdict == Verdict.HOLDS:
+        assert res.trusted and all(o.kernel is not None and o.kernel.trusts for o in res.sizes), res.trusted
+
+
+# ----- the every-n lift (every_n.py) ------------------------------------------------------------------------------
+
+def _only_at_n1():
+    # x xᵀ = (xᵀx) I: true at n = 1 (the sweep), false from n = 2; its diagrams have 2 index classes of n
+    return _free_claim(lambda v: (v.x * v.x.T, (v.x.T * v.x)[0, 0] * eye(v.x.rows)), dict(x=vector("n")), n=(1,),
+                       cid="planted.outer")
+
+
+def _plant_lift(monkeypatch, where):
+    from symderiv import every_n
+
+    if where == "the decision says zero":
+        monkeypatch.setattr(every_n, "_decide_by_engine", lambda claim: (lambda size: True))
+    else:  # the threshold counted one index class of n, and the decision at it is right (it holds at n = 1)
+        original = every_n.threshold
+
+        def low(lhs, rhs):
+            th = original(lhs, rhs)
+            return every_n.Threshold(th.degree, {d: min(k, 1) for d, k in th.classes.items()}, th.fixed)
+
+        monkeypatch.setattr(every_n, "threshold", low)
+
+
+@pytest.mark.parametrize("where", ["the decision says zero", "the threshold is too low"])
+def test_a_planted_lift_bug_is_caught_by_the_kernels_lift(monkeypatch, where):
+    claim = _only_at_n1()
+    honest = check_claim(claim)
+    assert honest.verdict == Verdict.HOLDS and not honest.every_n, honest.scope
+    _plant_lift(monkeypatch, where)
+    res = check_claim(claim)
+    assert res.verdict == Verdict.HOLDS and not res.every_n, res.scope
+    assert "the kernel did not confirm it" in res.scope
+
+
+# ----- the verdict cache's key (cache.py) -------------------------------------------------------------------------
+
+PROOF = textwrap.dedent('''
+    from symderiv import claim, sweep
+    from _planted_consts import SCALE
+
+    SHIFT = 0
+
+    def offset():
+        return SHIFT
+
+    @claim("k.a", where="§1", statement="2 = 2", sizes=sweep(n=1, t=1))
+    def a(**size):
+        return 1 + 1 + offset(), 2
+
+    @claim("k.b", where="§2", statement="2·SCALE = 6", sizes=sweep(n=1, t=1))
+    def b(**size):
+        return 2 * SCALE, 6
+''')
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.delenv("SYMDERIV_NO_CACHE", raising=False)
+    d = tmp_path / "proofs"
+    d.mkdir()
+    (d / "kplanted.py").write_text(PROOF)
+    (d / "_planted_consts.py").write_text("SCALE = 3\n")
+    monkeypatch.syspath_prepend(str(d))
+    monkeypatch.chdir(tmp_path)
+    yield d
+    for name in ("_planted_consts", "kplanted"):
+        sys.modules.pop(name, None)
+
+
+def _run():
+    from click.testing import CliRunner
+
+    from symderiv.cli import main
+
+    for name in ("_planted_consts", "kplanted"):
+        sys.modules.pop(name, None)  # as in a fresh process
+    res = CliRunner().invoke(main, ["check", "--format", "json"])
+    return {c["id"]: c["verdict"] for c in json.loads(res.stdout)["claims"]}
+
+
+def _plant_key(monkeypatch, where):
+    from symderiv import cache
+
+    if where == "the key ignores the check's body":
+        monkeypatch.setattr(cache._Reach, "code", lambda self, code, globals_: None)
+    elif where == "the key ignores globals' values":
+        monkeypatch.setattr(cache._Reach, "global_value", lambda self, v: ["planted"])
+        monkeypatch.setattr(cache._Reach, "module", lambda self, module: None)
+    else:  # a key of the id alone
+        import hashlib
+
+        monkeypatch.setattr(cache, "claim_key", lambda claim, options: hashlib.sha256(claim.id.encode()).hexdigest())
+
+
+EDITS = {  # an edit that makes a claim false, and the claim
+    "the check's body": (lambda d: (d / "kplanted.py").write_text(PROOF.replace("1 + 1 + offset(), 2", "1 + 2 + offset(), 2")),
+                         "k.a"),
+    "a global the check uses": (lambda d: (d / "kplanted.py").write_text(PROOF.replace("SHIFT = 0", "SHIFT = 1")), "k.a"),
+    "a constant imported from a helper": (lambda d: (d / "_planted_consts.py").write_text("SCALE = 4\n"), "k.b"),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+@pytest.mark.parametrize("where", ["the key ignores the check's body", "the key ignores globals' values",
+                                   "a key of the id alone"])
+def test_a_planted_cache_key_bug_never_returns_a_stale_verdict(project, monkeypatch, where, edit):
+    assert _run() == {"k.a": "holds", "k.b": "holds"}
+    _plant_key(monkeypatch, where)
+    assert _run() == {"k.a": "holds", "k.b": "holds"}  # stored under the planted key
+    change, false = EDITS[edit]
+    change(project)
+    assert _run()[false] == "fails"
