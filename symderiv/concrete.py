@@ -69,6 +69,31 @@ class ConcretizationError(SymderivError):
     """A check asked Python for an answer that depends on a claim value (refused on every path)."""
 
 
+class UndefinedAtPoint(ValueError):
+    """At the point being evaluated, the check took √ (a fractional power) of a negative number or the log of a
+    number ≤ 0: the claim has no real value there, so the point is no counterexample and confirms nothing (the
+    search skips it, the kernel draws another or refuses a certificate there). Raised before SymPy can simplify
+    the root or log away (√x·√x → x, exp(log a) → a), which would give the point a value it does not have."""
+
+
+def _point_value(x):
+    """The real number ``x`` stands for at a point (a SymPy number, or a kernel value inside SymPy), else None."""
+    v = getattr(x, "__symderiv_point__", None)
+    if v is not None:
+        return v
+    if isinstance(x, Basic) and x.is_number and x.is_extended_real:
+        return x
+    return None
+
+
+def _check_domain(fn_name: str, x) -> None:
+    v = _point_value(x)
+    if v is None:
+        return
+    if (fn_name == "log" and not v > 0) or (fn_name == "root" and v < 0):
+        raise UndefinedAtPoint(f"{'log' if fn_name == 'log' else '√'} of {v}, which has no real value")
+
+
 def is_value(x) -> bool:
     """Is ``x`` a value of the claim language (whose answers Python cannot give)?"""
     if getattr(x, "__symderiv_value__", False):  # a class attribute, or a property (the index: symbolic or not)
@@ -228,6 +253,15 @@ class _Guard:
         return getattr(obj, name)
 
     @staticmethod
+    def power(base, exponent):
+        """``a ** b``: at a point, a fractional power of a negative number has no real value (UndefinedAtPoint)."""
+        if isinstance(exponent, Basic) and exponent.is_Rational and not exponent.is_Integer:
+            _check_domain("root", base)
+        elif isinstance(exponent, float) and not exponent.is_integer():
+            _check_domain("root", base)
+        return base ** exponent
+
+    @staticmethod
     def matched(subject):
         """``match v:`` compares (and isinstance-tests) its subject: a claim value is refused."""
         if is_value(subject):
@@ -248,6 +282,9 @@ class _Guard:
         name = _BUILTIN_NAMES.get(id(fn))
         if name is not None and fn is getattr(builtins, name, None):
             return _Guard.builtin(fn, name, *args, **kw)
+        domain = _DOMAIN_FUNCTIONS.get(id(fn))
+        if domain is not None and args:  # √ and log at a point where they have no real value: no value there
+            _check_domain(domain, args[0])
         kind = type(fn)  # checked by type first: this runs on every call of user code
         if kind in _CACHE_TYPES or (kind is type and issubclass(fn, _HASHING_TYPES)):
             for a in (*args, *kw.values()):  # C code that hashes its arguments: a cache, a counter
@@ -308,6 +345,8 @@ _ITERATING = {"max", "min", "sorted", "set", "frozenset", "any", "all", "filter"
 #: the concretizing builtins by identity: caught under any name (I = int) and when handed to other code
 _BUILTIN_NAMES = {id(getattr(builtins, n)): n for n in _CONCRETIZING if hasattr(builtins, n)}
 _BUILTIN_IDS = frozenset(_BUILTIN_NAMES)
+#: SymPy's functions defined on part of the reals only: √ (and real_root/root of even order) and log
+_DOMAIN_FUNCTIONS = {id(__import__("sympy").sqrt): "root", id(__import__("sympy").log): "log"}
 #: the types of functools' caches (lru_cache, cache): calling one hashes its arguments
 _CACHE_TYPES = (type(__import__("functools").lru_cache(None)(lambda: 0)),)
 #: types whose constructor hashes the items it is given (set and frozenset are caught as builtins)
@@ -433,6 +472,12 @@ class _Rewriter(ast.NodeTransformer):
     def visit_SetComp(self, node):
         self.generic_visit(node)
         node.elt = _call("key", [node.elt], node.elt)
+        return node
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Pow):  # a fractional power of a negative number has no real value
+            return _call("power", [node.left, node.right], node)
         return node
 
     def visit_Match(self, node):

@@ -66,6 +66,11 @@ class Jet:
     derivative of a derivative is either right or refused (:class:`NeedsOrder`), never a truncation.
     """
 
+    @property
+    def __symderiv_point__(self):
+        """Its value at the kernel's point, for the guard's domain check (concrete.UndefinedAtPoint)."""
+        return self.v if getattr(self.v, "is_Rational", False) else None
+
     __slots__ = ("v", "d", "h", "order", "_atom")
     __symderiv_value__ = True  # a kernel value: user code may not compare, hash or truth-test it
     _op_priority = 31.0
@@ -221,6 +226,11 @@ class Jet:
 
 class Carried(sp.Dummy):
     """A kernel value (a :class:`Jet`) standing inside a SymPy expression, read back by :func:`from_sympy`."""
+
+    @property
+    def __symderiv_point__(self):
+        """Its value at the kernel's point, for the guard's domain check (concrete.UndefinedAtPoint)."""
+        return self.jet.v
 
     def _eval_power(self, e):
         """A rational power of a kernel value (sp.sqrt(j)) is the jet's own power, taken now: otherwise SymPy

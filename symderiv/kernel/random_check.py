@@ -86,6 +86,7 @@ import sympy as sp
 
 from . import dual
 from .accept import IDENTITY, Proved, _issue
+from ..concrete import UndefinedAtPoint
 from .dual import Dual, KernelError, Unsupported, lift
 from .model import ExactModel, _elementwise, entry_name, loss_of
 
@@ -330,6 +331,8 @@ def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=N
                 lhs, rhs, _ = run_check(claim, size, _Draws(signed))
         except ZeroDivisionError:
             raise _Singular() from None
+        except UndefinedAtPoint:  # the check took √ or log where it has no real value: another point
+            raise _Outside() from None
         except KernelError as e:
             from .free import OutsideDomain
 
