@@ -609,7 +609,33 @@ def _values_only(M: sp.Matrix):
     return JetMatrix(M.rows, M.cols, [Jet(x, order=0) for x in M])
 
 
-class _DualView:
+class _ModelFace:
+    """The model protocol's quantities of a run view (h, o, E, x, y, σ, σ'), read through its ``at``, its
+    ``_model`` (the inputs) and its ``f`` (the functions): one definition for the kernel's dual and residue views."""
+
+    def h(self, k):
+        return self.at("h", k)
+
+    def o(self, k):
+        return self.at("o", k)
+
+    def E(self, k):
+        return self.at("E", k)[0, 0]
+
+    def x(self, k):
+        return self._model.x(k)
+
+    def y(self, k):
+        return self._model.y(k)
+
+    def sigma(self, v):
+        return self.f.sigma(v)
+
+    def dsigma(self, v):
+        return self.f.dsigma(v)
+
+
+class _DualView(_ModelFace):
     """The exact model as a function of the model sees it along one seeded direction: values carry tangents."""
 
     def __init__(self, model: ExactModel, seed):
@@ -630,30 +656,9 @@ class _DualView:
             q[name]._fail()
         return q[name]
 
-    def h(self, k):
-        return self.at("h", k)
-
-    def o(self, k):
-        return self.at("o", k)
-
-    def E(self, k):
-        return self.at("E", k)[0, 0]
-
     def states(self, name: str = "h", lo: int = 1):
         parts = [self.at(name, k) for k in range(lo, self.t + 1)]
         return DualMatrix(sp.Matrix.vstack(*[p.val for p in parts]), sp.Matrix.vstack(*[p.tan for p in parts]))
-
-    def x(self, k):
-        return self._model.x(k)
-
-    def y(self, k):
-        return self._model.y(k)
-
-    def sigma(self, v):
-        return self.f.sigma(v)
-
-    def dsigma(self, v):
-        return self.f.dsigma(v)
 
 
 class _Unbound:

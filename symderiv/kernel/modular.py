@@ -35,7 +35,7 @@ from ..cells import StepScope, dimension
 from ..protocol import SumOf, bind_parameters
 from .accept import IDENTITY, Refuted, _issue
 from .dual import KernelError, Unsupported
-from .model import _Unbound, entry_name
+from .model import _ModelFace, _Unbound, entry_name
 
 #: the smallest modulus the kernel accepts (a prime ≥ 2³¹: a small prime would only make refutations rarer)
 MIN_MODULUS = 2 ** 31
@@ -830,7 +830,7 @@ def _as_scalar_mat(v):
     return ModMat.entries(1, 1, [v], v.p)
 
 
-class _View:
+class _View(_ModelFace):
     """The model along one seeded direction, for a function of the model (a total loss)."""
 
     def __init__(self, model: ModularModel, seed):
@@ -844,27 +844,6 @@ class _View:
     def at(self, name, k):
         self._model._check_step(k)
         return _get(self._steps[k], name, k)
-
-    def h(self, k):
-        return self.at("h", k)
-
-    def o(self, k):
-        return self.at("o", k)
-
-    def E(self, k):
-        return self.at("E", k)[0, 0]
-
-    def x(self, k):
-        return self._model.x(k)
-
-    def y(self, k):
-        return self._model.y(k)
-
-    def sigma(self, v):
-        return self.f.sigma(v)
-
-    def dsigma(self, v):
-        return self.f.dsigma(v)
 
 
 # ----- the refutation ------------------------------------------------------------------------------------------
