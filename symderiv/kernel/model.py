@@ -218,6 +218,15 @@ def jet_loss(kind: str, cell, f, witness):
 # ----- the model ------------------------------------------------------------------
 
 
+def entry_order(rows: int, cols: int, layout: str) -> list:
+    """The entries (a, b) of a rows × cols parameter in the order of vec in ``layout`` (a Jacobian's columns)."""
+    if cols > 1 and layout == "col-major":
+        return [(a, b) for b in range(cols) for a in range(rows)]
+    if cols > 1 and layout != "row-major":
+        raise KernelError(f"layout={layout!r} must be 'row-major' or 'col-major'")
+    return [(a, b) for a in range(rows) for b in range(cols)]
+
+
 def entry_name(name: str, rows: int, cols: int, i: int, j: int) -> str:
     """The name of one entry of an input, as certificates record it (``W[0,1]``, ``h0[0]``)."""
     return f"{name}[{i}]" if cols == 1 else f"{name}[{i},{j}]"
@@ -467,11 +476,7 @@ class ExactModel:
         if isinstance(wrt, str) and wrt in self.cell.params:
             P = getattr(self.params, wrt)
             r, c = P.shape
-            order = [(a, b) for a in range(r) for b in range(c)]
-            if c > 1 and layout == "col-major":
-                order = [(a, b) for b in range(c) for a in range(r)]
-            elif c > 1 and layout != "row-major":
-                raise KernelError(f"layout={layout!r} must be 'row-major' or 'col-major'")
+            order = entry_order(r, c, layout)
             for a, b in order:
                 E = sp.zeros(r, c)
                 E[a, b] = 1

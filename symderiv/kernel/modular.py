@@ -35,7 +35,7 @@ from ..cells import StepScope, dimension
 from ..protocol import SumOf, bind_parameters
 from .accept import IDENTITY, Refuted, _issue
 from .dual import KernelError, Unsupported
-from .model import _ModelFace, _Unbound, entry_name
+from .model import _ModelFace, _Unbound, entry_name, entry_order
 
 #: the smallest modulus the kernel accepts (a prime ≥ 2³¹: a small prime would only make refutations rarer)
 MIN_MODULUS = 2 ** 31
@@ -737,11 +737,7 @@ class ModularModel:
         if isinstance(wrt, str) and wrt in self.cell.params:
             P = getattr(self.params, wrt)
             r, c = P.shape
-            order = [(a, b) for a in range(r) for b in range(c)]
-            if c > 1 and layout == "col-major":
-                order = [(a, b) for b in range(c) for a in range(r)]
-            elif c > 1 and layout != "row-major":
-                raise KernelError(f"layout={layout!r} must be 'row-major' or 'col-major'")
+            order = entry_order(r, c, layout)
             return [("param", wrt, ab) for ab in order]
         if isinstance(wrt, str):
             wrt = (wrt, 0)
