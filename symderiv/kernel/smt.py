@@ -152,7 +152,7 @@ def sentence(stmt, small, big, negation: str) -> str:
     # max and min: the kernel's facts say m ≥ (≤) each argument; a maximum is also equal to one of them
     for (kind, arg), a in stmt.reading.atoms.items():
         if kind in ("max", "min"):
-            eqs = [_cmp("=", w.term(sp.expand(a - x))) for x in arg]
+            eqs = [_cmp("=", w.term(n if d == 1 else n * d)) for n, d in (_fraction(a - x) for x in arg)]
             w.assert_(eqs[0] if len(eqs) == 1 else "(or " + " ".join(eqs) + ")")
     n, d = _fraction(sp.sympify(small) - sp.sympify(big))
     if negation not in (">", ">=", "="):
