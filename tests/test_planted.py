@@ -343,7 +343,8 @@ FALSE_STEPS = {
     "x < x²": (lambda x: rel(x, "<", x ** 2), dict(x=scalars(lo=-1, hi=1))),
     "x² ≠ x": (lambda x: rel(x ** 2, "!=", x), dict(x=scalars(lo=-1, hi=1))),
     "|v|² >= 1": (lambda v: rel(sum(a ** 2 for a in v), ">=", 1), dict(v=vectors(rows=2))),
-    "max(x/y, x) <= x": (lambda x, y: rel(sp.Max(x / y, x), "<=", x), dict(x=scalars(lo=-1, hi=1), y=scalars(lo=1, hi=2))),
+    "max(x/y, x) <= x": (lambda x, y: rel(sp.Max(x / y, x), "<=", x),
+                         dict(x=scalars(lo=-1, hi=1), y=scalars(lo=1, hi=2))),
 }
 
 
@@ -371,8 +372,9 @@ TRUE_STEPS = {
     "sqrt(x) >= x on [0, 1]": (lambda x: rel(sp.sqrt(x), ">=", x), dict(x=scalars(lo=0, hi=1))),
     "max(x, y) = -min(-x, -y)": (lambda x, y: rel(sp.Max(x, y), "=", -sp.Min(-x, -y)),
                                  dict(x=scalars(lo=-1, hi=1), y=scalars(lo=-1, hi=1))),
-    "x/y >= x given 0 < y <= 1, x >= 0": (lambda x, y: (assume(rel(y, ">", 0)), assume(rel(x, ">=", 0)), rel(x / y, ">=", x))[2],
-                                          dict(x=scalars(lo=-1, hi=1), y=scalars(lo=-1, hi=1))),
+    "x/y >= x given 0 < y <= 1, x >= 0": (
+        lambda x, y: (assume(rel(y, ">", 0)), assume(rel(x, ">=", 0)), rel(x / y, ">=", x))[2],
+        dict(x=scalars(lo=-1, hi=1), y=scalars(lo=-1, hi=1))),
     "max(x/y, x) <= |x| for y in [1, 2]": (lambda x, y: rel(sp.Max(x / y, x), "<=", sp.Abs(x)),
                                            dict(x=scalars(lo=-1, hi=1), y=scalars(lo=1, hi=2))),
     "x < x² + 1": (lambda x: rel(x, "<", x ** 2 + 1), dict(x=scalars(lo=-1, hi=1))),
