@@ -853,7 +853,7 @@ def aggregate(group: Group, members: dict[str, Result]) -> Result:
                       f"{chosen.scope}" + (f"; other readings: {others}" if others else ""),
                       counterexample=chosen.counterexample, certificate=chosen.certificate,
                       error=chosen.error, why=chosen.why, every_t=chosen.every_t, every_n=chosen.every_n,
-                      **{**common, "conventions": chosen.conventions})
+                      beyond_sizes_trusts=list(chosen.trusted), **{**common, "conventions": chosen.conventions})
     verdict = fold(res)
     failing = next((r for r in res if r.verdict == verdict), None) if verdict != Verdict.HOLDS else None
     scope = f"{sum(r.verdict == Verdict.HOLDS for r in res)} of {len(res)} parts hold"
@@ -863,7 +863,9 @@ def aggregate(group: Group, members: dict[str, Result]) -> Result:
                   every_n=verdict == Verdict.HOLDS and all(r.every_n for r in res),
                   counterexample=failing.counterexample if failing else None,
                   certificate=failing.certificate if failing else "", error=failing.error if failing else None,
-                  why=failing.why if failing else "", **common)
+                  why=failing.why if failing else "",
+                  beyond_sizes_trusts=list(dict.fromkeys(x for r in res if r.verdict == verdict for x in r.trusted)),
+                  **common)
 
 
 def run(col: Collection, ids: list[str], *, n=None, t=None, m=None, backend: str = "auto", seed: int = 0,
