@@ -56,6 +56,17 @@ def _theorem1(block, terms=None):
     return check
 
 
+def _theorem1_formal(block):
+    """Theorem 1 with its sum a formal one (``total`` over k = 1 … t − 1): read at a symbolic t by the induction."""
+
+    def check(m):
+        F = lambda r: m.W_R * diag(m.dsigma(m.h(r - 1)))  # noqa: E731
+        term = lambda k: product(F, k + 1, m.t, order="descending", size=m.n) * block(m.sigma(m.h(k - 1)))  # noqa
+        return m.d(("h", m.t), "W_R"), total(term, (m.n, m.n * m.n), lo=1, hi=m.t - 1) + block(m.sigma(m.h(m.t - 1)))
+
+    return check
+
+
 def _row_block(v):
     return kron(eye(v.rows), v.T)
 
@@ -185,16 +196,31 @@ def _truncated():
     return _model_claim(_theorem1(_row_block, terms=2), n=(1,), t=(2,), cid="planted.truncated")
 
 
+PLANTS = ["step_check says proved", "the step's normal form says zero", "every normal form says zero",
+          "the recursion's J is transposed", "the recursion's P is doubled"]
+
+
 def _plant_induction(monkeypatch, where):
+    """One bug in the finder of an induction (induction.py); the kernel (kernel/step.py) must not accept its step."""
     from symderiv import induction
 
     if where == "step_check says proved":
         monkeypatch.setattr(induction, "step_check", lambda claim, size, t_min, t_max=None: induction.Step(
             True, "step proved (planted)", kind="induction"))
-    else:  # the step's normal form (and its cross-checks) say zero
+    elif where == "the step's normal form says zero":  # and the finder hands over no statement
         monkeypatch.setattr(induction, "nonzero_entries", lambda *a, **k: [])
         monkeypatch.setattr(induction, "_decide", lambda claim, base, t_min, t0: induction.Step(
             True, "step proved (planted: C_t − (J_t C_{t−1} + P_t) read as 0)", kind="induction"))
+    else:  # the finder runs as shipped, but its normal form says 0 everywhere: its statement reaches the kernel
+        monkeypatch.setattr(induction, "nonzero_entries", lambda *a, **k: [])
+        if where != "every normal form says zero":
+            original = induction.recursion
+
+            def wrong(m, wrt, layout, t_min):
+                J, P = original(m, wrt, layout, t_min)
+                return (J.T, P) if "transposed" in where else (J, 2 * P)
+
+            monkeypatch.setattr(induction, "recursion", wrong)
 
 
 def test_the_truncated_closed_form_is_refuted_past_the_sweep_without_a_plant():
@@ -202,24 +228,36 @@ def test_the_truncated_closed_form_is_refuted_past_the_sweep_without_a_plant():
     assert res.verdict == Verdict.FAILS and not res.every_t, res.scope
 
 
-@pytest.mark.xfail(strict=True, reason="finding (induction.py / kernel, owners: induction, kernel): a step the "
-                   "induction says is proved is not re-checked by the kernel; the truncated BPTT (true at t ≤ 2) is "
-                   "then `holds … for every t` (Result.trusted names the induction)")
-@pytest.mark.parametrize("where", ["step_check says proved", "the step's normal form says zero"])
+@pytest.mark.parametrize("where", PLANTS)
 def test_an_induction_step_planted_proved_is_not_a_holds_for_every_t(monkeypatch, where):
     _plant_induction(monkeypatch, where)
     res = check_claim(_truncated(), backend="symengine")
     assert not (res.verdict == Verdict.HOLDS and res.every_t), res.scope
+    assert res.verdict == Verdict.FAILS, res.scope  # the kernel's refusal sends the engine past the sweep, to t = 3
 
 
-@pytest.mark.parametrize("where", ["step_check says proved", "the step's normal form says zero"])
-def test_a_holds_for_every_t_names_the_induction_as_trusted(monkeypatch, where):
-    from symderiv.engine import INDUCTION_TRUSTED
+@pytest.mark.parametrize("where", PLANTS[2:])
+def test_a_planted_step_is_refused_by_the_kernel_also_for_a_true_claim(monkeypatch, where):
+    """The true Theorem 1 (a closed form with a formal sum): a wrong recursion or a normal form that says 0 to
+    anything must not be the reason it holds for every t; the honest finder's step is accepted by the kernel."""
+    from symderiv import induction
+    from symderiv.kernel.step import confirm_step
 
+    claim = _model_claim(_theorem1_formal(_row_block), n=(2,), t=(2,), cid="planted.formal")
+    honest = induction.step_check(claim, {"n": 2}, 2)
+    assert honest.proved and confirm_step(claim, {"n": 2}, honest.statement)[0] is not None, honest.reason
     _plant_induction(monkeypatch, where)
-    res = check_claim(_truncated(), backend="symengine")
-    if res.every_t:
-        assert res.verdict == Verdict.HOLDS and INDUCTION_TRUSTED in res.trusted, res.trusted
+    st = induction.step_check(claim, {"n": 2}, 2)  # (a normal form that says 0 to all reads the sides as "same")
+    assert st.proved and confirm_step(claim, {"n": 2}, st.statement)[0] is None, st.reason
+
+
+def test_a_holds_for_every_t_names_what_the_kernel_did_not_recheck():
+    from symderiv.kernel.step import READING
+
+    res = check_claim(_model_claim(_theorem1_formal(_row_block), n=(1, 2), t=(2,), cid="planted.formal"),
+                      backend="symengine")
+    assert res.verdict == Verdict.HOLDS and res.every_t, res.scope
+    assert READING in res.trusted, res.trusted
 
 
 # ----- the prove phase's encoding (prove/) ------------------------------------------------------------------------
