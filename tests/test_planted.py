@@ -480,6 +480,22 @@ def test_the_kernels_sentence_is_its_own_text():
     assert "_" not in body and "x" not in body and "|" not in body   # no prover's or claim's name
 
 
+@pytest.mark.parametrize("case", ["tanh(x) <= 1", "exp(x) >= 1 + x"])
+def test_outside_the_kernels_reading_a_solvers_proof_names_the_provers_encoding(case):
+    """A step with tanh or exp is outside the kernel's reading: it asks no solver and the token trusts the
+    prover's encoding, by that name (typed), never the kernel's own goal."""
+    from symderiv import kernel
+    from symderiv.kernel import smt
+
+    check = {"tanh(x) <= 1": lambda x: rel(sp.tanh(x), "<=", 1),
+             "exp(x) >= 1 + x": lambda x: rel(sp.exp(x), ">=", 1 + x)}[case]
+    claim = _inequality(check, dict(x=scalars(lo=-1, hi=1)), "planted.outside")
+    asked = []
+    token, _ = kernel.accept_step(claim, {}, "claim", [("solvers", "")], None,
+                                  ask=lambda text, budget: asked.append(text))
+    assert token is not None and token.trusts == (smt.TRUST_PROVER_ENCODING,) and not asked
+
+
 def test_a_holds_proved_by_the_solvers_names_them_as_trusted(monkeypatch):
     """The planted |x| ↦ x encoder with the certificate finder on: whatever the prover proves, a holds names what
     the kernel trusted."""
