@@ -620,7 +620,7 @@ def accept_step(claim, size: dict, label: str, evidence, values: dict | None = N
                 text = smt.sentence(stmt, *negations[i])
             except Exception as e:
                 return None, f"the kernel cannot write its own sentence for the step: {type(e).__name__}: {e}"
-            budget = float(item[2]) if len(item) > 2 and item[2] else smt.BUDGET
+            budget = min(max(float(item[2]), 0.5), smt.BUDGET) if len(item) > 2 and item[2] else smt.BUDGET
             ok, said = smt.both_unsat(text, ask if ask is not None else smt.oracle(), budget)
             if not ok:
                 return None, f"the solvers do not both refute the kernel's own goal ({said})"
