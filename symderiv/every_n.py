@@ -88,6 +88,31 @@ substitution) and that J_t, P_t are the cell's partials. ``lift(claim, t=T)``
 (experimental, not called by the engine) still lifts one fixed horizon T
 (:class:`symderiv.diagrams.TracedModel`).
 
+Model claims downward: every n and every T
+------------------------------------------
+A claim ``every_step(m, family, lo=…, hi=t + c)`` about ∇_{h_k}L, L = Σ_s E_s,
+that the downward induction proved for every T is lifted by
+:func:`lift_downward` (the engine's call, :func:`extend_model`, recognises it).
+The truth depends on the loss only through g_k = ∂E_k/∂o_k (E_s a function of
+(o_s, y_s) alone): dL/dh_T = g_T ∂o_T/∂h_T, dL/dh_k = dL/dh_{k+1} J_{k+1} +
+g_k ∂o_k/∂h_k. :class:`TracedDownwardModel` traces each g_k as a FREE row
+variable with one leg of the output's dimension, so an identity of diagrams
+that holds at its threshold holds at every n for every value of g_k, in
+particular for ∇E of any per-step loss (E is never read as separable or
+permutation-equivariant); the truth dL/dh_k is an opaque row. tanh is an atom
+whose derivative is the polynomial 1 − tanh² in the atom (the lemma's free s
+with ∂s = (1 − s∘s) ∂T, exact at s = tanh(T)), and an entrywise polynomial is
+the Hadamard powers it is. The base k = T + c (h_{T+c} free, the states above
+it the cell's steps, every ∇_h L unrolled from the horizon; the trace checked
+against the claim's own sides at n = 2, m = 3) and the step C_k = C_{k+1}
+J_{k+1} + g_k ∂o_k/∂h_k (the family at k + 1 opaque, at k peeled at its
+bottom, the remainder's summand identity decided by the kernel; dL/dh_{k+1}
+replaced by C_{k+1}) are each decided at their threshold by the kernel
+(:func:`decide_identity`); by the lemma and downward induction on k the claim
+holds for every n, m, T and k in its range. Trusted as for the upward lift:
+the trace at a symbolic k and T, the chain rule on diagrams, and the truth's
+backward recursion.
+
 How membership is established
 -----------------------------
 Not assumed: the check is run once on :class:`Traced` values with symbolic
@@ -1375,6 +1400,11 @@ def _check_reads(m: TracedDownwardModel, K, lo: int, c: int):
             raise NotInFragment(f"the claim reads step {k}, past the horizon")
         if K is not None and k.base == K.base and lo + k.off < least:
             raise NotInFragment(f"the claim reads step {k}, which at k = {lo} is step {lo + k.off}, before the first")
+        if K is not None and k.base == K.base and (c - 1) + k.off > 0:
+            raise NotInFragment(f"the claim reads step {k}, which at k = T{c - 1:+d} is past the horizon")
+        if k.base not in (None, HORIZON) and (K is None or k.base != K.base) and k.off > 0:
+            raise NotInFragment(f"the claim reads step {k} inside a sum or product over a range that may end at T: "
+                                "past the horizon")
         if k.base == HORIZON and K is None and max(lo - c, 1) + k.off < least:
             raise NotInFragment(f"the claim reads step {k}, before the first at t = {max(lo - c, 1)}")
 
