@@ -164,6 +164,29 @@ def test_a_concrete_per_step_loss_is_read_through_its_free_gradient(rnn, loss):
     assert wrong.verdict == Verdict.FAILS and not wrong.every_n
 
 
+def test_a_loss_of_the_cells_own_is_read_through_its_free_gradient_too():
+    """goodfellow_bptt's cell (softmax cross-entropy of its own): g_k free holds for every per-step loss, so the
+    lift itself goes through (the trace checked against the engine's own ∂E_k/∂o_k at n = 2, m = 3)."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "proofs" / "examples"))
+    try:
+        from goodfellow_bptt import goodfellow_rnn
+    finally:
+        sys.path.pop(0)
+    from symderiv.claims import Claim
+    from symderiv.sizes import sweep
+
+    for check in (recursion(), unrolled()):
+        c = Claim(id="t.own-loss", where="t", statement="t", check=check, model=goodfellow_rnn, activation="tanh",
+                  sizes=sweep(n=(1, 2), t=(2, 3)), conventions={"layout": "row-major"})
+        assert every_n.lift_downward(c).lifted
+    wrong = Claim(id="t.own-loss-W", where="t", statement="t", model=goodfellow_rnn, activation="tanh",
+                  check=recursion(back=lambda m, k: m.W * dtanh(m, k + 1)), sizes=sweep(n=(1,), t=(2, 3)),
+                  conventions={"layout": "row-major"})
+    assert not every_n.lift_downward(wrong).lifted
+
+
 def test_a_claim_that_reads_the_target_or_the_loss_value_says_why_it_is_not_lifted(rnn):
     def with_target(m):  # squared loss: ∇_o L = o − y, true, but it reads y
         return every_step(m, lambda k: (grad_h(m, k), m.W.T * dtanh(m, k + 1) * grad_h(m, k + 1)
