@@ -104,7 +104,8 @@ whose derivative is the polynomial 1 − tanh² in the atom (the lemma's free s
 with ∂s = (1 − s∘s) ∂T, exact at s = tanh(T)), and an entrywise polynomial is
 the Hadamard powers it is. The base k = T + c (h_{T+c} free, the states above
 it the cell's steps, every ∇_h L unrolled from the horizon; the trace checked
-against the claim's own sides at n = 2, m = 3) and the step C_k = C_{k+1}
+against the claim's own sides at n = 2, m = 3, and the traced backward
+recursion against the engine's dL/dh_1 at T = 2) and the step C_k = C_{k+1}
 J_{k+1} + g_k ∂o_k/∂h_k (the family at k + 1 opaque, at k peeled at its
 bottom, the remainder's summand identity decided by the kernel; dL/dh_{k+1}
 replaced by C_{k+1}) are each decided at their threshold by the kernel
@@ -1440,44 +1441,76 @@ def _down_truth(m: TracedDownwardModel, j: int, T) -> Traced:
 DOWN_PROBE = {"n": 2, "m": 3}
 
 
-def _probe_base(claim, m: TracedDownwardModel, sides, lo: int, c: int, seed: int = 0) -> None:
-    """The traced family at k = T + c against the claim's own sides at n = 2, m = 3, T = max(lo − c, 1) (their
-    last block, k = T + c), exactly at a random integer point of the engine's model: every variable of the trace
-    read as the engine's quantity (h_j, x_j, the parameters, g_j = ∂E_j/∂o_j and G_j = dL/dh_j by the engine's
-    own differentiation). NotInFragment when they differ: the tracer did not read the claim as the engine does."""
+def _engine_values(claim, m: TracedDownwardModel, mod, names, t: int) -> dict:
+    """The engine's model ``mod`` at horizon ``t`` as values of the trace's variables: h_j, x_j, the parameters,
+    g_j = ∂E_j/∂o_j and G_j = dL/dh_j (the engine's own differentiation), a step t + j at j."""
     import re
 
-    t = max(lo - c, 1)
-    probe = dict(DOWN_PROBE, t=t)
-    mod = claim.build(probe, probe=False)
     L = mod.sum_of("E")
     s = m.cell.state[0]
-    names = _names_in(_as(sides[0]).terms + _as(sides[1]).terms)
     values = {}
     for name in names:
         rd, cd = m._kinds[name]
         hit = re.fullmatch(r"(\w+)\[t([+-]\d+)?\]", name)
         if hit is None:
             if not hasattr(mod.params, name):
-                raise NotInFragment(f"the base reads {name}, which the engine's model has not")
+                raise NotInFragment(f"the trace reads {name}, which the engine's model has not")
             M = getattr(mod.params, name)
         else:
             what, j = hit.group(1), t + int(hit.group(2) or 0)
             M = {s: lambda: mod.h(j), "x": lambda: mod.x(j), "g": lambda: mod.d(("E", j), ("o", j)),
                  "G": lambda: mod.d(L, (s, j))}.get(what, lambda: None)()
             if M is None:
-                raise NotInFragment(f"the base reads {name}, which the engine's model has not")
+                raise NotInFragment(f"the trace reads {name}, which the engine's model has not")
         values[name] = (sp.Matrix(M), rd, cd)
+    return values
+
+
+def _agree(traced, want: sp.Matrix, values: dict, probe: dict, seed: int = 0) -> bool:
+    """The traced value at ``probe`` equals ``want`` exactly at a random integer point of the engine's symbols."""
     rng = random.Random(seed)
-    point = {x: sp.Integer(rng.randint(-3, 3)) for M, _r, _c in values.values() for x in M.free_symbols
-             if x.is_Symbol}
+    symbols = {x for M, _r, _c in values.values() for x in M.free_symbols if x.is_Symbol} | \
+        {x for x in want.free_symbols if x.is_Symbol}
+    point = {x: sp.Integer(rng.randint(-3, 3)) for x in sorted(symbols, key=lambda x: x.name)}
+    got = evaluate(_as(traced), {k: (M.xreplace(point), rd, cd) for k, (M, rd, cd) in values.items()}, probe)
+    want = want.xreplace(point)
+    return got.shape == want.shape and (got - want).applyfunc(sp.expand) == sp.zeros(*want.shape)
+
+
+def _probe_base(claim, m: TracedDownwardModel, sides, lo: int, c: int) -> None:
+    """Two checks of the trace against the engine at n = 2, m = 3, exactly at a random integer point: (1) the
+    traced family at k = T + c against the claim's own sides (their last block) at T = max(lo − c, 1); (2) the
+    truth's backward recursion as traced, dL/dh_{T−1} = (g_T ∂o_T/∂h_T) J_T + g_{T−1} ∂o_{T−1}/∂h_{T−1}, against
+    the engine's dL/dh_1 at T = 2 (L differentiated through every path): the cell's J and ∂o/∂h on diagrams are
+    its partials and the loss reaches h_k only as the recursion says. NotInFragment when either differs."""
+    from .formal import HORIZON, Ix
+
+    t = max(lo - c, 1)
+    probe = dict(DOWN_PROBE, t=t)
+    mod = claim.build(probe, probe=False)
+    values = _engine_values(claim, m, mod, _names_in(_as(sides[0]).terms + _as(sides[1]).terms), t)
     raw = claim._raw_sides(probe)
     for which, traced, side in zip(("lhs", "rhs"), sides, raw):
-        got = evaluate(_as(traced), {k: (M.xreplace(point), rd, cd) for k, (M, rd, cd) in values.items()}, probe)
-        want = sp.Matrix(side)[side.rows - got.rows:, :].xreplace(point)
-        if got.shape != want.shape or (got - want).applyfunc(sp.expand) != sp.zeros(*want.shape):
+        side = sp.Matrix(side)
+        if not _agree(traced, side[side.rows - _count(_as(traced).rowdims, probe):, :], values, probe):
             raise NotInFragment(f"the trace's {which} at k = {_top(c)} differs from the check's at n = 2, m = 3, "
                                 f"T = {t}")
+    reads = list(m._reads)  # the probe's own reads at T = 2 are not the claim's
+    truth = _down_truth(m, -1, Ix(HORIZON, 0))
+    m._reads[:] = reads
+    probe = dict(DOWN_PROBE, t=2)
+    mod = claim.build(probe, probe=False)
+    values = _engine_values(claim, m, mod, _names_in(truth.terms), 2)
+    if not _agree(truth, sp.Matrix(mod.d(mod.sum_of("E"), (m.cell.state[0], 1))), values, probe):
+        raise NotInFragment("the backward recursion traced (J_{k+1}, ∂E_k/∂h_k on diagrams) is not the engine's "
+                            "dL/dh_1 at n = 2, m = 3, T = 2")
+
+
+def _count(dims, size) -> int:
+    k = 1
+    for d in dims:
+        k *= d if isinstance(d, int) else size[d]
+    return k
 
 
 def down_base_identity(claim):
@@ -1600,6 +1633,9 @@ def lift_downward(claim) -> DownwardLift:
     if fixed:
         return DownwardLift(False, f"not lifted to every {', '.join(fixed)}: the claim fixes {', '.join(fixed)} "
                             "(a fixed size)", "read")
+    if len(claim.model.state) != 1:  # dL/dc_k flows back too: dL/dh_{k+1} J_{k+1} alone is not the truth
+        return DownwardLift(False, "not lifted to every n: the backward recursion of a cell with several states "
+                            f"({', '.join(claim.model.state)}) is not traced", "read")
     try:
         c_a, expected, kinds, peeled, peels = down_step_identity(claim)
     except NotInFragment as e:
@@ -1647,7 +1683,7 @@ DOWNWARD_ARGUMENT = (
     "Base k = T + c: the family read at k = T + c on traced values of symbolic size (h_{T+c} free, the states above "
     "it the cell's steps, tanh an atom with tanh' = 1 − tanh²), every ∇_h L it uses unrolled from the horizon; "
     "C_{T+c} = dL/dh_{T+c} is an identity of diagrams (the trace checked against the claim's own sides at n = 2, "
-    "m = 3).",
+    "m = 3, and the traced recursion against the engine's dL/dh_1 at T = 2, L differentiated through every path).",
     "Step: the family read at k + 1 (run B; a sum or product over k+1…T an opaque variable) and at k (run A; a "
     "product's oldest factor and a sum's first term peeled, the remainder L · S_B with summand_A(κ) = L · "
     "summand_B(κ) decided by the kernel); dL/dh_{k+1}, wherever run A uses it, replaced by C_{k+1} (the "

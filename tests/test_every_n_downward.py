@@ -210,6 +210,23 @@ def test_a_fixed_size_is_not_lifted(make_claim):
     assert r.verdict == Verdict.HOLDS and r.every_t and not r.every_n
 
 
+def test_a_cell_with_two_states_is_not_lifted(rnn):
+    """With (h, c) the gradient flows back through c_k too: dL/dh_{k+1} ∂h_{k+1}/∂h_k alone is not the truth's
+    recursion, so the lift refuses the cell whatever its claim (here the one-state recursion, false for it)."""
+    from symderiv import cell
+
+    @cell("two states", params={"W": ("n", "n"), "U": ("n", "m"), "b": "n", "V": ("n", "n"), "c": "n"},
+          state=("h", "s"), output=lambda q, p, f: p.V * q.h + p.c)
+    def two(q, prev, x, p, f):
+        q.s = f.tanh(p.W * prev.s + prev.h + p.b)
+        q.h = f.tanh(p.W * prev.h + p.U * x + prev.s)
+
+    c = rnn(recursion(), n=(1,), model=two)
+    assert check_claim(c).verdict == Verdict.FAILS  # the path h_k → s_{k+1} → h_{k+2} is missing
+    out = every_n.lift_downward(c)
+    assert not out.lifted and out.stage == "read" and "several states" in out.scope
+
+
 def test_the_trace_is_checked_against_the_claims_own_sides(monkeypatch, shipped):
     """A tracer that misreads ∂E_k/∂o_k (here: twice it) gives a step that still holds (both sides doubled) and
     a base that still holds; only the comparison with the engine's sides at n = 2, m = 3 catches it."""
@@ -218,6 +235,20 @@ def test_the_trace_is_checked_against_the_claims_own_sides(monkeypatch, shipped)
     monkeypatch.setattr(every_n, "_DOWN_CLASS", [])
     out = every_n.lift_downward(shipped["goodfellow.down.eq10-21"])
     assert not out.lifted and out.stage == "base" and "differs from the check's" in out.scope
+
+
+def test_a_traced_backward_recursion_that_is_not_the_engines_truth_is_caught(monkeypatch, rnn):
+    """A planted tracer bug: ∂E_k/∂h_k read as g_k (the factor ∂o_k/∂h_k = V dropped). The claim with Vᵀ dropped
+    then passes base and step; the traced recursion compared with the engine's dL/dh_1 at T = 2 refuses it."""
+    no_v = lambda m: every_step(m, lambda k: (grad_h(m, k), m.W.T * dtanh(m, k + 1) * grad_h(m, k + 1)  # noqa: E731
+                                              + grad_o(m, k)), lo=1, hi=m.t - 1)
+    c = rnn(no_v, n=(1,))
+    assert check_claim(c).verdict == Verdict.FAILS and not every_n.lift_downward(c).lifted
+    monkeypatch.setattr(every_n.TracedDownwardModel, "dloss", lambda self, k: self.g(k))
+    monkeypatch.setattr(every_n, "_DOWN_CLASS", [])
+    out = every_n.lift_downward(c)
+    assert not out.lifted and out.stage == "base" and out.step is not None, out.scope  # the step passed
+    assert "backward recursion traced" in out.scope
 
 
 # ----- planted: the downward threshold or decision wrong: the kernel refuses the lift ------------------------------
