@@ -436,7 +436,7 @@ class _TracedFormal:
             rest = self._remainder(term, lo, hi - 1, rows, cols)
             ctx.peeled.append("Σ last term")
             return top + rest
-        S = self.m._variable(f"Σ{len(self.m._sums)}", rows, cols,
+        S = self.m._variable(f"Σ{next(ctx.counter)}", rows, cols,  # a name of its own (two sums, two variables)
                              generic=_generic_in(str(lo) + str(hi)) | set(ctx.within))
         if ctx.mode == "opaque":
             self.m._sums.append((term, str(lo), str(hi), rows, cols, S))
@@ -1251,7 +1251,7 @@ class _TracedDownFormal(_TracedFormal):
             rest = self._remainder_down(term, lo + 1, hi, rows, cols)
             ctx.peeled.append("Σ first term")
             return first + rest
-        S = self.m._variable(f"Σ{len(self.m._sums)}", rows, cols,
+        S = self.m._variable(f"Σ{next(ctx.counter)}", rows, cols,  # a name of its own (two sums, two variables)
                              generic=_generic_in(str(lo) + str(hi)) | set(ctx.within))
         if ctx.mode == "opaque":
             self.m._sums.append((term, str(lo), str(hi), rows, cols, S))

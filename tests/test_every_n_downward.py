@@ -251,6 +251,26 @@ def test_a_traced_backward_recursion_that_is_not_the_engines_truth_is_caught(mon
     assert "backward recursion traced" in out.scope
 
 
+@pytest.mark.parametrize("mode", ["opaque", "peel"])
+def test_two_different_opaque_sums_are_two_variables_in_either_run(rnn, mode):
+    """Σ_{s=1}^{k} x_s and Σ_{s=1}^{k} 2 x_s over a range the run does not peel are opaque: never one variable
+    (which would cancel S − S where the truth is −Σ x_s)."""
+    from symderiv.formal import TRACED, Context, Ix, active
+
+    c = rnn(recursion(), n=(1,))
+    with active(Context(n=0, t_min=1)) as ctx:
+        K = ctx.generic()
+        ctx.var, ctx.mode = K.base, mode
+        m = every_n._down_model(c, Ix("t", 0), ctx)
+        TRACED.append(every_n._TracedDownFormal(m, c.id))
+        try:
+            a = total(lambda s: m.x(s), (m.m, 1), lo=1, hi=K)
+            b = total(lambda s: 2 * m.x(s), (m.m, 1), lo=1, hi=K)
+        finally:
+            TRACED.pop()
+    assert a.name != b.name and (a - b).terms
+
+
 # ----- planted: the downward threshold or decision wrong: the kernel refuses the lift ------------------------------
 
 def _plant(monkeypatch, where):
