@@ -153,6 +153,22 @@ def test_a_planted_mutant_is_never_lifted(rnn, name):
     assert not every_n.lift_downward(rnn(MUTANTS[name], n=(1,))).lifted
 
 
+def _sigma_recursion(shift=1, W=lambda m: m.W.T):
+    """∇_{h_k}L = W diag(σ'(z_{k+shift})) ∇_{h_{k+1}}L + Vᵀ ∇_{o_k}L for an abstract σ (true with the defaults)."""
+    return lambda m: every_step(m, lambda k: (grad_h(m, k), W(m) * diag(m.dsigma(m.at("z", k + shift)))
+                                              * grad_h(m, k + 1) + m.V.T * grad_o(m, k)), lo=1, hi=m.t - 1)
+
+
+@pytest.mark.parametrize("variant, true", [("true", True), ("σ' at z_k", False), ("W for Wᵀ", False)])
+def test_an_abstract_sigma_recursion_is_lifted_only_when_true(make_claim, variant, true):
+    check = {"true": _sigma_recursion(), "σ' at z_k": _sigma_recursion(shift=0),
+             "W for Wᵀ": _sigma_recursion(W=lambda m: m.W)}[variant]
+    c = make_claim(check, model=elman_rnn, activation="abstract", loss="abstract", n=(1, 2), t=(2, 3))
+    r = check_claim(c)
+    assert (r.verdict == Verdict.HOLDS) == true and r.every_n == true, r.scope
+    assert every_n.lift_downward(c).lifted == true
+
+
 # ----- the loss: read only through g_k = ∂E_k/∂o_k, a free vector ----------------------------------------------
 
 @pytest.mark.parametrize("loss", ["squared", "cross-entropy"])
