@@ -500,16 +500,20 @@ def extend(claim, outcomes, *, check_at=None) -> tuple[bool, str, tuple | None, 
     if not (proved or failed or refused):
         return False, "", None, []
     at = lambda rows: _at([r[0] for r in rows])
+    kernel_words = ""
+    if tokens:  # what the kernel's re-check said (kernel/step.py): its own error bound, the worst over the sizes
+        kernel_words = (f"; each step re-checked by the kernel at a random point, error ≤ "
+                        f"{max(t.degree for t in tokens)}·2^−{tokens[0].error[0]}")
     if proved and all(p[3] == "downward" for p in proved) and not failed and not refused \
             and len({p[4] for p in proved}) == 1 and len(proved) == len(by_size):
-        return True, f"; {proved[0][4]}{at(proved)} (downward induction: {proved[0][1]})", None, tokens
+        return True, f"; {proved[0][4]}{at(proved)} (downward induction: {proved[0][1]}{kernel_words})", None, tokens
     t0s = sorted({p[2] for p in proved})
     how = "induction: base exact, step proved" if all(p[3] == "induction" for p in proved) else \
         "downward induction: base exact at k = T, step proved" if all(p[3] == "downward" for p in proved) else \
         "the two sides are one expression at a symbolic t" if all(p[3] == "same" for p in proved) else \
         "an identity of one step, decided at a free state of step t"
     if proved and not failed and not refused and len(t0s) == 1 and len(proved) == len(by_size):
-        return True, f"; for every t ≥ {t0s[0]}{at(proved)} ({how})", None, tokens
+        return True, f"; for every t ≥ {t0s[0]}{at(proved)} ({how}{kernel_words})", None, tokens
     parts = []
     if proved:
         parts.append(f"for every t{at(proved)} ({how})")
