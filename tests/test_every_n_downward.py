@@ -357,3 +357,19 @@ def test_whenever_the_downward_lift_says_every_n_an_exact_check_at_larger_n_and_
         lhs, rhs = c.sides({"n": 3, "m": 2, "t": 4})
         assert not nonzero_entries(lhs, rhs), (back, extra)
     assert out.lifted == truth, out.scope
+
+
+@pytest.mark.parametrize("order", ["descending", "ascending"])
+@pytest.mark.parametrize("transpose", [True, False])
+@pytest.mark.parametrize("first_r", [1, 0])
+@pytest.mark.parametrize("lo_s", [0, 1])
+def test_every_variant_of_the_unrolled_form_is_lifted_exactly_when_true(rnn, order, transpose, first_r, lo_s):
+    """The unrolled form and its 15 one-to-four-fold mutations (order, transpose, where the product and the sum
+    start), at an n = 1 sweep where some hold: lifted exactly when true, and then right at n = 3, T = 4."""
+    c = rnn(unrolled(order=order, transpose=transpose, first_r=first_r, lo_s=lo_s), n=(1,))
+    out = every_n.lift_downward(c)
+    truth = (order, transpose, first_r, lo_s) == ("descending", True, 1, 0)
+    assert out.lifted == truth, out.scope
+    if out.lifted:
+        lhs, rhs = c.sides({"n": 3, "m": 2, "t": 4})
+        assert not nonzero_entries(lhs, rhs)
