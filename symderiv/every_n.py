@@ -1660,8 +1660,10 @@ def lift_downward(claim) -> DownwardLift:
     how = ", ".join(peeled) or "nothing to peel"
     if any(p.ok for p in peels):
         how += "; the remainder's summand identity decided by the kernel too"
+    fixed = sorted(set(threshold(c_a, expected).fixed) | set(threshold(C, truth).fixed))
+    fixed = f"; the dimension{'s' if len(fixed) > 1 else ''} {', '.join(map(str, fixed))} fixed" if fixed else ""
     scope = (f"for every n ≥ 1, every m ≥ 1, {every}: downward induction on k whose base and step are formal "
-             f"identities of contraction diagrams (every-n lift by index relabelling; g_k = ∂E_k/∂o_k a free "
+             f"identities of contraction diagrams (every-n lift by index relabelling{fixed}; g_k = ∂E_k/∂o_k a free "
              f"vector per step, so for every per-step loss E(o_k, y_k)): base k = {top} at a free state h_{{{top}}} "
              f"of degree {base.degree} with at most {cls(base)} index classes, decided exactly at {words(base)}; "
              f"step C_k = C_{{k+1}} J_{{k+1}} + ∂E_k/∂h_k with C_{{k+1}} and the sums and products over k+1…T "

@@ -243,6 +243,24 @@ def test_a_cell_with_two_states_is_not_lifted(rnn):
     assert not out.lifted and out.stage == "read" and "several states" in out.scope
 
 
+def test_a_fixed_output_dimension_stays_fixed_and_is_named(rnn):
+    """o_k ∈ R³ (V: 3 × n): g_k has a leg of the fixed dimension 3; lifted for every n and m with 3 fixed."""
+    from symderiv import cell
+
+    @cell("three outputs", params={"W": ("n", "n"), "U": ("n", "m"), "b": "n", "V": (3, "n"), "c": 3},
+          output=lambda q, p, f: p.V * q.h + p.c, outputs=3)
+    def three(q, prev, x, p, f):
+        q.z = p.W * prev.h + p.U * x + p.b
+        q.h = f.sigma(q.z)
+
+    c = rnn(recursion(extra=lambda m, k: 0 * grad_h(m, k)), model=three)
+    r = check_claim(c)
+    assert r.verdict == Verdict.HOLDS and r.every_t and r.every_n, r.scope
+    out = every_n.lift_downward(c)
+    assert out.lifted and "the dimension 3 fixed" in out.scope
+    assert any(3 in g.dims for g in every_n.down_step_identity(c)[0].terms)
+
+
 def test_the_trace_is_checked_against_the_claims_own_sides(monkeypatch, shipped):
     """A tracer that misreads ∂E_k/∂o_k (here: twice it) gives a step that still holds (both sides doubled) and
     a base that still holds; only the comparison with the engine's sides at n = 2, m = 3 catches it."""
