@@ -815,6 +815,71 @@ class InductionLift:
     seconds: float = 0.0
 
 
+@dataclass
+class _Partials:
+    """The traced J_t = ∂h_t/∂h_{t−1} and P_t = ∂h_t/∂θ of the step (diagrams of symbolic size), for the kernel's
+    comparison with its own forward mode (:func:`kernel_partials`)."""
+
+    J: Traced
+    P: Traced | None
+    wrt: object
+    state: str
+    prev: str
+    x: str
+    kinds: dict
+    layout: str
+
+
+#: the partials the last step_identity of each claim traced (read by lift_induction right after it)
+_LAST_PARTIALS: dict = {}
+
+
+def kernel_partials(claim, part: "_Partials", size: dict | None = None) -> tuple[bool, str]:
+    """The kernel compares the traced J_t and P_t, evaluated at ``size`` (n = m = 2 by default) with every variable a
+    matrix of symbols, with its own forward-mode partials of one step of the cell at a random point
+    (:func:`symderiv.kernel.step.confirm_step`, which pairs the symbols with its own h_0, x_1 and weights by
+    position). (ok, what the kernel said)."""
+    from .diagrams import evaluate
+    from .kernel.step import StepStatement, confirm_step
+
+    size = dict(size or {"n": 2, "m": 2})
+
+    def extent(d):
+        return d if isinstance(d, int) else size[d]
+
+    def rows(dims):
+        k = 1
+        for d in dims:
+            k *= extent(d)
+        return k
+
+    values = {}
+    for name, (rd, cd) in part.kinds.items():
+        if name in ATOMS:  # computed by evaluate from their arguments
+            continue
+        values[name] = (sp.Matrix(rows(rd), rows(cd), lambda i, j, nm=name: sp.Symbol(f"⟨{nm}⟩[{i},{j}]")), rd, cd)
+    try:
+        J = evaluate(part.J, dict(values), size)
+        P = evaluate(part.P, dict(values), size) if part.P is not None else sp.zeros(J.rows, 1)
+    except Exception as e:  # noqa: BLE001 (what cannot be evaluated is not compared: the lift is refused)
+        return False, f"the traced J_t, P_t cannot be evaluated at {size}: {type(e).__name__}: {e}"
+
+    def syms(name, r, c=1):
+        got = values.get(name)
+        return got[0] if got is not None else sp.Matrix(r, c, lambda i, j: sp.Symbol(f"⟨{name}⟩[{i},{j}]"))
+
+    n, m = size["n"], size.get("m", 1)
+    params = {}
+    for name, (rd, cd) in claim.model.params.items():
+        params[name] = syms(name, rows((rd,)), rows((cd,)))
+    # the statement's own step identity is P = J · 0 + P (nothing to prove there): what is checked is J and P
+    st = StepStatement("induction", P, sp.zeros(J.cols, P.cols), J, P,
+                       wrt=part.wrt, layout=part.layout, state=part.state, prev=syms(part.prev, n), x=syms(part.x, m),
+                       params=params)
+    tok, why = confirm_step(claim, size, st)
+    return tok is not None, why
+
+
 def step_identity(claim, t0: int):
     """The induction's step C_t = J_t C_{t−1} + P_t for every t ≥ t0 + 1 as diagrams of symbolic size:
     (c_a, J · c_b + P, the variables' shapes, what was peeled). Run B reads the claim at horizon t − 1 (sums and
@@ -850,12 +915,15 @@ def step_identity(claim, t0: int):
             s = claim.model.state[0]
             h_t = ma.step(Ix(HORIZON, 0))[s]
             J = jacobian(_as(h_t), f"{s}[{Ix(HORIZON, -1)}]", ma._kinds[f"{s}[{Ix(HORIZON, -1)}]"], ("n",), ma.layout)
+            P = None
             if wrt in ma.cell.params:
                 name, cols = ma._wrt_legs(wrt)
                 P = jacobian(_as(h_t), name, ma._kinds[name], cols, ma.layout)
                 rhs = J * c_b + P
             else:  # dh_t/dh_j, t > j: no explicit partial
                 rhs = J * c_b
+            _LAST_PARTIALS[claim.id] = _Partials(J, P, wrt, s, f"{s}[{Ix(HORIZON, -1)}]", f"x[{Ix(HORIZON, 0)}]",
+                                                 dict(ma._kinds), ma.layout)
     except Unsupported as e:
         raise NotInFragment(str(e).splitlines()[0]) from e
     except NotInFragment:
@@ -962,6 +1030,10 @@ def lift_induction(claim, t0: int = 1) -> InductionLift:
         step = decide_identity(claim.id, "step", c_a, rhs, kinds, dims)
     except NotInFragment as e:
         return InductionLift(False, f"not lifted to every n: the induction's step: {e}")
+    part = _LAST_PARTIALS.pop(claim.id, None)
+    ok, why = kernel_partials(claim, part) if part is not None else (False, "no traced partials")
+    if not ok:
+        return InductionLift(False, f"not lifted to every n: the kernel does not accept the traced J_t, P_t: {why}")
     try:
         C, X1, kinds = base_identity(claim, t0)
         base = decide_identity(claim.id, "base", C, X1, kinds, dims)
@@ -976,8 +1048,9 @@ def lift_induction(claim, t0: int = 1) -> InductionLift:
              f"{base.degree} with at most {bcls} index classes, decided exactly at {words(base)}; step C_t = J_t "
              f"C_{{t−1}} + P_t with C_{{t−1}} and the sums and products over 1…t−1 opaque ({how}) of degree "
              f"{step.degree} with at most {scls} index classes, decided exactly at {words(step)}; each decided there "
-             "by the kernel's own recount and exact expansion of the diagrams (the peeling and the trace of the "
-             "claim at a symbolic t are not re-checked by it)")
+             "by the kernel's own recount and exact expansion of the diagrams; J_t, P_t compared by the kernel with "
+             "its own forward mode at n = m = 2 (the peeling and the trace of the claim at a symbolic t are not "
+             "re-checked by it)")
     return InductionLift(True, scope, base, step, peeled, time.perf_counter() - t_start)
 
 
@@ -998,9 +1071,11 @@ MODEL_ARGUMENT = (
     "recounted the classes.",
     "So the base holds at every n and m, and the step at every n, m and every trajectory and range (free "
     "variables); by induction on t, C_t = X_t for every n, m and t ≥ 1.",
+    "The traced J_t and P_t were compared by the kernel with its own forward-mode partials of one step of the cell "
+    "at n = m = 2, at a random point (kernel/step.py).",
     "Trusted, not re-checked by the kernel: the trace of the claim at a symbolic t (the tracer's reading of the "
     "check, the peeling of sums and products, the hypothesis substitution) and that J_t, P_t are the cell's "
-    "partials (the chain rule on diagrams).",
+    "partials at every n (the chain rule on diagrams; the kernel compared them at n = m = 2 only).",
 )
 
 

@@ -618,3 +618,32 @@ def test_a_planted_cache_key_bug_never_returns_a_stale_verdict(project, monkeypa
     change, false = EDITS[edit]
     change(project)
     assert _run()[false] == "fails"
+
+
+# ----- the every-n lift of an induction: the traced J_t, P_t (every_n.py, kernel/step.py) ---------------------------
+
+@pytest.mark.parametrize("where", ["P doubled", "J transposed"])
+def test_a_traced_partial_planted_wrong_is_refused_by_the_kernel(monkeypatch, where):
+    """The step decision planted to say yes, and one traced partial wrong: the kernel's comparison of J_t, P_t with
+    its own forward mode of the cell's step refuses the lift; without the plant the same claim is lifted."""
+    from symderiv import every_n
+
+    claim = _model_claim(_theorem1_formal(_row_block), n=(1, 2), t=(2,), cid="planted.traced")
+    assert every_n.lift_induction(claim, 2).lifted
+    original = every_n.jacobian
+
+    def planted(F, name, kinds, cols, layout):
+        out = original(F, name, kinds, cols, layout)
+        if where == "P doubled" and name == "W_R":
+            return out * 2
+        if where == "J transposed" and name.startswith("h["):
+            return out.T
+        return out
+
+    monkeypatch.setattr(every_n, "jacobian", planted)
+    real_decide = every_n.decide_identity
+    monkeypatch.setattr(every_n, "decide_identity", lambda cid, label, lhs, rhs, kinds, dims: (
+        every_n.Decided(label, 1, {d: 1 for d in dims}, {d: 2 for d in dims}, "planted: decided")
+        if label == "step" else real_decide(cid, label, lhs, rhs, kinds, dims)))
+    out = every_n.lift_induction(claim, 2)
+    assert not out.lifted and "J_t, P_t" in out.scope, out.scope
