@@ -73,7 +73,7 @@ def fp_floor(n=64, t=256, repeats=3):
 LSTM_TARGETS = ("proofs/examples/lstm_gradient.py", "benchmarks/user_lstm.py", "benchmarks/user_lstm24.py")
 
 
-def cli(target: str, n: int, t: int) -> tuple[float, dict, float]:
+def cli(target: str, n: int, t: int, m: int | None = None) -> tuple[float, dict, float]:
     """Wall time of ``symderiv check TARGET --n N --t T --no-cache --format json -j 2``, each claim's verdict, and the
     peak resident memory of the largest process of its tree (wait4's ru_maxrss: the CLI or a worker), in MB."""
     import json
@@ -84,7 +84,8 @@ def cli(target: str, n: int, t: int) -> tuple[float, dict, float]:
     with tempfile.TemporaryFile("w+") as out:
         t0 = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-m", "symderiv", "check", target, "--n", str(n), "--t", str(t),
-                                 "--no-cache", "--format", "json", "-j", "2"], stdout=out,
+                                 *(("--m", str(m)) if m else ()), "--no-cache", "--format", "json", "-j", "2"],
+                                stdout=out,
                                 stderr=subprocess.DEVNULL, cwd=HERE.parent)
         _, _, usage = os.wait4(proc.pid, 0)
         secs = time.perf_counter() - t0
@@ -195,6 +196,7 @@ def lstm_only():
     rows, per = lstm_rows()
     secs, claims, mb = per["benchmarks/user_lstm24.py"]
     secs32, claims32, mb32 = cli("benchmarks/user_lstm24.py", 8, 32)
+    secsm, claimsm, mbm = cli("benchmarks/user_lstm24.py", 8, 16, m=8)
     counts = lambda cs: ", ".join(f"{sum(v == w for v, *_ in cs.values())} {w}"
                                   for w in ("holds", "fails", "undecided", "error") if any(v == w for v, *_ in cs.values()))
     expected = lambda cs: all(e for *_, e in cs.values())
@@ -218,6 +220,9 @@ def lstm_only():
         f"every verdict as expected: {'yes' if expected(claims) else 'NO'}.",
         f"- the same at n = 8, t = 32: {secs32:.1f} s wall, {mb32:.0f} MB; {counts(claims32)}; every verdict as "
         f"expected: {'yes' if expected(claims32) else 'NO'}.",
+        f"- the same at n = 8, t = 16 with inputs of size m = 8 (`--m 8`; the sweep's m is 1, so ∂/∂vec(W_z) has n·m "
+        f"columns): {secsm:.1f} s wall, {mbm:.0f} MB; {counts(claimsm)}; every verdict as expected: "
+        f"{'yes' if expected(claimsm) else 'NO'}.",
         "- Before the change to symderiv/fp/evaluate.py (measured on this branch, same command, in the same session): "
         "107.4 s wall and 1115 MB (GNU time's maximum RSS), every verdict as expected, with dh-dh0 66.5 s, dc-dc0 "
         "63.1 s, dh-dWz 36.1 s, every other claim under 1 s. The three are block recursions (G_k = [[A, B], [C, D]] "
