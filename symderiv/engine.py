@@ -17,7 +17,7 @@ from typing import Callable
 
 import sympy as sp
 
-from . import certificates, kernel
+from . import certificates, kernel, notation
 from .claims import Claim, Collection, Group, _one_line
 from .concrete import ConcretizationError, user_traceback
 from .errors import SymderivError
@@ -142,6 +142,9 @@ def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict, desc
     if out.equal:
         sites = sum(out.sites.values())
         token, why = kernel.confirm_identity(claim, size, seed=seed, trusts="the F_p trials")
+        if token is None and not notation.literal_now():  # as the exact path: once more as Python reads the check
+            with notation.literal():
+                return check_identity_fp(claim, size, seed=seed, phases=phases, describe=describe)
         if token is None:
             return SizeOutcome(size, Verdict.UNDECIDED, f"every F_p trial agreed, but {why}", method=Method.FP,
                                stop=StopReason.SEARCH_EXHAUSTED), None
@@ -253,6 +256,11 @@ def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phas
         bad = nonzero_entries(lhs, rhs, backend, cleared=cleared)
     if not bad:
         token, why = kernel.confirm_identity(claim, size, seed=seed, trusts=f"the normal form ({backend})")
+        if token is None and not notation.literal_now():
+            # the kernel reads the check as Python does (no products shared within a total): decide again so, where
+            # the sharing was what made the normal form 0 (a factor that reads more than r), a search certifies it
+            with notation.literal():
+                return check_identity_at(claim, size, backend=backend, seed=seed, phases=phases, describe=describe)
         if token is None:  # the kernel's own evaluation disagrees with the normal form: no holds
             return SizeOutcome(size, Verdict.UNDECIDED, f"normal form of lhs − rhs is 0 ({backend}), but {why}",
                                stop=StopReason.SEARCH_EXHAUSTED), None

@@ -15,6 +15,7 @@ variable at the same moment.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Callable, Iterable, Literal
 
 import sympy as sp
@@ -187,6 +188,25 @@ def _multiply(factors: list, size: int):
 #: t(t − 1)/2 factors (the F_p trial at n = 64, t = 256 spent 80 % of its time calling the factor again). Every backend
 #: reads a check through this module, so every path calls ``factor(r)`` once per r within one ``total``: one meaning.
 _SHARED: list[dict] = []
+#: > 0 while the kernel runs a check (:func:`literal`): Python's own meaning, no sharing. A factor that reads
+#: something other than r (a scale the family sets per term) is then read as Python reads it, so a holds the engine's
+#: sharing got wrong is not confirmed (tests/test_adversarial_pass3.py)
+_LITERAL = [0]
+
+
+def literal_now() -> bool:
+    """Is a check read literally here (no sharing)?"""
+    return bool(_LITERAL[0])
+
+
+@contextmanager
+def literal():
+    """Within this block every product calls its factor at each r, as Python would (the kernel's runs)."""
+    _LITERAL[0] += 1
+    try:
+        yield
+    finally:
+        _LITERAL[0] -= 1
 
 
 def _shared_product(frame: dict, factor, lo: int, hi: int, order: str, size: int):
@@ -212,7 +232,9 @@ def _shared_product(frame: dict, factor, lo: int, hi: int, order: str, size: int
         here = _multiply([f(i)], size) if prev is None else \
             _multiply([prev, f(i)] if order == "descending" else [f(i), prev], size)
         prods[(id(factor), order, size, i, hi)] = here
-    return p(lo)
+    out = p(lo)
+    # a SymPy matrix is mutable: each call gets its own (two calls changed in place must not change each other)
+    return out.copy() if isinstance(out, sp.MatrixBase) else out
 
 
 def power(a, k, *, size: int) -> sp.Matrix:
@@ -235,11 +257,14 @@ def total(terms: Iterable[sp.Matrix] | Callable[[int], sp.Matrix], shape: tuple[
         if _symbolic_range(lo, hi):
             return _formal().total(terms, lo, hi, shape)
         family = terms
-        _SHARED.append({"factors": {}, "products": {}, "keep": {}})
-        try:
+        if _LITERAL[0]:  # the kernel reads the check literally: every factor(r) called, nothing shared
             terms = [family(k) for k in range(lo, hi + 1)]
-        finally:
-            _SHARED.pop()
+        else:
+            _SHARED.append({"factors": {}, "products": {}, "keep": {}})
+            try:
+                terms = [family(k) for k in range(lo, hi + 1)]
+            finally:
+                _SHARED.pop()
     elif lo is not None or hi is not None:
         raise SymderivError("total(..., lo=, hi=) takes a family (a function of the index), not the terms")
     terms = list(terms)

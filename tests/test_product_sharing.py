@@ -62,3 +62,51 @@ def test_the_sharing_ends_with_its_total():
     F.update({r: sp.Matrix([[2 * r]]) for r in range(5)})
     second = total(lambda k: product(factor, k, 4, order="descending", size=1), (1, 1), lo=1, hi=4)
     assert second != first and product(factor, 1, 4, order="descending", size=1) == sp.Matrix([[2 ** 4 * 24]])
+
+
+def _stateful_claim(as_family: bool):
+    """Σ_k Π_{r=k+1}^{t} (k D_r W) = Σ_k Π_{r=k+1}^{t} D_r W, the factor reading a scale its term sets: false
+    from t = 3 as Python reads it (each term's product has its own scale), whatever way the sum is written."""
+    from symderiv import avram2025_rnn, diag, sweep
+    from symderiv.claims import Claim
+
+    def check(m):
+        scale = [1]
+        F = lambda r: scale[0] * diag(m.f.dtanh(m.at("z", r))) * m.W  # noqa: E731
+        G = lambda r: diag(m.f.dtanh(m.at("z", r))) * m.W  # noqa: E731
+
+        def term(k):
+            scale[0] = k
+            return product(F, k + 1, m.t, order="descending", size=m.n)
+        lhs = total(term, (m.n, m.n), lo=1, hi=m.t - 1) if as_family else \
+            total([term(k) for k in range(1, m.t)], (m.n, m.n))
+        return lhs, total(lambda k: product(G, k + 1, m.t, order="descending", size=m.n), (m.n, m.n), lo=1,
+                          hi=m.t - 1)
+
+    return Claim(id=f"sharing.state.{as_family}", where="t", statement="t", check=check, model=avram2025_rnn,
+                 activation="tanh", sizes=sweep(n=(1, 2), t=(2, 3)), conventions={"layout": "row-major"})
+
+
+def test_a_factor_that_reads_more_than_r_gets_pythons_verdict_however_the_sum_is_written():
+    """The engine shares products within a total; the kernel reads the check as Python does and does not confirm
+    the shared normal form, so the engine decides again without sharing: a certified fails, as for the list form."""
+    from symderiv.engine import check_claim
+    from symderiv.results import Verdict
+
+    for as_family in (True, False):
+        r = check_claim(_stateful_claim(as_family))
+        assert r.verdict == Verdict.FAILS and r.counterexample is not None and r.counterexample.size["t"] == 3, \
+            (as_family, r.verdict, r.scope)
+
+
+def test_two_products_changed_in_place_inside_a_total_do_not_change_each_other():
+    F = {r: sp.Matrix([[r, 1], [0, r]]) for r in range(6)}
+    f = lambda r: F[r]  # noqa: E731 (one function: its two products are shared within the total)
+
+    def term(k):
+        A = product(f, k, 5, order="descending", size=2)
+        B = product(f, k, 5, order="descending", size=2)
+        A[0, 0] = A[0, 0] + 1
+        return A - B
+
+    assert total(term, (2, 2), lo=1, hi=5) == sp.Matrix([[5, 0], [0, 0]])

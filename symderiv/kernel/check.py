@@ -12,6 +12,8 @@ in the search domain the claim declares, and decided by :mod:`.decide`.
 """
 from __future__ import annotations
 
+from ..notation import literal
+
 import inspect
 from dataclasses import dataclass
 
@@ -113,7 +115,8 @@ def _model_check(claim, size: dict, values: dict, witness, loss):
     order, seeded = 0, frozenset()
     for _ in range(len(claim.model.params) + MAX_ORDER + 2):
         try:
-            return claim.check(_exact_model(claim, size, values, witness, loss, order, seeded))
+            with literal():  # the kernel reads the check as Python does (notation.literal)
+                return claim.check(_exact_model(claim, size, values, witness, loss, order, seeded))
         except NeedsJets as e:
             order, seeded = max(order, 1), seeded | {e.wrt}
         except NeedsOrder:
@@ -175,7 +178,8 @@ def verify_identity(claim, cert) -> Verification:
             *out, premises = run_free_check(claim, size, values)
             out = tuple(out)
         else:
-            out = claim.check(**size)
+            with literal():  # the kernel reads the check as Python does (notation.literal)
+                out = claim.check(**size)
         lhs, rhs = _sides(out)
         if lhs.shape != rhs.shape:
             raise KernelError(f"the sides have shapes {lhs.shape} and {rhs.shape}")

@@ -27,6 +27,8 @@ number rules.
 """
 from __future__ import annotations
 
+from ..notation import literal
+
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
@@ -813,7 +815,8 @@ def run_check(claim, size: dict, values: dict):
     for order in range(1, MAX_ORDER + 1):
         ns = ExactVariables(claim.variables, size, values, claim.conventions, order)
         try:
-            out = claim.check(ns)
+            with literal():  # the kernel reads the check as Python does (notation.literal)
+                out = claim.check(ns)
         except NeedsOrder:
             if order == MAX_ORDER:
                 raise Unsupported(f"a derivative of order {MAX_ORDER + 1} or more: the kernel's jets stop at "

@@ -45,6 +45,8 @@ the prover's sentence is trusted, and the token says so.
 """
 from __future__ import annotations
 
+from ..notation import literal
+
 import inspect
 
 import sympy as sp
@@ -302,7 +304,8 @@ class Statement:
         else:
             params = inspect.signature(claim.check).parameters
             extra = {k: v for k, v in size.items() if k in params}
-            out, hyps = collect_assumptions(claim.check, **values, **extra)
+            with literal():  # the kernel reads the check as Python does (notation.literal)
+                out, hyps = collect_assumptions(claim.check, **values, **extra)
         self.steps = dict(relations_of(out))
         self.reading = _Reading(self.facts)
         for h in hyps:

@@ -22,6 +22,8 @@ and SymPy's ``diff``. Floats anywhere in the claim are refused.
 """
 from __future__ import annotations
 
+from ..notation import literal
+
 import functools
 from dataclasses import dataclass
 from fractions import Fraction
@@ -257,7 +259,8 @@ def goal_of(claim, size: dict, label: str) -> Goal:
         values[name] = s
         syms.append(s)
         box.append((lo, hi))
-    out, hyps = claim.evaluator(size)(values)
+    with literal():  # the kernel reads the check as Python does (notation.literal)
+        out, hyps = claim.evaluator(size)(values)
     if hyps:
         raise NotEnclosed("a claim with hypotheses")
     steps = dict(relations_of(out))

@@ -21,6 +21,8 @@ It imports none of symderiv's identity, engine, search, derivatives or fp.
 """
 from __future__ import annotations
 
+from ..notation import literal
+
 import flint
 from sympy.core.function import UndefinedFunction
 
@@ -76,7 +78,8 @@ def verify_lift(claim, size: dict, t: int | None = None) -> Lifted:
     if short:
         return Lifted(False, f"the size {size} is below the threshold {most}")
     try:
-        L, R = claim.sides(size)
+        with literal():  # the kernel reads the check as Python does (notation.literal)
+            L, R = claim.sides(size)
     except Exception as e:  # noqa: BLE001 (the check's own failure is a refusal, not a crash)
         return Lifted(False, f"the sides cannot be built at {size}: {e}")
     if L.shape != R.shape:

@@ -26,6 +26,8 @@ a derivative of an expression of the parameters (the jet model's business).
 """
 from __future__ import annotations
 
+from ..notation import literal
+
 from types import SimpleNamespace
 
 import sympy as sp
@@ -855,7 +857,8 @@ def sides(claim, size: dict, values: dict, witness, loss_witness, p: int,
                          layout=claim.conventions.get("layout", "row-major"), witness=witness,
                          loss_witness=loss_witness, values=values, p=p, conventions=claim.conventions,
                          random=random)
-    out = claim.check(model)
+    with literal():  # the kernel reads the check as Python does (notation.literal)
+        out = claim.check(model)
     if not (isinstance(out, tuple) and len(out) == 2):
         raise KernelError(f"the check returned {type(out).__name__}, not (lhs, rhs)")
     lhs, rhs = (model._as(s) for s in out)

@@ -79,6 +79,8 @@ engine's ``holds`` does not stand.
 """
 from __future__ import annotations
 
+from ..notation import literal
+
 import math
 import random
 
@@ -313,7 +315,8 @@ def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=N
             model = _RandomModel(claim.model, draws=_Draws(signed), funcs=funcs, n=size.get("n", 1),
                                  t=size.get("t", 1), m=size.get("m", 1), activation=act, loss=claim.loss,
                                  layout=claim.conventions.get("layout", "row-major"), conventions=claim.conventions)
-            out = claim.check(model)
+            with literal():  # the kernel reads the check as Python does (notation.literal)
+                out = claim.check(model)
             if symbolic:
                 return out, False
             return _rational_sides(out, real_exp), any(funcs[k] and funcs[k].table for k in LAWLESS)
@@ -346,7 +349,8 @@ def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=N
         if symbolic:
             return (lhs, rhs), False
         return _rational_sides((lhs, rhs)), False
-    out = claim.check(**size)
+    with literal():  # the kernel reads the check as Python does (notation.literal)
+        out = claim.check(**size)
     from .check import _sides
 
     lhs, rhs = _sides(out)
@@ -563,7 +567,8 @@ def confirm_modulo(claim, size: dict) -> tuple[Proved | None, str]:
     if claim.model is not None or getattr(claim, "variables", None) is not None:
         how = "the engine's Gröbner reduction, not re-checked by the kernel (a model's sides are not symbolic here)"
         return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
-    lhs, rhs = _sides(claim.check(**size))
+    with literal():  # the kernel reads the check as Python does (notation.literal)
+        lhs, rhs = _sides(claim.check(**size))
     if lhs.shape != rhs.shape:
         return None, f"the sides have shapes {lhs.shape} and {rhs.shape}"
     diff = lhs - rhs
