@@ -154,6 +154,13 @@ def sentence(stmt, small, big, negation: str) -> str:
         if kind in ("max", "min"):
             eqs = [_cmp("=", w.term(n if d == 1 else n * d)) for n, d in (_fraction(a - x) for x in arg)]
             w.assert_(eqs[0] if len(eqs) == 1 else "(or " + " ".join(eqs) + ")")
+    # tanh, the logistic function, exp: the kernel's sign facts (z > 0 ⇔ w > 0 and z < 0 ⇔ w < 0; goal.FUNCTIONS)
+    for z, v in stmt.reading.signs:
+        (zn, zd), (vn, vd) = _fraction(z), _fraction(v)
+        zt, vt = w.term(zn * zd), w.term(vn * vd)
+        same = f"(and (= {_cmp('>', zt)} {_cmp('>', vt)}) (= {_cmp('<', zt)} {_cmp('<', vt)}))"
+        undefined = [_cmp("=", w.term(d)) for d in (zd, vd) if d != 1]   # weaker where a side has no value
+        w.assert_(same if not undefined else "(or " + " ".join(undefined + [same]) + ")")
     n, d = _fraction(sp.sympify(small) - sp.sympify(big))
     if negation not in (">", ">=", "="):
         raise ValueError(f"no negation {negation!r}")
