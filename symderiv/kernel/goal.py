@@ -14,8 +14,9 @@ wrong statement. So the kernel does not read the prover's goal. At the size it:
    (sums, products, quotients, integer powers of what the check returned,
    det) and of its own *atoms* for |x|, √x, max and min, each with the facts
    that define it (a ≥ 0 and a² = x²; r ≥ 0, x ≥ 0 and r² = x; m ≥ each
-   argument), noting every denominator (the step is about the points where
-   they are not 0);
+   argument), and for ‖M‖_F, ‖M‖₂, exp, tanh and the logistic function with
+   the facts of the table FUNCTIONS below, noting every denominator (the step
+   is about the points where they are not 0);
 3. checks each certificate exactly (:mod:`.sos`), then *interprets* the
    certificate's other variables: each must be defined by one of its
    equalities v·d − n = 0 with d a denominator the claim has, i.e. v = n/d,
@@ -29,11 +30,51 @@ wrong statement. So the kernel does not read the prover's goal. At the size it:
    certificate is ≥ 0 (or 0) at every point where the claim's values are
    defined and its hypotheses hold, so small ≤ big there.
 
-A step whose sides use what this reading does not cover (a spectral or
-Frobenius norm, an eigenvalue, tanh, exp: quantities the prover defines by
-constraints of its own) is outside the fragment: its certificate is checked
-against the prover's goal as before, and the kernel's token names the
-prover's encoding among what it trusts.
+FUNCTIONS — the kernel's own atoms beyond |x|, √x, max and min, each with the
+facts the kernel states for it (never read from the prover's constraints; a
+certificate or a sentence may use only these), and why each is a theorem:
+
+* ‖M‖_F = f, any matrix: f ≥ 0 and f² = Σ m_ij² (the definition; exact);
+* e^z = e: e > 0 (exp is positive); e ≥ 1 + z (the tangent at 0 of a convex
+  function lies below it); (e − 1)·z ≥ 0 and z > 0 ⇔ e − 1 > 0, z < 0 ⇔
+  e − 1 < 0 (exp is increasing and e⁰ = 1); e = E for z = 1;
+* tanh z = t: −1 < t < 1 (tanh = (e^{2z} − 1)/(e^{2z} + 1), and 0 < e^{2z});
+  t·z ≥ 0 and z > 0 ⇔ t > 0, z < 0 ⇔ t < 0 (tanh is odd, increasing,
+  tanh 0 = 0);
+* logistic z = s (read from 1/(1 + e^u), the way relations.lift writes it,
+  as s = logistic(−u), or from the notation's own logistic): 0 < s < 1
+  (1 + e^{−z} > 1); (s − 1/2)·z ≥ 0 and z > 0 ⇔ s > 1/2, z < 0 ⇔ s < 1/2
+  (increasing, s(0) = 1/2); with an atom e = e^{−z} of the same claim,
+  s·(1 + e) = 1 (the definition);
+* ‖M‖₂ = s for a matrix that is neither 1×1 nor diagonal as written (those
+  keep their structural readings |m| and maxᵢ|dᵢ|): with G = MᵀM (or MMᵀ,
+  the smaller) and p(λ) = det(λI − G) (Berkowitz, exact), s ≥ 0,
+  p(s²) = 0 and p⁽ᵏ⁾(s²) ≥ 0 for k = 1 … deg p − 1. G is symmetric, so p is
+  real-rooted; by Rolle the largest root of each p⁽ᵏ⁾ is at most that of p,
+  so a root λ of p with p⁽ᵏ⁾(λ) ≥ 0 for every k is p's largest root (any
+  smaller root λ has p⁽ᵏ⁾(λ) < 0 for the k whose largest root is the first
+  above λ): s² = λ_max(G) = ‖M‖₂², exactly.
+
+The sign facts (⇔) are not polynomial: only the kernel's SMT sentence states
+them (:mod:`.smt`); a certificate uses the polynomial ones. The prover's
+certificate for ‖M‖₂ at n ≥ 2 rests on its own variables (a PSD factor R with
+s²I − G = RRᵀ, a unit vector), which the kernel does not interpret: such a
+certificate is checked against the prover's goal and its token names the
+prover's encoding (of norm2 and of every other quantity of the step) as
+trusted, as before. ρ, λ*, λ_max and σ_min of a general matrix (complex
+eigenvalues by Vieta's formulas in the prover) have no reading of the kernel's
+own yet: a step with one is outside the fragment, its certificate is checked
+against the prover's goal, and the token names the prover's encoding.
+
+To check a certificate the kernel compares many rational functions of its
+symbols and atoms modulo the square rules (r² = x, a² = x², f² = Σ m²). Two
+things keep that fast without deciding anything by a number: a literal a² is
+rewritten first, without expanding (:meth:`Statement.squares_rewritten`, an
+exact rewriting; the complete one, :meth:`Statement.reduce`, runs only when it
+does not settle an identity), and a numeric probe (:class:`_Probe`, 50-digit
+complex values at two points consistent with the square rules) discards the
+candidates (an interpretation, a fact) that are clearly not equal; every
+candidate it leaves is checked exactly, so a numeric error can only reject.
 
 A step proved by two SMT solvers' ``unsat`` has no certificate to check: the
 kernel writes its own sentence for each half from this same reading
@@ -159,7 +200,8 @@ def _domain(strategy, name: str, size: dict, syms: _Symbols, facts: Facts):
 
 class _Reading:
     """What reading a step notes: its denominators (the step speaks of points where they are not 0), and the
-    kernel's own atoms for |x|, √x, max, min and ‖M‖_F, each with the facts that define it."""
+    kernel's own atoms for |x|, √x, max, min, ‖M‖_F, ‖M‖₂, exp, tanh and the logistic function, each with the facts
+    that define it (FUNCTIONS in the module's docstring)."""
 
     def __init__(self, facts: Facts):
         self.facts, self.dens, self.atoms = facts, [], {}
@@ -299,8 +341,8 @@ class _Reading:
         - ‖D‖₂ = maxᵢ |dᵢ| for a diagonal D (off-diagonal entries 0 as written);
         - ρ(T) = maxᵢ |tᵢᵢ| and λ_max(T) = maxᵢ tᵢᵢ for a triangular T (its eigenvalues are its diagonal).
 
-        ‖M‖_F beyond 1×1 stays outside: the kernel's check of the shipped Gram–Schmidt certificate at n = 2 took
-        minutes (cancelling its quotients of roots; measured again with the diagonal reading: over 4 minutes)."""
+        and by the kernel's own atoms: ‖M‖_F of any matrix, ‖M‖₂ of any other matrix (see FUNCTIONS). ρ, λ* and
+        λ_max of a general matrix: None (outside)."""
         r, c = M.shape
         M = M.applyfunc(self.rational)  # the structure as written (an entry that only cancels to 0 is not a 0)
         if kind == "fro":
@@ -800,7 +842,7 @@ def accept_step(claim, size: dict, label: str, evidence, values: dict | None = N
     A half proved by the solvers is accepted only when z3 and cvc5 both answer unsat on the kernel's *own*
     sentence for it (:func:`.smt.sentence`, from this Statement), asked through ``ask`` (``ask(text, budget)``,
     by default the oracle the prove phase registered, :func:`.smt.register`); the prover's sentence is never
-    read. Where the kernel cannot read the step (a spectral norm, an eigenvalue, tanh, exp) the token names the
+    read. Where the kernel cannot read the step (an eigenvalue of a general matrix) the token names the
     prover's encoding as trusted (:data:`.smt.TRUST_PROVER_ENCODING`).
     """
     if len(evidence) == 1 and evidence[0][0] == "interval":
