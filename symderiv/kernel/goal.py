@@ -86,6 +86,7 @@ the prover's sentence is trusted, and the token says so.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 
 import sympy as sp
@@ -579,6 +580,11 @@ class _Probe:
 
 def _same(x, y) -> sp.Expr | None:
     """x / y as a constant when it is one (x, y rational functions, y ≠ 0), else None."""
+    return _same_of(sp.sympify(x), sp.sympify(y))
+
+
+@functools.lru_cache(maxsize=16384)
+def _same_of(x, y) -> sp.Expr | None:
     if y == 0:
         return None
     q = sp.cancel(sp.together(x / y))
@@ -586,6 +592,11 @@ def _same(x, y) -> sp.Expr | None:
 
 
 def _zero(x) -> bool:
+    return _zero_of(sp.sympify(x))
+
+
+@functools.lru_cache(maxsize=4096)
+def _zero_of(x) -> bool:
     return sp.cancel(sp.together(x)) == 0
 
 
@@ -595,8 +606,13 @@ class _Reject(Exception):
 
 def _factors(e) -> list:
     """The irreducible factors (over ℚ) of a rational function's numerator and denominator, constants dropped."""
+    return list(_factors_of(sp.sympify(e)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _factors_of(e) -> tuple:
     num, den = sp.fraction(sp.cancel(sp.together(e)))
-    return [f for part in (num, den) for f, _ in sp.factor_list(part)[1]]
+    return tuple(f for part in (num, den) for f, _ in sp.factor_list(part)[1])
 
 
 class _NonZero:
