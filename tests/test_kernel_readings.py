@@ -264,3 +264,19 @@ def test_what_stays_outside_is_named_as_the_provers_encoding():
     token, _ = kernel.accept_step(claim, {"n": 2, "t": 1}, "claim", [("solvers", "")], None,
                                   ask=lambda text, budget: asked.append(text))
     assert token is not None and token.trusts == (smt.TRUST_PROVER_ENCODING,) and not asked
+
+
+@pytest.mark.parametrize("where", ["norm2 read as the Frobenius norm", "norm2 read as the largest entry"])
+def test_a_planted_spectral_norm_proved_by_a_certificate_names_the_provers_encoding(monkeypatch, where):
+    """What is left trusted, typed: a certificate for ‖A‖₂ at n ≥ 2 rests on the prover's own variables (its PSD
+    factor), which the kernel does not interpret, so the kernel checks it against the prover's goal. Whatever a
+    planted ‖·‖₂ encoding then proves, a holds names the prover's encoding of norm2 among what it trusted (the
+    same sentence asked of the solvers on the kernel's own reading is rejected: the solvers test above)."""
+    claim = _plant(monkeypatch, where)
+    _no_solvers(monkeypatch)
+    _blind_search(monkeypatch)
+    res = check_claim(claim)
+    if res.verdict == Verdict.HOLDS:
+        held = [o for o in res.sizes if o.status == Verdict.HOLDS]
+        assert held and all(any("the prover's encoding of" in t and "norm2" in t for t in o.kernel.trusts)
+                            for o in held), [o.kernel.trusts for o in held]
