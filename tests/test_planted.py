@@ -480,18 +480,20 @@ def test_the_kernels_sentence_is_its_own_text():
     assert "_" not in body and "x" not in body and "|" not in body   # no prover's or claim's name
 
 
-@pytest.mark.parametrize("case", ["tanh(x) <= 1", "exp(x) >= 1 + x"])
+@pytest.mark.parametrize("case", ["rho(A) <= norm2(A)", "lam_min(A) <= rho(A)"])
 def test_outside_the_kernels_reading_a_solvers_proof_names_the_provers_encoding(case):
-    """A step with tanh or exp is outside the kernel's reading: it asks no solver and the token trusts the
-    prover's encoding, by that name (typed), never the kernel's own goal."""
-    from symderiv import kernel
+    """A step with an eigenvalue of a general matrix (ρ, λ*) is outside the kernel's reading (tanh, exp, the
+    logistic function, ‖·‖_F and ‖·‖₂ are inside: tests/test_kernel_readings.py): it asks no solver and the token
+    trusts the prover's encoding, by that name (typed), never the kernel's own goal."""
+    from symderiv import kernel, lam_min, matrices, norm2, rho
     from symderiv.kernel import smt
 
-    check = {"tanh(x) <= 1": lambda x: rel(sp.tanh(x), "<=", 1),
-             "exp(x) >= 1 + x": lambda x: rel(sp.exp(x), ">=", 1 + x)}[case]
-    claim = _inequality(check, dict(x=scalars(lo=-1, hi=1)), "planted.outside")
+    check = {"rho(A) <= norm2(A)": lambda A: rel(rho(A), "<=", norm2(A)),
+             "lam_min(A) <= rho(A)": lambda A: rel(lam_min(A), "<=", rho(A))}[case]
+    claim = Claim(id="planted.outside", where="test", statement="test", check=check, kind="inequality",
+                  given=dict(A=matrices()), sizes=sweep(n=(2,), t=1, fixed=("t",)), prove=(2,), budget=20)
     asked = []
-    token, _ = kernel.accept_step(claim, {}, "claim", [("solvers", "")], None,
+    token, _ = kernel.accept_step(claim, {"n": 2, "t": 1}, "claim", [("solvers", "")], None,
                                   ask=lambda text, budget: asked.append(text))
     assert token is not None and token.trusts == (smt.TRUST_PROVER_ENCODING,) and not asked
 

@@ -14,8 +14,9 @@ wrong statement. So the kernel does not read the prover's goal. At the size it:
    (sums, products, quotients, integer powers of what the check returned,
    det) and of its own *atoms* for |x|, √x, max and min, each with the facts
    that define it (a ≥ 0 and a² = x²; r ≥ 0, x ≥ 0 and r² = x; m ≥ each
-   argument), noting every denominator (the step is about the points where
-   they are not 0);
+   argument), and for ‖M‖_F, ‖M‖₂, exp, tanh and the logistic function with
+   the facts of the table FUNCTIONS below, noting every denominator (the step
+   is about the points where they are not 0);
 3. checks each certificate exactly (:mod:`.sos`), then *interprets* the
    certificate's other variables: each must be defined by one of its
    equalities v·d − n = 0 with d a denominator the claim has, i.e. v = n/d,
@@ -29,11 +30,51 @@ wrong statement. So the kernel does not read the prover's goal. At the size it:
    certificate is ≥ 0 (or 0) at every point where the claim's values are
    defined and its hypotheses hold, so small ≤ big there.
 
-A step whose sides use what this reading does not cover (a spectral or
-Frobenius norm, an eigenvalue, tanh, exp: quantities the prover defines by
-constraints of its own) is outside the fragment: its certificate is checked
-against the prover's goal as before, and the kernel's token names the
-prover's encoding among what it trusts.
+FUNCTIONS — the kernel's own atoms beyond |x|, √x, max and min, each with the
+facts the kernel states for it (never read from the prover's constraints; a
+certificate or a sentence may use only these), and why each is a theorem:
+
+* ‖M‖_F = f, any matrix: f ≥ 0 and f² = Σ m_ij² (the definition; exact);
+* e^z = e: e > 0 (exp is positive); e ≥ 1 + z (the tangent at 0 of a convex
+  function lies below it); (e − 1)·z ≥ 0 and z > 0 ⇔ e − 1 > 0, z < 0 ⇔
+  e − 1 < 0 (exp is increasing and e⁰ = 1); e = E for z = 1;
+* tanh z = t: −1 < t < 1 (tanh = (e^{2z} − 1)/(e^{2z} + 1), and 0 < e^{2z});
+  t·z ≥ 0 and z > 0 ⇔ t > 0, z < 0 ⇔ t < 0 (tanh is odd, increasing,
+  tanh 0 = 0);
+* logistic z = s (read from 1/(1 + e^u), the way relations.lift writes it,
+  as s = logistic(−u), or from the notation's own logistic): 0 < s < 1
+  (1 + e^{−z} > 1); (s − 1/2)·z ≥ 0 and z > 0 ⇔ s > 1/2, z < 0 ⇔ s < 1/2
+  (increasing, s(0) = 1/2); with an atom e = e^{−z} of the same claim,
+  s·(1 + e) = 1 (the definition);
+* ‖M‖₂ = s for a matrix that is neither 1×1 nor diagonal as written (those
+  keep their structural readings |m| and maxᵢ|dᵢ|): with G = MᵀM (or MMᵀ,
+  the smaller) and p(λ) = det(λI − G) (Berkowitz, exact), s ≥ 0,
+  p(s²) = 0 and p⁽ᵏ⁾(s²) ≥ 0 for k = 1 … deg p − 1. G is symmetric, so p is
+  real-rooted; by Rolle the largest root of each p⁽ᵏ⁾ is at most that of p,
+  so a root λ of p with p⁽ᵏ⁾(λ) ≥ 0 for every k is p's largest root (any
+  smaller root λ has p⁽ᵏ⁾(λ) < 0 for the k whose largest root is the first
+  above λ): s² = λ_max(G) = ‖M‖₂², exactly.
+
+The sign facts (⇔) are not polynomial: only the kernel's SMT sentence states
+them (:mod:`.smt`); a certificate uses the polynomial ones. The prover's
+certificate for ‖M‖₂ at n ≥ 2 rests on its own variables (a PSD factor R with
+s²I − G = RRᵀ, a unit vector), which the kernel does not interpret: such a
+certificate is checked against the prover's goal and its token names the
+prover's encoding (of norm2 and of every other quantity of the step) as
+trusted, as before. ρ, λ*, λ_max and σ_min of a general matrix (complex
+eigenvalues by Vieta's formulas in the prover) have no reading of the kernel's
+own yet: a step with one is outside the fragment, its certificate is checked
+against the prover's goal, and the token names the prover's encoding.
+
+To check a certificate the kernel compares many rational functions of its
+symbols and atoms modulo the square rules (r² = x, a² = x², f² = Σ m²). Two
+things keep that fast without deciding anything by a number: a literal a² is
+rewritten first, without expanding (:meth:`Statement.squares_rewritten`, an
+exact rewriting; the complete one, :meth:`Statement.reduce`, runs only when it
+does not settle an identity), and a numeric probe (:class:`_Probe`, 50-digit
+complex values at two points consistent with the square rules) discards the
+candidates (an interpretation, a fact) that are clearly not equal; every
+candidate it leaves is checked exactly, so a numeric error can only reject.
 
 A step proved by two SMT solvers' ``unsat`` has no certificate to check: the
 kernel writes its own sentence for each half from this same reading
@@ -45,13 +86,14 @@ the prover's sentence is trusted, and the token says so.
 """
 from __future__ import annotations
 
-from ..notation import literal
-
+import functools
 import inspect
 
 import sympy as sp
 
 from ..families import Diagonals, Just, Matrices, Sampled, Scalars, Vectors
+from ..functions import logistic
+from ..notation import literal
 from . import smt
 from .accept import STEP, Proved, _issue
 from .decide import relations_of
@@ -160,11 +202,14 @@ def _domain(strategy, name: str, size: dict, syms: _Symbols, facts: Facts):
 
 class _Reading:
     """What reading a step notes: its denominators (the step speaks of points where they are not 0), and the
-    kernel's own atoms for |x|, √x, max, min and ‖M‖_F, each with the facts that define it."""
+    kernel's own atoms for |x|, √x, max, min, ‖M‖_F, ‖M‖₂, exp, tanh and the logistic function, each with the facts
+    that define it (FUNCTIONS in the module's docstring)."""
 
     def __init__(self, facts: Facts):
         self.facts, self.dens, self.atoms = facts, [], {}
         self.spectral_read: set = set()   # the quantities read by a theorem about their structure (spectral())
+        self.squares: set = set()   # the equations of the square rules (Statement.square_rules)
+        self.signs: list = []   # (z, w): z and w have the same sign (z > 0 ⇔ w > 0, z < 0 ⇔ w < 0), for smt
 
     def atom(self, kind: str, arg) -> sp.Symbol:
         key = (kind, arg)
@@ -173,7 +218,7 @@ class _Reading:
             return got
         a = self.atoms[key] = sp.Dummy(f"{kind}{len(self.atoms)}", real=True)
         f = self.facts
-        if kind in ("abs", "sqrt", "fro"):
+        if kind in ("abs", "sqrt", "fro", "norm2"):
             f.ge.append(a)
         if kind == "abs":
             f.eq.append(a ** 2 - arg ** 2)
@@ -182,10 +227,39 @@ class _Reading:
             f.eq.append(a ** 2 - arg)
         elif kind == "fro":
             f.eq.append(a ** 2 - sum(x ** 2 for x in arg))
+        if kind in ("abs", "sqrt", "fro"):
+            self.squares.add(f.eq[-1])
         elif kind == "max":
             f.ge.extend(a - x for x in arg)
         elif kind == "min":
             f.ge.extend(x - a for x in arg)
+        elif kind == "norm2":
+            # arg: (rows, cols, entries); s² is the largest eigenvalue of the Gram matrix (see FUNCTIONS)
+            f.eq.append(sp.expand(_charpoly(arg).subs(_LAM, a ** 2)))
+            p = _charpoly(arg)
+            for k in range(1, sp.degree(p, _LAM)):
+                p = sp.diff(p, _LAM)
+                f.ge.append(sp.expand(p.subs(_LAM, a ** 2)))
+        elif kind == "exp":
+            f.ge.append(a)
+            f.ne.append(a)                      # e^z > 0
+            f.ge.append(a - 1 - arg)            # e^z ≥ 1 + z
+            f.ge.append((a - 1) * arg)          # e^z − 1 has the sign of z
+            self.signs.append((arg, a - 1))
+            s = self.atoms.get(("logistic", -arg))
+            if s is not None:
+                f.eq.append(s * (1 + a) - 1)    # logistic(−z)·(1 + e^z) = 1
+        elif kind in ("tanh", "logistic"):
+            lo, hi = (-1, 1) if kind == "tanh" else (0, 1)
+            mid = sp.Rational(lo + hi, 2)
+            f.ge.extend([a - lo, hi - a])
+            f.ne.extend([a - lo, hi - a])        # lo < a < hi
+            f.ge.append((a - mid) * arg)         # a − mid has the sign of z
+            self.signs.append((arg, a - mid))
+            if kind == "logistic":
+                e = self.atoms.get(("exp", -arg))
+                if e is not None:
+                    f.eq.append(a * (1 + e) - 1)
         return a
 
     def rational(self, e) -> sp.Expr:
@@ -199,6 +273,9 @@ class _Reading:
             return e
         if e.is_Add or e.is_Mul:
             return type(e)(*[self.rational(a) for a in e.args])
+        if e.is_Pow and e.exp.is_Integer and e.exp < 0 and _exp_of_logistic(e.base) is not None:
+            # 1/(1 + e^u) is the logistic function of −u (relations.lift writes it so): read as that atom
+            return self.atom("logistic", -self.rational(_exp_of_logistic(e.base))) ** int(-e.exp)
         if e.is_Pow and e.exp.is_Integer:
             base = self.rational(e.base)
             if e.exp < 0:
@@ -213,6 +290,14 @@ class _Reading:
             return self.atom("abs", self.rational(e.args[0]))
         if isinstance(e, (sp.Max, sp.Min)):
             return self.atom("max" if isinstance(e, sp.Max) else "min", tuple(self.rational(a) for a in e.args))
+        if isinstance(e, sp.exp):
+            return self.atom("exp", self.rational(e.args[0]))
+        if e is sp.E:
+            return self.atom("exp", sp.Integer(1))
+        if isinstance(e, sp.tanh):
+            return self.atom("tanh", self.rational(e.args[0]))
+        if isinstance(e, logistic):
+            return self.atom("logistic", self.rational(e.args[0]))
         raise Outside(type(e).__name__ if not e.is_Pow else "a root")
 
     def read(self, s) -> sp.Expr:
@@ -258,12 +343,16 @@ class _Reading:
         - ‖D‖₂ = maxᵢ |dᵢ| for a diagonal D (off-diagonal entries 0 as written);
         - ρ(T) = maxᵢ |tᵢᵢ| and λ_max(T) = maxᵢ tᵢᵢ for a triangular T (its eigenvalues are its diagonal).
 
-        ‖M‖_F beyond 1×1 stays outside: the kernel's check of the shipped Gram–Schmidt certificate at n = 2 took
-        minutes (cancelling its quotients of roots; measured again with the diagonal reading: over 4 minutes)."""
+        and by the kernel's own atoms: ‖M‖_F of any matrix, ‖M‖₂ of any other matrix (see FUNCTIONS). ρ, λ* and
+        λ_max of a general matrix: None (outside)."""
         r, c = M.shape
-        if kind == "fro" and (r, c) != (1, 1):
-            return None
         M = M.applyfunc(self.rational)  # the structure as written (an entry that only cancels to 0 is not a 0)
+        if kind == "fro":
+            # f ≥ 0, f² = Σ m_ij²: exact, for any matrix (a 1×1 one is |m|)
+            return self.atom("abs", M[0, 0]) if (r, c) == (1, 1) else self.atom("fro", tuple(M))
+        if kind == "norm2" and (r, c) != (1, 1) and not (r == c and _diagonal(M)):
+            self.spectral_read.add(kind)
+            return self.atom("norm2", (r, c, tuple(M)))
         if not (r == c == 1 and kind in ("norm2", "fro")):
             # the prover's variables for these (a PSD factor, a unit vector, eigenvalues by Vieta) are not ones
             # the kernel interprets: a certificate that rests on them is checked on the prover's goal, and trusted.
@@ -283,6 +372,33 @@ class _Reading:
         if kind == "lam_max" and (upper or lower):
             return self.atom("max", tuple(d))
         return None
+
+
+#: the variable of a characteristic polynomial
+_LAM = sp.Dummy("λ")
+
+
+def _charpoly(arg) -> sp.Expr:
+    """det(λI − G) for the Gram matrix G of the (rows, cols, entries) matrix M: MᵀM, or MMᵀ when that is smaller."""
+    r, c, entries = arg
+    M = sp.Matrix(r, c, list(entries))
+    G = M.T * M if r >= c else M * M.T
+    return sp.expand((_LAM * sp.eye(G.rows) - G).det(method="berkowitz"))
+
+
+def _diagonal(M: sp.Matrix) -> bool:
+    return all(M[i, j] == 0 for i in range(M.rows) for j in range(M.cols) if i != j)
+
+
+def _exp_of_logistic(base):
+    """u when ``base`` is 1 + e^u (so that 1/base is the logistic function of −u), else None."""
+    if base.is_Add and len(base.args) == 2 and sp.Integer(1) in base.args:
+        other = base.args[0] if base.args[1] == 1 else base.args[1]
+        if isinstance(other, sp.exp):
+            return other.args[0]
+        if other is sp.E:
+            return sp.Integer(1)
+    return None
 
 
 class Statement:
@@ -323,8 +439,7 @@ class Statement:
     def reduce(self, x) -> sp.Expr:
         """x with every even power of a root, a modulus or a norm replaced by its argument (r² = x, a² = x²,
         f² = Σ m²: facts the kernel derived), so that facts about them become identities."""
-        sq = {a: (arg ** 2 if kind == "abs" else sum(y ** 2 for y in arg) if kind == "fro" else arg)
-              for (kind, arg), a in self.reading.atoms.items() if kind in ("sqrt", "abs", "fro")}
+        sq = self.square_rules()
         x = sp.sympify(x)
         if not sq or not (x.free_symbols & set(sq)):
             return x
@@ -335,6 +450,29 @@ class Statement:
                 break
             x = y
         return x
+
+    def square_rules(self) -> dict:
+        """atom -> what its square is (r² = x, a² = x², f² = Σ m²), for the atoms that have one."""
+        return {a: (arg ** 2 if kind == "abs" else sum(y ** 2 for y in arg) if kind == "fro" else arg)
+                for (kind, arg), a in self.reading.atoms.items() if kind in ("sqrt", "abs", "fro")}
+
+    def squares_rewritten(self, x) -> sp.Expr:
+        """x with every literal a² of an atom with a square rule replaced by what it is, to a fixed point (no
+        expansion: cheap; :meth:`reduce` is the complete rewriting)."""
+        rule = {a ** 2: v for a, v in self.square_rules().items()}
+        x = sp.sympify(x)
+        for _ in range(len(rule) + 1):
+            y = x.xreplace(rule) if rule else x
+            if y == x:
+                break
+            x = y
+        return x
+
+    @property
+    def probe(self) -> "_Probe":
+        if getattr(self, "_probe", None) is None:
+            self._probe = _Probe(self)
+        return self._probe
 
     @property
     def atoms(self) -> list:
@@ -365,8 +503,90 @@ class Statement:
         return got
 
 
+class _Probe:
+    """Two points at which the kernel's symbols and atoms have numeric values (mpmath, 50 digits, complex), each
+    consistent with the square rules :meth:`Statement.reduce` applies (a √, |·| or ‖·‖_F atom is ± the root of what
+    its square is, with a random sign; every other atom and symbol a random value), so that an expression and its
+    reduced form have one value there.
+
+    Only a *filter* in front of the exact checks: a value clearly not 0 shows that a reduced expression is not
+    identically 0 (an interpretation or a fact the kernel then does not try exactly); nothing is ever accepted
+    because of a number. A numeric error can only make the kernel skip a candidate, i.e. reject a proof. The
+    points are drawn from a fixed seed, so the kernel's answer depends on the claim alone."""
+
+    TOL = 1e-25
+
+    def __init__(self, stmt: "Statement"):
+        import random
+
+        import mpmath
+
+        self.mp = mpmath.mp.clone() if hasattr(mpmath.mp, "clone") else mpmath.mp
+        self.mp.dps = 50
+        rng = random.Random(20261206)
+        sq = stmt.square_rules()
+        syms = set(stmt.syms.made)
+        for f in stmt.facts.ge + stmt.facts.eq + stmt.facts.ne + stmt.dens:
+            syms |= sp.sympify(f).free_symbols
+        self.points = []
+        for _ in range(2):
+            pt = {}
+            for x in sorted(syms - set(stmt.atoms), key=lambda y: (str(y), id(y))):
+                pt[x] = self.mp.mpf(rng.randint(-10 ** 6, 10 ** 6)) / rng.randint(10 ** 5, 10 ** 6)
+            for a in stmt.atoms:   # in the order they were made: an atom's argument holds only earlier ones
+                if a in sq:
+                    v = self._eval(sq[a], pt)
+                    pt[a] = (self.mp.sqrt(v) if v is not None else self.mp.mpf(0)) * rng.choice((-1, 1))
+                else:
+                    pt[a] = self.mp.mpf(rng.randint(-10 ** 6, 10 ** 6)) / rng.randint(10 ** 5, 10 ** 6)
+            self.points.append(pt)
+        self._memo: dict = {}
+
+    def _eval(self, e, pt):
+        e = sp.sympify(e)
+        free = e.free_symbols
+        if not free <= set(pt):
+            return None
+        args = sorted(free, key=lambda y: (str(y), id(y)))
+        try:
+            f = sp.lambdify(args, e, modules="mpmath")
+            with self.mp.workdps(50):
+                return self.mp.mpc(f(*[pt[a] for a in args]))
+        except Exception:   # a division by 0 at the point, an unprintable expression: no filter
+            return None
+
+    def values(self, e):
+        key = sp.sympify(e)
+        got = self._memo.get(key, False)
+        if got is False:
+            got = self._memo[key] = [self._eval(key, pt) for pt in self.points]
+        return got
+
+    def _small(self, v) -> bool:
+        return abs(v) <= self.TOL
+
+    def maybe_zero(self, e) -> bool:
+        """False when e is certainly not identically 0 (modulo the square rules); else True."""
+        return not any(v is not None and not self._small(v) for v in self.values(e))
+
+    def maybe_same(self, x, y) -> bool:
+        """False when x is certainly not a constant multiple of y; else True."""
+        vx, vy = self.values(x), self.values(y)
+        if any(v is None for v in vx + vy):
+            return True
+        (x1, x2), (y1, y2) = vx, vy
+        if self._small(y1) or self._small(y2):
+            return True
+        return abs(x1 * y2 - x2 * y1) <= self.TOL * (1 + abs(x1 * y2))
+
+
 def _same(x, y) -> sp.Expr | None:
     """x / y as a constant when it is one (x, y rational functions, y ≠ 0), else None."""
+    return _same_of(sp.sympify(x), sp.sympify(y))
+
+
+@functools.lru_cache(maxsize=16384)
+def _same_of(x, y) -> sp.Expr | None:
     if y == 0:
         return None
     q = sp.cancel(sp.together(x / y))
@@ -374,6 +594,11 @@ def _same(x, y) -> sp.Expr | None:
 
 
 def _zero(x) -> bool:
+    return _zero_of(sp.sympify(x))
+
+
+@functools.lru_cache(maxsize=4096)
+def _zero_of(x) -> bool:
     return sp.cancel(sp.together(x)) == 0
 
 
@@ -383,8 +608,13 @@ class _Reject(Exception):
 
 def _factors(e) -> list:
     """The irreducible factors (over ℚ) of a rational function's numerator and denominator, constants dropped."""
+    return list(_factors_of(sp.sympify(e)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _factors_of(e) -> tuple:
     num, den = sp.fraction(sp.cancel(sp.together(e)))
-    return [f for part in (num, den) for f, _ in sp.factor_list(part)[1]]
+    return tuple(f for part in (num, den) for f, _ in sp.factor_list(part)[1])
 
 
 class _NonZero:
@@ -435,13 +665,14 @@ def _interpret(certs, own: set, nonzero: list, stmt: "Statement") -> dict:
                 ready = lambda e: e.has(v) and not ((e.free_symbols - {v}) & pending)  # noqa: E731
                 # an equality on v that becomes one of the kernel's (r² = x, a² = x², f² = Σ m²); else, for max and
                 # min (defined by inequalities), an inequality on v other than v ≥ 0 that becomes one of its facts
-                a = next((a for a in free for h in eqs if ready(h) and _zero(stmt.reduce(h.xreplace({**subst, v: a})))),
+                # (_zero_mod's numeric probe is a filter only: each candidate it leaves is checked exactly)
+                a = next((a for a in free for h in eqs if ready(h) and _zero_mod(stmt, h.xreplace({**subst, v: a}))),
                          None)
                 if a is None:
-                    extremes = [a for (kind, _), a in stmt.reading.atoms.items() if kind in ("max", "min")
-                                and a in free]
+                    extremes = [a for (kind, _), a in stmt.reading.atoms.items()
+                                if kind in ("max", "min", "exp", "tanh", "logistic") and a in free]
                     a = next((a for a in extremes for g in ges if ready(g) and g != v and
-                              _fact(stmt.reduce(g.xreplace({**subst, v: a})), stmt.facts.ge, True)), None)
+                              _fact(g.xreplace({**subst, v: a}), stmt.facts.ge, True, stmt)), None)
                 if a is not None:
                     subst[v] = a
             if v in subst:
@@ -453,11 +684,62 @@ def _interpret(certs, own: set, nonzero: list, stmt: "Statement") -> dict:
     return subst
 
 
-def _fact(x, facts: list, positive: bool) -> bool:
-    """Is x (interpreted) one of ``facts`` up to a constant factor (a positive one when ``positive``)?"""
+def _zero_mod(stmt: "Statement", x, filtered: bool = True) -> bool:
+    """Is x identically 0 modulo the square rules? Exact: first with only its literal squares a² rewritten
+    (cheap, and enough when a definition is written as the kernel's), else after :meth:`Statement.reduce`.
+    ``filtered``: the probe first discards an x that is clearly not 0."""
+    if filtered and not stmt.probe.maybe_zero(x):
+        return False
+    return _zero(stmt.squares_rewritten(x)) or (bool(stmt.square_rules()) and _zero(stmt.reduce(x)))
+
+
+def _multiple(stmt: "Statement", x, f):
+    """q (a rational number) with x = q·f exactly, modulo the square rules, or None. The probe proposes q (and
+    discards an f that is no multiple of x); the identity x − q·f = 0 is then checked exactly, first as rational
+    functions of the symbols and atoms (cheap, and enough when the two are written alike), else after
+    :meth:`Statement.reduce`."""
+    from fractions import Fraction
+
+    probe = stmt.probe
+    if not probe.maybe_same(x, f):
+        return None
+    vx, vf = probe.values(x), probe.values(f)
+    if x == f:
+        return sp.Integer(1)
+    if f in stmt.reading.squares:
+        return None   # a square rule's own equation reduces to 0: never a multiple (x is checked as 0 instead)
+    q = None
+    if all(v is not None for v in vx + vf) and abs(vf[0]) > _Probe.TOL:
+        r = vx[0] / vf[0]
+        if abs(r.imag) <= 1e-20:
+            fr = Fraction(str(probe.mp.nstr(r.real, 40))).limit_denominator(10 ** 12)
+            q = sp.Rational(fr.numerator, fr.denominator)
+    if q is None:
+        return _same(stmt.reduce(x), stmt.reduce(f))
+    if _zero_mod(stmt, x - q * f, filtered=False):
+        return q
+    return None
+
+
+def _fact(x, facts: list, positive: bool, stmt: "Statement | None" = None) -> bool:
+    """Is x (interpreted) one of ``facts`` up to a constant factor (a positive one when ``positive``)? With
+    ``stmt``: modulo its square rules (:func:`_multiple`), x and the facts as they are, not reduced."""
     for f in facts:
-        q = _same(x, f)
+        q = _multiple(stmt, x, f) if stmt is not None else _same(x, f)
         if q is not None and (q > 0 if positive else q != 0):
+            return True
+    return False
+
+
+def _nonnegative_constant(stmt: Statement, g) -> bool:
+    """Is g (reduced by the square rules) 0 or a nonnegative rational number? (the probe filters: a g with two
+    different values is not a constant)"""
+    v = stmt.probe.values(g)
+    if all(x is not None for x in v) and abs(v[0] - v[1]) > _Probe.TOL * (1 + abs(v[0])):
+        return False
+    for x in (stmt.squares_rewritten(g), stmt.reduce(g)):
+        x = sp.cancel(sp.together(x))
+        if x == 0 or (x.is_Rational and x >= 0):
             return True
     return False
 
@@ -481,27 +763,27 @@ def check_half(stmt: Statement, small, big, proof) -> None:
     nonzero += [arg ** 2 if kind == "abs" else sum(x ** 2 for x in arg) if kind == "fro" else arg
                 for (kind, arg), a in stmt.reading.atoms.items() if kind in ("sqrt", "abs", "fro") and known(a)]
     subst = _interpret(certs, own, nonzero, stmt)
-    ge, eq = ([stmt.reduce(f) for f in facts] for facts in (stmt.facts.ge, stmt.facts.eq))
+    ge, eq = stmt.facts.ge, stmt.facts.eq   # compared modulo the square rules (_multiple)
     want = [big, big ** 2 - small ** 2] if proof.squared else [big - small]
     for c, w in zip(certs, want):
-        if not _zero(stmt.reduce(sp.sympify(c.goal).xreplace(subst) - w)):
+        d = sp.sympify(c.goal).xreplace(subst) - w
+        if not _zero_mod(stmt, d, filtered=False):   # exact, never filtered
             raise _Reject(f"a certificate proves {sp.sstr(c.goal)[:80]} ≥ 0, which is not the claim's "
                           f"{sp.sstr(w)[:80]} ≥ 0")
         for _, _, idx in c.products:
             for i in idx:
-                g = stmt.reduce(sp.sympify(c.hypotheses[i]).xreplace(subst))
-                if not (_zero(g) or (sp.cancel(g).is_Rational and sp.cancel(g) >= 0)
-                        or _fact(g, ge, True)):
+                g = sp.sympify(c.hypotheses[i]).xreplace(subst)
+                if not (_nonnegative_constant(stmt, g) or _fact(g, ge, True, stmt)):
                     raise _Reject(f"the certificate assumes {sp.sstr(c.hypotheses[i])[:80]} ≥ 0, which the kernel "
                                   "did not derive from the claim")
         for m, j in c.multipliers:
-            h = stmt.reduce(sp.sympify(c.equalities[j]).xreplace(subst))
-            if m != 0 and not (_zero(h) or _fact(h, eq, False)):
+            h = sp.sympify(c.equalities[j]).xreplace(subst)
+            if m != 0 and not (_zero_mod(stmt, h) or _fact(h, eq, False, stmt)):
                 raise _Reject(f"the certificate assumes {sp.sstr(c.equalities[j])[:80]} = 0, which the kernel did "
                               "not derive from the claim")
         for i in c.scaled:
             d = sp.sympify(c.nonzero[i]).xreplace(subst)
-            if not (_fact(d, nonzero, False) or (sp.cancel(d).is_Rational and d != 0)):
+            if not (_fact(d, nonzero, False, stmt) or (sp.cancel(d).is_Rational and d != 0)):
                 raise _Reject(f"the certificate assumes {sp.sstr(c.nonzero[i])[:80]} ≠ 0, which the kernel did not "
                               "derive from the claim")
 
@@ -578,7 +860,7 @@ def accept_step(claim, size: dict, label: str, evidence, values: dict | None = N
     A half proved by the solvers is accepted only when z3 and cvc5 both answer unsat on the kernel's *own*
     sentence for it (:func:`.smt.sentence`, from this Statement), asked through ``ask`` (``ask(text, budget)``,
     by default the oracle the prove phase registered, :func:`.smt.register`); the prover's sentence is never
-    read. Where the kernel cannot read the step (a spectral norm, an eigenvalue, tanh, exp) the token names the
+    read. Where the kernel cannot read the step (an eigenvalue of a general matrix) the token names the
     prover's encoding as trusted (:data:`.smt.TRUST_PROVER_ENCODING`).
     """
     if len(evidence) == 1 and evidence[0][0] == "interval":
@@ -647,6 +929,8 @@ def accept_step(claim, size: dict, label: str, evidence, values: dict | None = N
         except Exception as e:
             why = f"{e}" if isinstance(e, _Reject) else f"{type(e).__name__}: {e}"
             read = stmt.reading.spectral_read
+            if read:   # the fallback checks the certificate on the prover's goal: its encoding of every quantity
+                read = read | {kind for kind, _ in stmt.reading.atoms if kind in ("fro", "exp", "tanh", "logistic")}
             if not read:
                 return None, f"the kernel rejects the certificate: {why}"
             # the kernel read a norm or an eigenvalue by a theorem about its matrix's structure, but the

@@ -5,8 +5,11 @@ cvc5; a bug in that encoding (|x| read as x, a constraint too many, a term
 dropped) would make two honest ``unsat`` answers prove another statement. So the
 kernel does not hand on the prover's sentence. From its own
 :class:`~.goal.Statement` (the claim run on the kernel's symbols; the facts of
-the domain and the hypotheses; the atoms |x|, √x, max, min, ‖m‖ with the facts
-that define them; the denominators) it writes, with the small printer below,
+the domain and the hypotheses; the atoms |x|, √x, max, min, ‖m‖_F, ‖m‖₂, exp,
+tanh and the logistic function with the facts that define them (goal.py,
+FUNCTIONS: a maximum equal to one of its arguments and the sign equivalences
+z > 0 ⇔ tanh z > 0 … are printed here as disjunctions and equivalences); the
+denominators) it writes, with the small printer below,
 one sentence of QF_NRA per half of the step::
 
     facts ∧ atoms' definitions ∧ denominators ≠ 0 ∧ ¬(small ≤ big)
@@ -39,7 +42,7 @@ import sympy as sp
 TRUST_KERNEL_GOAL = "z3 and cvc5 both unsat on the kernel's own goal"
 #: ... and how it was proved
 HOW_KERNEL_GOAL = "z3 and cvc5 both unsat on the kernel's own goal (a sentence the kernel wrote)"
-#: outside the kernel's fragment (a spectral norm, an eigenvalue, tanh, exp): the prover's encoding is trusted
+#: outside the kernel's fragment (an eigenvalue of a general matrix: ρ, λ*, λ_max): the prover's encoding is trusted
 TRUST_PROVER_ENCODING = "z3 and cvc5 both unsat on the prover's encoding (not re-checked by the kernel)"
 #: the two solvers, both of which must answer unsat
 SOLVERS = ("z3", "cvc5")
@@ -154,6 +157,13 @@ def sentence(stmt, small, big, negation: str) -> str:
         if kind in ("max", "min"):
             eqs = [_cmp("=", w.term(n if d == 1 else n * d)) for n, d in (_fraction(a - x) for x in arg)]
             w.assert_(eqs[0] if len(eqs) == 1 else "(or " + " ".join(eqs) + ")")
+    # tanh, the logistic function, exp: the kernel's sign facts (z > 0 ⇔ w > 0 and z < 0 ⇔ w < 0; goal.FUNCTIONS)
+    for z, v in stmt.reading.signs:
+        (zn, zd), (vn, vd) = _fraction(z), _fraction(v)
+        zt, vt = w.term(zn * zd), w.term(vn * vd)
+        same = f"(and (= {_cmp('>', zt)} {_cmp('>', vt)}) (= {_cmp('<', zt)} {_cmp('<', vt)}))"
+        undefined = [_cmp("=", w.term(d)) for d in (zd, vd) if d != 1]   # weaker where a side has no value
+        w.assert_(same if not undefined else "(or " + " ".join(undefined + [same]) + ")")
     n, d = _fraction(sp.sympify(small) - sp.sympify(big))
     if negation not in (">", ">=", "="):
         raise ValueError(f"no negation {negation!r}")
