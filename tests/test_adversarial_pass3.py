@@ -605,3 +605,58 @@ def exp_asc(m):
 def test_an_exp_cell_is_not_claimed_for_every_t_when_the_kernel_cannot_bound_its_step(tmp_path):
     r = check_claim(_proof_file(tmp_path, EXP)["adv3.exp-asc"])
     assert r.verdict == Verdict.HOLDS and not r.every_t and not r.every_n, r.scope
+
+
+# ----- 4b. a factor that reads something other than r (notation._shared_product) -------------------------------------
+#
+# term(k) sets a scale k that F reads, then takes Π_{r=k+1}^{t} F(r): in Python each term is k^{t−k} Π D_r W, so
+# Σ_k term(k) = Σ_k Π D_r W is false at t = 3. Within total(family) the memo builds F(r) once (at the first term's
+# scale) and every term shares it; written as a list of the same terms, nothing is shared.
+
+STATE = """
+from symderiv import avram2025_rnn, claim, diag, product, sweep, total
+
+
+def D(m, k):
+    return diag(m.f.dtanh(m.at("z", k)))
+
+
+def sides(m, as_family):
+    scale = [1]
+    F = lambda r: scale[0] * D(m, r) * m.W
+    G = lambda r: D(m, r) * m.W
+
+    def term(k):
+        scale[0] = k
+        return product(F, k + 1, m.t, order="descending", size=m.n)
+    lhs = total(term, (m.n, m.n), lo=1, hi=m.t - 1) if as_family else total([term(k) for k in range(1, m.t)],
+                                                                            (m.n, m.n))
+    return lhs, total(lambda k: product(G, k + 1, m.t, order="descending", size=m.n), (m.n, m.n), lo=1, hi=m.t - 1)
+
+
+@claim("adv3.state-family", where="t", model=avram2025_rnn, activation="tanh", sizes=sweep(n=(1, 2), t=(2, 3, 4)),
+       statement="Σ_k Π_{r=k+1}^{t} (k D_r W) = Σ_k Π_{r=k+1}^{t} D_r W, the left a total(family): false at t = 3")
+def state_family(m):
+    return sides(m, True)
+
+
+@claim("adv3.state-list", where="t", model=avram2025_rnn, activation="tanh", sizes=sweep(n=(1, 2), t=(2, 3, 4)),
+       statement="the same, the left a list of the same terms")
+def state_list(m):
+    return sides(m, False)
+"""
+
+
+def test_a_factor_reading_other_state_fails_certified_when_the_terms_are_a_list(tmp_path):
+    r = check_claim(_proof_file(tmp_path, STATE)["adv3.state-list"])
+    assert r.verdict == Verdict.FAILS and r.counterexample is not None and r.counterexample.size["t"] == 3
+
+
+@pytest.mark.xfail(strict=True, reason="symderiv/notation.py _shared_product: a factor function that reads state other "
+                   "than r (here a scale the family sets per term) is built once per r and shared by every term of "
+                   "total(family): the claim 'holds' at every size, while the same terms as a list fail certified "
+                   "at t = 3 and the induction's symbolic reading finds the sides differ (a verdict that depends on "
+                   "how the sum is written; nothing refuses such a factor)")
+def test_a_factor_reading_other_state_gets_the_same_verdict_as_a_family(tmp_path):
+    r = check_claim(_proof_file(tmp_path, STATE)["adv3.state-family"])
+    assert r.verdict != Verdict.HOLDS, r.scope
