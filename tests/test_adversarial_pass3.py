@@ -255,9 +255,9 @@ SMT_FALSE = {
     "√x ≤ x + 1/5 on [0, 1]": (lambda x: rel(sp.sqrt(x), "<=", x + sp.Rational(1, 5)), dict(x=scalars(lo=0, hi=1))),
     "|x| ≤ x given x ≠ 0": (lambda x: (__import__("symderiv").assume(rel(x, "!=", 0)), rel(sp.Abs(x), "<=", x))[1],
                             _X),
-    "x ≤ y given x ≤ y + 10⁻³⁰": (lambda x, y: (__import__("symderiv").assume(rel(x, "<=", y + sp.Rational(1, 10 ** 30))),
-                                               rel(x, "<=", y))[1],
-                                  dict(x=scalars(lo=-1, hi=1), y=scalars(lo=-1, hi=1))),
+    "x ≤ y given x ≤ y + 10⁻³⁰": (
+        lambda x, y: (__import__("symderiv").assume(rel(x, "<=", y + sp.Rational(1, 10 ** 30))), rel(x, "<=", y))[1],
+        dict(x=scalars(lo=-1, hi=1), y=scalars(lo=-1, hi=1))),
     "k0 ≤ k1 (names like the kernel's)": (lambda k0, k1: rel(k0, "<=", k1),
                                           dict(k0=scalars(lo=-1, hi=1), k1=scalars(lo=-1, hi=1))),
 }
@@ -337,6 +337,12 @@ def two_truths(m):
     return m.d(("h", m.t), ("h", 1)) * (D(m, 1) * m.W), m.d(("h", m.t), ("h", 0))
 
 
+@claim("adv3.wrt-t-2", where="t", model=avram2025_rnn, activation="tanh", sizes=sweep(n=(1,), t=(2, 3)),
+       statement="dh_t/dh_{t−2} = W D_t D_{t−1} W (wrt a state at a moving step; true at n = 1 only)")
+def wrt_moving(m):
+    return m.d(("h", m.t), ("h", m.t - 2)), m.W * D(m, m.t) * D(m, m.t - 1) * m.W
+
+
 @claim("adv3.wrt-h2-zero", where="t", model=avram2025_rnn, activation="tanh", sizes=sweep(n=(1, 2), t=(1,)),
        statement="dh_t/dh_2 = 0 (h_2 is past the horizon at t = 1)")
 def past(m):
@@ -351,6 +357,8 @@ def test_closed_forms_that_use_the_truth_unusually_are_not_claimed_for_every_t_w
     t2 = check_claim(claims["adv3.t-2"])                 # the truth at t − 2 is not the hypothesis
     assert t2.verdict == Verdict.HOLDS and not t2.every_t and not t2.every_n
     assert check_claim(claims["adv3.wrt-h2-zero"]).verdict == Verdict.ERROR   # a state past the horizon
+    moving = check_claim(claims["adv3.wrt-t-2"])
+    assert moving.verdict == Verdict.HOLDS and not moving.every_t and not moving.every_n
     two = check_claim(claims["adv3.wrt-h1-products"])
     assert not two.every_n
 
