@@ -55,13 +55,19 @@ def tell(m):
     return m.d(("h", m.t), ("h", 0)), (P if ({cond}) else 2 * P)
 """
 
-#: tests on the value of t that the guard does not refuse (each a different Python route to the answer)
+#: tests on the value of t (or, with `or m.t < 3`, on its type: a number at the sizes, an index at a symbolic t) that
+#: the guard does not refuse, each a different Python route to the answer: (test, the sweep it holds on, the first
+#: t where it is false)
 UNSEEN = {
-    "'%s' % (t,)": "'%s' % (t,) == '1'",
-    "'{}'.format(t)": "'{}'.format(t) == '1'",
-    "''.join(['%s' % t])": "''.join(['%s' % t]) == '1'",
-    "t is ONE": "t is ONE",
-    "int.__eq__(1, t)": "int.__eq__(1, t) is True",
+    "'%s' % (t,)": ("'%s' % (t,) == '1'", "(1,)", 2),
+    "'{}'.format(t)": ("'{}'.format(t) == '1'", "(1,)", 2),
+    "''.join(['%s' % t])": ("''.join(['%s' % t]) == '1'", "(1,)", 2),
+    "t is ONE": ("t is ONE", "(1,)", 2),
+    "int.__eq__(1, t)": ("int.__eq__(1, t) is True", "(1,)", 2),
+    "t.__class__": ("t.__class__ is not int or m.t < 3", "(1, 2)", 3),
+    "t.__class__.__name__": ("t.__class__.__name__ != 'int' or m.t < 3", "(1, 2)", 3),
+    "dir(t)": ("'off' in dir(t) or m.t < 3", "(1, 2)", 3),
+    "callable(…)": ("not callable(t.__class__.__dict__.get('bit_length')) or m.t < 3", "(1, 2)", 3),
 }
 #: tests the guard refuses (or that read the same at every t): the induction is not claimed
 REFUSED = {
@@ -82,21 +88,24 @@ REFUSED = {
 
 
 @pytest.mark.parametrize("cond", list(UNSEEN))
-def test_each_telling_claim_is_false_at_t_2_certified(tmp_path, cond):
-    c = _proof_file(tmp_path, UP.format(ts="(1, 2)", cond=UNSEEN[cond]))["adv3.tell"]
+def test_each_telling_claim_fails_certified_past_its_sweep(tmp_path, cond):
+    test, ts, t_false = UNSEEN[cond]
+    c = _proof_file(tmp_path, UP.format(ts=ts[:-1].rstrip(",") + f", {t_false})", cond=test))["adv3.tell"]
     r = check_claim(c)
-    assert r.verdict == Verdict.FAILS and r.counterexample is not None and r.counterexample.size["t"] == 2
+    assert r.verdict == Verdict.FAILS and r.counterexample is not None and r.counterexample.size["t"] == t_false
 
 
 @pytest.mark.xfail(strict=True, reason="symderiv/concrete.py (the guard's rewrite) and symderiv/formal.py (Ix): '%' "
-                   "formatting, str.format, `is` and int.__eq__ read the symbolic step index without a refusal, "
-                   "so the induction (induction.py, kernel/step.py) and the every-n lift prove another claim than "
-                   "the one the sizes check: 'for every t' for a claim false at t = 2")
+                   "formatting, str.format, `is`, int.__eq__, __class__, dir and callable read the symbolic step "
+                   "index (its value or its type) without a refusal, so the induction (induction.py, kernel/step.py) "
+                   "and the every-n lift prove another claim than the one the sizes check: 'for every t' (and every "
+                   "n) for a claim false at t = 2 or 3")
 @pytest.mark.parametrize("cond", list(UNSEEN))
 def test_a_test_on_the_horizon_the_guard_does_not_see_gives_no_every_t(tmp_path, cond):
-    c = _proof_file(tmp_path, UP.format(ts="(1,)", cond=UNSEEN[cond]))["adv3.tell"]
+    test, ts, _ = UNSEEN[cond]
+    c = _proof_file(tmp_path, UP.format(ts=ts, cond=test))["adv3.tell"]
     r = check_claim(c)
-    assert r.verdict == Verdict.HOLDS   # at t = 1 it is true
+    assert r.verdict == Verdict.HOLDS   # on its sweep it is true
     assert not r.every_t and not r.every_n, r.scope
 
 
