@@ -238,12 +238,33 @@ class _Guard:
         bound = getattr(obj, name)
         if name in _DUNDER_ASKS and is_value(obj):
             refuse(f"'.{name}()'", obj)
+        if name in _DUNDER_ASKS:  # int.__eq__(1, v): the question asked through the type
+            for a in (*args, *kw.values()):
+                if is_value(a):
+                    refuse(f"'.{name}(…)' with", a)
         if (isinstance(obj, (dict, set, frozenset, list, tuple, str, bytes)) and not is_value(obj)) or \
                 (obj is _operator and name in _OPERATOR_ASKS):
-            for a in args:
-                if is_value(a):
-                    refuse(f"'{'operator' if obj is _operator else ''}.{name}(…)' with", a)
+            for a in (*args, *kw.values()):  # '{}'.format(v) and '{x}'.format(x=v) too: the text differs by path
+                for x in _values_in(a):
+                    refuse(f"'{'operator' if obj is _operator else ''}.{name}(…)' with", x)
         return bound(*args, **kw)
+
+    @staticmethod
+    def modulo(left, right):
+        """``'%s' % v``: the text of a claim value differs by path (as an f-string)."""
+        if isinstance(left, (str, bytes)):
+            for x in _values_in(right):
+                refuse("'%' formatting of", x)
+        return left % right
+
+    @staticmethod
+    def identical(negate, left, right):
+        """``a is b``: whether a claim value is one object differs by path (1 is 1 at a number, an index is not);
+        ``v is None`` is the same on every path."""
+        for a, b in ((left, right), (right, left)):
+            if is_value(a) and b is not None:
+                refuse("'is' on", a)
+        return (left is not right) if negate else (left is right)
 
     @staticmethod
     def attribute(obj, name):
@@ -340,7 +361,7 @@ def _iterable_arg(a) -> bool:
 
 _CONCRETIZING = {"int", "float", "complex", "bool", "hash", "round", "range", "divmod", "max", "min",
                  "sorted", "set", "frozenset", "any", "all", "filter", "isinstance", "type", "id", "str", "repr",
-                 "format", "hasattr", "getattr", "eval", "exec", "compile"}
+                 "format", "hasattr", "getattr", "eval", "exec", "compile", "dir", "callable", "ascii"}
 _ITERATING = {"max", "min", "sorted", "set", "frozenset", "any", "all", "filter"}
 #: the concretizing builtins by identity: caught under any name (I = int) and when handed to other code
 _BUILTIN_NAMES = {id(getattr(builtins, n)): n for n in _CONCRETIZING if hasattr(builtins, n)}
@@ -354,7 +375,7 @@ _HASHING_TYPES = (__import__("collections").Counter, set, frozenset)
 #: builtins that read their caller's frame: never called through the guard
 _FRAME_BUILTINS = {"super", "locals", "vars", "globals", "dir"}
 #: builtins whose first argument only is the value asked about (the rest: a type, a name, a default)
-_FIRST_ONLY = {"isinstance", "type", "id", "str", "repr", "format", "hasattr", "getattr"}
+_FIRST_ONLY = {"isinstance", "type", "id", "str", "repr", "format", "hasattr", "getattr", "dir", "callable", "ascii"}
 #: builtins that run code symderiv does not read: refused in a check whatever their arguments
 _UNREAD = {"eval", "exec", "compile"}
 #: the operator module's functions that ask Python about their arguments
@@ -364,7 +385,8 @@ _OPERATOR_ASKS = {"eq", "ne", "not_", "truth", "contains", "countOf", "indexOf",
 _DUNDER_ASKS = {"__eq__", "__ne__", "__bool__", "__hash__", "__index__", "__int__", "__float__", "__complex__",
                 "__contains__", "__len__", "__format__", "__str__", "__repr__"}
 _KEYED_METHODS = {"get", "setdefault", "pop", "index", "count", "add", "discard", "remove", "fromkeys",
-                  "__getitem__", "__setitem__", "__delitem__"} | _OPERATOR_ASKS | _DUNDER_ASKS
+                  "__getitem__", "__setitem__", "__delitem__",
+                  "format", "format_map", "__mod__", "__rmod__"} | _OPERATOR_ASKS | _DUNDER_ASKS
 #: SymPy's questions about a value, as attributes: x.is_zero, x.is_positive, …, x.equals(0)
 from sympy.core.assumptions import _assume_defined as _ASSUMPTIONS  # noqa: E402
 
@@ -372,7 +394,9 @@ _ASKING_ATTRIBUTES = {f"is_{a}" for a in _ASSUMPTIONS} | {"equals"} | {
     # a value's symbolic structure: a symbol on the symbolic model is a number on the exact one and an element of F_p
     # on another, so substituting into it or asking what it contains means something else on each path
     "xreplace", "subs", "replace", "free_symbols", "atoms", "has", "match", "find", "coeff", "as_coefficients_dict",
-    "as_poly", "as_numer_denom", "count_ops"}
+    "as_poly", "as_numer_denom", "count_ops"} | {
+    # its type: a number at a size, an index or a symbol at a symbolic one
+    "__class__", "__dict__", "__module__", "__slots__", "__mro__"}
 
 GUARD_OBJECT = _Guard()
 
@@ -447,6 +471,8 @@ class _Rewriter(ast.NodeTransformer):
             return _call("eq", [ast.Constant("==" if isinstance(op, ast.Eq) else "!="), left, right], node)
         if isinstance(op, (ast.In, ast.NotIn)):
             return _call("contains", [ast.Constant(isinstance(op, ast.NotIn)), left, right], node)
+        if isinstance(op, (ast.Is, ast.IsNot)):
+            return _call("identical", [ast.Constant(isinstance(op, ast.IsNot)), left, right], node)
         return ast.copy_location(ast.Compare(left=left, ops=[op], comparators=[right]), node)
 
     def visit_Subscript(self, node):
@@ -482,6 +508,8 @@ class _Rewriter(ast.NodeTransformer):
         self.generic_visit(node)
         if isinstance(node.op, ast.Pow):  # a fractional power of a negative number has no real value
             return _call("power", [node.left, node.right], node)
+        if isinstance(node.op, ast.Mod):  # '%s' % v: text of a claim value (a number's % is unchanged)
+            return _call("modulo", [node.left, node.right], node)
         return node
 
     def visit_Match(self, node):

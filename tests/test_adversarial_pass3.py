@@ -95,11 +95,6 @@ def test_each_telling_claim_fails_certified_past_its_sweep(tmp_path, cond):
     assert r.verdict == Verdict.FAILS and r.counterexample is not None and r.counterexample.size["t"] == t_false
 
 
-@pytest.mark.xfail(strict=True, reason="symderiv/concrete.py (the guard's rewrite) and symderiv/formal.py (Ix): '%' "
-                   "formatting, str.format, `is`, int.__eq__, __class__, dir and callable read the symbolic step "
-                   "index (its value or its type) without a refusal, so the induction (induction.py, kernel/step.py) "
-                   "and the every-n lift prove another claim than the one the sizes check: 'for every t' (and every "
-                   "n) for a claim false at t = 2 or 3")
 @pytest.mark.parametrize("cond", list(UNSEEN))
 def test_a_test_on_the_horizon_the_guard_does_not_see_gives_no_every_t(tmp_path, cond):
     test, ts, _ = UNSEEN[cond]
@@ -163,9 +158,6 @@ def test_each_telling_downward_claim_is_false_at_T_3_certified(tmp_path, cond):
     assert r.verdict == Verdict.FAILS and r.counterexample is not None and r.counterexample.size["t"] == 3
 
 
-@pytest.mark.xfail(strict=True, reason="symderiv/concrete.py (the guard) with every_n.lift_downward and the "
-                   "downward induction: '%' formatting and str.format of the step index are not refused, so base "
-                   "(k = T − 1) and step read two different families: 'every n, every T' for a claim false at T = 3")
 @pytest.mark.parametrize("cond", list(DOWN_UNSEEN))
 def test_a_downward_test_on_the_step_index_the_guard_does_not_see_gives_no_every_T(tmp_path, cond):
     c = _proof_file(tmp_path, DOWN.format(ts="(2,)", cond=DOWN_UNSEEN[cond]))["adv3.down"]
@@ -420,10 +412,6 @@ def test_a_product_changed_in_place_outside_a_total_fails(tmp_path, name):
     assert r.verdict == Verdict.FAILS and r.counterexample is not None
 
 
-@pytest.mark.xfail(strict=True, reason="symderiv/notation.py _shared_product: within one total(family) two calls "
-                   "product(F, lo, hi) return the same mutable SymPy matrix from the frame's memo, so changing one in "
-                   "place changes the other: Σ (A′ − B) = 0 'holds' at every size (the induction reads it as "
-                   "nonzero: the paths disagree), while Python and the same claim outside a total say it is false")
 @pytest.mark.parametrize("name", list(MUTATIONS))
 def test_a_product_changed_in_place_inside_a_total_is_not_shared(tmp_path, name):
     c = _proof_file(tmp_path, SHARED.format(name=name, mutation=MUTATIONS[name]))["adv3.alias"]
@@ -491,9 +479,6 @@ def _false_at_4(c) -> bool:
     return sp.expand(sp.Matrix(lhs)[0, 0] - sp.Matrix(rhs)[0, 0]) != 0
 
 
-@pytest.mark.xfail(strict=True, reason="symderiv/concrete.py (the guard) with every_n.lift: '%' formatting and "
-                   "str.format of a symbolic size are not refused, so the trace the kernel re-decides (kernel/lift.py) "
-                   "and the concrete check read two claims: 'for every n' for a claim false at n = 4")
 @pytest.mark.parametrize("cond", list(FREE_UNSEEN))
 def test_a_test_on_a_symbolic_size_the_guard_does_not_see_gives_no_every_n(tmp_path, cond):
     c = _proof_file(tmp_path, FREE.format(cond=FREE_UNSEEN[cond]))["adv3.free"]
@@ -669,11 +654,6 @@ def test_a_factor_reading_other_state_fails_certified_when_the_terms_are_a_list(
     assert r.verdict == Verdict.FAILS and r.counterexample is not None and r.counterexample.size["t"] == 3
 
 
-@pytest.mark.xfail(strict=True, reason="symderiv/notation.py _shared_product: a factor function that reads state other "
-                   "than r (here a scale the family sets per term) is built once per r and shared by every term of "
-                   "total(family): the claim 'holds' at every size, while the same terms as a list fail certified "
-                   "at t = 3 and the induction's symbolic reading finds the sides differ (a verdict that depends on "
-                   "how the sum is written; nothing refuses such a factor)")
 def test_a_factor_reading_other_state_gets_the_same_verdict_as_a_family(tmp_path):
     r = check_claim(_proof_file(tmp_path, STATE)["adv3.state-family"])
     assert r.verdict != Verdict.HOLDS, r.scope
@@ -705,9 +685,6 @@ def test_the_telling_relation_is_false_at_5_17(tmp_path, cond):
     assert at.op == ">" and sp.sympify(at.lhs.value) == 0 and sp.sympify(at.rhs.value) == 0
 
 
-@pytest.mark.xfail(strict=True, reason="symderiv/concrete.py (the guard) with kernel/goal.py Statement: '%' formatting "
-                   "and str.format of a claim value are not refused, so the kernel's own sentence (on symbols) and "
-                   "the claim at a number read two relations: 'proved for every value' for a claim false at 5/17")
 @pytest.mark.parametrize("cond", list(REL_UNSEEN))
 def test_a_test_on_a_claim_value_the_guard_does_not_see_gives_no_holds(tmp_path, cond):
     c = _proof_file(tmp_path, TELL_REL.format(cond=REL_UNSEEN[cond]))["adv3.rel"]
