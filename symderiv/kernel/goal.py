@@ -847,6 +847,16 @@ def _evident(stmt: Statement, small, big) -> bool:
     return g == 0 or (g.is_Rational and g >= 0)
 
 
+def _own_sentence(stmt: "Statement", negation, item, ask) -> tuple[bool, str]:
+    """Both solvers on the kernel's own sentence for one half (its budget: the evidence's, clamped)."""
+    try:
+        text = smt.sentence(stmt, *negation)
+    except Exception as e:  # noqa: BLE001 (a sentence the kernel cannot write proves nothing)
+        return False, f"no sentence: {type(e).__name__}: {e}"
+    budget = min(max(float(item[2]), 0.5), smt.BUDGET) if len(item) > 2 and item[2] else smt.BUDGET
+    return smt.both_unsat(text, ask if ask is not None else smt.oracle(), budget)
+
+
 def accept_step(claim, size: dict, label: str, evidence, values: dict | None = None, *, ask=None
                 ) -> tuple[Proved | None, str]:
     """The kernel's Proved for step ``label`` at ``size`` from the prove phase's evidence, or (None, why not).
@@ -914,6 +924,15 @@ def accept_step(claim, size: dict, label: str, evidence, values: dict | None = N
             continue
         if kind != "sos":
             return None, f"unknown evidence {kind!r}"
+        if halves is None and negations is not None:
+            # a strict or '≠' step the kernel reads: a certificate of big − small ≥ 0 (and the prover's own small
+            # and big) proves neither small < big nor small ≠ big, so the kernel asks the solvers on its own sentence
+            ok, said = _own_sentence(stmt, negations[i], item, ask)
+            if not ok:
+                return None, f"a strict or '≠' step: the solvers do not both refute the kernel's own goal ({said})"
+            trusts.append(smt.TRUST_KERNEL_GOAL)
+            how.append(smt.HOW_KERNEL_GOAL)
+            continue
         if halves is None:
             ok, why = check_step(what.small, what.big, what.certs, what.squared)
             if not ok:
@@ -933,6 +952,14 @@ def accept_step(claim, size: dict, label: str, evidence, values: dict | None = N
                 read = read | {kind for kind, _ in stmt.reading.atoms if kind in ("fro", "exp", "tanh", "logistic")}
             if not read:
                 return None, f"the kernel rejects the certificate: {why}"
+            if negations is not None:  # the kernel's own sentence first: unsat accepts; sat (its reading has a
+                ok, said = _own_sentence(stmt, negations[i], item, ask)  # counterexample) refuses outright
+                if ok:
+                    trusts.append(smt.TRUST_KERNEL_GOAL)
+                    how.append(smt.HOW_KERNEL_GOAL)
+                    continue
+                if ": sat" in said:
+                    return None, f"the solvers find the kernel's own goal false ({said})"
             # the kernel read a norm or an eigenvalue by a theorem about its matrix's structure, but the
             # certificate speaks of the prover's own variables for it (a PSD factor, a unit vector), which the
             # kernel does not interpret: as before that reading, checked against the prover's goal, and trusted
