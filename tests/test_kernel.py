@@ -23,8 +23,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "symderiv"
 KERNEL_STDLIB = {"__future__", "contextlib", "dataclasses", "fractions", "functools", "inspect", "itertools", "math",
                  "random", "re", "types", "typing", "weakref"}
 #: third-party libraries a kernel module may import: exact arithmetic (SymPy on numbers and matrices of numbers;
-#: python-flint's fmpq_mpoly, arb balls)
-KERNEL_THIRD_PARTY = {"sympy", "flint"}
+#: python-flint's fmpq_mpoly, arb balls); mpmath (SymPy's own dependency) only as goal.py's numeric filter, which
+#: can drop a candidate from the exact comparison (a proof lost) but never accept one
+KERNEL_THIRD_PARTY = {"sympy", "flint", "mpmath"}
 #: symderiv modules outside the kernel that it may reach, and why: the language a claim is stated in (what the
 #: proof file itself reads), never a module that finds evidence
 DECLARATION = {
