@@ -152,7 +152,29 @@ def check_names(params: Mapping, state: tuple, has_output: bool) -> None:
 STEP_EXTRAS = ("y", "k", "n", "m", "t")
 
 
+_EXTRAS: "weakref.WeakKeyDictionary" = None  # type: ignore[assignment]
+
+
 def _step_extras(step) -> tuple[str, ...]:
+    """Read once per step function (a cell's step runs t times a trial: its signature does not change)."""
+    global _EXTRAS
+    import weakref
+
+    if _EXTRAS is None:
+        _EXTRAS = weakref.WeakKeyDictionary()
+    try:
+        return _EXTRAS[step]
+    except (KeyError, TypeError):
+        pass
+    out = _read_extras(step)
+    try:
+        _EXTRAS[step] = out
+    except TypeError:  # not weakly referenceable: read each time
+        pass
+    return out
+
+
+def _read_extras(step) -> tuple[str, ...]:
     import inspect
 
     try:

@@ -368,7 +368,11 @@ _KEYED_METHODS = {"get", "setdefault", "pop", "index", "count", "add", "discard"
 #: SymPy's questions about a value, as attributes: x.is_zero, x.is_positive, …, x.equals(0)
 from sympy.core.assumptions import _assume_defined as _ASSUMPTIONS  # noqa: E402
 
-_ASKING_ATTRIBUTES = {f"is_{a}" for a in _ASSUMPTIONS} | {"equals"}
+_ASKING_ATTRIBUTES = {f"is_{a}" for a in _ASSUMPTIONS} | {"equals"} | {
+    # a value's symbolic structure: a symbol on the symbolic model is a number on the exact one and an element of F_p
+    # on another, so substituting into it or asking what it contains means something else on each path
+    "xreplace", "subs", "replace", "free_symbols", "atoms", "has", "match", "find", "coeff", "as_coefficients_dict",
+    "as_poly", "as_numer_denom", "count_ops"}
 
 GUARD_OBJECT = _Guard()
 

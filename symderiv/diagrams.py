@@ -218,6 +218,47 @@ def _abstract(f) -> bool:
     return isinstance(f, UndefinedFunction) or (isinstance(f, type) and issubclass(f, _SigmaDerivative))
 
 
+#: while not empty, an entrywise polynomial with rational coefficients (``h.applyfunc(lambda v: 1 - v ** 2)``) is
+#: read as the combination of Hadamard powers it is (every_n's downward lift turns it on for its trace; the
+#: free-variable lift still refuses it)
+POLYNOMIAL_ENTRYWISE: list = []
+
+
+def _has_rule(f) -> bool:
+    """every_n's tanh atoms: a derivative rule of their own (another atom, or a polynomial in the atom)."""
+    return getattr(f, "derivative_atom", None) is not None or getattr(f, "derivative_poly", None) is not None
+
+
+def _entrywise_polynomial(f) -> tuple | None:
+    """(c_0, c_1, …) when f(v) is a polynomial in v with rational coefficients, else None."""
+    v = sp.Dummy("v")
+    try:
+        e = sp.expand(sp.sympify(f(v)))
+        if not e.is_polynomial(v):
+            return None
+        coeffs = sp.Poly(e, v).all_coeffs()[::-1]
+    except Exception:  # noqa: BLE001 (not a polynomial of one SymPy value: refused as before)
+        return None
+    if not all(getattr(c, "is_Rational", False) for c in coeffs):
+        return None
+    return tuple(sp.Rational(c) for c in coeffs)
+
+
+def _hadamard_polynomial(x: "Traced", coeffs: tuple) -> "Traced":
+    """Σ_j c_j x^{∘j} entrywise, x^{∘0} the all-ones value of x's shape (open legs only, no node)."""
+    dims = x.rowdims + x.coldims
+    legs = tuple(range(len(dims)))
+    power = Traced((Diagram(sp.Integer(1), (), legs[:len(x.rowdims)], legs[len(x.rowdims):], dims),),
+                   x.rowdims, x.coldims)
+    out = Traced((), x.rowdims, x.coldims)
+    for j, c in enumerate(coeffs):
+        if j:
+            power = Notation().hadamard(power, x)
+        if c != 0:
+            out = out + power * c
+    return out
+
+
 def atom(f, arg: "Traced") -> str:
     """The node name of f applied entrywise to ``arg`` (registered in ATOMS; equal structures, equal names)."""
     import hashlib
@@ -261,6 +302,21 @@ def derive(g: "Diagram", X: str) -> list:
         if node == X:
             d = _normalize(g.coef, rest, g.rows + legs, g.cols, g.dims)
             out.append((Diagram(d.coef, d.nodes, d.rows[:len(g.rows)], d.cols, d.dims), d.rows[len(g.rows):]))
+        elif node in ATOMS and _depends(ATOMS[node][1].terms, X) and getattr(ATOMS[node][0], "derivative_poly",
+                                                                             None) is not None:
+            # f' = Σ_j c_j f^j (tanh' = 1 − tanh²): c_j times j copies of the atom on its legs, times ∂T/∂X
+            f, arg = ATOMS[node]
+            for j, c in enumerate(f.derivative_poly):
+                if c == 0:
+                    continue
+                for h in arg.terms:
+                    for hd, hx in derive(h, X):
+                        nodes, dims, k = _join(Diagram(g.coef, rest + ((node, legs),) * j, g.rows, g.cols, g.dims), hd)
+                        merges = list(zip(legs, (y + k for y in hd.rows + hd.cols)))
+                        xl = tuple(y + k for y in hx)
+                        d = _normalize(g.coef * hd.coef * c, nodes, g.rows + xl, g.cols, dims, merges)
+                        out.append((Diagram(d.coef, d.nodes, d.rows[:len(g.rows)], d.cols, d.dims),
+                                    d.rows[len(g.rows):]))
         elif node in ATOMS and _depends(ATOMS[node][1].terms, X):
             f, arg = ATOMS[node]
             rule = getattr(f, "derivative_atom", None)  # tanh → dtanh (every_n.TANH): an atom of its own
@@ -404,7 +460,11 @@ class Traced:
         of its own per distinct argument (an atom, as the normal form reads σ(·)); anything else is refused."""
         if self.scalar:
             self._refuse("applyfunc of a scalar")
-        if not (_abstract(f) or getattr(f, "derivative_atom", None) is not None):  # or every_n's tanh atoms
+        if POLYNOMIAL_ENTRYWISE and not (_abstract(f) or _has_rule(f)):
+            poly = _entrywise_polynomial(f)
+            if poly is not None:  # Σ c_j x^{∘j}: Hadamard powers (copy tensors), in the fragment
+                return _hadamard_polynomial(self, poly)
+        if not (_abstract(f) or _has_rule(f)):  # or every_n's tanh atoms
             self._refuse("an elementwise function that is not an abstract σ (applyfunc of "
                          f"{getattr(f, '__name__', type(f).__name__)})")
         name = atom(f, self)

@@ -69,11 +69,14 @@ def result_for(claim: Claim, verdict: Verdict, **kw) -> Result:
     refused = kernel.admit(claim, verdict, kw.get("sizes", ()))  # holds/fails only with the kernel's tokens
     if refused is not None:
         verdict, kw["error"] = Verdict.ERROR, refused + (f"; {kw['error']}" if kw.get("error") else "")
+    steps = kw.pop("every_t_tokens", ())
+    if kw.get("every_t") and not _every_t_backed(claim, steps):  # only the kernel's tokens make "for every t"
+        verdict, kw["every_t"] = Verdict.ERROR, False
+        kw["error"] = "for every t without the kernel's token for each step (a bug in the engine)"
     elif verdict == Verdict.HOLDS and (said := kernel.accept.scope_note(kw.get("sizes", ()))):
-        said += f"; {INDUCTION_TRUSTED} is not re-checked by the kernel" if kw.get("every_t") else ""
         kw["scope"] = f"{kw.get('scope', '')} ({said})"
     if verdict == Verdict.HOLDS and kw.get("every_t"):
-        kw["beyond_sizes_trusts"] = [INDUCTION_TRUSTED]
+        kw["beyond_sizes_trusts"] = kernel.accept.trusted(steps)
     for o in kw.get("sizes", ()):
         o.kernel = _acceptance(o)
         o.tokens = ()  # a token never leaves the process whose kernel made it; what it said stays, as data
@@ -87,7 +90,13 @@ def result_for(claim: Claim, verdict: Verdict, **kw) -> Result:
 PROBE_REACH = {"n": 4, "t": 8, "m": 4}
 
 #: what a `holds … for every t` rests on that the kernel does not re-check (typed: Result.trusted names it)
-INDUCTION_TRUSTED = "the induction for every t"
+INDUCTION_TRUSTED = kernel.step.READING
+
+
+def _every_t_backed(claim, tokens) -> bool:
+    """Is every size's step of a `for every t` backed by a genuine Proved of kind every t, for this claim?"""
+    return bool(tokens) and all(kernel.accept.genuine(t) and t.holds and t.kind == kernel.accept.EVERY_T
+                                and t.claim == claim.id for t in tokens)
 
 
 def _acceptance(o: SizeOutcome) -> Acceptance | None:
@@ -769,13 +778,15 @@ def _check_claim(claim: Claim, *, n=None, t=None, m=None, backend: str = "auto",
     notes = list(dict.fromkeys(o.note for o in outcomes if o.note))
     if notes:
         method += f" ({'; '.join(notes)})"
-    every_t, more = False, ""
+    every_t, more, step_tokens = False, "", []
     if verdict == Verdict.HOLDS and claim.relation == "=" and claim.model is not None and not claim.modulo:
         from . import induction  # holds at every size: is it proved for every t? (issue 12)
 
+        def check_at(size):
+            return check_identity_at(claim, size, backend="symengine", seed=seed, phases=Phases(), describe=True)
+
         with _phase(phases, Phase.INDUCTION):
-            every_t, more, broken = induction.extend(claim, outcomes, check_at=lambda size: check_identity_at(
-                claim, size, backend="symengine", seed=seed, phases=Phases(), describe=True))
+            every_t, more, broken, step_tokens = induction.extend(claim, outcomes, check_at=check_at)
         if broken is not None:  # a certified counterexample past the sweep: the claim fails, there
             outcomes.append(broken[0])
             verdict, first = fold(outcomes), broken[1]
@@ -794,7 +805,7 @@ def _check_claim(claim: Claim, *, n=None, t=None, m=None, backend: str = "auto",
             every_n, more = lift.extend(claim)
         scope += more
     return result_for(
-        claim, verdict, scope=scope, every_t=every_t, every_n=every_n,
+        claim, verdict, scope=scope, every_t=every_t, every_n=every_n, every_t_tokens=step_tokens if every_t else (),
         counterexample=first[0] if first else None,
         certificate=first[1].reason if first else next((o.detail for o in outcomes if claim.relation == "≠"
                                                           and o.status == Verdict.HOLDS), ""),
@@ -842,7 +853,7 @@ def aggregate(group: Group, members: dict[str, Result]) -> Result:
                       f"{chosen.scope}" + (f"; other readings: {others}" if others else ""),
                       counterexample=chosen.counterexample, certificate=chosen.certificate,
                       error=chosen.error, why=chosen.why, every_t=chosen.every_t, every_n=chosen.every_n,
-                      **{**common, "conventions": chosen.conventions})
+                      beyond_sizes_trusts=list(chosen.trusted), **{**common, "conventions": chosen.conventions})
     verdict = fold(res)
     failing = next((r for r in res if r.verdict == verdict), None) if verdict != Verdict.HOLDS else None
     scope = f"{sum(r.verdict == Verdict.HOLDS for r in res)} of {len(res)} parts hold"
@@ -852,7 +863,9 @@ def aggregate(group: Group, members: dict[str, Result]) -> Result:
                   every_n=verdict == Verdict.HOLDS and all(r.every_n for r in res),
                   counterexample=failing.counterexample if failing else None,
                   certificate=failing.certificate if failing else "", error=failing.error if failing else None,
-                  why=failing.why if failing else "", **common)
+                  why=failing.why if failing else "",
+                  beyond_sizes_trusts=list(dict.fromkeys(x for r in res if r.verdict == verdict for x in r.trusted)),
+                  **common)
 
 
 def run(col: Collection, ids: list[str], *, n=None, t=None, m=None, backend: str = "auto", seed: int = 0,

@@ -39,6 +39,7 @@ from .cells import StepScope
 from .derivatives import held_of
 from .formal import HORIZON, Context, EmptyRange, Ix, Unsupported, _show, active, ix
 from .identity import nonzero_entries
+from .kernel.step import StepStatement
 from .protocol import SumOf, bind_parameters
 
 __all__ = ["Context", "EmptyRange", "InductionModel", "Ix", "Step", "Unsupported", "active", "every_step", "extend",
@@ -251,6 +252,7 @@ class Step:
     layout: str = ""
     J: sp.Matrix | None = field(default=None, repr=False)
     P: sp.Matrix | None = field(default=None, repr=False)
+    statement: object = field(default=None, repr=False)  # kernel.step.StepStatement: what the kernel re-checks
 
 
 def recursion(m: InductionModel, wrt, layout: str, t_min: int) -> tuple[sp.Matrix, sp.Matrix]:
@@ -339,7 +341,8 @@ def _decide(claim, base, t_min: int, t0: float) -> Step:
             if bad:
                 return Step(False, f"not for every t: at a free state of step t the sides differ at {len(bad)} "
                             "entries (it may hold on trajectories only)", time.perf_counter() - t0, search=True)
-            return Step(True, "an identity of one step at a free state", time.perf_counter() - t0, kind="generic")
+            return Step(True, "an identity of one step at a free state", time.perf_counter() - t0, kind="generic",
+                        statement=StepStatement("generic", sp.Matrix(lhs), sp.Matrix(rhs)))
     if isinstance(lhs, sp.MatrixBase) and isinstance(rhs, sp.MatrixBase) and lhs.shape == rhs.shape \
             and not nonzero_entries(sp.Matrix(lhs), sp.Matrix(rhs)):
         if t_min + ctx.lowest < 0:
@@ -347,7 +350,7 @@ def _decide(claim, base, t_min: int, t0: float) -> Step:
         # the same expression at the symbolic horizon (an opaque sum or product is one symbol for one range
         # and one summand): no recursion to find, the sides agree at every t the reading covers
         return Step(True, "the two sides are one expression at a symbolic t", time.perf_counter() - t0,
-                    kind="same")
+                    kind="same", statement=StepStatement("same", sp.Matrix(lhs), sp.Matrix(rhs)))
     return _induction(claim, base, t_min, t0)
 
 
@@ -398,6 +401,13 @@ def _induction(claim, base, t_min: int, t0: float) -> Step:
         used = set().union(*(M.free_symbols for M in others)) if others else set()
         J, P = recursion(ma, wrt, key_a[2], t_min + 1)
         bad = nonzero_entries(c_a, J * c_b + P)
+        T, s = Ix(HORIZON, 0), ma.cell.state[0]
+        try:
+            y = ma.y(T) if ma.cell.output is not None else None
+        except Exception:  # noqa: BLE001 (a cell whose outputs have no size: no y to pair)
+            y = None
+        statement = StepStatement("induction", c_a, c_b, J, P, wrt=wrt, layout=key_a[2], state=s,
+                                  prev=ma.state(s, T - 1), x=ma.x(T), y=y, params=dict(vars(ma.params)))
     if bad:
         stray = used & set().union(*(c_a[i, j].free_symbols for i, j in bad))
         note = " (it uses the truth at an earlier step than t − 1)" if stray else ""
@@ -407,7 +417,8 @@ def _induction(claim, base, t_min: int, t0: float) -> Step:
         return Step(False, "the recursion X_t = J_t X_{t−1} + P_t of the generic step does not match the "
                     f"engine's truth at t = {recursion_horizon(wrt, t_min)}", time.perf_counter() - t0)
     peeled = ", ".join(sorted(set(ctx.peeled))) or "nothing to peel"
-    return Step(True, f"step proved ({peeled})", time.perf_counter() - t0, wrt=wrt, layout=key_a[2], J=J, P=P)
+    return Step(True, f"step proved ({peeled})", time.perf_counter() - t0, wrt=wrt, layout=key_a[2], J=J, P=P,
+                statement=statement)
 
 
 def _wrt_of(claim, m: InductionModel, key):
@@ -463,7 +474,7 @@ def _recursion_matches(claim, base, t0: int, wrt, layout: str, J: sp.Matrix, P: 
     return not nonzero_entries(mod.d((s, t), wrt, layout=layout), J * mod.d((s, t - 1), wrt, layout=layout) + P)
 
 
-def extend(claim, outcomes, *, check_at=None) -> tuple[bool, str, tuple | None]:
+def extend(claim, outcomes, *, check_at=None) -> tuple[bool, str, tuple | None, list]:
     """(for every t, the scope's addition, a counterexample past the sweep) for an identity that holds at every
     size of its sweep.
 
@@ -475,11 +486,13 @@ def extend(claim, outcomes, *, check_at=None) -> tuple[bool, str, tuple | None]:
     (its outcome, found), and the engine's verdict is then ``fails``.
     """
     if "t" in claim.sizes.fixed or not outcomes or any("t" not in o.size for o in outcomes):
-        return False, "", None
+        return False, "", None, []
     by_size: dict = {}
     for o in outcomes:
         by_size.setdefault(tuple((k, v) for k, v in o.size.items() if k != "t"), []).append(o)
-    proved, failed, refused = [], [], []
+    from .kernel import step as kernel_step
+
+    proved, failed, refused, tokens = [], [], [], []
     for key, outs in sorted(by_size.items()):
         if dict(key).get("n", 1) > MAX_N:
             continue
@@ -489,20 +502,31 @@ def extend(claim, outcomes, *, check_at=None) -> tuple[bool, str, tuple | None]:
         if base.method == "fp" and st.proved:  # a step that is not proved is searched past the sweep all the same
             refused.append((key, "the base case was decided over F_p, not exactly"))
             continue
+        if st.proved:  # the kernel re-checks the step by its own means, or the claim is not for every t
+            tok, why = (kernel_step.confirm_step(claim, dict(key), st.statement) if st.statement is not None
+                        else (None, "the finder gave the kernel no statement of its step"))
+            if tok is None:  # a finder's step the kernel does not accept: looked at past the sweep, as one not proved
+                failed.append((key, f"the kernel does not accept the step: {why}", t0, st.kind, st.every))
+                continue
+            tokens.append(tok)
         (proved if st.proved else failed if st.search else refused).append((key, st.reason, t0, st.kind, st.every))
     if not (proved or failed or refused):
-        return False, "", None
+        return False, "", None, []
     at = lambda rows: _at([r[0] for r in rows])
+    kernel_words = ""
+    if tokens:  # what the kernel's re-check said (kernel/step.py): its own error bound, the worst over the sizes
+        kernel_words = (f"; each step re-checked by the kernel at a random point, error ≤ "
+                        f"{max(t.degree for t in tokens)}·2^−{tokens[0].error[0]}")
     if proved and all(p[3] == "downward" for p in proved) and not failed and not refused \
             and len({p[4] for p in proved}) == 1 and len(proved) == len(by_size):
-        return True, f"; {proved[0][4]}{at(proved)} (downward induction: {proved[0][1]})", None
+        return True, f"; {proved[0][4]}{at(proved)} (downward induction: {proved[0][1]}{kernel_words})", None, tokens
     t0s = sorted({p[2] for p in proved})
     how = "induction: base exact, step proved" if all(p[3] == "induction" for p in proved) else \
         "downward induction: base exact at k = T, step proved" if all(p[3] == "downward" for p in proved) else \
         "the two sides are one expression at a symbolic t" if all(p[3] == "same" for p in proved) else \
         "an identity of one step, decided at a free state of step t"
     if proved and not failed and not refused and len(t0s) == 1 and len(proved) == len(by_size):
-        return True, f"; for every t ≥ {t0s[0]}{at(proved)} ({how})", None
+        return True, f"; for every t ≥ {t0s[0]}{at(proved)} ({how}{kernel_words})", None, tokens
     parts = []
     if proved:
         parts.append(f"for every t{at(proved)} ({how})")
@@ -518,7 +542,7 @@ def extend(claim, outcomes, *, check_at=None) -> tuple[bool, str, tuple | None]:
         note += "; " + text
     elif failed or refused:
         note += "; shown only at the sizes checked"
-    return False, note, broken
+    return False, note, broken, []
 
 
 def _at(keys) -> str:
@@ -622,6 +646,7 @@ def _downward(claim, base, spec, t0: float) -> Step:
         for up in subs:
             C, truth = C.xreplace(up), truth.xreplace(up)
         bad = nonzero_entries(C, truth)
+        base_sides = (sp.Matrix(C), sp.Matrix(truth))
     if bad:
         return Step(False, f"downward base fails: at k = {hi} the claim differs from ∇_{{h_{hi}}}L at a free state "
                     f"({len(bad)} entries)", time.perf_counter() - t0, search=True)
@@ -640,6 +665,8 @@ def _downward(claim, base, spec, t0: float) -> Step:
         J, dl, up = _down_parts(m, K)
         expected = (c_b * J + dl).xreplace(up)
         bad = nonzero_entries(c_a.xreplace(up), expected)
+        statement = StepStatement("downward", sp.Matrix.hstack(c_a.xreplace(up), base_sides[0]),
+                                  sp.Matrix.hstack(expected, base_sides[1]))
     if bad:
         return Step(False, f"downward step C_k = J_{{k+1}}ᵀ C_{{k+1}} + ∂ℓ_k/∂h_k fails at {len(bad)} of "
                     f"{c_a.cols} entries", time.perf_counter() - t0, search=True)
@@ -650,7 +677,7 @@ def _downward(claim, base, spec, t0: float) -> Step:
     top = "T" if c == 0 else f"T{c:+d}".replace("-", "−")
     every = f"for every T ≥ {max(lo - c, 1)} and k = {lo}…{top}"
     return Step(True, f"base exact at k = {top}, step proved ({peeled})", time.perf_counter() - t0,
-                kind="downward", every=every)
+                kind="downward", every=every, statement=statement)
 
 
 def _bound(claim, base, ctx: Context):

@@ -59,6 +59,16 @@ def test_kernel_premise_refuses_a_non_jordan_matrix_for_the_jordan_family():
     assert not verify_relation(claim, forged).ok
 
 
+def test_a_check_that_substitutes_into_claim_values_is_refused_by_the_engine():
+    """xreplace/subs on a claim value means one thing on symbols and another on numbers: an error, never a verdict
+    (the sibling forms are tests/test_concrete.py's SNEAKY)."""
+    chk = lambda m: (m.h(1).xreplace({m.W_R[0, 0]: 0}), m.W_I * m.x(1) + m.b_R)  # noqa: E731
+    claim = Claim(id="adv.xreplace", where="t", statement="t", check=chk, model=pal2019_rnn,
+                  sizes=sweep(n=1, t=1), conventions={"layout": "row-major"})
+    res = check_claim(claim)
+    assert res.verdict == Verdict.ERROR and "xreplace" in res.error, (res.verdict, res.error)
+
+
 @pytest.mark.xfail(strict=True, reason="known limit, stated in the README: the kernel trusts a check to compute "
                    "with the model's values; one that inspects them as symbols (xreplace on m.W_R's entries) means "
                    "something else on the exact model. The engine alone cannot produce such a certificate (the "
@@ -72,7 +82,6 @@ def test_kernel_refuses_a_forged_certificate_for_a_check_that_substitutes_model_
     chk = lambda m: (m.h(1).xreplace({m.W_R[0, 0]: 0}), m.W_I * m.x(1) + m.b_R)  # noqa: E731
     claim = Claim(id="adv.xreplace", where="t", statement="t", check=chk, model=pal2019_rnn,
                   sizes=sweep(n=1, t=1), conventions={"layout": "row-major"})
-    assert check_claim(claim).verdict == Verdict.HOLDS
     pt = {"W_R[0]": "2", "h0[0]": "1", "W_I[0]": "0", "x1[0]": "0", "b_R[0]": "2", "W_O[0]": "0", "b_O[0]": "0",
           "y1[0]": "0"}
     forged = Counterexample("adv.xreplace", {"n": 1, "t": 1}, (0, 1), pt, (0, 0), "4", "2")

@@ -270,12 +270,20 @@ SNEAKY = {
     "equals": "y = 5 if x.equals(0) else x",
     "filter": "y = 5 if list(filter(None, [x])) == [] else x",
     "eval": "y = eval('5 if s == 0 else s', {'s': x})",
+    # the value's symbolic structure: a symbol on one path, a number or a field element on another
+    "xreplace": "y = x.xreplace({0: 5})",
+    "subs": "y = x.subs(0, 5)",
+    "free_symbols": "y = x if x.free_symbols else 5",
+    "has": "y = x if x.has(x) and x.has(0) is False else 5 * x + 5",
+    "atoms": "y = x if len(x.atoms()) == 1 and x.atoms() != {0} else 5",
+    "coeff": "y = x if x.coeff(x) == 1 else 5",
 }
 
 
 @pytest.mark.parametrize("form", sorted(SNEAKY))
 def test_sneaky_value_dependent_python_is_refused(tmp_path, form):
-    """Each is false at x = 0 and was holds (the symbol took the ordinary branch): now an error on every path."""
+    """Each is false at x = 0 and was holds (the symbol took the ordinary branch, or a substitution meant for the
+    symbol hit a number): now an error on every path."""
     body = textwrap.indent(SNEAKY[form], "    ")
     path = _file(tmp_path, "from symderiv import claim, scalar\n"
                            "@claim('c', where='t', statement='s', variables=dict(x=scalar()))\n"

@@ -221,8 +221,8 @@ def sweep_of(n):
 
 
 def test_holds_for_every_t_names_what_the_kernel_did_not_recheck(make_claim):
-    """The induction's step is the engine's: a `holds … for every t` says so in a field until the kernel
-    re-checks it."""
+    """The kernel re-checks the induction's step but not the reading of the check at a symbolic t: a `holds … for
+    every t` names it in a field."""
     from symderiv.engine import INDUCTION_TRUSTED, check_claim
     from symderiv.results import Result
 
@@ -231,6 +231,27 @@ def test_holds_for_every_t_names_what_the_kernel_did_not_recheck(make_claim):
     assert r.verdict == Verdict.HOLDS and r.every_t
     assert INDUCTION_TRUSTED in r.trusted
     assert Result.from_json(r.to_json()).trusted == r.trusted
+
+
+@pytest.mark.parametrize("kind", ["readings", "parts"])
+def test_a_group_says_what_its_members_verdicts_rest_on(kind):
+    """A group's Result (readings or parts) has no sizes of its own: its ``trusted`` is what the members that make
+    its verdict rest on, never empty when one of them trusts something."""
+    from symderiv.engine import aggregate
+    from symderiv.claims import Group
+    from symderiv.results import Result
+
+    def member(mid, verdict, trusts):
+        return Result(id=mid, verdict=verdict, expected=None, source="", where="t", statement="t", conventions={},
+                      beyond_sizes_trusts=list(trusts))
+
+    members = {"g.a": member("g.a", Verdict.HOLDS, ["the reading at a symbolic t"]),
+               "g.b": member("g.b", Verdict.HOLDS, ["z3 and cvc5"])}
+    group = Group(id="g", kind=kind, where="t", statement="t", defaults={}, members=["g.a", "g.b"],
+                  intent="a" if kind == "readings" else None)
+    r = aggregate(group, members)
+    want = ["the reading at a symbolic t"] if kind == "readings" else ["the reading at a symbolic t", "z3 and cvc5"]
+    assert r.verdict == Verdict.HOLDS and r.trusted == want
 
 
 def test_explain_shows_the_kernels_word_for_each_size(make_claim):

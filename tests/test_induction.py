@@ -157,7 +157,7 @@ def _fix(kw, m):
 def test_theorem1_corrected_holds_for_every_t(make_claim):
     r = check_claim(make_claim(lambda m: (m.d(("h", m.t), "W_R"), closed_form(m))))
     assert r.verdict == Verdict.HOLDS and r.every_t
-    assert "for every t ≥ 1 at n = 1–3 (induction: base exact, step proved)" in r.scope
+    assert "for every t ≥ 1 at n = 1–3 (induction: base exact, step proved; each step re-checked by the kernel" in r.scope
     assert r.every_n and "1 for every n and every t" in tally([r])[0]  # and for every n (issue 20: every_n.py)
 
 

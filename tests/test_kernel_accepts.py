@@ -570,17 +570,23 @@ def test_a_norm_of_a_structured_matrix_is_the_kernels_own_reading(monkeypatch, n
 
 
 @pytest.mark.parametrize("wrong", ["max d (no modulus)", "sum |d|", "min |d|"])
-def test_a_false_reading_of_a_structured_norm_proved_by_planted_solvers_is_named_as_trusted(monkeypatch, wrong):
-    """A false ‖diag(d)‖₂ = … that the solvers (planted) say is proved: the kernel's own reading does not make it
-    evident, so the token names the solvers as trusted (never a holds that says it was re-checked)."""
+def test_a_false_reading_of_a_structured_norm_proved_by_planted_solvers_is_rejected(monkeypatch, wrong):
+    """A false ‖diag(d)‖₂ = … with forged evidence that the solvers proved it: the kernel's own reading does not
+    make it evident, so the kernel asks the solvers on its own sentence (‖diag(d)‖₂ read as maxᵢ|dᵢ|), which they
+    do not refute: no token. Only an oracle that lies gets a token, and it names the solvers as trusted (never a
+    holds that says it was re-checked)."""
     from symderiv import diag, eq, norm2, vectors
+    from symderiv.kernel import smt
 
     rhs = {"max d (no modulus)": lambda d: sp.Max(*d), "sum |d|": lambda d: sum(sp.Abs(x) for x in d),
            "min |d|": lambda d: sp.Min(*[sp.Abs(x) for x in d])}[wrong]
     claim = _sized(lambda d: eq(norm2(diag(d)), rhs(d)), dict(d=vectors()), n=(2,))
-    token, how = kernel.accept_step(claim, {"n": 2, "t": 1}, "claim",
-                                    [("solvers", "planted"), ("solvers", "planted")], None)
-    assert token is not None and token.trusts and all("z3 and cvc5" in t for t in token.trusts)
+    forged = [("solvers", "planted"), ("solvers", "planted")]
+    token, why = kernel.accept_step(claim, {"n": 2, "t": 1}, "claim", forged, None)
+    assert token is None, why
+    token, how = kernel.accept_step(claim, {"n": 2, "t": 1}, "claim", forged, None,
+                                    ask=lambda text, budget: {"z3": "unsat", "cvc5": "unsat"})
+    assert token is not None and token.trusts == (smt.TRUST_KERNEL_GOAL,)
 
 
 @pytest.mark.parametrize("plant", ["s² = 2·mᵀm", "s² = mᵀm + 1"])

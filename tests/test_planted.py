@@ -22,7 +22,7 @@ from types import SimpleNamespace
 import pytest
 import sympy as sp
 
-from symderiv import HV, diag, eye, kron, matrix, product, rel, scalars, total, vector
+from symderiv import HV, assume, diag, eye, kron, matrix, product, rel, scalars, total, vector, vectors
 from symderiv.claims import Claim
 from symderiv.engine import check_claim
 from symderiv.results import Verdict
@@ -52,6 +52,17 @@ def _theorem1(block, terms=None):
         else:
             T = total(term, (m.n, m.n * m.n), lo=m.t - terms + 1, hi=m.t - 1)
         return m.d(("h", m.t), "W_R"), T + block(m.sigma(m.h(m.t - 1)))
+
+    return check
+
+
+def _theorem1_formal(block):
+    """Theorem 1 with its sum a formal one (``total`` over k = 1 … t − 1): read at a symbolic t by the induction."""
+
+    def check(m):
+        F = lambda r: m.W_R * diag(m.dsigma(m.h(r - 1)))  # noqa: E731
+        term = lambda k: product(F, k + 1, m.t, order="descending", size=m.n) * block(m.sigma(m.h(k - 1)))  # noqa
+        return m.d(("h", m.t), "W_R"), total(term, (m.n, m.n * m.n), lo=1, hi=m.t - 1) + block(m.sigma(m.h(m.t - 1)))
 
     return check
 
@@ -185,16 +196,31 @@ def _truncated():
     return _model_claim(_theorem1(_row_block, terms=2), n=(1,), t=(2,), cid="planted.truncated")
 
 
+PLANTS = ["step_check says proved", "the step's normal form says zero", "every normal form says zero",
+          "the recursion's J is transposed", "the recursion's P is doubled"]
+
+
 def _plant_induction(monkeypatch, where):
+    """One bug in the finder of an induction (induction.py); the kernel (kernel/step.py) must not accept its step."""
     from symderiv import induction
 
     if where == "step_check says proved":
         monkeypatch.setattr(induction, "step_check", lambda claim, size, t_min, t_max=None: induction.Step(
             True, "step proved (planted)", kind="induction"))
-    else:  # the step's normal form (and its cross-checks) say zero
+    elif where == "the step's normal form says zero":  # and the finder hands over no statement
         monkeypatch.setattr(induction, "nonzero_entries", lambda *a, **k: [])
         monkeypatch.setattr(induction, "_decide", lambda claim, base, t_min, t0: induction.Step(
             True, "step proved (planted: C_t − (J_t C_{t−1} + P_t) read as 0)", kind="induction"))
+    else:  # the finder runs as shipped, but its normal form says 0 everywhere: its statement reaches the kernel
+        monkeypatch.setattr(induction, "nonzero_entries", lambda *a, **k: [])
+        if where != "every normal form says zero":
+            original = induction.recursion
+
+            def wrong(m, wrt, layout, t_min):
+                J, P = original(m, wrt, layout, t_min)
+                return (J.T, P) if "transposed" in where else (J, 2 * P)
+
+            monkeypatch.setattr(induction, "recursion", wrong)
 
 
 def test_the_truncated_closed_form_is_refuted_past_the_sweep_without_a_plant():
@@ -202,24 +228,36 @@ def test_the_truncated_closed_form_is_refuted_past_the_sweep_without_a_plant():
     assert res.verdict == Verdict.FAILS and not res.every_t, res.scope
 
 
-@pytest.mark.xfail(strict=True, reason="finding (induction.py / kernel, owners: induction, kernel): a step the "
-                   "induction says is proved is not re-checked by the kernel; the truncated BPTT (true at t ≤ 2) is "
-                   "then `holds … for every t` (Result.trusted names the induction)")
-@pytest.mark.parametrize("where", ["step_check says proved", "the step's normal form says zero"])
+@pytest.mark.parametrize("where", PLANTS)
 def test_an_induction_step_planted_proved_is_not_a_holds_for_every_t(monkeypatch, where):
     _plant_induction(monkeypatch, where)
     res = check_claim(_truncated(), backend="symengine")
     assert not (res.verdict == Verdict.HOLDS and res.every_t), res.scope
+    assert res.verdict == Verdict.FAILS, res.scope  # the kernel's refusal sends the engine past the sweep, to t = 3
 
 
-@pytest.mark.parametrize("where", ["step_check says proved", "the step's normal form says zero"])
-def test_a_holds_for_every_t_names_the_induction_as_trusted(monkeypatch, where):
-    from symderiv.engine import INDUCTION_TRUSTED
+@pytest.mark.parametrize("where", PLANTS[2:])
+def test_a_planted_step_is_refused_by_the_kernel_also_for_a_true_claim(monkeypatch, where):
+    """The true Theorem 1 (a closed form with a formal sum): a wrong recursion or a normal form that says 0 to
+    anything must not be the reason it holds for every t; the honest finder's step is accepted by the kernel."""
+    from symderiv import induction
+    from symderiv.kernel.step import confirm_step
 
+    claim = _model_claim(_theorem1_formal(_row_block), n=(2,), t=(2,), cid="planted.formal")
+    honest = induction.step_check(claim, {"n": 2}, 2)
+    assert honest.proved and confirm_step(claim, {"n": 2}, honest.statement)[0] is not None, honest.reason
     _plant_induction(monkeypatch, where)
-    res = check_claim(_truncated(), backend="symengine")
-    if res.every_t:
-        assert res.verdict == Verdict.HOLDS and INDUCTION_TRUSTED in res.trusted, res.trusted
+    st = induction.step_check(claim, {"n": 2}, 2)  # (a normal form that says 0 to all reads the sides as "same")
+    assert st.proved and confirm_step(claim, {"n": 2}, st.statement)[0] is None, st.reason
+
+
+def test_a_holds_for_every_t_names_what_the_kernel_did_not_recheck():
+    from symderiv.kernel.step import READING
+
+    res = check_claim(_model_claim(_theorem1_formal(_row_block), n=(1, 2), t=(2,), cid="planted.formal"),
+                      backend="symengine")
+    assert res.verdict == Verdict.HOLDS and res.every_t, res.scope
+    assert READING in res.trusted, res.trusted
 
 
 # ----- the prove phase's encoding (prove/) ------------------------------------------------------------------------
@@ -293,16 +331,174 @@ def test_an_encoding_bug_proved_by_a_certificate_is_rejected_by_the_kernels_goal
     _not_a_wrong_holds(check_claim(claim))
 
 
-@pytest.mark.xfail(strict=True, reason="finding (kernel/__init__.accept_step and prove/solvers, owners: kernel, "
-                   "prove): a step proved by z3 and cvc5 both answering unsat is accepted on the encoder's own "
-                   "sentence (the kernel trusts it), so an encoder that reads |x| as x proves |x| ≤ x")
-def test_an_encoding_bug_proved_by_the_solvers_is_not_a_holds(monkeypatch):
-    claim = _plant_encoding(monkeypatch, "|x| read as x")
+def _no_certificates(monkeypatch):
+    """The SOS finder finds nothing: a step the prover proves, it proves by the two solvers alone."""
+    from symderiv.prove import sos
+
+    monkeypatch.setattr(sos, "try_certificate", lambda enc, goal, lib: None)
+
+
+def _solvers_evidence(claim, size=None):
+    """The prove phase's evidence per step, asserting that the prover proved every step by the solvers."""
+    from symderiv.prove import Mark, prove_size
+
+    size = {} if size is None else size
+    proof = prove_size(claim, size)
+    assert proof.steps and all(st.mark == Mark.PROVED for st in proof.steps.values()), proof
+    assert all(e[0] == "solvers" for st in proof.steps.values() for e in st.evidence), proof
+    return proof
+
+
+@pytest.mark.parametrize("where", ENCODING)
+def test_an_encoding_bug_proved_by_the_solvers_is_not_a_holds(monkeypatch, where):
+    """The prover's sentence is wrong and z3 and cvc5 both refute it (the prover is fooled): the kernel asks them
+    again on its own sentence, which they do not refute, so no token; the verdict is not holds."""
+    from symderiv import kernel
+
+    claim = _plant_encoding(monkeypatch, where)
+    _no_certificates(monkeypatch)
+    proof = _solvers_evidence(claim)
+    for lab, st in proof.steps.items():
+        token, why = kernel.accept_step(claim, {}, lab, st.evidence, proof.values)
+        assert token is None, (where, why)
     _blind_search(monkeypatch)
     _not_a_wrong_holds(check_claim(claim))
 
 
+def _lying_oracle(text, budget):
+    return {"z3": "unsat", "cvc5": "unsat"}
+
+
+# the kernel's own sentence for a false step, whatever the prover's evidence says: each sibling reaches another part
+# of the kernel's reading (a modulus, a root, max/min, a quotient, a hypothesis, a strict and a '≠' step, a vector)
+FALSE_STEPS = {
+    "|x| <= x": (lambda x: rel(sp.Abs(x), "<=", x), dict(x=scalars(lo=-1, hi=1))),
+    "sqrt(x) <= x": (lambda x: rel(sp.sqrt(x), "<=", x), dict(x=scalars(lo=0, hi=1))),
+    "max(x, y) <= x": (lambda x, y: rel(sp.Max(x, y), "<=", x), dict(x=scalars(lo=-1, hi=1), y=scalars(lo=-1, hi=1))),
+    "min(x, y) = x": (lambda x, y: rel(sp.Min(x, y), "=", x), dict(x=scalars(lo=-1, hi=1), y=scalars(lo=-1, hi=1))),
+    "x/y <= 1 given y > 0": (lambda x, y: (assume(rel(y, ">", 0)), rel(x / y, "<=", 1))[1],
+                             dict(x=scalars(lo=-1, hi=1), y=scalars(lo=-1, hi=1))),
+    "x < x²": (lambda x: rel(x, "<", x ** 2), dict(x=scalars(lo=-1, hi=1))),
+    "x² ≠ x": (lambda x: rel(x ** 2, "!=", x), dict(x=scalars(lo=-1, hi=1))),
+    "|v|² >= 1": (lambda v: rel(sum(a ** 2 for a in v), ">=", 1), dict(v=vectors(rows=2))),
+    "max(x/y, x) <= x": (lambda x, y: rel(sp.Max(x / y, x), "<=", x),
+                         dict(x=scalars(lo=-1, hi=1), y=scalars(lo=1, hi=2))),
+}
+
+
+@pytest.mark.parametrize("case", list(FALSE_STEPS))
+def test_the_kernel_asks_the_solvers_on_its_own_goal_not_on_the_evidence(case):
+    """Forged evidence ("the solvers said unsat") for a false step: the kernel writes its own sentence, the real
+    solvers find it satisfiable, and the kernel makes no token. With a lying oracle (both say unsat whatever the
+    text) the token says exactly what it trusted: the solvers on the kernel's own goal."""
+    from symderiv import kernel
+    from symderiv.kernel import smt
+    from symderiv.kernel.goal import Statement
+
+    check, given = FALSE_STEPS[case]
+    claim = _inequality(check, given, "planted.forged")
+    halves = len(Statement(claim, {}).negations("claim"))
+    forged = [("solvers", "z3 nlsat: unsat; cvc5: unsat", 5.0)] * halves
+    token, why = kernel.accept_step(claim, {}, "claim", forged, None)
+    assert token is None, why
+    token, _ = kernel.accept_step(claim, {}, "claim", forged, None, ask=_lying_oracle)
+    assert token is not None and token.trusts == (smt.TRUST_KERNEL_GOAL,)
+
+
+TRUE_STEPS = {
+    "x <= |x|": (lambda x: rel(x, "<=", sp.Abs(x)), dict(x=scalars(lo=-1, hi=1))),
+    "sqrt(x) >= x on [0, 1]": (lambda x: rel(sp.sqrt(x), ">=", x), dict(x=scalars(lo=0, hi=1))),
+    "max(x, y) = -min(-x, -y)": (lambda x, y: rel(sp.Max(x, y), "=", -sp.Min(-x, -y)),
+                                 dict(x=scalars(lo=-1, hi=1), y=scalars(lo=-1, hi=1))),
+    "x/y >= x given 0 < y <= 1, x >= 0": (
+        lambda x, y: (assume(rel(y, ">", 0)), assume(rel(x, ">=", 0)), rel(x / y, ">=", x))[2],
+        dict(x=scalars(lo=-1, hi=1), y=scalars(lo=-1, hi=1))),
+    "max(x/y, x) <= |x| for y in [1, 2]": (lambda x, y: rel(sp.Max(x / y, x), "<=", sp.Abs(x)),
+                                           dict(x=scalars(lo=-1, hi=1), y=scalars(lo=1, hi=2))),
+    "x < x² + 1": (lambda x: rel(x, "<", x ** 2 + 1), dict(x=scalars(lo=-1, hi=1))),
+    "x² + 1 ≠ x": (lambda x: rel(x ** 2 + 1, "!=", x), dict(x=scalars(lo=-1, hi=1))),
+}
+
+
+@pytest.mark.parametrize("case", list(TRUE_STEPS))
+def test_a_true_step_proved_by_the_solvers_is_holds_trusting_the_solvers_on_the_kernels_goal(monkeypatch, case):
+    """The prover proves the step by the solvers alone (no certificate): the kernel asks them again on its own
+    sentence, both say unsat, and the verdict is holds; each size's kernel word (typed) trusts the solvers on the
+    kernel's own goal and nothing else — never the prover's encoding."""
+    from symderiv.kernel import smt
+
+    _no_certificates(monkeypatch)
+    check, given = TRUE_STEPS[case]
+    claim = _inequality(check, given, "planted.true")
+    _solvers_evidence(claim)
+    _blind_search(monkeypatch)
+    res = check_claim(claim)
+    assert res.verdict == Verdict.HOLDS, res.scope
+    held = [o for o in res.sizes if o.status == Verdict.HOLDS]
+    assert held and all(o.kernel is not None and o.kernel.kind == "step" and o.kernel.holds for o in held)
+    assert all(o.kernel.trusts == (smt.TRUST_KERNEL_GOAL,) and smt.HOW_KERNEL_GOAL in o.kernel.how for o in held)
+    assert res.trusted == [smt.TRUST_KERNEL_GOAL]
+
+
+@pytest.mark.parametrize("said", [("unsat", "unknown"), ("unknown", "unsat"), ("unsat", "sat"), ("sat", "sat")])
+def test_the_kernel_needs_both_solvers_unsat_on_its_sentence(said):
+    """One solver's unsat is not enough, and neither is an oracle that does not answer: no token."""
+    from symderiv import kernel
+
+    check, given = TRUE_STEPS["x <= |x|"]
+    claim = _inequality(check, given, "planted.one")
+    evidence = [("solvers", "z3 nlsat: unsat; cvc5: unsat")]
+    token, why = kernel.accept_step(claim, {}, "claim", evidence, None,
+                                    ask=lambda text, budget: dict(zip(("z3", "cvc5"), said)))
+    assert token is None, why
+
+    def broken(text, budget):
+        raise RuntimeError("no solver")
+
+    assert kernel.accept_step(claim, {}, "claim", evidence, None, ask=broken)[0] is None
+
+
+def test_the_kernels_sentence_is_its_own_text():
+    """What the oracle is asked is the kernel's sentence (its own names k0, k1, …, no prover variable), with the
+    facts of |x| (a ≥ 0, a² = x²), the domain (x ≥ −1, 1 − x ≥ 0) and the negated goal."""
+    from symderiv import kernel
+
+    check, given = TRUE_STEPS["x <= |x|"]
+    claim = _inequality(check, given, "planted.text")
+    asked = []
+
+    def ask(text, budget):
+        asked.append(text)
+        return {"z3": "unsat", "cvc5": "unsat"}
+
+    token, _ = kernel.accept_step(claim, {}, "claim", [("solvers", "")], None, ask=ask)
+    assert token is not None and len(asked) == 1
+    text = asked[0]
+    assert text.startswith("(set-logic QF_NRA)") and "(declare-fun k0 () Real)" in text
+    assert "(declare-fun k1 () Real)" in text and "(declare-fun k2 () Real)" not in text  # x and |x|
+    body = text.removeprefix("(set-logic QF_NRA)\n")
+    assert "_" not in body and "x" not in body and "|" not in body   # no prover's or claim's name
+
+
+@pytest.mark.parametrize("case", ["tanh(x) <= 1", "exp(x) >= 1 + x"])
+def test_outside_the_kernels_reading_a_solvers_proof_names_the_provers_encoding(case):
+    """A step with tanh or exp is outside the kernel's reading: it asks no solver and the token trusts the
+    prover's encoding, by that name (typed), never the kernel's own goal."""
+    from symderiv import kernel
+    from symderiv.kernel import smt
+
+    check = {"tanh(x) <= 1": lambda x: rel(sp.tanh(x), "<=", 1),
+             "exp(x) >= 1 + x": lambda x: rel(sp.exp(x), ">=", 1 + x)}[case]
+    claim = _inequality(check, dict(x=scalars(lo=-1, hi=1)), "planted.outside")
+    asked = []
+    token, _ = kernel.accept_step(claim, {}, "claim", [("solvers", "")], None,
+                                  ask=lambda text, budget: asked.append(text))
+    assert token is not None and token.trusts == (smt.TRUST_PROVER_ENCODING,) and not asked
+
+
 def test_a_holds_proved_by_the_solvers_names_them_as_trusted(monkeypatch):
+    """The planted |x| ↦ x encoder with the certificate finder on: whatever the prover proves, a holds names what
+    the kernel trusted."""
     claim = _plant_encoding(monkeypatch, "|x| read as x")
     _blind_search(monkeypatch)
     res = check_claim(claim)
@@ -422,3 +618,32 @@ def test_a_planted_cache_key_bug_never_returns_a_stale_verdict(project, monkeypa
     change, false = EDITS[edit]
     change(project)
     assert _run()[false] == "fails"
+
+
+# ----- the every-n lift of an induction: the traced J_t, P_t (every_n.py, kernel/step.py) ---------------------------
+
+@pytest.mark.parametrize("where", ["P doubled", "J transposed"])
+def test_a_traced_partial_planted_wrong_is_refused_by_the_kernel(monkeypatch, where):
+    """The step decision planted to say yes, and one traced partial wrong: the kernel's comparison of J_t, P_t with
+    its own forward mode of the cell's step refuses the lift; without the plant the same claim is lifted."""
+    from symderiv import every_n
+
+    claim = _model_claim(_theorem1_formal(_row_block), n=(1, 2), t=(2,), cid="planted.traced")
+    assert every_n.lift_induction(claim, 2).lifted
+    original = every_n.jacobian
+
+    def planted(F, name, kinds, cols, layout):
+        out = original(F, name, kinds, cols, layout)
+        if where == "P doubled" and name == "W_R":
+            return out * 2
+        if where == "J transposed" and name.startswith("h["):
+            return out.T
+        return out
+
+    monkeypatch.setattr(every_n, "jacobian", planted)
+    real_decide = every_n.decide_identity
+    monkeypatch.setattr(every_n, "decide_identity", lambda cid, label, lhs, rhs, kinds, dims: (
+        every_n.Decided(label, 1, {d: 1 for d in dims}, {d: 2 for d in dims}, "planted: decided")
+        if label == "step" else real_decide(cid, label, lhs, rhs, kinds, dims)))
+    out = every_n.lift_induction(claim, 2)
+    assert not out.lifted and "J_t, P_t" in out.scope, out.scope

@@ -427,6 +427,12 @@ class VJoin(Node):
         return HJoin([q.T for q in self.parts])
 
 
+#: a product nested in a product is spliced in when it has at most this many factors; a longer one stays one factor
+#: (its projections memoized once: Π_{r=k+1}^{t} built as Π_{r=k+2}^{t} · F_{k+1} for every k shares them, where
+#: splicing made t(t − 1)/2 factors to walk)
+FLATTEN = 4
+
+
 class Prod(Node):
     __slots__ = ("factors",)
 
@@ -437,7 +443,7 @@ class Prod(Node):
                 raise ShapeError(f"Matrix size mismatch: {prev.shape} * {f.shape}")
             prev = f
             jac = jac or f.jac
-            if type(f) is Prod:
+            if type(f) is Prod and len(f.factors) <= FLATTEN:
                 flat += f.factors
             elif type(f) is not Identity:
                 flat.append(f)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from ..errors import ShapeError
 from .dag import Node, Prod, Scaled, Sum
@@ -20,8 +21,71 @@ class Evaluator:
         key = (node.uid, g.uid)
         r = self.lmemo.get(key)
         if r is None:
-            r = self.lmemo[key] = node.left(g, self)
+            t = type(node)
+            r = self.lmemo[key] = self._accumulate(node, g) if t is Sum or t is Prod or t is Scaled else \
+                node.left(g, self)
         return r
+
+    def _accumulate(self, root, g: Val) -> Val:
+        """g · root by reverse accumulation over the sums, scalings and products' last factors below root.
+
+        A node reached by several paths (a recursion's G_{k−1} inside both blocks of G_k) is applied once, to the
+        sum of the rows arriving along its paths, instead of once per path (which doubles with every step of a
+        block recursion). A row arriving several times with different coefficients stays one row (its memo entries
+        keep hitting); only distinct rows are added. The value is the same linear map applied to the same row."""
+        order, seen = [], set()
+        stack = [(root, False)]
+        while stack:  # depth-first post-order over the tail edges: Sum → terms, Scaled → x, Prod → last factor
+            node, done = stack.pop()
+            if done:
+                order.append(node)
+                continue
+            if node.uid in seen:
+                continue
+            seen.add(node.uid)
+            stack.append((node, True))
+            t = type(node)
+            kids = node.terms if t is Sum else (node.x,) if t is Scaled else (node.factors[-1],) if t is Prod else ()
+            for k in kids:
+                if k.uid not in seen:
+                    stack.append((k, False))
+        arriving = {root.uid: {g.uid: [g, Fraction(1)]}}
+
+        def send(node, c, v):
+            rows = arriving.setdefault(node.uid, {})
+            got = rows.get(v.uid)
+            if got is None:
+                rows[v.uid] = [v, c]
+            else:
+                got[1] += c
+
+        out = None
+        for node in reversed(order):  # every node after all the nodes whose tails reach it
+            rows = arriving.pop(node.uid, None)
+            if not rows:
+                continue
+            t = type(node)
+            if len(rows) == 1:
+                ((v, c),) = rows.values()
+            else:
+                v, c = None, Fraction(1)
+                for w, k in rows.values():
+                    w = w if k == 1 else _scale(w, k)
+                    v = w if v is None else _add(v, w)
+            if t is Sum:
+                for term in node.terms:
+                    send(term, c, v)
+            elif t is Scaled:
+                send(node.x, c * node.c, v)
+            elif t is Prod:
+                for f in node.factors[:-1]:
+                    v = self.left(f, v)
+                send(node.factors[-1], c, v)
+            else:
+                r = self.left(node, v)
+                r = r if c == 1 else _scale(r, c)
+                out = r if out is None else _add(out, r)
+        return out  # every tail path ends at a node applied here, so out is set
 
     def right(self, node, x: Val) -> Val:
         key = (node.uid, x.uid)

@@ -33,6 +33,7 @@ from .dual import KernelError
 IDENTITY = "identity"   # lhs = rhs (entrywise) at the size
 STEP = "step"           # one relation (a step of a chain) at the size
 EVERY_N = "every n"     # an identity of free variables lifted to every size from one at its threshold (lift.py)
+EVERY_T = "every t"     # an induction's step for every t at one size (every dimension but t), re-checked (step.py)
 
 
 class Token:
@@ -95,7 +96,7 @@ def size_key(size) -> tuple:
 def _issue(cls, claim_id: str, size, kind: str, how: str, *, label: str = "", trusts=(), error=None,
            steps=(), degree=None) -> Token:
     """The only maker of tokens: kernel functions call it once their own check has passed."""
-    if cls not in (Proved, Refuted) or kind not in (IDENTITY, STEP, EVERY_N):
+    if cls not in (Proved, Refuted) or kind not in (IDENTITY, STEP, EVERY_N, EVERY_T):
         raise KernelError(f"no token {cls!r} of kind {kind!r}")
     tok = object.__new__(cls)
     for name, value in (("claim", claim_id), ("size", size_key(size)), ("kind", kind), ("label", label),

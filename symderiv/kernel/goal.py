@@ -33,8 +33,15 @@ A step whose sides use what this reading does not cover (a spectral or
 Frobenius norm, an eigenvalue, tanh, exp: quantities the prover defines by
 constraints of its own) is outside the fragment: its certificate is checked
 against the prover's goal as before, and the kernel's token names the
-prover's encoding among what it trusts. So does a step proved by two SMT
-solvers' ``unsat`` (no certificate the kernel could check).
+prover's encoding among what it trusts.
+
+A step proved by two SMT solvers' ``unsat`` has no certificate to check: the
+kernel writes its own sentence for each half from this same reading
+(:mod:`.smt`: facts ∧ atoms' definitions ∧ denominators ≠ 0 ∧ ¬(small ≤ big))
+and has both solvers asked again on it, through an oracle the prove phase
+registers; it accepts only when z3 and cvc5 both answer unsat on the kernel's
+text, and its token trusts the solvers, not the encoder. Outside the fragment
+the prover's sentence is trusted, and the token says so.
 """
 from __future__ import annotations
 
@@ -43,6 +50,7 @@ import inspect
 import sympy as sp
 
 from ..families import Diagonals, Just, Matrices, Sampled, Scalars, Vectors
+from . import smt
 from .accept import STEP, Proved, _issue
 from .decide import relations_of
 from .dual import KernelError
@@ -339,6 +347,20 @@ class Statement:
             raise Outside(f"a strict or '≠' relation ({rel.op})")
         return {"<=": [(a, b)], ">=": [(b, a)], "=": [(a, b), (b, a)]}[rel.op]
 
+    def negations(self, label: str) -> list:
+        """The step's halves as the kernel's sentences negate them (:func:`.smt.sentence`): (small, big, negation)
+        with negation ">" for small ≤ big, ">=" for the strict small < big, "=" for small ≠ big; an equality is
+        two halves, in the prover's order (≤, then ≥). Outside when the kernel cannot read a side."""
+        rel = self.steps[label]
+        if not hasattr(rel, "op"):
+            raise Outside("a limit")
+        a, b = self.reading.read(rel.lhs), self.reading.read(rel.rhs)
+        got = {"<=": [(a, b, ">")], ">=": [(b, a, ">")], "=": [(a, b, ">"), (b, a, ">")], "<": [(a, b, ">=")],
+               ">": [(b, a, ">=")], "!=": [(a, b, "=")]}.get(rel.op)
+        if got is None:
+            raise Outside(f"the relation {rel.op}")
+        return got
+
 
 def _same(x, y) -> sp.Expr | None:
     """x / y as a constant when it is one (x, y rational functions, y ≠ 0), else None."""
@@ -540,13 +562,21 @@ def _evident(stmt: Statement, small, big) -> bool:
     return g == 0 or (g.is_Rational and g >= 0)
 
 
-def accept_step(claim, size: dict, label: str, evidence, values: dict | None = None) -> tuple[Proved | None, str]:
+def accept_step(claim, size: dict, label: str, evidence, values: dict | None = None, *, ask=None
+                ) -> tuple[Proved | None, str]:
     """The kernel's Proved for step ``label`` at ``size`` from the prove phase's evidence, or (None, why not).
 
     ``evidence``: one entry per half of the step (an equality has two), ``("sos", proof)`` with the prover's
-    certificates (``proof.small``, ``proof.big``, ``proof.certs``, ``proof.squared``) or ``("solvers", said)``;
+    certificates (``proof.small``, ``proof.big``, ``proof.certs``, ``proof.squared``) or ``("solvers", said)``
+    (optionally ``("solvers", said, budget)``: seconds per solver the prover spent its sentence's budget on);
     or one ``("interval", tree)``: a branch and bound in arb that :mod:`.interval` re-checks on the goal it
     derives from the claim itself.
+
+    A half proved by the solvers is accepted only when z3 and cvc5 both answer unsat on the kernel's *own*
+    sentence for it (:func:`.smt.sentence`, from this Statement), asked through ``ask`` (``ask(text, budget)``,
+    by default the oracle the prove phase registered, :func:`.smt.register`); the prover's sentence is never
+    read. Where the kernel cannot read the step (a spectral norm, an eigenvalue, tanh, exp) the token names the
+    prover's encoding as trusted (:data:`.smt.TRUST_PROVER_ENCODING`).
     """
     if len(evidence) == 1 and evidence[0][0] == "interval":
         from .interval import goal_of, verify
@@ -569,14 +599,33 @@ def accept_step(claim, size: dict, label: str, evidence, values: dict | None = N
         halves, outside = None, str(e)
     if halves is not None and len(halves) != len(evidence):
         return None, f"the step has {len(halves)} half(s), the evidence {len(evidence)}"
+    try:
+        negations = stmt.negations(label)
+    except Outside:
+        negations = None
+    if negations is not None and len(negations) != len(evidence):
+        return None, f"the step has {len(negations)} half(s), the evidence {len(evidence)}"
     trusts, how = [], []
-    for i, (kind, what) in enumerate(evidence):
+    for i, item in enumerate(evidence):
+        kind, what = item[0], item[1]
         if halves is not None and _evident(stmt, *halves[i]):
             how.append("the kernel's own reading (big − small is 0 or a nonnegative number)")
             continue
         if kind == "solvers":
-            trusts.append("z3 and cvc5 both unsat on the prover's encoding (not re-checked by the kernel)")
-            how.append("two solvers")
+            if negations is None:   # outside the kernel's reading: the prover's sentence, trusted as before
+                trusts.append(smt.TRUST_PROVER_ENCODING)
+                how.append("two solvers")
+                continue
+            try:
+                text = smt.sentence(stmt, *negations[i])
+            except Exception as e:
+                return None, f"the kernel cannot write its own sentence for the step: {type(e).__name__}: {e}"
+            budget = min(max(float(item[2]), 0.5), smt.BUDGET) if len(item) > 2 and item[2] else smt.BUDGET
+            ok, said = smt.both_unsat(text, ask if ask is not None else smt.oracle(), budget)
+            if not ok:
+                return None, f"the solvers do not both refute the kernel's own goal ({said})"
+            trusts.append(smt.TRUST_KERNEL_GOAL)
+            how.append(smt.HOW_KERNEL_GOAL)
             continue
         if kind != "sos":
             return None, f"unknown evidence {kind!r}"

@@ -27,6 +27,7 @@ import sympy as sp
 from ..errors import SymderivError
 from .domains import NoDomain, Symbols, symbolic
 from .encode import Encoder, Unsupported
+from . import solvers as _solvers  # noqa: F401  (registers the solvers with the kernel, which asks them again)
 
 #: seconds each solver may spend on one sentence (a step; an equality is two): twice the 10 s target, since
 #: the audit shares 2 cores with its own workers (cvc5 needed 4–10 s on diag-norm at n = 2 under load before it
@@ -172,7 +173,7 @@ def decide_step(domain, hyps, step, *, syms=None, matrices=(), budget: float = B
             methods.append("z3 nlsat and cvc5 both unsat" + (f", with {len(lib.used)} lemma instances checked "
                                                              "exactly by the kernel" if lib.used else ""))
             details.append(said)
-            evidence.append(("solvers", said))
+            evidence.append(("solvers", said, budget))   # the kernel asks again on its own sentence (kernel/smt.py)
             continue
         if "sat" in (z3a.status, cv.status) and "unsat" not in (z3a.status, cv.status):
             return Mark.UNDECIDED, "solver model (a candidate)", said, _read_back(z3a.model, names), []

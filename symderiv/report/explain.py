@@ -108,9 +108,9 @@ def argument(r: Result) -> Text:
     out = Text(f"holds for {reach(r)}: the argument\n", style="bold")
     k = 0
     if r.every_n and r.every_t:  # a model claim: the induction's base and step, each lifted (every_n.py)
-        from ..every_n import MODEL_ARGUMENT
+        from ..every_n import argument_steps
 
-        for k, step in enumerate(MODEL_ARGUMENT, 1):
+        for k, step in enumerate(argument_steps(r), 1):
             out.append(f"{k}. {step}\n")
         return out
     if r.every_n:

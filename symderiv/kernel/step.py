@@ -1,0 +1,234 @@
+"""The kernel's re-check of an induction for every t (issue 19: "an induction's base and step are re-checked by
+the kernel").
+
+The finder (:mod:`symderiv.induction`) reads the claim at a symbolic horizon and
+hands over what it proved, as expressions in its own free symbols: the closed
+form at t (C, run A, the induction hypothesis substituted) and at t − 1
+(C′, run B: each formal sum or product one opaque matrix), and J_t, P_t, the
+partials of the cell's step at the free state h_{t−1}. Its step is the identity
+C = J C′ + P. The kernel accepts it only after checking, by its own means, at
+one random point where every free symbol of the finder is an independent
+value (so an identity there holds for every trajectory and every value of the
+opaque sums and products):
+
+* **the step**: C − (J C′ + P) = 0 entry by entry, every σ application a
+  random function of its exact argument (σ, σ′, σ″ for an abstract σ; tanh and
+  the logistic function keeping their differential equations), as in
+  :mod:`.random_check`;
+* **the recursion**: J and P evaluated at the kernel's own one-step run are its
+  own forward-mode partials ∂h_1/∂h_0 and ∂h_1/∂θ (:class:`.ExactModel` with
+  random inputs, :mod:`.dual`): the finder's state symbols h_{t−1} are paired
+  with the kernel's h_0, its inputs x_t, y_t with x_1, y_1, its parameters with
+  the kernel's by name and position (never by printed name alone).
+
+Both are one evaluation of the kernel's random model, so the error bound is the
+one :func:`.random_check.degree_of` computes for it (E·2^−128). A kind
+"same" (the two sides are one expression at a symbolic t) or "generic" (an
+identity of one step at a free state) is the identity lhs = rhs at such a point.
+
+What this does not re-check, and the token says so: that the finder's
+expressions are the claim read at a symbolic t (:mod:`symderiv.formal`'s sums
+and products peeled at their top, states as free symbols), and that the cell's
+step is the same at every k (the finder's cross-check and the guard that
+refuses Python on the symbolic index). The base case is the sweep's smallest t,
+confirmed by the kernel as any size is.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+import sympy as sp
+from sympy.core.function import UndefinedFunction
+
+from ..functions import _SigmaDerivative, logistic
+from .accept import EVERY_T, Proved, _issue
+from .dual import KernelError
+from .random_check import BITS, REDRAWS, Cannot, _Fresh, _Outside, _Singular, _trial, degree_of
+
+#: what a `holds … for every t` still rests on after this re-check
+READING = ("the reading of the check at a symbolic t (formal sums and products peeled at their top, the cell's "
+           "step the same at every k)")
+
+#: what a downward induction's token also rests on: its backward recursion's parts, as the finder derived them
+DOWNWARD = "the backward recursion's J_{k+1} and ∂ℓ_k/∂h_k as the finder derived them (compared by it at t = 2)"
+
+
+@dataclass(frozen=True)
+class StepStatement:
+    """What the finder says it proved (see the module docstring); expressions in its own free symbols.
+
+    ``kind``: "induction" (C = J C′ + P), "same", "generic" or "downward" (lhs = rhs). For "induction": ``state`` the cell's
+    state, ``wrt`` a parameter name or a state (name, j), ``layout``, and the finder's symbols of h_{t−1}, x_t,
+    y_t and of every parameter (name → matrix), which the kernel pairs with its own one-step run by position."""
+
+    kind: str
+    lhs: sp.Matrix
+    rhs: sp.Matrix
+    J: sp.Matrix | None = None
+    P: sp.Matrix | None = None
+    wrt: object = None
+    layout: str = "row-major"
+    state: str = "h"
+    prev: sp.Matrix | None = None
+    x: sp.Matrix | None = None
+    y: sp.Matrix | None = None
+    params: dict = field(default_factory=dict)
+
+
+class _Refused(KernelError):
+    pass
+
+
+def _evaluate(e, at: dict, fresh, funcs: dict, activation: str, memo: dict):
+    """``e`` at the point: a symbol its paired value or a fresh draw of its own, σ and the cell's functions the
+    random model's random functions of their exact argument (the same tables as the kernel's run)."""
+    got = memo.get(e)
+    if got is not None:
+        return got
+    if e.is_Symbol:
+        out = at[e] if e in at else fresh(e)
+    elif e.is_Rational:
+        out = e
+    elif e.is_Add:
+        out = sp.Integer(0)
+        for a in e.args:
+            out = out + _evaluate(a, at, fresh, funcs, activation, memo)
+    elif e.is_Mul:
+        out = sp.Integer(1)
+        for a in e.args:
+            out = out * _evaluate(a, at, fresh, funcs, activation, memo)
+    elif e.is_Pow and e.exp.is_Integer:
+        base = _evaluate(e.base, at, fresh, funcs, activation, memo)
+        if int(e.exp) < 0 and base == 0:
+            raise ZeroDivisionError
+        out = base ** int(e.exp)
+    elif e.is_Function and (len(e.args) == 1 or isinstance(e.func, UndefinedFunction)):
+        f = e.func
+        u = tuple(_evaluate(a, at, fresh, funcs, activation, memo) for a in e.args)
+        u = u[0] if len(u) == 1 and not isinstance(f, UndefinedFunction) else u
+        if isinstance(f, type) and issubclass(f, _SigmaDerivative):
+            k = f.derivative_order
+            if activation != "abstract" or k > 2:
+                raise Cannot(f"σ^({k}) of the finder's step (σ = {activation})")
+            out = funcs["abstract"].order(k)(u)
+        elif f is sp.tanh:
+            out = funcs["tanh"].order(0)(u)
+        elif f is logistic:
+            out = funcs["logistic"].order(0)(u)
+        elif isinstance(f, UndefinedFunction):  # an atom of the finder's for every such function (dE_i(o, y))
+            out = fresh(("undefined", f, u))
+        else:
+            raise Cannot(f"the finder's step applies {f} (not a function the kernel draws at random)")
+    else:
+        raise Cannot(f"the finder's step has a {type(e).__name__} (not a rational function of its symbols)")
+    memo[e] = out
+    return out
+
+
+class _Check:
+    """The step as a claim about the cell at t = 1 for :func:`.random_check._trial`: its check runs on the kernel's
+    random model and returns the kernel's own side beside the finder's."""
+
+    variables = None
+
+    def __init__(self, claim, st: StepStatement):
+        self.id, self.model, self.st = claim.id, claim.model, st
+        self.activation, self.loss, self.conventions = claim.activation, claim.loss, dict(claim.conventions)
+
+    def check(self, mk):
+        st = self.st
+        draws = mk._draws
+        recording = isinstance(draws.draw, _Fresh)
+
+        def fresh(key):  # a symbol object of its own (names never merge), or an undefined function at its arguments
+            if recording and isinstance(key, tuple) and key[0] == "undefined":
+                draws.draw.arguments.extend(key[2])  # for the collision term of the error bound (degree_of)
+            return draws[("finder", key)]
+
+        at: dict = {}
+        if st.kind == "induction":
+            pairs = [(st.prev, mk.at(st.state, 0)), (st.x, mk.x(1))]
+            if st.y is not None and self.model.output is not None:
+                pairs.append((st.y, mk.y(1)))
+            for name in self.model.params:
+                theirs = st.params.get(name)
+                if theirs is None:
+                    raise _Refused(f"the finder names no symbols for the parameter {name}")
+                pairs.append((theirs, getattr(mk.params, name)))
+            for theirs, ours in pairs:
+                theirs, ours = sp.Matrix(theirs), sp.Matrix(ours)
+                if theirs.shape != ours.shape:
+                    raise _Refused(f"the finder's symbols have shape {theirs.shape}, the kernel's {ours.shape}")
+                for a, b in zip(theirs, ours):
+                    if not a.is_Symbol or at.setdefault(a, b) != b:
+                        raise _Refused(f"the finder's {a} is not one free symbol of one value")
+        memo: dict = {}
+
+        def ev(M):
+            return sp.Matrix(M.rows, M.cols, [_evaluate(sp.sympify(x), at, fresh, mk._funcs, self.activation, memo)
+                                              for x in M])
+
+        L, R = ev(sp.Matrix(st.lhs)), ev(sp.Matrix(st.rhs))
+        if st.kind != "induction":
+            return L, R
+        J, P = ev(sp.Matrix(st.J)), ev(sp.Matrix(st.P))
+        if J.shape != (L.rows, R.rows) or P.shape != L.shape or R.shape != L.shape:
+            raise _Refused("the shapes of C, C′, J and P do not make C = J C′ + P")
+        ownJ = sp.Matrix(mk.d((st.state, 1), (st.state, 0), layout=st.layout))
+        wrt = st.wrt
+        if isinstance(wrt, tuple):
+            ownP = sp.zeros(*P.shape)  # dh_t/dh_j for t > j: no explicit partial
+        else:
+            ownP = sp.Matrix(mk.d((st.state, 1), wrt, layout=st.layout))
+        if ownJ.shape != J.shape or ownP.shape != P.shape:
+            raise _Refused("J or P has another shape than the cell's own partials")
+        return (sp.Matrix.hstack(L, ownJ, ownP), sp.Matrix.hstack(J * R + P, J, P))
+
+
+def confirm_step(claim, size: dict, st: StepStatement, *, seed: int = 0) -> tuple[Proved | None, str]:
+    """The kernel's Proved (kind every t) for the finder's step at ``size`` (every dimension but t), or (None, why).
+    Never a token it could not check: an expression it cannot evaluate is a refusal, not a trust."""
+    if claim.model is None or st.kind not in ("induction", "same", "generic", "downward"):
+        return None, f"the kernel re-checks no {st.kind!r} induction"
+    if claim.activation not in ("abstract", "tanh", "logistic", "identity"):
+        return None, f"σ = {claim.activation} is not one the kernel draws at random"
+    at = {"n": size.get("n", 1), "m": size.get("m", 1), "t": 1}
+    pseudo = _Check(claim, st)
+    rng = random.Random(f"{seed}:step:{claim.id}:{sorted(size.items())}")
+    E, why = degree_of(pseudo, at)
+    if E is None:
+        return None, f"the kernel cannot bound the degree of the step ({why})"
+    try:
+        for _ in range(REDRAWS):
+            try:
+                diffs, lawless = _trial(pseudo, at, rng)
+                break
+            except (_Singular, _Outside):
+                continue
+        else:
+            return None, "a denominator of the step is 0 at every point the kernel drew"
+    except (Cannot, KernelError) as e:
+        return None, f"the kernel cannot evaluate the step: {str(e)[:160]}"
+    except Exception as e:  # noqa: BLE001 (the finder's objects do not run on the kernel's model: refused)
+        return None, f"the kernel cannot evaluate the step: {type(e).__name__}: {str(e)[:160]}"
+    bad = [k for k, d in enumerate(diffs) if d != 0]
+    if bad and lawless:  # a random e does not keep e^a·e^b = e^(a+b): the kernel's own exp, where it is rational
+        try:
+            diffs, _ = _trial(pseudo, at, rng, real_exp=True)
+        except Exception:  # noqa: BLE001 (not rational with the true exp: refused all the same)
+            return None, "the step differs at a point where exp was drawn at random (and is not rational with e)"
+        bad = [k for k, d in enumerate(diffs) if d != 0]
+    if bad:
+        cols = st.lhs.cols
+        k = bad[0]
+        what = ("C − (J C′ + P)" if (k % (len(diffs) // st.lhs.rows)) < cols else
+                "J or P against the kernel's own partials of the cell's step") if st.kind == "induction" \
+            else "lhs − rhs"
+        return None, f"the kernel's own check at a random point: {what} is not 0 (entry {k})"
+    how = (("step C_t = J_t C_{t−1} + P_t, and J_t, P_t against the kernel's own forward mode of one step"
+            if st.kind == "induction" else "the downward base and step (C_k = C_{k+1} J_{k+1} + ∂ℓ_k/∂h_k)"
+            if st.kind == "downward" else "the sides at a free state of a generic step")
+           + f", at a random point (σ a random function), error ≤ {E}·2^−{BITS} ({why}, bounded by the kernel)")
+    trusts = (READING,) + ((DOWNWARD,) if st.kind == "downward" else ())
+    return _issue(Proved, claim.id, size, EVERY_T, how, trusts=trusts, error=(BITS, 1), degree=E), how
