@@ -762,8 +762,10 @@ def _check_claim(claim: Claim, *, n=None, t=None, m=None, backend: str = "auto",
         try:
             outcome, found = check_identity_at(claim, size, backend=backend, seed=seed, phases=phases,
                                                describe=first is None and claim.relation != "≠")
-        except SymderivError as e:
-            outcome, found = SizeOutcome(size, Verdict.ERROR, str(e), stop=StopReason.ERROR), None
+        except SymderivError as e:  # symderiv's own refusal, with the user's line it came from
+            where = user_traceback(e) if not isinstance(e, ConcretizationError) else ""
+            outcome, found = SizeOutcome(size, Verdict.ERROR, str(e) + (f" (at {where})" if where else ""),
+                                         stop=StopReason.ERROR), None
         except Exception as e:  # a transcription that raises is that claim's error, not the run's
             outcome, found = SizeOutcome(size, Verdict.ERROR, _raised(e), stop=StopReason.ERROR), None
         if claim.relation == "≠":
