@@ -9,6 +9,7 @@ named parameters. It knows nothing of how it is run: the symbolic model
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
@@ -152,26 +153,18 @@ def check_names(params: Mapping, state: tuple, has_output: bool) -> None:
 STEP_EXTRAS = ("y", "k", "n", "m", "t")
 
 
-_EXTRAS: "weakref.WeakKeyDictionary" = None  # type: ignore[assignment]
+#: each step function's extras, read once (a cell's step runs t times a trial; its signature does not change)
+_EXTRAS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def _step_extras(step) -> tuple[str, ...]:
-    """Read once per step function (a cell's step runs t times a trial: its signature does not change)."""
-    global _EXTRAS
-    import weakref
-
-    if _EXTRAS is None:
-        _EXTRAS = weakref.WeakKeyDictionary()
     try:
         return _EXTRAS[step]
-    except (KeyError, TypeError):
-        pass
-    out = _read_extras(step)
-    try:
-        _EXTRAS[step] = out
+    except KeyError:
+        out = _EXTRAS[step] = _read_extras(step)
+        return out
     except TypeError:  # not weakly referenceable: read each time
-        pass
-    return out
+        return _read_extras(step)
 
 
 def _read_extras(step) -> tuple[str, ...]:

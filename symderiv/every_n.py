@@ -830,10 +830,6 @@ class _Partials:
     layout: str
 
 
-#: the partials the last step_identity of each claim traced (read by lift_induction right after it)
-_LAST_PARTIALS: dict = {}
-
-
 def kernel_partials(claim, part: "_Partials", size: dict | None = None) -> tuple[bool, str]:
     """The kernel compares the traced J_t and P_t, evaluated at ``size`` (n = m = 2 by default) with every variable a
     matrix of symbols, with its own forward-mode partials of one step of the cell at a random point
@@ -853,11 +849,11 @@ def kernel_partials(claim, part: "_Partials", size: dict | None = None) -> tuple
             k *= extent(d)
         return k
 
-    values = {}
-    for name, (rd, cd) in part.kinds.items():
-        if name in ATOMS:  # computed by evaluate from their arguments
-            continue
-        values[name] = (sp.Matrix(rows(rd), rows(cd), lambda i, j, nm=name: sp.Symbol(f"⟨{nm}⟩[{i},{j}]")), rd, cd)
+    def symbols(name, r, c=1):
+        return sp.Matrix(r, c, lambda i, j: sp.Symbol(f"⟨{name}⟩[{i},{j}]"))
+
+    values = {name: (symbols(name, rows(rd), rows(cd)), rd, cd) for name, (rd, cd) in part.kinds.items()
+              if name not in ATOMS}  # atoms: computed by evaluate from their arguments
     try:
         J = evaluate(part.J, dict(values), size)
         P = evaluate(part.P, dict(values), size) if part.P is not None else sp.zeros(J.rows, 1)
@@ -866,7 +862,7 @@ def kernel_partials(claim, part: "_Partials", size: dict | None = None) -> tuple
 
     def syms(name, r, c=1):
         got = values.get(name)
-        return got[0] if got is not None else sp.Matrix(r, c, lambda i, j: sp.Symbol(f"⟨{name}⟩[{i},{j}]"))
+        return got[0] if got is not None else symbols(name, r, c)
 
     n, m = size["n"], size.get("m", 1)
     params = {}
@@ -882,7 +878,7 @@ def kernel_partials(claim, part: "_Partials", size: dict | None = None) -> tuple
 
 def step_identity(claim, t0: int):
     """The induction's step C_t = J_t C_{t−1} + P_t for every t ≥ t0 + 1 as diagrams of symbolic size:
-    (c_a, J · c_b + P, the variables' shapes, what was peeled). Run B reads the claim at horizon t − 1 (sums and
+    (c_a, J · c_b + P, the variables' shapes, what was peeled, the traced partials). Run B reads the claim at horizon t − 1 (sums and
     products over a symbolic range opaque), run A at t (their top peeled); the truth at t − 1, wherever run A
     uses it, is C_{t−1} (the hypothesis); J_t and P_t are the cell's step differentiated on diagrams."""
     from .concrete import watching
@@ -922,8 +918,8 @@ def step_identity(claim, t0: int):
                 rhs = J * c_b + P
             else:  # dh_t/dh_j, t > j: no explicit partial
                 rhs = J * c_b
-            _LAST_PARTIALS[claim.id] = _Partials(J, P, wrt, s, f"{s}[{Ix(HORIZON, -1)}]", f"x[{Ix(HORIZON, 0)}]",
-                                                 dict(ma._kinds), ma.layout)
+            part = _Partials(J, P, wrt, s, f"{s}[{Ix(HORIZON, -1)}]", f"x[{Ix(HORIZON, 0)}]", dict(ma._kinds),
+                             ma.layout)
     except Unsupported as e:
         raise NotInFragment(str(e).splitlines()[0]) from e
     except NotInFragment:
@@ -933,7 +929,7 @@ def step_identity(claim, t0: int):
     if (c_a.rowdims, c_a.coldims) != (rhs.rowdims, rhs.coldims):
         raise NotInFragment("the step's sides have different open legs")
     used = _names_in(c_a.terms + rhs.terms)
-    return c_a, rhs, {k: v for k, v in ma._kinds.items() if k in used}, tuple(dict.fromkeys(ctx.peeled))
+    return c_a, rhs, {k: v for k, v in ma._kinds.items() if k in used}, tuple(dict.fromkeys(ctx.peeled)), part
 
 
 def base_identity(claim, t0: int = 1):
@@ -1026,12 +1022,11 @@ def lift_induction(claim, t0: int = 1) -> InductionLift:
         return InductionLift(False, f"not lifted to every {', '.join(fixed)}: the claim fixes {', '.join(fixed)} "
                              "(a fixed size)")
     try:
-        c_a, rhs, kinds, peeled = step_identity(claim, t0)
+        c_a, rhs, kinds, peeled, part = step_identity(claim, t0)
         step = decide_identity(claim.id, "step", c_a, rhs, kinds, dims)
     except NotInFragment as e:
         return InductionLift(False, f"not lifted to every n: the induction's step: {e}")
-    part = _LAST_PARTIALS.pop(claim.id, None)
-    ok, why = kernel_partials(claim, part) if part is not None else (False, "no traced partials")
+    ok, why = kernel_partials(claim, part)
     if not ok:
         return InductionLift(False, f"not lifted to every n: the kernel does not accept the traced J_t, P_t: {why}")
     try:

@@ -185,8 +185,9 @@ def _multiply(factors: list, size: int):
 
 #: while a family's terms are built (``total(family, …)`` over an integer range), the products its terms take of one
 #: factor function share their factors and their suffixes: Π_{r=k+1}^{t} for k = 1 … t − 1 is t − 1 products, not
-#: t(t − 1)/2 factors (the F_p trial at n = 64, t = 256 spent 80 % of its time calling the factor again). Every backend
-#: reads a check through this module, so every path calls ``factor(r)`` once per r within one ``total``: one meaning.
+#: t(t − 1)/2 factors (the F_p trial at n = 64, t = 256 spent 80 % of its time calling the factor again). The engine's
+#: paths share; the kernel reads every check literally (:func:`literal`), and where it does not confirm a shared
+#: normal form the engine decides that size again literally (engine.check_identity_at): the meaning is Python's.
 _SHARED: list[dict] = []
 #: > 0 while the kernel runs a check (:func:`literal`): Python's own meaning, no sharing. A factor that reads
 #: something other than r (a scale the family sets per term) is then read as Python reads it, so a holds the engine's
