@@ -443,11 +443,31 @@ class _TracedFormal:
         return S
 
     def _remainder(self, term, lo, hi, rows, cols):
+        """The sum's remainder Σ_{lo..hi} term (its top term peeled off): L · S or S · L with S the opaque sum of
+        run B over the same range, ``hi`` the generic index's upper bound."""
+        return self._matched_sum(term, lo, hi, rows, cols, ctx_bound=("upper", hi.off), what=(
+            f"the sum from {lo} to {hi + 1} cannot be peeled on diagrams: its summand at horizon t is not a peeled "
+            "factor times its summand at horizon t − 1 (as diagrams)"))
+
+    #: how a peeled factor F may multiply run B's summand: F itself upward; F or Fᵀ downward (a backward recursion
+    #: reads the forward Jacobian transposed)
+    def _variants(self, F):
+        return (F,)
+
+    def _same(self, a: Traced, b: Traced) -> bool:
+        """a = b as diagrams (equal keys: an identity at every size)."""
+        return not (a - b).terms
+
+    def _matched_sum(self, term, lo, hi, rows, cols, *, ctx_bound, what: str):
+        """L · S (or S · L) for the sum of ``term`` over lo..hi, S run B's opaque sum over that range and L a factor
+        peeled off in this run (or a variant of one) with summand_A(κ) = L · summand_B(κ) at a generic κ whose
+        bound is ``ctx_bound`` (("upper", off) or ("lower", off)); else Unsupported(``what``)."""
         from .formal import Unsupported
 
         ctx = self.ctx
         k = ctx.generic()
-        ctx.upper[k.base] = hi.off
+        kind, off = ctx_bound
+        getattr(ctx, kind)[k.base] = off
         ctx.within.append(k.base)
         try:
             mark = len(self.m._peeled_factors)
@@ -461,15 +481,15 @@ class _TracedFormal:
                     b = _as(term_b(k))
                 finally:
                     ctx.mode = saved
-                for L in peeled:
-                    if self.m._depends(L) & {k.base}:
+                for F in peeled:
+                    if self.m._depends(F) & {k.base}:
                         continue
-                    if L.coldims == b.rowdims and not (a - L * b).terms:
-                        return L * S
-                    if L.rowdims == b.coldims and not (a - b * L).terms:
-                        return S * L
-            raise Unsupported(f"the sum from {lo} to {hi + 1} cannot be peeled on diagrams: its summand at horizon t "
-                              "is not a peeled factor times its summand at horizon t − 1 (as diagrams)")
+                    for L in self._variants(F):
+                        if L.rowdims == a.rowdims and L.coldims == b.rowdims and self._same(a, L * b):
+                            return L * S
+                        if L.rowdims == b.coldims and L.coldims == a.coldims and self._same(a, b * L):
+                            return S * L
+            raise Unsupported(what)
         finally:
             ctx.within.pop()
 
@@ -1328,40 +1348,14 @@ class _TracedDownFormal(_TracedFormal):
         return S
 
     def _remainder_down(self, term, lo, hi, rows, cols):
-        from .formal import Unsupported
+        """The sum's remainder Σ_{lo..hi} term (its first term peeled off), ``lo`` the generic index's lower
+        bound."""
+        return self._matched_sum(term, lo, hi, rows, cols, ctx_bound=("lower", lo.off), what=(
+            f"the sum from {lo - 1} to {hi} cannot be peeled at its bottom on diagrams: its summand at k is not a "
+            "peeled factor times its summand at k + 1"))
 
-        ctx = self.ctx
-        k = ctx.generic()
-        ctx.lower[k.base] = lo.off
-        ctx.within.append(k.base)
-        try:
-            mark = len(self.m._peeled_factors)
-            a = _as(term(k))
-            peeled = self.m._peeled_factors[mark:]
-            for term_b, lo_b, hi_b, rows_b, cols_b, S in self.m._sums:
-                if (lo_b, hi_b, rows_b, cols_b) != (str(lo), str(hi), rows, cols):
-                    continue
-                saved, ctx.mode = ctx.mode, "opaque"
-                try:
-                    b = _as(term_b(k))
-                finally:
-                    ctx.mode = saved
-                for F in peeled:
-                    if self.m._depends(F) & {k.base}:
-                        continue
-                    for L in (F, F.T):
-                        for side in ("left", "right"):
-                            if side == "left" and not (L.rowdims == a.rowdims and L.coldims == b.rowdims):
-                                continue
-                            if side == "right" and not (L.rowdims == b.coldims and L.coldims == a.coldims):
-                                continue
-                            other = L * b if side == "left" else b * L
-                            if self._same(a, other):
-                                return L * S if side == "left" else S * L
-            raise Unsupported(f"the sum from {lo - 1} to {hi} cannot be peeled at its bottom on diagrams: its "
-                              "summand at k is not a peeled factor times its summand at k + 1")
-        finally:
-            ctx.within.pop()
+    def _variants(self, F):
+        return (F, F.T)
 
     def _same(self, a: Traced, b: Traced) -> bool:
         """a = b as diagrams: equal keys, or decided at its threshold by the kernel (node order may differ)."""
