@@ -715,7 +715,7 @@ def check_relational(claim: Claim, sizes: list[dict], *, seed: int, phases: dict
                       sizes=outcomes, phases=phases, **reach,
                       steps=[Step(lab, s, d) for lab, (s, d) in step_status.items()] if len(step_status) > 1
                       else [],
-                      error=(f"at {_size_str(errors[0].size)}: {errors[0].detail}" if errors else None))
+                      error=_first_error(errors))
 
 
 def check_claim(claim: Claim, *, n=None, t=None, m=None, backend: str = "auto", seed: int = 0,
@@ -820,7 +820,7 @@ def _check_claim(claim: Claim, *, n=None, t=None, m=None, backend: str = "auto",
         certificate=first[1].reason if first else next((o.detail for o in outcomes if claim.relation == "≠"
                                                           and o.status == Verdict.HOLDS), ""),
         seconds=time.perf_counter() - t_start, sizes=outcomes, phases=phases,
-        error=(f"at {_size_str(errors[0].size)}: {errors[0].detail}" if errors else None),
+        error=_first_error(errors),
     )
 
 
@@ -838,6 +838,14 @@ def _negate(o: SizeOutcome) -> SizeOutcome:
         return SizeOutcome(o.size, Verdict.FAILS, f"the sides are identical: {o.detail}", method=o.method,
                            stop=StopReason.NEGATED, tokens=o.tokens)
     return o
+
+
+def _first_error(errors: list) -> str | None:
+    """The first error's one line, with its size when it has one (a claim with no sizes has none to name)."""
+    if not errors:
+        return None
+    e = errors[0]
+    return f"at {_size_str(e.size)}: {e.detail}" if e.size else e.detail
 
 
 def _size_str(size: dict) -> str:
