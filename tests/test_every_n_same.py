@@ -1,0 +1,55 @@
+"""The sides one expression at a symbolic t: the every-n lift takes the same road as the induction (noticed last
+session: X_t = X_t + 0·X_t held for every t, and its lift said "not confirmed at n = 3, so it is no formal
+identity", a wrong reason). Siblings written other ways lift; one true only at n = 1 never does; a false one fails.
+"""
+import pytest
+import sympy as sp
+
+from symderiv import eye, pal2019_rnn
+from symderiv.claims import Claim
+from symderiv.engine import check_claim
+from symderiv.every_n import SAME_ARGUMENT, argument_steps
+from symderiv.results import Verdict
+from symderiv.sizes import sweep
+
+
+def _claim(check, n=(1, 2), t=(1, 2, 3)):
+    return Claim(id="t.same", where="test", statement="test", check=check, model=pal2019_rnn,
+                 conventions={"vec": "row-major"}, sizes=sweep(n=n, t=t))
+
+
+def X(m):
+    return m.d(("h", m.t), "W_R")
+
+
+SAME = {
+    "X + 0·X": lambda m: (X(m), X(m) + 0 * X(m)),
+    "2X − X": lambda m: (X(m), 2 * X(m) - X(m)),
+    "(X + X)/2": lambda m: ((X(m) + X(m)) / 2, X(m)),
+    "I·X": lambda m: (eye(m.n) * X(m), X(m)),
+    "(Xᵀ)ᵀ": lambda m: (X(m).T.T, X(m)),
+    "dh/dh_0 twice": lambda m: (m.d(("h", m.t), ("h", 0)), 3 * m.d(("h", m.t), ("h", 0)) - 2 * m.d(("h", m.t), ("h", 0))),
+}
+
+
+@pytest.mark.parametrize("name", list(SAME))
+def test_one_expression_at_a_symbolic_t_holds_for_every_n_and_every_t(name):
+    res = check_claim(_claim(SAME[name]))
+    assert res.verdict == Verdict.HOLDS and res.every_t and res.every_n, (res.verdict, res.scope)
+    assert argument_steps(res) == SAME_ARGUMENT
+
+
+def test_one_expression_true_only_at_n_1_is_never_lifted():
+    """h_t h_tᵀ = (h_tᵀ h_t) I at n = 1 only: X_t and h_t h_tᵀ X_t / (h_tᵀ h_t) … written as a difference that is 0
+    at n = 1 only."""
+    def check(m):
+        h = m.h(m.t)
+        return X(m), X(m) + (h * h.T - (h.T * h)[0, 0] * eye(m.n)) * X(m)
+    res = check_claim(_claim(check, n=(1,)))
+    assert res.verdict == Verdict.HOLDS and not res.every_n, res.scope
+    assert check_claim(_claim(check, n=(1, 2))).verdict == Verdict.FAILS
+
+
+def test_a_false_multiple_fails():
+    res = check_claim(_claim(lambda m: (X(m), X(m) + sp.Rational(1, 2) * X(m))))
+    assert res.verdict == Verdict.FAILS
