@@ -238,6 +238,7 @@ class Lift:
     degree: int = 0
     classes: dict | None = None
     seconds: float = 0.0
+    argument: tuple = ()       # the steps of the argument, when lifted (explain shows them)
 
 
 def _sizes_words(size: dict) -> str:
@@ -326,7 +327,8 @@ def lift(claim, *, decide=None, t: int | None = None) -> Lift:
     scope = (f"for every {_every(dims_used)} ≥ 1{where}: a formal identity of contraction diagrams of degree {th.degree} "
              f"with at most {classes}, decided exactly at {at} and re-decided there by the kernel "
              f"(every-n lift by index relabelling{fixed}{atoms})")
-    return Lift(True, scope, size, th.degree, th.classes, time.perf_counter() - t0)
+    return Lift(True, scope, size, th.degree, th.classes, time.perf_counter() - t0,
+                FREE_ARGUMENT + ((ATOM_STEP,) if names else ()))
 
 
 def _every(dims) -> str:
@@ -343,13 +345,32 @@ def _decide_by_engine(claim):
     return decide
 
 
-def extend(claim) -> tuple[bool, str]:
-    """For the engine: (lifted, what the scope adds: '; for every n ≥ 1: …' or '; not lifted …: why')."""
+#: the argument of a free-variable identity's "for every n" (explain shows it; the scope has the numbers)
+FREE_ARGUMENT = (
+    "The check was run once on traced values of symbolic size: every operation it used (products, transposes, "
+    "traces, kron, diag, Hadamard, vec, rational constants, v.d) is a contraction of diagrams, so each side is one "
+    "fixed linear combination of contraction diagrams at every size.",
+    "Each diagram has a number of index classes per dimension; the threshold is the largest such number.",
+    "Lemma (index relabelling): an entry's monomials use at most that many index values, and relabelling them "
+    "injectively into {1…N} maps the terms of size n one to one onto those of size N; so if lhs − rhs is 0 at one "
+    "size N ≥ the threshold, every coefficient at every size is 0.",
+    "The exact engine decided lhs − rhs = 0 at that size, and the kernel recounted the classes from the diagrams "
+    "and expanded lhs − rhs to 0 there itself (sizes in the scope).",
+)
+#: the step an identity with elementwise atoms adds
+ATOM_STEP = ("Each elementwise atom σ(T) is read as a variable of its own, which is the engine's reading because no "
+             "two atom entries share an argument at that size (checked, and rechecked by the kernel); putting σ(T) "
+             "back in gives the identity for every σ.")
+
+
+def extend(claim) -> tuple[bool, str, tuple]:
+    """For the engine: (lifted, what the scope adds: '; for every n ≥ 1: …' or '; not lifted …: why', the
+    argument's steps when lifted)."""
     try:
         out = lift(claim)
     except Exception as e:  # noqa: BLE001 (the lift never turns a verdict into a crash: it says why it did not lift)
-        return False, f"; not lifted to every n: the lift could not read the claim ({type(e).__name__}: {e})"
-    return out.lifted, (f"; {out.scope}" if out.scope else "")
+        return False, f"; not lifted to every n: the lift could not read the claim ({type(e).__name__}: {e})", ()
+    return out.lifted, (f"; {out.scope}" if out.scope else ""), out.argument if out.lifted else ()
 
 
 def lift_model(claim) -> list[Lift]:
@@ -833,6 +854,7 @@ class InductionLift:
     step: Decided | None = None
     peeled: tuple = ()
     seconds: float = 0.0
+    argument: tuple = ()  # the steps of the argument, when lifted
 
 
 @dataclass
@@ -1079,7 +1101,8 @@ def lift_induction(claim, t0: int = 1) -> InductionLift:
                  f"diagrams at a symbolic t (the truth an opaque variable), of degree {one.degree}, decided exactly at "
                  f"{sizes} by the kernel's own recount and expansion (the trace of the claim at a symbolic t is not "
                  "re-checked by it)")
-        return InductionLift(True, scope, None, one, ("one expression",), time.perf_counter() - t_start)
+        return InductionLift(True, scope, None, one, ("one expression",), time.perf_counter() - t_start,
+                             SAME_ARGUMENT)
     try:
         c_a, rhs, kinds, peeled, part = step_identity(claim, t0)
         step = decide_identity(claim.id, "step", c_a, rhs, kinds, dims)
@@ -1105,7 +1128,7 @@ def lift_induction(claim, t0: int = 1) -> InductionLift:
              "by the kernel's own recount and exact expansion of the diagrams; J_t, P_t compared by the kernel with "
              "its own forward mode at n = m = 2 (the peeling and the trace of the claim at a symbolic t are not "
              "re-checked by it)")
-    return InductionLift(True, scope, base, step, peeled, time.perf_counter() - t_start)
+    return InductionLift(True, scope, base, step, peeled, time.perf_counter() - t_start, MODEL_ARGUMENT)
 
 
 #: the argument of a model claim's "for every n and every t", in steps (explain shows it; the scope has the numbers)
@@ -1133,19 +1156,20 @@ MODEL_ARGUMENT = (
 )
 
 
-def extend_model(claim, outcomes) -> tuple[bool, str]:
-    """For the engine, after the induction proved a model claim for every t: (lifted, the scope's addition)."""
+def extend_model(claim, outcomes) -> tuple[bool, str, tuple]:
+    """For the engine, after the induction proved a model claim for every t: (lifted, the scope's addition, the
+    argument's steps when lifted)."""
     ts = [o.size.get("t") for o in outcomes if "t" in o.size]
     if not ts:
-        return False, ""
+        return False, "", ()
     try:
         if _is_downward(claim):  # every_step(m, family, …): ∇_{h_k}L from k = T down
-            down = lift_downward(claim)
-            return down.lifted, f"; {down.scope}"
-        out = lift_induction(claim, min(ts))
+            out = lift_downward(claim)
+        else:
+            out = lift_induction(claim, min(ts))
     except Exception as e:  # noqa: BLE001 (the lift never turns a verdict into a crash)
-        return False, f"; not lifted to every n: the lift could not read the claim ({type(e).__name__}: {e})"
-    return out.lifted, f"; {out.scope}"
+        return False, f"; not lifted to every n: the lift could not read the claim ({type(e).__name__}: {e})", ()
+    return out.lifted, f"; {out.scope}", out.argument if out.lifted else ()
 
 
 # ----- every n and every t, downward: ∇_{h_k}L from k = T down (issue 20, item 4) ---------------------------------
@@ -1428,6 +1452,7 @@ class DownwardLift:
     peeled: tuple = ()
     every: str = ""
     seconds: float = 0.0
+    argument: tuple = ()  # the steps of the argument, when lifted
 
 
 def _is_downward(claim) -> bool:
@@ -1774,7 +1799,8 @@ def lift_downward(claim) -> DownwardLift:
              f"{words(step)}; each decided there by the kernel's own recount and exact expansion of the diagrams "
              "(the trace of the claim at a symbolic k and T, the hypothesis substitution and the chain rule on "
              "diagrams are not re-checked by it)")
-    return DownwardLift(True, scope, "", False, base, step, peeled, every, time.perf_counter() - t_start)
+    return DownwardLift(True, scope, "", False, base, step, peeled, every, time.perf_counter() - t_start,
+                        DOWNWARD_ARGUMENT)
 
 
 #: the argument of a downward claim's "for every n and every t", in steps (explain shows it; the scope has the numbers)
@@ -1818,12 +1844,3 @@ SAME_ARGUMENT = (
     "Trusted, not re-checked by the kernel: the trace of the claim at a symbolic t (the tracer's reading of the "
     "check).",
 )
-
-
-def argument_steps(result) -> tuple:
-    """The steps ``explain`` shows for a model claim that holds for every n and every t: the downward argument
-    for a claim proved by downward induction, the one-expression argument, else the upward one."""
-    scope = result.scope or ""
-    if "downward induction on k" in scope:
-        return DOWNWARD_ARGUMENT
-    return SAME_ARGUMENT if "one expression of contraction diagrams" in scope else MODEL_ARGUMENT

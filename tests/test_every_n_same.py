@@ -8,7 +8,7 @@ import sympy as sp
 from symderiv import eye, pal2019_rnn
 from symderiv.claims import Claim
 from symderiv.engine import check_claim
-from symderiv.every_n import SAME_ARGUMENT, argument_steps
+from symderiv.every_n import SAME_ARGUMENT
 from symderiv.results import Verdict
 from symderiv.sizes import sweep
 
@@ -36,7 +36,7 @@ SAME = {
 def test_one_expression_at_a_symbolic_t_holds_for_every_n_and_every_t(name):
     res = check_claim(_claim(SAME[name]))
     assert res.verdict == Verdict.HOLDS and res.every_t and res.every_n, (res.verdict, res.scope)
-    assert argument_steps(res) == SAME_ARGUMENT
+    assert tuple(res.argument) == SAME_ARGUMENT  # typed: the argument the lift took
 
 
 def test_one_expression_true_only_at_n_1_is_never_lifted():
@@ -53,3 +53,27 @@ def test_one_expression_true_only_at_n_1_is_never_lifted():
 def test_a_false_multiple_fails():
     res = check_claim(_claim(lambda m: (X(m), X(m) + sp.Rational(1, 2) * X(m))))
     assert res.verdict == Verdict.FAILS
+
+
+def test_every_argument_is_data_on_the_result_not_read_from_the_scope():
+    """explain shows the argument the lift took (Result.argument), for each road: free, upward, downward, one
+    expression; no module picks it by a substring of the scope's prose."""
+    import ast
+    from pathlib import Path
+
+    from symderiv import every_n
+    from symderiv.claims import collect
+
+    root = Path(__file__).resolve().parents[1]
+    col = collect([root / "proofs"])
+    want = {"pal2019.theorem1.corrected": every_n.MODEL_ARGUMENT, "goodfellow.down.eq10-21": every_n.DOWNWARD_ARGUMENT}
+    for cid, arg in want.items():
+        res = check_claim(col.items[cid])
+        assert res.every_n and tuple(res.argument) == arg, (cid, res.scope)
+    for path in (root / "symderiv").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):  # "... in r.scope" / "... in result.scope": choosing by prose
+            if isinstance(node, ast.Compare) and any(isinstance(op, ast.In) for op in node.ops):
+                for c in node.comparators:
+                    if isinstance(c, ast.Attribute) and c.attr == "scope":
+                        raise AssertionError(f"{path.name}:{node.lineno} reads the scope's prose")
