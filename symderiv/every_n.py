@@ -689,8 +689,6 @@ class TracedInductionModel:
     def partial(self, of, wrt, *, hold=(), layout=None):
         from .formal import ix
 
-        if hold:
-            raise NotInFragment("m.partial(…, hold=…) (the every-n induction reads plain partials)")
         if layout is not None and layout != self.layout:
             raise NotInFragment("m.partial with a layout other than the claim's")
         if not (isinstance(of, tuple) and len(of) == 2):
@@ -699,12 +697,38 @@ class TracedInductionModel:
         q = self.step(k)  # the quantity of step k as the cell computes it from the free state of step k − 1
         if of[0] not in q:
             raise NotInFragment(f"the step has no quantity {of[0]!r}")
-        F = _as(q[of[0]])
+        held = self._held(k, q, hold, of[0])
+        F = _as(self._run_step(k, held)[of[0]] if held else q[of[0]])
         if isinstance(wrt, tuple) and len(wrt) == 2 and wrt[0] in self.cell.state and str(ix(wrt[1])) == str(k - 1):
             name, cols = f"{wrt[0]}[{k - 1}]", ("n",)
         else:
             name, cols = self._wrt_legs(wrt)
-        return jacobian(F, name, self._kinds[name], cols, self.layout)
+        out = jacobian(F, name, self._kinds[name], cols, self.layout)
+        for h, V in held.items():  # a held quantity at its value again, after the derivative cut it off
+            out = substitute(out, V.name, _as(q[h]))
+        return out
+
+    def _held(self, k, q: dict, hold, of_name: str) -> dict:
+        """``hold``'s quantities of step k as variables of their own (the engine's reading: held fixed, so the
+        derivative does not go through them; :func:`symderiv.derivatives.held_of`), by name."""
+        from .derivatives import held_of
+
+        out = {}
+        for h, value in held_of(q, k, hold, of_name).items():
+            v = _as(value)
+            out[h] = self._variable(f"{h}[{k}]⟨held⟩", v.rowdims, v.coldims, generic=self._depends(v))
+        return out
+
+    def _run_step(self, k, overrides: dict) -> dict:
+        """Step k run again from the same free state, the quantities in ``overrides`` replaced by them."""
+        from types import SimpleNamespace
+
+        from .cells import StepScope
+
+        prev = {s: self.state(s, k - 1) for s in self.cell.state}
+        scope = StepScope(overrides, lambda v: v)
+        return dict(self.cell.call(scope, SimpleNamespace(**prev), self.x(k), self.params, self.f, y=_refuse_y, k=k,
+                                   n=self.n, m=self.m, t=self.t))
 
 
 
@@ -995,9 +1019,14 @@ def same_identity(claim):
                 TRACED.pop()
     except Exception as e:  # noqa: BLE001 (not readable this way: the closed-form road decides)
         raise NotInFragment(f"{type(e).__name__}") from e
-    if (lhs.rowdims, lhs.coldims) != (rhs.rowdims, rhs.coldims) or (lhs - rhs).terms:
-        raise NotInFragment("the two sides are not one expression of diagrams at a symbolic t")
+    if (lhs.rowdims, lhs.coldims) != (rhs.rowdims, rhs.coldims):
+        raise NotInFragment("the two sides have different open legs")
     used = _names_in(lhs.terms + rhs.terms)
+    truths = {M.name for M in m._truths.values()}
+    if (lhs - rhs).terms and used & truths:  # a closed form of the truth: the base and step decide it
+        raise NotInFragment("the two sides are not one expression of diagrams at a symbolic t")
+    # one expression, or an identity of one step at a free state (no truth in it: m.partial, the step's quantities),
+    # which the kernel decides at its threshold like any identity of diagrams
     return lhs, rhs, {k: v for k, v in m._kinds.items() if k in used}
 
 
@@ -1098,9 +1127,9 @@ def lift_induction(claim, t0: int = 1) -> InductionLift:
     else:
         sizes = ", ".join(f"{d} = {one.size[d]}" + ("" if one.classes.get(d) else " (any)") for d in dims)
         scope = (f"for every n ≥ 1, every m ≥ 1 and every t ≥ {t0}: the two sides are one expression of contraction "
-                 f"diagrams at a symbolic t (the truth an opaque variable), of degree {one.degree}, decided exactly at "
-                 f"{sizes} by the kernel's own recount and expansion (the trace of the claim at a symbolic t is not "
-                 "re-checked by it)")
+                 f"diagrams at a symbolic t (states free, a truth an opaque variable), of degree {one.degree}, decided "
+                 f"exactly at {sizes} by the kernel's own recount and expansion (the trace of the claim at a symbolic "
+                 "t is not re-checked by it)")
         return InductionLift(True, scope, None, one, ("one expression",), time.perf_counter() - t_start,
                              SAME_ARGUMENT)
     try:
@@ -1837,8 +1866,10 @@ SAME_ARGUMENT = (
     "The claim was read at a symbolic horizon t on traced values of symbolic size (parameters, states and inputs "
     "variables; a sum or product over a range of symbolic length an opaque matrix variable; the truth dh_t/dθ "
     "wherever the claim uses it an opaque variable too).",
-    "Its two sides are then one linear combination of contraction diagrams: an identity in those variables, so it "
-    "holds whatever values they take, the truth's included.",
+    "Its two sides are then linear combinations of contraction diagrams in those variables (no base and step: one "
+    "expression at every t, or an identity of one step at its free state, m.partial's held quantities variables "
+    "while differentiated); lhs = rhs as an identity in them holds whatever values they take, a truth's "
+    "included.",
     "Lemma (index relabelling): decided at its threshold size by the kernel's own exact expansion, which also "
     "recounted the index classes, it holds at every n and m; the horizon t being symbolic, at every t.",
     "Trusted, not re-checked by the kernel: the trace of the claim at a symbolic t (the tracer's reading of the "
