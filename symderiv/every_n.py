@@ -1009,7 +1009,7 @@ def same_identity(claim):
 
     ctx = Context(n=0, t_min=1)
     try:
-        with active(ctx), watching():
+        with active(ctx), watching(), _polynomials():  # an entrywise polynomial (1 − z) as Hadamard powers
             m = TracedInductionModel(claim, Ix(HORIZON, 0), ctx)
             TRACED.append(_TracedFormal(m))
             try:

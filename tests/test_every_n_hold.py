@@ -53,3 +53,24 @@ def test_a_held_partial_is_read_on_the_trace_as_the_engine_reads_it(name):
 def test_a_held_partial_lifts_to_every_n_when_its_sides_are_in_the_fragment(name):
     res = check_claim(_claim(CASES[name][0]))
     assert res.verdict == Verdict.HOLDS and res.every_n and res.every_t, res.scope
+
+
+def test_the_shipped_gru_direct_partial_lifts_with_its_entrywise_polynomial():
+    """gru.direct's closed form diag(1 − z_t) is written z.applyfunc(lambda a: 1 - a): on the trace an entrywise
+    polynomial is the combination of Hadamard powers it is."""
+    from pathlib import Path
+
+    from symderiv.claims import collect
+
+    claim = collect([Path(__file__).resolve().parents[1] / "proofs"]).items["gru.direct"]
+    res = check_claim(claim)
+    assert res.verdict == Verdict.HOLDS and res.every_n and res.every_t, res.scope
+
+
+def test_an_entrywise_polynomial_identity_true_only_at_n_1_is_not_lifted():
+    """diag(z∘z) = z zᵀ holds at n = 1 only (one step, a free state)."""
+    c = _claim(lambda m: (diag(m.at("z", m.t).applyfunc(lambda a: a ** 2)), m.at("z", m.t) * m.at("z", m.t).T),
+               n=(1,))
+    res = check_claim(c)
+    assert res.verdict == Verdict.HOLDS and not res.every_n, res.scope
+    assert check_claim(_claim(c.check, n=(1, 2))).verdict == Verdict.FAILS
