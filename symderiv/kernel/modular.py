@@ -159,8 +159,36 @@ def _ints(M: nmod_mat) -> list[int]:
     return [int(e) for e in M.entries()]
 
 
+class _Unbatchable(Exception):
+    """An operation a batch of tangents does not carry (its tangent would not be a matrix, or it splits the value
+    into numbers): the derivative is taken column by column instead. Not a KernelError, so that no ``except
+    KernelError`` of the model swallows it."""
+
+
+def _rowscale(T: nmod_mat, ds: list[int], p: int) -> nmod_mat:
+    """diag(ds)·T: row i of T times ds[i] (one product in flint, not an entry at a time in Python)."""
+    D = nmod_mat(T.nrows(), T.nrows(), p)
+    for i, x in enumerate(ds):
+        if x:
+            D[i, i] = x
+    return D * T
+
+
+def _eye(n: int, p: int) -> nmod_mat:
+    M = nmod_mat(n, n, p)
+    for i in range(n):
+        M[i, i] = 1
+    return M
+
+
 class ModMat:
-    """A matrix of dual numbers over ℤ/p: (values, tangents), each an ``nmod_mat``; ``tan`` None is zero."""
+    """A matrix of dual numbers over ℤ/p: (values, tangents), each an ``nmod_mat``; ``tan`` None is zero.
+
+    A column vector may carry a *batch* of tangents, one per direction: ``tan`` is then rows × D (D ≠ 1), column
+    j the tangent along direction j (ModularModel's matrix-level forward mode: one run for all the columns of a
+    Jacobian with respect to a state, each tangent the same linear map of its seed as one run per column would
+    compute). The operations that keep a batch (sums, products by a matrix without tangent, scaling, elementwise
+    functions and products) carry it; the others raise _Unbatchable and the model runs column by column."""
 
     __slots__ = ("val", "tan", "p", "rows", "cols")
     __symderiv_value__ = True
@@ -194,6 +222,14 @@ class ModMat:
     def shape(self):
         return (self.rows, self.cols)
 
+    @property
+    def batched(self) -> bool:
+        return self.tan is not None and self.cols == 1 and self.tan.ncols() != 1
+
+    def _unbatched(self, what: str):
+        if self.batched:
+            raise _Unbatchable(what)
+
     def zero(self) -> nmod_mat:
         return nmod_mat(self.rows, self.cols, self.p)
 
@@ -204,6 +240,7 @@ class ModMat:
         return self.rows * self.cols
 
     def __iter__(self):
+        self._unbatched("entries")
         vs = self.val.entries()
         ds = self.tan.entries() if self.tan is not None else [0] * len(vs)
         return iter([ModScalar(int(v), int(d), self.p) for v, d in zip(vs, ds)])
@@ -220,6 +257,7 @@ class ModMat:
         return i, j
 
     def __getitem__(self, key):
+        self._unbatched("indexing")
         i, j = self._index(key)
         if isinstance(i, slice) or isinstance(j, slice):
             rs = range(self.rows)[i] if isinstance(i, slice) else [i % self.rows]
@@ -238,6 +276,8 @@ class ModMat:
             raise KernelError("a matrix plus a number is undefined (SymPy refuses it too)")
         o = ModMat.of(o, self.p)
         self._same(o, "sum")
+        if self.tan is not None and o.tan is not None and self.tan.ncols() != o.tan.ncols():
+            raise _Unbatchable("a sum of a batch and one tangent")
         tan = self.tan if o.tan is None else o.tan if self.tan is None else self.tan + o.tan
         return ModMat(self.val + o.val, tan, self.p)
 
@@ -257,11 +297,15 @@ class ModMat:
             o = ModMat.of(o, self.p)
             if self.cols != o.rows:
                 raise KernelError(f"product of a {self.rows}×{self.cols} and a {o.rows}×{o.cols} matrix")
+            if self.batched or (o.batched and self.tan is not None):
+                raise _Unbatchable("a product whose tangent is not a matrix")
             parts = [x for x in (None if self.tan is None else self.tan * o.val,
                                  None if o.tan is None else self.val * o.tan) if x is not None]
             tan = None if not parts else parts[0] if len(parts) == 1 else parts[0] + parts[1]
             return ModMat(self.val * o.val, tan, self.p)
         c = o if isinstance(o, ModScalar) else ModScalar(residue(o, self.p), 0, self.p)
+        if c.d and self.batched:
+            raise _Unbatchable("a batch scaled by a number with a tangent")
         parts = [x for x in (None if self.tan is None else self.tan * c.v, self.val * c.d if c.d else None)
                  if x is not None]
         tan = None if not parts else parts[0] if len(parts) == 1 else parts[0] + parts[1]
@@ -287,6 +331,7 @@ class ModMat:
 
     @property
     def T(self):
+        self._unbatched("a transpose")
         return ModMat(self.val.transpose(), None if self.tan is None else self.tan.transpose(), self.p)
 
     def transpose(self):
@@ -301,6 +346,12 @@ class ModMat:
         r, c, p = self.rows, self.cols, self.p
         av, bv = _ints(self.val), _ints(o.val)
         val = _mat(r, c, [x * y for x, y in zip(av, bv)], p)
+        if self.batched or o.batched:  # d(a ⊙ b) = diag(b) da + diag(a) db, each a batch of columns
+            parts = [x for x in (None if self.tan is None else _rowscale(self.tan, bv, p),
+                                 None if o.tan is None else _rowscale(o.tan, av, p)) if x is not None]
+            if len(parts) == 2 and parts[0].ncols() != parts[1].ncols():
+                raise _Unbatchable("an elementwise product of a batch and one tangent")
+            return ModMat(val, parts[0] if len(parts) == 1 else parts[0] + parts[1], p)
         parts = []
         if self.tan is not None:
             parts.append([x * y for x, y in zip(_ints(self.tan), bv)])
@@ -382,6 +433,7 @@ class ModNotation:
     def diag(self, v):
         p = self._p(v)
         v = self._col(v, p)
+        v._unbatched("diag")
         n = v.rows
 
         def spread(M):
@@ -567,6 +619,8 @@ class RandomFunctions:
                 val = _mat(v.rows, v.cols, [f[order] for f in rows], p)
                 if v.tan is None:
                     return ModMat(val, None, p)
+                if v.batched:
+                    return ModMat(val, _rowscale(v.tan, [f[order + 1] for f in rows], p), p)
                 return ModMat(val, _mat(v.rows, v.cols, [f[order + 1] * d for f, d in zip(rows, _ints(v.tan))], p),
                               p)
             x = v if isinstance(v, ModScalar) else ModScalar(residue(v, p), 0, p)
@@ -683,7 +737,9 @@ def _elementwise(cs, dcs, p: int):
             vals = [int(e) for e in v.val.entries()]
             out = _mat(v.rows, v.cols, [_horner(cs, x, p) for x in vals], p)
             tan = None
-            if v.tan is not None:
+            if v.batched:
+                tan = _rowscale(v.tan, [_horner(dcs, x, p) for x in vals], p)
+            elif v.tan is not None:
                 tan = _mat(v.rows, v.cols, [_horner(dcs, x, p) * int(d) for x, d in zip(vals, v.tan.entries())], p)
             return ModMat(out, tan, p)
         if isinstance(v, ModScalar):
@@ -735,6 +791,7 @@ class ModularModel:
                 raise Unsupported(f"loss={self.loss!r} has no value in ℤ/p")
         self._inputs: dict = {}
         self._runs: dict = {}
+        self._partials: dict = {}  # (k, state, hold) → the step run with a batch of tangents (partial)
         self.params = SimpleNamespace(**{name: self.input(name, self.dim(r), self.dim(c))
                                          for name, (r, c) in cell.params.items()})
         bind_parameters(self, vars(self.params))
@@ -811,6 +868,44 @@ class ModularModel:
         self._runs[seed] = steps
         return steps
 
+    # Matrix-level forward mode. A derivative w.r.t. a state (or any column quantity) has one column per entry of
+    # it; instead of one run per column, one run carries them all: the seed's tangent is the identity (rows × rows),
+    # and every value's tangent is rows × D, each column the tangent one run per column would compute (the same
+    # linear maps, on the same values: the plain run's). Where the cell or the check does something a batch does
+    # not carry (ModMat raises _Unbatchable), the derivative is taken column by column as before.
+    def _seed_batch(self, v: ModMat) -> ModMat:
+        if v.cols != 1:
+            raise _Unbatchable("a seed that is not a column")
+        return ModMat(v.val, _eye(v.rows, self.p), self.p)
+
+    def _run_batched(self, name: str, j: int) -> list[dict]:
+        """Every step's quantities, with tangents along every entry of quantity ``name`` at step ``j``."""
+        key = ("batch", name, j)
+        if key in self._runs:
+            return self._runs[key]
+        plain = self._run(None)
+        params = {pn: ModMat(P.val, None, self.p) for pn, P in vars(self.params).items()}
+        if j == 0:
+            steps = [{s: self._seed_batch(v) if s == name else v for s, v in plain[0].items()}]
+        else:
+            steps = list(plain[:j])  # before step j nothing depends on the seed: the plain run's values
+        for k in range(max(j, 1), self.t + 1):
+            ov = {name: self._seed_batch(plain[k][name])} if k == j else {}
+            steps.append(self._step(k, {s: steps[-1][s] for s in self.cell.state}, params, ov))
+        self._runs[key] = steps
+        return steps
+
+    def _block(self, v, width: int) -> ModMat:
+        """The Jacobian block of a batched value: its tangent (rows × width), or zeros where it has none."""
+        v = self._as(v)
+        if v.cols != 1:
+            raise _Unbatchable("a value that is not a column")
+        if v.tan is None:
+            return ModMat(nmod_mat(v.rows, width, self.p), None, self.p)
+        if v.tan.ncols() != width:
+            raise _Unbatchable("a tangent that is not the batch")
+        return ModMat(v.tan, None, self.p)
+
     def _as(self, v):
         if isinstance(v, (int, sp.Basic, ModScalar)) and not isinstance(v, sp.MatrixBase):
             return ModMat.entries(1, 1, [v], self.p)
@@ -832,6 +927,8 @@ class ModularModel:
                     q["E"] = _Lazy(lambda o=q["o"], k=k: self._loss(list(o), list(self.y(k))))
             except KernelError:
                 pass
+            except _Unbatchable as e:  # a batched run: o and E only if read (then column by column)
+                q["o"] = q["E"] = _NoBatch(str(e))
         return q
 
     def at(self, name: str, k: int):
@@ -902,6 +999,11 @@ class ModularModel:
             raise Unsupported("m.d of an expression is replayed by the kernel's jets, not over ℤ/p")
         name, k = of
         self._check_step(k)
+        if seeds and seeds[0][0] == "quantity":
+            try:
+                return self._block(_get(self._run_batched(seeds[0][1], seeds[0][2])[k], name, k), len(seeds))
+            except _Unbatchable:
+                pass
         return self._hstack([self._column(_get(self._run(s)[k], name, k)) for s in seeds])
 
     def partial(self, of, wrt, *, hold=(), layout: str | None = None):
@@ -920,6 +1022,18 @@ class ModularModel:
             seeds = [("quantity", wrt[0], k - 1, i) for i in range(plain[k - 1][wrt[0]].rows)]
         else:
             raise KernelError(f"an explicit partial of step {k} is taken w.r.t. a parameter or the previous state")
+        if seeds and seeds[0][0] == "quantity":
+            try:
+                key = (k, wrt[0], hold)
+                q = self._partials.get(key)
+                if q is None:
+                    params = {pn: ModMat(P.val, None, self.p) for pn, P in vars(self.params).items()}
+                    prev = {s: self._seed_batch(v) if s == wrt[0] else ModMat(v.val, None, self.p)
+                            for s, v in ((s, plain[k - 1][s]) for s in self.cell.state)}
+                    q = self._partials[key] = self._step(k, prev, params, dict(held))
+                return self._block(_get(q, name, k), len(seeds))
+            except _Unbatchable:
+                pass
         cols = []
         for seed in seeds:
             params = {}
@@ -936,6 +1050,13 @@ class ModularModel:
         return self._hstack(cols)
 
 
+class _NoBatch:
+    """A step's o and E in a batched run whose output a batch does not carry: reading them runs column by column."""
+
+    def __init__(self, why: str):
+        self.why = why
+
+
 class _Lazy:
     """A step's loss E_k, evaluated the first time it is read (the point then needs y_k)."""
 
@@ -947,6 +1068,8 @@ def _get(q: dict, name: str, k: int):
     if name not in q:
         raise KernelError(f"step {k} has no quantity {name!r}")
     v = q[name]
+    if isinstance(v, _NoBatch):
+        raise _Unbatchable(v.why)
     if isinstance(v, _Lazy):
         v = q[name] = _as_scalar_mat(v.make())
     return v
