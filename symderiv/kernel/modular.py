@@ -858,8 +858,10 @@ class ModularModel:
             tan = self._unit(self.n, 1, seed[3], 0) if seed is not None and seed[0] == "quantity" \
                 and seed[2] == 0 and seed[1] == s else None
             state0[s] = ModMat(v.val, tan, self.p)
-        steps = [state0]
-        for k in range(1, self.t + 1):
+        steps, start = [state0], 1
+        if seed is not None and seed[0] == "quantity" and seed[2] >= 1:  # before the seed's step, the plain run's
+            steps, start = list(plain[:seed[2]]), seed[2]                  # values (no tangent there)
+        for k in range(start, self.t + 1):
             ov = {}
             if seed is not None and seed[0] == "quantity" and seed[2] == k:
                 v = plain[k][seed[1]]
