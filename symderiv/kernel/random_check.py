@@ -105,11 +105,11 @@ UNBOUNDED_TRIALS = 16
 #: draws of a point whose denominators vanish, before giving up
 REDRAWS = 32   # the signed draws put a √'s or a log's argument below 0 about half the time
 #: beyond REACH, up to these sizes the kernel confirms over ℤ/p instead (kernel/modular.py: the cell and the check on
-#: residues, σ a random function; n = 32, t = 64: about a second per trial for dh_t/dh_0, benchmarks/RESULTS.md
-#: section fixedsize); beyond these, the F_p trials are trusted and said to be
+#: residues, σ a random function; n = 32, t = 64: ≈ 0.2 s per trial for the LSTM's dh_t/dh_0, benchmarks/RESULTS.md
+#: section modloss); beyond these, the F_p trials are trusted and said to be
 MODULAR_REACH = {"n": 64, "t": 256, "m": 64}
-#: trials over ℤ/p, each with a fresh prime in [2⁶², 2⁶³) (one, as TRIALS: the LSTM's dh_t/dh_0 at n = 32, t = 64
-#: costs 6–20 s a trial on this machine, 8 192 one-step runs of its partials)
+#: trials over ℤ/p, each with a fresh prime in [2⁶², 2⁶³) (one, as TRIALS; the LSTM's dh_t/dh_0 at n = 32, t = 64
+#: cost 6–20 s a trial column by column, 8 192 one-step runs of its partials; 128 batched runs now)
 MODULAR_TRIALS = 1
 
 
