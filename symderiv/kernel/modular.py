@@ -208,8 +208,9 @@ class ModMat:
             return ModMat(_mat(1, 1, [x.v], p), _mat(1, 1, [x.d], p) if x.d else None, p)
         if isinstance(x, (list, tuple)):
             x = sp.Matrix(x)
-        if isinstance(x, sp.MatrixBase):
-            return ModMat(_mat(x.rows, x.cols, [residue(e, p) for e in x], p), None, p)
+        if isinstance(x, sp.MatrixBase):  # flat(): the entries row by row, without a __getitem__ per entry
+            entries = x.flat() if hasattr(x, "flat") else list(x)
+            return ModMat(_mat(x.rows, x.cols, [residue(e, p) for e in entries], p), None, p)
         raise KernelError(f"a {type(x).__name__} is not a matrix")
 
     @staticmethod
