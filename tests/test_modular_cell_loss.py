@@ -176,3 +176,28 @@ def test_the_q_adic_exp_and_log_keep_their_laws():
         f.exp(1)  # off the disc
     with pytest.raises(modular.Unsupported):
         f.log(q)  # not a unit
+
+
+# ----- the same for a loss and a softmax written other ways: the built-in cross-entropy, pal2019's softmax output --
+
+def _builtin(name, slip):
+    from symderiv import pal2019_rnn
+    from tests.test_fp_exp import builtin_cross_entropy, builtin_cross_entropy_through_softmax, softmax_jacobian
+
+    f, kw = {"softmax output's Jacobian": (softmax_jacobian, {}),
+             "built-in cross-entropy": (builtin_cross_entropy, {"loss": "cross-entropy"}),
+             "built-in cross-entropy through the softmax": (builtin_cross_entropy_through_softmax,
+                                                            {"loss": "cross-entropy"})}[name]
+    return Claim(id=f"builtin.{name}.{slip}", where="test", statement="test", check=lambda m: f(m, slip=slip),
+                 model=pal2019_rnn, sizes=sweep(n=(8,), t=(3,)), conventions={"layout": "row-major"}, **kw)
+
+
+BUILTIN = ["softmax output's Jacobian", "built-in cross-entropy", "built-in cross-entropy through the softmax"]
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+def test_a_builtin_loss_or_softmax_output_past_reach_is_rechecked_and_its_slip_refused(name):
+    token, why = confirm_identity(_builtin(name, False), {"n": 8, "t": 3}, trusts="the F_p trials")
+    assert token is not None and not token.trusts and token.error, why
+    token, why = confirm_identity(_builtin(name, True), {"n": 8, "t": 3}, trusts="the F_p trials")
+    assert token is None, token
