@@ -1,6 +1,7 @@
 """The kernel's matrix-level forward mode over ℤ/p (kernel/modular.py, issue 20's cost): a derivative w.r.t. a
-state is one run carrying a batch of tangents (rows × D) instead of one run per column. It must be the same check:
-at the same point, with the same random functions, every side's residues equal the column-by-column ones, for
+state is one run carrying a batch of tangents (rows × D) instead of one run per column, and a seeded run reuses the
+plain run's steps where nothing depends on the seed. It must be the same check: at the same point, with the same
+random functions, every side's residues equal the column-by-column ones (every step re-run), for
 every shipped model claim (including the ones whose cell or check does something a batch does not carry, which
 fall back), at D > 1 and at D = 1.
 """
@@ -35,6 +36,7 @@ def _sides(claim, size, *, batched: bool, monkeypatch):
             def off(self, v):
                 raise modular._Unbatchable("column by column")
             mp.setattr(modular.ModularModel, "_seed_batch", off)
+            mp.setattr(modular.ModularModel, "SHORTCUTS", False)  # every step re-run, as forward mode is defined
         try:
             lhs, rhs = modular.sides(claim, size, _Draws(draw), None, None, P, random=rf)
         except Exception as e:  # the same refusal either way

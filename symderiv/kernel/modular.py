@@ -797,6 +797,10 @@ class ModularModel:
                                          for name, (r, c) in cell.params.items()})
         bind_parameters(self, vars(self.params))
 
+    #: reuse the plain run's steps before a seeded quantity's step and after its effect has settled (_settled);
+    #: False only in tests, for the reference run that re-runs every step
+    SHORTCUTS = True
+
     def dim(self, d) -> int:
         return dimension(d, n=self.n, m=self.m)
 
@@ -860,14 +864,17 @@ class ModularModel:
                 and seed[2] == 0 and seed[1] == s else None
             state0[s] = ModMat(v.val, tan, self.p)
         steps, start = [state0], 1
-        if seed is not None and seed[0] == "quantity" and seed[2] >= 1:  # before the seed's step, the plain run's
-            steps, start = list(plain[:seed[2]]), seed[2]                  # values (no tangent there)
+        if self.SHORTCUTS and seed is not None and seed[0] == "quantity" and seed[2] >= 1:
+            steps, start = list(plain[:seed[2]]), seed[2]  # before the seed's step, the plain run's (no tangent)
         for k in range(start, self.t + 1):
             ov = {}
             if seed is not None and seed[0] == "quantity" and seed[2] == k:
                 v = plain[k][seed[1]]
                 ov[seed[1]] = ModMat(v.val, self._unit(v.rows, 1, seed[3], 0), self.p)
             steps.append(self._step(k, {s: steps[-1][s] for s in self.cell.state}, params, ov))
+            if seed is not None and seed[0] == "quantity" and self._settled(steps[-1], k, seed[2]):
+                steps += plain[k + 1:]
+                break
         self._runs[seed] = steps
         return steps
 
@@ -895,8 +902,17 @@ class ModularModel:
         for k in range(max(j, 1), self.t + 1):
             ov = {name: self._seed_batch(plain[k][name])} if k == j else {}
             steps.append(self._step(k, {s: steps[-1][s] for s in self.cell.state}, params, ov))
+            if self._settled(steps[-1], k, j):
+                steps += plain[k + 1:]
+                break
         self._runs[key] = steps
         return steps
+
+    def _settled(self, step: dict, k: int, j: int) -> bool:
+        """After the seed's step j, a step whose state carries no tangent ends what depends on the seed (a seeded
+        quantity, not a parameter: the later steps read only that state, the parameters and the inputs), so the
+        plain run's later steps are the seeded run's."""
+        return self.SHORTCUTS and j <= k < self.t and all(step[s].tan is None for s in self.cell.state)
 
     def _block(self, v, width: int) -> ModMat:
         """The Jacobian block of a batched value: its tangent (rows × width), or zeros where it has none."""
