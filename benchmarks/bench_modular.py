@@ -119,7 +119,7 @@ def main():
             "What changed: a derivative w.r.t. a state is one run whose tangents are a batch (rows × D, seeded "
             "with the identity) instead of D runs (the LSTM's 8 192 one-step runs of its partials become 128, two "
             "per step, the four partials of a step sharing them); elementwise functions and products scale the "
-            "batch's rows by one flint product; a run seeded at step j reuses the plain run before j. Same prime "
+            "batch's rows by one flint product; a run seeded at step j reuses the plain run's steps before j and, once a step's state carries no tangent, after it (the first-step claim's 32 columns no longer re-run 63 later steps each). Same prime "
             "size, trials and random draws: tests/test_modular_batch.py checks every shipped model claim's residues "
             "against the column-by-column run. The goodfellow claims with a cell's own loss were not re-checked "
             "before (`a cell's own loss is not replayed over ℤ/p`); now exp and log are random functions keeping "
