@@ -558,7 +558,7 @@ class TracedInductionModel:
         from .diagrams import _elementwise, _ones_like, _refused
         from .functions import dsigma, sigma
 
-        if claim.activation not in ("abstract", "identity", "tanh"):
+        if claim.activation not in ("abstract", "identity", "tanh", "logistic"):
             raise NotInFragment(f"a concrete activation ({claim.activation}: its relations are not atoms')")
         self.cell, self.t, self._ctx = claim.model, horizon, ctx
         self.n, self.m = Size("n"), Size("m")
@@ -578,14 +578,16 @@ class TracedInductionModel:
                                              for name, (r, c) in self.cell.params.items()})
         linear = claim.activation == "identity"
         tanh, dtanh = _elementwise(_tanh), _elementwise(_dtanh)
+        logi, dlogi = _elementwise(_logistic), _elementwise(_dlogistic)
         if claim.activation == "tanh":
             sig, dsig = tanh, dtanh
+        elif claim.activation == "logistic":
+            sig, dsig = logi, dlogi
         else:
             sig, dsig = ((lambda v: v) if linear else _elementwise(sigma)), (_ones_like if linear else
                                                                               _elementwise(dsigma))
-        self.f = SimpleNamespace(sigma=sig, dsigma=dsig, tanh=tanh, dtanh=dtanh,
-                                 **{k: _refused(f"f.{k} (a concrete function)") for k in
-                                    ("logistic", "softmax", "exp", "log")})
+        self.f = SimpleNamespace(sigma=sig, dsigma=dsig, tanh=tanh, dtanh=dtanh, logistic=logi,
+                                 **{k: _refused(f"f.{k} (a concrete function)") for k in ("softmax", "exp", "log")})
 
     def _variable(self, name, rowdims, coldims, generic=()) -> Traced:
         rowdims, coldims = tuple(rowdims), tuple(coldims)
@@ -746,6 +748,26 @@ def _dtanh(z):
 
 _tanh.derivative_atom = lambda: _dtanh
 _dtanh.derivative_atom = lambda: None
+
+
+def _logistic(z):
+    """The logistic function entrywise as an atom, as tanh is (:func:`_tanh`): logistic(T) and logistic'(T) two free
+    variables in the lemma, so an identity that needs logistic' = s(1 − s) is not lifted, never wrongly lifted."""
+    from .functions import logistic
+
+    return logistic(z)
+
+
+def _dlogistic(z):
+    """logistic' = s(1 − s) entrywise, an atom of its own (no derivative rule: a second derivative is refused)."""
+    from .functions import logistic
+
+    s = logistic(z)
+    return s * (1 - s)
+
+
+_logistic.derivative_atom = lambda: _dlogistic
+_dlogistic.derivative_atom = lambda: None
 
 
 def _refuse_y():
