@@ -1,0 +1,126 @@
+"""Adversarial pass adv4 (this session's new roads to `holds`): the every-n lift of one expression / an identity of
+one step at a free state (every_n.same_identity), m.partial(…, hold=…) on the trace, and entrywise polynomials read
+as Hadamard powers. Each attack is one small claim at n = 1 (or n = 1, 2) whose every-n lift must not be claimed
+when the claim is false at a larger n; the true siblings must still lift.
+"""
+import pytest
+
+from symderiv import cell, diag, eye, hadamard, kron, sweep
+from symderiv.claims import Claim
+from symderiv.engine import check_claim
+from symderiv.results import Verdict
+
+
+@cell("a gated cell: z = σ(W_z h_{t−1} + U x), a = W h_{t−1}, h = z ⊙ h_{t−1} + (1 − z) ⊙ σ(a)",
+      params={"W_z": ("n", "n"), "U": ("n", "m"), "W": ("n", "n")})
+def gated(s, prev, x, p, f):
+    s.z = f.sigma(p.W_z * prev.h + p.U * x)
+    s.a = p.W * prev.h
+    s.h = hadamard(s.z, prev.h) + f.sigma(s.a) - hadamard(s.z, f.sigma(s.a))
+
+
+@cell("a chain: a = W h_{t−1} + U x, z = σ(a), b = z ⊙ h_{t−1}, h = b + z ⊙ z",
+      params={"W": ("n", "n"), "U": ("n", "m")})
+def chain(s, prev, x, p, f):
+    s.a = p.W * prev.h + p.U * x
+    s.z = f.sigma(s.a)
+    s.b = hadamard(s.z, prev.h)
+    s.h = s.b + hadamard(s.z, s.z)
+
+
+def _claim(check, model=gated, n=(1,)):
+    return Claim(id="adv4.claim", where="test", statement="test", check=check, model=model,
+                 conventions={"layout": "row-major"}, sizes=sweep(n=n, t=(1, 2)))
+
+
+def _z(m):
+    return m.at("z", m.t)
+
+
+def _one(m):
+    return _z(m).applyfunc(lambda a: 1)
+
+
+def _branch(a):  # 1 − a, but 0 at 0: diag(z) read through it is diag(1 − z), not 1 1ᵀ − diag(z)
+    return 1 - a if a != 0 else 0
+
+
+# ----- finding: an entrywise function read at a symbol as a polynomial is not that polynomial at 0 ---------------
+
+WRONG_POLYNOMIAL = {
+    # a/a is 1 at a symbol and nan at diag's off-diagonal zeros: false (nan) at n = 2
+    "a/a on diag(z)": lambda m: (hadamard(diag(_z(m)).applyfunc(lambda a: a / a), m.W), m.W),
+    # a Python branch at 0: the engine's off-diagonal is 0, the trace's 1
+    "branch at 0, alone": lambda m: (diag(_z(m)).applyfunc(_branch), _one(m) * _one(m).T - diag(_z(m))),
+    "branch at 0, ⊙ W": lambda m: (hadamard(diag(_z(m)).applyfunc(_branch), m.W), m.W - hadamard(diag(_z(m)), m.W)),
+}
+
+
+@pytest.mark.parametrize("name", list(WRONG_POLYNOMIAL))
+def test_an_entrywise_function_that_is_a_polynomial_only_at_a_symbol_is_not_lifted(name):
+    """Found: these held at n = 1 and were lifted to every n (the trace read f at a Dummy only), though false at
+    n = 2. Fixed in diagrams._entrywise_polynomial: f must equal the polynomial at numbers too."""
+    check = WRONG_POLYNOMIAL[name]
+    res = check_claim(_claim(check))
+    assert res.verdict == Verdict.HOLDS and not res.every_n, res.scope
+    assert check_claim(_claim(check, n=(1, 2))).verdict != Verdict.HOLDS
+
+
+# ----- resisted: true only at n = 1 (not lifted), and true siblings (lifted) --------------------------------------
+
+def _P(m, hold=()):
+    return m.partial(("h", m.t), ("h", m.t - 1), hold=hold)
+
+
+def _ds(m):
+    return diag(m.dsigma(m.at("a", m.t)))
+
+
+ONLY_AT_N1 = {
+    "J = I": (gated, lambda m: (_one(m) * _one(m).T, eye(m.n))),
+    "J z = z": (gated, lambda m: (_one(m) * _one(m).T * _z(m), _z(m))),
+    "diag(1) = J": (gated, lambda m: (diag(_one(m)), _one(m) * _one(m).T)),
+    "W 1 = Wᵀ 1": (gated, lambda m: (m.W * _one(m), m.W.T * _one(m))),
+    "W∘W = W W": (gated, lambda m: (m.W.applyfunc(lambda a: a ** 2), m.W * m.W)),
+    "(Wᵀ)∘2 = W∘2": (gated, lambda m: (m.W.T.applyfunc(lambda a: a ** 2), m.W.applyfunc(lambda a: a ** 2))),
+    "(WW)∘2 = W∘2 W∘2": (gated, lambda m: ((m.W * m.W).applyfunc(lambda a: a ** 2),
+                                          m.W.applyfunc(lambda a: a ** 2) * m.W.applyfunc(lambda a: a ** 2))),
+    "diag(1 − z) via applyfunc = I − diag(z)": (gated, lambda m: (diag(_z(m)).applyfunc(lambda a: 1 - a),
+                                                                  eye(m.n) - diag(_z(m)))),
+    "z zᵀ = (zᵀz) I": (gated, lambda m: (_z(m) * _z(m).T, (_z(m).T * _z(m))[0, 0] * eye(m.n))),
+    "hold b: W transposed": (chain, lambda m: (_P(m, "b"), 2 * diag(_z(m)) * _ds(m) * m.W.T)),
+    "hold b: order swapped": (chain, lambda m: (_P(m, "b"), 2 * m.W * diag(_z(m)) * _ds(m))),
+    "no hold: a factor transposed": (chain, lambda m: (_P(m), diag(_z(m)) + m.W.T * diag(m.h(m.t - 1)) * _ds(m)
+                                                       + 2 * diag(_z(m)) * _ds(m) * m.W)),
+    "∂a/∂W: kron swapped": (chain, lambda m: (m.partial(("a", m.t), "W"), kron(m.h(m.t - 1).T, eye(m.n)))),
+}
+
+
+@pytest.mark.parametrize("name", list(ONLY_AT_N1))
+def test_an_identity_true_only_at_n_1_is_not_lifted(name):
+    model, check = ONLY_AT_N1[name]
+    res = check_claim(_claim(check, model=model))
+    assert res.verdict == Verdict.HOLDS and not res.every_n, res.scope
+
+
+TRUE = {
+    "J ⊙ W = W": (gated, lambda m: (hadamard(_one(m) * _one(m).T, m.W), m.W)),
+    "(W diag z)∘2 = W∘2 diag(z∘2)": (gated, lambda m: ((m.W * diag(_z(m))).applyfunc(lambda a: a ** 2),
+                                                      m.W.applyfunc(lambda a: a ** 2)
+                                                      * diag(_z(m).applyfunc(lambda a: a ** 2)))),
+    "hold a": (chain, lambda m: (_P(m, "a"), diag(_z(m)))),
+    "hold z": (chain, lambda m: (_P(m, "z"), diag(_z(m)))),
+    "hold a and z (z depends on a)": (chain, lambda m: (_P(m, ("a", "z")), diag(_z(m)))),
+    "hold b": (chain, lambda m: (_P(m, "b"), 2 * diag(_z(m)) * _ds(m) * m.W)),
+    "no hold": (chain, lambda m: (_P(m), diag(_z(m)) + diag(m.h(m.t - 1)) * _ds(m) * m.W
+                                  + 2 * diag(_z(m)) * _ds(m) * m.W)),
+    "∂z/∂h_{t−1}": (chain, lambda m: (m.partial(("z", m.t), ("h", m.t - 1)), _ds(m) * m.W)),
+    "∂a/∂W": (chain, lambda m: (m.partial(("a", m.t), "W"), kron(eye(m.n), m.h(m.t - 1).T))),
+}
+
+
+@pytest.mark.parametrize("name", list(TRUE))
+def test_a_true_identity_of_one_step_lifts(name):
+    model, check = TRUE[name]
+    res = check_claim(_claim(check, model=model))
+    assert res.verdict == Verdict.HOLDS and res.every_n and res.every_t, res.scope
