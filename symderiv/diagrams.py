@@ -276,7 +276,12 @@ def atom(f, arg: "Traced") -> str:
     """The node name of f applied entrywise to ``arg`` (registered in ATOMS; equal structures, equal names)."""
     import hashlib
 
-    key = repr((f.__name__, arg.rowdims, arg.coldims, sorted(repr((g.key(), g.coef)) for g in arg.terms)))
+    # the function by what it is, not by its name alone: a user's sp.Function("sigma") is not symderiv's σ (the
+    # two shared one atom, so (W − Wᵀ)(σ(a) − g(a)) = 0, true at n = 1 only, was lifted to every n)
+    who = (type(f).__module__, type(f).__qualname__, getattr(f, "__module__", None), getattr(f, "__qualname__", None),
+           f.__name__, sorted(getattr(f, "_kwargs", None).items()) if isinstance(getattr(f, "_kwargs", None), dict)
+           else None)
+    key = repr((who, arg.rowdims, arg.coldims, sorted(repr((g.key(), g.coef)) for g in arg.terms)))
     name = f"{f.__name__}#{hashlib.sha1(key.encode()).hexdigest()[:12]}"
     ATOMS.setdefault(name, (f, arg))
     return name

@@ -4,6 +4,7 @@ as Hadamard powers. Each attack is one small claim at n = 1 (or n = 1, 2) whose 
 when the claim is false at a larger n; the true siblings must still lift.
 """
 import pytest
+import sympy as sp
 
 from symderiv import cell, diag, eye, hadamard, kron, sweep
 from symderiv.claims import Claim
@@ -61,6 +62,28 @@ def test_an_entrywise_function_that_is_a_polynomial_only_at_a_symbol_is_not_lift
     """Found: these held at n = 1 and were lifted to every n (the trace read f at a Dummy only), though false at
     n = 2. Fixed in diagrams._entrywise_polynomial: f must equal the polynomial at numbers too."""
     check = WRONG_POLYNOMIAL[name]
+    res = check_claim(_claim(check))
+    assert res.verdict == Verdict.HOLDS and not res.every_n, res.scope
+    assert check_claim(_claim(check, n=(1, 2))).verdict != Verdict.HOLDS
+
+
+# ----- finding: a user's function named like symderiv's σ was one atom with it on the trace -------------------------
+
+COLLIDING = {
+    # (W − Wᵀ)(σ(a) − g(a)) = 0 with g = sp.Function("sigma"), another function: 0 at n = 1 only (at n = 2 the
+    # engine says the names collide, an error); the trace read g(a) as σ(a), so it was lifted to every n
+    "sp.Function('sigma')": lambda m: ((m.W - m.W.T) * m.sigma(m.at("a", m.t)),
+                                       (m.W - m.W.T) * m.at("a", m.t).applyfunc(sp.Function("sigma"))),
+    "sp.Function('dsigma')": lambda m: ((m.W - m.W.T) * m.dsigma(m.at("a", m.t)),
+                                        (m.W - m.W.T) * m.at("a", m.t).applyfunc(sp.Function("dsigma"))),
+}
+
+
+@pytest.mark.parametrize("name", list(COLLIDING))
+def test_a_function_named_like_sigma_is_not_sigma_on_the_trace(name):
+    """Found: lifted to every n. Fixed in diagrams.atom: an atom is keyed by its function's identity (module,
+    class, qualified name, assumptions), not its __name__ alone."""
+    check = COLLIDING[name]
     res = check_claim(_claim(check))
     assert res.verdict == Verdict.HOLDS and not res.every_n, res.scope
     assert check_claim(_claim(check, n=(1, 2))).verdict != Verdict.HOLDS
