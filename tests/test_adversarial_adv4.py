@@ -147,3 +147,115 @@ def test_a_true_identity_of_one_step_lifts(name):
     model, check = TRUE[name]
     res = check_claim(_claim(check, model=model))
     assert res.verdict == Verdict.HOLDS and res.every_n and res.every_t, res.scope
+
+
+# ----- the kernel's ℤ/p re-check of a cell's own loss past the exact model's reach (kernel/random_check._modular) ---
+# A false claim whose lawless trial differs (exp or log applied) goes to the lawful trial: q-adic exp and log over
+# ℤ/q^5 with every input on the disc qℤ. There, any term of degree ≥ 5 in disc values is 0 modulo q^5, and exp_q is
+# its own Taylor polynomial of degree 4: a difference of that kind is read as "a difference the laws explain". The
+# token then trusts the F_p trials (named), so these are not untrusted holds; they are recorded as what the lawful
+# trial cannot tell apart.
+
+def _past_reach(check, cid):
+    from symderiv import elman_rnn
+
+    return Claim(id=cid, where="test", statement="test", check=check, model=elman_rnn, activation="tanh",
+                 sizes=sweep(n=(7,), t=(2,)), conventions={"layout": "row-major"})
+
+
+def _hpow(v, k):
+    out = v
+    for _ in range(k - 1):
+        out = hadamard(out, v)
+    return out
+
+
+BLIND_LAWFUL = {
+    # exp(o) = its Taylor polynomial of degree 4 (false for the real exp; equal to exp_q modulo q^5 on the disc)
+    "exp = Taylor₄": lambda m: (m.f.exp(m.o(m.t)), sp.ones(m.n, 1) + m.o(m.t) + _hpow(m.o(m.t), 2) / 2
+                                + _hpow(m.o(m.t), 3) / 6 + _hpow(m.o(m.t), 4) / 24),
+    # h = h + h∘h∘h∘h∘h, with an exp applied that cancels: the difference has no exp in it at all
+    "h∘5 beside a cancelled exp": lambda m: (m.h(m.t) + m.f.exp(m.o(m.t)),
+                                             m.h(m.t) + _hpow(m.h(m.t), 5) + m.f.exp(m.o(m.t))),
+}
+
+
+@pytest.mark.parametrize("name", list(BLIND_LAWFUL))
+def test_a_false_claim_the_lawful_trial_cannot_see_gets_only_a_trusted_token(name):
+    """What resists: the token names the F_p trials as trusted (no untrusted holds)."""
+    from symderiv.kernel import confirm_identity
+
+    token, why = confirm_identity(_past_reach(BLIND_LAWFUL[name], f"adv4.lawful.{name}"), {"n": 7, "t": 2},
+                                  trusts="the F_p trials")
+    assert token is None or (token.trusts and token.trusts[0].startswith("the F_p trials")), token
+
+
+@pytest.mark.xfail(strict=True, reason="kernel/random_check._lawful_modular: the lawful trial (q-adic exp/log mod "
+                   "q^5, inputs on the disc qℤ) cannot see a difference of degree ≥ 5 in disc values, nor exp against "
+                   "its degree-4 Taylor polynomial, so a false claim gets a token whose named trust says 'a difference "
+                   "the laws explain' (adv4; trusted, not an untrusted holds)")
+@pytest.mark.parametrize("name", list(BLIND_LAWFUL))
+def test_a_false_claim_the_lawful_trial_cannot_see_gets_no_token(name):
+    from symderiv.kernel import confirm_identity
+
+    token, why = confirm_identity(_past_reach(BLIND_LAWFUL[name], f"adv4.lawful.{name}"), {"n": 7, "t": 2},
+                                  trusts="the F_p trials")
+    assert token is None, why
+
+
+# ----- resisted: the downward step's every-n lift at n = 1 (goodfellow eq. 10.21's siblings) ----------------------
+
+def _down(step, loss="abstract"):
+    from symderiv import elman_rnn, every_step
+
+    return Claim(id="adv4.down", where="test", statement="test", model=elman_rnn, activation="tanh", loss=loss,
+                 sizes=sweep(n=(1,), t=(2, 3)), conventions={},
+                 check=lambda m: every_step(m, lambda k: step(m, k), lo=1, hi=m.t - 1))
+
+
+def _gh(m, k):
+    return m.d(m.sum_of("E"), ("h", k)).T
+
+
+def _go(m, k):
+    return m.d(("E", k), ("o", k)).T
+
+
+def _dt(m, k):
+    return diag(m.h(k).applyfunc(lambda v: 1 - v ** 2))
+
+
+def _J(m, k):
+    one = m.h(k).applyfunc(lambda v: 1)
+    return one * one.T
+
+
+def _branch2(v):  # 1 − v² at a symbol, 0 at 0: diag(h).applyfunc of it is diag(1 − h²)
+    return 1 - v ** 2 if v != 0 else 0
+
+
+DOWN = {
+    # (step, loss, true?)
+    "eq. 10.21": (lambda m, k: (_gh(m, k), m.W.T * _dt(m, k + 1) * _gh(m, k + 1) + m.V.T * _go(m, k)), "abstract", True),
+    "(1 − v)(1 + v)": (lambda m, k: (_gh(m, k), m.W.T * diag(m.h(k + 1).applyfunc(lambda v: (1 - v) * (1 + v)))
+                                     * _gh(m, k + 1) + m.V.T * _go(m, k)), "abstract", True),
+    "W for Wᵀ": (lambda m, k: (_gh(m, k), m.W * _dt(m, k + 1) * _gh(m, k + 1) + m.V.T * _go(m, k)), "abstract", False),
+    "V for Vᵀ": (lambda m, k: (_gh(m, k), m.W.T * _dt(m, k + 1) * _gh(m, k + 1) + m.V * _go(m, k)), "abstract", False),
+    "factors swapped": (lambda m, k: (_gh(m, k), _dt(m, k + 1) * m.W.T * _gh(m, k + 1) + m.V.T * _go(m, k)),
+                        "abstract", False),
+    "diag(1 − h²) − I + 1 1ᵀ": (lambda m, k: (_gh(m, k), m.W.T * (_dt(m, k + 1) - eye(m.n) + _J(m, k + 1))
+                                               * _gh(m, k + 1) + m.V.T * _go(m, k)), "abstract", False),
+    "branch at 0 − 1 1ᵀ + I": (lambda m, k: (_gh(m, k), m.W.T * (diag(m.h(k + 1)).applyfunc(_branch2) - _J(m, k + 1)
+                                                              + eye(m.n)) * _gh(m, k + 1) + m.V.T * _go(m, k)),
+                               "abstract", False),
+    "squared loss, V for Vᵀ": (lambda m, k: (_gh(m, k), m.W.T * _dt(m, k + 1) * _gh(m, k + 1)
+                                             + m.V * (m.o(k) - m.y(k))), "squared", False),
+}
+
+
+@pytest.mark.parametrize("name", list(DOWN))
+def test_the_downward_lift_at_n_1(name):
+    step, loss, true = DOWN[name]
+    res = check_claim(_down(step, loss))
+    assert res.verdict == Verdict.HOLDS and res.every_t, res.scope
+    assert res.every_n == (true and loss == "abstract"), res.scope
