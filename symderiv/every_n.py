@@ -1049,7 +1049,34 @@ def same_identity(claim):
         raise NotInFragment("the two sides are not one expression of diagrams at a symbolic t")
     # one expression, or an identity of one step at a free state (no truth in it: m.partial, the step's quantities),
     # which the kernel decides at its threshold like any identity of diagrams
-    return lhs, rhs, {k: v for k, v in m._kinds.items() if k in used}
+    kinds = {k: v for k, v in m._kinds.items() if k in used}
+    if not used & truths:
+        _probe_sides(claim, lhs, rhs, kinds)
+    return lhs, rhs, kinds
+
+
+def _probe_sides(claim, lhs: Traced, rhs: Traced, kinds: dict) -> None:
+    """The trace at a symbolic t, read at t = 1 (its state h_{t−1} the model's h_0, x_t its x_1), against the claim's
+    own sides at n = 2, m = 3 at a random integer point, exactly, as the base's trace is checked: a trace that
+    reads the check otherwise than the engine does (an entrywise function that is a polynomial only at a symbol,
+    two functions of one name) is refused, not lifted. NotInFragment when they differ or a variable has no value."""
+    from .diagrams import evaluate, symbol_values
+    from .formal import HORIZON, Ix
+
+    probe = {"n": 2, "m": 3, "t": 1}
+    prev, now = str(Ix(HORIZON, -1)), str(Ix(HORIZON, 0))
+    engine_names = {**{f"{s}[{prev}]": f"{s}0" for s in claim.model.state}, f"x[{now}]": "x1", f"y[{now}]": "y1"}
+    given = symbol_values(claim, probe)
+    rng = random.Random(0)
+    point = {x: sp.Integer(rng.randint(-3, 3)) for M, _r, _c in given.values() for x in M}
+    values = {name: (given[engine_names.get(name, name)][0].xreplace(point), rd, cd) for name, (rd, cd) in kinds.items()
+              if engine_names.get(name, name) in given}
+    if len(values) != len(kinds):
+        raise NotInFragment("the trace reads a variable the model does not have at t = 1")
+    for which, traced, side in zip(("lhs", "rhs"), (lhs, rhs), claim._raw_sides(probe)):
+        got, want = evaluate(traced, dict(values), probe), sp.Matrix(side).xreplace(point)
+        if got.shape != want.shape or (got - want).applyfunc(sp.expand) != sp.zeros(*want.shape):
+            raise NotInFragment(f"the trace's {which} differs from the check's at n = 2, m = 3, t = 1")
 
 
 def base_identity(claim, t0: int = 1):

@@ -259,3 +259,37 @@ def test_the_downward_lift_at_n_1(name):
     res = check_claim(_down(step, loss))
     assert res.verdict == Verdict.HOLDS and res.every_t, res.scope
     assert res.every_n == (true and loss == "abstract"), res.scope
+
+
+# ----- defence in depth: the one-expression road checks its trace against the check's own sides -----------------
+
+@pytest.mark.parametrize("name", list(WRONG_POLYNOMIAL) + list(COLLIDING))
+def test_the_one_expression_trace_is_checked_against_the_sides_even_with_the_two_fixes_undone(monkeypatch, name):
+    """With diagrams' two fixes planted away (a polynomial read at a symbol only; atoms keyed by __name__), the
+    trace's comparison with the claim's own sides at n = 2, m = 3, t = 1 (every_n._probe_sides) still refuses."""
+    from symderiv import diagrams
+
+    def symbol_only(f):
+        v = sp.Dummy("v")
+        try:
+            e = sp.expand(sp.sympify(f(v)))
+        except Exception:  # noqa: BLE001
+            return None
+        return tuple(sp.Poly(e, v).all_coeffs()[::-1]) if e.is_polynomial(v) else None
+
+    monkeypatch.setattr(diagrams, "_entrywise_polynomial", symbol_only)
+    original = diagrams.atom
+
+    def by_name(f, arg):
+        import hashlib
+
+        key = repr((f.__name__, arg.rowdims, arg.coldims, sorted(repr((g.key(), g.coef)) for g in arg.terms)))
+        nm = f"{f.__name__}#{hashlib.sha1(key.encode()).hexdigest()[:12]}"
+        diagrams.ATOMS.setdefault(nm, (f, arg))
+        return nm
+
+    monkeypatch.setattr(diagrams, "atom", by_name)
+    check = {**WRONG_POLYNOMIAL, **COLLIDING}[name]
+    res = check_claim(_claim(check))
+    assert not res.every_n, res.scope
+    assert original is not by_name
