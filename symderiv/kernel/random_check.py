@@ -83,6 +83,7 @@ from ..notation import literal
 
 import math
 import random
+from typing import NamedTuple
 
 import sympy as sp
 
@@ -131,11 +132,12 @@ class RandomFunction:
     ``rule(r, x)``: the three from one draw r (a function that keeps its differential equation); ``at0``: its
     value and derivatives at 0, where SymPy knows them (tanh(0) = 0, e⁰ = 1); ``mirror(v, x)``: its values at −x
     from those at x (tanh is odd, logistic(−x) = 1 − logistic(x)), so that the symmetries SymPy applies by itself
-    hold for the random function too.
+    hold for the random function too. ``name``: which function it stands for (the degree run records, per name,
+    the arguments it met and the variables it drew for the values).
     """
 
-    def __init__(self, draw, rule=None, at0=None, mirror=None):
-        self.draw, self.rule, self.at0, self.mirror, self.table = draw, rule, at0, mirror, {}
+    def __init__(self, draw, rule=None, at0=None, mirror=None, name="σ"):
+        self.draw, self.rule, self.at0, self.mirror, self.table, self.name = draw, rule, at0, mirror, {}, name
 
     def at(self, x) -> tuple:
         x = sp.sympify(x)
@@ -143,8 +145,11 @@ class RandomFunction:
             got = self.table.get(x)
             if got is None:
                 self.draw.arguments.append(x)
+                before = len(self.draw.created)
                 got = self.rule(self.draw(), x) if self.rule else (self.draw(), self.draw(), self.draw())
                 self.table[x] = got
+                made = frozenset(self.draw.created[before:])  # the variables drawn for this argument
+                self.draw.met.setdefault(self.name, []).append((x, got[0], made))
             return got
         if not x.is_Rational:
             raise Cannot(f"a random function's argument {sp.sstr(x)[:60]} is not a rational number")
@@ -271,8 +276,9 @@ class _RandomModel(ExactModel):
         return _RandomModel(cell, draws=self._draws, funcs=self._funcs, **kw)
 
 
-def _rational_sides(out, exact: bool = False) -> list:
-    """lhs − rhs entry by entry, each a rational number (or Cannot / _Singular); ``exact``: any exact number."""
+def _rational_sides(out, exact: bool = False, fields: set | None = None) -> list:
+    """lhs − rhs entry by entry, each a rational number (or Cannot / _Singular); ``exact``: any exact number.
+    ``fields``: filled with EXP where a side has a closed form of e, ALGEBRAIC where another side is irrational."""
     from .check import _sides
 
     lhs, rhs = _sides(out)
@@ -286,14 +292,19 @@ def _rational_sides(out, exact: bool = False) -> list:
                 raise _Singular()
             if not side.is_Rational and not (exact and side.is_number):
                 raise Cannot(f"a side is {sp.sstr(side)[:60]} at the point, not a rational number")
+            if fields is not None and not side.is_Rational:
+                fields.add(EXP if side.has(sp.exp, sp.E) else ALGEBRAIC)
         out.append(a - b)
     return out
 
 
-def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=None) -> tuple[list, bool]:
+def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=None, exact: bool = False,
+           drawn: set | None = None, fields: set | None = None) -> tuple[list, bool]:
     """lhs − rhs at one random point, and whether exp was drawn at random there. ``real_exp``: the kernel's own
-    exp (closed forms, decided by arb balls) instead of a random one. ``draw``: a :class:`_Fresh` for the degree
-    run (every random value a fresh variable; the sides are then expressions, not numbers)."""
+    exp (closed forms, decided exactly: :func:`exact_zero`) instead of a random one. ``draw``: a :class:`_Fresh`
+    for the degree run (every random value a fresh variable; the sides are then expressions, not numbers).
+    ``exact``: the differences may be any exact numbers (closed forms), not only rationals. ``drawn``: filled
+    with the names of the random functions the trial drew values of; ``fields``: as :func:`_rational_sides`'s."""
     symbolic = draw is not None
     draw = draw or (lambda: sp.Integer(rng.getrandbits(BITS)))  # noqa: E731
     # every random value takes a random sign: drawn in [0, 2^k) alone, |x| = x and √(x²) = x at every point, so a
@@ -304,8 +315,8 @@ def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=N
         act = claim.activation
         if act not in ("abstract", "tanh", "logistic", "identity"):
             raise Cannot(f"σ = {act} is not one the kernel draws at random")
-        funcs = {"abstract": RandomFunction(signed), "loss": RandomFunction(signed),
-                 **{k: RandomFunction(signed, *rule) for k, rule in RULES.items()}}
+        funcs = {"abstract": RandomFunction(signed), "loss": RandomFunction(signed, name="loss"),
+                 **{k: RandomFunction(signed, *rule, name=k) for k, rule in RULES.items()}}
         if real_exp:
             funcs["exp"] = funcs["log"] = None
         saved = dual.RULES[sp.exp]  # the notation's softmax and a cell's sp.exp read the kernel's table: e random
@@ -319,7 +330,9 @@ def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=N
                 out = claim.check(model)
             if symbolic:
                 return out, False
-            return _rational_sides(out, real_exp), any(funcs[k] and funcs[k].table for k in LAWLESS)
+            if drawn is not None:
+                drawn.update(k for k, f in funcs.items() if f is not None and f.table)
+            return _rational_sides(out, real_exp or exact, fields), any(funcs[k] and funcs[k].table for k in LAWLESS)
         except ZeroDivisionError:
             raise _Singular() from None
         finally:
@@ -348,7 +361,9 @@ def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=N
             raise
         if symbolic:
             return (lhs, rhs), False
-        return _rational_sides((lhs, rhs)), False
+        if drawn is not None and sigma.table:
+            drawn.add("abstract")
+        return _rational_sides((lhs, rhs), exact, fields), False
     with literal():  # the kernel reads the check as Python does (notation.literal)
         out = claim.check(**size)
     from .check import _sides
@@ -361,7 +376,7 @@ def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=N
         return (lhs, rhs), False
     # a symbol's declared sign is kept (SymPy simplified the sides under it), any other takes a random sign
     at = {s: draw() if s.is_nonnegative else -draw() if s.is_nonpositive else signed() for s in syms}
-    return _rational_sides((lhs.xreplace(at), rhs.xreplace(at))), False
+    return _rational_sides((lhs.xreplace(at), rhs.xreplace(at)), exact, fields), False
 
 
 class _Fresh:
@@ -370,11 +385,14 @@ class _Fresh:
 
     def __init__(self):
         self.made, self.arguments, self.symbols = 0, [], set()
+        self.met: dict = {}  # function name -> [(argument, the variable of its value, every variable drawn there)]
+        self.created: list = []
 
     def __call__(self):
         self.made += 1
         r = sp.Dummy(f"r{self.made}")
         self.symbols.add(r)
+        self.created.append(r)
         return r
 
     def number(self, exact):
@@ -391,10 +409,12 @@ class Unbounded(Exception):
     """The structural degree bound does not reach this expression (a function the kernel did not draw)."""
 
 
-def degree_bound(e, memo: dict | None = None) -> tuple[int, int]:
+def degree_bound(e, memo: dict | None = None, only=None) -> tuple[int, int]:
     """(dn, dd): e = N/M with deg N ≤ dn and deg M ≤ dd in its symbols, read off the expression tree without
     expanding it (a + b: max(n₁ + d₂, n₂ + d₁) over d₁ + d₂; a·b: sums; aᵏ: k times; a⁻ᵏ swaps), so a bound
-    whatever cancels. A function application raises Unbounded."""
+    whatever cancels. ``only``: the degree in these symbols alone (the others are constants). A real algebraic
+    constant (a rational power of a positive rational, such as √2) has degree 0: Schwartz–Zippel holds over any
+    field, here ℚ(√2, …) ⊂ ℝ. A function application (or another number) raises Unbounded."""
     memo = {} if memo is None else memo
     e = sp.sympify(e)
 
@@ -403,11 +423,13 @@ def degree_bound(e, memo: dict | None = None) -> tuple[int, int]:
         if got is not None:
             return got
         if e.is_Symbol:
-            r = (1, 0)
+            r = (1, 0) if only is None or e in only else (0, 0)
         elif e.is_Number:
             if not e.is_Rational:
                 raise Unbounded(f"the number {sp.sstr(e)[:40]}")
             r = (0, 0)
+        elif e.is_Pow and e.base.is_Rational and e.base > 0 and e.exp.is_Rational:
+            r = (0, 0)  # an algebraic constant
         elif e.is_Add:
             n, d = run(e.args[0])
             for a in e.args[1:]:
@@ -431,13 +453,45 @@ def degree_bound(e, memo: dict | None = None) -> tuple[int, int]:
     return run(e)
 
 
-def degree_of(claim, size: dict) -> tuple[int | None, str]:
-    """A sound bound E for the randomized check's error E·2^−BITS per trial (or None, why), from one run of the same
-    evaluation with every random value a fresh variable (inputs, σ, σ', σ'' at each argument, tanh's r, ...):
-    E = D + Σ over pairs of arguments of the random functions of deg(uᵢ ∓ uⱼ) + Σ deg uᵢ, D bounding the degrees
-    of the numerator and denominator of lhs − rhs (:func:`degree_bound`). The run makes a fresh variable for every
-    argument it meets (formally equal ones too): the true computation is that one with some variables
-    identified, which does not raise a degree, so the bound holds for it."""
+class Degree(NamedTuple):
+    """The degree run's bounds: ``E`` for a trial as drawn (exp and log random functions, closed forms of exp
+    that the check itself writes decided exactly), ``exact`` for the trial with the kernel's own exp throughout
+    (every e^u a closed form, decided exactly: :func:`exact_zero`); each None when not bounded, with why."""
+
+    E: int | None
+    why: str
+    exact: int | None = None
+    why_exact: str = ""
+
+
+def _exp_term(sides, ys: dict, memo: dict) -> tuple[int, int, int]:
+    """(T·W, k, T) for the exponentials ``ys`` (variable → its argument) that occur in ``sides``: T bounds the
+    number of monomials Y^β of N·M in them (C(k + D_Y, k), D_Y their degree there), W = Σ (dn + dd) over their
+    arguments bounds the degree of the numerator of A_β − A_γ for two exponents of that support."""
+    occur = set().union(*(x.free_symbols for x in sides)) & set(ys)
+    if not occur:
+        return 0, 0, 1
+    only_memo: dict = {}
+    DY = 0
+    for a, b in zip(sides[::2], sides[1::2]):
+        n1, d1 = degree_bound(a, only_memo, only=occur)
+        n2, d2 = degree_bound(b, only_memo, only=occur)
+        DY = max(DY, max(n1 + d2, n2 + d1) + d1 + d2)
+    k = len(occur)
+    T = math.comb(k + DY, k)
+    W = sum(sum(degree_bound(ys[y], memo)) for y in occur)
+    return T * W, k, T
+
+
+def degree_info(claim, size: dict) -> Degree:
+    """Sound bounds for the randomized check's error E·2^−BITS per trial (or None, why), from one run of the same
+    evaluation with every random value a fresh variable (inputs, σ, σ', σ'' at each argument, tanh's r, e^u at
+    each argument u, ...): E = D + Σ over pairs of arguments of the random functions of deg(uᵢ ∓ uⱼ) + Σ deg uᵢ,
+    D bounding the degrees of the numerator and denominator of lhs − rhs (:func:`degree_bound`), plus T·W for
+    the exponentials decided exactly (the module docstring). The run makes a fresh variable for every argument it
+    meets (formally equal ones too): the true computation is that one with some variables identified, which does
+    not raise a degree, so the bound holds for it. A closed form e^u the check writes itself (SymPy's exp of the
+    run's values, the notation's softmax of plain values) is read as a variable Y_u of its own."""
     from .check import _sides
 
     from . import free
@@ -449,30 +503,244 @@ def degree_of(claim, size: dict) -> tuple[int | None, str]:
     try:
         out, _ = _trial(claim, size, random.Random(0), draw=fresh)
         lhs, rhs = _sides(out)
+        closed: dict = {}  # Y -> u for each closed form e^u (e = e^1 too), innermost first
+
+        def formal(e):
+            y = sp.Dummy(f"Y{len(closed)}")
+            closed[y] = e.args[0] if isinstance(e, sp.exp) else sp.Integer(1)
+            return y
+
+        pairs_of_sides = []
+        for a, b in zip(lhs, rhs):
+            for side in (sp.sympify(a), sp.sympify(b)):
+                pairs_of_sides.append(side.replace(lambda e: isinstance(e, sp.exp) or e is sp.E, formal)
+                                      if side.has(sp.exp, sp.E) else side)
         memo: dict = {}
         D = 0
-        for a, b in zip(lhs, rhs):
+        for a, b in zip(pairs_of_sides[::2], pairs_of_sides[1::2]):
             n1, d1 = degree_bound(a, memo)
             n2, d2 = degree_bound(b, memo)
             D = max(D, max(n1 + d2, n2 + d1) + d1 + d2)
         args = [degree_bound(u, memo) for u in dict.fromkeys(fresh.arguments)]
     except Unbounded as e:
-        return None, f"a side applies {e} to the random values"
+        return Degree(None, f"a side applies {e} to the random values")
     except Exception as e:  # the check does not run on fresh variables: the bound is not computed
-        return None, f"the check does not run on variables ({type(e).__name__})"
+        return Degree(None, f"the check does not run on variables ({type(e).__name__})")
     finally:
         dual.number = free.number = exact
     weights = [n + d for n, d in args]
     # u_i = ±u_j (tanh and logistic read −u from u) for each pair, and u_i = 0 (σ's value there may be fixed)
     pairs = (2 * len(weights) - 1) * sum(weights) if weights else 0
-    return D + pairs, f"D ≤ {D}" + (f", {len(weights)} arguments of random functions" if weights else "")
+    why = f"D ≤ {D}" + (f", {len(weights)} arguments of random functions" if weights else "")
+    # the trial as drawn: the closed forms e^u are read exactly, their arguments may hold the random exp's values
+    # (variables there) but not another closed form's
+    in_sides = set().union(*(x.free_symbols for x in pairs_of_sides))
+    nested = [y for y, u in closed.items() if u.free_symbols & set(closed) and y in in_sides]
+    E, why_E = D + pairs, why
+    try:
+        if nested:
+            raise Unbounded(f"e^u of a closed form e^v ({sp.sstr(closed[nested[0]])[:40]})")
+        TW, k, T = _exp_term(pairs_of_sides, closed, memo)
+        if k:
+            E, why_E = E + TW, why + f", {k} closed forms e^u read exactly (T ≤ {T} exponents)"
+    except Unbounded as e:
+        E, why_E = None, f"{e}"
+    # the trial with the kernel's own exp: every e^u (the random exp's too) read exactly, no e^u and no random
+    # function's argument (but log's, whose value must not reach the sides) holding an exponential or a log value
+    # (a random function whose values do not reach the sides may have any argument: the sides do not depend on it)
+    ys = dict(closed)
+    ys.update({r: u for u, r, _ in fresh.met.get("exp", [])})
+    logs = {r for _, r, _ in fresh.met.get("log", [])}
+    inner = set(ys) | logs
+    bad = [u for met in fresh.met.values() for u, _, made in met if u.free_symbols & inner and made & in_sides]
+    bad += [u for y, u in closed.items() if u.free_symbols & inner and y in in_sides]
+    if bad:
+        return Degree(E, why_E, None, f"an argument holds an exponential or a log ({sp.sstr(bad[0])[:40]})")
+    if logs & in_sides:
+        return Degree(E, why_E, None, "a side holds a log value")
+    try:
+        TW, k, T = _exp_term(pairs_of_sides, ys, memo)
+    except Unbounded as e:
+        return Degree(E, why_E, None, f"{e}")
+    return Degree(E, why_E, D + pairs + TW,
+                  why + (f", {k} exponentials e^u read exactly (T ≤ {T} exponents)" if k else ""))
+
+
+def degree_of(claim, size: dict) -> tuple[int | None, str]:
+    """E and why of :func:`degree_info` (the trial as drawn)."""
+    d = degree_info(claim, size)
+    return d.E, d.why
+
+
+#: the largest error a randomized acceptance that decided closed forms exactly may claim: 2^−MIN_EXACT_BITS per
+#: trial (the exponential term T·W can be large); above it the normal form stays trusted, with the bound said
+MIN_EXACT_BITS = 32
+#: kinds of the exact zero test at the point (Token.zero_test)
+RATIONAL, ALGEBRAIC, EXP = "rational", "algebraic", "exp"
+#: the largest number whose radicals the kernel factors into primes (a radical of a random value is not a constant:
+#: the degree run does not bound it, and the kernel does not decide it)
+_FACTOR_LIMIT = 2 ** 64
+#: the most terms one product of the exact reading may form (beyond: Cannot, the normal form stays trusted)
+_TERMS = 200_000
+
+
+def _exact_decide(d) -> tuple[bool, str]:
+    """Is the real number ``d`` 0, decided exactly, and in which field (RATIONAL, ALGEBRAIC or EXP)? Raises
+    Cannot for a number outside ℚ̄[e^ℚ] as the kernel reads it (log, π, tanh(1), e^√2, a nested radical, a
+    complex number, a float). Never floats, never ``simplify``.
+
+    d is read as a rational function of atoms e^q (q rational; e itself is e^1) and r^s (r a positive rational,
+    s rational) under +, ·, integer powers, evaluated on its own expression tree into a fraction N/M of sparse
+    sums Σ c·e^q·Π_p p^(k_p/L) (c rational, p the primes of the radicands, L the common denominator of every
+    radical's exponent, 0 ≤ k_p < L: p^(k/L) with k ≥ L gives p^⌊k/L⌋ to c). Such a sum is the group ring ℚ[ℚ]
+    (e^a·e^b = e^(a+b), by adding exponents) over ℚ(ᴸ√p, …); N/M is formed without cancelling anything (a + b
+    over a common denominator unless it is one already), so nothing is lost. d = 0 iff N has no nonzero term:
+
+    * the numbers Π_p p^(k_p/L), 0 ≤ k_p < L (real positive roots of distinct primes), are linearly independent
+      over ℚ (Besicovitch 1940), so a coefficient vector is 0 iff the algebraic number it stands for is;
+    * e^{q₁}, …, e^{q_r} for distinct rationals q_i are linearly independent over ℚ̄ (Lindemann–Weierstrass; for
+      rational q_i this is Hermite's transcendence of e), so Σ_q α_q e^q = 0 with α_q ∈ ℚ̄ iff every α_q = 0.
+
+    M must have a nonzero term (else the number is not defined: Cannot).
+    """
+    d = sp.sympify(d)
+    if d.is_Rational:
+        return d == 0, RATIONAL
+    if d.free_symbols or d.has(sp.Float):
+        raise Cannot(f"{sp.sstr(d)[:60]} is not an exact number")
+    exps: set = set()
+    rads: dict = {}
+
+    def walk(e):
+        if e.is_Rational:
+            return
+        if e is sp.E or isinstance(e, sp.exp):
+            if not (e is sp.E or e.args[0].is_Rational):
+                raise Cannot(f"e^({sp.sstr(e.args[0])[:40]}) has an argument that is not rational")
+            exps.add(e)
+        elif e.is_Pow and e.base.is_Rational and e.exp.is_Rational:
+            if not e.base > 0:
+                raise Cannot(f"{sp.sstr(e)[:40]} is not a real radical")
+            rads[e] = (e.base, e.exp)
+        elif e.is_Add or e.is_Mul:
+            for a in e.args:
+                walk(a)
+        elif e.is_Pow and e.exp.is_Integer:
+            walk(e.base)
+        else:
+            raise Cannot(f"the kernel does not decide a number with {type(e).__name__} ({sp.sstr(e)[:40]}) exactly")
+
+    walk(d)
+    L = 1
+    for _, s_ in rads.values():
+        L = math.lcm(L, int(s_.q))
+    primes: list = []
+    atoms: dict = {}  # atom -> its sparse sum (one term)
+    factored = {}
+    for e, (r, s_) in rads.items():
+        for part in (int(r.p), int(r.q)):
+            if part >= _FACTOR_LIMIT:
+                raise Cannot(f"a radical of a large number ({sp.sstr(e)[:40]})")
+            factored[part] = sp.factorint(part)
+            primes.extend(p for p in factored[part] if p not in primes)
+    primes.sort()
+    index = {p: i for i, p in enumerate(primes)}
+
+    def monomial(c, q, ks) -> dict:
+        """c·e^q·Π p^(k/L) with the k reduced into [0, L)."""
+        c, out = sp.Rational(c), [0] * len(primes)
+        for i, k in enumerate(ks):
+            m, r = divmod(k, L)
+            if m:
+                c *= sp.Rational(primes[i]) ** m
+            out[i] = r
+        return {(q, tuple(out)): c}
+
+    for e in exps:
+        atoms[e] = monomial(1, sp.Integer(1) if e is sp.E else e.args[0], [0] * len(primes))
+    for e, (r, s_) in rads.items():
+        ks = [0] * len(primes)
+        for part, sign in ((int(r.p), 1), (int(r.q), -1)):
+            for p, k in factored[part].items():
+                ks[index[p]] += sign * k * s_ * L  # an integer: s·L is one
+        atoms[e] = monomial(1, sp.Integer(0), [int(k) for k in ks])
+    one = {(sp.Integer(0), (0,) * len(primes)): sp.Integer(1)}
+
+    def add(a: dict, b: dict) -> dict:
+        out = dict(a)
+        for k, c in b.items():
+            v = out.get(k, 0) + c
+            if v == 0:
+                out.pop(k, None)
+            else:
+                out[k] = v
+        return out
+
+    def mul(a: dict, b: dict) -> dict:
+        if len(a) * len(b) > _TERMS:
+            raise Cannot(f"the exact reading of the sides grows beyond {_TERMS} terms")
+        out: dict = {}
+        for (q1, k1), c1 in a.items():
+            for (q2, k2), c2 in b.items():
+                for key, c in monomial(c1 * c2, q1 + q2, [x + y for x, y in zip(k1, k2)]).items():
+                    out[key] = out.get(key, 0) + c
+        return {k: v for k, v in out.items() if v != 0}
+
+    def power(a: dict, k: int) -> dict:
+        out = one
+        while k:
+            if k & 1:
+                out = mul(out, a)
+            k >>= 1
+            if k:
+                a = mul(a, a)
+        return out
+
+    memo: dict = {}
+
+    def run(e) -> tuple[dict, dict]:
+        got = memo.get(e)
+        if got is not None:
+            return got
+        if e.is_Rational:
+            r = ({(sp.Integer(0), (0,) * len(primes)): e} if e != 0 else {}, one)
+        elif e in atoms:
+            r = (atoms[e], one)
+        elif e.is_Add:
+            n, m = run(e.args[0])
+            for a in e.args[1:]:
+                n2, m2 = run(a)
+                n, m = (add(n, n2), m) if m == m2 else (add(mul(n, m2), mul(n2, m)), mul(m, m2))
+            r = (n, m)
+        elif e.is_Mul:
+            n, m = one, one
+            for a in e.args:
+                n2, m2 = run(a)
+                n, m = mul(n, n2), mul(m, m2)
+            r = (n, m)
+        else:  # an integer power (walk admitted nothing else)
+            n, m = run(e.base)
+            k = int(e.exp)
+            r = (power(n, k), power(m, k)) if k >= 0 else (power(m, -k), power(n, -k))
+        if not r[1]:
+            raise Cannot("a denominator is 0 at the point")
+        memo[e] = r
+        return r
+
+    num, _ = run(d)
+    return not num, EXP if exps else ALGEBRAIC
+
+
+def exact_zero(d) -> bool:
+    """Is the exact real number ``d`` (in ℚ̄[e^ℚ] as :func:`_exact_decide` reads it) 0? Raises Cannot outside it."""
+    return _exact_decide(d)[0]
 
 
 def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the normal form") -> tuple[Proved | None, str]:
     """The kernel's Proved for the identity at ``size`` after its own random trials, or (None, the disagreement).
 
-    When the kernel cannot evaluate the claim to rationals, its Proved names ``trusts`` (what decided it) as trusted,
-    with the reason.
+    When the kernel cannot evaluate the claim to numbers it decides exactly (rationals, ℚ(ᴸ√p, …), ℚ̄[e^ℚ]), its
+    Proved names ``trusts`` (what decided it) as trusted, with the reason.
     """
     rng = random.Random(f"{seed}:{claim.id}:{sorted(size.items())}")
     done = 0
@@ -485,13 +753,18 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
     # the degree first: where it is not bounded (|·|, √ or a sign decided on the random values) the sides are not
     # rational functions of the draws and Schwartz–Zippel says nothing (|x| and x agree on half of the points): there
     # the kernel draws UNBOUNDED_TRIALS points, each sign pattern of the free variables' entries new at each
-    E, why = degree_of(claim, size)
+    info = degree_info(claim, size)
+    E, why = info.E, info.why
+    kinds: set = set()
     try:
         for _ in range(TRIALS if E is not None else UNBOUNDED_TRIALS):
             outside = 0
+            drawn: set = set()
+            fields: set = set()
             for _ in range(REDRAWS):
                 try:
-                    diffs, lawless = _trial(claim, size, rng)
+                    # closed forms are decided exactly only where the error is bounded (else: rationals, as ever)
+                    diffs, lawless = _trial(claim, size, rng, exact=E is not None, drawn=drawn, fields=fields)
                     break
                 except _Outside:
                     outside += 1
@@ -503,15 +776,29 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
                                   "or log of a value that is not positive at each), so nothing confirms the normal "
                                   "form where the claim is defined")
                 raise Cannot("a denominator is 0 at every point drawn")
-            bad = [(k, d) for k, d in enumerate(diffs) if d != 0]
+            decided = []
+            for d in diffs:
+                try:
+                    decided.append(_exact_decide(d))
+                except Cannot:
+                    if lawless:  # exp drawn at random beside a closed form it cannot read: the true exp decides
+                        return _with_real_exp(claim, size, rng, info, trusts)
+                    raise
+            bad = [(k, d) for k, (d, (zero, _)) in enumerate(zip(diffs, decided)) if not zero]
             if bad and lawless:
                 # exp drawn at random does not keep e^a·e^b = e^(a+b), which SymPy applies by itself: a difference
-                # counts only if it stays with the kernel's own exp, where it is decided by arb balls
-                return _with_real_exp(claim, size, rng)
+                # counts only if it stays with the kernel's own exp, where it is decided exactly
+                return _with_real_exp(claim, size, rng, info, trusts)
             if bad:
                 k, d = bad[0]
+                if not d.is_Rational and "logistic" in drawn:
+                    # a closed form of e beside the kernel's random logistic function (the dual numbers' logistic
+                    # is 1/(1 + e^−u)): a true claim may differ there, so this is no disagreement
+                    raise Cannot("its sides mix closed forms of e with the kernel's random logistic function")
                 return None, (f"the kernel's own check at a random point (σ a random function): entry {k} of "
-                              f"lhs − rhs is {sp.sstr(d)[:60]} ≠ 0")
+                              f"lhs − rhs is {sp.sstr(d)[:60]} ≠ 0"
+                              + ("" if d.is_Rational else " (decided exactly)"))
+            kinds.update(fields)
             done += 1
     except Cannot as e:
         how = f"{trusts}, not re-checked by the kernel ({str(e)[:160]})"
@@ -526,33 +813,74 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
         how = (f"{trusts}, not re-checked by the kernel (its check does not run there: {type(e).__name__}: "
                f"{str(e)[:160]})")
         return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
+    zero_test = EXP if EXP in kinds else ALGEBRAIC if ALGEBRAIC in kinds else RATIONAL
+    if zero_test != RATIONAL and not _claimable(E):
+        how = (f"{trusts}, not re-checked by the kernel (lhs − rhs = 0 exactly at its point, but the error bound "
+               f"{E}·2^−{BITS} is above 2^−{MIN_EXACT_BITS})")
+        return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
     bound = (f"error ≤ ({E}·2^−{BITS})^{done} ({why}, bounded by the kernel)" if E is not None else
              f"no error bound: the degree is not bounded here ({why}), so the points are evidence, not a bound")
     inputs = (f"each entry uniform in [0, 2^{BITS}) with a random sign, a declared sign kept"
               if getattr(claim, "variables", None) is not None else
               f"each input and random value uniform in [0, 2^{BITS}) with a random sign" if claim.model is not None
               else f"inputs uniform in [0, 2^{BITS})")
-    how = f"the kernel's own check: lhs − rhs = 0 at {done} random points ({inputs}, σ a random function), {bound}"
-    return _issue(Proved, claim.id, size, IDENTITY, how, error=(BITS, done), degree=E), how
+    how = (f"the kernel's own check: lhs − rhs = 0 at {done} random points ({inputs}, σ a random function"
+           f"{_ZERO_WORDS[zero_test]}), {bound}")
+    return _issue(Proved, claim.id, size, IDENTITY, how, error=(BITS, done), degree=E, zero_test=zero_test), how
 
 
-def _with_real_exp(claim, size: dict, rng: random.Random) -> tuple[Proved | None, str]:
+_ZERO_WORDS = {RATIONAL: "", ALGEBRAIC: "; exact at the point in ℚ(ᴸ√p, …): Besicovitch",
+               EXP: "; exact at the point: Lindemann–Weierstrass in ℚ̄[e^ℚ]"}
+
+
+def _claimable(E) -> bool:
+    return E is not None and E * 2 ** MIN_EXACT_BITS < 2 ** BITS
+
+
+def _with_real_exp(claim, size: dict, rng: random.Random, info: Degree, trusts: str) -> tuple[Proved | None, str]:
+    """The trial again with the kernel's own exp (every e^u a closed form): lhs − rhs decided exactly in ℚ̄[e^ℚ]
+    (:func:`exact_zero`), or, where a side leaves that field (a log value), its sign by arb balls. A nonzero is a
+    disagreement; a zero is a Proved with the error bound ``info.exact`` (the module docstring) when it is bounded
+    and below 2^−MIN_EXACT_BITS, else Cannot (the normal form stays trusted, with the reason)."""
     from .decide import sign
 
+    kinds: set = set()
     for _ in range(REDRAWS):
         try:
-            diffs, _ = _trial(claim, size, rng, real_exp=True)
+            kinds.clear()
+            diffs, _ = _trial(claim, size, rng, real_exp=True, fields=kinds)
             break
         except _Singular:
             continue
     else:
         raise Cannot("a denominator is 0 at every point drawn")
+    undecided = None
     for k, d in enumerate(diffs):
-        s = sign(d)
-        if s:
-            return None, (f"the kernel's own check at a random point (σ a random function, exp the true one): "
-                          f"entry {k} of lhs − rhs is {'> 0' if s > 0 else '< 0'} (arb balls)")
-    raise Cannot("its random evaluation differs with exp drawn at random, but not certifiably with the true exp")
+        try:
+            zero, _ = _exact_decide(d)
+            if not zero:
+                return None, (f"the kernel's own check at a random point (σ a random function, exp the true one): "
+                              f"entry {k} of lhs − rhs is not 0 (decided exactly in ℚ̄[e^ℚ])")
+        except Cannot as e:
+            s = sign(d)
+            if s:
+                return None, (f"the kernel's own check at a random point (σ a random function, exp the true one): "
+                              f"entry {k} of lhs − rhs is {'> 0' if s > 0 else '< 0'} (arb balls)")
+            undecided = undecided or e
+    if undecided is not None:
+        raise Cannot(f"with the true exp its sides are not decided exactly: {undecided}")
+    E = info.exact
+    if E is None:
+        raise Cannot(f"lhs − rhs = 0 exactly at its point with the true exp, but its error is not bounded "
+                     f"({info.why_exact})")
+    if not _claimable(E):
+        raise Cannot(f"lhs − rhs = 0 exactly at its point with the true exp, but the error bound {E}·2^−{BITS} is "
+                     f"above 2^−{MIN_EXACT_BITS}")
+    zero_test = EXP if EXP in kinds else ALGEBRAIC if ALGEBRAIC in kinds else RATIONAL
+    how = (f"the kernel's own check: lhs − rhs = 0 at 1 random point (each input and random value uniform in "
+           f"[0, 2^{BITS}) with a random sign, σ a random function, exp the true one{_ZERO_WORDS[zero_test]}), "
+           f"error ≤ ({E}·2^−{BITS})^1 ({info.why_exact}, bounded by the kernel)")
+    return _issue(Proved, claim.id, size, IDENTITY, how, error=(BITS, 1), degree=E, zero_test=zero_test), how
 
 
 def confirm_modulo(claim, size: dict) -> tuple[Proved | None, str]:
