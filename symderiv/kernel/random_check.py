@@ -69,13 +69,67 @@ says the degree is not bounded and the scope says at how many sizes.
 A random e does not keep e^a·e^b = e^(a+b), which SymPy applies by itself,
 so a true claim could differ with it: a difference found in a trial that drew
 e at random counts only if a second trial with the kernel's own exp (closed
-forms) differs certifiably (arb balls, :func:`.decide.sign`). What the kernel
-cannot evaluate to a rational number (log values, a closed form such as
-tanh(1) or SymPy's softmax of plain matrices written into the check) is not
+forms) differs too.
+
+Closed forms, decided exactly at the point (:func:`exact_zero`). Where the
+error is bounded, the sides at the point may be any numbers of ℚ̄[e^ℚ] as the
+kernel reads them: rational functions of e^q (q rational) and of real radicals
+r^s (r > 0, s rational), never log, π, tanh(1), e^√2 or a nested radical. The
+kernel reads lhs − rhs on its expression tree into a fraction of sparse sums
+c·e^q·Π_p p^(k_p/L) (0 ≤ k_p < L) and decides 0 without floats and without
+``simplify``: the Π_p p^(k_p/L) are independent over ℚ (Besicovitch), and
+e^{q₁}, …, e^{q_r} for distinct rationals independent over ℚ̄
+(Lindemann–Weierstrass), so the number is 0 iff every coefficient is. A
+nonzero found so is a disagreement, as a nonzero rational is.
+
+* Algebraic constants (√2, ∛3: ``zero_test`` "algebraic") add no degree:
+  Schwartz–Zippel holds over any field, here ℚ(√2, …) ⊂ ℝ, so E·2^−128 is
+  the bound, unchanged (:func:`degree_bound` gives such a constant degree 0).
+* Exponentials (``zero_test`` "exp"). Read the computation formally with a
+  variable Y_u for each e^u it meets (the degree run already draws e^u as a
+  fresh variable for the model's exp and the notation's softmax; a closed form
+  e^u the check writes itself, SymPy's exp of the run's values, is replaced by
+  a Y_u of its own: :func:`degree_info`), u = a_u(x) a rational function of
+  the random values x (inputs, σ's values). Then lhs − rhs = N(x, Y)/M(x, Y)
+  with Y_u = e^{a_u(x)}. If the claim is false, F(x) = (N·M)(x, e^{a(x)}) is
+  not 0 as a function. Write N·M = Σ_β c_β(x) Y^β and collect the terms by
+  their exponent A_β = Σ_u β_u a_u ∈ ℚ(x): F = Σ_A C_A(x) e^{A(x)}, so some
+  C_{A₀} ≢ 0. At the random point x*, C_{A₀}(x*) = 0 with probability
+  ≤ deg(N·M)/2^128 ≤ D/2^128 (Schwartz–Zippel), and A₀(x*) = A(x*) for
+  another exponent A of the support with probability ≤ (T − 1)·W/2^128 (T,
+  the number of monomials Y^β of N·M, at most C(k + D_Y, k) for k
+  exponentials of Y-degree ≤ D_Y; W = Σ_u (dn_u + dd_u) over their arguments'
+  degree bounds bounds the numerator's degree of A_β − A_γ over the common
+  denominator Π_u den a_u). Outside those events the coefficient of e^{A₀(x*)}
+  at x*, a nonzero number of ℚ̄, is not cancelled by another term
+  (Lindemann–Weierstrass: the A(x*) are distinct rationals), so F(x*) ≠ 0:
+  N and M are nonzero at the point and the exact test sees lhs − rhs ≠ 0.
+  With the σ collision term above, one trial errs with probability
+  ≤ (D + T·W + collisions)·2^−128: the kernel computes this number
+  (``Degree.exact``, the token's ``degree``) and claims it only below
+  2^−MIN_EXACT_BITS = 2^−32; above, the normal form stays trusted, with the
+  bound said. (C_A ≢ 0 needs no independence of exponentials over ℚ(x): it is
+  only that a zero function has zero collected coefficients.)
+  What the reading needs: no exponential or log value inside the argument of
+  an exponential or of a random function whose values reach the sides (a
+  nested e^{e^u}, σ(e^u)), and no log value in the sides; else the error is
+  not bounded and the normal form stays trusted, with the reason. In a trial
+  that drew e at random beside closed forms the check writes, the random
+  values of e are among x and only the closed forms are read as Y_u
+  (``Degree.E``); a difference there sends the claim to the true exp.
+  Trusted, as everywhere in the kernel: SymPy's exact arithmetic (a quotient
+  by a closed form SymPy did not see is 0 and then cancelled syntactically
+  would not reach the exact reading, which checks the final denominator).
+
+What the kernel still cannot decide (log values, a closed form such as
+tanh(1), a radical of a random value where the degree is not bounded) is not
 confirmed here: the token then names the normal form (or the F_p trials) as
-trusted, with the reason. A difference that evaluates to a nonzero rational
-(or, with exp, certifiably nonzero) is a disagreement: no token, and the
-engine's ``holds`` does not stand.
+trusted, with the reason; with the true exp, a difference of that kind still
+refutes when arb balls certify its sign (:func:`.decide.sign`). A difference
+that is nonzero at the point is a disagreement: no token, and the engine's
+``holds`` does not stand. A closed form of e (the dual numbers' logistic
+function is 1/(1 + e^−u)) beside the kernel's *random* logistic function is
+no disagreement when it differs: the token trusts the normal form there.
 """
 from __future__ import annotations
 
