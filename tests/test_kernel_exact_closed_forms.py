@@ -301,3 +301,51 @@ def test_a_true_closed_form_holds_and_trusts_nothing(case):
     res = check_claim(claim, backend="symengine")
     assert res.verdict == Verdict.HOLDS, (res.verdict, res.scope)
     assert res.trusted == [], res.trusted
+
+
+# ----- m.d of an expression of the parameters: the random check runs on jets (issue 19, item 2) -----------------
+
+def _loss_sum(scale=1, upto=0):
+    from symderiv import total
+
+    def check(m):
+        E = sum(m.E(k) for k in range(1, m.t + 1))
+        return m.d(E, "W_R"), scale * total((m.d(("E", k), "W_R") for k in range(1, m.t + 1 - upto)),
+                                            (1, m.n ** 2))
+    return check
+
+
+def _square_sum(m):  # d(Σ_i h_i²)/dW_R written by the chain rule: 2 h_tᵀ dh_t/dW_R
+    h = m.h(m.t)
+    return m.d((h.T * h)[0, 0], "W_R"), 2 * h.T * m.d(("h", m.t), "W_R")
+
+
+def _square_sum_wrong(m):  # the factor 2 dropped
+    h = m.h(m.t)
+    return m.d((h.T * h)[0, 0], "W_R"), h.T * m.d(("h", m.t), "W_R")
+
+
+JETS_TRUE = {
+    "∂ΣE_t/∂W_R = Σ ∂E_t/∂W_R": lambda: _model(_loss_sum(), "jets.loss-sum", n=(2,), t=(2,)),
+    "d‖h_t‖²/dW_R = 2h_tᵀ dh_t/dW_R": lambda: _model(_square_sum, "jets.square", n=(2,), t=(2,)),
+}
+JETS_FALSE = {
+    "∂ΣE_t/∂W_R = 2 Σ ∂E_t/∂W_R": lambda: _model(_loss_sum(scale=2), "jets.loss-sum-2", n=(2,), t=(2,)),
+    "∂ΣE_t/∂W_R = Σ_{t<T} ∂E_t/∂W_R": lambda: _model(_loss_sum(upto=1), "jets.loss-sum-short", n=(2,), t=(2,)),
+    "d‖h_t‖²/dW_R = h_tᵀ dh_t/dW_R": lambda: _model(_square_sum_wrong, "jets.square-wrong", n=(2,), t=(2,)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(JETS_TRUE))
+def test_a_derivative_of_an_expression_is_confirmed_on_the_kernels_random_jets(case):
+    claim = JETS_TRUE[case]()
+    token, how = kernel.confirm_identity(claim, _size(claim))
+    assert token is not None and token.trusts == (), how
+    assert isinstance(token.degree, int) and token.degree > 0
+
+
+@pytest.mark.parametrize("case", sorted(JETS_FALSE))
+def test_a_false_derivative_of_an_expression_is_refused_on_the_kernels_random_jets(case):
+    claim = JETS_FALSE[case]()
+    token, why = kernel.confirm_identity(claim, _size(claim))
+    assert token is None, (token and token.how, why)

@@ -145,7 +145,7 @@ from . import dual
 from .accept import IDENTITY, Proved, _issue
 from ..concrete import UndefinedAtPoint
 from .dual import Dual, KernelError, Unsupported, lift
-from .model import ExactModel, _elementwise, entry_name, loss_of
+from .model import ExactModel, NeedsJets, _elementwise, entry_name, loss_of
 
 #: one trial of 128-bit draws: error ≤ D·2⁻¹²⁸, below two 64-bit trials' (D·2⁻⁶⁴)² for D > 1, at half the
 #: cost
@@ -192,6 +192,7 @@ class RandomFunction:
 
     def __init__(self, draw, rule=None, at0=None, mirror=None, name="σ"):
         self.draw, self.rule, self.at0, self.mirror, self.table, self.name = draw, rule, at0, mirror, {}, name
+        self.closed: list = []  # the arguments met that are closed forms, not rationals
 
     def at(self, x) -> tuple:
         x = sp.sympify(x)
@@ -206,8 +207,17 @@ class RandomFunction:
                 self.draw.met.setdefault(self.name, []).append((x, got[0], made))
             return got
         if not x.is_Rational:
-            raise Cannot(f"a random function's argument {sp.sstr(x)[:60]} is not a rational number")
+            return self._at_closed_form(x)
         got = self.table.get(x)
+        if got is None and self.closed:  # a closed form met before may have this value
+            for key in self.closed:
+                if exact_zero(x - key):
+                    got = self.table[key]
+                elif self.mirror is not None and exact_zero(x + key):
+                    got = self.mirror(self.table[key])
+                if got is not None:
+                    self.table[x] = got
+                    return got
         if got is None:
             if x == 0 and self.at0 is not None:
                 got = self.at0
@@ -216,6 +226,32 @@ class RandomFunction:
             else:
                 got = self.rule(self.draw(), x) if self.rule else (self.draw(), self.draw(), self.draw())
             self.table[x] = got
+        return got
+
+    def _at_closed_form(self, x) -> tuple:
+        """At an argument that is a closed form of ℚ̄[e^ℚ] (with the true exp: a loss of softmax outputs): the
+        values of the argument it equals, decided exactly (:func:`exact_zero` of their difference), else a fresh
+        draw, so that the random function is a function of the argument's value (a true claim is 0 at every
+        point). Its symmetries likewise: −x against every argument met (mirror), x = 0 (at0)."""
+        if not x.is_number:
+            raise Cannot(f"a random function's argument {sp.sstr(x)[:60]} is not a number")
+        got = self.table.get(x)
+        if got is not None:
+            return got
+        for key in list(self.table):
+            if exact_zero(x - key):  # Cannot outside ℚ̄[e^ℚ]: the kernel does not evaluate the claim there
+                got = self.table[key]
+                break
+            if self.mirror is not None and exact_zero(x + key):
+                got = self.mirror(self.table[key])
+                break
+        else:
+            if self.at0 is not None and exact_zero(x):
+                got = self.at0
+            else:
+                got = self.rule(self.draw(), x) if self.rule else (self.draw(), self.draw(), self.draw())
+        self.table[x] = got
+        self.closed.append(x)
         return got
 
     def order(self, k: int):
@@ -312,6 +348,42 @@ class _RandomModel(ExactModel):
             elif self.loss == "cell":
                 self._loss = loss_of("cell", cell, f)
 
+        if self.order:  # the jet model (m.d of an expression of the parameters): the same random functions on jets
+            self._random_jets(funcs, sig)
+
+    def _random_jets(self, funcs: dict, sig) -> None:
+        from .free import Jet, JetMatrix, JetNotation
+
+        def on_jets(rf: RandomFunction, k: int):
+            def g(x):
+                x = Jet.of(x)
+                vals = rf.at(x.v)
+                if not x.d and not x.h:
+                    return Jet(vals[k], order=x.order)
+                if k + (2 if x.order >= 2 else 1) > 2:
+                    raise Unsupported("a derivative of σ′ beyond the random function's second derivative")
+                return x._compose(vals[k], vals[k + 1] if x.order >= 1 else 0,
+                                  vals[k + 2] / 2 if x.order >= 2 else 0)
+            return lambda v: v.applyfunc(g) if isinstance(v, (JetMatrix, sp.MatrixBase)) else g(v)
+
+        jf = self.jf
+        if sig is not None:
+            jf.sigma, jf.dsigma = on_jets(sig, 0), on_jets(sig, 1)
+        jf.tanh, jf.dtanh = on_jets(funcs["tanh"], 0), on_jets(funcs["tanh"], 1)
+        jf.logistic = on_jets(funcs["logistic"], 0)
+        jf.softmax = JetNotation().softmax  # exp from dual.RULES: the random one while the trial runs
+        if funcs.get("exp") is not None:
+            jf.exp, jf.log = on_jets(funcs["exp"], 0), on_jets(funcs["log"], 0)
+        self._jet_q = on_jets(funcs["loss"], 0)
+
+    def _jet_loss(self):
+        from .free import Jet
+
+        if self.cell.output is not None and self.loss == "abstract":
+            q = self._jet_q
+            return lambda o, y: sum((q(Jet.of(a) - b) for a, b in zip(o, y)), Jet(sp.Integer(0)))
+        return super()._jet_loss()
+
     def input(self, name: str, rows: int, cols: int = 1):
         key = ("input", name, rows, cols)  # built once per point (entry by entry is most of a trial's cost)
         got = dict.get(self._draws, key)
@@ -325,7 +397,7 @@ class _RandomModel(ExactModel):
 
     def like(self, cell, **changes):
         kw = dict(n=self.n, t=self.t, m=self.m, activation=self.activation, loss=self.loss, layout=self.layout,
-                  conventions=self.conventions)
+                  conventions=self.conventions, order=self.order, seeded=self.seeded)
         kw.update({k: v for k, v in changes.items() if k not in ("witness", "loss_witness", "values")})
         return _RandomModel(cell, draws=self._draws, funcs=self._funcs, **kw)
 
@@ -375,13 +447,31 @@ def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=N
             funcs["exp"] = funcs["log"] = None
         saved = dual.RULES[sp.exp]  # the notation's softmax and a cell's sp.exp read the kernel's table: e random
         if not real_exp:
-            dual.RULES[sp.exp] = (funcs["exp"].order(0), funcs["exp"].order(1))
+            dual.RULES[sp.exp] = (funcs["exp"].order(0), funcs["exp"].order(1), funcs["exp"].order(2))
+        from .free import MAX_ORDER, NeedsOrder
+
         try:
-            model = _RandomModel(claim.model, draws=_Draws(signed), funcs=funcs, n=size.get("n", 1),
-                                 t=size.get("t", 1), m=size.get("m", 1), activation=act, loss=claim.loss,
-                                 layout=claim.conventions.get("layout", "row-major"), conventions=claim.conventions)
-            with literal():  # the kernel reads the check as Python does (notation.literal)
-                out = claim.check(model)
+            draws = _Draws(signed)
+            order, seeded = 0, frozenset()
+            # a check that differentiates an expression of the parameters runs again on the jet model with them
+            # seeded (as the kernel's refutation path does: check._model_check), every random value kept
+            for _ in range(len(claim.model.params) + MAX_ORDER + 2):
+                model = _RandomModel(claim.model, draws=draws, funcs=funcs, n=size.get("n", 1),
+                                     t=size.get("t", 1), m=size.get("m", 1), activation=act, loss=claim.loss,
+                                     layout=claim.conventions.get("layout", "row-major"),
+                                     conventions=claim.conventions, order=order, seeded=seeded)
+                try:
+                    with literal():  # the kernel reads the check as Python does (notation.literal)
+                        out = claim.check(model)
+                    break
+                except NeedsJets as e:
+                    order, seeded = max(order, 1), seeded | {e.wrt}
+                except NeedsOrder:
+                    if order == MAX_ORDER:
+                        raise
+                    order += 1
+            else:
+                raise Unsupported("the check asks for more runs of the jet model than it has parameters")
             if symbolic:
                 return out, False
             if drawn is not None:
