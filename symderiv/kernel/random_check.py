@@ -20,7 +20,13 @@ points, and requires lhs − rhs = 0 there:
   cell's ``sp.exp`` and the dual notation's softmax read). An abstract loss
   is E(o, y) = Σᵢ q(oᵢ − yᵢ) with q a random function: the separable losses,
   which cover a claim about the gradient (each ∂E/∂oᵢ independent at distinct
-  arguments) but not one about mixed second partials of E;
+  arguments) but not one about mixed second partials of E. A check that
+  differentiates an expression of the parameters (``m.d(Σ_t E_t, "W_R")``)
+  runs again on the jet model (``order``/``seeded``, as the refutation path's
+  ``check._model_check``) with the same draws and the same random functions
+  lifted to jets (value, first and second derivative); a random function met
+  at a closed-form argument takes the values of the argument it equals,
+  decided exactly, so it stays a function of the value;
 * a claim about free variables runs on the kernel's jets (:mod:`.free`) at a
   random integer point; a claim with neither evaluates its sides at random
   integers for its symbols.
