@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import numpy as np
 import sympy as sp
-from flint import nmod_mat
+from flint import fmpz_mat, nmod_mat
 
 from ..errors import ShapeError, SymderivError
 from .field import (_NEG_INF, _UID, Unsupported, _bits, _is_scalar, _lse, _note_denominator,
@@ -358,11 +358,64 @@ def _scale(v: Val, c: Fraction) -> Val:
                v.d + math.log2(c.denominator), v.k)
 
 
+def _ents(v: Val) -> list:
+    """Each trial's entries of v (nmod objects, row by row), memoised on the value.
+
+    A value's matrices are never changed in place (every operation makes new ones), so the entries read once
+    stay its entries; reading them out of FLINT is most of an entrywise operation's cost at n = 64.
+    """
+    memo = v._memo()
+    e = memo.get("ents")
+    if e is None:
+        e = memo["ents"] = [x.entries() for x in v.a]
+    return e
+
+
+def _ints(v: Val) -> list:
+    """Each trial's entries of v as Python ints (the residues in [0, p)), row by row, memoised on the value (σ and
+    σ' of one argument read its residues once)."""
+    memo = v._memo()
+    e = memo.get("ints")
+    if e is None:
+        e = memo["ints"] = [list(map(int, x)) for x in _ents(v)]
+    return e
+
+
+def _from_ints(rows: int, cols: int, ints: list, p: int) -> nmod_mat:
+    """An nmod_mat from residues in [0, p) (through fmpz_mat: a third faster than nmod_mat's own list path)."""
+    if not ints:
+        return nmod_mat(rows, cols, p)
+    return nmod_mat(fmpz_mat(rows, cols, ints), p)
+
+
+def _known_ints(v: Val):
+    """v's residues as Python ints when they are at hand (a random function's values), else None."""
+    memo = v.memo
+    return memo.get("ints") if memo is not None and "ents" not in memo else None
+
+
 def _ew(a: Val, b: Val, rows: int, cols: int) -> Val:
-    """The entrywise product of two values with the same number of entries, shaped rows × cols."""
-    out = [nmod_mat(rows, cols, [u * v for u, v in zip(x.entries(), y.entries())], x.modulus())
-           for x, y in zip(a.a, b.a)]
-    return Val(out, rows, cols, a.deg + b.deg, a.h + b.h, a.d + b.d, _ku(a, b))
+    """The entrywise product of two values with the same number of entries, shaped rows × cols.
+
+    Each operand is read out of FLINT once (its entries memoised), or not at all when its residues are at hand as
+    ints (a random function's values: an nmod times an int is that nmod times the int's residue). The product's
+    entries are kept on it, so a chain of entrywise products reads each value once."""
+    ia, ib = _known_ints(a), _known_ints(b)
+    if ia is not None and ib is not None:
+        prods = [[u * v % x.modulus() for u, v in zip(s, t)] for s, t, x in zip(ia, ib, a.a)]
+        out = [_from_ints(rows, cols, e, x.modulus()) for e, x in zip(prods, a.a)]
+        key = "ints"
+    else:
+        ea = _ents(a) if ia is None else None
+        eb = _ents(b) if ib is None else None
+        if ea is None:
+            ea, ib = eb, ia  # the nmod operand first: nmod × int is an nmod
+        prods = [[u * v for u, v in zip(s, t)] for s, t in zip(ea, ib if ib is not None else eb)]
+        out = [nmod_mat(rows, cols, e, x.modulus()) for e, x in zip(prods, a.a)]
+        key = "ents"
+    r = Val(out, rows, cols, a.deg + b.deg, a.h + b.h, a.d + b.d, _ku(a, b))
+    r.memo = {key: prods}
+    return r
 
 
 def _reshape(v: Val, rows: int, cols: int, order: str) -> Val:
