@@ -17,7 +17,7 @@ from flint import nmod_mat
 
 from symderiv import fp
 from symderiv.fp.trial import _Draws
-from symderiv.fp.values import _ents, _ew, _ints
+from symderiv.fp.values import _ents, _ints
 
 
 def _primes(k, seed=7):
@@ -146,25 +146,31 @@ def _mats(rng, primes, k):
     return [[int(x) for x in rng.integers(0, p, size=k)] for p in primes]
 
 
+@pytest.mark.parametrize("shapes", [((6, 1), (6, 1), (6, 1)), ((6, 1), (1, 6), (1, 6)), ((1, 6), (6, 1), (6, 1)),
+                                    ((6, 1), (6, 1), (2, 3)), ((2, 3), (6, 1), (6, 1)), ((2, 3), (3, 2), (1, 6))])
 @pytest.mark.parametrize("kinds", [("ents", "ents"), ("ints", "ents"), ("ents", "ints"), ("ints", "ints"),
                                    ("none", "ints"), ("ints", "none"), ("none", "none")])
-def test_entrywise_products_agree_however_their_operands_are_held(kinds):
-    """⊙ of two values, each held as a matrix only, with its entries read, or as a random function's ints: the
-    same residues as the entrywise product of the entries; the result's cached entries are its own."""
+def test_entrywise_products_agree_however_their_operands_are_held(kinds, shapes):
+    """⊙ of two values, each held as a matrix only, with its entries read, or as a random function's ints (then a
+    vector times it is diag(ints) times the vector in FLINT), as columns, rows or matrices: the same residues as the
+    entrywise product of the entries, row by row, with the entrywise product's bound."""
     primes = _primes(2, 11)
     rng = np.random.default_rng(5)
     ra, rb = _mats(rng, primes, 6), _mats(rng, primes, 6)
+    (sa, sb, (rows, cols)) = shapes
     vals = []
-    for kind, res in zip(kinds, (ra, rb)):
-        v = _val(6, 1, res, primes)
+    for kind, res, shape in zip(kinds, (ra, rb), (sa, sb)):
+        v = fp.Val([nmod_mat(*shape, r, p) for r, p in zip(res, primes)], *shape, 2, 3.0, 1.0)
         if kind == "ents":
             _ents(v)
         elif kind == "ints":
             v.memo = {"ints": [list(r) for r in res]}
         vals.append(v)
-    out = _ew(vals[0], vals[1], 2, 3)
-    want = [[x * y % p for x, y in zip(s, t)] for s, t, p in zip(ra, rb, primes)]
-    assert [list(map(int, x.entries())) for x in out.a] == want
-    assert out.shape == (2, 3)
-    assert _ints(out) == want
-    assert [x.modulus() for x in out.a] == primes
+    for _ in range(2):  # twice: a diagonal matrix memoised on its value gives the same product again
+        out = fp._ew(vals[0], vals[1], rows, cols)
+        want = [[x * y % p for x, y in zip(s, t)] for s, t, p in zip(ra, rb, primes)]
+        assert [list(map(int, x.entries())) for x in out.a] == want
+        assert out.shape == (rows, cols) and all((x.nrows(), x.ncols()) == (rows, cols) for x in out.a)
+        assert _ints(out) == want
+        assert [x.modulus() for x in out.a] == primes
+        assert (out.deg, out.h, out.d) == (4, 6.0, 2.0)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 from ..errors import ShapeError
 from .dag import Node, Prod, Scaled, Sum
@@ -49,7 +48,7 @@ class Evaluator:
             for k in kids:
                 if k.uid not in seen:
                     stack.append((k, False))
-        arriving = {root.uid: {g.uid: [g, Fraction(1)]}}
+        arriving = {root.uid: {g.uid: [g, 1]}}  # coefficients: ints or Fractions (an int 1 compares fast)
 
         def send(node, c, v):
             rows = arriving.setdefault(node.uid, {})
@@ -68,7 +67,7 @@ class Evaluator:
             if len(rows) == 1:
                 ((v, c),) = rows.values()
             else:
-                v, c = None, Fraction(1)
+                v, c = None, 1
                 for w, k in rows.values():
                     w = w if k == 1 else _scale(w, k)
                     v = w if v is None else _add(v, w)

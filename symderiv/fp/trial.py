@@ -17,7 +17,7 @@ from .evaluate import Evaluator
 from .field import (_ACTIVE, _NEG_INF, _UID, BATCH, TARGET_BITS, Unsupported, _is_scalar, _lse, _Redraw,
                     _ZeroDenominator, random_prime)
 from .model import FpModel
-from .values import Val, _from_ints, _ints
+from .values import Drawn, Val, _from_ints, _ints
 
 
 # ----- a batch of trials ---------------------------------------------------------------------------
@@ -109,9 +109,8 @@ class _Batch:
         the table in one pass with no lookup; the values are the ones the general path draws (tests/test_fp_tables.py).
         """
         self.sites.setdefault(name, []).append((v.rows * v.cols, v.deg, v.h, v.d, *self.rational(v.k)))
-        out = []
         ints = []
-        for d, p, tables, args in zip(self.draws, self.primes, self.tables, _ints(v)):
+        for d, tables, args in zip(self.draws, self.tables, _ints(v)):
             table = tables.get(name)
             if table is None:
                 table = tables[name] = {}
@@ -124,10 +123,7 @@ class _Batch:
                     table.update(zip(new, d.take(len(new))))
                 vals = [table[a] for a in args]
             ints.append(vals)
-            out.append(_from_ints(v.rows, v.cols, vals, p))
-        r = Val(out, v.rows, v.cols, 1, 0.0, 0.0)
-        r.memo = {"ints": ints}  # an entrywise product with r reads these instead of its matrices (values._ew)
-        return r
+        return Drawn(ints, list(self.primes), v.rows, v.cols)  # its matrices built when first read
 
     def apply_tuple(self, name: str, v: Val) -> Val:
         """A random function of all the entries of v at once (an abstract loss E(o, y)): one site, 1 × 1.

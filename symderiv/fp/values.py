@@ -22,6 +22,7 @@ class MatrixFace:
     one line naming it."""
 
     __slots__ = ()
+    _fp_face = True  # field._is_scalar's quick answer (no F_p value is a number)
 
     @classmethod
     def hstack(cls, *args):
@@ -278,6 +279,38 @@ class ScalarVal(Val):
     __slots__ = ()
 
 
+class Drawn(Val):
+    """A random function's values (``_Batch.apply``): the residues at hand as ints (memo "ints"), the matrices built
+    from them when something first reads ``.a`` (σ'(h) multiplies vectors as diag(σ'(h)) from its ints, values._ew,
+    and is never read back as a matrix in a trial of Theorem 1)."""
+
+    __slots__ = ("_moduli",)
+
+    def __init__(self, ints: list, moduli: list, rows: int, cols: int):
+        self.rows, self.cols, self.deg, self.h, self.d = rows, cols, 1, 0.0, 0.0
+        self.uid = next(_UID)
+        self.k = None
+        self.memo = {"ints": ints}
+        self._moduli = moduli
+
+    @property
+    def a(self) -> list:
+        try:
+            return _A_SLOT.__get__(self, Val)
+        except AttributeError:
+            a = [_from_ints(self.rows, self.cols, e, p) for e, p in zip(self.memo["ints"], self._moduli)]
+            _A_SLOT.__set__(self, a)
+            return a
+
+    @property
+    def primes(self) -> list[int]:
+        return list(self._moduli)
+
+
+#: the slot Val keeps its matrices in (Drawn's ``a`` fills it on first read)
+_A_SLOT = Val.__dict__["a"]
+
+
 def _as_scalar(v: Val) -> "ScalarVal":
     if isinstance(v, ScalarVal):
         return v
@@ -394,16 +427,52 @@ def _known_ints(v: Val):
     return memo.get("ints") if memo is not None and "ents" not in memo else None
 
 
+#: a vector of at most this many entries whose residues are at hand as ints (a random function's values σ'(h))
+#: multiplies another vector entrywise as diag(d) times it in FLINT: a diagonal matrix built once per value (≤ 128 KB)
+#: and a product with no entry read out of FLINT, instead of reading the other vector's entries
+DIAG_MAX = 128
+
+
+def _diag_of(d: Val, like: Val) -> list:
+    """diag(d) per trial (nmod_mat, n × n) for a vector d whose residues are at hand as ints, memoised on d; the
+    moduli are like's (the same trials)."""
+    memo = d.memo
+    D = memo.get("diag_mat")
+    if D is None:
+        n = d.rows * d.cols
+        D = []
+        for ints, p in zip(memo["ints"], like.primes):
+            M = nmod_mat(n, n, p)
+            for i, e in enumerate(ints):
+                M[i, i] = e
+            D.append(M)
+        memo["diag_mat"] = D
+    return D
+
+
 def _ew(a: Val, b: Val, rows: int, cols: int) -> Val:
     """The entrywise product of two values with the same number of entries, shaped rows × cols.
 
-    Each operand is read out of FLINT once (its entries memoised), or not at all when its residues are at hand as
-    ints (a random function's values: an nmod times an int is that nmod times the int's residue). The product's
-    entries are kept on it, so a chain of entrywise products reads each value once."""
+    For vectors where one operand's residues are at hand as ints (a random function's values), diag(that) times the
+    other in FLINT (DIAG_MAX). Otherwise each operand is read out of FLINT once (its entries memoised), or not at all
+    when its residues are at hand as ints (an nmod times an int is that nmod times the int's residue); the
+    product's entries are kept on it, so a chain of entrywise products reads each value once. The bound is the
+    entrywise product's in every case (each entry one product: degrees, heights and denominators add)."""
     ia, ib = _known_ints(a), _known_ints(b)
+    n = rows * cols
+    if (ia is None) != (ib is None) and 0 < n <= DIAG_MAX and (rows == 1 or cols == 1):
+        d, o = (a, b) if ib is None else (b, a)
+        if o.rows == 1 or o.cols == 1:
+            D = _diag_of(d, o)
+            if cols == 1:
+                out = [M * (x if x.ncols() == 1 else x.transpose()) for M, x in zip(D, o.a)]
+            else:
+                out = [(x if x.nrows() == 1 else x.transpose()) * M for M, x in zip(D, o.a)]
+            return Val(out, rows, cols, a.deg + b.deg, a.h + b.h, a.d + b.d, _ku(a, b))
     if ia is not None and ib is not None:
-        prods = [[u * v % x.modulus() for u, v in zip(s, t)] for s, t, x in zip(ia, ib, a.a)]
-        out = [_from_ints(rows, cols, e, x.modulus()) for e, x in zip(prods, a.a)]
+        ps = a.primes
+        prods = [[u * v % p for u, v in zip(s, t)] for s, t, p in zip(ia, ib, ps)]
+        out = [_from_ints(rows, cols, e, p) for e, p in zip(prods, ps)]
         key = "ints"
     else:
         ea = _ents(a) if ia is None else None
@@ -411,7 +480,7 @@ def _ew(a: Val, b: Val, rows: int, cols: int) -> Val:
         if ea is None:
             ea, ib = eb, ia  # the nmod operand first: nmod × int is an nmod
         prods = [[u * v for u, v in zip(s, t)] for s, t in zip(ea, ib if ib is not None else eb)]
-        out = [nmod_mat(rows, cols, e, x.modulus()) for e, x in zip(prods, a.a)]
+        out = [nmod_mat(rows, cols, e, p) for e, p in zip(prods, a.primes)]
         key = "ents"
     r = Val(out, rows, cols, a.deg + b.deg, a.h + b.h, a.d + b.d, _ku(a, b))
     r.memo = {key: prods}
