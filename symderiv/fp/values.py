@@ -410,7 +410,9 @@ def _ints(v: Val) -> list:
     memo = v._memo()
     e = memo.get("ints")
     if e is None:
-        e = memo["ints"] = [list(map(int, x)) for x in _ents(v)]
+        ents = memo.get("ents")
+        e = memo["ints"] = [list(map(int, x)) for x in ents] if ents is not None else \
+            [list(map(int, x.entries())) for x in v.a]
     return e
 
 
