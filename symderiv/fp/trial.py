@@ -17,7 +17,7 @@ from .evaluate import Evaluator
 from .field import (_ACTIVE, _NEG_INF, _UID, BATCH, TARGET_BITS, Unsupported, _is_scalar, _lse, _Redraw,
                     _ZeroDenominator, random_prime)
 from .model import FpModel
-from .values import Drawn, Val, _from_ints, _ints
+from .values import Drawn, Val, _ints
 
 
 # ----- a batch of trials ---------------------------------------------------------------------------
@@ -95,9 +95,8 @@ class _Batch:
         return Val(out, v.rows, v.cols, 1, 0.0, 0.0, frozenset((gid,)))
 
     def random(self, rows: int, cols: int) -> Val:
-        """Fresh uniform variables (degree 1, coefficient 1)."""
-        a = [_from_ints(rows, cols, d.take(rows * cols), p) for d, p in zip(self.draws, self.primes)]
-        return Val(a, rows, cols, 1, 0.0, 0.0)
+        """Fresh uniform variables (degree 1, coefficient 1), their residues kept as ints (``values.Drawn``)."""
+        return Drawn([d.take(rows * cols) for d in self.draws], list(self.primes), rows, cols)
 
     def apply(self, name: str, v: Val) -> Val:
         """A random function applied entrywise: one site per entry.

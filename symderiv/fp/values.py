@@ -172,6 +172,8 @@ class Val(MatrixFace):
         if t is None:
             t = memo["T"] = Val([x.transpose() for x in self.a], self.cols, self.rows, self.deg, self.h, self.d,
                                     self.k)
+            if type(self) is Val or type(self) is Drawn:  # (vᵀ)ᵀ is v itself (a scalar's stays a 1 × 1 matrix)
+                t.memo = {"T": self}
         return t
 
     def __iter__(self):
@@ -377,6 +379,17 @@ def _matmul(a: Val, b: Val) -> Val:
                a.d + b.d, _ku(a, b))
 
 
+def _matmul_shared(a: Val, b: Val) -> Val:
+    """a · b memoised on a by b's serial number: the truth's forward mode and the closed form both take
+    V σ(h_{k−1}) (the direction unvec'd, times a state's σ) at every k of Theorem 1; made once, the same value."""
+    memo = a._memo()
+    key = ("mm", b.uid)
+    r = memo.get(key)
+    if r is None:
+        r = memo[key] = _matmul(a, b)
+    return r
+
+
 def _times(a: Val, b: Val) -> Val:
     """a · b; a 1 × 1 factor that does not fit as a matrix is a scalar (E_k, as the exact engine returns it)."""
     if a.cols != b.rows and (isinstance(a, ScalarVal) or isinstance(b, ScalarVal)):
@@ -491,6 +504,14 @@ def _ew(a: Val, b: Val, rows: int, cols: int) -> Val:
 
 def _reshape(v: Val, rows: int, cols: int, order: str) -> Val:
     """The entries of v (read by rows) as a rows × cols matrix, filled by rows ("C") or by columns ("F")."""
+    ints = v.memo.get("ints") if v.memo is not None else None
+    if ints is not None:  # the residues at hand (a drawn direction x): no read out of FLINT
+        out = []
+        for e, p in zip(ints, v.primes):
+            if order == "F":
+                e = [e[j * rows + i] for i in range(rows) for j in range(cols)]
+            out.append(_from_ints(rows, cols, e, p))
+        return Val(out, rows, cols, v.deg, v.h, v.d, v.k)
     out = []
     for x in v.a:
         e = x.entries()
