@@ -174,3 +174,21 @@ def test_entrywise_products_agree_however_their_operands_are_held(kinds, shapes)
         assert _ints(out) == want
         assert [x.modulus() for x in out.a] == primes
         assert (out.deg, out.h, out.d) == (4, 6.0, 2.0)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("held", ["matrix", "ints", "drawn"])
+def test_a_reshape_reads_the_same_entries_however_the_value_is_held(order, held):
+    """vec⁻¹ of a column (the direction x a Jacobian is applied to): from the matrix, from ints at hand, from a
+    drawn value whose matrices were never built, by rows or by columns: the same matrix."""
+    primes = _primes(2, 13)
+    batch = fp._Batch([np.random.default_rng(i) for i in range(2)], list(primes))
+    x = batch.random(6, 1)
+    res = [list(r) for r in x.memo["ints"]]
+    v = {"matrix": _val(6, 1, res, primes), "ints": _val(6, 1, res, primes), "drawn": x}[held]
+    if held == "ints":
+        v.memo = {"ints": res}
+    out = fp._reshape(v, 2, 3, order)
+    want = [[r[j * 2 + i] for i in range(2) for j in range(3)] if order == "F" else r for r in res]
+    assert [list(map(int, m.entries())) for m in out.a] == want
+    assert out.shape == (2, 3) and (out.deg, out.h, out.d) == (v.deg, v.h, v.d)
