@@ -224,7 +224,8 @@ def floor_only(repeats: int = 21):
 
 #: what the fpfloor section says besides its run's numbers (the changes measured and the history)
 FLOOR_NOTES = "\n".join([
-    "The goal of ×10 (issue 21.6) is **not met**: about ×12 by median CPU time. Before this change (commit a445b69, "
+    "The goal of ×10 (issue 21.6) is **not met**: about ×12 by median CPU time (×11.5 to ×12.8 over seven runs of 21 "
+    "in this session, at load averages 5–9). Before this change (commit a445b69, "
     "measured in the same session the same way, 21 interleaved runs, load average 9.2): median CPU F_p 67.8 ms, "
     "float64 4.32 ms, ×15.7 (best ×15.2); the previous run of this section, best of 7 wall times, said ×28.",
     "",
