@@ -21,8 +21,11 @@ class Evaluator:
         r = self.lmemo.get(key)
         if r is None:
             t = type(node)
-            r = self.lmemo[key] = self._accumulate(node, g) if t is Sum or t is Prod or t is Scaled else \
-                node.left(g, self)
+            if t is Prod:  # a chain ending in an operator of its own (W diag σ'(h)): no node below it has two paths
+                last = type(node.factors[-1])
+                chain = not (last is Sum or last is Prod or last is Scaled)
+            r = self.lmemo[key] = self._accumulate(node, g) if t is Sum or t is Scaled or (t is Prod and not chain) \
+                else node.left(g, self)  # a chain: its factors applied in turn, as _accumulate would apply them
         return r
 
     def _accumulate(self, root, g: Val) -> Val:
