@@ -224,7 +224,7 @@ def floor_only(repeats: int = 21):
 
 #: what the fpfloor section says besides its run's numbers (the changes measured and the history)
 FLOOR_NOTES = "\n".join([
-    "The goal of ×10 (issue 21.6) is **not met**: about ×12 by median CPU time (×11.5 to ×12.8 over seven runs of 21 "
+    "The goal of ×10 (issue 21.6) is **not met**: about ×12 by median CPU time (×11.4 to ×12.8 over ten runs of 21 "
     "in this session, at load averages 5–9). Before this change (commit a445b69, "
     "measured in the same session the same way, 21 interleaved runs, load average 9.2): median CPU F_p 67.8 ms, "
     "float64 4.32 ms, ×15.7 (best ×15.2); the previous run of this section, best of 7 wall times, said ×28.",
@@ -234,7 +234,9 @@ FLOOR_NOTES = "\n".join([
     "draws are read from its stream in blocks (the same values, in the same order, for p > 2³²); an argument's "
     "residues are read out of FLINT once (σ and σ' of one state share them); a random function's values stay ints "
     "until read as a matrix (σ'(h) never is); an entrywise product of a vector with them is diag(values) times the "
-    "vector in FLINT, so neither the tangent nor the reverse-mode row is read out of FLINT; V σ(h_{k−1}) is made once "
+    "vector in FLINT, so neither the tangent nor the reverse-mode row is read out of FLINT; a product chain ending in "
+    "an operator of its own is applied factor by factor, without the reverse accumulation's bookkeeping; "
+    "V σ(h_{k−1}) is made once "
     "for the truth and the closed form. The randomness and the bound are unchanged: an independent uniform value "
     "per distinct residue, drawn once, primes in [2⁶², 2⁶³).",
     "",
