@@ -204,41 +204,32 @@ def _parse_sizes(n, t, m=None):
 
 
 class _Budget(click.ParamType):
-    """``--timeout``: a positive number of seconds, or ``none`` for no budget (never 0 or less)."""
+    """``--timeout``: a positive number of seconds, or ``none`` for no budget (never 0 or less); the unit and its
+    scale are the subclass's (:class:`_Memory`)."""
 
     name = "SECONDS|none"
+    unit, scale = "seconds", 1
 
     def convert(self, value, param, ctx):
         if value is None or (isinstance(value, str) and value.strip().lower() == "none"):
             return None
+        if not isinstance(value, str):
+            return value  # the default, already converted
         try:
-            seconds = float(value)
+            amount = float(value)
         except (TypeError, ValueError):
-            seconds = math.nan
-        if not seconds > 0:
-            self.fail(f"{value!r}: a budget must be a positive number of seconds, or 'none' for no budget",
+            amount = math.nan
+        if not amount > 0:
+            self.fail(f"{value!r}: a budget must be a positive number of {self.unit}, or 'none' for no budget",
                       param, ctx)
-        return seconds
+        return amount * self.scale
 
 
-class _Memory(click.ParamType):
+class _Memory(_Budget):
     """``--memory``: a positive number of gigabytes (2³⁰ bytes), or ``none`` for no budget."""
 
     name = "GB|none"
-
-    def convert(self, value, param, ctx):
-        if value is None or (isinstance(value, str) and value.strip().lower() == "none"):
-            return None
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return value  # already bytes (the default)
-        try:
-            gb = float(value)
-        except (TypeError, ValueError):
-            gb = math.nan
-        if not gb > 0:
-            self.fail(f"{value!r}: a memory budget must be a positive number of gigabytes, or 'none' for no budget",
-                      param, ctx)
-        return gb * 2 ** 30
+    unit, scale = "gigabytes", 2 ** 30
 
 
 _MEMORY_HELP = ("per-claim memory budget in GB (> 0): a claim whose process outgrows it is stopped, undecided. "

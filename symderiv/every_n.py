@@ -1057,26 +1057,34 @@ def same_identity(claim):
 
 def _probe_sides(claim, lhs: Traced, rhs: Traced, kinds: dict) -> None:
     """The trace at a symbolic t, read at t = 1 (its state h_{t−1} the model's h_0, x_t its x_1), against the claim's
-    own sides at n = 2, m = 3 at a random integer point, exactly, as the base's trace is checked: a trace that
-    reads the check otherwise than the engine does (an entrywise function that is a polynomial only at a symbol,
-    two functions of one name) is refused, not lifted. NotInFragment when they differ or a variable has no value."""
-    from .diagrams import evaluate, symbol_values
+    own sides at n = 2, m = 3, as the base's trace is checked (:func:`_against_sides`): a trace that reads the check
+    otherwise than the engine does (an entrywise function that is a polynomial only at a symbol, two functions of
+    one name) is refused, not lifted."""
     from .formal import HORIZON, Ix
 
-    probe = {"n": 2, "m": 3, "t": 1}
     prev, now = str(Ix(HORIZON, -1)), str(Ix(HORIZON, 0))
-    engine_names = {**{f"{s}[{prev}]": f"{s}0" for s in claim.model.state}, f"x[{now}]": "x1", f"y[{now}]": "y1"}
+    names = {**{f"{s}[{prev}]": f"{s}0" for s in claim.model.state}, f"x[{now}]": "x1", f"y[{now}]": "y1"}
+    _against_sides(claim, (lhs, rhs), kinds, 1, names)
+
+
+def _against_sides(claim, traced: tuple, kinds: dict, t: int, names: dict) -> None:
+    """The traced (lhs, rhs) against the claim's own sides at n = 2, m = 3 and horizon ``t``, exactly, at a random
+    integer point: every variable of ``kinds`` takes the engine's value of its own name or of ``names``' (the
+    trace's h[0], x[1], … are the engine's h0, x1). NotInFragment when a variable has no value or a side differs."""
+    from .diagrams import evaluate, symbol_values
+
+    probe = {"n": 2, "m": 3, "t": t}
     given = symbol_values(claim, probe)
     rng = random.Random(0)
     point = {x: sp.Integer(rng.randint(-3, 3)) for M, _r, _c in given.values() for x in M}
-    values = {name: (given[engine_names.get(name, name)][0].xreplace(point), rd, cd) for name, (rd, cd) in kinds.items()
-              if engine_names.get(name, name) in given}
+    values = {name: (given[names.get(name, name)][0].xreplace(point), rd, cd) for name, (rd, cd) in kinds.items()
+              if names.get(name, name) in given}
     if len(values) != len(kinds):
-        raise NotInFragment("the trace reads a variable the model does not have at t = 1")
-    for which, traced, side in zip(("lhs", "rhs"), (lhs, rhs), claim._raw_sides(probe)):
-        got, want = evaluate(traced, dict(values), probe), sp.Matrix(side).xreplace(point)
+        raise NotInFragment(f"the trace reads a variable the model does not have at t = {t}")
+    for which, x, side in zip(("lhs", "rhs"), traced, claim._raw_sides(probe)):
+        got, want = evaluate(x, dict(values), probe), sp.Matrix(side).xreplace(point)
         if got.shape != want.shape or (got - want).applyfunc(sp.expand) != sp.zeros(*want.shape):
-            raise NotInFragment(f"the trace's {which} differs from the check's at n = 2, m = 3, t = 1")
+            raise NotInFragment(f"the trace's {which} at t = {t} differs from the check's at n = 2, m = 3")
 
 
 def base_identity(claim, t0: int = 1):
@@ -1138,21 +1146,8 @@ def base_identity(claim, t0: int = 1):
         raise NotInFragment(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}") from e
     truths = {M.name for M in m._truths.values()}
     kinds = {k: v for k, v in m._kinds.items() if k not in truths and k in _names_in(C.terms + X1.terms)}
-    probe = {"n": 2, "m": 3, "t": t0}
-    engine_names = {f"{s}[0]": f"{s}0", **{f"x[{j}]": f"x{j}" for j in range(1, t0 + 1)}}
-    given = symbol_values(claim, probe)
-    rng = random.Random(0)
-    point = {x: sp.Integer(rng.randint(-3, 3)) for M, _r, _c in given.values() for x in M}
-    values = {name: (given[engine_names.get(name, name)][0].xreplace(point), rd, cd) for name, (rd, cd) in kinds.items()
-              if engine_names.get(name, name) in given}
-    if len(values) != len(kinds):
-        raise NotInFragment(f"the base reads a variable the model does not have at t = {t0}")
-    sides = claim._raw_sides(probe)
-    mine = (X1, C) if truth_first else (C, X1)
-    for which, traced, side in zip(("lhs", "rhs"), mine, sides):
-        got, want = evaluate(traced, dict(values), probe), sp.Matrix(side).xreplace(point)
-        if got.shape != want.shape or (got - want).applyfunc(sp.expand) != sp.zeros(*want.shape):
-            raise NotInFragment(f"the trace's {which} at t = {t0} differs from the check's at n = 2, m = 3")
+    names = {f"{s}[0]": f"{s}0", **{f"x[{j}]": f"x{j}" for j in range(1, t0 + 1)}}
+    _against_sides(claim, (X1, C) if truth_first else (C, X1), kinds, t0, names)
     return C, X1, kinds
 
 
