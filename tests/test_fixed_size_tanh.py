@@ -185,6 +185,17 @@ def test_a_planted_refuter_that_forges_a_ball_certificate_is_not_a_verdict(monke
     assert r.verdict != Verdict.FAILS
 
 
+def test_the_report_shows_a_ball_certificates_sides_as_enclosures():
+    """Every format reads one description: the sides of a ball certificate are enclosures (typed), not '?'."""
+    from symderiv.report.evidence import Kind, describe
+
+    check, size, kw = FALSE["logistic: reversed product"]
+    r = check_claim(_claim(check, size, **kw))
+    sides = {ln.label: ln.values[0] for ln in describe(r).lines if ln.kind == Kind.SIDE}
+    assert sides["lhs"].enclosure == r.counterexample.lhs and sides["rhs"].enclosure == r.counterexample.rhs
+    assert not sides["lhs"].exact and not sides["rhs"].exact
+
+
 def test_the_ball_model_encloses_the_true_functions():
     """tanh, the logistic function, exp and log in the ball model contain their exact values (SymPy at 60
     digits inside the ball), and σ′ is the derivative: the kernel's truth, not a relaxation."""
