@@ -221,6 +221,30 @@ class _Budget(click.ParamType):
         return seconds
 
 
+class _Memory(click.ParamType):
+    """``--memory``: a positive number of gigabytes (2³⁰ bytes), or ``none`` for no budget."""
+
+    name = "GB|none"
+
+    def convert(self, value, param, ctx):
+        if value is None or (isinstance(value, str) and value.strip().lower() == "none"):
+            return None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value  # already bytes (the default)
+        try:
+            gb = float(value)
+        except (TypeError, ValueError):
+            gb = math.nan
+        if not gb > 0:
+            self.fail(f"{value!r}: a memory budget must be a positive number of gigabytes, or 'none' for no budget",
+                      param, ctx)
+        return gb * 2 ** 30
+
+
+_MEMORY_HELP = ("per-claim memory budget in GB (> 0): a claim whose process outgrows it is stopped, undecided. "
+                "'none': no budget")
+
+
 def _config(ctx):
     """``[tool.symderiv]`` of the nearest pyproject.toml (read once per invocation)."""
     root = ctx.find_root()
@@ -269,6 +293,7 @@ _TIMEOUT_HELP = ("per-claim budget in seconds (> 0); a claim that runs out is un
 @click.option("--backend", type=click.Choice(BACKENDS), default="auto", show_default=True, help=_BACKEND_HELP)
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of every random choice")
 @click.option("--timeout", type=_Budget(), default="300", show_default=True, help=_TIMEOUT_HELP)
+@click.option("--memory", type=_Memory(), default="4", show_default=True, help=_MEMORY_HELP)
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="check claims in this many worker processes")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), metavar="FILE",
@@ -289,8 +314,8 @@ _TIMEOUT_HELP = ("per-claim budget in seconds (> 0); a claim that runs out is un
 @click.option("--cache-clear", is_flag=True, help="empty the verdict cache before the run")
 @click.option("--isolate", is_flag=True, help="a fresh worker process for every claim (default: a worker checks "
                                                "claim after claim, sharing SymPy's caches)")
-def check(targets, n, t, m, fmt, backend, seed, timeout, jobs, json_out, md_out, junit, html, quiet, verbose,
-          exitfirst, last_failed, no_cache, cache_clear, isolate):
+def check(targets, n, t, m, fmt, backend, seed, timeout, memory, jobs, json_out, md_out, junit, html, quiet,
+          verbose, exitfirst, last_failed, no_cache, cache_clear, isolate):
     """Check claims: TARGETS are claim ids (or unique suffixes), proof files or folders.
 
     Without TARGETS: the paths of [tool.symderiv] in pyproject.toml, else ./proofs/, else the proof files
@@ -356,7 +381,7 @@ def check(targets, n, t, m, fmt, backend, seed, timeout, jobs, json_out, md_out,
         stop = (lambda r: not r.as_expected) if exitfirst else None
         # always in worker processes: a claim that crashes or exits its process is that claim's error
         try:
-            results = run_claims(col, ids, jobs=jobs, timeout=timeout, on_result=on_result, cache=store,
+            results = run_claims(col, ids, jobs=jobs, timeout=timeout, memory=memory, on_result=on_result, cache=store,
                                  stop=stop, isolate=isolate, **kw)
         except (KeyboardInterrupt, Terminated):  # as pytest: what ran is reported, said to be partial
             ctx.meta["symderiv.partial"] = bool(got)
@@ -589,7 +614,8 @@ class _progress:
 @click.option("--m", "m", help="input sizes (overrides the claim's sweep where it has an m)")
 @click.option("--backend", type=click.Choice(BACKENDS), default="auto", show_default=True, help=_BACKEND_HELP)
 @click.option("--timeout", type=_Budget(), default="300", show_default=True, help=_TIMEOUT_HELP)
-def explain(targets, seed, n, t, m, backend, timeout):
+@click.option("--memory", type=_Memory(), default="4", show_default=True, help=_MEMORY_HELP)
+def explain(targets, seed, n, t, m, backend, timeout, memory):
     """One claim in full: transcription, location, conventions, each size, and its counterexample step by step.
 
     TARGETS: the claim's id (or a unique suffix), after the proof files or folders to look in if it is not
@@ -610,7 +636,8 @@ def explain(targets, seed, n, t, m, backend, timeout):
         cid = resolve_id(col, names[0])
     except SymderivError as e:  # explain names exactly one claim: an id that names none is a usage error
         _exit(ExitCode.USAGE, str(e))
-    results = run_claims(col, [cid], jobs=1, timeout=timeout, n=ns, t=ts, m=ms, backend=backend, seed=seed)
+    results = run_claims(col, [cid], jobs=1, timeout=timeout, memory=memory, n=ns, t=ts, m=ms, backend=backend,
+                         seed=seed)
     console.print(render_explain(col.items[cid], results, _meta(seed, backend)))
     _exit(ExitCode.OK)
 

@@ -268,8 +268,11 @@ class _Guard:
 
     @staticmethod
     def attribute(obj, name):
-        """``x.is_zero``, ``x.equals``: SymPy's questions about a value, asked of a claim value."""
-        if is_value(obj):
+        """``x.is_zero``, ``x.equals``: SymPy's questions about a value, asked of a claim value. A read of a value's
+        symbolic structure (``xreplace``, ``subs``, ``has``, …) is refused on every SymPy value: on the kernel's
+        exact model a model value is a plain number, no claim value to tell apart from a constant, and substituting
+        into it there means something else than on the symbolic model (a forged certificate found that meaning)."""
+        if is_value(obj) or (name in _STRUCTURAL and isinstance(obj, (Basic, MatrixBase))):
             refuse(f"'.{name}'", obj)
         return getattr(obj, name)
 
@@ -390,11 +393,12 @@ _KEYED_METHODS = {"get", "setdefault", "pop", "index", "count", "add", "discard"
 #: SymPy's questions about a value, as attributes: x.is_zero, x.is_positive, …, x.equals(0)
 from sympy.core.assumptions import _assume_defined as _ASSUMPTIONS  # noqa: E402
 
-_ASKING_ATTRIBUTES = {f"is_{a}" for a in _ASSUMPTIONS} | {"equals"} | {
-    # a value's symbolic structure: a symbol on the symbolic model is a number on the exact one and an element of F_p
-    # on another, so substituting into it or asking what it contains means something else on each path
-    "xreplace", "subs", "replace", "free_symbols", "atoms", "has", "match", "find", "coeff", "as_coefficients_dict",
-    "as_poly", "as_numer_denom", "count_ops"} | {
+#: a value's symbolic structure: a symbol on the symbolic model is a number on the exact one and an element of F_p
+#: on another, so substituting into it or asking what it contains means something else on each path (refused on
+#: every SymPy value, claim value or not: the exact model's numbers are not told apart from constants)
+_STRUCTURAL = {"xreplace", "subs", "replace", "free_symbols", "atoms", "has", "match", "find", "coeff",
+               "as_coefficients_dict", "as_poly", "as_numer_denom", "count_ops"}
+_ASKING_ATTRIBUTES = {f"is_{a}" for a in _ASSUMPTIONS} | {"equals"} | _STRUCTURAL | {
     # its type: a number at a size, an index or a symbol at a symbolic one
     "__class__", "__dict__", "__module__", "__slots__", "__mro__"}
 

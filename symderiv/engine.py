@@ -715,7 +715,7 @@ def check_relational(claim: Claim, sizes: list[dict], *, seed: int, phases: dict
                       sizes=outcomes, phases=phases, **reach,
                       steps=[Step(lab, s, d) for lab, (s, d) in step_status.items()] if len(step_status) > 1
                       else [],
-                      error=(f"at {_size_str(errors[0].size)}: {errors[0].detail}" if errors else None))
+                      error=_first_error(errors))
 
 
 def check_claim(claim: Claim, *, n=None, t=None, m=None, backend: str = "auto", seed: int = 0,
@@ -800,27 +800,28 @@ def _check_claim(claim: Claim, *, n=None, t=None, m=None, backend: str = "auto",
         if broken is not None:  # a certified counterexample past the sweep: the claim fails, there
             outcomes.append(broken[0])
             verdict, first = fold(outcomes), broken[1]
-    every_n = False
+    every_n, argument = False, ()
     if every_t and verdict == Verdict.HOLDS:
         from . import every_n as lift  # for every t: and for every n? (issue 20: base and step traced, lifted)
 
         with _phase(phases, Phase.EVERY_N):
-            every_n, also = lift.extend_model(claim, outcomes)
+            every_n, also, argument = lift.extend_model(claim, outcomes)
         more += also
     scope = describe_scope(outcomes, method) + more
     if verdict == Verdict.HOLDS and claim.relation == "=" and claim.variables is not None and not claim.modulo:
         from . import every_n as lift  # holds at every size: is it a formal identity, for every n? (issue 20)
 
         with _phase(phases, Phase.EVERY_N):
-            every_n, more = lift.extend(claim)
+            every_n, more, argument = lift.extend(claim)
         scope += more
     return result_for(
-        claim, verdict, scope=scope, every_t=every_t, every_n=every_n, every_t_tokens=step_tokens if every_t else (),
+        claim, verdict, scope=scope, every_t=every_t, every_n=every_n, argument=argument,
+        every_t_tokens=step_tokens if every_t else (),
         counterexample=first[0] if first else None,
         certificate=first[1].reason if first else next((o.detail for o in outcomes if claim.relation == "≠"
                                                           and o.status == Verdict.HOLDS), ""),
         seconds=time.perf_counter() - t_start, sizes=outcomes, phases=phases,
-        error=(f"at {_size_str(errors[0].size)}: {errors[0].detail}" if errors else None),
+        error=_first_error(errors),
     )
 
 
@@ -838,6 +839,14 @@ def _negate(o: SizeOutcome) -> SizeOutcome:
         return SizeOutcome(o.size, Verdict.FAILS, f"the sides are identical: {o.detail}", method=o.method,
                            stop=StopReason.NEGATED, tokens=o.tokens)
     return o
+
+
+def _first_error(errors: list) -> str | None:
+    """The first error's one line, with its size when it has one (a claim with no sizes has none to name)."""
+    if not errors:
+        return None
+    e = errors[0]
+    return f"at {_size_str(e.size)}: {e.detail}" if e.size else e.detail
 
 
 def _size_str(size: dict) -> str:
@@ -863,6 +872,7 @@ def aggregate(group: Group, members: dict[str, Result]) -> Result:
                       f"{chosen.scope}" + (f"; other readings: {others}" if others else ""),
                       counterexample=chosen.counterexample, certificate=chosen.certificate,
                       error=chosen.error, why=chosen.why, every_t=chosen.every_t, every_n=chosen.every_n,
+                      argument=chosen.argument,
                       beyond_sizes_trusts=list(chosen.trusted), **{**common, "conventions": chosen.conventions})
     verdict = fold(res)
     failing = next((r for r in res if r.verdict == verdict), None) if verdict != Verdict.HOLDS else None
@@ -871,6 +881,7 @@ def aggregate(group: Group, members: dict[str, Result]) -> Result:
         scope += f"; first {verdict.value}: {failing.id.rsplit('.', 1)[1]}"
     return Result(verdict=verdict, scope=scope, every_t=verdict == Verdict.HOLDS and all(r.every_t for r in res),
                   every_n=verdict == Verdict.HOLDS and all(r.every_n for r in res),
+                  argument=res[0].argument if len({tuple(r.argument) for r in res}) == 1 else (),
                   counterexample=failing.counterexample if failing else None,
                   certificate=failing.certificate if failing else "", error=failing.error if failing else None,
                   why=failing.why if failing else "",

@@ -238,6 +238,7 @@ class Lift:
     degree: int = 0
     classes: dict | None = None
     seconds: float = 0.0
+    argument: tuple = ()       # the steps of the argument, when lifted (explain shows them)
 
 
 def _sizes_words(size: dict) -> str:
@@ -326,7 +327,8 @@ def lift(claim, *, decide=None, t: int | None = None) -> Lift:
     scope = (f"for every {_every(dims_used)} ≥ 1{where}: a formal identity of contraction diagrams of degree {th.degree} "
              f"with at most {classes}, decided exactly at {at} and re-decided there by the kernel "
              f"(every-n lift by index relabelling{fixed}{atoms})")
-    return Lift(True, scope, size, th.degree, th.classes, time.perf_counter() - t0)
+    return Lift(True, scope, size, th.degree, th.classes, time.perf_counter() - t0,
+                FREE_ARGUMENT + ((ATOM_STEP,) if names else ()))
 
 
 def _every(dims) -> str:
@@ -343,13 +345,32 @@ def _decide_by_engine(claim):
     return decide
 
 
-def extend(claim) -> tuple[bool, str]:
-    """For the engine: (lifted, what the scope adds: '; for every n ≥ 1: …' or '; not lifted …: why')."""
+#: the argument of a free-variable identity's "for every n" (explain shows it; the scope has the numbers)
+FREE_ARGUMENT = (
+    "The check was run once on traced values of symbolic size: every operation it used (products, transposes, "
+    "traces, kron, diag, Hadamard, vec, rational constants, v.d) is a contraction of diagrams, so each side is one "
+    "fixed linear combination of contraction diagrams at every size.",
+    "Each diagram has a number of index classes per dimension; the threshold is the largest such number.",
+    "Lemma (index relabelling): an entry's monomials use at most that many index values, and relabelling them "
+    "injectively into {1…N} maps the terms of size n one to one onto those of size N; so if lhs − rhs is 0 at one "
+    "size N ≥ the threshold, every coefficient at every size is 0.",
+    "The exact engine decided lhs − rhs = 0 at that size, and the kernel recounted the classes from the diagrams "
+    "and expanded lhs − rhs to 0 there itself (sizes in the scope).",
+)
+#: the step an identity with elementwise atoms adds
+ATOM_STEP = ("Each elementwise atom σ(T) is read as a variable of its own, which is the engine's reading because no "
+             "two atom entries share an argument at that size (checked, and rechecked by the kernel); putting σ(T) "
+             "back in gives the identity for every σ.")
+
+
+def extend(claim) -> tuple[bool, str, tuple]:
+    """For the engine: (lifted, what the scope adds: '; for every n ≥ 1: …' or '; not lifted …: why', the
+    argument's steps when lifted)."""
     try:
         out = lift(claim)
     except Exception as e:  # noqa: BLE001 (the lift never turns a verdict into a crash: it says why it did not lift)
-        return False, f"; not lifted to every n: the lift could not read the claim ({type(e).__name__}: {e})"
-    return out.lifted, (f"; {out.scope}" if out.scope else "")
+        return False, f"; not lifted to every n: the lift could not read the claim ({type(e).__name__}: {e})", ()
+    return out.lifted, (f"; {out.scope}" if out.scope else ""), out.argument if out.lifted else ()
 
 
 def lift_model(claim) -> list[Lift]:
@@ -443,11 +464,31 @@ class _TracedFormal:
         return S
 
     def _remainder(self, term, lo, hi, rows, cols):
+        """The sum's remainder Σ_{lo..hi} term (its top term peeled off): L · S or S · L with S the opaque sum of
+        run B over the same range, ``hi`` the generic index's upper bound."""
+        return self._matched_sum(term, lo, hi, rows, cols, ctx_bound=("upper", hi.off), what=(
+            f"the sum from {lo} to {hi + 1} cannot be peeled on diagrams: its summand at horizon t is not a peeled "
+            "factor times its summand at horizon t − 1 (as diagrams)"))
+
+    #: how a peeled factor F may multiply run B's summand: F itself upward; F or Fᵀ downward (a backward recursion
+    #: reads the forward Jacobian transposed)
+    def _variants(self, F):
+        return (F,)
+
+    def _same(self, a: Traced, b: Traced) -> bool:
+        """a = b as diagrams (equal keys: an identity at every size)."""
+        return not (a - b).terms
+
+    def _matched_sum(self, term, lo, hi, rows, cols, *, ctx_bound, what: str):
+        """L · S (or S · L) for the sum of ``term`` over lo..hi, S run B's opaque sum over that range and L a factor
+        peeled off in this run (or a variant of one) with summand_A(κ) = L · summand_B(κ) at a generic κ whose
+        bound is ``ctx_bound`` (("upper", off) or ("lower", off)); else Unsupported(``what``)."""
         from .formal import Unsupported
 
         ctx = self.ctx
         k = ctx.generic()
-        ctx.upper[k.base] = hi.off
+        kind, off = ctx_bound
+        getattr(ctx, kind)[k.base] = off
         ctx.within.append(k.base)
         try:
             mark = len(self.m._peeled_factors)
@@ -461,15 +502,15 @@ class _TracedFormal:
                     b = _as(term_b(k))
                 finally:
                     ctx.mode = saved
-                for L in peeled:
-                    if self.m._depends(L) & {k.base}:
+                for F in peeled:
+                    if self.m._depends(F) & {k.base}:
                         continue
-                    if L.coldims == b.rowdims and not (a - L * b).terms:
-                        return L * S
-                    if L.rowdims == b.coldims and not (a - b * L).terms:
-                        return S * L
-            raise Unsupported(f"the sum from {lo} to {hi + 1} cannot be peeled on diagrams: its summand at horizon t "
-                              "is not a peeled factor times its summand at horizon t − 1 (as diagrams)")
+                    for L in self._variants(F):
+                        if L.rowdims == a.rowdims and L.coldims == b.rowdims and self._same(a, L * b):
+                            return L * S
+                        if L.rowdims == b.coldims and L.coldims == a.coldims and self._same(a, b * L):
+                            return S * L
+            raise Unsupported(what)
         finally:
             ctx.within.pop()
 
@@ -648,8 +689,6 @@ class TracedInductionModel:
     def partial(self, of, wrt, *, hold=(), layout=None):
         from .formal import ix
 
-        if hold:
-            raise NotInFragment("m.partial(…, hold=…) (the every-n induction reads plain partials)")
         if layout is not None and layout != self.layout:
             raise NotInFragment("m.partial with a layout other than the claim's")
         if not (isinstance(of, tuple) and len(of) == 2):
@@ -658,12 +697,38 @@ class TracedInductionModel:
         q = self.step(k)  # the quantity of step k as the cell computes it from the free state of step k − 1
         if of[0] not in q:
             raise NotInFragment(f"the step has no quantity {of[0]!r}")
-        F = _as(q[of[0]])
+        held = self._held(k, q, hold, of[0])
+        F = _as(self._run_step(k, held)[of[0]] if held else q[of[0]])
         if isinstance(wrt, tuple) and len(wrt) == 2 and wrt[0] in self.cell.state and str(ix(wrt[1])) == str(k - 1):
             name, cols = f"{wrt[0]}[{k - 1}]", ("n",)
         else:
             name, cols = self._wrt_legs(wrt)
-        return jacobian(F, name, self._kinds[name], cols, self.layout)
+        out = jacobian(F, name, self._kinds[name], cols, self.layout)
+        for h, V in held.items():  # a held quantity at its value again, after the derivative cut it off
+            out = substitute(out, V.name, _as(q[h]))
+        return out
+
+    def _held(self, k, q: dict, hold, of_name: str) -> dict:
+        """``hold``'s quantities of step k as variables of their own (the engine's reading: held fixed, so the
+        derivative does not go through them; :func:`symderiv.derivatives.held_of`), by name."""
+        from .derivatives import held_of
+
+        out = {}
+        for h, value in held_of(q, k, hold, of_name).items():
+            v = _as(value)
+            out[h] = self._variable(f"{h}[{k}]⟨held⟩", v.rowdims, v.coldims, generic=self._depends(v))
+        return out
+
+    def _run_step(self, k, overrides: dict) -> dict:
+        """Step k run again from the same free state, the quantities in ``overrides`` replaced by them."""
+        from types import SimpleNamespace
+
+        from .cells import StepScope
+
+        prev = {s: self.state(s, k - 1) for s in self.cell.state}
+        scope = StepScope(overrides, lambda v: v)
+        return dict(self.cell.call(scope, SimpleNamespace(**prev), self.x(k), self.params, self.f, y=_refuse_y, k=k,
+                                   n=self.n, m=self.m, t=self.t))
 
 
 
@@ -813,6 +878,7 @@ class InductionLift:
     step: Decided | None = None
     peeled: tuple = ()
     seconds: float = 0.0
+    argument: tuple = ()  # the steps of the argument, when lifted
 
 
 @dataclass
@@ -932,6 +998,38 @@ def step_identity(claim, t0: int):
     return c_a, rhs, {k: v for k, v in ma._kinds.items() if k in used}, tuple(dict.fromkeys(ctx.peeled)), part
 
 
+def same_identity(claim):
+    """Both sides traced at a symbolic horizon t (sums and products over a symbolic range opaque, the truth an
+    opaque variable of symbolic size): (lhs, rhs, the variables' shapes) when they are one expression of diagrams
+    there, the road the induction takes when "the two sides are one expression at a symbolic t" (its kind
+    ``same``): an identity with the truth a free variable holds for whatever the truth is, at every n, m and t.
+    NotInFragment otherwise (then the claim is a closed form, for the base and the step)."""
+    from .concrete import watching
+    from .formal import HORIZON, TRACED, Context, Ix, Unsupported, active
+
+    ctx = Context(n=0, t_min=1)
+    try:
+        with active(ctx), watching(), _polynomials():  # an entrywise polynomial (1 − z) as Hadamard powers
+            m = TracedInductionModel(claim, Ix(HORIZON, 0), ctx)
+            TRACED.append(_TracedFormal(m))
+            try:
+                ctx.mode = "opaque"
+                lhs, rhs = (_as(v) for v in claim.check(m))
+            finally:
+                TRACED.pop()
+    except Exception as e:  # noqa: BLE001 (not readable this way: the closed-form road decides)
+        raise NotInFragment(f"{type(e).__name__}") from e
+    if (lhs.rowdims, lhs.coldims) != (rhs.rowdims, rhs.coldims):
+        raise NotInFragment("the two sides have different open legs")
+    used = _names_in(lhs.terms + rhs.terms)
+    truths = {M.name for M in m._truths.values()}
+    if (lhs - rhs).terms and used & truths:  # a closed form of the truth: the base and step decide it
+        raise NotInFragment("the two sides are not one expression of diagrams at a symbolic t")
+    # one expression, or an identity of one step at a free state (no truth in it: m.partial, the step's quantities),
+    # which the kernel decides at its threshold like any identity of diagrams
+    return lhs, rhs, {k: v for k, v in m._kinds.items() if k in used}
+
+
 def base_identity(claim, t0: int = 1):
     """The induction's base at t = 1 as diagrams: (C_1 as the claim computes it, the truth X_1 = P_1 (h_0 free,
     dh_0/dθ = 0 for a parameter θ), the variables' shapes). The claim is read at horizon 1 by the same traced
@@ -1021,6 +1119,19 @@ def lift_induction(claim, t0: int = 1) -> InductionLift:
     if fixed:
         return InductionLift(False, f"not lifted to every {', '.join(fixed)}: the claim fixes {', '.join(fixed)} "
                              "(a fixed size)")
+    try:  # the sides one expression at a symbolic t (X_t = X_t + 0·X_t): no base and step to decide
+        lhs, rhs, kinds = same_identity(claim)
+        one = decide_identity(claim.id, "one expression", lhs, rhs, kinds, dims)
+    except NotInFragment:
+        pass
+    else:
+        sizes = ", ".join(f"{d} = {one.size[d]}" + ("" if one.classes.get(d) else " (any)") for d in dims)
+        scope = (f"for every n ≥ 1, every m ≥ 1 and every t ≥ {t0}: the two sides are one expression of contraction "
+                 f"diagrams at a symbolic t (states free, a truth an opaque variable), of degree {one.degree}, decided "
+                 f"exactly at {sizes} by the kernel's own recount and expansion (the trace of the claim at a symbolic "
+                 "t is not re-checked by it)")
+        return InductionLift(True, scope, None, one, ("one expression",), time.perf_counter() - t_start,
+                             SAME_ARGUMENT)
     try:
         c_a, rhs, kinds, peeled, part = step_identity(claim, t0)
         step = decide_identity(claim.id, "step", c_a, rhs, kinds, dims)
@@ -1046,7 +1157,7 @@ def lift_induction(claim, t0: int = 1) -> InductionLift:
              "by the kernel's own recount and exact expansion of the diagrams; J_t, P_t compared by the kernel with "
              "its own forward mode at n = m = 2 (the peeling and the trace of the claim at a symbolic t are not "
              "re-checked by it)")
-    return InductionLift(True, scope, base, step, peeled, time.perf_counter() - t_start)
+    return InductionLift(True, scope, base, step, peeled, time.perf_counter() - t_start, MODEL_ARGUMENT)
 
 
 #: the argument of a model claim's "for every n and every t", in steps (explain shows it; the scope has the numbers)
@@ -1074,19 +1185,20 @@ MODEL_ARGUMENT = (
 )
 
 
-def extend_model(claim, outcomes) -> tuple[bool, str]:
-    """For the engine, after the induction proved a model claim for every t: (lifted, the scope's addition)."""
+def extend_model(claim, outcomes) -> tuple[bool, str, tuple]:
+    """For the engine, after the induction proved a model claim for every t: (lifted, the scope's addition, the
+    argument's steps when lifted)."""
     ts = [o.size.get("t") for o in outcomes if "t" in o.size]
     if not ts:
-        return False, ""
+        return False, "", ()
     try:
         if _is_downward(claim):  # every_step(m, family, …): ∇_{h_k}L from k = T down
-            down = lift_downward(claim)
-            return down.lifted, f"; {down.scope}"
-        out = lift_induction(claim, min(ts))
+            out = lift_downward(claim)
+        else:
+            out = lift_induction(claim, min(ts))
     except Exception as e:  # noqa: BLE001 (the lift never turns a verdict into a crash)
-        return False, f"; not lifted to every n: the lift could not read the claim ({type(e).__name__}: {e})"
-    return out.lifted, f"; {out.scope}"
+        return False, f"; not lifted to every n: the lift could not read the claim ({type(e).__name__}: {e})", ()
+    return out.lifted, f"; {out.scope}", out.argument if out.lifted else ()
 
 
 # ----- every n and every t, downward: ∇_{h_k}L from k = T down (issue 20, item 4) ---------------------------------
@@ -1328,40 +1440,14 @@ class _TracedDownFormal(_TracedFormal):
         return S
 
     def _remainder_down(self, term, lo, hi, rows, cols):
-        from .formal import Unsupported
+        """The sum's remainder Σ_{lo..hi} term (its first term peeled off), ``lo`` the generic index's lower
+        bound."""
+        return self._matched_sum(term, lo, hi, rows, cols, ctx_bound=("lower", lo.off), what=(
+            f"the sum from {lo - 1} to {hi} cannot be peeled at its bottom on diagrams: its summand at k is not a "
+            "peeled factor times its summand at k + 1"))
 
-        ctx = self.ctx
-        k = ctx.generic()
-        ctx.lower[k.base] = lo.off
-        ctx.within.append(k.base)
-        try:
-            mark = len(self.m._peeled_factors)
-            a = _as(term(k))
-            peeled = self.m._peeled_factors[mark:]
-            for term_b, lo_b, hi_b, rows_b, cols_b, S in self.m._sums:
-                if (lo_b, hi_b, rows_b, cols_b) != (str(lo), str(hi), rows, cols):
-                    continue
-                saved, ctx.mode = ctx.mode, "opaque"
-                try:
-                    b = _as(term_b(k))
-                finally:
-                    ctx.mode = saved
-                for F in peeled:
-                    if self.m._depends(F) & {k.base}:
-                        continue
-                    for L in (F, F.T):
-                        for side in ("left", "right"):
-                            if side == "left" and not (L.rowdims == a.rowdims and L.coldims == b.rowdims):
-                                continue
-                            if side == "right" and not (L.rowdims == b.coldims and L.coldims == a.coldims):
-                                continue
-                            other = L * b if side == "left" else b * L
-                            if self._same(a, other):
-                                return L * S if side == "left" else S * L
-            raise Unsupported(f"the sum from {lo - 1} to {hi} cannot be peeled at its bottom on diagrams: its "
-                              "summand at k is not a peeled factor times its summand at k + 1")
-        finally:
-            ctx.within.pop()
+    def _variants(self, F):
+        return (F, F.T)
 
     def _same(self, a: Traced, b: Traced) -> bool:
         """a = b as diagrams: equal keys, or decided at its threshold by the kernel (node order may differ)."""
@@ -1395,6 +1481,7 @@ class DownwardLift:
     peeled: tuple = ()
     every: str = ""
     seconds: float = 0.0
+    argument: tuple = ()  # the steps of the argument, when lifted
 
 
 def _is_downward(claim) -> bool:
@@ -1741,7 +1828,8 @@ def lift_downward(claim) -> DownwardLift:
              f"{words(step)}; each decided there by the kernel's own recount and exact expansion of the diagrams "
              "(the trace of the claim at a symbolic k and T, the hypothesis substitution and the chain rule on "
              "diagrams are not re-checked by it)")
-    return DownwardLift(True, scope, "", False, base, step, peeled, every, time.perf_counter() - t_start)
+    return DownwardLift(True, scope, "", False, base, step, peeled, every, time.perf_counter() - t_start,
+                        DOWNWARD_ARGUMENT)
 
 
 #: the argument of a downward claim's "for every n and every t", in steps (explain shows it; the scope has the numbers)
@@ -1773,7 +1861,17 @@ DOWNWARD_ARGUMENT = (
 )
 
 
-def argument_steps(result) -> tuple:
-    """The steps ``explain`` shows for a model claim that holds for every n and every t: the downward argument
-    for a claim proved by downward induction, else the upward one."""
-    return DOWNWARD_ARGUMENT if "downward induction on k" in (result.scope or "") else MODEL_ARGUMENT
+#: the argument when the two sides are one expression at a symbolic t (:func:`same_identity`)
+SAME_ARGUMENT = (
+    "The claim was read at a symbolic horizon t on traced values of symbolic size (parameters, states and inputs "
+    "variables; a sum or product over a range of symbolic length an opaque matrix variable; the truth dh_t/dθ "
+    "wherever the claim uses it an opaque variable too).",
+    "Its two sides are then linear combinations of contraction diagrams in those variables (no base and step: one "
+    "expression at every t, or an identity of one step at its free state, m.partial's held quantities variables "
+    "while differentiated); lhs = rhs as an identity in them holds whatever values they take, a truth's "
+    "included.",
+    "Lemma (index relabelling): decided at its threshold size by the kernel's own exact expansion, which also "
+    "recounted the index classes, it holds at every n and m; the horizon t being symbolic, at every t.",
+    "Trusted, not re-checked by the kernel: the trace of the claim at a symbolic t (the tracer's reading of the "
+    "check).",
+)

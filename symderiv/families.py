@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from .errors import ProofFileError
+
 #: entries tried first, and the order a shrink moves toward
 SIMPLE = [0, 1, -1, 2, -2, sp.Rational(1, 2), -sp.Rational(1, 2), 3, -3, sp.Rational(1, 3), 4, -4]
 PYTHAGOREAN = [(3, 4, 5), (4, 3, 5), (5, 12, 13), (8, 15, 17)]
@@ -35,6 +37,17 @@ def _small(rng: random.Random, lo=-3, hi=3, halves=True):
     if halves and rng.random() < 0.25:
         v = v / 2
     return v
+
+
+def _bounds(family: str, lo, hi) -> tuple:
+    """(lo, hi) as exact rationals, or a one-line ProofFileError: a bound that is not a number, an empty range."""
+    try:
+        a, b = sp.Rational(lo), sp.Rational(hi)
+    except (TypeError, ValueError, sp.SympifyError):
+        raise ProofFileError(f"{family}(lo={lo!r}, hi={hi!r}): a bound is not a rational number") from None
+    if a > b:
+        raise ProofFileError(f"{family}(lo={a}, hi={b}): the range is empty (lo > hi)")
+    return a, b
 
 
 def _int_matrix(rng, r, c, **kw):
@@ -223,7 +236,7 @@ class Diagonals(Strategy):
     hi: object = 1
 
     def _values(self):
-        lo, hi = sp.Rational(self.lo), sp.Rational(self.hi)
+        lo, hi = _bounds("diagonals", self.lo, self.hi)
         return _in_order(v for v in [lo, hi, (lo + hi) / 2, lo + (hi - lo) / 4, *SIMPLE] if lo <= v <= hi)
 
     def examples(self, size, rng):
@@ -249,9 +262,16 @@ class Scalars(Strategy):
     integer: bool = False
 
     def _values(self):
-        lo, hi = sp.Rational(self.lo), sp.Rational(self.hi)
+        lo, hi = _bounds("scalars", self.lo, self.hi)
         grid = [sp.Rational(k, q) for q in ((1,) if self.integer else (1, 2, 3, 4)) for k in range(-12, 13)]
-        return _in_order(v for v in grid if lo <= v <= hi)
+        # the range's own points too, so a range the grid misses (scalars(100, 200)) is sampled where it lies
+        mid = (lo + hi) / 2
+        ends = ([sp.ceiling(lo), sp.floor(hi), sp.floor(mid)] if self.integer else
+                [lo, hi, mid, lo + (hi - lo) / 4])
+        vals = _in_order(v for v in [*grid, *ends] if lo <= v <= hi)
+        if not vals:
+            raise ProofFileError(f"scalars(lo={lo}, hi={hi}, integer=True): the range holds no integer")
+        return vals
 
     def examples(self, size, rng):
         vals = self._values()

@@ -601,6 +601,17 @@ def _grad_side(m: InductionModel, k: Ix, lhs, rhs) -> tuple[bool, sp.Matrix]:
                       "so there is no backward recursion to induce on")
 
 
+def _loss_atoms(m: InductionModel, dl: sp.Matrix) -> tuple:
+    """The abstract loss's partials ∂E/∂o_i (models.AbstractLoss: dE1 … dE_p for o's p entries), in o's order, when
+    ∂ℓ_k/∂h_k uses them: the kernel pairs each with its own ∂E/∂o_i by position."""
+    from .models import _loss_partial
+
+    if not dl.atoms(sp.core.function.AppliedUndef):
+        return ()
+    p = m._base.dim(m.cell.outputs)
+    return tuple(_loss_partial(i + 1) for i in range(p))
+
+
 def _down_parts(m: InductionModel, k: Ix) -> tuple[sp.Matrix, sp.Matrix, dict]:
     """(J_{k+1} = ∂h_{k+1}/∂h_k, dℓ_k = ∂E_k/∂h_k as a row, {h_{k+1}: f(h_k)}) of the cell's own step at the
     free state h_k: the truth obeys dL/dh_k = dL/dh_{k+1} · J_{k+1} + dℓ_k (k < T), dL/dh_T = dℓ_T."""
@@ -665,8 +676,15 @@ def _downward(claim, base, spec, t0: float) -> Step:
         J, dl, up = _down_parts(m, K)
         expected = (c_b * J + dl).xreplace(up)
         bad = nonzero_entries(c_a.xreplace(up), expected)
+        try:
+            y = m.y(K) if m.cell.output is not None else None
+        except Exception:  # noqa: BLE001 (a cell whose outputs have no size: no y to pair)
+            y = None
         statement = StepStatement("downward", sp.Matrix.hstack(c_a.xreplace(up), base_sides[0]),
-                                  sp.Matrix.hstack(expected, base_sides[1]))
+                                  sp.Matrix.hstack(expected, base_sides[1]), J, dl,
+                                  layout=claim.conventions.get("layout", "row-major"), state=m.cell.state[0],
+                                  prev=m.state(m.cell.state[0], K),
+                                  x=m.x(K + 1), y=y, params=dict(vars(m.params)), grads=_loss_atoms(m, dl))
     if bad:
         return Step(False, f"downward step C_k = J_{{k+1}}ᵀ C_{{k+1}} + ∂ℓ_k/∂h_k fails at {len(bad)} of "
                     f"{c_a.cols} entries", time.perf_counter() - t0, search=True)

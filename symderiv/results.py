@@ -227,6 +227,7 @@ class Result:
     why: str = ""                  # the proof file's sentence on why the claim fails (``why=``)
     every_t: bool = False  # `holds` proved for every t by induction (induction.py), not only at the sizes shown
     every_n: bool = False  # `holds` lifted to every n (every_n.py): a formal identity decided at its threshold size
+    argument: tuple = ()  # the every-n (and every-t) argument's steps as the lift took them (explain shows them)
     #: what the verdict's reach beyond the sizes shown (every t, every n) rests on that the kernel did not re-check
     beyond_sizes_trusts: list[str] = field(default_factory=list)
     # a relational claim's reach (the prove phase): the sizes proved in real arithmetic, and the sizes only
@@ -290,6 +291,7 @@ class Result:
         d["sizes"] = [SizeOutcome.from_json(s) for s in d.get("sizes", ())]
         d["phases"] = {_phase(k): float(s) for k, s in d.get("phases", {}).items()}
         d["steps"] = [Step(s["step"], Verdict(s["verdict"]), s["detail"]) for s in d.get("steps", ())]
+        d["argument"] = tuple(d.get("argument", ()))
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known})
 

@@ -58,6 +58,24 @@ from .results import Result, Verdict
 
 #: the default per-claim budget, in seconds
 DEFAULT_TIMEOUT = 300.0
+#: the default per-claim memory budget: the resident memory of the claim's process, in bytes. A claim past it is
+#: stopped, undecided, as one past its time budget is (an exact normal form has no size bound of its own: without
+#: this a large one could take the machine's memory and abort its process, an error that says nothing of the claim)
+DEFAULT_MEMORY = 4 * 2 ** 30
+
+
+def _resident(pid: int) -> int | None:
+    """The resident memory of process ``pid`` in bytes (Linux's /proc), or None where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def memory_words(budget: float) -> str:
+    """'4 GB', '0.5 GB': a memory budget as the user gave it."""
+    return f"{budget / 2 ** 30:g} GB"
 #: the signals that stop a run; held back while a worker is started, so none is started untracked
 _STOP = {signal.SIGINT, signal.SIGTERM}
 
@@ -334,8 +352,9 @@ class Workers:
     """
 
     def __init__(self, col: Collection, *, jobs: int = 1, timeout: float | None = DEFAULT_TIMEOUT,
-                 method: str | None = None, isolate: bool = False, warm: bool = False, **kw):
-        self.col, self.jobs, self.timeout, self.kw = col, max(1, jobs), timeout, kw
+                 memory: float | None = DEFAULT_MEMORY, method: str | None = None, isolate: bool = False,
+                 warm: bool = False, **kw):
+        self.col, self.jobs, self.timeout, self.memory, self.kw = col, max(1, jobs), timeout, memory, kw
         self.isolate, self.warm = isolate, warm
         self.method = method or start_method()
         self.ctx = mp.get_context(self.method)
@@ -405,6 +424,13 @@ class Workers:
         worker.conn.close()
         self.retired.append(worker.proc)
 
+    def _over_memory(self, worker: _Worker) -> bool:
+        """Has the claim's process (a fork of the worker, else the worker) outgrown the memory budget?"""
+        if self.memory is None:
+            return False
+        rss = _resident(worker.child if worker.child is not None else worker.proc.pid)
+        return rss is not None and rss > self.memory
+
     def wait(self, poll: float = 0.05) -> list[tuple[str, Result, bool]]:
         """The claims answered within about ``poll`` seconds: (id, result, computed by the engine)."""
         busy = [w for w in self.workers if w.cid is not None]
@@ -431,6 +457,10 @@ class Workers:
                     continue
                 res = _stopped(claim, Verdict.ERROR, f"the worker process crashed (exit code "
                                f"{worker.proc.exitcode}) in phase {worker.phase}", elapsed)
+            elif res is None and self._over_memory(worker):
+                self._retire(worker, kill=True)
+                res = _stopped(claim, Verdict.UNDECIDED, f"ran out of its {memory_words(self.memory)} memory budget "
+                               f"in phase {worker.phase}; no verdict was established", elapsed)
             elif res is None and self.timeout is not None and elapsed > self.timeout:
                 self._retire(worker, kill=True)
                 res = _stopped(claim, Verdict.UNDECIDED, f"ran out of its {self.timeout:g} s budget in phase "
@@ -471,8 +501,9 @@ class Workers:
 
 def run_claims(col: Collection, ids: list[str], *, jobs: int = 1, timeout: float | None = DEFAULT_TIMEOUT,
                on_result=None, cache=None, stop=None, method: str | None = None, isolate: bool = False,
-               **kw) -> list[Result]:
-    """Like :func:`engine.run`, but each claim in a worker process under ``timeout`` seconds (None: no budget).
+               memory: float | None = DEFAULT_MEMORY, **kw) -> list[Result]:
+    """Like :func:`engine.run`, but each claim in a worker process under ``timeout`` seconds and ``memory`` bytes
+    of resident memory (None: no budget).
 
     ``cache``: a :class:`symderiv.cache.Cache` (stored results are reused, new ones stored);
     ``stop``: a predicate on each claim's result; the first it accepts ends the run (``-x``);
@@ -528,7 +559,8 @@ def run_claims(col: Collection, ids: list[str], *, jobs: int = 1, timeout: float
 
     warm = any(getattr(col.items[c], "proving", False) and getattr(col.items[c], "relational", False)
                for c in leaves)
-    with Workers(col, jobs=jobs, timeout=timeout, method=method, isolate=isolate, warm=warm, **kw) as workers:
+    with Workers(col, jobs=jobs, timeout=timeout, memory=memory, method=method, isolate=isolate, warm=warm,
+                 **kw) as workers:
         while not stopped:
             while workers.free() and not stopped:
                 cid = next_claim()

@@ -69,10 +69,6 @@ def test_a_check_that_substitutes_into_claim_values_is_refused_by_the_engine():
     assert res.verdict == Verdict.ERROR and "xreplace" in res.error, (res.verdict, res.error)
 
 
-@pytest.mark.xfail(strict=True, reason="known limit, stated in the README: the kernel trusts a check to compute "
-                   "with the model's values; one that inspects them as symbols (xreplace on m.W_R's entries) means "
-                   "something else on the exact model. The engine alone cannot produce such a certificate (the "
-                   "kernel must reproduce its recorded values); a forged one gets through")
 def test_kernel_refuses_a_forged_certificate_for_a_check_that_substitutes_model_symbols():
     """The check substitutes W_R[0,0] := 0 (xreplace with the model's own symbol): it holds symbolically.
     On the ExactModel, m.W_R[0, 0] is the number 2, so xreplace({2: 0}) rewrites other numbers too, and
@@ -86,6 +82,54 @@ def test_kernel_refuses_a_forged_certificate_for_a_check_that_substitutes_model_
           "y1[0]": "0"}
     forged = Counterexample("adv.xreplace", {"n": 1, "t": 1}, (0, 1), pt, (0, 0), "4", "2")
     assert not verify_identity(claim, forged).ok
+
+
+def _xreplace(m):
+    return m.h(1).xreplace({m.W_R[0, 0]: 0}), m.W_I * m.x(1) + m.b_R
+
+
+def _subs(m):
+    return m.h(1).subs(m.W_R[0, 0], 0), m.W_I * m.x(1) + m.b_R
+
+
+def _has(m):
+    return m.h(1) * (2 if m.h(1).has(m.W_R[0, 0]) else 1), m.W_I * m.x(1) + m.b_R
+
+
+def _free_symbols(m):
+    return m.h(1) * (len(m.h(1).free_symbols) + 1), m.W_I * m.x(1) + m.b_R
+
+
+def _atoms(m):
+    return m.h(1) * (len(m.h(1).atoms()) + 1), m.W_I * m.x(1) + m.b_R
+
+
+def _replace(m):
+    return m.h(1).replace(m.W_R[0, 0], 0), m.W_I * m.x(1) + m.b_R
+
+
+def _count_ops(m):
+    return m.h(1) * (m.h(1)[0].count_ops() + 1), m.W_I * m.x(1) + m.b_R
+
+
+STRUCTURAL = {f.__name__[1:]: f for f in (_xreplace, _subs, _has, _free_symbols, _atoms, _replace, _count_ops)}
+
+
+@pytest.mark.parametrize("op", list(STRUCTURAL))
+def test_the_kernel_refuses_a_structural_read_of_its_own_numbers(op):
+    """On the kernel's exact model a model value is a plain number, not a claim value to the guard: reading its
+    structure (xreplace, subs, has, …) there meant something else than on the symbolic model, where the engine
+    refuses it. Refused on every SymPy value, so a forged certificate finds no other meaning in the kernel."""
+    from symderiv.certificates import Counterexample
+
+    claim = Claim(id=f"adv.{op}", where="t", statement="t", check=STRUCTURAL[op], model=pal2019_rnn,
+                  sizes=sweep(n=1, t=1), conventions={"layout": "row-major"})
+    assert check_claim(claim).verdict == Verdict.ERROR
+    pt = {"W_R[0]": "2", "h0[0]": "1", "W_I[0]": "0", "x1[0]": "0", "b_R[0]": "2", "W_O[0]": "0", "b_O[0]": "0",
+          "y1[0]": "0"}
+    for lhs in ("4", "0", "2", "6", "8"):
+        forged = Counterexample(f"adv.{op}", {"n": 1, "t": 1}, (0, 1), pt, (0, 0), lhs, "2")
+        assert not verify_identity(claim, forged).ok, lhs
 
 
 def test_a_certificates_recorded_value_is_never_executed(tmp_path):

@@ -22,6 +22,8 @@ from symderiv.functions import logistic
 from symderiv.results import Verdict
 from symderiv.sizes import no_sizes, sweep
 
+import symderiv.prove  # noqa: F401,E402  (registers the solvers the kernel re-asks: these tests call the kernel alone)
+
 
 def _inequality(check, given, cid, n=None):
     sizes = no_sizes() if n is None else sweep(n=(n,), t=1, fixed=("t",))

@@ -649,3 +649,72 @@ def test_a_traced_partial_planted_wrong_is_refused_by_the_kernel(monkeypatch, wh
         if label == "step" else real_decide(cid, label, lhs, rhs, kinds, dims)))
     out = every_n.lift_induction(claim, 2)
     assert not out.lifted and "J_t, P_t" in out.scope, out.scope
+
+
+# ----- the downward induction's J_{k+1} and ∂ℓ_k/∂h_k (kernel/step.py compares them with its own) -----------------
+
+DOWN_PLANTS = ["J transposed", "∂ℓ doubled", "∂ℓ dropped", "loss partials swapped", "loss partials named wrong"]
+
+
+def _plant_down(monkeypatch, where):
+    """The finder's backward recursion planted wrong, with its normal form saying 0 to all: the wrong J_{k+1} or
+    ∂ℓ_k/∂h_k reaches the kernel in the statement."""
+    from symderiv import induction
+
+    monkeypatch.setattr(induction, "nonzero_entries", lambda *a, **k: [])
+    monkeypatch.setattr(induction, "_down_matches", lambda *a, **k: True)
+    original, atoms = induction._down_parts, induction._loss_atoms
+    if where in ("J transposed", "∂ℓ doubled", "∂ℓ dropped"):
+        def wrong(m, k):
+            J, dl, up = original(m, k)
+            return (J.T, dl, up) if where == "J transposed" else (J, 2 * dl if "doubled" in where else 0 * dl, up)
+        monkeypatch.setattr(induction, "_down_parts", wrong)
+    else:
+        def wrong_atoms(m, dl):
+            a = atoms(m, dl)
+            return tuple(reversed(a)) if "swapped" in where else a[:-1] + (sp.Function("dE99"),)
+        monkeypatch.setattr(induction, "_loss_atoms", wrong_atoms)
+
+
+@pytest.mark.parametrize("where", DOWN_PLANTS)
+def test_a_planted_backward_recursion_is_refused_by_the_kernel(monkeypatch, where):
+    """goodfellow.down.eq10-21 (true): the honest finder's downward step is accepted, naming only the reading as
+    trusted; with J_{k+1} or ∂ℓ_k/∂h_k planted wrong, or the loss partials paired wrong, the kernel refuses it."""
+    from symderiv import induction
+    from symderiv.claims import collect
+    from symderiv.kernel.step import DOWNWARD, confirm_step
+
+    from pathlib import Path
+
+    claim = collect([Path(__file__).resolve().parents[1] / "proofs"]).items["goodfellow.down.eq10-21"]
+    honest = induction.step_check(claim, {"n": 2}, 2)
+    token, how = confirm_step(claim, {"n": 2}, honest.statement)
+    assert honest.proved and token is not None and DOWNWARD not in token.trusts, how
+    _plant_down(monkeypatch, where)
+    st = induction.step_check(claim, {"n": 2}, 2)
+    assert st.proved and confirm_step(claim, {"n": 2}, st.statement)[0] is None, st.reason
+
+
+def test_a_false_claim_that_mirrors_a_planted_backward_recursion_is_refused_by_the_kernel(monkeypatch):
+    """The claim doubles Vᵀ∇_{o_k}L (false) and the planted finder doubles ∂ℓ_k/∂h_k the same way: the step's two
+    sides agree, so a kernel that checked only lhs = rhs accepted it; comparing ∂ℓ_k/∂h_k with its own refuses."""
+    from pathlib import Path
+
+    from symderiv import every_step, induction
+    from symderiv.claims import collect
+    from symderiv.kernel.step import confirm_step
+
+    true = collect([Path(__file__).resolve().parents[1] / "proofs"]).items["goodfellow.down.eq10-21"]
+    g = true.check.__globals__
+    grad_h, grad_o, dtanh = g["grad_h"], g["grad_o"], g["dtanh"]
+
+    def doubled(m):
+        return every_step(m, lambda k: (grad_h(m, k), m.W.T * dtanh(m, k + 1) * grad_h(m, k + 1)
+                                        + 2 * m.V.T * grad_o(m, k)), lo=1, hi=m.t - 1)
+
+    claim = Claim(id="planted.down-doubled", where="test", statement="test", check=doubled, model=true.model,
+                  activation=true.activation, loss=true.loss, sizes=true.sizes, conventions=dict(true.conventions))
+    assert not induction.step_check(claim, {"n": 2}, 2).proved  # the honest finder: no step
+    _plant_down(monkeypatch, "∂ℓ doubled")
+    st = induction.step_check(claim, {"n": 2}, 2)
+    assert st.proved and confirm_step(claim, {"n": 2}, st.statement)[0] is None, st.reason

@@ -17,10 +17,11 @@ abstract σ entrywise, its derivative by the chain rule on diagrams): the lift
 decides each at its threshold size and reports it for every n. Together:
 corrected Theorem 1 holds for every n and every t.
 
-What is automatic and what is not: each claim below is checked and lifted by
-symderiv; the reduction of Theorem 1 to them (the peeling above, and that these
-are the induction's J_t, P_t and base) is this file's transcription, stated
-here for a reviewer to read. HV(u) in place of I ⊗ uᵀ (the paper's form) fails, certified at n = 2.
+What is automatic and what is not: the engine now does this reduction itself
+(`every_n.lift_induction`: `symderiv check pal2019.theorem1.corrected` holds for
+every n and every t, the peeling and the step traced from the check); this file
+keeps the base and the step as standalone free-variable identities, so a
+reader can check each one and its threshold apart. HV(u) in place of I ⊗ uᵀ (the paper's form) fails, certified at n = 2.
 """
 from symderiv import HV, claim, diag, eye, kron, matrix, sweep, vector
 from symderiv.functions import dsigma, sigma

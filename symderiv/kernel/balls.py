@@ -38,7 +38,7 @@ from ..protocol import bind_parameters
 from .accept import IDENTITY, Refuted, _issue
 from .decide import arb_of, precision
 from .dual import KernelError, Unsupported
-from .modular import ModularModel, _get, _View
+from .modular import ModularModel, _get, _Unbatchable, _View
 
 #: the working precisions (bits) the kernel replays a ball certificate at: below the floor a ball says little,
 #: above the ceiling a replay would be slow (a certificate found at higher precision is not accepted)
@@ -615,6 +615,7 @@ class BallModel(ModularModel):
             self._ball_loss = _loss_of(self.loss, cell, self.f, loss_witness)
         self._inputs: dict = {}
         self._runs: dict = {}
+        self._partials: dict = {}
         self.params = SimpleNamespace(**{name: self.input(name, self.dim(r), self.dim(c))
                                          for name, (r, c) in cell.params.items()})
         bind_parameters(self, vars(self.params))
@@ -630,6 +631,14 @@ class BallModel(ModularModel):
 
     def _view(self, seed):
         return _BallView(self, seed)
+
+    # ModularModel's matrix-level forward mode (a batch of tangents per run) is over ℤ/p only: here every
+    # derivative is taken column by column, one run per direction (ModularModel falls back to that on _Unbatchable)
+    def _seed_batch(self, v):
+        raise _Unbatchable("balls carry one tangent per run")
+
+    def _run_batched(self, name: str, j: int):
+        raise _Unbatchable("balls carry one tangent per run")
 
     def like(self, cell, **changes):
         raise Unsupported("m.like(...) is not replayed in balls")

@@ -19,15 +19,25 @@ value. If that residue is not 0, the true value is not 0: the identity fails at
 this point, for this σ, at this size. Nothing is probabilistic in the
 refutation; only finding the point is (the engine draws it).
 
-Reach: polynomial claims: σ abstract (a witness polynomial) or the identity, losses
-squared or abstract (a witness polynomial). tanh, the logistic function, exp, log and
-softmax have no value in ℤ/p and are refused (:class:`~.dual.Unsupported`), as is
-a derivative of an expression of the parameters (the jet model's business).
+Reach of a refutation: polynomial claims: σ abstract (a witness polynomial) or the
+identity, losses squared or abstract (a witness polynomial), a cell's own loss when it
+is polynomial. tanh, the logistic function, exp, log and softmax have no value in ℤ/p
+and are refused (:class:`~.dual.Unsupported`), as is a derivative of an expression of
+the parameters (the jet model's business).
+
+The same model serves the kernel's *confirmation* of a holds beyond its exact model's
+reach (random_check._modular): there σ, tanh, the logistic function, exp and log are
+random functions that keep their differential equations (:class:`RandomFunctions`),
+so a cell's own loss (softmax cross-entropy: exp, log, softmax, sums over entries)
+and the notation's softmax run too; what a zero there decides, and why a difference
+with a random exp or log is tried again with their laws kept
+(:class:`LawfulFunctions`), is said in ``_modular``'s docstring.
 """
 from __future__ import annotations
 
 from ..notation import literal
 
+import math
 from types import SimpleNamespace
 
 import sympy as sp
@@ -58,8 +68,8 @@ def residue(x, p: int) -> int:
             return int(x) % p
         if x.is_Rational:
             q = int(x.q)
-            if q % p == 0:
-                raise KernelError(f"the denominator of {x} is divisible by the modulus")
+            if math.gcd(q, p) != 1:
+                raise KernelError(f"the denominator of {x} is not a unit modulo the modulus")
             return int(x.p) * pow(q, -1, p) % p
     raise Unsupported(f"{sp.sstr(x)[:60] if isinstance(x, sp.Basic) else type(x).__name__} has no value in ℤ/p "
                       "(the modular refutation covers rational numbers and polynomial claims)")
@@ -112,9 +122,9 @@ class ModScalar:
     __rmul__ = __mul__
 
     def inverse(self) -> "ModScalar":
-        if self.v == 0:
-            raise KernelError("division by a value that is 0 modulo p (the point is not one the modular check "
-                              "can use)")
+        if math.gcd(self.v, self.p) != 1:  # p prime: v ≡ 0; the lawful trial's p^K: v ≡ 0 mod p
+            raise KernelError("division by a value that is not a unit modulo p (the point is not one the modular "
+                              "check can use)")
         inv = pow(self.v, -1, self.p)
         return ModScalar(inv, -self.d * inv * inv, self.p)
 
@@ -149,8 +159,36 @@ def _ints(M: nmod_mat) -> list[int]:
     return [int(e) for e in M.entries()]
 
 
+class _Unbatchable(Exception):
+    """An operation a batch of tangents does not carry (its tangent would not be a matrix, or it splits the value
+    into numbers): the derivative is taken column by column instead. Not a KernelError, so that no ``except
+    KernelError`` of the model swallows it."""
+
+
+def _rowscale(T: nmod_mat, ds: list[int], p: int) -> nmod_mat:
+    """diag(ds)·T: row i of T times ds[i] (one product in flint, not an entry at a time in Python)."""
+    D = nmod_mat(T.nrows(), T.nrows(), p)
+    for i, x in enumerate(ds):
+        if x:
+            D[i, i] = x
+    return D * T
+
+
+def _eye(n: int, p: int) -> nmod_mat:
+    M = nmod_mat(n, n, p)
+    for i in range(n):
+        M[i, i] = 1
+    return M
+
+
 class ModMat:
-    """A matrix of dual numbers over ℤ/p: (values, tangents), each an ``nmod_mat``; ``tan`` None is zero."""
+    """A matrix of dual numbers over ℤ/p: (values, tangents), each an ``nmod_mat``; ``tan`` None is zero.
+
+    A column vector may carry a *batch* of tangents, one per direction: ``tan`` is then rows × D (D ≠ 1), column
+    j the tangent along direction j (ModularModel's matrix-level forward mode: one run for all the columns of a
+    Jacobian with respect to a state, each tangent the same linear map of its seed as one run per column would
+    compute). The operations that keep a batch (sums, products by a matrix without tangent, scaling, elementwise
+    functions and products) carry it; the others raise _Unbatchable and the model runs column by column."""
 
     __slots__ = ("val", "tan", "p", "rows", "cols")
     __symderiv_value__ = True
@@ -170,8 +208,9 @@ class ModMat:
             return ModMat(_mat(1, 1, [x.v], p), _mat(1, 1, [x.d], p) if x.d else None, p)
         if isinstance(x, (list, tuple)):
             x = sp.Matrix(x)
-        if isinstance(x, sp.MatrixBase):
-            return ModMat(_mat(x.rows, x.cols, [residue(e, p) for e in x], p), None, p)
+        if isinstance(x, sp.MatrixBase):  # flat(): the entries row by row, without a __getitem__ per entry
+            entries = x.flat() if hasattr(x, "flat") else list(x)
+            return ModMat(_mat(x.rows, x.cols, [residue(e, p) for e in entries], p), None, p)
         raise KernelError(f"a {type(x).__name__} is not a matrix")
 
     @staticmethod
@@ -184,6 +223,14 @@ class ModMat:
     def shape(self):
         return (self.rows, self.cols)
 
+    @property
+    def batched(self) -> bool:
+        return self.tan is not None and self.cols == 1 and self.tan.ncols() != 1
+
+    def _unbatched(self, what: str):
+        if self.batched:
+            raise _Unbatchable(what)
+
     def zero(self) -> nmod_mat:
         return nmod_mat(self.rows, self.cols, self.p)
 
@@ -194,6 +241,7 @@ class ModMat:
         return self.rows * self.cols
 
     def __iter__(self):
+        self._unbatched("entries")
         vs = self.val.entries()
         ds = self.tan.entries() if self.tan is not None else [0] * len(vs)
         return iter([ModScalar(int(v), int(d), self.p) for v, d in zip(vs, ds)])
@@ -210,6 +258,7 @@ class ModMat:
         return i, j
 
     def __getitem__(self, key):
+        self._unbatched("indexing")
         i, j = self._index(key)
         if isinstance(i, slice) or isinstance(j, slice):
             rs = range(self.rows)[i] if isinstance(i, slice) else [i % self.rows]
@@ -228,6 +277,8 @@ class ModMat:
             raise KernelError("a matrix plus a number is undefined (SymPy refuses it too)")
         o = ModMat.of(o, self.p)
         self._same(o, "sum")
+        if self.tan is not None and o.tan is not None and self.tan.ncols() != o.tan.ncols():
+            raise _Unbatchable("a sum of a batch and one tangent")
         tan = self.tan if o.tan is None else o.tan if self.tan is None else self.tan + o.tan
         return ModMat(self.val + o.val, tan, self.p)
 
@@ -247,11 +298,15 @@ class ModMat:
             o = ModMat.of(o, self.p)
             if self.cols != o.rows:
                 raise KernelError(f"product of a {self.rows}×{self.cols} and a {o.rows}×{o.cols} matrix")
+            if self.batched or (o.batched and self.tan is not None):
+                raise _Unbatchable("a product whose tangent is not a matrix")
             parts = [x for x in (None if self.tan is None else self.tan * o.val,
                                  None if o.tan is None else self.val * o.tan) if x is not None]
             tan = None if not parts else parts[0] if len(parts) == 1 else parts[0] + parts[1]
             return ModMat(self.val * o.val, tan, self.p)
         c = o if isinstance(o, ModScalar) else ModScalar(residue(o, self.p), 0, self.p)
+        if c.d and self.batched:
+            raise _Unbatchable("a batch scaled by a number with a tangent")
         parts = [x for x in (None if self.tan is None else self.tan * c.v, self.val * c.d if c.d else None)
                  if x is not None]
         tan = None if not parts else parts[0] if len(parts) == 1 else parts[0] + parts[1]
@@ -277,6 +332,7 @@ class ModMat:
 
     @property
     def T(self):
+        self._unbatched("a transpose")
         return ModMat(self.val.transpose(), None if self.tan is None else self.tan.transpose(), self.p)
 
     def transpose(self):
@@ -291,6 +347,12 @@ class ModMat:
         r, c, p = self.rows, self.cols, self.p
         av, bv = _ints(self.val), _ints(o.val)
         val = _mat(r, c, [x * y for x, y in zip(av, bv)], p)
+        if self.batched or o.batched:  # d(a ⊙ b) = diag(b) da + diag(a) db, each a batch of columns
+            parts = [x for x in (None if self.tan is None else _rowscale(self.tan, bv, p),
+                                 None if o.tan is None else _rowscale(o.tan, av, p)) if x is not None]
+            if len(parts) == 2 and parts[0].ncols() != parts[1].ncols():
+                raise _Unbatchable("an elementwise product of a batch and one tangent")
+            return ModMat(val, parts[0] if len(parts) == 1 else parts[0] + parts[1], p)
         parts = []
         if self.tan is not None:
             parts.append([x * y for x, y in zip(_ints(self.tan), bv)])
@@ -372,6 +434,7 @@ class ModNotation:
     def diag(self, v):
         p = self._p(v)
         v = self._col(v, p)
+        v._unbatched("diag")
         n = v.rows
 
         def spread(M):
@@ -424,7 +487,24 @@ class ModNotation:
         raise KernelError(f"layout={layout!r} must be 'row-major' or 'col-major'")
 
     def softmax(self, z):
-        raise Unsupported("softmax has no value in ℤ/p")
+        if not _ACTIVE:
+            raise Unsupported("softmax has no value in ℤ/p")
+        return _ACTIVE[-1].softmax(z)
+
+
+#: the functions of the model whose check is running (:func:`sides`): the notation's softmax reads its exp (as the
+#: dual notation reads the kernel's table of exp); empty outside a check, where softmax is refused
+_ACTIVE: list = []
+
+
+def _softmax(exp, p: int):
+    """softmax(z) = e / Σ e with e = exp(z) elementwise, on dual residues (the quotient a unit, else KernelError)."""
+    def softmax(z):
+        z = ModMat.of(z, p)
+        e = exp(z)
+        return e / sum(e, ModScalar(0, 0, p))
+
+    return softmax
 
 
 # ----- the model ---------------------------------------------------------------------------------------------
@@ -451,7 +531,8 @@ def _refuse(what):
 
 
 def _functions(activation: str, witness, p: int) -> SimpleNamespace:
-    """σ and σ' on dual residues: the witness polynomial (σ abstract) or the identity."""
+    """σ and σ' on dual residues: the witness polynomial (σ abstract) or the identity (a refutation: exp, log,
+    softmax, tanh and the logistic function have no value in ℤ/p)."""
     if activation == "abstract":
         if witness is None:
             s = ds = _refuse("an abstract σ without a witness polynomial")
@@ -468,40 +549,53 @@ def _functions(activation: str, witness, p: int) -> SimpleNamespace:
 
 
 class RandomFunctions:
-    """The kernel's random confirmation over ℤ/p (random_check.py, beyond its exact model's reach): σ, tanh and
-    the logistic function as random functions of their argument's residue, each keeping its differential
+    """The kernel's random confirmation over ℤ/p (random_check.py, beyond its exact model's reach): σ, tanh, the
+    logistic function, exp and log as random functions of their argument's residue, each keeping its differential
     equation (σ: independent values of σ, σ', σ''; tanh: r, 1 − r², −2r(1 − r²); logistic: r, r(1 − r),
-    r(1 − r)(1 − 2r)), an abstract loss likewise per entry. ``sites`` counts the entries they were applied to
-    without a tangent (the collision term of the error bound): forward mode only re-runs, with tangents, the very
-    values of the plain run (every seeded run, partial and view starts from it), so an application with a tangent
-    meets an argument polynomial the plain run met already; the count is an upper bound on the distinct ones."""
+    r(1 − r)(1 − 2r); exp: r, r, r; log at x: r, 1/x, −1/x²), an abstract loss likewise per entry. ``sites`` counts
+    the entries they were applied to without a tangent (the collision term of the error bound): forward mode only
+    re-runs, with tangents, the very values of the plain run (every seeded run, partial and view starts from it), so
+    an application with a tangent meets an argument polynomial the plain run met already; the count is an upper
+    bound on the distinct ones.
+
+    exp and log are *lawless* here (:data:`LAWLESS`): a random e keeps e' = e and e(0) = 1 but not
+    e^(a+b) = e^a·e^b, nor log(e^z) = z. ``lawless`` says whether the run applied one of them."""
 
     RULES = {
-        "tanh": lambda r, p: (r, (1 - r * r) % p, (-2 * r * (1 - r * r)) % p),
-        "logistic": lambda r, p: (r, r * (1 - r) % p, r * (1 - r) * (1 - 2 * r) % p),
+        "tanh": lambda r, p, x: (r, (1 - r * r) % p, (-2 * r * (1 - r * r)) % p),
+        "logistic": lambda r, p, x: (r, r * (1 - r) % p, r * (1 - r) * (1 - 2 * r) % p),
+        "exp": lambda r, p, x: (r, r, r),
+        "log": lambda r, p, x: (r, _inv(x, p, "log's argument"), -_inv(x * x, p, "log's argument") % p),
     }
+    #: random functions that do not keep every law the true ones have (random_check.LAWLESS)
+    LAWLESS = ("exp", "log")
 
     def __init__(self, draw, p: int):
         self.draw, self.p, self.tables, self.sites = draw, p, {}, 0
 
-    #: values at 0 (tanh(0) = 0, logistic(0) = 1/2) and at −x from those at x (tanh odd, logistic(−x) =
-    #: 1 − logistic(x)), the symmetries SymPy applies by itself, as random_check.RandomFunction keeps them; −x is
-    #: the residue p − x
-    AT0 = {"tanh": lambda p: (0, 1, 0), "logistic": lambda p: (pow(2, -1, p), pow(4, -1, p), 0)}
+    #: values at 0 (tanh(0) = 0, logistic(0) = 1/2, e⁰ = 1) and at −x from those at x (tanh odd, logistic(−x) =
+    #: 1 − logistic(x)), the values and symmetries SymPy applies by itself, as random_check.RandomFunction keeps
+    #: them; −x is the residue p − x
+    AT0 = {"tanh": lambda p: (0, 1, 0), "logistic": lambda p: (pow(2, -1, p), pow(4, -1, p), 0),
+           "exp": lambda p: (1, 1, 1)}
     MIRROR = {"tanh": lambda v, p: (-v[0] % p, v[1], -v[2] % p),
               "logistic": lambda v, p: ((1 - v[0]) % p, v[1], -v[2] % p)}
+
+    @property
+    def lawless(self) -> bool:
+        return any(self.tables.get(k) for k in self.LAWLESS)
 
     def at(self, name: str, x: int) -> tuple:
         table = self.tables.setdefault(name, {})
         got = table.get(x)
         if got is None:
             rule = self.RULES.get(name)
-            if rule is not None and x == 0:
+            if x == 0 and name in self.AT0:
                 got = self.AT0[name](self.p)
-            elif rule is not None and x > self.p // 2:
+            elif x > self.p // 2 and name in self.MIRROR:
                 got = self.MIRROR[name](self.at(name, self.p - x), self.p)
             else:
-                got = rule(self.draw(), self.p) if rule else (self.draw(), self.draw(), self.draw())
+                got = rule(self.draw(), self.p, x) if rule else (self.draw(), self.draw(), self.draw())
             table[x] = got
         return got
 
@@ -526,6 +620,8 @@ class RandomFunctions:
                 val = _mat(v.rows, v.cols, [f[order] for f in rows], p)
                 if v.tan is None:
                     return ModMat(val, None, p)
+                if v.batched:
+                    return ModMat(val, _rowscale(v.tan, [f[order + 1] for f in rows], p), p)
                 return ModMat(val, _mat(v.rows, v.cols, [f[order + 1] * d for f, d in zip(rows, _ints(v.tan))], p),
                               p)
             x = v if isinstance(v, ModScalar) else ModScalar(residue(v, p), 0, p)
@@ -536,6 +632,89 @@ class RandomFunctions:
         return apply
 
 
+def _inv(x: int, p: int, what: str) -> int:
+    if math.gcd(x, p) != 1:
+        raise KernelError(f"{what} is not a unit modulo p (the point is not one the modular check can use)")
+    return pow(x, -1, p)
+
+
+class LawfulFunctions(RandomFunctions):
+    """exp, log, tanh and the logistic function that keep their laws: the q-adic exponential and logarithm, over
+    ℤ/q^K (q a prime, K = :data:`LAWFUL_DIGITS` < q), for the second trial of :func:`random_check._modular`.
+
+    On the disc qℤ_q, exp_q(a) = Σ_k a^k/k! converges, and modulo q^K it is the finite sum over k < K (the term k
+    has valuation ≥ k); it is a homomorphism, exp_q(a + b) = exp_q(a)·exp_q(b), with exp_q' = exp_q. On the units,
+    log_q(x) = log_q(x^(q−1))/(q − 1) (Iwasawa's logarithm; x^(q−1) ∈ 1 + qℤ_q, where log(1 + z) = Σ_k (−1)^(k+1)
+    z^k/k, modulo q^K the sum over k < K) is a homomorphism, log_q(xy) = log_q(x) + log_q(y), with log_q'(x) = 1/x
+    and log_q(exp_q(a)) = a. tanh = (e^(2a) − 1)/(e^(2a) + 1) and logistic = e^a/(1 + e^a) are built from exp_q,
+    so they keep their addition laws too. σ abstract and an abstract loss are random functions as before (a claim
+    about every σ needs no law of σ); σ's values are drawn in qℤ/q^K, so that what a cell feeds on stays on the
+    disc. An argument of exp off the disc (not ≡ 0 mod q) or of log that is not a unit raises
+    :class:`~.dual.Unsupported`: the trial does not run there.
+
+    What it is for: only to tell a difference the laws explain from one they do not, never to confirm. The
+    inputs are drawn on the disc (qℤ/q^K), where the claim's sides are their Taylor series at 0; a true claim
+    (for the real functions) is an identity of those series, which the q-adic functions keep (up to the values of
+    the constants log n the series carry, read as log_q n: so exp(log x) = x off the disc is not kept, see
+    exp_q(log_q x) = x/ω(x)). A difference seen here and in the lawless trial is a disagreement (no token): never
+    a Refuted, and never wrong to refuse, since refusing only withholds a holds."""
+
+    def __init__(self, draw, q: int, digits: int):
+        super().__init__(draw, q ** digits)
+        self.q, self.digits = q, digits
+        n = self.p
+        self._fact = [pow(math.factorial(k), -1, n) for k in range(digits)]
+        self._recip = [0] + [pow(k, -1, n) for k in range(1, digits)]
+
+    def _on_disc(self, a: int, what: str):
+        if a % self.q:
+            raise Unsupported(f"{what}'s argument is off the disc where the q-adic exponential converges")
+
+    def exp(self, a: int) -> int:
+        self._on_disc(a, "exp")
+        n, out, power = self.p, 0, 1
+        for k in range(self.digits):
+            out = (out + power * self._fact[k]) % n
+            power = power * a % n
+        return out
+
+    def log(self, x: int) -> int:
+        q, n = self.q, self.p
+        if x % q == 0:
+            raise Unsupported("log's argument is not a unit modulo q (the q-adic logarithm has no value there)")
+        z = (pow(x, q - 1, n) - 1) % n
+        out, power = 0, z
+        for k in range(1, self.digits):
+            out = (out + (power if k % 2 else -power) * self._recip[k]) % n
+            power = power * z % n
+        return out * pow(q - 1, -1, n) % n
+
+    def at(self, name: str, x: int) -> tuple:
+        table = self.tables.setdefault(name, {})
+        got = table.get(x)
+        if got is None:
+            n = self.p
+            if name == "exp":
+                e = self.exp(x)
+                got = (e, e, e)
+            elif name == "log":
+                got = (self.log(x), _inv(x, n, "log's argument"), -_inv(x * x, n, "log's argument") % n)
+            elif name in ("tanh", "logistic"):
+                e = self.exp(2 * x % n if name == "tanh" else x)
+                r = (e - 1) * _inv(e + 1, n, "tanh") % n if name == "tanh" else e * _inv(1 + e, n, "logistic") % n
+                got = self.RULES[name](r, n, x)
+            elif name == "sigma":
+                got = (self.q * self.draw() % n, self.draw(), self.draw())
+            else:
+                got = (self.draw(), self.draw(), self.draw())
+            table[x] = got
+        return got
+
+
+#: digits of the lawful trial's q-adic numbers: q^K < 2⁶³ for q < 2¹², so nmod_mat holds them
+LAWFUL_DIGITS = 5
+
+
 def _random_functions(activation: str, rf: RandomFunctions) -> SimpleNamespace:
     if activation in ("abstract", "tanh", "logistic"):
         name = "sigma" if activation == "abstract" else activation
@@ -544,9 +723,10 @@ def _random_functions(activation: str, rf: RandomFunctions) -> SimpleNamespace:
         s, ds = _elementwise([0, 1], [1], rf.p), _elementwise([1], [], rf.p)
     else:
         s = ds = _refuse(f"σ = {activation}")
+    exp = rf.elementwise("exp", 0)
     return SimpleNamespace(sigma=s, dsigma=ds, tanh=rf.elementwise("tanh", 0), dtanh=rf.elementwise("tanh", 1),
-                           logistic=rf.elementwise("logistic", 0), softmax=_refuse("softmax"),
-                           log=_refuse("log"), exp=_refuse("exp"))
+                           logistic=rf.elementwise("logistic", 0), softmax=_softmax(exp, rf.p),
+                           log=rf.elementwise("log", 0), exp=exp)
 
 
 def _elementwise(cs, dcs, p: int):
@@ -558,7 +738,9 @@ def _elementwise(cs, dcs, p: int):
             vals = [int(e) for e in v.val.entries()]
             out = _mat(v.rows, v.cols, [_horner(cs, x, p) for x in vals], p)
             tan = None
-            if v.tan is not None:
+            if v.batched:
+                tan = _rowscale(v.tan, [_horner(dcs, x, p) for x in vals], p)
+            elif v.tan is not None:
                 tan = _mat(v.rows, v.cols, [_horner(dcs, x, p) * int(d) for x, d in zip(vals, v.tan.entries())], p)
             return ModMat(out, tan, p)
         if isinstance(v, ModScalar):
@@ -597,7 +779,7 @@ class ModularModel:
                 raise KernelError(f"size {k}={v!r} is not a positive integer")
         self.cell, self.n, self.t, self.m, self.p = cell, n, t, m, p
         if cell.loss is not None and loss in (None, "abstract", "cell"):
-            raise Unsupported("a cell's own loss is not replayed over ℤ/p")
+            loss = "cell"  # the cell's own loss (as the symbolic model and ExactModel read it)
         self.loss = "abstract" if loss is None else loss
         self.activation, self.layout, self.conventions = activation, layout, dict(conventions or {})
         self.values = values
@@ -607,6 +789,13 @@ class ModularModel:
             if random is not None and self.loss == "abstract":
                 q = random.elementwise("loss", 0)
                 self._loss = lambda o, y: sum((q(a - b) for a, b in zip(o, y)), ModScalar(0, 0, p))
+            elif self.loss == "cell":  # the cell's own Python on residues, with this model's exp, log, softmax
+                f = self.f
+                self._loss = lambda o, y: cell.loss(ModMat.entries(len(o), 1, o, p), ModMat.entries(len(y), 1, y, p),
+                                                    f)
+            elif self.loss == "cross-entropy":  # −Σ_i y_i log o_i (model.loss_of), log this model's
+                log = self.f.log
+                self._loss = lambda o, y: -sum((b * log(a) for a, b in zip(o, y)), ModScalar(0, 0, p))
             elif self.loss == "squared":
                 self._loss = lambda o, y: sum(((a - b) * (a - b) for a, b in zip(o, y)), ModScalar(0, 0, p)) \
                     * ModScalar(pow(2, -1, p), 0, p)
@@ -618,9 +807,14 @@ class ModularModel:
                 raise Unsupported(f"loss={self.loss!r} has no value in ℤ/p")
         self._inputs: dict = {}
         self._runs: dict = {}
+        self._partials: dict = {}  # (k, state, hold) → the step run with a batch of tangents (partial)
         self.params = SimpleNamespace(**{name: self.input(name, self.dim(r), self.dim(c))
                                          for name, (r, c) in cell.params.items()})
         bind_parameters(self, vars(self.params))
+
+    #: reuse the plain run's steps before a seeded quantity's step and after its effect has settled (_settled);
+    #: False only in tests, for the reference run that re-runs every step
+    SHORTCUTS = True
 
     def dim(self, d) -> int:
         return dimension(d, n=self.n, m=self.m)
@@ -684,15 +878,67 @@ class ModularModel:
             tan = self._unit(self.n, 1, seed[3], 0) if seed is not None and seed[0] == "quantity" \
                 and seed[2] == 0 and seed[1] == s else None
             state0[s] = self.Mat(v.val, tan, self.p)
-        steps = [state0]
-        for k in range(1, self.t + 1):
+        steps, start = [state0], 1
+        if self.SHORTCUTS and seed is not None and seed[0] == "quantity" and seed[2] >= 1:
+            steps, start = list(plain[:seed[2]]), seed[2]  # before the seed's step, the plain run's (no tangent)
+        for k in range(start, self.t + 1):
             ov = {}
             if seed is not None and seed[0] == "quantity" and seed[2] == k:
                 v = plain[k][seed[1]]
                 ov[seed[1]] = self.Mat(v.val, self._unit(v.rows, 1, seed[3], 0), self.p)
             steps.append(self._step(k, {s: steps[-1][s] for s in self.cell.state}, params, ov))
+            if seed is not None and seed[0] == "quantity" and self._settled(steps[-1], k, seed[2]):
+                steps += plain[k + 1:]
+                break
         self._runs[seed] = steps
         return steps
+
+    # Matrix-level forward mode. A derivative w.r.t. a state (or any column quantity) has one column per entry of
+    # it; instead of one run per column, one run carries them all: the seed's tangent is the identity (rows × rows),
+    # and every value's tangent is rows × D, each column the tangent one run per column would compute (the same
+    # linear maps, on the same values: the plain run's). Where the cell or the check does something a batch does
+    # not carry (ModMat raises _Unbatchable), the derivative is taken column by column as before.
+    def _seed_batch(self, v: ModMat) -> ModMat:
+        if v.cols != 1:
+            raise _Unbatchable("a seed that is not a column")
+        return ModMat(v.val, _eye(v.rows, self.p), self.p)
+
+    def _run_batched(self, name: str, j: int) -> list[dict]:
+        """Every step's quantities, with tangents along every entry of quantity ``name`` at step ``j``."""
+        key = ("batch", name, j)
+        if key in self._runs:
+            return self._runs[key]
+        plain = self._run(None)
+        params = {pn: ModMat(P.val, None, self.p) for pn, P in vars(self.params).items()}
+        if j == 0:
+            steps = [{s: self._seed_batch(v) if s == name else v for s, v in plain[0].items()}]
+        else:
+            steps = list(plain[:j])  # before step j nothing depends on the seed: the plain run's values
+        for k in range(max(j, 1), self.t + 1):
+            ov = {name: self._seed_batch(plain[k][name])} if k == j else {}
+            steps.append(self._step(k, {s: steps[-1][s] for s in self.cell.state}, params, ov))
+            if self._settled(steps[-1], k, j):
+                steps += plain[k + 1:]
+                break
+        self._runs[key] = steps
+        return steps
+
+    def _settled(self, step: dict, k: int, j: int) -> bool:
+        """After the seed's step j, a step whose state carries no tangent ends what depends on the seed (a seeded
+        quantity, not a parameter: the later steps read only that state, the parameters and the inputs), so the
+        plain run's later steps are the seeded run's."""
+        return self.SHORTCUTS and j <= k < self.t and all(step[s].tan is None for s in self.cell.state)
+
+    def _block(self, v, width: int) -> ModMat:
+        """The Jacobian block of a batched value: its tangent (rows × width), or zeros where it has none."""
+        v = self._as(v)
+        if v.cols != 1:
+            raise _Unbatchable("a value that is not a column")
+        if v.tan is None:
+            return ModMat(nmod_mat(v.rows, width, self.p), None, self.p)
+        if v.tan.ncols() != width:
+            raise _Unbatchable("a tangent that is not the batch")
+        return ModMat(v.tan, None, self.p)
 
     def _as(self, v):
         if isinstance(v, (int, sp.Basic, self.Scalar)) and not isinstance(v, sp.MatrixBase):
@@ -715,6 +961,8 @@ class ModularModel:
                     q["E"] = _Lazy(lambda o=q["o"], k=k: self._loss(list(o), list(self.y(k))))
             except KernelError:
                 pass
+            except _Unbatchable as e:  # a batched run: o and E only if read (then column by column)
+                q["o"] = q["E"] = _NoBatch(str(e))
         return q
 
     def at(self, name: str, k: int):
@@ -785,6 +1033,11 @@ class ModularModel:
             raise Unsupported("m.d of an expression is replayed by the kernel's jets, not over ℤ/p")
         name, k = of
         self._check_step(k)
+        if seeds and seeds[0][0] == "quantity":
+            try:
+                return self._block(_get(self._run_batched(seeds[0][1], seeds[0][2])[k], name, k), len(seeds))
+            except _Unbatchable:
+                pass
         return self._hstack([self._column(_get(self._run(s)[k], name, k)) for s in seeds])
 
     def partial(self, of, wrt, *, hold=(), layout: str | None = None):
@@ -803,6 +1056,18 @@ class ModularModel:
             seeds = [("quantity", wrt[0], k - 1, i) for i in range(plain[k - 1][wrt[0]].rows)]
         else:
             raise KernelError(f"an explicit partial of step {k} is taken w.r.t. a parameter or the previous state")
+        if seeds and seeds[0][0] == "quantity":
+            try:
+                key = (k, wrt[0], hold)
+                q = self._partials.get(key)
+                if q is None:
+                    params = {pn: ModMat(P.val, None, self.p) for pn, P in vars(self.params).items()}
+                    prev = {s: self._seed_batch(v) if s == wrt[0] else ModMat(v.val, None, self.p)
+                            for s, v in ((s, plain[k - 1][s]) for s in self.cell.state)}
+                    q = self._partials[key] = self._step(k, prev, params, dict(held))
+                return self._block(_get(q, name, k), len(seeds))
+            except _Unbatchable:
+                pass
         cols = []
         for seed in seeds:
             params = {}
@@ -819,6 +1084,13 @@ class ModularModel:
         return self._hstack(cols)
 
 
+class _NoBatch:
+    """A step's o and E in a batched run whose output a batch does not carry: reading them runs column by column."""
+
+    def __init__(self, why: str):
+        self.why = why
+
+
 class _Lazy:
     """A step's loss E_k, evaluated the first time it is read (the point then needs y_k)."""
 
@@ -830,6 +1102,8 @@ def _get(q: dict, name: str, k: int):
     if name not in q:
         raise KernelError(f"step {k} has no quantity {name!r}")
     v = q[name]
+    if isinstance(v, _NoBatch):
+        raise _Unbatchable(v.why)
     if isinstance(v, _Lazy):
         v = q[name] = _as_scalar_mat(v.make())
     return v
@@ -837,6 +1111,8 @@ def _get(q: dict, name: str, k: int):
 
 def _as_scalar_mat(v):
     if isinstance(v, ModMat):
+        if v.shape != (1, 1):
+            raise KernelError(f"a loss is a scalar, not a {v.rows}×{v.cols} matrix")
         return v
     if not isinstance(v, ModScalar):
         raise KernelError(f"a loss is a number over ℤ/p, not a {type(v).__name__}")
@@ -872,8 +1148,12 @@ def sides(claim, size: dict, values: dict, witness, loss_witness, p: int,
                          layout=claim.conventions.get("layout", "row-major"), witness=witness,
                          loss_witness=loss_witness, values=values, p=p, conventions=claim.conventions,
                          random=random)
-    with literal():  # the kernel reads the check as Python does (notation.literal)
-        out = claim.check(model)
+    _ACTIVE.append(model.f)  # the notation's softmax reads this model's exp
+    try:
+        with literal():  # the kernel reads the check as Python does (notation.literal)
+            out = claim.check(model)
+    finally:
+        _ACTIVE.pop()
     if not (isinstance(out, tuple) and len(out) == 2):
         raise KernelError(f"the check returned {type(out).__name__}, not (lhs, rhs)")
     lhs, rhs = (model._as(s) for s in out)

@@ -24,7 +24,11 @@ opaque sums and products):
 Both are one evaluation of the kernel's random model, so the error bound is the
 one :func:`.random_check.degree_of` computes for it (E·2^−128). A kind
 "same" (the two sides are one expression at a symbolic t) or "generic" (an
-identity of one step at a free state) is the identity lhs = rhs at such a point.
+identity of one step at a free state) is the identity lhs = rhs at such a point. A kind "downward" (C_k =
+C_{k+1} J_{k+1} + ∂ℓ_k/∂h_k, rows) is that identity too, and J_{k+1}, ∂ℓ_k/∂h_k are compared with the kernel's
+own ∂h_2/∂h_1 and ∂E_1/∂h_1 on two steps of the cell (the finder's h_k, x_{k+1}, y_k paired with h_1, x_2, y_1;
+an abstract loss's partials ∂E/∂o_i, the finder's atoms, paired by position with the kernel's own at (o_1, y_1),
+every other application of them a random function of its arguments).
 
 What this does not re-check, and the token says so: that the finder's
 expressions are the claim read at a symbolic t (:mod:`symderiv.formal`'s sums
@@ -50,7 +54,8 @@ from .random_check import BITS, REDRAWS, Cannot, _Fresh, _Outside, _Singular, _t
 READING = ("the reading of the check at a symbolic t (formal sums and products peeled at their top, the cell's "
            "step the same at every k)")
 
-#: what a downward induction's token also rests on: its backward recursion's parts, as the finder derived them
+#: what a downward induction's token also rests on when the finder hands over no J_{k+1}, ∂ℓ_k/∂h_k to compare (the
+#: induction hands them over: then the kernel compares them with its own forward mode of two steps)
 DOWNWARD = "the backward recursion's J_{k+1} and ∂ℓ_k/∂h_k as the finder derived them (compared by it at t = 2)"
 
 
@@ -74,6 +79,9 @@ class StepStatement:
     x: sp.Matrix | None = None
     y: sp.Matrix | None = None
     params: dict = field(default_factory=dict)
+    #: "downward": the finder's atoms for ∂E/∂o_i (an abstract loss), in the order of o's entries; the kernel pairs
+    #: each, applied at its own (o_1, y_1), with its own ∂E_1/∂o_1 entry by position
+    grads: tuple = ()
 
 
 class _Refused(KernelError):
@@ -147,8 +155,12 @@ class _Check:
             return draws[("finder", key)]
 
         at: dict = {}
-        if st.kind == "induction":
-            pairs = [(st.prev, mk.at(st.state, 0)), (st.x, mk.x(1))]
+        paired = st.kind == "induction" or (st.kind == "downward" and st.J is not None)
+        if paired:
+            # induction: the finder's h_{t−1}, x_t, y_t are the kernel's h_0, x_1, y_1 (one step, t = 1);
+            # downward: its h_k, x_{k+1}, y_k are the kernel's h_1, x_2, y_1 (two steps, t = 2)
+            down = st.kind == "downward"
+            pairs = [(st.prev, mk.at(st.state, 1 if down else 0)), (st.x, mk.x(2 if down else 1))]
             if st.y is not None and self.model.output is not None:
                 pairs.append((st.y, mk.y(1)))
             for name in self.model.params:
@@ -163,6 +175,18 @@ class _Check:
                 for a, b in zip(theirs, ours):
                     if not a.is_Symbol or at.setdefault(a, b) != b:
                         raise _Refused(f"the finder's {a} is not one free symbol of one value")
+        if st.kind == "downward" and st.grads:
+            own_g = sp.Matrix(mk.d(("E", 1), ("o", 1)))
+            at_o = tuple(sp.Matrix(mk.o(1))) + tuple(sp.Matrix(mk.y(1)))
+            if own_g.cols != len(st.grads):
+                raise _Refused(f"the finder names {len(st.grads)} loss partials for {own_g.cols} outputs")
+            mine = dict(zip(st.grads, own_g))
+            plain = fresh
+
+            def fresh(key):  # noqa: F811 (∂E/∂o_i at the kernel's own (o_1, y_1): its own value, by position)
+                if isinstance(key, tuple) and key[0] == "undefined" and key[1] in mine and tuple(key[2]) == at_o:
+                    return mine[key[1]]
+                return plain(key)
         memo: dict = {}
 
         def ev(M):
@@ -170,9 +194,16 @@ class _Check:
                                               for x in M])
 
         L, R = ev(sp.Matrix(st.lhs)), ev(sp.Matrix(st.rhs))
-        if st.kind != "induction":
+        if not paired:
             return L, R
         J, P = ev(sp.Matrix(st.J)), ev(sp.Matrix(st.P))
+        if st.kind == "downward":  # J_{k+1} = ∂h_{k+1}/∂h_k and ∂ℓ_k/∂h_k against the kernel's own at k = 1
+            ownJ = sp.Matrix(mk.d((st.state, 2), (st.state, 1), layout=st.layout))
+            ownP = sp.Matrix(mk.d(("E", 1), (st.state, 1), layout=st.layout))
+            if ownJ.shape != J.shape or ownP.shape != P.shape or R.shape != L.shape:
+                raise _Refused("J_{k+1} or ∂ℓ_k/∂h_k has another shape than the cell's own")
+            col = lambda *Ms: sp.Matrix([x for M in Ms for x in M])  # noqa: E731 (entry by entry, one column)
+            return col(L, ownJ, ownP), col(R, J, P)
         if J.shape != (L.rows, R.rows) or P.shape != L.shape or R.shape != L.shape:
             raise _Refused("the shapes of C, C′, J and P do not make C = J C′ + P")
         ownJ = sp.Matrix(mk.d((st.state, 1), (st.state, 0), layout=st.layout))
@@ -193,7 +224,7 @@ def confirm_step(claim, size: dict, st: StepStatement, *, seed: int = 0) -> tupl
         return None, f"the kernel re-checks no {st.kind!r} induction"
     if claim.activation not in ("abstract", "tanh", "logistic", "identity"):
         return None, f"σ = {claim.activation} is not one the kernel draws at random"
-    at = {"n": size.get("n", 1), "m": size.get("m", 1), "t": 1}
+    at = {"n": size.get("n", 1), "m": size.get("m", 1), "t": 2 if st.kind == "downward" and st.J is not None else 1}
     pseudo = _Check(claim, st)
     rng = random.Random(f"{seed}:step:{claim.id}:{sorted(size.items())}")
     E, why = degree_of(pseudo, at)
@@ -224,11 +255,14 @@ def confirm_step(claim, size: dict, st: StepStatement, *, seed: int = 0) -> tupl
         k = bad[0]
         what = ("C − (J C′ + P)" if (k % (len(diffs) // st.lhs.rows)) < cols else
                 "J or P against the kernel's own partials of the cell's step") if st.kind == "induction" \
-            else "lhs − rhs"
+            else ("lhs − rhs" if k < st.lhs.rows * st.lhs.cols else
+                  "J_{k+1} or ∂ℓ_k/∂h_k against the kernel's own partials of the cell's step") \
+            if st.kind == "downward" else "lhs − rhs"
         return None, f"the kernel's own check at a random point: {what} is not 0 (entry {k})"
     how = (("step C_t = J_t C_{t−1} + P_t, and J_t, P_t against the kernel's own forward mode of one step"
             if st.kind == "induction" else "the downward base and step (C_k = C_{k+1} J_{k+1} + ∂ℓ_k/∂h_k)"
+            + (", and J_{k+1}, ∂ℓ_k/∂h_k against the kernel's own forward mode of two steps" if st.J is not None else "")
             if st.kind == "downward" else "the sides at a free state of a generic step")
            + f", at a random point (σ a random function), error ≤ {E}·2^−{BITS} ({why}, bounded by the kernel)")
-    trusts = (READING,) + ((DOWNWARD,) if st.kind == "downward" else ())
+    trusts = (READING,) + ((DOWNWARD,) if st.kind == "downward" and st.J is None else ())
     return _issue(Proved, claim.id, size, EVERY_T, how, trusts=trusts, error=(BITS, 1), degree=E), how

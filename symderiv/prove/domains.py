@@ -116,8 +116,8 @@ def _symbolic(strategy, name: str, size: dict, syms: Symbols):
         if strategy.domain not in NONEMPTY:
             syms.nonempty = False
         return strategy.domain(size, syms)
-    if isinstance(strategy, (Scalars, Diagonals)) and not sp.Rational(strategy.lo) <= sp.Rational(strategy.hi):
-        syms.nonempty = False
+    if isinstance(strategy, (Scalars, Diagonals)):
+        strategy._values()  # a bound that is not a number, an empty range: the family's own one-line error
     if isinstance(strategy, Scalars):
         if strategy.integer:
             raise NoDomain(f"{name}: integer scalars")

@@ -107,29 +107,11 @@ def argument(r: Result) -> Text:
     """Why a `holds` reaches every n (the lift) and/or every t (induction), in steps a reviewer can follow."""
     out = Text(f"holds for {reach(r)}: the argument\n", style="bold")
     k = 0
-    if r.every_n and r.every_t:  # a model claim: the induction's base and step, each lifted (every_n.py)
-        from ..every_n import argument_steps
-
-        for k, step in enumerate(argument_steps(r), 1):
+    if r.every_n and r.argument:  # the argument the lift took (every_n.py), as data on the result
+        for k, step in enumerate(r.argument, 1):
             out.append(f"{k}. {step}\n")
-        return out
-    if r.every_n:
-        for step in (
-                "The check was run once on traced values of symbolic size: every operation it used (products, "
-                "transposes, traces, kron, diag, Hadamard, vec, rational constants, v.d) is a contraction of "
-                "diagrams, so each side is one fixed linear combination of contraction diagrams at every size.",
-                "Each diagram has a number of index classes per dimension; the threshold is the largest such number.",
-                "Lemma (index relabelling): an entry's monomials use at most that many index values, and relabelling "
-                "them injectively into {1…N} maps the terms of size n one to one onto those of size N; so if "
-                "lhs − rhs is 0 at one size N ≥ the threshold, every coefficient at every size is 0.",
-                "The exact engine decided lhs − rhs = 0 at that size, and the kernel recounted the classes from the "
-                "diagrams and expanded lhs − rhs to 0 there itself (sizes in the scope).",
-                *(["Each elementwise atom σ(T) is read as a variable of its own, which is the engine's reading "
-                   "because no two atom entries share an argument at that size (checked, and rechecked by the "
-                   "kernel); putting σ(T) back in gives the identity for every σ."]
-                  if "elementwise atom" in r.scope else [])):
-            k += 1
-            out.append(f"{k}. {step}\n")
+        if r.every_t:
+            return out
     if r.every_t:
         for step in ("Base: the identity holds exactly at the sweep's smallest t (the sizes above).",
                      "Step: the closed form obeys the truth's recursion X_t = J_t X_{t−1} + P_t with t symbolic, "

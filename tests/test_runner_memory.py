@@ -1,0 +1,67 @@
+"""A claim's memory has a budget, as its time has (noticed: the exact normal form has no size bound of its own, and a
+GRU at n = 2, t = 4 could abort its process, an `error` that says nothing about the claim). A claim whose process
+outgrows the budget is stopped: `undecided`, naming the budget and the phase; the other claims still run. The CLI's
+`--memory GB|none` sets it; 0 or less is a usage error."""
+import textwrap
+
+import pytest
+from click.testing import CliRunner
+
+from symderiv.claims import collect
+from symderiv.cli import main
+from symderiv.results import Verdict
+from symderiv.runner import DEFAULT_MEMORY, run_claims
+
+
+PROOF = textwrap.dedent('''
+    import sympy as sp
+    from symderiv import claim, free_vars, no_sizes, scalar
+
+    @claim("mem.hungry", where="test", statement="a check that holds 1.5 GB", variables=dict(x=scalar()),
+           sizes=no_sizes())
+    def hungry(v):
+        block = bytearray(1536 * 2 ** 20)  # touched, so resident
+        for i in range(0, len(block), 4096):
+            block[i] = 1
+        return v.x + 0 * len(block), v.x
+
+    @claim("mem.light", where="test", statement="x = x", variables=dict(x=scalar()), sizes=no_sizes())
+    def light(v):
+        return v.x, v.x
+''')
+
+
+@pytest.fixture
+def proof(tmp_path):
+    path = tmp_path / "mem_proof.py"
+    path.write_text(PROOF.replace("free_vars, ", ""))
+    return path
+
+
+def test_a_claim_past_its_memory_budget_is_undecided_and_the_others_still_run(proof):
+    col = collect([proof])
+    res = {r.id: r for r in run_claims(col, ["mem.hungry", "mem.light"], jobs=1, memory=512 * 2 ** 20)}
+    assert res["mem.hungry"].verdict == Verdict.UNDECIDED, (res["mem.hungry"].verdict, res["mem.hungry"].scope)
+    assert "memory budget" in res["mem.hungry"].scope
+    assert res["mem.light"].verdict == Verdict.HOLDS
+
+
+def test_within_the_default_budget_it_runs():
+    assert DEFAULT_MEMORY >= 2 * 2 ** 30
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "abc"])
+def test_a_memory_budget_that_is_not_positive_is_a_usage_error(proof, bad):
+    out = CliRunner().invoke(main, ["check", str(proof), "--memory", bad, "--no-cache"])
+    assert out.exit_code == 2, out.output
+
+
+def test_the_cli_memory_option_stops_the_hungry_claim(proof):
+    out = CliRunner().invoke(main, ["check", str(proof), "--memory", "0.5", "--no-cache", "--format", "json"])
+    import json
+
+    got = {c["id"]: c for c in json.loads(out.output)["claims"]}
+    assert got["mem.hungry"]["verdict"] == "undecided" and "memory budget" in got["mem.hungry"]["scope"], out.output
+    assert got["mem.light"]["verdict"] == "holds"
+    out = CliRunner().invoke(main, ["check", str(proof), "mem.light", "--memory", "none", "--no-cache", "-q"])
+    assert out.exit_code == 0, out.output
