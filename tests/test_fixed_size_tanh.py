@@ -246,3 +246,30 @@ def test_at_n32_t64_within_seconds():
     r = check_claim(claim)
     assert r.verdict == Verdict.FAILS and r.counterexample.size == {"n": 32, "t": 64}
     assert time.perf_counter() - t0 < 60
+
+
+@pytest.mark.parametrize("name", ["tanh: reversed product", "LSTM gates: the memory path dropped",
+                                  "tanh: W for Wᵀ in a loss gradient"])
+def test_a_batch_of_tangents_gives_the_balls_one_run_per_column_gives(name, monkeypatch):
+    """The kernel's ball model carries a batch of tangents per run where it can (as over ℤ/p); column by column it
+    must enclose the same values: every entry's balls overlap, and the certificate's entry excludes 0 both ways."""
+    from symderiv.kernel.modular import _Unbatchable
+
+    claim, cert = _certificate(name)
+    values = {k: __import__("sympy").Rational(v) for k, v in cert.point.items()}
+    size, bits = cert.size, cert.precision
+    seeded, seed_batch = [], balls.BallModel._seed_batch
+    monkeypatch.setattr(balls.BallModel, "_seed_batch", lambda self, v: seeded.append(v) or seed_batch(self, v))
+    batched = balls.sides(claim, size, values, cert.sigma, cert.loss, bits)[:2]
+    assert seeded  # a batch was run (the comparison below is not of one path with itself)
+
+    def no_batch(self, *a):
+        raise _Unbatchable("test: column by column")
+
+    monkeypatch.setattr(balls.BallModel, "_seed_batch", no_batch)
+    monkeypatch.setattr(balls.BallModel, "_run_batched", no_batch)
+    columns = balls.sides(claim, size, values, cert.sigma, cert.loss, bits)[:2]
+    with balls.precision(bits):
+        for a, b in zip(batched, columns):
+            assert all(x.overlaps(y) for x, y in zip(a.val.entries(), b.val.entries()))
+    assert balls.verify_balls(claim, cert).ok

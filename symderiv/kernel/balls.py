@@ -38,7 +38,7 @@ from ..protocol import bind_parameters
 from .accept import IDENTITY, Refuted, _issue
 from .decide import arb_of, precision
 from .dual import KernelError, Unsupported
-from .modular import ModularModel, _get, _Unbatchable, _View
+from .modular import ModularModel, _get, _NoBatch, _Unbatchable, _View
 
 #: the working precisions (bits) the kernel replays a ball certificate at: below the floor a ball says little,
 #: above the ceiling a replay would be slow (a certificate found at higher precision is not accepted)
@@ -152,8 +152,19 @@ def _zero_mat(rows: int, cols: int) -> arb_mat:
     return arb_mat(rows, cols)
 
 
+def _rowscale(T: arb_mat, ds: list) -> arb_mat:
+    """diag(ds)·T: row i of T times ds[i] (the zeros off the diagonal are exact, so each entry is d_i·T_ij)."""
+    D = arb_mat(T.nrows(), T.nrows())
+    for i, x in enumerate(ds):
+        D[i, i] = x
+    return D * T
+
+
 class BallMat:
-    """A matrix of dual numbers over balls: (values, tangents), each an ``arb_mat``; ``tan`` None is zero."""
+    """A matrix of dual numbers over balls: (values, tangents), each an ``arb_mat``; ``tan`` None is zero.
+
+    A column vector may carry a batch of tangents (rows × D, D ≠ 1), as :class:`~.modular.ModMat` does: the
+    operations that keep a batch carry it, the others raise ``_Unbatchable`` and the model runs column by column."""
 
     __slots__ = ("val", "tan", "rows", "cols")
     __symderiv_value__ = True
@@ -186,6 +197,14 @@ class BallMat:
     def shape(self):
         return (self.rows, self.cols)
 
+    @property
+    def batched(self) -> bool:
+        return self.tan is not None and self.cols == 1 and self.tan.ncols() != 1
+
+    def _unbatched(self, what: str):
+        if self.batched:
+            raise _Unbatchable(what)
+
     def tangent(self) -> arb_mat:
         return _zero_mat(self.rows, self.cols) if self.tan is None else self.tan
 
@@ -193,6 +212,7 @@ class BallMat:
         return self.rows * self.cols
 
     def __iter__(self):
+        self._unbatched("entries")
         vs = self.val.entries()
         ds = self.tan.entries() if self.tan is not None else [arb(0)] * len(vs)
         return iter([BallScalar(v, d) for v, d in zip(vs, ds)])
@@ -207,6 +227,7 @@ class BallMat:
         raise KernelError(f"index {key!r}")
 
     def __getitem__(self, key):
+        self._unbatched("indexing")
         i, j = self._index(key)
         if isinstance(i, slice) or isinstance(j, slice):
             rs = range(self.rows)[i] if isinstance(i, slice) else [i % self.rows]
@@ -225,6 +246,8 @@ class BallMat:
             raise KernelError("a matrix plus a number is undefined (SymPy refuses it too)")
         o = BallMat.of(o)
         self._same(o, "sum")
+        if self.tan is not None and o.tan is not None and self.tan.ncols() != o.tan.ncols():
+            raise _Unbatchable("a sum of a batch and one tangent")
         tan = self.tan if o.tan is None else o.tan if self.tan is None else self.tan + o.tan
         return BallMat(self.val + o.val, tan)
 
@@ -244,11 +267,15 @@ class BallMat:
             o = BallMat.of(o)
             if self.cols != o.rows:
                 raise KernelError(f"product of a {self.rows}×{self.cols} and a {o.rows}×{o.cols} matrix")
+            if self.batched or (o.batched and self.tan is not None):
+                raise _Unbatchable("a product whose tangent is not a matrix")
             parts = [x for x in (None if self.tan is None else self.tan * o.val,
                                  None if o.tan is None else self.val * o.tan) if x is not None]
             tan = None if not parts else parts[0] if len(parts) == 1 else parts[0] + parts[1]
             return BallMat(self.val * o.val, tan)
         c = o if isinstance(o, BallScalar) else BallScalar(ball(o))
+        if not c.d.is_zero() and self.batched:
+            raise _Unbatchable("a batch scaled by a number with a tangent")
         parts = [x for x in (None if self.tan is None else self.tan * c.v,
                              None if c.d.is_zero() else self.val * c.d) if x is not None]
         tan = None if not parts else parts[0] if len(parts) == 1 else parts[0] + parts[1]
@@ -273,6 +300,7 @@ class BallMat:
 
     @property
     def T(self):
+        self._unbatched("a transpose")
         return BallMat(self.val.transpose(), None if self.tan is None else self.tan.transpose())
 
     def transpose(self):
@@ -287,6 +315,12 @@ class BallMat:
         r, c = self.rows, self.cols
         av, bv = self.val.entries(), o.val.entries()
         val = arb_mat(r, c, [x * y for x, y in zip(av, bv)])
+        if self.batched or o.batched:  # d(a ⊙ b) = diag(b) da + diag(a) db, each a batch of columns
+            parts = [x for x in (None if self.tan is None else _rowscale(self.tan, bv),
+                                 None if o.tan is None else _rowscale(o.tan, av)) if x is not None]
+            if len(parts) == 2 and parts[0].ncols() != parts[1].ncols():
+                raise _Unbatchable("an elementwise product of a batch and one tangent")
+            return BallMat(val, parts[0] if len(parts) == 1 else parts[0] + parts[1])
         parts = []
         if self.tan is not None:
             parts.append([x * y for x, y in zip(self.tan.entries(), bv)])
@@ -362,6 +396,7 @@ class BallNotation:
 
     def diag(self, v):
         v = self._col(v)
+        v._unbatched("diag")
         n = v.rows
 
         def spread(M):
@@ -472,6 +507,8 @@ def _lift(fn):
             val = arb_mat(v.rows, v.cols, [a for a, _ in pairs])
             if v.tan is None:
                 return BallMat(val)
+            if v.batched:
+                return BallMat(val, _rowscale(v.tan, [b for _, b in pairs]))
             return BallMat(val, arb_mat(v.rows, v.cols, [b * d for (_, b), d in zip(pairs, v.tan.entries())]))
         if isinstance(v, BallScalar):
             return one(v)
@@ -632,13 +669,11 @@ class BallModel(ModularModel):
     def _view(self, seed):
         return _BallView(self, seed)
 
-    # ModularModel's matrix-level forward mode (a batch of tangents per run) is over ℤ/p only: here every
-    # derivative is taken column by column, one run per direction (ModularModel falls back to that on _Unbatchable)
-    def _seed_batch(self, v):
-        raise _Unbatchable("balls carry one tangent per run")
-
-    def _run_batched(self, name: str, j: int):
-        raise _Unbatchable("balls carry one tangent per run")
+    def _eye(self, n: int):
+        M = arb_mat(n, n)
+        for i in range(n):
+            M[i, i] = 1
+        return M
 
     def like(self, cell, **changes):
         raise Unsupported("m.like(...) is not replayed in balls")
@@ -651,7 +686,7 @@ class BallModel(ModularModel):
 
     def _step(self, k, prev: dict, params: dict, overrides: dict) -> dict:
         q = super()._step(k, prev, params, overrides)
-        if self._ball_loss is not None and "o" in q:
+        if self._ball_loss is not None and "o" in q and not isinstance(q["o"], _NoBatch):
             def make(o=q["o"], k=k):
                 self.loss_used = True
                 return BallMat.entries(1, 1, [self._ball_loss(list(o), list(self.y(k)))])

@@ -768,6 +768,9 @@ class ModularModel:
     def _zeros(self, rows: int, cols: int):
         return nmod_mat(rows, cols, self.p)
 
+    def _eye(self, n: int):
+        return _eye(n, self.p)
+
     def _view(self, seed) -> "_View":
         return _View(self, seed)
 
@@ -901,7 +904,7 @@ class ModularModel:
     def _seed_batch(self, v: ModMat) -> ModMat:
         if v.cols != 1:
             raise _Unbatchable("a seed that is not a column")
-        return ModMat(v.val, _eye(v.rows, self.p), self.p)
+        return self.Mat(v.val, self._eye(v.rows), self.p)
 
     def _run_batched(self, name: str, j: int) -> list[dict]:
         """Every step's quantities, with tangents along every entry of quantity ``name`` at step ``j``."""
@@ -909,7 +912,7 @@ class ModularModel:
         if key in self._runs:
             return self._runs[key]
         plain = self._run(None)
-        params = {pn: ModMat(P.val, None, self.p) for pn, P in vars(self.params).items()}
+        params = {pn: self.Mat(P.val, None, self.p) for pn, P in vars(self.params).items()}
         if j == 0:
             steps = [{s: self._seed_batch(v) if s == name else v for s, v in plain[0].items()}]
         else:
@@ -935,10 +938,10 @@ class ModularModel:
         if v.cols != 1:
             raise _Unbatchable("a value that is not a column")
         if v.tan is None:
-            return ModMat(nmod_mat(v.rows, width, self.p), None, self.p)
+            return self.Mat(self._zeros(v.rows, width), None, self.p)
         if v.tan.ncols() != width:
             raise _Unbatchable("a tangent that is not the batch")
-        return ModMat(v.tan, None, self.p)
+        return self.Mat(v.tan, None, self.p)
 
     def _as(self, v):
         if isinstance(v, (int, sp.Basic, self.Scalar)) and not isinstance(v, sp.MatrixBase):
@@ -1061,8 +1064,8 @@ class ModularModel:
                 key = (k, wrt[0], hold)
                 q = self._partials.get(key)
                 if q is None:
-                    params = {pn: ModMat(P.val, None, self.p) for pn, P in vars(self.params).items()}
-                    prev = {s: self._seed_batch(v) if s == wrt[0] else ModMat(v.val, None, self.p)
+                    params = {pn: self.Mat(P.val, None, self.p) for pn, P in vars(self.params).items()}
+                    prev = {s: self._seed_batch(v) if s == wrt[0] else self.Mat(v.val, None, self.p)
                             for s, v in ((s, plain[k - 1][s]) for s in self.cell.state)}
                     q = self._partials[key] = self._step(k, prev, params, dict(held))
                 return self._block(_get(q, name, k), len(seeds))
