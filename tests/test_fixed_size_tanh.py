@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import pytest
 
-from symderiv import avram2025_rnn, diag, elman_rnn, eye, hadamard, lstm_cell, ones, product, zeros
+from symderiv import avram2025_rnn, diag, elman_rnn, eye, gru_cell, hadamard, lstm_cell, ones, product, zeros
 from symderiv.certificates import Counterexample
 from symderiv.claims import Claim
 from symderiv.engine import check_claim
@@ -61,6 +61,15 @@ def lstm(m, through_c=True):
     return m.d(("h", m.t), ("h", 0)), gh
 
 
+def gru_chain(m, reversed_=False):
+    """dh_t/dh_0 of a GRU (σ gates, a tanh candidate) as the chain of its one-step partials; the slip reverses it."""
+    J = eye(m.n)
+    for k in range(1, m.t + 1):
+        P = m.partial(("h", k), ("h", k - 1))
+        J = J * P if reversed_ else P * J
+    return m.d(("h", m.t), ("h", 0)), J
+
+
 LSTM_SIZE = {"n": 8, "t": 16}  # beyond the exact model's reach (random_check.REACH): its holds is re-checked over ℤ/p
 
 #: name -> (check, size, claim keywords): false claims, each of a class, σ concrete or the cell's own gates
@@ -76,6 +85,8 @@ FALSE = {
     "the cell's tanh: a σ′ factor dropped": (lambda m: jac_tanh(m, drop=1), SIZE, dict(model=avram2025_rnn)),
     "LSTM gates: the memory path dropped": (lambda m: lstm(m, through_c=False), LSTM_SIZE,
                                             dict(model=lstm_cell)),
+    "GRU, σ abstract beside its tanh: the chain reversed": (lambda m: gru_chain(m, reversed_=True), SIZE,
+                                                            dict(model=gru_cell)),
 }
 TRUE = {
     "tanh": (jac, SIZE, dict(activation="tanh")),
@@ -83,6 +94,7 @@ TRUE = {
     "tanh loss gradient": (dE_dh, SIZE, dict(activation="tanh", loss="squared")),
     "the cell's tanh": (jac_tanh, SIZE, dict(model=avram2025_rnn)),
     "LSTM gates": (lstm, LSTM_SIZE, dict(model=lstm_cell)),
+    "GRU, σ abstract beside its tanh": (gru_chain, SIZE, dict(model=gru_cell)),
 }
 
 
