@@ -241,7 +241,20 @@ def _entrywise_polynomial(f) -> tuple | None:
         return None
     if not all(getattr(c, "is_Rational", False) for c in coeffs):
         return None
-    return tuple(sp.Rational(c) for c in coeffs)
+    coeffs = tuple(sp.Rational(c) for c in coeffs)
+    # f read at a symbol is not f at every value: a/a is 1 at a symbol and nan at 0, a Python branch on a == 0
+    # (the exact model's structural zeros, diag's off-diagonal) is another polynomial there; f must be the
+    # polynomial at numbers too (0, ±1, ±2, 3, 1/2, −1/3 and a large value), or it is refused
+    for x in (0, 1, -1, 2, -2, 3, sp.Rational(1, 2), sp.Rational(-1, 3), 10 ** 6 + 3):
+        x = sp.Integer(x) if isinstance(x, int) else x
+        try:
+            got = sp.sympify(f(x))
+        except Exception:  # noqa: BLE001
+            return None
+        want = sum((c * x ** j for j, c in enumerate(coeffs)), sp.Integer(0))
+        if not (getattr(got, "is_Rational", False) and got == want):
+            return None
+    return coeffs
 
 
 def _hadamard_polynomial(x: "Traced", coeffs: tuple) -> "Traced":
@@ -263,7 +276,12 @@ def atom(f, arg: "Traced") -> str:
     """The node name of f applied entrywise to ``arg`` (registered in ATOMS; equal structures, equal names)."""
     import hashlib
 
-    key = repr((f.__name__, arg.rowdims, arg.coldims, sorted(repr((g.key(), g.coef)) for g in arg.terms)))
+    # the function by what it is, not by its name alone: a user's sp.Function("sigma") is not symderiv's σ (the
+    # two shared one atom, so (W − Wᵀ)(σ(a) − g(a)) = 0, true at n = 1 only, was lifted to every n)
+    who = (type(f).__module__, type(f).__qualname__, getattr(f, "__module__", None), getattr(f, "__qualname__", None),
+           f.__name__, sorted(getattr(f, "_kwargs", None).items()) if isinstance(getattr(f, "_kwargs", None), dict)
+           else None)
+    key = repr((who, arg.rowdims, arg.coldims, sorted(repr((g.key(), g.coef)) for g in arg.terms)))
     name = f"{f.__name__}#{hashlib.sha1(key.encode()).hexdigest()[:12]}"
     ATOMS.setdefault(name, (f, arg))
     return name

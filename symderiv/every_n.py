@@ -558,7 +558,7 @@ class TracedInductionModel:
         from .diagrams import _elementwise, _ones_like, _refused
         from .functions import dsigma, sigma
 
-        if claim.activation not in ("abstract", "identity", "tanh"):
+        if claim.activation not in ("abstract", "identity", "tanh", "logistic"):
             raise NotInFragment(f"a concrete activation ({claim.activation}: its relations are not atoms')")
         self.cell, self.t, self._ctx = claim.model, horizon, ctx
         self.n, self.m = Size("n"), Size("m")
@@ -578,14 +578,16 @@ class TracedInductionModel:
                                              for name, (r, c) in self.cell.params.items()})
         linear = claim.activation == "identity"
         tanh, dtanh = _elementwise(_tanh), _elementwise(_dtanh)
+        logi, dlogi = _elementwise(_logistic), _elementwise(_dlogistic)
         if claim.activation == "tanh":
             sig, dsig = tanh, dtanh
+        elif claim.activation == "logistic":
+            sig, dsig = logi, dlogi
         else:
             sig, dsig = ((lambda v: v) if linear else _elementwise(sigma)), (_ones_like if linear else
                                                                               _elementwise(dsigma))
-        self.f = SimpleNamespace(sigma=sig, dsigma=dsig, tanh=tanh, dtanh=dtanh,
-                                 **{k: _refused(f"f.{k} (a concrete function)") for k in
-                                    ("logistic", "softmax", "exp", "log")})
+        self.f = SimpleNamespace(sigma=sig, dsigma=dsig, tanh=tanh, dtanh=dtanh, logistic=logi,
+                                 **{k: _refused(f"f.{k} (a concrete function)") for k in ("softmax", "exp", "log")})
 
     def _variable(self, name, rowdims, coldims, generic=()) -> Traced:
         rowdims, coldims = tuple(rowdims), tuple(coldims)
@@ -746,6 +748,26 @@ def _dtanh(z):
 
 _tanh.derivative_atom = lambda: _dtanh
 _dtanh.derivative_atom = lambda: None
+
+
+def _logistic(z):
+    """The logistic function entrywise as an atom, as tanh is (:func:`_tanh`): logistic(T) and logistic'(T) two free
+    variables in the lemma, so an identity that needs logistic' = s(1 − s) is not lifted, never wrongly lifted."""
+    from .functions import logistic
+
+    return logistic(z)
+
+
+def _dlogistic(z):
+    """logistic' = s(1 − s) entrywise, an atom of its own (no derivative rule: a second derivative is refused)."""
+    from .functions import logistic
+
+    s = logistic(z)
+    return s * (1 - s)
+
+
+_logistic.derivative_atom = lambda: _dlogistic
+_dlogistic.derivative_atom = lambda: None
 
 
 def _refuse_y():
@@ -1027,7 +1049,34 @@ def same_identity(claim):
         raise NotInFragment("the two sides are not one expression of diagrams at a symbolic t")
     # one expression, or an identity of one step at a free state (no truth in it: m.partial, the step's quantities),
     # which the kernel decides at its threshold like any identity of diagrams
-    return lhs, rhs, {k: v for k, v in m._kinds.items() if k in used}
+    kinds = {k: v for k, v in m._kinds.items() if k in used}
+    if not used & truths:
+        _probe_sides(claim, lhs, rhs, kinds)
+    return lhs, rhs, kinds
+
+
+def _probe_sides(claim, lhs: Traced, rhs: Traced, kinds: dict) -> None:
+    """The trace at a symbolic t, read at t = 1 (its state h_{t−1} the model's h_0, x_t its x_1), against the claim's
+    own sides at n = 2, m = 3 at a random integer point, exactly, as the base's trace is checked: a trace that
+    reads the check otherwise than the engine does (an entrywise function that is a polynomial only at a symbol,
+    two functions of one name) is refused, not lifted. NotInFragment when they differ or a variable has no value."""
+    from .diagrams import evaluate, symbol_values
+    from .formal import HORIZON, Ix
+
+    probe = {"n": 2, "m": 3, "t": 1}
+    prev, now = str(Ix(HORIZON, -1)), str(Ix(HORIZON, 0))
+    engine_names = {**{f"{s}[{prev}]": f"{s}0" for s in claim.model.state}, f"x[{now}]": "x1", f"y[{now}]": "y1"}
+    given = symbol_values(claim, probe)
+    rng = random.Random(0)
+    point = {x: sp.Integer(rng.randint(-3, 3)) for M, _r, _c in given.values() for x in M}
+    values = {name: (given[engine_names.get(name, name)][0].xreplace(point), rd, cd) for name, (rd, cd) in kinds.items()
+              if engine_names.get(name, name) in given}
+    if len(values) != len(kinds):
+        raise NotInFragment("the trace reads a variable the model does not have at t = 1")
+    for which, traced, side in zip(("lhs", "rhs"), (lhs, rhs), claim._raw_sides(probe)):
+        got, want = evaluate(traced, dict(values), probe), sp.Matrix(side).xreplace(point)
+        if got.shape != want.shape or (got - want).applyfunc(sp.expand) != sp.zeros(*want.shape):
+            raise NotInFragment(f"the trace's {which} differs from the check's at n = 2, m = 3, t = 1")
 
 
 def base_identity(claim, t0: int = 1):

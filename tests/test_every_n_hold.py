@@ -74,3 +74,37 @@ def test_an_entrywise_polynomial_identity_true_only_at_n_1_is_not_lifted():
     res = check_claim(c)
     assert res.verdict == Verdict.HOLDS and not res.every_n, res.scope
     assert check_claim(_claim(c.check, n=(1, 2))).verdict == Verdict.FAILS
+
+
+# ----- the logistic function as atoms (σ = logistic, or a cell's f.logistic gates), as tanh is -------------------
+
+@cell("a logistic-gated cell: f = logistic(W_f h_{t−1} + U x), c = f ⊙ c_{t−1} + tanh(W h_{t−1}), h = tanh(c)",
+      params={"W_f": ("n", "n"), "U": ("n", "m"), "W": ("n", "n")}, state=("h", "c"))
+def two_state(s, prev, x, p, f):
+    s.f = f.logistic(p.W_f * prev.h + p.U * x)
+    s.c = hadamard(s.f, prev.c) + f.tanh(p.W * prev.h)
+    s.h = f.tanh(s.c)
+
+
+def _two(check, n=(1, 2)):
+    return Claim(id="t.two", where="test", statement="test", check=check, model=two_state, activation="logistic",
+                 conventions={"layout": "row-major"}, sizes=sweep(n=n, t=(1, 2)))
+
+
+def test_a_two_state_cells_direct_partial_with_logistic_gates_lifts():
+    res = check_claim(_two(lambda m: (m.partial(("c", m.t), ("c", m.t - 1)), diag(m.at("f", m.t)))))
+    assert res.verdict == Verdict.HOLDS and res.every_n and res.every_t, res.scope
+
+
+def test_an_identity_that_needs_logistic_prime_is_s_times_one_minus_s_is_never_lifted():
+    """σ' = σ(1 − σ) for the logistic σ: true, but the lift reads σ and σ' as free atoms, so it does not lift it."""
+    res = check_claim(_two(lambda m: (diag(m.dsigma(m.at("c", m.t))),
+                                      diag(m.sigma(m.at("c", m.t))) - diag(m.sigma(m.at("c", m.t))) ** 2)))
+    assert res.verdict == Verdict.HOLDS and not res.every_n, res.scope
+
+
+def test_a_logistic_identity_true_only_at_n_1_is_never_lifted():
+    check = lambda m: (diag(m.at("f", m.t).applyfunc(lambda a: a ** 2)), m.at("f", m.t) * m.at("f", m.t).T)  # noqa: E731
+    res = check_claim(_two(check, n=(1,)))
+    assert res.verdict == Verdict.HOLDS and not res.every_n, res.scope
+    assert check_claim(_two(check, n=(1, 2))).verdict == Verdict.FAILS

@@ -49,7 +49,16 @@ def test_a_function_is_not_bounded():
     with pytest.raises(Unbounded):
         degree_bound(sp.exp(X[0]) + X[1])
     with pytest.raises(Unbounded):
-        degree_bound(sp.sqrt(2) * X[0])  # not a rational coefficient
+        degree_bound(sp.pi * X[0])  # not an algebraic constant
+    with pytest.raises(Unbounded):
+        degree_bound(sp.sqrt(X[0]) * X[1])  # a radical of a variable
+
+
+def test_an_algebraic_constant_adds_no_degree():
+    # Schwartz–Zippel holds over any field: a polynomial over ℚ(√2, ∛3) of degree D vanishes at a uniform point of
+    # [0, 2^k)^n with probability ≤ D/2^k, so √2 counts as a coefficient (kernel/random_check.py: degree_bound)
+    assert degree_bound(sp.sqrt(2) * X[0] ** 2 + sp.cbrt(3) * X[1]) == degree_bound(2 * X[0] ** 2 + 3 * X[1])
+    assert degree_bound(X[0] / (sp.sqrt(2) * X[1] + 1)) == (1, 1)
 
 
 def test_a_models_identity_gets_a_numeric_error_bound_that_grows_with_t(make_claim):

@@ -84,6 +84,23 @@ objects (a value's diag and dense operator are memoised on the value itself),
 so the prefixes of a descending product are applied once: corrected Theorem 1
 costs O(t n²) per projection.
 
+A random function is a table per trial, residue -> value (``_Batch.apply``):
+the value of a residue is drawn the first time it is an argument (the new
+residues of one call in order of first appearance) and read back for every
+later argument with that residue, so equal residues get equal values and
+distinct ones independent uniform values, as the bound assumes. Every draw of
+a trial (its point and its tables) is the next value of one stream of
+``rng.integers(0, p)``, read in blocks (``_Draws``): for p > 2³² NumPy draws
+these one 64-bit word at a time, so a block's values are the scalar draws in
+order, and draws a batch never uses (a prime redrawn) decide nothing. What
+costs at n = 64 is reading residues out of FLINT and building matrices from
+Python ints, not the arithmetic: an argument's residues are read once (σ and
+σ' of one state share them), a random function's values are kept as ints and
+made a matrix only when read as one (``values.Drawn``), and a vector of at
+most 128 entries times a random function's values entrywise is diag(values)
+times it in FLINT (``values._ew``), the diagonal built once per value
+(tests/test_fp_tables.py).
+
 Derivatives: one tape, a seed per kind
 =====================================
 The cell is unrolled once on values that record a tape. Every input is a

@@ -10,7 +10,7 @@ from flint import nmod_mat
 from ..errors import ShapeError
 from .field import _UID, Unsupported, _is_scalar, _note_denominator, _primes, _rational
 from .values import (MatrixFace, ScalarVal, Val, _add, _as_scalar, _entry_sum, _ew, _index, _is_rational_matrix, _join,
-                     _ku, _matmul, _repeat, _reshape, _scale, _slice)
+                     _ku, _matmul, _matmul_shared, _repeat, _reshape, _scale, _slice)
 
 
 class Node(MatrixFace):
@@ -245,7 +245,7 @@ class KronEyeRow(Node):
         return Val(out, 1, self.n * k, g.deg + self.s.deg, g.h + self.s.h, g.d + self.s.d, _ku(g, self.s))
 
     def right(self, x, ev):  # X sᵀ, X the n × k matrix read by rows from x
-        return _matmul(ev.reshape(x, self.n, self.s.cols, "C"), self.s.T)
+        return _matmul_shared(ev.reshape(x, self.n, self.s.cols, "C"), self.s.T)
 
 
 class KronRowEye(Node):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 from ..errors import ShapeError
 from .dag import Node, Prod, Scaled, Sum
@@ -22,8 +21,11 @@ class Evaluator:
         r = self.lmemo.get(key)
         if r is None:
             t = type(node)
-            r = self.lmemo[key] = self._accumulate(node, g) if t is Sum or t is Prod or t is Scaled else \
-                node.left(g, self)
+            if t is Prod:  # a chain ending in an operator of its own (W diag σ'(h)): no node below it has two paths
+                last = type(node.factors[-1])
+                chain = not (last is Sum or last is Prod or last is Scaled)
+            r = self.lmemo[key] = self._accumulate(node, g) if t is Sum or t is Scaled or (t is Prod and not chain) \
+                else node.left(g, self)  # a chain: its factors applied in turn, as _accumulate would apply them
         return r
 
     def _accumulate(self, root, g: Val) -> Val:
@@ -49,7 +51,7 @@ class Evaluator:
             for k in kids:
                 if k.uid not in seen:
                     stack.append((k, False))
-        arriving = {root.uid: {g.uid: [g, Fraction(1)]}}
+        arriving = {root.uid: {g.uid: [g, 1]}}  # coefficients: ints or Fractions (an int 1 compares fast)
 
         def send(node, c, v):
             rows = arriving.setdefault(node.uid, {})
@@ -68,7 +70,7 @@ class Evaluator:
             if len(rows) == 1:
                 ((v, c),) = rows.values()
             else:
-                v, c = None, Fraction(1)
+                v, c = None, 1
                 for w, k in rows.values():
                     w = w if k == 1 else _scale(w, k)
                     v = w if v is None else _add(v, w)

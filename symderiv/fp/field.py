@@ -175,6 +175,8 @@ def _unevaluated_rational(x) -> Fraction | None:
 
 
 def _is_scalar(x) -> bool:
+    if getattr(type(x), "_fp_face", False):  # an F_p value, operator or quantity (values.MatrixFace): asked on every
+        return False                         # operation, answered before isinstance(x, Fraction) runs ABCMeta's check
     return isinstance(x, (int, float, Fraction, np.number, str)) or (isinstance(x, sp.Basic)
                                                                       and not isinstance(x, sp.MatrixBase))
 

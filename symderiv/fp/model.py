@@ -17,7 +17,8 @@ from .dag import Jacobian, Node, Seed, _materialize
 from .elementwise import FUNCTIONS, _fvalue, _ValOps, _walk
 from .field import Unsupported, _bits, _is_scalar, _rational
 from .values import (MatrixFace, ScalarVal, Val, _add, _as_scalar, _entry, _entry_polynomial, _entry_sum, _ew,
-                     _filled, _hstack, _index, _join, _keep, _matmul, _same_shape, _scale, _slice, _vstack)
+                     _filled, _hstack, _index, _join, _keep, _matmul, _matmul_shared, _same_shape, _scale, _slice,
+                     _vstack)
 
 
 # ----- the model over F_p: the cell unrolled on values that record a forward-mode tape -------------
@@ -429,7 +430,7 @@ class FpModel:
                 ta = get(op[2]) if op[2] is not None else None
                 tb = get(op[4]) if op[4] is not None else None
                 if kind == "mm":
-                    x = None if ta is None else _matmul(ta, B)
+                    x = None if ta is None else _matmul_shared(ta, B)
                     y = None if tb is None else _matmul(A, tb)
                 else:
                     x = None if ta is None else _ew(ta, B, A.rows, A.cols)

@@ -8,7 +8,7 @@ from .dag import Diag, HVNode, Identity, KronEyeRow, KronRowEye, Node, Prod, Sum
 from .elementwise import _softmax_val
 from .field import Unsupported
 from .model import Dual, _softmax_dual
-from .values import Val, _add, _column, _ew, _is_rational_matrix, _kron_dense, _reshape, _same_shape
+from .values import Drawn, Val, _add, _column, _ew, _is_rational_matrix, _kron_dense, _reshape, _same_shape
 
 
 _EYES: dict = {}
@@ -45,7 +45,7 @@ class FpNotation:
         return _kron_dense(_materialize(a), _materialize(b))
 
     def diag(self, v):
-        if type(v) is Val and v.cols == 1 and v.memo is not None:  # the common case, kept fast
+        if (type(v) is Val or type(v) is Drawn) and v.cols == 1 and v.memo is not None:  # the common case, kept fast
             d = v.memo.get("diag")
             if d is not None:
                 return d

@@ -2,6 +2,7 @@
 trials until a disagreement or an error bound ≤ 2^−target_bits."""
 from __future__ import annotations
 
+import gc
 import math
 import time
 from dataclasses import dataclass, field
@@ -17,16 +18,47 @@ from .evaluate import Evaluator
 from .field import (_ACTIVE, _NEG_INF, _UID, BATCH, TARGET_BITS, Unsupported, _is_scalar, _lse, _Redraw,
                     _ZeroDenominator, random_prime)
 from .model import FpModel
-from .values import Val
+from .values import Drawn, Val, _ints
 
 
 # ----- a batch of trials ---------------------------------------------------------------------------
+
+class _Draws:
+    """A trial's uniform residues: its generator's stream of ``rng.integers(0, p)``, read in blocks.
+
+    For p > 2³² NumPy draws bounded 64-bit integers one at a time (Lemire's rejection on 64-bit words, no
+    carried buffer), so k + l values drawn in one call are the k values then the l values drawn in two: reading k
+    values from a block is drawing those k values, in the same order, from the same stream (tests/test_fp_tables.py
+    checks it). Each value is an independent uniform draw from [0, p), whichever call drew it; values a batch
+    drew but never used (a prime redrawn, a batch begun again) are skipped, and skipping draws whose values
+    decide nothing leaves the ones used independent and uniform, so every bound stands as stated.
+    """
+
+    BLOCK = 1024
+    __slots__ = ("rng", "p", "buf", "i")
+
+    def __init__(self, rng, p: int):
+        self.rng, self.p, self.buf, self.i = rng, p, [], 0
+
+    def take(self, k: int) -> list:
+        """The next k values of the stream."""
+        i, j = self.i, self.i + k
+        buf = self.buf
+        if j > len(buf):
+            left = len(buf) - i
+            buf = self.buf = buf[i:] + self.rng.integers(0, self.p, size=max(self.BLOCK, k - left)).tolist()
+            i, j = 0, k
+        self.i = j
+        return buf[i:j]
+
 
 class _Batch:
     """K independent trials: a prime, a point and random functions each; the sites they share."""
 
     def __init__(self, rngs: list, primes: list[int]):
         self.rngs, self.primes = rngs, primes
+        #: per trial, its stream of uniform residues (every draw of the trial's point and tables, in order)
+        self.draws = [_Draws(rng, p) for rng, p in zip(rngs, primes)]
         #: per trial, random function (a table name: sigma, dsigma, tanh, logistic, E, dE1, …) -> its table
         self.tables = [{} for _ in primes]
         #: random function -> [(sites, degree, height bits, denominator bits)] of each group of sites' arguments
@@ -64,23 +96,34 @@ class _Batch:
         return Val(out, v.rows, v.cols, 1, 0.0, 0.0, frozenset((gid,)))
 
     def random(self, rows: int, cols: int) -> Val:
-        """Fresh uniform variables (degree 1, coefficient 1)."""
-        a = [nmod_mat(rows, cols, rng.integers(0, p, size=rows * cols).tolist(), p)
-             for rng, p in zip(self.rngs, self.primes)]
-        return Val(a, rows, cols, 1, 0.0, 0.0)
+        """Fresh uniform variables (degree 1, coefficient 1), their residues kept as ints (``values.Drawn``)."""
+        return Drawn([d.take(rows * cols) for d in self.draws], list(self.primes), rows, cols)
 
     def apply(self, name: str, v: Val) -> Val:
-        """A random function applied entrywise: one site per entry."""
+        """A random function applied entrywise: one site per entry.
+
+        The function of trial i is its table: residue -> value, each value drawn uniformly from [0, p) by that
+        trial's generator the first time its residue is an argument (the new residues of one call in order of first
+        appearance, one draw of that many), then read back for every later argument with that residue. The common
+        case, every argument a residue not seen before and no two alike (σ of a fresh state), draws them and fills
+        the table in one pass with no lookup; the values are the ones the general path draws (tests/test_fp_tables.py).
+        """
         self.sites.setdefault(name, []).append((v.rows * v.cols, v.deg, v.h, v.d, *self.rational(v.k)))
-        out = []
-        for rng, p, tables, x in zip(self.rngs, self.primes, self.tables, v.a):
-            table = tables.setdefault(name, {})
-            args = list(map(int, x.entries()))
-            new = [a for a in dict.fromkeys(args) if a not in table]  # in order of appearance
-            if new:
-                table.update(zip(new, rng.integers(0, p, size=len(new)).tolist()))
-            out.append(nmod_mat(v.rows, v.cols, [table[a] for a in args], p))
-        return Val(out, v.rows, v.cols, 1, 0.0, 0.0)
+        ints = []
+        for d, tables, args in zip(self.draws, self.tables, _ints(v)):
+            table = tables.get(name)
+            if table is None:
+                table = tables[name] = {}
+            if args and len(set(args)) == len(args) and table.keys().isdisjoint(args):  # all new, all distinct
+                vals = d.take(len(args))
+                table.update(zip(args, vals))
+            else:
+                new = [a for a in dict.fromkeys(args) if a not in table]  # in order of first appearance
+                if new:
+                    table.update(zip(new, d.take(len(new))))
+                vals = [table[a] for a in args]
+            ints.append(vals)
+        return Drawn(ints, list(self.primes), v.rows, v.cols)  # its matrices built when first read
 
     def apply_tuple(self, name: str, v: Val) -> Val:
         """A random function of all the entries of v at once (an abstract loss E(o, y)): one site, 1 × 1.
@@ -90,11 +133,11 @@ class _Batch:
         """
         self.sites.setdefault(name, []).append((1, v.deg, v.h, v.d, *self.rational(v.k)))
         out = []
-        for rng, p, tables, x in zip(self.rngs, self.primes, self.tables, v.a):
+        for d, p, tables, args in zip(self.draws, self.primes, self.tables, _ints(v)):
             table = tables.setdefault(name, {})
-            key = tuple(map(int, x.entries()))
+            key = tuple(args)
             if key not in table:
-                table[key] = int(rng.integers(0, p))
+                table[key] = d.take(1)[0]
             out.append(nmod_mat(1, 1, [table[key]], p))
         return Val(out, 1, 1, 1, 0.0, 0.0)
 
@@ -222,6 +265,19 @@ def test_identity(claim, size: dict, *, seed: int = 0, target_bits: float = TARG
     if getattr(claim, "modulo", ()):
         raise Unsupported("side relations (modulo=...) are decided by the symbolic backends only")
     t0 = time.perf_counter()
+    # a trial makes many short-lived objects and few cycles: the cyclic collector's passes over them are a tenth of
+    # a trial's time (benchmarks/RESULTS.md, fpfloor); they run once, after the trials (reference counting frees the
+    # rest as it goes)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _trials(claim, size, seed, target_bits, max_trials, t0)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _trials(claim, size: dict, seed: int, target_bits: float, max_trials: int, t0: float) -> Outcome:
     seq = np.random.SeedSequence([seed, *(size.get(k, 1) for k in ("n", "t", "m"))])
     bits, trials, redraws, want = 0.0, 0, 0, BATCH
     out = Outcome(True, 0, 0.0, 0, 0, 0.0)

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import numpy as np
 import sympy as sp
-from flint import nmod_mat
+from flint import fmpz_mat, nmod_mat
 
 from ..errors import ShapeError, SymderivError
 from .field import (_NEG_INF, _UID, Unsupported, _bits, _is_scalar, _lse, _note_denominator,
@@ -22,6 +22,7 @@ class MatrixFace:
     one line naming it."""
 
     __slots__ = ()
+    _fp_face = True  # field._is_scalar's quick answer (no F_p value is a number)
 
     @classmethod
     def hstack(cls, *args):
@@ -171,6 +172,8 @@ class Val(MatrixFace):
         if t is None:
             t = memo["T"] = Val([x.transpose() for x in self.a], self.cols, self.rows, self.deg, self.h, self.d,
                                     self.k)
+            if type(self) is Val or type(self) is Drawn:  # (vᵀ)ᵀ is v itself (a scalar's stays a 1 × 1 matrix)
+                t.memo = {"T": self}
         return t
 
     def __iter__(self):
@@ -278,6 +281,38 @@ class ScalarVal(Val):
     __slots__ = ()
 
 
+class Drawn(Val):
+    """A random function's values (``_Batch.apply``): the residues at hand as ints (memo "ints"), the matrices built
+    from them when something first reads ``.a`` (σ'(h) multiplies vectors as diag(σ'(h)) from its ints, values._ew,
+    and is never read back as a matrix in a trial of Theorem 1)."""
+
+    __slots__ = ("_moduli",)
+
+    def __init__(self, ints: list, moduli: list, rows: int, cols: int):
+        self.rows, self.cols, self.deg, self.h, self.d = rows, cols, 1, 0.0, 0.0
+        self.uid = next(_UID)
+        self.k = None
+        self.memo = {"ints": ints}
+        self._moduli = moduli
+
+    @property
+    def a(self) -> list:
+        try:
+            return _A_SLOT.__get__(self, Val)
+        except AttributeError:
+            a = [_from_ints(self.rows, self.cols, e, p) for e, p in zip(self.memo["ints"], self._moduli)]
+            _A_SLOT.__set__(self, a)
+            return a
+
+    @property
+    def primes(self) -> list[int]:
+        return list(self._moduli)
+
+
+#: the slot Val keeps its matrices in (Drawn's ``a`` fills it on first read)
+_A_SLOT = Val.__dict__["a"]
+
+
 def _as_scalar(v: Val) -> "ScalarVal":
     if isinstance(v, ScalarVal):
         return v
@@ -344,6 +379,17 @@ def _matmul(a: Val, b: Val) -> Val:
                a.d + b.d, _ku(a, b))
 
 
+def _matmul_shared(a: Val, b: Val) -> Val:
+    """a · b memoised on a by b's serial number: the truth's forward mode and the closed form both take
+    V σ(h_{k−1}) (the direction unvec'd, times a state's σ) at every k of Theorem 1; made once, the same value."""
+    memo = a._memo()
+    key = ("mm", b.uid)
+    r = memo.get(key)
+    if r is None:
+        r = memo[key] = _matmul(a, b)
+    return r
+
+
 def _times(a: Val, b: Val) -> Val:
     """a · b; a 1 × 1 factor that does not fit as a matrix is a scalar (E_k, as the exact engine returns it)."""
     if a.cols != b.rows and (isinstance(a, ScalarVal) or isinstance(b, ScalarVal)):
@@ -358,15 +404,114 @@ def _scale(v: Val, c: Fraction) -> Val:
                v.d + math.log2(c.denominator), v.k)
 
 
+def _ents(v: Val) -> list:
+    """Each trial's entries of v (nmod objects, row by row), memoised on the value.
+
+    A value's matrices are never changed in place (every operation makes new ones), so the entries read once
+    stay its entries; reading them out of FLINT is most of an entrywise operation's cost at n = 64.
+    """
+    memo = v._memo()
+    e = memo.get("ents")
+    if e is None:
+        e = memo["ents"] = [x.entries() for x in v.a]
+    return e
+
+
+def _ints(v: Val) -> list:
+    """Each trial's entries of v as Python ints (the residues in [0, p)), row by row, memoised on the value (σ and
+    σ' of one argument read its residues once)."""
+    memo = v._memo()
+    e = memo.get("ints")
+    if e is None:
+        ents = memo.get("ents")
+        e = memo["ints"] = [list(map(int, x)) for x in ents] if ents is not None else \
+            [list(map(int, x.entries())) for x in v.a]
+    return e
+
+
+def _from_ints(rows: int, cols: int, ints: list, p: int) -> nmod_mat:
+    """An nmod_mat from residues in [0, p) (through fmpz_mat: a third faster than nmod_mat's own list path)."""
+    if not ints:
+        return nmod_mat(rows, cols, p)
+    return nmod_mat(fmpz_mat(rows, cols, ints), p)
+
+
+def _known_ints(v: Val):
+    """v's residues as Python ints when they are at hand (a random function's values), else None."""
+    memo = v.memo
+    return memo.get("ints") if memo is not None and "ents" not in memo else None
+
+
+#: a vector of at most this many entries whose residues are at hand as ints (a random function's values σ'(h))
+#: multiplies another vector entrywise as diag(d) times it in FLINT: a diagonal matrix built once per value (≤ 128 KB)
+#: and a product with no entry read out of FLINT, instead of reading the other vector's entries
+DIAG_MAX = 128
+
+
+def _diag_of(d: Val, like: Val) -> list:
+    """diag(d) per trial (nmod_mat, n × n) for a vector d whose residues are at hand as ints, memoised on d; the
+    moduli are like's (the same trials)."""
+    memo = d.memo
+    D = memo.get("diag_mat")
+    if D is None:
+        n = d.rows * d.cols
+        D = []
+        for ints, p in zip(memo["ints"], like.primes):
+            M = nmod_mat(n, n, p)
+            for i, e in enumerate(ints):
+                M[i, i] = e
+            D.append(M)
+        memo["diag_mat"] = D
+    return D
+
+
 def _ew(a: Val, b: Val, rows: int, cols: int) -> Val:
-    """The entrywise product of two values with the same number of entries, shaped rows × cols."""
-    out = [nmod_mat(rows, cols, [u * v for u, v in zip(x.entries(), y.entries())], x.modulus())
-           for x, y in zip(a.a, b.a)]
-    return Val(out, rows, cols, a.deg + b.deg, a.h + b.h, a.d + b.d, _ku(a, b))
+    """The entrywise product of two values with the same number of entries, shaped rows × cols.
+
+    For vectors where one operand's residues are at hand as ints (a random function's values), diag(that) times the
+    other in FLINT (DIAG_MAX). Otherwise each operand is read out of FLINT once (its entries memoised), or not at all
+    when its residues are at hand as ints (an nmod times an int is that nmod times the int's residue); the
+    product's entries are kept on it, so a chain of entrywise products reads each value once. The bound is the
+    entrywise product's in every case (each entry one product: degrees, heights and denominators add)."""
+    ia, ib = _known_ints(a), _known_ints(b)
+    n = rows * cols
+    if (ia is None) != (ib is None) and 0 < n <= DIAG_MAX and (rows == 1 or cols == 1):
+        d, o = (a, b) if ib is None else (b, a)
+        if o.rows == 1 or o.cols == 1:
+            D = _diag_of(d, o)
+            if cols == 1:
+                out = [M * (x if x.ncols() == 1 else x.transpose()) for M, x in zip(D, o.a)]
+            else:
+                out = [(x if x.nrows() == 1 else x.transpose()) * M for M, x in zip(D, o.a)]
+            return Val(out, rows, cols, a.deg + b.deg, a.h + b.h, a.d + b.d, _ku(a, b))
+    if ia is not None and ib is not None:
+        ps = a.primes
+        prods = [[u * v % p for u, v in zip(s, t)] for s, t, p in zip(ia, ib, ps)]
+        out = [_from_ints(rows, cols, e, p) for e, p in zip(prods, ps)]
+        key = "ints"
+    else:
+        ea = _ents(a) if ia is None else None
+        eb = _ents(b) if ib is None else None
+        if ea is None:
+            ea, ib = eb, ia  # the nmod operand first: nmod × int is an nmod
+        prods = [[u * v for u, v in zip(s, t)] for s, t in zip(ea, ib if ib is not None else eb)]
+        out = [nmod_mat(rows, cols, e, p) for e, p in zip(prods, a.primes)]
+        key = "ents"
+    r = Val(out, rows, cols, a.deg + b.deg, a.h + b.h, a.d + b.d, _ku(a, b))
+    r.memo = {key: prods}
+    return r
 
 
 def _reshape(v: Val, rows: int, cols: int, order: str) -> Val:
     """The entries of v (read by rows) as a rows × cols matrix, filled by rows ("C") or by columns ("F")."""
+    ints = v.memo.get("ints") if v.memo is not None else None
+    if ints is not None:  # the residues at hand (a drawn direction x): no read out of FLINT
+        out = []
+        for e, p in zip(ints, v.primes):
+            if order == "F":
+                e = [e[j * rows + i] for i in range(rows) for j in range(cols)]
+            out.append(_from_ints(rows, cols, e, p))
+        return Val(out, rows, cols, v.deg, v.h, v.d, v.k)
     out = []
     for x in v.a:
         e = x.entries()

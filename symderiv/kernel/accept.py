@@ -41,9 +41,12 @@ class Token:
     (key, value)), ``kind`` (IDENTITY or STEP), ``label`` (the step), ``how``, ``trusts`` (what was not re-checked),
     ``error`` (a bound on a randomized acceptance's error, or None), ``steps`` (every step label of the claim at
     the size, as the kernel read it; empty when it did not), ``degree`` (E in a randomized acceptance's error bound
-    E·2^−bits per trial, computed by the kernel; None when it could not bound it)."""
+    E·2^−bits per trial, computed by the kernel; None when it could not bound it), ``zero_test`` (how a randomized
+    acceptance decided lhs − rhs = 0 at its point: "rational", "algebraic" (in ℚ(ᴸ√p, …)), "exp" (in ℚ̄[e^ℚ]);
+    None otherwise)."""
 
-    __slots__ = ("claim", "size", "kind", "label", "how", "trusts", "error", "steps", "degree", "__weakref__")
+    __slots__ = ("claim", "size", "kind", "label", "how", "trusts", "error", "steps", "degree", "zero_test",
+                 "__weakref__")
 
     def __init__(self, *args, **kwargs):
         raise KernelError(f"only the kernel makes a {type(self).__name__}")
@@ -94,14 +97,14 @@ def size_key(size) -> tuple:
 
 
 def _issue(cls, claim_id: str, size, kind: str, how: str, *, label: str = "", trusts=(), error=None,
-           steps=(), degree=None) -> Token:
+           steps=(), degree=None, zero_test=None) -> Token:
     """The only maker of tokens: kernel functions call it once their own check has passed."""
     if cls not in (Proved, Refuted) or kind not in (IDENTITY, STEP, EVERY_N, EVERY_T):
         raise KernelError(f"no token {cls!r} of kind {kind!r}")
     tok = object.__new__(cls)
     for name, value in (("claim", claim_id), ("size", size_key(size)), ("kind", kind), ("label", label),
                         ("how", how), ("trusts", tuple(trusts)), ("error", error), ("steps", tuple(steps)),
-                        ("degree", degree)):
+                        ("degree", degree), ("zero_test", zero_test)):
         object.__setattr__(tok, name, value)
     _ISSUED.add(tok)
     return tok

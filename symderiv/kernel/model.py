@@ -401,6 +401,12 @@ class ExactModel:
                 q.setdefault("E", _Unbound(f"E{k} ({e})", (1, 1)))
         return q
 
+    def _jet_loss(self):
+        """The per-step loss on jets (None: no loss the kernel replays here)."""
+        if self.cell.output is not None and (self.loss != "abstract" or self.loss_witness is not None):
+            return jet_loss(self.loss, self.cell, self.jf, self.loss_witness)
+        return None
+
     def _jet_run(self) -> list[dict]:
         """Every step's quantities as jet matrices: the cell run with the parameters' jets (inputs exact)."""
         if self._jets is not None:
@@ -412,9 +418,7 @@ class ExactModel:
                 return JetMatrix(1, 1, [v])
             return JetMatrix.of(v)
 
-        loss = None
-        if self.cell.output is not None and (self.loss != "abstract" or self.loss_witness is not None):
-            loss = jet_loss(self.loss, self.cell, self.jf, self.loss_witness)
+        loss = self._jet_loss()
         steps = [{}]
         for s in self.cell.state:
             v = self.init.get(s)

@@ -20,7 +20,13 @@ points, and requires lhs − rhs = 0 there:
   cell's ``sp.exp`` and the dual notation's softmax read). An abstract loss
   is E(o, y) = Σᵢ q(oᵢ − yᵢ) with q a random function: the separable losses,
   which cover a claim about the gradient (each ∂E/∂oᵢ independent at distinct
-  arguments) but not one about mixed second partials of E;
+  arguments) but not one about mixed second partials of E. A check that
+  differentiates an expression of the parameters (``m.d(Σ_t E_t, "W_R")``)
+  runs again on the jet model (``order``/``seeded``, as the refutation path's
+  ``check._model_check``) with the same draws and the same random functions
+  lifted to jets (value, first and second derivative); a random function met
+  at a closed-form argument takes the values of the argument it equals,
+  decided exactly, so it stays a function of the value;
 * a claim about free variables runs on the kernel's jets (:mod:`.free`) at a
   random integer point; a claim with neither evaluates its sides at random
   integers for its symbols.
@@ -69,13 +75,67 @@ says the degree is not bounded and the scope says at how many sizes.
 A random e does not keep e^a·e^b = e^(a+b), which SymPy applies by itself,
 so a true claim could differ with it: a difference found in a trial that drew
 e at random counts only if a second trial with the kernel's own exp (closed
-forms) differs certifiably (arb balls, :func:`.decide.sign`). What the kernel
-cannot evaluate to a rational number (log values, a closed form such as
-tanh(1) or SymPy's softmax of plain matrices written into the check) is not
+forms) differs too.
+
+Closed forms, decided exactly at the point (:func:`exact_zero`). Where the
+error is bounded, the sides at the point may be any numbers of ℚ̄[e^ℚ] as the
+kernel reads them: rational functions of e^q (q rational) and of real radicals
+r^s (r > 0, s rational), never log, π, tanh(1), e^√2 or a nested radical. The
+kernel reads lhs − rhs on its expression tree into a fraction of sparse sums
+c·e^q·Π_p p^(k_p/L) (0 ≤ k_p < L) and decides 0 without floats and without
+``simplify``: the Π_p p^(k_p/L) are independent over ℚ (Besicovitch), and
+e^{q₁}, …, e^{q_r} for distinct rationals independent over ℚ̄
+(Lindemann–Weierstrass), so the number is 0 iff every coefficient is. A
+nonzero found so is a disagreement, as a nonzero rational is.
+
+* Algebraic constants (√2, ∛3: ``zero_test`` "algebraic") add no degree:
+  Schwartz–Zippel holds over any field, here ℚ(√2, …) ⊂ ℝ, so E·2^−128 is
+  the bound, unchanged (:func:`degree_bound` gives such a constant degree 0).
+* Exponentials (``zero_test`` "exp"). Read the computation formally with a
+  variable Y_u for each e^u it meets (the degree run already draws e^u as a
+  fresh variable for the model's exp and the notation's softmax; a closed form
+  e^u the check writes itself, SymPy's exp of the run's values, is replaced by
+  a Y_u of its own: :func:`degree_info`), u = a_u(x) a rational function of
+  the random values x (inputs, σ's values). Then lhs − rhs = N(x, Y)/M(x, Y)
+  with Y_u = e^{a_u(x)}. If the claim is false, F(x) = (N·M)(x, e^{a(x)}) is
+  not 0 as a function. Write N·M = Σ_β c_β(x) Y^β and collect the terms by
+  their exponent A_β = Σ_u β_u a_u ∈ ℚ(x): F = Σ_A C_A(x) e^{A(x)}, so some
+  C_{A₀} ≢ 0. At the random point x*, C_{A₀}(x*) = 0 with probability
+  ≤ deg(N·M)/2^128 ≤ D/2^128 (Schwartz–Zippel), and A₀(x*) = A(x*) for
+  another exponent A of the support with probability ≤ (T − 1)·W/2^128 (T,
+  the number of monomials Y^β of N·M, at most C(k + D_Y, k) for k
+  exponentials of Y-degree ≤ D_Y; W = Σ_u (dn_u + dd_u) over their arguments'
+  degree bounds bounds the numerator's degree of A_β − A_γ over the common
+  denominator Π_u den a_u). Outside those events the coefficient of e^{A₀(x*)}
+  at x*, a nonzero number of ℚ̄, is not cancelled by another term
+  (Lindemann–Weierstrass: the A(x*) are distinct rationals), so F(x*) ≠ 0:
+  N and M are nonzero at the point and the exact test sees lhs − rhs ≠ 0.
+  With the σ collision term above, one trial errs with probability
+  ≤ (D + T·W + collisions)·2^−128: the kernel computes this number
+  (``Degree.exact``, the token's ``degree``) and claims it only below
+  2^−MIN_EXACT_BITS = 2^−32; above, the normal form stays trusted, with the
+  bound said. (C_A ≢ 0 needs no independence of exponentials over ℚ(x): it is
+  only that a zero function has zero collected coefficients.)
+  What the reading needs: no exponential or log value inside the argument of
+  an exponential or of a random function whose values reach the sides (a
+  nested e^{e^u}, σ(e^u)), and no log value in the sides; else the error is
+  not bounded and the normal form stays trusted, with the reason. In a trial
+  that drew e at random beside closed forms the check writes, the random
+  values of e are among x and only the closed forms are read as Y_u
+  (``Degree.E``); a difference there sends the claim to the true exp.
+  Trusted, as everywhere in the kernel: SymPy's exact arithmetic (a quotient
+  by a closed form SymPy did not see is 0 and then cancelled syntactically
+  would not reach the exact reading, which checks the final denominator).
+
+What the kernel still cannot decide (log values, a closed form such as
+tanh(1), a radical of a random value where the degree is not bounded) is not
 confirmed here: the token then names the normal form (or the F_p trials) as
-trusted, with the reason. A difference that evaluates to a nonzero rational
-(or, with exp, certifiably nonzero) is a disagreement: no token, and the
-engine's ``holds`` does not stand.
+trusted, with the reason; with the true exp, a difference of that kind still
+refutes when arb balls certify its sign (:func:`.decide.sign`). A difference
+that is nonzero at the point is a disagreement: no token, and the engine's
+``holds`` does not stand. A closed form of e (the dual numbers' logistic
+function is 1/(1 + e^−u)) beside the kernel's *random* logistic function is
+no disagreement when it differs: the token trusts the normal form there.
 """
 from __future__ import annotations
 
@@ -83,6 +143,7 @@ from ..notation import literal
 
 import math
 import random
+from typing import NamedTuple
 
 import sympy as sp
 
@@ -90,7 +151,7 @@ from . import dual
 from .accept import IDENTITY, Proved, _issue
 from ..concrete import UndefinedAtPoint
 from .dual import Dual, KernelError, Unsupported, lift
-from .model import ExactModel, _elementwise, entry_name, loss_of
+from .model import ExactModel, NeedsJets, _elementwise, entry_name, loss_of
 
 #: one trial of 128-bit draws: error ≤ D·2⁻¹²⁸, below two 64-bit trials' (D·2⁻⁶⁴)² for D > 1, at half the
 #: cost
@@ -131,11 +192,13 @@ class RandomFunction:
     ``rule(r, x)``: the three from one draw r (a function that keeps its differential equation); ``at0``: its
     value and derivatives at 0, where SymPy knows them (tanh(0) = 0, e⁰ = 1); ``mirror(v, x)``: its values at −x
     from those at x (tanh is odd, logistic(−x) = 1 − logistic(x)), so that the symmetries SymPy applies by itself
-    hold for the random function too.
+    hold for the random function too. ``name``: which function it stands for (the degree run records, per name,
+    the arguments it met and the variables it drew for the values).
     """
 
-    def __init__(self, draw, rule=None, at0=None, mirror=None):
-        self.draw, self.rule, self.at0, self.mirror, self.table = draw, rule, at0, mirror, {}
+    def __init__(self, draw, rule=None, at0=None, mirror=None, name="σ"):
+        self.draw, self.rule, self.at0, self.mirror, self.table, self.name = draw, rule, at0, mirror, {}, name
+        self.closed: list = []  # the arguments met that are closed forms, not rationals
 
     def at(self, x) -> tuple:
         x = sp.sympify(x)
@@ -143,12 +206,24 @@ class RandomFunction:
             got = self.table.get(x)
             if got is None:
                 self.draw.arguments.append(x)
+                before = len(self.draw.created)
                 got = self.rule(self.draw(), x) if self.rule else (self.draw(), self.draw(), self.draw())
                 self.table[x] = got
+                made = frozenset(self.draw.created[before:])  # the variables drawn for this argument
+                self.draw.met.setdefault(self.name, []).append((x, got[0], made))
             return got
         if not x.is_Rational:
-            raise Cannot(f"a random function's argument {sp.sstr(x)[:60]} is not a rational number")
+            return self._at_closed_form(x)
         got = self.table.get(x)
+        if got is None and self.closed:  # a closed form met before may have this value
+            for key in self.closed:
+                if exact_zero(x - key):
+                    got = self.table[key]
+                elif self.mirror is not None and exact_zero(x + key):
+                    got = self.mirror(self.table[key])
+                if got is not None:
+                    self.table[x] = got
+                    return got
         if got is None:
             if x == 0 and self.at0 is not None:
                 got = self.at0
@@ -157,6 +232,32 @@ class RandomFunction:
             else:
                 got = self.rule(self.draw(), x) if self.rule else (self.draw(), self.draw(), self.draw())
             self.table[x] = got
+        return got
+
+    def _at_closed_form(self, x) -> tuple:
+        """At an argument that is a closed form of ℚ̄[e^ℚ] (with the true exp: a loss of softmax outputs): the
+        values of the argument it equals, decided exactly (:func:`exact_zero` of their difference), else a fresh
+        draw, so that the random function is a function of the argument's value (a true claim is 0 at every
+        point). Its symmetries likewise: −x against every argument met (mirror), x = 0 (at0)."""
+        if not x.is_number:
+            raise Cannot(f"a random function's argument {sp.sstr(x)[:60]} is not a number")
+        got = self.table.get(x)
+        if got is not None:
+            return got
+        for key in list(self.table):
+            if exact_zero(x - key):  # Cannot outside ℚ̄[e^ℚ]: the kernel does not evaluate the claim there
+                got = self.table[key]
+                break
+            if self.mirror is not None and exact_zero(x + key):
+                got = self.mirror(self.table[key])
+                break
+        else:
+            if self.at0 is not None and exact_zero(x):
+                got = self.at0
+            else:
+                got = self.rule(self.draw(), x) if self.rule else (self.draw(), self.draw(), self.draw())
+        self.table[x] = got
+        self.closed.append(x)
         return got
 
     def order(self, k: int):
@@ -253,6 +354,42 @@ class _RandomModel(ExactModel):
             elif self.loss == "cell":
                 self._loss = loss_of("cell", cell, f)
 
+        if self.order:  # the jet model (m.d of an expression of the parameters): the same random functions on jets
+            self._random_jets(funcs, sig)
+
+    def _random_jets(self, funcs: dict, sig) -> None:
+        from .free import Jet, JetMatrix, JetNotation
+
+        def on_jets(rf: RandomFunction, k: int):
+            def g(x):
+                x = Jet.of(x)
+                vals = rf.at(x.v)
+                if not x.d and not x.h:
+                    return Jet(vals[k], order=x.order)
+                if k + (2 if x.order >= 2 else 1) > 2:
+                    raise Unsupported("a derivative of σ′ beyond the random function's second derivative")
+                return x._compose(vals[k], vals[k + 1] if x.order >= 1 else 0,
+                                  vals[k + 2] / 2 if x.order >= 2 else 0)
+            return lambda v: v.applyfunc(g) if isinstance(v, (JetMatrix, sp.MatrixBase)) else g(v)
+
+        jf = self.jf
+        if sig is not None:
+            jf.sigma, jf.dsigma = on_jets(sig, 0), on_jets(sig, 1)
+        jf.tanh, jf.dtanh = on_jets(funcs["tanh"], 0), on_jets(funcs["tanh"], 1)
+        jf.logistic = on_jets(funcs["logistic"], 0)
+        jf.softmax = JetNotation().softmax  # exp from dual.RULES: the random one while the trial runs
+        if funcs.get("exp") is not None:
+            jf.exp, jf.log = on_jets(funcs["exp"], 0), on_jets(funcs["log"], 0)
+        self._jet_q = on_jets(funcs["loss"], 0)
+
+    def _jet_loss(self):
+        from .free import Jet
+
+        if self.cell.output is not None and self.loss == "abstract":
+            q = self._jet_q
+            return lambda o, y: sum((q(Jet.of(a) - b) for a, b in zip(o, y)), Jet(sp.Integer(0)))
+        return super()._jet_loss()
+
     def input(self, name: str, rows: int, cols: int = 1):
         key = ("input", name, rows, cols)  # built once per point (entry by entry is most of a trial's cost)
         got = dict.get(self._draws, key)
@@ -266,13 +403,14 @@ class _RandomModel(ExactModel):
 
     def like(self, cell, **changes):
         kw = dict(n=self.n, t=self.t, m=self.m, activation=self.activation, loss=self.loss, layout=self.layout,
-                  conventions=self.conventions)
+                  conventions=self.conventions, order=self.order, seeded=self.seeded)
         kw.update({k: v for k, v in changes.items() if k not in ("witness", "loss_witness", "values")})
         return _RandomModel(cell, draws=self._draws, funcs=self._funcs, **kw)
 
 
-def _rational_sides(out, exact: bool = False) -> list:
-    """lhs − rhs entry by entry, each a rational number (or Cannot / _Singular); ``exact``: any exact number."""
+def _rational_sides(out, exact: bool = False, fields: set | None = None) -> list:
+    """lhs − rhs entry by entry, each a rational number (or Cannot / _Singular); ``exact``: any exact number.
+    ``fields``: filled with EXP where a side has a closed form of e, ALGEBRAIC where another side is irrational."""
     from .check import _sides
 
     lhs, rhs = _sides(out)
@@ -286,14 +424,19 @@ def _rational_sides(out, exact: bool = False) -> list:
                 raise _Singular()
             if not side.is_Rational and not (exact and side.is_number):
                 raise Cannot(f"a side is {sp.sstr(side)[:60]} at the point, not a rational number")
+            if fields is not None and not side.is_Rational:
+                fields.add(EXP if side.has(sp.exp, sp.E) else ALGEBRAIC)
         out.append(a - b)
     return out
 
 
-def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=None) -> tuple[list, bool]:
+def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=None, exact: bool = False,
+           drawn: set | None = None, fields: set | None = None) -> tuple[list, bool]:
     """lhs − rhs at one random point, and whether exp was drawn at random there. ``real_exp``: the kernel's own
-    exp (closed forms, decided by arb balls) instead of a random one. ``draw``: a :class:`_Fresh` for the degree
-    run (every random value a fresh variable; the sides are then expressions, not numbers)."""
+    exp (closed forms, decided exactly: :func:`exact_zero`) instead of a random one. ``draw``: a :class:`_Fresh`
+    for the degree run (every random value a fresh variable; the sides are then expressions, not numbers).
+    ``exact``: the differences may be any exact numbers (closed forms), not only rationals. ``drawn``: filled
+    with the names of the random functions the trial drew values of; ``fields``: as :func:`_rational_sides`'s."""
     symbolic = draw is not None
     draw = draw or (lambda: sp.Integer(rng.getrandbits(BITS)))  # noqa: E731
     # every random value takes a random sign: drawn in [0, 2^k) alone, |x| = x and √(x²) = x at every point, so a
@@ -304,22 +447,42 @@ def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=N
         act = claim.activation
         if act not in ("abstract", "tanh", "logistic", "identity"):
             raise Cannot(f"σ = {act} is not one the kernel draws at random")
-        funcs = {"abstract": RandomFunction(signed), "loss": RandomFunction(signed),
-                 **{k: RandomFunction(signed, *rule) for k, rule in RULES.items()}}
+        funcs = {"abstract": RandomFunction(signed), "loss": RandomFunction(signed, name="loss"),
+                 **{k: RandomFunction(signed, *rule, name=k) for k, rule in RULES.items()}}
         if real_exp:
             funcs["exp"] = funcs["log"] = None
         saved = dual.RULES[sp.exp]  # the notation's softmax and a cell's sp.exp read the kernel's table: e random
         if not real_exp:
-            dual.RULES[sp.exp] = (funcs["exp"].order(0), funcs["exp"].order(1))
+            dual.RULES[sp.exp] = (funcs["exp"].order(0), funcs["exp"].order(1), funcs["exp"].order(2))
+        from .free import MAX_ORDER, NeedsOrder
+
         try:
-            model = _RandomModel(claim.model, draws=_Draws(signed), funcs=funcs, n=size.get("n", 1),
-                                 t=size.get("t", 1), m=size.get("m", 1), activation=act, loss=claim.loss,
-                                 layout=claim.conventions.get("layout", "row-major"), conventions=claim.conventions)
-            with literal():  # the kernel reads the check as Python does (notation.literal)
-                out = claim.check(model)
+            draws = _Draws(signed)
+            order, seeded = 0, frozenset()
+            # a check that differentiates an expression of the parameters runs again on the jet model with them
+            # seeded (as the kernel's refutation path does: check._model_check), every random value kept
+            for _ in range(len(claim.model.params) + MAX_ORDER + 2):
+                model = _RandomModel(claim.model, draws=draws, funcs=funcs, n=size.get("n", 1),
+                                     t=size.get("t", 1), m=size.get("m", 1), activation=act, loss=claim.loss,
+                                     layout=claim.conventions.get("layout", "row-major"),
+                                     conventions=claim.conventions, order=order, seeded=seeded)
+                try:
+                    with literal():  # the kernel reads the check as Python does (notation.literal)
+                        out = claim.check(model)
+                    break
+                except NeedsJets as e:
+                    order, seeded = max(order, 1), seeded | {e.wrt}
+                except NeedsOrder:
+                    if order == MAX_ORDER:
+                        raise
+                    order += 1
+            else:
+                raise Unsupported("the check asks for more runs of the jet model than it has parameters")
             if symbolic:
                 return out, False
-            return _rational_sides(out, real_exp), any(funcs[k] and funcs[k].table for k in LAWLESS)
+            if drawn is not None:
+                drawn.update(k for k, f in funcs.items() if f is not None and f.table)
+            return _rational_sides(out, real_exp or exact, fields), any(funcs[k] and funcs[k].table for k in LAWLESS)
         except ZeroDivisionError:
             raise _Singular() from None
         finally:
@@ -348,7 +511,9 @@ def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=N
             raise
         if symbolic:
             return (lhs, rhs), False
-        return _rational_sides((lhs, rhs)), False
+        if drawn is not None and sigma.table:
+            drawn.add("abstract")
+        return _rational_sides((lhs, rhs), exact, fields), False
     with literal():  # the kernel reads the check as Python does (notation.literal)
         out = claim.check(**size)
     from .check import _sides
@@ -361,7 +526,7 @@ def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=N
         return (lhs, rhs), False
     # a symbol's declared sign is kept (SymPy simplified the sides under it), any other takes a random sign
     at = {s: draw() if s.is_nonnegative else -draw() if s.is_nonpositive else signed() for s in syms}
-    return _rational_sides((lhs.xreplace(at), rhs.xreplace(at))), False
+    return _rational_sides((lhs.xreplace(at), rhs.xreplace(at)), exact, fields), False
 
 
 class _Fresh:
@@ -370,11 +535,14 @@ class _Fresh:
 
     def __init__(self):
         self.made, self.arguments, self.symbols = 0, [], set()
+        self.met: dict = {}  # function name -> [(argument, the variable of its value, every variable drawn there)]
+        self.created: list = []
 
     def __call__(self):
         self.made += 1
         r = sp.Dummy(f"r{self.made}")
         self.symbols.add(r)
+        self.created.append(r)
         return r
 
     def number(self, exact):
@@ -391,10 +559,12 @@ class Unbounded(Exception):
     """The structural degree bound does not reach this expression (a function the kernel did not draw)."""
 
 
-def degree_bound(e, memo: dict | None = None) -> tuple[int, int]:
+def degree_bound(e, memo: dict | None = None, only=None) -> tuple[int, int]:
     """(dn, dd): e = N/M with deg N ≤ dn and deg M ≤ dd in its symbols, read off the expression tree without
     expanding it (a + b: max(n₁ + d₂, n₂ + d₁) over d₁ + d₂; a·b: sums; aᵏ: k times; a⁻ᵏ swaps), so a bound
-    whatever cancels. A function application raises Unbounded."""
+    whatever cancels. ``only``: the degree in these symbols alone (the others are constants). A real algebraic
+    constant (a rational power of a positive rational, such as √2) has degree 0: Schwartz–Zippel holds over any
+    field, here ℚ(√2, …) ⊂ ℝ. A function application (or another number) raises Unbounded."""
     memo = {} if memo is None else memo
     e = sp.sympify(e)
 
@@ -403,11 +573,13 @@ def degree_bound(e, memo: dict | None = None) -> tuple[int, int]:
         if got is not None:
             return got
         if e.is_Symbol:
-            r = (1, 0)
+            r = (1, 0) if only is None or e in only else (0, 0)
         elif e.is_Number:
             if not e.is_Rational:
                 raise Unbounded(f"the number {sp.sstr(e)[:40]}")
             r = (0, 0)
+        elif e.is_Pow and e.base.is_Rational and e.base > 0 and e.exp.is_Rational:
+            r = (0, 0)  # an algebraic constant
         elif e.is_Add:
             n, d = run(e.args[0])
             for a in e.args[1:]:
@@ -431,13 +603,45 @@ def degree_bound(e, memo: dict | None = None) -> tuple[int, int]:
     return run(e)
 
 
-def degree_of(claim, size: dict) -> tuple[int | None, str]:
-    """A sound bound E for the randomized check's error E·2^−BITS per trial (or None, why), from one run of the same
-    evaluation with every random value a fresh variable (inputs, σ, σ', σ'' at each argument, tanh's r, ...):
-    E = D + Σ over pairs of arguments of the random functions of deg(uᵢ ∓ uⱼ) + Σ deg uᵢ, D bounding the degrees
-    of the numerator and denominator of lhs − rhs (:func:`degree_bound`). The run makes a fresh variable for every
-    argument it meets (formally equal ones too): the true computation is that one with some variables
-    identified, which does not raise a degree, so the bound holds for it."""
+class Degree(NamedTuple):
+    """The degree run's bounds: ``E`` for a trial as drawn (exp and log random functions, closed forms of exp
+    that the check itself writes decided exactly), ``exact`` for the trial with the kernel's own exp throughout
+    (every e^u a closed form, decided exactly: :func:`exact_zero`); each None when not bounded, with why."""
+
+    E: int | None
+    why: str
+    exact: int | None = None
+    why_exact: str = ""
+
+
+def _exp_term(sides, ys: dict, memo: dict) -> tuple[int, int, int]:
+    """(T·W, k, T) for the exponentials ``ys`` (variable → its argument) that occur in ``sides``: T bounds the
+    number of monomials Y^β of N·M in them (C(k + D_Y, k), D_Y their degree there), W = Σ (dn + dd) over their
+    arguments bounds the degree of the numerator of A_β − A_γ for two exponents of that support."""
+    occur = set().union(*(x.free_symbols for x in sides)) & set(ys)
+    if not occur:
+        return 0, 0, 1
+    only_memo: dict = {}
+    DY = 0
+    for a, b in zip(sides[::2], sides[1::2]):
+        n1, d1 = degree_bound(a, only_memo, only=occur)
+        n2, d2 = degree_bound(b, only_memo, only=occur)
+        DY = max(DY, max(n1 + d2, n2 + d1) + d1 + d2)
+    k = len(occur)
+    T = math.comb(k + DY, k)
+    W = sum(sum(degree_bound(ys[y], memo)) for y in occur)
+    return T * W, k, T
+
+
+def degree_info(claim, size: dict) -> Degree:
+    """Sound bounds for the randomized check's error E·2^−BITS per trial (or None, why), from one run of the same
+    evaluation with every random value a fresh variable (inputs, σ, σ', σ'' at each argument, tanh's r, e^u at
+    each argument u, ...): E = D + Σ over pairs of arguments of the random functions of deg(uᵢ ∓ uⱼ) + Σ deg uᵢ,
+    D bounding the degrees of the numerator and denominator of lhs − rhs (:func:`degree_bound`), plus T·W for
+    the exponentials decided exactly (the module docstring). The run makes a fresh variable for every argument it
+    meets (formally equal ones too): the true computation is that one with some variables identified, which does
+    not raise a degree, so the bound holds for it. A closed form e^u the check writes itself (SymPy's exp of the
+    run's values, the notation's softmax of plain values) is read as a variable Y_u of its own."""
     from .check import _sides
 
     from . import free
@@ -449,30 +653,244 @@ def degree_of(claim, size: dict) -> tuple[int | None, str]:
     try:
         out, _ = _trial(claim, size, random.Random(0), draw=fresh)
         lhs, rhs = _sides(out)
+        closed: dict = {}  # Y -> u for each closed form e^u (e = e^1 too), innermost first
+
+        def formal(e):
+            y = sp.Dummy(f"Y{len(closed)}")
+            closed[y] = e.args[0] if isinstance(e, sp.exp) else sp.Integer(1)
+            return y
+
+        pairs_of_sides = []
+        for a, b in zip(lhs, rhs):
+            for side in (sp.sympify(a), sp.sympify(b)):
+                pairs_of_sides.append(side.replace(lambda e: isinstance(e, sp.exp) or e is sp.E, formal)
+                                      if side.has(sp.exp, sp.E) else side)
         memo: dict = {}
         D = 0
-        for a, b in zip(lhs, rhs):
+        for a, b in zip(pairs_of_sides[::2], pairs_of_sides[1::2]):
             n1, d1 = degree_bound(a, memo)
             n2, d2 = degree_bound(b, memo)
             D = max(D, max(n1 + d2, n2 + d1) + d1 + d2)
         args = [degree_bound(u, memo) for u in dict.fromkeys(fresh.arguments)]
     except Unbounded as e:
-        return None, f"a side applies {e} to the random values"
+        return Degree(None, f"a side applies {e} to the random values")
     except Exception as e:  # the check does not run on fresh variables: the bound is not computed
-        return None, f"the check does not run on variables ({type(e).__name__})"
+        return Degree(None, f"the check does not run on variables ({type(e).__name__})")
     finally:
         dual.number = free.number = exact
     weights = [n + d for n, d in args]
     # u_i = ±u_j (tanh and logistic read −u from u) for each pair, and u_i = 0 (σ's value there may be fixed)
     pairs = (2 * len(weights) - 1) * sum(weights) if weights else 0
-    return D + pairs, f"D ≤ {D}" + (f", {len(weights)} arguments of random functions" if weights else "")
+    why = f"D ≤ {D}" + (f", {len(weights)} arguments of random functions" if weights else "")
+    # the trial as drawn: the closed forms e^u are read exactly, their arguments may hold the random exp's values
+    # (variables there) but not another closed form's
+    in_sides = set().union(*(x.free_symbols for x in pairs_of_sides))
+    nested = [y for y, u in closed.items() if u.free_symbols & set(closed) and y in in_sides]
+    E, why_E = D + pairs, why
+    try:
+        if nested:
+            raise Unbounded(f"e^u of a closed form e^v ({sp.sstr(closed[nested[0]])[:40]})")
+        TW, k, T = _exp_term(pairs_of_sides, closed, memo)
+        if k:
+            E, why_E = E + TW, why + f", {k} closed forms e^u read exactly (T ≤ {T} exponents)"
+    except Unbounded as e:
+        E, why_E = None, f"{e}"
+    # the trial with the kernel's own exp: every e^u (the random exp's too) read exactly, no e^u and no random
+    # function's argument (but log's, whose value must not reach the sides) holding an exponential or a log value
+    # (a random function whose values do not reach the sides may have any argument: the sides do not depend on it)
+    ys = dict(closed)
+    ys.update({r: u for u, r, _ in fresh.met.get("exp", [])})
+    logs = {r for _, r, _ in fresh.met.get("log", [])}
+    inner = set(ys) | logs
+    bad = [u for met in fresh.met.values() for u, _, made in met if u.free_symbols & inner and made & in_sides]
+    bad += [u for y, u in closed.items() if u.free_symbols & inner and y in in_sides]
+    if bad:
+        return Degree(E, why_E, None, f"an argument holds an exponential or a log ({sp.sstr(bad[0])[:40]})")
+    if logs & in_sides:
+        return Degree(E, why_E, None, "a side holds a log value")
+    try:
+        TW, k, T = _exp_term(pairs_of_sides, ys, memo)
+    except Unbounded as e:
+        return Degree(E, why_E, None, f"{e}")
+    return Degree(E, why_E, D + pairs + TW,
+                  why + (f", {k} exponentials e^u read exactly (T ≤ {T} exponents)" if k else ""))
+
+
+def degree_of(claim, size: dict) -> tuple[int | None, str]:
+    """E and why of :func:`degree_info` (the trial as drawn)."""
+    d = degree_info(claim, size)
+    return d.E, d.why
+
+
+#: the largest error a randomized acceptance that decided closed forms exactly may claim: 2^−MIN_EXACT_BITS per
+#: trial (the exponential term T·W can be large); above it the normal form stays trusted, with the bound said
+MIN_EXACT_BITS = 32
+#: kinds of the exact zero test at the point (Token.zero_test)
+RATIONAL, ALGEBRAIC, EXP = "rational", "algebraic", "exp"
+#: the largest number whose radicals the kernel factors into primes (a radical of a random value is not a constant:
+#: the degree run does not bound it, and the kernel does not decide it)
+_FACTOR_LIMIT = 2 ** 64
+#: the most terms one product of the exact reading may form (beyond: Cannot, the normal form stays trusted)
+_TERMS = 200_000
+
+
+def _exact_decide(d) -> tuple[bool, str]:
+    """Is the real number ``d`` 0, decided exactly, and in which field (RATIONAL, ALGEBRAIC or EXP)? Raises
+    Cannot for a number outside ℚ̄[e^ℚ] as the kernel reads it (log, π, tanh(1), e^√2, a nested radical, a
+    complex number, a float). Never floats, never ``simplify``.
+
+    d is read as a rational function of atoms e^q (q rational; e itself is e^1) and r^s (r a positive rational,
+    s rational) under +, ·, integer powers, evaluated on its own expression tree into a fraction N/M of sparse
+    sums Σ c·e^q·Π_p p^(k_p/L) (c rational, p the primes of the radicands, L the common denominator of every
+    radical's exponent, 0 ≤ k_p < L: p^(k/L) with k ≥ L gives p^⌊k/L⌋ to c). Such a sum is the group ring ℚ[ℚ]
+    (e^a·e^b = e^(a+b), by adding exponents) over ℚ(ᴸ√p, …); N/M is formed without cancelling anything (a + b
+    over a common denominator unless it is one already), so nothing is lost. d = 0 iff N has no nonzero term:
+
+    * the numbers Π_p p^(k_p/L), 0 ≤ k_p < L (real positive roots of distinct primes), are linearly independent
+      over ℚ (Besicovitch 1940), so a coefficient vector is 0 iff the algebraic number it stands for is;
+    * e^{q₁}, …, e^{q_r} for distinct rationals q_i are linearly independent over ℚ̄ (Lindemann–Weierstrass; for
+      rational q_i this is Hermite's transcendence of e), so Σ_q α_q e^q = 0 with α_q ∈ ℚ̄ iff every α_q = 0.
+
+    M must have a nonzero term (else the number is not defined: Cannot).
+    """
+    d = sp.sympify(d)
+    if d.is_Rational:
+        return d == 0, RATIONAL
+    if d.free_symbols or d.has(sp.Float):
+        raise Cannot(f"{sp.sstr(d)[:60]} is not an exact number")
+    exps: set = set()
+    rads: dict = {}
+
+    def walk(e):
+        if e.is_Rational:
+            return
+        if e is sp.E or isinstance(e, sp.exp):
+            if not (e is sp.E or e.args[0].is_Rational):
+                raise Cannot(f"e^({sp.sstr(e.args[0])[:40]}) has an argument that is not rational")
+            exps.add(e)
+        elif e.is_Pow and e.base.is_Rational and e.exp.is_Rational:
+            if not e.base > 0:
+                raise Cannot(f"{sp.sstr(e)[:40]} is not a real radical")
+            rads[e] = (e.base, e.exp)
+        elif e.is_Add or e.is_Mul:
+            for a in e.args:
+                walk(a)
+        elif e.is_Pow and e.exp.is_Integer:
+            walk(e.base)
+        else:
+            raise Cannot(f"the kernel does not decide a number with {type(e).__name__} ({sp.sstr(e)[:40]}) exactly")
+
+    walk(d)
+    L = 1
+    for _, s_ in rads.values():
+        L = math.lcm(L, int(s_.q))
+    primes: list = []
+    atoms: dict = {}  # atom -> its sparse sum (one term)
+    factored = {}
+    for e, (r, s_) in rads.items():
+        for part in (int(r.p), int(r.q)):
+            if part >= _FACTOR_LIMIT:
+                raise Cannot(f"a radical of a large number ({sp.sstr(e)[:40]})")
+            factored[part] = sp.factorint(part)
+            primes.extend(p for p in factored[part] if p not in primes)
+    primes.sort()
+    index = {p: i for i, p in enumerate(primes)}
+
+    def monomial(c, q, ks) -> dict:
+        """c·e^q·Π p^(k/L) with the k reduced into [0, L)."""
+        c, out = sp.Rational(c), [0] * len(primes)
+        for i, k in enumerate(ks):
+            m, r = divmod(k, L)
+            if m:
+                c *= sp.Rational(primes[i]) ** m
+            out[i] = r
+        return {(q, tuple(out)): c}
+
+    for e in exps:
+        atoms[e] = monomial(1, sp.Integer(1) if e is sp.E else e.args[0], [0] * len(primes))
+    for e, (r, s_) in rads.items():
+        ks = [0] * len(primes)
+        for part, sign in ((int(r.p), 1), (int(r.q), -1)):
+            for p, k in factored[part].items():
+                ks[index[p]] += sign * k * s_ * L  # an integer: s·L is one
+        atoms[e] = monomial(1, sp.Integer(0), [int(k) for k in ks])
+    one = {(sp.Integer(0), (0,) * len(primes)): sp.Integer(1)}
+
+    def add(a: dict, b: dict) -> dict:
+        out = dict(a)
+        for k, c in b.items():
+            v = out.get(k, 0) + c
+            if v == 0:
+                out.pop(k, None)
+            else:
+                out[k] = v
+        return out
+
+    def mul(a: dict, b: dict) -> dict:
+        if len(a) * len(b) > _TERMS:
+            raise Cannot(f"the exact reading of the sides grows beyond {_TERMS} terms")
+        out: dict = {}
+        for (q1, k1), c1 in a.items():
+            for (q2, k2), c2 in b.items():
+                for key, c in monomial(c1 * c2, q1 + q2, [x + y for x, y in zip(k1, k2)]).items():
+                    out[key] = out.get(key, 0) + c
+        return {k: v for k, v in out.items() if v != 0}
+
+    def power(a: dict, k: int) -> dict:
+        out = one
+        while k:
+            if k & 1:
+                out = mul(out, a)
+            k >>= 1
+            if k:
+                a = mul(a, a)
+        return out
+
+    memo: dict = {}
+
+    def run(e) -> tuple[dict, dict]:
+        got = memo.get(e)
+        if got is not None:
+            return got
+        if e.is_Rational:
+            r = ({(sp.Integer(0), (0,) * len(primes)): e} if e != 0 else {}, one)
+        elif e in atoms:
+            r = (atoms[e], one)
+        elif e.is_Add:
+            n, m = run(e.args[0])
+            for a in e.args[1:]:
+                n2, m2 = run(a)
+                n, m = (add(n, n2), m) if m == m2 else (add(mul(n, m2), mul(n2, m)), mul(m, m2))
+            r = (n, m)
+        elif e.is_Mul:
+            n, m = one, one
+            for a in e.args:
+                n2, m2 = run(a)
+                n, m = mul(n, n2), mul(m, m2)
+            r = (n, m)
+        else:  # an integer power (walk admitted nothing else)
+            n, m = run(e.base)
+            k = int(e.exp)
+            r = (power(n, k), power(m, k)) if k >= 0 else (power(m, -k), power(n, -k))
+        if not r[1]:
+            raise Cannot("a denominator is 0 at the point")
+        memo[e] = r
+        return r
+
+    num, _ = run(d)
+    return not num, EXP if exps else ALGEBRAIC
+
+
+def exact_zero(d) -> bool:
+    """Is the exact real number ``d`` (in ℚ̄[e^ℚ] as :func:`_exact_decide` reads it) 0? Raises Cannot outside it."""
+    return _exact_decide(d)[0]
 
 
 def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the normal form") -> tuple[Proved | None, str]:
     """The kernel's Proved for the identity at ``size`` after its own random trials, or (None, the disagreement).
 
-    When the kernel cannot evaluate the claim to rationals, its Proved names ``trusts`` (what decided it) as trusted,
-    with the reason.
+    When the kernel cannot evaluate the claim to numbers it decides exactly (rationals, ℚ(ᴸ√p, …), ℚ̄[e^ℚ]), its
+    Proved names ``trusts`` (what decided it) as trusted, with the reason.
     """
     rng = random.Random(f"{seed}:{claim.id}:{sorted(size.items())}")
     done = 0
@@ -485,13 +903,18 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
     # the degree first: where it is not bounded (|·|, √ or a sign decided on the random values) the sides are not
     # rational functions of the draws and Schwartz–Zippel says nothing (|x| and x agree on half of the points): there
     # the kernel draws UNBOUNDED_TRIALS points, each sign pattern of the free variables' entries new at each
-    E, why = degree_of(claim, size)
+    info = degree_info(claim, size)
+    E, why = info.E, info.why
+    kinds: set = set()
     try:
         for _ in range(TRIALS if E is not None else UNBOUNDED_TRIALS):
             outside = 0
+            drawn: set = set()
+            fields: set = set()
             for _ in range(REDRAWS):
                 try:
-                    diffs, lawless = _trial(claim, size, rng)
+                    # closed forms are decided exactly only where the error is bounded (else: rationals, as ever)
+                    diffs, lawless = _trial(claim, size, rng, exact=E is not None, drawn=drawn, fields=fields)
                     break
                 except _Outside:
                     outside += 1
@@ -503,15 +926,29 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
                                   "or log of a value that is not positive at each), so nothing confirms the normal "
                                   "form where the claim is defined")
                 raise Cannot("a denominator is 0 at every point drawn")
-            bad = [(k, d) for k, d in enumerate(diffs) if d != 0]
+            decided = []
+            for d in diffs:
+                try:
+                    decided.append(_exact_decide(d))
+                except Cannot:
+                    if lawless:  # exp drawn at random beside a closed form it cannot read: the true exp decides
+                        return _with_real_exp(claim, size, rng, info, trusts)
+                    raise
+            bad = [(k, d) for k, (d, (zero, _)) in enumerate(zip(diffs, decided)) if not zero]
             if bad and lawless:
                 # exp drawn at random does not keep e^a·e^b = e^(a+b), which SymPy applies by itself: a difference
-                # counts only if it stays with the kernel's own exp, where it is decided by arb balls
-                return _with_real_exp(claim, size, rng)
+                # counts only if it stays with the kernel's own exp, where it is decided exactly
+                return _with_real_exp(claim, size, rng, info, trusts)
             if bad:
                 k, d = bad[0]
+                if not d.is_Rational and "logistic" in drawn:
+                    # a closed form of e beside the kernel's random logistic function (the dual numbers' logistic
+                    # is 1/(1 + e^−u)): a true claim may differ there, so this is no disagreement
+                    raise Cannot("its sides mix closed forms of e with the kernel's random logistic function")
                 return None, (f"the kernel's own check at a random point (σ a random function): entry {k} of "
-                              f"lhs − rhs is {sp.sstr(d)[:60]} ≠ 0")
+                              f"lhs − rhs is {sp.sstr(d)[:60]} ≠ 0"
+                              + ("" if d.is_Rational else " (decided exactly)"))
+            kinds.update(fields)
             done += 1
     except Cannot as e:
         how = f"{trusts}, not re-checked by the kernel ({str(e)[:160]})"
@@ -526,33 +963,74 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
         how = (f"{trusts}, not re-checked by the kernel (its check does not run there: {type(e).__name__}: "
                f"{str(e)[:160]})")
         return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
+    zero_test = EXP if EXP in kinds else ALGEBRAIC if ALGEBRAIC in kinds else RATIONAL
+    if zero_test != RATIONAL and not _claimable(E):
+        how = (f"{trusts}, not re-checked by the kernel (lhs − rhs = 0 exactly at its point, but the error bound "
+               f"{E}·2^−{BITS} is above 2^−{MIN_EXACT_BITS})")
+        return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
     bound = (f"error ≤ ({E}·2^−{BITS})^{done} ({why}, bounded by the kernel)" if E is not None else
              f"no error bound: the degree is not bounded here ({why}), so the points are evidence, not a bound")
     inputs = (f"each entry uniform in [0, 2^{BITS}) with a random sign, a declared sign kept"
               if getattr(claim, "variables", None) is not None else
               f"each input and random value uniform in [0, 2^{BITS}) with a random sign" if claim.model is not None
               else f"inputs uniform in [0, 2^{BITS})")
-    how = f"the kernel's own check: lhs − rhs = 0 at {done} random points ({inputs}, σ a random function), {bound}"
-    return _issue(Proved, claim.id, size, IDENTITY, how, error=(BITS, done), degree=E), how
+    how = (f"the kernel's own check: lhs − rhs = 0 at {done} random points ({inputs}, σ a random function"
+           f"{_ZERO_WORDS[zero_test]}), {bound}")
+    return _issue(Proved, claim.id, size, IDENTITY, how, error=(BITS, done), degree=E, zero_test=zero_test), how
 
 
-def _with_real_exp(claim, size: dict, rng: random.Random) -> tuple[Proved | None, str]:
+_ZERO_WORDS = {RATIONAL: "", ALGEBRAIC: "; exact at the point in ℚ(ᴸ√p, …): Besicovitch",
+               EXP: "; exact at the point: Lindemann–Weierstrass in ℚ̄[e^ℚ]"}
+
+
+def _claimable(E) -> bool:
+    return E is not None and E * 2 ** MIN_EXACT_BITS < 2 ** BITS
+
+
+def _with_real_exp(claim, size: dict, rng: random.Random, info: Degree, trusts: str) -> tuple[Proved | None, str]:
+    """The trial again with the kernel's own exp (every e^u a closed form): lhs − rhs decided exactly in ℚ̄[e^ℚ]
+    (:func:`exact_zero`), or, where a side leaves that field (a log value), its sign by arb balls. A nonzero is a
+    disagreement; a zero is a Proved with the error bound ``info.exact`` (the module docstring) when it is bounded
+    and below 2^−MIN_EXACT_BITS, else Cannot (the normal form stays trusted, with the reason)."""
     from .decide import sign
 
+    kinds: set = set()
     for _ in range(REDRAWS):
         try:
-            diffs, _ = _trial(claim, size, rng, real_exp=True)
+            kinds.clear()
+            diffs, _ = _trial(claim, size, rng, real_exp=True, fields=kinds)
             break
         except _Singular:
             continue
     else:
         raise Cannot("a denominator is 0 at every point drawn")
+    undecided = None
     for k, d in enumerate(diffs):
-        s = sign(d)
-        if s:
-            return None, (f"the kernel's own check at a random point (σ a random function, exp the true one): "
-                          f"entry {k} of lhs − rhs is {'> 0' if s > 0 else '< 0'} (arb balls)")
-    raise Cannot("its random evaluation differs with exp drawn at random, but not certifiably with the true exp")
+        try:
+            zero, _ = _exact_decide(d)
+            if not zero:
+                return None, (f"the kernel's own check at a random point (σ a random function, exp the true one): "
+                              f"entry {k} of lhs − rhs is not 0 (decided exactly in ℚ̄[e^ℚ])")
+        except Cannot as e:
+            s = sign(d)
+            if s:
+                return None, (f"the kernel's own check at a random point (σ a random function, exp the true one): "
+                              f"entry {k} of lhs − rhs is {'> 0' if s > 0 else '< 0'} (arb balls)")
+            undecided = undecided or e
+    if undecided is not None:
+        raise Cannot(f"with the true exp its sides are not decided exactly: {undecided}")
+    E = info.exact
+    if E is None:
+        raise Cannot(f"lhs − rhs = 0 exactly at its point with the true exp, but its error is not bounded "
+                     f"({info.why_exact})")
+    if not _claimable(E):
+        raise Cannot(f"lhs − rhs = 0 exactly at its point with the true exp, but the error bound {E}·2^−{BITS} is "
+                     f"above 2^−{MIN_EXACT_BITS}")
+    zero_test = EXP if EXP in kinds else ALGEBRAIC if ALGEBRAIC in kinds else RATIONAL
+    how = (f"the kernel's own check: lhs − rhs = 0 at 1 random point (each input and random value uniform in "
+           f"[0, 2^{BITS}) with a random sign, σ a random function, exp the true one{_ZERO_WORDS[zero_test]}), "
+           f"error ≤ ({E}·2^−{BITS})^1 ({info.why_exact}, bounded by the kernel)")
+    return _issue(Proved, claim.id, size, IDENTITY, how, error=(BITS, 1), degree=E, zero_test=zero_test), how
 
 
 def confirm_modulo(claim, size: dict) -> tuple[Proved | None, str]:
@@ -625,12 +1103,23 @@ def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved
                 if fmpz(p).is_prime():
                     break
             draw = lambda p=p: rng.randrange(p)  # noqa: E731
-            rf = modular.RandomFunctions(draw, p)
-            lhs, rhs = modular.sides(claim, size, _Draws(draw), None, None, p, random=rf)
+            rf, point = modular.RandomFunctions(draw, p), _Draws(draw)
+            lhs, rhs = modular.sides(claim, size, point, None, None, p, random=rf)
             sites = max(sites, rf.sites)
             bad = next((k for k, (a, b) in enumerate(zip(lhs.val.entries(), rhs.val.entries())) if int(a) != int(b)),
                        None)
             if bad is not None and rf.lawless:
+                # does the difference depend on exp and log at all? The same point and σ, exp and log drawn anew: a
+                # difference that does not move is no law's doing (a rational function of the exp and log values
+                # that changes takes another value at an independent draw, but for ≤ D/p), so it is a disagreement
+                first = (int(lhs.val.entries()[bad]) - int(rhs.val.entries()[bad])) % p
+                for k in rf.LAWLESS:
+                    rf.tables.pop(k, None)
+                lhs, rhs = modular.sides(claim, size, point, None, None, p, random=rf)
+                if (int(lhs.val.entries()[bad]) - int(rhs.val.entries()[bad])) % p == first:
+                    return None, (f"the kernel's own check over ℤ/p at a random point: entry {bad} of lhs − rhs is "
+                                  f"not 0 modulo {p}, and the same with exp and log drawn anew (no law of theirs "
+                                  "explains it)")
                 return _lawful_modular(claim, size, rng, trusts, bad)
             if bad is not None:
                 return None, (f"the kernel's own check over ℤ/p at a random point (σ a random function): entry {bad} "
@@ -680,6 +1169,6 @@ def _lawful_modular(claim, size: dict, rng: random.Random, trusts: str, entry: i
                       f"random functions), and again with the laws of exp and log kept (q-adic exp and log modulo "
                       f"{q}^{modular.LAWFUL_DIGITS}, entry {bad})")
     how = (f"{trusts}, not re-checked by the kernel ({lawless}; with the q-adic exp and log, which keep them, lhs − rhs "
-           f"≡ 0 modulo {q}^{modular.LAWFUL_DIGITS}: a difference the laws explain, so the random trial decides "
-           "nothing here)")
+           f"≡ 0 modulo {q}^{modular.LAWFUL_DIGITS} with inputs on the disc qℤ: a difference the laws may explain, or "
+           "one of too high a q-adic order for that trial to see, so neither trial decides it)")
     return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
