@@ -41,6 +41,9 @@ class Counterexample:
     exact: tuple[str, str] = ("", "")  # a relation's sides in closed form (√2, 1/3, tanh(1/2)) where one is cheap
     #: a refutation modulo a prime (kernel/modular.py): the prime; lhs and rhs are then residues ("≡ r (mod p)")
     modulus: int | None = None
+    #: a refutation in arb balls (kernel/balls.py): the working precision in bits; lhs and rhs are then balls
+    #: ("[0.3215 +/- 3.97e-16]") that the kernel recomputes at that precision
+    precision: int | None = None
 
     def to_json(self) -> dict:
         d = asdict(self)

@@ -24,7 +24,7 @@ kron, product, ...).
 from __future__ import annotations
 
 from .check import Verification, probe, unflatten, verify_identity, verify_relation
-from . import accept, free, modular, step
+from . import accept, balls, free, modular, step
 from .accept import Proved, Refuted, admit
 from .goal import accept_step
 from .random_check import confirm_identity, confirm_modulo
@@ -37,6 +37,7 @@ def _register() -> None:
 
     notation.register_backend((DualMatrix,), DualNotation())
     notation.register_backend((modular.ModMat, modular.ModScalar), modular.ModNotation())
+    notation.register_backend((balls.BallMat, balls.BallScalar), balls.BallNotation())
     free.register()
 
 

@@ -754,7 +754,25 @@ class ModularModel:
     """The cell at sizes n, t, m over ℤ/p with every input an exact number (reduced), σ the witness polynomial.
 
     The protocol of :class:`~.model.ExactModel` (``m.h(k)``, ``m.at``, ``m.d``, ``m.partial``, parameters as
-    attributes), each derivative one forward-mode run per column, on residues."""
+    attributes), each derivative one forward-mode run per column, on residues. The number types are class
+    attributes and the few constructors below methods, so the same model runs on arb balls (:mod:`.balls`)."""
+
+    Mat, Scalar = ModMat, ModScalar
+
+    def _number(self, x):
+        return residue(x, self.p)
+
+    def _matrix(self, rows: int, cols: int, entries):
+        return _mat(rows, cols, entries, self.p)
+
+    def _zeros(self, rows: int, cols: int):
+        return nmod_mat(rows, cols, self.p)
+
+    def _eye(self, n: int):
+        return _eye(n, self.p)
+
+    def _view(self, seed) -> "_View":
+        return _View(self, seed)
 
     def __init__(self, cell, *, n: int, t: int, m: int = 1, activation: str = "abstract", loss: str = "abstract",
                  layout: str = "row-major", witness=None, loss_witness=None, values: dict, p: int,
@@ -813,8 +831,8 @@ class ModularModel:
                     e = entry_name(name, rows, cols, i, j)
                     if e not in self.values:
                         raise KernelError(f"the point gives no value for {e}")
-                    out.append(residue(self.values[e], self.p))
-            self._inputs[key] = ModMat(_mat(rows, cols, out, self.p), None, self.p)
+                    out.append(self._number(self.values[e]))
+            self._inputs[key] = self.Mat(self._matrix(rows, cols, out), None, self.p)
         return self._inputs[key]
 
     def _check_step(self, k, lo=0):
@@ -843,7 +861,7 @@ class ModularModel:
 
     # ----- running the cell ---------------------------------------------------
     def _unit(self, rows: int, cols: int, i: int, j: int) -> nmod_mat:
-        M = nmod_mat(rows, cols, self.p)
+        M = self._zeros(rows, cols)
         M[i, j] = 1
         return M
 
@@ -855,14 +873,14 @@ class ModularModel:
         for name, P in vars(self.params).items():
             tan = self._unit(P.rows, P.cols, *seed[2]) if seed is not None and seed[0] == "param" \
                 and seed[1] == name else None
-            params[name] = ModMat(P.val, tan, self.p)
+            params[name] = self.Mat(P.val, tan, self.p)
         plain = None if seed is None else self._run(None)
         state0 = {}
         for s in self.cell.state:
             v = self.initial(s)
             tan = self._unit(self.n, 1, seed[3], 0) if seed is not None and seed[0] == "quantity" \
                 and seed[2] == 0 and seed[1] == s else None
-            state0[s] = ModMat(v.val, tan, self.p)
+            state0[s] = self.Mat(v.val, tan, self.p)
         steps, start = [state0], 1
         if self.SHORTCUTS and seed is not None and seed[0] == "quantity" and seed[2] >= 1:
             steps, start = list(plain[:seed[2]]), seed[2]  # before the seed's step, the plain run's (no tangent)
@@ -870,7 +888,7 @@ class ModularModel:
             ov = {}
             if seed is not None and seed[0] == "quantity" and seed[2] == k:
                 v = plain[k][seed[1]]
-                ov[seed[1]] = ModMat(v.val, self._unit(v.rows, 1, seed[3], 0), self.p)
+                ov[seed[1]] = self.Mat(v.val, self._unit(v.rows, 1, seed[3], 0), self.p)
             steps.append(self._step(k, {s: steps[-1][s] for s in self.cell.state}, params, ov))
             if seed is not None and seed[0] == "quantity" and self._settled(steps[-1], k, seed[2]):
                 steps += plain[k + 1:]
@@ -886,7 +904,7 @@ class ModularModel:
     def _seed_batch(self, v: ModMat) -> ModMat:
         if v.cols != 1:
             raise _Unbatchable("a seed that is not a column")
-        return ModMat(v.val, _eye(v.rows, self.p), self.p)
+        return self.Mat(v.val, self._eye(v.rows), self.p)
 
     def _run_batched(self, name: str, j: int) -> list[dict]:
         """Every step's quantities, with tangents along every entry of quantity ``name`` at step ``j``."""
@@ -894,7 +912,7 @@ class ModularModel:
         if key in self._runs:
             return self._runs[key]
         plain = self._run(None)
-        params = {pn: ModMat(P.val, None, self.p) for pn, P in vars(self.params).items()}
+        params = {pn: self.Mat(P.val, None, self.p) for pn, P in vars(self.params).items()}
         if j == 0:
             steps = [{s: self._seed_batch(v) if s == name else v for s, v in plain[0].items()}]
         else:
@@ -920,15 +938,15 @@ class ModularModel:
         if v.cols != 1:
             raise _Unbatchable("a value that is not a column")
         if v.tan is None:
-            return ModMat(nmod_mat(v.rows, width, self.p), None, self.p)
+            return self.Mat(self._zeros(v.rows, width), None, self.p)
         if v.tan.ncols() != width:
             raise _Unbatchable("a tangent that is not the batch")
-        return ModMat(v.tan, None, self.p)
+        return self.Mat(v.tan, None, self.p)
 
     def _as(self, v):
-        if isinstance(v, (int, sp.Basic, ModScalar)) and not isinstance(v, sp.MatrixBase):
-            return ModMat.entries(1, 1, [v], self.p)
-        return ModMat.of(v, self.p)
+        if isinstance(v, (int, sp.Basic, self.Scalar)) and not isinstance(v, sp.MatrixBase):
+            return self.Mat.entries(1, 1, [v], self.p)
+        return self.Mat.of(v, self.p)
 
     def _step(self, k, prev: dict, params: dict, overrides: dict) -> dict:
         scope = StepScope(overrides, self._as)
@@ -1013,7 +1031,7 @@ class ModularModel:
         layout = self._layout(layout)
         seeds = self._directions(wrt, layout)
         if callable(of) and not isinstance(of, (tuple, sp.Basic, sp.MatrixBase)):
-            return self._hstack([self._column(of(_View(self, s))) for s in seeds])
+            return self._hstack([self._column(of(self._view(s))) for s in seeds])
         if not isinstance(of, tuple):
             raise Unsupported("m.d of an expression is replayed by the kernel's jets, not over ℤ/p")
         name, k = of
@@ -1034,7 +1052,7 @@ class ModularModel:
         for h in hold:
             if h not in plain[k] or h == name:
                 raise KernelError(f"hold={h!r} is not another quantity of step {k}")
-        held = {h: ModMat(plain[k][h].val, None, self.p) for h in hold}
+        held = {h: self.Mat(plain[k][h].val, None, self.p) for h in hold}
         if isinstance(wrt, str) and wrt in self.cell.params:
             seeds = self._directions(wrt, layout)
         elif isinstance(wrt, tuple) and wrt[0] in self.cell.state and wrt[1] == k - 1:
@@ -1046,8 +1064,8 @@ class ModularModel:
                 key = (k, wrt[0], hold)
                 q = self._partials.get(key)
                 if q is None:
-                    params = {pn: ModMat(P.val, None, self.p) for pn, P in vars(self.params).items()}
-                    prev = {s: self._seed_batch(v) if s == wrt[0] else ModMat(v.val, None, self.p)
+                    params = {pn: self.Mat(P.val, None, self.p) for pn, P in vars(self.params).items()}
+                    prev = {s: self._seed_batch(v) if s == wrt[0] else self.Mat(v.val, None, self.p)
                             for s, v in ((s, plain[k - 1][s]) for s in self.cell.state)}
                     q = self._partials[key] = self._step(k, prev, params, dict(held))
                 return self._block(_get(q, name, k), len(seeds))
@@ -1058,12 +1076,12 @@ class ModularModel:
             params = {}
             for pn, P in vars(self.params).items():
                 tan = self._unit(P.rows, P.cols, *seed[2]) if seed[0] == "param" and seed[1] == pn else None
-                params[pn] = ModMat(P.val, tan, self.p)
+                params[pn] = self.Mat(P.val, tan, self.p)
             prev = {}
             for s in self.cell.state:
                 v = plain[k - 1][s]
                 tan = self._unit(v.rows, 1, seed[3], 0) if seed[0] == "quantity" and seed[1] == s else None
-                prev[s] = ModMat(v.val, tan, self.p)
+                prev[s] = self.Mat(v.val, tan, self.p)
             q = self._step(k, prev, params, dict(held))
             cols.append(self._column(_get(q, name, k)))
         return self._hstack(cols)
@@ -1113,7 +1131,7 @@ class _View(_ModelFace):
             model.layout, model.cell
         for pn, P in vars(model.params).items():
             tan = model._unit(P.rows, P.cols, *seed[2]) if seed[0] == "param" and seed[1] == pn else None
-            setattr(self, pn, ModMat(P.val, tan, model.p))
+            setattr(self, pn, model.Mat(P.val, tan, model.p))
 
     def at(self, name, k):
         self._model._check_step(k)

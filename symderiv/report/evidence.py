@@ -330,7 +330,10 @@ def describe(r: Result) -> Evidence:
                               f"\\text{{entry }}({i}, {j}) = {d_tex}"))
         else:
             lines.append(Line(Kind.ENTRY, f"entry ({i}, {j})", f"entry ({i}, {j}) of the sides"))
-        lines += [_side("lhs", Value(c.lhs)), _side("rhs", Value(c.rhs))]
+        if getattr(c, "precision", None) is not None:  # a refutation in balls (kernel/balls.py): enclosures
+            lines += [_side("lhs", Value("", c.lhs)), _side("rhs", Value("", c.rhs))]
+        else:
+            lines += [_side("lhs", Value(c.lhs)), _side("rhs", Value(c.rhs))]
         le, re_ = Value(c.lhs).expr(), Value(c.rhs).expr()
         if le is not None and re_ is not None and (le - re_).is_Rational:
             lines.append(_side("lhs − rhs", Value(sp.sstr(le - re_))))
