@@ -631,6 +631,18 @@ def prove_then_search(claim: Claim, size: dict, *, seed: int, phases: dict, budg
             if found is not None:
                 out[lab] = (Verdict.FAILS, f"{found[1].reason} (a solver's model, certified by the kernel)", found)
     labels = set(brief) | set(proof.steps)
+    if labels - set(out):  # a limit, or a norm step the solvers left: a chain of classical lemmas (a few seconds at
+        # most: each chain is one sentence per solver at the sentence budget, and the finder proposes at most four)
+        from .prove.chains import prove_by_lemmas
+
+        t0 = time.perf_counter()
+        with _phase(phases, Phase.PROVE):
+            for lab in sorted(labels - set(out)):
+                got = prove_by_lemmas(claim, size, lab, budget=budget.sentence)
+                if got is not None:  # the kernel's own Proved (kernel/lemmas.py), on its own goal
+                    out[lab] = (Verdict.HOLDS, f"proved ({got[1]}): {got[2]}", None)
+                    out.methods[lab], out.tokens[lab] = got[1], got[0]
+        budget.charge(time.perf_counter() - t0)
     if labels and labels <= set(out):
         return out
     searched = check_relations_at(claim, size, seed=seed, phases=phases)
