@@ -30,7 +30,7 @@ from symderiv.claims import Claim, collect
 from symderiv.engine import check_claim
 from symderiv.kernel.accept import STEP, genuine
 from symderiv.kernel.lemmas import LEMMAS, LIMIT_BEHAVIOURS, SCALAR_LEMMAS, Instance, LemmaChain, accept_chain
-from symderiv.prove.chains import chains, prove_by_lemmas
+from symderiv.prove.chains import chains, prove_by_lemmas, witness
 from symderiv.prove.domains import Symbols, symbolic
 from symderiv.results import Verdict
 from symderiv.sizes import sweep
@@ -41,10 +41,14 @@ ROOT = Path(__file__).resolve().parents[1]
 TRUE_LIMITS = ["pal2019.theorem2.corrected", "pal2019.proof3.eta-to-zero", "cs6180.eigen-table.exploding",
                "cs6180.eigen-table.vanishing", "cs6180.eigen-table.oscillating", "cs6180.eigen-table.corrected"]
 TRUE_STEPS = ["pal2019.lemma3.corrected", "pal2019.proof4.epsilon"]
+#: model claims (tanh along the trajectory): the chain of ‖·‖₂ submultiplicativity along J_t = D_t W ⋯ D_1 W
+TRUE_MODEL_STEPS = ["avram2025.norm-product-equality.corrected", "avram2025.norm-bounds.upper"]
 #: the papers' false readings beside them: (id, the size where it is false)
 FALSE = [("pal2019.theorem2.modulus", 2), ("pal2019.theorem2.signed", 1), ("pal2019.theorem2.signed", 2),
          ("cs6180.eigen-table.stable", 2), ("pal2019.theorem4", 2), ("pal2019.lemma3", 2),
          ("pal2019.proof4.lemma3-repeated", 2), ("pal2019.proof4.norm-is-eigenvalue", 2)]
+FALSE_MODEL = [("avram2025.norm-product-equality.norm-of-product", 2, 1),
+               ("avram2025.norm-product-equality.norm-of-product", 2, 2), ("avram2025.norm-bounds.lower", 2, 2)]
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +62,20 @@ def _values(claim, size):
     return {k: symbolic(s, k, size, syms)[0] for k, s in claim.given.items()}
 
 
-def _size(n):
-    return {"n": n, "t": 1}
+def _size(n, t=1):
+    return {"n": n, "t": t}
+
+
+_WITNESS: dict = {}
+
+
+def _accept(claim, size, label, chain, values, **kw):
+    """accept_chain with the finder's witness of the claim's premises (a point where its hypotheses hold), so that a
+    refusal below is the goal's, not the premises'."""
+    key = (claim.id, tuple(sorted(size.items())))
+    if key not in _WITNESS:
+        _WITNESS[key] = witness(claim, size)
+    return accept_chain(claim, size, label, chain, values, witness=_WITNESS[key], **kw)
 
 
 # ----- the true claims hold, by the kernel's lemma token -------------------------------------------------------
@@ -85,13 +101,34 @@ def test_the_engine_says_holds_at_the_sizes_proved(shipped, cid):
     assert proved and all(o.kernel is not None and o.kernel.holds and o.kernel.kind == STEP for o in proved)
 
 
+@pytest.mark.parametrize("cid", TRUE_MODEL_STEPS)
+@pytest.mark.parametrize("n,t", [(1, 2), (2, 1), (2, 2)])
+def test_a_norm_bound_along_a_trajectory_is_proved_by_submultiplicativity(shipped, cid, n, t):
+    got = prove_by_lemmas(shipped[cid], _size(n, t), "claim")
+    assert got is not None, (cid, n, t)
+    assert genuine(got[0]) and got[0].holds and dict(got[0].size) == _size(n, t)
+
+
+@pytest.mark.parametrize("cid,n,t", FALSE_MODEL)
+def test_a_false_norm_reading_along_a_trajectory_gets_no_chain(shipped, cid, n, t):
+    c = shipped[cid]
+    v = _values(c, _size(n, t))
+    _, offered = chains(c, _size(n, t), "claim", budget=5.0)
+    planted = (Instance("spectral-radius-le-norm", (v["W"],)), Instance("orthogonal-norm", (v["W"],)),
+               Instance("submultiplicative", (v["W"], v["W"])), Instance("smallest-singular-value", (v["W"], v["W"])))
+    offered = list(offered) + [LemmaChain(None, tuple(ch.instances) + planted, 5.0) for ch in offered] + [
+        LemmaChain(None, planted, 5.0)]
+    for chain in offered:
+        assert _accept(c, _size(n, t), "claim", chain, v)[0] is None
+
+
 def test_a_hypothesis_the_goal_is_needs_no_solver(shipped):
     """ρ(W) > 1 ⇒ ‖Wᵠ‖ → ∞: the side condition of spectral-growth on the kernel's own M = W is the hypothesis as
     the kernel reads it; an oracle that never answers does not matter, and nothing is trusted."""
     c = shipped["cs6180.eigen-table.exploding"]
     for n in (1, 2, 3):
         v = _values(c, _size(n))
-        tok, why = accept_chain(c, _size(n), "claim", LemmaChain("spectral-growth"), v,
+        tok, why = _accept(c, _size(n), "claim", LemmaChain("spectral-growth"), v,
                                 ask=lambda text, budget: {"z3": "unknown", "cvc5": "unknown"})
         assert tok is not None, why
         assert tok.trusts == ()
@@ -122,10 +159,11 @@ def _every_chain(claim, size):
 @pytest.mark.parametrize("cid,n", FALSE)
 def test_no_chain_makes_a_false_reading_hold(shipped, cid, n):
     c = shipped[cid]
+    assert witness(c, _size(n)) is not None   # the premises have a value: a refusal below is the goal's
     v, offered = _every_chain(c, _size(n))
     assert offered
     for chain in offered:
-        tok, why = accept_chain(c, _size(n), "claim", chain, v)
+        tok, why = _accept(c, _size(n), "claim", chain, v)
         assert tok is None, (cid, chain.conclusion, why)
 
 
@@ -151,7 +189,7 @@ def test_a_lemma_the_table_does_not_have_is_refused(shipped):
                   LemmaChain("contraction", (Instance("norm-le-spectral-radius", (W,)),
                                              Instance("submultiplicative", (W, D))), 5.0),
                   LemmaChain("gelfand-for-norms", ()), LemmaChain("spectral-decay-of-factors", ())):
-        tok, why = accept_chain(c, _size(2), "claim", chain, v,
+        tok, why = _accept(c, _size(2), "claim", chain, v,
                                 ask=lambda text, budget: {"z3": "unsat", "cvc5": "unsat"})
         assert tok is None
         assert "table" in why
@@ -166,7 +204,7 @@ def test_a_limit_lemma_of_another_behaviour_is_refused(shipped, cid, concl):
     """Even with solvers that say unsat to everything, a conclusion that is not the claim's behaviour is no proof."""
     c = shipped[cid]
     v = _values(c, _size(2))
-    tok, why = accept_chain(c, _size(2), "claim", LemmaChain(concl), v,
+    tok, why = _accept(c, _size(2), "claim", LemmaChain(concl), v,
                             ask=lambda text, budget: {"z3": "unsat", "cvc5": "unsat"})
     assert tok is None, why
 
@@ -177,7 +215,7 @@ def test_an_instance_at_a_matrix_that_is_not_the_claims_is_refused(shipped):
     stranger = sp.Matrix(2, 2, sp.symbols("a b c d", real=True))
     for inst in (Instance("submultiplicative", (v["W"], stranger)), Instance("orthogonal-norm", (stranger,)),
                  Instance("submultiplicative", (v["W"], v["D"] + stranger))):
-        tok, why = accept_chain(c, _size(2), "claim", LemmaChain("contraction", (inst,)), v)
+        tok, why = _accept(c, _size(2), "claim", LemmaChain("contraction", (inst,)), v)
         assert tok is None and "no value of the claim" in why
 
 
@@ -187,21 +225,21 @@ def test_a_chain_for_another_statement_is_refused(shipped):
     good, bad = shipped["pal2019.theorem2.corrected"], shipped["pal2019.theorem2.modulus"]
     v2 = _values(good, _size(2))
     chain = LemmaChain("contraction", (Instance("submultiplicative", (v2["W"], v2["D"])),), 5.0)
-    assert accept_chain(good, _size(2), "claim", chain, v2)[0] is not None
-    assert accept_chain(bad, _size(2), "claim", chain, _values(bad, _size(2)))[0] is None
-    assert accept_chain(bad, _size(2), "claim", chain, v2)[0] is None
-    assert accept_chain(good, _size(3), "claim", chain, v2)[0] is None       # the values of another size
-    assert accept_chain(good, _size(2), "step 2", chain, v2)[0] is None      # a step the claim does not have
+    assert _accept(good, _size(2), "claim", chain, v2)[0] is not None
+    assert _accept(bad, _size(2), "claim", chain, _values(bad, _size(2)))[0] is None
+    assert _accept(bad, _size(2), "claim", chain, v2)[0] is None
+    assert _accept(good, _size(3), "claim", chain, v2)[0] is None       # the values of another size
+    assert _accept(good, _size(2), "step 2", chain, v2)[0] is None      # a step the claim does not have
     swapped = dict(v2, W=v2["D"], D=v2["W"])
-    assert accept_chain(good, _size(2), "claim", chain, swapped)[0] is None  # values paired by position
+    assert _accept(good, _size(2), "claim", chain, swapped)[0] is None  # values paired by position
 
 
 def test_a_relation_chain_for_a_limit_and_a_limit_chain_for_a_relation_are_refused(shipped):
     lim, step = shipped["cs6180.eigen-table.vanishing"], shipped["pal2019.lemma3.corrected"]
     unsat = lambda text, budget: {"z3": "unsat", "cvc5": "unsat"}  # noqa: E731
-    assert accept_chain(lim, _size(2), "claim", LemmaChain(None), _values(lim, _size(2)), ask=unsat)[0] is None
+    assert _accept(lim, _size(2), "claim", LemmaChain(None), _values(lim, _size(2)), ask=unsat)[0] is None
     for concl in LIMIT_BEHAVIOURS:
-        assert accept_chain(step, _size(2), "claim", LemmaChain(concl), _values(step, _size(2)), ask=unsat)[0] is None
+        assert _accept(step, _size(2), "claim", LemmaChain(concl), _values(step, _size(2)), ask=unsat)[0] is None
 
 
 def test_an_instance_whose_premise_is_false_proves_nothing(shipped):
@@ -211,7 +249,7 @@ def test_an_instance_whose_premise_is_false_proves_nothing(shipped):
     c = shipped["cs6180.eigen-table.stable"]
     v = _values(c, _size(2))
     for concl in ("nonexpansive", "contraction", "spectral-decay"):
-        tok, why = accept_chain(c, _size(2), "claim", LemmaChain(concl, (Instance("orthogonal-norm", (v["W"],)),),
+        tok, why = _accept(c, _size(2), "claim", LemmaChain(concl, (Instance("orthogonal-norm", (v["W"],)),),
                                                                  5.0), v)
         assert tok is None, why
 
@@ -291,6 +329,55 @@ def orthogonal_said_to_vanish(W):  # false: W = I
     return limit(powers(W, eye(W.rows)), "0")
 
 
+def vacuous_norm_below_rho(W):   # no W has ‖W‖₂ < ρ(W): the step follows from the hypothesis, but of nothing
+    assume(norm2(W) < rho(W))
+    return norm2(W) <= rho(W)
+
+
+def vacuous_limit(W):            # ρ(W) > 1 and ρ(W) < 1 at once: no value; the limit "follows" vacuously
+    assume(rho(W) > 1)
+    assume(rho(W) < 1)
+    return limit(powers(W, eye(W.rows)), "0")
+
+
+def vacuous_norm(W):             # ‖W‖₂ < 0: no value
+    assume(norm2(W) < 0)
+    return limit(powers(W, eye(W.rows)), "inf")
+
+
+@pytest.mark.parametrize("check", [vacuous_norm_below_rho, vacuous_limit, vacuous_norm], ids=lambda f: f.__name__)
+def test_a_chain_over_premises_no_value_satisfies_is_no_proof(check):
+    """As for the solvers' proofs (a proof over no value says nothing): the kernel accepts a chain only with a
+    witness, a point of the claim's domain where it decides every hypothesis true exactly."""
+    kind = "inequality" if check is vacuous_norm_below_rho else "limit"
+    c = Claim(id=f"vac.{check.__name__}", kind=kind, where="test", statement="test", check=check,
+              given=dict(W=matrices()), sizes=sweep(n=(1, 2), t=(1,), fixed=("t",)))
+    for n in (1, 2):
+        assert prove_by_lemmas(c, _size(n), "claim") is None
+        v, offered = _every_chain(c, _size(n))
+        for chain in offered:   # even the chains the finder would not offer, and solvers that say unsat to all
+            assert accept_chain(c, _size(n), "claim", chain, v, witness=None,
+                                ask=lambda text, budget: {"z3": "unsat", "cvc5": "unsat"})[0] is None
+            for W in (sp.eye(n) * 2, sp.zeros(n, n), sp.eye(n) / 2):
+                assert accept_chain(c, _size(n), "claim", chain, v, witness={"W": W},
+                                    ask=lambda text, budget: {"z3": "unsat", "cvc5": "unsat"})[0] is None
+    assert check_claim(c).verdict != Verdict.HOLDS
+
+
+def test_a_witness_outside_the_domain_or_the_hypotheses_is_refused(shipped):
+    c = shipped["pal2019.theorem2.corrected"]
+    v = _values(c, _size(2))
+    chain = LemmaChain("contraction", (Instance("submultiplicative", (v["W"], v["D"])),), 5.0)
+    good = {"W": sp.zeros(2, 2), "s": sp.Matrix([1, 0]), "D": sp.eye(2), "gamma": sp.Integer(1)}
+    assert accept_chain(c, _size(2), "claim", chain, v, witness=good)[0] is not None
+    for bad in (dict(good, D=sp.eye(2) * 2),            # outside diagonals(0, 1)
+                dict(good, W=sp.eye(2)),                # ‖W‖γ < 1 fails
+                dict(good, s=sp.zeros(2, 1)),           # a zero vector where the domain says nonzero
+                dict(good, W=sp.zeros(3, 3)),           # another size
+                {"W": sp.zeros(2, 2)}):                 # not every value
+        assert accept_chain(c, _size(2), "claim", chain, v, witness=bad)[0] is None
+
+
 SIBLINGS_TRUE = [growth_strict, growth_flipped, growth_scaled, contraction_squared]
 SIBLINGS_FALSE = [growth_not_strict, growth_said_to_vanish, norm_said_to_explode, nonexpansive_said_to_vanish,
                   orthogonal_said_to_vanish]
@@ -314,7 +401,7 @@ def test_a_false_limit_written_another_way_is_never_proved(check):
     c = _limit_claim(f"sib.{check.__name__}", check)
     v, offered = _every_chain(c, _size(2))
     for chain in offered:
-        assert accept_chain(c, _size(2), "claim", chain, v)[0] is None, chain.conclusion
+        assert _accept(c, _size(2), "claim", chain, v)[0] is None, chain.conclusion
     res = check_claim(c)
     assert res.verdict == Verdict.FAILS, (res.verdict, res.scope)
     assert res.counterexample is not None

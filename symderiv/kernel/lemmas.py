@@ -27,7 +27,13 @@ matrices written in its own symbols. The kernel accepts it only when:
    position, never by name; a symbol that is no value of the claim is refused),
    and the kernel computes the instance's statement itself: premises ⇒
    conclusion, a theorem for every value of the arguments;
-4. the goal (the side condition, or the step) follows: either it is one of the
+4. the claim's premises have a value: when it assumes anything, the finder
+   names a **witness**, a point of the claim's declared domain (checked as a
+   counterexample's premises are, :func:`.check.premise`) where the kernel
+   runs the claim and decides every hypothesis true exactly; a chain over
+   premises no value satisfies (‖A‖₂ < ρ(A)) proves nothing, as a solver's
+   proof over them proves nothing;
+5. the goal (the side condition, or the step) follows: either it is one of the
    kernel's own hypothesis facts exactly (up to a positive constant factor), or
    z3 and cvc5 both answer ``unsat`` on the kernel's own sentence
    facts ∧ instances (each as premises ⇒ conclusion) ∧ ¬goal, written here from
@@ -162,11 +168,33 @@ class LemmaReading(_Reading):
 
     OPAQUE = ("norm2", "rho", "smin", "lam_min")
 
+    def atom(self, kind: str, arg) -> sp.Symbol:
+        """goal.py's atom, its argument in canonical form (two equal rational functions are one argument: |x|,
+        tanh(z), … of one value are one atom, wherever the check or an instance wrote it)."""
+        if isinstance(arg, sp.Basic):
+            arg = _canon(arg)
+        fresh = (kind, arg) not in self.atoms
+        a = super().atom(kind, arg)
+        if fresh and kind == "max" and any(x in self.nonneg for x in arg):
+            self.facts.ge.append(a)   # a maximum is ≥ each argument, and one of them is ≥ 0
+        if fresh and kind in ("abs", "sqrt", "fro", "max") and (kind != "max" or any(x in self.nonneg for x in arg)):
+            self.nonneg.add(a)
+        return a
+
+    @property
+    def nonneg(self) -> set:
+        """The atoms known ≥ 0 by their definition (|x|, √x, ‖·‖_F, an opaque norm, a maximum of one of them)."""
+        if "_nonneg" not in self.__dict__:
+            self.__dict__["_nonneg"] = set()
+        return self.__dict__["_nonneg"]
+
     def read(self, s) -> sp.Expr:
-        from ..relations import Spectral
+        from ..relations import Op, Spectral
 
         if isinstance(s, Spectral) and s.kind in self.OPAQUE + ("lam_max", "fro"):
             return self.quantity(s.kind, sp.Matrix(s.M))
+        if isinstance(s, Op) and s.op in ("max", "min"):   # maximum(a, b) of the claim language: goal.py's max atom
+            return self.atom(s.op, tuple(self.read(x) for x in s.args))
         return super().read(s)
 
     def quantity(self, kind: str, M: sp.Matrix) -> sp.Expr:
@@ -196,6 +224,7 @@ class LemmaReading(_Reading):
         a = self.atom(f"opaque {kind}", key)
         if fresh:
             self.facts.ge.append(a)   # a norm, a modulus, a singular value: ≥ 0
+            self.nonneg.add(a)
         return a
 
     def matrix(self, M: sp.Matrix) -> sp.Matrix:
@@ -222,6 +251,7 @@ class LemmaStatement:
                 out, hyps = collect_assumptions(claim.check, **self.values, **extra)
         self.steps = dict(relations_of(out))
         self.reading = LemmaReading(self.facts)
+        self.assumed = len(hyps)
         self.hypotheses = 0
         for h in hyps:
             try:
@@ -361,14 +391,25 @@ def _by_hypothesis(stmt: LemmaStatement, small, big, strict: bool) -> bool:
 # ----- the kernel's sentence ------------------------------------------------------------------------------------
 
 
-def sentence(stmt: LemmaStatement, stated: list, small, big, strict: bool) -> str:
+def sentence(stmt: LemmaStatement, stated: list, small, big, strict: bool, pruned: bool = False) -> str:
     """facts ∧ atoms' definitions ∧ denominators ≠ 0 ∧ instances (premises ⇒ conclusions) ∧ ¬(small ≤ big) (or
     ¬(small < big) when strict), in SMT-LIB, written by the kernel (smt.py's printer and its weak forms of facts
-    with denominators)."""
+    with denominators). ``pruned``: only the facts over the symbols of the goal and the instances (fewer premises:
+    an unsat sentence still proves the goal; the solvers are not distracted by the domain's other facts)."""
     from .smt import _cmp, _fraction, _Writer
 
     w = _Writer()
     facts = stmt.facts
+    if pruned:
+        keep = set().union(sp.sympify(small).free_symbols, sp.sympify(big).free_symbols,
+                           *(sp.sympify(x).free_symbols for st in stated for x in st.premises_eq + st.ge + st.eq))
+        near = lambda e: set(sp.sympify(e).free_symbols) <= keep  # noqa: E731
+        facts = Facts()
+        facts.ge = [g for g in stmt.facts.ge if near(g)]
+        facts.eq = [h for h in stmt.facts.eq if near(h)]
+        facts.ne = [k for k in stmt.facts.ne if near(k)]
+    else:
+        near = lambda e: True  # noqa: E731
     for g in facts.ge:
         n, d = _fraction(g)
         w.assert_(_cmp(">=", w.term(n if d == 1 else n * d)))
@@ -380,15 +421,19 @@ def sentence(stmt: LemmaStatement, stated: list, small, big, strict: bool) -> st
         nz = f"(not {_cmp('=', w.term(n))})"
         w.assert_(nz if d == 1 else f"(or {nz} {_cmp('=', w.term(d))})")
     for den in stmt.dens:
+        if not near(den):
+            continue
         n, d = _fraction(den)
         w.assert_(f"(not {_cmp('=', w.term(n))})")
         if d != 1:
             w.assert_(f"(not {_cmp('=', w.term(d))})")
     for (kind, arg), a in stmt.reading.atoms.items():
-        if kind in ("max", "min"):
+        if kind in ("max", "min") and near(a) and all(near(x) for x in arg):
             eqs = [_cmp("=", w.term(n if d == 1 else n * d)) for n, d in (_fraction(a - x) for x in arg)]
             w.assert_(eqs[0] if len(eqs) == 1 else "(or " + " ".join(eqs) + ")")
     for z, v in stmt.reading.signs:
+        if not (near(z) and near(v)):
+            continue
         (zn, zd), (vn, vd) = _fraction(z), _fraction(v)
         zt, vt = w.term(zn * zd), w.term(vn * vd)
         same = f"(and (= {_cmp('>', zt)} {_cmp('>', vt)}) (= {_cmp('<', zt)} {_cmp('<', vt)}))"
@@ -421,12 +466,34 @@ def sentence(stmt: LemmaStatement, stated: list, small, big, strict: bool) -> st
 # ----- acceptance ---------------------------------------------------------------------------------------------
 
 
-def accept_chain(claim, size: dict, label: str, chain, values: dict, *, ask=None) -> tuple[Proved | None, str]:
+def witness_refused(claim, size: dict, point) -> str | None:
+    """Why ``point`` is no value of the claim's premises (None when it is one): every given value, in the domain
+    the claim declares, and every hypothesis decided true exactly where the kernel runs the claim on it."""
+    from .check import _run_check, premise
+    from .decide import decide
+
+    if not isinstance(point, dict) or set(point) != set(claim.given):
+        return "the witness does not give every value of the claim"
+    try:
+        for name, v in point.items():
+            premise(claim.given[name], v, size)
+        _, hyps = _run_check(claim, size, point)
+    except Exception as e:  # noqa: BLE001
+        return f"the witness is not in the claim's domain ({type(e).__name__}: {e})"
+    for h in hyps:
+        if decide(h).value is not True:
+            return f"hypothesis {h.label or h} is not certified at the witness"
+    return None
+
+
+def accept_chain(claim, size: dict, label: str, chain, values: dict, *, witness=None, ask=None
+                 ) -> tuple[Proved | None, str]:
     """The kernel's Proved for step ``label`` of ``claim`` at ``size`` from a lemma chain, or (None, why not).
 
     ``values``: the finder's symbolic value of each given (its symbols are paired with the kernel's by position,
     never by name). The goal is the kernel's own: for a limit, the side condition of ``chain.conclusion`` on the
-    kernel's sequence; for a relation, the kernel's reading of the step."""
+    kernel's sequence; for a relation, the kernel's reading of the step. ``witness``: a point of the claim's
+    premises (required when the claim assumes anything, or declares a sampled domain)."""
     from ..relations import Limit
 
     if not isinstance(chain, LemmaChain):
@@ -437,6 +504,12 @@ def accept_chain(claim, size: dict, label: str, chain, values: dict, *, ask=None
         return None, f"the kernel cannot run the claim on its own symbols: {type(e).__name__}: {e}"
     if label not in stmt.steps:
         return None, f"the claim has no step {label!r}"
+    from ..families import Sampled
+
+    if stmt.assumed or any(isinstance(st, Sampled) for st in claim.given.values()):
+        why = witness_refused(claim, size, witness) if witness is not None else "no witness of the premises"
+        if why is not None:
+            return None, f"the kernel does not know the premises have a value: {why}"
     step = stmt.steps[label]
     try:
         pair = _pairing(values, stmt.values)
@@ -458,12 +531,16 @@ def accept_chain(claim, size: dict, label: str, chain, values: dict, *, ask=None
         if _by_hypothesis(stmt, small, big, strict):
             how.append(HOW_HYPOTHESIS)
             continue
-        try:
-            text = sentence(stmt, stated, small, big, strict)
-        except Exception as e:  # noqa: BLE001
-            return None, f"the kernel cannot write its own sentence: {type(e).__name__}: {e}"
         budget = min(max(float(chain.budget or smt.BUDGET), 0.5), smt.BUDGET)
-        ok, said = smt.both_unsat(text, ask if ask is not None else smt.oracle(), budget)
+        ok, said = False, ""
+        for pruned in (True, False):   # the facts near the goal first; then all of them
+            try:
+                text = sentence(stmt, stated, small, big, strict, pruned=pruned)
+            except Exception as e:  # noqa: BLE001
+                return None, f"the kernel cannot write its own sentence: {type(e).__name__}: {e}"
+            ok, said = smt.both_unsat(text, ask if ask is not None else smt.oracle(), budget)
+            if ok:
+                break
         if not ok:
             return None, f"the solvers do not both refute the kernel's own goal with the chain ({said})"
         how.append(smt.HOW_KERNEL_GOAL)

@@ -31,6 +31,9 @@ MAX_INSTANCES = 24
 #: seconds per solver at least for a chain's sentence: they are small (a solver answers in well under a second on an
 #: idle machine), but a wall-clock budget of the default 2 s left them unknown at a load of 10 on 2 cores
 MIN_BUDGET = 5.0
+#: seconds of lemma chains per claim without prove= (the engine's ProveBudget): apart from the solvers' default total,
+#: which a model claim spends at its small sizes before the size a chain proves
+CLAIM_BUDGET = 8.0
 
 
 def _spectral(tree, out: list) -> None:
@@ -66,6 +69,62 @@ def _unique(mats: list) -> list:
     return out
 
 
+#: the longest product of the claim's matrices a target is looked for as
+MAX_FACTORS = 6
+
+
+def _numeric(M, point: dict):
+    """M at a point, in floats (a guide for the search of a factorization only; the kernel decides)."""
+    import numpy as np
+
+    try:
+        return np.array([complex(sp.sympify(x).xreplace(point).evalf(20)) for x in M], dtype=complex).reshape(M.shape)
+    except (TypeError, ValueError):
+        return None
+
+
+def factorization(T, pool: list) -> list | None:
+    """Matrices F₁, …, F_k of ``pool`` (k ≥ 2) with F₁ ⋯ F_k = T exactly, looked for in floats at a random point
+    first (depth first, at most MAX_FACTORS), then checked exactly; None when there is none."""
+    import random
+
+    import numpy as np
+
+    syms = set().union(*(sp.sympify(x).free_symbols for M in pool + [T] for x in M))
+    rng = random.Random(20261206)
+    point = {s: sp.Rational(rng.randint(-9, 9), rng.randint(2, 9)) for s in sorted(syms, key=str)}
+    target = _numeric(T, point)
+    values = [_numeric(M, point) for M in pool]
+    if target is None:
+        return None
+    scale = 1 + float(np.abs(target).max())
+
+    def dfs(prefix_idx, value):
+        if len(prefix_idx) >= 2 and value.shape == target.shape and np.abs(value - target).max() <= 1e-9 * scale:
+            return prefix_idx
+        if len(prefix_idx) >= MAX_FACTORS:
+            return None
+        for i, v in enumerate(values):
+            if v is None or v.shape[0] != value.shape[1]:
+                continue
+            got = dfs(prefix_idx + [i], value @ v)
+            if got is not None:
+                factors = [pool[j] for j in got]
+                product = factors[0]
+                for F in factors[1:]:
+                    product = product * F
+                if _same(product, T):
+                    return got
+        return None
+
+    for i, v in enumerate(values):
+        if v is not None and v.shape[0] == target.shape[0]:
+            got = dfs([i], v)
+            if got is not None:
+                return [pool[j] for j in got]
+    return None
+
+
 def instances(values: dict, step, hyps) -> list:
     """The scalar lemma instances worth stating for ``step`` (kernel.lemmas.Instance), at the finder's symbols."""
     from ..kernel.lemmas import Instance
@@ -84,8 +143,8 @@ def instances(values: dict, step, hyps) -> list:
         _spectral(step.rhs, mine)
         quantities += mine
     kinds = {k for k, _ in quantities}
-    targets = _unique(targets + [sp.Matrix(M) for _, M in quantities if sp.Matrix(M).shape != (1, 1)])
-    givens = _unique([M for M in _given_matrices(values) if M.shape != (1, 1)])
+    targets = _unique(targets + [sp.Matrix(M) for _, M in quantities])
+    givens = _unique(_given_matrices(values))
     out = []
     for h in hyps:  # ‖X‖_F = 0 ⇒ X = 0, for the Frobenius norms of the hypotheses
         fros: list = []
@@ -93,13 +152,15 @@ def instances(values: dict, step, hyps) -> list:
         _spectral(h.rhs, fros)
         out += [Instance("frobenius-zero", (sp.Matrix(M),)) for k, M in fros if k == "fro"]
     pool = _unique(givens + targets)
-    for T in targets:
-        for A, B in itertools.product(givens, repeat=2):
-            if A.cols == B.rows and _same(A * B, T):
-                out.append(Instance("submultiplicative", (A, B)))
-        for A, B, C in itertools.product(givens, repeat=3):
-            if A.cols == B.rows and B.cols == C.rows and _same(A * B * C, T):
-                out += [Instance("submultiplicative", (A, B * C)), Instance("submultiplicative", (B, C))]
+    targets = [T for T in targets if T.shape != (1, 1) or isinstance(step, Limit) or all(M.shape == (1, 1)
+                                                                                        for M in pool)]
+    for T in targets:   # T = F₁F₂⋯F_k with factors from the pool: ‖F₁ ⋯ F_k‖ ≤ ‖F₁‖‖F₂ ⋯ F_k‖ ≤ …
+        factors = factorization(T, [M for M in pool if not _same(M, T)])
+        for i in range(len(factors or ()) - 1):
+            rest = factors[i + 1]
+            for F in factors[i + 2:]:
+                rest = rest * F
+            out.append(Instance("submultiplicative", (factors[i], rest)))
     square = [M for M in pool if M.is_square]
     out += [Instance("orthogonal-norm", (M,)) for M in square if any(k == "fro" for k in kinds) or
             any(k == "rho" for k in kinds)]
@@ -151,15 +212,39 @@ def chains(claim, size: dict, label: str, *, budget: float):
     return values, [LemmaChain(None, insts, budget)] if insts else []
 
 
+#: candidates of the search looked through for a witness of the premises
+WITNESS_CANDIDATES = 64
+
+
+def witness(claim, size: dict, seed: int = 0) -> dict | None:
+    """A point of the claim's domain where every hypothesis holds, decided exactly (the kernel decides it again):
+    the first of the search's candidates that is one, or None. A claim that assumes nothing needs none."""
+    from ..kernel.decide import decide
+    from ..search import draw_candidates, hypotheses_plausible
+
+    evaluate = claim.evaluator(size)
+    for values in draw_candidates(claim.given, size, seed, WITNESS_CANDIDATES):
+        try:
+            _, hyps = evaluate(values)
+            if hypotheses_plausible(hyps) and all(decide(h, want=True).value is True for h in hyps):
+                return values
+        except Exception:  # noqa: BLE001  (a candidate the check cannot evaluate)
+            continue
+    return None
+
+
 def prove_by_lemmas(claim, size: dict, label: str, *, budget: float = 2.0):
     """(the kernel's Proved token, method, detail) for step ``label`` by the first lemma chain the kernel accepts,
     or None. Only the kernel makes the token (kernel/lemmas.py: accept_chain)."""
     from ..kernel.lemmas import accept_chain
 
     values, found = chains(claim, size, label, budget=max(budget, MIN_BUDGET))
+    if not found:
+        return None
+    point = witness(claim, size)
     tried = []
     for chain in found:
-        token, why = accept_chain(claim, size, label, chain, values)
+        token, why = accept_chain(claim, size, label, chain, values, witness=point)
         if token is not None:
             return token, why, f"the kernel's own goal follows from {chain.describe()}"
         tried.append(f"{chain.conclusion or 'the step'}: {why}")
