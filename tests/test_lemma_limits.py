@@ -140,8 +140,8 @@ def test_a_hypothesis_the_goal_is_needs_no_solver(shipped):
 def _every_chain(claim, size):
     """Every chain a finder could offer: each conclusion lemma of the table (and none), with the finder's own
     instances and with every scalar lemma at every pair of the claim's matrices."""
-    v = _values(claim, size)
-    _, found = chains(claim, size, "claim", budget=5.0)
+    v, found = chains(claim, size, "claim", budget=5.0)
+    v = v or _values(claim, size)   # the finder's own symbols: its chains are paired through them
     mats = [x for x in v.values() if isinstance(x, sp.MatrixBase) and x.shape != (1, 1)]
     extra = []
     for A in mats:
@@ -405,3 +405,60 @@ def test_a_false_limit_written_another_way_is_never_proved(check):
     res = check_claim(c)
     assert res.verdict == Verdict.FAILS, (res.verdict, res.scope)
     assert res.counterexample is not None
+
+
+# ----- a planted finder, end to end ---------------------------------------------------------------------------
+
+
+def _planted_chains(claim, size, label, *, budget):
+    """A finder that offers everything: every limit lemma and none, a lemma the table lacks, every instance."""
+    v, offered = _every_chain(claim, size)   # paired through the finder's own symbols
+    bogus = tuple(Instance("norm-le-spectral-radius", (M,)) for M in v.values()
+                  if isinstance(M, sp.MatrixBase) and M.is_square)
+    return v, offered + [LemmaChain(c, bogus, 5.0) for c in list(LIMIT_BEHAVIOURS) + [None]]
+
+
+def _no_search(claim, size, count=None, **kw):
+    """The search finds nothing (as if every counterexample were out of its reach): only a proof decides."""
+    from symderiv.kernel.decide import relations_of
+
+    out, _ = claim.evaluator(size)(_values(claim, size))
+    return {lab: (Verdict.UNDECIDED, "search stubbed", None) for lab, _ in relations_of(out)}
+
+
+PLANTED_FALSE = [growth_said_to_vanish, growth_not_strict, norm_said_to_explode, nonexpansive_said_to_vanish,
+                 orthogonal_said_to_vanish, vacuous_limit, vacuous_norm, vacuous_norm_below_rho]
+
+
+@pytest.mark.parametrize("check", PLANTED_FALSE, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("witnesses", ["finder's", "planted"])
+def test_a_planted_finder_never_makes_a_false_claim_hold(monkeypatch, check, witnesses):
+    """The engine with the search stubbed out (nothing refutes), a finder that proposes every chain (a lemma the
+    table lacks included) and no float filter, and either the finder's witness or a planted one (the zero matrix,
+    outside most hypotheses): the kernel's refusals stand, and no size is proved where the claim is false."""
+    import symderiv.engine as engine
+    import symderiv.prove.chains as finder
+
+    monkeypatch.setattr(engine, "check_relations_at", _no_search)
+    monkeypatch.setattr(finder, "chains", _planted_chains)
+    monkeypatch.setattr(finder, "_plausible", lambda *a, **k: True)
+    if witnesses == "planted":
+        monkeypatch.setattr(finder, "witness", lambda claim, size, seed=0: {"W": sp.zeros(size["n"], size["n"])})
+    kind = "inequality" if check is vacuous_norm_below_rho else "limit"
+    c = Claim(id=f"planted.{check.__name__}", kind=kind, where="test", statement="test", check=check,
+              given=dict(W=matrices()), sizes=sweep(n=(2,), t=(1,), fixed=("t",)))
+    res = check_claim(c)
+    assert res.verdict != Verdict.HOLDS, res.scope
+    assert not res.proved_at
+
+
+def test_the_stubbed_search_leaves_a_true_limit_to_the_chain(monkeypatch):
+    """The same harness proves the true siblings: the test above exercises the lemma path, not only the search."""
+    import symderiv.engine as engine
+
+    monkeypatch.setattr(engine, "check_relations_at", _no_search)
+    for check in SIBLINGS_TRUE:
+        c = Claim(id=f"stubbed.{check.__name__}", kind="limit", where="test", statement="test", check=check,
+                  given=dict(W=matrices()), sizes=sweep(n=(2,), t=(1,), fixed=("t",)))
+        res = check_claim(c)
+        assert res.verdict == Verdict.HOLDS, (check.__name__, res.scope)
