@@ -209,7 +209,9 @@ def npe_collect(n, t):
     return sp.prod([dk * w for dk in d]), w ** t * sp.prod(d)
 
 
-@claim("avram2025.norm-product-equality.corrected", kind="inequality", where="‖J_t‖ chain", expect="undecided",
+# holds at n, t ≤ 2: ‖D_t W ⋯ D_1 W‖ ≤ ‖D_t‖‖W ⋯‖ ≤ … by a chain of submultiplicativity instances the kernel checks
+# (kernel/lemmas.py), on its own trajectory (tanh as its atoms)
+@claim("avram2025.norm-product-equality.corrected", kind="inequality", where="‖J_t‖ chain", expect="holds",
        model=avram2025_rnn, activation="tanh", given=MODEL_GIVEN, sizes=MODEL_SIZES, conventions=IN_MODEL,
        statement="‖Π_k D_k W‖ ≤ Π_k ‖D_k‖ ‖W‖ (submultiplicativity: an inequality, not an equality)")
 def npe_corrected(m, W, h0):
@@ -233,7 +235,8 @@ def bounds_lower(m, W, h0):
     return (delta_lo * norm2(W)) ** m.t <= norm2(J_at(m, W, h0))
 
 
-@bounds.part("upper", expect="undecided", statement="‖J_t‖ ≤ (δ_s ‖W‖)^t")
+# holds at n, t ≤ 2: submultiplicativity along J_t (kernel/lemmas.py), then ‖D_k‖ ≤ δ_s = max_k ‖D_k‖
+@bounds.part("upper", expect="holds", statement="‖J_t‖ ≤ (δ_s ‖W‖)^t")
 def bounds_upper(m, W, h0):
     delta_s = maximum(*[norm2(D_at(m, k, W, h0)) for k in range(1, m.t + 1)])  # δ_s, in the claim language
     return norm2(J_at(m, W, h0)) <= (delta_s * norm2(W)) ** m.t

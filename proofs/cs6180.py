@@ -154,7 +154,9 @@ table = parts("cs6180.eigen-table", kind="limit", where="§1 table", given=dict(
               statement="|λ| > 1 → exploding, |λ| = 1 → stable, |λ| < 1 → vanishing, λ < −1 → oscillating growth")
 
 
-@table.part("exploding", expect="undecided", statement="ρ(W_h) > 1 ⇒ ‖W_h^q‖ → ∞")
+# the table's true rows hold at n = 1–2 by the kernel's lemma chains (kernel/lemmas.py): ρ > 1 ⇒ ‖W^q‖ → ∞
+# (ρ(W)^q ≤ ‖W^q‖), ρ < 1 ⇒ W^q → 0 (Horn & Johnson 5.6.12); n = 3 is searched only
+@table.part("exploding", expect="holds", statement="ρ(W_h) > 1 ⇒ ‖W_h^q‖ → ∞")
 def table_exploding(W):
     assume(rho(W) > 1, "|λ| > 1")
     return limit(powers(W, eye(W.rows), label="W_h^q"), "inf")
@@ -169,13 +171,13 @@ def table_stable(W):
     return limit(powers(W, eye(W.rows), label="W_h^q"), "bounded")
 
 
-@table.part("vanishing", expect="undecided", statement="ρ(W_h) < 1 ⇒ ‖W_h^q‖ → 0")
+@table.part("vanishing", expect="holds", statement="ρ(W_h) < 1 ⇒ ‖W_h^q‖ → 0")
 def table_vanishing(W):
     assume(rho(W) < 1, "|λ| < 1")
     return limit(powers(W, eye(W.rows), label="W_h^q"), "0")
 
 
-@table.part("oscillating", expect="undecided", given=dict(W=matrices(families=("triangular", "diagonal"))),
+@table.part("oscillating", expect="holds", given=dict(W=matrices(families=("triangular", "diagonal"))),
             statement="an eigenvalue λ < −1 ⇒ ‖W_h^q‖ → ∞ (with the sign of that mode alternating)")
 def table_oscillating(W):
     assume(rel(sp.Min(*[W[i, i] for i in range(W.rows)]), "<", -1), "λ < −1 (W_h triangular: λ on its diagonal)")
@@ -183,7 +185,7 @@ def table_oscillating(W):
 
 
 @claim("cs6180.eigen-table.corrected", kind="limit", where="§1 table", given=dict(W=matrices()), conventions=POWERS,
-       sizes=sweep(n=(1, 2, 3), t=1, fixed=("t",)), expect="undecided",
+       sizes=sweep(n=(1, 2, 3), t=1, fixed=("t",)), expect="holds",
        statement="|λ| = 1 is stable only for semisimple eigenvalues: ρ(W_h) = 1 with W_h orthogonal "
                  "(normal) ⇒ ‖W_h^q‖ stays bounded")
 def table_corrected(W):

@@ -314,11 +314,13 @@ def theorem2_signed(W, s, D, gamma):
     return limit(powers(W * D, HV(s), label="F(k₀, k₀+q)"), "0")
 
 
-@claim("pal2019.theorem2.corrected", kind="limit", where="§4.1, Theorem 2", sizes=LIMIT_SIZES, expect="undecided",
+# holds at n = 1–2 by a lemma chain the kernel checks (kernel/lemmas.py): ‖W_R D‖ ≤ ‖W_R‖‖D‖ ≤ ‖W_R‖γ < 1, so
+# (W_R D)^q HV(s) → 0 (contraction); a search alone cannot prove a limit
+@claim("pal2019.theorem2.corrected", kind="limit", where="§4.1, Theorem 2", sizes=LIMIT_SIZES, expect="holds",
        conventions=FIXED_POINT, given=dict(W=matrices(), s=vectors(nonzero=True), D=diagonals(lo=0, hi=1),
                                          gamma=just(sp.Integer(1))),
        statement="with the 2-norm in place of the eigenvalue: ‖W_R‖ γ < 1 and |σ'| ≤ γ ⇒ F(k₀, t) → 0 "
-                 "(true by submultiplicativity; a search cannot prove it)")
+                 "(true by submultiplicativity: proved by the kernel's lemma chain)")
 def theorem2_corrected(W, s, D, gamma):
     assume(norm2(D) <= gamma, "‖diag σ'‖ ≤ γ")
     assume(norm2(W) * gamma < 1, "‖W_R‖ < 1/γ")
@@ -380,7 +382,8 @@ proof3.part("sigma-le-gamma", expect="fails", prove=(1,),
             "(γ bounds σ', not σ)")(_step(4, "<="))
 
 
-@proof3.part("eta-to-zero", kind="limit", expect="undecided", given=dict(eta=scalars(lo=0, hi=sp.Rational(15, 16))),
+# holds: |η| < 1 ⇒ η^q → 0 (contraction, kernel/lemmas.py), proved at the default sizes n ≤ 2 (the check reads no n)
+@proof3.part("eta-to-zero", kind="limit", expect="holds", given=dict(eta=scalars(lo=0, hi=sp.Rational(15, 16))),
              statement="η = λ₁γ < 1 ⇒ η^{t−k₀} → 0")
 def proof3_eta(eta):
     assume(rel(eta, "<", 1), "η < 1")
@@ -464,9 +467,9 @@ def lemma3(A, B):
     return norm2(A * B) >= lam_min(A) * norm2(B)
 
 
-# no prove= yet: n = 1 is proved (SOS certificate, 0.0 s) but n = 2 is unknown after 10 s per solver (13.5 s measured);
-# prove=(1,) alone would turn the verdict into holds on n = 1 only, so the sizes wait until n = 2 is reached
-@claim("pal2019.lemma3.corrected", kind="inequality", where="§5, Lemma 3", expect="undecided",
+# n = 1 is proved by an SOS certificate; n = 2 (unknown to the solvers after 10 s on the plain encoding) by a lemma
+# chain the kernel checks: σ_min(A)‖B‖ ≤ ‖AB‖ (Courant–Fischer; kernel/lemmas.py); n = 3 is searched only
+@claim("pal2019.lemma3.corrected", kind="inequality", where="§5, Lemma 3", expect="holds",
        given=dict(A=matrices(), B=matrices()), sizes=sweep(n=(1, 2, 3), t=(1,), fixed=("t",)),
        statement="‖AB‖ ≥ σ_min(A) ‖B‖, the smallest singular value in place of the smallest eigenvalue modulus")
 def lemma3_corrected(A, B):
@@ -502,9 +505,9 @@ def proof4_lemma3(W, D1, D2, eps):
     return norm2(P) >= lam_min(D1) * lam_min(D2) * norm2(W) ** 2
 
 
-# no prove= yet: n = 1 is proved (z3 + cvc5, 1.1 s), n = 2 unknown after 10 s (12.4 s measured); prove=(1,) alone
-# would make the verdict holds on n = 1 only
-@proof4.part("epsilon", expect="undecided",
+# n = 1 is proved by z3 + cvc5 on the plain encoding; n = 2 (unknown after 10 s there) on the kernel's reading of
+# λ*(D) = minᵢ|dᵢ| for a diagonal D and ‖W_R‖ an opaque number ≥ 0 (a lemma chain, kernel/lemmas.py)
+@proof4.part("epsilon", expect="holds",
              statement="(Π λ*(D_r)) ‖W_R‖^{t−k} ≥ (1+ε)^{t−k} when ‖W_R‖ ≥ (1+ε)/λ*(diag σ'(·))")
 def proof4_eps(W, D1, D2, eps):
     star = lam_min(D1)  # λ*(diag σ'(·)), the smallest over the trajectory: certified by the hypothesis below

@@ -572,6 +572,12 @@ class ProveBudget:
         self.total = prove.DEFAULT_CLAIM_BUDGET if self.default else math.inf
         self.spent = 0.0
         self.last = 0.0   # the last size's prove phase: the next (larger) one is likely to cost as much
+        from .prove.chains import CLAIM_BUDGET
+
+        # lemma chains (kernel/lemmas.py) have their own total: each is one short sentence per solver, and a size
+        # whose solvers' budget is spent may still be proved by one
+        self.lemma_total = CLAIM_BUDGET if self.default else math.inf
+        self.lemmas = 0.0
 
     @property
     def left(self) -> bool:
@@ -582,6 +588,29 @@ class ProveBudget:
     def charge(self, seconds: float) -> None:
         self.spent += seconds
         self.last = seconds
+
+    @property
+    def lemmas_left(self) -> bool:
+        return self.lemmas < self.lemma_total
+
+
+def _by_lemma_chains(claim: Claim, size: dict, labels, out: "StepOutcomes", budget: ProveBudget, phases: dict
+                     ) -> None:
+    """The steps of ``labels`` not yet in ``out`` (a limit, a norm step the solvers left) proved by a chain of
+    classical lemmas, when the kernel accepts one (kernel/lemmas.py: only it makes the token, on its own goal)."""
+    todo = sorted(lab for lab in labels if lab not in out)
+    if not todo or not budget.lemmas_left:
+        return
+    from .prove.chains import prove_by_lemmas
+
+    t0 = time.perf_counter()
+    with _phase(phases, Phase.PROVE):
+        for lab in todo:
+            got = prove_by_lemmas(claim, size, lab, budget=budget.sentence)
+            if got is not None:
+                out[lab] = (Verdict.HOLDS, f"proved ({got[1]}): {got[2]}", None)
+                out.methods[lab], out.tokens[lab] = got[1], got[0]
+    budget.lemmas += time.perf_counter() - t0
 
 
 def prove_then_search(claim: Claim, size: dict, *, seed: int, phases: dict, budget: ProveBudget | None = None
@@ -600,7 +629,11 @@ def prove_then_search(claim: Claim, size: dict, *, seed: int, phases: dict, budg
     out = StepOutcomes()
     if not budget.left:
         searched = check_relations_at(claim, size, seed=seed, phases=phases)
+        _by_lemma_chains(claim, size, [lab for lab, (st, _, _) in searched.items() if st == Verdict.UNDECIDED], out,
+                         budget, phases)
         for lab, (status, detail, found) in searched.items():
+            if lab in out:
+                continue
             out[lab] = (status, f"{detail} [not proved: the default prove budget ({budget.total:g} s per claim) "
                                 "was spent, or would be, at the smaller sizes]" if status == Verdict.UNDECIDED else detail,
                         found)
@@ -631,6 +664,7 @@ def prove_then_search(claim: Claim, size: dict, *, seed: int, phases: dict, budg
             if found is not None:
                 out[lab] = (Verdict.FAILS, f"{found[1].reason} (a solver's model, certified by the kernel)", found)
     labels = set(brief) | set(proof.steps)
+    _by_lemma_chains(claim, size, labels, out, budget, phases)   # a limit, or a norm step the solvers left
     if labels and labels <= set(out):
         return out
     searched = check_relations_at(claim, size, seed=seed, phases=phases)

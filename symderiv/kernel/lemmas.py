@@ -1,0 +1,552 @@
+"""Lemma chains: a limit or a norm step proved from classical theorems, each instance checked by the kernel.
+
+A limit ``‖Mᵠ X₀‖ → 0`` has no fixed-size sentence of real arithmetic, and a
+norm step such as ``‖AB‖₂ ≥ σ_min(A)‖B‖₂`` at n = 2 is out of the solvers'
+reach when ‖·‖₂ is encoded by its definition. What a person writes is a short
+chain of classical lemmas: ‖WD‖₂ ≤ ‖W‖₂‖D‖₂ ≤ ‖W‖₂γ < 1, hence (WD)ᵠ → 0.
+
+The prove phase (:mod:`symderiv.prove.chains`) *finds* such a chain: which
+conclusion lemma (for a limit) and which instances of the scalar lemmas, at
+matrices written in its own symbols. The kernel accepts it only when:
+
+1. it runs the claim's check on its **own** symbols (the domains the claim
+   declares, its ``assume(...)``; :class:`LemmaStatement`) and reads the step and
+   the hypotheses itself. Norms and eigenvalue quantities are read by their
+   structure where a theorem gives them (‖m‖₂ = ρ(m) = σ_min(m) = |m| for 1×1,
+   ‖D‖₂ = maxᵢ|dᵢ| and σ_min(D) = minᵢ|dᵢ| for a diagonal D, ρ(T) = maxᵢ|tᵢᵢ|
+   and λ*(T) = minᵢ|tᵢᵢ| for a triangular T) and otherwise as **opaque** atoms,
+   one per (quantity, matrix) with its entries in canonical form, of which the
+   kernel knows only that they are ≥ 0 and what the lemma instances say;
+2. for a limit, the conclusion lemma is one of :data:`LEMMAS` whose conclusion
+   is the claim's own behaviour (its ``to``) of the kernel's own sequence
+   (M, X₀, view), and the kernel derives the lemma's side condition (‖M‖₂ < 1,
+   ρ(M) < 1, …) on its own M; for a relation, the goal is the kernel's own
+   reading of the step;
+3. every instance names a lemma of :data:`LEMMAS`, its arguments are matrices
+   over the claim's own values (the prover's symbols paired with the kernel's by
+   position, never by name; a symbol that is no value of the claim is refused),
+   and the kernel computes the instance's statement itself: premises ⇒
+   conclusion, a theorem for every value of the arguments;
+4. the claim's premises have a value: when it assumes anything, the finder
+   names a **witness**, a point of the claim's declared domain (checked as a
+   counterexample's premises are, :func:`.check.premise`) where the kernel
+   runs the claim and decides every hypothesis true exactly; a chain over
+   premises no value satisfies (‖A‖₂ < ρ(A)) proves nothing, as a solver's
+   proof over them proves nothing;
+5. the goal (the side condition, or the step) follows: either it is one of the
+   kernel's own hypothesis facts exactly (up to a positive constant factor), or
+   z3 and cvc5 both answer ``unsat`` on the kernel's own sentence
+   facts ∧ instances (each as premises ⇒ conclusion) ∧ ¬goal, written here from
+   the kernel's reading (:func:`sentence`), asked through the oracle the prove
+   phase registers (:mod:`.smt`).
+
+A lemma instance is a valid implication for every value of its arguments, so
+adding it never excludes a point the claim speaks of: a chain the solvers
+refute proves the goal at every point of the claim's domain where its
+hypotheses hold and its sides are defined. A wrong instance (a lemma the table
+does not have, an argument that is not the claim's, a premise that is false at
+some point) adds nothing the kernel did not derive, so it cannot make a false
+goal follow.
+
+LEMMAS — each a theorem, with a reference (N = ‖·‖₂, the largest singular
+value; R = ρ, the spectral radius; S = σ_min, the smallest singular value):
+
+* ``submultiplicative`` (A, B): N(AB) ≤ N(A)·N(B). The operator norm induced
+  by a vector norm is submultiplicative: ‖ABx‖ ≤ ‖A‖‖Bx‖ ≤ ‖A‖‖B‖‖x‖ (Horn &
+  Johnson, *Matrix Analysis*, 2nd ed., §5.6, Example 5.6.6 and Thm 5.6.2).
+* ``spectral-radius-le-norm`` (M square): R(M) ≤ N(M). For an eigenpair
+  Mv = λv, |λ|‖v‖ = ‖Mv‖ ≤ ‖M‖‖v‖ (Horn & Johnson, Thm 5.6.9).
+* ``orthogonal-norm`` (M): MᵀM = I ⇒ N(M) = 1. ‖Mx‖² = xᵀMᵀMx = ‖x‖² for
+  every x (Horn & Johnson, Thm 2.1.4 (g)).
+* ``frobenius-zero`` (X): ‖X‖_F = 0 ⇒ X = 0. ‖X‖_F² = Σ x_ij², and a sum of
+  squares of reals is 0 only when each is 0 (the definition of ‖·‖_F, Horn &
+  Johnson, §5.6, Example 5.6.4).
+* ``smallest-singular-value`` (A square, B): S(A)·N(B) ≤ N(AB). For every x,
+  ‖ABx‖ ≥ σ_min(A)‖Bx‖ (Courant–Fischer: σ_min(A) = min_{‖y‖=1}‖Ay‖, Horn &
+  Johnson, Thm 7.3.8); at a unit x with ‖Bx‖ = ‖B‖, ‖AB‖ ≥ ‖ABx‖ ≥ σ_min(A)‖B‖.
+
+Limit lemmas, about X_q = Mᵠ X₀ (q = 0, 1, …), read through the sequence's view:
+
+* ``contraction``: N(M) < 1 ⇒ ‖X_q‖ → 0 (so it also stays bounded), since
+  ‖Mᵠ X₀‖_F ≤ ‖M‖₂ᵠ ‖X₀‖_F (submultiplicativity) and ‖M‖₂ᵠ → 0.
+* ``nonexpansive``: N(M) ≤ 1 ⇒ ‖X_q‖ stays bounded: ‖Mᵠ X₀‖_F ≤ ‖X₀‖_F.
+* ``spectral-decay``: R(M) < 1 ⇒ ‖X_q‖ → 0 (so it stays bounded): Mᵠ → 0
+  exactly when ρ(M) < 1 (Horn & Johnson, Thm 5.6.12).
+* ``spectral-growth``: R(M) > 1, X₀ square with a nonzero constant
+  determinant, the whole state read (no view) ⇒ ‖X_q‖ → ∞ (so it does not
+  → 0): ‖Mᵠ‖₂ ≥ ρ(Mᵠ) = ρ(M)ᵠ (Thm 5.6.9), and ‖Mᵠ‖₂ ≤ ‖Mᵠ X₀‖₂ ‖X₀⁻¹‖₂.
+
+The behaviours are the ones :func:`.decide.decide_limit` decides at a point:
+"0" (→ 0), "bounded" (stays bounded), "inf" (unbounded: a root of modulus > 1 or
+a repeated one of modulus 1) and "not0" (does not → 0); each lemma lists the
+ones its conclusion implies (:data:`LIMIT_BEHAVIOURS`).
+
+What a token made here trusts beyond the kernel: the two solvers' ``unsat`` on
+the kernel's own sentence (:data:`.smt.TRUST_KERNEL_GOAL`), when the goal was not
+one of the kernel's hypothesis facts as it stands; the lemma table itself is the
+kernel's, as the facts of goal.py's FUNCTIONS are.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ..notation import literal
+from . import smt
+from .accept import STEP, Proved, _issue
+from .decide import relations_of
+from .goal import Facts, Outside, _domain, _pairing, _Reading, _Reject, _same, _Symbols
+
+
+@dataclass(frozen=True)
+class Lemma:
+    """One theorem of the table: its name, what it says, and where it is proved."""
+
+    name: str
+    statement: str
+    reference: str
+
+
+LEMMAS = {lem.name: lem for lem in (
+    Lemma("submultiplicative", "‖AB‖₂ ≤ ‖A‖₂‖B‖₂", "Horn & Johnson, Matrix Analysis, Thm 5.6.2"),
+    Lemma("spectral-radius-le-norm", "ρ(M) ≤ ‖M‖₂", "Horn & Johnson, Thm 5.6.9"),
+    Lemma("orthogonal-norm", "MᵀM = I ⇒ ‖M‖₂ = 1", "Horn & Johnson, Thm 2.1.4"),
+    Lemma("frobenius-zero", "‖X‖_F = 0 ⇒ X = 0", "a sum of squares of reals is 0 only when each is"),
+    Lemma("smallest-singular-value", "σ_min(A)‖B‖₂ ≤ ‖AB‖₂", "Courant–Fischer, Horn & Johnson, Thm 7.3.8"),
+    Lemma("contraction", "‖M‖₂ < 1 ⇒ ‖Mᵠ X₀‖ → 0", "‖Mᵠ X₀‖ ≤ ‖M‖₂ᵠ ‖X₀‖ (Thm 5.6.2)"),
+    Lemma("nonexpansive", "‖M‖₂ ≤ 1 ⇒ ‖Mᵠ X₀‖ stays bounded", "‖Mᵠ X₀‖ ≤ ‖X₀‖ (Thm 5.6.2)"),
+    Lemma("spectral-decay", "ρ(M) < 1 ⇒ ‖Mᵠ X₀‖ → 0", "Horn & Johnson, Thm 5.6.12"),
+    Lemma("spectral-growth", "ρ(M) > 1, X₀ invertible ⇒ ‖Mᵠ X₀‖ → ∞", "ρ(M)ᵠ ≤ ‖Mᵠ‖₂ (Thm 5.6.9)"),
+)}
+
+#: the limit lemmas, and the behaviours of the claim's ``limit(…, to)`` their conclusion implies
+LIMIT_BEHAVIOURS = {"contraction": ("0", "bounded"), "nonexpansive": ("bounded",),
+                    "spectral-decay": ("0", "bounded"), "spectral-growth": ("inf", "not0")}
+SCALAR_LEMMAS = ("submultiplicative", "spectral-radius-le-norm", "orthogonal-norm", "frobenius-zero",
+                 "smallest-singular-value")
+
+#: how a token made by an exact match with a hypothesis says so
+HOW_HYPOTHESIS = "the goal is one of the claim's hypotheses as the kernel reads them"
+
+
+@dataclass(frozen=True)
+class Instance:
+    """The finder's instance of a scalar lemma: its name and its matrix arguments (in the finder's symbols)."""
+
+    lemma: str
+    args: tuple
+
+
+@dataclass(frozen=True)
+class LemmaChain:
+    """A finder's certificate for one step: the limit lemma (None for a relation step), the instances of scalar
+    lemmas it rests on, and the seconds per solver the finder grants the kernel's sentence."""
+
+    conclusion: str | None
+    instances: tuple = ()
+    budget: float = 2.0
+
+    def describe(self) -> str:
+        parts = [f"{self.conclusion} ({LEMMAS[self.conclusion].statement})"] if self.conclusion in LEMMAS else []
+        names = list(dict.fromkeys(i.lemma for i in self.instances))
+        parts += [f"{n} ({LEMMAS[n].statement})" for n in names if n in LEMMAS]
+        return "; ".join(parts)
+
+
+# ----- the kernel's reading: structural theorems, else opaque atoms -----------------------------------------------
+
+
+def _canon(e) -> sp.Expr:
+    return sp.cancel(sp.together(sp.sympify(e)))
+
+
+class LemmaReading(_Reading):
+    """goal.py's reading (its atoms for |x|, √x, max, min, ‖·‖_F, exp, tanh, logistic, with their facts), with
+    every spectral quantity read by a structural theorem where one applies and otherwise as an opaque atom ≥ 0."""
+
+    OPAQUE = ("norm2", "rho", "smin", "lam_min")
+
+    def atom(self, kind: str, arg) -> sp.Symbol:
+        """goal.py's atom, its argument in canonical form (two equal rational functions are one argument: |x|,
+        tanh(z), … of one value are one atom, wherever the check or an instance wrote it)."""
+        if isinstance(arg, sp.Basic):
+            arg = _canon(arg)
+        fresh = (kind, arg) not in self.atoms
+        a = super().atom(kind, arg)
+        if fresh and kind == "max" and any(x in self.nonneg for x in arg):
+            self.facts.ge.append(a)   # a maximum is ≥ each argument, and one of them is ≥ 0
+        if fresh and kind in ("abs", "sqrt", "fro", "max") and (kind != "max" or any(x in self.nonneg for x in arg)):
+            self.nonneg.add(a)
+        return a
+
+    @property
+    def nonneg(self) -> set:
+        """The atoms known ≥ 0 by their definition (|x|, √x, ‖·‖_F, an opaque norm, a maximum of one of them)."""
+        if "_nonneg" not in self.__dict__:
+            self.__dict__["_nonneg"] = set()
+        return self.__dict__["_nonneg"]
+
+    def read(self, s) -> sp.Expr:
+        from ..relations import Op, Spectral
+
+        if isinstance(s, Spectral) and s.kind in self.OPAQUE + ("lam_max", "fro"):
+            return self.quantity(s.kind, sp.Matrix(s.M))
+        if isinstance(s, Op) and s.op in ("max", "min"):   # maximum(a, b) of the claim language: goal.py's max atom
+            return self.atom(s.op, tuple(self.read(x) for x in s.args))
+        return super().read(s)
+
+    def quantity(self, kind: str, M: sp.Matrix) -> sp.Expr:
+        """‖M‖₂ ("norm2"), ρ(M), σ_min(M), λ*(M) or λ_max(M) as the kernel reads it (see the module docstring)."""
+        r, c = M.shape
+        M = M.applyfunc(lambda e: _canon(self.rational(e)))
+        if (r, c) == (1, 1):
+            return M[0, 0] if kind == "lam_max" else self.atom("abs", M[0, 0])
+        if kind == "fro":   # goal.py's atom: f ≥ 0, f² = Σ m_ij² (its entries in canonical form)
+            return self.atom("fro", tuple(M))
+        square = r == c
+        lower = square and all(M[i, j] == 0 for i in range(r) for j in range(i + 1, c))
+        upper = square and all(M[i, j] == 0 for i in range(r) for j in range(i))
+        d = [M[i, i] for i in range(min(r, c))]
+        if kind in ("norm2", "smin") and upper and lower:
+            return self.atom("max" if kind == "norm2" else "min", tuple(self.atom("abs", x) for x in d))
+        if kind in ("rho", "lam_min") and (upper or lower):
+            return self.atom("max" if kind == "rho" else "min", tuple(self.atom("abs", x) for x in d))
+        if kind == "lam_max":
+            if upper or lower:
+                return self.atom("max", tuple(d))
+            raise Outside("λ_max of a general matrix (it may have no real eigenvalue)")
+        if kind in ("rho", "lam_min") and not square:
+            raise Outside(f"{kind} of a non-square matrix")
+        key = (r, c, tuple(M))
+        fresh = (f"opaque {kind}", key) not in self.atoms
+        a = self.atom(f"opaque {kind}", key)
+        if fresh:
+            self.facts.ge.append(a)   # a norm, a modulus, a singular value: ≥ 0
+            self.nonneg.add(a)
+        return a
+
+    def matrix(self, M: sp.Matrix) -> sp.Matrix:
+        return sp.Matrix(M).applyfunc(lambda e: _canon(self.rational(e)))
+
+
+class LemmaStatement:
+    """The claim at one size as the kernel reads it for a lemma chain: its own symbols and facts, every step, the
+    hypotheses read (one it cannot read is left out: fewer facts, which is sound)."""
+
+    def __init__(self, claim, size: dict):
+        from ..relations import collect_assumptions
+
+        self.syms, self.facts = _Symbols(), Facts()
+        self.values = {name: _domain(st, name, size, self.syms, self.facts) for name, st in claim.given.items()}
+        if claim.model is not None:
+            from .check import _run_check
+
+            out, hyps = _run_check(claim, size, self.values)
+        else:
+            params = inspect.signature(claim.check).parameters
+            extra = {k: v for k, v in size.items() if k in params}
+            with literal():
+                out, hyps = collect_assumptions(claim.check, **self.values, **extra)
+        self.steps = dict(relations_of(out))
+        self.reading = LemmaReading(self.facts)
+        self.assumed = len(hyps)
+        self.hypotheses = 0
+        for h in hyps:
+            try:
+                a, b = self.reading.read(h.lhs), self.reading.read(h.rhs)
+            except Outside:
+                continue
+            self.facts.constraint({"<=": sp.Le, "<": sp.Lt, ">=": sp.Ge, ">": sp.Gt, "=": sp.Eq,
+                                   "!=": sp.Ne}[h.op](a, b))
+            self.hypotheses += 1
+        self.hyp_facts = (list(self.facts.ge), list(self.facts.ne))   # the domain's and the hypotheses' own
+
+    @property
+    def dens(self) -> list:
+        return self.reading.dens
+
+    @property
+    def own(self) -> set:
+        return set(self.syms.made)
+
+
+# ----- lemma instances as the kernel states them -----------------------------------------------------------------
+
+
+@dataclass
+class Stated:
+    """An instance as the kernel states it: premises (h = 0 polynomials) ⇒ conclusions (g ≥ 0, h = 0)."""
+
+    lemma: str
+    premises_eq: list
+    ge: list
+    eq: list
+
+
+def _matrix_arg(stmt: LemmaStatement, pair: dict, a) -> sp.Matrix:
+    if not isinstance(a, sp.MatrixBase):
+        a = sp.Matrix([[a]])
+    M = sp.Matrix(a).xreplace(pair)
+    foreign = set().union(*(sp.sympify(x).free_symbols for x in M)) - stmt.own
+    if foreign:
+        raise _Reject(f"an instance's argument has {sorted(map(str, foreign))[:2]}, which are no value of the claim")
+    return M
+
+
+def state(stmt: LemmaStatement, inst: Instance, pair: dict) -> Stated:
+    """The kernel's statement of one instance (the lemma from the table, at the kernel's own matrices)."""
+    if not isinstance(inst, Instance) or inst.lemma not in SCALAR_LEMMAS:
+        raise _Reject(f"{getattr(inst, 'lemma', inst)!r} is no scalar lemma of the kernel's table")
+    args = [_matrix_arg(stmt, pair, a) for a in inst.args]
+    N = lambda M: stmt.reading.quantity("norm2", M)  # noqa: E731
+    if inst.lemma == "submultiplicative":
+        if len(args) != 2 or args[0].cols != args[1].rows:
+            raise _Reject("submultiplicative takes two conformable matrices")
+        A, B = args
+        return Stated(inst.lemma, [], [N(A) * N(B) - N(A * B)], [])
+    if inst.lemma == "spectral-radius-le-norm":
+        if len(args) != 1 or not args[0].is_square:
+            raise _Reject("spectral-radius-le-norm takes one square matrix")
+        return Stated(inst.lemma, [], [N(args[0]) - stmt.reading.quantity("rho", args[0])], [])
+    if inst.lemma == "orthogonal-norm":
+        if len(args) != 1:
+            raise _Reject("orthogonal-norm takes one matrix")
+        M = args[0]
+        G = (M.T * M - sp.eye(M.cols)).applyfunc(lambda e: _canon(stmt.reading.rational(e)))
+        prem = [G[i, j] for i in range(G.rows) for j in range(i, G.cols)]
+        if any(sp.fraction(p)[1] != 1 for p in prem):
+            raise _Reject("orthogonal-norm: MᵀM − I is not a polynomial")
+        return Stated(inst.lemma, [p for p in prem if p != 0], [], [N(M) - 1])
+    if inst.lemma == "frobenius-zero":
+        if len(args) != 1:
+            raise _Reject("frobenius-zero takes one matrix")
+        X = args[0].applyfunc(lambda e: _canon(stmt.reading.rational(e)))
+        if any(sp.fraction(x)[1] != 1 for x in X):
+            raise _Reject("frobenius-zero: the matrix is not a polynomial one")
+        return Stated(inst.lemma, [stmt.reading.quantity("fro", X)], [], [x for x in X if x != 0])
+    # smallest-singular-value
+    if len(args) != 2 or not args[0].is_square or args[0].cols != args[1].rows:
+        raise _Reject("smallest-singular-value takes a square A and a conformable B")
+    A, B = args
+    return Stated(inst.lemma, [], [N(A * B) - stmt.reading.quantity("smin", A) * N(B)], [])
+
+
+# ----- the goal -----------------------------------------------------------------------------------------------
+
+
+def limit_goal(stmt: LemmaStatement, lim, conclusion: str) -> tuple:
+    """The side condition (small, big, strict) of limit lemma ``conclusion`` on the kernel's own sequence, meaning
+    small < big (strict) or small ≤ big; _Reject when the lemma does not conclude the claim's behaviour."""
+    if conclusion not in LIMIT_BEHAVIOURS:
+        raise _Reject(f"{conclusion!r} is no limit lemma of the kernel's table")
+    if lim.to not in LIMIT_BEHAVIOURS[conclusion]:
+        raise _Reject(f"{conclusion} concludes {' or '.join(LIMIT_BEHAVIOURS[conclusion])}, the claim says {lim.to!r}")
+    M = stmt.reading.matrix(lim.seq.M)
+    X0 = stmt.reading.matrix(lim.seq.X0)
+    if not M.is_square or M.cols != X0.rows:
+        raise _Reject("the sequence's matrix is not square, or its start does not fit it")
+    if conclusion == "contraction":
+        return stmt.reading.quantity("norm2", M), sp.Integer(1), True
+    if conclusion == "nonexpansive":
+        return stmt.reading.quantity("norm2", M), sp.Integer(1), False
+    if conclusion == "spectral-decay":
+        return stmt.reading.quantity("rho", M), sp.Integer(1), True
+    # spectral-growth: the whole state, from a start with a nonzero constant determinant
+    if lim.seq.view is not None and tuple(lim.seq.view) != (0, M.rows):
+        raise _Reject("spectral-growth reads the whole state; the sequence reads a part of it")
+    if not X0.is_square:
+        raise _Reject("spectral-growth needs a square start")
+    det = _canon(X0.det(method="berkowitz"))
+    if not (det.is_Rational and det != 0):
+        raise _Reject("spectral-growth needs a start whose determinant is a nonzero number")
+    return sp.Integer(1), stmt.reading.quantity("rho", M), True
+
+
+def relation_goals(stmt: LemmaStatement, rel) -> list:
+    """The step's halves as (small, big, strict), from the kernel's reading of its sides."""
+    a, b = stmt.reading.read(rel.lhs), stmt.reading.read(rel.rhs)
+    got = {"<=": [(a, b, False)], ">=": [(b, a, False)], "=": [(a, b, False), (b, a, False)], "<": [(a, b, True)],
+           ">": [(b, a, True)]}.get(rel.op)
+    if got is None:
+        raise _Reject(f"the relation {rel.op} is not proved by a lemma chain")
+    return got
+
+
+def _by_hypothesis(stmt: LemmaStatement, small, big, strict: bool) -> bool:
+    """Is big − small ≥ 0 (> 0 when strict) one of the domain's or the hypotheses' facts, up to a positive
+    constant factor, exactly?"""
+    g = sp.sympify(big) - sp.sympify(small)
+    ge, ne = stmt.hyp_facts
+    for f in ge:
+        q = _same(g, f)
+        if q is None or not q > 0:
+            continue
+        if not strict or any(_same(f, k) is not None for k in ne):
+            return True
+    return False
+
+
+# ----- the kernel's sentence ------------------------------------------------------------------------------------
+
+
+def sentence(stmt: LemmaStatement, stated: list, small, big, strict: bool, pruned: bool = False) -> str:
+    """facts ∧ atoms' definitions ∧ denominators ≠ 0 ∧ instances (premises ⇒ conclusions) ∧ ¬(small ≤ big) (or
+    ¬(small < big) when strict), in SMT-LIB, written by the kernel (smt.py's printer and its weak forms of facts
+    with denominators). ``pruned``: only the facts over the symbols of the goal and the instances (fewer premises:
+    an unsat sentence still proves the goal; the solvers are not distracted by the domain's other facts)."""
+    from .smt import _cmp, _fraction, _Writer
+
+    w = _Writer()
+    facts = stmt.facts
+    if pruned:
+        keep = set().union(sp.sympify(small).free_symbols, sp.sympify(big).free_symbols,
+                           *(sp.sympify(x).free_symbols for st in stated for x in st.premises_eq + st.ge + st.eq))
+        near = lambda e: set(sp.sympify(e).free_symbols) <= keep  # noqa: E731
+        facts = Facts()
+        facts.ge = [g for g in stmt.facts.ge if near(g)]
+        facts.eq = [h for h in stmt.facts.eq if near(h)]
+        facts.ne = [k for k in stmt.facts.ne if near(k)]
+    else:
+        near = lambda e: True  # noqa: E731
+    for g in facts.ge:
+        n, d = _fraction(g)
+        w.assert_(_cmp(">=", w.term(n if d == 1 else n * d)))
+    for h in facts.eq:
+        n, d = _fraction(h)
+        w.assert_(_cmp("=", w.term(n if d == 1 else n * d)))
+    for k in facts.ne:
+        n, d = _fraction(k)
+        nz = f"(not {_cmp('=', w.term(n))})"
+        w.assert_(nz if d == 1 else f"(or {nz} {_cmp('=', w.term(d))})")
+    for den in stmt.dens:
+        if not near(den):
+            continue
+        n, d = _fraction(den)
+        w.assert_(f"(not {_cmp('=', w.term(n))})")
+        if d != 1:
+            w.assert_(f"(not {_cmp('=', w.term(d))})")
+    for (kind, arg), a in stmt.reading.atoms.items():
+        if kind in ("max", "min") and near(a) and all(near(x) for x in arg):
+            eqs = [_cmp("=", w.term(n if d == 1 else n * d)) for n, d in (_fraction(a - x) for x in arg)]
+            w.assert_(eqs[0] if len(eqs) == 1 else "(or " + " ".join(eqs) + ")")
+    for z, v in stmt.reading.signs:
+        if not (near(z) and near(v)):
+            continue
+        (zn, zd), (vn, vd) = _fraction(z), _fraction(v)
+        zt, vt = w.term(zn * zd), w.term(vn * vd)
+        same = f"(and (= {_cmp('>', zt)} {_cmp('>', vt)}) (= {_cmp('<', zt)} {_cmp('<', vt)}))"
+        undefined = [_cmp("=", w.term(d)) for d in (zd, vd) if d != 1]
+        w.assert_(same if not undefined else "(or " + " ".join(undefined + [same]) + ")")
+    for s in stated:
+        concl = []
+        for g in s.ge:
+            n, d = _fraction(g)
+            if d != 1:
+                raise smt.Unprintable("a lemma's conclusion is not a polynomial")
+            concl.append(_cmp(">=", w.term(n)))
+        for h in s.eq:
+            n, d = _fraction(h)
+            if d != 1:
+                raise smt.Unprintable("a lemma's conclusion is not a polynomial")
+            concl.append(_cmp("=", w.term(n)))
+        body = concl[0] if len(concl) == 1 else "(and " + " ".join(concl) + ")"
+        if s.premises_eq:
+            body = "(or " + " ".join(f"(not {_cmp('=', w.term(p))})" for p in s.premises_eq) + f" {body})"
+        w.assert_(body)
+    n, d = _fraction(sp.sympify(small) - sp.sympify(big))
+    neg = ">=" if strict else ">"
+    w.assert_(_cmp(neg, w.term(n if d == 1 else n * d)))
+    if d != 1:
+        w.assert_(f"(not {_cmp('=', w.term(d))})")
+    return w.text()
+
+
+# ----- acceptance ---------------------------------------------------------------------------------------------
+
+
+def witness_refused(claim, size: dict, point) -> str | None:
+    """Why ``point`` is no value of the claim's premises (None when it is one): every given value, in the domain
+    the claim declares, and every hypothesis decided true exactly where the kernel runs the claim on it."""
+    from .check import _run_check, premise
+    from .decide import decide
+
+    if not isinstance(point, dict) or set(point) != set(claim.given):
+        return "the witness does not give every value of the claim"
+    try:
+        for name, v in point.items():
+            premise(claim.given[name], v, size)
+        _, hyps = _run_check(claim, size, point)
+    except Exception as e:  # noqa: BLE001
+        return f"the witness is not in the claim's domain ({type(e).__name__}: {e})"
+    for h in hyps:
+        if decide(h).value is not True:
+            return f"hypothesis {h.label or h} is not certified at the witness"
+    return None
+
+
+def accept_chain(claim, size: dict, label: str, chain, values: dict, *, witness=None, ask=None
+                 ) -> tuple[Proved | None, str]:
+    """The kernel's Proved for step ``label`` of ``claim`` at ``size`` from a lemma chain, or (None, why not).
+
+    ``values``: the finder's symbolic value of each given (its symbols are paired with the kernel's by position,
+    never by name). The goal is the kernel's own: for a limit, the side condition of ``chain.conclusion`` on the
+    kernel's sequence; for a relation, the kernel's reading of the step. ``witness``: a point of the claim's
+    premises (required when the claim assumes anything, or declares a sampled domain)."""
+    from ..relations import Limit
+
+    if not isinstance(chain, LemmaChain):
+        return None, "the evidence is not a lemma chain"
+    try:
+        stmt = LemmaStatement(claim, size)
+    except Exception as e:  # noqa: BLE001
+        return None, f"the kernel cannot run the claim on its own symbols: {type(e).__name__}: {e}"
+    if label not in stmt.steps:
+        return None, f"the claim has no step {label!r}"
+    from ..families import Sampled
+
+    if stmt.assumed or any(isinstance(st, Sampled) for st in claim.given.values()):
+        why = witness_refused(claim, size, witness) if witness is not None else "no witness of the premises"
+        if why is not None:
+            return None, f"the kernel does not know the premises have a value: {why}"
+    step = stmt.steps[label]
+    try:
+        pair = _pairing(values, stmt.values)
+        if isinstance(step, Limit):
+            if chain.conclusion is None:
+                raise _Reject("a limit needs a limit lemma")
+            goals = [limit_goal(stmt, step, chain.conclusion)]
+        else:
+            if chain.conclusion is not None:
+                raise _Reject(f"{chain.conclusion} concludes a limit; the step is a relation")
+            goals = relation_goals(stmt, step)
+        stated = [state(stmt, inst, pair) for inst in chain.instances]
+    except (_Reject, Outside) as e:
+        return None, f"the kernel rejects the lemma chain: {e}"
+    except Exception as e:  # noqa: BLE001
+        return None, f"the kernel rejects the lemma chain: {type(e).__name__}: {e}"
+    how, trusts = [], []
+    for small, big, strict in goals:
+        if _by_hypothesis(stmt, small, big, strict):
+            how.append(HOW_HYPOTHESIS)
+            continue
+        budget = min(max(float(chain.budget or smt.BUDGET), 0.5), smt.BUDGET)
+        ok, said = False, ""
+        for pruned in (True, False):   # the facts near the goal first; then all of them
+            try:
+                text = sentence(stmt, stated, small, big, strict, pruned=pruned)
+            except Exception as e:  # noqa: BLE001
+                return None, f"the kernel cannot write its own sentence: {type(e).__name__}: {e}"
+            ok, said = smt.both_unsat(text, ask if ask is not None else smt.oracle(), budget)
+            if ok:
+                break
+        if not ok:
+            return None, f"the solvers do not both refute the kernel's own goal with the chain ({said})"
+        how.append(smt.HOW_KERNEL_GOAL)
+        trusts.append(smt.TRUST_KERNEL_GOAL)
+    names = ([chain.conclusion] if chain.conclusion else []) + ([s.lemma for s in stated] if trusts else [])
+    lemmas = ", ".join(f"{n} ({LEMMAS[n].statement})" for n in dict.fromkeys(names))
+    text = f"lemma chain, kernel/lemmas.py: {lemmas}; " + " and ".join(dict.fromkeys(how))
+    return _issue(Proved, claim.id, size, STEP, text, label=label, trusts=tuple(dict.fromkeys(trusts)),
+                  steps=tuple(stmt.steps)), text

@@ -1,0 +1,279 @@
+"""Finding lemma chains: which classical lemmas prove a limit or a norm step at one size.
+
+The kernel (:mod:`symderiv.kernel.lemmas`) decides whether a chain proves the
+claim; this module only proposes chains, from the check run once on the prove
+phase's symbols (:mod:`.domains`):
+
+* for a limit ``limit(powers(M, X₀), to)``, the conclusion lemmas whose
+  behaviour implies ``to`` (a hypothesis on ρ puts the spectral ones first);
+* the instances of the scalar lemmas at the matrices the claim speaks of: its
+  given matrices, the matrices of its norms and eigenvalue quantities, the
+  sequence's M, and every product of two or three given matrices equal to one of
+  them (‖W D‖₂ ≤ ‖W‖₂‖D‖₂ when the sequence's M is W·D); ‖X‖_F = 0 ⇒ X = 0 for
+  the matrices of the Frobenius norms the hypotheses state; MᵀM = I ⇒ ‖M‖₂ = 1
+  for the square ones; ρ ≤ ‖·‖₂ where an eigenvalue quantity appears; σ_min(A)‖B‖₂
+  ≤ ‖AB‖₂ where σ_min does.
+
+An instance that is not needed costs the solvers a little time and nothing
+else: each is a theorem, stated by the kernel itself.
+"""
+from __future__ import annotations
+
+import itertools
+
+import sympy as sp
+
+#: conclusion lemmas per behaviour, in the order tried
+CONCLUSIONS = {"0": ("contraction", "spectral-decay"), "bounded": ("nonexpansive", "spectral-decay"),
+               "inf": ("spectral-growth",), "not0": ("spectral-growth",)}
+#: at most this many instances per chain (a cap on the sentence, not on soundness)
+MAX_INSTANCES = 24
+#: seconds per solver at least for a chain's sentence: they are small (a solver answers in well under a second on an
+#: idle machine), but a wall-clock budget of the default 2 s left them unknown at a load of 10 on 2 cores
+MIN_BUDGET = 5.0
+#: seconds of lemma chains per claim without prove= (the engine's ProveBudget): apart from the solvers' default total,
+#: which a model claim spends at its small sizes before the size a chain proves
+CLAIM_BUDGET = 8.0
+
+
+def _spectral(tree, out: list) -> None:
+    """The (kind, matrix) of every norm and eigenvalue quantity in a scalar tree of relations.py."""
+    from ..relations import Op, Spectral
+
+    if isinstance(tree, Spectral):
+        out.append((tree.kind, tree.M))
+    elif isinstance(tree, Op):
+        for a in tree.args:
+            _spectral(a, out)
+
+
+def _same(A, B) -> bool:
+    return A.shape == B.shape and all(sp.expand(a - b) == 0 for a, b in zip(A, B))
+
+
+def _given_matrices(values: dict) -> list:
+    out = []
+    for v in values.values():
+        if isinstance(v, tuple):
+            out += _given_matrices(dict(enumerate(v)))
+        elif isinstance(v, sp.MatrixBase) and (v.rows > 1 or v.cols > 1 or v.free_symbols):
+            out.append(sp.Matrix(v))
+    return out
+
+
+def _unique(mats: list) -> list:
+    out: list = []
+    for M in mats:
+        if not any(_same(M, N) for N in out):
+            out.append(M)
+    return out
+
+
+#: the longest product of the claim's matrices a target is looked for as
+MAX_FACTORS = 6
+
+
+def _numeric(M, point: dict):
+    """M at a point, in floats (a guide for the search of a factorization only; the kernel decides)."""
+    import numpy as np
+
+    try:
+        return np.array([complex(sp.sympify(x).xreplace(point).evalf(20)) for x in M], dtype=complex).reshape(M.shape)
+    except (TypeError, ValueError):
+        return None
+
+
+def factorization(T, pool: list) -> list | None:
+    """Matrices F₁, …, F_k of ``pool`` (k ≥ 2) with F₁ ⋯ F_k = T exactly, looked for in floats at a random point
+    first (depth first, at most MAX_FACTORS), then checked exactly; None when there is none."""
+    import random
+
+    import numpy as np
+
+    syms = set().union(*(sp.sympify(x).free_symbols for M in pool + [T] for x in M))
+    rng = random.Random(20261206)
+    point = {s: sp.Rational(rng.randint(-9, 9), rng.randint(2, 9)) for s in sorted(syms, key=str)}
+    target = _numeric(T, point)
+    values = [_numeric(M, point) for M in pool]
+    if target is None:
+        return None
+    scale = 1 + float(np.abs(target).max())
+
+    def dfs(prefix_idx, value):
+        if len(prefix_idx) >= 2 and value.shape == target.shape and np.abs(value - target).max() <= 1e-9 * scale:
+            return prefix_idx
+        if len(prefix_idx) >= MAX_FACTORS:
+            return None
+        for i, v in enumerate(values):
+            if v is None or v.shape[0] != value.shape[1]:
+                continue
+            got = dfs(prefix_idx + [i], value @ v)
+            if got is not None:
+                factors = [pool[j] for j in got]
+                product = factors[0]
+                for F in factors[1:]:
+                    product = product * F
+                if _same(product, T):
+                    return got
+        return None
+
+    for i, v in enumerate(values):
+        if v is not None and v.shape[0] == target.shape[0]:
+            got = dfs([i], v)
+            if got is not None:
+                return [pool[j] for j in got]
+    return None
+
+
+def instances(values: dict, step, hyps) -> list:
+    """The scalar lemma instances worth stating for ``step`` (kernel.lemmas.Instance), at the finder's symbols."""
+    from ..kernel.lemmas import Instance
+    from ..relations import Limit
+
+    quantities: list = []
+    for h in hyps:
+        _spectral(h.lhs, quantities)
+        _spectral(h.rhs, quantities)
+    targets = []
+    if isinstance(step, Limit):
+        targets.append(sp.Matrix(step.seq.M))
+    else:
+        mine: list = []
+        _spectral(step.lhs, mine)
+        _spectral(step.rhs, mine)
+        quantities += mine
+    kinds = {k for k, _ in quantities}
+    targets = _unique(targets + [sp.Matrix(M) for _, M in quantities])
+    givens = _unique(_given_matrices(values))
+    out = []
+    for h in hyps:  # ‖X‖_F = 0 ⇒ X = 0, for the Frobenius norms of the hypotheses
+        fros: list = []
+        _spectral(h.lhs, fros)
+        _spectral(h.rhs, fros)
+        out += [Instance("frobenius-zero", (sp.Matrix(M),)) for k, M in fros if k == "fro"]
+    pool = _unique(givens + targets)
+    targets = [T for T in targets if T.shape != (1, 1) or isinstance(step, Limit) or all(M.shape == (1, 1)
+                                                                                        for M in pool)]
+    for T in targets:   # T = F₁F₂⋯F_k with factors from the pool: ‖F₁ ⋯ F_k‖ ≤ ‖F₁‖‖F₂ ⋯ F_k‖ ≤ …
+        factors = factorization(T, [M for M in pool if not _same(M, T)])
+        for i in range(len(factors or ()) - 1):
+            rest = factors[i + 1]
+            for F in factors[i + 2:]:
+                rest = rest * F
+            out.append(Instance("submultiplicative", (factors[i], rest)))
+    square = [M for M in pool if M.is_square]
+    out += [Instance("orthogonal-norm", (M,)) for M in square if any(k == "fro" for k in kinds) or
+            any(k == "rho" for k in kinds)]
+    spectral_quantity = bool(kinds & {"rho", "lam_min", "lam_max"})
+    if spectral_quantity:
+        out += [Instance("spectral-radius-le-norm", (M,)) for M in square]
+    if "smin" in kinds:
+        for A, B in itertools.product(givens, repeat=2):
+            if A.is_square and A.cols == B.rows:
+                out.append(Instance("smallest-singular-value", (A, B)))
+    seen, unique = [], []
+    for inst in out:
+        key = (inst.lemma, tuple(tuple(a) for a in inst.args))
+        if key not in seen:
+            seen.append(key)
+            unique.append(inst)
+    return unique[:MAX_INSTANCES]
+
+
+def chains(claim, size: dict, label: str, *, budget: float):
+    """(the finder's values, [LemmaChain, …] in the order to try) for step ``label`` at ``size``; ([], …) when the
+    check does not run on symbols."""
+    from ..concrete import watching
+    from ..kernel.decide import relations_of
+    from ..kernel.lemmas import LemmaChain
+    from ..relations import Limit
+    from .domains import NoDomain, Symbols, symbolic
+
+    syms = Symbols(claim.given)
+    try:
+        values = {name: symbolic(st, name, size, syms)[0] for name, st in claim.given.items()}
+        with watching():
+            out, hyps = claim.evaluator(size)(values)
+        step = dict(relations_of(out))[label]
+    except (NoDomain, KeyError):
+        return {}, []
+    except Exception:  # noqa: BLE001  (a check with no symbolic reading: the search decides it)
+        return {}, []
+    insts = tuple(instances(values, step, hyps))
+    if isinstance(step, Limit):
+        order = list(CONCLUSIONS.get(step.to, ()))
+        mentions: list = []
+        for h in hyps:
+            _spectral(h.lhs, mentions)
+            _spectral(h.rhs, mentions)
+        if any(k == "rho" for k, _ in mentions):   # a hypothesis on ρ: the spectral lemma first
+            order.sort(key=lambda c: not c.startswith("spectral"))
+        return values, [LemmaChain(c, insts, budget) for c in order]
+    return values, [LemmaChain(None, insts, budget)] if insts else []
+
+
+#: candidates of the search looked through for a witness of the premises
+WITNESS_CANDIDATES = 64
+
+
+def witness(claim, size: dict, seed: int = 0) -> dict | None:
+    """A point of the claim's domain where every hypothesis holds, decided exactly (the kernel decides it again):
+    the first of the search's candidates that is one, or None. A claim that assumes nothing needs none."""
+    from ..kernel.decide import decide
+    from ..search import draw_candidates, hypotheses_plausible
+
+    evaluate = claim.evaluator(size)
+    for values in draw_candidates(claim.given, size, seed, WITNESS_CANDIDATES):
+        try:
+            _, hyps = evaluate(values)
+            if hypotheses_plausible(hyps) and all(decide(h, want=True).value is True for h in hyps):
+                return values
+        except Exception:  # noqa: BLE001  (a candidate the check cannot evaluate)
+            continue
+    return None
+
+
+def _plausible(claim, size: dict, label: str, point: dict | None, conclusion: str | None) -> bool:
+    """Does the limit lemma's side condition hold at the witness, in floats? (a guide: a side condition false at a
+    point of the premises cannot be proved, so its chain is not handed to the kernel; the kernel decides the others)"""
+    import numpy as np
+
+    from ..kernel.decide import relations_of
+    from ..relations import Limit, _float_matrix
+
+    if conclusion is None or point is None:
+        return True
+    try:
+        out, _ = claim.evaluator(size)(point)
+        step = dict(relations_of(out))[label]
+        if not isinstance(step, Limit):
+            return True
+        M = _float_matrix(step.seq.M)
+        norm = float(np.linalg.norm(M, 2))
+        rho = float(max(abs(np.linalg.eigvals(M))))
+    except Exception:  # noqa: BLE001
+        return True
+    tol = 1e-9
+    return {"contraction": norm < 1 - tol, "nonexpansive": norm <= 1 + tol, "spectral-decay": rho < 1 - tol,
+            "spectral-growth": rho > 1 + tol}.get(conclusion, True)
+
+
+def prove_by_lemmas(claim, size: dict, label: str, *, budget: float = 2.0):
+    """(the kernel's Proved token, method, detail) for step ``label`` by the first lemma chain the kernel accepts,
+    or None. Only the kernel makes the token (kernel/lemmas.py: accept_chain)."""
+    from ..kernel.lemmas import accept_chain
+
+    values, found = chains(claim, size, label, budget=max(budget, MIN_BUDGET))
+    if not found:
+        return None
+    point = witness(claim, size)
+    tried = []
+    for chain in found:
+        if not _plausible(claim, size, label, point, chain.conclusion):
+            tried.append(f"{chain.conclusion}: its side condition fails at the witness (in floats)")
+            continue
+        token, why = accept_chain(claim, size, label, chain, values, witness=point)
+        if token is not None:
+            return token, why, f"the kernel's own goal follows from {chain.describe()}"
+        tried.append(f"{chain.conclusion or 'the step'}: {why}")
+    return None
