@@ -137,11 +137,20 @@ def test_a_warm_solver_child_is_reused_and_killed_when_it_overruns(monkeypatch, 
     assert child.proc.pid == first, "the second sentence goes to the same (warm) child"
     # a child that never answers: killed after the budget, an unknown; the next sentence starts a fresh child
     slow = tmp_path / "slow.py"
-    slow.write_text("import sys, time\nfor line in sys.stdin:\n    time.sleep(60)\n")
+    slow.write_text("import sys, time\nprint('{\"ready\": \"z3\"}', flush=True)\nfor line in sys.stdin:\n"
+                    "    time.sleep(60)\n")
     child.close()
     monkeypatch.setattr(solvers, "WORKER", str(slow))
     a = solvers.run("z3", text, 0.2)
     assert a.status == "unknown" and "budget" in a.why and a.seconds < 10
+    assert child.proc is None
+    # a child that never says its solver is imported: an unknown once its start's own budget is spent
+    mute = tmp_path / "mute.py"
+    mute.write_text("import time\ntime.sleep(60)\n")
+    monkeypatch.setattr(solvers, "WORKER", str(mute))
+    monkeypatch.setattr(solvers, "START", 0.5)
+    a = solvers.run("z3", text, 0.2)
+    assert a.status == "unknown" and "did not start" in a.why and a.seconds < 10
     assert child.proc is None
     monkeypatch.undo()
     assert solvers.run("z3", text, 20).status == "unsat"

@@ -41,10 +41,16 @@ class NotEnclosed(Exception):
     log of a box that reaches 0, a float)."""
 
 
-def _arb():
-    from flint import arb, ctx
+_FLINT: tuple | None = None
 
-    return arb, ctx
+
+def _arb():
+    global _FLINT
+    if _FLINT is None:   # imported once, not at every enclosure (an import statement per call was ~10% of them)
+        from flint import arb, ctx
+
+        _FLINT = (arb, ctx)
+    return _FLINT
 
 
 def _lo(x):
@@ -56,7 +62,16 @@ def _hi(x):
 
 
 def _point(q: Fraction):
-    arb, _ = _arb()
+    arb, ctx = _arb()
+    return _point_at(q, ctx.prec)
+
+
+@functools.lru_cache(maxsize=4096)
+def _point_at(q: Fraction, prec: int):
+    """The enclosure of the rational q at ``prec`` bits (what arb computes for it there, once: a box's endpoints
+    and a claim's constants recur at every move)."""
+    arb, ctx = _arb()
+    assert ctx.prec == prec
     b = arb(q.numerator) / q.denominator
     return (_lo(b), _hi(b))
 

@@ -28,6 +28,7 @@ from ..errors import SymderivError
 from .domains import NoDomain, Symbols, symbolic
 from .encode import Encoder, Unsupported
 from . import solvers as _solvers  # noqa: F401  (registers the solvers with the kernel, which asks them again)
+from .interval import try_interval  # (here, not on first use: each claim's forked process inherits it, see engine)
 
 #: seconds each solver may spend on one sentence (a step; an equality is two): twice the 10 s target, since
 #: the audit shares 2 cores with its own workers (cvc5 needed 4–10 s on diag-norm at n = 2 under load before it
@@ -292,8 +293,6 @@ def prove_size(claim, size: dict, *, budget: float | None = None, use_sos: bool 
         if label in skip:
             continue
         t0 = time.perf_counter()
-        from .interval import try_interval
-
         found = try_interval(claim, size, label)   # scalar steps with exp/log/tanh: branch and bound, if any
         if found is not None:
             res.steps[label] = StepProof(label, Mark.PROVED, f"interval branch and bound (arb) on {found[2]}, checked "

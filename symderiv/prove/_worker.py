@@ -66,7 +66,13 @@ if __name__ == "__main__":
     solver = sys.argv[1]
     if sys.argv[2] == "serve":
         # warm: one request per line ({"text", "budget"}), one answer per line, until stdin closes (the parent
-        # exited); the parent kills this process when an answer overruns its budget
+        # exited); the parent kills this process when an answer overruns its budget. The solver is imported
+        # first, and a line says so: the parent does not count this start in a sentence's budget
+        try:
+            __import__(solver)
+        except Exception:  # noqa: BLE001 — each request then answers unknown with the reason
+            pass
+        print(json.dumps({"ready": solver}), flush=True)
         for line in sys.stdin:
             req = json.loads(line)
             print(json.dumps(_answer(solver, req["text"], float(req["budget"]))), flush=True)

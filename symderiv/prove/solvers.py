@@ -123,12 +123,21 @@ class OutOfBudget(Exception):
     """A solver did not answer within its budget (its child was killed)."""
 
 
+#: seconds past a sentence's budget before its solver's child is killed: time to write and read the answer, not
+#: more solver time (z3 can overrun its own timeout inside nlsat; cvc5's coverings never look at theirs, so it ran
+#: to the kill every time: with 1 s here, a 2 s budget cost 3 s of CPU)
+SLACK = 0.3
+#: seconds a new child may take to start (the interpreter and its solver's import), counted in no budget
+START = 30.0
+
+
 class _Child:
     """One solver in a warm child process (``_worker.py SOLVER serve``), reused across sentences.
 
-    A child belongs to the process that started it (a forked claim worker starts its own). An answer that
-    does not come within the budget (+1 s) gets the child killed, so the budget stays a wall-clock promise;
-    the next sentence starts a fresh child. When this process exits, the child's stdin closes and it ends.
+    A child belongs to the process that started it (a forked claim worker starts its own). A new child says
+    when its solver is imported (its start is not the sentence's budget); an answer that does not come within
+    the budget (+ :data:`SLACK`) gets the child killed, so the budget stays a wall-clock promise; the next
+    sentence starts a fresh child. When this process exits, the child's stdin closes and it ends.
     """
 
     def __init__(self, solver: str):
@@ -144,6 +153,11 @@ class _Child:
             self.proc = subprocess.Popen([sys.executable, WORKER, self.solver, "serve"], stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             self.pid = os.getpid()
+            # the child's first line says its solver is imported: from then on a sentence's budget is its own
+            ready = select.select([self.proc.stdout], [], [], START)[0]
+            if not ready or not self.proc.stdout.readline():
+                self.close()
+                return None
         return self.proc
 
     def close(self) -> str:
@@ -164,10 +178,12 @@ class _Child:
             self.proc, self.pid, self.lock = None, None, threading.Lock()
         with self.lock:
             proc = self._start()
+            if proc is None:
+                return {"status": "unknown", "why": f"no answer (the {self.solver} child did not start)"}
             try:
                 proc.stdin.write(json.dumps({"text": text, "budget": budget}) + "\n")
                 proc.stdin.flush()
-                ready = select.select([proc.stdout], [], [], budget + 1)[0]
+                ready = select.select([proc.stdout], [], [], budget + SLACK)[0]
                 line = proc.stdout.readline() if ready else None
             except OSError:   # the child died (a broken pipe)
                 line = ""
