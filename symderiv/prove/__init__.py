@@ -29,6 +29,7 @@ from .domains import NoDomain, Symbols, symbolic
 from .encode import Encoder, Unsupported
 from . import solvers as _solvers  # noqa: F401  (registers the solvers with the kernel, which asks them again)
 from .interval import try_interval  # (here, not on first use: each claim's forked process inherits it, see engine)
+from . import chains as _chains  # noqa: F401,E402  (the lemma chains' finder and the kernel's lemma table, likewise)
 
 #: seconds each solver may spend on one sentence (a step; an equality is two): twice the 10 s target, since
 #: the audit shares 2 cores with its own workers (cvc5 needed 4–10 s on diag-norm at n = 2 under load before it
