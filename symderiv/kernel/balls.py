@@ -38,7 +38,7 @@ from ..protocol import bind_parameters
 from .accept import IDENTITY, Refuted, _issue
 from .decide import arb_of, precision
 from .dual import KernelError, Unsupported
-from .modular import ModularModel, _get, _NoBatch, _Unbatchable, _View
+from .modular import ModularModel, _Field, _Matrix, _get, _NoBatch, _Unbatchable, _View
 
 #: the working precisions (bits) the kernel replays a ball certificate at: below the floor a ball says little,
 #: above the ceiling a replay would be slow (a certificate found at higher precision is not accepted)
@@ -73,7 +73,7 @@ def ball(x) -> arb:
                       "(the ball refutation covers exact numbers and the model's functions)")
 
 
-class BallScalar:
+class BallScalar(_Field):
     """v + d·ε, v and d arb balls."""
 
     __slots__ = ("v", "d")
@@ -103,12 +103,6 @@ class BallScalar:
     def __neg__(self):
         return BallScalar(-self.v, -self.d)
 
-    def __sub__(self, o):
-        return self + (-self._of(o))
-
-    def __rsub__(self, o):
-        return self._of(o) + (-self)
-
     def __mul__(self, o):
         if isinstance(o, (BallMat, sp.MatrixBase, list, tuple)):
             return BallMat.of(o) * self
@@ -123,12 +117,6 @@ class BallScalar:
                               "check can use)")
         inv = 1 / self.v
         return BallScalar(inv, -self.d * inv * inv)
-
-    def __truediv__(self, o):
-        return self * self._of(o).inverse()
-
-    def __rtruediv__(self, o):
-        return self._of(o) * self.inverse()
 
     def __pow__(self, k):
         if isinstance(k, bool) or not isinstance(k, (int, sp.Integer)):
@@ -160,7 +148,7 @@ def _rowscale(T: arb_mat, ds: list) -> arb_mat:
     return D * T
 
 
-class BallMat:
+class BallMat(_Matrix):
     """A matrix of dual numbers over balls: (values, tangents), each an ``arb_mat``; ``tan`` None is zero.
 
     A column vector may carry a batch of tangents (rows × D, D ≠ 1), as :class:`~.modular.ModMat` does: the
@@ -193,23 +181,8 @@ class BallMat:
         tan = arb_mat(rows, cols, [x.d for x in xs]) if any(not x.d.is_zero() for x in xs) else None
         return BallMat(arb_mat(rows, cols, [x.v for x in xs]), tan)
 
-    @property
-    def shape(self):
-        return (self.rows, self.cols)
-
-    @property
-    def batched(self) -> bool:
-        return self.tan is not None and self.cols == 1 and self.tan.ncols() != 1
-
-    def _unbatched(self, what: str):
-        if self.batched:
-            raise _Unbatchable(what)
-
     def tangent(self) -> arb_mat:
         return _zero_mat(self.rows, self.cols) if self.tan is None else self.tan
-
-    def __len__(self):
-        return self.rows * self.cols
 
     def __iter__(self):
         self._unbatched("entries")
@@ -236,10 +209,6 @@ class BallMat:
             return BallMat(pick(self.val), None if self.tan is None else pick(self.tan))
         i, j = i % self.rows, j % self.cols
         return BallScalar(self.val[i, j], self.tan[i, j] if self.tan is not None else arb(0))
-
-    def _same(self, o: "BallMat", what: str):
-        if o.shape != self.shape:
-            raise KernelError(f"{what} of a {self.rows}×{self.cols} and a {o.rows}×{o.cols} matrix")
 
     def __add__(self, o):
         if not isinstance(o, (BallMat, sp.MatrixBase, list, tuple)):
@@ -303,9 +272,6 @@ class BallMat:
         self._unbatched("a transpose")
         return BallMat(self.val.transpose(), None if self.tan is None else self.tan.transpose())
 
-    def transpose(self):
-        return self.T
-
     def applyfunc(self, fn):
         return BallMat.entries(self.rows, self.cols, [fn(e) for e in self])
 
@@ -341,30 +307,6 @@ class BallMat:
         for i in range(self.rows):
             out += a[i * self.cols:(i + 1) * self.cols] + b[i * o.cols:(i + 1) * o.cols]
         return BallMat.entries(self.rows, self.cols + o.cols, out)
-
-    def col_join(self, o):
-        return self._join(o, True)
-
-    def row_join(self, o):
-        return self._join(o, False)
-
-    def row(self, i):
-        return self[i, :]
-
-    def col(self, j):
-        return self[:, j]
-
-    def vstack(self, *ms):
-        out = self
-        for m in ms:
-            out = out.col_join(m)
-        return out
-
-    def hstack(self, *ms):
-        out = self
-        for m in ms:
-            out = out.row_join(m)
-        return out
 
     def _sympy_(self):
         raise Unsupported("a matrix of balls inside a SymPy expression (the ball refutation runs the notation and "

@@ -75,7 +75,79 @@ def residue(x, p: int) -> int:
                       "(the modular refutation covers rational numbers and polynomial claims)")
 
 
-class ModScalar:
+class _Field:
+    """What a scalar of the kernel's forward modes derives from its own +, unary −, × and inverse: − and / (the
+    residues' :class:`ModScalar`, the balls' :class:`symderiv.kernel.balls.BallScalar`)."""
+
+    __slots__ = ()
+
+    def __sub__(self, o):
+        return self + (-self._of(o))
+
+    def __rsub__(self, o):
+        return self._of(o) + (-self)
+
+    def __truediv__(self, o):
+        return self * self._of(o).inverse()
+
+    def __rtruediv__(self, o):
+        return self._of(o) * self.inverse()
+
+
+class _Matrix:
+    """What a matrix of the kernel's forward modes derives from its shape, entries, T and _join: the same for the
+    residues' :class:`ModMat` and the balls' :class:`symderiv.kernel.balls.BallMat`."""
+
+    __slots__ = ()
+
+    @property
+    def shape(self):
+        return (self.rows, self.cols)
+
+    @property
+    def batched(self) -> bool:
+        return self.tan is not None and self.cols == 1 and self.tan.ncols() != 1
+
+    def _unbatched(self, what: str):
+        if self.batched:
+            raise _Unbatchable(what)
+
+    def __len__(self):
+        return self.rows * self.cols
+
+    def _same(self, o: "_Matrix", what: str):
+        if o.shape != self.shape:
+            raise KernelError(f"{what} of a {self.rows}×{self.cols} and a {o.rows}×{o.cols} matrix")
+
+    def transpose(self):
+        return self.T
+
+    def col_join(self, o):
+        return self._join(o, True)
+
+    def row_join(self, o):
+        return self._join(o, False)
+
+    def row(self, i):
+        return self[i, :]
+
+    def col(self, j):
+        return self[:, j]
+
+    def vstack(self, *ms):
+        out = self
+        for m in ms:
+            out = out.col_join(m)
+        return out
+
+    def hstack(self, *ms):
+        out = self
+        for m in ms:
+            out = out.row_join(m)
+        return out
+
+
+class ModScalar(_Field):
     """v + d·ε over ℤ/p."""
 
     __slots__ = ("v", "d", "p")
@@ -107,12 +179,6 @@ class ModScalar:
     def __neg__(self):
         return ModScalar(-self.v, -self.d, self.p)
 
-    def __sub__(self, o):
-        return self + (-self._of(o))
-
-    def __rsub__(self, o):
-        return self._of(o) + (-self)
-
     def __mul__(self, o):
         if isinstance(o, (ModMat, sp.MatrixBase, list, tuple)):
             return ModMat.of(o, self.p) * self
@@ -127,12 +193,6 @@ class ModScalar:
                               "check can use)")
         inv = pow(self.v, -1, self.p)
         return ModScalar(inv, -self.d * inv * inv, self.p)
-
-    def __truediv__(self, o):
-        return self * self._of(o).inverse()
-
-    def __rtruediv__(self, o):
-        return self._of(o) * self.inverse()
 
     def __pow__(self, k):
         if isinstance(k, bool) or not isinstance(k, (int, sp.Integer)):
@@ -181,7 +241,7 @@ def _eye(n: int, p: int) -> nmod_mat:
     return M
 
 
-class ModMat:
+class ModMat(_Matrix):
     """A matrix of dual numbers over ℤ/p: (values, tangents), each an ``nmod_mat``; ``tan`` None is zero.
 
     A column vector may carry a *batch* of tangents, one per direction: ``tan`` is then rows × D (D ≠ 1), column
@@ -219,26 +279,11 @@ class ModMat:
         tan = _mat(rows, cols, [x.d for x in xs], p) if any(x.d for x in xs) else None
         return ModMat(_mat(rows, cols, [x.v for x in xs], p), tan, p)
 
-    @property
-    def shape(self):
-        return (self.rows, self.cols)
-
-    @property
-    def batched(self) -> bool:
-        return self.tan is not None and self.cols == 1 and self.tan.ncols() != 1
-
-    def _unbatched(self, what: str):
-        if self.batched:
-            raise _Unbatchable(what)
-
     def zero(self) -> nmod_mat:
         return nmod_mat(self.rows, self.cols, self.p)
 
     def tangent(self) -> nmod_mat:
         return self.zero() if self.tan is None else self.tan
-
-    def __len__(self):
-        return self.rows * self.cols
 
     def __iter__(self):
         self._unbatched("entries")
@@ -267,10 +312,6 @@ class ModMat:
             return ModMat(pick(self.val), None if self.tan is None else pick(self.tan), self.p)
         i, j = i % self.rows, j % self.cols
         return ModScalar(int(self.val[i, j]), int(self.tan[i, j]) if self.tan is not None else 0, self.p)
-
-    def _same(self, o: "ModMat", what: str):
-        if o.shape != self.shape:
-            raise KernelError(f"{what} of a {self.rows}×{self.cols} and a {o.rows}×{o.cols} matrix")
 
     def __add__(self, o):
         if not isinstance(o, (ModMat, sp.MatrixBase, list, tuple)):
@@ -335,9 +376,6 @@ class ModMat:
         self._unbatched("a transpose")
         return ModMat(self.val.transpose(), None if self.tan is None else self.tan.transpose(), self.p)
 
-    def transpose(self):
-        return self.T
-
     def applyfunc(self, fn):
         return ModMat.entries(self.rows, self.cols, [fn(e) for e in self], self.p)
 
@@ -373,30 +411,6 @@ class ModMat:
         for i in range(self.rows):
             out += a[i * self.cols:(i + 1) * self.cols] + b[i * o.cols:(i + 1) * o.cols]
         return ModMat.entries(self.rows, self.cols + o.cols, out, self.p)
-
-    def col_join(self, o):
-        return self._join(o, True)
-
-    def row_join(self, o):
-        return self._join(o, False)
-
-    def row(self, i):
-        return self[i, :]
-
-    def col(self, j):
-        return self[:, j]
-
-    def vstack(self, *ms):
-        out = self
-        for m in ms:
-            out = out.col_join(m)
-        return out
-
-    def hstack(self, *ms):
-        out = self
-        for m in ms:
-            out = out.row_join(m)
-        return out
 
     def _sympy_(self):
         raise Unsupported("a matrix over ℤ/p inside a SymPy expression (the modular refutation runs the notation "
