@@ -396,49 +396,15 @@ def sentence(stmt: LemmaStatement, stated: list, small, big, strict: bool, prune
     ¬(small < big) when strict), in SMT-LIB, written by the kernel (smt.py's printer and its weak forms of facts
     with denominators). ``pruned``: only the facts over the symbols of the goal and the instances (fewer premises:
     an unsat sentence still proves the goal; the solvers are not distracted by the domain's other facts)."""
-    from .smt import _cmp, _fraction, _Writer
+    from .smt import _cmp, _fraction, _Writer, assert_negated, assert_statement
 
     w = _Writer()
-    facts = stmt.facts
+    near = lambda e: True  # noqa: E731
     if pruned:
         keep = set().union(sp.sympify(small).free_symbols, sp.sympify(big).free_symbols,
                            *(sp.sympify(x).free_symbols for st in stated for x in st.premises_eq + st.ge + st.eq))
         near = lambda e: set(sp.sympify(e).free_symbols) <= keep  # noqa: E731
-        facts = Facts()
-        facts.ge = [g for g in stmt.facts.ge if near(g)]
-        facts.eq = [h for h in stmt.facts.eq if near(h)]
-        facts.ne = [k for k in stmt.facts.ne if near(k)]
-    else:
-        near = lambda e: True  # noqa: E731
-    for g in facts.ge:
-        n, d = _fraction(g)
-        w.assert_(_cmp(">=", w.term(n if d == 1 else n * d)))
-    for h in facts.eq:
-        n, d = _fraction(h)
-        w.assert_(_cmp("=", w.term(n if d == 1 else n * d)))
-    for k in facts.ne:
-        n, d = _fraction(k)
-        nz = f"(not {_cmp('=', w.term(n))})"
-        w.assert_(nz if d == 1 else f"(or {nz} {_cmp('=', w.term(d))})")
-    for den in stmt.dens:
-        if not near(den):
-            continue
-        n, d = _fraction(den)
-        w.assert_(f"(not {_cmp('=', w.term(n))})")
-        if d != 1:
-            w.assert_(f"(not {_cmp('=', w.term(d))})")
-    for (kind, arg), a in stmt.reading.atoms.items():
-        if kind in ("max", "min") and near(a) and all(near(x) for x in arg):
-            eqs = [_cmp("=", w.term(n if d == 1 else n * d)) for n, d in (_fraction(a - x) for x in arg)]
-            w.assert_(eqs[0] if len(eqs) == 1 else "(or " + " ".join(eqs) + ")")
-    for z, v in stmt.reading.signs:
-        if not (near(z) and near(v)):
-            continue
-        (zn, zd), (vn, vd) = _fraction(z), _fraction(v)
-        zt, vt = w.term(zn * zd), w.term(vn * vd)
-        same = f"(and (= {_cmp('>', zt)} {_cmp('>', vt)}) (= {_cmp('<', zt)} {_cmp('<', vt)}))"
-        undefined = [_cmp("=", w.term(d)) for d in (zd, vd) if d != 1]
-        w.assert_(same if not undefined else "(or " + " ".join(undefined + [same]) + ")")
+    assert_statement(w, stmt, near)
     for s in stated:
         concl = []
         for g in s.ge:
@@ -455,11 +421,7 @@ def sentence(stmt: LemmaStatement, stated: list, small, big, strict: bool, prune
         if s.premises_eq:
             body = "(or " + " ".join(f"(not {_cmp('=', w.term(p))})" for p in s.premises_eq) + f" {body})"
         w.assert_(body)
-    n, d = _fraction(sp.sympify(small) - sp.sympify(big))
-    neg = ">=" if strict else ">"
-    w.assert_(_cmp(neg, w.term(n if d == 1 else n * d)))
-    if d != 1:
-        w.assert_(f"(not {_cmp('=', w.term(d))})")
+    assert_negated(w, small, big, ">=" if strict else ">")
     return w.text()
 
 

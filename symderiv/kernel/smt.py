@@ -136,34 +136,53 @@ def sentence(stmt, small, big, negation: str) -> str:
     definitions of its atoms, its denominators ≠ 0, and the negated goal on ``small − big``: ``negation`` is
     ">" (the half small ≤ big), ">=" (the strict small < big) or "=" (small ≠ big). Raises Unprintable."""
     w = _Writer()
+    assert_statement(w, stmt)
+    assert_negated(w, small, big, negation)
+    return w.text()
+
+
+def assert_statement(w: "_Writer", stmt, near=lambda e: True) -> None:
+    """Into ``w``: the facts of ``stmt`` (≥ 0, = 0, ≠ 0, in their weak forms where they have denominators), its
+    denominators ≠ 0, and the definitions of its atoms (max/min, the sign facts of tanh, logistic, exp); only
+    those over expressions ``near`` accepts (a pruned sentence: fewer premises, still a proof when unsat)."""
     facts = stmt.facts
     for g in facts.ge:
-        n, d = _fraction(g)
-        w.assert_(_cmp(">=", w.term(n if d == 1 else n * d)))
+        if near(g):
+            n, d = _fraction(g)
+            w.assert_(_cmp(">=", w.term(n if d == 1 else n * d)))
     for h in facts.eq:
-        n, d = _fraction(h)
-        w.assert_(_cmp("=", w.term(n if d == 1 else n * d)))
+        if near(h):
+            n, d = _fraction(h)
+            w.assert_(_cmp("=", w.term(n if d == 1 else n * d)))
     for k in facts.ne:
-        n, d = _fraction(k)
-        nz = f"(not {_cmp('=', w.term(n))})"
-        w.assert_(nz if d == 1 else f"(or {nz} {_cmp('=', w.term(d))})")
+        if near(k):
+            n, d = _fraction(k)
+            nz = f"(not {_cmp('=', w.term(n))})"
+            w.assert_(nz if d == 1 else f"(or {nz} {_cmp('=', w.term(d))})")
     for den in stmt.dens:
-        n, d = _fraction(den)   # a denominator that is itself a quotient (1/(1/x)): both parts ≠ 0
-        w.assert_(f"(not {_cmp('=', w.term(n))})")
-        if d != 1:
-            w.assert_(f"(not {_cmp('=', w.term(d))})")
+        if near(den):
+            n, d = _fraction(den)   # a denominator that is itself a quotient (1/(1/x)): both parts ≠ 0
+            w.assert_(f"(not {_cmp('=', w.term(n))})")
+            if d != 1:
+                w.assert_(f"(not {_cmp('=', w.term(d))})")
     # max and min: the kernel's facts say m ≥ (≤) each argument; a maximum is also equal to one of them
     for (kind, arg), a in stmt.reading.atoms.items():
-        if kind in ("max", "min"):
+        if kind in ("max", "min") and near(a) and all(near(x) for x in arg):
             eqs = [_cmp("=", w.term(n if d == 1 else n * d)) for n, d in (_fraction(a - x) for x in arg)]
             w.assert_(eqs[0] if len(eqs) == 1 else "(or " + " ".join(eqs) + ")")
     # tanh, the logistic function, exp: the kernel's sign facts (z > 0 ⇔ w > 0 and z < 0 ⇔ w < 0; goal.FUNCTIONS)
     for z, v in stmt.reading.signs:
+        if not (near(z) and near(v)):
+            continue
         (zn, zd), (vn, vd) = _fraction(z), _fraction(v)
         zt, vt = w.term(zn * zd), w.term(vn * vd)
         same = f"(and (= {_cmp('>', zt)} {_cmp('>', vt)}) (= {_cmp('<', zt)} {_cmp('<', vt)}))"
         undefined = [_cmp("=", w.term(d)) for d in (zd, vd) if d != 1]   # weaker where a side has no value
         w.assert_(same if not undefined else "(or " + " ".join(undefined + [same]) + ")")
+
+
+def assert_negated(w: "_Writer", small, big, negation: str) -> None:
+    """Into ``w``: the goal on ``small − big`` negated (``negation`` ">", ">=" or "=", as :func:`sentence`)."""
     n, d = _fraction(sp.sympify(small) - sp.sympify(big))
     if negation not in (">", ">=", "="):
         raise ValueError(f"no negation {negation!r}")
@@ -172,7 +191,6 @@ def sentence(stmt, small, big, negation: str) -> str:
     else:
         w.assert_(_cmp("=", w.term(n)) if negation == "=" else _cmp(negation, w.term(n * d)))
         w.assert_(f"(not {_cmp('=', w.term(d))})")
-    return w.text()
 
 
 def _status(a) -> str:
