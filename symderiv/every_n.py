@@ -405,24 +405,34 @@ class _TracedFormal:
         return self.m._ctx
 
     def product(self, factor, lo, hi, order, size):
-        from .formal import HORIZON, _check_nonempty, _plain, _same_base, ix
+        from .formal import _plain, _same_base, ix
 
-        ctx, lo, hi = self.ctx, ix(lo), ix(hi)
-        notation = _NOTATION
+        lo, hi = ix(lo), ix(hi)
         if _same_base(lo, hi):
             rs = [lo + d for d in range(hi.off - lo.off + 1)]
-            out = notation.eye(size)
+            out = _NOTATION.eye(size)
             for r in (reversed(rs) if order == "descending" else rs):
                 out = out * _as(factor(_plain(r)))
             return out
-        if ctx.mode == "peel" and hi.base == HORIZON:
-            _check_nonempty(ctx, lo, hi, "the product")
-            top = _as(factor(hi))
-            self.m._peeled_factors.append(top)
-            rest = self._opaque_product(factor, lo, hi - 1, order, size)
-            ctx.peeled.append(f"Π newest factor ({order})")
-            return top * rest if order == "descending" else rest * top
+        if self.ctx.mode == "peel":
+            peeled = self._peel_product(factor, lo, hi, order, size)
+            if peeled is not None:
+                return peeled
         return self._opaque_product(factor, lo, hi, order, size)
+
+    def _peel_product(self, factor, lo, hi, order, size):
+        """Run A upward: the product's newest factor peeled off (a range up to the horizon t), else None."""
+        from .formal import HORIZON, _check_nonempty
+
+        if hi.base != HORIZON:
+            return None
+        ctx = self.ctx
+        _check_nonempty(ctx, lo, hi, "the product")
+        top = _as(factor(hi))
+        self.m._peeled_factors.append(top)
+        rest = self._opaque_product(factor, lo, hi - 1, order, size)
+        ctx.peeled.append(f"Π newest factor ({order})")
+        return top * rest if order == "descending" else rest * top
 
     def _opaque_product(self, factor, lo, hi, order, size):
         from .formal import Ix
@@ -442,7 +452,7 @@ class _TracedFormal:
         return self.m._opaque[key]
 
     def total(self, term, lo, hi, shape):
-        from .formal import HORIZON, _check_nonempty, _plain, _same_base, ix
+        from .formal import _plain, _same_base, ix
 
         ctx, lo, hi = self.ctx, ix(lo), ix(hi)
         rows, cols = (_legs_of(s) for s in shape)
@@ -451,17 +461,28 @@ class _TracedFormal:
             for d in range(hi.off - lo.off + 1):
                 out = out + _as(term(_plain(lo + d)))
             return out
-        if ctx.mode == "peel" and hi.base == HORIZON:
-            _check_nonempty(ctx, lo, hi, "the sum")
-            top = _as(term(hi))
-            rest = self._remainder(term, lo, hi - 1, rows, cols)
-            ctx.peeled.append("Σ last term")
-            return top + rest
+        if ctx.mode == "peel":
+            peeled = self._peel_sum(term, lo, hi, rows, cols)
+            if peeled is not None:
+                return peeled
         S = self.m._variable(f"Σ{next(ctx.counter)}", rows, cols,  # a name of its own (two sums, two variables)
                              generic=_generic_in(str(lo) + str(hi)) | set(ctx.within))
         if ctx.mode == "opaque":
             self.m._sums.append((term, str(lo), str(hi), rows, cols, S))
         return S
+
+    def _peel_sum(self, term, lo, hi, rows, cols):
+        """Run A upward: the sum's last term peeled off (a range up to the horizon t), the remainder L · S_B; else
+        None."""
+        from .formal import HORIZON, _check_nonempty
+
+        if hi.base != HORIZON:
+            return None
+        _check_nonempty(self.ctx, lo, hi, "the sum")
+        top = _as(term(hi))
+        rest = self._remainder(term, lo, hi - 1, rows, cols)
+        self.ctx.peeled.append("Σ last term")
+        return top + rest
 
     def _remainder(self, term, lo, hi, rows, cols):
         """The sum's remainder Σ_{lo..hi} term (its top term peeled off): L · S or S · L with S the opaque sum of
@@ -1442,46 +1463,32 @@ class _TracedDownFormal(_TracedFormal):
         self.claim_id = claim_id
         self.peels: list = []  # the kernel's answers on the remainders' summand identities
 
-    def product(self, factor, lo, hi, order, size):
-        from .formal import _check_nonempty_down, _plain, _same_base, ix
+    def _peel_product(self, factor, lo, hi, order, size):
+        """Run A downward: the product's oldest factor peeled off (a range from k), else None."""
+        from .formal import _check_nonempty_down
 
-        ctx, lo, hi = self.ctx, ix(lo), ix(hi)
-        if _same_base(lo, hi):
-            rs = [lo + d for d in range(hi.off - lo.off + 1)]
-            out = _NOTATION.eye(size)
-            for r in (reversed(rs) if order == "descending" else rs):
-                out = out * _as(factor(_plain(r)))
-            return out
-        if ctx.mode == "peel" and lo.base == ctx.var:
-            _check_nonempty_down(ctx, lo, hi, "the product")
-            bottom = _as(factor(lo))
-            self.m._peeled_factors.append(bottom)
-            rest = self._opaque_product(factor, lo + 1, hi, order, size)
-            ctx.peeled.append(f"Π oldest factor ({order})")
-            return rest * bottom if order == "descending" else bottom * rest
-        return self._opaque_product(factor, lo, hi, order, size)
+        ctx = self.ctx
+        if lo.base != ctx.var:
+            return None
+        _check_nonempty_down(ctx, lo, hi, "the product")
+        bottom = _as(factor(lo))
+        self.m._peeled_factors.append(bottom)
+        rest = self._opaque_product(factor, lo + 1, hi, order, size)
+        ctx.peeled.append(f"Π oldest factor ({order})")
+        return rest * bottom if order == "descending" else bottom * rest
 
-    def total(self, term, lo, hi, shape):
-        from .formal import _check_nonempty_down, _plain, _same_base, ix
+    def _peel_sum(self, term, lo, hi, rows, cols):
+        """Run A downward: the sum's first term peeled off (a range from k), the remainder L · S_B; else None."""
+        from .formal import _check_nonempty_down
 
-        ctx, lo, hi = self.ctx, ix(lo), ix(hi)
-        rows, cols = (_legs_of(s) for s in shape)
-        if _same_base(lo, hi):
-            out = Traced((), rows, cols)
-            for d in range(hi.off - lo.off + 1):
-                out = out + _as(term(_plain(lo + d)))
-            return out
-        if ctx.mode == "peel" and lo.base == ctx.var:
-            _check_nonempty_down(ctx, lo, hi, "the sum")
-            first = _as(term(lo))
-            rest = self._remainder_down(term, lo + 1, hi, rows, cols)
-            ctx.peeled.append("Σ first term")
-            return first + rest
-        S = self.m._variable(f"Σ{next(ctx.counter)}", rows, cols,  # a name of its own (two sums, two variables)
-                             generic=_generic_in(str(lo) + str(hi)) | set(ctx.within))
-        if ctx.mode == "opaque":
-            self.m._sums.append((term, str(lo), str(hi), rows, cols, S))
-        return S
+        ctx = self.ctx
+        if lo.base != ctx.var:
+            return None
+        _check_nonempty_down(ctx, lo, hi, "the sum")
+        first = _as(term(lo))
+        rest = self._remainder_down(term, lo + 1, hi, rows, cols)
+        ctx.peeled.append("Σ first term")
+        return first + rest
 
     def _remainder_down(self, term, lo, hi, rows, cols):
         """The sum's remainder Σ_{lo..hi} term (its first term peeled off), ``lo`` the generic index's lower
