@@ -41,6 +41,7 @@ from .formal import HORIZON, Context, EmptyRange, Ix, Unsupported, _show, active
 from .identity import nonzero_entries
 from .kernel.step import StepStatement
 from .protocol import SumOf, bind_parameters
+from .results import Method
 
 __all__ = ["Context", "EmptyRange", "InductionModel", "Ix", "Step", "Unsupported", "active", "every_step", "extend",
            "step_check"]
@@ -566,7 +567,7 @@ def _first_break(last: dict, check_at) -> tuple[str, tuple | None]:
     sweep's largest size of one (n, m, …), for the first t with a certified counterexample."""
     import time
 
-    start, t_max = time.perf_counter(), last["t"]
+    start, t_max, by = time.perf_counter(), last["t"], set()
     where = _at([tuple((k, v) for k, v in last.items() if k != "t")])
     for t in range(t_max + 1, t_max + 1 + SEARCH_T):
         if time.perf_counter() - start > SEARCH_SECONDS:
@@ -579,8 +580,9 @@ def _first_break(last: dict, check_at) -> tuple[str, tuple | None]:
             return f"false past the sweep: it breaks at t = {t}{where}: {o.detail}", (o, found)
         if o.status.value != "holds":
             break
+        by.add("randomized exact (F_p) trials find" if o.method == Method.FP else "the exact engine finds")
     else:
-        return f"shown only at the sizes checked (the exact engine finds it right up to t = {t_max + SEARCH_T}" \
+        return f"shown only at the sizes checked ({' / '.join(sorted(by))} it right up to t = {t_max + SEARCH_T}" \
                f"{where})", None
     return "shown only at the sizes checked", None
 
