@@ -35,6 +35,7 @@ from sympy.core.function import AppliedUndef
 from .. import notation
 from ..functions import SIGMA_ORDER
 from ..cells import dimension
+from . import walk
 from .dual import RULES, KernelError, Unsupported, exact_sign, missing_attribute, number
 
 _ZERO = sp.Integer(0)
@@ -799,7 +800,8 @@ class ExactVariables:
 
 def value_of(x):
     """A side as exact numbers: the values of jets (their tangents are not part of a side)."""
-    if isinstance(x, (sp.Basic, sp.MatrixBase)) and x.has(Carried):
+    if isinstance(x, (sp.Basic, sp.MatrixBase)) and walk.contains(
+            *(x if isinstance(x, sp.MatrixBase) else (x,)), test=lambda e: isinstance(e, Carried)):
         x = JetMatrix.of(x) if isinstance(x, sp.MatrixBase) else Jet.of(x)
     if isinstance(x, JetMatrix):
         return x.values()

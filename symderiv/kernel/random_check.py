@@ -147,7 +147,7 @@ from typing import NamedTuple
 
 import sympy as sp
 
-from . import dual
+from . import dual, walk
 from .accept import IDENTITY, Proved, _issue
 from ..concrete import UndefinedAtPoint
 from .dual import Dual, KernelError, Unsupported, lift
@@ -618,7 +618,7 @@ def _exp_term(sides, ys: dict, memo: dict) -> tuple[int, int, int]:
     """(T·W, k, T) for the exponentials ``ys`` (variable → its argument) that occur in ``sides``: T bounds the
     number of monomials Y^β of N·M in them (C(k + D_Y, k), D_Y their degree there), W = Σ (dn + dd) over their
     arguments bounds the degree of the numerator of A_β − A_γ for two exponents of that support."""
-    occur = set().union(*(x.free_symbols for x in sides)) & set(ys)
+    occur = walk.symbols(*sides) & set(ys)
     if not occur:
         return 0, 0, 1
     only_memo: dict = {}
@@ -663,8 +663,7 @@ def degree_info(claim, size: dict) -> Degree:
         pairs_of_sides = []
         for a, b in zip(lhs, rhs):
             for side in (sp.sympify(a), sp.sympify(b)):
-                pairs_of_sides.append(side.replace(lambda e: isinstance(e, sp.exp) or e is sp.E, formal)
-                                      if side.has(sp.exp, sp.E) else side)
+                pairs_of_sides.append(walk.replaced(side, lambda e: isinstance(e, sp.exp) or e is sp.E, formal))
         memo: dict = {}
         D = 0
         for a, b in zip(pairs_of_sides[::2], pairs_of_sides[1::2]):
@@ -684,8 +683,8 @@ def degree_info(claim, size: dict) -> Degree:
     why = f"D ≤ {D}" + (f", {len(weights)} arguments of random functions" if weights else "")
     # the trial as drawn: the closed forms e^u are read exactly, their arguments may hold the random exp's values
     # (variables there) but not another closed form's
-    in_sides = set().union(*(x.free_symbols for x in pairs_of_sides))
-    nested = [y for y, u in closed.items() if u.free_symbols & set(closed) and y in in_sides]
+    in_sides, syms = walk.symbols(*pairs_of_sides), {}
+    nested = [y for y, u in closed.items() if walk.symbols_memo(u, syms) & set(closed) and y in in_sides]
     E, why_E = D + pairs, why
     try:
         if nested:
@@ -702,8 +701,9 @@ def degree_info(claim, size: dict) -> Degree:
     ys.update({r: u for u, r, _ in fresh.met.get("exp", [])})
     logs = {r for _, r, _ in fresh.met.get("log", [])}
     inner = set(ys) | logs
-    bad = [u for met in fresh.met.values() for u, _, made in met if u.free_symbols & inner and made & in_sides]
-    bad += [u for y, u in closed.items() if u.free_symbols & inner and y in in_sides]
+    bad = [u for met in fresh.met.values() for u, _, made in met if walk.symbols_memo(u, syms) & inner
+           and made & in_sides]
+    bad += [u for y, u in closed.items() if walk.symbols_memo(u, syms) & inner and y in in_sides]
     if bad:
         return Degree(E, why_E, None, f"an argument holds an exponential or a log ({sp.sstr(bad[0])[:40]})")
     if logs & in_sides:
