@@ -78,15 +78,27 @@ e at random counts only if a second trial with the kernel's own exp (closed
 forms) differs too.
 
 Closed forms, decided exactly at the point (:func:`exact_zero`). Where the
-error is bounded, the sides at the point may be any numbers of ℚ̄[e^ℚ] as the
-kernel reads them: rational functions of e^q (q rational) and of real radicals
-r^s (r > 0, s rational), never log, π, tanh(1), e^√2 or a nested radical. The
-kernel reads lhs − rhs on its expression tree into a fraction of sparse sums
-c·e^q·Π_p p^(k_p/L) (0 ≤ k_p < L) and decides 0 without floats and without
-``simplify``: the Π_p p^(k_p/L) are independent over ℚ (Besicovitch), and
-e^{q₁}, …, e^{q_r} for distinct rationals independent over ℚ̄
-(Lindemann–Weierstrass), so the number is 0 iff every coefficient is. A
-nonzero found so is a disagreement, as a nonzero rational is.
+error is bounded, the sides at the point may be any numbers the kernel reads:
+rational functions of e^q (q rational; tanh(q) = (e^{2q} − 1)/(e^{2q} + 1) and
+logistic(q) = 1/(1 + e^{−q}), whose denominators are > 0), of real radicals
+r^s (r > 0, s rational) and of log w (w = c·e^q·Π p^(k/L) > 0), never π,
+e^√2, tanh(√2), a nested radical, a log of a sum or of a log. The kernel reads
+lhs − rhs on its expression tree into a fraction of sparse sums
+c·e^q·Π_p p^(k_p/L)·Π_b Λ_b^(m_b) (0 ≤ k_p < L; Λ_b a variable for log b, b
+in a coprime base of the integers the logs name: log w = q + log c.num −
+log c.den + Σ (k/L) log p, each a ℚ-linear form in the log b) and decides
+without floats and without ``simplify``: a sum with no term is 0 (a formal
+zero: 0 whatever the atoms' values). A sum with a term is nonzero when a
+theorem says so: the Π_p p^(k_p/L) are independent over ℚ (Besicovitch);
+e^{q₁}, …, e^{q_r} for distinct rationals are independent over ℚ̄
+(Lindemann–Weierstrass), which decides a sum without Λ; 1, log b₁, …, log b_k
+(the b pairwise coprime and > 1, so their logs are independent over ℚ) are
+independent over ℚ̄ (Baker 1966), which decides a sum of degree ≤ 1 in the Λ
+whose terms have no e^q (q ≠ 0). Outside these (a product of log values,
+whose algebraic independence is open: Schanuel's conjecture; log values
+beside e^q) a nonzero sum is a nonzero number only when arb balls exclude 0;
+else the number is not decided (Cannot, with the reason). A nonzero found so
+is a disagreement, as a nonzero rational is.
 
 * Algebraic constants (√2, ∛3: ``zero_test`` "algebraic") add no degree:
   Schwartz–Zippel holds over any field, here ℚ(√2, …) ⊂ ℝ, so E·2^−128 is
@@ -118,8 +130,32 @@ nonzero found so is a disagreement, as a nonzero rational is.
   only that a zero function has zero collected coefficients.)
   What the reading needs: no exponential or log value inside the argument of
   an exponential or of a random function whose values reach the sides (a
-  nested e^{e^u}, σ(e^u)), and no log value in the sides; else the error is
-  not bounded and the normal form stays trusted, with the reason. In a trial
+  nested e^{e^u}, σ(e^u)), and no value of the *random* log function (a
+  model's log drawn at random) in the sides; else the error is not bounded
+  and the normal form stays trusted, with the reason.
+* Log values the check writes (``zero_test`` "log"). The degree run reads
+  log(e^a·u) as a + L_u, L_u a variable of its own for each distinct argument
+  u of the random values, and log c of a constant c as a real constant of
+  degree 0 (its value: a linear form in the Λ_b). So lhs − rhs =
+  N(x, Y, L)/M(x, Y, L) with L_u = log u(x), and, writing each constant log
+  as its linear form in the Λ_b, N·M = Σ_λ G_λ(x, Y) (L, Λ)^λ with algebraic
+  coefficients. If the claim is false, N·M at (e^a(x), log u(x), log b) is
+  not 0, so as a polynomial in (L, Λ) it is not 0: some G_λ(x, e^{a(x)}) ≢ 0,
+  and the argument above (D and T·W, the degree run counting each L_u as a
+  variable, which only raises D) makes its exact reading at x* nonzero
+  outside the same events. The reading at the point has the log values of
+  the constants in the Λ_b and each other log value, by its argument u
+  without e^… factors, as its own variable (``Degree.logs``: the constants'
+  arguments); it is the degree run's at x* unless two of the L_u are one
+  atom there: u_i(x*) = u_j(x*), u_i(x*)·u_j(x*) = 1 (SymPy reads
+  log(1/w) as −log w), u_i(x*) = c or 1/c for a constant argument c, or
+  u_i(x*) = 1 (log 1 = 0), each of probability ≤ (w_i + w_j)·2^−128 (w = the
+  numerator and denominator degree bounds of u), which the kernel adds to E:
+  2·(F + 1 + k)·Σ w_i for k such arguments and F constants. A zero at the
+  point counts only if it is a formal zero of that reading; a zero that needs
+  the Λ_b of the random arguments (log(pq) against log p + log q: a
+  multiplicative relation among the arguments at the point) is not covered
+  by this bound, and the normal form stays trusted, with the reason. In a trial
   that drew e at random beside closed forms the check writes, the random
   values of e are among x and only the closed forms are read as Y_u
   (``Degree.E``); a difference there sends the claim to the true exp.
@@ -127,8 +163,11 @@ nonzero found so is a disagreement, as a nonzero rational is.
   by a closed form SymPy did not see is 0 and then cancelled syntactically
   would not reach the exact reading, which checks the final denominator).
 
-What the kernel still cannot decide (log values, a closed form such as
-tanh(1), a radical of a random value where the degree is not bounded) is not
+What the kernel still cannot decide (a log of a sum such as a loss's
+log Σ e^{o_i}, a nonzero product of log values or log values beside e^q
+that arb balls do not separate from 0, a zero through a multiplicative
+relation of random log arguments, a radical of a random value where the
+degree is not bounded) is not
 confirmed here: the token then names the normal form (or the F_p trials) as
 trusted, with the reason; with the true exp, a difference of that kind still
 refutes when arb balls certify its sign (:func:`.decide.sign`). A difference
