@@ -267,3 +267,42 @@ def test_exp_against_its_taylor_polynomial_is_refused_within_the_exact_reach():
                   activation="tanh", sizes=sweep(n=(2,), t=(2,)), conventions={"layout": "row-major"})
     token, why = kernel.confirm_identity(claim, {"n": 2, "t": 2})
     assert token is None, (token and token.how, why)
+
+
+# ----- the pieces: the coprime base, and the error bound's log terms ---------------------------------------------
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_coprime_base_is_pairwise_coprime_and_generates_every_input(seed):
+    import math
+    import random
+
+    from symderiv.kernel.random_check import _split, coprime_base
+
+    rng = random.Random(seed)
+    primes = [2, 3, 5, 7, 11, 13, 2 ** 61 - 1, 2 ** 89 - 1]
+    numbers = [math.prod(rng.choice(primes) ** rng.randint(0, 3) for _ in range(4)) for _ in range(6)]
+    numbers += [rng.getrandbits(128) | 1 for _ in range(3)]
+    base = coprime_base(numbers)
+    assert all(b > 1 for b in base)
+    assert all(math.gcd(a, b) == 1 for i, a in enumerate(base) for b in base[i + 1:])
+    for n in numbers:
+        if n > 1:
+            assert math.prod(base[i] ** e for i, e in _split(n, base).items()) == n
+
+
+def test_the_error_bound_counts_each_log_of_the_random_values():
+    """Each argument u of a log of the random values adds its collision terms (u_i = u_j, u_i·u_j = 1, = c, = 1)."""
+    degrees = []
+    for k in (1, 2, 3):
+        xs = sp.symbols(f"w0:{k}")
+        lhs = sum(sp.log(x ** 2 + 1) for x in xs)
+        claim = _symbols(lhs, lhs + 0 * xs[0], f"logs.args{k}")
+        token, how = kernel.confirm_identity(claim, {})
+        assert token is not None and not token.trusts, how
+        degrees.append(token.degree)
+    assert degrees[0] < degrees[1] < degrees[2], degrees
+    from symderiv.kernel.random_check import degree_info
+
+    info = degree_info(_symbols(sp.log(A ** 2 + 1) + L(6), L(2) + L(3) + sp.log(A ** 2 + 1), "logs.fixed"), {})
+    assert info.logs == frozenset({sp.Integer(6), sp.Integer(2), sp.Integer(3)})
+    assert isinstance(info.E, int) and "1 log values of the random values" in info.why
