@@ -84,7 +84,13 @@ an identity of diagrams, decided at its own threshold by the kernel
 walk) and so, by the lemma, true at every n and m; by induction on t, the claim
 holds for every n, m and t ≥ t0. The kernel re-decides both identities; it
 trusts the trace of the claim at a symbolic t (the peeling, the hypothesis
-substitution) and that J_t, P_t are the cell's partials. ``lift(claim, t=T)``
+substitution) and that J_t, P_t are the cell's partials. A cell with several
+states (an LSTM's (h, c)) is traced the same way with its block recursion:
+every state's truth an opaque variable, the step the claimed state's block row
+Σ_r ∂s_t/∂r_{t−1} Y^r (+ ∂s_t/∂θ) with Y^s = C_{t−1} and the other states'
+truths at t − 1 free, the base every state's truth unrolled jointly; the
+kernel compares the block row with its own forward mode on the stacked
+previous states. ``lift(claim, t=T)``
 (experimental, not called by the engine) still lifts one fixed horizon T
 (:class:`symderiv.diagrams.TracedModel`).
 
@@ -1256,7 +1262,8 @@ def lift_induction(claim, t0: int = 1) -> InductionLift:
              "by the kernel's own recount and exact expansion of the diagrams; J_t, P_t compared by the kernel with "
              "its own forward mode at n = m = 2 (the peeling and the trace of the claim at a symbolic t are not "
              "re-checked by it)")
-    return InductionLift(True, scope, base, step, peeled, time.perf_counter() - t_start, MODEL_ARGUMENT)
+    return InductionLift(True, scope, base, step, peeled, time.perf_counter() - t_start,
+                         MODEL_ARGUMENT if len(states) == 1 else MULTI_STATE_ARGUMENT)
 
 
 #: the argument of a model claim's "for every n and every t", in steps (explain shows it; the scope has the numbers)
@@ -1281,6 +1288,26 @@ MODEL_ARGUMENT = (
     "Trusted, not re-checked by the kernel: the trace of the claim at a symbolic t (the tracer's reading of the "
     "check, the peeling of sums and products, the hypothesis substitution) and that J_t, P_t are the cell's "
     "partials at every n (the chain rule on diagrams; the kernel compared them at n = m = 2 only).",
+)
+
+
+#: the argument for a cell with several states (an LSTM's (h, c)): the block recursion, one block row
+MULTI_STATE_ARGUMENT = (
+    "Truth's recursion, several states: for a time-invariant cell (h_t, c_t) = f(h_{t−1}, c_{t−1}, x_t; θ), the pair "
+    "X_t = (dh_t/dθ, dc_t/dθ), stacked h first, obeys X_t = J_t X_{t−1} + P_t with the block matrix J_t = "
+    "[[∂h_t/∂h_{t−1}, ∂h_t/∂c_{t−1}], [∂c_t/∂h_{t−1}, ∂c_t/∂c_{t−1}]] (each block an explicit partial, the other "
+    "state held) and P_t = (∂h_t/∂θ, ∂c_t/∂θ) (the chain rule); X_0 = 0 for a parameter, (I, 0) or (0, I) for h_0 "
+    "or c_0.",
+    "A claim C_t about one state s is its block row: C_t = Σ_r ∂s_t/∂r_{t−1} Y^r + P^s_t with Y^s = C_{t−1} (the "
+    "hypothesis) and Y^r, r ≠ s, the truth dr_{t−1}/dθ itself, a free variable: an identity in it holds for its true "
+    "value.",
+    *MODEL_ARGUMENT[1:3],
+    "Base: every state's truth unrolled jointly to t0 by the block recursion, the states of steps 1…t0 the cell's "
+    "steps.",
+    *MODEL_ARGUMENT[3:5],
+    "The traced block row was compared by the kernel with its own forward-mode partials ∂s_1/∂h_0, ∂s_1/∂c_0 of one "
+    "step of the cell at n = m = 2, the finder's previous states stacked against the kernel's [h_0; c_0].",
+    MODEL_ARGUMENT[6],
 )
 
 

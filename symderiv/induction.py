@@ -19,10 +19,14 @@ opaque object.
 The step identity is then decided entry by entry by the same normal form as
 the engine's: linear over the opaque matrices, every other symbol free. An
 identity in free symbols stays one under any substitution, so it holds on every
-trajectory and every range. A truth dh_{t−1}/dθ that the claim itself uses
+trajectory and every range. A cell with several states (an LSTM's (h, c)) has
+the pair (dh_t/dθ, dc_t/dθ) as its truth and the block recursion, J_t =
+[[∂h_t/∂h_{t−1}, ∂h_t/∂c_{t−1}], [∂c_t/∂h_{t−1}, ∂c_t/∂c_{t−1}]]; a claim about
+one state is decided by its block row, the other states' truths at t − 1
+opaque (:func:`_induction`). A truth dh_{t−1}/dθ that the claim itself uses
 (a recursion such as Lemma 2) is replaced by C_{t−1}, the induction hypothesis.
 Anything else (a horizon used as a number, ``range(1, m.t)``, a derivative of
-something other than the state, the recursion of a cell with two states) is
+something other than a state) is
 refused with a reason, and the claim keeps its concrete verdict and scope. A
 claim with no truth in it at all (an identity of one step) is decided at a free
 state of a generic step t instead.

@@ -58,6 +58,7 @@ def test_the_shipped_block_rows_hold_for_every_n_and_every_t(shipped, cid):
     for part in (out.base, out.step):  # decided at (at least) the recounted number of index classes
         assert all(part.size[d] >= max(1, part.classes[d]) for d in ("n", "m"))
     assert f"decided exactly at n = {out.step.size['n']}" in r.scope
+    assert r.argument == out.argument == every_n.MULTI_STATE_ARGUMENT  # explain shows the block recursion's steps
 
 
 @pytest.mark.parametrize("cid", FALSE)
