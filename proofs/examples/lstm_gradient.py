@@ -30,7 +30,7 @@ reads at a symbolic t, so it is proved for every n and every t: the state
 state, h first; columns: the previous state, h first) and each claim is one
 block row of X_t = J_t X_{t−1} + P_t (README, "Model claims: every n and every
 t"). Three slips of that step (two blocks swapped, the ∂c_t/∂h_{t−1} block
-dropped, the forget gate read one step late) fail, certified at n = 2. The
+dropped, the forget gate read one step late) fail, certified at n = 1. The
 loop-unrolled claims above are not read at a symbolic t (``range(1, m.t + 1)``)
 and keep their sizes.
 """
