@@ -170,6 +170,11 @@ def assert_statement(w: "_Writer", stmt, near=lambda e: True) -> None:
         if kind in ("max", "min") and near(a) and all(near(x) for x in arg):
             eqs = [_cmp("=", w.term(n if d == 1 else n * d)) for n, d in (_fraction(a - x) for x in arg)]
             w.assert_(eqs[0] if len(eqs) == 1 else "(or " + " ".join(eqs) + ")")
+    # ρ and λ*: the radius is the modulus of one of the eigenvalues (goal.WITNESSES), one of these is 0
+    for alts in getattr(stmt.reading, "ors", ()):
+        if all(near(x) for x in alts):
+            eqs = [_cmp("=", w.term(n if d == 1 else n * d)) for n, d in map(_fraction, alts)]
+            w.assert_(eqs[0] if len(eqs) == 1 else "(or " + " ".join(eqs) + ")")
     # tanh, the logistic function, exp: the kernel's sign facts (z > 0 ⇔ w > 0 and z < 0 ⇔ w < 0; goal.FUNCTIONS)
     for z, v in stmt.reading.signs:
         if not (near(z) and near(v)):
