@@ -14,14 +14,17 @@ wrong statement. So the kernel does not read the prover's goal. At the size it:
    (sums, products, quotients, integer powers of what the check returned,
    det) and of its own *atoms* for |x|, √x, max and min, each with the facts
    that define it (a ≥ 0 and a² = x²; r ≥ 0, x ≥ 0 and r² = x; m ≥ each
-   argument), and for ‖M‖_F, ‖M‖₂, exp, tanh and the logistic function with
-   the facts of the table FUNCTIONS below, noting every denominator (the step
+   argument), and for ‖M‖_F, ‖M‖₂, σ_min, ρ, λ*, exp, tanh and the logistic function with
+   the facts of the table FUNCTIONS below (and, for ‖M‖₂, σ_min, ρ and λ*, the
+   witnesses of WITNESSES), noting every denominator (the step
    is about the points where they are not 0);
 3. checks each certificate exactly (:mod:`.sos`), then *interprets* the
    certificate's other variables: each must be defined by one of its
    equalities v·d − n = 0 with d a denominator the claim has, i.e. v = n/d,
    or be one of the kernel's atoms (an equality on it, such as v² − x², becomes
-   an identity once a² is replaced by what the kernel knows it is);
+   an identity once a² is replaced by what the kernel knows it is), or be paired
+   with the kernel's own atom or witness of the quantity the prover says it is
+   (WITNESSES);
    under that interpretation every hypothesis, equality and nonzero factor the
    certificate uses must be one the kernel derived in 1–2 (up to a positive
    constant factor for g ≥ 0, any nonzero constant for h = 0 or d ≠ 0, or an
@@ -55,16 +58,60 @@ certificate or a sentence may use only these), and why each is a theorem:
   smaller root λ has p⁽ᵏ⁾(λ) < 0 for the k whose largest root is the first
   above λ): s² = λ_max(G) = ‖M‖₂², exactly.
 
-The sign facts (⇔) are not polynomial: only the kernel's SMT sentence states
-them (:mod:`.smt`); a certificate uses the polynomial ones. The prover's
-certificate for ‖M‖₂ at n ≥ 2 rests on its own variables (a PSD factor R with
-s²I − G = RRᵀ, a unit vector), which the kernel does not interpret: such a
-certificate is checked against the prover's goal and its token names the
-prover's encoding (of norm2 and of every other quantity of the step) as
-trusted, as before. ρ, λ*, λ_max and σ_min of a general matrix (complex
-eigenvalues by Vieta's formulas in the prover) have no reading of the kernel's
-own yet: a step with one is outside the fragment, its certificate is checked
-against the prover's goal, and the token names the prover's encoding.
+* σ_min(M) = s for a square matrix that is neither 1×1 nor diagonal as written
+  (those: |m| and minᵢ|dᵢ|): with G = MᵀM and p as above, s ≥ 0, p(s²) = 0 and
+  (−1)^(deg p − k)·p⁽ᵏ⁾(s²) ≥ 0 for k = 1 … deg p − 1 (the argument for ‖M‖₂
+  applied to (−1)ⁿp(−μ), whose largest root is −λ_min): s² = λ_min(G);
+* ρ(M) = r and λ*(M) = r of a square matrix that is not triangular as written
+  (those: maxᵢ|tᵢᵢ|, minᵢ|tᵢᵢ|): the kernel's eigenvalues pₖ + iqₖ (k = 1 … n,
+  WITNESSES) and r ≥ 0 with r² ≥ pₖ² + qₖ² for every k (≤ for λ*) and
+  r² = pₖ² + qₖ² for one k (a disjunction, in the kernel's sentence only).
+
+The sign facts (⇔) and the disjunctions are not polynomial: only the kernel's
+SMT sentence states them (:mod:`.smt`); a certificate uses the polynomial ones.
+
+WITNESSES — the kernel's own variables for a quantity's witnesses, with the
+constraints it states for them from its own atoms (never read from the prover),
+each satisfiable at the quantity's true value by a cited theorem:
+
+* for s = ‖M‖₂ (σ_min(M)) with G its Gram matrix (n ≥ 2; also for the diagonal
+  reading maxᵢ|dᵢ| (minᵢ|dᵢ|), which is ‖D‖₂ (σ_min(D)), with that atom as s):
+  a lower triangular R with s²I − G − RRᵀ = 0 (G − s²I − RRᵀ = 0) entrywise,
+  and x with xᵀx = 1, xᵀGx = s². At the true s, s²I − G (G − s²I) is positive
+  semidefinite (s² is G's largest (least) eigenvalue, G symmetric), so it has
+  an LDLᵀ factorisation with D ≥ 0 and R = L√D is real lower triangular
+  (Cholesky for a PSD matrix); x is a unit eigenvector of G for s²
+  (the spectral theorem);
+* for the eigenvalues of an n×n M (n ≥ 2, for ρ and λ*): pₖ, qₖ with
+  Πₖ(λ − pₖ − iqₖ) = det(λI − M) coefficient by coefficient (real and imaginary
+  parts; Vieta's formulas). det(λI − M) has n complex roots (the fundamental
+  theorem of algebra), which satisfy them; by unique factorisation every
+  solution is that multiset of roots. For each k, u_k, w_k with
+  M(u_k + iw_k) = (pₖ + iqₖ)(u_k + iw_k) (real and imaginary parts) and
+  ‖u_k‖² + ‖w_k‖² = 1: a root of det(λI − M) is an eigenvalue, whose
+  eigenvector, normalised, is one.
+
+The kernel's facts F(X, a, W) then hold at every point X of the claim's domain
+with a the true quantities and some W (witnesses of distinct atoms are
+independent): a certificate that proves the goal for every (X, a, W) meeting F
+proves it at the true values. The prover names which quantity each of its
+variables stands for (``proof.meanings``: ("norm2", M, {"s", "R", "x"}),
+("eig", M, {"roots", "vectors"}), ("rho", M, {"s"}), ("tanh", z, {"v"}), …);
+the kernel reads M in its own terms and pairs the variables with its own atom
+and witnesses of that quantity. The pairing is no fact: every constraint the
+certificate uses is then checked as one of the kernel's facts (up to a positive
+constant for g ≥ 0, any nonzero one for h = 0), so a wrong pairing or a wrong
+template (s² written s, R not tied to G, a sign flipped in Vieta's formulas, a
+unit vector that is not unit) only rejects. The prover's lemma instances
+(``proof.lemmas``) are certificates too: each is checked the same way, on the
+kernel's facts and the goals of the instances accepted before it, and only then
+is its goal a fact (for the step's certificates, and for the kernel's own SMT
+sentence when the solvers do not settle it without). R, x and the eigenvectors'
+constraints (``Facts.wit``) are used by certificates only; the eigenvalues'
+Vieta relations define ρ and λ* and are in the kernel's sentence too. What stays
+outside is λ_max of a general matrix (a partial quantity: M may have no real
+eigenvalue): a step with one is checked against the prover's goal and its token
+names the prover's encoding, as before.
 
 To check a certificate the kernel compares many rational functions of its
 symbols and atoms modulo the square rules (r² = x, a² = x², f² = Σ m²). Two
@@ -1118,8 +1165,10 @@ def accept_step(claim, size: dict, label: str, evidence, values: dict | None = N
     A half proved by the solvers is accepted only when z3 and cvc5 both answer unsat on the kernel's *own*
     sentence for it (:func:`.smt.sentence`, from this Statement), asked through ``ask`` (``ask(text, budget)``,
     by default the oracle the prove phase registered, :func:`.smt.register`); the prover's sentence is never
-    read. Where the kernel cannot read the step (an eigenvalue of a general matrix) the token names the
-    prover's encoding as trusted (:data:`.smt.TRUST_PROVER_ENCODING`).
+    read. ``("solvers", said, budget, lemmas)``: the prover's lemma instances (``lemmas.lemmas``, paired by
+    ``lemmas.meanings``), which the kernel adds to its sentence only after checking each on its own facts, when
+    the sentence without them is not settled. Where the kernel cannot read the step (λ_max of a general
+    matrix) the token names the prover's encoding as trusted (:data:`.smt.TRUST_PROVER_ENCODING`).
     """
     if len(evidence) == 1 and evidence[0][0] == "interval":
         from .interval import goal_of, verify

@@ -42,7 +42,7 @@ import sympy as sp
 TRUST_KERNEL_GOAL = "z3 and cvc5 both unsat on the kernel's own goal"
 #: ... and how it was proved
 HOW_KERNEL_GOAL = "z3 and cvc5 both unsat on the kernel's own goal (a sentence the kernel wrote)"
-#: outside the kernel's fragment (an eigenvalue of a general matrix: ρ, λ*, λ_max): the prover's encoding is trusted
+#: outside the kernel's fragment (λ_max of a general matrix): the prover's encoding is trusted
 TRUST_PROVER_ENCODING = "z3 and cvc5 both unsat on the prover's encoding (not re-checked by the kernel)"
 #: the two solvers, both of which must answer unsat
 SOLVERS = ("z3", "cvc5")
