@@ -787,6 +787,8 @@ def _interpret(certs, own: set, nonzero: list, stmt: "Statement", meanings=(), p
             if any(sp.sympify(x).free_symbols & pending for x in args):
                 continue
             meanings.remove(m)
+            if any(sp.sympify(x).free_symbols - own - set(subst) for x in args):
+                continue   # a quantity of something the kernel has no reading of: nothing to pair
             ours = _meaning(stmt, kind, arg.xreplace(subst) if hasattr(arg, "xreplace") else arg)
             for v, k in _roles(roles, ours):
                 if v in pending and v not in subst:
