@@ -154,7 +154,9 @@ def _shipped(cid):
 
 @pytest.mark.parametrize("cid,n", [("norm-facts.frobenius-spectral", 2), ("pal2019.lemma3.corrected", 1),
                                    ("pal2019.proof4.epsilon", 1),
-                                   ("cs6180.orthogonal-properties.eigenvalue-modulus", 1)])
+                                   ("cs6180.orthogonal-properties.eigenvalue-modulus", 1),
+                                   ("cs6180.orthogonal-properties.eigenvalue-modulus", 2),
+                                   ("avram2025.spectral-psd.psd", 2)])
 def test_shipped_steps_hold_on_the_kernels_own_goal(cid, n):
     """Each step the prover proves is accepted by the kernel with no prover's encoding among its trusts."""
     from symderiv.prove import Mark, prove_size
@@ -186,3 +188,30 @@ def test_the_false_siblings_still_fail_certified(cid):
 
     res = check_claim(_shipped(cid))
     assert res.verdict == Verdict.FAILS and res.counterexample is not None
+
+
+def test_a_lemma_instance_is_a_fact_only_when_it_checks_on_the_kernels_facts():
+    """The prover's lemma instances (PSD form ‖My‖ ≤ ‖M‖₂‖y‖ on its R) become facts of the kernel's sentence only
+    after each is checked on the kernel's own facts; an instance resting on a planted constraint (‖A‖₂ = 5, a
+    genuine identity over its own equality) is not."""
+    from symderiv.prove import prove_size
+
+    claim, size = _shipped("norm-facts.frobenius-spectral"), N2
+    proof = prove_size(claim, size)
+    (sos,) = proof.steps["claim"].evidence
+    assert sos[1].lemmas
+
+    def derived(lemmas):
+        stmt = goal.Statement(claim, size)
+        stmt.halves("claim")
+        before = len(stmt.facts.ge) + len(stmt.facts.eq)
+        p = type("P", (), {})()
+        p.lemmas, p.meanings = lemmas, sos[1].meanings
+        goal._derive(stmt, goal._renamed(p, goal._pairing(proof.values, stmt.values)))
+        return len(stmt.facts.ge) + len(stmt.facts.eq) - before
+
+    assert derived(sos[1].lemmas) == len(sos[1].lemmas)
+    (s,) = [m[2]["s"] for m in sos[1].meanings if m[0] == "norm2"]
+    planted = Certificate(s - 5, ">=", (), (s - 5,), multipliers=((sp.Integer(1), 0),))
+    assert derived([planted]) == 0
+    assert derived([*sos[1].lemmas, planted]) == len(sos[1].lemmas)

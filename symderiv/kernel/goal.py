@@ -1118,13 +1118,14 @@ def _renamed(proof, pair: dict):
             gram=(tuple(map(r, c.gram[0])), c.gram[1]), multipliers=tuple((r(m), j) for m, j in c.multipliers),
             nonzero=tuple(map(r, c.nonzero)))
 
-    certs = [one(c) for c in proof.certs]
+    certs = [one(c) for c in getattr(proof, "certs", ()) or ()]
     def rm(m):
         kind, arg, roles = m
         return kind, (arg.xreplace(pair) if isinstance(arg, sp.MatrixBase) else r(arg)), roles
 
     out = type("Renamed", (), {})()
-    out.small, out.big, out.certs, out.squared = r(proof.small), r(proof.big), certs, proof.squared
+    out.small, out.big = r(getattr(proof, "small", 0)), r(getattr(proof, "big", 0))
+    out.certs, out.squared = certs, getattr(proof, "squared", False)
     out.lemmas = [one(c) for c in getattr(proof, "lemmas", ()) or ()]
     out.meanings = [rm(m) for m in getattr(proof, "meanings", ()) or ()]
     return out
@@ -1140,8 +1141,10 @@ def _evident(stmt: Statement, small, big) -> bool:
     return g == 0 or (g.is_Rational and g >= 0)
 
 
-#: seconds per solver for the kernel's own sentence before it falls back to a certificate on the prover's goal
+#: seconds per solver for the kernel's own sentence when a certificate does not check on the kernel's goal
 PROBE_BUDGET = 2.0
+#: seconds per solver for the kernel's sentence with the prover's lemma instances it checked (then without them)
+LEMMA_PROBE_BUDGET = 3.0
 
 
 def _own_sentence(stmt: "Statement", negation, item, ask) -> tuple[bool, str]:
@@ -1215,14 +1218,23 @@ def accept_step(claim, size: dict, label: str, evidence, values: dict | None = N
             except Exception as e:
                 return None, f"the kernel cannot write its own sentence for the step: {type(e).__name__}: {e}"
             budget = min(max(float(item[2]), 0.5), smt.BUDGET) if len(item) > 2 and item[2] else smt.BUDGET
-            ok, said = smt.both_unsat(text, ask if ask is not None else smt.oracle(), budget)
-            if not ok and ": sat" not in said and len(item) > 3 and item[3] is not None and values is not None:
-                try:   # the prover's lemma instances, each checked on the kernel's own facts: more facts, again
+            oracle = ask if ask is not None else smt.oracle()
+            ok, said = False, ""
+            if len(item) > 3 and item[3] is not None and values is not None:
+                # the prover's lemma instances, each checked on the kernel's own facts: more facts (which can help a
+                # solver, or slow it down: briefly with them, then without them, on the full budget)
+                kept = (list(stmt.facts.ge), list(stmt.facts.eq))
+                try:
                     _derive(stmt, _renamed(item[3], _pairing(values, stmt.values)))
-                    text = smt.sentence(stmt, *negations[i])
-                    ok, said = smt.both_unsat(text, ask if ask is not None else smt.oracle(), budget)
+                    if (len(stmt.facts.ge), len(stmt.facts.eq)) != tuple(map(len, kept)):
+                        ok, said = smt.both_unsat(smt.sentence(stmt, *negations[i]), oracle,
+                                                  min(budget, LEMMA_PROBE_BUDGET))
                 except Exception:   # noqa: BLE001 (an instance the kernel cannot check adds nothing)
                     pass
+                finally:   # the instances are this half's: the next half's sentence is the kernel's own again
+                    stmt.facts.ge[:], stmt.facts.eq[:] = kept
+            if not ok and ": sat" not in said:
+                ok, said = smt.both_unsat(text, oracle, budget)
             if not ok:
                 return None, f"the solvers do not both refute the kernel's own goal ({said})"
             trusts.append(smt.TRUST_KERNEL_GOAL)

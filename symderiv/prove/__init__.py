@@ -179,7 +179,6 @@ def decide_step(domain, hyps, step, *, syms=None, matrices=(), budget: float = B
             behind = type("Lemmas", (), {})()
             behind.lemmas = [c for _, c in getattr(lib, "used", ())]
             behind.meanings = list(getattr(enc, "meanings", ()))
-            behind.certs, behind.small, behind.big, behind.squared = [], 0, 0, False
             evidence.append(("solvers", said, budget, behind if behind.lemmas else None))
             continue
         if "sat" in (z3a.status, cv.status) and "unsat" not in (z3a.status, cv.status):
