@@ -168,7 +168,7 @@ REDRAWS = 32   # the signed draws put a √'s or a log's argument below 0 about 
 #: beyond REACH, up to these sizes the kernel confirms over ℤ/p instead (kernel/modular.py: the cell and the check on
 #: residues, σ a random function; n = 32, t = 64: ≈ 0.2 s per trial for the LSTM's dh_t/dh_0, benchmarks/RESULTS.md
 #: section modloss); beyond these, the F_p trials are trusted and said to be
-MODULAR_REACH = {"n": 64, "t": 256, "m": 64}
+MODULAR_REACH = {"n": 128, "t": 256, "m": 128}
 #: trials over ℤ/p, each with a fresh prime in [2⁶², 2⁶³) (one, as TRIALS; the LSTM's dh_t/dh_0 at n = 32, t = 64
 #: cost 6–20 s a trial column by column, 8 192 one-step runs of its partials; 128 batched runs now)
 MODULAR_TRIALS = 1
@@ -1095,7 +1095,7 @@ def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved
 
     from . import modular
 
-    done, sites = 0, 0
+    done, sites, projected = 0, 0, False
     try:
         for _ in range(MODULAR_TRIALS):
             while True:
@@ -1103,20 +1103,27 @@ def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved
                 if fmpz(p).is_prime():
                     break
             draw = lambda p=p: rng.randrange(p)  # noqa: E731
-            rf, point = modular.RandomFunctions(draw, p), _Draws(draw)
-            lhs, rhs = modular.sides(claim, size, point, None, None, p, random=rf)
+            rf, point, vectors = modular.RandomFunctions(draw, p), _Draws(draw), {}
+
+            def compared():  # the sides' residues, or uᵀ·side·x where a side is a linear map (modular.project)
+                lhs, rhs = modular.sides(claim, size, point, None, None, p, random=rf)
+                got = modular.project(lhs, rhs, draw, vectors)
+                return ([int(a) for a in lhs.val.entries()], [int(b) for b in rhs.val.entries()]) if got is None \
+                    else ([got[0]], [got[1]])
+
+            a, b = compared()
+            projected = projected or bool(vectors)
             sites = max(sites, rf.sites)
-            bad = next((k for k, (a, b) in enumerate(zip(lhs.val.entries(), rhs.val.entries())) if int(a) != int(b)),
-                       None)
+            bad = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), None)
             if bad is not None and rf.lawless:
                 # does the difference depend on exp and log at all? The same point and σ, exp and log drawn anew: a
                 # difference that does not move is no law's doing (a rational function of the exp and log values
                 # that changes takes another value at an independent draw, but for ≤ D/p), so it is a disagreement
-                first = (int(lhs.val.entries()[bad]) - int(rhs.val.entries()[bad])) % p
+                first = (a[bad] - b[bad]) % p
                 for k in rf.LAWLESS:
                     rf.tables.pop(k, None)
-                lhs, rhs = modular.sides(claim, size, point, None, None, p, random=rf)
-                if (int(lhs.val.entries()[bad]) - int(rhs.val.entries()[bad])) % p == first:
+                a, b = compared()
+                if (a[bad] - b[bad]) % p == first:
                     return None, (f"the kernel's own check over ℤ/p at a random point: entry {bad} of lhs − rhs is "
                                   f"not 0 modulo {p}, and the same with exp and log drawn anew (no law of theirs "
                                   "explains it)")
@@ -1131,8 +1138,10 @@ def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved
         return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
     bits = max(1, int(62 - math.log2(1 + sites * sites)))
     how = (f"the kernel's own check over ℤ/p: lhs − rhs ≡ 0 at {done} random points (inputs uniform modulo a fresh "
-           f"prime p ≥ 2^62, σ a random function at {sites} sites), error ≤ (D·2^−{bits})^{done} for a difference and "
-           "arguments of degree ≤ D")
+           f"prime p ≥ 2^62, σ a random function at {sites} sites"
+           + (", the sides compared as uᵀ·(lhs − rhs)·x for u, x uniform: + 2 to the degree" if projected else "")
+           + f"), error ≤ ({'(D + 2)' if projected else 'D'}·2^−{bits})^{done} for a difference and arguments of "
+           "degree ≤ D")
     return _issue(Proved, claim.id, size, IDENTITY, how, error=(bits, done)), how
 
 
@@ -1158,8 +1167,9 @@ def _lawful_modular(claim, size: dict, rng: random.Random, trusts: str, entry: i
     try:
         rf = modular.LawfulFunctions(draw, q, modular.LAWFUL_DIGITS)
         lhs, rhs = modular.sides(claim, size, _Draws(on_disc), None, None, N, random=rf)
-        bad = next((k for k, (a, b) in enumerate(zip(lhs.val.entries(), rhs.val.entries())) if int(a) != int(b)),
-                   None)
+        got = modular.project(lhs, rhs, draw, {})  # a side that is a linear map: uᵀ·side·x, as in _modular
+        pairs = zip(lhs.val.entries(), rhs.val.entries()) if got is None else [got]
+        bad = next((k for k, (a, b) in enumerate(pairs) if int(a) != int(b)), None)
     except Exception as e:
         how = (f"{trusts}, not re-checked by the kernel ({lawless}; with the q-adic exp and log it does not run: "
                f"{'' if isinstance(e, KernelError) else type(e).__name__ + ': '}{str(e)[:120]})")
