@@ -484,9 +484,14 @@ class Operator(ModMat):
         return f"{type(self).__name__}({self.rows}×{self.cols} mod {self.p})"
 
 
+#: build Operators (False only in tests, for the reference run that builds every matrix densely, as before them)
+OPERATORS = True
+
+
 def _lazy(*xs) -> bool:
     """Do these operands of a sum or product stay an Operator (one is, and none carries a tangent)?"""
-    return any(isinstance(x, Operator) for x in xs) and all(isinstance(x, ModMat) and x.tan is None for x in xs)
+    return OPERATORS and any(isinstance(x, Operator) for x in xs) and all(isinstance(x, ModMat) and x.tan is None
+                                                                           for x in xs)
 
 
 class _Diag(Operator):
@@ -682,7 +687,7 @@ class _Derivative(Operator):
             for i, seed in enumerate(self.seeds):
                 a, b = seed[2]
                 D[a, b] = xs[i * k + j]
-            outs.append(self.column(("direction", self.wrt, self.model._direction(D))))
+            outs.append(self.column(("direction", self.wrt, self.model._direction_key(D))))
         return _mat(self.rows, k, [o[i] for i in range(self.rows) for o in outs], self.p)
 
 
@@ -778,7 +783,7 @@ class ModNotation:
         p = self._p(v)
         v = self._col(v, p)
         v._unbatched("diag")
-        if v.tan is None:
+        if v.tan is None and OPERATORS:
             return _Diag(v)
         n = v.rows
 
@@ -793,7 +798,7 @@ class ModNotation:
     def kron(self, a, b):
         p = self._p(a, b)
         a, b = ModMat.of(a, p), ModMat.of(b, p)
-        if a.tan is None and b.tan is None:
+        if a.tan is None and b.tan is None and OPERATORS:
             return _Kron(a.val, b.val, p)
         ea, eb = list(a), list(b)
         rows, cols = a.rows * b.rows, a.cols * b.cols
@@ -1245,7 +1250,7 @@ class ModularModel:
             return self._directions_made[seed[2]]
         return None
 
-    def _direction(self, D: nmod_mat) -> int:
+    def _direction_key(self, D: nmod_mat) -> int:
         """A key for the tangent matrix D of a parameter (seeds are dict keys; an nmod_mat is not hashable)."""
         self._directions_made.append(D)
         return len(self._directions_made) - 1
@@ -1409,7 +1414,7 @@ class ModularModel:
 
     def _operators(self, seeds) -> bool:
         """Is a derivative along these seeds an Operator (w.r.t. a parameter, over ℤ/p: not in balls)?"""
-        return self.Mat is ModMat and bool(seeds) and seeds[0][0] == "param"
+        return OPERATORS and self.Mat is ModMat and bool(seeds) and seeds[0][0] == "param"
 
     def _column(self, v) -> list[int]:
         v = self._as(v)
