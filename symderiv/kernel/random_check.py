@@ -1147,6 +1147,10 @@ def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved
 
 #: the lawful trial's prime q ∈ [2¹¹, 2¹²): q^LAWFUL_DIGITS < 2⁶³ (modular.LawfulFunctions)
 LAWFUL_PRIME_BITS = 11
+#: the lawful trials, (bits of q, digits K), q^K < 2⁶³ and K < q: on the disc qℤ a trial modulo q^K sees the series
+#: of the sides up to degree K − 1 only, so exp against its Taylor polynomial of degree 4 is invisible modulo q⁵; the
+#: second trial, q ∈ [2⁶, 2⁷) modulo q⁹, sees it (up to degree 8), the first keeps the larger prime's fewer accidents
+LAWFUL_TRIALS = ((LAWFUL_PRIME_BITS, 5), (6, 9))
 
 
 def _lawful_modular(claim, size: dict, rng: random.Random, trusts: str, entry: int) -> tuple[Proved | None, str]:
@@ -1157,28 +1161,31 @@ def _lawful_modular(claim, size: dict, rng: random.Random, trusts: str, entry: i
 
     lawless = f"its check over ℤ/p differs at entry {entry} with exp and log random functions, which keep e' = e " \
               "and log' = 1/x but not e^(a+b) = e^a·e^b nor log(e^z) = z"
-    while True:
-        q = rng.randrange(2 ** LAWFUL_PRIME_BITS, 2 ** (LAWFUL_PRIME_BITS + 1))
-        if fmpz(q).is_prime():
-            break
-    N = q ** modular.LAWFUL_DIGITS
-    draw = lambda: rng.randrange(N)  # noqa: E731
-    on_disc = lambda: q * rng.randrange(N) % N  # noqa: E731  (inputs in qℤ/q^K: the series converge there)
-    try:
-        rf = modular.LawfulFunctions(draw, q, modular.LAWFUL_DIGITS)
-        lhs, rhs = modular.sides(claim, size, _Draws(on_disc), None, None, N, random=rf)
-        got = modular.project(lhs, rhs, draw, {})  # a side that is a linear map: uᵀ·side·x, as in _modular
-        pairs = zip(lhs.val.entries(), rhs.val.entries()) if got is None else [got]
-        bad = next((k for k, (a, b) in enumerate(pairs) if int(a) != int(b)), None)
-    except Exception as e:
-        how = (f"{trusts}, not re-checked by the kernel ({lawless}; with the q-adic exp and log it does not run: "
-               f"{'' if isinstance(e, KernelError) else type(e).__name__ + ': '}{str(e)[:120]})")
-        return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
-    if bad is not None:
-        return None, (f"the kernel's own check over ℤ/p at a random point differs at entry {entry} (σ, exp and log "
-                      f"random functions), and again with the laws of exp and log kept (q-adic exp and log modulo "
-                      f"{q}^{modular.LAWFUL_DIGITS}, entry {bad})")
-    how = (f"{trusts}, not re-checked by the kernel ({lawless}; with the q-adic exp and log, which keep them, lhs − rhs "
-           f"≡ 0 modulo {q}^{modular.LAWFUL_DIGITS} with inputs on the disc qℤ: a difference the laws may explain, or "
-           "one of too high a q-adic order for that trial to see, so neither trial decides it)")
+    said = []
+    for bits, digits in LAWFUL_TRIALS:
+        while True:
+            q = rng.randrange(2 ** bits, 2 ** (bits + 1))
+            if fmpz(q).is_prime():
+                break
+        N = q ** digits
+        draw = lambda N=N: rng.randrange(N)  # noqa: E731
+        on_disc = lambda q=q, N=N: q * rng.randrange(N) % N  # noqa: E731  (inputs in qℤ/q^K: the series converge)
+        try:
+            rf = modular.LawfulFunctions(draw, q, digits)
+            lhs, rhs = modular.sides(claim, size, _Draws(on_disc), None, None, N, random=rf)
+            got = modular.project(lhs, rhs, draw, {})  # a side that is a linear map: uᵀ·side·x, as in _modular
+            pairs = zip(lhs.val.entries(), rhs.val.entries()) if got is None else [got]
+            bad = next((k for k, (a, b) in enumerate(pairs) if int(a) != int(b)), None)
+        except Exception as e:
+            said.append(f"with the q-adic exp and log modulo {q}^{digits} it does not run: "
+                        f"{'' if isinstance(e, KernelError) else type(e).__name__ + ': '}{str(e)[:120]}")
+            continue
+        if bad is not None:
+            return None, (f"the kernel's own check over ℤ/p at a random point differs at entry {entry} (σ, exp and "
+                          f"log random functions), and again with the laws of exp and log kept (q-adic exp and log "
+                          f"modulo {q}^{digits}, entry {bad})")
+        said.append(f"with the q-adic exp and log, which keep them, lhs − rhs ≡ 0 modulo {q}^{digits} with inputs on "
+                    "the disc qℤ")
+    how = (f"{trusts}, not re-checked by the kernel ({lawless}; {'; '.join(said)}: a difference the laws may explain, "
+           "or one of too high a q-adic order for those trials to see, so no trial decides it)")
     return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
