@@ -47,12 +47,13 @@ def _claim(check, model=elman_rnn, size=FAR, cid="param.claim", **kw):
 def _elman_dW(m, block=lambda m, k: kron(eye(m.n), m.h(k - 1).T), order="descending", lo=1):
     """Elman: dh_t/dW = Σ_k Π_{r=k+1}^{t} D_r W · D_k (I ⊗ h_{k−1}ᵀ), D_r = diag σ'(z_r)."""
     J = lambda r: diag(m.dsigma(m.at("z", r))) * m.W  # noqa: E731
-    terms = lambda k: product(J, k + 1, m.t, order=order, size=m.n) * diag(m.dsigma(m.at("z", k))) * block(m, k)  # noqa: E731,E501
+    D = lambda k: diag(m.dsigma(m.at("z", k)))  # noqa: E731
+    terms = lambda k: product(J, k + 1, m.t, order=order, size=m.n) * D(k) * block(m, k)  # noqa: E731
     return m.d(("h", m.t), "W"), total(terms, (m.n, m.n * m.n), lo=lo, hi=m.t)
 
 
 def _theorem1(m, block=lambda v: kron(eye(v.rows), v.T), order="descending", lo=1):
-    """pal2019 Theorem 1 (corrected): Σ_{k<t} Π_{r=k+1}^{t} W_R diag σ'(h_{r−1}) · (I ⊗ σ(h_{k−1})ᵀ) + I ⊗ σ(h_{t−1})ᵀ."""
+    """pal2019 Theorem 1, corrected: Σ_{k<t} Π_{r=k+1}^{t} W_R diag σ'(h_{r−1}) (I ⊗ σ(h_{k−1})ᵀ) + I ⊗ σ(h_{t−1})ᵀ."""
     factor = lambda r: m.W_R * diag(m.dsigma(m.h(r - 1)))  # noqa: E731
     term = lambda k: product(factor, k + 1, m.t, order=order, size=m.n) * block(m.sigma(m.h(k - 1)))  # noqa: E731
     return m.d(("h", m.t), "W_R"), total(term, (m.n, m.n * m.n), lo=lo, hi=m.t - 1) + block(m.sigma(m.h(m.t - 1)))
@@ -186,7 +187,8 @@ def _projected(claim, size, *, operators: bool):
     return (lhs.shape, got), lazy
 
 
-@cell("test: h_t = diag(σ(h_{t−1})) W h_{t−1} + U x_t (diag inside the step)", params={"W": ("n", "n"), "U": ("n", "m")})
+@cell("test: h_t = diag(σ(h_{t−1})) W h_{t−1} + U x_t (diag inside the step)",
+      params={"W": ("n", "n"), "U": ("n", "m")})
 def diag_cell(s, prev, x, p, f):
     s.z = diag(f.sigma(prev.h)) * p.W * prev.h
     s.h = s.z + p.U * x

@@ -570,9 +570,8 @@ class _Kron(Operator):
 
     def left(self, W, memo):  # wᵀ(A ⊗ B) = vec(Aᵀ·Z·B)ᵀ, w = vec(Z)
         A, B = self.A, self.B
-        rows = _ints(W.transpose())  # W's rows as the columns of Wᵀ
-        Wt = _mat(W.ncols(), W.nrows(), rows, self.p)
-        outs = [_ints(self._triple(A.transpose(), Z, B)) for Z in self._columns(Wt, A.nrows(), B.nrows(), memo)]
+        outs = [_ints(self._triple(A.transpose(), Z, B)) for Z in self._columns(W.transpose(), A.nrows(), B.nrows(),
+                                                                                  memo)]
         return _mat(len(outs), self.cols, [x for o in outs for x in o], self.p)
 
 

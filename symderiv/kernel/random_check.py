@@ -1084,6 +1084,11 @@ def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved
     arguments among the S sites collide modulo p, reading both as one variable (≤ S²·D/p): ≤ (1 + S²)·D·2^−62 per
     trial.
 
+    A side that is a linear map (a derivative w.r.t. a parameter, and what the check builds from it: modular.Operator)
+    is compared as uᵀ·lhs·x against uᵀ·rhs·x for u, x uniform modulo p (modular.project): a nonzero difference
+    matrix leaves a nonzero entry at the point but for the bound above, and then uᵀΔx, of degree 2 in (u, x), is 0
+    with probability ≤ 2/p: D + 2 in place of D.
+
     What a difference does not decide. A true claim that needs a law the random functions do not keep
     (e^(a+b) = e^a·e^b, log(e^z) = z: a max-shifted softmax against an unshifted one) can differ with random exp
     and log (LAWLESS, as for the exact model). A difference in a trial that applied no random exp or log is a
