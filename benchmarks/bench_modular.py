@@ -136,7 +136,8 @@ def write_theorem1(res: dict, old: dict | None):
         "uᵀ·lhs·x with uᵀ·rhs·x for uniform u, x (error + 2 in the degree), the left products uᵀ·W_R·diag σ'… "
         "shared between the t − 1 terms of the literal Σ_k Π_r (t(t − 1)/2 factor calls remain: the check is read "
         "as Python reads it). The random σ applied again to the same h_r counts its sites once, so the stated bound "
-        "at n = 128, t = 256 is 2^−31 per (D + 2) instead of the 2^−18 that 32 640·n sites gave.",
+        "at n = 128, t = 256 is 2^−31 per (D + 2) (S = 32 896 sites); counting σ'(h_r) again at each of the "
+        "32 640 factor calls, as before, would have stated 2^−18.",
         "<!-- /modparam -->",
     ])
     write_section("modparam", text)
