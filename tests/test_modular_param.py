@@ -269,3 +269,18 @@ def test_every_shipped_model_claim_means_the_same_with_operators(model_claims, s
         assert lazy == dense, claim.id
         projected += was
     assert projected >= 10  # the shipped derivatives w.r.t. a parameter are projected
+
+
+def test_a_check_that_reads_the_entries_of_a_large_parameter_derivative_leaves_the_trials_trusted():
+    """Reading dh_t/dW entry by entry is one forward run per column: beyond random_check.COLUMN_RUNS step runs the
+    kernel does not grind through them (n = 80, t = 8: 6 400 runs of 8 steps) but leaves the F_p trials trusted, and
+    says so; its sibling that only multiplies and adds the derivative is re-checked."""
+    from symderiv.kernel.random_check import COLUMN_RUNS
+
+    size = {"n": 80, "t": 8}
+    assert size["n"] ** 2 * size["t"] > COLUMN_RUNS
+    row = lambda m: tuple(side[0, :] for side in _elman_dW(m))  # noqa: E731  (entries read: the dense matrix)
+    token, why = confirm_identity(_claim(row, size=size, cid="param.rows"), size, trusts="the F_p trials")
+    assert token is not None and token.trusts and token.trusts[0].startswith("the F_p trials"), why
+    token, why = confirm_identity(_claim(_elman_dW, size=size, cid="param.whole"), size, trusts="the F_p trials")
+    assert token is not None and token.trusts == (), why

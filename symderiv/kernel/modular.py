@@ -38,6 +38,7 @@ from __future__ import annotations
 from ..notation import literal
 
 import math
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import sympy as sp
@@ -486,6 +487,19 @@ class Operator(ModMat):
 
 #: build Operators (False only in tests, for the reference run that builds every matrix densely, as before them)
 OPERATORS = True
+#: while the kernel confirms a holds (random_check._modular): the most step runs it spends on the entries of a
+#: derivative w.r.t. a parameter (one forward run per column); beyond, the check does not run there (Unsupported) and
+#: the token names what it trusted. None (a refutation's replay): no budget
+COLUMN_BUDGET: list = [None]
+
+
+@contextmanager
+def column_budget(runs: int):
+    COLUMN_BUDGET.append(runs)
+    try:
+        yield
+    finally:
+        COLUMN_BUDGET.pop()
 
 
 def _lazy(*xs) -> bool:
@@ -676,6 +690,11 @@ class _Derivative(Operator):
         self.model, self.column, self.seeds, self.wrt = model, column, seeds, wrt
 
     def _materialize(self):
+        budget = COLUMN_BUDGET[-1]
+        if budget is not None and len(self.seeds) * self.model.t > budget:
+            raise Unsupported(f"the check reads the entries of a derivative w.r.t. {self.wrt}: {len(self.seeds)} "
+                              f"forward runs of up to {self.model.t} steps, beyond the kernel's budget of {budget} "
+                              "step runs")
         return self.model._hstack([self.column(s) for s in self.seeds]).val
 
     def right(self, X, memo):

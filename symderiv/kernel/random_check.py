@@ -167,8 +167,12 @@ UNBOUNDED_TRIALS = 16
 REDRAWS = 32   # the signed draws put a √'s or a log's argument below 0 about half the time
 #: beyond REACH, up to these sizes the kernel confirms over ℤ/p instead (kernel/modular.py: the cell and the check on
 #: residues, σ a random function; n = 32, t = 64: ≈ 0.2 s per trial for the LSTM's dh_t/dh_0, benchmarks/RESULTS.md
-#: section modloss); beyond these, the F_p trials are trusted and said to be
+#: section modloss; corrected Theorem 1, a derivative w.r.t. W_R, at n = 128, t = 256: ≈ 0.6 s, section modparam);
+#: beyond these, the F_p trials are trusted and said to be
 MODULAR_REACH = {"n": 128, "t": 256, "m": 128}
+#: within it, the step runs the ℤ/p check spends on a check that reads the entries of a derivative w.r.t. a parameter
+#: (one forward run per column, ≈ 10 s at 2¹⁵; a derivative it only multiplies and adds costs one run: modular.Operator)
+COLUMN_RUNS = 2 ** 15
 #: trials over ℤ/p, each with a fresh prime in [2⁶², 2⁶³) (one, as TRIALS; the LSTM's dh_t/dh_0 at n = 32, t = 64
 #: cost 6–20 s a trial column by column, 8 192 one-step runs of its partials; 128 batched runs now)
 MODULAR_TRIALS = 1
@@ -1111,10 +1115,11 @@ def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved
             rf, point, vectors = modular.RandomFunctions(draw, p), _Draws(draw), {}
 
             def compared():  # the sides' residues, or uᵀ·side·x where a side is a linear map (modular.project)
-                lhs, rhs = modular.sides(claim, size, point, None, None, p, random=rf)
-                got = modular.project(lhs, rhs, draw, vectors)
-                return ([int(a) for a in lhs.val.entries()], [int(b) for b in rhs.val.entries()]) if got is None \
-                    else ([got[0]], [got[1]])
+                with modular.column_budget(COLUMN_RUNS):
+                    lhs, rhs = modular.sides(claim, size, point, None, None, p, random=rf)
+                    got = modular.project(lhs, rhs, draw, vectors)
+                    return ([int(a) for a in lhs.val.entries()], [int(b) for b in rhs.val.entries()]) \
+                        if got is None else ([got[0]], [got[1]])
 
             a, b = compared()
             projected = projected or bool(vectors)
@@ -1177,10 +1182,11 @@ def _lawful_modular(claim, size: dict, rng: random.Random, trusts: str, entry: i
         on_disc = lambda q=q, N=N: q * rng.randrange(N) % N  # noqa: E731  (inputs in qℤ/q^K: the series converge)
         try:
             rf = modular.LawfulFunctions(draw, q, digits)
-            lhs, rhs = modular.sides(claim, size, _Draws(on_disc), None, None, N, random=rf)
-            got = modular.project(lhs, rhs, draw, {})  # a side that is a linear map: uᵀ·side·x, as in _modular
-            pairs = zip(lhs.val.entries(), rhs.val.entries()) if got is None else [got]
-            bad = next((k for k, (a, b) in enumerate(pairs) if int(a) != int(b)), None)
+            with modular.column_budget(COLUMN_RUNS):
+                lhs, rhs = modular.sides(claim, size, _Draws(on_disc), None, None, N, random=rf)
+                got = modular.project(lhs, rhs, draw, {})  # a side that is a linear map: uᵀ·side·x, as in _modular
+                pairs = zip(lhs.val.entries(), rhs.val.entries()) if got is None else [got]
+                bad = next((k for k, (a, b) in enumerate(pairs) if int(a) != int(b)), None)
         except Exception as e:
             said.append(f"with the q-adic exp and log modulo {q}^{digits} it does not run: "
                         f"{'' if isinstance(e, KernelError) else type(e).__name__ + ': '}{str(e)[:120]}")
