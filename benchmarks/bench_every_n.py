@@ -65,10 +65,12 @@ def main() -> str:
     from symderiv.results import Phase
 
     col = collect([ROOT / "proofs" / "pal2019.py", ROOT / "proofs" / "cs6180.py", ROOT / "proofs" / "avram2025.py",
-                   ROOT / "proofs" / "examples" / "goodfellow_bptt.py"])
+                   ROOT / "proofs" / "examples" / "goodfellow_bptt.py", ROOT / "proofs" / "examples" / "lstm_gradient.py"])
     for cid in ("pal2019.theorem1.corrected", "pal2019.lemma2.corrected", "pal2019.lemma1",
                 "cs6180.jacobian-powers.product", "cs6180.jacobian-powers.corrected",
-                "avram2025.jacobian-product.desc-product", "goodfellow.eq10-21"):
+                "avram2025.jacobian-product.desc-product", "goodfellow.eq10-21",
+                # an LSTM's (h, c) block recursion, one block row each (several states: issue 20, multi-state step)
+                "examples.lstm.step.dh-dh0", "examples.lstm.step.dc-dc0", "examples.lstm.step.dh-dWf"):
         claim = col.items[cid]
         w0, c0 = time.perf_counter(), time.process_time()
         r = check_claim(claim)
@@ -101,7 +103,8 @@ def main() -> str:
         "Model claims for every n and every t (the engine, no flag): the whole check (the sweep, the induction at "
         "n ≤ 3, then the every-n lift of its base and step), wall and CPU seconds, the lift's own phase inside it, "
         "and `every_n.lift_induction` alone (tracing base and step, the kernel's decision at each threshold). "
-        "base/step: the degree of its diagrams and the size decided at.",
+        "base/step: the degree of its diagrams and the size decided at. The examples.lstm.step rows are a cell with "
+        "two states (h, c): one block row of the step's block Jacobian, the other state's truth at t − 1 free.",
         "",
         "| claim | verdict | reach (or why not lifted) | base | step | s wall | s CPU | lift s | lift alone s |",
         "|---|---|---|---|---|---|---|---|---|",

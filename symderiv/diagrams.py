@@ -697,6 +697,27 @@ class Notation:
         d = _dim_of(n)
         return Traced.identity(() if d is None else (d,))
 
+    def _legs(self, d) -> tuple:
+        if isinstance(d, Size):
+            return tuple(x for x in d.dims if x != 1)
+        if d == 1:
+            return ()
+        got = _dim_of(d)
+        if got is None:
+            raise NotInFragment(f"a shape {d!r} that is not a size of the claim")
+        return (got,)
+
+    def ones(self, rows, cols=1):
+        """The all-ones matrix of a symbolic shape: one diagram with no node, each open leg a class of its own (its
+        entry at every index is the empty product 1); every class lies on an open leg, as the lemma asks."""
+        r, c = self._legs(rows), self._legs(cols)
+        k = len(r)
+        g = Diagram(sp.Integer(1), (), tuple(range(k)), tuple(range(k, k + len(c))), r + c)
+        return Traced((g,), r, c)
+
+    def zeros(self, rows, cols=1):
+        return Traced((), self._legs(rows), self._legs(cols))
+
     def product(self, factors, size):
         out = self.eye(size)
         for f in factors:

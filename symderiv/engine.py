@@ -126,6 +126,14 @@ def _acceptance(o: SizeOutcome) -> Acceptance | None:
 AUTO_SYMBOLIC = {"n": 3, "t": 6}
 
 
+def _fp_cannot() -> tuple:
+    """What F_p raises for a check it cannot evaluate: its own Unsupported, and the claim language's (an
+    ``every_step`` of sides that are not exact matrices)."""
+    from . import formal, fp
+
+    return fp.Unsupported, formal.Unsupported
+
+
 def pick_backend(backend: str, claim: Claim, size: dict) -> str:
     if backend != "auto":
         return backend
@@ -137,6 +145,19 @@ def pick_backend(backend: str, claim: Claim, size: dict) -> str:
 def fp_fallback_note(reason: str) -> str:
     """What a size's outcome says when ``auto`` chose F_p but the randomized backend cannot evaluate the claim."""
     return f"the randomized backend cannot check this claim ({reason}), so the exact engine decided it"
+
+
+def check_past_sweep(claim: Claim, size: dict, *, seed: int):
+    """One size past the sweep (induction's search for a break at t_max + 1, …): F_p first, whose cost does not
+    grow with a normal form (the exact normal form of a true claim at t_max + 1 has no size bound: a GRU at n = 2,
+    t = 4 outgrows 3 GB); a disagreement is certified as at any size (:func:`check_identity_fp`), and a claim F_p
+    cannot evaluate goes to the exact engine."""
+    try:
+        return check_identity_fp(claim, size, seed=seed, phases=Phases(), describe=True)
+    except SymderivError as e:
+        if not isinstance(e, _fp_cannot()):
+            raise
+        return check_identity_at(claim, size, backend="symengine", seed=seed, phases=Phases(), describe=True)
 
 
 def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict, describe: bool = False):
@@ -229,11 +250,11 @@ def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phas
         raise SymderivError("the F_p backend does not cover free variables (variables=); use --backend auto or "
                             "symengine")
     if picked == "fp" and backend == "auto":  # auto never turns what F_p cannot evaluate into an error
-        from .fp import Unsupported
-
         try:
             return check_identity_fp(claim, size, seed=seed, phases=phases, describe=describe)
-        except Unsupported as e:
+        except SymderivError as e:
+            if not isinstance(e, _fp_cannot()):
+                raise
             o, found = check_identity_at(claim, size, backend="symengine", seed=seed, phases=phases,
                                          describe=describe)
             o.note = fp_fallback_note(str(e))
@@ -833,7 +854,7 @@ def _check_claim(claim: Claim, *, n=None, t=None, m=None, backend: str = "auto",
         from . import induction  # holds at every size: is it proved for every t? (issue 12)
 
         def check_at(size):
-            return check_identity_at(claim, size, backend="symengine", seed=seed, phases=Phases(), describe=True)
+            return check_past_sweep(claim, size, seed=seed)
 
         with _phase(phases, Phase.INDUCTION):
             every_t, more, broken, step_tokens = induction.extend(claim, outcomes, check_at=check_at)

@@ -84,7 +84,13 @@ an identity of diagrams, decided at its own threshold by the kernel
 walk) and so, by the lemma, true at every n and m; by induction on t, the claim
 holds for every n, m and t ≥ t0. The kernel re-decides both identities; it
 trusts the trace of the claim at a symbolic t (the peeling, the hypothesis
-substitution) and that J_t, P_t are the cell's partials. ``lift(claim, t=T)``
+substitution) and that J_t, P_t are the cell's partials. A cell with several
+states (an LSTM's (h, c)) is traced the same way with its block recursion:
+every state's truth an opaque variable, the step the claimed state's block row
+Σ_r ∂s_t/∂r_{t−1} Y^r (+ ∂s_t/∂θ) with Y^s = C_{t−1} and the other states'
+truths at t − 1 free, the base every state's truth unrolled jointly; the
+kernel compares the block row with its own forward mode on the stacked
+previous states. ``lift(claim, t=T)``
 (experimental, not called by the engine) still lifts one fixed horizon T
 (:class:`symderiv.diagrams.TracedModel`).
 
@@ -688,7 +694,7 @@ class TracedInductionModel:
         if isinstance(wrt, str) and wrt in self.cell.params:
             r, c = self._kinds[wrt]
             return wrt, ((r + c) if self.layout == "row-major" else (c + r))
-        if isinstance(wrt, tuple) and len(wrt) == 2 and wrt[0] == self.cell.state[0] and isinstance(wrt[1], int) \
+        if isinstance(wrt, tuple) and len(wrt) == 2 and wrt[0] in self.cell.state and isinstance(wrt[1], int) \
                 and not isinstance(wrt[1], bool) and wrt[1] >= 0:
             return f"{wrt[0]}[{wrt[1]}]", ("n",)
         raise NotInFragment(f"a derivative with respect to {wrt!r} (the every-n induction: a parameter)")
@@ -698,15 +704,16 @@ class TracedInductionModel:
 
         if layout is not None and layout != self.layout:
             raise NotInFragment("m.d with a layout other than the claim's")
-        if not (isinstance(of, tuple) and len(of) == 2 and of[0] == self.cell.state[0]):
-            raise NotInFragment(f"m.d({of!r}, …): only the truth dh_k/dθ is induced on")
+        if not (isinstance(of, tuple) and len(of) == 2 and of[0] in self.cell.state):
+            raise NotInFragment(f"m.d({of!r}, …): only the truth ds_k/dθ of a state s is induced on")
         k = ix(of[1])
         if k.base != HORIZON and not (self.t.base is None and k.base is None and 0 <= k.off <= self.t.off):
             raise NotInFragment(f"m.d({of!r}, …) at a step that is not the horizon ± an integer")
         name, cols = self._wrt_legs(wrt)
-        key = (str(k), wrt if isinstance(wrt, str) else (wrt[0], wrt[1]))
-        if key not in self._truths:
-            self._truths[key] = self._variable(f"X[{k}]⟨{name.replace('[', '').replace(']', '')}⟩", ("n",), cols)
+        key = (str(k), wrt if isinstance(wrt, str) else (wrt[0], wrt[1]), of[0])
+        if key not in self._truths:  # the first state's truth keeps its one-state name; (h, c): X[k]⟨θ⟩, X_c[k]⟨θ⟩
+            tag = "X" if of[0] == self.cell.state[0] else f"X_{of[0]}"
+            self._truths[key] = self._variable(f"{tag}[{k}]⟨{name.replace('[', '').replace(']', '')}⟩", ("n",), cols)
         return self._truths[key]
 
     def partial(self, of, wrt, *, hold=(), layout=None):
@@ -937,6 +944,10 @@ class _Partials:
     x: str
     kinds: dict
     layout: str
+    #: a cell with several states (h, c): J is then the claimed state's block row, one block per state in the cell's
+    #: order (``blocks``, each ∂s_t/∂r_{t−1}), and ``prevs`` the names of every previous state, stacked for the kernel
+    blocks: tuple = ()
+    prevs: tuple = ()
 
 
 def kernel_partials(claim, part: "_Partials", size: dict | None = None) -> tuple[bool, str]:
@@ -964,7 +975,8 @@ def kernel_partials(claim, part: "_Partials", size: dict | None = None) -> tuple
     values = {name: (symbols(name, rows(rd), rows(cd)), rd, cd) for name, (rd, cd) in part.kinds.items()
               if name not in ATOMS}  # atoms: computed by evaluate from their arguments
     try:
-        J = evaluate(part.J, dict(values), size)
+        J = sp.Matrix.hstack(*[evaluate(b, dict(values), size) for b in part.blocks]) if part.blocks else \
+            evaluate(part.J, dict(values), size)
         P = evaluate(part.P, dict(values), size) if part.P is not None else sp.zeros(J.rows, 1)
     except Exception as e:  # noqa: BLE001 (what cannot be evaluated is not compared: the lift is refused)
         return False, f"the traced J_t, P_t cannot be evaluated at {size}: {type(e).__name__}: {e}"
@@ -978,9 +990,10 @@ def kernel_partials(claim, part: "_Partials", size: dict | None = None) -> tuple
     for name, (rd, cd) in claim.model.params.items():
         params[name] = syms(name, rows((rd,)), rows((cd,)))
     # the statement's own step identity is P = J · 0 + P (nothing to prove there): what is checked is J and P
+    prev = sp.Matrix.vstack(*[syms(p, n) for p in part.prevs]) if part.prevs else syms(part.prev, n)
     st = StepStatement("induction", P, sp.zeros(J.cols, P.cols), J, P,
-                       wrt=part.wrt, layout=part.layout, state=part.state, prev=syms(part.prev, n), x=syms(part.x, m),
-                       params=params)
+                       wrt=part.wrt, layout=part.layout, state=part.state, prev=prev, x=syms(part.x, m),
+                       params=params, states=tuple(claim.model.state) if part.prevs else ())
     tok, why = confirm_step(claim, size, st)
     return tok is not None, why
 
@@ -993,8 +1006,6 @@ def step_identity(claim, t0: int):
     from .concrete import watching
     from .formal import HORIZON, TRACED, Context, Ix, Unsupported, active
 
-    if len(claim.model.state) != 1:
-        raise NotInFragment("the recursion of a cell with several states is not traced")
     ctx = Context(n=0, t_min=t0 + 1)
     try:
         with active(ctx), watching():
@@ -1016,19 +1027,28 @@ def step_identity(claim, t0: int):
             hyp = ma._truths.get((str(Ix(HORIZON, -1)),) + key_a[1:])
             if hyp is not None:
                 c_a = substitute(c_a, hyp.name, c_b)
-            wrt = key_a[1]
-            s = claim.model.state[0]
+            wrt, s = key_a[1], key_a[2]
+            states = tuple(claim.model.state)
             h_t = ma.step(Ix(HORIZON, 0))[s]
-            J = jacobian(_as(h_t), f"{s}[{Ix(HORIZON, -1)}]", ma._kinds[f"{s}[{Ix(HORIZON, -1)}]"], ("n",), ma.layout)
+            prevs = tuple(f"{r}[{Ix(HORIZON, -1)}]" for r in states)
+            # the block row of s: ∂s_t/∂r_{t−1} for every state r (one block with one state)
+            blocks = tuple(jacobian(_as(h_t), p, ma._kinds[p], ("n",), ma.layout) for p in prevs)
+            # the previous truths: C_{t−1} for the claimed state (the hypothesis), the truth itself (opaque) for
+            # every other state of the cell
+            Y = [c_b if r == s else ma.d((r, Ix(HORIZON, -1)), wrt) for r in states]
+            J = blocks[states.index(s)]
+            rhs = blocks[0] * Y[0]
+            for b, y in zip(blocks[1:], Y[1:]):
+                rhs = rhs + b * y
             P = None
             if wrt in ma.cell.params:
                 name, cols = ma._wrt_legs(wrt)
                 P = jacobian(_as(h_t), name, ma._kinds[name], cols, ma.layout)
-                rhs = J * c_b + P
-            else:  # dh_t/dh_j, t > j: no explicit partial
-                rhs = J * c_b
-            part = _Partials(J, P, wrt, s, f"{s}[{Ix(HORIZON, -1)}]", f"x[{Ix(HORIZON, 0)}]", dict(ma._kinds),
-                             ma.layout)
+                rhs = rhs + P
+            # else ds_t/dr_j, t > j: no explicit partial
+            many = len(states) > 1
+            part = _Partials(J, P, wrt, s, prevs[states.index(s)], f"x[{Ix(HORIZON, 0)}]", dict(ma._kinds),
+                             ma.layout, blocks if many else (), prevs if many else ())
     except Unsupported as e:
         raise NotInFragment(str(e).splitlines()[0]) from e
     except NotInFragment:
@@ -1126,39 +1146,53 @@ def base_identity(claim, t0: int = 1):
             finally:
                 TRACED.pop()
             key, C = _truth_of(m, lhs, rhs)
-            s = claim.model.state[0]
-            wrt = key[1]
+            states = tuple(claim.model.state)
+            wrt, s = key[1], key[2]
             truth_first = isinstance(lhs, Traced) and _structure(lhs) == _structure(m._truths[key])
             top = m._truths[key]
+            zero = Traced((), top.rowdims, top.coldims)
+
+            def blocks(j, r):  # ∂r_j/∂q_{j−1} for every state q, in the cell's order
+                r_j = _as(m.step(Ix(None, j))[r])
+                return [jacobian(r_j, f"{q}[{Ix(None, j - 1)}]", m._kinds[f"{q}[{Ix(None, j - 1)}]"], ("n",),
+                                 m.layout) for q in states]
+
+            def advance(Xprev, j, explicit):  # X^r_j = Σ_q ∂r_j/∂q_{j−1} X^q_{j−1} (+ ∂r_j/∂θ): the chain rule
+                out = {}
+                for r in states:
+                    acc = explicit(j, r)
+                    for b, q in zip(blocks(j, r), states):
+                        acc = acc + b * Xprev[q]
+                    out[r] = acc
+                return out
+
             if wrt in m.cell.params:  # X_0 = 0, X_j = J_j X_{j−1} + P_j (the chain rule, unrolled to t0)
                 name, cols = m._wrt_legs(wrt)
-                X = {0: Traced((), top.rowdims, top.coldims)}
+                X = {0: {r: zero for r in states}}
                 for j in range(1, t0 + 1):
-                    h_j = _as(m.step(Ix(None, j))[s])
-                    prev = f"{s}[{Ix(None, j - 1)}]"
-                    X[j] = jacobian(h_j, prev, m._kinds[prev], ("n",), m.layout) * X[j - 1] \
-                        + jacobian(h_j, name, m._kinds[name], cols, m.layout)
-            else:  # dh_j/dh_j = I, X_k = J_k X_{k−1} for k = j+1 … t0
-                j0 = wrt[1]
+                    X[j] = advance(X[j - 1], j, lambda j, r: jacobian(_as(m.step(Ix(None, j))[r]), name,
+                                                                      m._kinds[name], cols, m.layout))
+            else:  # ds_j/ds_j = I and dr_j/ds_j = 0 for another state r, X_k = J_k X_{k−1} for k = j+1 … t0
+                w, j0 = wrt
                 if j0 > t0:
-                    raise NotInFragment(f"the base of dh_t/dh_{j0} is at t = {j0}, past the sweep's {t0}")
-                X = {j0: _NOTATION.eye(m.n)}
+                    raise NotInFragment(f"the base of d{s}_t/d{w}_{j0} is at t = {j0}, past the sweep's {t0}")
+                X = {j0: {r: (_NOTATION.eye(m.n) if r == w else zero) for r in states}}
                 for j in range(j0 + 1, t0 + 1):
-                    prev = f"{s}[{Ix(None, j - 1)}]"
-                    X[j] = jacobian(_as(m.step(Ix(None, j))[s]), prev, m._kinds[prev], ("n",), m.layout) * X[j - 1]
-            X1 = X[t0]
-            for (k, _w), M in list(m._truths.items()):
-                if (k, _w) == key:
+                    X[j] = advance(X[j - 1], j, lambda j, r: zero)
+            X1 = X[t0][s]
+            for (k, _w, r), M in list(m._truths.items()):
+                if (k, _w, r) == key:
                     continue
                 if _w != wrt or not k.lstrip("-").isdigit() or int(k) not in X:
                     raise NotInFragment(f"the base reads the truth at step {k}")
-                C = substitute(C, M.name, X[int(k)])
+                C = substitute(C, M.name, X[int(k)][r])
             C = substitute(C, m._truths[key].name, X1)
             for j in range(t0, 0, -1):  # the states of the trajectory, newest first: h_j := f(h_{j−1}, x_j)
-                if f"{s}[{j}]" in m._kinds:
-                    C = substitute(C, f"{s}[{j}]", _as(m.step(Ix(None, j))[s]))
-                    X1 = substitute(X1, f"{s}[{j}]", _as(m.step(Ix(None, j))[s]))
-                    m._kinds.pop(f"{s}[{j}]")
+                for r in states:
+                    if f"{r}[{j}]" in m._kinds:
+                        C = substitute(C, f"{r}[{j}]", _as(m.step(Ix(None, j))[r]))
+                        X1 = substitute(X1, f"{r}[{j}]", _as(m.step(Ix(None, j))[r]))
+                        m._kinds.pop(f"{r}[{j}]")
     except Unsupported as e:
         raise NotInFragment(str(e).splitlines()[0]) from e
     except NotInFragment:
@@ -1167,7 +1201,7 @@ def base_identity(claim, t0: int = 1):
         raise NotInFragment(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}") from e
     truths = {M.name for M in m._truths.values()}
     kinds = {k: v for k, v in m._kinds.items() if k not in truths and k in _names_in(C.terms + X1.terms)}
-    names = {f"{s}[0]": f"{s}0", **{f"x[{j}]": f"x{j}" for j in range(1, t0 + 1)}}
+    names = {**{f"{r}[0]": f"{r}0" for r in states}, **{f"x[{j}]": f"x{j}" for j in range(1, t0 + 1)}}
     _against_sides(claim, (X1, C) if truth_first else (C, X1), kinds, t0, names)
     return C, X1, kinds
 
@@ -1214,6 +1248,12 @@ def lift_induction(claim, t0: int = 1) -> InductionLift:
     bcls = ", ".join(f"{base.classes.get(d, 0)} of {d}" for d in dims)
     scls = ", ".join(f"{step.classes.get(d, 0)} of {d}" for d in dims)
     how = ", ".join(peeled) or "nothing to peel"
+    states = tuple(claim.model.state)
+    if len(states) > 1:  # the layout of the block recursion, in the claim's own words
+        how += ("; the state (" + ", ".join(states) + ") stacked, J_t the block matrix ["
+                + ", ".join("[" + ", ".join(f"∂{a}_t/∂{b}_{{t−1}}" for b in states) + "]" for a in states)
+                + "] (blocks in the cell's state order), the claimed state's block row, the other states' truths at "
+                "t − 1 free variables")
     scope = (f"for every n ≥ 1, every m ≥ 1 and every t ≥ {t0}: induction on t whose base and step are formal "
              f"identities of contraction diagrams (every-n lift by index relabelling): base t = {t0} of degree "
              f"{base.degree} with at most {bcls} index classes, decided exactly at {words(base)}; step C_t = J_t "
@@ -1222,7 +1262,8 @@ def lift_induction(claim, t0: int = 1) -> InductionLift:
              "by the kernel's own recount and exact expansion of the diagrams; J_t, P_t compared by the kernel with "
              "its own forward mode at n = m = 2 (the peeling and the trace of the claim at a symbolic t are not "
              "re-checked by it)")
-    return InductionLift(True, scope, base, step, peeled, time.perf_counter() - t_start, MODEL_ARGUMENT)
+    return InductionLift(True, scope, base, step, peeled, time.perf_counter() - t_start,
+                         MODEL_ARGUMENT if len(states) == 1 else MULTI_STATE_ARGUMENT)
 
 
 #: the argument of a model claim's "for every n and every t", in steps (explain shows it; the scope has the numbers)
@@ -1247,6 +1288,26 @@ MODEL_ARGUMENT = (
     "Trusted, not re-checked by the kernel: the trace of the claim at a symbolic t (the tracer's reading of the "
     "check, the peeling of sums and products, the hypothesis substitution) and that J_t, P_t are the cell's "
     "partials at every n (the chain rule on diagrams; the kernel compared them at n = m = 2 only).",
+)
+
+
+#: the argument for a cell with several states (an LSTM's (h, c)): the block recursion, one block row
+MULTI_STATE_ARGUMENT = (
+    "Truth's recursion, several states: for a time-invariant cell (h_t, c_t) = f(h_{t−1}, c_{t−1}, x_t; θ), the pair "
+    "X_t = (dh_t/dθ, dc_t/dθ), stacked h first, obeys X_t = J_t X_{t−1} + P_t with the block matrix J_t = "
+    "[[∂h_t/∂h_{t−1}, ∂h_t/∂c_{t−1}], [∂c_t/∂h_{t−1}, ∂c_t/∂c_{t−1}]] (each block an explicit partial, the other "
+    "state held) and P_t = (∂h_t/∂θ, ∂c_t/∂θ) (the chain rule); X_0 = 0 for a parameter, (I, 0) or (0, I) for h_0 "
+    "or c_0.",
+    "A claim C_t about one state s is its block row: C_t = Σ_r ∂s_t/∂r_{t−1} Y^r + P^s_t with Y^s = C_{t−1} (the "
+    "hypothesis) and Y^r, r ≠ s, the truth dr_{t−1}/dθ itself, a free variable: an identity in it holds for its true "
+    "value.",
+    *MODEL_ARGUMENT[1:3],
+    "Base: every state's truth unrolled jointly to t0 by the block recursion, the states of steps 1…t0 the cell's "
+    "steps.",
+    *MODEL_ARGUMENT[3:5],
+    "The traced block row was compared by the kernel with its own forward-mode partials ∂s_1/∂h_0, ∂s_1/∂c_0 of one "
+    "step of the cell at n = m = 2, the finder's previous states stacked against the kernel's [h_0; c_0].",
+    MODEL_ARGUMENT[6],
 )
 
 

@@ -19,10 +19,14 @@ opaque object.
 The step identity is then decided entry by entry by the same normal form as
 the engine's: linear over the opaque matrices, every other symbol free. An
 identity in free symbols stays one under any substitution, so it holds on every
-trajectory and every range. A truth dh_{t−1}/dθ that the claim itself uses
+trajectory and every range. A cell with several states (an LSTM's (h, c)) has
+the pair (dh_t/dθ, dc_t/dθ) as its truth and the block recursion, J_t =
+[[∂h_t/∂h_{t−1}, ∂h_t/∂c_{t−1}], [∂c_t/∂h_{t−1}, ∂c_t/∂c_{t−1}]]; a claim about
+one state is decided by its block row, the other states' truths at t − 1
+opaque (:func:`_induction`). A truth dh_{t−1}/dθ that the claim itself uses
 (a recursion such as Lemma 2) is replaced by C_{t−1}, the induction hypothesis.
 Anything else (a horizon used as a number, ``range(1, m.t)``, a derivative of
-something other than the state, the recursion of a cell with two states) is
+something other than a state) is
 refused with a reason, and the claim keeps its concrete verdict and scope. A
 claim with no truth in it at all (an identity of one step) is decided at a free
 state of a generic step t instead.
@@ -41,6 +45,7 @@ from .formal import HORIZON, Context, EmptyRange, Ix, Unsupported, _show, active
 from .identity import nonzero_entries
 from .kernel.step import StepStatement
 from .protocol import SumOf, bind_parameters
+from .results import Method
 
 __all__ = ["Context", "EmptyRange", "InductionModel", "Ix", "Step", "Unsupported", "active", "every_step", "extend",
            "step_check"]
@@ -161,15 +166,16 @@ class InductionModel:
                 E = E[0, 0] if isinstance(E, sp.MatrixBase) else E
                 return sp.Matrix([[E]]).jacobian(list(o)).xreplace(dict(zip(o, q["o"])))
             return q["E"].jacobian(list(self.state(s0, k)))
-        if not (isinstance(of, tuple) and len(of) == 2 and of[0] == self.cell.state[0]):
-            raise Unsupported(f"m.d({_show(of)}, …): only the truth d{self.cell.state[0]}_k/dθ is induced on")
+        if not (isinstance(of, tuple) and len(of) == 2 and of[0] in self.cell.state):
+            raise Unsupported(f"m.d({_show(of)}, …): only the truth ds_k/dθ of a state s is induced on")
         k = ix(of[1])
         if k.base != HORIZON:
             raise Unsupported(f"m.d({_show(of)}, …) at a step that is not the horizon ± an integer")
-        key = (str(k), _wrt_key(wrt), layout or self.layout)
+        key = (str(k), _wrt_key(wrt), layout or self.layout, of[0])
         if key not in self._truths:
             rows, cols = self.n, _wrt_cols(self, wrt)
-            self._truths[key] = sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"X[{k}][{i},{j}]⟨{key[1]}⟩"))
+            tag = "X" if of[0] == s0 else f"X_{of[0]}"  # the first state's truth keeps its name (one-state cells)
+            self._truths[key] = sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{tag}[{k}][{i},{j}]⟨{key[1]}⟩"))
         return self._truths[key]
 
     def sum_of(self, name: str, lo: int = 1, hi=None) -> SumOf:
@@ -229,7 +235,7 @@ def _wrt_key(wrt) -> str:
 def _wrt_cols(m: InductionModel, wrt) -> int:
     if isinstance(wrt, tuple):
         return m.n
-    if m.cell.input_of(str(wrt)) == ("init", m.cell.state[0]):
+    if m.cell.input_of(str(wrt)) in {("init", s) for s in m.cell.state}:
         return m.n
     p = getattr(m.params, wrt, None)
     if p is None:
@@ -255,21 +261,25 @@ class Step:
     statement: object = field(default=None, repr=False)  # kernel.step.StepStatement: what the kernel re-checks
 
 
-def recursion(m: InductionModel, wrt, layout: str, t_min: int) -> tuple[sp.Matrix, sp.Matrix]:
-    """(J_t, P_t) of the cell's step at the generic state h_{t−1}, in the claim's layout."""
+def recursion(m: InductionModel, wrt, layout: str, t_min: int, state: str | None = None) -> tuple[sp.Matrix, sp.Matrix]:
+    """(J_t, P_t) of the cell's step at the generic state, in the claim's layout, for the claimed state s (the
+    first by default). With one state J_t = ∂h_t/∂h_{t−1}; with several (h, c), J_t is s's block row of the step's
+    block Jacobian, [∂s_t/∂h_{t−1}, ∂s_t/∂c_{t−1}] (blocks in the cell's state order), to multiply the stacked
+    previous truths [X^h_{t−1}; X^c_{t−1}]."""
     t = Ix(HORIZON, 0)
-    h_t = m.step(t)[m.cell.state[0]]
-    prev = list(m.state(m.cell.state[0], t - 1))
-    J = h_t.jacobian(prev)
+    s = state or m.cell.state[0]
+    s_t = m.step(t)[s]
+    J = sp.Matrix.hstack(*[s_t.jacobian(list(m.state(r, t - 1))) for r in m.cell.state])
     if isinstance(wrt, tuple):
         j = ix(wrt[1])
-        if wrt[0] != m.cell.state[0] or j.base is not None:
-            raise Unsupported(f"the derivative with respect to {wrt!r}: only a state h_j at a fixed j")
+        if wrt[0] not in m.cell.state or j.base is not None:
+            raise Unsupported(f"the derivative with respect to {wrt!r}: only a state at a fixed step j")
         if t_min - 1 < j.off:
-            raise Unsupported(f"dh_t/dh_{j.off} is induced from t = {j.off}; the sweep starts at t = {t_min - 1}")
-        return J, sp.zeros(m.n, m.n)
+            raise Unsupported(f"d{s}_t/d{wrt[0]}_{j.off} is induced from t = {j.off}; the sweep starts at "
+                              f"t = {t_min - 1}")
+        return J, sp.zeros(s_t.rows, m.n)
     p = getattr(m.params, wrt)
-    return J, h_t.jacobian(list(notation.vec(p, layout)))
+    return J, s_t.jacobian(list(notation.vec(p, layout)))
 
 
 def _truth_side(m: InductionModel, lhs, rhs):
@@ -377,10 +387,16 @@ def _step_breaks(claim, base, t_hi: int) -> int | None:
 
 
 def _induction(claim, base, t_min: int, t0: float) -> Step:
+    """The step C_t = J_t C_{t−1} + P_t. With several states (an LSTM's (h, c)) the truth is the tuple
+    (X^h_t, X^c_t) = (dh_t/dθ, dc_t/dθ), whose recursion is the block one, X_t = J_t X_{t−1} + P_t with J_t =
+    [[∂h_t/∂h_{t−1}, ∂h_t/∂c_{t−1}], [∂c_t/∂h_{t−1}, ∂c_t/∂c_{t−1}]] (blocks in the cell's state order). A
+    claim C_t about one state s is proved by its block row: C_t = Σ_r J^{s r}_t Y^r + P^s_t, with Y^s = C_{t−1}
+    (the hypothesis) and Y^r, r ≠ s, the truth X^r_{t−1} itself, an opaque matrix of free symbols (so the identity
+    holds whatever the other states' derivatives are; a closed form of one state that needs the other's closed form
+    is not proved this way, and is refused as failing the step)."""
     import time
 
-    if len(claim.model.state) != 1:
-        raise Unsupported("the recursion of a cell with several states (h, c) is not induced on")
+    states = tuple(claim.model.state)
     with active(Context(n=base.n, t_min=t_min + 1)) as ctx:
         mb = InductionModel(base, Ix(HORIZON, -1), ctx)
         ctx.mode = "opaque"
@@ -393,41 +409,59 @@ def _induction(claim, base, t_min: int, t0: float) -> Step:
         if t_min + 1 + ctx.lowest < 0:
             raise Unsupported(f"the claim reads step t{ctx.lowest:+d}, before step 0 at t = {t_min + 1}")
         wrt = _wrt_of(claim, ma, key_a)
+        s = key_a[3]
         # the induction hypothesis: the truth at t − 1, wherever the claim itself uses it, is C_{t−1}
         hyp = ma._truths.get((str(Ix(HORIZON, -1)),) + key_a[1:])
         if hyp is not None:
             c_a = c_a.xreplace(dict(zip(hyp, c_b)))
         others = [M for key, M in {**ma._truths, **mb._truths}.items() if key[0] != HORIZON]
         used = set().union(*(M.free_symbols for M in others)) if others else set()
-        J, P = recursion(ma, wrt, key_a[2], t_min + 1)
-        bad = nonzero_entries(c_a, J * c_b + P)
-        T, s = Ix(HORIZON, 0), ma.cell.state[0]
+        J, P = recursion(ma, wrt, key_a[2], t_min + 1, s)
+        prev_of = lambda r: c_b if r == s else _truth_at_prev(ma, key_a, r)  # noqa: E731
+        Y = sp.Matrix.vstack(*[prev_of(r) for r in states])
+        bad = nonzero_entries(c_a, J * Y + P)
+        T = Ix(HORIZON, 0)
         try:
             y = ma.y(T) if ma.cell.output is not None else None
         except Exception:  # noqa: BLE001 (a cell whose outputs have no size: no y to pair)
             y = None
-        statement = StepStatement("induction", c_a, c_b, J, P, wrt=wrt, layout=key_a[2], state=s,
-                                  prev=ma.state(s, T - 1), x=ma.x(T), y=y, params=dict(vars(ma.params)))
+        statement = StepStatement("induction", c_a, Y, J, P, wrt=wrt, layout=key_a[2], state=s,
+                                  prev=sp.Matrix.vstack(*[ma.state(r, T - 1) for r in states]), x=ma.x(T), y=y,
+                                  params=dict(vars(ma.params)), states=states)
     if bad:
         stray = used & set().union(*(c_a[i, j].free_symbols for i, j in bad))
         note = " (it uses the truth at an earlier step than t − 1)" if stray else ""
         return Step(False, f"step C_t = J_t C_{{t−1}} + P_t fails at {len(bad)} of {c_a.rows * c_a.cols} "
                     f"entries{note}", time.perf_counter() - t0, search=True)
-    if not _recursion_matches(claim, base, t_min, wrt, key_a[2], J, P):
+    if not _recursion_matches(claim, base, t_min, wrt, key_a[2], J, P, s):
         return Step(False, "the recursion X_t = J_t X_{t−1} + P_t of the generic step does not match the "
                     f"engine's truth at t = {recursion_horizon(wrt, t_min)}", time.perf_counter() - t0)
     peeled = ", ".join(sorted(set(ctx.peeled))) or "nothing to peel"
-    return Step(True, f"step proved ({peeled})", time.perf_counter() - t0, wrt=wrt, layout=key_a[2], J=J, P=P,
-                statement=statement)
+    blocks = "" if len(states) == 1 else (
+        f"; the state ({', '.join(states)}) stacked, J_t the block matrix "
+        + "[" + ", ".join("[" + ", ".join(f"∂{a}_t/∂{b}_{{t−1}}" for b in states) + "]" for a in states) + "], "
+        f"the claim's {s} its block row, the other states' truths at t − 1 free")
+    return Step(True, f"step proved ({peeled}{blocks})", time.perf_counter() - t0, wrt=wrt, layout=key_a[2], J=J,
+                P=P, statement=statement)
+
+
+def _truth_at_prev(m: InductionModel, key, r: str) -> sp.Matrix:
+    """The truth dr_{t−1}/dθ of another state r (the same θ and layout as the claim's ``key``): an opaque matrix,
+    the one the claim itself reads if it does."""
+    wrt = key[1]
+    name = next((s for s in sorted(m.cell.state, key=len, reverse=True)
+                 if wrt.startswith(s) and wrt[len(s):].lstrip("-").isdigit()), None)
+    target = (name, int(wrt[len(name):])) if name is not None and wrt not in m.cell.params else wrt
+    return m.d((r, Ix(HORIZON, -1)), target, layout=key[2])
 
 
 def _wrt_of(claim, m: InductionModel, key):
     name = key[1]
     if name in m.cell.params:
         return name
-    s = m.cell.state[0]
-    if name.startswith(s) and name[len(s):].lstrip("-").isdigit():
-        return (s, int(name[len(s):]))
+    for s in sorted(m.cell.state, key=len, reverse=True):
+        if name.startswith(s) and name[len(s):].lstrip("-").isdigit():
+            return (s, int(name[len(s):]))
     raise Unsupported(f"the derivative with respect to {name}")
 
 
@@ -459,19 +493,22 @@ def recursion_horizon(wrt, t0: int) -> int:
     return max(1, min(t0 + 1, at))
 
 
-def _recursion_matches(claim, base, t0: int, wrt, layout: str, J: sp.Matrix, P: sp.Matrix) -> bool:
+def _recursion_matches(claim, base, t0: int, wrt, layout: str, J: sp.Matrix, P: sp.Matrix,
+                       state: str | None = None) -> bool:
     """The recursion X_t = J_t X_{t−1} + P_t, with J_t, P_t of the generic step, against the exact engine's
     truth (the unrolled model differentiated) at t = :func:`recursion_horizon` (≤ t0 + 1): J, P are the cell's
-    partials in the claim's layout (that the step is the same at every k is :func:`_step_breaks`)."""
+    partials in the claim's layout (that the step is the same at every k is :func:`_step_breaks`). With several
+    states, X_{t−1} is the stack of every state's truth and J the claimed state's block row."""
     from .models import Model
 
     t = recursion_horizon(wrt, t0)
     mod = Model(claim.model, n=base.n, m=base.m, t=t, activation=claim.activation, loss=claim.loss, layout=layout)
-    s = claim.model.state[0]
-    subs = {sp.Symbol(f"{s}[t-1][{i}]"): mod.at(s, t - 1)[i] for i in range(base.n)}
+    s = state or claim.model.state[0]
+    subs = {sp.Symbol(f"{r}[t-1][{i}]"): mod.at(r, t - 1)[i] for r in claim.model.state for i in range(base.n)}
     subs |= {sp.Symbol(f"x[t][{i}]"): mod.x(t)[i] for i in range(mod.m)}
     J, P = J.xreplace(subs), P.xreplace(subs)
-    return not nonzero_entries(mod.d((s, t), wrt, layout=layout), J * mod.d((s, t - 1), wrt, layout=layout) + P)
+    prev = sp.Matrix.vstack(*[mod.d((r, t - 1), wrt, layout=layout) for r in claim.model.state])
+    return not nonzero_entries(mod.d((s, t), wrt, layout=layout), J * prev + P)
 
 
 def extend(claim, outcomes, *, check_at=None) -> tuple[bool, str, tuple | None, list]:
@@ -566,7 +603,7 @@ def _first_break(last: dict, check_at) -> tuple[str, tuple | None]:
     sweep's largest size of one (n, m, …), for the first t with a certified counterexample."""
     import time
 
-    start, t_max = time.perf_counter(), last["t"]
+    start, t_max, by = time.perf_counter(), last["t"], set()
     where = _at([tuple((k, v) for k, v in last.items() if k != "t")])
     for t in range(t_max + 1, t_max + 1 + SEARCH_T):
         if time.perf_counter() - start > SEARCH_SECONDS:
@@ -579,8 +616,9 @@ def _first_break(last: dict, check_at) -> tuple[str, tuple | None]:
             return f"false past the sweep: it breaks at t = {t}{where}: {o.detail}", (o, found)
         if o.status.value != "holds":
             break
+        by.add("randomized exact (F_p) trials find" if o.method == Method.FP else "the exact engine finds")
     else:
-        return f"shown only at the sizes checked (the exact engine finds it right up to t = {t_max + SEARCH_T}" \
+        return f"shown only at the sizes checked ({' / '.join(sorted(by))} it right up to t = {t_max + SEARCH_T}" \
                f"{where})", None
     return "shown only at the sizes checked", None
 

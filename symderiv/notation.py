@@ -112,10 +112,14 @@ def eye(n: int) -> sp.Matrix:
 
 
 def zeros(rows: int, cols: int = 1) -> sp.Matrix:
+    if fn := _dispatch("zeros", rows, cols):  # a symbolic size: the empty sum of diagrams of that shape
+        return fn(rows, cols)
     return sp.zeros(rows, cols)
 
 
 def ones(rows: int, cols: int = 1) -> sp.Matrix:
+    if fn := _dispatch("ones", rows, cols):  # a symbolic size: a diagram of open legs only, no node
+        return fn(rows, cols)
     return sp.ones(rows, cols)
 
 

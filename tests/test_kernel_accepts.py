@@ -231,11 +231,20 @@ def test_a_planted_bug_in_the_fp_trials_is_caught_by_the_kernels_own_check(make_
     assert "every F_p trial agreed, but the kernel's own check" in res.sizes[0].detail
 
 
-@pytest.mark.parametrize("f", [lambda u: sp.log(u ** 2 + 1), sp.tanh])  # exp and √2 it decides exactly now
+# exp, √2, tanh(q), logistic(q) and log of a positive c·e^q·Π p^(k/L) it decides exactly now
+# (tests/test_kernel_exact_logs.py); a log of a sum with e (softplus) and sin(q) it does not
+@pytest.mark.parametrize("f", [lambda u: sp.log(sp.exp(u) + 1), sp.sin])
 def test_what_the_kernel_cannot_evaluate_is_named_as_trusted(make_claim, f):
     claim = make_claim(lambda m: (m.h(1).applyfunc(f), m.h(1).applyfunc(f)), n=(1,), t=(1,))
     token, how = kernel.confirm_identity(claim, {"n": 1, "t": 1})
     assert token is not None and token.trusts and "not re-checked by the kernel" in how
+
+
+@pytest.mark.parametrize("f", [lambda u: sp.log(u ** 2 + 1), sp.tanh])
+def test_what_was_trusted_before_is_now_checked_by_the_kernel(make_claim, f):
+    claim = make_claim(lambda m: (m.h(1).applyfunc(f), m.h(1).applyfunc(f)), n=(1,), t=(1,))
+    token, how = kernel.confirm_identity(claim, {"n": 1, "t": 1})
+    assert token is not None and token.trusts == () and isinstance(token.degree, int), how
 
 
 def test_a_planted_bug_in_the_groebner_reduction_is_caught(monkeypatch):

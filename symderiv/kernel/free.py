@@ -35,6 +35,7 @@ from sympy.core.function import AppliedUndef
 from .. import notation
 from ..functions import SIGMA_ORDER
 from ..cells import dimension
+from . import walk
 from .dual import RULES, KernelError, Unsupported, exact_sign, missing_attribute, number
 
 _ZERO = sp.Integer(0)
@@ -218,7 +219,8 @@ class Jet:
         return Jet(number(base)) ** self
 
     def log(self) -> "Jet":
-        if exact_sign(self.v, "log's argument") <= 0:
+        # the degree run (random_check.degree_info) holds variables: log of them is a value there, whatever its sign
+        if not _variable(self.v) and exact_sign(self.v, "log's argument") <= 0:
             raise OutsideDomain(f"log of {self.v}, which is not positive")
         return apply(sp.log, self)
 
@@ -318,6 +320,11 @@ def extremum(xs: list, largest: bool) -> Jet:
     return best
 
 
+def _variable(v) -> bool:
+    """A value of the degree run (random_check.degree_info): an expression of its variables, not a number."""
+    return isinstance(v, sp.Basic) and bool(v.free_symbols)
+
+
 def from_sympy(e) -> Jet:
     """A SymPy expression over kernel values (:class:`Carried` atoms) as a jet, node by node."""
     memo: dict = {}
@@ -340,7 +347,7 @@ def from_sympy(e) -> Jet:
             r = run(e.base) ** number(e.exp)
         elif e.func in RULES and len(e.args) == 1:
             a = run(e.args[0])
-            if e.func is sp.log and exact_sign(a.v, "log's argument") <= 0:
+            if e.func is sp.log and not _variable(a.v) and exact_sign(a.v, "log's argument") <= 0:
                 raise OutsideDomain(f"log of {sp.sstr(a.v)}, which is not positive")
             r = apply(e.func, a)
         elif e.func in SIGMA_ORDER and len(e.args) == 1:
@@ -767,7 +774,7 @@ class ExactVariables:
                     # modulus (its negative), no point of probability above 2^−k in its domain (Schwartz–Zippel)
                     x = -x
                     entries[0] = Jet(x, {keys[0]: sp.Integer(1)}, None, order)
-                if not (x.is_Rational and (x > 0 if sgn > 0 else x < 0)):
+                if not _variable(x) and not (x.is_Rational and (x > 0 if sgn > 0 else x < 0)):
                     raise KernelError(f"{name} is declared {'positive' if sgn > 0 else 'negative'}, but {name} = "
                                       f"{sp.sstr(x)} at the point")
                 self.premises.append(f"{name} {'>' if sgn > 0 else '<'} 0")
@@ -799,7 +806,8 @@ class ExactVariables:
 
 def value_of(x):
     """A side as exact numbers: the values of jets (their tangents are not part of a side)."""
-    if isinstance(x, (sp.Basic, sp.MatrixBase)) and x.has(Carried):
+    if isinstance(x, (sp.Basic, sp.MatrixBase)) and walk.contains(
+            *(x if isinstance(x, sp.MatrixBase) else (x,)), test=lambda e: isinstance(e, Carried)):
         x = JetMatrix.of(x) if isinstance(x, sp.MatrixBase) else Jet.of(x)
     if isinstance(x, JetMatrix):
         return x.values()

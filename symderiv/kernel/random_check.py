@@ -78,15 +78,27 @@ e at random counts only if a second trial with the kernel's own exp (closed
 forms) differs too.
 
 Closed forms, decided exactly at the point (:func:`exact_zero`). Where the
-error is bounded, the sides at the point may be any numbers of ℚ̄[e^ℚ] as the
-kernel reads them: rational functions of e^q (q rational) and of real radicals
-r^s (r > 0, s rational), never log, π, tanh(1), e^√2 or a nested radical. The
-kernel reads lhs − rhs on its expression tree into a fraction of sparse sums
-c·e^q·Π_p p^(k_p/L) (0 ≤ k_p < L) and decides 0 without floats and without
-``simplify``: the Π_p p^(k_p/L) are independent over ℚ (Besicovitch), and
-e^{q₁}, …, e^{q_r} for distinct rationals independent over ℚ̄
-(Lindemann–Weierstrass), so the number is 0 iff every coefficient is. A
-nonzero found so is a disagreement, as a nonzero rational is.
+error is bounded, the sides at the point may be any numbers the kernel reads:
+rational functions of e^q (q rational; tanh(q) = (e^{2q} − 1)/(e^{2q} + 1) and
+logistic(q) = 1/(1 + e^{−q}), whose denominators are > 0), of real radicals
+r^s (r > 0, s rational) and of log w (w = c·e^q·Π p^(k/L) > 0), never π,
+e^√2, tanh(√2), a nested radical, a log of a sum or of a log. The kernel reads
+lhs − rhs on its expression tree into a fraction of sparse sums
+c·e^q·Π_p p^(k_p/L)·Π_b Λ_b^(m_b) (0 ≤ k_p < L; Λ_b a variable for log b, b
+in a coprime base of the integers the logs name: log w = q + log c.num −
+log c.den + Σ (k/L) log p, each a ℚ-linear form in the log b) and decides
+without floats and without ``simplify``: a sum with no term is 0 (a formal
+zero: 0 whatever the atoms' values). A sum with a term is nonzero when a
+theorem says so: the Π_p p^(k_p/L) are independent over ℚ (Besicovitch);
+e^{q₁}, …, e^{q_r} for distinct rationals are independent over ℚ̄
+(Lindemann–Weierstrass), which decides a sum without Λ; 1, log b₁, …, log b_k
+(the b pairwise coprime and > 1, so their logs are independent over ℚ) are
+independent over ℚ̄ (Baker 1966), which decides a sum of degree ≤ 1 in the Λ
+whose terms have no e^q (q ≠ 0). Outside these (a product of log values,
+whose algebraic independence is open: Schanuel's conjecture; log values
+beside e^q) a nonzero sum is a nonzero number only when arb balls exclude 0;
+else the number is not decided (Cannot, with the reason). A nonzero found so
+is a disagreement, as a nonzero rational is.
 
 * Algebraic constants (√2, ∛3: ``zero_test`` "algebraic") add no degree:
   Schwartz–Zippel holds over any field, here ℚ(√2, …) ⊂ ℝ, so E·2^−128 is
@@ -118,8 +130,32 @@ nonzero found so is a disagreement, as a nonzero rational is.
   only that a zero function has zero collected coefficients.)
   What the reading needs: no exponential or log value inside the argument of
   an exponential or of a random function whose values reach the sides (a
-  nested e^{e^u}, σ(e^u)), and no log value in the sides; else the error is
-  not bounded and the normal form stays trusted, with the reason. In a trial
+  nested e^{e^u}, σ(e^u)), and no value of the *random* log function (a
+  model's log drawn at random) in the sides; else the error is not bounded
+  and the normal form stays trusted, with the reason.
+* Log values the check writes (``zero_test`` "log"). The degree run reads
+  log(e^a·u) as a + L_u, L_u a variable of its own for each distinct argument
+  u of the random values, and log c of a constant c as a real constant of
+  degree 0 (its value: a linear form in the Λ_b). So lhs − rhs =
+  N(x, Y, L)/M(x, Y, L) with L_u = log u(x), and, writing each constant log
+  as its linear form in the Λ_b, N·M = Σ_λ G_λ(x, Y) (L, Λ)^λ with algebraic
+  coefficients. If the claim is false, N·M at (e^a(x), log u(x), log b) is
+  not 0, so as a polynomial in (L, Λ) it is not 0: some G_λ(x, e^{a(x)}) ≢ 0,
+  and the argument above (D and T·W, the degree run counting each L_u as a
+  variable, which only raises D) makes its exact reading at x* nonzero
+  outside the same events. The reading at the point has the log values of
+  the constants in the Λ_b and each other log value, by its argument u
+  without e^… factors, as its own variable (``Degree.logs``: the constants'
+  arguments); it is the degree run's at x* unless two of the L_u are one
+  atom there: u_i(x*) = u_j(x*), u_i(x*)·u_j(x*) = 1 (SymPy reads
+  log(1/w) as −log w), u_i(x*) = c or 1/c for a constant argument c, or
+  u_i(x*) = 1 (log 1 = 0), each of probability ≤ (w_i + w_j)·2^−128 (w = the
+  numerator and denominator degree bounds of u), which the kernel adds to E:
+  2·(F + 1 + k)·Σ w_i for k such arguments and F constants. A zero at the
+  point counts only if it is a formal zero of that reading; a zero that needs
+  the Λ_b of the random arguments (log(pq) against log p + log q: a
+  multiplicative relation among the arguments at the point) is not covered
+  by this bound, and the normal form stays trusted, with the reason. In a trial
   that drew e at random beside closed forms the check writes, the random
   values of e are among x and only the closed forms are read as Y_u
   (``Degree.E``); a difference there sends the claim to the true exp.
@@ -127,8 +163,11 @@ nonzero found so is a disagreement, as a nonzero rational is.
   by a closed form SymPy did not see is 0 and then cancelled syntactically
   would not reach the exact reading, which checks the final denominator).
 
-What the kernel still cannot decide (log values, a closed form such as
-tanh(1), a radical of a random value where the degree is not bounded) is not
+What the kernel still cannot decide (a log of a sum such as a loss's
+log Σ e^{o_i}, a nonzero product of log values or log values beside e^q
+that arb balls do not separate from 0, a zero through a multiplicative
+relation of random log arguments, a radical of a random value where the
+degree is not bounded) is not
 confirmed here: the token then names the normal form (or the F_p trials) as
 trusted, with the reason; with the true exp, a difference of that kind still
 refutes when arb balls certify its sign (:func:`.decide.sign`). A difference
@@ -147,7 +186,7 @@ from typing import NamedTuple
 
 import sympy as sp
 
-from . import dual
+from . import dual, walk
 from .accept import IDENTITY, Proved, _issue
 from ..concrete import UndefinedAtPoint
 from .dual import Dual, KernelError, Unsupported, lift
@@ -429,9 +468,16 @@ def _rational_sides(out, exact: bool = False, fields: set | None = None) -> list
             if not side.is_Rational and not (exact and side.is_number):
                 raise Cannot(f"a side is {sp.sstr(side)[:60]} at the point, not a rational number")
             if fields is not None and not side.is_Rational:
-                fields.add(EXP if side.has(sp.exp, sp.E) else ALGEBRAIC)
+                fields.add(LOG if side.has(sp.log) else EXP if side.has(sp.exp, sp.E, sp.tanh, _logistic())
+                           else ALGEBRAIC)
         out.append(a - b)
     return out
+
+
+def _logistic():
+    from ..functions import logistic
+
+    return logistic
 
 
 def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=None, exact: bool = False,
@@ -584,6 +630,8 @@ def degree_bound(e, memo: dict | None = None, only=None) -> tuple[int, int]:
             r = (0, 0)
         elif e.is_Pow and e.base.is_Rational and e.base > 0 and e.exp.is_Rational:
             r = (0, 0)  # an algebraic constant
+        elif isinstance(e, sp.log) and not e.free_symbols:
+            r = (0, 0)  # a real constant (Schwartz–Zippel over ℝ); the exact reading decides its value
         elif e.is_Add:
             n, d = run(e.args[0])
             for a in e.args[1:]:
@@ -616,13 +664,31 @@ class Degree(NamedTuple):
     why: str
     exact: int | None = None
     why_exact: str = ""
+    #: the arguments (without their e^a factors: :func:`_log_parts`) of the log values the check writes that do not
+    #: depend on the random values; every other log value was read as a variable of its own (``exact_decide``)
+    logs: frozenset = frozenset()
+
+
+def _log_parts(arg) -> tuple:
+    """log's argument as (a, u) with arg = e^a·u and no e^… factor left in u: log(arg) = a + log u for u > 0."""
+    a, rest = sp.Integer(0), []
+    for f in sp.Mul.make_args(arg):
+        if isinstance(f, sp.exp):
+            a += f.args[0]
+        elif f is sp.E:
+            a += 1
+        elif f.is_Pow and f.base is sp.E:
+            a += f.exp
+        else:
+            rest.append(f)
+    return a, sp.Mul(*rest)
 
 
 def _exp_term(sides, ys: dict, memo: dict) -> tuple[int, int, int]:
     """(T·W, k, T) for the exponentials ``ys`` (variable → its argument) that occur in ``sides``: T bounds the
     number of monomials Y^β of N·M in them (C(k + D_Y, k), D_Y their degree there), W = Σ (dn + dd) over their
     arguments bounds the degree of the numerator of A_β − A_γ for two exponents of that support."""
-    occur = set().union(*(x.free_symbols for x in sides)) & set(ys)
+    occur = walk.symbols(*sides) & set(ys)
     if not occur:
         return 0, 0, 1
     only_memo: dict = {}
@@ -664,11 +730,29 @@ def degree_info(claim, size: dict) -> Degree:
             closed[y] = e.args[0] if isinstance(e, sp.exp) else sp.Integer(1)
             return y
 
+        formal_logs: dict = {}  # u -> its variable L_u: log u of the random values, each a variable of its own
+        fixed: set = set()  # the arguments u of the log values that are constants
+
+        def read_log(e):
+            a, u = _log_parts(e.args[0])
+            if walk.contains(u, test=lambda x: isinstance(x, (sp.exp, sp.log)) or x is sp.E):
+                raise Unbounded(f"log of {sp.sstr(e.args[0])[:40]} (a log of a sum with exponentials, or of a log)")
+            u_symbols = walk.symbols(u)
+            if u_symbols & set(formal_logs.values()):
+                raise Unbounded(f"log of a log value ({sp.sstr(e.args[0])[:40]})")
+            if not u_symbols:
+                fixed.add(u)
+                return a + sp.log(u)
+            if u not in formal_logs:
+                formal_logs[u] = sp.Dummy(f"L{len(formal_logs)}")
+            return a + formal_logs[u]
+
         pairs_of_sides = []
         for a, b in zip(lhs, rhs):
             for side in (sp.sympify(a), sp.sympify(b)):
-                pairs_of_sides.append(side.replace(lambda e: isinstance(e, sp.exp) or e is sp.E, formal)
-                                      if side.has(sp.exp, sp.E) else side)
+                side = closed_forms(side)  # tanh, logistic: fractions of e^u
+                side = walk.replaced(side, lambda e: isinstance(e, sp.log), read_log)
+                pairs_of_sides.append(walk.replaced(side, lambda e: isinstance(e, sp.exp) or e is sp.E, formal))
         memo: dict = {}
         D = 0
         for a, b in zip(pairs_of_sides[::2], pairs_of_sides[1::2]):
@@ -676,6 +760,7 @@ def degree_info(claim, size: dict) -> Degree:
             n2, d2 = degree_bound(b, memo)
             D = max(D, max(n1 + d2, n2 + d1) + d1 + d2)
         args = [degree_bound(u, memo) for u in dict.fromkeys(fresh.arguments)]
+        log_weights = [sum(degree_bound(u, memo)) for u in formal_logs]
     except Unbounded as e:
         return Degree(None, f"a side applies {e} to the random values")
     except Exception as e:  # the check does not run on fresh variables: the bound is not computed
@@ -685,11 +770,20 @@ def degree_info(claim, size: dict) -> Degree:
     weights = [n + d for n, d in args]
     # u_i = ±u_j (tanh and logistic read −u from u) for each pair, and u_i = 0 (σ's value there may be fixed)
     pairs = (2 * len(weights) - 1) * sum(weights) if weights else 0
-    why = f"D ≤ {D}" + (f", {len(weights)} arguments of random functions" if weights else "")
+    # each log u of the random values is a variable of its own at the point unless u takes there the value 1, of
+    # another such argument or of a constant one, or their reciprocal (SymPy reads log(1/w) as −log w): u_i − c,
+    # u_i·c − 1, u_i − u_j, u_i·u_j − 1, each of numerator degree ≤ w_i + w_j (w = dn + dd)
+    pairs += 2 * (len(fixed) + 1 + len(log_weights)) * sum(log_weights)
+    why = f"D ≤ {D}" + (f", {len(weights)} arguments of random functions" if weights else "") + (
+        f", {len(log_weights)} log values of the random values" if log_weights else "")
+    syms: dict = {}
+    nested_logs = [u for u in closed.values() if walk.symbols_memo(u, syms) & set(formal_logs.values())]
+    if nested_logs:
+        return Degree(None, f"e^u of a log value ({sp.sstr(nested_logs[0])[:40]})")
     # the trial as drawn: the closed forms e^u are read exactly, their arguments may hold the random exp's values
     # (variables there) but not another closed form's
-    in_sides = set().union(*(x.free_symbols for x in pairs_of_sides))
-    nested = [y for y, u in closed.items() if u.free_symbols & set(closed) and y in in_sides]
+    in_sides = walk.symbols(*pairs_of_sides)
+    nested = [y for y, u in closed.items() if walk.symbols_memo(u, syms) & set(closed) and y in in_sides]
     E, why_E = D + pairs, why
     try:
         if nested:
@@ -706,18 +800,20 @@ def degree_info(claim, size: dict) -> Degree:
     ys.update({r: u for u, r, _ in fresh.met.get("exp", [])})
     logs = {r for _, r, _ in fresh.met.get("log", [])}
     inner = set(ys) | logs
-    bad = [u for met in fresh.met.values() for u, _, made in met if u.free_symbols & inner and made & in_sides]
-    bad += [u for y, u in closed.items() if u.free_symbols & inner and y in in_sides]
+    bad = [u for met in fresh.met.values() for u, _, made in met if walk.symbols_memo(u, syms) & inner
+           and made & in_sides]
+    bad += [u for y, u in closed.items() if walk.symbols_memo(u, syms) & inner and y in in_sides]
+    fixed = frozenset(fixed)
     if bad:
-        return Degree(E, why_E, None, f"an argument holds an exponential or a log ({sp.sstr(bad[0])[:40]})")
+        return Degree(E, why_E, None, f"an argument holds an exponential or a log ({sp.sstr(bad[0])[:40]})", fixed)
     if logs & in_sides:
-        return Degree(E, why_E, None, "a side holds a log value")
+        return Degree(E, why_E, None, "a side holds a log value", fixed)
     try:
         TW, k, T = _exp_term(pairs_of_sides, ys, memo)
     except Unbounded as e:
-        return Degree(E, why_E, None, f"{e}")
+        return Degree(E, why_E, None, f"{e}", fixed)
     return Degree(E, why_E, D + pairs + TW,
-                  why + (f", {k} exponentials e^u read exactly (T ≤ {T} exponents)" if k else ""))
+                  why + (f", {k} exponentials e^u read exactly (T ≤ {T} exponents)" if k else ""), fixed)
 
 
 def degree_of(claim, size: dict) -> tuple[int | None, str]:
@@ -730,7 +826,7 @@ def degree_of(claim, size: dict) -> tuple[int | None, str]:
 #: trial (the exponential term T·W can be large); above it the normal form stays trusted, with the bound said
 MIN_EXACT_BITS = 32
 #: kinds of the exact zero test at the point (Token.zero_test)
-RATIONAL, ALGEBRAIC, EXP = "rational", "algebraic", "exp"
+RATIONAL, ALGEBRAIC, EXP, LOG = "rational", "algebraic", "exp", "log"
 #: the largest number whose radicals the kernel factors into primes (a radical of a random value is not a constant:
 #: the degree run does not bound it, and the kernel does not decide it)
 _FACTOR_LIMIT = 2 ** 64
@@ -738,49 +834,127 @@ _FACTOR_LIMIT = 2 ** 64
 _TERMS = 200_000
 
 
-def _exact_decide(d) -> tuple[bool, str]:
-    """Is the real number ``d`` 0, decided exactly, and in which field (RATIONAL, ALGEBRAIC or EXP)? Raises
-    Cannot for a number outside ℚ̄[e^ℚ] as the kernel reads it (log, π, tanh(1), e^√2, a nested radical, a
-    complex number, a float). Never floats, never ``simplify``.
+def closed_forms(e):
+    """``e`` with tanh(u) written (e^(2u) − 1)/(e^(2u) + 1) and logistic(u) written 1/(1 + e^(−u)): the same numbers
+    (the denominators are > 0 for real u), so a tanh(q) or logistic(q) at the point is read in ℚ(e^ℚ)."""
+    from ..functions import logistic
 
-    d is read as a rational function of atoms e^q (q rational; e itself is e^1) and r^s (r a positive rational,
-    s rational) under +, ·, integer powers, evaluated on its own expression tree into a fraction N/M of sparse
-    sums Σ c·e^q·Π_p p^(k_p/L) (c rational, p the primes of the radicands, L the common denominator of every
-    radical's exponent, 0 ≤ k_p < L: p^(k/L) with k ≥ L gives p^⌊k/L⌋ to c). Such a sum is the group ring ℚ[ℚ]
-    (e^a·e^b = e^(a+b), by adding exponents) over ℚ(ᴸ√p, …); N/M is formed without cancelling anything (a + b
-    over a common denominator unless it is one already), so nothing is lost. d = 0 iff N has no nonzero term:
+    def rewrite(f):
+        u = f.args[0]
+        if isinstance(f, sp.tanh):
+            y = sp.exp(2 * u)
+            return (y - 1) / (y + 1)
+        return 1 / (1 + sp.exp(-u))
+
+    return walk.replaced(sp.sympify(e), lambda f: isinstance(f, (sp.tanh, logistic)), rewrite)
+
+
+def coprime_base(numbers) -> list:
+    """Pairwise coprime integers > 1 such that every given positive integer is a product of their powers (factor
+    refinement by gcds: no factoring). Their logarithms are linearly independent over ℚ: Π bᵢ^kᵢ = 1 with the bᵢ
+    pairwise coprime and > 1 forces every kᵢ = 0."""
+    base = sorted({int(n) for n in numbers if int(n) > 1})
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(base)):
+            for j in range(i + 1, len(base)):
+                g = math.gcd(base[i], base[j])
+                if g > 1:
+                    a, b = base[i] // g, base[j] // g
+                    base = sorted({x for k, x in enumerate(base) if k not in (i, j)} | {x for x in (a, b, g) if x > 1})
+                    changed = True
+                    break
+            if changed:
+                break
+    return base
+
+
+def _split(n: int, base: list) -> dict:
+    """n = Π b^e over the coprime base: {index: e}."""
+    out = {}
+    for i, b in enumerate(base):
+        while n % b == 0:
+            n //= b
+            out[i] = out.get(i, 0) + 1
+    if n != 1:
+        raise KernelError(f"{n} is not a product of the coprime base")  # a bug of coprime_base
+    return out
+
+
+def _exact_decide(d, fixed: frozenset | None = None) -> tuple[bool, str]:
+    """Is the real number ``d`` 0, decided exactly, and in which field (RATIONAL, ALGEBRAIC, EXP or LOG)? Raises
+    Cannot for a number outside what the kernel reads (π, e^√2, a nested radical, a log of a sum or of a log, a
+    complex number, a float), and for one it reads but no theorem it uses decides (below). Never floats, never
+    ``simplify``.
+
+    d is read as a rational function of atoms e^q (q rational; e itself is e^1; tanh(q) and logistic(q) through
+    :func:`closed_forms`), r^s (r a positive rational, s rational) and log w (w > 0 of the form c·e^q·Π p^(k/L)),
+    under +, ·, integer powers, evaluated on its own expression tree into a fraction N/M of sparse sums
+    Σ c·e^q·Π_p p^(k_p/L)·Π_b Λ_b^(m_b) (c rational, p the primes of the radicands, L the common denominator of
+    every radical's exponent, 0 ≤ k_p < L: p^(k/L) with k ≥ L gives p^⌊k/L⌋ to c; Λ_b a formal variable for log b,
+    b in a coprime base of the integers the logs' arguments name). log(c·e^q·Π p^(k/L)) is q + log c.num −
+    log c.den + Σ (k/L)·log p, each integer a product of the base's powers, so a ℚ-linear form in the Λ_b plus a
+    rational. N/M is formed without cancelling anything (a + b over a common denominator unless it is one
+    already), so nothing is lost. d = 0 when N has no nonzero term (a formal zero: 0 whatever values the atoms
+    take); when N has one, d ≠ 0 is decided by a theorem where one applies:
 
     * the numbers Π_p p^(k_p/L), 0 ≤ k_p < L (real positive roots of distinct primes), are linearly independent
       over ℚ (Besicovitch 1940), so a coefficient vector is 0 iff the algebraic number it stands for is;
     * e^{q₁}, …, e^{q_r} for distinct rationals q_i are linearly independent over ℚ̄ (Lindemann–Weierstrass; for
-      rational q_i this is Hermite's transcendence of e), so Σ_q α_q e^q = 0 with α_q ∈ ℚ̄ iff every α_q = 0.
+      rational q_i this is Hermite's transcendence of e), so Σ_q α_q e^q = 0 with α_q ∈ ℚ̄ iff every α_q = 0
+      (N without log variables);
+    * log b₁, …, log b_k are linearly independent over ℚ (the b pairwise coprime, > 1), so 1, log b₁, …, log b_k
+      are linearly independent over ℚ̄ (Baker 1966; Baker, Transcendental Number Theory, thm 2.1): α₀ + Σ α_b log b
+      = 0 with α ∈ ℚ̄ iff every α = 0 (N of degree ≤ 1 in the Λ_b, every term with q = 0: its coefficients are
+      real algebraic numbers of ℚ(ᴸ√p, …)).
 
-    M must have a nonzero term (else the number is not defined: Cannot).
+    Outside these (a product or power of log values, whose algebraic independence is open: Schanuel's
+    conjecture; log values beside e^q with q ≠ 0, where no theorem the kernel uses applies) a nonzero N is decided
+    only by arb balls excluding 0 (:func:`.decide.sign`: a certified enclosure, never a float); else Cannot, named.
+    Each denominator must be decided nonzero the same way (else Cannot: the number may be undefined).
+
+    ``fixed``: for the randomized check's error bound (:func:`confirm_identity`), the arguments of the log values
+    that do not depend on the random values (the degree run's constants). A zero with another log value counts
+    only if it is formal with each such log a variable of its own (the degree run's reading): a zero that needs a
+    multiplicative relation among those arguments at the point (log(pq) against log p + log q) raises Cannot,
+    since the error bound does not cover it. None: no such requirement (an equality of two numbers).
     """
     d = sp.sympify(d)
     if d.is_Rational:
         return d == 0, RATIONAL
+    field = LOG if d.has(sp.log) else EXP if d.has(sp.exp, sp.E, sp.tanh, _logistic()) else ALGEBRAIC
+    d = closed_forms(d)
+    if d.is_Rational:
+        return d == 0, field
     if d.free_symbols or d.has(sp.Float):
         raise Cannot(f"{sp.sstr(d)[:60]} is not an exact number")
     exps: set = set()
     rads: dict = {}
+    logs: list = []
 
-    def walk(e):
+    def walk(e, inside_log=False):
         if e.is_Rational:
             return
         if e is sp.E or isinstance(e, sp.exp):
             if not (e is sp.E or e.args[0].is_Rational):
                 raise Cannot(f"e^({sp.sstr(e.args[0])[:40]}) has an argument that is not rational")
             exps.add(e)
+        elif isinstance(e, sp.log):
+            if inside_log:
+                raise Cannot(f"a log of a log value ({sp.sstr(e)[:40]})")
+            if e not in logs:
+                logs.append(e)
+            walk(e.args[0], True)
         elif e.is_Pow and e.base.is_Rational and e.exp.is_Rational:
             if not e.base > 0:
                 raise Cannot(f"{sp.sstr(e)[:40]} is not a real radical")
             rads[e] = (e.base, e.exp)
         elif e.is_Add or e.is_Mul:
             for a in e.args:
-                walk(a)
+                walk(a, inside_log)
         elif e.is_Pow and e.exp.is_Integer:
-            walk(e.base)
+            walk(e.base, inside_log)
         else:
             raise Cannot(f"the kernel does not decide a number with {type(e).__name__} ({sp.sstr(e)[:40]}) exactly")
 
@@ -789,7 +963,7 @@ def _exact_decide(d) -> tuple[bool, str]:
     for _, s_ in rads.values():
         L = math.lcm(L, int(s_.q))
     primes: list = []
-    atoms: dict = {}  # atom -> its sparse sum (one term)
+    atoms: dict = {}  # atom -> its sparse sum
     factored = {}
     for e, (r, s_) in rads.items():
         for part in (int(r.p), int(r.q)):
@@ -799,26 +973,35 @@ def _exact_decide(d) -> tuple[bool, str]:
             primes.extend(p for p in factored[part] if p not in primes)
     primes.sort()
     index = {p: i for i, p in enumerate(primes)}
+    zero_ks = (0,) * len(primes)
 
-    def monomial(c, q, ks) -> dict:
-        """c·e^q·Π p^(k/L) with the k reduced into [0, L)."""
+    def mono_mul(a: tuple, b: tuple) -> tuple:
+        if not a or not b:
+            return a or b
+        out = dict(a)
+        for i, m in b:
+            out[i] = out.get(i, 0) + m
+        return tuple(sorted(out.items()))
+
+    def monomial(c, q, ks, mono=()) -> dict:
+        """c·e^q·Π p^(k/L)·Π Λ^m with the k reduced into [0, L)."""
         c, out = sp.Rational(c), [0] * len(primes)
         for i, k in enumerate(ks):
             m, r = divmod(k, L)
             if m:
                 c *= sp.Rational(primes[i]) ** m
             out[i] = r
-        return {(q, tuple(out)): c}
+        return {(q, tuple(out), mono): c}
 
     for e in exps:
-        atoms[e] = monomial(1, sp.Integer(1) if e is sp.E else e.args[0], [0] * len(primes))
+        atoms[e] = monomial(1, sp.Integer(1) if e is sp.E else e.args[0], zero_ks)
     for e, (r, s_) in rads.items():
         ks = [0] * len(primes)
         for part, sign in ((int(r.p), 1), (int(r.q), -1)):
             for p, k in factored[part].items():
                 ks[index[p]] += sign * k * s_ * L  # an integer: s·L is one
         atoms[e] = monomial(1, sp.Integer(0), [int(k) for k in ks])
-    one = {(sp.Integer(0), (0,) * len(primes)): sp.Integer(1)}
+    one = {(sp.Integer(0), zero_ks, ()): sp.Integer(1)}
 
     def add(a: dict, b: dict) -> dict:
         out = dict(a)
@@ -834,9 +1017,9 @@ def _exact_decide(d) -> tuple[bool, str]:
         if len(a) * len(b) > _TERMS:
             raise Cannot(f"the exact reading of the sides grows beyond {_TERMS} terms")
         out: dict = {}
-        for (q1, k1), c1 in a.items():
-            for (q2, k2), c2 in b.items():
-                for key, c in monomial(c1 * c2, q1 + q2, [x + y for x, y in zip(k1, k2)]).items():
+        for (q1, k1, m1), c1 in a.items():
+            for (q2, k2, m2), c2 in b.items():
+                for key, c in monomial(c1 * c2, q1 + q2, [x + y for x, y in zip(k1, k2)], mono_mul(m1, m2)).items():
                     out[key] = out.get(key, 0) + c
         return {k: v for k, v in out.items() if v != 0}
 
@@ -850,6 +1033,26 @@ def _exact_decide(d) -> tuple[bool, str]:
                 a = mul(a, a)
         return out
 
+    def why_outside(poly: dict) -> str | None:
+        """None when a theorem decides that this nonzero sum is a nonzero number; else why none does."""
+        degree = max((sum(m for _, m in mono) for _, _, mono in poly), default=0)
+        if degree == 0:
+            return None  # Lindemann–Weierstrass over ℚ(ᴸ√p, …) (Besicovitch)
+        if degree > 1:
+            return ("a product of log values (their algebraic independence is open: Schanuel's conjecture), not "
+                    "formally 0")
+        if any(q != 0 for q, _, _ in poly):
+            return "log values beside e^q (q ≠ 0): no theorem the kernel uses decides such a sum, not formally 0"
+        return None  # Baker: 1, log b₁, …, log b_k independent over ℚ̄
+
+    def nonzero(poly: dict, e) -> None:
+        """A denominator: raise Cannot unless it is decided nonzero."""
+        if not poly:
+            raise Cannot("a denominator is 0 at the point")
+        why = why_outside(poly)
+        if why is not None and _certified_sign(e) is None:
+            raise Cannot(f"a denominator is not decided nonzero ({why})")
+
     memo: dict = {}
 
     def run(e) -> tuple[dict, dict]:
@@ -857,7 +1060,7 @@ def _exact_decide(d) -> tuple[bool, str]:
         if got is not None:
             return got
         if e.is_Rational:
-            r = ({(sp.Integer(0), (0,) * len(primes)): e} if e != 0 else {}, one)
+            r = ({(sp.Integer(0), zero_ks, ()): e} if e != 0 else {}, one)
         elif e in atoms:
             r = (atoms[e], one)
         elif e.is_Add:
@@ -875,14 +1078,85 @@ def _exact_decide(d) -> tuple[bool, str]:
         else:  # an integer power (walk admitted nothing else)
             n, m = run(e.base)
             k = int(e.exp)
+            if k < 0:
+                nonzero(n, e.base)
             r = (power(n, k), power(m, k)) if k >= 0 else (power(m, -k), power(n, -k))
         if not r[1]:
             raise Cannot("a denominator is 0 at the point")
         memo[e] = r
         return r
 
+    # each log's argument as c·e^q·Π p^(k/L) (one term), then log as q + a ℚ-linear form over a coprime base
+    read: dict = {}
+    for lg in logs:
+        n, m = run(lg.args[0])
+        if len(n) != 1 or len(m) != 1:
+            raise Cannot(f"{sp.sstr(lg)[:50]}: a log of a sum (not one term c·e^q·Π p^(k/L)) is outside Baker's "
+                         "theorem as the kernel uses it")
+        ((qn, kn, _), cn), ((qm, km, _), cm) = next(iter(n.items())), next(iter(m.items()))
+        c = sp.Rational(cn) / sp.Rational(cm)
+        if not c > 0:
+            raise Cannot(f"{sp.sstr(lg)[:50]}: a log of a number that is not positive")
+        read[lg] = (qn - qm, [a - b for a, b in zip(kn, km)], c)
+    base = coprime_base([x for _, _, c in read.values() for x in (c.p, c.q)]
+                        + [primes[i] for _, ks, _ in read.values() for i, k in enumerate(ks) if k])
+    forms: dict = {}
+    for lg, (q, ks, c) in read.items():
+        vec: dict = {}
+        for part, sign in ((int(c.p), 1), (int(c.q), -1)):
+            for b, k in _split(part, base).items():
+                vec[b] = vec.get(b, 0) + sign * k
+        for i, k in enumerate(ks):
+            if k:
+                for b, k2 in _split(primes[i], base).items():
+                    vec[b] = vec.get(b, 0) + sp.Rational(k, L) * k2
+        forms[lg] = (q, c, {b: v for b, v in vec.items() if v != 0})
+
+    def log_atoms(formal: set) -> None:
+        """Each log value's sum: q + Σ v_b Λ_b, or (for those in ``formal``) q + a variable of its own for its
+        argument u without e^… factors (log(e^a·u) = a + log u, as the degree run reads it)."""
+        own: dict = {}
+        for lg, (q, _, vec) in forms.items():
+            s = {(sp.Integer(0), zero_ks, ()): sp.Rational(q)} if q != 0 else {}
+            if lg in formal:
+                j = own.setdefault(_log_parts(lg.args[0])[1], len(base) + len(own))
+                atoms[lg] = add(s, {(sp.Integer(0), zero_ks, ((j, 1),)): sp.Integer(1)})
+                continue
+            for b, v in vec.items():
+                s = add(s, {(sp.Integer(0), zero_ks, ((b, 1),)): sp.Rational(v)})
+            atoms[lg] = s
+
+    log_atoms(set())
+    memo.clear()
     num, _ = run(d)
-    return not num, EXP if exps else ALGEBRAIC
+    if num:
+        why = why_outside(num)
+        if why is None or _certified_sign(d) is not None:
+            return False, field
+        raise Cannot(f"{sp.sstr(d)[:50]}: {why}")
+    if fixed is not None:
+        # a zero for the error bound: formal with each log of the random values a variable of its own
+        random_logs = {lg for lg in forms if _log_parts(lg.args[0])[1] not in fixed}
+        if random_logs:
+            log_atoms(random_logs)
+            memo.clear()
+            num, _ = run(d)
+            if num:
+                raise Cannot("lhs − rhs is 0 at the point only through a multiplicative relation among the "
+                             f"arguments of its log values ({', '.join(sp.sstr(x)[:30] for x in random_logs)}), "
+                             "which the error bound reads as independent")
+    return True, field
+
+
+def _certified_sign(e) -> int | None:
+    """The sign of the exact number e when arb balls exclude 0 (:func:`.decide.sign`), else None."""
+    from .decide import sign
+
+    try:
+        s = sign(e)
+    except Exception:  # arb does not enclose it (a huge exponent, an unsupported function): not decided
+        return None
+    return s or None
 
 
 def exact_zero(d) -> bool:
@@ -933,7 +1207,7 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
             decided = []
             for d in diffs:
                 try:
-                    decided.append(_exact_decide(d))
+                    decided.append(_exact_decide(d, info.logs))
                 except Cannot:
                     if lawless:  # exp drawn at random beside a closed form it cannot read: the true exp decides
                         return _with_real_exp(claim, size, rng, info, trusts)
@@ -953,6 +1227,7 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
                               f"lhs − rhs is {sp.sstr(d)[:60]} ≠ 0"
                               + ("" if d.is_Rational else " (decided exactly)"))
             kinds.update(fields)
+            kinds.update(f for _, f in decided)
             done += 1
     except Cannot as e:
         how = f"{trusts}, not re-checked by the kernel ({str(e)[:160]})"
@@ -967,7 +1242,7 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
         how = (f"{trusts}, not re-checked by the kernel (its check does not run there: {type(e).__name__}: "
                f"{str(e)[:160]})")
         return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
-    zero_test = EXP if EXP in kinds else ALGEBRAIC if ALGEBRAIC in kinds else RATIONAL
+    zero_test = _zero_test(kinds)
     if zero_test != RATIONAL and not _claimable(E):
         how = (f"{trusts}, not re-checked by the kernel (lhs − rhs = 0 exactly at its point, but the error bound "
                f"{E}·2^−{BITS} is above 2^−{MIN_EXACT_BITS})")
@@ -984,7 +1259,12 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
 
 
 _ZERO_WORDS = {RATIONAL: "", ALGEBRAIC: "; exact at the point in ℚ(ᴸ√p, …): Besicovitch",
-               EXP: "; exact at the point: Lindemann–Weierstrass in ℚ̄[e^ℚ]"}
+               EXP: "; exact at the point: Lindemann–Weierstrass in ℚ̄[e^ℚ]",
+               LOG: "; exact at the point: log values as linear forms over a coprime base, Baker's theorem"}
+
+
+def _zero_test(kinds: set) -> str:
+    return next((k for k in (LOG, EXP, ALGEBRAIC) if k in kinds), RATIONAL)
 
 
 def _claimable(E) -> bool:
@@ -1011,7 +1291,8 @@ def _with_real_exp(claim, size: dict, rng: random.Random, info: Degree, trusts: 
     undecided = None
     for k, d in enumerate(diffs):
         try:
-            zero, _ = _exact_decide(d)
+            zero, field = _exact_decide(d, info.logs)
+            kinds.add(field)
             if not zero:
                 return None, (f"the kernel's own check at a random point (σ a random function, exp the true one): "
                               f"entry {k} of lhs − rhs is not 0 (decided exactly in ℚ̄[e^ℚ])")
@@ -1030,7 +1311,7 @@ def _with_real_exp(claim, size: dict, rng: random.Random, info: Degree, trusts: 
     if not _claimable(E):
         raise Cannot(f"lhs − rhs = 0 exactly at its point with the true exp, but the error bound {E}·2^−{BITS} is "
                      f"above 2^−{MIN_EXACT_BITS}")
-    zero_test = EXP if EXP in kinds else ALGEBRAIC if ALGEBRAIC in kinds else RATIONAL
+    zero_test = _zero_test(kinds)
     how = (f"the kernel's own check: lhs − rhs = 0 at 1 random point (each input and random value uniform in "
            f"[0, 2^{BITS}) with a random sign, σ a random function, exp the true one{_ZERO_WORDS[zero_test]}), "
            f"error ≤ ({E}·2^−{BITS})^1 ({info.why_exact}, bounded by the kernel)")

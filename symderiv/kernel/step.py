@@ -82,6 +82,11 @@ class StepStatement:
     #: "downward": the finder's atoms for ∂E/∂o_i (an abstract loss), in the order of o's entries; the kernel pairs
     #: each, applied at its own (o_1, y_1), with its own ∂E_1/∂o_1 entry by position
     grads: tuple = ()
+    #: "induction" of a cell with several states (h, c): their names in the cell's order. ``prev`` is then the stack
+    #: of the finder's previous states [h_{t−1}; c_{t−1}], ``rhs`` (C′) the stack of the previous truths, and J the
+    #: claimed state's block row [∂s_t/∂h_{t−1}, ∂s_t/∂c_{t−1}]; the kernel pairs ``prev`` with its own stacked
+    #: [h_0; c_0] and compares J with its own forward-mode blocks ∂s_1/∂h_0, ∂s_1/∂c_0, side by side
+    states: tuple = ()
 
 
 class _Refused(KernelError):
@@ -160,7 +165,14 @@ class _Check:
             # induction: the finder's h_{t−1}, x_t, y_t are the kernel's h_0, x_1, y_1 (one step, t = 1);
             # downward: its h_k, x_{k+1}, y_k are the kernel's h_1, x_2, y_1 (two steps, t = 2)
             down = st.kind == "downward"
-            pairs = [(st.prev, mk.at(st.state, 1 if down else 0)), (st.x, mk.x(2 if down else 1))]
+            # the kernel's own reading: an induction's recursion runs through every state of the cell (a finder
+            # that hands over ∂h_t/∂h_{t−1} alone for an LSTM is refused, never compared with a part of the step)
+            stacked = tuple(self.model.state) if st.kind == "induction" else (st.state,)
+            if len(stacked) > 1 and tuple(st.states) != stacked:
+                raise _Refused(f"the finder's states {tuple(st.states)} are not the cell's {stacked}: the recursion "
+                               "of a cell with several states runs through all of them")
+            mine = sp.Matrix.vstack(*[sp.Matrix(mk.at(s, 1 if down else 0)) for s in stacked])
+            pairs = [(st.prev, mine), (st.x, mk.x(2 if down else 1))]
             if st.y is not None and self.model.output is not None:
                 pairs.append((st.y, mk.y(1)))
             for name in self.model.params:
@@ -204,9 +216,11 @@ class _Check:
                 raise _Refused("J_{k+1} or ∂ℓ_k/∂h_k has another shape than the cell's own")
             col = lambda *Ms: sp.Matrix([x for M in Ms for x in M])  # noqa: E731 (entry by entry, one column)
             return col(L, ownJ, ownP), col(R, J, P)
-        if J.shape != (L.rows, R.rows) or P.shape != L.shape or R.shape != L.shape:
+        if J.shape != (L.rows, R.rows) or P.shape != L.shape or R.cols != L.cols \
+                or R.rows != L.rows * len(self.model.state):
             raise _Refused("the shapes of C, C′, J and P do not make C = J C′ + P")
-        ownJ = sp.Matrix(mk.d((st.state, 1), (st.state, 0), layout=st.layout))
+        stacked = tuple(self.model.state)
+        ownJ = sp.Matrix.hstack(*[sp.Matrix(mk.d((st.state, 1), (s, 0), layout=st.layout)) for s in stacked])
         wrt = st.wrt
         if isinstance(wrt, tuple):
             ownP = sp.zeros(*P.shape)  # dh_t/dh_j for t > j: no explicit partial
@@ -259,7 +273,9 @@ def confirm_step(claim, size: dict, st: StepStatement, *, seed: int = 0) -> tupl
                   "J_{k+1} or ∂ℓ_k/∂h_k against the kernel's own partials of the cell's step") \
             if st.kind == "downward" else "lhs − rhs"
         return None, f"the kernel's own check at a random point: {what} is not 0 (entry {k})"
-    how = (("step C_t = J_t C_{t−1} + P_t, and J_t, P_t against the kernel's own forward mode of one step"
+    blocks = (f" (the state ({', '.join(claim.model.state)}) stacked: J_t the claimed {st.state}'s block row of the "
+              "step's block Jacobian)" if st.kind == "induction" and len(claim.model.state) > 1 else "")
+    how = (("step C_t = J_t C_{t−1} + P_t, and J_t, P_t against the kernel's own forward mode of one step" + blocks
             if st.kind == "induction" else "the downward base and step (C_k = C_{k+1} J_{k+1} + ∂ℓ_k/∂h_k)"
             + (", and J_{k+1}, ∂ℓ_k/∂h_k against the kernel's own forward mode of two steps" if st.J is not None else "")
             if st.kind == "downward" else "the sides at a free state of a generic step")
