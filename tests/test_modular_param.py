@@ -284,3 +284,29 @@ def test_a_check_that_reads_the_entries_of_a_large_parameter_derivative_leaves_t
     assert token is not None and token.trusts and token.trusts[0].startswith("the F_p trials"), why
     token, why = confirm_identity(_claim(_elman_dW, size=size, cid="param.whole"), size, trusts="the F_p trials")
     assert token is not None and token.trusts == (), why
+
+
+@cell("test: h_t = diag(b) h_{t−1} + U x_t (a linear state: Operators from the diagonal on)",
+      params={"b": "n", "U": ("n", "m")})
+def linear_cell(s, prev, x, p, f):
+    s.h = diag(p.b) * prev.h + p.U * x
+
+
+def _nested(m, wrong=False):
+    """h_t = Σ_k diag(b)^{t−k} U x_k + diag(b)^t h_0, built by the loop S ← diag(b)·(S + U x_k): t levels deep."""
+    S = m.h(0)
+    for k in range(1, m.t + 1):
+        S = diag(m.b) * S + m.U * m.x(k) if not (wrong and k == 3) else diag(m.b) * (S + m.U * m.x(k))
+    return m.h(m.t), S
+
+
+@pytest.mark.parametrize("wrong", [False, True])
+def test_a_long_horizon_of_linear_maps_is_not_a_deep_recursion(wrong):
+    """A state that is a linear map of the last, and a check that nests t products and sums: at t = 200 (beyond the
+    exact reach) the kernel re-checks the true claim and refuses the false one, with no RecursionError."""
+    size = {"n": 8, "t": 200}
+    claim = _claim(lambda m: _nested(m, wrong), model=linear_cell, size=size, cid=f"param.nested.{wrong}")
+    token, why = confirm_identity(claim, size, trusts="the F_p trials")
+    assert (token is None) == wrong, why
+    if not wrong:
+        assert token.trusts == (), why

@@ -457,6 +457,8 @@ class Operator(ModMat):
     __slots__ = ("_dense",)
     #: can W·A be computed (every Operator but a derivative, which forward mode applies from the right only)?
     LEFT = True
+    #: how many sums and products deep (a leaf: 0)
+    depth = 0
 
     def __init__(self, rows: int, cols: int, p: int):
         self.rows, self.cols, self.p, self.tan, self._dense = rows, cols, p, None, None
@@ -593,11 +595,11 @@ class _Product(Operator):
     """A product of matrices without tangent, one at least an Operator; ``atoms``: its factors left to right (no
     product among them), a residue for a scalar."""
 
-    __slots__ = ("atoms",)
+    __slots__ = ("atoms", "depth")
 
     def __init__(self, atoms: list, rows: int, cols: int, p: int):
         super().__init__(rows, cols, p)
-        self.atoms = atoms
+        self.atoms, self.depth = atoms, 1 + max(_depth(a) for a in atoms)
 
     @property
     def LEFT(self):  # noqa: N802
@@ -612,15 +614,21 @@ class _Product(Operator):
         for a, b in zip(mats, mats[1:]):
             if a.cols != b.rows:
                 raise KernelError(f"product of a {a.rows}×{a.cols} and a {b.rows}×{b.cols} matrix")
-        return _Product(atoms, mats[0].rows, mats[-1].cols, p)
+        return _shallow(_Product(atoms, mats[0].rows, mats[-1].cols, p))
 
-    def _materialize(self):
-        out, c = None, 1
+    def _materialize(self):  # from the narrower end: diag(v)·W·h is two matrix-vector products, not n³
+        mats, memo, c = [a for a in self.atoms if not isinstance(a, int)], {}, 1
         for a in self.atoms:
             if isinstance(a, int):
                 c = c * a % self.p
-            else:
-                out = a.val if out is None else out * a.val
+        if mats[-1].cols <= mats[0].rows:
+            out = mats[-1].val
+            for a in reversed(mats[:-1]):
+                out = _right(a, out, memo)
+        else:
+            out = mats[0].val
+            for a in mats[1:]:
+                out = _left(a, out, memo)
         return out * c if c != 1 else out
 
     def right(self, X, memo):
@@ -637,11 +645,11 @@ class _Product(Operator):
 class _Sum(Operator):
     """A sum of matrices of one shape without tangent, one at least an Operator."""
 
-    __slots__ = ("terms",)
+    __slots__ = ("terms", "depth")
 
     def __init__(self, terms: list, p: int):
         super().__init__(terms[0].rows, terms[0].cols, p)
-        self.terms = terms
+        self.terms, self.depth = terms, 1 + max(_depth(t) for t in terms)
 
     @staticmethod
     def of(terms, p: int) -> "_Sum":
@@ -650,7 +658,7 @@ class _Sum(Operator):
             flat += t.terms if isinstance(t, _Sum) else [t]
         for t in flat[1:]:
             flat[0]._same(t, "sum")
-        return _Sum(flat, p)
+        return _shallow(_Sum(flat, p))
 
     @property
     def LEFT(self):  # noqa: N802
@@ -707,6 +715,19 @@ class _Derivative(Operator):
                 D[a, b] = xs[i * k + j]
             outs.append(self.column(("direction", self.wrt, self.model._direction_key(D))))
         return _mat(self.rows, k, [o[i] for i in range(self.rows) for o in outs], self.p)
+
+
+#: Operators nested deeper than this are built at once (a check's loop S = A·(S + B) over t steps, a cell whose state
+#: is a linear map of the last: reading them later would recurse t levels deep)
+MAX_DEPTH = 32
+
+
+def _depth(a) -> int:
+    return a.depth if isinstance(a, Operator) else 0
+
+
+def _shallow(op: Operator) -> ModMat:
+    return op if op.depth <= MAX_DEPTH else ModMat(op.val, None, op.p)
 
 
 def _key(a):
@@ -1348,13 +1369,18 @@ class ModularModel:
             raise _Unbatchable("a tangent that is not the batch")
         return self.Mat(v.tan, None, self.p)
 
+    def _quantity(self, v):
+        """A step's quantity: its matrix, built (a state that is a linear map of the last one would nest t deep)."""
+        v = self._as(v)
+        return ModMat(v.val, None, self.p) if isinstance(v, Operator) else v
+
     def _as(self, v):
         if isinstance(v, (int, sp.Basic, self.Scalar)) and not isinstance(v, sp.MatrixBase):
             return self.Mat.entries(1, 1, [v], self.p)
         return self.Mat.of(v, self.p)
 
     def _step(self, k, prev: dict, params: dict, overrides: dict) -> dict:
-        scope = StepScope(overrides, self._as)
+        scope = StepScope(overrides, self._quantity)
         x = self.x(k) if entry_name(f"x{k}", self.m, 1, 0, 0) in self.values else \
             _Unbound(f"x{k}", (self.m, 1))  # a cell that never reads its input needs no value for it
         q = self.cell.call(scope, SimpleNamespace(**prev), x, SimpleNamespace(**params), self.f,
