@@ -240,12 +240,14 @@ def _build(m, wrt, ops):
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(which=st.integers(0, len(CELLS) - 1), activation=st.sampled_from(["abstract", "tanh", "logistic", "identity"]),
        n=st.integers(1, 3), t=st.integers(1, 3), m=st.integers(1, 2),
+       layout=st.sampled_from(["row-major", "col-major"]),
        left=st.lists(st.tuples(st.integers(0, 11), st.integers(0, 3)), max_size=5),
        right=st.lists(st.tuples(st.integers(0, 11), st.integers(0, 3)), max_size=5))
-def test_projected_operators_are_the_dense_column_by_column_computation(which, activation, n, t, m, left, right):
+def test_projected_operators_are_the_dense_column_by_column_computation(which, activation, n, t, m, layout, left,
+                                                                        right):
     model, wrt = CELLS[which]
     claim = Claim(id="param.random", where="test", statement="test", model=model, activation=activation,
-                  sizes=sweep(n=(n,), t=(t,), m=(m,)), conventions={"layout": "row-major"},
+                  sizes=sweep(n=(n,), t=(t,), m=(m,)), conventions={"layout": layout},
                   check=lambda q: (_build(q, wrt, left), _build(q, wrt, right)))
     size = {"n": n, "t": t, "m": m}
     lazy, was = _projected(claim, size, operators=True)
