@@ -169,3 +169,23 @@ def test_eye_is_a_fresh_mutable_identity(n):
     a[n - 1, 0] = 7
     assert b == sp.eye(n) and notation.eye(n) == sp.eye(n)
     assert a[n - 1, 0] == 7 and (n == 1 or a[0, 0] == 1)
+
+
+# ----- the reciprocal groups a value carries are the union of its operands' ----------------------------
+
+class _K:
+    def __init__(self, k):
+        self.k = k
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.frozensets(st.integers(0, 6))), min_size=1, max_size=4))
+def test_reciprocal_groups_are_the_union(groups):
+    """values._ku, which every value built from others carries into the bound of its reciprocal sites (the degree
+    of 1/q counts every earlier reciprocal q may contain): the union of the operands' groups, in any order, whichever
+    holds the other. It returned the smaller one when a later operand's groups were a subset of the earlier ones'
+    ({1, 2} then {1} gave {1}), so a quotient of such a value had its degree bound understated."""
+    got = fpvalues._ku(*[_K(g) for g in groups])
+    union = frozenset().union(*[g for g in groups if g])
+    assert (got or frozenset()) == union
+    assert got is None or got

@@ -356,7 +356,7 @@ def _ku(*vals) -> frozenset | None:
     for v in vals:
         k = v.k
         if k:
-            out = k if out is None or k <= out else (out | k if not out <= k else k)
+            out = k if out is None or out <= k else (out if k <= out else out | k)  # the union, shared when one holds the other
     return out
 
 
