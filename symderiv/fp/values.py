@@ -311,16 +311,16 @@ class Drawn(Val):
         self.k = None
         self.memo = {"ints": ints}
         self._moduli = moduli
+        _A_SLOT.__set__(self, None)  # not built yet (no exception to catch on the first read)
         _held(self)
 
     @property
     def a(self) -> list:
-        try:
-            return _A_SLOT.__get__(self, Val)
-        except AttributeError:
+        a = _A_SLOT.__get__(self, Val)
+        if a is None:
             a = [_from_ints(self.rows, self.cols, e, p) for e, p in zip(self.memo["ints"], self._moduli)]
             _A_SLOT.__set__(self, a)
-            return a
+        return a
 
     @property
     def primes(self) -> list[int]:
@@ -344,6 +344,16 @@ def _keep(out: Val, *operands) -> Val:
     if out.shape == (1, 1) and all(isinstance(o, ScalarVal) or _is_scalar(o) for o in operands):
         return _as_scalar(out)
     return out
+
+
+def _ku2(a, b) -> frozenset | None:
+    """_ku(a, b) for two operands (every binary operation), without the loop."""
+    ka, kb = a.k, b.k
+    if not kb:
+        return ka or None
+    if not ka or ka <= kb:
+        return kb
+    return ka if kb <= ka else ka | kb
 
 
 def _ku(*vals) -> frozenset | None:
@@ -387,14 +397,14 @@ def _add(a: Val, b: Val) -> Val:
     else:
         h = _lse(b.d + a.h, a.d + b.h)
     return Val([x + y for x, y in zip(a.a, b.a)], a.rows, a.cols, max(a.deg, b.deg), h, a.d + b.d,
-               _ku(a, b))
+               _ku2(a, b))
 
 
 def _matmul(a: Val, b: Val) -> Val:
     if a.cols != b.rows:
         raise ShapeError(f"Matrix size mismatch: {a.shape} * {b.shape}")
     return Val([x * y for x, y in zip(a.a, b.a)], a.rows, b.cols, a.deg + b.deg, a.h + b.h + _bits(a.cols),
-               a.d + b.d, _ku(a, b))
+               a.d + b.d, _ku2(a, b))
 
 
 def _matmul_shared(a: Val, b: Val) -> Val:
@@ -509,7 +519,7 @@ def _ew(a: Val, b: Val, rows: int, cols: int) -> Val:
                 out = [M * (x if x.ncols() == 1 else x.transpose()) for M, x in zip(D, o.a)]
             else:
                 out = [(x if x.nrows() == 1 else x.transpose()) * M for M, x in zip(D, o.a)]
-            return Val(out, rows, cols, a.deg + b.deg, a.h + b.h, a.d + b.d, _ku(a, b))
+            return Val(out, rows, cols, a.deg + b.deg, a.h + b.h, a.d + b.d, _ku2(a, b))
     if ia is not None and ib is not None:
         ps = a.primes
         prods = [[u * v % p for u, v in zip(s, t)] for s, t, p in zip(ia, ib, ps)]
