@@ -311,8 +311,8 @@ FLOOR_NOTES = "\n".join([
     "of commit f67d50c and on this branch in alternating processes, 21 runs each, load averages 8–12): before, "
     "F_p 58–64 ms, floor 4.3–4.6 ms, ×13.4–13.9 by median CPU time; after, 47–53 ms, 4.3–4.7 ms, ×11.0–11.3. In one "
     "process at load ≈ 8 (old and new diagonal matrices interleaved): 45.2 ms and 40.2 ms against a 4.06 ms floor, "
-    "×11.1 and ×9.9. The goal of ×10 (issue 21.6) is met only on a quiet machine; at the load of a shared one it is "
-    "about ×11.",
+    "×11.1 and ×9.9. The goal of ×10 (issue 21.6) is **not met** at the load of this shared machine: this command's "
+    "runs at load averages 7–12 give ×11.0–11.5; ×9.9 was seen once, in the one-process comparison above.",
     "",
     "The section's previous run (×11.7) and a run of this command at load 2.6 at the start of the session (×4.2: "
     "45.7 ms against 10.85 ms) measured something else besides: the trial pauses the cyclic collector, and every "
