@@ -308,14 +308,14 @@ def floor_only(repeats: int = 21):
 #: what the fpfloor section says besides its run's numbers (the changes measured and the history)
 FLOOR_NOTES = "\n".join([
     "Before and after branch fpfast, the same harness in the same session (this command's timing loop run on a copy "
-    "of commit f67d50c and on this branch in alternating processes, 21 runs each, load averages 8–12): before, "
-    "F_p 58–64 ms, floor 4.3–4.6 ms, ×13.4–13.9 by median CPU time; after, 47–53 ms, 4.3–4.7 ms, ×11.0–11.3. In one "
+    "of commit f67d50c and on this branch in alternating processes, 21 runs each, load averages 7–12): before, "
+    "F_p 57–64 ms, floor 4.3–4.6 ms, ×13.2–13.9 by median CPU time; after, 45–53 ms, 4.3–4.7 ms, ×10.5–11.3. In one "
     "process at load ≈ 8 (old and new diagonal matrices interleaved): 45.2 ms and 40.2 ms against a 4.06 ms floor, "
     "×11.1 and ×9.9. The goal of ×10 (issue 21.6) is **not met** at the load of this shared machine: this command's "
-    "runs at load averages 7–12 give ×11.0–11.5; ×9.9 was seen once, in the one-process comparison above.",
+    "runs at load averages 7–11 give ×10.6–11.5 (this run ×10.6 at 7.3); ×9.9 was seen once, in the one-process comparison above.",
     "",
-    "The section's previous run (×11.7) and a run of this command at load 2.6 at the start of the session (×4.2: "
-    "45.7 ms against 10.85 ms) measured something else besides: the trial pauses the cyclic collector, and every "
+    "A run of this command at load 2.6 at the start of the session (×4.2: 45.7 ms against 10.85 ms; the section's "
+    "previous run said ×11.7 at load 7.2) measured something else besides: the trial pauses the cyclic collector, and every "
     "value of a trial (~13 400 objects at (64, 256)) sat in reference cycles (a value and its transpose, a value and "
     "its operator, an operator and the products that hold it, a quantity and its model), so they were collected at "
     "the next allocations, inside the float64 floor's time (6 ms of its 10 ms there, by gc callbacks). The trial now "
