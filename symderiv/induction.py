@@ -304,7 +304,10 @@ def step_check(claim, size, t_min: int, t_max: int | None = None) -> Step:
     is then checked to be the cell's step at every k = 1 … t_max + SEARCH_T
     (t_max: the sweep's largest t, t_min by default), as the unrolled model
     runs it (:func:`_step_breaks`): a cell that is not time-invariant is not
-    induced on, and the engine looks for where the claim breaks.
+    induced on, and the engine looks for where the claim breaks. A cell whose
+    step reads its index k or the horizon t is never induced on: read at a
+    symbolic t without a refusal (``isinstance(k, int) and k >= 6``,
+    ``str(k)``), it may change past every step compared.
     """
     import time
 
@@ -326,6 +329,14 @@ def step_check(claim, size, t_min: int, t_max: int | None = None) -> Step:
     except Exception as e:  # the transcription cannot be read at a symbolic t: refused, never a verdict
         return Step(False, f"not induced on: {_one_line(e)}", time.perf_counter() - t0,
                     search=isinstance(e, EmptyRange))
+    reads = [e for e in ("k", "t") if e in claim.model.extras()]
+    if k is None and st.proved and reads:
+        # the step read its index (or the horizon) at a symbolic t without a refusal (isinstance(k, int), str(k),
+        # k.off): _step_breaks compares it with the cell's step at k ≤ t_max + SEARCH_T only, and a step that
+        # changes later (k ≥ 6 when the sweep ends at t = 2) would be proved for every t
+        return Step(False, f"the cell's step reads {' and '.join(reads)} (the step index or the horizon): that it "
+                    "is the same step at every k (a time-invariant cell) is not decided past the steps compared",
+                    time.perf_counter() - t0, search=True)
     if k is not None:
         return Step(False, f"the cell's step at k = {k} is not its step at a generic k (a cell that is not "
                     "time-invariant)", time.perf_counter() - t0, search=True)
