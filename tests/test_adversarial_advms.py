@@ -6,6 +6,9 @@ Findings (each a test that failed on main):
 * a cell whose step reads its index k (or the horizon t) in a way the symbolic index cannot refuse
   (``str(k)``, ``isinstance(k, int) and k >= 6``) and changes only past the steps ``_step_breaks`` compares
   (k ≤ t_max + 3) had a false row proved for every n and every t. Fixed: such a cell is never induced on.
+* a parameter named c1 and the state c at step 1 were one key (``c1``) of the induction's truths: a claim reading
+  dh_{t−1}/dc1 (the parameter, unused by the cell: 0) for dh_{t−1}/dc_1 (the state) had its false row (the h → h
+  path dropped, it fails at t = 3) proved for every t. Fixed: a state at step j is keyed ``c[j]``.
 * a true row by a state at a fixed step j = 1 (dh_t/dc_1, meaningful from t = 2), swept at n = 4, t = 2 where F_p
   decides it, with a term that is zero only through tanh(−b) = −tanh(b) (an F_p relaxation): the F_p trial
   disagrees, and the certification looks at t = 1, below the sweep, where the row is false (dh_1/dc_1 is the
@@ -128,6 +131,13 @@ def bign(s, prev, x, p, f, *, n):
     s.h = f.tanh(s.z)
 
 
+@cell("a parameter named c1 (unused) beside the state c", params={"W": ("n", "n"), "U": ("n", "n"), "c1": "n"},
+      state=("h", "c"))
+def clash(s, prev, x, p, f):
+    s.c = f.tanh(p.U * prev.h) + prev.c
+    s.h = f.tanh(p.W * prev.h + prev.c)
+
+
 lstm_ch = Cell("the LSTM with its state listed (c, h)", lstm_cell.step, lstm_cell.params, ("c", "h"))
 
 
@@ -153,7 +163,28 @@ def test_a_step_index_compared_is_refused_as_before():
     assert r.verdict == Verdict.HOLDS and not r.every_t and not r.every_n
 
 
-# ----- finding 2 (xfail): certified below the sweep's smallest t --------------------------------------------------
+# ----- finding 2 (fixed): a parameter c1 and the state c at step 1 ---------------------------------------------
+
+def _through_the_parameter(m):
+    """dh_t/dc_1 = ∂h_t/∂h_{t−1} dh_{t−1}/d(parameter c1) + ∂h_t/∂c_{t−1} dc_{t−1}/dc_1: the first truth is 0 (the
+    cell does not read c1), so the h → h path is dropped; right at t = 2 (dh_1/dc_1 = 0), false at t = 3."""
+    t = m.t
+    return m.d(("h", t), ("c", 1)), (P(m, "h", "h") * m.d(("h", t - 1), "c1")
+                                     + P(m, "h", "c") * m.d(("c", t - 1), ("c", 1)))
+
+
+def test_a_parameter_named_like_a_state_at_a_step_is_not_its_truth():
+    r = check_claim(mk(_through_the_parameter, clash, t=(2,)))
+    assert not r.every_t and not r.every_n, r.scope
+    assert r.verdict == Verdict.FAILS and r.counterexample is not None and r.counterexample.size["t"] == 3
+
+
+def test_the_row_by_the_state_c_1_beside_a_parameter_c1_holds_for_every_t():
+    r = check_claim(mk(row("h", ("c", 1)), clash, t=(2, 3)))
+    assert r.verdict == Verdict.HOLDS and r.every_t, r.scope
+
+
+# ----- finding 3 (xfail): certified below the sweep's smallest t --------------------------------------------------
 
 def _c1_row_plus_zero(m):
     """dh_t/dc_1 by its block row, plus diag(tanh(−b) + tanh(b)) dc_{t−1}/dc_1 = 0: true for every t ≥ 2."""
@@ -176,7 +207,7 @@ def test_a_true_row_by_c_1_at_n_4_is_not_refuted_below_its_sweep():
     assert r.verdict != Verdict.FAILS, r.scope
 
 
-# ----- finding 3 (xfail): the lift's base by a state at step j ≥ 1 ------------------------------------------------
+# ----- finding 4 (xfail): the lift's base by a state at step j ≥ 1 ------------------------------------------------
 
 @pytest.mark.xfail(strict=True, reason="every_n.base_identity starts the block recursion at X^c_1 = I, X^h_1 = 0 "
                    "for wrt = (c, 1); the model's truth dh_1/dc_1 = diag(1 − h_1²) (h_1 = tanh(c_1) reads c_1), so "
