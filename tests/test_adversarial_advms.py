@@ -13,6 +13,8 @@ Findings (each a test that failed on main):
   decides it, with a term that is zero only through tanh(−b) = −tanh(b) (an F_p relaxation): the F_p trial
   disagrees, and the certification looks at t = 1, below the sweep, where the row is false (dh_1/dc_1 is the
   same step's derivative): a certified ``fails`` for a true claim. xfail.
+* a true one-step identity that reads the new state c_t (∂h_t/∂c_{t−1} = diag(o_t ⊙ tanh′(c_t)) diag(f_t)) is not
+  proved for every t: the induction reads m.at("c", t) as a free symbol. A refusal; xfail.
 * the every-n lift's base for a derivative by a state at step j ≥ 1 sets the other states' truths at j to 0
   (dh_1/dc_1 = 0), the model's m.d does not (h_1 = tanh(c_1) reads c_1): a true row is never lifted. xfail.
 
@@ -291,3 +293,19 @@ def test_a_cell_that_differs_for_n_above_3_is_not_lifted():
     r = check_claim(mk(check, bign))
     assert r.verdict == Verdict.HOLDS and r.every_t and not r.every_n, r.scope
     assert not every_n.lift_induction(mk(check, bign), 1).lifted
+
+
+# ----- finding 5 (xfail): a true one-step identity that reads the state c_t is not proved for every t -------------
+
+@pytest.mark.xfail(strict=True, reason="in the induction model m.at('c', t) is a free symbol c[t], not the step's c_t "
+                   "= f_t ⊙ c_{t−1} + i_t ⊙ g_t, so ∂h_t/∂c_{t−1} = diag(o_t ⊙ (1 − tanh²(c_t))) diag(f_t) differs "
+                   "'at a free state of step t' and holds at the sizes only (a refusal, never a fails)")
+def test_the_lstm_block_through_the_new_cell_state_holds_for_every_t():
+    def check(m):
+        t = m.t
+        th = m.f.tanh(m.at("c", t))
+        return m.partial(("h", t), ("c", t - 1)), (diag(hadamard(m.at("og", t), _one(m) - hadamard(th, th)))
+                                                   * diag(m.at("f", t)))
+
+    r = check_claim(mk(check, lstm_cell, n=(1,)))
+    assert r.verdict == Verdict.HOLDS and r.every_t, r.scope
