@@ -9,6 +9,9 @@ Findings (each a test that failed on main):
 * a parameter named c1 and the state c at step 1 were one key (``c1``) of the induction's truths: a claim reading
   dh_{t−1}/dc1 (the parameter, unused by the cell: 0) for dh_{t−1}/dc_1 (the state) had its false row (the h → h
   path dropped, it fails at t = 3) proved for every t. Fixed: a state at step j is keyed ``c[j]``.
+* a state named x: in the induction its value at step t − 1 and the input x_{t−1} were the same symbols
+  x[t-1][i], so a row plus (x_{t−1} − x^{in}_{t−1})[0] · dx_{t−1}/dW (zero at t ≤ 3 since dx_k/dW = 0 for k ≤ 2,
+  false at t = 4) was proved for every t ≥ 2. Fixed: a state may not be named x or y (cells.check_names).
 * a true row by a state at a fixed step j = 1 (dh_t/dc_1, meaningful from t = 2), swept at n = 4, t = 2 where F_p
   decides it, with a term that is zero only through tanh(−b) = −tanh(b) (an F_p relaxation): the F_p trial
   disagrees, and the certification looks at t = 1, below the sweep, where the row is false (dh_1/dc_1 is the
@@ -28,6 +31,7 @@ from symderiv import every_n
 from symderiv.cells import Cell
 from symderiv.claims import Claim
 from symderiv.engine import check_claim
+from symderiv.errors import ProofFileError
 from symderiv.results import Verdict
 from symderiv.sizes import sweep
 
@@ -186,7 +190,40 @@ def test_the_row_by_the_state_c_1_beside_a_parameter_c1_holds_for_every_t():
     assert r.verdict == Verdict.HOLDS and r.every_t, r.scope
 
 
-# ----- finding 3 (xfail): certified below the sweep's smallest t --------------------------------------------------
+# ----- finding 3 (fixed): a state named like the input ---------------------------------------------------------
+
+def _delayed(name):
+    def step(s, prev, x, p, f):  # the third state reads W from step 3 on: h → d → (name) → h
+        s.d = prev.h
+        setattr(s, name, f.tanh(p.U * prev.d))
+        s.h = f.tanh(p.W * prev.h + getattr(prev, name))
+    return step
+
+
+def _row_plus_input_difference(name):
+    def check(m):
+        t = m.t
+        rowh = (P(m, "h", "h") * X(m, "h", "W") + P(m, "h", "d") * X(m, "d", "W") + P(m, "h", name) * X(m, name, "W")
+                + m.partial(("h", t), "W"))
+        return X(m, "h", "W", 0), rowh + (m.at(name, t - 1)[0, 0] - m.x(t - 1)[0, 0]) * X(m, name, "W")
+    return check
+
+
+@pytest.mark.parametrize("name", ["x", "y"])
+def test_a_state_named_like_the_input_or_the_target_is_refused(name):
+    with pytest.raises(ProofFileError, match="is a state"):
+        cell("delayed", params={"W": ("n", "n"), "U": ("n", "n")}, state=("h", "d", name))(_delayed(name))
+
+
+def test_the_state_renamed_the_wrong_row_is_not_proved_for_every_t_and_fails_at_t_4():
+    u = cell("delayed", params={"W": ("n", "n"), "U": ("n", "n")}, state=("h", "d", "u"))(_delayed("u"))
+    r = check_claim(mk(_row_plus_input_difference("u"), u, n=(1,), t=(2, 3)))
+    assert not r.every_t and not r.every_n, r.scope
+    r = check_claim(mk(_row_plus_input_difference("u"), u, n=(1,), t=(4,)))
+    assert r.verdict == Verdict.FAILS and r.counterexample is not None
+
+
+# ----- finding 4 (xfail): certified below the sweep's smallest t --------------------------------------------------
 
 def _c1_row_plus_zero(m):
     """dh_t/dc_1 by its block row, plus diag(tanh(−b) + tanh(b)) dc_{t−1}/dc_1 = 0: true for every t ≥ 2."""
@@ -209,7 +246,7 @@ def test_a_true_row_by_c_1_at_n_4_is_not_refuted_below_its_sweep():
     assert r.verdict != Verdict.FAILS, r.scope
 
 
-# ----- finding 4 (xfail): the lift's base by a state at step j ≥ 1 ------------------------------------------------
+# ----- finding 5 (xfail): the lift's base by a state at step j ≥ 1 ------------------------------------------------
 
 @pytest.mark.xfail(strict=True, reason="every_n.base_identity starts the block recursion at X^c_1 = I, X^h_1 = 0 "
                    "for wrt = (c, 1); the model's truth dh_1/dc_1 = diag(1 − h_1²) (h_1 = tanh(c_1) reads c_1), so "
@@ -295,7 +332,7 @@ def test_a_cell_that_differs_for_n_above_3_is_not_lifted():
     assert not every_n.lift_induction(mk(check, bign), 1).lifted
 
 
-# ----- finding 5 (xfail): a true one-step identity that reads the state c_t is not proved for every t -------------
+# ----- finding 6 (xfail): a true one-step identity that reads the state c_t is not proved for every t -------------
 
 @pytest.mark.xfail(strict=True, reason="in the induction model m.at('c', t) is a free symbol c[t], not the step's c_t "
                    "= f_t ⊙ c_{t−1} + i_t ⊙ g_t, so ∂h_t/∂c_{t−1} = diag(o_t ⊙ (1 − tanh²(c_t))) diag(f_t) differs "
