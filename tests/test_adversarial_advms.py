@@ -346,3 +346,41 @@ def test_the_lstm_block_through_the_new_cell_state_holds_for_every_t():
 
     r = check_claim(mk(check, lstm_cell, n=(1,)))
     assert r.verdict == Verdict.HOLDS and r.every_t, r.scope
+
+
+# ----- identities of one size only: proved for every t there, never lifted ---------------------------------------
+
+def _c0_row_plus(K, reversed_sides=False):
+    def check(m):
+        rhs = (P(m, "h", "h") * X(m, "h", ("c", 0)) + P(m, "h", "c") * X(m, "c", ("c", 0))
+               + K(m) * X(m, "c", ("c", 0)))
+        lhs = X(m, "h", ("c", 0), 0)
+        return (rhs, lhs) if reversed_sides else (lhs, rhs)
+    return check
+
+
+N1_ONLY = {
+    "1 1ᵀ − (1ᵀ1) I": lambda m: ones(m.n, 1) * ones(m.n, 1).T - (ones(m.n, 1).T * ones(m.n, 1))[0, 0] * eye(m.n),
+    "diag(1) − 1 1ᵀ": lambda m: diag(ones(m.n, 1)) - ones(m.n, 1) * ones(m.n, 1).T,
+}
+
+
+@pytest.mark.parametrize("name", list(N1_ONLY))
+@pytest.mark.parametrize("reversed_sides", [False, True], ids=["truth left", "truth right"])
+def test_a_row_true_only_at_n_1_through_ones_is_never_lifted(name, reversed_sides):
+    r = check_claim(mk(_c0_row_plus(N1_ONLY[name], reversed_sides), tanhc, n=(1,)))
+    assert r.verdict == Verdict.HOLDS and r.every_t and not r.every_n, r.scope
+
+
+def test_a_kronecker_order_right_only_at_m_1_is_never_lifted():
+    """∂c_t/∂vec(U_f) written with x_tᵀ ⊗ I for I ⊗ x_tᵀ: equal at m = 1 (the sweep's m), not at m = 2."""
+    from symderiv import kron
+
+    def check(m):
+        t = m.t
+        f = m.at("f", t)
+        wrong = diag(hadamard(m.at("c", t - 1), hadamard(f, _one(m) - f))) * kron(m.x(t).T, eye(m.n))
+        return X(m, "c", "U_f", 0), P(m, "c", "h") * X(m, "h", "U_f") + P(m, "c", "c") * X(m, "c", "U_f") + wrong
+
+    r = check_claim(mk(check, lstm_cell))
+    assert r.verdict == Verdict.HOLDS and r.every_t and not r.every_n, r.scope
