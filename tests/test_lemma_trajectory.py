@@ -202,11 +202,11 @@ def test_the_kernel_states_the_derivative_bounds_with_its_own_constants(shipped)
     pair = _pairing(v, stmt.values)
     z = v["W"][0, 0] * v["h0"][0] + v["b"][0]
     st = state(stmt, Instance("logistic-derivative", (sp.Matrix([[z]]),)), pair)
-    s = stmt.reading.read(logistic(z.xreplace(pair)))
+    s = stmt.reading.rational(logistic(z.xreplace(pair)))
     assert st.premises_eq == [] and st.eq == []
     assert [sp.expand(g) for g in st.ge] == [sp.expand(s * (1 - s)), sp.expand(1 - 4 * s * (1 - s))]
     st = state(stmt, Instance("tanh-derivative", (sp.Matrix([[z]]),)), pair)
-    th = stmt.reading.read(sp.tanh(z.xreplace(pair)))
+    th = stmt.reading.rational(sp.tanh(z.xreplace(pair)))
     assert [sp.expand(g) for g in st.ge] == [sp.expand(1 - th ** 2), sp.expand(th ** 2)]
 
 
