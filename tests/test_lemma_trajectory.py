@@ -280,6 +280,37 @@ def test_orthogonal_invariance_at_a_q_that_is_not_orthogonal_proves_nothing(ship
     assert _accept(p, size, LemmaChain(None, (Instance("orthogonal-invariance", (U, R)),), 5.0), v)[0] is not None
 
 
+def _right(UR):
+    U, R = UR
+    from symderiv import eq
+
+    return eq(norm2(R), norm2(R * U))
+
+
+def _right_transposed(UR):
+    U, R = UR
+    from symderiv import eq
+
+    return eq(norm2(R * U.T), norm2(R))
+
+
+@pytest.mark.parametrize("check", [_right, _right_transposed])
+def test_orthogonal_invariance_written_on_the_right_is_proved_too(shipped, check):
+    """The same class written another way: ‖R U‖₂ = ‖R‖₂ (sides swapped), ‖R Uᵀ‖₂ = ‖R‖₂; and with U not
+    orthogonal (the lemma at (U, R) in place of (R, U)) nothing is proved."""
+    given = shipped["avram2025.polar-reduction.norm"].given
+    c = Claim(id=f"x.{check.__name__}", kind="inequality", where="test", statement="test", check=check,
+              given=given, sizes=sweep(n=(2,), t=(1,), fixed=("n", "t")))
+    size = {"n": 2, "t": 1}
+    got = prove_by_lemmas(c, size, "claim")
+    assert got is not None and genuine(got[0]) and got[0].holds
+    v = _values(c, size)
+    U, R = v["UR"]
+    tok, why = _accept(c, size, LemmaChain(None, (Instance("orthogonal-invariance", (U, R)),), 5.0), v)
+    assert tok is None, why
+
+
 def test_the_new_lemmas_are_stated_and_cited():
-    for name in ("orthogonal-invariance", "diagonal-norm", "tanh-derivative", "logistic-derivative"):
+    for name in ("orthogonal-invariance", "orthogonal-invariance-right", "diagonal-norm", "tanh-derivative",
+                 "logistic-derivative"):
         assert name in SCALAR_LEMMAS and LEMMAS[name].statement and LEMMAS[name].reference

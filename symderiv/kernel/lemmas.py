@@ -68,6 +68,9 @@ value; R = ρ, the spectral radius; S = σ_min, the smallest singular value):
 * ``orthogonal-invariance`` (Q, M): QᵀQ = I ⇒ N(QM) = N(M). ‖QMx‖² = xᵀMᵀQᵀQMx = ‖Mx‖² for every x, so the
   two maxima over unit x agree (Horn & Johnson, Thm 2.1.4 (g) and §5.6, Example 5.6.6: the spectral norm is
   unitarily invariant).
+* ``orthogonal-invariance-right`` (M, Q square): QᵀQ = I ⇒ N(MQ) = N(M). A square Q with QᵀQ = I has QQᵀ = I
+  (a one-sided inverse of a square matrix is its inverse), so Qᵀ is orthogonal, and N(MQ) = N(QᵀMᵀ) = N(Mᵀ) = N(M)
+  (a matrix and its transpose have the same singular values; Horn & Johnson, Thm 2.1.4, Example 5.6.6).
 * ``diagonal-norm`` (D diagonal): N(D) = maxᵢ|dᵢ|. For a unit x, ‖Dx‖² = Σ dᵢ²xᵢ² ≤ maxᵢ dᵢ², with equality at
   the unit vector of the largest |dᵢ| (Horn & Johnson, §5.6, Example 5.6.5: the spectral norm is the largest
   singular value, and a diagonal matrix's singular values are its |dᵢ|). The kernel's reading of N(D) already
@@ -128,6 +131,8 @@ LEMMAS = {lem.name: lem for lem in (
     Lemma("frobenius-zero", "‖X‖_F = 0 ⇒ X = 0", "a sum of squares of reals is 0 only when each is"),
     Lemma("smallest-singular-value", "σ_min(A)‖B‖₂ ≤ ‖AB‖₂", "Courant–Fischer, Horn & Johnson, Thm 7.3.8"),
     Lemma("orthogonal-invariance", "QᵀQ = I ⇒ ‖QM‖₂ = ‖M‖₂", "Horn & Johnson, Thm 2.1.4 (g), Example 5.6.6"),
+    Lemma("orthogonal-invariance-right", "QᵀQ = I, Q square ⇒ ‖MQ‖₂ = ‖M‖₂",
+          "Horn & Johnson, Thm 2.1.4, Example 5.6.6 (‖MQ‖₂ = ‖QᵀMᵀ‖₂ = ‖Mᵀ‖₂)"),
     Lemma("diagonal-norm", "‖diag(d)‖₂ = maxᵢ|dᵢ|", "Horn & Johnson, §5.6, Example 5.6.5 (singular values |dᵢ|)"),
     Lemma("tanh-derivative", "0 ≤ tanh′(z) = 1 − tanh(z)² ≤ 1", "tanh′ = 1 − tanh², |tanh z| < 1"),
     Lemma("logistic-derivative", "0 ≤ σ′(z) = σ(z)(1 − σ(z)) ≤ 1/4", "σ′ = σ(1 − σ), s(1 − s) = 1/4 − (s − 1/2)²"),
@@ -141,7 +146,7 @@ LEMMAS = {lem.name: lem for lem in (
 LIMIT_BEHAVIOURS = {"contraction": ("0", "bounded"), "nonexpansive": ("bounded",),
                     "spectral-decay": ("0", "bounded"), "spectral-growth": ("inf", "not0")}
 SCALAR_LEMMAS = ("submultiplicative", "spectral-radius-le-norm", "orthogonal-norm", "frobenius-zero",
-                 "smallest-singular-value", "orthogonal-invariance", "diagonal-norm", "tanh-derivative", "logistic-derivative")
+                 "smallest-singular-value", "orthogonal-invariance", "orthogonal-invariance-right", "diagonal-norm", "tanh-derivative", "logistic-derivative")
 
 #: how a token made by an exact match with a hypothesis says so
 HOW_HYPOTHESIS = "the goal is one of the claim's hypotheses as the kernel reads them"
@@ -342,15 +347,18 @@ def state(stmt: LemmaStatement, inst: Instance, pair: dict) -> Stated:
         if any(sp.fraction(x)[1] != 1 for x in X):
             raise _Reject("frobenius-zero: the matrix is not a polynomial one")
         return Stated(inst.lemma, [stmt.reading.quantity("fro", X)], [], [x for x in X if x != 0])
-    if inst.lemma == "orthogonal-invariance":
-        if len(args) != 2 or not args[0].is_square or args[0].cols != args[1].rows:
-            raise _Reject("orthogonal-invariance takes a square Q and a conformable M")
-        Q, M = args
+    if inst.lemma in ("orthogonal-invariance", "orthogonal-invariance-right"):
+        left = inst.lemma == "orthogonal-invariance"
+        if len(args) != 2:
+            raise _Reject(f"{inst.lemma} takes two matrices")
+        Q, M = args if left else args[::-1]
+        if not Q.is_square or (Q.cols != M.rows if left else M.cols != Q.rows):
+            raise _Reject(f"{inst.lemma} takes a square Q and a conformable M")
         G = (Q.T * Q - sp.eye(Q.cols)).applyfunc(lambda e: _canon(stmt.reading.rational(e)))
         prem = [G[i, j] for i in range(G.rows) for j in range(i, G.cols)]
         if any(sp.fraction(p)[1] != 1 for p in prem):
-            raise _Reject("orthogonal-invariance: QᵀQ − I is not a polynomial")
-        return Stated(inst.lemma, [p for p in prem if p != 0], [], [N(Q * M) - N(M)])
+            raise _Reject(f"{inst.lemma}: QᵀQ − I is not a polynomial")
+        return Stated(inst.lemma, [p for p in prem if p != 0], [], [N(Q * M if left else M * Q) - N(M)])
     if inst.lemma == "diagonal-norm":
         if len(args) != 1 or not args[0].is_square or not args[0].is_diagonal():
             raise _Reject("diagonal-norm takes one diagonal matrix")

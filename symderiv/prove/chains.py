@@ -232,11 +232,13 @@ def instances(values: dict, step, hyps, trajectory=((), ()), orthogonal=()) -> l
             for F in factors[i + 2:]:
                 rest = rest * F
             out.append(Instance("submultiplicative", (factors[i], rest)))
-    for T in targets:   # T = Q M with Q orthogonal: ‖T‖₂ = ‖M‖₂
-        for Q in orthogonal:
+    for T in targets:   # T = Q M or M Q with Q orthogonal: ‖T‖₂ = ‖M‖₂
+        for Q in [sp.Matrix(Q) for Q in orthogonal] + [sp.Matrix(Q).T for Q in orthogonal]:   # Qᵀ is orthogonal too
             for M in pool:
-                if Q.is_square and Q.cols == M.rows and _same(sp.Matrix(Q) * M, T):
-                    out.append(Instance("orthogonal-invariance", (sp.Matrix(Q), M)))
+                if Q.is_square and Q.cols == M.rows and _same(Q * M, T):
+                    out.append(Instance("orthogonal-invariance", (Q, M)))
+                if Q.is_square and M.cols == Q.rows and _same(M * Q, T):
+                    out.append(Instance("orthogonal-invariance-right", (M, Q)))
     square = [M for M in pool if M.is_square]
     out += [Instance("orthogonal-norm", (M,)) for M in square if any(k == "fro" for k in kinds) or
             any(k == "rho" for k in kinds)]
