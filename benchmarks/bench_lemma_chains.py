@@ -21,10 +21,20 @@ TRUE = {"pal2019.theorem2.corrected": (1, 2), "pal2019.proof3.eta-to-zero": (1, 
         "cs6180.eigen-table.exploding": (1, 2, 3), "cs6180.eigen-table.vanishing": (1, 2, 3),
         "cs6180.eigen-table.oscillating": (1, 2, 3), "cs6180.eigen-table.corrected": (1, 2, 3),
         "pal2019.lemma3.corrected": (2, 3), "pal2019.proof4.epsilon": (2, 3),
-        "avram2025.norm-product-equality.corrected": (1, 2), "avram2025.norm-bounds.upper": (1, 2)}
+        "avram2025.norm-product-equality.corrected": (1, 2), "avram2025.norm-bounds.upper": (1, 2),
+        # trajectory bounds (proofs/examples/reach_trajectory.py) and orthogonal invariance
+        "trajectory.tanh.t1": (1, 2), "trajectory.tanh.t2": (1, 2), "trajectory.logistic.t1": (1, 2),
+        "trajectory.logistic.t2": (1, 2), "avram2025.polar-reduction.norm": (2,)}
 FALSE = {"pal2019.theorem2.modulus": (2,), "pal2019.theorem2.signed": (1, 2), "cs6180.eigen-table.stable": (2,),
          "pal2019.theorem4": (2,), "pal2019.lemma3": (2,), "avram2025.norm-product-equality.norm-of-product": (2,),
-         "avram2025.norm-bounds.lower": (2,)}
+         "avram2025.norm-bounds.lower": (2,), "trajectory.tanh.t2-gamma-99/100": (1, 2),
+         "trajectory.tanh.t1-power-2": (1, 2), "trajectory.logistic.t1-gamma-1/5": (1, 2),
+         "trajectory.logistic.t2-gamma-1/5": (1, 2)}
+
+
+def _claim_sizes(claim, n: int) -> list[dict]:
+    """The claim's own sizes at this n (its fixed t and m)."""
+    return [s for s in claim.sizes.sizes() if s["n"] == n] or [{"n": n, "t": 1}]
 
 
 def _sizes(cid: str, n: int) -> list[dict]:
@@ -37,7 +47,8 @@ def main() -> None:
     for group, table in (("true", TRUE), ("false", FALSE)):
         for cid, ns in table.items():
             for n in ns:
-                for size in _sizes(cid, n):
+                new = cid.startswith("trajectory.") or "polar" in cid
+                for size in (_claim_sizes(claims[cid], n) if new else _sizes(cid, n)):
                     t0 = time.perf_counter()
                     got = prove_by_lemmas(claims[cid], size, "claim")
                     dt = time.perf_counter() - t0

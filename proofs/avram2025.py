@@ -73,7 +73,7 @@ import sympy as sp
 from symderiv import (assume, eq, lam_max, matrices, maximum, no_sizes, norm2, parts, rel, rho, sampled, scalars, steps,
                       vectors)
 from symderiv.families import cayley_orthogonal
-from symderiv.prove.domains import orthogonal_and_nonneg_diagonal
+from symderiv.prove.domains import orthogonal_and_nonneg_diagonal, orthogonal_and_spd
 
 IN_MODEL = {"σ": "tanh", "values": "W and h_0 of the model; z_k, D_k, J_t computed from them exactly",
             "‖·‖": "spectral norm"}
@@ -279,15 +279,17 @@ def polar(size, rng):
     return U, B.T * B + sp.eye(n) * rng.choice([1, sp.Rational(1, 4)])
 
 
-# no prove=: sampled(polar) states no real-arithmetic domain yet (U orthogonal, R SPD would be one: not done)
+# no prove=: the domain (U orthogonal, R symmetric positive definite by Sylvester's criterion) is proved at the
+# default sizes (n = 2); n = 3 is searched
 polar_red = parts("avram2025.polar-reduction", kind="inequality", where="general case",
-                  given=dict(UR=sampled(polar)), sizes=sweep(n=(2, 3), t=1, fixed=("t",)),
+                  given=dict(UR=sampled(polar, domain=orthogonal_and_spd)), sizes=sweep(n=(2, 3), t=1, fixed=("t",)),
                   conventions={"polar": "W = U R, U orthogonal, R symmetric positive definite",
                                "growth": "‖W^t‖ and ‖R^t‖ grow like ρ(W)^t and ρ(R)^t (Gelfand)"},
                   statement="with W = U R, the magnitude of W's gradients (‖W^t‖) is determined by R (‖R^t‖)")
 
 
-@polar_red.part("norm", expect="undecided", statement="‖W‖ = ‖R‖ (true: U is an isometry)")
+# holds at n = 2 by a lemma chain: UᵀU = I ⇒ ‖UR‖₂ = ‖R‖₂ (orthogonal-invariance, kernel/lemmas.py); n = 3 searched
+@polar_red.part("norm", expect="holds", statement="‖W‖ = ‖R‖ (true: U is an isometry)")
 def polar_norm(UR):
     U, R = UR
     return eq(norm2(U * R), norm2(R))

@@ -65,6 +65,10 @@ def arb_of(e: sp.Expr):
         return getattr(arb_of(e.args[0]), fns[e.func])()
     if e.func is sp.Abs:
         return abs(arb_of(e.args[0]))
+    from ..functions import logistic
+
+    if isinstance(e, logistic):   # the notation's logistic function: 1/(1 + e^{−x}), arb's exp rounded outward
+        return 1 / (1 + (-arb_of(e.args[0])).exp())
     if e == sp.E:
         return flint.arb(1).exp()
     if e == sp.pi:

@@ -65,6 +65,21 @@ value; R = ρ, the spectral radius; S = σ_min, the smallest singular value):
   ‖ABx‖ ≥ σ_min(A)‖Bx‖ (Courant–Fischer: σ_min(A) = min_{‖y‖=1}‖Ay‖, Horn &
   Johnson, Thm 7.3.8); at a unit x with ‖Bx‖ = ‖B‖, ‖AB‖ ≥ ‖ABx‖ ≥ σ_min(A)‖B‖.
 
+* ``orthogonal-invariance`` (Q, M): QᵀQ = I ⇒ N(QM) = N(M). ‖QMx‖² = xᵀMᵀQᵀQMx = ‖Mx‖² for every x, so the
+  two maxima over unit x agree (Horn & Johnson, Thm 2.1.4 (g) and §5.6, Example 5.6.6: the spectral norm is
+  unitarily invariant).
+* ``orthogonal-invariance-right`` (M, Q square): QᵀQ = I ⇒ N(MQ) = N(M). A square Q with QᵀQ = I has QQᵀ = I
+  (a one-sided inverse of a square matrix is its inverse), so Qᵀ is orthogonal, and N(MQ) = N(QᵀMᵀ) = N(Mᵀ) = N(M)
+  (a matrix and its transpose have the same singular values; Horn & Johnson, Thm 2.1.4, Example 5.6.6).
+* ``diagonal-norm`` (D diagonal): N(D) = maxᵢ|dᵢ|. For a unit x, ‖Dx‖² = Σ dᵢ²xᵢ² ≤ maxᵢ dᵢ², with equality at
+  the unit vector of the largest |dᵢ| (Horn & Johnson, §5.6, Example 5.6.5: the spectral norm is the largest
+  singular value, and a diagonal matrix's singular values are its |dᵢ|). The kernel's reading of N(D) already
+  applies this theorem (module docstring, 1); an instance names it in the chain and states nothing more.
+* ``tanh-derivative`` (z, a scalar of the claim): 0 ≤ 1 − tanh(z)² ≤ 1, i.e. 0 ≤ tanh′(z) ≤ 1. tanh′ = 1 − tanh²
+  (d/dz of (e^{2z} − 1)/(e^{2z} + 1)), and −1 < tanh z < 1.
+* ``logistic-derivative`` (z, a scalar of the claim): 0 ≤ σ(z)(1 − σ(z)) ≤ 1/4, i.e. 0 ≤ σ′(z) ≤ 1/4.
+  σ′ = σ(1 − σ) (d/dz of 1/(1 + e^{−z})), 0 < σ < 1, and s(1 − s) = 1/4 − (s − 1/2)².
+
 Limit lemmas, about X_q = Mᵠ X₀ (q = 0, 1, …), read through the sequence's view:
 
 * ``contraction``: N(M) < 1 ⇒ ‖X_q‖ → 0 (so it also stays bounded), since
@@ -115,6 +130,12 @@ LEMMAS = {lem.name: lem for lem in (
     Lemma("orthogonal-norm", "MᵀM = I ⇒ ‖M‖₂ = 1", "Horn & Johnson, Thm 2.1.4"),
     Lemma("frobenius-zero", "‖X‖_F = 0 ⇒ X = 0", "a sum of squares of reals is 0 only when each is"),
     Lemma("smallest-singular-value", "σ_min(A)‖B‖₂ ≤ ‖AB‖₂", "Courant–Fischer, Horn & Johnson, Thm 7.3.8"),
+    Lemma("orthogonal-invariance", "QᵀQ = I ⇒ ‖QM‖₂ = ‖M‖₂", "Horn & Johnson, Thm 2.1.4 (g), Example 5.6.6"),
+    Lemma("orthogonal-invariance-right", "QᵀQ = I, Q square ⇒ ‖MQ‖₂ = ‖M‖₂",
+          "Horn & Johnson, Thm 2.1.4, Example 5.6.6 (‖MQ‖₂ = ‖QᵀMᵀ‖₂ = ‖Mᵀ‖₂)"),
+    Lemma("diagonal-norm", "‖diag(d)‖₂ = maxᵢ|dᵢ|", "Horn & Johnson, §5.6, Example 5.6.5 (singular values |dᵢ|)"),
+    Lemma("tanh-derivative", "0 ≤ tanh′(z) = 1 − tanh(z)² ≤ 1", "tanh′ = 1 − tanh², |tanh z| < 1"),
+    Lemma("logistic-derivative", "0 ≤ σ′(z) = σ(z)(1 − σ(z)) ≤ 1/4", "σ′ = σ(1 − σ), s(1 − s) = 1/4 − (s − 1/2)²"),
     Lemma("contraction", "‖M‖₂ < 1 ⇒ ‖Mᵠ X₀‖ → 0", "‖Mᵠ X₀‖ ≤ ‖M‖₂ᵠ ‖X₀‖ (Thm 5.6.2)"),
     Lemma("nonexpansive", "‖M‖₂ ≤ 1 ⇒ ‖Mᵠ X₀‖ stays bounded", "‖Mᵠ X₀‖ ≤ ‖X₀‖ (Thm 5.6.2)"),
     Lemma("spectral-decay", "ρ(M) < 1 ⇒ ‖Mᵠ X₀‖ → 0", "Horn & Johnson, Thm 5.6.12"),
@@ -125,7 +146,7 @@ LEMMAS = {lem.name: lem for lem in (
 LIMIT_BEHAVIOURS = {"contraction": ("0", "bounded"), "nonexpansive": ("bounded",),
                     "spectral-decay": ("0", "bounded"), "spectral-growth": ("inf", "not0")}
 SCALAR_LEMMAS = ("submultiplicative", "spectral-radius-le-norm", "orthogonal-norm", "frobenius-zero",
-                 "smallest-singular-value")
+                 "smallest-singular-value", "orthogonal-invariance", "orthogonal-invariance-right", "diagonal-norm", "tanh-derivative", "logistic-derivative")
 
 #: how a token made by an exact match with a hypothesis says so
 HOW_HYPOTHESIS = "the goal is one of the claim's hypotheses as the kernel reads them"
@@ -326,6 +347,37 @@ def state(stmt: LemmaStatement, inst: Instance, pair: dict) -> Stated:
         if any(sp.fraction(x)[1] != 1 for x in X):
             raise _Reject("frobenius-zero: the matrix is not a polynomial one")
         return Stated(inst.lemma, [stmt.reading.quantity("fro", X)], [], [x for x in X if x != 0])
+    if inst.lemma in ("orthogonal-invariance", "orthogonal-invariance-right"):
+        left = inst.lemma == "orthogonal-invariance"
+        if len(args) != 2:
+            raise _Reject(f"{inst.lemma} takes two matrices")
+        Q, M = args if left else args[::-1]
+        if not Q.is_square or (Q.cols != M.rows if left else M.cols != Q.rows):
+            raise _Reject(f"{inst.lemma} takes a square Q and a conformable M")
+        G = (Q.T * Q - sp.eye(Q.cols)).applyfunc(lambda e: _canon(stmt.reading.rational(e)))
+        prem = [G[i, j] for i in range(G.rows) for j in range(i, G.cols)]
+        if any(sp.fraction(p)[1] != 1 for p in prem):
+            raise _Reject(f"{inst.lemma}: QᵀQ − I is not a polynomial")
+        return Stated(inst.lemma, [p for p in prem if p != 0], [], [N(Q * M if left else M * Q) - N(M)])
+    if inst.lemma == "diagonal-norm":
+        if len(args) != 1 or not args[0].is_square or not args[0].is_diagonal():
+            raise _Reject("diagonal-norm takes one diagonal matrix")
+        D = args[0]
+        same = N(D) - stmt.reading.atom("max", tuple(stmt.reading.atom("abs", stmt.reading.rational(d))
+                                                       for d in D.diagonal()))
+        return Stated(inst.lemma, [], [], [same] if same != 0 else [])
+    if inst.lemma in ("tanh-derivative", "logistic-derivative"):
+        if len(args) != 1 or args[0].shape != (1, 1):
+            raise _Reject(f"{inst.lemma} takes one scalar")
+        from ..functions import logistic
+
+        z = args[0][0, 0]
+        if inst.lemma == "tanh-derivative":
+            d, top = stmt.reading.rational(1 - sp.tanh(z) ** 2), sp.Integer(1)
+        else:
+            s = logistic(z)
+            d, top = stmt.reading.rational(s * (1 - s)), sp.Rational(1, 4)
+        return Stated(inst.lemma, [], [d, sp.expand(top.q * (top - d))], [])   # ×4: a polynomial over Z
     # smallest-singular-value
     if len(args) != 2 or not args[0].is_square or args[0].cols != args[1].rows:
         raise _Reject("smallest-singular-value takes a square A and a conformable B")
@@ -403,6 +455,16 @@ def sentence(stmt: LemmaStatement, stated: list, small, big, strict: bool, prune
     if pruned:
         keep = set().union(sp.sympify(small).free_symbols, sp.sympify(big).free_symbols,
                            *(sp.sympify(x).free_symbols for st in stated for x in st.premises_eq + st.ge + st.eq))
+        atoms = set(stmt.reading.atoms.values())
+        over_atoms = [fs for fs in (set(sp.sympify(e).free_symbols) for e in stmt.facts.ge + stmt.facts.eq)
+                      if fs and fs <= atoms]
+        grown = True
+        while grown:   # the kept atoms' own definitions (‖D‖₂ = max|dᵢ|, |dᵢ|² = dᵢ², −1 < tanh < 1), over atoms only
+            grown = False
+            for fs in over_atoms:
+                if fs & keep and not fs <= keep:
+                    keep |= fs
+                    grown = True
         near = lambda e: set(sp.sympify(e).free_symbols) <= keep  # noqa: E731
     assert_statement(w, stmt, near)
     for s in stated:
@@ -417,6 +479,8 @@ def sentence(stmt: LemmaStatement, stated: list, small, big, strict: bool, prune
             if d != 1:
                 raise smt.Unprintable("a lemma's conclusion is not a polynomial")
             concl.append(_cmp("=", w.term(n)))
+        if not concl:   # nothing beyond the kernel's reading (diagonal-norm: its structural reading of N(D))
+            continue
         body = concl[0] if len(concl) == 1 else "(and " + " ".join(concl) + ")"
         if s.premises_eq:
             body = "(or " + " ".join(f"(not {_cmp('=', w.term(p))})" for p in s.premises_eq) + f" {body})"

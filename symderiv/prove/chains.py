@@ -77,8 +77,16 @@ def _numeric(M, point: dict):
     """M at a point, in floats (a guide for the search of a factorization only; the kernel decides)."""
     import numpy as np
 
+    from ..functions import logistic
+
+    def num(x):
+        x = sp.sympify(x).xreplace(point)
+        if x.has(logistic):   # the notation's logistic has no evalf of its own: through its exp form
+            x = x.rewrite(sp.exp)
+        return complex(x.evalf(20))
+
     try:
-        return np.array([complex(sp.sympify(x).xreplace(point).evalf(20)) for x in M], dtype=complex).reshape(M.shape)
+        return np.array([num(x) for x in M], dtype=complex).reshape(M.shape)
     except (TypeError, ValueError):
         return None
 
@@ -125,8 +133,64 @@ def factorization(T, pool: list) -> list | None:
     return None
 
 
-def instances(values: dict, step, hyps) -> list:
-    """The scalar lemma instances worth stating for ``step`` (kernel.lemmas.Instance), at the finder's symbols."""
+def _diagonal_factor(S, G):
+    """(d, side) with S = diag(d)·G (side "left") or S = G·diag(d) ("right") exactly, else None."""
+    if S.shape != G.shape or not S.is_square:
+        return None
+    n = S.rows
+    for side in ("left", "right"):
+        d = []
+        for i in range(n):
+            line = [(S[i, j], G[i, j]) for j in range(n)] if side == "left" else [(S[j, i], G[j, i]) for j in range(n)]
+            nz = [(a, b) for a, b in line if sp.sympify(b) != 0]
+            if not nz:
+                break
+            d.append(sp.cancel(sp.together(nz[0][0] / nz[0][1])))
+        else:
+            D = sp.diag(*d)
+            if _same(D * G if side == "left" else G * D, S):
+                return d, side
+    return None
+
+
+def step_factors(claim, size: dict, values: dict) -> tuple[list, list]:
+    """For a claim on a one-state model: (the step Jacobians ∂h_i/∂h_{i−1}, i = 1 … t, at the finder's values,
+    [(S_i, D_i, G)] where S_i is D_i·G or G·D_i for a given matrix G and a diagonal D_i); ([], []) otherwise. They
+    are where a trajectory's ∂h_t/∂h_k = S_t ⋯ S_{k+1} is factored, to chain submultiplicativity along it."""
+    if getattr(claim, "model", None) is None or len(claim.model.state) != 1:
+        return [], []
+    m = claim.build(size, probe=False)
+    name = claim.model.state[0]
+    given = {k: v for k, v in values.items() if claim.model.input_of(k) is not None and isinstance(v, sp.MatrixBase)}
+    steps, split = [], []
+    mats = _unique(_given_matrices(values))
+    for i in range(1, m.t + 1):
+        S = sp.Matrix(m.value(m.d((name, i), (name, i - 1)), **given))
+        steps.append(S)
+        for G in mats:
+            got = _diagonal_factor(S, G)
+            if got is not None:
+                d, side = got
+                split.append((S, sp.diag(*d), G, side))
+                break
+    return steps, split
+
+
+def _activation_args(exprs) -> tuple[list, list]:
+    """The arguments of tanh and of the logistic function in ``exprs`` (each once)."""
+    from ..functions import logistic
+
+    th, lg = [], []
+    for e in exprs:
+        for f in sp.sympify(e).atoms(sp.tanh, logistic):
+            (th if isinstance(f, sp.tanh) else lg).append(f.args[0])
+    return list(dict.fromkeys(th)), list(dict.fromkeys(lg))
+
+
+def instances(values: dict, step, hyps, trajectory=((), ()), orthogonal=()) -> list:
+    """The scalar lemma instances worth stating for ``step`` (kernel.lemmas.Instance), at the finder's symbols.
+    ``trajectory``: a model claim's step Jacobians and their diagonal splits (:func:`step_factors`);
+    ``orthogonal``: the matrices the domain makes orthogonal (‖QM‖₂ = ‖M‖₂ where a norm's matrix is such a QM)."""
     from ..kernel.lemmas import Instance
     from ..relations import Limit
 
@@ -151,7 +215,14 @@ def instances(values: dict, step, hyps) -> list:
         _spectral(h.lhs, fros)
         _spectral(h.rhs, fros)
         out += [Instance("frobenius-zero", (sp.Matrix(M),)) for k, M in fros if k == "fro"]
-    pool = _unique(givens + targets)
+    steps, split = trajectory
+    for S, D, G, side in split:   # S_i = D_i G: ‖S_i‖ ≤ ‖D_i‖‖G‖, ‖D_i‖ = maxⱼ|dⱼ|, and each dⱼ = σ′(zⱼ) bounded
+        out.append(Instance("submultiplicative", (D, G) if side == "left" else (G, D)))
+        out.append(Instance("diagonal-norm", (D,)))
+        th, lg = _activation_args(D.diagonal())
+        out += [Instance("tanh-derivative", (sp.Matrix([[z]]),)) for z in th]
+        out += [Instance("logistic-derivative", (sp.Matrix([[z]]),)) for z in lg]
+    pool = _unique(list(steps) + givens + targets)   # the steps first: ∂h_t/∂h_k = S_t ⋯ S_{k+1} is found first
     targets = [T for T in targets if T.shape != (1, 1) or isinstance(step, Limit) or all(M.shape == (1, 1)
                                                                                         for M in pool)]
     for T in targets:   # T = F₁F₂⋯F_k with factors from the pool: ‖F₁ ⋯ F_k‖ ≤ ‖F₁‖‖F₂ ⋯ F_k‖ ≤ …
@@ -161,6 +232,13 @@ def instances(values: dict, step, hyps) -> list:
             for F in factors[i + 2:]:
                 rest = rest * F
             out.append(Instance("submultiplicative", (factors[i], rest)))
+    for T in targets:   # T = Q M or M Q with Q orthogonal: ‖T‖₂ = ‖M‖₂
+        for Q in [sp.Matrix(Q) for Q in orthogonal] + [sp.Matrix(Q).T for Q in orthogonal]:   # Qᵀ is orthogonal too
+            for M in pool:
+                if Q.is_square and Q.cols == M.rows and _same(Q * M, T):
+                    out.append(Instance("orthogonal-invariance", (Q, M)))
+                if Q.is_square and M.cols == Q.rows and _same(M * Q, T):
+                    out.append(Instance("orthogonal-invariance-right", (M, Q)))
     square = [M for M in pool if M.is_square]
     out += [Instance("orthogonal-norm", (M,)) for M in square if any(k == "fro" for k in kinds) or
             any(k == "rho" for k in kinds)]
@@ -199,7 +277,11 @@ def chains(claim, size: dict, label: str, *, budget: float):
         return {}, []
     except Exception:  # noqa: BLE001  (a check with no symbolic reading: the search decides it)
         return {}, []
-    insts = tuple(instances(values, step, hyps))
+    try:
+        trajectory = step_factors(claim, size, values)
+    except Exception:  # noqa: BLE001  (a model the finder cannot differentiate here: no trajectory instances)
+        trajectory = ((), ())
+    insts = tuple(instances(values, step, hyps, trajectory, tuple(getattr(syms, "orthogonal", ()))))
     if isinstance(step, Limit):
         order = list(CONCLUSIONS.get(step.to, ()))
         mentions: list = []

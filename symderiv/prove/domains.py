@@ -181,6 +181,15 @@ def orthogonal_and_nonneg_diagonal(size: dict, syms: Symbols):
     return (C, sp.diag(*v)), cs + [sp.Ge(x, 0) for x in v]
 
 
+def orthogonal_and_spd(size: dict, syms: Symbols):
+    """(U, R): U any real orthogonal matrix, R symmetric positive definite (Sylvester's criterion: every leading
+    principal minor > 0), the two factors of a polar decomposition W = U R."""
+    U, cs = orthogonal_matrix(size, syms, "U")
+    n = size["n"]
+    A = syms.matrix("R", n, n)
+    R = sp.Matrix(n, n, lambda i, j: A[min(i, j), max(i, j)])
+    return (U, R), cs + [sp.Gt(sp.expand(R[:k, :k].det(method="berkowitz")), 0) for k in range(1, n + 1)]
 
-#: the domains above, each with a point at every size (I, I, (I, 0)): a proof over them is over some value
-NONEMPTY = (orthogonal_matrix, invertible_matrix, orthogonal_and_nonneg_diagonal)
+
+#: the domains above, each with a point at every size (I, I, (I, 0), (I, I)): a proof over them is over some value
+NONEMPTY = (orthogonal_matrix, invertible_matrix, orthogonal_and_nonneg_diagonal, orthogonal_and_spd)
