@@ -67,3 +67,99 @@ def test_a_rationals_enclosure_is_the_same_remembered_or_not_at_every_precision(
                 (b.lower().mid(), b.lower().rad(), b.upper().mid(), b.upper().rad())
     finally:
         ctx.prec = old
+
+
+# ----- the import hook's fast path (reads._OUTSIDE): a name it skips never names a module of the project ---------
+
+_PROJECT = {"cpu_projpkg/__init__.py": "def relative():\n    from . import mod\n    return mod.X\n",
+            "cpu_projpkg/mod.py": "X = 1\n",
+            "cpu_projns/inner.py": "Y = 2\n",          # a namespace package: no __init__.py
+            "cpu_projmod.py": "Z = 3\n"}
+_FORMS = {"import": "import cpu_projpkg.mod", "from-import": "from cpu_projpkg import mod",
+          "__import__": "__import__('cpu_projmod')", "namespace": "from cpu_projns import inner",
+          "relative": "import cpu_projpkg; cpu_projpkg.relative()",
+          "import_module": "import importlib; importlib.import_module('cpu_projns.inner')",
+          # the namespace package by itself names no file of the project; a submodule from it does
+          "namespace-then-submodule": "import cpu_projns\nfrom cpu_projns import inner"}
+#: the module each form imports (recorded, whether or not it was imported before the check)
+_WANT = {"import": ["cpu_projpkg/mod.py"], "from-import": ["cpu_projpkg/mod.py"], "__import__": ["cpu_projmod.py"],
+         "namespace": ["cpu_projns/inner.py"], "relative": ["cpu_projpkg/mod.py"],
+         "import_module": ["cpu_projns/inner.py"], "namespace-then-submodule": ["cpu_projns/inner.py"]}
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    for rel, text in _PROJECT.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from symderiv import reads
+
+    reads._IMPORTS.clear()   # the same module names at another test's folder (in a process, modules stay put)
+    yield tmp_path
+    reads._IMPORTS.clear()
+    for name in [m for m in sys.modules if m.split(".")[0] in ("cpu_projpkg", "cpu_projns", "cpu_projmod")]:
+        del sys.modules[name]
+
+
+class _Never(set):
+    """An _OUTSIDE that skips nothing: the hook as it was before its fast path."""
+
+    def __contains__(self, name):
+        return False
+
+
+def _recorded(project, form: str, loaded: bool, fast: bool, monkeypatch) -> set:
+    from symderiv import reads
+
+    monkeypatch.setattr(reads, "_EARLIER", reads.Reads())   # this recording's reads only
+    monkeypatch.setattr(reads, "_OUTSIDE", set() if fast else _Never())
+    reads._IMPORTS.clear()
+    for name in [m for m in sys.modules if m.split(".")[0] in ("cpu_projpkg", "cpu_projns", "cpu_projmod")]:
+        del sys.modules[name]
+    if loaded:  # imported before the check (another proof file did): the check's import counts all the same
+        exec(_FORMS[form], {"__name__": "loader"})
+        with reads.recording():  # ... and by an earlier check in this process (what the hook learned stays)
+            exec(_FORMS[form], {"__name__": "an_earlier_check"})
+        monkeypatch.setattr(reads, "_EARLIER", reads.Reads())
+    with reads.recording() as rec:
+        for _ in range(3):  # the hook learns these names (outside the project) and then skips them by name
+            exec("import sympy\nfrom sympy import Symbol\nfrom sympy.core.add import Add\nimport os.path\n"
+                 "from json import decoder\n", {"__name__": "sympy_like"})
+        if fast:
+            assert {"sympy", "sympy.core.add", "os.path", "json"} <= reads._OUTSIDE
+        exec(_FORMS[form], {"__name__": "a_check"})
+        got = dict(rec.files)
+    return {(path, seen) for path, seen in got.items() if path.startswith(str(project))}
+
+
+@pytest.mark.parametrize("form", sorted(_FORMS))
+@pytest.mark.parametrize("loaded", [False, True], ids=["first-import", "already-imported"])
+def test_the_fast_path_records_what_the_hook_recorded_without_it(project, form, loaded, monkeypatch):
+    """Each way a check imports a module of the project, first or again, after the hook has learned SymPy's,
+    the standard library's names: the same project files recorded (by content) as with no name skipped."""
+    fast = _recorded(project, form, loaded, True, monkeypatch)
+    slow = _recorded(project, form, loaded, False, monkeypatch)
+    assert fast == slow
+    module = str(project / _WANT[form][-1])
+    assert any(path == module and seen.startswith("file:") for path, seen in fast), (form, sorted(fast))
+
+
+def test_no_name_of_the_project_is_ever_outside(project):
+    """A project module, a project package, its submodule, a namespace package (whose path may grow), and an
+    installed package whose search path reaches into the project: never skipped by name."""
+    import importlib
+    import json as json_pkg
+
+    from symderiv import reads
+
+    for name in ("cpu_projpkg", "cpu_projpkg.mod", "cpu_projmod", "cpu_projns", "cpu_projns.inner"):
+        importlib.import_module(name)
+        assert not reads._outside(name), name
+    assert reads._outside("sympy") and reads._outside("json") and reads._outside("sympy.core.add")
+    assert not reads._outside("no_such_module_anywhere")
+    json_pkg.__path__.append(str(project))   # an installed package made to find submodules in the project
+    try:
+        assert not reads._outside("json")
+    finally:
+        json_pkg.__path__.remove(str(project))
