@@ -32,6 +32,45 @@ so a cell's own loss (softmax cross-entropy: exp, log, softmax, sums over entrie
 and the notation's softmax run too; what a zero there decides, and why a difference
 with a random exp or log is tried again with their laws kept
 (:class:`LawfulFunctions`), is said in ``_modular``'s docstring.
+
+Degrees (the confirmation's error bound, derived here, not trusted). Read a confirmation's run as a straight-line
+program over ℤ/p in its random values: the inputs, and at each site where a random function is applied its fresh
+values (σ(u), σ'(u), σ''(u); tanh's, logistic's and exp's r; log's l, its derivatives 1/u, −1/u²; an abstract
+loss's q values), each a variable, as random_check.degree_info reads the exact run. Beside each residue the forward
+mode carries a bound (dn, dd) on its degree in those variables: the value is N/M with deg N ≤ dn and deg M ≤ dd
+(None: the zero polynomial, e.g. an absent tangent; UNB: not bounded). The rules are degree_bound's: an input or a
+random value (1, 0); a constant (0, 0); a + b (max(n₁ + d₂, n₂ + d₁), d₁ + d₂), or (max(n₁, n₂), 0) when both are
+polynomials; a·b the sums; 1/a swapped; aᵏ k times; tanh's and logistic's derivatives polynomials of degree 2 and
+3 in r; a polynomial witness by Horner's rules. A matrix carries one bound for all its entries, and this is sound
+because each bound bounds N and M separately: if every entry is N_ij/M_ij with deg N_ij ≤ dn_ij and deg M_ij ≤
+dd_ij, then (max dn_ij, max dd_ij) bounds every entry. So a product of an r × k and a k × c matrix has entries
+Σ_l a_il·b_lj, a sum of k products, each (n_a + n_b, d_a + d_b): (n + (k − 1)·d, k·d) by the rule for + folded
+(n alone when d = 0); a sum, an elementwise product, a transpose, a slice, diag, kron (entries a·b), a join and a
+vec follow from the scalar rules; an Operator's entries have the bound of the matrix it stands for (a product of
+its factors by the matrix rule, a sum by +, diag(v) and kron as above), computed when asked. No bound depends on a
+residue: a tangent is present (a matrix) where one of its entries has one structurally, not where its residue
+happens to be nonzero.
+
+Tangents. A tangent is computed by the same +, × and inverses from values and other tangents (forward mode:
+d(a + b) = da + db, d(ab) = da·b + a·db, d(1/a) = −da/a², d(aᵏ) = k·aᵏ⁻¹·da), so the same rules applied to those
+operations bound it (by the product rule, not by the value's degree: for a rational function of the inputs alone a
+tangent of a value of degree (dn, dd) has degree ≤ (dn + dd, 2dd), but a site's f' is a variable of its own and
+adds its degree). At a random site the tangent is f'(u)·du, f'(u) a fresh variable (σ') or a polynomial in r (tanh,
+logistic) or 1/u (log): its degree is f'(u)'s plus du's. A seed's tangent is read as constants (a unit seed is;
+a direction x of a linear map, modular.project, enters linearly, and project's + 2 counts x and u), so the bound
+of a tangent is the bound of every column of the Jacobian it belongs to; a derivative w.r.t. a parameter
+(_Derivative) has the bound its runs' tangents had.
+
+Sites. Each site records its argument's weight w = dn + dd (the numerator degree of u_i ∓ u_j over a common
+denominator is ≤ w_i + w_j, of u_i ≤ w_i). A site is counted where its argument has no tangent: an application with
+a tangent repeats the plain run's (every seeded run, view, partial and batch starts from the plain run's values;
+``ModularModel.d`` and ``partial`` evaluate the quantity, a function of the model or a deferred output on the plain
+run first, so that its sites are counted). Then, with S sites of total weight Σw, one trial accepts a false claim
+with probability ≤ E/p ≤ E·2⁻⁶², E = D (+ 2 when projected) + (2S − 1)·Σw, D = deg N + deg M of lhs − rhs from the
+sides' bounds (:func:`error_degree`; the exact run's formula: random_check.degree_info). An operation without a rule
+gives UNB, never a guess: then E is not known and the token trusts accept.UNBOUNDED. Not counted: that the prime p
+divides every coefficient of N (the identity false over ℚ, true over ℤ/p): for a uniform prime in [2⁶², 2⁶³) that
+has probability ≤ log₂(height of N)/62 over the ≈ 2⁵⁶·⁵ primes there; the height is not bounded by the kernel.
 """
 from __future__ import annotations
 

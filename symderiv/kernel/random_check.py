@@ -1368,8 +1368,10 @@ def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved
     identities that hold for every σ and every pair of functions e, log with e' = e (and e(0) = 1) and
     log'(x) = 1/x. If the identity is false for the true functions, Δ ≠ 0 as a rational function, so a trial
     passes only if the numerator of degree ≤ D vanishes at the point (≤ D/p, Schwartz–Zippel) or two distinct
-    arguments among the S sites collide modulo p, reading both as one variable (≤ S²·D/p): ≤ (1 + S²)·D·2^−62 per
-    trial.
+    arguments among the S sites collide modulo p, reading both as one variable: ≤ E·2^−62 per trial, E = D +
+    (2S − 1)·Σw with w the weights of the sites' arguments (u_i ∓ u_j, u_i = 0), all computed by the ℤ/p forward mode
+    itself (modular.py, "Degrees"; modular.error_degree). Where it has no rule for an operation (or E ≥ 2^62: no
+    bound), the token states the old form (D unknown) and trusts accept.UNBOUNDED.
 
     A side that is a linear map (a derivative w.r.t. a parameter, and what the check builds from it: modular.Operator)
     is compared as uᵀ·lhs·x against uᵀ·rhs·x for u, x uniform modulo p (modular.project): a nonzero difference
