@@ -294,3 +294,41 @@ def test_a_shipped_claim_past_the_exact_reach_states_a_finite_error_and_trusts_n
         k = o.kernel
         assert k is not None and k.holds and k.trusts == () and UNBOUNDED not in k.trusts, k
         assert k.degree is not None and 0 < k.degree < 2 ** 40 and k.error_bits == 62, k
+
+
+# ----- every site counted: a function of the model and a deferred output read only along seeds -------------------
+
+def _sites(check, model, n=3, t=2, **kw):
+    from symderiv.kernel.random_check import _Draws
+
+    rng = random.Random(0)
+    draw = lambda: rng.randrange(P)  # noqa: E731
+    rf = modular.RandomFunctions(draw, P)
+    claim = Claim(id="degree.sites", where="test", statement="test", model=model, check=check,
+                  sizes=sweep(n=(n,), t=(t,)), conventions={"layout": "row-major"}, **kw)
+    modular.sides(claim, {"n": n, "t": t}, _Draws(draw), None, None, P, random=rf)
+    return rf.sites
+
+
+@pytest.mark.parametrize("name", ["σ inside a function of the model", "log inside a function of the model",
+                                  "a softmax output read only along seeds", "a loss read only along seeds"])
+def test_a_site_met_only_in_seeded_runs_is_counted(name):
+    """The collision term counts the sites met without a tangent (a site with one repeats the plain run's). A check
+    whose random functions are met only along seeds (a function of the model differentiated w.r.t. a state, a
+    deferred output or loss read only by m.d) must still have them counted: n·t for the cell's σ and n more."""
+    from symderiv import elman_rnn
+
+    n, t = 3, 2
+    zeros = lambda m, r, c: sp.zeros(r, c)  # noqa: E731
+    checks = {
+        "σ inside a function of the model": (lambda m: (m.d(lambda q: q.sigma(q.h(q.t)), ("h", 0)),
+                                                       zeros(m, m.n, m.n)), elman_rnn, {}),
+        "log inside a function of the model": (lambda m: (m.d(lambda q: q.f.log(q.h(q.t)), ("h", 0)),
+                                                         zeros(m, m.n, m.n)), elman_rnn, {}),
+        "a softmax output read only along seeds": (lambda m: (m.d(("o", m.t), ("h", 0)), zeros(m, m.n, m.n)),
+                                                   pal2019_generic_rnn, {}),
+        "a loss read only along seeds": (lambda m: (m.d(("E", m.t), ("h", 0)), zeros(m, 1, m.n)),
+                                         pal2019_generic_rnn, {"loss": "cross-entropy"}),
+    }
+    check, model, kw = checks[name]
+    assert _sites(check, model, n, t, **kw) >= n * t + n
