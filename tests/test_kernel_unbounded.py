@@ -1,8 +1,8 @@
 """A `holds` on the kernel's random points whose degree the kernel did not bound names that trust.
 
 The kernel's randomized confirmation is a bound only with a degree it derived itself (E·2^−bits per trial). Where
-it derives none (|·|, √ or signs of the random values; its ℤ/p forward mode, which tracks no degree) agreement is
-evidence, and the result's ``trusted`` list says so (accept.UNBOUNDED), whichever path issued the token: the one
+it derives none (|·|, √ or signs of the random values; an operation its ℤ/p forward mode has no degree rule
+for) agreement is evidence, and the result's ``trusted`` list says so (accept.UNBOUNDED), whichever path issued the token: the one
 maker of tokens adds it. The JSON's resting_on_trust then counts these results."""
 from __future__ import annotations
 
@@ -39,16 +39,31 @@ def test_agreement_with_no_kernel_degree_is_named_as_trusted(side):
         assert UNBOUNDED not in r.trusted
 
 
-def test_the_modular_confirmation_without_a_degree_is_named(make_claim):
-    """Past the exact reach the kernel confirms over ℤ/p, with no degree of its own: trusted, named."""
+def _modular_claim(make_claim):
     from symderiv import pal2019_rnn
 
-    c = make_claim(lambda m: (m.d(("h", m.t), ("h", 0)), product(lambda k: m.partial(("h", k), ("h", k - 1)),
-                                                                 1, m.t, order="descending", size=m.n)),
-                   model=pal2019_rnn, n=(8,), t=(3,))
-    r = check_claim(c)
+    return make_claim(lambda m: (m.d(("h", m.t), ("h", 0)), product(lambda k: m.partial(("h", k), ("h", k - 1)),
+                                                                    1, m.t, order="descending", size=m.n)),
+                      model=pal2019_rnn, n=(8,), t=(3,))
+
+
+def test_the_modular_confirmation_bounds_its_degree_and_trusts_nothing(make_claim):
+    """Past the exact reach the kernel confirms over ℤ/p; its forward mode bounds the degree (modular.py,
+    "Degrees"), so the token states E and trusts nothing."""
+    r = check_claim(_modular_claim(make_claim))
     assert r.verdict == Verdict.HOLDS
-    assert bool(_unbounded_sizes(r)) == (UNBOUNDED in r.trusted)
+    assert _bounded_sizes(r) and not _unbounded_sizes(r) and UNBOUNDED not in r.trusted
+
+
+def test_the_modular_confirmation_without_a_degree_rule_is_named(make_claim, monkeypatch):
+    """An operation the ℤ/p forward mode has no degree rule for (planted: a product) leaves E unknown: the
+    agreement is then named as trusted (accept.UNBOUNDED), never given a bound."""
+    from symderiv.kernel import modular
+
+    monkeypatch.setattr(modular, "_dmm", lambda a, b, k: modular.UNB)
+    r = check_claim(_modular_claim(make_claim))
+    assert r.verdict == Verdict.HOLDS
+    assert _unbounded_sizes(r) and UNBOUNDED in r.trusted
 
 
 def test_a_bounded_confirmation_trusts_nothing(make_claim):

@@ -157,8 +157,11 @@ class BallMat(_Matrix):
     __slots__ = ("val", "tan", "rows", "cols")
     __symderiv_value__ = True
     _op_priority = 31.0
+    #: the residues' degree bounds (ModularModel reads them): none here
+    deg = tdeg = None
 
-    def __init__(self, val: arb_mat, tan: arb_mat | None = None, p=None):
+    def __init__(self, val: arb_mat, tan: arb_mat | None = None, p=None, deg=None, tdeg=None):
+        # deg, tdeg: the residues' degree bounds (modular.ModMat), which balls do not need
         self.val, self.tan = val, tan
         self.rows, self.cols = val.nrows(), val.ncols()
 

@@ -32,6 +32,45 @@ so a cell's own loss (softmax cross-entropy: exp, log, softmax, sums over entrie
 and the notation's softmax run too; what a zero there decides, and why a difference
 with a random exp or log is tried again with their laws kept
 (:class:`LawfulFunctions`), is said in ``_modular``'s docstring.
+
+Degrees (the confirmation's error bound, derived here, not trusted). Read a confirmation's run as a straight-line
+program over ℤ/p in its random values: the inputs, and at each site where a random function is applied its fresh
+values (σ(u), σ'(u), σ''(u); tanh's, logistic's and exp's r; log's l, its derivatives 1/u, −1/u²; an abstract
+loss's q values), each a variable, as random_check.degree_info reads the exact run. Beside each residue the forward
+mode carries a bound (dn, dd) on its degree in those variables: the value is N/M with deg N ≤ dn and deg M ≤ dd
+(None: the zero polynomial, e.g. an absent tangent; UNB: not bounded). The rules are degree_bound's: an input or a
+random value (1, 0); a constant (0, 0); a + b (max(n₁ + d₂, n₂ + d₁), d₁ + d₂), or (max(n₁, n₂), 0) when both are
+polynomials; a·b the sums; 1/a swapped; aᵏ k times; tanh's and logistic's derivatives polynomials of degree 2 and
+3 in r; a polynomial witness by Horner's rules. A matrix carries one bound for all its entries, and this is sound
+because each bound bounds N and M separately: if every entry is N_ij/M_ij with deg N_ij ≤ dn_ij and deg M_ij ≤
+dd_ij, then (max dn_ij, max dd_ij) bounds every entry. So a product of an r × k and a k × c matrix has entries
+Σ_l a_il·b_lj, a sum of k products, each (n_a + n_b, d_a + d_b): (n + (k − 1)·d, k·d) by the rule for + folded
+(n alone when d = 0); a sum, an elementwise product, a transpose, a slice, diag, kron (entries a·b), a join and a
+vec follow from the scalar rules; an Operator's entries have the bound of the matrix it stands for (a product of
+its factors by the matrix rule, a sum by +, diag(v) and kron as above), computed when asked. No bound depends on a
+residue: a tangent is present (a matrix) where one of its entries has one structurally, not where its residue
+happens to be nonzero.
+
+Tangents. A tangent is computed by the same +, × and inverses from values and other tangents (forward mode:
+d(a + b) = da + db, d(ab) = da·b + a·db, d(1/a) = −da/a², d(aᵏ) = k·aᵏ⁻¹·da), so the same rules applied to those
+operations bound it (by the product rule, not by the value's degree: for a rational function of the inputs alone a
+tangent of a value of degree (dn, dd) has degree ≤ (dn + dd, 2dd), but a site's f' is a variable of its own and
+adds its degree). At a random site the tangent is f'(u)·du, f'(u) a fresh variable (σ') or a polynomial in r (tanh,
+logistic) or 1/u (log): its degree is f'(u)'s plus du's. A seed's tangent is read as constants (a unit seed is;
+a direction x of a linear map, modular.project, enters linearly, and project's + 2 counts x and u), so the bound
+of a tangent is the bound of every column of the Jacobian it belongs to; a derivative w.r.t. a parameter
+(_Derivative) has the bound its runs' tangents had.
+
+Sites. Each site records its argument's weight w = dn + dd (the numerator degree of u_i ∓ u_j over a common
+denominator is ≤ w_i + w_j, of u_i ≤ w_i). A site is counted where its argument has no tangent: an application with
+a tangent repeats the plain run's (every seeded run, view, partial and batch starts from the plain run's values;
+``ModularModel.d`` and ``partial`` evaluate the quantity, a function of the model or a deferred output on the plain
+run first, so that its sites are counted). Then, with S sites of total weight Σw, one trial accepts a false claim
+with probability ≤ E/p ≤ E·2⁻⁶², E = D (+ 2 when projected) + (2S − 1)·Σw, D = deg N + deg M of lhs − rhs from the
+sides' bounds (:func:`error_degree`; the exact run's formula: random_check.degree_info). An operation without a rule
+gives UNB, never a guess: then E is not known and the token trusts accept.UNBOUNDED. Not counted: that the prime p
+divides every coefficient of N (the identity false over ℚ, true over ℤ/p): for a uniform prime in [2⁶², 2⁶³) that
+has probability ≤ log₂(height of N)/62 over the ≈ 2⁵⁶·⁵ primes there; the height is not bounded by the kernel.
 """
 from __future__ import annotations
 
@@ -53,6 +92,91 @@ from .model import _ModelFace, _Unbound, entry_name, entry_order
 
 #: the smallest modulus the kernel accepts (a prime ≥ 2³¹: a small prime would only make refutations rarer)
 MIN_MODULUS = 2 ** 31
+
+
+# ----- degree bounds (the module docstring, "Degrees") -------------------------------------------------------------
+#
+# A degree is (dn, dd): the value (every entry of a matrix) is N/M with deg N ≤ dn and deg M ≤ dd in the run's random
+# variables; None: the value is the zero polynomial (a tangent that is absent, the constant 0); UNB: not bounded.
+
+#: a degree the forward mode does not bound (an operation without a rule)
+UNB = "unbounded"
+#: a nonzero constant, one random variable
+CONST, VAR = (0, 0), (1, 0)
+
+
+def _dadd(a, b):
+    """a + b: over a common denominator, max(n₁ + d₂, n₂ + d₁) over d₁ + d₂ (the max when both are polynomials)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if a == UNB or b == UNB:
+        return UNB
+    (n1, d1), (n2, d2) = a, b
+    return (max(n1, n2), 0) if d1 == d2 == 0 else (max(n1 + d2, n2 + d1), d1 + d2)
+
+
+def _dmul(a, b):
+    """a·b: the sums (0 if either is 0)."""
+    if a is None or b is None:
+        return None
+    if a == UNB or b == UNB:
+        return UNB
+    return (a[0] + b[0], a[1] + b[1])
+
+
+def _dinv(a):
+    """1/a: numerator and denominator swapped (1/0 has no rule)."""
+    if a is None or a == UNB:
+        return UNB
+    return (a[1], a[0])
+
+
+def _dpow(a, k: int):
+    """aᵏ, k ≥ 0: k times."""
+    if k == 0:
+        return CONST
+    if a is None or a == UNB:
+        return a
+    return (k * a[0], k * a[1])
+
+
+def _dsum(a, k: int):
+    """a sum of k terms each of degree ≤ a (the rule for + folded k − 1 times)."""
+    if a is None or k <= 0:
+        return None
+    if a == UNB:
+        return UNB
+    n, d = a
+    return (n, 0) if d == 0 else (n + (k - 1) * d, k * d)
+
+
+def _dmm(a, b, k: int):
+    """An entry of a product of matrices with entries of degrees a and b and inner dimension k: Σ of k products."""
+    return _dsum(_dmul(a, b), k)
+
+
+def _dmax(ds):
+    """One bound for values each bounded by one of ``ds`` (entrywise max: each of N and M is bounded alone)."""
+    ds = [d for d in ds if d is not None]
+    if not ds:
+        return None
+    if any(d == UNB for d in ds):
+        return UNB
+    return (max(d[0] for d in ds), max(d[1] for d in ds))
+
+
+def _dtotal(a) -> int | None:
+    """deg N + deg M (None when not bounded)."""
+    if a is None:
+        return 0
+    return None if a == UNB else a[0] + a[1]
+
+
+def _cdeg(x: int):
+    """A constant's degree (None for 0)."""
+    return None if x == 0 else CONST
 
 
 def residue(x, p: int) -> int:
@@ -152,12 +276,19 @@ class _Matrix:
 class ModScalar(_Field):
     """v + d·ε over ℤ/p."""
 
-    __slots__ = ("v", "d", "p")
+    __slots__ = ("v", "d", "p", "deg", "tdeg")
     __symderiv_value__ = True
     _op_priority = 31.0
 
-    def __init__(self, v: int, d: int, p: int):
+    def __init__(self, v: int, d: int, p: int, deg=UNB, tdeg=UNB):
+        """``deg``: the value's degree; ``tdeg``: the tangent's (None: no tangent, the zero polynomial)."""
         self.v, self.d, self.p = v % p, d % p, p
+        self.deg, self.tdeg = deg, tdeg
+
+    @staticmethod
+    def const(x: int, p: int) -> "ModScalar":
+        """A constant residue: degree 0 (None for 0), no tangent."""
+        return ModScalar(x, 0, p, _cdeg(x % p), None)
 
     def _of(self, o) -> "ModScalar":
         if isinstance(o, ModScalar):
@@ -168,24 +299,25 @@ class ModScalar(_Field):
             if o.shape != (1, 1):
                 raise KernelError(f"a {o.rows}×{o.cols} matrix where a number was expected")
             return o[0, 0]
-        return ModScalar(residue(o, self.p), 0, self.p)
+        return ModScalar.const(residue(o, self.p), self.p)
 
     def __add__(self, o):
         if isinstance(o, (ModMat, sp.MatrixBase)) and getattr(o, "shape", None) != (1, 1):
             raise KernelError("a number plus a matrix is undefined")
         o = self._of(o)
-        return ModScalar(self.v + o.v, self.d + o.d, self.p)
+        return ModScalar(self.v + o.v, self.d + o.d, self.p, _dadd(self.deg, o.deg), _dadd(self.tdeg, o.tdeg))
 
     __radd__ = __add__
 
     def __neg__(self):
-        return ModScalar(-self.v, -self.d, self.p)
+        return ModScalar(-self.v, -self.d, self.p, self.deg, self.tdeg)
 
     def __mul__(self, o):
         if isinstance(o, (ModMat, sp.MatrixBase, list, tuple)):
             return ModMat.of(o, self.p) * self
         o = self._of(o)
-        return ModScalar(self.v * o.v, self.d * o.v + self.v * o.d, self.p)
+        return ModScalar(self.v * o.v, self.d * o.v + self.v * o.d, self.p, _dmul(self.deg, o.deg),
+                         _dadd(_dmul(self.tdeg, o.deg), _dmul(self.deg, o.tdeg)))
 
     __rmul__ = __mul__
 
@@ -194,7 +326,8 @@ class ModScalar(_Field):
             raise KernelError("division by a value that is not a unit modulo p (the point is not one the modular "
                               "check can use)")
         inv = pow(self.v, -1, self.p)
-        return ModScalar(inv, -self.d * inv * inv, self.p)
+        return ModScalar(inv, -self.d * inv * inv, self.p, _dinv(self.deg),
+                         _dmul(self.tdeg, _dinv(_dpow(self.deg, 2))))
 
     def __pow__(self, k):
         if isinstance(k, bool) or not isinstance(k, (int, sp.Integer)):
@@ -202,7 +335,8 @@ class ModScalar(_Field):
         k = int(k)
         if k < 0:
             return (self ** -k).inverse()
-        return ModScalar(pow(self.v, k, self.p), k * pow(self.v, k - 1, self.p) * self.d if k else 0, self.p)
+        return ModScalar(pow(self.v, k, self.p), k * pow(self.v, k - 1, self.p) * self.d if k else 0, self.p,
+                         _dpow(self.deg, k), _dmul(_dpow(self.deg, k - 1), self.tdeg) if k else None)
 
     def _sympy_(self):
         raise Unsupported("a value over ℤ/p inside a SymPy expression (the modular refutation runs the notation "
@@ -252,13 +386,16 @@ class ModMat(_Matrix):
     compute). The operations that keep a batch (sums, products by a matrix without tangent, scaling, elementwise
     functions and products) carry it; the others raise _Unbatchable and the model runs column by column."""
 
-    __slots__ = ("val", "tan", "p", "rows", "cols")
+    __slots__ = ("val", "tan", "p", "rows", "cols", "deg", "tdeg")
     __symderiv_value__ = True
     _op_priority = 31.0
 
-    def __init__(self, val: nmod_mat, tan: nmod_mat | None, p: int):
+    def __init__(self, val: nmod_mat, tan: nmod_mat | None, p: int, deg=UNB, tdeg=UNB):
+        """``deg``: one degree for every entry of the value; ``tdeg``: for every entry of the tangent (None without
+        one); not given: not bounded."""
         self.val, self.tan, self.p = val, tan, p
         self.rows, self.cols = val.nrows(), val.ncols()
+        self.deg, self.tdeg = deg, (None if tan is None else tdeg)
 
     @staticmethod
     def of(x, p: int) -> "ModMat":
@@ -267,25 +404,32 @@ class ModMat(_Matrix):
                 raise KernelError("values of two moduli are mixed")
             return x
         if isinstance(x, ModScalar):
-            return ModMat(_mat(1, 1, [x.v], p), _mat(1, 1, [x.d], p) if x.d else None, p)
+            return ModMat(_mat(1, 1, [x.v], p), _mat(1, 1, [x.d], p) if x.tdeg is not None else None, p, x.deg,
+                          x.tdeg)
         if isinstance(x, (list, tuple)):
             x = sp.Matrix(x)
         if isinstance(x, sp.MatrixBase):  # flat(): the entries row by row, without a __getitem__ per entry
             rep = getattr(x, "_rep", None)
             if rep is not None and rep.domain == ZZ:  # integers (eye, ones): SymPy's own, nonzeros only
                 M = nmod_mat(x.rows, x.cols, p)
+                nonzero = False
                 for (i, j), e in rep.to_dok().items():
                     M[i, j] = int(e) % p
-                return ModMat(M, None, p)
+                    nonzero = nonzero or bool(M[i, j])
+                return ModMat(M, None, p, CONST if nonzero else None)
             entries = x.flat() if hasattr(x, "flat") else list(x)
-            return ModMat(_mat(x.rows, x.cols, [residue(e, p) for e in entries], p), None, p)
+            rs = [residue(e, p) for e in entries]
+            return ModMat(_mat(x.rows, x.cols, rs, p), None, p, CONST if any(rs) else None)
         raise KernelError(f"a {type(x).__name__} is not a matrix")
 
     @staticmethod
     def entries(rows: int, cols: int, xs, p: int) -> "ModMat":
-        xs = [x if isinstance(x, ModScalar) else ModScalar(residue(x, p), 0, p) for x in xs]
-        tan = _mat(rows, cols, [x.d for x in xs], p) if any(x.d for x in xs) else None
-        return ModMat(_mat(rows, cols, [x.v for x in xs], p), tan, p)
+        xs = [x if isinstance(x, ModScalar) else ModScalar.const(residue(x, p), p) for x in xs]
+        # a tangent where one of them has one (structurally, not where its residue happens to be 0: a degree never
+        # depends on the point's values)
+        tan = _mat(rows, cols, [x.d for x in xs], p) if any(x.tdeg is not None for x in xs) else None
+        return ModMat(_mat(rows, cols, [x.v for x in xs], p), tan, p, _dmax([x.deg for x in xs]),
+                      _dmax([x.tdeg for x in xs]))
 
     def zero(self) -> nmod_mat:
         return nmod_mat(self.rows, self.cols, self.p)
@@ -297,7 +441,7 @@ class ModMat(_Matrix):
         self._unbatched("entries")
         vs = self.val.entries()
         ds = self.tan.entries() if self.tan is not None else [0] * len(vs)
-        return iter([ModScalar(int(v), int(d), self.p) for v, d in zip(vs, ds)])
+        return iter([ModScalar(int(v), int(d), self.p, self.deg, self.tdeg) for v, d in zip(vs, ds)])
 
     def _index(self, key):
         if isinstance(key, tuple):
@@ -317,9 +461,10 @@ class ModMat(_Matrix):
             rs = range(self.rows)[i] if isinstance(i, slice) else [i % self.rows]
             cs = range(self.cols)[j] if isinstance(j, slice) else [j % self.cols]
             pick = lambda M: _mat(len(rs), len(cs), [int(M[r, c]) for r in rs for c in cs], self.p)  # noqa: E731
-            return ModMat(pick(self.val), None if self.tan is None else pick(self.tan), self.p)
+            return ModMat(pick(self.val), None if self.tan is None else pick(self.tan), self.p, self.deg, self.tdeg)
         i, j = i % self.rows, j % self.cols
-        return ModScalar(int(self.val[i, j]), int(self.tan[i, j]) if self.tan is not None else 0, self.p)
+        return ModScalar(int(self.val[i, j]), int(self.tan[i, j]) if self.tan is not None else 0, self.p, self.deg,
+                         self.tdeg)
 
     def __add__(self, o):
         if not isinstance(o, (ModMat, sp.MatrixBase, list, tuple)):
@@ -331,12 +476,12 @@ class ModMat(_Matrix):
         if self.tan is not None and o.tan is not None and self.tan.ncols() != o.tan.ncols():
             raise _Unbatchable("a sum of a batch and one tangent")
         tan = self.tan if o.tan is None else o.tan if self.tan is None else self.tan + o.tan
-        return ModMat(self.val + o.val, tan, self.p)
+        return ModMat(self.val + o.val, tan, self.p, _dadd(self.deg, o.deg), _dadd(self.tdeg, o.tdeg))
 
     __radd__ = __add__
 
     def __neg__(self):
-        return ModMat(-self.val, None if self.tan is None else -self.tan, self.p)
+        return ModMat(-self.val, None if self.tan is None else -self.tan, self.p, self.deg, self.tdeg)
 
     def __sub__(self, o):
         return self + (-ModMat.of(o, self.p))
@@ -356,16 +501,19 @@ class ModMat(_Matrix):
             parts = [x for x in (None if self.tan is None else self.tan * o.val,
                                  None if o.tan is None else self.val * o.tan) if x is not None]
             tan = None if not parts else parts[0] if len(parts) == 1 else parts[0] + parts[1]
-            return ModMat(self.val * o.val, tan, self.p)
-        c = o if isinstance(o, ModScalar) else ModScalar(residue(o, self.p), 0, self.p)
-        if isinstance(self, Operator) and not c.d:
-            return _Product.of([c.v, self], self.p)
+            k = self.cols
+            return ModMat(self.val * o.val, tan, self.p, _dmm(self.deg, o.deg, k),
+                          _dadd(_dmm(self.tdeg, o.deg, k), _dmm(self.deg, o.tdeg, k)))
+        c = o if isinstance(o, ModScalar) else ModScalar.const(residue(o, self.p), self.p)
+        if isinstance(self, Operator) and c.tdeg is None:
+            return _Product.of([c, self], self.p)
         if c.d and self.batched:
             raise _Unbatchable("a batch scaled by a number with a tangent")
         parts = [x for x in (None if self.tan is None else self.tan * c.v, self.val * c.d if c.d else None)
                  if x is not None]
         tan = None if not parts else parts[0] if len(parts) == 1 else parts[0] + parts[1]
-        return ModMat(self.val * c.v, tan, self.p)
+        return ModMat(self.val * c.v, tan, self.p, _dmul(self.deg, c.deg),
+                      _dadd(_dmul(self.tdeg, c.deg), _dmul(self.deg, c.tdeg)))
 
     def __rmul__(self, o):
         if isinstance(o, (sp.MatrixBase, list, tuple)):
@@ -373,14 +521,14 @@ class ModMat(_Matrix):
         return self * o
 
     def __truediv__(self, o):
-        c = o if isinstance(o, ModScalar) else ModScalar(residue(o, self.p), 0, self.p)
+        c = o if isinstance(o, ModScalar) else ModScalar.const(residue(o, self.p), self.p)
         return self * c.inverse()
 
     def __pow__(self, k):
         if isinstance(k, bool) or not isinstance(k, (int, sp.Integer)) or k < 0 or self.rows != self.cols:
             raise KernelError(f"only non-negative integer powers of a square matrix are defined, not {k!r}")
         out = ModMat(_mat(self.rows, self.rows, [int(i == j) for i in range(self.rows) for j in range(self.rows)],
-                          self.p), None, self.p)
+                          self.p), None, self.p, CONST)
         for _ in range(int(k)):
             out = out * self
         return out
@@ -388,7 +536,8 @@ class ModMat(_Matrix):
     @property
     def T(self):
         self._unbatched("a transpose")
-        return ModMat(self.val.transpose(), None if self.tan is None else self.tan.transpose(), self.p)
+        return ModMat(self.val.transpose(), None if self.tan is None else self.tan.transpose(), self.p, self.deg,
+                      self.tdeg)
 
     def applyfunc(self, fn):
         return ModMat.entries(self.rows, self.cols, [fn(e) for e in self], self.p)
@@ -399,12 +548,13 @@ class ModMat(_Matrix):
         r, c, p = self.rows, self.cols, self.p
         av, bv = _ints(self.val), _ints(o.val)
         val = _mat(r, c, [x * y for x, y in zip(av, bv)], p)
+        deg, tdeg = _dmul(self.deg, o.deg), _dadd(_dmul(self.tdeg, o.deg), _dmul(self.deg, o.tdeg))
         if self.batched or o.batched:  # d(a ⊙ b) = diag(b) da + diag(a) db, each a batch of columns
             parts = [x for x in (None if self.tan is None else _rowscale(self.tan, bv, p),
                                  None if o.tan is None else _rowscale(o.tan, av, p)) if x is not None]
             if len(parts) == 2 and parts[0].ncols() != parts[1].ncols():
                 raise _Unbatchable("an elementwise product of a batch and one tangent")
-            return ModMat(val, parts[0] if len(parts) == 1 else parts[0] + parts[1], p)
+            return ModMat(val, parts[0] if len(parts) == 1 else parts[0] + parts[1], p, deg, tdeg)
         parts = []
         if self.tan is not None:
             parts.append([x * y for x, y in zip(_ints(self.tan), bv)])
@@ -412,7 +562,7 @@ class ModMat(_Matrix):
             parts.append([x * y for x, y in zip(av, _ints(o.tan))])
         tan = None if not parts else _mat(r, c, parts[0] if len(parts) == 1 else
                                           [x + y for x, y in zip(*parts)], p)
-        return ModMat(val, tan, p)
+        return ModMat(val, tan, p, deg, tdeg)
 
     def _join(self, o, rows: bool):
         o = ModMat.of(o, self.p)
@@ -454,7 +604,7 @@ class ModMat(_Matrix):
 class Operator(ModMat):
     """A matrix over ℤ/p without tangent, known as a linear map; its entries built only when read (``val``)."""
 
-    __slots__ = ("_dense",)
+    __slots__ = ("_dense", "_deg")
     #: can W·A be computed (every Operator but a derivative, which forward mode applies from the right only)?
     LEFT = True
     #: how many sums and products deep (a leaf: 0)
@@ -462,6 +612,17 @@ class Operator(ModMat):
 
     def __init__(self, rows: int, cols: int, p: int):
         self.rows, self.cols, self.p, self.tan, self._dense = rows, cols, p, None, None
+        self.tdeg, self._deg = None, _UNSET
+
+    @property
+    def deg(self):
+        """One degree for every entry of the matrix it is (computed when first asked: a derivative's from its runs)."""
+        if self._deg is _UNSET:
+            self._deg = self._degree()
+        return self._deg
+
+    def _degree(self):
+        return UNB
 
     @property
     def val(self) -> nmod_mat:
@@ -486,6 +647,8 @@ class Operator(ModMat):
     def __repr__(self):
         return f"{type(self).__name__}({self.rows}×{self.cols} mod {self.p})"
 
+
+_UNSET = object()
 
 #: build Operators (False only in tests, for the reference run that builds every matrix densely, as before them)
 OPERATORS = True
@@ -519,6 +682,9 @@ class _Diag(Operator):
         super().__init__(v.rows, v.rows, v.p)
         self.v, self._d = v, None
 
+    def _degree(self):
+        return self.v.deg
+
     @property
     def d(self) -> list[int]:
         if self._d is None:
@@ -546,11 +712,15 @@ class _Diag(Operator):
 class _Kron(Operator):
     """A ⊗ B of matrices without tangent: (A ⊗ B)·vec(Y) = vec(A·Y·Bᵀ), vec by rows."""
 
-    __slots__ = ("A", "B")
+    __slots__ = ("A", "B", "_kdeg")
 
-    def __init__(self, A: nmod_mat, B: nmod_mat, p: int):
+    def __init__(self, A: nmod_mat, B: nmod_mat, p: int, deg=UNB):
+        """``deg``: its entries' degree (each a product of an entry of A and one of B)."""
         super().__init__(A.nrows() * B.nrows(), A.ncols() * B.ncols(), p)
-        self.A, self.B = A, B
+        self.A, self.B, self._kdeg = A, B, deg
+
+    def _degree(self):
+        return self._kdeg
 
     def _materialize(self):
         A, B = self.A, self.B
@@ -595,11 +765,19 @@ class _Product(Operator):
     """A product of matrices without tangent, one at least an Operator; ``atoms``: its factors left to right (no
     product among them), a residue for a scalar."""
 
-    __slots__ = ("atoms", "depth")
+    __slots__ = ("atoms", "depth", "sdeg")
 
-    def __init__(self, atoms: list, rows: int, cols: int, p: int):
+    def __init__(self, atoms: list, rows: int, cols: int, p: int, sdeg=CONST):
+        """``sdeg``: the degree of the product of its scalar factors (residues in ``atoms``)."""
         super().__init__(rows, cols, p)
-        self.atoms, self.depth = atoms, 1 + max(_depth(a) for a in atoms)
+        self.atoms, self.depth, self.sdeg = atoms, 1 + max(_depth(a) for a in atoms), sdeg
+
+    def _degree(self):
+        mats = [a for a in self.atoms if not isinstance(a, int)]
+        d = mats[0].deg
+        for b in mats[1:]:
+            d = _dmm(d, b.deg, b.rows)
+        return _dmul(d, self.sdeg)
 
     @property
     def LEFT(self):  # noqa: N802
@@ -607,14 +785,24 @@ class _Product(Operator):
 
     @staticmethod
     def of(factors, p: int) -> "_Product":
-        atoms = []
+        atoms, sdeg = [], CONST
         for f in factors:
-            atoms += f.atoms if isinstance(f, _Product) else [f]
+            if isinstance(f, _Product):
+                atoms += f.atoms
+                sdeg = _dmul(sdeg, f.sdeg)
+            elif isinstance(f, ModScalar):  # a number without tangent: its residue, its degree kept here
+                atoms.append(f.v)
+                sdeg = _dmul(sdeg, f.deg)
+            elif isinstance(f, int):
+                atoms.append(f)
+                sdeg = _dmul(sdeg, _cdeg(f % p))
+            else:
+                atoms.append(f)
         mats = [a for a in atoms if not isinstance(a, int)]
         for a, b in zip(mats, mats[1:]):
             if a.cols != b.rows:
                 raise KernelError(f"product of a {a.rows}×{a.cols} and a {b.rows}×{b.cols} matrix")
-        return _shallow(_Product(atoms, mats[0].rows, mats[-1].cols, p))
+        return _shallow(_Product(atoms, mats[0].rows, mats[-1].cols, p, sdeg))
 
     def _materialize(self):  # from the narrower end: diag(v)·W·h is two matrix-vector products, not n³
         mats, memo, c = [a for a in self.atoms if not isinstance(a, int)], {}, 1
@@ -650,6 +838,12 @@ class _Sum(Operator):
     def __init__(self, terms: list, p: int):
         super().__init__(terms[0].rows, terms[0].cols, p)
         self.terms, self.depth = terms, 1 + max(_depth(t) for t in terms)
+
+    def _degree(self):
+        d = None
+        for t in self.terms:
+            d = _dadd(d, t.deg)
+        return d
 
     @staticmethod
     def of(terms, p: int) -> "_Sum":
@@ -691,11 +885,24 @@ class _Derivative(Operator):
     Σ_j x_j ∂/∂P[entry j], the same linear map on the plain run's values as the unit seeds, column by column)."""
 
     LEFT = False
-    __slots__ = ("model", "column", "seeds", "wrt")
+    __slots__ = ("model", "column", "seeds", "wrt", "_seen")
 
     def __init__(self, model, column, seeds: list, wrt: str, rows: int):
         super().__init__(rows, len(seeds), model.p)
-        self.model, self.column, self.seeds, self.wrt = model, column, seeds, wrt
+        self.model, self.column, self.seeds, self.wrt, self._seen = model, column, seeds, wrt, _UNSET
+
+    def _see(self, col):
+        """Keep the degree of a column's tangent (every run's is one bound: a seed's tangent is read as constants)."""
+        self._seen = col.deg if self._seen is _UNSET else _dmax([self._seen, col.deg])
+        return col
+
+    def _degree(self):
+        """Its entries': the tangent's degree of a run along a seed (one run, if none ran yet)."""
+        if self._seen is _UNSET:
+            if not self.seeds:
+                return None
+            self._see(self.column(self.seeds[0]))
+        return self._seen
 
     def _materialize(self):
         budget = COLUMN_BUDGET[-1]
@@ -703,7 +910,7 @@ class _Derivative(Operator):
             raise Unsupported(f"the check reads the entries of a derivative w.r.t. {self.wrt}: {len(self.seeds)} "
                               f"forward runs of up to {self.model.t} steps, beyond the kernel's budget of {budget} "
                               "step runs")
-        return self.model._hstack([self.column(s) for s in self.seeds]).val
+        return self.model._hstack([self._see(self.column(s)) for s in self.seeds]).val
 
     def right(self, X, memo):
         P = getattr(self.model.params, self.wrt)
@@ -713,7 +920,7 @@ class _Derivative(Operator):
             for i, seed in enumerate(self.seeds):
                 a, b = seed[2]
                 D[a, b] = xs[i * k + j]
-            outs.append(self.column(("direction", self.wrt, self.model._direction_key(D))))
+            outs.append(self._see(self.column(("direction", self.wrt, self.model._direction_key(D)))))
         return _mat(self.rows, k, [o[i] for i in range(self.rows) for o in outs], self.p)
 
 
@@ -727,7 +934,7 @@ def _depth(a) -> int:
 
 
 def _shallow(op: Operator) -> ModMat:
-    return op if op.depth <= MAX_DEPTH else ModMat(op.val, None, op.p)
+    return op if op.depth <= MAX_DEPTH else ModMat(op.val, None, op.p, op.deg)
 
 
 def _key(a):
@@ -798,6 +1005,26 @@ def project(lhs: ModMat, rhs: ModMat, draw, vectors: dict) -> tuple[int, int] | 
     return int(_bilinear(lhs, U, X, memo)[0, 0]), int(_bilinear(rhs, U, X, memo)[0, 0])
 
 
+def error_degree(lhs_deg, rhs_deg, rf: "RandomFunctions", projected: bool, before=0, why_before: str = ""):
+    """E for one trial of the kernel's confirmation over ℤ/p (the module docstring, "Degrees"), or None, why: D
+    (deg N + deg M of lhs − rhs from the sides' degrees), + 2 when the sides were compared as uᵀ·(lhs − rhs)·x, +
+    (2S − 1)·Σw for the S arguments of random functions of weights w (u_i ∓ u_j and u_i = 0, as
+    random_check.degree_info). ``before``: the largest E of the earlier trials (the bound is their max)."""
+    if before is None:
+        return None, why_before
+    D = _dtotal(_dadd(lhs_deg, rhs_deg))
+    if D is None:
+        return None, "a side's degree is not bounded by the forward mode (an operation without a degree rule)"
+    if rf.unbounded:
+        return None, "an argument of a random function has a degree not bounded by the forward mode"
+    S, W = rf.sites, rf.weight
+    E = D + (2 if projected else 0) + ((2 * S - 1) * W if S else 0)
+    if E < before:
+        return before, why_before
+    return E, (f"E = D{' + 2' if projected else ''} + (2S − 1)·Σw, D ≤ {D}, S = {S} arguments of random functions of "
+               f"weights Σw = {W}")
+
+
 class ModNotation:
     """The notation for matrices over ℤ/p (registered with symderiv.notation by the kernel)."""
 
@@ -832,13 +1059,13 @@ class ModNotation:
                 out[i * n + i] = x
             return _mat(n, n, out, p)
 
-        return ModMat(spread(v.val), None if v.tan is None else spread(v.tan), p)
+        return ModMat(spread(v.val), None if v.tan is None else spread(v.tan), p, v.deg, v.tdeg)
 
     def kron(self, a, b):
         p = self._p(a, b)
         a, b = ModMat.of(a, p), ModMat.of(b, p)
         if a.tan is None and b.tan is None and OPERATORS:
-            return _Kron(a.val, b.val, p)
+            return _Kron(a.val, b.val, p, _dmul(a.deg, b.deg))
         ea, eb = list(a), list(b)
         rows, cols = a.rows * b.rows, a.cols * b.cols
         out = []
@@ -901,7 +1128,7 @@ def _softmax(exp, p: int):
     def softmax(z):
         z = ModMat.of(z, p)
         e = exp(z)
-        return e / sum(e, ModScalar(0, 0, p))
+        return e / sum(e, ModScalar.const(0, p))
 
     return softmax
 
@@ -971,6 +1198,9 @@ class RandomFunctions:
 
     def __init__(self, draw, p: int):
         self.draw, self.p, self.tables, self.sites = draw, p, {}, 0
+        # Σ w over the sites (w = dn + dd of the argument: the module docstring, "Degrees"); unbounded: an argument
+        # whose degree the forward mode did not bound
+        self.weight, self.unbounded = 0, False
         self._applied: dict = {}  # (name, order, id(v)) → (v, its image); (name, id(v)) → (v, None): counted
 
     #: values at 0 (tanh(0) = 0, logistic(0) = 1/2, e⁰ = 1) and at −x from those at x (tanh odd, logistic(−x) =
@@ -999,12 +1229,34 @@ class RandomFunctions:
             table[x] = got
         return got
 
+    @staticmethod
+    def degrees(name: str, xdeg) -> tuple:
+        """The degrees of (f, f', f'') at an argument of degree ``xdeg``: a fresh variable r for the value (σ, σ',
+        σ'' three of them), tanh and logistic's derivatives polynomials of degree 2 and 3 in r, log's 1/x, −1/x²."""
+        if name == "log":
+            return VAR, _dinv(xdeg), _dinv(_dpow(xdeg, 2))
+        if name in ("tanh", "logistic"):
+            return VAR, (2, 0), (3, 0)
+        return VAR, VAR, VAR
+
+    def _site(self, xdeg, count: int) -> None:
+        self.sites += count
+        w = _dtotal(xdeg)
+        if w is None:
+            self.unbounded = True
+        else:
+            self.weight += count * w
+
     def elementwise(self, name: str, order: int):
         p = self.p
 
         def one(v: int, d: int) -> tuple[int, int]:
             vals = self.at(name, v)
             return vals[order], vals[order + 1] * d % p
+
+        def degs(xdeg, tdeg):  # the value's degree and the tangent's (the tangent times f^(order+1))
+            ds = self.degrees(name, xdeg)
+            return ds[order], _dmul(ds[order + 1], tdeg)
 
         def apply(v):
             if isinstance(v, ModMat):
@@ -1015,16 +1267,17 @@ class RandomFunctions:
                 vals = _ints(v.val)
                 if v.tan is None:  # a value with a tangent repeats the plain run's (the same argument polynomials)
                     if (name, id(v)) not in self._applied:
-                        self.sites += len(vals)
+                        self._site(v.deg, len(vals))
                         self._applied[(name, id(v))] = (v, None)
                     out = apply_values(v, vals)
                     self._applied[(name, order, id(v))] = (v, out)  # v kept alive: its id is not reused
                     return out
                 return apply_values(v, vals)
-            x = v if isinstance(v, ModScalar) else ModScalar(residue(v, p), 0, p)
-            self.sites += not x.d
+            x = v if isinstance(v, ModScalar) else ModScalar.const(residue(v, p), p)
+            if x.tdeg is None:
+                self._site(x.deg, 1)
             a, b = one(x.v, x.d)
-            return ModScalar(a, b, p)
+            return ModScalar(a, b, p, *degs(x.deg, x.tdeg))
 
         def apply_values(v, vals):
             table = self.tables.get(name)
@@ -1034,12 +1287,13 @@ class RandomFunctions:
                 table = self.tables[name]
             rows = [table[a] for a in vals]
             val = _mat(v.rows, v.cols, [f[order] for f in rows], p)
+            deg, tdeg = degs(v.deg, v.tdeg)
             if v.tan is None:
-                return ModMat(val, None, p)
+                return ModMat(val, None, p, deg)
             if v.batched:
-                return ModMat(val, _rowscale(v.tan, [f[order + 1] for f in rows], p), p)
+                return ModMat(val, _rowscale(v.tan, [f[order + 1] for f in rows], p), p, deg, tdeg)
             return ModMat(val, _mat(v.rows, v.cols, [f[order + 1] * d for f, d in zip(rows, _ints(v.tan))], p),
-                          p)
+                          p, deg, tdeg)
 
         return apply
 
@@ -1141,9 +1395,18 @@ def _random_functions(activation: str, rf: RandomFunctions) -> SimpleNamespace:
                            log=rf.elementwise("log", 0), exp=exp)
 
 
+def _hdeg(cs, xdeg):
+    """The degree of the polynomial with coefficients ``cs`` at an argument of degree ``xdeg`` (Horner's rules)."""
+    out = None
+    for c in reversed(cs):
+        out = _dadd(_dmul(out, xdeg), CONST if c else None)
+    return out
+
+
 def _elementwise(cs, dcs, p: int):
     def one(x: ModScalar) -> ModScalar:
-        return ModScalar(_horner(cs, x.v, p), _horner(dcs, x.v, p) * x.d, p)
+        return ModScalar(_horner(cs, x.v, p), _horner(dcs, x.v, p) * x.d, p, _hdeg(cs, x.deg),
+                         _dmul(_hdeg(dcs, x.deg), x.tdeg))
 
     def apply(v):
         if isinstance(v, ModMat):
@@ -1154,10 +1417,10 @@ def _elementwise(cs, dcs, p: int):
                 tan = _rowscale(v.tan, [_horner(dcs, x, p) for x in vals], p)
             elif v.tan is not None:
                 tan = _mat(v.rows, v.cols, [_horner(dcs, x, p) * int(d) for x, d in zip(vals, v.tan.entries())], p)
-            return ModMat(out, tan, p)
+            return ModMat(out, tan, p, _hdeg(cs, v.deg), _dmul(_hdeg(dcs, v.deg), v.tdeg))
         if isinstance(v, ModScalar):
             return one(v)
-        return one(ModScalar(residue(v, p), 0, p))
+        return one(ModScalar.const(residue(v, p), p))
 
     return apply
 
@@ -1203,21 +1466,21 @@ class ModularModel:
         if cell.output is not None:
             if random is not None and self.loss == "abstract":
                 q = random.elementwise("loss", 0)
-                self._loss = lambda o, y: sum((q(a - b) for a, b in zip(o, y)), ModScalar(0, 0, p))
+                self._loss = lambda o, y: sum((q(a - b) for a, b in zip(o, y)), ModScalar.const(0, p))
             elif self.loss == "cell":  # the cell's own Python on residues, with this model's exp, log, softmax
                 f = self.f
                 self._loss = lambda o, y: cell.loss(ModMat.entries(len(o), 1, o, p), ModMat.entries(len(y), 1, y, p),
                                                     f)
             elif self.loss == "cross-entropy":  # −Σ_i y_i log o_i (model.loss_of), log this model's
                 log = self.f.log
-                self._loss = lambda o, y: -sum((b * log(a) for a, b in zip(o, y)), ModScalar(0, 0, p))
+                self._loss = lambda o, y: -sum((b * log(a) for a, b in zip(o, y)), ModScalar.const(0, p))
             elif self.loss == "squared":
-                self._loss = lambda o, y: sum(((a - b) * (a - b) for a, b in zip(o, y)), ModScalar(0, 0, p)) \
-                    * ModScalar(pow(2, -1, p), 0, p)
+                self._loss = lambda o, y: sum(((a - b) * (a - b) for a, b in zip(o, y)), ModScalar.const(0, p)) \
+                    * ModScalar.const(pow(2, -1, p), p)
             elif self.loss == "abstract" and loss_witness is not None:
                 q, dq = _poly(loss_witness, 0), _poly(loss_witness, 1)
                 self._loss = lambda o, y: sum((_elementwise(q, dq, p)(a - b) for a, b in zip(o, y)),
-                                              ModScalar(0, 0, p))
+                                              ModScalar.const(0, p))
             elif self.loss != "abstract":
                 raise Unsupported(f"loss={self.loss!r} has no value in ℤ/p")
         self._inputs: dict = {}
@@ -1245,7 +1508,7 @@ class ModularModel:
                     if e not in self.values:
                         raise KernelError(f"the point gives no value for {e}")
                     out.append(self._number(self.values[e]))
-            self._inputs[key] = self.Mat(self._matrix(rows, cols, out), None, self.p)
+            self._inputs[key] = self.Mat(self._matrix(rows, cols, out), None, self.p, VAR)  # each a variable
         return self._inputs[key]
 
     def _check_step(self, k, lo=0):
@@ -1298,7 +1561,7 @@ class ModularModel:
         """Every step's quantities; ``seed``: ("param", name, (a, b)) or ("quantity", name, k, i)."""
         if seed in self._runs:
             return self._runs[seed]
-        params = {name: self.Mat(P.val, self._param_tangent(seed, name, P), self.p)
+        params = {name: self.Mat(P.val, self._param_tangent(seed, name, P), self.p, P.deg, CONST)
                   for name, P in vars(self.params).items()}
         plain = None if seed is None else self._run(None)
         state0 = {}
@@ -1306,7 +1569,7 @@ class ModularModel:
             v = self.initial(s)
             tan = self._unit(self.n, 1, seed[3], 0) if seed is not None and seed[0] == "quantity" \
                 and seed[2] == 0 and seed[1] == s else None
-            state0[s] = self.Mat(v.val, tan, self.p)
+            state0[s] = self.Mat(v.val, tan, self.p, v.deg, CONST)
         steps, start = [state0], 1
         if self.SHORTCUTS and seed is not None and seed[0] == "quantity" and seed[2] >= 1:
             steps, start = list(plain[:seed[2]]), seed[2]  # before the seed's step, the plain run's (no tangent)
@@ -1314,7 +1577,7 @@ class ModularModel:
             ov = {}
             if seed is not None and seed[0] == "quantity" and seed[2] == k:
                 v = plain[k][seed[1]]
-                ov[seed[1]] = self.Mat(v.val, self._unit(v.rows, 1, seed[3], 0), self.p)
+                ov[seed[1]] = self.Mat(v.val, self._unit(v.rows, 1, seed[3], 0), self.p, v.deg, CONST)
             steps.append(self._step(k, {s: steps[-1][s] for s in self.cell.state}, params, ov))
             if seed is not None and seed[0] == "quantity" and self._settled(steps[-1], k, seed[2]):
                 steps += plain[k + 1:]
@@ -1330,7 +1593,7 @@ class ModularModel:
     def _seed_batch(self, v: ModMat) -> ModMat:
         if v.cols != 1:
             raise _Unbatchable("a seed that is not a column")
-        return self.Mat(v.val, self._eye(v.rows), self.p)
+        return self.Mat(v.val, self._eye(v.rows), self.p, v.deg, CONST)
 
     def _run_batched(self, name: str, j: int) -> list[dict]:
         """Every step's quantities, with tangents along every entry of quantity ``name`` at step ``j``."""
@@ -1338,7 +1601,7 @@ class ModularModel:
         if key in self._runs:
             return self._runs[key]
         plain = self._run(None)
-        params = {pn: self.Mat(P.val, None, self.p) for pn, P in vars(self.params).items()}
+        params = {pn: self.Mat(P.val, None, self.p, P.deg) for pn, P in vars(self.params).items()}
         if j == 0:
             steps = [{s: self._seed_batch(v) if s == name else v for s, v in plain[0].items()}]
         else:
@@ -1364,15 +1627,15 @@ class ModularModel:
         if v.cols != 1:
             raise _Unbatchable("a value that is not a column")
         if v.tan is None:
-            return self.Mat(self._zeros(v.rows, width), None, self.p)
+            return self.Mat(self._zeros(v.rows, width), None, self.p, None)
         if v.tan.ncols() != width:
             raise _Unbatchable("a tangent that is not the batch")
-        return self.Mat(v.tan, None, self.p)
+        return self.Mat(v.tan, None, self.p, v.tdeg)
 
     def _quantity(self, v):
         """A step's quantity: its matrix, built (a state that is a linear map of the last one would nest t deep)."""
         v = self._as(v)
-        return ModMat(v.val, None, self.p) if isinstance(v, Operator) else v
+        return ModMat(v.val, None, self.p, v.deg) if isinstance(v, Operator) else v
 
     def _as(self, v):
         if isinstance(v, (int, sp.Basic, self.Scalar)) and not isinstance(v, sp.MatrixBase):
@@ -1460,31 +1723,35 @@ class ModularModel:
         """Is a derivative along these seeds an Operator (w.r.t. a parameter, over ℤ/p: not in balls)?"""
         return OPERATORS and self.Mat is ModMat and bool(seeds) and seeds[0][0] == "param"
 
-    def _column(self, v) -> list[int]:
+    def _column(self, v) -> "_Col":
         v = self._as(v)
         if v.cols != 1 and v.rows != 1:
             raise KernelError(f"can only differentiate a vector or a scalar, not a {v.rows}×{v.cols} matrix")
-        return [int(e) for e in v.tangent().entries()]
+        return _Col([int(e) for e in v.tangent().entries()], v.tdeg)
 
-    def _hstack(self, cols: list[list[int]]) -> ModMat:
+    def _hstack(self, cols: list) -> ModMat:
         rows = len(cols[0]) if cols else 0
         return ModMat(_mat(rows, len(cols), [cols[j][i] for i in range(rows) for j in range(len(cols))], self.p),
-                      None, self.p)
+                      None, self.p, _dmax([getattr(c, "deg", UNB) for c in cols]))
 
     def d(self, of, wrt, *, layout: str | None = None):
         layout = self._layout(layout)
         seeds = self._directions(wrt, layout)
         if callable(of) and not isinstance(of, (tuple, sp.Basic, sp.MatrixBase)):
             column = lambda s: self._column(of(self._view(s)))  # noqa: E731
+            # the plain run of ``of`` first, always: it meets (without tangent) every argument of a random function
+            # that the seeded runs meet with one (RandomFunctions.sites counts only the former)
+            rows = len(self._column(of(self._view(None))))
             if self._operators(seeds):
-                return _Derivative(self, column, seeds, wrt, len(self._column(of(self._view(None)))))
+                return _Derivative(self, column, seeds, wrt, rows)
             return self._hstack([column(s) for s in seeds])
         if not isinstance(of, tuple):
             raise Unsupported("m.d of an expression is replayed by the kernel's jets, not over ℤ/p")
         name, k = of
         self._check_step(k)
+        # the plain value first, always (a deferred output o_k, a loss E_k: its random functions' arguments counted)
+        rows = len(self._column(_get(self._run()[k], name, k)))
         if self._operators(seeds):
-            rows = len(self._column(_get(self._run()[k], name, k)))
             return _Derivative(self, lambda s: self._column(_get(self._run(s)[k], name, k)), seeds, wrt, rows)
         if seeds and seeds[0][0] == "quantity":
             try:
@@ -1502,7 +1769,8 @@ class ModularModel:
         for h in hold:
             if h not in plain[k] or h == name:
                 raise KernelError(f"hold={h!r} is not another quantity of step {k}")
-        held = {h: self.Mat(plain[k][h].val, None, self.p) for h in hold}
+        held = {h: self.Mat(plain[k][h].val, None, self.p, plain[k][h].deg) for h in hold}
+        _get(plain[k], name, k)  # the plain value first (as in d)
         if isinstance(wrt, str) and wrt in self.cell.params:
             seeds = self._directions(wrt, layout)
         elif isinstance(wrt, tuple) and wrt[0] in self.cell.state and wrt[1] == k - 1:
@@ -1514,27 +1782,35 @@ class ModularModel:
                 key = (k, wrt[0], hold)
                 q = self._partials.get(key)
                 if q is None:
-                    params = {pn: self.Mat(P.val, None, self.p) for pn, P in vars(self.params).items()}
-                    prev = {s: self._seed_batch(v) if s == wrt[0] else self.Mat(v.val, None, self.p)
+                    params = {pn: self.Mat(P.val, None, self.p, P.deg) for pn, P in vars(self.params).items()}
+                    prev = {s: self._seed_batch(v) if s == wrt[0] else self.Mat(v.val, None, self.p, v.deg)
                             for s, v in ((s, plain[k - 1][s]) for s in self.cell.state)}
                     q = self._partials[key] = self._step(k, prev, params, dict(held))
                 return self._block(_get(q, name, k), len(seeds))
             except _Unbatchable:
                 pass
         def column(seed):
-            params = {pn: self.Mat(P.val, self._param_tangent(seed, pn, P), self.p)
+            params = {pn: self.Mat(P.val, self._param_tangent(seed, pn, P), self.p, P.deg, CONST)
                       for pn, P in vars(self.params).items()}
             prev = {}
             for s in self.cell.state:
                 v = plain[k - 1][s]
                 tan = self._unit(v.rows, 1, seed[3], 0) if seed[0] == "quantity" and seed[1] == s else None
-                prev[s] = self.Mat(v.val, tan, self.p)
+                prev[s] = self.Mat(v.val, tan, self.p, v.deg, CONST)
             q = self._step(k, prev, params, dict(held))
             return self._column(_get(q, name, k))
 
         if self._operators(seeds):
             return _Derivative(self, column, seeds, wrt, len(self._column(_get(plain[k], name, k))))
         return self._hstack([column(seed) for seed in seeds])
+
+
+class _Col(list):
+    """A derivative's column (residues) and ``deg``, its tangent's degree."""
+
+    def __init__(self, xs, deg):
+        super().__init__(xs)
+        self.deg = deg
 
 
 class _NoBatch:
@@ -1586,7 +1862,7 @@ class _View(_ModelFace):
         self.n, self.t, self.m, self.f, self.layout, self.cell = model.n, model.t, model.m, model.f, \
             model.layout, model.cell
         for pn, P in vars(model.params).items():
-            setattr(self, pn, model.Mat(P.val, model._param_tangent(seed, pn, P), model.p))
+            setattr(self, pn, model.Mat(P.val, model._param_tangent(seed, pn, P), model.p, P.deg, CONST))
 
     def at(self, name, k):
         self._model._check_step(k)

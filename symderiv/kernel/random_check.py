@@ -215,6 +215,8 @@ COLUMN_RUNS = 2 ** 15
 #: trials over ℤ/p, each with a fresh prime in [2⁶², 2⁶³) (one, as TRIALS; the LSTM's dh_t/dh_0 at n = 32, t = 64
 #: cost 6–20 s a trial column by column, 8 192 one-step runs of its partials; 128 batched runs now)
 MODULAR_TRIALS = 1
+#: the ℤ/p check's error per trial is E/p ≤ E·2^−MODULAR_BITS (p ≥ 2⁶²)
+MODULAR_BITS = 62
 
 
 class Cannot(KernelError):
@@ -1366,8 +1368,10 @@ def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved
     identities that hold for every σ and every pair of functions e, log with e' = e (and e(0) = 1) and
     log'(x) = 1/x. If the identity is false for the true functions, Δ ≠ 0 as a rational function, so a trial
     passes only if the numerator of degree ≤ D vanishes at the point (≤ D/p, Schwartz–Zippel) or two distinct
-    arguments among the S sites collide modulo p, reading both as one variable (≤ S²·D/p): ≤ (1 + S²)·D·2^−62 per
-    trial.
+    arguments among the S sites collide modulo p, reading both as one variable: ≤ E·2^−62 per trial, E = D +
+    (2S − 1)·Σw with w the weights of the sites' arguments (u_i ∓ u_j, u_i = 0), all computed by the ℤ/p forward mode
+    itself (modular.py, "Degrees"; modular.error_degree). Where it has no rule for an operation (or E ≥ 2^62: no
+    bound), the token states the old form (D unknown) and trusts accept.UNBOUNDED.
 
     A side that is a linear map (a derivative w.r.t. a parameter, and what the check builds from it: modular.Operator)
     is compared as uᵀ·lhs·x against uᵀ·rhs·x for u, x uniform modulo p (modular.project): a nonzero difference
@@ -1385,7 +1389,7 @@ def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved
 
     from . import modular
 
-    done, sites, projected = 0, 0, False
+    done, sites, projected, E, why_E = 0, 0, False, 0, ""
     try:
         for _ in range(MODULAR_TRIALS):
             while True:
@@ -1395,16 +1399,22 @@ def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved
             draw = lambda p=p: rng.randrange(p)  # noqa: E731
             rf, point, vectors = modular.RandomFunctions(draw, p), _Draws(draw), {}
 
+            degrees: list = []
+
             def compared():  # the sides' residues, or uᵀ·side·x where a side is a linear map (modular.project)
                 with modular.column_budget(COLUMN_RUNS):
                     lhs, rhs = modular.sides(claim, size, point, None, None, p, random=rf)
                     got = modular.project(lhs, rhs, draw, vectors)
-                    return ([int(a) for a in lhs.val.entries()], [int(b) for b in rhs.val.entries()]) \
+                    out = ([int(a) for a in lhs.val.entries()], [int(b) for b in rhs.val.entries()]) \
                         if got is None else ([got[0]], [got[1]])
+                    degrees[:] = [lhs.deg, rhs.deg]  # read after the projection ran (a derivative's from its runs)
+                    return out
 
             a, b = compared()
             projected = projected or bool(vectors)
             sites = max(sites, rf.sites)
+            if E is not None:
+                E, why_E = modular.error_degree(*degrees, rf, bool(vectors), E, why_E)
             bad = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), None)
             if bad is not None and rf.lawless:
                 # does the difference depend on exp and log at all? The same point and σ, exp and log drawn anew: a
@@ -1427,12 +1437,17 @@ def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved
         how = (f"{trusts}, not re-checked by the kernel (its check over ℤ/p does not run: "
                f"{'' if isinstance(e, KernelError) else type(e).__name__ + ': '}{str(e)[:160]})")
         return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
+    points = (f"the kernel's own check over ℤ/p: lhs − rhs ≡ 0 at {done} random points (inputs uniform modulo a "
+              f"fresh prime p ≥ 2^62, σ a random function at {sites} sites"
+              + (", the sides compared as uᵀ·(lhs − rhs)·x for u, x uniform: + 2 to the degree" if projected else ""))
+    if E is not None and E < 2 ** MODULAR_BITS:  # Schwartz–Zippel over ℤ/p, p ≥ 2^62 (modular: "Degrees")
+        how = f"{points}), error ≤ ({E}·2^−{MODULAR_BITS})^{done} ({why_E}, bounded by the kernel's forward mode)"
+        return _issue(Proved, claim.id, size, IDENTITY, how, error=(MODULAR_BITS, done), degree=E), how
     bits = max(1, int(62 - math.log2(1 + sites * sites)))
-    how = (f"the kernel's own check over ℤ/p: lhs − rhs ≡ 0 at {done} random points (inputs uniform modulo a fresh "
-           f"prime p ≥ 2^62, σ a random function at {sites} sites"
-           + (", the sides compared as uᵀ·(lhs − rhs)·x for u, x uniform: + 2 to the degree" if projected else "")
-           + f"), error ≤ ({'(D + 2)' if projected else 'D'}·2^−{bits})^{done} for a difference and arguments of "
-           "degree ≤ D")
+    said = (f"its bound {E}·2^−{MODULAR_BITS} is not below 1" if E is not None else
+            f"its degree not bounded: {why_E}")
+    how = (f"{points}), error ≤ ({'(D + 2)' if projected else 'D'}·2^−{bits})^{done} for a difference and arguments "
+           f"of degree ≤ D ({said})")
     return _issue(Proved, claim.id, size, IDENTITY, how, error=(bits, done)), how
 
 
