@@ -1,0 +1,231 @@
+"""Adversarial tests (advlog) of the kernel's exact zero test at its random point: log values as linear forms over
+a coprime base (Baker), tanh(q) and logistic(q) in ℚ(e^ℚ) (Lindemann–Weierstrass), the error bound's log terms,
+and the memoized walks of kernel/walk.py.
+
+Each claim is one a user could write: a check on its own symbols, on free variables (``variables=``) or on a model.
+False claims must get no token from the kernel (so a planted normal form is no ``holds``); true claims that differ
+from their other side only through a multiplicative relation of random log arguments stay trusted, with the reason;
+true closed forms are confirmed with nothing trusted. Findings are at the end.
+"""
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import sympy as sp
+from sympy.core.cache import clear_cache
+
+from symderiv import kernel, scalar, sweep
+from symderiv.claims import Claim
+from symderiv.engine import check_claim
+from symderiv.functions import logistic
+from symderiv.kernel import walk
+from symderiv.kernel.random_check import degree_info
+from symderiv.results import Verdict
+from symderiv.sizes import no_sizes
+
+A, B = sp.symbols("a b")
+L = sp.log
+T = sp.Rational(1, 2 ** 300)
+AB = dict(a=scalar(), b=scalar())
+P = dict(p=scalar(positive=True), q=scalar(positive=True))
+NEG = dict(x=scalar(negative=True), y=scalar(negative=True))
+
+
+def _sym(lhs, rhs, cid="advlog.sym"):
+    return Claim(id=cid, where="test", statement="test", check=lambda: (lhs, rhs), sizes=no_sizes())
+
+
+def _free(check, variables, cid="advlog.free"):
+    return Claim(id=cid, where="test", statement="test", check=check, variables=variables, conventions={},
+                 sizes=sweep(n=(1,)))
+
+
+def _size(claim):
+    return claim.sizes.sizes()[0]
+
+
+# ----- false claims: the kernel gives no token (a planted normal form is no holds) --------------------------------
+
+FALSE = {
+    # differ from a true log law by a tiny rational, or a relation of the wrong size
+    "log(a²b²) = log(a²) + log(b²) + 2^−300, free": lambda: _free(
+        lambda v: (L(v.a ** 2 * v.b ** 2), L(v.a ** 2) + L(v.b ** 2) + T), AB),
+    "log(a²) = log(a²) + 2^−300, free": lambda: _free(lambda v: (L(v.a ** 2), L(v.a ** 2) + T), AB),
+    "log 2^64 = 64 log 2 + 2^−300": lambda: _sym(L(2 ** 64) * A, (64 * L(2) + T) * A),
+    "log(2^64 + 1) = 64 log 2": lambda: _sym(L(2 ** 64 + 1) * A, 64 * L(2) * A),
+    "log √2 = log(2)/2 + 2^−300": lambda: _sym(L(sp.sqrt(2)) * A, (L(2) / 2 + T) * A),
+    "log(∛2·√3) = log(2)/3 + log(3)/2 + 2^−300": lambda: _sym(
+        L(2 ** sp.Rational(1, 3) * sp.sqrt(3)) * A, (L(2) / 3 + L(3) / 2 + T) * A),
+    "log(e^(1/2)·√2) = (1 + log 2)/2 + 2^−300": lambda: _sym(
+        L(sp.exp(sp.Rational(1, 2)) * sp.sqrt(2)) * A, ((1 + L(2)) / 2 + T) * A),
+    "log(2e) = 1 + log 2 + 2^−300": lambda: _sym(L(2 * sp.E) * A, (1 + L(2) + T) * A),
+    "log 2 · log 3 = log 3 · log 2 + 2^−300": lambda: _sym(L(2) * L(3) * A, (L(3) * L(2) + T) * A),
+    "log(2p) = log 3 + log p, free p > 0": lambda: _free(lambda v: (L(2 * v.p), L(3) + L(v.p)), P),
+    "log(p/q) = log(q/p), free p, q > 0": lambda: _free(lambda v: (L(v.p / v.q), L(v.q / v.p)), P),
+    # tanh and logistic identities true at some points only, or off by a tiny rational
+    "tanh(log 3) = 3/5 (true at log 2)": lambda: _sym(sp.tanh(L(3)) * A, sp.Rational(3, 5) * A),
+    "logistic(log 3) = 3/4 + 2^−300": lambda: _sym(logistic(L(3)) * A, (sp.Rational(3, 4) + T) * A),
+    "tanh 1 = 2 tanh(1/2)/(1 + tanh(1/2)²) + 2^−300": lambda: _sym(
+        sp.tanh(1) * A, (2 * sp.tanh(sp.Rational(1, 2)) / (1 + sp.tanh(sp.Rational(1, 2)) ** 2) + T) * A),
+    "tanh(2a) = 2 tanh a/(1 − tanh² a), free": lambda: _free(
+        lambda v: (sp.tanh(2 * v.a), 2 * sp.tanh(v.a) / (1 - sp.tanh(v.a) ** 2)), AB),
+    "tanh(a + b) with 1 − tanh a tanh b, free": lambda: _free(
+        lambda v: (sp.tanh(v.a + v.b), (sp.tanh(v.a) + sp.tanh(v.b)) / (1 - sp.tanh(v.a) * sp.tanh(v.b))), AB),
+    "tanh(a/2) = 2 logistic(a) − 1 + 2^−300, free": lambda: _free(
+        lambda v: (sp.tanh(v.a / 2), 2 * logistic(v.a) - 1 + T), AB),
+    "tanh(log p) = (p² − 1)/(p² + 1) + 2^−300, free": lambda: _free(
+        lambda v: (sp.tanh(L(v.p)), (v.p ** 2 - 1) / (v.p ** 2 + 1) + T), P),
+    "logistic(log p) = p/(1 + p) + 2^−300, free": lambda: _free(
+        lambda v: (logistic(L(v.p)), v.p / (1 + v.p) + T), P),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FALSE))
+def test_a_false_log_or_tanh_claim_gets_no_token(case):
+    claim = FALSE[case]()
+    token, why = kernel.confirm_identity(claim, _size(claim))
+    assert token is None, (token and token.how, why)
+
+
+@pytest.mark.parametrize("case", ["log(2p) = log 3 + log p, free p > 0", "log(p/q) = log(q/p), free p, q > 0",
+                                  "tanh(2a) = 2 tanh a/(1 − tanh² a), free"])
+def test_a_false_log_or_tanh_claim_fails_through_the_engine(case):
+    assert check_claim(FALSE[case](), backend="symengine").verdict == Verdict.FAILS
+
+
+@pytest.mark.parametrize("case", sorted(FALSE))
+def test_a_planted_normal_form_on_a_false_claim_is_not_a_holds(monkeypatch, case):
+    from symderiv import engine
+
+    monkeypatch.setattr(engine, "nonzero_entries", lambda lhs, rhs, backend="symengine", cleared=None: [])
+    res = check_claim(FALSE[case](), backend="symengine")
+    assert res.verdict != Verdict.HOLDS, (res.verdict, res.scope)
+
+
+# ----- true claims through a relation of random log arguments: trusted, with the reason --------------------------
+
+RELATION = {
+    "log(ab) = log a + log b, symbols of either sign": lambda: _sym(L(A * B), L(A) + L(B)),
+    "log(a²) = 2 log a, symbols": lambda: _sym(L(A ** 2), 2 * L(A)),
+    "log(a²)² = 4 log(a)², symbols": lambda: _sym(L(A ** 2) ** 2, 4 * L(A) ** 2),
+    "log(a²) = 2 log a, free a of either sign": lambda: _free(lambda v: (L(v.a ** 2), 2 * L(v.a)), AB),
+    "log(a² + 1) = 2 log a + log(1 + 1/a²), free": lambda: _free(
+        lambda v: (L(v.a ** 2 + 1), 2 * L(v.a) + L(1 + 1 / v.a ** 2)), AB),
+    "log(a²b²) = log(a²) + log(b²), free": lambda: _free(
+        lambda v: (L(v.a ** 2 * v.b ** 2), L(v.a ** 2) + L(v.b ** 2)), AB),
+}
+
+
+@pytest.mark.parametrize("case", sorted(RELATION))
+def test_a_zero_through_a_multiplicative_relation_stays_trusted(case):
+    claim = RELATION[case]()
+    token, how = kernel.confirm_identity(claim, _size(claim))
+    assert token is not None and len(token.trusts) == 1 and token.zero_test is None, how
+    assert "multiplicative relation" in token.trusts[0]
+
+
+# ----- true closed forms: confirmed, nothing trusted ------------------------------------------------------------
+
+TRUE = {
+    "log √2 = log(2)/2": lambda: _sym(L(sp.sqrt(2)) * A, L(2) / 2 * A),
+    "log(2)² = log 4 · log(2)/2 (a formal product)": lambda: _sym(L(2) ** 2 * A, L(4) * L(2) / 2 * A),
+    "log(e^(1/2)·√2) = (1 + log 2)/2": lambda: _sym(L(sp.exp(sp.Rational(1, 2)) * sp.sqrt(2)) * A, (1 + L(2)) / 2 * A),
+    "tanh(log 2) = 3/5": lambda: _sym(sp.tanh(L(2)) * A, sp.Rational(3, 5) * A),
+    "logistic(log 3) = 3/4": lambda: _sym(logistic(L(3)) * A, sp.Rational(3, 4) * A),
+    "e^(1/2) = √e": lambda: _sym(sp.exp(sp.Rational(1, 2)) * A, sp.sqrt(sp.E) * A),
+    "tanh 1 = 2 tanh(1/2)/(1 + tanh(1/2)²)": lambda: _sym(
+        sp.tanh(1) * A, 2 * sp.tanh(sp.Rational(1, 2)) / (1 + sp.tanh(sp.Rational(1, 2)) ** 2) * A),
+    "tanh(2a) = 2 tanh a/(1 + tanh² a), free": lambda: _free(
+        lambda v: (sp.tanh(2 * v.a), 2 * sp.tanh(v.a) / (1 + sp.tanh(v.a) ** 2)), AB),
+    "tanh(a + b) addition theorem, free": lambda: _free(
+        lambda v: (sp.tanh(v.a + v.b), (sp.tanh(v.a) + sp.tanh(v.b)) / (1 + sp.tanh(v.a) * sp.tanh(v.b))), AB),
+    "logistic(a) logistic(−a) = logistic(a) − logistic(a)², free": lambda: _free(
+        lambda v: (logistic(v.a) * logistic(-v.a), logistic(v.a) - logistic(v.a) ** 2), AB),
+    "tanh(a/2) = 2 logistic(a) − 1, free": lambda: _free(lambda v: (sp.tanh(v.a / 2), 2 * logistic(v.a) - 1), AB),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TRUE))
+def test_a_true_closed_form_is_confirmed_with_nothing_trusted(case):
+    claim = TRUE[case]()
+    token, how = kernel.confirm_identity(claim, _size(claim))
+    assert token is not None and token.trusts == (), how
+    assert isinstance(token.degree, int) and token.degree > 0, how
+
+
+# ----- true claims with log laws are never refuted --------------------------------------------------------------
+
+NEVER_FAILS = {
+    "log(a²) = 2 log|a|, free": lambda: _free(lambda v: (L(v.a ** 2), 2 * L(abs(v.a))), AB),
+    "log(x²) = 2 log(−x), free x < 0": lambda: _free(lambda v: (L(v.x ** 2), 2 * L(-v.x)), NEG),
+    "log(xy) = log(−x) + log(−y), free x, y < 0": lambda: _free(lambda v: (L(v.x * v.y), L(-v.x) + L(-v.y)), NEG),
+    "log √p = log(p)/2, free p > 0": lambda: _free(lambda v: (L(sp.sqrt(v.p)), L(v.p) / 2), P),
+    "log √(a²) = log|a|, free": lambda: _free(lambda v: (L(sp.sqrt(v.a ** 2)), L(abs(v.a))), AB),
+    "log(p/q) = −log(q/p), free": lambda: _free(lambda v: (L(v.p / v.q), -L(v.q / v.p)), P),
+    "tanh(log p) = (p² − 1)/(p² + 1), free": lambda: _free(
+        lambda v: (sp.tanh(L(v.p)), (v.p ** 2 - 1) / (v.p ** 2 + 1)), P),
+    "logistic(2 log p) = p²/(1 + p²), free": lambda: _free(
+        lambda v: (logistic(2 * L(v.p)), v.p ** 2 / (1 + v.p ** 2)), P),
+    "e^(log p − a) = p e^−a, free": lambda: _free(
+        lambda v: (sp.exp(L(v.p) - v.a), v.p * sp.exp(-v.a)), dict(p=scalar(positive=True), a=scalar())),
+    "softplus(a) − softplus(−a) = a, free": lambda: _free(
+        lambda v: (L(1 + sp.exp(v.a)) - L(1 + sp.exp(-v.a)), v.a), AB),
+    "log logistic(a) − log logistic(−a) = a, free": lambda: _free(
+        lambda v: (L(logistic(v.a)) - L(logistic(-v.a)), v.a), AB),
+    "d log(a²)/da = 2/a, free": lambda: _free(lambda v: (v.d(L(v.a ** 2), "a"), 2 / v.a), AB),
+    "log(2p) = log 2 + log p, free": lambda: _free(lambda v: (L(2 * v.p), L(2) + L(v.p)), P),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NEVER_FAILS))
+def test_a_true_log_law_is_never_refuted(case):
+    res = check_claim(NEVER_FAILS[case](), backend="symengine")
+    assert res.verdict in (Verdict.HOLDS, Verdict.UNDECIDED), (res.verdict, res.scope)
+
+
+# ----- the memoized walks on distinct-but-equal objects ----------------------------------------------------------
+
+def _dag(rng):
+    """A random expression with log, exp, tanh and logistic, its subtrees shared and copied (equal, not the same
+    object: rebuilt after SymPy's cache is cleared)."""
+    pool = list(sp.symbols("x0:3")) + [sp.Integer(2), sp.Rational(1, 3)]
+    for _ in range(rng.randint(1, 10)):
+        a, b = rng.choice(pool), rng.choice(pool)
+        op = rng.choice(["+", "*", "pow", "exp", "log", "tanh", "logistic", "E", "copy"])
+        if op == "copy":
+            clear_cache()
+            pool.append(a.func(*a.args) if a.args else a)
+            continue
+        pool.append(a + b if op == "+" else a * b if op == "*" else a ** rng.randint(-2, 3) if op == "pow"
+                    else sp.exp(a) if op == "exp" else sp.log(a) if op == "log" else sp.tanh(a) if op == "tanh"
+                    else logistic(a) if op == "logistic" else a * sp.E)
+    return pool[-1] + pool[-2] * pool[-3]
+
+
+def test_the_memoized_walks_agree_with_sympy_on_copies():
+    tests = (lambda x: isinstance(x, sp.log), lambda x: isinstance(x, (sp.tanh, logistic)),
+             lambda x: isinstance(x, sp.exp) or x is sp.E)
+    for seed in range(300):
+        e = _dag(random.Random(seed))
+        assert walk.symbols(e) == e.free_symbols
+        assert walk.contains(e, test=tests[0]) == e.has(sp.log)
+        made: dict = {}
+        for test in tests:
+            f = lambda x: made.setdefault(x, sp.Symbol(f"Y{len(made)}"))  # noqa: E731
+            assert walk.replaced(e, test, f) == e.replace(test, f), seed
+
+
+def test_a_copy_of_a_log_is_one_variable_of_the_degree_run():
+    """log(a² + 1) written twice as distinct objects is one L_u (read by value), as the same object is."""
+    clear_cache()
+    u1 = sp.Add(A ** 2, 1)
+    clear_cache()
+    u2 = sp.Add(sp.Pow(A, 2), sp.Integer(1))
+    assert u1 == u2
+    shared = degree_info(_sym(L(u1) + L(u1) * B, L(u1) * (1 + B)), {})
+    copied = degree_info(_sym(L(u1) + L(u2) * B, L(u1) * (1 + B)), {})
+    assert shared.E is not None and shared.E == copied.E and "1 log values" in copied.why
