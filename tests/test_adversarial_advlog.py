@@ -229,3 +229,52 @@ def test_a_copy_of_a_log_is_one_variable_of_the_degree_run():
     shared = degree_info(_sym(L(u1) + L(u1) * B, L(u1) * (1 + B)), {})
     copied = degree_info(_sym(L(u1) + L(u2) * B, L(u1) * (1 + B)), {})
     assert shared.E is not None and shared.E == copied.E and "1 log values" in copied.why
+
+
+# ----- finding 1: e^(a·log 2) = 2^a at the kernel's 128-bit point -----------------------------------------------
+
+_HANG = textwrap.dedent('''
+    import resource, sys
+    resource.setrlimit(resource.RLIMIT_AS, (3 * 2 ** 30, 3 * 2 ** 30))
+    import sympy as sp
+    from symderiv import kernel, scalar, sweep
+    from symderiv.claims import Claim
+    from symderiv.sizes import no_sizes
+    a = sp.Symbol("a")
+    if sys.argv[1] == "free":
+        claim = Claim(id="advlog.pow", where="t", statement="t", conventions={}, sizes=sweep(n=(1,)),
+                      variables=dict(a=scalar()), check=lambda v: (sp.exp(v.a * sp.log(2)), sp.exp(v.a * sp.log(2))))
+        size = {"n": 1}
+    else:
+        claim = Claim(id="advlog.pow", where="t", statement="t", sizes=no_sizes(),
+                      check=lambda: (2 ** a, 2 ** a + 0 * a) if sys.argv[1] == "pow" else
+                      (sp.exp(a * sp.log(2)), sp.exp(a * sp.log(2)) + 0 * a))
+        size = {}
+    import time
+    start = time.monotonic()
+    token, how = kernel.confirm_identity(claim, size)
+    print("TRUSTS" if token is not None and token.trusts else "OTHER", round(time.monotonic() - start, 1), how[:200])
+''')
+
+
+@pytest.mark.parametrize("how", ["free", "pow", "exp"])
+def test_a_power_with_a_variable_exponent_is_not_evaluated_at_the_128_bit_point(how):
+    """2^a written e^(a·log 2) on a free variable (or 2**a, e^(a·log 2) on a symbol): the normal form holds, and the
+    kernel's trial took SymPy's e^(N·log 2) = 2^N at a 128-bit N, an integer of ~2^128 digits (it ran for minutes
+    and took all the memory it could: here, capped at 3 GB, a MemoryError after about a minute). Now it is refused at
+    once: the holds names the normal form as trusted, with why."""
+    import os
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    out = subprocess.run([sys.executable, "-c", _HANG, how], capture_output=True, text=True, timeout=180, env=env)
+    verdict, seconds, *_ = out.stdout.split() + ["", ""]
+    assert verdict == "TRUSTS" and float(seconds) < 10, (out.stdout, out.stderr[-400:])
+    assert "MemoryError" not in out.stdout and ("variable exponent" in out.stdout or "too large" in out.stdout)
+
+
+def test_an_exponent_holding_a_constant_log_is_not_read_by_lindemann():
+    """e^(log(2)/a): the degree run read log 2 as a constant of degree 0 and the closed form as a Y of its own, so it
+    claimed the Lindemann–Weierstrass bound (E = 7), but the exponent is not rational at the point (SymPy reads it as
+    2^(1/N), an algebraic number), where that argument says nothing."""
+    info = degree_info(_sym(sp.exp(L(2) / A), sp.exp(L(2) / A) + 0 * A), {})
+    assert info.E is None and info.exact is None and "log value" in info.why

@@ -570,9 +570,20 @@ def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=N
     syms = sorted(lhs.free_symbols | rhs.free_symbols, key=sp.default_sort_key)
     if symbolic:
         return (lhs, rhs), False
+    if walk.contains(*lhs, *rhs, test=_astronomical):
+        raise Cannot("a power with a variable exponent (2**a, e^(a·log b) = b**a), which SymPy evaluates at the "
+                     "kernel's 128-bit point (2**a: an integer of about 2^128 digits): the kernel does not")
     # a symbol's declared sign is kept (SymPy simplified the sides under it), any other takes a random sign
     at = {s: draw() if s.is_nonnegative else -draw() if s.is_nonpositive else signed() for s in syms}
     return _rational_sides((lhs.xreplace(at), rhs.xreplace(at)), exact, fields), False
+
+
+def _astronomical(e) -> bool:
+    """A power whose exponent holds a symbol (2**a; not (−1)**a), or e^u with u holding a symbol and a log (SymPy
+    reads e^(a·log b) as b**a): SymPy evaluates it at the kernel's point, where a is a 128-bit integer."""
+    if e.is_Pow:
+        return bool(e.exp.free_symbols) and e.base not in (sp.S.NegativeOne, sp.S.One, sp.S.Zero)
+    return isinstance(e, sp.exp) and bool(e.args[0].free_symbols) and e.args[0].has(sp.log)
 
 
 class _Fresh:
@@ -773,7 +784,10 @@ def degree_info(claim, size: dict) -> Degree:
     why = f"D ≤ {D}" + (f", {len(weights)} arguments of random functions" if weights else "") + (
         f", {len(log_weights)} log values of the random values" if log_weights else "")
     syms: dict = {}
-    nested_logs = [u for u in closed.values() if walk.symbols_memo(u, syms) & set(formal_logs.values())]
+    # a log value in an exponent, of the random values or a constant (e^(a·log 2) = 2^a): the exponents A(x*) are not
+    # rational there (Lindemann–Weierstrass says nothing; SymPy reads e^(q·log 2) as 2^q, an algebraic number)
+    nested_logs = [u for u in closed.values() if walk.symbols_memo(u, syms) & set(formal_logs.values())
+                   or walk.contains(u, test=lambda x: isinstance(x, sp.log))]
     if nested_logs:
         return Degree(None, f"e^u of a log value ({sp.sstr(nested_logs[0])[:40]})")
     # the trial as drawn: the closed forms e^u are read exactly, their arguments may hold the random exp's values
