@@ -221,6 +221,10 @@ class _Singular(Exception):
     """A denominator is 0 at the drawn point: draw again."""
 
 
+class _ZeroDenominator(Cannot):
+    """The exact reading met a denominator that is 0 at the point (log 6 − log 2 − log 3): no value there."""
+
+
 class _Outside(_Singular):
     """The point drawn is outside where the sides have a value (√ or log of a negative number): draw another."""
 
@@ -463,6 +467,13 @@ def _rational_sides(out, exact: bool = False, fields: set | None = None) -> list
                 raise _Singular()
             if not side.is_Rational and not (exact and side.is_number):
                 raise Cannot(f"a side is {sp.sstr(side)[:60]} at the point, not a rational number")
+            if not side.is_Rational:
+                # the side has a value here: its denominators are decided nonzero (a side over log 6 − log 2 − log 3
+                # has none, and lhs − rhs = 0 when both sides hold it is no confirmation), else another point
+                try:
+                    _exact_decide(side, defined=True)
+                except _ZeroDenominator:
+                    raise _Singular() from None
             if fields is not None and not side.is_Rational:
                 fields.add(LOG if side.has(sp.log) else EXP if side.has(sp.exp, sp.E, sp.tanh, _logistic())
                            else ALGEBRAIC)
@@ -899,7 +910,7 @@ def _split(n: int, base: list) -> dict:
     return out
 
 
-def _exact_decide(d, fixed: frozenset | None = None) -> tuple[bool, str]:
+def _exact_decide(d, fixed: frozenset | None = None, defined: bool = False) -> tuple[bool, str]:
     """Is the real number ``d`` 0, decided exactly, and in which field (RATIONAL, ALGEBRAIC, EXP or LOG)? Raises
     Cannot for a number outside what the kernel reads (π, e^√2, a nested radical, a log of a sum or of a log, a
     complex number, a float), and for one it reads but no theorem it uses decides (below). Never floats, never
@@ -936,6 +947,9 @@ def _exact_decide(d, fixed: frozenset | None = None) -> tuple[bool, str]:
     only if it is formal with each such log a variable of its own (the degree run's reading): a zero that needs a
     multiplicative relation among those arguments at the point (log(pq) against log p + log q) raises Cannot,
     since the error bound does not cover it. None: no such requirement (an equality of two numbers).
+
+    ``defined``: only read d, each denominator decided nonzero (raises :class:`_ZeroDenominator` at a 0 one, Cannot
+    at one not decided), and return (False, field) without deciding d itself: that d has a value at the point.
     """
     d = sp.sympify(d)
     if d.is_Rational:
@@ -1065,7 +1079,7 @@ def _exact_decide(d, fixed: frozenset | None = None) -> tuple[bool, str]:
     def nonzero(poly: dict, e) -> None:
         """A denominator: raise Cannot unless it is decided nonzero."""
         if not poly:
-            raise Cannot("a denominator is 0 at the point")
+            raise _ZeroDenominator("a denominator is 0 at the point")
         why = why_outside(poly)
         if why is not None and _certified_sign(e) is None:
             raise Cannot(f"a denominator is not decided nonzero ({why})")
@@ -1099,7 +1113,7 @@ def _exact_decide(d, fixed: frozenset | None = None) -> tuple[bool, str]:
                 nonzero(n, e.base)
             r = (power(n, k), power(m, k)) if k >= 0 else (power(m, -k), power(n, -k))
         if not r[1]:
-            raise Cannot("a denominator is 0 at the point")
+            raise _ZeroDenominator("a denominator is 0 at the point")
         memo[e] = r
         return r
 
@@ -1146,6 +1160,8 @@ def _exact_decide(d, fixed: frozenset | None = None) -> tuple[bool, str]:
     log_atoms(set())
     memo.clear()
     num, _ = run(d)
+    if defined:
+        return False, field
     if num:
         why = why_outside(num)
         if why is None or _certified_sign(d) is not None:
