@@ -300,6 +300,16 @@ UNDEFINED = {
     "a + 1/(2 log(a² + 1) − log((a² + 1)²)) on both sides, free": lambda: _free(
         lambda v: (v.a + 1 / (2 * L(v.a ** 2 + 1) - L((v.a ** 2 + 1) ** 2)),
                    v.a + 1 / (2 * L(v.a ** 2 + 1) - L((v.a ** 2 + 1) ** 2))), AB),
+    # resisted before: the same with tanh, logistic, radicals and exp
+    "a/(tanh 1 − (e² − 1)/(e² + 1)) on both sides": lambda: _sym(
+        A / (sp.tanh(1) - (sp.exp(2) - 1) / (sp.exp(2) + 1)), A / (sp.tanh(1) - (sp.exp(2) - 1) / (sp.exp(2) + 1))),
+    "a + 1/(logistic(1/3) + logistic(−1/3) − 1) on both sides": lambda: _sym(
+        A + 1 / (logistic(sp.Rational(1, 3)) + logistic(-sp.Rational(1, 3)) - 1),
+        1 / (logistic(sp.Rational(1, 3)) + logistic(-sp.Rational(1, 3)) - 1) + A),
+    "a + 1/(√2·√3 − √6) on both sides": lambda: _sym(A + 1 / (sp.sqrt(2) * sp.sqrt(3) - sp.sqrt(6)),
+                                                      1 / (sp.sqrt(2) * sp.sqrt(3) - sp.sqrt(6)) + A),
+    "a/((e^a)² − e^(2a)) on both sides, free": lambda: _free(
+        lambda v: (v.a / (sp.exp(v.a) ** 2 - sp.exp(2 * v.a)), v.a / (sp.exp(v.a) ** 2 - sp.exp(2 * v.a))), AB),
 }
 
 
