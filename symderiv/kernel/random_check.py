@@ -130,9 +130,13 @@ is a disagreement, as a nonzero rational is.
   only that a zero function has zero collected coefficients.)
   What the reading needs: no exponential or log value inside the argument of
   an exponential or of a random function whose values reach the sides (a
-  nested e^{e^u}, σ(e^u)), and no value of the *random* log function (a
-  model's log drawn at random) in the sides; else the error is not bounded
-  and the normal form stays trusted, with the reason.
+  nested e^{e^u}, σ(e^u); a constant log too: e^(log(2)/a) is 2^(1/N) at the
+  point, an algebraic number, not e^q), and no value of the *random* log
+  function (a model's log drawn at random) in the sides; else the error is not
+  bounded and the normal form stays trusted, with the reason. A power with a
+  variable exponent (2**a, e^(a·log 2), which SymPy reads as 2**a) is not
+  evaluated at all (``Degree.refuse``): at a 128-bit a it is an integer of
+  about 2^128 digits.
 * Log values the check writes (``zero_test`` "log"). The degree run reads
   log(e^a·u) as a + L_u, L_u a variable of its own for each distinct argument
   u of the random values, and log c of a constant c as a real constant of
@@ -159,9 +163,12 @@ is a disagreement, as a nonzero rational is.
   that drew e at random beside closed forms the check writes, the random
   values of e are among x and only the closed forms are read as Y_u
   (``Degree.E``); a difference there sends the claim to the true exp.
-  Trusted, as everywhere in the kernel: SymPy's exact arithmetic (a quotient
-  by a closed form SymPy did not see is 0 and then cancelled syntactically
-  would not reach the exact reading, which checks the final denominator).
+  Trusted, as everywhere in the kernel: SymPy's exact arithmetic. A quotient
+  by a closed form SymPy did not see is 0 (a/(log 6 − log 2 − log 3) on both
+  sides) cancels from lhs − rhs syntactically, so each side is read too, its
+  denominators decided nonzero (``_exact_decide(defined=True)``): a side with
+  no value at the point is another point, as a rational side over 0 is, and
+  at none the normal form stays trusted, with the reason.
 
 What the kernel still cannot decide (a log of a sum such as a loss's
 log Σ e^{o_i}, a nonzero product of log values or log values beside e^q
