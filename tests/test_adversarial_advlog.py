@@ -325,3 +325,22 @@ def test_sides_with_no_value_are_not_confirmed(case):
     assert token is None or token.trusts, how
     res = check_claim(claim, backend="symengine")
     assert res.verdict != Verdict.HOLDS or res.trusted, (res.verdict, res.scope)
+
+
+# ----- the coprime base on logs of products of large primes (no factoring) ---------------------------------------
+
+_P, _Q, _R = 2 ** 61 - 1, 2 ** 89 - 1, 2 ** 107 - 1
+
+
+@pytest.mark.parametrize("d, zero", [
+    (L(_P * _Q) + L(_Q * _R) + L(_P * _R) - 2 * (L(_P) + L(_Q) + L(_R)), True),
+    (L(_P * _Q) + L(_Q * _R) + L(_P * _R) - 2 * (L(_P) + L(_Q) + L(_R)) - sp.Rational(1, 2 ** 400), False),
+    (L(sp.Rational(_P * _Q, _R)) - L(_P) - L(_Q) + L(_R), True),
+    (L(_P ** 3 * _Q ** 2) - 3 * L(_P) - 2 * L(_Q), True),
+    (L(_P ** 3 * _Q ** 2) - 2 * L(_P) - 3 * L(_Q), False),
+    (L(_P * _Q * _Q) - L(_P * _Q) - L(_P), False),
+])
+def test_logs_of_products_of_large_primes_are_decided_over_the_coprime_base(d, zero):
+    from symderiv.kernel.random_check import exact_zero
+
+    assert exact_zero(d) is zero
