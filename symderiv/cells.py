@@ -132,6 +132,10 @@ def check_names(params: Mapping, state: tuple, has_output: bool) -> None:
         if has_output and s in OUTPUT_QUANTITIES:
             raise _clash(s, f"is a state, but a cell with an output adds the quantities {OUTPUT_QUANTITIES} "
                             "to every step")
+        if s in ("x", "y"):  # the induction's free symbols of a state and of an input (target) are both s[k][i]
+            kind = "input" if s == "x" else "target"
+            raise _clash(s, f"is a state, but {s}_k is the step's {kind}: at a symbolic step both would be the "
+                            f"symbols {s}[k][i]")
         if _GENERATED.fullmatch(f"{s}0"):
             kind = "input" if s[0] == "x" else "target"
             raise _clash(s, f"is a state whose initial value {s}0[i] is the step-{s[1:]}0 {kind}'s symbols")

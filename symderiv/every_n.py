@@ -713,7 +713,7 @@ class TracedInductionModel:
         key = (str(k), wrt if isinstance(wrt, str) else (wrt[0], wrt[1]), of[0])
         if key not in self._truths:  # the first state's truth keeps its one-state name; (h, c): X[k]⟨θ⟩, X_c[k]⟨θ⟩
             tag = "X" if of[0] == self.cell.state[0] else f"X_{of[0]}"
-            self._truths[key] = self._variable(f"{tag}[{k}]⟨{name.replace('[', '').replace(']', '')}⟩", ("n",), cols)
+            self._truths[key] = self._variable(f"{tag}[{k}]⟨{name.replace('[', '@').replace(']', '')}⟩", ("n",), cols)
         return self._truths[key]
 
     def partial(self, of, wrt, *, hold=(), layout=None):

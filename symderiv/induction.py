@@ -171,7 +171,7 @@ class InductionModel:
         k = ix(of[1])
         if k.base != HORIZON:
             raise Unsupported(f"m.d({_show(of)}, …) at a step that is not the horizon ± an integer")
-        key = (str(k), _wrt_key(wrt), layout or self.layout, of[0])
+        key = (str(k), _wrt_key(wrt, self.cell), layout or self.layout, of[0])
         if key not in self._truths:
             rows, cols = self.n, _wrt_cols(self, wrt)
             tag = "X" if of[0] == s0 else f"X_{of[0]}"  # the first state's truth keeps its name (one-state cells)
@@ -226,10 +226,26 @@ class InductionModel:
         raise Unsupported(f"m.{name} is not supported in the induction mode")
 
 
-def _wrt_key(wrt) -> str:
+def _wrt_key(wrt, cell=None) -> str:
+    """The name of what a truth differentiates by: a parameter's own name, a state s at step j as ``s[j]`` (not an
+    identifier, so never a parameter's name: a parameter ``c1`` and the state c at step 1 were one key, ``c1``, and
+    the two truths one opaque matrix); an initial state named as a string (``"c0"``) as ``c[0]``."""
     if isinstance(wrt, tuple):
-        return f"{wrt[0]}{ix(wrt[1])}"
+        return f"{wrt[0]}[{ix(wrt[1])}]"
+    init = cell.input_of(str(wrt)) if cell is not None else None
+    if init is not None and init[0] == "init":
+        return f"{init[1]}[0]"
     return str(wrt)
+
+
+def _state_of_key(m: "InductionModel", name: str):
+    """(s, j) for a key ``s[j]`` of a state s of the cell at a fixed step j, else None."""
+    if not name.endswith("]") or "[" not in name:
+        return None
+    s, j = name[:-1].split("[", 1)
+    if s in m.cell.state and j.lstrip("-").isdigit():
+        return s, int(j)
+    return None
 
 
 def _wrt_cols(m: InductionModel, wrt) -> int:
@@ -304,7 +320,10 @@ def step_check(claim, size, t_min: int, t_max: int | None = None) -> Step:
     is then checked to be the cell's step at every k = 1 … t_max + SEARCH_T
     (t_max: the sweep's largest t, t_min by default), as the unrolled model
     runs it (:func:`_step_breaks`): a cell that is not time-invariant is not
-    induced on, and the engine looks for where the claim breaks.
+    induced on, and the engine looks for where the claim breaks. A cell whose
+    step reads its index k or the horizon t is never induced on: read at a
+    symbolic t without a refusal (``isinstance(k, int) and k >= 6``,
+    ``str(k)``), it may change past every step compared.
     """
     import time
 
@@ -326,6 +345,14 @@ def step_check(claim, size, t_min: int, t_max: int | None = None) -> Step:
     except Exception as e:  # the transcription cannot be read at a symbolic t: refused, never a verdict
         return Step(False, f"not induced on: {_one_line(e)}", time.perf_counter() - t0,
                     search=isinstance(e, EmptyRange))
+    reads = [e for e in ("k", "t") if e in claim.model.extras()]
+    if k is None and st.proved and reads:
+        # the step read its index (or the horizon) at a symbolic t without a refusal (isinstance(k, int), str(k),
+        # k.off): _step_breaks compares it with the cell's step at k ≤ t_max + SEARCH_T only, and a step that
+        # changes later (k ≥ 6 when the sweep ends at t = 2) would be proved for every t
+        return Step(False, f"the cell's step reads {' and '.join(reads)} (the step index or the horizon): that it "
+                    "is the same step at every k (a time-invariant cell) is not decided past the steps compared",
+                    time.perf_counter() - t0, search=True)
     if k is not None:
         return Step(False, f"the cell's step at k = {k} is not its step at a generic k (a cell that is not "
                     "time-invariant)", time.perf_counter() - t0, search=True)
@@ -449,9 +476,7 @@ def _truth_at_prev(m: InductionModel, key, r: str) -> sp.Matrix:
     """The truth dr_{t−1}/dθ of another state r (the same θ and layout as the claim's ``key``): an opaque matrix,
     the one the claim itself reads if it does."""
     wrt = key[1]
-    name = next((s for s in sorted(m.cell.state, key=len, reverse=True)
-                 if wrt.startswith(s) and wrt[len(s):].lstrip("-").isdigit()), None)
-    target = (name, int(wrt[len(name):])) if name is not None and wrt not in m.cell.params else wrt
+    target = wrt if wrt in m.cell.params else _state_of_key(m, wrt) or wrt
     return m.d((r, Ix(HORIZON, -1)), target, layout=key[2])
 
 
@@ -459,9 +484,9 @@ def _wrt_of(claim, m: InductionModel, key):
     name = key[1]
     if name in m.cell.params:
         return name
-    for s in sorted(m.cell.state, key=len, reverse=True):
-        if name.startswith(s) and name[len(s):].lstrip("-").isdigit():
-            return (s, int(name[len(s):]))
+    state = _state_of_key(m, name)
+    if state is not None:
+        return state
     raise Unsupported(f"the derivative with respect to {name}")
 
 

@@ -191,16 +191,41 @@ def test_a_false_claim_the_lawful_trial_cannot_see_gets_only_a_trusted_token(nam
 
 
 @pytest.mark.parametrize("name", [
-    pytest.param("exp = Taylor₄", marks=pytest.mark.xfail(strict=True, reason=(
-        "kernel/random_check._lawful_modular: the lawful trial (q-adic exp/log mod q^5, inputs on the disc qℤ) "
-        "cannot see exp against its degree-4 Taylor polynomial, so this false claim gets a token that names the F_p "
-        "trials as trusted (adv4; trusted, not an untrusted holds)"))),
+    # fixed: the lawful trial modulo q^5 (q ≈ 2¹¹) cannot see exp against its degree-4 Taylor polynomial; a second
+    # one modulo q^9 (q ≈ 2⁶, random_check.LAWFUL_TRIALS) sees the series up to degree 8
+    "exp = Taylor₄",
     # fixed: a difference that does not move when exp and log are drawn anew is a disagreement (no token)
     "h∘5 beside a cancelled exp"])
 def test_a_false_claim_the_lawful_trial_cannot_see_gets_no_token(name):
     from symderiv.kernel import confirm_identity
 
     token, why = confirm_identity(_past_reach(BLIND_LAWFUL[name], f"adv4.lawful.{name}"), {"n": 7, "t": 2},
+                                  trusts="the F_p trials")
+    assert token is None, why
+
+
+def _taylor(v, degree):
+    from math import factorial
+
+    out = sp.ones(v.rows, 1)
+    for k in range(1, degree + 1):
+        out = out + _hpow(v, k) / factorial(k)
+    return out
+
+
+@pytest.mark.parametrize("degree", [4, 5, 6, 7])
+@pytest.mark.parametrize("where", ["o", "h"])
+def test_exp_against_its_taylor_polynomial_gets_no_token_past_the_exact_reach(degree, where):
+    """The class of "exp = Taylor₄": exp of an output or of a state against its Taylor polynomial of degree 4–7. The
+    lawless trial differs, the lawful trial modulo q⁵ cannot see it, the one modulo q⁹ does (random_check.
+    LAWFUL_TRIALS; degree ≥ 8 is beyond it, and there the token names the F_p trials as trusted)."""
+    from symderiv.kernel import confirm_identity
+
+    def check(m):
+        v = m.o(m.t) if where == "o" else m.h(m.t)
+        return m.f.exp(v), _taylor(v, degree)
+
+    token, why = confirm_identity(_past_reach(check, f"adv4.taylor.{degree}.{where}"), {"n": 7, "t": 2},
                                   trusts="the F_p trials")
     assert token is None, why
 

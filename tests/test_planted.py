@@ -480,22 +480,29 @@ def test_the_kernels_sentence_is_its_own_text():
     assert "_" not in body and "x" not in body and "|" not in body   # no prover's or claim's name
 
 
-@pytest.mark.parametrize("case", ["rho(A) <= norm2(A)", "lam_min(A) <= rho(A)"])
-def test_outside_the_kernels_reading_a_solvers_proof_names_the_provers_encoding(case):
-    """A step with an eigenvalue of a general matrix (ρ, λ*) is outside the kernel's reading (tanh, exp, the
-    logistic function, ‖·‖_F and ‖·‖₂ are inside: tests/test_kernel_readings.py): it asks no solver and the token
-    trusts the prover's encoding, by that name (typed), never the kernel's own goal."""
-    from symderiv import kernel, lam_min, matrices, norm2, rho
+@pytest.mark.parametrize("case", ["rho(A) <= norm2(A)", "lam_min(A) <= rho(A)", "smin(A) <= lam_min(A)"])
+def test_eigenvalues_of_a_general_matrix_are_the_kernels_own(case):
+    """A step with an eigenvalue or a singular value of a general matrix (ρ, λ*, σ_min) is inside the kernel's
+    reading (its own eigenvalues by Vieta's formulas, kernel/goal.py WITNESSES): a solvers proof is asked again
+    on the kernel's own sentence, which states "the radius is one eigenvalue's modulus" itself, and the token
+    trusts the solvers on the kernel's goal, never the prover's encoding (typed)."""
+    from symderiv import kernel, lam_min, matrices, norm2, rho, smin
     from symderiv.kernel import smt
 
     check = {"rho(A) <= norm2(A)": lambda A: rel(rho(A), "<=", norm2(A)),
-             "lam_min(A) <= rho(A)": lambda A: rel(lam_min(A), "<=", rho(A))}[case]
-    claim = Claim(id="planted.outside", where="test", statement="test", check=check, kind="inequality",
+             "lam_min(A) <= rho(A)": lambda A: rel(lam_min(A), "<=", rho(A)),
+             "smin(A) <= lam_min(A)": lambda A: rel(smin(A), "<=", lam_min(A))}[case]
+    claim = Claim(id="planted.inside", where="test", statement="test", check=check, kind="inequality",
                   given=dict(A=matrices()), sizes=sweep(n=(2,), t=1, fixed=("t",)), prove=(2,), budget=20)
     asked = []
-    token, _ = kernel.accept_step(claim, {"n": 2, "t": 1}, "claim", [("solvers", "")], None,
-                                  ask=lambda text, budget: asked.append(text))
-    assert token is not None and token.trusts == (smt.TRUST_PROVER_ENCODING,) and not asked
+
+    def ask(text, budget):
+        asked.append(text)
+        return {"z3": "unsat", "cvc5": "unsat"}
+
+    token, _ = kernel.accept_step(claim, {"n": 2, "t": 1}, "claim", [("solvers", "")], None, ask=ask)
+    assert token is not None and token.trusts == (smt.TRUST_KERNEL_GOAL,) and len(asked) == 1
+    assert ("(or " in asked[0]) == ("rho" in case or "lam_min" in case)
 
 
 def test_a_holds_proved_by_the_solvers_names_them_as_trusted(monkeypatch):

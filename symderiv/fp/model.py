@@ -776,6 +776,7 @@ class _Namespace:
 
     def __init__(self, values: dict):
         object.__setattr__(self, "_values", values)
+        self.__dict__.update(values)  # read as attributes, without a call; __getattr__ for a name added later
 
     def __getattr__(self, name):
         try:

@@ -13,7 +13,7 @@ from flint import nmod_mat
 
 from ..errors import ShapeError
 from .bound import trial_error
-from .dag import lift
+from .dag import Node, lift
 from .evaluate import Evaluator
 from .field import (_ACTIVE, _NEG_INF, _UID, BATCH, TARGET_BITS, Unsupported, _is_scalar, _lse, _Redraw,
                     _ZeroDenominator, random_prime)
@@ -68,6 +68,26 @@ class _Batch:
         self.recips: dict[int, tuple] = {}
         #: what the relaxation reads as independent atoms (exp, log) or quotients: named in the report
         self.relaxed: set[str] = set()
+        #: the values of these trials that have a memo (values._held), emptied by ``release``
+        self.held: list = []
+        #: (trial, n, p) -> the trial's scratch n × n diagonal matrix mod p (values._diag_of)
+        self.diagonals: dict = {}
+
+    def release(self, model=None) -> None:
+        """Let the trials' values go once their residues are compared: every memo the batch was told of is emptied
+        (a random function's values keep their residues) and the model's tape and quantities are dropped, so the
+        cycles they close (a value and its transpose, a value and its operator, a quantity and its model) are
+        broken and reference counting frees them now, not the cyclic collector later. Nothing is read from them
+        after this; the bound's inputs (sites, denominators, reciprocal groups) stay on the batch."""
+        for v in self.held:
+            if isinstance(v, Node):
+                v.products = None
+                continue
+            memo = v.memo
+            v.memo = {"ints": memo["ints"]} if type(v) is Drawn and memo and "ints" in memo else None
+        self.held = []
+        if model is not None:
+            model.__dict__.clear()
 
     def rational(self, k) -> tuple[int, float]:
         """Σ c and Σ g over the reciprocal sites of groups ``k`` (each group counts its entries)."""
@@ -110,11 +130,15 @@ class _Batch:
         """
         self.sites.setdefault(name, []).append((v.rows * v.cols, v.deg, v.h, v.d, *self.rational(v.k)))
         ints = []
-        for d, tables, args in zip(self.draws, self.tables, _ints(v)):
+        args_of = _ints(v)
+        distinct = v.memo.get("distinct")  # per trial: no two of its residues alike (σ and σ' of v ask both)
+        if distinct is None:
+            distinct = v.memo["distinct"] = [len(set(args)) == len(args) for args in args_of]
+        for d, tables, args, once in zip(self.draws, self.tables, args_of, distinct):
             table = tables.get(name)
             if table is None:
                 table = tables[name] = {}
-            if args and len(set(args)) == len(args) and table.keys().isdisjoint(args):  # all new, all distinct
+            if args and once and table.keys().isdisjoint(args):  # all new, all distinct
                 vals = d.take(len(args))
                 table.update(zip(args, vals))
             else:
@@ -236,6 +260,7 @@ def _batch(claim, size: dict, rngs: list) -> tuple[bool, Val, Val, "_Batch", int
     for redraws in range(16):
         batch = _Batch(rngs, primes)
         token = _ACTIVE.set(batch)
+        model = None
         try:
             model = FpModel(claim.model, n=size.get("n", 1), t=size.get("t", 1), m=size.get("m", 1), batch=batch,
                             layout=claim.conventions.get("layout", "row-major"),
@@ -245,13 +270,19 @@ def _batch(claim, size: dict, rngs: list) -> tuple[bool, Val, Val, "_Batch", int
             ev = Evaluator()
             a, b = ev.project(lhs, u, x), ev.project(rhs, u, x)
         except _Redraw as r:
+            batch.release(model)
             primes[r.i] = random_prime(rngs[r.i])
             continue
         except _ZeroDenominator:  # the same primes, a fresh point for every trial (each rng draws on)
+            batch.release(model)
             continue
+        except BaseException:
+            batch.release(model)
+            raise
         finally:
             _ACTIVE.reset(token)
         equal = all(int(p[0, 0]) == int(q[0, 0]) for p, q in zip(a.a, b.a))
+        batch.release(model)
         return equal, a, b, batch, redraws
     raise Unsupported("the primes drawn keep dividing the claim's denominators, or its quotients' denominators "
                       "keep vanishing at the points drawn")

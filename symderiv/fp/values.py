@@ -10,7 +10,7 @@ import sympy as sp
 from flint import fmpz_mat, nmod_mat
 
 from ..errors import ShapeError, SymderivError
-from .field import (_NEG_INF, _UID, Unsupported, _bits, _is_scalar, _lse, _note_denominator,
+from .field import (_ACTIVE, _NEG_INF, _UID, Unsupported, _bits, _is_scalar, _lse, _note_denominator,
                     _rational, _Redraw, _residue, refuse_attribute, refuse_sympify)
 
 
@@ -40,6 +40,18 @@ class MatrixFace:
 
     def __getattr__(self, name):
         return refuse_attribute(self, name)
+
+
+def _held(v) -> None:
+    """v has a memo (a value's, or an operator's products): the active batch lets it go when its trials are done (``_Batch.release``).
+
+    A memo can close a cycle (a value's transpose memoises the value, its operator and its diag(·) node hold it), so
+    a trial's values would wait for the cyclic collector, which is paused while trials run (trial.test_identity):
+    the batch empties the memos it was told of instead (an operator's products hold the operator), and reference counting frees the trial's values at once.
+    """
+    batch = _ACTIVE.get()
+    if batch is not None:
+        batch.held.append(v)
 
 
 class Val(MatrixFace):
@@ -92,6 +104,9 @@ class Val(MatrixFace):
     def _memo(self) -> dict:
         if self.memo is None:
             self.memo = {}
+            batch = _ACTIVE.get()  # _held, inline: every value read twice makes a memo
+            if batch is not None:
+                batch.held.append(self)
         return self.memo
 
     def node(self) -> "Dense":
@@ -131,6 +146,7 @@ class Val(MatrixFace):
             cache = o.products
             if cache is None:
                 cache = o.products = {}
+                _held(o)
             p = cache.get(self.uid)
             if p is None:
                 p = cache[self.uid] = Prod([self.node(), o])
@@ -174,6 +190,7 @@ class Val(MatrixFace):
                                     self.k)
             if type(self) is Val or type(self) is Drawn:  # (vᵀ)ᵀ is v itself (a scalar's stays a 1 × 1 matrix)
                 t.memo = {"T": self}
+                _held(t)
         return t
 
     def __iter__(self):
@@ -294,15 +311,16 @@ class Drawn(Val):
         self.k = None
         self.memo = {"ints": ints}
         self._moduli = moduli
+        _A_SLOT.__set__(self, None)  # not built yet (no exception to catch on the first read)
+        _held(self)
 
     @property
     def a(self) -> list:
-        try:
-            return _A_SLOT.__get__(self, Val)
-        except AttributeError:
+        a = _A_SLOT.__get__(self, Val)
+        if a is None:
             a = [_from_ints(self.rows, self.cols, e, p) for e, p in zip(self.memo["ints"], self._moduli)]
             _A_SLOT.__set__(self, a)
-            return a
+        return a
 
     @property
     def primes(self) -> list[int]:
@@ -328,6 +346,16 @@ def _keep(out: Val, *operands) -> Val:
     return out
 
 
+def _ku2(a, b) -> frozenset | None:
+    """_ku(a, b) for two operands (every binary operation), without the loop."""
+    ka, kb = a.k, b.k
+    if not kb:
+        return ka or None
+    if not ka or ka <= kb:
+        return kb
+    return ka if kb <= ka else ka | kb
+
+
 def _ku(*vals) -> frozenset | None:
     """The reciprocal groups of a value computed from ``vals``: the union of theirs (None when there are none).
 
@@ -338,7 +366,7 @@ def _ku(*vals) -> frozenset | None:
     for v in vals:
         k = v.k
         if k:
-            out = k if out is None or k <= out else (out | k if not out <= k else k)
+            out = k if out is None or out <= k else (out if k <= out else out | k)  # the union, shared when one holds the other
     return out
 
 
@@ -369,14 +397,14 @@ def _add(a: Val, b: Val) -> Val:
     else:
         h = _lse(b.d + a.h, a.d + b.h)
     return Val([x + y for x, y in zip(a.a, b.a)], a.rows, a.cols, max(a.deg, b.deg), h, a.d + b.d,
-               _ku(a, b))
+               _ku2(a, b))
 
 
 def _matmul(a: Val, b: Val) -> Val:
     if a.cols != b.rows:
         raise ShapeError(f"Matrix size mismatch: {a.shape} * {b.shape}")
     return Val([x * y for x, y in zip(a.a, b.a)], a.rows, b.cols, a.deg + b.deg, a.h + b.h + _bits(a.cols),
-               a.d + b.d, _ku(a, b))
+               a.d + b.d, _ku2(a, b))
 
 
 def _matmul_shared(a: Val, b: Val) -> Val:
@@ -443,26 +471,34 @@ def _known_ints(v: Val):
 
 
 #: a vector of at most this many entries whose residues are at hand as ints (a random function's values σ'(h))
-#: multiplies another vector entrywise as diag(d) times it in FLINT: a diagonal matrix built once per value (≤ 128 KB)
-#: and a product with no entry read out of FLINT, instead of reading the other vector's entries
+#: multiplies another vector entrywise as diag(d) times it in FLINT (no entry of the other vector read out of FLINT)
 DIAG_MAX = 128
 
 
 def _diag_of(d: Val, like: Val) -> list:
-    """diag(d) per trial (nmod_mat, n × n) for a vector d whose residues are at hand as ints, memoised on d; the
-    moduli are like's (the same trials)."""
-    memo = d.memo
-    D = memo.get("diag_mat")
-    if D is None:
-        n = d.rows * d.cols
-        D = []
-        for ints, p in zip(memo["ints"], like.primes):
+    """diag(d) per trial (nmod_mat, n × n) for a vector d whose residues are at hand as ints, for one product at once;
+    the moduli are like's (the same trials).
+
+    The matrix is the active batch's scratch diagonal matrix for the trial, n and its prime, its diagonal overwritten
+    with d's residues: only diagonals are ever written to it, so off the diagonal it stays 0, and it never leaves
+    values._ew (the product is a new matrix). A fresh n × n matrix per d (memoised on d, as before) cost more to
+    allocate than its n entries cost to write twice: 255 of them, 8 MB, per trial of Theorem 1 at (64, 256), each
+    on fresh pages. Outside a trial (no batch) a fresh matrix."""
+    n = d.rows * d.cols
+    batch = _ACTIVE.get()
+    pool = batch.diagonals if batch is not None else None
+    out = []
+    for t, (ints, p) in enumerate(zip(d.memo["ints"], like.primes)):
+        key = (t, n, p)  # one per trial, even if two trials drew the same prime (the products come after the loop)
+        M = pool.get(key) if pool is not None else None
+        if M is None:
             M = nmod_mat(n, n, p)
-            for i, e in enumerate(ints):
-                M[i, i] = e
-            D.append(M)
-        memo["diag_mat"] = D
-    return D
+            if pool is not None:
+                pool[key] = M
+        for i, e in enumerate(ints):
+            M[i, i] = e
+        out.append(M)
+    return out
 
 
 def _ew(a: Val, b: Val, rows: int, cols: int) -> Val:
@@ -483,7 +519,7 @@ def _ew(a: Val, b: Val, rows: int, cols: int) -> Val:
                 out = [M * (x if x.ncols() == 1 else x.transpose()) for M, x in zip(D, o.a)]
             else:
                 out = [(x if x.nrows() == 1 else x.transpose()) * M for M, x in zip(D, o.a)]
-            return Val(out, rows, cols, a.deg + b.deg, a.h + b.h, a.d + b.d, _ku(a, b))
+            return Val(out, rows, cols, a.deg + b.deg, a.h + b.h, a.d + b.d, _ku2(a, b))
     if ia is not None and ib is not None:
         ps = a.primes
         prods = [[u * v % p for u, v in zip(s, t)] for s, t, p in zip(ia, ib, ps)]
@@ -499,6 +535,7 @@ def _ew(a: Val, b: Val, rows: int, cols: int) -> Val:
         key = "ents"
     r = Val(out, rows, cols, a.deg + b.deg, a.h + b.h, a.d + b.d, _ku(a, b))
     r.memo = {key: prods}
+    _held(r)
     return r
 
 

@@ -96,11 +96,20 @@ def size_key(size) -> tuple:
     return tuple(sorted(dict(size or {}).items()))
 
 
+#: what a Proved resting on the kernel's random points trusts when the kernel bounded no degree for them
+UNBOUNDED = ("the kernel's agreement at random points without an error bound (the degree of lhs − rhs not bounded "
+             "by the kernel)")
+
+
 def _issue(cls, claim_id: str, size, kind: str, how: str, *, label: str = "", trusts=(), error=None,
            steps=(), degree=None, zero_test=None) -> Token:
     """The only maker of tokens: kernel functions call it once their own check has passed."""
     if cls not in (Proved, Refuted) or kind not in (IDENTITY, STEP, EVERY_N, EVERY_T):
         raise KernelError(f"no token {cls!r} of kind {kind!r}")
+    if cls is Proved and error is not None and degree is None and UNBOUNDED not in trusts:
+        # agreement at random points whose degree the kernel did not bound is evidence, not a bound: a `holds`
+        # resting on it says so in its trusted list (here, so that no path of the kernel can leave it out)
+        trusts = (*trusts, UNBOUNDED)
     tok = object.__new__(cls)
     for name, value in (("claim", claim_id), ("size", size_key(size)), ("kind", kind), ("label", label),
                         ("how", how), ("trusts", tuple(trusts)), ("error", error), ("steps", tuple(steps)),
@@ -206,8 +215,8 @@ def scope_note(outcomes) -> str:
         else:
             parts.append(f"the kernel's own random evaluation agreed (error ≤ D·2^−{bits} per size, D the "
                          "difference's degree, not bounded by the kernel at "
-                         f"{sum(d is None for d in degrees)} of {len(degrees)} sizes: there |·|, √ or a sign of the "
-                         "random values, and agreement at random points with random signs is evidence, not a bound)")
+                         f"{sum(d is None for d in degrees)} of {len(degrees)} sizes, where agreement at random "
+                         "points is evidence, not a bound)")
     if trusted:
         shown = [f"{what} [{'; '.join(dict.fromkeys(where))[:60]}]" for what, where in trusted.items()]
         parts.append("trusted: " + "; ".join(shown[:3]) + (f"; … ({len(shown)} in all)" if len(shown) > 3 else ""))

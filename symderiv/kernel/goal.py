@@ -14,14 +14,17 @@ wrong statement. So the kernel does not read the prover's goal. At the size it:
    (sums, products, quotients, integer powers of what the check returned,
    det) and of its own *atoms* for |x|, √x, max and min, each with the facts
    that define it (a ≥ 0 and a² = x²; r ≥ 0, x ≥ 0 and r² = x; m ≥ each
-   argument), and for ‖M‖_F, ‖M‖₂, exp, tanh and the logistic function with
-   the facts of the table FUNCTIONS below, noting every denominator (the step
+   argument), and for ‖M‖_F, ‖M‖₂, σ_min, ρ, λ*, exp, tanh and the logistic function with
+   the facts of the table FUNCTIONS below (and, for ‖M‖₂, σ_min, ρ and λ*, the
+   witnesses of WITNESSES), noting every denominator (the step
    is about the points where they are not 0);
 3. checks each certificate exactly (:mod:`.sos`), then *interprets* the
    certificate's other variables: each must be defined by one of its
    equalities v·d − n = 0 with d a denominator the claim has, i.e. v = n/d,
    or be one of the kernel's atoms (an equality on it, such as v² − x², becomes
-   an identity once a² is replaced by what the kernel knows it is);
+   an identity once a² is replaced by what the kernel knows it is), or be paired
+   with the kernel's own atom or witness of the quantity the prover says it is
+   (WITNESSES);
    under that interpretation every hypothesis, equality and nonzero factor the
    certificate uses must be one the kernel derived in 1–2 (up to a positive
    constant factor for g ≥ 0, any nonzero constant for h = 0 or d ≠ 0, or an
@@ -55,16 +58,60 @@ certificate or a sentence may use only these), and why each is a theorem:
   smaller root λ has p⁽ᵏ⁾(λ) < 0 for the k whose largest root is the first
   above λ): s² = λ_max(G) = ‖M‖₂², exactly.
 
-The sign facts (⇔) are not polynomial: only the kernel's SMT sentence states
-them (:mod:`.smt`); a certificate uses the polynomial ones. The prover's
-certificate for ‖M‖₂ at n ≥ 2 rests on its own variables (a PSD factor R with
-s²I − G = RRᵀ, a unit vector), which the kernel does not interpret: such a
-certificate is checked against the prover's goal and its token names the
-prover's encoding (of norm2 and of every other quantity of the step) as
-trusted, as before. ρ, λ*, λ_max and σ_min of a general matrix (complex
-eigenvalues by Vieta's formulas in the prover) have no reading of the kernel's
-own yet: a step with one is outside the fragment, its certificate is checked
-against the prover's goal, and the token names the prover's encoding.
+* σ_min(M) = s for a square matrix that is neither 1×1 nor diagonal as written
+  (those: |m| and minᵢ|dᵢ|): with G = MᵀM and p as above, s ≥ 0, p(s²) = 0 and
+  (−1)^(deg p − k)·p⁽ᵏ⁾(s²) ≥ 0 for k = 1 … deg p − 1 (the argument for ‖M‖₂
+  applied to (−1)ⁿp(−μ), whose largest root is −λ_min): s² = λ_min(G);
+* ρ(M) = r and λ*(M) = r of a square matrix that is not triangular as written
+  (those: maxᵢ|tᵢᵢ|, minᵢ|tᵢᵢ|): the kernel's eigenvalues pₖ + iqₖ (k = 1 … n,
+  WITNESSES) and r ≥ 0 with r² ≥ pₖ² + qₖ² for every k (≤ for λ*) and
+  r² = pₖ² + qₖ² for one k (a disjunction, in the kernel's sentence only).
+
+The sign facts (⇔) and the disjunctions are not polynomial: only the kernel's
+SMT sentence states them (:mod:`.smt`); a certificate uses the polynomial ones.
+
+WITNESSES — the kernel's own variables for a quantity's witnesses, with the
+constraints it states for them from its own atoms (never read from the prover),
+each satisfiable at the quantity's true value by a cited theorem:
+
+* for s = ‖M‖₂ (σ_min(M)) with G its Gram matrix (n ≥ 2; also for the diagonal
+  reading maxᵢ|dᵢ| (minᵢ|dᵢ|), which is ‖D‖₂ (σ_min(D)), with that atom as s):
+  a lower triangular R with s²I − G − RRᵀ = 0 (G − s²I − RRᵀ = 0) entrywise,
+  and x with xᵀx = 1, xᵀGx = s². At the true s, s²I − G (G − s²I) is positive
+  semidefinite (s² is G's largest (least) eigenvalue, G symmetric), so it has
+  an LDLᵀ factorisation with D ≥ 0 and R = L√D is real lower triangular
+  (Cholesky for a PSD matrix); x is a unit eigenvector of G for s²
+  (the spectral theorem);
+* for the eigenvalues of an n×n M (n ≥ 2, for ρ and λ*): pₖ, qₖ with
+  Πₖ(λ − pₖ − iqₖ) = det(λI − M) coefficient by coefficient (real and imaginary
+  parts; Vieta's formulas). det(λI − M) has n complex roots (the fundamental
+  theorem of algebra), which satisfy them; by unique factorisation every
+  solution is that multiset of roots. For each k, u_k, w_k with
+  M(u_k + iw_k) = (pₖ + iqₖ)(u_k + iw_k) (real and imaginary parts) and
+  ‖u_k‖² + ‖w_k‖² = 1: a root of det(λI − M) is an eigenvalue, whose
+  eigenvector, normalised, is one.
+
+The kernel's facts F(X, a, W) then hold at every point X of the claim's domain
+with a the true quantities and some W (witnesses of distinct atoms are
+independent): a certificate that proves the goal for every (X, a, W) meeting F
+proves it at the true values. The prover names which quantity each of its
+variables stands for (``proof.meanings``: ("norm2", M, {"s", "R", "x"}),
+("eig", M, {"roots", "vectors"}), ("rho", M, {"s"}), ("tanh", z, {"v"}), …);
+the kernel reads M in its own terms and pairs the variables with its own atom
+and witnesses of that quantity. The pairing is no fact: every constraint the
+certificate uses is then checked as one of the kernel's facts (up to a positive
+constant for g ≥ 0, any nonzero one for h = 0), so a wrong pairing or a wrong
+template (s² written s, R not tied to G, a sign flipped in Vieta's formulas, a
+unit vector that is not unit) only rejects. The prover's lemma instances
+(``proof.lemmas``) are certificates too: each is checked the same way, on the
+kernel's facts and the goals of the instances accepted before it, and only then
+is its goal a fact (for the step's certificates, and for the kernel's own SMT
+sentence when the solvers do not settle it without). R, x and the eigenvectors'
+constraints (``Facts.wit``) are used by certificates only; the eigenvalues'
+Vieta relations define ρ and λ* and are in the kernel's sentence too. What stays
+outside is λ_max of a general matrix (a partial quantity: M may have no real
+eigenvalue): a step with one is checked against the prover's goal and its token
+names the prover's encoding, as before.
 
 To check a certificate the kernel compares many rational functions of its
 symbols and atoms modulo the square rules (r² = x, a² = x², f² = Σ m²). Two
@@ -132,6 +179,7 @@ class Facts:
         self.ge: list = []
         self.eq: list = []
         self.ne: list = []
+        self.wit: list = []   # = 0: the defining equalities of the kernel's witnesses (WITNESSES), not in its sentence
 
     def constraint(self, c) -> None:
         """A domain constraint or hypothesis as SymPy relation; anything else is not used (which is sound)."""
@@ -210,6 +258,9 @@ class _Reading:
         self.spectral_read: set = set()   # the quantities read by a theorem about their structure (spectral())
         self.squares: set = set()   # the equations of the square rules (Statement.square_rules)
         self.signs: list = []   # (z, w): z and w have the same sign (z > 0 ⇔ w > 0, z < 0 ⇔ w < 0), for smt
+        self.ors: list = []     # [e₁, …]: one of them is 0 (a spectral radius equal to one eigenvalue's modulus)
+        self.witnesses: dict = {}   # (kind, arg) -> {role: the kernel's own witness symbols} (WITNESSES)
+        self.eigen: dict = {}       # (n, n, entries) -> {"roots": [(p, q)], "vectors": [(u, w)]} (WITNESSES)
 
     def atom(self, kind: str, arg) -> sp.Symbol:
         key = (kind, arg)
@@ -218,7 +269,7 @@ class _Reading:
             return got
         a = self.atoms[key] = sp.Dummy(f"{kind}{len(self.atoms)}", real=True)
         f = self.facts
-        if kind in ("abs", "sqrt", "fro", "norm2"):
+        if kind in ("abs", "sqrt", "fro", "norm2", "smin", "rho", "lam_min"):
             f.ge.append(a)
         if kind == "abs":
             f.eq.append(a ** 2 - arg ** 2)
@@ -233,13 +284,21 @@ class _Reading:
             f.ge.extend(a - x for x in arg)
         elif kind == "min":
             f.ge.extend(x - a for x in arg)
-        elif kind == "norm2":
-            # arg: (rows, cols, entries); s² is the largest eigenvalue of the Gram matrix (see FUNCTIONS)
-            f.eq.append(sp.expand(_charpoly(arg).subs(_LAM, a ** 2)))
-            p = _charpoly(arg)
-            for k in range(1, sp.degree(p, _LAM)):
+        elif kind in ("norm2", "smin"):
+            # arg: (rows, cols, entries); s² is the largest (smallest) eigenvalue of the Gram matrix (FUNCTIONS)
+            p = _charpoly(arg, kind)
+            f.eq.append(sp.expand(p.subs(_LAM, a ** 2)))
+            deg = sp.degree(p, _LAM)
+            for k in range(1, deg):
                 p = sp.diff(p, _LAM)
-                f.ge.append(sp.expand(p.subs(_LAM, a ** 2)))
+                sign = 1 if kind == "norm2" else (-1) ** (deg - k)
+                f.ge.append(sp.expand(sign * p.subs(_LAM, a ** 2)))
+            self._singular_witnesses(kind, arg, a)
+        elif kind in ("rho", "lam_min"):
+            # arg: (n, n, entries); the eigenvalues by Vieta's formulas, r² the largest (smallest) modulus²
+            mods = [p ** 2 + q ** 2 for p, q in self.eigenvalues(arg)["roots"]]
+            f.ge.extend((a ** 2 - m) if kind == "rho" else (m - a ** 2) for m in mods)
+            self.ors.append([a ** 2 - m for m in mods])
         elif kind == "exp":
             f.ge.append(a)
             f.ne.append(a)                      # e^z > 0
@@ -261,6 +320,56 @@ class _Reading:
                 if e is not None:
                     f.eq.append(a * (1 + e) - 1)
         return a
+
+    def _singular_witnesses(self, kind: str, arg, s) -> None:
+        """The kernel's own witnesses for s = ‖M‖₂ (σ_min(M)), WITNESSES: with G the Gram matrix of :func:`_gram`,
+        a lower triangular R with s²I − G = RRᵀ (G − s²I = RRᵀ) and a unit x with xᵀGx = s²."""
+        G = _gram(arg, kind)
+        n = G.rows
+        if n < 2:
+            return
+        R = sp.Matrix(n, n, lambda i, j: sp.Dummy(f"R{i}{j}", real=True) if j <= i else sp.Integer(0))
+        x = sp.Matrix(n, 1, lambda i, j: sp.Dummy(f"x{i}", real=True))
+        S = s ** 2 * sp.eye(n) - G if kind == "norm2" else G - s ** 2 * sp.eye(n)
+        D = (S - R * R.T).applyfunc(sp.expand)
+        wit = self.facts.wit
+        wit.extend(D[i, j] for i in range(n) for j in range(i, n))
+        wit.append(sp.expand((x.T * x)[0, 0] - 1))
+        wit.append(sp.expand((x.T * G * x)[0, 0] - s ** 2))
+        self.witnesses[(kind, arg)] = {"s": s, "R": R, "x": x}
+
+    def witness_symbols(self) -> set:
+        """Every witness symbol of the kernel's (WITNESSES): R, x of a norm, the eigenvalues and eigenvectors."""
+        out = set()
+        for w in self.witnesses.values():
+            out |= set(w["R"]) | set(w["x"])
+        for e in self.eigen.values():
+            out |= {v for pq in e["roots"] for v in pq}
+            out |= {v for u, w in e["vectors"] for v in list(u) + list(w)}
+        return {x for x in out if isinstance(x, sp.Symbol)}
+
+    def eigenvalues(self, arg) -> dict:
+        """The kernel's own eigenvalues p_k + i q_k of the n×n matrix ``arg`` = (n, n, entries), tied to it by
+        Vieta's formulas (facts, so that they are the roots of det(λI − M): FTA and unique factorisation), and a unit
+        eigenvector u_k + i w_k for each (witnesses): WITNESSES."""
+        got = self.eigen.get(arg)
+        if got is not None:
+            return got
+        n, _, entries = arg
+        M = sp.Matrix(n, n, list(entries))
+        roots = [(sp.Dummy(f"re{k}", real=True), sp.Dummy(f"im{k}", real=True)) for k in range(n)]
+        coeffs = sp.Poly(sp.expand((_LAM * sp.eye(n) - M).det(method="berkowitz")), _LAM).all_coeffs()
+        for (re, im), c in zip(_vieta(roots)[1:], coeffs[1:]):
+            self.facts.eq.extend([sp.expand(re - c), sp.expand(im)])
+        vectors = []
+        for p, q in roots:
+            u = sp.Matrix(n, 1, lambda i, j: sp.Dummy(f"u{i}", real=True))
+            w = sp.Matrix(n, 1, lambda i, j: sp.Dummy(f"w{i}", real=True))
+            self.facts.wit.extend(sp.expand(e) for e in list(M * u - p * u + q * w) + list(M * w - q * u - p * w))
+            self.facts.wit.append(sp.expand((u.T * u + w.T * w)[0, 0] - 1))
+            vectors.append((u, w))
+        got = self.eigen[arg] = {"roots": roots, "vectors": vectors}
+        return got
 
     def rational(self, e) -> sp.Expr:
         """``e`` as a rational function of symbols and the kernel's atoms, or Outside."""
@@ -329,7 +438,7 @@ class _Reading:
             if s.kind == "abs":
                 return self.atom("abs", M[0, 0])
             return sp.expand(M.det(method="berkowitz"))
-        if isinstance(s, Spectral) and s.kind in ("norm2", "fro", "rho", "lam_max"):
+        if isinstance(s, Spectral) and s.kind in ("norm2", "fro", "rho", "lam_max", "lam_min", "smin"):
             got = self.spectral(s.kind, sp.Matrix(s.M))
             if got is not None:
                 return got
@@ -339,50 +448,74 @@ class _Reading:
         """A norm or an eigenvalue quantity the kernel derives itself from the matrix's own entries, by a theorem
         about its structure (None when none applies; the structure is read off the entries, which are exact):
 
-        - ‖m‖₂ = ‖m‖_F = ρ(m) = |m| for a 1×1 matrix, λ_max(m) = m;
-        - ‖D‖₂ = maxᵢ |dᵢ| for a diagonal D (off-diagonal entries 0 as written);
-        - ρ(T) = maxᵢ |tᵢᵢ| and λ_max(T) = maxᵢ tᵢᵢ for a triangular T (its eigenvalues are its diagonal).
+        - ‖m‖₂ = ‖m‖_F = ρ(m) = λ*(m) = σ_min(m) = |m| for a 1×1 matrix, λ_max(m) = m;
+        - ‖D‖₂ = maxᵢ |dᵢ| and σ_min(D) = minᵢ |dᵢ| for a diagonal D (off-diagonal entries 0 as written);
+        - ρ(T) = maxᵢ |tᵢᵢ|, λ*(T) = minᵢ |tᵢᵢ| and λ_max(T) = maxᵢ tᵢᵢ for a triangular T (its eigenvalues are
+          its diagonal).
 
-        and by the kernel's own atoms: ‖M‖_F of any matrix, ‖M‖₂ of any other matrix (see FUNCTIONS). ρ, λ* and
-        λ_max of a general matrix: None (outside)."""
+        and by the kernel's own atoms: ‖M‖_F of any matrix, ‖M‖₂ of any other matrix, σ_min, ρ and λ* of any other
+        square matrix (FUNCTIONS and WITNESSES). λ_max of a general matrix: None (outside)."""
         r, c = M.shape
         M = M.applyfunc(self.rational)  # the structure as written (an entry that only cancels to 0 is not a 0)
         if kind == "fro":
             # f ≥ 0, f² = Σ m_ij²: exact, for any matrix (a 1×1 one is |m|)
             return self.atom("abs", M[0, 0]) if (r, c) == (1, 1) else self.atom("fro", tuple(M))
-        if kind == "norm2" and (r, c) != (1, 1) and not (r == c and _diagonal(M)):
-            self.spectral_read.add(kind)
-            return self.atom("norm2", (r, c, tuple(M)))
-        if not (r == c == 1 and kind in ("norm2", "fro")):
-            # the prover's variables for these (a PSD factor, a unit vector, eigenvalues by Vieta) are not ones
-            # the kernel interprets: a certificate that rests on them is checked on the prover's goal, and trusted.
-            # A 1×1 norm is s ≥ 0, s² = m² for the prover too: its certificate must hold on the kernel's |m|
-            self.spectral_read.add(kind)
         if r == c == 1:
             return M[0, 0] if kind == "lam_max" else self.atom("abs", M[0, 0])
+        if kind == "norm2" and not (r == c and _diagonal(M)):
+            self.spectral_read.add(kind)
+            return self.atom("norm2", (r, c, tuple(M)))
         if r != c:
             return None
         upper = all(M[i, j] == 0 for i in range(r) for j in range(i))
         lower = all(M[i, j] == 0 for i in range(r) for j in range(i + 1, r))
         d = [M[i, i] for i in range(r)]
-        if kind == "norm2" and upper and lower:
-            return self.atom("max", tuple(self.atom("abs", x) for x in d))
+        if kind in ("norm2", "smin") and upper and lower:
+            # maxᵢ|dᵢ| (minᵢ|dᵢ|), with the witnesses of a norm (WITNESSES): it is ‖D‖₂ (σ_min(D)), so they exist
+            m = self.atom("max" if kind == "norm2" else "min", tuple(self.atom("abs", x) for x in d))
+            if (kind, (r, c, tuple(M))) not in self.witnesses:
+                self.facts.ge.append(m)   # a norm (a singular value) is ≥ 0
+                self._singular_witnesses(kind, (r, c, tuple(M)), m)
+            return m
         if kind == "rho" and (upper or lower):
             return self.atom("max", tuple(self.atom("abs", x) for x in d))
+        if kind == "lam_min" and (upper or lower):
+            return self.atom("min", tuple(self.atom("abs", x) for x in d))
         if kind == "lam_max" and (upper or lower):
             return self.atom("max", tuple(d))
+        if kind in ("smin", "rho", "lam_min"):
+            self.spectral_read.add(kind)
+            return self.atom(kind, (r, c, tuple(M)))
         return None
+
+
+def _vieta(roots) -> list:
+    """Π_k (λ − p_k − i q_k) as its coefficients (real part, imaginary part), highest degree first."""
+    prod = [(sp.Integer(1), sp.Integer(0))]
+    for p, q in roots:
+        nxt = [(sp.Integer(0), sp.Integer(0))] * (len(prod) + 1)
+        for i, (a, b) in enumerate(prod):
+            nxt[i] = (nxt[i][0] + a, nxt[i][1] + b)
+            nxt[i + 1] = (nxt[i + 1][0] - a * p + b * q, nxt[i + 1][1] - a * q - b * p)
+        prod = nxt
+    return [(sp.expand(a), sp.expand(b)) for a, b in prod]
+
+
+def _gram(arg, kind: str = "norm2") -> sp.Matrix:
+    """The Gram matrix of the (rows, cols, entries) matrix M: for ‖M‖₂ MᵀM, or MMᵀ when that is smaller; for
+    σ_min(M) (M square) MᵀM."""
+    r, c, entries = arg
+    M = sp.Matrix(r, c, list(entries))
+    return (M.T * M if r >= c or kind == "smin" else M * M.T).applyfunc(sp.expand)
 
 
 #: the variable of a characteristic polynomial
 _LAM = sp.Dummy("λ")
 
 
-def _charpoly(arg) -> sp.Expr:
-    """det(λI − G) for the Gram matrix G of the (rows, cols, entries) matrix M: MᵀM, or MMᵀ when that is smaller."""
-    r, c, entries = arg
-    M = sp.Matrix(r, c, list(entries))
-    G = M.T * M if r >= c else M * M.T
+def _charpoly(arg, kind: str = "norm2") -> sp.Expr:
+    """det(λI − G) for the Gram matrix G of the (rows, cols, entries) matrix M (:func:`_gram`)."""
+    G = _gram(arg, kind)
     return sp.expand((_LAM * sp.eye(G.rows) - G).det(method="berkowitz"))
 
 
@@ -526,7 +659,7 @@ class _Probe:
         rng = random.Random(20261206)
         sq = stmt.square_rules()
         syms = set(stmt.syms.made)
-        for f in stmt.facts.ge + stmt.facts.eq + stmt.facts.ne + stmt.dens:
+        for f in stmt.facts.ge + stmt.facts.eq + stmt.facts.ne + stmt.facts.wit + stmt.dens:
             syms |= sp.sympify(f).free_symbols
         self.points = []
         for _ in range(2):
@@ -630,7 +763,7 @@ class _NonZero:
         return all(any(_same(f, k) is not None for k in self.known) for f in _factors(d))
 
 
-def _interpret(certs, own: set, nonzero: list, stmt: "Statement") -> dict:
+def _interpret(certs, own: set, nonzero: list, stmt: "Statement", meanings=(), partial: bool = False) -> dict:
     """The certificates' other variables as what the kernel derived: a quotient v = n/d from v·d − n = 0 (d a
     denominator the claim has), or one of the kernel's atoms (|x|, √x, max, min, ‖M‖_F) when that makes one of the
     certificate's constraints on v a fact the kernel derived. Any choice is sound: every constraint the certificate
@@ -645,8 +778,23 @@ def _interpret(certs, own: set, nonzero: list, stmt: "Statement") -> dict:
     eqs = [sp.expand(h) for c in certs for h in c.equalities]
     ges = [sp.expand(g) for c in certs for g in c.hypotheses]
     is_nonzero = _NonZero(nonzero)
+    meanings = list(meanings)
     while pending:
         progress = False
+        for m in list(meanings):   # a variable the prover says is a quantity's: the kernel's own (WITNESSES)
+            kind, arg, roles = m
+            args = list(arg) if isinstance(arg, sp.MatrixBase) else [arg]
+            if any(sp.sympify(x).free_symbols & pending for x in args):
+                continue
+            meanings.remove(m)
+            if any(sp.sympify(x).free_symbols - own - set(subst) for x in args):
+                continue   # a quantity of something the kernel has no reading of: nothing to pair
+            ours = _meaning(stmt, kind, arg.xreplace(subst) if hasattr(arg, "xreplace") else arg)
+            for v, k in _roles(roles, ours):
+                if v in pending and v not in subst:
+                    subst[v] = k
+                    pending.discard(v)
+                    progress = True
         for v in sorted(pending, key=str):
             for h in eqs:
                 if not h.has(v) or sp.Poly(h, v).degree() != 1:
@@ -679,9 +827,84 @@ def _interpret(certs, own: set, nonzero: list, stmt: "Statement") -> dict:
                 pending.discard(v)
                 progress = True
         if not progress:
+            if partial:
+                return subst
             raise _Reject(f"the certificate's {', '.join(sorted(map(str, pending))[:3])} stands for nothing the "
                           "kernel derived from the claim")
     return subst
+
+
+def _roles(theirs: dict, ours: dict | None):
+    """(the prover's variable, the kernel's symbol) for each role both name, entry by entry; none if ours is None."""
+    if ours is None:
+        return
+    for role, t in theirs.items():
+        o = ours.get(role)
+        if o is None:
+            continue
+        if isinstance(t, (list, tuple)) and isinstance(o, (list, tuple)):
+            if len(t) == len(o):
+                for a, b in zip(t, o):
+                    yield from _roles({0: a}, {0: b})
+            continue
+        if isinstance(t, sp.MatrixBase) and isinstance(o, sp.MatrixBase):
+            if t.shape == o.shape:
+                for a, b in zip(t, o):
+                    if sp.sympify(a).is_Symbol and sp.sympify(b).is_Symbol:
+                        yield a, b
+            continue
+        if sp.sympify(t).is_Symbol and not isinstance(o, (list, tuple, sp.MatrixBase)):
+            yield t, o
+
+
+def _meaning(stmt: "Statement", kind: str, arg) -> dict | None:
+    """The kernel's own symbols for the quantity ``kind`` of ``arg`` (in the kernel's terms), by role: its atom
+    ("s" or "v") and witnesses ("R", "x"; "roots", "vectors"); None when the kernel has no such quantity. Only a
+    pairing: whatever it proposes, every constraint a certificate uses is then checked as a fact of the kernel."""
+    reading = stmt.reading
+    if kind in ("tanh", "logistic", "exp"):
+        for (k, a0), a in list(reading.atoms.items()):
+            if k == kind and _zero_mod(stmt, sp.sympify(a0) - sp.sympify(arg)):
+                return {"v": a}
+        return None
+    if not isinstance(arg, sp.MatrixBase) or kind not in ("norm2", "smin", "rho", "lam_min", "fro", "eig"):
+        return None
+    got = _find(stmt, kind, arg)
+    if got is not None:
+        return got
+    # a quantity of the claim's values the step did not name (a lemma instance's): the kernel's own atom, made now
+    try:
+        M = sp.Matrix(arg).applyfunc(reading.rational)
+        if kind == "eig":
+            if M.rows != M.cols or M.rows < 2:
+                return None
+            reading.eigenvalues((M.rows, M.cols, tuple(M)))
+        else:
+            reading.spectral(kind, M)
+    except Outside:
+        return None
+    return _find(stmt, kind, arg)
+
+
+def _find(stmt: "Statement", kind: str, arg: sp.Matrix) -> dict | None:
+    reading = stmt.reading
+    r, c = arg.shape
+    if kind == "eig":
+        for key, got in reading.eigen.items():
+            if key[:2] == (r, c) and all(_zero_mod(stmt, x - y) for x, y in zip(key[2], arg)):
+                return got
+        return None
+    read = [((k, key), a) for (k, key), a in reading.atoms.items()]
+    read += [((k, key), w["s"]) for (k, key), w in reading.witnesses.items() if (k, key) not in reading.atoms]
+    for (k, key), a in read:
+        if k != kind:
+            continue
+        entries = key if k == "fro" else key[2]
+        if len(entries) != r * c or (k != "fro" and key[:2] != (r, c)):
+            continue
+        if all(_zero_mod(stmt, sp.sympify(x) - y) for x, y in zip(entries, arg)):
+            return {"s": a, **reading.witnesses.get((k, key), {})}
+    return None
 
 
 def _zero_mod(stmt: "Statement", x, filtered: bool = True) -> bool:
@@ -745,8 +968,15 @@ def _nonnegative_constant(stmt: Statement, g) -> bool:
 
 
 def check_half(stmt: Statement, small, big, proof) -> None:
-    """Accept the prover's certificates for small ≤ big against the kernel's own goal, or raise _Reject."""
+    """Accept the prover's certificates for small ≤ big against the kernel's own goal, or raise _Reject.
+
+    ``proof.lemmas`` (optional): the prover's lemma instances, certificates whose goals the step's certificates may
+    use as hypotheses. Each is checked like a step's certificate, on the kernel's facts (and the goals of the
+    instances accepted before it); an instance that does not check is not used. ``proof.meanings`` (optional):
+    which quantity each of the prover's variables stands for, a pairing with the kernel's own atoms and witnesses
+    (WITNESSES), never a fact."""
     certs = list(proof.certs)
+    lemmas = list(getattr(proof, "lemmas", ()) or ())
     if len(certs) != (2 if proof.squared else 1):
         raise _Reject("the certificates do not match their form")
     for c in certs:
@@ -755,37 +985,91 @@ def check_half(stmt: Statement, small, big, proof) -> None:
             raise _Reject(why)
         if c.kind != ">=":
             raise _Reject("a step's certificate proves an inequality")
+    witnesses = stmt.reading.witness_symbols()
     own = set(stmt.syms.made) | set().union(*(sp.sympify(x).free_symbols for x in stmt.facts.ge + stmt.facts.eq
                                                + stmt.facts.ne + stmt.dens + [small, big])) - set(stmt.atoms)
+    own -= witnesses   # the kernel's own witnesses are never a certificate's variable: each is paired to one
     nonzero = stmt.dens + stmt.facts.ne
     # a root, a modulus or a norm that is not 0 has an argument that is not 0 (r² = x, a² = x², f² = Σ m²)
     known = _NonZero(nonzero)
     nonzero += [arg ** 2 if kind == "abs" else sum(x ** 2 for x in arg) if kind == "fro" else arg
                 for (kind, arg), a in stmt.reading.atoms.items() if kind in ("sqrt", "abs", "fro") and known(a)]
-    subst = _interpret(certs, own, nonzero, stmt)
-    ge, eq = stmt.facts.ge, stmt.facts.eq   # compared modulo the square rules (_multiple)
+    subst = _interpret(certs + lemmas, own, nonzero, stmt, getattr(proof, "meanings", ()), partial=True)
+    ge, eq = list(stmt.facts.ge), stmt.facts.eq + stmt.facts.wit   # compared modulo the square rules (_multiple)
+    derived_ge, derived_eq = [], []
+    for lem in lemmas:   # each instance on the kernel's facts first; its goal is then one more fact
+        loose = set().union(*(sp.sympify(e).free_symbols for e in _used(lem))) - own - set(subst)
+        if loose or not check(lem)[0]:
+            continue
+        try:
+            _uses_facts(stmt, lem, subst, ge + derived_ge, eq + derived_eq, nonzero)
+        except _Reject:
+            continue
+        g = sp.expand(sp.sympify(lem.goal).xreplace(subst))
+        (derived_ge if lem.kind == ">=" else derived_eq).append(g)
+    loose = set().union(*(sp.sympify(e).free_symbols for c in certs for e in _used(c))) - own - set(subst)
+    if loose:
+        raise _Reject(f"the certificate's {', '.join(sorted(map(str, loose))[:3])} stands for nothing the kernel "
+                      "derived from the claim")
     want = [big, big ** 2 - small ** 2] if proof.squared else [big - small]
     for c, w in zip(certs, want):
         d = sp.sympify(c.goal).xreplace(subst) - w
         if not _zero_mod(stmt, d, filtered=False):   # exact, never filtered
             raise _Reject(f"a certificate proves {sp.sstr(c.goal)[:80]} ≥ 0, which is not the claim's "
                           f"{sp.sstr(w)[:80]} ≥ 0")
-        for _, _, idx in c.products:
-            for i in idx:
-                g = sp.sympify(c.hypotheses[i]).xreplace(subst)
-                if not (_nonnegative_constant(stmt, g) or _fact(g, ge, True, stmt)):
-                    raise _Reject(f"the certificate assumes {sp.sstr(c.hypotheses[i])[:80]} ≥ 0, which the kernel "
-                                  "did not derive from the claim")
-        for m, j in c.multipliers:
-            h = sp.sympify(c.equalities[j]).xreplace(subst)
-            if m != 0 and not (_zero_mod(stmt, h) or _fact(h, eq, False, stmt)):
-                raise _Reject(f"the certificate assumes {sp.sstr(c.equalities[j])[:80]} = 0, which the kernel did "
-                              "not derive from the claim")
-        for i in c.scaled:
-            d = sp.sympify(c.nonzero[i]).xreplace(subst)
-            if not (_fact(d, nonzero, False, stmt) or (sp.cancel(d).is_Rational and d != 0)):
-                raise _Reject(f"the certificate assumes {sp.sstr(c.nonzero[i])[:80]} ≠ 0, which the kernel did not "
-                              "derive from the claim")
+        _uses_facts(stmt, c, subst, ge + derived_ge, eq + derived_eq, nonzero)
+
+
+def _derive(stmt: Statement, proof) -> None:
+    """The goals of the prover's lemma instances (``proof.lemmas``, paired by ``proof.meanings``) that check on the
+    kernel's own facts, added to them (each a consequence of facts the kernel derived: sound to state)."""
+    lemmas = list(getattr(proof, "lemmas", ()) or ())
+    if not lemmas:
+        return
+    witnesses = stmt.reading.witness_symbols()
+    own = (set(stmt.syms.made) | set().union(*(sp.sympify(x).free_symbols for x in stmt.facts.ge + stmt.facts.eq
+                                                + stmt.facts.ne + stmt.dens))) - set(stmt.atoms) - witnesses
+    nonzero = stmt.dens + stmt.facts.ne
+    subst = _interpret(lemmas, own, nonzero, stmt, getattr(proof, "meanings", ()), partial=True)
+    for lem in lemmas:
+        loose = set().union(*(sp.sympify(e).free_symbols for e in _used(lem))) - own - set(subst)
+        if loose or not check(lem)[0]:
+            continue
+        try:
+            _uses_facts(stmt, lem, subst, stmt.facts.ge, stmt.facts.eq + stmt.facts.wit, nonzero)
+        except _Reject:
+            continue
+        g = sp.expand(sp.sympify(lem.goal).xreplace(subst))
+        (stmt.facts.ge if lem.kind == ">=" else stmt.facts.eq).append(g)
+
+
+def _used(c) -> list:
+    """What a certificate's identity mentions: its goal and the constraints, squares and multipliers it uses."""
+    out = [c.goal] + [s for _, s, _ in c.products] + list(c.gram[0]) + [m for m, _ in c.multipliers]
+    out += [c.hypotheses[i] for _, _, idx in c.products for i in idx]
+    out += [c.equalities[j] for m, j in c.multipliers if m != 0] + [c.nonzero[i] for i in c.scaled]
+    return out
+
+
+def _uses_facts(stmt: Statement, c, subst: dict, ge: list, eq: list, nonzero: list) -> None:
+    """Every hypothesis, equality and nonzero factor the certificate ``c`` uses is, interpreted by ``subst``, one
+    the kernel derived (up to a positive constant for g ≥ 0, a nonzero one for h = 0 or d ≠ 0), or _Reject."""
+    for _, _, idx in c.products:
+        for i in idx:
+            g = sp.sympify(c.hypotheses[i]).xreplace(subst)
+            if not (_nonnegative_constant(stmt, g) or _fact(g, ge, True, stmt)):
+                raise _Reject(f"the certificate assumes {sp.sstr(c.hypotheses[i])[:80]} ≥ 0, which the kernel "
+                              "did not derive from the claim")
+    for m, j in c.multipliers:
+        h = sp.sympify(c.equalities[j]).xreplace(subst)
+        if m != 0 and not (_zero_mod(stmt, h) or _fact(h, eq, False, stmt)):
+            raise _Reject(f"the certificate assumes {sp.sstr(c.equalities[j])[:80]} = 0, which the kernel did "
+                          "not derive from the claim")
+    for i in c.scaled:
+        d = sp.sympify(c.nonzero[i]).xreplace(subst)
+        if not (_fact(d, nonzero, False, stmt) or (sp.cancel(d).is_Rational and d != 0)):
+            raise _Reject(f"the certificate assumes {sp.sstr(c.nonzero[i])[:80]} ≠ 0, which the kernel did not "
+                          "derive from the claim")
 
 
 def _pairing(theirs: dict, ours: dict) -> dict:
@@ -827,13 +1111,23 @@ def _renamed(proof, pair: dict):
     def r(e):
         return sp.sympify(e).xreplace(pair)
 
-    certs = [dataclasses.replace(
-        c, goal=r(c.goal), hypotheses=tuple(map(r, c.hypotheses)), equalities=tuple(map(r, c.equalities)),
-        products=tuple((k, r(s), idx) for k, s, idx in c.products),
-        gram=(tuple(map(r, c.gram[0])), c.gram[1]), multipliers=tuple((r(m), j) for m, j in c.multipliers),
-        nonzero=tuple(map(r, c.nonzero))) for c in proof.certs]
+    def one(c):
+        return dataclasses.replace(
+            c, goal=r(c.goal), hypotheses=tuple(map(r, c.hypotheses)), equalities=tuple(map(r, c.equalities)),
+            products=tuple((k, r(s), idx) for k, s, idx in c.products),
+            gram=(tuple(map(r, c.gram[0])), c.gram[1]), multipliers=tuple((r(m), j) for m, j in c.multipliers),
+            nonzero=tuple(map(r, c.nonzero)))
+
+    certs = [one(c) for c in getattr(proof, "certs", ()) or ()]
+    def rm(m):
+        kind, arg, roles = m
+        return kind, (arg.xreplace(pair) if isinstance(arg, sp.MatrixBase) else r(arg)), roles
+
     out = type("Renamed", (), {})()
-    out.small, out.big, out.certs, out.squared = r(proof.small), r(proof.big), certs, proof.squared
+    out.small, out.big = r(getattr(proof, "small", 0)), r(getattr(proof, "big", 0))
+    out.certs, out.squared = certs, getattr(proof, "squared", False)
+    out.lemmas = [one(c) for c in getattr(proof, "lemmas", ()) or ()]
+    out.meanings = [rm(m) for m in getattr(proof, "meanings", ()) or ()]
     return out
 
 
@@ -847,8 +1141,10 @@ def _evident(stmt: Statement, small, big) -> bool:
     return g == 0 or (g.is_Rational and g >= 0)
 
 
-#: seconds per solver for the kernel's own sentence before it falls back to a certificate on the prover's goal
+#: seconds per solver for the kernel's own sentence when a certificate does not check on the kernel's goal
 PROBE_BUDGET = 2.0
+#: seconds per solver for the kernel's sentence with the prover's lemma instances it checked (then without them)
+LEMMA_PROBE_BUDGET = 3.0
 
 
 def _own_sentence(stmt: "Statement", negation, item, ask) -> tuple[bool, str]:
@@ -874,8 +1170,10 @@ def accept_step(claim, size: dict, label: str, evidence, values: dict | None = N
     A half proved by the solvers is accepted only when z3 and cvc5 both answer unsat on the kernel's *own*
     sentence for it (:func:`.smt.sentence`, from this Statement), asked through ``ask`` (``ask(text, budget)``,
     by default the oracle the prove phase registered, :func:`.smt.register`); the prover's sentence is never
-    read. Where the kernel cannot read the step (an eigenvalue of a general matrix) the token names the
-    prover's encoding as trusted (:data:`.smt.TRUST_PROVER_ENCODING`).
+    read. ``("solvers", said, budget, lemmas)``: the prover's lemma instances (``lemmas.lemmas``, paired by
+    ``lemmas.meanings``), which the kernel adds to its sentence only after checking each on its own facts, when
+    the sentence without them is not settled. Where the kernel cannot read the step (λ_max of a general
+    matrix) the token names the prover's encoding as trusted (:data:`.smt.TRUST_PROVER_ENCODING`).
     """
     if len(evidence) == 1 and evidence[0][0] == "interval":
         from .interval import goal_of, verify
@@ -920,7 +1218,23 @@ def accept_step(claim, size: dict, label: str, evidence, values: dict | None = N
             except Exception as e:
                 return None, f"the kernel cannot write its own sentence for the step: {type(e).__name__}: {e}"
             budget = min(max(float(item[2]), 0.5), smt.BUDGET) if len(item) > 2 and item[2] else smt.BUDGET
-            ok, said = smt.both_unsat(text, ask if ask is not None else smt.oracle(), budget)
+            oracle = ask if ask is not None else smt.oracle()
+            ok, said = False, ""
+            if len(item) > 3 and item[3] is not None and values is not None:
+                # the prover's lemma instances, each checked on the kernel's own facts: more facts (which can help a
+                # solver, or slow it down: briefly with them, then without them, on the full budget)
+                kept = (list(stmt.facts.ge), list(stmt.facts.eq))
+                try:
+                    _derive(stmt, _renamed(item[3], _pairing(values, stmt.values)))
+                    if (len(stmt.facts.ge), len(stmt.facts.eq)) != tuple(map(len, kept)):
+                        ok, said = smt.both_unsat(smt.sentence(stmt, *negations[i]), oracle,
+                                                  min(budget, LEMMA_PROBE_BUDGET))
+                except Exception:   # noqa: BLE001 (an instance the kernel cannot check adds nothing)
+                    pass
+                finally:   # the instances are this half's: the next half's sentence is the kernel's own again
+                    stmt.facts.ge[:], stmt.facts.eq[:] = kept
+            if not ok and ": sat" not in said:
+                ok, said = smt.both_unsat(text, oracle, budget)
             if not ok:
                 return None, f"the solvers do not both refute the kernel's own goal ({said})"
             trusts.append(smt.TRUST_KERNEL_GOAL)
@@ -951,31 +1265,16 @@ def accept_step(claim, size: dict, label: str, evidence, values: dict | None = N
             check_half(stmt, *halves[i], _renamed(what, _pairing(values, stmt.values)))
         except Exception as e:
             why = f"{e}" if isinstance(e, _Reject) else f"{type(e).__name__}: {e}"
-            read = stmt.reading.spectral_read
-            if read:   # the fallback checks the certificate on the prover's goal: its encoding of every quantity
-                read = read | {kind for kind, _ in stmt.reading.atoms if kind in ("fro", "exp", "tanh", "logistic")}
-            if not read:
-                return None, f"the kernel rejects the certificate: {why}"
-            if negations is not None:  # the kernel's own sentence first, briefly: unsat accepts; sat (its reading
-                # has a counterexample) refuses outright; unknown (‖·‖₂'s characteristic polynomial is hard for both
-                # solvers: 20 s of unknown each) falls back to the prover's goal, trusted and named
+            if negations is not None and stmt.reading.spectral_read:
+                # the kernel's own sentence, briefly: unsat accepts; the prover's goal is never the fallback (the
+                # kernel reads every quantity of this step itself, with its own witnesses: WITNESSES)
                 ok, said = _own_sentence(stmt, negations[i], ("sos", None, PROBE_BUDGET), ask)
                 if ok:
                     trusts.append(smt.TRUST_KERNEL_GOAL)
                     how.append(smt.HOW_KERNEL_GOAL)
                     continue
-                if ": sat" in said:
-                    return None, f"the solvers find the kernel's own goal false ({said})"
-            # the kernel read a norm or an eigenvalue by a theorem about its matrix's structure, but the
-            # certificate speaks of the prover's own variables for it (a PSD factor, a unit vector), which the
-            # kernel does not interpret: as before that reading, checked against the prover's goal, and trusted
-            ok, why2 = check_step(what.small, what.big, what.certs, what.squared)
-            if not ok:
-                return None, why2
-            trusts.append(f"the prover's encoding of {', '.join(sorted(read))} (the kernel checked the certificate "
-                          "against the prover's goal)")
-            how.append("SOS certificate on the prover's goal")
-            continue
+                why = f"{why}; the solvers on the kernel's own goal: {said}"
+            return None, f"the kernel rejects the certificate: {why}"
         how.append("SOS certificate on the kernel's own goal")
     text = " and ".join(dict.fromkeys(how))
     return _issue(Proved, claim.id, size, STEP, text, label=label, trusts=dict.fromkeys(trusts),

@@ -38,10 +38,12 @@ from __future__ import annotations
 from ..notation import literal
 
 import math
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import sympy as sp
 from flint import fmpz, nmod_mat
+from sympy.polys.domains import ZZ
 
 from ..cells import StepScope, dimension
 from ..protocol import SumOf, bind_parameters
@@ -269,6 +271,12 @@ class ModMat(_Matrix):
         if isinstance(x, (list, tuple)):
             x = sp.Matrix(x)
         if isinstance(x, sp.MatrixBase):  # flat(): the entries row by row, without a __getitem__ per entry
+            rep = getattr(x, "_rep", None)
+            if rep is not None and rep.domain == ZZ:  # integers (eye, ones): SymPy's own, nonzeros only
+                M = nmod_mat(x.rows, x.cols, p)
+                for (i, j), e in rep.to_dok().items():
+                    M[i, j] = int(e) % p
+                return ModMat(M, None, p)
             entries = x.flat() if hasattr(x, "flat") else list(x)
             return ModMat(_mat(x.rows, x.cols, [residue(e, p) for e in entries], p), None, p)
         raise KernelError(f"a {type(x).__name__} is not a matrix")
@@ -318,6 +326,8 @@ class ModMat(_Matrix):
             raise KernelError("a matrix plus a number is undefined (SymPy refuses it too)")
         o = ModMat.of(o, self.p)
         self._same(o, "sum")
+        if _lazy(self, o):
+            return _Sum.of([self, o], self.p)
         if self.tan is not None and o.tan is not None and self.tan.ncols() != o.tan.ncols():
             raise _Unbatchable("a sum of a batch and one tangent")
         tan = self.tan if o.tan is None else o.tan if self.tan is None else self.tan + o.tan
@@ -339,6 +349,8 @@ class ModMat(_Matrix):
             o = ModMat.of(o, self.p)
             if self.cols != o.rows:
                 raise KernelError(f"product of a {self.rows}×{self.cols} and a {o.rows}×{o.cols} matrix")
+            if _lazy(self, o):
+                return _Product.of([self, o], self.p)
             if self.batched or (o.batched and self.tan is not None):
                 raise _Unbatchable("a product whose tangent is not a matrix")
             parts = [x for x in (None if self.tan is None else self.tan * o.val,
@@ -346,6 +358,8 @@ class ModMat(_Matrix):
             tan = None if not parts else parts[0] if len(parts) == 1 else parts[0] + parts[1]
             return ModMat(self.val * o.val, tan, self.p)
         c = o if isinstance(o, ModScalar) else ModScalar(residue(o, self.p), 0, self.p)
+        if isinstance(self, Operator) and not c.d:
+            return _Product.of([c.v, self], self.p)
         if c.d and self.batched:
             raise _Unbatchable("a batch scaled by a number with a tangent")
         parts = [x for x in (None if self.tan is None else self.tan * c.v, self.val * c.d if c.d else None)
@@ -425,6 +439,365 @@ class ModMat(_Matrix):
         return f"ModMat({self.val.entries()} mod {self.p})"
 
 
+# ----- matrices known as linear maps (a derivative w.r.t. a parameter, and what a check builds from it) -------------
+#
+# dh_t/dW at n = 128 is 128 × 16 384: column by column it is n² forward runs (over 300 s at t = 32), and a closed form
+# of it (Σ_k Π_r W diag σ' · (I ⊗ σᵀ)) built densely costs t·n⁴. Such a value is an Operator: a matrix over ℤ/p
+# without tangent that knows how to multiply a block of vectors (``right``: A·X; ``left``: W·A, except for a
+# derivative, which forward mode applies from the right only) and builds its entries only when something reads them
+# (``val``: every ModMat operation that is not a sum, a product or a scaling of Operators reads it, so a check means
+# what it meant with dense matrices). The kernel's confirmation compares uᵀ·lhs·x with uᵀ·rhs·x for random u, x
+# (:func:`project`, random_check._modular: the projection adds 2 to the degree of the difference) when a side is an
+# Operator; anywhere else (the refutation, an entry read) the dense matrix is the one computed.
+
+
+class Operator(ModMat):
+    """A matrix over ℤ/p without tangent, known as a linear map; its entries built only when read (``val``)."""
+
+    __slots__ = ("_dense",)
+    #: can W·A be computed (every Operator but a derivative, which forward mode applies from the right only)?
+    LEFT = True
+    #: how many sums and products deep (a leaf: 0)
+    depth = 0
+
+    def __init__(self, rows: int, cols: int, p: int):
+        self.rows, self.cols, self.p, self.tan, self._dense = rows, cols, p, None, None
+
+    @property
+    def val(self) -> nmod_mat:
+        if self._dense is None:
+            self._dense = self._materialize()
+        return self._dense
+
+    def _materialize(self) -> nmod_mat:
+        raise NotImplementedError
+
+    def right(self, X: nmod_mat, memo: dict) -> nmod_mat:
+        """self · X (X: cols × k)."""
+        return self.val * X
+
+    def left(self, W: nmod_mat, memo: dict) -> nmod_mat:
+        """W · self (W: k × rows)."""
+        return W * self.val
+
+    def __neg__(self):
+        return _Product.of([self.p - 1, self], self.p)
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.rows}×{self.cols} mod {self.p})"
+
+
+#: build Operators (False only in tests, for the reference run that builds every matrix densely, as before them)
+OPERATORS = True
+#: while the kernel confirms a holds (random_check._modular): the most step runs it spends on the entries of a
+#: derivative w.r.t. a parameter (one forward run per column); beyond, the check does not run there (Unsupported) and
+#: the token names what it trusted. None (a refutation's replay): no budget
+COLUMN_BUDGET: list = [None]
+
+
+@contextmanager
+def column_budget(runs: int):
+    COLUMN_BUDGET.append(runs)
+    try:
+        yield
+    finally:
+        COLUMN_BUDGET.pop()
+
+
+def _lazy(*xs) -> bool:
+    """Do these operands of a sum or product stay an Operator (one is, and none carries a tangent)?"""
+    return OPERATORS and any(isinstance(x, Operator) for x in xs) and all(isinstance(x, ModMat) and x.tan is None
+                                                                           for x in xs)
+
+
+class _Diag(Operator):
+    """diag(v) of a vector without tangent."""
+
+    __slots__ = ("v", "_d")
+
+    def __init__(self, v: ModMat):
+        super().__init__(v.rows, v.rows, v.p)
+        self.v, self._d = v, None
+
+    @property
+    def d(self) -> list[int]:
+        if self._d is None:
+            self._d = _ints(self.v.val)
+        return self._d
+
+    def _materialize(self):
+        n = self.rows
+        out = [0] * (n * n)
+        for i, x in enumerate(self.d):
+            out[i * n + i] = x
+        return _mat(n, n, out, self.p)
+
+    def right(self, X, memo):
+        if X.ncols() == 1:
+            return _mat(self.rows, 1, [a * b for a, b in zip(self.d, _ints(X))], self.p)
+        return _rowscale(X, self.d, self.p)
+
+    def left(self, W, memo):
+        if W.nrows() == 1:
+            return _mat(1, self.cols, [a * b for a, b in zip(_ints(W), self.d)], self.p)
+        return _rowscale(W.transpose(), self.d, self.p).transpose()
+
+
+class _Kron(Operator):
+    """A ⊗ B of matrices without tangent: (A ⊗ B)·vec(Y) = vec(A·Y·Bᵀ), vec by rows."""
+
+    __slots__ = ("A", "B")
+
+    def __init__(self, A: nmod_mat, B: nmod_mat, p: int):
+        super().__init__(A.nrows() * B.nrows(), A.ncols() * B.ncols(), p)
+        self.A, self.B = A, B
+
+    def _materialize(self):
+        A, B = self.A, self.B
+        ea, eb, (ar, ac), (br, bc) = _ints(A), _ints(B), (A.nrows(), A.ncols()), (B.nrows(), B.ncols())
+        out = []
+        for i in range(ar):
+            for k in range(br):
+                out += [ea[i * ac + j] * eb[k * bc + l] for j in range(ac) for l in range(bc)]
+        return _mat(self.rows, self.cols, out, self.p)
+
+    @staticmethod
+    def _triple(L: nmod_mat, Y: nmod_mat, R: nmod_mat) -> nmod_mat:
+        """L·Y·R, in the cheaper order."""
+        (a, b), (c, d) = (L.nrows(), L.ncols()), (R.nrows(), R.ncols())
+        return L * (Y * R) if b * c * d + a * b * d <= a * b * c + a * c * d else (L * Y) * R
+
+    def _columns(self, X: nmod_mat, rows: int, cols: int, memo: dict) -> list[nmod_mat]:
+        """The columns of X, each as a rows × cols matrix (by rows), kept in memo for the next term."""
+        key = ("unvec", id(X), rows, cols)
+        if key not in memo:
+            xs, k = _ints(X), X.ncols()
+            memo[key] = (X, [_mat(rows, cols, xs[j::k], self.p) for j in range(k)])
+        return memo[key][1]
+
+    def right(self, X, memo):
+        A, B = self.A, self.B
+        key = ("T", id(B))
+        if key not in memo:
+            memo[key] = (B, B.transpose())
+        Bt = memo[key][1]
+        outs = [_ints(self._triple(A, Y, Bt)) for Y in self._columns(X, A.ncols(), B.ncols(), memo)]
+        return _mat(self.rows, len(outs), [o[i] for i in range(self.rows) for o in outs], self.p)
+
+    def left(self, W, memo):  # wᵀ(A ⊗ B) = vec(Aᵀ·Z·B)ᵀ, w = vec(Z)
+        A, B = self.A, self.B
+        outs = [_ints(self._triple(A.transpose(), Z, B)) for Z in self._columns(W.transpose(), A.nrows(), B.nrows(),
+                                                                                  memo)]
+        return _mat(len(outs), self.cols, [x for o in outs for x in o], self.p)
+
+
+class _Product(Operator):
+    """A product of matrices without tangent, one at least an Operator; ``atoms``: its factors left to right (no
+    product among them), a residue for a scalar."""
+
+    __slots__ = ("atoms", "depth")
+
+    def __init__(self, atoms: list, rows: int, cols: int, p: int):
+        super().__init__(rows, cols, p)
+        self.atoms, self.depth = atoms, 1 + max(_depth(a) for a in atoms)
+
+    @property
+    def LEFT(self):  # noqa: N802
+        return all(not isinstance(a, Operator) or a.LEFT for a in self.atoms)
+
+    @staticmethod
+    def of(factors, p: int) -> "_Product":
+        atoms = []
+        for f in factors:
+            atoms += f.atoms if isinstance(f, _Product) else [f]
+        mats = [a for a in atoms if not isinstance(a, int)]
+        for a, b in zip(mats, mats[1:]):
+            if a.cols != b.rows:
+                raise KernelError(f"product of a {a.rows}×{a.cols} and a {b.rows}×{b.cols} matrix")
+        return _shallow(_Product(atoms, mats[0].rows, mats[-1].cols, p))
+
+    def _materialize(self):  # from the narrower end: diag(v)·W·h is two matrix-vector products, not n³
+        mats, memo, c = [a for a in self.atoms if not isinstance(a, int)], {}, 1
+        for a in self.atoms:
+            if isinstance(a, int):
+                c = c * a % self.p
+        if mats[-1].cols <= mats[0].rows:
+            out = mats[-1].val
+            for a in reversed(mats[:-1]):
+                out = _right(a, out, memo)
+        else:
+            out = mats[0].val
+            for a in mats[1:]:
+                out = _left(a, out, memo)
+        return out * c if c != 1 else out
+
+    def right(self, X, memo):
+        for a in reversed(self.atoms):
+            X = X * a if isinstance(a, int) else _right(a, X, memo)
+        return X
+
+    def left(self, W, memo):
+        for a in self.atoms:
+            W = W * a if isinstance(a, int) else _left(a, W, memo)
+        return W
+
+
+class _Sum(Operator):
+    """A sum of matrices of one shape without tangent, one at least an Operator."""
+
+    __slots__ = ("terms", "depth")
+
+    def __init__(self, terms: list, p: int):
+        super().__init__(terms[0].rows, terms[0].cols, p)
+        self.terms, self.depth = terms, 1 + max(_depth(t) for t in terms)
+
+    @staticmethod
+    def of(terms, p: int) -> "_Sum":
+        flat = []
+        for t in terms:
+            flat += t.terms if isinstance(t, _Sum) else [t]
+        for t in flat[1:]:
+            flat[0]._same(t, "sum")
+        return _shallow(_Sum(flat, p))
+
+    @property
+    def LEFT(self):  # noqa: N802
+        return all(not isinstance(t, Operator) or t.LEFT for t in self.terms)
+
+    def _materialize(self):
+        out = self.terms[0].val
+        for t in self.terms[1:]:
+            out = out + t.val
+        return out
+
+    def right(self, X, memo):
+        out = None
+        for t in self.terms:
+            y = _right(t, X, memo)
+            out = y if out is None else out + y
+        return out
+
+    def left(self, W, memo):
+        out = None
+        for t in self.terms:
+            y = _left(t, W, memo)
+            out = y if out is None else out + y
+        return out
+
+
+class _Derivative(Operator):
+    """A derivative w.r.t. a parameter: column j the tangent along the parameter's entry j (in the layout); applied
+    to a block X, one forward run per column of X, the parameter's tangent that column made a matrix (a direction:
+    Σ_j x_j ∂/∂P[entry j], the same linear map on the plain run's values as the unit seeds, column by column)."""
+
+    LEFT = False
+    __slots__ = ("model", "column", "seeds", "wrt")
+
+    def __init__(self, model, column, seeds: list, wrt: str, rows: int):
+        super().__init__(rows, len(seeds), model.p)
+        self.model, self.column, self.seeds, self.wrt = model, column, seeds, wrt
+
+    def _materialize(self):
+        budget = COLUMN_BUDGET[-1]
+        if budget is not None and len(self.seeds) * self.model.t > budget:
+            raise Unsupported(f"the check reads the entries of a derivative w.r.t. {self.wrt}: {len(self.seeds)} "
+                              f"forward runs of up to {self.model.t} steps, beyond the kernel's budget of {budget} "
+                              "step runs")
+        return self.model._hstack([self.column(s) for s in self.seeds]).val
+
+    def right(self, X, memo):
+        P = getattr(self.model.params, self.wrt)
+        xs, k, outs = _ints(X), X.ncols(), []
+        for j in range(k):
+            D = nmod_mat(P.rows, P.cols, self.p)
+            for i, seed in enumerate(self.seeds):
+                a, b = seed[2]
+                D[a, b] = xs[i * k + j]
+            outs.append(self.column(("direction", self.wrt, self.model._direction_key(D))))
+        return _mat(self.rows, k, [o[i] for i in range(self.rows) for o in outs], self.p)
+
+
+#: Operators nested deeper than this are built at once (a check's loop S = A·(S + B) over t steps, a cell whose state
+#: is a linear map of the last: reading them later would recurse t levels deep)
+MAX_DEPTH = 32
+
+
+def _depth(a) -> int:
+    return a.depth if isinstance(a, Operator) else 0
+
+
+def _shallow(op: Operator) -> ModMat:
+    return op if op.depth <= MAX_DEPTH else ModMat(op.val, None, op.p)
+
+
+def _key(a):
+    """What identifies a factor for the memo of left products: the object (kept alive by the memo), a diagonal by
+    its vector (diag(σ'(h_r)) built anew by every term of a literal Σ_k Π_r is one factor), a scalar by its value."""
+    if isinstance(a, int):
+        return ("c", a)
+    if isinstance(a, _Diag):
+        return ("diag", id(a.v))
+    return id(a)
+
+
+def _right(a, X: nmod_mat, memo: dict) -> nmod_mat:
+    key = ("R", _key(a), id(X))
+    got = memo.get(key)
+    if got is None:
+        got = memo[key] = (a, X, a.right(X, memo) if isinstance(a, Operator) else a.val * X)
+    return got[2]
+
+
+def _left(a, W: nmod_mat, memo: dict) -> nmod_mat:
+    key = ("L", _key(a), id(W))
+    got = memo.get(key)
+    if got is None:
+        got = memo[key] = (a, W, a.left(W, memo) if isinstance(a, Operator) else W * a.val)
+    return got[2]
+
+
+def _bilinear(M, U: nmod_mat, X: nmod_mat, memo: dict) -> nmod_mat:
+    """U·M·X (U: 1 × rows, X: cols × 1), a product's left part applied to U and its right part to X, so that the
+    terms of a literal Σ_k Π_{r=k+1}^{t} F_r · B_k share the left products U·F_t·…·F_r (memo: by factor and by the
+    vector it is applied to, every object kept alive in it)."""
+    if isinstance(M, _Sum):
+        out = None
+        for t in M.terms:
+            y = _bilinear(t, U, X, memo)
+            out = y if out is None else out + y
+        return out
+    if isinstance(M, _Product):
+        atoms = M.atoms
+        cut = max([i for i, a in enumerate(atoms) if isinstance(a, Operator) and not a.LEFT] + [len(atoms) - 1])
+        W, Y = U, X
+        for a in atoms[:cut]:
+            W = W * a if isinstance(a, int) else _left(a, W, memo)
+        for a in reversed(atoms[cut:]):
+            Y = Y * a if isinstance(a, int) else _right(a, Y, memo)
+        return W * Y
+    return U * _right(M, X, memo)
+
+
+def project(lhs: ModMat, rhs: ModMat, draw, vectors: dict) -> tuple[int, int] | None:
+    """uᵀ·lhs·x and uᵀ·rhs·x when a side is an Operator (None otherwise), u and x uniform residues from ``draw``,
+    drawn once per shape and kept in ``vectors`` (a second run at the same point compares the same projection).
+
+    What a zero decides: if lhs − rhs = Δ ≠ 0 as a matrix of rational functions of the trial's variables, some
+    entry Δ_ij is nonzero at the point but for ≤ D/p (Schwartz–Zippel, D its numerator's degree); then uᵀΔx is a
+    nonzero polynomial of degree 2 in (u, x), 0 with probability ≤ 2/p: ≤ (D + 2)/p in all."""
+    if not (isinstance(lhs, Operator) or isinstance(rhs, Operator)):
+        return None
+    if lhs.shape != rhs.shape:
+        raise KernelError(f"the sides have shapes {lhs.shape} and {rhs.shape}")
+    p = lhs.p
+    if lhs.shape not in vectors:
+        vectors[lhs.shape] = (_mat(1, lhs.rows, [draw() for _ in range(lhs.rows)], p),
+                              _mat(lhs.cols, 1, [draw() for _ in range(lhs.cols)], p))
+    U, X = vectors[lhs.shape]
+    memo: dict = {}
+    return int(_bilinear(lhs, U, X, memo)[0, 0]), int(_bilinear(rhs, U, X, memo)[0, 0])
+
+
 class ModNotation:
     """The notation for matrices over ℤ/p (registered with symderiv.notation by the kernel)."""
 
@@ -449,6 +822,8 @@ class ModNotation:
         p = self._p(v)
         v = self._col(v, p)
         v._unbatched("diag")
+        if v.tan is None and OPERATORS:
+            return _Diag(v)
         n = v.rows
 
         def spread(M):
@@ -462,6 +837,8 @@ class ModNotation:
     def kron(self, a, b):
         p = self._p(a, b)
         a, b = ModMat.of(a, p), ModMat.of(b, p)
+        if a.tan is None and b.tan is None and OPERATORS:
+            return _Kron(a.val, b.val, p)
         ea, eb = list(a), list(b)
         rows, cols = a.rows * b.rows, a.cols * b.cols
         out = []
@@ -479,6 +856,10 @@ class ModNotation:
 
     def product(self, factors, size):
         p = self._p(*factors)
+        if factors and _lazy(*factors):
+            if factors[0].rows != size:
+                raise KernelError(f"product of a {size}×{size} and a {factors[0].rows}×{factors[0].cols} matrix")
+            return _Product.of(factors, p)
         out = ModMat.of(sp.eye(size), p)
         for f in factors:
             out = out * f
@@ -486,6 +867,10 @@ class ModNotation:
 
     def total(self, terms, shape):
         p = self._p(*terms)
+        if terms and _lazy(*terms):
+            if terms[0].shape != tuple(shape):
+                raise KernelError(f"sum of a {shape[0]}×{shape[1]} and a {terms[0].rows}×{terms[0].cols} matrix")
+            return _Sum.of(terms, p)
         out = ModMat.of(sp.zeros(*shape), p)
         for t in terms:
             out = out + t
@@ -586,6 +971,7 @@ class RandomFunctions:
 
     def __init__(self, draw, p: int):
         self.draw, self.p, self.tables, self.sites = draw, p, {}, 0
+        self._applied: dict = {}  # (name, order, id(v)) → (v, its image); (name, id(v)) → (v, None): counted
 
     #: values at 0 (tanh(0) = 0, logistic(0) = 1/2, e⁰ = 1) and at −x from those at x (tanh odd, logistic(−x) =
     #: 1 − logistic(x)), the values and symmetries SymPy applies by itself, as random_check.RandomFunction keeps
@@ -622,26 +1008,38 @@ class RandomFunctions:
 
         def apply(v):
             if isinstance(v, ModMat):
+                if v.tan is None:  # the same value object again (σ'(h_r) in every term of Σ_k Π_r): one site
+                    got = self._applied.get((name, order, id(v)))
+                    if got is not None:
+                        return got[1]
                 vals = _ints(v.val)
                 if v.tan is None:  # a value with a tangent repeats the plain run's (the same argument polynomials)
-                    self.sites += len(vals)
-                table = self.tables.get(name)
-                if table is None or any(a not in table for a in vals):
-                    for a in vals:
-                        self.at(name, a)
-                    table = self.tables[name]
-                rows = [table[a] for a in vals]
-                val = _mat(v.rows, v.cols, [f[order] for f in rows], p)
-                if v.tan is None:
-                    return ModMat(val, None, p)
-                if v.batched:
-                    return ModMat(val, _rowscale(v.tan, [f[order + 1] for f in rows], p), p)
-                return ModMat(val, _mat(v.rows, v.cols, [f[order + 1] * d for f, d in zip(rows, _ints(v.tan))], p),
-                              p)
+                    if (name, id(v)) not in self._applied:
+                        self.sites += len(vals)
+                        self._applied[(name, id(v))] = (v, None)
+                    out = apply_values(v, vals)
+                    self._applied[(name, order, id(v))] = (v, out)  # v kept alive: its id is not reused
+                    return out
+                return apply_values(v, vals)
             x = v if isinstance(v, ModScalar) else ModScalar(residue(v, p), 0, p)
             self.sites += not x.d
             a, b = one(x.v, x.d)
             return ModScalar(a, b, p)
+
+        def apply_values(v, vals):
+            table = self.tables.get(name)
+            if table is None or any(a not in table for a in vals):
+                for a in vals:
+                    self.at(name, a)
+                table = self.tables[name]
+            rows = [table[a] for a in vals]
+            val = _mat(v.rows, v.cols, [f[order] for f in rows], p)
+            if v.tan is None:
+                return ModMat(val, None, p)
+            if v.batched:
+                return ModMat(val, _rowscale(v.tan, [f[order + 1] for f in rows], p), p)
+            return ModMat(val, _mat(v.rows, v.cols, [f[order + 1] * d for f, d in zip(rows, _ints(v.tan))], p),
+                          p)
 
         return apply
 
@@ -825,6 +1223,7 @@ class ModularModel:
         self._inputs: dict = {}
         self._runs: dict = {}
         self._partials: dict = {}  # (k, state, hold) → the step run with a batch of tangents (partial)
+        self._directions_made: list = []  # the parameters' tangent matrices of ("direction", …) seeds
         self.params = SimpleNamespace(**{name: self.input(name, self.dim(r), self.dim(c))
                                          for name, (r, c) in cell.params.items()})
         bind_parameters(self, vars(self.params))
@@ -879,15 +1278,28 @@ class ModularModel:
         M[i, j] = 1
         return M
 
+    def _param_tangent(self, seed, name: str, P):
+        """Parameter ``name``'s tangent along ``seed``: a unit at ("param", name, (a, b)), the matrix a direction
+        names at ("direction", name, key) (:class:`_Derivative`), else none."""
+        if seed is None or seed[1] != name:
+            return None
+        if seed[0] == "param":
+            return self._unit(P.rows, P.cols, *seed[2])
+        if seed[0] == "direction":
+            return self._directions_made[seed[2]]
+        return None
+
+    def _direction_key(self, D: nmod_mat) -> int:
+        """A key for the tangent matrix D of a parameter (seeds are dict keys; an nmod_mat is not hashable)."""
+        self._directions_made.append(D)
+        return len(self._directions_made) - 1
+
     def _run(self, seed=None) -> list[dict]:
         """Every step's quantities; ``seed``: ("param", name, (a, b)) or ("quantity", name, k, i)."""
         if seed in self._runs:
             return self._runs[seed]
-        params = {}
-        for name, P in vars(self.params).items():
-            tan = self._unit(P.rows, P.cols, *seed[2]) if seed is not None and seed[0] == "param" \
-                and seed[1] == name else None
-            params[name] = self.Mat(P.val, tan, self.p)
+        params = {name: self.Mat(P.val, self._param_tangent(seed, name, P), self.p)
+                  for name, P in vars(self.params).items()}
         plain = None if seed is None else self._run(None)
         state0 = {}
         for s in self.cell.state:
@@ -957,13 +1369,18 @@ class ModularModel:
             raise _Unbatchable("a tangent that is not the batch")
         return self.Mat(v.tan, None, self.p)
 
+    def _quantity(self, v):
+        """A step's quantity: its matrix, built (a state that is a linear map of the last one would nest t deep)."""
+        v = self._as(v)
+        return ModMat(v.val, None, self.p) if isinstance(v, Operator) else v
+
     def _as(self, v):
         if isinstance(v, (int, sp.Basic, self.Scalar)) and not isinstance(v, sp.MatrixBase):
             return self.Mat.entries(1, 1, [v], self.p)
         return self.Mat.of(v, self.p)
 
     def _step(self, k, prev: dict, params: dict, overrides: dict) -> dict:
-        scope = StepScope(overrides, self._as)
+        scope = StepScope(overrides, self._quantity)
         x = self.x(k) if entry_name(f"x{k}", self.m, 1, 0, 0) in self.values else \
             _Unbound(f"x{k}", (self.m, 1))  # a cell that never reads its input needs no value for it
         q = self.cell.call(scope, SimpleNamespace(**prev), x, SimpleNamespace(**params), self.f,
@@ -971,7 +1388,16 @@ class ModularModel:
         missing = [s for s in self.cell.state if s not in q]
         if missing:
             raise KernelError(f"cell {self.cell.name!r} does not assign its state {missing}")
-        if self.cell.output is not None:
+        if self.cell.output is not None and self.Mat is ModMat:
+            # o_k built when read (a claim about h alone applies no softmax), then E_k from it
+            if "o" in overrides:
+                q["o"] = overrides["o"]
+            else:
+                q["o"] = _Deferred(lambda q=q: self._as(self.cell.output(SimpleNamespace(**q),
+                                                                          SimpleNamespace(**params), self.f)))
+            if self._loss is not None:
+                q["E"] = _Lazy(lambda k=k, q=q: self._loss(list(_get(q, "o", k)), list(self.y(k))))
+        elif self.cell.output is not None:
             try:
                 setattr(scope, "o", self.cell.output(SimpleNamespace(**q), SimpleNamespace(**params), self.f))
                 if self._loss is not None:  # evaluated when read: a claim about h alone needs no y_k
@@ -1030,6 +1456,10 @@ class ModularModel:
         rows = self.at(name, j).rows
         return [("quantity", name, j, i) for i in range(rows)]
 
+    def _operators(self, seeds) -> bool:
+        """Is a derivative along these seeds an Operator (w.r.t. a parameter, over ℤ/p: not in balls)?"""
+        return OPERATORS and self.Mat is ModMat and bool(seeds) and seeds[0][0] == "param"
+
     def _column(self, v) -> list[int]:
         v = self._as(v)
         if v.cols != 1 and v.rows != 1:
@@ -1045,11 +1475,17 @@ class ModularModel:
         layout = self._layout(layout)
         seeds = self._directions(wrt, layout)
         if callable(of) and not isinstance(of, (tuple, sp.Basic, sp.MatrixBase)):
-            return self._hstack([self._column(of(self._view(s))) for s in seeds])
+            column = lambda s: self._column(of(self._view(s)))  # noqa: E731
+            if self._operators(seeds):
+                return _Derivative(self, column, seeds, wrt, len(self._column(of(self._view(None)))))
+            return self._hstack([column(s) for s in seeds])
         if not isinstance(of, tuple):
             raise Unsupported("m.d of an expression is replayed by the kernel's jets, not over ℤ/p")
         name, k = of
         self._check_step(k)
+        if self._operators(seeds):
+            rows = len(self._column(_get(self._run()[k], name, k)))
+            return _Derivative(self, lambda s: self._column(_get(self._run(s)[k], name, k)), seeds, wrt, rows)
         if seeds and seeds[0][0] == "quantity":
             try:
                 return self._block(_get(self._run_batched(seeds[0][1], seeds[0][2])[k], name, k), len(seeds))
@@ -1085,20 +1521,20 @@ class ModularModel:
                 return self._block(_get(q, name, k), len(seeds))
             except _Unbatchable:
                 pass
-        cols = []
-        for seed in seeds:
-            params = {}
-            for pn, P in vars(self.params).items():
-                tan = self._unit(P.rows, P.cols, *seed[2]) if seed[0] == "param" and seed[1] == pn else None
-                params[pn] = self.Mat(P.val, tan, self.p)
+        def column(seed):
+            params = {pn: self.Mat(P.val, self._param_tangent(seed, pn, P), self.p)
+                      for pn, P in vars(self.params).items()}
             prev = {}
             for s in self.cell.state:
                 v = plain[k - 1][s]
                 tan = self._unit(v.rows, 1, seed[3], 0) if seed[0] == "quantity" and seed[1] == s else None
                 prev[s] = self.Mat(v.val, tan, self.p)
             q = self._step(k, prev, params, dict(held))
-            cols.append(self._column(_get(q, name, k)))
-        return self._hstack(cols)
+            return self._column(_get(q, name, k))
+
+        if self._operators(seeds):
+            return _Derivative(self, column, seeds, wrt, len(self._column(_get(plain[k], name, k))))
+        return self._hstack([column(seed) for seed in seeds])
 
 
 class _NoBatch:
@@ -1115,13 +1551,19 @@ class _Lazy:
         self.make = make
 
 
+class _Deferred(_Lazy):
+    """A step's output o_k, evaluated the first time it is read."""
+
+
 def _get(q: dict, name: str, k: int):
     if name not in q:
         raise KernelError(f"step {k} has no quantity {name!r}")
     v = q[name]
     if isinstance(v, _NoBatch):
         raise _Unbatchable(v.why)
-    if isinstance(v, _Lazy):
+    if isinstance(v, _Deferred):
+        v = q[name] = v.make()
+    elif isinstance(v, _Lazy):
         v = q[name] = _as_scalar_mat(v.make())
     return v
 
@@ -1144,8 +1586,7 @@ class _View(_ModelFace):
         self.n, self.t, self.m, self.f, self.layout, self.cell = model.n, model.t, model.m, model.f, \
             model.layout, model.cell
         for pn, P in vars(model.params).items():
-            tan = model._unit(P.rows, P.cols, *seed[2]) if seed[0] == "param" and seed[1] == pn else None
-            setattr(self, pn, model.Mat(P.val, tan, model.p))
+            setattr(self, pn, model.Mat(P.val, model._param_tangent(seed, pn, P), model.p))
 
     def at(self, name, k):
         self._model._check_step(k)

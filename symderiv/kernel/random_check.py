@@ -213,8 +213,12 @@ UNBOUNDED_TRIALS = 16
 REDRAWS = 32   # the signed draws put a √'s or a log's argument below 0 about half the time
 #: beyond REACH, up to these sizes the kernel confirms over ℤ/p instead (kernel/modular.py: the cell and the check on
 #: residues, σ a random function; n = 32, t = 64: ≈ 0.2 s per trial for the LSTM's dh_t/dh_0, benchmarks/RESULTS.md
-#: section modloss); beyond these, the F_p trials are trusted and said to be
-MODULAR_REACH = {"n": 64, "t": 256, "m": 64}
+#: section modloss; corrected Theorem 1, a derivative w.r.t. W_R, at n = 128, t = 256: ≈ 0.6 s, section modparam);
+#: beyond these, the F_p trials are trusted and said to be
+MODULAR_REACH = {"n": 128, "t": 256, "m": 128}
+#: within it, the step runs the ℤ/p check spends on a check that reads the entries of a derivative w.r.t. a parameter
+#: (one forward run per column, ≈ 10 s at 2¹⁵; a derivative it only multiplies and adds costs one run: modular.Operator)
+COLUMN_RUNS = 2 ** 15
 #: trials over ℤ/p, each with a fresh prime in [2⁶², 2⁶³) (one, as TRIALS; the LSTM's dh_t/dh_0 at n = 32, t = 64
 #: cost 6–20 s a trial column by column, 8 192 one-step runs of its partials; 128 batched runs now)
 MODULAR_TRIALS = 1
@@ -1412,6 +1416,11 @@ def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved
     arguments among the S sites collide modulo p, reading both as one variable (≤ S²·D/p): ≤ (1 + S²)·D·2^−62 per
     trial.
 
+    A side that is a linear map (a derivative w.r.t. a parameter, and what the check builds from it: modular.Operator)
+    is compared as uᵀ·lhs·x against uᵀ·rhs·x for u, x uniform modulo p (modular.project): a nonzero difference
+    matrix leaves a nonzero entry at the point but for the bound above, and then uᵀΔx, of degree 2 in (u, x), is 0
+    with probability ≤ 2/p: D + 2 in place of D.
+
     What a difference does not decide. A true claim that needs a law the random functions do not keep
     (e^(a+b) = e^a·e^b, log(e^z) = z: a max-shifted softmax against an unshifted one) can differ with random exp
     and log (LAWLESS, as for the exact model). A difference in a trial that applied no random exp or log is a
@@ -1423,7 +1432,7 @@ def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved
 
     from . import modular
 
-    done, sites = 0, 0
+    done, sites, projected = 0, 0, False
     try:
         for _ in range(MODULAR_TRIALS):
             while True:
@@ -1431,20 +1440,28 @@ def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved
                 if fmpz(p).is_prime():
                     break
             draw = lambda p=p: rng.randrange(p)  # noqa: E731
-            rf, point = modular.RandomFunctions(draw, p), _Draws(draw)
-            lhs, rhs = modular.sides(claim, size, point, None, None, p, random=rf)
+            rf, point, vectors = modular.RandomFunctions(draw, p), _Draws(draw), {}
+
+            def compared():  # the sides' residues, or uᵀ·side·x where a side is a linear map (modular.project)
+                with modular.column_budget(COLUMN_RUNS):
+                    lhs, rhs = modular.sides(claim, size, point, None, None, p, random=rf)
+                    got = modular.project(lhs, rhs, draw, vectors)
+                    return ([int(a) for a in lhs.val.entries()], [int(b) for b in rhs.val.entries()]) \
+                        if got is None else ([got[0]], [got[1]])
+
+            a, b = compared()
+            projected = projected or bool(vectors)
             sites = max(sites, rf.sites)
-            bad = next((k for k, (a, b) in enumerate(zip(lhs.val.entries(), rhs.val.entries())) if int(a) != int(b)),
-                       None)
+            bad = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), None)
             if bad is not None and rf.lawless:
                 # does the difference depend on exp and log at all? The same point and σ, exp and log drawn anew: a
                 # difference that does not move is no law's doing (a rational function of the exp and log values
                 # that changes takes another value at an independent draw, but for ≤ D/p), so it is a disagreement
-                first = (int(lhs.val.entries()[bad]) - int(rhs.val.entries()[bad])) % p
+                first = (a[bad] - b[bad]) % p
                 for k in rf.LAWLESS:
                     rf.tables.pop(k, None)
-                lhs, rhs = modular.sides(claim, size, point, None, None, p, random=rf)
-                if (int(lhs.val.entries()[bad]) - int(rhs.val.entries()[bad])) % p == first:
+                a, b = compared()
+                if (a[bad] - b[bad]) % p == first:
                     return None, (f"the kernel's own check over ℤ/p at a random point: entry {bad} of lhs − rhs is "
                                   f"not 0 modulo {p}, and the same with exp and log drawn anew (no law of theirs "
                                   "explains it)")
@@ -1459,13 +1476,19 @@ def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved
         return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
     bits = max(1, int(62 - math.log2(1 + sites * sites)))
     how = (f"the kernel's own check over ℤ/p: lhs − rhs ≡ 0 at {done} random points (inputs uniform modulo a fresh "
-           f"prime p ≥ 2^62, σ a random function at {sites} sites), error ≤ (D·2^−{bits})^{done} for a difference and "
-           "arguments of degree ≤ D")
+           f"prime p ≥ 2^62, σ a random function at {sites} sites"
+           + (", the sides compared as uᵀ·(lhs − rhs)·x for u, x uniform: + 2 to the degree" if projected else "")
+           + f"), error ≤ ({'(D + 2)' if projected else 'D'}·2^−{bits})^{done} for a difference and arguments of "
+           "degree ≤ D")
     return _issue(Proved, claim.id, size, IDENTITY, how, error=(bits, done)), how
 
 
 #: the lawful trial's prime q ∈ [2¹¹, 2¹²): q^LAWFUL_DIGITS < 2⁶³ (modular.LawfulFunctions)
 LAWFUL_PRIME_BITS = 11
+#: the lawful trials, (bits of q, digits K), q^K < 2⁶³ and K < q: on the disc qℤ a trial modulo q^K sees the series
+#: of the sides up to degree K − 1 only, so exp against its Taylor polynomial of degree 4 is invisible modulo q⁵; the
+#: second trial, q ∈ [2⁶, 2⁷) modulo q⁹, sees it (up to degree 8), the first keeps the larger prime's fewer accidents
+LAWFUL_TRIALS = ((LAWFUL_PRIME_BITS, 5), (6, 9))
 
 
 def _lawful_modular(claim, size: dict, rng: random.Random, trusts: str, entry: int) -> tuple[Proved | None, str]:
@@ -1476,27 +1499,32 @@ def _lawful_modular(claim, size: dict, rng: random.Random, trusts: str, entry: i
 
     lawless = f"its check over ℤ/p differs at entry {entry} with exp and log random functions, which keep e' = e " \
               "and log' = 1/x but not e^(a+b) = e^a·e^b nor log(e^z) = z"
-    while True:
-        q = rng.randrange(2 ** LAWFUL_PRIME_BITS, 2 ** (LAWFUL_PRIME_BITS + 1))
-        if fmpz(q).is_prime():
-            break
-    N = q ** modular.LAWFUL_DIGITS
-    draw = lambda: rng.randrange(N)  # noqa: E731
-    on_disc = lambda: q * rng.randrange(N) % N  # noqa: E731  (inputs in qℤ/q^K: the series converge there)
-    try:
-        rf = modular.LawfulFunctions(draw, q, modular.LAWFUL_DIGITS)
-        lhs, rhs = modular.sides(claim, size, _Draws(on_disc), None, None, N, random=rf)
-        bad = next((k for k, (a, b) in enumerate(zip(lhs.val.entries(), rhs.val.entries())) if int(a) != int(b)),
-                   None)
-    except Exception as e:
-        how = (f"{trusts}, not re-checked by the kernel ({lawless}; with the q-adic exp and log it does not run: "
-               f"{'' if isinstance(e, KernelError) else type(e).__name__ + ': '}{str(e)[:120]})")
-        return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
-    if bad is not None:
-        return None, (f"the kernel's own check over ℤ/p at a random point differs at entry {entry} (σ, exp and log "
-                      f"random functions), and again with the laws of exp and log kept (q-adic exp and log modulo "
-                      f"{q}^{modular.LAWFUL_DIGITS}, entry {bad})")
-    how = (f"{trusts}, not re-checked by the kernel ({lawless}; with the q-adic exp and log, which keep them, lhs − rhs "
-           f"≡ 0 modulo {q}^{modular.LAWFUL_DIGITS} with inputs on the disc qℤ: a difference the laws may explain, or "
-           "one of too high a q-adic order for that trial to see, so neither trial decides it)")
+    said = []
+    for bits, digits in LAWFUL_TRIALS:
+        while True:
+            q = rng.randrange(2 ** bits, 2 ** (bits + 1))
+            if fmpz(q).is_prime():
+                break
+        N = q ** digits
+        draw = lambda N=N: rng.randrange(N)  # noqa: E731
+        on_disc = lambda q=q, N=N: q * rng.randrange(N) % N  # noqa: E731  (inputs in qℤ/q^K: the series converge)
+        try:
+            rf = modular.LawfulFunctions(draw, q, digits)
+            with modular.column_budget(COLUMN_RUNS):
+                lhs, rhs = modular.sides(claim, size, _Draws(on_disc), None, None, N, random=rf)
+                got = modular.project(lhs, rhs, draw, {})  # a side that is a linear map: uᵀ·side·x, as in _modular
+                pairs = zip(lhs.val.entries(), rhs.val.entries()) if got is None else [got]
+                bad = next((k for k, (a, b) in enumerate(pairs) if int(a) != int(b)), None)
+        except Exception as e:
+            said.append(f"with the q-adic exp and log modulo {q}^{digits} it does not run: "
+                        f"{'' if isinstance(e, KernelError) else type(e).__name__ + ': '}{str(e)[:120]}")
+            continue
+        if bad is not None:
+            return None, (f"the kernel's own check over ℤ/p at a random point differs at entry {entry} (σ, exp and "
+                          f"log random functions), and again with the laws of exp and log kept (q-adic exp and log "
+                          f"modulo {q}^{digits}, entry {bad})")
+        said.append(f"with the q-adic exp and log, which keep them, lhs − rhs ≡ 0 modulo {q}^{digits} with inputs on "
+                    "the disc qℤ")
+    how = (f"{trusts}, not re-checked by the kernel ({lawless}; {'; '.join(said)}: a difference the laws may explain, "
+           "or one of too high a q-adic order for those trials to see, so no trial decides it)")
     return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how

@@ -42,7 +42,7 @@ import sympy as sp
 TRUST_KERNEL_GOAL = "z3 and cvc5 both unsat on the kernel's own goal"
 #: ... and how it was proved
 HOW_KERNEL_GOAL = "z3 and cvc5 both unsat on the kernel's own goal (a sentence the kernel wrote)"
-#: outside the kernel's fragment (an eigenvalue of a general matrix: ρ, λ*, λ_max): the prover's encoding is trusted
+#: outside the kernel's fragment (λ_max of a general matrix): the prover's encoding is trusted
 TRUST_PROVER_ENCODING = "z3 and cvc5 both unsat on the prover's encoding (not re-checked by the kernel)"
 #: the two solvers, both of which must answer unsat
 SOLVERS = ("z3", "cvc5")
@@ -169,6 +169,11 @@ def assert_statement(w: "_Writer", stmt, near=lambda e: True) -> None:
     for (kind, arg), a in stmt.reading.atoms.items():
         if kind in ("max", "min") and near(a) and all(near(x) for x in arg):
             eqs = [_cmp("=", w.term(n if d == 1 else n * d)) for n, d in (_fraction(a - x) for x in arg)]
+            w.assert_(eqs[0] if len(eqs) == 1 else "(or " + " ".join(eqs) + ")")
+    # ρ and λ*: the radius is the modulus of one of the eigenvalues (goal.WITNESSES), one of these is 0
+    for alts in getattr(stmt.reading, "ors", ()):
+        if all(near(x) for x in alts):
+            eqs = [_cmp("=", w.term(n if d == 1 else n * d)) for n, d in map(_fraction, alts)]
             w.assert_(eqs[0] if len(eqs) == 1 else "(or " + " ".join(eqs) + ")")
     # tanh, the logistic function, exp: the kernel's sign facts (z > 0 ⇔ w > 0 and z < 0 ⇔ w < 0; goal.FUNCTIONS)
     for z, v in stmt.reading.signs:

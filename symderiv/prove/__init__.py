@@ -175,7 +175,11 @@ def decide_step(domain, hyps, step, *, syms=None, matrices=(), budget: float = B
             methods.append("z3 nlsat and cvc5 both unsat" + (f", with {len(lib.used)} lemma instances checked "
                                                              "exactly by the kernel" if lib.used else ""))
             details.append(said)
-            evidence.append(("solvers", said, budget))   # the kernel asks again on its own sentence (kernel/smt.py)
+            # the kernel asks again on its own sentence (kernel/smt.py), with the lemma instances it can check itself
+            behind = type("Lemmas", (), {})()
+            behind.lemmas = [c for _, c in getattr(lib, "used", ())]
+            behind.meanings = list(getattr(enc, "meanings", ()))
+            evidence.append(("solvers", said, budget, behind if behind.lemmas else None))
             continue
         if "sat" in (z3a.status, cv.status) and "unsat" not in (z3a.status, cv.status):
             return Mark.UNDECIDED, "solver model (a candidate)", said, _read_back(z3a.model, names), []

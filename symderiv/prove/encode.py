@@ -89,6 +89,9 @@ class Encoder:
         self.maxima: list = []       # (v, [args]): v = max(args)
         self.absolutes: list = []    # (v, x): v = |x|
         self.names: dict = {}        # variable -> the quantity it stands for, for the report
+        # what each witness variable is, for the kernel to pair with its own (kernel/goal.py, WITNESSES): (kind,
+        # argument (an expression or a matrix over the claim's values and earlier variables), {role: variables})
+        self.meanings: list = []
         # the definitions that hold only where a quantity is defined (a denominator ≠ 0, a square root's argument
         # ≥ 0, a real eigenvalue for lam_max): every other definition has a solution for every value
         self.partial: list = []
@@ -167,6 +170,7 @@ class Encoder:
         if isinstance(e, sp.exp):  # the logistic function reaches here as 1/(1 + e^−x) (relations.lift)
             x, v = self.expr(e.args[0]), self.fresh("exp")
             self.add(sp.Gt(v, 0), sp.Ge(v, 1 + x))  # sound: e^x > 0 and e^x ≥ 1 + x for every real x
+            self.meanings.append(("exp", x, {"v": v}))
             self.used.add("exp")
             return v
         name = type(e).__name__
@@ -203,6 +207,7 @@ class Encoder:
     def _sigmoid_like(self, x, lo, hi, name):
         """A sound relaxation of tanh / the logistic function: its range and that it is increasing through its centre."""
         v = self.fresh(name)
+        self.meanings.append((name, x, {"v": v}))
         mid = sp.Rational(lo + hi, 2)
         self.add(sp.Gt(v, lo), sp.Lt(v, hi), sp.Equivalent(sp.Gt(x, 0), sp.Gt(v, mid)), sp.Equivalent(sp.Lt(x, 0), sp.Lt(v, mid)))
         self.used.add(name)
@@ -260,6 +265,7 @@ class Encoder:
     def _q_fro(self, M):
         f = self.fresh("fro")
         self.add(sp.Ge(f, 0), sp.Eq(f ** 2, sp.Add(*[x ** 2 for x in M])))
+        self.meanings.append(("fro", M, {"s": f}))
         return f
 
     def _gram(self, M):
@@ -278,8 +284,10 @@ class Encoder:
         as a factor R Rᵀ, and a unit vector x with xᵀGx = s² attaining it."""
         G = (self._gram(M) if largest else M.T * M).applyfunc(sp.expand)
         s = self.fresh(prefix)
+        kind = "norm2" if largest else "smin"
         if G.rows == 1:
             self.add(sp.Ge(s, 0), sp.Eq(s ** 2, G[0, 0]))
+            self.meanings.append((kind, M, {"s": s}))
             return s
         n = G.rows
         x = sp.Matrix(n, 1, lambda i, j: self.fresh("x"))
@@ -287,6 +295,7 @@ class Encoder:
         factor = self.psd_factor(S)
         self.add(sp.Ge(s, 0), *factor, sp.Eq(sp.expand((x.T * x)[0, 0]), 1),
                  sp.Eq(sp.expand((x.T * G * x)[0, 0]), s ** 2))
+        self.meanings.append((kind, M, {"s": s, "R": self._last_factor, "x": x}))
         if largest and M.rows >= M.cols:
             self.norms.append(dict(s=s, M=M, G=G, R=self._last_factor, x=x))
         return s
@@ -332,12 +341,15 @@ class Encoder:
                 e2 = (M * w - q * u - p * w).applyfunc(sp.expand)
                 self.add(sp.Eq(sp.expand((u.T * u + w.T * w)[0, 0]), 1), *[sp.Eq(x, 0) for x in list(e1) + list(e2)])
                 self.eigen.append(dict(M=M, p=p, q=q, u=u, w=w))
+        self.meanings.append(("eig", M, {"roots": roots, "vectors": [(e["u"], e["w"]) for e in self.eigen
+                                                                       if e["M"] is M or e["M"] == M]}))
         self._memo[key] = roots
         return roots
 
     def _q_rho(self, M):
         roots = self.eigenvalues(M)
         r = self.fresh("rho")
+        self.meanings.append(("rho", M, {"s": r}))
         mods = [p ** 2 + q ** 2 for p, q in roots]
         self.add(sp.Ge(r, 0), *[sp.Ge(r ** 2, m) for m in mods], sp.Or(*[sp.Eq(r ** 2, m) for m in mods]))
         return r
@@ -345,6 +357,7 @@ class Encoder:
     def _q_lam_min(self, M):
         roots = self.eigenvalues(M)
         r = self.fresh("lmin")
+        self.meanings.append(("lam_min", M, {"s": r}))
         mods = [p ** 2 + q ** 2 for p, q in roots]
         self.add(sp.Ge(r, 0), *[sp.Le(r ** 2, m) for m in mods], sp.Or(*[sp.Eq(r ** 2, m) for m in mods]))
         return r

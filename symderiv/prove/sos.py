@@ -67,7 +67,12 @@ def try_certificate(enc, goal, lib):
             continue
         c = _certify(sp.expand(big ** 2 - small ** 2 if squared else big - small), ge, eq, lib)
         if c is not None:
-            return Proof(small, big, [bc, c] if squared else [c], squared)
+            proof = Proof(small, big, [bc, c] if squared else [c], squared)
+            # for the kernel (kernel/goal.py, WITNESSES): the lemma instances the certificates may rest on (each a
+            # certificate the kernel checks on its own facts before it uses its goal), and what each variable is
+            proof.lemmas = [cert for _, cert in getattr(lib, "used", ())]
+            proof.meanings = list(getattr(enc, "meanings", ()))
+            return proof
     return None
 
 
