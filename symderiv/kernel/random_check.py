@@ -755,7 +755,7 @@ def degree_info(claim, size: dict) -> Degree:
     try:
         out, _ = _trial(claim, size, random.Random(0), draw=fresh)
         lhs, rhs = _sides(out)
-        if walk.contains(*lhs, *rhs, test=_astronomical):
+        if walk.contains(*lhs, *rhs, *fresh.arguments, test=_astronomical):  # a random function's argument too
             return Degree(None, "a power with a variable exponent", refuse=(
                 "a power with a variable exponent (2**a, e^(a·log b) = b**a), which SymPy evaluates at the kernel's "
                 "128-bit point (2**a: an integer of about 2^128 digits): the kernel does not"))
