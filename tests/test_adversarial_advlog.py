@@ -306,7 +306,7 @@ UNDEFINED = {
     "a + 1/(2 log(a² + 1) − log((a² + 1)²)) on both sides, free": lambda: _free(
         lambda v: (v.a + 1 / (2 * L(v.a ** 2 + 1) - L((v.a ** 2 + 1) ** 2)),
                    v.a + 1 / (2 * L(v.a ** 2 + 1) - L((v.a ** 2 + 1) ** 2))), AB),
-    # resisted before: the same with tanh, logistic, radicals and exp
+    # the same with tanh, logistic, radicals and exp (the logistic one was also confirmed; the others resisted)
     "a/(tanh 1 − (e² − 1)/(e² + 1)) on both sides": lambda: _sym(
         A / (sp.tanh(1) - (sp.exp(2) - 1) / (sp.exp(2) + 1)), A / (sp.tanh(1) - (sp.exp(2) - 1) / (sp.exp(2) + 1))),
     "a + 1/(logistic(1/3) + logistic(−1/3) − 1) on both sides": lambda: _sym(
@@ -350,3 +350,51 @@ def test_logs_of_products_of_large_primes_are_decided_over_the_coprime_base(d, z
     from symderiv.kernel.random_check import exact_zero
 
     assert exact_zero(d) is zero
+
+
+# ----- a cell's own cross-entropy: log Σ e^{o_i}, which the exact reading does not read ----------------------------
+
+def _goodfellow_cell():
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "proofs" / "examples" / "goodfellow_bptt.py"
+    spec = importlib.util.spec_from_file_location("advlog_goodfellow_bptt", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.goodfellow_rnn
+
+
+def _lse_claim(rhs):
+    return Claim(id="advlog.lse", where="test", statement="test", model=_goodfellow_cell(), activation="tanh",
+                 loss="cell", sizes=sweep(n=(2,), t=(1,)), conventions={"layout": "row-major"},
+                 check=lambda m: (sp.Matrix([[m.E(1)]]), sp.Matrix([[rhs(m)]])))
+
+
+def _lse(m, o):
+    return m.f.log(sum(m.f.exp(o)))
+
+
+@pytest.mark.parametrize("case", ["sum-y", "shift"])
+def test_a_false_claim_on_a_log_sum_exp_loss_gets_no_token(case):
+    """The kernel's lawless trial (exp and log random) differs; with the true exp the difference holds log Σ e^{o_i},
+    which the exact reading does not read, and arb balls decide its sign. A side that is not read must not stop
+    that: the side reading (finding 2) first raised there, so the false claim got a trusted token (a planted
+    normal form was a holds); now an unread side only forbids a confirmation."""
+    if case == "sum-y":
+        claim = _lse_claim(lambda m: -sum(b * a for a, b in zip(m.o(1), m.y(1))) + _lse(m, m.o(1)))
+    else:
+        five = lambda m: sp.ones(m.n, 1) * 5  # noqa: E731
+        claim = Claim(id="advlog.lse", where="test", statement="test", model=_goodfellow_cell(), activation="tanh",
+                      loss="cell", sizes=sweep(n=(2,), t=(1,)), conventions={"layout": "row-major"},
+                      check=lambda m: (sp.Matrix([[-sum(b * (a - _lse(m, m.o(1) + five(m)))
+                                                        for a, b in zip(m.o(1) + five(m), m.y(1)))]]),
+                                       sp.Matrix([[m.E(1) + 5]])))
+    token, why = kernel.confirm_identity(claim, {"n": 2, "t": 1})
+    assert token is None, (token and token.how, why)
+
+
+def test_a_true_claim_on_a_log_sum_exp_loss_is_not_refuted_by_the_kernel():
+    claim = _lse_claim(lambda m: -sum(b * a for a, b in zip(m.o(1), m.y(1))) + sum(m.y(1)) * _lse(m, m.o(1)))
+    token, how = kernel.confirm_identity(claim, {"n": 2, "t": 1})
+    assert token is not None, how

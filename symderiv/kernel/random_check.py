@@ -462,9 +462,11 @@ class _RandomModel(ExactModel):
         return _RandomModel(cell, draws=self._draws, funcs=self._funcs, **kw)
 
 
-def _rational_sides(out, exact: bool = False, fields: set | None = None) -> list:
+def _rational_sides(out, exact: bool = False, fields: set | None = None, unread: list | None = None) -> list:
     """lhs − rhs entry by entry, each a rational number (or Cannot / _Singular); ``exact``: any exact number.
-    ``fields``: filled with EXP where a side has a closed form of e, ALGEBRAIC where another side is irrational."""
+    ``fields``: filled with EXP where a side has a closed form of e, ALGEBRAIC where another side is irrational.
+    ``unread``: filled with why a side's denominators are not decided (a log of a sum), instead of raising: a
+    difference may still be decided nonzero there, but a zero is then no confirmation (the callers')."""
     from .check import _sides
 
     lhs, rhs = _sides(out)
@@ -485,6 +487,10 @@ def _rational_sides(out, exact: bool = False, fields: set | None = None) -> list
                     _exact_decide(side, defined=True)
                 except _ZeroDenominator:
                     raise _Singular() from None
+                except Cannot as e:
+                    if unread is None:
+                        raise
+                    unread.append(str(e))
             if fields is not None and not side.is_Rational:
                 fields.add(LOG if side.has(sp.log) else EXP if side.has(sp.exp, sp.E, sp.tanh, _logistic())
                            else ALGEBRAIC)
@@ -499,7 +505,7 @@ def _logistic():
 
 
 def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=None, exact: bool = False,
-           drawn: set | None = None, fields: set | None = None) -> tuple[list, bool]:
+           drawn: set | None = None, fields: set | None = None, unread: list | None = None) -> tuple[list, bool]:
     """lhs − rhs at one random point, and whether exp was drawn at random there. ``real_exp``: the kernel's own
     exp (closed forms, decided exactly: :func:`exact_zero`) instead of a random one. ``draw``: a :class:`_Fresh`
     for the degree run (every random value a fresh variable; the sides are then expressions, not numbers).
@@ -550,7 +556,8 @@ def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=N
                 return out, False
             if drawn is not None:
                 drawn.update(k for k, f in funcs.items() if f is not None and f.table)
-            return _rational_sides(out, real_exp or exact, fields), any(funcs[k] and funcs[k].table for k in LAWLESS)
+            return (_rational_sides(out, real_exp or exact, fields, unread),
+                    any(funcs[k] and funcs[k].table for k in LAWLESS))
         except ZeroDivisionError:
             raise _Singular() from None
         finally:
@@ -581,7 +588,7 @@ def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=N
             return (lhs, rhs), False
         if drawn is not None and sigma.table:
             drawn.add("abstract")
-        return _rational_sides((lhs, rhs), exact, fields), False
+        return _rational_sides((lhs, rhs), exact, fields, unread), False
     with literal():  # the kernel reads the check as Python does (notation.literal)
         out = claim.check(**size)
     from .check import _sides
@@ -597,7 +604,7 @@ def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=N
                      "kernel's 128-bit point (2**a: an integer of about 2^128 digits): the kernel does not")
     # a symbol's declared sign is kept (SymPy simplified the sides under it), any other takes a random sign
     at = {s: draw() if s.is_nonnegative else -draw() if s.is_nonpositive else signed() for s in syms}
-    return _rational_sides((lhs.xreplace(at), rhs.xreplace(at)), exact, fields), False
+    return _rational_sides((lhs.xreplace(at), rhs.xreplace(at)), exact, fields, unread), False
 
 
 def _astronomical(e) -> bool:
@@ -1237,9 +1244,11 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
             drawn: set = set()
             fields: set = set()
             for _ in range(REDRAWS):
+                unread: list = []
                 try:
                     # closed forms are decided exactly only where the error is bounded (else: rationals, as ever)
-                    diffs, lawless = _trial(claim, size, rng, exact=E is not None, drawn=drawn, fields=fields)
+                    diffs, lawless = _trial(claim, size, rng, exact=E is not None, drawn=drawn, fields=fields,
+                                            unread=unread)
                     break
                 except _Outside:
                     outside += 1
@@ -1273,6 +1282,8 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
                 return None, (f"the kernel's own check at a random point (σ a random function): entry {k} of "
                               f"lhs − rhs is {sp.sstr(d)[:60]} ≠ 0"
                               + ("" if d.is_Rational else " (decided exactly)"))
+            if unread:  # lhs − rhs = 0, but a side is not read: that it has a value at the point is not decided
+                raise Cannot(f"lhs − rhs = 0 at the point, but a side is not read there ({unread[0][:100]})")
             kinds.update(fields)
             kinds.update(f for _, f in decided)
             done += 1
@@ -1327,9 +1338,10 @@ def _with_real_exp(claim, size: dict, rng: random.Random, info: Degree, trusts: 
 
     kinds: set = set()
     for _ in range(REDRAWS):
+        unread: list = []
         try:
             kinds.clear()
-            diffs, _ = _trial(claim, size, rng, real_exp=True, fields=kinds)
+            diffs, _ = _trial(claim, size, rng, real_exp=True, fields=kinds, unread=unread)
             break
         except _Singular:
             continue
@@ -1351,6 +1363,8 @@ def _with_real_exp(claim, size: dict, rng: random.Random, info: Degree, trusts: 
             undecided = undecided or e
     if undecided is not None:
         raise Cannot(f"with the true exp its sides are not decided exactly: {undecided}")
+    if unread:
+        raise Cannot(f"lhs − rhs = 0 at the point with the true exp, but a side is not read there ({unread[0][:100]})")
     E = info.exact
     if E is None:
         raise Cannot(f"lhs − rhs = 0 exactly at its point with the true exp, but its error is not bounded "
