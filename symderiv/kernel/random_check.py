@@ -168,7 +168,9 @@ is a disagreement, as a nonzero rational is.
   sides) cancels from lhs − rhs syntactically, so each side is read too, its
   denominators decided nonzero (``_exact_decide(defined=True)``): a side with
   no value at the point is another point, as a rational side over 0 is, and
-  at none the normal form stays trusted, with the reason.
+  at none the normal form stays trusted, with the reason. A side the reading
+  does not reach (a log of a sum) forbids a confirmation, not a disagreement:
+  lhs − rhs is still decided, or its sign certified by arb balls.
 
 What the kernel still cannot decide (a log of a sum such as a loss's
 log Σ e^{o_i}, a nonzero product of log values or log values beside e^q
