@@ -398,3 +398,51 @@ def test_a_true_claim_on_a_log_sum_exp_loss_is_not_refuted_by_the_kernel():
     claim = _lse_claim(lambda m: -sum(b * a for a, b in zip(m.o(1), m.y(1))) + sum(m.y(1)) * _lse(m, m.o(1)))
     token, how = kernel.confirm_identity(claim, {"n": 2, "t": 1})
     assert token is not None, how
+
+
+# ----- finding 3: the random tanh beside a closed form tanh(q) at its own argument ---------------------------------
+
+def _cell_claim(check, activation):
+    from symderiv import elman_rnn
+
+    return Claim(id="advlog.cell", where="test", statement="test", check=check, model=elman_rnn,
+                 activation=activation, sizes=sweep(n=(2,), t=(1,)), conventions={"layout": "row-major"})
+
+
+def _tanh_of(v, k=1):
+    return v.applyfunc(lambda u: sp.tanh(k * u))
+
+
+def _logistic_of(v, k=1):
+    return v.applyfunc(lambda u: logistic(k * u))
+
+
+TRUE_MIXED = {
+    "h₁ = tanh(z₁) written with sp.tanh, tanh cell": lambda: _cell_claim(
+        lambda m: (m.h(1), _tanh_of(m.at("z", 1))), "tanh"),
+    "h₁ + e^(o₁) = tanh(z₁) + e^(o₁), tanh cell (the lawless trial first)": lambda: _cell_claim(
+        lambda m: (m.h(1) + m.f.exp(m.o(1)), _tanh_of(m.at("z", 1)) + m.f.exp(m.o(1))), "tanh"),
+    "h₁ + e^(o₁) = logistic(z₁) + e^(o₁), logistic cell": lambda: _cell_claim(
+        lambda m: (m.h(1) + m.f.exp(m.o(1)), _logistic_of(m.at("z", 1)) + m.f.exp(m.o(1))), "logistic"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TRUE_MIXED))
+def test_a_true_claim_relating_the_random_tanh_to_its_closed_form_keeps_its_holds(case):
+    """The kernel draws a cell's tanh as a random function r at its argument q, and now reads the check's own
+    sp.tanh(q) exactly, as (e^(2q) − 1)/(e^(2q) + 1) ≠ r: a disagreement, so the engine's holds (trusted, before the
+    exact reading of tanh(q)) became undecided for a true claim. Such a difference (a closed form at an argument
+    where the random tanh or logistic function was drawn) is no disagreement, as for the logistic function before."""
+    claim = TRUE_MIXED[case]()
+    token, how = kernel.confirm_identity(claim, {"n": 2, "t": 1})
+    assert token is not None, how
+    res = check_claim(claim, backend="symengine")
+    assert res.verdict == Verdict.HOLDS, (res.verdict, res.scope)
+
+
+def test_a_false_closed_form_of_a_cells_values_is_still_refused():
+    """tanh(h₁) = 2 logistic(h₁) − 1 under a tanh cell: closed forms of the model's values, not of the random tanh's
+    argument, so the kernel's difference stands."""
+    claim = _cell_claim(lambda m: (_tanh_of(m.h(1)), 2 * _logistic_of(m.h(1)) - sp.ones(m.n, 1)), "tanh")
+    token, why = kernel.confirm_identity(claim, {"n": 2, "t": 1})
+    assert token is None, (token and token.how, why)

@@ -183,7 +183,11 @@ refutes when arb balls certify its sign (:func:`.decide.sign`). A difference
 that is nonzero at the point is a disagreement: no token, and the engine's
 ``holds`` does not stand. A closed form of e (the dual numbers' logistic
 function is 1/(1 + e^−u)) beside the kernel's *random* logistic function is
-no disagreement when it differs: the token trusts the normal form there.
+no disagreement when it differs: the token trusts the normal form there; nor
+is a closed form tanh(u), logistic(u) or e^u at an argument where the kernel
+drew its random tanh or logistic function (u = ±q, ±2q, ±q/2: h₁ = tanh(z₁)
+written with sp.tanh under a tanh cell), exactly decided as it now is
+(:func:`_mixes`).
 """
 from __future__ import annotations
 
@@ -558,6 +562,8 @@ def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=N
                 return out, False
             if drawn is not None:
                 drawn.update(k for k, f in funcs.items() if f is not None and f.table)
+                # and where the random tanh and logistic function were drawn (:func:`_mixes`)
+                drawn.update((k, x) for k in ("tanh", "logistic") for x in funcs[k].table)
             return (_rational_sides(out, real_exp or exact, fields, unread),
                     any(funcs[k] and funcs[k].table for k in LAWLESS))
         except ZeroDivisionError:
@@ -1277,10 +1283,10 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
                 return _with_real_exp(claim, size, rng, info, trusts)
             if bad:
                 k, d = bad[0]
-                if not d.is_Rational and "logistic" in drawn:
+                if not d.is_Rational and ("logistic" in drawn or _mixes(d, drawn)):
                     # a closed form of e beside the kernel's random logistic function (the dual numbers' logistic
                     # is 1/(1 + e^−u)): a true claim may differ there, so this is no disagreement
-                    raise Cannot("its sides mix closed forms of e with the kernel's random logistic function")
+                    raise Cannot("its sides mix closed forms of e with the kernel's random tanh or logistic function")
                 return None, (f"the kernel's own check at a random point (σ a random function): entry {k} of "
                               f"lhs − rhs is {sp.sstr(d)[:60]} ≠ 0"
                               + ("" if d.is_Rational else " (decided exactly)"))
@@ -1327,6 +1333,22 @@ def _zero_test(kinds: set) -> str:
     return next((k for k in (LOG, EXP, ALGEBRAIC) if k in kinds), RATIONAL)
 
 
+def _mixes(d, drawn: set) -> bool:
+    """Whether lhs − rhs holds a closed form tanh(u), logistic(u) or e^u at an argument where the kernel drew its
+    random tanh or logistic function q (u = ±q, ±2q or ±q/2: tanh(q) = 2 logistic(2q) − 1): a true claim that relates the
+    two (h₁ = tanh(z₁) written with sp.tanh under a tanh cell) differs at the point, so a difference there is no
+    disagreement."""
+    qs = {x for x in drawn if isinstance(x, tuple)}
+    if not qs:
+        return False
+    args = {q for _, q in qs} | {-q for _, q in qs}
+    for f in d.atoms(sp.tanh, _logistic(), sp.exp):
+        u = f.args[0]
+        if u in args or u / 2 in args or 2 * u in args:  # tanh(q) = 2 logistic(2q) − 1 = (e^(2q) − 1)/(e^(2q) + 1)
+            return True
+    return False
+
+
 def _claimable(E) -> bool:
     return E is not None and E * 2 ** MIN_EXACT_BITS < 2 ** BITS
 
@@ -1339,11 +1361,13 @@ def _with_real_exp(claim, size: dict, rng: random.Random, info: Degree, trusts: 
     from .decide import sign
 
     kinds: set = set()
+    drawn: set = set()
     for _ in range(REDRAWS):
         unread: list = []
         try:
             kinds.clear()
-            diffs, _ = _trial(claim, size, rng, real_exp=True, fields=kinds, unread=unread)
+            drawn.clear()
+            diffs, _ = _trial(claim, size, rng, real_exp=True, fields=kinds, unread=unread, drawn=drawn)
             break
         except _Singular:
             continue
@@ -1351,6 +1375,11 @@ def _with_real_exp(claim, size: dict, rng: random.Random, info: Degree, trusts: 
         raise Cannot("a denominator is 0 at every point drawn")
     undecided = None
     for k, d in enumerate(diffs):
+        if not d.is_Rational and ("logistic" in drawn or _mixes(d, drawn)):
+            # a closed form beside the random tanh or logistic function at its argument: a true claim may differ
+            undecided = undecided or Cannot("its sides mix closed forms of e with the kernel's random tanh or "
+                                            "logistic function")
+            continue
         try:
             zero, field = _exact_decide(d, info.logs)
             kinds.add(field)
