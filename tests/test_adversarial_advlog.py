@@ -5,7 +5,16 @@ and the memoized walks of kernel/walk.py.
 Each claim is one a user could write: a check on its own symbols, on free variables (``variables=``) or on a model.
 False claims must get no token from the kernel (so a planted normal form is no ``holds``); true claims that differ
 from their other side only through a multiplicative relation of random log arguments stay trusted, with the reason;
-true closed forms are confirmed with nothing trusted. Findings are at the end.
+true closed forms are confirmed with nothing trusted. Findings are at the end, each fixed:
+
+1. a power with a variable exponent (2^a written e^(a·log 2), 2**a) was evaluated at the kernel's 128-bit point: an
+   integer of ~2^128 digits (minutes, all the memory); and e^(log(2)/a) was given the Lindemann–Weierstrass bound
+   though its exponent is not rational at the point;
+2. sides with no value anywhere (a/(log 6 − log 2 − log 3) on both sides, over a log relation of random values, or
+   logistic(1/3) + logistic(−1/3) − 1) were confirmed trusting nothing: lhs − rhs cancelled to 0 before the exact
+   reading saw a denominator;
+3. a true claim relating a cell's random tanh (or logistic) to the check's own closed form at the same argument
+   (h₁ = tanh(z₁) written with sp.tanh) lost its holds: the exact reading of tanh(q) made it a disagreement.
 """
 from __future__ import annotations
 
