@@ -245,10 +245,25 @@ class Carried(sp.Dummy):
         return None
 
 
+#: |c| above which e^(c·log b) (which SymPy evaluates to b^c) is refused: at the kernel's random point c is a 128-bit
+#: integer and b^c an integer of about 2^128 digits, which SymPy would try to compute (hours and all the memory)
+HUGE_LOG_COEFFICIENT = 2 ** 16
+
+
+def huge_power(a) -> bool:
+    """Whether e^a at the number a would make SymPy build b^c with |c| ≥ HUGE_LOG_COEFFICIENT (a = c·log b + …)."""
+    if not isinstance(a, sp.Basic) or not a.is_number or not a.has(sp.log):
+        return False
+    return any(t.has(sp.log) and abs(t.as_coeff_Mul()[0]) >= HUGE_LOG_COEFFICIENT for t in sp.Add.make_args(a))
+
+
 def apply(func, x: Jet) -> Jet:
     """An elementary function of :data:`RULES` on a jet, by its value and derivative rules."""
     fn, dfn, ddfn = RULES[func]
     a = x.v
+    if func is sp.exp and huge_power(a):
+        raise KernelError(f"e^({sp.sstr(a)[:60]}): a power b^c with |c| ≥ 2^16 at the point, too large to evaluate "
+                          "exactly")
     if not x.d and not x.h:
         return Jet(fn(a), order=x.order)
     return x._compose(fn(a), dfn(a) if x.order >= 1 else _ZERO, ddfn(a) / 2 if x.order >= 2 else _ZERO)

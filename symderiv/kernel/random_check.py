@@ -130,9 +130,13 @@ is a disagreement, as a nonzero rational is.
   only that a zero function has zero collected coefficients.)
   What the reading needs: no exponential or log value inside the argument of
   an exponential or of a random function whose values reach the sides (a
-  nested e^{e^u}, σ(e^u)), and no value of the *random* log function (a
-  model's log drawn at random) in the sides; else the error is not bounded
-  and the normal form stays trusted, with the reason.
+  nested e^{e^u}, σ(e^u); a constant log too: e^(log(2)/a) is 2^(1/N) at the
+  point, an algebraic number, not e^q), and no value of the *random* log
+  function (a model's log drawn at random) in the sides; else the error is not
+  bounded and the normal form stays trusted, with the reason. A power with a
+  variable exponent (2**a, e^(a·log 2), which SymPy reads as 2**a) is not
+  evaluated at all (``Degree.refuse``): at a 128-bit a it is an integer of
+  about 2^128 digits.
 * Log values the check writes (``zero_test`` "log"). The degree run reads
   log(e^a·u) as a + L_u, L_u a variable of its own for each distinct argument
   u of the random values, and log c of a constant c as a real constant of
@@ -159,9 +163,14 @@ is a disagreement, as a nonzero rational is.
   that drew e at random beside closed forms the check writes, the random
   values of e are among x and only the closed forms are read as Y_u
   (``Degree.E``); a difference there sends the claim to the true exp.
-  Trusted, as everywhere in the kernel: SymPy's exact arithmetic (a quotient
-  by a closed form SymPy did not see is 0 and then cancelled syntactically
-  would not reach the exact reading, which checks the final denominator).
+  Trusted, as everywhere in the kernel: SymPy's exact arithmetic. A quotient
+  by a closed form SymPy did not see is 0 (a/(log 6 − log 2 − log 3) on both
+  sides) cancels from lhs − rhs syntactically, so each side is read too, its
+  denominators decided nonzero (``_exact_decide(defined=True)``): a side with
+  no value at the point is another point, as a rational side over 0 is, and
+  at none the normal form stays trusted, with the reason. A side the reading
+  does not reach (a log of a sum) forbids a confirmation, not a disagreement:
+  lhs − rhs is still decided, or its sign certified by arb balls.
 
 What the kernel still cannot decide (a log of a sum such as a loss's
 log Σ e^{o_i}, a nonzero product of log values or log values beside e^q
@@ -174,7 +183,11 @@ refutes when arb balls certify its sign (:func:`.decide.sign`). A difference
 that is nonzero at the point is a disagreement: no token, and the engine's
 ``holds`` does not stand. A closed form of e (the dual numbers' logistic
 function is 1/(1 + e^−u)) beside the kernel's *random* logistic function is
-no disagreement when it differs: the token trusts the normal form there.
+no disagreement when it differs: the token trusts the normal form there; nor
+is a closed form tanh(u), logistic(u) or e^u at an argument where the kernel
+drew its random tanh or logistic function (u = ±q, ±2q, ±q/2: h₁ = tanh(z₁)
+written with sp.tanh under a tanh cell), exactly decided as it now is
+(:func:`_mixes`).
 """
 from __future__ import annotations
 
@@ -225,6 +238,10 @@ class Cannot(KernelError):
 
 class _Singular(Exception):
     """A denominator is 0 at the drawn point: draw again."""
+
+
+class _ZeroDenominator(Cannot):
+    """The exact reading met a denominator that is 0 at the point (log 6 − log 2 − log 3): no value there."""
 
 
 class _Outside(_Singular):
@@ -453,9 +470,11 @@ class _RandomModel(ExactModel):
         return _RandomModel(cell, draws=self._draws, funcs=self._funcs, **kw)
 
 
-def _rational_sides(out, exact: bool = False, fields: set | None = None) -> list:
+def _rational_sides(out, exact: bool = False, fields: set | None = None, unread: list | None = None) -> list:
     """lhs − rhs entry by entry, each a rational number (or Cannot / _Singular); ``exact``: any exact number.
-    ``fields``: filled with EXP where a side has a closed form of e, ALGEBRAIC where another side is irrational."""
+    ``fields``: filled with EXP where a side has a closed form of e, ALGEBRAIC where another side is irrational.
+    ``unread``: filled with why a side's denominators are not decided (a log of a sum), instead of raising: a
+    difference may still be decided nonzero there, but a zero is then no confirmation (the callers')."""
     from .check import _sides
 
     lhs, rhs = _sides(out)
@@ -469,6 +488,17 @@ def _rational_sides(out, exact: bool = False, fields: set | None = None) -> list
                 raise _Singular()
             if not side.is_Rational and not (exact and side.is_number):
                 raise Cannot(f"a side is {sp.sstr(side)[:60]} at the point, not a rational number")
+            if not side.is_Rational:
+                # the side has a value here: its denominators are decided nonzero (a side over log 6 − log 2 − log 3
+                # has none, and lhs − rhs = 0 when both sides hold it is no confirmation), else another point
+                try:
+                    _exact_decide(side, defined=True)
+                except _ZeroDenominator:
+                    raise _Singular() from None
+                except Cannot as e:
+                    if unread is None:
+                        raise
+                    unread.append(str(e))
             if fields is not None and not side.is_Rational:
                 fields.add(LOG if side.has(sp.log) else EXP if side.has(sp.exp, sp.E, sp.tanh, _logistic())
                            else ALGEBRAIC)
@@ -483,7 +513,7 @@ def _logistic():
 
 
 def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=None, exact: bool = False,
-           drawn: set | None = None, fields: set | None = None) -> tuple[list, bool]:
+           drawn: set | None = None, fields: set | None = None, unread: list | None = None) -> tuple[list, bool]:
     """lhs − rhs at one random point, and whether exp was drawn at random there. ``real_exp``: the kernel's own
     exp (closed forms, decided exactly: :func:`exact_zero`) instead of a random one. ``draw``: a :class:`_Fresh`
     for the degree run (every random value a fresh variable; the sides are then expressions, not numbers).
@@ -534,7 +564,10 @@ def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=N
                 return out, False
             if drawn is not None:
                 drawn.update(k for k, f in funcs.items() if f is not None and f.table)
-            return _rational_sides(out, real_exp or exact, fields), any(funcs[k] and funcs[k].table for k in LAWLESS)
+                # and where the random tanh and logistic function were drawn (:func:`_mixes`)
+                drawn.update((k, x) for k in ("tanh", "logistic") for x in funcs[k].table)
+            return (_rational_sides(out, real_exp or exact, fields, unread),
+                    any(funcs[k] and funcs[k].table for k in LAWLESS))
         except ZeroDivisionError:
             raise _Singular() from None
         finally:
@@ -565,7 +598,7 @@ def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=N
             return (lhs, rhs), False
         if drawn is not None and sigma.table:
             drawn.add("abstract")
-        return _rational_sides((lhs, rhs), exact, fields), False
+        return _rational_sides((lhs, rhs), exact, fields, unread), False
     with literal():  # the kernel reads the check as Python does (notation.literal)
         out = claim.check(**size)
     from .check import _sides
@@ -576,9 +609,20 @@ def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=N
     syms = sorted(lhs.free_symbols | rhs.free_symbols, key=sp.default_sort_key)
     if symbolic:
         return (lhs, rhs), False
+    if walk.contains(*lhs, *rhs, test=_astronomical):
+        raise Cannot("a power with a variable exponent (2**a, e^(a·log b) = b**a), which SymPy evaluates at the "
+                     "kernel's 128-bit point (2**a: an integer of about 2^128 digits): the kernel does not")
     # a symbol's declared sign is kept (SymPy simplified the sides under it), any other takes a random sign
     at = {s: draw() if s.is_nonnegative else -draw() if s.is_nonpositive else signed() for s in syms}
-    return _rational_sides((lhs.xreplace(at), rhs.xreplace(at)), exact, fields), False
+    return _rational_sides((lhs.xreplace(at), rhs.xreplace(at)), exact, fields, unread), False
+
+
+def _astronomical(e) -> bool:
+    """A power whose exponent holds a symbol (2**a; not (−1)**a), or e^u with u holding a symbol and a log (SymPy
+    reads e^(a·log b) as b**a): SymPy evaluates it at the kernel's point, where a is a 128-bit integer."""
+    if e.is_Pow:
+        return bool(e.exp.free_symbols) and e.base not in (sp.S.NegativeOne, sp.S.One, sp.S.Zero)
+    return isinstance(e, sp.exp) and bool(e.args[0].free_symbols) and e.args[0].has(sp.log)
 
 
 class _Fresh:
@@ -669,6 +713,9 @@ class Degree(NamedTuple):
     #: the arguments (without their e^a factors: :func:`_log_parts`) of the log values the check writes that do not
     #: depend on the random values; every other log value was read as a variable of its own (``exact_decide``)
     logs: frozenset = frozenset()
+    #: why the sides are not evaluated at the point at all (a power with a variable exponent: 2^a, e^(a·log 2), which
+    #: SymPy would compute at a 128-bit a), or ""
+    refuse: str = ""
 
 
 def _log_parts(arg) -> tuple:
@@ -725,6 +772,10 @@ def degree_info(claim, size: dict) -> Degree:
     try:
         out, _ = _trial(claim, size, random.Random(0), draw=fresh)
         lhs, rhs = _sides(out)
+        if walk.contains(*lhs, *rhs, *fresh.arguments, test=_astronomical):  # a random function's argument too
+            return Degree(None, "a power with a variable exponent", refuse=(
+                "a power with a variable exponent (2**a, e^(a·log b) = b**a), which SymPy evaluates at the kernel's "
+                "128-bit point (2**a: an integer of about 2^128 digits): the kernel does not"))
         closed: dict = {}  # Y -> u for each closed form e^u (e = e^1 too), innermost first
 
         def formal(e):
@@ -779,7 +830,10 @@ def degree_info(claim, size: dict) -> Degree:
     why = f"D ≤ {D}" + (f", {len(weights)} arguments of random functions" if weights else "") + (
         f", {len(log_weights)} log values of the random values" if log_weights else "")
     syms: dict = {}
-    nested_logs = [u for u in closed.values() if walk.symbols_memo(u, syms) & set(formal_logs.values())]
+    # a log value in an exponent, of the random values or a constant (e^(a·log 2) = 2^a): the exponents A(x*) are not
+    # rational there (Lindemann–Weierstrass says nothing; SymPy reads e^(q·log 2) as 2^q, an algebraic number)
+    nested_logs = [u for u in closed.values() if walk.symbols_memo(u, syms) & set(formal_logs.values())
+                   or walk.contains(u, test=lambda x: isinstance(x, sp.log))]
     if nested_logs:
         return Degree(None, f"e^u of a log value ({sp.sstr(nested_logs[0])[:40]})")
     # the trial as drawn: the closed forms e^u are read exactly, their arguments may hold the random exp's values
@@ -884,7 +938,7 @@ def _split(n: int, base: list) -> dict:
     return out
 
 
-def _exact_decide(d, fixed: frozenset | None = None) -> tuple[bool, str]:
+def _exact_decide(d, fixed: frozenset | None = None, defined: bool = False) -> tuple[bool, str]:
     """Is the real number ``d`` 0, decided exactly, and in which field (RATIONAL, ALGEBRAIC, EXP or LOG)? Raises
     Cannot for a number outside what the kernel reads (π, e^√2, a nested radical, a log of a sum or of a log, a
     complex number, a float), and for one it reads but no theorem it uses decides (below). Never floats, never
@@ -921,6 +975,9 @@ def _exact_decide(d, fixed: frozenset | None = None) -> tuple[bool, str]:
     only if it is formal with each such log a variable of its own (the degree run's reading): a zero that needs a
     multiplicative relation among those arguments at the point (log(pq) against log p + log q) raises Cannot,
     since the error bound does not cover it. None: no such requirement (an equality of two numbers).
+
+    ``defined``: only read d, each denominator decided nonzero (raises :class:`_ZeroDenominator` at a 0 one, Cannot
+    at one not decided), and return (False, field) without deciding d itself: that d has a value at the point.
     """
     d = sp.sympify(d)
     if d.is_Rational:
@@ -1050,7 +1107,7 @@ def _exact_decide(d, fixed: frozenset | None = None) -> tuple[bool, str]:
     def nonzero(poly: dict, e) -> None:
         """A denominator: raise Cannot unless it is decided nonzero."""
         if not poly:
-            raise Cannot("a denominator is 0 at the point")
+            raise _ZeroDenominator("a denominator is 0 at the point")
         why = why_outside(poly)
         if why is not None and _certified_sign(e) is None:
             raise Cannot(f"a denominator is not decided nonzero ({why})")
@@ -1084,7 +1141,7 @@ def _exact_decide(d, fixed: frozenset | None = None) -> tuple[bool, str]:
                 nonzero(n, e.base)
             r = (power(n, k), power(m, k)) if k >= 0 else (power(m, -k), power(n, -k))
         if not r[1]:
-            raise Cannot("a denominator is 0 at the point")
+            raise _ZeroDenominator("a denominator is 0 at the point")
         memo[e] = r
         return r
 
@@ -1131,6 +1188,8 @@ def _exact_decide(d, fixed: frozenset | None = None) -> tuple[bool, str]:
     log_atoms(set())
     memo.clear()
     num, _ = run(d)
+    if defined:
+        return False, field
     if num:
         why = why_outside(num)
         if why is None or _certified_sign(d) is not None:
@@ -1184,6 +1243,9 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
     # rational functions of the draws and Schwartz–Zippel says nothing (|x| and x agree on half of the points): there
     # the kernel draws UNBOUNDED_TRIALS points, each sign pattern of the free variables' entries new at each
     info = degree_info(claim, size)
+    if info.refuse:
+        how = f"{trusts}, not re-checked by the kernel ({info.refuse})"
+        return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
     E, why = info.E, info.why
     kinds: set = set()
     try:
@@ -1192,9 +1254,11 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
             drawn: set = set()
             fields: set = set()
             for _ in range(REDRAWS):
+                unread: list = []
                 try:
                     # closed forms are decided exactly only where the error is bounded (else: rationals, as ever)
-                    diffs, lawless = _trial(claim, size, rng, exact=E is not None, drawn=drawn, fields=fields)
+                    diffs, lawless = _trial(claim, size, rng, exact=E is not None, drawn=drawn, fields=fields,
+                                            unread=unread)
                     break
                 except _Outside:
                     outside += 1
@@ -1221,13 +1285,15 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
                 return _with_real_exp(claim, size, rng, info, trusts)
             if bad:
                 k, d = bad[0]
-                if not d.is_Rational and "logistic" in drawn:
+                if not d.is_Rational and ("logistic" in drawn or _mixes(d, drawn)):
                     # a closed form of e beside the kernel's random logistic function (the dual numbers' logistic
                     # is 1/(1 + e^−u)): a true claim may differ there, so this is no disagreement
-                    raise Cannot("its sides mix closed forms of e with the kernel's random logistic function")
+                    raise Cannot("its sides mix closed forms of e with the kernel's random tanh or logistic function")
                 return None, (f"the kernel's own check at a random point (σ a random function): entry {k} of "
                               f"lhs − rhs is {sp.sstr(d)[:60]} ≠ 0"
                               + ("" if d.is_Rational else " (decided exactly)"))
+            if unread:  # lhs − rhs = 0, but a side is not read: that it has a value at the point is not decided
+                raise Cannot(f"lhs − rhs = 0 at the point, but a side is not read there ({unread[0][:100]})")
             kinds.update(fields)
             kinds.update(f for _, f in decided)
             done += 1
@@ -1269,6 +1335,22 @@ def _zero_test(kinds: set) -> str:
     return next((k for k in (LOG, EXP, ALGEBRAIC) if k in kinds), RATIONAL)
 
 
+def _mixes(d, drawn: set) -> bool:
+    """Whether lhs − rhs holds a closed form tanh(u), logistic(u) or e^u at an argument where the kernel drew its
+    random tanh or logistic function q (u = ±q, ±2q or ±q/2: tanh(q) = 2 logistic(2q) − 1): a true claim that relates the
+    two (h₁ = tanh(z₁) written with sp.tanh under a tanh cell) differs at the point, so a difference there is no
+    disagreement."""
+    qs = {x for x in drawn if isinstance(x, tuple)}
+    if not qs:
+        return False
+    args = {q for _, q in qs} | {-q for _, q in qs}
+    for f in d.atoms(sp.tanh, _logistic(), sp.exp):
+        u = f.args[0]
+        if u in args or u / 2 in args or 2 * u in args:  # tanh(q) = 2 logistic(2q) − 1 = (e^(2q) − 1)/(e^(2q) + 1)
+            return True
+    return False
+
+
 def _claimable(E) -> bool:
     return E is not None and E * 2 ** MIN_EXACT_BITS < 2 ** BITS
 
@@ -1281,10 +1363,13 @@ def _with_real_exp(claim, size: dict, rng: random.Random, info: Degree, trusts: 
     from .decide import sign
 
     kinds: set = set()
+    drawn: set = set()
     for _ in range(REDRAWS):
+        unread: list = []
         try:
             kinds.clear()
-            diffs, _ = _trial(claim, size, rng, real_exp=True, fields=kinds)
+            drawn.clear()
+            diffs, _ = _trial(claim, size, rng, real_exp=True, fields=kinds, unread=unread, drawn=drawn)
             break
         except _Singular:
             continue
@@ -1292,6 +1377,11 @@ def _with_real_exp(claim, size: dict, rng: random.Random, info: Degree, trusts: 
         raise Cannot("a denominator is 0 at every point drawn")
     undecided = None
     for k, d in enumerate(diffs):
+        if not d.is_Rational and ("logistic" in drawn or _mixes(d, drawn)):
+            # a closed form beside the random tanh or logistic function at its argument: a true claim may differ
+            undecided = undecided or Cannot("its sides mix closed forms of e with the kernel's random tanh or "
+                                            "logistic function")
+            continue
         try:
             zero, field = _exact_decide(d, info.logs)
             kinds.add(field)
@@ -1306,6 +1396,8 @@ def _with_real_exp(claim, size: dict, rng: random.Random, info: Degree, trusts: 
             undecided = undecided or e
     if undecided is not None:
         raise Cannot(f"with the true exp its sides are not decided exactly: {undecided}")
+    if unread:
+        raise Cannot(f"lhs − rhs = 0 at the point with the true exp, but a side is not read there ({unread[0][:100]})")
     E = info.exact
     if E is None:
         raise Cannot(f"lhs − rhs = 0 exactly at its point with the true exp, but its error is not bounded "
