@@ -49,7 +49,7 @@ def _modular_claim(make_claim):
 
 def test_the_modular_confirmation_bounds_its_degree_and_trusts_nothing(make_claim):
     """Past the exact reach the kernel confirms over ℤ/p; its forward mode bounds the degree (modular.py,
-    "Degrees"), so the token states E and trusts nothing."""
+    "Degrees"), so the token states E and trusts only that the random prime divides no coefficient (PRIME_CONTENT)."""
     r = check_claim(_modular_claim(make_claim))
     assert r.verdict == Verdict.HOLDS
     assert _bounded_sizes(r) and not _unbounded_sizes(r) and UNBOUNDED not in r.trusted

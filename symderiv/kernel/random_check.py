@@ -1533,14 +1533,25 @@ def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved
               f"fresh prime p ≥ 2^62, σ a random function at {sites} sites"
               + (", the sides compared as uᵀ·(lhs − rhs)·x for u, x uniform: + 2 to the degree" if projected else ""))
     if E is not None and E < 2 ** MODULAR_BITS:  # Schwartz–Zippel over ℤ/p, p ≥ 2^62 (modular: "Degrees")
-        how = f"{points}), error ≤ ({E}·2^−{MODULAR_BITS})^{done} ({why_E}, bounded by the kernel's forward mode)"
-        return _issue(Proved, claim.id, size, IDENTITY, how, error=(MODULAR_BITS, done), degree=E), how
+        how = (f"{points}), error ≤ ({E}·2^−{MODULAR_BITS})^{done} ({why_E}, bounded by the kernel's forward mode)"
+               " + the chance that p divides every coefficient of the difference's numerator, which the kernel does "
+               "not bound")
+        return _issue(Proved, claim.id, size, IDENTITY, how, error=(MODULAR_BITS, done), degree=E,
+                      trusts=(PRIME_CONTENT,)), how
     bits = max(1, int(62 - math.log2(1 + sites * sites)))
     said = (f"its bound {E}·2^−{MODULAR_BITS} is not below 1" if E is not None else
             f"its degree not bounded: {why_E}")
     how = (f"{points}), error ≤ ({'(D + 2)' if projected else 'D'}·2^−{bits})^{done} for a difference and arguments "
            f"of degree ≤ D ({said})")
     return _issue(Proved, claim.id, size, IDENTITY, how, error=(bits, done)), how
+
+
+#: what a bounded confirmation over ℤ/p still trusts (modular.py, "Degrees", the last sentence): E·2^−62 bounds a
+#: zero at the random point of a numerator N that is nonzero modulo p; that the random prime divides every
+#: coefficient of N (N ≠ 0 over ℚ, 0 over ℤ/p) has probability ≤ log₂(height of N)/62 over the ≈ 2^56.5 primes
+#: drawn from, and the kernel bounds no height
+PRIME_CONTENT = ("that the random prime divides no coefficient of lhs − rhs's numerator (probability ≤ log₂H/62 · "
+                 "2^−56, H its height, which the kernel does not bound)")
 
 
 #: the lawful trial's prime q ∈ [2¹¹, 2¹²): q^LAWFUL_DIGITS < 2⁶³ (modular.LawfulFunctions)
