@@ -241,3 +241,26 @@ def _branch_on_rank(A):
 def test_a_branch_on_the_rank_of_claim_values_is_no_holds():
     v = _verdict(_claim("branch-on-rank", _branch_on_rank))
     assert v != Verdict.HOLDS, v
+
+
+def _branch_on_is_zero_matrix(A):
+    if (A - Q(7, 3) * sp.eye(A.rows)).is_zero_matrix:   # None on symbols (falsy), True at A = (7/3)·I
+        return rho(A) <= 2
+    return rho(A) >= 0
+
+
+def _branch_on_eigenvals(A):
+    if Q(7, 3) in list(A.eigenvals()):   # the `in` guard does not look into the list SymPy returns
+        return rho(A) <= 2
+    return rho(A) >= 0
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "concretization guard, same class as the rank: `.is_zero_matrix` (None on the kernel's symbols, so the "
+    "`if` is not a truth test of a claim value) and membership in the list `.eigenvals()` returns are not "
+    "refused; the symbolic runs read ρ(A) ≥ 0 (proved at n = 1–2) while at A = (7/3)·I the claim is ρ(A) ≤ 2, "
+    "false: holds (wrong)"))
+@pytest.mark.parametrize("check", [_branch_on_is_zero_matrix, _branch_on_eigenvals], ids=lambda f: f.__name__)
+def test_a_branch_on_sympys_answer_about_claim_values_is_no_holds(check):
+    v = _verdict(_claim(check.__name__.strip("_"), check))
+    assert v != Verdict.HOLDS, v
