@@ -22,7 +22,7 @@ import pytest
 import sympy as sp
 
 import symderiv.prove  # noqa: F401  (registers the solvers the kernel asks again)
-from symderiv import assume, fro, lam_min, matrices, norm2, rel, rho, scalars, smin, vectors, diag
+from symderiv import assume, fro, just, lam_min, matrices, norm2, rel, rho, scalars, smin
 from symderiv.claims import Claim
 from symderiv.results import Verdict
 from symderiv.sizes import sweep
@@ -264,3 +264,42 @@ def _branch_on_eigenvals(A):
 def test_a_branch_on_sympys_answer_about_claim_values_is_no_holds(check):
     v = _verdict(_claim(check.__name__.strip("_"), check))
     assert v != Verdict.HOLDS, v
+
+
+# ----- the kernel asked directly (its own sentence, both solvers), on constants near the boundary ------------------
+
+JORDAN = dict(A=just(M([[1, 1], [0, 1]])))   # ‖J‖₂ = φ, σ_min = 1/φ
+SPIRAL = dict(A=just(M([[1, -2], [3, 1]])))   # eigenvalues 1 ± i√6: ρ = λ* = √7 ≈ 2.64575
+DIRECT = [  # (name, check, given, true?)
+    ("‖J‖₂ ≤ 1.618 (φ = 1.6180339…)", lambda A: norm2(A) <= Q(1618, 1000), JORDAN, False),
+    ("‖J‖₂ ≤ 1.618034", lambda A: norm2(A) <= Q(1618034, 10 ** 6), JORDAN, True),
+    ("σ_min(J) ≥ 0.618034 (1/φ = 0.6180339…)", lambda A: smin(A) >= Q(618034, 10 ** 6), JORDAN, False),
+    ("σ_min(J) ≥ 0.618033", lambda A: smin(A) >= Q(618033, 10 ** 6), JORDAN, True),
+    ("ρ(J) = 1", lambda A: rel(rho(A), "=", 1), JORDAN, True),
+    ("‖J‖₂ ≤ ρ(J)", lambda A: norm2(A) <= rho(A), JORDAN, False),
+    ("ρ ≤ 2.6457 (√7 = 2.6457513…)", lambda A: rho(A) <= Q(26457, 10 ** 4), SPIRAL, False),
+    ("ρ ≤ 2.6458", lambda A: rho(A) <= Q(26458, 10 ** 4), SPIRAL, True),
+    ("λ* ≥ 2.6458", lambda A: lam_min(A) >= Q(26458, 10 ** 4), SPIRAL, False),
+    ("λ* ≥ 2.6457", lambda A: lam_min(A) >= Q(26457, 10 ** 4), SPIRAL, True),
+    ("general ‖A‖₂ ≤ ρ(A)", lambda A: norm2(A) <= rho(A), GEN, False),
+    ("general σ_min(A) ≥ λ*(A)", lambda A: smin(A) >= lam_min(A), GEN, False),
+    ("general λ*(A) ≥ ρ(A)", lambda A: lam_min(A) >= rho(A), GEN, False),
+    ("general 2ρ(A)² ≥ ‖A‖_F²", lambda A: 2 * rho(A) ** 2 >= fro(A) ** 2, GEN, False),
+    ("general ‖A‖₂ = ρ(A)", lambda A: rel(norm2(A), "=", rho(A)), GEN, False),
+]
+
+
+@pytest.mark.parametrize("case", DIRECT, ids=lambda c: c[0])
+def test_the_kernel_asked_on_its_own_sentence_accepts_exactly_the_true_steps(case):
+    """The solvers' evidence makes the kernel write its own sentence and ask z3 and cvc5: a token for the true
+    constants just inside the boundary, none for those just outside or for a false step about any matrix."""
+    from symderiv import kernel
+    from symderiv.kernel import goal
+
+    name, check, given, true = case
+    claim = _claim("direct", check, given, N2, (2,))
+    size = {"n": 2, "t": 1}
+    halves = len(goal.Statement(claim, size).negations("claim"))
+    token, why = kernel.accept_step(claim, size, "claim", [("solvers", {}, 1 if given is GEN else 20)] * halves,
+                                    None)
+    assert (token is not None) == true, why
