@@ -303,3 +303,64 @@ def test_the_kernel_asked_on_its_own_sentence_accepts_exactly_the_true_steps(cas
     token, why = kernel.accept_step(claim, size, "claim", [("solvers", {}, 1 if given is GEN else 20)] * halves,
                                     None)
     assert (token is not None) == true, why
+
+
+# ----- finding (fixed): a planted label's matrix added assumptions to the kernel's statement ----------------------
+
+def _planted_label_case(kind_of_matrix):
+    """A false step, a trivial (valid) certificate v² ≥ 0 on a prover variable v, and a label naming v the
+    ‖·‖₂ of a matrix the claim never mentions: with 1/x in it (reading it noted x as a denominator: "x ≠ 0"),
+    or with √x in it (reading it stated x ≥ 0)."""
+    from symderiv.kernel.sos import Certificate
+
+    if kind_of_matrix == "1/x":
+        def check(A, x):
+            assume(rel(x, "=", 0), "x = 0")
+            return norm2(A) >= 1            # false: A = 0 (and x = 0)
+        planted = lambda xp: sp.Matrix([[1 / xp, 1], [1, 1]])   # noqa: E731
+    else:
+        def check(A, x):
+            return norm2(A) + x >= 0        # false: A = 0, x = −1
+        planted = lambda xp: sp.Matrix([[sp.sqrt(xp), 1], [1, 1]])   # noqa: E731
+    claim = Claim(id=f"advwit.planted-{kind_of_matrix}", where="test", statement="test", check=check,
+                  kind="inequality", given=dict(A=matrices(), x=scalars(-1, 1)), sizes=N2, prove=(2,))
+    xp = sp.Symbol("xp", real=True)
+    values = {"A": sp.Matrix(2, 2, lambda i, j: sp.Symbol(f"Ap{i}{j}", real=True)), "x": xp}
+    v = sp.Symbol("v", real=True)
+    cert = Certificate(v ** 2, ">=", (), (), products=((1, v, ()),))
+    proof = type("P", (), {})()
+    proof.small, proof.big, proof.certs, proof.squared = sp.Integer(0), v, [cert], False
+    proof.lemmas, proof.meanings = [cert], [("norm2", planted(xp), {"s": v})]
+    return claim, values, proof
+
+
+@pytest.mark.parametrize("path", ["sos", "solvers with lemma instances"])
+@pytest.mark.parametrize("kind_of_matrix", ["1/x", "sqrt x"])
+def test_a_planted_label_adds_no_assumption_to_the_kernels_statement(path, kind_of_matrix):
+    """Before the fix: the kernel read the planted label's matrix into its own statement while pairing, which
+    noted x as a denominator (so its own sentence said x ≠ 0) or stated x ≥ 0 (√x); its sentence then excluded
+    every counterexample and both solvers answered unsat: a token for a false step (on the SOS path through the
+    fallback to the kernel's own sentence, on the solvers' path through the sentence with the instances)."""
+    from symderiv import kernel
+
+    claim, values, proof = _planted_label_case(kind_of_matrix)
+    evidence = [("sos", proof)] if path == "sos" else [("solvers", {}, 5, proof)]
+    token, why = kernel.accept_step(claim, {"n": 2, "t": 1}, "claim", evidence, values)
+    assert token is None, why
+
+
+@pytest.mark.parametrize("matrix", ["1/x", "sqrt(x - 1)"])
+def test_a_lemma_chain_instance_adds_no_assumption_to_the_kernels_statement(matrix):
+    """The same on the lemma-chain path (kernel/lemmas.py): x ∈ [0, 0] and the false ‖A‖₂ ≥ 1 (A = 0). Before
+    the fix, an instance of submultiplicative at the 1×1 matrices (1/x) and (1) made the kernel's sentence say
+    x ≠ 0 (at (√(x − 1)) and (1): x − 1 ≥ 0), which no x ∈ [0, 0] meets: both solvers unsat, a token."""
+    from symderiv.kernel.lemmas import Instance, LemmaChain, accept_chain
+
+    claim = Claim(id="advwit.lemma-instance", where="test", statement="test", check=lambda A, x: norm2(A) >= 1,
+                  kind="inequality", given=dict(A=matrices(), x=scalars(0, 0)), sizes=N2, prove=(2,))
+    xp = sp.Symbol("xp", real=True)
+    values = {"A": sp.Matrix(2, 2, lambda i, j: sp.Symbol(f"Ap{i}{j}", real=True)), "x": xp}
+    entry = 1 / xp if matrix == "1/x" else sp.sqrt(xp - 1)
+    chain = LemmaChain(None, (Instance("submultiplicative", (sp.Matrix([[entry]]), sp.Matrix([[1]]))),), 5)
+    token, why = accept_chain(claim, {"n": 2, "t": 1}, "claim", chain, values)
+    assert token is None, why
