@@ -12,6 +12,11 @@ and WITNESSES; kernel/smt.py), from outside, the way a user writes claims.
 * A genuine certificate of λ*(A) ≤ ρ(A) handed over with the prover's labels swapped (its ρ variable named
   λ*, and back) for the false ρ(A) ≤ λ*(A): the kernel pairs the variables as labelled and rejects (a label is
   only a pairing; every constraint is checked as the kernel's own fact).
+* The kernel asked directly on its own sentence (z3 and cvc5): a token for constants just inside the boundary
+  (‖J‖₂ ≤ 1.618034 for the Jordan block, φ = 1.6180339…; ρ, λ* ≈ √7 of a spiral; 3×3 with a double largest
+  singular value, a singular Gram matrix, a nilpotent that is not triangular), none just outside.
+* Finding (fixed): a label (or a lemma chain's instance) naming a quantity of a matrix with 1/x or √x made the
+  kernel's statement assume x ≠ 0 (x ≥ 0), and a false step got a token.
 * Finding (xfail, strict): a check that branches on SymPy's answer about a matrix of claim values
   (``M.rank()``, a plain Python int) is not refused by the concretization guard; the kernel reads the branch
   the symbolic matrix takes, and a false claim holds.
@@ -364,3 +369,34 @@ def test_a_lemma_chain_instance_adds_no_assumption_to_the_kernels_statement(matr
     chain = LemmaChain(None, (Instance("submultiplicative", (sp.Matrix([[entry]]), sp.Matrix([[1]]))),), 5)
     token, why = accept_chain(claim, {"n": 2, "t": 1}, "claim", chain, values)
     assert token is None, why
+
+
+N3P = dict(A=just(M([[2, 0, 0], [0, 0, 2], [0, 1, 0]])))   # Gram diag(4, 1, 4): ‖·‖₂ = 2 (double), σ_min = 1
+N3S = dict(A=just(M([[1, 1, 0], [1, 1, 0], [0, 0, 0]])))   # Gram roots 4, 0, 0: ‖·‖₂ = 2, σ_min = 0
+N3N = dict(A=just(M([[1, 1, 0], [-1, -1, 0], [0, 0, 0]])))   # nilpotent, not triangular as written: ‖·‖₂ = 2
+DIRECT3 = [
+    ("‖P‖₂ ≤ 2", lambda A: norm2(A) <= 2, N3P, True),
+    ("‖P‖₂ ≤ 1.99", lambda A: norm2(A) <= Q(199, 100), N3P, False),
+    ("‖P‖₂ ≥ 2.01", lambda A: norm2(A) >= Q(201, 100), N3P, False),
+    ("σ_min(P) ≥ 1", lambda A: smin(A) >= 1, N3P, True),
+    ("σ_min(P) ≥ 1.01", lambda A: smin(A) >= Q(101, 100), N3P, False),
+    ("σ_min(P) ≤ 0.99", lambda A: smin(A) <= Q(99, 100), N3P, False),
+    ("σ_min(S) ≤ 0", lambda A: smin(A) <= 0, N3S, True),
+    ("‖S‖₂ ≥ 2", lambda A: norm2(A) >= 2, N3S, True),
+    ("‖S‖₂ ≤ 1.99", lambda A: norm2(A) <= Q(199, 100), N3S, False),
+    ("σ_min(S) ≥ 0.01", lambda A: smin(A) >= Q(1, 100), N3S, False),
+    ("‖N‖₂ ≤ 2", lambda A: norm2(A) <= 2, N3N, True),
+    ("‖N‖₂ ≤ 1.99", lambda A: norm2(A) <= Q(199, 100), N3N, False),
+]
+
+
+@pytest.mark.parametrize("case", DIRECT3, ids=lambda c: c[0])
+def test_the_kernel_pins_the_extreme_singular_values_at_3x3(case):
+    """p(s²) = 0 with p⁽ᵏ⁾(s²) ≥ 0 (σ_min: alternating signs) singles out the extreme root of the Gram matrix's
+    characteristic polynomial also when it is a double root or 0."""
+    from symderiv import kernel
+
+    name, check, given, true = case
+    claim = _claim("direct3", check, given, sweep(n=(3,), t=1, fixed=("t",)), (3,))
+    token, why = kernel.accept_step(claim, {"n": 3, "t": 1}, "claim", [("solvers", {}, 20)], None)
+    assert (token is not None) == true, why
