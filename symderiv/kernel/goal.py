@@ -102,7 +102,12 @@ and witnesses of that quantity. The pairing is no fact: every constraint the
 certificate uses is then checked as one of the kernel's facts (up to a positive
 constant for g ≥ 0, any nonzero one for h = 0), so a wrong pairing or a wrong
 template (s² written s, R not tied to G, a sign flipped in Vieta's formulas, a
-unit vector that is not unit) only rejects. The prover's lemma instances
+unit vector that is not unit) only rejects. A label may name a quantity the claim
+does not (a lemma instance's): the kernel then reads it into its statement, which
+may add definitions only; a reading that would add an assumption (a denominator the
+claim does not have, whose "≠ 0" the kernel's sentence states, or a new √, whose
+argument it states ≥ 0) is undone and pairs nothing (:class:`_Snapshot`; the lemma
+chains' instances likewise, kernel/lemmas.py). The prover's lemma instances
 (``proof.lemmas``) are certificates too: each is checked the same way, on the
 kernel's facts and the goals of the instances accepted before it, and only then
 is its goal a fact (for the step's certificates, and for the kernel's own SMT
@@ -872,18 +877,59 @@ def _meaning(stmt: "Statement", kind: str, arg) -> dict | None:
     got = _find(stmt, kind, arg)
     if got is not None:
         return got
-    # a quantity of the claim's values the step did not name (a lemma instance's): the kernel's own atom, made now
+    # a quantity of the claim's values the step did not name (a lemma instance's): the kernel's own atom, made now.
+    # Reading it may only add definitions (atoms and their facts, witnesses): a denominator the claim does not have
+    # (1/x: "x ≠ 0" in the kernel's sentence) or a new √ (its "x ≥ 0") would be an assumption the prover's label
+    # put into the kernel's statement, so such a reading is undone and pairs nothing
+    before = _Snapshot(stmt)
     try:
         M = sp.Matrix(arg).applyfunc(reading.rational)
         if kind == "eig":
             if M.rows != M.cols or M.rows < 2:
+                before.restore()
                 return None
             reading.eigenvalues((M.rows, M.cols, tuple(M)))
         else:
             reading.spectral(kind, M)
     except Outside:
+        before.restore()
+        return None
+    if before.assumes_more():
+        before.restore()
         return None
     return _find(stmt, kind, arg)
+
+
+class _Snapshot:
+    """What a statement's reading holds, to undo a reading made for the prover's label (:func:`_meaning`)."""
+
+    def __init__(self, stmt: "Statement"):
+        self.stmt, r, f = stmt, stmt.reading, stmt.facts
+        self.facts = {k: len(getattr(f, k)) for k in ("ge", "eq", "ne", "wit")}
+        self.lists = {k: len(getattr(r, k)) for k in ("dens", "signs", "ors")}
+        self.dicts = {k: set(getattr(r, k)) for k in ("atoms", "witnesses", "eigen")}
+        self.sets = {k: set(getattr(r, k)) for k in ("spectral_read", "squares")}
+
+    def assumes_more(self) -> bool:
+        """Did the reading add a denominator the claim does not have, or a √ (whose argument it states ≥ 0)?"""
+        r = self.stmt.reading
+        old = r.dens[:self.lists["dens"]]
+        if any(all(sp.expand(d - e) != 0 for e in old) for d in r.dens[self.lists["dens"]:]):
+            return True
+        return any(k[0] == "sqrt" for k in set(r.atoms) - self.dicts["atoms"])
+
+    def restore(self) -> None:
+        r, f = self.stmt.reading, self.stmt.facts
+        for k, n in self.facts.items():
+            del getattr(f, k)[n:]
+        for k, n in self.lists.items():
+            del getattr(r, k)[n:]
+        for k, keep in self.dicts.items():
+            d = getattr(r, k)
+            for key in [key for key in d if key not in keep]:
+                del d[key]
+        for k, keep in self.sets.items():
+            getattr(r, k).intersection_update(keep)
 
 
 def _find(stmt: "Statement", kind: str, arg: sp.Matrix) -> dict | None:

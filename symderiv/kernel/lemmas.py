@@ -112,7 +112,7 @@ from ..notation import literal
 from . import smt
 from .accept import STEP, Proved, _issue
 from .decide import relations_of
-from .goal import Facts, Outside, _domain, _pairing, _Reading, _Reject, _same, _Symbols
+from .goal import Facts, Outside, _domain, _pairing, _Reading, _Reject, _same, _Snapshot, _Symbols
 
 
 @dataclass(frozen=True)
@@ -317,7 +317,19 @@ def _matrix_arg(stmt: LemmaStatement, pair: dict, a) -> sp.Matrix:
 
 
 def state(stmt: LemmaStatement, inst: Instance, pair: dict) -> Stated:
-    """The kernel's statement of one instance (the lemma from the table, at the kernel's own matrices)."""
+    """The kernel's statement of one instance (the lemma from the table, at the kernel's own matrices). Reading
+    the finder's matrices may only add definitions (atoms and their facts): a denominator the claim does not have
+    (1/x: "x ≠ 0" in the kernel's sentence) or a new √ (its "x ≥ 0") would be an assumption the finder put into
+    the kernel's statement, and the instance is refused."""
+    before = _Snapshot(stmt)
+    got = _state(stmt, inst, pair)
+    if before.assumes_more():
+        before.restore()
+        raise _Reject(f"{inst.lemma}: an instance's matrix has a denominator or a root the claim does not have")
+    return got
+
+
+def _state(stmt: LemmaStatement, inst: Instance, pair: dict) -> Stated:
     if not isinstance(inst, Instance) or inst.lemma not in SCALAR_LEMMAS:
         raise _Reject(f"{getattr(inst, 'lemma', inst)!r} is no scalar lemma of the kernel's table")
     args = [_matrix_arg(stmt, pair, a) for a in inst.args]
