@@ -272,7 +272,8 @@ class _Guard:
         symbolic structure (``xreplace``, ``subs``, ``has``, …) is refused on every SymPy value: on the kernel's
         exact model a model value is a plain number, no claim value to tell apart from a constant, and substituting
         into it there means something else than on the symbolic model (a forged certificate found that meaning)."""
-        if is_value(obj) or (name in _STRUCTURAL and isinstance(obj, (Basic, MatrixBase))):
+        if is_value(obj) or (name in _STRUCTURAL and isinstance(obj, (Basic, MatrixBase))) or (
+                name in _MATRIX_JUDGMENTS and isinstance(obj, MatrixBase)):
             refuse(f"'.{name}'", obj)
         return getattr(obj, name)
 
@@ -398,7 +399,17 @@ from sympy.core.assumptions import _assume_defined as _ASSUMPTIONS  # noqa: E402
 #: every SymPy value, claim value or not: the exact model's numbers are not told apart from constants)
 _STRUCTURAL = {"xreplace", "subs", "replace", "free_symbols", "atoms", "has", "match", "find", "coeff",
                "as_coefficients_dict", "as_poly", "as_numer_denom", "count_ops"}
-_ASKING_ATTRIBUTES = {f"is_{a}" for a in _ASSUMPTIONS} | {"equals"} | _STRUCTURAL | {
+#: SymPy's judgments about a matrix's values (a Python bool, int or None, or a structure such as the eigenvalues'
+#: multiplicities, decided by SymPy's own zero tests): generic on symbols, another answer at a special point, so a
+#: check that branches on one means something else on each path (refused on every SymPy matrix, as the structural
+#: reads: on the exact model a matrix of claim values is a matrix of numbers)
+_MATRIX_JUDGMENTS = {"rank", "rref", "echelon_form", "is_echelon", "eigenvals", "eigenvects", "is_zero_matrix",
+                     "is_upper", "is_lower", "is_symmetric", "is_anti_symmetric", "is_diagonal", "is_hermitian",
+                     "is_nilpotent", "is_diagonalizable", "is_positive_definite", "is_positive_semidefinite",
+                     "is_negative_definite", "is_negative_semidefinite", "is_indefinite", "is_upper_hessenberg",
+                     "is_lower_hessenberg", "is_strongly_diagonally_dominant", "is_weakly_diagonally_dominant",
+                     "is_singular", "berkowitz_eigenvals", "singular_values", "condition_number"}
+_ASKING_ATTRIBUTES = {f"is_{a}" for a in _ASSUMPTIONS} | {"equals"} | _STRUCTURAL | _MATRIX_JUDGMENTS | {
     # its type: a number at a size, an index or a symbol at a symbolic one
     "__class__", "__dict__", "__module__", "__slots__", "__mro__"}
 

@@ -236,13 +236,6 @@ def _branch_on_rank(A):
     return rho(A) >= 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "concretization guard: `M.rank()` on a matrix of claim values returns a plain Python int (SymPy decides the "
-    "rank by its own zero tests, which symderiv.concrete does not see), so a check may branch on it; on the "
-    "kernel's (and the prover's) symbols the matrix has full rank and the claim reads ρ(A) ≥ 0, which the kernel "
-    "proves at n = 1–2, while at A = (7/3)·I the claim is ρ(A) ≤ 2, false; the search never draws an A with "
-    "the eigenvalue 7/3: holds (wrong). Also not refused: `.is_upper`, `.is_symmetric()` (there the search "
-    "happened to find the counterexample)"))
 def test_a_branch_on_the_rank_of_claim_values_is_no_holds():
     v = _verdict(_claim("branch-on-rank", _branch_on_rank))
     assert v != Verdict.HOLDS, v
@@ -260,11 +253,6 @@ def _branch_on_eigenvals(A):
     return rho(A) >= 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "concretization guard, same class as the rank: `.is_zero_matrix` (None on the kernel's symbols, so the "
-    "`if` is not a truth test of a claim value) and membership in the list `.eigenvals()` returns are not "
-    "refused; the symbolic runs read ρ(A) ≥ 0 (proved at n = 1–2) while at A = (7/3)·I the claim is ρ(A) ≤ 2, "
-    "false: holds (wrong)"))
 @pytest.mark.parametrize("check", [_branch_on_is_zero_matrix, _branch_on_eigenvals], ids=lambda f: f.__name__)
 def test_a_branch_on_sympys_answer_about_claim_values_is_no_holds(check):
     v = _verdict(_claim(check.__name__.strip("_"), check))
