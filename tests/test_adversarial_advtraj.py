@@ -1,0 +1,107 @@
+"""Adversarial pass advtraj: trajectory inequalities proved by kernel-checked lemma chains (reach_trajectory.py,
+kernel/lemmas.py's tanh-derivative, logistic-derivative, diagonal-norm, orthogonal-invariance(-right), the finder
+prove/chains.py) and the kernel's ℤ/p check of derivatives w.r.t. a parameter as linear maps (modular.Operator,
+project: uᵀ·(lhs − rhs)·x, with its degree bound).
+
+No wrong verdict was found. These tests keep the cheap attacks the code resists:
+
+* cells the shipped examples do not cover (gain 2·tanh, a skip connection h_{t−1} + tanh(W h_{t−1}), tanh(2Wh),
+  tanh(Wh/2), logistic(Wh)) with a γ that is too small: each fails at n = 1 (certified), never holds;
+* ‖QM‖₂ and ‖MQ‖₂ at an orthogonal Q against a false right side that agrees at n = 1 (ρ(QM) = ρ(M),
+  ‖QM‖₂ = ‖M‖_F, ‖MQM‖₂ = ‖M²‖₂), at a Q orthogonal only in its first column, and at a non-square Q with QᵀQ = I
+  (‖MQ‖₂ = ‖M‖₂ needs QQᵀ = I): each fails at n = 2 (certified);
+* ∂h_t/∂W at n = 8, t = 3 (past the exact reach: the F_p backend and the kernel's ℤ/p projection) against the
+  BPTT sum with a difference a projection uᵀΔx might be thought to miss: one entry, rank one, an antisymmetric
+  n × n difference (Δ = A with Aᵀ = −A; u and x are independent, so uᵀAx ≠ 0), a difference present only at
+  n ≥ 7 (so no smaller size certifies it), a read entry, a transpose, a left product W·∂h/∂W, a term dropped only
+  at n ≥ 7, the column-major layout: none holds; the true forms (and 1 − h², σ(1 − σ), 1/4 − (σ − 1/2)² written
+  for σ′) hold.
+"""
+import itertools
+import textwrap
+
+import pytest
+
+from symderiv.claims import collect
+from symderiv.engine import check_claim
+from symderiv.results import Verdict
+
+_COUNTER = itertools.count()
+
+
+def _claims(tmp_path, body: str) -> dict:
+    path = tmp_path / f"advtraj_case_{next(_COUNTER)}.py"
+    path.write_text(textwrap.dedent(body))
+    return {c.id: c for c in collect([path]).claims()}
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("advtraj")
+    return {name: _claims(d, body) for name, body in SOURCES.items()}
+
+
+SOURCES = {
+    "cells": 'import sympy as sp\nfrom symderiv import matrices, norm2, parts, sweep, vectors, cell\n\nNS = (1, 2)\n\ndef jac(m, values, k=0):\n    return m.value(m.d(("h", m.t), ("h", k)), **values)\n\n@cell("gain: h_t = 2 tanh(W h_{t-1})", params={"W": ("n", "n")})\ndef gain_rnn(s, prev, x, p, f):\n    s.z = p.W * prev.h\n    s.h = 2 * f.tanh(s.z)\n\n@cell("skip: h_t = h_{t-1} + tanh(W h_{t-1})", params={"W": ("n", "n")})\ndef skip_rnn(s, prev, x, p, f):\n    s.z = p.W * prev.h\n    s.h = prev.h + f.tanh(s.z)\n\n@cell("half: h_t = tanh(W h_{t-1} / 2)", params={"W": ("n", "n")})\ndef half_rnn(s, prev, x, p, f):\n    s.z = p.W * prev.h / 2\n    s.h = f.tanh(s.z)\n\n@cell("double: h_t = tanh(2 W h_{t-1})", params={"W": ("n", "n")})\ndef dbl_rnn(s, prev, x, p, f):\n    s.z = 2 * p.W * prev.h\n    s.h = f.tanh(s.z)\n\n@cell("transpose: h_t = tanh(W^T h_{t-1})", params={"W": ("n", "n")})\ndef tr_rnn(s, prev, x, p, f):\n    s.z = p.W.T * prev.h\n    s.h = f.tanh(s.z)\n\n@cell("logit: h_t = logistic(W h)", params={"W": ("n", "n")})\ndef lg_rnn(s, prev, x, p, f):\n    s.z = p.W * prev.h\n    s.h = f.logistic(s.z)\n\nG = dict(W=matrices(), h0=vectors())\ndef mk(model, name, expect, gamma, t=1, power=None, activation="abstract"):\n    power = t if power is None else power\n    P = parts(f"adv2.{name}", kind="inequality", where="adv", model=model, activation=activation, given=G, statement="x")\n    @P.part("p", expect=expect, sizes=sweep(n=NS, t=t, fixed=("t",)), prove=(1, 2), statement="x")\n    def check(m, W, h0):\n        return norm2(jac(m, dict(W=W, h0=h0))) <= (gamma * norm2(W)) ** power\n    return check\n\ngain1 = mk(gain_rnn, "gain-g1", "fails", 1)\ngain2 = mk(gain_rnn, "gain-g2", "holds", 2)\ngain19 = mk(gain_rnn, "gain-g19", "fails", sp.Rational(19, 10))\nskip1 = mk(skip_rnn, "skip-g1", "fails", 1)\nhalf12 = mk(half_rnn, "half-g12", "holds", sp.Rational(1, 2))\nhalf49 = mk(half_rnn, "half-g49", "fails", sp.Rational(49, 100))\ndbl1 = mk(dbl_rnn, "dbl-g1", "fails", 1)\ntr1 = mk(tr_rnn, "tr-g1", "holds", 1)\nlg14 = mk(lg_rnn, "lg-g14", "holds", sp.Rational(1, 4))\nlg15 = mk(lg_rnn, "lg-g15", "fails", sp.Rational(1, 5))\ngain1t2 = mk(gain_rnn, "gain-g1-t2", "fails", 1, t=2)\nskip1t2 = mk(skip_rnn, "skip-g1-t2", "fails", 1, t=2)\n',
+    "orthogonal": 'import sympy as sp\nfrom symderiv import matrices, norm2, parts, sweep, eq, rho, fro, assume, T\nfrom symderiv.prove.domains import orthogonal_matrix\n\nO = matrices(families=("orthogonal",))\nP = parts("adv3.orth", kind="inequality", where="adv", given=dict(Q=O, M=matrices()), sizes=sweep(n=(1, 2), t=1, fixed=("t",)), statement="x")\n\n@P.part("right", expect="holds", prove=(1, 2), statement="x")\ndef right(Q, M):\n    return eq(norm2(M * Q), norm2(M))\n\n@P.part("both", expect="holds", prove=(1, 2), statement="x")\ndef both(Q, M):\n    return eq(norm2(Q * M * Q.T), norm2(M))\n\n@P.part("rho", expect="fails", prove=(1, 2), statement="x")\ndef rho_(Q, M):\n    return eq(rho(Q * M), rho(M))\n\n@P.part("fro-eq", expect="fails", prove=(1, 2), statement="x")\ndef froeq(Q, M):\n    return eq(norm2(Q * M), fro(M))\n\n@P.part("ge-fro", expect="fails", prove=(1, 2), statement="x")\ndef gefro(Q, M):\n    return norm2(Q * M) >= fro(M)\n\n@P.part("sum", expect="fails", prove=(1, 2), statement="x")\ndef sum_(Q, M):\n    return eq(norm2(Q * M + M), norm2(M + M))\n\n@P.part("QMQ-vs-M2", expect="fails", prove=(1, 2), statement="x")\ndef qmq(Q, M):\n    return eq(norm2(M * Q * M), norm2(M * M))\n\nG = parts("adv3.gen", kind="inequality", where="adv", given=dict(Q=matrices(), M=matrices()), sizes=sweep(n=(1, 2), t=1, fixed=("t",)), statement="x")\n\n@G.part("unstated", expect="fails", prove=(1, 2), statement="x")\ndef unstated(Q, M):\n    return eq(norm2(Q * M), norm2(M))\n\n@G.part("assumed-QtQ-right", expect="holds", prove=(1, 2), statement="x")\ndef aqr(Q, M):\n    assume(eq(fro(Q.T * Q - sp.eye(Q.rows)), 0))\n    return eq(norm2(M * Q), norm2(M))\n\n# Q Q^T = I on a square Q gives Q^T Q = I too: true\n@G.part("assumed-QQt-left", expect="holds", prove=(1, 2), statement="x")\ndef aql(Q, M):\n    assume(eq(fro(Q * Q.T - sp.eye(Q.rows)), 0))\n    return eq(norm2(Q * M), norm2(M))\n\n# only the first column is unit: false at n = 2\n@G.part("assumed-col0", expect="fails", prove=(1, 2), statement="x")\ndef acol(Q, M):\n    assume(eq((Q[:, 0].T * Q[:, 0])[0, 0], 1))\n    return eq(norm2(Q * M), norm2(M))\n\n# non-square: Q n x m with Q^T Q = I (m = 1): ||M Q|| = ||M|| false for n = 2\nN = parts("adv3.nonsq", kind="inequality", where="adv", given=dict(Q=matrices("n", "m"), M=matrices("n", "n")), sizes=sweep(n=(1, 2), t=1, m=1, fixed=("t", "m")), statement="x")\n\n@N.part("MQ", expect="fails", prove=(1, 2), statement="x")\ndef mq(Q, M):\n    assume(eq(fro(Q.T * Q - sp.eye(Q.cols)), 0))\n    return eq(norm2(M * Q), norm2(M))\n\n@N.part("QtM-nonsq", expect="fails", prove=(1, 2), statement="x")\ndef qtm(Q, M):\n    assume(eq(fro(Q.T * Q - sp.eye(Q.cols)), 0))\n    return eq(norm2(Q * Q.T * M), norm2(M))\n',
+    "param": 'import sympy as sp\nfrom symderiv import elman_rnn, parts, sweep, kron, diag, total, eye, T\n\nP = parts("adv4.param", where="adv", model=elman_rnn, activation="abstract", statement="x",\n          conventions={"layout": "row-major"})\n\ndef explicit(m, t):\n    return total((m.d(("h", t), ("h", j)) * kron(diag(m.dsigma(m.at("z", j))), m.h(j - 1).T)\n                  for j in range(1, t + 1)), (m.n, m.n ** 2))\n\ndef one_entry(n, r, c, shape):\n    E = sp.zeros(*shape)\n    E[r, c] = 1\n    return E\n\n@P.part("true", statement="x")\ndef true_(m):\n    return m.d(("h", m.t), "W"), explicit(m, m.t)\n\n@P.part("entry", expect="fails", statement="x")\ndef entry(m):\n    return m.d(("h", m.t), "W"), explicit(m, m.t) + one_entry(m.n, m.n - 1, m.n ** 2 - 2, (m.n, m.n ** 2))\n\n@P.part("entry-small", expect="fails", statement="x")\ndef entry_small(m):\n    return m.d(("h", m.t), "W"), explicit(m, m.t) + sp.Rational(1, 10**30) * one_entry(m.n, 0, 0, (m.n, m.n ** 2))\n\n@P.part("rank1", expect="fails", statement="x")\ndef rank1(m):\n    a = m.h(0)\n    return m.d(("h", m.t), "W"), explicit(m, m.t) + a * kron(a.T, a.T)\n\n@P.part("square-antisym", expect="fails", statement="x")\ndef antisym(m):\n    n = m.n\n    A = sp.zeros(n, n); A[0, 1] = 1; A[1, 0] = -1\n    X = kron(eye(n), m.h(0))\n    return m.d(("h", m.t), "W") * X, explicit(m, m.t) * X + A * m.W[0, 0]\n\n@P.part("square-true", statement="x")\ndef sqtrue(m):\n    n = m.n\n    X = kron(eye(n), m.h(0))\n    return m.d(("h", m.t), "W") * X, explicit(m, m.t) * X\n\n@P.part("read-entry-true", statement="x")\ndef ret(m):\n    J = m.d(("h", m.t), "W")\n    return J[m.n - 1, m.n ** 2 - 1], explicit(m, m.t)[m.n - 1, m.n ** 2 - 1]\n\n@P.part("read-entry-false", expect="fails", statement="x")\ndef ref(m):\n    J = m.d(("h", m.t), "W")\n    return J[m.n - 1, m.n ** 2 - 1], explicit(m, m.t)[m.n - 1, m.n ** 2 - 2]\n\n@P.part("transpose-true", statement="x")\ndef tt(m):\n    return m.d(("h", m.t), "W").T, explicit(m, m.t).T\n\n@P.part("transpose-false", expect="fails", statement="x")\ndef tf(m):\n    return m.d(("h", m.t), "W").T, explicit(m, m.t).T + one_entry(m.n, m.n ** 2 - 1, 0, (m.n ** 2, m.n))\n\n@P.part("left-mult-false", expect="fails", statement="x")\ndef lmf(m):\n    n = m.n\n    A = sp.zeros(n, n); A[0, 1] = 1; A[1, 0] = -1\n    return m.W * m.d(("h", m.t), "W"), m.W * explicit(m, m.t) + A * one_entry(n, 1, 0, (n, n ** 2))\n\n@P.part("left-mult-true", statement="x")\ndef lmt(m):\n    return m.W * m.d(("h", m.t), "W"), m.W * explicit(m, m.t)\n\n@P.part("two-derivs-false", expect="fails", statement="x")\ndef tdf(m):\n    return m.d(("h", m.t), "W") + m.d(("h", m.t), "U") * sp.zeros(m.m * m.n, m.n ** 2), explicit(m, m.t) + one_entry(m.n, 0, 1, (m.n, m.n**2))\n\n@P.part("swap-layout", expect="fails", statement="x")\ndef swl(m):\n    # col-major explicit term: kron(h^T, diag) against row-major derivative\n    return m.d(("h", m.t), "W"), total((m.d(("h", m.t), ("h", j)) * kron(m.h(j - 1).T, diag(m.dsigma(m.at("z", j))))\n                  for j in range(1, m.t + 1)), (m.n, m.n ** 2))\n',
+    "param_big": 'import sympy as sp\nfrom symderiv import elman_rnn, parts, sweep, kron, diag, total, eye\n\nP = parts("adv5.param", where="adv", model=elman_rnn, activation="abstract", statement="x",\n          conventions={"layout": "row-major"})\n\ndef explicit(m, t):\n    return total((m.d(("h", t), ("h", j)) * kron(diag(m.dsigma(m.at("z", j))), m.h(j - 1).T)\n                  for j in range(1, t + 1)), (m.n, m.n ** 2))\n\ndef big_only(m, shape, r, c, v=1):\n    E = sp.zeros(*shape)\n    if m.n >= 7:\n        E[r, c] = 1\n    return E * v\n\n@P.part("entry-big", expect="fails", statement="x")\ndef entry(m):\n    return m.d(("h", m.t), "W"), explicit(m, m.t) + big_only(m, (m.n, m.n ** 2), m.n - 1, m.n ** 2 - 1, m.W[3, 5])\n\n@P.part("antisym-big", expect="fails", statement="x")\ndef antisym(m):\n    n = m.n\n    X = kron(eye(n), m.h(0))\n    A = big_only(m, (n, n), 2, 6, m.dsigma(m.at("z", 1))[0]) - big_only(m, (n, n), 6, 2, m.dsigma(m.at("z", 1))[0])\n    return m.d(("h", m.t), "W") * X, explicit(m, m.t) * X + A\n\n@P.part("sym-xx-big", expect="fails", statement="x")\ndef symxx(m):\n    n = m.n\n    X = kron(eye(n), m.h(0))\n    A = big_only(m, (n, n), 2, 6, 1) - big_only(m, (n, n), 6, 2, 1)\n    return m.d(("h", m.t), "W") * X + A, explicit(m, m.t) * X\n\n@P.part("drop-term-big", expect="fails", statement="x")\ndef drop(m):\n    t = m.t\n    first = 2 if m.n >= 7 else 1\n    return m.d(("h", t), "W"), total((m.d(("h", t), ("h", j)) * kron(diag(m.dsigma(m.at("z", j))), m.h(j - 1).T)\n                  for j in range(first, t + 1)), (m.n, m.n ** 2))\n\n@P.part("grad-entry-big", expect="fails", statement="x")\ndef grad(m):\n    # scalar of the derivative: a read entry, off by a term at n >= 7\n    J = m.d(("h", m.t), "W")\n    R = explicit(m, m.t)\n    return J[4, 50], R[4, 50] + (m.h(0)[0] if m.n >= 7 else 0)\n',
+    "param_act": 'import sympy as sp\nfrom symderiv import elman_rnn, avram2025_rnn, parts, sweep, kron, diag, total, eye, ones\n\ndef explicit(m, t, dsig):\n    return total((m.d(("h", t), ("h", j)) * kron(diag(dsig(m, j)), m.h(j - 1).T)\n                  for j in range(1, t + 1)), (m.n, m.n ** 2))\n\nT_ = parts("adv6.tanh", where="adv", model=elman_rnn, activation="tanh", statement="x")\n\n@T_.part("one-minus-h2", statement="x")\ndef omh(m):\n    return m.d(("h", m.t), "W"), explicit(m, m.t, lambda m, j: m.h(j).applyfunc(lambda v: 1 - v ** 2))\n\n@T_.part("one-minus-h2-false", expect="fails", statement="x")\ndef omhf(m):\n    return m.d(("h", m.t), "W"), explicit(m, m.t, lambda m, j: m.h(j).applyfunc(lambda v: 1 + v ** 2))\n\n@T_.part("sech2-false-sign", expect="fails", statement="x")\ndef sf(m):\n    return m.d(("h", m.t), "W"), explicit(m, m.t, lambda m, j: m.h(j).applyfunc(lambda v: v ** 2 - 1))\n\nL_ = parts("adv6.logistic", where="adv", model=elman_rnn, activation="logistic", statement="x")\n\n@L_.part("s-one-minus-s", statement="x")\ndef sos(m):\n    return m.d(("h", m.t), "W"), explicit(m, m.t, lambda m, j: m.h(j).applyfunc(lambda v: v * (1 - v)))\n\n@L_.part("quarter-false", expect="fails", statement="x")\ndef qf(m):\n    return m.d(("h", m.t), "W"), explicit(m, m.t, lambda m, j: m.h(j).applyfunc(lambda v: sp.Rational(1, 4) - (v - sp.Rational(1, 2)) ** 2 + sp.Rational(1, 10**20)))\n\n@L_.part("quarter-true", statement="x")\ndef qt(m):\n    return m.d(("h", m.t), "W"), explicit(m, m.t, lambda m, j: m.h(j).applyfunc(lambda v: sp.Rational(1, 4) - (v - sp.Rational(1, 2)) ** 2))\n\n@L_.part("dU", statement="x")\ndef du(m):\n    return m.d(("h", m.t), "b"), total((m.d(("h", m.t), ("h", j)) * diag(m.h(j).applyfunc(lambda v: v * (1 - v)))\n                  for j in range(1, m.t + 1)), (m.n, m.n))\n\n@L_.part("dU-false-last", expect="fails", statement="x")\ndef duf(m):\n    return m.d(("h", m.t), "b"), total((m.d(("h", m.t), ("h", j)) * diag(m.h(j).applyfunc(lambda v: v * (1 - v)))\n                  for j in range(1, m.t)), (m.n, m.n))\n',
+}
+
+# ----- trajectory bounds on cells of one's own: a γ too small fails at n = 1, certified ---------------------------
+
+CELLS_FALSE = ["adv2.gain-g1.p", "adv2.gain-g19.p", "adv2.skip-g1.p", "adv2.half-g49.p", "adv2.dbl-g1.p",
+               "adv2.lg-g15.p", "adv2.gain-g1-t2.p", "adv2.skip-g1-t2.p"]
+
+
+@pytest.mark.parametrize("cid", CELLS_FALSE)
+def test_trajectory_bound_false_on_own_cell_fails(files, cid):
+    assert check_claim(files["cells"][cid]).verdict is Verdict.FAILS
+
+
+# ----- orthogonal invariance: false right sides that agree at n = 1 fail at n = 2 ---------------------------------
+
+ORTH_FALSE = ["adv3.orth.rho", "adv3.orth.fro-eq", "adv3.orth.ge-fro", "adv3.orth.QMQ-vs-M2", "adv3.orth.sum",
+              "adv3.gen.unstated", "adv3.gen.assumed-col0", "adv3.nonsq.MQ", "adv3.nonsq.QtM-nonsq"]
+
+
+@pytest.mark.parametrize("cid", ORTH_FALSE)
+def test_orthogonal_invariance_false_fails(files, cid):
+    assert check_claim(files["orthogonal"][cid]).verdict is Verdict.FAILS
+
+
+# ----- ∂h_t/∂W at n = 8, t = 3 over ℤ/p ---------------------------------------------------------------------------
+
+PARAM = {
+    "adv4.param.true": Verdict.HOLDS, "adv4.param.square-true": Verdict.HOLDS,
+    "adv4.param.read-entry-true": Verdict.HOLDS, "adv4.param.transpose-true": Verdict.HOLDS,
+    "adv4.param.left-mult-true": Verdict.HOLDS,
+    "adv4.param.entry": Verdict.FAILS, "adv4.param.entry-small": Verdict.FAILS, "adv4.param.rank1": Verdict.FAILS,
+    "adv4.param.square-antisym": Verdict.FAILS, "adv4.param.read-entry-false": Verdict.FAILS,
+    "adv4.param.transpose-false": Verdict.FAILS, "adv4.param.left-mult-false": Verdict.FAILS,
+    "adv4.param.two-derivs-false": Verdict.FAILS, "adv4.param.swap-layout": Verdict.FAILS,
+}
+PARAM_BIG = ["adv5.param.entry-big", "adv5.param.antisym-big", "adv5.param.sym-xx-big", "adv5.param.drop-term-big",
+             "adv5.param.grad-entry-big"]
+PARAM_ACT = {
+    "adv6.tanh.one-minus-h2": Verdict.HOLDS, "adv6.tanh.one-minus-h2-false": Verdict.FAILS,
+    "adv6.tanh.sech2-false-sign": Verdict.FAILS, "adv6.logistic.s-one-minus-s": Verdict.HOLDS,
+    "adv6.logistic.quarter-false": Verdict.FAILS, "adv6.logistic.quarter-true": Verdict.HOLDS,
+    "adv6.logistic.dU": Verdict.HOLDS, "adv6.logistic.dU-false-last": Verdict.FAILS,
+}
+
+
+@pytest.mark.parametrize("cid", list(PARAM))
+def test_parameter_derivative_n8(files, cid):
+    assert check_claim(files["param"][cid], n=(8,), t=(3,)).verdict is PARAM[cid]
+
+
+@pytest.mark.parametrize("cid", PARAM_BIG)
+def test_parameter_derivative_false_only_at_large_n_fails(files, cid):
+    assert check_claim(files["param_big"][cid], n=(8,), t=(3,)).verdict is Verdict.FAILS
+
+
+@pytest.mark.parametrize("cid", list(PARAM_ACT))
+def test_parameter_derivative_activation_n8(files, cid):
+    assert check_claim(files["param_act"][cid], n=(8,), t=(3,)).verdict is PARAM_ACT[cid]
