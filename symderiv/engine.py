@@ -621,11 +621,12 @@ class ProveBudget:
         return self.lemmas < self.lemma_total
 
 
-def _by_lemma_chains(claim: Claim, size: dict, labels, out: "StepOutcomes", budget: ProveBudget, phases: dict
-                     ) -> None:
+def _by_lemma_chains(claim: Claim, size: dict, labels, out: "StepOutcomes", budget: ProveBudget, phases: dict,
+                     skip=()) -> None:
     """The steps of ``labels`` not yet in ``out`` (a limit, a norm step the solvers left) proved by a chain of
-    classical lemmas, when the kernel accepts one (kernel/lemmas.py: only it makes the token, on its own goal)."""
-    todo = sorted(lab for lab in labels if lab not in out)
+    classical lemmas, when the kernel accepts one (kernel/lemmas.py: only it makes the token, on its own goal).
+    ``skip``: the steps whose chains were already tried at this size (:func:`_trajectory_chains_first`)."""
+    todo = sorted(lab for lab in labels if lab not in out and lab not in skip)
     if not todo or not budget.lemmas_left:
         return
     from .prove.chains import prove_by_lemmas
@@ -638,6 +639,32 @@ def _by_lemma_chains(claim: Claim, size: dict, labels, out: "StepOutcomes", budg
                 out[lab] = (Verdict.HOLDS, f"proved ({got[1]}): {got[2]}", None)
                 out.methods[lab], out.tokens[lab] = got[1], got[0]
     budget.lemmas += time.perf_counter() - t0
+
+
+def _trajectory_chains_first(claim: Claim, size: dict, labels, out: "StepOutcomes", budget: ProveBudget,
+                             phases: dict) -> set:
+    """Before the general solvers: the steps of ``labels`` not yet in ``out`` that bound ‖∂h_j/∂h_i‖₂ of a
+    one-state model from above (Pascanu's ‖∂h_t/∂h_0‖₂ ≤ (γ‖W‖₂)^t), proved by the chain the finder reads off the
+    factored Jacobian when the kernel accepts it. The solvers' sentence for such a step (‖·‖₂ by its definition)
+    runs out its budget at n = 2, twice with the retry, before the same chain proves it; a chain the kernel refuses
+    leaves the step to the solvers as before. Returns the labels whose chains were tried (not tried again after)."""
+    todo = sorted(lab for lab in labels if lab not in out)
+    if not todo or not budget.lemmas_left or getattr(claim, "model", None) is None:
+        return set()
+    from .prove.chains import prove_trajectory_first
+
+    tried = set()
+    t0 = time.perf_counter()
+    with _phase(phases, Phase.PROVE):
+        for lab in todo:
+            asked, got = prove_trajectory_first(claim, size, lab, budget=budget.sentence)
+            if asked:
+                tried.add(lab)
+            if got is not None:
+                out[lab] = (Verdict.HOLDS, f"proved ({got[1]}): {got[2]}", None)
+                out.methods[lab], out.tokens[lab] = got[1], got[0]
+    budget.lemmas += time.perf_counter() - t0
+    return tried
 
 
 def prove_then_search(claim: Claim, size: dict, *, seed: int, phases: dict, budget: ProveBudget | None = None
@@ -671,6 +698,9 @@ def prove_then_search(claim: Claim, size: dict, *, seed: int, phases: dict, budg
             out[lab] = (status, detail, found)
     if brief and len(out) == len(brief):
         return out
+    chained = _trajectory_chains_first(claim, size, brief, out, budget, phases)
+    if brief and len(out) == len(brief):
+        return out
     from .prove import Mark, prove_size
 
     t0 = time.perf_counter()
@@ -691,7 +721,7 @@ def prove_then_search(claim: Claim, size: dict, *, seed: int, phases: dict, budg
             if found is not None:
                 out[lab] = (Verdict.FAILS, f"{found[1].reason} (a solver's model, certified by the kernel)", found)
     labels = set(brief) | set(proof.steps)
-    _by_lemma_chains(claim, size, labels, out, budget, phases)   # a limit, or a norm step the solvers left
+    _by_lemma_chains(claim, size, labels, out, budget, phases, skip=chained)   # a limit, a norm step the solvers left
     if labels and labels <= set(out):
         return out
     searched = check_relations_at(claim, size, seed=seed, phases=phases)

@@ -258,9 +258,48 @@ def instances(values: dict, step, hyps, trajectory=((), ()), orthogonal=()) -> l
     return unique[:MAX_INSTANCES]
 
 
-def chains(claim, size: dict, label: str, *, budget: float):
+def _products(steps: list) -> list:
+    """Every product S_j ⋯ S_i (i ≤ j) of consecutive step Jacobians [S_1, …, S_t]: the ∂h_j/∂h_{i−1}."""
+    out = []
+    for i in range(len(steps)):
+        P = steps[i]
+        out.append(P)
+        for S in steps[i + 1:]:
+            P = S * P
+            out.append(P)
+    return out
+
+
+def _bounded_above(step) -> list:
+    """The matrices M of the ‖M‖₂ on the smaller side of an inequality step (lhs of ≤ or <, rhs of ≥ or >);
+    [] for a limit, an equality or a ≠."""
+    from ..relations import Relation
+
+    if not isinstance(step, Relation) or step.op not in ("<=", "<", ">=", ">"):
+        return []
+    found: list = []
+    _spectral(step.lhs if step.op in ("<=", "<") else step.rhs, found)
+    return [M for kind, M in found if kind == "norm2"]
+
+
+def bounds_a_trajectory(step, steps: list) -> bool:
+    """Whether ``step`` bounds from above the ‖·‖₂ of a product of the model's consecutive step Jacobians
+    (‖∂h_t/∂h_k‖₂ ≤ …, or … ≥ ‖∂h_t/∂h_k‖₂), the claim's matrix being such a product exactly: the step a chain
+    along the trajectory (submultiplicativity, ‖diag(d)‖₂ = maxᵢ|dᵢ|, the activation's derivative bound) is
+    made for. Only the order in which the engine tries its proofs depends on it; the kernel decides."""
+    mats = _bounded_above(step)
+    if not mats or not steps:
+        return False
+    products = _products([sp.Matrix(S) for S in steps])
+    return any(sp.Matrix(M).shape == P.shape and _same(sp.Matrix(M), P) for M in mats for P in products)
+
+
+def chains(claim, size: dict, label: str, *, budget: float, trajectory_only: bool = False):
     """(the finder's values, [LemmaChain, …] in the order to try) for step ``label`` at ``size``; ([], …) when the
-    check does not run on symbols."""
+    check does not run on symbols. ``trajectory_only``: ([], …) unless the claim is on a one-state model and the
+    step bounds the norm of a product of its step Jacobians from above (:func:`bounds_a_trajectory`)."""
+    if trajectory_only and (getattr(claim, "model", None) is None or len(claim.model.state) != 1):
+        return {}, []
     from ..concrete import watching
     from ..kernel.decide import relations_of
     from ..kernel.lemmas import LemmaChain
@@ -277,10 +316,14 @@ def chains(claim, size: dict, label: str, *, budget: float):
         return {}, []
     except Exception:  # noqa: BLE001  (a check with no symbolic reading: the search decides it)
         return {}, []
+    if trajectory_only and not _bounded_above(step):   # (before the model is differentiated: cheap)
+        return {}, []
     try:
         trajectory = step_factors(claim, size, values)
     except Exception:  # noqa: BLE001  (a model the finder cannot differentiate here: no trajectory instances)
         trajectory = ((), ())
+    if trajectory_only and not (trajectory[1] and bounds_a_trajectory(step, trajectory[0])):
+        return {}, []
     insts = tuple(instances(values, step, hyps, trajectory, tuple(getattr(syms, "orthogonal", ()))))
     if isinstance(step, Limit):
         order = list(CONCLUSIONS.get(step.to, ()))
@@ -343,9 +386,25 @@ def _plausible(claim, size: dict, label: str, point: dict | None, conclusion: st
 def prove_by_lemmas(claim, size: dict, label: str, *, budget: float = 2.0):
     """(the kernel's Proved token, method, detail) for step ``label`` by the first lemma chain the kernel accepts,
     or None. Only the kernel makes the token (kernel/lemmas.py: accept_chain)."""
+    values, found = chains(claim, size, label, budget=max(budget, MIN_BUDGET))
+    return _first_accepted(claim, size, label, values, found)
+
+
+def prove_trajectory_first(claim, size: dict, label: str, *, budget: float = 2.0) -> tuple[bool, tuple | None]:
+    """(whether a chain along the trajectory was tried, what :func:`prove_by_lemmas` returns) for a step that
+    bounds ‖∂h_j/∂h_i‖₂ from above on a one-state model (:func:`bounds_a_trajectory`); (False, None) for any other
+    step, at the cost of running the check once on symbols. The engine asks this before the general solvers' sentence:
+    the chain is found by factoring the claim's Jacobian, and the kernel accepts it in about a second, where the
+    solvers' sentence on the same step runs out its budget at n = 2."""
+    values, found = chains(claim, size, label, budget=max(budget, MIN_BUDGET), trajectory_only=True)
+    if not found:
+        return False, None
+    return True, _first_accepted(claim, size, label, values, found)
+
+
+def _first_accepted(claim, size: dict, label: str, values: dict, found: list):
     from ..kernel.lemmas import accept_chain
 
-    values, found = chains(claim, size, label, budget=max(budget, MIN_BUDGET))
     if not found:
         return None
     point = witness(claim, size)
