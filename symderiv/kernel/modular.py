@@ -68,9 +68,31 @@ a tangent repeats the plain run's (every seeded run, view, partial and batch sta
 run first, so that its sites are counted). Then, with S sites of total weight Σw, one trial accepts a false claim
 with probability ≤ E/p ≤ E·2⁻⁶², E = D (+ 2 when projected) + (2S − 1)·Σw, D = deg N + deg M of lhs − rhs from the
 sides' bounds (:func:`error_degree`; the exact run's formula: random_check.degree_info). An operation without a rule
-gives UNB, never a guess: then E is not known and the token trusts accept.UNBOUNDED. Not counted: that the prime p
-divides every coefficient of N (the identity false over ℚ, true over ℤ/p): for a uniform prime in [2⁶², 2⁶³) that
-has probability ≤ log₂(height of N)/62 over the ≈ 2⁵⁶·⁵ primes there; the height is not bounded by the kernel.
+gives UNB, never a guess: then E is not known and the token trusts accept.UNBOUNDED. What E leaves out, that the
+prime p divides every coefficient of N (the identity false over ℚ, true over ℤ/p), is bounded by the heights below.
+
+Heights (the content term, derived here too). Beside (dn, dd) each bound carries (hn, hd, c): the value is N/(c·M),
+N and M polynomials with INTEGER coefficients, log₂‖N‖₁ ≤ hn, log₂‖M‖₁ ≤ hd (L1 norms of the coefficients), c an exact
+positive integer (a constant denominator kept apart, so that sums over one c do not multiply it: 1/2 of a logistic
+value at 0, of a squared loss). The rules, from ‖f + g‖₁ ≤ ‖f‖₁ + ‖g‖₁ and ‖fg‖₁ ≤ ‖f‖₁·‖g‖₁: a + b over c =
+lcm(c₁, c₂): hn = max(hn₁ + ⌈log₂ c/c₁⌉ + hd₂, hn₂ + ⌈log₂ c/c₂⌉ + hd₁) + 1, hd = hd₁ + hd₂; a·b: the sums, c₁c₂; 1/a
+= c·M/N: (hd + ⌈log₂ c⌉, hn, 1); aᵏ: k times, cᵏ; a sum of k terms over one c: hn + (k − 1)·hd + ⌈log₂ k⌉, k·hd; a
+matrix product's entry: a sum of k products; one bound for a matrix: the max of each, c the lcm (each numerator
+times c/c_i). A constant a/b in lowest terms (an int, a SymPy rational, an entry of a SymPy matrix, a coefficient of
+Horner's polynomial, a division by a constant) is (0, 0, ⌈log₂|a|⌉, 0, b), from the constant itself, never its
+residue (a constant known only by its residue: height HUNB, not bounded); an input or a random value (1, 0, 0, 0, 1);
+tanh's and logistic's values and derivatives RandomFunctions.POLYS (covering the mirrored and the at-0 values).
+Tangents by the same rules (k·aᵏ⁻¹·da counts k).
+
+The content term. Read as in "Degrees", a trial fails only if (a) p divides every coefficient of N of lhs − rhs
+(hn ≤ H₀), or of the numerator of some u_i ∓ u_j (height ≤ h_i + h_j + 1, h = hn + hd + ⌈log₂ c⌉ of the argument)
+or u_i (≤ h_i), or (b) the Schwartz–Zippel event of "Degrees" given p. (a): p divides the content of one of these
+integer polynomials, hence the product of their contents, an integer of absolute value ≤ 2^H with H = H₀ +
+Σ_{i<j} 2(h_i + h_j + 1) + Σ_i h_i = H₀ + (2S − 1)·Σh + S(S − 1) (:func:`content_height`); at most ⌊H/62⌋ primes
+≥ 2⁶² divide it, and p is uniform among the N_PRIMES ≥ 1.06·10¹⁷ ≈ 2^56.56 primes in [2⁶², 2⁶³) (Dusart's bounds
+on π(x), the count the F_p finder uses), so (a) has probability ≤ ⌊H/62⌋/N_PRIMES ≤ CONTENT_UNITS·⌊H/62⌋·2^−62
+with CONTENT_UNITS = ⌈2⁶²/N_PRIMES⌉ = 44. A trial's error is ≤ (E + 44·⌊H/62⌋)·2^−62; where a height is not bounded
+the token trusts random_check.PRIME_CONTENT instead.
 """
 from __future__ import annotations
 

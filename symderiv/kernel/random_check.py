@@ -1462,8 +1462,11 @@ def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved
     passes only if the numerator of degree ≤ D vanishes at the point (≤ D/p, Schwartz–Zippel) or two distinct
     arguments among the S sites collide modulo p, reading both as one variable: ≤ E·2^−62 per trial, E = D +
     (2S − 1)·Σw with w the weights of the sites' arguments (u_i ∓ u_j, u_i = 0), all computed by the ℤ/p forward mode
-    itself (modular.py, "Degrees"; modular.error_degree). Where it has no rule for an operation (or E ≥ 2^62: no
-    bound), the token states the old form (D unknown) and trusts accept.UNBOUNDED.
+    itself (modular.py, "Degrees"; modular.error_degree), plus 44·⌊H/62⌋ for a prime dividing every coefficient of
+    one of those numerators, H bounded by the same forward mode (modular.py, "Heights"; modular.content_height):
+    the token's degree is E + 44·⌊H/62⌋ and it trusts nothing (PRIME_CONTENT only where a height is not bounded).
+    Where it has no rule for an operation (or E ≥ 2^62: no bound), the token states the old form (D unknown) and
+    trusts accept.UNBOUNDED.
 
     A side that is a linear map (a derivative w.r.t. a parameter, and what the check builds from it: modular.Operator)
     is compared as uᵀ·lhs·x against uᵀ·rhs·x for u, x uniform modulo p (modular.project): a nonzero difference
