@@ -152,9 +152,9 @@ def test_holds_beyond_the_exact_models_reach_is_rechecked_by_the_kernel_over_res
         r = check_claim(_claim(check, SIZE))
         assert r.verdict == Verdict.HOLDS
         (o,) = r.sizes
-        assert o.kernel.trusts == (PRIME_CONTENT,) and o.kernel.error_bits and o.kernel.trials >= 1, o.kernel
+        assert o.kernel.trusts == () and o.kernel.error_bits and o.kernel.trials >= 1, o.kernel
         # the ℤ/p forward mode bounds its own degree (E, in the error bound): nothing trusted, UNBOUNDED not added
-        assert o.kernel.degree is not None and r.trusted == [PRIME_CONTENT] and UNBOUNDED not in r.trusted
+        assert o.kernel.degree is not None and r.trusted == [] and UNBOUNDED not in r.trusted
     far = {"n": 2, "t": MODULAR_REACH["t"] + 1}
     r = check_claim(_claim(lambda m: (m.h(m.t), m.h(m.t)), far, id="fixed.far"), backend="fp")
     assert r.verdict == Verdict.HOLDS and r.trusted and not r.sizes[0].kernel.rechecked
@@ -190,7 +190,7 @@ def test_concrete_functions_beyond_reach_are_rechecked_or_said_trusted():
     from tests.test_fp_exp import exp_logistic, logistic_jacobian
 
     r = check_claim(_claim(jac, {"n": 8, "t": 16}, activation="tanh", id="fixed.tanh"))
-    assert r.verdict == Verdict.HOLDS and r.sizes[0].kernel.trusts == (PRIME_CONTENT,), r.scope
+    assert r.verdict == Verdict.HOLDS and r.sizes[0].kernel.trusts == (), r.scope
     assert r.sizes[0].kernel.degree is not None
     r = check_claim(_claim(logistic_jacobian, {"n": 8, "t": 16}, model=exp_logistic, id="fixed.exp"))
     assert r.verdict == Verdict.HOLDS, r.error or r.scope

@@ -49,10 +49,10 @@ def _modular_claim(make_claim):
 
 def test_the_modular_confirmation_bounds_its_degree_and_trusts_nothing(make_claim):
     """Past the exact reach the kernel confirms over ℤ/p; its forward mode bounds the degree (modular.py,
-    "Degrees"), so the token states E and trusts only that the random prime divides no coefficient (PRIME_CONTENT)."""
+    "Degrees"), and the height ('Heights'), so the token states E (the content term in it) and trusts nothing."""
     r = check_claim(_modular_claim(make_claim))
     assert r.verdict == Verdict.HOLDS
-    assert _bounded_sizes(r) and not _unbounded_sizes(r) and UNBOUNDED not in r.trusted
+    assert _bounded_sizes(r) and not _unbounded_sizes(r) and r.trusted == [], r.trusted
 
 
 def test_the_modular_confirmation_without_a_degree_rule_is_named(make_claim, monkeypatch):

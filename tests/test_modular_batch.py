@@ -92,7 +92,7 @@ def test_a_cell_a_batch_does_not_carry_is_checked_column_by_column(name, monkeyp
     assert one == _sides(claim, size, batched=False, monkeypatch=monkeypatch)[0]
     assert one[1] == one[2], name  # a true claim: the sides agree
     token, why = confirm_identity(claim, size, trusts="x")
-    assert token is not None and token.trusts == (PRIME_CONTENT,) and token.degree is not None, why
+    assert token is not None and token.trusts == () and token.degree is not None, why
     wrong = Claim(id=f"batch.wrong.{name}", where="test", statement="test",
                   check=lambda m: (CHECKS[name](m)[0], 2 * CHECKS[name](m)[1]), model=squares, activation="tanh",
                   sizes=sweep(n=(7,), t=(3,)), conventions={"layout": "row-major"})

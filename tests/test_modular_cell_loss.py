@@ -46,9 +46,9 @@ def test_a_cell_loss_claim_at_n32_is_rechecked_by_the_kernel_over_residues(shipp
     r = check_claim(shipped[cid])
     assert r.verdict == Verdict.HOLDS, r.scope
     # re-checked by the kernel over ℤ/p, its forward mode bounding the degree (error ≤ E·2^−62): nothing trusted
-    assert r.trusted == [PRIME_CONTENT], r.trusted
+    assert r.trusted == [], r.trusted
     for o in r.sizes:
-        assert o.kernel is not None and o.kernel.holds and o.kernel.trusts == (PRIME_CONTENT,) and UNBOUNDED not in o.kernel.trusts
+        assert o.kernel is not None and o.kernel.holds and o.kernel.trusts == () and UNBOUNDED not in o.kernel.trusts
         assert o.kernel.trials >= 1 and o.kernel.error_bits and o.kernel.degree is not None, o.kernel
 
 
@@ -201,6 +201,6 @@ BUILTIN = ["softmax output's Jacobian", "built-in cross-entropy", "built-in cros
 @pytest.mark.parametrize("name", BUILTIN)
 def test_a_builtin_loss_or_softmax_output_past_reach_is_rechecked_and_its_slip_refused(name):
     token, why = confirm_identity(_builtin(name, False), {"n": 8, "t": 3}, trusts="the F_p trials")
-    assert token is not None and token.trusts == (PRIME_CONTENT,) and token.error and token.degree is not None, why
+    assert token is not None and token.trusts == () and token.error and token.degree is not None, why
     token, why = confirm_identity(_builtin(name, True), {"n": 8, "t": 3}, trusts="the F_p trials")
     assert token is None, token

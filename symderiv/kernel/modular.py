@@ -68,9 +68,31 @@ a tangent repeats the plain run's (every seeded run, view, partial and batch sta
 run first, so that its sites are counted). Then, with S sites of total weight Σw, one trial accepts a false claim
 with probability ≤ E/p ≤ E·2⁻⁶², E = D (+ 2 when projected) + (2S − 1)·Σw, D = deg N + deg M of lhs − rhs from the
 sides' bounds (:func:`error_degree`; the exact run's formula: random_check.degree_info). An operation without a rule
-gives UNB, never a guess: then E is not known and the token trusts accept.UNBOUNDED. Not counted: that the prime p
-divides every coefficient of N (the identity false over ℚ, true over ℤ/p): for a uniform prime in [2⁶², 2⁶³) that
-has probability ≤ log₂(height of N)/62 over the ≈ 2⁵⁶·⁵ primes there; the height is not bounded by the kernel.
+gives UNB, never a guess: then E is not known and the token trusts accept.UNBOUNDED. What E leaves out, that the
+prime p divides every coefficient of N (the identity false over ℚ, true over ℤ/p), is bounded by the heights below.
+
+Heights (the content term, derived here too). Beside (dn, dd) each bound carries (hn, hd, c): the value is N/(c·M),
+N and M polynomials with INTEGER coefficients, log₂‖N‖₁ ≤ hn, log₂‖M‖₁ ≤ hd (L1 norms of the coefficients), c an exact
+positive integer (a constant denominator kept apart, so that sums over one c do not multiply it: 1/2 of a logistic
+value at 0, of a squared loss). The rules, from ‖f + g‖₁ ≤ ‖f‖₁ + ‖g‖₁ and ‖fg‖₁ ≤ ‖f‖₁·‖g‖₁: a + b over c =
+lcm(c₁, c₂): hn = max(hn₁ + ⌈log₂ c/c₁⌉ + hd₂, hn₂ + ⌈log₂ c/c₂⌉ + hd₁) + 1, hd = hd₁ + hd₂; a·b: the sums, c₁c₂; 1/a
+= c·M/N: (hd + ⌈log₂ c⌉, hn, 1); aᵏ: k times, cᵏ; a sum of k terms over one c: hn + (k − 1)·hd + ⌈log₂ k⌉, k·hd; a
+matrix product's entry: a sum of k products; one bound for a matrix: the max of each, c the lcm (each numerator
+times c/c_i). A constant a/b in lowest terms (an int, a SymPy rational, an entry of a SymPy matrix, a coefficient of
+Horner's polynomial, a division by a constant) is (0, 0, ⌈log₂|a|⌉, 0, b), from the constant itself, never its
+residue (a constant known only by its residue: height HUNB, not bounded); an input or a random value (1, 0, 0, 0, 1);
+tanh's and logistic's values and derivatives RandomFunctions.POLYS (covering the mirrored and the at-0 values).
+Tangents by the same rules (k·aᵏ⁻¹·da counts k).
+
+The content term. Read as in "Degrees", a trial fails only if (a) p divides every coefficient of N of lhs − rhs
+(hn ≤ H₀), or of the numerator of some u_i ∓ u_j (height ≤ h_i + h_j + 1, h = hn + hd + ⌈log₂ c⌉ of the argument)
+or u_i (≤ h_i), or (b) the Schwartz–Zippel event of "Degrees" given p. (a): p divides the content of one of these
+integer polynomials, hence the product of their contents, an integer of absolute value ≤ 2^H with H = H₀ +
+Σ_{i<j} 2(h_i + h_j + 1) + Σ_i h_i = H₀ + (2S − 1)·Σh + S(S − 1) (:func:`content_height`); at most ⌊H/62⌋ primes
+≥ 2⁶² divide it, and p is uniform among the N_PRIMES ≥ 1.06·10¹⁷ ≈ 2^56.56 primes in [2⁶², 2⁶³) (Dusart's bounds
+on π(x), the count the F_p finder uses), so (a) has probability ≤ ⌊H/62⌋/N_PRIMES ≤ CONTENT_UNITS·⌊H/62⌋·2^−62
+with CONTENT_UNITS = ⌈2⁶²/N_PRIMES⌉ = 44. A trial's error is ≤ (E + 44·⌊H/62⌋)·2^−62; where a height is not bounded
+the token trusts random_check.PRIME_CONTENT instead.
 """
 from __future__ import annotations
 
@@ -101,55 +123,76 @@ MIN_MODULUS = 2 ** 31
 
 #: a degree the forward mode does not bound (an operation without a rule)
 UNB = "unbounded"
-#: a nonzero constant, one random variable
-CONST, VAR = (0, 0), (1, 0)
+#: a height the forward mode does not bound (a constant known only by its residue): never a guess
+HUNB = math.inf
+#: the constant 1, one random variable: (dn, dd, hn, hd, c), the value N/(c·M) (module docstring, "Heights")
+CONST, VAR = (0, 0, 0, 0, 1), (1, 0, 0, 0, 1)
+
+
+def _times(k: int, h):
+    """k·h for a height h (0 when k = 0, also for an unbounded h)."""
+    return 0 if k == 0 else k * h
+
+
+def _height(x: int) -> int:
+    """⌈log₂ |x|⌉ for an integer x ≠ 0."""
+    return (abs(x) - 1).bit_length()
 
 
 def _dadd(a, b):
-    """a + b: over a common denominator, max(n₁ + d₂, n₂ + d₁) over d₁ + d₂ (the max when both are polynomials)."""
+    """a + b = (N₁·(c/c₁)·M₂ + N₂·(c/c₂)·M₁)/(c·M₁M₂), c = lcm(c₁, c₂): degrees max(n₁ + d₂, n₂ + d₁) over d₁ + d₂;
+    heights max(hn₁ + ⌈log₂ c/c₁⌉ + hd₂, hn₂ + ⌈log₂ c/c₂⌉ + hd₁) + 1 over hd₁ + hd₂."""
     if a is None:
         return b
     if b is None:
         return a
     if a == UNB or b == UNB:
         return UNB
-    (n1, d1), (n2, d2) = a, b
-    return (max(n1, n2), 0) if d1 == d2 == 0 else (max(n1 + d2, n2 + d1), d1 + d2)
+    (n1, d1, h1, k1, c1), (n2, d2, h2, k2, c2) = a, b
+    c = math.lcm(c1, c2)
+    return (max(n1 + d2, n2 + d1), d1 + d2, max(h1 + _height(c // c1) + k2, h2 + _height(c // c2) + k1) + 1,
+            k1 + k2, c)
 
 
 def _dmul(a, b):
-    """a·b: the sums (0 if either is 0)."""
+    """a·b: the sums, of degrees and of heights (‖fg‖₁ ≤ ‖f‖₁·‖g‖₁), c₁·c₂ (0 if either is 0)."""
     if a is None or b is None:
         return None
     if a == UNB or b == UNB:
         return UNB
-    return (a[0] + b[0], a[1] + b[1])
+    return (a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3], a[4] * b[4])
 
 
 def _dinv(a):
-    """1/a: numerator and denominator swapped (1/0 has no rule)."""
+    """1/a = c·M/N: numerator and denominator swapped, c into the numerator (1/0 has no rule)."""
     if a is None or a == UNB:
         return UNB
-    return (a[1], a[0])
+    return (a[1], a[0], a[3] + _height(a[4]), a[2], 1)
 
 
 def _dpow(a, k: int):
-    """aᵏ, k ≥ 0: k times."""
+    """aᵏ, k ≥ 0: k times, cᵏ."""
     if k == 0:
         return CONST
     if a is None or a == UNB:
         return a
-    return (k * a[0], k * a[1])
+    return (k * a[0], k * a[1], _times(k, a[2]), _times(k, a[3]), a[4] ** k)
+
+
+def _clog2(k: int) -> int:
+    """⌈log₂ k⌉ for k ≥ 1."""
+    return (k - 1).bit_length()
 
 
 def _dsum(a, k: int):
-    """a sum of k terms each of degree ≤ a (the rule for + folded k − 1 times)."""
+    """a sum of k terms each bounded by a (the rule for + folded k − 1 times, over the one c; its numerator height:
+    the k numerators each times k − 1 denominators M, summed: + ⌈log₂ k⌉)."""
     if a is None or k <= 0:
         return None
     if a == UNB:
         return UNB
-    n, d = a
-    return (n, 0) if d == 0 else (n + (k - 1) * d, k * d)
+    n, d, hn, hd, c = a
+    return (n + (k - 1) * d, k * d, hn + _times(k - 1, hd) + _clog2(k), _times(k, hd), c)
 
 
 def _dmm(a, b, k: int):
@@ -158,13 +201,16 @@ def _dmm(a, b, k: int):
 
 
 def _dmax(ds):
-    """One bound for values each bounded by one of ``ds`` (entrywise max: each of N and M is bounded alone)."""
+    """One bound for values each bounded by one of ``ds`` (entrywise max: each of N and M is bounded alone; c the lcm,
+    each numerator times c/c_i)."""
     ds = [d for d in ds if d is not None]
     if not ds:
         return None
     if any(d == UNB for d in ds):
         return UNB
-    return (max(d[0] for d in ds), max(d[1] for d in ds))
+    c = math.lcm(*(d[4] for d in ds))
+    return (max(d[0] for d in ds), max(d[1] for d in ds), max(d[2] + _height(c // d[4]) for d in ds),
+            max(d[3] for d in ds), c)
 
 
 def _dtotal(a) -> int | None:
@@ -174,9 +220,35 @@ def _dtotal(a) -> int | None:
     return None if a == UNB else a[0] + a[1]
 
 
-def _cdeg(x: int):
-    """A constant's degree (None for 0)."""
-    return None if x == 0 else CONST
+def _htotal(a):
+    """hn + hd + ⌈log₂ c⌉: a bound on the heights of N and of c·M together (HUNB when a height is not bounded)."""
+    if a is None:
+        return 0
+    return None if a == UNB else a[2] + a[3] + _height(a[4])
+
+
+def _cdeg(x):
+    """A constant's bound from the constant ITSELF (never its residue): a/b in lowest terms is N = a, c = b:
+    (0, 0, ⌈log₂|a|⌉, 0, b); None for 0; a height not bounded for anything else (a number known only by its residue)."""
+    if isinstance(x, bool):
+        return (0, 0, HUNB, HUNB, 1)
+    if isinstance(x, int):
+        return None if x == 0 else (0, 0, _height(x), 0, 1)
+    if isinstance(x, sp.Basic) and getattr(x, "is_Rational", False):
+        if x == 0:
+            return None
+        return (0, 0, _height(int(x.p)), 0, int(x.q))
+    return (0, 0, HUNB, HUNB, 1)
+
+
+def _exact_nonzero(x) -> bool:
+    """Is x an exact nonzero rational constant (an int, a SymPy rational)?"""
+    if isinstance(x, bool):
+        return False
+    if isinstance(x, int):
+        return x != 0
+    return isinstance(x, sp.Basic) and not isinstance(x, sp.MatrixBase) and bool(getattr(x, "is_Rational", False)) \
+        and x != 0
 
 
 def residue(x, p: int) -> int:
@@ -286,9 +358,10 @@ class ModScalar(_Field):
         self.deg, self.tdeg = deg, tdeg
 
     @staticmethod
-    def const(x: int, p: int) -> "ModScalar":
-        """A constant residue: degree 0 (None for 0), no tangent."""
-        return ModScalar(x, 0, p, _cdeg(x % p), None)
+    def const(x, p: int) -> "ModScalar":
+        """A constant (an integer or a SymPy rational, not its residue): degree 0 (None for 0), its own height, no
+        tangent."""
+        return ModScalar(residue(x, p), 0, p, _cdeg(x), None)
 
     def _of(self, o) -> "ModScalar":
         if isinstance(o, ModScalar):
@@ -299,7 +372,7 @@ class ModScalar(_Field):
             if o.shape != (1, 1):
                 raise KernelError(f"a {o.rows}×{o.cols} matrix where a number was expected")
             return o[0, 0]
-        return ModScalar.const(residue(o, self.p), self.p)
+        return ModScalar.const(o, self.p)
 
     def __add__(self, o):
         if isinstance(o, (ModMat, sp.MatrixBase)) and getattr(o, "shape", None) != (1, 1):
@@ -336,7 +409,12 @@ class ModScalar(_Field):
         if k < 0:
             return (self ** -k).inverse()
         return ModScalar(pow(self.v, k, self.p), k * pow(self.v, k - 1, self.p) * self.d if k else 0, self.p,
-                         _dpow(self.deg, k), _dmul(_dpow(self.deg, k - 1), self.tdeg) if k else None)
+                         _dpow(self.deg, k), _dmul(_dmul(_cdeg(k), _dpow(self.deg, k - 1)), self.tdeg) if k else None)
+
+    def __truediv__(self, o):
+        if _exact_nonzero(o):  # a constant: its reciprocal exactly (see ModMat.__truediv__)
+            return self * ModScalar.const(1 / sp.Rational(o), self.p)
+        return _Field.__truediv__(self, o)
 
     def _sympy_(self):
         raise Unsupported("a value over ℤ/p inside a SymPy expression (the modular refutation runs the notation "
@@ -412,19 +490,19 @@ class ModMat(_Matrix):
             rep = getattr(x, "_rep", None)
             if rep is not None and rep.domain == ZZ:  # integers (eye, ones): SymPy's own, nonzeros only
                 M = nmod_mat(x.rows, x.cols, p)
-                nonzero = False
+                degs = []
                 for (i, j), e in rep.to_dok().items():
                     M[i, j] = int(e) % p
-                    nonzero = nonzero or bool(M[i, j])
-                return ModMat(M, None, p, CONST if nonzero else None)
+                    degs.append(_cdeg(int(e)))  # the entry's own height, not its residue's
+                return ModMat(M, None, p, _dmax(degs))
             entries = x.flat() if hasattr(x, "flat") else list(x)
             rs = [residue(e, p) for e in entries]
-            return ModMat(_mat(x.rows, x.cols, rs, p), None, p, CONST if any(rs) else None)
+            return ModMat(_mat(x.rows, x.cols, rs, p), None, p, _dmax([_cdeg(sp.sympify(e)) for e in entries]))
         raise KernelError(f"a {type(x).__name__} is not a matrix")
 
     @staticmethod
     def entries(rows: int, cols: int, xs, p: int) -> "ModMat":
-        xs = [x if isinstance(x, ModScalar) else ModScalar.const(residue(x, p), p) for x in xs]
+        xs = [x if isinstance(x, ModScalar) else ModScalar.const(x, p) for x in xs]
         # a tangent where one of them has one (structurally, not where its residue happens to be 0: a degree never
         # depends on the point's values)
         tan = _mat(rows, cols, [x.d for x in xs], p) if any(x.tdeg is not None for x in xs) else None
@@ -504,7 +582,7 @@ class ModMat(_Matrix):
             k = self.cols
             return ModMat(self.val * o.val, tan, self.p, _dmm(self.deg, o.deg, k),
                           _dadd(_dmm(self.tdeg, o.deg, k), _dmm(self.deg, o.tdeg, k)))
-        c = o if isinstance(o, ModScalar) else ModScalar.const(residue(o, self.p), self.p)
+        c = o if isinstance(o, ModScalar) else ModScalar.const(o, self.p)
         if isinstance(self, Operator) and c.tdeg is None:
             return _Product.of([c, self], self.p)
         if c.d and self.batched:
@@ -521,7 +599,9 @@ class ModMat(_Matrix):
         return self * o
 
     def __truediv__(self, o):
-        c = o if isinstance(o, ModScalar) else ModScalar.const(residue(o, self.p), self.p)
+        if _exact_nonzero(o):  # a constant: its reciprocal exactly, so its denominator is c, not a polynomial M
+            return self * ModScalar.const(1 / sp.Rational(o), self.p)
+        c = o if isinstance(o, ModScalar) else ModScalar.const(o, self.p)
         return self * c.inverse()
 
     def __pow__(self, k):
@@ -642,7 +722,7 @@ class Operator(ModMat):
         return W * self.val
 
     def __neg__(self):
-        return _Product.of([self.p - 1, self], self.p)
+        return _Product.of([ModScalar.const(-1, self.p), self], self.p)
 
     def __repr__(self):
         return f"{type(self).__name__}({self.rows}×{self.cols} mod {self.p})"
@@ -793,9 +873,9 @@ class _Product(Operator):
             elif isinstance(f, ModScalar):  # a number without tangent: its residue, its degree kept here
                 atoms.append(f.v)
                 sdeg = _dmul(sdeg, f.deg)
-            elif isinstance(f, int):
+            elif isinstance(f, int):  # a residue: its constant unknown, so its height not bounded
                 atoms.append(f)
-                sdeg = _dmul(sdeg, _cdeg(f % p))
+                sdeg = _dmul(sdeg, (0, 0, HUNB, HUNB, 1) if f % p else None)
             else:
                 atoms.append(f)
         mats = [a for a in atoms if not isinstance(a, int)]
@@ -1025,6 +1105,34 @@ def error_degree(lhs_deg, rhs_deg, rf: "RandomFunctions", projected: bool, befor
                f"weights Σw = {W}")
 
 
+#: a lower bound on the number of primes in [2⁶², 2⁶³), from Dusart's bounds on π(x) (1999: x/ln x·(1 + 1/ln x) ≤ π(x)
+#: for x ≥ 599, π(x) ≤ x/ln x·(1 + 1.2762/ln x) for x > 1): the same count as the F_p finder's (fp/field.py
+#: N_PRIMES_LO, which the kernel does not import), ≈ 2^56.56
+N_PRIMES = 106_297_190_014_990_579
+#: one bad prime's probability in units of 2^−62: ⌈2⁶²/N_PRIMES⌉ = 44 (a prime is drawn uniformly among them)
+CONTENT_UNITS = -(-2 ** 62 // N_PRIMES)
+
+
+def content_height(lhs_deg, rhs_deg, rf: "RandomFunctions"):
+    """H: a bound on log₂ of the product of the contents that a prime must not divide (the module docstring,
+    "Heights"): hn of lhs − rhs, plus for the sites' collisions (u_i ∓ u_j, numerator height ≤ h_i + h_j + 1, and
+    u_i, ≤ h_i; S sites of total height Σh) (2S − 1)·Σh + S(S − 1). None when a height (or degree) is not bounded."""
+    d = _dadd(lhs_deg, rhs_deg)
+    if d == UNB or rf.unbounded:
+        return None
+    H = 0 if d is None else d[2]  # N of N/(c·M): hn
+    S = rf.sites
+    if S:
+        H = H + (2 * S - 1) * rf.height + S * (S - 1)
+    return None if H == HUNB else int(H)
+
+
+def content_units(H: int) -> int:
+    """The content term in units of 2^−62: at most ⌊H/62⌋ primes ≥ 2⁶² divide a nonzero integer of absolute value
+    ≤ 2^H, each drawn with probability 1/N_PRIMES ≤ CONTENT_UNITS·2^−62."""
+    return CONTENT_UNITS * (H // 62)
+
+
 class ModNotation:
     """The notation for matrices over ℤ/p (registered with symderiv.notation by the kernel)."""
 
@@ -1201,6 +1309,8 @@ class RandomFunctions:
         # Σ w over the sites (w = dn + dd of the argument: the module docstring, "Degrees"); unbounded: an argument
         # whose degree the forward mode did not bound
         self.weight, self.unbounded = 0, False
+        # Σ h over the sites (h = hn + hd of the argument: the heights of u_i ∓ u_j and u_i, for the content term)
+        self.height = 0
         self._applied: dict = {}  # (name, order, id(v)) → (v, its image); (name, id(v)) → (v, None): counted
 
     #: values at 0 (tanh(0) = 0, logistic(0) = 1/2, e⁰ = 1) and at −x from those at x (tanh odd, logistic(−x) =
@@ -1229,23 +1339,32 @@ class RandomFunctions:
             table[x] = got
         return got
 
+    #: the bounds (dn, dd, hn, hd, c) of (f, f', f'') for tanh and the logistic function, each read in the fresh
+    #: variable r of its site whichever way :meth:`at` built it: tanh: r (−r mirrored, 0 at 0), 1 − r² (‖·‖₁ = 2; 1 at
+    #: 0), −2r + 2r³ (‖·‖₁ = 4); logistic over c = 2: 2r/2, (2 − 2r)/2 mirrored (‖·‖₁ = 4), 1/2 at 0; over c = 4:
+    #: (4r − 4r²)/4 (‖·‖₁ = 8), 1/4 at 0; r − 3r² + 2r³ (‖·‖₁ = 6), 0 at 0. A height is ⌈log₂ ‖·‖₁⌉
+    POLYS = {"tanh": ((1, 0, 0, 0, 1), (2, 0, 1, 0, 1), (3, 0, 2, 0, 1)),
+             "logistic": ((1, 0, 2, 0, 2), (2, 0, 3, 0, 4), (3, 0, 3, 0, 1))}
+
     @staticmethod
     def degrees(name: str, xdeg) -> tuple:
-        """The degrees of (f, f', f'') at an argument of degree ``xdeg``: a fresh variable r for the value (σ, σ',
-        σ'' three of them), tanh and logistic's derivatives polynomials of degree 2 and 3 in r, log's 1/x, −1/x²."""
+        """The bounds of (f, f', f'') at an argument bounded by ``xdeg``: a fresh variable r for the value (σ, σ',
+        σ'' three of them), tanh and logistic's derivatives polynomials of degree 2 and 3 in r (:data:`POLYS`),
+        log's 1/x, −1/x²."""
         if name == "log":
             return VAR, _dinv(xdeg), _dinv(_dpow(xdeg, 2))
         if name in ("tanh", "logistic"):
-            return VAR, (2, 0), (3, 0)
+            return RandomFunctions.POLYS[name]
         return VAR, VAR, VAR
 
     def _site(self, xdeg, count: int) -> None:
         self.sites += count
-        w = _dtotal(xdeg)
+        w, h = _dtotal(xdeg), _htotal(xdeg)
         if w is None:
             self.unbounded = True
         else:
             self.weight += count * w
+            self.height += _times(count, h)
 
     def elementwise(self, name: str, order: int):
         p = self.p
@@ -1273,7 +1392,7 @@ class RandomFunctions:
                     self._applied[(name, order, id(v))] = (v, out)  # v kept alive: its id is not reused
                     return out
                 return apply_values(v, vals)
-            x = v if isinstance(v, ModScalar) else ModScalar.const(residue(v, p), p)
+            x = v if isinstance(v, ModScalar) else ModScalar.const(v, p)
             if x.tdeg is None:
                 self._site(x.deg, 1)
             a, b = one(x.v, x.d)
@@ -1399,7 +1518,7 @@ def _hdeg(cs, xdeg):
     """The degree of the polynomial with coefficients ``cs`` at an argument of degree ``xdeg`` (Horner's rules)."""
     out = None
     for c in reversed(cs):
-        out = _dadd(_dmul(out, xdeg), CONST if c else None)
+        out = _dadd(_dmul(out, xdeg), _cdeg(c))
     return out
 
 
@@ -1420,7 +1539,7 @@ def _elementwise(cs, dcs, p: int):
             return ModMat(out, tan, p, _hdeg(cs, v.deg), _dmul(_hdeg(dcs, v.deg), v.tdeg))
         if isinstance(v, ModScalar):
             return one(v)
-        return one(ModScalar.const(residue(v, p), p))
+        return one(ModScalar.const(v, p))
 
     return apply
 
@@ -1476,7 +1595,7 @@ class ModularModel:
                 self._loss = lambda o, y: -sum((b * log(a) for a, b in zip(o, y)), ModScalar.const(0, p))
             elif self.loss == "squared":
                 self._loss = lambda o, y: sum(((a - b) * (a - b) for a, b in zip(o, y)), ModScalar.const(0, p)) \
-                    * ModScalar.const(pow(2, -1, p), p)
+                    * ModScalar.const(sp.Rational(1, 2), p)
             elif self.loss == "abstract" and loss_witness is not None:
                 q, dq = _poly(loss_witness, 0), _poly(loss_witness, 1)
                 self._loss = lambda o, y: sum((_elementwise(q, dq, p)(a - b) for a, b in zip(o, y)),

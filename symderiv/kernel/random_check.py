@@ -1462,8 +1462,11 @@ def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved
     passes only if the numerator of degree ≤ D vanishes at the point (≤ D/p, Schwartz–Zippel) or two distinct
     arguments among the S sites collide modulo p, reading both as one variable: ≤ E·2^−62 per trial, E = D +
     (2S − 1)·Σw with w the weights of the sites' arguments (u_i ∓ u_j, u_i = 0), all computed by the ℤ/p forward mode
-    itself (modular.py, "Degrees"; modular.error_degree). Where it has no rule for an operation (or E ≥ 2^62: no
-    bound), the token states the old form (D unknown) and trusts accept.UNBOUNDED.
+    itself (modular.py, "Degrees"; modular.error_degree), plus 44·⌊H/62⌋ for a prime dividing every coefficient of
+    one of those numerators, H bounded by the same forward mode (modular.py, "Heights"; modular.content_height):
+    the token's degree is E + 44·⌊H/62⌋ and it trusts nothing (PRIME_CONTENT only where a height is not bounded).
+    Where it has no rule for an operation (or E ≥ 2^62: no bound), the token states the old form (D unknown) and
+    trusts accept.UNBOUNDED.
 
     A side that is a linear map (a derivative w.r.t. a parameter, and what the check builds from it: modular.Operator)
     is compared as uᵀ·lhs·x against uᵀ·rhs·x for u, x uniform modulo p (modular.project): a nonzero difference
@@ -1481,7 +1484,7 @@ def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved
 
     from . import modular
 
-    done, sites, projected, E, why_E = 0, 0, False, 0, ""
+    done, sites, projected, E, why_E, H = 0, 0, False, 0, "", 0
     try:
         for _ in range(MODULAR_TRIALS):
             while True:
@@ -1507,6 +1510,9 @@ def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved
             sites = max(sites, rf.sites)
             if E is not None:
                 E, why_E = modular.error_degree(*degrees, rf, bool(vectors), E, why_E)
+            if H is not None:  # the content's height (modular.py, "Heights"): the max over the trials
+                h = modular.content_height(*degrees, rf)
+                H = None if h is None else max(H, h)
             bad = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), None)
             if bad is not None and rf.lawless:
                 # does the difference depend on exp and log at all? The same point and σ, exp and log drawn anew: a
@@ -1532,10 +1538,18 @@ def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved
     points = (f"the kernel's own check over ℤ/p: lhs − rhs ≡ 0 at {done} random points (inputs uniform modulo a "
               f"fresh prime p ≥ 2^62, σ a random function at {sites} sites"
               + (", the sides compared as uᵀ·(lhs − rhs)·x for u, x uniform: + 2 to the degree" if projected else ""))
-    if E is not None and E < 2 ** MODULAR_BITS:  # Schwartz–Zippel over ℤ/p, p ≥ 2^62 (modular: "Degrees")
+    if E is not None and H is not None and E + modular.content_units(H) < 2 ** MODULAR_BITS:
+        # Schwartz–Zippel over ℤ/p, p ≥ 2^62 (modular: "Degrees"), and the prime dividing a content (modular:
+        # "Heights"): E' = E + CONTENT_UNITS·⌊H/62⌋ per trial, each trial's prime and point fresh
+        C = modular.content_units(H)
+        how = (f"{points}), error ≤ (({E} + {C})·2^−{MODULAR_BITS})^{done} ({why_E}; + {modular.CONTENT_UNITS}·"
+               f"⌊H/62⌋ = {C} for a prime dividing every coefficient of the difference's or a collision's "
+               f"numerator, H ≤ {H} bits; bounded by the kernel's forward mode)")
+        return _issue(Proved, claim.id, size, IDENTITY, how, error=(MODULAR_BITS, done), degree=E + C), how
+    if E is not None and E < 2 ** MODULAR_BITS:  # a height not bounded: the content trusted (PRIME_CONTENT)
         how = (f"{points}), error ≤ ({E}·2^−{MODULAR_BITS})^{done} ({why_E}, bounded by the kernel's forward mode)"
-               " + the chance that p divides every coefficient of the difference's numerator, which the kernel does "
-               "not bound")
+               " + the chance that p divides every coefficient of the difference's numerator, whose height the "
+               "kernel did not bound here")
         return _issue(Proved, claim.id, size, IDENTITY, how, error=(MODULAR_BITS, done), degree=E,
                       trusts=(PRIME_CONTENT,)), how
     bits = max(1, int(62 - math.log2(1 + sites * sites)))
@@ -1546,12 +1560,12 @@ def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved
     return _issue(Proved, claim.id, size, IDENTITY, how, error=(bits, done)), how
 
 
-#: what a bounded confirmation over ℤ/p still trusts (modular.py, "Degrees", the last sentence): E·2^−62 bounds a
-#: zero at the random point of a numerator N that is nonzero modulo p; that the random prime divides every
-#: coefficient of N (N ≠ 0 over ℚ, 0 over ℤ/p) has probability ≤ log₂(height of N)/62 over the ≈ 2^56.5 primes
-#: drawn from, and the kernel bounds no height
-PRIME_CONTENT = ("that the random prime divides no coefficient of lhs − rhs's numerator (probability ≤ log₂H/62 · "
-                 "2^−56, H its height, which the kernel does not bound)")
+#: what a bounded confirmation over ℤ/p trusts only where its forward mode left a HEIGHT unbounded (modular.py,
+#: "Heights": a constant known only by its residue): E·2^−62 bounds a zero at the random point of a numerator N that
+#: is nonzero modulo p; that the random prime divides every coefficient of N (N ≠ 0 over ℚ, 0 over ℤ/p) has
+#: probability ≤ (H/62)·2^−56 over the ≈ 2^56.5 primes drawn from. Where H is bounded it is added to E instead
+PRIME_CONTENT = ("that the random prime divides no coefficient of lhs − rhs's numerator (probability ≤ H/62 · "
+                 "2^−56, H its height, which the kernel did not bound here)")
 
 
 #: the lawful trial's prime q ∈ [2¹¹, 2¹²): q^LAWFUL_DIGITS < 2⁶³ (modular.LawfulFunctions)
