@@ -88,11 +88,6 @@ class logistic(sp.Function):
     def _eval_rewrite_as_exp(self, arg, **kwargs):
         return 1 / (1 + sp.exp(-arg))
 
-    def _eval_evalf(self, prec):
-        """A float value (a guide for the search only: the kernel evaluates the logistic function in arb), through
-        its exp form; without it a float evaluation of logistic(z) stays symbolic and cannot be converted."""
-        return (1 / (1 + sp.exp(-self.args[0])))._eval_evalf(prec)
-
 
 @dataclass(frozen=True)
 class Activation:

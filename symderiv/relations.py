@@ -60,7 +60,18 @@ def float_value(e) -> float:
         else:
             if abs(v) > _FLOAT_TINY and np.isfinite(v):
                 return v
-    return float(e.evalf(30))
+    return float(_exp_forms(e).evalf(30))
+
+
+def _exp_forms(e):
+    """The logistic function written 1/(1 + e^−z) for a float guide. logistic has no evalf of its own on purpose:
+    with one, SymPy would decide a check's comparison of exact numbers itself (logistic(3)·(1 − logistic(3)) ≤ 1/5
+    becomes a Python bool), where the engine must decide and certify it."""
+    from .functions import logistic
+
+    if not e.has(logistic):
+        return e
+    return e.replace(lambda f: isinstance(f, logistic), lambda f: 1 / (1 + sp.exp(-f.args[0])))
 
 
 def _float_matrix(M: sp.MatrixBase) -> np.ndarray:
