@@ -30,9 +30,11 @@ def symbols(*exprs) -> set:
     return {e for e in nodes(*exprs) if e.is_Symbol}
 
 
-def symbols_memo(e, memo: dict) -> frozenset:
-    """symbols(e) for many expressions that share subexpressions: ``memo`` (id → (object, set)) is kept across
-    the calls."""
+def bottom_up(e, memo: dict, combine):
+    """``combine(x, args)`` for ``e`` and each of its subexpressions, children first, each shared object once:
+    ``args`` are x's arguments with each SymPy one replaced by what ``combine`` gave for it. ``memo`` (id → (object,
+    result)) may be kept across calls on expressions that share subexpressions; it keeps each object alive, so an
+    id is not reused while the memo lives."""
     stack = [(e, False)]
     while stack:
         x, ready = stack.pop()
@@ -42,10 +44,14 @@ def symbols_memo(e, memo: dict) -> frozenset:
             stack.append((x, True))
             stack.extend((a, False) for a in x.args if isinstance(a, sp.Basic) and id(a) not in memo)
             continue
-        got = frozenset((x,)) if x.is_Symbol else frozenset().union(
-            *(memo[id(a)][1] for a in x.args if isinstance(a, sp.Basic)))
-        memo[id(x)] = (x, got)   # the object is kept alive, so its id is not reused while the memo lives
+        memo[id(x)] = (x, combine(x, tuple(memo[id(a)][1] if isinstance(a, sp.Basic) else a for a in x.args)))
     return memo[id(e)][1]
+
+
+def symbols_memo(e, memo: dict) -> frozenset:
+    """symbols(e) for many expressions that share subexpressions: ``memo`` is kept across the calls."""
+    return bottom_up(e, memo, lambda x, args: frozenset((x,)) if x.is_Symbol else frozenset().union(
+        *(a for a, b in zip(args, x.args) if isinstance(b, sp.Basic))))
 
 
 def contains(*exprs, test) -> bool:
@@ -57,17 +63,8 @@ def replaced(e, test, make):
     """``e`` with each subexpression that satisfies ``test`` replaced by ``make(it)`` (innermost first, as
     ``replace`` does: ``make`` gets the subexpression with its own arguments already replaced); a shared
     object is rebuilt once."""
-    memo: dict = {}
-    stack = [(e, False)]
-    while stack:
-        x, ready = stack.pop()
-        if id(x) in memo:
-            continue
-        if not ready:
-            stack.append((x, True))
-            stack.extend((a, False) for a in x.args if isinstance(a, sp.Basic) and id(a) not in memo)
-            continue
-        args = tuple(memo[id(a)][1] if isinstance(a, sp.Basic) else a for a in x.args)
+    def combine(x, args):
         y = x.func(*args) if any(a is not b for a, b in zip(args, x.args)) else x
-        memo[id(x)] = (x, make(y) if test(y) else y)
-    return memo[id(e)][1]
+        return make(y) if test(y) else y
+
+    return bottom_up(e, {}, combine)
