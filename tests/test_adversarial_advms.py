@@ -15,7 +15,8 @@ Findings (each a test that failed on main):
 * a true row by a state at a fixed step j = 1 (dh_t/dc_1, meaningful from t = 2), swept at n = 4, t = 2 where F_p
   decides it, with a term that is zero only through tanh(−b) = −tanh(b) (an F_p relaxation): the F_p trial
   disagrees, and the certification looks at t = 1, below the sweep, where the row is false (dh_1/dc_1 is the
-  same step's derivative): a certified ``fails`` for a true claim. xfail.
+  same step's derivative): a certified ``fails``, right by the convention that a dimension the claim does not fix
+  means every value of it (the test says so).
 * a true one-step identity that reads the new state c_t (∂h_t/∂c_{t−1} = diag(o_t ⊙ tanh′(c_t)) diag(f_t)) is not
   proved for every t: the induction reads m.at("c", t) as a free symbol. A refusal; xfail.
 * the every-n lift's base for a derivative by a state at step j ≥ 1 sets the other states' truths at j to 0
@@ -237,13 +238,15 @@ def test_the_row_by_c_1_plus_a_zero_term_holds_for_every_t_at_n_2():
     assert r.verdict == Verdict.HOLDS and r.every_t
 
 
-@pytest.mark.xfail(strict=True, reason="F_p's relaxation (tanh(−b) an atom apart from tanh(b)) disagrees at n = 4, "
-                   "t = 2, and fp.certification_sizes certifies at n = 1, t = 1, below the sweep's smallest t, where "
-                   "the row is false (dh_1/dc_1 = diag(1 − h_1²) is the same step's derivative, the row gives 0): a "
-                   "certified fails for a claim true for every t ≥ 2 and every n")
-def test_a_true_row_by_c_1_at_n_4_is_not_refuted_below_its_sweep():
+def test_a_row_true_from_t_2_only_fails_certified_at_t_1():
+    """advms read this as a wrong fails; it is the convention: a dimension the claim does not fix means every
+    value of it (the sweep says where to check, not where the claim stops; F_p's certification looks at small sizes
+    of every claim alike, and a claim swept at n = 32, t = 64 is certified at n ≤ 3, t ≤ 6 the same way). The row
+    is false at t = 1 (dh_1/dc_1 is the same step's derivative), so the claim fails there, certified. A claim about
+    t ≥ 2 only says so with fixed=("t",) or a t-domain in its check."""
     r = check_claim(mk(_c1_row_plus_zero, tanhc, n=(4,), t=(2,)))
-    assert r.verdict != Verdict.FAILS, r.scope
+    assert r.verdict == Verdict.FAILS and r.counterexample is not None and r.counterexample.size["t"] == 1, r.scope
+
 
 
 # ----- finding 5 (xfail): the lift's base by a state at step j ≥ 1 ------------------------------------------------
