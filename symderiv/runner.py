@@ -58,14 +58,24 @@ from .results import Result, Verdict
 
 #: the default per-claim budget, in seconds
 DEFAULT_TIMEOUT = 300.0
-#: the default per-claim memory budget: the resident memory of the claim's process, in bytes. A claim past it is
+#: the default per-claim memory budget: the memory the claim's process holds of its own (_resident), in bytes. A claim past it is
 #: stopped, undecided, as one past its time budget is (an exact normal form has no size bound of its own: without
 #: this a large one could take the machine's memory and abort its process, an error that says nothing of the claim)
 DEFAULT_MEMORY = 4 * 2 ** 30
 
 
 def _resident(pid: int) -> int | None:
-    """The resident memory of process ``pid`` in bytes (Linux's /proc), or None where it cannot be read."""
+    """The memory process ``pid`` holds of its own, in bytes (Linux's /proc), or None where it cannot be read: its
+    private pages (smaps_rollup's Private_Clean + Private_Dirty). A claim's process is a fork of a worker (of the
+    CLI, or of pytest, which may hold gigabytes): its resident set counts every page it still shares with its
+    parent, so the budget would charge the claim for its parent's memory (a claim of a few MB was stopped at 0.5 GB
+    when the test suite ran it from a large pytest process). Where smaps_rollup is missing: the resident set."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            own = sum(int(line.split()[1]) for line in f if line.startswith(("Private_Clean:", "Private_Dirty:")))
+        return own * 1024
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         with open(f"/proc/{pid}/statm") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")

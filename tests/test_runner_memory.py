@@ -46,6 +46,19 @@ def test_a_claim_past_its_memory_budget_is_undecided_and_the_others_still_run(pr
     assert res["mem.light"].verdict == Verdict.HOLDS
 
 
+def test_the_budget_counts_the_claims_own_memory_not_its_parents(proof):
+    """A claim's process is a fork: under a parent that holds more than the budget (pytest late in the suite, a
+    CLI that checked many claims) a light claim still holds, and the hungry one is still stopped."""
+    ballast = bytearray(768 * 2 ** 20)  # touched, so resident in this (the parent) process
+    for i in range(0, len(ballast), 4096):
+        ballast[i] = 1
+    col = collect([proof])
+    res = {r.id: r for r in run_claims(col, ["mem.hungry", "mem.light"], jobs=1, memory=512 * 2 ** 20)}
+    assert res["mem.light"].verdict == Verdict.HOLDS, res["mem.light"].scope
+    assert res["mem.hungry"].verdict == Verdict.UNDECIDED and "memory budget" in res["mem.hungry"].scope
+    del ballast
+
+
 def test_within_the_default_budget_it_runs():
     assert DEFAULT_MEMORY >= 2 * 2 ** 30
 
