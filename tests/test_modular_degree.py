@@ -193,7 +193,7 @@ def _violation(claim, size) -> str | None:
     return None
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
 @given(kind=st.sampled_from(["param", "state", "loss", "log"]), which=st.integers(0, len(CELLS) - 1),
        activation=st.sampled_from(["abstract", "tanh", "logistic"]), n=st.integers(1, 2), t=st.integers(1, 2),
        m=st.integers(1, 2), left=OPS, right=OPS)

@@ -139,7 +139,7 @@ def _violation(claim, size) -> str | None:
     return None
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
 @given(kind=st.sampled_from(["param", "state", "loss", "log"]), which=st.integers(0, 2),
        activation=st.sampled_from(["abstract", "tanh", "logistic"]), n=st.integers(1, 2), t=st.integers(1, 2),
        left=OPS, right=OPS, form=st.sampled_from(FORMS), c=st.sampled_from(BIG + [1, 3, -2]),
