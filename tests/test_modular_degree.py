@@ -53,9 +53,9 @@ def _modular_bound(claim, size) -> tuple[int | None, int | None]:
     return D, E
 
 
-def _exact_degree(claim, size) -> int | None:
-    """max over entries of deg N + deg M of lhs − rhs = N/M reduced, on the kernel's exact model with every random
-    value a fresh variable (random_check.degree_info's run); None where the entries are not rational functions."""
+def fresh_sides(claim, size) -> tuple:
+    """(lhs, rhs, symbols) of the kernel's exact model with every random value a fresh variable (the run
+    random_check.degree_info makes), for the tests that compare a bound with the exact polynomial."""
     from symderiv.kernel import dual, free
     from symderiv.kernel.check import _sides
     from symderiv.kernel.random_check import _Fresh, _trial
@@ -69,6 +69,13 @@ def _exact_degree(claim, size) -> int | None:
     finally:
         dual.number = free.number = exact
     syms = sorted(fresh.symbols, key=str)
+    return lhs, rhs, syms
+
+
+def _exact_degree(claim, size) -> int | None:
+    """max over entries of deg N + deg M of lhs − rhs = N/M reduced, on the kernel's exact model with every random
+    value a fresh variable (random_check.degree_info's run); None where the entries are not rational functions."""
+    lhs, rhs, syms = fresh_sides(claim, size)
     worst = 0
     for a, b in zip(lhs, rhs):
         e = sp.sympify(a) - sp.sympify(b)

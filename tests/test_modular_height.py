@@ -100,19 +100,9 @@ def _l1_height(expr, syms) -> int | None:
 
 def _exact_height(claim, size) -> int | None:
     """max over entries of ⌈log₂ ‖N‖₁⌉ of lhs − rhs on the kernel's exact model with fresh variables."""
-    from symderiv.kernel import dual, free
-    from symderiv.kernel.check import _sides
-    from symderiv.kernel.random_check import _Fresh, _trial
+    from tests.test_modular_degree import fresh_sides
 
-    fresh = _Fresh()
-    exact = dual.number
-    dual.number = free.number = fresh.number(exact)
-    try:
-        out, _ = _trial(claim, size, random.Random(0), draw=fresh)
-        lhs, rhs = _sides(out)
-    finally:
-        dual.number = free.number = exact
-    syms = sorted(fresh.symbols, key=str)
+    lhs, rhs, syms = fresh_sides(claim, size)
     worst = None
     for a, b in zip(lhs, rhs):
         e = sp.sympify(a) - sp.sympify(b)
