@@ -395,15 +395,32 @@ PASCANU = {"σ": "identity (Theorem 3's hypothesis)", "eigenvalues": "W_R triang
            "∂E_t/∂h_{t−s} = (W_Rᵀ)^s δ, scaled by λ_j^{−s}"}
 
 
+def eigenvector(M, j, lam, upper: bool):
+    """An eigenvector of the triangular M (``upper`` or lower) for its eigenvalue lam = M[j − 1, j − 1], by
+    substitution in the claim language: entry j is 1, the entries past j (below it for an upper M, above it for a
+    lower one) are 0, and the distinct eigenvalues make each divisor nonzero. SymPy's nullspace() would decide its
+    pivots by its own zero tests: generic on symbols, another answer at a point."""
+    n = M.rows
+    q = [0] * n
+    q[j - 1] = 1
+    if upper:
+        for i in reversed(range(j - 1)):
+            q[i] = -sum(M[i, k] * q[k] for k in range(i + 1, j)) / (M[i, i] - lam)
+    else:
+        for i in range(j, n):
+            q[i] = -sum(M[i, k] * q[k] for k in range(j - 1, i)) / (M[i, i] - lam)
+    return sp.Matrix(q)
+
+
 def pascanu_setup(W, j):
-    vals = [W[i, i] for i in range(W.rows)]
-    order = sorted(range(len(vals)), key=lambda i: -abs(vals[i]))
-    for a, b in zip(order, order[1:]):
-        assume(absval(vals[a]) > absval(vals[b]), "distinct eigenvalue moduli")
-    lam = vals[order[j - 1]]
+    """W_R upper triangular with its eigenvalues W_ii labelled along the diagonal in decreasing modulus (every
+    triangularizable W_R has a Schur form with its eigenvalues in any chosen order on the diagonal: the order is a
+    choice of basis), λ_j = W_jj, and q_j its eigenvector."""
+    for i in range(W.rows - 1):
+        assume(absval(W[i, i]) > absval(W[i + 1, i + 1]), "distinct eigenvalue moduli (labelled in decreasing order)")
+    lam = W[j - 1, j - 1]
     assume(rel(lam, ">", 1), "λ_j > 1")
-    q = (W - lam * eye(W.rows)).nullspace()[0]
-    return lam, q
+    return lam, eigenvector(W, j, lam, upper=True)
 
 
 theorem3 = readings(
@@ -439,7 +456,7 @@ def theorem3_forward(W):
                  "like λ_j^s along q_j")
 def theorem3_corrected(W):
     lam, _ = pascanu_setup(W, 2)
-    p = (W.T - lam * eye(W.rows)).nullspace()[0]
+    p = eigenvector(W.T, 2, lam, upper=False)
     return limit(powers(W.T / lam, p, label="(W_Rᵀ/λ_j)^q p_j"), "bounded")
 
 

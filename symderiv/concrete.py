@@ -129,6 +129,17 @@ def asked_from_user(depth: int = 1) -> bool:
     return f is not None and _is_user(f)
 
 
+def compared_for_user(depth: int = 1) -> bool:
+    """Is the caller ``depth`` frames up user code, or the standard library acting for it (``heapq``, ``bisect``,
+    ``statistics``: their comparisons are the user's question, asked where the rewrite cannot see)? C code called
+    from user code (``sorted``'s key, ``list.sort``) has no frame: its comparison's caller is the user's frame."""
+    f = sys._getframe(depth + 1)
+    while f is not None and not _is_user(f) and (f.f_code.co_filename == __file__ or str(
+            f.f_globals.get("__name__", "")).partition(".")[0] in sys.stdlib_module_names):
+        f = f.f_back
+    return f is not None and _is_user(f)
+
+
 def _where(frame) -> str:
     if frame is None:
         return "the check"
@@ -184,6 +195,30 @@ def refuse(what: str, value) -> NoReturn:
     for seen in _WATCHING:
         seen.append(err)
     raise err
+
+
+def _install_relational_truth():
+    """A comparison of claim values that Python makes itself, out of the rewrite's sight (``sorted`` with a key,
+    ``min``/``max`` with a key, ``list.sort``, ``heapq``, ``bisect``, ``functools.cmp_to_key``, ``statistics``),
+    ends in the truth of a SymPy relation, which SymPy answers with a TypeError on symbols and Python answers on
+    numbers: two meanings. Asked for the user (:func:`compared_for_user`), it is refused as every other question;
+    SymPy's own questions (its internals catch the TypeError) keep their answer."""
+    from sympy.core.relational import Relational
+
+    plain = Relational.__bool__
+    if getattr(plain, "__symderiv_guarded__", False):
+        return
+
+    def truth(self):
+        if compared_for_user():
+            refuse("a comparison Python makes itself (a key= function, list.sort, heapq, bisect, …) of", self)
+        return plain(self)
+
+    truth.__symderiv_guarded__ = True
+    Relational.__bool__ = truth
+
+
+_install_relational_truth()
 
 
 # ----- what the rewritten code calls ---------------------------------------------
@@ -408,7 +443,12 @@ _MATRIX_JUDGMENTS = {"rank", "rref", "echelon_form", "is_echelon", "eigenvals", 
                      "is_nilpotent", "is_diagonalizable", "is_positive_definite", "is_positive_semidefinite",
                      "is_negative_definite", "is_negative_semidefinite", "is_indefinite", "is_upper_hessenberg",
                      "is_lower_hessenberg", "is_strongly_diagonally_dominant", "is_weakly_diagonally_dominant",
-                     "is_singular", "berkowitz_eigenvals", "singular_values", "condition_number"}
+                     "is_singular", "berkowitz_eigenvals", "singular_values", "condition_number",
+                     # a basis, a factorization or an inverse whose shape or formula follows the rank or the pivots
+                     # SymPy's zero tests chose: the generic one on symbols, another at a special point (the
+                     # pseudo-inverse of a diagonal, finding 3; a nullspace whose length is the rank)
+                     "nullspace", "columnspace", "rowspace", "rank_decomposition", "pinv", "LUdecomposition",
+                     "LUdecomposition_Simple", "LUdecompositionFF", "jordan_form", "diagonalize", "left_eigenvects"}
 _ASKING_ATTRIBUTES = {f"is_{a}" for a in _ASSUMPTIONS} | {"equals"} | _STRUCTURAL | _MATRIX_JUDGMENTS | {
     # its type: a number at a size, an index or a symbol at a symbolic one
     "__class__", "__dict__", "__module__", "__slots__", "__mro__"}

@@ -507,7 +507,8 @@ def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict, cou
             break
     if not tried:
         raise SymderivError(f"no candidate could be evaluated: {raised}")
-    if plausible and not floated:  # a search that evaluated nothing has searched nothing
+    if plausible and not floated and count is None:  # a search that evaluated nothing has searched nothing (the
+        # brief search's few candidates may all sit where floats fail: the full search after the proof decides)
         from .search import float_problem
 
         cause = next((p for _, st in last_steps if (p := float_problem(st))), "no finite float value")

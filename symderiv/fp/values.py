@@ -69,6 +69,18 @@ class Val(MatrixFace):
         #: the reciprocal groups (ids) this value's polynomial may use as variables (None: none); see _ku
         self.k = k
 
+    def _order(self, other):
+        """``<`` of field elements has no meaning (F_p is not ordered); asked for a check (a key= function,
+        ``list.sort``, ``heapq``: Python compares out of the rewrite's sight) it is the guard's refusal, as on
+        every other path, not a TypeError of its own."""
+        from ..concrete import compared_for_user, refuse
+
+        if compared_for_user():
+            refuse("an ordering Python makes itself (<, a key= function, list.sort, heapq, …) of", self)
+        return NotImplemented
+
+    __lt__ = __le__ = __gt__ = __ge__ = _order
+
     # construction
     @classmethod
     def constant(cls, x, primes: list[int]) -> "Val":
