@@ -165,10 +165,39 @@ def float_problem(step) -> str | None:
     try:
         a, b = step.floats()
     except Exception as e:
+        abstract = _abstract_applications(step)
+        if abstract:
+            shown = ", ".join(sorted(map(str, abstract))[:3])
+            return (f"it applies an abstract function ({shown}{', …' if len(abstract) > 3 else ''}), which has no "
+                    f"value at a point: the search draws none for it (σ abstract), so it neither guides nor refutes")
         return f"{type(e).__name__}: {e}"
     if not (np.isfinite(a) and np.isfinite(b)):
         return f"the sides evaluate to {a} and {b} in floats"
     return None
+
+
+def _abstract_applications(node, seen=None) -> set:
+    """The applications of an abstract function (σ(3/2), σ′(4), …) anywhere in a relation's sides."""
+    import dataclasses
+
+    from sympy import Basic
+    from sympy.core.function import AppliedUndef
+    from sympy.matrices import MatrixBase
+
+    from .functions import _SigmaDerivative
+
+    seen = set() if seen is None else seen
+    if isinstance(node, (Basic, MatrixBase)):
+        return set(node.atoms(AppliedUndef, _SigmaDerivative))
+    if id(node) in seen or not dataclasses.is_dataclass(node):
+        return set()
+    seen.add(id(node))
+    out = set()
+    for f in dataclasses.fields(node):
+        v = getattr(node, f.name, None)
+        for item in (v if isinstance(v, (list, tuple)) else (v,)):
+            out |= _abstract_applications(item, seen)
+    return out
 
 
 def float_suspect(step) -> bool | None:
