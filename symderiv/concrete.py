@@ -217,6 +217,25 @@ def _install_relational_truth():
     truth.__symderiv_guarded__ = True
     Relational.__bool__ = truth
 
+    # float(x), complex(x), int(x) asked in C (math.isclose, math.sqrt, struct, array): a TypeError on a symbol, a
+    # number at a point. Numbers have their own conversions; an expression of symbols reaches Expr's
+    from sympy.core.expr import Expr
+
+    for name in ("__float__", "__complex__", "__int__"):
+        _guard_conversion(Expr, name)
+
+
+def _guard_conversion(cls, name: str):
+    plain = getattr(cls, name)
+
+    def converted(self):
+        if compared_for_user():
+            refuse(f"a conversion Python makes itself ({name}: math, struct, …) of", self)
+        return plain(self)
+
+    converted.__symderiv_guarded__ = True
+    setattr(cls, name, converted)
+
 
 _install_relational_truth()
 
@@ -235,6 +254,10 @@ class _Guard:
             if _decidable_index(a, b):
                 return _EQ_OPS[op](a, b)
             refuse(f"'{op}'", a if is_value(a) else b)
+        for side in (a, b):  # [x] == [0]: the items' == is asked in C (SymPy's structural equality on a symbol)
+            x = _held_value(side)
+            if x is not None:
+                refuse(f"'{op}' of containers holding", x)
         return _EQ_OPS[op](a, b)
 
     @staticmethod
@@ -243,6 +266,10 @@ class _Guard:
             refuse("'in' (a lookup)", a)
         if is_value(b):
             refuse("'in' on a container", b)
+        for side in (a, b):  # 0 in [x], [0] in [[x]]: the items compared in C
+            x = _held_value(side)
+            if x is not None:
+                refuse("'in' with containers holding", x)
         r = a in b
         return not r if negate else r
 
@@ -376,6 +403,31 @@ class _Guard:
             if is_value(a):
                 refuse(f"{name}()", a)
         return fn(*args, **kw)
+
+
+def _held_value(obj, depth: int = 6):
+    """A claim value held by a plain container (list, tuple, dict, set) or a dataclass instance, looked for
+    ``depth`` levels down (None if there is none): comparing such containers compares their items in C."""
+    import dataclasses
+
+    if depth <= 0:
+        return None
+    if isinstance(obj, dict):
+        items = (*obj.keys(), *obj.values())
+    elif isinstance(obj, (list, tuple, set, frozenset)):
+        items = obj
+    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        items = [getattr(obj, f.name, None) for f in dataclasses.fields(obj)]
+    else:
+        return None
+    for x in items:
+        if is_value(x):
+            return x
+        if isinstance(x, (dict, list, tuple, set, frozenset)) or dataclasses.is_dataclass(x):
+            found = _held_value(x, depth - 1)
+            if found is not None:
+                return found
+    return None
 
 
 def _decidable_index(a, b) -> bool:

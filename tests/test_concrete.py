@@ -64,9 +64,22 @@ FORMS = {
     "cmp-to-key": "sorted([0, 1], key=__import__('functools').cmp_to_key(lambda a, b: (x, 0)[a] - (x, 0)[b]))[0]",
     "median": "__import__('statistics').median([x, 0, 1])",
 }
+# containers compared in C: their items' == is SymPy's structural equality (False on a symbol, True at a point)
+FORMS.update({
+    "list-eq": "(1 if [x] == [0] else 0)",
+    "tuple-ne": "(1 if (x, 1) != (0, 1) else 0)",
+    "dict-eq": "(1 if {'a': x} == {'a': 0} else 0)",
+    "nested-eq": "(1 if [[x]] == [[0]] else 0)",
+    "list-lt": "(1 if [x] < [1] else 0)",
+    "isclose": "(1 if __import__('math').isclose(x, 0) else 0)",
+    "in-list-of-values": "(1 if 0 in [x] else 0)",
+    "in-nested": "(1 if [0] in [[x]] else 0)",
+    "dataclass-eq": "(lambda P: 1 if P(x) == P(0) else 0)(__import__('dataclasses').make_dataclass('P', ['v']))",
+})
 #: the forms whose comparison Python makes out of the rewrite's sight (C code, a library)
 HIDDEN = ["sorted-key", "max-key", "min-key", "list-sort", "list-sort-key", "heapq-key", "heapq", "bisect",
-          "cmp-to-key", "median"]
+          "cmp-to-key", "median", "list-eq", "tuple-ne", "dict-eq", "nested-eq", "list-lt", "isclose", "in-list-of-values", "in-nested",
+          "dataclass-eq"]
 
 
 def _file(tmp_path, body: str, header: str = "") -> str:

@@ -81,6 +81,16 @@ class Val(MatrixFace):
 
     __lt__ = __le__ = __gt__ = __ge__ = _order
 
+    def _convert(self, *_):
+        """``float(v)`` asked in C (``math.isclose``, ``math.sqrt``): a field element has no real value."""
+        from ..concrete import compared_for_user, refuse
+
+        if compared_for_user():
+            refuse("a conversion Python makes itself (math, struct, …) of", self)
+        raise TypeError(f"an F_p value has no {type(self).__name__} conversion")
+
+    __float__ = __complex__ = __int__ = __index__ = _convert
+
     # construction
     @classmethod
     def constant(cls, x, primes: list[int]) -> "Val":
