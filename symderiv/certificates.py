@@ -162,8 +162,16 @@ def _steps_at(evaluate, values):
     return relations_of(out), hyps
 
 
-def issue_relation(claim_id: str, size: dict, values: dict, step: str, evaluate) -> Counterexample:
-    """A certificate for a relation or limit that fails at ``values`` (``evaluate(values)`` runs the check)."""
+def issue_relation(claim_id: str, size: dict, values: dict, step: str, evaluate, sigma=None) -> Counterexample:
+    """A certificate for a relation or limit that fails at ``values`` (``evaluate(values)`` runs the check, with
+    the abstract σ already the witness polynomial ``sigma`` when one is given: the certificate names it)."""
+    from dataclasses import replace
+
+    cert = _issue_relation(claim_id, size, values, step, evaluate)
+    return cert if sigma is None else replace(cert, sigma=tuple(sigma.coeffs))
+
+
+def _issue_relation(claim_id: str, size: dict, values: dict, step: str, evaluate) -> Counterexample:
     from .kernel.decide import decide, decide_limit
     from .relations import Limit
 

@@ -472,37 +472,44 @@ def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict, cou
     labels: list[str] = []
     found: dict = {}
     raised, tried, plausible, floated, last_steps, hypothesised = None, 0, 0, 0, [], False
-    for values in draw_candidates(claim.given, size, seed, claim.budget if count is None else count):
-        with _phase(phases, Phase.SEARCH):
-            try:
-                out, hyps = evaluate(values)
-                steps = relations_of(out)
-            except (TypeError, ConcretizationError):
-                raise
-            except Exception as e:  # a candidate the check cannot evaluate (a singular matrix, …)
-                raised = raised or _raised(e)
-                continue
-            tried += 1
-            labels = labels or [lab for lab, _ in steps]
-            hypothesised = hypothesised or bool(hyps)
-            if not hypotheses_plausible(hyps):
-                continue
-            plausible += 1
-            guide = {lab: float_suspect(st) for lab, st in steps if lab not in found}
-            floated += any(v is not None for v in guide.values()) or not guide
-            last_steps = steps
-            suspects = [lab for lab, v in guide.items() if v]
-        for label in suspects:
-            with _phase(phases, Phase.CERTIFY):
-                if not _certified_failure(dict(steps), hyps, label):
+    total = claim.budget if count is None else count
+    witnesses = _sigma_witnesses(claim, size, seed, evaluate)
+    per = total if witnesses == [None] else max(4, total // len(witnesses))
+    for sig in witnesses:  # a claim about every σ: each witness polynomial σ in turn, the values drawn for it
+        ev = evaluate if sig is None else _witnessed(evaluate, sig)
+        for values in draw_candidates(claim.given, size, seed, per):
+            with _phase(phases, Phase.SEARCH):
+                try:
+                    out, hyps = ev(values)
+                    steps = relations_of(out)
+                except (TypeError, ConcretizationError):
+                    raise
+                except Exception as e:  # a candidate the check cannot evaluate (a singular matrix, …)
+                    raised = raised or _raised(e)
                     continue
-            with _phase(phases, Phase.SHRINK):
-                best = _shrink(claim, evaluate, values, label)
-            with _phase(phases, Phase.CERTIFY):
-                cert = certificates.issue_relation(claim.id, size, best, label, evaluate)
-                check = kernel.verify_relation(claim, cert)
-            if check.ok:
-                found[label] = (cert, check)
+                tried += 1
+                labels = labels or [lab for lab, _ in steps]
+                hypothesised = hypothesised or bool(hyps)
+                if not hypotheses_plausible(hyps):
+                    continue
+                plausible += 1
+                guide = {lab: float_suspect(st) for lab, st in steps if lab not in found}
+                floated += any(v is not None for v in guide.values()) or not guide
+                last_steps = steps
+                suspects = [lab for lab, v in guide.items() if v]
+            for label in suspects:
+                with _phase(phases, Phase.CERTIFY):
+                    if not _certified_failure(dict(steps), hyps, label):
+                        continue
+                with _phase(phases, Phase.SHRINK):
+                    best = _shrink(claim, ev, values, label)
+                with _phase(phases, Phase.CERTIFY):
+                    cert = certificates.issue_relation(claim.id, size, best, label, ev, sigma=sig)
+                    check = kernel.verify_relation(claim, cert)
+                if check.ok:
+                    found[label] = (cert, check)
+            if labels and all(lab in found for lab in labels):
+                break
         if labels and all(lab in found for lab in labels):
             break
     if not tried:
@@ -526,6 +533,37 @@ def check_relations_at(claim: Claim, size: dict, *, seed: int, phases: dict, cou
             out[lab] = (Verdict.UNDECIDED, f"no counterexample among {tried} candidates{among}; "
                         "a search is not a proof", None)
     return out
+
+
+def _sigma_witnesses(claim: Claim, size: dict, seed: int, evaluate) -> list:
+    """``[None]`` (the check's σ is its own), or :data:`functions.WITNESS_SIGMAS` when its relations or hypotheses
+    apply the abstract σ: a claim about every σ is searched at each witness polynomial σ in turn, and a
+    counterexample names its σ (the kernel substitutes it: :func:`kernel.check.with_witness_sigma`)."""
+    from .functions import WITNESS_SIGMAS
+    from .kernel.decide import relations_of
+    from .search import abstract_applications
+
+    for values in draw_candidates(claim.given, size, seed, 4):
+        try:
+            out, hyps = evaluate(values)
+            parts = [st for _, st in relations_of(out)] + list(hyps)
+        except (TypeError, ConcretizationError):
+            raise
+        except Exception:  # noqa: BLE001 (a candidate the check cannot evaluate: the next one may)
+            continue
+        return list(WITNESS_SIGMAS) if any(abstract_applications(p) for p in parts) else [None]
+    return [None]
+
+
+def _witnessed(evaluate, sig):
+    """``evaluate`` with the abstract σ replaced by the polynomial ``sig`` in what the check returns."""
+    from .kernel.check import with_witness_sigma
+
+    def ev(values):
+        out, hyps = evaluate(values)
+        return with_witness_sigma(out, sig), [with_witness_sigma(h, sig) for h in hyps]
+
+    return ev
 
 
 def _named_witness(claim: Claim, evaluate) -> dict | None:

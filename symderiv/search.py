@@ -165,7 +165,7 @@ def float_problem(step) -> str | None:
     try:
         a, b = step.floats()
     except Exception as e:
-        abstract = _abstract_applications(step)
+        abstract = abstract_applications(step)
         if abstract:
             shown = ", ".join(sorted(map(str, abstract))[:3])
             return (f"it applies an abstract function ({shown}{', …' if len(abstract) > 3 else ''}), which has no "
@@ -176,7 +176,7 @@ def float_problem(step) -> str | None:
     return None
 
 
-def _abstract_applications(node, seen=None) -> set:
+def abstract_applications(node, seen=None) -> set:
     """The applications of an abstract function (σ(3/2), σ′(4), …) anywhere in a relation's sides."""
     import dataclasses
 
@@ -196,7 +196,7 @@ def _abstract_applications(node, seen=None) -> set:
     for f in dataclasses.fields(node):
         v = getattr(node, f.name, None)
         for item in (v if isinstance(v, (list, tuple)) else (v,)):
-            out |= _abstract_applications(item, seen)
+            out |= abstract_applications(item, seen)
     return out
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..families import Diagonals, Just, Matrices, Sampled, Scalars, Vectors
+from ..functions import PolynomialSigma
 from .accept import IDENTITY, STEP, Refuted, _issue, genuine
 from .decide import decide, decide_limit, matches, relations_of, sign
 from .dual import KernelError, Unsupported, recorded_number
@@ -318,19 +319,43 @@ def _inputs(cell, values: dict) -> dict:
     return out
 
 
-def _run_check(claim, size: dict, values: dict):
+def _run_check(claim, size: dict, values: dict, witness: tuple | None = None):
     from ..relations import collect_assumptions
 
     params = inspect.signature(claim.check).parameters
     extra = {k: v for k, v in size.items() if k in params}
     args = ()
     if claim.model is not None:
-        args = (_exact_model(claim, size, _inputs(claim.model, values)),)
+        args = (_exact_model(claim, size, _inputs(claim.model, values), witness=witness),)
     try:
         return collect_assumptions(claim.check, *args, **values, **extra)
     except NeedsJets as e:  # a relation's sides are exact numbers: the jet model's values are not read there
         raise Unsupported(f"m.d of an expression (w.r.t. {e.wrt}) in a relation claim: the kernel replays a "
                           "relation's derivatives of quantities (name, k) and of functions of the model only") from None
+
+
+def with_witness_sigma(obj, sig):
+    """``obj`` (a check's return value, a hypothesis, or any part of them) with every application of the abstract
+    σ^(k) replaced by the witness polynomial's k-th derivative at its argument, innermost first.
+
+    A claim about an abstract σ is a claim about every differentiable σ, so one polynomial σ at which it is false
+    refutes it: a polynomial is differentiable, and its derivatives at the claim's finitely many points are its
+    own (nothing else ties σ's values together)."""
+    import dataclasses
+
+    from ..functions import _SigmaDerivative
+
+    if isinstance(obj, sp.MatrixBase):
+        return obj.applyfunc(lambda e: with_witness_sigma(e, sig))
+    if isinstance(obj, sp.Basic):
+        return obj.replace(lambda e: isinstance(e, _SigmaDerivative),
+                           lambda e: sig.derivative(e.args[0], type(e).derivative_order))
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return dataclasses.replace(obj, **{f.name: with_witness_sigma(getattr(obj, f.name), sig)
+                                           for f in dataclasses.fields(obj) if f.init})
+    if type(obj) in (list, tuple):
+        return type(obj)(with_witness_sigma(x, sig) for x in obj)
+    return obj
 
 
 def verify_relation(claim, cert) -> Verification:
@@ -350,7 +375,12 @@ def _verify_relation(claim, cert) -> Verification:
         if set(values) != set(claim.given):
             raise KernelError(f"the certificate gives {sorted(values)}, the claim searches {sorted(claim.given)}")
         domain = [f"{k}: {premise(claim.given[k], v, size)}" for k, v in values.items()]
-        out, hyps = _run_check(claim, size, values)
+        witness = None if cert.sigma is None else tuple(int(c) for c in cert.sigma)
+        out, hyps = _run_check(claim, size, values, witness)
+        if witness is not None:  # a claim about every σ, refuted at one polynomial σ: the model's σ is it, and so
+            sig = PolynomialSigma(witness)  # is any σ the check applies itself
+            out, hyps = with_witness_sigma(out, sig), [with_witness_sigma(h, sig) for h in hyps]
+            domain.append(str(sig))
         steps = dict(relations_of(out))
     except KernelError as e:
         return Verification(False, str(e))
