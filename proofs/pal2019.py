@@ -423,9 +423,14 @@ def pascanu_setup(W, j):
     return lam, eigenvector(W, j, lam, upper=True)
 
 
+def like_lambda_s(scaled):
+    """'grows exactly like λ_j^s': the sequence scaled by λ_j^{−s} stays bounded and does not → 0."""
+    return [limit(scaled, "bounded", label="bounded"), limit(scaled, "not0", label="away from 0")]
+
+
 theorem3 = readings(
     "pal2019.theorem3", kind="limit", where="§5, Theorem 3", conventions=PASCANU,
-    sizes=sweep(n=(2, 3), t=(1,), fixed=("t",)),
+    sizes=sweep(n=(2, 3), t=(1,), fixed=("t",)), prove=(2, 3),
     given=dict(W=matrices(families=("triangular",))),
     statement="σ = Id, distinct eigenvalues, ∂E_t/∂h_t = Σ_{i≥j} c_i q_i with λ_j > 1: the gradient grows "
               "exponentially along q_j (like λ_j^t)",
@@ -440,24 +445,27 @@ theorem3 = readings(
                   statement="(W_Rᵀ)^s q_j / λ_j^s stays bounded and away from 0: growth exactly like λ_j^s")
 def theorem3_backprop(W):
     lam, q = pascanu_setup(W, 2)
-    return limit(powers(W.T / lam, q, label="(W_Rᵀ/λ_j)^q q_j"), "bounded")
+    return like_lambda_s(powers(W.T / lam, q, label="(W_Rᵀ/λ_j)^q q_j"))
 
 
-@theorem3.reading("forward", expect="undecided",
-                  statement="W_R^s q_j / λ_j^s stays bounded: q_j is an eigenvector, so W_R^s q_j = λ_j^s q_j")
+# holds for every triangular W_R at n = 2 and 3: q_j is fixed by W_R/λ_j (kernel/lemmas.py, fixed-point: the kernel
+# decides W_R q_j = λ_j q_j exactly, as rational functions of W_R's entries), and q_j's j-th entry is 1
+@theorem3.reading("forward", expect="holds",
+                  statement="W_R^s q_j / λ_j^s stays bounded and away from 0: q_j is an eigenvector, so "
+                            "W_R^s q_j = λ_j^s q_j")
 def theorem3_forward(W):
     lam, q = pascanu_setup(W, 2)
-    return limit(powers(W / lam, q, label="(W_R/λ_j)^q q_j"), "bounded")
+    return like_lambda_s(powers(W / lam, q, label="(W_R/λ_j)^q q_j"))
 
 
-@claim("pal2019.theorem3.corrected", kind="limit", where="§5, Theorem 3", conventions=PASCANU, expect="undecided",
-       sizes=sweep(n=(2, 3), t=(1,), fixed=("t",)), given=dict(W=matrices(families=("triangular",))),
+@claim("pal2019.theorem3.corrected", kind="limit", where="§5, Theorem 3", conventions=PASCANU, expect="holds",
+       sizes=sweep(n=(2, 3), t=(1,), fixed=("t",)), prove=(2, 3), given=dict(W=matrices(families=("triangular",))),
        statement="with q_i the left eigenvectors (eigenvectors of W_Rᵀ), the back-propagated error grows exactly "
                  "like λ_j^s along q_j")
 def theorem3_corrected(W):
     lam, _ = pascanu_setup(W, 2)
     p = eigenvector(W.T, 2, lam, upper=False)
-    return limit(powers(W.T / lam, p, label="(W_Rᵀ/λ_j)^q p_j"), "bounded")
+    return like_lambda_s(powers(W.T / lam, p, label="(W_Rᵀ/λ_j)^q p_j"))
 
 
 @claim("pal2019.theorem4", kind="limit", where="§5, Theorem 4 (flagged by its author)", expect="fails",

@@ -25,7 +25,7 @@ import pytest
 import sympy as sp
 
 import symderiv.prove  # noqa: F401  (registers the solvers the kernel asks)
-from symderiv import assume, diagonals, eye, fro, limit, matrices, norm2, powers, rel, rho, vectors
+from symderiv import absval, assume, diagonals, eye, fro, limit, matrices, norm2, powers, rel, rho, vectors
 from symderiv.claims import Claim, collect
 from symderiv.engine import check_claim
 from symderiv.kernel.accept import STEP, genuine
@@ -462,3 +462,63 @@ def test_the_stubbed_search_leaves_a_true_limit_to_the_chain(monkeypatch):
                   given=dict(W=matrices()), sizes=sweep(n=(2,), t=(1,), fixed=("t",)))
         res = check_claim(c)
         assert res.verdict == Verdict.HOLDS, (check.__name__, res.scope)
+
+
+# ----- fixed-point: M X₀ = X₀ decided by the kernel itself -----------------------------------------------------
+
+
+def fixed_eigvec(W):          # true: W upper triangular at n = 2, q its eigenvector for λ = W₁₁: W q = λ q
+    lam = W[1, 1]
+    assume(rel(W[0, 0] - lam, ">", 0))
+    q = sp.Matrix([-W[0, 1] / (W[0, 0] - lam), 1])
+    return [limit(powers(W / lam, q), "bounded", label="b"), limit(powers(W / lam, q), "not0", label="n")]
+
+
+def fixed_transposed(W):      # false: q is W's eigenvector, not Wᵀ's (pal2019.theorem3's backprop slip)
+    lam = W[1, 1]
+    assume(rel(absval(W[0, 0]), ">", absval(lam)))
+    q = sp.Matrix([-W[0, 1] / (W[0, 0] - lam), 1])
+    return limit(powers(W.T / lam, q), "bounded")
+
+
+def fixed_zero_start(W):      # a fixed point, but 0: it does → 0, so "not0" is false
+    lam = W[1, 1]
+    return limit(powers(W / lam, sp.zeros(2, 1)), "not0")
+
+
+def fixed_symbolic_start(W):  # a fixed point whose entries may all be 0 (W₀₁ = 0 at q·W₀₁): not0 not concluded
+    lam = W[1, 1]
+    assume(rel(W[0, 0] - lam, ">", 0))
+    q = sp.Matrix([-W[0, 1] / (W[0, 0] - lam), 1]) * W[0, 1]
+    return limit(powers(W / lam, q), "not0")
+
+
+def _tri(cid, check):
+    return Claim(id=cid, kind="limit", where="test", statement="test", check=check,
+                 given=dict(W=matrices(families=("triangular",))), sizes=sweep(n=(2,), t=(1,), fixed=("t",)))
+
+
+def test_a_fixed_point_is_bounded_and_away_from_zero_decided_by_the_kernel():
+    c = _tri("fp.true", fixed_eigvec)
+    v = _values(c, _size(2))
+    for label in ("b", "n"):
+        tok, why = _accept(c, _size(2), label, LemmaChain("fixed-point"), v,
+                           ask=lambda text, budget: pytest.fail("no solver is asked: the kernel decides it"))
+        assert tok is not None and genuine(tok) and tok.holds and tok.trusts == (), why
+    res = check_claim(c)
+    assert res.verdict == Verdict.HOLDS and res.trusted == [], (res.scope, res.trusted)
+
+
+@pytest.mark.parametrize("check", [fixed_transposed, fixed_zero_start, fixed_symbolic_start],
+                         ids=lambda f: f.__name__)
+def test_a_start_that_is_not_fixed_or_may_vanish_gets_no_fixed_point_token(check):
+    c = _tri(f"fp.{check.__name__}", check)
+    v = _values(c, _size(2))
+    tok, why = _accept(c, _size(2), "claim", LemmaChain("fixed-point"), v,
+                       ask=lambda text, budget: {"z3": "unsat", "cvc5": "unsat"})
+    assert tok is None, why
+
+
+def test_the_transposed_eigenvector_still_fails_certified():
+    res = check_claim(_tri("fp.transposed", fixed_transposed))
+    assert res.verdict == Verdict.FAILS, (res.verdict, res.scope)

@@ -140,11 +140,13 @@ LEMMAS = {lem.name: lem for lem in (
     Lemma("nonexpansive", "‖M‖₂ ≤ 1 ⇒ ‖Mᵠ X₀‖ stays bounded", "‖Mᵠ X₀‖ ≤ ‖X₀‖ (Thm 5.6.2)"),
     Lemma("spectral-decay", "ρ(M) < 1 ⇒ ‖Mᵠ X₀‖ → 0", "Horn & Johnson, Thm 5.6.12"),
     Lemma("spectral-growth", "ρ(M) > 1, X₀ invertible ⇒ ‖Mᵠ X₀‖ → ∞", "ρ(M)ᵠ ≤ ‖Mᵠ‖₂ (Thm 5.6.9)"),
+    Lemma("fixed-point", "M X₀ = X₀ ⇒ Mᵠ X₀ = X₀ for every q", "induction on q: Mᵠ⁺¹ X₀ = Mᵠ (M X₀) = Mᵠ X₀"),
 )}
 
 #: the limit lemmas, and the behaviours of the claim's ``limit(…, to)`` their conclusion implies
 LIMIT_BEHAVIOURS = {"contraction": ("0", "bounded"), "nonexpansive": ("bounded",),
-                    "spectral-decay": ("0", "bounded"), "spectral-growth": ("inf", "not0")}
+                    "spectral-decay": ("0", "bounded"), "spectral-growth": ("inf", "not0"),
+                    "fixed-point": ("bounded", "not0")}
 SCALAR_LEMMAS = ("submultiplicative", "spectral-radius-le-norm", "orthogonal-norm", "frobenius-zero",
                  "smallest-singular-value", "orthogonal-invariance", "orthogonal-invariance-right", "diagonal-norm", "tanh-derivative", "logistic-derivative")
 
@@ -417,6 +419,8 @@ def limit_goal(stmt: LemmaStatement, lim, conclusion: str) -> tuple:
         return stmt.reading.quantity("norm2", M), sp.Integer(1), False
     if conclusion == "spectral-decay":
         return stmt.reading.quantity("rho", M), sp.Integer(1), True
+    if conclusion == "fixed-point":
+        return _fixed_point(lim, M, X0)
     # spectral-growth: the whole state, from a start with a nonzero constant determinant
     if lim.seq.view is not None and tuple(lim.seq.view) != (0, M.rows):
         raise _Reject("spectral-growth reads the whole state; the sequence reads a part of it")
@@ -426,6 +430,26 @@ def limit_goal(stmt: LemmaStatement, lim, conclusion: str) -> tuple:
     if not (det.is_Rational and det != 0):
         raise _Reject("spectral-growth needs a start whose determinant is a nonzero number")
     return sp.Integer(1), stmt.reading.quantity("rho", M), True
+
+
+#: a limit lemma's side condition the kernel decided itself (no sentence, nothing trusted)
+DECIDED = "decided"
+HOW_FIXED_POINT = "M X₀ − X₀ = 0 as rational functions of the claim's values, decided exactly by the kernel"
+
+
+def _fixed_point(lim, M: sp.Matrix, X0: sp.Matrix):
+    """``fixed-point``'s side condition, decided here: M X₀ − X₀ is 0 entry by entry as a rational function of the
+    kernel's symbols (cancelled to p/q with p = 0: an identity wherever the claim has a value), so X_q = X₀ for
+    every q. It stays bounded; it does not → 0 when the part of X₀ the sequence reads holds a nonzero number."""
+    D = M * X0 - X0
+    for e in D:
+        if sp.cancel(sp.together(e)) != 0:
+            raise _Reject("M X₀ ≠ X₀ as rational functions: the start is no fixed point of the sequence's matrix")
+    if lim.to == "not0":
+        top = X0 if lim.seq.view is None else X0[lim.seq.view[0]:lim.seq.view[1], :]
+        if not any(e.is_Rational and e != 0 for e in top):
+            raise _Reject("fixed-point concludes 'does not → 0' only for a start with a nonzero number in the part read")
+    return DECIDED
 
 
 def relation_goals(stmt: LemmaStatement, rel) -> list:
@@ -565,7 +589,11 @@ def accept_chain(claim, size: dict, label: str, chain, values: dict, *, witness=
     except Exception as e:  # noqa: BLE001
         return None, f"the kernel rejects the lemma chain: {type(e).__name__}: {e}"
     how, trusts = [], []
-    for small, big, strict in goals:
+    for goal in goals:
+        if goal == DECIDED:
+            how.append(HOW_FIXED_POINT)
+            continue
+        small, big, strict = goal
         if _by_hypothesis(stmt, small, big, strict):
             how.append(HOW_HYPOTHESIS)
             continue

@@ -24,8 +24,8 @@ import itertools
 import sympy as sp
 
 #: conclusion lemmas per behaviour, in the order tried
-CONCLUSIONS = {"0": ("contraction", "spectral-decay"), "bounded": ("nonexpansive", "spectral-decay"),
-               "inf": ("spectral-growth",), "not0": ("spectral-growth",)}
+CONCLUSIONS = {"0": ("contraction", "spectral-decay"), "bounded": ("fixed-point", "nonexpansive", "spectral-decay"),
+               "inf": ("spectral-growth",), "not0": ("fixed-point", "spectral-growth")}
 #: at most this many instances per chain (a cap on the sentence, not on soundness)
 MAX_INSTANCES = 24
 #: seconds per solver at least for a chain's sentence: they are small (a solver answers in well under a second on an
@@ -374,6 +374,9 @@ def _plausible(claim, size: dict, label: str, point: dict | None, conclusion: st
         if not isinstance(step, Limit):
             return True
         M = _float_matrix(step.seq.M)
+        if conclusion == "fixed-point":
+            X0 = _float_matrix(step.seq.X0)
+            return bool(np.linalg.norm(M @ X0 - X0) <= 1e-9 * (1 + np.linalg.norm(X0)))
         norm = float(np.linalg.norm(M, 2))
         rho = float(max(abs(np.linalg.eigvals(M))))
     except Exception:  # noqa: BLE001
