@@ -1354,8 +1354,8 @@ class TracedDownwardModel(TracedInductionModel):
     """The model protocol of a downward induction (∇_{h_k}L for L = Σ_s E_s, from k = T down) on traced values:
     :class:`TracedInductionModel`'s states, inputs, parameters and steps, and besides
 
-    * ``m.d(m.sum_of("E"), ("h", k))``, the truth dL/dh_k, an opaque row variable ``G[k]`` (1 × n);
-    * ``m.d(("E", k), ("o", k))`` = g_k, a FREE row variable ``g[k]`` with one leg of the output's dimension:
+    * ``m.d(m.sum_of("E"), ("h", k))``, the truth dL/dh_k, an opaque row variable ``δG[k]`` (1 × n);
+    * ``m.d(("E", k), ("o", k))`` = g_k, a FREE row variable ``δg[k]`` with one leg of the output's dimension:
       L = Σ_s E_s with E_s a function of (o_s, y_s) alone, so the truth depends on E only through g_s =
       ∂E_s/∂o_s; an identity of diagrams in free g_s holds for every value of g_s, in particular for ∇E of any
       loss, which is never read as permutation-equivariant or separable;
@@ -1376,7 +1376,7 @@ class TracedDownwardModel(TracedInductionModel):
         super().__init__(claim, horizon, ctx)
         self._claim = claim
         self._downward = None
-        self._grads: dict = {}     # str(k) -> (k, G[k])
+        self._grads: dict = {}     # str(k) -> (k, δG[k])
         self._g: dict = {}         # str(k) -> (k, g[k])
         self._reads: list = []     # every step index read: (Ix, least valid value)
         if claim.activation == "tanh":
@@ -1430,7 +1430,7 @@ class TracedDownwardModel(TracedInductionModel):
         k = self._read(k)
         if str(k) not in self._g:
             o = self._output_at(k)
-            self._g[str(k)] = (k, self._variable(f"g[{k}]", (), o.rowdims))
+            self._g[str(k)] = (k, self._variable(f"δg[{k}]", (), o.rowdims))
         return self._g[str(k)][1]
 
     def dloss(self, k):
@@ -1454,7 +1454,7 @@ class TracedDownwardModel(TracedInductionModel):
             if k.base is None:
                 raise NotInFragment(f"∇_h{k}L at a fixed step (only at a generic k or the horizon ± an integer)")
             if str(k) not in self._grads:
-                self._grads[str(k)] = (k, self._variable(f"G[{k}]", (), ("n",)))
+                self._grads[str(k)] = (k, self._variable(f"δG[{k}]", (), ("n",)))
             return self._grads[str(k)][1]
         if isinstance(of, tuple) and len(of) == 2 and of[0] == "E" and isinstance(wrt, tuple) and len(wrt) == 2 \
                 and str(ix(of[1])) == str(ix(wrt[1])):
@@ -1727,8 +1727,9 @@ def _engine_values(claim, m: TracedDownwardModel, mod, names, t: int) -> dict:
             M = getattr(mod.params, name)
         else:
             what, j = hit.group(1), t + int(hit.group(2) or 0)
-            M = {s: lambda: mod.h(j), "x": lambda: mod.x(j), "g": lambda: mod.d(("E", j), ("o", j)),
-                 "G": lambda: mod.d(L, (s, j))}.get(what, lambda: None)()
+            # the trace's own gradients are δg, δG: δ starts no name of a cell (cells.py), so none is a state's
+            M = {s: lambda: mod.at(s, j), "x": lambda: mod.x(j), "δg": lambda: mod.d(("E", j), ("o", j)),
+                 "δG": lambda: mod.d(L, (s, j))}.get(what, lambda: None)()
             if M is None:
                 raise NotInFragment(f"the trace reads {name}, which the engine's model has not")
         values[name] = (sp.Matrix(M), rd, cd)

@@ -189,7 +189,7 @@ class InductionModel:
         if k.base is None:
             raise Unsupported(f"∇_h{k}L at a fixed step: only at the generic k or the horizon ± an integer")
         if str(k) not in self._grads:
-            self._grads[str(k)] = (k, sp.Matrix(1, self.n, lambda _, i: sp.Symbol(f"G[{k}][{i}]")))
+            self._grads[str(k)] = (k, sp.Matrix(1, self.n, lambda _, i: sp.Symbol(f"δG[{k}][{i}]")))
         return self._grads[str(k)][1]
 
     def partial(self, of, wrt, *, hold=(), layout=None):
