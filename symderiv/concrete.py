@@ -183,15 +183,22 @@ def watching():
         raise seen[0]
 
 
+#: what to write instead, where the question has a claim-language form of its own
+_INSTEAD = {"range()": "a sum or product over steps is total(term, shape, lo=…, hi=…) or product(factor, lo, hi, "
+                       "order=…, size=…), which every path reads at a symbolic t too (a Python loop over range(t) "
+                       "is read at the sizes only)"}
+
+
 def refuse(what: str, value) -> NoReturn:
     """Raise the one error for Python asked about a claim value, naming the user's line."""
     where = _where(user_frame())
     kind = getattr(value, "__symderiv_what__", None)  # a value that says what it is (a traced size)
+    instead = _INSTEAD.get(what, "write it in the claim language (rel/assume, maximum/minimum, piecewise "
+                                 "functions) or branch on sizes only")
     err = ConcretizationError(
         f"{where}: {what} of the claim value {_show(value)}{f' ({kind})' if kind else ''}: Python cannot decide "
         f"it for every value "
-        f"(every path reads a check alike, so none guesses); write it in the claim language "
-        f"(rel/assume, maximum/minimum, piecewise functions) or branch on sizes only")
+        f"(every path reads a check alike, so none guesses); {instead}")
     for seen in _WATCHING:
         seen.append(err)
     raise err

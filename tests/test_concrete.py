@@ -527,3 +527,20 @@ def test_keywords_named_like_the_guards_own_parameters_pass_through():
     prepare(ns)
     exec(code, ns)
     assert ns["r"] == 15 and ns["s"] == 2 and ns["t"] == 7
+
+
+def test_a_loop_over_the_symbolic_horizon_names_the_claim_language_sum(tmp_path):
+    """A Python loop over range(m.t) is read at the sizes only: the refusal says what every path reads at a
+    symbolic t (total/product), and the claim still holds at the sizes checked, never for every t."""
+    path = _file(tmp_path, """\
+        from symderiv import claim, eye, pal2019_rnn, sweep
+        @claim("c", where="t", statement="s", model=pal2019_rnn, sizes=sweep(n=(1,), t=(1, 2)))
+        def c(m):
+            acc = 0 * m.h(0)
+            for k in range(m.t):
+                acc = acc + 0 * m.h(k)
+            return m.h(m.t) + acc, m.h(m.t)
+        """)
+    res = _only(path)
+    assert res.verdict == Verdict.HOLDS and not res.every_t, (res.verdict, res.scope)
+    assert "proof.py:5" in res.scope and "total(" in res.scope
