@@ -217,7 +217,7 @@ def _install_relational_truth():
         return
 
     def truth(self):
-        if compared_for_user():
+        if is_value(self) and compared_for_user():
             refuse("a comparison Python makes itself (a key= function, list.sort, heapq, bisect, …) of", self)
         return plain(self)
 
@@ -236,7 +236,7 @@ def _guard_conversion(cls, name: str):
     plain = getattr(cls, name)
 
     def converted(self):
-        if compared_for_user():
+        if is_value(self) and compared_for_user():  # √2 is the same number on every path: math.log(√2) stays
             refuse(f"a conversion Python makes itself ({name}: math, struct, …) of", self)
         return plain(self)
 

@@ -544,3 +544,17 @@ def test_a_loop_over_the_symbolic_horizon_names_the_claim_language_sum(tmp_path)
     res = _only(path)
     assert res.verdict == Verdict.HOLDS and not res.every_t, (res.verdict, res.scope)
     assert "proof.py:5" in res.scope and "total(" in res.scope
+
+
+def test_python_may_convert_and_compare_constants(tmp_path):
+    """√2, π are the same number on every path: math.log(√2), sorted([√2, 1]) stay plain Python."""
+    path = _file(tmp_path, """\
+        import math
+        import sympy as sp
+        from symderiv import claim, scalar
+        @claim("c", where="t", statement="s", variables=dict(x=scalar()))
+        def c(v):
+            k = int(1000 * math.log(sp.sqrt(2))) + int(sorted([sp.sqrt(2), sp.Integer(3)], key=lambda e: -e)[0])
+            return v.x * 0 + k, v.x * 0 + 349
+        """)
+    assert _only(path).verdict == Verdict.HOLDS
