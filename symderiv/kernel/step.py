@@ -278,8 +278,9 @@ class Reading:
     """What the kernel found reading the claim itself at every horizon t0 … t_hi (:func:`read_horizons`).
 
     ``checked``: the t it read by its own random check now; ``by_tokens``: the t its own earlier genuine Proved
-    (the sweep's, for this claim and size, with nothing trusted) already covers; ``differs_at``: the first t where
-    lhs − rhs ≠ 0 at its random point (None: none); ``unread``: the t where its check does not run (so nothing is
+    (the sweep's, for this claim and size, with nothing trusted) already covers; ``differs_at``: the first t the
+    kernel does not confirm (lhs − rhs ≠ 0 at its random point, or its check refuses there; None: none), ``why``
+    what it said; ``unread``: the t where its check does not run (so nothing is
     read there), with ``trusts`` what those Proved trusted; ``degree``: the sum of the E of each t's error bound
     E·2^−128 (a union bound: the probability that a false claim agrees at some t read is at most their sum; None
     where a degree was not bounded)."""
@@ -326,7 +327,7 @@ def read_horizons(claim, size: dict, t0: int, t_max: int, *, tokens=(), seed: in
     for tok in tokens:  # the degrees of the horizons its own tokens cover count too
         if genuine(tok) and tok.holds and tok.kind == IDENTITY and dict(tok.size).get("t") in covered \
                 and tok.claim == claim.id:
-            degrees.append(tok.degree if tok.error else None)
+            degrees.append(tok.degree if tok.error else 0)  # a token with no randomized error adds none
             trusts.extend(tok.trusts)
     for t in range(t0, t_hi + 1):
         if t in covered:
@@ -340,7 +341,7 @@ def read_horizons(claim, size: dict, t0: int, t_max: int, *, tokens=(), seed: in
             unread.append(t)
         else:
             checked.append(t)
-            degrees.append(tok.degree if tok.error else None)
+            degrees.append(tok.degree if tok.error else 0)
         trusts.extend(tok.trusts)
     total = None if not degrees or any(d is None for d in degrees) else sum(degrees)
     return Reading(t0, t_hi, tuple(checked), tuple(sorted(covered)), unread=tuple(unread),
