@@ -3,8 +3,9 @@
 The induction's finder reads the check at a symbolic t; a check whose Python does something else at one step k
 (a special step 5, a reset, a sum from k = 2, a truncated BPTT) is refused by the guard when it asks Python about
 the symbolic index. Where the guard misses the way it is written (a string key, an f-string, repr, the index's
-attribute, a type test — live misses — or a hash, a list index, a modulo, a comparison with the guard planted
-off), the finder proves a step the check does not take at k = 5. The kernel (kernel/step.py:
+attribute, a type test: refused in a proof file, whose check symderiv.concrete rewrites, but live misses in a
+check built in Python outside one, as here; or a hash, a list index, a modulo, a comparison with the guard
+planted off), the finder proves a step the check does not take at k = 5. The kernel (kernel/step.py:
 :func:`read_horizons`) runs the claim on its own model at every t = t0 … T, T = max(4, the sweep's largest t) + 1,
 and refuses the `for every t` at the first t that differs; the engine then certifies the counterexample there.
 A special step past T is not seen by the kernel: what catches it is only the guard, and the trusted text
@@ -25,7 +26,8 @@ from symderiv.kernel import step as kernel_step
 from symderiv.kernel.step import READING, READING_UNREAD, read_horizon_limit, read_horizons
 from symderiv.results import Verdict
 
-#: ways to tell step 5 apart that the guard misses today at a symbolic index (each 2 at k = 5, else 1)
+#: ways to tell step 5 apart that the guard misses today at a symbolic index in a check built outside a proof file
+#: (a proof file's rewritten check refuses each: str(), an f-string, repr(), getattr(), type() of a claim value)
 MISSED = {
     "a string key": lambda k: {"5": 2}.get(str(k), 1),
     "an f-string": lambda k: 2 if f"{k}" == "5" else 1,
@@ -236,9 +238,49 @@ def test_a_special_step_past_T_is_not_seen_by_the_kernel_and_the_verdict_names_w
     assert READING.startswith("past t = max(4, the sweep's largest t) + 1")
 
 
-@pytest.mark.xfail(strict=True, reason="the guard misses str(k) at a symbolic index (formal.Ix.__str__ answers "
-                   "'t'): a special step past the kernel's reading (T = 5) is proved for every t; the trusted text "
+@pytest.mark.xfail(strict=True, reason="outside a proof file the guard misses str(k) at a symbolic index "
+                   "(formal.Ix.__str__ answers 't'): a special step past the kernel's reading (T = 5) is proved for every t; the trusted text "
                    "names it (READING), the guard is formal.py's to close")
 def test_a_special_step_past_T_told_apart_by_a_string_is_not_proved_for_every_t(make_claim):
     c = make_claim(lambda m: dw_i(m, at_step(50)), n=(1, 2), t=(1, 2, 3))
     assert not check_claim(c).every_t
+
+
+PROOF_FILE = '''
+from symderiv import claim, diag, eye, kron, pal2019_rnn, product, sweep, total
+
+
+def dw_i(m, c):
+    A = lambda r: m.W_R * diag(m.dsigma(m.h(r - 1)))
+    term = lambda k: product(A, k + 1, m.t, order="descending", size=m.n) * kron(eye(m.n), m.x(k).T) * c(k)
+    return m.d(("h", m.t), "W_I"), total(term, (m.n, m.n * m.m), lo=1, hi=m.t)
+
+
+@claim("reading.special", where="test", statement="test", model=pal2019_rnn, conventions={{"layout": "row-major"}},
+       sizes=sweep(n=(1, 2), t=(1, 2, 3)))
+def special(m):
+    return dw_i(m, lambda k: {way})
+'''
+
+IN_A_PROOF_FILE = {  # the MISSED ways at step j, as a proof file writes them
+    "a string key": '{{"{j}": 2}}.get(str(k), 1)',
+    "an f-string": '2 if f"{{k}}" == "{j}" else 1',
+    "repr": '2 if repr(k) == "{j}" else 1',
+    "the index's attribute": '2 if getattr(k, "off", k) == {j} and getattr(k, "base", None) is None else 1',
+    "a type test": "2 if type(k) is int and k == {j} else 1",
+}
+
+
+@pytest.mark.parametrize("how", list(IN_A_PROOF_FILE))
+@pytest.mark.parametrize("j", [5, 50])
+def test_in_a_proof_file_a_special_step_past_T_is_refused_by_the_rewritten_check(tmp_path, how, j):
+    """Past T the kernel sees nothing; in a proof file the guard that stands there is symderiv.concrete's rewriting
+    of the check (str(), an f-string, repr(), getattr(), type() of a claim value refused): no `for every t`, at
+    step 5 or step 50 alike."""
+    from symderiv.claims import collect
+
+    path = tmp_path / f"reading_{abs(hash((how, j)))}.py"
+    path.write_text(PROOF_FILE.format(way=IN_A_PROOF_FILE[how].format(j=j)))
+    c = {c.id: c for c in collect([path]).claims()}["reading.special"]
+    r = check_claim(c)
+    assert not r.every_t and r.verdict == Verdict.HOLDS, r.scope     # true at the sweep's sizes (t ≤ 3)

@@ -53,8 +53,9 @@ check's Python is the same at every t, so that the finder's reading at a
 symbolic t (:mod:`symderiv.formal`'s sums and products peeled at their top,
 states as free symbols, the cell's step the same at every k) is the check's.
 Only the guard that refuses Python on the symbolic t and k stands there: a
-special step past T that the guard misses (``str(k)``, today) is proved for
-every t (tests/test_kernel_reading.py, the strict xfail). Where the kernel's
+special step past T that the guard misses (``str(k)`` in a check built in
+Python outside a proof file, where :mod:`symderiv.concrete` does not rewrite
+it) is proved for every t (tests/test_kernel_reading.py, the strict xfail). Where the kernel's
 check does not run at some t ≤ T the token trusts the whole reading
 (:data:`READING_UNREAD`), as does a step confirmed without a reading
 (:func:`confirm_step`, the every-n lift's comparison of J and P).
