@@ -555,6 +555,8 @@ def extend(claim, outcomes, *, check_at=None) -> tuple[bool, str, tuple | None, 
     from .kernel import step as kernel_step
 
     proved, failed, refused, tokens = [], [], [], []
+    differs: dict = {}  # size -> the first t where the kernel's own reading of the claim differs
+    reads: set = set()  # the T up to which the kernel read the claim itself, over the sizes
     for key, outs in sorted(by_size.items()):
         if dict(key).get("n", 1) > MAX_N:
             continue
@@ -564,21 +566,30 @@ def extend(claim, outcomes, *, check_at=None) -> tuple[bool, str, tuple | None, 
         if base.method == "fp" and st.proved:  # a step that is not proved is searched past the sweep all the same
             refused.append((key, "the base case was decided over F_p, not exactly"))
             continue
-        if st.proved:  # the kernel re-checks the step by its own means, or the claim is not for every t
-            tok, why = (kernel_step.confirm_step(claim, dict(key), st.statement) if st.statement is not None
-                        else (None, "the finder gave the kernel no statement of its step"))
+        if st.proved:  # the kernel re-checks the step by its own means, and reads the claim itself at every t ≤ T
+            mine = [k for o in outs for k in getattr(o, "tokens", ())]  # the kernel's own, from the sweep
+            tok, why, reading = (kernel_step.confirm_every_t(claim, dict(key), st.statement, t0,
+                                                             max(o.size["t"] for o in outs), tokens=mine)
+                                 if st.statement is not None
+                                 else (None, "the finder gave the kernel no statement of its step", None))
             if tok is None:  # a finder's step the kernel does not accept: looked at past the sweep, as one not proved
                 failed.append((key, f"the kernel does not accept the step: {why}", t0, st.kind, st.every))
+                if reading is not None and reading.differs_at is not None:
+                    differs.setdefault(key, reading.differs_at)
                 continue
             tokens.append(tok)
+            reads.add(reading.t_hi)
         (proved if st.proved else failed if st.search else refused).append((key, st.reason, t0, st.kind, st.every))
     if not (proved or failed or refused):
         return False, "", None, []
     at = lambda rows: _at([r[0] for r in rows])
     kernel_words = ""
     if tokens:  # what the kernel's re-check said (kernel/step.py): its own error bound, the worst over the sizes
-        kernel_words = (f"; each step re-checked by the kernel at a random point, error ≤ "
-                        f"{max(t.degree for t in tokens)}·2^−{tokens[0].error[0]}")
+        read = sorted(reads) if all(kernel_step.READING in t.trusts for t in tokens) else []
+        kernel_words = (f"; each step re-checked by the kernel at a random point"
+                        + (f", and the claim read by it at every t ≤ {read[0]}" if len(read) == 1 else
+                           f", and the claim read by it at every t ≤ {read[0]}–{read[-1]}" if read else "")
+                        + f", error ≤ {max(t.degree for t in tokens)}·2^−{tokens[0].error[0]}")
     if proved and all(p[3] == "downward" for p in proved) and not failed and not refused \
             and len({p[4] for p in proved}) == 1 and len(proved) == len(by_size):
         return True, f"; {proved[0][4]}{at(proved)} (downward induction: {proved[0][1]}{kernel_words})", None, tokens
@@ -599,8 +610,9 @@ def extend(claim, outcomes, *, check_at=None) -> tuple[bool, str, tuple | None, 
         parts.append(f"not for every t{at(rows)}: {why}")
     note, broken = "; " + "; ".join(parts), None
     if failed and check_at:
-        outs = by_size[failed[0][0]]
-        text, broken = _first_break(max(outs, key=lambda o: o.size["t"]).size, check_at)
+        key = next((row[0] for row in failed if row[0] in differs), failed[0][0])
+        outs = by_size[key]
+        text, broken = _first_break(max(outs, key=lambda o: o.size["t"]).size, check_at, differs.get(key))
         note += "; " + text
     elif failed or refused:
         note += "; shown only at the sizes checked"
@@ -623,14 +635,18 @@ def _at(keys) -> str:
     return " at " + ", ".join("(" + ", ".join(f"{k} = {v}" for k, v in key) + ")" for key in sorted(set(keys)))
 
 
-def _first_break(last: dict, check_at) -> tuple[str, tuple | None]:
+def _first_break(last: dict, check_at, hint: int | None = None) -> tuple[str, tuple | None]:
     """(the scope's words, (outcome, found) or None): the exact engine at the horizons past ``last``, the
-    sweep's largest size of one (n, m, …), for the first t with a certified counterexample."""
+    sweep's largest size of one (n, m, …), for the first t with a certified counterexample; ``hint``, a horizon
+    where the kernel's own reading of the claim differed, is searched too when it lies past those."""
     import time
 
     start, t_max, by = time.perf_counter(), last["t"], set()
     where = _at([tuple((k, v) for k, v in last.items() if k != "t")])
-    for t in range(t_max + 1, t_max + 1 + SEARCH_T):
+    horizons = list(range(t_max + 1, t_max + 1 + SEARCH_T))
+    if hint is not None and hint > horizons[-1]:
+        horizons += list(range(horizons[-1] + 1, hint + 1))
+    for t in horizons:
         if time.perf_counter() - start > SEARCH_SECONDS:
             break
         try:
@@ -643,7 +659,7 @@ def _first_break(last: dict, check_at) -> tuple[str, tuple | None]:
             break
         by.add("randomized exact (F_p) trials find" if o.method == Method.FP else "the exact engine finds")
     else:
-        return f"shown only at the sizes checked ({' / '.join(sorted(by))} it right up to t = {t_max + SEARCH_T}" \
+        return f"shown only at the sizes checked ({' / '.join(sorted(by))} it right up to t = {horizons[-1]}" \
                f"{where})", None
     return "shown only at the sizes checked", None
 

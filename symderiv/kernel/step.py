@@ -30,12 +30,44 @@ own ∂h_2/∂h_1 and ∂E_1/∂h_1 on two steps of the cell (the finder's h_k, 
 an abstract loss's partials ∂E/∂o_i, the finder's atoms, paired by position with the kernel's own at (o_1, y_1),
 every other application of them a random function of its arguments).
 
-What this does not re-check, and the token says so: that the finder's
-expressions are the claim read at a symbolic t (:mod:`symderiv.formal`'s sums
-and products peeled at their top, states as free symbols), and that the cell's
-step is the same at every k (the finder's cross-check and the guard that
-refuses Python on the symbolic index). The base case is the sweep's smallest t,
-confirmed by the kernel as any size is.
+The kernel's own reading at every t ≤ T (:func:`read_horizons`, run by
+:func:`confirm_every_t`, the induction's entry). The step is about the
+finder's C and C′, and nothing above says that they are what the check
+computes at t and t − 1: a check whose Python does something else at one step
+(a special step 5 told apart by a string key, an attribute of the index, a
+type test, or by a hash the guard failed to refuse; a reset at step 5; a sum
+from k = 2; a truncated BPTT) is read at the symbolic t as its ordinary step,
+and its step is "proved". So before a `for every t` the kernel runs the claim
+itself, by its own means, at every horizon t = t0 … T with T = max(4, the
+sweep's largest t) + 1: its random check (:func:`.random_check.confirm_identity`,
+the claim's check on its exact model at a random point, σ a random function,
+lhs − rhs = 0 required, error ≤ E_t·2^−128 with E_t its own degree bound) at
+each t, except those its own genuine tokens from the sweep already cover (a
+Proved identity of this claim at that size that trusted nothing). A t where
+lhs − rhs ≠ 0 refuses the token (and the engine then looks for the certified
+counterexample there). The token's error bound is the union bound E + Σ_t E_t.
+So for t ≤ T the verdict rests on no reading: the kernel read the claim itself.
+
+What is left, and the token says so (:data:`READING`): past T, that the
+check's Python is the same at every t, so that the finder's reading at a
+symbolic t (:mod:`symderiv.formal`'s sums and products peeled at their top,
+states as free symbols, the cell's step the same at every k) is the check's.
+Only the guard that refuses Python on the symbolic t and k stands there: a
+special step past T that the guard misses (``str(k)`` in a check built in
+Python outside a proof file, where :mod:`symderiv.concrete` does not rewrite
+it) is proved for every t (tests/test_kernel_reading.py, the strict xfail). Where the kernel's
+check does not run at some t ≤ T the token trusts the whole reading
+(:data:`READING_UNREAD`), as does a step confirmed without a reading
+(:func:`confirm_step`, the every-n lift's comparison of J and P).
+
+Not done, and how it would narrow :data:`READING` further: the finder hands
+the kernel each side as a term (formal sums and products over k with their
+bodies as expressions at a generic index), the kernel peels the term itself
+(Π_{k=a}^{t} f(k) = f(t)·Π_{k=a}^{t−1} f(k) in the stated order, Σ likewise)
+so that C and C′ are its own, and unrolls the same term at t ≤ T against its
+reading above; the trust would then be only that the check's Python is
+uniform past T, not also formal.py's peeling. The base case is the sweep's
+smallest t, confirmed by the kernel as any size is.
 """
 from __future__ import annotations
 
@@ -46,13 +78,24 @@ import sympy as sp
 from sympy.core.function import UndefinedFunction
 
 from ..functions import _SigmaDerivative, logistic
-from .accept import EVERY_T, Proved, _issue
+from .accept import EVERY_T, IDENTITY, UNBOUNDED, Proved, _issue, genuine, size_key
 from .dual import KernelError
-from .random_check import BITS, REDRAWS, Cannot, _Fresh, _Outside, _Singular, _trial, degree_of
+from .random_check import BITS, REDRAWS, Cannot, _Fresh, _Outside, _Singular, _trial, confirm_identity, degree_of
 
-#: what a `holds … for every t` still rests on after this re-check
-READING = ("the reading of the check at a symbolic t (formal sums and products peeled at their top, the cell's "
-           "step the same at every k)")
+#: the kernel reads the claim itself at every t from the base to T = max(READ_T, the sweep's largest t) + 1
+READ_T = 4
+
+#: what a `holds … for every t` still rests on after this re-check, when the kernel read the claim itself at every
+#: t ≤ T (:func:`read_horizons`): only the horizons past T
+READING = ("past t = max(4, the sweep's largest t) + 1, up to which the kernel read the claim itself at every t: "
+           "that the check's Python is the same at every t (the guard refuses Python on the symbolic t and k), so "
+           "that the finder's reading at a symbolic t (formal sums and products peeled at their top, the cell's "
+           "step the same at every k) is the check's")
+
+#: what it rests on when the kernel could not read the claim itself at some t ≤ T (its check does not run there):
+#: the whole reading, as before the kernel read any horizon
+READING_UNREAD = ("the reading of the check at a symbolic t (formal sums and products peeled at their top, the "
+                  "cell's step the same at every k)")
 
 #: what a downward induction's token also rests on when the finder hands over no J_{k+1}, ∂ℓ_k/∂h_k to compare (the
 #: induction hands them over: then the kernel compares them with its own forward mode of two steps)
@@ -231,9 +274,105 @@ class _Check:
         return (sp.Matrix.hstack(L, ownJ, ownP), sp.Matrix.hstack(J * R + P, J, P))
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What the kernel found reading the claim itself at every horizon t0 … t_hi (:func:`read_horizons`).
+
+    ``checked``: the t it read by its own random check now; ``by_tokens``: the t its own earlier genuine Proved
+    (the sweep's, for this claim and size, with nothing trusted) already covers; ``differs_at``: the first t the
+    kernel does not confirm (lhs − rhs ≠ 0 at its random point, or its check refuses there; None: none), ``why``
+    what it said; ``unread``: the t where its check does not run (so nothing is
+    read there), with ``trusts`` what those Proved trusted; ``degree``: the sum of the E of each t's error bound
+    E·2^−128 (a union bound: the probability that a false claim agrees at some t read is at most their sum; None
+    where a degree was not bounded)."""
+
+    t0: int
+    t_hi: int
+    checked: tuple = ()
+    by_tokens: tuple = ()
+    differs_at: int | None = None
+    why: str = ""
+    unread: tuple = ()
+    trusts: tuple = ()
+    degree: int | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Every t from t0 to t_hi read by the kernel, and no difference."""
+        return self.differs_at is None and not self.unread
+
+
+def read_horizon_limit(t_max: int) -> int:
+    """T: the largest horizon the kernel reads the claim at for a `for every t` (one past max(4, t_max))."""
+    return max(READ_T, t_max) + 1
+
+
+def read_horizons(claim, size: dict, t0: int, t_max: int, *, tokens=(), seed: int = 0) -> Reading:
+    """The kernel's own reading of the claim at every horizon t = t0 … T (T = :func:`read_horizon_limit`), at
+    ``size`` (every dimension but t): its random check (:func:`.random_check.confirm_identity`: its exact model, or
+    ℤ/p past it, at a random point, σ a random function) at each t, where lhs − rhs must be 0. A horizon that one of
+    ``tokens`` covers (a genuine Proved identity of this claim at that size whose check trusted nothing) is not
+    read again. It stops at the first t that differs: a check whose Python does something else at some step k ≤ T
+    (a special step told apart by a string, an attribute, a type, a hash the guard missed) is refused here, whatever
+    the finder read at the symbolic t. What it cannot see is a step past T."""
+    t_hi = read_horizon_limit(t_max)
+    covered = set()
+    for tok in tokens:
+        if genuine(tok) and tok.holds and tok.kind == IDENTITY and tok.claim == claim.id \
+                and not (set(tok.trusts) - {UNBOUNDED}):
+            at = dict(tok.size)
+            t = at.pop("t", None)
+            if t is not None and size_key(at) == size_key({k: v for k, v in size.items() if k != "t"}):
+                covered.add(t)
+    checked, unread, trusts, degrees = [], [], [], []
+    for tok in tokens:  # the degrees of the horizons its own tokens cover count too
+        if genuine(tok) and tok.holds and tok.kind == IDENTITY and dict(tok.size).get("t") in covered \
+                and tok.claim == claim.id:
+            degrees.append(tok.degree if tok.error else 0)  # a token with no randomized error adds none
+            trusts.extend(tok.trusts)
+    for t in range(t0, t_hi + 1):
+        if t in covered:
+            continue
+        at = {**{k: v for k, v in size.items() if k != "t"}, "t": t}
+        tok, why = confirm_identity(claim, at, seed=seed, trusts="the finder's reading")
+        if tok is None:
+            return Reading(t0, t_hi, tuple(checked), tuple(sorted(covered)), differs_at=t,
+                           why=f"at t = {t}: {why}", unread=tuple(unread), trusts=tuple(dict.fromkeys(trusts)))
+        if set(tok.trusts) - {UNBOUNDED}:  # its check did not run there: nothing read at this t
+            unread.append(t)
+        else:
+            checked.append(t)
+            degrees.append(tok.degree if tok.error else 0)
+        trusts.extend(tok.trusts)
+    total = None if not degrees or any(d is None for d in degrees) else sum(degrees)
+    return Reading(t0, t_hi, tuple(checked), tuple(sorted(covered)), unread=tuple(unread),
+                   trusts=tuple(dict.fromkeys(trusts)), degree=total)
+
+
+def confirm_every_t(claim, size: dict, st: StepStatement, t0: int, t_max: int, *, tokens=(),
+                    seed: int = 0) -> tuple[Proved | None, str, Reading | None]:
+    """The kernel's Proved (kind every t) for an induction at ``size``, or (None, why, reading): the finder's step
+    re-checked (:func:`confirm_step`) and the claim read by the kernel itself at every t = t0 … T
+    (:func:`read_horizons`; ``tokens``: the sweep's own, for the horizons they already cover). Its token trusts
+    :data:`READING` (the horizons past T) when every t ≤ T was read, else :data:`READING_UNREAD` and what the
+    unread horizons trusted."""
+    reading = read_horizons(claim, size, t0, t_max, tokens=tokens, seed=seed)
+    if reading.differs_at is not None:
+        return None, f"the kernel's own reading of the claim differs {reading.why[:200]}", reading
+    tok, why = _confirm_step(claim, size, st, seed=seed, reading=reading)
+    return tok, why, reading
+
+
 def confirm_step(claim, size: dict, st: StepStatement, *, seed: int = 0) -> tuple[Proved | None, str]:
     """The kernel's Proved (kind every t) for the finder's step at ``size`` (every dimension but t), or (None, why).
-    Never a token it could not check: an expression it cannot evaluate is a refusal, not a trust."""
+    Never a token it could not check: an expression it cannot evaluate is a refusal, not a trust. The claim is not
+    read at any concrete horizon here, so the token trusts the whole reading (:data:`READING_UNREAD`);
+    :func:`confirm_every_t` reads it."""
+    return _confirm_step(claim, size, st, seed=seed, reading=None)
+
+
+def _confirm_step(claim, size: dict, st: StepStatement, *, seed: int = 0,
+                  reading: Reading | None = None) -> tuple[Proved | None, str]:
     if claim.model is None or st.kind not in ("induction", "same", "generic", "downward"):
         return None, f"the kernel re-checks no {st.kind!r} induction"
     if claim.activation not in ("abstract", "tanh", "logistic", "identity"):
@@ -280,5 +419,18 @@ def confirm_step(claim, size: dict, st: StepStatement, *, seed: int = 0) -> tupl
             + (", and J_{k+1}, ∂ℓ_k/∂h_k against the kernel's own forward mode of two steps" if st.J is not None else "")
             if st.kind == "downward" else "the sides at a free state of a generic step")
            + f", at a random point (σ a random function), error ≤ {E}·2^−{BITS} ({why}, bounded by the kernel)")
-    trusts = (READING,) + ((DOWNWARD,) if st.kind == "downward" and st.J is None else ())
-    return _issue(Proved, claim.id, size, EVERY_T, how, trusts=trusts, error=(BITS, 1), degree=E), how
+    if reading is not None and reading.complete:
+        read = reading.checked + reading.by_tokens
+        how += (f"; the claim read by the kernel itself at every t = {reading.t0}…{reading.t_hi} "
+                f"({len(reading.checked)} now, {len(reading.by_tokens)} by its sweep's tokens"
+                + (f", error ≤ {reading.degree}·2^−{BITS} in all" if reading.degree is not None else
+                   ", the degree not bounded at every t") + ")")
+        trusts = (READING,) + tuple(t for t in reading.trusts if t != READING) if read else (READING_UNREAD,)
+    else:
+        trusts = (READING_UNREAD,) + (reading.trusts if reading is not None else ())
+        if reading is not None:
+            how += f"; the kernel's check does not run at t = {', '.join(map(str, reading.unread))}"
+    trusts += ((DOWNWARD,) if st.kind == "downward" and st.J is None else ())
+    # the token's error bound covers the horizons read too (a union bound: the step's E plus theirs)
+    E_all = E if reading is None or not reading.complete or reading.degree is None else E + reading.degree
+    return _issue(Proved, claim.id, size, EVERY_T, how, trusts=trusts, error=(BITS, 1), degree=E_all), how
