@@ -1338,8 +1338,8 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
 
         try:
             E_formal, said = radicals.check(*info.formal, rng)
-        except radicals.Refused as e:
-            E_formal, said = None, str(e)
+        except Exception as e:  # the formal reading does not reach a side: no bound (as before), never a verdict
+            E_formal, said = None, f"{'' if isinstance(e, KernelError) else type(e).__name__ + ': '}{str(e)[:120]}"
         if E_formal is not None:
             how = (f"the kernel's own check: lhs − rhs = 0 at {done} random points (evidence), and {said}: "
                    f"error ≤ ({E_formal}·2^−{BITS})^1 (bounded by the kernel: radicals.py)")
