@@ -39,6 +39,12 @@ node of the expression tree to the true run's value at x₀ (|f|(x₀) = ε₀·
 factorizations being exact), so M_ε₀(x₀) is a product of the run's own divisors there: ≠ 0. If N_ε₀ reduces to 0 it
 lies in the ideal of the relations, so N_ε₀(x₀, √C(x₀)) = 0 and lhs = rhs at x₀. The kernel checks every pattern
 of the sign variables that are not fixed (2^m of them, m ≤ MAX_SIGNS), so ε₀ is among them, whatever x₀.
+(The tree may divide where the numeric run does not: Gaussian elimination picks its pivots on values, and the
+symbolic pivot may vanish at x₀. The sides are continuous on the open part of the domain, so lhs ≠ rhs at x₀
+gives lhs ≠ rhs at a point x₁ near it where no divisor of the tree vanishes and no sign variable's factor changes
+sign; take x₁ for x₀. So what the check proves is the identity on the interior of the domain, as the normal form
+does: a claim whose sides have values only on a set without interior, such as √(−x²), is not covered, and the
+kernel's numeric points, drawn first, find no value there and issue no token.)
 
 The error (one random point for all patterns). The kernel evaluates each A_S at one random point x* (each xᵢ
 uniform in [0, 2¹²⁸) with a random sign), in ℚ[s]/(s_j² − C_j(x*)): reduction commutes with x ↦ x*, since the
@@ -314,8 +320,11 @@ class Ring:
 
 
 def numerator(e, values: dict, ring: Ring, constants: dict) -> dict:
-    """N of e = N/M (as its tree builds them: :func:`weighted_degree`'s N) at the point ``values`` (symbol ->
-    rational, the ε and x), reduced in ``ring`` (the s, and √r for each constant radical r: ``constants``)."""
+    """N of e = N/M at the point ``values`` (symbol -> rational: the ε and x), reduced in ``ring`` (the s, and √r
+    for each constant radical r: ``constants``). N and M are the polynomials the tree builds (a + b over the common
+    denominator, unless both denominators are structurally 1; a·b; integer powers), fixed by the tree alone, never
+    by values at the point: evaluating them at x* and reducing commute, so what is tested is N(x*, s) mod the
+    relations (:func:`weighted_degree` bounds the same N)."""
     memo: dict = {}
     one = {frozenset(): sp.Integer(1)}
 
@@ -325,36 +334,41 @@ def numerator(e, values: dict, ring: Ring, constants: dict) -> dict:
             return got
         if e.is_Symbol:
             if e in ring.squares:
-                r = ({frozenset([e]): sp.Integer(1)}, one)
-            else:
+                r = ({frozenset([e]): sp.Integer(1)}, one, True)
+            elif e in values:
                 v = sp.Rational(values[e])
-                r = ({frozenset(): v} if v != 0 else {}, one)
+                r = ({frozenset(): v} if v != 0 else {}, one, True)
+            else:
+                raise Refused(f"the symbol {e} has no value at the point")
         elif e.is_Rational:
-            r = ({frozenset(): e} if e != 0 else {}, one)
+            r = ({frozenset(): e} if e != 0 else {}, one, True)
         elif e.is_Pow and e.base.is_Rational and e.base > 0 and e.exp.is_Rational and e.exp.q == 2:
             s = constants.get(e.base)
             if s is None:
                 s = constants[e.base] = sp.Dummy(f"sqrt{e.base}")
                 ring.squares[s] = e.base
             # r^(j/2) = r^((j − 1)/2)·s_r (j odd, either sign)
-            r = ({frozenset([s]): e.base ** ((e.exp.p - 1) // 2)}, one)
+            r = ({frozenset([s]): e.base ** ((e.exp.p - 1) // 2)}, one, True)
         elif e.is_Add:
-            n, m = run(e.args[0])
+            n, m, unit = run(e.args[0])
             for a in e.args[1:]:
-                n2, m2 = run(a)
-                n, m = (ring.add(n, n2), m) if m == m2 else (ring.add(ring.mul(n, m2), ring.mul(n2, m)),
-                                                             ring.mul(m, m2))
-            r = (n, m)
+                n2, m2, unit2 = run(a)
+                if unit and unit2:
+                    n = ring.add(n, n2)
+                else:
+                    n, m, unit = ring.add(ring.mul(n, m2), ring.mul(n2, m)), ring.mul(m, m2), False
+            r = (n, m, unit)
         elif e.is_Mul:
-            n, m = one, one
+            n, m, unit = one, one, True
             for a in e.args:
-                n2, m2 = run(a)
-                n, m = ring.mul(n, n2), ring.mul(m, m2)
-            r = (n, m)
+                n2, m2, unit2 = run(a)
+                n, m, unit = ring.mul(n, n2), ring.mul(m, m2), unit and unit2
+            r = (n, m, unit)
         elif e.is_Pow and e.exp.is_Integer:
-            n, m = run(e.base)
+            n, m, unit = run(e.base)
             k = int(e.exp)
-            r = (ring.power(n, k), ring.power(m, k)) if k >= 0 else (ring.power(m, -k), ring.power(n, -k))
+            r = (ring.power(n, k), ring.power(m, k), unit) if k >= 0 else (ring.power(m, -k), ring.power(n, -k),
+                                                                           False)
         else:
             raise Refused(f"{type(e).__name__}(…) in a side")
         memo[e] = r

@@ -68,9 +68,16 @@ variables: then E is not computed), or meets a special argument (σ at 0, tanh
 at −u) whose value is a specialization of a fresh variable, which raises no
 degree. The dual numbers and the free variables' jets hold the run's
 variables while it runs (``dual.number`` and ``free.number`` accept them, and
-only them, then). Where the run does not go through (a function such as |·| or
-√ of the random values, a sign the kernel must decide), the token
-says the degree is not bounded and the scope says at how many sizes.
+only them, then). Where the run meets |·| or √ of the random values of a claim of free
+variables, it reads them formally (:mod:`.radicals`: a radical s with s² = C,
+a sign the claim's domain fixes or a sign variable whose every value is
+checked), and the kernel's check is the formal one there: every coordinate of
+lhs − rhs in ℚ(x)[s]/(s² − C) zero at a random point for every sign pattern,
+its error bounded by the same kind of degree (``zero_test`` "radical"; the
+proof is in that module's docstring). Where neither goes through (a function
+the reading does not reach, a sign the kernel must decide on a model's
+values, a formal check that does not vanish), the token says the degree is
+not bounded and the scope says at how many sizes.
 
 A random e does not keep e^a·e^b = e^(a+b), which SymPy applies by itself,
 so a true claim could differ with it: a difference found in a trial that drew
