@@ -194,8 +194,9 @@ def test_a_sign_taken_from_the_point_is_caught(monkeypatch):
     name = "|λ| = λ, λ of either sign"
     assert not _accepted_somewhere(name)
 
+    rng = random.Random(0)  # the planted check's own point, a fresh one at each call (deterministic)
+
     def at_the_point(formal):
-        rng = random.Random(len(formal.signs) + id(formal) % 7)
         point = {x: rng.getrandbits(64) * (-1 if rng.getrandbits(1) else 1) for x in formal.variables}
         yield {eps: (1 if f.xreplace(point) > 0 else -1) for f, eps in formal.signs.items()}
 
@@ -235,3 +236,29 @@ def test_the_bound_is_the_weighted_degree():
     w = {x: 2, y: 2, s: 2}
     assert radicals.weighted_degree(x * s - y * s, w)[0] // 2 == 2
     assert radicals.weighted_degree(x / s - y, w) == (4, 2)
+
+
+def test_a_pattern_that_does_not_vanish_is_no_refutation():
+    """(|a−b| + a − b)(|b−c| + b − c)(|c−a| + c − a) = 0 is true (a > b > c > a is impossible), but the sign pattern
+    with all three factors positive, which no point has, does not vanish: the kernel bounds nothing (UNBOUNDED is
+    trusted, as before), and refutes nothing."""
+    claim = _claim("rad.unrealizable", lambda v: (
+        (sp.Abs(v.a - v.b) + v.a - v.b) * (sp.Abs(v.b - v.c) + v.b - v.c) * (sp.Abs(v.c - v.a) + v.c - v.a),
+        sp.Integer(0)), dict(a=scalar(), b=scalar(), c=scalar()), n=(1,))
+    E, why = _formal(claim, {"n": 1})
+    assert E is None and "sign pattern" in why
+    token, how = confirm_identity(claim, {"n": 1})
+    assert token is not None and token.holds and token.degree is None and UNBOUNDED in token.trusts, how
+    r = check_claim(claim)  # the engine's normal form does not decide it either: never a fails, never a bound
+    assert r.verdict != Verdict.FAILS and (r.verdict != Verdict.HOLDS or UNBOUNDED in r.trusted), r.verdict
+
+
+def test_a_value_too_large_to_factor_is_refused_not_factored(monkeypatch):
+    """Past MAX_NODES the reading is refused (no bound, no time spent factoring); the claim's verdict stands."""
+    monkeypatch.setattr(radicals, "MAX_NODES", 3)
+    check, variables = TRUE["|λ|·std(x) = std(λx)"]
+    claim = _claim("rad.too-large", check, variables)
+    info = rc.degree_info(claim, {"n": 3})
+    assert info.E is None and info.formal is None and "nodes" in info.why
+    token, how = confirm_identity(claim, {"n": 3})
+    assert token is not None and token.degree is None and UNBOUNDED in token.trusts, how

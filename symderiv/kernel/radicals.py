@@ -82,6 +82,10 @@ MAX_SIGNS = 8
 MAX_ROOTS = 8
 #: the kernel's draws, as random_check.BITS
 BITS = 128
+#: the largest value (nodes of its expression tree; terms once expanded) whose root or modulus the kernel factors:
+#: beyond, the reading is refused (the error stays unbounded) rather than spend the claim's budget factoring
+MAX_NODES = 4000
+MAX_TERMS = 20000
 
 
 class Refused(KernelError):
@@ -135,8 +139,12 @@ class Formal:
         if e.has(sp.Function) or any(p.is_Pow and not p.exp.is_Integer for p in sp.preorder_traversal(e)
                                      if isinstance(p, sp.Basic)):
             raise Refused("a root or |·| of a value holding a function or a root")
+        if any(k > MAX_NODES for k, _ in enumerate(sp.preorder_traversal(e))):
+            raise Refused(f"a root or |·| of a value of more than {MAX_NODES} nodes (not factored)")
         gens = sorted(e.free_symbols, key=sp.default_sort_key)
         num, den = sp.fraction(sp.together(e))
+        if any(len(sp.Add.make_args(sp.expand(part))) > MAX_TERMS for part in (num, den)):
+            raise Refused(f"a root or |·| of a value of more than {MAX_TERMS} terms (not factored)")
         out = []
         c = sp.Integer(1)
         for part, sign in ((num, 1), (den, -1)):
