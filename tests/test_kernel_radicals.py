@@ -262,3 +262,27 @@ def test_a_value_too_large_to_factor_is_refused_not_factored(monkeypatch):
     assert info.E is None and info.formal is None and "nodes" in info.why
     token, how = confirm_identity(claim, {"n": 3})
     assert token is not None and token.degree is None and UNBOUNDED in token.trusts, how
+
+
+@pytest.mark.parametrize("name", sorted(FALSE))
+def test_the_bound_covers_the_true_degree_of_every_coordinate(name):
+    """Soundness of E: the tree's numerator reduced modulo s² − C, computed with the variables themselves as
+    values (expanded), has no coordinate of degree above the E the kernel states, for every sign pattern."""
+    check, variables = FALSE[name]
+    claim = _claim(f"rad.degree.{name}", check, variables)
+    info = rc.degree_info(claim, {"n": 2})
+    formal, lhs, rhs = info.formal
+    xs = sorted(formal.variables, key=sp.default_sort_key)
+    stated, worst = radicals.bound(formal, list(zip(lhs, rhs))), -1
+    for pattern in radicals.patterns(formal):
+        values = {x: x for x in xs}
+        values.update(pattern)
+        ring = radicals.Ring(dict(formal.radicand))
+        for a, b in zip(lhs, rhs):
+            d = sp.sympify(a) - sp.sympify(b)
+            for c in radicals.numerator(d, values, ring, {}, value=lambda v: v).values():
+                c = sp.expand(c)
+                if c != 0:
+                    worst = max(worst, sp.Poly(c, *xs).total_degree())
+    assert worst >= 0, "a false sibling whose every coordinate is 0 (it would be accepted)"
+    assert worst <= stated, (worst, stated)

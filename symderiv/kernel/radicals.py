@@ -69,7 +69,6 @@ polynomials with rational coefficients; the factorizations are checked by expans
 from __future__ import annotations
 
 import itertools
-import math
 import random
 
 import sympy as sp
@@ -327,7 +326,7 @@ class Ring:
         return out
 
 
-def numerator(e, values: dict, ring: Ring, constants: dict) -> dict:
+def numerator(e, values: dict, ring: Ring, constants: dict, value=sp.Rational) -> dict:
     """N of e = N/M at the point ``values`` (symbol -> rational: the ε and x), reduced in ``ring`` (the s, and √r
     for each constant radical r: ``constants``). N and M are the polynomials the tree builds (a + b over the common
     denominator, unless both denominators are structurally 1; a·b; integer powers), fixed by the tree alone, never
@@ -344,7 +343,7 @@ def numerator(e, values: dict, ring: Ring, constants: dict) -> dict:
             if e in ring.squares:
                 r = ({frozenset([e]): sp.Integer(1)}, one, True)
             elif e in values:
-                v = sp.Rational(values[e])
+                v = value(values[e])  # a rational (the point); a test passes the symbols themselves
                 r = ({frozenset(): v} if v != 0 else {}, one, True)
             else:
                 raise Refused(f"the symbol {e} has no value at the point")
@@ -392,20 +391,32 @@ def patterns(formal: Formal):
         yield dict(zip(eps, signs))
 
 
-def check(formal: Formal, lhs, rhs, rng: random.Random) -> tuple[int | None, str]:
-    """(E, how) when every coordinate of lhs − rhs is 0 at one random point for every sign pattern (the claim
-    holds, error ≤ E·2^−128: the module docstring), else (None, why not)."""
+def weights_of(formal: Formal) -> dict:
+    """Each symbol's weight in doubled units: an xᵢ 2, s_C deg C (s_C² = C), ε 0."""
     xs = sorted(formal.variables, key=sp.default_sort_key)
     weights = {x: 2 for x in xs}
     weights.update({eps: 0 for eps in formal.signs.values()})
     for s, C in formal.radicand.items():
         weights[s] = sp.Poly(C, *xs).total_degree() if C.free_symbols else 0
-    pairs = list(zip(lhs, rhs))
-    memo: dict = {}
-    E = 0
+    return weights
+
+
+def bound(formal: Formal, pairs) -> int:
+    """E: every coordinate A_S of every entry's reduced numerator has degree ≤ E (2·deg A_S ≤ the weighted degree
+    of N, which reducing s_C² → C does not raise)."""
+    weights, memo, E = weights_of(formal), {}, 0
     for a, b in pairs:
         n, _ = weighted_degree(sp.sympify(a) - sp.sympify(b), weights, memo)
         E = max(E, n // 2)
+    return E
+
+
+def check(formal: Formal, lhs, rhs, rng: random.Random) -> tuple[int | None, str]:
+    """(E, how) when every coordinate of lhs − rhs is 0 at one random point for every sign pattern (the claim
+    holds, error ≤ E·2^−128: the module docstring), else (None, why not)."""
+    xs = sorted(formal.variables, key=sp.default_sort_key)
+    pairs = list(zip(lhs, rhs))
+    E = bound(formal, pairs)
     point = {x: sp.Integer(rng.getrandbits(BITS)) * (-1 if rng.getrandbits(1) else 1) for x in xs}
     squares = {s: sp.Rational(C.xreplace(point)) for s, C in formal.radicand.items()}
     count = 0
