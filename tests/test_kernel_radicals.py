@@ -286,3 +286,20 @@ def test_the_bound_covers_the_true_degree_of_every_coordinate(name):
                     worst = max(worst, sp.Poly(c, *xs).total_degree())
     assert worst >= 0, "a false sibling whose every coordinate is 0 (it would be accepted)"
     assert worst <= stated, (worst, stated)
+
+
+def test_a_check_that_catches_the_kernels_refusal_gets_no_bound():
+    """The formal reading refuses a cube root; a check that catches the exception and goes on computes something
+    else in the degree run than at the kernel's points (there, |a| against a). The refusal is recorded: no formal
+    reading, no bound, whatever the check did next."""
+    def check(v):
+        try:
+            sp.Abs(v.a) * (v.b ** 2 + 1) ** sp.Rational(1, 3)
+            lhs = sp.Abs(v.a)
+        except Exception:
+            lhs = v.a
+        return lhs, v.a
+
+    claim = _claim("rad.caught", check, dict(a=scalar(), b=scalar()), n=(1,))
+    info = rc.degree_info(claim, {"n": 1})
+    assert info.E is None and info.formal is None and "rational power 1/3" in info.why, info

@@ -105,6 +105,13 @@ class Formal:
         # which are added to it so that the run's dual numbers and jets hold them as values
         self.symbols = symbols
         self.own: set = set()
+        #: why the reading was refused, if it was: a check that catches the exception and goes on computes
+        #: something else than the numeric run, so a refusal anywhere leaves the degree unbounded (random_check)
+        self.refused: str | None = None
+
+    def _refuse(self, why: str):
+        self.refused = self.refused or why
+        return Refused(why)
 
     @property
     def variables(self) -> set:
@@ -132,18 +139,18 @@ class Formal:
         coefficient, checked by expansion. Refused where e holds a sign variable or a radical."""
         e = sp.sympify(e)
         if e.free_symbols & (set(self.signs.values()) | set(self.radicand)):
-            raise Refused("a root or |·| of a value holding a root or a sign (nested)")
+            raise self._refuse("a root or |·| of a value holding a root or a sign (nested)")
         if not e.free_symbols <= self.variables:
-            raise Refused("a root or |·| of a value that is not a function of the run's variables")
+            raise self._refuse("a root or |·| of a value that is not a function of the run's variables")
         if e.has(sp.Function) or any(p.is_Pow and not p.exp.is_Integer for p in sp.preorder_traversal(e)
                                      if isinstance(p, sp.Basic)):
-            raise Refused("a root or |·| of a value holding a function or a root")
+            raise self._refuse("a root or |·| of a value holding a function or a root")
         if any(k > MAX_NODES for k, _ in enumerate(sp.preorder_traversal(e))):
-            raise Refused(f"a root or |·| of a value of more than {MAX_NODES} nodes (not factored)")
+            raise self._refuse(f"a root or |·| of a value of more than {MAX_NODES} nodes (not factored)")
         gens = sorted(e.free_symbols, key=sp.default_sort_key)
         num, den = sp.fraction(sp.together(e))
         if any(len(sp.Add.make_args(sp.expand(part))) > MAX_TERMS for part in (num, den)):
-            raise Refused(f"a root or |·| of a value of more than {MAX_TERMS} terms (not factored)")
+            raise self._refuse(f"a root or |·| of a value of more than {MAX_TERMS} terms (not factored)")
         out = []
         c = sp.Integer(1)
         for part, sign in ((num, 1), (den, -1)):
@@ -156,11 +163,11 @@ class Formal:
                     f, coeff = sp.expand(-f), coeff * (-1) ** k
                 fixed.append((f, k))
             if sp.expand(coeff * sp.Mul(*[f ** k for f, k in fixed]) - sp.expand(part)) != 0:
-                raise Refused("a factorization the kernel could not check")  # never used unchecked
+                raise self._refuse("a factorization the kernel could not check")  # never used unchecked
             c = c * coeff if sign > 0 else c / coeff
             out.append(fixed)
         if not c.is_Rational or c == 0:
-            raise Refused("a root or |·| of a value with an irrational or zero constant")
+            raise self._refuse("a root or |·| of a value with an irrational or zero constant")
         return sp.Rational(c), out[0], out[1]
 
     def sign_of(self, f):
@@ -171,13 +178,20 @@ class Formal:
         eps = self.signs.get(f)
         if eps is None:
             if len(self.signs) >= MAX_SIGNS:
-                raise Refused(f"more than {MAX_SIGNS} factors whose sign the domain does not fix")
+                raise self._refuse(f"more than {MAX_SIGNS} factors whose sign the domain does not fix")
             eps = self.signs[f] = self._new(f"eps{len(self.signs)}")
         return eps * f
 
     def sign(self, u):
         """sign(u) for a value u of the run (u ≠ 0): sign(c)·Π over the factors of odd exponent of their sign (±1
         where the domain fixes it, else ε_f), so that |u| = sign(u)·u, a constant on each pattern's region."""
+        try:
+            return self._sign(u)
+        except Exception as e:  # SymPy's own errors too: recorded, so that a check that catches them gets no bound
+            self.refused = self.refused or f"{type(e).__name__}: {str(e)[:80]}"
+            raise
+
+    def _sign(self, u):
         got = self._memo.get(("sign", u))
         if got is None:
             c, num, den = self._factored(u)
@@ -210,7 +224,7 @@ class Formal:
         s = self.roots.get(C)
         if s is None:
             if len(self.roots) >= MAX_ROOTS:
-                raise Refused(f"more than {MAX_ROOTS} radicals")
+                raise self._refuse(f"more than {MAX_ROOTS} radicals")
             s = self.roots[C] = self._new(f"s{len(self.roots)}")
             self.radicand[s] = C
         return s
@@ -240,9 +254,16 @@ class Formal:
 
     def power(self, a, k: sp.Rational):
         """a**k for k = j/2, j odd: (√a)^j."""
+        try:
+            return self._power(a, k)
+        except Exception as e:  # as sign's
+            self.refused = self.refused or f"{type(e).__name__}: {str(e)[:80]}"
+            raise
+
+    def _power(self, a, k):
         k = sp.Rational(k)
         if k.q != 2:
-            raise Refused(f"a rational power {k} (the kernel reads square roots only)")
+            raise self._refuse(f"a rational power {k} (the kernel reads square roots only)")
         return self.root(a) ** int(k.p)
 
 

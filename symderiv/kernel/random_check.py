@@ -789,6 +789,8 @@ def degree_info(claim, size: dict) -> Degree:
         except Refused as e:
             return Degree(None, f"√ or |·| of the random values the kernel does not read formally ({e})")
         lhs, rhs = _sides(out)
+        if formal.refused:  # refused inside the check, which went on (it caught the exception): not the same run
+            return Degree(None, f"√ or |·| of the random values the kernel does not read formally ({formal.refused})")
         if formal.used:
             # the sides are not rational functions of the draws: the bound below does not apply. A claim of free
             # variables without random functions is checked formally instead (radicals.check); any other is not
