@@ -42,8 +42,8 @@ class Token:
     ``error`` (a bound on a randomized acceptance's error, or None), ``steps`` (every step label of the claim at
     the size, as the kernel read it; empty when it did not), ``degree`` (E in a randomized acceptance's error bound
     E·2^−bits per trial, computed by the kernel; None when it could not bound it), ``zero_test`` (how a randomized
-    acceptance decided lhs − rhs = 0 at its point: "rational", "algebraic" (in ℚ(ᴸ√p, …)), "exp" (in ℚ̄[e^ℚ]);
-    None otherwise)."""
+    acceptance decided lhs − rhs = 0 at its point: "rational", "algebraic" (in ℚ(ᴸ√p, …)), "exp" (in ℚ̄[e^ℚ]),
+    "radical" (lhs − rhs's coordinates in ℚ(x)[s]/(s² − C) for every sign pattern: radicals.py); None otherwise)."""
 
     __slots__ = ("claim", "size", "kind", "label", "how", "trusts", "error", "steps", "degree", "zero_test",
                  "__weakref__")

@@ -205,6 +205,9 @@ class Jet:
                 if k:
                     base = base * base
             return out
+        if FORMAL is not None and _variable(self.v):  # the degree run: √ read formally (radicals.py)
+            a, F = self.v, FORMAL
+            return self._compose(F.power(a, k), k * F.power(a, k - 1), k * (k - 1) * F.power(a, k - 2) / 2)
         s = exact_sign(self.v, "a rational power's base")
         if s <= 0:
             raise (OutsideDomain if s < 0 else KernelError)(
@@ -310,8 +313,15 @@ def sigma_of(k, x: Jet) -> Jet:
                       s(order(2), a) / 2 if x.order >= 2 else _ZERO)
 
 
+#: the degree run's formal reading of √ and |·| of its variables (radicals.Formal), set by random_check.degree_info
+#: while it runs; None elsewhere (a value's sign is then proved at the point, or refused)
+FORMAL = None
+
+
 def absolute(x: Jet) -> Jet:
     """|x| = sign(x)·x where x ≠ 0 (the sign proved exactly); refused at 0 unless x is constant there."""
+    if FORMAL is not None and _variable(x.v):  # the degree run: sign(x) from the domain or a sign variable
+        return x * Jet(FORMAL.sign(x.v))
     s = exact_sign(x.v, "|·|'s argument") if x.v != 0 else 0
     if s == 0:
         if x.d or x.h or x.order < EXACT:
@@ -792,6 +802,8 @@ class ExactVariables:
                 if not _variable(x) and not (x.is_Rational and (x > 0 if sgn > 0 else x < 0)):
                     raise KernelError(f"{name} is declared {'positive' if sgn > 0 else 'negative'}, but {name} = "
                                       f"{sp.sstr(x)} at the point")
+                if FORMAL is not None and _variable(x):  # the degree run: the declared sign, for |·| and √
+                    FORMAL.declare(x, sgn)
                 self.premises.append(f"{name} {'>' if sgn > 0 else '<'} 0")
             self._seeds[name] = (r, c, keys)
             value = entries[0] if kind == "scalar" else JetMatrix(r, c, entries)

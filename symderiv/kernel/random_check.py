@@ -68,9 +68,16 @@ variables: then E is not computed), or meets a special argument (σ at 0, tanh
 at −u) whose value is a specialization of a fresh variable, which raises no
 degree. The dual numbers and the free variables' jets hold the run's
 variables while it runs (``dual.number`` and ``free.number`` accept them, and
-only them, then). Where the run does not go through (a function such as |·| or
-√ of the random values, a sign the kernel must decide), the token
-says the degree is not bounded and the scope says at how many sizes.
+only them, then). Where the run meets |·| or √ of the random values of a claim of free
+variables, it reads them formally (:mod:`.radicals`: a radical s with s² = C,
+a sign the claim's domain fixes or a sign variable whose every value is
+checked), and the kernel's check is the formal one there: every coordinate of
+lhs − rhs in ℚ(x)[s]/(s² − C) zero at a random point for every sign pattern,
+its error bounded by the same kind of degree (``zero_test`` "radical"; the
+proof is in that module's docstring). Where neither goes through (a function
+the reading does not reach, a sign the kernel must decide on a model's
+values, a formal check that does not vanish), the token says the degree is
+not bounded and the scope says at how many sizes.
 
 A random e does not keep e^a·e^b = e^(a+b), which SymPy applies by itself,
 so a true claim could differ with it: a difference found in a trial that drew
@@ -716,6 +723,9 @@ class Degree(NamedTuple):
     #: why the sides are not evaluated at the point at all (a power with a variable exponent: 2^a, e^(a·log 2), which
     #: SymPy would compute at a 128-bit a), or ""
     refuse: str = ""
+    #: where the check took √ or |·| of the random values (E is then None): (radicals.Formal, lhs, rhs) of the
+    #: degree run, for the kernel's formal check (:func:`.radicals.check`), or None
+    formal: tuple | None = None
 
 
 def _log_parts(arg) -> tuple:
@@ -765,13 +775,29 @@ def degree_info(claim, size: dict) -> Degree:
 
     from . import free
 
+    from .radicals import Formal, Refused
+
     fresh = _Fresh()
     exact = dual.number
-    # the dual numbers and the free variables' jets hold the run's variables (both restored below)
+    # the dual numbers and the free variables' jets hold the run's variables (both restored below); √ and |·| of
+    # them are read formally (radicals.py: a radical s with s² = C, a sign the domain fixes or a sign variable)
     dual.number = free.number = fresh.number(exact)
+    formal = free.FORMAL = Formal(fresh.symbols)
     try:
-        out, _ = _trial(claim, size, random.Random(0), draw=fresh)
+        try:
+            out, _ = _trial(claim, size, random.Random(0), draw=fresh)
+        except Refused as e:
+            return Degree(None, f"√ or |·| of the random values the kernel does not read formally ({e})")
         lhs, rhs = _sides(out)
+        if formal.refused:  # refused inside the check, which went on (it caught the exception): not the same run
+            return Degree(None, f"√ or |·| of the random values the kernel does not read formally ({formal.refused})")
+        if formal.used:
+            # the sides are not rational functions of the draws: the bound below does not apply. A claim of free
+            # variables without random functions is checked formally instead (radicals.check); any other is not
+            why = "√ or |·| of the random values"
+            if claim.model is not None or getattr(claim, "variables", None) is None or fresh.arguments:
+                return Degree(None, why + " beside a model or a random function")
+            return Degree(None, why, formal=(formal, lhs, rhs))
         if walk.contains(*lhs, *rhs, *fresh.arguments, test=_astronomical):  # a random function's argument too
             return Degree(None, "a power with a variable exponent", refuse=(
                 "a power with a variable exponent (2**a, e^(a·log b) = b**a), which SymPy evaluates at the kernel's "
@@ -820,6 +846,7 @@ def degree_info(claim, size: dict) -> Degree:
         return Degree(None, f"the check does not run on variables ({type(e).__name__})")
     finally:
         dual.number = free.number = exact
+        free.FORMAL = None
     weights = [n + d for n, d in args]
     # u_i = ±u_j (tanh and logistic read −u from u) for each pair, and u_i = 0 (σ's value there may be fixed)
     pairs = (2 * len(weights) - 1) * sum(weights) if weights else 0
@@ -883,6 +910,9 @@ def degree_of(claim, size: dict) -> tuple[int | None, str]:
 MIN_EXACT_BITS = 32
 #: kinds of the exact zero test at the point (Token.zero_test)
 RATIONAL, ALGEBRAIC, EXP, LOG = "rational", "algebraic", "exp", "log"
+#: the zero test of a claim with √ or |·| of the random values: lhs − rhs's coordinates in ℚ(x)[s]/(s² − C) are 0 at
+#: a random point for every sign pattern the domain leaves open (radicals.py)
+RADICAL = "radical"
 #: the largest number whose radicals the kernel factors into primes (a radical of a random value is not a constant:
 #: the degree run does not bound it, and the kernel does not decide it)
 _FACTOR_LIMIT = 2 ** 64
@@ -1310,6 +1340,21 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
         how = (f"{trusts}, not re-checked by the kernel (its check does not run there: {type(e).__name__}: "
                f"{str(e)[:160]})")
         return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
+    if E is None and info.formal is not None:
+        # √ or |·| of the random values: the points above agreed (evidence); the kernel's formal check in
+        # ℚ(x)[s]/(s² − C), for every sign pattern the domain leaves open, bounds the error (radicals.py)
+        from . import radicals
+
+        try:
+            E_formal, said = radicals.check(*info.formal, rng)
+        except Exception as e:  # the formal reading does not reach a side: no bound (as before), never a verdict
+            E_formal, said = None, f"{'' if isinstance(e, KernelError) else type(e).__name__ + ': '}{str(e)[:120]}"
+        if E_formal is not None:
+            how = (f"the kernel's own check: lhs − rhs = 0 at {done} random points (evidence), and {said}: "
+                   f"error ≤ ({E_formal}·2^−{BITS})^1 (bounded by the kernel: radicals.py)")
+            return _issue(Proved, claim.id, size, IDENTITY, how, error=(BITS, 1), degree=E_formal,
+                          zero_test=RADICAL), how
+        why = f"{why}; its formal check did not go through: {said}"
     zero_test = _zero_test(kinds)
     if zero_test != RATIONAL and not _claimable(E):
         how = (f"{trusts}, not re-checked by the kernel (lhs − rhs = 0 exactly at its point, but the error bound "
