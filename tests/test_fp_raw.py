@@ -63,7 +63,7 @@ def matrices(draw, max_side=70):
 def test_raw_is_enabled_here():
     """The probe finds FLINT's struct in this python-flint (0.9, FLINT 3.6): otherwise every test below compares
     python-flint's path with itself, and the trial is a third slower (benchmarks/RESULTS.md, fpfloor)."""
-    assert raw.ENABLED is True
+    assert raw.enabled() is True and raw.ENABLED is True
     assert raw._probe() == raw._OFF
 
 
@@ -155,15 +155,28 @@ def test_a_diagonal_of_the_wrong_length_is_refused():
         raw.Diagonal(3, 7).set([1, 2])
 
 
-def test_the_fallbacks_are_python_flints_path(monkeypatch):
+def test_the_fallbacks_are_python_flints_path():
     """With raw disabled (another python-flint), the same functions give the same matrices and ints."""
     p, vals = 2 ** 63 - 25, [0, 2 ** 63 - 26, 5, 2 ** 62]
     fast = (raw.ints(nmod_mat(2, 2, vals, p)), raw.from_ints(2, 2, vals, p), raw.Diagonal(4, p).set(vals))
-    monkeypatch.setattr(raw, "_OFF", None)
-    monkeypatch.setattr(raw, "ENABLED", False)
-    slow = (raw.ints(nmod_mat(2, 2, vals, p)), raw.from_ints(2, 2, vals, p), raw.Diagonal(4, p).set(vals))
-    assert fast == slow
-    assert fpvalues._from_ints(2, 2, vals, p) == nmod_mat(fmpz_mat(2, 2, vals), p)
+    with raw.off():
+        assert raw.ENABLED is False
+        slow = (raw.ints(nmod_mat(2, 2, vals, p)), raw.from_ints(2, 2, vals, p), raw.Diagonal(4, p).set(vals))
+        assert fpvalues._from_ints(2, 2, vals, p) == nmod_mat(fmpz_mat(2, 2, vals), p)
+    assert fast == slow and raw.ENABLED is True
+
+
+def test_the_environment_turns_it_off(monkeypatch):
+    """SYMDERIV_FP_RAW=0: the probe never runs, python-flint's path throughout."""
+    monkeypatch.setattr(raw, "_PROBED", False)
+    monkeypatch.setenv("SYMDERIV_FP_RAW", "0")
+    try:
+        assert raw.enabled() is False and raw._OFF is None
+        assert raw.ints(nmod_mat(1, 2, [3, 4], 7)) == [3, 4]
+    finally:
+        monkeypatch.delenv("SYMDERIV_FP_RAW")
+        raw._enable()
+    assert raw.ENABLED is True
 
 
 # ----- a whole trial: the same residues with raw and without ---------------------------------------------------
@@ -194,13 +207,8 @@ def _sides(claim, size, seed):
 def test_a_trial_gives_the_same_residues_with_raw_and_without(which, n, t, seed):
     claim = _shipped()[which]
     fast = _sides(claim, {"n": n, "t": t}, seed)
-    mp = pytest.MonkeyPatch()
-    try:
-        mp.setattr(raw, "_OFF", None)
-        mp.setattr(raw, "ENABLED", False)
+    with raw.off():
         slow = _sides(claim, {"n": n, "t": t}, seed)
-    finally:
-        mp.undo()
     assert fast == slow
     if which == "pal2019.theorem1.corrected":  # true at every size: its sides agree
         assert fast[0] is True
@@ -212,11 +220,6 @@ def test_theorem1_at_a_size_with_every_state_read_raw():
     for cid, want in (("pal2019.theorem1.corrected", True), ("pal2019.theorem1.desc-product", False)):
         claim = _shipped()[cid]
         fast = _sides(claim, {"n": 64, "t": 4}, 7)
-        mp = pytest.MonkeyPatch()
-        try:
-            mp.setattr(raw, "_OFF", None)
-            mp.setattr(raw, "ENABLED", False)
+        with raw.off():
             slow = _sides(claim, {"n": 64, "t": 4}, 7)
-        finally:
-            mp.undo()
         assert fast == slow and fast[0] is want

@@ -465,7 +465,7 @@ def _from_ints(rows: int, cols: int, ints: list, p: int) -> nmod_mat:
     available, through fmpz_mat (a third faster than nmod_mat's own list path)."""
     if not ints:
         return nmod_mat(rows, cols, p)
-    if _raw.ENABLED:
+    if _raw.ENABLED or not _raw._PROBED:
         return _raw.from_ints(rows, cols, ints, p)
     return nmod_mat(fmpz_mat(rows, cols, ints), p)
 
