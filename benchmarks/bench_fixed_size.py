@@ -331,37 +331,36 @@ def floor_only(repeats: int = 21, runs: int = 3):
 
 #: what the fpfloor section says besides its run's numbers (the changes measured and the history)
 FLOOR_NOTES = "\n".join([
-    "Before and after branch fpfast, the same harness in the same session (this command's timing loop run on a copy "
-    "of commit f67d50c and on this branch in alternating processes, 21 runs each, load averages 7–12): before, "
-    "F_p 57–64 ms, floor 4.3–4.6 ms, ×13.2–13.9 by median CPU time; after, 45–53 ms, 4.3–4.7 ms, ×10.5–11.3. In one "
-    "process at load ≈ 8 (old and new diagonal matrices interleaved): 45.2 ms and 40.2 ms against a 4.06 ms floor, "
-    "×11.1 and ×9.9. The goal of ×10 (issue 21.6) is **not met** at the load of this shared machine: this command's "
-    "runs at load averages 7–11 give ×10.6–11.5 (this run ×10.6 at 7.3); ×9.9 was seen once, in the one-process comparison above.",
+    "What changed last (branch fp10; symderiv/fp/raw.py, tests/test_fp_raw.py): python-flint reads an `nmod_mat`'s "
+    "entries one `nmod` object at a time (`entries()`, then `int` of each: ~25 µs for a state at n = 64, against "
+    "~4 µs for FLINT's product of a 64 × 64 matrix by it) and builds a matrix from ints the same way. A trial reads "
+    "every state for its σ tables and builds every σ(h) and diag(σ'(h)) from drawn ints. raw.py copies an `nmod_mat`'s "
+    "array of words to and from Python ints in one call: a state read ~2 µs, σ(h) built ~3 µs (was ~7), diag(σ'(h)) "
+    "written into the trial's scratch matrix ~2 µs (was ~8.7, 64 `M[i, i] = e`). It finds FLINT's `nmod_mat_struct` "
+    "in python-flint's object by its values, checks reads and writes against python-flint's own `entries()` and "
+    "constructor on first use, checks each matrix's dimensions and stride on every read and that every int written "
+    "is a residue in [0, p), and otherwise takes python-flint's path (SYMDERIV_FP_RAW=0 too). The same residues, the "
+    "same draws, the same bound, the same prime size and number of trials: tests/test_fp_raw.py compares both "
+    "projected sides with raw.py on and off on 11 claims at random sizes and seeds, and reads and writes on any "
+    "shape and modulus. The column *raw.py off* is that comparison timed, interleaved in the same run.",
     "",
-    "A run of this command at load 2.6 at the start of the session (×4.2: 45.7 ms against 10.85 ms; the section's "
-    "previous run said ×11.7 at load 7.2) measured something else besides: the trial pauses the cyclic collector, and every "
-    "value of a trial (~13 400 objects at (64, 256)) sat in reference cycles (a value and its transpose, a value and "
-    "its operator, an operator and the products that hold it, a quantity and its model), so they were collected at "
-    "the next allocations, inside the float64 floor's time (6 ms of its 10 ms there, by gc callbacks). The trial now "
-    "frees its own values (it leaves nothing for the collector: tests/test_fp_fast.py), and its time here includes "
-    "a collection of the young generation right after it; the floor is timed as before.",
+    "Before, branch fpfast (this section's previous runs, one F_p trial against the floor, 21 interleaved runs): "
+    "×13.2–13.9 by median CPU time before it, ×10.5–11.5 after it at load averages 7–11 (×10.6 at 7.3), short of the "
+    "goal; it made the trial free its own values (no reference cycles left for the paused cyclic collector, which "
+    "had run inside the floor's time), wrote diag(σ'(h)) into one scratch matrix per trial instead of a fresh 32 KB "
+    "one per state, and copied the cached identity without SymPy's index re-check.",
     "",
-    "What changed (symderiv/fp, symderiv/notation.py; tests/test_fp_fast.py): the batch empties the memos it was "
-    "told of once the sides are compared, breaking those cycles (reference counting frees a trial's values at once, "
-    "and its memory is reused warm); diag(σ'(h)) is written into one scratch n × n matrix per trial (its diagonal "
-    "only) instead of a fresh 32 KB matrix per state, 255 of them per trial on fresh pages; notation.eye copies its "
-    "cached identity without SymPy's index re-check (checked once per size to give what SymPy's copy gives); σ and "
-    "σ' of one state read whether its residues are distinct once; a random function's values are built as matrices "
-    "without an exception on first read. The same residues (tests/test_fp_fast.py compares the projected sides with "
-    "the old path's on 11 claims at random sizes and seeds), the same draws, the same bound.",
+    "The ratio depends on the load of this shared machine (the F_p trial is Python, allocation and cache heavy; "
+    "the floor a few BLAS calls a step): in this session, by median CPU time over 21 interleaved runs, ×8.2 at load "
+    "4.3 and ×8.5 at load 7 with raw.py (main before this branch: ×10.1 at load 0.6), ×9.6–9.9 at load 11.",
     "",
-    "Where the rest goes (a CPU-time sampling profile of 120 trials): the σ tables (update, the disjointness test, "
-    "the draws: ~12 %), reading each state's residues out of FLINT for σ (one 64-entry `entries()` and 64 `int()`s "
-    "per state, ~8 %), building σ's matrices from ints (~7 %), writing diag(σ') (~7 %), FLINT's products (~6 %), "
-    "freeing the trial's values (~5 %); the claim's own Python (the guard's call wrapper ~3 %, the identity copies "
-    "~2 %); the rest is the tape, the operators and the bookkeeping of degrees and heights, a few µs each. A state's "
-    "residues cannot be read in bulk from python-flint (every export makes one Python object per entry), and the "
-    "tables need them: the float64 floor does the same t steps as a few BLAS calls each.",
+    "Where the rest goes (a CPU-time sampling profile of 150 trials at load ≈ 5, by the line running): Python, "
+    "not arithmetic. FLINT's products ~10 % (5 matrix–vector products and 2 by diag(σ'(h)) a step); the σ and σ' "
+    "tables ~14 % (the disjointness test, the update, the draws: a random function's values are looked up by "
+    "residue); freeing a trial's values ~8 %; writing diag(σ'(h)) and building σ(h) ~8 %; the guard's call wrapper "
+    "~3 %, the identity copies ~1 %; the rest is the tape, the lazy operators and the values' bookkeeping of "
+    "degrees and heights, a few µs each. The same trial at n = 2, t = 256 (next to no FLINT work) takes ~20 ms of "
+    "the ~30 ms at n = 64 (load ≈ 4).",
 ])
 
 
