@@ -99,7 +99,12 @@ Python ints, not the arithmetic: an argument's residues are read once (σ and
 made a matrix only when read as one (``values.Drawn``), and a vector of at
 most 128 entries times a random function's values entrywise is diag(values)
 times it in FLINT (``values._ew``), the diagonal built once per value
-(tests/test_fp_tables.py).
+(tests/test_fp_tables.py). Residues cross between FLINT and Python ints as
+one copy of an ``nmod_mat``'s array of words (``raw.py``: found in
+python-flint's object and checked against its own ``entries()`` and
+constructor on first use, python-flint's path wherever that fails; a word
+written is always a residue in [0, p)), not one ``nmod`` object per entry
+(tests/test_fp_raw.py: the same residues both ways).
 
 Derivatives: one tape, a seed per kind
 =====================================

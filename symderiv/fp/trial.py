@@ -70,7 +70,7 @@ class _Batch:
         self.relaxed: set[str] = set()
         #: the values of these trials that have a memo (values._held), emptied by ``release``
         self.held: list = []
-        #: (trial, n, p) -> the trial's scratch n × n diagonal matrix mod p (values._diag_of)
+        #: (trial, n, p) -> the trial's scratch n × n diagonal matrix mod p (raw.Diagonal; values._diag_of)
         self.diagonals: dict = {}
 
     def release(self, model=None) -> None:
