@@ -65,7 +65,7 @@ DEFAULT_MEMORY = 4 * 2 ** 30
 
 
 def _resident_set(pid: int) -> int | None:
-    """Process ``pid``'s resident set in bytes (Linux's /proc/PID/statm: the kernel's counters, read in ~10 µs),
+    """Process ``pid``'s resident set in bytes (Linux's /proc/PID/statm: the kernel's counters, a few µs),
     or None where it cannot be read. It counts every page the process maps, its parent's shared ones too, so it is
     an upper bound of what :func:`_resident` counts."""
     try:
@@ -450,9 +450,10 @@ class Workers:
         """Has the claim's process (a fork of the worker, else the worker) outgrown the memory budget?
 
         Asked every poll (20 times a second per busy worker). Its own pages (:func:`_resident`, smaps_rollup) cost
-        the kernel a walk of the process's page tables, ~3–6 ms of system time for a claim's process of 200–300 MB
-        (≈ 13 s of the cold audit's 16 s of system time); its resident set (statm, ~10 µs) bounds them from above,
-        so they are read only when the resident set is within :data:`RSS_SLACK` of the budget."""
+        the kernel a walk of the process's page tables, ~5.6 ms of system time for a process of 300 MB (the cold
+        audit's system time was 28–37 s under load, growing with its wall time; 7–8 s without these walks, see
+        benchmarks/RESULTS.md, cpu3); its resident set (statm, ~0.004 ms) bounds them from above, so they are read
+        only when the resident set is within :data:`RSS_SLACK` of the budget."""
         if self.memory is None:
             return False
         pid = worker.child if worker.child is not None else worker.proc.pid
