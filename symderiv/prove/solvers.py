@@ -251,9 +251,10 @@ def run_both(text: str, budget: float, decided=None) -> dict[str, Answer]:
 
     ``decided``: a predicate on the answers so far ({solver: Answer}, one or both); once it is true, the solver
     still working is given :data:`STOP_GRACE` more, then stopped (its warm child killed; the next sentence starts
-    a fresh one) and its answer is ``unknown`` (:data:`STOPPED`). A caller passes one only where the answer still to come cannot change what it
-    does with the pair: the kernel needs both unsat, so the first other answer decides (:func:`_kernel_oracle`);
-    a model is z3's alone, so cvc5 is never stopped while z3's ``sat`` could still come."""
+    a fresh one) and its answer is ``unknown`` (:data:`STOPPED`). A caller passes one only where the answer still
+    to come cannot change what it does with the pair: the kernel needs both unsat, so the first other answer
+    decides (:func:`_kernel_oracle`); a model is z3's alone, so cvc5 is never stopped while z3's ``sat`` could
+    still come."""
     import concurrent.futures as cf
 
     pool = cf.ThreadPoolExecutor(2)
