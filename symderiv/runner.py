@@ -64,6 +64,22 @@ DEFAULT_TIMEOUT = 300.0
 DEFAULT_MEMORY = 4 * 2 ** 30
 
 
+def _resident_set(pid: int) -> int | None:
+    """Process ``pid``'s resident set in bytes (Linux's /proc/PID/statm: the kernel's counters, a few µs),
+    or None where it cannot be read. It counts every page the process maps, its parent's shared ones too, so it is
+    an upper bound of what :func:`_resident` counts."""
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+#: bytes by which the resident-set counters may lag the pages (per-CPU batches: well under a MB on this kernel);
+#: below the budget by more than this, a process's own pages are below it too
+RSS_SLACK = 64 * 2 ** 20
+
+
 def _resident(pid: int) -> int | None:
     """The memory process ``pid`` holds of its own, in bytes (Linux's /proc), or None where it cannot be read: its
     private pages (smaps_rollup's Private_Clean + Private_Dirty). A claim's process is a fork of a worker (of the
@@ -76,11 +92,7 @@ def _resident(pid: int) -> int | None:
         return own * 1024
     except (OSError, ValueError, IndexError):
         pass
-    try:
-        with open(f"/proc/{pid}/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return None
+    return _resident_set(pid)
 
 
 def memory_words(budget: float) -> str:
@@ -435,11 +447,21 @@ class Workers:
         self.retired.append(worker.proc)
 
     def _over_memory(self, worker: _Worker) -> bool:
-        """Has the claim's process (a fork of the worker, else the worker) outgrown the memory budget?"""
+        """Has the claim's process (a fork of the worker, else the worker) outgrown the memory budget?
+
+        Asked every poll (20 times a second per busy worker). Its own pages (:func:`_resident`, smaps_rollup) cost
+        the kernel a walk of the process's page tables, ~5.6 ms of system time for a process of 300 MB (the cold
+        audit's system time was 28–37 s under load, growing with its wall time; 7–8 s without these walks, see
+        benchmarks/RESULTS.md, cpu3); its resident set (statm, ~0.004 ms) bounds them from above, so they are read
+        only when the resident set is within :data:`RSS_SLACK` of the budget."""
         if self.memory is None:
             return False
-        rss = _resident(worker.child if worker.child is not None else worker.proc.pid)
-        return rss is not None and rss > self.memory
+        pid = worker.child if worker.child is not None else worker.proc.pid
+        rss = _resident_set(pid)
+        if rss is not None and rss + RSS_SLACK <= self.memory:
+            return False
+        own = _resident(pid)
+        return own is not None and own > self.memory
 
     def wait(self, poll: float = 0.05) -> list[tuple[str, Result, bool]]:
         """The claims answered within about ``poll`` seconds: (id, result, computed by the engine)."""

@@ -169,7 +169,7 @@ def test_a_planted_bug_in_the_encoder_is_caught_by_the_kernels_goal(monkeypatch,
 
     monkeypatch.setattr(encode.Encoder, "relation", planted)
     # no solver either: only the certificate could make this step hold
-    monkeypatch.setattr(solvers, "run_both", lambda text, budget: {
+    monkeypatch.setattr(solvers, "run_both", lambda text, budget, decided=None: {
         "z3": Answer("z3", "unknown", 0.0), "cvc5": Answer("cvc5", "unknown", 0.0)})
     claim = _am_gm(sp.Rational(1, 10))
     from symderiv.prove import prove_size
@@ -377,7 +377,7 @@ def test_a_planted_bug_in_the_sos_finders_certificate_is_rejected_by_the_kernel(
 
     monkeypatch.setattr(psos, "try_certificate", planted)
     monkeypatch.setattr(ksos, "check_step", lambda *a, **k: (True, ""))  # the finder's self-check, bugged as well
-    monkeypatch.setattr(solvers, "run_both", lambda text, budget: {
+    monkeypatch.setattr(solvers, "run_both", lambda text, budget, decided=None: {
         "z3": Answer("z3", "unknown", 0.0), "cvc5": Answer("cvc5", "unknown", 0.0)})
     claim = _am_gm(sp.Rational(1, 10))
     proof = prove_size(claim, {})
@@ -492,7 +492,7 @@ def test_a_planted_bug_in_the_encoding_of_a_models_claim_is_caught(monkeypatch, 
         return type(out)(out.lhs, out.rhs + sp.Rational(1 if plant == "drop a term" else 2, 10))
 
     monkeypatch.setattr(encode.Encoder, "relation", planted)
-    monkeypatch.setattr(solvers, "run_both", lambda text, budget: {
+    monkeypatch.setattr(solvers, "run_both", lambda text, budget, decided=None: {
         "z3": Answer("z3", "unknown", 0.0), "cvc5": Answer("cvc5", "unknown", 0.0)})
     claim = _model_inequality(sp.Rational(1, 10))
     proof = prove_size(claim, {"n": 1, "t": 1})
@@ -552,7 +552,7 @@ def _solvers_say(monkeypatch, status):
     from symderiv.prove import solvers
     from symderiv.prove.solvers import Answer
 
-    monkeypatch.setattr(solvers, "run_both", lambda text, budget: {
+    monkeypatch.setattr(solvers, "run_both", lambda text, budget, decided=None: {
         "z3": Answer("z3", status, 0.0), "cvc5": Answer("cvc5", status, 0.0)})
 
 

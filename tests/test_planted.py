@@ -307,7 +307,7 @@ def _no_solvers(monkeypatch):
     from symderiv.prove import solvers
     from symderiv.prove.solvers import Answer
 
-    monkeypatch.setattr(solvers, "run_both", lambda text, budget: {
+    monkeypatch.setattr(solvers, "run_both", lambda text, budget, decided=None: {
         "z3": Answer("z3", "unknown", 0.0), "cvc5": Answer("cvc5", "unknown", 0.0)})
 
 

@@ -108,7 +108,7 @@ def test_the_readme_inequality_still_fails_with_a_certified_counterexample():
 # ----- what counts: two solvers, a kernel-certified model ------------------------------------
 
 def _fake(z3_status, cvc5_status, model=None):
-    def run_both(text, budget):
+    def run_both(text, budget, decided=None):
         return {"z3": Answer("z3", z3_status, 0.0, model or {}), "cvc5": Answer("cvc5", cvc5_status, 0.0)}
     return run_both
 

@@ -158,8 +158,9 @@ def decide_step(domain, hyps, step, *, syms=None, matrices=(), budget: float = B
                                + (f"; it rests on the lemma instances: {'; '.join(behind)}" if behind else ""))
                 continue
         names = solvers.names_for(enc.variables)
+        # z3's unknown settles the pair: no proof (that needs both unsat) and no candidate (a model is z3's)
         answers = solvers.run_both(solvers.smtlib(enc.variables, for_solvers(enc.constraints, lib) + [negated],
-                                                  names), budget)
+                                                  names), budget, _z3_unknown)
         z3a, cv = answers["z3"], answers["cvc5"]
         if retry and lib.used and not (z3a.status == cv.status == "unsat"):
             # the lemma instances can slow a solver down (cvc5 on diag-norm at n = 2): the plain sentence too
@@ -200,6 +201,16 @@ def decide_step(domain, hyps, step, *, syms=None, matrices=(), budget: float = B
     return Mark.PROVED, method, "; ".join(details), None, evidence
 
 
+def _z3_unknown(got: dict) -> bool:
+    """``decided`` for a step's sentence (:func:`decide_step`): z3 answered neither sat nor unsat."""
+    return "z3" in got and got["z3"].status not in ("sat", "unsat")
+
+
+def _a_sat(got: dict) -> bool:
+    """``decided`` for :func:`premises`: one solver's sat shows a value (a model is not needed)."""
+    return any(a.status == "sat" for a in got.values())
+
+
 def undefined_part(domain, step, *, hyps=(), syms=None, matrices=(), budget: float = BUDGET) -> str:
     """The conditions under which the step's sides are defined (a square root's argument ≥ 0, a denominator ≠ 0)
     that the domain and the hypotheses do not imply, as text ('x ≥ 0'), or '' when they imply them all.
@@ -228,7 +239,8 @@ def undefined_part(domain, step, *, hyps=(), syms=None, matrices=(), budget: flo
                 or any(isinstance(x, Witness) for x in c.free_symbols):
             continue
         names = solvers.names_for(enc.variables)
-        ans = solvers.run_both(solvers.smtlib(enc.variables, base + [sp.Not(c)], names), min(budget, PREMISE_BUDGET))
+        ans = solvers.run_both(solvers.smtlib(enc.variables, base + [sp.Not(c)], names), min(budget, PREMISE_BUDGET),
+                               solvers.not_both_unsat)
         if ans["z3"].status == ans["cvc5"].status == "unsat":
             continue
         shown.append(_condition_text(c, enc))
@@ -268,7 +280,8 @@ def premises(domain, hyps, step, *, syms=None, matrices=(), budget: float = BUDG
     if not (hyps or enc.partial or (syms is not None and not syms.nonempty)):
         return True, ""   # a built-in domain has a point, and every definition but the partial ones a solution
     names = solvers.names_for(enc.variables)
-    answers = solvers.run_both(solvers.smtlib(enc.variables, enc.constraints, names), min(budget, PREMISE_BUDGET))
+    answers = solvers.run_both(solvers.smtlib(enc.variables, enc.constraints, names), min(budget, PREMISE_BUDGET),
+                               _a_sat)
     z3a, cv = answers["z3"], answers["cvc5"]
     if "sat" in (z3a.status, cv.status):
         return True, ""
