@@ -16,6 +16,7 @@ from symderiv import engine, kernel, rel, scalars
 from symderiv.engine import check_claim
 from symderiv.kernel import KernelError, Proved, Refuted, Verification
 from symderiv.kernel.accept import genuine
+from symderiv.kernel.random_check import DRAW_BITS
 from symderiv.results import SizeOutcome, StopReason, Verdict
 
 PACKAGE = Path(__file__).resolve().parents[1] / "symderiv"
@@ -201,7 +202,7 @@ def test_the_kernel_confirms_a_true_identity_with_sigma_a_random_function(make_c
 
     claim = make_claim(_theorem1(lambda v: kron(eye(v.rows), v.T)), n=(2,), t=(3,))
     token, how = kernel.confirm_identity(claim, {"n": 2, "t": 3})
-    assert token is not None and not token.trusts and "random" in how and token.error == (128, 1)
+    assert token is not None and not token.trusts and "random" in how and token.error == (DRAW_BITS, 1)
     res = check_claim(claim)
     assert res.verdict == Verdict.HOLDS
 
@@ -412,7 +413,7 @@ def test_a_free_variable_claim_with_sigma_is_confirmed_by_the_kernels_random_sig
     true = _free_sigma(_chain(sigma), lambda v: v.A.T * diag((v.A * v.x).applyfunc(dsigma)) * v.y)
     for size in ({"n": 1}, {"n": 2}):
         token, how = kernel.confirm_identity(true, size)
-        assert token is not None and not token.trusts and token.error == (128, 1), how
+        assert token is not None and not token.trusts and token.error == (DRAW_BITS, 1), how
     # σ'' through a second derivative: d/dx of the first derivative's entry
     second = _free_sigma(lambda v: v.d(v.d(sigma(v.x[0]) * v.y[0], "x")[0, 0], "x")[0, 0],
                          lambda v: sp.Matrix([[__import__("symderiv.functions", fromlist=["x"]).ddsigma(v.x[0])

@@ -10,7 +10,7 @@ import pytest
 import sympy as sp
 
 from symderiv import kernel
-from symderiv.kernel.random_check import Unbounded, degree_bound, degree_of
+from symderiv.kernel.random_check import DRAW_BITS, Unbounded, degree_bound, degree_of
 
 X = sp.symbols("x0:4")
 
@@ -75,7 +75,8 @@ def test_a_models_identity_gets_a_numeric_error_bound_that_grows_with_t(make_cla
     for t in (1, 3):
         token, how = kernel.confirm_identity(claim, {"n": 2, "t": t})
         assert token is not None and isinstance(token.degree, int) and token.degree > 0, how
-        assert f"{token.degree}·2^−128" in how and "bounded by the kernel" in how
+        assert f"{token.degree}·2^−{DRAW_BITS}" in how and "bounded by the kernel" in how
+        assert token.error == (DRAW_BITS, 1)
         bounds.append(token.degree)
     assert bounds[0] < bounds[1]
 
@@ -89,10 +90,11 @@ def test_the_verdicts_scope_states_the_number(make_claim):
     assert res.verdict == Verdict.HOLDS
     import re
 
-    got = re.search(r"error ≤ (\d+)·2\^−128 ≤ 2\^−(\d+) per size, the degree bounded by the kernel", res.scope)
+    got = re.search(rf"error ≤ (\d+)·2\^−{DRAW_BITS} ≤ 2\^−(\d+) per size, the degree bounded by the kernel",
+                    res.scope)
     assert got, res.scope
     worst, exp = int(got.group(1)), int(got.group(2))
-    assert worst * 2.0 ** -128 <= 2.0 ** -exp
+    assert worst * 2.0 ** -DRAW_BITS <= 2.0 ** -exp
 
 
 def test_a_side_the_degree_run_cannot_bound_says_so(make_claim):

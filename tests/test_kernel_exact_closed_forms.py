@@ -20,7 +20,7 @@ import sympy as sp
 from symderiv import cell, kernel, scalar, softmax, sweep, vector
 from symderiv.claims import Claim
 from symderiv.engine import check_claim
-from symderiv.kernel.random_check import Cannot, exact_zero
+from symderiv.kernel.random_check import DRAW_BITS, Cannot, exact_zero
 from symderiv.results import Verdict
 from symderiv.sizes import no_sizes
 
@@ -179,7 +179,7 @@ def test_a_true_exp_identity_is_confirmed_exactly_with_nothing_trusted(case):
     assert token.trusts == (), token.trusts
     assert token.zero_test in ("exp", "rational"), how  # a random exp may make the sides rational (n = 1)
     assert isinstance(token.degree, int) and token.degree > 0
-    assert token.error == (128, 1)
+    assert token.error == (DRAW_BITS, 1)
     assert token.degree < 2 ** 96  # the bound claimed is below 2^−32
 
 

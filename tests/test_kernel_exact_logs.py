@@ -19,7 +19,7 @@ from symderiv import kernel, scalar, sweep, vector
 from symderiv.claims import Claim
 from symderiv.engine import check_claim
 from symderiv.functions import logistic
-from symderiv.kernel.random_check import Cannot, _exact_decide, exact_zero
+from symderiv.kernel.random_check import DRAW_BITS, Cannot, _exact_decide, exact_zero
 from symderiv.results import Verdict
 from symderiv.sizes import no_sizes
 
@@ -157,7 +157,7 @@ def test_a_true_closed_form_at_the_point_is_confirmed_with_nothing_trusted(case)
     assert token.trusts == (), how
     assert token.zero_test in ("log", "exp", "rational", "algebraic"), how
     assert isinstance(token.degree, int) and 0 < token.degree < 2 ** 96, how
-    assert token.error == (128, 1)
+    assert token.error == (DRAW_BITS, 1)
 
 
 @pytest.mark.parametrize("case", [c for c in sorted(TRUE) if "log" in c.split("=")[0] and "logistic" not in c

@@ -224,6 +224,13 @@ REACH = {"n": 6, "t": 12, "m": 6}
 UNBOUNDED_TRIALS = 16
 #: draws of a point whose denominators vanish, before giving up
 REDRAWS = 32   # the signed draws put a √'s or a log's argument below 0 about half the time
+#: a trial keeps the first of at most REDRAWS draws where the sides have a value (a denominator not 0, a root's or a
+#: log's argument > 0). The point it keeps is no uniform draw from the box, and the domain's share of the box is not
+#: bounded; but it is one of the REDRAWS independent uniform draws, so the chance that it is a zero of a nonzero
+#: difference of degree ≤ E is at most REDRAWS·E·2^−BITS (a union bound over the draws). A trial's error is stated at
+#: DRAW_BITS = BITS − log₂ REDRAWS
+DRAW_BITS = BITS - (REDRAWS.bit_length() - 1)
+assert 2 ** (BITS - DRAW_BITS) == REDRAWS
 #: beyond REACH, up to these sizes the kernel confirms over ℤ/p instead (kernel/modular.py: the cell and the check on
 #: residues, σ a random function; n = 32, t = 64: ≈ 0.2 s per trial for the LSTM's dh_t/dh_0, benchmarks/RESULTS.md
 #: section modloss; corrected Theorem 1, a derivative w.r.t. W_R, at n = 128, t = 256: ≈ 0.6 s, section modparam);
@@ -1358,9 +1365,10 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
     zero_test = _zero_test(kinds)
     if zero_test != RATIONAL and not _claimable(E):
         how = (f"{trusts}, not re-checked by the kernel (lhs − rhs = 0 exactly at its point, but the error bound "
-               f"{E}·2^−{BITS} is above 2^−{MIN_EXACT_BITS})")
+               f"{E}·2^−{DRAW_BITS} is above 2^−{MIN_EXACT_BITS})")
         return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
-    bound = (f"error ≤ ({E}·2^−{BITS})^{done} ({why}, bounded by the kernel)" if E is not None else
+    bound = (f"error ≤ ({E}·2^−{DRAW_BITS})^{done} ({why}, bounded by the kernel; 2^−{DRAW_BITS} = {REDRAWS}·2^−{BITS}: "
+             f"a trial keeps one of up to {REDRAWS} draws)" if E is not None else
              f"no error bound: the degree is not bounded here ({why}), so the points are evidence, not a bound")
     inputs = (f"each entry uniform in [0, 2^{BITS}) with a random sign, a declared sign kept"
               if getattr(claim, "variables", None) is not None else
@@ -1368,7 +1376,7 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
               else f"inputs uniform in [0, 2^{BITS})")
     how = (f"the kernel's own check: lhs − rhs = 0 at {done} random points ({inputs}, σ a random function"
            f"{_ZERO_WORDS[zero_test]}), {bound}")
-    return _issue(Proved, claim.id, size, IDENTITY, how, error=(BITS, done), degree=E, zero_test=zero_test), how
+    return _issue(Proved, claim.id, size, IDENTITY, how, error=(DRAW_BITS, done), degree=E, zero_test=zero_test), how
 
 
 _ZERO_WORDS = {RATIONAL: "", ALGEBRAIC: "; exact at the point in ℚ(ᴸ√p, …): Besicovitch",
@@ -1397,7 +1405,7 @@ def _mixes(d, drawn: set) -> bool:
 
 
 def _claimable(E) -> bool:
-    return E is not None and E * 2 ** MIN_EXACT_BITS < 2 ** BITS
+    return E is not None and E * 2 ** MIN_EXACT_BITS < 2 ** DRAW_BITS
 
 
 def _with_real_exp(claim, size: dict, rng: random.Random, info: Degree, trusts: str) -> tuple[Proved | None, str]:
@@ -1448,13 +1456,13 @@ def _with_real_exp(claim, size: dict, rng: random.Random, info: Degree, trusts: 
         raise Cannot(f"lhs − rhs = 0 exactly at its point with the true exp, but its error is not bounded "
                      f"({info.why_exact})")
     if not _claimable(E):
-        raise Cannot(f"lhs − rhs = 0 exactly at its point with the true exp, but the error bound {E}·2^−{BITS} is "
-                     f"above 2^−{MIN_EXACT_BITS}")
+        raise Cannot(f"lhs − rhs = 0 exactly at its point with the true exp, but the error bound {E}·2^−{DRAW_BITS} "
+                     f"is above 2^−{MIN_EXACT_BITS}")
     zero_test = _zero_test(kinds)
     how = (f"the kernel's own check: lhs − rhs = 0 at 1 random point (each input and random value uniform in "
            f"[0, 2^{BITS}) with a random sign, σ a random function, exp the true one{_ZERO_WORDS[zero_test]}), "
-           f"error ≤ ({E}·2^−{BITS})^1 ({info.why_exact}, bounded by the kernel)")
-    return _issue(Proved, claim.id, size, IDENTITY, how, error=(BITS, 1), degree=E, zero_test=zero_test), how
+           f"error ≤ ({E}·2^−{DRAW_BITS})^1 ({info.why_exact}, bounded by the kernel; one of up to {REDRAWS} draws)")
+    return _issue(Proved, claim.id, size, IDENTITY, how, error=(DRAW_BITS, 1), degree=E, zero_test=zero_test), how
 
 
 def confirm_modulo(claim, size: dict) -> tuple[Proved | None, str]:

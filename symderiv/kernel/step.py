@@ -80,7 +80,7 @@ from sympy.core.function import UndefinedFunction
 from ..functions import _SigmaDerivative, logistic
 from .accept import EVERY_T, IDENTITY, UNBOUNDED, Proved, _issue, genuine, size_key
 from .dual import KernelError
-from .random_check import BITS, REDRAWS, Cannot, _Fresh, _Outside, _Singular, _trial, confirm_identity, degree_of
+from .random_check import BITS, DRAW_BITS, REDRAWS, Cannot, _Fresh, _Outside, _Singular, _trial, confirm_identity, degree_of
 
 #: the kernel reads the claim itself at every t from the base to T = max(READ_T, the sweep's largest t) + 1
 READ_T = 4
@@ -418,12 +418,13 @@ def _confirm_step(claim, size: dict, st: StepStatement, *, seed: int = 0,
             if st.kind == "induction" else "the downward base and step (C_k = C_{k+1} J_{k+1} + ∂ℓ_k/∂h_k)"
             + (", and J_{k+1}, ∂ℓ_k/∂h_k against the kernel's own forward mode of two steps" if st.J is not None else "")
             if st.kind == "downward" else "the sides at a free state of a generic step")
-           + f", at a random point (σ a random function), error ≤ {E}·2^−{BITS} ({why}, bounded by the kernel)")
+           + f", at a random point (σ a random function), error ≤ {E}·2^−{DRAW_BITS} ({why}, bounded by the kernel; "
+             f"one of up to {REDRAWS} draws)")
     if reading is not None and reading.complete:
         read = reading.checked + reading.by_tokens
         how += (f"; the claim read by the kernel itself at every t = {reading.t0}…{reading.t_hi} "
                 f"({len(reading.checked)} now, {len(reading.by_tokens)} by its sweep's tokens"
-                + (f", error ≤ {reading.degree}·2^−{BITS} in all" if reading.degree is not None else
+                + (f", error ≤ {reading.degree}·2^−{DRAW_BITS} in all" if reading.degree is not None else
                    ", the degree not bounded at every t") + ")")
         trusts = (READING,) + tuple(t for t in reading.trusts if t != READING) if read else (READING_UNREAD,)
     else:
@@ -433,4 +434,4 @@ def _confirm_step(claim, size: dict, st: StepStatement, *, seed: int = 0,
     trusts += ((DOWNWARD,) if st.kind == "downward" and st.J is None else ())
     # the token's error bound covers the horizons read too (a union bound: the step's E plus theirs)
     E_all = E if reading is None or not reading.complete or reading.degree is None else E + reading.degree
-    return _issue(Proved, claim.id, size, EVERY_T, how, trusts=trusts, error=(BITS, 1), degree=E_all), how
+    return _issue(Proved, claim.id, size, EVERY_T, how, trusts=trusts, error=(DRAW_BITS, 1), degree=E_all), how
