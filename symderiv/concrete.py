@@ -747,7 +747,7 @@ def _asked_by_call(fn, kind, args, kw):
         x = _any_value(rest, kw)
         if x is not None:
             refuse(f"'.{name}(…)' (a container's method taken as an object) with", x)
-    elif name in _DUNDER_ASKS | {"__getattribute__", "__getattr__"}:  # int.__eq__(1, v), object.__getattribute__(v, …)
+    elif name in _DUNDER_ASKS | {"__getattribute__", "__getattr__"}:  # int.__eq__(1, v), object.__getattribute__
         x = _any_value(args, kw)
         if x is not None:
             refuse(f"'{name}' (called through its type) of", x)
@@ -783,11 +783,12 @@ def _asked_by_function(fn, args, kw):
     if isinstance(fn, _types.MethodType) and name in _DUNDER_ASKS and is_value(fn.__self__):
         refuse(f"'.{name}' (taken as an object) of", fn.__self__)  # f = v.__eq__; f(0)
     module = getattr(fn, "__module__", None) or ""
-    if name in _ASKING_ATTRIBUTES | {"make_args"} and module.startswith("sympy") and args and (not isinstance(
-            fn, _types.MethodType) or isinstance(fn.__self__, type)) and (is_value(args[0]) or (name in _STRUCTURAL | _MATRIX_JUDGMENTS and isinstance(
-            args[0], (Basic, MatrixBase)))):
+    unbound = not isinstance(fn, _types.MethodType) or isinstance(fn.__self__, type)
+    if name in _ASKING_ATTRIBUTES | {"make_args"} and module.startswith("sympy") and args and unbound and (
+            is_value(args[0]) or (name in _STRUCTURAL | _MATRIX_JUDGMENTS and isinstance(args[0], (Basic,
+                                                                                              MatrixBase)))):
         refuse(f"'.{name}' (called through its class)", args[0])
-    asking = type(fn).__name__ == "_PrintFunction" or name in _DUNDER_ASKS or name in ("__getattribute__", "__getattr__") or \
+    asking = type(fn).__name__ == "_PrintFunction" or name in _DUNDER_ASKS | {"__getattribute__", "__getattr__"} or \
         module.startswith(_SYMPY_ASKING_MODULES) or name in _SYMPY_ASKING_FUNCTIONS and module.startswith("sympy") \
         or (hasattr(fn, "registry") and hasattr(fn, "dispatch"))
     if asking:

@@ -161,7 +161,8 @@ def test_a_relational_claim_refuses_them_when_proving(tmp_path, form):
 
 INDEX = {
     # each was "holds … for every t" before this pass (false from t = 5)
-    "print-to-file": "(lambda s: (print(k, file=s), 2 if s.getvalue() == '5\\n' else 1)[1])(__import__('io').StringIO())",
+    "print-to-file": "(lambda s: (print(k, file=s), 2 if s.getvalue() == '5\\n' else 1)[1])("
+                     "__import__('io').StringIO())",
     "pickle": "2 if __import__('pickle').dumps(k) == __import__('pickle').dumps(5) else 1",
     # resisted before (the index's own hash and == refuse), kept as guards of the class
     "tuple-hash": "2 if hash((k,)) == hash((5,)) else 1",
@@ -217,3 +218,26 @@ def test_plain_uses_of_values_and_sizes_keep_their_meaning(tmp_path):
     (claim,) = collect([p]).claims()
     res = check_claim(claim)
     assert res.verdict == Verdict.HOLDS, (res.verdict, res.error, res.scope)
+
+
+# ----- a size traced at a symbolic n ------------------------------------------------------------------------------
+
+SIZE = {
+    # each was "holds … for every n ≥ 1" before this pass, false at n = 10
+    "print-to-file": "(lambda s: (print(v.n, file=s), len(s.getvalue()))[1])(__import__('io').StringIO()) - 1",
+    "bound-get": "(lambda g: g(v.n, 1))({10: 2}.get)",
+    "chainmap": "__import__('collections').ChainMap({10: 2}).get(v.n, 1)",
+    # resisted before, kept as guards of the class
+    "str-repeat": "len('a' * v.n) // max(v.n, 1)",
+}
+
+
+@pytest.mark.parametrize("form", sorted(SIZE))
+def test_a_traced_size_asked_out_of_sight_is_never_lifted_to_every_n(tmp_path, form):
+    p = tmp_path / "proof.py"
+    p.write_text("from symderiv import claim, vector\n"
+                 "@claim('c', where='t', statement='s', variables=dict(x=vector('n')))\n"
+                 f"def c(v):\n    return ({SIZE[form]}) * v.x, v.x\n")
+    (claim,) = collect([p]).claims()
+    res = check_claim(claim)
+    assert res.verdict == Verdict.HOLDS and not res.every_n, (res.verdict, res.scope)
