@@ -524,6 +524,24 @@ class _Guard:
         return base ** exponent
 
     @staticmethod
+    def caught(exc):
+        """An exception the check catches while it runs on symbolic values (inside :func:`watching`): SymPy raises
+        on a symbol where a number passes (``sp.Integer(x)``, ``x.round()``, ``fractions.Fraction(x)``), or the
+        other way, so the except branch is taken on one path and not on another. Refused, as a question: the
+        check may not branch on what its values make Python raise. What the world raises (a missing file, a module
+        that is not installed: :data:`_ENVIRONMENT_ERRORS`) is the same on every path and may be caught."""
+        if _WATCHING and not isinstance(exc, (ConcretizationError, *_ENVIRONMENT_ERRORS)):
+            where = _where(user_frame())
+            err = ConcretizationError(
+                f"{where}: an exception ({type(exc).__name__}: {_show(exc)}) caught by the check while it runs on "
+                f"claim values: whether Python raises depends on the claim value (a symbol raises where a number "
+                f"does not), so the except branch cannot mean the same on every path; write it without try/except")
+            for seen in _WATCHING:
+                seen.append(err)
+            raise err from exc
+        return exc
+
+    @staticmethod
     def matched(subject):
         """``match v:`` compares (and isinstance-tests) its subject: a claim value is refused."""
         if is_value(subject):
@@ -573,6 +591,9 @@ class _Guard:
             for a in (*args, *kw.values()):  # C code that hashes its arguments: a cache, a counter
                 for x in (*_values_in(a), *_keys_in(a)):
                     refuse(f"{getattr(fn, '__name__', 'a cache')}() (it hashes its arguments)", x)
+        if fn is _SUPPRESS and _WATCHING:  # with contextlib.suppress(TypeError): an except branch by another name
+            raise ConcretizationError(f"{_where(user_frame())}: contextlib.suppress in a check that runs on claim "
+                                      f"values: whether Python raises depends on the claim value")
         if fn is _GROUPBY:  # itertools.groupby compares neighbours with == in C
             x = _any_value(args, kw)
             if x is not None:
@@ -845,7 +866,11 @@ _HASHING_TYPES = (__import__("collections").Counter, set, frozenset)
 import types as _types  # noqa: E402
 
 _PLAIN = (dict, set, frozenset, list, tuple, str, bytes, __import__("collections").deque)
+#: exceptions about the world a check reads (a file, a module), the same on every path: a check may catch them
+_ENVIRONMENT_ERRORS = (OSError, ImportError, EOFError, StopIteration, StopAsyncIteration, KeyboardInterrupt,
+                       SystemExit, GeneratorExit)
 _GROUPBY = __import__("itertools").groupby
+_SUPPRESS = __import__("contextlib").suppress
 _SET_METHODS = {"update", "union", "intersection", "difference", "symmetric_difference", "issubset", "issuperset",
                 "isdisjoint", "intersection_update", "difference_update", "symmetric_difference_update"}
 _DESCRIPTOR_TYPES = (_types.MethodDescriptorType, _types.WrapperDescriptorType, _types.ClassMethodDescriptorType)
@@ -1043,6 +1068,16 @@ class _Rewriter(ast.NodeTransformer):
             return _call("power", [node.left, node.right], node)
         if isinstance(node.op, ast.Mod):  # '%s' % v: text of a claim value (a number's % is unchanged)
             return _call("modulo", [node.left, node.right], node)
+        return node
+
+    def visit_ExceptHandler(self, node):
+        """``except E:`` in a check: the handler first tells the guard what it caught (:meth:`_Guard.caught`)."""
+        self.generic_visit(node)
+        if node.name is None:
+            node.name = "__symderiv_caught__"
+        note = ast.copy_location(ast.Expr(value=_call("caught", [ast.copy_location(
+            ast.Name(id=node.name, ctx=ast.Load()), node)], node)), node)
+        node.body = [note] + node.body
         return node
 
     def visit_Match(self, node):
