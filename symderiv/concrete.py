@@ -598,8 +598,14 @@ class _Guard:
             x = _any_value(args, kw)
             if x is not None:
                 refuse("itertools.groupby() (it compares its items with == in C)", x)
+        if kind is _PARTIAL:  # functools.partial(operator.eq, 0)(v): the question asked in C
+            what = _asking_callable(fn)
+            if what:
+                x = _any_value((*fn.args, *args), {**fn.keywords, **kw})
+                if x is not None:
+                    refuse(f"{what} (through functools.partial)", x)
         for a in (*args, *kw.values()):  # map({0: 1}.get, xs), reduce(operator.eq, xs): an asking callable applied in C
-            if type(a) in _ASKING_CALL_TYPES or type(a) in _FUNCTION_TYPES:
+            if type(a) in _ASKING_CALL_TYPES or type(a) in _FUNCTION_TYPES or type(a) is _PARTIAL:
                 what = _asking_callable(a)
                 if what:
                     x = _any_value(args, kw)
@@ -778,7 +784,11 @@ def _asking_callable(f) -> str | None:
     """Does calling ``f`` on a claim value ask Python a question (when handed to code that calls it in C)?"""
     import operator as op
 
+    if isinstance(f, _PARTIAL):  # functools.partial(operator.eq, 0): the function it calls asks
+        return _asking_callable(f.func)
     name = getattr(f, "__name__", "")
+    if _BUILTIN_NAMES.get(id(f)) and f is getattr(builtins, _BUILTIN_NAMES[id(f)], None):
+        return f"{_BUILTIN_NAMES[id(f)]}()"
     if isinstance(f, (op.attrgetter, op.methodcaller)):
         return repr(f)
     owner = getattr(f, "__self__", None)
@@ -870,6 +880,7 @@ _PLAIN = (dict, set, frozenset, list, tuple, str, bytes, __import__("collections
 _ENVIRONMENT_ERRORS = (OSError, ImportError, EOFError, StopIteration, StopAsyncIteration, KeyboardInterrupt,
                        SystemExit, GeneratorExit)
 _GROUPBY = __import__("itertools").groupby
+_PARTIAL = __import__("functools").partial
 _SUPPRESS = __import__("contextlib").suppress
 _SET_METHODS = {"update", "union", "intersection", "difference", "symmetric_difference", "issubset", "issuperset",
                 "isdisjoint", "intersection_update", "difference_update", "symmetric_difference_update"}

@@ -49,6 +49,8 @@ SNEAKY = {
     "from-operator": "from operator import eq as E\ny = 5 if E(x, 0) else x",
     "reduce-operator-eq": "import functools, operator\ny = 5 if functools.reduce(operator.eq, [x, 0]) else x",
     "groupby": "import itertools\ny = 5 if len(list(itertools.groupby([x, 0]))) == 1 else x",
+    "partial-operator-eq": "import functools, operator\ny = 5 if functools.partial(operator.eq, 0)(x) else x",
+    "partial-bool-in-map": "import functools\ny = x if list(map(functools.partial(bool), [x]))[0] else 5",
     # a tuple hashes (and compares) its items
     "hash-tuple": "y = 5 if hash((x,)) == hash((0,)) else x",
     "set-of-tuples": "y = 5 if len({(x,), (0,)}) == 1 else x",
