@@ -944,10 +944,14 @@ _MATRIX_JUDGMENTS = {"rank", "rref", "echelon_form", "is_echelon", "eigenvals", 
                      "nullspace", "columnspace", "rowspace", "rank_decomposition", "pinv", "LUdecomposition",
                      "LUdecomposition_Simple", "LUdecompositionFF", "jordan_form", "diagonalize", "left_eigenvects",
                      # its nonzero entries, as SymPy's zero test sees them: all of them on symbols, fewer at a point
-                     "values", "iter_values", "iter_items", "todok", "todod", "row_list", "col_list", "nnz"}
+                     "values", "iter_values", "iter_items", "todok", "todod", "row_list", "col_list", "nnz",
+                     "is_symbolic"}
 #: what a value is, as SymPy's structure says (a Symbol on one path, an Integer or a field element on another):
 #: its class's flags, its head and arguments, its numerator, its place in SymPy's canonical order
 _KIND_READS = {a for a in dir(Basic) if a.startswith("is_") and a[3:4].isupper()} | {
+    # SymPy's other judgments of an expression: True on a number, False on a symbol
+    "is_comparable", "is_number", "is_symbol", "is_same", "is_algebraic_expr", "is_hypergeometric", "is_meromorphic",
+    "is_symbolic",
     "func", "args", "p", "q", "sort_key", "class_key", "compare", "dummy_eq", "could_extract_minus_sign",
     "is_constant", "is_polynomial", "is_rational_function", "as_coeff_Mul", "as_coeff_Add", "as_coeff_mul",
     "as_coeff_add", "as_ordered_terms", "as_ordered_factors", "as_independent", "as_base_exp", "as_powers_dict",

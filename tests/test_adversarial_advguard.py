@@ -31,6 +31,9 @@ SNEAKY = {
     # what SymPy's structure says the value is
     "func": "y = 5 if x.func.__name__ == 'Zero' else x",
     "is_Number": "y = 5 if x.is_Number else x",
+    "is_number": "y = 5 if x.is_number else x",
+    "is_comparable": "y = 5 if x.is_comparable else x",
+    "matrix-is_symbolic": "import sympy as sp\ny = x if sp.Matrix([x]).is_symbolic() else 5",
     "numerator": "try:\n    y = 5 if x.q == 1 and x.p == 0 else x\nexcept AttributeError:\n    y = x",
     "sort_key": "y = 5 if x.sort_key() == (0,) else x",
     "attrgetter": "import operator\ny = 5 if operator.attrgetter('is_zero')(x) else x",
