@@ -266,7 +266,10 @@ class Claim:
         model = self.build(size, probe=False)
         if model is None:
             _check_takes_sizes(self, size)
-        out = self.check(model) if model is not None else self.check(**size)
+        from .concrete import watching
+
+        with watching():  # a refusal the check caught (try/except, or logging's handler) is still a refusal
+            out = self.check(model) if model is not None else self.check(**size)
         if not (isinstance(out, tuple) and len(out) == 2):
             raise ProofFileError(f"{self.id}: the check must return (lhs, rhs), not {type(out).__name__}")
         return as_side(out[0], "lhs"), as_side(out[1], "rhs")

@@ -31,7 +31,21 @@ code only, the operations that ask Python for an answer through this module:
   ``reduce(max, xs)``, ``np.array(xs, dtype=float)``) with claim values among
   its arguments (or the items of a plain list, tuple, set or dict argument);
 * C code that hashes what it is given: a ``functools.lru_cache``/``cache``
-  function, a ``collections.Counter``, called from user code with claim values.
+  function, a ``collections.Counter``, ``dict(pairs)`` and its subclasses, called from user code with claim
+  values; a tuple holding a claim value used as a key, set element or ``hash`` argument;
+* a question asked through a callable the rewrite does not see as one: a container's method taken as an object
+  (``g = {0: 1}.get``, ``dict.get(d, v)``, ``map(d.get, xs)``), the ``operator`` module's functions under any
+  name, ``attrgetter``/``methodcaller``, a value's dunder called through its class, ``itertools.groupby``;
+  SymPy's printers, orderings and structure (``srepr``, ``latex``, ``ordered``, ``solve``, ``Poly``,
+  ``preorder_traversal``, ``FiniteSet``, ``.func``, ``.args``, ``.is_Number``, private attributes);
+  a ``functools.singledispatch`` function; numpy's comparisons of object arrays;
+* slices and tuple indices: ``xs[v:]``, ``a[v, 0]`` (their bounds are asked as an index).
+
+Questions that C code or the standard library asks *for* user code, out of any rewrite's sight, are refused by
+the values' own classes when the caller is user code (:func:`compared_for_user`): a SymPy relation's truth,
+an expression's ``float``/``int``/``index``, its text (``print(v, file=…)``, logging, ``pickle``), and, while a
+check runs on symbolic values (:func:`watching`), its truth and hash (``itertools.compress``, ``ChainMap`` and
+dict-view lookups); the backends' values refuse the same (:func:`guard_value_text`).
 
 A claim value is anything the claim language hands a check: a SymPy expression
 or matrix of the claim's variables (its free symbols) or of an abstract σ, and
@@ -134,10 +148,35 @@ def compared_for_user(depth: int = 1) -> bool:
     ``statistics``: their comparisons are the user's question, asked where the rewrite cannot see)? C code called
     from user code (``sorted``'s key, ``list.sort``) has no frame: its comparison's caller is the user's frame."""
     f = sys._getframe(depth + 1)
-    while f is not None and not _is_user(f) and (f.f_code.co_filename == __file__ or str(
-            f.f_globals.get("__name__", "")).partition(".")[0] in sys.stdlib_module_names):
+    while f is not None and not _is_user(f) and (f.f_code.co_filename == __file__ or (lambda top: (
+            top in sys.stdlib_module_names or top in _ACTING_LIBRARIES))(
+            str(f.f_globals.get("__name__", "")).partition(".")[0])):
         f = f.f_back
     return f is not None and _is_user(f)
+
+
+#: libraries whose Python code, called from user code, asks its questions for the user (as the standard library)
+_ACTING_LIBRARIES = frozenset({"numpy"})
+
+
+#: a frame's code: 0 a library's (its hashes are its own), 1 user code or code that may act for it
+_CODE_KINDS: dict = {}
+
+
+def _for_user(depth: int = 1) -> bool:
+    """:func:`compared_for_user`, answered at once (a dict lookup) for a caller in a library's code: the guards
+    installed on SymPy's classes run on every call SymPy makes itself."""
+    f = sys._getframe(depth + 1)
+    k = _CODE_KINDS.get(f.f_code)
+    if k is None:
+        k = _CODE_KINDS[f.f_code] = _code_kind(f)
+    return bool(k) and compared_for_user(depth + 1)
+
+
+def _code_kind(f) -> int:
+    if _is_user(f) or f.f_code.co_filename == __file__:
+        return 1
+    return int(str(f.f_globals.get("__name__", "")).partition(".")[0] in sys.stdlib_module_names | _ACTING_LIBRARIES)
 
 
 def _where(frame) -> str:
@@ -160,8 +199,15 @@ def user_traceback(e: BaseException) -> str:
     return " ← ".join(reversed(frames))
 
 
+_SHOWING: list = []  # inside :func:`_show`: the guard's own text of a value (its __str__ is not the user's)
+
+
 def _show(x) -> str:
-    s = str(x)
+    _SHOWING.append(x)
+    try:
+        s = str(x)
+    finally:
+        _SHOWING.pop()
     return s if len(s) <= 40 else s[:37] + "…"
 
 
@@ -174,11 +220,15 @@ def watching():
     a refusal the check caught (``try: … except Exception:``) is raised again when the run ends. Only the
     symbolic run refuses what a concrete run answers, so a caught refusal would give the two runs two meanings."""
     seen: list = []
+    if not _WATCHING:
+        _window(True)
     _WATCHING.append(seen)
     try:
         yield
     finally:
         _WATCHING.remove(seen)
+        if not _WATCHING:
+            _window(False)
     if seen:
         raise seen[0]
 
@@ -187,6 +237,29 @@ def watching():
 _INSTEAD = {"range()": "a sum or product over steps is total(term, shape, lo=…, hi=…) or product(factor, lo, hi, "
                        "order=…, size=…), which every path reads at a symbolic t too (a Python loop over range(t) "
                        "is read at the sizes only)"}
+
+
+#: guards on SymPy's hottest dunders (hash, truth), installed only while a check runs on symbolic values (inside
+#: :func:`watching`): SymPy calls them millions of times deciding a claim, where no user code can ask anything
+_WINDOWED: list = []  # (class, name, guarded function, the class's own attribute before, or _MISSING)
+_MISSING = object()
+
+
+def _window(open_: bool) -> None:
+    for cls, name, guarded, before in _WINDOWED:
+        if open_:
+            setattr(cls, name, guarded)
+        elif before is _MISSING:
+            delattr(cls, name)
+        else:
+            setattr(cls, name, before)
+
+
+def _windowed(cls, name: str, guarded) -> None:
+    guarded.__symderiv_guarded__ = True
+    _WINDOWED.append((cls, name, guarded, vars(cls).get(name, _MISSING)))
+    if _WATCHING:
+        setattr(cls, name, guarded)
 
 
 def refuse(what: str, value) -> NoReturn:
@@ -231,6 +304,46 @@ def _install_relational_truth():
     for name in ("__float__", "__complex__", "__int__"):
         _guard_conversion(Expr, name)
 
+    # the truth of an expression of symbols asked in C (itertools.compress, takewhile, numpy's count_nonzero): Python
+    # says True on a symbol (no __bool__), a number says False at 0; and its text, asked by print to a file, logging,
+    # str.join of it: a symbol's name on one path, a number's digits on another (numbers keep their own __bool__)
+    from sympy.core.basic import Basic as _Basic
+    from sympy.logic.boolalg import Boolean
+
+    for cls in (Expr, Boolean):
+        if "__bool__" not in vars(cls):
+            _guard_truth(cls, windowed=True)
+    for name in ("__str__", "__repr__", "__format__", "__reduce_ex__"):  # pickle.dumps(v): its bytes, as its text
+        _guard_text(_Basic, name)
+    # a hash taken for the user out of the rewrite's sight (ChainMap/UserDict/MappingProxyType lookups, dict views'
+    # set operations, map(d.get, iterator)): a symbol's hash finds no key 0 where the number 0 finds it. SymPy's own
+    # hashing (its caches, its args) is asked from SymPy's frames and keeps its answer
+    plain_hash = _Basic.__hash__
+    if not getattr(plain_hash, "__symderiv_guarded__", False):
+        getframe, kinds = sys._getframe, _CODE_KINDS
+
+        def hashed(self):
+            code = getframe(1).f_code  # SymPy hashes constantly: its own frames are told apart by a dict lookup
+            k = kinds.get(code)
+            if k is None:
+                k = kinds[code] = _code_kind(getframe(1))
+            if k and compared_for_user() and is_value(self):
+                refuse("a hash Python takes itself (a lookup in C or the standard library: ChainMap, a dict view's "
+                       "&, map(d.get, …))", self)
+            return plain_hash(self)
+
+        _windowed(_Basic, "__hash__", hashed)
+    # an index asked in C ('ab' * v, itertools.repeat(1, v), xs[v:]): a TypeError on a symbol (caught, the check
+    # takes its except branch), a number at an integer point; refused, as int(v)
+    if "__index__" not in vars(Expr):
+        def index(self):
+            if _for_user() and is_value(self):
+                refuse("an index Python asks itself (a repeat count, a slice bound, …)", self)
+            raise TypeError(f"'{type(self).__name__}' object cannot be interpreted as an integer")
+
+        index.__symderiv_guarded__ = True
+        Expr.__index__ = index
+
 
 def _guard_conversion(cls, name: str):
     plain = getattr(cls, name)
@@ -242,6 +355,52 @@ def _guard_conversion(cls, name: str):
 
     converted.__symderiv_guarded__ = True
     setattr(cls, name, converted)
+
+
+def _guard_truth(cls, windowed: bool = False):
+    def truth(self):
+        if _for_user() and is_value(self):
+            refuse("a truth test Python makes itself (itertools, numpy, filter in C, …)", self)
+        return True  # what Python says of an object with no __bool__ and no __len__
+
+    if windowed:
+        _windowed(cls, "__bool__", truth)
+        return
+    truth.__symderiv_guarded__ = True
+    cls.__bool__ = truth
+
+
+def _guard_text(cls, name: str):
+    plain = getattr(cls, name)
+
+    def text(self, *args):
+        if not _SHOWING and _for_user() and is_value(self):
+            refuse(f"the text ({name}: print to a file, logging, str.join, …)", self)
+        return plain(self, *args)
+
+    text.__symderiv_guarded__ = True
+    setattr(cls, name, text)
+
+
+def guard_value_text(*roots):
+    """A backend's value classes (and their subclasses defined so far): their text (``__str__``, ``__repr__``,
+    ``__format__``) and pickling, asked by C or the standard library for user code (``print(v, file=…)``,
+    logging, ``pickle.dumps``), is refused as SymPy's is: on another path the same check sees a symbol's name or a
+    number's digits; so is their truth, when they have no ``__bool__`` of their own. Call it once the module has
+    defined its classes."""
+    stack = list(roots)
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if getattr(cls, "__bool__", None) is None and getattr(cls, "__len__", None) is None:
+            _guard_truth(cls)  # itertools.compress([1], [v]): True (no __bool__) here, refused on SymPy's values
+        for name in ("__str__", "__repr__", "__format__", "__reduce_ex__"):
+            plain = getattr(cls, name)
+            if getattr(plain, "__symderiv_guarded__", False) and name not in vars(cls):
+                continue  # inherited from a class guarded already
+            if getattr(plain, "__symderiv_guarded__", False):
+                continue
+            _guard_text(cls, name)
 
 
 _install_relational_truth()
@@ -290,7 +449,15 @@ class _Guard:
     def key(x):
         if is_value(x):
             refuse("use as a key or set element", x)
+        held = _hashed_value(x)  # {(x, 1)}, {(x,): 1}: the tuple's hash and == are its items'
+        if held is not None:
+            refuse("use as a key or set element of a tuple holding", held)
         return x
+
+    @staticmethod
+    def make_slice(lower, upper, step):
+        """``xs[a:b]`` as ``xs[slice(a, b)]``, so that its bounds are seen (a symbol has no __index__)."""
+        return slice(lower, upper, step)
 
     @staticmethod
     def subscript(container, k):
@@ -298,8 +465,10 @@ class _Guard:
 
     @staticmethod
     def index(container, k):
-        if is_value(k) and not is_value(container):
-            refuse("indexing a Python container by", k)
+        if not is_value(container):
+            for part in _index_parts(k):  # xs[v], xs[v:], a[v, 0], {(0, 0): 1}[v, 0]
+                if is_value(part):
+                    refuse("indexing a Python container by", part)
         return k
 
     @staticmethod
@@ -307,11 +476,13 @@ class _Guard:
         bound = getattr(obj, name)
         if name in _DUNDER_ASKS and is_value(obj):
             refuse(f"'.{name}()'", obj)
+        if isinstance(obj, Basic) and not isinstance(obj, MatrixBase) and is_value(obj) and name in _KEYED_METHODS:
+            refuse(f"'.{name}()' of a SymPy container (it compares with SymPy's ==)", obj)  # Tuple(v).count(0)
         if name in _DUNDER_ASKS:  # int.__eq__(1, v): the question asked through the type
             for a in (*args, *kw.values()):
                 if is_value(a):
                     refuse(f"'.{name}(…)' with", a)
-        if (isinstance(obj, (dict, set, frozenset, list, tuple, str, bytes)) and not is_value(obj)) or \
+        if (isinstance(obj, _PLAIN) and not is_value(obj)) or (isinstance(obj, type) and issubclass(obj, _PLAIN)) or \
                 (obj is _operator and name in _OPERATOR_ASKS):
             for a in (*args, *kw.values()):  # '{}'.format(v) and '{x}'.format(x=v) too: the text differs by path
                 for x in _values_in(a):
@@ -341,6 +512,10 @@ class _Guard:
         symbolic structure (``xreplace``, ``subs``, ``has``, …) is refused on every SymPy value: on the kernel's
         exact model a model value is a plain number, no claim value to tell apart from a constant, and substituting
         into it there means something else than on the symbolic model (a forged certificate found that meaning)."""
+        if _private(name):  # v._hashable_content(), v.__reduce__(), v._args: SymPy's insides, another on each path
+            if name not in _ARITHMETIC_DUNDERS and is_value(obj):
+                refuse(f"'.{name}' (a private attribute)", obj)
+            return getattr(obj, name)
         if is_value(obj) or (name in _STRUCTURAL and isinstance(obj, (Basic, MatrixBase))) or (
                 name in _MATRIX_JUDGMENTS and isinstance(obj, MatrixBase)):
             refuse(f"'.{name}'", obj)
@@ -354,6 +529,24 @@ class _Guard:
         elif isinstance(exponent, float) and not exponent.is_integer():
             _check_domain("root", base)
         return base ** exponent
+
+    @staticmethod
+    def caught(exc):
+        """An exception the check catches while it runs on symbolic values (inside :func:`watching`): SymPy raises
+        on a symbol where a number passes (``sp.Integer(x)``, ``x.round()``, ``fractions.Fraction(x)``), or the
+        other way, so the except branch is taken on one path and not on another. Refused, as a question: the
+        check may not branch on what its values make Python raise. What the world raises (a missing file, a module
+        that is not installed: :data:`_ENVIRONMENT_ERRORS`) is the same on every path and may be caught."""
+        if _WATCHING and not isinstance(exc, (ConcretizationError, *_ENVIRONMENT_ERRORS)):
+            where = _where(user_frame())
+            err = ConcretizationError(
+                f"{where}: an exception ({type(exc).__name__}: {_show(exc)}) caught by the check while it runs on "
+                f"claim values: whether Python raises depends on the claim value (a symbol raises where a number "
+                f"does not), so the except branch cannot mean the same on every path; write it without try/except")
+            for seen in _WATCHING:
+                seen.append(err)
+            raise err from exc
+        return exc
 
     @staticmethod
     def matched(subject):
@@ -380,10 +573,51 @@ class _Guard:
         if domain is not None and args:  # √ and log at a point where they have no real value: no value there
             _check_domain(domain, args[0])
         kind = type(fn)  # checked by type first: this runs on every call of user code
+        if kind in _ASKING_CALL_TYPES or (kind is type and fn in _ASKING_CALL_CLASSES):
+            _asked_by_call(fn, kind, args, kw)
+        elif kind in _FUNCTION_TYPES:
+            _asked_by_function(fn, args, kw)
+        elif isinstance(fn, type) and fn.__name__ in _SYMPY_ASKING_FUNCTIONS and fn.__module__.startswith("sympy"):
+            x = _any_value(args, kw)  # Poly(v), preorder_traversal(v): the structure of a value
+            if x is not None:
+                refuse(f"{fn.__name__}() (it reads the structure of its argument)", x)
+        elif getattr(fn, "__name__", None) in _NUMPY_ASKS and "numpy" in str(getattr(fn, "__module__", None) or
+                                                                            getattr(type(fn), "__module__", "")):
+            x = _any_value(args, kw)
+            if x is not None:
+                refuse(f"numpy.{fn.__name__}() (it compares or tests its items in C)", x)
+        if kind is type and issubclass(fn, dict) and not issubclass(fn, _HASHING_TYPES) and args:
+            # dict(pairs), OrderedDict(zip(…)), defaultdict(f, pairs): their keys are hashed (an iterator is read
+            # here once, as the constructor would)
+            args = tuple(a if isinstance(a, (dict, list, tuple, str, bytes)) or not hasattr(a, "__next__")
+                         else list(a) for a in args)
+            for a in args:
+                for x in _dict_keys_in(a):
+                    refuse(f"{fn.__name__}() (it hashes its keys)", x)
         if kind in _CACHE_TYPES or (kind is type and issubclass(fn, _HASHING_TYPES)):
             for a in (*args, *kw.values()):  # C code that hashes its arguments: a cache, a counter
-                for x in _values_in(a):
+                for x in (*_values_in(a), *_keys_in(a)):
                     refuse(f"{getattr(fn, '__name__', 'a cache')}() (it hashes its arguments)", x)
+        if fn is _SUPPRESS and _WATCHING:  # with contextlib.suppress(TypeError): an except branch by another name
+            raise ConcretizationError(f"{_where(user_frame())}: contextlib.suppress in a check that runs on claim "
+                                      f"values: whether Python raises depends on the claim value")
+        if fn is _GROUPBY:  # itertools.groupby compares neighbours with == in C
+            x = _any_value(args, kw)
+            if x is not None:
+                refuse("itertools.groupby() (it compares its items with == in C)", x)
+        if kind is _PARTIAL:  # functools.partial(operator.eq, 0)(v): the question asked in C
+            what = _asking_callable(fn)
+            if what:
+                x = _any_value((*fn.args, *args), {**fn.keywords, **kw})
+                if x is not None:
+                    refuse(f"{what} (through functools.partial)", x)
+        for a in (*args, *kw.values()):  # map({0: 1}.get, xs), reduce(operator.eq, xs): an asking callable applied in C
+            if type(a) in _ASKING_CALL_TYPES or type(a) in _FUNCTION_TYPES or type(a) is _PARTIAL:
+                what = _asking_callable(a)
+                if what:
+                    x = _any_value(args, kw)
+                    if x is not None:
+                        refuse(f"{what} (through {getattr(fn, '__name__', 'a call')}())", x)
         if _BUILTIN_IDS.isdisjoint(map(id, args)) and (not kw or _BUILTIN_IDS.isdisjoint(map(id, kw.values()))):
             return fn(*args, **kw)
         passed = [a for a in (*args, *kw.values()) if _BUILTIN_NAMES.get(id(a)) and a is getattr(
@@ -406,6 +640,15 @@ class _Guard:
                 for x in (a if isinstance(a, list) else ()):
                     if is_value(x):
                         refuse(f"{name}() over", x)
+        if name == "len":  # a matrix's or a backend value's size is a size; a FiniteSet's follows == of its items
+            if args and isinstance(args[0], Basic) and not isinstance(args[0], MatrixBase) and is_value(args[0]):
+                refuse("len() of a SymPy container (its items told apart by SymPy's ==)", args[0])
+            return fn(*args, **kw)
+        if name in ("set", "frozenset", "hash"):  # set([(v, 1)]), hash((v,)): a tuple hashes its items
+            for a in args:
+                for x in (_hashed_value(a), *(_hashed_value(i) for i in (a if isinstance(a, list) else ()))):
+                    if x is not None:
+                        refuse(f"{name}() of a tuple holding", x)
         for a in args[:1] if name in _FIRST_ONLY else args:  # isinstance(v, int), str(v): which path?
             if is_value(a):
                 refuse(f"{name}()", a)
@@ -425,16 +668,183 @@ def _held_value(obj, depth: int = 6):
         items = obj
     elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         items = [getattr(obj, f.name, None) for f in dataclasses.fields(obj)]
+    elif _is_object_array(obj):  # numpy's object arrays compare their items in C (np.array([v]) == 0)
+        items = list(obj.flat)
     else:
         return None
     for x in items:
         if is_value(x):
             return x
-        if isinstance(x, (dict, list, tuple, set, frozenset)) or dataclasses.is_dataclass(x):
+        if isinstance(x, (dict, list, tuple, set, frozenset)) or dataclasses.is_dataclass(x) or _is_object_array(x):
             found = _held_value(x, depth - 1)
             if found is not None:
                 return found
     return None
+
+
+def _is_object_array(a) -> bool:
+    np = sys.modules.get("numpy")
+    return np is not None and isinstance(a, np.ndarray) and a.dtype == object
+
+
+def _hashed_value(a):
+    """The claim value whose hash (and ==) a hashable container's hash asks for: a tuple or frozenset holding one."""
+    if is_value(a):
+        return a
+    if isinstance(a, (tuple, frozenset)):
+        return _held_value(a)
+    return None
+
+
+def _keys_in(a):
+    """The claim values a constructor that hashes would hash, held in tuples: (v,) in a list, dict keys, pairs."""
+    if isinstance(a, dict):
+        items = a.keys()
+    elif isinstance(a, (list, tuple, set, frozenset)):
+        items = a
+    else:
+        return
+    for i in items:
+        x = _hashed_value(i)
+        if x is not None:
+            yield x
+
+
+def _dict_keys_in(a):
+    """The claim values among the keys a dict built from ``a`` would hash (a mapping's keys, pairs' first items)."""
+    if isinstance(a, dict):
+        keys = list(a.keys())
+    elif isinstance(a, (list, tuple)):
+        keys = [p[0] for p in a if isinstance(p, (list, tuple)) and len(p) == 2]
+    else:
+        return
+    for k in keys:
+        x = _hashed_value(k)
+        if x is not None:
+            yield x
+
+
+def _index_parts(k):
+    """What Python asks of an index: itself, a slice's bounds, a tuple's items (and theirs)."""
+    if isinstance(k, slice):
+        return (k.start, k.stop, k.step)
+    if isinstance(k, tuple):
+        return tuple(p for i in k for p in _index_parts(i))
+    return (k,)
+
+
+def _any_value(args, kw):
+    for a in (*args, *kw.values()):
+        for x in _values_in(a):
+            return x
+        x = _held_value(a) if not is_value(a) else None
+        if x is not None:
+            return x
+    return None
+
+
+def _asked_by_call(fn, kind, args, kw):
+    """A question asked through a callable the rewrite does not see as one: a container's method taken as an
+    object (``g = {0: 1}.get; g(v)``, ``dict.get(d, v)``), the operator module's functions under any name
+    (``from operator import eq``), ``attrgetter``/``methodcaller``/``itemgetter`` (the attribute or method read
+    where the rewrite cannot see), a value's own dunder taken as an object (``f = v.__eq__``)."""
+    import operator as op
+
+    name = getattr(fn, "__name__", "")
+    if kind is type:  # itemgetter(v), attrgetter, methodcaller built with a value: its question comes later
+        x = _any_value(args, kw)
+        if x is not None:
+            refuse(f"operator.{fn.__name__}(…) with", x)
+        return
+    if kind in (op.attrgetter, op.methodcaller):  # getattr(v, name), v.name(…) out of the rewrite's sight
+        x = _any_value(args, kw)
+        if x is not None:
+            refuse(f"{fn!r} (a read of an attribute, as getattr) of", x)
+        return
+    if kind is op.itemgetter:
+        return
+    owner = getattr(fn, "__self__", None)
+    if owner is None or isinstance(owner, type) or kind in _DESCRIPTOR_TYPES:
+        owner_cls = getattr(fn, "__objclass__", owner if isinstance(owner, type) else None)
+        rest = args
+    else:
+        owner_cls, rest = type(owner), args
+        if is_value(owner) and name in _DUNDER_ASKS | {"__getattribute__"}:
+            refuse(f"'.{name}' (taken as an object) of", owner)
+    module = getattr(owner, "__name__", None) if owner is not None and not isinstance(owner, type) and \
+        type(owner).__name__ == "module" else None
+    if module in ("_operator", "operator") and name in _OPERATOR_ASKS:
+        x = _any_value(args, kw)
+        if x is not None:
+            refuse(f"operator.{name}(…) with", x)
+    elif isinstance(owner_cls, type) and issubclass(owner_cls, _PLAIN) and name in _KEYED_METHODS | _SET_METHODS:
+        x = _any_value(rest, kw)
+        if x is not None:
+            refuse(f"'.{name}(…)' (a container's method taken as an object) with", x)
+    elif name in _DUNDER_ASKS | {"__getattribute__", "__getattr__"}:  # int.__eq__(1, v), object.__getattribute__
+        x = _any_value(args, kw)
+        if x is not None:
+            refuse(f"'{name}' (called through its type) of", x)
+
+
+def _asking_callable(f) -> str | None:
+    """Does calling ``f`` on a claim value ask Python a question (when handed to code that calls it in C)?"""
+    import operator as op
+
+    if isinstance(f, _PARTIAL):  # functools.partial(operator.eq, 0): the function it calls asks
+        return _asking_callable(f.func)
+    name = getattr(f, "__name__", "")
+    if _BUILTIN_NAMES.get(id(f)) and f is getattr(builtins, _BUILTIN_NAMES[id(f)], None):
+        return f"{_BUILTIN_NAMES[id(f)]}()"
+    if isinstance(f, (op.attrgetter, op.methodcaller)):
+        return repr(f)
+    owner = getattr(f, "__self__", None)
+    if type(owner).__name__ == "module" and getattr(owner, "__name__", "") in ("_operator", "operator"):
+        return f"operator.{name}" if name in _OPERATOR_ASKS else None
+    cls = getattr(f, "__objclass__", None) or (type(owner) if owner is not None and not isinstance(owner, type)
+                                                else owner)
+    if isinstance(cls, type) and issubclass(cls, _PLAIN) and name in _KEYED_METHODS | _SET_METHODS:
+        return f"'.{name}'"
+    if name in _DUNDER_ASKS or name in ("__getattribute__", "__getattr__"):
+        return f"'.{name}'"
+    if isinstance(f, _FUNCTION_TYPES) and name in _ASKING_ATTRIBUTES and \
+            str(getattr(f, "__module__", "")).startswith("sympy"):
+        return f"'.{name}'"
+    return None
+
+
+def _asked_by_function(fn, args, kw):
+    """A Python function that answers a question about a value: a value's dunder called through its class
+    (``sp.Basic.__eq__(v, 0)``), SymPy's printers and orderings (``srepr``, ``latex``, ``ordered``: text and order
+    differ by path), ``sp.ask``, a ``functools.singledispatch`` function (it dispatches on the value's type)."""
+    name = getattr(fn, "__name__", "")
+    if isinstance(fn, _types.MethodType) and name in _DUNDER_ASKS and is_value(fn.__self__):
+        refuse(f"'.{name}' (taken as an object) of", fn.__self__)  # f = v.__eq__; f(0)
+    module = getattr(fn, "__module__", None) or ""
+    unbound = not isinstance(fn, _types.MethodType) or isinstance(fn.__self__, type)
+    if name in _ASKING_ATTRIBUTES | {"make_args"} and module.startswith("sympy") and args and unbound and (
+            is_value(args[0]) or (name in _STRUCTURAL | _MATRIX_JUDGMENTS and isinstance(args[0], (Basic,
+                                                                                              MatrixBase)))):
+        refuse(f"'.{name}' (called through its class)", args[0])
+    asking = type(fn).__name__ == "_PrintFunction" or name in _DUNDER_ASKS | {"__getattribute__", "__getattr__"} or \
+        module.startswith(_SYMPY_ASKING_MODULES) or name in _SYMPY_ASKING_FUNCTIONS and module.startswith("sympy") \
+        or (hasattr(fn, "registry") and hasattr(fn, "dispatch"))
+    if asking:
+        x = _any_value(args, kw)
+        if x is not None:
+            refuse(f"{name}() (it asks about its argument: text, order, type or truth)", x)
+
+
+def _private(name: str) -> bool:
+    """A private or dunder attribute (not a class-private ``__x``, which Python mangles where it is written)."""
+    return name.startswith("_") and (not name.startswith("__") or name.endswith("__"))
+
+
+_ARITHMETIC_DUNDERS = {f"__{op}__" for base in ("add", "sub", "mul", "matmul", "truediv", "floordiv", "mod", "pow",
+                                                 "lshift", "rshift", "and", "or", "xor", "divmod")
+                       for op in (base, "r" + base, "i" + base)} | {
+    "__neg__", "__pos__", "__abs__", "__invert__", "__lt__", "__le__", "__gt__", "__ge__", "__getitem__", "__iter__",
+    "__name__", "__doc__", "__qualname__", "__wrapped__", "__call__", "__init__", "__new__", "__symderiv_value__"}
 
 
 def _decidable_index(a, b) -> bool:
@@ -457,7 +867,7 @@ def _iterable_arg(a) -> bool:
     return not is_value(a) and not isinstance(a, (str, bytes)) and hasattr(a, "__iter__")
 
 
-_CONCRETIZING = {"int", "float", "complex", "bool", "hash", "round", "range", "divmod", "max", "min",
+_CONCRETIZING = {"int", "float", "complex", "bool", "hash", "round", "range", "divmod", "max", "min", "len",
                  "sorted", "set", "frozenset", "any", "all", "filter", "isinstance", "type", "id", "str", "repr",
                  "format", "hasattr", "getattr", "eval", "exec", "compile", "dir", "callable", "ascii"}
 _ITERATING = {"max", "min", "sorted", "set", "frozenset", "any", "all", "filter"}
@@ -470,6 +880,38 @@ _DOMAIN_FUNCTIONS = {id(__import__("sympy").sqrt): "root", id(__import__("sympy"
 _CACHE_TYPES = (type(__import__("functools").lru_cache(None)(lambda: 0)),)
 #: types whose constructor hashes the items it is given (set and frozenset are caught as builtins)
 _HASHING_TYPES = (__import__("collections").Counter, set, frozenset)
+import types as _types  # noqa: E402
+
+_PLAIN = (dict, set, frozenset, list, tuple, str, bytes, __import__("collections").deque)
+#: exceptions about the world a check reads (a file, a module), the same on every path: a check may catch them
+_ENVIRONMENT_ERRORS = (OSError, ImportError, EOFError, StopIteration, StopAsyncIteration, KeyboardInterrupt,
+                       SystemExit, GeneratorExit)
+_GROUPBY = __import__("itertools").groupby
+_PARTIAL = __import__("functools").partial
+_SUPPRESS = __import__("contextlib").suppress
+_SET_METHODS = {"update", "union", "intersection", "difference", "symmetric_difference", "issubset", "issuperset",
+                "isdisjoint", "intersection_update", "difference_update", "symmetric_difference_update"}
+_DESCRIPTOR_TYPES = (_types.MethodDescriptorType, _types.WrapperDescriptorType, _types.ClassMethodDescriptorType)
+#: callables that may ask a question out of the rewrite's sight (checked further by :func:`_asked_by_call`)
+_ASKING_CALL_TYPES = (_types.BuiltinMethodType, _types.MethodWrapperType, *_DESCRIPTOR_TYPES,
+                      __import__("operator").attrgetter, __import__("operator").methodcaller)
+_ASKING_CALL_CLASSES = (__import__("operator").attrgetter, __import__("operator").methodcaller,
+                        __import__("operator").itemgetter)
+_FUNCTION_TYPES = (_types.FunctionType, _types.MethodType, type(__import__("sympy").srepr))
+_NUMPY_ASKS = {"equal", "not_equal", "array_equal", "array_equiv", "isin", "in1d", "unique", "intersect1d",
+               "setdiff1d", "union1d", "setxor1d", "count_nonzero", "nonzero", "flatnonzero", "argwhere",
+               "logical_not", "logical_and", "logical_or", "logical_xor", "any", "all", "where", "extract",
+               "compress", "select", "sign", "isclose", "allclose"}
+_SYMPY_ASKING_MODULES = ("sympy.printing", "sympy.core.sorting", "sympy.assumptions")
+_SYMPY_ASKING_FUNCTIONS = {"srepr", "sstr", "sstrrepr", "latex", "pretty", "pprint", "ordered", "default_sort_key",
+                           "ask", "mathml", "python", "dotprint",
+                           # the structure of a value, or what SymPy finds in it: its zeros, degree, terms, tree
+                           "solve", "solveset", "linsolve", "nonlinsolve", "roots", "real_roots", "nroots",
+                           "degree", "total_degree", "degree_list", "Poly", "poly", "preorder_traversal",
+                           "postorder_traversal", "count_ops", "make_args", "topological_sort", "cse",
+                           "sift",
+                           # a set or a dict of values: its items told apart by SymPy's == and hash
+                           "FiniteSet", "Dict"}
 #: builtins that read their caller's frame: never called through the guard
 _FRAME_BUILTINS = {"super", "locals", "vars", "globals", "dir"}
 #: builtins whose first argument only is the value asked about (the rest: a type, a name, a default)
@@ -507,8 +949,21 @@ _MATRIX_JUDGMENTS = {"rank", "rref", "echelon_form", "is_echelon", "eigenvals", 
                      # SymPy's zero tests chose: the generic one on symbols, another at a special point (the
                      # pseudo-inverse of a diagonal, finding 3; a nullspace whose length is the rank)
                      "nullspace", "columnspace", "rowspace", "rank_decomposition", "pinv", "LUdecomposition",
-                     "LUdecomposition_Simple", "LUdecompositionFF", "jordan_form", "diagonalize", "left_eigenvects"}
-_ASKING_ATTRIBUTES = {f"is_{a}" for a in _ASSUMPTIONS} | {"equals"} | _STRUCTURAL | _MATRIX_JUDGMENTS | {
+                     "LUdecomposition_Simple", "LUdecompositionFF", "jordan_form", "diagonalize", "left_eigenvects",
+                     # its nonzero entries, as SymPy's zero test sees them: all of them on symbols, fewer at a point
+                     "values", "iter_values", "iter_items", "todok", "todod", "row_list", "col_list", "nnz",
+                     "is_symbolic"}
+#: what a value is, as SymPy's structure says (a Symbol on one path, an Integer or a field element on another):
+#: its class's flags, its head and arguments, its numerator, its place in SymPy's canonical order
+_KIND_READS = {a for a in dir(Basic) if a.startswith("is_") and a[3:4].isupper()} | {
+    # SymPy's other judgments of an expression: True on a number, False on a symbol
+    "is_comparable", "is_number", "is_symbol", "is_same", "is_algebraic_expr", "is_hypergeometric", "is_meromorphic",
+    "is_symbolic",
+    "func", "args", "p", "q", "sort_key", "class_key", "compare", "dummy_eq", "could_extract_minus_sign",
+    "is_constant", "is_polynomial", "is_rational_function", "as_coeff_Mul", "as_coeff_Add", "as_coeff_mul",
+    "as_coeff_add", "as_ordered_terms", "as_ordered_factors", "as_independent", "as_base_exp", "as_powers_dict",
+    "as_terms", "as_coefficient", "as_coeff_exponent", "as_content_primitive"}
+_ASKING_ATTRIBUTES = {f"is_{a}" for a in _ASSUMPTIONS} | {"equals"} | _STRUCTURAL | _MATRIX_JUDGMENTS | _KIND_READS | {
     # its type: a number at a size, an index or a symbol at a symbolic one
     "__class__", "__dict__", "__module__", "__slots__", "__mro__"}
 
@@ -589,10 +1044,21 @@ class _Rewriter(ast.NodeTransformer):
             return _call("identical", [ast.Constant(isinstance(op, ast.IsNot)), left, right], node)
         return ast.copy_location(ast.Compare(left=left, ops=[op], comparators=[right]), node)
 
+    def _slice_expr(self, n):
+        """A subscript's slice as an expression: ``a:b`` as ``slice(a, b)`` (inside a tuple too), so that the guard
+        sees its bounds."""
+        if isinstance(n, ast.Slice):
+            none = lambda e: e if e is not None else ast.copy_location(ast.Constant(None), n)  # noqa: E731
+            return _call("make_slice", [none(n.lower), none(n.upper), none(n.step)], n)
+        if isinstance(n, ast.Tuple):
+            return ast.copy_location(ast.Tuple(elts=[self._slice_expr(e) for e in n.elts], ctx=ast.Load()), n)
+        return n
+
     def visit_Subscript(self, node):
         self.generic_visit(node)
-        if isinstance(node.slice, (ast.Slice, ast.Tuple, ast.Constant)):
+        if isinstance(node.slice, ast.Constant):
             return node
+        node.slice = self._slice_expr(node.slice)
         if isinstance(node.ctx, ast.Load):
             return _call("subscript", [node.value, node.slice], node)
         node.slice = _call("index", [node.value, node.slice], node.slice)  # d[v] = …, del d[v]
@@ -626,6 +1092,16 @@ class _Rewriter(ast.NodeTransformer):
             return _call("modulo", [node.left, node.right], node)
         return node
 
+    def visit_ExceptHandler(self, node):
+        """``except E:`` in a check: the handler first tells the guard what it caught (:meth:`_Guard.caught`)."""
+        self.generic_visit(node)
+        if node.name is None:
+            node.name = "__symderiv_caught__"
+        note = ast.copy_location(ast.Expr(value=_call("caught", [ast.copy_location(
+            ast.Name(id=node.name, ctx=ast.Load()), node)], node)), node)
+        node.body = [note] + node.body
+        return node
+
     def visit_Match(self, node):
         self.generic_visit(node)
         node.subject = _call("matched", [node.subject], node.subject)
@@ -638,7 +1114,7 @@ class _Rewriter(ast.NodeTransformer):
 
     def visit_Attribute(self, node):
         self.generic_visit(node)
-        if isinstance(node.ctx, ast.Load) and node.attr in _ASKING_ATTRIBUTES:
+        if isinstance(node.ctx, ast.Load) and (node.attr in _ASKING_ATTRIBUTES or _private(node.attr)):
             return _call("attribute", [node.value, ast.Constant(node.attr)], node)
         return node
 

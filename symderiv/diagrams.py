@@ -164,6 +164,10 @@ class Size:
     __ne__ = __eq__
 
     def __hash__(self):
+        from .concrete import compared_for_user
+
+        if compared_for_user():  # a lookup for the check (ChainMap.get(n), {10: 2}.keys() & [n]): 10 finds its key
+            self._refuse()
         return hash(("Size", self.dims))
 
     def __repr__(self):
@@ -1004,3 +1008,12 @@ def symbol_values(claim, size: dict) -> dict:
     for k in range(1, size.get("t", 1) + 1):
         out[f"x{k}"] = (symbols(f"x{k}", m, 1), legs("m"), ())
     return out
+
+
+def _guard_text_of_values():
+    from .concrete import guard_value_text
+
+    guard_value_text(Size, Traced)  # print(v.n, file=…): "n" here, "10" at n = 10
+
+
+_guard_text_of_values()

@@ -452,3 +452,12 @@ def _show(x) -> str:
     if isinstance(x, tuple):
         return "(" + ", ".join(_show(v) for v in x) + ")"
     return str(x) if isinstance(x, Ix) else repr(x)
+
+
+def _guard_text_of_values():
+    from .concrete import guard_value_text
+
+    guard_value_text(Ix)
+
+
+_guard_text_of_values()

@@ -533,3 +533,12 @@ def _materialize(x) -> Val:
 
 from .evaluate import Evaluator  # noqa: E402  (a cycle: dense() applies an operator)
 from .model import Dual  # noqa: E402
+
+
+def _guard_text_of_values():
+    from ..concrete import guard_value_text
+
+    guard_value_text(Node)
+
+
+_guard_text_of_values()

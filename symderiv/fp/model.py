@@ -786,3 +786,12 @@ class _Namespace:
 
 
 from .notation import FpNotation  # noqa: E402  (a cycle: f.softmax is the notation's)
+
+
+def _guard_text_of_values():
+    from ..concrete import guard_value_text
+
+    guard_value_text(Dual)
+
+
+_guard_text_of_values()

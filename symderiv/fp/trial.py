@@ -240,7 +240,10 @@ def _forgotten_words(family: str) -> str:
 
 
 def _sides(claim, model, primes):
-    out = claim.check(model)
+    from ..concrete import watching
+
+    with watching():  # a refusal the check caught is still a refusal
+        out = claim.check(model)
     if not (isinstance(out, tuple) and len(out) == 2):
         raise Unsupported(f"the check must return (lhs, rhs), not {type(out).__name__}")
     sides = []

@@ -752,3 +752,15 @@ def _upcast(v: Val, o):
 from .dag import Dense, Diag, Node, Prod, Sum  # noqa: E402  (a cycle: operators are built from values)
 from .elementwise import _recip_scalar, _ValOps, _walk  # noqa: E402
 from .model import Dual  # noqa: E402
+
+
+def _guard_text_of_values():
+    from ..concrete import _guard_truth, guard_value_text
+
+    guard_value_text(Val)
+    # a scalar (an entry): its truth asked in C (itertools.compress) is a SymPy scalar's, refused; not a 1 × 1
+    # matrix's (its size, as SymPy's)
+    _guard_truth(ScalarVal)
+
+
+_guard_text_of_values()

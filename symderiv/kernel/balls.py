@@ -748,3 +748,12 @@ def verify_balls(claim, cert):
               f"forward mode in arb ball arithmetic at {bits} bits, at an exact rational point; tanh, the logistic "
               "function, exp and log rigorously enclosed)")
     return Verification(True, reason, _issue(Refuted, claim.id, size, IDENTITY, reason))
+
+
+def _guard_text_of_values():
+    from ..concrete import guard_value_text
+
+    guard_value_text(BallScalar, BallMat)
+
+
+_guard_text_of_values()

@@ -496,3 +496,12 @@ class DualNotation:
         e = [lift(*RULES[sp.exp][:2])(x) for x in z]
         s = sum(e, Dual(0))
         return DualMatrix.from_entries(z.rows, z.cols, [x / s for x in e])
+
+
+def _guard_text_of_values():
+    from ..concrete import guard_value_text
+
+    guard_value_text(Dual, DualMatrix)
+
+
+_guard_text_of_values()

@@ -907,3 +907,12 @@ def _algebraic_ties(lhs, rhs):
 
 def register() -> None:
     notation.register_backend((JetMatrix, Jet), JetNotation())
+
+
+def _guard_text_of_values():
+    from ..concrete import guard_value_text
+
+    guard_value_text(Jet, JetMatrix)
+
+
+_guard_text_of_values()

@@ -2049,3 +2049,12 @@ def verify_modular(claim, cert):
               f"there is not 0 (truth by forward mode over ℤ/p, the image of ℚ's forward mode: every input a "
               f"rational of ≤ {bits} bits, σ a polynomial with integer coefficients)")
     return Verification(True, reason, _issue(Refuted, claim.id, size, IDENTITY, reason))
+
+
+def _guard_text_of_values():
+    from ..concrete import guard_value_text
+
+    guard_value_text(ModScalar, ModMat)
+
+
+_guard_text_of_values()
