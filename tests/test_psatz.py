@@ -198,3 +198,51 @@ def test_the_lemma_chains_sentence_is_structured_alike():
     src = open(lemmas.__file__).read()
     # every assert the chain's writer makes carries its structured fact (none is left opaque by omission)
     assert re.search(r"w\.assert_\(body, fact\)", src)
+
+
+# ----- cuts: a definitional atom pinned (|p| = p where p ≥ 0 follows), then used ---------------------------------
+
+t, u, v = sp.symbols("t u v", real=True)
+#: u = |1 − t²| (u ≥ 0, u² = (1 − t²)²) with −1 ≤ t ≤ 1 ⇒ u ≤ 1 (tanh' ≤ 1, as the kernel states it)
+ATOM = [("ge", t + 1), ("ge", 1 - t), ("ge", u), ("eq", u ** 2 - (1 - t ** 2) ** 2), ("gt", u - 1)]
+#: one ε off: −1 ≤ t ≤ 1 and u ≤ 1 − ε fail at t = 0 … the atom u = |1 − t²| reaches 1
+ATOM_OFF = [("ge", t + 1), ("ge", 1 - t), ("ge", u), ("eq", u ** 2 - (1 - t ** 2) ** 2), ("gt", u - 1 + EPS)]
+
+
+def test_a_cut_pins_a_definitional_atom_and_the_kernel_checks_each_part():
+    cut = psatz.Cut(("eq", u - (1 - t ** 2)), (), None)
+    proofs = []
+    for side in (u - (1 - t ** 2), (1 - t ** 2) - u):
+        got = find(ATOM + [("gt", side)], 5.0)
+        assert got is not None
+        proofs.append(got)
+    rest = find(ATOM + [("eq", u - (1 - t ** 2))], 5.0)
+    assert rest is not None
+    cut = psatz.Cut(("eq", u - (1 - t ** 2)), tuple(proofs), rest)
+    assert refutes(ATOM, cut)[0]
+    # planted: the cut's fact one ε off (u = 1 − t² + ε is false at every point), the same proofs
+    off = psatz.Cut(("eq", u - (1 - t ** 2) - EPS), tuple(proofs), rest)
+    assert refutes(ATOM, off)[0] is False
+    # planted: only one side of an equality proved; a proof of the other side swapped in; a cut stating nothing
+    assert refutes(ATOM, psatz.Cut(cut.fact, tuple(proofs[:1]), rest))[0] is False
+    assert refutes(ATOM, psatz.Cut(cut.fact, (proofs[1], proofs[0]), rest))[0] is False
+    assert refutes(ATOM, psatz.Cut(("eq", sp.Integer(0)), (), rest))[0] is False
+    assert refutes(ATOM, psatz.Cut(("gt", u), (), rest))[0] is False
+    # a cut of a true fact does not make a false sentence refutable: the rest is checked on the sentence itself
+    assert refutes(ATOM_OFF, cut)[0] is False and find(ATOM_OFF, 5.0) is None
+
+
+def test_the_finder_cuts_on_its_own():
+    cert = find(ATOM, 5.0)
+    assert refutes(ATOM, cert)[0]
+
+
+def test_a_ge_cut():
+    # 0 ≤ t ≤ 1 ⇒ t² ≤ t, as a cut, then t³ ≤ t from t·(t − t²) ≥ 0 … here: the cut alone, its rest trivial
+    s = [("ge", t), ("ge", 1 - t), ("gt", t ** 2 - t)]
+    proof = find([("ge", t), ("ge", 1 - t), ("gt", t ** 2 - t)], 5.0)
+    rest = Refutation(products=((1, 1, (2,)), (1, 1, (3,))))   # (t² − t) + (t − t²) = 0, the first strict
+    good = psatz.Cut(("ge", t - t ** 2), (proof,), rest)
+    assert refutes(s, good)[0]
+    bad = psatz.Cut(("ge", t - t ** 2 + EPS), (proof,), Refutation(products=((1, 1, (2,)), (1, 1, (3,)))))
+    assert refutes(s, bad)[0] is False

@@ -16,6 +16,9 @@ certificate that the *structured* sentence has no real point. It is a tree:
   rational, and every P_i of I_k strict (from g > 0 or k ≠ 0; I_k = ∅ is a positive constant). At a point of C
   every term is ≥ 0, the strict one > 0 and the ideal part 0, so the left side is > 0: no point satisfies C.
   The identity and the signs are checked by :func:`.sos.check` (python-flint over ℚ; no float decides).
+* a cut (:class:`Cut`): a fact g ≥ 0 (g = 0) proved on C by a refutation of C ∧ −g > 0 (and of C ∧ g > 0),
+  then one more fact of C for the rest of the tree (the finder uses it to pin a definitional atom: |p| = p
+  where p ≥ 0 follows, from a² = p² and a ≥ 0);
 * a split (:class:`Split`): fact ``index`` of the context is a disjunction ("or", [d_1, …, d_r]) and branch i
   refutes C ∧ d_i. Every point of C satisfies one d_i (the disjunction is one of C's facts), so the branches
   cover C. "and" facts are read as their parts.
@@ -38,7 +41,7 @@ HOW_PSATZ = "Positivstellensatz certificate on the kernel's own sentence, checke
 #: seconds the finder may spend on one sentence before the solvers are asked (a budget, not a decision)
 BUDGET = 1.0
 #: the deepest case split the kernel follows (a certificate is a finite tree; this bounds the kernel's work)
-MAX_DEPTH = 6
+MAX_DEPTH = 12
 
 _FINDER = None
 
@@ -66,6 +69,13 @@ class Refutation:
 class Split:
     index: int                # a disjunction among context(...)'s ors
     branches: tuple           # one certificate per disjunct, in order
+
+
+@dataclass(frozen=True)
+class Cut:
+    fact: tuple               # ("ge", g) or ("eq", g): a consequence of the context, then one more fact of it
+    proofs: tuple             # ("ge", g): a refutation of C ∧ −g > 0; ("eq", g): of C ∧ g > 0, then of C ∧ −g > 0
+    rest: object              # a certificate for C ∧ fact
 
 
 def context(facts) -> tuple[list, list, list, list]:
@@ -135,6 +145,25 @@ def refutes(facts, cert, depth: int = 0) -> tuple[bool, str]:
             if not ok:
                 return False, f"case {case[0]}: {why}"
         return True, "every case refuted"
+    if isinstance(cut := cert, Cut):
+        fact = cut.fact
+        if not (isinstance(fact, tuple) and len(fact) == 2 and fact[0] in ("ge", "eq")):
+            return False, "a cut states g ≥ 0 or g = 0"
+        try:
+            g = sp.sympify(fact[1])
+        except Exception:  # noqa: BLE001
+            return False, "a cut's fact is not an expression"
+        if fact[0] == "eq" and g == 0:
+            return False, "a cut that states nothing"
+        # g ≥ 0 holds on C when C ∧ −g > 0 has no point; g = 0 when neither C ∧ g > 0 nor C ∧ −g > 0 has one
+        negated = [("gt", -g)] if fact[0] == "ge" else [("gt", g), ("gt", -g)]
+        if len(cut.proofs) != len(negated):
+            return False, "a cut needs one refutation per side of its fact"
+        for neg, proof in zip(negated, cut.proofs):
+            ok, why = refutes(list(facts) + [neg], proof, depth + 1)
+            if not ok:
+                return False, f"a cut's fact is not proved: {why}"
+        return refutes(list(facts) + [(fact[0], g)], cut.rest, depth + 1)
     return False, "not a certificate"
 
 

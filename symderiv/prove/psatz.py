@@ -19,20 +19,45 @@ from fractions import Fraction
 
 import sympy as sp
 
-from ..kernel.psatz import Refutation, Split, context
+from ..kernel.psatz import Cut, Refutation, Split, context
 
 #: at most this many LP columns for one leaf (a larger leaf is left to the solvers)
 MAX_COLUMNS = 6000
 #: the largest total degree of a leaf's identity tried
-MAX_DEGREE = 4
+MAX_DEGREE = 6
 #: the deepest case split tried
 MAX_SPLITS = 2
+#: at most this many definitional atoms pinned by cuts
+MAX_CUTS = 4
 #: seconds per sentence when the caller gives none
 BUDGET = 1.5
 
 
+#: the work a sentence may cost: LP columns summed over every LP tried (deterministic, unlike seconds: whether a
+#: certificate is found does not depend on the machine's load; the wall clock is only a safety net)
+WORK = 60000
+
+
 class _OutOfTime(Exception):
     pass
+
+
+class _Budget:
+    def __init__(self, work: int, wall: float):
+        self.work, self.wall = work, wall
+
+    def spend(self, n: int) -> None:
+        self.work -= n
+        if self.work < 0:
+            raise _OutOfTime
+        self.check()
+
+    def check(self) -> None:
+        if time.monotonic() > self.wall:
+            raise _OutOfTime
+
+    def left(self) -> float:
+        return max(self.wall - time.monotonic(), 0.05)
 
 
 def _poly(e, gens):
@@ -61,6 +86,22 @@ def _monomials(nvars: int, deg: int):
             yield tuple(m)
 
 
+def _kinds(facts) -> list:
+    """The kind of each of context(facts)'s positives, in its order ("ge", "gt" or "ne")."""
+    out = []
+
+    def add(f):
+        if f[0] in ("ge", "gt", "ne"):
+            out.append(f[0])
+        elif f[0] == "and":
+            for g in f[1]:
+                add(g)
+
+    for f in facts:
+        add(f)
+    return out
+
+
 def _leaf(facts, deadline: float, degree: int):
     """A :class:`Refutation` of the conjunction ``facts`` with identity degree ≤ ``degree``, or None."""
     pos, strict, eqs, _ = context(facts)
@@ -82,6 +123,20 @@ def _leaf(facts, deadline: float, degree: int):
             cols.append(("c", (1, (i, j)), _mul(P[i], P[j]), strict[i] and strict[j]))
         if len(cols) > MAX_COLUMNS:
             return None
+    # the negated goal (a "gt" fact) times up to three more facts: x·y ≤ z·w chains need a product of four
+    gt = [i for i, f in enumerate(_kinds(facts)) if f == "gt"]
+    others = [i for i in range(len(P)) if i not in gt and _deg(P[i]) <= 2]
+    for g in gt:
+        for r in (2, 3):
+            for combo in itertools.combinations_with_replacement(others, r):
+                if _deg(P[g]) + sum(_deg(P[i]) for i in combo) > degree:
+                    continue
+                prod = P[g]
+                for i in combo:
+                    prod = _mul(prod, P[i])
+                cols.append(("c", (1, (g, *combo)), prod, all(strict[i] for i in combo)))
+                if len(cols) > MAX_COLUMNS:
+                    return None
     for v in range(nv):
         sq = {tuple(2 if k == v else 0 for k in range(nv)): sp.Integer(1)}
         cols.append(("c", (gens[v], ()), sq, False))
@@ -94,17 +149,15 @@ def _leaf(facts, deadline: float, degree: int):
             cols.append(("m", (mono, j), _mul({mono: sp.Integer(1)}, h), None))
             if len(cols) > MAX_COLUMNS:
                 return None
-    if time.monotonic() > deadline:
-        raise _OutOfTime
-    x = _lp(cols)
+    deadline.spend(len(cols))
+    x = _lp(cols, deadline)
     if x is None:
         return None
-    if time.monotonic() > deadline:
-        raise _OutOfTime
+    deadline.check()
     return _exact(cols, x, gens)
 
 
-def _lp(cols):
+def _lp(cols, deadline: float):
     """Clarabel on the LP: every monomial's coefficient 0, the strict weights summing to 1, weights ≥ 0, minimising
     the sum of the weights. Floats only name a support; :func:`_exact` makes the certificate."""
     import clarabel
@@ -136,6 +189,7 @@ def _lp(cols):
     settings = clarabel.DefaultSettings()
     settings.verbose = False
     settings.max_iter = 60
+    settings.time_limit = deadline.left()
     sol = clarabel.DefaultSolver(sparse.csc_matrix((len(cols), len(cols))), q, A, b,
                                  [clarabel.ZeroConeT(nz), clarabel.NonnegativeConeT(len(weights))],
                                  settings).solve()
@@ -154,7 +208,17 @@ def _exact(cols, x, gens):
     set to its rounded float value, every pivot solved), kept only when every weight is ≥ 0."""
     import flint
 
-    keep = [k for k, col in enumerate(cols) if col[0] == "m" or x[k] > 1e-7]
+    for tol in (1e-8, None):   # the multipliers the float solution uses, then (rarely needed) all of them
+        got = _exact_on(cols, x, gens, [k for k, col in enumerate(cols)
+                                        if x[k] > 1e-7 or (col[0] == "m" and (tol is None or abs(x[k]) > tol))])
+        if got is not None:
+            return got
+    return None
+
+
+def _exact_on(cols, x, gens, keep):
+    import flint
+
     rows: dict = {}
     for k in keep:
         for m in cols[k][2]:
@@ -197,29 +261,90 @@ def _exact(cols, x, gens):
     return Refutation(products=tuple(products), multipliers=tuple((m, j) for j, m in sorted(mult.items())))
 
 
+def _square_root(r):
+    """q with q² = r, a polynomial over ℚ, or None."""
+    try:
+        content, factors = sp.factor_list(sp.expand(r))
+    except Exception:  # noqa: BLE001
+        return None
+    content = sp.Rational(content)
+    if content < 0 or any(e % 2 for _, e in factors):
+        return None
+    root = sp.sqrt(content)
+    if not root.is_Rational:
+        return None
+    return sp.expand(root * sp.Mul(*[f ** (e // 2) for f, e in factors]))
+
+
+def _definitions(facts) -> list:
+    """Candidate cuts v = ±q for each definitional equality v² − q² = 0 of the context (an atom |p|, ‖·‖_F, …)."""
+    _, _, eqs, _ = context(facts)
+    have = {sp.expand(h) for h in eqs}
+    out = []
+    for h in eqs:
+        h = sp.expand(h)
+        for v in sorted(h.free_symbols, key=str):
+            try:
+                poly = sp.Poly(h, v)
+            except Exception:  # noqa: BLE001
+                continue
+            if poly.degree() != 2 or poly.coeff_monomial(v) != 0 or poly.coeff_monomial(v ** 2) != 1:
+                continue
+            q = _square_root(-poly.coeff_monomial(1))
+            if q is None or q == 0:
+                continue
+            for cand in (sp.expand(v - q), sp.expand(v + q)):
+                if cand not in have and -cand not in have:
+                    out.append(cand)
+    return out
+
+
+def _proved_equal(facts, g, deadline):
+    """Refutations of facts ∧ g > 0 and of facts ∧ −g > 0 (a cut g = 0), or None."""
+    proofs = []
+    for side in (g, -g):
+        got = _leaf(list(facts) + [("gt", side)], deadline, 4)
+        if got is None:
+            return None
+        proofs.append(got)
+    return tuple(proofs)
+
+
 def _search(facts, deadline: float, depth: int):
-    for degree in range(2, MAX_DEGREE + 1):
+    for degree in (2, 4):   # degree 4 holds every degree-2 and -3 column: 3 would be tried for nothing
         got = _leaf(facts, deadline, degree)
         if got is not None:
             return got
-    if depth >= MAX_SPLITS:
-        return None
     _, _, _, ors = context(facts)
-    for k in sorted(range(len(ors)), key=lambda k: len(ors[k])):
-        branches = []
-        for case in ors[k]:
-            sub = _search(list(facts) + [case], deadline, depth + 1)
-            if sub is None:
-                break
-            branches.append(sub)
-        else:
-            return Split(k, tuple(branches))
+    if depth < MAX_SPLITS:
+        for k in sorted(range(len(ors)), key=lambda k: len(ors[k])):
+            if len(ors[k]) < 2:
+                continue
+            branches = []
+            for case in ors[k]:
+                sub = _search(list(facts) + [case], deadline, depth + 1)
+                if sub is None:
+                    break
+                branches.append(sub)
+            else:
+                return Split(k, tuple(branches))
+    if depth < MAX_CUTS:
+        for g in _definitions(facts):
+            proofs = _proved_equal(facts, g, deadline)
+            if proofs is None:
+                continue
+            rest = _search(list(facts) + [("eq", g)], deadline, depth + 1)
+            return Cut(("eq", g), proofs, rest) if rest is not None else None
+    for degree in range(5, MAX_DEGREE + 1):
+        got = _leaf(facts, deadline, degree)
+        if got is not None:
+            return got
     return None
 
 
 def find(facts, budget: float | None = None):
     """A certificate (kernel/psatz.py) that the structured sentence ``facts`` has no real point, or None."""
-    deadline = time.monotonic() + min(float(budget) if budget else BUDGET, BUDGET)
+    deadline = _Budget(WORK, time.monotonic() + 2 * min(float(budget) if budget else BUDGET, BUDGET))
     try:
         return _search(list(facts), deadline, 0)
     except _OutOfTime:
