@@ -30,7 +30,7 @@ MAX_SPLITS = 2
 #: at most this many definitional atoms pinned by cuts
 MAX_CUTS = 4
 #: seconds per sentence when the caller gives none
-BUDGET = 1.5
+BUDGET = 2.0
 
 
 #: the work a sentence may cost: LP columns summed over every LP tried (deterministic, unlike seconds: whether a
