@@ -52,6 +52,8 @@ def why_not_sos(sh: dict, said: str) -> str:
 
 
 def main(path: str) -> None:
+    from symderiv.kernel.psatz import BUDGET as psatz_budget
+
     data = pickle.load(open(path, "rb"))
     print("| claim | # | vars | deg | ≥ | > | = | or | solvers (s) | certificate | form | finder s | why SOS missed |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -63,7 +65,7 @@ def main(path: str) -> None:
                 continue
             sh = shape(facts)
             t0 = time.process_time()
-            cert = finder.find(facts, 2.0)
+            cert = finder.find(facts, psatz_budget)
             dt = time.process_time() - t0
             ok = cert is not None and refutes(facts, cert)[0]
             total += s["ok"]

@@ -246,3 +246,43 @@ def test_a_ge_cut():
     assert refutes(s, good)[0]
     bad = psatz.Cut(("ge", t - t ** 2 + EPS), (proof,), Refutation(products=((1, 1, (2,)), (1, 1, (3,)))))
     assert refutes(s, bad)[0] is False
+
+
+# ----- shipped claims moved off the solvers: no trusted item at any size (typed field) ----------------------------
+
+MOVED = ["avram2025.w-bounds", "pal2019.theorem2.corrected", "pal2019.proof3.eta-to-zero", "cs6180.eigen-table.corrected",
+         "trajectory.tanh.t1"]
+
+
+@pytest.fixture(scope="module")
+def collection():
+    from pathlib import Path
+
+    from symderiv import claims as C
+
+    col, _ = C.select([str(Path(__file__).resolve().parents[1] / "proofs")])
+    return col
+
+
+@pytest.mark.parametrize("cid", MOVED)
+def test_a_moved_claim_trusts_no_solver(collection, cid):
+    from symderiv import claims as C
+    from symderiv import engine
+    from symderiv.results import Verdict
+
+    res = engine.check_claim(collection.items[C.resolve_id(collection, cid)])
+    assert res.verdict == Verdict.HOLDS
+    assert smt.TRUST_KERNEL_GOAL not in res.trusted
+    held = [o for o in res.sizes if o.status == Verdict.HOLDS and o.kernel is not None]
+    assert held and all(smt.TRUST_KERNEL_GOAL not in o.kernel.trusts for o in held)
+
+
+def test_without_a_finder_the_same_claim_trusts_the_solvers_again(collection, monkeypatch):
+    """The sibling: the certificate is what removed the trusted item (not a change of path or of reading)."""
+    from symderiv import claims as C
+    from symderiv import engine
+    from symderiv.results import Verdict
+
+    monkeypatch.setattr(psatz, "_FINDER", None)
+    res = engine.check_claim(collection.items[C.resolve_id(collection, "avram2025.w-bounds")])
+    assert res.verdict == Verdict.HOLDS and smt.TRUST_KERNEL_GOAL in res.trusted

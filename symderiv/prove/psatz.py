@@ -35,7 +35,7 @@ BUDGET = 2.0
 
 #: the work a sentence may cost: LP columns summed over every LP tried (deterministic, unlike seconds: whether a
 #: certificate is found does not depend on the machine's load; the wall clock is only a safety net)
-WORK = 60000
+WORK = 20000
 
 
 class _OutOfTime(Exception):
@@ -61,7 +61,18 @@ class _Budget:
 
 
 def _poly(e, gens):
-    return sp.Poly(sp.expand(e), *gens).as_dict() if gens else {(): sp.Rational(sp.expand(e))}
+    key = (e, tuple(gens))
+    got = _POLY_MEMO.get(key)
+    if got is None:
+        d = sp.Poly(sp.expand(e), *gens).as_dict() if gens else {(): sp.Rational(sp.expand(e))}
+        got = {m: Fraction(int(sp.Rational(c).p), int(sp.Rational(c).q)) for m, c in d.items()}
+        if len(_POLY_MEMO) > 4096:
+            _POLY_MEMO.clear()
+        _POLY_MEMO[key] = got
+    return got
+
+
+_POLY_MEMO: dict = {}
 
 
 def _mul(a: dict, b: dict) -> dict:
@@ -113,7 +124,7 @@ def _leaf(facts, deadline: float, degree: int):
     P = [_poly(e, gens) for e in pos]
     H = [_poly(e, gens) for e in eqs]
     cols = []   # (kind, data, polynomial): kind "c" (weight ≥ 0: (s, idx)) or "m" (free: (monomial, j))
-    one = {tuple([0] * nv): sp.Integer(1)}
+    one = {tuple([0] * nv): Fraction(1)}
     cols.append(("c", (1, ()), one, True))
     for i, p in enumerate(P):
         if _deg(p) <= degree:
@@ -138,7 +149,7 @@ def _leaf(facts, deadline: float, degree: int):
                 if len(cols) > MAX_COLUMNS:
                     return None
     for v in range(nv):
-        sq = {tuple(2 if k == v else 0 for k in range(nv)): sp.Integer(1)}
+        sq = {tuple(2 if k == v else 0 for k in range(nv)): Fraction(1)}
         cols.append(("c", (gens[v], ()), sq, False))
         for i, p in enumerate(P):
             if strict[i] and _deg(p) + 2 <= degree:
@@ -146,7 +157,7 @@ def _leaf(facts, deadline: float, degree: int):
     for j, h in enumerate(H):
         dh = _deg(h)
         for mono in _monomials(nv, degree - dh):
-            cols.append(("m", (mono, j), _mul({mono: sp.Integer(1)}, h), None))
+            cols.append(("m", (mono, j), _mul({mono: Fraction(1)}, h), None))
             if len(cols) > MAX_COLUMNS:
                 return None
     deadline.spend(len(cols))
@@ -227,7 +238,7 @@ def _exact_on(cols, x, gens, keep):
     M = flint.fmpq_mat(nz + 1, len(keep) + 1)
     for n, k in enumerate(keep):
         for m, coef in cols[k][2].items():
-            M[rows[m], n] = flint.fmpq(int(coef.p), int(coef.q))
+            M[rows[m], n] = flint.fmpq(coef.numerator, coef.denominator)
         if cols[k][0] == "c" and cols[k][3]:
             M[nz, n] = 1
     M[nz, len(keep)] = 1
@@ -344,7 +355,7 @@ def _search(facts, deadline: float, depth: int):
 
 def find(facts, budget: float | None = None):
     """A certificate (kernel/psatz.py) that the structured sentence ``facts`` has no real point, or None."""
-    deadline = _Budget(WORK, time.monotonic() + 2 * min(float(budget) if budget else BUDGET, BUDGET))
+    deadline = _Budget(WORK, time.monotonic() + min(float(budget) if budget else BUDGET, BUDGET))
     try:
         return _search(list(facts), deadline, 0)
     except _OutOfTime:
