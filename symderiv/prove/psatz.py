@@ -353,8 +353,26 @@ def _search(facts, deadline: float, depth: int):
     return None
 
 
+#: wall seconds this process has spent in :func:`find` (the engine does not charge them to a claim's solver or
+#: lemma-chain budget: the kernel's re-check must not take a proof's time away; :func:`spent`)
+SPENT = 0.0
+
+
+def spent() -> float:
+    return SPENT
+
+
 def find(facts, budget: float | None = None):
     """A certificate (kernel/psatz.py) that the structured sentence ``facts`` has no real point, or None."""
+    global SPENT
+    t0 = time.monotonic()
+    try:
+        return _find(facts, budget)
+    finally:
+        SPENT += time.monotonic() - t0
+
+
+def _find(facts, budget: float | None = None):
     deadline = _Budget(WORK, time.monotonic() + min(float(budget) if budget else BUDGET, BUDGET))
     try:
         return _search(list(facts), deadline, 0)
