@@ -35,7 +35,7 @@ BUDGET = 2.0
 
 #: the work a sentence may cost: LP columns summed over every LP tried (deterministic, unlike seconds: whether a
 #: certificate is found does not depend on the machine's load; the wall clock is only a safety net)
-WORK = 8000
+WORK = 5000
 
 
 class _OutOfTime(Exception):
