@@ -1267,10 +1267,6 @@ def accept_step(claim, size: dict, label: str, evidence, values: dict | None = N
                 return None, f"the kernel cannot write its own sentence for the step: {type(e).__name__}: {e}"
             budget = min(max(float(item[2]), 0.5), smt.BUDGET) if len(item) > 2 and item[2] else smt.BUDGET
             oracle = ask if ask is not None else smt.oracle()
-            ok, said = psatz.by_certificate(w.facts, psatz.BUDGET)   # a certificate checked here: nothing trusted
-            if ok:
-                how.append(psatz.HOW_PSATZ)
-                continue
             ok, said, trusted = False, "", True
             if len(item) > 3 and item[3] is not None and values is not None:
                 # the prover's lemma instances, each checked on the kernel's own facts: more facts (which can help a
@@ -1287,7 +1283,8 @@ def accept_step(claim, size: dict, label: str, evidence, values: dict | None = N
                     stmt.facts.ge[:], stmt.facts.eq[:] = kept
             if not ok and ": sat" not in said:
                 ok, said = smt.both_unsat(text, oracle, budget)
-                trusted = True
+                # refuted by the solvers: a certificate the kernel checks on the same sentence drops the trust
+                trusted = not (ok and smt.certified(w))
             if not ok:
                 return None, f"the solvers do not both refute the kernel's own goal ({said})"
             if trusted:

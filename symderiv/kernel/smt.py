@@ -153,16 +153,21 @@ def writer(stmt, small, big, negation: str) -> "_Writer":
 
 
 def decide(w: "_Writer", ask, budget: float, certificate_budget: float | None = None) -> tuple[bool, str, bool]:
-    """The sentence ``w`` refuted: first by a Positivstellensatz certificate the kernel checks exactly on ``w``'s
-    own structured facts (kernel/psatz.py: nothing trusted), else by z3 and cvc5 both answering unsat on its text
-    (trusted: :data:`TRUST_KERNEL_GOAL`). (refuted, what was said, trusted)."""
+    """The sentence ``w`` refuted: z3 and cvc5 both answer unsat on its text, and then, to drop that trust, a
+    Positivstellensatz certificate the kernel checks exactly on ``w``'s own structured facts (kernel/psatz.py).
+    The solvers go first: a sentence they do not refute (a false step, most often) costs no certificate search.
+    (refuted, what was said, trusted): trusted is False when the certificate checked."""
+    ok, said = both_unsat(w.text(), ask, budget)
+    if not ok:
+        return False, said, True
+    return (True, said, True) if not certified(w, certificate_budget) else (True, said, False)
+
+
+def certified(w: "_Writer", certificate_budget: float | None = None) -> bool:
+    """Does a Positivstellensatz certificate of ``w``'s structured sentence check (kernel/psatz.py)?"""
     from . import psatz
 
-    ok, why = psatz.by_certificate(w.facts, psatz.BUDGET if certificate_budget is None else certificate_budget)
-    if ok:
-        return True, why, False
-    ok, said = both_unsat(w.text(), ask, budget)
-    return ok, said, True
+    return psatz.by_certificate(w.facts, psatz.BUDGET if certificate_budget is None else certificate_budget)[0]
 
 
 def assert_statement(w: "_Writer", stmt, near=lambda e: True) -> None:
