@@ -4,8 +4,9 @@ The kernel writes one sentence per half of a step (:mod:`.smt`: facts ∧ atoms'
 ¬goal) and, beside its SMT-LIB text, keeps the same sentence as structured facts (``smt._Writer.facts``, made by
 the same calls that print each assert): ("ge", p) p ≥ 0, ("gt", p) p > 0, ("eq", p) p = 0, ("ne", p) p ≠ 0,
 ("or", [...]), ("and", [...]) and ("opaque",) for what no certificate may use (leaving a premise out only
-weakens the sentence). Instead of trusting z3 and cvc5's ``unsat`` on the text, the kernel can accept a
-certificate that the *structured* sentence has no real point. It is a tree:
+weakens the sentence). Where z3 and cvc5 both answered ``unsat`` on the text (asked first: a sentence they do
+not refute costs no search), the kernel then asks for a certificate that the *structured* sentence has no real
+point, and when it checks, the half trusts nothing (:func:`.smt.decide`, :func:`.smt.certified`). It is a tree:
 
 * a leaf (:class:`Refutation`), for a context C of facts: with P the context's positives (every g of g ≥ 0
   and g > 0, and k² for each k ≠ 0, in :func:`context`'s order) and H its equalities, the identity over ℚ
