@@ -660,6 +660,14 @@ class ProveBudget:
         return self.lemmas < self.lemma_total
 
 
+def _certificate_seconds() -> float:
+    """Seconds the kernel's Positivstellensatz finder has spent in this process (prove/psatz.py): not charged to a
+    claim's solver or lemma-chain budget, so that asking for a certificate first never costs a proof its time."""
+    from .prove import psatz
+
+    return psatz.spent()
+
+
 def _by_lemma_chains(claim: Claim, size: dict, labels, out: "StepOutcomes", budget: ProveBudget, phases: dict,
                      skip=()) -> None:
     """The steps of ``labels`` not yet in ``out`` (a limit, a norm step the solvers left) proved by a chain of
@@ -670,14 +678,14 @@ def _by_lemma_chains(claim: Claim, size: dict, labels, out: "StepOutcomes", budg
         return
     from .prove.chains import prove_by_lemmas
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _certificate_seconds()
     with _phase(phases, Phase.PROVE):
         for lab in todo:
             got = prove_by_lemmas(claim, size, lab, budget=budget.sentence)
             if got is not None:
                 out[lab] = (Verdict.HOLDS, f"proved ({got[1]}): {got[2]}", None)
                 out.methods[lab], out.tokens[lab] = got[1], got[0]
-    budget.lemmas += time.perf_counter() - t0
+    budget.lemmas += time.perf_counter() - t0 - (_certificate_seconds() - c0)
 
 
 def _trajectory_chains_first(claim: Claim, size: dict, labels, out: "StepOutcomes", budget: ProveBudget,
@@ -693,7 +701,7 @@ def _trajectory_chains_first(claim: Claim, size: dict, labels, out: "StepOutcome
     from .prove.chains import prove_trajectory_first
 
     tried = set()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _certificate_seconds()
     with _phase(phases, Phase.PROVE):
         for lab in todo:
             asked, got = prove_trajectory_first(claim, size, lab, budget=budget.sentence)
@@ -702,7 +710,7 @@ def _trajectory_chains_first(claim: Claim, size: dict, labels, out: "StepOutcome
             if got is not None:
                 out[lab] = (Verdict.HOLDS, f"proved ({got[1]}): {got[2]}", None)
                 out.methods[lab], out.tokens[lab] = got[1], got[0]
-    budget.lemmas += time.perf_counter() - t0
+    budget.lemmas += time.perf_counter() - t0 - (_certificate_seconds() - c0)
     return tried
 
 
@@ -742,10 +750,10 @@ def prove_then_search(claim: Claim, size: dict, *, seed: int, phases: dict, budg
         return out
     from .prove import Mark, prove_size
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _certificate_seconds()
     with _phase(phases, Phase.PROVE):
         proof = prove_size(claim, size, budget=budget.sentence, skip=set(out), retry=not budget.default)
-    budget.charge(time.perf_counter() - t0)
+    budget.charge(time.perf_counter() - t0 - (_certificate_seconds() - c0))
     for lab, st in proof.steps.items():
         if lab in out:
             continue

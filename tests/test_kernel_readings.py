@@ -25,6 +25,15 @@ from symderiv.sizes import no_sizes, sweep
 import symderiv.prove  # noqa: F401,E402  (registers the solvers the kernel re-asks: these tests call the kernel alone)
 
 
+@pytest.fixture(autouse=True)
+def _solvers_path(monkeypatch):
+    """These tests are about the kernel's sentence and the two solvers it asks: the kernel's Positivstellensatz
+    certificate, asked first (kernel/psatz.py), is off here; its own tests are tests/test_psatz.py."""
+    from symderiv.kernel import psatz
+
+    monkeypatch.setattr(psatz, "_FINDER", None)
+
+
 def _inequality(check, given, cid, n=None):
     sizes = no_sizes() if n is None else sweep(n=(n,), t=1, fixed=("t",))
     return Claim(id=cid, where="test", statement="test", check=check, kind="inequality", given=given,

@@ -29,6 +29,15 @@ from symderiv.results import Verdict
 from symderiv.sizes import no_sizes, sweep
 
 
+@pytest.fixture(autouse=True)
+def _solvers_path(monkeypatch):
+    """These tests are about the kernel's sentence and the two solvers it asks: the kernel's Positivstellensatz
+    certificate, asked first (kernel/psatz.py), is off here; its own tests are tests/test_psatz.py."""
+    from symderiv.kernel import psatz
+
+    monkeypatch.setattr(psatz, "_FINDER", None)
+
+
 def _model_claim(check, *, n=(2,), t=(2,), cid="planted.claim", **kw):
     from symderiv import pal2019_rnn
 
@@ -332,10 +341,13 @@ def test_an_encoding_bug_proved_by_a_certificate_is_rejected_by_the_kernels_goal
 
 
 def _no_certificates(monkeypatch):
-    """The SOS finder finds nothing: a step the prover proves, it proves by the two solvers alone."""
+    """The SOS finder finds nothing, and neither does the kernel's Positivstellensatz finder (kernel/psatz.py): a
+    step the prover proves, it proves by the two solvers alone, and the kernel asks them on its own sentence."""
+    from symderiv.kernel import psatz
     from symderiv.prove import sos
 
     monkeypatch.setattr(sos, "try_certificate", lambda enc, goal, lib: None)
+    monkeypatch.setattr(psatz, "_FINDER", None)
 
 
 def _solvers_evidence(claim, size=None):

@@ -146,7 +146,7 @@ import sympy as sp
 from ..families import Diagonals, Just, Matrices, Sampled, Scalars, Vectors
 from ..functions import logistic
 from ..notation import literal
-from . import smt
+from . import psatz, smt
 from .accept import STEP, Proved, _issue
 from .decide import relations_of
 from .dual import KernelError
@@ -1193,14 +1193,15 @@ PROBE_BUDGET = 2.0
 LEMMA_PROBE_BUDGET = 3.0
 
 
-def _own_sentence(stmt: "Statement", negation, item, ask) -> tuple[bool, str]:
-    """Both solvers on the kernel's own sentence for one half (its budget: the evidence's, clamped)."""
+def _own_sentence(stmt: "Statement", negation, item, ask) -> tuple[bool, str, bool]:
+    """The kernel's own sentence for one half refuted (:func:`.smt.decide`: a Positivstellensatz certificate the
+    kernel checks, else both solvers; their budget the evidence's, clamped): (refuted, said, trusted)."""
     try:
-        text = smt.sentence(stmt, *negation)
+        w = smt.writer(stmt, *negation)
     except Exception as e:  # noqa: BLE001 (a sentence the kernel cannot write proves nothing)
-        return False, f"no sentence: {type(e).__name__}: {e}"
+        return False, f"no sentence: {type(e).__name__}: {e}", True
     budget = min(max(float(item[2]), 0.5), smt.BUDGET) if len(item) > 2 and item[2] else smt.BUDGET
-    return smt.both_unsat(text, ask if ask is not None else smt.oracle(), budget)
+    return smt.decide(w, ask if ask is not None else smt.oracle(), budget)
 
 
 def accept_step(claim, size: dict, label: str, evidence, values: dict | None = None, *, ask=None
@@ -1260,12 +1261,13 @@ def accept_step(claim, size: dict, label: str, evidence, values: dict | None = N
                 how.append("two solvers")
                 continue
             try:
-                text = smt.sentence(stmt, *negations[i])
+                w = smt.writer(stmt, *negations[i])
+                text = w.text()
             except Exception as e:
                 return None, f"the kernel cannot write its own sentence for the step: {type(e).__name__}: {e}"
             budget = min(max(float(item[2]), 0.5), smt.BUDGET) if len(item) > 2 and item[2] else smt.BUDGET
             oracle = ask if ask is not None else smt.oracle()
-            ok, said = False, ""
+            ok, said, trusted = False, "", True
             if len(item) > 3 and item[3] is not None and values is not None:
                 # the prover's lemma instances, each checked on the kernel's own facts: more facts (which can help a
                 # solver, or slow it down: briefly with them, then without them, on the full budget)
@@ -1273,29 +1275,33 @@ def accept_step(claim, size: dict, label: str, evidence, values: dict | None = N
                 try:
                     _derive(stmt, _renamed(item[3], _pairing(values, stmt.values)))
                     if (len(stmt.facts.ge), len(stmt.facts.eq)) != tuple(map(len, kept)):
-                        ok, said = smt.both_unsat(smt.sentence(stmt, *negations[i]), oracle,
-                                                  min(budget, LEMMA_PROBE_BUDGET))
+                        ok, said, trusted = smt.decide(smt.writer(stmt, *negations[i]), oracle,
+                                                       min(budget, LEMMA_PROBE_BUDGET))
                 except Exception:   # noqa: BLE001 (an instance the kernel cannot check adds nothing)
                     pass
                 finally:   # the instances are this half's: the next half's sentence is the kernel's own again
                     stmt.facts.ge[:], stmt.facts.eq[:] = kept
             if not ok and ": sat" not in said:
                 ok, said = smt.both_unsat(text, oracle, budget)
+                # refuted by the solvers: a certificate the kernel checks on the same sentence drops the trust
+                trusted = not (ok and smt.certified(w))
             if not ok:
                 return None, f"the solvers do not both refute the kernel's own goal ({said})"
-            trusts.append(smt.TRUST_KERNEL_GOAL)
-            how.append(smt.HOW_KERNEL_GOAL)
+            if trusted:
+                trusts.append(smt.TRUST_KERNEL_GOAL)
+            how.append(smt.HOW_KERNEL_GOAL if trusted else psatz.HOW_PSATZ)
             continue
         if kind != "sos":
             return None, f"unknown evidence {kind!r}"
         if halves is None and negations is not None:
             # a strict or '≠' step the kernel reads: a certificate of big − small ≥ 0 (and the prover's own small
             # and big) proves neither small < big nor small ≠ big, so the kernel asks the solvers on its own sentence
-            ok, said = _own_sentence(stmt, negations[i], item, ask)
+            ok, said, trusted = _own_sentence(stmt, negations[i], item, ask)
             if not ok:
                 return None, f"a strict or '≠' step: the solvers do not both refute the kernel's own goal ({said})"
-            trusts.append(smt.TRUST_KERNEL_GOAL)
-            how.append(smt.HOW_KERNEL_GOAL)
+            if trusted:
+                trusts.append(smt.TRUST_KERNEL_GOAL)
+            how.append(smt.HOW_KERNEL_GOAL if trusted else psatz.HOW_PSATZ)
             continue
         if halves is None:
             ok, why = check_step(what.small, what.big, what.certs, what.squared)
@@ -1314,10 +1320,11 @@ def accept_step(claim, size: dict, label: str, evidence, values: dict | None = N
             if negations is not None and stmt.reading.spectral_read:
                 # the kernel's own sentence, briefly: unsat accepts; the prover's goal is never the fallback (the
                 # kernel reads every quantity of this step itself, with its own witnesses: WITNESSES)
-                ok, said = _own_sentence(stmt, negations[i], ("sos", None, PROBE_BUDGET), ask)
+                ok, said, trusted = _own_sentence(stmt, negations[i], ("sos", None, PROBE_BUDGET), ask)
                 if ok:
-                    trusts.append(smt.TRUST_KERNEL_GOAL)
-                    how.append(smt.HOW_KERNEL_GOAL)
+                    if trusted:
+                        trusts.append(smt.TRUST_KERNEL_GOAL)
+                    how.append(smt.HOW_KERNEL_GOAL if trusted else psatz.HOW_PSATZ)
                     continue
                 why = f"{why}; the solvers on the kernel's own goal: {said}"
             return None, f"the kernel rejects the certificate: {why}"

@@ -109,7 +109,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..notation import literal
-from . import smt
+from . import psatz, smt
 from .accept import STEP, Proved, _issue
 from .decide import relations_of
 from .goal import Facts, Outside, _domain, _pairing, _Reading, _Reject, _same, _Snapshot, _Symbols
@@ -480,6 +480,11 @@ def _by_hypothesis(stmt: LemmaStatement, small, big, strict: bool) -> bool:
 
 
 def sentence(stmt: LemmaStatement, stated: list, small, big, strict: bool, pruned: bool = False) -> str:
+    """:func:`writer`'s SMT-LIB text."""
+    return writer(stmt, stated, small, big, strict, pruned).text()
+
+
+def writer(stmt: LemmaStatement, stated: list, small, big, strict: bool, pruned: bool = False):
     """facts ∧ atoms' definitions ∧ denominators ≠ 0 ∧ instances (premises ⇒ conclusions) ∧ ¬(small ≤ big) (or
     ¬(small < big) when strict), in SMT-LIB, written by the kernel (smt.py's printer and its weak forms of facts
     with denominators). ``pruned``: only the facts over the symbols of the goal and the instances (fewer premises:
@@ -504,25 +509,29 @@ def sentence(stmt: LemmaStatement, stated: list, small, big, strict: bool, prune
         near = lambda e: set(sp.sympify(e).free_symbols) <= keep  # noqa: E731
     assert_statement(w, stmt, near)
     for s in stated:
-        concl = []
+        concl, facts = [], []
         for g in s.ge:
             n, d = _fraction(g)
             if d != 1:
                 raise smt.Unprintable("a lemma's conclusion is not a polynomial")
             concl.append(_cmp(">=", w.term(n)))
+            facts.append(("ge", n))
         for h in s.eq:
             n, d = _fraction(h)
             if d != 1:
                 raise smt.Unprintable("a lemma's conclusion is not a polynomial")
             concl.append(_cmp("=", w.term(n)))
+            facts.append(("eq", n))
         if not concl:   # nothing beyond the kernel's reading (diagonal-norm: its structural reading of N(D))
             continue
         body = concl[0] if len(concl) == 1 else "(and " + " ".join(concl) + ")"
+        fact = facts[0] if len(facts) == 1 else ("and", facts)
         if s.premises_eq:
             body = "(or " + " ".join(f"(not {_cmp('=', w.term(p))})" for p in s.premises_eq) + f" {body})"
-        w.assert_(body)
+            fact = ("or", [("ne", sp.sympify(p)) for p in s.premises_eq] + [fact])
+        w.assert_(body, fact)
     assert_negated(w, small, big, ">=" if strict else ">")
-    return w.text()
+    return w
 
 
 # ----- acceptance ---------------------------------------------------------------------------------------------
@@ -598,20 +607,24 @@ def accept_chain(claim, size: dict, label: str, chain, values: dict, *, witness=
             how.append(HOW_HYPOTHESIS)
             continue
         budget = min(max(float(chain.budget or smt.BUDGET), 0.5), smt.BUDGET)
-        ok, said = False, ""
+        ok, said, trusted = False, "", True
         for pruned in (True, False):   # the facts near the goal first; then all of them
             try:
-                text = sentence(stmt, stated, small, big, strict, pruned=pruned)
+                w = writer(stmt, stated, small, big, strict, pruned=pruned)
             except Exception as e:  # noqa: BLE001
                 return None, f"the kernel cannot write its own sentence: {type(e).__name__}: {e}"
-            ok, said = smt.both_unsat(text, ask if ask is not None else smt.oracle(), budget)
+            # a Positivstellensatz certificate the kernel checks on its own structured sentence, else both solvers
+            ok, said, trusted = smt.decide(w, ask if ask is not None else smt.oracle(), budget)
             if ok:
                 break
         if not ok:
             return None, f"the solvers do not both refute the kernel's own goal with the chain ({said})"
-        how.append(smt.HOW_KERNEL_GOAL)
-        trusts.append(smt.TRUST_KERNEL_GOAL)
-    names = ([chain.conclusion] if chain.conclusion else []) + ([s.lemma for s in stated] if trusts else [])
+        if trusted:
+            how.append(smt.HOW_KERNEL_GOAL)
+            trusts.append(smt.TRUST_KERNEL_GOAL)
+        else:
+            how.append(psatz.HOW_PSATZ)
+    names = ([chain.conclusion] if chain.conclusion else []) + ([s.lemma for s in stated] if any(h != HOW_HYPOTHESIS for h in how) else [])
     lemmas = ", ".join(f"{n} ({LEMMAS[n].statement})" for n in dict.fromkeys(names))
     text = f"lemma chain, kernel/lemmas.py: {lemmas}; " + " and ".join(dict.fromkeys(how))
     return _issue(Proved, claim.id, size, STEP, text, label=label, trusts=tuple(dict.fromkeys(trusts)),

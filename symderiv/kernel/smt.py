@@ -103,6 +103,10 @@ class _Writer:
     def __init__(self):
         self.names: dict = {}
         self.asserts: list = []
+        #: the same sentence as structured facts, one per assert (kernel/psatz.py checks certificates against it):
+        #: ("ge", p) p ≥ 0, ("gt", p) p > 0, ("eq", p) p = 0, ("ne", p) p ≠ 0, ("or", [fact, …]), ("and", [fact, …]),
+        #: ("opaque",) for a fact no certificate may use (leaving a premise out is sound)
+        self.facts: list = []
 
     def name(self, s) -> str:
         got = self.names.get(s)
@@ -118,8 +122,9 @@ class _Writer:
             self.name(s)
         return _term(e, self.names)
 
-    def assert_(self, text: str) -> None:
+    def assert_(self, text: str, fact=("opaque",)) -> None:
         self.asserts.append(f"(assert {text})")
+        self.facts.append(fact)
 
     def text(self) -> str:
         lines = ["(set-logic QF_NRA)"]
@@ -135,10 +140,34 @@ def sentence(stmt, small, big, negation: str) -> str:
     """The kernel's sentence for one half of a step: every fact of ``stmt`` (a :class:`~.goal.Statement`), the
     definitions of its atoms, its denominators ≠ 0, and the negated goal on ``small − big``: ``negation`` is
     ">" (the half small ≤ big), ">=" (the strict small < big) or "=" (small ≠ big). Raises Unprintable."""
+    return writer(stmt, small, big, negation).text()
+
+
+def writer(stmt, small, big, negation: str) -> "_Writer":
+    """:func:`sentence` as the writer that printed it: its ``text()`` and its structured ``facts`` (kernel/psatz.py
+    checks a certificate against those)."""
     w = _Writer()
     assert_statement(w, stmt)
     assert_negated(w, small, big, negation)
-    return w.text()
+    return w
+
+
+def decide(w: "_Writer", ask, budget: float, certificate_budget: float | None = None) -> tuple[bool, str, bool]:
+    """The sentence ``w`` refuted: z3 and cvc5 both answer unsat on its text, and then, to drop that trust, a
+    Positivstellensatz certificate the kernel checks exactly on ``w``'s own structured facts (kernel/psatz.py).
+    The solvers go first: a sentence they do not refute (a false step, most often) costs no certificate search.
+    (refuted, what was said, trusted): trusted is False when the certificate checked."""
+    ok, said = both_unsat(w.text(), ask, budget)
+    if not ok:
+        return False, said, True
+    return (True, said, True) if not certified(w, certificate_budget) else (True, said, False)
+
+
+def certified(w: "_Writer", certificate_budget: float | None = None) -> bool:
+    """Does a Positivstellensatz certificate of ``w``'s structured sentence check (kernel/psatz.py)?"""
+    from . import psatz
+
+    return psatz.by_certificate(w.facts, psatz.BUDGET if certificate_budget is None else certificate_budget)[0]
 
 
 def assert_statement(w: "_Writer", stmt, near=lambda e: True) -> None:
@@ -149,32 +178,37 @@ def assert_statement(w: "_Writer", stmt, near=lambda e: True) -> None:
     for g in facts.ge:
         if near(g):
             n, d = _fraction(g)
-            w.assert_(_cmp(">=", w.term(n if d == 1 else n * d)))
+            p = n if d == 1 else n * d
+            w.assert_(_cmp(">=", w.term(p)), ("ge", p))
     for h in facts.eq:
         if near(h):
             n, d = _fraction(h)
-            w.assert_(_cmp("=", w.term(n if d == 1 else n * d)))
+            p = n if d == 1 else n * d
+            w.assert_(_cmp("=", w.term(p)), ("eq", p))
     for k in facts.ne:
         if near(k):
             n, d = _fraction(k)
             nz = f"(not {_cmp('=', w.term(n))})"
-            w.assert_(nz if d == 1 else f"(or {nz} {_cmp('=', w.term(d))})")
+            w.assert_(nz if d == 1 else f"(or {nz} {_cmp('=', w.term(d))})",
+                      ("ne", n) if d == 1 else ("or", [("ne", n), ("eq", d)]))
     for den in stmt.dens:
         if near(den):
             n, d = _fraction(den)   # a denominator that is itself a quotient (1/(1/x)): both parts ≠ 0
-            w.assert_(f"(not {_cmp('=', w.term(n))})")
+            w.assert_(f"(not {_cmp('=', w.term(n))})", ("ne", n))
             if d != 1:
-                w.assert_(f"(not {_cmp('=', w.term(d))})")
+                w.assert_(f"(not {_cmp('=', w.term(d))})", ("ne", d))
     # max and min: the kernel's facts say m ≥ (≤) each argument; a maximum is also equal to one of them
     for (kind, arg), a in stmt.reading.atoms.items():
         if kind in ("max", "min") and near(a) and all(near(x) for x in arg):
-            eqs = [_cmp("=", w.term(n if d == 1 else n * d)) for n, d in (_fraction(a - x) for x in arg)]
-            w.assert_(eqs[0] if len(eqs) == 1 else "(or " + " ".join(eqs) + ")")
+            ps = [n if d == 1 else n * d for n, d in (_fraction(a - x) for x in arg)]
+            eqs = [_cmp("=", w.term(p)) for p in ps]
+            w.assert_(eqs[0] if len(eqs) == 1 else "(or " + " ".join(eqs) + ")", ("or", [("eq", p) for p in ps]))
     # ρ and λ*: the radius is the modulus of one of the eigenvalues (goal.WITNESSES), one of these is 0
     for alts in getattr(stmt.reading, "ors", ()):
         if all(near(x) for x in alts):
-            eqs = [_cmp("=", w.term(n if d == 1 else n * d)) for n, d in map(_fraction, alts)]
-            w.assert_(eqs[0] if len(eqs) == 1 else "(or " + " ".join(eqs) + ")")
+            ps = [n if d == 1 else n * d for n, d in map(_fraction, alts)]
+            eqs = [_cmp("=", w.term(p)) for p in ps]
+            w.assert_(eqs[0] if len(eqs) == 1 else "(or " + " ".join(eqs) + ")", ("or", [("eq", p) for p in ps]))
     # tanh, the logistic function, exp: the kernel's sign facts (z > 0 ⇔ w > 0 and z < 0 ⇔ w < 0; goal.FUNCTIONS)
     for z, v in stmt.reading.signs:
         if not (near(z) and near(v)):
@@ -191,11 +225,13 @@ def assert_negated(w: "_Writer", small, big, negation: str) -> None:
     n, d = _fraction(sp.sympify(small) - sp.sympify(big))
     if negation not in (">", ">=", "="):
         raise ValueError(f"no negation {negation!r}")
+    kind = {">": "gt", ">=": "ge", "=": "eq"}[negation]
     if d == 1:
-        w.assert_(_cmp(negation, w.term(n)))
+        w.assert_(_cmp(negation, w.term(n)), (kind, n))
     else:
-        w.assert_(_cmp("=", w.term(n)) if negation == "=" else _cmp(negation, w.term(n * d)))
-        w.assert_(f"(not {_cmp('=', w.term(d))})")
+        p = n if negation == "=" else n * d
+        w.assert_(_cmp("=", w.term(n)) if negation == "=" else _cmp(negation, w.term(n * d)), (kind, p))
+        w.assert_(f"(not {_cmp('=', w.term(d))})", ("ne", d))
 
 
 def _status(a) -> str:

@@ -301,6 +301,7 @@ def _register_with_the_kernel() -> None:
     from ..kernel import smt
 
     smt.register(_kernel_oracle)
+    from . import psatz  # noqa: F401 (registers the certificate finder the kernel asks before the solvers)
 
 
 _register_with_the_kernel()
