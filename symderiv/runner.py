@@ -349,8 +349,10 @@ def _wait_any(running: list, timeout: float) -> None:
 #: report's meaning of a side, a few SymPy modules; and, for the prove phase (``prove=``), Clarabel, SciPy's sparse
 #: matrices, python-flint and the prover's own modules (about 0.3 s of CPU). Imported once, in the parent, before the
 #: first worker is forked: otherwise every claim's fresh process would import them again.
-WARM = ("numpy", "symengine", "symderiv.fp", "symderiv.meaning", "sympy.assumptions.wrapper", "sympy.sets.setexpr")
+WARM = ("numpy", "symengine", "symderiv.fp", "symderiv.meaning", "sympy.assumptions.wrapper", "sympy.sets.setexpr",
+        "symderiv.kernel.radicals")
 WARM_PROVER = ("scipy.sparse", "scipy.linalg", "clarabel", "flint", "concurrent.futures.thread", "symderiv.kernel.sos",
+               "symderiv.kernel.psatz", "symderiv.prove.psatz",
                "symderiv.prove.lemmas", "symderiv.prove.scope", "symderiv.prove.solvers", "symderiv.prove.sos",
                "sympy.polys.domains.old_fractionfield", "sympy.polys.domains.old_polynomialring")
 
