@@ -273,41 +273,23 @@ class Formal:
 def weighted_degree(e, weights: dict, memo: dict | None = None) -> tuple[int, int]:
     """(n, d): e = N/M as its tree builds them, N and M polynomials of weighted degree ≤ n and ≤ d (a symbol's
     weight from ``weights``; a rational constant and √r (read as a radical s_r, s_r² = r: weight 0) weight 0)."""
-    memo = {} if memo is None else memo
+    from .random_check import tree_degree
 
-    def run(e):
-        got = memo.get(e)
-        if got is not None:
-            return got
+    def leaf(e):
         if e.is_Symbol:
             if e not in weights:
                 raise Refused(f"the symbol {e} is not one of the run's")
-            r = (weights[e], 0)
-        elif e.is_Rational:
-            r = (0, 0)
-        elif e.is_Pow and e.base.is_Rational and e.base > 0 and e.exp.is_Rational and e.exp.q == 2:
-            r = (0, 0)
-        elif e.is_Add:
-            n, d = run(e.args[0])
-            for a in e.args[1:]:
-                n2, d2 = run(a)
-                n, d = (max(n, n2), d) if d == d2 == 0 else (max(n + d2, n2 + d), d + d2)
-            r = (n, d)
-        elif e.is_Mul:
-            r = (0, 0)
-            for a in e.args:
-                n2, d2 = run(a)
-                r = (r[0] + n2, r[1] + d2)
-        elif e.is_Pow and e.exp.is_Integer:
-            n, d = run(e.base)
-            k = int(e.exp)
-            r = (k * n, k * d) if k >= 0 else (-k * d, -k * n)
-        else:
-            raise Refused(f"{type(e).__name__}(…) in a side")
-        memo[e] = r
-        return r
+            return (weights[e], 0)
+        if e.is_Rational:
+            return (0, 0)
+        if e.is_Pow and e.base.is_Rational and e.base > 0 and e.exp.is_Rational and e.exp.q == 2:
+            return (0, 0)
+        return None
 
-    return run(sp.sympify(e))
+    def other(e):
+        raise Refused(f"{type(e).__name__}(…) in a side")
+
+    return tree_degree(sp.sympify(e), leaf, other, {} if memo is None else memo)
 
 
 # ----- the check: ℚ[s]/(s_j² − C_j) at a point ----------------------------------------------------------------------

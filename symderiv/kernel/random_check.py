@@ -675,23 +675,36 @@ def degree_bound(e, memo: dict | None = None, only=None) -> tuple[int, int]:
     whatever cancels. ``only``: the degree in these symbols alone (the others are constants). A real algebraic
     constant (a rational power of a positive rational, such as √2) has degree 0: Schwartz–Zippel holds over any
     field, here ℚ(√2, …) ⊂ ℝ. A function application (or another number) raises Unbounded."""
-    memo = {} if memo is None else memo
-    e = sp.sympify(e)
+    def leaf(e):
+        if e.is_Symbol:
+            return (1, 0) if only is None or e in only else (0, 0)
+        if e.is_Number:
+            if not e.is_Rational:
+                raise Unbounded(f"the number {sp.sstr(e)[:40]}")
+            return (0, 0)
+        if e.is_Pow and e.base.is_Rational and e.base > 0 and e.exp.is_Rational:
+            return (0, 0)  # an algebraic constant
+        if isinstance(e, sp.log) and not e.free_symbols:
+            return (0, 0)  # a real constant (Schwartz–Zippel over ℝ); the exact reading decides its value
+        return None
 
+    def other(e):
+        raise Unbounded(f"{type(e).__name__}(…)")
+
+    return tree_degree(sp.sympify(e), leaf, other, {} if memo is None else memo)
+
+
+def tree_degree(e, leaf, other, memo: dict) -> tuple[int, int]:
+    """(n, d) of e = N/M as its tree builds them: ``leaf(e)`` gives an atom's (or None for a sum, product or
+    integer power: a + b is max(n₁ + d₂, n₂ + d₁) over d₁ + d₂, a·b sums, aᵏ k times, a⁻ᵏ swaps), ``other(e)``
+    raises for anything else. Shared by :func:`degree_bound` and radicals.weighted_degree (their atoms differ)."""
     def run(e):
         got = memo.get(e)
         if got is not None:
             return got
-        if e.is_Symbol:
-            r = (1, 0) if only is None or e in only else (0, 0)
-        elif e.is_Number:
-            if not e.is_Rational:
-                raise Unbounded(f"the number {sp.sstr(e)[:40]}")
-            r = (0, 0)
-        elif e.is_Pow and e.base.is_Rational and e.base > 0 and e.exp.is_Rational:
-            r = (0, 0)  # an algebraic constant
-        elif isinstance(e, sp.log) and not e.free_symbols:
-            r = (0, 0)  # a real constant (Schwartz–Zippel over ℝ); the exact reading decides its value
+        r = leaf(e)
+        if r is not None:
+            pass
         elif e.is_Add:
             n, d = run(e.args[0])
             for a in e.args[1:]:
@@ -708,7 +721,7 @@ def degree_bound(e, memo: dict | None = None, only=None) -> tuple[int, int]:
             k = int(e.exp)
             r = (k * n, k * d) if k >= 0 else (-k * d, -k * n)
         else:
-            raise Unbounded(f"{type(e).__name__}(…)")
+            other(e)
         memo[e] = r
         return r
 
