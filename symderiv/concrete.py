@@ -646,6 +646,11 @@ class _Guard:
         if domain is not None and args:  # √ and log at a point where they have no real value: no value there
             _check_domain(domain, args[0])
         kind = type(fn)  # checked by type first: this runs on every call of user code
+        if kind is _types.FunctionType and fn.__code__ not in _GUARDED_CODE and _foreign(fn):
+            fn = guard_check(fn)  # a helper of a check made outside a proof file: rewritten as the check was
+        elif kind is _types.MethodType and type(fn.__func__) is _types.FunctionType and \
+                fn.__func__.__code__ not in _GUARDED_CODE and _foreign(fn.__func__):
+            fn = guard_check(fn)
         if kind in _ASKING_CALL_TYPES or (kind is type and fn in _ASKING_CALL_CLASSES):
             _asked_by_call(fn, kind, args, kw)
         elif kind in _FUNCTION_TYPES:
@@ -1304,9 +1309,57 @@ def guard_check(fn):
         return fn if inner is type(fn).__call__ else types.MethodType(inner, fn)
     if not isinstance(fn, types.FunctionType) or fn.__globals__.get(MARK) or fn.__code__ in _GUARDED_CODE:
         return fn
+    if fn.__code__ not in _REWRITTEN:
+        _REWRITTEN[fn.__code__] = _rewritten_code(fn)
+    body_code = _REWRITTEN[fn.__code__]
+    if body_code is None:
+        return fn
+    cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
+    new = types.FunctionType(body_code, fn.__globals__, fn.__name__, fn.__defaults__,
+                             tuple(cells[v] for v in body_code.co_freevars))
+    new.__kwdefaults__, new.__qualname__, new.__module__ = fn.__kwdefaults__, fn.__qualname__, fn.__module__
+    new.__doc__ = fn.__doc__
+    fn.__globals__.setdefault(GUARD, GUARD_OBJECT)
+    return new
+
+
+_FOREIGN_FILES: dict = {}
+
+
+def _foreign(fn) -> bool:
+    """A function of user code that no proof file's compile rewrote: defined in a file outside symderiv, the
+    standard library and the installed packages (a test module, a script, a module beside neither), which a check
+    made outside a proof file calls. Rewritten when the guard first sees it called (:func:`guard_check`), so what
+    the check asks through its helpers is asked of the guard too."""
+    if fn.__globals__.get(MARK):
+        return False
+    file = fn.__code__.co_filename
+    known = _FOREIGN_FILES.get(file)
+    if known is None:
+        import os
+        import sysconfig
+
+        path = os.path.realpath(file) if not file.startswith("<") else ""
+        library = {os.path.realpath(p) for p in (sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib",
+                                                                                    "purelib", "platlib"))}
+        library |= {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+        library.add(os.path.dirname(os.path.realpath(__file__)))
+        known = _FOREIGN_FILES[file] = bool(path) and os.path.isfile(path) and not any(
+            path.startswith(d.rstrip(os.sep) + os.sep) for d in library)
+    return known
+
+
+#: a function's code → its rewritten code (None: no source, or not compilable alone); compiled once per code
+_REWRITTEN: dict = {}
+
+
+def _rewritten_code(fn):
+    """The code of ``fn`` compiled again from its source through :class:`_Rewriter` (its free variables kept)."""
+    import types
+
     node = _source_node(fn)
     if node is None:
-        return fn
+        return None
     node = __import__("copy").deepcopy(node)  # the file's parsed tree is shared: the rewrite changes its copy
     inner = "__symderiv_check__"
     if isinstance(node, ast.Lambda):
@@ -1329,24 +1382,18 @@ def guard_check(fn):
     try:
         code = compile(ast.fix_missing_locations(tree), fn.__code__.co_filename, "exec", dont_inherit=True)
     except (SyntaxError, ValueError, TypeError):
-        return fn
+        return None
     outer_code = next(c for c in code.co_consts if isinstance(c, types.CodeType))
     body_code = next(c for c in outer_code.co_consts if isinstance(c, types.CodeType) and c.co_name == inner)
-    cells = dict(zip(free, fn.__closure__ or ()))
-    if not set(body_code.co_freevars) <= set(cells):
-        return fn
+    if not set(body_code.co_freevars) <= set(free):
+        return None
     body_code = body_code.replace(co_name=fn.__code__.co_name, co_qualname=fn.__code__.co_qualname)
-    new = types.FunctionType(body_code, fn.__globals__, fn.__name__, fn.__defaults__,
-                             tuple(cells[v] for v in body_code.co_freevars))
-    new.__kwdefaults__, new.__qualname__, new.__module__ = fn.__kwdefaults__, fn.__qualname__, fn.__module__
-    new.__doc__ = fn.__doc__
-    fn.__globals__.setdefault(GUARD, GUARD_OBJECT)
     stack = [body_code]
     while stack:
         c = stack.pop()
         _GUARDED_CODE.add(c)
         stack.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
-    return new
+    return body_code
 
 
 def _source_node(fn):
