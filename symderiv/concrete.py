@@ -813,6 +813,11 @@ def _asking_callable(f) -> str | None:
     return None
 
 
+#: Matrix methods whose ``method`` argument (keyword, or positional at this index) may choose a pivoting LU
+_PIVOTING_METHODS = {"inv": 0, "solve": 1, "inverse": 0}
+_PIVOTING = {"LU", "BLOCK"}
+
+
 def _asked_by_function(fn, args, kw):
     """A Python function that answers a question about a value: a value's dunder called through its class
     (``sp.Basic.__eq__(v, 0)``), SymPy's printers and orderings (``srepr``, ``latex``, ``ordered``: text and order
@@ -820,6 +825,12 @@ def _asked_by_function(fn, args, kw):
     name = getattr(fn, "__name__", "")
     if isinstance(fn, _types.MethodType) and name in _DUNDER_ASKS and is_value(fn.__self__):
         refuse(f"'.{name}' (taken as an object) of", fn.__self__)  # f = v.__eq__; f(0)
+    if isinstance(fn, _types.MethodType) and name in _PIVOTING_METHODS and isinstance(fn.__self__, MatrixBase):
+        # M.inv(method="LU"), M.solve(b, method="LU"): LUsolve underneath (see _MATRIX_JUDGMENTS)
+        at = _PIVOTING_METHODS[name]
+        method = kw.get("method", args[at] if len(args) > at else None)
+        if isinstance(method, str) and method.upper() in _PIVOTING:
+            refuse(f"'.{name}' (method={method!r}: its pivots are SymPy's zero tests)", fn.__self__)
     module = getattr(fn, "__module__", None) or ""
     unbound = not isinstance(fn, _types.MethodType) or isinstance(fn.__self__, type)
     if name in _ASKING_ATTRIBUTES | {"make_args"} and module.startswith("sympy") and args and unbound and (
@@ -950,6 +961,10 @@ _MATRIX_JUDGMENTS = {"rank", "rref", "echelon_form", "is_echelon", "eigenvals", 
                      # pseudo-inverse of a diagonal, finding 3; a nullspace whose length is the rank)
                      "nullspace", "columnspace", "rowspace", "rank_decomposition", "pinv", "LUdecomposition",
                      "LUdecomposition_Simple", "LUdecompositionFF", "jordan_form", "diagonalize", "left_eigenvects",
+                     # a solution or an inverse by LU with SymPy's pivots: on symbols the formula divides by the generic
+                     # pivot A[0,0], which the kernel then reads as a premise A[0,0] ≠ 0 the claim does not have; at a
+                     # point with A[0,0] = 0 the call pivots on another row and has a value (advpsatz's finding)
+                     "LUsolve", "inverse_LU", "inverse_BLOCK",
                      # its nonzero entries, as SymPy's zero test sees them: all of them on symbols, fewer at a point
                      "values", "iter_values", "iter_items", "todok", "todod", "row_list", "col_list", "nnz",
                      "is_symbolic"}

@@ -274,3 +274,53 @@ def test_the_fixed_point_lemma_decides_only_identities(check):
     (step,) = stmt.steps.values()
     with pytest.raises(_Reject):
         limit_goal(stmt, step, "fixed-point")
+
+
+# ----- finding: SymPy's pivoting solvers put "pivot ≠ 0" into the kernel's sentence --------------------------------
+#
+# A.LUsolve(b) (and A.inv(method="LU"), A.solve(b, method="LU")) on the kernel's symbols picks A[0,0] as its pivot
+# (SymPy's zero test: generic on symbols) and returns a formula with A[0,0] in a denominator; at a point with
+# A[0,0] = 0 the check's own call pivots on another row and has a value. The kernel reads the symbolic formula, so its
+# sentence states A[0,0] ≠ 0, a premise the claim does not have: the claim below is false at A = [[0, √2], [1, 0]]
+# (both hypotheses hold there, A[0,0]² = 0), no rational point satisfies A₀₁² = 2 (the search finds none), and the
+# kernel's sentence (A[0,0] ≠ 0 ∧ ¬(A[0,0]² > 0)) is refuted by a Positivstellensatz certificate: `holds`, trusting
+# nothing, "where the sides are defined (A[0,0] ≠ 0 …; elsewhere the claim has no value)" — which is not so.
+
+
+def _lusolve_pivot(A):
+    x = A.LUsolve(sp.Matrix([1, 0]))                 # A⁻¹e₁, SymPy's generic pivot A[0,0]
+    assume(rel(A[0, 1] ** 2, "=", 2), "A₀₁ = √2")
+    assume(rel(x[0] ** 2 + 1, ">=", 1), "A⁻¹e₁ exists")
+    return rel(A[0, 0] ** 2, ">", 0)
+
+
+def _inv_lu_pivot(A):
+    B = A.inv(method="LU")
+    assume(rel(A[0, 1] ** 2, "=", 2), "A₀₁ = √2")
+    assume(rel(B[0, 0] ** 2 + 1, ">=", 1), "A⁻¹ exists")
+    return rel(A[0, 0] ** 2, ">", 0)
+
+
+def _solve_lu_pivot(A):
+    x = A.solve(sp.Matrix([1, 0]), method="LU")
+    assume(rel(A[0, 1] ** 2, "=", 2), "A₀₁ = √2")
+    assume(rel(x[0] ** 2 + 1, ">=", 1), "A⁻¹e₁ exists")
+    return rel(A[0, 0] ** 2, ">", 0)
+
+
+def test_the_pivot_claim_is_false_at_a_real_point_where_the_check_has_a_value():
+    A = sp.Matrix([[0, sp.sqrt(2)], [1, 0]])
+    x = A.LUsolve(sp.Matrix([1, 0]))
+    assert A[0, 1] ** 2 == 2 and x[0] ** 2 + 1 >= 1 and not (A[0, 0] ** 2 > 0)
+    assert A.inv(method="LU")[0, 0] == 0
+
+
+@pytest.mark.parametrize("check", [_lusolve_pivot, _inv_lu_pivot, _solve_lu_pivot], ids=lambda f: f.__name__)
+def test_a_pivoting_solver_is_not_read_as_a_premise_the_claim_does_not_state(check):
+    from symderiv.engine import check_claim
+    from symderiv.results import Verdict
+
+    c = Claim(id=f"adv.{check.__name__}", kind="inequality", where="test", statement="false at [[0, √2], [1, 0]]",
+              check=check, given=dict(A=matrices()), sizes=N2, prove=(2,))
+    res = check_claim(c)
+    assert res.verdict != Verdict.HOLDS, (res.verdict, res.scope, res.trusted)
