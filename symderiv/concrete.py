@@ -813,6 +813,31 @@ def _asking_callable(f) -> str | None:
     return None
 
 
+#: Matrix methods whose formula on symbols divides by column norms (Gram–Schmidt): at a point where a column is 0 or
+#: in the span of the columns before it, SymPy's own zero test takes another branch (a zero vector returned as it is,
+#: a column skipped) and the call has a value the formula has not. The kernel reads the formula (its "norm ≠ 0" is a
+#: premise of its sentence), so at such a point the claim has no value either (UndefinedAtPoint, as √ of a negative
+#: number): otherwise a claim false only there was proved (advpsatz's finding: v.normalized() at v = 0)
+_GRAM_SCHMIDT = {"normalized", "QRdecomposition", "QRsolve"}
+
+
+def _check_full_rank(name: str, M) -> None:
+    vals = [_point_value(x) for x in M]
+    if not vals or any(v is None for v in vals):
+        return   # on symbols: SymPy's generic formula, the one the kernel reads
+    import sympy as sp
+
+    P = sp.Matrix(M.rows, M.cols, vals)
+    if name == "normalized":
+        grams = [sum(v ** 2 for v in vals)]
+    else:
+        grams = [(P[:, :k].T * P[:, :k]).det(method="berkowitz") for k in range(1, P.cols + 1)]
+    for g in grams:
+        if sp.expand(g) == 0:
+            raise UndefinedAtPoint(f"'.{name}' of a matrix whose columns are dependent (a zero norm): SymPy's "
+                                   "formula for it has no value there")
+
+
 #: Matrix methods whose ``method`` argument (keyword, or positional at this index) may choose a pivoting LU
 _PIVOTING_METHODS = {"inv": 0, "solve": 1, "inverse": 0}
 _PIVOTING = {"LU", "BLOCK"}
@@ -825,6 +850,8 @@ def _asked_by_function(fn, args, kw):
     name = getattr(fn, "__name__", "")
     if isinstance(fn, _types.MethodType) and name in _DUNDER_ASKS and is_value(fn.__self__):
         refuse(f"'.{name}' (taken as an object) of", fn.__self__)  # f = v.__eq__; f(0)
+    if isinstance(fn, _types.MethodType) and name in _GRAM_SCHMIDT and isinstance(fn.__self__, MatrixBase):
+        _check_full_rank(name, fn.__self__)
     if isinstance(fn, _types.MethodType) and name in _PIVOTING_METHODS and isinstance(fn.__self__, MatrixBase):
         # M.inv(method="LU"), M.solve(b, method="LU"): LUsolve underneath (see _MATRIX_JUDGMENTS)
         at = _PIVOTING_METHODS[name]

@@ -324,3 +324,46 @@ def test_a_pivoting_solver_is_not_read_as_a_premise_the_claim_does_not_state(che
               check=check, given=dict(A=matrices()), sizes=N2, prove=(2,))
     res = check_claim(c)
     assert res.verdict != Verdict.HOLDS, (res.verdict, res.scope, res.trusted)
+
+
+# ----- finding: Gram–Schmidt's zero tests (v.normalized(), A.QRdecomposition()) ----------------------------------
+#
+# On symbols v.normalized() is v/√(Σvᵢ²) and Q of A.QRdecomposition() divides by column norms: the kernel's sentence
+# states those norms ≠ 0. At v = 0 SymPy returns v unchanged (and skips a zero or dependent column of A), a value the
+# formula does not have, so a claim false only there was `holds` "where the sides are defined (Σvᵢ² ≠ 0; elsewhere the
+# claim has no value)". Now, as for √ of a negative number, the check has no value at such a point (UndefinedAtPoint):
+# the scope's sentence is true and no point is a counterexample on one path and outside the claim on the other.
+
+
+def _normalized_at_zero(v, y):
+    u = v.normalized()
+    assume(rel(y ** 2, "=", 2), "y = √2")
+    assume(rel(u[0] ** 2, "<=", 1), "u is defined")
+    return rel(v[0] ** 2 + v[1] ** 2, ">", 0)
+
+
+def _qr_zero_column(A, y):
+    Q, _ = A.QRdecomposition()
+    assume(rel(y ** 2, "=", 2), "y = √2")
+    assume(rel(Q[0, 0] ** 2, "<=", 1), "Q is defined")
+    return rel(A[0, 0] ** 2 + A[1, 0] ** 2, ">", 0)
+
+
+@pytest.mark.parametrize("check, given, point", [
+    (_normalized_at_zero, dict(v=vectors(), y=scalars(-2, 2)), dict(v=sp.zeros(2, 1), y=sp.sqrt(2))),
+    (_qr_zero_column, dict(A=matrices(), y=scalars(-2, 2)), dict(A=sp.Matrix([[0, 1], [0, 1]]), y=sp.sqrt(2))),
+], ids=["normalized", "qr"])
+def test_gram_schmidt_has_no_value_where_its_formula_has_none(check, given, point):
+    from symderiv.concrete import UndefinedAtPoint
+    from symderiv.relations import collect_assumptions
+
+    c = Claim(id=f"adv.{check.__name__}", kind="inequality", where="test", statement="gram-schmidt at 0",
+              check=check, given=given, sizes=N2, prove=(2,))
+    with pytest.raises(UndefinedAtPoint):
+        collect_assumptions(c.check, **point)
+    # a generic point, and the symbols, still have a value
+    generic = {k: (sp.Matrix([[1, 1], [2, 1]]) if k == "A" else sp.Matrix([3, 4]) if k == "v" else sp.sqrt(2))
+               for k in point}
+    collect_assumptions(c.check, **generic)
+    stmt = goal.Statement(c, {"n": 2, "t": 1})
+    assert stmt.steps
