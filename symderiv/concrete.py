@@ -992,6 +992,8 @@ _MATRIX_JUDGMENTS = {"rank", "rref", "echelon_form", "is_echelon", "eigenvals", 
                      # pivot A[0,0], which the kernel then reads as a premise A[0,0] ≠ 0 the claim does not have; at a
                      # point with A[0,0] = 0 the call pivots on another row and has a value (advpsatz's finding)
                      "LUsolve", "inverse_LU", "inverse_BLOCK",
+                     # the pseudo-inverse's solutions: the full-rank formula on symbols, another at a singular point
+                     "pinv_solve", "solve_least_squares",
                      # its nonzero entries, as SymPy's zero test sees them: all of them on symbols, fewer at a point
                      "values", "iter_values", "iter_items", "todok", "todod", "row_list", "col_list", "nnz",
                      "is_symbolic"}

@@ -367,3 +367,22 @@ def test_gram_schmidt_has_no_value_where_its_formula_has_none(check, given, poin
     collect_assumptions(c.check, **generic)
     stmt = goal.Statement(c, {"n": 2, "t": 1})
     assert stmt.steps
+
+
+@pytest.mark.parametrize("call", ["pinv_solve", "solve_least_squares", "LUsolve", "inverse_LU", "inverse_BLOCK"])
+def test_the_rank_or_pivot_dependent_solvers_are_refused(call, tmp_path):
+    from symderiv.claims import collect
+    from symderiv.concrete import ConcretizationError
+    from symderiv.relations import collect_assumptions
+
+    arg = "sp.Matrix([1, 0])" if "solve" in call else ""
+    path = tmp_path / "adv_solver.py"
+    path.write_text("from symderiv import claim, rel, matrices, sweep\nimport sympy as sp\n"
+                    "@claim('advs.solver', kind='inequality', where='t', statement='s', prove=False, "
+                    "given=dict(A=matrices()), sizes=sweep(n=(2,), t=(1,), fixed=('t',)))\n"
+                    f"def check(A):\n    x = A.{call}({arg})\n    return rel(x[0] ** 2, '>=', 0)\n")
+    col = collect([str(path)])
+    items = col.items if hasattr(col, "items") else col
+    (c,) = list(items.values()) if isinstance(items, dict) else list(items)
+    with pytest.raises(ConcretizationError):
+        collect_assumptions(c.check, A=sp.Matrix(2, 2, sp.symbols("a b c d", real=True)))
