@@ -386,3 +386,19 @@ def test_the_rank_or_pivot_dependent_solvers_are_refused(call, tmp_path):
     (c,) = list(items.values()) if isinstance(items, dict) else list(items)
     with pytest.raises(ConcretizationError):
         collect_assumptions(c.check, A=sp.Matrix(2, 2, sp.symbols("a b c d", real=True)))
+
+
+# ----- finding (kernel/psatz.py, left to the integrator): by_certificate "never raises", but a malformed tree does ----
+
+
+@pytest.mark.xfail(strict=True, raises=TypeError,
+                   reason="kernel/psatz.py refutes(): len(cert.branches) / len(cut.proofs) on a non-sequence raises "
+                          "TypeError out of by_certificate (documented 'Never raises'), and so out of smt.certified "
+                          "and goal.accept_step: a finder returning Split(i, 5) or Cut(fact, 5, rest) crashes the "
+                          "step instead of being rejected (not a wrong verdict; the integrator owns kernel/psatz.py)")
+@pytest.mark.parametrize("cert", [Split(0, 5), Split(0, None), Cut(("ge", x), 5, None)],
+                         ids=["split-int", "split-none", "cut-int"])
+def test_a_malformed_tree_is_rejected_not_raised(cert):
+    s = [("ge", x - y), ("or", [("eq", x - y), ("eq", x - b)]), ("gt", y - x)]
+    ok, why = psatz.by_certificate(s, 1.0, find=lambda f, t: cert)
+    assert ok is False
