@@ -852,6 +852,14 @@ def _asked_by_function(fn, args, kw):
         refuse(f"'.{name}' (taken as an object) of", fn.__self__)  # f = v.__eq__; f(0)
     if isinstance(fn, _types.MethodType) and name in _GRAM_SCHMIDT and isinstance(fn.__self__, MatrixBase):
         _check_full_rank(name, fn.__self__)
+    if isinstance(fn, _types.MethodType) and name == "orthogonalize" and (
+            isinstance(fn.__self__, MatrixBase) or isinstance(fn.__self__, type) and issubclass(fn.__self__, MatrixBase)):
+        # Matrix.orthogonalize(*vectors): Gram–Schmidt that drops a zero or dependent vector at a point
+        vecs = [a for a in args if isinstance(a, MatrixBase)]
+        if vecs and all(v.shape == vecs[0].shape for v in vecs):
+            import sympy as _sp
+
+            _check_full_rank(name, _sp.Matrix.hstack(*[v.reshape(len(v), 1) for v in vecs]))
     if isinstance(fn, _types.MethodType) and name in _PIVOTING_METHODS and isinstance(fn.__self__, MatrixBase):
         # M.inv(method="LU"), M.solve(b, method="LU"): LUsolve underneath (see _MATRIX_JUDGMENTS)
         at = _PIVOTING_METHODS[name]

@@ -402,3 +402,21 @@ def test_a_malformed_tree_is_rejected_not_raised(cert):
     s = [("ge", x - y), ("or", [("eq", x - y), ("eq", x - b)]), ("gt", y - x)]
     ok, why = psatz.by_certificate(s, 1.0, find=lambda f, t: cert)
     assert ok is False
+
+
+def _orthogonalize_zero_first(v, w, y):
+    u = sp.Matrix.orthogonalize(v, w, normalize=True)[0]   # at v = 0 SymPy drops v: u is w normalized
+    assume(rel(y ** 2, "=", 2), "y = √2")
+    assume(rel(u[0] ** 2, "<=", 1), "u is defined")
+    return rel(v[0] ** 2 + v[1] ** 2, ">", 0)
+
+
+def test_orthogonalize_has_no_value_where_it_drops_a_vector():
+    from symderiv.concrete import UndefinedAtPoint
+    from symderiv.relations import collect_assumptions
+
+    c = Claim(id="adv.orthogonalize", kind="inequality", where="test", statement="x", check=_orthogonalize_zero_first,
+              given=dict(v=vectors(), w=vectors(), y=scalars(-2, 2)), sizes=N2, prove=(2,))
+    with pytest.raises(UndefinedAtPoint):
+        collect_assumptions(c.check, v=sp.zeros(2, 1), w=sp.Matrix([2, 0]), y=sp.sqrt(2))
+    collect_assumptions(c.check, v=sp.Matrix([1, 1]), w=sp.Matrix([2, 0]), y=sp.sqrt(2))
