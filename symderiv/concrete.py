@@ -860,12 +860,15 @@ def _asked_by_function(fn, args, kw):
             import sympy as _sp
 
             _check_full_rank(name, _sp.Matrix.hstack(*[v.reshape(len(v), 1) for v in vecs]))
-    if isinstance(fn, _types.MethodType) and name in _PIVOTING_METHODS and isinstance(fn.__self__, MatrixBase):
-        # M.inv(method="LU"), M.solve(b, method="LU"): LUsolve underneath (see _MATRIX_JUDGMENTS)
-        at = _PIVOTING_METHODS[name]
+    bound = isinstance(fn, _types.MethodType) and isinstance(fn.__self__, MatrixBase)
+    if name in _PIVOTING_METHODS and (bound or str(getattr(fn, "__module__", "")).startswith("sympy") and args
+                                      and isinstance(args[0], MatrixBase)):
+        # M.inv(method="LU"), M.solve(b, method="LU"), Matrix.inv(M, "LU"): LUsolve underneath (_MATRIX_JUDGMENTS)
+        at = _PIVOTING_METHODS[name] + (0 if bound else 1)
         method = kw.get("method", args[at] if len(args) > at else None)
         if isinstance(method, str) and method.upper() in _PIVOTING:
-            refuse(f"'.{name}' (method={method!r}: its pivots are SymPy's zero tests)", fn.__self__)
+            refuse(f"'.{name}' (method={method!r}: its pivots are SymPy's zero tests)",
+                   fn.__self__ if bound else args[0])
     module = getattr(fn, "__module__", None) or ""
     unbound = not isinstance(fn, _types.MethodType) or isinstance(fn.__self__, type)
     if name in _ASKING_ATTRIBUTES | {"make_args"} and module.startswith("sympy") and args and unbound and (

@@ -21,8 +21,8 @@ import pytest
 import sympy as sp
 
 import symderiv.prove  # noqa: F401  (registers the finder the kernel asks)
-from symderiv import (absval, assume, fro, lam_min, limit, matrices, maximum, norm2, powers, rel, rho, scalars,
-                      smin, vectors, diag)
+from symderiv import (absval, assume, det, diag, diagonals, fro, lam_min, limit, matrices, norm2, powers, rel, rho,
+                      scalars, smin, vectors)
 from symderiv.claims import Claim
 from symderiv.functions import logistic
 from symderiv.kernel import goal, psatz, smt
@@ -217,6 +217,13 @@ FALSE = {
     "norm2-ne-fro": (lambda A: rel(norm2(A), "!=", fro(A)), dict(A=matrices())),
     "rho-triangular-eq": (lambda A: rel(rho(A), "=", absval(A[0, 0])), dict(A=matrices(families=("triangular",)))),
     "norm2-diagonal": (lambda d: rel(norm2(diag(d)), "<=", sp.Abs(d[0])), dict(d=vectors())),
+    # the kernel's domains: orthogonal (QᵀQ = QQᵀ = I), diagonals(0, 1), nonzero vectors, nilpotent
+    "orthogonal-det": (lambda A: rel(det(A), "=", 1), dict(A=matrices(families=("orthogonal",)))),
+    "orthogonal-entry-strict": (lambda A: rel(A[0, 0] ** 2, "<", 1), dict(A=matrices(families=("orthogonal",)))),
+    "orthogonal-norm-strict": (lambda A: rel(norm2(A), "<", 1), dict(A=matrices(families=("orthogonal",)))),
+    "diagonal-det-strict": (lambda A: rel(det(A), ">", 0), dict(A=diagonals(lo=0, hi=1))),
+    "nonzero-vector-entry": (lambda d: rel(d[0], "!=", 0), dict(d=vectors(nonzero=True))),
+    "nilpotent-fro": (lambda A: rel(fro(A), "<", 1), dict(A=matrices(families=("nilpotent",)))),
 }
 
 
@@ -420,3 +427,29 @@ def test_orthogonalize_has_no_value_where_it_drops_a_vector():
     with pytest.raises(UndefinedAtPoint):
         collect_assumptions(c.check, v=sp.zeros(2, 1), w=sp.Matrix([2, 0]), y=sp.sqrt(2))
     collect_assumptions(c.check, v=sp.Matrix([1, 1]), w=sp.Matrix([2, 0]), y=sp.sqrt(2))
+
+
+def _class_inv_lu_pivot(A):
+    B = sp.Matrix.inv(A, "LU")          # the same call through the class, the method positional
+    assume(rel(A[0, 1] ** 2, "=", 2), "A₀₁ = √2")
+    assume(rel(B[0, 0] ** 2 + 1, ">=", 1), "A⁻¹ exists")
+    return rel(A[0, 0] ** 2, ">", 0)
+
+
+def _default_inverses(A):              # the adjugate over the determinant: read as before
+    B, C = sp.Matrix.inv(A), A.inv(method="GE")
+    return rel((B[0, 0] - C[0, 0]) ** 2, ">=", 0)
+
+
+def test_the_pivoting_inverse_through_the_class_is_refused_and_the_default_is_not():
+    from symderiv.concrete import ConcretizationError
+    from symderiv.relations import collect_assumptions
+
+    A = sp.Matrix(2, 2, sp.symbols("a b c d", real=True))
+    c = Claim(id="adv.class-inv", kind="inequality", where="test", statement="x", check=_class_inv_lu_pivot,
+              given=dict(A=matrices()), sizes=N2, prove=(2,))
+    with pytest.raises(ConcretizationError):
+        collect_assumptions(c.check, A=A)
+    ok = Claim(id="adv.default-inv", kind="inequality", where="test", statement="x", check=_default_inverses,
+               given=dict(A=matrices()), sizes=N2, prove=(2,))
+    collect_assumptions(ok.check, A=A)
