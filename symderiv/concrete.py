@@ -572,6 +572,7 @@ class _Guard:
         domain = _DOMAIN_FUNCTIONS.get(id(fn))
         if domain is not None and args:  # √ and log at a point where they have no real value: no value there
             _check_domain(domain, args[0])
+        _check_power_call(fn, args)
         kind = type(fn)  # checked by type first: this runs on every call of user code
         if kind in _ASKING_CALL_TYPES or (kind is type and fn in _ASKING_CALL_CLASSES):
             _asked_by_call(fn, kind, args, kw)
@@ -925,6 +926,37 @@ _BUILTIN_NAMES = {id(getattr(builtins, n)): n for n in _CONCRETIZING if hasattr(
 _BUILTIN_IDS = frozenset(_BUILTIN_NAMES)
 #: SymPy's functions defined on part of the reals only: √ (and real_root/root of even order) and log
 _DOMAIN_FUNCTIONS = {id(__import__("sympy").sqrt): "root", id(__import__("sympy").log): "log"}
+#: the other spellings of a power x^e, as (base, exponent) of their arguments: a fractional power of a negative
+#: number has no real value there, as for ``**`` (:meth:`_Guard.power`); without this ``sp.Pow(x, 1/2)`` at
+#: x = −1 was i, and √(−1)·√(−1) = −1 a "certified counterexample" where ``x**(1/2)`` had no value (advpsatz)
+_POWER_CALLS = {id(__import__("sympy").Pow): lambda a: (a[0], a[1]),
+                id(builtins.pow): lambda a: (a[0], a[1]),
+                id(__import__("sympy").root): lambda a: (a[0], __import__("sympy").Integer(1) / a[1]),
+                id(__import__("sympy").real_root): lambda a: (a[0], __import__("sympy").Integer(1) / a[1]),
+                id(__import__("sympy").cbrt): lambda a: (a[0], __import__("sympy").Rational(1, 3))}
+
+
+def _check_power_call(fn, args) -> None:
+    spell = _POWER_CALLS.get(id(fn))
+    if spell is None and isinstance(fn, _types.MethodType) and getattr(fn, "__name__", "") in ("__pow__", "__rpow__") \
+            and args:   # x.__pow__(e), e.__rpow__(x)
+        spell = (lambda a, s=fn.__self__: (s, a[0])) if fn.__name__ == "__pow__" else \
+            (lambda a, s=fn.__self__: (a[0], s))
+    if spell is None or len(args) < (1 if getattr(fn, "__name__", "") in ("__pow__", "__rpow__", "cbrt") else 2):
+        return
+    try:
+        base, exponent = spell(args)
+    except Exception:   # noqa: BLE001 (the call itself will say what is wrong with its arguments)
+        return
+    if fn is __import__("sympy").real_root and isinstance(exponent, Basic) and exponent.is_Rational \
+            and exponent.q % 2 == 1:
+        return   # real_root(x, n) of odd n is the real root: defined for every real x
+    if isinstance(exponent, Basic) and exponent.is_Rational and not exponent.is_Integer:
+        _check_domain("root", base)
+    elif isinstance(exponent, float) and not exponent.is_integer():
+        _check_domain("root", base)
+
+
 #: the types of functools' caches (lru_cache, cache): calling one hashes its arguments
 _CACHE_TYPES = (type(__import__("functools").lru_cache(None)(lambda: 0)),)
 #: types whose constructor hashes the items it is given (set and frozenset are caught as builtins)

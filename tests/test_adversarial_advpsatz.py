@@ -274,7 +274,7 @@ def _fixed_but_symbolic_start(a):   # a fixed point whose start a·e₁ vanishes
 @pytest.mark.parametrize("check", [_fixed_under_hypothesis, _fixed_up_to_a_factor, _fixed_but_symbolic_start],
                          ids=lambda f: f.__name__)
 def test_the_fixed_point_lemma_decides_only_identities(check):
-    from symderiv.kernel.lemmas import LemmaChain, LemmaStatement, _Reject, limit_goal
+    from symderiv.kernel.lemmas import LemmaStatement, _Reject, limit_goal
 
     c = _limit_claim(f"adv.{check.__name__}", check)
     stmt = LemmaStatement(c, {"n": 2, "t": 1})
@@ -453,3 +453,43 @@ def test_the_pivoting_inverse_through_the_class_is_refused_and_the_default_is_no
     ok = Claim(id="adv.default-inv", kind="inequality", where="test", statement="x", check=_default_inverses,
                given=dict(A=matrices()), sizes=N2, prove=(2,))
     collect_assumptions(ok.check, A=A)
+
+
+# ----- finding: the other spellings of x^(1/2) gave a value where `**` and sp.sqrt have none --------------------------
+#
+# x ** (1/2) and sp.sqrt(x) at x = −1 are UndefinedAtPoint (the README: such a point is never a counterexample), and
+# the kernel reads √x with x ≥ 0. sp.Pow(x, 1/2), pow(x, 1/2), x.__pow__(1/2) and sp.root(x, 2) went through: at
+# x = y = −1, √x·√y = i·i = −1 was a "certified counterexample" to √x·√y ≥ 0, which holds with `**` (a wrong `fails`
+# by the tool's own semantics; the same claim had two verdicts by its spelling).
+
+H = sp.Rational(1, 2)
+SPELLINGS = {
+    "operator": lambda x, y: rel(x ** H * y ** H, ">=", 0),
+    "sqrt": lambda x, y: rel(sp.sqrt(x) * sp.sqrt(y), ">=", 0),
+    "Pow": lambda x, y: rel(sp.Pow(x, H) * sp.Pow(y, H), ">=", 0),
+    "Pow-unevaluated": lambda x, y: rel(sp.Pow(x, H, evaluate=False) * sp.Pow(y, H, evaluate=False), ">=", 0),
+    "builtin-pow": lambda x, y: rel(pow(x, H) * pow(y, H), ">=", 0),
+    "dunder": lambda x, y: rel(x.__pow__(H) * y.__pow__(H), ">=", 0),
+    "rpow": lambda x, y: rel(H.__rpow__(x) * H.__rpow__(y), ">=", 0),
+    "root": lambda x, y: rel(sp.root(x, 2) * sp.root(y, 2), ">=", 0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPELLINGS))
+def test_every_spelling_of_a_square_root_has_no_value_at_a_negative_number(name):
+    from symderiv.concrete import UndefinedAtPoint
+    from symderiv.relations import collect_assumptions
+
+    c = Claim(id=f"adv.pow-{name}", kind="inequality", where="test", statement="√x·√y ≥ 0", check=SPELLINGS[name],
+              given=XY, sizes=no_sizes(), prove=True)
+    with pytest.raises(UndefinedAtPoint):
+        collect_assumptions(c.check, x=sp.Integer(-1), y=sp.Integer(-1))
+    collect_assumptions(c.check, x=sp.Integer(1), y=sp.Rational(1, 4))   # a value where both are ≥ 0
+
+
+def test_an_odd_real_root_keeps_its_value_at_a_negative_number():
+    from symderiv.relations import collect_assumptions
+
+    c = Claim(id="adv.real-root", kind="inequality", where="test", statement="∛x ≤ 2",
+              check=lambda x: rel(sp.real_root(x, 3), "<=", 2), given=X, sizes=no_sizes(), prove=True)
+    collect_assumptions(c.check, x=sp.Integer(-8))
