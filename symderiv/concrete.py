@@ -106,6 +106,12 @@ def _check_domain(fn_name: str, x) -> None:
         return
     if (fn_name == "log" and not v > 0) or (fn_name == "root" and v < 0):
         raise UndefinedAtPoint(f"{'log' if fn_name == 'log' else '√'} of {v}, which has no real value")
+    # the inverse trigonometric and hyperbolic functions off their real domains (asin 2, acosh 0 are complex;
+    # atanh ±1 is infinite): there the check has no real value either (advpsatz: sin(asin x) ≤ 1 was refuted at x = 2)
+    if (fn_name in ("asin", "acos") and not -1 <= v <= 1) or (fn_name == "acosh" and not v >= 1) or \
+            (fn_name == "atanh" and not -1 < v < 1) or (fn_name == "acoth" and not abs(v) > 1) or \
+            (fn_name in ("asec", "acsc") and not abs(v) >= 1):
+        raise UndefinedAtPoint(f"{fn_name} of {v}, which has no real value")
 
 
 def is_value(x) -> bool:
@@ -925,7 +931,9 @@ _ITERATING = {"max", "min", "sorted", "set", "frozenset", "any", "all", "filter"
 _BUILTIN_NAMES = {id(getattr(builtins, n)): n for n in _CONCRETIZING if hasattr(builtins, n)}
 _BUILTIN_IDS = frozenset(_BUILTIN_NAMES)
 #: SymPy's functions defined on part of the reals only: √ (and real_root/root of even order) and log
-_DOMAIN_FUNCTIONS = {id(__import__("sympy").sqrt): "root", id(__import__("sympy").log): "log"}
+_DOMAIN_FUNCTIONS = {id(__import__("sympy").sqrt): "root", id(__import__("sympy").log): "log",
+                     **{id(getattr(__import__("sympy"), f)): f for f in ("asin", "acos", "acosh", "atanh", "acoth",
+                                                                         "asec", "acsc")}}
 #: the other spellings of a power x^e, as (base, exponent) of their arguments: a fractional power of a negative
 #: number has no real value there, as for ``**`` (:meth:`_Guard.power`); without this ``sp.Pow(x, 1/2)`` at
 #: x = −1 was i, and √(−1)·√(−1) = −1 a "certified counterexample" where ``x**(1/2)`` had no value (advpsatz)

@@ -493,3 +493,22 @@ def test_an_odd_real_root_keeps_its_value_at_a_negative_number():
     c = Claim(id="adv.real-root", kind="inequality", where="test", statement="∛x ≤ 2",
               check=lambda x: rel(sp.real_root(x, 3), "<=", 2), given=X, sizes=no_sizes(), prove=True)
     collect_assumptions(c.check, x=sp.Integer(-8))
+
+
+# ----- the same class for the inverse trigonometric and hyperbolic functions off their real domains ---------------
+
+
+@pytest.mark.parametrize("fn, at, inside", [(sp.asin, 2, sp.Rational(1, 2)), (sp.acos, -2, 0), (sp.acosh, 0, 2),
+                                             (sp.atanh, 1, sp.Rational(1, 2)), (sp.acoth, sp.Rational(1, 2), 2),
+                                             (sp.asec, sp.Rational(1, 2), 2), (sp.acsc, 0, -2)],
+                         ids=lambda v: getattr(v, "__name__", str(v)))
+def test_an_inverse_function_off_its_real_domain_has_no_value(fn, at, inside):
+    # sin(asin x) ≤ 1 was refuted at x = 2 (sin(asin 2) = 2), though asin 2 has no real value
+    from symderiv.concrete import UndefinedAtPoint
+    from symderiv.relations import collect_assumptions
+
+    c = Claim(id=f"adv.inverse-{fn.__name__}", kind="inequality", where="test", statement="x",
+              check=lambda x: rel(fn(x) ** 2, ">=", 0), given=X, sizes=no_sizes(), prove=True)
+    with pytest.raises(UndefinedAtPoint):
+        collect_assumptions(c.check, x=sp.Integer(at) if isinstance(at, int) else at)
+    collect_assumptions(c.check, x=sp.Integer(inside) if isinstance(inside, int) else inside)
