@@ -14,6 +14,14 @@ Three kinds of attack, each kept as a guard:
   may check and the token must still name the solvers as trusted (a certificate would make a wrong `holds` that
   trusts nothing);
 * the fixed-point lemma on starts that are fixed only under a hypothesis or only up to a vanishing factor.
+
+Findings (each fixed in symderiv/concrete.py, the guard, with its test below): the kernel's sentence — and so a
+Positivstellensatz certificate of it, a `holds` trusting nothing — carried a premise the claim does not have when a
+check called a SymPy routine whose formula on symbols divides by what its own zero test assumed nonzero (LUsolve and
+inv/solve with method "LU"/"BLOCK": the pivot A[0,0]; normalized, QRdecomposition, orthogonalize: column norms), and
+the search refuted claims at points the README says have no value (sp.Pow/pow/__pow__/root of a negative number;
+asin 2, acosh 0, atanh 1). Left to the integrator (strict xfail): kernel/psatz.by_certificate raises on a malformed
+tree instead of rejecting it.
 """
 from __future__ import annotations
 
