@@ -107,6 +107,12 @@ def _check_domain(fn_name: str, x) -> None:
         return
     if (fn_name == "log" and not v > 0) or (fn_name == "root" and v < 0):
         raise UndefinedAtPoint(f"{'log' if fn_name == 'log' else '√'} of {v}, which has no real value")
+    # the inverse trigonometric and hyperbolic functions off their real domains (asin 2, acosh 0 are complex;
+    # atanh ±1 is infinite): there the check has no real value either (advpsatz: sin(asin x) ≤ 1 was refuted at x = 2)
+    if (fn_name in ("asin", "acos") and not -1 <= v <= 1) or (fn_name == "acosh" and not v >= 1) or \
+            (fn_name == "atanh" and not -1 < v < 1) or (fn_name == "acoth" and not abs(v) > 1) or \
+            (fn_name in ("asec", "acsc") and not abs(v) >= 1):
+        raise UndefinedAtPoint(f"{fn_name} of {v}, which has no real value")
 
 
 def is_value(x) -> bool:
@@ -645,6 +651,7 @@ class _Guard:
         domain = _DOMAIN_FUNCTIONS.get(id(fn))
         if domain is not None and args:  # √ and log at a point where they have no real value: no value there
             _check_domain(domain, args[0])
+        _check_power_call(fn, args)
         kind = type(fn)  # checked by type first: this runs on every call of user code
         if kind is _types.FunctionType and fn.__code__ not in _GUARDED_CODE and _foreign(fn):
             fn = guard_check(fn)  # a helper of a check made outside a proof file: rewritten as the check was
@@ -891,6 +898,36 @@ def _asking_callable(f) -> str | None:
     return None
 
 
+#: Matrix methods whose formula on symbols divides by column norms (Gram–Schmidt): at a point where a column is 0 or
+#: in the span of the columns before it, SymPy's own zero test takes another branch (a zero vector returned as it is,
+#: a column skipped) and the call has a value the formula has not. The kernel reads the formula (its "norm ≠ 0" is a
+#: premise of its sentence), so at such a point the claim has no value either (UndefinedAtPoint, as √ of a negative
+#: number): otherwise a claim false only there was proved (advpsatz's finding: v.normalized() at v = 0)
+_GRAM_SCHMIDT = {"normalized", "QRdecomposition", "QRsolve"}
+
+
+def _check_full_rank(name: str, M) -> None:
+    vals = [_point_value(x) for x in M]
+    if not vals or any(v is None for v in vals):
+        return   # on symbols: SymPy's generic formula, the one the kernel reads
+    import sympy as sp
+
+    P = sp.Matrix(M.rows, M.cols, vals)
+    if name == "normalized":
+        grams = [sum(v ** 2 for v in vals)]
+    else:
+        grams = [(P[:, :k].T * P[:, :k]).det(method="berkowitz") for k in range(1, P.cols + 1)]
+    for g in grams:
+        if sp.expand(g) == 0:
+            raise UndefinedAtPoint(f"'.{name}' of a matrix whose columns are dependent (a zero norm): SymPy's "
+                                   "formula for it has no value there")
+
+
+#: Matrix methods whose ``method`` argument (keyword, or positional at this index) may choose a pivoting LU
+_PIVOTING_METHODS = {"inv": 0, "solve": 1, "inverse": 0}
+_PIVOTING = {"LU", "BLOCK"}
+
+
 def _asked_by_function(fn, args, kw):
     """A Python function that answers a question about a value: a value's dunder called through its class
     (``sp.Basic.__eq__(v, 0)``), SymPy's printers and orderings (``srepr``, ``latex``, ``ordered``: text and order
@@ -898,6 +935,25 @@ def _asked_by_function(fn, args, kw):
     name = getattr(fn, "__name__", "")
     if isinstance(fn, _types.MethodType) and name in _DUNDER_ASKS and is_value(fn.__self__):
         refuse(f"'.{name}' (taken as an object) of", fn.__self__)  # f = v.__eq__; f(0)
+    if isinstance(fn, _types.MethodType) and name in _GRAM_SCHMIDT and isinstance(fn.__self__, MatrixBase):
+        _check_full_rank(name, fn.__self__)
+    if isinstance(fn, _types.MethodType) and name == "orthogonalize" and (
+            isinstance(fn.__self__, MatrixBase) or isinstance(fn.__self__, type) and issubclass(fn.__self__, MatrixBase)):
+        # Matrix.orthogonalize(*vectors): Gram–Schmidt that drops a zero or dependent vector at a point
+        vecs = [a for a in args if isinstance(a, MatrixBase)]
+        if vecs and all(v.shape == vecs[0].shape for v in vecs):
+            import sympy as _sp
+
+            _check_full_rank(name, _sp.Matrix.hstack(*[v.reshape(len(v), 1) for v in vecs]))
+    bound = isinstance(fn, _types.MethodType) and isinstance(fn.__self__, MatrixBase)
+    if name in _PIVOTING_METHODS and (bound or str(getattr(fn, "__module__", "")).startswith("sympy") and args
+                                      and isinstance(args[0], MatrixBase)):
+        # M.inv(method="LU"), M.solve(b, method="LU"), Matrix.inv(M, "LU"): LUsolve underneath (_MATRIX_JUDGMENTS)
+        at = _PIVOTING_METHODS[name] + (0 if bound else 1)
+        method = kw.get("method", args[at] if len(args) > at else None)
+        if isinstance(method, str) and method.upper() in _PIVOTING:
+            refuse(f"'.{name}' (method={method!r}: its pivots are SymPy's zero tests)",
+                   fn.__self__ if bound else args[0])
     module = getattr(fn, "__module__", None) or ""
     unbound = not isinstance(fn, _types.MethodType) or isinstance(fn.__self__, type)
     if name in _ASKING_ATTRIBUTES | {"make_args"} and module.startswith("sympy") and args and unbound and (
@@ -953,7 +1009,40 @@ _ITERATING = {"max", "min", "sorted", "set", "frozenset", "any", "all", "filter"
 _BUILTIN_NAMES = {id(getattr(builtins, n)): n for n in _CONCRETIZING if hasattr(builtins, n)}
 _BUILTIN_IDS = frozenset(_BUILTIN_NAMES)
 #: SymPy's functions defined on part of the reals only: √ (and real_root/root of even order) and log
-_DOMAIN_FUNCTIONS = {id(__import__("sympy").sqrt): "root", id(__import__("sympy").log): "log"}
+_DOMAIN_FUNCTIONS = {id(__import__("sympy").sqrt): "root", id(__import__("sympy").log): "log",
+                     **{id(getattr(__import__("sympy"), f)): f for f in ("asin", "acos", "acosh", "atanh", "acoth",
+                                                                         "asec", "acsc")}}
+#: the other spellings of a power x^e, as (base, exponent) of their arguments: a fractional power of a negative
+#: number has no real value there, as for ``**`` (:meth:`_Guard.power`); without this ``sp.Pow(x, 1/2)`` at
+#: x = −1 was i, and √(−1)·√(−1) = −1 a "certified counterexample" where ``x**(1/2)`` had no value (advpsatz)
+_POWER_CALLS = {id(__import__("sympy").Pow): lambda a: (a[0], a[1]),
+                id(builtins.pow): lambda a: (a[0], a[1]),
+                id(__import__("sympy").root): lambda a: (a[0], __import__("sympy").Integer(1) / a[1]),
+                id(__import__("sympy").real_root): lambda a: (a[0], __import__("sympy").Integer(1) / a[1]),
+                id(__import__("sympy").cbrt): lambda a: (a[0], __import__("sympy").Rational(1, 3))}
+
+
+def _check_power_call(fn, args) -> None:
+    spell = _POWER_CALLS.get(id(fn))
+    if spell is None and isinstance(fn, _types.MethodType) and getattr(fn, "__name__", "") in ("__pow__", "__rpow__") \
+            and args:   # x.__pow__(e), e.__rpow__(x)
+        spell = (lambda a, s=fn.__self__: (s, a[0])) if fn.__name__ == "__pow__" else \
+            (lambda a, s=fn.__self__: (a[0], s))
+    if spell is None or len(args) < (1 if getattr(fn, "__name__", "") in ("__pow__", "__rpow__", "cbrt") else 2):
+        return
+    try:
+        base, exponent = spell(args)
+    except Exception:   # noqa: BLE001 (the call itself will say what is wrong with its arguments)
+        return
+    if fn is __import__("sympy").real_root and isinstance(exponent, Basic) and exponent.is_Rational \
+            and exponent.q % 2 == 1:
+        return   # real_root(x, n) of odd n is the real root: defined for every real x
+    if isinstance(exponent, Basic) and exponent.is_Rational and not exponent.is_Integer:
+        _check_domain("root", base)
+    elif isinstance(exponent, float) and not exponent.is_integer():
+        _check_domain("root", base)
+
+
 #: the types of functools' caches (lru_cache, cache): calling one hashes its arguments
 _CACHE_TYPES = (type(__import__("functools").lru_cache(None)(lambda: 0)),)
 #: types whose constructor hashes the items it is given (set and frozenset are caught as builtins)
@@ -1029,6 +1118,12 @@ _MATRIX_JUDGMENTS = {"rank", "rref", "echelon_form", "is_echelon", "eigenvals", 
                      # pseudo-inverse of a diagonal, finding 3; a nullspace whose length is the rank)
                      "nullspace", "columnspace", "rowspace", "rank_decomposition", "pinv", "LUdecomposition",
                      "LUdecomposition_Simple", "LUdecompositionFF", "jordan_form", "diagonalize", "left_eigenvects",
+                     # a solution or an inverse by LU with SymPy's pivots: on symbols the formula divides by the generic
+                     # pivot A[0,0], which the kernel then reads as a premise A[0,0] ≠ 0 the claim does not have; at a
+                     # point with A[0,0] = 0 the call pivots on another row and has a value (advpsatz's finding)
+                     "LUsolve", "inverse_LU", "inverse_BLOCK",
+                     # the pseudo-inverse's solutions: the full-rank formula on symbols, another at a singular point
+                     "pinv_solve", "solve_least_squares",
                      # its nonzero entries, as SymPy's zero test sees them: all of them on symbols, fewer at a point
                      "values", "iter_values", "iter_items", "todok", "todod", "row_list", "col_list", "nnz",
                      "is_symbolic"}
