@@ -20,8 +20,8 @@ Positivstellensatz certificate of it, a `holds` trusting nothing — carried a p
 check called a SymPy routine whose formula on symbols divides by what its own zero test assumed nonzero (LUsolve and
 inv/solve with method "LU"/"BLOCK": the pivot A[0,0]; normalized, QRdecomposition, orthogonalize: column norms), and
 the search refuted claims at points the README says have no value (sp.Pow/pow/__pow__/root of a negative number;
-asin 2, acosh 0, atanh 1). Left to the integrator (strict xfail): kernel/psatz.by_certificate raises on a malformed
-tree instead of rejecting it.
+asin 2, acosh 0, atanh 1). A malformed tree (Split(i, 5), Cut(fact, 5, rest)) made kernel/psatz.by_certificate raise instead of rejecting
+it (a strict xfail until the kernel checked the branches and proofs are tuples).
 """
 from __future__ import annotations
 
@@ -406,11 +406,6 @@ def test_the_rank_or_pivot_dependent_solvers_are_refused(call, tmp_path):
 # ----- finding (kernel/psatz.py, left to the integrator): by_certificate "never raises", but a malformed tree does ----
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="kernel/psatz.py refutes(): len(cert.branches) / len(cut.proofs) on a non-sequence raises "
-                          "TypeError out of by_certificate (documented 'Never raises'), and so out of smt.certified "
-                          "and goal.accept_step: a finder returning Split(i, 5) or Cut(fact, 5, rest) crashes the "
-                          "step instead of being rejected (not a wrong verdict; the integrator owns kernel/psatz.py)")
 @pytest.mark.parametrize("cert", [Split(0, 5), Split(0, None), Cut(("ge", x), 5, None)],
                          ids=["split-int", "split-none", "cut-int"])
 def test_a_malformed_tree_is_rejected_not_raised(cert):

@@ -139,7 +139,7 @@ def refutes(facts, cert, depth: int = 0) -> tuple[bool, str]:
         if not (isinstance(cert.index, int) and 0 <= cert.index < len(ors)):
             return False, "a split on no disjunction of the kernel's sentence"
         cases = ors[cert.index]
-        if len(cert.branches) != len(cases):
+        if not isinstance(cert.branches, tuple) or len(cert.branches) != len(cases):
             return False, "a split that does not cover every disjunct"
         for case, sub in zip(cases, cert.branches):
             ok, why = refutes(list(facts) + [case], sub, depth + 1)
@@ -158,7 +158,7 @@ def refutes(facts, cert, depth: int = 0) -> tuple[bool, str]:
             return False, "a cut that states nothing"
         # g ≥ 0 holds on C when C ∧ −g > 0 has no point; g = 0 when neither C ∧ g > 0 nor C ∧ −g > 0 has one
         negated = [("gt", -g)] if fact[0] == "ge" else [("gt", g), ("gt", -g)]
-        if len(cut.proofs) != len(negated):
+        if not isinstance(cut.proofs, tuple) or len(cut.proofs) != len(negated):
             return False, "a cut needs one refutation per side of its fact"
         for neg, proof in zip(negated, cut.proofs):
             ok, why = refutes(list(facts) + [neg], proof, depth + 1)
