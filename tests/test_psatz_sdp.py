@@ -1,0 +1,94 @@
+"""Issue 19 (psatz, sdp): the certificate finder decides by work, never by the clock; the reduced search.
+
+1. Determinism. Whether the kernel gets a certificate — and so a verdict's typed field ``trusted`` — must depend
+   on the claim alone. The finder (prove/psatz.py) counts work (LP columns, elimination steps, the LP's iterations)
+   and keeps the wall clock only as a far safety net. A clock that runs 100× fast (every clock the process reads:
+   ``time.monotonic``, ``perf_counter``, ``time``, ``process_time``) gives the same certificate as the real one,
+   and the LP solver is given no time limit of its own (its clock is not Python's and could not be patched).
+2. The reduced search: a sentence's linear definitions (v − p = 0, e.g. a maximum equal to one of its arguments in
+   a split's branch) are eliminated before the LP and the certificate is lifted back exactly (the equality's
+   multiplier is the quotient of the substitution), so the kernel checks it on its own sentence; planted false
+   certificates of the lifted form are rejected.
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+import sympy as sp
+
+from symderiv.kernel import psatz
+from symderiv.kernel.psatz import Cut, Refutation, Split, refutes
+from symderiv.prove import psatz as finder
+
+a, b, c, m, u, t, x, y = sp.symbols("a b c m u t x y", real=True)
+EPS = sp.Rational(1, 1000)
+
+UNIT = [("ge", b), ("ge", 1 - b), ("gt", b ** 2 - b)]
+MAXES = [("ge", m - a), ("ge", m - b), ("ge", c - a), ("ge", c - b), ("or", [("eq", m - a), ("eq", m - b)]),
+         ("or", [("eq", c - a), ("eq", c - b)]), ("gt", m - c)]
+ATOM = [("ge", t + 1), ("ge", 1 - t), ("ge", u), ("eq", u ** 2 - (1 - t ** 2) ** 2), ("gt", u - 1)]
+#: the trajectory claims' shape: n22 ≤ max(|1 − t0²|, |1 − t1²|)·n23 and n22 > n23 with |·| ≤ 1
+n22, n23, a4, a5, t0, t1, mx = sp.symbols("n22 n23 a4 a5 t0 t1 mx", real=True)
+TRAJ = [("ge", t0 + 1), ("ge", 1 - t0), ("ge", t1 + 1), ("ge", 1 - t1), ("ge", n22), ("ge", n23), ("ge", a4),
+        ("ge", a5), ("ge", mx - a4), ("ge", mx - a5), ("ge", mx), ("eq", a4 ** 2 - (1 - t0 ** 2) ** 2),
+        ("eq", a5 ** 2 - (1 - t1 ** 2) ** 2), ("or", [("eq", mx - a4), ("eq", mx - a5)]),
+        ("ge", mx * n23 - n22), ("and", [("ge", 1 - t0 ** 2), ("ge", t0 ** 2)]),
+        ("and", [("ge", 1 - t1 ** 2), ("ge", t1 ** 2)]), ("gt", n22 - n23)]
+#: one ε off: n22 > (1 − ε)·n23 has the point t0 = 0, n22 = n23 = 1 (|1 − t0²| reaches 1)
+TRAJ_OFF = TRAJ[:-1] + [("gt", n22 - (1 - EPS) * n23)]
+
+SENTENCES = {"unit": UNIT, "maxes": MAXES, "atom": ATOM, "traj": TRAJ}
+
+
+class _FastClock:
+    """Every clock of the process runs ``k``× fast: what a loaded machine looks like to a wall-clock budget."""
+
+    def __init__(self, monkeypatch, k: float = 100.0):
+        self.k = k
+        for name in ("monotonic", "perf_counter", "time", "process_time"):
+            real = getattr(time, name)
+            start = real()
+            monkeypatch.setattr(time, name, lambda real=real, start=start: start + (real() - start) * k)
+
+
+@pytest.mark.parametrize("name", sorted(SENTENCES))
+def test_the_certificate_does_not_depend_on_the_clock(name, monkeypatch):
+    calm = finder.find(SENTENCES[name], psatz.BUDGET)
+    assert calm is not None and refutes(SENTENCES[name], calm)[0]
+    _FastClock(monkeypatch)
+    loaded = finder.find(SENTENCES[name], psatz.BUDGET)
+    assert loaded == calm
+
+
+@pytest.mark.parametrize("budget", [None, 1e-6, psatz.BUDGET, 60.0])
+def test_the_callers_seconds_do_not_decide(budget):
+    """The kernel hands the finder seconds (kernel/psatz.BUDGET); the answer is the same whatever they are."""
+    assert finder.find(TRAJ, budget) == finder.find(TRAJ, psatz.BUDGET)
+
+
+def test_the_lp_solver_gets_no_time_limit(monkeypatch):
+    import clarabel
+
+    seen = []
+    real = clarabel.DefaultSolver
+
+    def spy(P, q, A, b, cones, settings):
+        seen.append((settings.time_limit, settings.max_iter))
+        return real(P, q, A, b, cones, settings)
+
+    monkeypatch.setattr(clarabel, "DefaultSolver", spy)
+    assert finder.find(TRAJ, psatz.BUDGET) is not None
+    assert seen and all(limit == float("inf") and it <= 1000 for limit, it in seen)
+
+
+def test_work_is_counted_and_reported():
+    """The budget that decides is work: the finder reports what a sentence cost, the same on every run."""
+    finder.find(TRAJ, psatz.BUDGET)
+    first = finder.last_work()
+    finder.find(TRAJ, psatz.BUDGET)
+    assert finder.last_work() == first and 0 < first <= finder.WORK
+
+
+def test_a_false_sentence_gets_nothing_however_long_the_clock():
+    assert finder.find(TRAJ_OFF, 1e6) is None
