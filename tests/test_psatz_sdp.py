@@ -2,7 +2,8 @@
 
 1. Determinism. Whether the kernel gets a certificate — and so a verdict's typed field ``trusted`` — must depend
    on the claim alone. The finder (prove/psatz.py) counts work (LP columns, elimination steps, the LP's iterations)
-   and keeps the wall clock only as a far safety net. A clock that runs 100× fast (every clock the process reads:
+   and keeps the wall clock only as a far safety net (300 s, a claim's own default timeout). A clock that runs 20× fast
+   (main's 0.5 s net becomes 25 ms, less than the maxes, atom and traj searches; every clock the process reads:
    ``time.monotonic``, ``perf_counter``, ``time``, ``process_time``) gives the same certificate as the real one,
    and the LP solver is given no time limit of its own (its clock is not Python's and could not be patched).
 2. The reduced search: a sentence's linear definitions (v − p = 0, e.g. a maximum equal to one of its arguments in
@@ -44,7 +45,7 @@ SENTENCES = {"unit": UNIT, "maxes": MAXES, "atom": ATOM, "traj": TRAJ}
 class _FastClock:
     """Every clock of the process runs ``k``× fast: what a loaded machine looks like to a wall-clock budget."""
 
-    def __init__(self, monkeypatch, k: float = 100.0):
+    def __init__(self, monkeypatch, k: float = 20.0):
         self.k = k
         for name in ("monotonic", "perf_counter", "time", "process_time"):
             real = getattr(time, name)
@@ -92,3 +93,68 @@ def test_work_is_counted_and_reported():
 
 def test_a_false_sentence_gets_nothing_however_long_the_clock():
     assert finder.find(TRAJ_OFF, 1e6) is None
+
+
+# ----- the reduced search: linear definitions eliminated, the certificate lifted back ----------------------------
+
+#: a branch of a split: m = a (a maximum equal to its first argument), m ≤ 1 ⇒ a ≤ 1 … with m eliminated the LP
+#: sees a alone; the lifted certificate uses the equality m − a = 0 with the multiplier the substitution gives
+LIN = [("ge", 1 - m), ("ge", a), ("eq", m - a), ("gt", a ** 2 - 1)]
+#: the definition 2ε off (m = a − 2ε): the point a = 1 + 2ε, m = 1
+LIN_OFF = [("ge", 1 - m), ("ge", a), ("eq", m - a + 2 * EPS), ("gt", a ** 2 - 1)]   # a = 1 + 2ε, m = 1
+
+
+def test_a_lifted_certificate_checks_and_uses_the_eliminated_equality():
+    assert finder._eliminations(psatz.context(LIN)[2])   # the search eliminates m
+    cert = finder.find(LIN, psatz.BUDGET)
+    assert isinstance(cert, Refutation) and refutes(LIN, cert)[0]
+    assert any(j == 0 and mult != 0 for mult, j in cert.multipliers)   # the lift's multiplier of m − a = 0
+    assert finder.find(LIN_OFF, psatz.BUDGET) is None and refutes(LIN_OFF, cert)[0] is False
+
+
+@pytest.mark.parametrize("delta", [1, a, -m, EPS, m - a])
+def test_a_lifted_multiplier_off_is_rejected(delta):
+    cert = finder.find(LIN, psatz.BUDGET)
+    planted = Refutation(products=cert.products, gram=cert.gram,
+                         multipliers=tuple((mult + delta if j == 0 else mult, j) for mult, j in cert.multipliers))
+    assert refutes(LIN, planted)[0] is False
+
+
+def test_a_lifted_certificate_without_its_equality_is_rejected():
+    """The LP never saw m: the certificate is valid only with m − a = 0 among the kernel's facts."""
+    cert = finder.find(LIN, psatz.BUDGET)
+    no_def = [f for f in LIN if f[0] != "eq"]
+    assert refutes(no_def, cert)[0] is False and finder.find(no_def, psatz.BUDGET) is None
+
+
+def test_elimination_in_a_split_branch_and_through_a_cut():
+    """Both reductions at once, the way the trajectory claims need them: each branch of max(a4, a5) eliminates
+    the maximum, a cut pins a4 = 1 − t0², which the rest eliminates in turn."""
+    cert = finder.find(TRAJ, psatz.BUDGET)
+    assert isinstance(cert, Split) and refutes(TRAJ, cert)[0]
+    assert any(isinstance(br, Cut) for br in cert.branches)
+    # planted: a branch's certificate on the other branch (its elimination was of another variable)
+    swapped = Split(cert.index, cert.branches[::-1])
+    assert refutes(TRAJ, swapped)[0] is False
+
+
+# ----- the wide leaf: a variable's square times a product of two facts (the diagonal of a Gram matrix) ----------
+
+#: a ≥ 0, b ≥ a, a·c ≥ 1 ⇒ c²·a·b ≥ 1: c²·a·(b − a) + (ac − 1)² + 2(ac − 1) = c²ab − 1
+WIDE = [("ge", a), ("ge", b - a), ("ge", a * c - 1), ("gt", 1 - c ** 2 * a * b)]
+WIDE_OFF = [("ge", a), ("ge", b - a), ("ge", a * c - 1 + EPS), ("gt", 1 - c ** 2 * a * b)]   # a = b = 1, c = 1 − ε
+
+
+def test_a_wide_leaf_checks_and_its_planted_siblings_do_not():
+    cert = finder.find(WIDE, psatz.BUDGET)
+    assert isinstance(cert, Refutation) and refutes(WIDE, cert)[0]
+    assert any(len(idx) == 2 and not getattr(s_, "is_Number", True) for _, s_, idx in cert.products)
+    assert finder.find(WIDE_OFF, psatz.BUDGET) is None and refutes(WIDE_OFF, cert)[0] is False
+    # a square claimed of a fact's product that the sentence does not have (b − a replaced by a − b)
+    flipped = [("ge", a), ("ge", a - b), ("ge", a * c - 1), ("gt", 1 - c ** 2 * a * b)]
+    assert refutes(flipped, cert)[0] is False
+    # the square's base changed (c² → (c + 1)²): the identity fails
+    planted = Refutation(products=tuple((w, (s_ + 1) if len(idx) == 2 and not getattr(s_, "is_Number", True)
+                                         else s_, idx) for w, s_, idx in cert.products),
+                         multipliers=cert.multipliers)
+    assert refutes(WIDE, planted)[0] is False

@@ -29,6 +29,9 @@ MAX_DEGREE = 6
 MAX_SPLITS = 2
 #: at most this many definitional atoms pinned by cuts
 MAX_CUTS = 4
+#: at most this many atoms pinned by direct cuts before the search (:func:`_pin`; the kernel follows a tree at
+#: most kernel/psatz.MAX_DEPTH = 12 deep, splits and cuts together)
+MAX_PINS = 6
 #: the work a sentence may cost, which alone decides whether a certificate is found (the same answer on a
 #: loaded machine: a verdict's ``trusted`` field depends on the claim only): LP columns summed over every LP
 #: tried, plus the unknowns of each exact system and the terms of each lifted elimination (about 0.1 ms of CPU
@@ -118,16 +121,18 @@ def _kinds(facts) -> list:
 
 
 def _eliminations(eqs) -> list:
-    """[(j, v, p, c)]: equality j of the context is c·(v − p) = 0 with v a variable, c a nonzero rational and p free
-    of v (a linear definition: a maximum equal to one of its arguments in a split's branch, an atom pinned by a
-    cut). Chosen so that no chosen v occurs in another chosen equality: the substitution v := p is simultaneous
-    and :func:`_lift` can divide by the equalities one at a time."""
-    chosen, chosen_vars, touched = [], set(), set()
+    """[(j, v, p, c)]: equality j of the context is linear in the variable v with the nonzero rational coefficient
+    c, and once the earlier eliminations are substituted into it, it reads c·(v − p) = 0 with p free of every
+    eliminated variable (a linear definition: a maximum equal to one of its arguments in a split's branch, an
+    atom pinned by a cut — and chains of them, max = a, a = 1 − t²). No chosen v occurs in an earlier chosen
+    equality, so :func:`_lift` can divide by the equalities themselves, last first."""
+    chosen, sub, touched = [], {}, set()
     for j, h in enumerate(eqs):
         h = sp.expand(h)
-        if h.free_symbols & chosen_vars:
+        hs = sp.expand(h.xreplace(sub)) if sub else h
+        if hs == 0:
             continue
-        for v in sorted(h.free_symbols - touched, key=lambda s: (str(s), id(s))):
+        for v in sorted(h.free_symbols - touched - set(sub), key=lambda s: (str(s), id(s))):
             try:
                 poly = sp.Poly(h, v)
             except Exception:  # noqa: BLE001
@@ -137,8 +142,11 @@ def _eliminations(eqs) -> list:
             c = poly.coeff_monomial(v)
             if not (c.is_Rational and c != 0):
                 continue
-            chosen.append((j, v, sp.expand(v - h / c), c))
-            chosen_vars.add(v)
+            p = sp.expand(v - hs / c)
+            if v in p.free_symbols:
+                continue
+            chosen.append((j, v, p, c))
+            sub[v] = p
             touched |= h.free_symbols
             break
     return chosen
@@ -146,9 +154,9 @@ def _eliminations(eqs) -> list:
 
 def _lift(cert: Refutation, pos, eqs, elim, deadline) -> Refutation | None:
     """The certificate of the reduced sentence (every v := p of ``elim``) as one of the sentence itself: its
-    identity R, read in the original variables, vanishes under the substitution, so R = Σ q_k·(v_k − p_k)
-    (exact division, one eliminated variable at a time) and each equality c_k(v_k − p_k) gets the multiplier
-    −q_k/c_k. The kernel checks the result on its own sentence like any other leaf."""
+    identity R, read in the original variables, vanishes under the substitution, so, dividing by each chosen
+    equality H_j = c·v + r (as a polynomial in its v, last chosen first), R = Σ q_j·H_j exactly and H_j gets the
+    multiplier −q_j. The kernel checks the result on its own sentence like any other leaf."""
     R = sp.Integer(0)
     for c, s_, idx in cert.products:
         R += c * s_ ** 2 * sp.Mul(*[pos[i] for i in idx])
@@ -156,15 +164,16 @@ def _lift(cert: Refutation, pos, eqs, elim, deadline) -> Refutation | None:
     for j, m in mult.items():
         R += m * eqs[j]
     R = sp.expand(R)
-    for j, v, p, c in elim:
+    for j, v, _, c in reversed(elim):
         deadline.spend(len(R.args) if R.is_Add else 1)
-        rest = sp.expand(R.xreplace({v: p}))
+        h = sp.expand(eqs[j])
+        rest = sp.expand(R.xreplace({v: sp.expand(v - h / c)}))
         if R != rest:
-            others = sorted((R.free_symbols | p.free_symbols) - {v}, key=lambda s: (str(s), id(s)))
-            q, r = sp.div(sp.Poly(R - rest, v, *others, domain="QQ"), sp.Poly(v - p, v, *others, domain="QQ"))
+            others = sorted((R.free_symbols | h.free_symbols) - {v}, key=lambda s: (str(s), id(s)))
+            q, r = sp.div(sp.Poly(R - rest, v, *others, domain="QQ"), sp.Poly(h, v, *others, domain="QQ"))
             if not r.is_zero:
                 return None
-            mult[j] = sp.expand(mult.get(j, 0) - q.as_expr() / c)
+            mult[j] = sp.expand(mult.get(j, 0) - q.as_expr())
         R = rest
     if R != 0:
         return None
@@ -389,8 +398,9 @@ def _square_root(r):
 
 def _definitions(facts) -> list:
     """Candidate cuts v = ±q for each definitional equality v² − q² = 0 of the context (an atom |p|, ‖·‖_F, …)."""
-    _, _, eqs, _ = context(facts)
+    pos, strict, eqs, _ = context(facts)
     have = {sp.expand(h) for h in eqs}
+    nonneg = {sp.expand(p) for p in pos}
     out = []
     for h in eqs:
         h = sp.expand(h)
@@ -404,9 +414,12 @@ def _definitions(facts) -> list:
             q = _square_root(-poly.coeff_monomial(1))
             if q is None or q == 0:
                 continue
-            for cand in (sp.expand(v - q), sp.expand(v + q)):
-                if cand not in have and -cand not in have:
-                    out.append((v, cand))
+            # v = q first where q ≥ 0 is a fact (|p| = p), else v = −q where −q ≥ 0 is: the other side is false
+            first = -1 if sp.expand(-q) in nonneg and sp.expand(q) not in nonneg else 1
+            cands = (sp.expand(v - first * q), sp.expand(v + first * q))
+            if any(cand in have or -cand in have for cand in cands):
+                continue   # v is pinned already (v = q and v = −q together hold only where q = 0)
+            out += [(v, cand) for cand in cands]
     # the atoms of the latest facts first (a split's case, the negated goal): in a branch max = a, a's definition
     # is the one that matters
     latest: dict = {}
@@ -425,6 +438,51 @@ def _fact_exprs(facts) -> list:
         elif f[0] != "opaque" and len(f) > 1:
             out.append(sp.sympify(f[1]))
     return out
+
+
+def _direct_proofs(facts, g):
+    """The two refutations of a cut g = v − q = 0 for an atom v with v² − q² = 0 (an equality H_j of the context),
+    v ≥ 0 and q ≥ 0 both facts, written down without a search:
+    (v − q)² + 2q(v − q) − H_j = 0 refutes v − q > 0, and (q − v)² + 2v(q − v) + H_j = 0 refutes q − v > 0
+    (each with the strict square of the negated side). None when the context does not have those facts."""
+    pos, _, eqs, _ = context(facts)
+    g = sp.expand(g)
+    index = {}
+    for i, e in enumerate(pos):
+        index.setdefault(sp.expand(e), i)
+    for v in sorted(g.free_symbols, key=lambda s: (str(s), id(s))):
+        try:
+            poly = sp.Poly(g, v)
+        except Exception:  # noqa: BLE001
+            continue
+        if poly.degree() != 1 or poly.coeff_monomial(v) != 1:
+            continue
+        q = sp.expand(v - g)
+        h = sp.expand(v ** 2 - q ** 2)
+        js = [j for j, e in enumerate(eqs) if sp.expand(e) == h]
+        if not js or v not in index or q not in index:
+            continue
+        n = len(pos)   # the negated side is the context's next positive
+        up = Refutation(products=((1, 1, (n, n)), (2, 1, (index[q], n))), multipliers=((-1, js[0]),))
+        down = Refutation(products=((1, 1, (n, n)), (2, 1, (index[v], n))), multipliers=((1, js[0]),))
+        return up, down
+    return None
+
+
+def _pin(facts) -> tuple[list, list]:
+    """Every definitional atom with a direct cut (:func:`_direct_proofs`) pinned before the search: (the facts
+    with each pinned equality added, [(g, proofs)] in order). The equalities are then eliminated in every leaf."""
+    cur, cuts = list(facts), []
+    for _ in range(MAX_PINS):
+        for g in _definitions(cur):
+            proofs = _direct_proofs(cur, g)
+            if proofs is not None:
+                cuts.append((g, proofs))
+                cur.append(("eq", g))
+                break
+        else:
+            break
+    return cur, cuts
 
 
 def _proved_equal(facts, g, deadline):
@@ -498,7 +556,12 @@ def _find(facts, budget: float | None = None):
     global _LAST_WORK
     deadline = _Budget(WORK, time.monotonic() + SAFETY_SECONDS)
     try:
-        return _search(list(facts), deadline, 0)
+        pinned, cuts = _pin(facts)
+        got = _search(pinned, deadline, 0)
+        if got is not None:
+            for g, proofs in reversed(cuts):
+                got = Cut(("eq", g), proofs, got)
+        return got
     except _OutOfTime:
         return None
     finally:
