@@ -127,15 +127,53 @@ def test_a_lifted_certificate_without_its_equality_is_rejected():
     assert refutes(no_def, cert)[0] is False and finder.find(no_def, psatz.BUDGET) is None
 
 
+def _rebuild(cert, split_fn):
+    """``cert`` with its first Split (below any cuts) replaced by split_fn(split)."""
+    if isinstance(cert, Cut):
+        return Cut(cert.fact, cert.proofs, _rebuild(cert.rest, split_fn))
+    assert isinstance(cert, Split)
+    return split_fn(cert)
+
+
 def test_elimination_in_a_split_branch_and_through_a_cut():
-    """Both reductions at once, the way the trajectory claims need them: each branch of max(a4, a5) eliminates
-    the maximum, a cut pins a4 = 1 − t0², which the rest eliminates in turn."""
+    """Both reductions at once, the way the trajectory claims need them: the atoms a4 = |1 − t0²|, a5 = |1 − t1²|
+    are pinned by direct cuts (no LP), each branch of max(a4, a5) eliminates the maximum and, through the pinned
+    equality, the atom (a chain mx = a4, a4 = 1 − t0²)."""
     cert = finder.find(TRAJ, psatz.BUDGET)
-    assert isinstance(cert, Split) and refutes(TRAJ, cert)[0]
-    assert any(isinstance(br, Cut) for br in cert.branches)
-    # planted: a branch's certificate on the other branch (its elimination was of another variable)
-    swapped = Split(cert.index, cert.branches[::-1])
-    assert refutes(TRAJ, swapped)[0] is False
+    assert isinstance(cert, Cut) and refutes(TRAJ, cert)[0]
+    pinned = []
+    node = cert
+    while isinstance(node, Cut):
+        pinned.append(node.fact)
+        node = node.rest
+    assert isinstance(node, Split) and {str(g) for _, g in pinned} >= {str(a4 + t0 ** 2 - 1), str(a5 + t1 ** 2 - 1)}
+    # planted: the branches swapped (each lifted with its own case's equality); a branch dropped
+    assert refutes(TRAJ, _rebuild(cert, lambda sp_: Split(sp_.index, sp_.branches[::-1])))[0] is False
+    assert refutes(TRAJ, _rebuild(cert, lambda sp_: Split(sp_.index, sp_.branches[:1])))[0] is False
+
+
+#: ATOM with 1 − t² ≥ 0 among its facts (as the kernel states tanh's range: an "and" of 1 − t² ≥ 0 and t² ≥ 0)
+ATOM_Q = ATOM[:2] + [("and", [("ge", 1 - t ** 2), ("ge", t ** 2)])] + ATOM[2:]
+
+
+def test_a_direct_cut_and_its_planted_siblings():
+    """The pinning cut's two refutations are written down, not searched: (v − q)² + 2q(v − q) − (v² − q²) = 0."""
+    g = u + t ** 2 - 1
+    proofs = finder._direct_proofs(ATOM_Q, g)
+    assert proofs is not None
+    cut = Cut(("eq", g), proofs, finder.find(ATOM_Q + [("eq", g)], psatz.BUDGET))
+    assert refutes(ATOM_Q, cut)[0]
+    up, down = proofs
+    # the multiplier's sign flipped; the proofs swapped; the pinned value one ε off
+    flipped = Refutation(products=up.products, multipliers=tuple((-mult, j) for mult, j in up.multipliers))
+    assert refutes(ATOM_Q, Cut(cut.fact, (flipped, down), cut.rest))[0] is False
+    assert refutes(ATOM_Q, Cut(cut.fact, (down, up), cut.rest))[0] is False
+    assert refutes(ATOM_Q, Cut(("eq", g + EPS), proofs, cut.rest))[0] is False
+    # q ≥ 0 (1 − t² ≥ 0) or v ≥ 0 not among the facts: no direct cut is offered, and these proofs do not check
+    assert finder._direct_proofs(ATOM, g) is None
+    no_v = [f for f in ATOM_Q if f != ("ge", u)]
+    assert finder._direct_proofs(no_v, g) is None
+    assert refutes(ATOM, Cut(("eq", g), proofs, cut.rest))[0] is False
 
 
 # ----- the wide leaf: a variable's square times a product of two facts (the diagonal of a Gram matrix) ----------
