@@ -4,8 +4,10 @@
    on the claim alone. The finder (prove/psatz.py) counts work (LP columns, elimination steps, the LP's iterations)
    and keeps the wall clock only as a far safety net (300 s, a claim's own default timeout). A clock that runs 20× fast
    (main's 0.5 s net becomes 25 ms, less than the maxes, atom and traj searches; every clock the process reads:
-   ``time.monotonic``, ``perf_counter``, ``time``, ``process_time``) gives the same certificate as the real one,
-   and the LP solver is given no time limit of its own (its clock is not Python's and could not be patched).
+   ``time.monotonic``, ``perf_counter``, ``time``, ``process_time``), or a clock that finds the process stalled
+   0.25 s at every read, gives the same certificate as the real one; so does any number of seconds the caller
+   passes; and the LP solver is given no time limit of its own (its clock is not Python's and could not be
+   patched). On main (0.5 s of wall) the stalled clock, the caller's 1e-6 s and the solver's time limit fail.
 2. The reduced search: a sentence's linear definitions (v − p = 0, e.g. a maximum equal to one of its arguments in
    a split's branch) are eliminated before the LP and the certificate is lifted back exactly (the equality's
    multiplier is the quotient of the substitution), so the kernel checks it on its own sentence; planted false
@@ -53,19 +55,36 @@ class _FastClock:
             monkeypatch.setattr(time, name, lambda real=real, start=start: start + (real() - start) * k)
 
 
+class _StalledClock:
+    """Every read of every clock finds the process was stalled ``stall`` seconds since the last one (a loaded machine
+    preempting it): a wall limit below reads × stall is hit however fast the search itself is."""
+
+    def __init__(self, monkeypatch, stall: float = 0.25):
+        self.reads = 0
+        for name in ("monotonic", "perf_counter", "time", "process_time"):
+            real = getattr(time, name)
+            monkeypatch.setattr(time, name, lambda real=real: real() + stall * self._read())
+
+    def _read(self) -> int:
+        self.reads += 1
+        return self.reads
+
+
+@pytest.mark.parametrize("clock", [_FastClock, _StalledClock])
 @pytest.mark.parametrize("name", sorted(SENTENCES))
-def test_the_certificate_does_not_depend_on_the_clock(name, monkeypatch):
+def test_the_certificate_does_not_depend_on_the_clock(name, clock, monkeypatch):
     calm = finder.find(SENTENCES[name], psatz.BUDGET)
     assert calm is not None and refutes(SENTENCES[name], calm)[0]
-    _FastClock(monkeypatch)
+    clock(monkeypatch)
     loaded = finder.find(SENTENCES[name], psatz.BUDGET)
     assert loaded == calm
 
 
 @pytest.mark.parametrize("budget", [None, 1e-6, psatz.BUDGET, 60.0])
-def test_the_callers_seconds_do_not_decide(budget):
+@pytest.mark.parametrize("name", sorted(SENTENCES))
+def test_the_callers_seconds_do_not_decide(name, budget):
     """The kernel hands the finder seconds (kernel/psatz.BUDGET); the answer is the same whatever they are."""
-    assert finder.find(TRAJ, budget) == finder.find(TRAJ, psatz.BUDGET)
+    assert finder.find(SENTENCES[name], budget) == finder.find(SENTENCES[name], psatz.BUDGET)
 
 
 def test_the_lp_solver_gets_no_time_limit(monkeypatch):
