@@ -8,8 +8,11 @@ terms summing to 1, every monomial's coefficient 0. The float solution only name
 rounded to small rationals and the multipliers of the equalities are then solved for *exactly* (a linear
 system over ℚ, python-flint), so the identity the kernel checks holds without rounding. A disjunction of the
 sentence (ρ is the modulus of one of the eigenvalues; a maximum equals one of its arguments) is split, each
-case a leaf of its own. Everything runs under a work budget (LP columns, :data:`WORK`), never a clock: whether a
-certificate is found depends on the sentence only; a certificate not found leaves the step to the solvers.
+case a leaf of its own. Before the LP the sentence is reduced: atoms |p| with p ≥ 0 a fact are pinned by cuts
+written down without a search (:func:`_pin`), linear definitions are eliminated and the certificate lifted back
+exactly (:func:`_eliminations`, :func:`_lift`); a last "wide" leaf adds a variable's square times one or two facts.
+Everything runs under a work budget (:data:`WORK`), never a clock: whether a certificate is found depends on the
+sentence only; a certificate not found leaves the step to the solvers.
 """
 from __future__ import annotations
 
