@@ -55,8 +55,8 @@ def main(path: str) -> None:
     from symderiv.kernel.psatz import BUDGET as psatz_budget
 
     data = pickle.load(open(path, "rb"))
-    print("| claim | # | vars | deg | ≥ | > | = | or | solvers (s) | certificate | form | finder s | why SOS missed |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| claim | # | vars | deg | ≥ | > | = | or | solvers (s) | certificate | form | work | finder s | why SOS missed |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     moved = total = 0
     for cid, v in data.items():
         for k, s in enumerate(v["sentences"]):
@@ -72,7 +72,7 @@ def main(path: str) -> None:
             moved += ok and s["ok"]
             print(f"| {cid} | {k} | {sh['vars']} | {sh['deg']} | {sh['ge']} | {sh['strict']} | {sh['eq']} | "
                   f"{sh['ors']} | {'unsat' if s['ok'] else 'not both unsat'} ({s['secs']:.2f}) | "
-                  f"{'checked' if ok else 'none'} | {form(cert) if ok else '—'} | {dt:.2f} | "
+                  f"{'checked' if ok else 'none'} | {form(cert) if ok else '—'} | {finder.last_work()} | {dt:.2f} | "
                   f"{why_not_sos(sh, s['said'])} |")
     print(f"\n{moved} of {total} sentences both solvers refuted now have a certificate the kernel checks.")
 

@@ -503,10 +503,14 @@ def test_a_planted_bug_in_the_encoding_of_a_models_claim_is_caught(monkeypatch, 
     assert check_claim(claim).verdict != Verdict.HOLDS
 
 
-def test_a_models_relational_step_proved_by_the_solvers_names_them_as_trusted():
+def test_a_models_relational_step_proved_by_the_solvers_names_them_as_trusted(monkeypatch):
     """avram2025.tanh-derivative-range.corrected: the kernel reads its steps on its own model (tanh of its own
-    symbols), and its token says the step rests on the solvers' unsat."""
+    symbols), and its token says the step rests on the solvers' unsat. With the Positivstellensatz finder on, every
+    step of this claim has a certificate (tests/test_psatz_sdp.py), so the solvers' path is tested with it off."""
     from symderiv.claims import collect
+    from symderiv.kernel import psatz
+
+    monkeypatch.setattr(psatz, "_FINDER", None)
 
     col = collect([PACKAGE.parent / "proofs" / "avram2025.py"])
     claim = {c.id: c for c in col.claims()}["avram2025.tanh-derivative-range.corrected"]

@@ -39,7 +39,8 @@ from .sos import Certificate, check as _check_identity
 
 #: how a half proved this way is described (typed: tests and reports compare with it); it trusts nothing
 HOW_PSATZ = "Positivstellensatz certificate on the kernel's own sentence, checked exactly by the kernel"
-#: seconds the finder may spend on one sentence before the solvers are asked (a budget, not a decision)
+#: seconds handed to the finder with each sentence (prove/psatz.py decides by a work budget and does not use them:
+#: whether a certificate is found must not depend on the clock)
 BUDGET = 0.5
 #: the deepest case split the kernel follows (a certificate is a finite tree; this bounds the kernel's work)
 MAX_DEPTH = 12
