@@ -552,6 +552,8 @@ class _Guard:
             if name not in _ARITHMETIC_DUNDERS and is_value(obj):
                 refuse(f"'.{name}' (a private attribute)", obj)
             return getattr(obj, name)
+        if name in _TYPE_READS and hasattr(type(obj), "shape"):
+            return getattr(obj, name)  # a matrix's own method (A.exp()), not a question of a scalar's kind
         if is_value(obj) or (name in _STRUCTURAL and isinstance(obj, (Basic, MatrixBase))) or (
                 name in _MATRIX_JUDGMENTS and isinstance(obj, MatrixBase)):
             refuse(f"'.{name}'", obj)
