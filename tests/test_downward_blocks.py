@@ -172,3 +172,33 @@ def test_the_kernel_refuses_a_planted_error_in_any_part_of_the_block_step(lstm, 
         bad = dataclasses.replace(st, lhs=st.lhs + sp.ones(*st.lhs.shape) * sp.Symbol("x[k][0]"))
     tok, why = confirm_step(c, {"n": 2}, bad)
     assert tok is None, part
+
+
+def test_a_multi_state_downward_step_handed_over_as_one_state_is_refused_by_the_kernel(lstm):
+    """The c path forgotten by the finder: a statement without the cell's states is refused, never compared with a
+    part of the recursion."""
+    import dataclasses
+
+    from symderiv.kernel.step import confirm_step
+
+    c = lstm(h_row())
+    st = step_check(c, 2, 2).statement
+    for bad in (dataclasses.replace(st, states=()), dataclasses.replace(st, states=("h",)),
+                dataclasses.replace(st, D=())):
+        tok, _ = confirm_step(c, {"n": 2}, bad)
+        assert tok is None
+
+
+@pytest.mark.parametrize("family", ["c row", "h row"])
+def test_the_block_layout_follows_the_cells_state_order_not_a_fixed_h_first(make_claim, family):
+    """The same LSTM with its state declared (c, h): the blocks are stacked c first, and the rows still hold for
+    every T, while a slip still fails."""
+    import dataclasses
+
+    swapped = dataclasses.replace(lstm_out, state=("c", "h"))
+    good = c_row() if family == "c row" else h_row()
+    slip = c_row(forget_at=0) if family == "c row" else h_row(c_path=False)
+    mk = lambda check: make_claim(check, model=swapped, activation="tanh", loss="abstract", n=(1, 2), t=(2,))  # noqa
+    st = step_check(mk(good), 2, 2)
+    assert st.proved and "(c, h)" in st.reason and tuple(st.statement.states) == ("c", "h"), st.reason
+    assert not step_check(mk(slip), 2, 2).proved
