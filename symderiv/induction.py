@@ -25,6 +25,11 @@ the pair (dh_t/dθ, dc_t/dθ) as its truth and the block recursion, J_t =
 one state is decided by its block row, the other states' truths at t − 1
 opaque (:func:`_induction`). A truth dh_{t−1}/dθ that the claim itself uses
 (a recursion such as Lemma 2) is replaced by C_{t−1}, the induction hypothesis.
+Downward (∇_{s_k}L from k = T down, :func:`_downward`), a cell with several
+states is proved by the block recursion of its adjoints, Λ_k = Λ_{k+1} J_{k+1}
++ ∂E_k/∂S_k with the truths (δh_k, δc_k) = Λ_k D_k, D_k the step's in-step
+Jacobian of its states, the claimed state's row the step and the other
+states' adjoints at k + 1 free (:func:`_downward_blocks`).
 Anything else (a horizon used as a number, ``range(1, m.t)``, a derivative of
 something other than a state) is
 refused with a reason, and the claim keeps its concrete verdict and scope. A

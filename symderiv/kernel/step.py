@@ -28,7 +28,12 @@ identity of one step at a free state) is the identity lhs = rhs at such a point.
 C_{k+1} J_{k+1} + ∂ℓ_k/∂h_k, rows) is that identity too, and J_{k+1}, ∂ℓ_k/∂h_k are compared with the kernel's
 own ∂h_2/∂h_1 and ∂E_1/∂h_1 on two steps of the cell (the finder's h_k, x_{k+1}, y_k paired with h_1, x_2, y_1;
 an abstract loss's partials ∂E/∂o_i, the finder's atoms, paired by position with the kernel's own at (o_1, y_1),
-every other application of them a random function of its arguments).
+every other application of them a random function of its arguments). For a cell with several states (an
+LSTM's (h, c)) the downward step is the claimed state's block of (Λ_{k+1} J_{k+1} + ∂E_k/∂S_k) D_k: the finder's
+S_{k−1}, x_k, x_{k+1}, y_k are the kernel's S_0, x_1, x_2, y_1, and its D_k, D_{k+1} (in-step Jacobians of the
+states, block (r, s) = ∂r_j/∂s_j with s_j moved), J_{k+1} (block (r, s) = ∂r_{k+1}/∂s_k, the other states held)
+and ∂E_k/∂S_k · D_k are compared with the kernel's own ∂r_1/∂s_1, ∂r_2/∂s_2, explicit ∂r_2/∂s_1 and ∂E_1/∂s_1; a
+downward step of such a cell handed over as one state, or without D, is refused.
 
 The kernel's own reading at every t ≤ T (:func:`read_horizons`, run by
 :func:`confirm_every_t`, the induction's entry). The step is about the
