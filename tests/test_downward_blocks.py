@@ -202,3 +202,19 @@ def test_the_block_layout_follows_the_cells_state_order_not_a_fixed_h_first(make
     st = step_check(mk(good), 2, 2)
     assert st.proved and "(c, h)" in st.reason and tuple(st.statement.states) == ("c", "h"), st.reason
     assert not step_check(mk(slip), 2, 2).proved
+
+
+def test_a_closed_form_of_the_c_adjoint_right_only_up_to_T_3_fails_at_T_4(lstm):
+    """The carousel unrolled plus a term that exists only from T = k + 3 on (absent at every size shown): never
+    proved downward (the range may be empty at the bottom), and the engine finds the certified break at T = 4."""
+    def extra(m):
+        def closed(k):
+            def term(s):
+                return product(lambda r: diag(m.at("f", r)), k + 1, s, order="ascending", size=m.n) \
+                    * into_c(m, s) * dh(m, s)
+            return total(term, (m.n, 1), lo=k, hi=m.t) + total(lambda s: dh(m, s), (m.n, 1), lo=k + 3, hi=m.t)
+        return every_step(m, lambda k: (dc(m, k), closed(k)))
+    c = lstm(extra, n=(1,), t=(2, 3))
+    assert not step_check(c, 1, 2).proved
+    r = check_claim(c)
+    assert r.verdict == Verdict.FAILS and not r.every_t and r.counterexample.size["t"] == 4 and r.certificate
