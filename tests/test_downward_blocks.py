@@ -218,3 +218,11 @@ def test_a_closed_form_of_the_c_adjoint_right_only_up_to_T_3_fails_at_T_4(lstm):
     assert not step_check(c, 1, 2).proved
     r = check_claim(c)
     assert r.verdict == Verdict.FAILS and not r.every_t and r.counterexample.size["t"] == 4 and r.certificate
+
+
+def test_explain_gives_the_downward_argument_not_the_upward_recursion(lstm):
+    from symderiv.report.explain import argument
+
+    r = check_claim(lstm(c_row(), n=(1,), t=(2,)))
+    text = argument(r).plain
+    assert r.every_t and "downward induction on k" in text and "X_t = J_t X_{t−1}" not in text
