@@ -25,6 +25,11 @@ the pair (dh_t/dθ, dc_t/dθ) as its truth and the block recursion, J_t =
 one state is decided by its block row, the other states' truths at t − 1
 opaque (:func:`_induction`). A truth dh_{t−1}/dθ that the claim itself uses
 (a recursion such as Lemma 2) is replaced by C_{t−1}, the induction hypothesis.
+Downward (∇_{s_k}L from k = T down, :func:`_downward`), a cell with several
+states is proved by the block recursion of its adjoints, Λ_k = Λ_{k+1} J_{k+1}
++ ∂E_k/∂S_k with the truths (δh_k, δc_k) = Λ_k D_k, D_k the step's in-step
+Jacobian of its states, the claimed state's row the step and the other
+states' adjoints at k + 1 free (:func:`_downward_blocks`).
 Anything else (a horizon used as a number, ``range(1, m.t)``, a derivative of
 something other than a state) is
 refused with a reason, and the claim keeps its concrete verdict and scope. A
@@ -84,6 +89,7 @@ class InductionModel:
         self._steps: dict = {}
         self._truths: dict = {}           # Ix -> (wrt, layout, matrix of opaque truth symbols)
         self._grads: dict = {}            # str(k) -> (k, the 1×n row dL/dh_k as opaque symbols), L = Σ_s E_s
+        self._sgrads: dict = {}           # (s, str(k)) -> (k, dL/ds_k opaque) for a state s other than the first
         self._downward = None             # (family, lo, hi) when the check is every_step(m, family, …)
         bind_parameters(self, vars(base_model.params))  # m.W_R; a name that would hide the model's own is refused
 
@@ -153,8 +159,8 @@ class InductionModel:
 
     def d(self, of, wrt, *, layout: str | None = None):
         s0 = self.cell.state[0]
-        if isinstance(of, SumOf) and isinstance(wrt, tuple) and len(wrt) == 2 and wrt[0] == s0:
-            return self._grad(of, ix(wrt[1]))
+        if isinstance(of, SumOf) and isinstance(wrt, tuple) and len(wrt) == 2 and wrt[0] in self.cell.state:
+            return self._grad(of, ix(wrt[1]), wrt[0])
         if isinstance(of, tuple) and len(of) == 2 and of[0] == "E" and isinstance(wrt, tuple) and len(wrt) == 2 \
                 and wrt[0] in ("o", s0) and str(ix(of[1])) == str(ix(wrt[1])):
             # ∂E_k/∂o_k or ∂E_k/∂h_k within one step (E_k sees h_k through o_k only): at the free state h_k
@@ -181,13 +187,19 @@ class InductionModel:
     def sum_of(self, name: str, lo: int = 1, hi=None) -> SumOf:
         return SumOf(name, lo, hi)
 
-    def _grad(self, of: SumOf, k: Ix) -> sp.Matrix:
-        """dL/dh_k (a 1×n row, as the model's m.d gives it) for L = Σ_{s=1}^{t} E_s: opaque, the truth."""
+    def _grad(self, of: SumOf, k: Ix, state: str | None = None) -> sp.Matrix:
+        """dL/ds_k (a 1×n row, as the model's m.d gives it) for L = Σ_{s=1}^{t} E_s: opaque, the truth. The first
+        state's (h) are kept in ``_grads`` by str(k); another state's (c of an LSTM) in ``_sgrads`` by (s, str(k))."""
         if of.name != "E" or of.lo != 1 or of.hi is not None:
             raise Unsupported(f"the derivative of {of!r} from {of.lo} to {of.hi}: only L = Σ_{{s=1}}^{{t}} E_s, the "
                               "sum of the per-step losses over the horizon, is induced on downward")
         if k.base is None:
             raise Unsupported(f"∇_h{k}L at a fixed step: only at the generic k or the horizon ± an integer")
+        if state is not None and state != self.cell.state[0]:
+            key = (state, str(k))
+            if key not in self._sgrads:
+                self._sgrads[key] = (k, sp.Matrix(1, self.n, lambda _, i: sp.Symbol(f"δG_{state}[{k}][{i}]")))
+            return self._sgrads[key][1]
         if str(k) not in self._grads:
             self._grads[str(k)] = (k, sp.Matrix(1, self.n, lambda _, i: sp.Symbol(f"δG[{k}][{i}]")))
         return self._grads[str(k)][1]
@@ -368,7 +380,7 @@ def _decide(claim, base, t_min: int, t0: float) -> Step:
         lhs, rhs = claim.check(m)
         if m._downward is not None:
             return _downward(claim, base, m._downward, t0)
-        if m._grads:
+        if m._grads or m._sgrads:
             raise Unsupported("∇_{h_k}L is induced on only downward, in a claim about every step k: "
                               "every_step(m, lambda k: (lhs_k, rhs_k), lo=…, hi=…)")
         if not m._truths:
@@ -714,7 +726,7 @@ def _downward(claim, base, spec, t0: float) -> Step:
 
     _, lo, hi = spec
     if len(claim.model.state) != 1:
-        raise Unsupported("the backward recursion of a cell with several states (h, c) is not induced on")
+        return _downward_blocks(claim, base, spec, t0)
     if not isinstance(lo, int) or isinstance(lo, bool):
         raise Unsupported(f"every_step(lo={_show(lo)}): the lowest step must be an integer")
     hi = ix(hi)
@@ -811,3 +823,213 @@ def _down_matches(claim, base, m: InductionModel, K: Ix, J: sp.Matrix, dl: sp.Ma
     if g1.shape != (1, base.n):
         return False
     return not nonzero_entries(g1, g2 * J.xreplace(subs) + dl.xreplace(subs))
+
+
+# ----- downward with several states: the block recursion of the adjoints ------------------------------------
+#
+# With the stacked state S_k = (h_k, c_k, …) (the cell's state order, each block n entries), the adjoint of the
+# free stacked state, Λ_k = ∂/∂S_k of Σ_{s≥k} E_s with every state of step k free, obeys the block recursion
+# Λ_T = ∂E_T/∂S_T, Λ_k = Λ_{k+1} J_{k+1} + ∂E_k/∂S_k, with J_{k+1} the step's block Jacobian (block (r, s) the
+# explicit partial ∂r_{k+1}/∂s_k, the other states of step k held). The truth the claim reads, dL/ds_k = m.d(L,
+# (s, k)), overrides s_k in its step and recomputes the rest of that step from it (an LSTM's h_k = o_k ⊙ tanh(c_k)
+# reads c_k), so it is G_k = Λ_k D_k with D_k the step's in-step Jacobian (block (r, s) = ∂r_k/∂s_k, s_k
+# overridden: I on the diagonal, 0 for a state r assigned before s, so D_k is unit block-triangular and
+# D_k^{-1} = Σ_{i<S} (I − D_k)^i). A claim C_k about one state s is proved by its block row: the hypothesis is
+# G^s_{k+1} = C_{k+1}, every other state's G^r_{k+1} a free row, Λ_{k+1} = G_{k+1} D_{k+1}^{-1}, and
+# C_k = (Λ_{k+1} J_{k+1} + ∂E_k/∂S_k) D_k, block s, is decided by the normal form; a truth G^r_k of step k the
+# claim itself reads (δh_k in the c row) is that block r. Every state of steps k and k + 1 is the cell's step
+# from the free state S_{k−1} (so a quantity of step k, o_k or tanh(c_k), and the state it makes are one value).
+
+def _all_grads(m: InductionModel) -> dict:
+    """{(s, str(k)): (k, dL/ds_k opaque)} of every state's truth the claim read."""
+    out = {(m.cell.state[0], key): v for key, v in m._grads.items()}
+    out.update(m._sgrads)
+    return out
+
+
+def _grad_side_blocks(m: InductionModel, k: Ix, lhs, rhs) -> tuple[str, sp.Matrix]:
+    """(s, C_k as a 1×n row): the claimed side beside the truth dL/ds_k of some state s (or its transpose)."""
+    for (s, key), (_, G) in _all_grads(m).items():
+        if key != str(k):
+            continue
+        for a, b in ((lhs, rhs), (rhs, lhs)):
+            if isinstance(a, sp.MatrixBase) and a == G:
+                return s, sp.Matrix(b)
+            if isinstance(a, sp.MatrixBase) and a == G.T:
+                return s, sp.Matrix(b).T
+    raise Unsupported(f"neither side is a truth ∇_{{s_{k}}}L of a state s (m.d(m.sum_of('E'), (s, k)), or its "
+                      "transpose), so there is no backward recursion to induce on")
+
+
+def _up(m: InductionModel, j: Ix) -> dict:
+    """{S_j: the cell's step j from the free S_{j−1}}."""
+    q = m.step(j)
+    return {sym: v for r in m.cell.state for sym, v in zip(m.state(r, j), q[r])}
+
+
+def _in_step(m: InductionModel, j: Ix) -> sp.Matrix:
+    """D_j: block (r, s) = ∂r_j/∂s_j with s_j overridden in step j (run from the free S_{j−1}), at s_j free."""
+    states = m.cell.state
+    prev = {s: m.state(s, j - 1) for s in states}
+    cols = []
+    for s in states:
+        q = m._run(j, prev, {s: m.state(s, j)})
+        cols.append(sp.Matrix.vstack(*[sp.Matrix(q[r]).jacobian(list(m.state(s, j))) for r in states]))
+    return sp.Matrix.hstack(*cols)
+
+
+def _block_parts(m: InductionModel, k: Ix) -> tuple[sp.Matrix, sp.Matrix]:
+    """(J_{k+1}, ∂E_k/∂S_k) at the free stacked state S_k: the step's block Jacobian and the loss's partial row."""
+    states = m.cell.state
+    nxt = m.step(k + 1)
+    J = sp.Matrix.vstack(*[sp.Matrix.hstack(*[sp.Matrix(nxt[r]).jacobian(list(m.state(s, k))) for s in states])
+                           for r in states])
+    E = m._output(k)["E"]
+    return J, sp.Matrix.hstack(*[E.jacobian(list(m.state(s, k))) for s in states])
+
+
+def _unit_inverse(D: sp.Matrix, blocks: int) -> sp.Matrix:
+    """D^{-1} of a unit block-triangular D = I + N (N nilpotent: N^blocks = 0, checked), as Σ_{i<blocks} (−N)^i."""
+    I = sp.eye(D.rows)
+    N = D - I
+    power, inv = I, I
+    for _ in range(blocks - 1):
+        power = -power * N
+        inv = inv + power
+    if nonzero_entries(sp.expand(power * N), sp.zeros(*D.shape)):
+        raise Unsupported("the step's in-step Jacobian of its states is not unit triangular (a state assigned "
+                          "twice, or from one assigned after it)")
+    return inv
+
+
+def _block(row: sp.Matrix, states: tuple, s: str) -> sp.Matrix:
+    n = row.cols // len(states)
+    i = states.index(s)
+    return row[:, i * n:(i + 1) * n]
+
+
+def _chain(expr: sp.Matrix, ups: list) -> sp.Matrix:
+    for up in ups:
+        expr = expr.xreplace(up)
+    return expr
+
+
+def _layout_words(states: tuple, s: str) -> str:
+    blocks = "[" + ", ".join("[" + ", ".join(f"∂{a}_{{k+1}}/∂{b}_k" for b in states) + "]" for a in states) + "]"
+    return (f"; the state ({', '.join(states)}) stacked, J_{{k+1}} the block matrix {blocks}, D_k the step's "
+            f"in-step Jacobian of its states (dL/ds_k = (Λ_k D_k)_s, Λ_k = Λ_{{k+1}} J_{{k+1}} + ∂E_k/∂S_k), "
+            f"the claim's ∇_{s}L its block row, the other states' adjoints at k + 1 free")
+
+
+def _downward_blocks(claim, base, spec, t0: float) -> Step:
+    """Downward induction for a cell with several states: C_k = ∇_{s_k}L of one state s for lo ≤ k ≤ t + c, by
+    the block recursion of the adjoints (see the comment above)."""
+    import time
+
+    _, lo, hi = spec
+    states = tuple(claim.model.state)
+    if not isinstance(lo, int) or isinstance(lo, bool) or lo < 1:
+        raise Unsupported(f"every_step(lo={_show(lo)}): the lowest step must be an integer ≥ 1")
+    hi = ix(hi)
+    if hi.base != HORIZON or hi.off > 0:
+        raise Unsupported(f"every_step(hi={hi}): the highest step must be the horizon t or t − c")
+    c = hi.off
+    # -- the base, k = t + c: Λ_t = ∂E_t/∂S_t, then down to t + c; every state above S_{t+c−1} its step
+    with active(Context(n=base.n, t_min=max(lo - c, 1))) as ctx:
+        m, family = _bound(claim, base, ctx)
+        s, C = _grad_side_blocks(m, hi, *family(hi))
+        T = Ix(HORIZON, 0)
+        E = m._output(T)["E"]
+        lam = sp.Matrix.hstack(*[E.jacobian(list(m.state(r, T))) for r in states])
+        G = {0: lam * _in_step(m, T)}
+        for j in range(-1, c - 1, -1):
+            J, dl = _block_parts(m, Ix(HORIZON, j))
+            lam = lam * J + dl
+            G[j] = lam * _in_step(m, Ix(HORIZON, j))
+        known = {str(Ix(HORIZON, j)): j for j in range(c, 1)}
+        subs = {}
+        for (r, key), (_, M) in _all_grads(m).items():
+            if key not in known:
+                raise Unsupported(f"at k = {hi} the claim uses ∇L at {key}, past the horizon or below the base")
+            subs.update(zip(M, _block(G[known[key]], states, r)))
+        ups = [_up(m, Ix(HORIZON, j)) for j in range(0, c - 1, -1)]  # S_t := f(S_{t−1}), …, S_{t+c} := f(S_{t+c−1})
+        C, truth = _chain(C.xreplace(subs), ups), _chain(_block(G[c], states, s), ups)
+        bad = nonzero_entries(C, truth)
+        base_sides = (sp.Matrix(C), sp.Matrix(truth))
+    if bad:
+        return Step(False, f"downward base fails: at k = {hi} the claim differs from ∇_{{{s}_{hi}}}L at a free "
+                    f"state ({len(bad)} entries)", time.perf_counter() - t0, search=True)
+    # -- the step, lo ≤ k ≤ t + c − 1
+    with active(Context(n=base.n, t_min=max(lo - c, 1))) as ctx:
+        K = ctx.generic()
+        ctx.var, ctx.top = K.base, c - 1
+        m, family = _bound(claim, base, ctx)
+        ctx.mode = "opaque"
+        s_b, c_b = _grad_side_blocks(m, K + 1, *family(K + 1))
+        ctx.mode = "peel"
+        s_a, c_a = _grad_side_blocks(m, K, *family(K))
+        if s_a != s_b or s_a != s:
+            raise Unsupported(f"the claim is about ∇_{s_a}L at k and ∇_{s_b}L at k + 1: one state's adjoint")
+        L = m.sum_of("E")
+        G1 = sp.Matrix.hstack(*[c_b if r == s else m._grad(L, K + 1, r) for r in states])  # the hypothesis
+        J, dl = _block_parts(m, K)
+        D0, D1 = _in_step(m, K), _in_step(m, K + 1)
+        G0 = (G1 * _unit_inverse(D1, len(states)) * J + dl) * D0
+        subs = {}
+        for (r, key), (_, M) in _all_grads(m).items():
+            if key == str(K + 1) and r == s:
+                subs.update(zip(M, c_b))
+            elif key == str(K):
+                subs.update(zip(M, _block(G0, states, r)))
+        ups = [_up(m, K + 1), _up(m, K)]  # S_{k+1} := f(S_k), S_k := f(S_{k−1})
+        lhs, expected = _chain(c_a.xreplace(subs), ups), _chain(_block(G0, states, s), ups)
+        bad = nonzero_entries(lhs, expected)
+        J, dl, D0, D1 = (_chain(X, ups) for X in (J, dl, D0, D1))
+        try:
+            y = m.y(K) if m.cell.output is not None else None
+        except Exception:  # noqa: BLE001 (a cell whose outputs have no size: no y to pair)
+            y = None
+        statement = StepStatement("downward", sp.Matrix.hstack(lhs, base_sides[0]),
+                                  sp.Matrix.hstack(expected, base_sides[1]), J, dl,
+                                  layout=claim.conventions.get("layout", "row-major"), state=s,
+                                  prev=sp.Matrix.vstack(*[m.state(r, K - 1) for r in states]),
+                                  x=m.x(K + 1), y=y, params=dict(vars(m.params)), grads=_loss_atoms(m, dl),
+                                  states=states, D=(D0, D1), x0=m.x(K))
+    if bad:
+        return Step(False, f"downward step C_k = (block {s} of (Λ_{{k+1}} J_{{k+1}} + ∂E_k/∂S_k) D_k) fails at "
+                    f"{len(bad)} of {c_a.cols} entries", time.perf_counter() - t0, search=True)
+    if not _down_matches_blocks(claim, base, m, K, statement):
+        return Step(False, "the block backward recursion of the generic step does not match the engine's truth at "
+                    "t = 2 (a loss that is not a sum of per-step terms of the states?)", time.perf_counter() - t0)
+    peeled = ", ".join(sorted(set(ctx.peeled))) or "nothing to peel"
+    top = "T" if c == 0 else f"T{c:+d}".replace("-", "−")
+    every = f"for every T ≥ {max(lo - c, 1)} and k = {lo}…{top}"
+    return Step(True, f"base exact at k = {top}, step proved ({peeled}{_layout_words(states, s)})",
+                time.perf_counter() - t0, kind="downward", every=every, statement=statement)
+
+
+def _down_matches_blocks(claim, base, m: InductionModel, K: Ix, st) -> bool:
+    """The block recursion against the exact engine's truths at t = 2 (L = Σ_s E_s differentiated through every
+    path): dL/dS_2 = ∂E_2/∂S_2 · D_2 at the horizon, and dL/dS_1 = (dL/dS_2 D_2^{-1} J_2 + ∂E_1/∂S_1) D_1, with
+    the finder's S_{k−1}, x_k, x_{k+1}, y_k, y_{k+1} the engine's S_0, x_1, x_2, y_1, y_2."""
+    from .models import Model
+
+    states = tuple(claim.model.state)
+    mod = Model(claim.model, n=base.n, m=base.m, t=2, activation=claim.activation, loss=claim.loss,
+                layout=claim.conventions.get("layout", "row-major"))
+    L = mod.sum_of("E")
+    g1 = sp.Matrix.hstack(*[mod.d(L, (r, 1)) for r in states])
+    g2 = sp.Matrix.hstack(*[mod.d(L, (r, 2)) for r in states])
+    if g1.shape != (1, base.n * len(states)):
+        return False
+    subs = {a: b for r in states for a, b in zip(m.state(r, K - 1), mod.at(r, 0))}
+    subs |= dict(zip(m.x(K), mod.x(1))) | dict(zip(m.x(K + 1), mod.x(2)))
+    subs |= dict(zip(m.y(K), mod.y(1))) | dict(zip(m.y(K + 1), mod.y(2)))
+    ups = [_up(m, K + 1), _up(m, K)]
+    E2 = m._output(K + 1)["E"]
+    dl2 = _chain(sp.Matrix.hstack(*[E2.jacobian(list(m.state(r, K + 1))) for r in states]), ups)
+    J, dl, D0, D1 = (sp.Matrix(X).xreplace(subs) for X in (st.J, st.P, st.D[0], st.D[1]))
+    dl2 = dl2.xreplace(subs)
+    if nonzero_entries(g2, dl2 * D1):
+        return False
+    return not nonzero_entries(g1, (g2 * _unit_inverse(D1, len(states)) * J + dl) * D0)

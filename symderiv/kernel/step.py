@@ -28,7 +28,12 @@ identity of one step at a free state) is the identity lhs = rhs at such a point.
 C_{k+1} J_{k+1} + ∂ℓ_k/∂h_k, rows) is that identity too, and J_{k+1}, ∂ℓ_k/∂h_k are compared with the kernel's
 own ∂h_2/∂h_1 and ∂E_1/∂h_1 on two steps of the cell (the finder's h_k, x_{k+1}, y_k paired with h_1, x_2, y_1;
 an abstract loss's partials ∂E/∂o_i, the finder's atoms, paired by position with the kernel's own at (o_1, y_1),
-every other application of them a random function of its arguments).
+every other application of them a random function of its arguments). For a cell with several states (an
+LSTM's (h, c)) the downward step is the claimed state's block of (Λ_{k+1} J_{k+1} + ∂E_k/∂S_k) D_k: the finder's
+S_{k−1}, x_k, x_{k+1}, y_k are the kernel's S_0, x_1, x_2, y_1, and its D_k, D_{k+1} (in-step Jacobians of the
+states, block (r, s) = ∂r_j/∂s_j with s_j moved), J_{k+1} (block (r, s) = ∂r_{k+1}/∂s_k, the other states held)
+and ∂E_k/∂S_k · D_k are compared with the kernel's own ∂r_1/∂s_1, ∂r_2/∂s_2, explicit ∂r_2/∂s_1 and ∂E_1/∂s_1; a
+downward step of such a cell handed over as one state, or without D, is refused.
 
 The kernel's own reading at every t ≤ T (:func:`read_horizons`, run by
 :func:`confirm_every_t`, the induction's entry). The step is about the
@@ -130,6 +135,11 @@ class StepStatement:
     #: claimed state's block row [∂s_t/∂h_{t−1}, ∂s_t/∂c_{t−1}]; the kernel pairs ``prev`` with its own stacked
     #: [h_0; c_0] and compares J with its own forward-mode blocks ∂s_1/∂h_0, ∂s_1/∂c_0, side by side
     states: tuple = ()
+    #: "downward" of a cell with several states: (D_k, D_{k+1}), the step's in-step Jacobians of its states (block
+    #: (r, s) = ∂r_j/∂s_j with s_j overridden in its step), and x_k; ``prev`` is then the stack of the finder's
+    #: S_{k−1} (every later state its step from it), paired with the kernel's S_0, x_k with x_1, x_{k+1} with x_2
+    D: tuple = ()
+    x0: sp.Matrix | None = None
 
 
 class _Refused(KernelError):
@@ -204,18 +214,26 @@ class _Check:
 
         at: dict = {}
         paired = st.kind == "induction" or (st.kind == "downward" and st.J is not None)
+        blocks = st.kind == "downward" and len(self.model.state) > 1
         if paired:
             # induction: the finder's h_{t−1}, x_t, y_t are the kernel's h_0, x_1, y_1 (one step, t = 1);
             # downward: its h_k, x_{k+1}, y_k are the kernel's h_1, x_2, y_1 (two steps, t = 2)
             down = st.kind == "downward"
             # the kernel's own reading: an induction's recursion runs through every state of the cell (a finder
             # that hands over ∂h_t/∂h_{t−1} alone for an LSTM is refused, never compared with a part of the step)
-            stacked = tuple(self.model.state) if st.kind == "induction" else (st.state,)
-            if len(stacked) > 1 and tuple(st.states) != stacked:
-                raise _Refused(f"the finder's states {tuple(st.states)} are not the cell's {stacked}: the recursion "
-                               "of a cell with several states runs through all of them")
-            mine = sp.Matrix.vstack(*[sp.Matrix(mk.at(s, 1 if down else 0)) for s in stacked])
-            pairs = [(st.prev, mine), (st.x, mk.x(2 if down else 1))]
+            stacked = tuple(self.model.state) if st.kind == "induction" or blocks else (st.state,)
+            if (len(stacked) > 1 or len(self.model.state) > 1) and tuple(st.states) != tuple(self.model.state):
+                raise _Refused(f"the finder's states {tuple(st.states)} are not the cell's "
+                               f"{tuple(self.model.state)}: the recursion of a cell with several states runs "
+                               "through all of them")
+            if blocks:  # its S_{k−1}, x_k, x_{k+1}, y_k are the kernel's S_0, x_1, x_2, y_1 (two steps, t = 2)
+                mine = sp.Matrix.vstack(*[sp.Matrix(mk.at(s, 0)) for s in stacked])
+                if st.x0 is None or len(st.D) != 2:
+                    raise _Refused("the finder hands over no in-step Jacobians D_k, D_{k+1} or no x_k")
+                pairs = [(st.prev, mine), (st.x0, mk.x(1)), (st.x, mk.x(2))]
+            else:
+                mine = sp.Matrix.vstack(*[sp.Matrix(mk.at(s, 1 if down else 0)) for s in stacked])
+                pairs = [(st.prev, mine), (st.x, mk.x(2 if down else 1))]
             if st.y is not None and self.model.output is not None:
                 pairs.append((st.y, mk.y(1)))
             for name in self.model.params:
@@ -252,12 +270,27 @@ class _Check:
         if not paired:
             return L, R
         J, P = ev(sp.Matrix(st.J)), ev(sp.Matrix(st.P))
+        col = lambda *Ms: sp.Matrix([x for M in Ms for x in M])  # noqa: E731 (entry by entry, one column)
+        if blocks:  # the block recursion: D_k, D_{k+1}, J_{k+1} and ∂E_k/∂S_k · D_k against the kernel's own
+            S = tuple(self.model.state)
+
+            def own(f):
+                return sp.Matrix.vstack(*[sp.Matrix.hstack(*[sp.Matrix(f(r, s)) for s in S]) for r in S])
+
+            D0, D1 = ev(sp.Matrix(st.D[0])), ev(sp.Matrix(st.D[1]))
+            ownD0 = own(lambda r, s: mk.d((r, 1), (s, 1), layout=st.layout))
+            ownD1 = own(lambda r, s: mk.d((r, 2), (s, 2), layout=st.layout))
+            ownJ = own(lambda r, s: mk.partial((r, 2), (s, 1), layout=st.layout))
+            ownPD = sp.Matrix.hstack(*[sp.Matrix(mk.d(("E", 1), (s, 1), layout=st.layout)) for s in S])
+            if (ownD0.shape, ownD1.shape, ownJ.shape, ownPD.shape) != (D0.shape, D1.shape, J.shape, P.shape) \
+                    or R.shape != L.shape:
+                raise _Refused("J_{k+1}, ∂E_k/∂S_k, D_k or D_{k+1} has another shape than the cell's own")
+            return col(L, ownD0, ownD1, ownJ, ownPD), col(R, D0, D1, J, P * D0)
         if st.kind == "downward":  # J_{k+1} = ∂h_{k+1}/∂h_k and ∂ℓ_k/∂h_k against the kernel's own at k = 1
             ownJ = sp.Matrix(mk.d((st.state, 2), (st.state, 1), layout=st.layout))
             ownP = sp.Matrix(mk.d(("E", 1), (st.state, 1), layout=st.layout))
             if ownJ.shape != J.shape or ownP.shape != P.shape or R.shape != L.shape:
                 raise _Refused("J_{k+1} or ∂ℓ_k/∂h_k has another shape than the cell's own")
-            col = lambda *Ms: sp.Matrix([x for M in Ms for x in M])  # noqa: E731 (entry by entry, one column)
             return col(L, ownJ, ownP), col(R, J, P)
         if J.shape != (L.rows, R.rows) or P.shape != L.shape or R.cols != L.cols \
                 or R.rows != L.rows * len(self.model.state):
@@ -417,6 +450,9 @@ def _confirm_step(claim, size: dict, st: StepStatement, *, seed: int = 0,
     how = (("step C_t = J_t C_{t−1} + P_t, and J_t, P_t against the kernel's own forward mode of one step" + blocks
             if st.kind == "induction" else "the downward base and step (C_k = C_{k+1} J_{k+1} + ∂ℓ_k/∂h_k)"
             + (", and J_{k+1}, ∂ℓ_k/∂h_k against the kernel's own forward mode of two steps" if st.J is not None else "")
+            + (f" (the state ({', '.join(claim.model.state)}) stacked: the claimed {st.state}'s block of "
+               "(Λ_{k+1} J_{k+1} + ∂E_k/∂S_k) D_k, J_{k+1} the step's block Jacobian, D_k and D_{k+1} its in-step "
+               "Jacobians of the states, each against the kernel's own)" if len(claim.model.state) > 1 else "")
             if st.kind == "downward" else "the sides at a free state of a generic step")
            + f", at a random point (σ a random function), error ≤ {E}·2^−{DRAW_BITS} ({why}, bounded by the kernel; "
              f"one of up to {REDRAWS} draws)")
