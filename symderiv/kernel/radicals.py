@@ -343,6 +343,11 @@ def numerator(e, values: dict, ring: Ring, constants: dict, value=sp.Rational) -
     return fraction(e, values, ring, constants, value)[0]
 
 
+def denominator(e, values: dict, ring: Ring, constants: dict, value=sp.Rational) -> dict:
+    """M of e = N/M as :func:`numerator` builds it, reduced in ``ring``: the product of the tree's divisors."""
+    return fraction(e, values, ring, constants, value)[1]
+
+
 def is_unit(ring: Ring, a: dict) -> bool:
     """Whether a is invertible in ``ring`` = ℚ[s]/(s_j² − c_j): its norm, the product of its conjugates under every
     s_j ↦ ±s_j (a rational, computed as a ← a·ā_j for each j in turn), is not 0 (a zero divisor and 0 have norm 0;
@@ -448,11 +453,12 @@ def check(formal: Formal, lhs, rhs, rng: random.Random) -> tuple[int | None, str
         values.update(pattern)
         ring, constants = Ring(dict(squares)), {}
         for k, (a, b) in enumerate(pairs):
-            N, M = fraction(sp.sympify(a) - sp.sympify(b), values, ring, constants)
+            d = sp.sympify(a) - sp.sympify(b)
+            N = numerator(d, values, ring, constants)
             if N:
                 return None, (f"entry {k}: lhs − rhs is not 0 in ℚ(x)[s]/(s² − C) at a random point for the sign "
                               f"pattern {sorted(pattern.values(), reverse=True)} of |·|'s and √'s factors")
-            if not is_unit(ring, M):
+            if not is_unit(ring, denominator(d, values, ring, constants)):
                 # the tree divides by a value that is 0 (or a zero divisor) at the point: the degree run took a
                 # division the numeric run did not (a pivot the elimination read as nonzero, such as |a|² − a² or
                 # (a + 1)² − a² − 2a − 1), so N = 0 there says nothing about lhs − rhs
