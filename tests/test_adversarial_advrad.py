@@ -13,7 +13,8 @@ Findings:
   normal form planted to drop |·|, that claim is `holds` (the trust named: accept.UNBOUNDED).
 - every t (xfail): past T the check's Python is trusted to be the same at every t; a check whose term depends on
   how many times it was called (a closure counter, a list's len(), itertools.count, module state) or on numpy's
-  type inference of the step index (np.array([k]).dtype: int at a concrete step, object at the symbolic one) is
+  type test a library makes on the step index (np.array([k]).dtype, np.isscalar(k), numbers.Integral's
+  __instancecheck__: true at a concrete step, false at the symbolic one) is
   proved for every t in a proof file, false at t = 6 (T = 5). The trust is named (kernel.step.READING), but its
   text says the guard refuses Python on the symbolic t and k: these forms never touch k, or the guard misses them.
 Attacks the code resists are kept as passing tests.
@@ -179,6 +180,7 @@ def test_radical_attacks_resisted(name):
 
 PROOF = '''
 import itertools
+import numbers
 
 import numpy as np
 
@@ -225,6 +227,12 @@ PAST_T = {
         def c(k):
             a = np.array([k])
             return 2 if a.dtype.kind == "i" and a.tolist() == [6] else 1""",
+    "np.isscalar": """
+        def c(k):
+            return 2 if np.isscalar(k) and [k] == [6] else 1""",
+    "numbers.Integral.__instancecheck__": """
+        def c(k):
+            return 2 if numbers.Integral.__instancecheck__(k) and [k] == [6] else 1""",
 }
 
 #: ways to tell step 6 apart that the rewritten check refuses at the symbolic index (no `for every t`)
@@ -274,8 +282,9 @@ def test_a_special_step_past_T_the_rewrite_refuses_is_not_proved_for_every_t(tmp
 @pytest.mark.parametrize("how", list(PAST_T))
 @pytest.mark.xfail(strict=True, reason="past T = max(4, sweep) + 1 the kernel trusts that the check's Python is the "
                    "same at every t (kernel.step.READING); a term that depends on how many times the check called it "
-                   "(a counter, len(), itertools.count, module state: none touches k) or on numpy's dtype inference "
-                   "of k (a miss of the guard) differs at t = 6 only, and the claim is proved for every t")
+                   "(a counter, len(), itertools.count, module state: none touches k) or on a type test a library "
+                   "makes (numpy's dtype inference of k, np.isscalar(k), numbers.Integral.__instancecheck__(k): "
+                   "misses of the guard) differs at t = 6 only, and the claim is proved for every t")
 def test_a_special_step_past_T_that_never_asks_about_k_is_not_proved_for_every_t(tmp_path, how):
     r = check_claim(_proof_claim(tmp_path, how, PAST_T[how]))
     assert not r.every_t, r.scope
