@@ -12,11 +12,14 @@ Findings:
   bounded interval of width < 1 (|x| + |x − 1| = |2x − 1| on (0, 1)) agrees at all of them: with the engine's
   normal form planted to drop |·|, that claim is `holds` (the trust named: accept.UNBOUNDED).
 - every t (xfail): past T the check's Python is trusted to be the same at every t; a check whose term depends on
-  how many times it was called (a closure counter, a list's len(), itertools.count, module state) or on numpy's
+  how many times it was called (a closure counter, a list's len(), itertools.count, module state) or on a
   type test a library makes on the step index (np.array([k]).dtype, np.isscalar(k), numbers.Integral's
   __instancecheck__: true at a concrete step, false at the symbolic one) is
   proved for every t in a proof file, false at t = 6 (T = 5). The trust is named (kernel.step.READING), but its
   text says the guard refuses Python on the symbolic t and k: these forms never touch k, or the guard misses them.
+- guard (xfail): type.__instancecheck__(sp.Basic, x) on a claim value is not refused: the engine and the kernel run
+  two different claims; the kernel's (false on (0, 1)) gets no bound and agrees at its integer points: holds
+  (accept.UNBOUNDED named).
 Attacks the code resists are kept as passing tests.
 """
 from __future__ import annotations
@@ -288,3 +291,29 @@ def test_a_special_step_past_T_the_rewrite_refuses_is_not_proved_for_every_t(tmp
 def test_a_special_step_past_T_that_never_asks_about_k_is_not_proved_for_every_t(tmp_path, how):
     r = check_claim(_proof_claim(tmp_path, how, PAST_T[how]))
     assert not r.every_t, r.scope
+
+
+# ----- finding (xfail): a type test the guard misses makes the kernel's run another claim ---------------------------
+
+TYPE_TEST = '''
+import sympy as sp
+
+from symderiv import claim, scalar, sweep
+
+
+@claim("advrad.typetest", where="test", statement="test", variables=dict(x=scalar()), sizes=sweep(n=(1,)))
+def typetest(v):
+    if type.__instancecheck__(sp.Basic, v.x):  # SymPy's values (the engine, its points): x = x
+        return v.x, v.x
+    return sp.Abs(v.x) + sp.Abs(v.x - 1), sp.Abs(2 * v.x - 1)  # the kernel's jets: false on (0, 1)
+'''
+
+
+@pytest.mark.xfail(strict=True, reason="the rewritten check does not refuse type.__instancecheck__(sp.Basic, x) on a "
+                   "claim value: the engine reads x = x, the kernel's jets read |x| + |x − 1| = |2x − 1|, whose formal "
+                   "check fails (no bound) and whose 16 integer points all agree: holds, trusting accept.UNBOUNDED")
+def test_a_type_test_the_guard_misses_does_not_make_a_holds(tmp_path):
+    path = tmp_path / "advrad_typetest.py"
+    path.write_text(TYPE_TEST)
+    c = {c.id: c for c in collect([path]).claims()}["advrad.typetest"]
+    assert check_claim(c).verdict != Verdict.HOLDS
