@@ -11,15 +11,21 @@ Findings:
 - radicals (xfail): the 16 points drawn where the degree is not bounded are integers, so a claim false only on a
   bounded interval of width < 1 (|x| + |x − 1| = |2x − 1| on (0, 1)) agrees at all of them: with the engine's
   normal form planted to drop |·|, that claim is `holds` (the trust named: accept.UNBOUNDED).
+- guard: a check could tell the engine's run from the kernel's and the kernel's degree run from its points:
+  type.__instancecheck__(sp.Basic, x), sp.Symbol.__instancecheck__(x.v), sys.getsizeof(x) were not refused, nor a
+  read of a kernel jet's field (x.v: a symbol in the degree run, a rational at the points). A proof file whose
+  kernel points read sin(πx) + x = x (0 at every integer point) and whose degree run read x = x was `holds`
+  trusting nothing (error ≤ 1·2^−123); with |x| + |x − 1| = |2x − 1| (false on (0, 1)) at the points, `holds`
+  trusting accept.UNBOUNDED. Fixed in symderiv/concrete.py: __instancecheck__/__subclasscheck__ called with a claim
+  value, sys.getsizeof and numpy.isscalar of one (the numpy check was unreachable for numpy's Python functions),
+  and the backends' value fields (v, d, h, order, e, val, tan) read on a claim value are refused.
 - every t (xfail): past T the check's Python is trusted to be the same at every t; a check whose term depends on
-  how many times it was called (a closure counter, a list's len(), itertools.count, module state) or on a
-  type test a library makes on the step index (np.array([k]).dtype, np.isscalar(k), numbers.Integral's
-  __instancecheck__: true at a concrete step, false at the symbolic one) is
-  proved for every t in a proof file, false at t = 6 (T = 5). The trust is named (kernel.step.READING), but its
-  text says the guard refuses Python on the symbolic t and k: these forms never touch k, or the guard misses them.
-- guard (xfail): type.__instancecheck__(sp.Basic, x) on a claim value is not refused: the engine and the kernel run
-  two different claims; the kernel's (false on (0, 1)) gets no bound and agrees at its integer points: holds
-  (accept.UNBOUNDED named).
+  how many times it was called (a closure counter, a list's len(), itertools.count, module state: none touches
+  k) or on numpy's dtype inference of the step index (np.array([k]).dtype: int at a concrete step, object at the
+  symbolic one) is proved for every t in a proof file, false at t = 6 (T = 5). The trust is named
+  (kernel.step.READING), but its text says the guard refuses Python on the symbolic t and k: these forms never
+  touch k, or the guard misses them. (np.isscalar(k), numbers.Integral.__instancecheck__(k), sys.getsizeof(k)
+  did the same; refused since this pass.)
 Attacks the code resists are kept as passing tests.
 """
 from __future__ import annotations
@@ -184,6 +190,7 @@ def test_radical_attacks_resisted(name):
 PROOF = '''
 import itertools
 import numbers
+import sys
 
 import numpy as np
 
@@ -230,12 +237,6 @@ PAST_T = {
         def c(k):
             a = np.array([k])
             return 2 if a.dtype.kind == "i" and a.tolist() == [6] else 1""",
-    "np.isscalar": """
-        def c(k):
-            return 2 if np.isscalar(k) and [k] == [6] else 1""",
-    "numbers.Integral.__instancecheck__": """
-        def c(k):
-            return 2 if numbers.Integral.__instancecheck__(k) and [k] == [6] else 1""",
 }
 
 #: ways to tell step 6 apart that the rewritten check refuses at the symbolic index (no `for every t`)
@@ -252,6 +253,18 @@ REFUSED = {
     "the index's __class__": """
         def c(k):
             return 2 if k.__class__ is int and k == 6 else 1""",
+    "np.isscalar (refused since this pass)": """
+        def c(k):
+            return 2 if np.isscalar(k) and [k] == [6] else 1""",
+    "numbers.Integral.__instancecheck__ (refused since this pass)": """
+        def c(k):
+            return 2 if numbers.Integral.__instancecheck__(k) and [k] == [6] else 1""",
+    "type.__instancecheck__ (refused since this pass)": """
+        def c(k):
+            return 2 if type.__instancecheck__((6).__class__, k) and [k] == [6] else 1""",
+    "sys.getsizeof (refused since this pass)": """
+        def c(k):
+            return 2 if sys.getsizeof(k) == 28 and [k] == [6] else 1""",
     "np.int64 in a try": """
         def c(k):
             try:
@@ -285,17 +298,19 @@ def test_a_special_step_past_T_the_rewrite_refuses_is_not_proved_for_every_t(tmp
 @pytest.mark.parametrize("how", list(PAST_T))
 @pytest.mark.xfail(strict=True, reason="past T = max(4, sweep) + 1 the kernel trusts that the check's Python is the "
                    "same at every t (kernel.step.READING); a term that depends on how many times the check called it "
-                   "(a counter, len(), itertools.count, module state: none touches k) or on a type test a library "
-                   "makes (numpy's dtype inference of k, np.isscalar(k), numbers.Integral.__instancecheck__(k): "
-                   "misses of the guard) differs at t = 6 only, and the claim is proved for every t")
+                   "(a counter, len(), itertools.count, module state: none touches k) or on numpy's dtype "
+                   "inference of k (np.array([k]).dtype: int at a concrete step, object at the symbolic one; a miss "
+                   "of the guard) differs at t = 6 only, and the claim is proved for every t")
 def test_a_special_step_past_T_that_never_asks_about_k_is_not_proved_for_every_t(tmp_path, how):
     r = check_claim(_proof_claim(tmp_path, how, PAST_T[how]))
     assert not r.every_t, r.scope
 
 
-# ----- finding (xfail): a type test the guard misses makes the kernel's run another claim ---------------------------
+# ----- finding: a type test, or a read of a kernel value's field, made the kernel's runs two claims (fixed) ----------
 
 TYPE_TEST = '''
+import sys
+
 import sympy as sp
 
 from symderiv import claim, scalar, sweep
@@ -303,17 +318,39 @@ from symderiv import claim, scalar, sweep
 
 @claim("advrad.typetest", where="test", statement="test", variables=dict(x=scalar()), sizes=sweep(n=(1,)))
 def typetest(v):
-    if type.__instancecheck__(sp.Basic, v.x):  # SymPy's values (the engine, its points): x = x
-        return v.x, v.x
-    return sp.Abs(v.x) + sp.Abs(v.x - 1), sp.Abs(2 * v.x - 1)  # the kernel's jets: false on (0, 1)
+{body}
 '''
 
+TYPE_TESTS = {
+    # the engine reads x = x; the kernel's jets (both its runs) |x| + |x − 1| = |2x − 1|, false on (0, 1) only, whose
+    # formal check fails (no bound) and whose integer points all agree: holds, trusting accept.UNBOUNDED
+    "type.__instancecheck__": """
+        if type.__instancecheck__(sp.Basic, v.x):
+            return v.x, v.x
+        return sp.Abs(v.x) + sp.Abs(v.x - 1), sp.Abs(2 * v.x - 1)""",
+    # and the kernel's degree run (a jet whose .v is a symbol) a true identity, its points sin(πx) + x = x (0 at every
+    # integer): holds trusting nothing, error ≤ 1·2^−123
+    "type.__instancecheck__ and a jet's .v": """
+        if type.__instancecheck__(sp.Basic, v.x) or type.__instancecheck__(sp.Symbol, v.x.v):
+            return v.x, v.x
+        return sp.sin(sp.pi * v.x) + v.x, v.x""",
+    "sp.Basic.__instancecheck__ and a jet's .v": """
+        if sp.Basic.__instancecheck__(v.x) or sp.Symbol.__instancecheck__(v.x.v):
+            return v.x, v.x
+        return sp.sin(sp.pi * v.x) + v.x, v.x""",
+    "sys.getsizeof and a jet's .v": """
+        if sys.getsizeof(v.x) == sys.getsizeof(sp.Symbol("q")) or sys.getsizeof(v.x.v) != 32:
+            return v.x, v.x
+        return sp.sin(sp.pi * v.x) + v.x, v.x""",
+    "a jet's .v alone (the kernel's degree run against its points)": """
+        return sp.sin(sp.pi * v.x) + v.x, v.x + 0 * v.x.v""",
+}
 
-@pytest.mark.xfail(strict=True, reason="the rewritten check does not refuse type.__instancecheck__(sp.Basic, x) on a "
-                   "claim value: the engine reads x = x, the kernel's jets read |x| + |x − 1| = |2x − 1|, whose formal "
-                   "check fails (no bound) and whose 16 integer points all agree: holds, trusting accept.UNBOUNDED")
-def test_a_type_test_the_guard_misses_does_not_make_a_holds(tmp_path):
-    path = tmp_path / "advrad_typetest.py"
-    path.write_text(TYPE_TEST)
+
+@pytest.mark.parametrize("how", list(TYPE_TESTS))
+def test_a_check_that_tells_the_kernels_runs_apart_gets_no_holds(tmp_path, how):
+    path = tmp_path / f"advrad_typetest_{abs(hash(how))}.py"
+    path.write_text(TYPE_TEST.format(body=textwrap.indent(textwrap.dedent(TYPE_TESTS[how]).strip("\n"), "    ")))
     c = {c.id: c for c in collect([path]).claims()}["advrad.typetest"]
-    assert check_claim(c).verdict != Verdict.HOLDS
+    r = check_claim(c)
+    assert r.verdict != Verdict.HOLDS, (r.verdict, r.scope, r.trusted)
