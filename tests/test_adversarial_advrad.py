@@ -21,8 +21,8 @@ Findings:
   and the backends' value fields (v, d, h, order, e, val, tan) read on a claim value are refused.
 - every t (xfail): past T the check's Python is trusted to be the same at every t; a check whose term depends on
   how many times it was called (a closure counter, a list's len(), itertools.count, module state: none touches
-  k) or on numpy's dtype inference of the step index (np.array([k]).dtype: int at a concrete step, object at the
-  symbolic one) is proved for every t in a proof file, false at t = 6 (T = 5). The trust is named
+  k) or on a library's type dispatch on the step index (np.array([k]).dtype, json.dumps(k, default=…): an int at
+  a concrete step, another object at the symbolic one) is proved for every t in a proof file, false at t = 6 (T = 5). The trust is named
   (kernel.step.READING), but its text says the guard refuses Python on the symbolic t and k: these forms never
   touch k, or the guard misses them. (np.isscalar(k), numbers.Integral.__instancecheck__(k), sys.getsizeof(k)
   did the same; refused since this pass.)
@@ -189,6 +189,7 @@ def test_radical_attacks_resisted(name):
 
 PROOF = '''
 import itertools
+import json
 import numbers
 import sys
 
@@ -233,6 +234,9 @@ PAST_T = {
         def c(k):
             STATE[0] += 1
             return 2 if STATE[0] == 6 else 1""",
+    "json.dumps with a default": """
+        def c(k):
+            return 2 if json.dumps(k, default=lambda o: 0) == "6" else 1""",
     "numpy's type inference of the index": """
         def c(k):
             a = np.array([k])
@@ -298,9 +302,9 @@ def test_a_special_step_past_T_the_rewrite_refuses_is_not_proved_for_every_t(tmp
 @pytest.mark.parametrize("how", list(PAST_T))
 @pytest.mark.xfail(strict=True, reason="past T = max(4, sweep) + 1 the kernel trusts that the check's Python is the "
                    "same at every t (kernel.step.READING); a term that depends on how many times the check called it "
-                   "(a counter, len(), itertools.count, module state: none touches k) or on numpy's dtype "
-                   "inference of k (np.array([k]).dtype: int at a concrete step, object at the symbolic one; a miss "
-                   "of the guard) differs at t = 6 only, and the claim is proved for every t")
+                   "(a counter, len(), itertools.count, module state: none touches k) or on a library's type "
+                   "dispatch on k (np.array([k]).dtype, json.dumps(k, default=…): an int at a concrete step, another "
+                   "object at the symbolic one; misses of the guard) differs at t = 6 only, and the claim is proved for every t")
 def test_a_special_step_past_T_that_never_asks_about_k_is_not_proved_for_every_t(tmp_path, how):
     r = check_claim(_proof_claim(tmp_path, how, PAST_T[how]))
     assert not r.every_t, r.scope
