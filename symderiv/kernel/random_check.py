@@ -208,7 +208,7 @@ import sympy as sp
 
 from . import dual, walk
 from .accept import IDENTITY, Proved, _issue
-from ..concrete import UndefinedAtPoint
+from ..concrete import ConcretizationError, UndefinedAtPoint
 from .dual import Dual, KernelError, Unsupported, lift
 from .model import ExactModel, NeedsJets, _elementwise, entry_name, loss_of
 
@@ -1351,6 +1351,12 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
         how = f"{trusts}, not re-checked by the kernel ({str(e)[:160]})"
         return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
     except Exception as e:  # the check does not run on the kernel's model: not confirmed, not refuted
+        if isinstance(e, ConcretizationError):
+            # the guard refused the check on the kernel's values only: it asks Python about something that is one
+            # thing on the engine's run and another here (a value's class, a kernel value's insides), so the two
+            # runs are two claims and no normal form of the engine's may be trusted for this one
+            return None, (f"the check asks Python about a value on the kernel's run (not on the engine's): "
+                          f"{str(e)[:200]}")
         if isinstance(e, Unsupported):
             from .check import probe
 
