@@ -61,6 +61,7 @@ may branch on them freely, and every path sees the same ones.
 from __future__ import annotations
 
 import ast
+import copy
 import builtins
 from contextlib import contextmanager
 import operator as _operator
@@ -200,6 +201,35 @@ def user_traceback(e: BaseException) -> str:
 
 
 _SHOWING: list = []  # inside :func:`_show`: the guard's own text of a value (its __str__ is not the user's)
+
+
+class _Watched:
+    """A context manager entered inside :func:`watching`: one that swallows what the body raised is refused."""
+
+    __slots__ = ("_cm",)
+
+    def __init__(self, cm):
+        self._cm = cm
+
+    def __enter__(self):
+        return self._cm.__enter__()
+
+    def __exit__(self, et, ev, tb):
+        swallowed = self._cm.__exit__(et, ev, tb)
+        if swallowed and et is not None and _WATCHING and not issubclass(et, (ConcretizationError,
+                                                                              *_ENVIRONMENT_ERRORS)):
+            _refuse_here(f"a context manager ({type(self._cm).__name__}) swallowed {et.__name__} while the check "
+                         f"ran on claim values: whether Python raises depends on the claim value; write it without "
+                         f"the manager")
+        return swallowed
+
+
+def _refuse_here(what: str) -> NoReturn:
+    """Refuse a statement of the user's (not a question about one value), naming the user's line."""
+    err = ConcretizationError(f"{_where(user_frame())}: {what}")
+    for seen in _WATCHING:
+        seen.append(err)
+    raise err
 
 
 def _show(x) -> str:
@@ -549,6 +579,49 @@ class _Guard:
         return exc
 
     @staticmethod
+    def trying(*caught):
+        """Before ``try: … except E:`` in a check (and a ``finally`` that jumps out, which swallows whatever was
+        raised): inside :func:`watching`, a clause that can catch more than the world's errors is refused when the
+        try is entered, whether or not anything is raised there. Python raises on a symbol where a number passes
+        (``sp.Integer(x)``) and on a number where a symbol passes (``x.name``): the second kind raises only in a
+        run at a point, which nothing watches, so the question is refused where the symbolic run meets it."""
+        if not _WATCHING:
+            return
+        flat = []
+        for c in caught:
+            flat.extend(c if isinstance(c, tuple) else (c,))
+        for c in flat:
+            if not (isinstance(c, type) and issubclass(c, _ENVIRONMENT_ERRORS)):
+                name = "everything" if c is None else getattr(c, "__name__", _show(c))
+                _refuse_here(f"a try that catches {name} in a check that runs on claim values: whether Python "
+                             f"raises can depend on the claim value (a symbol raises where a number does not, or "
+                             f"the other way), so the except branch cannot mean the same on every path; write it "
+                             f"without try/except (the world's errors, OSError and ImportError, may be caught)")
+
+    @staticmethod
+    def managed(cm):
+        """``with cm:`` in a check: inside :func:`watching`, a context manager that can swallow an exception is an
+        except clause by another name (:meth:`trying`), refused on entry: ``contextlib.suppress`` and
+        ``ExitStack`` (and their subclasses), and a manager whose ``__exit__`` is user code that may return a true
+        value. Any other manager is watched on its way out: one that swallows what the symbolic run raised is
+        refused there."""
+        if not _WATCHING:
+            return cm
+        exit_ = getattr(type(cm), "__exit__", None)
+        user = getattr(exit_, "__globals__", {}).get(MARK) or getattr(exit_, "__code__", None) in _GUARDED_CODE
+        if isinstance(cm, _SWALLOWING) or (user and not getattr(exit_, "__symderiv_never_swallows__", False)):
+            _refuse_here(f"a context manager ({type(cm).__name__}) that can swallow an exception, in a check that "
+                         f"runs on claim values: whether Python raises can depend on the claim value, so what it "
+                         f"swallows cannot mean the same on every path; write it without the manager")
+        return _Watched(cm)
+
+    @staticmethod
+    def never_swallows(fn):
+        """A user ``__exit__`` whose every return is None or False (the rewrite read it): it swallows nothing."""
+        fn.__symderiv_never_swallows__ = True
+        return fn
+
+    @staticmethod
     def matched(subject):
         """``match v:`` compares (and isinstance-tests) its subject: a claim value is refused."""
         if is_value(subject):
@@ -573,6 +646,11 @@ class _Guard:
         if domain is not None and args:  # √ and log at a point where they have no real value: no value there
             _check_domain(domain, args[0])
         kind = type(fn)  # checked by type first: this runs on every call of user code
+        if kind is _types.FunctionType and fn.__code__ not in _GUARDED_CODE and _foreign(fn):
+            fn = guard_check(fn)  # a helper of a check made outside a proof file: rewritten as the check was
+        elif kind is _types.MethodType and type(fn.__func__) is _types.FunctionType and \
+                fn.__func__.__code__ not in _GUARDED_CODE and _foreign(fn.__func__):
+            fn = guard_check(fn)
         if kind in _ASKING_CALL_TYPES or (kind is type and fn in _ASKING_CALL_CLASSES):
             _asked_by_call(fn, kind, args, kw)
         elif kind in _FUNCTION_TYPES:
@@ -894,6 +972,7 @@ _GROUPBY = __import__("itertools").groupby
 _GETSIZEOF = __import__("sys").getsizeof
 _PARTIAL = __import__("functools").partial
 _SUPPRESS = __import__("contextlib").suppress
+_SWALLOWING = (_SUPPRESS, __import__("contextlib").ExitStack, __import__("contextlib").AsyncExitStack)
 _SET_METHODS = {"update", "union", "intersection", "difference", "symmetric_difference", "issubset", "issuperset",
                 "isdisjoint", "intersection_update", "difference_update", "symmetric_difference_update"}
 _DESCRIPTOR_TYPES = (_types.MethodDescriptorType, _types.WrapperDescriptorType, _types.ClassMethodDescriptorType)
@@ -977,7 +1056,14 @@ _KIND_READS = {a for a in dir(Basic) if a.startswith("is_") and a[3:4].isupper()
 #: in the run that bounds the kernel's error than at the points it decides on (a false identity then got a bounded
 #: token). Refused on a claim value only (``m.d(…)``, ``v.d(…)`` are the model's and the variables' own)
 _BACKEND_FIELDS = {"v", "d", "h", "order", "e", "val", "tan"}
-_ASKING_ATTRIBUTES = {f"is_{a}" for a in _ASSUMPTIONS} | {"equals"} | _STRUCTURAL | _MATRIX_JUDGMENTS | _KIND_READS | {
+#: attributes only some SymPy scalars have (a Symbol's name, a Rational's numerator, a Pow's base, a function's
+#: nargs): reading one of a claim value asks what kind of value it is (tests/test_guard_exceptions.py recomputes
+#: the set from SymPy's own objects, so an attribute a new SymPy adds is noticed)
+_TYPE_READS = {"as_set", "as_two_terms", "base", "binary_symbols", "ceiling", "cofactors", "denominator", "epsilon_eq",
+               "eval", "exp", "extract_leading_order", "factors", "fdiff", "flatten", "floor", "from_coprime_ints",
+               "gcd", "identity", "inverse", "lcm", "limit_denominator", "make_args", "name", "nargs", "num",
+               "numerator", "to_nnf", "unbranched"}
+_ASKING_ATTRIBUTES = _TYPE_READS | {f"is_{a}" for a in _ASSUMPTIONS} | {"equals"} | _STRUCTURAL | _MATRIX_JUDGMENTS | _KIND_READS | {
     # its type: a number at a size, an index or a symbol at a symbolic one
     "__class__", "__dict__", "__module__", "__slots__", "__mro__"} | _BACKEND_FIELDS
 
@@ -1116,6 +1202,44 @@ class _Rewriter(ast.NodeTransformer):
         node.body = [note] + node.body
         return node
 
+    def visit_Try(self, node):
+        """``try`` with except clauses, or a ``finally`` that jumps out: :meth:`_Guard.trying` first, with what
+        its clauses catch (None: everything)."""
+        self.generic_visit(node)
+        caught = [copy.deepcopy(h.type) if h.type is not None else ast.Constant(None) for h in node.handlers]
+        if _jumps_out(node.finalbody):
+            caught.append(ast.Constant(None))
+        if not caught:
+            return node
+        at = dict(lineno=node.lineno, col_offset=node.col_offset, end_lineno=node.lineno,
+                  end_col_offset=node.col_offset + 3)  # the try's own line, where the refusal points
+        for c in caught:
+            for sub in ast.walk(c):
+                if hasattr(sub, "lineno"):
+                    sub.lineno = sub.end_lineno = node.lineno
+                    sub.col_offset, sub.end_col_offset = at["col_offset"], at["end_col_offset"]
+        call = ast.Call(func=ast.Attribute(value=ast.Name(id=GUARD, ctx=ast.Load(), **at), attr="trying",
+                                           ctx=ast.Load(), **at), args=caught, keywords=[], **at)
+        return [ast.Expr(value=call, **at), node]
+
+    visit_TryStar = visit_Try
+
+    def visit_With(self, node):
+        self.generic_visit(node)
+        for item in node.items:
+            item.context_expr = _call("managed", [item.context_expr], item.context_expr)
+        return node
+
+    def visit_FunctionDef(self, node):
+        self.generic_visit(node)
+        if node.name in ("__exit__", "__aexit__") and all(
+                r.value is None or (isinstance(r.value, ast.Constant) and r.value.value in (None, False))
+                for r in _own(node.body, ast.Return)):
+            node.decorator_list.append(_g("never_swallows", node))
+        return node
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
     def visit_Match(self, node):
         self.generic_visit(node)
         node.subject = _call("matched", [node.subject], node.subject)
@@ -1149,6 +1273,28 @@ class _Rewriter(ast.NodeTransformer):
                                  node)
 
 
+def _own(stmts, kind, loops: bool = True):
+    """The ``kind`` nodes of these statements, not inside a nested function or class (nor, with ``loops`` false,
+    inside a nested loop: a break there is the loop's own)."""
+    todo = list(stmts)
+    while todo:
+        n = todo.pop()
+        if isinstance(n, kind):
+            yield n
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if not loops and isinstance(n, (ast.For, ast.AsyncFor, ast.While)):
+            todo.extend(n.orelse)
+            continue
+        todo.extend(ast.iter_child_nodes(n))
+
+
+def _jumps_out(finalbody) -> bool:
+    """A ``finally`` that returns, breaks or continues swallows the exception in flight."""
+    return any(True for _ in _own(finalbody, ast.Return)) or any(
+        True for _ in _own(finalbody, (ast.Break, ast.Continue), loops=False))
+
+
 def compile_user(source: str | bytes, filename: str):
     """Compile a proof file (or a helper module beside one) with its value-asking operations guarded."""
     tree = ast.parse(source, filename=filename)
@@ -1177,9 +1323,57 @@ def guard_check(fn):
         return fn if inner is type(fn).__call__ else types.MethodType(inner, fn)
     if not isinstance(fn, types.FunctionType) or fn.__globals__.get(MARK) or fn.__code__ in _GUARDED_CODE:
         return fn
+    if fn.__code__ not in _REWRITTEN:
+        _REWRITTEN[fn.__code__] = _rewritten_code(fn)
+    body_code = _REWRITTEN[fn.__code__]
+    if body_code is None:
+        return fn
+    cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
+    new = types.FunctionType(body_code, fn.__globals__, fn.__name__, fn.__defaults__,
+                             tuple(cells[v] for v in body_code.co_freevars))
+    new.__kwdefaults__, new.__qualname__, new.__module__ = fn.__kwdefaults__, fn.__qualname__, fn.__module__
+    new.__doc__ = fn.__doc__
+    fn.__globals__.setdefault(GUARD, GUARD_OBJECT)
+    return new
+
+
+_FOREIGN_FILES: dict = {}
+
+
+def _foreign(fn) -> bool:
+    """A function of user code that no proof file's compile rewrote: defined in a file outside symderiv, the
+    standard library and the installed packages (a test module, a script, a module beside neither), which a check
+    made outside a proof file calls. Rewritten when the guard first sees it called (:func:`guard_check`), so what
+    the check asks through its helpers is asked of the guard too."""
+    if fn.__globals__.get(MARK):
+        return False
+    file = fn.__code__.co_filename
+    known = _FOREIGN_FILES.get(file)
+    if known is None:
+        import os
+        import sysconfig
+
+        path = os.path.realpath(file) if not file.startswith("<") else ""
+        library = {os.path.realpath(p) for p in (sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib",
+                                                                                    "purelib", "platlib"))}
+        library |= {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+        library.add(os.path.dirname(os.path.realpath(__file__)))
+        known = _FOREIGN_FILES[file] = bool(path) and os.path.isfile(path) and not any(
+            path.startswith(d.rstrip(os.sep) + os.sep) for d in library)
+    return known
+
+
+#: a function's code → its rewritten code (None: no source, or not compilable alone); compiled once per code
+_REWRITTEN: dict = {}
+
+
+def _rewritten_code(fn):
+    """The code of ``fn`` compiled again from its source through :class:`_Rewriter` (its free variables kept)."""
+    import types
+
     node = _source_node(fn)
     if node is None:
-        return fn
+        return None
     node = __import__("copy").deepcopy(node)  # the file's parsed tree is shared: the rewrite changes its copy
     inner = "__symderiv_check__"
     if isinstance(node, ast.Lambda):
@@ -1202,24 +1396,18 @@ def guard_check(fn):
     try:
         code = compile(ast.fix_missing_locations(tree), fn.__code__.co_filename, "exec", dont_inherit=True)
     except (SyntaxError, ValueError, TypeError):
-        return fn
+        return None
     outer_code = next(c for c in code.co_consts if isinstance(c, types.CodeType))
     body_code = next(c for c in outer_code.co_consts if isinstance(c, types.CodeType) and c.co_name == inner)
-    cells = dict(zip(free, fn.__closure__ or ()))
-    if not set(body_code.co_freevars) <= set(cells):
-        return fn
+    if not set(body_code.co_freevars) <= set(free):
+        return None
     body_code = body_code.replace(co_name=fn.__code__.co_name, co_qualname=fn.__code__.co_qualname)
-    new = types.FunctionType(body_code, fn.__globals__, fn.__name__, fn.__defaults__,
-                             tuple(cells[v] for v in body_code.co_freevars))
-    new.__kwdefaults__, new.__qualname__, new.__module__ = fn.__kwdefaults__, fn.__qualname__, fn.__module__
-    new.__doc__ = fn.__doc__
-    fn.__globals__.setdefault(GUARD, GUARD_OBJECT)
     stack = [body_code]
     while stack:
         c = stack.pop()
         _GUARDED_CODE.add(c)
         stack.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
-    return new
+    return body_code
 
 
 def _source_node(fn):
