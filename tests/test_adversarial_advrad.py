@@ -8,6 +8,11 @@ Findings:
   for a false identity and the kernel issued a bounded token trusting nothing (|x| + |x − 1| = |2x − 1|, false on
   (0, 1), where the kernel's integer points never fall). Fixed: the reading's denominator must be invertible in
   ℚ[s]/(s² − C(x*)) (its norm ≠ 0) for every pattern, else no bound (UNBOUNDED trusted, as before).
+- radicals: at the kernel's point, algebraic sides that differ (√(ab) against −√(−a)·√(−b) at a, b < 0) were not a
+  disagreement: free._algebraic_ties turned equal ones into the rational 0 and left unequal ones irrational, the
+  rational check then said "not a rational number" and the token trusted the normal form (a planted normal form
+  wrong there would have been holds, the trust named). Fixed: a difference whose minimal polynomial is not x is a
+  disagreement (free.AlgebraicDisagreement; no token).
 - radicals (xfail): the 16 points drawn where the degree is not bounded are integers, so a claim false only on a
   bounded interval of width < 1 (|x| + |x − 1| = |2x − 1| on (0, 1)) agrees at all of them: with the engine's
   normal form planted to drop |·|, that claim is `holds` (the trust named: accept.UNBOUNDED).
@@ -139,6 +144,24 @@ def test_a_true_identity_through_an_ordinary_inverse_keeps_its_bound():
         return sp.Abs(v.x) * (v.X * v.X).det(), sp.Abs(v.x) * v.X.det() ** 2
     token, how = confirm_identity(free_claim(check, dict(x=scalar(), X=matrix(2))), {"n": 1})
     assert _bounded(token), how
+
+
+# ----- finding: algebraic sides that differ at the kernel's point left the normal form trusted (fixed) -------------
+
+@pytest.mark.parametrize("name, check", [
+    ("√(ab) = −√(−a)·√(−b)", lambda v: (sp.sqrt(v.a * v.b), -sp.sqrt(-v.a) * sp.sqrt(-v.b))),
+    ("(a²b)^(3/2) = a³b√b", lambda v: ((v.a ** 2 * v.b) ** sp.Rational(3, 2), v.a ** 3 * v.b * sp.sqrt(v.b))),
+])
+def test_algebraic_sides_that_differ_at_the_point_are_a_disagreement(name, check):
+    """Both false where defined (a, b < 0: √(ab) against −√(ab); a < 0: |a|³ against a³). The kernel's point makes
+    the sides irrational (√ of a 128-bit number); equal ones become the rational 0, but unequal ones stayed
+    irrational and the rational check said "a side is … not a rational number": a token trusting the normal form,
+    the difference seen and dropped (too large to factor for the closed-form decision). Now their minimal
+    polynomial decides them nonzero: no token."""
+    claim = free_claim(check, S, cid=f"t.advrad.alg.{abs(hash(name))}")
+    for seed in range(2):
+        token, how = confirm_identity(claim, {"n": 1}, seed=seed)
+        assert token is None and "minimal polynomial" in how, how
 
 
 # ----- finding (xfail): integer points never fall in a bounded interval of width < 1 ------------------------------
