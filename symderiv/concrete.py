@@ -668,7 +668,7 @@ class _Guard:
             x = _any_value(args, kw)  # Poly(v), preorder_traversal(v): the structure of a value
             if x is not None:
                 refuse(f"{fn.__name__}() (it reads the structure of its argument)", x)
-        elif getattr(fn, "__name__", None) in _NUMPY_ASKS and "numpy" in str(getattr(fn, "__module__", None) or
+        if getattr(fn, "__name__", None) in _NUMPY_ASKS and "numpy" in str(getattr(fn, "__module__", None) or
                                                                             getattr(type(fn), "__module__", "")):
             x = _any_value(args, kw)
             if x is not None:
@@ -688,6 +688,10 @@ class _Guard:
         if fn is _SUPPRESS and _WATCHING:  # with contextlib.suppress(TypeError): an except branch by another name
             raise ConcretizationError(f"{_where(user_frame())}: contextlib.suppress in a check that runs on claim "
                                       f"values: whether Python raises depends on the claim value")
+        if fn is _GETSIZEOF:  # an object's size in memory: a symbol's, an int's, a kernel value's differ
+            x = _any_value(args, kw)
+            if x is not None:
+                refuse("sys.getsizeof() (the size of a value's object tells its type)", x)
         if fn is _GROUPBY:  # itertools.groupby compares neighbours with == in C
             x = _any_value(args, kw)
             if x is not None:
@@ -1056,6 +1060,7 @@ _PLAIN = (dict, set, frozenset, list, tuple, str, bytes, __import__("collections
 _ENVIRONMENT_ERRORS = (OSError, ImportError, EOFError, StopIteration, StopAsyncIteration, KeyboardInterrupt,
                        SystemExit, GeneratorExit)
 _GROUPBY = __import__("itertools").groupby
+_GETSIZEOF = __import__("sys").getsizeof
 _PARTIAL = __import__("functools").partial
 _SUPPRESS = __import__("contextlib").suppress
 _SWALLOWING = (_SUPPRESS, __import__("contextlib").ExitStack, __import__("contextlib").AsyncExitStack)
@@ -1068,7 +1073,8 @@ _ASKING_CALL_TYPES = (_types.BuiltinMethodType, _types.MethodWrapperType, *_DESC
 _ASKING_CALL_CLASSES = (__import__("operator").attrgetter, __import__("operator").methodcaller,
                         __import__("operator").itemgetter)
 _FUNCTION_TYPES = (_types.FunctionType, _types.MethodType, type(__import__("sympy").srepr))
-_NUMPY_ASKS = {"equal", "not_equal", "array_equal", "array_equiv", "isin", "in1d", "unique", "intersect1d",
+_NUMPY_ASKS = {"isscalar",  # a type test: True on an int, False on the symbolic index or a symbol
+               "equal", "not_equal", "array_equal", "array_equiv", "isin", "in1d", "unique", "intersect1d",
                "setdiff1d", "union1d", "setxor1d", "count_nonzero", "nonzero", "flatnonzero", "argwhere",
                "logical_not", "logical_and", "logical_or", "logical_xor", "any", "all", "where", "extract",
                "compress", "select", "sign", "isclose", "allclose"}
@@ -1093,7 +1099,10 @@ _OPERATOR_ASKS = {"eq", "ne", "not_", "truth", "contains", "countOf", "indexOf",
                   "__eq__", "__ne__", "__not__", "__contains__", "__index__"}
 #: methods that ask Python about the value they are called on (x.__eq__(0), x.__bool__())
 _DUNDER_ASKS = {"__eq__", "__ne__", "__bool__", "__hash__", "__index__", "__int__", "__float__", "__complex__",
-                "__contains__", "__len__", "__format__", "__str__", "__repr__"}
+                "__contains__", "__len__", "__format__", "__str__", "__repr__",
+                # a type test through the class (type.__instancecheck__(sp.Basic, v), numbers.Integral's): a symbol
+                # on one path, a kernel value or an int on another
+                "__instancecheck__", "__subclasscheck__"}
 _KEYED_METHODS = {"get", "setdefault", "pop", "index", "count", "add", "discard", "remove", "fromkeys",
                   "__getitem__", "__setitem__", "__delitem__",
                   "format", "format_map", "__mod__", "__rmod__"} | _OPERATOR_ASKS | _DUNDER_ASKS
@@ -1139,6 +1148,11 @@ _KIND_READS = {a for a in dir(Basic) if a.startswith("is_") and a[3:4].isupper()
     "is_constant", "is_polynomial", "is_rational_function", "as_coeff_Mul", "as_coeff_Add", "as_coeff_mul",
     "as_coeff_add", "as_ordered_terms", "as_ordered_factors", "as_independent", "as_base_exp", "as_powers_dict",
     "as_terms", "as_coefficient", "as_coeff_exponent", "as_content_primitive"}
+#: the fields of the backends' values (the kernel's jets and dual numbers: v, d, h, order; its matrices: e, val, tan):
+#: a number at the kernel's points, a symbol in its degree run, so a check that reads one computes another claim
+#: in the run that bounds the kernel's error than at the points it decides on (a false identity then got a bounded
+#: token). Refused on a claim value only (``m.d(…)``, ``v.d(…)`` are the model's and the variables' own)
+_BACKEND_FIELDS = {"v", "d", "h", "order", "e", "val", "tan"}
 #: attributes only some SymPy scalars have (a Symbol's name, a Rational's numerator, a Pow's base, a function's
 #: nargs): reading one of a claim value asks what kind of value it is (tests/test_guard_exceptions.py recomputes
 #: the set from SymPy's own objects, so an attribute a new SymPy adds is noticed)
@@ -1148,7 +1162,7 @@ _TYPE_READS = {"as_set", "as_two_terms", "base", "binary_symbols", "ceiling", "c
                "numerator", "to_nnf", "unbranched"}
 _ASKING_ATTRIBUTES = _TYPE_READS | {f"is_{a}" for a in _ASSUMPTIONS} | {"equals"} | _STRUCTURAL | _MATRIX_JUDGMENTS | _KIND_READS | {
     # its type: a number at a size, an index or a symbol at a symbolic one
-    "__class__", "__dict__", "__module__", "__slots__", "__mro__"}
+    "__class__", "__dict__", "__module__", "__slots__", "__mro__"} | _BACKEND_FIELDS
 
 GUARD_OBJECT = _Guard()
 

@@ -47,6 +47,11 @@ EXACT = 1 << 30
 MAX_ORDER = 2
 
 
+class AlgebraicDisagreement(KernelError):
+    """At the kernel's random point, an entry whose sides are algebraic numbers that differ (their difference's
+    minimal polynomial is not x): a disagreement, decided exactly (the random check gives no token)."""
+
+
 class OutsideDomain(KernelError):
     """A root or a log of a value that is not positive at the point: the side has no (real) value there, so the
     kernel's own random check draws another point (a counterexample point there is refused as before)."""
@@ -879,7 +884,8 @@ def _algebraic(x) -> bool:
 def _algebraic_ties(lhs, rhs):
     """At the kernel's random point, an entry whose sides are algebraic numbers (√ of a rational that is not a
     square) and exactly equal (their difference's minimal polynomial is x, SymPy's exact algorithm) is the
-    rational 0 on both sides; every other entry is left as it is (rational, or not decided here)."""
+    rational 0 on both sides; an entry whose algebraic sides differ (minimal polynomial not x) raises
+    :class:`AlgebraicDisagreement`; every other entry is left as it is (rational, or not decided here)."""
     from .decide import _is_zero
 
     if not isinstance(lhs, sp.MatrixBase) and not isinstance(rhs, sp.MatrixBase):
@@ -900,8 +906,14 @@ def _algebraic_ties(lhs, rhs):
         a, b = sp.sympify(a), sp.sympify(b)
         if (_algebraic(a) or _algebraic(b)) and (a.is_Rational or _algebraic(a)) and (b.is_Rational or _algebraic(b)):
             d = a - b
-            if len({p for p in d.atoms(sp.Pow) if not p.exp.is_Integer}) <= MAX_RADICALS and _is_zero(d) is True:
-                L[k] = R[k] = sp.Integer(0)
+            if len({p for p in d.atoms(sp.Pow) if not p.exp.is_Integer}) <= MAX_RADICALS:
+                zero = _is_zero(d)
+                if zero is True:
+                    L[k] = R[k] = sp.Integer(0)
+                elif zero is False:  # the sides differ here: no rational reading decides it later (the radicands
+                    # are too large to factor), so it would have left the normal form trusted, the difference seen
+                    raise AlgebraicDisagreement(f"entry {k} of lhs − rhs is {sp.sstr(d)[:60]} ≠ 0 (its minimal "
+                                                "polynomial is not x)")
     return L, R
 
 

@@ -42,7 +42,12 @@ of the sign variables that are not fixed (2^m of them, m ≤ MAX_SIGNS), so ε�
 (The tree may divide where the numeric run does not: Gaussian elimination picks its pivots on values, and the
 symbolic pivot may vanish at x₀. The sides are continuous on the open part of the domain, so lhs ≠ rhs at x₀
 gives lhs ≠ rhs at a point x₁ near it where no divisor of the tree vanishes and no sign variable's factor changes
-sign; take x₁ for x₀. So what the check proves is the identity on the interior of the domain, as the normal form
+sign; take x₁ for x₀. That needs each divisor not to vanish on a whole open set: a symbolic pivot that is 0 at
+every point (|a|² − a², read ε²a² − a²; (a + 1)² − a² − 2a − 1, never expanded) makes N and M both 0 there, and
+N's reduction to 0 then says nothing. So the kernel also requires M_ε, the product of the tree's divisors, to be
+invertible in ℚ[s]/(s_j² − C_j(x*)) at its random point for every pattern (its norm, the product of its
+conjugates s_j ↦ ±s_j, a polynomial in x that vanishes wherever one conjugate does on an open set, is ≠ 0 at x*),
+else it bounds nothing. So what the check proves is the identity on the interior of the domain, as the normal form
 does: a claim whose sides have values only on a set without interior, such as √(−x²), is not covered, and the
 kernel's numeric points, drawn first, find no value there and issue no token.)
 
@@ -335,6 +340,25 @@ def numerator(e, values: dict, ring: Ring, constants: dict, value=sp.Rational) -
     denominator, unless both denominators are structurally 1; a·b; integer powers), fixed by the tree alone, never
     by values at the point: evaluating them at x* and reducing commute, so what is tested is N(x*, s) mod the
     relations (:func:`weighted_degree` bounds the same N)."""
+    return fraction(e, values, ring, constants, value)[0]
+
+
+def denominator(e, values: dict, ring: Ring, constants: dict, value=sp.Rational) -> dict:
+    """M of e = N/M as :func:`numerator` builds it, reduced in ``ring``: the product of the tree's divisors."""
+    return fraction(e, values, ring, constants, value)[1]
+
+
+def is_unit(ring: Ring, a: dict) -> bool:
+    """Whether a is invertible in ``ring`` = ℚ[s]/(s_j² − c_j): its norm, the product of its conjugates under every
+    s_j ↦ ±s_j (a rational, computed as a ← a·ā_j for each j in turn), is not 0 (a zero divisor and 0 have norm 0;
+    a c_j = 0 makes s_j nilpotent, of norm 0)."""
+    for s in list(ring.squares):
+        a = ring.mul(a, {S: (-c if s in S else c) for S, c in a.items()})
+    return bool(a) and set(a) == {frozenset()}
+
+
+def fraction(e, values: dict, ring: Ring, constants: dict, value=sp.Rational) -> tuple[dict, dict]:
+    """(N, M) of e = N/M as :func:`numerator` builds them, both reduced in ``ring``."""
     memo: dict = {}
     one = {frozenset(): sp.Integer(1)}
 
@@ -384,7 +408,8 @@ def numerator(e, values: dict, ring: Ring, constants: dict, value=sp.Rational) -
         memo[e] = r
         return r
 
-    return run(sp.sympify(e))[0]
+    n, m, _ = run(sp.sympify(e))
+    return n, m
 
 
 def patterns(formal: Formal):
@@ -428,10 +453,18 @@ def check(formal: Formal, lhs, rhs, rng: random.Random) -> tuple[int | None, str
         values.update(pattern)
         ring, constants = Ring(dict(squares)), {}
         for k, (a, b) in enumerate(pairs):
-            N = numerator(sp.sympify(a) - sp.sympify(b), values, ring, constants)
+            d = sp.sympify(a) - sp.sympify(b)
+            N = numerator(d, values, ring, constants)
             if N:
                 return None, (f"entry {k}: lhs − rhs is not 0 in ℚ(x)[s]/(s² − C) at a random point for the sign "
                               f"pattern {sorted(pattern.values(), reverse=True)} of |·|'s and √'s factors")
+            if not is_unit(ring, denominator(d, values, ring, constants)):
+                # the tree divides by a value that is 0 (or a zero divisor) at the point: the degree run took a
+                # division the numeric run did not (a pivot the elimination read as nonzero, such as |a|² − a² or
+                # (a + 1)² − a² − 2a − 1), so N = 0 there says nothing about lhs − rhs
+                return None, (f"entry {k}: the reading's denominator is not invertible in ℚ(x)[s]/(s² − C) at a "
+                              f"random point for the sign pattern {sorted(pattern.values(), reverse=True)} (it "
+                              "divides where the claim's own run does not)")
         count += 1
     m, k = len(formal.signs), len(formal.roots)
     return E, (f"lhs − rhs = 0 in ℚ(x)[s]/(s² − C) at a random point for each of the {count} sign patterns "

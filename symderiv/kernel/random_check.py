@@ -208,8 +208,9 @@ import sympy as sp
 
 from . import dual, walk
 from .accept import IDENTITY, Proved, _issue
-from ..concrete import UndefinedAtPoint
+from ..concrete import ConcretizationError, UndefinedAtPoint
 from .dual import Dual, KernelError, Unsupported, lift
+from .free import AlgebraicDisagreement
 from .model import ExactModel, NeedsJets, _elementwise, entry_name, loss_of
 
 #: one trial of 128-bit draws: error ≤ D·2⁻¹²⁸, below two 64-bit trials' (D·2⁻⁶⁴)² for D > 1, at half the
@@ -1350,7 +1351,15 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
     except Cannot as e:
         how = f"{trusts}, not re-checked by the kernel ({str(e)[:160]})"
         return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
+    except AlgebraicDisagreement as e:  # algebraic sides that differ at the point, decided exactly (free.py)
+        return None, f"the kernel's own check at a random point: {e}"
     except Exception as e:  # the check does not run on the kernel's model: not confirmed, not refuted
+        if isinstance(e, ConcretizationError):
+            # the guard refused the check on the kernel's values only: it asks Python about something that is one
+            # thing on the engine's run and another here (a value's class, a kernel value's insides), so the two
+            # runs are two claims and no normal form of the engine's may be trusted for this one
+            return None, (f"the check asks Python about a value on the kernel's run (not on the engine's): "
+                          f"{str(e)[:200]}")
         if isinstance(e, Unsupported):
             from .check import probe
 
