@@ -672,8 +672,19 @@ class TracedInductionModel:
                                                    y=_refuse_y, k=k, n=self.n, m=self.m, t=self.t))
         return self._steps[key]
 
+    #: a state at the symbolic step t is the cell's step at the free states of t − 1 (as in
+    #: :class:`symderiv.induction.InductionModel`: one object, the one every other read of step t sees)
+    NEW_STATE_IS_STEP = True
+
     def at(self, name, k):
+        from .formal import HORIZON, ix
+
+        k = ix(k)
+        if k.base == HORIZON and self.t.base == HORIZON and k.off > self.t.off:
+            raise NotInFragment(f"m.at({name!r}, {k}): a step past the horizon {self.t}")
         if name in self.cell.state:
+            if self.NEW_STATE_IS_STEP and k.base == HORIZON and k.off == 0:
+                return _as(self.step(k)[name])
             return self.state(name, k)
         q = self.step(k)
         if name not in q:
@@ -1367,6 +1378,8 @@ class TracedDownwardModel(TracedInductionModel):
     Its class is made a subclass of :class:`symderiv.induction.InductionModel` (only so that ``every_step``
     hands over its family rather than stacking it); every method it would inherit from there is overridden or
     refused."""
+
+    NEW_STATE_IS_STEP = False  # the downward base unrolls the states above k itself
 
     def __init__(self, claim, horizon, ctx):
         from types import SimpleNamespace

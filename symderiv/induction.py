@@ -132,11 +132,28 @@ class InductionModel:
     def E(self, k):
         return self.at("E", k)[0, 0]
 
+    def _is_now(self, k: Ix) -> bool:
+        """Is step k the symbolic step t itself (the newest step the induction reads)? A state there is the cell's
+        step at the free states of t − 1, the object every other read of step t sees (h_t = o_t ⊙ tanh(c_t) reads
+        that c_t): a free symbol c[t] beside it split one object in two, and a true identity of one step that reads
+        the new state held at the sizes only. A state at an earlier step is a free symbol, the one the next step
+        reads. (The downward induction keeps its own reading: its base unrolls the states above k itself.)"""
+        return self._downward is None and k.base == HORIZON and k.off == 0
+
+    def _now(self, k: Ix) -> dict:
+        """{the free symbols of the states at step k: the step's own values} (k the symbolic t)."""
+        q = self.step(k)
+        return {a: b for s in self.cell.state for a, b in zip(self.state(s, k), q[s])}
+
     def at(self, name: str, k):
+        k = ix(k)
+        if k.base == HORIZON and self.t.base == HORIZON and k.off > self.t.off:
+            raise Unsupported(f"m.at({name!r}, {k}): a step past the horizon {self.t}")
         if name in self.cell.state:
-            return self.state(name, k)
+            return self.step(k)[name] if self._is_now(k) else self.state(name, k)
         if name in ("o", "E") and self.cell.output is not None:
-            return self._output(k)[name]
+            v = self._output(k)[name]
+            return v.xreplace(self._now(k)) if self._is_now(k) else v
         q = self.step(k)
         if name not in q:
             raise Unsupported(f"the step has no quantity {name!r} (or it is an output, which is not induced on)")
