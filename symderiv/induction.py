@@ -11,7 +11,9 @@ and t > j). A claimed C_t therefore equals X_t for every t ≥ t₀ if
 The step is decided at a fixed size (n, m) with t symbolic. The proof's own check is run
 twice on an :class:`InductionModel`: at horizon t−1 (run B) and at horizon t
 (run A). Its states are free symbols per step (``h[t-1][0]``); every quantity
-of a step is the cell's own step function at those symbols. A sum or ordered
+of a step is the cell's own step function at those symbols, and a state at the
+symbolic step t itself is that step's own value (one object with what the step's
+other quantities read, never a free symbol c[t] beside it). A sum or ordered
 product over a range of symbolic length is a formal object (symderiv/formal.py):
 opaque in run B, peeled at its top in run A, the remainder being run B's
 opaque object.

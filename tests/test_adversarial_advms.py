@@ -17,10 +17,13 @@ Findings (each a test that failed on main):
   disagrees, and the certification looks at t = 1, below the sweep, where the row is false (dh_1/dc_1 is the
   same step's derivative): a certified ``fails``, right by the convention that a dimension the claim does not fix
   means every value of it (the test says so).
-* a true one-step identity that reads the new state c_t (∂h_t/∂c_{t−1} = diag(o_t ⊙ tanh′(c_t)) diag(f_t)) is not
-  proved for every t: the induction reads m.at("c", t) as a free symbol. A refusal; xfail.
-* the every-n lift's base for a derivative by a state at step j ≥ 1 sets the other states' truths at j to 0
-  (dh_1/dc_1 = 0), the model's m.d does not (h_1 = tanh(c_1) reads c_1): a true row is never lifted. xfail.
+* a true one-step identity that reads the new state c_t (∂h_t/∂c_{t−1} = diag(o_t ⊙ tanh′(c_t)) diag(f_t)) was not
+  proved for every t: the induction read m.at("c", t) as a free symbol. Fixed: a state at the symbolic step t is
+  the cell's step (both induction models); widened to a class of cells and states, with wrong siblings.
+* the every-n lift's base for a derivative by a state at step j ≥ 1 set the other states' truths at j to 0
+  (dh_1/dc_1 = 0), the model's m.d does not (h_1 = tanh(c_1) reads c_1): a true row was never lifted. Fixed: the
+  base starts from the cell's own step j, and the kernel compares the base's truth with its own forward mode;
+  widened to a class (cells, states, j, the base's t), with traps (the row from t = j, wrong rows, a planted base).
 
 The rest are attacks the code resists (wrong rows fail certified, never lifted; true rows hold).
 """
