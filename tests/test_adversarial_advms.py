@@ -597,6 +597,49 @@ def test_an_identity_of_the_new_state_true_only_at_n_1_is_never_lifted():
     assert r.verdict == Verdict.HOLDS and r.every_t and not r.every_n, r.scope
 
 
+# the path finding 6 opens: a one-step identity through the new state, with tanh′ written as the atom m.f.dtanh (the
+# every-n lemma reads tanh and tanh′ as two free atoms), is lifted to every n on the one-expression road; its wrong
+# siblings fail certified and are never lifted; one true only at n = 1 holds for every t there and is never lifted
+
+def _lstm_atom(lag=0, outer=False):
+    def check(m):
+        t = m.t
+        a = hadamard(m.at("og", t), m.f.dtanh(m.at("c", t - lag)))
+        rhs = a * m.at("f", t).T if outer else diag(a) * diag(m.at("f", t))
+        return m.partial(("h", t), ("c", t - 1)), rhs
+    return check
+
+
+def _tanhc_atom(lag=0):
+    def check(m):
+        t = m.t
+        return m.partial(("h", t), ("c", t - 1)), diag(m.f.dtanh(m.at("c", t - lag))) * diag(m.at("f", t))
+    return check
+
+
+@pytest.mark.parametrize("model,check,ns", [(lstm_cell, _lstm_atom(), (1,)), (lstm_ch, _lstm_atom(), (1,)),
+                                            (tanhc, _tanhc_atom(), (1, 2))], ids=["LSTM", "LSTM (c, h)", "tanh(c)"])
+def test_a_one_step_identity_through_the_new_state_is_lifted_to_every_n(model, check, ns):
+    r = check_claim(mk(check, model, n=ns))
+    assert r.verdict == Verdict.HOLDS and r.every_t and r.every_n, r.scope
+
+
+@pytest.mark.parametrize("model,check,ns", [(lstm_cell, _lstm_atom(lag=1), (1,)), (lstm_ch, _lstm_atom(lag=1), (1,)),
+                                            (tanhc, _tanhc_atom(lag=1), (1, 2))], ids=["LSTM", "LSTM (c, h)", "tanh(c)"])
+def test_the_new_state_lagged_under_the_atom_fails_certified_and_is_never_lifted(model, check, ns):
+    r = check_claim(mk(check, model, n=ns))
+    assert r.verdict == Verdict.FAILS and r.counterexample is not None and not r.every_t and not r.every_n, r.scope
+
+
+@pytest.mark.parametrize("model", [lstm_cell, lstm_ch], ids=["LSTM", "LSTM (c, h)"])
+def test_the_new_state_identity_as_an_outer_product_holds_at_n_1_only_and_is_never_lifted(model):
+    """diag(a) diag(f_t) written as a f_tᵀ: equal at n = 1, not at n = 2."""
+    r = check_claim(mk(_lstm_atom(outer=True), model, n=(1,)))
+    assert r.verdict == Verdict.HOLDS and r.every_t and not r.every_n, r.scope
+    r = check_claim(mk(_lstm_atom(outer=True), model, n=(2,), t=(1,)))
+    assert r.verdict == Verdict.FAILS and r.counterexample is not None
+
+
 # ----- identities of one size only: proved for every t there, never lifted ---------------------------------------
 
 def _c0_row_plus(K, reversed_sides=False):
