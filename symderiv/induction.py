@@ -179,12 +179,13 @@ class InductionModel:
             # ∂E_k/∂o_k or ∂E_k/∂h_k within one step (E_k sees h_k through o_k only): at the free state h_k
             k = ix(of[1])
             q = self._output(k)
+            now = self._now(k) if self._is_now(k) else {}  # at step t: at the step's own h_t (as m.at reads it)
             if wrt[0] == "o":
                 o = sp.Matrix(len(q["o"]), 1, lambda i, _: sp.Dummy(f"o{i}"))
                 E = self._base._lossf(list(o), list(self.y(k)))
                 E = E[0, 0] if isinstance(E, sp.MatrixBase) else E
-                return sp.Matrix([[E]]).jacobian(list(o)).xreplace(dict(zip(o, q["o"])))
-            return q["E"].jacobian(list(self.state(s0, k)))
+                return sp.Matrix([[E]]).jacobian(list(o)).xreplace(dict(zip(o, q["o"]))).xreplace(now)
+            return q["E"].jacobian(list(self.state(s0, k))).xreplace(now)
         if not (isinstance(of, tuple) and len(of) == 2 and of[0] in self.cell.state):
             raise Unsupported(f"m.d({_show(of)}, …): only the truth ds_k/dθ of a state s is induced on")
         k = ix(of[1])

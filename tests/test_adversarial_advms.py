@@ -597,6 +597,39 @@ def test_an_identity_of_the_new_state_true_only_at_n_1_is_never_lifted():
     assert r.verdict == Verdict.HOLDS and r.every_t and not r.every_n, r.scope
 
 
+# the same object for the output and the loss of step t (a one-state cell with an output, o_t = V h_t + c): m.o(t),
+# m.d(("E", t), ("h", t)) and m.d(("E", t), ("o", t)) all read the step's own h_t, as m.at("h", t) does
+
+def _elman(check):
+    from symderiv.cells import elman_rnn
+
+    return Claim(id="t.advms.loss", where="test", statement="test", check=check, model=elman_rnn,
+                 conventions={"layout": "row-major"}, sizes=sweep(n=(1, 2), t=(1, 2)), loss="squared",
+                 activation="tanh")
+
+
+LOSS_TRUE = {
+    "through o_t": lambda m: (m.d(("E", m.t), ("h", m.t)), (m.o(m.t) - m.y(m.t)).T * m.V),
+    "through h_t": lambda m: (m.d(("E", m.t), ("h", m.t)), (m.V * m.h(m.t) + m.c - m.y(m.t)).T * m.V),
+    "through σ(z_t)": lambda m: (m.d(("E", m.t), ("h", m.t)),
+                                 (m.V * m.f.sigma(m.at("z", m.t)) + m.c - m.y(m.t)).T * m.V),
+    "∂E_t/∂o_t through σ(z_t)": lambda m: (m.d(("E", m.t), ("o", m.t)),
+                                           (m.V * m.f.sigma(m.at("z", m.t)) + m.c - m.y(m.t)).T),
+}
+
+
+@pytest.mark.parametrize("name", list(LOSS_TRUE))
+def test_the_loss_of_step_t_reads_the_steps_own_state(name):
+    r = check_claim(_elman(LOSS_TRUE[name]))
+    assert r.verdict == Verdict.HOLDS and r.every_t, r.scope
+
+
+def test_the_loss_through_the_previous_state_fails_certified():
+    r = check_claim(_elman(lambda m: (m.d(("E", m.t), ("h", m.t)),
+                                      (m.V * m.h(m.t - 1) + m.c - m.y(m.t)).T * m.V)))
+    assert r.verdict == Verdict.FAILS and r.counterexample is not None and not r.every_t, r.scope
+
+
 # the path finding 6 opens: a one-step identity through the new state, with tanh′ written as the atom m.f.dtanh (the
 # every-n lemma reads tanh and tanh′ as two free atoms), is lifted to every n on the one-expression road; its wrong
 # siblings fail certified and are never lifted; one true only at n = 1 holds for every t there and is never lifted
