@@ -672,8 +672,19 @@ class TracedInductionModel:
                                                    y=_refuse_y, k=k, n=self.n, m=self.m, t=self.t))
         return self._steps[key]
 
+    #: a state at the symbolic step t is the cell's step at the free states of t − 1 (as in
+    #: :class:`symderiv.induction.InductionModel`: one object, the one every other read of step t sees)
+    NEW_STATE_IS_STEP = True
+
     def at(self, name, k):
+        from .formal import HORIZON, ix
+
+        k = ix(k)
+        if k.base == HORIZON and self.t.base == HORIZON and k.off > self.t.off:
+            raise NotInFragment(f"m.at({name!r}, {k}): a step past the horizon {self.t}")
         if name in self.cell.state:
+            if self.NEW_STATE_IS_STEP and k.base == HORIZON and k.off == 0:
+                return _as(self.step(k)[name])
             return self.state(name, k)
         q = self.step(k)
         if name not in q:
@@ -998,6 +1009,50 @@ def kernel_partials(claim, part: "_Partials", size: dict | None = None) -> tuple
     return tok is not None, why
 
 
+def kernel_base(claim, X1: Traced, kinds: dict, t0: int, wrt, state: str, size: dict | None = None) -> tuple[bool, str]:
+    """The kernel compares the base's truth X_{t0} = ds_{t0}/dθ, as the finder unrolled it on diagrams (from X_0 = 0
+    for a parameter; from the cell's own step j for a state at step j, :func:`_state_base`), evaluated at ``size``
+    (n = m = 2 by default) with every variable a matrix of symbols, with its own forward-mode derivative of t0 steps
+    of the cell at a random point (:func:`symderiv.kernel.step.confirm_base`, which pairs the finder's initial
+    states, x_1 … x_t0 and weights with its own by position). The base's identity C_{t0} = X_{t0} is decided by the
+    kernel as diagrams; this is what makes X_{t0} the truth. (ok, what the kernel said)."""
+    from .diagrams import evaluate
+    from .kernel.step import StepStatement, confirm_base
+
+    size = dict(size or {"n": 2, "m": 2})
+    ext = lambda d: d if isinstance(d, int) else size[d]  # noqa: E731
+
+    def rows(dims):
+        k = 1
+        for d in dims:
+            k *= ext(d)
+        return k
+
+    def symbols(name, r, c=1):
+        return sp.Matrix(r, c, lambda i, j: sp.Symbol(f"⟨{name}⟩[{i},{j}]"))
+
+    values = {name: (symbols(name, rows(rd), rows(cd)), rd, cd) for name, (rd, cd) in kinds.items()
+              if name not in ATOMS}
+    try:
+        L = evaluate(X1, dict(values), size)
+    except Exception as e:  # noqa: BLE001 (what cannot be evaluated is not compared: the lift is refused)
+        return False, f"the traced base truth cannot be evaluated at {size}: {type(e).__name__}: {e}"
+
+    def syms(name, r, c=1):
+        got = values.get(name)
+        return got[0] if got is not None else symbols(name, r, c)
+
+    n, m = size["n"], size.get("m", 1)
+    params = {name: syms(name, rows((rd,)), rows((cd,))) for name, (rd, cd) in claim.model.params.items()}
+    prev = sp.Matrix.vstack(*[syms(f"{r}[0]", n) for r in claim.model.state])
+    xs = sp.Matrix.vstack(*[syms(f"x[{k}]", m) for k in range(1, t0 + 1)])
+    st = StepStatement("base", L, sp.zeros(*L.shape), wrt=wrt, layout=(claim.conventions or {}).get(
+        "layout", "row-major"), state=state, prev=prev, x=xs, params=params, states=tuple(claim.model.state),
+        horizon=t0)
+    tok, why = confirm_base(claim, size, st)
+    return tok is not None, why
+
+
 def step_identity(claim, t0: int):
     """The induction's step C_t = J_t C_{t−1} + P_t for every t ≥ t0 + 1 as diagrams of symbolic size:
     (c_a, J · c_b + P, the variables' shapes, what was peeled, the traced partials). Run B reads the claim at horizon t − 1 (sums and
@@ -1128,9 +1183,59 @@ def _against_sides(claim, traced: tuple, kinds: dict, t: int, names: dict) -> No
             raise NotInFragment(f"the trace's {which} at t = {t} differs from the check's at n = 2, m = 3")
 
 
+def _blocks(m: "TracedInductionModel", j, r: str, states: tuple) -> list:
+    """∂r_j/∂q_{j−1} for every state q, in the cell's order (step j of the traced model at a concrete j)."""
+    from .formal import Ix
+
+    r_j = _as(m.step(j)[r])
+    prev = f"{{}}[{Ix(None, j.off - 1)}]"
+    return [jacobian(r_j, prev.format(q), m._kinds[prev.format(q)], ("n",), m.layout) for q in states]
+
+
+def _advance(m: "TracedInductionModel", Xprev: dict, j, states: tuple, explicit) -> dict:
+    """X^r_j = Σ_q ∂r_j/∂q_{j−1} X^q_{j−1} (+ ∂r_j/∂θ, ``explicit(r)``) for every state r: the chain rule."""
+    out = {}
+    for r in states:
+        acc = explicit(r)
+        for b, q in zip(_blocks(m, j, r, states), states):
+            acc = acc + b * Xprev[q]
+        out[r] = acc
+    return out
+
+
+def _state_base(m: "TracedInductionModel", wrt, t0: int, states: tuple, zero: Traced) -> dict:
+    """Every state's truth by the state w at step j0, at steps 0 … t0: {k: {r: dr_k/dw_j0}}.
+
+    * k < j0: 0 (a state does not depend on a later one);
+    * k = j0: the cell's own step j0 with w_j0 a variable of its own (the state variable ``w[j0]``, put back to the
+      step's value with the trajectory's other states): dw_j0/dw_j0 = I, and for another state r its derivative
+      within the step, ∂r_j0/∂w_j0, nonzero when r is computed after w and reads it (h_1 = tanh(c_1): dh_1/dc_1 =
+      diag(1 − h_1²)), as the engine's truth has it (it overrides w at step j0 and runs the step). At j0 = 0 the
+      initial states are independent inputs: I and 0;
+    * k > j0: X_k = J_k X_{k−1} (no explicit partial past j0).
+
+    (The base used to start at X^w_j0 = I and X^r_j0 = 0 for j0 ≥ 1 too: a true row by c_1 was never lifted.)"""
+    from .formal import Ix
+
+    w, j0 = wrt
+    if j0 > t0:
+        raise NotInFragment(f"the base of d·_t/d{w}_{j0} is at t = {j0}, past the sweep's {t0}")
+    X = {k: {r: zero for r in states} for k in range(0, j0)}
+    if j0 == 0:
+        X[0] = {r: (_NOTATION.eye(m.n) if r == w else zero) for r in states}
+    else:
+        name = f"{w}[{Ix(None, j0)}]"
+        var = m.state(w, j0)  # w_j0 as a variable (the trajectory's substitution puts the step's value back)
+        ran = m._run_step(Ix(None, j0), {w: var})
+        X[j0] = {r: jacobian(_as(ran[r]), name, m._kinds[name], ("n",), m.layout) for r in states}
+    for j in range(j0 + 1, t0 + 1):
+        X[j] = _advance(m, X[j - 1], Ix(None, j), states, lambda r: zero)
+    return X
+
+
 def base_identity(claim, t0: int = 1):
-    """The induction's base at t = 1 as diagrams: (C_1 as the claim computes it, the truth X_1 = P_1 (h_0 free,
-    dh_0/dθ = 0 for a parameter θ), the variables' shapes). The claim is read at horizon 1 by the same traced
+    """The induction's base at t = t0 as diagrams: (C_t0 as the claim computes it, the truth X_t0 (h_0 free, dh_0/dθ =
+    0 for a parameter θ; for a state at step j, :func:`_state_base`), the variables' shapes, (θ, the claimed state)). The claim is read at horizon 1 by the same traced
     model as the step; the trace is checked against the claim's own sides at a probe size (n = 2, m = 3, t = 1,
     exactly at a random integer point)."""
     from .concrete import watching
@@ -1152,33 +1257,15 @@ def base_identity(claim, t0: int = 1):
             top = m._truths[key]
             zero = Traced((), top.rowdims, top.coldims)
 
-            def blocks(j, r):  # ∂r_j/∂q_{j−1} for every state q, in the cell's order
-                r_j = _as(m.step(Ix(None, j))[r])
-                return [jacobian(r_j, f"{q}[{Ix(None, j - 1)}]", m._kinds[f"{q}[{Ix(None, j - 1)}]"], ("n",),
-                                 m.layout) for q in states]
-
-            def advance(Xprev, j, explicit):  # X^r_j = Σ_q ∂r_j/∂q_{j−1} X^q_{j−1} (+ ∂r_j/∂θ): the chain rule
-                out = {}
-                for r in states:
-                    acc = explicit(j, r)
-                    for b, q in zip(blocks(j, r), states):
-                        acc = acc + b * Xprev[q]
-                    out[r] = acc
-                return out
-
             if wrt in m.cell.params:  # X_0 = 0, X_j = J_j X_{j−1} + P_j (the chain rule, unrolled to t0)
                 name, cols = m._wrt_legs(wrt)
                 X = {0: {r: zero for r in states}}
                 for j in range(1, t0 + 1):
-                    X[j] = advance(X[j - 1], j, lambda j, r: jacobian(_as(m.step(Ix(None, j))[r]), name,
-                                                                      m._kinds[name], cols, m.layout))
-            else:  # ds_j/ds_j = I and dr_j/ds_j = 0 for another state r, X_k = J_k X_{k−1} for k = j+1 … t0
-                w, j0 = wrt
-                if j0 > t0:
-                    raise NotInFragment(f"the base of d{s}_t/d{w}_{j0} is at t = {j0}, past the sweep's {t0}")
-                X = {j0: {r: (_NOTATION.eye(m.n) if r == w else zero) for r in states}}
-                for j in range(j0 + 1, t0 + 1):
-                    X[j] = advance(X[j - 1], j, lambda j, r: zero)
+                    X[j] = _advance(m, X[j - 1], Ix(None, j), states,
+                                    lambda r, j=j: jacobian(_as(m.step(Ix(None, j))[r]), name, m._kinds[name], cols,
+                                                            m.layout))
+            else:
+                X = _state_base(m, wrt, t0, states, zero)
             X1 = X[t0][s]
             for (k, _w, r), M in list(m._truths.items()):
                 if (k, _w, r) == key:
@@ -1203,7 +1290,7 @@ def base_identity(claim, t0: int = 1):
     kinds = {k: v for k, v in m._kinds.items() if k not in truths and k in _names_in(C.terms + X1.terms)}
     names = {**{f"{r}[0]": f"{r}0" for r in states}, **{f"x[{j}]": f"x{j}" for j in range(1, t0 + 1)}}
     _against_sides(claim, (X1, C) if truth_first else (C, X1), kinds, t0, names)
-    return C, X1, kinds
+    return C, X1, kinds, (wrt, s)
 
 
 def lift_induction(claim, t0: int = 1) -> InductionLift:
@@ -1240,10 +1327,14 @@ def lift_induction(claim, t0: int = 1) -> InductionLift:
     if not ok:
         return InductionLift(False, f"not lifted to every n: the kernel does not accept the traced J_t, P_t: {why}")
     try:
-        C, X1, kinds = base_identity(claim, t0)
+        C, X1, kinds, (b_wrt, b_state) = base_identity(claim, t0)
         base = decide_identity(claim.id, "base", C, X1, kinds, dims)
     except NotInFragment as e:
         return InductionLift(False, f"not lifted to every n: the induction's base t = {t0}: {e}", None, step)
+    ok, why = kernel_base(claim, X1, kinds, t0, b_wrt, b_state)
+    if not ok:
+        return InductionLift(False, f"not lifted to every n: the kernel does not accept the base's truth at t = {t0}: "
+                             f"{why}", None, step)
     words = lambda dd: ", ".join(f"{d} = {dd.size[d]}" + ("" if dd.classes.get(d) else " (any)") for d in dims)
     bcls = ", ".join(f"{base.classes.get(d, 0)} of {d}" for d in dims)
     scls = ", ".join(f"{step.classes.get(d, 0)} of {d}" for d in dims)
@@ -1260,7 +1351,8 @@ def lift_induction(claim, t0: int = 1) -> InductionLift:
              f"C_{{t−1}} + P_t with C_{{t−1}} and the sums and products over 1…t−1 opaque ({how}) of degree "
              f"{step.degree} with at most {scls} index classes, decided exactly at {words(step)}; each decided there "
              "by the kernel's own recount and exact expansion of the diagrams; J_t, P_t compared by the kernel with "
-             "its own forward mode at n = m = 2 (the peeling and the trace of the claim at a symbolic t are not "
+             "its own forward mode at n = m = 2, and the base's truth X_{t0} with its own forward mode of t0 steps there "
+             "(the peeling and the trace of the claim at a symbolic t are not "
              "re-checked by it)")
     return InductionLift(True, scope, base, step, peeled, time.perf_counter() - t_start,
                          MODEL_ARGUMENT if len(states) == 1 else MULTI_STATE_ARGUMENT)
@@ -1284,7 +1376,8 @@ MODEL_ARGUMENT = (
     "So the base holds at every n and m, and the step at every n, m and every trajectory and range (free "
     "variables); by induction on t, C_t = X_t for every n, m and t ≥ 1.",
     "The traced J_t and P_t were compared by the kernel with its own forward-mode partials of one step of the cell "
-    "at n = m = 2, at a random point (kernel/step.py).",
+    "at n = m = 2, at a random point (kernel/step.py), and the base's truth X_{t0} as the finder unrolled it with "
+    "its own forward-mode derivative of t0 steps there (kernel/step.confirm_base).",
     "Trusted, not re-checked by the kernel: the trace of the claim at a symbolic t (the tracer's reading of the "
     "check, the peeling of sums and products, the hypothesis substitution) and that J_t, P_t are the cell's "
     "partials at every n (the chain rule on diagrams; the kernel compared them at n = m = 2 only).",
@@ -1303,7 +1396,9 @@ MULTI_STATE_ARGUMENT = (
     "value.",
     *MODEL_ARGUMENT[1:3],
     "Base: every state's truth unrolled jointly to t0 by the block recursion, the states of steps 1…t0 the cell's "
-    "steps.",
+    "steps; for θ a state w at step j ≥ 1 the recursion starts at step j from the cell's own step (w_j a variable: "
+    "dw_j/dw_j = I, and dr_j/dw_j, for a state r computed after w in the step, its derivative within the step), 0 "
+    "before j.",
     *MODEL_ARGUMENT[3:5],
     "The traced block row was compared by the kernel with its own forward-mode partials ∂s_1/∂h_0, ∂s_1/∂c_0 of one "
     "step of the cell at n = m = 2, the finder's previous states stacked against the kernel's [h_0; c_0].",
@@ -1367,6 +1462,8 @@ class TracedDownwardModel(TracedInductionModel):
     Its class is made a subclass of :class:`symderiv.induction.InductionModel` (only so that ``every_step``
     hands over its family rather than stacking it); every method it would inherit from there is overridden or
     refused."""
+
+    NEW_STATE_IS_STEP = False  # the downward base unrolls the states above k itself
 
     def __init__(self, claim, horizon, ctx):
         from types import SimpleNamespace

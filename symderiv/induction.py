@@ -11,7 +11,9 @@ and t > j). A claimed C_t therefore equals X_t for every t ≥ t₀ if
 The step is decided at a fixed size (n, m) with t symbolic. The proof's own check is run
 twice on an :class:`InductionModel`: at horizon t−1 (run B) and at horizon t
 (run A). Its states are free symbols per step (``h[t-1][0]``); every quantity
-of a step is the cell's own step function at those symbols. A sum or ordered
+of a step is the cell's own step function at those symbols, and a state at the
+symbolic step t itself is that step's own value (one object with what the step's
+other quantities read, never a free symbol c[t] beside it). A sum or ordered
 product over a range of symbolic length is a formal object (symderiv/formal.py):
 opaque in run B, peeled at its top in run A, the remainder being run B's
 opaque object.
@@ -138,11 +140,28 @@ class InductionModel:
     def E(self, k):
         return self.at("E", k)[0, 0]
 
+    def _is_now(self, k: Ix) -> bool:
+        """Is step k the symbolic step t itself (the newest step the induction reads)? A state there is the cell's
+        step at the free states of t − 1, the object every other read of step t sees (h_t = o_t ⊙ tanh(c_t) reads
+        that c_t): a free symbol c[t] beside it split one object in two, and a true identity of one step that reads
+        the new state held at the sizes only. A state at an earlier step is a free symbol, the one the next step
+        reads. (The downward induction keeps its own reading: its base unrolls the states above k itself.)"""
+        return self._downward is None and k.base == HORIZON and k.off == 0
+
+    def _now(self, k: Ix) -> dict:
+        """{the free symbols of the states at step k: the step's own values} (k the symbolic t)."""
+        q = self.step(k)
+        return {a: b for s in self.cell.state for a, b in zip(self.state(s, k), q[s])}
+
     def at(self, name: str, k):
+        k = ix(k)
+        if k.base == HORIZON and self.t.base == HORIZON and k.off > self.t.off:
+            raise Unsupported(f"m.at({name!r}, {k}): a step past the horizon {self.t}")
         if name in self.cell.state:
-            return self.state(name, k)
+            return self.step(k)[name] if self._is_now(k) else self.state(name, k)
         if name in ("o", "E") and self.cell.output is not None:
-            return self._output(k)[name]
+            v = self._output(k)[name]
+            return v.xreplace(self._now(k)) if self._is_now(k) else v
         q = self.step(k)
         if name not in q:
             raise Unsupported(f"the step has no quantity {name!r} (or it is an output, which is not induced on)")
@@ -166,12 +185,13 @@ class InductionModel:
             # ∂E_k/∂o_k or ∂E_k/∂h_k within one step (E_k sees h_k through o_k only): at the free state h_k
             k = ix(of[1])
             q = self._output(k)
+            now = self._now(k) if self._is_now(k) else {}  # at step t: at the step's own h_t (as m.at reads it)
             if wrt[0] == "o":
                 o = sp.Matrix(len(q["o"]), 1, lambda i, _: sp.Dummy(f"o{i}"))
                 E = self._base._lossf(list(o), list(self.y(k)))
                 E = E[0, 0] if isinstance(E, sp.MatrixBase) else E
-                return sp.Matrix([[E]]).jacobian(list(o)).xreplace(dict(zip(o, q["o"])))
-            return q["E"].jacobian(list(self.state(s0, k)))
+                return sp.Matrix([[E]]).jacobian(list(o)).xreplace(dict(zip(o, q["o"]))).xreplace(now)
+            return q["E"].jacobian(list(self.state(s0, k))).xreplace(now)
         if not (isinstance(of, tuple) and len(of) == 2 and of[0] in self.cell.state):
             raise Unsupported(f"m.d({_show(of)}, …): only the truth ds_k/dθ of a state s is induced on")
         k = ix(of[1])

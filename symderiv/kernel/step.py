@@ -140,6 +140,10 @@ class StepStatement:
     #: S_{k−1} (every later state its step from it), paired with the kernel's S_0, x_k with x_1, x_{k+1} with x_2
     D: tuple = ()
     x0: sp.Matrix | None = None
+    #: "base" (the every-n lift's base truth): lhs the finder's truth ds_{t0}/dθ at horizon ``horizon`` = t0, in its
+    #: symbols of the initial states (``prev``, stacked in the cell's order) and of x_1 … x_t0 (``x``, stacked); the
+    #: kernel pairs them with its own h_0, c_0, x_1, … and compares lhs with its own forward-mode ds_{t0}/dθ
+    horizon: int = 0
 
 
 class _Refused(KernelError):
@@ -213,6 +217,29 @@ class _Check:
             return draws[("finder", key)]
 
         at: dict = {}
+        if st.kind == "base":  # the finder's initial states and inputs x_1 … x_t0 are the kernel's own, by position
+            T = st.horizon
+            mine = [(st.prev, sp.Matrix.vstack(*[sp.Matrix(mk.at(s, 0)) for s in self.model.state])),
+                    (st.x, sp.Matrix.vstack(*[sp.Matrix(mk.x(k)) for k in range(1, T + 1)]))]
+            for name in self.model.params:
+                theirs = st.params.get(name)
+                if theirs is None:
+                    raise _Refused(f"the finder names no symbols for the parameter {name}")
+                mine.append((theirs, getattr(mk.params, name)))
+            for theirs, ours in mine:
+                theirs, ours = sp.Matrix(theirs), sp.Matrix(ours)
+                if theirs.shape != ours.shape:
+                    raise _Refused(f"the finder's symbols have shape {theirs.shape}, the kernel's {ours.shape}")
+                for a, b in zip(theirs, ours):
+                    if not a.is_Symbol or at.setdefault(a, b) != b:
+                        raise _Refused(f"the finder's {a} is not one free symbol of one value")
+            memo0: dict = {}
+            L = sp.Matrix(st.lhs.rows, st.lhs.cols, [_evaluate(sp.sympify(x), at, fresh, mk._funcs, self.activation,
+                                                               memo0) for x in st.lhs])
+            own = sp.Matrix(mk.d((st.state, T), st.wrt, layout=st.layout))
+            if own.shape != L.shape:
+                raise _Refused(f"the finder's truth has shape {L.shape}, the kernel's {own.shape}")
+            return own, L
         paired = st.kind == "induction" or (st.kind == "downward" and st.J is not None)
         blocks = st.kind == "downward" and len(self.model.state) > 1
         if paired:
@@ -396,6 +423,16 @@ def confirm_every_t(claim, size: dict, st: StepStatement, t0: int, t_max: int, *
     return tok, why, reading
 
 
+def confirm_base(claim, size: dict, st: StepStatement, *, seed: int = 0) -> tuple[Proved | None, str]:
+    """The kernel's check of the every-n lift's base truth (kind "base"): the finder's ds_{t0}/dθ, built by unrolling
+    the block recursion from its own start at step j (for θ a state at step j, the step's own derivatives there),
+    evaluated at the kernel's random point with the finder's initial states, inputs and weights paired with its own
+    by position, must be its own forward-mode derivative of t0 steps. (None, why) when it is not."""
+    if st.kind != "base" or st.horizon < 1:
+        return None, "not a base truth at a horizon t0 ≥ 1"
+    return _confirm_step(claim, size, st, seed=seed, reading=None)
+
+
 def confirm_step(claim, size: dict, st: StepStatement, *, seed: int = 0) -> tuple[Proved | None, str]:
     """The kernel's Proved (kind every t) for the finder's step at ``size`` (every dimension but t), or (None, why).
     Never a token it could not check: an expression it cannot evaluate is a refusal, not a trust. The claim is not
@@ -406,11 +443,12 @@ def confirm_step(claim, size: dict, st: StepStatement, *, seed: int = 0) -> tupl
 
 def _confirm_step(claim, size: dict, st: StepStatement, *, seed: int = 0,
                   reading: Reading | None = None) -> tuple[Proved | None, str]:
-    if claim.model is None or st.kind not in ("induction", "same", "generic", "downward"):
+    if claim.model is None or st.kind not in ("induction", "same", "generic", "downward", "base"):
         return None, f"the kernel re-checks no {st.kind!r} induction"
     if claim.activation not in ("abstract", "tanh", "logistic", "identity"):
         return None, f"σ = {claim.activation} is not one the kernel draws at random"
-    at = {"n": size.get("n", 1), "m": size.get("m", 1), "t": 2 if st.kind == "downward" and st.J is not None else 1}
+    at = {"n": size.get("n", 1), "m": size.get("m", 1), "t": 2 if st.kind == "downward" and st.J is not None else
+          st.horizon if st.kind == "base" else 1}
     pseudo = _Check(claim, st)
     rng = random.Random(f"{seed}:step:{claim.id}:{sorted(size.items())}")
     E, why = degree_of(pseudo, at)
@@ -439,6 +477,9 @@ def _confirm_step(claim, size: dict, st: StepStatement, *, seed: int = 0,
     if bad:
         cols = st.lhs.cols
         k = bad[0]
+        if st.kind == "base":
+            return None, (f"the kernel's own check at a random point: the finder's truth d{st.state}_{st.horizon}/d"
+                          f"{st.wrt} is not its own forward-mode derivative (entry {k})")
         what = ("C − (J C′ + P)" if (k % (len(diffs) // st.lhs.rows)) < cols else
                 "J or P against the kernel's own partials of the cell's step") if st.kind == "induction" \
             else ("lhs − rhs" if k < st.lhs.rows * st.lhs.cols else
@@ -448,7 +489,9 @@ def _confirm_step(claim, size: dict, st: StepStatement, *, seed: int = 0,
     blocks = (f" (the state ({', '.join(claim.model.state)}) stacked: J_t the claimed {st.state}'s block row of the "
               "step's block Jacobian)" if st.kind == "induction" and len(claim.model.state) > 1 else "")
     how = (("step C_t = J_t C_{t−1} + P_t, and J_t, P_t against the kernel's own forward mode of one step" + blocks
-            if st.kind == "induction" else "the downward base and step (C_k = C_{k+1} J_{k+1} + ∂ℓ_k/∂h_k)"
+            if st.kind == "induction" else
+            f"the finder's base truth d{st.state}_{st.horizon}/d{st.wrt} against the kernel's own forward mode of "
+            f"{st.horizon} steps" if st.kind == "base" else "the downward base and step (C_k = C_{k+1} J_{k+1} + ∂ℓ_k/∂h_k)"
             + (", and J_{k+1}, ∂ℓ_k/∂h_k against the kernel's own forward mode of two steps" if st.J is not None else "")
             + (f" (the state ({', '.join(claim.model.state)}) stacked: the claimed {st.state}'s block of "
                "(Λ_{k+1} J_{k+1} + ∂E_k/∂S_k) D_k, J_{k+1} the step's block Jacobian, D_k and D_{k+1} its in-step "
@@ -468,6 +511,8 @@ def _confirm_step(claim, size: dict, st: StepStatement, *, seed: int = 0,
         if reading is not None:
             how += f"; the kernel's check does not run at t = {', '.join(map(str, reading.unread))}"
     trusts += ((DOWNWARD,) if st.kind == "downward" and st.J is None else ())
+    if st.kind == "base":  # one concrete horizon, the kernel's own forward mode: no reading at a symbolic t
+        trusts = ()
     # the token's error bound covers the horizons read too (a union bound: the step's E plus theirs)
     E_all = E if reading is None or not reading.complete or reading.degree is None else E + reading.degree
     return _issue(Proved, claim.id, size, EVERY_T, how, trusts=trusts, error=(DRAW_BITS, 1), degree=E_all), how
