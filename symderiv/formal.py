@@ -81,6 +81,11 @@ class Ix:
 
     __symderiv_index__ = True  # decides ``==`` itself where the answer is the same at every t (k == k)
 
+    @property
+    def __symderiv_what__(self) -> str:
+        """What the guard says this value is when Python asks about it (concrete.refuse)."""
+        return "the step index, which depends on t" if self.base == "t" else "a step index at a generic step"
+
     def _cmp(self, other, op):
         o = other if isinstance(other, Ix) else (Ix(None, other) if isinstance(other, int) else None)
         if o is None or o.base != self.base:

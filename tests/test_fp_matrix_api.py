@@ -437,7 +437,11 @@ OTHER = [("det", lambda X: X.det()), ("inv", lambda X: X.inv()), ("norm", lambda
 @pytest.mark.parametrize("leaf", ["W", "J"])
 def test_another_method_is_refused_naming_it(what, fn, leaf):
     claim = make(lambda m: (fn(LEAVES[leaf][1](m)), sp.zeros(1, 1)))
-    with pytest.raises(fp.Unsupported, match=what) as e:
+    from symderiv.concrete import ConcretizationError
+
+    # F_p's own refusal, or the guard's where the method is a judgment of the value (is_symmetric): the lambdas
+    # here are a test module's helpers, rewritten like a proof file's when the check calls them
+    with pytest.raises((fp.Unsupported, ConcretizationError), match=what) as e:
         fp.test_identity(claim, {"n": 4, "t": 2})
     assert "\n" not in str(e.value)
     r = check_claim(make(lambda m: (fn(LEAVES[leaf][1](m)), sp.zeros(1, 1)), n=4, t=2), backend="fp")

@@ -29,6 +29,9 @@ def swallowed(k):
         return 1
 
 
+#: what a refusal names: the index itself, or a try entered on it (refused whether or not it raises)
+REFUSALS = ("step index", "a try that catches")
+
 #: the same special step 5, told apart without a comparison the index answers: at an integer k, 2 at k = 5
 SPECIAL = {
     "k in {5}": lambda k: 2 if k in {5} else 1,
@@ -75,7 +78,7 @@ def dw_i(m, c=lambda k: 1, blk=lambda m, k: kron(eye(m.n), m.x(k).T)):
 def test_a_closed_form_with_a_special_step_is_not_proved_for_every_t(make_claim, how):
     c = make_claim(lambda m: dw_i(m, SPECIAL[how]), n=(1, 2), t=(1, 2, 3))
     st = step_check(c, 2, 1)
-    assert not st.proved and "step index" in st.reason, st.reason
+    assert not st.proved and any(r in st.reason for r in REFUSALS), st.reason
     assert not check_claim(c).every_t
 
 
@@ -95,7 +98,7 @@ def jacobian_product(m):
 def test_a_cell_that_resets_at_a_special_step_is_not_proved_for_every_t(make_claim, how):
     c = make_claim(jacobian_product, model=resetting(SPECIAL[how]), n=(1, 2), t=(1, 2, 3))
     st = step_check(c, 2, 1)
-    assert not st.proved and "step index" in st.reason, st.reason
+    assert not st.proved and any(r in st.reason for r in REFUSALS), st.reason
     assert not check_claim(c).every_t
     assert check_claim(c, n=(1,), t=(5,)).verdict == Verdict.FAILS   # the claim is false from t = 5
 
@@ -122,7 +125,7 @@ def test_a_downward_family_with_a_special_step_is_not_proved_for_every_t(make_cl
     c = make_claim(unrolled(SPECIAL[how]), model=elman_rnn, activation="tanh", loss="abstract", n=(1, 2),
                    t=(2, 3))
     st = step_check(c, 2, 2)
-    assert not st.proved and "step index" in st.reason, st.reason
+    assert not st.proved and any(r in st.reason for r in REFUSALS), st.reason
     assert not check_claim(c).every_t
 
 
