@@ -673,6 +673,15 @@ class _Guard:
             x = _any_value(args, kw)
             if x is not None:
                 refuse(f"numpy.{fn.__name__}() (it compares or tests its items in C)", x)
+        elif getattr(fn, "__name__", None) in _NUMPY_INFERS and kw.get("dtype") is not object and "numpy" in str(
+                getattr(fn, "__module__", None) or getattr(type(fn), "__module__", "")):
+            x = _any_value(args, kw)  # np.array([k]): an int64 array at a concrete step, an object array at k
+            if x is not None:
+                refuse(f"numpy.{fn.__name__}() without dtype=object (its dtype is the type of its items)", x)
+        if fn in _SERIALIZERS:
+            x = _any_value(args, kw)  # json.dumps(k, default=…): an int's text, or what default makes of a value
+            if x is not None:
+                refuse(f"{fn.__module__}.{fn.__name__}() (the text of its argument)", x)
         if kind is type and issubclass(fn, dict) and not issubclass(fn, _HASHING_TYPES) and args:
             # dict(pairs), OrderedDict(zip(…)), defaultdict(f, pairs): their keys are hashed (an iterator is read
             # here once, as the constructor would)
@@ -1078,6 +1087,10 @@ _NUMPY_ASKS = {"isscalar",  # a type test: True on an int, False on the symbolic
                "setdiff1d", "union1d", "setxor1d", "count_nonzero", "nonzero", "flatnonzero", "argwhere",
                "logical_not", "logical_and", "logical_or", "logical_xor", "any", "all", "where", "extract",
                "compress", "select", "sign", "isclose", "allclose"}
+#: numpy's constructors that infer a dtype from their items' types (asked with dtype=object they keep the objects)
+_NUMPY_INFERS = {"array", "asarray", "asanyarray", "fromiter", "asfarray", "ascontiguousarray", "stack", "hstack",
+                 "vstack", "concatenate", "column_stack"}
+_SERIALIZERS = (__import__("json").dumps, __import__("json").dump, __import__("marshal").dumps)
 _SYMPY_ASKING_MODULES = ("sympy.printing", "sympy.core.sorting", "sympy.assumptions")
 _SYMPY_ASKING_FUNCTIONS = {"srepr", "sstr", "sstrrepr", "latex", "pretty", "pprint", "ordered", "default_sort_key",
                            "ask", "mathml", "python", "dotprint",

@@ -265,13 +265,6 @@ PAST_T = {
         def c(k):
             STATE[0] += 1
             return 2 if STATE[0] == 6 else 1""",
-    "json.dumps with a default": """
-        def c(k):
-            return 2 if json.dumps(k, default=lambda o: 0) == "6" else 1""",
-    "numpy's type inference of the index": """
-        def c(k):
-            a = np.array([k])
-            return 2 if a.dtype.kind == "i" and a.tolist() == [6] else 1""",
 }
 
 #: ways to tell step 6 apart that the rewritten check refuses at the symbolic index (no `for every t`)
@@ -300,6 +293,13 @@ REFUSED = {
     "sys.getsizeof (refused since this pass)": """
         def c(k):
             return 2 if sys.getsizeof(k) == 28 and [k] == [6] else 1""",
+    "json.dumps with a default (refused since the integration)": """
+        def c(k):
+            return 2 if json.dumps(k, default=lambda o: 0) == "6" else 1""",
+    "numpy's type inference of the index (refused since the integration)": """
+        def c(k):
+            a = np.array([k])
+            return 2 if a.dtype.kind == "i" and a.tolist() == [6] else 1""",
 }
 
 

@@ -93,7 +93,8 @@ READ_T = 4
 #: what a `holds … for every t` still rests on after this re-check, when the kernel read the claim itself at every
 #: t ≤ T (:func:`read_horizons`): only the horizons past T
 READING = ("past t = max(4, the sweep's largest t) + 1, up to which the kernel read the claim itself at every t: "
-           "that the check's Python is the same at every t (the guard refuses Python on the symbolic t and k), so "
+           "that the check's Python computes the same at every t (the guard refuses Python's questions about the "
+           "symbolic t and k, not state the check keeps between its calls, such as a counter), so "
            "that the finder's reading at a symbolic t (formal sums and products peeled at their top, the cell's "
            "step the same at every k) is the check's")
 
