@@ -20,6 +20,7 @@ import pytest
 from symderiv.claims import collect
 from symderiv.engine import check_claim
 from symderiv.results import Verdict
+from tests.test_adversarial_advguard import _free_scalar  # a proof file whose check sets y from x, returns (y, x)
 
 _SWALLOW = "class S:\n    def __enter__(self):\n        return self\n    def __exit__(self, *a):\n        return True\n"
 
@@ -53,17 +54,6 @@ NUMBER_RAISES = {
                          "    except AttributeError:\n        pass\ny = 5\nwith s():\n    x.name\n    y = x",
     "break-in-finally": "y = 5\nfor _ in [0]:\n    try:\n        x.name\n        y = x\n    finally:\n        continue",
 }
-
-
-def _free_scalar(tmp_path, body: str):
-    p = tmp_path / "proof.py"
-    p.write_text("from symderiv import claim, scalar\n"
-                 "@claim('c', where='t', statement='s', variables=dict(x=scalar()))\n"
-                 "def c(v):\n    x = v.x\n" + textwrap.indent(body, "    ") + "\n    return y, x\n")
-    col = collect([p])
-    assert not col.errors, col.errors
-    (claim,) = col.claims()
-    return claim
 
 
 def _refused(res):
