@@ -221,5 +221,7 @@ def scope_note(outcomes) -> str:
         shown = [f"{what} [{'; '.join(dict.fromkeys(where))[:60]}]" for what, where in trusted.items()]
         parts.append("trusted: " + "; ".join(shown[:3]) + (f"; … ({len(shown)} in all)" if len(shown) > 3 else ""))
     elif not errors:
-        parts.append("re-checked by the kernel on its own statement")
+        hows = "; ".join(dict.fromkeys(t.how for t in toks if t.how))
+        parts.append("re-checked by the kernel on its own statement" + (f" ({hows[:240]}{'…' if len(hows) > 240 else ''})"
+                                                                         if hows else ""))
     return "kernel: " + "; ".join(parts)
