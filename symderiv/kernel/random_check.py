@@ -223,6 +223,8 @@ REACH = {"n": 6, "t": 12, "m": 6}
 #: points drawn where the degree is not bounded (|·|, √, a sign of the random values): a wrong sign-dependent
 #: rewrite such as |x| → x agrees at a point with random signs with probability 1/2, so 2^−16 after these
 UNBOUNDED_TRIALS = 16
+#: the numerators' bits of those points (a/2^j, j < 2·SPREAD_BITS: every scale, :func:`_trial`'s ``spread``)
+SPREAD_BITS = 64
 #: draws of a point whose denominators vanish, before giving up
 REDRAWS = 32   # the signed draws put a √'s or a log's argument below 0 about half the time
 #: a trial keeps the first of at most REDRAWS draws where the sides have a value (a denominator not 0, a root's or a
@@ -528,13 +530,20 @@ def _logistic():
 
 
 def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=None, exact: bool = False,
-           drawn: set | None = None, fields: set | None = None, unread: list | None = None) -> tuple[list, bool]:
+           drawn: set | None = None, fields: set | None = None, unread: list | None = None,
+           spread: bool = False) -> tuple[list, bool]:
     """lhs − rhs at one random point, and whether exp was drawn at random there. ``real_exp``: the kernel's own
     exp (closed forms, decided exactly: :func:`exact_zero`) instead of a random one. ``draw``: a :class:`_Fresh`
     for the degree run (every random value a fresh variable; the sides are then expressions, not numbers).
     ``exact``: the differences may be any exact numbers (closed forms), not only rationals. ``drawn``: filled
-    with the names of the random functions the trial drew values of; ``fields``: as :func:`_rational_sides`'s."""
+    with the names of the random functions the trial drew values of; ``fields``: as :func:`_rational_sides`'s.
+    ``spread``: where no degree is bounded the points are evidence, not a bound: each value a/2^j (a of
+    SPREAD_BITS bits, j uniform in [0, 2·SPREAD_BITS)), points at every scale from 2^64 down to 2^−128, where
+    integers alone never fall in (0, 1) (|x| + |x − 1| and |2x − 1| differ only there)."""
     symbolic = draw is not None
+    if draw is None and spread:
+        draw = lambda: sp.Rational(rng.getrandbits(SPREAD_BITS), 2 ** rng.randrange(2 * SPREAD_BITS))  # noqa: E731
+        symbolic = False
     draw = draw or (lambda: sp.Integer(rng.getrandbits(BITS)))  # noqa: E731
     # every random value takes a random sign: drawn in [0, 2^k) alone, |x| = x and √(x²) = x at every point, so a
     # normal form that dropped a modulus would be confirmed. A uniform draw with a random sign has no point of
@@ -1309,7 +1318,7 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
                 try:
                     # closed forms are decided exactly only where the error is bounded (else: rationals, as ever)
                     diffs, lawless = _trial(claim, size, rng, exact=E is not None, drawn=drawn, fields=fields,
-                                            unread=unread)
+                                            unread=unread, spread=E is None)
                     break
                 except _Outside:
                     outside += 1
