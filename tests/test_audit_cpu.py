@@ -163,3 +163,117 @@ def test_no_name_of_the_project_is_ever_outside(project):
         assert not reads._outside("json")
     finally:
         json_pkg.__path__.remove(str(project))
+
+
+# ----- the kernel's diagram walk (kernel/lift.verify_identity) with its strides computed once per diagram ---------
+
+def _reference_entries(x, size, kinds, atoms=None):
+    """Each entry of a traced value at ``size`` as a SymPy polynomial, by the walk as it was (an index recomputed
+    leg by leg at every assignment: i = i·extent + alpha[leg]); an elementwise atom's entries are applications of an
+    undefined function to its argument's entries, computed the same way."""
+    from itertools import product as cartesian
+
+    import sympy as sp
+
+    from symderiv.diagrams import ATOMS, atoms_in
+
+    ext = lambda d: d if isinstance(d, int) else size[d]  # noqa: E731
+
+    def count(dims):
+        k = 1
+        for d in dims:
+            k *= ext(d)
+        return k
+
+    def index(legs, alpha, dims):
+        i = 0
+        for leg in legs:
+            i = i * ext(dims[leg]) + alpha[leg]
+        return i
+
+    if atoms is None:
+        atoms = {}
+        for name in atoms_in(x.terms):
+            f, arg = ATOMS[name]
+            inner = _reference_entries(arg, size, kinds, atoms)
+            rows, cols = count(arg.rowdims), count(arg.coldims)
+            atoms[name] = ([[sp.Function(f.__name__)(inner.get((i, j), 0)) for j in range(cols)]
+                            for i in range(rows)], len(arg.rowdims))
+
+    def entry(name, legs, alpha, dims):
+        if name in atoms:
+            table, rd = atoms[name]
+            return table[index(legs[:rd], alpha, dims)][index(legs[rd:], alpha, dims)]
+        rd = len(kinds[name][0])
+        return sp.Symbol(f"{name}[{index(legs[:rd], alpha, dims)},{index(legs[rd:], alpha, dims)}]")
+
+    out = {}
+    for g in x.terms:
+        for alpha in cartesian(*[range(ext(d)) for d in g.dims]):
+            term = g.coef
+            for name, legs in g.nodes:
+                term *= entry(name, legs, alpha, g.dims)
+            key = (index(g.rows, alpha, g.dims), index(g.cols, alpha, g.dims))
+            out[key] = out.get(key, 0) + term
+    return {k: e for k, v in out.items() if (e := sp.expand(v)) != 0}
+
+
+def _siblings(x):
+    """Traced values a wrong index order would confuse with ``x``: each diagram's open row legs, or a node's legs,
+    in reverse order (a stride taken for the wrong leg reads another entry)."""
+    from dataclasses import replace
+
+    from symderiv.diagrams import Traced
+
+    for k, g in enumerate(x.terms):
+        for change in ("rows", "cols", "node"):
+            if change == "node":
+                if not g.nodes or len(g.nodes[0][1]) < 2:
+                    continue
+                (name, legs), rest = g.nodes[0], g.nodes[1:]
+                h = replace(g, nodes=((name, tuple(reversed(legs))),) + rest)
+            else:
+                legs = getattr(g, change)
+                if len(legs) < 2:
+                    continue
+                h = replace(g, **{change: tuple(reversed(legs))})
+            yield Traced(x.terms[:k] + (h,) + x.terms[k + 1:], x.rowdims, x.coldims, x.scalar)
+
+
+@pytest.mark.parametrize("cid", ["cs6180.jacobian-powers.product", "pal2019.theorem1.corrected",
+                                 "goodfellow.down.unrolled"])
+def test_the_kernels_diagram_walk_decides_as_the_walk_it_replaced(cid, monkeypatch):
+    """Every identity the kernel's lift decides for a shipped induction (base, step, peels), and siblings with a
+    diagram's legs in another order: accepted exactly when the reference walk (the index recomputed leg by leg)
+    gives the two sides equal entries, refused at the same entry otherwise."""
+    import symderiv.kernel.lift as K
+    from symderiv.claims import collect
+    from symderiv.engine import check_claim
+
+    calls, real = [], K.verify_identity
+
+    def spy(claim_id, label, lhs, rhs, size, kinds):
+        calls.append((claim_id, label, lhs, rhs, dict(size), dict(kinds)))
+        return real(claim_id, label, lhs, rhs, size, kinds)
+
+    monkeypatch.setattr(K, "verify_identity", spy)
+    col = collect([ROOT / "proofs"])
+    check_claim(col.items[cid])
+    decided = 0
+    for claim_id, label, lhs, rhs, size, kinds in calls:
+        for left in (lhs, *_siblings(lhs)):
+            if (left.rowdims, left.coldims) != (rhs.rowdims, rhs.coldims):
+                continue
+            got = real(claim_id, label, left, rhs, size, kinds)
+            if "coincide" in got.reason:
+                continue
+            a, b = _reference_entries(left, size, kinds), _reference_entries(rhs, size, kinds)
+            if got.reason.startswith(f"{label}: the size") or "threshold" in got.reason:
+                continue
+            assert got.ok == (a == b), (cid, label, got.reason)
+            if not got.ok and "entry" in got.reason:
+                rows = max([i for i, _ in (*a, *b)], default=0) + 1
+                bad = sorted(k for k in set(a) | set(b) if a.get(k, 0) != b.get(k, 0))
+                assert f"entry ({bad[0][0]}, {bad[0][1]})" in got.reason, (got.reason, bad[:3], rows)
+            decided += 1
+    assert decided >= 2, (cid, len(calls))

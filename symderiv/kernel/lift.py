@@ -226,31 +226,50 @@ def verify_identity(claim_id: str, label: str, lhs, rhs, size: dict, kinds: dict
     values = {name: [[next(gens) for _j in range(count(cd))] for _i in range(count(rd))]
               for name, (rd, cd) in kinds.items()}
 
-    def index(legs, alpha, dims):
-        i = 0
-        for leg in legs:
-            i = i * extent(dims[leg]) + alpha[leg]
-        return i
+    def strides(legs, dims):
+        """(leg, stride) pairs: a node's row (or column) index at an assignment alpha is Σ alpha[leg]·stride, the
+        mixed radix of its legs' extents with the last leg fastest; computed once per diagram, not per assignment."""
+        out, k = [], 1
+        for leg in reversed(legs):
+            out.append((leg, k))
+            k *= extent(dims[leg])
+        return tuple(out)
 
     def walk(x):
         R, C = count(x.rowdims), count(x.coldims)
         out = [[zero for _j in range(C)] for _i in range(R)]
         for g in x.terms:
             c = flint.fmpq(int(g.coef.p), int(g.coef.q))
+            nodes, missing = [], None
+            for name, legs in g.nodes:
+                if name not in values:
+                    missing = name
+                    break
+                rd = shapes[name][0]
+                nodes.append((values[name], strides(legs[:len(rd)], g.dims), strides(legs[len(rd):], g.dims)))
+            rows, cols = strides(g.rows, g.dims), strides(g.cols, g.dims)
             for alpha in cartesian(*[range(extent(d)) for d in g.dims]):
+                if missing is not None:  # as before: at the first index assignment, not for a diagram that has none
+                    raise KeyError(missing)
                 term = None
-                for name, legs in g.nodes:
-                    if name not in values:
-                        raise KeyError(name)
-                    rd = shapes[name][0]
-                    e = values[name][index(legs[:len(rd)], alpha, g.dims)][index(legs[len(rd):], alpha, g.dims)]
+                for table, rs, cs in nodes:
+                    a = b = 0
+                    for leg, k in rs:
+                        a += alpha[leg] * k
+                    for leg, k in cs:
+                        b += alpha[leg] * k
+                    e = table[a][b]
                     term = e if term is None else term * e
                     if term == 0:
                         break
                 if term is None:
                     term = zero + 1
                 if term != 0:
-                    i, j = index(g.rows, alpha, g.dims), index(g.cols, alpha, g.dims)
+                    i = j = 0
+                    for leg, k in rows:
+                        i += alpha[leg] * k
+                    for leg, k in cols:
+                        j += alpha[leg] * k
                     out[i][j] = out[i][j] + term * c
         return out
 
