@@ -926,7 +926,7 @@ def _check_claim(claim: Claim, *, n=None, t=None, m=None, backend: str = "auto",
     notes = list(dict.fromkeys(o.note for o in outcomes if o.note))
     if notes:
         method += f" ({'; '.join(notes)})"
-    every_t, more, step_tokens = False, "", []
+    every_t, more, step_tokens, t_argument = False, "", [], ()
     if verdict == Verdict.HOLDS and claim.relation == "=" and claim.model is not None and not claim.modulo:
         from . import induction  # holds at every size: is it proved for every t? (issue 12)
 
@@ -934,7 +934,7 @@ def _check_claim(claim: Claim, *, n=None, t=None, m=None, backend: str = "auto",
             return check_past_sweep(claim, size, seed=seed)
 
         with _phase(phases, Phase.INDUCTION):
-            every_t, more, broken, step_tokens = induction.extend(claim, outcomes, check_at=check_at)
+            every_t, more, broken, step_tokens, t_argument = induction.extend(claim, outcomes, check_at=check_at)
         if broken is not None:  # a certified counterexample past the sweep: the claim fails, there
             outcomes.append(broken[0])
             verdict, first = fold(outcomes), broken[1]
@@ -945,6 +945,7 @@ def _check_claim(claim: Claim, *, n=None, t=None, m=None, backend: str = "auto",
         with _phase(phases, Phase.EVERY_N):
             every_n, also, argument = lift.extend_model(claim, outcomes)
         more += also
+        argument = argument if every_n else t_argument  # the lift's argument, or the induction's alone
     scope = describe_scope(outcomes, method) + more
     if verdict == Verdict.HOLDS and claim.relation == "=" and claim.variables is not None and not claim.modulo:
         from . import every_n as lift  # holds at every size: is it a formal identity, for every n? (issue 20)

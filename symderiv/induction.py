@@ -568,9 +568,34 @@ def _recursion_matches(claim, base, t0: int, wrt, layout: str, J: sp.Matrix, P: 
     return not nonzero_entries(mod.d((s, t), wrt, layout=layout), J * prev + P)
 
 
-def extend(claim, outcomes, *, check_at=None) -> tuple[bool, str, tuple | None, list]:
-    """(for every t, the scope's addition, a counterexample past the sweep) for an identity that holds at every
-    size of its sweep.
+#: the argument of a `holds … for every t` in steps a reviewer can follow (``explain``; Result.argument), by road
+UPWARD_ARGUMENT = (
+    "Base: the identity holds exactly at the sweep's smallest t (the sizes above).",
+    "Step: the closed form obeys the truth's recursion X_t = J_t X_{t−1} + P_t with t symbolic, decided by the "
+    "normal form and re-checked by the kernel (induction.py).",
+    "So it holds for every t at the sizes in the scope.")
+DOWNWARD_ARGUMENT = (
+    "Base: at the top k = T (or T − c) the claim is an identity at a free state, the truth unrolled from the "
+    "horizon, so it holds for every T.",
+    "Step: with the claim at k + 1 as the hypothesis, the claim at k obeys the truth's backward recursion with k "
+    "symbolic (for a cell with several states, the claimed state's block row of (Λ_{k+1} J_{k+1} + ∂E_k/∂S_k) D_k, "
+    "the other states' adjoints at k + 1 free), decided by the normal form and re-checked by the kernel "
+    "(induction.py).",
+    "So by downward induction on k it holds for every T and every k in its range at the sizes in the scope.")
+SAME_ARGUMENT = (
+    "The two sides, read at a symbolic t (sums and products over steps kept formal), are one expression, decided "
+    "by the normal form (induction.py).",
+    "So they are equal at every t ≥ the sweep's smallest t, at the sizes in the scope.")
+ONE_STEP_ARGUMENT = (
+    "The claim is an identity of one step: decided at a free state of a generic step t by the normal form "
+    "(induction.py).",
+    "So it holds at every step t, at the sizes in the scope.")
+ARGUMENTS = {"induction": UPWARD_ARGUMENT, "downward": DOWNWARD_ARGUMENT, "same": SAME_ARGUMENT}
+
+
+def extend(claim, outcomes, *, check_at=None) -> tuple[bool, str, tuple | None, list, tuple]:
+    """(for every t, the scope's addition, a counterexample past the sweep, the kernel's step tokens, the
+    argument's steps) for an identity that holds at every size of its sweep.
 
     The step is decided at every size of the sweep (each dimension but t: n, m, …; n ≤ MAX_N), the base being
     the concrete outcome at that size's smallest t (exact, never F_p); the step is :func:`step_check`. Where
@@ -580,7 +605,7 @@ def extend(claim, outcomes, *, check_at=None) -> tuple[bool, str, tuple | None, 
     (its outcome, found), and the engine's verdict is then ``fails``.
     """
     if "t" in claim.sizes.fixed or not outcomes or any("t" not in o.size for o in outcomes):
-        return False, "", None, []
+        return False, "", None, [], ()
     by_size: dict = {}
     for o in outcomes:
         by_size.setdefault(tuple((k, v) for k, v in o.size.items() if k != "t"), []).append(o)
@@ -613,7 +638,7 @@ def extend(claim, outcomes, *, check_at=None) -> tuple[bool, str, tuple | None, 
             reads.add(reading.t_hi)
         (proved if st.proved else failed if st.search else refused).append((key, st.reason, t0, st.kind, st.every))
     if not (proved or failed or refused):
-        return False, "", None, []
+        return False, "", None, [], ()
     at = lambda rows: _at([r[0] for r in rows])
     kernel_words = ""
     if tokens:  # what the kernel's re-check said (kernel/step.py): its own error bound, the worst over the sizes
@@ -624,14 +649,16 @@ def extend(claim, outcomes, *, check_at=None) -> tuple[bool, str, tuple | None, 
                         + f", error ≤ {max(t.degree for t in tokens)}·2^−{tokens[0].error[0]}")
     if proved and all(p[3] == "downward" for p in proved) and not failed and not refused \
             and len({p[4] for p in proved}) == 1 and len(proved) == len(by_size):
-        return True, f"; {proved[0][4]}{at(proved)} (downward induction: {proved[0][1]}{kernel_words})", None, tokens
+        return (True, f"; {proved[0][4]}{at(proved)} (downward induction: {proved[0][1]}{kernel_words})", None, tokens,
+                DOWNWARD_ARGUMENT)
     t0s = sorted({p[2] for p in proved})
     how = "induction: base exact, step proved" if all(p[3] == "induction" for p in proved) else \
         "downward induction: base exact at k = T, step proved" if all(p[3] == "downward" for p in proved) else \
         "the two sides are one expression at a symbolic t" if all(p[3] == "same" for p in proved) else \
         "an identity of one step, decided at a free state of step t"
     if proved and not failed and not refused and len(t0s) == 1 and len(proved) == len(by_size):
-        return True, f"; for every t ≥ {t0s[0]}{at(proved)} ({how}{kernel_words})", None, tokens
+        return (True, f"; for every t ≥ {t0s[0]}{at(proved)} ({how}{kernel_words})", None, tokens,
+                next((ARGUMENTS[k] for k in ARGUMENTS if all(p[3] == k for p in proved)), ONE_STEP_ARGUMENT))
     parts = []
     if proved:
         parts.append(f"for every t{at(proved)} ({how})")
@@ -648,7 +675,7 @@ def extend(claim, outcomes, *, check_at=None) -> tuple[bool, str, tuple | None, 
         note += "; " + text
     elif failed or refused:
         note += "; shown only at the sizes checked"
-    return False, note, broken, []
+    return False, note, broken, [], ()
 
 
 def _at(keys) -> str:

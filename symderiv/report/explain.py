@@ -112,22 +112,8 @@ def argument(r: Result) -> Text:
             out.append(f"{k}. {step}\n")
         if r.every_t:
             return out
-    if r.every_t and "downward induction" in r.scope:  # ∇_{s_k}L from k = T down (induction._downward)
-        for step in ("Base: at the top k = T (or T − c) the claim is an identity at a free state, the truth unrolled "
-                     "from the horizon, so it holds for every T.",
-                     "Step: with the claim at k + 1 as the hypothesis, the claim at k obeys the truth's backward "
-                     "recursion with k symbolic (for a cell with several states, the claimed state's block row of "
-                     "(Λ_{k+1} J_{k+1} + ∂E_k/∂S_k) D_k, the other states' adjoints at k + 1 free), decided by the "
-                     "normal form and re-checked by the kernel (induction.py).",
-                     "So by downward induction on k it holds for every T and every k in its range at the sizes in "
-                     "the scope."):
-            k += 1
-            out.append(f"{k}. {step}\n")
-        return out
-    if r.every_t:
-        for step in ("Base: the identity holds exactly at the sweep's smallest t (the sizes above).",
-                     "Step: the closed form obeys the truth's recursion X_t = J_t X_{t−1} + P_t with t symbolic, "
-                     "decided by the normal form (induction.py).", "So it holds for every t at the sizes in the scope."):
+    if r.every_t and r.argument and not r.every_n:  # the induction's argument (induction.py), as data
+        for step in r.argument:
             k += 1
             out.append(f"{k}. {step}\n")
     return out
