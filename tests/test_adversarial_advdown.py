@@ -318,3 +318,39 @@ def test_a_state_order_swap_changes_nothing_for_a_true_row_with_three_states():
     c = mk(chain3_c(), swapped, t=(2,))
     st = step_check(c, 1, 2)
     assert st.proved and "(e, c, h)" in st.reason, st.reason
+
+
+# ----- the truth by a state at the symbolic step (t or t − 1): never induced on ----------------------------------
+# The engine's dh_t/dc_{t−1} moves c_{t−1} and recomputes h_{t−1} from it, so it is ∂h_t/∂c_{t−1} + ∂h_t/∂h_{t−1} ·
+# ∂h_{t−1}/∂c_{t−1}, not the explicit partial; dh_t/dc_t is the step's own in-step derivative. None of these is a row
+# of the block recursion (the state differentiated by moves with t): held at the sizes only, the slips fail.
+
+def _claim_t(check, t=(1, 2)):
+    return mk(check, lstm_out, t=t)
+
+
+def _new_state_factor(m):
+    return diag(hadamard(m.at("og", m.t), sq(m.at("tc", m.t))))
+
+
+BY_STATE_AT_T = {
+    "dh_t/dc_t = diag(og_t ⊙ tanh′(c_t))": (lambda m: (m.d(("h", m.t), ("c", m.t)), _new_state_factor(m)),
+                                            Verdict.HOLDS, (1, 2)),
+    "dh_t/dc_t = 0": (lambda m: (m.d(("h", m.t), ("c", m.t)), 0 * _new_state_factor(m)), Verdict.FAILS, (1, 2)),
+    "dc_t/dh_t = 0": (lambda m: (m.d(("c", m.t), ("h", m.t)), 0 * _new_state_factor(m)), Verdict.HOLDS, (1, 2)),
+    "dh_t/dc_{t−1} = ∂h_t/∂c_{t−1} (the path through h_{t−1} dropped)":
+        (lambda m: (m.d(("h", m.t), ("c", m.t - 1)), m.partial(("h", m.t), ("c", m.t - 1))), Verdict.FAILS, (1, 2)),
+    "dh_t/dc_{t−1} with the path through h_{t−1}":
+        (lambda m: (m.d(("h", m.t), ("c", m.t - 1)), m.partial(("h", m.t), ("c", m.t - 1))
+                    + m.partial(("h", m.t), ("h", m.t - 1)) * m.d(("h", m.t - 1), ("c", m.t - 1))),
+         Verdict.HOLDS, (2,)),
+}
+
+
+@pytest.mark.parametrize("name", list(BY_STATE_AT_T))
+def test_a_truth_by_a_state_at_the_symbolic_step_is_never_proved_for_every_t(name):
+    check, verdict, ts = BY_STATE_AT_T[name]
+    r = check_claim(_claim_t(check, t=ts))
+    assert r.verdict == verdict and not r.every_t and not r.every_n, r.scope
+    if verdict == Verdict.FAILS:
+        assert r.counterexample is not None
