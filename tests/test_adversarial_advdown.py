@@ -17,6 +17,14 @@ claim at n = 1 unless said otherwise):
 * closed forms that agree at T = 2 only: the carousel with power(diag(f_{k+1}), s − k) for the product (refused:
   the power's exponent), the product stopped at s − 1 (the range may be empty: refused, fails certified).
 * a claim whose sides are two different states' adjoints (δh_k = δc_k): never proved downward.
+* the truth by a state at the symbolic step (dh_t/dc_t; dh_t/dc_{t−1}, whose engine truth recomputes h_{t−1} from the
+  moved c_{t−1}): never induced on; the explicit-partial-only slip fails certified.
+* the adjoint of a partial sum of the losses (Σ_{s≥2} E_s): not induced on; a row reading c_{k−2} from lo = 3 is
+  proved for T ≥ 4 only.
+
+Not kept as tests (slow, > 30 s each, resisted): a peephole LSTM's true c row (gates f, i of step k + 1 and og_k read
+c_k) holds for every T at n = 1–2, the textbook row without the peephole terms fails certified; the textbook h row
+with loss="squared" and "cross-entropy" holds for every T.
 """
 import dataclasses
 
@@ -354,3 +362,29 @@ def test_a_truth_by_a_state_at_the_symbolic_step_is_never_proved_for_every_t(nam
     assert r.verdict == verdict and not r.every_t and not r.every_n, r.scope
     if verdict == Verdict.FAILS:
         assert r.counterexample is not None
+
+
+# ----- a loss other than Σ_{s=1}^{T} E_s; a claim reading the state two steps back --------------------------------
+
+def _c_row_of_partial_loss(m):
+    """The c row for L' = Σ_{s=2}^{T} E_s (true for that loss): only L = Σ_{s=1}^{T} E_s is induced on downward."""
+    def fam(k):
+        d = lambda s, j: m.d(m.sum_of("E", 2), (s, j)).T  # noqa: E731
+        return d("c", k), diag(m.at("f", k + 1)) * d("c", k + 1) + into_c(m, k) * d("h", k)
+    return every_step(m, fam, lo=1, hi=m.t - 1)
+
+
+def test_the_adjoint_of_a_partial_sum_of_the_losses_is_not_induced_on():
+    c = mk(_c_row_of_partial_loss, lstm_out, t=(2, 3))
+    assert not step_check(c, 1, 2).proved
+    r = check_claim(c)
+    assert r.verdict == Verdict.HOLDS and not r.every_t, r.scope
+
+
+def test_a_row_reading_the_state_two_steps_back_is_proved_from_its_lowest_step():
+    """0 · c_{k−2} read from k = 3: the step holds with c_{k−2} a free state, and T starts at lo − c = 4."""
+    def check(m):
+        return every_step(m, lambda k: (dS(m, "c", k), diag(m.at("f", k + 1)) * dS(m, "c", k + 1)
+                                        + into_c(m, k) * dS(m, "h", k) + 0 * m.at("c", k - 2)), lo=3, hi=m.t - 1)
+    st = step_check(mk(check, lstm_out, t=(4,)), 1, 4)
+    assert st.proved and st.every.startswith("for every T ≥ 4"), (st.reason, st.every)
