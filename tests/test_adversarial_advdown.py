@@ -388,3 +388,14 @@ def test_a_row_reading_the_state_two_steps_back_is_proved_from_its_lowest_step()
                                         + into_c(m, k) * dS(m, "h", k) + 0 * m.at("c", k - 2)), lo=3, hi=m.t - 1)
     st = step_check(mk(check, lstm_out, t=(4,)), 1, 4)
     assert st.proved and st.every.startswith("for every T ≥ 4"), (st.reason, st.every)
+
+
+def test_a_state_named_like_the_fresh_symbols_of_an_adjoint_is_refused():
+    """A state δG would share its symbols δG[k][i] with the downward truth δh_k's: refused when the cell is made."""
+    from symderiv.errors import ProofFileError
+
+    def step(s, prev, x, p, f):
+        s.h = f.tanh(p.W * prev.h + p.b)
+    with pytest.raises(ProofFileError):
+        cell("a state named δG", params={"W": ("n", "n"), "V": ("n", "n"), "b": "n"}, state=("h", "δG"),
+             output=lambda q, p, f: p.V * q.h + p.b)(step)
