@@ -7,10 +7,14 @@ Each function named in FNS (module:attribute, a class attribute as module:Class.
 module that holds it (``from x import f`` copies too); its process CPU (time.process_time) is summed per claim,
 an inner call of the same function not counted twice. Prints one line per claim and the totals. Unlike cProfile
 it adds no cost per SymPy call (cProfile inflated SymPy's small calls 3-10x in the cpu4 measurements). Run from
-the project root (it collects ./proofs).
+the project root (it collects ./proofs). SymPy's cache is sized as the CLI sizes it (tuning.tune; cpu4's figures were
+taken at SymPy's default, 1 000 entries).
 """
 import time, sys, os, json, importlib
 from pathlib import Path
+from symderiv.tuning import tune
+tune()  # SymPy's caches sized as `symderiv check` sizes them (20 000 entries, tuning.py), before SymPy is
+#        imported: at SymPy's default 1 000 a claim that reuses an earlier claim's closed forms pays for them again
 import symderiv.runner as runner
 runner._warm(True)
 from symderiv import engine
