@@ -109,6 +109,11 @@ def _exact_model(claim, size: dict, values: dict, witness=None, loss_witness=Non
                       loss_witness=loss_witness, conventions=claim.conventions, order=order, seeded=seeded)
 
 
+#: the one line naming a derivative beyond the kernel's jets
+BEYOND_JETS = (f"a derivative of order {MAX_ORDER + 1} or more, or a derivative of a derivative with respect to a "
+               "quantity: beyond the kernel's jets")
+
+
 def _model_check(claim, size: dict, values: dict, witness, loss):
     """The check on the exact model; one that differentiates an expression of the parameters runs again on the
     jet model (order 1) with those parameters seeded (the set grows with each parameter a run asks for), and one
@@ -122,8 +127,7 @@ def _model_check(claim, size: dict, values: dict, witness, loss):
             order, seeded = max(order, 1), seeded | {e.wrt}
         except NeedsOrder:
             if order == MAX_ORDER:
-                raise Unsupported(f"a derivative of order {MAX_ORDER + 1} or more, or a derivative of a "
-                                  "derivative with respect to a quantity: beyond the kernel's jets") from None
+                raise Unsupported(BEYOND_JETS) from None
             order += 1
     raise Unsupported("the check asks for more runs of the jet model than it has parameters")
 
@@ -460,8 +464,12 @@ def probe_point(claim, size: dict) -> dict:
 
 def probe(claim, size: dict) -> str | None:
     """The one line naming an operation of the claim's check that the kernel never replays (an unknown function, a
-    method its values lack, a third derivative, ...), found by running the check on the kernel at a generic point;
-    None when it runs there, or stops only at something particular to that point (a kink, a singular matrix).
+    method its values lack, a third derivative, ...), found by running the check on the kernel at a generic point
+    (a cell with σ abstract, tanh, the logistic function or the identity: on the model of the kernel's random check
+    at a fixed seed, where σ, tanh, the logistic function, exp and log are random functions keeping their
+    differential equations, the same operations as with the true functions but without SymPy's evalf questions
+    about sums of their closed forms, seconds a claim); None when it runs there, or stops only at something
+    particular to that point (a kink, a singular matrix).
 
     For the engine to refuse such a claim before any verdict: whatever it would find, the kernel could not certify
     a counterexample. Identity claims only (a relation's values are exact numbers, not the kernel's). Wired into
@@ -472,12 +480,26 @@ def probe(claim, size: dict) -> str | None:
         return None
     try:
         values = probe_point(claim, size)
-        if claim.model is not None:
+        from .random_check import RANDOM_ACTIVATIONS, _trial
+
+        if claim.model is not None and claim.activation not in RANDOM_ACTIVATIONS:  # the true σ (the kernel
+            # refuses an unknown one)
             witness = (0, 1) if claim.activation == "abstract" else None
             model = claim.model
             loss = (0, 0, 1) if (model.output is not None and model.loss is None
                                  and claim.loss in (None, "abstract")) else None
             _model_check(claim, size, values, witness, loss)
+        elif claim.model is not None:
+            # the model the kernel's random check runs (random_check._trial: σ, tanh, the logistic function, exp
+            # and log random functions keeping their differential equations), at a fixed seed: the same operations
+            # as the exact model with the true functions, without SymPy's questions about sums of their closed
+            # forms (is 0·tanh(…) finite? is a sum of them positive?), which cost seconds of evalf a claim
+            import random
+
+            try:
+                _trial(claim, size, random.Random(0))
+            except NeedsOrder:
+                raise Unsupported(BEYOND_JETS) from None
         elif getattr(claim, "variables", None) is not None:
             from .free import abstract_sigma
 

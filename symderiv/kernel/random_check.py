@@ -353,6 +353,8 @@ RULES = {
     "exp": (lambda r, x: (r, r, r), (1, 1, 1), None),
     "log": (lambda r, x: (r, 1 / x, -1 / x ** 2), None, None),
 }
+#: the activations the kernel draws at random (any other is refused by :func:`_trial`)
+RANDOM_ACTIVATIONS = ("abstract", "tanh", "logistic", "identity")
 #: random functions that do not keep every identity SymPy applies by itself (e^a e^b = e^(a+b)): a disagreement
 #: in a trial that drew them is not a refutation (the kernel then does not confirm, and names what it trusted)
 LAWLESS = {"exp", "log"}
@@ -551,7 +553,7 @@ def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=N
     signed = draw if symbolic else (lambda: draw() * (-1 if rng.getrandbits(1) else 1))  # noqa: E731
     if claim.model is not None:
         act = claim.activation
-        if act not in ("abstract", "tanh", "logistic", "identity"):
+        if act not in RANDOM_ACTIVATIONS:
             raise Cannot(f"σ = {act} is not one the kernel draws at random")
         funcs = {"abstract": RandomFunction(signed), "loss": RandomFunction(signed, name="loss"),
                  **{k: RandomFunction(signed, *rule, name=k) for k, rule in RULES.items()}}
