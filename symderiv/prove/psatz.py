@@ -123,7 +123,7 @@ def _kinds(facts) -> list:
     return out
 
 
-def _eliminations(eqs) -> list:
+def _eliminations(eqs, flat: bool = False) -> list:
     """[(j, v, p, c)]: equality j of the context is linear in the variable v with the nonzero rational coefficient
     c, and once the earlier eliminations are substituted into it, it reads c·(v − p) = 0 with p free of every
     eliminated variable (a linear definition: a maximum equal to one of its arguments in a split's branch, an
@@ -148,6 +148,8 @@ def _eliminations(eqs) -> list:
             p = sp.expand(v - hs / c)
             if v in p.free_symbols:
                 continue
+            if flat and p.free_symbols and sp.Poly(p, *sorted(p.free_symbols, key=str)).total_degree() > 1:
+                continue   # v := p would raise the degree of every product v is in
             chosen.append((j, v, p, c))
             sub[v] = p
             touched |= h.free_symbols
@@ -184,14 +186,41 @@ def _lift(cert: Refutation, pos, eqs, elim, deadline) -> Refutation | None:
                       multipliers=tuple((m, j) for j, m in sorted(mult.items()) if m != 0))
 
 
-def _leaf(facts, deadline: float, degree: int, wide: bool = False):
+def _leaf(facts, deadline: float, degree: int, wide: bool = False, flat: bool = False, rich: bool = False):
     """A :class:`Refutation` of the conjunction ``facts`` with identity degree ≤ ``degree``, or None.
 
     The context's linear definitions are eliminated first (:func:`_eliminations`: fewer variables, fewer
     monomials, facts that coincide once substituted counted once) and the certificate is lifted back
-    (:func:`_lift`)."""
+    (:func:`_lift`). ``flat``: only the definitions that do not raise a degree are eliminated; ``rich`` (the second
+    stage, :func:`_second_stage`): a wide leaf also has two sign variables times a fact, and an interior solution
+    that does not round is retried at a vertex (:func:`_lp_vertex`)."""
+    built = _columns(facts, degree, wide, flat, rich)
+    if built is None:
+        return None
+    cols, gens, pos, eqs, elim, _ = built
+    deadline.spend(len(cols))
+    x = _lp(cols, deadline)
+    if x is _INFEASIBLE:
+        return None
+    deadline.check()
+    got = _exact(cols, x, gens, deadline) if x is not None else None
+    if got is None and rich:
+        # the interior point's weights are spread over many columns and do not round; a vertex of the same LP
+        # (HiGHS' dual simplex) has at most one weight per row, and the exact system on it has one solution
+        deadline.spend(len(cols))
+        x = _lp_vertex(cols)
+        if x is None:
+            return None
+        got = _exact(cols, x, gens, deadline)
+    if got is None or not elim:
+        return got
+    return _lift(got, pos, eqs, elim, deadline)
+
+
+def _columns(facts, degree: int, wide: bool = False, flat: bool = False, rich: bool = False):
+    """(cols, gens, pos, eqs, elim, sub) of a leaf's LP (:func:`_leaf`), or None past :data:`MAX_COLUMNS`."""
     pos, strict, eqs, _ = context(facts)
-    elim = _eliminations(eqs)
+    elim = _eliminations(eqs, flat)
     sub = {v: p for _, v, p, _ in elim}
     gone = {j for j, _, _, _ in elim}
     rpos = [sp.expand(e.xreplace(sub)) for e in pos] if sub else pos
@@ -252,21 +281,21 @@ def _leaf(facts, deadline: float, degree: int, wide: bool = False):
                     add((gens[v], (i, j)), _mul(sq, _mul(P[i], P[j])), False)
                 if len(cols) > MAX_COLUMNS:
                     return None
+    if wide and rich:   # two sign variables times a fact (v·w·P: three facts, the middle of a chain x ≤ y·z)
+        signs = [i for i, p in enumerate(P) if len(p) == 1 and _deg(p) == 1 and next(iter(p.values())) > 0]
+        for i, j in itertools.combinations_with_replacement(signs, 2):
+            for k, p in enumerate(P):
+                if p and k not in (i, j) and _deg(p) + 2 <= degree:
+                    add((1, (i, j, k)), _mul(_mul(P[i], P[j]), p), strict[i] and strict[j] and strict[k])
+                if len(cols) > MAX_COLUMNS:
+                    return None
     for j, h in H:
         dh = _deg(h)
         for mono in _monomials(nv, degree - dh):
             cols.append(("m", (mono, j), _mul({mono: Fraction(1)}, h), None))
             if len(cols) > MAX_COLUMNS:
                 return None
-    deadline.spend(len(cols))
-    x = _lp(cols, deadline)
-    if x is None:
-        return None
-    deadline.check()
-    got = _exact(cols, x, gens, deadline)
-    if got is None or not elim:
-        return got
-    return _lift(got, pos, eqs, elim, deadline)
+    return cols, gens, pos, eqs, elim, sub
 
 
 def _lp(cols, deadline: float):
@@ -304,9 +333,54 @@ def _lp(cols, deadline: float):
     sol = clarabel.DefaultSolver(sparse.csc_matrix((len(cols), len(cols))), q, A, b,
                                  [clarabel.ZeroConeT(nz), clarabel.NonnegativeConeT(len(weights))],
                                  settings).solve()
-    if str(sol.status) not in ("Solved", "AlmostSolved"):
+    status = str(sol.status)
+    if "Infeasible" in status:
+        return _INFEASIBLE
+    if status not in ("Solved", "AlmostSolved"):
         return None
     return list(sol.x)
+
+
+#: :func:`_lp`'s answer when the LP has no solution (no certificate on these columns: no vertex is tried)
+_INFEASIBLE = object()
+#: the simplex iterations :func:`_lp_vertex` may take (work, not seconds)
+VERTEX_ITERATIONS = 20000
+
+
+def _lp_vertex(cols):
+    """A vertex of :func:`_lp`'s LP (HiGHS' dual simplex, deterministic, an iteration limit and no time limit), or
+    None: its support is a basis, so :func:`_exact`'s system on it has a unique solution, exact when the float
+    one was feasible."""
+    import numpy as np
+    from scipy import sparse
+    from scipy.optimize import linprog
+
+    rows: dict = {}
+    r, c, v = [], [], []
+    for k, (_, _, p, _) in enumerate(cols):
+        for m, coef in p.items():
+            r.append(rows.setdefault(m, len(rows)))
+            c.append(k)
+            v.append(float(coef))
+    nz = len(rows)
+    for k, col in enumerate(cols):
+        if col[0] == "c" and col[3]:
+            r.append(nz)
+            c.append(k)
+            v.append(1.0)
+    A = sparse.csr_matrix((v, (r, c)), shape=(nz + 1, len(cols)))
+    b = np.zeros(nz + 1)
+    b[nz] = 1.0
+    q = np.array([1.0 if col[0] == "c" else 0.0 for col in cols])
+    bounds = [(0, None) if col[0] == "c" else (None, None) for col in cols]
+    try:
+        res = linprog(q, A_eq=A, b_eq=b, bounds=bounds, method="highs-ds",
+                      options={"maxiter": VERTEX_ITERATIONS, "presolve": True})
+    except Exception:  # noqa: BLE001 (a failing LP finds nothing)
+        return None
+    if res.status != 0 or res.x is None:
+        return None
+    return [float(t) if abs(t) > 1e-9 else 0.0 for t in res.x]
 
 
 def _rat(x: float) -> Fraction:
@@ -555,25 +629,157 @@ def find(facts, budget: float | None = None):
 
 
 def _find(facts, budget: float | None = None):
-    """``budget`` (the caller's seconds) is accepted and not used: the work budget decides (:data:`WORK`)."""
+    """``budget`` (the caller's seconds) is accepted and not used: the work budget decides (:data:`WORK` for the
+    first stage, :data:`WORK2` for the second, which runs only where the first found nothing)."""
     global _LAST_WORK
-    deadline = _Budget(WORK, time.monotonic() + SAFETY_SECONDS)
+    wall = time.monotonic() + SAFETY_SECONDS
+    deadline = _Budget(WORK, wall)
+    second = _Budget(WORK2, wall)
+    pinned, cuts = _pin(facts)
     try:
-        pinned, cuts = _pin(facts)
-        if cuts:   # a sentence a plain leaf refutes keeps its plain certificate (no cuts around it)
-            for degree in (2, 4):
-                got = _leaf(list(facts), deadline, degree)
-                if got is not None:
-                    return got
-        got = _search(pinned, deadline, 0)
+        got = None
+        try:
+            if cuts:   # a sentence a plain leaf refutes keeps its plain certificate (no cuts around it)
+                for degree in (2, 4):
+                    got = _leaf(list(facts), deadline, degree)
+                    if got is not None:
+                        return got
+            got = _search(pinned, deadline, 0)
+        except _OutOfTime:
+            got = None
+        if got is None:
+            try:
+                got = _second_stage(pinned, second)
+            except _OutOfTime:
+                got = None
         if got is not None:
             for g, proofs in reversed(cuts):
                 got = Cut(("eq", g), proofs, got)
         return got
-    except _OutOfTime:
-        return None
     finally:
-        _LAST_WORK = deadline.spent
+        _LAST_WORK = deadline.spent + second.spent
+
+
+# ----- the second stage: bounds of the maxima cut first, then one rich leaf --------------------------------------
+
+#: the work the second stage may cost (its own budget: the first stage's certificates and costs are unchanged)
+WORK2 = 15000
+
+
+def _definitional_or(case_list):
+    """v when every disjunct is ("eq", e) with e = ±(v − a_i) linear in one common variable v (a maximum or a
+    minimum equal to one of its arguments), else None."""
+    common = None
+    for d in case_list:
+        if not (isinstance(d, tuple) and d[0] == "eq"):
+            return None
+        e = sp.expand(sp.sympify(d[1]))
+        vs = set()
+        for v in e.free_symbols:
+            try:
+                poly = sp.Poly(e, v)
+            except Exception:  # noqa: BLE001
+                continue
+            if poly.degree() == 1 and poly.coeff_monomial(v) in (1, -1):
+                vs.add(v)
+        common = vs if common is None else common & vs
+        if not common:
+            return None
+    return sorted(common, key=lambda s: (str(s), id(s)))[0] if common else None
+
+
+def _upper_bound(facts, v, deadline, degree: int = 2):
+    """The least c (a float) with c − v = Σ w·(products of facts) + Σ m·H on ``facts`` at ``degree`` (an LP, HiGHS),
+    or None. Only a candidate: the cut c − v ≥ 0 is then proved by refutations the kernel checks."""
+    import numpy as np
+    from scipy import sparse
+    from scipy.optimize import linprog
+
+    built = _columns(facts, degree)
+    if built is None:
+        return None
+    cols, gens, _, _, _, sub = built
+    deadline.spend(len(cols))
+    target = _poly(sp.sympify(v).xreplace(sub) if sub else v, gens)
+    zero = tuple([0] * len(gens))
+    rows: dict = {zero: 0}
+    r, c, val = [], [], []
+    for k, (_, _, p, _) in enumerate(cols):
+        for m, coef in p.items():
+            r.append(rows.setdefault(m, len(rows)))
+            c.append(k)
+            val.append(float(coef))
+    for m in target:
+        rows.setdefault(m, len(rows))
+    n = len(cols)
+    r.append(rows[zero])   # −c on the constant: Σ w·col + Σ m·H − c + v = 0
+    c.append(n)
+    val.append(-1.0)
+    b = np.zeros(len(rows))
+    for m, coef in target.items():
+        b[rows[m]] -= float(coef)
+    A = sparse.csr_matrix((val, (r, c)), shape=(len(rows), n + 1))
+    q = np.zeros(n + 1)
+    q[n] = 1.0
+    bounds = [(0, None) if col[0] == "c" else (None, None) for col in cols] + [(None, None)]
+    try:
+        res = linprog(q, A_eq=A, b_eq=b, bounds=bounds, method="highs-ds",
+                      options={"maxiter": VERTEX_ITERATIONS, "presolve": True})
+    except Exception:  # noqa: BLE001
+        return None
+    if res.status != 0 or res.x is None:
+        return None
+    return float(res.x[n])
+
+
+def _bound_cut(facts, k, cases, v, deadline):
+    """A cut c − v ≥ 0 for the variable v that disjunction k of the context defines (v equals one of its cases):
+    c the least bound over the cases (an LP per case, rounded to a small rational), proved by a split over the
+    same disjunction, each case refuting v − c > 0. (fact, proof) or None."""
+    bounds = []
+    for case in cases:
+        got = _upper_bound(list(facts) + [case], v, deadline)
+        if got is None:
+            return None
+        bounds.append(got)
+    c = sp.Rational(Fraction(max(bounds)).limit_denominator(1000))
+    g = sp.expand(c - v)
+    branches = []
+    for case in cases:
+        sub = None
+        for degree in (2, 4):
+            sub = _leaf(list(facts) + [("gt", -g), case], deadline, degree, rich=True)
+            if sub is not None:
+                break
+        if sub is None:
+            return None
+        branches.append(sub)
+    return ("ge", g), Split(k, tuple(branches))
+
+
+def _second_stage(facts, deadline):
+    """Where the first stage (:func:`_search`) found nothing within :data:`WORK`: each maximum (a definitional
+    disjunction) gets an upper bound cut first — the split over its own disjunction moves into the cut's proof, so
+    the rest needs no split at all (k maxima cost 2k small leaves, not 2^k large ones) — then one rich leaf
+    (sign variables' products, a vertex when the interior point does not round), degree 4, then 5 with only the
+    definitions that keep degrees eliminated."""
+    _, _, _, ors = context(facts)
+    cur, cuts = list(facts), []
+    for k, cases in enumerate(ors):
+        v = _definitional_or(cases)
+        if v is None or len(cases) < 2:
+            continue
+        got = _bound_cut(cur, k, cases, v, deadline)
+        if got is not None:
+            cuts.append(got)
+            cur.append(got[0])
+    for degree, flat in ((4, False), (4, True), (5, True)):
+        got = _leaf(cur, deadline, degree, wide=True, flat=flat, rich=True)
+        if got is not None:
+            for fact, proof in reversed(cuts):
+                got = Cut(fact, (proof,), got)
+            return got
+    return None
 
 
 _LAST_WORK = 0
