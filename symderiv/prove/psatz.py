@@ -13,6 +13,15 @@ written down without a search (:func:`_pin`), linear definitions are eliminated 
 exactly (:func:`_eliminations`, :func:`_lift`); a last "wide" leaf adds a variable's square times one or two facts.
 Everything runs under a work budget (:data:`WORK`), never a clock: whether a certificate is found depends on the
 sentence only; a certificate not found leaves the step to the solvers.
+
+Where that search finds nothing, a second stage with its own budget (:data:`WORK2`; the first stage's certificates
+and costs are unchanged) tries another shape (:func:`_second_stage`): each maximum (a disjunction v = a₁ ∨ … ∨ v = a_r)
+gets an upper bound c − v ≥ 0 as a cut, c the least bound an LP finds over its cases (HiGHS, rounded to a small
+rational), proved by a split over v's own disjunction — so k maxima cost 2k small leaves and the rest needs no split —
+then one rich leaf: a variable's square times two facts, two sign variables times a fact (the middle of a chain
+x ≤ y·z), the definitions that would raise a degree (|σ(1 − σ)| = σ − σ²) kept as equalities at degree 5, and, where
+Clarabel's interior point spreads its weights so that they do not round, a vertex of the same LP (HiGHS' dual
+simplex: deterministic, an iteration limit, no time limit) whose exact system has one solution.
 """
 from __future__ import annotations
 
