@@ -244,3 +244,36 @@ def test_a_false_claim_one_eps_off_gets_no_certificate_behind_a_lying_oracle(nam
     cert = finder.find(facts_true)
     assert cert is not None and refutes(facts_true, cert)[0]
     assert refutes(facts_off, cert)[0] is False
+
+
+# ----- the full engine, both solvers lying everywhere (the prover's and the kernel's) -----------------------------
+
+
+def _cubic(a):
+    return a - a ** 3   # its maximum on [0, 1] is 2/(3√3) ≈ 0.3849002 at the irrational a = 1/√3
+
+
+ENGINE = {
+    # false only within ~3·10⁻⁴ of a = 1/√3: the search does not land there, the lying solvers say unsat
+    "cubic-max-off": (lambda a, b, x: rel(sp.Max(_cubic(a), _cubic(b)) * x, "<=", sp.Rational(3849, 10000) * x),
+                      dict(a=scalars(0, 1), b=scalars(0, 1), x=scalars(0, 2)), False),
+    # the control: true, and certified by the second stage (the lie is not needed and not trusted)
+    "max-product": (lambda a, b, x: rel(sp.Max(a * x, b * x), "<=", x / 2),
+                    dict(a=scalars(0, HALF), b=scalars(0, HALF), x=scalars(0, 2)), True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ENGINE))
+def test_the_engine_behind_lying_solvers_trusts_them_for_a_false_claim(name, monkeypatch):
+    from symderiv import engine
+    from symderiv.prove import solvers
+    from symderiv.results import Verdict
+
+    monkeypatch.setattr(solvers, "run", lambda solver, text, budget, cancel=None: solvers.Answer(solver, "unsat", 0.0))
+    check, given, true = ENGINE[name]
+    res = engine.check_claim(_claim(f"adv.engine.{name}", check, given))
+    assert res.verdict == Verdict.HOLDS   # the lie is believed ...
+    if true:
+        assert list(res.trusted) == []     # ... and not needed
+    else:
+        assert smt.TRUST_KERNEL_GOAL in res.trusted   # ... and said: no certificate made it a holds trusting nothing
