@@ -21,7 +21,12 @@ rational), proved by a split over v's own disjunction — so k maxima cost 2k sm
 then one rich leaf: a variable's square times two facts, two sign variables times a fact (the middle of a chain
 x ≤ y·z), the definitions that would raise a degree (|σ(1 − σ)| = σ − σ²) kept as equalities at degree 5, and, where
 Clarabel's interior point spreads its weights so that they do not round, a vertex of the same LP (HiGHS' dual
-simplex: deterministic, an iteration limit, no time limit) whose exact system has one solution.
+simplex: deterministic, an iteration limit, no time limit) whose exact system has one solution. Last
+(:func:`_collapse`), a disjunction of equalities collapses when its cases coincide: the cut e₁ − e₂ = 0, each side
+refuted by a sign split on a factor p of an equality (the cut p = 0 from refutations of p > 0 and −p > 0, then the
+case p = 0), with the squares (mᵢ ± mⱼ)² of two monomials among a leaf's columns (SDSOS: an LP's share of a Gram
+matrix) — what a fact in the real radical of the sentence's ideal, not in the ideal, needs (|λ₀| = |λ₁| for an
+orthogonal 2×2).
 """
 from __future__ import annotations
 
