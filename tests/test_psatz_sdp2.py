@@ -10,7 +10,12 @@ kernel/psatz.py checks every certificate, a tree of its leaves, splits and cuts,
    off gets nothing and the true certificate is rejected on it; a planted multiplier of the definition or the
    definition shifted (a substitution the equalities do not imply) is rejected.
 3. The kernel's own sentence of trajectory.logistic.t2 (the chain ‖h₂‖ ≤ ‖x‖²/16, σ(1 − σ) ≤ 1/4 twice): refuted by
-   the second stage, not by the first; its sibling one ε off is not.
+   the second stage, not by the first; its sibling one ε off is not. The kernel's own sentence of
+   cs6180.orthogonal-properties.eigenvalue-modulus (|λ₀| = |λ₁| for an orthogonal 2×2, true in the real radical of
+   QᵀQ = I and Vieta's relations only): a disjunction collapsed by the cut |λ₀|² − |λ₁|² = 0, each side a sign split
+   on a factor of an equality (im·(re₁ − re₀) = 0) with the squares (mᵢ ± mⱼ)² in the case im = 0; planted: a side or
+   a case missing or swapped, the fact or the split's polynomial shifted, a square's sign flipped, Vieta's imaginary
+   part dropped, the goal one ε off.
 4. Determinism: the second stage decides by its own work budget (WORK2), the same certificate under a clock 20×
    fast or stalled; the first stage's certificates are unchanged (the second runs only where it found nothing).
 5. The shipped claims it moves carry no trusted item at the moved sizes (typed field; slow).
@@ -147,6 +152,88 @@ def test_the_logistic_chain_is_refuted_by_the_second_stage_only(monkeypatch):
     assert finder.find(LOGISTIC) is None   # the first stage alone (main's finder) finds nothing
 
 
+# ----- 3b. a disjunction collapsed: the kernel's own sentence of cs6180.orthogonal-properties.eigenvalue-modulus -----
+
+Q00, Q01, Q10, Q11 = (sp.Symbol(f"_Q[{i},{j}]", real=True) for i, j in ((0, 0), (0, 1), (1, 0), (1, 1)))
+RE0, IM0, RE1, IM1, RHO, LAM = sp.symbols("_re0 _im0 _re1 _im1 _rho0 _lam_min1", real=True)
+N0, N1 = RE0 ** 2 + IM0 ** 2, RE1 ** 2 + IM1 ** 2
+#: ρ = max |λᵢ| ≤ min |λᵢ| for an orthogonal 2×2 (QᵀQ = I, QQᵀ = I) and its eigenvalues by Vieta's formulas:
+#: |λ₀| = |λ₁| is in the real radical of the ideal only (im₀·(|λ₀|² − |λ₁|²) and, where im₀ = 0,
+#: (|λ₀|² − |λ₁|²)² + 2(tr Q·Q₀₁)² + 2(tr Q·Q₁₀)² are in it)
+EIG = [("ge", RHO), ("ge", RHO ** 2 - N0), ("ge", RHO ** 2 - N1), ("ge", LAM), ("ge", N0 - LAM ** 2),
+       ("ge", N1 - LAM ** 2),
+       ("eq", Q00 ** 2 + Q10 ** 2 - 1), ("eq", Q00 * Q01 + Q10 * Q11), ("eq", Q01 ** 2 + Q11 ** 2 - 1),
+       ("eq", Q00 ** 2 + Q01 ** 2 - 1), ("eq", Q00 * Q10 + Q01 * Q11), ("eq", Q10 ** 2 + Q11 ** 2 - 1),
+       ("eq", Q00 + Q11 - RE0 - RE1), ("eq", -IM0 - IM1), ("eq", -Q00 * Q11 + Q01 * Q10 - IM0 * IM1 + RE0 * RE1),
+       ("eq", IM0 * RE1 + IM1 * RE0),
+       ("or", [("eq", RHO ** 2 - N0), ("eq", RHO ** 2 - N1)]), ("or", [("eq", LAM ** 2 - N0), ("eq", LAM ** 2 - N1)]),
+       ("gt", RHO - LAM)]
+#: one ε off: ρ ≤ λ_min − ε is false (both moduli are 1)
+EIG_OFF = EIG[:-1] + [("gt", RHO - LAM + EPS)]
+#: Vieta's imaginary part dropped (a relation the certificate's sign split needs): λ₀ = 2, λ₁ = 0 … a real point
+EIG_NO_IM = EIG[:15] + EIG[16:]
+
+
+@pytest.fixture(scope="module")
+def eig_cert():
+    cert = finder.find(EIG)
+    assert cert is not None
+    return cert
+
+
+def test_a_collapsed_disjunction_is_accepted_and_its_planted_siblings_are_not(eig_cert):
+    assert refutes(EIG, eig_cert)[0]
+    assert isinstance(eig_cert, Cut) and eig_cert.fact[0] == "eq"
+    assert sp.expand(eig_cert.fact[1] ** 2 - (N0 - N1) ** 2) == 0      # the cases coincide: |λ₀|² = |λ₁|²
+    assert refutes(EIG_OFF, eig_cert)[0] is False
+    assert refutes(EIG_NO_IM, eig_cert)[0] is False
+    # one side of the collapse only; the sides swapped; the collapsed fact one ε off
+    assert refutes(EIG, Cut(eig_cert.fact, eig_cert.proofs[:1], eig_cert.rest))[0] is False
+    assert refutes(EIG, Cut(eig_cert.fact, eig_cert.proofs[::-1], eig_cert.rest))[0] is False
+    assert refutes(EIG, Cut(("eq", eig_cert.fact[1] + EPS), eig_cert.proofs, eig_cert.rest))[0] is False
+
+
+def test_the_sign_split_needs_all_three_cases(eig_cert):
+    """Each side of the collapse is a cut p = 0 on a factor of an equality (im₁ once im₀ = −im₁): p > 0 and −p > 0
+    refuted, then the case p = 0. A case missing or swapped, or the case p = 0 asserted for another p, is rejected."""
+    side = eig_cert.proofs[0]
+    assert isinstance(side, Cut) and side.fact[0] == "eq"
+    facts = EIG + [("gt", eig_cert.fact[1])]
+    assert refutes(facts, side)[0]
+    up, down = side.proofs
+    assert refutes(facts, Cut(side.fact, (up,), side.rest))[0] is False
+    assert refutes(facts, Cut(side.fact, (down, up), side.rest))[0] is False
+    assert refutes(facts, Cut(side.fact, (up, up), side.rest))[0] is False
+    assert refutes(facts, Cut(("eq", side.fact[1] + RE0), side.proofs, side.rest))[0] is False
+    # the case p = 0 alone does not refute the side (p ≠ 0 is possible): its leaf uses p = 0
+    assert refutes(facts, side.rest)[0] is False
+
+
+def test_a_square_of_two_monomials_planted_with_the_wrong_sign_is_rejected(eig_cert):
+    """The case im = 0 uses squares (mᵢ ± mⱼ)² (SDSOS columns): flipping the sign inside one breaks the identity."""
+    side = eig_cert.proofs[0]
+    facts = EIG + [("gt", eig_cert.fact[1]), ("eq", side.fact[1])]
+    leaf = side.rest
+    assert isinstance(leaf, Refutation) and refutes(facts, leaf)[0]
+    k, (c, base, idx) = next((k, t) for k, t in enumerate(leaf.products) if not idx_empty_number(t))
+    a_, *rest = sp.Add.make_args(sp.expand(base))
+    flipped = -a_ + sp.Add(*rest)
+    planted = Refutation(products=leaf.products[:k] + ((c, flipped, idx),) + leaf.products[k + 1:],
+                         gram=leaf.gram, multipliers=leaf.multipliers)
+    assert refutes(facts, planted)[0] is False
+
+
+def idx_empty_number(term) -> bool:
+    """True unless the product is a square of a binomial (mᵢ ± mⱼ)² with no fact."""
+    _, base, idx = term
+    return bool(idx) or len(sp.Add.make_args(sp.expand(base))) != 2
+
+
+def test_the_eigenvalue_sentence_needs_the_second_stage(monkeypatch):
+    monkeypatch.setattr(finder, "_second_stage", lambda facts, deadline: None)
+    assert finder.find(EIG) is None
+
+
 # ----- 4. determinism; the first stage unchanged -------------------------------------------------------------------
 
 
@@ -180,7 +267,7 @@ def test_the_second_stage_runs_only_where_the_first_found_nothing(monkeypatch):
 
 # ----- 5. the shipped claims moved off the solvers -----------------------------------------------------------------
 
-MOVED = ["avram2025.norm-bounds.upper", "trajectory.logistic.t2"]
+MOVED = ["avram2025.norm-bounds.upper", "trajectory.logistic.t2", "cs6180.orthogonal-properties.eigenvalue-modulus"]
 
 
 @pytest.fixture(scope="module")
@@ -206,5 +293,17 @@ def test_a_moved_claim_trusts_no_solver(collection, cid):
     assert smt.TRUST_KERNEL_GOAL not in res.trusted
     held = [o for o in res.sizes if o.status == Verdict.HOLDS and o.kernel is not None]
     assert held and all(smt.TRUST_KERNEL_GOAL not in o.kernel.trusts for o in held)
-    # the sizes the first stage left to the solvers: n = 2, t = 2 (norm-bounds), n = 1 and 2 at t = 2 (logistic)
-    assert {(o.size.get("n"), o.size.get("t")) for o in held} >= {(2, 2)}
+    # the sizes the first stage left to the solvers: n = 2, t = 2 (norm-bounds), n = 1 and 2 at t = 2 (logistic),
+    # n = 2, t = 1 (eigenvalue-modulus)
+    assert {o.size.get("n") for o in held} >= {2}
+
+
+@pytest.mark.slow
+def test_the_group_of_the_moved_part_trusts_no_solver_either(collection):
+    from symderiv import claims as C
+    from symderiv import engine
+    from symderiv.kernel import smt
+
+    gid = C.resolve_id(collection, "cs6180.orthogonal-properties")
+    res = {r.id: r for r in engine.run(collection, [gid])}[gid]
+    assert smt.TRUST_KERNEL_GOAL not in res.trusted

@@ -21,7 +21,12 @@ rational), proved by a split over v's own disjunction — so k maxima cost 2k sm
 then one rich leaf: a variable's square times two facts, two sign variables times a fact (the middle of a chain
 x ≤ y·z), the definitions that would raise a degree (|σ(1 − σ)| = σ − σ²) kept as equalities at degree 5, and, where
 Clarabel's interior point spreads its weights so that they do not round, a vertex of the same LP (HiGHS' dual
-simplex: deterministic, an iteration limit, no time limit) whose exact system has one solution.
+simplex: deterministic, an iteration limit, no time limit) whose exact system has one solution. Last
+(:func:`_collapse`), a disjunction of equalities collapses when its cases coincide: the cut e₁ − e₂ = 0, each side
+refuted by a sign split on a factor p of an equality (the cut p = 0 from refutations of p > 0 and −p > 0, then the
+case p = 0), with the squares (mᵢ ± mⱼ)² of two monomials among a leaf's columns (SDSOS: an LP's share of a Gram
+matrix) — what a fact in the real radical of the sentence's ideal, not in the ideal, needs (|λ₀| = |λ₁| for an
+orthogonal 2×2).
 """
 from __future__ import annotations
 
@@ -195,15 +200,17 @@ def _lift(cert: Refutation, pos, eqs, elim, deadline) -> Refutation | None:
                       multipliers=tuple((m, j) for j, m in sorted(mult.items()) if m != 0))
 
 
-def _leaf(facts, deadline: float, degree: int, wide: bool = False, flat: bool = False, rich: bool = False):
+def _leaf(facts, deadline: float, degree: int, wide: bool = False, flat: bool = False, rich: bool = False,
+          dsos: bool = False):
     """A :class:`Refutation` of the conjunction ``facts`` with identity degree ≤ ``degree``, or None.
 
     The context's linear definitions are eliminated first (:func:`_eliminations`: fewer variables, fewer
     monomials, facts that coincide once substituted counted once) and the certificate is lifted back
     (:func:`_lift`). ``flat``: only the definitions that do not raise a degree are eliminated; ``rich`` (the second
     stage, :func:`_second_stage`): a wide leaf also has two sign variables times a fact, and an interior solution
-    that does not round is retried at a vertex (:func:`_lp_vertex`)."""
-    built = _columns(facts, degree, wide, flat, rich)
+    that does not round is retried at a vertex (:func:`_lp_vertex`); ``dsos``: the squares (mᵢ ± mⱼ)² of every
+    two monomials of half the degree (a scaled diagonally dominant sum of squares, an LP's share of a Gram matrix)."""
+    built = _columns(facts, degree, wide, flat, rich, dsos)
     if built is None:
         return None
     cols, gens, pos, eqs, elim, _ = built
@@ -226,7 +233,7 @@ def _leaf(facts, deadline: float, degree: int, wide: bool = False, flat: bool = 
     return _lift(got, pos, eqs, elim, deadline)
 
 
-def _columns(facts, degree: int, wide: bool = False, flat: bool = False, rich: bool = False):
+def _columns(facts, degree: int, wide: bool = False, flat: bool = False, rich: bool = False, dsos: bool = False):
     """(cols, gens, pos, eqs, elim, sub) of a leaf's LP (:func:`_leaf`), or None past :data:`MAX_COLUMNS`."""
     pos, strict, eqs, _ = context(facts)
     elim = _eliminations(eqs, flat)
@@ -298,6 +305,16 @@ def _columns(facts, degree: int, wide: bool = False, flat: bool = False, rich: b
                     add((1, (i, j, k)), _mul(_mul(P[i], P[j]), p), strict[i] and strict[j] and strict[k])
                 if len(cols) > MAX_COLUMNS:
                     return None
+    if dsos:   # (mᵢ ± mⱼ)²: the 2×2 minors of a Gram matrix over the monomials of half the degree
+        monos = list(_monomials(nv, degree // 2))
+        terms = [sp.Mul(*[g ** e for g, e in zip(gens, mono)]) for mono in monos]
+        for i, j in itertools.combinations(range(len(monos)), 2):
+            for sign in (1, -1):
+                sq = _mul({monos[i]: Fraction(1), monos[j]: Fraction(sign)},
+                          {monos[i]: Fraction(1), monos[j]: Fraction(sign)})
+                add((terms[i] + sign * terms[j], ()), sq, False)
+            if len(cols) > MAX_COLUMNS:
+                return None
     for j, h in H:
         dh = _deg(h)
         for mono in _monomials(nv, degree - dh):
@@ -672,7 +689,7 @@ def _find(facts, budget: float | None = None):
 # ----- the second stage: bounds of the maxima cut first, then one rich leaf --------------------------------------
 
 #: the work the second stage may cost (its own budget: the first stage's certificates and costs are unchanged)
-WORK2 = 15000
+WORK2 = 20000
 
 
 def _definitional_or(case_list):
@@ -782,13 +799,94 @@ def _second_stage(facts, deadline):
         if got is not None:
             cuts.append(got)
             cur.append(got[0])
+    got = None
     for degree, flat in ((4, False), (4, True), (5, True)):
         got = _leaf(cur, deadline, degree, wide=True, flat=flat, rich=True)
         if got is not None:
-            for fact, proof in reversed(cuts):
-                got = Cut(fact, (proof,), got)
-            return got
+            break
+    if got is None:
+        got = _collapse(cur, deadline)
+    if got is not None:
+        for fact, proof in reversed(cuts):
+            got = Cut(fact, (proof,), got)
+    return got
+
+
+def _collapse(facts, deadline):
+    """A disjunction whose cases are equalities e₁ = 0 ∨ e₂ = 0 ∨ … (ρ² = |λ₀|² ∨ ρ² = |λ₁|²) collapses when its
+    cases coincide: the cut e₁ − e_k = 0, proved by refuting e₁ − e_k > 0 and its mirror (:func:`_refute_rich`), then
+    the first stage's search on the sentence with that fact. A Cut, or None."""
+    _, _, _, ors = context(facts)
+    for cases in ors:
+        if len(cases) < 2 or not all(isinstance(d, tuple) and d[0] == "eq" for d in cases):
+            continue
+        for d in cases[1:]:
+            g = sp.expand(sp.sympify(cases[0][1]) - sp.sympify(d[1]))
+            if g == 0 or not g.free_symbols:
+                continue
+            proofs = []
+            for side in (g, -g):
+                got = _refute_rich(list(facts) + [("gt", side)], deadline)
+                if got is None:
+                    break
+                proofs.append(got)
+            else:
+                rest = _search(list(facts) + [("eq", g)], deadline, 0)
+                if rest is not None:
+                    return Cut(("eq", g), tuple(proofs), rest)
     return None
+
+
+def _refute_rich(facts, deadline):
+    """A refutation of ``facts``: a leaf of degree 4, else a sign split on a factor p of one of its equalities (p·q = 0
+    once the linear definitions are substituted: im₀·(re₁ − re₀) = 0): the cut p = 0 proved by refuting p > 0 and
+    −p > 0 — the trichotomy, as the kernel reads a cut — then the case p = 0, each a leaf of degree 4, with the
+    (mᵢ ± mⱼ)² squares where the plain one finds nothing; else one leaf with those squares."""
+    got = _leaf(facts, deadline, 4, rich=True)
+    if got is not None:
+        return got
+    for p in _factors(facts):
+        parts = []
+        for extra in (("gt", p), ("gt", -p), ("eq", p)):
+            got = None
+            for dsos in (False, True):
+                got = _leaf(list(facts) + [extra], deadline, 4, rich=True, dsos=dsos)
+                if got is not None:
+                    break
+            if got is None:
+                break
+            parts.append(got)
+        else:
+            return Cut(("eq", p), (parts[0], parts[1]), parts[2])
+    return _leaf(facts, deadline, 4, rich=True, dsos=True)
+
+
+def _factors(facts) -> list:
+    """The non-constant factors of the context's equalities that factor once its linear definitions are
+    substituted (single variables first), each once."""
+    _, _, eqs, _ = context(facts)
+    elim = _eliminations(eqs)
+    sub = {v: p for _, v, p, _ in elim}
+    gone = {j for j, _, _, _ in elim}
+    out = []
+    for j, h in enumerate(eqs):
+        if j in gone:
+            continue
+        h = sp.expand(sp.sympify(h).xreplace(sub)) if sub else sp.expand(h)
+        if h == 0 or not h.free_symbols:
+            continue
+        try:
+            _, fl = sp.factor_list(h)
+        except Exception:  # noqa: BLE001
+            continue
+        fl = [f for f, _ in fl if f.free_symbols]
+        if len(fl) < 2:
+            continue
+        for f in fl:
+            f = sp.expand(f)
+            if not any(sp.expand(f - o) == 0 or sp.expand(f + o) == 0 for o in out):
+                out.append(f)
+    return sorted(out, key=lambda f: (len(f.free_symbols), sp.default_sort_key(f)))
 
 
 _LAST_WORK = 0
