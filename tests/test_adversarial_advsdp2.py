@@ -233,7 +233,7 @@ def _accept(cid, check, given):
     return tok, [smt.writer(stmt, *neg).facts for neg in negs]
 
 
-@pytest.mark.parametrize("name", sorted(PAIRS))
+@pytest.mark.parametrize("name", [pytest.param(k, marks=pytest.mark.slow) if k == "max-abs" else k for k in sorted(PAIRS)])
 def test_a_false_claim_one_eps_off_gets_no_certificate_behind_a_lying_oracle(name):
     true, off, given = PAIRS[name]
     tok, (facts_true,) = _accept(f"adv.{name}", true, given)
@@ -277,3 +277,67 @@ def test_the_engine_behind_lying_solvers_trusts_them_for_a_false_claim(name, mon
         assert list(res.trusted) == []     # ... and not needed
     else:
         assert smt.TRUST_KERNEL_GOAL in res.trusted   # ... and said: no certificate made it a holds trusting nothing
+
+
+# ----- the collapse of a disjunction (ρ² = |λ₀|² ∨ ρ² = |λ₁|²): the eigenvalue sentences at n = 2 -----------------
+
+
+@pytest.mark.slow
+def test_the_collapse_is_rejected_when_vietas_trace_is_one_eps_off():
+    """The builder's eigenvalue sentence (tests/test_psatz_sdp2.EIG) with λ₀ + λ₁ = tr Q + ε: a reflection
+    (tr Q = 0, det Q = −1) then has the real eigenvalues t² − εt − 1 = 0 of different moduli, so ρ > λ* has a point.
+    The certificate of EIG (a collapse cut |λ₀|² = |λ₁|² by sign splits on im₁) is rejected, and nothing is found."""
+    from tests.test_psatz_sdp2 import EIG, Q00, Q11, RE0, RE1
+
+    i = EIG.index(("eq", Q00 + Q11 - RE0 - RE1))
+    trace_off = EIG[:i] + [("eq", Q00 + Q11 - RE0 - RE1 + EPS)] + EIG[i + 1:]
+    cert = finder.find(EIG)
+    assert isinstance(cert, Cut) and refutes(EIG, cert)[0]
+    assert refutes(trace_off, cert)[0] is False
+    assert finder.find(trace_off) is None
+
+
+def _matrix_claims():
+    from symderiv import lam_min, matrices, rho
+    from symderiv import det as det_
+
+    def unit_rows_and_columns(A):   # [[c, s], [s, c]]: unit rows and columns, eigenvalues c ± s
+        for i in range(2):
+            assume(rel(A[0, i] ** 2 + A[1, i] ** 2, "=", 1))
+            assume(rel(A[i, 0] ** 2 + A[i, 1] ** 2, "=", 1))
+        return rel(rho(A), "<=", lam_min(A))
+
+    def det_one(A):
+        assume(rel(det_(A), "=", 1))
+        return rel(rho(A), "<=", lam_min(A))
+
+    orth = dict(A=matrices(families=("orthogonal",)))
+    return {
+        "orthogonal-rho-eq-lam": (lambda A: rel(rho(A), "=", lam_min(A)), orth, True),
+        "orthogonal-rho-eps-low": (lambda A: rel(rho(A), "<=", 1 - EPS), orth, False),
+        "orthogonal-lam-eps-high": (lambda A: rel(lam_min(A), ">=", 1 + EPS), orth, False),
+        "orthogonal-lam-half": (lambda A: rel(2 * lam_min(A), "<=", rho(A)), orth, False),
+        "unit-rows-and-columns": (unit_rows_and_columns, dict(A=matrices()), False),
+        "det-one": (det_one, dict(A=matrices()), False),
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["orthogonal-rho-eq-lam", "orthogonal-rho-eps-low", "orthogonal-lam-eps-high",
+                                  "orthogonal-lam-half", "unit-rows-and-columns", "det-one"])
+def test_an_eigenvalue_claim_behind_a_lying_oracle(name):
+    from symderiv.sizes import sweep
+
+    check, given, true = _matrix_claims()[name]
+    c = Claim(id=f"adv.{name}", kind="inequality", where="test", statement=name, check=check, given=given,
+              sizes=sweep(n=(2,), t=(1,), fixed=("t",)))
+    size = {"n": 2, "t": 1}
+    stmt = goal.Statement(c, size)
+    (label,) = list(stmt.steps)
+    negs = stmt.negations(label)
+    tok, why = goal.accept_step(c, size, label, [("solvers", "unsat")] * len(negs), ask=lying)
+    assert tok is not None, why
+    if true:   # the control: the collapse certifies both halves, the lie is not needed
+        assert tok.trusts == () and tok.how == psatz.HOW_PSATZ
+    else:
+        assert smt.TRUST_KERNEL_GOAL in tok.trusts, (tok.trusts, tok.how)
