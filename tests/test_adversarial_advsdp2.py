@@ -19,6 +19,9 @@ Two kinds of attack, each kept as a guard:
   gets a certificate behind the same oracle (so the second stage did run on that shape).
 
 No wrong verdict was found: every planted certificate is rejected and every false claim keeps the solvers' trust.
+One finding, fixed in kernel/psatz.py (its test at the end): a Cut whose fact is no scalar expression (a list, a
+SymPy relation, a Dict, a FiniteSet) made :func:`kernel.psatz.by_certificate` raise TypeError, which promises never to
+raise, and a matrix fact was accepted as a cut.
 """
 from __future__ import annotations
 
@@ -341,3 +344,27 @@ def test_an_eigenvalue_claim_behind_a_lying_oracle(name):
         assert tok.trusts == () and tok.how == psatz.HOW_PSATZ
     else:
         assert smt.TRUST_KERNEL_GOAL in tok.trusts, (tok.trusts, tok.how)
+
+
+# ----- finding (kernel/psatz.py, fixed): a cut whose fact is no expression made by_certificate raise ---------------
+#
+# by_certificate "never raises" (a failing finder or a malformed tree proves nothing): a Cut whose fact is a list, a
+# relation (x ≥ 0 as a SymPy relational), a Dict or a FiniteSet raised TypeError at −g, and a matrix fact was
+# accepted as a cut (harmless: no leaf can read it, but the kernel said the tree checks). Fixed: the kernel requires
+# a cut's fact to be a scalar SymPy expression.
+
+
+NOT_EXPRESSIONS = {"list": lambda: [x], "relational-ge": lambda: sp.Ge(x, 0), "relational-eq": lambda: sp.Eq(x, 1),
+                   "dict": lambda: sp.Dict({1: 2}), "finite-set": lambda: sp.FiniteSet(sp.Integer(1), sp.Integer(2)),
+                   "matrix": lambda: sp.Matrix([x])}
+
+
+@pytest.mark.parametrize("fact", sorted(NOT_EXPRESSIONS))
+@pytest.mark.parametrize("kind", ["ge", "eq"])
+def test_a_cut_whose_fact_is_no_expression_is_rejected_not_raised(fact, kind):
+    s = [("ge", x - y), ("or", [("eq", x - y), ("eq", x - b)]), ("gt", y - x)]   # no point (x ≥ y > x)
+    leaf = Refutation(products=((1, 1, (1,)), (1, 1, (0,))))
+    assert refutes(s, leaf)[0] is True
+    cut = Cut((kind, NOT_EXPRESSIONS[fact]()), (leaf,) if kind == "ge" else (leaf, leaf), leaf)
+    ok, why = psatz.by_certificate(s, 1.0, find=lambda f, t: cut)
+    assert ok is False and "not an expression" in why
