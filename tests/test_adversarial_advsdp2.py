@@ -249,6 +249,33 @@ def test_a_false_claim_one_eps_off_gets_no_certificate_behind_a_lying_oracle(nam
     assert refutes(facts_off, cert)[0] is False
 
 
+
+def _max_bounds_a_strictly(a, b, x, y):     # max(a, b) ≤ 1/2 ⇒ a < 1/2: false at a = 1/2
+    assume(rel(sp.Max(a, b), "<=", HALF))
+    return rel(a, "<", HALF)
+
+
+def _max_is_a_strictly(a, b, x, y):         # max(a, b) = a ⇒ a > b: false at a = b
+    assume(rel(sp.Max(a, b), "=", a))
+    return rel(a, ">", b)
+
+
+def _product_in_a_box(a, b, x, y):          # max(a, b) ≤ 1/2, min(a, b) ≥ −1/2 ⇒ ab ≤ 1/4 (true: the control)
+    assume(rel(sp.Max(a, b), "<=", HALF))
+    assume(rel(sp.Min(a, b), ">=", -HALF))
+    return rel(a * b, "<=", HALF ** 2)
+
+
+@pytest.mark.parametrize("check,true", [(_max_bounds_a_strictly, False), (_max_is_a_strictly, False),
+                                        (_product_in_a_box, True)], ids=lambda v: getattr(v, "__name__", str(v)))
+def test_a_maximum_in_a_hypothesis_behind_a_lying_oracle(check, true):
+    given = dict(a=scalars(-1, 1), b=scalars(-1, 1), x=scalars(0, 2), y=scalars(-2, 2))
+    tok, _ = _accept(f"adv.{check.__name__}", check, given)
+    if true:
+        assert tok.trusts == () and tok.how == psatz.HOW_PSATZ
+    else:
+        assert smt.TRUST_KERNEL_GOAL in tok.trusts, (tok.trusts, tok.how)
+
 # ----- the full engine, both solvers lying everywhere (the prover's and the kernel's) -----------------------------
 
 
