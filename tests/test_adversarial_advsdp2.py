@@ -395,3 +395,17 @@ def test_a_cut_whose_fact_is_no_expression_is_rejected_not_raised(fact, kind):
     cut = Cut((kind, NOT_EXPRESSIONS[fact]()), (leaf,) if kind == "ge" else (leaf, leaf), leaf)
     ok, why = psatz.by_certificate(s, 1.0, find=lambda f, t: cut)
     assert ok is False and "not an expression" in why
+
+
+def test_a_tree_deeper_than_the_kernel_follows_is_rejected_and_one_at_the_limit_is_not():
+    # x ≥ y ∧ y − x > 0 (no point) with a one-case disjunction split again and again (each split adds its case)
+    s = [("ge", x - y), ("or", [("eq", x - y)]), ("gt", y - x)]
+    tree = Refutation(products=((1, 1, (1,)), (1, 1, (0,))))
+    for _ in range(psatz.MAX_DEPTH):
+        tree = Split(0, (tree,))
+    assert refutes(s, tree)[0] is True
+    ok, why = refutes(s, Split(0, (tree,)))
+    assert ok is False and "deeper" in why
+    # cuts count as levels too
+    deep = Cut(("ge", x - y), (Refutation(products=((1, 1, (2,)), (1, 1, (0,)))),), tree)
+    assert refutes(s, deep)[0] is False
