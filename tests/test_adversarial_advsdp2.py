@@ -341,8 +341,26 @@ def _matrix_claims():
         assume(rel(det_(A), "=", 1))
         return rel(rho(A), "<=", lam_min(A))
 
+    def symmetric_trace(t):   # [[a, b], [b, t − a]]: eigenvalues of equal moduli only at t = 0 (±√(a² + b²))
+        def check(A):
+            assume(rel(A[0, 1], "=", A[1, 0]))
+            assume(rel(A[0, 0] + A[1, 1], "=", t))
+            return rel(rho(A), "<=", lam_min(A))
+        return check
+
+    def scaled_rotation(t):   # [[a + t, −b], [b, a]]: a ± ib at t = 0; real eigenvalues of different moduli else
+        def check(A):
+            assume(rel(A[0, 1], "=", -A[1, 0]))
+            assume(rel(A[0, 0], "=", A[1, 1] + t))
+            return rel(rho(A), "<=", lam_min(A))
+        return check
+
     orth = dict(A=matrices(families=("orthogonal",)))
     return {
+        "symmetric-trace-0": (symmetric_trace(0), dict(A=matrices()), True),
+        "symmetric-trace-eps": (symmetric_trace(EPS), dict(A=matrices()), False),
+        "scaled-rotation": (scaled_rotation(0), dict(A=matrices()), True),
+        "scaled-rotation-eps": (scaled_rotation(EPS), dict(A=matrices()), False),
         "orthogonal-rho-eq-lam": (lambda A: rel(rho(A), "=", lam_min(A)), orth, True),
         "orthogonal-rho-eps-low": (lambda A: rel(rho(A), "<=", 1 - EPS), orth, False),
         "orthogonal-lam-eps-high": (lambda A: rel(lam_min(A), ">=", 1 + EPS), orth, False),
@@ -354,7 +372,8 @@ def _matrix_claims():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["orthogonal-rho-eq-lam", "orthogonal-rho-eps-low", "orthogonal-lam-eps-high",
-                                  "orthogonal-lam-half", "unit-rows-and-columns", "det-one"])
+                                  "orthogonal-lam-half", "unit-rows-and-columns", "det-one", "symmetric-trace-0",
+                                  "symmetric-trace-eps", "scaled-rotation", "scaled-rotation-eps"])
 def test_an_eigenvalue_claim_behind_a_lying_oracle(name):
     from symderiv.sizes import sweep
 
