@@ -155,6 +155,8 @@ def refutes(facts, cert, depth: int = 0) -> tuple[bool, str]:
             g = sp.sympify(fact[1])
         except Exception:  # noqa: BLE001
             return False, "a cut's fact is not an expression"
+        if not isinstance(g, sp.Expr) or getattr(g, "is_Matrix", False):   # a relation, a set, a list, a matrix
+            return False, "a cut's fact is not an expression"
         if fact[0] == "eq" and g == 0:
             return False, "a cut that states nothing"
         # g ≥ 0 holds on C when C ∧ −g > 0 has no point; g = 0 when neither C ∧ g > 0 nor C ∧ −g > 0 has one

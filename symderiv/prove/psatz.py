@@ -13,6 +13,20 @@ written down without a search (:func:`_pin`), linear definitions are eliminated 
 exactly (:func:`_eliminations`, :func:`_lift`); a last "wide" leaf adds a variable's square times one or two facts.
 Everything runs under a work budget (:data:`WORK`), never a clock: whether a certificate is found depends on the
 sentence only; a certificate not found leaves the step to the solvers.
+
+Where that search finds nothing, a second stage with its own budget (:data:`WORK2`; the first stage's certificates
+and costs are unchanged) tries another shape (:func:`_second_stage`): each maximum (a disjunction v = a₁ ∨ … ∨ v = a_r)
+gets an upper bound c − v ≥ 0 as a cut, c the least bound an LP finds over its cases (HiGHS, rounded to a small
+rational), proved by a split over v's own disjunction — so k maxima cost 2k small leaves and the rest needs no split —
+then one rich leaf: a variable's square times two facts, two sign variables times a fact (the middle of a chain
+x ≤ y·z), the definitions that would raise a degree (|σ(1 − σ)| = σ − σ²) kept as equalities at degree 5, and, where
+Clarabel's interior point spreads its weights so that they do not round, a vertex of the same LP (HiGHS' dual
+simplex: deterministic, an iteration limit, no time limit) whose exact system has one solution. Last
+(:func:`_collapse`), a disjunction of equalities collapses when its cases coincide: the cut e₁ − e₂ = 0, each side
+refuted by a sign split on a factor p of an equality (the cut p = 0 from refutations of p > 0 and −p > 0, then the
+case p = 0), with the squares (mᵢ ± mⱼ)² of two monomials among a leaf's columns (SDSOS: an LP's share of a Gram
+matrix) — what a fact in the real radical of the sentence's ideal, not in the ideal, needs (|λ₀| = |λ₁| for an
+orthogonal 2×2).
 """
 from __future__ import annotations
 
@@ -123,7 +137,7 @@ def _kinds(facts) -> list:
     return out
 
 
-def _eliminations(eqs) -> list:
+def _eliminations(eqs, flat: bool = False) -> list:
     """[(j, v, p, c)]: equality j of the context is linear in the variable v with the nonzero rational coefficient
     c, and once the earlier eliminations are substituted into it, it reads c·(v − p) = 0 with p free of every
     eliminated variable (a linear definition: a maximum equal to one of its arguments in a split's branch, an
@@ -148,6 +162,8 @@ def _eliminations(eqs) -> list:
             p = sp.expand(v - hs / c)
             if v in p.free_symbols:
                 continue
+            if flat and p.free_symbols and sp.Poly(p, *sorted(p.free_symbols, key=str)).total_degree() > 1:
+                continue   # v := p would raise the degree of every product v is in
             chosen.append((j, v, p, c))
             sub[v] = p
             touched |= h.free_symbols
@@ -184,14 +200,43 @@ def _lift(cert: Refutation, pos, eqs, elim, deadline) -> Refutation | None:
                       multipliers=tuple((m, j) for j, m in sorted(mult.items()) if m != 0))
 
 
-def _leaf(facts, deadline: float, degree: int, wide: bool = False):
+def _leaf(facts, deadline: float, degree: int, wide: bool = False, flat: bool = False, rich: bool = False,
+          dsos: bool = False):
     """A :class:`Refutation` of the conjunction ``facts`` with identity degree ≤ ``degree``, or None.
 
     The context's linear definitions are eliminated first (:func:`_eliminations`: fewer variables, fewer
     monomials, facts that coincide once substituted counted once) and the certificate is lifted back
-    (:func:`_lift`)."""
+    (:func:`_lift`). ``flat``: only the definitions that do not raise a degree are eliminated; ``rich`` (the second
+    stage, :func:`_second_stage`): a wide leaf also has two sign variables times a fact, and an interior solution
+    that does not round is retried at a vertex (:func:`_lp_vertex`); ``dsos``: the squares (mᵢ ± mⱼ)² of every
+    two monomials of half the degree (a scaled diagonally dominant sum of squares, an LP's share of a Gram matrix)."""
+    built = _columns(facts, degree, wide, flat, rich, dsos)
+    if built is None:
+        return None
+    cols, gens, pos, eqs, elim, _ = built
+    deadline.spend(len(cols))
+    x = _lp(cols, deadline)
+    if x is _INFEASIBLE:
+        return None
+    deadline.check()
+    got = _exact(cols, x, gens, deadline) if x is not None else None
+    if got is None and rich:
+        # the interior point's weights are spread over many columns and do not round; a vertex of the same LP
+        # (HiGHS' dual simplex) has at most one weight per row, and the exact system on it has one solution
+        deadline.spend(len(cols))
+        x = _lp_vertex(cols)
+        if x is None:
+            return None
+        got = _exact(cols, x, gens, deadline)
+    if got is None or not elim:
+        return got
+    return _lift(got, pos, eqs, elim, deadline)
+
+
+def _columns(facts, degree: int, wide: bool = False, flat: bool = False, rich: bool = False, dsos: bool = False):
+    """(cols, gens, pos, eqs, elim, sub) of a leaf's LP (:func:`_leaf`), or None past :data:`MAX_COLUMNS`."""
     pos, strict, eqs, _ = context(facts)
-    elim = _eliminations(eqs)
+    elim = _eliminations(eqs, flat)
     sub = {v: p for _, v, p, _ in elim}
     gone = {j for j, _, _, _ in elim}
     rpos = [sp.expand(e.xreplace(sub)) for e in pos] if sub else pos
@@ -252,21 +297,31 @@ def _leaf(facts, deadline: float, degree: int, wide: bool = False):
                     add((gens[v], (i, j)), _mul(sq, _mul(P[i], P[j])), False)
                 if len(cols) > MAX_COLUMNS:
                     return None
+    if wide and rich:   # two sign variables times a fact (v·w·P: three facts, the middle of a chain x ≤ y·z)
+        signs = [i for i, p in enumerate(P) if len(p) == 1 and _deg(p) == 1 and next(iter(p.values())) > 0]
+        for i, j in itertools.combinations_with_replacement(signs, 2):
+            for k, p in enumerate(P):
+                if p and k not in (i, j) and _deg(p) + 2 <= degree:
+                    add((1, (i, j, k)), _mul(_mul(P[i], P[j]), p), strict[i] and strict[j] and strict[k])
+                if len(cols) > MAX_COLUMNS:
+                    return None
+    if dsos:   # (mᵢ ± mⱼ)²: the 2×2 minors of a Gram matrix over the monomials of half the degree
+        monos = list(_monomials(nv, degree // 2))
+        terms = [sp.Mul(*[g ** e for g, e in zip(gens, mono)]) for mono in monos]
+        for i, j in itertools.combinations(range(len(monos)), 2):
+            for sign in (1, -1):
+                sq = _mul({monos[i]: Fraction(1), monos[j]: Fraction(sign)},
+                          {monos[i]: Fraction(1), monos[j]: Fraction(sign)})
+                add((terms[i] + sign * terms[j], ()), sq, False)
+            if len(cols) > MAX_COLUMNS:
+                return None
     for j, h in H:
         dh = _deg(h)
         for mono in _monomials(nv, degree - dh):
             cols.append(("m", (mono, j), _mul({mono: Fraction(1)}, h), None))
             if len(cols) > MAX_COLUMNS:
                 return None
-    deadline.spend(len(cols))
-    x = _lp(cols, deadline)
-    if x is None:
-        return None
-    deadline.check()
-    got = _exact(cols, x, gens, deadline)
-    if got is None or not elim:
-        return got
-    return _lift(got, pos, eqs, elim, deadline)
+    return cols, gens, pos, eqs, elim, sub
 
 
 def _lp(cols, deadline: float):
@@ -304,9 +359,54 @@ def _lp(cols, deadline: float):
     sol = clarabel.DefaultSolver(sparse.csc_matrix((len(cols), len(cols))), q, A, b,
                                  [clarabel.ZeroConeT(nz), clarabel.NonnegativeConeT(len(weights))],
                                  settings).solve()
-    if str(sol.status) not in ("Solved", "AlmostSolved"):
+    status = str(sol.status)
+    if "Infeasible" in status:
+        return _INFEASIBLE
+    if status not in ("Solved", "AlmostSolved"):
         return None
     return list(sol.x)
+
+
+#: :func:`_lp`'s answer when the LP has no solution (no certificate on these columns: no vertex is tried)
+_INFEASIBLE = object()
+#: the simplex iterations :func:`_lp_vertex` may take (work, not seconds)
+VERTEX_ITERATIONS = 20000
+
+
+def _lp_vertex(cols):
+    """A vertex of :func:`_lp`'s LP (HiGHS' dual simplex, deterministic, an iteration limit and no time limit), or
+    None: its support is a basis, so :func:`_exact`'s system on it has a unique solution, exact when the float
+    one was feasible."""
+    import numpy as np
+    from scipy import sparse
+    from scipy.optimize import linprog
+
+    rows: dict = {}
+    r, c, v = [], [], []
+    for k, (_, _, p, _) in enumerate(cols):
+        for m, coef in p.items():
+            r.append(rows.setdefault(m, len(rows)))
+            c.append(k)
+            v.append(float(coef))
+    nz = len(rows)
+    for k, col in enumerate(cols):
+        if col[0] == "c" and col[3]:
+            r.append(nz)
+            c.append(k)
+            v.append(1.0)
+    A = sparse.csr_matrix((v, (r, c)), shape=(nz + 1, len(cols)))
+    b = np.zeros(nz + 1)
+    b[nz] = 1.0
+    q = np.array([1.0 if col[0] == "c" else 0.0 for col in cols])
+    bounds = [(0, None) if col[0] == "c" else (None, None) for col in cols]
+    try:
+        res = linprog(q, A_eq=A, b_eq=b, bounds=bounds, method="highs-ds",
+                      options={"maxiter": VERTEX_ITERATIONS, "presolve": True})
+    except Exception:  # noqa: BLE001 (a failing LP finds nothing)
+        return None
+    if res.status != 0 or res.x is None:
+        return None
+    return [float(t) if abs(t) > 1e-9 else 0.0 for t in res.x]
 
 
 def _rat(x: float) -> Fraction:
@@ -555,25 +655,238 @@ def find(facts, budget: float | None = None):
 
 
 def _find(facts, budget: float | None = None):
-    """``budget`` (the caller's seconds) is accepted and not used: the work budget decides (:data:`WORK`)."""
+    """``budget`` (the caller's seconds) is accepted and not used: the work budget decides (:data:`WORK` for the
+    first stage, :data:`WORK2` for the second, which runs only where the first found nothing)."""
     global _LAST_WORK
-    deadline = _Budget(WORK, time.monotonic() + SAFETY_SECONDS)
+    wall = time.monotonic() + SAFETY_SECONDS
+    deadline = _Budget(WORK, wall)
+    second = _Budget(WORK2, wall)
+    pinned, cuts = _pin(facts)
     try:
-        pinned, cuts = _pin(facts)
-        if cuts:   # a sentence a plain leaf refutes keeps its plain certificate (no cuts around it)
-            for degree in (2, 4):
-                got = _leaf(list(facts), deadline, degree)
-                if got is not None:
-                    return got
-        got = _search(pinned, deadline, 0)
+        got = None
+        try:
+            if cuts:   # a sentence a plain leaf refutes keeps its plain certificate (no cuts around it)
+                for degree in (2, 4):
+                    got = _leaf(list(facts), deadline, degree)
+                    if got is not None:
+                        return got
+            got = _search(pinned, deadline, 0)
+        except _OutOfTime:
+            got = None
+        if got is None:
+            try:
+                got = _second_stage(pinned, second)
+            except _OutOfTime:
+                got = None
         if got is not None:
             for g, proofs in reversed(cuts):
                 got = Cut(("eq", g), proofs, got)
         return got
-    except _OutOfTime:
-        return None
     finally:
-        _LAST_WORK = deadline.spent
+        _LAST_WORK = deadline.spent + second.spent
+
+
+# ----- the second stage: bounds of the maxima cut first, then one rich leaf --------------------------------------
+
+#: the work the second stage may cost (its own budget: the first stage's certificates and costs are unchanged)
+WORK2 = 20000
+
+
+def _definitional_or(case_list):
+    """v when every disjunct is ("eq", e) with e = ±(v − a_i) linear in one common variable v (a maximum or a
+    minimum equal to one of its arguments), else None."""
+    common = None
+    for d in case_list:
+        if not (isinstance(d, tuple) and d[0] == "eq"):
+            return None
+        e = sp.expand(sp.sympify(d[1]))
+        vs = set()
+        for v in e.free_symbols:
+            try:
+                poly = sp.Poly(e, v)
+            except Exception:  # noqa: BLE001
+                continue
+            if poly.degree() == 1 and poly.coeff_monomial(v) in (1, -1):
+                vs.add(v)
+        common = vs if common is None else common & vs
+        if not common:
+            return None
+    return sorted(common, key=lambda s: (str(s), id(s)))[0] if common else None
+
+
+def _upper_bound(facts, v, deadline, degree: int = 2):
+    """The least c (a float) with c − v = Σ w·(products of facts) + Σ m·H on ``facts`` at ``degree`` (an LP, HiGHS),
+    or None. Only a candidate: the cut c − v ≥ 0 is then proved by refutations the kernel checks."""
+    import numpy as np
+    from scipy import sparse
+    from scipy.optimize import linprog
+
+    built = _columns(facts, degree)
+    if built is None:
+        return None
+    cols, gens, _, _, _, sub = built
+    deadline.spend(len(cols))
+    target = _poly(sp.sympify(v).xreplace(sub) if sub else v, gens)
+    zero = tuple([0] * len(gens))
+    rows: dict = {zero: 0}
+    r, c, val = [], [], []
+    for k, (_, _, p, _) in enumerate(cols):
+        for m, coef in p.items():
+            r.append(rows.setdefault(m, len(rows)))
+            c.append(k)
+            val.append(float(coef))
+    for m in target:
+        rows.setdefault(m, len(rows))
+    n = len(cols)
+    r.append(rows[zero])   # −c on the constant: Σ w·col + Σ m·H − c + v = 0
+    c.append(n)
+    val.append(-1.0)
+    b = np.zeros(len(rows))
+    for m, coef in target.items():
+        b[rows[m]] -= float(coef)
+    A = sparse.csr_matrix((val, (r, c)), shape=(len(rows), n + 1))
+    q = np.zeros(n + 1)
+    q[n] = 1.0
+    bounds = [(0, None) if col[0] == "c" else (None, None) for col in cols] + [(None, None)]
+    try:
+        res = linprog(q, A_eq=A, b_eq=b, bounds=bounds, method="highs-ds",
+                      options={"maxiter": VERTEX_ITERATIONS, "presolve": True})
+    except Exception:  # noqa: BLE001
+        return None
+    if res.status != 0 or res.x is None:
+        return None
+    return float(res.x[n])
+
+
+def _bound_cut(facts, k, cases, v, deadline):
+    """A cut c − v ≥ 0 for the variable v that disjunction k of the context defines (v equals one of its cases):
+    c the least bound over the cases (an LP per case, rounded to a small rational), proved by a split over the
+    same disjunction, each case refuting v − c > 0. (fact, proof) or None."""
+    bounds = []
+    for case in cases:
+        got = _upper_bound(list(facts) + [case], v, deadline)
+        if got is None:
+            return None
+        bounds.append(got)
+    c = sp.Rational(Fraction(max(bounds)).limit_denominator(1000))
+    g = sp.expand(c - v)
+    branches = []
+    for case in cases:
+        sub = None
+        for degree in (2, 4):
+            sub = _leaf(list(facts) + [("gt", -g), case], deadline, degree, rich=True)
+            if sub is not None:
+                break
+        if sub is None:
+            return None
+        branches.append(sub)
+    return ("ge", g), Split(k, tuple(branches))
+
+
+def _second_stage(facts, deadline):
+    """Where the first stage (:func:`_search`) found nothing within :data:`WORK`: each maximum (a definitional
+    disjunction) gets an upper bound cut first — the split over its own disjunction moves into the cut's proof, so
+    the rest needs no split at all (k maxima cost 2k small leaves, not 2^k large ones) — then one rich leaf
+    (sign variables' products, a vertex when the interior point does not round), degree 4, then 5 with only the
+    definitions that keep degrees eliminated."""
+    _, _, _, ors = context(facts)
+    cur, cuts = list(facts), []
+    for k, cases in enumerate(ors):
+        v = _definitional_or(cases)
+        if v is None or len(cases) < 2:
+            continue
+        got = _bound_cut(cur, k, cases, v, deadline)
+        if got is not None:
+            cuts.append(got)
+            cur.append(got[0])
+    got = None
+    for degree, flat in ((4, False), (4, True), (5, True)):
+        got = _leaf(cur, deadline, degree, wide=True, flat=flat, rich=True)
+        if got is not None:
+            break
+    if got is None:
+        got = _collapse(cur, deadline)
+    if got is not None:
+        for fact, proof in reversed(cuts):
+            got = Cut(fact, (proof,), got)
+    return got
+
+
+def _collapse(facts, deadline):
+    """A disjunction whose cases are equalities e₁ = 0 ∨ e₂ = 0 ∨ … (ρ² = |λ₀|² ∨ ρ² = |λ₁|²) collapses when its
+    cases coincide: the cut e₁ − e_k = 0, proved by refuting e₁ − e_k > 0 and its mirror (:func:`_refute_rich`), then
+    the first stage's search on the sentence with that fact. A Cut, or None."""
+    _, _, _, ors = context(facts)
+    for cases in ors:
+        if len(cases) < 2 or not all(isinstance(d, tuple) and d[0] == "eq" for d in cases):
+            continue
+        for d in cases[1:]:
+            g = sp.expand(sp.sympify(cases[0][1]) - sp.sympify(d[1]))
+            if g == 0 or not g.free_symbols:
+                continue
+            proofs = []
+            for side in (g, -g):
+                got = _refute_rich(list(facts) + [("gt", side)], deadline)
+                if got is None:
+                    break
+                proofs.append(got)
+            else:
+                rest = _search(list(facts) + [("eq", g)], deadline, 0)
+                if rest is not None:
+                    return Cut(("eq", g), tuple(proofs), rest)
+    return None
+
+
+def _refute_rich(facts, deadline):
+    """A refutation of ``facts``: a leaf of degree 4, else a sign split on a factor p of one of its equalities (p·q = 0
+    once the linear definitions are substituted: im₀·(re₁ − re₀) = 0): the cut p = 0 proved by refuting p > 0 and
+    −p > 0 — the trichotomy, as the kernel reads a cut — then the case p = 0, each a leaf of degree 4, with the
+    (mᵢ ± mⱼ)² squares where the plain one finds nothing; else one leaf with those squares."""
+    got = _leaf(facts, deadline, 4, rich=True)
+    if got is not None:
+        return got
+    for p in _factors(facts):
+        parts = []
+        for extra in (("gt", p), ("gt", -p), ("eq", p)):
+            got = None
+            for dsos in (False, True):
+                got = _leaf(list(facts) + [extra], deadline, 4, rich=True, dsos=dsos)
+                if got is not None:
+                    break
+            if got is None:
+                break
+            parts.append(got)
+        else:
+            return Cut(("eq", p), (parts[0], parts[1]), parts[2])
+    return _leaf(facts, deadline, 4, rich=True, dsos=True)
+
+
+def _factors(facts) -> list:
+    """The non-constant factors of the context's equalities that factor once its linear definitions are
+    substituted (single variables first), each once."""
+    _, _, eqs, _ = context(facts)
+    elim = _eliminations(eqs)
+    sub = {v: p for _, v, p, _ in elim}
+    gone = {j for j, _, _, _ in elim}
+    out = []
+    for j, h in enumerate(eqs):
+        if j in gone:
+            continue
+        h = sp.expand(sp.sympify(h).xreplace(sub)) if sub else sp.expand(h)
+        if h == 0 or not h.free_symbols:
+            continue
+        try:
+            _, fl = sp.factor_list(h)
+        except Exception:  # noqa: BLE001
+            continue
+        fl = [f for f, _ in fl if f.free_symbols]
+        if len(fl) < 2:
+            continue
+        for f in fl:
+            f = sp.expand(f)
+            if not any(sp.expand(f - o) == 0 or sp.expand(f + o) == 0 for o in out):
+                out.append(f)
+    return sorted(out, key=lambda f: (len(f.free_symbols), sp.default_sort_key(f)))
 
 
 _LAST_WORK = 0
