@@ -313,7 +313,24 @@ class _Check:
             if (ownD0.shape, ownD1.shape, ownJ.shape, ownPD.shape) != (D0.shape, D1.shape, J.shape, P.shape) \
                     or R.shape != L.shape:
                 raise _Refused("J_{k+1}, ∂E_k/∂S_k, D_k or D_{k+1} has another shape than the cell's own")
-            return col(L, ownD0, ownD1, ownJ, ownPD), col(R, D0, D1, J, P * D0)
+            # the recursion itself, against the kernel's own truths at T = 2 (L = E_1 + E_2 differentiated through
+            # every path): δS_2 = ∂E_2/∂S_2 D_2 at the horizon and δS_1 = (δS_2 D_2^{-1} J_2 + ∂E_1/∂S_1) D_1. The
+            # parts above agreeing is not enough: an output that reads a gate (o = V og) makes E_{k+1} read S_k
+            # through the gate of step k + 1, a path S_k → E_{k+1} that no part of the block recursion has
+            L_all = mk.sum_of("E")
+            G1 = sp.Matrix.hstack(*[sp.Matrix(mk.d(L_all, (s, 1), layout=st.layout)) for s in S])
+            G2 = sp.Matrix.hstack(*[sp.Matrix(mk.d(L_all, (s, 2), layout=st.layout)) for s in S])
+            E2 = sp.Matrix.hstack(*[sp.Matrix(mk.d(("E", 2), (s, 2), layout=st.layout)) for s in S])
+            N = D1 - sp.eye(D1.rows)  # D_{k+1} unit block-triangular: N nilpotent, N^|S| = 0 (compared below)
+            inv, power = sp.eye(D1.rows), sp.eye(D1.rows)
+            for _ in range(len(S) - 1):
+                power = -power * N
+                inv = inv + power
+            nil = power * N * (-1) ** (len(S) - 1)
+            if G1.shape != P.shape or G2.shape != P.shape:
+                raise _Refused("the kernel's own adjoints have another shape than the finder's ∂E_k/∂S_k")
+            return (col(L, ownD0, ownD1, ownJ, ownPD, G2, G1, nil),
+                    col(R, D0, D1, J, P * D0, E2, (G2 * inv * J + P) * D0, sp.zeros(*nil.shape)))
         if st.kind == "downward":  # J_{k+1} = ∂h_{k+1}/∂h_k and ∂ℓ_k/∂h_k against the kernel's own at k = 1
             ownJ = sp.Matrix(mk.d((st.state, 2), (st.state, 1), layout=st.layout))
             ownP = sp.Matrix(mk.d(("E", 1), (st.state, 1), layout=st.layout))
