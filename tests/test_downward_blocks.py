@@ -5,7 +5,7 @@ stacked state Λ_k = Λ_{k+1} J_{k+1} + ∂E_k/∂S_k (J_{k+1} the step's block 
 dL/ds_k (s_k overridden, the rest of step k recomputed from it: h_k = o_k ⊙ tanh(c_k) reads c_k) are
 Λ_k D_k, D_k the step's own in-step Jacobian. A claim about one state's adjoint is proved by its row, the
 other state's adjoint at k + 1 free. The textbook recursions hold for every T; the classic slips fail,
-certified, and are never proved downward; nothing of a two-state cell is lifted to every n.
+certified, and are never proved downward; the true rows are lifted to every n (tests/test_downward_every_n.py).
 """
 import pytest
 import sympy as sp
@@ -109,7 +109,7 @@ def test_the_true_lstm_bptt_rows_hold_for_every_T_with_the_block_layout_named(ls
     r = check_claim(c)
     assert r.verdict == Verdict.HOLDS and r.every_t, r.scope
     assert "downward induction" in r.scope and "re-checked by the kernel" in r.scope
-    assert not r.every_n                                     # a cell with two states is not lifted to every n
+    assert r.every_n                                         # down3: the block recursion lifted to every n
 
 
 SLIPS = {

@@ -8,6 +8,7 @@
 2. The kernel's block check itself refuses a cell whose output reads a gate (a path S_k → E_{k+1} through a gate of
    step k + 1 that the block recursion does not have), with the finder's own refusal switched off.
 """
+import dataclasses
 
 import pytest
 
@@ -188,16 +189,22 @@ def _e3(m, k):
     return (p1 ** 3 - 3 * p1 * p2 + 2 * p3) / 6
 
 
+def _antisymmetric(m, k):
+    """(W_f − W_fᵀ) δh_k: 0 at n = 1 only."""
+    return (m.W_f - m.W_f.T) * dS(m, "h", k)
+
+
 def _outer(m, k):
-    """(c cᵀ − (cᵀc) I) δh_k: 0 at n = 1 only."""
-    c = m.at("c", k)
-    return (c * c.T - (c.T * c)[0, 0] * eye(m.n)) * dS(m, "h", k)
+    """(x xᵀ − (xᵀx) I) δc_{k+1} with x the input gate's value: 0 at n = 1 only."""
+    x = m.at("i", k + 1)
+    return (x * x.T - (x.T * x)[0, 0] * eye(m.n)) * dS(m, "c", k + 1)
 
 
 TRAPS_N1 = {
     "W_f for W_fᵀ (h row)": h_row(T=lambda M: M),
     "W_o for W_oᵀ (h row)": h_row(To=lambda M: M),
-    "c cᵀ − (cᵀc) I added (c row)": c_row(extra=_outer),
+    "(W_f − W_fᵀ) δh_k added (c row)": c_row(extra=_antisymmetric),
+    "(i iᵀ − (iᵀi) I) δc_{k+1} added (c row)": c_row(extra=_outer),
 }
 
 
@@ -209,16 +216,53 @@ def test_a_downward_row_true_only_at_n_1_holds_for_every_T_there_and_is_never_li
     r = check_claim(c)
     assert r.verdict == Verdict.HOLDS and r.every_t and not r.every_n, r.scope
     out = lift_downward(c)
-    assert not out.lifted and out.stage in ("step", "base"), out.scope
+    assert not out.lifted and out.stage in ("step", "base") and out.by_kernel, out.scope
+    assert "lhs − rhs is not 0 at" in out.scope                  # decided false at its threshold, not refused
 
 
 def test_a_downward_row_true_only_for_elementwise_sigma_at_n_up_to_2_is_never_lifted():
-    """e₃(f_{k+1}) δh_{k} added to the c row: an identity of the logistic gates' entries that holds at n ≤ 2 and not
-    at n = 3 (the threshold is at least 3): it holds for every T at n = 1–2 and is never lifted."""
+    """e₃(f_{k+1}) i_{k+1} added to the c row: an identity of the logistic gates' entries that holds at n ≤ 2 and
+    not at n = 3 (the threshold is at least 3): it holds for every T at n = 1–2 and is never lifted."""
     from symderiv.every_n import lift_downward
 
-    c = mk(c_row(extra=lambda m, k: _e3(m, k) * dS(m, "h", k)), n=(1, 2))
+    c = mk(c_row(extra=lambda m, k: _e3(m, k) * m.at("i", k + 1)), n=(1, 2))
     out = lift_downward(c)
-    assert not out.lifted and out.by_kernel, out.scope
+    assert not out.lifted and out.by_kernel and "lhs − rhs is not 0 at" in out.scope, out.scope
+    assert out.step is None or out.step.size["n"] >= 3
     r = check_claim(c)
     assert r.verdict == Verdict.HOLDS and r.every_t and not r.every_n, r.scope
+
+
+@pytest.mark.parametrize("part", ["J", "D0", "D1", "dl"])
+def test_the_kernel_refuses_a_planted_error_in_the_traced_block_parts(monkeypatch, part):
+    """The lift hands the kernel its traced J_{k+1}, D_k, D_{k+1} and ∂E_k/∂S_k: a block mixed up, the in-step path
+    c_k → h_k forgotten in either D, or ∂E_k/∂S_k doubled: refused."""
+    from symderiv import every_n
+
+    c = mk(c_row(), n=(1, 2))
+    *_, parts = every_n.down_block_step_identity(c)
+    ok, why = every_n.kernel_down_blocks(c, parts)
+    assert ok, why
+    if part == "J":
+        J = [list(row) for row in parts.J]
+        J[0][0], J[0][1] = J[0][1], J[0][0]
+        bad = dataclasses.replace(parts, J=J)
+    elif part in ("D0", "D1"):
+        D = [list(row) for row in getattr(parts, part)]
+        D[0][1] = D[0][1] - D[0][1]                  # ∂h_k/∂c_k dropped
+        bad = dataclasses.replace(parts, **{part: D})
+    else:
+        bad = dataclasses.replace(parts, dl=[b + b for b in parts.dl])
+    ok, why = every_n.kernel_down_blocks(c, bad)
+    assert not ok, part
+
+
+@pytest.mark.parametrize("name", list(TRUE))
+def test_where_the_block_lift_says_every_n_the_kernel_agrees_at_a_larger_n_and_T(name):
+    """Each lifted row, read by the kernel's own random check (its exact model, σ and E random functions) at
+    n = 3, m = 2, T = 3: sizes the sweep never reached."""
+    from symderiv.kernel.random_check import confirm_identity
+
+    c = mk(TRUE[name], n=(1, 2))
+    tok, why = confirm_identity(c, {"n": 3, "m": 2, "t": 3})
+    assert tok is not None, why

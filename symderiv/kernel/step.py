@@ -145,6 +145,9 @@ class StepStatement:
     #: symbols of the initial states (``prev``, stacked in the cell's order) and of x_1 … x_t0 (``x``, stacked); the
     #: kernel pairs them with its own h_0, c_0, x_1, … and compares lhs with its own forward-mode ds_{t0}/dθ
     horizon: int = 0
+    #: "downward" of a cell with several states, from the every-n lift: the finder's free symbols of g_k = ∂E_k/∂o_k
+    #: (a row; the lift reads the loss only through them), paired with the kernel's own ∂E_1/∂o_1 by position
+    dE: sp.Matrix | None = None
 
 
 class _Refused(KernelError):
@@ -259,6 +262,8 @@ class _Check:
                 if st.x0 is None or len(st.D) != 2:
                     raise _Refused("the finder hands over no in-step Jacobians D_k, D_{k+1} or no x_k")
                 pairs = [(st.prev, mine), (st.x0, mk.x(1)), (st.x, mk.x(2))]
+                if st.dE is not None:  # the lift's free g_k: the kernel's own ∂E_1/∂o_1 there
+                    pairs.append((st.dE, mk.d(("E", 1), ("o", 1))))
             else:
                 mine = sp.Matrix.vstack(*[sp.Matrix(mk.at(s, 1 if down else 0)) for s in stacked])
                 pairs = [(st.prev, mine), (st.x, mk.x(2 if down else 1))]
