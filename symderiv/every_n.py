@@ -120,6 +120,16 @@ holds for every n, m, T and k in its range. Trusted as for the upward lift:
 the trace at a symbolic k and T, the chain rule on diagrams, and the truth's
 backward recursion.
 
+A cell with several states (an LSTM's (h, c)) is traced by the adjoints'
+block recursion (:func:`_lift_downward_blocks`): Λ_k = Λ_{k+1} J_{k+1} +
+∂E_k/∂S_k, δS_k = Λ_k D_k with D_k the step's in-step Jacobian of its states
+(unit block-triangular, its inverse the finite sum Σ_{i<S} (I − D_k)^i), every
+state's truth an opaque row, the logistic atom's derivative the polynomial
+σ − σ∘σ in the atom (as tanh's is 1 − tanh²). Base and step are decided at
+their thresholds by the kernel as above, and the kernel compares the traced
+J_{k+1}, D_k, D_{k+1}, ∂E_k/∂S_k with its own forward mode of two steps and
+the recursion with its own adjoints at T = 2 (:func:`kernel_down_blocks`).
+
 How membership is established
 -----------------------------
 Not assumed: the check is run once on :class:`Traced` values with symbolic

@@ -10,7 +10,7 @@ certified, and are never proved downward; the true rows are lifted to every n (t
 import pytest
 import sympy as sp
 
-from symderiv import cell, diag, hadamard, product, total
+from symderiv import cell, diag, hadamard, product, total, zeros
 from symderiv.engine import check_claim
 from symderiv.induction import every_step, step_check
 from symderiv.results import Verdict
@@ -54,7 +54,7 @@ def into_c(m, k):
 
 def c_row(*, forget_at=1, c_path=True, h_path=True):
     def family(m, k):
-        rhs = sp.zeros(m.n, 1)
+        rhs = zeros(m.n, 1)  # notation.zeros: read at a symbolic size too (sp.zeros(m.n) is a size used as a number)
         if c_path:
             rhs += diag(m.at("f", k + forget_at)) * dc(m, k + 1)
         if h_path:

@@ -32,8 +32,12 @@ every other application of them a random function of its arguments). For a cell 
 LSTM's (h, c)) the downward step is the claimed state's block of (Λ_{k+1} J_{k+1} + ∂E_k/∂S_k) D_k: the finder's
 S_{k−1}, x_k, x_{k+1}, y_k are the kernel's S_0, x_1, x_2, y_1, and its D_k, D_{k+1} (in-step Jacobians of the
 states, block (r, s) = ∂r_j/∂s_j with s_j moved), J_{k+1} (block (r, s) = ∂r_{k+1}/∂s_k, the other states held)
-and ∂E_k/∂S_k · D_k are compared with the kernel's own ∂r_1/∂s_1, ∂r_2/∂s_2, explicit ∂r_2/∂s_1 and ∂E_1/∂s_1; a
-downward step of such a cell handed over as one state, or without D, is refused.
+and ∂E_k/∂S_k · D_k are compared with the kernel's own ∂r_1/∂s_1, ∂r_2/∂s_2, explicit ∂r_2/∂s_1 and ∂E_1/∂s_1, and
+the recursion itself with its own adjoints of L = E_1 + E_2 (δS_2 = ∂E_2/∂S_2 D_2, δS_1 = (δS_2 D_2^{-1} J_2 +
+∂E_1/∂S_1) D_1, D_2's nilpotent part checked): a cell whose output reads a gate makes E_{k+1} read S_k through the
+gate of step k + 1, a path no part of the recursion has, and is refused here; a downward step of such a cell
+handed over as one state, or without D, is refused. The every-n lift's statement names its free g_k = ∂E_k/∂o_k
+(``dE``), paired with the kernel's own ∂E_1/∂o_1.
 
 The kernel's own reading at every t ≤ T (:func:`read_horizons`, run by
 :func:`confirm_every_t`, the induction's entry). The step is about the
