@@ -120,6 +120,16 @@ holds for every n, m, T and k in its range. Trusted as for the upward lift:
 the trace at a symbolic k and T, the chain rule on diagrams, and the truth's
 backward recursion.
 
+A cell with several states (an LSTM's (h, c)) is traced by the adjoints'
+block recursion (:func:`_lift_downward_blocks`): Λ_k = Λ_{k+1} J_{k+1} +
+∂E_k/∂S_k, δS_k = Λ_k D_k with D_k the step's in-step Jacobian of its states
+(unit block-triangular, its inverse the finite sum Σ_{i<S} (I − D_k)^i), every
+state's truth an opaque row, the logistic atom's derivative the polynomial
+σ − σ∘σ in the atom (as tanh's is 1 − tanh²). Base and step are decided at
+their thresholds by the kernel as above, and the kernel compares the traced
+J_{k+1}, D_k, D_{k+1}, ∂E_k/∂S_k with its own forward mode of two steps and
+the recursion with its own adjoints at T = 2 (:func:`kernel_down_blocks`).
+
 How membership is established
 -----------------------------
 Not assumed: the check is run once on :class:`Traced` values with symbolic
@@ -1435,6 +1445,18 @@ def _tanh_down(z):
 _tanh_down.derivative_poly = (sp.Integer(1), sp.Integer(0), sp.Integer(-1))
 
 
+def _logistic_down(z):
+    """The logistic function entrywise as an atom whose derivative is the polynomial σ − σ∘σ in the atom itself (as
+    :func:`_tanh_down`): in the lemma σ(T) is a free s with ∂s = (s − s∘s) ⊙ ∂T, exact at s = σ(T). The LSTM's
+    downward rows write the gates' derivatives as f ⊙ (1 − f) from the gates' values (f′ = σ′(·) = f − f∘f)."""
+    from .functions import logistic
+
+    return logistic(z)
+
+
+_logistic_down.derivative_poly = (sp.Integer(0), sp.Integer(1), sp.Integer(-1))
+
+
 class _NotDownward(Exception):
     """The claim is not ``every_step(m, family, …)``: the upward lift is tried instead."""
 
@@ -1476,10 +1498,12 @@ class TracedDownwardModel(TracedInductionModel):
         self._grads: dict = {}     # str(k) -> (k, δG[k])
         self._g: dict = {}         # str(k) -> (k, g[k])
         self._reads: list = []     # every step index read: (Ix, least valid value)
+        self._sgrads: dict = {}    # (state, str(k)) -> (k, δG_s[k]): the truths of the other states (several states)
         if claim.activation == "tanh":
             tanh = _elementwise(_tanh_down)
             dtanh = lambda v: 1 - _NOTATION.hadamard(tanh(v), tanh(v))  # noqa: E731
-            f = vars(self.f) | dict(sigma=tanh, dsigma=dtanh, tanh=tanh, dtanh=dtanh)
+            f = vars(self.f) | dict(sigma=tanh, dsigma=dtanh, tanh=tanh, dtanh=dtanh,
+                                    logistic=_elementwise(_logistic_down))
             self.f = SimpleNamespace(**f)
         elif claim.activation == "abstract":
             self.f = SimpleNamespace(**(vars(self.f) | dict(tanh=_refuse_f("f.tanh"), dtanh=_refuse_f("f.dtanh"))))
@@ -1544,12 +1568,14 @@ class TracedDownwardModel(TracedInductionModel):
         if layout is not None and layout != self.layout:
             raise NotInFragment("m.d with a layout other than the claim's")
         s = self.cell.state[0]
-        if isinstance(of, SumOf) and isinstance(wrt, tuple) and len(wrt) == 2 and wrt[0] == s:
+        if isinstance(of, SumOf) and isinstance(wrt, tuple) and len(wrt) == 2 and wrt[0] in self.cell.state:
             if of.name != "E" or of.lo != 1 or of.hi is not None:
                 raise NotInFragment("the derivative of a sum other than L = Σ_{s=1}^{t} E_s")
             k = self._read(wrt[1], 0)
             if k.base is None:
-                raise NotInFragment(f"∇_h{k}L at a fixed step (only at a generic k or the horizon ± an integer)")
+                raise NotInFragment(f"∇_{wrt[0]}{k}L at a fixed step (only at a generic k or the horizon ± an integer)")
+            if wrt[0] != s:  # another state's truth (several states): an opaque row of its own
+                return self.truth_row(wrt[0], k)
             if str(k) not in self._grads:
                 self._grads[str(k)] = (k, self._variable(f"δG[{k}]", (), ("n",)))
             return self._grads[str(k)][1]
@@ -1557,10 +1583,40 @@ class TracedDownwardModel(TracedInductionModel):
                 and str(ix(of[1])) == str(ix(wrt[1])):
             if wrt[0] == "o":
                 return self.g(of[1])
-            if wrt[0] == s:
+            if wrt[0] == s and len(self.cell.state) == 1:
                 return self.dloss(ix(of[1]))
         raise NotInFragment(f"m.d({of!r}, {wrt!r}) in a downward claim (the lift reads ∇_h L, ∂E_k/∂o_k and "
                             "∂E_k/∂h_k)")
+
+    def truth_row(self, r: str, k):
+        """dL/dr_k (a row) of a state r: ``δG[k]`` for the first state, ``δG_r[k]`` for another (an opaque row)."""
+        from .formal import ix
+
+        if r == self.cell.state[0]:
+            return self.d(self.sum_of("E"), (r, k))
+        k = ix(k)
+        key = (r, str(k))
+        if key not in self._sgrads:
+            self._sgrads[key] = (k, self._variable(f"δG_{r}[{k}]", (), ("n",)))
+        return self._sgrads[key][1]
+
+    def truths(self) -> dict:
+        """{(state, str(k)): (k, the opaque row dL/ds_k)} of every state's truth the trace read."""
+        out = {(self.cell.state[0], key): v for key, v in self._grads.items()}
+        out.update(self._sgrads)
+        return out
+
+    def dloss_row(self, k) -> list:
+        """∂E_k/∂S_k as a block row, one block g_k ∂o_k/∂r_k per state r (the output reads the states of step k,
+        held one against the other: the explicit partials)."""
+        o = self._output_at(k)
+        out = []
+        for r in self.cell.state:
+            name = f"{r}[{k}]"
+            if name not in self._kinds:
+                self.state(r, k)
+            out.append(self.g(k) * jacobian(o, name, self._kinds[name], ("n",), self.layout))
+        return out
 
     def partial(self, *a, **k):
         raise NotInFragment("m.partial in a downward claim")
@@ -1691,6 +1747,7 @@ class DownwardLift:
     every: str = ""
     seconds: float = 0.0
     argument: tuple = ()  # the steps of the argument, when lifted
+    blocks: tuple = ()    # a cell with several states: their names, in the order the block recursion stacks them
 
 
 def _is_downward(claim) -> bool:
@@ -1825,8 +1882,9 @@ def _engine_values(claim, m: TracedDownwardModel, mod, names, t: int) -> dict:
         else:
             what, j = hit.group(1), t + int(hit.group(2) or 0)
             # the trace's own gradients are δg, δG: δ starts no name of a cell (cells.py), so none is a state's
-            M = {s: lambda: mod.at(s, j), "x": lambda: mod.x(j), "δg": lambda: mod.d(("E", j), ("o", j)),
-                 "δG": lambda: mod.d(L, (s, j))}.get(what, lambda: None)()
+            M = {**{r: (lambda r=r: mod.at(r, j)) for r in m.cell.state}, "x": lambda: mod.x(j),
+                 "δg": lambda: mod.d(("E", j), ("o", j)), "δG": lambda: mod.d(L, (s, j)),
+                 **{f"δG_{r}": (lambda r=r: mod.d(L, (r, j))) for r in m.cell.state[1:]}}.get(what, lambda: None)()
             if M is None:
                 raise NotInFragment(f"the trace reads {name}, which the engine's model has not")
         values[name] = (sp.Matrix(M), rd, cd)
@@ -1965,6 +2023,317 @@ def down_step_identity(claim):
         raise NotInFragment(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}") from e
 
 
+# ----- downward, several states: the adjoints' block recursion on diagrams (an LSTM's (h, c)) ---------------------
+#
+# With S_k = (h_k, c_k, …) stacked in the cell's state order, the adjoint of the free stacked state obeys
+# Λ_T = ∂E_T/∂S_T, Λ_k = Λ_{k+1} J_{k+1} + ∂E_k/∂S_k (J_{k+1} the step's block Jacobian, block (r, q) =
+# ∂r_{k+1}/∂q_k, the other states of step k held), and the truths the claim reads are δS_k = Λ_k D_k, D_k the
+# step's in-step Jacobian (block (r, q) = ∂r_k/∂q_k with q_k moved and the rest of step k recomputed: I on the
+# diagonal, 0 for a state assigned before q; unit block-triangular, so Λ_k = δS_k Σ_{i<S} (I − D_k)^i), as in
+# symderiv.induction._downward_blocks, here on diagrams of symbolic size. ∂E_k/∂S_k = g_k ∂o_k/∂S_k with g_k free.
+
+def _zero_row() -> Traced:
+    return Traced((), (), ("n",))
+
+
+def _row_times(row: list, M: list) -> list:
+    """(row · M) for a block row and a block matrix M[r][q] (rows r, columns q): Σ_r row[r] M[r][q]."""
+    out = []
+    for q in range(len(row)):
+        acc = _zero_row()
+        for r in range(len(row)):
+            if row[r].terms and M[r][q].terms:
+                acc = acc + row[r] * M[r][q]
+        out.append(acc)
+    return out
+
+
+def _jacobian_blocks(m: TracedDownwardModel, values: dict, j) -> list:
+    """M[r][q] = ∂values[r]/∂q_j (q_j the free state variable ``q[j]``), in the cell's state order."""
+    states = tuple(m.cell.state)
+    out = []
+    for r in states:
+        row = []
+        for q in states:
+            name = f"{q}[{j}]"
+            if name not in m._kinds:
+                m.state(q, j)
+            row.append(jacobian(_as(values[r]), name, m._kinds[name], ("n",), m.layout))
+        out.append(row)
+    return out
+
+
+def _in_step_blocks(m: TracedDownwardModel, j) -> list:
+    """D_j: block (r, q) = ∂r_j/∂q_j with q_j overridden in step j (run from the free S_{j−1}), q_j the state
+    variable ``q[j]`` (the trajectory's substitution later puts the step's value back)."""
+    states = tuple(m.cell.state)
+    cols = []
+    for q in states:
+        var = m.state(q, j)
+        ran = m._run_step(j, {q: var})
+        name = f"{q}[{j}]"
+        cols.append([jacobian(_as(ran[r]), name, m._kinds[name], ("n",), m.layout) for r in states])
+    return [[cols[qi][ri] for qi in range(len(states))] for ri in range(len(states))]
+
+
+def _unit_solve(G: list, D: list, m: TracedDownwardModel) -> list:
+    """Λ = G D^{-1} for a unit block-triangular D = I + N: Σ_{i<S} G (−N)^i. NotInFragment unless every diagonal
+    block of D is exactly I and the pattern of N's nonzero blocks has no cycle (so N^S = 0 exactly)."""
+    S = len(G)
+    I = _NOTATION.eye(m.n)
+    N = [[(D[r][q] - I) if r == q else D[r][q] for q in range(S)] for r in range(S)]
+    if any(N[r][r].terms for r in range(S)):
+        raise NotInFragment("the step's in-step Jacobian of its states has a diagonal block other than I (a state "
+                            "assigned twice)")
+    edges = {r: {q for q in range(S) if q != r and N[r][q].terms} for r in range(S)}
+    done: set = set()
+    while len(done) < S:  # a topological order of the pattern, else a cycle
+        free = [r for r in range(S) if r not in done and not (edges[r] - done)]
+        if not free:
+            raise NotInFragment("the step's in-step Jacobian of its states is not block-triangular (a state read "
+                                "before it is assigned)")
+        done.update(free)
+    out, v = list(G), list(G)
+    for _ in range(S - 1):
+        v = [_zero_row() - x for x in _row_times(v, N)]
+        out = [a + b for a, b in zip(out, v)]
+    return out
+
+
+def _down_truth_blocks(m: TracedDownwardModel, c: int, T) -> dict:
+    """{j: δS_{T+j} as a block row} for c ≤ j ≤ 0 at free states: Λ_T = ∂E_T/∂S_T, Λ_k = Λ_{k+1} J_{k+1} +
+    ∂E_k/∂S_k, δS_k = Λ_k D_k."""
+    lam = m.dloss_row(T)
+    G = {0: _row_times(lam, _in_step_blocks(m, T))}
+    for j in range(-1, c - 1, -1):
+        k = T + j
+        J = _jacobian_blocks(m, m.step(k + 1), k)
+        lam = [a + b for a, b in zip(_row_times(lam, J), m.dloss_row(k))]
+        G[j] = _row_times(lam, _in_step_blocks(m, k))
+    return G
+
+
+def _grad_row_blocks(m: TracedDownwardModel, k, lhs, rhs) -> tuple:
+    """(s, C_k as a row): the claimed side beside the truth dL/ds_k of some state s (or its transpose)."""
+    for (r, key), (_k, G) in m.truths().items():
+        if key != str(k):
+            continue
+        for a, b in ((lhs, rhs), (rhs, lhs)):
+            if not isinstance(a, Traced):
+                continue
+            if _structure(a) == _structure(G):
+                return r, _as(b)
+            if _structure(a) == _structure(G.T):
+                return r, _as(b).T
+    raise NotInFragment(f"neither side is a truth ∇_{{s_{k}}}L of a state s, so there is no backward recursion to "
+                        "trace")
+
+
+def _states_up(m: TracedDownwardModel, x: Traced, j) -> Traced:
+    """x with every state of step j replaced by the cell's step j from the free S_{j−1} (inside atoms too)."""
+    q = m.step(j)
+    for r in m.cell.state:
+        x = substitute(x, f"{r}[{j}]", _as(q[r]))
+    return x
+
+
+def _probe_base_blocks(claim, m: TracedDownwardModel, sides, lo: int, c: int) -> None:
+    """As :func:`_probe_base`, for several states: (1) the traced family at k = T + c against the claim's own
+    sides at n = 2, m = 3, T = max(lo − c, 1); (2) the block recursion as traced, every state's δS_2 and δS_1,
+    against the engine's dL/ds_2, dL/ds_1 at T = 2 (L differentiated through every path), exactly at a random
+    integer point. NotInFragment when either differs."""
+    from .formal import HORIZON, Ix
+
+    t = max(lo - c, 1)
+    probe = dict(DOWN_PROBE, t=t)
+    mod = claim.build(probe, probe=False)
+    values = _engine_values(claim, m, mod, _names_in(_as(sides[0]).terms + _as(sides[1]).terms), t)
+    for which, traced, side in zip(("lhs", "rhs"), sides, claim._raw_sides(probe)):
+        side = sp.Matrix(side)
+        if not _agree(traced, side[side.rows - _count(_as(traced).rowdims, probe):, :], values, probe):
+            raise NotInFragment(f"the trace's {which} at k = {_top(c)} differs from the check's at n = 2, m = 3, "
+                                f"T = {t}")
+    reads = list(m._reads)  # the probe's own reads at T = 2 are not the claim's
+    G = _down_truth_blocks(m, -1, Ix(HORIZON, 0))
+    m._reads[:] = reads
+    probe = dict(DOWN_PROBE, t=2)
+    mod = claim.build(probe, probe=False)
+    L = mod.sum_of("E")
+    for j, step in ((0, 2), (-1, 1)):
+        for r, row in zip(m.cell.state, G[j]):
+            values = _engine_values(claim, m, mod, _names_in(row.terms), 2)
+            if not _agree(row, sp.Matrix(mod.d(L, (r, step))), values, probe):
+                raise NotInFragment(f"the block recursion traced (J_{{k+1}}, D_k, ∂E_k/∂S_k on diagrams) is not the "
+                                    f"engine's dL/d{r}_{step} at n = 2, m = 3, T = 2")
+
+
+def down_block_base_identity(claim):
+    """The downward base of a cell with several states at k = t + c: (C_{t+c} with every truth it reads the block
+    recursion unrolled from the horizon, the truth δs_{t+c}, the variables' shapes, (lo, c)); every state of steps
+    t + c … t the cell's step from the free S_{t+c−1}, g_{t+c} … g_t free."""
+    from .concrete import watching
+    from .formal import HORIZON, Context, Ix, Unsupported, active
+
+    T = Ix(HORIZON, 0)
+
+    def run():
+        with active(Context(n=0, t_min=1)) as ctx, watching(), _traced_down(claim, ctx) as (m, _f, family, lo, hi):
+            lo, c = _spec(lo, hi)
+            if lo < 1:
+                raise NotInFragment(f"every_step(lo={lo}): the lowest step must be ≥ 1")
+            ctx.t_min = max(lo - c, 1)
+            states = tuple(m.cell.state)
+            sides = family(T + c)
+            s, C = _grad_row_blocks(m, T + c, *sides)
+            _probe_base_blocks(claim, m, sides, lo, c)
+            G = _down_truth_blocks(m, c, T)
+            for (r, _key), (k, V) in list(m.truths().items()):
+                if k.base != HORIZON or not c <= k.off <= 0:
+                    raise NotInFragment(f"at k = {T + c} the claim uses ∇_{r}L at {k}")
+                C = substitute(C, V.name, G[k.off][states.index(r)])
+            truth = G[c][states.index(s)]
+            for j in range(0, c - 1, -1):  # S_t := f(S_{t−1}), …, S_{t+c} := f(S_{t+c−1}), newest first
+                C, truth = _states_up(m, C, T + j), _states_up(m, truth, T + j)
+            _check_reads(m, None, lo, c)
+            used = _names_in(C.terms + truth.terms)
+            return C, truth, {k: v for k, v in m._kinds.items() if k in used}, (lo, c), s
+
+    try:
+        with _polynomials():
+            return _with_raised(run)
+    except (Unsupported, NotInFragment) as e:
+        raise NotInFragment(str(e).splitlines()[0]) from e
+    except Exception as e:  # noqa: BLE001
+        raise NotInFragment(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}") from e
+
+
+@dataclass
+class _BlockParts:
+    """The traced J_{k+1}, ∂E_k/∂S_k, D_k, D_{k+1} of the generic step (at the free S_{k−1}), for the kernel's
+    comparison with its own forward mode of two steps (:func:`kernel_down_blocks`)."""
+    J: list
+    dl: list
+    D0: list
+    D1: list
+    kinds: dict
+    K: object
+    state: str
+    layout: str
+
+
+def down_block_step_identity(claim):
+    """The downward step of a cell with several states for every k ≤ t + c − 1: (c_a, the claimed state's block of
+    (Λ_{k+1} J_{k+1} + ∂E_k/∂S_k) D_k, the variables' shapes, what was peeled, the kernel's answers on the
+    remainders, the traced parts). Run B reads the family at k + 1, run A at k; the hypothesis δs_{k+1} = C_{k+1},
+    every other state's δr_{k+1} a free row, Λ_{k+1} = δS_{k+1} D_{k+1}^{-1}; a truth δr_k of step k the claim reads
+    is that block; every state of steps k and k + 1 the cell's step from the free S_{k−1}."""
+    from .concrete import watching
+    from .formal import Context, Unsupported, active
+
+    def run():
+        with active(Context(n=0, t_min=1)) as ctx, watching(), _traced_down(claim, ctx) as (m, formal, family, lo,
+                                                                                             hi):
+            K = ctx.generic()
+            lo, c = _spec(lo, hi)
+            if lo < 1:
+                raise NotInFragment(f"every_step(lo={lo}): the lowest step must be ≥ 1")
+            ctx.t_min = max(lo - c, 1)
+            ctx.var, ctx.top = K.base, c - 1
+            states = tuple(m.cell.state)
+            ctx.mode = "opaque"
+            s_b, c_b = _grad_row_blocks(m, K + 1, *family(K + 1))
+            ctx.mode = "peel"
+            s, c_a = _grad_row_blocks(m, K, *family(K))
+            if s != s_b:
+                raise NotInFragment(f"the claim is about ∇_{s}L at k and ∇_{s_b}L at k + 1: one state's adjoint")
+            G1 = [c_b if r == s else m.truth_row(r, K + 1) for r in states]  # the hypothesis; the others free
+            J = _jacobian_blocks(m, m.step(K + 1), K)
+            dl = m.dloss_row(K)
+            D0, D1 = _in_step_blocks(m, K), _in_step_blocks(m, K + 1)
+            lam = [a + b for a, b in zip(_row_times(_unit_solve(G1, D1, m), J), dl)]
+            G0 = _row_times(lam, D0)
+            for (r, key), (_k, V) in list(m.truths().items()):
+                if key == str(K + 1) and r == s:
+                    c_a = substitute(c_a, V.name, c_b)
+                elif key == str(K):
+                    c_a = substitute(c_a, V.name, G0[states.index(r)])
+            expected = G0[states.index(s)]
+            for j in (K + 1, K):  # S_{k+1} := f(S_k), then S_k := f(S_{k−1})
+                c_a, expected = _states_up(m, c_a, j), _states_up(m, expected, j)
+                J = [[_states_up(m, b, j) for b in row] for row in J]
+                D0 = [[_states_up(m, b, j) for b in row] for row in D0]
+                D1 = [[_states_up(m, b, j) for b in row] for row in D1]
+                dl = [_states_up(m, b, j) for b in dl]
+            _check_reads(m, K, lo, c)
+            if (c_a.rowdims, c_a.coldims) != (expected.rowdims, expected.coldims):
+                raise NotInFragment("the step's sides have different open legs")
+            used = _names_in(c_a.terms + expected.terms)
+            parts_used = _names_in(tuple(g for X in (J, D0, D1) for row in X for b in row for g in b.terms)
+                                   + tuple(g for b in dl for g in b.terms))
+            part = _BlockParts(J, dl, D0, D1, {k: v for k, v in m._kinds.items() if k in parts_used}, K, s,
+                               m.layout)
+            return (c_a, expected, {k: v for k, v in m._kinds.items() if k in used},
+                    tuple(dict.fromkeys(ctx.peeled)), formal.peels, part)
+
+    try:
+        with _polynomials():
+            return _with_raised(run)
+    except (Unsupported, NotInFragment) as e:
+        raise NotInFragment(str(e).splitlines()[0]) from e
+    except Exception as e:  # noqa: BLE001
+        raise NotInFragment(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}") from e
+
+
+def kernel_down_blocks(claim, part: _BlockParts, size: dict | None = None) -> tuple[bool, str]:
+    """The kernel compares the traced J_{k+1}, ∂E_k/∂S_k, D_k and D_{k+1}, evaluated at ``size`` (n = m = 2) with
+    every variable a matrix of symbols, with its own forward mode of two steps of the cell at a random point
+    (:func:`symderiv.kernel.step.confirm_step`, kind "downward" with D: the finder's S_{k−1}, x_k, x_{k+1}, g_k and
+    weights paired with its own S_0, x_1, x_2, ∂E_1/∂o_1 and weights by position), and the block recursion with its
+    own truths at T = 2. (ok, what the kernel said)."""
+    from .diagrams import evaluate
+    from .kernel.step import StepStatement, confirm_step
+
+    size = dict(size or {"n": 2, "m": 2})
+    ext = lambda d: d if isinstance(d, int) else size[d]  # noqa: E731
+
+    def rows(dims):
+        k = 1
+        for d in dims:
+            k *= ext(d)
+        return k
+
+    def symbols(name, r, c=1):
+        return sp.Matrix(r, c, lambda i, j: sp.Symbol(f"⟨{name}⟩[{i},{j}]"))
+
+    values = {name: (symbols(name, rows(rd), rows(cd)), rd, cd) for name, (rd, cd) in part.kinds.items()
+              if name not in ATOMS}
+
+    def syms(name, r, c=1):
+        got = values.get(name)
+        return got[0] if got is not None else symbols(name, r, c)
+
+    def ev(x):
+        return evaluate(x, dict(values), size)
+
+    try:
+        J = sp.Matrix.vstack(*[sp.Matrix.hstack(*[ev(b) for b in row]) for row in part.J])
+        D0 = sp.Matrix.vstack(*[sp.Matrix.hstack(*[ev(b) for b in row]) for row in part.D0])
+        D1 = sp.Matrix.vstack(*[sp.Matrix.hstack(*[ev(b) for b in row]) for row in part.D1])
+        P = sp.Matrix.hstack(*[ev(b) for b in part.dl])
+    except Exception as e:  # noqa: BLE001 (what cannot be evaluated is not compared: the lift is refused)
+        return False, f"the traced J_{{k+1}}, D, ∂E_k/∂S_k cannot be evaluated at {size}: {type(e).__name__}: {e}"
+    n, m = size["n"], size.get("m", 1)
+    K = part.K
+    params = {name: syms(name, rows((rd,)), rows((cd,))) for name, (rd, cd) in claim.model.params.items()}
+    prev = sp.Matrix.vstack(*[syms(f"{r}[{K - 1}]", n) for r in claim.model.state])
+    g = values.get(f"δg[{K}]")
+    st = StepStatement("downward", sp.zeros(1, 1), sp.zeros(1, 1), J, P, layout=part.layout, state=part.state,
+                       prev=prev, x=syms(f"x[{K + 1}]", m), params=params, states=tuple(claim.model.state),
+                       D=(D0, D1), x0=syms(f"x[{K}]", m), dE=None if g is None else g[0])
+    tok, why = confirm_step(claim, size, st)
+    return tok is not None, why
+
+
 class _polynomials:
     """Within: an entrywise polynomial is read as Hadamard powers (diagrams.POLYNOMIAL_ENTRYWISE)."""
 
@@ -2000,9 +2369,8 @@ def lift_downward(claim) -> DownwardLift:
     if fixed:
         return DownwardLift(False, f"not lifted to every {', '.join(fixed)}: the claim fixes {', '.join(fixed)} "
                             "(a fixed size)", "read")
-    if len(claim.model.state) != 1:  # dL/dc_k flows back too: dL/dh_{k+1} J_{k+1} alone is not the truth
-        return DownwardLift(False, "not lifted to every n: the backward recursion of a cell with several states "
-                            f"({', '.join(claim.model.state)}) is not traced", "read")
+    if len(claim.model.state) != 1:  # dL/dc_k flows back too: the block recursion of the adjoints
+        return _lift_downward_blocks(claim, t_start)
     try:
         c_a, expected, kinds, peeled, peels = down_step_identity(claim)
     except NotInFragment as e:
@@ -2042,6 +2410,64 @@ def lift_downward(claim) -> DownwardLift:
                         DOWNWARD_ARGUMENT)
 
 
+def _lift_downward_blocks(claim, t_start: float) -> DownwardLift:
+    """:func:`lift_downward` for a cell with several states: the block recursion's base
+    (:func:`down_block_base_identity`) and step (:func:`down_block_step_identity`) decided at their thresholds by
+    the kernel, and the traced J_{k+1}, D_k, D_{k+1}, ∂E_k/∂S_k compared by it with its own forward mode
+    (:func:`kernel_down_blocks`)."""
+    dims = ["n", "m"]
+    states = tuple(claim.model.state)
+    try:
+        c_a, expected, kinds, peeled, peels, part = down_block_step_identity(claim)
+    except NotInFragment as e:
+        return DownwardLift(False, f"not lifted to every n: the downward step: {e}", "step", blocks=states)
+    try:
+        step = decide_identity(claim.id, "step", c_a, expected, kinds, dims)
+    except NotInFragment as e:
+        return DownwardLift(False, f"not lifted to every n: the downward step: {e}", "step", by_kernel=True,
+                            blocks=states)
+    ok, why = kernel_down_blocks(claim, part)
+    if not ok:
+        return DownwardLift(False, "not lifted to every n: the kernel does not accept the traced J_{k+1}, D_k, "
+                            f"D_{{k+1}}, ∂E_k/∂S_k: {why}", "step", by_kernel=True, step=step, blocks=states)
+    try:
+        C, truth, kinds_b, (lo, c), s = down_block_base_identity(claim)
+    except NotInFragment as e:
+        return DownwardLift(False, f"not lifted to every n: the downward base: {e}", "base", step=step, blocks=states)
+    try:
+        base = decide_identity(claim.id, "base", C, truth, kinds_b, dims)
+    except NotInFragment as e:
+        return DownwardLift(False, f"not lifted to every n: the downward base: {e}", "base", by_kernel=True,
+                            step=step, blocks=states)
+    every = _every_words(lo, c)
+    top = _top(c)
+    words = lambda dd: ", ".join(f"{d} = {dd.size[d]}" + ("" if dd.classes.get(d) else " (any)") for d in dims)
+    cls = lambda dd: ", ".join(f"{dd.classes.get(d, 0)} of {d}" for d in dims)  # noqa: E731
+    how = ", ".join(peeled) or "nothing to peel"
+    if any(p.ok for p in peels):
+        how += "; the remainder's summand identity decided by the kernel too"
+    fixed = sorted(set(threshold(c_a, expected).fixed) | set(threshold(C, truth).fixed))
+    fixed = f"; the dimension{'s' if len(fixed) > 1 else ''} {', '.join(map(str, fixed))} fixed" if fixed else ""
+    S = ", ".join(states)
+    blocks = "[" + ", ".join("[" + ", ".join(f"∂{a}_{{k+1}}/∂{b}_k" for b in states) + "]" for a in states) + "]"
+    scope = (f"for every n ≥ 1, every m ≥ 1, {every}: downward induction on k over the adjoints' block recursion "
+             f"(the state ({S}) stacked, Λ_k = Λ_{{k+1}} J_{{k+1}} + ∂E_k/∂S_k with J_{{k+1}} the block matrix "
+             f"{blocks}, δS_k = Λ_k D_k with D_k the step's in-step Jacobian of its states, the claim's ∇_{s}L its "
+             "block row, the other states' adjoints at k + 1 free) whose base and step are formal identities of "
+             f"contraction diagrams (every-n lift by index relabelling{fixed}; g_k = ∂E_k/∂o_k a free vector per "
+             "step, so for every per-step loss E(o_k, y_k); tanh and the logistic gates atoms with tanh' = 1 − "
+             f"tanh², σ' = σ − σ∘σ): base k = {top} at a free state S_{{{_top(c - 1)}}} of degree {base.degree} with at "
+             f"most {cls(base)} index classes, decided exactly at {words(base)}; step C_k = ((Λ_{{k+1}} J_{{k+1}} "
+             f"+ ∂E_k/∂S_k) D_k)_{s} with C_{{k+1}} and the sums and products over k+1…T opaque ({how}) of degree "
+             f"{step.degree} with at most {cls(step)} index classes, decided exactly at {words(step)}; each decided "
+             "there by the kernel's own recount and exact expansion of the diagrams; J_{k+1}, D_k, D_{k+1} and "
+             "∂E_k/∂S_k compared by the kernel with its own forward mode of two steps at n = m = 2, and the "
+             "recursion with its own adjoints at T = 2 there (the trace of the claim at a symbolic k and T, the "
+             "hypothesis substitution and the chain rule on diagrams at every n are not re-checked by it)")
+    return DownwardLift(True, scope, "", False, base, step, peeled, every, time.perf_counter() - t_start,
+                        DOWNWARD_BLOCKS_ARGUMENT, blocks=states)
+
+
 #: the argument of a downward claim's "for every n and every t", in steps (explain shows it; the scope has the numbers)
 DOWNWARD_ARGUMENT = (
     "Truth's backward recursion: for L = Σ_{s=1}^{T} E_s with E_s a function of (o_s, y_s) alone and o_s of h_s, "
@@ -2068,6 +2494,39 @@ DOWNWARD_ARGUMENT = (
     "Trusted, not re-checked by the kernel: the trace of the claim at a symbolic k and T (the tracer's reading of "
     "the check, the peeling, the hypothesis substitution), that J_{k+1} and ∂o_k/∂h_k are the cell's partials (the "
     "chain rule on diagrams), and the truth's backward recursion above.",
+)
+
+
+#: the argument of a downward claim of a cell with several states (the adjoints' block recursion), in steps
+DOWNWARD_BLOCKS_ARGUMENT = (
+    "Truth's backward recursion, several states: with S_k = (h_k, c_k) stacked in the cell's state order and L = "
+    "Σ_{s=1}^{T} E_s (E_s a function of (o_s, y_s), o_s of the states S_s), the adjoint of the free stacked state "
+    "obeys Λ_T = ∂E_T/∂S_T, Λ_k = Λ_{k+1} J_{k+1} + ∂E_k/∂S_k (J_{k+1} the step's block Jacobian, block (r, q) = "
+    "∂r_{k+1}/∂q_k, the other states held; the chain rule), and the truths the claim reads, dL/ds_k with s_k moved "
+    "and the rest of step k recomputed from it, are δS_k = Λ_k D_k, D_k the step's in-step Jacobian of its states "
+    "(unit block-triangular, so Λ_k = δS_k Σ_{i<S} (I − D_k)^i).",
+    DOWNWARD_ARGUMENT[1],
+    "Base k = T + c: the family read at k = T + c on traced values of symbolic size (S_{T+c−1} free, every state "
+    "above it the cell's step, tanh and the logistic gates atoms with tanh' = 1 − tanh² and σ' = σ − σ∘σ), every "
+    "truth it reads the block recursion unrolled from the horizon; C_{T+c} = δs_{T+c} is an identity of diagrams "
+    "(the trace checked against the claim's own sides at n = 2, m = 3, and the traced recursion against the "
+    "engine's δS_2, δS_1 at T = 2).",
+    "Step: the family read at k + 1 (run B; a sum or product over k+1…T an opaque variable) and at k (run A; "
+    "peeled at its bottom); δs_{k+1}, wherever run A uses it, replaced by C_{k+1} (the hypothesis), every other "
+    "state's δr_{k+1} a free row, Λ_{k+1} = δS_{k+1} D_{k+1}^{-1}, a truth δr_k of step k the claim reads the "
+    "block r of (Λ_{k+1} J_{k+1} + ∂E_k/∂S_k) D_k; every state of steps k and k + 1 the cell's step from a free "
+    "S_{k−1}: C_k = ((Λ_{k+1} J_{k+1} + ∂E_k/∂S_k) D_k)_s is an identity of diagrams in free variables.",
+    DOWNWARD_ARGUMENT[4],
+    "So the base holds at every n and m, and the step at every n, m, every trajectory, every range, every g and "
+    "every value of the other states' adjoints; by downward induction on k from T + c, C_k = δs_k for every n, m, "
+    "T and k in the claim's range.",
+    "The kernel compared the traced J_{k+1}, D_k, D_{k+1} and ∂E_k/∂S_k (g_k its own ∂E_1/∂o_1) with its own "
+    "forward mode of two steps of the cell at n = m = 2 at a random point, and the block recursion with its own "
+    "adjoints dL/dS_1, dL/dS_2 of L = E_1 + E_2 there (so an output that reads a gate, a path S_k → E_{k+1} the "
+    "recursion lacks, is refused by it).",
+    "Trusted, not re-checked by the kernel: the trace of the claim at a symbolic k and T (the tracer's reading of "
+    "the check, the peeling, the hypothesis substitution), and that the traced partials are the cell's at every n "
+    "(the chain rule on diagrams; the kernel compared them at n = m = 2 only).",
 )
 
 

@@ -5,12 +5,12 @@ stacked state Λ_k = Λ_{k+1} J_{k+1} + ∂E_k/∂S_k (J_{k+1} the step's block 
 dL/ds_k (s_k overridden, the rest of step k recomputed from it: h_k = o_k ⊙ tanh(c_k) reads c_k) are
 Λ_k D_k, D_k the step's own in-step Jacobian. A claim about one state's adjoint is proved by its row, the
 other state's adjoint at k + 1 free. The textbook recursions hold for every T; the classic slips fail,
-certified, and are never proved downward; nothing of a two-state cell is lifted to every n.
+certified, and are never proved downward; the true rows are lifted to every n (tests/test_downward_every_n.py).
 """
 import pytest
 import sympy as sp
 
-from symderiv import cell, diag, hadamard, product, total
+from symderiv import cell, diag, hadamard, product, total, zeros
 from symderiv.engine import check_claim
 from symderiv.induction import every_step, step_check
 from symderiv.results import Verdict
@@ -54,7 +54,7 @@ def into_c(m, k):
 
 def c_row(*, forget_at=1, c_path=True, h_path=True):
     def family(m, k):
-        rhs = sp.zeros(m.n, 1)
+        rhs = zeros(m.n, 1)  # notation.zeros: read at a symbolic size too (sp.zeros(m.n) is a size used as a number)
         if c_path:
             rhs += diag(m.at("f", k + forget_at)) * dc(m, k + 1)
         if h_path:
@@ -109,7 +109,7 @@ def test_the_true_lstm_bptt_rows_hold_for_every_T_with_the_block_layout_named(ls
     r = check_claim(c)
     assert r.verdict == Verdict.HOLDS and r.every_t, r.scope
     assert "downward induction" in r.scope and "re-checked by the kernel" in r.scope
-    assert not r.every_n                                     # a cell with two states is not lifted to every n
+    assert r.every_n                                         # down3: the block recursion lifted to every n
 
 
 SLIPS = {

@@ -18,7 +18,9 @@ The textbook recursions (e.g. Graves, Supervised Sequence Labelling with RNNs, 2
 
 Each is proved for every T by downward induction on the block recursion of the adjoints (README, "Downward:
 several states"): the stacked state (h, c), J_{k+1} the step's block Jacobian, the claimed state's row the step,
-the other state's adjoint at k + 1 free; base and step re-checked by the kernel. Five slips fail, each with a
+the other state's adjoint at k + 1 free; base and step re-checked by the kernel. The three true rows are lifted to
+every n as well (README, "Downward: every n and every T", several states: the block recursion traced on diagrams
+of symbolic size, base and step decided by the kernel at their thresholds). Five slips fail, each with a
 certified counterexample: the forget gate one step early (f_k), the carousel's c path dropped, the h row's c path
 dropped (only the output gate's term kept), W_f for W_fᵀ, and the unrolled sum started at s = k + 1.
 """

@@ -32,8 +32,12 @@ every other application of them a random function of its arguments). For a cell 
 LSTM's (h, c)) the downward step is the claimed state's block of (Λ_{k+1} J_{k+1} + ∂E_k/∂S_k) D_k: the finder's
 S_{k−1}, x_k, x_{k+1}, y_k are the kernel's S_0, x_1, x_2, y_1, and its D_k, D_{k+1} (in-step Jacobians of the
 states, block (r, s) = ∂r_j/∂s_j with s_j moved), J_{k+1} (block (r, s) = ∂r_{k+1}/∂s_k, the other states held)
-and ∂E_k/∂S_k · D_k are compared with the kernel's own ∂r_1/∂s_1, ∂r_2/∂s_2, explicit ∂r_2/∂s_1 and ∂E_1/∂s_1; a
-downward step of such a cell handed over as one state, or without D, is refused.
+and ∂E_k/∂S_k · D_k are compared with the kernel's own ∂r_1/∂s_1, ∂r_2/∂s_2, explicit ∂r_2/∂s_1 and ∂E_1/∂s_1, and
+the recursion itself with its own adjoints of L = E_1 + E_2 (δS_2 = ∂E_2/∂S_2 D_2, δS_1 = (δS_2 D_2^{-1} J_2 +
+∂E_1/∂S_1) D_1, D_2's nilpotent part checked): a cell whose output reads a gate makes E_{k+1} read S_k through the
+gate of step k + 1, a path no part of the recursion has, and is refused here; a downward step of such a cell
+handed over as one state, or without D, is refused. The every-n lift's statement names its free g_k = ∂E_k/∂o_k
+(``dE``), paired with the kernel's own ∂E_1/∂o_1.
 
 The kernel's own reading at every t ≤ T (:func:`read_horizons`, run by
 :func:`confirm_every_t`, the induction's entry). The step is about the
@@ -145,6 +149,9 @@ class StepStatement:
     #: symbols of the initial states (``prev``, stacked in the cell's order) and of x_1 … x_t0 (``x``, stacked); the
     #: kernel pairs them with its own h_0, c_0, x_1, … and compares lhs with its own forward-mode ds_{t0}/dθ
     horizon: int = 0
+    #: "downward" of a cell with several states, from the every-n lift: the finder's free symbols of g_k = ∂E_k/∂o_k
+    #: (a row; the lift reads the loss only through them), paired with the kernel's own ∂E_1/∂o_1 by position
+    dE: sp.Matrix | None = None
 
 
 class _Refused(KernelError):
@@ -259,6 +266,8 @@ class _Check:
                 if st.x0 is None or len(st.D) != 2:
                     raise _Refused("the finder hands over no in-step Jacobians D_k, D_{k+1} or no x_k")
                 pairs = [(st.prev, mine), (st.x0, mk.x(1)), (st.x, mk.x(2))]
+                if st.dE is not None:  # the lift's free g_k: the kernel's own ∂E_1/∂o_1 there
+                    pairs.append((st.dE, mk.d(("E", 1), ("o", 1))))
             else:
                 mine = sp.Matrix.vstack(*[sp.Matrix(mk.at(s, 1 if down else 0)) for s in stacked])
                 pairs = [(st.prev, mine), (st.x, mk.x(2 if down else 1))]
@@ -313,7 +322,24 @@ class _Check:
             if (ownD0.shape, ownD1.shape, ownJ.shape, ownPD.shape) != (D0.shape, D1.shape, J.shape, P.shape) \
                     or R.shape != L.shape:
                 raise _Refused("J_{k+1}, ∂E_k/∂S_k, D_k or D_{k+1} has another shape than the cell's own")
-            return col(L, ownD0, ownD1, ownJ, ownPD), col(R, D0, D1, J, P * D0)
+            # the recursion itself, against the kernel's own truths at T = 2 (L = E_1 + E_2 differentiated through
+            # every path): δS_2 = ∂E_2/∂S_2 D_2 at the horizon and δS_1 = (δS_2 D_2^{-1} J_2 + ∂E_1/∂S_1) D_1. The
+            # parts above agreeing is not enough: an output that reads a gate (o = V og) makes E_{k+1} read S_k
+            # through the gate of step k + 1, a path S_k → E_{k+1} that no part of the block recursion has
+            L_all = mk.sum_of("E")
+            G1 = sp.Matrix.hstack(*[sp.Matrix(mk.d(L_all, (s, 1), layout=st.layout)) for s in S])
+            G2 = sp.Matrix.hstack(*[sp.Matrix(mk.d(L_all, (s, 2), layout=st.layout)) for s in S])
+            E2 = sp.Matrix.hstack(*[sp.Matrix(mk.d(("E", 2), (s, 2), layout=st.layout)) for s in S])
+            N = D1 - sp.eye(D1.rows)  # D_{k+1} unit block-triangular: N nilpotent, N^|S| = 0 (compared below)
+            inv, power = sp.eye(D1.rows), sp.eye(D1.rows)
+            for _ in range(len(S) - 1):
+                power = -power * N
+                inv = inv + power
+            nil = power * N * (-1) ** (len(S) - 1)
+            if G1.shape != P.shape or G2.shape != P.shape:
+                raise _Refused("the kernel's own adjoints have another shape than the finder's ∂E_k/∂S_k")
+            return (col(L, ownD0, ownD1, ownJ, ownPD, G2, G1, nil),
+                    col(R, D0, D1, J, P * D0, E2, (G2 * inv * J + P) * D0, sp.zeros(*nil.shape)))
         if st.kind == "downward":  # J_{k+1} = ∂h_{k+1}/∂h_k and ∂ℓ_k/∂h_k against the kernel's own at k = 1
             ownJ = sp.Matrix(mk.d((st.state, 2), (st.state, 1), layout=st.layout))
             ownP = sp.Matrix(mk.d(("E", 1), (st.state, 1), layout=st.layout))
