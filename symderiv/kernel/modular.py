@@ -33,6 +33,15 @@ and the notation's softmax run too; what a zero there decides, and why a differe
 with a random exp or log is tried again with their laws kept
 (:class:`LawfulFunctions`), is said in ``_modular``'s docstring.
 
+|·|, max and min (the confirmation only). In an entry function (``applyfunc``) that uses them, the kernel walks the
+function's expression on a symbol itself (:func:`_sign_reading`; functions known by identity): |u| = S(u)·u,
+max(a, b) = b + (a − b)(1 + S(a − b))/2, min(a, b) = b + (a − b)(1 − S(a − b))/2, |u|^(2k) = u^(2k), with S the
+running model's random sign function (RandomFunctions "sign": a fresh value per residue, S(−x) = −S(x), S(0) = 0,
+derivative 0). A zero of Δ as a rational function in the S is a zero at S = sign(u) (every sign pattern, the true
+one among them); S is a random value at a site like σ's, so "Degrees" and "Heights" below count it unchanged (its
+collisions u_i ∓ u_j and u_i = 0 are the terms they already have). The refutation has no sign: |·| of a residue has
+no value (Unsupported).
+
 Degrees (the confirmation's error bound, derived here, not trusted). Read a confirmation's run as a straight-line
 program over ℤ/p in its random values: the inputs, and at each site where a random function is applied its fresh
 values (σ(u), σ'(u), σ''(u); tanh's, logistic's and exp's r; log's l, its derivatives 1/u, −1/u²; an abstract
