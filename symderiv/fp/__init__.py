@@ -184,9 +184,10 @@ a concrete function, by their derivative rules:
   of s at the point, a *reciprocal site*, with d(1/s) = −ds / s².
 
 ``applyfunc`` reads fn's expression on a symbol (+, ×, rational powers, exp,
-log, sin, cos, tanh, the logistic, rational constants) with these operations
-(rational powers, sin and cos: next section), so a σ written through exp is
-covered; anything else (atan, |·|, max, …) stays Unsupported. A function is
+log, sin, cos, tanh, the logistic, |·|, max, min, rational constants) with these
+operations (rational powers, sin and cos: next section; |·|, max and min: the one
+after), so a σ written through exp is covered; anything else (atan, sign,
+Heaviside, Piecewise, …) stays Unsupported. A function is
 recognised by identity, never by name: the classes sp.exp, sp.log, sp.tanh,
 sp.sin, sp.cos and symderiv's logistic themselves (``type(e) is sp.tanh``), the
 activation the objects ABSTRACT, TANH, LOGISTIC, IDENTITY, a polynomial by
@@ -282,9 +283,54 @@ engine, as above. A cell whose state is a power of itself (s · √s) doubles it
 degree each step, as a polynomial cell does: its degree bound, not the
 reading, limits t.
 
+|·|, max and min (a sign atom; issue 19 item 3)
+===============================================
+Read in ``applyfunc`` (``_walk``): |u| = S(u) · u, max(a, b) = (a + b + |a − b|)/2,
+min(a, b) = (a + b − |a − b|)/2 (more arguments folded from the left), and
+d|u| = S(u) du (S' = 0), where S is one random atom per argument value, in one
+table ``sign`` (``_Batch.apply_sign``) that is *mirrored*: S(−u) = −S(u) (the
+value at p − a is the negative of the value at a, whichever is drawn first) and
+S(0) = 0. The mirror makes |−u| = |u|, max(a, b) = max(b, a) and
+max(a, b) + min(a, b) = a + b zeros of the reading, as they are of the real
+functions. An even power |u|^(2k) is read exactly as u^(2k) (an identity of the
+reals, no atom).
+
+*Sound for holds.* Let each S (one per formally distinct argument, u and −u one
+variable up to sign) be a variable: lhs − rhs is a rational function R of the
+weights, inputs, atoms and S. If R = 0 as a rational function, it is 0 for
+every value of the S, in particular for S(u) = sign(u(w)), which is consistent
+with the mirror and makes |u| = S·u, max and min exact and d|u| = sign(u) du
+wherever u ≠ 0 (|·| has no derivative at 0: outside the claim's domain). So the
+claim holds for every sign pattern, the feasible ones among them.
+
+*Not a counterexample when it disagrees.* The reading forgets S² = 1 (and that
+S is the sign of its argument): |u| ⊙ |u| of two values, |ab| = |a||b|,
+max(0, z)·z = max(0, z)², |logistic(z)| = logistic(z) are true and disagree
+here. A disagreement goes to the exact engine at small sizes (certified there,
+or ``undecided``), never ``fails`` by itself. (Drawing S in {±1} would keep
+S² = 1, but a false claim whose difference has degree d in the signs then
+passes a trial with probability up to 1 − 2^−d, a ReLU product being the
+worst case; and a Schwartz–Zippel bound over a field-valued S holds for the
+polynomial as computed, not for its reduction modulo S² − 1. So only the field
+reading, with the bound below, is used to say holds.)
+
+*The bound.* The S are random-function sites like σ's (degree 1, no height),
+so (a) and (c) are unchanged. In (b) the table is mirrored: two sites collide
+where u_i − u_j or u_i + u_j vanishes (each: the same degree and height
+bounds), and one site is fixed where u_i vanishes; so the sign table's pair
+terms count twice and each site adds D_i/p and ⌊c_i/62⌋/N once
+(``bound.MIRRORED``, ``_single_terms``). ReLU Jacobian at n = 16, t = 8:
+degree ≤ 21, 144 sites, 2^−40.5 per trial, 2 trials.
+
+The kernel reads the same forms itself (kernel/modular.py ``_sign_reading``:
+its own walk, max(a, b) = b + (a − b)(1 + S(a − b))/2, its own mirrored random
+sign with degree 1 and derivative 0), so an F_p ``holds`` here is confirmed by
+the kernel's ℤ/p trials with a bounded degree, not trusted.
+
 Limits: σ, its derivatives of any order, tanh, logistic, identity, exp, log,
-rational powers, sin, cos, quotients by a scalar (or entrywise, in applyfunc);
-``m.like``, ``m.value``, other functions (atan, |·|, max, …), quotients by a
+rational powers, sin, cos, |·|, max, min, quotients by a scalar (or entrywise,
+in applyfunc); ``m.like``, ``m.value``, other functions (atan, sign, …), SymPy's
+functions of a value outside ``applyfunc`` (``sp.Abs(v[0, 0])``), quotients by a
 matrix and ``modulo=`` relations are left to the symbolic backends
 (:class:`Unsupported`). Python floats and strings raise an error: exact
 rationals (sympy.Rational) are the way.

@@ -38,6 +38,23 @@ def _pair_terms(groups: list) -> tuple[int, int]:
     return deg_sum, primes
 
 
+#: random functions whose table is mirrored (S(−a) = −S(a), S(0) = 0: the sign atom of |·|, max and min): two
+#: sites also collide where u_i + u_j vanishes, and one where u_i does, so their pair terms count twice and each site
+#: once more on its own (its degree, the primes dividing its content)
+MIRRORED = ("sign",)
+
+
+def _single_terms(groups: list) -> tuple[int, int]:
+    """Σ over sites of D_i, and of ⌊c_i/62⌋ (the event u_i ≡ 0 at the point, for a mirrored table)."""
+    deg = primes = 0
+    dmax = max((g[1] for g in groups), default=0)
+    for count, d_, h, d, *rest in groups:
+        C, G = rest if rest else (0, 0.0)
+        deg += count * (d_ + d_ * C)
+        primes += count * _content(math.ceil(max(h, 0.0) + d + dmax * G))
+    return deg, primes
+
+
 def _content(bits: float) -> int:
     """How many primes ≥ 2⁶² can divide a nonzero integer of absolute value ≤ 2^bits."""
     return math.floor(bits / 62) if bits >= 62 else 0
@@ -52,8 +69,11 @@ def trial_error(degree: int, height: float, sites: dict, dens=(), recips=None) -
     at the point, which divides the bound by P(no denominator is 0) ≥ 1 − ε − δ (module docstring).
     """
     pair_deg, pair_primes = 0, 0
-    for groups in sites.values():
+    for name, groups in sites.items():
         a, b = _pair_terms(groups)
+        if name in MIRRORED:  # u_i − u_j and u_i + u_j (the same degree and height bounds), and each u_i alone
+            sd, sp_ = _single_terms(groups)
+            a, b = 2 * a + sd, 2 * b + sp_
         pair_deg += a
         pair_primes += b
     excluded = sum(int(math.log2(q)) // 62 for q in dens)

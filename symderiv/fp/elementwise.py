@@ -53,7 +53,8 @@ def root_family(r: Fraction) -> str:
 def _walk(fn, x, ops):
     """fn of each entry of x, read from fn's SymPy expression on a symbol: +, ×, rational powers (a negative
     integer part through a reciprocal, a fractional part r as the atom s^r), exp, log, sin, cos, tanh, the
-    logistic, rational constants. Each operation is the
+    logistic, |·|, max and min (through a sign atom: module docstring, "|·|, max and min"), rational constants.
+    Each operation is the
     backend's own (so a Dual records its tape and every bound is carried)."""
     a = sp.Dummy("a")
     e = sp.sympify(fn(a))
@@ -80,6 +81,18 @@ def _walk(fn, x, ops):
                 for t in e.args:
                     r = go(t)
                     out = r if out is None else ops.mul(out, r)
+        elif type(e) is sp.Pow and type(e.base) is sp.Abs and isinstance(e.exp, sp.Integer) and e.exp % 2 == 0:
+            # |u|^(2k) = u^(2k): an identity of the real numbers, read exactly (not through the sign atom)
+            out = go(e.base.args[0] ** e.exp)
+        elif type(e) is sp.Abs:  # |u| = S(u) · u, S a sign atom of u's value (module docstring, "|·|, max, min")
+            out = ops.fn("abs", go(e.args[0]))
+        elif type(e) in (sp.Max, sp.Min):  # max(a, b) = (a + b + |a − b|)/2, min(a, b) = (a + b − |a − b|)/2, folded
+            args = [go(t) for t in e.args]
+            out = args[0]
+            sign = Fraction(1 if type(e) is sp.Max else -1)
+            for b in args[1:]:
+                spread = ops.fn("abs", ops.add(out, ops.scale(b, Fraction(-1))))
+                out = ops.scale(ops.add(ops.add(out, b), ops.scale(spread, sign)), Fraction(1, 2))
         elif type(e) is sp.Pow and isinstance(e.exp, sp.Rational):
             # s^(k + r), 0 ≤ r < 1: s^k (a reciprocal if k < 0) times the atom s^r
             q = Fraction(int(e.exp.p), int(e.exp.q))
@@ -102,7 +115,7 @@ def _walk(fn, x, ops):
                               "name (use the symbolic backends)")
         else:
             raise Unsupported(f"applyfunc of {e}: over F_p an entry's function is built from +, ×, rational powers, "
-                              "exp, log, sin, cos, tanh and the logistic (use the symbolic backends)")
+                              "exp, log, sin, cos, tanh, the logistic, |·|, max and min (use the symbolic backends)")
         seen[e] = out
         return out
 
@@ -191,6 +204,14 @@ def _fvalue(batch: "_Batch", family: str, order: int, v: Val) -> Val:
             out = batch.apply(_abstract_table(order), v)
         elif family == "identity":
             out = v if order == 0 else _filled(Fraction(int(order == 1)), v.rows, v.cols, v.primes)
+        elif family == "abs":  # |v| = S ⊙ v, S = sign(v) a mirrored sign atom; |v|' = S, |v|^(k) = 0 for k ≥ 2
+            if order == 0:
+                batch.relaxed.add("abs")
+                out = _ew(_fvalue(batch, "abs", 1, v), v, v.rows, v.cols)
+            elif order == 1:
+                out = batch.apply_sign(v)
+            else:
+                out = _filled(Fraction(0), v.rows, v.cols, v.primes)
         elif family in ("sin", "cos"):  # two atoms S, C per argument: sin^(k) = S, C, −S, −C, … (module docstring)
             if order == 0:
                 batch.relaxed.add("sin/cos")

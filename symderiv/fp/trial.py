@@ -149,6 +149,24 @@ class _Batch:
             ints.append(vals)
         return Drawn(ints, list(self.primes), v.rows, v.cols)  # its matrices built when first read
 
+    def apply_sign(self, v: Val) -> Val:
+        """The sign atom S entrywise (table ``sign``): at residue a a uniform value, drawn the first time a or p − a
+        is an argument, S(p − a) = −S(a) (so |−u| = |u|, max(a, b) = max(b, a)), S(0) = 0. Mirrored: the bound
+        counts u_i + u_j and u_i beside u_i − u_j (bound.MIRRORED; package docstring, "|·|, max and min")."""
+        self.sites.setdefault("sign", []).append((v.rows * v.cols, v.deg, v.h, v.d, *self.rational(v.k)))
+        ints = []
+        for d, p, tables, args in zip(self.draws, self.primes, self.tables, _ints(v)):
+            table = tables.setdefault("sign", {0: 0})
+            vals = []
+            for a in args:
+                s = table.get(a)
+                if s is None:
+                    s = table[a] = d.take(1)[0]
+                    table[(p - a) % p] = (p - s) % p
+                vals.append(s)
+            ints.append(vals)
+        return Drawn(ints, list(self.primes), v.rows, v.cols)
+
     def apply_tuple(self, name: str, v: Val) -> Val:
         """A random function of all the entries of v at once (an abstract loss E(o, y)): one site, 1 × 1.
 
@@ -211,6 +229,8 @@ class Outcome:
                 out += ["sin", "cos"]
             elif f.startswith("pow"):
                 out.append("√" if f == "pow1/2" else f"s^({f[3:]})")
+            elif f == "abs":
+                out.append("sign (of |·|, max, min)")
             elif f != "quotients":
                 out.append(f)
         return tuple(out)
@@ -228,6 +248,8 @@ def _rule_words(family: str) -> str:
         r = family[3:]
         return "d√s = ½ √s ds/s" if r == "1/2" else f"d s^({r}) = ({r}) s^({r}) ds/s"
     return {"exp": "d exp z = exp z dz", "log": "d log s = ds/s",
+            "abs": "|u| = S(u)·u, max(a, b) = (a + b + |a − b|)/2, min(a, b) = (a + b − |a − b|)/2, d|u| = S(u) du, "
+                   "S(−u) = −S(u)",
             "sin/cos": "d sin z = cos z dz, d cos z = −sin z dz"}[family]
 
 
@@ -235,7 +257,7 @@ def _forgotten_words(family: str) -> str:
     if family.startswith("pow"):
         r = Fraction(family[3:])
         return "(√s)² = s" if r == Fraction(1, 2) else f"(s^({r}))^{r.denominator} = s^{r.numerator}"
-    return {"exp": "exp(a) exp(b) = exp(a + b)", "log": "log(exp z) = z",
+    return {"exp": "exp(a) exp(b) = exp(a + b)", "log": "log(exp z) = z", "abs": "S(u)² = 1",
             "sin/cos": "sin² + cos² = 1 and the addition formulas"}[family]
 
 

@@ -33,6 +33,15 @@ and the notation's softmax run too; what a zero there decides, and why a differe
 with a random exp or log is tried again with their laws kept
 (:class:`LawfulFunctions`), is said in ``_modular``'s docstring.
 
+|·|, max and min (the confirmation only). In an entry function (``applyfunc``) that uses them, the kernel walks the
+function's expression on a symbol itself (:func:`_sign_reading`; functions known by identity): |u| = S(u)·u,
+max(a, b) = b + (a − b)(1 + S(a − b))/2, min(a, b) = b + (a − b)(1 − S(a − b))/2, |u|^(2k) = u^(2k), with S the
+running model's random sign function (RandomFunctions "sign": a fresh value per residue, S(−x) = −S(x), S(0) = 0,
+derivative 0). A zero of Δ as a rational function in the S is a zero at S = sign(u) (every sign pattern, the true
+one among them); S is a random value at a site like σ's, so "Degrees" and "Heights" below count it unchanged (its
+collisions u_i ∓ u_j and u_i = 0 are the terms they already have). The refutation has no sign: |·| of a residue has
+no value (Unsupported).
+
 Degrees (the confirmation's error bound, derived here, not trusted). Read a confirmation's run as a straight-line
 program over ℤ/p in its random values: the inputs, and at each site where a random function is applied its fresh
 values (σ(u), σ'(u), σ''(u); tanh's, logistic's and exp's r; log's l, its derivatives 1/u, −1/u²; an abstract
@@ -620,6 +629,9 @@ class ModMat(_Matrix):
                       self.tdeg)
 
     def applyfunc(self, fn):
+        read = _sign_reading(fn)
+        if read is not None:  # |·|, max, min: the kernel's own reading by a sign function (module docstring)
+            return ModMat.entries(self.rows, self.cols, [read(e) for e in self], self.p)
         return ModMat.entries(self.rows, self.cols, [fn(e) for e in self], self.p)
 
     def multiply_elementwise(self, o):
@@ -1226,6 +1238,69 @@ class ModNotation:
         return _ACTIVE[-1].softmax(z)
 
 
+def _sign_reading(fn):
+    """An entry function that uses |·|, max or min, read on ModScalars by the kernel itself (module docstring, "|·|,
+    max and min"), or None when fn's expression has none of them (then fn runs on the entries as before).
+
+    Its expression on a symbol a is walked: a, rationals, +, ×, integer powers (|u|^(2k) read exactly as u^(2k)),
+    |u| = S(u)·u, max(a, b) = b + (a − b)(1 + S(a − b))/2 and min(a, b) = b + (a − b)(1 − S(a − b))/2 (folded
+    left), S the running model's sign function. Functions are known by identity (type(e) is sp.Abs), never by name;
+    anything else in such an expression is refused (Unsupported, one line naming it)."""
+    a = sp.Dummy("a")
+    try:
+        e = sp.sympify(fn(a))
+    except Exception:
+        return None
+    if not isinstance(e, sp.Basic) or not e.has(sp.Abs, sp.Max, sp.Min):
+        return None
+
+    def sign_of(u):
+        if not _ACTIVE or getattr(_ACTIVE[-1], "sign", None) is None:
+            raise Unsupported("|·|, max and min have no value in ℤ/p (the modular refutation covers polynomial claims)")
+        return _ACTIVE[-1].sign(u)
+
+    def read(x):
+        memo: dict = {}
+
+        def go(e):
+            if e in memo:
+                return memo[e]
+            if e == a:
+                out = x
+            elif isinstance(e, sp.Rational):
+                out = ModScalar.const(e, x.p)
+            elif type(e) is sp.Add:
+                out = ModScalar.const(0, x.p)
+                for t in e.args:
+                    out = out + go(t)
+            elif type(e) is sp.Mul:
+                out = ModScalar.const(1, x.p)
+                for t in e.args:
+                    out = out * go(t)
+            elif type(e) is sp.Pow and isinstance(e.exp, sp.Integer):
+                k = int(e.exp)
+                out = go(e.base.args[0]) ** k if type(e.base) is sp.Abs and k % 2 == 0 else go(e.base) ** k
+            elif type(e) is sp.Abs:
+                u = go(e.args[0])
+                out = sign_of(u) * u
+            elif type(e) in (sp.Max, sp.Min):
+                up = 1 if type(e) is sp.Max else -1
+                out = go(e.args[0])
+                for t in e.args[1:]:
+                    b = go(t)
+                    diff = out - b
+                    out = b + diff * (1 + up * sign_of(diff)) / 2
+            else:
+                raise Unsupported(f"{e} in an entry function with |·|, max or min: the kernel's reading over ℤ/p "
+                                  "knows +, ×, integer powers, rationals, |·|, max and min")
+            memo[e] = out
+            return out
+
+        return go(e)
+
+    return read
+
+
 #: the functions of the model whose check is running (:func:`sides`): the notation's softmax reads its exp (as the
 #: dual notation reads the kernel's table of exp); empty outside a check, where softmax is refused
 _ACTIVE: list = []
@@ -1300,6 +1375,7 @@ class RandomFunctions:
         "logistic": lambda r, p, x: (r, r * (1 - r) % p, r * (1 - r) * (1 - 2 * r) % p),
         "exp": lambda r, p, x: (r, r, r),
         "log": lambda r, p, x: (r, _inv(x, p, "log's argument"), -_inv(x * x, p, "log's argument") % p),
+        "sign": lambda r, p, x: (r, 0, 0),
     }
     #: random functions that do not keep every law the true ones have (random_check.LAWLESS)
     LAWLESS = ("exp", "log")
@@ -1317,8 +1393,8 @@ class RandomFunctions:
     #: 1 − logistic(x)), the values and symmetries SymPy applies by itself, as random_check.RandomFunction keeps
     #: them; −x is the residue p − x
     AT0 = {"tanh": lambda p: (0, 1, 0), "logistic": lambda p: (pow(2, -1, p), pow(4, -1, p), 0),
-           "exp": lambda p: (1, 1, 1)}
-    MIRROR = {"tanh": lambda v, p: (-v[0] % p, v[1], -v[2] % p),
+           "exp": lambda p: (1, 1, 1), "sign": lambda p: (0, 0, 0)}
+    MIRROR = {"tanh": lambda v, p: (-v[0] % p, v[1], -v[2] % p), "sign": lambda v, p: (-v[0] % p, 0, 0),
               "logistic": lambda v, p: ((1 - v[0]) % p, v[1], -v[2] % p)}
 
     @property
@@ -1355,6 +1431,8 @@ class RandomFunctions:
             return VAR, _dinv(xdeg), _dinv(_dpow(xdeg, 2))
         if name in ("tanh", "logistic"):
             return RandomFunctions.POLYS[name]
+        if name == "sign":  # a fresh variable S (−S mirrored, 0 at 0), its derivatives 0
+            return VAR, None, None
         return VAR, VAR, VAR
 
     def _site(self, xdeg, count: int) -> None:
@@ -1475,6 +1553,8 @@ class LawfulFunctions(RandomFunctions):
         return out * pow(q - 1, -1, n) % n
 
     def at(self, name: str, x: int) -> tuple:
+        if name == "sign":  # no law to keep: the sign function of RandomFunctions
+            return super().at(name, x)
         table = self.tables.setdefault(name, {})
         got = table.get(x)
         if got is None:
@@ -1511,7 +1591,7 @@ def _random_functions(activation: str, rf: RandomFunctions) -> SimpleNamespace:
     exp = rf.elementwise("exp", 0)
     return SimpleNamespace(sigma=s, dsigma=ds, tanh=rf.elementwise("tanh", 0), dtanh=rf.elementwise("tanh", 1),
                            logistic=rf.elementwise("logistic", 0), softmax=_softmax(exp, rf.p),
-                           log=rf.elementwise("log", 0), exp=exp)
+                           log=rf.elementwise("log", 0), exp=exp, sign=rf.elementwise("sign", 0))
 
 
 def _hdeg(cs, xdeg):
