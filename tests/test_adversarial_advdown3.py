@@ -23,6 +23,8 @@ at n = 3, m = 2, T = 3); Cayley–Hamilton of W_f (0 at n ≤ 2) times δc_{k+1}
 n = 5; the five planted slips of proofs/examples/lstm_downward.py fail certified and its three true rows hold for
 every n and T; a cell adding e₃(f) a to c (0 at n ≤ 2) is not lifted (its step's expansion exceeds the budget).
 """
+import dataclasses
+
 import pytest
 import sympy as sp
 
@@ -178,6 +180,9 @@ TRAPS_N1 = {
                                   lstm_mat),
     "a aᵀ in the cell written (aᵀa) I": (row(lambda m, k: c_rhs(
         m, k, carry=lambda m, k: (m.a.T * m.a)[0, 0] * eye(m.n) * diag(m.at("f", k + 1)))), lstm_outer),
+    "og a third state, states listed (og, c, h): W_o for W_oᵀ": (
+        row(lambda m, k: h_rhs_og_state(m, k, To=lambda W: W), "h"),
+        dataclasses.replace(lstm_og_state, state=("og", "c", "h"))),
     "nested σ∘σ: W2 for W2ᵀ": (row(lambda m, k: h_rhs_nested(m, k, T2=lambda W: W), "h"), lstm_nested),
     "e₂(i_{k+1}) g_{k+1} added": (row(lambda m, k: c_rhs(m, k, extra=e2_of_i_times_g)), lstm),
 }
