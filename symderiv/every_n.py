@@ -971,6 +971,36 @@ class _Partials:
     prevs: tuple = ()
 
 
+class _Grid:
+    """The traced variables as matrices of symbols at a concrete ``size`` (n = m = 2 by default), for the kernel's
+    comparisons of what the finder traced with its own forward mode: ``values`` maps each variable of ``kinds``
+    (atoms aside: evaluate computes those from their arguments) to (its matrix, its row dims, its column dims)."""
+
+    def __init__(self, kinds: dict, size: dict | None):
+        self.size = dict(size or {"n": 2, "m": 2})
+        self.values = {name: (self.symbols(name, self.rows(rd), self.rows(cd)), rd, cd)
+                       for name, (rd, cd) in kinds.items() if name not in ATOMS}
+
+    def rows(self, dims) -> int:
+        k = 1
+        for d in dims:
+            k *= d if isinstance(d, int) else self.size[d]
+        return k
+
+    @staticmethod
+    def symbols(name, r, c=1) -> sp.Matrix:
+        return sp.Matrix(r, c, lambda i, j: sp.Symbol(f"⟨{name}⟩[{i},{j}]"))
+
+    def syms(self, name, r, c=1) -> sp.Matrix:
+        """The variable's matrix where it was traced, else a fresh one of that name."""
+        got = self.values.get(name)
+        return got[0] if got is not None else self.symbols(name, r, c)
+
+    def params(self, claim) -> dict:
+        return {name: self.syms(name, self.rows((rd,)), self.rows((cd,))) for name, (rd, cd) in
+                claim.model.params.items()}
+
+
 def kernel_partials(claim, part: "_Partials", size: dict | None = None) -> tuple[bool, str]:
     """The kernel compares the traced J_t and P_t, evaluated at ``size`` (n = m = 2 by default) with every variable a
     matrix of symbols, with its own forward-mode partials of one step of the cell at a random point
@@ -979,22 +1009,8 @@ def kernel_partials(claim, part: "_Partials", size: dict | None = None) -> tuple
     from .diagrams import evaluate
     from .kernel.step import StepStatement, confirm_step
 
-    size = dict(size or {"n": 2, "m": 2})
-
-    def extent(d):
-        return d if isinstance(d, int) else size[d]
-
-    def rows(dims):
-        k = 1
-        for d in dims:
-            k *= extent(d)
-        return k
-
-    def symbols(name, r, c=1):
-        return sp.Matrix(r, c, lambda i, j: sp.Symbol(f"⟨{name}⟩[{i},{j}]"))
-
-    values = {name: (symbols(name, rows(rd), rows(cd)), rd, cd) for name, (rd, cd) in part.kinds.items()
-              if name not in ATOMS}  # atoms: computed by evaluate from their arguments
+    grid = _Grid(part.kinds, size)
+    size, values, syms = grid.size, grid.values, grid.syms
     try:
         J = sp.Matrix.hstack(*[evaluate(b, dict(values), size) for b in part.blocks]) if part.blocks else \
             evaluate(part.J, dict(values), size)
@@ -1002,14 +1018,8 @@ def kernel_partials(claim, part: "_Partials", size: dict | None = None) -> tuple
     except Exception as e:  # noqa: BLE001 (what cannot be evaluated is not compared: the lift is refused)
         return False, f"the traced J_t, P_t cannot be evaluated at {size}: {type(e).__name__}: {e}"
 
-    def syms(name, r, c=1):
-        got = values.get(name)
-        return got[0] if got is not None else symbols(name, r, c)
-
     n, m = size["n"], size.get("m", 1)
-    params = {}
-    for name, (rd, cd) in claim.model.params.items():
-        params[name] = syms(name, rows((rd,)), rows((cd,)))
+    params = grid.params(claim)
     # the statement's own step identity is P = J · 0 + P (nothing to prove there): what is checked is J and P
     prev = sp.Matrix.vstack(*[syms(p, n) for p in part.prevs]) if part.prevs else syms(part.prev, n)
     st = StepStatement("induction", P, sp.zeros(J.cols, P.cols), J, P,
@@ -1029,31 +1039,15 @@ def kernel_base(claim, X1: Traced, kinds: dict, t0: int, wrt, state: str, size: 
     from .diagrams import evaluate
     from .kernel.step import StepStatement, confirm_base
 
-    size = dict(size or {"n": 2, "m": 2})
-    ext = lambda d: d if isinstance(d, int) else size[d]  # noqa: E731
-
-    def rows(dims):
-        k = 1
-        for d in dims:
-            k *= ext(d)
-        return k
-
-    def symbols(name, r, c=1):
-        return sp.Matrix(r, c, lambda i, j: sp.Symbol(f"⟨{name}⟩[{i},{j}]"))
-
-    values = {name: (symbols(name, rows(rd), rows(cd)), rd, cd) for name, (rd, cd) in kinds.items()
-              if name not in ATOMS}
+    grid = _Grid(kinds, size)
+    size, values, syms = grid.size, grid.values, grid.syms
     try:
         L = evaluate(X1, dict(values), size)
     except Exception as e:  # noqa: BLE001 (what cannot be evaluated is not compared: the lift is refused)
         return False, f"the traced base truth cannot be evaluated at {size}: {type(e).__name__}: {e}"
 
-    def syms(name, r, c=1):
-        got = values.get(name)
-        return got[0] if got is not None else symbols(name, r, c)
-
     n, m = size["n"], size.get("m", 1)
-    params = {name: syms(name, rows((rd,)), rows((cd,))) for name, (rd, cd) in claim.model.params.items()}
+    params = grid.params(claim)
     prev = sp.Matrix.vstack(*[syms(f"{r}[0]", n) for r in claim.model.state])
     xs = sp.Matrix.vstack(*[syms(f"x[{k}]", m) for k in range(1, t0 + 1)])
     st = StepStatement("base", L, sp.zeros(*L.shape), wrt=wrt, layout=(claim.conventions or {}).get(
@@ -2293,24 +2287,8 @@ def kernel_down_blocks(claim, part: _BlockParts, size: dict | None = None) -> tu
     from .diagrams import evaluate
     from .kernel.step import StepStatement, confirm_step
 
-    size = dict(size or {"n": 2, "m": 2})
-    ext = lambda d: d if isinstance(d, int) else size[d]  # noqa: E731
-
-    def rows(dims):
-        k = 1
-        for d in dims:
-            k *= ext(d)
-        return k
-
-    def symbols(name, r, c=1):
-        return sp.Matrix(r, c, lambda i, j: sp.Symbol(f"⟨{name}⟩[{i},{j}]"))
-
-    values = {name: (symbols(name, rows(rd), rows(cd)), rd, cd) for name, (rd, cd) in part.kinds.items()
-              if name not in ATOMS}
-
-    def syms(name, r, c=1):
-        got = values.get(name)
-        return got[0] if got is not None else symbols(name, r, c)
+    grid = _Grid(part.kinds, size)
+    size, values, syms = grid.size, grid.values, grid.syms
 
     def ev(x):
         return evaluate(x, dict(values), size)
@@ -2324,7 +2302,7 @@ def kernel_down_blocks(claim, part: _BlockParts, size: dict | None = None) -> tu
         return False, f"the traced J_{{k+1}}, D, ∂E_k/∂S_k cannot be evaluated at {size}: {type(e).__name__}: {e}"
     n, m = size["n"], size.get("m", 1)
     K = part.K
-    params = {name: syms(name, rows((rd,)), rows((cd,))) for name, (rd, cd) in claim.model.params.items()}
+    params = grid.params(claim)
     prev = sp.Matrix.vstack(*[syms(f"{r}[{K - 1}]", n) for r in claim.model.state])
     g = values.get(f"δg[{K}]")
     st = StepStatement("downward", sp.zeros(1, 1), sp.zeros(1, 1), J, P, layout=part.layout, state=part.state,
