@@ -308,6 +308,7 @@ class Step:
     J: sp.Matrix | None = field(default=None, repr=False)
     P: sp.Matrix | None = field(default=None, repr=False)
     statement: object = field(default=None, repr=False)  # kernel.step.StepStatement: what the kernel re-checks
+    impure: tuple | None = None  # (what, line, path): a step callable keeping state between calls (purity.Impure)
 
 
 def recursion(m: InductionModel, wrt, layout: str, t_min: int, state: str | None = None) -> tuple[sp.Matrix, sp.Matrix]:
@@ -377,7 +378,8 @@ def step_check(claim, size, t_min: int, t_max: int | None = None) -> Step:
             if st.proved else None
     except Exception as e:  # the transcription cannot be read at a symbolic t: refused, never a verdict
         return Step(False, f"not induced on: {_one_line(e)}", time.perf_counter() - t0,
-                    search=isinstance(e, (EmptyRange, purity.Impure)))
+                    search=isinstance(e, (EmptyRange, purity.Impure)),
+                    impure=(e.what, e.line, e.path) if isinstance(e, purity.Impure) else None)
     reads = [e for e in ("k", "t") if e in claim.model.extras()]
     if k is None and st.proved and reads:
         # the step read its index (or the horizon) at a symbolic t without a refusal (isinstance(k, int), str(k),

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import array
 import collections
-import dataclasses
 import decimal
 import enum
 import fractions
@@ -43,7 +42,19 @@ LIMIT = 20000
 
 
 class Impure(Unsupported):
-    """A step callable keeps state between its calls: the induction cannot read it at a symbolic index."""
+    """A step callable keeps state between its calls: the induction cannot read it at a symbolic index.
+
+    ``what`` names the callable ("the term", "the cell's step", …), ``line`` its first line (0 if it has none),
+    ``path`` where its state changed or is hidden ("cnt[0]", "g"), ``hidden`` whether that state cannot be seen."""
+
+    def __init__(self, what: str, line: int, path: str, detail: str, hidden: bool):
+        at = f" at line {line}" if line else ""
+        super().__init__(f"{what}{at} keeps state between its calls ({detail})")
+        self.what, self.line, self.path, self.hidden = what, line, path, hidden
+        self._made = (what, line, path, detail, hidden)
+
+    def __reduce__(self):
+        return type(self), self._made
 
 
 class _Hidden(Exception):
@@ -95,9 +106,23 @@ def _user_class(c: type) -> bool:
 def _hidden_base(c: type) -> type | None:
     """The first C type in ``c``'s MRO whose instances keep state Python does not show, else None."""
     for b in c.__mro__:
-        if not (b.__flags__ & (1 << 9)) and b not in _TRANSPARENT_C:  # Py_TPFLAGS_HEAPTYPE: a Python class
+        if b not in _TRANSPARENT_C and _is_c_type(b):
             return b
     return None
+
+
+_C_DESCRIPTORS = (types.MethodDescriptorType, types.WrapperDescriptorType, types.ClassMethodDescriptorType)
+
+
+def _is_c_type(b: type) -> bool:
+    """Is ``b`` a type made in C (static, or a heap type from a spec, as ``_random.Random``), not by a ``class``
+    statement? A class statement makes Python functions; C code makes method and slot descriptors, and getset
+    descriptors beyond ``__dict__`` and ``__weakref__``."""
+    if not b.__flags__ & (1 << 9):  # Py_TPFLAGS_HEAPTYPE unset: a static C type
+        return True
+    return any(isinstance(v, _C_DESCRIPTORS) or (isinstance(v, types.GetSetDescriptorType)
+                                                 and k not in ("__dict__", "__weakref__"))
+               for k, v in vars(b).items())
 
 
 _CODE_NAMES: dict = {}
@@ -292,8 +317,9 @@ class _Walk:
         for name in sorted(self.attrs):
             if name in d and not name.startswith("__"):
                 x = d[name]
-                if isinstance(x, (type, types.FunctionType)) or (isinstance(x, types.BuiltinFunctionType) and isinstance(
-                        getattr(x, "__self__", None), (types.ModuleType, type(None)))):
+                if isinstance(x, (type, types.FunctionType)) or (isinstance(x, types.BuiltinFunctionType) and
+                                                                 isinstance(getattr(x, "__self__", None),
+                                                                            (types.ModuleType, type(None)))):
                     continue  # a library's function or class: nothing of the user's
                 self.emit(("attr", name), path)
                 self.value(x, f"{mod.__name__}.{name}")
@@ -334,40 +360,35 @@ def _name(fn) -> str:
     return getattr(fn, "__name__", type(fn).__name__)
 
 
-def _line(fn) -> str:
+def _line(fn) -> int:
     f = getattr(fn, "__func__", fn)
     f = getattr(f, "func", f)
     code = getattr(f, "__code__", None) or getattr(getattr(type(f), "__call__", None), "__code__", None)
-    if code is None:
-        return ""
-    return f" at line {code.co_firstlineno}"
+    return code.co_firstlineno if code is not None else 0
 
 
-def _describe(tokens, paths, before_tokens, before_paths) -> str:
-    """Where the first difference is: "cnt[0] changed" (the path of the node, from the callable's names)."""
-    n = min(len(tokens), len(before_tokens))
-    i = next((j for j in range(n) if tokens[j] != before_tokens[j]), n)
-    path = paths[i] if i < len(paths) else before_paths[i] if i < len(before_paths) else "its state"
-    return f"{path} changed"
+def _changed(after, before) -> str:
+    """Where the first difference is: "cnt[0]" (the path of the node, from the callable's names)."""
+    tokens, paths = after[0], after[1]
+    n = min(len(tokens), len(before[0]))
+    i = next((j for j in range(n) if tokens[j] != before[0][j]), n)
+    return paths[i] if i < len(paths) else before[1][i] if i < len(before[1]) else "its state"
 
 
 def call(what: str, roots, fn, *args, **kwargs):
     """``fn(*args, **kwargs)``, refused (:class:`Impure`) if the state ``roots`` reach (``fn`` itself by
     default, or the callables given) is not the same after the call as before, or cannot be seen."""
     roots = (fn,) if roots is None else tuple(r for r in roots if r is not None)
-    head = roots[0] if roots else fn
+    line = _line(roots[0] if roots else fn)
     try:
         before = snapshot(roots)
-    except _Hidden as e:
-        raise Impure(f"{what}{_line(head)} keeps state between its calls ({e.path}: {e.what})") from None
-    out = fn(*args, **kwargs)
-    try:
+        out = fn(*args, **kwargs)
         after = snapshot(roots)
     except _Hidden as e:
-        raise Impure(f"{what}{_line(head)} keeps state between its calls ({e.path}: {e.what})") from None
+        raise Impure(what, line, e.path, f"{e.path}: {e.what}", True) from None
     if after[0] != before[0]:
-        raise Impure(f"{what}{_line(head)} keeps state between its calls "
-                     f"({_describe(after[0], after[1], before[0], before[1])})")
+        path = _changed(after, before)
+        raise Impure(what, line, path, f"{path} changed", False)
     return out
 
 
