@@ -317,10 +317,11 @@ class _Walk:
         for name in sorted(self.attrs):
             if name in d and not name.startswith("__"):
                 x = d[name]
-                if isinstance(x, (type, types.FunctionType)) or (isinstance(x, types.BuiltinFunctionType) and
-                                                                 isinstance(getattr(x, "__self__", None),
-                                                                            (types.ModuleType, type(None)))):
-                    continue  # a library's function or class: nothing of the user's
+                if callable(x) and not isinstance(x, (types.MethodType, types.BuiltinMethodType)):
+                    continue  # a library's function, class or callable (np.diag's dispatcher): nothing of the user's
+                if isinstance(x, (types.MethodType, types.BuiltinMethodType)) and \
+                        isinstance(getattr(x, "__self__", None), (types.ModuleType, type, type(None))):
+                    continue  # a C function of the module itself (math.sin), or a class's method
                 self.emit(("attr", name), path)
                 self.value(x, f"{mod.__name__}.{name}")
 
