@@ -201,6 +201,13 @@ class _Walk:
                 self.value(v.cell_contents, path)
             except ValueError:
                 self.emit(("empty",), path)
+        elif mod == "symderiv" and _is_model(v):
+            self.ident(v, path)  # the model m: symderiv's own state is trusted, not what a check sets on it
+            own = _MODEL_OWN | set(vars(v.params))
+            for k, x in list(vars(v).items()):
+                if not k.startswith("_") and k not in own:
+                    self.emit(("attr", k), path)
+                    self.value(x, f"{path}.{k}")
         elif mod in _TRUSTED_TOP and not _mutable_matrix(v):
             self.ident(v, path)  # symderiv's own objects (trusted), SymPy's values (immutable)
         elif _mutable_matrix(v):
@@ -324,6 +331,16 @@ class _Walk:
                     continue  # a C function of the module itself (math.sin), or a class's method
                 self.emit(("attr", name), path)
                 self.value(x, f"{mod.__name__}.{name}")
+
+
+#: what the induction's model sets on itself (induction.InductionModel.__init__); the parameters bound by name too
+_MODEL_OWN = frozenset({"cell", "n", "m", "layout", "activation", "loss", "t", "f", "params"})
+
+
+def _is_model(v) -> bool:
+    from .induction import InductionModel
+
+    return isinstance(v, InductionModel)
 
 
 def _mutable_matrix(v) -> bool:

@@ -147,6 +147,11 @@ IMPURE = {
         reset()
         def c(k):
             return 2 if tick() == 6 else 1""",
+    "an attribute set on the model": """
+        m.calls = 0
+        def c(k):
+            m.calls += 1
+            return 2 if m.calls == 6 else 1""",
     "a class attribute": """
         Counter.total = 0
         def c(k):
