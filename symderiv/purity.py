@@ -148,6 +148,8 @@ class _Walk:
         self.keep: list = []       # objects whose identity is recorded: kept alive so an id is never reused
         self.seen: dict = {}       # id → the node's index (cycles, shared objects)
         self.attrs: set = set()    # the names user code uses (a library module is asked for those only)
+        self.libraries: list = []  # the library modules reached, asked for those names at the end (:meth:`finish`)
+        self.asked: set = set()    # (module id, name) pairs already asked
 
     def emit(self, token, path):
         self.out.append(token)
@@ -313,24 +315,37 @@ class _Walk:
             self.value(x, f"{c.__qualname__}.{k}")
 
     def module(self, mod, path: str) -> None:
-        from .concrete import MARK
-
         self.emit(("module", mod.__name__), path)
         if _top(mod.__name__) in _TRUSTED_TOP:
             return
-        d = vars(mod)
-        if d.get(MARK):
-            return  # a user module: its globals are walked by name, from the functions that name them
-        for name in sorted(self.attrs):
-            if name in d and not name.startswith("__"):
-                x = d[name]
-                if callable(x) and not isinstance(x, (types.MethodType, types.BuiltinMethodType)):
-                    continue  # a library's function, class or callable (np.diag's dispatcher): nothing of the user's
-                if isinstance(x, (types.MethodType, types.BuiltinMethodType)) and \
-                        isinstance(getattr(x, "__self__", None), (types.ModuleType, type, type(None))):
-                    continue  # a C function of the module itself (math.sin), or a class's method
-                self.emit(("attr", name), path)
-                self.value(x, f"{mod.__name__}.{name}")
+        self.libraries.append(mod)  # asked at the end, once every name user code uses is known (a user module too:
+        #                             `import _helpers; _helpers.N += 1`)
+
+    def finish(self) -> None:
+        """Each module reached, asked for every name the user code walked uses (``random.random``: a method of a
+        hidden ``Random``; ``_helpers.N``), until nothing new is reached."""
+        from .concrete import MARK
+
+        grown = True
+        while grown:
+            grown = False
+            for mod in list(self.libraries):
+                d = vars(mod)
+                for name in sorted(self.attrs):
+                    if (id(mod), name) in self.asked or name not in d or name.startswith("__"):
+                        continue
+                    self.asked.add((id(mod), name))
+                    x = d[name]
+                    if d.get(MARK):  # a user module: whatever it holds under that name (its functions walked too)
+                        pass
+                    elif callable(x) and not isinstance(x, (types.MethodType, types.BuiltinMethodType)):
+                        continue  # a library's function, class or callable (np.diag's dispatcher): not the user's
+                    if isinstance(x, (types.MethodType, types.BuiltinMethodType)) and \
+                            isinstance(getattr(x, "__self__", None), (types.ModuleType, type, type(None))):
+                        continue  # a C function of the module itself (math.sin), or a class's method
+                    grown = True
+                    self.emit(("attr", mod.__name__, name), mod.__name__)
+                    self.value(x, f"{mod.__name__}.{name}")
 
 
 #: what the induction's model sets on itself (induction.InductionModel.__init__); the parameters bound by name too
@@ -371,6 +386,7 @@ def snapshot(roots) -> tuple[list, list, list]:
     w = _Walk()
     for r in roots:
         w.value(r, _name(r))
+    w.finish()
     return w.out, w.paths, w.keep
 
 
