@@ -14,7 +14,8 @@ What it reaches: its closure's cells, its defaults, the globals its code (and th
 recursively through the user functions, classes and objects found there (a proof file's or its helpers', or
 code outside the libraries: :func:`symderiv.concrete._foreign`), containers, a user object's ``__dict__`` and
 slots, a mutable SymPy matrix's entries, a numpy array's bytes, a partial's and a bound method's parts, and
-the attributes a library module is asked for by name (``random.random`` is a method of a hidden ``Random``).
+the attributes a module is asked for by any name the user code reads (``random.random`` is a method of a hidden
+``Random``; a name shared by chance over-approximates, which only refuses more).
 Cycles are followed once. State Python does not show counts as a change: an iterator or generator, a
 ``random.Random``, a file, any object of a C type this module does not know to be transparent (or of a class
 deriving from one), and a snapshot past :data:`LIMIT` nodes.
