@@ -274,6 +274,7 @@ class Formal:
         if TRACED:
             return TRACED[-1].product(factor, lo, hi, order, size)
         ctx = _ctx()
+        factor = _pure("the factor", factor)
         lo, hi = ix(lo), ix(hi)
         if _same_base(lo, hi):  # a range of known length: the product itself
             rs = [lo + d for d in range(hi.off - lo.off + 1)]
@@ -312,6 +313,7 @@ class Formal:
         if TRACED:
             return TRACED[-1].total(term, lo, hi, shape)
         ctx = _ctx()
+        term = _pure("the term", term)
         lo, hi = ix(lo), ix(hi)
         rows, cols = shape
         if _same_base(lo, hi):
@@ -381,6 +383,14 @@ class Formal:
 
 
 notation.register_formal(Formal())
+
+
+def _pure(what: str, fn):
+    """``fn`` called through :func:`symderiv.purity.call`: a term or factor that keeps state between its calls is
+    refused (its calls at a symbolic index are not its calls at each step)."""
+    from .purity import checked
+
+    return checked(what, fn)
 
 
 def _check_nonempty_down(ctx: Context, lo: Ix, hi: Ix, what: str) -> None:

@@ -45,7 +45,7 @@ from types import SimpleNamespace
 
 import sympy as sp
 
-from . import notation
+from . import notation, purity
 from .cells import StepScope
 from .derivatives import held_of
 from .formal import HORIZON, Context, EmptyRange, Ix, Unsupported, _show, active, ix
@@ -117,8 +117,8 @@ class InductionModel:
     def _run(self, k: Ix, prev: dict, overrides: dict) -> dict:
         """The cell's step k from the given previous states, with ``overrides`` fixed (as models.run_step)."""
         scope = StepScope(overrides, lambda v: v if isinstance(v, sp.MatrixBase) else sp.Matrix(v))
-        return self.cell.call(scope, SimpleNamespace(**prev), self.x(k), self.params, self.f,
-                              y=lambda: self.y(k), k=k, n=self.n, m=self.m, t=self.t)
+        return purity.call("the cell's step", (self.cell.step,), self.cell.call, scope, SimpleNamespace(**prev),
+                           self.x(k), self.params, self.f, y=lambda: self.y(k), k=k, n=self.n, m=self.m, t=self.t)
 
     def y(self, k) -> sp.Matrix:
         return self._symbols("y", ix(k), self._base.dim(self.cell.outputs))
@@ -130,7 +130,8 @@ class InductionModel:
         k = ix(k)
         q = dict(self.step(k))
         q.update({s: self.state(s, k) for s in self.cell.state})
-        o = sp.Matrix(self.cell.output(SimpleNamespace(**q), self.params, self.f))
+        o = sp.Matrix(purity.call("the cell's output", None, self.cell.output, SimpleNamespace(**q), self.params,
+                                  self.f))
         E = self._base._lossf(list(o), list(self.y(k)))
         return {"o": o, "E": E if isinstance(E, sp.MatrixBase) else sp.Matrix([[E]])}
 
@@ -307,6 +308,7 @@ class Step:
     J: sp.Matrix | None = field(default=None, repr=False)
     P: sp.Matrix | None = field(default=None, repr=False)
     statement: object = field(default=None, repr=False)  # kernel.step.StepStatement: what the kernel re-checks
+    impure: tuple | None = None  # (what, line, path): a step callable keeping state between calls (purity.Impure)
 
 
 def recursion(m: InductionModel, wrt, layout: str, t_min: int, state: str | None = None) -> tuple[sp.Matrix, sp.Matrix]:
@@ -376,7 +378,8 @@ def step_check(claim, size, t_min: int, t_max: int | None = None) -> Step:
             if st.proved else None
     except Exception as e:  # the transcription cannot be read at a symbolic t: refused, never a verdict
         return Step(False, f"not induced on: {_one_line(e)}", time.perf_counter() - t0,
-                    search=isinstance(e, EmptyRange))
+                    search=isinstance(e, (EmptyRange, purity.Impure)),
+                    impure=(e.what, e.line, e.path) if isinstance(e, purity.Impure) else None)
     reads = [e for e in ("k", "t") if e in claim.model.extras()]
     if k is None and st.proved and reads:
         # the step read its index (or the horizon) at a symbolic t without a refusal (isinstance(k, int), str(k),
@@ -397,7 +400,7 @@ def _decide(claim, base, t_min: int, t0: float) -> Step:
 
     with active(Context(n=base.n, t_min=t_min)) as ctx:
         m = InductionModel(base, Ix(HORIZON, 0), ctx)
-        lhs, rhs = claim.check(m)
+        lhs, rhs = _check(claim, m)
         if m._downward is not None:
             return _downward(claim, base, m._downward, t0)
         if m._grads or m._sgrads:
@@ -459,10 +462,10 @@ def _induction(claim, base, t_min: int, t0: float) -> Step:
     with active(Context(n=base.n, t_min=t_min + 1)) as ctx:
         mb = InductionModel(base, Ix(HORIZON, -1), ctx)
         ctx.mode = "opaque"
-        key_b, c_b = _truth_side(mb, *claim.check(mb))
+        key_b, c_b = _truth_side(mb, *_check(claim, mb))
         ma = InductionModel(base, Ix(HORIZON, 0), ctx)
         ctx.mode = "peel"
-        key_a, c_a = _truth_side(ma, *claim.check(ma))
+        key_a, c_a = _truth_side(ma, *_check(claim, ma))
         if key_a[1:] != key_b[1:]:
             raise Unsupported("the truth at horizon t and at t − 1 are not the same derivative")
         if t_min + 1 + ctx.lowest < 0:
@@ -839,10 +842,16 @@ def _downward(claim, base, spec, t0: float) -> Step:
 def _bound(claim, base, ctx: Context):
     """A fresh model at the symbolic horizon and the claim's family read on it (the family closes over it)."""
     m = InductionModel(base, Ix(HORIZON, 0), ctx)
-    claim.check(m)
+    _check(claim, m)
     if m._downward is None:
         raise Unsupported("the claim calls every_step only sometimes")
-    return m, m._downward[0]
+    return m, purity.checked("the every_step family", m._downward[0])
+
+
+def _check(claim, m: InductionModel):
+    """The claim's check on ``m``, refused if it changes the state it reaches (a check that keeps state between its
+    calls means one thing at its symbolic reading and another at each size)."""
+    return purity.call("the check", None, claim.check, m)
 
 
 def _truth_at(m: InductionModel, j: int) -> sp.Matrix:

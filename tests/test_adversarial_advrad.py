@@ -39,7 +39,9 @@ Findings:
   a concrete step, another object at the symbolic one) is proved for every t in a proof file, false at t = 6 (T = 5). The trust is named
   (kernel.step.READING), but its text says the guard refuses Python on the symbolic t and k: these forms never
   touch k, or the guard misses them. (np.isscalar(k), numbers.Integral.__instancecheck__(k), sys.getsizeof(k)
-  did the same; refused since this pass.)
+  did the same; refused since this pass.) Fixed (branch pure, symderiv/purity.py): each step callable the
+  induction calls at a symbolic index is snapshot before and after the call, and a change (or hidden state such as
+  itertools.count) refuses the `for every t`; the engine then certifies the break at t = 6 (tests/test_step_purity.py).
 Attacks the code resists are kept as passing tests.
 """
 from __future__ import annotations
@@ -322,11 +324,6 @@ def test_a_special_step_past_T_the_rewrite_refuses_is_not_proved_for_every_t(tmp
 
 
 @pytest.mark.parametrize("how", list(PAST_T))
-@pytest.mark.xfail(strict=True, reason="past T = max(4, sweep) + 1 the kernel trusts that the check's Python is the "
-                   "same at every t (kernel.step.READING); a term that depends on how many times the check called it "
-                   "(a counter, len(), itertools.count, module state: none touches k) or on a library's type "
-                   "dispatch on k (np.array([k]).dtype, json.dumps(k, default=…): an int at a concrete step, another "
-                   "object at the symbolic one; misses of the guard) differs at t = 6 only, and the claim is proved for every t")
 def test_a_special_step_past_T_that_never_asks_about_k_is_not_proved_for_every_t(tmp_path, how):
     r = check_claim(_proof_claim(tmp_path, how, PAST_T[how]))
     assert not r.every_t, r.scope

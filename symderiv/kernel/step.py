@@ -61,10 +61,18 @@ What is left, and the token says so (:data:`READING`): past T, that the
 check's Python is the same at every t, so that the finder's reading at a
 symbolic t (:mod:`symderiv.formal`'s sums and products peeled at their top,
 states as free symbols, the cell's step the same at every k) is the check's.
-Only the guard that refuses Python on the symbolic t and k stands there: a
-special step past T that the guard misses (``str(k)`` in a check built in
-Python outside a proof file, where :mod:`symderiv.concrete` does not rewrite
-it) is proved for every t (tests/test_kernel_reading.py, the strict xfail). Where the kernel's
+Two guards of the finder stand there, neither re-checked by the kernel: the
+guard that refuses Python on the symbolic t and k (a special step past T that
+it misses, ``str(k)`` in a check built in Python outside a proof file, where
+:mod:`symderiv.concrete` does not rewrite it, is proved for every t:
+tests/test_kernel_reading.py, the strict xfail), and :mod:`symderiv.purity`,
+which refuses a step callable (a term, a factor, a cell's step, an
+``every_step`` family, the check) whose reachable state changes across a call
+at the symbolic index, or holds state Python does not show (a counter, a list's
+``len()``, ``itertools.count``, module state: none asks about k;
+tests/test_step_purity.py). What purity does not see: state a library keeps
+inside its own functions, and objects reached only through symderiv's or
+SymPy's. Where the kernel's
 check does not run at some t ≤ T the token trusts the whole reading
 (:data:`READING_UNREAD`), as does a step confirmed without a reading
 (:func:`confirm_step`, the every-n lift's comparison of J and P).
@@ -98,7 +106,8 @@ READ_T = 4
 #: t ≤ T (:func:`read_horizons`): only the horizons past T
 READING = ("past t = max(4, the sweep's largest t) + 1, up to which the kernel read the claim itself at every t: "
            "that the check's Python computes the same at every t (the guard refuses Python's questions about the "
-           "symbolic t and k, not state the check keeps between its calls, such as a counter), so "
+           "symbolic t and k, and the finder refuses a step callable that changes the state it reaches between "
+           "its calls or reaches state Python does not show; not seen: state a library keeps in its own code), so "
            "that the finder's reading at a symbolic t (formal sums and products peeled at their top, the cell's "
            "step the same at every k) is the check's")
 

@@ -1,0 +1,443 @@
+"""A check's step callables must be pure for an induction to speak for t past the kernel's reading (issue 19).
+
+The induction (:mod:`symderiv.induction`, :mod:`symderiv.formal`) reads a check at a symbolic step index: the
+term of a ``total``, the factor of a ``product``, a cell's step, an ``every_step`` family, and the check itself
+are called at a symbolic t or a generic k, a few times each. That reading is the check's at every t only if what
+those callables compute depends on their arguments alone. A term that counts its calls (a closure counter,
+``len()`` of a list it appends to, ``itertools.count``, module state) never asks Python anything about k, so the
+guard (:mod:`symderiv.concrete`) sees nothing, and its 6th call is not its call at step 6.
+
+So each such call is made through :func:`call`: the state the callable can reach is snapshot before and after
+(:func:`snapshot`), and a difference refuses the induction (:class:`Impure`, an :class:`~.formal.Unsupported`,
+so the claim keeps its verdict at the sizes shown, with no `for every t`, and the engine looks past the sweep).
+What it reaches: its closure's cells, its defaults, the globals its code (and the code nested in it) names,
+recursively through the user functions, classes and objects found there (a proof file's or its helpers', or
+code outside the libraries: :func:`symderiv.concrete._foreign`), containers, a user object's ``__dict__`` and
+slots, a mutable SymPy matrix's entries, a numpy array's bytes, a partial's and a bound method's parts, and
+the attributes a module is asked for by any name the user code reads (``random.random`` is a method of a hidden
+``Random``; a name shared by chance over-approximates, which only refuses more).
+Cycles are followed once. State Python does not show counts as a change: an iterator or generator, a
+``random.Random``, a file, any object of a C type this module does not know to be transparent (or of a class
+deriving from one), and a snapshot past :data:`LIMIT` nodes.
+
+Not walked (their state is trusted, or is none): symderiv's own objects (the model ``m``, notation), SymPy
+expressions (immutable), library functions, classes and modules (only the attributes named), and the state a
+library keeps inside its own functions (a library function's counter is not the user's code).
+"""
+from __future__ import annotations
+
+import array
+import collections
+import decimal
+import enum
+import fractions
+import functools
+import re
+import sys
+import types
+
+from .formal import Unsupported
+
+#: the most nodes one snapshot takes; a larger reach counts as a change (refused, never a guess)
+LIMIT = 20000
+
+
+class Impure(Unsupported):
+    """A step callable keeps state between its calls: the induction cannot read it at a symbolic index.
+
+    ``what`` names the callable ("the term", "the cell's step", …), ``line`` its first line (0 if it has none),
+    ``path`` where its state changed or is hidden ("cnt[0]", "g"), ``hidden`` whether that state cannot be seen."""
+
+    def __init__(self, what: str, line: int, path: str, detail: str, hidden: bool):
+        at = f" at line {line}" if line else ""
+        super().__init__(f"{what}{at} keeps state between its calls ({detail})")
+        self.what, self.line, self.path, self.hidden = what, line, path, hidden
+        self._made = (what, line, path, detail, hidden)
+
+    def __reduce__(self):
+        return type(self), self._made
+
+
+class _Hidden(Exception):
+    """State Python does not show was reached (or the snapshot outgrew :data:`LIMIT`)."""
+
+    def __init__(self, what: str, path: str):
+        super().__init__(what)
+        self.what, self.path = what, path
+
+
+_ATOMS = (type(None), bool, int, float, complex, str, bytes, fractions.Fraction, decimal.Decimal, range, slice,
+          type(Ellipsis), type(NotImplemented), re.Pattern, types.CodeType)
+_SEQUENCES = (list, tuple, collections.deque)
+_SETS = (set, frozenset)
+#: C types whose instances show all their state to Python (as the walk reads it)
+_TRANSPARENT_C = frozenset({object, list, tuple, dict, set, frozenset, collections.deque, collections.OrderedDict,
+                            collections.defaultdict, int, float, complex, str, bytes, bytearray, BaseException,
+                            Exception, types.SimpleNamespace})
+_TRUSTED_TOP = frozenset({"symderiv", "sympy", "symengine", "mpmath", "flint", "gmpy2"})
+
+
+def _top(module_name) -> str:
+    return str(module_name or "").partition(".")[0]
+
+
+def _user_function(fn) -> bool:
+    from .concrete import _GUARDED_CODE, MARK, _foreign
+
+    return bool(fn.__globals__.get(MARK)) or fn.__code__ in _GUARDED_CODE or _foreign(fn)
+
+
+_USER_CLASS: dict = {}
+
+
+def _user_class(c: type) -> bool:
+    known = _USER_CLASS.get(c)
+    if known is None:
+        from .concrete import MARK
+
+        module = sys.modules.get(getattr(c, "__module__", None) or "")
+        known = _top(getattr(c, "__module__", "")) not in _TRUSTED_TOP and (
+            bool(module is not None and vars(module).get(MARK)) or any(
+                isinstance(f, types.FunctionType) and _user_function(f)
+                for f in (getattr(v, "__func__", v) for v in vars(c).values())))
+        _USER_CLASS[c] = known
+    return known
+
+
+def _hidden_base(c: type) -> type | None:
+    """The first C type in ``c``'s MRO whose instances keep state Python does not show, else None."""
+    for b in c.__mro__:
+        if b not in _TRANSPARENT_C and _is_c_type(b):
+            return b
+    return None
+
+
+_C_DESCRIPTORS = (types.MethodDescriptorType, types.WrapperDescriptorType, types.ClassMethodDescriptorType)
+
+
+def _is_c_type(b: type) -> bool:
+    """Is ``b`` a type made in C (static, or a heap type from a spec, as ``_random.Random``), not by a ``class``
+    statement? A class statement makes Python functions; C code makes method and slot descriptors, and getset
+    descriptors beyond ``__dict__`` and ``__weakref__``."""
+    if not b.__flags__ & (1 << 9):  # Py_TPFLAGS_HEAPTYPE unset: a static C type
+        return True
+    return any(isinstance(v, _C_DESCRIPTORS) or (isinstance(v, types.GetSetDescriptorType)
+                                                 and k not in ("__dict__", "__weakref__"))
+               for k, v in vars(b).items())
+
+
+_CODE_NAMES: dict = {}
+
+
+def _code_names(code) -> tuple[frozenset, frozenset]:
+    """(the names, the names and attribute names) ``code`` and the code nested in it use (cached per code object).
+    A proof file's rewritten code reads an attribute through the guard, its name a string constant
+    (``H._N`` → ``guard.attribute(H, "_N")``), so identifier-like string constants count as attribute names."""
+    got = _CODE_NAMES.get(code)
+    if got is None:
+        names, attrs, todo = set(), set(), [code]
+        while todo:
+            c = todo.pop()
+            names.update(c.co_names)
+            attrs.update(k for k in c.co_consts if isinstance(k, str) and k.isidentifier())
+            todo += [k for k in c.co_consts if isinstance(k, types.CodeType)]
+        got = _CODE_NAMES[code] = (frozenset(names), frozenset(names | attrs))
+    return got
+
+
+class _Walk:
+    def __init__(self):
+        self.out: list = []
+        self.paths: list = []
+        self.keep: list = []       # objects whose identity is recorded: kept alive so an id is never reused
+        self.seen: dict = {}       # id → the node's index (cycles, shared objects)
+        self.attrs: set = set()    # the names user code uses (a library module is asked for those only)
+        self.libraries: list = []  # the library modules reached, asked for those names at the end (:meth:`finish`)
+        self.asked: set = set()    # (module id, name) pairs already asked
+
+    def emit(self, token, path):
+        self.out.append(token)
+        self.paths.append(path)
+        if len(self.out) > LIMIT:
+            raise _Hidden(f"more state than a snapshot takes ({LIMIT} nodes)", path)
+
+    def ident(self, v, path):
+        self.keep.append(v)
+        self.emit(("id", id(v)), path)
+
+    def value(self, v, path: str):
+        t = type(v)
+        if t in _ATOMS or isinstance(v, (enum.Enum,)):
+            self.emit((t, v) if t is not float or v == v else (t, "nan"), path)
+            return
+        i = id(v)
+        if i in self.seen:
+            self.emit(("ref", self.seen[i]), path)
+            return
+        self.seen[i] = len(self.out)
+        self.keep.append(v)
+        mod = _top(getattr(t, "__module__", ""))
+        if isinstance(v, types.ModuleType):
+            self.module(v, path)
+        elif isinstance(v, types.FunctionType):
+            self.function(v, path)
+        elif isinstance(v, type):
+            self.cls(v, path)
+        elif isinstance(v, types.MethodType):
+            self.emit(("method",), path)
+            self.value(v.__func__, path)
+            self.value(v.__self__, path)
+        elif isinstance(v, types.BuiltinFunctionType):  # a C function, or a C method bound to its object
+            self.ident(v, path)
+            owner = getattr(v, "__self__", None)
+            if owner is not None and not isinstance(owner, (types.ModuleType, type)):
+                self.value(owner, path)
+        elif isinstance(v, functools.partial):
+            self.emit(("partial",), path)
+            self.value(v.func, path)
+            self.value(v.args, path)
+            self.value(v.keywords, path)
+        elif isinstance(v, (staticmethod, classmethod)):
+            self.value(v.__func__, path)
+        elif isinstance(v, property):
+            for f in (v.fget, v.fset, v.fdel):
+                self.value(f, path)
+        elif isinstance(v, types.CellType):
+            try:
+                self.value(v.cell_contents, path)
+            except ValueError:
+                self.emit(("empty",), path)
+        elif mod == "symderiv" and _is_model(v):
+            self.ident(v, path)  # the model m: symderiv's own state is trusted, not what a check sets on it
+            own = _MODEL_OWN | set(vars(v.params))
+            for k, x in list(vars(v).items()):
+                if not k.startswith("_") and k not in own:
+                    self.emit(("attr", k), path)
+                    self.value(x, f"{path}.{k}")
+        elif mod in _TRUSTED_TOP and not _mutable_matrix(v):
+            self.ident(v, path)  # symderiv's own objects (trusted), SymPy's values (immutable)
+        elif _mutable_matrix(v):
+            self.emit(("matrix", v.shape), path)
+            for e in v:
+                self.ident(e, path)
+        elif mod == "numpy" and hasattr(v, "dtype") and hasattr(v, "shape"):
+            self.array(v, path)
+        elif isinstance(v, dict):
+            self.emit((t, len(v)), path)
+            if isinstance(v, collections.defaultdict):
+                self.value(v.default_factory, path)
+            for k, x in list(v.items()):
+                self.value(k, path)
+                self.value(x, f"{path}[{_short(k)}]")
+            self.state(v, path, t)
+        elif isinstance(v, _SEQUENCES):
+            self.emit((t, len(v)), path)
+            for j, x in enumerate(list(v)):
+                self.value(x, f"{path}[{j}]")
+            self.state(v, path, t)
+        elif isinstance(v, _SETS):
+            self.emit((t, len(v)), path)
+            for x in list(v):
+                self.value(x, path)
+            self.state(v, path, t)
+        elif isinstance(v, (bytearray, array.array)):
+            self.emit((t, bytes(v)), path)
+        else:
+            self.state(v, path, t)
+
+    def state(self, v, path: str, t: type) -> None:
+        """An object's own state: its ``__dict__`` and slots; a C type that hides state is a change."""
+        hidden = _hidden_base(t)
+        if hidden is not None:
+            raise _Hidden(f"{_kind(v)}, whose state Python does not show", path)
+        self.emit(("object", id(t)), path)
+        self.keep.append(t)
+        if t.__module__ != "builtins" and _user_class(t):
+            self.cls(t, path)
+        d = getattr(v, "__dict__", None)
+        if isinstance(d, dict):
+            for k, x in list(d.items()):
+                self.emit(("attr", k), path)
+                self.value(x, f"{path}.{k}")
+        for c in t.__mro__:
+            for s in ([c.__dict__["__slots__"]] if isinstance(c.__dict__.get("__slots__"), str)
+                      else c.__dict__.get("__slots__", ())):
+                if s in ("__dict__", "__weakref__"):
+                    continue
+                self.emit(("slot", s), path)
+                try:
+                    x = object.__getattribute__(v, s)
+                except AttributeError:
+                    self.emit(("unset",), path)
+                    continue
+                self.value(x, f"{path}.{s}")
+
+    def array(self, a, path: str) -> None:
+        import numpy as np
+
+        if not isinstance(a, np.ndarray):
+            self.emit(("np", a.dtype.str, repr(a)), path)  # a numpy scalar: immutable
+            return
+        if a.dtype.kind == "O":
+            self.emit(("ndarray", "O", a.shape), path)
+            for j, x in enumerate(a.ravel().tolist()):
+                self.value(x, f"{path}[{j}]")
+            return
+        if a.nbytes > 8 * LIMIT:
+            raise _Hidden(f"a numpy array larger than a snapshot takes ({a.nbytes} bytes)", path)
+        self.emit(("ndarray", a.dtype.str, a.shape, a.tobytes()), path)
+
+    def function(self, fn, path: str) -> None:
+        if not _user_function(fn):
+            self.ident(fn, path)  # a library's function: its state is its own (not walked)
+            return
+        self.emit(("function", fn.__code__), path)
+        globals_, names = _code_names(fn.__code__)
+        self.attrs |= names
+        for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()):
+            self.value(cell, name)
+        self.value(fn.__defaults__, f"{fn.__name__}'s defaults")
+        self.value(fn.__kwdefaults__, f"{fn.__name__}'s defaults")
+        if fn.__dict__:
+            self.value(fn.__dict__, f"{fn.__name__}'s attributes")
+        g = fn.__globals__
+        for name in sorted(globals_):
+            if name in g and not name.startswith("__"):
+                self.emit(("global", name), name)
+                self.value(g[name], name)
+
+    def cls(self, c: type, path: str) -> None:
+        if not _user_class(c):
+            self.ident(c, path)
+            return
+        self.emit(("class", c.__qualname__), path)
+        for k, x in list(vars(c).items()):
+            if k in ("__dict__", "__weakref__", "__doc__", "__module__", "__qualname__", "__annotations__",
+                     "__dataclass_fields__", "__dataclass_params__", "__match_args__", "__slots__"):
+                continue
+            self.emit(("attr", k), path)
+            self.value(x, f"{c.__qualname__}.{k}")
+
+    def module(self, mod, path: str) -> None:
+        self.emit(("module", mod.__name__), path)
+        if _top(mod.__name__) in _TRUSTED_TOP:
+            return
+        self.libraries.append(mod)  # asked at the end, once every name user code uses is known (a user module too:
+        #                             `import _helpers; _helpers.N += 1`)
+
+    def finish(self) -> None:
+        """Each module reached, asked for every name the user code walked uses (``random.random``: a method of a
+        hidden ``Random``; ``_helpers.N``), until nothing new is reached."""
+        from .concrete import MARK
+
+        grown = True
+        while grown:
+            grown = False
+            for mod in list(self.libraries):
+                d = vars(mod)
+                for name in sorted(self.attrs):
+                    if (id(mod), name) in self.asked or name not in d or name.startswith("__"):
+                        continue
+                    self.asked.add((id(mod), name))
+                    x = d[name]
+                    if d.get(MARK):  # a user module: whatever it holds under that name (its functions walked too)
+                        pass
+                    elif callable(x) and not isinstance(x, (types.MethodType, types.BuiltinMethodType)):
+                        continue  # a library's function, class or callable (np.diag's dispatcher): not the user's
+                    if isinstance(x, (types.MethodType, types.BuiltinMethodType)) and \
+                            isinstance(getattr(x, "__self__", None), (types.ModuleType, type, type(None))):
+                        continue  # a C function of the module itself (math.sin), or a class's method
+                    grown = True
+                    self.emit(("attr", mod.__name__, name), mod.__name__)
+                    self.value(x, f"{mod.__name__}.{name}")
+
+
+#: what the induction's model sets on itself (induction.InductionModel.__init__); the parameters bound by name too
+_MODEL_OWN = frozenset({"cell", "n", "m", "layout", "activation", "loss", "t", "f", "params"})
+
+
+def _is_model(v) -> bool:
+    from .induction import InductionModel
+
+    return isinstance(v, InductionModel)
+
+
+def _mutable_matrix(v) -> bool:
+    """A SymPy matrix that can be changed in place (``M[0, 0] = …``); the immutable ones are expressions."""
+    from sympy import Basic
+    from sympy.matrices import MatrixBase
+
+    return isinstance(v, MatrixBase) and not isinstance(v, Basic)
+
+
+def _short(k) -> str:
+    text = repr(k) if isinstance(k, (int, str)) else "…"
+    return text if len(text) <= 20 else text[:17] + "…"
+
+
+def _kind(v) -> str:
+    t = type(v)
+    if isinstance(v, types.GeneratorType):
+        return "a generator"
+    name = f"{t.__module__}.{t.__qualname__}" if t.__module__ not in ("builtins", None) else t.__qualname__
+    if t.__module__ == "builtins" and ("iterator" in t.__name__ or hasattr(v, "__next__")):
+        return f"an iterator ({name})"
+    return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
+
+
+def snapshot(roots) -> tuple[list, list, list]:
+    """(tokens, paths, kept objects) of the state ``roots`` reach; raises :class:`_Hidden` (see the module)."""
+    w = _Walk()
+    for r in roots:
+        w.value(r, _name(r))
+    w.finish()
+    return w.out, w.paths, w.keep
+
+
+def _name(fn) -> str:
+    return getattr(fn, "__name__", type(fn).__name__)
+
+
+def _line(fn) -> int:
+    f = getattr(fn, "__func__", fn)
+    f = getattr(f, "func", f)
+    code = getattr(f, "__code__", None) or getattr(getattr(type(f), "__call__", None), "__code__", None)
+    return code.co_firstlineno if code is not None else 0
+
+
+def _changed(after, before) -> str:
+    """Where the first difference is: "cnt[0]" (the path of the node, from the callable's names)."""
+    tokens, paths = after[0], after[1]
+    n = min(len(tokens), len(before[0]))
+    i = next((j for j in range(n) if tokens[j] != before[0][j]), n)
+    return paths[i] if i < len(paths) else before[1][i] if i < len(before[1]) else "its state"
+
+
+def call(what: str, roots, fn, *args, **kwargs):
+    """``fn(*args, **kwargs)``, refused (:class:`Impure`) if the state ``roots`` reach (``fn`` itself by
+    default, or the callables given) is not the same after the call as before, or cannot be seen."""
+    roots = (fn,) if roots is None else tuple(r for r in roots if r is not None)
+    line = _line(roots[0] if roots else fn)
+    try:
+        before = snapshot(roots)
+        out = fn(*args, **kwargs)
+        after = snapshot(roots)
+    except _Hidden as e:
+        raise Impure(what, line, e.path, f"{e.path}: {e.what}", True) from None
+    if after[0] != before[0]:
+        path = _changed(after, before)
+        raise Impure(what, line, path, f"{path} changed", False)
+    return out
+
+
+def checked(what: str, fn):
+    """``fn`` with each call made through :func:`call` (for a callable handed to the symbolic run)."""
+    if getattr(fn, "__symderiv_pure__", None) is not None:
+        return fn
+
+    def pure(*args, **kwargs):
+        return call(what, None, fn, *args, **kwargs)
+
+    pure.__symderiv_pure__ = fn
+    pure.__wrapped_step__ = fn
+    return pure
