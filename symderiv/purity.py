@@ -136,18 +136,37 @@ def _code_names(code) -> tuple[frozenset, frozenset]:
         while todo:
             c = todo.pop()
             names.update(c.co_names)
+            # a string constant may name an attribute: the guard's rewrite reads m._cnt as attribute(m, "_cnt")
+            names.update(k for k in c.co_consts if isinstance(k, str) and k.isidentifier())
             todo += [k for k in c.co_consts if isinstance(k, types.CodeType)]
         got = _CODE_NAMES[code] = (frozenset(names), frozenset(names))
     return got
 
 
 class _Walk:
-    def __init__(self):
+    def __init__(self, attrs=frozenset()):
         self.out: list = []
         self.paths: list = []
         self.keep: list = []       # objects whose identity is recorded: kept alive so an id is never reused
         self.seen: dict = {}       # id → the node's index (cycles, shared objects)
-        self.attrs: set = set()    # the names user code uses (a library module is asked for those only)
+        self.attrs: set = set(attrs)  # the names user code uses (a library's objects are asked for those only)
+
+    @property
+    def wide(self) -> bool:
+        """Does user code reach names it does not spell (getattr, globals(), vars(), __dict__, …)?"""
+        return not self.attrs.isdisjoint(_REFLECTIVE)
+
+    def named(self, d, path: str, skip=frozenset()) -> None:
+        """The entries of a namespace not walked whole (a library's module, class or object, symderiv's, SymPy's)
+        that user code names, or all of them where it reaches names it does not spell: the state a check sets
+        there (``sp.CNT``, ``m._cnt``, ``F.cnt``) is its own."""
+        names = [k for k in d if isinstance(k, str)] if self.wide else self.attrs
+        for name in sorted(n for n in names if n in d and not n.startswith("__") and n not in skip):
+            x = d[name]
+            if _library_callable(x):
+                continue
+            self.emit(("attr", name), path)
+            self.value(x, f"{path}.{name}")
 
     def emit(self, token, path):
         self.out.append(token)
@@ -204,12 +223,28 @@ class _Walk:
         elif mod == "symderiv" and _is_model(v):
             self.ident(v, path)  # the model m: symderiv's own state is trusted, not what a check sets on it
             own = _MODEL_OWN | set(vars(v.params))
+            walked = set()
             for k, x in list(vars(v).items()):
                 if not k.startswith("_") and k not in own:
+                    walked.add(k)
                     self.emit(("attr", k), path)
                     self.value(x, f"{path}.{k}")
+            self.named(vars(v), path, skip=walked)  # m._cnt, and m.params, m.f (whose attributes a check names)
         elif mod in _TRUSTED_TOP and not _mutable_matrix(v):
             self.ident(v, path)  # symderiv's own objects (trusted), SymPy's values (immutable)
+            d = _own_dict(v)
+            if d:
+                self.named(d, path)  # but what a check sets on one (an ImmutableMatrix's attribute)
+            self.value(t, path)  # or on its class (sp.S.cnt = 0 sets SingletonRegistry.cnt)
+        elif isinstance(v, functools._lru_cache_wrapper) and _exported(v):
+            self.ident(v, path)  # a library's cached function (fnmatch._compile_pattern): its cache is its own,
+            if self.wide or "cache_info" in self.attrs:  # but its hit count is a counter a check can read
+                self.emit(("cache", tuple(v.cache_info())), path)
+        elif callable(v) and _exported(v):
+            self.ident(v, path)  # a library's own callable (np.sum's C dispatcher, np.exp's ufunc)
+            d = _own_dict(v)
+            if d:
+                self.named(d, path)
         elif _mutable_matrix(v):
             self.emit(("matrix", v.shape), path)
             for e in v:
@@ -246,8 +281,8 @@ class _Walk:
             raise _Hidden(f"{_kind(v)}, whose state Python does not show", path)
         self.emit(("object", id(t)), path)
         self.keep.append(t)
-        if t.__module__ != "builtins" and _user_class(t):
-            self.cls(t, path)
+        if t.__module__ != "builtins":
+            self.value(t, path)  # its class (a library's: the attributes a check names)
         d = getattr(v, "__dict__", None)
         if isinstance(d, dict):
             for k, x in list(d.items()):
@@ -284,6 +319,8 @@ class _Walk:
     def function(self, fn, path: str) -> None:
         if not _user_function(fn):
             self.ident(fn, path)  # a library's function: its state is its own (not walked)
+            if fn.__dict__:  # but not what a check sets on it, nor its cache's hit count (_nP.cache_info())
+                self.named(fn.__dict__, f"{fn.__name__}")
             return
         self.emit(("function", fn.__code__), path)
         globals_, names = _code_names(fn.__code__)
@@ -299,10 +336,22 @@ class _Walk:
             if name in g and not name.startswith("__"):
                 self.emit(("global", name), name)
                 self.value(g[name], name)
+        builtins_ = g.get("__builtins__")
+        builtins_ = vars(builtins_) if isinstance(builtins_, types.ModuleType) else builtins_
+        if isinstance(builtins_, dict):  # a name the code reads from builtins (builtins.HIDDEN = [0] at import)
+            self.named({k: x for k, x in builtins_.items() if k in globals_ and k not in g}, "builtins")
+        if self.wide:  # globals()[name], getattr(sys.modules[__name__], name), exec: any global at all
+            self.named(g, fn.__module__ or "its module")
+            if isinstance(builtins_, dict):
+                self.named(builtins_, "builtins")
 
     def cls(self, c: type, path: str) -> None:
+        for b in c.__bases__:  # type(self).__base__.n += 1
+            if b is not object:
+                self.value(b, path)
         if not _user_class(c):
             self.ident(c, path)
+            self.named(dict(vars(c)), c.__qualname__)  # what a check sets on it (sp.Function("F").cnt)
             return
         self.emit(("class", c.__qualname__), path)
         for k, x in list(vars(c).items()):
@@ -316,21 +365,10 @@ class _Walk:
         from .concrete import MARK
 
         self.emit(("module", mod.__name__), path)
-        if _top(mod.__name__) in _TRUSTED_TOP:
-            return
         d = vars(mod)
-        if d.get(MARK):
-            return  # a user module: its globals are walked by name, from the functions that name them
-        for name in sorted(self.attrs):
-            if name in d and not name.startswith("__"):
-                x = d[name]
-                if callable(x) and not isinstance(x, (types.MethodType, types.BuiltinMethodType)):
-                    continue  # a library's function, class or callable (np.diag's dispatcher): nothing of the user's
-                if isinstance(x, (types.MethodType, types.BuiltinMethodType)) and \
-                        isinstance(getattr(x, "__self__", None), (types.ModuleType, type, type(None))):
-                    continue  # a C function of the module itself (math.sin), or a class's method
-                self.emit(("attr", name), path)
-                self.value(x, f"{mod.__name__}.{name}")
+        # a library's (math.sin, np.diag's C dispatcher: the library's; random.random, a method of a hidden Random,
+        # walked), SymPy's or symderiv's (sp.CNT = [0] is the check's state), a proof file's or a helper's (H.tick())
+        self.named(d, mod.__name__)
 
 
 #: what the induction's model sets on itself (induction.InductionModel.__init__); the parameters bound by name too
@@ -341,6 +379,70 @@ def _is_model(v) -> bool:
     from .induction import InductionModel
 
     return isinstance(v, InductionModel)
+
+
+#: names by which code reaches a namespace's entries without spelling them: where user code uses one, every
+#: namespace not walked whole is walked whole (a larger reach, so more refusals; never a counter missed)
+_REFLECTIVE = frozenset({"getattr", "setattr", "delattr", "globals", "vars", "locals", "__dict__", "__globals__",
+                         "__builtins__", "exec", "eval", "compile", "__import__", "import_module", "attrgetter",
+                         "getattr_static", "__getattribute__", "__setattr__", "__getattr__", "f_globals"})
+
+
+def _library_callable(x) -> bool:
+    """A library's function, class or C callable (np.diag's dispatcher, math.sin), or a method of a module or class:
+    nothing of the user's (a user's function or class, and a method bound to an instance, are walked)."""
+    if isinstance(x, _C_MEMBERS):
+        return True  # a C type's method, slot or field descriptor (deque.append): the type's, not the user's
+    if isinstance(x, (types.MethodType, types.BuiltinMethodType)):
+        return isinstance(getattr(x, "__self__", None), (types.ModuleType, type, type(None)))
+    if isinstance(x, types.FunctionType):
+        return not _user_function(x) and not x.__dict__  # its attributes (a cache's cache_info) are walked
+    if isinstance(x, (type, functools._lru_cache_wrapper)):
+        return False  # a class (its attributes a check names are walked: cls), a cache (its hit count)
+    return callable(x) and _exported(x)
+
+
+_C_MEMBERS = (types.MethodDescriptorType, types.WrapperDescriptorType, types.ClassMethodDescriptorType,
+              types.GetSetDescriptorType, types.MemberDescriptorType, types.MethodWrapperType)
+
+
+def _own_dict(v) -> dict | None:
+    try:
+        d = object.__getattribute__(v, "__dict__")
+    except (AttributeError, TypeError):
+        return None
+    return d if isinstance(d, dict) else None
+
+
+_LIBRARY_DIRS: list = []
+
+
+def _exported(v) -> bool:
+    """Is ``v`` a library's own object, the one its library module exports under its name (numpy.sum, numpy.exp)?
+    A callable a check makes (np.frompyfunc(f, 1, 1), an lru_cache of its function) is not."""
+    from .concrete import MARK
+
+    home = sys.modules.get(getattr(v, "__module__", None) or "")
+    name = getattr(v, "__name__", None)
+    if home is None or not isinstance(name, str) or vars(home).get(MARK):
+        return False
+    try:
+        if vars(home).get(name) is not v:
+            return False
+    except TypeError:
+        return False
+    file = getattr(home, "__file__", None)
+    if not file:
+        return True  # a module built into the interpreter
+    import os
+    import sysconfig
+
+    if not _LIBRARY_DIRS:
+        dirs = {os.path.realpath(p) for p in (sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib",
+                                                                                   "platlib"))}
+        dirs |= {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+        _LIBRARY_DIRS.extend(d.rstrip(os.sep) + os.sep for d in dirs)
+    return any(os.path.realpath(file).startswith(d) for d in _LIBRARY_DIRS)
 
 
 def _mutable_matrix(v) -> bool:
@@ -366,12 +468,16 @@ def _kind(v) -> str:
     return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
 
 
-def snapshot(roots) -> tuple[list, list, list]:
+def snapshot(roots, attrs=frozenset()) -> tuple[list, list, list]:
     """(tokens, paths, kept objects) of the state ``roots`` reach; raises :class:`_Hidden` (see the module)."""
-    w = _Walk()
-    for r in roots:
-        w.value(r, _name(r))
-    return w.out, w.paths, w.keep
+    while True:
+        w = _Walk(attrs)
+        for r in roots:
+            w.value(r, _name(r))
+        if w.attrs <= attrs:
+            return w.out, w.paths, w.keep
+        attrs = frozenset(w.attrs)  # a name met late in the walk: walk again asking every object for it
+
 
 
 def _name(fn) -> str:

@@ -14,7 +14,10 @@ Findings (each was `holds … for every t`, false at t = 6):
 - an attribute set on a trusted library's module or object (``sp.CNT``, ``sp.S.cnt``, an ``ImmutableMatrix``'s
   attribute), on a class SymPy makes (``sp.Function("F").cnt``), or on a user class that names a trusted module as
   its ``__module__`` (its instances and the class itself);
-- on the model: an underscore attribute (``m._cnt``) and its own objects (``m.params.cnt``, ``m.f.cnt``).
+- on the model: an underscore attribute (``m._cnt``: the guard's rewrite reads it as ``attribute(m, "_cnt")``, so the
+  name is a string constant, not one the code spells) and its own objects (``m.params.cnt``, ``m.f.cnt``);
+- a library cache's hit count, a counter the check drives and reads (``fnmatch._compile_pattern.cache_info().hits``,
+  SymPy's ``_nP.cache_info()``): a library's function and callables were never asked for anything.
 Attacks the code resists, and pure checks that must keep their `for every t`, are kept as passing tests.
 """
 from __future__ import annotations
@@ -76,6 +79,10 @@ def reset():
     _N[0] = 0
 
 
+def unit():
+    return 1
+
+
 def tick():
     _N[0] += 1
     return _N[0]
@@ -102,7 +109,7 @@ FOUND = {
     "a helper module's function called through the module": ("""
         H.reset()
         def c(k):
-            return 2 if H.tick() == 6 else 1""", "import {helper} as H"),
+            return 2 if H.tick() == 6 else 1""", ""),
     "an attribute set on the sympy module": ("""
         sp.CNT = [0]
         def c(k):
@@ -136,6 +143,20 @@ FOUND = {
             o.n += 1
             return 2 if o.n == 6 else 1""",
         "class C:\n    __module__ = 'sympy.core'\n\n    def __init__(self):\n        self.n = 0"),
+    "a library cache's hit count (fnmatch._compile_pattern.cache_info())": ("""
+        import fnmatch
+        fnmatch._compile_pattern("advpure")
+        base = fnmatch._compile_pattern.cache_info().hits
+        def c(k):
+            fnmatch._compile_pattern("advpure")
+            return 2 if fnmatch._compile_pattern.cache_info().hits - base == 6 else 1""", ""),
+    "a SymPy cached function's hit count (_nP.cache_info())": ("""
+        from sympy.functions.combinatorial import numbers as N
+        N._nP(5, 2)
+        base = N._nP.cache_info().hits
+        def c(k):
+            N._nP(5, 2)
+            return 2 if N._nP.cache_info().hits - base == 6 else 1""", ""),
     "an underscore attribute of the model": ("""
         m._cnt = [0]
         def c(k):
@@ -306,6 +327,20 @@ PURE = {
         g = functools.partial(lambda a, k: a, 1)
         def c(k):
             return g(k)""",
+    "a local deque, bytearray and array": """
+        def c(k):
+            d = collections.deque([1])
+            d.append(bytearray(1)[0] + array.array("i", [0])[0])
+            return d[0] + d[1]""",
+    "numpy's exp imported by name (a ufunc)": """
+        def c(k):
+            return int(EXP(0))""",
+    "a helper module's pure function through the module": """
+        def c(k):
+            return H.unit()""",
+    "sympy's S.One": """
+        def c(k):
+            return sp.S.One""",
     "a SymPy constant": """
         def c(k):
             return sp.Integer(1)""",
@@ -317,7 +352,8 @@ def _claim(tmp_path, body, top="", n=(1, 2), t=(1, 2, 3)):
     helper = f"_advpure_helper_{i}_{abs(hash(str(tmp_path)))}"
     (tmp_path / f"{helper}.py").write_text(HELPER)
     path = tmp_path / f"advpure_{i}.py"
-    path.write_text(PROOF.format(n=n, t=t, imports="TABLE = (1, 2, 3)", top=top.format(helper=helper),
+    path.write_text(PROOF.format(n=n, t=t, imports=f"from numpy import exp as EXP\nimport {helper} as H\nTABLE = (1, 2, 3)",
+                                 top=top.format(helper=helper),
                                  body=textwrap.indent(textwrap.dedent(body).strip("\n"), "    ")))
     return {c.id: c for c in collect([path]).claims()}["advpure.special"]
 
