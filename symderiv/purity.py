@@ -156,17 +156,50 @@ class _Walk:
         """Does user code reach names it does not spell (getattr, globals(), vars(), __dict__, …)?"""
         return not self.attrs.isdisjoint(_REFLECTIVE)
 
-    def named(self, d, path: str, skip=frozenset()) -> None:
+    def named(self, d, path: str, skip=frozenset(), user: bool = False) -> None:
         """The entries of a namespace not walked whole (a library's module, class or object, symderiv's, SymPy's)
-        that user code names, or all of them where it reaches names it does not spell: the state a check sets
-        there (``sp.CNT``, ``m._cnt``, ``F.cnt``) is its own."""
-        names = [k for k in d if isinstance(k, str)] if self.wide else self.attrs
-        for name in sorted(n for n in names if n in d and not n.startswith("__") and n not in skip):
+        that user code names: the state a check sets there (``sp.CNT``, ``m._cnt``, ``F.cnt``) is its own. Where
+        user code reaches names it does not spell (:attr:`wide`), the others too: in full in a ``user`` namespace
+        (a proof file's globals), else as plain data (:meth:`plain`: ``getattr(sp, "CN" + "T")``)."""
+        keys = sorted(k for k in d if isinstance(k, str) and not k.startswith("__") and k not in skip)
+        wide = self.wide
+        for name in keys:
+            spelled = name in self.attrs
+            if not (spelled or wide):
+                continue
             x = d[name]
             if _library_callable(x):
                 continue
             self.emit(("attr", name), path)
-            self.value(x, f"{path}.{name}")
+            if spelled or user:
+                self.value(x, f"{path}.{name}")
+            else:
+                self.plain(x, f"{path}.{name}")
+
+    def plain(self, v, path: str) -> None:
+        """An entry a check may reach by a name it does not spell, in a namespace not the user's: its value if an
+        atom, its items if a plain container, the user's object in full, any other object by identity (a library's
+        objects: sys.flags, a module, a file, are the library's)."""
+        t = type(v)
+        if t in _ATOMS:
+            self.value(v, path)
+            return
+        if t in (list, tuple, dict, set, frozenset, collections.deque):
+            i = id(v)
+            if i in self.seen:
+                self.emit(("ref", self.seen[i]), path)
+                return
+            self.seen[i] = len(self.out)
+            self.keep.append(v)
+            self.emit((t, len(v)), path)
+            for j, x in enumerate(list(v.items()) if t is dict else list(v)):
+                self.plain(x, f"{path}[{j}]")
+            return
+        if (isinstance(v, types.FunctionType) and _user_function(v)) or (isinstance(v, type) and _user_class(v)) or \
+                (not isinstance(v, type) and _user_class(t)):
+            self.value(v, path)
+            return
+        self.ident(v, path)
 
     def emit(self, token, path):
         self.out.append(token)
@@ -341,7 +374,7 @@ class _Walk:
         if isinstance(builtins_, dict):  # a name the code reads from builtins (builtins.HIDDEN = [0] at import)
             self.named({k: x for k, x in builtins_.items() if k in globals_ and k not in g}, "builtins")
         if self.wide:  # globals()[name], getattr(sys.modules[__name__], name), exec: any global at all
-            self.named(g, fn.__module__ or "its module")
+            self.named(g, fn.__module__ or "its module", user=True)
             if isinstance(builtins_, dict):
                 self.named(builtins_, "builtins")
 
@@ -368,7 +401,7 @@ class _Walk:
         d = vars(mod)
         # a library's (math.sin, np.diag's C dispatcher: the library's; random.random, a method of a hidden Random,
         # walked), SymPy's or symderiv's (sp.CNT = [0] is the check's state), a proof file's or a helper's (H.tick())
-        self.named(d, mod.__name__)
+        self.named(d, mod.__name__, user=bool(d.get(MARK)))
 
 
 #: what the induction's model sets on itself (induction.InductionModel.__init__); the parameters bound by name too

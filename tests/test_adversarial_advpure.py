@@ -115,6 +115,12 @@ FOUND = {
         def c(k):
             sp.CNT[0] += 1
             return 2 if sp.CNT[0] == 6 else 1""", ""),
+    "an attribute set on the sympy module, read at a computed name": ("""
+        setattr(sp, "CN" + "T2", [0])
+        def c(k):
+            s = getattr(sp, "CN" + "T2")
+            s[0] += 1
+            return 2 if s[0] == 6 else 1""", ""),
     "an attribute set on sp.S": ("""
         sp.S.cnt = 0
         def c(k):
@@ -341,6 +347,15 @@ PURE = {
     "sympy's S.One": """
         def c(k):
             return sp.S.One""",
+    "getattr(m, 'n')": """
+        def c(k):
+            return 1 + 0 * getattr(m, "n")""",
+    "getattr(sp, 'Integer')": """
+        def c(k):
+            return getattr(sp, "Integer")(1)""",
+    "globals()['TABLE']": """
+        def c(k):
+            return globals()["TABLE"][0]""",
     "a SymPy constant": """
         def c(k):
             return sp.Integer(1)""",
