@@ -316,19 +316,21 @@ class _Walk:
         self.keep.append(t)
         if t.__module__ != "builtins":
             self.value(t, path)  # its class (a library's: the attributes a check names)
-        d = getattr(v, "__dict__", None)
+        if not _plain_dict(t):  # a class that answers __dict__ itself (a property returning {}) hides its own
+            raise _Hidden(f"{_kind(v)}, whose __dict__ is not its instance dict", path)
+        d = _own_dict(v)
         if isinstance(d, dict):
             for k, x in list(d.items()):
                 self.emit(("attr", k), path)
                 self.value(x, f"{path}.{k}")
         for c in t.__mro__:
-            for s in ([c.__dict__["__slots__"]] if isinstance(c.__dict__.get("__slots__"), str)
-                      else c.__dict__.get("__slots__", ())):
-                if s in ("__dict__", "__weakref__"):
+            # the slots the class has (its member descriptors), not what its __slots__ says (S.__slots__ = () lies)
+            for s, member in list(vars(c).items()):
+                if not isinstance(member, types.MemberDescriptorType):
                     continue
                 self.emit(("slot", s), path)
                 try:
-                    x = object.__getattribute__(v, s)
+                    x = member.__get__(v, t)
                 except AttributeError:
                     self.emit(("unset",), path)
                     continue
@@ -388,6 +390,8 @@ class _Walk:
             return
         self.emit(("class", c.__qualname__), path)
         for k, x in list(vars(c).items()):
+            if isinstance(x, types.MemberDescriptorType) or (k == "__dict__" and _plain_dict(c)):
+                continue  # a slot (its value is the instance's: state) or the instance dict's descriptor
             if k in ("__dict__", "__weakref__", "__doc__", "__module__", "__qualname__", "__annotations__",
                      "__dataclass_fields__", "__dataclass_params__", "__match_args__", "__slots__"):
                 continue
@@ -440,11 +444,23 @@ _C_MEMBERS = (types.MethodDescriptorType, types.WrapperDescriptorType, types.Cla
 
 
 def _own_dict(v) -> dict | None:
+    """``v``'s instance dict, past a ``__getattribute__`` of its class (None if it has none)."""
+    if not _plain_dict(type(v)):
+        return None
     try:
         d = object.__getattribute__(v, "__dict__")
     except (AttributeError, TypeError):
         return None
     return d if isinstance(d, dict) else None
+
+
+def _plain_dict(t: type) -> bool:
+    """Is ``__dict__`` on ``t``'s instances Python's own descriptor (not a property or a value the class sets)?"""
+    for c in t.__mro__:
+        if "__dict__" in vars(c):
+            got = vars(c)["__dict__"]
+            return isinstance(got, types.GetSetDescriptorType) and got.__objclass__ in t.__mro__
+    return True
 
 
 _LIBRARY_DIRS: list = []

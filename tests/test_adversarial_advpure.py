@@ -17,7 +17,11 @@ Findings (each was `holds … for every t`, false at t = 6):
 - on the model: an underscore attribute (``m._cnt``: the guard's rewrite reads it as ``attribute(m, "_cnt")``, so the
   name is a string constant, not one the code spells) and its own objects (``m.params.cnt``, ``m.f.cnt``);
 - a library cache's hit count, a counter the check drives and reads (``fnmatch._compile_pattern.cache_info().hits``,
-  SymPy's ``_nP.cache_info()``): a library's function and callables were never asked for anything.
+  SymPy's ``_nP.cache_info()``): a library's function and callables were never asked for anything;
+- an object whose class makes ``__dict__`` a property returning {}: the walk read ``getattr(v, "__dict__")``.
+A false refusal (lower severity): a user object with ``__slots__`` (a frozen dataclass with slots) was refused, its
+class's member descriptor walked as a hidden C object; the slots are now read from the member descriptors (not from
+``__slots__``, which a class can rebind to hide one).
 Attacks the code resists, and pure checks that must keep their `for every t`, are kept as passing tests.
 """
 from __future__ import annotations
@@ -38,6 +42,7 @@ PROOF = '''
 import array
 import builtins
 import collections
+import dataclasses
 import functools
 import io
 import itertools
@@ -163,6 +168,12 @@ FOUND = {
         def c(k):
             N._nP(5, 2)
             return 2 if N._nP.cache_info().hits - base == 6 else 1""", ""),
+    "a class whose __dict__ is a property returning {}": ("""
+        o = Sneaky()
+        o.n = 0
+        def c(k):
+            o.n += 1
+            return 2 if o.n == 6 else 1""", "class Sneaky:\n    @property\n    def __dict__(self):\n        return {{}}"),
     "an underscore attribute of the model": ("""
         m._cnt = [0]
         def c(k):
@@ -305,6 +316,15 @@ RESISTED = {
                 return s["n"]
         def c(k):
             return 2 if K.f() == 6 else 1""",
+    "a slot hidden by a __slots__ that lies (S.__slots__ = ())": """
+        class S:
+            __slots__ = ("n",)
+        S.__slots__ = ()
+        o = S()
+        o.n = 0
+        def c(k):
+            o.n += 1
+            return 2 if o.n == 6 else 1""",
     "an attribute set on the model": """
         m.cnt = [0]
         def c(k):
@@ -347,6 +367,20 @@ PURE = {
     "sympy's S.One": """
         def c(k):
             return sp.S.One""",
+    "a user object with __slots__ (refused before: its member descriptor counted as hidden state)": """
+        class S:
+            __slots__ = ("n",)
+        o = S()
+        o.n = 1
+        def c(k):
+            return o.n""",
+    "a frozen dataclass with slots": """
+        @dataclasses.dataclass(frozen=True, slots=True)
+        class D:
+            n: int
+        o = D(1)
+        def c(k):
+            return o.n""",
     "getattr(m, 'n')": """
         def c(k):
             return 1 + 0 * getattr(m, "n")""",
