@@ -152,6 +152,11 @@ IMPURE = {
         def c(k):
             m.calls += 1
             return 2 if m.calls == 6 else 1""",
+    "a counter in a helper module, through the module": """
+        H._N[0] = 0
+        def c(k):
+            H._N[0] += 1
+            return 2 if H._N[0] == 6 else 1""",
     "a class attribute": """
         Counter.total = 0
         def c(k):
@@ -164,6 +169,9 @@ IMPURE_TRUE = {
     "random.Random seeded in the module": """
         def c(k):
             return 1 + 0 * RNG.randrange(2)""",
+    "random.random through the module": """
+        def c(k):
+            return 1 + 0 * random.randrange(2)""",
     "a counter whose value is not used": """
         def c(k):
             STATE[0] += 1
@@ -215,7 +223,7 @@ def _claim(tmp_path, body, n=(1, 2), t=(1, 2, 3)):
     helper = f"_purity_helper_{i}_{abs(hash(str(tmp_path)))}"
     (tmp_path / f"{helper}.py").write_text(HELPER)
     path = tmp_path / f"purity_{i}.py"
-    path.write_text(PROOF.format(n=n, t=t, imports=f"from {helper} import reset, tick, unit",
+    path.write_text(PROOF.format(n=n, t=t, imports=f"from {helper} import reset, tick, unit\nimport {helper} as H",
                                  body=textwrap.indent(textwrap.dedent(body).strip("\n"), "    ")))
     return {c.id: c for c in collect([path]).claims()}["purity.special"]
 
