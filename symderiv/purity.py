@@ -243,8 +243,10 @@ class _Walk:
             self.value(v.func, path)
             self.value(v.args, path)
             self.value(v.keywords, path)
+            self.value(_own_dict(v), f"{path}'s attributes")  # c = partial(g); c.n += 1 in g
         elif isinstance(v, (staticmethod, classmethod)):
             self.value(v.__func__, path)
+            self.value(_own_dict(v), f"{path}'s attributes")
         elif isinstance(v, property):
             for f in (v.fget, v.fset, v.fdel):
                 self.value(f, path)
@@ -326,7 +328,7 @@ class _Walk:
         for c in t.__mro__:
             # the slots the class has (its member descriptors), not what its __slots__ says (S.__slots__ = () lies)
             for s, member in list(vars(c).items()):
-                if not isinstance(member, types.MemberDescriptorType):
+                if not isinstance(member, types.MemberDescriptorType) or s in ("__dict__", "__weakref__"):
                     continue
                 self.emit(("slot", s), path)
                 try:
@@ -384,6 +386,8 @@ class _Walk:
         for b in c.__bases__:  # type(self).__base__.n += 1
             if b is not object:
                 self.value(b, path)
+        if type(c) is not type:  # its metaclass (type(C).n += 1)
+            self.value(type(c), path)
         if not _user_class(c):
             self.ident(c, path)
             self.named(dict(vars(c)), c.__qualname__)  # what a check sets on it (sp.Function("F").cnt)
@@ -406,6 +410,9 @@ class _Walk:
         # a library's (math.sin, np.diag's C dispatcher: the library's; random.random, a method of a hidden Random,
         # walked), SymPy's or symderiv's (sp.CNT = [0] is the check's state), a proof file's or a helper's (H.tick())
         self.named(d, mod.__name__, user=bool(d.get(MARK)))
+        if "__getattr__" in d:  # H.anything answered by the module's __getattr__ (PEP 562): what it reaches
+            self.emit(("attr", "__getattr__"), path)
+            self.value(d["__getattr__"], f"{mod.__name__}.__getattr__")
 
 
 #: what the induction's model sets on itself (induction.InductionModel.__init__); the parameters bound by name too
@@ -459,7 +466,9 @@ def _plain_dict(t: type) -> bool:
     for c in t.__mro__:
         if "__dict__" in vars(c):
             got = vars(c)["__dict__"]
-            return isinstance(got, types.GetSetDescriptorType) and got.__objclass__ in t.__mro__
+            # Python's own descriptor (a getset, or a member as SimpleNamespace's), made for a class of t's
+            return isinstance(got, (types.GetSetDescriptorType, types.MemberDescriptorType)) and \
+                got.__objclass__ in t.__mro__
     return True
 
 
@@ -517,6 +526,13 @@ def _kind(v) -> str:
     return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
 
 
+#: names by which code reaches objects the walk cannot follow (the garbage collector's lists, frames, raw memory,
+#: trace hooks): code that uses one has state the snapshot cannot bound (refused, never a guess)
+_OPAQUE = frozenset({"get_objects", "get_referrers", "get_referents", "ctypes", "_getframe", "currentframe", "f_back",
+                     "f_locals", "getouterframes", "settrace", "setprofile", "gettrace", "getprofile",
+                     "PyObj_FromPtr", "from_address"})
+
+
 def snapshot(roots, attrs=frozenset()) -> tuple[list, list, list]:
     """(tokens, paths, kept objects) of the state ``roots`` reach; raises :class:`_Hidden` (see the module)."""
     while True:
@@ -524,6 +540,10 @@ def snapshot(roots, attrs=frozenset()) -> tuple[list, list, list]:
         for r in roots:
             w.value(r, _name(r))
         if w.attrs <= attrs:
+            opaque = sorted(w.attrs & _OPAQUE)
+            if opaque:
+                raise _Hidden(f"code that reaches objects by {opaque[0]}, which the snapshot cannot follow",
+                              opaque[0])
             return w.out, w.paths, w.keep
         attrs = frozenset(w.attrs)  # a name met late in the walk: walk again asking every object for it
 

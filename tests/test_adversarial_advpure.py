@@ -18,7 +18,12 @@ Findings (each was `holds … for every t`, false at t = 6):
   name is a string constant, not one the code spells) and its own objects (``m.params.cnt``, ``m.f.cnt``);
 - a library cache's hit count, a counter the check drives and reads (``fnmatch._compile_pattern.cache_info().hits``,
   SymPy's ``_nP.cache_info()``): a library's function and callables were never asked for anything;
-- an object whose class makes ``__dict__`` a property returning {}: the walk read ``getattr(v, "__dict__")``.
+- an object whose class makes ``__dict__`` a property returning {}: the walk read ``getattr(v, "__dict__")``;
+- a partial's own ``__dict__`` (``c = partial(g); c.n``), a helper module's ``__getattr__`` (PEP 562), a metaclass's
+  attribute (``type(C).n``): not walked;
+- an object kept alive by a library (``atexit.register(keep, Hidden())``) and found again by
+  ``gc.get_referrers(Hidden)``: reached by no name; code naming the gc's lists, frames, ctypes or trace hooks is
+  now refused (``purity._OPAQUE``).
 A false refusal (lower severity): a user object with ``__slots__`` (a frozen dataclass with slots) was refused, its
 class's member descriptor walked as a hidden C object; the slots are now read from the member descriptors (not from
 ``__slots__``, which a class can rebind to hide one).
@@ -78,6 +83,11 @@ def special(m):
 
 HELPER = '''
 _N = [0]
+_BOX = [0]
+
+
+def __getattr__(name):
+    return _BOX
 
 
 def reset():
@@ -174,6 +184,32 @@ FOUND = {
         def c(k):
             o.n += 1
             return 2 if o.n == 6 else 1""", "class Sneaky:\n    @property\n    def __dict__(self):\n        return {{}}"),
+    "a partial's own attribute (c = partial(g); c.n += 1 in g)": ("""
+        def g(k):
+            c.n += 1
+            return 2 if c.n == 6 else 1
+        c = functools.partial(g)
+        c.n = 0""", ""),
+    "a helper module's __getattr__ (PEP 562)": ("""
+        H.anything[0] = 0
+        def c(k):
+            H.anything[0] += 1
+            return 2 if H.anything[0] == 6 else 1""", ""),
+    "a metaclass attribute (type(C).n += 1)": ("""
+        type(C).n = 0
+        def c(k):
+            type(C).n += 1
+            return 2 if type(C).n == 6 else 1""", "class Meta(type):\n    n = 0\n\n\nclass C(metaclass=Meta):\n    pass"),
+    "an object held by atexit, found by gc.get_referrers": ("""
+        import atexit
+        import gc
+        atexit.unregister(keep)
+        atexit.register(keep, Hidden())
+        def c(k):
+            o = [x for x in gc.get_referrers(Hidden) if isinstance(x, Hidden)][0]
+            o.n += 1
+            return 2 if o.n == 6 else 1""",
+        "class Hidden:\n    def __init__(self):\n        self.n = 0\n\n\ndef keep(h):\n    pass"),
     "an underscore attribute of the model": ("""
         m._cnt = [0]
         def c(k):
