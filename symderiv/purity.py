@@ -429,7 +429,8 @@ def _is_model(v) -> bool:
 #: namespace not walked whole is walked whole (a larger reach, so more refusals; never a counter missed)
 _REFLECTIVE = frozenset({"getattr", "setattr", "delattr", "globals", "vars", "locals", "__dict__", "__globals__",
                          "__builtins__", "exec", "eval", "compile", "__import__", "import_module", "attrgetter",
-                         "getattr_static", "__getattribute__", "__setattr__", "__getattr__", "f_globals"})
+                         "getattr_static", "__getattribute__", "__setattr__", "__getattr__", "f_globals",
+                         "__reduce_ex__", "__reduce__", "__getstate__", "__setstate__", "getmembers", "copyreg"})
 
 
 def _library_callable(x) -> bool:

@@ -210,6 +210,12 @@ FOUND = {
             o.n += 1
             return 2 if o.n == 6 else 1""",
         "class Hidden:\n    def __init__(self):\n        self.n = 0\n\n\ndef keep(h):\n    pass"),
+    "the model's dict through __reduce_ex__, at a name made at run time": ("""
+        def c(k):
+            d = m.__reduce_ex__(2)[2]
+            s = d.setdefault("".join(["_", "zz"]), [0])
+            s[0] += 1
+            return 2 if s[0] == 6 else 1""", ""),
     "an underscore attribute of the model": ("""
         m._cnt = [0]
         def c(k):
@@ -361,6 +367,18 @@ RESISTED = {
         def c(k):
             o.n += 1
             return 2 if o.n == 6 else 1""",
+    "getattr(sp, a name made at run time)": """
+        setattr(sp, "".join(["C", "N", "T3"]), [0])
+        def c(k):
+            s = getattr(sp, "".join(["C", "N", "T3"]))
+            s[0] += 1
+            return 2 if s[0] == 6 else 1""",
+    "globals()[a name made at run time]": """
+        globals()["".join(["C", "N", "T"])] = 0
+        def c(k):
+            n = "".join(["C", "N", "T"])
+            globals()[n] += 1
+            return 2 if globals()[n] == 6 else 1""",
     "an attribute set on the model": """
         m.cnt = [0]
         def c(k):
