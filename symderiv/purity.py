@@ -129,17 +129,19 @@ _CODE_NAMES: dict = {}
 
 
 def _code_names(code) -> tuple[frozenset, frozenset]:
-    """(the global names, every name) ``code`` and the code nested in it use (cached per code object)."""
+    """(the names, the names and attribute names) ``code`` and the code nested in it use (cached per code object).
+    A proof file's rewritten code reads an attribute through the guard, its name a string constant
+    (``H._N`` → ``guard.attribute(H, "_N")``, ``m._cnt`` → ``guard.attribute(m, "_cnt")``), so identifier-like string
+    constants count as attribute names."""
     got = _CODE_NAMES.get(code)
     if got is None:
-        names, todo = set(), [code]
+        names, attrs, todo = set(), set(), [code]
         while todo:
             c = todo.pop()
             names.update(c.co_names)
-            # a string constant may name an attribute: the guard's rewrite reads m._cnt as attribute(m, "_cnt")
-            names.update(k for k in c.co_consts if isinstance(k, str) and k.isidentifier())
+            attrs.update(k for k in c.co_consts if isinstance(k, str) and k.isidentifier())
             todo += [k for k in c.co_consts if isinstance(k, types.CodeType)]
-        got = _CODE_NAMES[code] = (frozenset(names), frozenset(names))
+        got = _CODE_NAMES[code] = (frozenset(names), frozenset(names | attrs))
     return got
 
 
