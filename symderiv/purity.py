@@ -10,18 +10,28 @@ guard (:mod:`symderiv.concrete`) sees nothing, and its 6th call is not its call 
 So each such call is made through :func:`call`: the state the callable can reach is snapshot before and after
 (:func:`snapshot`), and a difference refuses the induction (:class:`Impure`, an :class:`~.formal.Unsupported`,
 so the claim keeps its verdict at the sizes shown, with no `for every t`, and the engine looks past the sweep).
-What it reaches: its closure's cells, its defaults, the globals its code (and the code nested in it) names,
-recursively through the user functions, classes and objects found there (a proof file's or its helpers', or
-code outside the libraries: :func:`symderiv.concrete._foreign`), containers, a user object's ``__dict__`` and
-slots, a mutable SymPy matrix's entries, a numpy array's bytes, a partial's and a bound method's parts, and
-the attributes a library module is asked for by name (``random.random`` is a method of a hidden ``Random``).
+What it reaches: its closure's cells, its defaults, the globals its code (and the code nested in it) names, and
+the names it reads from builtins, recursively through the user functions, classes (their bases and metaclass) and
+objects found there (a proof file's or its helpers', or code outside the libraries:
+:func:`symderiv.concrete._foreign`), containers, a user object's own ``__dict__`` (read past its class: a
+``__dict__`` the class answers itself hides state) and slots (read from the class's member descriptors), a mutable
+SymPy matrix's entries, a numpy array's bytes, a partial's and a bound method's parts and own attributes, and a
+module's ``__getattr__``. Every namespace not walked whole (a library's, SymPy's, symderiv's and a user module,
+class, function or object, the model ``m``) is asked for every name the user code reads (``sp.CNT``, ``m._cnt``,
+``sp.Function("F").cnt``, ``random.random`` a method of a hidden ``Random``, a library cache's ``cache_info``);
+names reach a fixed point (a name read by a function met late in the walk is asked again of all). Where the code
+reaches names it does not spell (``getattr``, ``globals()``, ``vars``, ``__dict__``, ``exec``, ``__reduce_ex__``:
+:data:`_REFLECTIVE`), every entry: in full in a user namespace, as plain data elsewhere (:meth:`_Walk.plain`).
 Cycles are followed once. State Python does not show counts as a change: an iterator or generator, a
 ``random.Random``, a file, any object of a C type this module does not know to be transparent (or of a class
-deriving from one), and a snapshot past :data:`LIMIT` nodes.
+deriving from one), code that reaches objects by no name (the gc's lists, frames, ctypes, trace hooks:
+:data:`_OPAQUE`), and a snapshot past :data:`LIMIT` nodes.
 
-Not walked (their state is trusted, or is none): symderiv's own objects (the model ``m``, notation), SymPy
-expressions (immutable), library functions, classes and modules (only the attributes named), and the state a
-library keeps inside its own functions (a library function's counter is not the user's code).
+Not walked (their state is trusted, or is none): symderiv's own objects and SymPy's values past the attributes
+the code names (the model's internal caches; SymPy expressions are immutable), a library's own exported callables
+(``np.sum``'s dispatcher, ``np.exp``'s ufunc), and the state a library keeps inside its own functions or C objects
+(a library function's closure); where the code reaches names it does not spell, a library's objects past one
+level (identity only).
 """
 from __future__ import annotations
 
