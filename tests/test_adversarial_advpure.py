@@ -386,6 +386,33 @@ RESISTED = {
             return 2 if m.cnt[0] == 6 else 1""",
 }
 
+#: a counter that counts only the concrete calls (the symbolic ones raise first): the guard refuses the try itself
+ONLY_CONCRETE = {
+    "try: int(k) except BaseException": """
+        cnt = [0]
+        def c(k):
+            try:
+                int(k)
+            except BaseException:
+                return 1
+            cnt[0] += 1
+            return 2 if cnt[0] == 6 else 1""",
+    "try: float(k) except Exception": """
+        def c(k):
+            try:
+                float(k)
+            except Exception:
+                return 1
+            return 2 if k == 6 else 1""",
+}
+
+
+@pytest.mark.parametrize("how", list(ONLY_CONCRETE))
+def test_resisted_state_changed_only_on_concrete_calls(tmp_path, how):
+    st = step_check(_claim(tmp_path, ONLY_CONCRETE[how]), {"n": 1}, 1, 3)
+    assert not st.proved, st.reason
+
+
 #: pure terms that must keep their `for every t` (no false refusal)
 PURE = {
     "numpy's functions (np.sum, a C dispatcher)": """
