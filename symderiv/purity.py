@@ -389,6 +389,10 @@ class _Walk:
         builtins_ = vars(builtins_) if isinstance(builtins_, types.ModuleType) else builtins_
         if isinstance(builtins_, dict):  # a name the code reads from builtins (builtins.HIDDEN = [0] at import)
             self.named({k: x for k, x in builtins_.items() if k in globals_ and k not in g}, "builtins")
+        for name in sorted(globals_):  # a module the code imports itself (def c(k): import helper; helper.N += 1)
+            if name not in g and isinstance(sys.modules.get(name), types.ModuleType):
+                self.emit(("import", name), name)
+                self.value(sys.modules[name], name)
         if self.wide:  # globals()[name], getattr(sys.modules[__name__], name), exec: any global at all
             self.named(g, fn.__module__ or "its module", user=True)
             if isinstance(builtins_, dict):

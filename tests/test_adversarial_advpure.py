@@ -23,7 +23,8 @@ Findings (each was `holds … for every t`, false at t = 6):
   attribute (``type(C).n``): not walked;
 - an object kept alive by a library (``atexit.register(keep, Hidden())``) and found again by
   ``gc.get_referrers(Hidden)``: reached by no name; code naming the gc's lists, frames, ctypes or trace hooks is
-  now refused (``purity._OPAQUE``).
+  now refused (``purity._OPAQUE``);
+- a module the term imports itself (``import helper as HH`` or ``from helper import _N`` inside it): not a global.
 A false refusal (lower severity): a user object with ``__slots__`` (a frozen dataclass with slots) was refused, its
 class's member descriptor walked as a hidden C object; the slots are now read from the member descriptors (not from
 ``__slots__``, which a class can rebind to hide one).
@@ -216,6 +217,17 @@ FOUND = {
             s = d.setdefault("".join(["_", "zz"]), [0])
             s[0] += 1
             return 2 if s[0] == 6 else 1""", ""),
+    "a helper module imported inside the term": ("""
+        H.reset()
+        def c(k):
+            import HELPER_NAME as HH
+            return 2 if HH.tick() == 6 else 1""", ""),
+    "a name imported from a helper module inside the term": ("""
+        H.reset()
+        def c(k):
+            from HELPER_NAME import _N
+            _N[0] += 1
+            return 2 if _N[0] == 6 else 1""", ""),
     "an underscore attribute of the model": ("""
         m._cnt = [0]
         def c(k):
@@ -484,7 +496,7 @@ def _claim(tmp_path, body, top="", n=(1, 2), t=(1, 2, 3)):
     path = tmp_path / f"advpure_{i}.py"
     path.write_text(PROOF.format(n=n, t=t, imports=f"from numpy import exp as EXP\nimport {helper} as H\nTABLE = (1, 2, 3)",
                                  top=top.format(helper=helper),
-                                 body=textwrap.indent(textwrap.dedent(body).strip("\n"), "    ")))
+                                 body=textwrap.indent(textwrap.dedent(body).strip("\n").replace("HELPER_NAME", helper), "    ")))
     return {c.id: c for c in collect([path]).claims()}["advpure.special"]
 
 
