@@ -28,6 +28,10 @@ Findings (each was `holds … for every t`, false at t = 6):
 A false refusal (lower severity): a user object with ``__slots__`` (a frozen dataclass with slots) was refused, its
 class's member descriptor walked as a hidden C object; the slots are now read from the member descriptors (not from
 ``__slots__``, which a class can rebind to hide one).
+Against pure at 37a71dc, 22 of the 26 cases of FOUND were still `holds … for every t` (pure's own later commits
+fixed getattr(sys.modules[__name__], …), a helper module's function through the module and the two imports inside
+the term); three pure terms were falsely refused there (np.exp imported by name, a user object with __slots__, a
+frozen dataclass with slots).
 Attacks the code resists, and pure checks that must keep their `for every t`, are kept as passing tests.
 """
 from __future__ import annotations
@@ -228,6 +232,18 @@ FOUND = {
             from HELPER_NAME import _N
             _N[0] += 1
             return 2 if _N[0] == 6 else 1""", ""),
+    "getattr(sp, a name made at run time)": ("""
+        setattr(sp, "".join(["C", "N", "T3"]), [0])
+        def c(k):
+            s = getattr(sp, "".join(["C", "N", "T3"]))
+            s[0] += 1
+            return 2 if s[0] == 6 else 1""", ""),
+    "globals()[a name made at run time]": ("""
+        globals()["".join(["C", "N", "T"])] = 0
+        def c(k):
+            n = "".join(["C", "N", "T"])
+            globals()[n] += 1
+            return 2 if globals()[n] == 6 else 1""", ""),
     "an underscore attribute of the model": ("""
         m._cnt = [0]
         def c(k):
@@ -379,18 +395,6 @@ RESISTED = {
         def c(k):
             o.n += 1
             return 2 if o.n == 6 else 1""",
-    "getattr(sp, a name made at run time)": """
-        setattr(sp, "".join(["C", "N", "T3"]), [0])
-        def c(k):
-            s = getattr(sp, "".join(["C", "N", "T3"]))
-            s[0] += 1
-            return 2 if s[0] == 6 else 1""",
-    "globals()[a name made at run time]": """
-        globals()["".join(["C", "N", "T"])] = 0
-        def c(k):
-            n = "".join(["C", "N", "T"])
-            globals()[n] += 1
-            return 2 if globals()[n] == 6 else 1""",
     "an attribute set on the model": """
         m.cnt = [0]
         def c(k):
