@@ -10,19 +10,28 @@ guard (:mod:`symderiv.concrete`) sees nothing, and its 6th call is not its call 
 So each such call is made through :func:`call`: the state the callable can reach is snapshot before and after
 (:func:`snapshot`), and a difference refuses the induction (:class:`Impure`, an :class:`~.formal.Unsupported`,
 so the claim keeps its verdict at the sizes shown, with no `for every t`, and the engine looks past the sweep).
-What it reaches: its closure's cells, its defaults, the globals its code (and the code nested in it) names,
-recursively through the user functions, classes and objects found there (a proof file's or its helpers', or
-code outside the libraries: :func:`symderiv.concrete._foreign`), containers, a user object's ``__dict__`` and
-slots, a mutable SymPy matrix's entries, a numpy array's bytes, a partial's and a bound method's parts, and
-the attributes a module is asked for by any name the user code reads (``random.random`` is a method of a hidden
-``Random``; a name shared by chance over-approximates, which only refuses more).
+What it reaches: its closure's cells, its defaults, the globals its code (and the code nested in it) names, and
+the names it reads from builtins, recursively through the user functions, classes (their bases and metaclass) and
+objects found there (a proof file's or its helpers', or code outside the libraries:
+:func:`symderiv.concrete._foreign`), containers, a user object's own ``__dict__`` (read past its class: a
+``__dict__`` the class answers itself hides state) and slots (read from the class's member descriptors), a mutable
+SymPy matrix's entries, a numpy array's bytes, a partial's and a bound method's parts and own attributes, and a
+module's ``__getattr__``. Every namespace not walked whole (a library's, SymPy's, symderiv's and a user module,
+class, function or object, the model ``m``) is asked for every name the user code reads (``sp.CNT``, ``m._cnt``,
+``sp.Function("F").cnt``, ``random.random`` a method of a hidden ``Random``, a library cache's ``cache_info``);
+names reach a fixed point (a name read by a function met late in the walk is asked again of all). Where the code
+reaches names it does not spell (``getattr``, ``globals()``, ``vars``, ``__dict__``, ``exec``, ``__reduce_ex__``:
+:data:`_REFLECTIVE`), every entry: in full in a user namespace, as plain data elsewhere (:meth:`_Walk.plain`).
 Cycles are followed once. State Python does not show counts as a change: an iterator or generator, a
 ``random.Random``, a file, any object of a C type this module does not know to be transparent (or of a class
-deriving from one), and a snapshot past :data:`LIMIT` nodes.
+deriving from one), code that reaches objects by no name (the gc's lists, frames, ctypes, trace hooks:
+:data:`_OPAQUE`), and a snapshot past :data:`LIMIT` nodes.
 
-Not walked (their state is trusted, or is none): symderiv's own objects (the model ``m``, notation), SymPy
-expressions (immutable), library functions, classes and modules (only the attributes named), and the state a
-library keeps inside its own functions (a library function's counter is not the user's code).
+Not walked (their state is trusted, or is none): symderiv's own objects and SymPy's values past the attributes
+the code names (the model's internal caches; SymPy expressions are immutable), a library's own exported callables
+(``np.sum``'s dispatcher, ``np.exp``'s ufunc), and the state a library keeps inside its own functions or C objects
+(a library function's closure); where the code reaches names it does not spell, a library's objects past one
+level (identity only).
 """
 from __future__ import annotations
 
@@ -132,7 +141,8 @@ _CODE_NAMES: dict = {}
 def _code_names(code) -> tuple[frozenset, frozenset]:
     """(the names, the names and attribute names) ``code`` and the code nested in it use (cached per code object).
     A proof file's rewritten code reads an attribute through the guard, its name a string constant
-    (``H._N`` → ``guard.attribute(H, "_N")``), so identifier-like string constants count as attribute names."""
+    (``H._N`` → ``guard.attribute(H, "_N")``, ``m._cnt`` → ``guard.attribute(m, "_cnt")``), so identifier-like string
+    constants count as attribute names."""
     got = _CODE_NAMES.get(code)
     if got is None:
         names, attrs, todo = set(), set(), [code]
@@ -146,14 +156,62 @@ def _code_names(code) -> tuple[frozenset, frozenset]:
 
 
 class _Walk:
-    def __init__(self):
+    def __init__(self, attrs=frozenset()):
         self.out: list = []
         self.paths: list = []
         self.keep: list = []       # objects whose identity is recorded: kept alive so an id is never reused
         self.seen: dict = {}       # id → the node's index (cycles, shared objects)
-        self.attrs: set = set()    # the names user code uses (a library module is asked for those only)
-        self.libraries: list = []  # the library modules reached, asked for those names at the end (:meth:`finish`)
-        self.asked: set = set()    # (module id, name) pairs already asked
+        self.attrs: set = set(attrs)  # the names user code uses (a library's objects are asked for those only)
+
+    @property
+    def wide(self) -> bool:
+        """Does user code reach names it does not spell (getattr, globals(), vars(), __dict__, …)?"""
+        return not self.attrs.isdisjoint(_REFLECTIVE)
+
+    def named(self, d, path: str, skip=frozenset(), user: bool = False) -> None:
+        """The entries of a namespace not walked whole (a library's module, class or object, symderiv's, SymPy's)
+        that user code names: the state a check sets there (``sp.CNT``, ``m._cnt``, ``F.cnt``) is its own. Where
+        user code reaches names it does not spell (:attr:`wide`), the others too: in full in a ``user`` namespace
+        (a proof file's globals), else as plain data (:meth:`plain`: ``getattr(sp, "CN" + "T")``)."""
+        keys = sorted(k for k in d if isinstance(k, str) and not k.startswith("__") and k not in skip)
+        wide = self.wide
+        for name in keys:
+            spelled = name in self.attrs
+            if not (spelled or wide):
+                continue
+            x = d[name]
+            if _library_callable(x):
+                continue
+            self.emit(("attr", name), path)
+            if spelled or user:
+                self.value(x, f"{path}.{name}")
+            else:
+                self.plain(x, f"{path}.{name}")
+
+    def plain(self, v, path: str) -> None:
+        """An entry a check may reach by a name it does not spell, in a namespace not the user's: its value if an
+        atom, its items if a plain container, the user's object in full, any other object by identity (a library's
+        objects: sys.flags, a module, a file, are the library's)."""
+        t = type(v)
+        if t in _ATOMS:
+            self.value(v, path)
+            return
+        if t in (list, tuple, dict, set, frozenset, collections.deque):
+            i = id(v)
+            if i in self.seen:
+                self.emit(("ref", self.seen[i]), path)
+                return
+            self.seen[i] = len(self.out)
+            self.keep.append(v)
+            self.emit((t, len(v)), path)
+            for j, x in enumerate(list(v.items()) if t is dict else list(v)):
+                self.plain(x, f"{path}[{j}]")
+            return
+        if (isinstance(v, types.FunctionType) and _user_function(v)) or (isinstance(v, type) and _user_class(v)) or \
+                (not isinstance(v, type) and _user_class(t)):
+            self.value(v, path)
+            return
+        self.ident(v, path)
 
     def emit(self, token, path):
         self.out.append(token)
@@ -197,8 +255,10 @@ class _Walk:
             self.value(v.func, path)
             self.value(v.args, path)
             self.value(v.keywords, path)
+            self.value(_own_dict(v), f"{path}'s attributes")  # c = partial(g); c.n += 1 in g
         elif isinstance(v, (staticmethod, classmethod)):
             self.value(v.__func__, path)
+            self.value(_own_dict(v), f"{path}'s attributes")
         elif isinstance(v, property):
             for f in (v.fget, v.fset, v.fdel):
                 self.value(f, path)
@@ -210,12 +270,28 @@ class _Walk:
         elif mod == "symderiv" and _is_model(v):
             self.ident(v, path)  # the model m: symderiv's own state is trusted, not what a check sets on it
             own = _MODEL_OWN | set(vars(v.params))
+            walked = set()
             for k, x in list(vars(v).items()):
                 if not k.startswith("_") and k not in own:
+                    walked.add(k)
                     self.emit(("attr", k), path)
                     self.value(x, f"{path}.{k}")
+            self.named(vars(v), path, skip=walked)  # m._cnt, and m.params, m.f (whose attributes a check names)
         elif mod in _TRUSTED_TOP and not _mutable_matrix(v):
             self.ident(v, path)  # symderiv's own objects (trusted), SymPy's values (immutable)
+            d = _own_dict(v)
+            if d:
+                self.named(d, path)  # but what a check sets on one (an ImmutableMatrix's attribute)
+            self.value(t, path)  # or on its class (sp.S.cnt = 0 sets SingletonRegistry.cnt)
+        elif isinstance(v, functools._lru_cache_wrapper) and _exported(v):
+            self.ident(v, path)  # a library's cached function (fnmatch._compile_pattern): its cache is its own,
+            if self.wide or "cache_info" in self.attrs:  # but its hit count is a counter a check can read
+                self.emit(("cache", tuple(v.cache_info())), path)
+        elif callable(v) and _exported(v):
+            self.ident(v, path)  # a library's own callable (np.sum's C dispatcher, np.exp's ufunc)
+            d = _own_dict(v)
+            if d:
+                self.named(d, path)
         elif _mutable_matrix(v):
             self.emit(("matrix", v.shape), path)
             for e in v:
@@ -252,21 +328,23 @@ class _Walk:
             raise _Hidden(f"{_kind(v)}, whose state Python does not show", path)
         self.emit(("object", id(t)), path)
         self.keep.append(t)
-        if t.__module__ != "builtins" and _user_class(t):
-            self.cls(t, path)
-        d = getattr(v, "__dict__", None)
+        if t.__module__ != "builtins":
+            self.value(t, path)  # its class (a library's: the attributes a check names)
+        if not _plain_dict(t):  # a class that answers __dict__ itself (a property returning {}) hides its own
+            raise _Hidden(f"{_kind(v)}, whose __dict__ is not its instance dict", path)
+        d = _own_dict(v)
         if isinstance(d, dict):
             for k, x in list(d.items()):
                 self.emit(("attr", k), path)
                 self.value(x, f"{path}.{k}")
         for c in t.__mro__:
-            for s in ([c.__dict__["__slots__"]] if isinstance(c.__dict__.get("__slots__"), str)
-                      else c.__dict__.get("__slots__", ())):
-                if s in ("__dict__", "__weakref__"):
+            # the slots the class has (its member descriptors), not what its __slots__ says (S.__slots__ = () lies)
+            for s, member in list(vars(c).items()):
+                if not isinstance(member, types.MemberDescriptorType) or s in ("__dict__", "__weakref__"):
                     continue
                 self.emit(("slot", s), path)
                 try:
-                    x = object.__getattribute__(v, s)
+                    x = member.__get__(v, t)
                 except AttributeError:
                     self.emit(("unset",), path)
                     continue
@@ -290,6 +368,8 @@ class _Walk:
     def function(self, fn, path: str) -> None:
         if not _user_function(fn):
             self.ident(fn, path)  # a library's function: its state is its own (not walked)
+            if fn.__dict__:  # but not what a check sets on it, nor its cache's hit count (_nP.cache_info())
+                self.named(fn.__dict__, f"{fn.__name__}")
             return
         self.emit(("function", fn.__code__), path)
         globals_, names = _code_names(fn.__code__)
@@ -305,13 +385,33 @@ class _Walk:
             if name in g and not name.startswith("__"):
                 self.emit(("global", name), name)
                 self.value(g[name], name)
+        builtins_ = g.get("__builtins__")
+        builtins_ = vars(builtins_) if isinstance(builtins_, types.ModuleType) else builtins_
+        if isinstance(builtins_, dict):  # a name the code reads from builtins (builtins.HIDDEN = [0] at import)
+            self.named({k: x for k, x in builtins_.items() if k in globals_ and k not in g}, "builtins")
+        for name in sorted(globals_):  # a module the code imports itself (def c(k): import helper; helper.N += 1)
+            if name not in g and isinstance(sys.modules.get(name), types.ModuleType):
+                self.emit(("import", name), name)
+                self.value(sys.modules[name], name)
+        if self.wide:  # globals()[name], getattr(sys.modules[__name__], name), exec: any global at all
+            self.named(g, fn.__module__ or "its module", user=True)
+            if isinstance(builtins_, dict):
+                self.named(builtins_, "builtins")
 
     def cls(self, c: type, path: str) -> None:
+        for b in c.__bases__:  # type(self).__base__.n += 1
+            if b is not object:
+                self.value(b, path)
+        if type(c) is not type:  # its metaclass (type(C).n += 1)
+            self.value(type(c), path)
         if not _user_class(c):
             self.ident(c, path)
+            self.named(dict(vars(c)), c.__qualname__)  # what a check sets on it (sp.Function("F").cnt)
             return
         self.emit(("class", c.__qualname__), path)
         for k, x in list(vars(c).items()):
+            if isinstance(x, types.MemberDescriptorType) or (k == "__dict__" and _plain_dict(c)):
+                continue  # a slot (its value is the instance's: state) or the instance dict's descriptor
             if k in ("__dict__", "__weakref__", "__doc__", "__module__", "__qualname__", "__annotations__",
                      "__dataclass_fields__", "__dataclass_params__", "__match_args__", "__slots__"):
                 continue
@@ -319,37 +419,16 @@ class _Walk:
             self.value(x, f"{c.__qualname__}.{k}")
 
     def module(self, mod, path: str) -> None:
-        self.emit(("module", mod.__name__), path)
-        if _top(mod.__name__) in _TRUSTED_TOP:
-            return
-        self.libraries.append(mod)  # asked at the end, once every name user code uses is known (a user module too:
-        #                             `import _helpers; _helpers.N += 1`)
-
-    def finish(self) -> None:
-        """Each module reached, asked for every name the user code walked uses (``random.random``: a method of a
-        hidden ``Random``; ``_helpers.N``), until nothing new is reached."""
         from .concrete import MARK
 
-        grown = True
-        while grown:
-            grown = False
-            for mod in list(self.libraries):
-                d = vars(mod)
-                for name in sorted(self.attrs):
-                    if (id(mod), name) in self.asked or name not in d or name.startswith("__"):
-                        continue
-                    self.asked.add((id(mod), name))
-                    x = d[name]
-                    if d.get(MARK):  # a user module: whatever it holds under that name (its functions walked too)
-                        pass
-                    elif callable(x) and not isinstance(x, (types.MethodType, types.BuiltinMethodType)):
-                        continue  # a library's function, class or callable (np.diag's dispatcher): not the user's
-                    if isinstance(x, (types.MethodType, types.BuiltinMethodType)) and \
-                            isinstance(getattr(x, "__self__", None), (types.ModuleType, type, type(None))):
-                        continue  # a C function of the module itself (math.sin), or a class's method
-                    grown = True
-                    self.emit(("attr", mod.__name__, name), mod.__name__)
-                    self.value(x, f"{mod.__name__}.{name}")
+        self.emit(("module", mod.__name__), path)
+        d = vars(mod)
+        # a library's (math.sin, np.diag's C dispatcher: the library's; random.random, a method of a hidden Random,
+        # walked), SymPy's or symderiv's (sp.CNT = [0] is the check's state), a proof file's or a helper's (H.tick())
+        self.named(d, mod.__name__, user=bool(d.get(MARK)))
+        if "__getattr__" in d:  # H.anything answered by the module's __getattr__ (PEP 562): what it reaches
+            self.emit(("attr", "__getattr__"), path)
+            self.value(d["__getattr__"], f"{mod.__name__}.__getattr__")
 
 
 #: what the induction's model sets on itself (induction.InductionModel.__init__); the parameters bound by name too
@@ -360,6 +439,85 @@ def _is_model(v) -> bool:
     from .induction import InductionModel
 
     return isinstance(v, InductionModel)
+
+
+#: names by which code reaches a namespace's entries without spelling them: where user code uses one, every
+#: namespace not walked whole is walked whole (a larger reach, so more refusals; never a counter missed)
+_REFLECTIVE = frozenset({"getattr", "setattr", "delattr", "globals", "vars", "locals", "__dict__", "__globals__",
+                         "__builtins__", "exec", "eval", "compile", "__import__", "import_module", "attrgetter",
+                         "getattr_static", "__getattribute__", "__setattr__", "__getattr__", "f_globals",
+                         "__reduce_ex__", "__reduce__", "__getstate__", "__setstate__", "getmembers", "copyreg"})
+
+
+def _library_callable(x) -> bool:
+    """A library's function, class or C callable (np.diag's dispatcher, math.sin), or a method of a module or class:
+    nothing of the user's (a user's function or class, and a method bound to an instance, are walked)."""
+    if isinstance(x, _C_MEMBERS):
+        return True  # a C type's method, slot or field descriptor (deque.append): the type's, not the user's
+    if isinstance(x, (types.MethodType, types.BuiltinMethodType)):
+        return isinstance(getattr(x, "__self__", None), (types.ModuleType, type, type(None)))
+    if isinstance(x, types.FunctionType):
+        return not _user_function(x) and not x.__dict__  # its attributes (a cache's cache_info) are walked
+    if isinstance(x, (type, functools._lru_cache_wrapper)):
+        return False  # a class (its attributes a check names are walked: cls), a cache (its hit count)
+    return callable(x) and _exported(x)
+
+
+_C_MEMBERS = (types.MethodDescriptorType, types.WrapperDescriptorType, types.ClassMethodDescriptorType,
+              types.GetSetDescriptorType, types.MemberDescriptorType, types.MethodWrapperType)
+
+
+def _own_dict(v) -> dict | None:
+    """``v``'s instance dict, past a ``__getattribute__`` of its class (None if it has none)."""
+    if not _plain_dict(type(v)):
+        return None
+    try:
+        d = object.__getattribute__(v, "__dict__")
+    except (AttributeError, TypeError):
+        return None
+    return d if isinstance(d, dict) else None
+
+
+def _plain_dict(t: type) -> bool:
+    """Is ``__dict__`` on ``t``'s instances Python's own descriptor (not a property or a value the class sets)?"""
+    for c in t.__mro__:
+        if "__dict__" in vars(c):
+            got = vars(c)["__dict__"]
+            # Python's own descriptor (a getset, or a member as SimpleNamespace's), made for a class of t's
+            return isinstance(got, (types.GetSetDescriptorType, types.MemberDescriptorType)) and \
+                got.__objclass__ in t.__mro__
+    return True
+
+
+_LIBRARY_DIRS: list = []
+
+
+def _exported(v) -> bool:
+    """Is ``v`` a library's own object, the one its library module exports under its name (numpy.sum, numpy.exp)?
+    A callable a check makes (np.frompyfunc(f, 1, 1), an lru_cache of its function) is not."""
+    from .concrete import MARK
+
+    home = sys.modules.get(getattr(v, "__module__", None) or "")
+    name = getattr(v, "__name__", None)
+    if home is None or not isinstance(name, str) or vars(home).get(MARK):
+        return False
+    try:
+        if vars(home).get(name) is not v:
+            return False
+    except TypeError:
+        return False
+    file = getattr(home, "__file__", None)
+    if not file:
+        return True  # a module built into the interpreter
+    import os
+    import sysconfig
+
+    if not _LIBRARY_DIRS:
+        dirs = {os.path.realpath(p) for p in (sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib",
+                                                                                   "platlib"))}
+        dirs |= {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+        _LIBRARY_DIRS.extend(d.rstrip(os.sep) + os.sep for d in dirs)
+    return any(os.path.realpath(file).startswith(d) for d in _LIBRARY_DIRS)
 
 
 def _mutable_matrix(v) -> bool:
@@ -385,13 +543,27 @@ def _kind(v) -> str:
     return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
 
 
-def snapshot(roots) -> tuple[list, list, list]:
+#: names by which code reaches objects the walk cannot follow (the garbage collector's lists, frames, raw memory,
+#: trace hooks): code that uses one has state the snapshot cannot bound (refused, never a guess)
+_OPAQUE = frozenset({"get_objects", "get_referrers", "get_referents", "ctypes", "_getframe", "currentframe", "f_back",
+                     "f_locals", "getouterframes", "settrace", "setprofile", "gettrace", "getprofile",
+                     "PyObj_FromPtr", "from_address"})
+
+
+def snapshot(roots, attrs=frozenset()) -> tuple[list, list, list]:
     """(tokens, paths, kept objects) of the state ``roots`` reach; raises :class:`_Hidden` (see the module)."""
-    w = _Walk()
-    for r in roots:
-        w.value(r, _name(r))
-    w.finish()
-    return w.out, w.paths, w.keep
+    while True:
+        w = _Walk(attrs)
+        for r in roots:
+            w.value(r, _name(r))
+        if w.attrs <= attrs:
+            opaque = sorted(w.attrs & _OPAQUE)
+            if opaque:
+                raise _Hidden(f"code that reaches objects by {opaque[0]}, which the snapshot cannot follow",
+                              opaque[0])
+            return w.out, w.paths, w.keep
+        attrs = frozenset(w.attrs)  # a name met late in the walk: walk again asking every object for it
+
 
 
 def _name(fn) -> str:
