@@ -304,10 +304,17 @@ def refuse(what: str, value) -> NoReturn:
     kind = getattr(value, "__symderiv_what__", None)  # a value that says what it is (a traced size)
     instead = _INSTEAD.get(what, "write it in the claim language (rel/assume, maximum/minimum, piecewise "
                                  "functions) or branch on sizes only")
-    err = ConcretizationError(
-        f"{where}: {what} of the claim value {_show(value)}{f' ({kind})' if kind else ''}: Python cannot decide "
-        f"it for every value "
-        f"(every path reads a check alike, so none guesses); {instead}")
+    if _engine_object(value) and not is_value(value):
+        err = ConcretizationError(
+            f"{where}: {what} of the model the check is given: which of the engine's models runs the check "
+            f"(symbolic, F_p, induction, the kernel's exact one, …) is not the claim's, and Python's answer differs "
+            f"by path (every path reads a check alike, so none guesses); read the model through its protocol only "
+            f"(m.h, m.at, m.d, m.W_R, m.n, …)")
+    else:
+        err = ConcretizationError(
+            f"{where}: {what} of the claim value {_show(value)}{f' ({kind})' if kind else ''}: Python cannot "
+            f"decide it for every value "
+            f"(every path reads a check alike, so none guesses); {instead}")
     for seen in _WATCHING:
         seen.append(err)
     raise err
@@ -549,7 +556,7 @@ class _Guard:
         exact model a model value is a plain number, no claim value to tell apart from a constant, and substituting
         into it there means something else than on the symbolic model (a forged certificate found that meaning)."""
         if _private(name):  # v._hashable_content(), v.__reduce__(), v._args: SymPy's insides, another on each path
-            if name not in _ARITHMETIC_DUNDERS and is_value(obj):
+            if name not in _ARITHMETIC_DUNDERS and (is_value(obj) or _engine_object(obj)):
                 refuse(f"'.{name}' (a private attribute)", obj)
             return getattr(obj, name)
         if name in _TYPE_READS and hasattr(type(obj), "shape"):
@@ -734,6 +741,12 @@ class _Guard:
             return fn(*args, **kw)
         if name in _UNREAD:
             refuse(f"{name}() (code that symderiv does not read: it could ask anything)", name)
+        if args and name in _MODEL_QUESTIONS and _engine_object(args[0]) and not (
+                name == "getattr" and len(args) == 2 and isinstance(args[1], str) and not _private(args[1])):
+            # type(m), isinstance(m, …), repr(m), hasattr(m, …), getattr(m, …, default), dir(m), vars(m): which of
+            # the engine's models runs the check (symbolic, F_p, induction, the kernel's exact one, …) is not the
+            # claim's, and a check that asks can compute one thing on one path and another on the next
+            refuse(f"{name}()", args[0])
         if name in _ITERATING:
             args = tuple(list(a) if _iterable_arg(a) else a for a in args)
             for a in args:
@@ -984,6 +997,15 @@ def _asked_by_function(fn, args, kw):
             refuse(f"{name}() (it asks about its argument: text, order, type or truth)", x)
 
 
+def _engine_object(x) -> bool:
+    """An object of symderiv's own that a check is handed (the model ``m``, a free-variable namespace, its parts):
+    the engine's paths hand different classes with different insides, so Python's questions about which one it is
+    (its type, its private attributes, its text) have one answer per path."""
+    t = type(x)
+    return str(getattr(t, "__module__", "") or "").startswith("symderiv.") and not isinstance(
+        x, (type, _types.FunctionType, _types.ModuleType, _types.MethodType))
+
+
 def _private(name: str) -> bool:
     """A private or dunder attribute (not a class-private ``__x``, which Python mangles where it is written)."""
     return name.startswith("_") and (not name.startswith("__") or name.endswith("__"))
@@ -1018,7 +1040,7 @@ def _iterable_arg(a) -> bool:
 
 _CONCRETIZING = {"int", "float", "complex", "bool", "hash", "round", "range", "divmod", "max", "min", "len",
                  "sorted", "set", "frozenset", "any", "all", "filter", "isinstance", "type", "id", "str", "repr",
-                 "format", "hasattr", "getattr", "eval", "exec", "compile", "dir", "callable", "ascii"}
+                 "format", "hasattr", "getattr", "eval", "exec", "compile", "dir", "callable", "ascii", "vars"}
 _ITERATING = {"max", "min", "sorted", "set", "frozenset", "any", "all", "filter"}
 #: the concretizing builtins by identity: caught under any name (I = int) and when handed to other code
 _BUILTIN_NAMES = {id(getattr(builtins, n)): n for n in _CONCRETIZING if hasattr(builtins, n)}
@@ -1104,7 +1126,10 @@ _SYMPY_ASKING_FUNCTIONS = {"srepr", "sstr", "sstrrepr", "latex", "pretty", "ppri
 #: builtins that read their caller's frame: never called through the guard
 _FRAME_BUILTINS = {"super", "locals", "vars", "globals", "dir"}
 #: builtins whose first argument only is the value asked about (the rest: a type, a name, a default)
-_FIRST_ONLY = {"isinstance", "type", "id", "str", "repr", "format", "hasattr", "getattr", "dir", "callable", "ascii"}
+_FIRST_ONLY = {"isinstance", "type", "id", "str", "repr", "format", "hasattr", "getattr", "dir", "callable", "ascii",
+               "vars"}
+#: the builtins that ask which object the model is (refused on symderiv's own objects: :func:`_engine_object`)
+_MODEL_QUESTIONS = {"isinstance", "type", "str", "repr", "format", "hasattr", "getattr", "dir", "vars", "ascii"}
 #: builtins that run code symderiv does not read: refused in a check whatever their arguments
 _UNREAD = {"eval", "exec", "compile"}
 #: the operator module's functions that ask Python about their arguments

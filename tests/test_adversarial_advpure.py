@@ -273,6 +273,52 @@ TELLS = {
             c = lambda k: 1
         else:
             c = lambda k: 2 if k == 6 else 1""",
+    # siblings (the integration): every way to ask which of the engine's models runs the check
+    "m.__class__.__name__": """
+        if m.__class__.__name__ == "InductionModel":
+            c = lambda k: 1
+        else:
+            c = lambda k: 2 if k == 6 else 1""",
+    "type(m).__module__": """
+        if "induction" in type(m).__module__:
+            c = lambda k: 1
+        else:
+            c = lambda k: 2 if k == 6 else 1""",
+    "repr(m)": """
+        if "Induction" in repr(m):
+            c = lambda k: 1
+        else:
+            c = lambda k: 2 if k == 6 else 1""",
+    "str(m)": """
+        if "Induction" in str(m):
+            c = lambda k: 1
+        else:
+            c = lambda k: 2 if k == 6 else 1""",
+    "getattr(m, '_downward', None)": """
+        if getattr(m, "_downward", 0) != 0:
+            c = lambda k: 1
+        else:
+            c = lambda k: 2 if k == 6 else 1""",
+    "vars(m)": """
+        if "_downward" in vars(m):
+            c = lambda k: 1
+        else:
+            c = lambda k: 2 if k == 6 else 1""",
+    "dir(m)": """
+        if "_downward" in dir(m):
+            c = lambda k: 1
+        else:
+            c = lambda k: 2 if k == 6 else 1""",
+    "m.__dict__": """
+        if "_downward" in m.__dict__:
+            c = lambda k: 1
+        else:
+            c = lambda k: 2 if k == 6 else 1""",
+    "isinstance(m, a class found by name)": """
+        if any(isinstance(m, c) for c in [getattr(__import__("symderiv.induction").induction, "InductionModel")]):
+            c = lambda k: 1
+        else:
+            c = lambda k: 2 if k == 6 else 1""",
 }
 
 #: hiding places the snapshot already sees (refused at the symbolic index, naming the term or the check)
@@ -520,14 +566,14 @@ def test_found_is_false_at_t_6(tmp_path, how):
     assert r.verdict == Verdict.FAILS and r.counterexample.size["t"] == 6, r.scope
 
 
-@pytest.mark.xfail(strict=True, reason="the check tells the induction's model from a concrete one (type(m).__name__, "
-                   "hasattr(m, '_downward')) and keeps the special step off the symbolic run: no state changes there, "
-                   "so purity has nothing to see, and the guard does not refuse questions about the model's type: "
-                   "holds for every t, false at t = 6")
 @pytest.mark.parametrize("how", list(TELLS))
 def test_a_check_that_tells_the_symbolic_model_apart_is_not_proved_for_every_t(tmp_path, how):
+    """Was a strict xfail (advpure): fixed in the guard (concrete._engine_object): Python's questions about which
+    of the engine's models runs the check (its type, its private attributes, its text, hasattr, getattr with a
+    default, dir, vars) are refused on every path, naming the line: an error, never a verdict."""
     r = check_claim(_claim(tmp_path, TELLS[how]))
     assert not r.every_t, r.scope
+    assert r.verdict == Verdict.ERROR and "\n" not in r.error and "model" in r.error, (r.verdict, r.error)
 
 
 @pytest.mark.parametrize("how", list(RESISTED))
