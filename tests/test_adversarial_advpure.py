@@ -539,6 +539,13 @@ PURE = {
 }
 
 
+#: hiding places the guard refuses before any snapshot (a private attribute of the model, concrete._engine_object,
+#: since the integration): an error on every path, naming the line
+GUARDED = {k: FOUND.pop(k)[0] for k in ("the model's dict through __reduce_ex__, at a name made at run time",
+                                        "an underscore attribute of the model")}
+GUARDED["m.__dict__.setdefault"] = RESISTED.pop("m.__dict__.setdefault")
+
+
 def _claim(tmp_path, body, top="", n=(1, 2), t=(1, 2, 3)):
     i = next(_ids)
     helper = f"_advpure_helper_{i}_{abs(hash(str(tmp_path)))}"
@@ -586,3 +593,9 @@ def test_resisted_a_counter_the_snapshot_sees(tmp_path, how):
 def test_a_pure_term_is_not_refused(tmp_path, how):
     st = step_check(_claim(tmp_path, PURE[how]), {"n": 1}, 1, 3)
     assert st.proved and st.impure is None, st.reason
+
+
+@pytest.mark.parametrize("how", list(GUARDED))
+def test_a_counter_on_the_models_insides_is_refused_by_the_guard(tmp_path, how):
+    r = check_claim(_claim(tmp_path, GUARDED[how]))
+    assert r.verdict == Verdict.ERROR and not r.every_t and "\n" not in r.error, (r.verdict, r.error)
