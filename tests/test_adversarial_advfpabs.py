@@ -1,0 +1,123 @@
+"""Adversarial pass over F_p's |·|, max and min and the kernel's ℤ/p re-check of them (branch fpabs).
+
+Findings:
+- The kernel's re-check did not run for a derivative that replays a cell with |·|, max or min (the ReLU cell's
+  dh_t/dW, the BPTT case) nor for m.d of a function of the model that applies them: the replay runs when the side
+  is projected, after modular.sides() had popped _ACTIVE, so the sign reading raised Unsupported and the holds rested
+  on the F_p trials alone (named in Result.trusted). Fixed: ModularModel runs a cell step and a derivative's
+  function with its own functions active.
+
+Attacks resisted (kept as guards): identities true on every sign pattern hold (mirror, max/min folds, 3-argument
+max, numbers beside model values, relu as (z + |z|)/2, d|u| = S du), and false ones (sign-dependent |z| = z,
+max(z, 0) + max(−z, 0) = z, a flipped ReLU gate) are never holds; true identities that need S² = 1 or positivity
+(|z| ⊙ |z|, |logistic| = logistic, |z|³ = |z| z²) are undecided, never fails.
+"""
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from symderiv import diag, fp, hadamard, kernel
+from symderiv.engine import check_claim
+from symderiv.results import Verdict
+
+from test_fp_abs import LARGE, H, Z, ew, logistic_cell, make, relu_cell, sigma_cell
+
+A = sp.Abs
+
+
+# ----- finding (fixed): the kernel re-checks derivatives through |·|, max, min replayed after sides() ----------------
+
+DERIVATIVES = {
+    "ReLU cell dh_t/dW = itself": (relu_cell, lambda m: (m.d(("h", m.t), "W"), 1 * m.d(("h", m.t), "W"))),
+    "ReLU cell dh_t/dW = diag((1 + |z|/z)/2) dz_t/dW": (
+        relu_cell, lambda m: (m.d(("h", m.t), "W"), diag(ew(lambda v: (1 + A(v) / v) / 2)(Z(m))) * m.d(("z", m.t), "W"))),
+    "d|z|/dW of a function of the model = diag(|z|/z) dz/dW": (
+        sigma_cell, lambda m: (m.d(lambda q: q.at("z", q.t).applyfunc(A), "W"),
+                               diag(ew(lambda v: A(v) / v)(Z(m))) * m.d(("z", m.t), "W"))),
+}
+
+
+@pytest.mark.parametrize("name", list(DERIVATIVES))
+def test_a_derivative_through_abs_is_rechecked_by_the_kernel(name):
+    model, check = DERIVATIVES[name]
+    token, why = kernel.confirm_identity(make(check, model), LARGE, seed=1, trusts="the F_p trials")
+    assert token is not None and token.trusts == (), why
+    r = check_claim(make(check, model), backend="fp")
+    assert r.verdict == Verdict.HOLDS and not r.trusted, (r.verdict, r.trusted)
+
+
+FALSE_DERIVATIVES = {
+    "ReLU cell dh_t/dW = dz_t/dW": (relu_cell, lambda m: (m.d(("h", m.t), "W"), m.d(("z", m.t), "W"))),
+    "ReLU cell dh_t/dW with the gate flipped": (
+        relu_cell, lambda m: (m.d(("h", m.t), "W"), diag(ew(lambda v: (1 - A(v) / v) / 2)(Z(m))) * m.d(("z", m.t), "W"))),
+    "d|z|/dW = dz/dW": (sigma_cell, lambda m: (m.d(lambda q: q.at("z", q.t).applyfunc(A), "W"), m.d(("z", m.t), "W"))),
+}
+
+
+@pytest.mark.parametrize("name", list(FALSE_DERIVATIVES))
+def test_a_false_derivative_through_abs_is_refused_by_fp_and_the_kernel(name):
+    model, check = FALSE_DERIVATIVES[name]
+    claim = make(check, model)
+    assert not fp.test_identity(claim, LARGE, seed=1).equal
+    token, _ = kernel.confirm_identity(claim, LARGE, seed=1, trusts="the F_p trials")
+    assert token is None
+
+
+# ----- resisted: true on every sign pattern -> holds (F_p at n = 16, t = 8, the kernel's token) ---------------------
+
+TRUE = {
+    "max(z, 0) = −min(−z, 0)": (sigma_cell, lambda m: (ew(lambda v: sp.Max(v, 0))(Z(m)), -ew(lambda v: sp.Min(-v, 0))(Z(m)))),
+    "max(z, 0) + max(−z, 0) = |z|": (sigma_cell, lambda m: (ew(lambda v: sp.Max(v, 0) + sp.Max(-v, 0))(Z(m)), ew(A)(Z(m)))),
+    "max(a, b) − min(a, b) = |b − a| (two quantities)": (
+        sigma_cell, lambda m: ((Z(m) + H(m) + (Z(m) - H(m)).applyfunc(A)) / 2 - (Z(m) + H(m) - (Z(m) - H(m)).applyfunc(A)) / 2,
+                               (H(m) - Z(m)).applyfunc(A))),
+    "max(z, 0, 1) = max(max(z, 0), 1)": (
+        sigma_cell, lambda m: (ew(lambda v: sp.Max(v, 0, 1))(Z(m)), ew(lambda v: sp.Max(sp.Max(v, 0), 1))(Z(m)))),
+    "|z|^(−2) = 1/z²": (sigma_cell, lambda m: (ew(lambda v: A(v) ** -2)(Z(m)), ew(lambda v: 1 / v ** 2)(Z(m)))),
+    "d|z|²/dW = 2 diag(z) dz/dW": (
+        sigma_cell, lambda m: (m.d(lambda q: q.at("z", q.t).applyfunc(lambda v: A(v) ** 2), "W"),
+                               2 * diag(Z(m)) * m.d(("z", m.t), "W"))),
+    "ReLU dh_t/dh_{t−1} gate written max(z, 0)/z": (
+        relu_cell, lambda m: (m.d(("h", m.t), ("h", m.t - 1)), diag(ew(lambda v: sp.Max(v, 0) / v)(Z(m))) * m.W)),
+}
+
+
+@pytest.mark.parametrize("name", list(TRUE))
+def test_true_on_every_sign_pattern_holds(name):
+    model, check = TRUE[name]
+    r = check_claim(make(check, model), backend="fp")
+    assert r.verdict == Verdict.HOLDS, (name, r.verdict)
+
+
+# ----- resisted: false, or true only through S² = 1 / positivity: never a wrong holds or a wrong fails -------------
+
+FALSE = {
+    "max(z, 0) + max(−z, 0) = z": (sigma_cell, lambda m: (ew(lambda v: sp.Max(v, 0) + sp.Max(-v, 0))(Z(m)), Z(m))),
+    "|h| = h for an abstract σ": (sigma_cell, lambda m: (ew(A)(H(m)), H(m))),
+    "|z| = −|−z|": (sigma_cell, lambda m: (ew(A)(Z(m)), -ew(lambda v: A(-v))(Z(m)))),
+}
+
+
+@pytest.mark.parametrize("name", list(FALSE))
+def test_a_false_sign_identity_is_not_equal_over_fp_nor_confirmed(name):
+    model, check = FALSE[name]
+    claim = make(check, model)
+    assert not fp.test_identity(claim, LARGE, seed=3).equal
+    token, _ = kernel.confirm_identity(claim, LARGE, seed=3, trusts="the F_p trials")
+    assert token is None
+
+
+RELAXED_TRUE = {
+    "|z| ⊙ |z| = z ⊙ z": (sigma_cell, lambda m: (hadamard(ew(A)(Z(m)), ew(A)(Z(m))), hadamard(Z(m), Z(m)))),
+    "|z|³ = |z| z²": (sigma_cell, lambda m: (ew(lambda v: A(v) ** 3)(Z(m)), ew(lambda v: A(v) * v ** 2)(Z(m)))),
+    "|logistic(z)| = logistic(z)": (logistic_cell, lambda m: (ew(A)(H(m)), H(m))),
+    "|z² + 1| = z² + 1": (sigma_cell, lambda m: (ew(lambda v: A(v ** 2 + 1))(Z(m)), ew(lambda v: v ** 2 + 1)(Z(m)))),
+}
+
+
+@pytest.mark.parametrize("name", list(RELAXED_TRUE))
+def test_a_true_identity_the_sign_reading_cannot_see_is_never_fails(name):
+    model, check = RELAXED_TRUE[name]
+    r = check_claim(make(check, model), backend="fp")
+    assert r.verdict == Verdict.UNDECIDED, (name, r.verdict)
