@@ -6,6 +6,13 @@ Findings:
   is projected, after modular.sides() had popped _ACTIVE, so the sign reading raised Unsupported and the holds rested
   on the F_p trials alone (named in Result.trusted). Fixed: ModularModel runs a cell step and a derivative's
   function with its own functions active.
+- A wrong holds at n = 16, t = 8 (backend fp, kernel token trusting nothing): h = max(a, b) with b a twin of a
+  (written (a + b + |a − b|)/2), and the partial ∂h_t/∂h_{t−1} with a held. Then a − b is identically 0 while its
+  tangent is not: the real h has no derivative there (one-sided W and 0; the exact kernel says "|·| at 0 has no
+  derivative"), but F_p and the kernel read d|u| = S(0)·du = 0 and confirmed ∂h_t/∂h_{t−1} = W/2. The soundness
+  argument ("d|u| = sign(u) du wherever u ≠ 0") misses an argument that is 0 everywhere. Fixed: F_p's tape refuses
+  a derivative through |·| at an argument with a residue 0 (Unsupported), the kernel's sign reading one whose
+  value is 0 and tangent is not.
 
 Attacks resisted (kept as guards): identities true on every sign pattern hold (mirror, max/min folds, 3-argument
 max, numbers beside model values, relu as (z + |z|)/2, d|u| = S du), and false ones (sign-dependent |z| = z,
@@ -17,7 +24,7 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from symderiv import diag, fp, hadamard, kernel
+from symderiv import cell, diag, fp, hadamard, kernel
 from symderiv.engine import check_claim
 from symderiv.results import Verdict
 
@@ -121,3 +128,26 @@ def test_a_true_identity_the_sign_reading_cannot_see_is_never_fails(name):
     model, check = RELAXED_TRUE[name]
     r = check_claim(make(check, model), backend="fp")
     assert r.verdict == Verdict.UNDECIDED, (name, r.verdict)
+
+
+# ----- finding (fixed): a derivative through |·| at an argument identically 0 (a held twin) ------------------------
+
+@cell("tie cell: h_t = max(a_t, b_t), b_t a twin of a_t", params={"W": ("n", "n"), "U": ("n", "m")})
+def tie_cell(s, prev, x, p, f):
+    s.a = p.W * prev.h + p.U * x
+    s.b = p.W * prev.h + p.U * x
+    s.h = (s.a + s.b + (s.a - s.b).applyfunc(sp.Abs)) / 2
+
+
+def _held_tie(m):
+    return m.partial(("h", m.t), ("h", m.t - 1), hold=("a",)), m.W / 2
+
+
+def test_a_derivative_at_the_kink_of_abs_is_not_holds_over_fp():
+    r = check_claim(make(_held_tie, tie_cell), backend="fp")
+    assert r.verdict != Verdict.HOLDS, r.verdict
+
+
+def test_the_kernel_does_not_confirm_a_derivative_at_the_kink():
+    token, why = kernel.confirm_identity(make(_held_tie, tie_cell), LARGE, seed=1, trusts="the F_p trials")
+    assert token is None or token.trusts != (), why

@@ -1255,6 +1255,9 @@ def _sign_reading(fn):
         return None
 
     def sign_of(u):
+        if u.v == 0 and u.d != 0:  # S(0) = 0 is not a derivative of |·| at its kink (the exact kernel refuses it too)
+            raise Unsupported("|·| at 0 has no derivative (its kink): an argument of |·|, max or min is 0 at the "
+                              "point while its tangent is not")
         if not _ACTIVE or getattr(_ACTIVE[-1], "sign", None) is None:
             raise Unsupported("|·|, max and min have no value in ℤ/p (the modular refutation covers polynomial claims)")
         return _ACTIVE[-1].sign(u)
