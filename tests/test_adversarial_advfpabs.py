@@ -28,9 +28,46 @@ from symderiv import cell, diag, fp, hadamard, kernel
 from symderiv.engine import check_claim
 from symderiv.results import Verdict
 
-from test_fp_abs import LARGE, H, Z, ew, logistic_cell, make, relu_cell, sigma_cell
+from symderiv.claims import Claim
+from symderiv.sizes import sweep
 
 A = sp.Abs
+LARGE = {"n": 16, "t": 8}
+
+
+@cell("σ cell (adv): h_t = σ(W h_{t−1} + U x_t)", params={"W": ("n", "n"), "U": ("n", "m")})
+def sigma_cell(s, prev, x, p, f):
+    s.z = p.W * prev.h + p.U * x
+    s.h = f.sigma(s.z)
+
+
+@cell("ReLU cell (adv): h_t = max(z_t, 0)", params={"W": ("n", "n"), "U": ("n", "m")})
+def relu_cell(s, prev, x, p, f):
+    s.z = p.W * prev.h + p.U * x
+    s.h = s.z.applyfunc(lambda v: sp.Max(v, 0))
+
+
+@cell("logistic cell (adv): h_t = logistic(W h_{t−1} + U x_t)", params={"W": ("n", "n"), "U": ("n", "m")})
+def logistic_cell(s, prev, x, p, f):
+    s.z = p.W * prev.h + p.U * x
+    s.h = f.logistic(s.z)
+
+
+def make(check, model=sigma_cell, cid="advfpabs.claim"):
+    return Claim(id=cid, where="test", statement="test", check=check, model=model,
+                 sizes=sweep(n=(LARGE["n"],), t=(LARGE["t"],)), conventions={"layout": "row-major"})
+
+
+def H(m):
+    return m.at("h", m.t)
+
+
+def Z(m):
+    return m.at("z", m.t)
+
+
+def ew(fn):
+    return lambda q: q.applyfunc(fn)
 
 
 # ----- finding (fixed): the kernel re-checks derivatives through |·|, max, min replayed after sides() ----------------
