@@ -301,7 +301,13 @@ weights, inputs, atoms and S. If R = 0 as a rational function, it is 0 for
 every value of the S, in particular for S(u) = sign(u(w)), which is consistent
 with the mirror and makes |u| = S·u, max and min exact and d|u| = sign(u) du
 wherever u ≠ 0 (|·| has no derivative at 0: outside the claim's domain). So the
-claim holds for every sign pattern, the feasible ones among them.
+claim holds for every sign pattern, the feasible ones among them. An argument
+that is 0 everywhere while its tangent is not (a held copy minus its replayed
+twin, ``m.partial(..., hold=...)``) has no such domain: S(0) = 0 would give
+d|u| = 0 and a holds for a derivative that does not exist, so the tape refuses
+a derivative through |·| at any argument with a residue 0 (``model._derivative_at``,
+Unsupported; a nonzero argument is 0 at the point only as rarely as the single
+terms below count), and the kernel's reading refuses a value 0 with a tangent.
 
 *Not a counterexample when it disagrees.* The reading forgets S² = 1 (and that
 S is the sign of its argument): |u| ⊙ |u| of two values, |ab| = |a||b|,

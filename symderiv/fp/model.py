@@ -19,6 +19,18 @@ from .field import Unsupported, _bits, _is_scalar, _rational
 from .values import (MatrixFace, ScalarVal, Val, _add, _as_scalar, _entry, _entry_polynomial, _entry_sum, _ew,
                      _filled, _hstack, _index, _join, _keep, _matmul, _matmul_shared, _same_shape, _scale, _slice,
                      _vstack)
+from .values import _ints
+
+
+def _derivative_at(family: str, order: int, v) -> None:
+    """Refuse d|u| = S(u) du where an entry of u is 0 at the point: there S(0) = 0 is not the derivative of |·|,
+    which has none at its kink (an argument identically 0 whose tangent is not, as a held copy minus its replayed
+    twin, would otherwise give d|u| = 0 for every sign pattern and a holds for a derivative that does not exist;
+    the exact kernel refuses the same point). A nonzero argument is 0 at the point only with the probability the
+    bound's single terms already count, so a true claim is refused only as rarely."""
+    if family == "abs" and order == 0 and any(0 in row for row in _ints(v)):
+        raise Unsupported("|·| at 0 has no derivative (its kink): an argument of |·|, max or min is 0 at the F_p "
+                          "point while a derivative passes through it (use the symbolic backends)")
 
 
 # ----- the model over F_p: the cell unrolled on values that record a forward-mode tape -------------
@@ -438,6 +450,8 @@ class FpModel:
                 r = x if y is None else y if x is None else _add(x, y)
             elif kind == "fn":
                 a = get(op[4])
+                if a is not None:
+                    _derivative_at(op[1], op[2], op[3])
                 r = None if a is None else _ew(self.fvalue(op[1], op[2] + 1, op[3]), a, op[3].rows, op[3].cols)
             elif kind == "T":
                 a = get(op[1])
@@ -518,6 +532,7 @@ class FpModel:
             if op[4] is not None:
                 acc(op[4], _ew(y, A, A.rows, A.cols))
         elif kind == "fn":
+            _derivative_at(op[1], op[2], op[3])
             acc(op[4], _ew(self.fvalue(op[1], op[2] + 1, op[3]), y, op[3].rows, op[3].cols))
         elif kind == "T":
             acc(op[1], y.T)

@@ -1255,6 +1255,9 @@ def _sign_reading(fn):
         return None
 
     def sign_of(u):
+        if u.v == 0 and u.d != 0:  # S(0) = 0 is not a derivative of |·| at its kink (the exact kernel refuses it too)
+            raise Unsupported("|·| at 0 has no derivative (its kink): an argument of |·|, max or min is 0 at the "
+                              "point while its tangent is not")
         if not _ACTIVE or getattr(_ACTIVE[-1], "sign", None) is None:
             raise Unsupported("|·|, max and min have no value in ℤ/p (the modular refutation covers polynomial claims)")
         return _ACTIVE[-1].sign(u)
@@ -1841,12 +1844,22 @@ class ModularModel:
             return self.Mat.entries(1, 1, [v], self.p)
         return self.Mat.of(v, self.p)
 
+    def _with_active(self, fn, *args):
+        """fn(*args) with this model's functions active (_ACTIVE): a derivative's column is computed when projected,
+        after sides() returned, and its |·|, max and min read this model's sign function."""
+        _ACTIVE.append(self.f)
+        try:
+            return fn(*args)
+        finally:
+            _ACTIVE.pop()
+
     def _step(self, k, prev: dict, params: dict, overrides: dict) -> dict:
         scope = StepScope(overrides, self._quantity)
         x = self.x(k) if entry_name(f"x{k}", self.m, 1, 0, 0) in self.values else \
             _Unbound(f"x{k}", (self.m, 1))  # a cell that never reads its input needs no value for it
-        q = self.cell.call(scope, SimpleNamespace(**prev), x, SimpleNamespace(**params), self.f,
-                           y=lambda: self.y(k), k=k, n=self.n, m=self.m, t=self.t)
+        # a replay may run after sides() returned (project): its |·|, max and min read this model's sign
+        q = self._with_active(lambda: self.cell.call(scope, SimpleNamespace(**prev), x, SimpleNamespace(**params),
+                                                     self.f, y=lambda: self.y(k), k=k, n=self.n, m=self.m, t=self.t))
         missing = [s for s in self.cell.state if s not in q]
         if missing:
             raise KernelError(f"cell {self.cell.name!r} does not assign its state {missing}")
@@ -1937,7 +1950,7 @@ class ModularModel:
         layout = self._layout(layout)
         seeds = self._directions(wrt, layout)
         if callable(of) and not isinstance(of, (tuple, sp.Basic, sp.MatrixBase)):
-            column = lambda s: self._column(of(self._view(s)))  # noqa: E731
+            column = lambda s: self._column(self._with_active(of, self._view(s)))  # noqa: E731
             # the plain run of ``of`` first, always: it meets (without tangent) every argument of a random function
             # that the seeded runs meet with one (RandomFunctions.sites counts only the former)
             rows = len(self._column(of(self._view(None))))
@@ -2081,15 +2094,17 @@ def sides(claim, size: dict, values: dict, witness, loss_witness, p: int,
                          layout=claim.conventions.get("layout", "row-major"), witness=witness,
                          loss_witness=loss_witness, values=values, p=p, conventions=claim.conventions,
                          random=random)
-    _ACTIVE.append(model.f)  # the notation's softmax reads this model's exp
+    _ACTIVE.append(model.f)  # the notation's softmax and the sign of |·|, max, min read this model's functions
     try:
         with literal():  # the kernel reads the check as Python does (notation.literal)
             out = claim.check(model)
+            if not (isinstance(out, tuple) and len(out) == 2):
+                raise KernelError(f"the check returned {type(out).__name__}, not (lhs, rhs)")
+            # a derivative is evaluated here (m.d(("h", t), "W") replays the cell, a function of the model runs
+            # again): its |·|, max and min read the same model's sign (an empty _ACTIVE refused them)
+            lhs, rhs = (model._as(s) for s in out)
     finally:
         _ACTIVE.pop()
-    if not (isinstance(out, tuple) and len(out) == 2):
-        raise KernelError(f"the check returned {type(out).__name__}, not (lhs, rhs)")
-    lhs, rhs = (model._as(s) for s in out)
     if lhs.shape != rhs.shape:
         raise KernelError(f"the sides have shapes {lhs.shape} and {rhs.shape}")
     return lhs, rhs
