@@ -90,12 +90,8 @@ def D_at(m, k, W, h0):
 
 
 def J_at(m, W, h0):
-    """J_t = ∂h_t/∂h_0, differentiated from the unrolled model (memoised on the model itself, not in a module
-    global: a claim leaves no state behind), at (W, h_0)."""
-    J = getattr(m, "_avram2025_J", None)
-    if J is None:
-        J = m._avram2025_J = m.d(("h", m.t), ("h", 0))
-    return m.value(J, W=W, h0=h0)
+    """J_t = ∂h_t/∂h_0, differentiated from the unrolled model, at (W, h_0)."""
+    return m.value(m.d(("h", m.t), ("h", 0)), W=W, h0=h0)
 
 
 tanh_range = parts("avram2025.tanh-derivative-range", kind="inequality", where="norm discussion", conventions=IN_MODEL,
