@@ -2,11 +2,14 @@
 
 The sentence is written once in SMT-LIB 2 (QF_NRA) and handed to z3 (its
 nlsat procedure, ``z3-solver``) and to cvc5 (``cvc5``), two independent
-implementations. z3 can overrun its own ``timeout`` inside nlsat, so each
-solver runs in a child process that is killed when its budget is spent: a
-budget is a wall-clock promise; the child stays warm between sentences (one
-per solver and process) and is replaced when it overruns. The answer is ``unsat``, ``sat`` (with z3's
-model as exact rationals where it has them: a *candidate* only), or
+implementations. Each solver runs in a warm child process (one per solver and
+process, replaced when it is killed). A sentence's budget reaches its solver as a
+resource limit (:func:`units_for`: z3's ``rlimit``, cvc5's ``rlimit-per``), so
+its answer depends on the sentence alone, never on the machine's load; a step
+that counts no resources is cut by the child's own CPU time (:data:`CPU_CAP`),
+and the wall clock is only a far safety net (:data:`SAFETY`). The answer is
+``unsat``, ``sat`` (with z3's model as exact rationals where it has them: a
+*candidate* only), or
 ``unknown`` (including "out of budget").
 """
 from __future__ import annotations
@@ -163,7 +166,7 @@ class _Child:
 
     A child belongs to the process that started it (a forked claim worker starts its own). A new child says
     when its solver is imported (its start is not the sentence's budget); an answer that does not come within
-    the budget (+ :data:`SLACK`) gets the child killed, so the budget stays a wall-clock promise; the next
+    the child's CPU allowance or the wall-clock safety net (each + :data:`SLACK`) gets the child killed; the next
     sentence starts a fresh child. When this process exits, the child's stdin closes and it ends.
     """
 
