@@ -701,9 +701,6 @@ class _Guard:
             for a in (*args, *kw.values()):  # C code that hashes its arguments: a cache, a counter
                 for x in (*_values_in(a), *_keys_in(a)):
                     refuse(f"{getattr(fn, '__name__', 'a cache')}() (it hashes its arguments)", x)
-        if fn is _SUPPRESS and _WATCHING:  # with contextlib.suppress(TypeError): an except branch by another name
-            raise ConcretizationError(f"{_where(user_frame())}: contextlib.suppress in a check that runs on claim "
-                                      f"values: whether Python raises depends on the claim value")
         if fn is _GETSIZEOF:  # an object's size in memory: a symbol's, an int's, a kernel value's differ
             x = _any_value(args, kw)
             if x is not None:
@@ -1093,8 +1090,7 @@ _ENVIRONMENT_ERRORS = (OSError, ImportError, EOFError, StopIteration, StopAsyncI
 _GROUPBY = __import__("itertools").groupby
 _GETSIZEOF = __import__("sys").getsizeof
 _PARTIAL = __import__("functools").partial
-_SUPPRESS = __import__("contextlib").suppress
-_SWALLOWING = (_SUPPRESS, __import__("contextlib").ExitStack, __import__("contextlib").AsyncExitStack)
+_SWALLOWING = (__import__("contextlib").suppress, __import__("contextlib").ExitStack, __import__("contextlib").AsyncExitStack)
 _SET_METHODS = {"update", "union", "intersection", "difference", "symmetric_difference", "issubset", "issuperset",
                 "isdisjoint", "intersection_update", "difference_update", "symmetric_difference_update"}
 _DESCRIPTOR_TYPES = (_types.MethodDescriptorType, _types.WrapperDescriptorType, _types.ClassMethodDescriptorType)
