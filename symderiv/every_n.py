@@ -1896,6 +1896,20 @@ def _agree(traced, want: sp.Matrix, values: dict, probe: dict, seed: int = 0) ->
     return got.shape == want.shape and (got - want).applyfunc(sp.expand) == sp.zeros(*want.shape)
 
 
+def _family_agrees(claim, m: TracedDownwardModel, sides, lo: int, c: int) -> None:
+    """The traced family at k = T + c against the claim's own sides (their last block) at n = 2, m = 3,
+    T = max(lo − c, 1), exactly at a random integer point; NotInFragment where they differ."""
+    t = max(lo - c, 1)
+    probe = dict(DOWN_PROBE, t=t)
+    mod = claim.build(probe, probe=False)
+    values = _engine_values(claim, m, mod, _names_in(_as(sides[0]).terms + _as(sides[1]).terms), t)
+    for which, traced, side in zip(("lhs", "rhs"), sides, claim._raw_sides(probe)):
+        side = sp.Matrix(side)
+        if not _agree(traced, side[side.rows - _count(_as(traced).rowdims, probe):, :], values, probe):
+            raise NotInFragment(f"the trace's {which} at k = {_top(c)} differs from the check's at n = 2, m = 3, "
+                                f"T = {t}")
+
+
 def _probe_base(claim, m: TracedDownwardModel, sides, lo: int, c: int) -> None:
     """Two checks of the trace against the engine at n = 2, m = 3, exactly at a random integer point: (1) the
     traced family at k = T + c against the claim's own sides (their last block) at T = max(lo − c, 1); (2) the
@@ -1904,16 +1918,7 @@ def _probe_base(claim, m: TracedDownwardModel, sides, lo: int, c: int) -> None:
     its partials and the loss reaches h_k only as the recursion says. NotInFragment when either differs."""
     from .formal import HORIZON, Ix
 
-    t = max(lo - c, 1)
-    probe = dict(DOWN_PROBE, t=t)
-    mod = claim.build(probe, probe=False)
-    values = _engine_values(claim, m, mod, _names_in(_as(sides[0]).terms + _as(sides[1]).terms), t)
-    raw = claim._raw_sides(probe)
-    for which, traced, side in zip(("lhs", "rhs"), sides, raw):
-        side = sp.Matrix(side)
-        if not _agree(traced, side[side.rows - _count(_as(traced).rowdims, probe):, :], values, probe):
-            raise NotInFragment(f"the trace's {which} at k = {_top(c)} differs from the check's at n = 2, m = 3, "
-                                f"T = {t}")
+    _family_agrees(claim, m, sides, lo, c)
     reads = list(m._reads)  # the probe's own reads at T = 2 are not the claim's
     truth = _down_truth(m, -1, Ix(HORIZON, 0))
     m._reads[:] = reads
@@ -2138,15 +2143,7 @@ def _probe_base_blocks(claim, m: TracedDownwardModel, sides, lo: int, c: int) ->
     integer point. NotInFragment when either differs."""
     from .formal import HORIZON, Ix
 
-    t = max(lo - c, 1)
-    probe = dict(DOWN_PROBE, t=t)
-    mod = claim.build(probe, probe=False)
-    values = _engine_values(claim, m, mod, _names_in(_as(sides[0]).terms + _as(sides[1]).terms), t)
-    for which, traced, side in zip(("lhs", "rhs"), sides, claim._raw_sides(probe)):
-        side = sp.Matrix(side)
-        if not _agree(traced, side[side.rows - _count(_as(traced).rowdims, probe):, :], values, probe):
-            raise NotInFragment(f"the trace's {which} at k = {_top(c)} differs from the check's at n = 2, m = 3, "
-                                f"T = {t}")
+    _family_agrees(claim, m, sides, lo, c)
     reads = list(m._reads)  # the probe's own reads at T = 2 are not the claim's
     G = _down_truth_blocks(m, -1, Ix(HORIZON, 0))
     m._reads[:] = reads
