@@ -121,7 +121,7 @@ the trace at a symbolic k and T, the chain rule on diagrams, and the truth's
 backward recursion.
 
 A cell with several states (an LSTM's (h, c)) is traced by the adjoints'
-block recursion (:func:`_lift_downward_blocks`): Λ_k = Λ_{k+1} J_{k+1} +
+block recursion (:func:`lift_downward`): Λ_k = Λ_{k+1} J_{k+1} +
 ∂E_k/∂S_k, δS_k = Λ_k D_k with D_k the step's in-step Jacobian of its states
 (unit block-triangular, its inverse the finite sum Σ_{i<S} (I − D_k)^i), every
 state's truth an opaque row, the logistic atom's derivative the polynomial
@@ -2337,32 +2337,51 @@ def lift_downward(claim) -> DownwardLift:
     L = Σ_s E_s, proved by downward induction from k = T + c. The base (:func:`down_base_identity`) and the step
     (:func:`down_step_identity`) are traced as diagrams of symbolic size, with g_k = ∂E_k/∂o_k a free variable
     per step, and each decided at its threshold by the kernel (:func:`decide_identity`); by the relabelling
-    lemma each holds at every n and m, and by downward induction on k the claim holds for every n, m, T and k."""
+    lemma each holds at every n and m, and by downward induction on k the claim holds for every n, m, T and k.
+
+    A cell with several states (dL/dc_k flows back too): the adjoints' block recursion, its base
+    (:func:`down_block_base_identity`) and step (:func:`down_block_step_identity`) decided the same way, and the
+    traced J_{k+1}, D_k, D_{k+1}, ∂E_k/∂S_k compared by the kernel with its own forward mode
+    (:func:`kernel_down_blocks`) between the two."""
     t_start = time.perf_counter()
     dims = ["n", "m"]
     fixed = [d for d in dims if d in claim.sizes.fixed]
     if fixed:
         return DownwardLift(False, f"not lifted to every {', '.join(fixed)}: the claim fixes {', '.join(fixed)} "
                             "(a fixed size)", "read")
-    if len(claim.model.state) != 1:  # dL/dc_k flows back too: the block recursion of the adjoints
-        return _lift_downward_blocks(claim, t_start)
+    states = tuple(claim.model.state) if len(claim.model.state) != 1 else ()
+
+    def refused(what, e, stage, **kw):
+        return DownwardLift(False, f"not lifted to every n: the downward {what}: {e}", stage, blocks=states, **kw)
+
     try:
-        c_a, expected, kinds, peeled, peels = down_step_identity(claim)
+        if states:
+            c_a, expected, kinds, peeled, peels, part = down_block_step_identity(claim)
+        else:
+            c_a, expected, kinds, peeled, peels = down_step_identity(claim)
     except NotInFragment as e:
-        return DownwardLift(False, f"not lifted to every n: the downward step: {e}", "step")
+        return refused("step", e, "step")
     try:
         step = decide_identity(claim.id, "step", c_a, expected, kinds, dims)
     except NotInFragment as e:
-        return DownwardLift(False, f"not lifted to every n: the downward step: {e}", "step", by_kernel=True)
+        return refused("step", e, "step", by_kernel=True)
+    if states:
+        ok, why = kernel_down_blocks(claim, part)
+        if not ok:
+            return DownwardLift(False, "not lifted to every n: the kernel does not accept the traced J_{k+1}, "
+                                f"D_k, D_{{k+1}}, ∂E_k/∂S_k: {why}", "step", by_kernel=True, step=step,
+                                blocks=states)
     try:
-        C, truth, kinds_b, (lo, c) = down_base_identity(claim)
+        if states:
+            C, truth, kinds_b, (lo, c), s = down_block_base_identity(claim)
+        else:
+            C, truth, kinds_b, (lo, c) = down_base_identity(claim)
     except NotInFragment as e:
-        return DownwardLift(False, f"not lifted to every n: the downward base: {e}", "base", step=step)
+        return refused("base", e, "base", step=step)
     try:
         base = decide_identity(claim.id, "base", C, truth, kinds_b, dims)
     except NotInFragment as e:
-        return DownwardLift(False, f"not lifted to every n: the downward base: {e}", "base", by_kernel=True,
-                            step=step)
+        return refused("base", e, "base", by_kernel=True, step=step)
     every = _every_words(lo, c)
     top = _top(c)
     words = lambda dd: ", ".join(f"{d} = {dd.size[d]}" + ("" if dd.classes.get(d) else " (any)") for d in dims)
@@ -2372,75 +2391,35 @@ def lift_downward(claim) -> DownwardLift:
         how += "; the remainder's summand identity decided by the kernel too"
     fixed = sorted(set(threshold(c_a, expected).fixed) | set(threshold(C, truth).fixed))
     fixed = f"; the dimension{'s' if len(fixed) > 1 else ''} {', '.join(map(str, fixed))} fixed" if fixed else ""
-    scope = (f"for every n ≥ 1, every m ≥ 1, {every}: downward induction on k whose base and step are formal "
-             f"identities of contraction diagrams (every-n lift by index relabelling{fixed}; g_k = ∂E_k/∂o_k a free "
-             f"vector per step, so for every per-step loss E(o_k, y_k)): base k = {top} at a free state h_{{{top}}} "
-             f"of degree {base.degree} with at most {cls(base)} index classes, decided exactly at {words(base)}; "
-             f"step C_k = C_{{k+1}} J_{{k+1}} + ∂E_k/∂h_k with C_{{k+1}} and the sums and products over k+1…T "
-             f"opaque ({how}) of degree {step.degree} with at most {cls(step)} index classes, decided exactly at "
-             f"{words(step)}; each decided there by the kernel's own recount and exact expansion of the diagrams "
-             "(the trace of the claim at a symbolic k and T, the hypothesis substitution and the chain rule on "
-             "diagrams are not re-checked by it)")
+    decided = (f"of degree {base.degree} with at most {cls(base)} index classes, decided exactly at {words(base)}; ",
+               f"opaque ({how}) of degree {step.degree} with at most {cls(step)} index classes, decided exactly at "
+               f"{words(step)}; each decided there by the kernel's own recount and exact expansion of the diagrams")
+    if states:
+        S = ", ".join(states)
+        blocks = "[" + ", ".join("[" + ", ".join(f"∂{a}_{{k+1}}/∂{b}_k" for b in states) + "]" for a in states) + "]"
+        scope = (f"for every n ≥ 1, every m ≥ 1, {every}: downward induction on k over the adjoints' block "
+                 f"recursion (the state ({S}) stacked, Λ_k = Λ_{{k+1}} J_{{k+1}} + ∂E_k/∂S_k with J_{{k+1}} the "
+                 f"block matrix {blocks}, δS_k = Λ_k D_k with D_k the step's in-step Jacobian of its states, the "
+                 f"claim's ∇_{s}L its block row, the other states' adjoints at k + 1 free) whose base and step are "
+                 f"formal identities of contraction diagrams (every-n lift by index relabelling{fixed}; g_k = "
+                 "∂E_k/∂o_k a free vector per step, so for every per-step loss E(o_k, y_k); tanh and the logistic "
+                 f"gates atoms with tanh' = 1 − tanh², σ' = σ − σ∘σ): base k = {top} at a free state "
+                 f"S_{{{_top(c - 1)}}} {decided[0]}step C_k = ((Λ_{{k+1}} J_{{k+1}} + ∂E_k/∂S_k) D_k)_{s} with "
+                 f"C_{{k+1}} and the sums and products over k+1…T {decided[1]}; J_{{k+1}}, D_k, D_{{k+1}} and "
+                 "∂E_k/∂S_k compared by the kernel with its own forward mode of two steps at n = m = 2, and the "
+                 "recursion with its own adjoints at T = 2 there (the trace of the claim at a symbolic k and T, the "
+                 "hypothesis substitution and the chain rule on diagrams at every n are not re-checked by it)")
+        argument = DOWNWARD_BLOCKS_ARGUMENT
+    else:
+        scope = (f"for every n ≥ 1, every m ≥ 1, {every}: downward induction on k whose base and step are formal "
+                 f"identities of contraction diagrams (every-n lift by index relabelling{fixed}; g_k = ∂E_k/∂o_k a "
+                 f"free vector per step, so for every per-step loss E(o_k, y_k)): base k = {top} at a free state "
+                 f"h_{{{top}}} {decided[0]}step C_k = C_{{k+1}} J_{{k+1}} + ∂E_k/∂h_k with C_{{k+1}} and the sums "
+                 f"and products over k+1…T {decided[1]} (the trace of the claim at a symbolic k and T, the "
+                 "hypothesis substitution and the chain rule on diagrams are not re-checked by it)")
+        argument = DOWNWARD_ARGUMENT
     return DownwardLift(True, scope, "", False, base, step, peeled, every, time.perf_counter() - t_start,
-                        DOWNWARD_ARGUMENT)
-
-
-def _lift_downward_blocks(claim, t_start: float) -> DownwardLift:
-    """:func:`lift_downward` for a cell with several states: the block recursion's base
-    (:func:`down_block_base_identity`) and step (:func:`down_block_step_identity`) decided at their thresholds by
-    the kernel, and the traced J_{k+1}, D_k, D_{k+1}, ∂E_k/∂S_k compared by it with its own forward mode
-    (:func:`kernel_down_blocks`)."""
-    dims = ["n", "m"]
-    states = tuple(claim.model.state)
-    try:
-        c_a, expected, kinds, peeled, peels, part = down_block_step_identity(claim)
-    except NotInFragment as e:
-        return DownwardLift(False, f"not lifted to every n: the downward step: {e}", "step", blocks=states)
-    try:
-        step = decide_identity(claim.id, "step", c_a, expected, kinds, dims)
-    except NotInFragment as e:
-        return DownwardLift(False, f"not lifted to every n: the downward step: {e}", "step", by_kernel=True,
-                            blocks=states)
-    ok, why = kernel_down_blocks(claim, part)
-    if not ok:
-        return DownwardLift(False, "not lifted to every n: the kernel does not accept the traced J_{k+1}, D_k, "
-                            f"D_{{k+1}}, ∂E_k/∂S_k: {why}", "step", by_kernel=True, step=step, blocks=states)
-    try:
-        C, truth, kinds_b, (lo, c), s = down_block_base_identity(claim)
-    except NotInFragment as e:
-        return DownwardLift(False, f"not lifted to every n: the downward base: {e}", "base", step=step, blocks=states)
-    try:
-        base = decide_identity(claim.id, "base", C, truth, kinds_b, dims)
-    except NotInFragment as e:
-        return DownwardLift(False, f"not lifted to every n: the downward base: {e}", "base", by_kernel=True,
-                            step=step, blocks=states)
-    every = _every_words(lo, c)
-    top = _top(c)
-    words = lambda dd: ", ".join(f"{d} = {dd.size[d]}" + ("" if dd.classes.get(d) else " (any)") for d in dims)
-    cls = lambda dd: ", ".join(f"{dd.classes.get(d, 0)} of {d}" for d in dims)  # noqa: E731
-    how = ", ".join(peeled) or "nothing to peel"
-    if any(p.ok for p in peels):
-        how += "; the remainder's summand identity decided by the kernel too"
-    fixed = sorted(set(threshold(c_a, expected).fixed) | set(threshold(C, truth).fixed))
-    fixed = f"; the dimension{'s' if len(fixed) > 1 else ''} {', '.join(map(str, fixed))} fixed" if fixed else ""
-    S = ", ".join(states)
-    blocks = "[" + ", ".join("[" + ", ".join(f"∂{a}_{{k+1}}/∂{b}_k" for b in states) + "]" for a in states) + "]"
-    scope = (f"for every n ≥ 1, every m ≥ 1, {every}: downward induction on k over the adjoints' block recursion "
-             f"(the state ({S}) stacked, Λ_k = Λ_{{k+1}} J_{{k+1}} + ∂E_k/∂S_k with J_{{k+1}} the block matrix "
-             f"{blocks}, δS_k = Λ_k D_k with D_k the step's in-step Jacobian of its states, the claim's ∇_{s}L its "
-             "block row, the other states' adjoints at k + 1 free) whose base and step are formal identities of "
-             f"contraction diagrams (every-n lift by index relabelling{fixed}; g_k = ∂E_k/∂o_k a free vector per "
-             "step, so for every per-step loss E(o_k, y_k); tanh and the logistic gates atoms with tanh' = 1 − "
-             f"tanh², σ' = σ − σ∘σ): base k = {top} at a free state S_{{{_top(c - 1)}}} of degree {base.degree} with at "
-             f"most {cls(base)} index classes, decided exactly at {words(base)}; step C_k = ((Λ_{{k+1}} J_{{k+1}} "
-             f"+ ∂E_k/∂S_k) D_k)_{s} with C_{{k+1}} and the sums and products over k+1…T opaque ({how}) of degree "
-             f"{step.degree} with at most {cls(step)} index classes, decided exactly at {words(step)}; each decided "
-             "there by the kernel's own recount and exact expansion of the diagrams; J_{k+1}, D_k, D_{k+1} and "
-             "∂E_k/∂S_k compared by the kernel with its own forward mode of two steps at n = m = 2, and the "
-             "recursion with its own adjoints at T = 2 there (the trace of the claim at a symbolic k and T, the "
-             "hypothesis substitution and the chain rule on diagrams at every n are not re-checked by it)")
-    return DownwardLift(True, scope, "", False, base, step, peeled, every, time.perf_counter() - t_start,
-                        DOWNWARD_BLOCKS_ARGUMENT, blocks=states)
+                        argument, blocks=states)
 
 
 #: the argument of a downward claim's "for every n and every t", in steps (explain shows it; the scope has the numbers)

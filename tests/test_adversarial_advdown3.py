@@ -1,5 +1,5 @@
 """Adversarial tests (advdown3) of the every-n lift of several-state downward rows (branch down3:
-every_n._lift_downward_blocks, kernel_down_blocks, and the kernel's block check of the recursion at T = 2).
+every_n.lift_downward (several states), kernel_down_blocks, and the kernel's block check of the recursion at T = 2).
 
 No wrong verdict was found; one incompleteness (xfail, at the end: a true row of a cell whose forget gate is a state
 is not lifted, tanh(c_k) read as two atoms). The attacks the code resists, kept as guards of the class (each a direct call of

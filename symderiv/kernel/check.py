@@ -479,11 +479,11 @@ def probe(claim, size: dict) -> str | None:
     if claim.kind != "identity" or (claim.model is None and getattr(claim, "variables", None) is None):
         return None
     try:
-        values = probe_point(claim, size)
         from .random_check import RANDOM_ACTIVATIONS, _trial
 
         if claim.model is not None and claim.activation not in RANDOM_ACTIVATIONS:  # the true σ (the kernel
             # refuses an unknown one)
+            values = probe_point(claim, size)
             witness = (0, 1) if claim.activation == "abstract" else None
             model = claim.model
             loss = (0, 0, 1) if (model.output is not None and model.loss is None
@@ -503,6 +503,7 @@ def probe(claim, size: dict) -> str | None:
         elif getattr(claim, "variables", None) is not None:
             from .free import abstract_sigma
 
+            values = probe_point(claim, size)
             with abstract_sigma(lambda k, a: sp.Rational(1, (k[1] if isinstance(k, tuple) else k) + 2)):  # σ^(k) a generic value: σ is replayed
                 run_free_check(claim, size, values)
     except Unsupported as e:
