@@ -67,6 +67,39 @@ class Diagram:
     def key(self) -> tuple:
         return (self.nodes, self.rows, self.cols, self.dims)
 
+    def canonical_key(self) -> tuple:
+        """:meth:`key` up to the order of the nodes: the least key over every order of the nodes that keeps them
+        sorted by name (equal names permuted among themselves), each order's classes renumbered by first
+        appearance. Isomorphic diagrams (one node order mapped to another, classes relabelled) get one key, and a
+        key is a whole diagram (a relabelling of it), so one key never names two diagrams. Where the permutations
+        exceed :data:`CANONICAL_ORDERS`, the nodes sorted by name and legs: still a whole diagram, so two
+        isomorphic diagrams may keep two keys (two names for one value: a lift missed, never a wrong one)."""
+        from itertools import permutations, product
+        from math import factorial
+
+        groups: dict = {}
+        for node in self.nodes:
+            groups.setdefault(node[0], []).append(node)
+        names = sorted(groups)
+        count = 1
+        for name in names:
+            count *= factorial(len(groups[name]))
+        if count > CANONICAL_ORDERS:
+            order = sorted(self.nodes, key=repr)
+            return _normalize(1, tuple(order), self.rows, self.cols, self.dims).key()
+        best = None
+        for choice in product(*(permutations(groups[name]) for name in names)):
+            nodes = tuple(node for group in choice for node in group)
+            k = _normalize(1, nodes, self.rows, self.cols, self.dims).key()
+            if best is None or repr(k) < repr(best):
+                best = k
+        return best
+
+
+#: node orders tried by :meth:`Diagram.canonical_key` before it falls back to a sort (6! = 720: six copies of one
+#: variable; an atom's argument in the shipped claims has at most three)
+CANONICAL_ORDERS = 720
+
 
 def _normalize(coef, nodes, rows, cols, dims, merges=()) -> Diagram:
     """Merge the classes in ``merges`` (pairs), renumber by first appearance, refuse a free index loop."""
@@ -285,7 +318,7 @@ def atom(f, arg: "Traced") -> str:
     who = (type(f).__module__, type(f).__qualname__, getattr(f, "__module__", None), getattr(f, "__qualname__", None),
            f.__name__, sorted(getattr(f, "_kwargs", None).items()) if isinstance(getattr(f, "_kwargs", None), dict)
            else None)
-    key = repr((who, arg.rowdims, arg.coldims, sorted(repr((g.key(), g.coef)) for g in arg.terms)))
+    key = repr((who, arg.rowdims, arg.coldims, sorted(repr((g.canonical_key(), g.coef)) for g in arg.terms)))
     name = f"{f.__name__}#{hashlib.sha1(key.encode()).hexdigest()[:12]}"
     ATOMS.setdefault(name, (f, arg))
     return name

@@ -1,8 +1,9 @@
 """Adversarial tests (advdown3) of the every-n lift of several-state downward rows (branch down3:
 every_n.lift_downward (several states), kernel_down_blocks, and the kernel's block check of the recursion at T = 2).
 
-No wrong verdict was found; one incompleteness (xfail, at the end: a true row of a cell whose forget gate is a state
-is not lifted, tanh(c_k) read as two atoms). The attacks the code resists, kept as guards of the class (each a direct call of
+No wrong verdict was found; one incompleteness (at the end: a true row of a cell whose forget gate is a state
+was not lifted, tanh(c_k) read as two atoms; lifted since atoms key on Diagram.canonical_key, its false siblings
+not). The attacks the code resists, kept as guards of the class (each a direct call of
 every_n.lift_downward on one small claim, except where said):
 
 * rows true only at n = 1 hidden in a cell: the loss on the c state with V_c for V_cᵀ (state order (h, c)); og made a
@@ -274,12 +275,20 @@ def f_row(m, k):
     return diag(m.at("c", k - 1)) * dS(m, "c", k) + m.M.T * hadamard(dS(m, "f", k + 1), dlog(m.at("f", k + 1)))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "incomplete (no wrong verdict): the true f row of a cell whose forget gate is a state is not lifted. In the "
-    "step, tanh(c_k) appears as two atoms: one from the step itself, tanh(σ_f ⊙ c_{k−1} + i ⊙ g), and one where the "
-    "state variable f[k] was put back by substitution (_states_up), tanh(c_{k−1} ⊙ σ_f + i ⊙ g): the same argument "
-    "with its nodes in another order, so diagrams.atom's structural key differs and the kernel refuses 'two atom "
-    "entries of _tanh_down coincide' at n = 3. The row agrees with the kernel's random check at n = 3, m = 2, T = 3."))
 def test_a_true_row_of_a_cell_whose_gate_is_a_state_is_lifted():
+    # was a strict xfail: tanh(c_k) read as two atoms, the step's tanh(σ_f ⊙ c_{k−1} + i ⊙ g) and the substituted
+    # tanh(c_{k−1} ⊙ σ_f + i ⊙ g), keyed by node order; atoms now key on Diagram.canonical_key
     out = lift_downward(mk(row(f_row, "f"), lstm_fstate))
     assert out.lifted, out.scope
+
+
+@pytest.mark.parametrize("slip", ["M", "c_k"])
+def test_false_siblings_of_the_gate_state_row_are_never_lifted(slip):
+    """The row above with M for Mᵀ (true at n = 1 only) or c_k for c_{k−1}: one atom per argument now, so the
+    kernel decides each false at its threshold."""
+    def wrong(m, k):
+        if slip == "M":
+            return diag(m.at("c", k - 1)) * dS(m, "c", k) + m.M * hadamard(dS(m, "f", k + 1), dlog(m.at("f", k + 1)))
+        return diag(m.at("c", k)) * dS(m, "c", k) + m.M.T * hadamard(dS(m, "f", k + 1), dlog(m.at("f", k + 1)))
+    out = lift_downward(mk(row(wrong, "f"), lstm_fstate))
+    assert not out.lifted
