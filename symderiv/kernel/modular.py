@@ -21,8 +21,8 @@ refutation; only finding the point is (the engine draws it).
 
 Reach of a refutation: polynomial claims: σ abstract (a witness polynomial) or the
 identity, losses squared or abstract (a witness polynomial), a cell's own loss when it
-is polynomial. tanh, the logistic function, exp, log and softmax have no value in ℤ/p
-and are refused (:class:`~.dual.Unsupported`), as is a derivative of an expression of
+is polynomial. tanh, the logistic function, exp, log, softmax, |·|, max, min, √ and
+rational powers, sin and cos have no value in ℤ/p and are refused (:class:`~.dual.Unsupported`), as is a derivative of an expression of
 the parameters (the jet model's business).
 
 The same model serves the kernel's *confirmation* of a holds beyond its exact model's
@@ -34,13 +34,50 @@ with a random exp or log is tried again with their laws kept
 (:class:`LawfulFunctions`), is said in ``_modular``'s docstring.
 
 |·|, max and min (the confirmation only). In an entry function (``applyfunc``) that uses them, the kernel walks the
-function's expression on a symbol itself (:func:`_sign_reading`; functions known by identity): |u| = S(u)·u,
+function's expression on a symbol itself (:func:`_entry_reading`; functions known by identity): |u| = S(u)·u,
 max(a, b) = b + (a − b)(1 + S(a − b))/2, min(a, b) = b + (a − b)(1 − S(a − b))/2, |u|^(2k) = u^(2k), with S the
 running model's random sign function (RandomFunctions "sign": a fresh value per residue, S(−x) = −S(x), S(0) = 0,
 derivative 0). A zero of Δ as a rational function in the S is a zero at S = sign(u) (every sign pattern, the true
 one among them); S is a random value at a site like σ's, so "Degrees" and "Heights" below count it unchanged (its
 collisions u_i ∓ u_j and u_i = 0 are the terms they already have). The refutation has no sign: |·| of a residue has
 no value (Unsupported).
+
+√, rational powers, sin and cos (the confirmation only; issue 19 items 2–3). The kernel's own reading, derived here
+and independent of fp/ (nothing of fp/ is imported: its tables, rules and bounds are these). An entry function
+(``applyfunc``, in a cell or in a check) is read from its SymPy expression on a symbol, the expression F_p and the
+exact engine read too (so √s·√s, which SymPy folds to s on a symbol, is s here), compiled once by
+:func:`_entry_reading` and run on each entry with the model's own operations on dual residues:
+
+- s^(k + r), k = ⌊k + r⌋ and 0 < r < 1 rational (√s = s^(1/2), s^(−1/2), s^(3/2)): s^k (an inverse when k < 0)
+  times R_r(s), R_r the running model's random function "root r" (:func:`root_name`; one table per r): a fresh
+  value R per residue x of s, and the derivative rule of x^r, R' = r·R·x⁻¹, R'' = r(r − 1)·R·x⁻² (x⁻¹ the field
+  inverse; x ≡ 0 has none: KernelError, the trial does not run and nothing is confirmed);
+- sin u, cos u: one pair (S, C) of fresh values per residue x of u, shared by the tables "sin" and "cos":
+  sin = (S, C, −S), cos = (C, −S, −C) for (f, f', f''); at −x the pair (−S, C) (sin odd, cos even), at 0 (0, 1):
+  the values and symmetries SymPy applies by itself on a symbol (sin(−a) → −sin(a));
+- exp, log, tanh and the logistic function in such an expression: the running model's random functions above.
+
+*Why a zero decides.* Let each site's fresh values be variables: R per formally distinct argument of each root
+table, (S, C) per formally distinct argument up to sign. lhs − rhs is then a rational function Δ of the inputs and
+these variables (and of those of σ, exp, …). Put R = s(w)^r (s > 0: the claim's domain), S = sin u(w),
+C = cos u(w): these keep every relation the reading uses (x^r has derivative r·x^r/x; sin' = cos, cos' = −sin;
+sin odd, cos even, sin 0 = 0, cos 0 = 1), so the truth that forward mode computes with them is the true derivative
+of the real functions, and the claim's own reading is its real value. So if Δ = 0 as a rational function, the
+claim holds for the real functions; if the claim is false, Δ ≠ 0, and a trial passes only by the events
+"Degrees" and "Heights" bound: the numerator vanishing at the point, two sites' arguments colliding (u_i ≡ ±u_j:
+the same or the mirrored values; u_i ≡ 0: the fixed values), or the prime dividing a content.
+
+*The bound* is the one below, unchanged: R, S and C are random values at sites like σ's (degree 1, height 0:
+:data:`VAR` bounds ±S, ±C and the constants 0, 1 of the mirror and of 0), R' and R'' are c·R·x⁻¹ and c'·R·x⁻²
+(RandomFunctions.degrees: the constant c = r, c' = r(r − 1) with its own height and denominator, x⁻¹ by the rule
+for 1/a). A site is counted per table and argument, so sin and cos of one argument count twice (an upper bound).
+
+*Not a counterexample when it differs.* The reading forgets sin² + cos² = 1, (√s)² = s and the addition formulas:
+a true claim that needs them can differ here (tests/test_kernel_modular_functions.py keeps both). A difference is a
+disagreement in random_check._modular (no token, never a Refuted): the engine's holds does not stand and the claim
+is undecided; the refutation has no value for these functions (Unsupported), so this reading never makes a
+``fails``. Where F_p's reading and this one part (F_p's sin and cos are not mirrored: sin(−z) = −sin z differs
+over F_p), the claim is never holds unless both agree.
 
 Degrees (the confirmation's error bound, derived here, not trusted). Read a confirmation's run as a straight-line
 program over ℤ/p in its random values: the inputs, and at each site where a random function is applied its fresh
