@@ -137,6 +137,7 @@ FALSE = {
     "√ cell (**1/2): diag(2z (1 + z²)^(−1/2)) W": (half_cell, jacobian(lambda v: 2 * v * (1 + v ** 2) ** R(-1, 2))),
     "(·)^(3/2) cell: diag(3z (1 + z²)^(3/2)) W": (pow_cell, jacobian(lambda v: 3 * v * (1 + v ** 2) ** R(3, 2))),
     "(·)^(3/2) cell: diag((3/2) z √(1 + z²)) W": (pow_cell, jacobian(lambda v: R(3, 2) * v * sp.sqrt(1 + v ** 2))),
+    "(·)^(3/2) cell: diag(4z √(1 + z²)) W": (pow_cell, jacobian(lambda v: 4 * v * sp.sqrt(1 + v ** 2))),
     "s^(3/2) = s^(1/2)·s^(1/2)·… written s ⊙ s^(−1/2)": (
         sigma_cell, lambda m: (S(m).applyfunc(lambda v: v ** R(3, 2)),
                                hadamard(S(m), S(m).applyfunc(lambda v: v ** R(-1, 2))))),
@@ -214,6 +215,7 @@ PLANTS = [  # (family whose derivative is planted, factor, the false claim the p
     ("cos", -1, "cos cell: diag(sin z) W (sign slip)"),
     ("pow1/2", 2, "√ cell (**1/2): diag(2z (1 + z²)^(−1/2)) W"),
     ("pow1/2", 0, "√ cell (sp.sqrt): diag(1/√(1 + z²)) W"),
+    ("pow1/2", 2, "(·)^(3/2) cell: diag(4z √(1 + z²)) W"),  # d(s·√s) = (1 + 2·½)·√s ds = 4z√s under the plant
 ]
 
 
