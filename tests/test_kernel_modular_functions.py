@@ -69,6 +69,18 @@ def sigma_cell(s, prev, x, p, f):
     s.h = f.sigma(s.z)
 
 
+@cell("tanh cell through applyfunc: h_t = tanh(W h_{t−1} + U x_t)", params={"W": ("n", "n"), "U": ("n", "m")})
+def tanh_apply_cell(s, prev, x, p, f):
+    s.z = p.W * prev.h + p.U * x
+    s.h = s.z.applyfunc(sp.tanh)
+
+
+@cell("damped sine cell: h_t = sin(z_t)·exp(−z_t²)", params={"W": ("n", "n"), "U": ("n", "m")})
+def damped_cell(s, prev, x, p, f):
+    s.z = p.W * prev.h + p.U * x
+    s.h = s.z.applyfunc(lambda v: sp.sin(v) * sp.exp(-v ** 2))
+
+
 def make(check, model, sizes=None, cid="kmodfn.claim"):
     return Claim(id=cid, where="test", statement="test", check=check, model=model,
                  sizes=sizes or sweep(n=(LARGE["n"],), t=(LARGE["t"],)), conventions={"layout": "row-major"})
@@ -103,6 +115,9 @@ TRUE = {
     "√ cell (**1/2): diag(z/√(1 + z²)) W": (half_cell, jacobian(lambda v: v / sp.sqrt(1 + v ** 2))),
     "(·)^(3/2) cell: diag(3z √(1 + z²)) W": (pow_cell, jacobian(lambda v: 3 * v * sp.sqrt(1 + v ** 2))),
     "(·)^(3/2) cell: diag(3z (1 + z²)^(1/2)) W": (pow_cell, jacobian(lambda v: 3 * v * (1 + v ** 2) ** R(1, 2))),
+    "tanh through applyfunc: diag(1 − tanh² z) W": (tanh_apply_cell, jacobian(lambda v: 1 - sp.tanh(v) ** 2)),
+    "sin·exp cell: diag((cos z − 2z sin z) e^(−z²)) W": (
+        damped_cell, jacobian(lambda v: (sp.cos(v) - 2 * v * sp.sin(v)) * sp.exp(-v ** 2))),
     # in the check, on a polynomial cell's values
     "s^(3/2) = s·√s": (sigma_cell, lambda m: (S(m).applyfunc(lambda v: v ** R(3, 2)),
                                               hadamard(S(m), S(m).applyfunc(sp.sqrt)))),
@@ -141,6 +156,8 @@ FALSE = {
     "s^(3/2) = s^(1/2)·s^(1/2)·… written s ⊙ s^(−1/2)": (
         sigma_cell, lambda m: (S(m).applyfunc(lambda v: v ** R(3, 2)),
                                hadamard(S(m), S(m).applyfunc(lambda v: v ** R(-1, 2))))),
+    "sin·exp cell: diag((cos z + 2z sin z) e^(−z²)) W (sign slip)": (
+        damped_cell, jacobian(lambda v: (sp.cos(v) + 2 * v * sp.sin(v)) * sp.exp(-v ** 2))),
     "sin(−z) = sin(z)": (sigma_cell, lambda m: ((-Z(m)).applyfunc(sp.sin), Z(m).applyfunc(sp.sin))),
 }
 
