@@ -341,3 +341,81 @@ def test_fp_does_not_take_free_variables():
                   sizes=sweep(n=(16,)), conventions={})
     with pytest.raises(fp.Unsupported):
         fp.test_identity(claim, {"n": 16}, seed=1)
+
+
+# ----- generated: entry functions from a small grammar, in a cell and in the check --------------------------------
+
+def _grammar(rng, depth):
+    a = sp.Symbol("a")
+    leaves = [a, a + 1, 2 * a - 1, a ** 2 + 1]
+    if depth == 0:
+        return rng.choice(leaves)
+    x = _grammar(rng, depth - 1)
+    op = rng.choice(["sqrt", "half", "threehalves", "invsqrt", "sin", "cos", "add", "mul"])
+    if op == "sqrt":
+        return sp.sqrt(1 + x ** 2)
+    if op == "half":
+        return (x ** 2 + 2) ** R(1, 2)
+    if op == "threehalves":
+        return (x ** 2 + 1) ** R(3, 2)
+    if op == "invsqrt":
+        return (x ** 2 + 3) ** R(-1, 2)
+    if op == "sin":
+        return sp.sin(x)
+    if op == "cos":
+        return sp.cos(x)
+    if op == "add":
+        return x + _grammar(rng, depth - 1)
+    return x * rng.choice(leaves)
+
+
+def _generated(count=8, seed=19):
+    import random
+
+    rng = random.Random(seed)
+    a = sp.Symbol("a")
+    out = []
+    while len(out) < count:
+        e = _grammar(rng, 2)
+        if e.is_polynomial(a):
+            continue
+        out.append(sp.Lambda(a, e))
+    return out
+
+
+def _cell_of(g):
+    @cell(f"generated cell: h_t = g(z_t), g(a) = {g.expr}", params={"W": ("n", "n"), "U": ("n", "m")})
+    def generated(s, prev, x, p, f):
+        s.z = p.W * prev.h + p.U * x
+        s.h = s.z.applyfunc(g)
+
+    return generated
+
+
+@pytest.mark.parametrize("k", range(8))
+def test_generated_entry_functions_in_a_cell_and_in_the_check(k):
+    """A cell h_t = g(z_t), g from the grammar: its Jacobian diag(g'(z_t)) W (g' SymPy's derivative of g) and a
+    linear combination of g and another function in the check; each true claim holds, confirmed by the kernel with
+    nothing trusted, each false sibling (g' + 1; a term dropped) is never holds and gets no kernel token."""
+    a = sp.Symbol("a")
+    g, h2 = _generated()[k], _generated(seed=23)[k]
+    dg = sp.Lambda(a, sp.diff(g.expr, a))
+    model = _cell_of(g)
+    true = {"jacobian": jacobian(dg),
+            "linear": lambda m: (Z(m).applyfunc(sp.Lambda(a, 3 * g.expr - h2.expr / 2)),
+                                 3 * Z(m).applyfunc(g) - Z(m).applyfunc(h2) / 2)}
+    false = {"jacobian + I": jacobian(sp.Lambda(a, dg.expr + 1)),
+             "linear, a term off": lambda m: (Z(m).applyfunc(sp.Lambda(a, 3 * g.expr - h2.expr / 2 + a)),
+                                              3 * Z(m).applyfunc(g) - Z(m).applyfunc(h2) / 2)}
+    # t = 4: a cell through a reciprocal site at every step (g = (z² + 5)^(−1/2)) nests its sites, and F_p's own
+    # bound passes 2^62 by t = 8 (an error there, F_p's limit, not the reading's); n = 16 > REACH["n"] still
+    sizes, size = sweep(n=(16,), t=(4,)), {"n": 16, "t": 4}
+    for name, check in true.items():  # (all 16 of this seeded grammar hold under both readings)
+        r = check_claim(make(check, model, sizes), backend="fp")
+        assert r.verdict == Verdict.HOLDS, (g, name, r.verdict, r.error or r.scope)
+        assert _untrusted(r), (g, name, r.trusted)
+    for name, check in false.items():
+        claim = make(check, model, sizes)
+        token, why = kernel.confirm_identity(claim, size, seed=5, trusts=F_P_TRIALS)
+        assert token is None, (g, name, why)
+        assert check_claim(claim, backend="fp").verdict != Verdict.HOLDS, (g, name)
