@@ -203,9 +203,11 @@ def test_a_verdict_that_rests_on_what_the_kernel_trusts_says_so_in_a_field():
     """The F_p backend beyond the kernel's reach: holds, and ``trusted`` names the F_p trials (a field, not prose)."""
     from symderiv.claims import Claim
     from symderiv.engine import check_claim
-    from symderiv.kernel.random_check import REACH
+    from symderiv.kernel.random_check import MODULAR_REACH
 
-    n = REACH["n"] + 1  # beyond the exact model; exp has no residue, so the kernel's Z/p trial cannot run either
+    # beyond the kernel's ℤ/p reach too (within it, the kernel now reads applyfunc(sp.exp) itself: kernel/modular.py
+    # _entry_reading, and re-checks the holds)
+    n = MODULAR_REACH["n"] + 1
     c = Claim(id="f.big", where="t", statement="t", check=lambda m: (m.h(m.t).applyfunc(sp.exp),
                                                                     m.h(m.t).applyfunc(sp.exp)),
               model=symderiv.pal2019_rnn, sizes=sweep_of(n), conventions={"layout": "row-major"})

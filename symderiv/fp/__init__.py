@@ -283,6 +283,16 @@ engine, as above. A cell whose state is a power of itself (s · √s) doubles it
 degree each step, as a polynomial cell does: its degree bound, not the
 reading, limits t.
 
+The kernel reads the same forms itself (kernel/modular.py, "√, rational powers,
+sin and cos": its own walk of the expression on a symbol, s^(k + r) = s^k ·
+R_r(s) with R_r' = r·R_r/s, one pair (S, C) per residue for sin and cos, its own
+degree bound), so an F_p ``holds`` here beyond the kernel's exact reach is
+confirmed by the kernel's ℤ/p trials with a bounded degree, not trusted (issue 19
+items 2–3; tests/test_kernel_modular_functions.py plants a wrong derivative rule
+or reading of each function in F_p and the kernel refuses the token). The
+kernel's sin and cos keep sin(−u) = −sin u and cos(−u) = cos u (SymPy applies
+them on a symbol); F_p's do not, so such a claim is ``undecided`` here.
+
 |·|, max and min (a sign atom; issue 19 item 3)
 ===============================================
 Read in ``applyfunc`` (``_walk``): |u| = S(u) · u, max(a, b) = (a + b + |a − b|)/2,
@@ -328,7 +338,7 @@ terms count twice and each site adds D_i/p and ⌊c_i/62⌋/N once
 (``bound.MIRRORED``, ``_single_terms``). ReLU Jacobian at n = 16, t = 8:
 degree ≤ 21, 144 sites, 2^−40.5 per trial, 2 trials.
 
-The kernel reads the same forms itself (kernel/modular.py ``_sign_reading``:
+The kernel reads the same forms itself (kernel/modular.py ``_entry_reading``:
 its own walk, max(a, b) = b + (a − b)(1 + S(a − b))/2, its own mirrored random
 sign with degree 1 and derivative 0), so an F_p ``holds`` here is confirmed by
 the kernel's ℤ/p trials with a bounded degree, not trusted.

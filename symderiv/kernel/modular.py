@@ -21,8 +21,8 @@ refutation; only finding the point is (the engine draws it).
 
 Reach of a refutation: polynomial claims: σ abstract (a witness polynomial) or the
 identity, losses squared or abstract (a witness polynomial), a cell's own loss when it
-is polynomial. tanh, the logistic function, exp, log and softmax have no value in ℤ/p
-and are refused (:class:`~.dual.Unsupported`), as is a derivative of an expression of
+is polynomial. tanh, the logistic function, exp, log, softmax, |·|, max, min, √ and
+rational powers, sin and cos have no value in ℤ/p and are refused (:class:`~.dual.Unsupported`), as is a derivative of an expression of
 the parameters (the jet model's business).
 
 The same model serves the kernel's *confirmation* of a holds beyond its exact model's
@@ -34,13 +34,50 @@ with a random exp or log is tried again with their laws kept
 (:class:`LawfulFunctions`), is said in ``_modular``'s docstring.
 
 |·|, max and min (the confirmation only). In an entry function (``applyfunc``) that uses them, the kernel walks the
-function's expression on a symbol itself (:func:`_sign_reading`; functions known by identity): |u| = S(u)·u,
+function's expression on a symbol itself (:func:`_entry_reading`; functions known by identity): |u| = S(u)·u,
 max(a, b) = b + (a − b)(1 + S(a − b))/2, min(a, b) = b + (a − b)(1 − S(a − b))/2, |u|^(2k) = u^(2k), with S the
 running model's random sign function (RandomFunctions "sign": a fresh value per residue, S(−x) = −S(x), S(0) = 0,
 derivative 0). A zero of Δ as a rational function in the S is a zero at S = sign(u) (every sign pattern, the true
 one among them); S is a random value at a site like σ's, so "Degrees" and "Heights" below count it unchanged (its
 collisions u_i ∓ u_j and u_i = 0 are the terms they already have). The refutation has no sign: |·| of a residue has
 no value (Unsupported).
+
+√, rational powers, sin and cos (the confirmation only; issue 19 items 2–3). The kernel's own reading, derived here
+and independent of fp/ (nothing of fp/ is imported: its tables, rules and bounds are these). An entry function
+(``applyfunc``, in a cell or in a check) is read from its SymPy expression on a symbol, the expression F_p and the
+exact engine read too (so √s·√s, which SymPy folds to s on a symbol, is s here), compiled once by
+:func:`_entry_reading` and run on each entry with the model's own operations on dual residues:
+
+- s^(k + r), k = ⌊k + r⌋ and 0 < r < 1 rational (√s = s^(1/2), s^(−1/2), s^(3/2)): s^k (an inverse when k < 0)
+  times R_r(s), R_r the running model's random function "root r" (:func:`root_name`; one table per r): a fresh
+  value R per residue x of s, and the derivative rule of x^r, R' = r·R·x⁻¹, R'' = r(r − 1)·R·x⁻² (x⁻¹ the field
+  inverse; x ≡ 0 has none: KernelError, the trial does not run and nothing is confirmed);
+- sin u, cos u: one pair (S, C) of fresh values per residue x of u, shared by the tables "sin" and "cos":
+  sin = (S, C, −S), cos = (C, −S, −C) for (f, f', f''); at −x the pair (−S, C) (sin odd, cos even), at 0 (0, 1):
+  the values and symmetries SymPy applies by itself on a symbol (sin(−a) → −sin(a));
+- exp, log, tanh and the logistic function in such an expression: the running model's random functions above.
+
+*Why a zero decides.* Let each site's fresh values be variables: R per formally distinct argument of each root
+table, (S, C) per formally distinct argument up to sign. lhs − rhs is then a rational function Δ of the inputs and
+these variables (and of those of σ, exp, …). Put R = s(w)^r (s > 0: the claim's domain), S = sin u(w),
+C = cos u(w): these keep every relation the reading uses (x^r has derivative r·x^r/x; sin' = cos, cos' = −sin;
+sin odd, cos even, sin 0 = 0, cos 0 = 1), so the truth that forward mode computes with them is the true derivative
+of the real functions, and the claim's own reading is its real value. So if Δ = 0 as a rational function, the
+claim holds for the real functions; if the claim is false, Δ ≠ 0, and a trial passes only by the events
+"Degrees" and "Heights" bound: the numerator vanishing at the point, two sites' arguments colliding (u_i ≡ ±u_j:
+the same or the mirrored values; u_i ≡ 0: the fixed values), or the prime dividing a content.
+
+*The bound* is the one below, unchanged: R, S and C are random values at sites like σ's (degree 1, height 0:
+:data:`VAR` bounds ±S, ±C and the constants 0, 1 of the mirror and of 0), R' and R'' are c·R·x⁻¹ and c'·R·x⁻²
+(RandomFunctions.degrees: the constant c = r, c' = r(r − 1) with its own height and denominator, x⁻¹ by the rule
+for 1/a). A site is counted per table and argument, so sin and cos of one argument count twice (an upper bound).
+
+*Not a counterexample when it differs.* The reading forgets sin² + cos² = 1, (√s)² = s and the addition formulas:
+a true claim that needs them can differ here (tests/test_kernel_modular_functions.py keeps both). A difference is a
+disagreement in random_check._modular (no token, never a Refuted): the engine's holds does not stand and the claim
+is undecided; the refutation has no value for these functions (Unsupported), so this reading never makes a
+``fails``. Where F_p's reading and this one part (F_p's sin and cos are not mirrored: sin(−z) = −sin z differs
+over F_p), the claim is never holds unless both agree.
 
 Degrees (the confirmation's error bound, derived here, not trusted). Read a confirmation's run as a straight-line
 program over ℤ/p in its random values: the inputs, and at each site where a random function is applied its fresh
@@ -116,6 +153,7 @@ from flint import fmpz, nmod_mat
 from sympy.polys.domains import ZZ
 
 from ..cells import StepScope, dimension
+from ..functions import logistic
 from ..protocol import SumOf, bind_parameters
 from .accept import IDENTITY, Refuted, _issue
 from .dual import KernelError, Unsupported
@@ -629,8 +667,8 @@ class ModMat(_Matrix):
                       self.tdeg)
 
     def applyfunc(self, fn):
-        read = _sign_reading(fn)
-        if read is not None:  # |·|, max, min: the kernel's own reading by a sign function (module docstring)
+        read = _entry_reading(fn)
+        if read is not None:  # |·|, max, min, powers, sin, cos: the kernel's own reading (module docstring)
             return ModMat.entries(self.rows, self.cols, [read(e) for e in self], self.p)
         return ModMat.entries(self.rows, self.cols, [fn(e) for e in self], self.p)
 
@@ -1238,21 +1276,67 @@ class ModNotation:
         return _ACTIVE[-1].softmax(z)
 
 
-def _sign_reading(fn):
-    """An entry function that uses |·|, max or min, read on ModScalars by the kernel itself (module docstring, "|·|,
-    max and min"), or None when fn's expression has none of them (then fn runs on the entries as before).
+#: the functions an entry function read by :func:`_entry_reading` may apply, known by identity (the classes
+#: themselves, never a name): each is the running model's random function of that name (RandomFunctions)
+_READ_FUNCTIONS = ((sp.sin, "sin"), (sp.cos, "cos"), (sp.exp, "exp"), (sp.log, "log"), (sp.tanh, "tanh"),
+                   (logistic, "logistic"))
 
-    Its expression on a symbol a is walked: a, rationals, +, ×, integer powers (|u|^(2k) read exactly as u^(2k)),
-    |u| = S(u)·u, max(a, b) = b + (a − b)(1 + S(a − b))/2 and min(a, b) = b + (a − b)(1 − S(a − b))/2 (folded
-    left), S the running model's sign function. Functions are known by identity (type(e) is sp.Abs), never by name;
-    anything else in such an expression is refused (Unsupported, one line naming it)."""
+
+def root_name(r: sp.Rational) -> str:
+    """The random function s ↦ s^r for a rational 0 < r < 1 (``"root1/2"``: √s); module docstring, "√, rational
+    powers, sin and cos"."""
+    return f"root{int(r.p)}/{int(r.q)}"
+
+
+def _active(name: str):
+    """The running model's function ``name`` (its random one in a confirmation), or Unsupported: a refutation has no
+    value in ℤ/p for it."""
+    f = getattr(_ACTIVE[-1], name, None) if _ACTIVE else None
+    if f is None:
+        raise Unsupported(f"{name} has no value in ℤ/p (the modular refutation covers polynomial claims)")
+    return f
+
+
+def _unreadable(e, a):
+    """The first node of e that is not the symbol a, a rational, +, ×, a rational power, |·|, max, min or one of
+    _READ_FUNCTIONS (the classes themselves), or None when e is built from these only."""
+    for node in sp.preorder_traversal(e):
+        cls = type(node)
+        if node == a or isinstance(node, sp.Rational) or cls in (sp.Add, sp.Mul, sp.Abs, sp.Max, sp.Min):
+            continue
+        if cls is sp.Pow and isinstance(node.exp, sp.Rational):
+            continue
+        if len(node.args) == 1 and any(cls is fn for fn, _ in _READ_FUNCTIONS):
+            continue
+        return node
+    return None
+
+
+def _entry_reading(fn):
+    """An entry function (``applyfunc``), read from its expression on a symbol by the kernel itself (module
+    docstring, "|·|, max and min" and "√, rational powers, sin and cos"), as F_p and the exact engine read it (so
+    √s·√s, which SymPy folds to s on a symbol, is s here too); None when fn has no such expression (then fn runs on
+    the entries as before).
+
+    The expression on a symbol a is compiled once and run on each entry: a, rationals, +, ×, integer powers
+    (|u|^(2k) read exactly as u^(2k)), |u| = S(u)·u, max(a, b) = b + (a − b)(1 + S(a − b))/2 and min(a, b) =
+    b + (a − b)(1 − S(a − b))/2 (folded left), S the running model's sign function; s^(k + r) with k an integer
+    and 0 < r < 1 rational as s^k (an inverse when k < 0) times R_r(s), R_r the running model's random function
+    "root r"; sin u, cos u, exp u, log u, tanh u, logistic u its random functions of those names. Functions are
+    known by identity (type(e) is sp.sin), never by name. Where fn has no expression on a symbol, None (fn runs on
+    the entries); an expression of the symbol with anything else is refused (Unsupported, one line naming it)."""
     a = sp.Dummy("a")
     try:
         e = sp.sympify(fn(a))
     except Exception:
         return None
-    if not isinstance(e, sp.Basic) or not e.has(sp.Abs, sp.Max, sp.Min):
+    if not isinstance(e, sp.Expr) or not e.free_symbols <= {a}:
         return None
+    other = _unreadable(e, a)
+    if other is not None:
+        raise Unsupported(f"{sp.sstr(other)[:60]} in an entry function: the kernel's reading over ℤ/p knows +, ×, "
+                          "rational powers, rationals, |·|, max, min, sin, cos, exp, log, tanh and the logistic "
+                          "function (known by identity, never by name)")
 
     def sign_of(u):
         if u.v == 0 and u.d != 0:  # S(0) = 0 is not a derivative of |·| at its kink (the exact kernel refuses it too)
@@ -1262,46 +1346,108 @@ def _sign_reading(fn):
             raise Unsupported("|·|, max and min have no value in ℤ/p (the modular refutation covers polynomial claims)")
         return _ACTIVE[-1].sign(u)
 
-    def read(x):
-        memo: dict = {}
-
-        def go(e):
-            if e in memo:
-                return memo[e]
-            if e == a:
-                out = x
-            elif isinstance(e, sp.Rational):
-                out = ModScalar.const(e, x.p)
-            elif type(e) is sp.Add:
-                out = ModScalar.const(0, x.p)
-                for t in e.args:
-                    out = out + go(t)
-            elif type(e) is sp.Mul:
-                out = ModScalar.const(1, x.p)
-                for t in e.args:
-                    out = out * go(t)
-            elif type(e) is sp.Pow and isinstance(e.exp, sp.Integer):
-                k = int(e.exp)
-                out = go(e.base.args[0]) ** k if type(e.base) is sp.Abs and k % 2 == 0 else go(e.base) ** k
-            elif type(e) is sp.Abs:
-                u = go(e.args[0])
-                out = sign_of(u) * u
-            elif type(e) in (sp.Max, sp.Min):
-                up = 1 if type(e) is sp.Max else -1
-                out = go(e.args[0])
-                for t in e.args[1:]:
-                    b = go(t)
-                    diff = out - b
-                    out = b + diff * (1 + up * sign_of(diff)) / 2
-            else:
-                raise Unsupported(f"{e} in an entry function with |·|, max or min: the kernel's reading over ℤ/p "
-                                  "knows +, ×, integer powers, rationals, |·|, max and min")
-            memo[e] = out
+    def add(*fs):
+        def run(x):
+            out = fs[0](x)
+            for f in fs[1:]:
+                out = out + f(x)
             return out
+        return run
 
-        return go(e)
+    def mul(*fs):
+        def run(x):
+            out = fs[0](x)
+            for f in fs[1:]:
+                out = out * f(x)
+            return out
+        return run
+
+    def power(f, k):
+        return lambda x: f(x) ** k
+
+    def root(f, r, k):
+        def run(x):
+            s = f(x)
+            out = _active("root")(r)(s)
+            return out * s ** k if k else out
+        return run
+
+    def absolute(f):
+        def run(x):
+            u = f(x)
+            return sign_of(u) * u
+        return run
+
+    def extreme(fs, up):
+        def run(x):
+            out = fs[0](x)
+            for f in fs[1:]:
+                b = f(x)
+                diff = out - b
+                out = b + diff * (1 + up * sign_of(diff)) / 2
+            return out
+        return run
+
+    def function(name, f):
+        return lambda x: _active(name)(f(x))
+
+    compiled: dict = {}
+
+    def compile_(e):  # a closure per node, shared where the node repeats (one memo per entry in ``read``)
+        if e in compiled:
+            return compiled[e]
+        cls = type(e)
+        if e == a:
+            out = lambda x: x  # noqa: E731
+        elif isinstance(e, sp.Rational):
+            out = lambda x, c=e: ModScalar.const(c, x.p)  # noqa: E731
+        elif cls is sp.Add:
+            out = add(*[compile_(t) for t in e.args])
+        elif cls is sp.Mul:
+            out = mul(*[compile_(t) for t in e.args])
+        elif cls is sp.Pow and isinstance(e.exp, sp.Integer):
+            k = int(e.exp)
+            out = power(compile_(e.base.args[0]) if type(e.base) is sp.Abs and k % 2 == 0 else compile_(e.base), k)
+        elif cls is sp.Pow:  # s^(k + r): s^k · R_r(s), 0 < r < 1 (_unreadable: a rational exponent)
+            k = math.floor(e.exp)
+            out = root(compile_(e.base), e.exp - k, int(k))
+        elif cls is sp.Abs:
+            out = absolute(compile_(e.args[0]))
+        elif cls in (sp.Max, sp.Min):
+            out = extreme([compile_(t) for t in e.args], 1 if cls is sp.Max else -1)
+        else:  # one of _READ_FUNCTIONS (_unreadable)
+            out = function(next(nm for f, nm in _READ_FUNCTIONS if cls is f), compile_(e.args[0]))
+        memo_key = len(compiled)  # an int: no SymPy hash per entry
+
+        def once(x, out=out, key=memo_key):  # a node met twice in one entry is computed once (one site)
+            got = _ENTRY_MEMO[-1].get(key) if _ENTRY_MEMO else None
+            if got is None:
+                got = out(x)
+                if _ENTRY_MEMO:
+                    _ENTRY_MEMO[-1][key] = got
+            return got
+
+        compiled[e] = once
+        return once
+
+    program = compile_(e)
+
+    def read(x):
+        _ENTRY_MEMO.append({})
+        try:
+            return program(x)
+        finally:
+            _ENTRY_MEMO.pop()
 
     return read
+
+
+#: the per-entry memo of :func:`_entry_reading`'s program (a stack: a reading may run inside another's function)
+_ENTRY_MEMO: list = []
+
+
+#: the reading's old name (|·|, max and min came first)
+_sign_reading = _entry_reading
 
 
 #: the functions of the model whose check is running (:func:`sides`): the notation's softmax reads its exp (as the
@@ -1407,6 +1553,14 @@ class RandomFunctions:
     def at(self, name: str, x: int) -> tuple:
         table = self.tables.setdefault(name, {})
         got = table.get(x)
+        if got is None and name in ("sin", "cos"):  # one pair (S, C) per residue: sin = (S, C, −S), cos = (C, −S, −C)
+            S, C = self._sincos(x)
+            got = table[x] = (S, C, -S % self.p) if name == "sin" else (C, -S % self.p, -C % self.p)
+        elif got is None and name.startswith("root"):  # R = x^r: (R, r·R/x, r(r − 1)·R/x²), one table per r
+            r = sp.Rational(name[4:])
+            A, inv = self.draw(), _inv(x, self.p, f"the argument of a power ^{r}")
+            got = table[x] = (A, residue(r, self.p) * A * inv % self.p,
+                              residue(r * (r - 1), self.p) * A * inv * inv % self.p)
         if got is None:
             rule = self.RULES.get(name)
             if x == 0 and name in self.AT0:
@@ -1415,6 +1569,22 @@ class RandomFunctions:
                 got = self.MIRROR[name](self.at(name, self.p - x), self.p)
             else:
                 got = rule(self.draw(), self.p, x) if rule else (self.draw(), self.draw(), self.draw())
+            table[x] = got
+        return got
+
+    def _sincos(self, x: int) -> tuple[int, int]:
+        """(S, C) at the residue x: fresh values, (0, 1) at 0, (−S, C) at −x from those at x (sin odd, cos even: the
+        values and symmetries SymPy applies by itself)."""
+        table = self.tables.setdefault("sincos", {})
+        got = table.get(x)
+        if got is None:
+            if x == 0:
+                got = (0, 1)
+            elif x > self.p // 2:
+                S, C = self._sincos(self.p - x)
+                got = (-S % self.p, C)
+            else:
+                got = (self.draw(), self.draw())
             table[x] = got
         return got
 
@@ -1436,7 +1606,11 @@ class RandomFunctions:
             return RandomFunctions.POLYS[name]
         if name == "sign":  # a fresh variable S (−S mirrored, 0 at 0), its derivatives 0
             return VAR, None, None
-        return VAR, VAR, VAR
+        if name.startswith("root"):  # a fresh variable R; R' = r·R·(1/x), R'' = r(r − 1)·R·(1/x)²
+            r = sp.Rational(name[4:])
+            return (VAR, _dmul(_cdeg(r), _dmul(VAR, _dinv(xdeg))),
+                    _dmul(_cdeg(r * (r - 1)), _dmul(VAR, _dinv(_dpow(xdeg, 2)))))
+        return VAR, VAR, VAR  # σ's three variables; sin's and cos's (S, C, −S) and (C, −S, −C) (0 and 1 at 0)
 
     def _site(self, xdeg, count: int) -> None:
         self.sites += count
@@ -1556,7 +1730,7 @@ class LawfulFunctions(RandomFunctions):
         return out * pow(q - 1, -1, n) % n
 
     def at(self, name: str, x: int) -> tuple:
-        if name == "sign":  # no law to keep: the sign function of RandomFunctions
+        if name in ("sign", "sin", "cos") or name.startswith("root"):  # no law kept: RandomFunctions' own
             return super().at(name, x)
         table = self.tables.setdefault(name, {})
         got = table.get(x)
@@ -1594,7 +1768,9 @@ def _random_functions(activation: str, rf: RandomFunctions) -> SimpleNamespace:
     exp = rf.elementwise("exp", 0)
     return SimpleNamespace(sigma=s, dsigma=ds, tanh=rf.elementwise("tanh", 0), dtanh=rf.elementwise("tanh", 1),
                            logistic=rf.elementwise("logistic", 0), softmax=_softmax(exp, rf.p),
-                           log=rf.elementwise("log", 0), exp=exp, sign=rf.elementwise("sign", 0))
+                           log=rf.elementwise("log", 0), exp=exp, sign=rf.elementwise("sign", 0),
+                           sin=rf.elementwise("sin", 0), cos=rf.elementwise("cos", 0),
+                           root=lambda r: rf.elementwise(root_name(r), 0))
 
 
 def _hdeg(cs, xdeg):
