@@ -172,7 +172,11 @@ def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict, desc
         if token is None and not notation.literal_now():  # as the exact path: once more as Python reads the check
             with notation.literal():
                 return check_identity_fp(claim, size, seed=seed, phases=phases, describe=describe)
-        if token is None:
+        if token is None:  # the kernel did not confirm: a counterexample the exact engine certifies still decides
+            o = _certify_disagreement(claim, size, seed=seed, phases=phases, describe=describe, locate=False,
+                                      said=f"every F_p trial agreed, but {why}")
+            if o is not None:
+                return o
             return SizeOutcome(size, Verdict.UNDECIDED, f"every F_p trial agreed, but {why}", method=Method.FP,
                                stop=StopReason.SEARCH_EXHAUSTED), None
         return SizeOutcome(size, Verdict.HOLDS, f"randomized exact over F_p (a fresh random prime p ∈ [2⁶², 2⁶³) "
@@ -181,16 +185,38 @@ def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict, desc
                            + (f" ({relaxed}: a relaxation, so a zero there is a zero for the real functions)"
                               if (relaxed := out.relaxation()) else ""),
                            method=Method.FP, stop=StopReason.FP_AGREED, tokens=(token,)), None
-    # certify where the exact engine can reach: small sizes where an F_p trial disagrees too, smallest first;
-    # beyond its reach (a claim that fixes a large size), at that size by the kernel's forward mode over ℤ/p
-    tried = []
+    tried: list = []
+    o = _certify_disagreement(claim, size, seed=seed, phases=phases, describe=describe, locate=True,
+                              said="an F_p trial disagreed (the difference is not zero)", tried=tried)
+    if o is not None:
+        return o
+    where = "; the exact engine found no certified counterexample at " + " / ".join(tried) if tried else \
+        "; no small size where the exact engine can certify it disagrees"
+    what = (f"the difference is not zero under the relaxation, {out.atom_words} as independent atoms; it "
+            "may differ only under the relaxation" if out.atoms else
+            "the difference is not the zero rational function" if out.relaxed else
+            "the difference is not the zero polynomial")
+    return SizeOutcome(size, Verdict.UNDECIDED, f"an F_p trial disagreed ({what}){where}", method=Method.FP,
+                       stop=StopReason.SEARCH_EXHAUSTED), None
+
+
+def _certify_disagreement(claim: Claim, size: dict, *, seed: int, phases: dict, describe: bool, locate: bool,
+                          said: str, tried: list | None = None):
+    """A counterexample to a claim the F_p trials or the kernel found unequal at ``size``, certified where the
+    exact engine can reach: small sizes, smallest first (``locate``: only those where an F_p trial disagrees too;
+    not when the trials agreed and the kernel's own check did not confirm them); beyond its reach (a claim that
+    fixes a large size), at that size by the kernel's forward mode over ℤ/p. None when none is certified (the
+    sizes the exact engine tried are appended to ``tried``)."""
+    from . import fp
+
+    tried = [] if tried is None else tried
     for small in fp.certification_sizes(claim, size):
         if not all(small.get(k, 1) <= v for k, v in AUTO_SYMBOLIC.items()):
-            o = _refute_modular(claim, small, seed=seed, phases=phases)
+            o = _refute_modular(claim, small, seed=seed, phases=phases, said=said)
             if o is not None:
                 return o
             continue
-        if small != size:
+        if small != size and locate:
             with _phase(phases, Phase.LOCATE_FP):
                 try:
                     if fp.test_identity(claim, small, seed=seed, target_bits=1).equal:
@@ -206,26 +232,17 @@ def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict, desc
             continue
         tried.append(_size_str(small))
         if o.status == Verdict.FAILS:
-            return SizeOutcome(size, Verdict.FAILS, f"an F_p trial disagreed (the difference is not zero); "
-                               f"certified at {_size_str(small)}: {o.detail}", method=Method.FP,
-                               stop=StopReason.CERTIFIED, tokens=o.tokens), found
+            return SizeOutcome(size, Verdict.FAILS, f"{said}; certified at {_size_str(small)}: {o.detail}",
+                               method=Method.FP, stop=StopReason.CERTIFIED, tokens=o.tokens), found
         if len(tried) >= 4:
             break
     if size not in fp.certification_sizes(claim, size):  # no small size showed it: at the size itself
-        o = _refute_modular(claim, size, seed=seed, phases=phases)
-        if o is not None:
-            return o
-    where = "; the exact engine found no certified counterexample at " + " / ".join(tried) if tried else \
-        "; no small size where the exact engine can certify it disagrees"
-    what = (f"the difference is not zero under the relaxation, {out.atom_words} as independent atoms; it "
-            "may differ only under the relaxation" if out.atoms else
-            "the difference is not the zero rational function" if out.relaxed else
-            "the difference is not the zero polynomial")
-    return SizeOutcome(size, Verdict.UNDECIDED, f"an F_p trial disagreed ({what}){where}", method=Method.FP,
-                       stop=StopReason.SEARCH_EXHAUSTED), None
+        return _refute_modular(claim, size, seed=seed, phases=phases, said=said)
+    return None
 
 
-def _refute_modular(claim: Claim, size: dict, *, seed: int, phases: dict):
+def _refute_modular(claim: Claim, size: dict, *, seed: int, phases: dict,
+                    said: str = "an F_p trial disagreed (the difference is not zero)"):
     """A disagreement certified at ``size`` itself, without a symbolic build: the kernel's forward mode over ℤ/p
     at an integer point with a witness σ (fp/refute.py, kernel/modular.py); None when it finds none."""
     from .fp.refute import refute_at
@@ -234,8 +251,7 @@ def _refute_modular(claim: Claim, size: dict, *, seed: int, phases: dict):
         cert, check = refute_at(claim, size, seed=seed)
     if cert is None:
         return None
-    return SizeOutcome(size, Verdict.FAILS, f"an F_p trial disagreed (the difference is not zero); certified at "
-                       f"{_size_str(size)}: {check.reason}", method=Method.FP, stop=StopReason.CERTIFIED,
+    return SizeOutcome(size, Verdict.FAILS, f"{said}; certified at {_size_str(size)}: {check.reason}", method=Method.FP, stop=StopReason.CERTIFIED,
                        tokens=(check.token,)), (cert, check)
 
 
