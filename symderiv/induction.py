@@ -468,7 +468,7 @@ def _induction(claim, base, t_min: int, t0: float) -> Step:
         ctx.record = True  # run B is the term the kernel reads (kernel/peel.py): its formal objects recorded
         key_b, c_b = _truth_side(mb, *_check(claim, mb))
         ctx.record = False
-        term = _terms(ctx, c_b, horizon=-1)
+        term = _terms(ctx, c_b, horizon=-1, truth=key_b[1])
         ma = InductionModel(base, Ix(HORIZON, 0), ctx)
         ctx.mode = "peel"
         key_a, c_a = _truth_side(ma, *_check(claim, ma))
@@ -513,14 +513,14 @@ def _induction(claim, base, t_min: int, t0: float) -> Step:
                 P=P, statement=statement)
 
 
-def _terms(ctx: Context, *sides, horizon: int = 0) -> tuple:
+def _terms(ctx: Context, *sides, horizon: int = 0, truth: str = "") -> tuple:
     """The sides as terms for the kernel (kernel/peel.py: it peels and unrolls them itself), or () where a formal
     object's body was not read at a generic index (the kernel then keeps the older trust)."""
     from .kernel.peel import Term
 
     if ctx.unrecorded is not None or not all(isinstance(x, sp.MatrixBase) for x in sides):
         return ()
-    return tuple(Term(sp.ImmutableMatrix(x), tuple(ctx.terms), horizon) for x in sides)
+    return tuple(Term(sp.ImmutableMatrix(x), tuple(ctx.terms), horizon, truth) for x in sides)
 
 
 def _truth_at_prev(m: InductionModel, key, r: str) -> sp.Matrix:

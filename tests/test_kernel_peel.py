@@ -141,7 +141,14 @@ def late_sum(m):
                             hi=m.t)
 
 
-@pytest.mark.parametrize("check", [late, late_sum])
+def late_recursion(m):
+    """pal2019's Lemma 1 (the claim uses its own truth at t − 1, the induction's hypothesis) + [t = 6]·𝟙 (n = 1)."""
+    t = m.t
+    rhs = m.partial(("h", t), "W_R") + m.partial(("h", t), ("h", t - 1)) * m.d(("h", t - 1), "W_R")
+    return m.d(("h", t), "W_R"), rhs + _delta(t, 6)[0, 0] * sp.ones(*rhs.shape)
+
+
+@pytest.mark.parametrize("check", [late, late_sum, late_recursion])
 def test_a_finders_C_t_built_to_fit_the_step_does_not_make_a_claim_false_past_T_hold(monkeypatch, make_claim,
                                                                                       check):
     """The finder's normal form bent to pass and its C_t replaced by J C′ + P: the kernel took that C_t before (and

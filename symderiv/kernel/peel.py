@@ -38,6 +38,7 @@ from .dual import KernelError
 HORIZON = "t"
 _NAME = re.compile(r"^([A-Za-z_]\w*)\[([^\[\]]+)\]\[(\d+)\]$")
 _INDEX = re.compile(r"^(t|k\d+|ρ)([+-]\d+)?$|^(-?\d+)$")
+_TRUTH = re.compile(r"^X(?:_(\w+))?\[([^\[\]]+)\]\[(\d+),(\d+)\]⟨(.*)⟩$")
 
 
 class Unreadable(KernelError):
@@ -66,6 +67,9 @@ class Term:
     expr: sp.ImmutableMatrix
     formals: tuple = ()
     horizon: int = 0
+    #: the finder's label (``⟨…⟩``) of the truth ds/dθ the claim is about: a truth symbol with it (the induction's
+    #: hypothesis: the claim uses its own truth at an earlier step) is read by the kernel, any other is not
+    truth: str = ""
 
 
 def parse_index(text: str) -> tuple:
@@ -104,8 +108,11 @@ class Reader:
     ``choices``: None at the first point (a sum's L chosen by value there), else the choices made then."""
 
     def __init__(self, mk, params: dict, fresh, funcs, activation: str, *, states, tau: int | None = None,
-                 t_min: int = 1, choices: dict | None = None, horizon: int = 0):
+                 t_min: int = 1, choices: dict | None = None, horizon: int = 0, wrt=None, layout: str = "row-major",
+                 state: str | None = None):
         self.mk, self.fresh, self.funcs, self.activation = mk, fresh, funcs, activation
+        self.wrt, self.layout, self.state = wrt, layout, state or states[0]
+        self.hyp = None  # the step's hypothesis: C_{t−1}, the kernel's own, where C_t reads the truth at t − 1
         self.states, self.tau, self.t_min, self.horizon = tuple(states), tau, t_min, horizon
         self.probe = choices is None
         self.choices = {} if choices is None else choices
@@ -150,8 +157,25 @@ class Reader:
             return sp.Matrix(v)[i]
         return self.fresh(("peel", name, step, i))  # another step: values of its own (an identity in them)
 
+    def _truth(self, state: str, step: tuple, i: int, j: int, tag, s):
+        """The truth d state_step/dθ (θ the claim's): at a concrete horizon the kernel's own forward mode; in the
+        step, at t − 1 for the claimed state the hypothesis C_{t−1} (the kernel's own), else a free value (the same
+        the finder's symbol of it takes, as C_{t−1}'s other states' truths do)."""
+        if step[0] == "num" and self.tau is not None:
+            if not 0 <= step[1] <= self.tau or state not in self.states:
+                raise Unreadable(f"a truth of {state} at step {step[1]}, outside 0…{self.tau}")
+            return sp.Matrix(self.mk.d((state, step[1]), self.wrt, layout=self.layout))[i, j]
+        if step[0] == "t" and step[1] == -1 and state == self.state and self.hyp is not None:
+            return self.hyp[i, j]
+        if step[0] == "t":
+            ix = "t" + (f"{step[1]:+d}" if step[1] else "")
+            name = f"X{'_' + tag if tag else ''}[{ix}][{i},{j}]⟨{self.truth}⟩"
+            return self.fresh(sp.Symbol(name))
+        return self.fresh(("peel", "truth", state, step, i, j))
+
     # ----- evaluation -------------------------------------------------------------------------------------------
     def value(self, term: Term, shift: int = 0) -> sp.Matrix:
+        self.truth = term.truth
         self.table = {s: (F, i, j) for F in term.formals for (i, j), s in
                       ((divmod(q, F.symbols.cols), s) for q, s in enumerate(F.symbols))}
         self._dep: dict = {}
@@ -182,7 +206,11 @@ class Reader:
             return formals[key][i, j]
         m = _NAME.match(s.name)
         if m is None:
-            raise Unreadable(f"the symbol {s} is not one the kernel reads (a truth, ∇L's rows, …)")
+            t = _TRUTH.match(s.name)
+            if t is not None and self.truth and t.group(5) == self.truth:
+                return self._truth(t.group(1) or self.states[0], self._step(parse_index(t.group(2)), env, shift),
+                                   int(t.group(3)), int(t.group(4)), t.group(1), s)
+            raise Unreadable(f"the symbol {s} is not one the kernel reads (a truth of another derivative, ∇L's rows, …)")
         return self._value_at(m.group(1), self._step(parse_index(m.group(2)), env, shift), int(m.group(3)))
 
     def _formal(self, F: Formal, env: dict, shift: int) -> sp.Matrix:
@@ -209,9 +237,25 @@ class Reader:
                 rest = self._remainder(F, env, lo, prev, shift)
             if F.op == "Σ":
                 return top + rest
-            self._tops.append(top)
+            if self._closed(F):  # a candidate L for an enclosing sum only if it reads no enclosing index
+                self._tops.append(top)
             return top * rest if F.order == "descending" else rest * top
         return self._opaque(F, env, lo, hi, shift if _depends_on_t(F, self.table, self._dep) else 0)
+
+    def _closed(self, F: Formal) -> bool:
+        """Does F's factor read no index but its own and t (no enclosing generic index, no formal object inside)?"""
+        for s in F.body.free_symbols:
+            if s in self.params:
+                continue
+            if s in self.table:
+                return False
+            m = _NAME.match(s.name) or _TRUTH.match(s.name)
+            if m is None:
+                return False
+            base = parse_index(m.group(2))[0]
+            if base not in (None, HORIZON, F.var):
+                return False
+        return True
 
     def _nonempty(self, F: Formal, lo: tuple, hi: tuple) -> None:
         """Peeling the top of a range needs it nonempty wherever the step is claimed (t ≥ t_min, every κ)."""

@@ -57,7 +57,7 @@ lhs − rhs ≠ 0 refuses the token (and the engine then looks for the certified
 counterexample there). The token's error bound is the union bound E + Σ_t E_t.
 So for t ≤ T the verdict rests on no reading: the kernel read the claim itself.
 
-What is left, and the token says so (:data:`READING`): past T, that the
+What is left without the kernel's own peel (below), and the token says so (:data:`READING`): past T, that the
 check's Python is the same at every t, so that the finder's reading at a
 symbolic t (:mod:`symderiv.formal`'s sums and products peeled at their top,
 states as free symbols, the cell's step the same at every k) is the check's.
@@ -77,14 +77,18 @@ check does not run at some t ≤ T the token trusts the whole reading
 (:data:`READING_UNREAD`), as does a step confirmed without a reading
 (:func:`confirm_step`, the every-n lift's comparison of J and P).
 
-Not done, and how it would narrow :data:`READING` further: the finder hands
-the kernel each side as a term (formal sums and products over k with their
-bodies as expressions at a generic index), the kernel peels the term itself
-(Π_{k=a}^{t} f(k) = f(t)·Π_{k=a}^{t−1} f(k) in the stated order, Σ likewise)
-so that C and C′ are its own, and unrolls the same term at t ≤ T against its
-reading above; the trust would then be only that the check's Python is
-uniform past T, not also formal.py's peeling. The base case is the sweep's
-smallest t, confirmed by the kernel as any size is.
+The kernel's own peel (:mod:`.peel`, issue 19 item 2). Where the finder hands over its sides as terms
+(``StepStatement.terms``: the closed form read at t − 1 with every formal sum and product kept as Σ/Π over k, its
+bounds, order and body at a generic index, the states as symbols by step), the kernel does not use the finder's
+C and C′: it builds C_{t−1} (the term, each formal object a random matrix per range) and C_t (the term at t, each
+top peeled by its own code in the stated order, the remainder the same random matrix, or L·S with L a factor it
+peeled and checked at the point; the truth at t − 1 of the claimed state the hypothesis C_{t−1}), and decides
+C_t = J_t C_{t−1} + P_t on those. :func:`read_terms` then unrolls the same term at every t = t0 … T on its random
+model and requires the claim's own lhs and rhs to equal it there ("same" and "generic" hand both sides as terms).
+The token's trust is then :data:`UNIFORM`: past T, only that the check's Python is uniform in t. Where the kernel
+does not read the term (:class:`.peel.Unreadable`: a downward family, a truth of another derivative, a product
+whose factor reads t, a degree it does not bound at some t ≤ T) it falls back to the finder's C and C′ and
+:data:`READING`. The base case is the sweep's smallest t, confirmed by the kernel as any size is.
 """
 from __future__ import annotations
 
@@ -238,7 +242,8 @@ class _Check:
         from .peel import Reader
 
         reader = Reader(mk, self.st.params, fresh, mk._funcs, self.activation, states=self.model.state,
-                        t_min=self.t_min, choices=self.choices)
+                        t_min=self.t_min, choices=self.choices, wrt=self.st.wrt, layout=self.st.layout,
+                        state=self.st.state)
         if self.choices is None:
             self.choices = reader.choices
         return reader
@@ -338,7 +343,9 @@ class _Check:
             reader = self._reader(mk, fresh)
             if st.kind == "induction":
                 term = st.terms[0]
-                L, mine = reader.value(term, shift=1), reader.value(term, shift=0)
+                mine = reader.value(term, shift=0)
+                reader.hyp = mine  # the hypothesis: where C_t reads the truth at t − 1, it is C_{t−1}
+                L = reader.value(term, shift=1)
                 k = tuple(self.model.state).index(st.state)
                 if mine.shape != L.shape or st.rhs.rows != L.rows * len(self.model.state):
                     raise _Refused("the term's shape is not the claimed state's block of C′")
@@ -507,7 +514,8 @@ class _Unroll:
             sides = []
             for term in self.st.terms:
                 reader = Reader(mk, self.st.params, lambda key: draws[("unroll", key)], mk._funcs, self.activation,
-                                states=self.model.state, tau=self.tau, horizon=term.horizon, choices={})
+                                states=self.model.state, tau=self.tau, horizon=term.horizon, choices={},
+                                wrt=self.st.wrt, layout=self.st.layout, state=self.st.state)
                 sides.append(reader.value(term))
         except Cannot as e:
             raise Unreadable(str(e)) from None
