@@ -171,3 +171,22 @@ def test_a_finders_C_t_built_to_fit_the_step_does_not_make_a_claim_false_past_T_
     assert tok is None and "term" in why, why
     r = check_claim(c)
     assert not r.every_t, r.scope
+
+
+def test_a_downward_family_keeps_the_older_trust_named(make_claim):
+    """A downward `every_step` family is not handed over as a term (its rows are the finder's ∇L symbols): the
+    kernel keeps the older reading's trust, and the result names exactly that one, not the narrower sentence."""
+    from symderiv import elman_rnn, every_step
+
+    def check(m):
+        def closed(k):
+            def term(s):
+                chain = product(lambda r: diag(m.h(r).applyfunc(lambda v: 1 - v ** 2)) * m.W, k + 1, s,
+                                order="descending", size=m.n)
+                return chain.T * m.V.T * m.d(("E", s), ("o", s)).T
+            return total(term, (m.n, 1), lo=k, hi=m.t)
+        return every_step(m, lambda k: (m.d(m.sum_of("E"), ("h", k)).T, closed(k)))
+
+    r = check_claim(make_claim(check, model=elman_rnn, activation="tanh", loss="abstract", n=(2,), t=(2, 3)))
+    assert r.verdict == Verdict.HOLDS and r.every_t, r.scope
+    assert READING in r.trusted and UNIFORM not in r.trusted, r.trusted
