@@ -86,6 +86,9 @@ PLANTS = {
         self, f, lo, hi, "ascending" if order == "descending" else "descending", size)), same_product, 2),
     "the body at k + 1": (lambda mp: _handler(mp, product=lambda rp, self, f, lo, hi, order, size:
                                               rp(self, lambda k: f(k + 1), lo, hi, order, size)), same_product, 2),
+    "the body at k + 2 (a step past the horizon)": (
+        lambda mp: _handler(mp, product=lambda rp, self, f, lo, hi, order, size:
+                            rp(self, lambda k: f(k + 2), lo, hi, order, size)), same_product, 2),
     "a Σ read as a Π": (lambda mp: _handler(mp, total=lambda rt, rp, self, f, lo, hi, shape:
                                             rp(self, f, lo, hi, "descending", shape[0])), same_sum, 2),
     "a body that is not the check's at k = 3": (

@@ -147,8 +147,8 @@ class Reader:
             raise Unreadable(f"the symbol {name}[…] is not a state, an input or a target")
         if step[0] == "num" and self.tau is not None:
             j = step[1]
-            if j < (0 if name in self.states else 1) or j > self.tau:
-                raise Unreadable(f"{name} at step {j}, outside 0…{self.tau}")
+            if j < (0 if name in self.states else 1) or j > self.tau:  # a step the check at τ has not: a value
+                return self.fresh(("peel", name, step, i))           # of its own (the term is then not the check)
             v = mk.at(name, j) if name in self.states else mk.x(j) if name == "x" else mk.y(j)
             return sp.Matrix(v)[i]
         if step[0] == "t" and step[1] in (-1, 0) and (name in self.states or step[1] == 0):
@@ -162,8 +162,10 @@ class Reader:
         step, at t − 1 for the claimed state the hypothesis C_{t−1} (the kernel's own), else a free value (the same
         the finder's symbol of it takes, as C_{t−1}'s other states' truths do)."""
         if step[0] == "num" and self.tau is not None:
-            if not 0 <= step[1] <= self.tau or state not in self.states:
-                raise Unreadable(f"a truth of {state} at step {step[1]}, outside 0…{self.tau}")
+            if state not in self.states:
+                raise Unreadable(f"a truth of {state}, not a state of the cell")
+            if not 0 <= step[1] <= self.tau:  # a step the check at τ has not: a value of its own
+                return self.fresh(("peel", "truth", state, step, i, j))
             return sp.Matrix(self.mk.d((state, step[1]), self.wrt, layout=self.layout))[i, j]
         if step[0] == "t" and step[1] == -1 and state == self.state and self.hyp is not None:
             return self.hyp[i, j]
