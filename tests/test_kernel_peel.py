@@ -1,17 +1,17 @@
-"""The kernel peels the finder's term itself and unrolls it at every t ≤ T (issue 19, item 2: "an induction's base
-and step are re-checked by the kernel"; kernel/peel.py).
+"""The kernel peels the finder's term itself and unrolls it at every t ≤ T (issue 19, item 2: "an induction's base and
+step are re-checked by the kernel"; kernel/peel.py).
 
-Before, the kernel took the finder's C_t and C_{t−1} (formal.py's two runs) and checked C_t = J C_{t−1} + P on them:
-a finder whose reading of the formal sums and products was wrong, but wrong the same way in both runs, handed over
-a step that checks out, and the `holds … for every t` rested on that reading. Each plant below is such a coherent
-misreading, planted in formal.py's handler of sums and products over a symbolic range (so the finder's runs, its
-peel and the term it records all read it the same way): the lower bound off by one (Σ and Π), a product's order
-reversed, the body read at k + 1, a Σ read as a Π, a body that is not the check's at one step k ≤ T. The claims are
-true, so the kernel's own reading of the claim at t ≤ T agrees, and before this change each got `holds … for every
-t` from a finder who read another claim. Now the kernel unrolls the finder's term at every t ≤ T against the claim
-itself and refuses. The last test plants the finder's C_t itself (built to fit the step) on a claim that is false
-from t = 6 (past T = 5): before, `holds … for every t` (a wrong verdict); now the kernel's own peel of the term
-refuses the step.
+Before, the kernel took the finder's C_t and C_{t−1} (formal.py's two runs) and checked C_t = J C_{t−1} + P on them: a
+finder whose reading of the formal sums and products was wrong, but wrong the same way in both runs, handed over a
+step that checks out, and the `holds … for every t` rested on that reading. Each plant below is such a coherent
+misreading, planted in formal.py's handler of sums and products over a symbolic range (so the finder's runs, its peel
+and the term it records all read it the same way): the lower bound off by one (Σ and Π), a product's order reversed,
+the body read at k + 1 or at k + 2 (a step past the horizon), a Σ read as a Π, a body that is not the check's at one
+step k ≤ T. The claims are true, so the kernel's own reading of the claim at t ≤ T agrees, and before this change each
+got `holds … for every t` from a finder who read another claim. Now the kernel unrolls the finder's term at every t ≤
+T against the claim itself and refuses. The next test plants the finder's C_t itself (built to fit the step) on three
+claims false from t = 6 only (past T = 5; a Σ, a Π, and a recursion that uses its own truth): before, `holds … for
+every t` (a wrong verdict); now the kernel's own peel of the term refuses the step.
 """
 from __future__ import annotations
 
