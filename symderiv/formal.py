@@ -195,6 +195,12 @@ class Context:
     top: int = 0                                  # downward: k ≤ t + top wherever the step is claimed
     lower: dict = field(default_factory=dict)     # generic base -> its lower bound's offset from k (downward)
     factors: list = field(default_factory=list)   # the oldest factors peeled off products (downward)
+    # the term handed to the kernel (kernel/peel.py): while ``record``, every formal object made opaque is recorded
+    # with its body at a generic index of its own; ``unrecorded`` says why one could not be (the kernel then keeps
+    # the older trust)
+    record: bool = False
+    terms: list = field(default_factory=list)
+    unrecorded: str | None = None
 
     def fresh(self, label: str, rows: int, cols: int, depends: set) -> sp.Matrix:
         """An opaque matrix; it depends on the generic indices named and on every one being evaluated."""
@@ -307,6 +313,7 @@ class Formal:
         key = ("Π", order, str(lo), str(hi), size, at)
         if key not in ctx.products:
             ctx.products[key] = ctx.fresh("Π", size, size, _bases(lo, hi) | (ctx.depends_on(at) - {"ρ"}))
+            _record(ctx, "Π", order, factor, lo, hi, ctx.products[key])
         return ctx.products[key]
 
     def total(self, term, lo, hi, shape):
@@ -336,6 +343,7 @@ class Formal:
         S = ctx.fresh("Σ", rows, cols, _bases(lo, hi))
         if ctx.mode == "opaque":
             ctx.sums_b.append((term, lo, hi, shape, S))
+            _record(ctx, "Σ", "", term, lo, hi, S)
         return S
 
     def _remainder(self, ctx, term, lo, hi, shape):
@@ -383,6 +391,29 @@ class Formal:
 
 
 notation.register_formal(Formal())
+
+
+def _record(ctx: Context, op: str, order: str, fn, lo: Ix, hi: Ix, M: sp.Matrix) -> None:
+    """While ``ctx.record``: the formal object ``M`` stands for, with its body read at a generic index of its own
+    (opaque mode: the formal objects inside it recorded too), for the term the kernel reads (kernel/peel.py)."""
+    if not ctx.record or ctx.unrecorded is not None:
+        return
+    from .kernel.peel import Formal as Recorded
+
+    g = ctx.generic()
+    mode, refused = ctx.mode, ctx.refused
+    ctx.mode = "opaque"
+    ctx.within.append(g.base)
+    try:
+        body = sp.ImmutableMatrix(fn(g))
+    except Exception as e:  # noqa: BLE001 (a body not read at a generic index: the kernel keeps the older trust)
+        ctx.refused = refused  # not a refusal of the claim: the finder's own runs decide that
+        ctx.unrecorded = f"the body of a {op} at a generic index: {str(e).splitlines()[0][:120] if str(e) else type(e).__name__}"
+        return
+    finally:
+        ctx.mode = mode
+        ctx.within.pop()
+    ctx.terms.append(Recorded(op, order, (lo.base, lo.off), (hi.base, hi.off), g.base, body, sp.ImmutableMatrix(M)))
 
 
 def _pure(what: str, fn):

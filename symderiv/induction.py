@@ -398,9 +398,10 @@ def _decide(claim, base, t_min: int, t0: float) -> Step:
     """The step of :func:`step_check` (downward, an identity of one step, or upward), at the size of ``base``."""
     import time
 
-    with active(Context(n=base.n, t_min=t_min)) as ctx:
+    with active(Context(n=base.n, t_min=t_min, record=True)) as ctx:
         m = InductionModel(base, Ix(HORIZON, 0), ctx)
         lhs, rhs = _check(claim, m)
+        ctx.record = False
         if m._downward is not None:
             return _downward(claim, base, m._downward, t0)
         if m._grads or m._sgrads:
@@ -414,7 +415,8 @@ def _decide(claim, base, t_min: int, t0: float) -> Step:
                 return Step(False, f"not for every t: at a free state of step t the sides differ at {len(bad)} "
                             "entries (it may hold on trajectories only)", time.perf_counter() - t0, search=True)
             return Step(True, "an identity of one step at a free state", time.perf_counter() - t0, kind="generic",
-                        statement=StepStatement("generic", sp.Matrix(lhs), sp.Matrix(rhs)))
+                        statement=StepStatement("generic", sp.Matrix(lhs), sp.Matrix(rhs), params=dict(vars(m.params)),
+                                                terms=_terms(ctx, lhs, rhs)))
     if isinstance(lhs, sp.MatrixBase) and isinstance(rhs, sp.MatrixBase) and lhs.shape == rhs.shape \
             and not nonzero_entries(sp.Matrix(lhs), sp.Matrix(rhs)):
         if t_min + ctx.lowest < 0:
@@ -422,7 +424,8 @@ def _decide(claim, base, t_min: int, t0: float) -> Step:
         # the same expression at the symbolic horizon (an opaque sum or product is one symbol for one range
         # and one summand): no recursion to find, the sides agree at every t the reading covers
         return Step(True, "the two sides are one expression at a symbolic t", time.perf_counter() - t0,
-                    kind="same", statement=StepStatement("same", sp.Matrix(lhs), sp.Matrix(rhs)))
+                    kind="same", statement=StepStatement("same", sp.Matrix(lhs), sp.Matrix(rhs),
+                                                         params=dict(vars(m.params)), terms=_terms(ctx, lhs, rhs)))
     return _induction(claim, base, t_min, t0)
 
 
@@ -462,7 +465,10 @@ def _induction(claim, base, t_min: int, t0: float) -> Step:
     with active(Context(n=base.n, t_min=t_min + 1)) as ctx:
         mb = InductionModel(base, Ix(HORIZON, -1), ctx)
         ctx.mode = "opaque"
+        ctx.record = True  # run B is the term the kernel reads (kernel/peel.py): its formal objects recorded
         key_b, c_b = _truth_side(mb, *_check(claim, mb))
+        ctx.record = False
+        term = _terms(ctx, c_b, horizon=-1, truth=key_b[1])
         ma = InductionModel(base, Ix(HORIZON, 0), ctx)
         ctx.mode = "peel"
         key_a, c_a = _truth_side(ma, *_check(claim, ma))
@@ -489,7 +495,7 @@ def _induction(claim, base, t_min: int, t0: float) -> Step:
             y = None
         statement = StepStatement("induction", c_a, Y, J, P, wrt=wrt, layout=key_a[2], state=s,
                                   prev=sp.Matrix.vstack(*[ma.state(r, T - 1) for r in states]), x=ma.x(T), y=y,
-                                  params=dict(vars(ma.params)), states=states)
+                                  params=dict(vars(ma.params)), states=states, terms=term)
     if bad:
         stray = used & set().union(*(c_a[i, j].free_symbols for i, j in bad))
         note = " (it uses the truth at an earlier step than t − 1)" if stray else ""
@@ -505,6 +511,16 @@ def _induction(claim, base, t_min: int, t0: float) -> Step:
         f"the claim's {s} its block row, the other states' truths at t − 1 free")
     return Step(True, f"step proved ({peeled}{blocks})", time.perf_counter() - t0, wrt=wrt, layout=key_a[2], J=J,
                 P=P, statement=statement)
+
+
+def _terms(ctx: Context, *sides, horizon: int = 0, truth: str = "") -> tuple:
+    """The sides as terms for the kernel (kernel/peel.py: it peels and unrolls them itself), or () where a formal
+    object's body was not read at a generic index (the kernel then keeps the older trust)."""
+    from .kernel.peel import Term
+
+    if ctx.unrecorded is not None or not all(isinstance(x, sp.MatrixBase) for x in sides):
+        return ()
+    return tuple(Term(sp.ImmutableMatrix(x), tuple(ctx.terms), horizon, truth) for x in sides)
 
 
 def _truth_at_prev(m: InductionModel, key, r: str) -> sp.Matrix:
@@ -645,7 +661,8 @@ def extend(claim, outcomes, *, check_at=None) -> tuple[bool, str, tuple | None, 
     at = lambda rows: _at([r[0] for r in rows])
     kernel_words = ""
     if tokens:  # what the kernel's re-check said (kernel/step.py): its own error bound, the worst over the sizes
-        read = sorted(reads) if all(kernel_step.READING in t.trusts for t in tokens) else []
+        read = sorted(reads) if all(kernel_step.READING in t.trusts or kernel_step.UNIFORM in t.trusts
+                                        for t in tokens) else []
         kernel_words = (f"; each step re-checked by the kernel at a random point"
                         + (f", and the claim read by it at every t ≤ {read[0]}" if len(read) == 1 else
                            f", and the claim read by it at every t ≤ {read[0]}–{read[-1]}" if read else "")

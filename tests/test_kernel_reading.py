@@ -23,7 +23,7 @@ from symderiv import formal, induction
 from symderiv.engine import check_claim
 from symderiv.induction import Ix, every_step, step_check
 from symderiv.kernel import step as kernel_step
-from symderiv.kernel.step import READING, READING_UNREAD, read_horizon_limit, read_horizons
+from symderiv.kernel.step import READING, READING_UNREAD, UNIFORM, read_horizon_limit, read_horizons
 from symderiv.results import Verdict
 
 def unread(fn):
@@ -203,8 +203,9 @@ def test_a_true_closed_form_is_read_by_the_kernel_at_every_t_up_to_T_and_trusts_
     assert read_horizon_limit(3) == 5 and read_horizon_limit(7) == 8
     r = check_claim(c)
     assert r.verdict == Verdict.HOLDS and r.every_t, r.scope
-    assert READING in r.beyond_sizes_trusts and READING_UNREAD not in r.beyond_sizes_trusts, r.beyond_sizes_trusts
-    assert READING in r.trusted
+    # the kernel also peeled the finder's term and unrolled it at every t ≤ T (kernel/peel.py): only uniformity left
+    assert UNIFORM in r.beyond_sizes_trusts and READING_UNREAD not in r.beyond_sizes_trusts, r.beyond_sizes_trusts
+    assert UNIFORM in r.trusted and READING not in r.trusted
 
 
 def test_the_sweeps_own_kernel_tokens_cover_their_horizons_and_no_other_claims_do(make_claim):
@@ -227,7 +228,7 @@ def test_a_step_confirmed_without_a_reading_trusts_the_whole_reading(make_claim)
     tok, _ = kernel_step.confirm_step(c, {"n": 2}, st.statement)
     assert tok is not None and READING_UNREAD in tok.trusts and READING not in tok.trusts
     tok, _, reading = kernel_step.confirm_every_t(c, {"n": 2}, st.statement, 1, 1)
-    assert tok is not None and reading.complete and READING in tok.trusts and READING_UNREAD not in tok.trusts
+    assert tok is not None and reading.complete and UNIFORM in tok.trusts and READING_UNREAD not in tok.trusts
 
 
 # ----- past T: what the kernel cannot see --------------------------------------------------------------------------
@@ -248,8 +249,9 @@ def test_a_special_step_past_T_is_not_seen_by_the_kernel_and_the_verdict_names_w
     assert reading.complete and reading.t_hi == 5
     r = check_claim(c)
     assert r.verdict == Verdict.HOLDS, r.scope          # true at every size of the sweep (t ≤ 3)
-    assert not r.every_t or READING in r.trusted, r.trusted
+    assert not r.every_t or UNIFORM in r.trusted, r.trusted
     assert READING.startswith("past t = max(4, the sweep's largest t) + 1")
+    assert UNIFORM.startswith("past t = max(4, the sweep's largest t) + 1")
 
 
 HELPERS = {  # a test module's helpers, called by a check made here: rewritten when the guard first sees the call

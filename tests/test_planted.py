@@ -261,12 +261,13 @@ def test_a_planted_step_is_refused_by_the_kernel_also_for_a_true_claim(monkeypat
 
 
 def test_a_holds_for_every_t_names_what_the_kernel_did_not_recheck():
-    from symderiv.kernel.step import READING
+    from symderiv.kernel.step import READING, UNIFORM
 
     res = check_claim(_model_claim(_theorem1_formal(_row_block), n=(1, 2), t=(2,), cid="planted.formal"),
                       backend="symengine")
     assert res.verdict == Verdict.HOLDS and res.every_t, res.scope
-    assert READING in res.trusted, res.trusted
+    # the kernel peeled the finder's term itself and unrolled it at every t ≤ T (kernel/peel.py)
+    assert UNIFORM in res.trusted and READING not in res.trusted, res.trusted
 
 
 # ----- the prove phase's encoding (prove/) ------------------------------------------------------------------------

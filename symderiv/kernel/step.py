@@ -57,7 +57,7 @@ lhs − rhs ≠ 0 refuses the token (and the engine then looks for the certified
 counterexample there). The token's error bound is the union bound E + Σ_t E_t.
 So for t ≤ T the verdict rests on no reading: the kernel read the claim itself.
 
-What is left, and the token says so (:data:`READING`): past T, that the
+What is left without the kernel's own peel (below), and the token says so (:data:`READING`): past T, that the
 check's Python is the same at every t, so that the finder's reading at a
 symbolic t (:mod:`symderiv.formal`'s sums and products peeled at their top,
 states as free symbols, the cell's step the same at every k) is the check's.
@@ -77,14 +77,18 @@ check does not run at some t ≤ T the token trusts the whole reading
 (:data:`READING_UNREAD`), as does a step confirmed without a reading
 (:func:`confirm_step`, the every-n lift's comparison of J and P).
 
-Not done, and how it would narrow :data:`READING` further: the finder hands
-the kernel each side as a term (formal sums and products over k with their
-bodies as expressions at a generic index), the kernel peels the term itself
-(Π_{k=a}^{t} f(k) = f(t)·Π_{k=a}^{t−1} f(k) in the stated order, Σ likewise)
-so that C and C′ are its own, and unrolls the same term at t ≤ T against its
-reading above; the trust would then be only that the check's Python is
-uniform past T, not also formal.py's peeling. The base case is the sweep's
-smallest t, confirmed by the kernel as any size is.
+The kernel's own peel (:mod:`.peel`, issue 19 item 2). Where the finder hands over its sides as terms
+(``StepStatement.terms``: the closed form read at t − 1 with every formal sum and product kept as Σ/Π over k, its
+bounds, order and body at a generic index, the states as symbols by step), the kernel does not use the finder's
+C and C′: it builds C_{t−1} (the term, each formal object a random matrix per range) and C_t (the term at t, each
+top peeled by its own code in the stated order, the remainder the same random matrix, or L·S with L a factor it
+peeled and checked at the point; the truth at t − 1 of the claimed state the hypothesis C_{t−1}), and decides
+C_t = J_t C_{t−1} + P_t on those. :func:`read_terms` then unrolls the same term at every t = t0 … T on its random
+model and requires the claim's own lhs and rhs to equal it there ("same" and "generic" hand both sides as terms).
+The token's trust is then :data:`UNIFORM`: past T, only that the check's Python is uniform in t. Where the kernel
+does not read the term (:class:`.peel.Unreadable`: a downward family, a truth of another derivative, a product
+whose factor reads t, a degree it does not bound at some t ≤ T) it falls back to the finder's C and C′ and
+:data:`READING`. The base case is the sweep's smallest t, confirmed by the kernel as any size is.
 """
 from __future__ import annotations
 
@@ -110,6 +114,10 @@ READING = ("past t = max(4, the sweep's largest t) + 1, up to which the kernel r
            "its calls or reaches state Python does not show; not seen: state a library keeps in its own code), so "
            "that the finder's reading at a symbolic t (formal sums and products peeled at their top, the cell's "
            "step the same at every k) is the check's")
+
+#: what a `holds … for every t` rests on when the kernel also peeled the finder's term itself (C_t from C_{t−1},
+#: peel.py) and unrolled it at every t ≤ T against the claim (:func:`read_terms`): only that the check is uniform
+UNIFORM = "past t = max(4, the sweep's largest t) + 1, that the check's Python is uniform in t"
 
 #: what it rests on when the kernel could not read the claim itself at some t ≤ T (its check does not run there):
 #: the whole reading, as before the kernel read any horizon
@@ -161,6 +169,11 @@ class StepStatement:
     #: "downward" of a cell with several states, from the every-n lift: the finder's free symbols of g_k = ∂E_k/∂o_k
     #: (a row; the lift reads the loss only through them), paired with the kernel's own ∂E_1/∂o_1 by position
     dE: sp.Matrix | None = None
+    #: the sides as terms (kernel/peel.py), which the kernel peels and unrolls itself: for "induction" one, the
+    #: claimed state's closed form read at t − 1 (``lhs``, the finder's C, and the claimed block of ``rhs``, its C′,
+    #: are then not used: the kernel's own C_t and C_{t−1} stand there); for "same" and "generic" two, lhs and rhs
+    #: read at t. () where the finder could not record one (the older trust, :data:`READING`, then stands)
+    terms: tuple = ()
 
 
 class _Refused(KernelError):
@@ -219,9 +232,21 @@ class _Check:
 
     variables = None
 
-    def __init__(self, claim, st: StepStatement):
+    def __init__(self, claim, st: StepStatement, t_min: int = 1):
         self.id, self.model, self.st = claim.id, claim.model, st
         self.activation, self.loss, self.conventions = claim.activation, claim.loss, dict(claim.conventions)
+        self.t_min = t_min
+        self.choices = None  # the kernel's peel: its choices of L, made at a first point (peel.Reader)
+
+    def _reader(self, mk, fresh):
+        from .peel import Reader
+
+        reader = Reader(mk, self.st.params, fresh, mk._funcs, self.activation, states=self.model.state,
+                        t_min=self.t_min, choices=self.choices, wrt=self.st.wrt, layout=self.st.layout,
+                        state=self.st.state)
+        if self.choices is None:
+            self.choices = reader.choices
+        return reader
 
     def check(self, mk):
         st = self.st
@@ -312,11 +337,31 @@ class _Check:
             return sp.Matrix(M.rows, M.cols, [_evaluate(sp.sympify(x), at, fresh, mk._funcs, self.activation, memo)
                                               for x in M])
 
-        L, R = ev(sp.Matrix(st.lhs)), ev(sp.Matrix(st.rhs))
+        col = lambda *Ms: sp.Matrix([x for M in Ms for x in M])  # noqa: E731 (entry by entry, one column)
+        own_terms = bool(st.terms) and st.kind in ("induction", "same", "generic")
+        if own_terms:  # the kernel's own reading of the terms (peel.py): C_t peeled by it, C_{t−1} the term itself
+            reader = self._reader(mk, fresh)
+            if st.kind == "induction":
+                term = st.terms[0]
+                mine = reader.value(term, shift=0)
+                reader.hyp = mine  # the hypothesis: where C_t reads the truth at t − 1, it is C_{t−1}
+                L = reader.value(term, shift=1)
+                k = tuple(self.model.state).index(st.state)
+                if mine.shape != L.shape or st.rhs.rows != L.rows * len(self.model.state):
+                    raise _Refused("the term's shape is not the claimed state's block of C′")
+                parts = [mine if r == k else ev(sp.Matrix(st.rhs[r * L.rows:(r + 1) * L.rows, :]))
+                         for r in range(len(self.model.state))]
+                R = sp.Matrix.vstack(*parts)
+            else:
+                L, R = reader.value(st.terms[0]), reader.value(st.terms[1])
+                if L.shape != R.shape:
+                    raise _Refused(f"the sides have shapes {L.shape} and {R.shape}")
+                return (col(L, *[a for a, _ in reader.checks]), col(R, *[b for _, b in reader.checks]))
+        else:
+            L, R = ev(sp.Matrix(st.lhs)), ev(sp.Matrix(st.rhs))
         if not paired:
             return L, R
         J, P = ev(sp.Matrix(st.J)), ev(sp.Matrix(st.P))
-        col = lambda *Ms: sp.Matrix([x for M in Ms for x in M])  # noqa: E731 (entry by entry, one column)
         if blocks:  # the block recursion: D_k, D_{k+1}, J_{k+1} and ∂E_k/∂S_k · D_k against the kernel's own
             S = tuple(self.model.state)
 
@@ -367,6 +412,9 @@ class _Check:
             ownP = sp.Matrix(mk.d((st.state, 1), wrt, layout=st.layout))
         if ownJ.shape != J.shape or ownP.shape != P.shape:
             raise _Refused("J or P has another shape than the cell's own partials")
+        if own_terms:  # and the kernel's checks of the L it chose for each sum whose summand reads t
+            return (col(L, ownJ, ownP, *[a for a, _ in reader.checks]),
+                    col(J * R + P, J, P, *[b for _, b in reader.checks]))
         return (sp.Matrix.hstack(L, ownJ, ownP), sp.Matrix.hstack(J * R + P, J, P))
 
 
@@ -445,6 +493,92 @@ def read_horizons(claim, size: dict, t0: int, t_max: int, *, tokens=(), seed: in
                    trusts=tuple(dict.fromkeys(trusts)), degree=total)
 
 
+class _Unroll:
+    """The claim at horizon τ beside its term(s) unrolled there by the kernel (peel.py), for
+    :func:`.random_check._trial`: (lhs, rhs) of the claim's own check on the kernel's random model against (term,
+    term) (one term: the closed form) or (term_lhs, term_rhs)."""
+
+    variables = None
+
+    def __init__(self, claim, st: StepStatement, tau: int):
+        self.id, self.model, self.claim, self.st, self.tau = claim.id, claim.model, claim, st, tau
+        self.activation, self.loss, self.conventions = claim.activation, claim.loss, dict(claim.conventions)
+
+    def check(self, mk):
+        from .check import _sides
+        from .peel import Reader, Unreadable
+
+        lhs, rhs = _sides(self.claim.check(mk))
+        draws = mk._draws
+        try:
+            sides = []
+            for term in self.st.terms:
+                reader = Reader(mk, self.st.params, lambda key: draws[("unroll", key)], mk._funcs, self.activation,
+                                states=self.model.state, tau=self.tau, horizon=term.horizon, choices={},
+                                wrt=self.st.wrt, layout=self.st.layout, state=self.st.state)
+                sides.append(reader.value(term))
+        except Cannot as e:
+            raise Unreadable(str(e)) from None
+        a, b = (sides[0], sides[0]) if len(sides) == 1 else sides
+        if a.shape != lhs.shape or b.shape != rhs.shape:
+            raise _Refused(f"the term has shape {a.shape}, the claim's side {lhs.shape} at t = {self.tau}")
+        return sp.Matrix.hstack(lhs, rhs), sp.Matrix.hstack(a, b)
+
+
+@dataclass(frozen=True)
+class Unrolled:
+    """The kernel's unrolling of the finder's term(s) at every t = t0 … t_hi against the claim itself there
+    (:func:`read_terms`). ``differs_at``: the first t where the term is not what the check computes (None: none);
+    ``unreadable``: why the kernel did not read a term (then nothing is concluded from it); ``degree``: the sum of
+    each t's E (error ≤ E·2^−128), None if one was not bounded."""
+
+    t0: int
+    t_hi: int
+    differs_at: int | None = None
+    why: str = ""
+    unreadable: str = ""
+    degree: int | None = None
+
+
+def read_terms(claim, size: dict, st: StepStatement, t0: int, t_max: int, *, seed: int = 0) -> Unrolled:
+    """The finder's term(s) unrolled by the kernel (peel.py) at every horizon t = t0 … T, T as
+    :func:`read_horizons`, each against the claim's own check on the kernel's random model at that t: lhs and rhs
+    must both be the term's value there (one term) or each its own (two). A t where they differ is the finder's
+    term not being the check (a bound off by one, a body at k + 1, an order reversed, a Σ read as a Π)."""
+    from .peel import Unreadable
+
+    t_hi = read_horizon_limit(t_max)
+    degrees = []
+    for t in range(t0, t_hi + 1):
+        at = {**{k: v for k, v in size.items() if k != "t"}, "t": t}
+        pseudo = _Unroll(claim, st, t)
+        rng = random.Random(f"{seed}:unroll:{claim.id}:{sorted(at.items())}")
+        try:
+            E, why = degree_of(pseudo, at)
+            if E is None:
+                return Unrolled(t0, t_hi, unreadable=f"at t = {t}: the degree is not bounded ({why})")
+            for _ in range(REDRAWS):
+                try:
+                    diffs, _ = _trial(pseudo, at, rng)
+                    break
+                except (_Singular, _Outside):
+                    continue
+            else:
+                return Unrolled(t0, t_hi, unreadable=f"at t = {t}: a denominator is 0 at every point drawn")
+        except Unreadable as e:
+            return Unrolled(t0, t_hi, unreadable=f"at t = {t}: {str(e)[:160]}")
+        except _Refused as e:
+            return Unrolled(t0, t_hi, differs_at=t, why=str(e)[:160])
+        except (Cannot, KernelError) as e:
+            return Unrolled(t0, t_hi, unreadable=f"at t = {t}: {str(e)[:160]}")
+        except Exception as e:  # noqa: BLE001 (the check or the term does not run on the kernel's model here)
+            return Unrolled(t0, t_hi, unreadable=f"at t = {t}: {type(e).__name__}: {str(e)[:160]}")
+        if any(d != 0 for d in diffs):
+            return Unrolled(t0, t_hi, differs_at=t, why=f"the finder's term is not the claim's side at t = {t}")
+        degrees.append(E)
+    return Unrolled(t0, t_hi, degree=sum(degrees))
+
+
 def confirm_every_t(claim, size: dict, st: StepStatement, t0: int, t_max: int, *, tokens=(),
                     seed: int = 0) -> tuple[Proved | None, str, Reading | None]:
     """The kernel's Proved (kind every t) for an induction at ``size``, or (None, why, reading): the finder's step
@@ -452,10 +586,23 @@ def confirm_every_t(claim, size: dict, st: StepStatement, t0: int, t_max: int, *
     (:func:`read_horizons`; ``tokens``: the sweep's own, for the horizons they already cover). Its token trusts
     :data:`READING` (the horizons past T) when every t ≤ T was read, else :data:`READING_UNREAD` and what the
     unread horizons trusted."""
+    from dataclasses import replace
+
     reading = read_horizons(claim, size, t0, t_max, tokens=tokens, seed=seed)
     if reading.differs_at is not None:
         return None, f"the kernel's own reading of the claim differs {reading.why[:200]}", reading
-    tok, why = _confirm_step(claim, size, st, seed=seed, reading=reading)
+    unrolled = None
+    if st.terms and st.kind in ("induction", "same", "generic") and reading.complete:
+        unrolled = read_terms(claim, size, st, t0, t_max, seed=seed)
+        if unrolled.differs_at is not None:
+            return None, f"the kernel's unrolling of the finder's term: {unrolled.why[:200]}", reading
+        if unrolled.unreadable:
+            unrolled = None
+    if unrolled is not None:
+        tok, why = _confirm_step(claim, size, st, seed=seed, reading=reading, unrolled=unrolled, t_min=t0 + 1)
+        if tok is not None or not why.startswith(UNREADABLE):
+            return tok, why, reading
+    tok, why = _confirm_step(claim, size, replace(st, terms=()), seed=seed, reading=reading)
     return tok, why, reading
 
 
@@ -477,17 +624,39 @@ def confirm_step(claim, size: dict, st: StepStatement, *, seed: int = 0) -> tupl
     return _confirm_step(claim, size, st, seed=seed, reading=None)
 
 
-def _confirm_step(claim, size: dict, st: StepStatement, *, seed: int = 0,
-                  reading: Reading | None = None) -> tuple[Proved | None, str]:
+#: how :func:`_confirm_step` says the kernel did not read the finder's term (the older reading then stands)
+UNREADABLE = "the kernel does not read the term"
+
+
+def _confirm_step(claim, size: dict, st: StepStatement, *, seed: int = 0, reading: Reading | None = None,
+                  unrolled: Unrolled | None = None, t_min: int = 1) -> tuple[Proved | None, str]:
+    from .peel import Unreadable
+
     if claim.model is None or st.kind not in ("induction", "same", "generic", "downward", "base"):
         return None, f"the kernel re-checks no {st.kind!r} induction"
     if claim.activation not in ("abstract", "tanh", "logistic", "identity"):
         return None, f"σ = {claim.activation} is not one the kernel draws at random"
     at = {"n": size.get("n", 1), "m": size.get("m", 1), "t": 2 if st.kind == "downward" and st.J is not None else
           st.horizon if st.kind == "base" else 1}
-    pseudo = _Check(claim, st)
+    if unrolled is None:
+        st = StepStatement(**{**st.__dict__, "terms": ()})
+    pseudo = _Check(claim, st, t_min=t_min)
     rng = random.Random(f"{seed}:step:{claim.id}:{sorted(size.items())}")
-    E, why = degree_of(pseudo, at)
+    try:
+        if st.terms:  # the kernel's peel chooses each sum's L at a first point of its own (then checked, below)
+            for _ in range(REDRAWS):
+                try:
+                    _trial(pseudo, at, random.Random(f"{seed}:probe:{claim.id}:{sorted(size.items())}"))
+                    break
+                except (_Singular, _Outside):
+                    continue
+        E, why = degree_of(pseudo, at)
+    except Unreadable as e:
+        return None, f"{UNREADABLE}: {str(e)[:160]}"
+    except (Cannot, KernelError) as e:
+        if st.terms:
+            return None, f"{UNREADABLE}: {str(e)[:160]}"
+        return None, f"the kernel cannot evaluate the step: {str(e)[:160]}"
     if E is None:
         return None, f"the kernel cannot bound the degree of the step ({why})"
     try:
@@ -499,6 +668,8 @@ def _confirm_step(claim, size: dict, st: StepStatement, *, seed: int = 0,
                 continue
         else:
             return None, "a denominator of the step is 0 at every point the kernel drew"
+    except Unreadable as e:
+        return None, f"{UNREADABLE}: {str(e)[:160]}"
     except (Cannot, KernelError) as e:
         return None, f"the kernel cannot evaluate the step: {str(e)[:160]}"
     except Exception as e:  # noqa: BLE001 (the finder's objects do not run on the kernel's model: refused)
@@ -513,6 +684,9 @@ def _confirm_step(claim, size: dict, st: StepStatement, *, seed: int = 0,
     if bad:
         cols = st.lhs.cols
         k = bad[0]
+        if st.terms:
+            return None, (f"the kernel's own check at a random point: the step built from the finder's term (C_t "
+                          f"peeled by the kernel, C_{{t−1}} the term) is not 0 (entry {k})")
         if st.kind == "base":
             return None, (f"the kernel's own check at a random point: the finder's truth d{st.state}_{st.horizon}/d"
                           f"{st.wrt} is not its own forward-mode derivative (entry {k})")
@@ -535,13 +709,17 @@ def _confirm_step(claim, size: dict, st: StepStatement, *, seed: int = 0,
             if st.kind == "downward" else "the sides at a free state of a generic step")
            + f", at a random point (σ a random function), error ≤ {E}·2^−{DRAW_BITS} ({why}, bounded by the kernel; "
              f"one of up to {REDRAWS} draws)")
+    if st.terms:
+        how += (f"; {'C_t peeled by the kernel from the finder’s term (C_{t−1})' if st.kind == 'induction' else 'both sides read by the kernel from the finder’s terms'}, "
+                f"the term(s) unrolled by it at every t = {unrolled.t0}…{unrolled.t_hi} against the claim there")
     if reading is not None and reading.complete:
         read = reading.checked + reading.by_tokens
         how += (f"; the claim read by the kernel itself at every t = {reading.t0}…{reading.t_hi} "
                 f"({len(reading.checked)} now, {len(reading.by_tokens)} by its sweep's tokens"
                 + (f", error ≤ {reading.degree}·2^−{DRAW_BITS} in all" if reading.degree is not None else
                    ", the degree not bounded at every t") + ")")
-        trusts = (READING,) + tuple(t for t in reading.trusts if t != READING) if read else (READING_UNREAD,)
+        trusts = ((UNIFORM if st.terms else READING,) + tuple(t for t in reading.trusts if t != READING)
+                  if read else (READING_UNREAD,))
     else:
         trusts = (READING_UNREAD,) + (reading.trusts if reading is not None else ())
         if reading is not None:
@@ -551,4 +729,6 @@ def _confirm_step(claim, size: dict, st: StepStatement, *, seed: int = 0,
         trusts = ()
     # the token's error bound covers the horizons read too (a union bound: the step's E plus theirs)
     E_all = E if reading is None or not reading.complete or reading.degree is None else E + reading.degree
+    if st.terms and unrolled is not None and unrolled.degree is not None:
+        E_all += unrolled.degree
     return _issue(Proved, claim.id, size, EVERY_T, how, trusts=trusts, error=(DRAW_BITS, 1), degree=E_all), how
