@@ -18,6 +18,10 @@ class NotRational(Exception):
     pass
 
 
+class Kink(ArithmeticError):
+    """A derivative of max or min (Heaviside) at its kink, where it has no value: the point is no candidate."""
+
+
 #: the concrete functions whose value at a rational argument is rational, and where: each is 0 or 1 at 0 and
 #: irrational at every other rational (Lindemann–Weierstrass), so this is the whole of their rational part
 RATIONAL_AT_ZERO = {sp.tanh: Fraction(0), sp.exp: Fraction(1), sp.sin: Fraction(0), sp.cos: Fraction(1),
@@ -95,6 +99,14 @@ def values(exprs, env: dict, sig: PolynomialSigma | None, *, exact: bool = True)
         elif e.func is sp.sign:
             a = ev(e.args[0])
             r = one if a > 0 else -one if a < 0 else zero
+        elif e.func in (sp.Max, sp.Min):  # a guide only: the kernel decides every sign of a candidate itself
+            vs = [ev(a) for a in e.args]
+            r = max(vs) if e.func is sp.Max else min(vs)
+        elif e.func is sp.Heaviside:  # max's derivative: no value at the kink (the point is no candidate there)
+            a = ev(e.args[0])
+            if a == 0:
+                raise Kink("Heaviside at 0: the kink of max or min")
+            r = one if a > 0 else zero
         elif e.func in SIGMA_ORDER:
             if sig is None:
                 raise ValueError("an abstract σ needs a witness σ to be evaluated")
