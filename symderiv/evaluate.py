@@ -19,7 +19,8 @@ class NotRational(Exception):
 
 
 class Kink(ArithmeticError):
-    """A derivative of max or min (Heaviside) at its kink, where it has no value: the point is no candidate."""
+    """|·|, sign, max or min (or max's derivative, Heaviside) at its kink, an argument exactly 0 or a tie: the
+    kernel's forward mode has no derivative there, so the search takes no candidate there (a guide only)."""
 
 
 #: the concrete functions whose value at a rational argument is rational, and where: each is 0 or 1 at 0 and
@@ -95,13 +96,20 @@ def values(exprs, env: dict, sig: PolynomialSigma | None, *, exact: bool = True)
             else:
                 r = ev(e.base) ** ev(e.exp)
         elif e.func is sp.Abs:
-            r = abs(ev(e.args[0]))
+            a = ev(e.args[0])
+            if exact and a == 0:  # the kink: the kernel's forward mode has no derivative there (no candidate)
+                raise Kink("|·| at 0")
+            r = abs(a)
         elif e.func is sp.sign:
             a = ev(e.args[0])
+            if exact and a == 0:  # d|u| = sign(u) du at u = 0: the kink
+                raise Kink("sign at 0")
             r = one if a > 0 else -one if a < 0 else zero
         elif e.func in (sp.Max, sp.Min):  # a guide only: the kernel decides every sign of a candidate itself
-            vs = [ev(a) for a in e.args]
-            r = max(vs) if e.func is sp.Max else min(vs)
+            vs = sorted(ev(a) for a in e.args)
+            if exact and len(vs) > 1 and (vs[-1] == vs[-2] if e.func is sp.Max else vs[0] == vs[1]):
+                raise Kink("a tie of max or min")  # its kink: no candidate there
+            r = vs[-1] if e.func is sp.Max else vs[0]
         elif e.func is sp.Heaviside:  # max's derivative: no value at the kink (the point is no candidate there)
             a = ev(e.args[0])
             if a == 0:
