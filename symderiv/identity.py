@@ -711,8 +711,8 @@ def _zero_in_every_sign_case(a, b, decide_sides) -> bool:
     import itertools
 
     atoms = sign_atoms(a, b)
-    if not atoms or len(atoms) > MAX_SIGN_ATOMS:
-        return False
+    if not atoms or len(atoms) > MAX_SIGN_ATOMS or any(_non_real_constant(x.args[0]) for x in atoms):
+        return False  # |a + i| is no ±(a + i): the split reads real values only
     ls, rs = [], []
     for signs in itertools.product((1, -1), repeat=len(atoms)):
         pattern = dict(zip(atoms, signs))

@@ -159,6 +159,24 @@ def test_a_false_claim_at_a_fixed_large_size_fails_certified_there_in_balls(name
     assert time.perf_counter() - t0 < 60
 
 
+SWEEP_LARGE = sweep(n=(16,), t=(8,))  # not fixed: F_p at n = 16, a disagreement certified at small sizes first
+
+
+@pytest.mark.parametrize("name", ["max(0, z) = z (sp.Max)", "min(1/2, logistic) = logistic",
+                                  "max(z, 0) + max(−z, 0) = z", "ReLU (Max) dh_t/dh_(t−1) = W, the gate dropped",
+                                  "ReLU (−Min(−)) dh_t/dh_(t−1) with the gate flipped"])
+def test_a_false_claim_swept_at_a_large_size_fails_certified_fast(name):
+    """Was undecided after minutes (up to 353 s: every small size an error, "Max cannot be decided")."""
+    model, check = FALSE_SMALL[name]
+    claim = make(check, model, sizes=SWEEP_LARGE)
+    t0 = time.perf_counter()
+    r = check_claim(claim, backend="auto")
+    assert r.verdict == Verdict.FAILS, (name, r.verdict, r.error or r.scope)
+    cert = r.counterexample
+    assert (balls.verify_balls(claim, cert) if cert.precision is not None else verify_identity(claim, cert)).ok
+    assert time.perf_counter() - t0 < 60
+
+
 def test_a_planted_ball_sign_is_refused_by_the_kernels_recomputation():
     """The certificate is data: a ball certificate of a true claim (its sides swapped for a false claim's) is not
     accepted, whatever its recorded balls say."""
@@ -246,3 +264,30 @@ def test_a_true_claim_at_a_fixed_large_size_is_never_fails(name):
     assert r.verdict in (Verdict.HOLDS, Verdict.UNDECIDED), (name, r.verdict, r.scope)
     if r.verdict == Verdict.UNDECIDED:
         assert "S(u)² = 1" in r.scope or "sign" in r.scope  # the scope says why: the sign reading forgets S² = 1
+
+
+# ----- the case split itself: sound for real values only, and bounded ----------------------------------------------
+
+def test_the_sign_split_reads_real_values_only_and_splits_at_most_max_sign_atoms():
+    from symderiv import identity
+
+    x = sp.Symbol("x")
+    # |x|·|x| = x² needs S² = 1: zero in every case
+    assert identity.nonzero_entries(sp.Matrix([[A(x) * A(x)]]), sp.Matrix([[x ** 2]])) == []
+    assert identity.nonzero_entries(sp.Matrix([[sp.Max(0, x) * x]]), sp.Matrix([[sp.Max(0, x) ** 2]])) == []
+    # its false siblings stay not zero: a case where they differ (x < 0) is one the split decides
+    assert identity.nonzero_entries(sp.Matrix([[sp.Max(0, x) * x]]), sp.Matrix([[x ** 2]])) == [(0, 0)]
+    assert identity.nonzero_entries(sp.Matrix([[A(x) * x]]), sp.Matrix([[x ** 2]])) == [(0, 0)]
+    # a complex constant inside |·|: |x + i|² is x² + 1, never (±(x + i))² (no split)
+    assert identity.nonzero_entries(sp.Matrix([[A(x + sp.I) * A(x + sp.I)]]), sp.Matrix([[(x + sp.I) ** 2]])) \
+        == [(0, 0)]
+    # beyond MAX_SIGN_ATOMS atoms the entry is not split (it stays not zero: a search, never a holds)
+    k = identity.MAX_SIGN_ATOMS + 1
+    xs = sp.symbols(f"u0:{k}")
+    # (u + |u|)² = 2u(u + |u|) in each factor, true through |u|² = u² (the split's work), for k atoms at once
+    lhs = sp.Mul(*[(u + A(u)) ** 2 for u in xs])
+    rhs = sp.Mul(*[2 * u * (u + A(u)) for u in xs])
+    assert identity.nonzero_entries(sp.Matrix([[lhs]]), sp.Matrix([[rhs]])) == [(0, 0)]
+    few = xs[:identity.MAX_SIGN_ATOMS]
+    assert identity.nonzero_entries(sp.Matrix([[sp.Mul(*[(u + A(u)) ** 2 for u in few])]]),
+                                    sp.Matrix([[sp.Mul(*[2 * u * (u + A(u)) for u in few])]])) == []
