@@ -291,3 +291,18 @@ def test_the_sign_split_reads_real_values_only_and_splits_at_most_max_sign_atoms
     few = xs[:identity.MAX_SIGN_ATOMS]
     assert identity.nonzero_entries(sp.Matrix([[sp.Mul(*[(u + A(u)) ** 2 for u in few])]]),
                                     sp.Matrix([[sp.Mul(*[2 * u * (u + A(u)) for u in few])]])) == []
+
+
+# ----- finding: at n = 1, t = 1 the sides read z_1 only, but the kernel runs the whole cell (h_1 = σ(z_1)) --------
+
+@pytest.mark.parametrize("name,check", [
+    ("max(0, z_1) = z_1", lambda m: (ew(Z(m), lambda v: sp.Max(0, v)), Z(m))),
+    ("|z_1| = z_1 (abs)", lambda m: (ew(Z(m), abs), Z(m))),
+    ("z_1 + 1 = z_1 (no |·|: the same class)", lambda m: (ew(Z(m), lambda v: v + 1), Z(m)))])
+def test_a_false_claim_on_values_before_sigma_gets_a_witness_the_kernel_can_run(name, check):
+    """Was undecided: the search gave no witness σ (the sides never meet σ) and the kernel, which runs the cell's
+    step h_1 = σ(z_1), refused every candidate ("an abstract σ needs a witness polynomial")."""
+    claim = make(check, sig_cell, sizes=sweep(n=(1,), t=(1,), fixed=("n", "t")))
+    r = check_claim(claim, backend="auto")
+    assert r.verdict == Verdict.FAILS, (name, r.verdict, r.scope)
+    assert verify_identity(claim, r.counterexample).ok
