@@ -643,13 +643,15 @@ def canonical_radicals(exprs: list) -> list:
 
 
 def nonzero_entries(lhs: sp.Matrix, rhs: sp.Matrix, backend: str = "symengine",
-                    cleared: list | None = None) -> list[tuple[int, int]]:
+                    cleared: list | None = None, split: list | None = None) -> list[tuple[int, int]]:
     """The entries (i, j) where lhs − rhs has a non-zero normal form.
 
     The normal form is that of a rational function: denominators are cleared
     (multiplied out) before expanding, so an identity with a matrix inverse is
     decided; it then holds where the denominators are not 0, and ``cleared``
-    (a list, if given) receives each denominator that was cleared.
+    (a list, if given) receives each denominator that was cleared. ``split`` (a
+    list, if given) receives, for each entry found zero only in every case of
+    the signs of its |·| atoms (:func:`_zero_in_every_sign_case`), their number.
     """
     try:
         decide = BACKENDS[backend]
@@ -670,6 +672,8 @@ def nonzero_entries(lhs: sp.Matrix, rhs: sp.Matrix, backend: str = "symengine",
     for k, (i, j) in enumerate(idx):
         if not zero[k]:
             zero[k] = _zero_in_every_sign_case(lhs[i, j], rhs[i, j], decide_sides)
+            if zero[k] and split is not None:
+                split.append(len(sign_atoms(lhs[i, j], rhs[i, j])))
     return [ij for ij, z in zip(idx, zero) if not z]
 
 

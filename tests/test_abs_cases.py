@@ -221,6 +221,15 @@ def test_a_true_claim_needing_sign_squares_or_positivity_holds_at_small_sizes(na
     r = check_claim(make(check, model), backend="auto")
     assert r.verdict == Verdict.HOLDS, (name, r.verdict, r.error or r.scope)
     assert all(o.kernel is not None and o.kernel.holds for o in r.sizes)  # each size's holds: the kernel's word
+    # the kernel does not bound the degree of |·| of a model's value: its agreement is named as trusted, not hidden
+    assert any("without an error bound" in t for t in r.trusted), r.trusted
+
+
+def test_a_holds_by_the_sign_split_says_so_in_its_size_detail():
+    model, check = TRUE_SMALL["max(0, z)·z = max(0, z)²"]
+    r = check_claim(make(check, model), backend="auto")
+    assert r.verdict == Verdict.HOLDS
+    assert all("every case of the signs" in o.detail for o in r.sizes), [o.detail for o in r.sizes]
 
 
 # ----- the same classes on free variables ---------------------------------------------------------------------
