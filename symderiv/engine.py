@@ -295,8 +295,9 @@ def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phas
                            f"{len(bad)} entries; no point search under side relations",
                            stop=StopReason.NOT_REDUCED_MODULO), None
     cleared: list = []
+    split: list = []
     with _phase(phases, Phase.DECIDE):
-        bad = nonzero_entries(lhs, rhs, backend, cleared=cleared)
+        bad = nonzero_entries(lhs, rhs, backend, cleared=cleared, split=split)
     if not bad:
         token, why = kernel.confirm_identity(claim, size, seed=seed, trusts=f"the normal form ({backend})")
         if token is None and not notation.literal_now():
@@ -308,6 +309,8 @@ def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phas
             return SizeOutcome(size, Verdict.UNDECIDED, f"normal form of lhs − rhs is 0 ({backend}), but {why}",
                                stop=StopReason.SEARCH_EXHAUSTED), None
         return SizeOutcome(size, Verdict.HOLDS, f"normal form of lhs − rhs is 0 ({backend})"
+                           + (f"; {len(split)} entries only in every case of the signs of their |·| atoms (each |f| "
+                              f"read as f and as −f, at most {max(split)} atoms: |f|² = f² used)" if split else "")
                            + rational_scope(claim, cleared), method=Method.RATIONAL if cleared else Method.EXACT,
                            stop=StopReason.NORMAL_FORM_ZERO, tokens=(token,)), None
     built = claim.build(size, probe=False) if claim.model is not None or claim.variables is not None else None

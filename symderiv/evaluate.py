@@ -18,6 +18,11 @@ class NotRational(Exception):
     pass
 
 
+class Kink(ArithmeticError):
+    """|·|, sign, max or min (or max's derivative, Heaviside) at its kink, an argument exactly 0 or a tie: the
+    kernel's forward mode has no derivative there, so the search takes no candidate there (a guide only)."""
+
+
 #: the concrete functions whose value at a rational argument is rational, and where: each is 0 or 1 at 0 and
 #: irrational at every other rational (Lindemann–Weierstrass), so this is the whole of their rational part
 RATIONAL_AT_ZERO = {sp.tanh: Fraction(0), sp.exp: Fraction(1), sp.sin: Fraction(0), sp.cos: Fraction(1),
@@ -91,10 +96,25 @@ def values(exprs, env: dict, sig: PolynomialSigma | None, *, exact: bool = True)
             else:
                 r = ev(e.base) ** ev(e.exp)
         elif e.func is sp.Abs:
-            r = abs(ev(e.args[0]))
+            a = ev(e.args[0])
+            if exact and a == 0:  # the kink: the kernel's forward mode has no derivative there (no candidate)
+                raise Kink("|·| at 0")
+            r = abs(a)
         elif e.func is sp.sign:
             a = ev(e.args[0])
+            if exact and a == 0:  # d|u| = sign(u) du at u = 0: the kink
+                raise Kink("sign at 0")
             r = one if a > 0 else -one if a < 0 else zero
+        elif e.func in (sp.Max, sp.Min):  # a guide only: the kernel decides every sign of a candidate itself
+            vs = sorted(ev(a) for a in e.args)
+            if exact and len(vs) > 1 and (vs[-1] == vs[-2] if e.func is sp.Max else vs[0] == vs[1]):
+                raise Kink("a tie of max or min")  # its kink: no candidate there
+            r = vs[-1] if e.func is sp.Max else vs[0]
+        elif e.func is sp.Heaviside:  # max's derivative: no value at the kink (the point is no candidate there)
+            a = ev(e.args[0])
+            if a == 0:
+                raise Kink("Heaviside at 0: the kink of max or min")
+            r = one if a > 0 else zero
         elif e.func in SIGMA_ORDER:
             if sig is None:
                 raise ValueError("an abstract σ needs a witness σ to be evaluated")

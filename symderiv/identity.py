@@ -515,16 +515,26 @@ def vet_sides(lhs: sp.Matrix, rhs: sp.Matrix) -> None:
 
 # ----- √ and |·|: a canonical form from exact factorisation and known signs -----------------------------
 
+#: functions of a value the canonical form reads through |·|: max(a, b) = (a + b + |a − b|)/2, min likewise, and
+#: Heaviside(u) = (1 + u/|u|)/2 (SymPy's derivative of max and min; where u ≠ 0, the kink excluded)
+_THROUGH_ABS = (sp.Max, sp.Min, sp.Heaviside)
+
+
 def _has_radicals(exprs) -> bool:
     for e in nodes(*exprs):
-        if isinstance(e, sp.Basic) and (e.func in (sp.Abs, sp.sign) or (
+        if isinstance(e, sp.Basic) and (e.func in (sp.Abs, sp.sign) or e.func in _THROUGH_ABS or (
                 e.is_Pow and e.exp.is_Rational and not e.exp.is_Integer)):
             return True
     return False
 
 
 def _known_sign(f) -> int:
-    """The sign of a real polynomial factor when SymPy's assumptions prove it (λ declared > 0, λ² + 1), else 0."""
+    """The sign of a real polynomial factor when SymPy's assumptions prove it (λ declared > 0, λ² + 1), or when it
+    is a value of the logistic function or of exp (> 0 for every real argument), else 0."""
+    from .functions import logistic
+
+    if f.func in (logistic, sp.exp):
+        return 1
     if f.is_positive:
         return 1
     if f.is_negative:
@@ -613,6 +623,14 @@ def canonical_radicals(exprs: list) -> list:
         elif e.func is sp.sign:
             a = args[0]
             r = a / _abs(a)
+        elif e.func in (sp.Max, sp.Min):  # folded from the left, each step through |·| (exact for real values)
+            up = 1 if e.func is sp.Max else -1
+            r = args[0]
+            for b in args[1:]:
+                r = (r + b + up * _abs(r - b)) / 2
+        elif e.func is sp.Heaviside:  # (1 + sign u)/2 where u ≠ 0: d max(a, b) has no value at a tie
+            a = args[0]
+            r = (1 + a / _abs(a)) / 2
         elif e.is_Pow and e.exp.is_Rational and not e.exp.is_Integer and e.exp.q == 2:
             r = _sqrt(args[0]) ** int(e.exp.p)
         elif any(x is not y for x, y in zip(args, e.args)):
@@ -625,13 +643,15 @@ def canonical_radicals(exprs: list) -> list:
 
 
 def nonzero_entries(lhs: sp.Matrix, rhs: sp.Matrix, backend: str = "symengine",
-                    cleared: list | None = None) -> list[tuple[int, int]]:
+                    cleared: list | None = None, split: list | None = None) -> list[tuple[int, int]]:
     """The entries (i, j) where lhs − rhs has a non-zero normal form.
 
     The normal form is that of a rational function: denominators are cleared
     (multiplied out) before expanding, so an identity with a matrix inverse is
     decided; it then holds where the denominators are not 0, and ``cleared``
-    (a list, if given) receives each denominator that was cleared.
+    (a list, if given) receives each denominator that was cleared. ``split`` (a
+    list, if given) receives, for each entry found zero only in every case of
+    the signs of its |·| atoms (:func:`_zero_in_every_sign_case`), their number.
     """
     try:
         decide = BACKENDS[backend]
@@ -643,11 +663,66 @@ def nonzero_entries(lhs: sp.Matrix, rhs: sp.Matrix, backend: str = "symengine",
     if _has_radicals([*lhs, *rhs]):
         lhs = sp.Matrix(lhs.rows, lhs.cols, canonical_radicals(list(lhs)))
         rhs = sp.Matrix(rhs.rows, rhs.cols, canonical_radicals(list(rhs)))
-    if backend == "symengine":
-        zero = _flint_sides_is_zero([lhs[i, j] for i, j in idx], [rhs[i, j] for i, j in idx], cleared)
-    else:
-        zero = decide([lhs[i, j] - rhs[i, j] for i, j in idx], cleared)
+    def decide_sides(ls: list, rs: list) -> list:
+        if backend == "symengine":
+            return _flint_sides_is_zero(ls, rs, cleared)
+        return decide([a - b for a, b in zip(ls, rs)], cleared)
+
+    zero = decide_sides([lhs[i, j] for i, j in idx], [rhs[i, j] for i, j in idx])
+    for k, (i, j) in enumerate(idx):
+        if not zero[k]:
+            zero[k] = _zero_in_every_sign_case(lhs[i, j], rhs[i, j], decide_sides)
+            if zero[k] and split is not None:
+                split.append(len(sign_atoms(lhs[i, j], rhs[i, j])))
     return [ij for ij, z in zip(idx, zero) if not z]
+
+
+#: the most sign atoms |f| one entry may split on (2^k cases, each a normal form); beyond, the entry stays not zero
+MAX_SIGN_ATOMS = 8
+
+
+def sign_atoms(*exprs) -> list:
+    """The atoms |f| (f of a sign no declaration fixes) of canonical expressions, innermost first."""
+    return list(dict.fromkeys(e for e in nodes(*exprs) if isinstance(e, sp.Basic) and e.func is sp.Abs))[::-1]
+
+
+def sign_case(e, pattern: dict):
+    """e with each |f| read as s·f, s = pattern[|f|] ∈ {1, −1} (inner atoms first: |g(|f|)| is s'·g(s·f))."""
+    memo: dict = {}
+
+    def run(x):
+        if not isinstance(x, sp.Basic) or not x.args or x.is_Atom:
+            return x
+        got = memo.get(x)
+        if got is None:
+            args = [run(a) for a in x.args]
+            got = pattern[x] * args[0] if x.func is sp.Abs else (
+                x.func(*args) if any(a is not b for a, b in zip(args, x.args)) else x)
+            memo[x] = got
+        return got
+
+    return run(e)
+
+
+def _zero_in_every_sign_case(a, b, decide_sides) -> bool:
+    """Is a − b zero in every case of the signs of its |·| atoms (each |f| read as f and as −f)?
+
+    Sound for an identity of real values: at any real point each |f| equals s·f for s = sign f (either s where
+    f = 0), so a − b there is its value in one case, and a zero normal form in every case makes it 0 everywhere
+    (infeasible cases are decided too: the split asks more than the claim, never less). This is where S² = 1 is
+    used (|f|·|f| = f², max(0, z)·z = max(0, z)²), which a single normal form with |f| an independent atom does
+    not see. At most MAX_SIGN_ATOMS atoms; otherwise (and when a case is not zero) the entry stays not zero."""
+    import itertools
+
+    atoms = sign_atoms(a, b)
+    if not atoms or len(atoms) > MAX_SIGN_ATOMS or any(_non_real_constant(x.args[0]) for x in atoms):
+        return False  # |a + i| is no ±(a + i): the split reads real values only
+    ls, rs = [], []
+    for signs in itertools.product((1, -1), repeat=len(atoms)):
+        pattern = dict(zip(atoms, signs))
+        ls.append(sign_case(a, pattern))
+        rs.append(sign_case(b, pattern))
+    return all(decide_sides(ls, rs))
 
 
 def nonzero_modulo(lhs: sp.Matrix, rhs: sp.Matrix, relations) -> list[tuple[int, int]]:

@@ -131,12 +131,22 @@ def search_identity(lhs: sp.Matrix, rhs: sp.Matrix, entries: list[tuple[int, int
     # nested t deep is slow to record and to certify; first the sparse points, where activations meet 0 and
     # every value may stay rational (issue 14.10: the LSTM at n = 3, t = 4)
     sparse = _transcendental(sides)
+
+    def spare(sig):
+        """The witnesses of one candidate: σ's own, and where the differences never meet an abstract σ, none first
+        and then the simplest (the kernel runs the whole cell, whose step may apply σ where the sides do not read
+        it: z_1 = W h_0 + U x_1 beside h_1 = σ(z_1))."""
+        yield sig
+        if sig is None and abstract_sigma:
+            yield WITNESS_SIGMAS[0]
+
     for sig in sigmas:
         if sparse:
             for env in _sparse_points(syms):
                 found = _first_difference(exprs, env, sig, admissible)
                 if found is not None and found[1]:
-                    yield Witness(sig, env, entries[found[0]], True)
+                    for w in spare(sig):
+                        yield Witness(w, env, entries[found[0]], True)
                     break
         for attempt in range(tries):
             lo, hi = (-1, 1) if attempt < tries // 2 else (-3, 3)
@@ -147,7 +157,8 @@ def search_identity(lhs: sp.Matrix, rhs: sp.Matrix, entries: list[tuple[int, int
                 env = shrink_point(exprs, env, sig, syms, admissible)
             found = _first_difference(exprs, env, sig, admissible)
             if found is not None:
-                yield Witness(sig, env, entries[found[0]], found[1])
+                for w in spare(sig):
+                    yield Witness(w, env, entries[found[0]], found[1])
 
 
 # ----- inequalities and limits -----------------------------------------------------

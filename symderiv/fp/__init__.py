@@ -323,7 +323,10 @@ terms below count), and the kernel's reading refuses a value 0 with a tangent.
 S is the sign of its argument): |u| ⊙ |u| of two values, |ab| = |a||b|,
 max(0, z)·z = max(0, z)², |logistic(z)| = logistic(z) are true and disagree
 here. A disagreement goes to the exact engine at small sizes (certified there,
-or ``undecided``), never ``fails`` by itself. (Drawing S in {±1} would keep
+or ``undecided``; it decides those true ones in every case of their signs:
+``identity.MAX_SIGN_ATOMS``) and to the kernel's ball refutation at the size
+itself (kernel/balls.py: each sign proved by a ball that excludes 0), never
+``fails`` by itself. (Drawing S in {±1} would keep
 S² = 1, but a false claim whose difference has degree d in the signs then
 passes a trial with probability up to 1 − 2^−d, a ReLU product being the
 worst case; and a Schwartz–Zippel bound over a field-valued S holds for the

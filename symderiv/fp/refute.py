@@ -147,10 +147,13 @@ def _refute_balls(claim, size: dict, *, seed: int):
 
     rng = random.Random(f"balls:{seed}:{claim.id}:{sorted(size.items())}")
     why = "no draw disagreed"
-    for _ in range(BALL_TRIES):
+    for attempt in range(BALL_TRIES):
         sigma, loss = _witnesses(claim, rng)
-        if sigma is not None:  # σ(x) = x + a·x² − b·x³: the identity near 0, so a long recursion stays bounded
-            sigma = (0, 1, rng.randint(-1, 1), -rng.randint(1, 2))
+        if sigma is not None:  # σ(x) = x + a·x² − b·x³: the identity near 0, so a long recursion stays bounded;
+            # then σ(x) = −x + a·x² + b·x³, as bounded, where σ(u) and u have opposite signs (a claim false only
+            # there: |z + σ(z)| = |z| + |σ(z)|)
+            flip = -1 if attempt % 2 else 1
+            sigma = (0, flip, rng.randint(-1, 1), -flip * rng.randint(1, 2))
         point = _DyadicPoint(rng, size)
         for bits in BALL_PRECISIONS:
             try:

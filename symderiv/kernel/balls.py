@@ -23,6 +23,14 @@ model's functions (``f.tanh``, an activation, a cell's gates and output), and th
 cross-entropy, a cell's own and an abstract one with a witness polynomial. SymPy's own functions applied to a
 ball (``sp.exp(v)``), m.like, m.value and a derivative of an expression of the parameters are refused
 (:class:`~.dual.Unsupported`), as over ℤ/p.
+
+|·|, max and min in ``applyfunc`` (a ReLU cell's max(0, z), a check's |h|; issue 19 items 3, 5) are read by the
+kernel itself (:func:`_sign_reading`): the entry function's expression on a symbol is walked (+, ×, integer powers,
+rationals, |·|, max, min; anything else refused in one line), |u| = s·u and max(a, b) = a or b by the sign s of u
+(of a − b), each sign **proved** by a ball that excludes 0 (or a ball exactly 0 with a tangent exactly 0, where
+both branches agree to first order); a ball that contains 0 decides nothing (KernelError: the finder raises the
+precision or draws another point). So each value is the exact function's value at the point, enclosed, and a
+refutation stays a proof. A kink (an argument exactly 0 whose tangent is not) has no derivative: refused.
 """
 from __future__ import annotations
 
@@ -276,6 +284,9 @@ class BallMat(_Matrix):
         return BallMat(self.val.transpose(), None if self.tan is None else self.tan.transpose())
 
     def applyfunc(self, fn):
+        read = _sign_reading(fn)
+        if read is not None:  # |·|, max, min: each sign proved by a ball (module docstring)
+            return BallMat.entries(self.rows, self.cols, [read(e) for e in self])
         return BallMat.entries(self.rows, self.cols, [fn(e) for e in self])
 
     def multiply_elementwise(self, o):
@@ -322,6 +333,74 @@ class BallMat(_Matrix):
 
     def __repr__(self):
         return f"BallMat({self.val.entries()})"
+
+
+def _ball_sign(u: "BallScalar") -> int:
+    """The sign of the exact value in u's ball, proved: 1 or −1 when the ball excludes 0, 0 when it is exactly 0
+    with a tangent exactly 0 (both branches agree there to first order); else KernelError (more bits, or another
+    point: never a guess)."""
+    if u.v > 0:
+        return 1
+    if u.v < 0:
+        return -1
+    if u.v.is_exact() and u.v.is_zero():
+        if u.d.is_exact() and u.d.is_zero():
+            return 0
+        raise KernelError("|·|, max or min at its kink (an argument exactly 0 whose tangent is not): no derivative")
+    raise KernelError("a sign of |·|, max or min that the ball does not decide (it contains 0): more precision")
+
+
+def _sign_reading(fn):
+    """An entry function that uses |·|, max or min, read on BallScalars with every sign proved by a ball, or None
+    when fn's expression has none of them (then fn runs on the entries as before). Functions are known by identity
+    (type(e) is sp.Abs), never by name; anything else in such an expression is refused (Unsupported)."""
+    a = sp.Dummy("a")
+    try:
+        e = sp.sympify(fn(a))
+    except Exception:
+        return None
+    if not isinstance(e, sp.Basic) or not e.has(sp.Abs, sp.Max, sp.Min):
+        return None
+
+    def read(x):
+        memo: dict = {}
+
+        def go(e):
+            if e in memo:
+                return memo[e]
+            if e == a:
+                out = x
+            elif isinstance(e, sp.Rational):
+                out = BallScalar(ball(e))
+            elif type(e) is sp.Add:
+                out = BallScalar(arb(0))
+                for t in e.args:
+                    out = out + go(t)
+            elif type(e) is sp.Mul:
+                out = BallScalar(arb(1))
+                for t in e.args:
+                    out = out * go(t)
+            elif type(e) is sp.Pow and isinstance(e.exp, sp.Integer):
+                out = go(e.base) ** int(e.exp)
+            elif type(e) is sp.Abs:
+                u = go(e.args[0])
+                out = u if _ball_sign(u) >= 0 else -u
+            elif type(e) in (sp.Max, sp.Min):
+                out = go(e.args[0])
+                for t in e.args[1:]:
+                    b = go(t)
+                    s = _ball_sign(b - out)
+                    if (s > 0) == (type(e) is sp.Max) and s != 0:
+                        out = b
+            else:
+                raise Unsupported(f"{e} in an entry function with |·|, max or min: the kernel's reading in balls knows "
+                                  "+, ×, integer powers, rationals, |·|, max and min")
+            memo[e] = out
+            return out
+
+        return go(e)
+
+    return read
 
 
 class BallNotation:

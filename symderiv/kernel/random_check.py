@@ -14,7 +14,8 @@ points, and requires lhs − rhs = 0 there:
   |x| = x at every point, and a normal form that dropped a modulus was confirmed). tanh and the logistic
   function (a concrete σ, or a cell's gates) are random functions that keep
   their differential equations: tanh(a) = r, tanh'(a) = 1 − r², tanh''(a) =
-  −2r(1 − r²); logistic(a) = r, r(1 − r), r(1 − r)(1 − 2r) (and their
+  −2r(1 − r²); logistic(a) = r, r(1 − r), r(1 − r)(1 − 2r) (r drawn in (0, 1), e^a's > 0: the
+  true functions' ranges, one of 2¹²⁸ values each, :data:`RANGES`; and their
   symmetries and values at 0, which SymPy applies by itself); e^a = r with
   derivatives r (the model's exp and softmax, and the kernel's table that a
   cell's ``sp.exp`` and the dual notation's softmax read). An abstract loss
@@ -353,6 +354,22 @@ RULES = {
     "exp": (lambda r, x: (r, r, r), (1, 1, 1), None),
     "log": (lambda r, x: (r, 1 / x, -1 / x ** 2), None, None),
 }
+#: the random functions drawn in their true range (from the unsigned draw d in [0, 2^k), the signed one g): the
+#: logistic function's value r = (2d + 1)/2^(k+1) ∈ (0, 1), so r, 1 − r (its mirror) and r(1 − r) are > 0 as the true
+#: values are, and e^a = d + 1 > 0. Each is still one of 2^k distinct values, uniformly: Schwartz–Zippel's bound is
+#: unchanged (it asks a set of 2^k values per variable, any set). A claim true through that positivity
+#: (|logistic(z)| = logistic(z), max(0, e^z) = e^z: the normal form knows both positive) is then confirmed, and no
+#: point of the true functions' range is excluded, so a sign-dependent slip is caught as before
+def _unit(x):
+    """A draw mapped into (0, 1), one to one: (2x + 1)/2^(k+1) for an integer x in [0, 2^k), 1/(1 + x) for a spread
+    point's rational x ≥ 0 (evidence only: no bound is claimed there)."""
+    return sp.Rational(2 * x + 1, 2 ** (BITS + 1)) if isinstance(x, sp.Integer) else 1 / (1 + abs(x))
+
+
+RANGES = {
+    "logistic": lambda d, g: (lambda: _unit(d())),
+    "exp": lambda d, g: (lambda: abs(d()) + 1),
+}
 #: the activations the kernel draws at random (any other is refused by :func:`_trial`)
 RANDOM_ACTIVATIONS = ("abstract", "tanh", "logistic", "identity")
 #: random functions that do not keep every identity SymPy applies by itself (e^a e^b = e^(a+b)): a disagreement
@@ -556,7 +573,8 @@ def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=N
         if act not in RANDOM_ACTIVATIONS:
             raise Cannot(f"σ = {act} is not one the kernel draws at random")
         funcs = {"abstract": RandomFunction(signed), "loss": RandomFunction(signed, name="loss"),
-                 **{k: RandomFunction(signed, *rule, name=k) for k, rule in RULES.items()}}
+                 **{k: RandomFunction(RANGES.get(k, lambda d, g: g)(draw, signed) if not symbolic else signed, *rule,
+                                      name=k) for k, rule in RULES.items()}}
         if real_exp:
             funcs["exp"] = funcs["log"] = None
         saved = dual.RULES[sp.exp]  # the notation's softmax and a cell's sp.exp read the kernel's table: e random
@@ -1405,7 +1423,8 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
              f"no error bound: the degree is not bounded here ({why}), so the points are evidence, not a bound")
     inputs = (f"each entry uniform in [0, 2^{BITS}) with a random sign, a declared sign kept"
               if getattr(claim, "variables", None) is not None else
-              f"each input and random value uniform in [0, 2^{BITS}) with a random sign" if claim.model is not None
+              f"each input and random value uniform in [0, 2^{BITS}) with a random sign (the logistic function's "
+              f"in (0, 1), exp's > 0: their ranges)" if claim.model is not None
               else f"inputs uniform in [0, 2^{BITS})")
     how = (f"the kernel's own check: lhs − rhs = 0 at {done} random points ({inputs}, σ a random function"
            f"{_ZERO_WORDS[zero_test]}), {bound}")
