@@ -110,7 +110,7 @@ def test_a_false_log_or_tanh_claim_fails_through_the_engine(case):
 def test_a_planted_normal_form_on_a_false_claim_is_not_a_holds(monkeypatch, case):
     from symderiv import engine
 
-    monkeypatch.setattr(engine, "nonzero_entries", lambda lhs, rhs, backend="symengine", cleared=None: [])
+    monkeypatch.setattr(engine, "nonzero_entries", lambda lhs, rhs, backend="symengine", cleared=None, **kw: [])
     res = check_claim(FALSE[case](), backend="symengine")
     assert res.verdict != Verdict.HOLDS, (res.verdict, res.scope)
 

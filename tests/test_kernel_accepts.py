@@ -213,7 +213,7 @@ def test_a_planted_bug_in_the_normal_form_is_caught_by_the_kernels_own_check(mak
     from symderiv import HV
 
     claim = make_claim(_theorem1(HV), n=(2,), t=(2,))
-    monkeypatch.setattr(engine, "nonzero_entries", lambda lhs, rhs, backend, cleared=None: [])
+    monkeypatch.setattr(engine, "nonzero_entries", lambda lhs, rhs, backend, cleared=None, **kw: [])
     res = check_claim(claim, backend="symengine")
     assert res.verdict != Verdict.HOLDS
     assert "the kernel's own check at a random point" in res.sizes[0].detail
@@ -435,7 +435,7 @@ def test_a_planted_bug_in_the_normal_form_of_a_free_sigma_claim_is_caught(monkey
     n = 1 if slip != "transposed" else 2
     token, why = kernel.confirm_identity(claim, {"n": n})
     assert token is None and "the kernel's own check at a random point" in why
-    monkeypatch.setattr(engine, "nonzero_entries", lambda lhs, rhs, backend, cleared=None: [])
+    monkeypatch.setattr(engine, "nonzero_entries", lambda lhs, rhs, backend, cleared=None, **kw: [])
     assert check_claim(claim, backend="symengine").verdict != Verdict.HOLDS
 
 
