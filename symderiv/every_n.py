@@ -1886,14 +1886,133 @@ def _engine_values(claim, m: TracedDownwardModel, mod, names, t: int) -> dict:
 
 
 def _agree(traced, want: sp.Matrix, values: dict, probe: dict, seed: int = 0) -> bool:
-    """The traced value at ``probe`` equals ``want`` exactly at a random integer point of the engine's symbols."""
+    """The traced value at ``probe`` equals ``want`` exactly at a random integer point of the engine's symbols.
+
+    The engine's values are DAGs (h_t shared by every later step), so the point's symbols, the substitution and the
+    zero test walk each shared object once (:func:`_free_symbols`, :func:`_xreplaced`, :func:`_zero_polynomial`);
+    SymPy's ``free_symbols``, ``xreplace`` and ``expand`` walk them as trees (54 000 operations for a few hundred
+    distinct objects on lstm.down.h-row). The symbols and the substituted values are SymPy's own (the same objects
+    built the same way); an entry whose polynomial in its function values is not 0 is still expanded by SymPy, so
+    the answer is SymPy's, or True where the polynomial shows the difference is 0 exactly."""
+    from .kernel import walk
+
     rng = random.Random(seed)
-    symbols = {x for M, _r, _c in values.values() for x in M.free_symbols if x.is_Symbol} | \
-        {x for x in want.free_symbols if x.is_Symbol}
+    fs_memo: dict = {}
+    symbols = {x for M, _r, _c in values.values() for e in M for x in _free_symbols(e, fs_memo) if x.is_Symbol} | \
+        {x for e in want for x in _free_symbols(e, fs_memo) if x.is_Symbol}
     point = {x: sp.Integer(rng.randint(-3, 3)) for x in sorted(symbols, key=lambda x: x.name)}
-    got = evaluate(_as(traced), {k: (M.xreplace(point), rd, cd) for k, (M, rd, cd) in values.items()}, probe)
-    want = want.xreplace(point)
-    return got.shape == want.shape and (got - want).applyfunc(sp.expand) == sp.zeros(*want.shape)
+    memo: dict = {}
+    got = evaluate(_as(traced), {k: (_xreplaced(M, point, memo), rd, cd) for k, (M, rd, cd) in values.items()},
+                   probe)
+    want = _xreplaced(want, point, memo)
+    if got.shape != want.shape:
+        return False
+    poly_memo: dict = {}
+    return all(_zero_polynomial(d, poly_memo, walk) or sp.expand(d) == 0 for d in got - want)
+
+
+def _free_symbols(e, memo: dict) -> frozenset:
+    """``e.free_symbols``, each shared object visited once (``memo`` by identity, kept across calls): a node whose
+    class has SymPy's plain ``free_symbols`` (the union over its arguments) is read from its arguments', any other
+    (Lambda, Subs, Derivative, …: bound symbols) is asked itself."""
+    from .kernel import walk
+
+    if not isinstance(e, sp.Basic):
+        return frozenset()
+    plain = sp.Basic.free_symbols
+
+    def combine(x, args):
+        if type(x).free_symbols is not plain:
+            return frozenset(x.free_symbols)
+        return frozenset().union(*(a for a, b in zip(args, x.args) if isinstance(b, sp.Basic)))
+
+    return walk.bottom_up(e, memo, combine)
+
+
+def _xreplaced(M, point: dict, memo: dict):
+    """``M.xreplace(point)`` (a matrix, entry by entry, or an expression) with each shared object rebuilt once:
+    ``point`` maps symbols to values; a node is rebuilt as SymPy's ``_xreplace`` rebuilds it (``x.func(*args)``
+    when an argument changed), so the result is SymPy's. ``memo`` (by identity) is kept across calls with the same
+    ``point``."""
+    from .kernel import walk
+
+    def combine(x, args):
+        if x.is_Symbol and x in point:
+            return point[x]
+        return x.func(*args) if any(a is not b for a, b in zip(args, x.args)) else x
+
+    if isinstance(M, sp.MatrixBase):
+        return M.applyfunc(lambda e: walk.bottom_up(e, memo, combine) if isinstance(e, sp.Basic) else e)
+    return walk.bottom_up(M, memo, combine)
+
+
+def _zero_polynomial(e, memo: dict, walk) -> bool:
+    """Whether ``e`` is 0 as a polynomial over ℚ in its function values (each application f(u) one variable, two of
+    them one only when f and the arguments' polynomials are equal) and its other non-polynomial parts (each
+    object not a sum, a product, a rational or a power with exponent a natural number: one variable for each
+    distinct one). A 0 polynomial is 0 exactly (each variable stands for one number); False says nothing (the
+    caller then expands). Each shared object is read once (``memo`` by identity, kept across entries)."""
+    from fractions import Fraction
+
+    atoms: dict = memo.setdefault("atoms", {})  # key -> index, kept with the polynomials that use it
+
+    def var(key) -> dict:
+        i = atoms.setdefault(key, len(atoms))
+        return {((i, 1),): Fraction(1)}
+
+    def mul(a: dict, b: dict) -> dict:
+        out: dict = {}
+        for ma, ca in a.items():
+            for mb, cb in b.items():
+                if ma and mb:
+                    d = dict(ma)
+                    for i, k in mb:
+                        d[i] = d.get(i, 0) + k
+                    m = tuple(sorted(d.items()))
+                else:
+                    m = ma or mb
+                c = out.get(m, 0) + ca * cb
+                if c:
+                    out[m] = c
+                else:
+                    out.pop(m, None)
+        return out
+
+    def key_of(p: dict):
+        return frozenset(p.items())
+
+    def combine(x, args):
+        if x.is_Rational:
+            return {(): Fraction(int(x.p), int(x.q))} if x.p else {}
+        if x.is_Add:
+            out: dict = {}
+            for a in args:
+                for m, c in a.items():
+                    c = out.get(m, 0) + c
+                    if c:
+                        out[m] = c
+                    else:
+                        out.pop(m, None)
+            return out
+        if x.is_Mul:
+            out = {(): Fraction(1)}
+            for a in args:
+                out = mul(out, a)
+            return out
+        if x.is_Pow and x.exp.is_Integer and x.exp.p >= 0:
+            out, base = {(): Fraction(1)}, args[0]
+            for _ in range(int(x.exp)):
+                out = mul(out, base)
+            return out
+        if isinstance(x, sp.Function) and all(isinstance(a, sp.Basic) for a in x.args):
+            return var(("f", x.func, tuple(key_of(a) for a in args)))
+        return var(("o", id(x)))  # read as itself (memo keeps x alive, so its id is its own)
+
+    if not isinstance(e, sp.Basic):
+        return False
+    keep: dict = memo.setdefault("objects", {})
+    poly = walk.bottom_up(e, keep, combine)
+    return not poly
 
 
 def _family_agrees(claim, m: TracedDownwardModel, sides, lo: int, c: int) -> None:
