@@ -95,9 +95,6 @@ def result_for(claim: Claim, verdict: Verdict, **kw) -> Result:
 #: exact model; a claim fixed at a larger size is probed by the kernel's own confirmation instead)
 PROBE_REACH = {"n": 4, "t": 8, "m": 4}
 
-#: what a `holds … for every t` rests on that the kernel does not re-check (typed: Result.trusted names it)
-INDUCTION_TRUSTED = kernel.step.READING
-
 
 def _every_t_backed(claim, tokens) -> bool:
     """Is every size's step of a `for every t` backed by a genuine Proved of kind every t, for this claim?"""
