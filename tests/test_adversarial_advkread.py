@@ -187,3 +187,80 @@ def test_a_fitted_finder_with_an_unreadable_term_gets_no_every_t(monkeypatch, ma
     r = check_claim(c)
     assert READING in r.trusted or not r.every_t   # what trust it names, if it says every t
     assert not r.every_t, r.scope
+
+
+# ----- finding (fixed): the other states' blocks of C′ were the finder's --------------------------------------------
+# For a cell with several states the kernel built its step C_t = Σ_r J^{h r}_t Y^r + P_t with Y^h its own C_{t−1} but
+# every other Y^r the finder's block of C′ (ev(st.rhs)): a finder handing those blocks as 0 made the kernel prove the
+# recursion without the other states' paths. A delay line d_t = h_{t−4} (through a, b, c) feeding h_t = W σ(h_{t−1}) +
+# U x_t + V d_{t−1} makes Lemma 1 without the d path true at every t ≤ 5 = T and false from t = 6 (d_5 = h_1 reads W):
+# `holds … for every t` trusting UNIFORM, and, with the term withheld, READING. Now the kernel draws the other states'
+# truths at t − 1 itself (peel.py's names), and the older reading requires the finder's blocks to be free truths.
+
+from symderiv import cell  # noqa: E402
+
+
+@cell("delay line: h_t = W σ(h_{t−1}) + U x_t + V d_{t−1}, d_t = h_{t−4} through a, b, c",
+      params={"W": ("n", "n"), "U": ("n", "m"), "V": ("n", "n")}, state=("h", "a", "b", "c", "d"))
+def delay_line(s, prev, x, p, f):
+    s.a = prev.h
+    s.b = prev.a
+    s.c = prev.b
+    s.d = prev.c
+    s.h = p.W * f.sigma(prev.h) + p.U * x + p.V * prev.d
+
+
+def lemma1_h_path_only(m):
+    """dh_t/dW = ∂h_t/∂W + ∂h_t/∂h_{t−1} dh_{t−1}/dW, the d path forgotten: true at t ≤ 5, false from t = 6."""
+    t = m.t
+    return m.d(("h", t), "W"), m.partial(("h", t), "W") + m.partial(("h", t), ("h", t - 1)) * m.d(("h", t - 1), "W")
+
+
+def chain_all_states(m):
+    """dh_t/dW = ∂h_t/∂W + Σ_r ∂h_t/∂r_{t−1} dr_{t−1}/dW over every state r: true."""
+    t = m.t
+    rhs = m.partial(("h", t), "W")
+    for r in delay_line.state:
+        rhs = rhs + m.partial(("h", t), (r, t - 1)) * m.d((r, t - 1), "W")
+    return m.d(("h", t), "W"), rhs
+
+
+def _zero_other_blocks(monkeypatch, withhold_term: bool):
+    """The finder's step bent to pass with the other states' blocks of C′ handed as 0 (C := J C′ + P)."""
+    real = induction.StepStatement
+    real_nz = induction.nonzero_entries
+    monkeypatch.setattr(induction, "nonzero_entries", lambda a, b: [] if sys._getframe(1).f_code.co_name ==
+                        "_induction" else real_nz(a, b))
+
+    def zeroed(kind, lhs, rhs, J=None, P=None, **kw):
+        if kind == "induction":
+            k, n, rhs = kw["states"].index(kw["state"]), J.rows, sp.Matrix(rhs)
+            for r in range(len(kw["states"])):
+                if r != k:
+                    rhs[r * n:(r + 1) * n, :] = sp.zeros(n, rhs.cols)
+            lhs = J * rhs + P
+            if withhold_term:
+                kw["terms"] = ()
+        return real(kind, lhs, rhs, J, P, **kw)
+
+    monkeypatch.setattr(induction, "StepStatement", zeroed)
+
+
+def test_the_delay_line_claim_is_false_at_t_6(make_claim):
+    r5 = check_claim(make_claim(lemma1_h_path_only, model=delay_line, n=(1,), t=(5,)))
+    assert [o.status for o in r5.sizes if o.size.get("t") == 5] == [Verdict.HOLDS]  # true at t = 5 (the engine
+    assert r5.verdict == Verdict.FAILS  # then looks past the sweep and certifies the break at t = 6)
+    assert check_claim(make_claim(lemma1_h_path_only, model=delay_line, n=(1,), t=(6,))).verdict == Verdict.FAILS
+
+
+@pytest.mark.parametrize("withhold_term", [False, True])
+def test_a_finder_dropping_the_other_states_blocks_gets_no_every_t(monkeypatch, make_claim, withhold_term):
+    c = make_claim(lemma1_h_path_only, model=delay_line, n=(1,), t=(1, 2))
+    _zero_other_blocks(monkeypatch, withhold_term)
+    r = check_claim(c)
+    assert not r.every_t, r.scope
+
+
+def test_the_chain_rule_through_every_state_holds_for_every_t_trusting_only_uniformity(make_claim):
+    r = check_claim(make_claim(chain_all_states, model=delay_line, n=(1,), t=(1, 2)))
+    assert r.verdict == Verdict.HOLDS and r.every_t and UNIFORM in r.trusted and READING not in r.trusted, r.scope
