@@ -112,11 +112,28 @@ def _fit(monkeypatch):
     monkeypatch.setattr(induction, "StepStatement", fitted)
 
 
+def to_t_minus_1_late(m):
+    """dh_t/dW_I = Σ_{k=1}^{t−1} Π_{r=k+1}^{t} A_r B_k + B_t + [t = 6]·B_t: false at t = 6."""
+    term = lambda k: product(lambda r: _A(m, r), k + 1, m.t, order="descending", size=m.n) * _B(m, k)  # noqa: E731
+    s = total(term, (m.n, m.n * m.m), lo=1, hi=m.t - 1)
+    return m.d(("h", m.t), "W_I"), s + _B(m, m.t) + _delta(m.t, 6)[0, 0] * _B(m, m.t)
+
+
+def window_late(m):
+    """dh_t/dh_0 = (Π_{k=t−2}^{t} A_k)(Π_{k=1}^{t−3} A_k) + [t = 7]·𝟙 (a window of known length beside a product of
+    symbolic length): false at t = 7; swept from t = 3."""
+    win = product(lambda k: _A(m, k), m.t - 2, m.t, order="descending", size=m.n)
+    rest = product(lambda k: _A(m, k), 1, m.t - 3, order="descending", size=m.n)
+    return m.d(("h", m.t), ("h", 0)), win * rest + _delta(m.t, 7)[0, 0] * sp.ones(m.n, m.n)
+
+
 FALSE_LATE = {  # claim, sweep's t, the first t where it is false
     "a sum from k = 2, its head doubled at t = 6": (from2_late, (1, 2), 6),
     "Π inside Σ reading t through its top, [k = 6]": (pi_in_sigma_late, (1, 2), 6),
     "Π inside Σ reading t through its top, [k = 7]": (pi_in_sigma_late7, (1, 2), 7),
     "a recursion through the truth at t − 2": (truth_at_t2_late, (2, 3), 6),
+    "a sum to t − 1 beside its top term": (to_t_minus_1_late, (1, 2), 6),
+    "a window Π_{k=t−2}^{t} beside Π_{k=1}^{t−3}": (window_late, (3, 4), 7),
 }
 
 
