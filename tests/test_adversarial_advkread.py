@@ -5,10 +5,14 @@ between a claim false past T = 5 and `holds … for every t`. Each claim below i
 (a check uniform in t: [k = 6] is e_1ᵀ (Π_{j=1}^{k} S) e_7 with S the upshift), or true.
 
 Resisted (kept as guards): a sum from k = 2 with its head, a product inside a sum reading t through its top with a
-late δ (from 6 and from 7), a Σ inside a Π's factor, a recursion that reads the truth at t − 2; true claims (a sum
+late δ (from 6 and from 7), a sum to t − 1 beside its top term, a window Π_{k=t−2}^{t} beside Π_{k=1}^{t−3} (false
+at 7), a Σ inside a Π's factor (the finder refuses it), a recursion that reads the truth at t − 2; true claims (a sum
 from k = 2 plus its head, an ascending product) keep `holds … for every t` with UNIFORM; two layouts of one truth
 (the finder's truth symbols are named without the layout) are refused by the concrete model; a proof's own SymPy
 symbol named like the finder's state `h[t][0]` gives no `for every t`.
+
+Finding (fixed, below): for a cell with several states the kernel took the other states' blocks of C′ from the finder;
+handed as 0, a claim that forgets the d path of a delay-line cell (false from t = 6) got `holds … for every t`.
 
 Finding (strict xfail): where the kernel cannot read the term (a product whose factor reads t), it falls back to the
 finder's C and C′ and the older trust (READING), so the same fitted finder gets `holds … for every t` for a claim
