@@ -226,6 +226,26 @@ def _evaluate(e, at: dict, fresh, funcs: dict, activation: str, memo: dict):
     return out
 
 
+def _free_other_blocks(st: StepStatement, states: tuple) -> None:
+    """The other states' blocks of the finder's C′ (an induction of a cell with several states) must be their truths
+    at t − 1 as free symbols, one distinct symbol an entry (so the kernel draws each a value of its own): a block
+    handed over as 0, or as anything else, made the step a recursion without that state's path."""
+    import re
+
+    rhs = sp.Matrix(st.rhs)
+    if st.state not in states or rhs.rows % len(states):
+        raise _Refused("the finder's C′ is not the stack of the cell's states' truths")
+    n, k, seen = rhs.rows // len(states), states.index(st.state), set()
+    for r, s in enumerate(states):
+        if r == k:
+            continue
+        name = re.compile(r"^X" + (re.escape("_" + s) if r else "") + r"\[t-1\]\[\d+,\d+\]⟨.*⟩$")
+        for e in rhs[r * n:(r + 1) * n, :]:
+            if not (e.is_Symbol and name.match(e.name)) or e in seen:
+                raise _Refused(f"the finder's block of {s}_{{t−1}}'s truth in C′ is not free symbols of it ({e})")
+            seen.add(e)
+
+
 class _Check:
     """The step as a claim about the cell at t = 1 for :func:`.random_check._trial`: its check runs on the kernel's
     random model and returns the kernel's own side beside the finder's."""
@@ -349,8 +369,13 @@ class _Check:
                 k = tuple(self.model.state).index(st.state)
                 if mine.shape != L.shape or st.rhs.rows != L.rows * len(self.model.state):
                     raise _Refused("the term's shape is not the claimed state's block of C′")
-                parts = [mine if r == k else ev(sp.Matrix(st.rhs[r * L.rows:(r + 1) * L.rows, :]))
-                         for r in range(len(self.model.state))]
+                # every other state's truth at t − 1 is the kernel's own free value (named as the finder names it,
+                # so a claim that reads it reads the same value), never the finder's block of C′: a finder handing
+                # that block as 0 made the kernel prove a recursion without the other states' paths
+                # (tests/test_adversarial_advkread.py, a delay-line cell false from t = 6)
+                states = tuple(self.model.state)
+                parts = [mine if r == k else sp.Matrix(L.rows, L.cols, lambda i, j, r=r: reader._truth(
+                    states[r], ("t", -1), i, j, states[r] if r else "", None)) for r in range(len(states))]
                 R = sp.Matrix.vstack(*parts)
             else:
                 L, R = reader.value(st.terms[0]), reader.value(st.terms[1])
@@ -602,6 +627,11 @@ def confirm_every_t(claim, size: dict, st: StepStatement, t0: int, t_max: int, *
         tok, why = _confirm_step(claim, size, st, seed=seed, reading=reading, unrolled=unrolled, t_min=t0 + 1)
         if tok is not None or not why.startswith(UNREADABLE):
             return tok, why, reading
+    if st.kind == "induction" and claim.model is not None and len(claim.model.state) > 1:
+        try:  # the finder's C′ stands in the older reading: its other states' blocks must be free truths
+            _free_other_blocks(st, tuple(claim.model.state))
+        except _Refused as e:
+            return None, str(e), reading
     tok, why = _confirm_step(claim, size, replace(st, terms=()), seed=seed, reading=reading)
     return tok, why, reading
 
