@@ -185,7 +185,9 @@ def _plant_sqrt_as_its_argument(monkeypatch):
     walk = elementwise._walk
 
     def planted(fn, x, ops):
-        def bent(a):
+        def bent(a):  # the reading on a symbol bent, the function's values at numbers not
+            if not isinstance(a, sp.Symbol):
+                return fn(a)
             return sp.sympify(fn(a)).replace(lambda t: type(t) is sp.Pow and t.exp == R(1, 2), lambda t: t.base)
         return walk(bent, x, ops)
 
@@ -214,3 +216,40 @@ def test_planted_sqrt_reading_beside_exp_is_caught(monkeypatch):
     _plant_sqrt_as_its_argument(monkeypatch)
     assert fp.test_identity(claim, SIZE, seed=1).equal  # the planted F_p says holds
     assert check_claim(claim, backend="fp").verdict != Verdict.HOLDS
+
+
+# ----- finding (fixed): an entry function that asks what its argument is ---------------------------------------
+# Every reading over ℤ/p (F_p's walker, the kernel's _entry_reading) reads fn's expression on a Dummy, while the
+# claim means fn on the model's values. A function that asks what its argument is gave a false claim ``holds`` with
+# ``trusted`` empty (before the fix): both readings read the Dummy branch. Now fn is probed at a few numbers
+# (fp.elementwise.reads_alike, kernel.modular._reads_alike) and refused where it is not that expression.
+
+def _sneaky(v):  # sin on a Dummy, cos on anything else
+    return sp.sin(v) if isinstance(v, sp.Dummy) else sp.cos(v)
+
+
+def _one_at_zero(v):  # sin, but 1 where the argument is known to be 0
+    return sp.sin(v) if v.is_zero is not True else sp.Integer(1)
+
+
+def _sneaky_polynomial(v):  # v on a Dummy, 2v on anything else (F_p's polynomial path)
+    return v if isinstance(v, sp.Dummy) else 2 * v
+
+
+def _abs_unless_real(v):  # |v| on a symbol without assumptions, v on a real number
+    return v if v.is_real else sp.Abs(v)
+
+
+BENT = {
+    "sin on a Dummy, cos elsewhere = sin": pair(on(Z, _sneaky), on(Z, sp.sin)),
+    "sin with 1 at 0 = sin": pair(on(Z, _one_at_zero), on(Z, sp.sin)),
+    "v on a Dummy, 2v elsewhere = v": pair(on(Z, _sneaky_polynomial), Z),
+    "v on a real, |v| on a symbol = |v|": pair(on(Z, _abs_unless_real), on(Z, sp.Abs)),
+}
+
+
+@pytest.mark.parametrize("name", list(BENT))
+@pytest.mark.parametrize("fixed", [False, True])
+def test_an_entry_function_that_asks_what_its_argument_is_never_holds(name, fixed):
+    r = check_claim(make(BENT[name], fixed=fixed), backend="fp")
+    assert r.verdict != Verdict.HOLDS, (name, r.scope)

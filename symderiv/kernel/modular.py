@@ -1312,6 +1312,31 @@ def _unreadable(e, a):
     return None
 
 
+#: the numbers an entry function is probed at (:func:`_reads_alike`): 0, both signs, a fraction
+_PROBES = (sp.Integer(0), sp.Rational(1, 2), sp.Rational(-3, 7), sp.Rational(5, 3), sp.Integer(-2))
+
+
+def _reads_alike(fn, e, a):
+    """The first probe c where fn(c) is not e with a = c (so fn asks what its argument is, a Dummy or a number, its
+    assumptions, whether it is 0, rather than computing a function of its value: every reading over ℤ/p reads e,
+    the claim means fn), or None. A probe where fn raises is skipped (the exact path meets it on the values)."""
+    for c in _PROBES:
+        try:
+            got = sp.sympify(fn(c))
+        except Exception:
+            continue
+        want = e.xreplace({a: c})
+        if got == want or not (got.is_finite and want.is_finite):  # a pole, 0/0: SymPy's symbol folds it
+            continue
+        try:
+            if abs(complex(sp.N(got - want, 30))) < 1e-20:
+                continue
+        except Exception:
+            pass
+        return c
+    return None
+
+
 def _entry_reading(fn):
     """An entry function (``applyfunc``), read from its expression on a symbol by the kernel itself (module
     docstring, "|·|, max and min" and "√, rational powers, sin and cos"), as F_p and the exact engine read it (so
@@ -1337,6 +1362,10 @@ def _entry_reading(fn):
         raise Unsupported(f"{sp.sstr(other)[:60]} in an entry function: the kernel's reading over ℤ/p knows +, ×, "
                           "rational powers, rationals, |·|, max, min, sin, cos, exp, log, tanh and the logistic "
                           "function (known by identity, never by name)")
+    bent = _reads_alike(fn, e, a)
+    if bent is not None:
+        raise Unsupported(f"the entry function is not the expression it gives on a symbol: at {bent} it gives another "
+                          "value (a function that asks what its argument is, not a function of its value)")
 
     def sign_of(u):
         if u.v == 0 and u.d != 0:  # S(0) = 0 is not a derivative of |·| at its kink (the exact kernel refuses it too)
