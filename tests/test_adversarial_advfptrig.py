@@ -253,3 +253,18 @@ BENT = {
 def test_an_entry_function_that_asks_what_its_argument_is_never_holds(name, fixed):
     r = check_claim(make(BENT[name], fixed=fixed), backend="fp")
     assert r.verdict != Verdict.HOLDS, (name, r.scope)
+
+
+def _sin_unless_large(v):  # sin, but 0 at a number above 100: no probe of reads_alike is there
+    return sp.sin(v) if not (v.is_number and v > 100) else sp.Integer(0)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "finding (advfptrig, residual): reads_alike probes fn at five numbers only, so a function that asks what its "
+    "argument is and branches away from the probes (sin(v), but 0 where v is a number above 100) still reads as "
+    "sin on the Dummy in F_p and in the kernel: the false claim f(z) = sin(z) holds with trusted empty. A complete "
+    "guard would run fn on the values themselves (or refuse Python that inspects SymPy's is_number / is_zero / "
+    "isinstance on the argument), not probe it"))
+def test_an_entry_function_that_branches_away_from_the_probes_never_holds():
+    r = check_claim(make(pair(on(Z, _sin_unless_large), on(Z, sp.sin))), backend="fp")
+    assert r.verdict != Verdict.HOLDS, r.scope
