@@ -57,6 +57,11 @@ exact engine read too (so √s·√s, which SymPy folds to s on a symbol, is s h
   the values and symmetries SymPy applies by itself on a symbol (sin(−a) → −sin(a));
 - exp, log, tanh and the logistic function in such an expression: the running model's random functions above.
 
+The expression is what fn means only if fn is a function of its argument's value: one that asks what its argument
+is (a Dummy or a number, is_zero, is_real) is refused where a probe at a few numbers shows fn(c) is not the
+expression at c (:func:`_reads_alike`; F_p's walker probes alike). The probes are finitely many: a branch away
+from them is not seen (tests/test_adversarial_advfptrig.py, xfail).
+
 *Why a zero decides.* Let each site's fresh values be variables: R per formally distinct argument of each root
 table, (S, C) per formally distinct argument up to sign. lhs − rhs is then a rational function Δ of the inputs and
 these variables (and of those of σ, exp, …). Put R = s(w)^r (s > 0: the claim's domain), S = sin u(w),
