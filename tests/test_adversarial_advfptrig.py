@@ -268,3 +268,42 @@ def _sin_unless_large(v):  # sin, but 0 at a number above 100: no probe of reads
 def test_an_entry_function_that_branches_away_from_the_probes_never_holds():
     r = check_claim(make(pair(on(Z, _sin_unless_large), on(Z, sp.sin))), backend="fp")
     assert r.verdict != Verdict.HOLDS, r.scope
+
+
+# ----- resisted: derivatives w.r.t. a parameter (the projected operator path) through sin and √ -----------------
+
+W_TRUE = {
+    "d sin(h)/dW = diag(cos h) dh/dW": lambda m: (
+        m.d(lambda q: q.h(q.t).applyfunc(sp.sin), "W"), diag(m.h(m.t).applyfunc(sp.cos)) * m.d(("h", m.t), "W")),
+}
+W_FALSE = {
+    "d sin(h)/dW = diag(−cos h) dh/dW": lambda m: (
+        m.d(lambda q: q.h(q.t).applyfunc(sp.sin), "W"),
+        diag(m.h(m.t).applyfunc(lambda v: -sp.cos(v))) * m.d(("h", m.t), "W")),
+    "d√(1 + h²)/dW = diag(h/√(2 + h²)) dh/dW": lambda m: (
+        m.d(lambda q: q.h(q.t).applyfunc(lambda v: sp.sqrt(1 + v ** 2)), "W"),
+        diag(m.h(m.t).applyfunc(lambda v: v / sp.sqrt(2 + v ** 2))) * m.d(("h", m.t), "W")),
+}
+# a function of two entries (a closure over a model value): refused, never a verdict
+TWO_ENTRIES = {
+    "sin(v)·z₀ = sin z ⊙ z₁": lambda m: (Z(m).applyfunc(lambda v: sp.sin(v) * Z(m)[0]), Z(m).applyfunc(sp.sin) * Z(m)[1]),
+    "sin(v + z₀) = sin v": lambda m: (Z(m).applyfunc(lambda v: sp.sin(v + Z(m)[0])), Z(m).applyfunc(sp.sin)),
+}
+
+
+@pytest.mark.parametrize("name", list(W_TRUE))
+def test_parameter_derivative_through_sin_holds_trusting_nothing(name):
+    r = check_claim(make(W_TRUE[name]), backend="fp")
+    assert r.verdict == Verdict.HOLDS and list(r.trusted) == [], (name, r.scope, r.trusted)
+
+
+@pytest.mark.parametrize("name", list(W_FALSE))
+def test_parameter_derivative_false_sibling_never_holds(name):
+    r = check_claim(make(W_FALSE[name], fixed=True), backend="fp")
+    assert r.verdict != Verdict.HOLDS, (name, r.scope)
+
+
+@pytest.mark.parametrize("name", list(TWO_ENTRIES))
+def test_a_function_of_two_entries_is_refused(name):
+    r = check_claim(make(TWO_ENTRIES[name]), backend="fp")
+    assert r.verdict == Verdict.ERROR, (name, r.verdict, r.scope)
