@@ -667,6 +667,11 @@ class _Guard:
         elif kind is _types.MethodType and type(fn.__func__) is _types.FunctionType and \
                 fn.__func__.__code__ not in _GUARDED_CODE and _foreign(fn.__func__):
             fn = guard_check(fn)
+        if any(type(a) is _types.FunctionType for a in args):  # a helper passed on (an entry function to
+            # applyfunc, which symderiv calls, not user code): rewritten as a helper the check calls is, so that what
+            # it asks of a value is asked of the guard too (tests/test_adversarial_advfptrig.py)
+            args = tuple(guard_check(a) if type(a) is _types.FunctionType and a.__code__ not in _GUARDED_CODE
+                         and _foreign(a) else a for a in args)
         if kind in _ASKING_CALL_TYPES or (kind is type and fn in _ASKING_CALL_CLASSES):
             _asked_by_call(fn, kind, args, kw)
         elif kind in _FUNCTION_TYPES:

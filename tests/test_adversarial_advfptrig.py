@@ -2,8 +2,9 @@
 tanh, the logistic function inside applyfunc): claims built from outside as a user would, at n = 8, t = 2 (beyond
 the kernel's exact reach, so F_p decides and the kernel re-checks its holds).
 
-Every attack below but one is resisted: false claims never hold, true ones never fail, a holds trusts nothing.
-The one gap (xfail, strict): with a planted bug in F_p's reading of √ and an exp beside the √, the kernel's
+Resisted: false claims never hold, true ones never fail, a holds trusts nothing. One finding fixed (below, "an
+entry function that asks what its argument is": a wrong holds, trusted empty, in a check made outside a proof
+file). One gap left (xfail, strict): with a planted bug in F_p's reading of √ and an exp beside the √, the kernel's
 difference is attributed to exp's forgotten laws, the q-adic lawful trial cannot run (exp's argument is off the
 disc), and the planted F_p's holds stands with the F_p trials trusted."""
 from __future__ import annotations
@@ -220,9 +221,13 @@ def test_planted_sqrt_reading_beside_exp_is_caught(monkeypatch):
 
 # ----- finding (fixed): an entry function that asks what its argument is ---------------------------------------
 # Every reading over ℤ/p (F_p's walker, the kernel's _entry_reading) reads fn's expression on a Dummy, while the
-# claim means fn on the model's values. A function that asks what its argument is gave a false claim ``holds`` with
-# ``trusted`` empty (before the fix): both readings read the Dummy branch. Now fn is probed at a few numbers
-# (fp.elementwise.reads_alike, kernel.modular._reads_alike) and refused where it is not that expression.
+# claim means fn on the model's values. In a check made outside a proof file (Claim(check=…), as here), a helper
+# passed to applyfunc (defined at module level, called by symderiv, not by the check) was not rewritten by the guard
+# (symderiv/concrete.py), so a function that asks what its argument is (isinstance, .is_zero, .is_number, .is_real)
+# gave a false claim ``holds`` with ``trusted`` empty: both readings read the Dummy branch. (A proof file's helpers
+# are rewritten at import: there these were already refused.) Fixed twice: the guard rewrites a user function passed
+# as an argument (_Guard.call), and the readings probe fn at a few numbers (fp.elementwise.reads_alike,
+# kernel.modular._reads_alike), refusing it where it is not its expression on a symbol.
 
 def _sneaky(v):  # sin on a Dummy, cos on anything else
     return sp.sin(v) if isinstance(v, sp.Dummy) else sp.cos(v)
@@ -259,12 +264,8 @@ def _sin_unless_large(v):  # sin, but 0 at a number above 100: no probe of reads
     return sp.sin(v) if not (v.is_number and v > 100) else sp.Integer(0)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "finding (advfptrig, residual): reads_alike probes fn at five numbers only, so a function that asks what its "
-    "argument is and branches away from the probes (sin(v), but 0 where v is a number above 100) still reads as "
-    "sin on the Dummy in F_p and in the kernel: the false claim f(z) = sin(z) holds with trusted empty. A complete "
-    "guard would run fn on the values themselves (or refuse Python that inspects SymPy's is_number / is_zero / "
-    "isinstance on the argument), not probe it"))
+# once a finding (residual of the probes: no probe is above 100); the guard now rewrites an entry function passed
+# from a check made outside a proof file, and its .is_number of the claim value is refused
 def test_an_entry_function_that_branches_away_from_the_probes_never_holds():
     r = check_claim(make(pair(on(Z, _sin_unless_large), on(Z, sp.sin))), backend="fp")
     assert r.verdict != Verdict.HOLDS, r.scope

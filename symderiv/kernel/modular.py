@@ -60,7 +60,8 @@ exact engine read too (so √s·√s, which SymPy folds to s on a symbol, is s h
 The expression is what fn means only if fn is a function of its argument's value: one that asks what its argument
 is (a Dummy or a number, is_zero, is_real) is refused where a probe at a few numbers shows fn(c) is not the
 expression at c (:func:`_reads_alike`; F_p's walker probes alike). The probes are finitely many: a branch away
-from them is not seen (tests/test_adversarial_advfptrig.py, xfail).
+from them is refused by the guard instead (symderiv/concrete.py rewrites a user function passed to applyfunc, so
+what it asks of a claim value is refused; only code whose source cannot be read runs unguarded).
 
 *Why a zero decides.* Let each site's fresh values be variables: R per formally distinct argument of each root
 table, (S, C) per formally distinct argument up to sign. lhs − rhs is then a rational function Δ of the inputs and
