@@ -308,3 +308,13 @@ def test_parameter_derivative_false_sibling_never_holds(name):
 def test_a_function_of_two_entries_is_refused(name):
     r = check_claim(make(TWO_ENTRIES[name]), backend="fp")
     assert r.verdict == Verdict.ERROR, (name, r.verdict, r.scope)
+
+
+class _SinUnlessLarge:  # the same as a callable object (the guard rewrites its class's __call__ when passed on)
+    def __call__(self, v):
+        return sp.sin(v) if not (v.is_number and v > 100) else sp.Integer(0)
+
+
+def test_a_callable_object_that_asks_what_its_argument_is_never_holds():
+    r = check_claim(make(pair(on(Z, _SinUnlessLarge()), on(Z, sp.sin))), backend="fp")
+    assert r.verdict != Verdict.HOLDS, r.scope
