@@ -667,6 +667,10 @@ class _Guard:
         elif kind is _types.MethodType and type(fn.__func__) is _types.FunctionType and \
                 fn.__func__.__code__ not in _GUARDED_CODE and _foreign(fn.__func__):
             fn = guard_check(fn)
+        if args and any(_passed_helper(a) for a in args):  # a helper passed on (an entry function to applyfunc,
+            # which symderiv calls, not user code): rewritten as a helper the check calls is, so that what it asks
+            # of a value is asked of the guard too (tests/test_adversarial_advfptrig.py)
+            args = tuple(guard_check(a) if _passed_helper(a) else a for a in args)
         if kind in _ASKING_CALL_TYPES or (kind is type and fn in _ASKING_CALL_CLASSES):
             _asked_by_call(fn, kind, args, kw)
         elif kind in _FUNCTION_TYPES:
@@ -1469,6 +1473,17 @@ def guard_check(fn):
 
 
 _FOREIGN_FILES: dict = {}
+
+
+def _passed_helper(a) -> bool:
+    """A function of user code (or a callable object whose class's __call__ is one) passed as an argument, not yet
+    rewritten: :meth:`_Guard.call` rewrites it (:func:`guard_check`) as it does a helper the check calls."""
+    if type(a) is _types.FunctionType:
+        return a.__code__ not in _GUARDED_CODE and _foreign(a)
+    if isinstance(a, (type, _types.MethodType, _types.BuiltinFunctionType)) or not callable(a):
+        return False
+    call = getattr(type(a), "__call__", None)
+    return type(call) is _types.FunctionType and call.__code__ not in _GUARDED_CODE and _foreign(call)
 
 
 def _foreign(fn) -> bool:

@@ -257,8 +257,8 @@ def _plant_walk(monkeypatch, swap):
     walk = elementwise._walk
 
     def planted(fn, x, ops):
-        def bent(a):
-            return swap(sp.sympify(fn(a)))
+        def bent(a):  # the reading on a symbol bent, the function's values at numbers not (a plant in F_p's reading)
+            return swap(sp.sympify(fn(a))) if isinstance(a, sp.Symbol) else fn(a)
         return walk(bent, x, ops)
 
     for mod in (elementwise, fp_model, values):

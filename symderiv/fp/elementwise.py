@@ -50,6 +50,37 @@ def root_family(r: Fraction) -> str:
     return f"pow{r.numerator}/{r.denominator}"
 
 
+def reads_alike(fn) -> None:
+    """Unsupported when fn is not the expression it gives on a symbol: every reading (F_p's, the kernel's) reads
+    that expression, while the claim means fn itself, so a function that asks what its argument is (a Dummy or a
+    number, its assumptions, whether it is 0) is refused. fn is probed at a few numbers; a probe where fn raises, or
+    where it or the expression has a pole (0/0 that SymPy's symbol folds), is skipped."""
+    a = sp.Dummy("a")
+    try:
+        e = sp.sympify(fn(a))
+    except Exception:
+        return
+    if not isinstance(e, sp.Expr):
+        return
+    for c in (sp.Integer(0), sp.Rational(1, 2), sp.Rational(-3, 7), sp.Rational(5, 3), sp.Integer(-2)):
+        # fn must be the expression it gives on a symbol: a function that asks what its argument is (a Dummy or a
+        # number, its assumptions, whether it is 0) is not read as that expression (the kernel probes alike)
+        try:
+            got = sp.sympify(fn(c))
+        except Exception:
+            continue
+        want = e.xreplace({a: c})
+        if got == want or not (got.is_finite and want.is_finite):  # a pole, 0/0: SymPy's symbol folds it
+            continue
+        try:
+            if abs(complex(sp.N(got - want, 30))) < 1e-20:
+                continue
+        except Exception:
+            pass
+        raise Unsupported(f"applyfunc of {e}: the entry function gives another value at {c} than this expression "
+                          "(a function that asks what its argument is, not a function of its value)")
+
+
 def _walk(fn, x, ops):
     """fn of each entry of x, read from fn's SymPy expression on a symbol: +, ×, rational powers (a negative
     integer part through a reciprocal, a fractional part r as the atom s^r), exp, log, sin, cos, tanh, the

@@ -14,7 +14,7 @@ from ..functions import ABSTRACT, IDENTITY, LOGISTIC, TANH
 from ..functions import activation as activation_of
 from ..protocol import SumOf, bind_parameters
 from .dag import Jacobian, Node, Seed, _materialize
-from .elementwise import FUNCTIONS, _fvalue, _ValOps, _walk
+from .elementwise import FUNCTIONS, _fvalue, _ValOps, _walk, reads_alike
 from .field import Unsupported, _bits, _is_scalar, _rational
 from .values import (MatrixFace, ScalarVal, Val, _add, _as_scalar, _entry, _entry_polynomial, _entry_sum, _ew,
                      _filled, _hstack, _index, _join, _keep, _matmul, _matmul_shared, _same_shape, _scale, _slice,
@@ -162,6 +162,7 @@ class Dual(MatrixFace):
     def applyfunc(self, fn):
         """fn of each entry: a polynomial by Horner (⊙ and +), else its expression over exp, log, sin, cos, tanh,
         rational powers, ÷ (_walk)."""
+        reads_alike(fn)  # fn is the expression it gives on a symbol (elementwise.reads_alike)
         coeffs = _entry_polynomial(fn, allow_other=True)
         if coeffs is None:
             return _walk(fn, self, _DualOps(self))

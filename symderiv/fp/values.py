@@ -226,6 +226,7 @@ class Val(MatrixFace):
     def applyfunc(self, fn):
         """fn of each entry: a polynomial by Horner's rule, else fn's expression over exp, log, sin, cos, tanh,
         rational powers, ÷ (_walk)."""
+        reads_alike(fn)  # fn is the expression it gives on a symbol (elementwise.reads_alike)
         coeffs = _entry_polynomial(fn, allow_other=True)
         if coeffs is None:
             return _walk(fn, self, _ValOps(self))
@@ -750,7 +751,7 @@ def _upcast(v: Val, o):
 
 
 from .dag import Dense, Diag, Node, Prod, Sum  # noqa: E402  (a cycle: operators are built from values)
-from .elementwise import _recip_scalar, _ValOps, _walk  # noqa: E402
+from .elementwise import _recip_scalar, _ValOps, _walk, reads_alike  # noqa: E402
 from .model import Dual  # noqa: E402
 
 

@@ -57,6 +57,12 @@ exact engine read too (so √s·√s, which SymPy folds to s on a symbol, is s h
   the values and symmetries SymPy applies by itself on a symbol (sin(−a) → −sin(a));
 - exp, log, tanh and the logistic function in such an expression: the running model's random functions above.
 
+The expression is what fn means only if fn is a function of its argument's value: one that asks what its argument
+is (a Dummy or a number, is_zero, is_real) is refused where a probe at a few numbers shows fn(c) is not the
+expression at c (:func:`_reads_alike`; F_p's walker probes alike). The probes are finitely many: a branch away
+from them is refused by the guard instead (symderiv/concrete.py rewrites a user function passed to applyfunc, so
+what it asks of a claim value is refused; only code whose source cannot be read runs unguarded).
+
 *Why a zero decides.* Let each site's fresh values be variables: R per formally distinct argument of each root
 table, (S, C) per formally distinct argument up to sign. lhs − rhs is then a rational function Δ of the inputs and
 these variables (and of those of σ, exp, …). Put R = s(w)^r (s > 0: the claim's domain), S = sin u(w),
@@ -1312,6 +1318,31 @@ def _unreadable(e, a):
     return None
 
 
+#: the numbers an entry function is probed at (:func:`_reads_alike`): 0, both signs, a fraction
+_PROBES = (sp.Integer(0), sp.Rational(1, 2), sp.Rational(-3, 7), sp.Rational(5, 3), sp.Integer(-2))
+
+
+def _reads_alike(fn, e, a):
+    """The first probe c where fn(c) is not e with a = c (so fn asks what its argument is, a Dummy or a number, its
+    assumptions, whether it is 0, rather than computing a function of its value: every reading over ℤ/p reads e,
+    the claim means fn), or None. A probe where fn raises is skipped (the exact path meets it on the values)."""
+    for c in _PROBES:
+        try:
+            got = sp.sympify(fn(c))
+        except Exception:
+            continue
+        want = e.xreplace({a: c})
+        if got == want or not (got.is_finite and want.is_finite):  # a pole, 0/0: SymPy's symbol folds it
+            continue
+        try:
+            if abs(complex(sp.N(got - want, 30))) < 1e-20:
+                continue
+        except Exception:
+            pass
+        return c
+    return None
+
+
 def _entry_reading(fn):
     """An entry function (``applyfunc``), read from its expression on a symbol by the kernel itself (module
     docstring, "|·|, max and min" and "√, rational powers, sin and cos"), as F_p and the exact engine read it (so
@@ -1337,6 +1368,10 @@ def _entry_reading(fn):
         raise Unsupported(f"{sp.sstr(other)[:60]} in an entry function: the kernel's reading over ℤ/p knows +, ×, "
                           "rational powers, rationals, |·|, max, min, sin, cos, exp, log, tanh and the logistic "
                           "function (known by identity, never by name)")
+    bent = _reads_alike(fn, e, a)
+    if bent is not None:
+        raise Unsupported(f"the entry function is not the expression it gives on a symbol: at {bent} it gives another "
+                          "value (a function that asks what its argument is, not a function of its value)")
 
     def sign_of(u):
         if u.v == 0 and u.d != 0:  # S(0) = 0 is not a derivative of |·| at its kink (the exact kernel refuses it too)
