@@ -14,9 +14,10 @@ symbol named like the finder's state `h[t][0]` gives no `for every t`.
 Finding (fixed, below): for a cell with several states the kernel took the other states' blocks of C′ from the finder;
 handed as 0, a claim that forgets the d path of a delay-line cell (false from t = 6) got `holds … for every t`.
 
-Finding (strict xfail): where the kernel cannot read the term (a product whose factor reads t), it falls back to the
-finder's C and C′ and the older trust (READING), so the same fitted finder gets `holds … for every t` for a claim
-false at t = 6; the result's `trusted` names READING, not UNIFORM.
+Finding (was a strict xfail, fixed in kernel/step.py's confirm_every_t): where the kernel could not read the term (a
+product whose factor reads t), it fell back to the finder's C and C′ and the older trust (READING), so the same
+fitted finder got `holds … for every t` for a claim false at t = 6. A term handed over is now read by the kernel or
+the every t is refused; the older reading stands only where no term is handed (downward families).
 """
 from __future__ import annotations
 
@@ -195,12 +196,8 @@ def test_a_proofs_own_symbol_named_like_the_finders_state_gets_no_every_t(make_c
     assert not r.every_t, r.scope
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "advkread finding: where the kernel cannot read the finder's term (here a product whose factor reads t through "
-    "x_t, peel.Unreadable), confirm_every_t falls back to the finder's C and C′ with the older trust (READING): a "
-    "finder whose C_t is fitted to the step (C_t := J_t C′ + P_t) then gets `holds … for every t` for a claim false "
-    "at t = 6 (its result names READING in `trusted`, not UNIFORM). The kernel's own peel narrows the trust only "
-    "where it reads the term; a handed-over but unreadable term is not a refusal."))
+# was a strict xfail (advkread's finding): where the kernel could not read the finder's term it fell back to the
+# finder's C and C′ (READING); a term handed over is now read by the kernel or the every t refused
 def test_a_fitted_finder_with_an_unreadable_term_gets_no_every_t(monkeypatch, make_claim):
     c = make_claim(factor_reads_t_late, n=(1,), t=(1, 2))
     assert check_claim(make_claim(factor_reads_t_late, n=(1,), t=(6,))).verdict == Verdict.FAILS

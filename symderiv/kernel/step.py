@@ -616,17 +616,17 @@ def confirm_every_t(claim, size: dict, st: StepStatement, t0: int, t_max: int, *
     reading = read_horizons(claim, size, t0, t_max, tokens=tokens, seed=seed)
     if reading.differs_at is not None:
         return None, f"the kernel's own reading of the claim differs {reading.why[:200]}", reading
-    unrolled = None
     if st.terms and st.kind in ("induction", "same", "generic") and reading.complete:
+        # a term handed over is read by the kernel or refused: the finder's own C and C′ (the older reading) stand
+        # only where no term is handed (a downward family), so a finder that fits its C_t to a term the kernel
+        # cannot read gets no every t (advkread)
         unrolled = read_terms(claim, size, st, t0, t_max, seed=seed)
         if unrolled.differs_at is not None:
             return None, f"the kernel's unrolling of the finder's term: {unrolled.why[:200]}", reading
         if unrolled.unreadable:
-            unrolled = None
-    if unrolled is not None:
+            return None, f"{UNREADABLE} ({unrolled.unreadable[:200]}): no every t without its own peel", reading
         tok, why = _confirm_step(claim, size, st, seed=seed, reading=reading, unrolled=unrolled, t_min=t0 + 1)
-        if tok is not None or not why.startswith(UNREADABLE):
-            return tok, why, reading
+        return tok, why, reading
     if st.kind == "induction" and claim.model is not None and len(claim.model.state) > 1:
         try:  # the finder's C′ stands in the older reading: its other states' blocks must be free truths
             _free_other_blocks(st, tuple(claim.model.state))
