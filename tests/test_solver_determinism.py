@@ -118,3 +118,106 @@ def test_the_cpu_cap_counts_the_childs_cpu_time_not_the_wall(solver, monkeypatch
     monkeypatch.setattr(solvers, "CPU_CAP", 2.0)
     got = _stopped(1.5 + solvers.SLACK, lambda: solvers.run(solver, AMGM, 0.75))
     assert (got.status, got.cut) == ("unsat", "")
+
+
+# ----- a loaded machine (rlimit2): the sentences that went undecided under load, with the CPU hogged ----------------
+
+from pathlib import Path  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+SENTENCES = Path(__file__).with_name("solver_sentences")
+#: (file, the budget its caller gives it): the two of tests/test_kernel_readings.py that the first rlimit left
+#: undecided (‖A‖₂² ≥ a₀₀² + a₁₀², the kernel's own sentence: ~13 M z3 units and ~3.5 s of cvc5's CPU, almost no
+#: cvc5 units; ‖A‖₂ ≥ |a₀₁|, the prover's: ~18 M z3 units), and the dearest sentence of each shipped claim that came
+#: out undecided at a load of 10–12 with wall-clock budgets (cs6180's: ~5 s of cvc5's CPU at 20 s)
+LOADED = {
+    "kernel_readings_norm2_sq_ge_a00_a10.smt2": 20.0,
+    "kernel_readings_norm2_ge_a01.smt2": 20.0,
+    "cs6180_orthogonal_properties_eigenvalue_modulus.smt2": 20.0,
+    "avram2025_norm_bounds_upper.smt2": 5.0,
+    "avram2025_norm_product_equality_corrected.smt2": 5.0,
+}
+#: busy processes started against the solvers (the machine has 2 cores)
+HOGS = 3
+
+
+def _hogged(fn):
+    """``fn()`` while :data:`HOGS` busy processes compete for the CPU (ended by their own ids afterwards)."""
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(HOGS)]
+    try:
+        time.sleep(0.2)
+        return fn()
+    finally:
+        for h in hogs:
+            h.kill()
+        for h in hogs:
+            h.wait()
+
+
+@pytest.mark.parametrize("name", list(LOADED))
+def test_a_sentence_gets_the_same_answers_and_counts_with_the_cpu_hogged(name):
+    text, budget = (SENTENCES / name).read_text(), LOADED[name]
+    quiet = solvers.run_both(text, budget)
+    assert {s: (a.status, a.cut) for s, a in quiet.items()} == {s: ("unsat", "") for s in solvers.SOLVERS}, \
+        {s: a.why for s, a in quiet.items()}
+    loaded = _hogged(lambda: solvers.run_both(text, budget))
+    assert {s: (a.status, a.cut) for s, a in loaded.items()} == {s: ("unsat", "") for s in solvers.SOLVERS}, \
+        {s: a.why for s, a in loaded.items()}
+    # the work is counted by the solvers themselves, and a loaded machine changes the seconds only: cvc5's count is
+    # the same; z3's count on a sentence of millions of units varies from run to run, load or not, even within one
+    # process (20 M, 21 M and 31 M on ‖A‖₂ ≥ |a₀₁|'s: nlsat's order depends on its memory), so what keeps that off
+    # the answer is the limit's margin: both counts within a third of the limit
+    assert loaded["cvc5"].units == quiet["cvc5"].units
+    for a in (quiet["z3"], loaded["z3"]):
+        assert 3 * a.units <= solvers.units_for("z3", budget), a.units
+
+
+@pytest.mark.parametrize("name", list(LOADED))
+def test_every_limit_has_three_times_the_margin_over_a_sentence_the_solvers_decide(name):
+    text, budget = (SENTENCES / name).read_text(), LOADED[name]
+    for s in solvers.SOLVERS:
+        a = solvers.run(s, text, budget)
+        assert (a.status, a.cut) == ("unsat", ""), a.why
+        assert a.units is not None and 3 * a.units <= solvers.units_for(s, budget), (s, a.units)
+
+
+def test_the_cpu_safety_net_is_far_from_the_old_wall_budget():
+    assert solvers.CPU_CAP >= 3.0
+    assert solvers.SAFETY * 1.0 >= solvers.CPU_CAP   # the wall net behind it is farther still
+
+
+@pytest.mark.parametrize("solver", solvers.SOLVERS)
+def test_over_its_limit_a_sentence_is_unknown_the_same_way_with_the_cpu_hogged(solver):
+    quiet = solvers.run(solver, VASC, 0.001)
+    loaded = _hogged(lambda: solvers.run(solver, VASC, 0.001))
+    assert (quiet.status, quiet.cut) == (loaded.status, loaded.cut) == ("unknown", "units")
+    assert quiet.units == loaded.units
+
+
+@pytest.mark.parametrize("solver", solvers.SOLVERS)
+def test_a_hit_of_the_cpu_safety_net_is_an_unknown_that_names_it(solver, monkeypatch):
+    # no resource limit within reach (a huge rate) and a tiny budget: the CPU net ends the sentence, and says so
+    monkeypatch.setitem(solvers.RATE, solver, 10**12)
+    from test_solver_budget import HARD
+
+    got = solvers.run(solver, HARD, 0.05)
+    assert (got.status, got.cut) == ("unknown", "cpu")
+    assert got.why == solvers.CPU_CUT.format(cpu=0.05 * solvers.CPU_CAP, cap=solvers.CPU_CAP)
+    assert solvers.work_of(got, 0.05) == 0.05   # it costs the claim's totals its whole budget
+
+
+def test_a_pairs_work_is_counted_in_units_not_seconds():
+    # the prove phase's per-claim totals count work (budget-seconds from the solvers' own counts): the same pair
+    # costs the same with the CPU hogged, and a sentence run out of units costs its whole budget
+    text = (SENTENCES / "avram2025_norm_bounds_upper.smt2").read_text()
+    w0 = solvers.spent()
+    solvers.run_both(text, 5.0)
+    quiet = solvers.spent() - w0
+    w0 = solvers.spent()
+    _hogged(lambda: solvers.run_both(text, 5.0))
+    loaded = solvers.spent() - w0
+    assert quiet == loaded and 0 < quiet < 5.0
+    w0 = solvers.spent()
+    solvers.run_both(VASC, 0.001)
+    assert solvers.spent() - w0 == pytest.approx(0.001)
