@@ -274,16 +274,21 @@ def _close_children() -> None:
 #: resource units per second of budget, per solver: a sentence's budget in seconds (what the callers pass) is
 #: handed to its solver as a resource limit of ``budget × RATE`` units, counted by the solver itself (z3's
 #: ``rlimit``, cvc5's ``rlimit-per``), so that its answer depends on the sentence alone, never on the machine's
-#: load. Calibrated on every sentence of the shipped audit and benchmarks/bench_prove.py at low load (see
-#: benchmarks/RESULTS.md, "rlimit"): roughly what each solver counts in a second on this machine. ``None``: the
-#: old wall-clock budget (calibration only: :func:`run` with ``rlimit=False``)
-RATE = {"z3": 250_000, "cvc5": 20_000}
-#: the CPU-time cap: a child whose own CPU time on a sentence passes ``CPU_CAP ×`` its budget's seconds (+
-#: :data:`SLACK`) is killed, its answer ``unknown`` (cut "cpu"). For a solver step that counts no resources while
-#: it runs (cvc5's coverings inside one cell: tests/test_solver_budget.py's HARD never reaches its resource limit):
-#: CPU time, unlike wall time, is not stretched by the machine's load; it is what the old wall budget meant at
-#: low load, so such a sentence costs what it did
-CPU_CAP = 1.0
+#: load. Not a speed: z3 counts 0.1–4 M units in a second of CPU depending on the sentence (a 40× spread), cvc5's
+#: coverings count almost none. Calibrated on every sentence that calls a solver, the shipped audit's AND the test
+#: suite's (benchmarks/RESULTS.md, "rlimit2"): at every budget the callers use (2, 3, 5 and 20 s), the limit is at
+#: least 3× the largest count of a sentence answered sat/unsat with the old wall budget (z3's largest: 31 M at
+#: 20 s, tests/test_kernel_readings.py's ‖A‖₂ ≥ |a₀₁|, whose count varies 18–31 M from run to run: z3's work is
+#: not exactly reproducible, the margin covers it; cvc5's: 41 048 at 3 s, the kernel's lemma probe).
+#: ``None``: the old wall-clock budget
+RATE = {"z3": 5_000_000, "cvc5": 45_000}
+#: the CPU-time cut, a far safety net: a child whose own CPU time on a sentence passes ``CPU_CAP ×`` its budget's
+#: seconds (+ :data:`SLACK`) is killed, its answer ``unknown`` with :data:`CPU_CUT` as the reason (typed:
+#: ``Answer.cut == "cpu"``). For a solver step that counts no resources while it runs (cvc5's coverings inside one
+#: cell: tests/test_solver_budget.py's HARD never reaches its resource limit): CPU time, unlike wall time, is not
+#: stretched by the machine's load, and 3× the old wall budget is far above what any sentence answered within
+#: that budget used (cvc5's slowest answer in the calibration: ~5 s of CPU at 20 s)
+CPU_CAP = 3.0
 #: the wall-clock safety net: a child that has not answered within ``SAFETY ×`` its budget's seconds is killed
 #: and the answer is ``unknown`` naming the safety net (the machine, not the claim); never reached on the
 #: shipped claims
@@ -295,12 +300,37 @@ NET_FLOOR = 10.0
 SAFETY_NET = ("safety net: no answer within {wall:g} s of wall time (at least {safety:g}× its budget of {budget:g} s): "
               "the machine's load, not the claim")
 #: why an answer is unknown when the CPU cap killed its child
-CPU_CUT = "out of CPU time: {cpu:g} s of the solver's own CPU time without an answer (its budget)"
+CPU_CUT = ("out of CPU time: {cpu:g} s of the solver's own CPU time without an answer (the CPU safety net, "
+           "{cap:g}× its budget): a step of the solver that counts no resources, not the machine's load")
 #: seconds between two looks at a working child's CPU time
 POLL = 0.05
 #: when set, each answer is appended to this file as one JSON line (solver, status, units, seconds, budget):
 #: how the rates above are calibrated
 LOG = os.environ.get("SYMDERIV_SOLVER_LOG")
+
+
+#: the solvers' work this process has spent on pairs (:func:`run_both`), in budget-seconds (:func:`work_of`): what
+#: the prove phase's per-claim totals count (engine.ProveBudget), so that how many sizes a claim is proved at
+#: depends on the claim, not on the machine's load
+_WORK = [0.0]
+
+
+def work_of(a: Answer, budget: float) -> float:
+    """An answer's cost in budget-seconds, the same on every machine: its units over its solver's :data:`RATE`
+    (the part of its resource limit it used, times its budget), so a sentence that ran out its units costs its
+    whole budget and one answered at once almost nothing; a sentence cut by the CPU or wall-clock safety net (no
+    count) costs its whole budget; a solver stopped because the other's answer decided (:data:`STOPPED`), 0."""
+    if a.cut in ("cpu", "wall"):
+        return float(budget)
+    if a.why == STOPPED or a.units is None or not RATE.get(a.solver):   # stopped, or no count (a solver's error)
+        return 0.0
+    rate = RATE[a.solver]
+    return min(float(budget), a.units / rate)
+
+
+def spent() -> float:
+    """Budget-seconds of solver work this process has spent (:data:`_WORK`); a caller takes differences."""
+    return _WORK[0]
 
 
 def units_for(solver: str, budget: float) -> int | None:
@@ -323,7 +353,7 @@ def run(solver: str, text: str, budget: float, cancel: threading.Event | None = 
         if rlimit is None:
             why = f"out of budget ({budget:g} s)"
         elif e.cut == "cpu":
-            why = CPU_CUT.format(cpu=cpu)
+            why = CPU_CUT.format(cpu=cpu, cap=CPU_CAP)
         else:
             why = SAFETY_NET.format(wall=wall, safety=SAFETY, budget=budget)
         a = Answer(solver, "unknown", time.perf_counter() - t0, why=why, cut=e.cut)
@@ -382,7 +412,10 @@ def run_both(text: str, budget: float, decided=None) -> dict[str, Answer]:
                     s = futs[f]
                     got[s] = Answer(s, "unknown", f.result().seconds, why=STOPPED)
                 break
-        return {s: got[s] for s in SOLVERS}
+        out = {s: got[s] for s in SOLVERS}
+        # the pair ran at once: it costs what its dearer answer cost (a solver stopped by the other's answer, 0)
+        _WORK[0] += max(work_of(a, budget) for a in out.values())
+        return out
     finally:
         pool.shutdown(wait=True)
 
