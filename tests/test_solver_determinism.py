@@ -184,7 +184,8 @@ def test_every_limit_has_three_times_the_margin_over_a_sentence_the_solvers_deci
 
 def test_the_cpu_safety_net_is_far_from_the_old_wall_budget():
     assert solvers.CPU_CAP >= 3.0
-    assert solvers.SAFETY * 1.0 >= solvers.CPU_CAP   # the wall net behind it is farther still
+    # the wall net behind it is farther still: a loaded machine reaches the CPU net before the wall one
+    assert solvers.SAFETY >= 10 * solvers.CPU_CAP
 
 
 @pytest.mark.parametrize("solver", solvers.SOLVERS)
