@@ -644,7 +644,9 @@ BRIEF_SEARCH = 16
 class ProveBudget:
     """What one claim's prove phase may still spend across its sizes: without ``prove=`` a small per-sentence
     solver budget and a total (:data:`symderiv.prove.DEFAULT_CLAIM_BUDGET`), after which the remaining sizes
-    are only searched; with ``prove=`` the full per-sentence budget and no total."""
+    are only searched; with ``prove=`` the full per-sentence budget and no total. The totals count the solvers'
+    work (:func:`symderiv.prove.solvers.spent`: budget-seconds from the units each solver counted itself), never
+    the clock: how far a default proof reaches depends on the claim, not on the machine's load."""
 
     def __init__(self, claim: Claim):
         from . import prove
@@ -676,12 +678,13 @@ class ProveBudget:
         return self.lemmas < self.lemma_total
 
 
-def _certificate_seconds() -> float:
-    """Seconds the kernel's Positivstellensatz finder has spent in this process (prove/psatz.py): not charged to a
-    claim's solver or lemma-chain budget, so that asking for a certificate first never costs a proof its time."""
-    from .prove import psatz
+def _solver_work() -> float:
+    """Budget-seconds of solver work this process has spent (prove/solvers.py: units over the solver's rate, the
+    same on every machine): what a claim's prove totals are charged. The kernel's Positivstellensatz finder, the
+    SOS search and the encoding are not charged (each decides by its own work budget)."""
+    from .prove import solvers
 
-    return psatz.spent()
+    return solvers.spent()
 
 
 def _by_lemma_chains(claim: Claim, size: dict, labels, out: "StepOutcomes", budget: ProveBudget, phases: dict,
@@ -694,14 +697,14 @@ def _by_lemma_chains(claim: Claim, size: dict, labels, out: "StepOutcomes", budg
         return
     from .prove.chains import prove_by_lemmas
 
-    t0, c0 = time.perf_counter(), _certificate_seconds()
+    w0 = _solver_work()
     with _phase(phases, Phase.PROVE):
         for lab in todo:
             got = prove_by_lemmas(claim, size, lab, budget=budget.sentence)
             if got is not None:
                 out[lab] = (Verdict.HOLDS, f"proved ({got[1]}): {got[2]}", None)
                 out.methods[lab], out.tokens[lab] = got[1], got[0]
-    budget.lemmas += time.perf_counter() - t0 - (_certificate_seconds() - c0)
+    budget.lemmas += _solver_work() - w0
 
 
 def _trajectory_chains_first(claim: Claim, size: dict, labels, out: "StepOutcomes", budget: ProveBudget,
@@ -717,7 +720,7 @@ def _trajectory_chains_first(claim: Claim, size: dict, labels, out: "StepOutcome
     from .prove.chains import prove_trajectory_first
 
     tried = set()
-    t0, c0 = time.perf_counter(), _certificate_seconds()
+    w0 = _solver_work()
     with _phase(phases, Phase.PROVE):
         for lab in todo:
             asked, got = prove_trajectory_first(claim, size, lab, budget=budget.sentence)
@@ -726,7 +729,7 @@ def _trajectory_chains_first(claim: Claim, size: dict, labels, out: "StepOutcome
             if got is not None:
                 out[lab] = (Verdict.HOLDS, f"proved ({got[1]}): {got[2]}", None)
                 out.methods[lab], out.tokens[lab] = got[1], got[0]
-    budget.lemmas += time.perf_counter() - t0 - (_certificate_seconds() - c0)
+    budget.lemmas += _solver_work() - w0
     return tried
 
 
@@ -751,8 +754,9 @@ def prove_then_search(claim: Claim, size: dict, *, seed: int, phases: dict, budg
         for lab, (status, detail, found) in searched.items():
             if lab in out:
                 continue
-            out[lab] = (status, f"{detail} [not proved: the default prove budget ({budget.total:g} s per claim) "
-                                "was spent, or would be, at the smaller sizes]" if status == Verdict.UNDECIDED else detail,
+            out[lab] = (status, f"{detail} [not proved: the default prove budget ({budget.total:g} budget-seconds "
+                                "of solver work per claim) was spent, or would be, at the smaller sizes]"
+                        if status == Verdict.UNDECIDED else detail,
                         found)
         return out
     brief = check_relations_at(claim, size, seed=seed, phases=phases, count=min(claim.budget, BRIEF_SEARCH))
@@ -766,10 +770,10 @@ def prove_then_search(claim: Claim, size: dict, *, seed: int, phases: dict, budg
         return out
     from .prove import Mark, prove_size
 
-    t0, c0 = time.perf_counter(), _certificate_seconds()
+    w0 = _solver_work()
     with _phase(phases, Phase.PROVE):
         proof = prove_size(claim, size, budget=budget.sentence, skip=set(out), retry=not budget.default)
-    budget.charge(time.perf_counter() - t0 - (_certificate_seconds() - c0))
+    budget.charge(_solver_work() - w0)
     for lab, st in proof.steps.items():
         if lab in out:
             continue

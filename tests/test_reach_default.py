@@ -93,6 +93,12 @@ def test_a_near_miss_is_never_proved_by_default_even_when_the_search_finds_nothi
 
 
 def test_the_default_budget_is_small_and_spent_once_per_claim(monkeypatch):
+    # the total counts the solvers' work (budget-seconds from their own counts, never the clock: issue 19 item 4),
+    # so n = 1 is proved by the solvers here (no SOS certificate, no interval proof), which spends it
+    import symderiv.prove.sos as sos
+
+    monkeypatch.setattr(sos, "try_certificate", lambda *a, **k: None)
+    monkeypatch.setattr(prove, "try_interval", lambda *a, **k: None)
     monkeypatch.setattr(prove, "DEFAULT_CLAIM_BUDGET", 1e-9)  # spent by n = 1
     r = check_claim(frobenius())
     assert r.verdict == Verdict.UNDECIDED and [s["n"] for s in r.proved_at] == [1]
@@ -105,3 +111,21 @@ def test_the_reach_fields_survive_json():
     r = check_claim(frobenius(n=(1, 2), prove=(1,)))
     back = Result.from_json(r.to_json())
     assert back.proved_at == r.proved_at and back.proof_reach == r.proof_reach
+
+
+def test_the_default_totals_do_not_read_the_clock(monkeypatch):
+    """A loaded machine is a slow clock: with every look at the clock 50 s later than the last, a default proof
+    still reaches every size it reaches on an idle machine (the totals count the solvers' own work)."""
+    import time
+
+    real, late = time.perf_counter, [0.0]
+
+    def slow_machine():
+        late[0] += 50.0
+        return real() + late[0]
+
+    quiet = check_claim(frobenius())
+    monkeypatch.setattr(time, "perf_counter", slow_machine)
+    loaded = check_claim(frobenius())
+    assert loaded.verdict == quiet.verdict == Verdict.HOLDS
+    assert [s["n"] for s in loaded.proved_at] == [s["n"] for s in quiet.proved_at] == [1, 2]

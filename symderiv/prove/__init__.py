@@ -35,9 +35,11 @@ from . import chains as _chains  # noqa: F401,E402  (the lemma chains' finder an
 #: the audit shares 2 cores with its own workers (cvc5 needed 4–10 s on diag-norm at n = 2 under load before it
 #: ran coverings alone on the low-degree sentence, see :func:`for_solvers`; now under 1 s)
 BUDGET = 20.0
-#: without ``prove=``: seconds per solver per sentence, and seconds of prove phase per claim over all its sizes
-#: (then its remaining sizes are only searched). Small, so that proving by default keeps the audit's time: a
-#: sentence the solvers decide at all, they mostly decide in well under a second
+#: without ``prove=``: seconds per solver per sentence, and the prove phase's total per claim over all its sizes
+#: (then its remaining sizes are only searched), in budget-seconds of solver work (solvers.work_of: the units the
+#: solvers counted, never the clock, so the sizes a default proof reaches do not depend on the machine's load; a
+#: sentence run out costs its whole budget, one decided at once almost nothing). Small, so that proving by default
+#: keeps the audit's time: a sentence the solvers decide at all, they mostly decide in well under a second
 DEFAULT_BUDGET = 2.0
 DEFAULT_CLAIM_BUDGET = 6.0
 

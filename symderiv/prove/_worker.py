@@ -10,15 +10,21 @@ import json
 import sys
 
 
-def _z3(text: str, budget: float) -> dict:
+def _z3(text: str, budget: float, rlimit: int | None = None) -> dict:
     import z3
 
-    s = z3.SolverFor("QF_NRA")
-    s.set("timeout", int(budget * 1000))
+    # a fresh context per sentence: its answer and its resource count do not depend on the sentences before it
+    s = z3.SolverFor("QF_NRA", ctx=z3.Context())
+    if rlimit:
+        s.set("rlimit", int(rlimit))
+    else:
+        s.set("timeout", int(budget * 1000))
     s.from_string(text)
     r = s.check()
+    st = s.statistics()
+    units = int(st.get_key_value("rlimit count")) if "rlimit count" in st.keys() else None
     if r == z3.unsat:
-        return {"status": "unsat"}
+        return {"status": "unsat", "units": units}
     if r == z3.sat:
         m = s.model()
         model = {}
@@ -28,16 +34,19 @@ def _z3(text: str, budget: float) -> dict:
                 model[d.name()] = f"{v.numerator_as_long()}/{v.denominator_as_long()}"
             else:  # an algebraic number: its approximation only guides the search
                 model[d.name()] = "~" + v.approx(20).as_decimal(20).rstrip("?")
-        return {"status": "sat", "model": model}
-    return {"status": "unknown", "why": s.reason_unknown()}
+        return {"status": "sat", "model": model, "units": units}
+    return {"status": "unknown", "why": s.reason_unknown(), "units": units}
 
 
-def _cvc5(text: str, budget: float) -> dict:
+def _cvc5(text: str, budget: float, rlimit: int | None = None) -> dict:
     import cvc5
 
     tm = cvc5.TermManager()
     slv = cvc5.Solver(tm)
-    slv.setOption("tlimit-per", str(int(budget * 1000)))
+    if rlimit:
+        slv.setOption("rlimit-per", str(int(rlimit)))
+    else:
+        slv.setOption("tlimit-per", str(int(budget * 1000)))
     # cylindrical algebraic coverings alone (a complete procedure for QF_NRA), without the incremental
     # linearization cvc5 runs first by default: 5–7× less CPU on the sentences of the prove phase
     # (spectral-psd's λ_max step at n = 2: 1.75 s to 0.3 s per half; see benchmarks/RESULTS.md)
@@ -52,12 +61,16 @@ def _cvc5(text: str, budget: float) -> dict:
             break
         answer = cmd.invoke(slv, sm) or answer
     answer = answer.strip()
-    return {"status": answer if answer in ("sat", "unsat") else "unknown", "why": answer}
-
-
-def _answer(solver: str, text: str, budget: float) -> dict:
     try:
-        return {"z3": _z3, "cvc5": _cvc5}[solver](text, budget)
+        units = int(slv.getStatistics()["resource::resourceUnitsUsed"]["value"])
+    except Exception:  # noqa: BLE001 — the count is a measurement, never an answer
+        units = None
+    return {"status": answer if answer in ("sat", "unsat") else "unknown", "why": answer, "units": units}
+
+
+def _answer(solver: str, text: str, budget: float, rlimit: int | None = None) -> dict:
+    try:
+        return {"z3": _z3, "cvc5": _cvc5}[solver](text, budget, rlimit)
     except Exception as e:  # a solver's own failure is an unknown, never a verdict
         return {"status": "unknown", "why": f"{type(e).__name__}: {e}"[:200]}
 
@@ -75,6 +88,6 @@ if __name__ == "__main__":
         print(json.dumps({"ready": solver}), flush=True)
         for line in sys.stdin:
             req = json.loads(line)
-            print(json.dumps(_answer(solver, req["text"], float(req["budget"]))), flush=True)
+            print(json.dumps(_answer(solver, req["text"], float(req["budget"]), req.get("rlimit"))), flush=True)
     else:
         print(json.dumps(_answer(solver, sys.stdin.read(), float(sys.argv[2]))))

@@ -31,7 +31,8 @@ MAX_INSTANCES = 24
 #: seconds per solver at least for a chain's sentence: they are small (a solver answers in well under a second on an
 #: idle machine), but a wall-clock budget of the default 2 s left them unknown at a load of 10 on 2 cores
 MIN_BUDGET = 5.0
-#: seconds of lemma chains per claim without prove= (the engine's ProveBudget): apart from the solvers' default total,
+#: lemma chains' total per claim without prove= (the engine's ProveBudget), in budget-seconds of solver work (the
+#: units the solvers counted, never the clock: prove/solvers.py, work_of): apart from the solvers' default total,
 #: which a model claim spends at its small sizes before the size a chain proves
 CLAIM_BUDGET = 8.0
 

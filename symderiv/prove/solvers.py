@@ -2,11 +2,14 @@
 
 The sentence is written once in SMT-LIB 2 (QF_NRA) and handed to z3 (its
 nlsat procedure, ``z3-solver``) and to cvc5 (``cvc5``), two independent
-implementations. z3 can overrun its own ``timeout`` inside nlsat, so each
-solver runs in a child process that is killed when its budget is spent: a
-budget is a wall-clock promise; the child stays warm between sentences (one
-per solver and process) and is replaced when it overruns. The answer is ``unsat``, ``sat`` (with z3's
-model as exact rationals where it has them: a *candidate* only), or
+implementations. Each solver runs in a warm child process (one per solver and
+process, replaced when it is killed). A sentence's budget reaches its solver as a
+resource limit (:func:`units_for`: z3's ``rlimit``, cvc5's ``rlimit-per``), so
+its answer depends on the sentence alone, never on the machine's load; a step
+that counts no resources is cut by the child's own CPU time (:data:`CPU_CAP`),
+and the wall clock is only a far safety net (:data:`SAFETY`). The answer is
+``unsat``, ``sat`` (with z3's model as exact rationals where it has them: a
+*candidate* only), or
 ``unknown`` (including "out of budget").
 """
 from __future__ import annotations
@@ -36,6 +39,11 @@ class Answer:
     seconds: float
     model: dict = field(default_factory=dict)   # variable's SMT-LIB name (names_for) -> rational "p/q"; sat only
     why: str = ""
+    units: int | None = None    # the solver's resource count for this sentence (z3's rlimit count, cvc5's units)
+    #: what ended an ``unknown`` that was no answer of the solver's own: "units" (its resource limit, the same on
+    #: every machine), "cpu" (its child's CPU time, :data:`CPU_CAP`), "wall" (the safety net, :data:`SAFETY`:
+    #: the machine, not the claim); "" otherwise
+    cut: str = ""
 
 
 # ----- SMT-LIB ----------------------------------------------------------------------
@@ -124,7 +132,25 @@ STOPPED = "stopped: the other solver's answer already decided the question"
 
 
 class OutOfBudget(Exception):
-    """A solver did not answer within its budget (its child was killed)."""
+    """A solver did not answer within its budget (its child was killed); ``cut`` says which one: ``"cpu"`` (the
+    child's own CPU time, :data:`CPU_CAP`), ``"wall"`` (the safety net, :data:`SAFETY`)."""
+
+    def __init__(self, cut: str = "wall"):
+        super().__init__(cut)
+        self.cut = cut
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """The CPU time (user + system) a process has used, from /proc (None where there is none)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICK
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 #: seconds past a sentence's budget before its solver's child is killed: time to write and read the answer, not
@@ -140,7 +166,7 @@ class _Child:
 
     A child belongs to the process that started it (a forked claim worker starts its own). A new child says
     when its solver is imported (its start is not the sentence's budget); an answer that does not come within
-    the budget (+ :data:`SLACK`) gets the child killed, so the budget stays a wall-clock promise; the next
+    the child's CPU allowance or the wall-clock safety net (each + :data:`SLACK`) gets the child killed; the next
     sentence starts a fresh child. When this process exits, the child's stdin closes and it ends.
     """
 
@@ -187,7 +213,8 @@ class _Child:
             except OSError:
                 pass
 
-    def ask(self, text: str, budget: float, cancel: threading.Event | None = None) -> dict:
+    def ask(self, text: str, budget: float, cancel: threading.Event | None = None, rlimit: int | None = None,
+            wall: float | None = None, cpu: float | None = None) -> dict:
         """The child's answer as a dict; raises :class:`OutOfBudget` when it did not answer within the budget."""
         if self.pid is not None and self.pid != os.getpid():   # forked: the parent's child and lock are not ours
             self.proc, self.pid, self.lock = None, None, threading.Lock()
@@ -199,10 +226,25 @@ class _Child:
             if proc is None:
                 return {"status": "unknown", "why": f"no answer (the {self.solver} child did not start)"}
             try:
-                proc.stdin.write(json.dumps({"text": text, "budget": budget}) + "\n")
+                cpu0 = _cpu_seconds(proc.pid)
+                proc.stdin.write(json.dumps({"text": text, "budget": budget, "rlimit": rlimit}) + "\n")
                 proc.stdin.flush()
-                ready = select.select([proc.stdout], [], [], budget + SLACK)[0]
-                line = proc.stdout.readline() if ready else None
+                # the answer is awaited while the child's own CPU time is within ``cpu`` (+ SLACK) and the wall
+                # time within ``wall`` (+ SLACK): a loaded machine slows the wall clock, not the child's CPU time
+                t_end = time.monotonic() + (budget if wall is None else wall) + SLACK
+                cut, line = "wall", None
+                while True:
+                    left = t_end - time.monotonic()
+                    if left <= 0:
+                        break
+                    if select.select([proc.stdout], [], [], min(left, POLL))[0]:
+                        line = proc.stdout.readline()
+                        break
+                    if cpu is not None and cpu0 is not None:
+                        used = _cpu_seconds(proc.pid)
+                        if used is not None and used - cpu0 > cpu + SLACK:
+                            cut = "cpu"
+                            break
             except OSError:   # the child died (a broken pipe)
                 line = ""
             if cancel is not None and cancel.is_set():   # stopped (:meth:`stop` killed the child, or will)
@@ -210,7 +252,7 @@ class _Child:
                 return {"status": "unknown", "why": STOPPED}
             if line is None:
                 self.close()
-                raise OutOfBudget
+                raise OutOfBudget(cut)
             if not line:
                 return {"status": "unknown", "why": f"no answer ({self.close()})"}
             try:
@@ -229,16 +271,108 @@ def _close_children() -> None:
         child.close()
 
 
+#: resource units per second of budget, per solver: a sentence's budget in seconds (what the callers pass) is
+#: handed to its solver as a resource limit of ``budget × RATE`` units, counted by the solver itself (z3's
+#: ``rlimit``, cvc5's ``rlimit-per``), so that its answer depends on the sentence alone, never on the machine's
+#: load. Not a speed: z3 counts 0.1–4 M units in a second of CPU depending on the sentence (a 40× spread), cvc5's
+#: coverings count almost none. Calibrated on every sentence that calls a solver, the shipped audit's AND the test
+#: suite's (benchmarks/RESULTS.md, "rlimit2"): at every budget the callers use (2, 3, 5 and 20 s), the limit is at
+#: least 3× the largest count of a sentence answered sat/unsat with the old wall budget (z3's largest: 32.5 M at
+#: 20 s, tests/test_kernel_readings.py's ‖A‖₂ ≥ |a₀₁|, whose count varies 18–32.5 M from run to run: z3's work is
+#: not exactly reproducible, the margin covers it; cvc5's: 41 048 at 3 s, the kernel's lemma probe).
+#: ``None``: the old wall-clock budget
+RATE = {"z3": 5_000_000, "cvc5": 45_000}
+#: the CPU-time cut, a far safety net: a child whose own CPU time on a sentence passes ``CPU_CAP ×`` its budget's
+#: seconds (+ :data:`SLACK`) is killed, its answer ``unknown`` with :data:`CPU_CUT` as the reason (typed:
+#: ``Answer.cut == "cpu"``). For a solver step that counts no resources while it runs (cvc5's coverings inside one
+#: cell: tests/test_solver_budget.py's HARD never reaches its resource limit): CPU time, unlike wall time, is not
+#: stretched by the machine's load, and 3× the old wall budget is far above what any sentence answered within
+#: that budget used (cvc5's slowest answer in the calibration: ~5 s of CPU at 20 s)
+CPU_CAP = 3.0
+#: the wall-clock safety net: a child that has not answered within ``SAFETY ×`` its budget's seconds is killed
+#: and the answer is ``unknown`` naming the safety net (the machine, not the claim); never reached on the
+#: shipped claims. Far behind the CPU net (:data:`CPU_CAP`): a child may use its 3× the budget of CPU on a machine
+#: that stretches CPU time 13 times (a load of 26 on 2 cores) before the wall clock is what ends it
+SAFETY = 40.0
+#: ... and never less than this many seconds (a tiny budget's net would otherwise be within a loaded machine's
+#: reach)
+NET_FLOOR = 10.0
+#: why an answer is unknown when the safety net killed its child
+SAFETY_NET = ("safety net: no answer within {wall:g} s of wall time (at least {safety:g}× its budget of {budget:g} s): "
+              "the machine's load, not the claim")
+#: why an answer is unknown when the CPU cap killed its child
+CPU_CUT = ("out of CPU time: {cpu:g} s of the solver's own CPU time without an answer (the CPU safety net, "
+           "{cap:g}× its budget): a step of the solver that counts no resources, not the machine's load")
+#: seconds between two looks at a working child's CPU time
+POLL = 0.05
+#: when set, each answer is appended to this file as one JSON line (solver, status, units, seconds, budget):
+#: how the rates above are calibrated
+LOG = os.environ.get("SYMDERIV_SOLVER_LOG")
+
+
+#: the solvers' work this process has spent on pairs (:func:`run_both`), in budget-seconds (:func:`work_of`): what
+#: the prove phase's per-claim totals count (engine.ProveBudget), so that how many sizes a claim is proved at
+#: depends on the claim, not on the machine's load
+_WORK = [0.0]
+
+
+def work_of(a: Answer, budget: float) -> float:
+    """An answer's cost in budget-seconds, the same on every machine: its units over its solver's :data:`RATE`
+    (the part of its resource limit it used, times its budget), so a sentence that ran out its units costs its
+    whole budget and one answered at once almost nothing; a sentence cut by the CPU or wall-clock safety net (no
+    count) costs its whole budget; a solver stopped because the other's answer decided (:data:`STOPPED`), 0."""
+    if a.cut in ("cpu", "wall"):
+        return float(budget)
+    if a.why == STOPPED or a.units is None or not RATE.get(a.solver):   # stopped, or no count (a solver's error)
+        return 0.0
+    rate = RATE[a.solver]
+    return min(float(budget), a.units / rate)
+
+
+def spent() -> float:
+    """Budget-seconds of solver work this process has spent (:data:`_WORK`); a caller takes differences."""
+    return _WORK[0]
+
+
+def units_for(solver: str, budget: float) -> int | None:
+    """The resource limit a sentence with ``budget`` seconds gets for ``solver`` (None: no rate, wall time)."""
+    rate = RATE.get(solver)
+    return None if rate is None else max(1, int(budget * rate))
+
+
 def run(solver: str, text: str, budget: float, cancel: threading.Event | None = None) -> Answer:
-    """One solver on one sentence, in its warm child process, killed after ``budget`` seconds (or when
-    ``cancel`` is given to its child's :meth:`_Child.stop`)."""
+    """One solver on one sentence, in its warm child process, within its resource limit (:func:`units_for`);
+    killed only by the safety net (``SAFETY ×`` the budget in wall time) or when ``cancel`` is given to its
+    child's :meth:`_Child.stop`."""
     t0 = time.perf_counter()
+    rlimit = units_for(solver, budget)
+    wall = budget if rlimit is None else max(budget * SAFETY, NET_FLOOR)
+    cpu = None if rlimit is None else budget * CPU_CAP
     try:
-        data = _CHILDREN[solver].ask(text, budget, cancel)
-    except OutOfBudget:
-        return Answer(solver, "unknown", time.perf_counter() - t0, why=f"out of budget ({budget:g} s)")
-    secs = time.perf_counter() - t0
-    return Answer(solver, data.get("status", "unknown"), secs, data.get("model", {}), data.get("why", ""))
+        data = _CHILDREN[solver].ask(text, budget, cancel, rlimit=rlimit, wall=wall, cpu=cpu)
+    except OutOfBudget as e:
+        if rlimit is None:
+            why = f"out of budget ({budget:g} s)"
+        elif e.cut == "cpu":
+            why = CPU_CUT.format(cpu=cpu, cap=CPU_CAP)
+        else:
+            why = SAFETY_NET.format(wall=wall, safety=SAFETY, budget=budget)
+        a = Answer(solver, "unknown", time.perf_counter() - t0, why=why, cut=e.cut)
+    else:
+        secs = time.perf_counter() - t0
+        units = data.get("units")
+        status = data.get("status", "unknown")
+        cut = "units" if status == "unknown" and rlimit and units is not None and units >= rlimit else ""
+        a = Answer(solver, status, secs, data.get("model", {}), data.get("why", ""), units, cut)
+    if LOG:
+        try:
+            with open(LOG, "a") as f:
+                f.write(json.dumps({"solver": solver, "status": a.status, "units": a.units, "seconds": a.seconds,
+                                    "budget": budget, "rlimit": rlimit, "why": a.why[:60], "cut": a.cut,
+                                    "text": text if a.status == "unknown" or a.seconds > 1 else ""}) + "\n")
+        except OSError:
+            pass
+    return a
 
 
 #: seconds the other solver may still take once ``decided`` holds, before it is stopped: a new child costs
@@ -279,7 +413,10 @@ def run_both(text: str, budget: float, decided=None) -> dict[str, Answer]:
                     s = futs[f]
                     got[s] = Answer(s, "unknown", f.result().seconds, why=STOPPED)
                 break
-        return {s: got[s] for s in SOLVERS}
+        out = {s: got[s] for s in SOLVERS}
+        # the pair ran at once: it costs what its dearer answer cost (a solver stopped by the other's answer, 0)
+        _WORK[0] += max(work_of(a, budget) for a in out.values())
+        return out
     finally:
         pool.shutdown(wait=True)
 
