@@ -617,16 +617,21 @@ def confirm_every_t(claim, size: dict, st: StepStatement, t0: int, t_max: int, *
     if reading.differs_at is not None:
         return None, f"the kernel's own reading of the claim differs {reading.why[:200]}", reading
     if st.terms and st.kind in ("induction", "same", "generic") and reading.complete:
-        # a term handed over is read by the kernel or refused: the finder's own C and C′ (the older reading) stand
-        # only where no term is handed (a downward family), so a finder that fits its C_t to a term the kernel
-        # cannot read gets no every t (advkread)
+        # an induction's term handed over is read by the kernel or refused: the finder's own C and C′ (the older
+        # reading) stand only where no term is handed (a downward family), so a finder that fits its C_t to a term
+        # the kernel cannot read gets no every t (advkread); a "same" or "generic" statement (one expression at a
+        # symbolic t, no C_t of the finder's) keeps the older reading where its term is not read
         unrolled = read_terms(claim, size, st, t0, t_max, seed=seed)
         if unrolled.differs_at is not None:
             return None, f"the kernel's unrolling of the finder's term: {unrolled.why[:200]}", reading
         if unrolled.unreadable:
-            return None, f"{UNREADABLE} ({unrolled.unreadable[:200]}): no every t without its own peel", reading
-        tok, why = _confirm_step(claim, size, st, seed=seed, reading=reading, unrolled=unrolled, t_min=t0 + 1)
-        return tok, why, reading
+            if st.kind == "induction":  # the finder's C_t is what a fitted finder bends: refused
+                return None, f"{UNREADABLE} ({unrolled.unreadable[:200]}): no every t without its own peel", reading
+            unrolled = None  # "same", "generic": one expression at a symbolic t, no recursion of the finder's
+        if unrolled is not None:
+            tok, why = _confirm_step(claim, size, st, seed=seed, reading=reading, unrolled=unrolled, t_min=t0 + 1)
+            if st.kind == "induction" or tok is not None or not why.startswith(UNREADABLE):
+                return tok, why, reading
     if st.kind == "induction" and claim.model is not None and len(claim.model.state) > 1:
         try:  # the finder's C′ stands in the older reading: its other states' blocks must be free truths
             _free_other_blocks(st, tuple(claim.model.state))
