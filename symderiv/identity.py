@@ -660,6 +660,7 @@ def nonzero_entries(lhs: sp.Matrix, rhs: sp.Matrix, backend: str = "symengine",
     if lhs.shape != rhs.shape:
         lhs - rhs  # SymPy's ShapeError, as before
     idx = [(i, j) for i in range(lhs.rows) for j in range(lhs.cols)]
+    raw = {(i, j): (lhs[i, j], rhs[i, j]) for i, j in idx}
     if _has_radicals([*lhs, *rhs]):
         lhs = sp.Matrix(lhs.rows, lhs.cols, canonical_radicals(list(lhs)))
         rhs = sp.Matrix(rhs.rows, rhs.cols, canonical_radicals(list(rhs)))
@@ -670,7 +671,7 @@ def nonzero_entries(lhs: sp.Matrix, rhs: sp.Matrix, backend: str = "symengine",
 
     zero = decide_sides([lhs[i, j] for i, j in idx], [rhs[i, j] for i, j in idx])
     for k, (i, j) in enumerate(idx):
-        if not zero[k]:
+        if not zero[k] and _zero_where_a_step_argument_is_zero(*raw[i, j], decide_sides):
             zero[k] = _zero_in_every_sign_case(lhs[i, j], rhs[i, j], decide_sides)
             if zero[k] and split is not None:
                 split.append(len(sign_atoms(lhs[i, j], rhs[i, j])))
@@ -702,6 +703,26 @@ def sign_case(e, pattern: dict):
         return got
 
     return run(e)
+
+
+def _zero_where_a_step_argument_is_zero(a, b, decide_sides) -> bool:
+    """sign(u) and Heaviside(u) have values at u = 0 (0 and SymPy's 1/2) where their readings u/|u| and
+    (1 + u/|u|)/2 have none, so the sign split (which reads u/|u| as ±1) says nothing there: sign(u)² = 1 and
+    Heaviside(u)² = Heaviside(u) are false at u = 0. For each such u, a − b is also asked to be 0 with sign(u),
+    Heaviside(u) and |u| at their values at u = 0 (u elsewhere left free: a rational function zero for every u is
+    zero at u = 0 where defined); a side with no value there (1/|u|, a derivative's undefined kink) asks nothing.
+    Each u on its own (two vanishing at once are not asked)."""
+    steps = [e for e in nodes(a, b) if isinstance(e, sp.Basic) and e.func in (sp.sign, sp.Heaviside)]
+    for u in dict.fromkeys(e.args[0] for e in steps):
+        at0 = {e: e.func(0, *e.args[1:]) for e in steps if e.args[0] == u}
+        at0.update({sp.Abs(u): sp.Integer(0), sp.Abs(-u): sp.Integer(0)})
+        za, zb = (sp.sympify(x).xreplace(at0) for x in (a, b))
+        if any(x.has(sp.zoo, sp.nan, sp.oo, -sp.oo) for x in (za, zb)):
+            continue
+        za, zb = canonical_radicals([za, zb]) if _has_radicals([za, zb]) else (za, zb)
+        if not all(decide_sides([za], [zb])) and not _zero_in_every_sign_case(za, zb, decide_sides):
+            return False
+    return True
 
 
 def _zero_in_every_sign_case(a, b, decide_sides) -> bool:
