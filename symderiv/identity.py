@@ -711,11 +711,18 @@ def _zero_where_a_step_argument_is_zero(a, b, decide_sides) -> bool:
     Heaviside(u)² = Heaviside(u) are false at u = 0. For each such u, a − b is also asked to be 0 with sign(u),
     Heaviside(u) and |u| at their values at u = 0 (u elsewhere left free: a rational function zero for every u is
     zero at u = 0 where defined); a side with no value there (1/|u|, a derivative's undefined kink) asks nothing.
-    Each u on its own (two vanishing at once are not asked)."""
+    Every set of them at once ((1 − sign(a)²)(1 − sign(b)²) = 0 is false at a = b = 0 only); more than
+    MAX_STEP_ARGUMENTS of them, and the entry is not split."""
+    import itertools
+
     steps = [e for e in nodes(a, b) if isinstance(e, sp.Basic) and e.func in (sp.sign, sp.Heaviside)]
-    for u in dict.fromkeys(e.args[0] for e in steps):
-        at0 = {e: e.func(0, *e.args[1:]) for e in steps if e.args[0] == u}
-        at0.update({sp.Abs(u): sp.Integer(0), sp.Abs(-u): sp.Integer(0)})
+    us = list(dict.fromkeys(e.args[0] for e in steps))
+    if len(us) > MAX_STEP_ARGUMENTS:
+        return False
+    for zs in (zs for r in range(1, len(us) + 1) for zs in itertools.combinations(us, r)):
+        at0 = {e: e.func(0, *e.args[1:]) for e in steps if e.args[0] in zs}
+        for u in zs:
+            at0.update({sp.Abs(u): sp.Integer(0), sp.Abs(-u): sp.Integer(0)})
         za, zb = (sp.sympify(x).xreplace(at0) for x in (a, b))
         if any(x.has(sp.zoo, sp.nan, sp.oo, -sp.oo) for x in (za, zb)):
             continue
@@ -723,6 +730,10 @@ def _zero_where_a_step_argument_is_zero(a, b, decide_sides) -> bool:
         if not all(decide_sides([za], [zb])) and not _zero_in_every_sign_case(za, zb, decide_sides):
             return False
     return True
+
+
+#: the most distinct arguments of sign/Heaviside one entry may hold for the sign split (2^k − 1 sets asked at 0)
+MAX_STEP_ARGUMENTS = 4
 
 
 def _zero_in_every_sign_case(a, b, decide_sides) -> bool:

@@ -1,6 +1,8 @@
 """Adversarial pass on branch absmax (|·|, max, min of a model's values; the sign split; the kink-free search; the
 kernel's ball reading). Findings (both fixed in identity.nonzero_entries: before the sign split, an entry with sign(u) or Heaviside(u) is
-also asked to be 0 with them and |u| at their values at u = 0, each u on its own; both are now ``undecided``):
+also asked to be 0 with them and |u| at their values at u = 0, for every set of the u at once (a first version
+that asked each u on its own let (1 − sign(z)²)(1 − sign(σ(z))²) = 0 hold, false at z = σ(z) = 0); all are now
+``undecided``):
 
 * sign(u)² = 1 on a model's value (u = z_t, or u = σ(z_t) for abstract σ) was ``holds``: canonical_radicals reads
   sign(u) as u/|u| and the sign split reads |u| as ±u, so (u/(±u))² = 1 in every case, though sign(0)² = 0 and
@@ -32,6 +34,9 @@ ONE = lambda m: ew(Z(m), lambda v: 1)  # noqa: E731
 
 @pytest.mark.parametrize("name,check", [
     ("sign(z)² = 1", lambda m: (ew(Z(m), lambda v: sp.sign(v) ** 2), ONE(m))),
+    ("(1 − sign(z)²)(1 − sign(σ(z))²) = 0 (false only where both are 0)",
+     lambda m: (hadamard(ew(Z(m), lambda v: 1 - sp.sign(v) ** 2), ew(H(m), lambda v: 1 - sp.sign(v) ** 2)),
+                ew(Z(m), lambda v: 0))),
     ("sign(σ(z))² = 1 (abstract σ may be 0)", lambda m: (ew(H(m), lambda v: sp.sign(v) ** 2), ONE(m))),
 ])
 def test_sign_squared_is_one_is_not_holds(name, check):
