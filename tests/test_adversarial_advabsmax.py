@@ -2,7 +2,8 @@
 kernel's ball reading). Findings (both fixed in identity.nonzero_entries: before the sign split, an entry with sign(u) or Heaviside(u) is
 also asked to be 0 with them and |u| at their values at u = 0, for every set of the u at once (a first version
 that asked each u on its own let (1 − sign(z)²)(1 − sign(σ(z))²) = 0 hold, false at z = σ(z) = 0); all are now
-``undecided``):
+``undecided``; the check is asked also of entries the plain normal form calls zero, where
+Heaviside(z, 0) + Heaviside(−z, 0) = 1 held):
 
 * sign(u)² = 1 on a model's value (u = z_t, or u = σ(z_t) for abstract σ) was ``holds``: canonical_radicals reads
   sign(u) as u/|u| and the sign split reads |u| as ±u, so (u/(±u))² = 1 in every case, though sign(0)² = 0 and
@@ -45,6 +46,26 @@ def test_sign_squared_is_one_is_not_holds(name, check):
     assert r.verdict != Verdict.HOLDS, (name, r.scope)
     if r.verdict == Verdict.FAILS:  # it is undecided now: the search takes no candidate where sign's argument is 0
         assert verify_identity(claim, r.counterexample).ok
+
+
+@pytest.mark.parametrize("name,check", [
+    ("Heaviside(z, 0) + Heaviside(−z, 0) = 1 (0 at z = 0; its reading is 1 with no split)",
+     lambda m: (ew(Z(m), lambda v: sp.Heaviside(v, 0) + sp.Heaviside(-v, 0)), ONE(m))),
+])
+def test_a_step_reading_zero_without_a_split_is_asked_at_zero_too(name, check):
+    r = check_claim(make(check, sig_cell, sizes=S2, cid="advabsmax.heav0"), backend="auto")
+    assert r.verdict != Verdict.HOLDS, (name, r.scope)
+
+
+@pytest.mark.parametrize("name,check", [
+    ("sign(z)·z = |z|", lambda m: (ew(Z(m), lambda v: sp.sign(v) * v), ew(Z(m), A))),
+    ("sign(σ(z))³ = sign(σ(z))", lambda m: (ew(H(m), lambda v: sp.sign(v) ** 3), ew(H(m), sp.sign))),
+    ("Heaviside(z, 0)² = Heaviside(z, 0)", lambda m: (ew(Z(m), lambda v: sp.Heaviside(v, 0) ** 2),
+                                                      ew(Z(m), lambda v: sp.Heaviside(v, 0)))),
+])
+def test_true_sign_and_step_claims_still_hold(name, check):
+    r = check_claim(make(check, sig_cell, sizes=S2, cid="advabsmax.signtrue"), backend="auto")
+    assert r.verdict == Verdict.HOLDS, (name, r.verdict, r.scope)
 
 
 def test_user_heaviside_squared_is_not_holds():
