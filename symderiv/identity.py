@@ -660,6 +660,7 @@ def nonzero_entries(lhs: sp.Matrix, rhs: sp.Matrix, backend: str = "symengine",
     if lhs.shape != rhs.shape:
         lhs - rhs  # SymPy's ShapeError, as before
     idx = [(i, j) for i in range(lhs.rows) for j in range(lhs.cols)]
+    raw = {(i, j): (lhs[i, j], rhs[i, j]) for i, j in idx}
     if _has_radicals([*lhs, *rhs]):
         lhs = sp.Matrix(lhs.rows, lhs.cols, canonical_radicals(list(lhs)))
         rhs = sp.Matrix(rhs.rows, rhs.cols, canonical_radicals(list(rhs)))
@@ -670,7 +671,9 @@ def nonzero_entries(lhs: sp.Matrix, rhs: sp.Matrix, backend: str = "symengine",
 
     zero = decide_sides([lhs[i, j] for i, j in idx], [rhs[i, j] for i, j in idx])
     for k, (i, j) in enumerate(idx):
-        if not zero[k]:
+        if not _zero_where_a_step_argument_is_zero(*raw[i, j], decide_sides):
+            zero[k] = False  # Heaviside(u) + Heaviside(−u) = 1 reads 1 for u ≠ 0 with no split at all
+        elif not zero[k]:
             zero[k] = _zero_in_every_sign_case(lhs[i, j], rhs[i, j], decide_sides)
             if zero[k] and split is not None:
                 split.append(len(sign_atoms(lhs[i, j], rhs[i, j])))
@@ -702,6 +705,46 @@ def sign_case(e, pattern: dict):
         return got
 
     return run(e)
+
+
+def _zero_where_a_step_argument_is_zero(a, b, decide_sides) -> bool:
+    """sign(u) and Heaviside(u) have values at u = 0 (0 and SymPy's 1/2) where their readings u/|u| and
+    (1 + u/|u|)/2 have none, so the sign split (which reads u/|u| as ±1) says nothing there: sign(u)² = 1 and
+    Heaviside(u)² = Heaviside(u) are false at u = 0. For each such u, a − b is also asked to be 0 with sign(u),
+    Heaviside(u) and |u| at their values at u = 0, and u itself put to 0 where u = c·s + (terms without s) for a
+    number c (else u is left free: a function zero for every u is zero at u = 0 where defined; this only asks
+    more, so a true sign(z)·|z| = z on a model's z = W h + U x is not decided); a side with no value there (1/|u|, a
+    derivative's undefined kink) asks nothing. Asked of every entry with sign or Heaviside, zero with or without
+    the split.
+    Every set of them at once ((1 − sign(a)²)(1 − sign(b)²) = 0 is false at a = b = 0 only); more than
+    MAX_STEP_ARGUMENTS of them, and the entry is not split."""
+    import itertools
+
+    steps = [e for e in nodes(a, b) if isinstance(e, sp.Basic) and e.func in (sp.sign, sp.Heaviside)]
+    us = list(dict.fromkeys(e.args[0] for e in steps))
+    if len(us) > MAX_STEP_ARGUMENTS:
+        return False
+    for zs in (zs for r in range(1, len(us) + 1) for zs in itertools.combinations(us, r)):
+        at0 = {e: e.func(0, *e.args[1:]) for e in steps if e.args[0] in zs}
+        for u in zs:
+            at0.update({sp.Abs(u): sp.Integer(0), sp.Abs(-u): sp.Integer(0)})
+        za, zb = (sp.sympify(x).xreplace(at0) for x in (a, b))
+        for u in zs:  # u = 0 itself where u is c·s + (the rest without s), c a number: s = −rest/c
+            s_ = next((v for v in sorted(u.free_symbols, key=sp.default_sort_key)
+                       if sp.diff(u, v).is_number and sp.diff(u, v) != 0), None)
+            if s_ is not None:
+                sol = s_ - u / sp.diff(u, s_)
+                za, zb = sp.expand(za.subs(s_, sol)), sp.expand(zb.subs(s_, sol))
+        if any(x.has(sp.zoo, sp.nan, sp.oo, -sp.oo) for x in (za, zb)):
+            continue
+        za, zb = canonical_radicals([za, zb]) if _has_radicals([za, zb]) else (za, zb)
+        if not all(decide_sides([za], [zb])) and not _zero_in_every_sign_case(za, zb, decide_sides):
+            return False
+    return True
+
+
+#: the most distinct arguments of sign/Heaviside one entry may hold for the sign split (2^k − 1 sets asked at 0)
+MAX_STEP_ARGUMENTS = 4
 
 
 def _zero_in_every_sign_case(a, b, decide_sides) -> bool:
