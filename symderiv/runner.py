@@ -350,7 +350,7 @@ def _wait_any(running: list, timeout: float) -> None:
 #: matrices, python-flint and the prover's own modules (about 0.3 s of CPU). Imported once, in the parent, before the
 #: first worker is forked: otherwise every claim's fresh process would import them again.
 WARM = ("numpy", "symengine", "symderiv.fp", "symderiv.meaning", "sympy.assumptions.wrapper", "sympy.sets.setexpr",
-        "symderiv.kernel.radicals")
+        "symderiv.kernel.radicals", "symderiv.kernel.peel")
 WARM_PROVER = ("scipy.sparse", "scipy.linalg", "clarabel", "flint", "concurrent.futures.thread", "symderiv.kernel.sos",
                "symderiv.kernel.psatz", "symderiv.prove.psatz",
                "symderiv.prove.lemmas", "symderiv.prove.scope", "symderiv.prove.solvers", "symderiv.prove.sos",

@@ -63,6 +63,10 @@ def test_an_entrywise_function_that_is_a_polynomial_only_at_a_symbol_is_not_lift
     n = 2. Fixed in diagrams._entrywise_polynomial: f must equal the polynomial at numbers too."""
     check = WRONG_POLYNOMIAL[name]
     res = check_claim(_claim(check))
+    if name.startswith("branch"):  # a Python branch on the value in the function handed to applyfunc: refused on
+        # every path since the guard rewrites a helper passed as an argument too (advfptrig), so no verdict to lift
+        assert res.verdict == Verdict.ERROR and "'!='" in (res.error or "") and not res.every_n, res.error
+        return
     assert res.verdict == Verdict.HOLDS and not res.every_n, res.scope
     assert check_claim(_claim(check, n=(1, 2))).verdict != Verdict.HOLDS
 
@@ -284,6 +288,9 @@ DOWN = {
 def test_the_downward_lift_at_n_1(name):
     step, loss, true = DOWN[name]
     res = check_claim(_down(step, loss))
+    if "branch" in name:  # a Python branch on the value (_branch2): refused on every path, as above
+        assert res.verdict == Verdict.ERROR and "'!='" in (res.error or "") and not res.every_n, res.error
+        return
     assert res.verdict == Verdict.HOLDS and res.every_t, res.scope
     assert res.every_n == (true and loss == "abstract"), res.scope
 
