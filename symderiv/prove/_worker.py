@@ -29,11 +29,14 @@ def _z3(text: str, budget: float, rlimit: int | None = None) -> dict:
         m = s.model()
         model = {}
         for d in m.decls():
+            if d.arity() > 0:  # z3's own function (its `/0` where solve-eqs wrote q·y = x as q = x/y): no variable
+                continue
             v = m[d]
             if z3.is_rational_value(v):
                 model[d.name()] = f"{v.numerator_as_long()}/{v.denominator_as_long()}"
-            else:  # an algebraic number: its approximation only guides the search
+            elif z3.is_algebraic_value(v):  # an algebraic number: its approximation only guides the search
                 model[d.name()] = "~" + v.approx(20).as_decimal(20).rstrip("?")
+            # anything else (a Boolean, …) is no coordinate of a point: left out, the candidate is only a guide
         return {"status": "sat", "model": model, "units": units}
     return {"status": "unknown", "why": s.reason_unknown(), "units": units}
 

@@ -1,0 +1,89 @@
+"""Issue 19, item 3: no Python exception from inside symderiv reaches the user; and no vacuous `holds`.
+
+1. A solver's model is read as a point: z3 answers ``sat`` on the prove phase's encoding of a quotient
+   (``q·y = x ∧ y ≠ 0``) with a model holding its own function ``/0`` (a FuncInterp, where solve-eqs wrote
+   q = x/y). Read as a number it raised ``AttributeError: 'FuncInterp' object has no attribute 'approx'``,
+   which turned z3's sat into "unknown" (the candidate lost: a false claim stayed undecided).
+2. A claim whose sides have a value at no point of its domain (log of a negative quantity everywhere, √ of
+   −(1 + x²), contradictory hypotheses) is never `holds`: nothing refutes it, and nothing shows it either.
+3. Claims generated in the claim language end in holds / fails / undecided, or an `error` of one line that is
+   symderiv's own refusal, never a Python traceback class.
+"""
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from symderiv.claims import collect
+from symderiv.engine import check_claim
+from symderiv.results import Verdict
+
+import symderiv.prove
+
+WORKER_DIR = str(Path(symderiv.prove.__file__).parent)
+
+
+def _proof_file(tmp_path, name: str, body: str) -> dict:
+    p = tmp_path / f"{name}.py"
+    p.write_text("import sympy as sp\nfrom symderiv import *  # noqa: F401,F403\n" + textwrap.dedent(body))
+    col = collect([p])
+    assert not col.errors, col.errors
+    return col.items
+
+
+# ----- 1. a solver's model with a function of its own ------------------------------------------------------------
+
+QUOTIENTS = {  # the prove phase's encoding of a quotient q = x/y (prove/encode.py _divide), written several ways
+    "q·y = x": "(assert (not (= y 0.0)))(assert (= (* q y) x))(assert (> q 1.0))",
+    "y·q = x": "(assert (not (= y 0.0)))(assert (= (* y q) x))(assert (> (* q q) 2.0))",
+    "bounded y": "(assert (not (= y 0.0)))(assert (= (* q y) x))(assert (> q 1.0))(assert (<= y 3.0))"
+                 "(assert (>= y (- 3.0)))",
+    "a quotient of a sum": "(assert (not (= (+ x y) 0.0)))(assert (= (* q (+ x y)) x))(assert (> q 2.0))",
+    "with a Boolean": "(declare-fun b () Bool)(assert (not (= y 0.0)))(assert (= (* q y) x))(assert (= b (> q 1.0)))"
+                      "(assert b)",
+}
+
+
+@pytest.mark.parametrize("form", sorted(QUOTIENTS))
+def test_a_z3_model_with_a_function_of_its_own_is_read_as_a_point(form):
+    sys.path.insert(0, WORKER_DIR)
+    try:
+        import _worker
+    finally:
+        sys.path.remove(WORKER_DIR)
+    text = "(set-logic QF_NRA)(declare-fun x () Real)(declare-fun y () Real)(declare-fun q () Real)" + QUOTIENTS[form]
+    got = _worker._answer("z3", text, 10.0)
+    assert got["status"] == "sat", got
+    assert {"x", "y", "q"} <= set(got["model"]), got
+    assert set(got["model"]) <= {"x", "y", "q"}, got   # no solver's function, no Boolean: coordinates only
+    for v in got["model"].values():
+        assert v.startswith("~") or "/" in v, got
+
+
+def test_a_quotient_false_on_a_thin_set_is_refuted_by_the_solvers_model(tmp_path):
+    """(x − 1/3)²/y > 0 on y ∈ [1, 2] is false at x = 1/3 only, which the search does not draw: z3's model finds it
+    (was `undecided`, "z3 nlsat: unknown" — its sat lost to the AttributeError). Siblings: the quotient written as a
+    negative power, and under √."""
+    items = _proof_file(tmp_path, "quot", """
+        @claim("quot.div", kind="inequality", where="-", prove=True, budget=8,
+               given=dict(x=scalars(), y=scalars(lo=1, hi=2)), sizes=no_sizes(), statement="-")
+        def div(x, y):
+            return rel((x - sp.Rational(1, 3)) ** 2 / y, ">", 0)
+
+        @claim("quot.pow", kind="inequality", where="-", prove=True, budget=8,
+               given=dict(x=scalars(), y=scalars(lo=1, hi=2)), sizes=no_sizes(), statement="-")
+        def power(x, y):
+            return rel((x - sp.Rational(1, 3)) ** 2 * y ** -1, ">", 0)
+
+        @claim("quot.sum", kind="inequality", where="-", prove=True, budget=8,
+               given=dict(x=scalars(), y=scalars(lo=1, hi=2)), sizes=no_sizes(), statement="-")
+        def summed(x, y):
+            return rel((x - sp.Rational(1, 3)) ** 2 / (y + x ** 2), ">", 0)
+        """)
+    for cid, c in items.items():
+        res = check_claim(c)
+        assert res.verdict == Verdict.FAILS, (cid, res.verdict, res.scope, [o.detail for o in res.sizes])
+        assert res.counterexample.point["x"] == "1/3", (cid, res.counterexample.point)
