@@ -87,3 +87,54 @@ def test_a_quotient_false_on_a_thin_set_is_refuted_by_the_solvers_model(tmp_path
         res = check_claim(c)
         assert res.verdict == Verdict.FAILS, (cid, res.verdict, res.scope, [o.detail for o in res.sizes])
         assert res.counterexample.point["x"] == "1/3", (cid, res.counterexample.point)
+
+
+# ----- 2. no vacuous `holds`: sides with a value at no point ------------------------------------------------------
+
+NOWHERE = {  # a side defined nowhere on the domain, written several ways; lhs − rhs has the normal form 0
+    "log of −1 − u²": "sp.log(-1 - u**2)",
+    "log of −(u² + 1)": "sp.log(-(u**2 + 1))",
+    "√ of −(1 + u²)": "sp.sqrt(-(1 + u**2))",
+    "(−1 − u²)^(1/2)": "(-1 - u**2)**sp.Rational(1, 2)",
+    "(−2 − u²)^(1/3) under √": "sp.sqrt(-(2 + u**2)**sp.Rational(1, 3))",
+}
+
+
+def _nowhere_claims(tmp_path, form: str, tag: str) -> dict:
+    f = NOWHERE[form]
+    return _proof_file(tmp_path, f"nowhere_{tag}", f"""
+        @claim("nw.free", where="-", statement="-", variables=dict(x=vector("n")), sizes=sweep(n=(1, 2)))
+        def free(v):
+            y = v.x.applyfunc(lambda u: {f})
+            return 2 * y, y + y
+
+        @claim("nw.model", where="-", statement="-", model=pal2019_rnn, sizes=sweep(n=(2,), t=(1,)))
+        def model(m):
+            y = m.h(1).applyfunc(lambda u: {f})
+            return 2 * y, y + y
+
+        @claim("nw.cell", where="-", statement="-", model=pal2019_rnn, sizes=sweep(n=(1,), t=(1,)))
+        def cell(m):
+            y = (m.W_R * m.h(0))[0, 0]
+            u = y
+            return sp.Matrix([[{f}]]) * 3, sp.Matrix([[3 * {f}]])
+        """)
+
+
+@pytest.mark.parametrize("form", sorted(NOWHERE))
+@pytest.mark.parametrize("backend", ["auto", "fp"])
+def test_sides_defined_nowhere_never_hold(tmp_path, form, backend):
+    """The model path's kernel check read √/log of a negative number as "its check does not run there" and issued a
+    Proved trusting the normal form (or the F_p trials): `holds`. Now such a point is one where the sides have no
+    value (as on free variables), and a claim with no such point among the kernel's draws is `undecided`."""
+    items = _nowhere_claims(tmp_path, form, f"{sorted(NOWHERE).index(form)}_{backend}")
+    for cid, c in items.items():
+        if backend == "fp" and c.model is None:
+            continue  # F_p does not take free variables (a one-line error, tested elsewhere)
+        res = check_claim(c, backend=backend)
+        assert res.verdict != Verdict.HOLDS, (cid, backend, res.scope)
+        assert res.verdict in (Verdict.UNDECIDED, Verdict.ERROR), (cid, backend, res.verdict, res.scope)
+        if res.verdict == Verdict.ERROR:
+            assert res.error and "\n" not in res.error.strip(), res.error
+        else:
+            assert any("no value" in o.detail for o in res.sizes), (cid, [o.detail for o in res.sizes])

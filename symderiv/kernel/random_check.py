@@ -548,9 +548,19 @@ def _logistic():
     return logistic
 
 
-def _trial(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=None, exact: bool = False,
-           drawn: set | None = None, fields: set | None = None, unread: list | None = None,
-           spread: bool = False) -> tuple[list, bool]:
+def _trial(claim, size: dict, rng: random.Random, **how) -> tuple[list, bool]:
+    """:func:`_trial_at`, where a side with no value at the point (√ or log of a negative number, on any path: a
+    model's, free variables', a plain check's) is an :class:`_Outside` point, never an error of the check: a claim
+    whose sides have a value at none of the points drawn is confirmed at none (:func:`confirm_identity`)."""
+    try:
+        return _trial_at(claim, size, rng, **how)
+    except UndefinedAtPoint:
+        raise _Outside() from None
+
+
+def _trial_at(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=None, exact: bool = False,
+              drawn: set | None = None, fields: set | None = None, unread: list | None = None,
+              spread: bool = False) -> tuple[list, bool]:
     """lhs − rhs at one random point, and whether exp was drawn at random there. ``real_exp``: the kernel's own
     exp (closed forms, decided exactly: :func:`exact_zero`) instead of a random one. ``draw``: a :class:`_Fresh`
     for the degree run (every random value a fresh variable; the sides are then expressions, not numbers).
