@@ -17,7 +17,7 @@ from typing import Callable
 import sympy as sp
 
 from .errors import ProofFileError
-from .values import FLOAT_HINT, exact_value, float_error, nodes
+from .values import FLOAT_HINT, NOT_A_NUMBER, exact_value, float_error, nodes
 
 
 #: how many layers of nested fractions (a denominator that has fractions in it) are cleared
@@ -489,6 +489,10 @@ def vet_sides(lhs: sp.Matrix, rhs: sp.Matrix) -> None:
         for e in nodes(side, seen=seen):
             if not isinstance(e, sp.Basic):
                 raise ProofFileError(f"the {which} has an entry {e!r} that is not a SymPy value")
+            if e in NOT_A_NUMBER:  # (before floats: nan is a Float to SymPy)
+                raise ProofFileError(f"the {which} has an entry SymPy evaluated to {e} ({NOT_A_NUMBER[e]}): it has a "
+                                     "value at no point (a division by zero as written, such as 1/(x − x)), so no "
+                                     "verdict is about it")
             if e.is_Float:
                 raise ProofFileError(f"the {which} contains the float {e}; {FLOAT_HINT}")
             if isinstance(e, UNDECIDABLE):

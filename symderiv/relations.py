@@ -22,7 +22,7 @@ import functools
 
 import sympy as sp
 
-from .values import exact_matrix, exact_value
+from .values import NOT_A_NUMBER, exact_matrix, exact_value
 
 OPS = ("<=", "<", ">=", ">", "=", "!=")
 
@@ -245,6 +245,12 @@ def lift(x) -> Scalar:
         return x
     if isinstance(x, sp.MatrixBase) and x.shape == (1, 1):
         x = x[0, 0]
+    bad = next((z for z in NOT_A_NUMBER if x.has(z)), None) if isinstance(x, sp.Basic) else None
+    if bad is not None:  # 1/(x − x), log(0): SymPy's zoo as the value is built; at a point, that point's only
+        from .concrete import UndefinedAtPoint
+
+        raise UndefinedAtPoint(f"a side of a relation is {sp.sstr(x)[:60]}, SymPy's {NOT_A_NUMBER[bad]}: a value "
+                               "it has nowhere (a division by zero as written, such as 1/(x − x))")
     return Num(_closed_form(exact_value(x, "a side of a relation")))
 
 

@@ -24,6 +24,11 @@ def float_error(value, where: str) -> ProofFileError:
     return ProofFileError(f"{where} contains the float {value}; {FLOAT_HINT}")
 
 
+#: what SymPy writes for a value it has at no point (1/(x − x) and log(0) are zoo as they are built); ∞ itself is
+#: not among them (the bound of a sum or a limit may be ∞)
+NOT_A_NUMBER = {sp.zoo: "complex infinity", sp.nan: "not a number"}
+
+
 def exact_value(x, where: str = "a value"):
     """``x`` as an exact SymPy value; a float, a string, a bool or None is a ProofFileError naming it.
 

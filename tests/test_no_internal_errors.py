@@ -138,3 +138,53 @@ def test_sides_defined_nowhere_never_hold(tmp_path, form, backend):
             assert res.error and "\n" not in res.error.strip(), res.error
         else:
             assert any("no value" in o.detail for o in res.sizes), (cid, [o.detail for o in res.sizes])
+
+
+ZOO = {  # an entry SymPy evaluates to zoo (or nan) as it is built: a value at no point, written several ways
+    "1/(u − u)": "1 / (u - u)",
+    "u/(u − u)": "u / (u - u)",
+    "log(u − u)": "sp.log(u - u)",
+    "(u − u)^(−1)": "(u - u) ** -1",
+    "zoo · 0 · u": "(1 / (u - u)) * 0 * u",
+}
+
+
+@pytest.mark.parametrize("form", sorted(ZOO))
+def test_a_side_with_a_value_nowhere_as_written_is_a_one_line_error(tmp_path, form):
+    """Was `NotImplementedError: cannot evaluate ComplexInfinity` (identities) and `TypeError: Cannot convert complex
+    to float` (relations): Python's classes reaching the result. Now symderiv's own one line, on every path."""
+    f = ZOO[form]
+    items = _proof_file(tmp_path, f"zoo_{sorted(ZOO).index(form)}", f"""
+        @claim("zoo.free", where="-", statement="-", variables=dict(x=vector("n")), sizes=sweep(n=(1, 2)))
+        def free(v):
+            return v.x.applyfunc(lambda u: {f}), 2 * v.x.applyfunc(lambda u: {f})
+
+        @claim("zoo.model", where="-", statement="-", model=pal2019_rnn, sizes=sweep(n=(2,), t=(1,)))
+        def model(m):
+            return m.h(1).applyfunc(lambda u: {f}), 2 * m.h(1).applyfunc(lambda u: {f})
+
+        @claim("zoo.rel", kind="inequality", where="-", prove=True, given=dict(u=scalars()), sizes=no_sizes(),
+               statement="-")
+        def relation(u):
+            return rel({f}, "<=", 2 * ({f}))
+
+        @claim("zoo.relnp", kind="inequality", where="-", given=dict(u=scalars()), sizes=no_sizes(), statement="-")
+        def relation_searched(u):
+            return rel({f}, "<=", 1)
+        """)
+    for cid, c in items.items():
+        for backend in (("auto", "fp") if c.model is not None else ("auto",)):
+            res = check_claim(c, backend=backend)
+            assert res.verdict == Verdict.ERROR, (cid, backend, res.verdict, res.scope)
+            assert res.error and "\n" not in res.error.strip(), (cid, backend, res.error)
+            assert not any(k in res.error for k in TRACEBACK_CLASSES), (cid, backend, res.error)
+            # F_p refuses zoo/nan in its own words ("a NaN (nan) cannot enter an F_p computation")
+            assert any(w in res.error for w in ("no point", "nowhere", "no real value")) or backend == "fp", \
+                (cid, backend, res.error)
+
+
+#: Python's exception classes: none of them is symderiv's own refusal, so none may reach a result
+TRACEBACK_CLASSES = ("AttributeError", "TypeError", "KeyError", "IndexError", "ZeroDivisionError", "RecursionError",
+                     "NotImplementedError", "ValueError", "AssertionError", "NameError", "UnboundLocalError",
+                     "OverflowError", "StopIteration", "PolynomialError", "SympifyError", "GeneratorsNeeded",
+                     "CoercionFailed", "NonInvertibleMatrixError", "FuncInterp")
