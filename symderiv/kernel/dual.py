@@ -21,6 +21,13 @@ class KernelError(Exception):
     """The kernel cannot replay this certificate (a value is missing, a shape is wrong, ...)."""
 
 
+class ZeroDenominator(KernelError):
+    """A division by a value that is 0 at the kernel's point: no value there (another point is drawn)."""
+
+    def __init__(self, what: str = "division by zero"):
+        super().__init__(what)
+
+
 class Unsupported(KernelError):
     """An operation outside the kernel's reach, whatever the point: named in one line (see check.probe)."""
 
@@ -144,7 +151,7 @@ class Dual:
     def __truediv__(self, o):
         o = Dual.of(o)
         if o.v == 0:
-            raise KernelError("division by zero")
+            raise ZeroDenominator()
         return Dual(self.v / o.v, (self.d * o.v - self.v * o.d) / o.v ** 2)
 
     def __rtruediv__(self, o):

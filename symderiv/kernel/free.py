@@ -36,7 +36,7 @@ from .. import notation
 from ..functions import SIGMA_ORDER
 from ..cells import dimension
 from . import walk
-from .dual import RULES, KernelError, Unsupported, exact_sign, missing_attribute, number
+from .dual import RULES, KernelError, Unsupported, ZeroDenominator, exact_sign, missing_attribute, number
 
 _ZERO = sp.Integer(0)
 
@@ -179,7 +179,7 @@ class Jet:
 
     def reciprocal(self) -> "Jet":
         if self.v == 0:
-            raise KernelError("division by zero")
+            raise ZeroDenominator()
         inv = 1 / self.v
         return self._compose(inv, -inv ** 2, inv ** 3)
 

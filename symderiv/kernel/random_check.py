@@ -210,7 +210,7 @@ import sympy as sp
 from . import dual, walk
 from .accept import IDENTITY, Proved, _issue
 from ..concrete import ConcretizationError, UndefinedAtPoint
-from .dual import Dual, KernelError, Unsupported, lift
+from .dual import Dual, KernelError, Unsupported, ZeroDenominator, lift
 from .free import AlgebraicDisagreement
 from .model import ExactModel, NeedsJets, _elementwise, entry_name, loss_of
 
@@ -556,6 +556,8 @@ def _trial(claim, size: dict, rng: random.Random, **how) -> tuple[list, bool]:
         return _trial_at(claim, size, rng, **how)
     except UndefinedAtPoint:
         raise _Outside() from None
+    except ZeroDenominator:  # the kernel's own numbers divided by 0 (dual.Dual, free.Jet), as ZeroDivisionError
+        raise _Singular() from None
 
 
 def _trial_at(claim, size: dict, rng: random.Random, real_exp: bool = False, draw=None, exact: bool = False,
@@ -1359,7 +1361,12 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
                     return None, (f"the sides have no value at any of the {outside} points the kernel drew (a root "
                                   "or log of a value that is not positive at each), so nothing confirms the normal "
                                   "form where the claim is defined")
-                raise Cannot("a denominator is 0 at every point drawn")
+                # a denominator 0 at every one of REDRAWS independent draws: it is 0 as a function, or the draws all
+                # hit its zeros (each with probability ≤ 1/2 even where a sign decides it: ≤ 2^−32 in all); either
+                # way no point shows a value: 1/((u + 1)² − u² − 2u − 1) is no claim the normal form's 0 may confirm
+                return None, (f"a denominator is 0 at every one of the {REDRAWS} points the kernel drew: the sides "
+                              "have a value at none of them, so nothing confirms the normal form where the claim is "
+                              "defined")
             decided = []
             for d in diffs:
                 try:
