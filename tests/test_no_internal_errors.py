@@ -293,3 +293,56 @@ def test_generated_claims_end_in_a_verdict_or_symderivs_own_refusal(tmp_path, co
 @given(comp=compositions(depth=4), op=st.sampled_from(RELATIONS))
 def test_generated_claims_end_in_a_verdict_or_symderivs_own_refusal_slow(tmp_path, comp, op):
     _hunt(tmp_path, comp, op)
+
+
+# scalar claims of the notation's functions on the prove phase, free scalars and a model's entries: every function the
+# claim language offers (exp, log, √ and rational powers, |·|, tanh, the logistic function, sin, cos, max/min, division)
+UNARY = ["sp.exp({})", "sp.log(1 + ({})**2)", "sp.log({})", "sp.sqrt({})", "sp.sqrt(1 + ({})**2)", "sp.Abs({})",
+         "sp.tanh({})", "LOGISTIC.value({})", "sp.sin({})", "sp.cos({})", "({})**sp.Rational(1, 3)",
+         "({})**sp.Rational(3, 2)", "1 / ({})", "({})**-2", "sp.root(2 + ({})**2, 3)"]
+BINARY = ["({}) + ({})", "({}) * ({})", "({}) - ({})", "({}) / ({})", "sp.Max({}, {})", "sp.Min({}, {})"]
+LEAVES = ["x", "y", "sp.Integer(1)", "sp.Rational(1, 2)"]
+
+scalar_sources = st.recursive(
+    st.sampled_from(LEAVES),
+    lambda inner: st.one_of(st.tuples(st.sampled_from(UNARY), inner).map(lambda p: p[0].format(p[1])),
+                            st.tuples(st.sampled_from(BINARY), inner, inner).map(lambda p: p[0].format(p[1], p[2]))),
+    max_leaves=4)
+
+
+def _scalar_hunt(tmp_path, a: str, b: str, op: str) -> None:
+    items = _proof_file(tmp_path, f"scal_{abs(hash((a, b, op))) % 10 ** 8}", f"""
+        @claim("sc.prove", kind="inequality", where="-", statement="-",
+               given=dict(x=scalars(), y=scalars(lo=0, hi=2)), sizes=no_sizes(), prove=True, budget=8)
+        def proved(x, y):
+            return rel({a}, "{op}", {b})
+
+        @claim("sc.free", where="-", statement="-", variables=dict(x=scalar(), y=scalar(positive=True)),
+               sizes=sweep(n=(1,)))
+        def free(v):
+            x, y = v.x, v.y
+            return sp.Matrix([[{a}]]), sp.Matrix([[{a}]]) + sp.Matrix([[{b}]]) - sp.Matrix([[{b}]])
+
+        @claim("sc.model", where="-", statement="-", model=pal2019_rnn, sizes=sweep(n=(1,), t=(1,)))
+        def model(m):
+            x, y = m.h(1)[0, 0], m.W_R[0, 0]
+            return sp.Matrix([[{a}]]), sp.Matrix([[2 * ({a}) - ({a})]])
+        """)
+    for cid, c in items.items():
+        for backend in (("auto", "fp") if c.model is not None else ("auto",)):
+            _no_python_exception(check_claim(c, backend=backend), (a, b, op, cid, backend))
+
+
+@settings(max_examples=5, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(a=scalar_sources, b=scalar_sources, op=st.sampled_from(RELATIONS))
+def test_generated_scalar_claims_end_in_a_verdict_or_symderivs_own_refusal(tmp_path, a, b, op):
+    _scalar_hunt(tmp_path, a, b, op)
+
+
+@pytest.mark.slow
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(a=scalar_sources, b=scalar_sources, op=st.sampled_from(RELATIONS))
+def test_generated_scalar_claims_end_in_a_verdict_or_symderivs_own_refusal_slow(tmp_path, a, b, op):
+    _scalar_hunt(tmp_path, a, b, op)
