@@ -1312,6 +1312,20 @@ def _certified_sign(e) -> int | None:
     return s or None
 
 
+def _has_a_value(claim, size: dict, rng: random.Random) -> bool | None:
+    """Do the sides have a value at one of REDRAWS random points (no root or log of a negative number, no
+    denominator 0)? None when the kernel's evaluation does not run there (it then says nothing)."""
+    for _ in range(REDRAWS):
+        try:
+            _trial(claim, size, rng)
+            return True
+        except _Singular:  # (and _Outside)
+            continue
+        except Exception:  # noqa: BLE001 (outside the kernel's reach: no answer, never a verdict)
+            return None
+    return False
+
+
 def exact_zero(d) -> bool:
     """Is the exact real number ``d`` (in ℚ̄[e^ℚ] as :func:`_exact_decide` reads it) 0? Raises Cannot outside it."""
     return _exact_decide(d)[0]
@@ -1329,6 +1343,10 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
     if beyond and claim.model is not None and all(v <= MODULAR_REACH.get(k, 0) for k, v in size.items()):
         return _modular(claim, size, rng, trusts)
     if beyond:
+        if claim.model is None and _has_a_value(claim, size, rng) is False:
+            return None, (f"the sides have no value at any of the {REDRAWS} points the kernel drew ({', '.join(beyond)}"
+                          " is beyond its exact model's reach, where it only looks for a point with a value), so "
+                          "nothing confirms the normal form where the claim is defined")
         how = f"{trusts}, not re-checked by the kernel ({', '.join(beyond)} is beyond its exact model's reach)"
         return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
     # the degree first: where it is not bounded (|·|, √ or a sign decided on the random values) the sides are not
