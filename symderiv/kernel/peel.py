@@ -22,6 +22,17 @@ kernel's own by name and position). The kernel reads it two ways, with code of i
 * **at a concrete horizon τ** (``tau``): every index a number, each formal the sum or product itself, term by
   term, each state, input and target the kernel's own model's value at its step (``h[3][0]`` is its h_3).
 
+A downward family (``every_step``, :attr:`Term.index` the finder's generic k) is read the same way, on k: its side
+at k + 1 (C_{k+1}) as read at ``shift`` 0 (every formal one random matrix per range), at ``shift`` −1 every index on k
+moved down by one and every formal whose bottom is then k + a peeled by the kernel: Σ_{j=k+a}^{hi} f(j) = f(k+a) +
+Σ_{j=k+a+1}^{hi} f(j), a product's factor at k + a rightmost when descending (leftmost ascending), the remainder the
+very object of shift 0 when f does not read k, else L·S as above (L a factor peeled at the bottom, checked); the range
+must be nonempty for every k ≤ t + top. The states S_{k−1}, S_k, S_{k+1}, x_k, x_{k+1}, y_k are the kernel's S_0, S_1,
+S_2, x_1, x_2, y_1, the truths dL/ds_k (``δG[k][i]``) the rows the step gives (:attr:`Reader.rows`), at a concrete
+horizon the kernel's own L differentiated. The base (``base``): the term at k = t + c read at τ = 1 − c with every
+index on k or t kept relative to τ, so a range whose length depends on t is not read, and a step written as a number
+is a value of its own.
+
 Not read (:class:`Unreadable`, and the caller keeps the older trust): a symbol of another kind (a truth dh/dθ
 the claim uses, ∇L's opaque rows), a step before 0, a product whose factor reads t, a value that is not an
 exact number.
@@ -172,7 +183,11 @@ class Reader:
         return b[:-1] + (b[-1] + off,)
 
     def _concrete(self, step: tuple) -> tuple:
-        return ("num", self.tau + step[1]) if step[0] == "b" else step
+        """("b", d) the step τ + d; in the base a step written as a number is one of its own (at a symbolic t it is
+        not the step τ + d it may meet at τ): ("own", j)."""
+        if step[0] == "b":
+            return ("num", self.tau + step[1])
+        return ("own", step[1]) if self.base and step[0] == "num" else step
 
     def _value_at(self, name: str, step: tuple, i: int):
         mk = self.mk

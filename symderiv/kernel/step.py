@@ -85,10 +85,15 @@ top peeled by its own code in the stated order, the remainder the same random ma
 peeled and checked at the point; the truth at t − 1 of the claimed state the hypothesis C_{t−1}), and decides
 C_t = J_t C_{t−1} + P_t on those. :func:`read_terms` then unrolls the same term at every t = t0 … T on its random
 model and requires the claim's own lhs and rhs to equal it there ("same" and "generic" hand both sides as terms).
-The token's trust is then :data:`UNIFORM`: past T, only that the check's Python is uniform in t. Where the kernel
-does not read the term (:class:`.peel.Unreadable`: a downward family, a truth of another derivative, a product
-whose factor reads t, a degree it does not bound at some t ≤ T) it falls back to the finder's C and C′ and
-:data:`READING`. The base case is the sweep's smallest t, confirmed by the kernel as any size is.
+The token's trust is then :data:`UNIFORM`: past T, only that the check's Python is uniform in t. A downward family
+hands its side at k + 1 (C_{k+1}) as a term: the kernel peels each bottom on k itself (C_k), decides C_k = block s of
+(G_{k+1} D_{k+1}^{-1} J_{k+1} + ∂E_k/∂S_k) D_k with its own J, D and ∂E (:func:`_down_sides_of`; the finder's J, P, D
+are still compared with its own, as before), reads the base (the term at k = t + c against its own ∇L, at t = 1 − c
+with every index relative to t) and unrolls the term at every k of every t ≤ T against the claim. An induction's
+(upward or downward) term the kernel does not read (:class:`.peel.Unreadable`: a truth of another derivative, a
+product whose factor reads t or k, a degree it does not bound at some t ≤ T) is refused; a "same" or "generic"
+statement falls back to the finder's sides and :data:`READING`, as does a family whose finder recorded no term. The
+base case is the sweep's smallest t, confirmed by the kernel as any size is.
 """
 from __future__ import annotations
 
@@ -743,21 +748,21 @@ def confirm_every_t(claim, size: dict, st: StepStatement, t0: int, t_max: int, *
     if reading.differs_at is not None:
         return None, f"the kernel's own reading of the claim differs {reading.why[:200]}", reading
     if st.terms and st.kind in ("induction", "same", "generic", "downward") and reading.complete:
-        # an induction's term handed over is read by the kernel or refused: the finder's own C and C′ (the older
-        # reading) stand only where no term is handed (a downward family), so a finder that fits its C_t to a term
-        # the kernel cannot read gets no every t (advkread); a "same" or "generic" statement (one expression at a
+        # an induction's (upward or downward) term handed over is read by the kernel or refused: the finder's own C
+        # and C′ (the older reading) stand only where no term is handed (a body the finder could not read at a
+        # generic index), so a finder that fits its C_t (C_k) to a term the kernel cannot read gets no every t
+        # (advkread, tests/test_kernel_peel_down.py); a "same" or "generic" statement (one expression at a
         # symbolic t, no C_t of the finder's) keeps the older reading where its term is not read
         unrolled = read_terms(claim, size, st, t0, t_max, seed=seed)
         if unrolled.differs_at is not None:
             return None, f"the kernel's unrolling of the finder's term: {unrolled.why[:200]}", reading
         if unrolled.unreadable:
-            if st.kind == "induction":  # the finder's C_t is what a fitted finder bends: refused
+            if st.kind in ("induction", "downward"):  # the finder's C_t (C_k) is what a fitted finder bends: refused
                 return None, f"{UNREADABLE} ({unrolled.unreadable[:200]}): no every t without its own peel", reading
-            unrolled = None  # "same", "generic": one expression at a symbolic t, no recursion of the finder's;
-            # "downward": the finder's C_k and C_{k+1} with the older reading (READING), as before the kernel's peel
+            unrolled = None  # "same", "generic": one expression at a symbolic t, no recursion of the finder's
         if unrolled is not None:
             tok, why = _confirm_step(claim, size, st, seed=seed, reading=reading, unrolled=unrolled, t_min=t0 + 1)
-            if st.kind == "induction" or tok is not None or not why.startswith(UNREADABLE):
+            if st.kind in ("induction", "downward") or tok is not None or not why.startswith(UNREADABLE):
                 return tok, why, reading
     if st.kind == "induction" and claim.model is not None and len(claim.model.state) > 1:
         try:  # the finder's C′ stands in the older reading: its other states' blocks must be free truths
