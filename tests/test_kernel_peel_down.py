@@ -333,3 +333,57 @@ def test_the_recorded_term_is_formal_with_its_bottom_on_k(make_claim):
     assert all(isinstance(F, Recorded) for F in term.formals)
     sigma = next(F for F in term.formals if F.op == "Σ")
     assert sigma.lo == (term.index, 1) and sigma.hi == ("t", 0)  # read at k + 1: Σ_{s=k+1}^{t}
+
+
+# ----- several states: the LSTM's block recursion (proofs/examples/lstm_downward.py) ----------------------------
+
+def _lstm():
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "proofs" / "examples" / "lstm_downward.py"
+    spec = importlib.util.spec_from_file_location("_down4_lstm", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _lstm_claim(make_claim, check, n=1, ts=(2,)):
+    return make_claim(check, model=_lstm().lstm_out, activation="tanh", loss="abstract", n=(n,), t=ts)
+
+
+def test_lstm_a_fitted_finder_on_a_carousel_false_past_T_is_refused(monkeypatch, make_claim):
+    """δc_k = f_{k+1} ⊙ δc_{k+1} + og_k ⊙ (1 − tanh²(c_k)) ⊙ δh_k + [k = 6]·𝟙: false at k = 6 (T ≥ 7)."""
+    L = _lstm()
+
+    def late(m):
+        dc, into_c, dh = L.dc, L.into_c, L.dh
+        return every_step(m, lambda k: (dc(m, k), diag(m.at("f", k + 1)) * dc(m, k + 1) + into_c(m, k) * dh(m, k)
+                                        + _delta(k, 6)[0, 0] * sp.ones(m.n, 1)), lo=1, hi=m.t - 1)
+
+    c = _lstm_claim(make_claim, late)
+    _fit(monkeypatch)
+    st = step_check(c, {"n": 1}, 2, 2)
+    assert st.proved and st.statement.terms, st.reason
+    tok, why, _ = kernel_step.confirm_every_t(c, {"n": 1}, st.statement, 2, 2)
+    assert tok is None, why
+    assert not check_claim(c).every_t
+
+
+@pytest.mark.parametrize("how", ["a formal's bottom off by one", "a body at j + 1", "a formal's top off by one"])
+def test_lstm_a_misread_carousel_term_is_refused(monkeypatch, make_claim, how):
+    plant = TERM_PLANTS[how]
+    real = induction._down_term
+    monkeypatch.setattr(induction, "_down_term", lambda *a, **kw: tuple(plant(t) for t in real(*a, **kw)))
+    c = _lstm_claim(make_claim, _lstm().c_unrolled)
+    st = step_check(c, {"n": 1}, 2, 2)
+    assert st.proved and st.statement.terms, st.reason
+    tok, why, _ = kernel_step.confirm_every_t(c, {"n": 1}, st.statement, 2, 2)
+    assert tok is None, why
+
+
+def test_lstm_the_true_carousel_unrolled_trusts_only_uniformity(make_claim):
+    c = _lstm_claim(make_claim, _lstm().c_unrolled)
+    st = step_check(c, {"n": 1}, 2, 2)
+    tok, why, _ = kernel_step.confirm_every_t(c, {"n": 1}, st.statement, 2, 2)
+    assert tok is not None and UNIFORM in tok.trusts and READING not in tok.trusts, why
