@@ -28,5 +28,6 @@ for cid in IDS:
         assert tok is not None, why
         s_t += b - a; k_t += e - b
     tot_s += s_t; tot_k += k_t
-    print(f"{cid:32s} finder {s_t:6.2f} s  kernel {k_t:6.2f} s  trusts {'UNIFORM' if ks.UNIFORM in tok.trusts else 'READING'}")
+    trust = "UNIFORM" if ks.UNIFORM in tok.trusts else "READING"
+    print(f"{cid:32s} finder {s_t:6.2f} s  kernel {k_t:6.2f} s  trusts {trust}")
 print(f"{'total':32s} finder {tot_s:6.2f} s  kernel {tot_k:6.2f} s")

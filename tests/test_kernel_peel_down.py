@@ -188,8 +188,8 @@ def _on_k(lo) -> bool:
 
 
 HANDLER_PLANTS = {
-    "Σ's lower bound off by one at the bottom": lambda mp: _handler(mp, total=lambda rt, rp, self, f, lo, hi, shape:
-                                                                    rt(self, f, lo + 1 if _on_k(lo) else lo, hi, shape)),
+    "Σ's lower bound off by one at the bottom": lambda mp: _handler(
+        mp, total=lambda rt, rp, self, f, lo, hi, shape: rt(self, f, lo + 1 if _on_k(lo) else lo, hi, shape)),
     "Π's lower bound off by one at the bottom": lambda mp: _handler(
         mp, product=lambda rp, self, f, lo, hi, order, size: rp(self, f, lo + 1 if _on_k(lo) else lo, hi, order, size)),
     "Π's order reversed": lambda mp: _handler(mp, product=lambda rp, self, f, lo, hi, order, size: rp(
