@@ -825,7 +825,10 @@ def _downward(claim, base, spec, t0: float) -> Step:
         ctx.var, ctx.top = K.base, c - 1
         m, family = _bound(claim, base, ctx)
         ctx.mode = "opaque"
-        _, c_b = _grad_side(m, K + 1, *family(K + 1))
+        ctx.record = True  # the family at k + 1 is the term the kernel reads (kernel/peel.py): its formals recorded
+        flip, c_b = _grad_side(m, K + 1, *family(K + 1))
+        ctx.record = False
+        term = _down_term(ctx, c_b, flip, K, lo, c)
         ctx.mode = "peel"
         _, c_a = _grad_side(m, K, *family(K))
         hyp = m._grads.get(str(K + 1))
@@ -842,7 +845,8 @@ def _downward(claim, base, spec, t0: float) -> Step:
                                   sp.Matrix.hstack(expected, base_sides[1]), J, dl,
                                   layout=claim.conventions.get("layout", "row-major"), state=m.cell.state[0],
                                   prev=m.state(m.cell.state[0], K),
-                                  x=m.x(K + 1), y=y, params=dict(vars(m.params)), grads=_loss_atoms(m, dl))
+                                  x=m.x(K + 1), y=y, params=dict(vars(m.params)), grads=_loss_atoms(m, dl),
+                                  terms=term)
     if bad:
         return Step(False, f"downward step C_k = J_{{k+1}}ᵀ C_{{k+1}} + ∂ℓ_k/∂h_k fails at {len(bad)} of "
                     f"{c_a.cols} entries", time.perf_counter() - t0, search=True)
@@ -854,6 +858,18 @@ def _downward(claim, base, spec, t0: float) -> Step:
     every = f"for every T ≥ {max(lo - c, 1)} and k = {lo}…{top}"
     return Step(True, f"base exact at k = {top}, step proved ({peeled})", time.perf_counter() - t0,
                 kind="downward", every=every, statement=statement)
+
+
+def _down_term(ctx: Context, row: sp.Matrix, flip: bool, K: Ix, lo: int, c: int) -> tuple:
+    """The family's side at k + 1 (C_{k+1}) as the term the kernel peels at its bottom and unrolls itself
+    (kernel/peel.py), as the claim wrote it (``transposed``: a column ∇L), or () where a formal's body was not read
+    at a generic index (the kernel then keeps the older trust)."""
+    from .kernel.peel import Term
+
+    if ctx.unrecorded is not None:
+        return ()
+    side = sp.Matrix(row).T if flip else sp.Matrix(row)
+    return (Term(sp.ImmutableMatrix(side), tuple(ctx.terms), 1, index=K.base, transposed=flip, family=(lo, c)),)
 
 
 def _bound(claim, base, ctx: Context):
@@ -922,14 +938,20 @@ def _all_grads(m: InductionModel) -> dict:
 
 def _grad_side_blocks(m: InductionModel, k: Ix, lhs, rhs) -> tuple[str, sp.Matrix]:
     """(s, C_k as a 1×n row): the claimed side beside the truth dL/ds_k of some state s (or its transpose)."""
+    s, C, _ = _grad_side_blocks_t(m, k, lhs, rhs)
+    return s, C
+
+
+def _grad_side_blocks_t(m: InductionModel, k: Ix, lhs, rhs) -> tuple[str, sp.Matrix, bool]:
+    """(s, C_k as a 1×n row, whether the claim wrote the column ∇L)."""
     for (s, key), (_, G) in _all_grads(m).items():
         if key != str(k):
             continue
         for a, b in ((lhs, rhs), (rhs, lhs)):
             if isinstance(a, sp.MatrixBase) and a == G:
-                return s, sp.Matrix(b)
+                return s, sp.Matrix(b), False
             if isinstance(a, sp.MatrixBase) and a == G.T:
-                return s, sp.Matrix(b).T
+                return s, sp.Matrix(b).T, True
     raise Unsupported(f"neither side is a truth ∇_{{s_{k}}}L of a state s (m.d(m.sum_of('E'), (s, k)), or its "
                       "transpose), so there is no backward recursion to induce on")
 
@@ -1038,7 +1060,10 @@ def _downward_blocks(claim, base, spec, t0: float) -> Step:
         ctx.var, ctx.top = K.base, c - 1
         m, family = _bound(claim, base, ctx)
         ctx.mode = "opaque"
-        s_b, c_b = _grad_side_blocks(m, K + 1, *family(K + 1))
+        ctx.record = True  # the family at k + 1 is the term the kernel reads (kernel/peel.py)
+        s_b, c_b, flip = _grad_side_blocks_t(m, K + 1, *family(K + 1))
+        ctx.record = False
+        term = _down_term(ctx, c_b, flip, K, lo, c)
         ctx.mode = "peel"
         s_a, c_a = _grad_side_blocks(m, K, *family(K))
         if s_a != s_b or s_a != s:
@@ -1067,7 +1092,7 @@ def _downward_blocks(claim, base, spec, t0: float) -> Step:
                                   layout=claim.conventions.get("layout", "row-major"), state=s,
                                   prev=sp.Matrix.vstack(*[m.state(r, K - 1) for r in states]),
                                   x=m.x(K + 1), y=y, params=dict(vars(m.params)), grads=_loss_atoms(m, dl),
-                                  states=states, D=(D0, D1), x0=m.x(K))
+                                  states=states, D=(D0, D1), x0=m.x(K), terms=term)
     if bad:
         return Step(False, f"downward step C_k = (block {s} of (Λ_{{k+1}} J_{{k+1}} + ∂E_k/∂S_k) D_k) fails at "
                     f"{len(bad)} of {c_a.cols} entries", time.perf_counter() - t0, search=True)

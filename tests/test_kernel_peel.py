@@ -176,9 +176,10 @@ def test_a_finders_C_t_built_to_fit_the_step_does_not_make_a_claim_false_past_T_
     assert not r.every_t, r.scope
 
 
-def test_a_downward_family_keeps_the_older_trust_named(make_claim):
-    """A downward `every_step` family is not handed over as a term (its rows are the finder's ∇L symbols): the
-    kernel keeps the older reading's trust, and the result names exactly that one, not the narrower sentence."""
+def test_a_downward_family_is_peeled_by_the_kernel_too(make_claim):
+    """A downward `every_step` family is handed over as a term too (its side at k + 1, the ∇L rows the finder's δG
+    symbols): the kernel peels its bottom itself (tests/test_kernel_peel_down.py), and the result trusts UNIFORM only,
+    not the older reading."""
     from symderiv import elman_rnn, every_step
 
     def check(m):
@@ -192,4 +193,4 @@ def test_a_downward_family_keeps_the_older_trust_named(make_claim):
 
     r = check_claim(make_claim(check, model=elman_rnn, activation="tanh", loss="abstract", n=(2,), t=(2, 3)))
     assert r.verdict == Verdict.HOLDS and r.every_t, r.scope
-    assert READING in r.trusted and UNIFORM not in r.trusted, r.trusted
+    assert UNIFORM in r.trusted and READING not in r.trusted, r.trusted

@@ -22,6 +22,17 @@ kernel's own by name and position). The kernel reads it two ways, with code of i
 * **at a concrete horizon τ** (``tau``): every index a number, each formal the sum or product itself, term by
   term, each state, input and target the kernel's own model's value at its step (``h[3][0]`` is its h_3).
 
+A downward family (``every_step``, :attr:`Term.index` the finder's generic k) is read the same way, on k: its side
+at k + 1 (C_{k+1}) as read at ``shift`` 0 (every formal one random matrix per range), at ``shift`` −1 every index on k
+moved down by one and every formal whose bottom is then k + a peeled by the kernel: Σ_{j=k+a}^{hi} f(j) = f(k+a) +
+Σ_{j=k+a+1}^{hi} f(j), a product's factor at k + a rightmost when descending (leftmost ascending), the remainder the
+very object of shift 0 when f does not read k, else L·S as above (L a factor peeled at the bottom, checked); the range
+must be nonempty for every k ≤ t + top. The states S_{k−1}, S_k, S_{k+1}, x_k, x_{k+1}, y_k are the kernel's S_0, S_1,
+S_2, x_1, x_2, y_1, the truths dL/ds_k (``δG[k][i]``) the rows the step gives (:attr:`Reader.rows`), at a concrete
+horizon the kernel's own L differentiated. The base (``base``): the term at k = t + c read at τ = 1 − c with every
+index on k or t kept relative to τ, so a range whose length depends on t is not read, and a step written as a number
+is a value of its own.
+
 Not read (:class:`Unreadable`, and the caller keeps the older trust): a symbol of another kind (a truth dh/dθ
 the claim uses, ∇L's opaque rows), a step before 0, a product whose factor reads t, a value that is not an
 exact number.
@@ -39,6 +50,14 @@ HORIZON = "t"
 _NAME = re.compile(r"^([A-Za-z_]\w*)\[([^\[\]]+)\]\[(\d+)\]$")
 _INDEX = re.compile(r"^(t|k\d+|ρ)([+-]\d+)?$|^(-?\d+)$")
 _TRUTH = re.compile(r"^X(?:_(\w+))?\[([^\[\]]+)\]\[(\d+),(\d+)\]⟨(.*)⟩$")
+#: a downward truth, the row dL/ds_k of L = Σ_s E_s (the finder's ``δG[k][i]``, ``δG_c[k][i]`` for a state c)
+_GRAD = re.compile(r"^δG(?:_(\w+))?\[([^\[\]]+)\]\[(\d+)\]$")
+
+
+def _index_of(name: str):
+    """The step index written in a state's, an input's or a truth's name (None: not such a name)."""
+    m = _NAME.match(name) or _TRUTH.match(name) or _GRAD.match(name)
+    return None if m is None else m.group(2)
 
 
 class Unreadable(KernelError):
@@ -70,6 +89,13 @@ class Term:
     #: the finder's label (``⟨…⟩``) of the truth ds/dθ the claim is about: a truth symbol with it (the induction's
     #: hypothesis: the claim uses its own truth at an earlier step) is read by the kernel, any other is not
     truth: str = ""
+    #: a downward family (``every_step``): the generic index k the term was read at (the finder's ``k3``; "" for an
+    #: upward term), ``horizon`` then the offset it was read at from k (1: the family's side at k + 1, C_{k+1});
+    #: ``transposed``: the side is the column ∇L (the kernel's recursion is on the row dL/ds_k = exprᵀ); ``family``:
+    #: (lo, c), the family's range k = lo … t + c
+    index: str = ""
+    transposed: bool = False
+    family: tuple = ()
 
 
 def parse_index(text: str) -> tuple:
@@ -81,8 +107,9 @@ def parse_index(text: str) -> tuple:
     return (m.group(1), int(m.group(2) or 0))
 
 
-def _depends_on_t(F: Formal, table: dict, memo: dict) -> bool:
-    """Does the value of F, at given bounds, read t (a symbol on t in its body, or a formal inside on t)?"""
+def _depends_on_t(F: Formal, table: dict, memo: dict, var: str = HORIZON) -> bool:
+    """Does the value of F, at given bounds, read ``var`` (t, or a downward family's k: a symbol on it in its body,
+    or a formal inside on it)?"""
     got = memo.get(F)
     if got is None:
         memo[F] = False
@@ -90,11 +117,11 @@ def _depends_on_t(F: Formal, table: dict, memo: dict) -> bool:
         for s in F.body.free_symbols:
             if s in table:
                 G = table[s][0]
-                if G is not F and (G.lo[0] == HORIZON or G.hi[0] == HORIZON or _depends_on_t(G, table, memo)):
+                if G is not F and (G.lo[0] == var or G.hi[0] == var or _depends_on_t(G, table, memo, var)):
                     got = True
             else:
-                m = _NAME.match(s.name)
-                if m and parse_index(m.group(2))[0] == HORIZON:
+                text = _index_of(s.name)
+                if text is not None and parse_index(text)[0] == var:
                     got = True
         memo[F] = got
     return got
@@ -109,11 +136,18 @@ class Reader:
 
     def __init__(self, mk, params: dict, fresh, funcs, activation: str, *, states, tau: int | None = None,
                  t_min: int = 1, choices: dict | None = None, horizon: int = 0, wrt=None, layout: str = "row-major",
-                 state: str | None = None):
+                 state: str | None = None, top: int = 0, k: int | None = None, base: bool = False):
         self.mk, self.fresh, self.funcs, self.activation = mk, fresh, funcs, activation
         self.wrt, self.layout, self.state = wrt, layout, state or states[0]
         self.hyp = None  # the step's hypothesis: C_{t−1}, the kernel's own, where C_t reads the truth at t − 1
         self.states, self.tau, self.t_min, self.horizon = tuple(states), tau, t_min, horizon
+        # a downward term (Term.index): ``top`` (the step is claimed for k ≤ t + top), ``k`` (at a concrete horizon:
+        # the family's k read), ``base`` (the base: every index on k or t kept relative to τ, so that a range whose
+        # length depends on t is refused, not summed at τ); ``rows`` {(state, step): row} the step's own truths
+        # dL/ds (C_{k+1} where C_k reads the claimed state's at k + 1, the kernel's own G_k where it reads one at k)
+        self.top, self.k, self.base = top, k, base
+        self.rows: dict = {}
+        self.var, self.down = HORIZON, False
         self.probe = choices is None
         self.choices = {} if choices is None else choices
         self.checks: list = []   # (lhs, rhs) the kernel's own checks of its L choices, entry by entry
@@ -129,20 +163,35 @@ class Reader:
 
     # ----- steps ------------------------------------------------------------------------------------------------
     def _step(self, ix: tuple, env: dict, shift: int) -> tuple:
+        """The step an index names: ("num", j) a number; in the step check ("t", d) t + d (upward), ("k", d) k + d and
+        ("T", d) the horizon t + d (downward); ("gen", κ, d) a generic index of a sum's remainder; ("b", d) τ + d
+        (the downward base)."""
         base, off = ix
         if base is None:
             return ("num", off)
-        if base == HORIZON:
+        if base == self.var or base == HORIZON:
             if self.tau is not None:
-                return ("num", self.tau - self.horizon + off)
+                own = self.down and base == self.var
+                j = (self.k - self.horizon if own else self.tau - (0 if self.down else self.horizon)) + off
+                return ("b", j - self.tau) if self.base else ("num", j)
+            if self.down:
+                return ("k", off + shift) if base == self.var else ("T", off)
             return ("t", off + shift)
         if base not in env:
             raise Unreadable(f"the index {base} is bound by no formal around it")
         b = env[base]
         return b[:-1] + (b[-1] + off,)
 
+    def _concrete(self, step: tuple) -> tuple:
+        """("b", d) the step τ + d; in the base a step written as a number is one of its own (at a symbolic t it is
+        not the step τ + d it may meet at τ): ("own", j)."""
+        if step[0] == "b":
+            return ("num", self.tau + step[1])
+        return ("own", step[1]) if self.base and step[0] == "num" else step
+
     def _value_at(self, name: str, step: tuple, i: int):
         mk = self.mk
+        step = self._concrete(step)
         if name not in self.states and name not in ("x", "y"):
             raise Unreadable(f"the symbol {name}[…] is not a state, an input or a target")
         if step[0] == "num" and self.tau is not None:
@@ -151,8 +200,13 @@ class Reader:
                 return self.fresh(("peel", name, step, i))           # of its own (the term is then not the check)
             v = mk.at(name, j) if name in self.states else mk.x(j) if name == "x" else mk.y(j)
             return sp.Matrix(v)[i]
-        if step[0] == "t" and step[1] in (-1, 0) and (name in self.states or step[1] == 0):
-            j = step[1] + 1
+        # the step check's window: upward h_{t−1}, h_t, x_t, y_t are the kernel's h_0, h_1, x_1, y_1; downward
+        # S_{k−1}, S_k, S_{k+1}, x_k, x_{k+1}, y_k its S_0, S_1, S_2, x_1, x_2, y_1 (two steps)
+        d = step[1] if step[0] == ("k" if self.down else "t") else None
+        window = ((-1, 0, 1) if self.down else (-1, 0)) if name in self.states else \
+            ((0, 1) if self.down else (0,)) if name == "x" else (0,)
+        if d in window:
+            j = d + 1
             v = mk.at(name, j) if name in self.states else mk.x(j) if name == "x" else mk.y(j)
             return sp.Matrix(v)[i]
         return self.fresh(("peel", name, step, i))  # another step: values of its own (an identity in them)
@@ -161,6 +215,7 @@ class Reader:
         """The truth d state_step/dθ (θ the claim's): at a concrete horizon the kernel's own forward mode; in the
         step, at t − 1 for the claimed state the hypothesis C_{t−1} (the kernel's own), else a free value (the same
         the finder's symbol of it takes, as C_{t−1}'s other states' truths do)."""
+        step = self._concrete(step)
         if step[0] == "num" and self.tau is not None:
             if state not in self.states:
                 raise Unreadable(f"a truth of {state}, not a state of the cell")
@@ -175,9 +230,29 @@ class Reader:
             return self.fresh(sp.Symbol(name))
         return self.fresh(("peel", "truth", state, step, i, j))
 
+    def _grad(self, state: str, step: tuple, i: int):
+        """Entry i of the row dL/d state_step (L = Σ_s E_s, a downward truth): at a concrete horizon the kernel's own
+        (its L differentiated through every path); in the step the kernel's own row it was given (:attr:`rows`),
+        else a free value (the same wherever C_k and C_{k+1} read it)."""
+        step = self._concrete(step)
+        if state not in self.states:
+            raise Unreadable(f"a truth ∇L of {state}, not a state of the cell")
+        if step[0] == "num" and self.tau is not None:
+            if not 1 <= step[1] <= self.tau:
+                return self.fresh(("peel", "δ", state, step, i))
+            return sp.Matrix(self.mk.d(self.mk.sum_of("E"), (state, step[1])))[i]
+        got = self.rows.get((state, step))
+        if got is not None:
+            return got[i]
+        return self.fresh(("peel", "δ", state, step, i))
+
     # ----- evaluation -------------------------------------------------------------------------------------------
     def value(self, term: Term, shift: int = 0) -> sp.Matrix:
+        """The term at ``shift``: upward 0 as read (C_{t−1}), 1 at t (each top peeled); downward 0 as read (C_{k+1}),
+        −1 at k (each bottom on k peeled)."""
         self.truth = term.truth
+        self.var, self.down = (term.index, True) if term.index else (HORIZON, False)
+        self.lower: dict = {}
         self.table = {s: (F, i, j) for F in term.formals for (i, j), s in
                       ((divmod(q, F.symbols.cols), s) for q, s in enumerate(F.symbols))}
         self._dep: dict = {}
@@ -212,6 +287,10 @@ class Reader:
             if t is not None and self.truth and t.group(5) == self.truth:
                 return self._truth(t.group(1) or self.states[0], self._step(parse_index(t.group(2)), env, shift),
                                    int(t.group(3)), int(t.group(4)), t.group(1), s)
+            g = _GRAD.match(s.name)
+            if g is not None and self.down:
+                return self._grad(g.group(1) or self.states[0], self._step(parse_index(g.group(2)), env, shift),
+                                  int(g.group(3)))
             raise Unreadable(f"the symbol {s} is not one the kernel reads (a truth of another derivative, ∇L's rows, …)")
         return self._value_at(m.group(1), self._step(parse_index(m.group(2)), env, shift), int(m.group(3)))
 
@@ -227,6 +306,8 @@ class Reader:
             return out
         if self.tau is not None:
             raise Unreadable(f"a range {lo}…{hi} of unknown length at a concrete horizon")
+        if self.down:
+            return self._formal_down(F, env, lo, hi, shift)
         if shift and F.hi[0] == HORIZON and hi[0] == "t":  # moved up to t + c: the kernel peels its top
             self._nonempty(F, lo, hi)
             top = self._matrix(F.body, {**env, F.var: hi}, shift)
@@ -244,6 +325,40 @@ class Reader:
             return top * rest if F.order == "descending" else rest * top
         return self._opaque(F, env, lo, hi, shift if _depends_on_t(F, self.table, self._dep) else 0)
 
+    def _formal_down(self, F: Formal, env: dict, lo: tuple, hi: tuple, shift: int) -> sp.Matrix:
+        """Downward: at shift −1 (C_k) a formal whose bottom is on k is peeled there by the kernel: Σ_{j=k+a}^{hi} f(j)
+        = f(k+a) + Σ_{j=k+a+1}^{hi} f(j), Π's factor at k + a on the side its order says (descending: rightmost), the
+        remainder the very object C_{k+1} reads (the same random matrix) when f does not read k, else L·S."""
+        dep = _depends_on_t(F, self.table, self._dep, self.var)
+        if shift < 0 and F.lo[0] == self.var and lo[0] == "k":
+            self._nonempty_down(F, lo, hi)
+            bottom = self._matrix(F.body, {**env, F.var: lo}, shift)
+            nxt = lo[:-1] + (lo[-1] + 1,)
+            if not dep:
+                rest = self._opaque(F, env, nxt, hi, 0)
+            elif F.op == "Π":
+                raise Unreadable("a product whose factor reads k")
+            else:
+                rest = self._remainder(F, env, nxt, hi, shift)
+            if F.op == "Σ":
+                return bottom + rest
+            if self._closed(F):
+                self._tops.append(bottom)
+            return rest * bottom if F.order == "descending" else bottom * rest
+        return self._opaque(F, env, lo, hi, shift if dep else 0)
+
+    def _nonempty_down(self, F: Formal, lo: tuple, hi: tuple) -> None:
+        """Peeling the bottom k + a of a range needs it nonempty wherever the step is claimed (k ≤ t + top, every κ)."""
+        if hi[0] == "T":
+            ok = hi[1] - self.top >= lo[1]
+        elif hi[0] == "gen" and hi[1] in self.lower:
+            ok = self.lower[hi[1]] + hi[2] >= lo[1]
+        else:
+            ok = False
+        if not ok:
+            raise Unreadable(f"the range {F.lo}…{F.hi} may be empty for some k ≤ t{self.top:+d}: its bottom is not "
+                             "peeled")
+
     def _closed(self, F: Formal) -> bool:
         """Does F's factor read no index but its own and t (no enclosing generic index, no formal object inside)?"""
         for s in F.body.free_symbols:
@@ -251,11 +366,11 @@ class Reader:
                 continue
             if s in self.table:
                 return False
-            m = _NAME.match(s.name) or _TRUTH.match(s.name)
-            if m is None:
+            text = _index_of(s.name)
+            if text is None:
                 return False
-            base = parse_index(m.group(2))[0]
-            if base not in (None, HORIZON, F.var):
+            base = parse_index(text)[0]
+            if base not in (None, HORIZON, F.var, self.var):
                 return False
         return True
 
@@ -280,8 +395,11 @@ class Reader:
     def _remainder(self, F: Formal, env: dict, lo: tuple, hi: tuple, shift: int) -> sp.Matrix:
         """Σ_{k=lo}^{hi} f_t(k) as L·S or S·R (S the object of shift 0 over the same range), L a factor the kernel
         peeled inside f_t, checked: f_t(κ) − L·f_{t−1}(κ) = 0 at a generic κ ≤ hi (fresh values)."""
-        g = f"κ{len(self.upper)}"
-        self.upper[g] = hi[1]
+        g = f"κ{len(self.upper) + len(self.lower)}"
+        if self.down:
+            self.lower[g] = lo[1]  # κ ≥ k + a
+        else:
+            self.upper[g] = hi[1]
         kappa = ("gen", g, 0)
         mark = len(self._tops)
         a = self._matrix(F.body, {**env, F.var: kappa}, shift)

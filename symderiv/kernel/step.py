@@ -85,10 +85,15 @@ top peeled by its own code in the stated order, the remainder the same random ma
 peeled and checked at the point; the truth at t − 1 of the claimed state the hypothesis C_{t−1}), and decides
 C_t = J_t C_{t−1} + P_t on those. :func:`read_terms` then unrolls the same term at every t = t0 … T on its random
 model and requires the claim's own lhs and rhs to equal it there ("same" and "generic" hand both sides as terms).
-The token's trust is then :data:`UNIFORM`: past T, only that the check's Python is uniform in t. Where the kernel
-does not read the term (:class:`.peel.Unreadable`: a downward family, a truth of another derivative, a product
-whose factor reads t, a degree it does not bound at some t ≤ T) it falls back to the finder's C and C′ and
-:data:`READING`. The base case is the sweep's smallest t, confirmed by the kernel as any size is.
+The token's trust is then :data:`UNIFORM`: past T, only that the check's Python is uniform in t. A downward family
+hands its side at k + 1 (C_{k+1}) as a term: the kernel peels each bottom on k itself (C_k), decides C_k = block s of
+(G_{k+1} D_{k+1}^{-1} J_{k+1} + ∂E_k/∂S_k) D_k with its own J, D and ∂E (:func:`_down_sides_of`; the finder's J, P, D
+are still compared with its own, as before), reads the base (the term at k = t + c against its own ∇L, at t = 1 − c
+with every index relative to t) and unrolls the term at every k of every t ≤ T against the claim. An induction's
+(upward or downward) term the kernel does not read (:class:`.peel.Unreadable`: a truth of another derivative, a
+product whose factor reads t or k, a degree it does not bound at some t ≤ T) is refused; a "same" or "generic"
+statement falls back to the finder's sides and :data:`READING`, as does a family whose finder recorded no term. The
+base case is the sweep's smallest t, confirmed by the kernel as any size is.
 """
 from __future__ import annotations
 
@@ -261,12 +266,16 @@ class _Check:
     def _reader(self, mk, fresh):
         from .peel import Reader
 
+        family = self.st.terms[0].family if self.st.terms else ()
         reader = Reader(mk, self.st.params, fresh, mk._funcs, self.activation, states=self.model.state,
                         t_min=self.t_min, choices=self.choices, wrt=self.st.wrt, layout=self.st.layout,
-                        state=self.st.state)
+                        state=self.st.state, top=family[1] - 1 if family else 0)
         if self.choices is None:
             self.choices = reader.choices
         return reader
+
+    def _down_sides(self, mk, reader):
+        return _down_sides_of(self, mk, reader)
 
     def check(self, mk):
         st = self.st
@@ -359,7 +368,11 @@ class _Check:
 
         col = lambda *Ms: sp.Matrix([x for M in Ms for x in M])  # noqa: E731 (entry by entry, one column)
         own_terms = bool(st.terms) and st.kind in ("induction", "same", "generic")
-        if own_terms:  # the kernel's own reading of the terms (peel.py): C_t peeled by it, C_{t−1} the term itself
+        down_terms = bool(st.terms) and st.kind == "downward"
+        if down_terms:  # the kernel's own C_k and C_{k+1} (peel.py) and its own recursion
+            reader = self._reader(mk, fresh)
+            L, R = self._down_sides(mk, reader)
+        elif own_terms:  # the kernel's own reading of the terms (peel.py): C_t peeled by it, C_{t−1} the term itself
             reader = self._reader(mk, fresh)
             if st.kind == "induction":
                 term = st.terms[0]
@@ -385,6 +398,8 @@ class _Check:
         else:
             L, R = ev(sp.Matrix(st.lhs)), ev(sp.Matrix(st.rhs))
         if not paired:
+            if down_terms:
+                return col(L, *[a for a, _ in reader.checks]), col(R, *[b for _, b in reader.checks])
             return L, R
         J, P = ev(sp.Matrix(st.J)), ev(sp.Matrix(st.P))
         if blocks:  # the block recursion: D_k, D_{k+1}, J_{k+1} and ∂E_k/∂S_k · D_k against the kernel's own
@@ -417,14 +432,17 @@ class _Check:
             nil = power * N * (-1) ** (len(S) - 1)
             if G1.shape != P.shape or G2.shape != P.shape:
                 raise _Refused("the kernel's own adjoints have another shape than the finder's ∂E_k/∂S_k")
-            return (col(L, ownD0, ownD1, ownJ, ownPD, G2, G1, nil),
-                    col(R, D0, D1, J, P * D0, E2, (G2 * inv * J + P) * D0, sp.zeros(*nil.shape)))
+            extra = reader.checks if down_terms else []
+            return (col(L, ownD0, ownD1, ownJ, ownPD, G2, G1, nil, *[a for a, _ in extra]),
+                    col(R, D0, D1, J, P * D0, E2, (G2 * inv * J + P) * D0, sp.zeros(*nil.shape),
+                        *[b for _, b in extra]))
         if st.kind == "downward":  # J_{k+1} = ∂h_{k+1}/∂h_k and ∂ℓ_k/∂h_k against the kernel's own at k = 1
             ownJ = sp.Matrix(mk.d((st.state, 2), (st.state, 1), layout=st.layout))
             ownP = sp.Matrix(mk.d(("E", 1), (st.state, 1), layout=st.layout))
             if ownJ.shape != J.shape or ownP.shape != P.shape or R.shape != L.shape:
                 raise _Refused("J_{k+1} or ∂ℓ_k/∂h_k has another shape than the cell's own")
-            return col(L, ownJ, ownP), col(R, J, P)
+            extra = reader.checks if down_terms else []
+            return col(L, ownJ, ownP, *[a for a, _ in extra]), col(R, J, P, *[b for _, b in extra])
         if J.shape != (L.rows, R.rows) or P.shape != L.shape or R.cols != L.cols \
                 or R.rows != L.rows * len(self.model.state):
             raise _Refused("the shapes of C, C′, J and P do not make C = J C′ + P")
@@ -441,6 +459,57 @@ class _Check:
             return (col(L, ownJ, ownP, *[a for a, _ in reader.checks]),
                     col(J * R + P, J, P, *[b for _, b in reader.checks]))
         return (sp.Matrix.hstack(L, ownJ, ownP), sp.Matrix.hstack(J * R + P, J, P))
+
+
+def _own_down(mk, states: tuple, layout: str):
+    """The kernel's own parts of the backward recursion at k = 1 of its two-step model: (J_2, D_1, D_2, ∂E_1/∂S_1 ·
+    D_1), J_2 block (r, s) = ∂r_2/∂s_1 (the other states held), D_j block (r, s) = ∂r_j/∂s_j (s_j moved). One state:
+    J_2 = ∂h_2/∂h_1, D = I, and ∂E_1/∂h_1."""
+    if len(states) == 1:
+        s = states[0]
+        J = sp.Matrix(mk.d((s, 2), (s, 1), layout=layout))
+        return J, sp.eye(J.rows), sp.eye(J.rows), sp.Matrix(mk.d(("E", 1), (s, 1), layout=layout))
+
+    def own(f):
+        return sp.Matrix.vstack(*[sp.Matrix.hstack(*[sp.Matrix(f(r, s)) for s in states]) for r in states])
+
+    J = own(lambda r, s: mk.partial((r, 2), (s, 1), layout=layout))
+    D0 = own(lambda r, s: mk.d((r, 1), (s, 1), layout=layout))
+    D1 = own(lambda r, s: mk.d((r, 2), (s, 2), layout=layout))
+    PD = sp.Matrix.hstack(*[sp.Matrix(mk.d(("E", 1), (s, 1), layout=layout)) for s in states])
+    return J, D0, D1, PD
+
+
+def _down_sides_of(check, mk, reader):
+    """(C_k, G_k's claimed block) of a downward step, both the kernel's own: C_{k+1} the finder's term as read (its
+    formal objects random matrices per range), C_k the same term with every index on k moved down by one and each
+    formal whose bottom is on k peeled by the kernel (peel.py); G_{k+1} the stacked row [C_{k+1} for the claimed state,
+    a free row for every other], G_k = G_{k+1} D_{k+1}^{-1} J_{k+1} D_k + ∂E_k/∂S_k D_k with the kernel's own J, D and
+    ∂E (:func:`_own_down`, compared with its own adjoints of L = E_1 + E_2 below). Where C_k reads the claimed truth at
+    k + 1 it is C_{k+1} (the hypothesis); a truth at k, block r of G_k."""
+    st = check.st
+    states = tuple(check.model.state)
+    term = st.terms[0]
+    if st.state not in states:
+        raise _Refused(f"the finder's state {st.state} is not one of the cell's")
+    J, D0, D1, PD = _own_down(mk, states, st.layout)
+    nxt = reader.value(term, shift=0)
+    row = nxt.T if term.transposed else nxt
+    n = J.rows // len(states)
+    if row.shape != (1, n):
+        raise _Refused(f"the finder's term is not one state's ∇L (shape {nxt.shape})")
+    G1 = sp.Matrix.hstack(*[row if r == st.state else sp.Matrix(1, n, lambda _, i, r=r: reader._grad(r, ("k", 1), i))
+                            for r in states])
+    N = D1 - sp.eye(D1.rows)  # unit block-triangular (its nilpotent part compared with the kernel's own adjoints)
+    inv, power = sp.eye(D1.rows), sp.eye(D1.rows)
+    for _ in range(len(states) - 1):
+        power = -power * N
+        inv = inv + power
+    G0 = G1 * inv * J * D0 + PD
+    blocks = {r: G0[:, q * n:(q + 1) * n] for q, r in enumerate(states)}
+    reader.rows = {(st.state, ("k", 1)): row, **{(r, ("k", 0)): b for r, b in blocks.items()}}
+    cur = reader.value(term, shift=-1)
+    return (cur.T if term.transposed else cur), blocks[st.state]
 
 
 @dataclass(frozen=True)
@@ -525,14 +594,71 @@ class _Unroll:
 
     variables = None
 
-    def __init__(self, claim, st: StepStatement, tau: int):
+    def __init__(self, claim, st: StepStatement, tau: int, base: bool = False):
         self.id, self.model, self.claim, self.st, self.tau = claim.id, claim.model, claim, st, tau
         self.activation, self.loss, self.conventions = claim.activation, claim.loss, dict(claim.conventions)
+        self.base = base
+
+    def _fresh(self, mk):
+        """The draws of the unrolling; an abstract loss's partial ∂E/∂o_i (the finder's atom) applied at the kernel's
+        own (o_j, y_j) is its own ∂E_j/∂o_j's entry i, as the claim's check reads it."""
+        draws = mk._draws
+        own = {}
+        if self.st.grads and self.model.output is not None:
+            for j in range(1, self.tau + 1):
+                at_o = tuple(sp.Matrix(mk.o(j))) + tuple(sp.Matrix(mk.y(j)))
+                for f, v in zip(self.st.grads, sp.Matrix(mk.d(("E", j), ("o", j)))):
+                    own[(f, at_o)] = v
+
+        def fresh(key):
+            if isinstance(key, tuple) and key and key[0] == "undefined":
+                got = own.get((key[1], tuple(key[2])))
+                if got is not None:
+                    return got
+            return draws[("unroll", key)]
+        return fresh
+
+    def _down(self, mk):
+        """A downward family at τ: the claim's sides (each stacked over k = lo … τ + c) against the finder's term at
+        each k, unrolled by the kernel; the base (``base``): the term at k = τ + c = 1 against the kernel's own ∇L."""
+        from .check import _sides
+        from .peel import Reader
+
+        term = self.st.terms[0]
+        lo, c = term.family
+        fresh = self._fresh(mk)
+
+        def at(k):
+            reader = Reader(mk, self.st.params, fresh, mk._funcs, self.activation, states=self.model.state,
+                            tau=self.tau, horizon=term.horizon, choices={}, state=self.st.state, k=k,
+                            base=self.base)
+            return reader.value(term)
+
+        if self.base:  # the base at k = t + c read at τ = 1 − c with every index kept relative to τ
+            mine = at(self.tau + c)
+            row = sp.Matrix(mk.d(mk.sum_of("E"), (self.st.state, self.tau + c)))
+            own = row.T if term.transposed else row
+            if own.shape != mine.shape:
+                raise _Refused(f"the term has shape {mine.shape}, the kernel's own ∇L {own.shape}")
+            return own, mine
+        lhs, rhs = _sides(self.claim.check(mk))
+        ks = range(lo, self.tau + c + 1)
+        if not ks:
+            raise _Refused(f"the family has no step k at t = {self.tau}")
+        a = sp.Matrix.vstack(*[at(k) for k in ks])
+        if a.shape != lhs.shape or a.shape != rhs.shape:
+            raise _Refused(f"the term stacked has shape {a.shape}, the claim's sides {lhs.shape} at t = {self.tau}")
+        return sp.Matrix.hstack(lhs, rhs), sp.Matrix.hstack(a, a)
 
     def check(self, mk):
         from .check import _sides
         from .peel import Reader, Unreadable
 
+        if self.st.kind == "downward":
+            try:
+                return self._down(mk)
+            except Cannot as e:
+                raise Unreadable(str(e)) from None
         lhs, rhs = _sides(self.claim.check(mk))
         draws = mk._draws
         try:
@@ -574,9 +700,12 @@ def read_terms(claim, size: dict, st: StepStatement, t0: int, t_max: int, *, see
 
     t_hi = read_horizon_limit(t_max)
     degrees = []
-    for t in range(t0, t_hi + 1):
+    todo = [(t, False) for t in range(t0, t_hi + 1)]
+    if st.kind == "downward":  # and the base, k = t + c, at τ = 1 − c (k = 1, S_0 free): the same at every t
+        todo.insert(0, (1 - st.terms[0].family[1], True))
+    for t, base in todo:
         at = {**{k: v for k, v in size.items() if k != "t"}, "t": t}
-        pseudo = _Unroll(claim, st, t)
+        pseudo = _Unroll(claim, st, t, base=base)
         rng = random.Random(f"{seed}:unroll:{claim.id}:{sorted(at.items())}")
         try:
             E, why = degree_of(pseudo, at)
@@ -599,7 +728,9 @@ def read_terms(claim, size: dict, st: StepStatement, t0: int, t_max: int, *, see
         except Exception as e:  # noqa: BLE001 (the check or the term does not run on the kernel's model here)
             return Unrolled(t0, t_hi, unreadable=f"at t = {t}: {type(e).__name__}: {str(e)[:160]}")
         if any(d != 0 for d in diffs):
-            return Unrolled(t0, t_hi, differs_at=t, why=f"the finder's term is not the claim's side at t = {t}")
+            return Unrolled(t0, t_hi, differs_at=t, why=(
+                f"the finder's term at k = t{st.terms[0].family[1]:+d} is not the kernel's own ∇L (the base, read at "
+                f"t = {t})" if base else f"the finder's term is not the claim's side at t = {t}"))
         degrees.append(E)
     return Unrolled(t0, t_hi, degree=sum(degrees))
 
@@ -616,21 +747,22 @@ def confirm_every_t(claim, size: dict, st: StepStatement, t0: int, t_max: int, *
     reading = read_horizons(claim, size, t0, t_max, tokens=tokens, seed=seed)
     if reading.differs_at is not None:
         return None, f"the kernel's own reading of the claim differs {reading.why[:200]}", reading
-    if st.terms and st.kind in ("induction", "same", "generic") and reading.complete:
-        # an induction's term handed over is read by the kernel or refused: the finder's own C and C′ (the older
-        # reading) stand only where no term is handed (a downward family), so a finder that fits its C_t to a term
-        # the kernel cannot read gets no every t (advkread); a "same" or "generic" statement (one expression at a
+    if st.terms and st.kind in ("induction", "same", "generic", "downward") and reading.complete:
+        # an induction's (upward or downward) term handed over is read by the kernel or refused: the finder's own C
+        # and C′ (the older reading) stand only where no term is handed (a body the finder could not read at a
+        # generic index), so a finder that fits its C_t (C_k) to a term the kernel cannot read gets no every t
+        # (advkread, tests/test_kernel_peel_down.py); a "same" or "generic" statement (one expression at a
         # symbolic t, no C_t of the finder's) keeps the older reading where its term is not read
         unrolled = read_terms(claim, size, st, t0, t_max, seed=seed)
         if unrolled.differs_at is not None:
             return None, f"the kernel's unrolling of the finder's term: {unrolled.why[:200]}", reading
         if unrolled.unreadable:
-            if st.kind == "induction":  # the finder's C_t is what a fitted finder bends: refused
+            if st.kind in ("induction", "downward"):  # the finder's C_t (C_k) is what a fitted finder bends: refused
                 return None, f"{UNREADABLE} ({unrolled.unreadable[:200]}): no every t without its own peel", reading
             unrolled = None  # "same", "generic": one expression at a symbolic t, no recursion of the finder's
         if unrolled is not None:
             tok, why = _confirm_step(claim, size, st, seed=seed, reading=reading, unrolled=unrolled, t_min=t0 + 1)
-            if st.kind == "induction" or tok is not None or not why.startswith(UNREADABLE):
+            if st.kind in ("induction", "downward") or tok is not None or not why.startswith(UNREADABLE):
                 return tok, why, reading
     if st.kind == "induction" and claim.model is not None and len(claim.model.state) > 1:
         try:  # the finder's C′ stands in the older reading: its other states' blocks must be free truths
