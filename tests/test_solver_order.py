@@ -153,7 +153,13 @@ def _outcome(cid):
     return {f: d.get(f) for f in FIELDS} | {"sizes": [(s["size"], s["status"]) for s in d.get("sizes") or []]}
 
 
-@pytest.mark.parametrize("cid", ["avram2025.polar-reduction.norm"])
+#: the shipped claims with a step sentence z3 does not decide, one per way z3 ends: out of its units (10 M at the default
+#: 2 s; the step is then proved by a lemma chain), and cut by its CPU net (norm-bounds.lower at n = 2, t = 1: the
+#: claim then fails at n = 2, t = 2 by a certified counterexample)
+TOUCHED = ["avram2025.polar-reduction.norm", "avram2025.norm-bounds.lower"]
+
+
+@pytest.mark.parametrize("cid", TOUCHED)
 def test_a_shipped_claim_with_an_unknown_z3_keeps_its_outcome(monkeypatch, cid):
     asked = []
     real = solvers.run
@@ -167,7 +173,7 @@ def test_a_shipped_claim_with_an_unknown_z3_keeps_its_outcome(monkeypatch, cid):
     in_turn = _outcome(cid)
     n = {s: sum(1 for a in asked if a[0] == s) for s in solvers.SOLVERS}
     assert n["cvc5"] < n["z3"], asked   # a step sentence z3 did not decide: cvc5 was not asked it
-    assert in_turn["verdict"] == "holds" and in_turn["as_expected"]
+    assert in_turn["as_expected"], in_turn
     asked.clear()
     monkeypatch.setattr(_z3_unknown, "first", None)   # the pair at once, as before the cut
     assert _outcome(cid) == in_turn
