@@ -153,9 +153,9 @@ def _outcome(cid):
     return {f: d.get(f) for f in FIELDS} | {"sizes": [(s["size"], s["status"]) for s in d.get("sizes") or []]}
 
 
-#: the shipped claims with a step sentence z3 does not decide, one per way z3 ends: out of its units (10 M at the default
-#: 2 s; the step is then proved by a lemma chain), and cut by its CPU net (norm-bounds.lower at n = 2, t = 1: the
-#: claim then fails at n = 2, t = 2 by a certified counterexample)
+#: the shipped claims with a step sentence z3 does not decide, one per way z3 ends: out of its units (10 M at the
+#: default 2 s; the step is then proved by a lemma chain), and cut by its CPU net (norm-bounds.lower at n = 2, t = 1:
+#: the claim then fails at n = 2, t = 2 by a certified counterexample)
 TOUCHED = ["avram2025.polar-reduction.norm", "avram2025.norm-bounds.lower"]
 
 
