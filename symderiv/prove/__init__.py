@@ -160,7 +160,9 @@ def decide_step(domain, hyps, step, *, syms=None, matrices=(), budget: float = B
                                + (f"; it rests on the lemma instances: {'; '.join(behind)}" if behind else ""))
                 continue
         names = solvers.names_for(enc.variables)
-        # z3's unknown settles the pair: no proof (that needs both unsat) and no candidate (a model is z3's)
+        # z3's unknown settles the pair: no proof (that needs both unsat) and no candidate (a model is z3's). So
+        # z3 is asked first and cvc5 only after z3's sat or unsat (_z3_unknown names z3 as its first: run_both):
+        # an unknown z3 (its units or its CPU net run out) no longer has cvc5 burning the same seconds beside it
         answers = solvers.run_both(solvers.smtlib(enc.variables, for_solvers(enc.constraints, lib) + [negated],
                                                   names), budget, _z3_unknown)
         z3a, cv = answers["z3"], answers["cvc5"]
@@ -203,6 +205,7 @@ def decide_step(domain, hyps, step, *, syms=None, matrices=(), budget: float = B
     return Mark.PROVED, method, "; ".join(details), None, evidence
 
 
+@_solvers.deciding_first("z3")
 def _z3_unknown(got: dict) -> bool:
     """``decided`` for a step's sentence (:func:`decide_step`): z3 answered neither sat nor unsat."""
     return "z3" in got and got["z3"].status not in ("sat", "unsat")
@@ -359,6 +362,8 @@ class _NoLemmas:
 
 
 def _said(a) -> str:
+    if a.why == _solvers.NOT_ASKED:
+        return "not asked (the other's answer decided)"
     if a.status == "unknown":
         return f"unknown after {a.seconds:.1f} s" + (f" ({a.why})" if a.why and "budget" in a.why else "")
     return f"{a.status} in {a.seconds:.2f} s"

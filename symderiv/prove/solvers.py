@@ -129,6 +129,9 @@ def smtlib(variables, constraints, names: dict | None = None) -> str:
 
 #: why a solver has no answer: the other's answer had already decided what the caller asked (``decided``)
 STOPPED = "stopped: the other solver's answer already decided the question"
+#: why a solver has no answer: second in turn (a ``decided`` predicate that names its ``first``: :func:`run_both`),
+#: it was not asked at all, since the first solver's answer already decided what the caller asked
+NOT_ASKED = "not asked: the first solver's answer already decided the question"
 
 
 class OutOfBudget(Exception):
@@ -320,10 +323,12 @@ def work_of(a: Answer, budget: float) -> float:
     """An answer's cost in budget-seconds, the same on every machine: its units over its solver's :data:`RATE`
     (the part of its resource limit it used, times its budget), so a sentence that ran out its units costs its
     whole budget and one answered at once almost nothing; a sentence cut by the CPU or wall-clock safety net (no
-    count) costs its whole budget; a solver stopped because the other's answer decided (:data:`STOPPED`), 0."""
+    count) costs its whole budget; a solver stopped, or not asked, because the other's answer decided (:data:`STOPPED`,
+    :data:`NOT_ASKED`), 0."""
     if a.cut in ("cpu", "wall"):
         return float(budget)
-    if a.why == STOPPED or a.units is None or not RATE.get(a.solver):   # stopped, or no count (a solver's error)
+    if a.why in (STOPPED, NOT_ASKED) or a.units is None or not RATE.get(a.solver):   # stopped or not asked, or no
+        # count (a solver's error)
         return 0.0
     rate = RATE[a.solver]
     return min(float(budget), a.units / rate)
@@ -388,7 +393,27 @@ def run_both(text: str, budget: float, decided=None) -> dict[str, Answer]:
     a fresh one) and its answer is ``unknown`` (:data:`STOPPED`). A caller passes one only where the answer still
     to come cannot change what it does with the pair: the kernel needs both unsat, so the first other answer
     decides (:func:`_kernel_oracle`); a model is z3's alone, so cvc5 is never stopped while z3's ``sat`` could
-    still come."""
+    still come.
+
+    A predicate that only one solver's answer can make true says so by naming it in its ``first`` attribute
+    (:func:`deciding_first`; decide_step's ``_z3_unknown``): then the solvers run one after the other, that one
+    alone first, and the other only when ``decided`` is false on its answer (else the other's answer is
+    ``unknown``, :data:`NOT_ASKED`). That never costs more CPU than the pair at once, where the other solver works
+    as long as the first does (or until its own answer, which cannot decide), and it saves the other's whole run
+    when the first's answer decides (z3's unknown: its units or its CPU net run out); which answers the caller
+    gets is a function of the first's answer alone, never of which solver happened to answer first. The pair is
+    charged as at once (its dearer answer), so the prove totals do not change."""
+    first = getattr(decided, "first", None)
+    if first in SOLVERS:
+        other = next(s for s in SOLVERS if s != first)
+        got = {first: run(first, text, budget)}
+        if decided(dict(got)):
+            got[other] = Answer(other, "unknown", 0.0, why=NOT_ASKED)
+        else:
+            got[other] = run(other, text, budget)
+        out = {s: got[s] for s in SOLVERS}
+        _WORK[0] += max(work_of(a, budget) for a in out.values())
+        return out
     import concurrent.futures as cf
 
     pool = cf.ThreadPoolExecutor(2)
@@ -419,6 +444,18 @@ def run_both(text: str, budget: float, decided=None) -> dict[str, Answer]:
         return out
     finally:
         pool.shutdown(wait=True)
+
+
+def deciding_first(solver: str):
+    """Mark a ``decided`` predicate of :func:`run_both` as one that only ``solver``'s answer can make true (it reads
+    no other answer): the pair is then asked in turn, ``solver`` first."""
+    if solver not in SOLVERS:
+        raise ValueError(f"no solver {solver!r}")
+
+    def mark(predicate):
+        predicate.first = solver
+        return predicate
+    return mark
 
 
 def not_both_unsat(got: dict) -> bool:
