@@ -833,6 +833,17 @@ def degree_info(claim, size: dict) -> Degree:
     meets (formally equal ones too): the true computation is that one with some variables identified, which does
     not raise a degree, so the bound holds for it. A closed form e^u the check writes itself (SymPy's exp of the
     run's values, the notation's softmax of plain values) is read as a variable Y_u of its own."""
+    return degree_infos(claim, size)[0]
+
+
+def degree_infos(claim, size: dict, part=None) -> tuple[Degree, Degree | None]:
+    """:func:`degree_info` of ``claim``, and of the first part of its run: ``part`` (a callable, asked after the run)
+    gives what that part made, (its out, the number of the run's random-function arguments and of each function's
+    ``met`` entries at its end), or None. The part's Degree is the one :func:`degree_info` computes for that part run
+    alone: the run's random values are keyed (the same key, the same variable), so a part run first on a fresh draw
+    makes the same arguments as it would alone. None for it where it is not told apart (no part recorded; √ or |·|
+    read formally anywhere in the run; the run refused, or not run on variables)."""
+
     from .check import _sides
 
     from . import free
@@ -849,18 +860,43 @@ def degree_info(claim, size: dict) -> Degree:
         try:
             out, _ = _trial(claim, size, random.Random(0), draw=fresh)
         except Refused as e:
-            return Degree(None, f"√ or |·| of the random values the kernel does not read formally ({e})")
+            return Degree(None, f"√ or |·| of the random values the kernel does not read formally ({e})"), None
+        first = part() if part is not None else None
         lhs, rhs = _sides(out)
         if formal.refused:  # refused inside the check, which went on (it caught the exception): not the same run
-            return Degree(None, f"√ or |·| of the random values the kernel does not read formally ({formal.refused})")
+            return Degree(None, f"√ or |·| of the random values the kernel does not read formally ({formal.refused})"), None
         if formal.used:
             # the sides are not rational functions of the draws: the bound below does not apply. A claim of free
             # variables without random functions is checked formally instead (radicals.check); any other is not
             why = "√ or |·| of the random values"
             if claim.model is not None or getattr(claim, "variables", None) is None or fresh.arguments:
-                return Degree(None, why + " beside a model or a random function")
-            return Degree(None, why, formal=(formal, lhs, rhs))
-        if walk.contains(*lhs, *rhs, *fresh.arguments, test=_astronomical):  # a random function's argument too
+                return Degree(None, why + " beside a model or a random function"), None
+            return Degree(None, why, formal=(formal, lhs, rhs)), None
+        if formal.refused or formal.used:
+            first = None
+        whole = _bound_of(out, fresh.arguments, fresh.met)
+        if first is None:
+            return whole, None
+        mine, n_args, n_met = first
+        return whole, _bound_of(mine, fresh.arguments[:n_args],
+                                {k: v[:n_met.get(k, 0)] for k, v in fresh.met.items()})
+    except Unbounded as e:
+        return Degree(None, f"a side applies {e} to the random values"), None
+    except Exception as e:  # the check does not run on fresh variables: the bound is not computed
+        return Degree(None, f"the check does not run on variables ({type(e).__name__})"), None
+    finally:
+        dual.number = free.number = exact
+        free.FORMAL = None
+
+
+def _bound_of(out, arguments: list, met: dict) -> Degree:
+    """:func:`degree_info`'s bound from a degree run's out, the random functions' arguments it met and each
+    function's ``met`` entries (:class:`_Fresh`)."""
+    from .check import _sides
+
+    try:
+        lhs, rhs = _sides(out)
+        if walk.contains(*lhs, *rhs, *arguments, test=_astronomical):  # a random function's argument too
             return Degree(None, "a power with a variable exponent", refuse=(
                 "a power with a variable exponent (2**a, e^(a·log b) = b**a), which SymPy evaluates at the kernel's "
                 "128-bit point (2**a: an integer of about 2^128 digits): the kernel does not"))
@@ -900,15 +936,12 @@ def degree_info(claim, size: dict) -> Degree:
             n1, d1 = degree_bound(a, memo)
             n2, d2 = degree_bound(b, memo)
             D = max(D, max(n1 + d2, n2 + d1) + d1 + d2)
-        args = [degree_bound(u, memo) for u in dict.fromkeys(fresh.arguments)]
+        args = [degree_bound(u, memo) for u in dict.fromkeys(arguments)]
         log_weights = [sum(degree_bound(u, memo)) for u in formal_logs]
     except Unbounded as e:
         return Degree(None, f"a side applies {e} to the random values")
     except Exception as e:  # the check does not run on fresh variables: the bound is not computed
         return Degree(None, f"the check does not run on variables ({type(e).__name__})")
-    finally:
-        dual.number = free.number = exact
-        free.FORMAL = None
     weights = [n + d for n, d in args]
     # u_i = ±u_j (tanh and logistic read −u from u) for each pair, and u_i = 0 (σ's value there may be fixed)
     pairs = (2 * len(weights) - 1) * sum(weights) if weights else 0
@@ -942,10 +975,10 @@ def degree_info(claim, size: dict) -> Degree:
     # function's argument (but log's, whose value must not reach the sides) holding an exponential or a log value
     # (a random function whose values do not reach the sides may have any argument: the sides do not depend on it)
     ys = dict(closed)
-    ys.update({r: u for u, r, _ in fresh.met.get("exp", [])})
-    logs = {r for _, r, _ in fresh.met.get("log", [])}
+    ys.update({r: u for u, r, _ in met.get("exp", [])})
+    logs = {r for _, r, _ in met.get("log", [])}
     inner = set(ys) | logs
-    bad = [u for met in fresh.met.values() for u, _, made in met if walk.symbols_memo(u, syms) & inner
+    bad = [u for met in met.values() for u, _, made in met if walk.symbols_memo(u, syms) & inner
            and made & in_sides]
     bad += [u for y, u in closed.items() if walk.symbols_memo(u, syms) & inner and y in in_sides]
     fixed = frozenset(fixed)
@@ -1331,8 +1364,12 @@ def exact_zero(d) -> bool:
     return _exact_decide(d)[0]
 
 
-def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the normal form") -> tuple[Proved | None, str]:
+def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the normal form",
+                     info: Degree | None = None) -> tuple[Proved | None, str]:
     """The kernel's Proved for the identity at ``size`` after its own random trials, or (None, the disagreement).
+    ``info``: its :func:`degree_info` at ``size`` where a run the caller made already computed it (the kernel's
+    reading at every t: :func:`degree_infos` of the claim's check run first beside the finder's term), else computed
+    here.
 
     When the kernel cannot evaluate the claim to numbers it decides exactly (rationals, ℚ(ᴸ√p, …), ℚ̄[e^ℚ]), its
     Proved names ``trusts`` (what decided it) as trusted, with the reason.
@@ -1352,7 +1389,7 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
     # the degree first: where it is not bounded (|·|, √ or a sign decided on the random values) the sides are not
     # rational functions of the draws and Schwartz–Zippel says nothing (|x| and x agree on half of the points): there
     # the kernel draws UNBOUNDED_TRIALS points, each sign pattern of the free variables' entries new at each
-    info = degree_info(claim, size)
+    info = info if info is not None else degree_info(claim, size)
     if info.refuse:
         how = f"{trusts}, not re-checked by the kernel ({info.refuse})"
         return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how

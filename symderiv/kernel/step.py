@@ -106,7 +106,8 @@ from sympy.core.function import UndefinedFunction
 from ..functions import _SigmaDerivative, logistic
 from .accept import EVERY_T, IDENTITY, UNBOUNDED, Proved, _issue, genuine, size_key
 from .dual import KernelError
-from .random_check import BITS, DRAW_BITS, REDRAWS, Cannot, _Fresh, _Outside, _Singular, _trial, confirm_identity, degree_of
+from .random_check import (BITS, DRAW_BITS, REDRAWS, Cannot, _Fresh, _Outside, _Singular, _trial, confirm_identity,
+                           degree_infos, degree_of)
 
 #: the kernel reads the claim itself at every t from the base to T = max(READ_T, the sweep's largest t) + 1
 READ_T = 4
@@ -545,14 +546,16 @@ def read_horizon_limit(t_max: int) -> int:
     return max(READ_T, t_max) + 1
 
 
-def read_horizons(claim, size: dict, t0: int, t_max: int, *, tokens=(), seed: int = 0) -> Reading:
+def read_horizons(claim, size: dict, t0: int, t_max: int, *, tokens=(), seed: int = 0, degree_at=None) -> Reading:
     """The kernel's own reading of the claim at every horizon t = t0 … T (T = :func:`read_horizon_limit`), at
     ``size`` (every dimension but t): its random check (:func:`.random_check.confirm_identity`: its exact model, or
     ℤ/p past it, at a random point, σ a random function) at each t, where lhs − rhs must be 0. A horizon that one of
     ``tokens`` covers (a genuine Proved identity of this claim at that size whose check trusted nothing) is not
     read again. It stops at the first t that differs: a check whose Python does something else at some step k ≤ T
     (a special step told apart by a string, an attribute, a type, a hash the guard missed) is refused here, whatever
-    the finder read at the symbolic t. What it cannot see is a step past T."""
+    the finder read at the symbolic t. What it cannot see is a step past T. ``degree_at``: t → the claim's own
+    :func:`.random_check.degree_info` at t from a run made for both readings (:class:`_Shared`), or None (computed
+    by :func:`.random_check.confirm_identity` itself)."""
     t_hi = read_horizon_limit(t_max)
     covered = set()
     for tok in tokens:
@@ -572,7 +575,8 @@ def read_horizons(claim, size: dict, t0: int, t_max: int, *, tokens=(), seed: in
         if t in covered:
             continue
         at = {**{k: v for k, v in size.items() if k != "t"}, "t": t}
-        tok, why = confirm_identity(claim, at, seed=seed, trusts="the finder's reading")
+        info = degree_at(t) if degree_at is not None else None
+        tok, why = confirm_identity(claim, at, seed=seed, trusts="the finder's reading", info=info)
         if tok is None:
             return Reading(t0, t_hi, tuple(checked), tuple(sorted(covered)), differs_at=t,
                            why=f"at t = {t}: {why}", unread=tuple(unread), trusts=tuple(dict.fromkeys(trusts)))
@@ -598,6 +602,24 @@ class _Unroll:
         self.id, self.model, self.claim, self.st, self.tau = claim.id, claim.model, claim, st, tau
         self.activation, self.loss, self.conventions = claim.activation, claim.loss, dict(claim.conventions)
         self.base = base
+        self.parts: list = []  # the degree run: what the claim's own check made, each time it ran to its end
+
+    def _claim_sides(self, mk):
+        """The claim's own check on the kernel's model, run before anything of the term's: in the degree run its out
+        and the arguments it met are recorded (:meth:`part`), so that one run bounds both the claim alone (for
+        :func:`read_horizons`) and the claim beside its term (for :func:`read_terms`)."""
+        from .check import _sides
+
+        out = self.claim.check(mk)
+        draw = mk._draws.draw
+        if isinstance(draw, _Fresh):
+            self.parts.append((out, len(draw.arguments), {k: len(v) for k, v in draw.met.items()}))
+        return _sides(out)
+
+    def part(self):
+        """The claim's own part of the degree run (:func:`.random_check.degree_infos`): None unless its check ran to
+        its end once (a rerun of the whole on a jet model, asked for by the term, is not the claim's run alone)."""
+        return self.parts[0] if len(self.parts) == 1 else None
 
     def _fresh(self, mk):
         """The draws of the unrolling; an abstract loss's partial ∂E/∂o_i (the finder's atom) applied at the kernel's
@@ -621,11 +643,11 @@ class _Unroll:
     def _down(self, mk):
         """A downward family at τ: the claim's sides (each stacked over k = lo … τ + c) against the finder's term at
         each k, unrolled by the kernel; the base (``base``): the term at k = τ + c = 1 against the kernel's own ∇L."""
-        from .check import _sides
         from .peel import Reader
 
         term = self.st.terms[0]
         lo, c = term.family
+        lhs, rhs = (None, None) if self.base else self._claim_sides(mk)  # the claim's check first (:meth:`part`)
         fresh = self._fresh(mk)
 
         def at(k):
@@ -641,7 +663,6 @@ class _Unroll:
             if own.shape != mine.shape:
                 raise _Refused(f"the term has shape {mine.shape}, the kernel's own ∇L {own.shape}")
             return own, mine
-        lhs, rhs = _sides(self.claim.check(mk))
         ks = range(lo, self.tau + c + 1)
         if not ks:
             raise _Refused(f"the family has no step k at t = {self.tau}")
@@ -651,7 +672,6 @@ class _Unroll:
         return sp.Matrix.hstack(lhs, rhs), sp.Matrix.hstack(a, a)
 
     def check(self, mk):
-        from .check import _sides
         from .peel import Reader, Unreadable
 
         if self.st.kind == "downward":
@@ -659,7 +679,7 @@ class _Unroll:
                 return self._down(mk)
             except Cannot as e:
                 raise Unreadable(str(e)) from None
-        lhs, rhs = _sides(self.claim.check(mk))
+        lhs, rhs = self._claim_sides(mk)
         draws = mk._draws
         try:
             sides = []
@@ -691,11 +711,39 @@ class Unrolled:
     degree: int | None = None
 
 
-def read_terms(claim, size: dict, st: StepStatement, t0: int, t_max: int, *, seed: int = 0) -> Unrolled:
+class _Shared:
+    """One degree run per horizon t for both of the kernel's readings (cpu9): the claim's check run first on fresh
+    variables, then the finder's term beside it (:class:`_Unroll`); :func:`.random_check.degree_infos` bounds from
+    it both the claim alone (what :func:`read_horizons` asks of :func:`.random_check.confirm_identity`, the same
+    number as its own degree run: the same sides, the same arguments met) and the claim against its term (what
+    :func:`read_terms` asks, the same number as its own degree run of the unrolling). The trials are not shared:
+    each reading keeps its own points."""
+
+    def __init__(self, claim, size: dict, st: StepStatement):
+        self.claim, self.size, self.st = claim, size, st
+        self.unrolled: dict = {}  # t -> the unrolling's Degree
+
+    def claim_at(self, t: int):
+        from .peel import Unreadable
+
+        pseudo = _Unroll(self.claim, self.st, t)
+        at = {**{k: v for k, v in self.size.items() if k != "t"}, "t": t}
+        try:
+            whole, mine = degree_infos(pseudo, at, part=pseudo.part)
+        except (Unreadable, KernelError):  # as degree_of would raise it there: read_terms' own run says so again
+            return None
+        self.unrolled[t] = whole
+        return mine
+
+
+def read_terms(claim, size: dict, st: StepStatement, t0: int, t_max: int, *, seed: int = 0,
+               known: dict | None = None) -> Unrolled:
     """The finder's term(s) unrolled by the kernel (peel.py) at every horizon t = t0 … T, T as
     :func:`read_horizons`, each against the claim's own check on the kernel's random model at that t: lhs and rhs
     must both be the term's value there (one term) or each its own (two). A t where they differ is the finder's
-    term not being the check (a bound off by one, a body at k + 1, an order reversed, a Σ read as a Π)."""
+    term not being the check (a bound off by one, a body at k + 1, an order reversed, a Σ read as a Π). ``known``:
+    the Degree of each t's unrolling its degree run already gave (:class:`_Shared`, the run that also gave
+    :func:`read_horizons` the claim's own), t → Degree; the others are computed here."""
     from .peel import Unreadable
 
     t_hi = read_horizon_limit(t_max)
@@ -708,7 +756,8 @@ def read_terms(claim, size: dict, st: StepStatement, t0: int, t_max: int, *, see
         pseudo = _Unroll(claim, st, t, base=base)
         rng = random.Random(f"{seed}:unroll:{claim.id}:{sorted(at.items())}")
         try:
-            E, why = degree_of(pseudo, at)
+            got = None if base or known is None else known.get(t)
+            E, why = (got.E, got.why) if got is not None else degree_of(pseudo, at)
             if E is None:
                 return Unrolled(t0, t_hi, unreadable=f"at t = {t}: the degree is not bounded ({why})")
             for _ in range(REDRAWS):
@@ -744,7 +793,10 @@ def confirm_every_t(claim, size: dict, st: StepStatement, t0: int, t_max: int, *
     unread horizons trusted."""
     from dataclasses import replace
 
-    reading = read_horizons(claim, size, t0, t_max, tokens=tokens, seed=seed)
+    readable = st.terms and st.kind in ("induction", "same", "generic", "downward") and claim.model is not None
+    shared = _Shared(claim, size, st) if readable else None
+    reading = read_horizons(claim, size, t0, t_max, tokens=tokens, seed=seed,
+                            degree_at=shared.claim_at if shared is not None else None)
     if reading.differs_at is not None:
         return None, f"the kernel's own reading of the claim differs {reading.why[:200]}", reading
     if st.terms and st.kind in ("induction", "same", "generic", "downward") and reading.complete:
@@ -753,7 +805,8 @@ def confirm_every_t(claim, size: dict, st: StepStatement, t0: int, t_max: int, *
         # generic index), so a finder that fits its C_t (C_k) to a term the kernel cannot read gets no every t
         # (advkread, tests/test_kernel_peel_down.py); a "same" or "generic" statement (one expression at a
         # symbolic t, no C_t of the finder's) keeps the older reading where its term is not read
-        unrolled = read_terms(claim, size, st, t0, t_max, seed=seed)
+        unrolled = read_terms(claim, size, st, t0, t_max, seed=seed,
+                              known=shared.unrolled if shared is not None else None)
         if unrolled.differs_at is not None:
             return None, f"the kernel's unrolling of the finder's term: {unrolled.why[:200]}", reading
         if unrolled.unreadable:
