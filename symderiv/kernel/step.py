@@ -94,6 +94,11 @@ with every index relative to t) and unrolls the term at every k of every t ≤ T
 product whose factor reads t or k, a degree it does not bound at some t ≤ T) is refused; a "same" or "generic"
 statement falls back to the finder's sides and :data:`READING`, as does a family whose finder recorded no term. The
 base case is the sweep's smallest t, confirmed by the kernel as any size is.
+
+The two readings at a t share one degree run (:class:`_Shared`, issue 20 item 6): the claim's check runs first on
+fresh variables, then the term beside it, and :func:`.random_check.degree_infos` bounds from that run both the claim
+alone (read_horizons' E_t, the number its own run gave) and the claim against the term (read_terms'). Each reading
+keeps its own trial, at its own point.
 """
 from __future__ import annotations
 
