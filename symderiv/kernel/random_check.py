@@ -864,7 +864,8 @@ def degree_infos(claim, size: dict, part=None) -> tuple[Degree, Degree | None]:
         first = part() if part is not None else None
         lhs, rhs = _sides(out)
         if formal.refused:  # refused inside the check, which went on (it caught the exception): not the same run
-            return Degree(None, f"√ or |·| of the random values the kernel does not read formally ({formal.refused})"), None
+            return (Degree(None, "√ or |·| of the random values the kernel does not read formally "
+                           f"({formal.refused})"), None)
         if formal.used:
             # the sides are not rational functions of the draws: the bound below does not apply. A claim of free
             # variables without random functions is checked formally instead (radicals.check); any other is not
@@ -978,7 +979,7 @@ def _bound_of(out, arguments: list, met: dict) -> Degree:
     ys.update({r: u for u, r, _ in met.get("exp", [])})
     logs = {r for _, r, _ in met.get("log", [])}
     inner = set(ys) | logs
-    bad = [u for met in met.values() for u, _, made in met if walk.symbols_memo(u, syms) & inner
+    bad = [u for entries in met.values() for u, _, made in entries if walk.symbols_memo(u, syms) & inner
            and made & in_sides]
     bad += [u for y, u in closed.items() if walk.symbols_memo(u, syms) & inner and y in in_sides]
     fixed = frozenset(fixed)
