@@ -100,7 +100,11 @@ class Formal:
     """The degree run's reading of |·| and √ (see the module docstring): sign variables and radicals, each made
     once per canonical factor (radicand), with what the domain declares."""
 
-    def __init__(self, symbols: set):
+    def __init__(self, symbols: set, models: bool = False):
+        #: a model's values (sign split of |·|, max and min of them: "A model's values" in the module docstring):
+        #: the dual numbers read |·| through this reading too, and a value that holds a sign variable gets one of
+        #: its own (nested)
+        self.models = models
         self.declared: dict = {}  # a variable of the run -> its declared sign (±1)
         self.signs: dict = {}     # canonical factor f -> its sign variable ε_f
         self.roots: dict = {}     # canonical radicand C (expanded) -> its variable s_C
@@ -198,6 +202,8 @@ class Formal:
 
     def _sign(self, u):
         got = self._memo.get(("sign", u))
+        if got is None and self.models and sp.sympify(u).free_symbols & set(self.signs.values()):
+            got = self._memo[("sign", u)] = self._nested(sp.sympify(u))
         if got is None:
             c, num, den = self._factored(u)
             got = sp.Integer(1 if c > 0 else -1)
@@ -206,6 +212,23 @@ class Formal:
                     got = got * self.sign_of(f) / f
             got = self._memo[("sign", u)] = sp.expand(got)
         return got
+
+    def _nested(self, u):
+        """sign(u) for a value u that holds sign variables (a ReLU cell's next step, |max(0, z) − h|): one sign
+        variable for u as a whole, up to its sign (u and −u share it: sign(−u) = −sign(u)), never factored. Sound as
+        every sign variable is: on each point's pattern it is the sign of u there ("A model's values")."""
+        if u.free_symbols & set(self.radicand):
+            raise self._refuse("|·| of a value holding a root (nested)")
+        if not u.free_symbols <= self.symbols:
+            raise self._refuse("|·| of a value that is not a function of the run's variables")
+        flip = u.could_extract_minus_sign()
+        key = ("whole", sp.expand(-u if flip else u))
+        eps = self.signs.get(key)
+        if eps is None:
+            if len(self.signs) >= MAX_SIGNS:
+                raise self._refuse(f"more than {MAX_SIGNS} factors whose sign the domain does not fix")
+            eps = self.signs[key] = self._new(f"eps{len(self.signs)}")
+        return -eps if flip else eps
 
     def root(self, a):
         """√a for a value a of the run: √|c|·Π |f|^⌊k/2⌋·Π |g|^−⌈l/2⌉·s_C, s_C² = C (module docstring)."""

@@ -289,6 +289,11 @@ class RandomFunction:
                 before = len(self.draw.created)
                 got = self.rule(self.draw(), x) if self.rule else (self.draw(), self.draw(), self.draw())
                 self.table[x] = got
+                if self.name in POSITIVE:  # the true function's values are > 0 (the formal |·| reads them so)
+                    from . import free
+
+                    if free.FORMAL is not None and isinstance(got[0], sp.Symbol):
+                        free.FORMAL.declare(got[0], 1)
                 made = frozenset(self.draw.created[before:])  # the variables drawn for this argument
                 self.draw.met.setdefault(self.name, []).append((x, got[0], made))
             return got
@@ -366,6 +371,9 @@ def _unit(x):
     return sp.Rational(2 * x + 1, 2 ** (BITS + 1)) if isinstance(x, sp.Integer) else 1 / (1 + abs(x))
 
 
+#: the random functions whose true values are > 0 (logistic ∈ (0, 1), e^a > 0): the degree run's formal reading of
+#: |·| takes their value variables as declared positive (radicals.Formal.declare), as the numeric draws keep RANGES
+POSITIVE = ("logistic", "exp")
 RANGES = {
     "logistic": lambda d, g: (lambda: _unit(d())),
     "exp": lambda d, g: (lambda: abs(d()) + 1),
@@ -832,22 +840,28 @@ def degree_info(claim, size: dict) -> Degree:
     # the dual numbers and the free variables' jets hold the run's variables (both restored below); √ and |·| of
     # them are read formally (radicals.py: a radical s with s² = C, a sign the domain fixes or a sign variable)
     dual.number = free.number = fresh.number(exact)
-    formal = free.FORMAL = Formal(fresh.symbols)
+    models = claim.model is not None
+    formal = free.FORMAL = Formal(fresh.symbols, models=models)
     try:
         try:
             out, _ = _trial(claim, size, random.Random(0), draw=fresh)
+            lhs, rhs = _sides(out)
+            if models:  # |·|, max and min the check itself applies to a model's values: read alike (radicals.py)
+                lhs, rhs = (sp.Matrix(lhs.rows, lhs.cols, [_read_signs(x, formal) for x in lhs]),
+                            sp.Matrix(rhs.rows, rhs.cols, [_read_signs(x, formal) for x in rhs]))
         except Refused as e:
             return Degree(None, f"√ or |·| of the random values the kernel does not read formally ({e})")
-        lhs, rhs = _sides(out)
         if formal.refused:  # refused inside the check, which went on (it caught the exception): not the same run
             return Degree(None, f"√ or |·| of the random values the kernel does not read formally ({formal.refused})")
         if formal.used:
             # the sides are not rational functions of the draws: the bound below does not apply. A claim of free
-            # variables without random functions is checked formally instead (radicals.check); any other is not
+            # variables without random functions, or of a model's values (σ's values at each argument its own
+            # variables: radicals.py, "A model's values"), is checked formally instead (radicals.check)
             why = "√ or |·| of the random values"
-            if claim.model is not None or getattr(claim, "variables", None) is None or fresh.arguments:
-                return Degree(None, why + " beside a model or a random function")
-            return Degree(None, why, formal=(formal, lhs, rhs))
+            if not models and (getattr(claim, "variables", None) is None or fresh.arguments):
+                return Degree(None, why + " beside a random function")
+            return Degree(None, why + (" (|·|, max or min of a model's values)" if models else ""),
+                          formal=(formal, lhs, rhs))
         if walk.contains(*lhs, *rhs, *fresh.arguments, test=_astronomical):  # a random function's argument too
             return Degree(None, "a power with a variable exponent", refuse=(
                 "a power with a variable exponent (2**a, e^(a·log b) = b**a), which SymPy evaluates at the kernel's "
@@ -947,6 +961,35 @@ def degree_info(claim, size: dict) -> Degree:
         return Degree(E, why_E, None, f"{e}", fixed)
     return Degree(E, why_E, D + pairs + TW,
                   why + (f", {k} exponentials e^u read exactly (T ≤ {T} exponents)" if k else ""), fixed)
+
+
+def _read_signs(e, formal):
+    """A side of the degree run with each |u|, max and min of the run's values read by ``formal`` (radicals.Formal:
+    |u| = S·u, max(a, b) = (a + b + S·(a − b))/2, min with −S, S the sign variable of u resp. a − b), innermost
+    first. Anything else is kept (sign, Heaviside: not continuous at 0, so not read; the bound then stops there)."""
+    memo: dict = {}
+
+    def run(x):
+        got = memo.get(x)
+        if got is not None:
+            return got
+        if not x.args or not x.free_symbols:
+            got = x
+        else:
+            args = [run(a) for a in x.args]
+            if isinstance(x, sp.Abs) and args[0].free_symbols:
+                got = formal.sign(args[0]) * args[0]
+            elif isinstance(x, (sp.Max, sp.Min)) and any(a.free_symbols for a in args):
+                got = args[0]
+                for a in args[1:]:
+                    S = formal.sign(a - got) * (1 if isinstance(x, sp.Max) else -1)
+                    got = (a + got + S * (a - got)) / 2
+            else:
+                got = x.func(*args) if any(a is not b for a, b in zip(args, x.args)) else x
+        memo[x] = got
+        return got
+
+    return run(sp.sympify(e))
 
 
 def degree_of(claim, size: dict) -> tuple[int | None, str]:
