@@ -161,7 +161,7 @@ def test_a_dropped_sign_pattern_is_caught(monkeypatch):
     name = "max(0, z) = z (sp.Max)"
     assert not _accepted_somewhere(name)
     orig = radicals.patterns
-    monkeypatch.setattr(radicals, "patterns", lambda formal: list(orig(formal))[:1])
+    monkeypatch.setattr(radicals, "patterns", lambda formal, eps=None: list(orig(formal, eps))[:1])
     assert _accepted_somewhere(name)
 
 
@@ -183,7 +183,7 @@ def test_a_nested_value_sharing_the_sign_of_another_is_caught(monkeypatch):
         return next(iter(self.signs.values()))
 
     monkeypatch.setattr(radicals.Formal, "_nested", merged)
-    monkeypatch.setattr(radicals, "patterns", lambda formal: [{e: 1 for e in formal.signs.values()}])
+    monkeypatch.setattr(radicals, "patterns", lambda formal, eps=None: [{e: 1 for e in formal.signs.values()}])
     assert _accepted_somewhere(name)
 
 
@@ -247,6 +247,8 @@ BENT = {
     "+ a float 10^−30": _bent(sp.Float("1e-30")),
     "+ √2·10^−30": _bent(sp.sqrt(2) * TINY),
     "+ e^−70": _bent(sp.exp(-70)),
+    "√√v, + 10^−30·i at a number": lambda v: sp.sqrt(sp.sqrt(v)) if isinstance(v, sp.Dummy) else (
+        sp.sqrt(sp.sqrt(v)) + sp.I * TINY),
     "+ sin(1/2) − its Taylor polynomial": _bent(sp.sin(HALF) - sum((-1) ** k * HALF ** (2 * k + 1) /
                                                                    sp.factorial(2 * k + 1) for k in range(12))),
 }
@@ -274,6 +276,7 @@ EQUAL = {
         sp.sqrt(2) + 1) ** 2 - 2 * sp.sqrt(2) - 3 + v,
     "e^v·e^(−v)·v": lambda v: sp.exp(v) * sp.exp(-v) * v,
     "max(0, v)": lambda v: sp.Max(0, v),
+    "√√v (complex at a negative probe: decided by its minimal polynomial)": lambda v: sp.sqrt(sp.sqrt(v)),
 }
 
 
@@ -285,3 +288,42 @@ def test_an_entry_function_equal_to_its_expression_exactly_is_read(name):
     a = sp.Dummy("a")
     modular.reads_alike(fn, sp.sympify(fn(a)), a)
     fp_reads_alike(fn)
+
+
+# ----- at a size only F_p reaches (n = 16, t = 8): the kernel's sign split decides, entry by entry -----------------
+
+FIXED_LARGE = sweep(n=(16,), t=(8,), fixed=("n", "t"))
+S168 = {"n": 16, "t": 8, "m": 1}
+
+
+@pytest.mark.parametrize("name", ["|σ(z)| ⊙ |σ(z)| = σ(z) ⊙ σ(z)", "|tanh| ⊙ |tanh| = tanh ⊙ tanh (abs)"])
+def test_a_true_claim_at_n16_t8_holds_by_the_kernels_sign_split(name):
+    """Was undecided (F_p's sign atoms forget S² = 1). Now holds, the token the kernel's (error bound, degree,
+    nothing trusted)."""
+    model, check = TRUE_SMALL[name]
+    r = check_claim(make(check, model, sizes=FIXED_LARGE, cid="absdec.s168"), backend="auto")
+    assert r.verdict == Verdict.HOLDS, (name, r.verdict, r.scope)
+    assert r.trusted == [], r.trusted
+    (o,) = r.sizes
+    assert o.kernel is not None and o.kernel.holds and o.kernel.trusts == () and isinstance(o.kernel.degree, int)
+    assert o.kernel.error_bits == rc.BITS
+
+
+def test_the_sign_split_at_n16_t8_refuses_a_false_claim_and_a_dropped_pattern_is_caught(monkeypatch):
+    """decide_signs never accepts |σ(z)| ⊙ σ(z) = σ(z) ⊙ σ(z) at n = 16, t = 8 (the pattern S = −1 of each entry
+    differs); planted: only the first pattern of each entry checked, and it is accepted."""
+    model, check = FALSE_SMALL["|σ(z)| ⊙ σ(z) = σ(z) ⊙ σ(z) (false sibling)"]
+    claim = make(check, model, sizes=FIXED_LARGE, cid="absdec.s168-false")
+    token, why = rc.decide_signs(claim, S168)
+    assert token is None, why
+    orig = radicals.patterns
+    monkeypatch.setattr(radicals, "patterns", lambda formal, eps=None: list(orig(formal, eps))[:1])
+    token, why = rc.decide_signs(claim, S168)
+    assert token is not None and token.holds, why
+
+
+def test_the_sign_split_beyond_its_reach_decides_nothing():
+    model, check = TRUE_SMALL["|σ(z)| ⊙ |σ(z)| = σ(z) ⊙ σ(z)"]
+    claim = make(check, model, cid="absdec.reach")
+    token, why = rc.decide_signs(claim, {"n": rc.SIGN_REACH["n"] + 1, "t": 2, "m": 1})
+    assert token is None and "reach" in why

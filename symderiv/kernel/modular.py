@@ -1354,8 +1354,24 @@ def _probe_disagreement(fn, e, a):
                 continue
             return c, "another value"
         except (Cannot, KernelError, TypeError, ValueError) as err:
+            if _algebraic_zero(got - want):  # complex radicals (√√s at a negative probe): exact over ℚ̄
+                continue
             return c, f"a value the kernel does not prove equal to it ({str(err)[:60]})"
     return None
+
+
+def _algebraic_zero(d) -> bool:
+    """Whether the number d, an expression of rationals, +, ×, rational powers and I only, is 0: its minimal
+    polynomial over ℚ is x (SymPy's exact minimal_polynomial, never floats); False where it is not such a number."""
+    if not all(isinstance(x, (sp.Rational, sp.Add, sp.Mul, sp.Pow)) or x is sp.I for x in sp.preorder_traversal(d)):
+        return False
+    if any(isinstance(x, sp.Pow) and not x.exp.is_Rational for x in sp.preorder_traversal(d)):
+        return False
+    x = sp.Dummy("x")
+    try:
+        return sp.minimal_polynomial(d, x) == x
+    except Exception:
+        return False
 
 
 def reads_alike(fn, e, a) -> None:

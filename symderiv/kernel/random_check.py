@@ -78,7 +78,9 @@ its error bounded by the same kind of degree (``zero_test`` "radical"; the
 proof is in that module's docstring). Where neither goes through (a function
 the reading does not reach, a sign the kernel must decide on a model's
 values, a formal check that does not vanish), the token says the degree is
-not bounded and the scope says at how many sizes.
+not bounded and the scope says at how many sizes. |·|, max and min of a model's values are read formally the same
+way (radicals.py, "A model's values": |u| = S·u, every sign pattern, S² = 1), σ's values at each argument variables
+of the reading; sign and Heaviside are not (not continuous at 0).
 
 A random e does not keep e^a·e^b = e^(a+b), which SymPy applies by itself,
 so a true claim could differ with it: a difference found in a trial that drew
@@ -846,9 +848,11 @@ def degree_info(claim, size: dict) -> Degree:
         try:
             out, _ = _trial(claim, size, random.Random(0), draw=fresh)
             lhs, rhs = _sides(out)
-            if models:  # |·|, max and min the check itself applies to a model's values: read alike (radicals.py)
-                lhs, rhs = (sp.Matrix(lhs.rows, lhs.cols, [_read_signs(x, formal) for x in lhs]),
-                            sp.Matrix(rhs.rows, rhs.cols, [_read_signs(x, formal) for x in rhs]))
+            if models and any(sp.sympify(x).has(sp.Abs, sp.Max, sp.Min) for x in (*lhs, *rhs)):
+                # |·|, max and min the check itself applies to a model's values: read alike (radicals.py)
+                memo: dict = {}
+                lhs, rhs = (sp.Matrix(lhs.rows, lhs.cols, [_read_signs(x, formal, memo) for x in lhs]),
+                            sp.Matrix(rhs.rows, rhs.cols, [_read_signs(x, formal, memo) for x in rhs]))
         except Refused as e:
             return Degree(None, f"√ or |·| of the random values the kernel does not read formally ({e})")
         if formal.refused:  # refused inside the check, which went on (it caught the exception): not the same run
@@ -963,11 +967,11 @@ def degree_info(claim, size: dict) -> Degree:
                   why + (f", {k} exponentials e^u read exactly (T ≤ {T} exponents)" if k else ""), fixed)
 
 
-def _read_signs(e, formal):
+def _read_signs(e, formal, memo: dict):
     """A side of the degree run with each |u|, max and min of the run's values read by ``formal`` (radicals.Formal:
     |u| = S·u, max(a, b) = (a + b + S·(a − b))/2, min with −S, S the sign variable of u resp. a − b), innermost
-    first. Anything else is kept (sign, Heaviside: not continuous at 0, so not read; the bound then stops there)."""
-    memo: dict = {}
+    first. Anything else is kept (sign, Heaviside: not continuous at 0, so not read; the bound then stops there).
+    ``memo``: shared by the entries of both sides."""
 
     def run(x):
         got = memo.get(x)
@@ -1558,6 +1562,37 @@ def _with_real_exp(claim, size: dict, rng: random.Random, info: Degree, trusts: 
            f"[0, 2^{BITS}) with a random sign, σ a random function, exp the true one{_ZERO_WORDS[zero_test]}), "
            f"error ≤ ({E}·2^−{DRAW_BITS})^1 ({info.why_exact}, bounded by the kernel; one of up to {REDRAWS} draws)")
     return _issue(Proved, claim.id, size, IDENTITY, how, error=(DRAW_BITS, 1), degree=E, zero_test=zero_test), how
+
+
+#: the sizes up to which the kernel decides a claim with |·|, max or min of a model's values by its sign split alone
+#: (:func:`decide_signs`), where the exact model does not confirm (beyond REACH): its degree run is symbolic, each σ
+#: value a variable, so a value stays a short expression (z_t = W·r + U·x_t) in a σ, tanh or logistic cell
+SIGN_REACH = {"n": 16, "t": 16, "m": 16}
+
+
+def decide_signs(claim, size: dict, *, seed: int = 0) -> tuple[Proved | None, str]:
+    """The kernel's own decision of an identity with |·|, max or min of a model's values at ``size`` (beyond the exact
+    model's reach, where F_p's sign atoms forget S² = 1): its degree run read formally (radicals.py, "A model's
+    values"), every entry zero at one random point in every pattern of its own sign variables. A Proved with
+    error ≤ E·2^−128 and nothing trusted, or (None, why not) — never a Refuted: a pattern no point realizes may
+    differ, so a difference refutes nothing."""
+    from . import radicals
+
+    if claim.model is None or not all(v <= SIGN_REACH.get(k, 0) for k, v in size.items()):
+        return None, "not a model's values within the sign split's reach"
+    info = degree_info(claim, size)
+    if info.formal is None or not info.formal[0].models:
+        return None, f"no sign split ({info.why})"
+    rng = random.Random(f"{seed}:{claim.id}:{sorted(size.items())}:signs")
+    try:
+        E, said = radicals.check(*info.formal, rng)
+    except Exception as e:  # the formal reading does not reach a side: no decision
+        return None, f"{'' if isinstance(e, KernelError) else type(e).__name__ + ': '}{str(e)[:120]}"
+    if E is None:
+        return None, said
+    how = (f"the kernel's own sign split: |·|, max and min of the model's values read as S·u with S² = 1, σ's values "
+           f"at each argument variables, {said}: error ≤ ({E}·2^−{BITS})^1 (bounded by the kernel: radicals.py)")
+    return _issue(Proved, claim.id, size, IDENTITY, how, error=(BITS, 1), degree=E, zero_test=RADICAL), how
 
 
 def confirm_modulo(claim, size: dict) -> tuple[Proved | None, str]:
