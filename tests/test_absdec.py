@@ -327,3 +327,11 @@ def test_the_sign_split_beyond_its_reach_decides_nothing():
     claim = make(check, model, cid="absdec.reach")
     token, why = rc.decide_signs(claim, {"n": rc.SIGN_REACH["n"] + 1, "t": 2, "m": 1})
     assert token is None and "reach" in why
+
+
+def test_a_positive_value_at_n16_t8_holds_by_the_sign_split():
+    """|logistic(z)| = logistic(z) at n = 16, t = 8: the logistic values are read positive, no sign variable is left,
+    and the kernel's formal check (one pattern per entry) decides it."""
+    model, check = TRUE_SMALL["|logistic| = logistic"]
+    token, why = rc.decide_signs(make(check, model, sizes=FIXED_LARGE, cid="absdec.s168-logistic"), S168)
+    assert token is not None and token.holds and token.trusts == () and isinstance(token.degree, int), why

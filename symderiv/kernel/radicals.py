@@ -134,6 +134,7 @@ class Formal:
         #: its own (nested)
         self.models = models
         self.declared: dict = {}  # a variable of the run -> its declared sign (±1)
+        self.touched = False      # whether a sign was read at all (one the domain fixes too: |logistic| = logistic)
         self.signs: dict = {}     # canonical factor f -> its sign variable ε_f
         self.roots: dict = {}     # canonical radicand C (expanded) -> its variable s_C
         self.radicand: dict = {}  # s_C -> C
@@ -229,6 +230,7 @@ class Formal:
             raise
 
     def _sign(self, u):
+        self.touched = True  # |·|, max or min read here (a sign the domain fixes included)
         got = self._memo.get(("sign", u))
         if got is None and self.models and sp.sympify(u).free_symbols & set(self.signs.values()):
             got = self._memo[("sign", u)] = self._nested(sp.sympify(u))

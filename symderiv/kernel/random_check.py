@@ -857,7 +857,7 @@ def degree_info(claim, size: dict) -> Degree:
             return Degree(None, f"√ or |·| of the random values the kernel does not read formally ({e})")
         if formal.refused:  # refused inside the check, which went on (it caught the exception): not the same run
             return Degree(None, f"√ or |·| of the random values the kernel does not read formally ({formal.refused})")
-        if formal.used:
+        if formal.used or (models and formal.touched):
             # the sides are not rational functions of the draws: the bound below does not apply. A claim of free
             # variables without random functions, or of a model's values (σ's values at each argument its own
             # variables: radicals.py, "A model's values"), is checked formally instead (radicals.check)
