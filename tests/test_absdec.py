@@ -335,3 +335,18 @@ def test_a_positive_value_at_n16_t8_holds_by_the_sign_split():
     model, check = TRUE_SMALL["|logistic| = logistic"]
     token, why = rc.decide_signs(make(check, model, sizes=FIXED_LARGE, cid="absdec.s168-logistic"), S168)
     assert token is not None and token.holds and token.trusts == () and isinstance(token.degree, int), why
+
+
+def test_a_relu_cell_at_n16_t8_is_refused_fast_by_the_sign_split():
+    """A ReLU cell's state holds every earlier sign: the split stops at the first value holding 8 sign variables
+    (it ran into the 120 s timeout while the values grew), and the claim is never a wrong verdict."""
+    import time
+
+    model, check = TRUE_SMALL["ReLU (Max) h_t ⊙ z_t = h_t ⊙ h_t"]
+    claim = make(check, model, sizes=FIXED_LARGE, cid="absdec.s168-relu")
+    t0 = time.perf_counter()
+    token, why = rc.decide_signs(claim, S168)
+    assert token is None and "sign variables" in why, why
+    r = check_claim(claim, backend="auto")
+    assert r.verdict in (Verdict.HOLDS, Verdict.UNDECIDED), r.scope
+    assert time.perf_counter() - t0 < 60

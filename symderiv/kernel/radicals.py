@@ -249,6 +249,10 @@ class Formal:
         every sign variable is: on each point's pattern it is the sign of u there ("A model's values")."""
         if u.free_symbols & set(self.radicand):
             raise self._refuse("|·| of a value holding a root (nested)")
+        if len(u.free_symbols & set(self.signs.values())) >= MAX_SIGNS:
+            # an entry holding |u| would hold more than MAX_SIGNS sign variables: no pattern split (and a ReLU cell's
+            # next steps would only grow: each holds every earlier sign), so stop here, before they are built
+            raise self._refuse(f"|·| of a value holding {MAX_SIGNS} or more sign variables")
         if not u.free_symbols <= self.symbols:
             raise self._refuse("|·| of a value that is not a function of the run's variables")
         flip = u.could_extract_minus_sign()
