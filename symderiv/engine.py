@@ -187,6 +187,17 @@ def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict, desc
                               said="an F_p trial disagreed (the difference is not zero)", tried=tried)
     if o is not None:
         return o
+    if "abs" in out.relaxed:
+        # F_p's sign atoms forget S² = 1: the kernel decides it itself, by its sign split (|u| = S·u, every pattern of
+        # each entry's own signs; random_check.decide_signs), with its error bound, or not at all
+        from .kernel.random_check import decide_signs
+
+        with _phase(phases, Phase.DECIDE):
+            token, how = decide_signs(claim, size, seed=seed)
+        if token is not None:
+            return SizeOutcome(size, Verdict.HOLDS, f"an F_p trial disagreed under the sign atoms' relaxation (S(u)² = "
+                               f"1 forgotten), and no counterexample was certified; {how}", method=Method.FP,
+                               stop=StopReason.FP_AGREED, tokens=(token,)), None
     where = "; the exact engine found no certified counterexample at " + " / ".join(tried) if tried else \
         "; no small size where the exact engine can certify it disagrees"
     what = (f"the difference is not zero under the relaxation, {out.atom_words} as independent atoms; it "
