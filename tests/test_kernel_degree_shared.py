@@ -55,7 +55,7 @@ class _Compared:
     """degree_info run twice at every call, with fresh Dummies and with the shared variables: the two must agree."""
 
     def __init__(self, monkeypatch):
-        self.calls, self.kinds = 0, set()
+        self.calls, self.kinds, self.mismatches = 0, set(), []
         self.sides: list = []
         original, trial = rc.degree_info, rc._trial
 
@@ -76,8 +76,9 @@ class _Compared:
             self.sides = []
             monkeypatch.setattr(rc, "SHARED_VARIABLES", True)
             new = original(claim, size)
-            assert _fields(new) == _fields(old), (getattr(claim, "id", "?"), size)
-            assert self.sides == old_sides, (getattr(claim, "id", "?"), size)
+            # recorded, not raised: a caller may catch an exception (read_terms reads one as "unreadable")
+            if _fields(new) != _fields(old) or self.sides != old_sides:
+                self.mismatches.append((getattr(claim, "id", "?"), type(claim).__name__, dict(size)))
             self.calls += 1
             self.kinds.add(type(claim).__name__)
             return new
@@ -128,7 +129,7 @@ def test_generated_claims_get_the_same_degree_and_sides_with_shared_variables(mo
     # the sizes in the sweep's order, then again: the shared variables' runs see SymPy's cache warm from the earlier
     for size in [{"n": n, "t": t} for n in (1, 2) for t in (1, 2, 3)] * 2:
         rc.degree_info(claim, size)
-    assert compared.calls == 12
+    assert compared.calls == 12 and not compared.mismatches, compared.mismatches
 
 
 def _shipped(ids=None):
@@ -153,7 +154,7 @@ def test_shipped_claims_get_the_same_degree_in_the_audits_path(monkeypatch):
     assert len(claims) == len(SAMPLE)
     for claim in claims:
         check_claim(claim)
-    assert compared.calls > 20
+    assert compared.calls > 20 and not compared.mismatches, compared.mismatches
     assert {"_Check", "_Unroll"} <= compared.kinds, compared.kinds
 
 
@@ -164,4 +165,4 @@ def test_every_shipped_claim_gets_the_same_degree_in_the_audits_path(monkeypatch
     compared = _Compared(monkeypatch)
     for claim in _shipped():
         check_claim(claim)
-    assert compared.calls > 200
+    assert compared.calls > 200 and not compared.mismatches, compared.mismatches
