@@ -691,18 +691,36 @@ def _astronomical(e) -> bool:
     return isinstance(e, sp.exp) and bool(e.args[0].free_symbols) and e.args[0].has(sp.log)
 
 
+#: the degree run's variables, r_k the k-th variable any run makes (:class:`_Fresh`): one object per k for the whole
+#: process, so that two runs that do the same operations on them (the claim at t and at t + 1 shares its first t
+#: steps, the unrolled term's run repeats the claim's own check) build the same SymPy objects, which SymPy's cache and
+#: each object's assumptions then serve (issue 20.6, cpu8: half the run's CPU). Within one run r_1, r_2, … are
+#: distinct objects, as fresh Dummies were; E is read off the trees' shapes, which do not depend on which objects
+#: the leaves are (tests/test_kernel_degree_shared.py compares every shipped claim's Degree with fresh variables)
+_VARIABLES: list = []
+#: False: a fresh Dummy per draw, the computation before cpu8 (kept for the property test that compares the two)
+SHARED_VARIABLES = True
+
+
 class _Fresh:
-    """The degree run's draw: every random value a fresh real variable; the arguments of the random functions are
-    recorded (for the collision term of the error bound)."""
+    """The degree run's draw: every random value a new real variable (distinct from every other of this run: r_k,
+    the k-th it makes, :data:`_VARIABLES`); the arguments of the random functions are recorded (for the collision
+    term of the error bound)."""
 
     def __init__(self):
         self.made, self.arguments, self.symbols = 0, [], set()
         self.met: dict = {}  # function name -> [(argument, the variable of its value, every variable drawn there)]
         self.created: list = []
+        self.pool = _VARIABLES if SHARED_VARIABLES else None
 
     def __call__(self):
         self.made += 1
-        r = sp.Dummy(f"r{self.made}")
+        if self.pool is None:
+            r = sp.Dummy(f"r{self.made}")
+        else:
+            while len(self.pool) < self.made:
+                self.pool.append(sp.Dummy(f"r{len(self.pool) + 1}"))
+            r = self.pool[self.made - 1]
         self.symbols.add(r)
         self.created.append(r)
         return r
