@@ -336,3 +336,66 @@ class TestExecBuiltChecks:
     def test_no_every_t(self, make_claim, how):
         r = check_claim(_claim(make_claim, _exec_check(how)))
         assert not r.every_t, r.scope
+
+
+# ----- a loss read at T only (L = E_T), not at every step: the kernel's recursion is L = Σ_s E_s ------------------
+
+def last_only(m, extra=None):
+    """True: ∇_{h_k}E_T = Wᵀ diag(1 − h_{k+1}²) ∇_{h_{k+1}}E_T, k < T (no ∂ℓ_k term: the loss is read at T only)."""
+    def g(k):
+        return m.d(("E", m.t), ("h", k)).T
+
+    def family(k):
+        rhs = m.W.T * diag(m.h(k + 1).applyfunc(lambda v: 1 - v ** 2)) * g(k + 1)
+        return g(k), rhs if extra is None else rhs + extra(k)
+    return every_step(m, family, lo=1, hi=m.t - 1)
+
+
+def last_only_late(m):
+    return last_only(m, extra=lambda k: _delta(k, 6)[0, 0] * sp.ones(m.n, 1))
+
+
+class TestLossAtTOnly:
+    def test_true_holds_at_the_sizes_never_a_wrong_fails(self, make_claim):
+        r = check_claim(_claim(make_claim, last_only))
+        assert r.verdict == Verdict.HOLDS, r.scope
+
+    def test_late_with_a_fitted_finder_no_every_t(self, monkeypatch, make_claim):
+        c = _claim(make_claim, last_only_late)
+        _fit(monkeypatch)
+        _no_every_t(c)
+
+
+# ----- several states: the LSTM's h row (four gates) false past the sweep, a fitted finder ----------------------
+
+def _lstm():
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "proofs" / "examples" / "lstm_downward.py"
+    spec = importlib.util.spec_from_file_location("_advdown4_lstm", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_lstm_h_row_false_at_k_6_with_a_fitted_finder_gets_no_every_t(monkeypatch, make_claim):
+    """δh_k by the four gates + [k = 6]·𝟙 (false at k = 6, T ≥ 7): the block recursion's other block (δc) is the
+    kernel's own, the fitted C_k is not read."""
+    L = _lstm()
+
+    def late(m):
+        def family(k):
+            j = k + 1
+            a_f = L.hadamard(L.dc(m, j), L.hadamard(m.at("c", k), L.dlogistic(m.at("f", j))))
+            a_i = L.hadamard(L.dc(m, j), L.hadamard(m.at("g", j), L.dlogistic(m.at("i", j))))
+            a_g = L.hadamard(L.dc(m, j), L.hadamard(m.at("i", j), m.at("g", j).applyfunc(lambda e: 1 - e ** 2)))
+            a_o = L.hadamard(L.dh(m, j), L.hadamard(m.at("tc", j), L.dlogistic(m.at("og", j))))
+            rhs = m.W_f.T * a_f + m.W_i.T * a_i + m.W_g.T * a_g + m.W_o.T * a_o + m.V.T * L.do(m, k)
+            return L.dh(m, k), rhs + _delta(k, 6)[0, 0] * sp.ones(m.n, 1)
+        return every_step(m, family, lo=1, hi=m.t - 1)
+
+    c = make_claim(late, model=L.lstm_out, activation="tanh", loss="abstract", n=(1,), t=(2,))
+    _fit(monkeypatch)
+    st, _ = _no_every_t(c, n=1, ts=(2,))
+    assert st.proved and st.statement.terms, st.reason  # the bent finder hands its term over
