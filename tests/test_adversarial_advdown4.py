@@ -423,3 +423,62 @@ class TestExecBuiltHelper:
         r = check_claim(_claim(make_claim, helper_late))
         assert r.verdict == Verdict.HOLDS, r.scope
         assert not r.every_t or (UNIFORM in r.trusted and READING not in r.trusted), (r.scope, r.trusted)
+
+
+# ----- family shapes: sides swapped, a range from 2, a range to T − 2 ---------------------------------------------
+
+def swapped(m, extra=None):
+    """The unrolled form with the truth on the right (family(k) = (closed form, ∇_{h_k}L))."""
+    def closed(k):
+        def term(s):
+            return product(lambda r: A(m, r), k + 1, s, order="descending", size=m.n).T * m.V.T * grad_o(m, s)
+        rhs = total(term, (m.n, 1), lo=k, hi=m.t)
+        return rhs if extra is None else rhs + extra(k)
+    return every_step(m, lambda k: (closed(k), grad_h(m, k)))
+
+
+def swapped_late(m):
+    return swapped(m, extra=lambda k: _delta(k, 6)[0, 0] * sp.ones(m.n, 1))
+
+
+def row_from_2(m, extra=None):
+    def family(k):
+        rhs = m.W.T * diag(m.h(k + 1).applyfunc(lambda v: 1 - v ** 2)) * grad_h(m, k + 1) + m.V.T * grad_o(m, k)
+        return grad_h(m, k), rhs if extra is None else rhs + extra(k)
+    return every_step(m, family, lo=2, hi=m.t - 1)
+
+
+def row_from_2_late(m):
+    return row_from_2(m, extra=lambda k: _delta(k, 6)[0, 0] * sp.ones(m.n, 1))
+
+
+def row_to_T_minus_2(m, extra=None):
+    def family(k):
+        rhs = m.W.T * diag(m.h(k + 1).applyfunc(lambda v: 1 - v ** 2)) * grad_h(m, k + 1) + m.V.T * grad_o(m, k)
+        return grad_h(m, k), rhs if extra is None else rhs + extra(k)
+    return every_step(m, family, lo=1, hi=m.t - 2)
+
+
+def row_to_T_minus_2_late(m):
+    return row_to_T_minus_2(m, extra=lambda k: _delta(k, 6)[0, 0] * sp.ones(m.n, 1))
+
+
+SHAPES = {  # true, false from T (k = 6 in each, T ≥ 7 or 8)
+    "sides swapped": (swapped, swapped_late, 6),
+    "a range from k = 2": (row_from_2, row_from_2_late, 7),
+    "a range to T − 2": (row_to_T_minus_2, row_to_T_minus_2_late, 8),
+}
+
+
+class TestFamilyShapes:
+    @pytest.mark.parametrize("how", list(SHAPES))
+    def test_true_holds_and_any_every_t_trusts_uniformity(self, make_claim, how):
+        r = check_claim(_claim(make_claim, SHAPES[how][0], ts=(3, 4)))
+        assert r.verdict == Verdict.HOLDS, r.scope
+        assert not r.every_t or (UNIFORM in r.trusted and READING not in r.trusted), (r.scope, r.trusted)
+
+    @pytest.mark.parametrize("how", list(SHAPES))
+    def test_late_with_a_fitted_finder_no_every_t(self, monkeypatch, make_claim, how):
+        c = _claim(make_claim, SHAPES[how][1], ts=(3, 4))
+        _fit(monkeypatch)
+        _no_every_t(c, ts=(3, 4))
