@@ -482,3 +482,27 @@ class TestFamilyShapes:
         c = _claim(make_claim, SHAPES[how][1], ts=(3, 4))
         _fit(monkeypatch)
         _no_every_t(c, ts=(3, 4))
+
+
+# ----- the block recursion: a finder naming another state than its term's ------------------------------------------
+
+@pytest.mark.parametrize("check", ["lstm_c_unrolled", "lstm_c_row"])
+def test_lstm_a_finder_naming_the_other_state_is_refused(monkeypatch, make_claim, check):
+    """The statement's state swapped (c ↔ h) on a true carousel family: the kernel puts the term in the named
+    state's block of G_{k+1} and compares its own ∇L of that state at the base; neither is the claim's."""
+    L = _lstm()
+    real = induction.StepStatement
+
+    def swapped_state(kind, lhs, rhs, J=None, P=None, **kw):
+        if kind == "downward" and kw.get("state") in ("c", "h"):
+            kw["state"] = "h" if kw["state"] == "c" else "c"
+        return real(kind, lhs, rhs, J, P, **kw)
+
+    c = make_claim(getattr(L, check), model=L.lstm_out, activation="tanh", loss="abstract", n=(1,), t=(2,))
+    st0 = step_check(c, {"n": 1}, 2, 2)
+    assert st0.proved and st0.statement.state == "c", st0.reason
+    monkeypatch.setattr(induction, "StepStatement", swapped_state)
+    st = step_check(c, {"n": 1}, 2, 2)
+    assert st.proved and st.statement.state == "h", st.reason
+    tok, why, _ = kernel_step.confirm_every_t(c, {"n": 1}, st.statement, 2, 2)
+    assert tok is None, why
