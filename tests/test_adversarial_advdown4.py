@@ -506,3 +506,80 @@ def test_lstm_a_finder_naming_the_other_state_is_refused(monkeypatch, make_claim
     assert st.proved and st.statement.state == "h", st.reason
     tok, why, _ = kernel_step.confirm_every_t(c, {"n": 1}, st.statement, 2, 2)
     assert tok is None, why
+
+
+# ----- a user's check reading k or T in ways only the guard sees, inside a downward family ----------------------
+
+def _try_eq(k):
+    try:
+        return 1 if k == 6 else 0
+    except Exception:  # noqa: BLE001
+        return 0
+
+
+def _suppress_eq(k):
+    import contextlib
+
+    s = 0
+    with contextlib.suppress(Exception):
+        s = 1 if k == 6 else 0
+    return s
+
+
+def _range_len(k, t):
+    try:
+        return 1 if len(range(k, t)) == 0 and t == 6 else 0
+    except BaseException:  # noqa: BLE001
+        return 0
+
+
+SPECIAL = {6}
+ASKS = {  # each: 1 at k = 6 (or T = 6) on the sweep's ints, so the claim is false from T = 6
+    "k in {6}": lambda m, k: 1 if k in SPECIAL else 0,
+    "{6: 1}.get(k, 0)": lambda m, k: {6: 1}.get(k, 0),
+    "a list indexed by k": lambda m, k: ([0] * 6 + [1] + [0] * 10)[k],
+    "str(k)": lambda m, k: 1 if str(k) == "6" else 0,
+    "f-string": lambda m, k: 1 if f"{k}" == "6" else 0,
+    "'{}'.format(k)": lambda m, k: 1 if "{}".format(k) == "6" else 0,
+    "'%s' % (k,)": lambda m, k: 1 if "%s" % (k,) == "6" else 0,
+    "k.__str__()": lambda m, k: 1 if k.__str__() == "6" else 0,
+    "repr(k)": lambda m, k: 1 if repr(k) == "6" else 0,
+    "isinstance(k, int)": lambda m, k: 1 if isinstance(k, int) and k == 6 else 0,
+    "type(k) is int": lambda m, k: 1 if type(k) is int and k == 6 else 0,
+    "id(k)": lambda m, k: 1 if id(k) == id(6) else 0,
+    "hasattr(k, 'off')": lambda m, k: 1 if not hasattr(k, "off") and k == 6 else 0,
+    "object.__eq__(k, 6)": lambda m, k: 1 if object.__eq__(k, 6) is True else 0,
+    "str(T)": lambda m, k: 1 if str(m.t) == "6" else 0,
+    "isinstance(T, int)": lambda m, k: 1 if isinstance(m.t, int) and m.t == 6 else 0,
+    "try: k == 6 except": lambda m, k: _try_eq(k),
+    "contextlib.suppress": lambda m, k: _suppress_eq(k),
+    "len(range(k, T)) in a try": lambda m, k: _range_len(k, m.t),
+}
+HELPER_ASKS = ("bump_in", "bump_str", "bump_isinstance", "bump_list")
+
+
+def _asking(ask):
+    return lambda m: unrolled(m, extra=lambda k: ask(m, k) * sp.ones(m.n, 1))
+
+
+def _helper_asking(name):
+    import _advdown4_helpers as H
+
+    return lambda m: unrolled(m, extra=lambda k: getattr(H, name)(k, m.n))
+
+
+class TestUserChecksReadingTheIndex:
+    @pytest.mark.parametrize("how", list(ASKS))
+    def test_no_every_t(self, make_claim, how):
+        r = check_claim(_claim(make_claim, _asking(ASKS[how])))
+        assert not r.every_t, r.scope
+        assert r.verdict in (Verdict.HOLDS, Verdict.ERROR), r.scope  # true at T ≤ 3; a caught question is an error
+
+    @pytest.mark.parametrize("name", HELPER_ASKS)
+    def test_in_a_helper_module_no_every_t(self, make_claim, name):
+        r = check_claim(_claim(make_claim, _helper_asking(name)))
+        assert not r.every_t, r.scope
+
+    @pytest.mark.parametrize("how", ["k in {6}", "str(k)", "isinstance(k, int)", "str(T)"])
+    def test_false_at_T_6(self, make_claim, how):
+        assert check_claim(_claim(make_claim, _asking(ASKS[how]), ts=(6,))).verdict == Verdict.FAILS
