@@ -583,3 +583,29 @@ class TestUserChecksReadingTheIndex:
     @pytest.mark.parametrize("how", ["k in {6}", "str(k)", "isinstance(k, int)", "str(T)"])
     def test_false_at_T_6(self, make_claim, how):
         assert check_claim(_claim(make_claim, _asking(ASKS[how]), ts=(6,))).verdict == Verdict.FAILS
+
+
+# ----- a fitted finder whose handed term is also mislabelled, on the claims false from T = 6 ---------------------
+
+def _index_as_sigma_var(term):
+    sig = [F for F in term.formals if F.op == "Σ"]
+    return dataclasses.replace(term, index=sig[0].var) if sig else term
+
+
+LABEL_PLANTS = {
+    "k named as the Σ's own index": _index_as_sigma_var,
+    "no index (read as an upward term)": lambda term: dataclasses.replace(term, index=""),
+    "read at k (horizon 0)": lambda term: dataclasses.replace(term, horizon=0),
+    "transposed flipped": lambda term: dataclasses.replace(term, transposed=not term.transposed),
+}
+
+
+class TestFittedAndMislabelled:
+    @pytest.mark.parametrize("plant", list(LABEL_PLANTS))
+    @pytest.mark.parametrize("how", ["[k = T]·[T = 6] (the terminal step)", "a product's factor doubled at r = 6",
+                                     "(10.21), the hypothesis' weight bumped at k + 1 = 6"])
+    def test_no_every_t(self, monkeypatch, make_claim, how, plant):
+        c = _claim(make_claim, LATE[how][0])
+        _fit(monkeypatch)
+        _plant_term(monkeypatch, LABEL_PLANTS[plant])
+        _no_every_t(c)
