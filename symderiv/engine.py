@@ -248,8 +248,8 @@ def _refute_modular(claim: Claim, size: dict, *, seed: int, phases: dict,
         cert, check = refute_at(claim, size, seed=seed)
     if cert is None:
         return None
-    return SizeOutcome(size, Verdict.FAILS, f"{said}; certified at {_size_str(size)}: {check.reason}", method=Method.FP, stop=StopReason.CERTIFIED,
-                       tokens=(check.token,)), (cert, check)
+    return SizeOutcome(size, Verdict.FAILS, f"{said}; certified at {_size_str(size)}: {check.reason}",
+                       method=Method.FP, stop=StopReason.CERTIFIED, tokens=(check.token,)), (cert, check)
 
 
 def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phases: dict, describe: bool = False):
@@ -777,7 +777,8 @@ def prove_then_search(claim: Claim, size: dict, *, seed: int, phases: dict, budg
     for lab, st in proof.steps.items():
         if lab in out:
             continue
-        token, why = kernel.accept_step(claim, size, lab, st.evidence, proof.values) if st.mark == Mark.PROVED else (None, "")
+        token, why = (kernel.accept_step(claim, size, lab, st.evidence, proof.values) if st.mark == Mark.PROVED
+                      else (None, ""))
         if token is not None:  # the kernel re-derived the goal and checked the certificates on it
             out[lab] = (Verdict.HOLDS, f"proved ({st.method}): {st.detail}", None)
             out.methods[lab], out.tokens[lab] = st.method, token
