@@ -106,7 +106,8 @@ def _acceptance(o: SizeOutcome) -> Acceptance | None:
     """What the kernel's genuine token behind a size's holds/fails said, as data (typed evidence for the report,
     the JSON and the cache): the token of the outcome's own verdict, steps of a chain merged."""
     want = o.status == Verdict.HOLDS
-    toks = [t for t in o.tokens if kernel.accept.genuine(t) and t.holds == want]
+    toks = (kernel.accept.backing(o.tokens) if want else
+            [t for t in o.tokens if kernel.accept.genuine(t) and not t.holds])
     if o.stop == StopReason.NEGATED:  # a '≠' claim holds by a Refuted equality and fails by a Proved one
         toks = [t for t in o.tokens if kernel.accept.genuine(t) and t.holds != want]
     if not toks or o.status not in (Verdict.HOLDS, Verdict.FAILS):
@@ -972,8 +973,10 @@ def _check_claim(claim: Claim, *, n=None, t=None, m=None, backend: str = "auto",
         from . import every_n as lift  # holds at every size: is it a formal identity, for every n? (issue 20)
 
         with _phase(phases, Phase.EVERY_N):
-            every_n, more, argument = lift.extend(claim)
+            every_n, more, argument, token = lift.extend(claim)
         scope += more
+        if token is not None:  # the kernel's every-n statement backs a size its own check did not reach
+            outcomes = [_backed_by_lift(o, token) for o in outcomes]
     return result_for(
         claim, verdict, scope=scope, every_t=every_t, every_n=every_n, argument=argument,
         every_t_tokens=step_tokens if every_t else (),
@@ -983,6 +986,15 @@ def _check_claim(claim: Claim, *, n=None, t=None, m=None, backend: str = "auto",
         seconds=time.perf_counter() - t_start, sizes=outcomes, phases=phases,
         error=_first_error(errors),
     )
+
+
+def _backed_by_lift(o: SizeOutcome, token) -> SizeOutcome:
+    """``o`` with the kernel's every-n token among its tokens where its own tokens all trust something (a size
+    beyond the kernel's exact reach): the lift is the kernel's statement for every size (kernel.accept._backs)."""
+    own = [t for t in o.tokens if kernel.accept.genuine(t) and t.holds]
+    if o.status != Verdict.HOLDS or not own or any(not t.trusts for t in own):
+        return o
+    return replace(o, tokens=(*o.tokens, token))
 
 
 def _negate(o: SizeOutcome) -> SizeOutcome:
