@@ -20,27 +20,9 @@ from symderiv.kernel import step as kernel_step
 from symderiv.kernel.step import READING, UNIFORM
 from symderiv.results import Verdict
 
-N = 2
-TS = (2, 3)
-
-
-def _delta(k, at: int):
-    """[k = at] as a 1×1 matrix, for a symbolic k too: e_1ᵀ (Π_{j=1}^{k} S) e_{at+1}, S the upshift."""
-    S = sp.Matrix(at + 1, at + 1, lambda i, j: 1 if j == i + 1 else 0)
-    e1, e_last = sp.eye(at + 1)[:, 0], sp.eye(at + 1)[:, at]
-    return e1.T * product(lambda _j: S, 1, k, order="descending", size=at + 1) * e_last
-
-
-def grad_h(m, k):
-    return m.d(m.sum_of("E"), ("h", k)).T
-
-
-def grad_o(m, k):
-    return m.d(("E", k), ("o", k)).T
-
-
-def A(m, r):
-    return diag(m.h(r).applyfunc(lambda v: 1 - v ** 2)) * m.W
+from test_kernel_peel_down import (  # noqa: E402  (the builder's claims and plants, shared)
+    N, TS, A, _delta, _formal_plant, closed_form, eq10_21, grad_h, grad_o,
+)
 
 
 def unrolled(m, extra=None, lo_s=0, first_r=1, order="descending"):
@@ -59,14 +41,6 @@ def row(m, extra=None):
         rhs = m.W.T * diag(m.h(k + 1).applyfunc(lambda v: 1 - v ** 2)) * grad_h(m, k + 1) + m.V.T * grad_o(m, k)
         return grad_h(m, k), rhs if extra is None else rhs + extra(k)
     return every_step(m, family, lo=1, hi=m.t - 1)
-
-
-def closed_form(m):
-    return unrolled(m)
-
-
-def eq10_21(m):
-    return row(m)
 
 
 def _claim(make_claim, check, n=N, ts=TS, **kw):
@@ -199,11 +173,6 @@ class TestTrueShapes:
 
 
 # ----- misreadings planted in the handed term that the builder's tests do not plant ------------------------------
-
-def _formal_plant(fn):
-    def plant(term):
-        return dataclasses.replace(term, formals=tuple(fn(F) for F in term.formals))
-    return plant
 
 
 def _body_at_index(F, var: str):
@@ -400,8 +369,6 @@ def test_lstm_h_row_false_at_k_6_with_a_fitted_finder_gets_no_every_t(monkeypatc
     _fit(monkeypatch)
     st, _ = _no_every_t(c, n=1, ts=(2,))
     assert st.proved and st.statement.terms, st.reason  # the bent finder hands its term over
-
-
 
 
 def helper_late(m):
