@@ -1,6 +1,8 @@
 """Measurement (branch absmax; benchmarks/RESULTS.md, "absmax"): |·|, max, min of a model's values, true through S² = 1 or positivity (TRUE) and false (FALSE), at n = 1, t = 1; n = 2, t = 2; n = 16, t = 8 fixed; and n = 16, t = 8 swept.
 
-Run: symderiv check benchmarks/absmax_cases.py --no-cache --timeout 120 -j 1 (the n = 16 rows of TRUE are undecided by design: F_p forgets S² = 1).
+Run: symderiv check benchmarks/absmax_cases.py --no-cache --timeout 120 -j 1 (branch absmax: the n = 16 rows of TRUE were
+undecided, F_p forgets S² = 1; branch absdec: the kernel's sign split decides them where each entry holds ≤ 8 sign
+variables, RESULTS.md "absdec").
 """
 import sympy as sp
 from symderiv import claim, cell, hadamard, diag, sweep, elman_rnn

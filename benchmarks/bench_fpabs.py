@@ -11,10 +11,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from test_fp_abs import FALSE, FEASIBLE_ONLY, TRUE, make  # noqa: E402
 
-from symderiv import fp, kernel  # noqa: E402
+from _fp_kernel import fp_then_kernel  # noqa: E402
+
 from symderiv.engine import check_claim  # noqa: E402
 from symderiv.sizes import sweep  # noqa: E402
 
@@ -29,15 +31,8 @@ for kind, table, name in NAMES:
     for n, t in SIZES:
         size = {"n": n, "t": t}
         claim = make(check, model, sizes=sweep(n=(n,), t=(t,)))
-        t0 = time.perf_counter()
-        try:
-            out = fp.test_identity(claim, size, seed=1)
-            fpw = f"equal={out.equal} trials={out.trials} bits/trial={out.bits_per_trial:.1f} D={out.degree}"
-        except Exception as e:  # noqa: BLE001
-            fpw = f"{type(e).__name__}: {str(e)[:60]}"
-        t1 = time.perf_counter()
-        tok, why = kernel.confirm_identity(claim, size, seed=1, trusts="the F_p trials")
-        t2 = time.perf_counter()
+        r0 = fp_then_kernel(claim, size)
+        tok, t2 = r0.token, time.perf_counter()
         kw = "no token" if tok is None else ("trusts nothing" if not tok.trusts else "TRUSTS " + tok.trusts[0][:40])
         if kind == "S²=1" or n > 32:
             verdict, t3 = "-", t2
@@ -45,5 +40,5 @@ for kind, table, name in NAMES:
             r = check_claim(claim, backend="fp")
             t3 = time.perf_counter()
             verdict = r.verdict.value
-        print(f"{kind:5} | {name[:44]:44} | n={n:3} t={t:3} | fp {t1 - t0:6.2f} s {fpw} | kernel {t2 - t1:6.2f} s "
-              f"{kw} | check {verdict} {t3 - t2:6.2f} s", flush=True)
+        print(f"{kind:5} | {name[:44]:44} | n={n:3} t={t:3} | fp {r0.fp_seconds:6.2f} s {r0.fp} | kernel "
+              f"{r0.kernel_seconds:6.2f} s {kw} | check {verdict} {t3 - t2:6.2f} s", flush=True)

@@ -13,10 +13,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from test_kernel_modular_functions import FALSE, FORGOTTEN, TRUE, make, sigma_cell  # noqa: E402
 
-from symderiv import fp, kernel  # noqa: E402
+from _fp_kernel import fp_then_kernel  # noqa: E402
+
 from symderiv.engine import check_claim  # noqa: E402
 from symderiv.kernel import random_check  # noqa: E402
 from symderiv.sizes import sweep  # noqa: E402
@@ -36,15 +38,8 @@ for kind, table, name in NAMES:
             continue  # h_t = s·√s doubles its degree each step: F_p's bound, not the reading, limits t
         size = {"n": n, "t": t}
         claim = make(check, model, sizes=sweep(n=(n,), t=(t,)))
-        t0 = time.perf_counter()
-        try:
-            out = fp.test_identity(claim, size, seed=1)
-            fpw = f"equal={out.equal} trials={out.trials} bits/trial={out.bits_per_trial:.1f} D={out.degree}"
-        except Exception as e:  # noqa: BLE001
-            fpw = f"{type(e).__name__}: {str(e)[:60]}"
-        t1, c1 = time.perf_counter(), time.process_time()
-        tok, why = kernel.confirm_identity(claim, size, seed=1, trusts="the F_p trials")
-        t2, c2 = time.perf_counter(), time.process_time()
+        r0 = fp_then_kernel(claim, size)
+        tok, t2 = r0.token, time.perf_counter()
         kw = "no token" if tok is None else (f"trusts nothing, degree {tok.degree}" if not tok.trusts
                                              else "TRUSTS " + tok.trusts[0][:60])
         if n > 32:
@@ -53,5 +48,6 @@ for kind, table, name in NAMES:
             r = check_claim(claim, backend="fp")
             t3 = time.perf_counter()
             verdict = r.verdict.value + (" trusted=[]" if not r.trusted else f" trusted={len(r.trusted)}")
-        print(f"{kind:6} | {name[:40]:40} | n={n:3} t={t:3} | fp {t1 - t0:6.2f} s {fpw} | kernel {t2 - t1:6.2f} s "
-              f"wall {c2 - c1:6.2f} s CPU {kw} | check {verdict} {t3 - t2:6.2f} s", flush=True)
+        print(f"{kind:6} | {name[:40]:40} | n={n:3} t={t:3} | fp {r0.fp_seconds:6.2f} s {r0.fp} | kernel "
+              f"{r0.kernel_seconds:6.2f} s wall {r0.kernel_cpu:6.2f} s CPU {kw} | check {verdict} {t3 - t2:6.2f} s",
+              flush=True)

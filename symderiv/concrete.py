@@ -1577,6 +1577,15 @@ def _source_node(fn):
                 min([n.lineno] + [d.lineno for d in n.decorator_list]) == first:
             found.append(n)
     found = [n for n in found if [a.arg for a in (*n.args.posonlyargs, *n.args.args, *n.args.kwonlyargs)] == names]
+    if len(found) > 1 and all(isinstance(n, ast.Lambda) for n in found):
+        # several lambdas of the same arguments on one line (a dict of entry functions): the one whose span holds
+        # every position of fn's code, the innermost (advabsdec: left unrewritten, `v != 7/11` went unguarded)
+        spots = [(a, c, b, d) for a, b, c, d in fn.__code__.co_positions()
+                 if None not in (a, b, c, d) and (a, b, c, d) != (first, first, 0, 0)]
+        found = [n for n in found if all((n.lineno, n.col_offset) <= (a, c) and (b, d) <= (n.end_lineno,
+                                                                                      n.end_col_offset)
+                                         for a, c, b, d in spots)]
+        found = sorted(found, key=lambda n: (n.end_lineno - n.lineno, n.end_col_offset - n.col_offset))[:1]
     return found[0] if len(found) == 1 and not isinstance(found[0], ast.AsyncFunctionDef) else None
 
 

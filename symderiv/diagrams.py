@@ -87,12 +87,13 @@ class Diagram:
         if count > CANONICAL_ORDERS:
             order = sorted(self.nodes, key=repr)
             return _normalize(1, tuple(order), self.rows, self.cols, self.dims).key()
-        best = None
+        best = best_text = None
         for choice in product(*(permutations(groups[name]) for name in names)):
             nodes = tuple(node for group in choice for node in group)
             k = _normalize(1, nodes, self.rows, self.cols, self.dims).key()
-            if best is None or repr(k) < repr(best):
-                best = k
+            text = repr(k)  # the order among keys: their text (keys mix ints, strings and tuples)
+            if best is None or text < best_text:
+                best, best_text = k, text
         return best
 
 

@@ -106,7 +106,8 @@ def _acceptance(o: SizeOutcome) -> Acceptance | None:
     """What the kernel's genuine token behind a size's holds/fails said, as data (typed evidence for the report,
     the JSON and the cache): the token of the outcome's own verdict, steps of a chain merged."""
     want = o.status == Verdict.HOLDS
-    toks = [t for t in o.tokens if kernel.accept.genuine(t) and t.holds == want]
+    toks = (kernel.accept.backing(o.tokens) if want else
+            [t for t in o.tokens if kernel.accept.genuine(t) and not t.holds])
     if o.stop == StopReason.NEGATED:  # a '≠' claim holds by a Refuted equality and fails by a Proved one
         toks = [t for t in o.tokens if kernel.accept.genuine(t) and t.holds != want]
     if not toks or o.status not in (Verdict.HOLDS, Verdict.FAILS):
@@ -187,6 +188,17 @@ def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict, desc
                               said="an F_p trial disagreed (the difference is not zero)", tried=tried)
     if o is not None:
         return o
+    if "abs" in out.relaxed:
+        # F_p's sign atoms forget S² = 1: the kernel decides it itself, by its sign split (|u| = S·u, every pattern of
+        # each entry's own signs; random_check.decide_signs), with its error bound, or not at all
+        from .kernel.random_check import decide_signs
+
+        with _phase(phases, Phase.DECIDE):
+            token, how = decide_signs(claim, size, seed=seed)
+        if token is not None:
+            return SizeOutcome(size, Verdict.HOLDS, f"an F_p trial disagreed under the sign atoms' relaxation (S(u)² = "
+                               f"1 forgotten), and no counterexample was certified; {how}", method=Method.FP,
+                               stop=StopReason.FP_AGREED, tokens=(token,)), None
     where = "; the exact engine found no certified counterexample at " + " / ".join(tried) if tried else \
         "; no small size where the exact engine can certify it disagrees"
     what = (f"the difference is not zero under the relaxation, {out.atom_words} as independent atoms; it "
@@ -248,8 +260,8 @@ def _refute_modular(claim: Claim, size: dict, *, seed: int, phases: dict,
         cert, check = refute_at(claim, size, seed=seed)
     if cert is None:
         return None
-    return SizeOutcome(size, Verdict.FAILS, f"{said}; certified at {_size_str(size)}: {check.reason}", method=Method.FP, stop=StopReason.CERTIFIED,
-                       tokens=(check.token,)), (cert, check)
+    return SizeOutcome(size, Verdict.FAILS, f"{said}; certified at {_size_str(size)}: {check.reason}",
+                       method=Method.FP, stop=StopReason.CERTIFIED, tokens=(check.token,)), (cert, check)
 
 
 def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phases: dict, describe: bool = False):
@@ -777,7 +789,8 @@ def prove_then_search(claim: Claim, size: dict, *, seed: int, phases: dict, budg
     for lab, st in proof.steps.items():
         if lab in out:
             continue
-        token, why = kernel.accept_step(claim, size, lab, st.evidence, proof.values) if st.mark == Mark.PROVED else (None, "")
+        token, why = (kernel.accept_step(claim, size, lab, st.evidence, proof.values) if st.mark == Mark.PROVED
+                      else (None, ""))
         if token is not None:  # the kernel re-derived the goal and checked the certificates on it
             out[lab] = (Verdict.HOLDS, f"proved ({st.method}): {st.detail}", None)
             out.methods[lab], out.tokens[lab] = st.method, token
@@ -971,8 +984,10 @@ def _check_claim(claim: Claim, *, n=None, t=None, m=None, backend: str = "auto",
         from . import every_n as lift  # holds at every size: is it a formal identity, for every n? (issue 20)
 
         with _phase(phases, Phase.EVERY_N):
-            every_n, more, argument = lift.extend(claim)
+            every_n, more, argument, token = lift.extend(claim)
         scope += more
+        if token is not None:  # the kernel's every-n statement backs a size its own check did not reach
+            outcomes = [_backed_by_lift(o, token) for o in outcomes]
     return result_for(
         claim, verdict, scope=scope, every_t=every_t, every_n=every_n, argument=argument,
         every_t_tokens=step_tokens if every_t else (),
@@ -982,6 +997,15 @@ def _check_claim(claim: Claim, *, n=None, t=None, m=None, backend: str = "auto",
         seconds=time.perf_counter() - t_start, sizes=outcomes, phases=phases,
         error=_first_error(errors),
     )
+
+
+def _backed_by_lift(o: SizeOutcome, token) -> SizeOutcome:
+    """``o`` with the kernel's every-n token among its tokens where its own tokens all trust something (a size
+    beyond the kernel's exact reach): the lift is the kernel's statement for every size (kernel.accept._backs)."""
+    own = [t for t in o.tokens if kernel.accept.genuine(t) and t.holds]
+    if o.status != Verdict.HOLDS or not own or any(not t.trusts for t in own):
+        return o
+    return replace(o, tokens=(*o.tokens, token))
 
 
 def _negate(o: SizeOutcome) -> SizeOutcome:

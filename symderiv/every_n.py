@@ -255,6 +255,7 @@ class Lift:
     classes: dict | None = None
     seconds: float = 0.0
     argument: tuple = ()       # the steps of the argument, when lifted (explain shows them)
+    token: object = None       # the kernel's Proved of kind every n (kernel/lift.verify_lift), when lifted
 
 
 def _sizes_words(size: dict) -> str:
@@ -344,7 +345,7 @@ def lift(claim, *, decide=None, t: int | None = None) -> Lift:
              f"with at most {classes}, decided exactly at {at} and re-decided there by the kernel "
              f"(every-n lift by index relabelling{fixed}{atoms})")
     return Lift(True, scope, size, th.degree, th.classes, time.perf_counter() - t0,
-                FREE_ARGUMENT + ((ATOM_STEP,) if names else ()))
+                FREE_ARGUMENT + ((ATOM_STEP,) if names else ()), token=check.token)
 
 
 def _every(dims) -> str:
@@ -379,14 +380,16 @@ ATOM_STEP = ("Each elementwise atom σ(T) is read as a variable of its own, whic
              "back in gives the identity for every σ.")
 
 
-def extend(claim) -> tuple[bool, str, tuple]:
+def extend(claim) -> tuple[bool, str, tuple, object]:
     """For the engine: (lifted, what the scope adds: '; for every n ≥ 1: …' or '; not lifted …: why', the
-    argument's steps when lifted)."""
+    argument's steps when lifted, the kernel's every-n token when lifted, else None)."""
     try:
         out = lift(claim)
     except Exception as e:  # noqa: BLE001 (the lift never turns a verdict into a crash: it says why it did not lift)
-        return False, f"; not lifted to every n: the lift could not read the claim ({type(e).__name__}: {e})", ()
-    return out.lifted, (f"; {out.scope}" if out.scope else ""), out.argument if out.lifted else ()
+        return False, f"; not lifted to every n: the lift could not read the claim ({type(e).__name__}: {e})", (), None
+    if not out.lifted:
+        return False, (f"; {out.scope}" if out.scope else ""), (), None
+    return True, f"; {out.scope}", out.argument, out.token
 
 
 def lift_model(claim) -> list[Lift]:

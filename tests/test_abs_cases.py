@@ -221,8 +221,11 @@ def test_a_true_claim_needing_sign_squares_or_positivity_holds_at_small_sizes(na
     r = check_claim(make(check, model), backend="auto")
     assert r.verdict == Verdict.HOLDS, (name, r.verdict, r.error or r.scope)
     assert all(o.kernel is not None and o.kernel.holds for o in r.sizes)  # each size's holds: the kernel's word
-    # the kernel does not bound the degree of |·| of a model's value: its agreement is named as trusted, not hidden
-    assert any("without an error bound" in t for t in r.trusted), r.trusted
+    # branch absdec: the kernel bounds its own check (the sign split of |·|, max and min of a model's values, every
+    # pattern, radicals.py "A model's values"; or, for a value the claim's function keeps positive, the rational
+    # bound): an error bound with its degree, and nothing trusted (was accept.UNBOUNDED)
+    assert r.trusted == [], (name, r.trusted)
+    assert all(isinstance(o.kernel.degree, int) and o.kernel.error_bits and o.kernel.trusts == () for o in r.sizes), name
 
 
 def test_a_holds_by_the_sign_split_says_so_in_its_size_detail():

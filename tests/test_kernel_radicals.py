@@ -214,17 +214,17 @@ def test_a_sign_the_domain_does_not_fix_read_as_fixed_is_caught(monkeypatch):
 
 
 def test_a_factorization_is_checked_before_it_is_used(monkeypatch):
-    """Planted: SymPy's factor_list returns a wrong factorization (λ² read as λ·1): the kernel's expansion check
+    """Planted: the factoring returns a wrong factorization (λ² read as λ·1): the kernel's expansion check
     refuses it, so the reading is refused (no bound), never used."""
     check, variables = TRUE["|λ|·std(x) = std(λx)"]
     claim = _claim("rad.planted-factor", check, variables)
-    orig = sp.factor_list
+    orig = radicals._factor_list  # the kernel's factoring (python-flint's, SymPy's where flint does not take it)
 
-    def wrong(e, *gens):
-        c, facs = orig(e, *gens)
+    def wrong(e, gens):
+        c, facs = orig(e, gens)
         return c, [(f, max(1, k - 1)) for f, k in facs]
 
-    monkeypatch.setattr(radicals.sp, "factor_list", wrong)
+    monkeypatch.setattr(radicals, "_factor_list", wrong)
     E, why = _formal(claim, {"n": 3})
     assert E is None and "factorization" in why
 

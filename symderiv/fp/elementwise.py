@@ -54,7 +54,11 @@ def reads_alike(fn) -> None:
     """Unsupported when fn is not the expression it gives on a symbol: every reading (F_p's, the kernel's) reads
     that expression, while the claim means fn itself, so a function that asks what its argument is (a Dummy or a
     number, its assumptions, whether it is 0) is refused. fn is probed at a few numbers; a probe where fn raises, or
-    where it or the expression has a pole (0/0 that SymPy's symbol folds), is skipped."""
+    where it or the expression has a pole (0/0 that SymPy's symbol folds), is skipped. The test is the kernel's own
+    (kernel.modular.reads_alike: decided exactly, never by floats), so F_p and the kernel read fn alike."""
+    from ..kernel import modular
+    from ..kernel.dual import Unsupported as KernelUnsupported
+
     a = sp.Dummy("a")
     try:
         e = sp.sympify(fn(a))
@@ -62,23 +66,10 @@ def reads_alike(fn) -> None:
         return
     if not isinstance(e, sp.Expr):
         return
-    for c in (sp.Integer(0), sp.Rational(1, 2), sp.Rational(-3, 7), sp.Rational(5, 3), sp.Integer(-2)):
-        # fn must be the expression it gives on a symbol: a function that asks what its argument is (a Dummy or a
-        # number, its assumptions, whether it is 0) is not read as that expression (the kernel probes alike)
-        try:
-            got = sp.sympify(fn(c))
-        except Exception:
-            continue
-        want = e.xreplace({a: c})
-        if got == want or not (got.is_finite and want.is_finite):  # a pole, 0/0: SymPy's symbol folds it
-            continue
-        try:
-            if abs(complex(sp.N(got - want, 30))) < 1e-20:
-                continue
-        except Exception:
-            pass
-        raise Unsupported(f"applyfunc of {e}: the entry function gives another value at {c} than this expression "
-                          "(a function that asks what its argument is, not a function of its value)")
+    try:
+        modular.reads_alike(fn, e, a)
+    except KernelUnsupported as err:
+        raise Unsupported(str(err)) from None
 
 
 def _walk(fn, x, ops):

@@ -136,6 +136,16 @@ def _status(x) -> str:
     return getattr(x, "value", x)
 
 
+def _every_size(claim, tok) -> bool:
+    """Is ``tok`` the kernel's lift of ``claim`` to every size (kernel/lift.verify_lift: an identity of free
+    variables, its degree and index classes recounted and lhs − rhs expanded to 0 at the threshold)? Such a Proved
+    says the identity holds at every size, so it backs a `holds` at any size of the claim. A lift at a fixed horizon
+    of a model, or of a step (a label), says less and backs no other size."""
+    return (isinstance(tok, Proved) and tok.kind == EVERY_N and not tok.label and tok.claim == claim.id
+            and getattr(claim, "model", None) is None and getattr(claim, "variables", None) is not None
+            and getattr(claim, "relation", "=") == "=" and not getattr(claim, "modulo", None))
+
+
 def _backs(claim, size, status: str, tokens) -> str | None:
     """Why ``tokens`` do not back ``status`` ("holds"/"fails") of ``claim`` at ``size`` (None when they do)."""
     mine = []
@@ -145,14 +155,16 @@ def _backs(claim, size, status: str, tokens) -> str | None:
         # a refutation at any size the claim speaks of refutes it (F_p certifies at a smaller size than it tried);
         # for a claim that the sides differ ('≠') that refutation is what it holds by, at any size it speaks of
         negated = getattr(claim, "relation", "=") == "≠"
-        if tok.claim != claim.id or (tok.size != size_key(size) and (tok.holds or (status == "holds"
-                                                                                 and not negated))):
+        if tok.claim != claim.id or (tok.size != size_key(size) and not _every_size(claim, tok)
+                                     and (tok.holds or (status == "holds" and not negated))):
             return f"{tok!r} is not about {claim.id} at this size"
         mine.append(tok)
     if not getattr(claim, "relational", False):
         negated = getattr(claim, "relation", "=") == "≠"
         want = (status == "holds") != negated  # '≠' holds when the equality is refuted
         if any(t.kind == IDENTITY and t.holds == want for t in mine):
+            return None
+        if want and any(_every_size(claim, t) for t in mine):
             return None
         return f"no kernel {'Proved' if want else 'Refuted'} for the identity"
     if status == "fails":
@@ -190,11 +202,18 @@ def admit(claim, verdict, outcomes) -> str | None:
 
 
 
+def backing(tokens) -> list:
+    """The genuine Proved among ``tokens`` a size's `holds` rests on: the kernel's lift to every size alone when
+    the engine added one (it trusts nothing beyond the kernel: :func:`_every_size`), else every genuine Proved."""
+    proved = [t for t in tokens if genuine(t) and t.holds]
+    lifted = [t for t in proved if t.kind == EVERY_N and not t.label and not t.trusts]
+    return lifted or proved
+
+
 def scope_note(outcomes) -> str:
     """What the kernel did for the sizes that hold, for the verdict's scope: its own checks' error bounds, and
     what it trusted without re-checking (each once, with the sizes)."""
-    toks = [t for o in outcomes if _status(o.status) == "holds" for t in getattr(o, "tokens", ()) if genuine(t)
-            and t.holds]
+    toks = [t for o in outcomes if _status(o.status) == "holds" for t in backing(getattr(o, "tokens", ()))]
     if not toks:
         return ""
     trusted: dict = {}

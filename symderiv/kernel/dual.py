@@ -186,6 +186,17 @@ def exact_sign(value, what: str) -> int:
     return s
 
 
+def _formal(a: "Dual"):
+    """The degree run's formal reading of |·| (free.FORMAL, a radicals.Formal that reads signs of a model's values:
+    ``models``) when ``a`` holds the run's variables, else None (the sign is then proved at the point)."""
+    from . import free
+
+    F = free.FORMAL
+    if F is None or not getattr(F, "models", False):
+        return None
+    return F if free._variable(a.v) else None
+
+
 def lift(fn, dfn):
     """An elementwise function on duals from its value and derivative on exact numbers."""
 
@@ -258,6 +269,12 @@ def forward(expr: sp.Expr, x: sp.Symbol | None = None, at: "Dual | None" = None)
             r = Dual(fn(a.v), dfn(a.v) * a.d)
         elif e.func is sp.Abs:
             a = run(e.args[0])
+            F = _formal(a)
+            if F is not None:  # the degree run (random_check.degree_info): |u| = S·u, S a sign variable (radicals.py)
+                S = F.sign(a.v)
+                r = Dual(S * a.v, S * a.d)
+                memo[e] = r
+                return r
             s = exact_sign(a.v, "|·|'s argument") if a.v != 0 else 0
             if s == 0 and a.d != 0:
                 raise KernelError("|·| at 0 has no derivative: the point is at its kink")
@@ -269,6 +286,13 @@ def forward(expr: sp.Expr, x: sp.Symbol | None = None, at: "Dual | None" = None)
                 a = run(arg)
                 if r is None:
                     r = a
+                    continue
+                F = _formal(a) or _formal(r)
+                if F is not None:
+                    # the degree run: max(a, r) = (a + r + S·(a − r))/2, min with −S, S the sign of a − r (where the
+                    # two differ; at a tie either S gives the same value, and the numeric run refuses a derivative)
+                    S = F.sign(a.v - r.v) * (1 if e.func is sp.Max else -1)
+                    r = Dual((a.v + r.v + S * (a.v - r.v)) / 2, (a.d + r.d + S * (a.d - r.d)) / 2)
                     continue
                 s = exact_sign(a.v - r.v, f"the difference of {what}'s arguments") if a.v != r.v else 0
                 if s == 0 and a.d != r.d:

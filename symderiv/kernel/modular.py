@@ -1325,7 +1325,20 @@ _PROBES = (sp.Integer(0), sp.Rational(1, 2), sp.Rational(-3, 7), sp.Rational(5, 
 def _reads_alike(fn, e, a):
     """The first probe c where fn(c) is not e with a = c (so fn asks what its argument is, a Dummy or a number, its
     assumptions, whether it is 0, rather than computing a function of its value: every reading over ℤ/p reads e,
-    the claim means fn), or None. A probe where fn raises is skipped (the exact path meets it on the values)."""
+    the claim means fn), or None. A probe where fn raises is skipped (the exact path meets it on the values).
+
+    Decided exactly, never by floats: fn(c) and e(c) structurally equal, or their difference 0 by the kernel's
+    exact test (:func:`.random_check.exact_zero`: rationals, real radicals, ℚ̄[e^ℚ], log values). A difference the
+    exact test does not decide (sin(1/2) against its series) is refused too (:func:`reads_alike`): fn(c) = e(c) not
+    proved is not taken for true."""
+    got = _probe_disagreement(fn, e, a)
+    return None if got is None else got[0]
+
+
+def _probe_disagreement(fn, e, a):
+    """(c, why) for the first probe c where fn(c) = e(c) is not proved exactly (:func:`_reads_alike`), else None."""
+    from .random_check import Cannot, exact_zero
+
     for c in _PROBES:
         try:
             got = sp.sympify(fn(c))
@@ -1334,13 +1347,45 @@ def _reads_alike(fn, e, a):
         want = e.xreplace({a: c})
         if got == want or not (got.is_finite and want.is_finite):  # a pole, 0/0: SymPy's symbol folds it
             continue
+        if got.has(sp.Float) or want.has(sp.Float):
+            return c, "a float"
         try:
-            if abs(complex(sp.N(got - want, 30))) < 1e-20:
+            if exact_zero(got - want):
                 continue
-        except Exception:
-            pass
-        return c
+            return c, "another value"
+        except (Cannot, KernelError, TypeError, ValueError) as err:
+            if _algebraic_zero(got - want):  # complex radicals (√√s at a negative probe): exact over ℚ̄
+                continue
+            return c, f"a value the kernel does not prove equal to it ({str(err)[:60]})"
     return None
+
+
+def _algebraic_zero(d) -> bool:
+    """Whether the number d, an expression of rationals, +, ×, rational powers and I only, is 0: its minimal
+    polynomial over ℚ is x (SymPy's exact minimal_polynomial, never floats); False where it is not such a number."""
+    if not all(isinstance(x, (sp.Rational, sp.Add, sp.Mul, sp.Pow)) or x is sp.I for x in sp.preorder_traversal(d)):
+        return False
+    if any(isinstance(x, sp.Pow) and not x.exp.is_Rational for x in sp.preorder_traversal(d)):
+        return False
+    x = sp.Dummy("x")
+    try:
+        return sp.minimal_polynomial(d, x) == x
+    except Exception:
+        return False
+
+
+def reads_alike(fn, e, a) -> None:
+    """Unsupported (one line) unless fn is the expression ``e`` it gives on the symbol ``a`` at every probe, decided
+    exactly (:func:`_reads_alike`). The one test both readings use: the kernel's over ℤ/p and F_p's
+    (fp.elementwise.reads_alike calls it)."""
+    got = _probe_disagreement(fn, e, a)
+    if got is not None:
+        c, what = got
+        raise Unsupported(f"applyfunc of {sp.sstr(e)[:60]}: the entry function gives {what} at {c} than this "
+                          "expression, decided exactly (a function that asks what its argument is, not a function "
+                          "of its value)" if what in ("a float", "another value") else
+                          f"applyfunc of {sp.sstr(e)[:60]}: at {c} the entry function gives {what}: refused "
+                          "(floats never decide that it is this expression)")
 
 
 def _entry_reading(fn):
@@ -1368,10 +1413,7 @@ def _entry_reading(fn):
         raise Unsupported(f"{sp.sstr(other)[:60]} in an entry function: the kernel's reading over ℤ/p knows +, ×, "
                           "rational powers, rationals, |·|, max, min, sin, cos, exp, log, tanh and the logistic "
                           "function (known by identity, never by name)")
-    bent = _reads_alike(fn, e, a)
-    if bent is not None:
-        raise Unsupported(f"the entry function is not the expression it gives on a symbol: at {bent} it gives another "
-                          "value (a function that asks what its argument is, not a function of its value)")
+    reads_alike(fn, e, a)  # fn is the expression it gives on a symbol, decided exactly
 
     def sign_of(u):
         if u.v == 0 and u.d != 0:  # S(0) = 0 is not a derivative of |·| at its kink (the exact kernel refuses it too)

@@ -64,9 +64,35 @@ the kernel then bounds nothing (its token keeps trusting ``accept.UNBOUNDED``, a
 lost, e.g. a radicand that is a square of a factor whose sign the domain does not fix and that the claim needs
 to be positive.
 
+A model's values (``Formal(models=True)``, branch absdec). The degree run of a claim about a model reads |u|, max
+and min of the model's values the same way, wherever they are taken (a ReLU cell's step through the dual numbers'
+forward mode, the check's own ``applyfunc(sp.Abs)`` on the sides: random_check._read_signs): |u| = S·u with S the
+sign read above (a sign variable per factor of u whose sign is not fixed), max(a, b) = (a + b + S·(a − b))/2 and
+min(a, b) = (a + b − S·(a − b))/2 with S that of a − b (folded left for more arguments), and the tangent alike
+(d|u| = S·du: the numeric run refuses a derivative at a kink). A value u that holds a sign variable itself (a ReLU
+cell's next step z_{t+1} = W·max(0, z_t) + …) is not factored: it gets one sign variable of its own, shared by u and
+−u (sign(−u) = −sign(u)). The run's other variables are the inputs and σ's values at each argument (a fresh
+variable per formally distinct argument; tanh's r with its derivatives polynomials in r); a value of the logistic
+function or of exp is declared positive (their true ranges, random_check.POSITIVE).
+Why every pattern zero proves the claim: at a point x₀ (inputs, and σ, σ′, σ″ any values at the arguments the true
+run meets, identified where two arguments are equal there), map each variable to its value there and each sign
+variable to the sign of its factor (or value) there (either sign where it is 0: |0| = 0 = ±0, and max and min at a
+tie have one value). That is a ring homomorphism under which every node of the reading is the true run's value
+(|u| = sign(u)·u; max and min as above), and it sends S² − 1 to 0: a coordinate of N reduced by S² = 1 that is 0 as
+a polynomial is 0 there, so lhs = rhs at x₀ (the denominators: as above, M invertible at the random point for every
+pattern). Reading σ at two formally distinct arguments as independent variables only proves more (the true run is
+that reading with some variables identified); so does checking a pattern that no point realizes (S for z and S′
+for σ(z)·z, whose signs are tied, are checked in all four combinations): such a pattern can only make the check
+fail, never make a false claim pass. The error is as above (one random point, uniform 128-bit magnitudes with a
+random sign, for every variable of the run: E = ⌊n/2⌋ of the weighted degree, sign variables weight 0); no
+collision term, since the formal check evaluates the reading itself, not the numeric run. Not read: sign(u) and
+Heaviside(u) (not continuous at u = 0: sign(0) = 0 is not ±1, so sign(z)² = 1 would pass), which stop the bound as
+before (the token keeps trusting UNBOUNDED); more than MAX_SIGNS sign variables likewise.
+
 What the reading refuses (the degree stays unbounded, the token trusts UNBOUNDED as before): a root of a value
-holding a root or a sign variable (nested), a rational power other than k/2, more than MAX_SIGNS sign variables,
-a random function (σ), exp or log in the sides, max and min of the random values.
+holding a root or a sign variable (nested; a model's value holding a sign variable gets its own, above), a rational
+power other than k/2, more than MAX_SIGNS sign variables, a random function (σ) of free variables, exp or log in
+the sides, max and min of the random values of free variables.
 
 Trusted, as everywhere in the kernel: SymPy's exact arithmetic (here: together, fraction, factor_list, expand on
 polynomials with rational coefficients; the factorizations are checked by expansion).
@@ -82,6 +108,8 @@ from .dual import KernelError
 
 #: the most sign variables whose patterns the kernel enumerates (2^MAX_SIGNS evaluations of each entry)
 MAX_SIGNS = 8
+#: a model's values: the most sign variables in all (each entry is split on its own, at most MAX_SIGNS of them)
+MAX_MODEL_SIGNS = 4096
 #: the most radicals one entry may hold (an element of ℚ[s]/(s² − C) has 2^k coordinates)
 MAX_ROOTS = 8
 #: the kernel's draws, as random_check.BITS
@@ -100,8 +128,13 @@ class Formal:
     """The degree run's reading of |·| and √ (see the module docstring): sign variables and radicals, each made
     once per canonical factor (radicand), with what the domain declares."""
 
-    def __init__(self, symbols: set):
+    def __init__(self, symbols: set, models: bool = False):
+        #: a model's values (sign split of |·|, max and min of them: "A model's values" in the module docstring):
+        #: the dual numbers read |·| through this reading too, and a value that holds a sign variable gets one of
+        #: its own (nested)
+        self.models = models
         self.declared: dict = {}  # a variable of the run -> its declared sign (±1)
+        self.touched = False      # whether a sign was read at all (one the domain fixes too: |logistic| = logistic)
         self.signs: dict = {}     # canonical factor f -> its sign variable ε_f
         self.roots: dict = {}     # canonical radicand C (expanded) -> its variable s_C
         self.radicand: dict = {}  # s_C -> C
@@ -159,7 +192,7 @@ class Formal:
         out = []
         c = sp.Integer(1)
         for part, sign in ((num, 1), (den, -1)):
-            coeff, facs = sp.factor_list(sp.expand(part), *gens)
+            coeff, facs = _factor_list(sp.expand(part), gens)
             fixed = []
             for f, k in facs:
                 f = sp.expand(f)
@@ -182,7 +215,7 @@ class Formal:
             return s * f
         eps = self.signs.get(f)
         if eps is None:
-            if len(self.signs) >= MAX_SIGNS:
+            if len(self.signs) >= (MAX_MODEL_SIGNS if self.models else MAX_SIGNS):
                 raise self._refuse(f"more than {MAX_SIGNS} factors whose sign the domain does not fix")
             eps = self.signs[f] = self._new(f"eps{len(self.signs)}")
         return eps * f
@@ -197,7 +230,10 @@ class Formal:
             raise
 
     def _sign(self, u):
+        self.touched = True  # |·|, max or min read here (a sign the domain fixes included)
         got = self._memo.get(("sign", u))
+        if got is None and self.models and sp.sympify(u).free_symbols & set(self.signs.values()):
+            got = self._memo[("sign", u)] = self._nested(sp.sympify(u))
         if got is None:
             c, num, den = self._factored(u)
             got = sp.Integer(1 if c > 0 else -1)
@@ -206,6 +242,27 @@ class Formal:
                     got = got * self.sign_of(f) / f
             got = self._memo[("sign", u)] = sp.expand(got)
         return got
+
+    def _nested(self, u):
+        """sign(u) for a value u that holds sign variables (a ReLU cell's next step, |max(0, z) − h|): one sign
+        variable for u as a whole, up to its sign (u and −u share it: sign(−u) = −sign(u)), never factored. Sound as
+        every sign variable is: on each point's pattern it is the sign of u there ("A model's values")."""
+        if u.free_symbols & set(self.radicand):
+            raise self._refuse("|·| of a value holding a root (nested)")
+        if len(u.free_symbols & set(self.signs.values())) >= MAX_SIGNS:
+            # an entry holding |u| would hold more than MAX_SIGNS sign variables: no pattern split (and a ReLU cell's
+            # next steps would only grow: each holds every earlier sign), so stop here, before they are built
+            raise self._refuse(f"|·| of a value holding {MAX_SIGNS} or more sign variables")
+        if not u.free_symbols <= self.symbols:
+            raise self._refuse("|·| of a value that is not a function of the run's variables")
+        flip = u.could_extract_minus_sign()
+        key = ("whole", sp.expand(-u if flip else u))
+        eps = self.signs.get(key)
+        if eps is None:
+            if len(self.signs) >= MAX_MODEL_SIGNS:
+                raise self._refuse(f"more than {MAX_SIGNS} factors whose sign the domain does not fix")
+            eps = self.signs[key] = self._new(f"eps{len(self.signs)}")
+        return -eps if flip else eps
 
     def root(self, a):
         """√a for a value a of the run: √|c|·Π |f|^⌊k/2⌋·Π |g|^−⌈l/2⌉·s_C, s_C² = C (module docstring)."""
@@ -270,6 +327,27 @@ class Formal:
         if k.q != 2:
             raise self._refuse(f"a rational power {k} (the kernel reads square roots only)")
         return self.root(a) ** int(k.p)
+
+
+def _factor_list(e, gens):
+    """(c, [(f, k)]) with e = c·Π f^k over ℚ: python-flint's multivariate factoring (fmpz_mpoly.factor; SymPy's
+    factor_list took 22 s for one linear polynomial in 17 variables, a z_t of a model at n = 16), SymPy's where flint
+    does not take it. Either is checked by expansion before use (:meth:`Formal._factored`)."""
+    if not gens:
+        return sp.factor_list(e)
+    try:
+        from flint import fmpz_mpoly_ctx
+
+        poly = sp.Poly(e, *gens, domain=sp.QQ)
+        den, poly = poly.clear_denoms(convert=True)
+        ctx = fmpz_mpoly_ctx.get(tuple(f"g{k}" for k in range(len(gens))), "lex")
+        f = ctx.from_dict({m: int(c) for m, c in poly.terms()})
+        c, facs = f.factor()
+        out = [(sp.Poly.from_dict({tuple(m): int(v) for m, v in g.to_dict().items()}, *gens).as_expr(), int(k))
+               for g, k in facs]
+        return sp.Rational(int(c), int(den)), out
+    except Exception:  # not a polynomial flint takes: SymPy's own
+        return sp.factor_list(e, *gens)
 
 
 # ----- the bound --------------------------------------------------------------------------------------------------
@@ -412,9 +490,10 @@ def fraction(e, values: dict, ring: Ring, constants: dict, value=sp.Rational) ->
     return n, m
 
 
-def patterns(formal: Formal):
-    """Every sign pattern of the sign variables (2^m): the kernel checks each, as the soundness argument needs."""
-    eps = list(formal.signs.values())
+def patterns(formal: Formal, eps=None):
+    """Every sign pattern of the sign variables (2^m): the kernel checks each, as the soundness argument needs.
+    ``eps``: those of one entry only (a model's values: :func:`check` splits each entry on its own sign variables)."""
+    eps = list(formal.signs.values()) if eps is None else list(eps)
     for signs in itertools.product((1, -1), repeat=len(eps)):
         yield dict(zip(eps, signs))
 
@@ -448,6 +527,8 @@ def check(formal: Formal, lhs, rhs, rng: random.Random) -> tuple[int | None, str
     point = {x: sp.Integer(rng.getrandbits(BITS)) * (-1 if rng.getrandbits(1) else 1) for x in xs}
     squares = {s: sp.Rational(C.xreplace(point)) for s, C in formal.radicand.items()}
     count = 0
+    if formal.models:
+        return _check_entries(formal, pairs, point, squares, E)
     for pattern in patterns(formal):
         values = dict(point)
         values.update(pattern)
@@ -470,3 +551,35 @@ def check(formal: Formal, lhs, rhs, rng: random.Random) -> tuple[int | None, str
     return E, (f"lhs − rhs = 0 in ℚ(x)[s]/(s² − C) at a random point for each of the {count} sign patterns "
                f"({m} sign{'s' if m != 1 else ''} the domain does not fix, {k} radical{'s' if k != 1 else ''} of "
                f"the random values), degree ≤ {E}")
+
+
+def _check_entries(formal: Formal, pairs, point: dict, squares: dict, E: int) -> tuple[int | None, str]:
+    """:func:`check` for a model's values, entry by entry: entry k's lhs − rhs holds only its own sign variables,
+    so it is split on those alone (at most MAX_SIGNS of them, 2^m patterns each): a zero in every pattern of its
+    own variables is a zero in every pattern of all of them (the others do not occur), and the soundness argument
+    of the module docstring applies entry by entry, at the same random point."""
+    all_eps = set(formal.signs.values())
+    count, most = 0, 0
+    for k, (a, b) in enumerate(pairs):
+        d = sp.sympify(a) - sp.sympify(b)
+        mine = sorted(d.free_symbols & all_eps, key=sp.default_sort_key)
+        if len(mine) > MAX_SIGNS:
+            return None, (f"entry {k}: lhs − rhs holds {len(mine)} sign variables, more than the {MAX_SIGNS} whose "
+                          "patterns the kernel enumerates")
+        most = max(most, len(mine))
+        for pattern in patterns(formal, mine):
+            values = dict(point)
+            values.update(pattern)
+            ring, constants = Ring(dict(squares)), {}
+            if numerator(d, values, ring, constants):
+                return None, (f"entry {k}: lhs − rhs is not 0 in ℚ(x)[s]/(s² − C) at a random point for the sign "
+                              f"pattern {sorted(pattern.values(), reverse=True)} of its |·|, max and min")
+            if not is_unit(ring, denominator(d, values, ring, constants)):
+                return None, (f"entry {k}: the reading's denominator is not invertible at a random point for the sign "
+                              f"pattern {sorted(pattern.values(), reverse=True)} (it divides where the claim's own "
+                              "run does not)")
+            count += 1
+    return E, (f"lhs − rhs = 0 at a random point for each sign pattern of each entry's own sign variables ({count} "
+               f"patterns over {len(pairs)} entries, at most {most} sign variables in one; {len(all_eps)} in all), "
+               f"degree ≤ {E}")
+

@@ -78,7 +78,9 @@ its error bounded by the same kind of degree (``zero_test`` "radical"; the
 proof is in that module's docstring). Where neither goes through (a function
 the reading does not reach, a sign the kernel must decide on a model's
 values, a formal check that does not vanish), the token says the degree is
-not bounded and the scope says at how many sizes.
+not bounded and the scope says at how many sizes. |·|, max and min of a model's values are read formally the same
+way (radicals.py, "A model's values": |u| = S·u, every sign pattern, S² = 1), σ's values at each argument variables
+of the reading; sign and Heaviside are not (not continuous at 0).
 
 A random e does not keep e^a·e^b = e^(a+b), which SymPy applies by itself,
 so a true claim could differ with it: a difference found in a trial that drew
@@ -289,6 +291,11 @@ class RandomFunction:
                 before = len(self.draw.created)
                 got = self.rule(self.draw(), x) if self.rule else (self.draw(), self.draw(), self.draw())
                 self.table[x] = got
+                if self.name in POSITIVE:  # the true function's values are > 0 (the formal |·| reads them so)
+                    from . import free
+
+                    if free.FORMAL is not None and isinstance(got[0], sp.Symbol):
+                        free.FORMAL.declare(got[0], 1)
                 made = frozenset(self.draw.created[before:])  # the variables drawn for this argument
                 self.draw.met.setdefault(self.name, []).append((x, got[0], made))
             return got
@@ -366,6 +373,9 @@ def _unit(x):
     return sp.Rational(2 * x + 1, 2 ** (BITS + 1)) if isinstance(x, sp.Integer) else 1 / (1 + abs(x))
 
 
+#: the random functions whose true values are > 0 (logistic ∈ (0, 1), e^a > 0): the degree run's formal reading of
+#: |·| takes their value variables as declared positive (radicals.Formal.declare), as the numeric draws keep RANGES
+POSITIVE = ("logistic", "exp")
 RANGES = {
     "logistic": lambda d, g: (lambda: _unit(d())),
     "exp": lambda d, g: (lambda: abs(d()) + 1),
@@ -681,18 +691,36 @@ def _astronomical(e) -> bool:
     return isinstance(e, sp.exp) and bool(e.args[0].free_symbols) and e.args[0].has(sp.log)
 
 
+#: the degree run's variables, r_k the k-th variable any run makes (:class:`_Fresh`): one object per k for the whole
+#: process, so that two runs that do the same operations on them (the claim at t and at t + 1 shares its first t
+#: steps, the unrolled term's run repeats the claim's own check) build the same SymPy objects, which SymPy's cache and
+#: each object's assumptions then serve (issue 20.6, cpu8: half the run's CPU). Within one run r_1, r_2, … are
+#: distinct objects, as fresh Dummies were; E is read off the trees' shapes, which do not depend on which objects
+#: the leaves are (tests/test_kernel_degree_shared.py compares every shipped claim's Degree with fresh variables)
+_VARIABLES: list = []
+#: False: a fresh Dummy per draw, the computation before cpu8 (kept for the property test that compares the two)
+SHARED_VARIABLES = True
+
+
 class _Fresh:
-    """The degree run's draw: every random value a fresh real variable; the arguments of the random functions are
-    recorded (for the collision term of the error bound)."""
+    """The degree run's draw: every random value a new real variable (distinct from every other of this run: r_k,
+    the k-th it makes, :data:`_VARIABLES`); the arguments of the random functions are recorded (for the collision
+    term of the error bound)."""
 
     def __init__(self):
         self.made, self.arguments, self.symbols = 0, [], set()
         self.met: dict = {}  # function name -> [(argument, the variable of its value, every variable drawn there)]
         self.created: list = []
+        self.pool = _VARIABLES if SHARED_VARIABLES else None
 
     def __call__(self):
         self.made += 1
-        r = sp.Dummy(f"r{self.made}")
+        if self.pool is None:
+            r = sp.Dummy(f"r{self.made}")
+        else:
+            while len(self.pool) < self.made:
+                self.pool.append(sp.Dummy(f"r{len(self.pool) + 1}"))
+            r = self.pool[self.made - 1]
         self.symbols.add(r)
         self.created.append(r)
         return r
@@ -841,8 +869,8 @@ def degree_infos(claim, size: dict, part=None) -> tuple[Degree, Degree | None]:
     gives what that part made, (its out, the number of the run's random-function arguments and of each function's
     ``met`` entries at its end), or None. The part's Degree is the one :func:`degree_info` computes for that part run
     alone: the run's random values are keyed (the same key, the same variable), so a part run first on a fresh draw
-    makes the same arguments as it would alone. None for it where it is not told apart (no part recorded; √ or |·|
-    read formally anywhere in the run; the run refused, or not run on variables)."""
+    makes the same arguments as it would alone. None for it where it is not told apart (no part recorded; √, |·|,
+    max or min read formally anywhere in the run; the run refused, or not run on variables)."""
 
     from .check import _sides
 
@@ -855,31 +883,42 @@ def degree_infos(claim, size: dict, part=None) -> tuple[Degree, Degree | None]:
     # the dual numbers and the free variables' jets hold the run's variables (both restored below); √ and |·| of
     # them are read formally (radicals.py: a radical s with s² = C, a sign the domain fixes or a sign variable)
     dual.number = free.number = fresh.number(exact)
-    formal = free.FORMAL = Formal(fresh.symbols)
+    models = claim.model is not None
+    formal = free.FORMAL = Formal(fresh.symbols, models=models)
     try:
         try:
             out, _ = _trial(claim, size, random.Random(0), draw=fresh)
+            lhs, rhs = _sides(out)
+            if models and any(sp.sympify(x).has(sp.Abs, sp.Max, sp.Min) for x in (*lhs, *rhs)):
+                # |·|, max and min the check itself applies to a model's values: read alike (radicals.py)
+                memo: dict = {}
+                lhs, rhs = (sp.Matrix(lhs.rows, lhs.cols, [_read_signs(x, formal, memo) for x in lhs]),
+                            sp.Matrix(rhs.rows, rhs.cols, [_read_signs(x, formal, memo) for x in rhs]))
         except Refused as e:
             return Degree(None, f"√ or |·| of the random values the kernel does not read formally ({e})"), None
         first = part() if part is not None else None
-        lhs, rhs = _sides(out)
         if formal.refused:  # refused inside the check, which went on (it caught the exception): not the same run
             return (Degree(None, "√ or |·| of the random values the kernel does not read formally "
                            f"({formal.refused})"), None)
-        if formal.used:
+        if formal.used or (models and formal.touched):
             # the sides are not rational functions of the draws: the bound below does not apply. A claim of free
-            # variables without random functions is checked formally instead (radicals.check); any other is not
+            # variables without random functions, or of a model's values (σ's values at each argument its own
+            # variables: radicals.py, "A model's values"), is checked formally instead (radicals.check)
             why = "√ or |·| of the random values"
-            if claim.model is not None or getattr(claim, "variables", None) is None or fresh.arguments:
-                return Degree(None, why + " beside a model or a random function"), None
-            return Degree(None, why, formal=(formal, lhs, rhs)), None
-        if formal.refused or formal.used:
+            if not models and (getattr(claim, "variables", None) is None or fresh.arguments):
+                return Degree(None, why + " beside a random function"), None
+            return Degree(None, why + (" (|·|, max or min of a model's values)" if models else ""),
+                          formal=(formal, lhs, rhs)), None
+        if formal.touched:
             first = None
-        whole = _bound_of(out, fresh.arguments, fresh.met)
+        whole = _bound_of(lhs, rhs, fresh.arguments, fresh.met)
         if first is None:
             return whole, None
         mine, n_args, n_met = first
-        return whole, _bound_of(mine, fresh.arguments[:n_args],
+        lhs, rhs = _sides(mine)
+        if any(sp.sympify(x).has(sp.Abs, sp.Max, sp.Min) for x in (*lhs, *rhs)):
+            return whole, None  # read formally on its own run: not told apart here
+        return whole, _bound_of(lhs, rhs, fresh.arguments[:n_args],
                                 {k: v[:n_met.get(k, 0)] for k, v in fresh.met.items()})
     except Unbounded as e:
         return Degree(None, f"a side applies {e} to the random values"), None
@@ -890,13 +929,10 @@ def degree_infos(claim, size: dict, part=None) -> tuple[Degree, Degree | None]:
         free.FORMAL = None
 
 
-def _bound_of(out, arguments: list, met: dict) -> Degree:
-    """:func:`degree_info`'s bound from a degree run's out, the random functions' arguments it met and each
+def _bound_of(lhs, rhs, arguments: list, met: dict) -> Degree:
+    """:func:`degree_info`'s bound from a degree run's sides, the random functions' arguments it met and each
     function's ``met`` entries (:class:`_Fresh`)."""
-    from .check import _sides
-
     try:
-        lhs, rhs = _sides(out)
         if walk.contains(*lhs, *rhs, *arguments, test=_astronomical):  # a random function's argument too
             return Degree(None, "a power with a variable exponent", refuse=(
                 "a power with a variable exponent (2**a, e^(a·log b) = b**a), which SymPy evaluates at the kernel's "
@@ -993,6 +1029,35 @@ def _bound_of(out, arguments: list, met: dict) -> Degree:
         return Degree(E, why_E, None, f"{e}", fixed)
     return Degree(E, why_E, D + pairs + TW,
                   why + (f", {k} exponentials e^u read exactly (T ≤ {T} exponents)" if k else ""), fixed)
+
+
+def _read_signs(e, formal, memo: dict):
+    """A side of the degree run with each |u|, max and min of the run's values read by ``formal`` (radicals.Formal:
+    |u| = S·u, max(a, b) = (a + b + S·(a − b))/2, min with −S, S the sign variable of u resp. a − b), innermost
+    first. Anything else is kept (sign, Heaviside: not continuous at 0, so not read; the bound then stops there).
+    ``memo``: shared by the entries of both sides."""
+
+    def run(x):
+        got = memo.get(x)
+        if got is not None:
+            return got
+        if not x.args or not x.free_symbols:
+            got = x
+        else:
+            args = [run(a) for a in x.args]
+            if isinstance(x, sp.Abs) and args[0].free_symbols:
+                got = formal.sign(args[0]) * args[0]
+            elif isinstance(x, (sp.Max, sp.Min)) and any(a.free_symbols for a in args):
+                got = args[0]
+                for a in args[1:]:
+                    S = formal.sign(a - got) * (1 if isinstance(x, sp.Max) else -1)
+                    got = (a + got + S * (a - got)) / 2
+            else:
+                got = x.func(*args) if any(a is not b for a, b in zip(args, x.args)) else x
+        memo[x] = got
+        return got
+
+    return run(sp.sympify(e))
 
 
 def degree_of(claim, size: dict) -> tuple[int | None, str]:
@@ -1588,6 +1653,37 @@ def _with_real_exp(claim, size: dict, rng: random.Random, info: Degree, trusts: 
            f"[0, 2^{BITS}) with a random sign, σ a random function, exp the true one{_ZERO_WORDS[zero_test]}), "
            f"error ≤ ({E}·2^−{DRAW_BITS})^1 ({info.why_exact}, bounded by the kernel; one of up to {REDRAWS} draws)")
     return _issue(Proved, claim.id, size, IDENTITY, how, error=(DRAW_BITS, 1), degree=E, zero_test=zero_test), how
+
+
+#: the sizes up to which the kernel decides a claim with |·|, max or min of a model's values by its sign split alone
+#: (:func:`decide_signs`), where the exact model does not confirm (beyond REACH): its degree run is symbolic, each σ
+#: value a variable, so a value stays a short expression (z_t = W·r + U·x_t) in a σ, tanh or logistic cell
+SIGN_REACH = {"n": 16, "t": 16, "m": 16}
+
+
+def decide_signs(claim, size: dict, *, seed: int = 0) -> tuple[Proved | None, str]:
+    """The kernel's own decision of an identity with |·|, max or min of a model's values at ``size`` (beyond the exact
+    model's reach, where F_p's sign atoms forget S² = 1): its degree run read formally (radicals.py, "A model's
+    values"), every entry zero at one random point in every pattern of its own sign variables. A Proved with
+    error ≤ E·2^−128 and nothing trusted, or (None, why not) — never a Refuted: a pattern no point realizes may
+    differ, so a difference refutes nothing."""
+    from . import radicals
+
+    if claim.model is None or not all(v <= SIGN_REACH.get(k, 0) for k, v in size.items()):
+        return None, "not a model's values within the sign split's reach"
+    info = degree_info(claim, size)
+    if info.formal is None or not info.formal[0].models:
+        return None, f"no sign split ({info.why})"
+    rng = random.Random(f"{seed}:{claim.id}:{sorted(size.items())}:signs")
+    try:
+        E, said = radicals.check(*info.formal, rng)
+    except Exception as e:  # the formal reading does not reach a side: no decision
+        return None, f"{'' if isinstance(e, KernelError) else type(e).__name__ + ': '}{str(e)[:120]}"
+    if E is None:
+        return None, said
+    how = (f"the kernel's own sign split: |·|, max and min of the model's values read as S·u with S² = 1, σ's values "
+           f"at each argument variables, {said}: error ≤ ({E}·2^−{BITS})^1 (bounded by the kernel: radicals.py)")
+    return _issue(Proved, claim.id, size, IDENTITY, how, error=(BITS, 1), degree=E, zero_test=RADICAL), how
 
 
 def confirm_modulo(claim, size: dict) -> tuple[Proved | None, str]:
