@@ -34,7 +34,9 @@ def test_a_brief_search_that_floats_cannot_guide_is_no_error(tmp_path, monkeypat
     claim = _claim(tmp_path)
     monkeypatch.setattr(engine, "draw_candidates", _only_zero)
     out = engine.check_relations_at(claim, {}, seed=0, phases={}, count=engine.BRIEF_SEARCH)
-    assert {status for status, _, _ in out.values()} == {Verdict.UNDECIDED}
+    # no error; nothing refuted: at x = 0 a side has no value at all (1/x is zoo: UndefinedAtPoint), so the brief
+    # search may have evaluated nothing and says nothing ({}), or found floats that cannot guide it (undecided)
+    assert {status for status, _, _ in out.values()} <= {Verdict.UNDECIDED}
 
 
 def test_a_full_search_that_floats_never_guided_is_still_an_error(tmp_path, monkeypatch):
