@@ -819,9 +819,12 @@ def confirm_every_t(claim, size: dict, st: StepStatement, t0: int, t_max: int, *
                 return None, f"{UNREADABLE} ({unrolled.unreadable[:200]}): no every t without its own peel", reading
             unrolled = None  # "same", "generic": one expression at a symbolic t, no recursion of the finder's
         if unrolled is not None:
-            tok, why = _confirm_step(claim, size, st, seed=seed, reading=reading, unrolled=unrolled, t_min=t0 + 1)
-            if st.kind in ("induction", "downward") or tok is not None or not why.startswith(UNREADABLE):
-                return tok, why, reading
+            try:
+                return (*_step_token(claim, size, st, seed=seed, reading=reading, unrolled=unrolled, t_min=t0 + 1),
+                        reading)
+            except _TermUnread as e:
+                if st.kind in ("induction", "downward"):
+                    return None, str(e), reading
     if st.kind == "induction" and claim.model is not None and len(claim.model.state) > 1:
         try:  # the finder's C′ stands in the older reading: its other states' blocks must be free truths
             _free_other_blocks(st, tuple(claim.model.state))
@@ -849,12 +852,28 @@ def confirm_step(claim, size: dict, st: StepStatement, *, seed: int = 0) -> tupl
     return _confirm_step(claim, size, st, seed=seed, reading=None)
 
 
-#: how :func:`_confirm_step` says the kernel did not read the finder's term (the older reading then stands)
+#: the words that begin every refusal because the kernel did not read the finder's term
 UNREADABLE = "the kernel does not read the term"
+
+
+class _TermUnread(Exception):
+    """:func:`_step_token` did not read the finder's term: an induction's is then refused, a "same" or "generic"
+    statement's older reading (no term) stands (:func:`confirm_every_t`). Its message begins with UNREADABLE."""
 
 
 def _confirm_step(claim, size: dict, st: StepStatement, *, seed: int = 0, reading: Reading | None = None,
                   unrolled: Unrolled | None = None, t_min: int = 1) -> tuple[Proved | None, str]:
+    """:func:`_step_token`, an unread term being one more refusal."""
+    try:
+        return _step_token(claim, size, st, seed=seed, reading=reading, unrolled=unrolled, t_min=t_min)
+    except _TermUnread as e:
+        return None, str(e)
+
+
+def _step_token(claim, size: dict, st: StepStatement, *, seed: int = 0, reading: Reading | None = None,
+                unrolled: Unrolled | None = None, t_min: int = 1) -> tuple[Proved | None, str]:
+    """The kernel's check of the finder's step (:func:`confirm_step`); raises :class:`_TermUnread` where the
+    kernel does not read the finder's term."""
     from .peel import Unreadable
 
     if claim.model is None or st.kind not in ("induction", "same", "generic", "downward", "base"):
@@ -877,10 +896,10 @@ def _confirm_step(claim, size: dict, st: StepStatement, *, seed: int = 0, readin
                     continue
         E, why = degree_of(pseudo, at)
     except Unreadable as e:
-        return None, f"{UNREADABLE}: {str(e)[:160]}"
+        raise _TermUnread(f"{UNREADABLE}: {str(e)[:160]}") from None
     except (Cannot, KernelError) as e:
         if st.terms:
-            return None, f"{UNREADABLE}: {str(e)[:160]}"
+            raise _TermUnread(f"{UNREADABLE}: {str(e)[:160]}") from None
         return None, f"the kernel cannot evaluate the step: {str(e)[:160]}"
     if E is None:
         return None, f"the kernel cannot bound the degree of the step ({why})"
@@ -894,7 +913,7 @@ def _confirm_step(claim, size: dict, st: StepStatement, *, seed: int = 0, readin
         else:
             return None, "a denominator of the step is 0 at every point the kernel drew"
     except Unreadable as e:
-        return None, f"{UNREADABLE}: {str(e)[:160]}"
+        raise _TermUnread(f"{UNREADABLE}: {str(e)[:160]}") from None
     except (Cannot, KernelError) as e:
         return None, f"the kernel cannot evaluate the step: {str(e)[:160]}"
     except Exception as e:  # noqa: BLE001 (the finder's objects do not run on the kernel's model: refused)
