@@ -310,19 +310,8 @@ class Reader:
             return self._formal_down(F, env, lo, hi, shift)
         if shift and F.hi[0] == HORIZON and hi[0] == "t":  # moved up to t + c: the kernel peels its top
             self._nonempty(F, lo, hi)
-            top = self._matrix(F.body, {**env, F.var: hi}, shift)
-            prev = hi[:-1] + (hi[-1] - 1,)
-            if not _depends_on_t(F, self.table, self._dep):
-                rest = self._opaque(F, env, lo, prev, 0)
-            elif F.op == "Π":
-                raise Unreadable("a product whose factor reads t")
-            else:
-                rest = self._remainder(F, env, lo, prev, shift)
-            if F.op == "Σ":
-                return top + rest
-            if self._closed(F):  # a candidate L for an enclosing sum only if it reads no enclosing index
-                self._tops.append(top)
-            return top * rest if F.order == "descending" else rest * top
+            return self._peel_end(F, env, hi, (lo, hi[:-1] + (hi[-1] - 1,)), shift,
+                                  _depends_on_t(F, self.table, self._dep), "t", top=True)
         return self._opaque(F, env, lo, hi, shift if _depends_on_t(F, self.table, self._dep) else 0)
 
     def _formal_down(self, F: Formal, env: dict, lo: tuple, hi: tuple, shift: int) -> sp.Matrix:
@@ -332,20 +321,27 @@ class Reader:
         dep = _depends_on_t(F, self.table, self._dep, self.var)
         if shift < 0 and F.lo[0] == self.var and lo[0] == "k":
             self._nonempty_down(F, lo, hi)
-            bottom = self._matrix(F.body, {**env, F.var: lo}, shift)
-            nxt = lo[:-1] + (lo[-1] + 1,)
-            if not dep:
-                rest = self._opaque(F, env, nxt, hi, 0)
-            elif F.op == "Π":
-                raise Unreadable("a product whose factor reads k")
-            else:
-                rest = self._remainder(F, env, nxt, hi, shift)
-            if F.op == "Σ":
-                return bottom + rest
-            if self._closed(F):
-                self._tops.append(bottom)
-            return rest * bottom if F.order == "descending" else bottom * rest
+            return self._peel_end(F, env, lo, (lo[:-1] + (lo[-1] + 1,), hi), shift, dep, "k", top=False)
         return self._opaque(F, env, lo, hi, shift if dep else 0)
+
+    def _peel_end(self, F: Formal, env: dict, end: tuple, rest: tuple, shift: int, dep: bool, index: str, *,
+                  top: bool) -> sp.Matrix:
+        """F with its term at ``end`` (its top if ``top``, else its bottom) peeled: that term, and the formal over
+        ``rest`` (lo, hi) the very object the other side reads (the same random matrix) when its body reads no
+        ``index``, else L·S (a sum's :meth:`_remainder`; a product whose factor reads the index is not read). A
+        descending product's factor at the top is its leftmost, at the bottom its rightmost."""
+        piece = self._matrix(F.body, {**env, F.var: end}, shift)
+        if not dep:
+            others = self._opaque(F, env, *rest, 0)
+        elif F.op == "Π":
+            raise Unreadable(f"a product whose factor reads {index}")
+        else:
+            others = self._remainder(F, env, *rest, shift)
+        if F.op == "Σ":
+            return piece + others
+        if self._closed(F):  # a candidate L for an enclosing sum only if it reads no enclosing index
+            self._tops.append(piece)
+        return piece * others if (F.order == "descending") == top else others * piece
 
     def _nonempty_down(self, F: Formal, lo: tuple, hi: tuple) -> None:
         """Peeling the bottom k + a of a range needs it nonempty wherever the step is claimed (k ≤ t + top, every κ)."""
