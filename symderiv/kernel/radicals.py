@@ -530,16 +530,13 @@ def check(formal: Formal, lhs, rhs, rng: random.Random) -> tuple[int | None, str
     if formal.models:
         return _check_entries(formal, pairs, point, squares, E)
     for pattern in patterns(formal):
-        values = dict(point)
-        values.update(pattern)
         ring, constants = Ring(dict(squares)), {}
         for k, (a, b) in enumerate(pairs):
-            d = sp.sympify(a) - sp.sympify(b)
-            N = numerator(d, values, ring, constants)
-            if N:
+            wrong = _not_zero(sp.sympify(a) - sp.sympify(b), {**point, **pattern}, ring, constants)
+            if wrong == NONZERO:
                 return None, (f"entry {k}: lhs − rhs is not 0 in ℚ(x)[s]/(s² − C) at a random point for the sign "
                               f"pattern {sorted(pattern.values(), reverse=True)} of |·|'s and √'s factors")
-            if not is_unit(ring, denominator(d, values, ring, constants)):
+            if wrong == SINGULAR:
                 # the tree divides by a value that is 0 (or a zero divisor) at the point: the degree run took a
                 # division the numeric run did not (a pivot the elimination read as nonzero, such as |a|² − a² or
                 # (a + 1)² − a² − 2a − 1), so N = 0 there says nothing about lhs − rhs
@@ -551,6 +548,18 @@ def check(formal: Formal, lhs, rhs, rng: random.Random) -> tuple[int | None, str
     return E, (f"lhs − rhs = 0 in ℚ(x)[s]/(s² − C) at a random point for each of the {count} sign patterns "
                f"({m} sign{'s' if m != 1 else ''} the domain does not fix, {k} radical{'s' if k != 1 else ''} of "
                f"the random values), degree ≤ {E}")
+
+
+NONZERO, SINGULAR = "lhs − rhs is not 0", "the reading's denominator is not invertible"
+
+
+def _not_zero(d, values: dict, ring: Ring, constants: dict) -> str | None:
+    """None when d (lhs − rhs) is 0 in ℚ(x)[s]/(s² − C) at ``values`` (a point and a sign pattern) with an
+    invertible denominator there; else NONZERO, or SINGULAR (a denominator that is 0 or a zero divisor there: the
+    tree divides where the claim's own run does not, so a zero numerator says nothing)."""
+    if numerator(d, values, ring, constants):
+        return NONZERO
+    return None if is_unit(ring, denominator(d, values, ring, constants)) else SINGULAR
 
 
 def _check_entries(formal: Formal, pairs, point: dict, squares: dict, E: int) -> tuple[int | None, str]:
@@ -568,13 +577,11 @@ def _check_entries(formal: Formal, pairs, point: dict, squares: dict, E: int) ->
                           "patterns the kernel enumerates")
         most = max(most, len(mine))
         for pattern in patterns(formal, mine):
-            values = dict(point)
-            values.update(pattern)
-            ring, constants = Ring(dict(squares)), {}
-            if numerator(d, values, ring, constants):
+            wrong = _not_zero(d, {**point, **pattern}, Ring(dict(squares)), {})
+            if wrong == NONZERO:
                 return None, (f"entry {k}: lhs − rhs is not 0 in ℚ(x)[s]/(s² − C) at a random point for the sign "
                               f"pattern {sorted(pattern.values(), reverse=True)} of its |·|, max and min")
-            if not is_unit(ring, denominator(d, values, ring, constants)):
+            if wrong == SINGULAR:
                 return None, (f"entry {k}: the reading's denominator is not invertible at a random point for the sign "
                               f"pattern {sorted(pattern.values(), reverse=True)} (it divides where the claim's own "
                               "run does not)")
