@@ -77,17 +77,27 @@ def _configured(config) -> list[Path]:
 def _is_proof_file(file_path, config) -> bool:
     """A proof file as ``symderiv check`` collects one: a .py file (not ``_…`` nor ``conftest.py``) that imports
     symderiv, below a folder named ``proofs``, below a ``[tool.symderiv] paths`` folder, or named on the command
-    line. Its name may start with ``test_``, and its bytes may be in any encoding Python reads (a coding line)."""
+    line (unless pytest collects it as a test module itself: a ``test_*.py`` given by its path outside those folders
+    is pytest's). Below those folders its name may start with ``test_``, and its bytes may be in any encoding Python reads (a coding line)."""
     if file_path.suffix != ".py" or file_path.name.startswith("_") or file_path.name == "conftest.py":
         return False
     path = Path(file_path).resolve()
-    under = any(path == p or p in path.parents for p in _configured(config))
-    if not (path in _given(config) or under or "proofs" in file_path.parent.parts):
+    under = any(path == p or p in path.parents for p in _configured(config)) or "proofs" in file_path.parent.parts
+    if not under and (path not in _given(config) or _a_test_module(file_path, config)):
+        # given by its path, a module pytest collects as tests itself (test_*.py) is pytest's: importing it as a
+        # proof file would rewrite its code as a check's (str() of a Relation at import refused, say)
         return False
     try:
         return b"symderiv" in file_path.read_bytes()
     except OSError:
         return False
+
+
+def _a_test_module(file_path, config) -> bool:
+    """Does the name match pytest's ``python_files`` (test_*.py, *_test.py unless configured otherwise)?"""
+    from fnmatch import fnmatch
+
+    return any(fnmatch(file_path.name, pattern) for pattern in config.getini("python_files"))
 
 
 def pytest_configure(config):

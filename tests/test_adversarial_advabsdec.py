@@ -16,7 +16,6 @@ file or this test module ``eval`` itself is refused.
 """
 from __future__ import annotations
 
-import random
 import sys
 from pathlib import Path
 
@@ -26,6 +25,7 @@ import sympy as sp
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from test_abs_cases import A, H, Z, ew, make, relu_cell, sig_cell, tanh_cell  # noqa: E402
+from test_absdec import _formal  # noqa: E402  (the builder's formal check alone, shared)
 
 from symderiv import hadamard  # noqa: E402
 from symderiv.engine import check_claim  # noqa: E402
@@ -42,16 +42,6 @@ SMALL = sweep(n=(1, 2), t=(1, 2))
 LARGE = sweep(n=(16,), t=(8,), fixed=("n", "t"))
 Q = sp.Rational(7, 11)
 TINY = sp.Rational(1, 10 ** 30)
-
-
-def _formal(claim, size, seed=0):
-    info = rc.degree_info(claim, size)
-    if info.formal is None:
-        return None, f"no formal reading: {info.why}"
-    try:
-        return radicals.check(*info.formal, random.Random(seed))
-    except radicals.Refused as e:
-        return None, str(e)
 
 
 def _bounded(token) -> bool:

@@ -8,21 +8,21 @@ claim); the true families keep UNIFORM.
 from __future__ import annotations
 
 import dataclasses
-import sys
 
 import pytest
 import sympy as sp
 
-from symderiv import diag, elman_rnn, every_step, induction, product, total
+from symderiv import diag, every_step, induction, product, total
 from symderiv.engine import check_claim
 from symderiv.induction import step_check
 from symderiv.kernel import step as kernel_step
 from symderiv.kernel.step import READING, UNIFORM
 from symderiv.results import Verdict
 
-from test_kernel_peel_down import (  # noqa: E402  (the builder's claims and plants, shared)
-    N, TS, A, _delta, _formal_plant, closed_form, eq10_21, grad_h, grad_o,
+from test_kernel_peel_down import (  # the builder's claims, plants and refusal, shared
+    N, TS, A, _claim, _delta, _fit, _formal_plant, closed_form, eq10_21, grad_h, grad_o,
 )
+from test_kernel_peel_down import _refused as _no_every_t
 
 
 def unrolled(m, extra=None, lo_s=0, first_r=1, order="descending"):
@@ -41,32 +41,6 @@ def row(m, extra=None):
         rhs = m.W.T * diag(m.h(k + 1).applyfunc(lambda v: 1 - v ** 2)) * grad_h(m, k + 1) + m.V.T * grad_o(m, k)
         return grad_h(m, k), rhs if extra is None else rhs + extra(k)
     return every_step(m, family, lo=1, hi=m.t - 1)
-
-
-def _claim(make_claim, check, n=N, ts=TS, **kw):
-    return make_claim(check, model=elman_rnn, activation="tanh", loss=kw.pop("loss", "abstract"), n=(n,), t=ts, **kw)
-
-
-def _fit(monkeypatch):
-    """The finder's downward base and step bent to pass and its C_k fitted to the step (lhs := rhs)."""
-    real, real_nz = induction.StepStatement, induction.nonzero_entries
-    monkeypatch.setattr(induction, "nonzero_entries", lambda a, b: [] if sys._getframe(1).f_code.co_name in (
-        "_downward", "_downward_blocks") else real_nz(a, b))
-
-    def fitted(kind, lhs, rhs, J=None, P=None, **kw):
-        return real(kind, rhs if kind == "downward" else lhs, rhs, J, P, **kw)
-
-    monkeypatch.setattr(induction, "StepStatement", fitted)
-
-
-def _no_every_t(c, n=N, ts=TS):
-    st = step_check(c, {"n": n}, ts[0], ts[-1])
-    if st.proved:
-        tok, why, _ = kernel_step.confirm_every_t(c, {"n": n}, st.statement, ts[0], ts[-1])
-        assert tok is None, why
-    r = check_claim(c)
-    assert not r.every_t, r.scope
-    return st, r
 
 
 # ----- claims false only past the sweep, in shapes the builder's tests do not take ------------------------------

@@ -28,6 +28,8 @@ from symderiv.kernel.peel import Formal as Recorded
 from symderiv.kernel.step import READING, UNIFORM
 from symderiv.results import Verdict
 
+from test_kernel_peel import _handler  # formal.py's handler planted, shared
+
 N = 2
 TS = (2, 3)
 
@@ -108,8 +110,8 @@ def unrolled_k_late(m):
     return unrolled(m, extra=lambda k: _delta(k, 6)[0, 0] * sp.ones(m.n, 1))
 
 
-def _claim(make_claim, check, n=N, ts=TS):
-    return make_claim(check, model=elman_rnn, activation="tanh", loss="abstract", n=(n,), t=ts)
+def _claim(make_claim, check, n=N, ts=TS, **kw):
+    return make_claim(check, model=elman_rnn, activation="tanh", loss=kw.pop("loss", "abstract"), n=(n,), t=ts, **kw)
 
 
 def _fit(monkeypatch):
@@ -171,16 +173,6 @@ def test_unbent_the_finder_refuses_the_late_claims(make_claim):
 
 
 # ----- misreadings planted in formal.py's handler (every reading of the finder's: its runs and the term it records)
-
-def _handler(monkeypatch, product=None, total=None):
-    real_p, real_t = formal.Formal.product, formal.Formal.total
-    if product is not None:
-        monkeypatch.setattr(formal.Formal, "product", lambda self, f, lo, hi, order, size:
-                            product(real_p, self, f, lo, hi, order, size))
-    if total is not None:
-        monkeypatch.setattr(formal.Formal, "total", lambda self, f, lo, hi, shape:
-                            total(real_t, real_p, self, f, lo, hi, shape))
-
 
 def _on_k(lo) -> bool:
     """A bound on the family's generic k (not t, not a number)."""

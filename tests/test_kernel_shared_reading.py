@@ -16,6 +16,7 @@ import dataclasses
 
 import pytest
 import sympy as sp
+from test_kernel_peel import dh_dh0, dw_i, same_product  # the builder's claims, shared
 
 from symderiv import diag, elman_rnn, every_step, product, total
 from symderiv.induction import step_check
@@ -24,27 +25,6 @@ from symderiv.kernel import step as kernel_step
 from symderiv.kernel.random_check import _Fresh, degree_info, degree_infos, degree_of
 
 T_HI = 5  # read_horizon_limit(2)
-
-
-def dw_i(m):
-    """dh_t/dW_I = Σ_{k=1}^{t} Π_{r=k+1}^{t} W_R diag σ'(h_{r−1}) (I ⊗ x_kᵀ) (row-major): an upward induction."""
-    from symderiv import eye, kron
-
-    A = lambda r: m.W_R * diag(m.dsigma(m.h(r - 1)))  # noqa: E731
-    term = lambda k: product(A, k + 1, m.t, order="descending", size=m.n) * kron(eye(m.n), m.x(k).T)  # noqa: E731
-    return m.d(("h", m.t), "W_I"), total(term, (m.n, m.n * m.m), lo=1, hi=m.t)
-
-
-def dh_dh0(m):
-    """dh_t/dh_0 = Π_{k=1}^{t} W_R diag σ'(h_{k−1}): an upward induction."""
-    return m.d(("h", m.t), ("h", 0)), product(lambda k: m.W_R * diag(m.dsigma(m.h(k - 1))), 1, m.t,
-                                               order="descending", size=m.n)
-
-
-def same_product(m):
-    """Π_{k=1}^{t} A_k written twice: kind "same"."""
-    return (product(lambda k: m.W_R * diag(m.dsigma(m.h(k - 1))), 1, m.t, order="descending", size=m.n),
-            product(lambda j: m.W_R * diag(m.dsigma(m.h(j - 1))), 1, m.t, order="descending", size=m.n))
 
 
 def down_row(m):

@@ -136,6 +136,39 @@ def test_a_proof_file_given_by_a_relative_path_outside_proofs(pytester):
     result.assert_outcomes(passed=1, xfailed=1, failed=1)
 
 
+TEST_MODULE = textwrap.dedent('''
+    import sympy as sp
+    from symderiv import rel
+
+    x = sp.Symbol("x")
+    R = rel(x, "<", x + 1)
+    NAMES = [str(R)]  # at import, as a parametrize id is built: no check is running
+
+
+    def test_a_relation_has_a_name():
+        assert NAMES[0]
+''')
+
+
+@pytest.mark.parametrize("where", ["tests", "."])
+def test_a_test_module_given_on_the_command_line_is_left_to_pytest(pytester, where):
+    """A module pytest collects as tests (test_*.py) that uses symderiv, given by its path outside proofs/, was also
+    imported as a proof file: its code rewritten as a check's, so str() of a Relation at import was refused (the
+    collection failed when the file was run alone, not in the whole suite). It is pytest's module only."""
+    folder = pytester.mkdir(where) if where != "." else pytester.path
+    (folder / "test_uses_symderiv.py").write_text(TEST_MODULE)
+    target = f"{where}/test_uses_symderiv.py" if where != "." else "test_uses_symderiv.py"
+    result = pytester.runpytest_subprocess(*_plugin_args(), target, "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+def test_a_proof_file_named_like_a_test_under_proofs_is_still_a_proof_file(pytester):
+    proofs = pytester.mkdir("proofs")
+    (proofs / "test_named.py").write_text(PROOF)
+    result = pytester.runpytest_subprocess(*_plugin_args(), "proofs/test_named.py", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, xfailed=1, failed=1)
+
+
 SLEEPS = '''
 import time
 from symderiv import claim, sweep
