@@ -25,6 +25,7 @@ from .identity import nonzero_entries, nonzero_modulo
 from .results import (Acceptance, Method, Phase, Result, SizeOutcome, Step, StopReason, Verdict,
                       describe_scope, fold)
 from .kernel.decide import decide, decide_limit
+from .kernel.domain import NoValueShown
 from .relations import Limit
 from .search import draw_candidates, float_suspect, hypotheses_plausible, search_identity, shrink_candidates
 from .values import nodes
@@ -170,6 +171,9 @@ def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict, desc
         if token is None and not notation.literal_now():  # as the exact path: once more as Python reads the check
             with notation.literal():
                 return check_identity_fp(claim, size, seed=seed, phases=phases, describe=describe)
+        if token is None and isinstance(why, NoValueShown):  # no point with a value: none to certify either
+            return SizeOutcome(size, Verdict.UNDECIDED, f"every F_p trial agreed, but {why}", method=Method.FP,
+                               stop=StopReason.SEARCH_EXHAUSTED), None
         if token is None:  # the kernel did not confirm: a counterexample the exact engine certifies still decides
             o = _certify_disagreement(claim, size, seed=seed, phases=phases, describe=describe, locate=False,
                                       said=f"every F_p trial agreed, but {why}")

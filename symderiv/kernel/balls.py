@@ -48,6 +48,12 @@ from .decide import arb_of, precision
 from .dual import KernelError, Unsupported
 from .modular import ModularModel, _Field, _Matrix, _get, _NoBatch, _Unbatchable, _View
 
+class NoValue(KernelError):
+    """A value the point does not show: a divisor whose ball contains 0, a log's or a root's argument whose ball is not
+    > 0 (the exact value may lack a value there, or the precision may be too low to tell): never a verdict, the
+    refutation and the search for a point with a value (kernel/domain.py) take another point or say nothing."""
+
+
 #: the working precisions (bits) the kernel replays a ball certificate at: below the floor a ball says little,
 #: above the ceiling a replay would be slow (a certificate found at higher precision is not accepted)
 MIN_PRECISION = 64
@@ -121,7 +127,7 @@ class BallScalar(_Field):
 
     def inverse(self) -> "BallScalar":
         if self.v.contains(0):
-            raise KernelError("division by a ball that contains 0 (the point or the precision is not one the ball "
+            raise NoValue("division by a ball that contains 0 (the point or the precision is not one the ball "
                               "check can use)")
         inv = 1 / self.v
         return BallScalar(inv, -self.d * inv * inv)
@@ -284,8 +290,8 @@ class BallMat(_Matrix):
         return BallMat(self.val.transpose(), None if self.tan is None else self.tan.transpose())
 
     def applyfunc(self, fn):
-        read = _sign_reading(fn)
-        if read is not None:  # |·|, max, min: each sign proved by a ball (module docstring)
+        read = _whole_reading(fn) if WHOLE_READING else _sign_reading(fn)
+        if read is not None:  # |·|, max, min (and while asked, every function): each partial step proved by a ball
             return BallMat.entries(self.rows, self.cols, [read(e) for e in self])
         return BallMat.entries(self.rows, self.cols, [fn(e) for e in self])
 
@@ -403,6 +409,104 @@ def _sign_reading(fn):
     return read
 
 
+#: non-empty while the kernel looks for a point where the sides have a value (kernel/domain.py): an entry function is
+#: then read whole (:func:`_whole_reading`), not only where it uses |·|, max or min
+WHOLE_READING: list = []
+
+
+def _root(r: sp.Rational):
+    """s ↦ s^r for a rational r that is not an integer, on a ball proved > 0 (else NoValue: the real power of a number
+    ≤ 0 is not the claim's reading, whose domain is s > 0, modular.py), with its derivative r·s^r/s."""
+    q = arb(fmpq(int(r.p), int(r.q)))
+
+    def fn(x: arb):
+        if not x > 0:
+            raise NoValue(f"the argument of a power ^{r} is not proved > 0 (its ball: {x.str(5)})")
+        v = (q * x.log()).exp()
+        return v, q * v / x
+    return fn
+
+
+#: the functions an entry function may apply (modular._READ_FUNCTIONS, known by identity), true and enclosed
+def _sin(x: arb):
+    return x.sin(), x.cos()
+
+
+def _cos(x: arb):
+    return x.cos(), -x.sin()
+
+
+def _whole_reading(fn):
+    """An entry function read from its expression on a symbol, every function in it evaluated in balls (the
+    expression the kernel's ℤ/p reading runs, :func:`.modular._entry_reading`: +, ×, integer powers, rational powers,
+    |·|, max, min, sin, cos, exp, log, tanh and the logistic function, known by identity; anything else refused), each
+    partial step proved: a divisor's ball excludes 0, a log's or a root's argument's ball is > 0 (else NoValue), a sign
+    of |·|, max or min excludes 0 (as in :func:`_sign_reading`). None where fn has no expression on a symbol."""
+    from .modular import _READ_FUNCTIONS, _unreadable, reads_alike
+
+    a = sp.Dummy("a")
+    try:
+        e = sp.sympify(fn(a))
+    except Exception:
+        return None
+    if not isinstance(e, sp.Expr) or not e.free_symbols <= {a}:
+        return None
+    other = _unreadable(e, a)
+    if other is not None:
+        raise Unsupported(f"{sp.sstr(other)[:60]} in an entry function: the kernel's reading in balls knows +, ×, "
+                          "rational powers, rationals, |·|, max, min, sin, cos, exp, log, tanh and the logistic "
+                          "function")
+    reads_alike(fn, e, a)  # fn is the expression it gives on a symbol, decided exactly
+    table = {"sin": _sin, "cos": _cos, "exp": _exp, "log": _log, "tanh": _tanh, "logistic": _logistic}
+
+    def lifted(f, u: BallScalar) -> BallScalar:
+        v, dv = f(u.v)
+        return BallScalar(v, dv * u.d)
+
+    def read(x):
+        memo: dict = {}
+
+        def go(e):
+            if e in memo:
+                return memo[e]
+            cls = type(e)
+            if e == a:
+                out = x
+            elif isinstance(e, sp.Rational):
+                out = BallScalar(ball(e))
+            elif cls is sp.Add:
+                out = BallScalar(arb(0))
+                for t in e.args:
+                    out = out + go(t)
+            elif cls is sp.Mul:
+                out = BallScalar(arb(1))
+                for t in e.args:
+                    out = out * go(t)
+            elif cls is sp.Pow and isinstance(e.exp, sp.Integer):
+                k = int(e.exp)  # |u|^(2k) = u^(2k), as the ℤ/p reading
+                out = go(e.base.args[0] if type(e.base) is sp.Abs and k % 2 == 0 else e.base) ** k
+            elif cls is sp.Pow:
+                out = lifted(_root(e.exp), go(e.base))
+            elif cls is sp.Abs:
+                u = go(e.args[0])
+                out = u if _ball_sign(u) >= 0 else -u
+            elif cls in (sp.Max, sp.Min):
+                out = go(e.args[0])
+                for t in e.args[1:]:
+                    b = go(t)
+                    s = _ball_sign(b - out)
+                    if (s > 0) == (cls is sp.Max) and s != 0:
+                        out = b
+            else:  # one of _READ_FUNCTIONS (_unreadable)
+                out = lifted(table[next(nm for f, nm in _READ_FUNCTIONS if cls is f)], go(e.args[0]))
+            memo[e] = out
+            return out
+
+        return go(e)
+
+    return read
+
+
 class BallNotation:
     """The notation for matrices of balls (registered with symderiv.notation by the kernel)."""
 
@@ -503,7 +607,7 @@ def _exp(x: arb):
 
 def _log(x: arb):
     if not x > 0:
-        raise KernelError("log of a ball that is not positive (the point is not one the ball check can use)")
+        raise NoValue("log of a ball that is not positive (the point is not one the ball check can use)")
     return x.log(), 1 / x
 
 

@@ -82,7 +82,12 @@ for 1/a). A site is counted per table and argument, so sin and cos of one argume
 a true claim that needs them can differ here (tests/test_kernel_modular_functions.py keeps both). A difference is a
 disagreement in random_check._modular (no token, never a Refuted): the engine's holds does not stand and the claim
 is undecided; the refutation has no value for these functions (Unsupported), so this reading never makes a
-``fails``. Where F_p's reading and this one part (F_p's sin and cos are not mirrored: sin(−z) = −sin z differs
+``fails``.
+
+*Where the sides have a value.* R = s^r stands for the real power only where s > 0, and log's l for log u where
+u > 0; a zero of Δ says nothing at a point outside that domain, and an identity whose sides have a value nowhere is
+a zero of Δ too (log(−1 − h²) = itself). The run records each such operation (and each division) it meets
+(:data:`PARTIAL`), and random_check._modular asks for a point with a value where it met one (kernel/domain.py). Where F_p's reading and this one part (F_p's sin and cos are not mirrored: sin(−z) = −sin z differs
 over F_p), the claim is never holds unless both agree.
 
 Degrees (the confirmation's error bound, derived here, not trusted). Read a confirmation's run as a straight-line
@@ -448,6 +453,7 @@ class ModScalar(_Field):
     __rmul__ = __mul__
 
     def inverse(self) -> "ModScalar":
+        _partial("a division")  # its real divisor may be 0 at every point (random_check: a point with a value)
         if math.gcd(self.v, self.p) != 1:  # p prime: v ≡ 0; the lawful trial's p^K: v ≡ 0 mod p
             raise KernelError("division by a value that is not a unit modulo p (the point is not one the modular "
                               "check can use)")
@@ -801,6 +807,29 @@ def column_budget(runs: int):
         yield
     finally:
         COLUMN_BUDGET.pop()
+
+
+#: while the kernel confirms a holds (random_check._modular): a set per confirmation, where the run records each
+#: operation it met whose real value exists only on part of the domain ("log", "root1/2", …: the argument must be > 0;
+#: "a division": the divisor ≠ 0). A run that records none computed its sides by total operations only (+, −, ×, σ,
+#: tanh, the logistic function, exp, sin, cos, |·|, max, min, softmax), so they have a value at every real point;
+#: otherwise the kernel shows one point where they have a value before it confirms (kernel/domain.py)
+PARTIAL: list = []
+
+
+@contextmanager
+def partial_operations(met: set):
+    """Record in ``met`` the operations with a restricted domain the runs inside meet (:data:`PARTIAL`)."""
+    PARTIAL.append(met)
+    try:
+        yield
+    finally:
+        PARTIAL.pop()
+
+
+def _partial(what: str) -> None:
+    if PARTIAL:
+        PARTIAL[-1].add(what)
 
 
 def _lazy(*xs) -> bool:
@@ -1537,7 +1566,8 @@ def _softmax(exp, p: int):
     def softmax(z):
         z = ModMat.of(z, p)
         e = exp(z)
-        return e / sum(e, ModScalar.const(0, p))
+        with partial_operations(set()):  # Σ e^(z_i) > 0 at every real point: this quotient always has a value
+            return e / sum(e, ModScalar.const(0, p))
 
     return softmax
 
@@ -1710,6 +1740,8 @@ class RandomFunctions:
             return ds[order], _dmul(ds[order + 1], tdeg)
 
         def apply(v):
+            if name == "log" or name.startswith("root"):
+                _partial(name)  # its real value needs an argument > 0 (random_check: a point with a value)
             if isinstance(v, ModMat):
                 if v.tan is None:  # the same value object again (σ'(h_r) in every term of Σ_k Π_r): one site
                     got = self._applied.get((name, order, id(v)))

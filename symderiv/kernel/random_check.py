@@ -1720,6 +1720,31 @@ def confirm_modulo(claim, size: dict) -> tuple[Proved | None, str]:
 
 
 def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved | None, str]:
+    """Beyond the exact model's reach: the kernel's trials over ℤ/p (:func:`_modular_trials`), and where they met an
+    operation whose real value exists only on part of the domain (a log, a root, a division: modular.PARTIAL) or did
+    not run, one point of the size where the sides have a value (kernel/domain.py: the identity over ℤ/p holds
+    wherever both sides are defined, which is vacuous where they are defined nowhere). No such point: no token."""
+    from . import domain, modular
+
+    met: set = set()
+    ran: list = []
+    with modular.partial_operations(met):
+        tok, how = _modular_trials(claim, size, rng, trusts, ran)
+    if tok is None or (ran and not met):  # sides computed by total operations only: a value at every point
+        return tok, how
+    found, said = domain.witness(claim, size, str(rng.random()))
+    if found:
+        how = f"{how}; {said}"
+        return _issue(Proved, claim.id, dict(tok.size), tok.kind, how, trusts=tok.trusts, error=tok.error,
+                      degree=tok.degree, zero_test=tok.zero_test), how
+    if found is None and not ran:
+        return tok, how  # neither ℤ/p nor balls run the check: its token trusts the finder already, and says so
+    what = ", ".join(sorted(met)) if met else "its check does not run over ℤ/p"
+    return None, domain.NoValueShown(f"the sides have no value shown at any point of this size ({what}: the identity over ℤ/p holds "
+                  f"wherever they have one, so without one nothing is confirmed): {said}")
+
+
+def _modular_trials(claim, size: dict, rng: random.Random, trusts: str, ran: list) -> tuple[Proved | None, str]:
     """Beyond the exact model's reach: the kernel's own trials over ℤ/p (kernel/modular.py), inputs uniform modulo a
     fresh prime p ∈ [2⁶², 2⁶³), σ, tanh, the logistic function, exp and log (a cell's own loss, softmax) random
     functions of their argument's residue that keep their differential equations (e' = e, log'(x) = 1/x), an
@@ -1788,6 +1813,7 @@ def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved
                 h = modular.content_height(*degrees, rf)
                 H = None if h is None else max(H, h)
             bad = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), None)
+            ran.append(True)  # the check ran over ℤ/p: what it met is recorded (modular.PARTIAL)
             if bad is not None and rf.lawless:
                 # does the difference depend on exp and log at all? The same point and σ, exp and log drawn anew: a
                 # difference that does not move is no law's doing (a rational function of the exp and log values
