@@ -384,6 +384,10 @@ def run(solver: str, text: str, budget: float, cancel: threading.Event | None = 
     return a
 
 
+#: for the log: who asked the pair run_both is running (its solvers' threads do not see their caller's stack)
+_ASKER = [([], "")]
+
+
 def _asker() -> tuple[list, str]:
     """For the log: who asked (the innermost symderiv functions on the stack outside this module and the kernel's
     oracle plumbing, innermost first: the sentence's kind, e.g. prove:decide_step, prove:premises,
@@ -408,6 +412,8 @@ def _log(a: Answer, text: str, budget: float, rlimit, cpu) -> None:
     import hashlib
 
     kind, claim = _asker()
+    if not kind and not claim:   # a solver's thread of run_both's pair at once: who asked is run_both's caller
+        kind, claim = _ASKER[0]
     try:
         with open(LOG, "a") as f:
             f.write(json.dumps({"solver": a.solver, "status": a.status, "units": a.units, "seconds": a.seconds,
@@ -443,6 +449,8 @@ def run_both(text: str, budget: float, decided=None) -> dict[str, Answer]:
     when the first's answer decides (z3's unknown: its units or its CPU net run out); which answers the caller
     gets is a function of the first's answer alone, never of which solver happened to answer first. The pair is
     charged as at once (its dearer answer), so the prove totals do not change."""
+    if LOG:
+        _ASKER[0] = _asker()
     first = getattr(decided, "first", None)
     if first in SOLVERS:
         other = next(s for s in SOLVERS if s != first)
