@@ -160,11 +160,11 @@ def decide_step(domain, hyps, step, *, syms=None, matrices=(), budget: float = B
                                + (f"; it rests on the lemma instances: {'; '.join(behind)}" if behind else ""))
                 continue
         names = solvers.names_for(enc.variables)
+        given = for_solvers(enc.constraints, lib)
         # z3's unknown settles the pair: no proof (that needs both unsat) and no candidate (a model is z3's). So
         # z3 is asked first and cvc5 only after z3's sat or unsat (_z3_unknown names z3 as its first: run_both):
         # an unknown z3 (its units or its CPU net run out) no longer has cvc5 burning the same seconds beside it
-        answers = solvers.run_both(solvers.smtlib(enc.variables, for_solvers(enc.constraints, lib) + [negated],
-                                                  names), budget, _z3_unknown)
+        answers = solvers.run_both(solvers.smtlib(enc.variables, given + [negated], names), budget, _z3_unknown)
         z3a, cv = answers["z3"], answers["cvc5"]
         if retry and lib.used and not (z3a.status == cv.status == "unsat"):
             # the lemma instances can slow a solver down (cvc5 on diag-norm at n = 2): the plain sentence too
@@ -174,16 +174,17 @@ def decide_step(domain, hyps, step, *, syms=None, matrices=(), budget: float = B
                                                     plain_names), budget)
             if again["z3"].status == again["cvc5"].status == "unsat" or "sat" in (again["z3"].status,
                                                                                   again["cvc5"].status):
-                z3a, cv, lib, names = again["z3"], again["cvc5"], _NoLemmas, plain_names
+                z3a, cv, lib, names, given = again["z3"], again["cvc5"], _NoLemmas, plain_names, []
         said = f"z3 nlsat: {_said(z3a)}; cvc5: {_said(cv)}"
         if z3a.status == "unsat" and cv.status == "unsat":
             methods.append("z3 nlsat and cvc5 both unsat" + (f", with {len(lib.used)} lemma instances checked "
                                                              "exactly by the kernel" if lib.used else ""))
             details.append(said)
-            # the kernel asks again on its own sentence (kernel/smt.py), with the lemma instances it can check itself
-            behind = type("Lemmas", (), {})()
-            behind.lemmas = [c for _, c in getattr(lib, "used", ())]
-            behind.meanings = list(getattr(enc, "meanings", ()))
+            # the kernel asks again on its own sentence (kernel/smt.py), with the lemma instances it can check itself:
+            # those of the sentence the solvers refuted (``given``), not the higher-degree ones for_solvers left out
+            # (handed on, they made the kernel's probe the slow sentence for_solvers avoids: eigenvalue-modulus at
+            # n = 2, cvc5 cut by its CPU net after 9 s; tests/test_prove_lemma_evidence.py)
+            behind = Lemmas(_instances_in(lib, given), list(getattr(enc, "meanings", ())))
             evidence.append(("solvers", said, budget, behind if behind.lemmas else None))
             continue
         if "sat" in (z3a.status, cv.status) and "unsat" not in (z3a.status, cv.status):
@@ -359,6 +360,22 @@ def for_solvers(constraints: list, lib) -> list:
 
 class _NoLemmas:
     used: list = []
+    added: list = []
+
+
+@dataclass
+class Lemmas:
+    """The lemma instances a step's solvers evidence hands the kernel (kernel/goal.py accept_step): their
+    certificates (``lemmas``) and what the sentence's variables stand for (``meanings``)."""
+    lemmas: list
+    meanings: list
+
+
+def _instances_in(lib, constraints) -> list:
+    """The certificates of ``lib``'s instances whose constraints are among ``constraints`` (by object: the
+    constraint Library.add put in the sentence), in the order they were added."""
+    held = {id(c) for c in constraints}
+    return [cert for (_, cert), c in zip(getattr(lib, "used", ()), getattr(lib, "added", ())) if id(c) in held]
 
 
 def _said(a) -> str:

@@ -178,6 +178,8 @@ class _Child:
         self.proc = None
         self.pid = None
         self.lock = threading.Lock()
+        #: the child's own CPU seconds on the last sentence (read from /proc only when :data:`LOG` is set)
+        self.last_cpu = None
 
     def _start(self):
         if self.proc is None or self.pid != os.getpid() or self.proc.poll() is not None:
@@ -254,10 +256,16 @@ class _Child:
                 self.close()
                 return {"status": "unknown", "why": STOPPED}
             if line is None:
+                if LOG and cpu0 is not None:
+                    used = _cpu_seconds(proc.pid)
+                    self.last_cpu = None if used is None else used - cpu0
                 self.close()
                 raise OutOfBudget(cut)
             if not line:
                 return {"status": "unknown", "why": f"no answer ({self.close()})"}
+            if LOG and cpu0 is not None:   # the child's own CPU on this sentence, for the log only
+                used = _cpu_seconds(proc.pid)
+                self.last_cpu = None if used is None else used - cpu0
             try:
                 return json.loads(line)
             except ValueError:
@@ -308,8 +316,9 @@ CPU_CUT = ("out of CPU time: {cpu:g} s of the solver's own CPU time without an a
            "{cap:g}× its budget): a step of the solver that counts no resources, not the machine's load")
 #: seconds between two looks at a working child's CPU time
 POLL = 0.05
-#: when set, each answer is appended to this file as one JSON line (solver, status, units, seconds, budget):
-#: how the rates above are calibrated
+#: when set, each answer is appended to this file as one JSON line (:func:`_log`: solver, status, units, cut,
+#: budget, wall and the child's CPU seconds, the sentence's kind and claim): how the rates above are calibrated,
+#: and where the audit's solver CPU goes (``SYMDERIV_SOLVER_LOG=F symderiv check …``; benchmarks/RESULTS.md cpu11)
 LOG = os.environ.get("SYMDERIV_SOLVER_LOG")
 
 
@@ -353,6 +362,7 @@ def run(solver: str, text: str, budget: float, cancel: threading.Event | None = 
     rlimit = units_for(solver, budget)
     wall = budget if rlimit is None else max(budget * SAFETY, NET_FLOOR)
     cpu = None if rlimit is None else budget * CPU_CAP
+    _CHILDREN[solver].last_cpu = None
     try:
         data = _CHILDREN[solver].ask(text, budget, cancel, rlimit=rlimit, wall=wall, cpu=cpu)
     except OutOfBudget as e:
@@ -370,14 +380,50 @@ def run(solver: str, text: str, budget: float, cancel: threading.Event | None = 
         cut = "units" if status == "unknown" and rlimit and units is not None and units >= rlimit else ""
         a = Answer(solver, status, secs, data.get("model", {}), data.get("why", ""), units, cut)
     if LOG:
-        try:
-            with open(LOG, "a") as f:
-                f.write(json.dumps({"solver": solver, "status": a.status, "units": a.units, "seconds": a.seconds,
-                                    "budget": budget, "rlimit": rlimit, "why": a.why[:60], "cut": a.cut,
-                                    "text": text if a.status == "unknown" or a.seconds > 1 else ""}) + "\n")
-        except OSError:
-            pass
+        _log(a, text, budget, rlimit, _CHILDREN[solver].last_cpu)
     return a
+
+
+#: for the log: who asked the pair run_both is running (its solvers' threads do not see their caller's stack)
+_ASKER = [([], "")]
+
+
+def _asker() -> tuple[list, str]:
+    """For the log: who asked (the innermost symderiv functions on the stack outside this module and the kernel's
+    oracle plumbing, innermost first: the sentence's kind, e.g. prove:decide_step, prove:premises,
+    kernel.goal:accept_step) and the claim being checked (engine.check_claim's), '' when none."""
+    f, kind, claim = sys._getframe(2), [], ""
+    while f is not None:
+        mod, name = f.f_globals.get("__name__", ""), f.f_code.co_name
+        if mod == "symderiv.engine" and name == "check_claim" and not claim:
+            claim = str(getattr(f.f_locals.get("claim"), "id", ""))
+        elif mod.startswith("symderiv.") and mod != __name__ and len(kind) < 4 and not (
+                mod == "symderiv.kernel.smt" and name in ("both_unsat", "decide")):
+            kind.append(f"{mod.split('.', 1)[1]}:{name}")
+        f = f.f_back
+    return kind, claim
+
+
+def _log(a: Answer, text: str, budget: float, rlimit, cpu) -> None:
+    """One line of :data:`LOG` per answer: the solver, its answer (status, units, cut, why), the budget and its
+    limit, the wall seconds and the child's own CPU seconds (None where it was not read: a child that did not
+    start, a solver stopped), the sentence's kind and claim (:func:`_asker`), its sha1 and length, and its text
+    when it was not decided or took over a second."""
+    import hashlib
+
+    kind, claim = _asker()
+    if not kind and not claim:   # a solver's thread of run_both's pair at once: who asked is run_both's caller
+        kind, claim = _ASKER[0]
+    try:
+        with open(LOG, "a") as f:
+            f.write(json.dumps({"solver": a.solver, "status": a.status, "units": a.units, "seconds": a.seconds,
+                                "cpu": None if cpu is None else round(cpu, 3), "budget": budget, "rlimit": rlimit,
+                                "why": a.why[:60], "cut": a.cut, "kind": kind, "claim": claim,
+                                "pid": os.getpid(), "sha": hashlib.sha1(text.encode()).hexdigest()[:12],
+                                "chars": len(text),
+                                "text": text if a.status == "unknown" or a.seconds > 1 else ""}) + "\n")
+    except OSError:
+        pass
 
 
 #: seconds the other solver may still take once ``decided`` holds, before it is stopped: a new child costs
@@ -403,6 +449,8 @@ def run_both(text: str, budget: float, decided=None) -> dict[str, Answer]:
     when the first's answer decides (z3's unknown: its units or its CPU net run out); which answers the caller
     gets is a function of the first's answer alone, never of which solver happened to answer first. The pair is
     charged as at once (its dearer answer), so the prove totals do not change."""
+    if LOG:
+        _ASKER[0] = _asker()
     first = getattr(decided, "first", None)
     if first in SOLVERS:
         other = next(s for s in SOLVERS if s != first)
