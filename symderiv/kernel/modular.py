@@ -87,7 +87,9 @@ is undecided; the refutation has no value for these functions (Unsupported), so 
 *Where the sides have a value.* R = s^r stands for the real power only where s > 0, and log's l for log u where
 u > 0; a zero of Δ says nothing at a point outside that domain, and an identity whose sides have a value nowhere is
 a zero of Δ too (log(−1 − h²) = itself). The run records each such operation (and each division) it meets
-(:data:`PARTIAL`), and random_check._modular asks for a point with a value where it met one (kernel/domain.py). Where F_p's reading and this one part (F_p's sin and cos are not mirrored: sin(−z) = −sin z differs
+(:data:`PARTIAL`), and random_check._modular asks for a point with a value where it met one (kernel/domain.py).
+
+Where F_p's reading and this one part (F_p's sin and cos are not mirrored: sin(−z) = −sin z differs
 over F_p), the claim is never holds unless both agree.
 
 Degrees (the confirmation's error bound, derived here, not trusted). Read a confirmation's run as a straight-line

@@ -1740,8 +1740,9 @@ def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved
     if found is None and not ran:
         return tok, how  # neither ℤ/p nor balls run the check: its token trusts the finder already, and says so
     what = ", ".join(sorted(met)) if met else "its check does not run over ℤ/p"
-    return None, domain.NoValueShown(f"the sides have no value shown at any point of this size ({what}: the identity over ℤ/p holds "
-                  f"wherever they have one, so without one nothing is confirmed): {said}")
+    return None, domain.NoValueShown(f"the sides have no value shown at any point of this size ({what}: the identity "
+                                     f"over ℤ/p holds wherever they have one, so without one nothing is confirmed): "
+                                     f"{said}")
 
 
 def _modular_trials(claim, size: dict, rng: random.Random, trusts: str, ran: list) -> tuple[Proved | None, str]:
