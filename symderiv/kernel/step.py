@@ -628,20 +628,27 @@ class _Unroll:
 
     def _fresh(self, mk):
         """The draws of the unrolling; an abstract loss's partial ∂E/∂o_i (the finder's atom) applied at the kernel's
-        own (o_j, y_j) is its own ∂E_j/∂o_j's entry i, as the claim's check reads it."""
+        own (o_j, y_j) is its own ∂E_j/∂o_j's entry i, as the claim's check reads it. Each ∂E_j/∂o_j is computed
+        when an atom first names its (o_j, y_j), not for every j ≤ τ in advance (cpu10: n forward runs seeded at o_j
+        each, most of them for a j no term reads); the same value (the model's runs and the loss's values are its
+        own, whenever asked), and where two steps have one (o_j, y_j) the later j's, as before."""
         draws = mk._draws
-        own = {}
-        if self.st.grads and self.model.output is not None:
-            for j in range(1, self.tau + 1):
-                at_o = tuple(sp.Matrix(mk.o(j))) + tuple(sp.Matrix(mk.y(j)))
-                for f, v in zip(self.st.grads, sp.Matrix(mk.d(("E", j), ("o", j)))):
-                    own[(f, at_o)] = v
+        grads = tuple(self.st.grads) if self.st.grads and self.model.output is not None else ()
+        pos = {f: i for i, f in enumerate(grads)}  # the finder's atom f → the entry of ∂E_j/∂o_j it names (zip's)
+        steps: dict = {}  # (o_j, y_j) → j (the last j of a repeated one), made when an atom is first read
+        own: dict = {}    # j → ∂E_j/∂o_j, entry by entry
 
         def fresh(key):
-            if isinstance(key, tuple) and key and key[0] == "undefined":
-                got = own.get((key[1], tuple(key[2])))
-                if got is not None:
-                    return got
+            if grads and isinstance(key, tuple) and key and key[0] == "undefined" and key[1] in pos:
+                if not steps:
+                    for j in range(1, self.tau + 1):
+                        steps[tuple(sp.Matrix(mk.o(j))) + tuple(sp.Matrix(mk.y(j)))] = j
+                j = steps.get(tuple(key[2]))
+                if j is not None:
+                    if j not in own:
+                        own[j] = list(sp.Matrix(mk.d(("E", j), ("o", j))))
+                    if pos[key[1]] < len(own[j]):
+                        return own[j][pos[key[1]]]
             return draws[("unroll", key)]
         return fresh
 
