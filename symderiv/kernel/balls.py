@@ -442,21 +442,12 @@ def _whole_reading(fn):
     |·|, max, min, sin, cos, exp, log, tanh and the logistic function, known by identity; anything else refused), each
     partial step proved: a divisor's ball excludes 0, a log's or a root's argument's ball is > 0 (else NoValue), a sign
     of |·|, max or min excludes 0 (as in :func:`_sign_reading`). None where fn has no expression on a symbol."""
-    from .modular import _READ_FUNCTIONS, _unreadable, reads_alike
+    from .modular import _READ_FUNCTIONS, entry_expression
 
-    a = sp.Dummy("a")
-    try:
-        e = sp.sympify(fn(a))
-    except Exception:
+    got = entry_expression(fn, "in balls")
+    if got is None:
         return None
-    if not isinstance(e, sp.Expr) or not e.free_symbols <= {a}:
-        return None
-    other = _unreadable(e, a)
-    if other is not None:
-        raise Unsupported(f"{sp.sstr(other)[:60]} in an entry function: the kernel's reading in balls knows +, ×, "
-                          "rational powers, rationals, |·|, max, min, sin, cos, exp, log, tanh and the logistic "
-                          "function")
-    reads_alike(fn, e, a)  # fn is the expression it gives on a symbol, decided exactly
+    a, e = got
     table = {"sin": _sin, "cos": _cos, "exp": _exp, "log": _log, "tanh": _tanh, "logistic": _logistic}
 
     def lifted(f, u: BallScalar) -> BallScalar:

@@ -1419,6 +1419,26 @@ def reads_alike(fn, e, a) -> None:
                           "(floats never decide that it is this expression)")
 
 
+def entry_expression(fn, reader: str):
+    """(a, e): the entry function ``fn``'s expression e on a symbol a, every function in it one the kernel reads
+    (else Unsupported, one line naming it: ``reader`` says which reading) and ``fn`` decided equal to it
+    (:func:`reads_alike`); None where fn has no expression on a symbol (it then runs on the entries)."""
+    a = sp.Dummy("a")
+    try:
+        e = sp.sympify(fn(a))
+    except Exception:
+        return None
+    if not isinstance(e, sp.Expr) or not e.free_symbols <= {a}:
+        return None
+    other = _unreadable(e, a)
+    if other is not None:
+        raise Unsupported(f"{sp.sstr(other)[:60]} in an entry function: the kernel's reading {reader} knows +, ×, "
+                          "rational powers, rationals, |·|, max, min, sin, cos, exp, log, tanh and the logistic "
+                          "function (known by identity, never by name)")
+    reads_alike(fn, e, a)  # fn is the expression it gives on a symbol, decided exactly
+    return a, e
+
+
 def _entry_reading(fn):
     """An entry function (``applyfunc``), read from its expression on a symbol by the kernel itself (module
     docstring, "|·|, max and min" and "√, rational powers, sin and cos"), as F_p and the exact engine read it (so
@@ -1432,19 +1452,10 @@ def _entry_reading(fn):
     "root r"; sin u, cos u, exp u, log u, tanh u, logistic u its random functions of those names. Functions are
     known by identity (type(e) is sp.sin), never by name. Where fn has no expression on a symbol, None (fn runs on
     the entries); an expression of the symbol with anything else is refused (Unsupported, one line naming it)."""
-    a = sp.Dummy("a")
-    try:
-        e = sp.sympify(fn(a))
-    except Exception:
+    got = entry_expression(fn, "over ℤ/p")
+    if got is None:
         return None
-    if not isinstance(e, sp.Expr) or not e.free_symbols <= {a}:
-        return None
-    other = _unreadable(e, a)
-    if other is not None:
-        raise Unsupported(f"{sp.sstr(other)[:60]} in an entry function: the kernel's reading over ℤ/p knows +, ×, "
-                          "rational powers, rationals, |·|, max, min, sin, cos, exp, log, tanh and the logistic "
-                          "function (known by identity, never by name)")
-    reads_alike(fn, e, a)  # fn is the expression it gives on a symbol, decided exactly
+    a, e = got
 
     def sign_of(u):
         if u.v == 0 and u.d != 0:  # S(0) = 0 is not a derivative of |·| at its kink (the exact kernel refuses it too)
