@@ -26,6 +26,8 @@ the slow run (2,000 cases, 449 s on 2 shared cores, 2026-11-24).
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -400,7 +402,9 @@ def _proof_file(tmp_path, name: str, body: str):
 
 def _generated(tmp_path, a: str, b: str, mutate: bool, tag: str):
     """A free-variable claim and a model claim of lhs = a, rhs = b (x read as 2x in b when ``mutate``)."""
-    bb = (b.replace("X", "(2 * X)") if "X" in b else b.replace("A", "(2 * A)")) if mutate else b
+    # the whole name only: "A" inside sp.Abs is no variable (the slow sweep wrote sp.(2 * A)bs, a SyntaxError)
+    bb = (re.sub(r"\bX\b", "(2 * X)", b) if re.search(r"\bX\b", b) else re.sub(r"\bA\b", "(2 * A)", b)) \
+        if mutate else b
     free = f"""
         @claim("gen.free", where="-", statement="generated", variables=dict(X=vector("n"), A=matrix("n")),
                sizes=sweep(n=(1, 2)))
