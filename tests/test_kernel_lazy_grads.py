@@ -18,11 +18,13 @@ from types import SimpleNamespace
 import pytest
 import sympy as sp
 
-from symderiv import diag, elman_rnn, every_step, product, total
+from symderiv import elman_rnn
 from symderiv.claims import collect
 from symderiv.induction import step_check
 from symderiv.kernel import step as kernel_step
 from symderiv.kernel.random_check import _Draws, degree_infos
+
+from test_kernel_shared_reading import down_row  # the Elman downward row, shared
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -104,17 +106,6 @@ def test_no_atom_read_computes_nothing():
 
 
 # ----- the downward families ------------------------------------------------------------------------------------
-
-
-def down_row(m):
-    """∇_{h_k}L = Σ_{s=k}^{t} (Π_{r=k+1}^{s} diag(1 − h_r²) W)ᵀ Vᵀ ∇_{o_s}E_s (tanh, abstract loss): downward."""
-    def closed(k):
-        def term(s):
-            chain = product(lambda r: diag(m.h(r).applyfunc(lambda v: 1 - v ** 2)) * m.W, k + 1, s,
-                            order="descending", size=m.n)
-            return chain.T * m.V.T * m.d(("E", s), ("o", s)).T
-        return total(term, (m.n, 1), lo=k, hi=m.t)
-    return every_step(m, lambda k: (m.d(m.sum_of("E"), ("h", k)).T, closed(k)))
 
 
 def _lstm(cid):
