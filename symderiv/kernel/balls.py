@@ -835,20 +835,30 @@ class _BallView(_View):
 # ----- the refutation --------------------------------------------------------------------------------------------
 
 
-def sides(claim, size: dict, values: dict, witness, loss_witness, bits: int):
-    """The claim's two sides at the point in balls at ``bits`` of precision (values only), and the model."""
+def sides(claim, size: dict, values: dict, witness, loss_witness, bits: int, *, activation: str | None = None,
+          whole: bool = False):
+    """The claim's two sides at the point in balls at ``bits`` of precision (values only), and the model.
+    ``activation``: σ for this run where it is not the claim's own (domain.witness: a real σ for a claim about every
+    σ); ``whole``: each entry function read whole (:func:`_whole_reading`, the expression the ℤ/p reading runs), not
+    by its signs."""
     if claim.model is None:
         raise Unsupported("the ball refutation covers claims about a model")
     with precision(bits):
-        model = BallModel(claim.model, n=size.get("n", 1), t=size.get("t", 1), m=size.get("m", 1),
-                          activation=claim.activation, loss=claim.loss,
-                          layout=claim.conventions.get("layout", "row-major"), witness=witness,
-                          loss_witness=loss_witness, values=values, conventions=claim.conventions)
-        with literal():  # the kernel reads the check as Python does (notation.literal)
-            out = claim.check(model)
-        if not (isinstance(out, tuple) and len(out) == 2):
-            raise KernelError(f"the check returned {type(out).__name__}, not (lhs, rhs)")
-        lhs, rhs = (model._as(s) for s in out)
+        if whole:
+            WHOLE_READING.append(True)
+        try:
+            model = BallModel(claim.model, n=size.get("n", 1), t=size.get("t", 1), m=size.get("m", 1),
+                              activation=activation or claim.activation, loss=claim.loss,
+                              layout=claim.conventions.get("layout", "row-major"), witness=witness,
+                              loss_witness=loss_witness, values=values, conventions=claim.conventions)
+            with literal():  # the kernel reads the check as Python does (notation.literal)
+                out = claim.check(model)
+            if not (isinstance(out, tuple) and len(out) == 2):
+                raise KernelError(f"the check returned {type(out).__name__}, not (lhs, rhs)")
+            lhs, rhs = (model._as(s) for s in out)
+        finally:
+            if whole:
+                WHOLE_READING.pop()
     if lhs.shape != rhs.shape:
         raise KernelError(f"the sides have shapes {lhs.shape} and {rhs.shape}")
     return lhs, rhs, model

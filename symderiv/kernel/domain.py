@@ -47,6 +47,7 @@ from __future__ import annotations
 import random
 from fractions import Fraction
 
+from .decide import precision
 from .dual import KernelError, Unsupported
 
 #: σ's real witnesses for a claim about every σ (each a smooth function, so a point of the claim's domain), in order
@@ -86,26 +87,13 @@ class _Point(dict):
 
 
 def _sides_at(claim, size: dict, point: dict, activation: str, bits: int):
-    """The check's two sides in balls at the point with σ = ``activation`` (values only)."""
-    from ..notation import literal
-    from .balls import WHOLE_READING, BallModel
-    from .decide import precision
+    """The check's two sides in balls at the point with σ = ``activation`` (values only), each entry function read
+    whole."""
+    from .balls import sides
 
-    loss = getattr(claim, "loss", None)
+    loss_witness = LOSS_WITNESS if getattr(claim, "loss", None) in (None, "abstract") else None
+    lhs, rhs, _ = sides(claim, size, point, None, loss_witness, bits, activation=activation, whole=True)
     with precision(bits):
-        WHOLE_READING.append(True)
-        try:
-            model = BallModel(claim.model, n=size.get("n", 1), t=size.get("t", 1), m=size.get("m", 1),
-                              activation=activation, loss=loss, layout=claim.conventions.get("layout", "row-major"),
-                              witness=None, loss_witness=LOSS_WITNESS if loss in (None, "abstract") else None,
-                              values=point, conventions=claim.conventions)
-            with literal():  # the kernel reads the check as Python does (notation.literal)
-                out = claim.check(model)
-            if not (isinstance(out, tuple) and len(out) == 2):
-                raise KernelError(f"the check returned {type(out).__name__}, not (lhs, rhs)")
-            lhs, rhs = (model._as(s) for s in out)
-        finally:
-            WHOLE_READING.pop()
         return [x for M in (lhs, rhs) for x in M.val.entries()]
 
 
