@@ -173,7 +173,7 @@ def check_identity_fp(claim: Claim, size: dict, *, seed: int, phases: dict, desc
                 return check_identity_fp(claim, size, seed=seed, phases=phases, describe=describe)
         if token is None and isinstance(why, NoValueShown):  # no point with a value: none to certify either
             return SizeOutcome(size, Verdict.UNDECIDED, f"every F_p trial agreed, but {why}", method=Method.FP,
-                               stop=StopReason.SEARCH_EXHAUSTED), None
+                               stop=StopReason.NO_VALUE), None
         if token is None:  # the kernel did not confirm: a counterexample the exact engine certifies still decides
             o = _certify_disagreement(claim, size, seed=seed, phases=phases, describe=describe, locate=False,
                                       said=f"every F_p trial agreed, but {why}")
@@ -320,7 +320,8 @@ def check_identity_at(claim: Claim, size: dict, *, backend: str, seed: int, phas
                 return check_identity_at(claim, size, backend=backend, seed=seed, phases=phases, describe=describe)
         if token is None:  # the kernel's own evaluation disagrees with the normal form: no holds
             return SizeOutcome(size, Verdict.UNDECIDED, f"normal form of lhs − rhs is 0 ({backend}), but {why}",
-                               stop=StopReason.SEARCH_EXHAUSTED), None
+                               stop=StopReason.NO_VALUE if isinstance(why, NoValueShown)
+                               else StopReason.SEARCH_EXHAUSTED), None
         return SizeOutcome(size, Verdict.HOLDS, f"normal form of lhs − rhs is 0 ({backend})"
                            + (f"; {len(split)} entries only in every case of the signs of their |·| atoms (each |f| "
                               f"read as f and as −f, at most {max(split)} atoms: |f|² = f² used)" if split else "")

@@ -70,6 +70,9 @@ class StopReason(enum.StrEnum):
     CERTIFIED = "certified counterexample"
     #: the search ended without a certified counterexample (not a proof)
     SEARCH_EXHAUSTED = "search exhausted"
+    #: the kernel showed no point of this size where the sides have a value (kernel/domain.py): nothing confirmed,
+    #: nothing to certify either (a counterexample is a point with a value)
+    NO_VALUE = "no value shown"
     #: the proof file names its witness and it does not refute the claim
     NAMED_WITNESS = "named witness"
     #: a '≠' claim: the verdict is the negation of the sides' equality

@@ -19,7 +19,7 @@ import pytest
 
 from symderiv.claims import collect
 from symderiv.engine import check_claim
-from symderiv.results import Verdict
+from symderiv.results import StopReason, Verdict
 
 import symderiv.prove
 
@@ -137,7 +137,8 @@ def test_sides_defined_nowhere_never_hold(tmp_path, form, backend):
         if res.verdict == Verdict.ERROR:
             assert res.error and "\n" not in res.error.strip(), res.error
         else:
-            assert any("no value" in o.detail for o in res.sizes), (cid, [o.detail for o in res.sizes])
+            assert any(o.stop == StopReason.NO_VALUE for o in res.sizes), (cid, [(o.stop, o.detail)
+                                                                           for o in res.sizes])
 
 
 
@@ -356,7 +357,7 @@ def test_sides_defined_nowhere_never_hold_beyond_the_kernels_reach_on_free_varia
     c = _nowhere_claims(tmp_path, "log of −1 − u²", "reach_free")["nw.free"]
     res = check_claim(c, n=(8,))
     assert res.verdict == Verdict.UNDECIDED, (res.verdict, res.scope, res.error)
-    assert "no value" in res.sizes[0].detail, res.sizes[0].detail
+    assert res.sizes[0].stop == StopReason.NO_VALUE, (res.sizes[0].stop, res.sizes[0].detail)
 
 
 #: sides with a value at no point, beyond the kernel's exact reach: the kernel's ℤ/p re-check and F_p read log, √ and
@@ -439,7 +440,8 @@ def test_sides_defined_nowhere_never_hold_beyond_the_kernels_reach_on_a_model(tm
             if res.verdict == Verdict.ERROR:  # F_p's own refusal of a denominator 0 at every point it drew
                 assert res.error and "\n" not in res.error.strip() and "Error" not in res.error, case
             else:
-                assert any("no value" in o.detail for o in res.sizes), (case, [o.detail for o in res.sizes])
+                assert any(o.stop == StopReason.NO_VALUE for o in res.sizes), (case, [(o.stop, o.detail)
+                                                                                    for o in res.sizes])
 
 
 @pytest.mark.parametrize("form", sorted(BEYOND_SOMEWHERE))

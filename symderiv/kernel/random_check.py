@@ -209,7 +209,7 @@ from typing import NamedTuple
 
 import sympy as sp
 
-from . import dual, walk
+from . import domain, dual, walk
 from .accept import IDENTITY, Proved, _issue
 from ..concrete import ConcretizationError, UndefinedAtPoint
 from .dual import Dual, KernelError, Unsupported, ZeroDenominator, lift
@@ -1461,9 +1461,10 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
         return _modular(claim, size, rng, trusts)
     if beyond:
         if claim.model is None and _has_a_value(claim, size, rng) is False:
-            return None, (f"the sides have no value at any of the {REDRAWS} points the kernel drew ({', '.join(beyond)}"
-                          " is beyond its exact model's reach, where it only looks for a point with a value), so "
-                          "nothing confirms the normal form where the claim is defined")
+            return None, domain.NoValueShown(
+                f"the sides have no value at any of the {REDRAWS} points the kernel drew ({', '.join(beyond)} is beyond"
+                " its exact model's reach, where it only looks for a point with a value), so nothing confirms the "
+                "normal form where the claim is defined")
         how = f"{trusts}, not re-checked by the kernel ({', '.join(beyond)} is beyond its exact model's reach)"
         return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
     # the degree first: where it is not bounded (|·|, √ or a sign decided on the random values) the sides are not
@@ -1493,15 +1494,16 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
                     continue
             else:
                 if outside:  # defined at no point drawn: it may be defined nowhere (|√(−a² + a − 1) + 1|² = (…)²)
-                    return None, (f"the sides have no value at any of the {outside} points the kernel drew (a root "
-                                  "or log of a value that is not positive at each), so nothing confirms the normal "
-                                  "form where the claim is defined")
+                    return None, domain.NoValueShown(
+                        f"the sides have no value at any of the {outside} points the kernel drew (a root or log of a "
+                        "value that is not positive at each), so nothing confirms the normal form where the claim is "
+                        "defined")
                 # a denominator 0 at every one of REDRAWS independent draws: it is 0 as a function, or the draws all
                 # hit its zeros (each with probability ≤ 1/2 even where a sign decides it: ≤ 2^−32 in all); either
                 # way no point shows a value: 1/((u + 1)² − u² − 2u − 1) is no claim the normal form's 0 may confirm
-                return None, (f"a denominator is 0 at every one of the {REDRAWS} points the kernel drew: the sides "
-                              "have a value at none of them, so nothing confirms the normal form where the claim is "
-                              "defined")
+                return None, domain.NoValueShown(
+                    f"a denominator is 0 at every one of the {REDRAWS} points the kernel drew: the sides have a value "
+                    "at none of them, so nothing confirms the normal form where the claim is defined")
             decided = []
             for d in diffs:
                 try:
@@ -1738,7 +1740,7 @@ def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved
     operation whose real value exists only on part of the domain (a log, a root, a division: modular.PARTIAL) or did
     not run, one point of the size where the sides have a value (kernel/domain.py: the identity over ℤ/p holds
     wherever both sides are defined, which is vacuous where they are defined nowhere). No such point: no token."""
-    from . import domain, modular
+    from . import modular
 
     met: set = set()
     ran: list = []
