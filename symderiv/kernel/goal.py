@@ -151,6 +151,7 @@ from .accept import STEP, Proved, _issue
 from .decide import relations_of
 from .dual import KernelError
 from .sos import check, check_step
+from .walk import symbol_key
 
 
 class Outside(Exception):
@@ -669,7 +670,7 @@ class _Probe:
         self.points = []
         for _ in range(2):
             pt = {}
-            for x in sorted(syms - set(stmt.atoms), key=lambda y: (str(y), id(y))):
+            for x in sorted(syms - set(stmt.atoms), key=symbol_key):
                 pt[x] = self.mp.mpf(rng.randint(-10 ** 6, 10 ** 6)) / rng.randint(10 ** 5, 10 ** 6)
             for a in stmt.atoms:   # in the order they were made: an atom's argument holds only earlier ones
                 if a in sq:
@@ -685,7 +686,7 @@ class _Probe:
         free = e.free_symbols
         if not free <= set(pt):
             return None
-        args = sorted(free, key=lambda y: (str(y), id(y)))
+        args = sorted(free, key=symbol_key)
         try:
             f = sp.lambdify(args, e, modules="mpmath")
             with self.mp.workdps(50):

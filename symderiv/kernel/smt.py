@@ -38,6 +38,8 @@ from __future__ import annotations
 
 import sympy as sp
 
+from .walk import symbol_key
+
 #: what a token for a half proved this way trusts (typed: tests and reports compare with it)
 TRUST_KERNEL_GOAL = "z3 and cvc5 both unsat on the kernel's own goal"
 #: ... and how it was proved
@@ -116,7 +118,7 @@ class _Writer:
 
     def term(self, e) -> str:
         e = sp.sympify(e)
-        for s in sorted(e.free_symbols, key=lambda s: (str(s), id(s))):
+        for s in sorted(e.free_symbols, key=symbol_key):
             if not (s.is_Symbol and s.is_real):
                 raise Unprintable(f"the symbol {s} is not real")
             self.name(s)

@@ -11,6 +11,14 @@ from __future__ import annotations
 import sympy as sp
 
 
+def symbol_key(s):
+    """An order of symbols that depends on what they are, never on where they live: the name, the class, the
+    assumptions (and a Dummy's index, which is its creation order in the run). Two distinct symbols of one name
+    (``Symbol("x", positive=True)`` and ``Symbol("x")``, a Dummy ``x``) sort the same way in every process, so a
+    sentence the kernel or a finder writes from them is the same text; ``id`` (an address) did not promise that."""
+    return (str(s), type(s).__name__, repr(s._hashable_content()))
+
+
 def nodes(*exprs):
     """Every distinct object in the expressions' trees (each once, by identity), the roots included."""
     seen: set = set()

@@ -37,6 +37,7 @@ from fractions import Fraction
 import sympy as sp
 
 from ..kernel.psatz import Cut, Refutation, Split, context
+from ..kernel.walk import symbol_key
 
 #: at most this many LP columns for one leaf (a larger leaf is left to the solvers)
 MAX_COLUMNS = 6000
@@ -149,7 +150,7 @@ def _eliminations(eqs, flat: bool = False) -> list:
         hs = sp.expand(h.xreplace(sub)) if sub else h
         if hs == 0:
             continue
-        for v in sorted(h.free_symbols - touched - set(sub), key=lambda s: (str(s), id(s))):
+        for v in sorted(h.free_symbols - touched - set(sub), key=symbol_key):
             try:
                 poly = sp.Poly(h, v)
             except Exception:  # noqa: BLE001
@@ -188,7 +189,7 @@ def _lift(cert: Refutation, pos, eqs, elim, deadline) -> Refutation | None:
         h = sp.expand(eqs[j])
         rest = sp.expand(R.xreplace({v: sp.expand(v - h / c)}))
         if R != rest:
-            others = sorted((R.free_symbols | h.free_symbols) - {v}, key=lambda s: (str(s), id(s)))
+            others = sorted((R.free_symbols | h.free_symbols) - {v}, key=symbol_key)
             q, r = sp.div(sp.Poly(R - rest, v, *others, domain="QQ"), sp.Poly(h, v, *others, domain="QQ"))
             if not r.is_zero:
                 return None
@@ -245,7 +246,7 @@ def _columns(facts, degree: int, wide: bool = False, flat: bool = False, rich: b
     syms = set()
     for e in rpos + [h for _, h in reqs]:
         syms |= e.free_symbols
-    gens = sorted(syms, key=lambda s: (str(s), id(s)))
+    gens = sorted(syms, key=symbol_key)
     nv = len(gens)
     P = [_poly(e, gens) for e in rpos]
     H = [(j, _poly(h, gens)) for j, h in reqs]
@@ -553,7 +554,7 @@ def _direct_proofs(facts, g):
     index = {}
     for i, e in enumerate(pos):
         index.setdefault(sp.expand(e), i)
-    for v in sorted(g.free_symbols, key=lambda s: (str(s), id(s))):
+    for v in sorted(g.free_symbols, key=symbol_key):
         try:
             poly = sp.Poly(g, v)
         except Exception:  # noqa: BLE001
@@ -711,7 +712,7 @@ def _definitional_or(case_list):
         common = vs if common is None else common & vs
         if not common:
             return None
-    return sorted(common, key=lambda s: (str(s), id(s)))[0] if common else None
+    return sorted(common, key=symbol_key)[0] if common else None
 
 
 def _upper_bound(facts, v, deadline, degree: int = 2):
