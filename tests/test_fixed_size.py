@@ -142,10 +142,10 @@ def test_residues_are_the_image_of_the_rationals():
 
 def test_holds_beyond_the_exact_models_reach_is_rechecked_by_the_kernel_over_residues():
     """At n = 16, t = 32 (beyond random_check.REACH) a true claim's holds is the kernel's own check over ℤ/p, its
-    error bound a field; beyond MODULAR_REACH the F_p trials are still trusted and said to be (a field too)."""
+    error bound a field; so at any size beyond (the F_p trials are never trusted for want of a reach)."""
     from symderiv.kernel.accept import UNBOUNDED
     from symderiv.kernel.random_check import PRIME_CONTENT
-    from symderiv.kernel.random_check import MODULAR_REACH, REACH
+    from symderiv.kernel.random_check import REACH
 
     assert SIZE["n"] > REACH["n"] and SIZE["t"] > REACH["t"]
     for check in (jac, dE_dh):
@@ -155,9 +155,11 @@ def test_holds_beyond_the_exact_models_reach_is_rechecked_by_the_kernel_over_res
         assert o.kernel.trusts == () and o.kernel.error_bits and o.kernel.trials >= 1, o.kernel
         # the ℤ/p forward mode bounds its own degree (E, in the error bound): nothing trusted, UNBOUNDED not added
         assert o.kernel.degree is not None and r.trusted == [] and UNBOUNDED not in r.trusted
-    far = {"n": 2, "t": MODULAR_REACH["t"] + 1}
-    r = check_claim(_claim(lambda m: (m.h(m.t), m.h(m.t)), far, id="fixed.far"), backend="fp")
-    assert r.verdict == Verdict.HOLDS and r.trusted and not r.sizes[0].kernel.rechecked
+    # the kernel's ℤ/p check has no reach of its own: at t = 257 (n = 2) and at n = 129 (t = 1), beyond the old
+    # MODULAR_REACH (n ≤ 128, t ≤ 256, past which the F_p trials were trusted), it re-checks the F_p holds
+    for far in ({"n": 2, "t": 257}, {"n": 129, "t": 1}):
+        r = check_claim(_claim(lambda m: (m.h(m.t) * 2, m.h(m.t) + m.h(m.t)), far, id="fixed.far"), backend="fp")
+        assert r.verdict == Verdict.HOLDS and r.trusted == [] and r.sizes[0].kernel.rechecked, (far, r.trusted)
 
 
 def test_the_kernels_residue_check_is_not_fooled_by_a_false_claim_the_engine_calls_holds(monkeypatch):

@@ -388,7 +388,7 @@ BEYOND_SOMEWHERE = {
     "1/(1 + u²)": "1 / (1 + u**2)",
     "exp(√(1 + u²))": "sp.exp(sp.sqrt(1 + u**2))",
 }
-#: sizes beyond the kernel's exact model (REACH: n ≤ 6, t ≤ 12) and within its ℤ/p re-check (MODULAR_REACH)
+#: sizes beyond the kernel's exact model (REACH: n ≤ 6, t ≤ 12) where its ℤ/p re-check runs
 BEYOND_SIZES = ("n=(8,), t=(1,)", "n=(2,), t=(16,)")
 
 

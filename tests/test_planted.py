@@ -178,8 +178,8 @@ FP_TRUSTED = {
 }
 
 
-# beyond the exact model's reach (n = 6, t = 12) the kernel re-checks over Z/p (kernel/modular.py) up to
-# MODULAR_REACH: a planted F_p bug there is caught (it trusted the F_p trials when this test was written)
+# beyond the exact model's reach (n = 6, t = 12) the kernel re-checks over Z/p (kernel/modular.py), at every
+# size: a planted F_p bug there is caught (it trusted the F_p trials when this test was written)
 @pytest.mark.parametrize("case", sorted(FP_TRUSTED))
 def test_an_fp_bug_where_the_kernel_trusts_the_trials_is_not_a_holds(monkeypatch, case):
     claim = FP_TRUSTED[case]()

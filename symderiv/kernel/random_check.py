@@ -237,11 +237,12 @@ REDRAWS = 32   # the signed draws put a √'s or a log's argument below 0 about 
 #: DRAW_BITS = BITS − log₂ REDRAWS
 DRAW_BITS = BITS - (REDRAWS.bit_length() - 1)
 assert 2 ** (BITS - DRAW_BITS) == REDRAWS
-#: beyond REACH, up to these sizes the kernel confirms over ℤ/p instead (kernel/modular.py: the cell and the check on
-#: residues, σ a random function; n = 32, t = 64: ≈ 0.2 s per trial for the LSTM's dh_t/dh_0, benchmarks/RESULTS.md
-#: section modloss; corrected Theorem 1, a derivative w.r.t. W_R, at n = 128, t = 256: ≈ 0.6 s, section modparam);
-#: beyond these, the F_p trials are trusted and said to be
-MODULAR_REACH = {"n": 128, "t": 256, "m": 128}
+#: beyond REACH a model's claim is confirmed over ℤ/p instead, at every size (kernel/modular.py: the cell and the check
+#: on residues, σ a random function; n = 32, t = 64: ≈ 0.2 s per trial for the LSTM's dh_t/dh_0, benchmarks/RESULTS.md
+#: section modloss; corrected Theorem 1, a derivative w.r.t. W_R, at n = 128, t = 256: ≈ 0.6 s, section modparam;
+#: Goodfellow's eq. 10.21 at n = 160, t = 64: ≈ 15 s beside F_p's 20 s). It had a reach (n, m ≤ 128, t ≤ 256) past
+#: which the F_p trials were trusted; their cost grows with the size as the kernel's does, so none is kept: where the
+#: kernel's check costs too much the claim's budget ends it, `undecided`, never a holds on the F_p trials alone
 #: within it, the step runs the ℤ/p check spends on a check that reads the entries of a derivative w.r.t. a parameter
 #: (one forward run per column, ≈ 10 s at 2¹⁵; a derivative it only multiplies and adds costs one run: modular.Operator)
 COLUMN_RUNS = 2 ** 15
@@ -1457,7 +1458,7 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
     rng = random.Random(f"{seed}:{claim.id}:{sorted(size.items())}")
     done = 0
     beyond = [f"{k} = {v}" for k, v in size.items() if v > REACH.get(k, 0)]
-    if beyond and claim.model is not None and all(v <= MODULAR_REACH.get(k, 0) for k, v in size.items()):
+    if beyond and claim.model is not None:
         return _modular(claim, size, rng, trusts)
     if beyond:
         if claim.model is None and _has_a_value(claim, size, rng) is False:
