@@ -126,7 +126,7 @@ def test_a_false_claim_is_not_confirmed(name):
 @pytest.mark.parametrize("name", ["A[0,1] = A[1,0]", "tr(AB) = tr A · tr B", "∂xᵀAx/∂x = 2Ax"])
 def test_a_planted_finder_bug_is_caught(name, monkeypatch):
     # the normal form's decider says every entry is 0: the kernel's own ℤ/p check must reject the false claim
-    import symderiv.engine as engine
+    from symderiv import engine
 
     monkeypatch.setattr(engine, "nonzero_entries", lambda *a, **k: [])
     variables, check = FALSE[name]
@@ -140,7 +140,7 @@ def test_a_planted_bug_in_the_reader_is_caught(monkeypatch):
     claim = free_claim(check, variables, BEYOND)
     assert confirm_identity(claim, {"n": BEYOND})[0] is None
     monkeypatch.setattr(free.JetMatrix, "T", property(lambda self: self))
-    tok, how = confirm_identity(claim, {"n": BEYOND})
+    tok, _ = confirm_identity(claim, {"n": BEYOND})
     assert tok is not None  # the planted bug is seen by this test: the reader is what decides
 
 
@@ -188,12 +188,29 @@ def test_what_the_reading_cannot_read_keeps_todays_token(name):
     assert tok is not None and tok.trusts and "normal form" in tok.trusts[0], how
 
 
-def test_a_zero_divisor_everywhere_is_not_holds():
-    # 1/((x₀ + 1)² − x₀² − 2x₀ − 1): its divisor is 0 as a polynomial, so every draw meets it
-    claim = free_claim(lambda v: (1 / ((v.x[0] + 1) ** 2 - v.x[0] ** 2 - 2 * v.x[0] - 1), 0), X, BEYOND)
+@pytest.mark.parametrize("divisor", [
+    lambda v: (v.x[0] + 1) ** 2 - v.x[0] ** 2 - 2 * v.x[0] - 1,  # 0 as a polynomial, not structurally
+    lambda v: (v.x.T * v.x)[0, 0] - sum(v.x[i] ** 2 for i in range(v.n)),
+])
+def test_a_zero_divisor_everywhere_is_not_confirmed_over_z_p(divisor):
+    # every draw meets a divisor ≡ 0: no ℤ/p token; the size keeps today's (its exact look for a point with a value)
+    claim = free_claim(lambda v: (1 / divisor(v), 0), X, BEYOND)
     assert free_modular.trial(claim, {"n": BEYOND}, random.Random(0), 4) is None
     tok, how = confirm_identity(claim, {"n": BEYOND})
-    assert tok is None or tok.trusts, how
+    assert tok is None or (tok.trusts and "ℤ/p" not in how), how
+
+
+def test_a_pivot_zero_as_a_function_keeps_todays_token():
+    # M = P + (A − A), P a cyclic permutation: M[0, 0] = a − a is 0 as a function but not structurally, so the
+    # elimination (which branches on structural zeros only: one program at every point) pivots on it, every draw
+    # fails, and the size keeps the normal form's token, named; it never says the claim has no value
+    def check(v):
+        P = sp.Matrix(v.n, v.n, lambda i, j: 1 if j == (i + 1) % v.n else 0)
+        M = P + (v.A - v.A)
+        return M.inv() * M, eye(v.n)
+
+    tok, how = confirm_identity(free_claim(check, A, BEYOND), {"n": BEYOND})
+    assert tok is not None and tok.trusts and "normal form" in tok.trusts[0], how
 
 
 PROOF = '''

@@ -36,11 +36,10 @@ import random
 import sympy as sp
 from flint import arb, fmpz
 
+from ..notation import literal
 from . import free, modular
 from .dual import KernelError, Unsupported
-from .modular import (CONST, UNB, VAR, RandomFunctions, _cdeg, _dadd, _dinv, _dmax, _dmul, _dpow, _partial,
-                      residue)
-from ..notation import literal
+from .modular import VAR, RandomFunctions, _cdeg, _dadd, _dinv, _dmax, _dmul, _dpow, _partial, residue
 
 
 class ZeroResidue(KernelError):
@@ -51,19 +50,19 @@ class Residue:
     """A value over ℤ/p with its bound (dn, dd, hn, hd, c) (modular.py, "Degrees" and "Heights"; None: the zero
     polynomial)."""
 
-    __slots__ = ("v", "p", "deg")
+    __slots__ = ("deg", "p", "v")
     _op_priority = 32.0
 
     def __init__(self, v: int, p: int, deg):
         self.v, self.p, self.deg = v % p, p, deg
 
     @staticmethod
-    def const(x, p: int) -> "Residue":
+    def const(x, p: int) -> Residue:
         if isinstance(x, Residue):
             return x
         return Residue(residue(x, p), p, _cdeg(x))
 
-    def _of(self, o) -> "Residue":
+    def _of(self, o) -> Residue:
         if isinstance(o, Residue):
             if o.p != self.p:
                 raise KernelError("values of two moduli are mixed")
@@ -102,7 +101,7 @@ class Residue:
 
     __rmul__ = __mul__
 
-    def inverse(self) -> "Residue":
+    def inverse(self) -> Residue:
         _partial("a division")
         if self.deg is None:
             raise free.ZeroDenominator()
@@ -261,7 +260,7 @@ def _entries(side, number) -> tuple[tuple, list]:
 def run(claim, size: dict, values, point: dict):
     """The check on the claim's variables at ``point`` in ``values``'s numbers: (lhs, rhs) as lists of numbers,
     jets of order 0 first (no derivative), then 1, then 2 (free.NeedsOrder)."""
-    for order in range(0, free.MAX_ORDER + 1):
+    for order in range(free.MAX_ORDER + 1):
         with _using(values):
             ns = free.ExactVariables(claim.variables, size, point, claim.conventions, order)
             try:
@@ -289,7 +288,7 @@ def trial(claim, size: dict, rng: random.Random, draws: int):
             p = rng.randrange(2 ** 62, 2 ** 63)
             if fmpz(p).is_prime():
                 break
-        draw = lambda p=p: rng.randrange(p)  # noqa: E731
+        draw = lambda p=p: rng.randrange(p)
         rf = RandomFunctions(draw, p)
         point = _Point(lambda p=p, draw=draw: Residue(draw(), p, VAR))
         values = ModularValues(rf, p)

@@ -1758,9 +1758,10 @@ def _free_modular(claim, size: dict, rng: random.Random) -> tuple[Proved | None,
     except Exception:  # noqa: BLE001 (an operation the ℤ/p reading does not read: today's token, never a verdict)
         return None
     if got is None:
-        return None, (f"a denominator is 0 at every one of the {REDRAWS} points (and primes) the kernel drew over ℤ/p:"
-                      " the sides have a value at none of them, so nothing confirms the normal form where the claim "
-                      "is defined")
+        # a divisor ≡ 0 at every draw: 0 as a function, or 0 only as this reading computes it (it branches on a
+        # structural 0 alone, so a pivot that is 0 as a function but not structurally is taken): today's token, and
+        # its own look for a point with a value (the exact trial)
+        return None
     p, bad, ldeg, rdeg, rf, named = got
     if bad is not None:
         if named:  # a random exp, log, root, sin, cos, tanh or logistic: a law it forgets may explain the difference
