@@ -16,6 +16,7 @@ import sympy as sp
 from symderiv import eye, kron, matrix, tr, vector
 from symderiv.claims import Claim
 from symderiv.engine import check_claim
+from symderiv.functions import dsigma, sigma
 from symderiv.kernel import free, free_modular
 from symderiv.kernel.random_check import FREE_MODULAR_BITS, REACH, confirm_identity
 from symderiv.results import Verdict
@@ -62,6 +63,16 @@ TRUE = {
     "log(1 + xᵀx) two ways": (X, lambda v: (sp.log(1 + (v.x.T * v.x)[0, 0]), sp.log(1 + _sq(v)))),
     "∂log(1 + xᵀx)/∂x = 2x/(1 + xᵀx)": (X, lambda v: (
         v.d(sp.log(1 + (v.x.T * v.x)[0, 0]), "x"), 2 * v.x / (1 + _sq(v)))),
+    "∂²Σ x_i³/∂x² = diag(6x)": (X, lambda v: (v.d(v.d(sum(v.x[i] ** 3 for i in range(v.n)), "x"), "x"),
+                                              sp.diag(*[6 * v.x[i] for i in range(v.n)]))),
+    "∂²(x₀x₁)/∂x² = e₀e₁ᵀ + e₁e₀ᵀ": (X, lambda v: (v.d(v.d(v.x[0] * v.x[1], "x"), "x"),
+                                                  sp.Matrix(v.n, v.n, lambda i, j: int({i, j} == {0, 1})))),
+    "∂Σ σ(x_i)/∂x = σ'(x) by entries": (X, lambda v: (v.d(sum(sigma(v.x[i]) for i in range(v.n)), "x"),
+                                                      sp.Matrix(v.n, 1, lambda i, j: dsigma(v.x[i])))),
+    "∂Σ tanh(x_i)/∂x = 1 − tanh²": (X, lambda v: (v.d(sum(sp.tanh(v.x[i]) for i in range(v.n)), "x"),
+                                                   sp.Matrix(v.n, 1, lambda i, j: 1 - sp.tanh(v.x[i]) ** 2))),
+    "∂Σ e^(x_i)/∂x = e^x by entries": (X, lambda v: (v.d(sum(sp.exp(v.x[i]) for i in range(v.n)), "x"),
+                                                     sp.Matrix(v.n, 1, lambda i, j: sp.exp(v.x[i])))),
 }
 #: (I ⊗ A)(I ⊗ B) at n = 8 only (n² × n² products: 262 144 jet products at n = 8)
 KRON = {
@@ -112,6 +123,10 @@ FALSE = {
     "AB = BA by entries": (AB, lambda v: ((v.A * v.B)[0, 1], (v.B * v.A)[0, 1])),
     "∂xᵀAx/∂x = 2Ax": (XA, lambda v: (v.d((v.x.T * v.A * v.x)[0, 0], "x"), 2 * v.A * v.x)),
     "A⁻¹ = Aᵀ": (A, lambda v: (v.A.inv(), v.A.T)),
+    "∂²Σ x_i³/∂x² = diag(3x)": (X, lambda v: (v.d(v.d(sum(v.x[i] ** 3 for i in range(v.n)), "x"), "x"),
+                                             sp.diag(*[3 * v.x[i] for i in range(v.n)]))),
+    "∂Σ σ(x_i)/∂x = σ(x)": (X, lambda v: (v.d(sum(sigma(v.x[i]) for i in range(v.n)), "x"),
+                                          sp.Matrix(v.n, 1, lambda i, j: sigma(v.x[i])))),
 }
 
 
