@@ -267,3 +267,67 @@ def test_a_proof_file_check_runs_guarded(tmp_path):
         _confirmed(*confirm_identity(items[cid], {"n": BEYOND}))
     tok, how = confirm_identity(items["pf.nolog"], {"n": BEYOND})
     assert tok is None, how
+
+
+# ----- the bound: at least the true degree of a nonzero difference ---------------------------------------------------
+
+def _true_degree(claim, size) -> int:
+    """max over entries of deg N + deg M of lhs − rhs = N/M in lowest terms, from the kernel's degree run (its jets
+    over symbols, as random_check.degree_infos runs them)."""
+    from symderiv.kernel import dual
+    from symderiv.kernel import random_check as rc
+    from symderiv.kernel.check import _sides
+
+    fresh, exact = rc._Fresh(), dual.number
+    dual.number = free.number = fresh.number(exact)
+    try:
+        out, _ = rc._trial(claim, size, random.Random(0), draw=fresh)
+    finally:
+        dual.number = free.number = exact
+    lhs, rhs = _sides(out)
+    syms = sorted(fresh.symbols, key=sp.default_sort_key)
+    best = 0
+    for a, b in zip(lhs, rhs):
+        num, den = sp.fraction(sp.cancel(sp.together(a - b)))
+        if num != 0:
+            best = max(best, sp.Poly(num, *syms).total_degree() + sp.Poly(den, *syms).total_degree())
+    return best
+
+
+def _bound(claim, size) -> int:
+    from symderiv.kernel import modular
+
+    got = free_modular.trial(claim, size, random.Random(1), 4)
+    assert got is not None
+    _, _, ldeg, rdeg, _, _ = got
+    return modular._dtotal(modular._dadd(ldeg, rdeg))
+
+
+POLYNOMIAL_FALSE = ["A[0,1] = A[1,0]", "tr(AB) = tr A · tr B", "AB = BA by entries", "∂xᵀAx/∂x = 2Ax", "A⁻¹ = Aᵀ",
+                    "∂²Σ x_i³/∂x² = diag(3x)"]
+
+
+@pytest.mark.parametrize("name", POLYNOMIAL_FALSE)
+def test_the_bound_is_at_least_the_true_degree(name):
+    variables, check = FALSE[name]
+    claim = free_claim(check, variables, 2)
+    true, bound = _true_degree(claim, {"n": 2}), _bound(claim, {"n": 2})
+    assert true >= 1 and bound >= true, (true, bound)
+
+
+def test_a_planted_bug_in_the_bound_is_caught(monkeypatch):
+    # a product's degree read as the larger factor's (max for +): the bound falls below the true degree
+    from symderiv.kernel import modular
+
+    def dmul(a, b):
+        if a is None or b is None:
+            return None
+        if a == modular.UNB or b == modular.UNB:
+            return modular.UNB
+        return tuple(max(x, y) for x, y in zip(a[:4], b[:4])) + (a[4] * b[4],)
+
+    monkeypatch.setattr(free_modular, "_dmul", dmul)
+    low = [n for n in POLYNOMIAL_FALSE
+           if _bound(free_claim(FALSE[n][1], FALSE[n][0], 2), {"n": 2})
+           < _true_degree(free_claim(FALSE[n][1], FALSE[n][0], 2), {"n": 2})]
+    assert low, "the planted bound bug was not seen"
