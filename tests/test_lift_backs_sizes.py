@@ -48,8 +48,17 @@ def _beyond(r):
     return [o for o in r.sizes if o.size.get("n", 0) > REACH["n"]]
 
 
+def _without_the_z_p_reading(monkeypatch):
+    """The size's own check beyond REACH as it was before kernel/free_modular.py: the normal form, trusted (so that
+    what a lift backs is seen; the ℤ/p reading is tests/test_kernel_free_modular.py's)."""
+    from symderiv.kernel import random_check
+
+    monkeypatch.setattr(random_check, "_free_modular", lambda *a, **k: None)
+
+
 @pytest.mark.parametrize("name", list(LIFTED))
-def test_a_lifted_identity_trusts_nothing_beyond_the_exact_reach(name):
+def test_a_lifted_identity_trusts_nothing_beyond_the_exact_reach(name, monkeypatch):
+    _without_the_z_p_reading(monkeypatch)
     variables, check = LIFTED[name]
     r = check_claim(free(check, variables, n=(1, 2, BEYOND)))
     assert r.verdict == Verdict.HOLDS and r.every_n, r.scope
@@ -67,10 +76,18 @@ def test_the_cookbook_beyond_the_exact_reach(cid):
     assert r.verdict == Verdict.HOLDS and r.every_n and r.trusted == [], (r.trusted, r.scope)
 
 
-def test_a_claim_not_lifted_keeps_its_trust_named():
-    # entry indexing is outside the fragment: no lift, so the size beyond reach still names what it rests on
+def test_a_claim_not_lifted_keeps_its_trust_named(monkeypatch):
+    # entry indexing is outside the fragment: no lift, so without the kernel's ℤ/p reading the size beyond reach
+    # names what it rests on; with it (kernel/free_modular.py), the kernel's own check backs it and nothing is trusted
     A = dict(A=matrix("n"))
-    r = check_claim(free(lambda v: (v.A[0, 0] * eye(v.n), eye(v.n) * v.A[0, 0]), A, n=(BEYOND,)))
+    claim = free(lambda v: (v.A[0, 0] * eye(v.n), eye(v.n) * v.A[0, 0]), A, n=(BEYOND,))
+    r = check_claim(claim)
+    assert r.verdict == Verdict.HOLDS and not r.every_n
+    assert r.trusted == [], r.scope
+    (o,) = _beyond(r)
+    assert o.kernel is not None and o.kernel.kind == accept.IDENTITY and "ℤ/p" in o.kernel.how
+    _without_the_z_p_reading(monkeypatch)
+    r = check_claim(claim)
     assert r.verdict == Verdict.HOLDS and not r.every_n
     assert r.trusted, r.scope
 

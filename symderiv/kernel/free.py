@@ -210,6 +210,8 @@ class Jet:
                 if k:
                     base = base * base
             return out
+        if VALUES is not None:  # another number type (free_modular.py): its own reading of x**r
+            return VALUES.power(self, k)
         if FORMAL is not None and _variable(self.v):  # the degree run: √ read formally (radicals.py)
             a, F = self.v, FORMAL
             return self._compose(F.power(a, k), k * F.power(a, k - 1), k * (k - 1) * F.power(a, k - 2) / 2)
@@ -227,6 +229,8 @@ class Jet:
         return Jet(number(base)) ** self
 
     def log(self) -> "Jet":
+        if VALUES is not None:  # another number type (free_modular.py): its own log
+            return VALUES.apply(sp.log, self)
         # the degree run (random_check.degree_info) holds variables: log of them is a value there, whatever its sign
         if not _variable(self.v) and exact_sign(self.v, "log's argument") <= 0:
             raise OutsideDomain(f"log of {self.v}, which is not positive")
@@ -241,8 +245,10 @@ class Carried(sp.Dummy):
 
     @property
     def __symderiv_point__(self):
-        """Its value at the kernel's point, for the guard's domain check (concrete.UndefinedAtPoint)."""
-        return self.jet.v
+        """Its value at the kernel's point, for the guard's domain check (concrete.UndefinedAtPoint); None for a
+        residue or a ball (free_modular.py: the domain is shown there by its own witness)."""
+        v = self.jet.v
+        return v if isinstance(v, sp.Basic) else None
 
     def _eval_power(self, e):
         """A rational power of a kernel value (sp.sqrt(j)) is the jet's own power, taken now: otherwise SymPy
@@ -267,6 +273,8 @@ def huge_power(a) -> bool:
 
 def apply(func, x: Jet) -> Jet:
     """An elementary function of :data:`RULES` on a jet, by its value and derivative rules."""
+    if VALUES is not None:  # another number type (free_modular.py): its own reading of the function
+        return VALUES.apply(func, x)
     fn, dfn, ddfn = RULES[func]
     a = x.v
     if func is sp.exp and huge_power(a):
@@ -303,6 +311,8 @@ class abstract_sigma:
 def sigma_of(k, x: Jet) -> Jet:
     """σ^(k)(x) on a jet by the abstract σ in force: value σ^(k), derivative σ^(k+1), second σ^(k+2). ``k`` is
     an order, or (name, order) for an undefined function of the user's own (drawn apart from σ, by its name)."""
+    if VALUES is not None:  # another number type (free_modular.py): its own σ
+        return VALUES.sigma(k, x)
     s = ABSTRACT_SIGMA
     if s is None:
         raise Unsupported("the kernel has no value for the abstract σ(…) at a point (it draws σ only in its "
@@ -318,6 +328,11 @@ def sigma_of(k, x: Jet) -> Jet:
                       s(order(2), a) / 2 if x.order >= 2 else _ZERO)
 
 
+#: the free variables' values in another number type than ℚ while kernel/free_modular.py runs the check (residues
+#: modulo a prime, arb balls for a point with a value): an object with ``apply(func, jet)``, ``sigma(k, jet)``,
+#: ``power(jet, r)``, ``refuse(what)`` and ``nonzero(value)``; None elsewhere (the exact rationals above)
+VALUES = None
+
 #: the degree run's formal reading of √ and |·| of its variables (radicals.Formal), set by random_check.degree_info
 #: while it runs; None elsewhere (a value's sign is then proved at the point, or refused)
 FORMAL = None
@@ -325,6 +340,8 @@ FORMAL = None
 
 def absolute(x: Jet) -> Jet:
     """|x| = sign(x)·x where x ≠ 0 (the sign proved exactly); refused at 0 unless x is constant there."""
+    if VALUES is not None:
+        VALUES.refuse("|·|")
     if FORMAL is not None and _variable(x.v):  # the degree run: sign(x) from the domain or a sign variable
         return x * Jet(FORMAL.sign(x.v))
     s = exact_sign(x.v, "|·|'s argument") if x.v != 0 else 0
@@ -339,6 +356,8 @@ def extremum(xs: list, largest: bool) -> Jet:
     """max or min of jets: the branch whose value is larger (smaller), proved; a tie between branches whose
     jets differ has no derivative and is refused."""
     what = "max" if largest else "min"
+    if VALUES is not None:
+        VALUES.refuse(what)
     best = xs[0]
     for x in xs[1:]:
         s = exact_sign(x.v - best.v, f"the difference of {what}'s arguments") if x.v != best.v else 0
@@ -374,10 +393,10 @@ def from_sympy(e) -> Jet:
         elif e.is_Pow:
             if e.exp.has(Carried):
                 raise Unsupported("a power with a variable exponent (x**y): write exp(y·log x)")
-            r = run(e.base) ** number(e.exp)
+            r = run(e.base) ** (e.exp if VALUES is not None else number(e.exp))  # an exponent: a SymPy number
         elif e.func in RULES and len(e.args) == 1:
             a = run(e.args[0])
-            if e.func is sp.log and not _variable(a.v) and exact_sign(a.v, "log's argument") <= 0:
+            if e.func is sp.log and VALUES is None and not _variable(a.v) and exact_sign(a.v, "log's argument") <= 0:
                 raise OutsideDomain(f"log of {sp.sstr(a.v)}, which is not positive")
             r = apply(e.func, a)
         elif e.func in SIGMA_ORDER and len(e.args) == 1:
@@ -797,6 +816,8 @@ class ExactVariables:
                     keys.append(key)
                     entries.append(Jet(number(values[key]), {key: sp.Integer(1)}, None, order))
             sgn = getattr(var, "sign", 0)
+            if sgn and VALUES is not None:
+                VALUES.refuse(f"{name}'s declared sign")
             if sgn and kind == "scalar":
                 x = entries[0].v
                 if hasattr(values, "draw") and x.is_Rational and x != 0 and (x > 0) != (sgn > 0):
@@ -813,7 +834,12 @@ class ExactVariables:
             self._seeds[name] = (r, c, keys)
             value = entries[0] if kind == "scalar" else JetMatrix(r, c, entries)
             if getattr(var, "invertible", False):
-                if JetMatrix(r, c, [e.v for e in entries]).values().det() == 0:
+                if VALUES is not None:
+                    if r != c:
+                        raise KernelError(f"{name} is declared invertible, but it is {r}×{c}")
+                    if not VALUES.nonzero(JetMatrix(r, c, [e.v for e in entries]).det().v):  # another point
+                        raise ZeroDenominator(f"det {name} is not shown ≠ 0 at the point")
+                elif JetMatrix(r, c, [e.v for e in entries]).values().det() == 0:
                     raise KernelError(f"{name} is declared invertible, but det {name} = 0 at the point")
                 self.premises.append(f"det {name} ≠ 0")
             setattr(self, name, value)

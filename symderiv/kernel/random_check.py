@@ -1460,6 +1460,11 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
     beyond = [f"{k} = {v}" for k, v in size.items() if v > REACH.get(k, 0)]
     if beyond and claim.model is not None:
         return _modular(claim, size, rng, trusts)
+    if beyond and claim.model is None and getattr(claim, "variables", None) is not None \
+            and all(v <= MODULAR_REACH.get(k, 0) for k, v in size.items()):
+        got = _free_modular(claim, size, rng)
+        if got is not None:
+            return got
     if beyond:
         if claim.model is None and _has_a_value(claim, size, rng) is False:
             return None, domain.NoValueShown(
@@ -1734,6 +1739,61 @@ def confirm_modulo(claim, size: dict) -> tuple[Proved | None, str]:
             return None, f"the kernel's Gröbner reduction leaves {sp.sstr(rem)[:60]} in entry {k}"
     how = "the kernel's own Gröbner reduction of lhs − rhs modulo the stated relations is 0"
     return _issue(Proved, claim.id, size, IDENTITY, how), how
+
+
+#: the bits of a free-variable trial over ℤ/p: MODULAR_BITS less log₂ REDRAWS (it keeps the first of up to REDRAWS
+#: draws where every divisor is a unit: a union bound over them, as DRAW_BITS for the exact trial)
+FREE_MODULAR_BITS = MODULAR_BITS - (REDRAWS.bit_length() - 1)
+
+
+def _free_modular(claim, size: dict, rng: random.Random) -> tuple[Proved | None, str] | None:
+    """Beyond the exact model's reach, a free-variable claim (``variables=``) by the kernel's own trial over ℤ/p
+    (kernel/free_modular.py): the check on jets of residues modulo a fresh prime p ≥ 2⁶², the error bound from the
+    kernel's forward mode (modular.py, "Degrees" and "Heights"), and where a log, a root or a division was met a
+    point with a value shown in arb balls. None where it cannot read the claim (the caller keeps what it said
+    before: the normal form, trusted and named); never a Python exception."""
+    from . import free_modular, modular
+
+    met: set = set()
+    try:
+        with modular.partial_operations(met):
+            got = free_modular.trial(claim, size, rng, REDRAWS)
+    except Exception:  # noqa: BLE001 (an operation the ℤ/p reading does not read: today's token, never a verdict)
+        return None
+    if got is None:
+        # a divisor ≡ 0 at every draw: 0 as a function, or 0 only as this reading computes it (it branches on a
+        # structural 0 alone, so a pivot that is 0 as a function but not structurally is taken): today's token, and
+        # its own look for a point with a value (the exact trial)
+        return None
+    p, bad, ldeg, rdeg, rf, named = got
+    if bad is not None:
+        if named:  # a random exp, log, root, sin, cos, tanh or logistic: a law it forgets may explain the difference
+            return None
+        return None, (f"the kernel's own check over ℤ/p at a random point (the free variables' entries uniform "
+                      f"modulo a fresh prime p = {p}): entry {bad} of lhs − rhs is not 0 modulo p")
+    E, why = modular.error_degree(ldeg, rdeg, rf, False)
+    H = modular.content_height(ldeg, rdeg, rf)
+    if E is None or H is None or E + modular.content_units(H) >= 2 ** FREE_MODULAR_BITS:
+        return None  # no bound: today's token
+    C = modular.content_units(H)
+    how = (f"the kernel's own check over ℤ/p: lhs − rhs ≡ 0 at 1 random point (each entry of the free variables "
+           f"uniform modulo a fresh prime p ≥ 2^{MODULAR_BITS}, the first of up to {REDRAWS} draws where every divisor "
+           f"is a unit; σ, exp, log, tanh, the logistic function, sin, cos and roots random functions at "
+           f"{rf.sites} sites), error ≤ (({E} + {C})·2^−{FREE_MODULAR_BITS})^1 ({why}; + {modular.CONTENT_UNITS}·"
+           f"⌊H/62⌋ = {C} for a prime dividing a content, H ≤ {H} bits; 2^−{FREE_MODULAR_BITS} = {REDRAWS}·"
+           f"2^−{MODULAR_BITS}; bounded by the kernel's forward mode)")
+    if met:
+        found, said = free_modular.witness(claim, size, random.Random(rng.random()))
+        if found is None:
+            return None
+        if not found:
+            from . import domain
+
+            return None, domain.NoValueShown(f"the sides have no value shown at any point of this size "
+                                             f"({', '.join(sorted(met))}: the identity over ℤ/p holds wherever they "
+                                             f"have one, so without one nothing is confirmed): {said}")
+        how = f"{how}; {said}"
+    return _issue(Proved, claim.id, size, IDENTITY, how, error=(FREE_MODULAR_BITS, 1), degree=E + C), how
 
 
 def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved | None, str]:
