@@ -1464,6 +1464,15 @@ def confirm_identity(claim, size: dict, *, seed: int = 0, trusts: str = "the nor
             return None, (f"the sides have no value at any of the {REDRAWS} points the kernel drew ({', '.join(beyond)}"
                           " is beyond its exact model's reach, where it only looks for a point with a value), so "
                           "nothing confirms the normal form where the claim is defined")
+        if claim.model is not None:  # beyond the ℤ/p re-check too: still no holds on sides with a value nowhere
+            from . import domain
+
+            found, shown = domain.witness(claim, size, str(rng.random()))
+            if found is False:
+                return None, domain.NoValueShown(
+                    f"the sides have no value shown at any point of this size ({', '.join(beyond)} is beyond the "
+                    f"kernel's re-checks, so nothing confirms the finder's identity where the claim is defined): "
+                    f"{shown}")
         how = f"{trusts}, not re-checked by the kernel ({', '.join(beyond)} is beyond its exact model's reach)"
         return _issue(Proved, claim.id, size, IDENTITY, how, trusts=(how,)), how
     # the degree first: where it is not bounded (|·|, √ or a sign decided on the random values) the sides are not
@@ -1697,6 +1706,16 @@ def decide_signs(claim, size: dict, *, seed: int = 0) -> tuple[Proved | None, st
         return None, said
     how = (f"the kernel's own sign split: |·|, max and min of the model's values read as S·u with S² = 1, σ's values "
            f"at each argument variables, {said}: error ≤ ({E}·2^−{BITS})^1 (bounded by the kernel: radicals.py)")
+    # the split decides lhs = rhs wherever the sides have a value, vacuous where they have one nowhere (log of
+    # −1 − u² beside max(0, u)·u = max(0, u)²): as in _modular, a point with a value, shown in arb balls
+    from . import domain
+
+    found, shown = domain.witness(claim, size, str(rng.random()))
+    if not found:
+        return None, domain.NoValueShown(f"the sides have no value shown at any point of this size (the sign split "
+                                         f"holds wherever they have one, so without one nothing is confirmed): "
+                                         f"{shown}")
+    how = f"{how}; {shown}"
     return _issue(Proved, claim.id, size, IDENTITY, how, error=(BITS, 1), degree=E, zero_test=RADICAL), how
 
 
