@@ -572,3 +572,29 @@ class TestLogOrRootInsideADerivative:
         assert res.verdict == Verdict.HOLDS, (form, size, res.scope[:300], res.error)
         if size != "n2":  # at n = 2 the kernel's exact reading trusts the normal form for these (before too)
             assert list(res.trusted) == [], res.trusted
+
+
+# ----- 1h. softmax's exemption (Σ e^z > 0: its quotient always has a value) ----------------------------------------
+
+def _softmax_forms():
+    from symderiv import softmax
+
+    return {
+        "softmax(log(−1 − z²))": (lambda m: softmax(ew(Z(m), lambda u: sp.log(-1 - u ** 2))), False),
+        "softmax(exp(log(−1 − z²)))": (lambda m: softmax(ew(Z(m), lambda u: sp.exp(sp.log(-1 - u ** 2)))), False),
+        "softmax(z)": (lambda m: softmax(Z(m)), True),
+        "softmax(z) / softmax(z)_0": (lambda m: softmax(Z(m)) / softmax(Z(m))[0, 0], True),
+    }
+
+
+class TestSoftmaxExemption:
+    """Resisted: the exemption covers only softmax's own quotient; a log inside its argument is still recorded."""
+
+    @pytest.mark.parametrize("form", sorted(_softmax_forms()))
+    def test_only_sides_with_a_value_hold(self, form):
+        f, has_value = _softmax_forms()[form]
+        res = check_claim(make(lambda m: (2 * f(m), f(m) + f(m)), tanh_cell, sizes=BEYOND["n8"], cid="adv34.sm"))
+        if has_value:
+            assert res.verdict == Verdict.HOLDS and list(res.trusted) == [], (form, res.scope[:300])
+        else:
+            assert res.verdict == Verdict.UNDECIDED, (form, res.scope[:300])
