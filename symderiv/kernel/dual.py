@@ -432,31 +432,32 @@ class DualMatrix:
 
     def applyfunc(self, fn):
         """fn on each entry: fn itself when it runs on dual numbers, else (a lambda of SymPy functions,
-        ``lambda v: 1/(1 + sp.exp(-v))``) its expression in one variable run by :func:`forward`."""
+        ``lambda v: 1/(1 + sp.exp(-v))``) its expression in one variable run by :func:`forward`. Each log, root and
+        division fn writes must have a value at the entry (modular.entry_domain: also where SymPy's evaluation folds
+        it away, exp(log s) = s), else the point has none (NoRealValue, ZeroDenominator)."""
+        from .modular import entry_domain
+
+        x = sp.Dummy("x")
+        conditions = entry_domain(fn, x)
+        for e in self:
+            for what, arg in conditions:
+                try:
+                    v = forward(arg, x, e).v
+                    zero = what == "a division" and v == 0
+                    sign = None if what == "a division" else exact_sign(v, f"the argument of a {what}")
+                except (NoRealValue, ZeroDenominator):
+                    raise
+                except Exception:  # noqa: BLE001, S112 (a form not decided here: that condition unchecked, as before)
+                    continue
+                if zero:
+                    raise ZeroDenominator()
+                if sign is not None and sign <= 0:
+                    raise NoRealValue(f"the entry function's {what} of {sp.sstr(v)[:60]}, which is not positive")
         try:
             out = [fn(e) for e in self]
         except (sp.SympifyError, TypeError):
-            from .modular import entry_domain
-
-            x = sp.Dummy("x")
             expr = sp.sympify(fn(x))
-            # each log, root and division fn writes, also where SymPy's evaluation folds it away (exp(log s) is s):
-            # the entry has a value only where each has one (modular.entry_domain)
-            conditions = entry_domain(fn, x)
-            out = []
-            for e in self:
-                for what, arg in conditions:
-                    try:
-                        v = forward(arg, x, e).v
-                    except (NoRealValue, ZeroDenominator):
-                        raise
-                    except Exception:  # noqa: BLE001 (a form forward does not read: that condition unchecked here)
-                        continue
-                    if what == "a division" and v == 0:
-                        raise ZeroDenominator()
-                    if what != "a division" and exact_sign(v, f"the argument of a {what}") <= 0:
-                        raise NoRealValue(f"the entry function's {what} of {sp.sstr(v)[:60]}, which is not positive")
-                out.append(forward(expr, x, e))
+            out = [forward(expr, x, e) for e in self]
         return DualMatrix.from_entries(self.rows, self.cols, out)
 
     def multiply_elementwise(self, o):
