@@ -1,26 +1,44 @@
 """Adversarial pass adv34 over the last stop's new kernel paths (main 97283d1..8cbb391).
 
-1. kernel/domain.py and random_check._modular (a6ea30b): beyond the exact reach a `holds` from the ℤ/p run that met
-   log, a root or a division needs a point where the sides have a value. Found: an entry function with a restricted
-   real domain that neither ℤ/p nor the balls read (acos, asin, atanh, acosh) kept the finder's token
-   ("found is None and not ran"), so acos(2 + u²) = itself, with a value nowhere, held at n = 8 and at t = 16 while
-   the same claim at n = 2, t = 1 was undecided ("no value at any of the 32 points"). Fixed: that path asks the
-   kernel's exact evaluation for a point with a value (as the free-variable path beyond REACH does) and refuses
-   when it finds none. Found beside it: a claim modulo relations (confirm_modulo, the kernel's Gröbner reduction)
-   whose divisor is in the relations' ideal (1/((c + s)² − 2cs − 1) modulo c² + s² − 1) held with nothing trusted,
-   sides with no value at any point where the relations hold. Fixed: a divisor that reduces to 0 modulo them is a
-   refusal. Still open (strict xfail): a log whose argument is < 0 on the whole variety (log(−1 − c²) modulo
-   c² + s² − 1) holds, nothing trusted.
-   Resisted: every way of writing a division or a root (sp.Pow(·, −1), ^(−3/2), 1/x and x**−1 on a value).
+1. kernel/domain.py, random_check._modular (a6ea30b): beyond the exact reach a `holds` from the ℤ/p run that met
+   log, a root or a division needs a point where the sides have a value. Wrong verdicts found and fixed (each
+   `holds` before, `undecided` now, with siblings that have a value keeping `holds`):
+   a. an entry function with a domain neither ℤ/p nor the balls read (acos, asin of 2 + u², atanh of 2 + u², acosh
+      of −u²): the finder's token stood ("found is None and not ran"), holds at n = 8 and t = 16, undecided at
+      n = 2. Now that path asks the kernel's exact evaluation for a point with a value (random_check._has_a_value,
+      as the free-variable path beyond REACH does).
+   b. a partial operation SymPy folds away on the symbol the readings run (exp(log s), (√s)², s/s, s⁰ with s < 0 or
+      0 everywhere): held at n = 8 and t = 16 with nothing trusted, undecided at n = 2. Now modular.entry_domain
+      reads the entry function once more under evaluate(False): ℤ/p records what it writes (PARTIAL), the balls
+      prove each condition at the witness point, and the kernel's dual numbers (a derivative's run at the exact
+      reach) prove them at each entry.
+   c. the sign split (decide_signs: max(0, u)·u + log(−1 − u²) = max(0, u)² + log(−1 − u²) at n = 8): held, nothing
+      trusted; no point with a value was asked for. Now it asks domain.witness.
+   d. beyond the ℤ/p reach (n = 130, t = 260): log(−1 − u²) = itself held (F_p trusted). Now the balls look for a
+      point with a value there too.
+   e. a log or a root of a number ≤ 0 met by the kernel's dual numbers (∂y/∂z, y = log(−1 − z²), at n = 2) was "its
+      check does not run there" (a KernelError): holds, the normal form trusted. Now dual.NoRealValue is a
+      concrete.UndefinedAtPoint: another point is drawn.
+   f. a claim modulo relations (confirm_modulo) whose divisor is in the relations' ideal (1/((c + s)² − 2cs − 1)
+      modulo c² + s² − 1): held, nothing trusted. Now refused.
+   Still open (strict xfail): a log < 0 on the whole variety modulo relations (log(−1 − c²)); D/D with D = sin² u +
+   cos² u − 1 at n = 2 on a model and on free variables (SymPy folds D/D to 1 on the kernel's values).
+   Resisted: every way of writing a division or a root (sp.Pow(·, −1), ^(−3/2), 1/x and x**−1 on a value),
+   softmax's exemption (a log inside its argument is still recorded), free variables' folded forms (Carried atoms).
 2. kernel/step.py _Unroll._fresh (99d5caa): the lazy ∂E_j/∂o_j against the eager reference on keys a planted finder
-   may name (an atom listed twice, a point no step has, a key that is a list, more atoms than o has entries).
-3. random_check._signs_in (b827ac3): its answer against SymPy's has() where |·|, max, min hide (Piecewise, Lambda,
-   Derivative, Subs, a matrix inside a Tuple, a shared subexpression), and the kernel's confirm_identity on false
-   sign-dependent claims (sign, Heaviside, Piecewise, √(u²), max(u, −u), a Lambda): never a token that trusts
-   nothing; an unevaluated Derivative or Subs gives only a token that names the normal form as trusted.
-4. decide_step's lemma instances (ac49554): a planted _instances_in handing every instance any library made and
-   corrupted copies (goal negated): the kernel checks each itself, the claim keeps holds with nothing trusted.
+   may name. Found and fixed: an atom the finder lists twice, once past o's entries, read as a draw where the eager
+   zip read the first entry (a refusal of a true term, not a wrong holds). Resisted: a point no step has, a step
+   past τ, a list key, a longer key, no grads, no output.
+3. random_check._signs_in (b827ac3): its answer is has()'s where |·|, max, min hide (Piecewise branch and condition,
+   Lambda, Derivative, Subs, a matrix inside a Tuple, a deep shared subexpression, an exponent); confirm_identity on
+   false sign-dependent claims (sign, Heaviside, Piecewise, √(u²), max(u, −u), a Lambda, re|u|) gives no token at 8
+   seeds; an unevaluated Derivative or Subs gives only a token naming the normal form as trusted; end to end none
+   holds.
+4. decide_step's lemma instances (ac49554): a planted _instances_in handing every instance any library made (other
+   sentences') and corrupted copies (goal −g − 1): the kernel checks each itself, eigenvalue-modulus keeps holds
+   with nothing trusted at the same sizes.
 """
+
 from __future__ import annotations
 
 import dataclasses
