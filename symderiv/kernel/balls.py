@@ -442,12 +442,13 @@ def _whole_reading(fn):
     |·|, max, min, sin, cos, exp, log, tanh and the logistic function, known by identity; anything else refused), each
     partial step proved: a divisor's ball excludes 0, a log's or a root's argument's ball is > 0 (else NoValue), a sign
     of |·|, max or min excludes 0 (as in :func:`_sign_reading`). None where fn has no expression on a symbol."""
-    from .modular import _READ_FUNCTIONS, entry_expression
+    from .modular import _READ_FUNCTIONS, entry_domain, entry_expression
 
     got = entry_expression(fn, "in balls")
     if got is None:
         return None
     a, e = got
+    conditions = entry_domain(fn, a)  # each log, root and division fn writes, also where SymPy folds it away
     table = {"sin": _sin, "cos": _cos, "exp": _exp, "log": _log, "tanh": _tanh, "logistic": _logistic}
 
     def lifted(f, u: BallScalar) -> BallScalar:
@@ -493,6 +494,19 @@ def _whole_reading(fn):
             memo[e] = out
             return out
 
+        for what, arg in conditions:  # the value exists only where each of them has one (modular.entry_domain)
+            try:
+                u = go(arg).v
+            except (KernelError, Unsupported):
+                raise
+            except Exception as err:  # an unevaluated form go does not read: nothing shown at this point
+                raise Unsupported(f"the entry function's {what} of {sp.sstr(arg)[:40]} is not read in balls "
+                                  f"({type(err).__name__})") from None
+            if what == "a division" and u.contains(0):
+                raise NoValue(f"a divisor the entry function writes ({sp.sstr(arg)[:40]}) has a ball that contains 0")
+            if what != "a division" and not u > 0:
+                raise NoValue(f"the argument of a {what} the entry function writes ({sp.sstr(arg)[:40]}) is not "
+                              f"proved > 0 (its ball: {u.str(5)})")
         return go(e)
 
     return read

@@ -21,6 +21,17 @@ class KernelError(Exception):
     """The kernel cannot replay this certificate (a value is missing, a shape is wrong, ...)."""
 
 
+def _undefined_at_point():
+    from ..concrete import UndefinedAtPoint
+    return UndefinedAtPoint
+
+
+class NoRealValue(KernelError, _undefined_at_point()):
+    """A log of a number ≤ 0 or a non-integer power of one, met by the kernel's dual numbers (a derivative's run):
+    the claim has no real value at the point (concrete.UndefinedAtPoint: another point is drawn, and where none has
+    one the kernel confirms nothing), not a check the kernel cannot run (a KernelError to its other callers)."""
+
+
 class ZeroDenominator(KernelError):
     """A division by a value that is 0 at the kernel's point: no value there (another point is drawn)."""
 
@@ -160,7 +171,8 @@ class Dual:
     def __pow__(self, k):
         if isinstance(k, sp.Rational) and not k.is_Integer:
             if exact_sign(self.v, "a rational power's base") <= 0:
-                raise KernelError(f"x**{k} at x = {sp.sstr(self.v)[:60]}: a rational power is replayed where x > 0 only")
+                raise NoRealValue(f"x**{k} at x = {sp.sstr(self.v)[:60]}: a rational power is replayed where x > 0 "
+                                  "only")
             return Dual(self.v ** k, k * self.v ** (k - 1) * self.d)
         if not isinstance(k, (int, sp.Integer)) or isinstance(k, bool):
             raise Unsupported(f"only rational powers of a dual number are defined, not {k!r}")
@@ -257,14 +269,17 @@ def forward(expr: sp.Expr, x: sp.Symbol | None = None, at: "Dual | None" = None)
             if k.is_Integer:
                 r = b ** int(k)
             else:
-                if not k.is_Rational or exact_sign(b.v, "a rational power's base") <= 0:
+                if not k.is_Rational:
                     raise KernelError(f"{sp.sstr(e)[:60]}: a non-integer power is replayed for a positive base "
                                       "and a rational exponent only")
+                if exact_sign(b.v, "a rational power's base") <= 0:  # s^r has a value for s > 0 only (modular.py)
+                    raise NoRealValue(f"{sp.sstr(e)[:60]}: a non-integer power of {sp.sstr(b.v)[:40]}, which is not "
+                                      "positive")
                 r = Dual(b.v ** k, k * b.v ** (k - 1) * b.d)
         elif e.func in RULES and len(e.args) == 1:
             a = run(e.args[0])
             if e.func is sp.log and exact_sign(a.v, "log's argument") <= 0:
-                raise KernelError(f"log of {sp.sstr(a.v)[:60]}, which is not positive")
+                raise NoRealValue(f"log of {sp.sstr(a.v)[:60]}, which is not positive")
             fn, dfn = RULES[e.func][:2]
             r = Dual(fn(a.v), dfn(a.v) * a.d)
         elif e.func is sp.Abs:
@@ -417,11 +432,30 @@ class DualMatrix:
 
     def applyfunc(self, fn):
         """fn on each entry: fn itself when it runs on dual numbers, else (a lambda of SymPy functions,
-        ``lambda v: 1/(1 + sp.exp(-v))``) its expression in one variable run by :func:`forward`."""
+        ``lambda v: 1/(1 + sp.exp(-v))``) its expression in one variable run by :func:`forward`. Each log, root and
+        division fn writes must have a value at the entry (modular.entry_domain: also where SymPy's evaluation folds
+        it away, exp(log s) = s), else the point has none (NoRealValue, ZeroDenominator)."""
+        from .modular import entry_domain
+
+        x = sp.Dummy("x")
+        conditions = entry_domain(fn, x)
+        for e in self:
+            for what, arg in conditions:
+                try:
+                    v = forward(arg, x, e).v
+                    zero = what == "a division" and v == 0
+                    sign = None if what == "a division" else exact_sign(v, f"the argument of a {what}")
+                except (NoRealValue, ZeroDenominator):
+                    raise
+                except Exception:  # noqa: BLE001, S112 (a form not decided here: that condition unchecked, as before)
+                    continue
+                if zero:
+                    raise ZeroDenominator()
+                if sign is not None and sign <= 0:
+                    raise NoRealValue(f"the entry function's {what} of {sp.sstr(v)[:60]}, which is not positive")
         try:
             out = [fn(e) for e in self]
         except (sp.SympifyError, TypeError):
-            x = sp.Dummy("x")
             expr = sp.sympify(fn(x))
             out = [forward(expr, x, e) for e in self]
         return DualMatrix.from_entries(self.rows, self.cols, out)

@@ -694,7 +694,29 @@ class JetMatrix:
 
     def applyfunc(self, fn):
         """fn on each entry: kernel arithmetic, or SymPy functions (``sp.exp``, ``lambda s: sp.sqrt(1 + s**2)``)
-        whose result holds the entry as a Carried atom and is read back by the functions' own rules."""
+        whose result holds the entry as a Carried atom and is read back by the functions' own rules. Each log, root
+        and division fn writes is taken at the entry first, also where SymPy's evaluation folds it away on the
+        Carried atom (exp(log s) is s, s/s is 1: modular.entry_domain), so the entry has a value only where each has
+        one, on every number type: exact (OutsideDomain, ZeroDenominator), ℤ/p (the operation recorded as partial:
+        a point with a value is then asked for) and balls (proved at the witness)."""
+        from .modular import entry_domain
+
+        x = sp.Dummy("x")
+        conditions = entry_domain(fn, x) if not isinstance(fn, (Jet, JetMatrix)) else []
+        for e in self.e if conditions else ():
+            for what, arg in conditions:
+                try:
+                    j = Jet.of(arg.xreplace({x: Jet.of(e)._sympy_()}))
+                    if what == "log":
+                        j.log()
+                    elif what == "root":
+                        j ** sp.Rational(1, 2)
+                    else:
+                        j.reciprocal()
+                except (OutsideDomain, ZeroDenominator):
+                    raise
+                except Exception:  # noqa: BLE001, S112 (a form not read here: that condition unchecked, as before)
+                    continue
         return JetMatrix(self.rows, self.cols, [fn(x) for x in self.e])
 
     def __repr__(self):

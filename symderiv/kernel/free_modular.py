@@ -303,7 +303,7 @@ def trial(claim, size: dict, rng: random.Random, draws: int):
 
 # ----- a point where the sides have a value: jets of arb balls, the true functions --------------------------------
 
-class NoValue(KernelError):
+class NoValue(free.OutsideDomain):
     """A ball that does not show the operation has a value (a divisor's ball holds 0, a log's argument's is not > 0)."""
 
 

@@ -1439,6 +1439,41 @@ def entry_expression(fn, reader: str):
     return a, e
 
 
+def entry_domain(fn, a) -> list:
+    """The conditions for ``fn``'s value at a point that SymPy's evaluation on the symbol a may erase: fn run on a
+    under ``evaluate(False)`` keeps each log, root and division it writes, where evaluating folds them away
+    (exp(log s) and (√s)² are s, s/s is 1, s⁰ is 1: each with no value where s < 0 or s = 0, so a side written so has
+    a value nowhere when s < 0 everywhere, while the expression the readings run has one everywhere). A list of
+    ("log" | "root" | "a division", argument), each argument an expression of a (constants left out: SymPy decides
+    them); [] when fn does not run so. The ℤ/p reading records them as operations with a restricted domain
+    (:data:`PARTIAL`: a point with a value is then asked for), and the balls' whole reading proves each at the point
+    (balls._whole_reading)."""
+    try:
+        with sp.evaluate(False):
+            e0 = sp.sympify(fn(a))
+    except Exception:  # noqa: BLE001 (fn does not run unevaluated: the evaluated reading stands alone)
+        return []
+    if not isinstance(e0, sp.Basic):
+        return []
+    out, seen = [], set()
+    for node in sp.preorder_traversal(e0):
+        cls = type(node)
+        if cls is sp.log:
+            cond = ("log", node.args[0])
+        elif cls is sp.Pow and node.exp.is_Rational and not node.exp.is_Integer:
+            cond = ("root", node.base)
+        elif cls is sp.Pow and node.exp.is_Integer and node.exp < 0:
+            cond = ("a division", node.base)
+        elif cls is sp.Pow and node.exp.is_Integer and node.exp == 0:
+            cond = ("a division", node.base)  # s⁰ is 1 for s ≠ 0: 0⁰ has no value here either
+        else:
+            continue
+        if a in sp.sympify(cond[1]).free_symbols and cond not in seen:
+            seen.add(cond)
+            out.append(cond)
+    return out
+
+
 def _entry_reading(fn):
     """An entry function (``applyfunc``), read from its expression on a symbol by the kernel itself (module
     docstring, "|·|, max and min" and "√, rational powers, sin and cos"), as F_p and the exact engine read it (so
@@ -1550,8 +1585,11 @@ def _entry_reading(fn):
         return once
 
     program = compile_(e)
+    erased = [what for what, _ in entry_domain(fn, a)]  # partial operations SymPy's evaluation may have folded away
 
     def read(x):
+        for what in erased:
+            _partial(what if what == "a division" else what if what == "log" else "root (folded)")
         _ENTRY_MEMO.append({})
         try:
             return program(x)

@@ -1704,6 +1704,16 @@ def decide_signs(claim, size: dict, *, seed: int = 0) -> tuple[Proved | None, st
         return None, said
     how = (f"the kernel's own sign split: |·|, max and min of the model's values read as S·u with S² = 1, σ's values "
            f"at each argument variables, {said}: error ≤ ({E}·2^−{BITS})^1 (bounded by the kernel: radicals.py)")
+    # the split decides lhs = rhs wherever the sides have a value, vacuous where they have one nowhere (log of
+    # −1 − u² beside max(0, u)·u = max(0, u)²): as in _modular, a point with a value, shown in arb balls
+    from . import domain
+
+    found, shown = domain.witness(claim, size, str(rng.random()))
+    if not found:
+        return None, domain.NoValueShown(f"the sides have no value shown at any point of this size (the sign split "
+                                         f"holds wherever they have one, so without one nothing is confirmed): "
+                                         f"{shown}")
+    how = f"{how}; {shown}"
     return _issue(Proved, claim.id, size, IDENTITY, how, error=(BITS, 1), degree=E, zero_test=RADICAL), how
 
 
@@ -1728,6 +1738,20 @@ def confirm_modulo(claim, size: dict) -> tuple[Proved | None, str]:
     atoms = set().union(*(r.atoms(sp.Function) for r in rels), *(e.atoms(sp.Function) for e in diff))
     gen = {a: sp.Dummy(f"g{k}") for k, a in enumerate(sorted(atoms, key=sp.default_sort_key))}
     rels = [sp.expand(r.xreplace(gen)) for r in rels]
+    # a divisor in the relations' ideal is 0 at every point where they hold: the sides have no value there, so a
+    # zero of lhs − rhs modulo them is vacuous (1/((c + s)² − 2cs − 1) = itself modulo c² + s² − 1), no holds
+    divisors = {b for M in (lhs, rhs) for e in M for b in _divisors(e)}
+    if divisors:
+        syms = sorted(set().union(*(r.free_symbols for r in rels), *(sp.expand(b.xreplace(gen)).free_symbols
+                                                                     for b in divisors)), key=sp.default_sort_key)
+        basis = sp.groebner(rels, *syms, order="grevlex") if rels else None
+        for b in sorted(divisors, key=sp.default_sort_key):
+            rem = sp.expand(b.xreplace(gen))
+            if basis is not None:
+                _, rem = basis.reduce(rem)
+            if sp.expand(rem) == 0:
+                return None, (f"the divisor {sp.sstr(b)[:60]} is 0 modulo the stated relations: the sides have no "
+                              "value at any point where they hold, so lhs − rhs = 0 there confirms nothing")
     for k, e in enumerate(diff):
         num = sp.expand(sp.fraction(sp.together(sp.expand(e.xreplace(gen))))[0])
         if num == 0:
@@ -1795,6 +1819,12 @@ def _free_modular(claim, size: dict, rng: random.Random) -> tuple[Proved | None,
     return _issue(Proved, claim.id, size, IDENTITY, how, error=(FREE_MODULAR_BITS, 1), degree=E + C), how
 
 
+def _divisors(e) -> list:
+    """The bases of e's negative integer powers (each a divisor of the sides), everywhere in e, inside functions too."""
+    return [x.base for x in sp.preorder_traversal(sp.sympify(e))
+            if isinstance(x, sp.Pow) and x.exp.is_Integer and x.exp < 0]
+
+
 def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved | None, str]:
     """Beyond the exact model's reach: the kernel's trials over ℤ/p (:func:`_modular_trials`), and where they met an
     operation whose real value exists only on part of the domain (a log, a root, a division: modular.PARTIAL) or did
@@ -1813,8 +1843,11 @@ def _modular(claim, size: dict, rng: random.Random, trusts: str) -> tuple[Proved
         how = f"{how}; {said}"
         return _issue(Proved, claim.id, dict(tok.size), tok.kind, how, trusts=tok.trusts, error=tok.error,
                       degree=tok.degree, zero_test=tok.zero_test), how
-    if found is None and not ran:
-        return tok, how  # neither ℤ/p nor balls run the check: its token trusts the finder already, and says so
+    if found is None and not ran:  # neither ℤ/p nor balls run the check (acos, atanh, … in an entry function)
+        if _has_a_value(claim, size, rng) is not False:
+            return tok, how  # its token trusts the finder already, and says so
+        said = (f"the sides have no value at any of the {REDRAWS} points the kernel's exact evaluation drew (acos of "
+                "2 + u², atanh of a value > 1: a function whose real domain its balls and ℤ/p do not read)")
     what = ", ".join(sorted(met)) if met else "its check does not run over ℤ/p"
     return None, domain.NoValueShown(f"the sides have no value shown at any point of this size ({what}: the identity "
                                      f"over ℤ/p holds wherever they have one, so without one nothing is confirmed): "

@@ -634,7 +634,9 @@ class _Unroll:
         own, whenever asked), and where two steps have one (o_j, y_j) the later j's, as before."""
         draws = mk._draws
         grads = tuple(self.st.grads) if self.st.grads and self.model.output is not None else ()
-        pos = {f: i for i, f in enumerate(grads)}  # the finder's atom f → the entry of ∂E_j/∂o_j it names (zip's)
+        pos: dict = {}  # the finder's atom f → the entries of ∂E_j/∂o_j it names, in order (zip's: the last one
+        for i, f in enumerate(grads):  # within o's entries; an atom listed twice, once past them, names the first)
+            pos.setdefault(f, []).append(i)
         steps: dict = {}  # (o_j, y_j) → j (the last j of a repeated one), made when an atom is first read
         own: dict = {}    # j → ∂E_j/∂o_j, entry by entry
 
@@ -647,8 +649,9 @@ class _Unroll:
                 if j is not None:
                     if j not in own:
                         own[j] = list(sp.Matrix(mk.d(("E", j), ("o", j))))
-                    if pos[key[1]] < len(own[j]):
-                        return own[j][pos[key[1]]]
+                    named = [i for i in pos[key[1]] if i < len(own[j])]
+                    if named:
+                        return own[j][named[-1]]
             return draws[("unroll", key)]
         return fresh
 
