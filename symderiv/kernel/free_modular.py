@@ -188,7 +188,9 @@ class ModularValues:
 
     def sigma(self, k, x: free.Jet) -> free.Jet:
         a = self._value(x)
-        base, j = (k if isinstance(k, tuple) else ("σ", k))
+        # the abstract σ's tables are "σ^(j)"; a function of the user's own has its own, by its name, in a namespace
+        # no σ table shares (a user's sp.Function("σ") is not symderiv's σ: the exact trial draws them apart too)
+        base, j = ((f"fn:{k[0]}", k[1]) if isinstance(k, tuple) else ("σ", k))
         vals, degs = [], []
         for i in range(3):  # σ^(j), σ^(j+1), σ^(j+2): each order its own random function (a table, a site)
             self.rf._site(a.deg, 1)
@@ -397,16 +399,18 @@ def _ball(x) -> arb:
     raise Unsupported(f"{sp.sstr(x)[:60] if isinstance(x, sp.Basic) else type(x).__name__} has no ball here")
 
 
-def _logistic_orders(k: int) -> list:
-    """The polynomials P_j(s) with logistic^(j) = P_j(logistic), j ≤ k (P₀ = s, P_{j+1} = P_j′(s)·s(1 − s))."""
+def _logistic_orders(k: int, tanh: bool = False) -> list:
+    """The polynomials P_j(s) with logistic^(j) = P_j(logistic), j ≤ k (P₀ = s, P_{j+1} = P_j′(s)·s(1 − s)); with
+    ``tanh``, those of tanh (P_{j+1} = P_j′(s)·(1 − s²))."""
     s = sp.Symbol("s")
     out = [s]
     for _ in range(k):
-        out.append(sp.expand(sp.diff(out[-1], s) * s * (1 - s)))
+        out.append(sp.expand(sp.diff(out[-1], s) * ((1 - s * s) if tanh else s * (1 - s))))
     return [sp.Poly(q, s).all_coeffs() for q in out]
 
 
 _LOGISTIC = _logistic_orders(4)
+_TANH = _logistic_orders(4, tanh=True)
 
 
 def _horner(cs, x: arb) -> arb:
@@ -419,6 +423,11 @@ def _horner(cs, x: arb) -> arb:
 class BallValues:
     """free.VALUES for arb balls: the true functions (σ and a function of the user's own: the logistic function, one
     real σ of the every σ the claim is about), each domain shown by a ball."""
+
+    def __init__(self, sigma: str = "logistic"):
+        #: the σ (and function of the user's own) the balls run: the logistic function (the witness), or tanh (a
+        #: second σ for :func:`refute`: a claim about every σ is refuted by any one)
+        self.sigma_is = sigma
 
     def number(self, x):
         return x if isinstance(x, Ball) else Ball(_ball(x))
@@ -459,10 +468,11 @@ class BallValues:
 
     def sigma(self, k, x):
         j = k[1] if isinstance(k, tuple) else k
-        s = 1 / (1 + (-self.number(x.v).v).exp())
-        if j + 2 >= len(_LOGISTIC):
+        a = self.number(x.v).v
+        s, polys = (a.tanh(), _TANH) if self.sigma_is == "tanh" else (1 / (1 + (-a).exp()), _LOGISTIC)
+        if j + 2 >= len(polys):
             raise Unsupported("a derivative of σ beyond the witness's")
-        return self._compose(x, tuple(_horner(_LOGISTIC[j + i], s) for i in range(3)))
+        return self._compose(x, tuple(_horner(polys[j + i], s) for i in range(3)))
 
     def power(self, x, k):
         k = sp.Rational(k)
@@ -507,3 +517,30 @@ def witness(claim, size: dict, rng: random.Random) -> tuple[bool | None, str]:
                       f"exact dyadic point ({signs} entries), every divisor's ball excluding 0 and every log's and "
                       f"root's argument's ball > 0 (try {k + 1} of {len(SIGNS)})")
     return False, f"no value of the sides shown at any of the {len(SIGNS)} points the kernel tried in arb balls: {said}"
+
+
+def refute(claim, size: dict, rng: random.Random) -> str | None:
+    """Where the ℤ/p run differs after a random exp, log, root, sin, cos, tanh or logistic (a law it forgets may
+    explain the difference, so the difference decides nothing): a point of this size where both sides have a value
+    in arb balls (the true functions; σ and a function of the user's own the logistic function, then tanh: one
+    instance of the every σ the claim is about) and an entry's two balls are disjoint: the claim is false there, a
+    sentence saying so. None where no such point is shown (the caller keeps what it said before)."""
+    from .decide import precision
+
+    for sigma in ("logistic", "tanh"):
+        for signs in SIGNS:
+            def make(signs=signs):
+                v = sp.Rational(rng.randrange(1, 2 ** 7), 2 ** 6)
+                return Ball(_ball(-v if signs == "negative" or (signs == "signed" and rng.random() < 0.5) else v))
+            try:
+                with precision(128):
+                    a, b = run(claim, size, BallValues(sigma), _Point(make))
+            except Exception:  # noqa: BLE001 (no value there, or the balls do not run the check: nothing shown)
+                continue
+            for k, (x, y) in enumerate(zip(a, b)):
+                if x.v.is_finite() and y.v.is_finite() and not x.v.overlaps(y.v):
+                    return (f"entry {k} of the sides differs at an exact dyadic point of this size ({signs} entries): "
+                            f"its check ran in arb balls at 128 bits with the true functions (σ and a function of the "
+                            f"user's own read as {sigma}), every divisor's ball excluding 0 and every log's and root's "
+                            f"argument's ball > 0, and the two sides' balls are disjoint")
+    return None

@@ -1790,7 +1790,11 @@ def _free_modular(claim, size: dict, rng: random.Random) -> tuple[Proved | None,
         return None
     p, bad, ldeg, rdeg, rf, named = got
     if bad is not None:
-        if named:  # a random exp, log, root, sin, cos, tanh or logistic: a law it forgets may explain the difference
+        if named:  # a random exp, log, root, sin, cos, tanh or logistic: a law it forgets may explain the difference,
+            # unless the true functions differ too, shown in arb balls at a point where the sides have a value
+            said = free_modular.refute(claim, size, random.Random(rng.random()))
+            if said is not None:
+                return None, said
             return None
         return None, (f"the kernel's own check over ℤ/p at a random point (the free variables' entries uniform "
                       f"modulo a fresh prime p = {p}): entry {bad} of lhs − rhs is not 0 modulo p")
