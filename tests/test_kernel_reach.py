@@ -457,7 +457,7 @@ def test_generated_checks_over_functions_and_matrix_methods(fn, block, slip, on_
 # ----- a cell's step on dual numbers: the same functions by forward mode ------------------------------------------
 
 def test_a_cell_step_runs_abs_max_and_rational_powers_on_dual_numbers():
-    from symderiv.kernel.dual import DualMatrix
+    from symderiv.kernel.dual import DualMatrix, NoRealValue
 
     s = sp.Symbol("s", real=True)
     f = sp.Abs(s - 1) + sp.Max(s, sp.Rational(1, 2)) + sp.sqrt(s ** 2 + 1) + (s + 3) ** sp.Rational(2, 3)
@@ -466,9 +466,12 @@ def test_a_cell_step_runs_abs_max_and_rational_powers_on_dual_numbers():
             lambda v: sp.Abs(v - 1) + sp.Max(v, sp.Rational(1, 2)) + sp.sqrt(v ** 2 + 1) + (v + 3) ** sp.Rational(2, 3))
         want = sp.diff(f, s).subs(s, at)
         assert abs(sp.N(out.tan[0, 0] - want, 30)) < 1e-25 and abs(sp.N(out.val[0, 0] - f.subs(s, at), 30)) < 1e-25
-    M = DualMatrix(sp.Matrix([[-2]]), sp.Matrix([[1]]))
-    with pytest.raises(KernelError, match="positive base"):
-        M.applyfunc(lambda v: sp.sqrt(v))
+    # Outside the real domain (a root, a rational power or a log of a value ≤ 0) the refusal is typed, whichever
+    # check meets it first: the entry function's domain or the replay of the power.
+    for at in (-2, 0, sp.Rational(-1, 3)):
+        for fn in (sp.sqrt, lambda v: v ** sp.Rational(2, 3), sp.log, lambda v: 1 + 2 * sp.sqrt(v)):
+            with pytest.raises(NoRealValue):
+                DualMatrix(sp.Matrix([[at]]), sp.Matrix([[1]])).applyfunc(fn)
     with pytest.raises(KernelError, match="kink"):
         DualMatrix(sp.Matrix([[1]]), sp.Matrix([[1]])).applyfunc(lambda v: sp.Abs(v - 1))
     with pytest.raises(KernelError, match="tie"):
