@@ -68,27 +68,52 @@ class Diagram:
         return (self.nodes, self.rows, self.cols, self.dims)
 
     def canonical_key(self) -> tuple:
-        """:meth:`key` up to the order of the nodes: the least key over every order of the nodes that keeps them
-        sorted by name (equal names permuted among themselves), each order's classes renumbered by first
-        appearance. Isomorphic diagrams (one node order mapped to another, classes relabelled) get one key, and a
-        key is a whole diagram (a relabelling of it), so one key never names two diagrams. Where the permutations
-        exceed :data:`CANONICAL_ORDERS`, the nodes sorted by name and legs: still a whole diagram, so two
-        isomorphic diagrams may keep two keys (two names for one value: a lift missed, never a wrong one)."""
-        from itertools import permutations, product
-        from math import factorial
+        """:meth:`key` up to the order of the nodes: one key per isomorphism class of diagrams, and a key is a whole
+        diagram (a relabelling of this one), so one key never names two diagrams.
 
-        groups: dict = {}
+        The nodes are first split into cells by colour refinement (:func:`_colours`: a node's colour is its name
+        and its legs' classes' colours, a class's colour its dimension, its open-leg places and the colours of the
+        legs on it, refined until stable); colours are invariant under relabelling, so the cells come in one order
+        for every labelling. The key is the least :meth:`key` over every order of the nodes within their cells,
+        each order's classes renumbered by first appearance (:func:`_normalize`). Orders that differ only by
+        swapping two equal nodes, or two nodes of one colour whose classes no other leg touches, give one key and
+        are tried once. Where the orders left exceed :data:`CANONICAL_ORDERS`, the nodes sorted by colour and legs:
+        still a whole diagram, so two isomorphic diagrams may keep two keys (two names for one value: a lift
+        missed, never a wrong one)."""
+        from itertools import product
+        from math import factorial, prod
+
+        colour = _colours(self)
+        cells: dict = {}
         for node in self.nodes:
-            groups.setdefault(node[0], []).append(node)
-        names = sorted(groups)
-        count = 1
-        for name in names:
-            count *= factorial(len(groups[name]))
+            cells.setdefault(colour[node], []).append(node)
+        touched: dict = {}
+        for _, legs in self.nodes:
+            for c in legs:
+                touched[c] = touched.get(c, 0) + 1
+        open_ = set(self.rows) | set(self.cols)
+
+        def interchangeable(node):
+            """Equal nodes, and nodes of one colour on classes of their own (one leg each, no open leg), are
+            interchangeable: which of them comes first changes no key."""
+            name, legs = node
+            if all(touched[c] == 1 and c not in open_ for c in legs):
+                return ("own", colour[node])
+            return node
+
+        blocks = []
+        for c in sorted(cells):
+            kinds: dict = {}
+            for node in cells[c]:
+                kinds.setdefault(interchangeable(node), []).append(node)
+            blocks.append(kinds)
+        count = prod(factorial(sum(map(len, k.values()))) // prod(factorial(len(v)) for v in k.values())
+                     for k in blocks)
         if count > CANONICAL_ORDERS:
-            order = sorted(self.nodes, key=repr)
+            order = sorted(self.nodes, key=lambda node: (colour[node], repr(node)))
             return _normalize(1, tuple(order), self.rows, self.cols, self.dims).key()
         best = best_text = None
-        for choice in product(*(permutations(groups[name]) for name in names)):
+        for choice in product(*(_orders(kinds) for kinds in blocks)):
             nodes = tuple(node for group in choice for node in group)
             k = _normalize(1, nodes, self.rows, self.cols, self.dims).key()
             text = repr(k)  # the order among keys: their text (keys mix ints, strings and tuples)
@@ -97,8 +122,47 @@ class Diagram:
         return best
 
 
-#: node orders tried by :meth:`Diagram.canonical_key` before it falls back to a sort (6! = 720: six copies of one
-#: variable; an atom's argument in the shipped claims has at most three)
+def _colours(g: Diagram) -> dict:
+    """Colour refinement (1-dimensional Weisfeiler–Leman) of a diagram: node → rank of its stable colour. A
+    class starts as its dimension and its places among the open legs; a node is its name and its legs' colours;
+    a class then takes the sorted colours of the (node, leg place) on it. Ranks are places in the sorted text
+    of the colours, so they depend on the diagram up to relabelling only (never on Python's hash)."""
+    k = len(g.dims)
+    cls = [repr((str(g.dims[c]), tuple(i for i, r in enumerate(g.rows) if r == c),
+                 tuple(i for i, r in enumerate(g.cols) if r == c))) for c in range(k)]
+
+    def ranked(texts):
+        order = {t: i for i, t in enumerate(sorted(set(texts)))}
+        return [order[t] for t in texts]
+
+    cls_rank = ranked(cls)
+    for _ in range(k + len(g.nodes) + 1):
+        node_rank = ranked([repr((name, tuple(cls_rank[c] for c in legs))) for name, legs in g.nodes])
+        on: list = [[] for _ in range(k)]
+        for (name, legs), r in zip(g.nodes, node_rank):
+            for place, c in enumerate(legs):
+                on[c].append((r, place))
+        new = ranked([repr((cls_rank[c], sorted(on[c]))) for c in range(k)])
+        if len(set(new)) == len(set(cls_rank)):
+            break
+        cls_rank = new
+    names = ranked([repr((name, tuple(cls_rank[c] for c in legs))) for name, legs in g.nodes])
+    return dict(zip(g.nodes, names))
+
+
+def _orders(kinds: dict):
+    """Every order of a cell's nodes up to swapping interchangeable ones: the distinct orders of the kinds, each
+    kind's nodes dealt in their given order."""
+    from sympy.utilities.iterables import multiset_permutations
+
+    labels = sorted(kinds, key=repr)
+    for seq in multiset_permutations([i for i, kind in enumerate(labels) for _ in kinds[kind]]):
+        dealt = {i: iter(kinds[kind]) for i, kind in enumerate(labels)}
+        yield tuple(next(dealt[i]) for i in seq)
+
+
+#: node orders tried by :meth:`Diagram.canonical_key` before it falls back to a sort (6! = 720: six nodes of one
+#: colour, e.g. tr(A⁶); an atom's argument in the shipped claims has at most three nodes of one name)
 CANONICAL_ORDERS = 720
 
 

@@ -12,7 +12,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symderiv.diagrams import CANONICAL_ORDERS, Diagram, _normalize
+from symderiv.diagrams import CANONICAL_ORDERS, Diagram, _colours, _normalize
 
 NAMES = ("A", "B", "x", "σ#1")
 
@@ -98,9 +98,24 @@ def test_hadamard_operands_in_either_order_share_a_key():
     assert one.key() != two.key() and one.canonical_key() == two.canonical_key()
 
 
+def test_seven_nodes_of_one_name_that_refinement_tells_apart_share_a_key():
+    # stop 34's CI: two A's and six x's (three on the A's class, three alone) were past the 720 orders of the
+    # name groups, so two labellings kept two keys; colour refinement splits them into cells of 2, 3 and 3
+    g = _normalize(1, (("A", (0,)), ("A", (0,)), ("x", (0,)), ("x", (0,)), ("x", (0,)), ("x", (1,)), ("x", (2,)),
+                       ("x", (3,))), (), (), ("n", "n", "m", "n"))
+    for seed in range(50):
+        assert relabel(g, random.Random(seed)).canonical_key() == g.canonical_key()
+    # a path A·A·…·A (seven factors) is told apart node by node: one order, no fallback
+    path = _normalize(1, tuple(("A", (i, i + 1)) for i in range(7)), (0,), (7,), ("n",) * 8)
+    for seed in range(20):
+        assert relabel(path, random.Random(seed)).canonical_key() == path.canonical_key()
+
+
 def test_beyond_the_orders_the_key_is_still_a_whole_diagram():
-    many = _normalize(1, tuple(("A", (i, i + 1)) for i in range(7)), (0,), (7,), ("n",) * 8)
+    # tr(A⁷): every node and class has one colour, 7! orders, past CANONICAL_ORDERS: the sorted fallback
+    many = _normalize(1, tuple(("A", (i, (i + 1) % 7)) for i in range(7)), (), (), ("n",) * 7)
     assert 5040 > CANONICAL_ORDERS
     k = many.canonical_key()
     assert Diagram(1, *k).key() == k          # a relabelling of the diagram, nothing dropped
     assert _value(Diagram(1, *k), {"n": 2}) == _value(many, {"n": 2})
+    assert len(set(_colours(many).values())) == 1
