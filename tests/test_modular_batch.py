@@ -17,7 +17,7 @@ import sympy as sp
 from symderiv import cell, diag
 from symderiv.claims import Claim, collect
 from symderiv.kernel import confirm_identity, modular
-from symderiv.kernel.random_check import _Draws
+from symderiv.kernel.model import Draws
 from symderiv.sizes import sweep
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +39,7 @@ def _sides(claim, size, *, batched: bool, monkeypatch):
             mp.setattr(modular.ModularModel, "_seed_batch", off)
             mp.setattr(modular.ModularModel, "SHORTCUTS", False)  # every step re-run, as forward mode is defined
         try:
-            lhs, rhs = modular.sides(claim, size, _Draws(draw), None, None, P, random=rf)
+            lhs, rhs = modular.sides(claim, size, Draws(draw), None, None, P, random=rf)
         except Exception as e:  # the same refusal either way
             return (type(e).__name__, str(e)), bool(used)
     return (lhs.shape, [int(x) for x in lhs.val.entries()], [int(x) for x in rhs.val.entries()]), bool(used)

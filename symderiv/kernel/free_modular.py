@@ -39,6 +39,7 @@ from flint import arb, fmpz
 from ..notation import literal
 from . import free, modular
 from .dual import KernelError, Unsupported
+from .model import Draws
 from .modular import VAR, RandomFunctions, _cdeg, _dadd, _dinv, _dmax, _dmul, _dpow, _partial, residue
 
 
@@ -212,21 +213,6 @@ class ModularValues:
         return self.number(v).v != 0
 
 
-class _Point(dict):
-    """The free variables' entries, drawn the first time the check's variables read them."""
-
-    def __init__(self, make):
-        super().__init__()
-        self.make = make
-
-    def __contains__(self, key):
-        return True
-
-    def __missing__(self, key):
-        v = self[key] = self.make()
-        return v
-
-
 class _using:
     """``with _using(values):`` free.py's jets hold ``values``'s numbers (free.VALUES and free.number)."""
 
@@ -292,7 +278,7 @@ def trial(claim, size: dict, rng: random.Random, draws: int):
                 break
         draw = lambda p=p: rng.randrange(p)
         rf = RandomFunctions(draw, p)
-        point = _Point(lambda p=p, draw=draw: Residue(draw(), p, VAR))
+        point = Draws(lambda p=p, draw=draw: Residue(draw(), p, VAR))
         values = ModularValues(rf, p)
         try:
             a, b = run(claim, size, values, point)
@@ -504,7 +490,7 @@ def witness(claim, size: dict, rng: random.Random) -> tuple[bool | None, str]:
             return Ball(_ball(-v if signs == "negative" or (signs == "signed" and rng.random() < 0.5) else v))
         try:
             with precision(128):
-                a, b = run(claim, size, BallValues(), _Point(make))
+                a, b = run(claim, size, BallValues(), Draws(make))
         except (NoValue, free.ZeroDenominator, free.OutsideDomain) as e:
             said = str(e) or type(e).__name__
             continue
@@ -534,7 +520,7 @@ def refute(claim, size: dict, rng: random.Random) -> str | None:
                 return Ball(_ball(-v if signs == "negative" or (signs == "signed" and rng.random() < 0.5) else v))
             try:
                 with precision(128):
-                    a, b = run(claim, size, BallValues(sigma), _Point(make))
+                    a, b = run(claim, size, BallValues(sigma), Draws(make))
             except Exception:  # noqa: BLE001 (no value there, or the balls do not run the check: nothing shown)
                 continue
             for k, (x, y) in enumerate(zip(a, b)):

@@ -218,6 +218,22 @@ def jet_loss(kind: str, cell, f, witness):
 # ----- the model ------------------------------------------------------------------
 
 
+class Draws(dict):
+    """A point whose every entry has a value: ``draw()``, fresh the first time the entry is read (a model's or a
+    free-variable check's inputs, drawn only as the check reads them)."""
+
+    def __init__(self, draw):
+        super().__init__()
+        self.draw = draw
+
+    def __contains__(self, key):
+        return True
+
+    def __missing__(self, key):
+        v = self[key] = self.draw()
+        return v
+
+
 def entry_order(rows: int, cols: int, layout: str) -> list:
     """The entries (a, b) of a rows × cols parameter in the order of vec in ``layout`` (a Jacobian's columns)."""
     if cols > 1 and layout == "col-major":

@@ -214,7 +214,7 @@ from .accept import IDENTITY, Proved, _issue
 from ..concrete import ConcretizationError, UndefinedAtPoint
 from .dual import Dual, KernelError, Unsupported, ZeroDenominator, lift
 from .free import AlgebraicDisagreement
-from .model import ExactModel, NeedsJets, _elementwise, entry_name, loss_of
+from .model import Draws, ExactModel, NeedsJets, _elementwise, entry_name, loss_of
 
 #: one trial of 128-bit draws: error ≤ D·2⁻¹²⁸, below two 64-bit trials' (D·2⁻⁶⁴)² for D > 1, at half the
 #: cost
@@ -424,25 +424,10 @@ class _Derivatives:
         return got
 
 
-class _Draws(dict):
-    """Every entry a point could name has a value: a fresh draw the first time it is read."""
-
-    def __init__(self, draw):
-        super().__init__()
-        self.draw = draw
-
-    def __contains__(self, key):
-        return True
-
-    def __missing__(self, key):
-        v = self[key] = self.draw()
-        return v
-
-
 class _RandomModel(ExactModel):
     """The kernel's exact model with random inputs, a random σ, random tanh/logistic and a random abstract loss."""
 
-    def __init__(self, cell, *, draws: _Draws, funcs: dict, **kw):
+    def __init__(self, cell, *, draws: Draws, funcs: dict, **kw):
         self._draws, self._funcs = draws, funcs
         super().__init__(cell, **kw)
         self.values = draws
@@ -606,7 +591,7 @@ def _trial_at(claim, size: dict, rng: random.Random, real_exp: bool = False, dra
         from .free import MAX_ORDER, NeedsOrder
 
         try:
-            draws = _Draws(signed)
+            draws = Draws(signed)
             order, seeded = 0, frozenset()
             # a check that differentiates an expression of the parameters runs again on the jet model with them
             # seeded (as the kernel's refutation path does: check._model_check), every random value kept
@@ -646,7 +631,7 @@ def _trial_at(claim, size: dict, rng: random.Random, real_exp: bool = False, dra
         # a variable that declares a sign takes the draw's modulus with that sign (free.FreeValues)
         try:
             with abstract_sigma(sigma):
-                lhs, rhs, _ = run_check(claim, size, _Draws(signed))
+                lhs, rhs, _ = run_check(claim, size, Draws(signed))
         except ZeroDivisionError:
             raise _Singular() from None
         except UndefinedAtPoint:  # the check took √ or log where it has no real value: another point
@@ -1905,7 +1890,7 @@ def _modular_trials(claim, size: dict, rng: random.Random, trusts: str, ran: lis
                 if fmpz(p).is_prime():
                     break
             draw = lambda p=p: rng.randrange(p)  # noqa: E731
-            rf, point, vectors = modular.RandomFunctions(draw, p), _Draws(draw), {}
+            rf, point, vectors = modular.RandomFunctions(draw, p), Draws(draw), {}
 
             degrees: list = []
 
@@ -2010,7 +1995,7 @@ def _lawful_modular(claim, size: dict, rng: random.Random, trusts: str, entry: i
         try:
             rf = modular.LawfulFunctions(draw, q, digits)
             with modular.column_budget(COLUMN_RUNS):
-                lhs, rhs = modular.sides(claim, size, _Draws(on_disc), None, None, N, random=rf)
+                lhs, rhs = modular.sides(claim, size, Draws(on_disc), None, None, N, random=rf)
                 got = modular.project(lhs, rhs, draw, {})  # a side that is a linear map: uᵀ·side·x, as in _modular
                 pairs = zip(lhs.val.entries(), rhs.val.entries()) if got is None else [got]
                 bad = next((k for k, (a, b) in enumerate(pairs) if int(a) != int(b)), None)
