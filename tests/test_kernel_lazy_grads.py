@@ -22,7 +22,8 @@ from symderiv import elman_rnn
 from symderiv.claims import collect
 from symderiv.induction import step_check
 from symderiv.kernel import step as kernel_step
-from symderiv.kernel.random_check import _Draws, degree_infos
+from symderiv.kernel.model import Draws as _Draws
+from symderiv.kernel.random_check import degree_infos
 
 from test_kernel_shared_reading import down_row  # the Elman downward row, shared
 

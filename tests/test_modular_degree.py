@@ -40,7 +40,7 @@ P = (1 << 62) + 135  # a prime
 
 def _modular_bound(claim, size) -> tuple[int | None, int | None]:
     """(D, E) of one ℤ/p run at a random point: D the bound of lhs − rhs, E the trial's error degree."""
-    from symderiv.kernel.random_check import _Draws
+    from symderiv.kernel.model import Draws as _Draws
 
     rng = random.Random(0)
     draw = lambda: rng.randrange(P)  # noqa: E731
@@ -310,7 +310,7 @@ def test_a_shipped_claim_past_the_exact_reach_states_a_finite_error_and_trusts_n
 # ----- every site counted: a function of the model and a deferred output read only along seeds -------------------
 
 def _sites(check, model, n=3, t=2, **kw):
-    from symderiv.kernel.random_check import _Draws
+    from symderiv.kernel.model import Draws as _Draws
 
     rng = random.Random(0)
     draw = lambda: rng.randrange(P)  # noqa: E731

@@ -70,7 +70,7 @@ def _with_constant(claim: Claim, form: str, c: int, where: str) -> Claim:
 
 def _modular_height(claim, size):
     """hn of lhs − rhs in one ℤ/p run, and the run's content height H (modular.content_height)."""
-    from symderiv.kernel.random_check import _Draws
+    from symderiv.kernel.model import Draws as _Draws
 
     rng = random.Random(0)
     draw = lambda: rng.randrange(P)  # noqa: E731

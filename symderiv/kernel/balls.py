@@ -45,7 +45,7 @@ from ..notation import literal
 from ..protocol import bind_parameters
 from .accept import IDENTITY, Refuted, _issue
 from .decide import arb_of, precision
-from .dual import KernelError, Unsupported
+from .dual import KernelError, Unsupported, same_shape, two_sides
 from .modular import ModularModel, _Field, _Matrix, _get, _NoBatch, _Unbatchable, _View
 
 class NoValue(KernelError):
@@ -866,15 +866,12 @@ def sides(claim, size: dict, values: dict, witness, loss_witness, bits: int, *, 
                               layout=claim.conventions.get("layout", "row-major"), witness=witness,
                               loss_witness=loss_witness, values=values, conventions=claim.conventions)
             with literal():  # the kernel reads the check as Python does (notation.literal)
-                out = claim.check(model)
-            if not (isinstance(out, tuple) and len(out) == 2):
-                raise KernelError(f"the check returned {type(out).__name__}, not (lhs, rhs)")
-            lhs, rhs = (model._as(s) for s in out)
+                out = two_sides(claim.check(model))
+                lhs, rhs = (model._as(s) for s in out)
         finally:
             if whole:
                 WHOLE_READING.pop()
-    if lhs.shape != rhs.shape:
-        raise KernelError(f"the sides have shapes {lhs.shape} and {rhs.shape}")
+    same_shape(lhs.shape, rhs.shape)
     return lhs, rhs, model
 
 

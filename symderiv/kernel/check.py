@@ -23,7 +23,7 @@ from ..families import Diagonals, Just, Matrices, Sampled, Scalars, Vectors
 from ..functions import PolynomialSigma
 from .accept import IDENTITY, STEP, Refuted, _issue, genuine
 from .decide import decide, decide_limit, matches, relations_of, sign
-from .dual import KernelError, Unsupported, recorded_number
+from .dual import KernelError, Unsupported, recorded_number, same_shape, two_sides
 from .free import MAX_ORDER, NeedsOrder, value_of
 from .free import run_check as run_free_check
 from .model import ExactModel, NeedsJets, entry_name
@@ -133,8 +133,7 @@ def _model_check(claim, size: dict, values: dict, witness, loss):
 
 
 def _sides(out) -> tuple[sp.Matrix, sp.Matrix]:
-    if not (isinstance(out, tuple) and len(out) == 2):
-        raise KernelError(f"the check returned {type(out).__name__}, not (lhs, rhs)")
+    out = two_sides(out)
 
     def one(x):
         x = value_of(x)
@@ -186,8 +185,7 @@ def verify_identity(claim, cert) -> Verification:
             with literal():  # the kernel reads the check as Python does (notation.literal)
                 out = claim.check(**size)
         lhs, rhs = _sides(out)
-        if lhs.shape != rhs.shape:
-            raise KernelError(f"the sides have shapes {lhs.shape} and {rhs.shape}")
+        same_shape(lhs.shape, rhs.shape)
         if cert.entry is None or len(cert.entry) != 2:
             raise KernelError("the certificate names no entry")
         i, j = cert.entry

@@ -58,6 +58,19 @@ class Refused(Unsupported, AttributeError):
     """A method the kernel's values do not have (an AttributeError to ``getattr(x, name, default)`` probes)."""
 
 
+def two_sides(out) -> tuple:
+    """What a check returned, as its two sides: a pair, or a KernelError naming what came back instead."""
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise KernelError(f"the check returned {type(out).__name__}, not (lhs, rhs)")
+    return out
+
+
+def same_shape(a, b) -> None:
+    """Two sides compare entry by entry only at one shape (``a`` and ``b`` are the shapes)."""
+    if a != b:
+        raise KernelError(f"the sides have shapes {a} and {b}")
+
+
 def number(x) -> sp.Expr:
     """An exact number, or a KernelError: floats, strings and symbols are refused."""
     if isinstance(x, bool):

@@ -38,7 +38,7 @@ from flint import arb, fmpz
 
 from ..notation import literal
 from . import free, modular
-from .dual import KernelError, Unsupported
+from .dual import KernelError, Unsupported, same_shape, two_sides
 from .model import Draws
 from .modular import VAR, RandomFunctions, _cdeg, _dadd, _dinv, _dmax, _dmul, _dpow, _partial, residue
 
@@ -258,11 +258,9 @@ def run(claim, size: dict, values, point: dict):
                 if order == free.MAX_ORDER:
                     raise Unsupported(f"a derivative of order {free.MAX_ORDER + 1} or more") from None
                 continue
-            if not (isinstance(out, tuple) and len(out) == 2):
-                raise KernelError(f"the check returned {type(out).__name__}, not (lhs, rhs)")
+            out = two_sides(out)
             (s1, a), (s2, b) = _entries(out[0], values.number), _entries(out[1], values.number)
-        if s1 != s2:
-            raise KernelError(f"the sides have shapes {s1} and {s2}")
+        same_shape(s1, s2)
         return a, b
     raise AssertionError("unreachable")
 

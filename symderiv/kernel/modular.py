@@ -169,7 +169,7 @@ from ..cells import StepScope, dimension
 from ..functions import logistic
 from ..protocol import SumOf, bind_parameters
 from .accept import IDENTITY, Refuted, _issue
-from .dual import KernelError, Unsupported
+from .dual import KernelError, Unsupported, same_shape, two_sides
 from .model import _ModelFace, _Unbound, entry_name, entry_order
 
 #: the smallest modulus the kernel accepts (a prime ≥ 2³¹: a small prime would only make refutations rarer)
@@ -1161,8 +1161,7 @@ def project(lhs: ModMat, rhs: ModMat, draw, vectors: dict) -> tuple[int, int] | 
     nonzero polynomial of degree 2 in (u, x), 0 with probability ≤ 2/p: ≤ (D + 2)/p in all."""
     if not (isinstance(lhs, Operator) or isinstance(rhs, Operator)):
         return None
-    if lhs.shape != rhs.shape:
-        raise KernelError(f"the sides have shapes {lhs.shape} and {rhs.shape}")
+    same_shape(lhs.shape, rhs.shape)
     p = lhs.p
     if lhs.shape not in vectors:
         vectors[lhs.shape] = (_mat(1, lhs.rows, [draw() for _ in range(lhs.rows)], p),
@@ -2433,16 +2432,13 @@ def sides(claim, size: dict, values: dict, witness, loss_witness, p: int,
     _ACTIVE.append(model.f)  # the notation's softmax and the sign of |·|, max, min read this model's functions
     try:
         with literal():  # the kernel reads the check as Python does (notation.literal)
-            out = claim.check(model)
-            if not (isinstance(out, tuple) and len(out) == 2):
-                raise KernelError(f"the check returned {type(out).__name__}, not (lhs, rhs)")
+            out = two_sides(claim.check(model))
             # a derivative is evaluated here (m.d(("h", t), "W") replays the cell, a function of the model runs
             # again): its |·|, max and min read the same model's sign (an empty _ACTIVE refused them)
             lhs, rhs = (model._as(s) for s in out)
     finally:
         _ACTIVE.pop()
-    if lhs.shape != rhs.shape:
-        raise KernelError(f"the sides have shapes {lhs.shape} and {rhs.shape}")
+    same_shape(lhs.shape, rhs.shape)
     return lhs, rhs
 
 

@@ -510,8 +510,7 @@ def _rational_sides(out, exact: bool = False, fields: set | None = None, unread:
     from .check import _sides
 
     lhs, rhs = _sides(out)
-    if lhs.shape != rhs.shape:
-        raise KernelError(f"the sides have shapes {lhs.shape} and {rhs.shape}")
+    dual.same_shape(lhs.shape, rhs.shape)
     out = []
     for a, b in zip(lhs, rhs):
         a, b = sp.sympify(a), sp.sympify(b)
