@@ -456,15 +456,16 @@ class DualMatrix:
             for what, arg in conditions:
                 try:
                     v = forward(arg, x, e).v
-                    zero = what == "a division" and v == 0
-                    sign = None if what == "a division" else exact_sign(v, f"the argument of a {what}")
                 except (NoRealValue, ZeroDenominator):
                     raise
-                except Exception:  # noqa: BLE001, S112 (a form not decided here: that condition unchecked, as before)
+                except Exception:  # noqa: BLE001, S112 (a form not read here: that condition unchecked, as before)
                     continue
-                if zero:
+                # read: its sign is proved or the point is refused (KernelError), so a divisor that is 0 as a number
+                # but not as written (sin² u + cos² u − 1, which SymPy's D/D folds away) never passes as nonzero
+                sign = exact_sign(v, "a divisor" if what == "a division" else f"the argument of a {what}")
+                if what == "a division" and sign == 0:
                     raise ZeroDenominator()
-                if sign is not None and sign <= 0:
+                if what != "a division" and sign <= 0:
                     raise NoRealValue(f"the entry function's {what} of {sp.sstr(v)[:60]}, which is not positive")
         try:
             out = [fn(e) for e in self]
