@@ -22,7 +22,8 @@
    f. a claim modulo relations (confirm_modulo) whose divisor is in the relations' ideal (1/((c + s)² − 2cs − 1)
       modulo c² + s² − 1): held, nothing trusted. Now refused.
    Still open (strict xfail): a log < 0 on the whole variety modulo relations (log(−1 − c²)); D/D with D = sin² u +
-   cos² u − 1 at n = 2 on a model and on free variables (SymPy folds D/D to 1 on the kernel's values).
+   cos² u − 1 at n = 2 on a model (SymPy folds D/D to 1 on the exact model's matrices). Fixed in stop 35: the same
+   on free variables at n = 2 (tests/test_zero_in_disguise.py).
    Resisted: every way of writing a division or a root (sp.Pow(·, −1), ^(−3/2), 1/x and x**−1 on a value),
    softmax's exemption (a log inside its argument is still recorded), free variables' folded forms (Carried atoms).
 2. kernel/step.py _Unroll._fresh (99d5caa): the lazy ∂E_j/∂o_j against the eager reference on keys a planted finder
@@ -483,7 +484,8 @@ class TestFoldedPartialOperations:
 
     @pytest.mark.xfail(strict=True, reason="at n = 2 the exact kernel reads sin² u + cos² u − 1 with the true sin and "
                        "cos, so the divisor is 0 exactly; D/D is folded to 1 by SymPy before the kernel divides "
-                       "(the check's applyfunc runs on SymPy values there), so it holds with nothing trusted")
+                       "(the check's applyfunc runs on SymPy's own matrices there), so it holds with nothing trusted "
+                       "(tests/test_zero_in_disguise.py: fixed on free variables and dual numbers, open on a model)")
     def test_sin_cos_divisor_at_a_size_the_exact_model_reaches(self):
         res = check_claim(_pair(*FOLDED["D/D = 1 (D = sin² u + cos² u − 1)"], SMALL))
         assert res.verdict != Verdict.HOLDS, res.scope[:300]
@@ -620,11 +622,9 @@ class TestFoldedOnFreeVariables:
     def test_no_holds(self, form, n):
         _free_no_holds(form, n)
 
-    @pytest.mark.parametrize("n", [pytest.param(2, marks=pytest.mark.xfail(
-        strict=True, reason="D/D with D = sin² u + cos² u − 1 (0 as a function): SymPy folds D/D to 1 on the kernel's "
-        "exact values before any division (the same object D twice): at n = 2 (the exact jets) it still holds with "
-        "nothing trusted (as on a model at n = 2, test_sin_cos_divisor_at_a_size_the_exact_model_reaches)")),
-        8])  # at n = 8 the jets take D⁻¹ first (free.JetMatrix.applyfunc, modular.entry_domain): a point with a value
+    # at n = 2 the exact jets prove D's sign first (was a strict xfail: SymPy folded D/D to 1), at n = 8 the jets
+    # take D⁻¹ first (free.JetMatrix.applyfunc, modular.entry_domain): a point with a value
+    @pytest.mark.parametrize("n", [2, 8])
     def test_a_sin_cos_divisor_folded_away(self, n):
         _free_no_holds("D/D = 1 (D = sin² u + cos² u − 1)", n)
 

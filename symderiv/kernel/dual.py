@@ -39,6 +39,23 @@ class ZeroDenominator(KernelError):
         super().__init__(what)
 
 
+def domain_sign(value, what: str):
+    """The sign of an entry function's divisor, log or root argument at the point, proved; where the kernel cannot
+    prove it (a number that is 0 but not as written, sin² u + cos² u − 1, whose quotient SymPy folds away), the
+    point shows no value: ZeroDenominator for a divisor, NoRealValue otherwise (another point is drawn, and where
+    none shows a value the kernel confirms nothing: domain.NoValueShown)."""
+    try:
+        sign = exact_sign(value, "a divisor" if what == "a division" else f"the argument of a {what}")
+    except KernelError as e:
+        if what == "a division":
+            raise ZeroDenominator(f"a divisor not shown nonzero at the point ({e})") from None
+        raise NoRealValue(f"the entry function's {what}: {e}") from None
+    if what == "a division" and sign == 0:
+        raise ZeroDenominator()
+    if what != "a division" and sign <= 0:
+        raise NoRealValue(f"the entry function's {what} of {sp.sstr(value)[:60]}, which is not positive")
+
+
 class Unsupported(KernelError):
     """An operation outside the kernel's reach, whatever the point: named in one line (see check.probe)."""
 
@@ -460,13 +477,7 @@ class DualMatrix:
                     raise
                 except Exception:  # noqa: BLE001, S112 (a form not read here: that condition unchecked, as before)
                     continue
-                # read: its sign is proved or the point is refused (KernelError), so a divisor that is 0 as a number
-                # but not as written (sin² u + cos² u − 1, which SymPy's D/D folds away) never passes as nonzero
-                sign = exact_sign(v, "a divisor" if what == "a division" else f"the argument of a {what}")
-                if what == "a division" and sign == 0:
-                    raise ZeroDenominator()
-                if what != "a division" and sign <= 0:
-                    raise NoRealValue(f"the entry function's {what} of {sp.sstr(v)[:60]}, which is not positive")
+                domain_sign(v, what)  # proved, or no value shown at the point
         try:
             out = [fn(e) for e in self]
         except (sp.SympifyError, TypeError):

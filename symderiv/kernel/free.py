@@ -36,7 +36,8 @@ from .. import notation
 from ..functions import SIGMA_ORDER
 from ..cells import dimension
 from . import walk
-from .dual import RULES, KernelError, Unsupported, ZeroDenominator, exact_sign, missing_attribute, number, two_sides
+from .dual import (RULES, KernelError, NoRealValue, Unsupported, ZeroDenominator, domain_sign, exact_sign,
+                   missing_attribute, number, two_sides)
 
 _ZERO = sp.Integer(0)
 
@@ -717,6 +718,13 @@ class JetMatrix:
                     raise
                 except Exception:  # noqa: BLE001, S112 (a form not read here: that condition unchecked, as before)
                     continue
+                if VALUES is None and isinstance(j.v, sp.Basic) and not _variable(j.v):
+                    # an exact number: its sign proved, or no value shown at the point, so a divisor that is 0 as a
+                    # number but not as written (sin² u + cos² u − 1, folded away by SymPy's D/D) never passes
+                    try:
+                        domain_sign(j.v, what)
+                    except NoRealValue as e:
+                        raise OutsideDomain(str(e)) from None
         return JetMatrix(self.rows, self.cols, [fn(x) for x in self.e])
 
     def __repr__(self):
