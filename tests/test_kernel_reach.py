@@ -632,28 +632,3 @@ def test_a_relation_claim_with_m_d_of_an_expression_is_refused_in_one_line():
         _run_check(c, {"n": 1, "t": 1}, values)
     assert "\n" not in str(e.value)
 
-
-# a divisor, a log's or a root's argument that is 0 as a number but not as written (sin² u + cos² u − 1, tanh u minus
-# its exp form): SymPy folds D/D to 1 and never sees the 0, so the entry function's domain is proved by sign, and a
-# sign the kernel cannot prove refuses the point (adv34's folded D/D, on dual numbers)
-_ZERO_IN_DISGUISE = {
-    "sin² + cos² − 1": lambda u: sp.sin(u) ** 2 + sp.cos(u) ** 2 - 1,
-    "tanh − its exp form": lambda u: sp.tanh(u) - (sp.exp(2 * u) - 1) / (sp.exp(2 * u) + 1),
-}
-
-
-@pytest.mark.parametrize("zero", sorted(_ZERO_IN_DISGUISE))
-@pytest.mark.parametrize("use", ["D/D", "v/D", "log(D) + 1", "√D", "D**(2/3)"])
-def test_an_entry_function_whose_domain_fails_at_a_zero_in_disguise_is_refused(zero, use):
-    from symderiv.kernel.dual import DualMatrix
-
-    D = _ZERO_IN_DISGUISE[zero]
-    fn = {"D/D": lambda v: D(v) / D(v), "v/D": lambda v: v / D(v), "log(D) + 1": lambda v: sp.log(D(v)) + 1,
-          "√D": lambda v: sp.sqrt(D(v)), "D**(2/3)": lambda v: D(v) ** sp.Rational(2, 3)}[use]
-    for at in (sp.Rational(1, 3), sp.Integer(2)):
-        with pytest.raises(KernelError):
-            DualMatrix(sp.Matrix([[at]]), sp.Matrix([[1]])).applyfunc(fn)
-    # a divisor that is not 0 keeps its value
-    out = DualMatrix(sp.Matrix([[sp.Rational(1, 3)]]), sp.Matrix([[1]])).applyfunc(
-        lambda v: (1 + D(v) + v ** 2) / (1 + D(v) + v ** 2))
-    assert out.val[0, 0] == 1

@@ -1,7 +1,7 @@
 """An entry function that divides by, takes the log or the root of a number that is 0 but not as written.
 
 sin² u + cos² u − 1 and tanh u − (e^{2u} − 1)/(e^{2u} + 1) are 0 at every real u, yet SymPy sees no 0 in them: it
-folds D/D to 1 and D⁰ to 1, and keeps v/D as a quotient it never evaluates. A side written so has a value nowhere,
+folds D/D and D⁰ to 1 and log D − log D to 0, and keeps v/D as a quotient it never evaluates. A side written so has a value nowhere,
 so no size of such a claim may be `holds`, on any path: the kernel's exact model (a model's quantities at n ≤ its
 reach), its exact jets (free variables at n = 2) and the ℤ/p readings beyond them (adv34's FOLDED cases at n = 8,
 t = 16). On free variables and dual numbers the kernel proves each such divisor, log or root argument by sign
@@ -35,6 +35,8 @@ USES = {
     "D/D = 1": lambda D: (lambda u: D(u) / D(u), lambda u: sp.Integer(1)),
     "u·D⁰ = u": lambda D: (lambda u: u * D(u) ** 0, lambda u: u),
     "(u·D)/D = u": lambda D: (lambda u: (u * D(u)) / D(u), lambda u: u),
+    "log D − log D + u = u": lambda D: (lambda u: sp.log(D(u)) - sp.log(D(u)) + u, lambda u: u),
+    "√D − √D + u = u": lambda D: (lambda u: sp.sqrt(D(u)) - sp.sqrt(D(u)) + u, lambda u: u),
 }
 
 
@@ -69,3 +71,22 @@ def test_a_divisor_that_is_not_zero_keeps_its_holds(zero, path):
     f, g = (lambda u: (u * (1 + D(u) + u ** 2)) / (1 + D(u) + u ** 2), lambda u: u)
     res = check_claim((_model if path == "model" else _free)(f, g, cid="zero.control"))
     assert res.verdict == Verdict.HOLDS, (zero, path, res.scope[:300])
+
+
+# ----- the kernel's dual numbers (a refutation's replay): the same zeros, each use refused at the point ------------
+
+@pytest.mark.parametrize("zero", sorted(ZEROS))
+@pytest.mark.parametrize("use", ["D/D", "v/D", "log(D) + 1", "√D", "D**(2/3)"])
+def test_on_dual_numbers_an_entry_function_whose_domain_fails_at_a_zero_in_disguise_is_refused(zero, use):
+    from symderiv.kernel.dual import DualMatrix, KernelError
+
+    D = ZEROS[zero]
+    fn = {"D/D": lambda v: D(v) / D(v), "v/D": lambda v: v / D(v), "log(D) + 1": lambda v: sp.log(D(v)) + 1,
+          "√D": lambda v: sp.sqrt(D(v)), "D**(2/3)": lambda v: D(v) ** sp.Rational(2, 3)}[use]
+    for at in (sp.Rational(1, 3), sp.Integer(2)):
+        with pytest.raises(KernelError):
+            DualMatrix(sp.Matrix([[at]]), sp.Matrix([[1]])).applyfunc(fn)
+    # a divisor that is not 0 keeps its value
+    out = DualMatrix(sp.Matrix([[sp.Rational(1, 3)]]), sp.Matrix([[1]])).applyfunc(
+        lambda v: (1 + D(v) + v ** 2) / (1 + D(v) + v ** 2))
+    assert out.val[0, 0] == 1

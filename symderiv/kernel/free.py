@@ -708,7 +708,14 @@ class JetMatrix:
             for what, arg in conditions:
                 try:
                     j = Jet.of(arg.xreplace({x: Jet.of(e)._sympy_()}))
-                    if what == "log":
+                    if VALUES is None and isinstance(j.v, sp.Basic) and not _variable(j.v):
+                        # an exact number: its sign proved, or no value shown at the point, so a divisor, log or
+                        # root of a number that is 0 but not as written (sin² u + cos² u − 1) never passes
+                        try:
+                            domain_sign(j.v, what)
+                        except NoRealValue as e:
+                            raise OutsideDomain(str(e)) from None
+                    elif what == "log":  # another number type (ℤ/p records it, balls prove it) or the degree run
                         j.log()
                     elif what == "root":
                         j ** sp.Rational(1, 2)
@@ -718,13 +725,6 @@ class JetMatrix:
                     raise
                 except Exception:  # noqa: BLE001, S112 (a form not read here: that condition unchecked, as before)
                     continue
-                if VALUES is None and isinstance(j.v, sp.Basic) and not _variable(j.v):
-                    # an exact number: its sign proved, or no value shown at the point, so a divisor that is 0 as a
-                    # number but not as written (sin² u + cos² u − 1, folded away by SymPy's D/D) never passes
-                    try:
-                        domain_sign(j.v, what)
-                    except NoRealValue as e:
-                        raise OutsideDomain(str(e)) from None
         return JetMatrix(self.rows, self.cols, [fn(x) for x in self.e])
 
     def __repr__(self):
